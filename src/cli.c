@@ -1,0 +1,1468 @@
+/*
+ * cli.c -- `payspool COMMAND ...`: argument parsing, output (human or
+ * --json) and exit statuses (sysexits.h).  All work is done by the engine;
+ * this file only translates.
+ *
+ * Every command takes --spool DIR, --db PATH and --key PATH (or
+ * PAYSPOOL_SPOOL, PAYSPOOL_DB, PAYSPOOL_KEY), defaulting to the
+ * repository's spool/, spool/payspool.db and spool.key beside the spool,
+ * so several independent instances can run side by side.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sodium.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "engine.h"
+#include "ewa.h"
+#include "ledger.h"
+#include "log.h"
+#include "money.h"
+
+#define MAX_OPTS 48
+#define MAX_POS 8
+
+/* ---- arguments ------------------------------------------------------ */
+
+struct args {
+    const char *pos[MAX_POS];
+    int npos;
+    const char *name[MAX_OPTS];
+    const char *val[MAX_OPTS];
+    int nopt;
+};
+
+/* Options that take no value. */
+static const char *const flags[] = {"json", "card", "debit-fallback",
+                                    "help", NULL};
+
+static int is_flag(const char *name)
+{
+    for (int i = 0; flags[i] != NULL; i++)
+        if (strcmp(flags[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+__attribute__((format(printf, 1, 2))) static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "payspool: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'payspool help'.\n");
+    va_end(ap);
+    return EX_USAGE;
+}
+
+/* snprintf into a path buffer; 0, or -1 when it would not fit. */
+__attribute__((format(printf, 3, 4))) static int
+pathf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Split argv into positionals and --name value / --name=value options. */
+static int parse(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof(*a));
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strncmp(s, "--", 2) == 0 && s[2] != '\0') {
+            const char *name = s + 2;
+            const char *eq = strchr(name, '=');
+            if (a->nopt == MAX_OPTS)
+                return usage_error("too many options%s", "");
+            if (eq != NULL) {
+                /* Store "name" by copying into argv's own memory. */
+                argv[i][2 + (eq - name)] = '\0';
+                a->name[a->nopt] = name;
+                a->val[a->nopt++] = eq + 1;
+            } else if (is_flag(name)) {
+                a->name[a->nopt] = name;
+                a->val[a->nopt++] = "1";
+            } else if (i + 1 < argc) {
+                a->name[a->nopt] = name;
+                a->val[a->nopt++] = argv[++i];
+            } else {
+                return usage_error("option --%s needs a value", name);
+            }
+        } else {
+            if (a->npos == MAX_POS)
+                return usage_error("too many arguments%s", "");
+            a->pos[a->npos++] = s;
+        }
+    }
+    return 0;
+}
+
+static const char *opt(const struct args *a, const char *name)
+{
+    for (int i = a->nopt - 1; i >= 0; i--)
+        if (strcmp(a->name[i], name) == 0)
+            return a->val[i];
+    return NULL;
+}
+
+/* Every option given must be in `allowed` (space-separated) or global. */
+static int check_opts(const struct args *a, const char *allowed)
+{
+    static const char global[] =
+        " spool db key json log log-level help ";
+    for (int i = 0; i < a->nopt; i++) {
+        char pat[80], all[512];
+        if (pathf(pat, sizeof(pat), " %s ", a->name[i]) != 0 ||
+            pathf(all, sizeof(all), " %s ", allowed) != 0)
+            return usage_error("option --%.40s is too long", a->name[i]);
+        if (strstr(global, pat) == NULL && strstr(all, pat) == NULL)
+            return usage_error("unknown option --%s for this command",
+                               a->name[i]);
+    }
+    return 0;
+}
+
+/* ---- context -------------------------------------------------------- */
+
+#define PS_CLI_PATH 1024
+
+struct ctx {
+    struct args a;
+    int json;
+    char spool[PS_CLI_PATH];
+    char db[PS_CLI_PATH];
+    char key[PS_CLI_PATH];
+    struct ps_engine *eng;
+};
+
+static void resolve_paths(struct ctx *c)
+{
+    const char *spool = opt(&c->a, "spool");
+    const char *db = opt(&c->a, "db");
+    const char *key = opt(&c->a, "key");
+    if (spool == NULL)
+        spool = getenv("PAYSPOOL_SPOOL");
+    if (spool == NULL || spool[0] == '\0')
+        spool = PS_SOURCE_DIR "/spool";
+    pathf(c->spool, sizeof(c->spool), "%s", spool);
+    if (db == NULL)
+        db = getenv("PAYSPOOL_DB");
+    if (db != NULL && db[0] != '\0')
+        pathf(c->db, sizeof(c->db), "%s", db);
+    else
+        pathf(c->db, sizeof(c->db), "%s/payspool.db", c->spool);
+    if (key == NULL)
+        key = getenv("PAYSPOOL_KEY");
+    if (key != NULL && key[0] != '\0')
+        pathf(c->key, sizeof(c->key), "%s", key);
+    else
+        pathf(c->key, sizeof(c->key), "%s.key", c->spool);
+}
+
+/* Print an error the way every command does, and return its exit code. */
+static int fail(const struct ps_err *err)
+{
+    char buf[1024];
+    fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
+    ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
+    return ps_err_exit_status(err->code);
+}
+
+static int open_engine(struct ctx *c, int with_keys, struct ps_err *err)
+{
+    struct stat st;
+    if (stat(c->db, &st) != 0)
+        return ps_err_set(err, PS_ENOTFOUND, "NOT_INITIALISED",
+                          "no database at %s; run 'payspool init' first "
+                          "(or pass --spool/--db)",
+                          c->db);
+    return ps_engine_open(c->db, with_keys ? c->key : NULL, &c->eng, err);
+}
+
+static void print_json(json_t *o)
+{
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s != NULL) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+}
+
+static const char *money_str(int64_t v, const char *currency, char *buf,
+                             size_t size)
+{
+    const struct ps_currency *cur = ps_currency_find(currency);
+    return ps_money_format(v, cur != NULL ? cur->exponent : 2, buf, size);
+}
+
+/* Parse an amount option in a currency; rule names the option. */
+static int amount_opt(const struct args *a, const char *name,
+                      const char *currency, int required, int64_t *out,
+                      struct ps_err *err)
+{
+    const char *v = opt(a, name);
+    if (v == NULL) {
+        if (required)
+            return ps_err_set(err, PS_EINVAL, "MISSING_OPTION",
+                              "--%s is required", name);
+        *out = 0;
+        return 0;
+    }
+    if (ps_money_parse_cur(v, currency, 0, out, err) != 0)
+        return ps_err_field(err, name);
+    return 0;
+}
+
+static int int_opt(const struct args *a, const char *name, long min, long max,
+                   long dflt, long *out, struct ps_err *err)
+{
+    const char *v = opt(a, name);
+    char *end;
+    long n;
+    if (v == NULL) {
+        *out = dflt;
+        return 0;
+    }
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
+        ps_err_set(err, PS_EINVAL, "NUMBER_RANGE",
+                   "--%s must be a whole number from %ld to %ld", name, min,
+                   max);
+        return ps_err_field(err, name);
+    }
+    *out = n;
+    return 0;
+}
+
+static int need(const struct args *a, const char *name, const char **out,
+                struct ps_err *err)
+{
+    *out = opt(a, name);
+    if (*out == NULL || (*out)[0] == '\0')
+        return ps_err_set(err, PS_EINVAL, "MISSING_OPTION",
+                          "--%s is required", name);
+    return 0;
+}
+
+static int need_pos(const struct args *a, int i, const char *what,
+                    struct ps_err *err)
+{
+    if (a->npos <= i)
+        return ps_err_set(err, PS_EINVAL, "MISSING_ARGUMENT", "%s is required",
+                          what);
+    return 0;
+}
+
+/* Read one line (a card or account number) from stdin, without echo in
+ * any log; strips the newline. */
+static int read_secret(char *buf, size_t size, const char *what,
+                       struct ps_err *err)
+{
+    if (fgets(buf, (int)size, stdin) == NULL)
+        return ps_err_set(err, PS_EINVAL, "MISSING_NUMBER",
+                          "%s must be given on standard input", what);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 0;
+}
+
+/* ---- init ----------------------------------------------------------- */
+
+static int mkdir_p(const char *path, mode_t mode, struct ps_err *err)
+{
+    char tmp[PS_CLI_PATH];
+    if (pathf(tmp, sizeof(tmp), "%s", path) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+            return ps_err_sys(err, errno, "cannot create %s", tmp);
+        *p = '/';
+    }
+    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
+        return ps_err_sys(err, errno, "cannot create %s", tmp);
+    return 0;
+}
+
+/* The per-business folders of the spool (SPEC section 4). */
+static int business_dirs(const char *spool, const char *name,
+                         struct ps_err *err)
+{
+    static const char *const sub[][2] = {
+        {"inbound", ""},           {"outbound", "/results"},
+        {"outbound", "/payouts"},  {"outbound", "/recon"},
+        {"outbound", "/exports"},  {"outbound", "/outbox"}};
+    for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+        char path[PS_CLI_PATH];
+        int rc;
+        if (pathf(path, sizeof(path), "%s/%s/%s%s", spool, sub[i][0], name,
+                  sub[i][1]) != 0)
+            return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                              "spool path too long: %s", spool);
+        if ((rc = mkdir_p(path, 0750, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int init_business_dirs(void *vctx, const struct ps_business *b)
+{
+    struct ctx *c = vctx;
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (business_dirs(c->spool, b->name, &err) != 0)
+        fail(&err);
+    return 0;
+}
+
+static int cmd_init(struct ctx *c, struct ps_err *err)
+{
+    static const char *const top[] = {"inbound", "work", "archive", "failed",
+                                      "outbound"};
+    int rc, created = 0;
+    if ((rc = check_opts(&c->a, "")) != 0)
+        return rc;
+    if ((rc = mkdir_p(c->spool, 0750, err)) != 0)
+        return fail(err);
+    for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
+        char path[PS_CLI_PATH];
+        if (pathf(path, sizeof(path), "%s/%s", c->spool, top[i]) != 0) {
+            ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "spool path too long");
+            return fail(err);
+        }
+        if ((rc = mkdir_p(path, 0750, err)) != 0)
+            return fail(err);
+    }
+    if ((rc = ps_crypto_init(err)) != 0 ||
+        (rc = ps_keys_create(c->key, &created, err)) != 0 ||
+        (rc = ps_engine_open(c->db, c->key, &c->eng, err)) != 0)
+        return fail(err);
+    if ((rc = ps_store_business_list(c->eng->store, init_business_dirs, c,
+                                     err)) != 0)
+        return fail(err);
+    ps_log(PS_LOG_INFO, "init.done", "{s:s, s:s, s:b}", "spool", c->spool,
+           "db", c->db, "key_created", created);
+    if (c->json) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i}", "spool", c->spool,
+                              "db", c->db, "key", c->key, "keyCreated",
+                              created, "schemaVersion",
+                              ps_store_version(c->eng->store));
+        print_json(o);
+        json_decref(o);
+    } else {
+        printf("spool     %s\n", c->spool);
+        printf("database  %s (schema version %d)\n", c->db,
+               ps_store_version(c->eng->store));
+        printf("key file  %s (%s, mode 0600; keep it outside the spool "
+               "and back it up)\n",
+               c->key, created ? "created" : "already present");
+    }
+    return EX_OK;
+}
+
+/* ---- business ------------------------------------------------------- */
+
+static json_t *business_json(const struct ps_business *b)
+{
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s}", "id", b->id, "name",
+                     b->name, "displayName", b->display_name, "parentId",
+                     b->parent_id[0] != '\0' ? b->parent_id : NULL, "status",
+                     ps_enum_name(PS_NAMES_STATUS, (int)b->status),
+                     "createdAt", b->created_at);
+}
+
+struct list_ctx {
+    struct ctx *c;
+    json_t *arr;
+    int n;
+};
+
+static int list_business(void *vctx, const struct ps_business *b)
+{
+    struct list_ctx *l = vctx;
+    if (l->arr != NULL) {
+        json_array_append_new(l->arr, business_json(b));
+    } else {
+        struct ps_business parent;
+        const char *pname = "-";
+        if (b->parent_id[0] != '\0' &&
+            ps_store_business_get(l->c->eng->store, b->parent_id, &parent,
+                                  NULL) == 0)
+            pname = parent.name;
+        printf("%-24s %-20s %-10s %s\n", b->name, pname,
+               ps_enum_name(PS_NAMES_STATUS, (int)b->status),
+               b->display_name);
+    }
+    l->n++;
+    return 0;
+}
+
+static int cmd_business(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    int rc;
+    if (strcmp(sub, "add") == 0) {
+        struct ps_business b;
+        if ((rc = check_opts(&c->a, "display-name parent")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "business name", err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            ps_business_add(c->eng, c->a.pos[1], opt(&c->a, "display-name"),
+                            opt(&c->a, "parent"), &b, err) != 0 ||
+            business_dirs(c->spool, b.name, err) != 0)
+            return fail(err);
+        if (c->json) {
+            json_t *o = business_json(&b);
+            print_json(o);
+            json_decref(o);
+        } else {
+            printf("business %s added (id %s)\n", b.name, b.id);
+            printf("drop files in %s/inbound/%s/\n", c->spool, b.name);
+        }
+        return EX_OK;
+    }
+    if (strcmp(sub, "list") == 0) {
+        struct list_ctx l = {c, c->json ? json_array() : NULL, 0};
+        if ((rc = check_opts(&c->a, "")) != 0)
+            return rc;
+        if (open_engine(c, 0, err) != 0)
+            return fail(err);
+        if (!c->json)
+            printf("%-24s %-20s %-10s %s\n", "NAME", "PARENT", "STATUS",
+                   "DISPLAY NAME");
+        if (ps_store_business_list(c->eng->store, list_business, &l, err) !=
+            0) {
+            json_decref(l.arr);
+            return fail(err);
+        }
+        if (c->json) {
+            print_json(l.arr);
+            json_decref(l.arr);
+        }
+        return EX_OK;
+    }
+    return usage_error("usage: payspool business add|list%s", "");
+}
+
+/* ---- program -------------------------------------------------------- */
+
+static json_t *program_json(const struct ps_program *p)
+{
+    char v[7][PS_MONEY_STRMAX], rate[PS_MONEY_STRMAX];
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:i,"
+        " s:i, s:s, s:s}",
+        "id", p->id, "businessId", p->business_id, "name", p->name,
+        "currency", p->currency, "advanceRatePercent",
+        ps_money_format(p->advance_rate_bp, 2, rate, sizeof(rate)),
+        "minTransfer", money_str(p->min_transfer, p->currency, v[0], 32),
+        "maxTransfer", money_str(p->max_transfer, p->currency, v[1], 32),
+        "periodCap", money_str(p->period_cap, p->currency, v[2], 32),
+        "maxOutstanding", money_str(p->max_outstanding, p->currency, v[3], 32),
+        "feeCard", money_str(p->fee_card, p->currency, v[4], 32), "feeAch",
+        money_str(p->fee_ach, p->currency, v[5], 32), "debitFallback",
+        p->debit_fallback, "maxDebitAttempts", p->max_debit_attempts,
+        "badDebtAfter", p->bad_debt_after, "status",
+        ps_enum_name(PS_NAMES_STATUS, (int)p->status), "createdAt",
+        p->created_at);
+}
+
+static int list_program(void *vctx, const struct ps_program *p)
+{
+    struct list_ctx *l = vctx;
+    if (l->arr != NULL) {
+        json_array_append_new(l->arr, program_json(p));
+    } else {
+        char rate[PS_MONEY_STRMAX], mx[PS_MONEY_STRMAX], cap[PS_MONEY_STRMAX],
+            fc[PS_MONEY_STRMAX], fa[PS_MONEY_STRMAX];
+        printf("%-20s %-4s %6s%% %10s %10s %8s %8s %s\n", p->name,
+               p->currency,
+               ps_money_format(p->advance_rate_bp, 2, rate, sizeof(rate)),
+               money_str(p->max_transfer, p->currency, mx, sizeof(mx)),
+               money_str(p->period_cap, p->currency, cap, sizeof(cap)),
+               money_str(p->fee_card, p->currency, fc, sizeof(fc)),
+               money_str(p->fee_ach, p->currency, fa, sizeof(fa)), p->id);
+    }
+    l->n++;
+    return 0;
+}
+
+/* "50%", "50", "12.5%" -> basis points. */
+static int rate_opt(const struct args *a, int *bp, struct ps_err *err)
+{
+    const char *v = opt(a, "advance-rate");
+    int64_t n;
+    size_t len;
+    if (v == NULL) {
+        *bp = 5000; /* 50 %: the common practice (domain brief, section 4) */
+        return 0;
+    }
+    len = strlen(v);
+    if (len > 0 && v[len - 1] == '%')
+        len--;
+    if (ps_money_parse(v, len, 2, 0, &n, err) != 0 || n < 1 || n > 10000) {
+        ps_err_set(err, PS_EINVAL, "PROGRAM_LIMIT",
+                   "--advance-rate must be a percentage from 0.01%% to 100%%");
+        return ps_err_field(err, "advance-rate");
+    }
+    *bp = (int)n;
+    return 0;
+}
+
+static int cmd_program(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_business b;
+    int rc;
+    if (strcmp(sub, "add") == 0) {
+        struct ps_program p;
+        const char *bus, *name, *cur;
+        long attempts, bad_debt;
+        memset(&p, 0, sizeof(p));
+        if ((rc = check_opts(&c->a,
+                             "business name currency advance-rate min max "
+                             "period-cap max-outstanding fee-card fee-ach "
+                             "debit-fallback max-debit-attempts "
+                             "bad-debt-after")) != 0)
+            return rc;
+        cur = opt(&c->a, "currency");
+        if (cur == NULL)
+            cur = "USD";
+        if (need(&c->a, "business", &bus, err) != 0 ||
+            need(&c->a, "name", &name, err) != 0 ||
+            rate_opt(&c->a, &p.advance_rate_bp, err) != 0 ||
+            amount_opt(&c->a, "min", cur, 1, &p.min_transfer, err) != 0 ||
+            amount_opt(&c->a, "max", cur, 1, &p.max_transfer, err) != 0 ||
+            amount_opt(&c->a, "period-cap", cur, 1, &p.period_cap, err) != 0 ||
+            amount_opt(&c->a, "max-outstanding", cur, 1, &p.max_outstanding,
+                       err) != 0 ||
+            amount_opt(&c->a, "fee-card", cur, 0, &p.fee_card, err) != 0 ||
+            amount_opt(&c->a, "fee-ach", cur, 0, &p.fee_ach, err) != 0 ||
+            int_opt(&c->a, "max-debit-attempts", 0, 10,
+                    opt(&c->a, "debit-fallback") ? 2 : 0, &attempts,
+                    err) != 0 ||
+            int_opt(&c->a, "bad-debt-after", 1, 24, 3, &bad_debt, err) != 0)
+            return fail(err);
+        ps_strlcpy(p.business_id, bus, sizeof(p.business_id));
+        ps_strlcpy(p.name, name, sizeof(p.name));
+        ps_strlcpy(p.currency, cur, sizeof(p.currency));
+        p.debit_fallback = opt(&c->a, "debit-fallback") != NULL;
+        p.max_debit_attempts = (int)attempts;
+        p.bad_debt_after = (int)bad_debt;
+        if (open_engine(c, 0, err) != 0 || ps_program_add(c->eng, &p, err) != 0)
+            return fail(err);
+        if (c->json) {
+            json_t *o = program_json(&p);
+            print_json(o);
+            json_decref(o);
+        } else {
+            printf("program %s added to %s (id %s)\n", p.name, bus, p.id);
+        }
+        return EX_OK;
+    }
+    if (strcmp(sub, "list") == 0) {
+        const char *bus;
+        struct list_ctx l = {c, c->json ? json_array() : NULL, 0};
+        if ((rc = check_opts(&c->a, "business")) != 0)
+            return rc;
+        if (need(&c->a, "business", &bus, err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            ps_business_find(c->eng, bus, &b, err) != 0) {
+            json_decref(l.arr);
+            return fail(err);
+        }
+        if (!c->json)
+            printf("%-20s %-4s %7s %10s %10s %8s %8s %s\n", "NAME", "CUR",
+                   "RATE", "MAX", "PERIODCAP", "FEECARD", "FEEACH", "ID");
+        if (ps_store_program_list(c->eng->store, b.id, list_program, &l,
+                                  err) != 0) {
+            json_decref(l.arr);
+            return fail(err);
+        }
+        if (c->json) {
+            print_json(l.arr);
+            json_decref(l.arr);
+        }
+        return EX_OK;
+    }
+    return usage_error("usage: payspool program add|list%s", "");
+}
+
+/* ---- customer ------------------------------------------------------- */
+
+static int add_contact_json(void *vctx, const struct ps_contact *k)
+{
+    json_array_append_new(
+        vctx, json_pack("{s:b, s:s, s:s, s:s, s:s}", "primary", k->primary,
+                        "firstName", k->first_name, "lastName", k->last_name,
+                        "email", k->email, "phone", k->phone));
+    return 0;
+}
+
+static int add_address_json(void *vctx, const struct ps_address *a)
+{
+    json_array_append_new(
+        vctx,
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
+                  ps_enum_name(PS_NAMES_ADDRESS_TYPE, (int)a->type), "line1",
+                  a->line1, "line2", a->line2, "city", a->city, "region",
+                  a->region, "postalCode", a->postal_code, "country",
+                  a->country));
+    return 0;
+}
+
+static json_t *account_json(const struct ps_account *a)
+{
+    char mask[PS_MASK_SIZE];
+    if (a->kind == PS_ACCOUNT_EXTERNAL_CARD)
+        snprintf(mask, sizeof(mask), "%s******%s", a->bin, a->last4);
+    else
+        snprintf(mask, sizeof(mask), "****%s", a->last4);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "id",
+                     a->id, "kind",
+                     ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a->kind),
+                     "displayName", a->display_name, "status",
+                     ps_enum_name(PS_NAMES_STATUS, (int)a->status), "number",
+                     mask, "routingNumber",
+                     a->routing_number[0] ? a->routing_number : NULL,
+                     "accountType",
+                     a->bank_type != PS_BANK_NONE
+                         ? ps_enum_name(PS_NAMES_BANK_TYPE, (int)a->bank_type)
+                         : NULL,
+                     "createdAt", a->created_at);
+}
+
+static int add_account_json(void *vctx, const struct ps_account *a)
+{
+    json_array_append_new(vctx, account_json(a));
+    return 0;
+}
+
+static int cust_lookup(struct ctx *c, const char *ext, struct ps_business *b,
+                       struct ps_customer *cu, struct ps_err *err)
+{
+    const char *bus;
+    int rc;
+    if ((rc = need(&c->a, "business", &bus, err)) != 0 ||
+        (rc = ps_business_find(c->eng, bus, b, err)) != 0)
+        return rc;
+    rc = ps_store_customer_get_ext(c->eng->store, b->id, ext, cu, err);
+    if (rc == PS_ENOTFOUND)
+        ps_err_set(err, rc, "CUSTOMER_NOT_FOUND", "no customer %s in %s", ext,
+                   b->name);
+    return rc;
+}
+
+static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
+{
+    struct ps_business b;
+    struct ps_customer cu;
+    json_t *contacts = json_array(), *addrs = json_array(),
+           *accts = json_array();
+    int rc = cust_lookup(c, ext, &b, &cu, err);
+    if (rc == 0)
+        rc = ps_store_customer_contacts(c->eng->store, cu.id,
+                                        add_contact_json, contacts, err);
+    if (rc == 0)
+        rc = ps_store_customer_addresses(c->eng->store, cu.id,
+                                         add_address_json, addrs, err);
+    if (rc == 0)
+        rc = ps_store_account_list(c->eng->store, cu.id, add_account_json,
+                                   accts, err);
+    if (rc != 0) {
+        json_decref(contacts);
+        json_decref(addrs);
+        json_decref(accts);
+        return fail(err);
+    }
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:o,"
+        " s:o, s:o, s:s, s:s}",
+        "id", cu.id, "businessId", cu.business_id, "externalId",
+        cu.external_id, "type",
+        ps_enum_name(PS_NAMES_CUSTOMER_TYPE, (int)cu.type), "firstName",
+        cu.first_name[0] ? cu.first_name : NULL, "middleName",
+        cu.middle_name[0] ? cu.middle_name : NULL, "lastName",
+        cu.last_name[0] ? cu.last_name : NULL, "dbaName",
+        cu.dba_name[0] ? cu.dba_name : NULL, "email",
+        cu.email[0] ? cu.email : NULL, "phone", cu.phone[0] ? cu.phone : NULL,
+        "status", ps_enum_name(PS_NAMES_STATUS, (int)cu.status), "contacts",
+        contacts, "addresses", addrs, "financialAccounts", accts,
+        "createdAt", cu.created_at, "updatedAt", cu.updated_at);
+    if (c->json) {
+        print_json(o);
+    } else {
+        size_t i;
+        json_t *v;
+        if (cu.type == PS_CUSTOMER_INDIVIDUAL)
+            printf("%s %s%s%s  (%s, %s)\n", cu.first_name, cu.middle_name,
+                   cu.middle_name[0] ? " " : "", cu.last_name, cu.external_id,
+                   ps_enum_name(PS_NAMES_STATUS, (int)cu.status));
+        else
+            printf("%s  (%s, BUSINESS, %s)\n", cu.dba_name, cu.external_id,
+                   ps_enum_name(PS_NAMES_STATUS, (int)cu.status));
+        printf("id        %s\nbusiness  %s\n", cu.id, b.name);
+        if (cu.email[0])
+            printf("email     %s\nphone     %s\n", cu.email, cu.phone);
+        json_array_foreach(contacts, i, v)
+        {
+            printf("contact   %s %s <%s> %s%s\n",
+                   json_string_value(json_object_get(v, "firstName")),
+                   json_string_value(json_object_get(v, "lastName")),
+                   json_string_value(json_object_get(v, "email")),
+                   json_string_value(json_object_get(v, "phone")),
+                   json_is_true(json_object_get(v, "primary")) ? " (primary)"
+                                                                : "");
+        }
+        json_array_foreach(addrs, i, v)
+        {
+            printf("address   %s: %s, %s %s %s\n",
+                   json_string_value(json_object_get(v, "type")),
+                   json_string_value(json_object_get(v, "line1")),
+                   json_string_value(json_object_get(v, "city")),
+                   json_string_value(json_object_get(v, "postalCode")),
+                   json_string_value(json_object_get(v, "country")));
+        }
+        json_array_foreach(accts, i, v)
+        {
+            printf("account   %s %-13s %-16s %-9s %s\n",
+                   json_string_value(json_object_get(v, "id")),
+                   json_string_value(json_object_get(v, "kind")),
+                   json_string_value(json_object_get(v, "number")),
+                   json_string_value(json_object_get(v, "status")),
+                   json_string_value(json_object_get(v, "displayName")));
+        }
+    }
+    json_decref(o);
+    return EX_OK;
+}
+
+static void copy_opt(const struct args *a, const char *name, char *dst,
+                     size_t size)
+{
+    const char *v = opt(a, name);
+    ps_strlcpy(dst, v != NULL ? v : "", size);
+}
+
+static int customer_add(struct ctx *c, struct ps_err *err)
+{
+    struct ps_customer cu;
+    struct ps_contact contact;
+    struct ps_address addr;
+    struct ps_business b;
+    const char *bus, *type = opt(&c->a, "type");
+    size_t ncontacts = 0, naddr = 0;
+    int rc;
+    memset(&cu, 0, sizeof(cu));
+    memset(&contact, 0, sizeof(contact));
+    memset(&addr, 0, sizeof(addr));
+    if ((rc = need(&c->a, "business", &bus, err)) != 0 ||
+        (rc = need_pos(&c->a, 1, "external id", err)) != 0)
+        return fail(err);
+    rc = type == NULL ? PS_CUSTOMER_INDIVIDUAL
+                      : ps_enum_parse(PS_NAMES_CUSTOMER_TYPE, type);
+    if (rc < 0)
+        return usage_error("--type must be INDIVIDUAL or BUSINESS%s", "");
+    cu.type = (enum ps_customer_type)rc;
+    ps_strlcpy(cu.external_id, c->a.pos[1], sizeof(cu.external_id));
+    copy_opt(&c->a, "first-name", cu.first_name, sizeof(cu.first_name));
+    copy_opt(&c->a, "middle-name", cu.middle_name, sizeof(cu.middle_name));
+    copy_opt(&c->a, "last-name", cu.last_name, sizeof(cu.last_name));
+    copy_opt(&c->a, "dba-name", cu.dba_name, sizeof(cu.dba_name));
+    copy_opt(&c->a, "email", cu.email, sizeof(cu.email));
+    copy_opt(&c->a, "phone", cu.phone, sizeof(cu.phone));
+    if (cu.type == PS_CUSTOMER_BUSINESS) {
+        /* The primary contact: the individual's name fields. */
+        contact.primary = 1;
+        ps_strlcpy(contact.first_name, cu.first_name,
+                   sizeof(contact.first_name));
+        ps_strlcpy(contact.last_name, cu.last_name, sizeof(contact.last_name));
+        ps_strlcpy(contact.email, cu.email, sizeof(contact.email));
+        ps_strlcpy(contact.phone, cu.phone, sizeof(contact.phone));
+        cu.first_name[0] = cu.last_name[0] = cu.email[0] = cu.phone[0] = '\0';
+        ncontacts = 1;
+    }
+    if (opt(&c->a, "address-line1") != NULL) {
+        const char *t = opt(&c->a, "address-type");
+        int at = ps_enum_parse(PS_NAMES_ADDRESS_TYPE, t ? t : "MAILING");
+        if (at < 0)
+            return usage_error("unknown --address-type %s", t);
+        addr.type = (enum ps_address_type)at;
+        copy_opt(&c->a, "address-line1", addr.line1, sizeof(addr.line1));
+        copy_opt(&c->a, "address-line2", addr.line2, sizeof(addr.line2));
+        copy_opt(&c->a, "city", addr.city, sizeof(addr.city));
+        copy_opt(&c->a, "region", addr.region, sizeof(addr.region));
+        copy_opt(&c->a, "postal-code", addr.postal_code,
+                 sizeof(addr.postal_code));
+        copy_opt(&c->a, "country", addr.country, sizeof(addr.country));
+        naddr = 1;
+    }
+    if (open_engine(c, 0, err) != 0 ||
+        ps_business_find(c->eng, bus, &b, err) != 0)
+        return fail(err);
+    ps_strlcpy(cu.business_id, b.id, sizeof(cu.business_id));
+    if (ps_customer_create(c->eng, &cu, &contact, ncontacts, &addr, naddr,
+                           NULL, err) != 0)
+        return fail(err);
+    if (!c->json) {
+        printf("customer %s added to %s (id %s)\n", cu.external_id, b.name,
+               cu.id);
+        return EX_OK;
+    }
+    return customer_show(c, cu.external_id, err);
+}
+
+static int customer_status(struct ctx *c, enum ps_status to,
+                           struct ps_err *err)
+{
+    struct ps_business b;
+    struct ps_customer cu;
+    struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
+    if (need_pos(&c->a, 1, "external id", err) != 0 ||
+        need(&c->a, "reason", &src.reason, err) != 0 ||
+        open_engine(c, 0, err) != 0 ||
+        cust_lookup(c, c->a.pos[1], &b, &cu, err) != 0 ||
+        ps_customer_set_status(c->eng, cu.id, to, &src, err) != 0)
+        return fail(err);
+    if (!c->json)
+        printf("customer %s is now %s\n", cu.external_id,
+               ps_enum_name(PS_NAMES_STATUS, (int)to));
+    else
+        return customer_show(c, cu.external_id, err);
+    return EX_OK;
+}
+
+static int cmd_customer(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    int rc;
+    if (strcmp(sub, "show") == 0) {
+        if ((rc = check_opts(&c->a, "business")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "external id", err) != 0 ||
+            open_engine(c, 0, err) != 0)
+            return fail(err);
+        return customer_show(c, c->a.pos[1], err);
+    }
+    if (strcmp(sub, "add") == 0) {
+        if ((rc = check_opts(&c->a,
+                             "business type first-name middle-name "
+                             "last-name dba-name email phone address-type "
+                             "address-line1 address-line2 city region "
+                             "postal-code country")) != 0)
+            return rc;
+        return customer_add(c, err);
+    }
+    if (strcmp(sub, "suspend") == 0 || strcmp(sub, "reactivate") == 0) {
+        if ((rc = check_opts(&c->a, "business reason")) != 0)
+            return rc;
+        return customer_status(c,
+                               sub[0] == 's' ? PS_STATUS_SUSPENDED
+                                             : PS_STATUS_ACTIVE,
+                               err);
+    }
+    return usage_error(
+        "usage: payspool customer add|show|suspend|reactivate%s", "");
+}
+
+/* ---- account -------------------------------------------------------- */
+
+static int account_in_business(struct ctx *c, const char *id,
+                               struct ps_account *a, struct ps_err *err)
+{
+    struct ps_business b;
+    const char *bus;
+    int rc;
+    if ((rc = need(&c->a, "business", &bus, err)) != 0 ||
+        (rc = ps_business_find(c->eng, bus, &b, err)) != 0 ||
+        (rc = ps_store_account_get(c->eng->store, id, a, err)) != 0)
+        return rc;
+    if (strcmp(a->business_id, b.id) != 0)
+        return ps_err_set(err, PS_ENOTFOUND, "ACCOUNT_NOT_FOUND",
+                          "no account %s in %s", id, b.name);
+    return 0;
+}
+
+static int cmd_account(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_business b;
+    struct ps_customer cu;
+    struct ps_account a;
+    int rc;
+    if (strcmp(sub, "add") == 0) {
+        char number[64];
+        const char *name = opt(&c->a, "name");
+        if ((rc = check_opts(&c->a, "business customer card routing "
+                                    "account-type name")) != 0)
+            return rc;
+        if (open_engine(c, 1, err) != 0 ||
+            need_pos(&c->a, 1, "customer external id", err) != 0 ||
+            cust_lookup(c, c->a.pos[1], &b, &cu, err) != 0)
+            return fail(err);
+        if (opt(&c->a, "card") != NULL) {
+            rc = read_secret(number, sizeof(number), "the card number", err);
+            if (rc == 0)
+                rc = ps_account_add_card(c->eng, cu.id,
+                                         name ? name : "Debit card", number,
+                                         &a, err);
+        } else {
+            const char *routing, *t = opt(&c->a, "account-type");
+            int bt = ps_enum_parse(PS_NAMES_BANK_TYPE, t ? t : "CHECKING");
+            rc = need(&c->a, "routing", &routing, err);
+            if (rc == 0)
+                rc = read_secret(number, sizeof(number),
+                                 "the bank account number", err);
+            if (rc == 0)
+                rc = ps_account_add_bank(
+                    c->eng, cu.id, name ? name : "Bank account", routing,
+                    number, bt < 0 ? PS_BANK_NONE : (enum ps_bank_type)bt, &a,
+                    err);
+        }
+        sodium_memzero(number, sizeof(number));
+        if (rc != 0)
+            return fail(err);
+        if (c->json) {
+            json_t *o = account_json(&a);
+            print_json(o);
+            json_decref(o);
+        } else {
+            printf("account %s added for %s (%s ****%s)\n", a.id,
+                   cu.external_id,
+                   ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a.kind), a.last4);
+        }
+        return EX_OK;
+    }
+    if (strcmp(sub, "suspend") == 0 || strcmp(sub, "reactivate") == 0) {
+        struct ps_source src = {NULL, NULL, 0};
+        enum ps_status to =
+            sub[0] == 's' ? PS_STATUS_SUSPENDED : PS_STATUS_ACTIVE;
+        if ((rc = check_opts(&c->a, "business reason")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "account id", err) != 0 ||
+            need(&c->a, "reason", &src.reason, err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            account_in_business(c, c->a.pos[1], &a, err) != 0 ||
+            ps_account_set_status(c->eng, a.id, to, &src, err) != 0)
+            return fail(err);
+        printf("account %s is now %s\n", a.id,
+               ps_enum_name(PS_NAMES_STATUS, (int)to));
+        return EX_OK;
+    }
+    if (strcmp(sub, "authorize") == 0) {
+        const char *kind = opt(&c->a, "kind"), *ref;
+        int k = ps_enum_parse(PS_NAMES_DEBIT_AUTH, kind ? kind : "PPD");
+        if ((rc = check_opts(&c->a, "business kind reference")) != 0)
+            return rc;
+        if (k < 0)
+            return usage_error("--kind must be WEB, PPD or CCD%s", "");
+        if (need_pos(&c->a, 1, "account id", err) != 0 ||
+            need(&c->a, "reference", &ref, err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            account_in_business(c, c->a.pos[1], &a, err) != 0 ||
+            ps_account_authorize_debit(c->eng, a.id,
+                                       (enum ps_debit_auth_kind)k, ref,
+                                       err) != 0)
+            return fail(err);
+        printf("debit authorization %s recorded for account %s\n",
+               ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);
+        return EX_OK;
+    }
+    return usage_error("usage: payspool account add|suspend|reactivate|"
+                       "authorize%s",
+                       "");
+}
+
+/* ---- ewa ------------------------------------------------------------ */
+
+static int ewa_profile(struct ctx *c, struct ps_business *b,
+                       struct ps_profile *p, struct ps_err *err)
+{
+    const char *bus;
+    int rc;
+    if ((rc = need_pos(&c->a, 1, "external id", err)) != 0 ||
+        (rc = need(&c->a, "business", &bus, err)) != 0 ||
+        (rc = open_engine(c, 0, err)) != 0 ||
+        (rc = ps_business_find(c->eng, bus, b, err)) != 0)
+        return rc;
+    return ps_ewa_find(c->eng, b->id, c->a.pos[1], p, err);
+}
+
+struct first_card {
+    char id[PS_ID_SIZE];
+};
+
+static int pick_account(void *vctx, const struct ps_account *a)
+{
+    struct first_card *f = vctx;
+    if (a->status == PS_STATUS_ACTIVE) {
+        ps_strlcpy(f->id, a->id, sizeof(f->id));
+        /* Prefer a card (push-to-card is the EWA rail); keep looking. */
+        if (a->kind == PS_ACCOUNT_EXTERNAL_CARD)
+            return 1;
+    }
+    return 0;
+}
+
+static int cmd_ewa(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_business b;
+    struct ps_profile p;
+    int rc;
+    if (strcmp(sub, "show") == 0) {
+        long page, size;
+        json_t *o;
+        if ((rc = check_opts(&c->a, "business page size")) != 0)
+            return rc;
+        if (int_opt(&c->a, "page", 0, 1000000, 0, &page, err) != 0 ||
+            int_opt(&c->a, "size", 1, 1000, 20, &size, err) != 0 ||
+            ewa_profile(c, &b, &p, err) != 0 ||
+            ps_ewa_show(c->eng, b.id, p.external_id, (int)page, (int)size, &o,
+                        err) != 0)
+            return fail(err);
+        print_json(o);
+        json_decref(o);
+        return EX_OK;
+    }
+    if (strcmp(sub, "enroll") == 0) {
+        struct ps_customer cu;
+        struct first_card acct = {""};
+        const char *prog, *cust, *aid;
+        if ((rc = check_opts(&c->a, "business program customer account "
+                                    "begin end reason")) != 0)
+            return rc;
+        memset(&p, 0, sizeof(p));
+        if (need_pos(&c->a, 1, "external id", err) != 0 ||
+            need(&c->a, "program", &prog, err) != 0 ||
+            open_engine(c, 0, err) != 0)
+            return fail(err);
+        cust = opt(&c->a, "customer");
+        if (cust == NULL)
+            cust = c->a.pos[1];
+        if (cust_lookup(c, cust, &b, &cu, err) != 0)
+            return fail(err);
+        aid = opt(&c->a, "account");
+        if (aid == NULL) {
+            if (ps_store_account_list(c->eng->store, cu.id, pick_account,
+                                      &acct, err) != 0)
+                return fail(err);
+            if (acct.id[0] == '\0') {
+                ps_err_set(err, PS_EINVAL, "NO_ACCOUNT",
+                           "customer %s has no active financial account",
+                           cu.external_id);
+                return fail(err);
+            }
+            aid = acct.id;
+        }
+        ps_strlcpy(p.business_id, b.id, sizeof(p.business_id));
+        ps_strlcpy(p.external_id, c->a.pos[1], sizeof(p.external_id));
+        ps_strlcpy(p.customer_id, cu.id, sizeof(p.customer_id));
+        ps_strlcpy(p.account_id, aid, sizeof(p.account_id));
+        ps_strlcpy(p.program_id, prog, sizeof(p.program_id));
+        copy_opt(&c->a, "begin", p.enrollment_begin,
+                 sizeof(p.enrollment_begin));
+        copy_opt(&c->a, "end", p.enrollment_end, sizeof(p.enrollment_end));
+        struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
+        if (ps_ewa_enroll(c->eng, &p, &src, err) != 0)
+            return fail(err);
+        if (!c->json) {
+            printf("EWA profile %s enrolled in %s (id %s, status NEW)\n",
+                   p.external_id, prog, p.id);
+            return EX_OK;
+        }
+        json_t *o;
+        if (ps_ewa_show(c->eng, b.id, p.external_id, 0, 20, &o, err) != 0)
+            return fail(err);
+        print_json(o);
+        json_decref(o);
+        return EX_OK;
+    }
+    if (strcmp(sub, "eligibility") == 0) {
+        const char *status;
+        struct ps_source src = {NULL, NULL, 0};
+        if ((rc = check_opts(&c->a, "business status reason")) != 0)
+            return rc;
+        if (need(&c->a, "status", &status, err) != 0 ||
+            need(&c->a, "reason", &src.reason, err) != 0)
+            return fail(err);
+        int to = ps_enum_parse(PS_NAMES_ELIGIBILITY, status);
+        if (to < 0)
+            return usage_error("--status must be one of NEW ELIGIBLE "
+                               "INELIGIBLE ARREARS BAD_DEBT DISABLED, not %s",
+                               status);
+        if (ewa_profile(c, &b, &p, err) != 0 ||
+            ps_ewa_set_eligibility(c->eng, p.id, (enum ps_eligibility)to, &src,
+                                   err) != 0)
+            return fail(err);
+        printf("EWA profile %s: %s -> %s (%s)\n", p.external_id,
+               ps_enum_name(PS_NAMES_ELIGIBILITY, (int)p.eligibility),
+               status, src.reason);
+        return EX_OK;
+    }
+    if (strcmp(sub, "enrollment") == 0) {
+        const char *status;
+        if ((rc = check_opts(&c->a, "business status begin end")) != 0)
+            return rc;
+        if (need(&c->a, "status", &status, err) != 0)
+            return fail(err);
+        int to = ps_enum_parse(PS_NAMES_ENROLLMENT, status);
+        if (to < 0)
+            return usage_error("--status must be ACTIVE or INACTIVE, not %s",
+                               status);
+        if (ewa_profile(c, &b, &p, err) != 0 ||
+            ps_ewa_set_enrollment(c->eng, p.id, (enum ps_enrollment)to,
+                                  opt(&c->a, "begin"), opt(&c->a, "end"),
+                                  err) != 0)
+            return fail(err);
+        printf("EWA profile %s enrollment is now %s\n", p.external_id, status);
+        return EX_OK;
+    }
+    return usage_error("usage: payspool ewa show|enroll|eligibility|"
+                       "enrollment%s",
+                       "");
+}
+
+/* ---- tx ------------------------------------------------------------- */
+
+static int add_history_json(void *vctx, const struct ps_txn_history_row *h)
+{
+    json_array_append_new(
+        vctx,
+        json_pack("{s:s?, s:s, s:s, s:s?, s:s?, s:I*, s:s}", "from",
+                  h->from_status >= 0
+                      ? ps_enum_name(PS_NAMES_TXN_STATUS, h->from_status)
+                      : NULL,
+                  "to", ps_enum_name(PS_NAMES_TXN_STATUS, (int)h->to_status),
+                  "event", h->event, "reason",
+                  h->reason[0] ? h->reason : NULL, "sourceFile",
+                  h->source_file[0] ? h->source_file : NULL, "sourceLine",
+                  (json_int_t)h->source_line, "at", h->created_at));
+    return 0;
+}
+
+static int tx_show(struct ctx *c, const char *id, struct ps_err *err)
+{
+    struct ps_txn t;
+    char amt[PS_MONEY_STRMAX], fee[PS_MONEY_STRMAX];
+    json_t *hist = json_array();
+    if (ps_store_txn_get(c->eng->store, id, &t, err) != 0 ||
+        ps_store_txn_history(c->eng->store, t.id, add_history_json, hist,
+                             err) != 0) {
+        json_decref(hist);
+        return fail(err);
+    }
+    money_str(t.amount, t.currency, amt, sizeof(amt));
+    money_str(t.fee, t.currency, fee, sizeof(fee));
+    json_t *o = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+        " s:s?, s:s?, s:i, s:s, s:s, s:o}",
+        "transactionId", t.id, "businessId", t.business_id, "customerId",
+        t.customer_id, "financialAccountId", t.account_id, "ewaProfileId",
+        t.profile_id[0] ? t.profile_id : NULL, "transactionType",
+        ps_enum_name(PS_NAMES_TXN_TYPE, (int)t.type), "rail",
+        ps_enum_name(PS_NAMES_RAIL, (int)t.rail), "purpose",
+        ps_enum_name(PS_NAMES_PURPOSE, (int)t.purpose), "status",
+        ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status), "currency",
+        t.currency, "amount", amt, "fee", fee, "requestId",
+        t.request_id[0] ? t.request_id : NULL, "traceNumber",
+        t.trace_number[0] ? t.trace_number : NULL, "attempts", t.attempts,
+        "createdAt", t.created_at, "updatedAt", t.updated_at, "history",
+        hist);
+    if (c->json) {
+        print_json(o);
+    } else {
+        size_t i;
+        json_t *h;
+        printf("transaction %s\n", t.id);
+        printf("  %s %s %s %s %s (fee %s), status %s\n",
+               ps_enum_name(PS_NAMES_TXN_TYPE, (int)t.type),
+               ps_enum_name(PS_NAMES_RAIL, (int)t.rail),
+               ps_enum_name(PS_NAMES_PURPOSE, (int)t.purpose), amt,
+               t.currency, fee,
+               ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status));
+        if (t.request_id[0])
+            printf("  request id %s\n", t.request_id);
+        json_array_foreach(hist, i, h)
+        {
+            const char *from = json_string_value(json_object_get(h, "from"));
+            const char *reason =
+                json_string_value(json_object_get(h, "reason"));
+            printf("  %s  %-10s -> %-10s %-14s %s\n",
+                   json_string_value(json_object_get(h, "at")),
+                   from ? from : "", 
+                   json_string_value(json_object_get(h, "to")),
+                   json_string_value(json_object_get(h, "event")),
+                   reason ? reason : "");
+        }
+    }
+    json_decref(o);
+    return EX_OK;
+}
+
+static int cmd_tx(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    int rc;
+    if (strcmp(sub, "show") == 0) {
+        if ((rc = check_opts(&c->a, "")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "transaction id", err) != 0 ||
+            open_engine(c, 0, err) != 0)
+            return fail(err);
+        return tx_show(c, c->a.pos[1], err);
+    }
+    if (strcmp(sub, "create") == 0) {
+        struct ps_business b;
+        struct ps_customer cu;
+        struct ps_txn t;
+        const char *type = opt(&c->a, "type"), *cur = opt(&c->a, "currency");
+        const char *acct, *ext;
+        if ((rc = check_opts(&c->a, "business customer account type amount "
+                                    "currency request-id reason")) != 0)
+            return rc;
+        memset(&t, 0, sizeof(t));
+        int ty = ps_enum_parse(PS_NAMES_TXN_TYPE, type ? type : "SEND");
+        if (ty < 0)
+            return usage_error("--type must be SEND or DEBIT%s", "");
+        if (cur == NULL)
+            cur = "USD";
+        if (need(&c->a, "customer", &ext, err) != 0 ||
+            need(&c->a, "account", &acct, err) != 0 ||
+            amount_opt(&c->a, "amount", cur, 1, &t.amount, err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            cust_lookup(c, ext, &b, &cu, err) != 0)
+            return fail(err);
+        ps_strlcpy(t.business_id, b.id, sizeof(t.business_id));
+        ps_strlcpy(t.customer_id, cu.id, sizeof(t.customer_id));
+        ps_strlcpy(t.account_id, acct, sizeof(t.account_id));
+        ps_strlcpy(t.currency, cur, sizeof(t.currency));
+        copy_opt(&c->a, "request-id", t.request_id, sizeof(t.request_id));
+        t.type = (enum ps_txn_type)ty;
+        t.purpose = PS_PURPOSE_PAYMENT;
+        struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
+        if (ps_engine_txn_create(c->eng, &t, &src, err) != 0)
+            return fail(err);
+        if (!c->json) {
+            printf("transaction %s created (NEW)\n", t.id);
+            return EX_OK;
+        }
+        return tx_show(c, t.id, err);
+    }
+    if (strcmp(sub, "event") == 0) {
+        struct ps_txn t;
+        struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
+        struct ps_txn_args args = {&src, 0, NULL};
+        long max;
+        if ((rc = check_opts(&c->a, "reason max-attempts")) != 0)
+            return rc;
+        if (need_pos(&c->a, 2, "transaction id and event", err) != 0)
+            return fail(err);
+        int ev = ps_txn_event_parse(c->a.pos[2]);
+        if (ev < 0)
+            return usage_error("unknown event %s (SUBMIT TRANSMIT APPROVE "
+                               "SETTLE CLEAR CANCEL DECLINE RETURN REVERSE "
+                               "PROVIDER_ERROR)",
+                               c->a.pos[2]);
+        if (int_opt(&c->a, "max-attempts", 1, 100, PS_TXN_MAX_ATTEMPTS, &max,
+                    err) != 0 ||
+            open_engine(c, 0, err) != 0)
+            return fail(err);
+        args.max_attempts = (int)max;
+        if (ps_engine_txn_event(c->eng, c->a.pos[1], (enum ps_txn_event)ev,
+                                &args, &t, err) != 0)
+            return fail(err);
+        if (!c->json) {
+            printf("transaction %s is now %s\n", t.id,
+                   ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status));
+            return EX_OK;
+        }
+        return tx_show(c, t.id, err);
+    }
+    return usage_error("usage: payspool tx show|create|event%s", "");
+}
+
+/* ---- ledger --------------------------------------------------------- */
+
+struct trial_ctx {
+    json_t *arr;
+    int bad;
+};
+
+static int print_trial(void *vctx, const struct ps_trial_row *r)
+{
+    struct trial_ctx *t = vctx;
+    char d[PS_MONEY_STRMAX], cr[PS_MONEY_STRMAX], bal[PS_MONEY_STRMAX];
+    money_str(r->debits, r->currency, d, sizeof(d));
+    money_str(r->credits, r->currency, cr, sizeof(cr));
+    money_str(r->balance, r->currency, bal, sizeof(bal));
+    if (r->balance != 0 || r->mismatched != 0)
+        t->bad = 1;
+    if (t->arr != NULL)
+        json_array_append_new(
+            t->arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "currency",
+                              r->currency, "debits", d, "credits", cr,
+                              "balance", bal, "crossCurrencyEntries",
+                              (json_int_t)r->mismatched, "balanced",
+                              r->balance == 0 && r->mismatched == 0));
+    else
+        printf("%-4s %18s %18s %14s %s\n", r->currency, d, cr, bal,
+               r->balance == 0 && r->mismatched == 0 ? "balanced"
+                                                     : "NOT BALANCED");
+    return 0;
+}
+
+static int cmd_ledger(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_business b;
+    const char *bus = opt(&c->a, "business");
+    struct trial_ctx t = {NULL, 0};
+    int rc;
+    if (strcmp(sub, "balance") != 0)
+        return usage_error("usage: payspool ledger balance [--business B]%s",
+                           "");
+    if ((rc = check_opts(&c->a, "business")) != 0)
+        return rc;
+    if (open_engine(c, 0, err) != 0 ||
+        (bus != NULL && ps_business_find(c->eng, bus, &b, err) != 0))
+        return fail(err);
+    if (c->json)
+        t.arr = json_array();
+    else
+        printf("%-4s %18s %18s %14s\n", "CUR", "DEBITS", "CREDITS", "BALANCE");
+    if (ps_store_trial_balance(c->eng->store, bus ? b.id : NULL, print_trial,
+                               &t, err) != 0) {
+        json_decref(t.arr);
+        return fail(err);
+    }
+    if (c->json) {
+        print_json(t.arr);
+        json_decref(t.arr);
+    }
+    if (t.bad) {
+        fprintf(stderr, "payspool: LEDGER TRIAL BALANCE IS NOT ZERO\n");
+        return EX_DATAERR;
+    }
+    return EX_OK;
+}
+
+/* ---- dispatch ------------------------------------------------------- */
+
+static const char usage_text[] =
+    "usage: payspool [--spool DIR] [--db PATH] [--key PATH] [--json] COMMAND\n"
+    "\n"
+    "  init                                 create the spool, database and "
+    "key file\n"
+    "  business add NAME [--parent P] [--display-name T] | business list\n"
+    "  program add --business B --name N --min A --max A --period-cap A\n"
+    "              --max-outstanding A [--currency USD] [--advance-rate 50%]\n"
+    "              [--fee-card A] [--fee-ach A] [--debit-fallback]\n"
+    "              [--max-debit-attempts N] [--bad-debt-after N]\n"
+    "  program list --business B\n"
+    "  customer add EXT --business B --first-name F --last-name L --email E\n"
+    "              --phone +1... [--type BUSINESS --dba-name D] [--address-line1"
+    " ...]\n"
+    "  customer show|suspend|reactivate EXT --business B [--reason R]\n"
+    "  account add EXT --business B (--card | --routing RTN "
+    "[--account-type CHECKING])\n"
+    "              [--name N]   (the number is read from standard input)\n"
+    "  account suspend|reactivate ID --business B --reason R\n"
+    "  account authorize ID --business B --kind WEB|PPD|CCD --reference REF\n"
+    "  ewa enroll EXT --business B --program P [--account ID] [--begin D] "
+    "[--end D]\n"
+    "  ewa show EXT --business B [--page N] [--size M]\n"
+    "  ewa eligibility EXT --business B --status S --reason R\n"
+    "  ewa enrollment EXT --business B --status ACTIVE|INACTIVE "
+    "[--begin D] [--end D]\n"
+    "  tx create --business B --customer EXT --account ID --amount A\n"
+    "              [--type SEND|DEBIT] [--currency C] [--request-id R]\n"
+    "  tx event ID EVENT [--reason R]   tx show ID\n"
+    "  ledger balance [--business B]\n"
+    "\n"
+    "Environment: PAYSPOOL_SPOOL, PAYSPOOL_DB, PAYSPOOL_KEY, PAYSPOOL_LOG.\n"
+    "Exit status: 0 ok, 64 usage, 65 bad data, 66 not found, 69/75 busy,\n"
+    "74 I/O error, 78 configuration.\n";
+
+int ps_cli_main(int argc, char **argv)
+{
+    struct ctx c;
+    struct ps_err err;
+    int rc, level;
+    const char *cmd, *log_path, *lvl;
+
+    memset(&c, 0, sizeof(c));
+    ps_err_clear(&err);
+    if (argc < 2 || strcmp(argv[1], "help") == 0 ||
+        strcmp(argv[1], "--help") == 0) {
+        fputs(usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EX_USAGE : EX_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("payspool %s (schema %d)\n", PS_VERSION,
+               ps_store_latest_version());
+        return EX_OK;
+    }
+    if ((rc = parse(argc - 1, argv + 1, &c.a)) != 0)
+        return rc;
+    if (c.a.npos == 0)
+        return usage_error("no command given%s", "");
+    if (opt(&c.a, "help") != NULL) {
+        fputs(usage_text, stdout);
+        return EX_OK;
+    }
+    cmd = c.a.pos[0];
+    /* Shift the command name off the positionals. */
+    memmove(&c.a.pos[0], &c.a.pos[1], sizeof(c.a.pos[0]) * (MAX_POS - 1));
+    c.a.npos--;
+    c.json = opt(&c.a, "json") != NULL;
+    resolve_paths(&c);
+
+    log_path = opt(&c.a, "log");
+    if (log_path == NULL)
+        log_path = getenv("PAYSPOOL_LOG");
+    lvl = opt(&c.a, "log-level");
+    level = ps_log_level_parse(lvl ? lvl : "warn");
+    if (level < 0)
+        return usage_error("unknown --log-level %s", lvl);
+    if (ps_log_open(log_path, (enum ps_log_level)level, &err) != 0)
+        return fail(&err);
+
+    if (strcmp(cmd, "init") == 0)
+        rc = cmd_init(&c, &err);
+    else if (strcmp(cmd, "business") == 0)
+        rc = cmd_business(&c, &err);
+    else if (strcmp(cmd, "program") == 0)
+        rc = cmd_program(&c, &err);
+    else if (strcmp(cmd, "customer") == 0)
+        rc = cmd_customer(&c, &err);
+    else if (strcmp(cmd, "account") == 0)
+        rc = cmd_account(&c, &err);
+    else if (strcmp(cmd, "ewa") == 0)
+        rc = cmd_ewa(&c, &err);
+    else if (strcmp(cmd, "tx") == 0)
+        rc = cmd_tx(&c, &err);
+    else if (strcmp(cmd, "ledger") == 0)
+        rc = cmd_ledger(&c, &err);
+    else
+        rc = usage_error("unknown command '%s'", cmd);
+    ps_engine_close(c.eng);
+    ps_log_close();
+    return rc;
+}

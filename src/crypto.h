@@ -1,0 +1,91 @@
+/*
+ * crypto.h -- the key file, encryption at rest, keyed tokens, and the check
+ * digits of card and routing numbers.
+ *
+ * The key file holds 32 random bytes (crypto_kdf master key).  Two subkeys
+ * are derived from it: one for XSalsa20-Poly1305 secretbox (card and bank
+ * account numbers at rest, decrypted only by payout writers) and one for
+ * keyed BLAKE2b tokens (to match a number without storing it).  The file is
+ * created by `payspool init` with mode 0600 and is refused if anyone but the
+ * owner can read it.  It lives outside the spool.
+ */
+#ifndef PS_CRYPTO_H
+#define PS_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct ps_keys; /* opaque; secrets kept in sodium_malloc'd memory */
+
+/* Hex token: 32 bytes of keyed BLAKE2b -> 64 hex chars + NUL. */
+#define PS_TOKEN_SIZE 65
+/* Encrypted blob: 24-byte nonce + 16-byte MAC + plaintext. */
+#define PS_SEALED_OVERHEAD 40
+/* "411111******1111" style masks and "****6789" fit in this. */
+#define PS_MASK_SIZE 24
+
+/* Call once before anything else here (idempotent). */
+int ps_crypto_init(struct ps_err *err);
+
+/*
+ * Create a new key file at path (O_EXCL, mode 0600).  If it already exists
+ * and is a valid key file, returns 0 and leaves it alone (init is
+ * idempotent); *created says which happened (may be NULL).
+ */
+int ps_keys_create(const char *path, int *created, struct ps_err *err);
+
+/* Load the key file.  Refuses group/other-readable files (rule
+ * KEY_FILE_MODE) and wrong sizes.  *out from ps_keys_free(). */
+int ps_keys_load(const char *path, struct ps_keys **out, struct ps_err *err);
+void ps_keys_free(struct ps_keys *keys);
+
+/* Keyed token of a secret (e.g. a PAN), hex.  Same input, same token. */
+int ps_keys_token(const struct ps_keys *keys, const char *secret,
+                  char out[PS_TOKEN_SIZE], struct ps_err *err);
+
+/*
+ * Encrypt `len` bytes into out (len + PS_SEALED_OVERHEAD bytes, caller's
+ * buffer).  Decrypt the reverse; fails with rule DECRYPT_FAILED on a
+ * forged or corrupt blob.  `out` of open() receives len - overhead bytes.
+ */
+int ps_keys_seal(const struct ps_keys *keys, const void *plain, size_t len,
+                 unsigned char *out, struct ps_err *err);
+int ps_keys_open(const struct ps_keys *keys, const unsigned char *sealed,
+                 size_t len, void *out, struct ps_err *err);
+
+/* 1 if the digit string passes the Luhn check (13..19 digits), else 0. */
+int ps_luhn_valid(const char *digits);
+
+/*
+ * Validate a card number: 13..19 ASCII digits (spaces and dashes between
+ * groups are not accepted), Luhn.  Rules CARD_FORMAT, CARD_LUHN.
+ */
+int ps_card_check(const char *pan, struct ps_err *err);
+
+/*
+ * Validate an ABA routing number: exactly 9 digits and
+ * 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) = 0 mod 10.
+ * Rules ROUTING_FORMAT, ABA_CHECK_DIGIT.
+ */
+int ps_aba_check(const char *rtn, struct ps_err *err);
+
+/* Bank account number: 4..17 chars, digits (and '-' inside).
+ * Rule ACCOUNT_NUMBER_FORMAT. */
+int ps_bank_account_check(const char *acct, struct ps_err *err);
+
+/* "411111******1111" from a PAN (BIN + last 4).  Returns out. */
+const char *ps_mask_pan(const char *pan, char out[PS_MASK_SIZE]);
+/* "****6789" from any number.  Returns out. */
+const char *ps_mask_last4(const char *num, char out[PS_MASK_SIZE]);
+
+/*
+ * Defence in depth for logs, result files and reports: overwrite, in place,
+ * the middle digits of every run of 13..19 digits in s that passes Luhn,
+ * keeping BIN and last 4 ("4111111111111111" -> "411111******1111").
+ * Returns the number of runs masked.
+ */
+int ps_redact_pans(char *s);
+
+#endif /* PS_CRYPTO_H */

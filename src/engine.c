@@ -1,0 +1,652 @@
+/*
+ * engine.c -- businesses, customers, financial accounts, programs and the
+ * transaction entry points, with their domain validation.
+ *
+ * How it fails: validation errors are PS_EINVAL with a rule naming what
+ * was broken and err->field naming the field; references to another
+ * business's data are PS_ENOTFOUND (another business's ids do not exist
+ * from here); store errors pass through.  Each write is one store
+ * transaction.
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ewa.h"
+#include "ledger.h"
+#include "log.h"
+#include "money.h"
+
+int ps_engine_open(const char *db_path, const char *key_path,
+                   struct ps_engine **out, struct ps_err *err)
+{
+    struct ps_engine *eng = calloc(1, sizeof(*eng));
+    int rc;
+    if (eng == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if ((rc = ps_crypto_init(err)) != 0)
+        goto fail;
+    if ((rc = ps_store_open(db_path, &eng->store, err)) != 0)
+        goto fail;
+    if (key_path != NULL && (rc = ps_keys_load(key_path, &eng->keys, err)) != 0)
+        goto fail;
+    *out = eng;
+    return 0;
+fail:
+    ps_engine_close(eng);
+    return rc;
+}
+
+void ps_engine_close(struct ps_engine *eng)
+{
+    if (eng == NULL)
+        return;
+    ps_keys_free(eng->keys);
+    ps_store_close(eng->store);
+    free(eng);
+}
+
+/* ---- validation helpers --------------------------------------------- */
+
+static int invalid(struct ps_err *err, const char *field, const char *rule,
+                   const char *msg)
+{
+    ps_err_set(err, PS_EINVAL, rule, "%s: %s", field, msg);
+    return ps_err_field(err, field);
+}
+
+/* Count UTF-8 code points; -1 if s is not valid UTF-8 or has controls. */
+static long utf8_chars(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    long n = 0;
+    while (*p != '\0') {
+        int len;
+        if (*p < 0x20 || *p == 0x7f)
+            return -1;
+        if (*p < 0x80)
+            len = 1;
+        else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
+            len = 2;
+        else if ((*p & 0xf0) == 0xe0)
+            len = 3;
+        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
+            len = 4;
+        else
+            return -1;
+        for (int i = 1; i < len; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return -1;
+        p += len;
+        n++;
+    }
+    return n;
+}
+
+static int check_text(const char *v, const char *field, long min, long max,
+                      struct ps_err *err)
+{
+    long n = utf8_chars(v);
+    char msg[96];
+    if (n < 0)
+        return invalid(err, field, "TEXT_ENCODING",
+                       "must be UTF-8 text without control characters");
+    if (n < min || n > max) {
+        snprintf(msg, sizeof(msg), "must be %ld to %ld characters, not %ld",
+                 min, max, n);
+        return invalid(err, field, "TEXT_LENGTH", msg);
+    }
+    return 0;
+}
+
+static int check_email(const char *v, const char *field, struct ps_err *err)
+{
+    const char *at = strchr(v, '@');
+    if (strlen(v) > 254 || at == NULL || at == v || strchr(at + 1, '@') ||
+        strchr(at + 1, '.') == NULL || at[1] == '.' ||
+        v[strlen(v) - 1] == '.' || strpbrk(v, " \t,;<>()[]\\\"") != NULL)
+        return invalid(err, field, "EMAIL_FORMAT",
+                       "not an email address (local@domain.tld)");
+    return check_text(v, field, 3, 254, err);
+}
+
+/* E.164: '+', a non-zero digit, then up to 14 digits. */
+static int check_phone(const char *v, const char *field, struct ps_err *err)
+{
+    size_t n = strlen(v);
+    int ok = n >= 3 && n <= 16 && v[0] == '+' && v[1] >= '1' && v[1] <= '9';
+    for (size_t i = 2; ok && i < n; i++)
+        ok = v[i] >= '0' && v[i] <= '9';
+    if (!ok)
+        return invalid(err, field, "PHONE_FORMAT",
+                       "must be E.164, e.g. +14155550123");
+    return 0;
+}
+
+static int check_external_id(const char *v, struct ps_err *err)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 64)
+        return invalid(err, "externalId", "EXTERNAL_ID_FORMAT",
+                       "must be 1 to 64 characters");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+            return invalid(err, "externalId", "EXTERNAL_ID_FORMAT",
+                           "must be printable ASCII without spaces");
+    return 0;
+}
+
+static int check_address(const struct ps_address *a, struct ps_err *err)
+{
+    int rc;
+    if ((unsigned)a->type >= PS_ADDR_N)
+        return invalid(err, "address.type", "ADDRESS_TYPE",
+                       "unknown address type");
+    if ((rc = check_text(a->line1, "address.line1", 1, 128, err)) != 0 ||
+        (rc = check_text(a->line2, "address.line2", 0, 128, err)) != 0 ||
+        (rc = check_text(a->city, "address.city", 1, 40, err)) != 0 ||
+        (rc = check_text(a->region, "address.region", 0, 40, err)) != 0 ||
+        (rc = check_text(a->postal_code, "address.postalCode", 0, 15, err)) !=
+            0)
+        return rc;
+    if (strlen(a->country) != 2 || a->country[0] < 'A' ||
+        a->country[0] > 'Z' || a->country[1] < 'A' || a->country[1] > 'Z')
+        return invalid(err, "address.country", "COUNTRY_FORMAT",
+                       "must be an ISO 3166 alpha-2 code, e.g. US");
+    return 0;
+}
+
+int ps_customer_validate(const struct ps_customer *c,
+                         const struct ps_contact *contacts, size_t ncontacts,
+                         const struct ps_address *addresses,
+                         size_t naddresses, struct ps_err *err)
+{
+    int rc;
+    size_t primaries = 0;
+    if ((rc = check_external_id(c->external_id, err)) != 0)
+        return rc;
+    if (c->type == PS_CUSTOMER_INDIVIDUAL) {
+        if ((rc = check_text(c->first_name, "firstName", 1, 40, err)) != 0 ||
+            (rc = check_text(c->middle_name, "middleName", 0, 40, err)) !=
+                0 ||
+            (rc = check_text(c->last_name, "lastName", 1, 40, err)) != 0 ||
+            (rc = check_email(c->email, "email", err)) != 0 ||
+            (rc = check_phone(c->phone, "phone", err)) != 0)
+            return rc;
+        if (ncontacts > 0)
+            return invalid(err, "contacts", "CONTACTS_NOT_ALLOWED",
+                           "only BUSINESS customers have contacts");
+    } else if (c->type == PS_CUSTOMER_BUSINESS) {
+        if ((rc = check_text(c->dba_name, "dbaName", 1, 128, err)) != 0)
+            return rc;
+        for (size_t i = 0; i < ncontacts; i++) {
+            const struct ps_contact *k = &contacts[i];
+            primaries += k->primary ? 1 : 0;
+            if ((rc = check_text(k->first_name, "contact.firstName", 1, 40,
+                                 err)) != 0 ||
+                (rc = check_text(k->last_name, "contact.lastName", 1, 40,
+                                 err)) != 0 ||
+                (rc = check_email(k->email, "contact.email", err)) != 0 ||
+                (rc = check_phone(k->phone, "contact.phone", err)) != 0)
+                return rc;
+        }
+        if (primaries != 1)
+            return invalid(err, "contacts", "PRIMARY_CONTACT",
+                           "a BUSINESS customer needs exactly one primary "
+                           "contact (name, email, phone)");
+    } else {
+        return invalid(err, "type", "CUSTOMER_TYPE",
+                       "must be INDIVIDUAL or BUSINESS");
+    }
+    for (size_t i = 0; i < naddresses; i++)
+        if ((rc = check_address(&addresses[i], err)) != 0)
+            return rc;
+    return 0;
+}
+
+/* ---- businesses ----------------------------------------------------- */
+
+static int check_slug(const char *v, struct ps_err *err)
+{
+    size_t n = strlen(v);
+    int ok = n >= 1 && n <= 64 &&
+             ((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= '0' && v[0] <= '9'));
+    for (size_t i = 1; ok && i < n; i++)
+        ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+             v[i] == '-' || v[i] == '_';
+    if (!ok)
+        return invalid(err, "name", "BUSINESS_NAME_FORMAT",
+                       "must be 1 to 64 of a-z, 0-9, '-' and '_', starting "
+                       "with a letter or digit (it names the spool folder)");
+    return 0;
+}
+
+int ps_business_add(struct ps_engine *eng, const char *name,
+                    const char *display_name, const char *parent,
+                    struct ps_business *out, struct ps_err *err)
+{
+    struct ps_business b;
+    int rc;
+    memset(&b, 0, sizeof(b));
+    if ((rc = check_slug(name, err)) != 0)
+        return rc;
+    if (display_name == NULL || display_name[0] == '\0')
+        display_name = name;
+    if ((rc = check_text(display_name, "displayName", 1, 128, err)) != 0)
+        return rc;
+    if (parent != NULL && parent[0] != '\0') {
+        struct ps_business p;
+        if ((rc = ps_store_business_get(eng->store, parent, &p, err)) != 0) {
+            if (rc == PS_ENOTFOUND)
+                ps_err_set(err, rc, "PARENT_NOT_FOUND",
+                           "parent business %s does not exist", parent);
+            return rc;
+        }
+        ps_strlcpy(b.parent_id, p.id, sizeof(b.parent_id));
+    }
+    ps_id_new(b.id);
+    ps_strlcpy(b.name, name, sizeof(b.name));
+    ps_strlcpy(b.display_name, display_name, sizeof(b.display_name));
+    b.status = PS_STATUS_ACTIVE;
+    ps_time_now(b.created_at);
+    rc = ps_store_business_insert(eng->store, &b, err);
+    if (rc == PS_ECONFLICT)
+        return ps_err_set(err, rc, "BUSINESS_EXISTS",
+                          "business %s already exists", name);
+    if (rc != 0)
+        return rc;
+    ps_log(PS_LOG_INFO, "business.added", "{s:s, s:s, s:s}", "business",
+           b.name, "id", b.id, "parent", b.parent_id);
+    if (out != NULL)
+        *out = b;
+    return 0;
+}
+
+int ps_business_find(struct ps_engine *eng, const char *name_or_id,
+                     struct ps_business *out, struct ps_err *err)
+{
+    int rc = ps_store_business_get(eng->store, name_or_id, out, err);
+    if (rc == PS_ENOTFOUND)
+        ps_err_set(err, rc, "BUSINESS_NOT_FOUND", "no business %s",
+                   name_or_id);
+    return rc;
+}
+
+/* ---- customers ------------------------------------------------------ */
+
+int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
+                       const struct ps_contact *contacts, size_t ncontacts,
+                       const struct ps_address *addresses, size_t naddresses,
+                       const struct ps_source *src, struct ps_err *err)
+{
+    struct ps_business b;
+    struct ps_customer row = *c;
+    int rc;
+    if ((rc = ps_customer_validate(&row, contacts, ncontacts, addresses,
+                                   naddresses, err)) != 0)
+        return rc;
+    if ((rc = ps_business_find(eng, row.business_id, &b, err)) != 0)
+        return rc;
+    ps_strlcpy(row.business_id, b.id, sizeof(row.business_id));
+    ps_id_new(row.id);
+    row.status = PS_STATUS_ACTIVE;
+    ps_time_now(row.created_at);
+    ps_strlcpy(row.updated_at, row.created_at, sizeof(row.updated_at));
+
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        return rc;
+    rc = ps_store_customer_insert(eng->store, &row, err);
+    if (rc == PS_ECONFLICT) {
+        ps_err_set(err, rc, "CUSTOMER_EXISTS",
+                   "customer %s already exists in business %s",
+                   row.external_id, b.name);
+        ps_err_field(err, "externalId");
+    }
+    if (rc == 0)
+        rc = ps_store_customer_set_contacts(eng->store, row.id, contacts,
+                                            ncontacts, err);
+    if (rc == 0)
+        rc = ps_store_customer_set_addresses(eng->store, row.id, addresses,
+                                             naddresses, err);
+    (void)src;
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, err);
+    if (rc != 0) {
+        ps_store_rollback(eng->store);
+        return rc;
+    }
+    *c = row;
+    return 0;
+}
+
+int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
+                       const struct ps_contact *contacts, size_t ncontacts,
+                       const struct ps_address *addresses, size_t naddresses,
+                       struct ps_err *err)
+{
+    struct ps_customer old;
+    int rc;
+    if ((rc = ps_store_customer_get(eng->store, c->id, &old, err)) != 0)
+        return rc;
+    /* Identity fields never change. */
+    ps_strlcpy(c->business_id, old.business_id, sizeof(c->business_id));
+    ps_strlcpy(c->external_id, old.external_id, sizeof(c->external_id));
+    c->type = old.type;
+    c->status = old.status;
+    ps_strlcpy(c->created_at, old.created_at, sizeof(c->created_at));
+    if ((rc = ps_customer_validate(c, contacts, contacts ? ncontacts : 0,
+                                   addresses, addresses ? naddresses : 0,
+                                   err)) != 0)
+        return rc;
+    ps_time_now(c->updated_at);
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        return rc;
+    rc = ps_store_customer_update(eng->store, c, err);
+    if (rc == 0 && contacts != NULL)
+        rc = ps_store_customer_set_contacts(eng->store, c->id, contacts,
+                                            ncontacts, err);
+    if (rc == 0 && addresses != NULL)
+        rc = ps_store_customer_set_addresses(eng->store, c->id, addresses,
+                                             naddresses, err);
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, err);
+    if (rc != 0)
+        ps_store_rollback(eng->store);
+    return rc;
+}
+
+int ps_customer_set_status(struct ps_engine *eng, const char *customer_id,
+                           enum ps_status to, const struct ps_source *src,
+                           struct ps_err *err)
+{
+    struct ps_customer c;
+    char now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_store_customer_get(eng->store, customer_id, &c, err)) != 0)
+        return rc;
+    if (c.status == to)
+        return ps_err_set(err, PS_ESTATE, "STATUS_UNCHANGED",
+                          "customer %s is already %s", c.external_id,
+                          ps_enum_name(PS_NAMES_STATUS, (int)to));
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        return rc;
+    rc = ps_store_customer_set_status(eng->store, c.id, c.status, to, src,
+                                      ps_time_now(now), err);
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, err);
+    if (rc != 0) {
+        ps_store_rollback(eng->store);
+        return rc;
+    }
+    ps_log(PS_LOG_INFO, "customer.status", "{s:s, s:s, s:s, s:s}",
+           "customer", c.id, "externalId", c.external_id, "status",
+           ps_enum_name(PS_NAMES_STATUS, (int)to), "reason",
+           src != NULL && src->reason != NULL ? src->reason : "");
+    return 0;
+}
+
+/* ---- financial accounts --------------------------------------------- */
+
+static int check_display_name(const char *v, struct ps_err *err)
+{
+    return check_text(v, "displayName", 1, 64, err);
+}
+
+/* Seal `number`, fill token and the common fields, insert. */
+static int add_account(struct ps_engine *eng, struct ps_account *a,
+                       const char *number, struct ps_err *err)
+{
+    unsigned char sealed[64 + PS_SEALED_OVERHEAD];
+    struct ps_customer c;
+    size_t n = strlen(number);
+    int rc;
+    if (eng->keys == NULL)
+        return ps_err_set(err, PS_ECRYPTO, "NO_KEY_FILE",
+                          "adding an account needs the key file");
+    if (n > 64)
+        return ps_err_set(err, PS_EINVAL, "NUMBER_TOO_LONG",
+                          "account number too long");
+    if ((rc = ps_store_customer_get(eng->store, a->customer_id, &c, err)) != 0)
+        return rc;
+    if ((rc = ps_keys_token(eng->keys, number, a->token, err)) != 0 ||
+        (rc = ps_keys_seal(eng->keys, number, n, sealed, err)) != 0)
+        return rc;
+    ps_id_new(a->id);
+    ps_strlcpy(a->business_id, c.business_id, sizeof(a->business_id));
+    ps_strlcpy(a->last4, number + (n > 4 ? n - 4 : 0), sizeof(a->last4));
+    a->status = PS_STATUS_ACTIVE;
+    ps_time_now(a->created_at);
+    ps_strlcpy(a->updated_at, a->created_at, sizeof(a->updated_at));
+    rc = ps_store_account_insert(eng->store, a, sealed,
+                                 n + PS_SEALED_OVERHEAD, err);
+    sodium_memzero(sealed, sizeof(sealed));
+    if (rc == 0)
+        ps_log(PS_LOG_INFO, "account.added", "{s:s, s:s, s:s, s:s}",
+               "account", a->id, "customer", a->customer_id, "kind",
+               ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a->kind), "last4",
+               a->last4);
+    return rc;
+}
+
+int ps_account_add_bank(struct ps_engine *eng, const char *customer_id,
+                        const char *display_name, const char *routing,
+                        const char *number, enum ps_bank_type type,
+                        struct ps_account *out, struct ps_err *err)
+{
+    struct ps_account a;
+    int rc;
+    memset(&a, 0, sizeof(a));
+    if ((rc = check_display_name(display_name, err)) != 0)
+        return rc;
+    if ((rc = ps_aba_check(routing, err)) != 0)
+        return ps_err_field(err, "routingNumber");
+    if ((rc = ps_bank_account_check(number, err)) != 0)
+        return ps_err_field(err, "accountNumber");
+    if (type != PS_BANK_CHECKING && type != PS_BANK_SAVINGS)
+        return invalid(err, "accountType", "BANK_ACCOUNT_TYPE",
+                       "must be CHECKING or SAVINGS");
+    ps_strlcpy(a.customer_id, customer_id, sizeof(a.customer_id));
+    ps_strlcpy(a.display_name, display_name, sizeof(a.display_name));
+    ps_strlcpy(a.routing_number, routing, sizeof(a.routing_number));
+    a.kind = PS_ACCOUNT_EXTERNAL_BANK;
+    a.bank_type = type;
+    if ((rc = add_account(eng, &a, number, err)) != 0)
+        return rc;
+    if (out != NULL)
+        *out = a;
+    return 0;
+}
+
+int ps_account_add_card(struct ps_engine *eng, const char *customer_id,
+                        const char *display_name, const char *pan,
+                        struct ps_account *out, struct ps_err *err)
+{
+    struct ps_account a;
+    int rc;
+    memset(&a, 0, sizeof(a));
+    if ((rc = check_display_name(display_name, err)) != 0)
+        return rc;
+    if ((rc = ps_card_check(pan, err)) != 0)
+        return ps_err_field(err, "cardNumber");
+    ps_strlcpy(a.customer_id, customer_id, sizeof(a.customer_id));
+    ps_strlcpy(a.display_name, display_name, sizeof(a.display_name));
+    memcpy(a.bin, pan, 6);
+    a.bin[6] = '\0';
+    a.kind = PS_ACCOUNT_EXTERNAL_CARD;
+    a.bank_type = PS_BANK_NONE;
+    if ((rc = add_account(eng, &a, pan, err)) != 0)
+        return rc;
+    if (out != NULL)
+        *out = a;
+    return 0;
+}
+
+int ps_account_set_status(struct ps_engine *eng, const char *account_id,
+                          enum ps_status to, const struct ps_source *src,
+                          struct ps_err *err)
+{
+    struct ps_account a;
+    char now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_store_account_get(eng->store, account_id, &a, err)) != 0)
+        return rc;
+    if (a.status == to)
+        return ps_err_set(err, PS_ESTATE, "STATUS_UNCHANGED",
+                          "account %s is already %s", a.id,
+                          ps_enum_name(PS_NAMES_STATUS, (int)to));
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        return rc;
+    rc = ps_store_account_set_status(eng->store, a.id, a.status, to, src,
+                                     ps_time_now(now), err);
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, err);
+    if (rc != 0)
+        ps_store_rollback(eng->store);
+    return rc;
+}
+
+int ps_account_authorize_debit(struct ps_engine *eng, const char *account_id,
+                               enum ps_debit_auth_kind kind,
+                               const char *reference, struct ps_err *err)
+{
+    struct ps_account a;
+    char id[PS_ID_SIZE], now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_store_account_get(eng->store, account_id, &a, err)) != 0)
+        return rc;
+    if (a.kind != PS_ACCOUNT_EXTERNAL_BANK)
+        return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT",
+                          "debit authorizations are for bank accounts");
+    if (reference == NULL || reference[0] == '\0')
+        return invalid(err, "reference", "AUTH_REFERENCE",
+                       "a debit authorization needs a reference");
+    return ps_store_debit_auth_insert(eng->store, ps_id_new(id), a.id, kind,
+                                      reference, ps_time_now(now), err);
+}
+
+/* ---- EWA programs --------------------------------------------------- */
+
+int ps_program_add(struct ps_engine *eng, struct ps_program *p,
+                   struct ps_err *err)
+{
+    struct ps_business b;
+    const struct ps_currency *cur;
+    int rc;
+    if ((rc = check_text(p->name, "name", 1, 64, err)) != 0)
+        return rc;
+    if ((rc = ps_currency_lookup(p->currency, &cur, err)) != 0)
+        return ps_err_field(err, "currency");
+    if (p->advance_rate_bp < 1 || p->advance_rate_bp > 10000)
+        return invalid(err, "advanceRate", "PROGRAM_LIMIT",
+                       "share of earned wages must be 0.01% to 100%");
+    if (p->min_transfer <= 0 || p->max_transfer < p->min_transfer)
+        return invalid(err, "maxTransfer", "PROGRAM_LIMIT",
+                       "need 0 < min transfer <= max transfer");
+    if (p->period_cap < p->min_transfer)
+        return invalid(err, "periodCap", "PROGRAM_LIMIT",
+                       "pay-period cap must be at least the min transfer");
+    if (p->max_outstanding < p->min_transfer)
+        return invalid(err, "maxOutstanding", "PROGRAM_LIMIT",
+                       "maximum outstanding must be at least the min "
+                       "transfer");
+    if (p->fee_card < 0 || p->fee_ach < 0)
+        return invalid(err, "fee", "PROGRAM_LIMIT", "fees must not be "
+                                                    "negative");
+    if (p->fee_card > 0 && p->fee_ach > 0)
+        return invalid(err, "fee", "NO_FREE_OPTION",
+                       "at least one rail must be free (EWA rule: a no-cost "
+                       "option)");
+    if (p->bad_debt_after < 1)
+        return invalid(err, "badDebtAfter", "PROGRAM_LIMIT",
+                       "bad debt threshold must be at least 1");
+    if (p->max_debit_attempts < 0 ||
+        (p->debit_fallback && p->max_debit_attempts < 1))
+        return invalid(err, "maxDebitAttempts", "PROGRAM_LIMIT",
+                       "ACH debit fallback needs at least one attempt");
+    if ((rc = ps_business_find(eng, p->business_id, &b, err)) != 0)
+        return rc;
+    ps_strlcpy(p->business_id, b.id, sizeof(p->business_id));
+    ps_strlcpy(p->currency, cur->code, sizeof(p->currency));
+    ps_id_new(p->id);
+    p->status = PS_STATUS_ACTIVE;
+    ps_time_now(p->created_at);
+    rc = ps_store_program_insert(eng->store, p, err);
+    if (rc == PS_ECONFLICT)
+        return ps_err_set(err, rc, "PROGRAM_EXISTS",
+                          "program %s already exists in business %s",
+                          p->name, b.name);
+    return rc;
+}
+
+/* ---- transactions --------------------------------------------------- */
+
+int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
+                         const struct ps_source *src, struct ps_err *err)
+{
+    struct ps_customer c;
+    struct ps_account a;
+    const struct ps_currency *cur;
+    int rc;
+    if ((rc = ps_currency_lookup(t->currency, &cur, err)) != 0)
+        return ps_err_field(err, "currency");
+    if ((rc = ps_store_customer_get(eng->store, t->customer_id, &c, err)) != 0)
+        return rc;
+    if ((rc = ps_store_account_get(eng->store, t->account_id, &a, err)) != 0)
+        return rc;
+    if (strcmp(c.business_id, t->business_id) != 0 ||
+        strcmp(a.customer_id, c.id) != 0)
+        return ps_err_set(err, PS_ENOTFOUND, "ACCOUNT_NOT_FOUND",
+                          "account %s does not belong to customer %s of "
+                          "this business",
+                          t->account_id, c.external_id);
+    if (c.status != PS_STATUS_ACTIVE)
+        return ps_err_set(err, PS_EINVAL, "CUSTOMER_SUSPENDED",
+                          "customer %s is SUSPENDED", c.external_id);
+    if (a.status != PS_STATUS_ACTIVE)
+        return ps_err_set(err, PS_EINVAL, "ACCOUNT_SUSPENDED",
+                          "account ****%s is SUSPENDED", a.last4);
+    t->rail = a.kind == PS_ACCOUNT_EXTERNAL_CARD ? PS_RAIL_PUSH_TO_CARD
+                                                 : PS_RAIL_ACH;
+    if (t->type == PS_TXN_DEBIT) {
+        if (a.kind != PS_ACCOUNT_EXTERNAL_BANK)
+            return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT",
+                              "a DEBIT needs a bank account");
+        rc = ps_store_debit_auth_active(eng->store, a.id, NULL, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return ps_err_set(err, PS_EINVAL, "NO_DEBIT_AUTHORIZATION",
+                              "account ****%s has no active debit "
+                              "authorization",
+                              a.last4);
+    }
+    return ps_txn_create(eng->store, t, src, err);
+}
+
+int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
+                        enum ps_txn_event ev, const struct ps_txn_args *args,
+                        struct ps_txn *out, struct ps_err *err)
+{
+    struct ps_txn before, after;
+    int rc;
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        return rc;
+    if ((rc = ps_store_txn_get(eng->store, txn_id, &before, err)) != 0 ||
+        (rc = ps_txn_apply(eng->store, txn_id, ev, args, &after, err)) != 0 ||
+        (rc = ps_ewa_on_txn_status(eng->store, &after, before.status, err)) !=
+            0 ||
+        (rc = ps_store_commit(eng->store, err)) != 0) {
+        ps_store_rollback(eng->store);
+        return rc;
+    }
+    ps_log(PS_LOG_INFO, "txn.status", "{s:s, s:s, s:s, s:s}", "txn",
+           after.id, "event", ps_txn_event_name(ev), "from",
+           ps_enum_name(PS_NAMES_TXN_STATUS, (int)before.status), "to",
+           ps_enum_name(PS_NAMES_TXN_STATUS, (int)after.status));
+    if (out != NULL)
+        *out = after;
+    return 0;
+}

@@ -1,0 +1,117 @@
+/*
+ * engine.h -- the engine API: businesses, customers, financial accounts,
+ * EWA programs and profiles, transactions.
+ *
+ * Every function validates its input against the domain rules (SPEC
+ * section 2), checks that every id it is given belongs to the same
+ * business, and writes through the store in one transaction: on error
+ * nothing changed.  Card and account numbers are checked (Luhn, ABA),
+ * tokenized and sealed here; they are never returned in clear.
+ */
+#ifndef PS_ENGINE_H
+#define PS_ENGINE_H
+
+#include <stddef.h>
+
+#include "crypto.h"
+#include "err.h"
+#include "model.h"
+#include "store.h"
+#include "txn.h"
+
+struct ps_engine {
+    struct ps_store *store; /* owned */
+    struct ps_keys *keys;   /* owned; NULL when opened without keys */
+};
+
+/*
+ * Open the database (migrating it) and, when key_path is not NULL, the key
+ * file.  *out from ps_engine_close().
+ */
+int ps_engine_open(const char *db_path, const char *key_path,
+                   struct ps_engine **out, struct ps_err *err);
+void ps_engine_close(struct ps_engine *eng);
+
+/* ---- businesses ----------------------------------------------------- */
+
+/* name: [a-z0-9][a-z0-9_-]{0,63}, used as the spool directory name.
+ * parent: name or id of the parent business, or NULL. */
+int ps_business_add(struct ps_engine *eng, const char *name,
+                    const char *display_name, const char *parent,
+                    struct ps_business *out, struct ps_err *err);
+int ps_business_find(struct ps_engine *eng, const char *name_or_id,
+                     struct ps_business *out, struct ps_err *err);
+
+/* ---- customers ------------------------------------------------------ */
+
+/*
+ * Create a customer.  c->business_id, external_id, type and the profile
+ * fields are read; id, status (ACTIVE) and timestamps are filled.
+ * BUSINESS customers need a DBA name and exactly one primary contact.
+ */
+int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
+                       const struct ps_contact *contacts, size_t ncontacts,
+                       const struct ps_address *addresses, size_t naddresses,
+                       const struct ps_source *src, struct ps_err *err);
+/*
+ * Update the profile fields of customer c->id (names, email, phone, DBA).
+ * contacts/addresses replace the old ones unless NULL.
+ */
+int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
+                       const struct ps_contact *contacts, size_t ncontacts,
+                       const struct ps_address *addresses, size_t naddresses,
+                       struct ps_err *err);
+/* Suspend or reactivate; history row with the source. */
+int ps_customer_set_status(struct ps_engine *eng, const char *customer_id,
+                           enum ps_status to, const struct ps_source *src,
+                           struct ps_err *err);
+/* Validation alone, for readers that check before applying. */
+int ps_customer_validate(const struct ps_customer *c,
+                         const struct ps_contact *contacts, size_t ncontacts,
+                         const struct ps_address *addresses,
+                         size_t naddresses, struct ps_err *err);
+
+/* ---- financial accounts --------------------------------------------- */
+
+int ps_account_add_bank(struct ps_engine *eng, const char *customer_id,
+                        const char *display_name, const char *routing,
+                        const char *number, enum ps_bank_type type,
+                        struct ps_account *out, struct ps_err *err);
+int ps_account_add_card(struct ps_engine *eng, const char *customer_id,
+                        const char *display_name, const char *pan,
+                        struct ps_account *out, struct ps_err *err);
+int ps_account_set_status(struct ps_engine *eng, const char *account_id,
+                          enum ps_status to, const struct ps_source *src,
+                          struct ps_err *err);
+/* Record a debit authorization (bank accounts only). */
+int ps_account_authorize_debit(struct ps_engine *eng, const char *account_id,
+                               enum ps_debit_auth_kind kind,
+                               const char *reference, struct ps_err *err);
+
+/* ---- EWA programs --------------------------------------------------- */
+
+/* Validates limits and currency; fills id, status and created_at. */
+int ps_program_add(struct ps_engine *eng, struct ps_program *p,
+                   struct ps_err *err);
+
+/* ---- transactions --------------------------------------------------- */
+
+/*
+ * Create a SEND or DEBIT for an account of a customer of the business.
+ * Checks the customer and account are ACTIVE and, for a DEBIT, that the
+ * account has an active debit authorization.  t->business_id,
+ * customer_id, account_id, type, amount, currency and request_id are
+ * read; rail follows the account kind.
+ */
+int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
+                         const struct ps_source *src, struct ps_err *err);
+/*
+ * Apply an event to a transaction, with its EWA effects (a disbursement
+ * that is cancelled, declined, in error or reversed no longer counts
+ * against the profile), all in one store transaction.
+ */
+int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
+                        enum ps_txn_event ev, const struct ps_txn_args *args,
+                        struct ps_txn *out, struct ps_err *err);
+
+#endif /* PS_ENGINE_H */

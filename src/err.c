@@ -1,0 +1,170 @@
+/*
+ * err.c -- filling in and printing struct ps_err.
+ *
+ * Nothing here allocates: errors must be reportable when memory is gone.
+ */
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+char *ps_strlcpy(char *dst, const char *src, size_t size)
+{
+    if (size == 0)
+        return dst;
+    if (src == NULL)
+        src = "";
+    size_t n = strlen(src);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return dst;
+}
+
+void ps_err_clear(struct ps_err *err)
+{
+    if (err == NULL)
+        return;
+    memset(err, 0, sizeof(*err));
+    err->offset = -1;
+}
+
+__attribute__((format(printf, 4, 0))) static void
+vset(struct ps_err *err, int code, const char *rule, const char *fmt,
+     va_list ap)
+{
+    err->code = code;
+    ps_strlcpy(err->rule, rule != NULL ? rule : ps_err_codename(code),
+               sizeof(err->rule));
+    if (fmt != NULL)
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    else
+        err->msg[0] = '\0';
+}
+
+int ps_err_set(struct ps_err *err, int code, const char *rule,
+               const char *fmt, ...)
+{
+    if (err == NULL)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(err, code, rule, fmt, ap);
+    va_end(ap);
+    err->sys_errno = 0;
+    return code;
+}
+
+int ps_err_sys(struct ps_err *err, int sys_errno, const char *fmt, ...)
+{
+    if (err == NULL)
+        return PS_EIO;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(err, PS_EIO, "IO_ERROR", fmt, ap);
+    va_end(ap);
+    err->sys_errno = sys_errno;
+    size_t n = strlen(err->msg);
+    if (sys_errno != 0 && n + 3 < sizeof(err->msg))
+        snprintf(err->msg + n, sizeof(err->msg) - n, ": %s",
+                 strerror(sys_errno));
+    return PS_EIO;
+}
+
+int ps_err_at(struct ps_err *err, const char *file, long line,
+              int64_t offset)
+{
+    if (err == NULL)
+        return PS_EINTERNAL;
+    if (file != NULL)
+        ps_strlcpy(err->file, file, sizeof(err->file));
+    if (line > 0)
+        err->line = line;
+    if (offset >= 0)
+        err->offset = offset;
+    return err->code;
+}
+
+int ps_err_field(struct ps_err *err, const char *field)
+{
+    if (err == NULL)
+        return PS_EINTERNAL;
+    ps_strlcpy(err->field, field, sizeof(err->field));
+    return err->code;
+}
+
+const char *ps_err_codename(int code)
+{
+    switch (code) {
+    case PS_OK: return "OK";
+    case PS_EINVAL: return "EINVAL";
+    case PS_ENOMEM: return "ENOMEM";
+    case PS_EIO: return "EIO";
+    case PS_ESTORE: return "ESTORE";
+    case PS_ENOTFOUND: return "ENOTFOUND";
+    case PS_ECONFLICT: return "ECONFLICT";
+    case PS_ESTATE: return "ESTATE";
+    case PS_EBUSY: return "EBUSY";
+    case PS_ECONFIG: return "ECONFIG";
+    case PS_ECRYPTO: return "ECRYPTO";
+    case PS_EVERSION: return "EVERSION";
+    case PS_EINTERNAL: return "EINTERNAL";
+    }
+    return "EUNKNOWN";
+}
+
+const char *ps_err_str(const struct ps_err *err, char *buf, size_t size)
+{
+    size_t n = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+#define APPEND(...)                                                        \
+    do {                                                                   \
+        if (n < size) {                                                    \
+            int w_ = snprintf(buf + n, size - n, __VA_ARGS__);             \
+            if (w_ > 0)                                                    \
+                n += (size_t)w_;                                           \
+        }                                                                  \
+    } while (0)
+    if (err->file[0] != '\0') {
+        APPEND("%s", err->file);
+        if (err->line > 0)
+            APPEND(":%ld", err->line);
+        if (err->offset >= 0)
+            APPEND(" (byte %lld)", (long long)err->offset);
+        APPEND(": ");
+    } else if (err->line > 0) {
+        APPEND("line %ld: ", err->line);
+    }
+    if (err->field[0] != '\0')
+        APPEND("field %s: ", err->field);
+    APPEND("%s", err->msg[0] != '\0' ? err->msg : ps_err_codename(err->code));
+    if (err->rule[0] != '\0')
+        APPEND(" [%s]", err->rule);
+#undef APPEND
+    return buf;
+}
+
+int ps_err_exit_status(int code)
+{
+    switch (code) {
+    case PS_OK: return EX_OK;
+    case PS_EINVAL: return EX_DATAERR;
+    case PS_ENOMEM: return EX_OSERR;
+    case PS_EIO: return EX_IOERR;
+    case PS_ESTORE: return EX_SOFTWARE;
+    case PS_ENOTFOUND: return EX_NOINPUT;
+    case PS_ECONFLICT: return EX_DATAERR;
+    case PS_ESTATE: return EX_DATAERR;
+    case PS_EBUSY: return EX_TEMPFAIL;
+    case PS_ECONFIG: return EX_CONFIG;
+    case PS_ECRYPTO: return EX_CONFIG;
+    case PS_EVERSION: return EX_CONFIG;
+    default: return EX_SOFTWARE;
+    }
+}

@@ -1,0 +1,45 @@
+/*
+ * ledger.h -- double-entry postings for every movement of money.
+ *
+ * Each entry moves an amount from one ledger account (credit side) to
+ * another (debit side) of the same business and currency.  Which entries a
+ * transaction posts is decided by one table over (purpose, new status);
+ * see ledger.c.  The trial balance (debits minus credits over every
+ * account, per currency) is zero at all times.
+ */
+#ifndef PS_LEDGER_H
+#define PS_LEDGER_H
+
+#include "err.h"
+#include "model.h"
+#include "store.h"
+
+/*
+ * Post the entries for transaction t entering status `to` from `from`
+ * (from = -1 for creation).  Caller holds the store transaction.
+ */
+int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
+                              int from, enum ps_txn_status to,
+                              const char *at, struct ps_err *err);
+
+/*
+ * An EWA recovery by payroll deduction (no transaction): the employer
+ * withheld `amount` from the employee's pay and remits it to funding.
+ * Debit FUNDING, credit EWA_RECEIVABLE.  reference names the source
+ * (file and line) and is kept on the entry.
+ */
+int ps_ledger_post_payroll_recovery(struct ps_store *store,
+                                    const char *business_id,
+                                    const char *currency, int64_t amount,
+                                    const char *reference, const char *at,
+                                    struct ps_err *err);
+
+/*
+ * Check the trial balance: 0 when every currency nets to zero and no
+ * entry crosses currencies; PS_EINVAL (rule TRIAL_BALANCE_NOT_ZERO) with
+ * the first offending currency otherwise.  business_id NULL = all.
+ */
+int ps_ledger_check(struct ps_store *store, const char *business_id,
+                    struct ps_err *err);
+
+#endif /* PS_LEDGER_H */

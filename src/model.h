@@ -1,0 +1,249 @@
+/*
+ * model.h -- the domain's value types: businesses, customers, financial
+ * accounts, EWA programs and profiles, transactions.
+ *
+ * Plain structs with fixed-size string fields, so rows can be copied and
+ * returned without ownership questions.  Every enum has a name table; the
+ * names are what the store keeps (CHECK constraints list the same names)
+ * and what files and the CLI show.
+ */
+#ifndef PS_MODEL_H
+#define PS_MODEL_H
+
+#include <stdint.h>
+
+#include "clock.h"
+#include "id.h"
+
+#define PS_NAME_SIZE 65     /* business slug, program name: 64 + NUL */
+#define PS_EXTID_SIZE 65    /* externalId, request id: 64 + NUL */
+#define PS_PERSON_SIZE 41   /* first/middle/last name: 1..40 chars */
+#define PS_TEXT_SIZE 129    /* display names, DBA, address lines */
+#define PS_EMAIL_SIZE 255
+#define PS_PHONE_SIZE 17    /* E.164: '+' and up to 15 digits */
+#define PS_REASON_SIZE 256
+#define PS_PATH_SIZE 256
+
+/* ---- enums and their names ---------------------------------------- */
+
+enum ps_status { PS_STATUS_ACTIVE, PS_STATUS_SUSPENDED, PS_STATUS_N };
+
+enum ps_customer_type {
+    PS_CUSTOMER_INDIVIDUAL,
+    PS_CUSTOMER_BUSINESS,
+    PS_CUSTOMER_TYPE_N
+};
+
+enum ps_account_kind {
+    PS_ACCOUNT_EXTERNAL_BANK,
+    PS_ACCOUNT_EXTERNAL_CARD,
+    PS_ACCOUNT_KIND_N
+};
+
+enum ps_bank_type { PS_BANK_NONE, PS_BANK_CHECKING, PS_BANK_SAVINGS, PS_BANK_N };
+
+enum ps_txn_status {
+    PS_TXN_NEW,
+    PS_TXN_PENDING,
+    PS_TXN_PROCESSING,
+    PS_TXN_APPROVED,
+    PS_TXN_SETTLED,
+    PS_TXN_CLEARED,
+    PS_TXN_CANCELLED,
+    PS_TXN_DECLINED,
+    PS_TXN_REVERSED,
+    PS_TXN_ERROR,
+    PS_TXN_STATUS_N
+};
+
+enum ps_txn_type { PS_TXN_SEND, PS_TXN_DEBIT, PS_TXN_TYPE_N };
+
+enum ps_rail { PS_RAIL_PUSH_TO_CARD, PS_RAIL_ACH, PS_RAIL_N };
+
+/* Why money moves; decides the ledger postings (ledger.c). */
+enum ps_purpose {
+    PS_PURPOSE_EWA_DISBURSEMENT, /* SEND of earned wages to the employee */
+    PS_PURPOSE_EWA_RECOVERY,     /* DEBIT collecting an EWA balance */
+    PS_PURPOSE_PAYMENT,          /* any other SEND or DEBIT */
+    PS_PURPOSE_N
+};
+
+enum ps_eligibility {
+    PS_ELIG_NEW,
+    PS_ELIG_ELIGIBLE,
+    PS_ELIG_INELIGIBLE,
+    PS_ELIG_ARREARS,
+    PS_ELIG_BAD_DEBT,
+    PS_ELIG_DISABLED,
+    PS_ELIG_N
+};
+
+enum ps_enrollment { PS_ENROLL_ACTIVE, PS_ENROLL_INACTIVE, PS_ENROLL_N };
+
+enum ps_address_type {
+    PS_ADDR_SHIPPING,
+    PS_ADDR_BILLING,
+    PS_ADDR_MAILING,
+    PS_ADDR_HOME,
+    PS_ADDR_WORK,
+    PS_ADDR_LEGAL,
+    PS_ADDR_N
+};
+
+enum ps_debit_auth_kind { PS_AUTH_WEB, PS_AUTH_PPD, PS_AUTH_CCD, PS_AUTH_N };
+
+/*
+ * Name tables: ps_enum_name(PS_NAMES_TXN_STATUS, PS_TXN_NEW) -> "NEW";
+ * ps_enum_parse(PS_NAMES_TXN_STATUS, "NEW") -> 0, or -1 when unknown
+ * (exact, upper-case match).
+ */
+enum ps_names {
+    PS_NAMES_STATUS,
+    PS_NAMES_CUSTOMER_TYPE,
+    PS_NAMES_ACCOUNT_KIND,
+    PS_NAMES_BANK_TYPE,
+    PS_NAMES_TXN_STATUS,
+    PS_NAMES_TXN_TYPE,
+    PS_NAMES_RAIL,
+    PS_NAMES_PURPOSE,
+    PS_NAMES_ELIGIBILITY,
+    PS_NAMES_ENROLLMENT,
+    PS_NAMES_ADDRESS_TYPE,
+    PS_NAMES_DEBIT_AUTH,
+    PS_NAMES_N
+};
+const char *ps_enum_name(enum ps_names table, int value);
+int ps_enum_parse(enum ps_names table, const char *name);
+int ps_enum_count(enum ps_names table);
+
+/* ---- rows ----------------------------------------------------------- */
+
+struct ps_business {
+    char id[PS_ID_SIZE];
+    char name[PS_NAME_SIZE];         /* slug: spool directory name */
+    char display_name[PS_TEXT_SIZE];
+    char parent_id[PS_ID_SIZE];      /* "" for a top-level business */
+    enum ps_status status;
+    char created_at[PS_TIME_SIZE];
+};
+
+struct ps_customer {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char external_id[PS_EXTID_SIZE]; /* unique within the business */
+    enum ps_customer_type type;
+    char first_name[PS_PERSON_SIZE]; /* INDIVIDUAL, or BUSINESS contact */
+    char middle_name[PS_PERSON_SIZE];
+    char last_name[PS_PERSON_SIZE];
+    char dba_name[PS_TEXT_SIZE];     /* BUSINESS only */
+    char email[PS_EMAIL_SIZE];
+    char phone[PS_PHONE_SIZE];       /* E.164 */
+    enum ps_status status;
+    char created_at[PS_TIME_SIZE];
+    char updated_at[PS_TIME_SIZE];
+};
+
+struct ps_contact {
+    int primary; /* 1 for the BUSINESS customer's primary contact */
+    char first_name[PS_PERSON_SIZE];
+    char last_name[PS_PERSON_SIZE];
+    char email[PS_EMAIL_SIZE];
+    char phone[PS_PHONE_SIZE];
+};
+
+struct ps_address {
+    enum ps_address_type type;
+    char line1[PS_TEXT_SIZE];
+    char line2[PS_TEXT_SIZE];
+    char city[PS_PERSON_SIZE];
+    char region[PS_PERSON_SIZE];
+    char postal_code[16];
+    char country[3]; /* ISO 3166 alpha-2 */
+};
+
+struct ps_account {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char customer_id[PS_ID_SIZE];
+    enum ps_account_kind kind;
+    char display_name[PS_TEXT_SIZE];
+    enum ps_status status;
+    char routing_number[10];  /* EXTERNAL_BANK: ABA, 9 digits */
+    enum ps_bank_type bank_type;
+    char bin[7];              /* EXTERNAL_CARD: first 6 */
+    char last4[5];            /* both kinds */
+    char token[65];           /* keyed hash of the full number */
+    char created_at[PS_TIME_SIZE];
+    char updated_at[PS_TIME_SIZE];
+};
+
+struct ps_program {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char name[PS_NAME_SIZE];
+    char currency[4];
+    int advance_rate_bp;      /* share of earned wages available, 1/100 % */
+    int64_t min_transfer;     /* minor units, per disbursement */
+    int64_t max_transfer;     /* minor units, per disbursement */
+    int64_t period_cap;       /* minor units, per pay period */
+    int64_t max_outstanding;  /* minor units, amountToRecover ceiling */
+    int64_t fee_card;         /* minor units, instant push-to-card fee */
+    int64_t fee_ach;          /* minor units, standard ACH fee */
+    int debit_fallback;       /* 1: recover shortfalls by ACH debit */
+    int max_debit_attempts;   /* ACH debit attempts per shortfall */
+    int bad_debt_after;       /* failed recoveries before BAD_DEBT */
+    enum ps_status status;
+    char created_at[PS_TIME_SIZE];
+};
+
+struct ps_profile {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char external_id[PS_EXTID_SIZE];
+    char customer_id[PS_ID_SIZE];
+    char account_id[PS_ID_SIZE];
+    char program_id[PS_ID_SIZE];
+    enum ps_enrollment enrollment;
+    char enrollment_begin[PS_TIME_SIZE];
+    char enrollment_end[PS_TIME_SIZE];   /* "" = open-ended */
+    enum ps_eligibility eligibility;     /* latest status */
+    char eligibility_id[PS_ID_SIZE];     /* its history row */
+    char eligibility_reason[PS_REASON_SIZE];
+    char eligibility_at[PS_TIME_SIZE];
+    int64_t amount_to_recover;  /* minor units: disbursed + fees - recovered */
+    int64_t earned_wages;       /* minor units earned in the current period */
+    char period_start[PS_DATE_SIZE]; /* current pay period, "" if unknown */
+    int64_t period_disbursed;   /* minor units disbursed this period */
+    int failed_recoveries;      /* consecutive */
+    char created_at[PS_TIME_SIZE];
+    char updated_at[PS_TIME_SIZE];
+};
+
+struct ps_txn {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char customer_id[PS_ID_SIZE];
+    char account_id[PS_ID_SIZE];
+    char profile_id[PS_ID_SIZE];      /* "" when not an EWA movement */
+    enum ps_txn_type type;
+    enum ps_rail rail;
+    enum ps_purpose purpose;
+    int64_t amount;                   /* minor units, > 0 */
+    int64_t fee;                      /* minor units, >= 0 */
+    char currency[4];
+    enum ps_txn_status status;
+    char request_id[PS_EXTID_SIZE];   /* idempotency key, "" if none */
+    char trace_number[16];            /* ACH trace, "" until assigned */
+    int attempts;                     /* provider attempts so far */
+    char created_at[PS_TIME_SIZE];
+    char updated_at[PS_TIME_SIZE];
+};
+
+/* Where a change came from: kept in every history row. */
+struct ps_source {
+    const char *reason; /* human reason, may be NULL */
+    const char *file;   /* input file name, NULL for CLI/API */
+    long line;          /* line or record number in file, 0 = none */
+};
+
+#endif /* PS_MODEL_H */

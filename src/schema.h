@@ -1,0 +1,416 @@
+/*
+ * schema.h -- the database schema as versioned migrations (used only by
+ * store.c).  Migration i (0-based) brings a database from version i to
+ * version i + 1.  Never edit a shipped migration: add a new one.
+ */
+#ifndef PS_SCHEMA_H
+#define PS_SCHEMA_H
+
+/* Version 1: the core domain.  Version 2: operations (files, checkpoints,
+ * jobs, outputs, LinX, outboxes, payroll). */
+static const char *const ps_schema_v1[] = {
+    "CREATE TABLE businesses ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  display_name TEXT NOT NULL,"
+    "  parent_id TEXT REFERENCES businesses(id),"
+    "  status TEXT NOT NULL DEFAULT 'ACTIVE'"
+    "    CHECK (status IN ('ACTIVE','SUSPENDED')),"
+    "  webhook_url TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  CHECK (parent_id IS NULL OR parent_id <> id));",
+
+    "CREATE TABLE customers ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  external_id TEXT NOT NULL CHECK (length(external_id) BETWEEN 1 AND 64),"
+    "  type TEXT NOT NULL CHECK (type IN ('INDIVIDUAL','BUSINESS')),"
+    "  first_name TEXT, middle_name TEXT, last_name TEXT,"
+    "  dba_name TEXT, email TEXT, phone TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'ACTIVE'"
+    "    CHECK (status IN ('ACTIVE','SUSPENDED')),"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, external_id),"
+    "  CHECK (type <> 'INDIVIDUAL' OR (first_name IS NOT NULL"
+    "         AND last_name IS NOT NULL)),"
+    "  CHECK (type <> 'BUSINESS' OR dba_name IS NOT NULL));",
+
+    "CREATE TABLE customer_contacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id),"
+    "  is_primary INTEGER NOT NULL CHECK (is_primary IN (0,1)),"
+    "  first_name TEXT NOT NULL, last_name TEXT NOT NULL,"
+    "  email TEXT, phone TEXT);",
+    "CREATE INDEX customer_contacts_customer ON customer_contacts(customer_id);",
+    "CREATE UNIQUE INDEX customer_contacts_one_primary"
+    "  ON customer_contacts(customer_id) WHERE is_primary = 1;",
+
+    "CREATE TABLE customer_addresses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id),"
+    "  type TEXT NOT NULL CHECK (type IN ('SHIPPING','BILLING','MAILING',"
+    "    'HOME','WORK','LEGAL')),"
+    "  line1 TEXT NOT NULL, line2 TEXT, city TEXT NOT NULL, region TEXT,"
+    "  postal_code TEXT, country TEXT NOT NULL CHECK (length(country) = 2));",
+    "CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);",
+
+    "CREATE TABLE customer_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id),"
+    "  from_status TEXT CHECK (from_status IN ('ACTIVE','SUSPENDED')),"
+    "  to_status TEXT NOT NULL CHECK (to_status IN ('ACTIVE','SUSPENDED')),"
+    "  reason TEXT, source_file TEXT, source_line INTEGER,"
+    "  created_at TEXT NOT NULL);",
+    "CREATE INDEX customer_history_customer ON customer_history(customer_id);",
+
+    "CREATE TABLE financial_accounts ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('EXTERNAL_BANK','EXTERNAL_CARD')),"
+    "  display_name TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'ACTIVE'"
+    "    CHECK (status IN ('ACTIVE','SUSPENDED')),"
+    "  routing_number TEXT CHECK (routing_number IS NULL"
+    "    OR (length(routing_number) = 9 AND routing_number NOT GLOB '*[^0-9]*')),"
+    "  bank_type TEXT NOT NULL DEFAULT 'NONE'"
+    "    CHECK (bank_type IN ('NONE','CHECKING','SAVINGS')),"
+    "  bin TEXT, last4 TEXT NOT NULL,"
+    "  token TEXT NOT NULL,"
+    "  sealed BLOB NOT NULL,"   /* nonce|mac|number, see crypto.h */
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  CHECK (kind <> 'EXTERNAL_BANK' OR (routing_number IS NOT NULL"
+    "         AND bank_type <> 'NONE')),"
+    "  CHECK (kind <> 'EXTERNAL_CARD' OR bin IS NOT NULL));",
+    "CREATE INDEX financial_accounts_customer ON financial_accounts(customer_id);",
+    "CREATE INDEX financial_accounts_token ON financial_accounts(business_id, token);",
+
+    "CREATE TABLE account_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account_id TEXT NOT NULL REFERENCES financial_accounts(id),"
+    "  from_status TEXT CHECK (from_status IN ('ACTIVE','SUSPENDED')),"
+    "  to_status TEXT NOT NULL CHECK (to_status IN ('ACTIVE','SUSPENDED')),"
+    "  reason TEXT, source_file TEXT, source_line INTEGER,"
+    "  created_at TEXT NOT NULL);",
+    "CREATE INDEX account_history_account ON account_history(account_id);",
+
+    "CREATE TABLE debit_authorizations ("
+    "  id TEXT PRIMARY KEY,"
+    "  account_id TEXT NOT NULL REFERENCES financial_accounts(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('WEB','PPD','CCD')),"
+    "  reference TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'ACTIVE'"
+    "    CHECK (status IN ('ACTIVE','REVOKED')),"
+    "  revoke_reason TEXT,"
+    "  authorized_at TEXT NOT NULL, revoked_at TEXT);",
+    "CREATE INDEX debit_authorizations_account ON debit_authorizations(account_id);",
+
+    "CREATE TABLE ewa_programs ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  name TEXT NOT NULL,"
+    "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  advance_rate_bp INTEGER NOT NULL CHECK (advance_rate_bp BETWEEN 0 AND 10000),"
+    "  min_transfer INTEGER NOT NULL CHECK (min_transfer > 0),"
+    "  max_transfer INTEGER NOT NULL CHECK (max_transfer >= min_transfer),"
+    "  period_cap INTEGER NOT NULL CHECK (period_cap > 0),"
+    "  max_outstanding INTEGER NOT NULL CHECK (max_outstanding > 0),"
+    "  fee_card INTEGER NOT NULL CHECK (fee_card >= 0),"
+    "  fee_ach INTEGER NOT NULL CHECK (fee_ach >= 0),"
+    "  debit_fallback INTEGER NOT NULL CHECK (debit_fallback IN (0,1)),"
+    "  max_debit_attempts INTEGER NOT NULL CHECK (max_debit_attempts >= 0),"
+    "  bad_debt_after INTEGER NOT NULL CHECK (bad_debt_after >= 1),"
+    "  status TEXT NOT NULL DEFAULT 'ACTIVE'"
+    "    CHECK (status IN ('ACTIVE','SUSPENDED')),"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, name));",
+
+    "CREATE TABLE ewa_profiles ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  external_id TEXT NOT NULL CHECK (length(external_id) BETWEEN 1 AND 64),"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id),"
+    "  account_id TEXT NOT NULL REFERENCES financial_accounts(id),"
+    "  program_id TEXT NOT NULL REFERENCES ewa_programs(id),"
+    "  enrollment_status TEXT NOT NULL CHECK (enrollment_status IN ('ACTIVE','INACTIVE')),"
+    "  enrollment_begin TEXT NOT NULL, enrollment_end TEXT,"
+    "  eligibility_status TEXT NOT NULL CHECK (eligibility_status IN"
+    "    ('NEW','ELIGIBLE','INELIGIBLE','ARREARS','BAD_DEBT','DISABLED')),"
+    "  eligibility_id TEXT NOT NULL,"
+    "  amount_to_recover INTEGER NOT NULL DEFAULT 0 CHECK (amount_to_recover >= 0),"
+    "  earned_wages INTEGER NOT NULL DEFAULT 0 CHECK (earned_wages >= 0),"
+    "  period_start TEXT,"
+    "  period_disbursed INTEGER NOT NULL DEFAULT 0 CHECK (period_disbursed >= 0),"
+    "  failed_recoveries INTEGER NOT NULL DEFAULT 0 CHECK (failed_recoveries >= 0),"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, external_id));",
+    "CREATE INDEX ewa_profiles_customer ON ewa_profiles(customer_id);",
+
+    "CREATE TABLE ewa_eligibility_history ("
+    "  id TEXT PRIMARY KEY,"
+    "  profile_id TEXT NOT NULL REFERENCES ewa_profiles(id),"
+    "  from_status TEXT CHECK (from_status IN"
+    "    ('NEW','ELIGIBLE','INELIGIBLE','ARREARS','BAD_DEBT','DISABLED')),"
+    "  status TEXT NOT NULL CHECK (status IN"
+    "    ('NEW','ELIGIBLE','INELIGIBLE','ARREARS','BAD_DEBT','DISABLED')),"
+    "  reason TEXT NOT NULL, source_file TEXT, source_line INTEGER,"
+    "  created_at TEXT NOT NULL);",
+    "CREATE INDEX ewa_eligibility_history_profile"
+    "  ON ewa_eligibility_history(profile_id, created_at);",
+
+    "CREATE TABLE transactions ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  customer_id TEXT NOT NULL REFERENCES customers(id),"
+    "  account_id TEXT NOT NULL REFERENCES financial_accounts(id),"
+    "  profile_id TEXT REFERENCES ewa_profiles(id),"
+    "  type TEXT NOT NULL CHECK (type IN ('SEND','DEBIT')),"
+    "  rail TEXT NOT NULL CHECK (rail IN ('PUSH_TO_CARD','ACH')),"
+    "  purpose TEXT NOT NULL CHECK (purpose IN"
+    "    ('EWA_DISBURSEMENT','EWA_RECOVERY','PAYMENT')),"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  fee INTEGER NOT NULL DEFAULT 0 CHECK (fee >= 0),"
+    "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  status TEXT NOT NULL CHECK (status IN ('NEW','PENDING','PROCESSING',"
+    "    'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR')),"
+    "  request_id TEXT,"
+    "  trace_number TEXT,"
+    "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  CHECK (type <> 'DEBIT' OR rail = 'ACH'),"
+    "  UNIQUE (business_id, request_id));",
+    "CREATE INDEX transactions_profile ON transactions(profile_id, created_at)"
+    "  WHERE profile_id IS NOT NULL;",
+    "CREATE INDEX transactions_status ON transactions(business_id, status);",
+    "CREATE UNIQUE INDEX transactions_trace ON transactions(business_id, trace_number)"
+    "  WHERE trace_number IS NOT NULL;",
+
+    "CREATE TABLE transaction_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  txn_id TEXT NOT NULL REFERENCES transactions(id),"
+    "  from_status TEXT CHECK (from_status IN ('NEW','PENDING','PROCESSING',"
+    "    'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR')),"
+    "  to_status TEXT NOT NULL CHECK (to_status IN ('NEW','PENDING','PROCESSING',"
+    "    'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR')),"
+    "  event TEXT NOT NULL,"
+    "  reason TEXT, source_file TEXT, source_line INTEGER,"
+    "  created_at TEXT NOT NULL);",
+    "CREATE INDEX transaction_history_txn ON transaction_history(txn_id);",
+
+    "CREATE TABLE ledger_accounts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('FUNDING','CUSTOMER',"
+    "    'EWA_RECEIVABLE','FEE_INCOME')),"
+    "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  customer_id TEXT REFERENCES customers(id),"
+    "  CHECK ((kind = 'CUSTOMER') = (customer_id IS NOT NULL)));",
+    "CREATE UNIQUE INDEX ledger_accounts_key ON ledger_accounts"
+    "  (business_id, kind, currency, ifnull(customer_id, ''));",
+
+    /* One row = one balanced movement between two ledger accounts of the
+     * same currency (debit side, credit side), as in TigerBeetle. */
+    "CREATE TABLE ledger_entries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  txn_id TEXT REFERENCES transactions(id),"
+    "  reference TEXT,"
+    "  debit_account INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+    "  credit_account INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  memo TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  CHECK (debit_account <> credit_account),"
+    "  CHECK (txn_id IS NOT NULL OR reference IS NOT NULL));",
+    "CREATE INDEX ledger_entries_txn ON ledger_entries(txn_id) WHERE txn_id IS NOT NULL;",
+    "CREATE INDEX ledger_entries_debit ON ledger_entries(debit_account);",
+    "CREATE INDEX ledger_entries_credit ON ledger_entries(credit_account);",
+
+    NULL};
+
+static const char *const ps_schema_v2[] = {
+    "CREATE TABLE files ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  name TEXT NOT NULL,"
+    "  member TEXT,"                       /* archive member path, or NULL */
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  format TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('RECEIVED','PROCESSING',"
+    "    'APPLIED','REJECTED','DUPLICATE')),"
+    "  reason TEXT,"
+    "  records INTEGER NOT NULL DEFAULT 0,"
+    "  accepted INTEGER NOT NULL DEFAULT 0,"
+    "  rejected INTEGER NOT NULL DEFAULT 0,"
+    "  duplicates INTEGER NOT NULL DEFAULT 0,"
+    "  amount_accepted INTEGER NOT NULL DEFAULT 0,"
+    "  archive_path TEXT, result_path TEXT,"
+    "  received_at TEXT NOT NULL, completed_at TEXT);",
+    /* Exactly-once intake: one applied copy of a content per business. */
+    "CREATE UNIQUE INDEX files_content ON files(business_id, sha256,"
+    "  ifnull(member, '')) WHERE status IN ('PROCESSING','APPLIED');",
+    "CREATE INDEX files_business ON files(business_id, received_at);",
+
+    /* Format-specific duplicate keys (the NACHA header tuple, ...). */
+    "CREATE TABLE file_keys ("
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  kind TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  file_id TEXT NOT NULL REFERENCES files(id),"
+    "  PRIMARY KEY (business_id, kind, key));",
+
+    "CREATE TABLE record_results ("
+    "  file_id TEXT NOT NULL REFERENCES files(id),"
+    "  record_no INTEGER NOT NULL CHECK (record_no >= 1),"
+    "  line INTEGER NOT NULL,"
+    "  reference TEXT,"
+    "  outcome TEXT NOT NULL CHECK (outcome IN ('ACCEPTED','REJECTED','DUPLICATE')),"
+    "  code TEXT, message TEXT, ids TEXT,"
+    "  amount INTEGER,"
+    "  PRIMARY KEY (file_id, record_no)) WITHOUT ROWID;",
+
+    /* Per-record idempotency: the second line of defence. */
+    "CREATE TABLE record_keys ("
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  key TEXT NOT NULL,"
+    "  file_id TEXT NOT NULL REFERENCES files(id),"
+    "  record_no INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_id, key)) WITHOUT ROWID;",
+
+    "CREATE TABLE checkpoints ("
+    "  file_id TEXT PRIMARY KEY REFERENCES files(id),"
+    "  byte_offset INTEGER NOT NULL CHECK (byte_offset >= 0),"
+    "  record_no INTEGER NOT NULL CHECK (record_no >= 0),"
+    "  updated_at TEXT NOT NULL);",
+
+    "CREATE TABLE payroll_results ("
+    "  id INTEGER PRIMARY KEY,"
+    "  profile_id TEXT NOT NULL REFERENCES ewa_profiles(id),"
+    "  pay_date TEXT NOT NULL,"
+    "  gross INTEGER NOT NULL CHECK (gross >= 0),"
+    "  net INTEGER NOT NULL,"
+    "  deduction INTEGER NOT NULL CHECK (deduction >= 0),"
+    "  due INTEGER NOT NULL CHECK (due >= 0),"
+    "  file_id TEXT REFERENCES files(id), source_line INTEGER,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (profile_id, pay_date));",
+
+    /* Outbound payment files and what went into them. */
+    "CREATE TABLE outputs ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('RESULT','NACHA','PUSH_TO_CARD',"
+    "    'RECON','EXPORT','PAIN002','CAMT054','EVENTS','SMS')),"
+    "  business_date TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL CHECK (seq >= 0),"
+    "  path TEXT NOT NULL UNIQUE,"
+    "  sha256 TEXT,"
+    "  records INTEGER NOT NULL DEFAULT 0,"
+    "  debit_total INTEGER NOT NULL DEFAULT 0,"
+    "  credit_total INTEGER NOT NULL DEFAULT 0,"
+    "  file_key TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, kind, business_date, seq));",
+    "CREATE TABLE output_items ("
+    "  output_id TEXT NOT NULL REFERENCES outputs(id),"
+    "  txn_id TEXT NOT NULL REFERENCES transactions(id),"
+    "  PRIMARY KEY (output_id, txn_id)) WITHOUT ROWID;",
+    "CREATE INDEX output_items_txn ON output_items(txn_id);",
+
+    /* Job runs: a run is (job, business date). */
+    "CREATE TABLE job_runs ("
+    "  id TEXT PRIMARY KEY,"
+    "  job TEXT NOT NULL,"
+    "  business_date TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('RUNNING','COMPLETED','FAILED',"
+    "    'SKIPPED')),"
+    "  attempt INTEGER NOT NULL CHECK (attempt >= 1),"
+    "  rerun_reason TEXT, error TEXT,"
+    "  step TEXT,"
+    "  records INTEGER NOT NULL DEFAULT 0,"
+    "  amount INTEGER NOT NULL DEFAULT 0,"
+    "  pid INTEGER,"
+    "  started_at TEXT NOT NULL, finished_at TEXT,"
+    "  UNIQUE (job, business_date, attempt));",
+    "CREATE UNIQUE INDEX job_runs_one_running ON job_runs(job)"
+    "  WHERE status = 'RUNNING';",
+    "CREATE TABLE job_state ("
+    "  job TEXT PRIMARY KEY,"
+    "  last_fired TEXT, last_success TEXT);",
+
+    /* One engine per spool: the guard row (with the flock). */
+    "CREATE TABLE engine_guard ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  pid INTEGER NOT NULL, host TEXT NOT NULL, started_at TEXT NOT NULL);",
+
+    /* LinX, in batch. */
+    "CREATE TABLE linx_templates ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  name TEXT NOT NULL,"
+    "  activities TEXT NOT NULL CHECK (json_valid(activities)),"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, name));",
+    "CREATE TABLE linx_requests ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  customer_id TEXT REFERENCES customers(id),"
+    "  mobile TEXT NOT NULL,"
+    "  external_id TEXT,"
+    "  template_id TEXT REFERENCES linx_templates(id),"
+    "  status TEXT NOT NULL CHECK (status IN ('ACTIVE','COMPLETED','DECLINED',"
+    "    'EXPIRED','CANCELLED','FAILED')),"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  expires_at TEXT NOT NULL,"
+    "  reminders_sent INTEGER NOT NULL DEFAULT 0,"
+    "  decline_reason TEXT,"
+    "  file_id TEXT REFERENCES files(id), source_line INTEGER,"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, external_id));",
+    "CREATE TABLE linx_activities ("
+    "  request_id TEXT NOT NULL REFERENCES linx_requests(id),"
+    "  seq INTEGER NOT NULL CHECK (seq >= 1),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('CREATE_CUSTOMER','UPDATE_CUSTOMER',"
+    "    'ADD_BANK_ACCOUNT','ADD_CARD_ACCOUNT','ACCEPT_DOCUMENT','TRANSACTION')),"
+    "  payload TEXT NOT NULL CHECK (json_valid(payload)),"
+    "  status TEXT NOT NULL CHECK (status IN ('PENDING','DONE','DECLINED',"
+    "    'FAILED')),"
+    "  result_id TEXT,"
+    "  PRIMARY KEY (request_id, seq)) WITHOUT ROWID;",
+
+    /* Outboxes: delivered by later passes, never lost. */
+    "CREATE TABLE event_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  event_type TEXT NOT NULL,"
+    "  entity_type TEXT NOT NULL CHECK (entity_type IN ('CUSTOMER','ACCOUNT',"
+    "    'LINX','TRANSACTION','EWA_PROFILE')),"
+    "  entity_id TEXT NOT NULL,"
+    "  payload TEXT NOT NULL CHECK (json_valid(payload)),"
+    "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING',"
+    "    'DELIVERED','FAILED')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL, delivered_at TEXT);",
+    "CREATE INDEX event_outbox_pending ON event_outbox(business_id, id)"
+    "  WHERE status = 'PENDING';",
+    "CREATE TABLE sms_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  request_id TEXT REFERENCES linx_requests(id),"
+    "  mobile TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('LINK','REMINDER','RESEND',"
+    "    'TRANSACTION_STATUS')),"
+    "  body TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING',"
+    "    'WRITTEN')),"
+    "  created_at TEXT NOT NULL);",
+    NULL};
+
+static const char *const *const ps_schema_migrations[] = {ps_schema_v1,
+                                                          ps_schema_v2};
+
+#define PS_SCHEMA_VERSION                                                  \
+    ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
+
+#endif /* PS_SCHEMA_H */

@@ -1,0 +1,1552 @@
+/*
+ * store.c -- the SQLite store: schema, migrations, and every SQL statement
+ * payspool runs.  Nothing outside this file speaks SQL.
+ *
+ * Statements are prepared once per connection and cached by number (see
+ * the STMT table below).  Every function resets its statement on every
+ * exit path, so a failure leaves no statement half-stepped.
+ *
+ * How it fails: SQLite errors become PS_ESTORE (message from SQLite),
+ * PS_ECONFLICT for UNIQUE/PRIMARY KEY violations, PS_EBUSY when the
+ * database stays locked past the busy timeout.
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "schema.h"
+
+/* ---- the statement table ------------------------------------------- */
+
+#define CUSTOMER_COLS                                                      \
+    "id, business_id, external_id, type, ifnull(first_name,''),"           \
+    " ifnull(middle_name,''), ifnull(last_name,''), ifnull(dba_name,''),"  \
+    " ifnull(email,''), ifnull(phone,''), status, created_at, updated_at"
+#define ACCOUNT_COLS                                                       \
+    "id, business_id, customer_id, kind, display_name, status,"            \
+    " ifnull(routing_number,''), bank_type, ifnull(bin,''), last4, token," \
+    " created_at, updated_at"
+#define PROGRAM_COLS                                                       \
+    "id, business_id, name, currency, advance_rate_bp, min_transfer,"      \
+    " max_transfer, period_cap, max_outstanding, fee_card, fee_ach,"       \
+    " debit_fallback, max_debit_attempts, bad_debt_after, status,"         \
+    " created_at"
+#define PROFILE_COLS                                                       \
+    "p.id, p.business_id, p.external_id, p.customer_id, p.account_id,"     \
+    " p.program_id, p.enrollment_status, p.enrollment_begin,"              \
+    " ifnull(p.enrollment_end,''), p.eligibility_status, p.eligibility_id," \
+    " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"        \
+    " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries," \
+    " p.created_at, p.updated_at"
+#define PROFILE_FROM                                                       \
+    " FROM ewa_profiles p JOIN ewa_eligibility_history h"                  \
+    " ON h.id = p.eligibility_id"
+#define TXN_COLS                                                           \
+    "id, business_id, customer_id, account_id, ifnull(profile_id,''),"     \
+    " type, rail, purpose, amount, fee, currency, status,"                 \
+    " ifnull(request_id,''), ifnull(trace_number,''), attempts,"           \
+    " created_at, updated_at"
+
+#define STMTS                                                              \
+    X(BUSINESS_INSERT,                                                     \
+      "INSERT INTO businesses(id, name, display_name, parent_id, status,"  \
+      " created_at) VALUES (?,?,?,?,?,?)")                                 \
+    X(BUSINESS_GET,                                                        \
+      "SELECT id, name, display_name, ifnull(parent_id,''), status,"       \
+      " created_at FROM businesses WHERE id = ?1 OR name = ?1")            \
+    X(BUSINESS_LIST,                                                       \
+      "SELECT id, name, display_name, ifnull(parent_id,''), status,"       \
+      " created_at FROM businesses ORDER BY name")                         \
+    X(CUSTOMER_INSERT,                                                     \
+      "INSERT INTO customers(id, business_id, external_id, type,"          \
+      " first_name, middle_name, last_name, dba_name, email, phone,"       \
+      " status, created_at, updated_at)"                                   \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")                               \
+    X(CUSTOMER_UPDATE,                                                     \
+      "UPDATE customers SET first_name = ?2, middle_name = ?3,"            \
+      " last_name = ?4, dba_name = ?5, email = ?6, phone = ?7,"            \
+      " updated_at = ?8 WHERE id = ?1")                                    \
+    X(CUSTOMER_GET, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?") \
+    X(CUSTOMER_GET_EXT,                                                    \
+      "SELECT " CUSTOMER_COLS                                              \
+      " FROM customers WHERE business_id = ? AND external_id = ?")         \
+    X(CUSTOMER_SET_STATUS,                                                 \
+      "UPDATE customers SET status = ?3, updated_at = ?4"                  \
+      " WHERE id = ?1 AND status = ?2")                                    \
+    X(CUSTOMER_HISTORY_INSERT,                                             \
+      "INSERT INTO customer_history(customer_id, from_status, to_status,"  \
+      " reason, source_file, source_line, created_at)"                     \
+      " VALUES (?,?,?,?,?,?,?)")                                           \
+    X(CONTACTS_DELETE, "DELETE FROM customer_contacts WHERE customer_id = ?") \
+    X(CONTACT_INSERT,                                                      \
+      "INSERT INTO customer_contacts(customer_id, is_primary, first_name," \
+      " last_name, email, phone) VALUES (?,?,?,?,?,?)")                    \
+    X(CONTACTS_LIST,                                                       \
+      "SELECT is_primary, first_name, last_name, ifnull(email,''),"        \
+      " ifnull(phone,'') FROM customer_contacts WHERE customer_id = ?"     \
+      " ORDER BY is_primary DESC, id")                                     \
+    X(ADDRESSES_DELETE,                                                    \
+      "DELETE FROM customer_addresses WHERE customer_id = ?")              \
+    X(ADDRESS_INSERT,                                                      \
+      "INSERT INTO customer_addresses(customer_id, type, line1, line2,"    \
+      " city, region, postal_code, country) VALUES (?,?,?,?,?,?,?,?)")     \
+    X(ADDRESSES_LIST,                                                      \
+      "SELECT type, line1, ifnull(line2,''), city, ifnull(region,''),"     \
+      " ifnull(postal_code,''), country FROM customer_addresses"           \
+      " WHERE customer_id = ? ORDER BY id")                                \
+    X(ACCOUNT_INSERT,                                                      \
+      "INSERT INTO financial_accounts(id, business_id, customer_id, kind," \
+      " display_name, status, routing_number, bank_type, bin, last4,"      \
+      " token, sealed, created_at, updated_at)"                            \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                             \
+    X(ACCOUNT_GET,                                                         \
+      "SELECT " ACCOUNT_COLS " FROM financial_accounts WHERE id = ?")      \
+    X(ACCOUNT_FIND_TOKEN,                                                  \
+      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                    \
+      " WHERE customer_id = ? AND token = ? ORDER BY created_at LIMIT 1")  \
+    X(ACCOUNT_LIST,                                                        \
+      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                    \
+      " WHERE customer_id = ? ORDER BY created_at")                        \
+    X(ACCOUNT_SEALED, "SELECT sealed FROM financial_accounts WHERE id = ?") \
+    X(ACCOUNT_SET_STATUS,                                                  \
+      "UPDATE financial_accounts SET status = ?3, updated_at = ?4"         \
+      " WHERE id = ?1 AND status = ?2")                                    \
+    X(ACCOUNT_HISTORY_INSERT,                                              \
+      "INSERT INTO account_history(account_id, from_status, to_status,"    \
+      " reason, source_file, source_line, created_at)"                     \
+      " VALUES (?,?,?,?,?,?,?)")                                           \
+    X(DEBIT_AUTH_INSERT,                                                   \
+      "INSERT INTO debit_authorizations(id, account_id, kind, reference,"  \
+      " status, authorized_at) VALUES (?,?,?,?,'ACTIVE',?)")               \
+    X(DEBIT_AUTH_ACTIVE,                                                   \
+      "SELECT kind FROM debit_authorizations WHERE account_id = ?"         \
+      " AND status = 'ACTIVE' ORDER BY authorized_at DESC LIMIT 1")        \
+    X(DEBIT_AUTH_REVOKE,                                                   \
+      "UPDATE debit_authorizations SET status = 'REVOKED',"                \
+      " revoke_reason = ?2, revoked_at = ?3"                               \
+      " WHERE account_id = ?1 AND status = 'ACTIVE'")                      \
+    X(PROGRAM_INSERT,                                                      \
+      "INSERT INTO ewa_programs(id, business_id, name, currency,"          \
+      " advance_rate_bp, min_transfer, max_transfer, period_cap,"          \
+      " max_outstanding, fee_card, fee_ach, debit_fallback,"               \
+      " max_debit_attempts, bad_debt_after, status, created_at)"           \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                         \
+    X(PROGRAM_GET,                                                         \
+      "SELECT " PROGRAM_COLS " FROM ewa_programs"                          \
+      " WHERE id = ?2 OR (business_id = ?1 AND name = ?2)")                \
+    X(PROGRAM_LIST,                                                        \
+      "SELECT " PROGRAM_COLS " FROM ewa_programs WHERE business_id = ?"    \
+      " ORDER BY name")                                                    \
+    X(PROFILE_INSERT,                                                      \
+      "INSERT INTO ewa_profiles(id, business_id, external_id, customer_id," \
+      " account_id, program_id, enrollment_status, enrollment_begin,"      \
+      " enrollment_end, eligibility_status, eligibility_id,"               \
+      " amount_to_recover, earned_wages, period_start, period_disbursed,"  \
+      " failed_recoveries, created_at, updated_at)"                        \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                     \
+    X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")  \
+    X(PROFILE_GET_EXT,                                                     \
+      "SELECT " PROFILE_COLS PROFILE_FROM                                  \
+      " WHERE p.business_id = ? AND p.external_id = ?")                    \
+    X(PROFILE_UPDATE,                                                      \
+      "UPDATE ewa_profiles SET customer_id = ?2, account_id = ?3,"         \
+      " program_id = ?4, enrollment_status = ?5, enrollment_begin = ?6,"   \
+      " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9," \
+      " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"  \
+      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15" \
+      " WHERE id = ?1")                                                    \
+    X(ELIGIBILITY_INSERT,                                                  \
+      "INSERT INTO ewa_eligibility_history(id, profile_id, from_status,"   \
+      " status, reason, source_file, source_line, created_at)"             \
+      " VALUES (?,?,?,?,?,?,?,?)")                                         \
+    X(ELIGIBILITY_LIST,                                                    \
+      "SELECT id, ifnull(from_status,''), status, reason,"                 \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at"         \
+      " FROM ewa_eligibility_history WHERE profile_id = ?"                 \
+      " ORDER BY created_at, rowid")                                       \
+    X(TXN_INSERT,                                                          \
+      "INSERT INTO transactions(id, business_id, customer_id, account_id," \
+      " profile_id, type, rail, purpose, amount, fee, currency, status,"   \
+      " request_id, trace_number, attempts, created_at, updated_at)"       \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                       \
+    X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")       \
+    X(TXN_GET_REQUEST,                                                     \
+      "SELECT " TXN_COLS " FROM transactions"                              \
+      " WHERE business_id = ? AND request_id = ?")                         \
+    X(TXN_UPDATE,                                                          \
+      "UPDATE transactions SET status = ?3, attempts = ?4,"                \
+      " trace_number = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2") \
+    X(TXN_HISTORY_INSERT,                                                  \
+      "INSERT INTO transaction_history(txn_id, from_status, to_status,"    \
+      " event, reason, source_file, source_line, created_at)"              \
+      " VALUES (?,?,?,?,?,?,?,?)")                                         \
+    X(TXN_HISTORY_LIST,                                                    \
+      "SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"\
+      " ifnull(source_file,''), ifnull(source_line,0), created_at"         \
+      " FROM transaction_history WHERE txn_id = ? ORDER BY id")            \
+    X(TXN_COUNT_PROFILE,                                                   \
+      "SELECT count(*) FROM transactions WHERE profile_id = ?"             \
+      " AND type = 'SEND'")                                                \
+    X(TXN_PAGE_PROFILE,                                                    \
+      "SELECT " TXN_COLS " FROM transactions WHERE profile_id = ?"         \
+      " AND type = 'SEND' ORDER BY created_at DESC, id DESC"               \
+      " LIMIT ? OFFSET ?")                                                 \
+    X(LEDGER_ACCOUNT_GET,                                                  \
+      "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"  \
+      " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")       \
+    X(LEDGER_ACCOUNT_INSERT,                                               \
+      "INSERT INTO ledger_accounts(business_id, kind, currency,"           \
+      " customer_id) VALUES (?,?,?,?)")                                    \
+    X(LEDGER_ENTRY_INSERT,                                                 \
+      "INSERT INTO ledger_entries(txn_id, reference, debit_account,"       \
+      " credit_account, amount, currency, memo, created_at)"               \
+      " VALUES (?,?,?,?,?,?,?,?)")                                         \
+    X(LEDGER_BALANCE,                                                      \
+      "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"           \
+      "        WHERE debit_account = ?1)"                                  \
+      "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"           \
+      "        WHERE credit_account = ?1)")                                \
+    X(LEDGER_KIND_BALANCE,                                                 \
+      "SELECT ifnull(sum(CASE WHEN e.debit_account = a.id THEN e.amount"   \
+      "                  ELSE -e.amount END), 0)"                          \
+      " FROM ledger_accounts a JOIN ledger_entries e"                      \
+      "   ON e.debit_account = a.id OR e.credit_account = a.id"            \
+      " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")        \
+    X(TRIAL_BALANCE,                                                       \
+      "WITH legs(account, debit, credit, currency) AS ("                   \
+      "  SELECT debit_account, amount, 0, currency FROM ledger_entries"    \
+      "  UNION ALL"                                                        \
+      "  SELECT credit_account, 0, amount, currency FROM ledger_entries)"  \
+      " SELECT a.currency, sum(l.debit), sum(l.credit),"                   \
+      "  sum(l.debit) - sum(l.credit),"                                    \
+      "  sum(l.currency <> a.currency)"                                    \
+      " FROM legs l JOIN ledger_accounts a ON a.id = l.account"            \
+      " WHERE ?1 IS NULL OR a.business_id = ?1"                            \
+      " GROUP BY a.currency ORDER BY a.currency")
+
+enum stmt_id {
+#define X(name, sql) STMT_##name,
+    STMTS
+#undef X
+        STMT_N
+};
+
+static const char *const stmt_sql[STMT_N] = {
+#define X(name, sql) sql,
+    STMTS
+#undef X
+};
+
+struct ps_store {
+    sqlite3 *db;
+    int depth; /* nesting of ps_store_begin() */
+    sqlite3_stmt *stmts[STMT_N];
+};
+
+/* ---- helpers -------------------------------------------------------- */
+
+static int db_error(struct ps_store *s, int rc, const char *what,
+                    struct ps_err *err)
+{
+    int ext = sqlite3_extended_errcode(s->db);
+    const char *msg = sqlite3_errmsg(s->db);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS", "%s: %s",
+                          what, msg);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return ps_err_set(err, PS_EINVAL, "CONSTRAINT", "%s: %s", what, msg);
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        return ps_err_set(err, PS_EBUSY, "DATABASE_BUSY", "%s: %s", what,
+                          msg);
+    if ((rc & 0xff) == SQLITE_NOMEM)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "%s: out of memory",
+                          what);
+    return ps_err_set(err, PS_ESTORE, "STORE_ERROR", "%s: %s", what, msg);
+}
+
+/* Borrow the cached statement, prepared on first use and reset. */
+static int prep(struct ps_store *s, enum stmt_id id, sqlite3_stmt **out,
+                struct ps_err *err)
+{
+    if (s->stmts[id] == NULL) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
+                                    NULL);
+        if (rc != SQLITE_OK)
+            return db_error(s, rc, "prepare", err);
+    }
+    *out = s->stmts[id];
+    return 0;
+}
+
+static void done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Bind a string; "" and NULL become SQL NULL when nullable. */
+static void bind_str(sqlite3_stmt *st, int i, const char *v, int nullable)
+{
+    if (v == NULL || (nullable && v[0] == '\0'))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+#define BIND(st, i, v) bind_str(st, i, v, 0)
+#define BIND_OPT(st, i, v) bind_str(st, i, v, 1)
+#define BIND_INT(st, i, v) sqlite3_bind_int64(st, i, (sqlite3_int64)(v))
+#define BIND_ENUM(st, i, table, v) BIND(st, i, ps_enum_name(table, (int)(v)))
+
+static void col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    ps_strlcpy(dst, v != NULL ? (const char *)v : "", size);
+}
+#define COL_STR(st, i, field) col_str(st, i, field, sizeof(field))
+
+static int col_enum(sqlite3_stmt *st, int i, enum ps_names table)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    int e = ps_enum_parse(table, v != NULL ? (const char *)v : "");
+    /* CHECK constraints make an unknown name impossible. */
+    return PS_NEVER(e < 0) ? 0 : e;
+}
+
+/* Run a statement that returns no rows. */
+static int exec_step(struct ps_store *s, sqlite3_stmt *st, const char *what,
+                     struct ps_err *err)
+{
+    int rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc != SQLITE_DONE)
+        ret = db_error(s, rc, what, err);
+    done(st);
+    return ret;
+}
+
+/* Run an UPDATE expected to touch exactly one row; 0 rows -> code. */
+static int exec_one(struct ps_store *s, sqlite3_stmt *st, const char *what,
+                    int zero_code, struct ps_err *err)
+{
+    int rc = exec_step(s, st, what, err);
+    if (rc != 0)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return ps_err_set(err, zero_code,
+                          zero_code == PS_ESTATE ? "STATE_CHANGED"
+                                                 : "NOT_FOUND",
+                          "%s: no matching row", what);
+    return 0;
+}
+
+static int exec_sql(struct ps_store *s, const char *sql, struct ps_err *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        int ret = db_error(s, rc, "exec", err);
+        if (err != NULL && msg != NULL)
+            snprintf(err->msg, sizeof(err->msg), "%s", msg);
+        sqlite3_free(msg);
+        return ret;
+    }
+    return 0;
+}
+
+/* ---- opening and migrations ----------------------------------------- */
+
+static int read_version(struct ps_store *s, int *version, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        s->db,
+        "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_version'",
+        -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_error(s, rc, "read schema version", err);
+    rc = sqlite3_step(st);
+    int exists = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_error(s, rc, "read schema version", err);
+    if (!exists) {
+        *version = 0;
+        return 0;
+    }
+    rc = sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_error(s, rc, "read schema version", err);
+    rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_error(s, rc, "read schema version", err);
+    return 0;
+}
+
+/*
+ * Bring the database to `target`, one migration per transaction, so a
+ * crash mid-way leaves a consistent older version that the next open
+ * continues from.
+ */
+static int migrate(struct ps_store *s, const char *path, int target,
+                   struct ps_err *err)
+{
+    int version = 0;
+    int rc = exec_sql(s,
+                      "CREATE TABLE IF NOT EXISTS schema_version ("
+                      " version INTEGER PRIMARY KEY,"
+                      " applied_at TEXT NOT NULL)",
+                      err);
+    if (rc != 0)
+        return rc;
+    if ((rc = read_version(s, &version, err)) != 0)
+        return rc;
+    if (version > PS_SCHEMA_VERSION)
+        return ps_err_set(err, PS_EVERSION, "SCHEMA_TOO_NEW",
+                          "database %s has schema version %d, newer than the "
+                          "%d this payspool %s knows; upgrade payspool",
+                          path, version, PS_SCHEMA_VERSION, PS_VERSION);
+    while (version < target) {
+        char now[PS_TIME_SIZE];
+        char sql[128];
+        if ((rc = exec_sql(s, "BEGIN IMMEDIATE", err)) != 0)
+            return rc;
+        for (const char *const *sql_ = ps_schema_migrations[version];
+             rc == 0 && *sql_ != NULL; sql_++)
+            rc = exec_sql(s, *sql_, err);
+        if (rc == 0) {
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO schema_version VALUES (%d, '%s')",
+                     version + 1, ps_time_now(now));
+            rc = exec_sql(s, sql, err);
+        }
+        if (rc == 0)
+            rc = exec_sql(s, "COMMIT", err);
+        if (rc != 0) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+        version++;
+        ps_log(PS_LOG_INFO, "store.migrated", "{s:s, s:i}", "db", path,
+               "version", version);
+    }
+    return 0;
+}
+
+int ps_store_open_version(const char *path, int version,
+                          struct ps_store **out, struct ps_err *err)
+{
+    struct ps_store *s = calloc(1, sizeof(*s));
+    int rc;
+    if (s == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (version <= 0 || version > PS_SCHEMA_VERSION)
+        version = PS_SCHEMA_VERSION;
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_NOFOLLOW,
+                         NULL);
+    if (rc != SQLITE_OK) {
+        if (s->db != NULL)
+            rc = ps_err_set(err, PS_ESTORE, "STORE_OPEN",
+                            "cannot open database %s: %s", path,
+                            sqlite3_errmsg(s->db));
+        else
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* WAL: readers never block the writer.  synchronous=FULL: a commit
+     * that returned is on disk, because outputs are written after it. */
+    if ((rc = exec_sql(s,
+                       "PRAGMA journal_mode = WAL;"
+                       "PRAGMA synchronous = FULL;"
+                       "PRAGMA foreign_keys = ON;"
+                       "PRAGMA trusted_schema = OFF;"
+                       "PRAGMA cache_size = -65536;",
+                       err)) != 0)
+        goto fail;
+    if ((rc = migrate(s, path, version, err)) != 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    ps_store_close(s);
+    return rc;
+}
+
+int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err)
+{
+    return ps_store_open_version(path, 0, out, err);
+}
+
+void ps_store_close(struct ps_store *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < STMT_N; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int ps_store_version(struct ps_store *s)
+{
+    int v = 0;
+    if (read_version(s, &v, NULL) != 0)
+        return -1;
+    return v;
+}
+
+int ps_store_latest_version(void)
+{
+    return PS_SCHEMA_VERSION;
+}
+
+int ps_store_begin(struct ps_store *s, struct ps_err *err)
+{
+    char sql[40];
+    if (s->depth == 0)
+        snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
+    else
+        snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
+    int rc = exec_sql(s, sql, err);
+    if (rc == 0)
+        s->depth++;
+    return rc;
+}
+
+int ps_store_commit(struct ps_store *s, struct ps_err *err)
+{
+    char sql[40];
+    if (PS_NEVER(s->depth <= 0))
+        return ps_err_set(err, PS_EINTERNAL, "NO_TRANSACTION",
+                          "commit without begin");
+    if (s->depth == 1)
+        snprintf(sql, sizeof(sql), "COMMIT");
+    else
+        snprintf(sql, sizeof(sql), "RELEASE sp%d", s->depth - 1);
+    int rc = exec_sql(s, sql, err);
+    if (rc == 0)
+        s->depth--;
+    return rc;
+}
+
+void ps_store_rollback(struct ps_store *s)
+{
+    char sql[64];
+    if (s->depth <= 0)
+        return;
+    if (s->depth == 1)
+        snprintf(sql, sizeof(sql), "ROLLBACK");
+    else
+        snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
+                 s->depth - 1, s->depth - 1);
+    s->depth--;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        ps_log(PS_LOG_ERROR, "store.rollback_failed", "{s:s}", "error",
+               sqlite3_errmsg(s->db));
+}
+
+/* ---- businesses ----------------------------------------------------- */
+
+int ps_store_business_insert(struct ps_store *s, const struct ps_business *b,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_BUSINESS_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, b->id);
+    BIND(st, 2, b->name);
+    BIND(st, 3, b->display_name);
+    BIND_OPT(st, 4, b->parent_id);
+    BIND_ENUM(st, 5, PS_NAMES_STATUS, b->status);
+    BIND(st, 6, b->created_at);
+    return exec_step(s, st, "insert business", err);
+}
+
+static void read_business(sqlite3_stmt *st, struct ps_business *b)
+{
+    COL_STR(st, 0, b->id);
+    COL_STR(st, 1, b->name);
+    COL_STR(st, 2, b->display_name);
+    COL_STR(st, 3, b->parent_id);
+    b->status = (enum ps_status)col_enum(st, 4, PS_NAMES_STATUS);
+    COL_STR(st, 5, b->created_at);
+}
+
+/*
+ * Step a bound SELECT expecting at most one row; read it with fn.
+ * PS_ENOTFOUND (rule NOT_FOUND, message "<what> not found") when empty.
+ */
+#define GET_ONE(s, st, what, err, read_stmt)                               \
+    do {                                                                   \
+        int rc_ = sqlite3_step(st);                                        \
+        int ret_ = 0;                                                      \
+        if (rc_ == SQLITE_ROW) {                                           \
+            read_stmt;                                                     \
+        } else if (rc_ == SQLITE_DONE) {                                   \
+            ret_ = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",              \
+                              "%s not found", what);                       \
+        } else {                                                           \
+            ret_ = db_error(s, rc_, what, err);                            \
+        }                                                                  \
+        done(st);                                                          \
+        return ret_;                                                       \
+    } while (0)
+
+/* Step a bound SELECT calling cb(ctx, &row) per row; cb != 0 stops. */
+#define FOR_EACH(s, st, what, err, rowtype, read_fn, cb, ctx)              \
+    do {                                                                   \
+        int rc_, ret_ = 0;                                                 \
+        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                   \
+            rowtype row_;                                                  \
+            memset(&row_, 0, sizeof(row_));                                \
+            read_fn(st, &row_);                                            \
+            if (cb(ctx, &row_) != 0)                                       \
+                break;                                                     \
+        }                                                                  \
+        if (rc_ != SQLITE_ROW && rc_ != SQLITE_DONE)                       \
+            ret_ = db_error(s, rc_, what, err);                            \
+        done(st);                                                          \
+        return ret_;                                                       \
+    } while (0)
+
+int ps_store_business_get(struct ps_store *s, const char *name_or_id,
+                          struct ps_business *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_BUSINESS_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, name_or_id);
+    GET_ONE(s, st, "business", err, read_business(st, out));
+}
+
+int ps_store_business_list(struct ps_store *s,
+                           int (*cb)(void *, const struct ps_business *),
+                           void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_BUSINESS_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    FOR_EACH(s, st, "list businesses", err, struct ps_business,
+             read_business, cb, ctx);
+}
+
+/* ---- customers ------------------------------------------------------ */
+
+static void read_customer(sqlite3_stmt *st, struct ps_customer *c)
+{
+    COL_STR(st, 0, c->id);
+    COL_STR(st, 1, c->business_id);
+    COL_STR(st, 2, c->external_id);
+    c->type = (enum ps_customer_type)col_enum(st, 3, PS_NAMES_CUSTOMER_TYPE);
+    COL_STR(st, 4, c->first_name);
+    COL_STR(st, 5, c->middle_name);
+    COL_STR(st, 6, c->last_name);
+    COL_STR(st, 7, c->dba_name);
+    COL_STR(st, 8, c->email);
+    COL_STR(st, 9, c->phone);
+    c->status = (enum ps_status)col_enum(st, 10, PS_NAMES_STATUS);
+    COL_STR(st, 11, c->created_at);
+    COL_STR(st, 12, c->updated_at);
+}
+
+int ps_store_customer_insert(struct ps_store *s, const struct ps_customer *c,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_CUSTOMER_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, c->id);
+    BIND(st, 2, c->business_id);
+    BIND(st, 3, c->external_id);
+    BIND_ENUM(st, 4, PS_NAMES_CUSTOMER_TYPE, c->type);
+    BIND_OPT(st, 5, c->first_name);
+    BIND_OPT(st, 6, c->middle_name);
+    BIND_OPT(st, 7, c->last_name);
+    BIND_OPT(st, 8, c->dba_name);
+    BIND_OPT(st, 9, c->email);
+    BIND_OPT(st, 10, c->phone);
+    BIND_ENUM(st, 11, PS_NAMES_STATUS, c->status);
+    BIND(st, 12, c->created_at);
+    BIND(st, 13, c->updated_at);
+    return exec_step(s, st, "insert customer", err);
+}
+
+int ps_store_customer_update(struct ps_store *s, const struct ps_customer *c,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_CUSTOMER_UPDATE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, c->id);
+    BIND_OPT(st, 2, c->first_name);
+    BIND_OPT(st, 3, c->middle_name);
+    BIND_OPT(st, 4, c->last_name);
+    BIND_OPT(st, 5, c->dba_name);
+    BIND_OPT(st, 6, c->email);
+    BIND_OPT(st, 7, c->phone);
+    BIND(st, 8, c->updated_at);
+    return exec_one(s, st, "update customer", PS_ENOTFOUND, err);
+}
+
+int ps_store_customer_get(struct ps_store *s, const char *id,
+                          struct ps_customer *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_CUSTOMER_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "customer", err, read_customer(st, out));
+}
+
+int ps_store_customer_get_ext(struct ps_store *s, const char *business_id,
+                              const char *external_id,
+                              struct ps_customer *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_CUSTOMER_GET_EXT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, external_id);
+    GET_ONE(s, st, "customer", err, read_customer(st, out));
+}
+
+/* Shared by customer and account status changes: UPDATE ... WHERE
+ * status = from, then the history row. */
+static int set_status(struct ps_store *s, enum stmt_id update,
+                      enum stmt_id history, const char *what, const char *id,
+                      enum ps_status from, enum ps_status to,
+                      const struct ps_source *src, const char *at,
+                      struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, update, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND_ENUM(st, 2, PS_NAMES_STATUS, from);
+    BIND_ENUM(st, 3, PS_NAMES_STATUS, to);
+    BIND(st, 4, at);
+    if ((rc = exec_one(s, st, what, PS_ESTATE, err)) != 0)
+        return rc;
+    if ((rc = prep(s, history, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND_ENUM(st, 2, PS_NAMES_STATUS, from);
+    BIND_ENUM(st, 3, PS_NAMES_STATUS, to);
+    BIND_OPT(st, 4, src != NULL ? src->reason : NULL);
+    BIND_OPT(st, 5, src != NULL ? src->file : NULL);
+    if (src != NULL && src->line > 0)
+        BIND_INT(st, 6, src->line);
+    BIND(st, 7, at);
+    return exec_step(s, st, what, err);
+}
+
+int ps_store_customer_set_status(struct ps_store *s, const char *id,
+                                 enum ps_status from, enum ps_status to,
+                                 const struct ps_source *src, const char *at,
+                                 struct ps_err *err)
+{
+    return set_status(s, STMT_CUSTOMER_SET_STATUS, STMT_CUSTOMER_HISTORY_INSERT,
+                      "customer status", id, from, to, src, at, err);
+}
+
+int ps_store_customer_set_contacts(struct ps_store *s, const char *customer_id,
+                                   const struct ps_contact *v, size_t n,
+                                   struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_CONTACTS_DELETE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    if ((rc = exec_step(s, st, "delete contacts", err)) != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = prep(s, STMT_CONTACT_INSERT, &st, err)) != 0)
+            return rc;
+        BIND(st, 1, customer_id);
+        BIND_INT(st, 2, v[i].primary ? 1 : 0);
+        BIND(st, 3, v[i].first_name);
+        BIND(st, 4, v[i].last_name);
+        BIND_OPT(st, 5, v[i].email);
+        BIND_OPT(st, 6, v[i].phone);
+        if ((rc = exec_step(s, st, "insert contact", err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ps_store_customer_set_addresses(struct ps_store *s,
+                                    const char *customer_id,
+                                    const struct ps_address *v, size_t n,
+                                    struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ADDRESSES_DELETE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    if ((rc = exec_step(s, st, "delete addresses", err)) != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = prep(s, STMT_ADDRESS_INSERT, &st, err)) != 0)
+            return rc;
+        BIND(st, 1, customer_id);
+        BIND_ENUM(st, 2, PS_NAMES_ADDRESS_TYPE, v[i].type);
+        BIND(st, 3, v[i].line1);
+        BIND_OPT(st, 4, v[i].line2);
+        BIND(st, 5, v[i].city);
+        BIND_OPT(st, 6, v[i].region);
+        BIND_OPT(st, 7, v[i].postal_code);
+        BIND(st, 8, v[i].country);
+        if ((rc = exec_step(s, st, "insert address", err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void read_contact(sqlite3_stmt *st, struct ps_contact *c)
+{
+    c->primary = sqlite3_column_int(st, 0);
+    COL_STR(st, 1, c->first_name);
+    COL_STR(st, 2, c->last_name);
+    COL_STR(st, 3, c->email);
+    COL_STR(st, 4, c->phone);
+}
+
+int ps_store_customer_contacts(struct ps_store *s, const char *customer_id,
+                               int (*cb)(void *, const struct ps_contact *),
+                               void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_CONTACTS_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    FOR_EACH(s, st, "list contacts", err, struct ps_contact, read_contact, cb,
+             ctx);
+}
+
+static void read_address(sqlite3_stmt *st, struct ps_address *a)
+{
+    a->type = (enum ps_address_type)col_enum(st, 0, PS_NAMES_ADDRESS_TYPE);
+    COL_STR(st, 1, a->line1);
+    COL_STR(st, 2, a->line2);
+    COL_STR(st, 3, a->city);
+    COL_STR(st, 4, a->region);
+    COL_STR(st, 5, a->postal_code);
+    COL_STR(st, 6, a->country);
+}
+
+int ps_store_customer_addresses(struct ps_store *s, const char *customer_id,
+                                int (*cb)(void *, const struct ps_address *),
+                                void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ADDRESSES_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    FOR_EACH(s, st, "list addresses", err, struct ps_address, read_address,
+             cb, ctx);
+}
+
+/* ---- financial accounts --------------------------------------------- */
+
+static void read_account(sqlite3_stmt *st, struct ps_account *a)
+{
+    COL_STR(st, 0, a->id);
+    COL_STR(st, 1, a->business_id);
+    COL_STR(st, 2, a->customer_id);
+    a->kind = (enum ps_account_kind)col_enum(st, 3, PS_NAMES_ACCOUNT_KIND);
+    COL_STR(st, 4, a->display_name);
+    a->status = (enum ps_status)col_enum(st, 5, PS_NAMES_STATUS);
+    COL_STR(st, 6, a->routing_number);
+    a->bank_type = (enum ps_bank_type)col_enum(st, 7, PS_NAMES_BANK_TYPE);
+    COL_STR(st, 8, a->bin);
+    COL_STR(st, 9, a->last4);
+    COL_STR(st, 10, a->token);
+    COL_STR(st, 11, a->created_at);
+    COL_STR(st, 12, a->updated_at);
+}
+
+int ps_store_account_insert(struct ps_store *s, const struct ps_account *a,
+                            const unsigned char *sealed, size_t sealed_len,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, a->id);
+    BIND(st, 2, a->business_id);
+    BIND(st, 3, a->customer_id);
+    BIND_ENUM(st, 4, PS_NAMES_ACCOUNT_KIND, a->kind);
+    BIND(st, 5, a->display_name);
+    BIND_ENUM(st, 6, PS_NAMES_STATUS, a->status);
+    BIND_OPT(st, 7, a->routing_number);
+    BIND_ENUM(st, 8, PS_NAMES_BANK_TYPE, a->bank_type);
+    BIND_OPT(st, 9, a->bin);
+    BIND(st, 10, a->last4);
+    BIND(st, 11, a->token);
+    sqlite3_bind_blob(st, 12, sealed, (int)sealed_len, SQLITE_STATIC);
+    BIND(st, 13, a->created_at);
+    BIND(st, 14, a->updated_at);
+    return exec_step(s, st, "insert account", err);
+}
+
+int ps_store_account_get(struct ps_store *s, const char *id,
+                         struct ps_account *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "financial account", err, read_account(st, out));
+}
+
+int ps_store_account_find_token(struct ps_store *s, const char *customer_id,
+                                const char *token, struct ps_account *out,
+                                struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_FIND_TOKEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    BIND(st, 2, token);
+    GET_ONE(s, st, "financial account", err, read_account(st, out));
+}
+
+int ps_store_account_list(struct ps_store *s, const char *customer_id,
+                          int (*cb)(void *, const struct ps_account *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    FOR_EACH(s, st, "list accounts", err, struct ps_account, read_account, cb,
+             ctx);
+}
+
+int ps_store_account_sealed(struct ps_store *s, const char *id,
+                            unsigned char *buf, size_t size, size_t *len,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_SEALED, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(st, 0);
+        if (n < 0 || (size_t)n > size)
+            ret = ps_err_set(err, PS_EINTERNAL, "SEALED_TOO_LONG",
+                             "sealed number of %d bytes", n);
+        else {
+            memcpy(buf, sqlite3_column_blob(st, 0), (size_t)n);
+            *len = (size_t)n;
+        }
+    } else if (rc == SQLITE_DONE) {
+        ret = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",
+                         "financial account not found");
+    } else {
+        ret = db_error(s, rc, "read sealed number", err);
+    }
+    done(st);
+    return ret;
+}
+
+int ps_store_account_set_status(struct ps_store *s, const char *id,
+                                enum ps_status from, enum ps_status to,
+                                const struct ps_source *src, const char *at,
+                                struct ps_err *err)
+{
+    return set_status(s, STMT_ACCOUNT_SET_STATUS, STMT_ACCOUNT_HISTORY_INSERT,
+                      "account status", id, from, to, src, at, err);
+}
+
+int ps_store_debit_auth_insert(struct ps_store *s, const char *id,
+                               const char *account_id,
+                               enum ps_debit_auth_kind kind,
+                               const char *reference, const char *at,
+                               struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DEBIT_AUTH_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND(st, 2, account_id);
+    BIND_ENUM(st, 3, PS_NAMES_DEBIT_AUTH, kind);
+    BIND(st, 4, reference);
+    BIND(st, 5, at);
+    return exec_step(s, st, "insert debit authorization", err);
+}
+
+int ps_store_debit_auth_active(struct ps_store *s, const char *account_id,
+                               enum ps_debit_auth_kind *kind,
+                               struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DEBIT_AUTH_ACTIVE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, account_id);
+    rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc == SQLITE_ROW) {
+        if (kind != NULL)
+            *kind = (enum ps_debit_auth_kind)col_enum(st, 0,
+                                                      PS_NAMES_DEBIT_AUTH);
+        ret = 1;
+    } else if (rc != SQLITE_DONE) {
+        ret = db_error(s, rc, "read debit authorization", err);
+    }
+    done(st);
+    return ret;
+}
+
+int ps_store_debit_auth_revoke(struct ps_store *s, const char *account_id,
+                               const char *reason, const char *at,
+                               struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DEBIT_AUTH_REVOKE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, account_id);
+    BIND(st, 2, reason);
+    BIND(st, 3, at);
+    return exec_step(s, st, "revoke debit authorization", err);
+}
+
+/* ---- EWA programs and profiles -------------------------------------- */
+
+static void read_program(sqlite3_stmt *st, struct ps_program *p)
+{
+    COL_STR(st, 0, p->id);
+    COL_STR(st, 1, p->business_id);
+    COL_STR(st, 2, p->name);
+    COL_STR(st, 3, p->currency);
+    p->advance_rate_bp = sqlite3_column_int(st, 4);
+    p->min_transfer = sqlite3_column_int64(st, 5);
+    p->max_transfer = sqlite3_column_int64(st, 6);
+    p->period_cap = sqlite3_column_int64(st, 7);
+    p->max_outstanding = sqlite3_column_int64(st, 8);
+    p->fee_card = sqlite3_column_int64(st, 9);
+    p->fee_ach = sqlite3_column_int64(st, 10);
+    p->debit_fallback = sqlite3_column_int(st, 11);
+    p->max_debit_attempts = sqlite3_column_int(st, 12);
+    p->bad_debt_after = sqlite3_column_int(st, 13);
+    p->status = (enum ps_status)col_enum(st, 14, PS_NAMES_STATUS);
+    COL_STR(st, 15, p->created_at);
+}
+
+int ps_store_program_insert(struct ps_store *s, const struct ps_program *p,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROGRAM_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, p->id);
+    BIND(st, 2, p->business_id);
+    BIND(st, 3, p->name);
+    BIND(st, 4, p->currency);
+    BIND_INT(st, 5, p->advance_rate_bp);
+    BIND_INT(st, 6, p->min_transfer);
+    BIND_INT(st, 7, p->max_transfer);
+    BIND_INT(st, 8, p->period_cap);
+    BIND_INT(st, 9, p->max_outstanding);
+    BIND_INT(st, 10, p->fee_card);
+    BIND_INT(st, 11, p->fee_ach);
+    BIND_INT(st, 12, p->debit_fallback);
+    BIND_INT(st, 13, p->max_debit_attempts);
+    BIND_INT(st, 14, p->bad_debt_after);
+    BIND_ENUM(st, 15, PS_NAMES_STATUS, p->status);
+    BIND(st, 16, p->created_at);
+    return exec_step(s, st, "insert program", err);
+}
+
+int ps_store_program_get(struct ps_store *s, const char *business_id,
+                         const char *name_or_id, struct ps_program *out,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROGRAM_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    BIND(st, 2, name_or_id);
+    GET_ONE(s, st, "EWA program", err, read_program(st, out));
+}
+
+int ps_store_program_list(struct ps_store *s, const char *business_id,
+                          int (*cb)(void *, const struct ps_program *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROGRAM_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "list programs", err, struct ps_program, read_program, cb,
+             ctx);
+}
+
+static void read_profile(sqlite3_stmt *st, struct ps_profile *p)
+{
+    COL_STR(st, 0, p->id);
+    COL_STR(st, 1, p->business_id);
+    COL_STR(st, 2, p->external_id);
+    COL_STR(st, 3, p->customer_id);
+    COL_STR(st, 4, p->account_id);
+    COL_STR(st, 5, p->program_id);
+    p->enrollment = (enum ps_enrollment)col_enum(st, 6, PS_NAMES_ENROLLMENT);
+    COL_STR(st, 7, p->enrollment_begin);
+    COL_STR(st, 8, p->enrollment_end);
+    p->eligibility =
+        (enum ps_eligibility)col_enum(st, 9, PS_NAMES_ELIGIBILITY);
+    COL_STR(st, 10, p->eligibility_id);
+    COL_STR(st, 11, p->eligibility_reason);
+    COL_STR(st, 12, p->eligibility_at);
+    p->amount_to_recover = sqlite3_column_int64(st, 13);
+    p->earned_wages = sqlite3_column_int64(st, 14);
+    COL_STR(st, 15, p->period_start);
+    p->period_disbursed = sqlite3_column_int64(st, 16);
+    p->failed_recoveries = sqlite3_column_int(st, 17);
+    COL_STR(st, 18, p->created_at);
+    COL_STR(st, 19, p->updated_at);
+}
+
+int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILE_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, p->id);
+    BIND(st, 2, p->business_id);
+    BIND(st, 3, p->external_id);
+    BIND(st, 4, p->customer_id);
+    BIND(st, 5, p->account_id);
+    BIND(st, 6, p->program_id);
+    BIND_ENUM(st, 7, PS_NAMES_ENROLLMENT, p->enrollment);
+    BIND(st, 8, p->enrollment_begin);
+    BIND_OPT(st, 9, p->enrollment_end);
+    BIND_ENUM(st, 10, PS_NAMES_ELIGIBILITY, p->eligibility);
+    BIND(st, 11, p->eligibility_id);
+    BIND_INT(st, 12, p->amount_to_recover);
+    BIND_INT(st, 13, p->earned_wages);
+    BIND_OPT(st, 14, p->period_start);
+    BIND_INT(st, 15, p->period_disbursed);
+    BIND_INT(st, 16, p->failed_recoveries);
+    BIND(st, 17, p->created_at);
+    BIND(st, 18, p->updated_at);
+    return exec_step(s, st, "insert EWA profile", err);
+}
+
+int ps_store_profile_get(struct ps_store *s, const char *id,
+                         struct ps_profile *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILE_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "EWA profile", err, read_profile(st, out));
+}
+
+int ps_store_profile_get_ext(struct ps_store *s, const char *business_id,
+                             const char *external_id, struct ps_profile *out,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILE_GET_EXT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, external_id);
+    GET_ONE(s, st, "EWA profile", err, read_profile(st, out));
+}
+
+int ps_store_profile_update(struct ps_store *s, const struct ps_profile *p,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILE_UPDATE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, p->id);
+    BIND(st, 2, p->customer_id);
+    BIND(st, 3, p->account_id);
+    BIND(st, 4, p->program_id);
+    BIND_ENUM(st, 5, PS_NAMES_ENROLLMENT, p->enrollment);
+    BIND(st, 6, p->enrollment_begin);
+    BIND_OPT(st, 7, p->enrollment_end);
+    BIND_ENUM(st, 8, PS_NAMES_ELIGIBILITY, p->eligibility);
+    BIND(st, 9, p->eligibility_id);
+    BIND_INT(st, 10, p->amount_to_recover);
+    BIND_INT(st, 11, p->earned_wages);
+    BIND_OPT(st, 12, p->period_start);
+    BIND_INT(st, 13, p->period_disbursed);
+    BIND_INT(st, 14, p->failed_recoveries);
+    BIND(st, 15, p->updated_at);
+    return exec_one(s, st, "update EWA profile", PS_ENOTFOUND, err);
+}
+
+int ps_store_eligibility_insert(struct ps_store *s, const char *id,
+                                const char *profile_id, int from_status,
+                                enum ps_eligibility to,
+                                const struct ps_source *src, const char *at,
+                                struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ELIGIBILITY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND(st, 2, profile_id);
+    if (from_status >= 0)
+        BIND_ENUM(st, 3, PS_NAMES_ELIGIBILITY, from_status);
+    BIND_ENUM(st, 4, PS_NAMES_ELIGIBILITY, to);
+    BIND(st, 5, src != NULL && src->reason != NULL ? src->reason : "");
+    BIND_OPT(st, 6, src != NULL ? src->file : NULL);
+    if (src != NULL && src->line > 0)
+        BIND_INT(st, 7, src->line);
+    BIND(st, 8, at);
+    return exec_step(s, st, "insert eligibility history", err);
+}
+
+static void read_eligibility(sqlite3_stmt *st, struct ps_eligibility_row *r)
+{
+    COL_STR(st, 0, r->id);
+    const unsigned char *from = sqlite3_column_text(st, 1);
+    r->from_status = ps_enum_parse(PS_NAMES_ELIGIBILITY,
+                                   from != NULL ? (const char *)from : "");
+    r->status = (enum ps_eligibility)col_enum(st, 2, PS_NAMES_ELIGIBILITY);
+    COL_STR(st, 3, r->reason);
+    COL_STR(st, 4, r->source_file);
+    r->source_line = (long)sqlite3_column_int64(st, 5);
+    COL_STR(st, 6, r->created_at);
+}
+
+int ps_store_eligibility_list(struct ps_store *s, const char *profile_id,
+                              int (*cb)(void *,
+                                        const struct ps_eligibility_row *),
+                              void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ELIGIBILITY_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    FOR_EACH(s, st, "list eligibility history", err,
+             struct ps_eligibility_row, read_eligibility, cb, ctx);
+}
+
+/* ---- transactions --------------------------------------------------- */
+
+static void read_txn(sqlite3_stmt *st, struct ps_txn *t)
+{
+    COL_STR(st, 0, t->id);
+    COL_STR(st, 1, t->business_id);
+    COL_STR(st, 2, t->customer_id);
+    COL_STR(st, 3, t->account_id);
+    COL_STR(st, 4, t->profile_id);
+    t->type = (enum ps_txn_type)col_enum(st, 5, PS_NAMES_TXN_TYPE);
+    t->rail = (enum ps_rail)col_enum(st, 6, PS_NAMES_RAIL);
+    t->purpose = (enum ps_purpose)col_enum(st, 7, PS_NAMES_PURPOSE);
+    t->amount = sqlite3_column_int64(st, 8);
+    t->fee = sqlite3_column_int64(st, 9);
+    COL_STR(st, 10, t->currency);
+    t->status = (enum ps_txn_status)col_enum(st, 11, PS_NAMES_TXN_STATUS);
+    COL_STR(st, 12, t->request_id);
+    COL_STR(st, 13, t->trace_number);
+    t->attempts = sqlite3_column_int(st, 14);
+    COL_STR(st, 15, t->created_at);
+    COL_STR(st, 16, t->updated_at);
+}
+
+int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
+                        struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, t->id);
+    BIND(st, 2, t->business_id);
+    BIND(st, 3, t->customer_id);
+    BIND(st, 4, t->account_id);
+    BIND_OPT(st, 5, t->profile_id);
+    BIND_ENUM(st, 6, PS_NAMES_TXN_TYPE, t->type);
+    BIND_ENUM(st, 7, PS_NAMES_RAIL, t->rail);
+    BIND_ENUM(st, 8, PS_NAMES_PURPOSE, t->purpose);
+    BIND_INT(st, 9, t->amount);
+    BIND_INT(st, 10, t->fee);
+    BIND(st, 11, t->currency);
+    BIND_ENUM(st, 12, PS_NAMES_TXN_STATUS, t->status);
+    BIND_OPT(st, 13, t->request_id);
+    BIND_OPT(st, 14, t->trace_number);
+    BIND_INT(st, 15, t->attempts);
+    BIND(st, 16, t->created_at);
+    BIND(st, 17, t->updated_at);
+    return exec_step(s, st, "insert transaction", err);
+}
+
+int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
+                     struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "transaction", err, read_txn(st, out));
+}
+
+int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
+                             const char *request_id, struct ps_txn *out,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_GET_REQUEST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, request_id);
+    GET_ONE(s, st, "transaction", err, read_txn(st, out));
+}
+
+int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
+                        enum ps_txn_status from, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_UPDATE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, t->id);
+    BIND_ENUM(st, 2, PS_NAMES_TXN_STATUS, from);
+    BIND_ENUM(st, 3, PS_NAMES_TXN_STATUS, t->status);
+    BIND_INT(st, 4, t->attempts);
+    BIND_OPT(st, 5, t->trace_number);
+    BIND(st, 6, t->updated_at);
+    return exec_one(s, st, "update transaction", PS_ESTATE, err);
+}
+
+int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
+                                int from_status, enum ps_txn_status to,
+                                const char *event, const struct ps_source *src,
+                                const char *at, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_HISTORY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    if (from_status >= 0)
+        BIND_ENUM(st, 2, PS_NAMES_TXN_STATUS, from_status);
+    BIND_ENUM(st, 3, PS_NAMES_TXN_STATUS, to);
+    BIND(st, 4, event);
+    BIND_OPT(st, 5, src != NULL ? src->reason : NULL);
+    BIND_OPT(st, 6, src != NULL ? src->file : NULL);
+    if (src != NULL && src->line > 0)
+        BIND_INT(st, 7, src->line);
+    BIND(st, 8, at);
+    return exec_step(s, st, "insert transaction history", err);
+}
+
+static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)
+{
+    const unsigned char *from = sqlite3_column_text(st, 0);
+    r->from_status = ps_enum_parse(PS_NAMES_TXN_STATUS,
+                                   from != NULL ? (const char *)from : "");
+    r->to_status = (enum ps_txn_status)col_enum(st, 1, PS_NAMES_TXN_STATUS);
+    COL_STR(st, 2, r->event);
+    COL_STR(st, 3, r->reason);
+    COL_STR(st, 4, r->source_file);
+    r->source_line = (long)sqlite3_column_int64(st, 5);
+    COL_STR(st, 6, r->created_at);
+}
+
+int ps_store_txn_history(struct ps_store *s, const char *txn_id,
+                         int (*cb)(void *, const struct ps_txn_history_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_HISTORY_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    FOR_EACH(s, st, "list transaction history", err,
+             struct ps_txn_history_row, read_txn_history, cb, ctx);
+}
+
+int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
+                               int64_t *count, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    GET_ONE(s, st, "transaction count", err,
+            *count = sqlite3_column_int64(st, 0));
+}
+
+int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
+                              int64_t offset, int64_t limit,
+                              int (*cb)(void *, const struct ps_txn *),
+                              void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    BIND_INT(st, 2, limit);
+    BIND_INT(st, 3, offset);
+    FOR_EACH(s, st, "list profile transactions", err, struct ps_txn,
+             read_txn, cb, ctx);
+}
+
+/* ---- ledger --------------------------------------------------------- */
+
+static const char *const ledger_kind_names[PS_LEDGER_KIND_N] = {
+    "FUNDING", "CUSTOMER", "EWA_RECEIVABLE", "FEE_INCOME"};
+
+const char *ps_ledger_kind_name(enum ps_ledger_kind kind)
+{
+    return (unsigned)kind < PS_LEDGER_KIND_N ? ledger_kind_names[kind] : "?";
+}
+
+int ps_store_ledger_account(struct ps_store *s, const char *business_id,
+                            enum ps_ledger_kind kind, const char *currency,
+                            const char *customer_id, int64_t *id,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_ACCOUNT_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ps_ledger_kind_name(kind));
+    BIND(st, 3, currency);
+    BIND_OPT(st, 4, customer_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        done(st);
+        return 0;
+    }
+    done(st);
+    if (rc != SQLITE_DONE)
+        return db_error(s, rc, "read ledger account", err);
+    if ((rc = prep(s, STMT_LEDGER_ACCOUNT_INSERT, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ps_ledger_kind_name(kind));
+    BIND(st, 3, currency);
+    BIND_OPT(st, 4, customer_id);
+    if ((rc = exec_step(s, st, "insert ledger account", err)) != 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
+                                 const char *reference, int64_t debit_account,
+                                 int64_t credit_account, int64_t amount,
+                                 const char *currency, const char *memo,
+                                 const char *at, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_ENTRY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, txn_id);
+    BIND_OPT(st, 2, reference);
+    BIND_INT(st, 3, debit_account);
+    BIND_INT(st, 4, credit_account);
+    BIND_INT(st, 5, amount);
+    BIND(st, 6, currency);
+    BIND(st, 7, memo);
+    BIND(st, 8, at);
+    return exec_step(s, st, "insert ledger entry", err);
+}
+
+int ps_store_ledger_balance(struct ps_store *s, int64_t account_id,
+                            int64_t *balance, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_BALANCE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, account_id);
+    GET_ONE(s, st, "ledger balance", err,
+            *balance = sqlite3_column_int64(st, 0));
+}
+
+int ps_store_ledger_kind_balance(struct ps_store *s, const char *business_id,
+                                 enum ps_ledger_kind kind,
+                                 const char *currency, int64_t *balance,
+                                 struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_KIND_BALANCE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ps_ledger_kind_name(kind));
+    BIND(st, 3, currency);
+    GET_ONE(s, st, "ledger balance", err,
+            *balance = sqlite3_column_int64(st, 0));
+}
+
+static void read_trial(sqlite3_stmt *st, struct ps_trial_row *r)
+{
+    COL_STR(st, 0, r->currency);
+    r->debits = sqlite3_column_int64(st, 1);
+    r->credits = sqlite3_column_int64(st, 2);
+    r->balance = sqlite3_column_int64(st, 3);
+    r->mismatched = sqlite3_column_int64(st, 4);
+}
+
+int ps_store_trial_balance(struct ps_store *s, const char *business_id,
+                           int (*cb)(void *, const struct ps_trial_row *),
+                           void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TRIAL_BALANCE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    FOR_EACH(s, st, "trial balance", err, struct ps_trial_row, read_trial, cb,
+             ctx);
+}

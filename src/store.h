@@ -1,0 +1,262 @@
+/*
+ * store.h -- the SQLite store: the only code with SQL.
+ *
+ * One database file holds the business data and the engine's own state
+ * (files, checkpoints, job runs), so one SQLite transaction can commit a
+ * chunk of applied records together with its checkpoint.  The database is
+ * opened in WAL mode with foreign keys on; versioned migrations bring an
+ * older file up to date, and a file from a newer payspool is refused.
+ *
+ * Transactions nest: ps_store_begin() at depth 0 is BEGIN IMMEDIATE, deeper
+ * it is a SAVEPOINT, so a function that must be atomic (txn apply) can be
+ * called alone or inside a caller's chunk.
+ *
+ * Row functions take and fill the structs of model.h.  Errors: PS_ENOTFOUND
+ * for a missing row, PS_ECONFLICT for a UNIQUE violation, PS_ESTATE when an
+ * optimistic update found the row changed, PS_EBUSY when the database is
+ * locked, PS_ESTORE for anything else.
+ */
+#ifndef PS_STORE_H
+#define PS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "model.h"
+
+struct ps_store;
+
+/* ---- opening, versions, transactions -------------------------------- */
+
+/* Open (creating if needed) and migrate to the latest version. */
+int ps_store_open(const char *path, struct ps_store **out,
+                  struct ps_err *err);
+
+/*
+ * Open and migrate only up to `version` (tests build "previous version"
+ * databases with it).  version <= 0 means the latest.
+ */
+int ps_store_open_version(const char *path, int version,
+                          struct ps_store **out, struct ps_err *err);
+
+void ps_store_close(struct ps_store *store);
+
+/* The database's schema version, and the newest this build knows. */
+int ps_store_version(struct ps_store *store);
+int ps_store_latest_version(void);
+
+int ps_store_begin(struct ps_store *store, struct ps_err *err);
+int ps_store_commit(struct ps_store *store, struct ps_err *err);
+/* Undo the innermost begin.  Never fails (errors are logged). */
+void ps_store_rollback(struct ps_store *store);
+
+/* ---- businesses ----------------------------------------------------- */
+
+int ps_store_business_insert(struct ps_store *store,
+                             const struct ps_business *b, struct ps_err *err);
+/* By id or by name. */
+int ps_store_business_get(struct ps_store *store, const char *name_or_id,
+                          struct ps_business *out, struct ps_err *err);
+/* Calls cb for each business in name order; a non-zero return stops. */
+int ps_store_business_list(struct ps_store *store,
+                           int (*cb)(void *ctx, const struct ps_business *b),
+                           void *ctx, struct ps_err *err);
+
+/* ---- customers ------------------------------------------------------ */
+
+int ps_store_customer_insert(struct ps_store *store,
+                             const struct ps_customer *c, struct ps_err *err);
+/* Updates names, email, phone, dba and updated_at (not status). */
+int ps_store_customer_update(struct ps_store *store,
+                             const struct ps_customer *c, struct ps_err *err);
+int ps_store_customer_get(struct ps_store *store, const char *id,
+                          struct ps_customer *out, struct ps_err *err);
+int ps_store_customer_get_ext(struct ps_store *store, const char *business_id,
+                              const char *external_id,
+                              struct ps_customer *out, struct ps_err *err);
+/* Status change plus its history row (caller holds a transaction). */
+int ps_store_customer_set_status(struct ps_store *store, const char *id,
+                                 enum ps_status from, enum ps_status to,
+                                 const struct ps_source *src,
+                                 const char *at, struct ps_err *err);
+/* Replace all contacts / addresses of a customer. */
+int ps_store_customer_set_contacts(struct ps_store *store,
+                                   const char *customer_id,
+                                   const struct ps_contact *v, size_t n,
+                                   struct ps_err *err);
+int ps_store_customer_set_addresses(struct ps_store *store,
+                                    const char *customer_id,
+                                    const struct ps_address *v, size_t n,
+                                    struct ps_err *err);
+int ps_store_customer_contacts(struct ps_store *store, const char *customer_id,
+                               int (*cb)(void *ctx, const struct ps_contact *),
+                               void *ctx, struct ps_err *err);
+int ps_store_customer_addresses(struct ps_store *store,
+                                const char *customer_id,
+                                int (*cb)(void *ctx, const struct ps_address *),
+                                void *ctx, struct ps_err *err);
+
+/* ---- financial accounts --------------------------------------------- */
+
+/* sealed: the encrypted full number (crypto.h), stored as a BLOB. */
+int ps_store_account_insert(struct ps_store *store, const struct ps_account *a,
+                            const unsigned char *sealed, size_t sealed_len,
+                            struct ps_err *err);
+int ps_store_account_get(struct ps_store *store, const char *id,
+                         struct ps_account *out, struct ps_err *err);
+/* The account of this customer with this token, if any. */
+int ps_store_account_find_token(struct ps_store *store,
+                                const char *customer_id, const char *token,
+                                struct ps_account *out, struct ps_err *err);
+int ps_store_account_list(struct ps_store *store, const char *customer_id,
+                          int (*cb)(void *ctx, const struct ps_account *),
+                          void *ctx, struct ps_err *err);
+/* Copy the sealed number into buf (size bytes); *len receives its size. */
+int ps_store_account_sealed(struct ps_store *store, const char *id,
+                            unsigned char *buf, size_t size, size_t *len,
+                            struct ps_err *err);
+int ps_store_account_set_status(struct ps_store *store, const char *id,
+                                enum ps_status from, enum ps_status to,
+                                const struct ps_source *src, const char *at,
+                                struct ps_err *err);
+int ps_store_debit_auth_insert(struct ps_store *store, const char *id,
+                               const char *account_id,
+                               enum ps_debit_auth_kind kind,
+                               const char *reference, const char *at,
+                               struct ps_err *err);
+/* 1 with *kind set when the account has an ACTIVE authorization, else 0. */
+int ps_store_debit_auth_active(struct ps_store *store, const char *account_id,
+                               enum ps_debit_auth_kind *kind,
+                               struct ps_err *err);
+int ps_store_debit_auth_revoke(struct ps_store *store, const char *account_id,
+                               const char *reason, const char *at,
+                               struct ps_err *err);
+
+/* ---- EWA programs and profiles -------------------------------------- */
+
+int ps_store_program_insert(struct ps_store *store, const struct ps_program *p,
+                            struct ps_err *err);
+/* By id, or by name within the business. */
+int ps_store_program_get(struct ps_store *store, const char *business_id,
+                         const char *name_or_id, struct ps_program *out,
+                         struct ps_err *err);
+int ps_store_program_list(struct ps_store *store, const char *business_id,
+                          int (*cb)(void *ctx, const struct ps_program *),
+                          void *ctx, struct ps_err *err);
+
+int ps_store_profile_insert(struct ps_store *store, const struct ps_profile *p,
+                            struct ps_err *err);
+int ps_store_profile_get(struct ps_store *store, const char *id,
+                         struct ps_profile *out, struct ps_err *err);
+int ps_store_profile_get_ext(struct ps_store *store, const char *business_id,
+                             const char *external_id, struct ps_profile *out,
+                             struct ps_err *err);
+/* Writes every mutable field of p (everything but ids and created_at). */
+int ps_store_profile_update(struct ps_store *store, const struct ps_profile *p,
+                            struct ps_err *err);
+/* One eligibility history row. */
+int ps_store_eligibility_insert(struct ps_store *store, const char *id,
+                                const char *profile_id, int from_status,
+                                enum ps_eligibility to,
+                                const struct ps_source *src, const char *at,
+                                struct ps_err *err);
+struct ps_eligibility_row {
+    char id[PS_ID_SIZE];
+    int from_status; /* -1 for the first row */
+    enum ps_eligibility status;
+    char reason[PS_REASON_SIZE];
+    char source_file[PS_PATH_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_eligibility_list(struct ps_store *store, const char *profile_id,
+                              int (*cb)(void *ctx,
+                                        const struct ps_eligibility_row *),
+                              void *ctx, struct ps_err *err);
+
+/* ---- transactions --------------------------------------------------- */
+
+int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
+                        struct ps_err *err);
+int ps_store_txn_get(struct ps_store *store, const char *id,
+                     struct ps_txn *out, struct ps_err *err);
+int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
+                             const char *request_id, struct ps_txn *out,
+                             struct ps_err *err);
+/*
+ * Move t->id from `from` to t->status, writing attempts, trace_number and
+ * updated_at from t.  PS_ESTATE when the row is no longer in `from`
+ * (someone else moved it).
+ */
+int ps_store_txn_update(struct ps_store *store, const struct ps_txn *t,
+                        enum ps_txn_status from, struct ps_err *err);
+int ps_store_txn_history_insert(struct ps_store *store, const char *txn_id,
+                                int from_status, enum ps_txn_status to,
+                                const char *event, const struct ps_source *src,
+                                const char *at, struct ps_err *err);
+struct ps_txn_history_row {
+    int from_status; /* -1 for creation */
+    enum ps_txn_status to_status;
+    char event[32];
+    char reason[PS_REASON_SIZE];
+    char source_file[PS_PATH_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_txn_history(struct ps_store *store, const char *txn_id,
+                         int (*cb)(void *ctx, const struct ps_txn_history_row *),
+                         void *ctx, struct ps_err *err);
+/* SEND transactions of a profile, newest first, one page. */
+int ps_store_txn_count_profile(struct ps_store *store, const char *profile_id,
+                               int64_t *count, struct ps_err *err);
+int ps_store_txn_page_profile(struct ps_store *store, const char *profile_id,
+                              int64_t offset, int64_t limit,
+                              int (*cb)(void *ctx, const struct ps_txn *),
+                              void *ctx, struct ps_err *err);
+
+/* ---- ledger --------------------------------------------------------- */
+
+enum ps_ledger_kind {
+    PS_LEDGER_FUNDING,        /* the business's funding account */
+    PS_LEDGER_CUSTOMER,       /* one per customer: owed / paid to them */
+    PS_LEDGER_EWA_RECEIVABLE, /* advances to be recovered */
+    PS_LEDGER_FEE_INCOME,     /* fees earned */
+    PS_LEDGER_KIND_N
+};
+const char *ps_ledger_kind_name(enum ps_ledger_kind kind);
+
+/* Id of the ledger account, created on first use.  customer_id only for
+ * PS_LEDGER_CUSTOMER (NULL otherwise). */
+int ps_store_ledger_account(struct ps_store *store, const char *business_id,
+                            enum ps_ledger_kind kind, const char *currency,
+                            const char *customer_id, int64_t *id,
+                            struct ps_err *err);
+int ps_store_ledger_entry_insert(struct ps_store *store, const char *txn_id,
+                                 const char *reference, int64_t debit_account,
+                                 int64_t credit_account, int64_t amount,
+                                 const char *currency, const char *memo,
+                                 const char *at, struct ps_err *err);
+/* Debits minus credits of one ledger account. */
+int ps_store_ledger_balance(struct ps_store *store, int64_t account_id,
+                            int64_t *balance, struct ps_err *err);
+
+struct ps_trial_row {
+    char currency[4];
+    int64_t debits;  /* minor units */
+    int64_t credits; /* minor units */
+    int64_t balance; /* debits - credits over every account: must be 0 */
+    int64_t mismatched; /* entries whose accounts are in another currency */
+};
+/* One row per currency; business_id NULL for the whole store. */
+int ps_store_trial_balance(struct ps_store *store, const char *business_id,
+                           int (*cb)(void *ctx, const struct ps_trial_row *),
+                           void *ctx, struct ps_err *err);
+/* Sum of balances of every ledger account of a kind (and currency). */
+int ps_store_ledger_kind_balance(struct ps_store *store,
+                                 const char *business_id,
+                                 enum ps_ledger_kind kind,
+                                 const char *currency, int64_t *balance,
+                                 struct ps_err *err);
+
+#endif /* PS_STORE_H */

@@ -1,0 +1,210 @@
+/*
+ * txn.c -- the transaction state machine as one transition table.
+ *
+ * Each row is (from, event, to, guard).  The guard narrows a row:
+ * CLEARED is reachable only by received (DEBIT) transactions, and a
+ * provider error on a transmitted transaction becomes ERROR only once the
+ * retry policy is exhausted (attempts are counted by TRANSMIT; until then
+ * the transaction goes back to PENDING and the next payout resends it).
+ * A (status, event) pair with no row is illegal and changes nothing;
+ * terminal statuses have no rows, so they stay terminal.
+ *
+ * ps_txn_apply() is the only writer of a transaction's status: it
+ * re-reads the row, finds the transition, and writes status, history and
+ * ledger entries in one store transaction (a SAVEPOINT when the caller
+ * already holds one).
+ */
+#include "txn.h"
+
+#include <string.h>
+
+#include "ledger.h"
+
+enum guard { G_NONE, G_DEBIT_ONLY, G_RETRY_LEFT, G_RETRY_EXHAUSTED };
+
+struct transition {
+    enum ps_txn_status from;
+    enum ps_txn_event event;
+    enum ps_txn_status to;
+    enum guard guard;
+};
+
+static const struct transition table[] = {
+    {PS_TXN_NEW, PS_EV_SUBMIT, PS_TXN_PENDING, G_NONE},
+    {PS_TXN_NEW, PS_EV_CANCEL, PS_TXN_CANCELLED, G_NONE},
+    {PS_TXN_PENDING, PS_EV_TRANSMIT, PS_TXN_PROCESSING, G_NONE},
+    {PS_TXN_PENDING, PS_EV_CANCEL, PS_TXN_CANCELLED, G_NONE},
+    {PS_TXN_PROCESSING, PS_EV_APPROVE, PS_TXN_APPROVED, G_NONE},
+    {PS_TXN_PROCESSING, PS_EV_SETTLE, PS_TXN_SETTLED, G_NONE},
+    {PS_TXN_PROCESSING, PS_EV_DECLINE, PS_TXN_DECLINED, G_NONE},
+    {PS_TXN_PROCESSING, PS_EV_RETURN, PS_TXN_DECLINED, G_NONE},
+    {PS_TXN_PROCESSING, PS_EV_PROVIDER_ERROR, PS_TXN_PENDING, G_RETRY_LEFT},
+    {PS_TXN_PROCESSING, PS_EV_PROVIDER_ERROR, PS_TXN_ERROR,
+     G_RETRY_EXHAUSTED},
+    {PS_TXN_APPROVED, PS_EV_SETTLE, PS_TXN_SETTLED, G_NONE},
+    {PS_TXN_APPROVED, PS_EV_DECLINE, PS_TXN_DECLINED, G_NONE},
+    {PS_TXN_APPROVED, PS_EV_RETURN, PS_TXN_DECLINED, G_NONE},
+    {PS_TXN_SETTLED, PS_EV_CLEAR, PS_TXN_CLEARED, G_DEBIT_ONLY},
+    {PS_TXN_SETTLED, PS_EV_RETURN, PS_TXN_REVERSED, G_NONE},
+    {PS_TXN_SETTLED, PS_EV_REVERSE, PS_TXN_REVERSED, G_NONE},
+    {PS_TXN_CLEARED, PS_EV_RETURN, PS_TXN_REVERSED, G_NONE},
+    {PS_TXN_CLEARED, PS_EV_REVERSE, PS_TXN_REVERSED, G_NONE},
+};
+
+static const char *const event_names[PS_EV_N] = {
+    "SUBMIT", "TRANSMIT", "APPROVE", "SETTLE",  "CLEAR",
+    "CANCEL", "DECLINE",  "RETURN",  "REVERSE", "PROVIDER_ERROR"};
+
+const char *ps_txn_event_name(enum ps_txn_event ev)
+{
+    return (unsigned)ev < PS_EV_N ? event_names[ev] : "?";
+}
+
+int ps_txn_event_parse(const char *name)
+{
+    for (int i = 0; name != NULL && i < PS_EV_N; i++)
+        if (strcmp(event_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int ps_txn_status_terminal(enum ps_txn_status st)
+{
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (table[i].from == st)
+            return 0;
+    return 1;
+}
+
+static int guard_ok(enum guard g, const struct ps_txn *t, int max_attempts)
+{
+    switch (g) {
+    case G_NONE: return 1;
+    case G_DEBIT_ONLY: return t->type == PS_TXN_DEBIT;
+    case G_RETRY_LEFT: return t->attempts < max_attempts;
+    case G_RETRY_EXHAUSTED: return t->attempts >= max_attempts;
+    }
+    return 0;
+}
+
+int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev,
+                int max_attempts, enum ps_txn_status *next,
+                struct ps_err *err)
+{
+    int known = 0;
+    if (max_attempts <= 0)
+        max_attempts = PS_TXN_MAX_ATTEMPTS;
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        const struct transition *r = &table[i];
+        if (r->from != t->status || r->event != ev)
+            continue;
+        known = 1;
+        if (guard_ok(r->guard, t, max_attempts)) {
+            *next = r->to;
+            return 0;
+        }
+    }
+    if (known && ev == PS_EV_CLEAR)
+        return ps_err_set(err, PS_ESTATE, "ILLEGAL_TRANSITION",
+                          "transaction %s: only received (DEBIT) "
+                          "transactions can be CLEARED",
+                          t->id);
+    return ps_err_set(err, PS_ESTATE, "ILLEGAL_TRANSITION",
+                      "transaction %s: event %s is not allowed in status %s%s",
+                      t->id, ps_txn_event_name(ev),
+                      ps_enum_name(PS_NAMES_TXN_STATUS, (int)t->status),
+                      ps_txn_status_terminal(t->status) ? " (terminal)" : "");
+}
+
+int ps_txn_create(struct ps_store *store, struct ps_txn *t,
+                  const struct ps_source *src, struct ps_err *err)
+{
+    struct ps_txn row = *t;
+    char now[PS_TIME_SIZE];
+    int rc;
+
+    if (row.amount <= 0)
+        return ps_err_set(err, PS_EINVAL, "AMOUNT_NOT_POSITIVE",
+                          "transaction amount must be positive");
+    if (row.fee < 0)
+        return ps_err_set(err, PS_EINVAL, "FEE_NEGATIVE",
+                          "transaction fee must not be negative");
+    if (row.type == PS_TXN_DEBIT && row.rail != PS_RAIL_ACH)
+        return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_ACH",
+                          "a DEBIT transaction must use the ACH rail");
+    ps_id_new(row.id);
+    ps_time_now(now);
+    ps_strlcpy(row.created_at, now, sizeof(row.created_at));
+    ps_strlcpy(row.updated_at, now, sizeof(row.updated_at));
+    row.status = PS_TXN_NEW;
+    row.attempts = 0;
+
+    if ((rc = ps_store_begin(store, err)) != 0)
+        return rc;
+    rc = ps_store_txn_insert(store, &row, err);
+    if (rc == PS_ECONFLICT)
+        rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
+                        "request id %s was already used in this business",
+                        row.request_id);
+    if (rc == 0)
+        rc = ps_store_txn_history_insert(store, row.id, -1, PS_TXN_NEW,
+                                         "CREATE", src, now, err);
+    if (rc == 0)
+        rc = ps_ledger_post_transition(store, &row, -1, PS_TXN_NEW, now, err);
+    if (rc == 0)
+        rc = ps_store_commit(store, err);
+    if (rc != 0) {
+        ps_store_rollback(store);
+        return rc;
+    }
+    *t = row;
+    return 0;
+}
+
+int ps_txn_apply(struct ps_store *store, const char *id,
+                 enum ps_txn_event ev, const struct ps_txn_args *args,
+                 struct ps_txn *out, struct ps_err *err)
+{
+    static const struct ps_txn_args no_args;
+    struct ps_txn t;
+    enum ps_txn_status from, to;
+    char now[PS_TIME_SIZE];
+    int rc;
+
+    if (args == NULL)
+        args = &no_args;
+    if ((unsigned)ev >= PS_EV_N)
+        return ps_err_set(err, PS_EINVAL, "UNKNOWN_EVENT",
+                          "unknown transaction event %d", (int)ev);
+    if ((rc = ps_store_begin(store, err)) != 0)
+        return rc;
+    if ((rc = ps_store_txn_get(store, id, &t, err)) != 0)
+        goto fail;
+    from = t.status;
+    if ((rc = ps_txn_next(&t, ev, args->max_attempts, &to, err)) != 0)
+        goto fail;
+
+    ps_time_now(now);
+    t.status = to;
+    ps_strlcpy(t.updated_at, now, sizeof(t.updated_at));
+    if (ev == PS_EV_TRANSMIT)
+        t.attempts++;
+    if (args->trace_number != NULL)
+        ps_strlcpy(t.trace_number, args->trace_number,
+                   sizeof(t.trace_number));
+
+    if ((rc = ps_store_txn_update(store, &t, from, err)) != 0 ||
+        (rc = ps_store_txn_history_insert(store, t.id, (int)from, to,
+                                          ps_txn_event_name(ev), args->src,
+                                          now, err)) != 0 ||
+        (rc = ps_ledger_post_transition(store, &t, (int)from, to, now,
+                                        err)) != 0 ||
+        (rc = ps_store_commit(store, err)) != 0)
+        goto fail;
+    if (out != NULL)
+        *out = t;
+    return 0;
+fail:
+    ps_store_rollback(store);
+    return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * txn.h -- the transaction state machine.
+ *
+ * One transition table over the ten statuses of the seed; one function
+ * (ps_txn_apply) that applies an event.  The status change, its history row
+ * and its ledger entries commit in one SQLite transaction, or nothing
+ * changes.  No other code writes a transaction's status.
+ */
+#ifndef PS_TXN_H
+#define PS_TXN_H
+
+#include "err.h"
+#include "model.h"
+#include "store.h"
+
+enum ps_txn_event {
+    PS_EV_SUBMIT,         /* NEW -> PENDING: handed to a processing domain */
+    PS_EV_TRANSMIT,       /* PENDING -> PROCESSING: sent to the provider */
+    PS_EV_APPROVE,        /* PROCESSING -> APPROVED */
+    PS_EV_SETTLE,         /* PROCESSING|APPROVED -> SETTLED */
+    PS_EV_CLEAR,          /* SETTLED -> CLEARED (received, i.e. DEBIT) */
+    PS_EV_CANCEL,         /* NEW|PENDING -> CANCELLED */
+    PS_EV_DECLINE,        /* PROCESSING|APPROVED -> DECLINED */
+    PS_EV_RETURN,         /* before settlement DECLINED, after REVERSED */
+    PS_EV_REVERSE,        /* SETTLED|CLEARED -> REVERSED */
+    PS_EV_PROVIDER_ERROR, /* retry (-> PENDING) or, when exhausted, ERROR */
+    PS_EV_N
+};
+
+/* Provider attempts before PROVIDER_ERROR means ERROR, by default. */
+#define PS_TXN_MAX_ATTEMPTS 3
+
+const char *ps_txn_event_name(enum ps_txn_event ev);
+/* -1 when unknown.  Accepts the names above ("SETTLE", ...). */
+int ps_txn_event_parse(const char *name);
+
+/* 1 for CANCELLED, DECLINED, REVERSED, ERROR and CLEARED. */
+int ps_txn_status_terminal(enum ps_txn_status st);
+
+/*
+ * The pure part: where (t's status, ev) leads, given the retry policy.
+ * Returns 0 and *next, or PS_ESTATE (rule ILLEGAL_TRANSITION) with a
+ * message naming the status and event.  Writes nothing.
+ */
+int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev,
+                int max_attempts, enum ps_txn_status *next,
+                struct ps_err *err);
+
+/*
+ * Create a transaction in status NEW: fills t->id, t->status, attempts and
+ * timestamps; writes the row, its first history row and the creation
+ * postings in one store transaction.  A request id seen before in the
+ * business gives PS_ECONFLICT (rule DUPLICATE_REQUEST).
+ */
+int ps_txn_create(struct ps_store *store, struct ps_txn *t,
+                  const struct ps_source *src, struct ps_err *err);
+
+struct ps_txn_args {
+    const struct ps_source *src; /* history: reason, file, line */
+    int max_attempts;            /* 0: PS_TXN_MAX_ATTEMPTS */
+    const char *trace_number;    /* set with TRANSMIT for ACH, or NULL */
+};
+
+/*
+ * Apply ev to transaction `id`.  On success the new row is in *out (may be
+ * NULL).  On any error nothing was changed.
+ */
+int ps_txn_apply(struct ps_store *store, const char *id,
+                 enum ps_txn_event ev, const struct ps_txn_args *args,
+                 struct ps_txn *out, struct ps_err *err);
+
+#endif /* PS_TXN_H */
