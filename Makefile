@@ -8,7 +8,7 @@ JOBS       ?= 2
 # Debian 12 packages the build and the tests need.
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
-           libsodium-dev libjansson-dev libinih-dev
+           libsodium-dev libjansson-dev libinih-dev jq
 
 .PHONY: all deps build build-asan test demo bench clean format
 

@@ -172,12 +172,17 @@ static void resolve_paths(struct ctx *c)
         pathf(c->key, sizeof(c->key), "%s.key", c->spool);
 }
 
+/* Set when logs go to a file: errors are then logged as well as printed
+ * (on stderr the JSON line would only repeat the human one). */
+static int log_to_file;
+
 /* Print an error the way every command does, and return its exit code. */
 static int fail(const struct ps_err *err)
 {
     char buf[1024];
     fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
-    ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
+    if (log_to_file)
+        ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
     return ps_err_exit_status(err->code);
 }
 
@@ -1143,17 +1148,18 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
 
 static int add_history_json(void *vctx, const struct ps_txn_history_row *h)
 {
-    json_array_append_new(
-        vctx,
-        json_pack("{s:s?, s:s, s:s, s:s?, s:s?, s:I*, s:s}", "from",
-                  h->from_status >= 0
-                      ? ps_enum_name(PS_NAMES_TXN_STATUS, h->from_status)
-                      : NULL,
-                  "to", ps_enum_name(PS_NAMES_TXN_STATUS, (int)h->to_status),
-                  "event", h->event, "reason",
-                  h->reason[0] ? h->reason : NULL, "sourceFile",
-                  h->source_file[0] ? h->source_file : NULL, "sourceLine",
-                  (json_int_t)h->source_line, "at", h->created_at));
+    json_t *o = json_pack(
+        "{s:s?, s:s, s:s, s:s?, s:s?, s:s}", "from",
+        h->from_status >= 0 ? ps_enum_name(PS_NAMES_TXN_STATUS, h->from_status)
+                            : NULL,
+        "to", ps_enum_name(PS_NAMES_TXN_STATUS, (int)h->to_status), "event",
+        h->event, "reason", h->reason[0] ? h->reason : NULL, "sourceFile",
+        h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
+    if (o != NULL && h->source_line > 0)
+        json_object_set_new(o, "sourceLine",
+                            json_integer((json_int_t)h->source_line));
+    if (o != NULL)
+        json_array_append_new(vctx, o);
     return 0;
 }
 
@@ -1441,6 +1447,8 @@ int ps_cli_main(int argc, char **argv)
     level = ps_log_level_parse(lvl ? lvl : "warn");
     if (level < 0)
         return usage_error("unknown --log-level %s", lvl);
+    log_to_file = log_path != NULL && log_path[0] != '\0' &&
+                  strcmp(log_path, "-") != 0;
     if (ps_log_open(log_path, (enum ps_log_level)level, &err) != 0)
         return fail(&err);
 

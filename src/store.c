@@ -470,7 +470,6 @@ int ps_store_open_version(const char *path, int version,
                        "PRAGMA journal_mode = WAL;"
                        "PRAGMA synchronous = FULL;"
                        "PRAGMA foreign_keys = ON;"
-                       "PRAGMA trusted_schema = OFF;"
                        "PRAGMA cache_size = -65536;",
                        err)) != 0)
         goto fail;
