@@ -30,7 +30,6 @@
 #define DAYS_MAX INT64_C(2932896)
 
 /* Input longer than this is shown truncated in error messages. */
-#define QUOTE_MAX 40
 
 /* The frozen clock: PAYSPOOL_NOW as last seen, its value, calls since. */
 static pthread_mutex_t frozen_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,39 +38,6 @@ static int frozen_ok;        /* 1 when frozen_src parsed */
 static int64_t frozen_base;  /* ms since epoch */
 static int64_t frozen_ticks; /* calls answered since frozen_src was seen */
 
-/*
- * Render an untrusted string for an error message: at most QUOTE_MAX
- * bytes, control bytes, quotes and non-ASCII as \xHH, "..." when cut.
- */
-static const char *quote(const char *s, char *buf, size_t size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0, i;
-
-    if (size == 0)
-        return buf;
-    for (i = 0; s[i] != '\0' && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            if (n + 4 >= size)
-                break;
-            buf[n++] = '\\';
-            buf[n++] = 'x';
-            buf[n++] = hex[c >> 4];
-            buf[n++] = hex[c & 0xf];
-        } else {
-            if (n + 1 >= size)
-                break;
-            buf[n++] = (char)c;
-        }
-    }
-    if (s[i] != '\0' && n + 3 < size) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 /* Floor division and its remainder (always 0 <= r < d) for d > 0. */
 static int64_t floor_div(int64_t a, int64_t d)
@@ -178,20 +144,20 @@ static int parse_date(const char *s, int64_t *days, char *why, size_t size)
 
 int ps_date_parse(const char *s, int64_t *days, struct ps_err *err)
 {
-    char q[QUOTE_MAX * 4 + 4], why[64];
+    char q[PS_QUOTE_MAX * 4 + 4], why[64];
     int64_t v;
 
     if (s == NULL)
         return ps_err_set(err, PS_EINVAL, "DATE_FORMAT", "no date given");
     if (parse_date(s, &v, why, sizeof(why)) != 0)
         return ps_err_set(err, PS_EINVAL, "DATE_FORMAT",
-                          "invalid date \"%s\": %s", quote(s, q, sizeof(q)),
+                          "invalid date \"%s\": %s", ps_quote(s, strlen(s), q, sizeof(q)),
                           why);
     if (s[10] != '\0')
         return ps_err_set(err, PS_EINVAL, "DATE_FORMAT",
                           "invalid date \"%s\": unexpected text after "
                           "YYYY-MM-DD",
-                          quote(s, q, sizeof(q)));
+                          ps_quote(s, strlen(s), q, sizeof(q)));
     *days = v;
     return 0;
 }
@@ -207,7 +173,7 @@ int ps_date_parse(const char *s, int64_t *days, struct ps_err *err)
  */
 int ps_time_parse(const char *s, int64_t *ms, struct ps_err *err)
 {
-    char q[QUOTE_MAX * 4 + 4], why[64];
+    char q[PS_QUOTE_MAX * 4 + 4], why[64];
     int64_t days, v;
     int hh, mi, ss, frac = 0, off = 0;
     const char *p;
@@ -272,7 +238,7 @@ int ps_time_parse(const char *s, int64_t *ms, struct ps_err *err)
 
 bad:
     return ps_err_set(err, PS_EINVAL, "TIME_FORMAT", "invalid time \"%s\": %s",
-                      quote(s, q, sizeof(q)), why);
+                      ps_quote(s, strlen(s), q, sizeof(q)), why);
 }
 
 /*

@@ -10,6 +10,7 @@
  */
 #include "engine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,34 +359,51 @@ int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
     return rc;
 }
 
-int ps_customer_set_status(struct ps_engine *eng, const char *customer_id,
-                           enum ps_status to, const struct ps_source *src,
-                           struct ps_err *err)
+/*
+ * Suspend or reactivate a customer (is_account 0) or a financial account
+ * (1): refuse a no-op, then status and history in one transaction.
+ */
+static int change_status(struct ps_engine *eng, int is_account,
+                         const char *id, const char *label,
+                         enum ps_status from, enum ps_status to,
+                         const struct ps_source *src, struct ps_err *err)
 {
-    struct ps_customer c;
     char now[PS_TIME_SIZE];
     int rc;
-    if ((rc = ps_store_customer_get(eng->store, customer_id, &c, err)) != 0)
-        return rc;
-    if (c.status == to)
+    if (from == to)
         return ps_err_set(err, PS_ESTATE, "STATUS_UNCHANGED",
-                          "customer %s is already %s", c.external_id,
-                          ps_enum_name(PS_NAMES_STATUS, (int)to));
+                          "%s %s is already %s", is_account ? "account"
+                                                            : "customer",
+                          label, ps_enum_name(PS_NAMES_STATUS, (int)to));
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         return rc;
-    rc = ps_store_customer_set_status(eng->store, c.id, c.status, to, src,
-                                      ps_time_now(now), err);
+    ps_time_now(now);
+    rc = is_account ? ps_store_account_set_status(eng->store, id, from, to,
+                                                  src, now, err)
+                    : ps_store_customer_set_status(eng->store, id, from, to,
+                                                   src, now, err);
     if (rc == 0)
         rc = ps_store_commit(eng->store, err);
     if (rc != 0) {
         ps_store_rollback(eng->store);
         return rc;
     }
-    ps_log(PS_LOG_INFO, "customer.status", "{s:s, s:s, s:s, s:s}",
-           "customer", c.id, "externalId", c.external_id, "status",
+    ps_log(PS_LOG_INFO, is_account ? "account.status" : "customer.status",
+           "{s:s, s:s, s:s, s:s}", "id", id, "label", label, "status",
            ps_enum_name(PS_NAMES_STATUS, (int)to), "reason",
            src != NULL && src->reason != NULL ? src->reason : "");
     return 0;
+}
+
+int ps_customer_set_status(struct ps_engine *eng, const char *customer_id,
+                           enum ps_status to, const struct ps_source *src,
+                           struct ps_err *err)
+{
+    struct ps_customer c;
+    int rc = ps_store_customer_get(eng->store, customer_id, &c, err);
+    if (rc != 0)
+        return rc;
+    return change_status(eng, 0, c.id, c.external_id, c.status, to, src, err);
 }
 
 /* ---- financial accounts --------------------------------------------- */
@@ -489,23 +507,12 @@ int ps_account_set_status(struct ps_engine *eng, const char *account_id,
                           struct ps_err *err)
 {
     struct ps_account a;
-    char now[PS_TIME_SIZE];
-    int rc;
-    if ((rc = ps_store_account_get(eng->store, account_id, &a, err)) != 0)
-        return rc;
-    if (a.status == to)
-        return ps_err_set(err, PS_ESTATE, "STATUS_UNCHANGED",
-                          "account %s is already %s", a.id,
-                          ps_enum_name(PS_NAMES_STATUS, (int)to));
-    if ((rc = ps_store_begin(eng->store, err)) != 0)
-        return rc;
-    rc = ps_store_account_set_status(eng->store, a.id, a.status, to, src,
-                                     ps_time_now(now), err);
-    if (rc == 0)
-        rc = ps_store_commit(eng->store, err);
+    char label[PS_MASK_SIZE];
+    int rc = ps_store_account_get(eng->store, account_id, &a, err);
     if (rc != 0)
-        ps_store_rollback(eng->store);
-    return rc;
+        return rc;
+    snprintf(label, sizeof(label), "****%s", a.last4);
+    return change_status(eng, 1, a.id, label, a.status, to, src, err);
 }
 
 int ps_account_authorize_debit(struct ps_engine *eng, const char *account_id,

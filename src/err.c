@@ -150,6 +150,41 @@ const char *ps_err_str(const struct ps_err *err, char *buf, size_t size)
     return buf;
 }
 
+/*
+ * Render `len` bytes of untrusted input for an error message: at most
+ * PS_QUOTE_MAX bytes, control bytes, quotes and non-ASCII as \xHH, "..." when
+ * cut short.  Always NUL-terminates buf.  Returns buf.
+ */
+const char *ps_quote(const char *s, size_t len, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+
+    if (size == 0)
+        return buf;
+    for (size_t i = 0; i < len && i < PS_QUOTE_MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            if (n + 4 >= size)
+                break;
+            buf[n++] = '\\';
+            buf[n++] = 'x';
+            buf[n++] = hex[c >> 4];
+            buf[n++] = hex[c & 0xf];
+        } else {
+            if (n + 1 >= size)
+                break;
+            buf[n++] = (char)c;
+        }
+    }
+    if (len > PS_QUOTE_MAX && n + 3 < size) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 int ps_err_exit_status(int code)
 {
     switch (code) {

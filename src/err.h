@@ -78,6 +78,14 @@ const char *ps_err_codename(int code);
  */
 const char *ps_err_str(const struct ps_err *err, char *buf, size_t size);
 
+/*
+ * Render `len` bytes of untrusted input for an error message: at most
+ * PS_QUOTE_MAX bytes, control bytes, quotes and non-ASCII as \xHH, "..."
+ * when cut short.  buf should hold PS_QUOTE_MAX * 4 + 4 bytes.  Returns buf.
+ */
+#define PS_QUOTE_MAX 40
+const char *ps_quote(const char *s, size_t len, char *buf, size_t size);
+
 /* The sysexits(3) exit status that matches an error code. */
 int ps_err_exit_status(int code);
 

@@ -24,7 +24,6 @@
 #define PS_MONEY_EXP_MAX 18
 
 /* Input longer than this is shown truncated in error messages. */
-#define QUOTE_MAX 40
 
 /*
  * Active ISO 4217 currencies and funds that have a minor unit (list one,
@@ -98,40 +97,6 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-/*
- * Render `len` bytes of untrusted input for an error message: at most
- * QUOTE_MAX bytes, control bytes, quotes and non-ASCII as \xHH, "..." when
- * cut short.  Always NUL-terminates buf.  Returns buf.
- */
-static const char *quote(const char *s, size_t len, char *buf, size_t size)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-
-    if (size == 0)
-        return buf;
-    for (size_t i = 0; i < len && i < QUOTE_MAX; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            if (n + 4 >= size)
-                break;
-            buf[n++] = '\\';
-            buf[n++] = 'x';
-            buf[n++] = hex[c >> 4];
-            buf[n++] = hex[c & 0xf];
-        } else {
-            if (n + 1 >= size)
-                break;
-            buf[n++] = (char)c;
-        }
-    }
-    if (len > QUOTE_MAX && n + 3 < size) {
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 const struct ps_currency *ps_currency_find(const char *code)
 {
@@ -147,7 +112,7 @@ const struct ps_currency *ps_currency_find(const char *code)
 int ps_currency_lookup(const char *code, const struct ps_currency **out,
                        struct ps_err *err)
 {
-    char q[QUOTE_MAX * 4 + 4];
+    char q[PS_QUOTE_MAX * 4 + 4];
     const struct ps_currency *c = ps_currency_find(code);
 
     if (c == NULL) {
@@ -156,7 +121,7 @@ int ps_currency_lookup(const char *code, const struct ps_currency **out,
         return ps_err_set(err, PS_EINVAL, "CURRENCY_UNKNOWN",
                           "unknown currency \"%s\": expected an active ISO "
                           "4217 code in upper case, e.g. USD",
-                          quote(code, strlen(code), q, sizeof(q)));
+                          ps_quote(code, strlen(code), q, sizeof(q)));
     }
     *out = c;
     return 0;
@@ -178,7 +143,7 @@ int ps_currency_lookup(const char *code, const struct ps_currency **out,
 int ps_money_parse(const char *s, size_t len, int exponent, unsigned flags,
                    int64_t *out, struct ps_err *err)
 {
-    char q[QUOTE_MAX * 4 + 4];
+    char q[PS_QUOTE_MAX * 4 + 4];
     size_t p = 0, int_start, int_len, frac_start = 0, frac_len = 0;
     int neg = 0, plus = 0, zero = 1;
     uint64_t limit, acc = 0;
@@ -223,35 +188,35 @@ int ps_money_parse(const char *s, size_t len, int exponent, unsigned flags,
             return ps_err_set(err, PS_EINVAL, "MONEY_EXPONENT",
                               "amount \"%s\": exponent notation is not "
                               "allowed, write the digits out",
-                              quote(s, len, q, sizeof(q)));
+                              ps_quote(s, len, q, sizeof(q)));
     }
     if (int_len == 0 || (frac_start != 0 && frac_len == 0) || p != len)
         return ps_err_set(err, PS_EINVAL, "MONEY_FORMAT",
                           "amount \"%s\" is not a plain decimal number "
                           "(digits, optionally '.' and more digits)",
-                          quote(s, len, q, sizeof(q)));
+                          ps_quote(s, len, q, sizeof(q)));
 
     if (plus)
         return ps_err_set(err, PS_EINVAL, "MONEY_SIGN",
                           "amount \"%s\": a leading '+' is not allowed",
-                          quote(s, len, q, sizeof(q)));
+                          ps_quote(s, len, q, sizeof(q)));
     for (size_t i = int_start; i < len && zero; i++)
         if (is_digit(s[i]) && s[i] != '0')
             zero = 0;
     if (neg && zero)
         return ps_err_set(err, PS_EINVAL, "MONEY_NEGATIVE_ZERO",
                           "amount \"%s\": negative zero is not allowed",
-                          quote(s, len, q, sizeof(q)));
+                          ps_quote(s, len, q, sizeof(q)));
     if (neg && !(flags & PS_MONEY_ALLOW_NEGATIVE))
         return ps_err_set(err, PS_EINVAL, "MONEY_SIGN",
                           "amount \"%s\": negative amounts are not allowed "
                           "here",
-                          quote(s, len, q, sizeof(q)));
+                          ps_quote(s, len, q, sizeof(q)));
     if (frac_len > (size_t)exponent)
         return ps_err_set(err, PS_EINVAL, "MONEY_TOO_MANY_DECIMALS",
                           "amount \"%s\" has %zu decimals, the currency "
                           "allows at most %d",
-                          quote(s, len, q, sizeof(q)), frac_len, exponent);
+                          ps_quote(s, len, q, sizeof(q)), frac_len, exponent);
 
     /* The magnitude of INT64_MIN is one more than INT64_MAX. */
     limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
@@ -282,7 +247,7 @@ overflow:
     return ps_err_set(err, PS_EINVAL, "MONEY_OVERFLOW",
                       "amount \"%s\" is out of range: the limit is "
                       "%s%llu minor units",
-                      quote(s, len, q, sizeof(q)), neg ? "-" : "",
+                      ps_quote(s, len, q, sizeof(q)), neg ? "-" : "",
                       (unsigned long long)limit);
 }
 
