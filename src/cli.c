@@ -42,8 +42,8 @@ struct args {
 };
 
 /* Options that take no value. */
-static const char *const flags[] = {"json", "card", "debit-fallback",
-                                    "help", NULL};
+static const char *const flags[] = {"json", "card", "debit-fallback", "help",
+                                    NULL};
 
 static int is_flag(const char *name)
 {
@@ -53,8 +53,8 @@ static int is_flag(const char *name)
     return 0;
 }
 
-__attribute__((format(printf, 1, 2))) static int
-usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
+                                                             ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -66,8 +66,8 @@ usage_error(const char *fmt, ...)
 }
 
 /* snprintf into a path buffer; 0, or -1 when it would not fit. */
-__attribute__((format(printf, 3, 4))) static int
-pathf(char *buf, size_t size, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int pathf(char *buf, size_t size,
+                                                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -121,8 +121,7 @@ static const char *opt(const struct args *a, const char *name)
 /* Every option given must be in `allowed` (space-separated) or global. */
 static int check_opts(const struct args *a, const char *allowed)
 {
-    static const char global[] =
-        " spool db key json log log-level help ";
+    static const char global[] = " spool db key json log log-level help ";
     for (int i = 0; i < a->nopt; i++) {
         char pat[80], all[512];
         if (pathf(pat, sizeof(pat), " %s ", a->name[i]) != 0 ||
@@ -259,8 +258,8 @@ static int need(const struct args *a, const char *name, const char **out,
 {
     *out = opt(a, name);
     if (*out == NULL || (*out)[0] == '\0')
-        return ps_err_set(err, PS_EINVAL, "MISSING_OPTION",
-                          "--%s is required", name);
+        return ps_err_set(err, PS_EINVAL, "MISSING_OPTION", "--%s is required",
+                          name);
     return 0;
 }
 
@@ -310,9 +309,9 @@ static int business_dirs(const char *spool, const char *name,
                          struct ps_err *err)
 {
     static const char *const sub[][2] = {
-        {"inbound", ""},           {"outbound", "/results"},
-        {"outbound", "/payouts"},  {"outbound", "/recon"},
-        {"outbound", "/exports"},  {"outbound", "/outbox"}};
+        {"inbound", ""},          {"outbound", "/results"},
+        {"outbound", "/payouts"}, {"outbound", "/recon"},
+        {"outbound", "/exports"}, {"outbound", "/outbox"}};
     for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
         char path[PS_CLI_PATH];
         int rc;
@@ -361,13 +360,12 @@ static int cmd_init(struct ctx *c, struct ps_err *err)
     if ((rc = ps_store_business_list(c->eng->store, init_business_dirs, c,
                                      err)) != 0)
         return fail(err);
-    ps_log(PS_LOG_INFO, "init.done", "{s:s, s:s, s:b}", "spool", c->spool,
-           "db", c->db, "key_created", created);
+    ps_log(PS_LOG_INFO, "init.done", "{s:s, s:s, s:b}", "spool", c->spool, "db",
+           c->db, "key_created", created);
     if (c->json) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i}", "spool", c->spool,
-                              "db", c->db, "key", c->key, "keyCreated",
-                              created, "schemaVersion",
-                              ps_store_version(c->eng->store));
+                              "db", c->db, "key", c->key, "keyCreated", created,
+                              "schemaVersion", ps_store_version(c->eng->store));
         print_json(o);
         json_decref(o);
     } else {
@@ -388,8 +386,8 @@ static json_t *business_json(const struct ps_business *b)
     return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s}", "id", b->id, "name",
                      b->name, "displayName", b->display_name, "parentId",
                      b->parent_id[0] != '\0' ? b->parent_id : NULL, "status",
-                     ps_enum_name(PS_NAMES_STATUS, (int)b->status),
-                     "createdAt", b->created_at);
+                     ps_enum_name(PS_NAMES_STATUS, (int)b->status), "createdAt",
+                     b->created_at);
 }
 
 struct list_ctx {
@@ -411,8 +409,7 @@ static int list_business(void *vctx, const struct ps_business *b)
                                   NULL) == 0)
             pname = parent.name;
         printf("%-24s %-20s %-10s %s\n", b->name, pname,
-               ps_enum_name(PS_NAMES_STATUS, (int)b->status),
-               b->display_name);
+               ps_enum_name(PS_NAMES_STATUS, (int)b->status), b->display_name);
     }
     l->n++;
     return 0;
@@ -473,8 +470,8 @@ static json_t *program_json(const struct ps_program *p)
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:i,"
         " s:i, s:s, s:s}",
-        "id", p->id, "businessId", p->business_id, "name", p->name,
-        "currency", p->currency, "advanceRatePercent",
+        "id", p->id, "businessId", p->business_id, "name", p->name, "currency",
+        p->currency, "advanceRatePercent",
         ps_money_format(p->advance_rate_bp, 2, rate, sizeof(rate)),
         "minTransfer", money_str(p->min_transfer, p->currency, v[0], 32),
         "maxTransfer", money_str(p->max_transfer, p->currency, v[1], 32),
@@ -496,8 +493,7 @@ static int list_program(void *vctx, const struct ps_program *p)
     } else {
         char rate[PS_MONEY_STRMAX], mx[PS_MONEY_STRMAX], cap[PS_MONEY_STRMAX],
             fc[PS_MONEY_STRMAX], fa[PS_MONEY_STRMAX];
-        printf("%-20s %-4s %6s%% %10s %10s %8s %8s %s\n", p->name,
-               p->currency,
+        printf("%-20s %-4s %6s%% %10s %10s %8s %8s %s\n", p->name, p->currency,
                ps_money_format(p->advance_rate_bp, 2, rate, sizeof(rate)),
                money_str(p->max_transfer, p->currency, mx, sizeof(mx)),
                money_str(p->period_cap, p->currency, cap, sizeof(cap)),
@@ -595,8 +591,8 @@ static int cmd_program(struct ctx *c, struct ps_err *err)
         if (!c->json)
             printf("%-20s %-4s %7s %10s %10s %8s %8s %s\n", "NAME", "CUR",
                    "RATE", "MAX", "PERIODCAP", "FEECARD", "FEEACH", "ID");
-        if (ps_store_program_list(c->eng->store, b.id, list_program, &l,
-                                  err) != 0) {
+        if (ps_store_program_list(c->eng->store, b.id, list_program, &l, err) !=
+            0) {
             json_decref(l.arr);
             return fail(err);
         }
@@ -623,12 +619,11 @@ static int add_contact_json(void *vctx, const struct ps_contact *k)
 static int add_address_json(void *vctx, const struct ps_address *a)
 {
     json_array_append_new(
-        vctx,
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
-                  ps_enum_name(PS_NAMES_ADDRESS_TYPE, (int)a->type), "line1",
-                  a->line1, "line2", a->line2, "city", a->city, "region",
-                  a->region, "postalCode", a->postal_code, "country",
-                  a->country));
+        vctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type",
+                        ps_enum_name(PS_NAMES_ADDRESS_TYPE, (int)a->type),
+                        "line1", a->line1, "line2", a->line2, "city", a->city,
+                        "region", a->region, "postalCode", a->postal_code,
+                        "country", a->country));
     return 0;
 }
 
@@ -639,9 +634,8 @@ static json_t *account_json(const struct ps_account *a)
         snprintf(mask, sizeof(mask), "%s******%s", a->bin, a->last4);
     else
         snprintf(mask, sizeof(mask), "****%s", a->last4);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "id",
-                     a->id, "kind",
-                     ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a->kind),
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}", "id", a->id,
+                     "kind", ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a->kind),
                      "displayName", a->display_name, "status",
                      ps_enum_name(PS_NAMES_STATUS, (int)a->status), "number",
                      mask, "routingNumber",
@@ -682,11 +676,11 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
            *accts = json_array();
     int rc = cust_lookup(c, ext, &b, &cu, err);
     if (rc == 0)
-        rc = ps_store_customer_contacts(c->eng->store, cu.id,
-                                        add_contact_json, contacts, err);
+        rc = ps_store_customer_contacts(c->eng->store, cu.id, add_contact_json,
+                                        contacts, err);
     if (rc == 0)
-        rc = ps_store_customer_addresses(c->eng->store, cu.id,
-                                         add_address_json, addrs, err);
+        rc = ps_store_customer_addresses(c->eng->store, cu.id, add_address_json,
+                                         addrs, err);
     if (rc == 0)
         rc = ps_store_account_list(c->eng->store, cu.id, add_account_json,
                                    accts, err);
@@ -699,17 +693,16 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:o,"
         " s:o, s:o, s:s, s:s}",
-        "id", cu.id, "businessId", cu.business_id, "externalId",
-        cu.external_id, "type",
-        ps_enum_name(PS_NAMES_CUSTOMER_TYPE, (int)cu.type), "firstName",
+        "id", cu.id, "businessId", cu.business_id, "externalId", cu.external_id,
+        "type", ps_enum_name(PS_NAMES_CUSTOMER_TYPE, (int)cu.type), "firstName",
         cu.first_name[0] ? cu.first_name : NULL, "middleName",
         cu.middle_name[0] ? cu.middle_name : NULL, "lastName",
         cu.last_name[0] ? cu.last_name : NULL, "dbaName",
         cu.dba_name[0] ? cu.dba_name : NULL, "email",
         cu.email[0] ? cu.email : NULL, "phone", cu.phone[0] ? cu.phone : NULL,
         "status", ps_enum_name(PS_NAMES_STATUS, (int)cu.status), "contacts",
-        contacts, "addresses", addrs, "financialAccounts", accts,
-        "createdAt", cu.created_at, "updatedAt", cu.updated_at);
+        contacts, "addresses", addrs, "financialAccounts", accts, "createdAt",
+        cu.created_at, "updatedAt", cu.updated_at);
     if (c->json) {
         print_json(o);
     } else {
@@ -733,7 +726,7 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
                    json_string_value(json_object_get(v, "email")),
                    json_string_value(json_object_get(v, "phone")),
                    json_is_true(json_object_get(v, "primary")) ? " (primary)"
-                                                                : "");
+                                                               : "");
         }
         json_array_foreach(addrs, i, v)
         {
@@ -822,8 +815,8 @@ static int customer_add(struct ctx *c, struct ps_err *err)
         ps_business_find(c->eng, bus, &b, err) != 0)
         return fail(err);
     ps_strlcpy(cu.business_id, b.id, sizeof(cu.business_id));
-    if (ps_customer_create(c->eng, &cu, &contact, ncontacts, &addr, naddr,
-                           NULL, err) != 0)
+    if (ps_customer_create(c->eng, &cu, &contact, ncontacts, &addr, naddr, NULL,
+                           err) != 0)
         return fail(err);
     if (!c->json) {
         printf("customer %s added to %s (id %s)\n", cu.external_id, b.name,
@@ -833,8 +826,7 @@ static int customer_add(struct ctx *c, struct ps_err *err)
     return customer_show(c, cu.external_id, err);
 }
 
-static int customer_status(struct ctx *c, enum ps_status to,
-                           struct ps_err *err)
+static int customer_status(struct ctx *c, enum ps_status to, struct ps_err *err)
 {
     struct ps_business b;
     struct ps_customer cu;
@@ -877,13 +869,11 @@ static int cmd_customer(struct ctx *c, struct ps_err *err)
     if (strcmp(sub, "suspend") == 0 || strcmp(sub, "reactivate") == 0) {
         if ((rc = check_opts(&c->a, "business reason")) != 0)
             return rc;
-        return customer_status(c,
-                               sub[0] == 's' ? PS_STATUS_SUSPENDED
-                                             : PS_STATUS_ACTIVE,
-                               err);
+        return customer_status(
+            c, sub[0] == 's' ? PS_STATUS_SUSPENDED : PS_STATUS_ACTIVE, err);
     }
-    return usage_error(
-        "usage: payspool customer add|show|suspend|reactivate%s", "");
+    return usage_error("usage: payspool customer add|show|suspend|reactivate%s",
+                       "");
 }
 
 /* ---- account -------------------------------------------------------- */
@@ -924,9 +914,8 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
         if (opt(&c->a, "card") != NULL) {
             rc = read_secret(number, sizeof(number), "the card number", err);
             if (rc == 0)
-                rc = ps_account_add_card(c->eng, cu.id,
-                                         name ? name : "Debit card", number,
-                                         &a, err);
+                rc = ps_account_add_card(
+                    c->eng, cu.id, name ? name : "Debit card", number, &a, err);
         } else {
             const char *routing, *t = opt(&c->a, "account-type");
             int bt = ps_enum_parse(PS_NAMES_BANK_TYPE, t ? t : "CHECKING");
@@ -981,9 +970,8 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
             need(&c->a, "reference", &ref, err) != 0 ||
             open_engine(c, 0, err) != 0 ||
             account_in_business(c, c->a.pos[1], &a, err) != 0 ||
-            ps_account_authorize_debit(c->eng, a.id,
-                                       (enum ps_debit_auth_kind)k, ref,
-                                       err) != 0)
+            ps_account_authorize_debit(c->eng, a.id, (enum ps_debit_auth_kind)k,
+                                       ref, err) != 0)
             return fail(err);
         printf("debit authorization %s recorded for account %s\n",
                ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);
@@ -1065,8 +1053,8 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
             return fail(err);
         aid = opt(&c->a, "account");
         if (aid == NULL) {
-            if (ps_store_account_list(c->eng->store, cu.id, pick_account,
-                                      &acct, err) != 0)
+            if (ps_store_account_list(c->eng->store, cu.id, pick_account, &acct,
+                                      err) != 0)
                 return fail(err);
             if (acct.id[0] == '\0') {
                 ps_err_set(err, PS_EINVAL, "NO_ACCOUNT",
@@ -1117,8 +1105,8 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
                                    err) != 0)
             return fail(err);
         printf("EWA profile %s: %s -> %s (%s)\n", p.external_id,
-               ps_enum_name(PS_NAMES_ELIGIBILITY, (int)p.eligibility),
-               status, src.reason);
+               ps_enum_name(PS_NAMES_ELIGIBILITY, (int)p.eligibility), status,
+               src.reason);
         return EX_OK;
     }
     if (strcmp(sub, "enrollment") == 0) {
@@ -1189,8 +1177,7 @@ static int tx_show(struct ctx *c, const char *id, struct ps_err *err)
         t.currency, "amount", amt, "fee", fee, "requestId",
         t.request_id[0] ? t.request_id : NULL, "traceNumber",
         t.trace_number[0] ? t.trace_number : NULL, "attempts", t.attempts,
-        "createdAt", t.created_at, "updatedAt", t.updated_at, "history",
-        hist);
+        "createdAt", t.created_at, "updatedAt", t.updated_at, "history", hist);
     if (c->json) {
         print_json(o);
     } else {
@@ -1200,9 +1187,8 @@ static int tx_show(struct ctx *c, const char *id, struct ps_err *err)
         printf("  %s %s %s %s %s (fee %s), status %s\n",
                ps_enum_name(PS_NAMES_TXN_TYPE, (int)t.type),
                ps_enum_name(PS_NAMES_RAIL, (int)t.rail),
-               ps_enum_name(PS_NAMES_PURPOSE, (int)t.purpose), amt,
-               t.currency, fee,
-               ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status));
+               ps_enum_name(PS_NAMES_PURPOSE, (int)t.purpose), amt, t.currency,
+               fee, ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status));
         if (t.request_id[0])
             printf("  request id %s\n", t.request_id);
         json_array_foreach(hist, i, h)
@@ -1212,7 +1198,7 @@ static int tx_show(struct ctx *c, const char *id, struct ps_err *err)
                 json_string_value(json_object_get(h, "reason"));
             printf("  %s  %-10s -> %-10s %-14s %s\n",
                    json_string_value(json_object_get(h, "at")),
-                   from ? from : "", 
+                   from ? from : "",
                    json_string_value(json_object_get(h, "to")),
                    json_string_value(json_object_get(h, "event")),
                    reason ? reason : "");
@@ -1322,11 +1308,11 @@ static int print_trial(void *vctx, const struct ps_trial_row *r)
         t->bad = 1;
     if (t->arr != NULL)
         json_array_append_new(
-            t->arr, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "currency",
-                              r->currency, "debits", d, "credits", cr,
-                              "balance", bal, "crossCurrencyEntries",
-                              (json_int_t)r->mismatched, "balanced",
-                              r->balance == 0 && r->mismatched == 0));
+            t->arr,
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "currency", r->currency,
+                      "debits", d, "credits", cr, "balance", bal,
+                      "crossCurrencyEntries", (json_int_t)r->mismatched,
+                      "balanced", r->balance == 0 && r->mismatched == 0));
     else
         printf("%-4s %18s %18s %14s %s\n", r->currency, d, cr, bal,
                r->balance == 0 && r->mismatched == 0 ? "balanced"
@@ -1383,7 +1369,8 @@ static const char usage_text[] =
     "              [--max-debit-attempts N] [--bad-debt-after N]\n"
     "  program list --business B\n"
     "  customer add EXT --business B --first-name F --last-name L --email E\n"
-    "              --phone +1... [--type BUSINESS --dba-name D] [--address-line1"
+    "              --phone +1... [--type BUSINESS --dba-name D] "
+    "[--address-line1"
     " ...]\n"
     "  customer show|suspend|reactivate EXT --business B [--reason R]\n"
     "  account add EXT --business B (--card | --routing RTN "
@@ -1447,8 +1434,8 @@ int ps_cli_main(int argc, char **argv)
     level = ps_log_level_parse(lvl ? lvl : "warn");
     if (level < 0)
         return usage_error("unknown --log-level %s", lvl);
-    log_to_file = log_path != NULL && log_path[0] != '\0' &&
-                  strcmp(log_path, "-") != 0;
+    log_to_file =
+        log_path != NULL && log_path[0] != '\0' && strcmp(log_path, "-") != 0;
     if (ps_log_open(log_path, (enum ps_log_level)level, &err) != 0)
         return fail(&err);
 

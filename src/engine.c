@@ -153,8 +153,8 @@ static int check_address(const struct ps_address *a, struct ps_err *err)
         (rc = check_text(a->postal_code, "address.postalCode", 0, 15, err)) !=
             0)
         return rc;
-    if (strlen(a->country) != 2 || a->country[0] < 'A' ||
-        a->country[0] > 'Z' || a->country[1] < 'A' || a->country[1] > 'Z')
+    if (strlen(a->country) != 2 || a->country[0] < 'A' || a->country[0] > 'Z' ||
+        a->country[1] < 'A' || a->country[1] > 'Z')
         return invalid(err, "address.country", "COUNTRY_FORMAT",
                        "must be an ISO 3166 alpha-2 code, e.g. US");
     return 0;
@@ -162,8 +162,8 @@ static int check_address(const struct ps_address *a, struct ps_err *err)
 
 int ps_customer_validate(const struct ps_customer *c,
                          const struct ps_contact *contacts, size_t ncontacts,
-                         const struct ps_address *addresses,
-                         size_t naddresses, struct ps_err *err)
+                         const struct ps_address *addresses, size_t naddresses,
+                         struct ps_err *err)
 {
     int rc;
     size_t primaries = 0;
@@ -171,8 +171,7 @@ int ps_customer_validate(const struct ps_customer *c,
         return rc;
     if (c->type == PS_CUSTOMER_INDIVIDUAL) {
         if ((rc = check_text(c->first_name, "firstName", 1, 40, err)) != 0 ||
-            (rc = check_text(c->middle_name, "middleName", 0, 40, err)) !=
-                0 ||
+            (rc = check_text(c->middle_name, "middleName", 0, 40, err)) != 0 ||
             (rc = check_text(c->last_name, "lastName", 1, 40, err)) != 0 ||
             (rc = check_email(c->email, "email", err)) != 0 ||
             (rc = check_phone(c->phone, "phone", err)) != 0)
@@ -259,8 +258,8 @@ int ps_business_add(struct ps_engine *eng, const char *name,
                           "business %s already exists", name);
     if (rc != 0)
         return rc;
-    ps_log(PS_LOG_INFO, "business.added", "{s:s, s:s, s:s}", "business",
-           b.name, "id", b.id, "parent", b.parent_id);
+    ps_log(PS_LOG_INFO, "business.added", "{s:s, s:s, s:s}", "business", b.name,
+           "id", b.id, "parent", b.parent_id);
     if (out != NULL)
         *out = b;
     return 0;
@@ -271,8 +270,7 @@ int ps_business_find(struct ps_engine *eng, const char *name_or_id,
 {
     int rc = ps_store_business_get(eng->store, name_or_id, out, err);
     if (rc == PS_ENOTFOUND)
-        ps_err_set(err, rc, "BUSINESS_NOT_FOUND", "no business %s",
-                   name_or_id);
+        ps_err_set(err, rc, "BUSINESS_NOT_FOUND", "no business %s", name_or_id);
     return rc;
 }
 
@@ -302,8 +300,8 @@ int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
     rc = ps_store_customer_insert(eng->store, &row, err);
     if (rc == PS_ECONFLICT) {
         ps_err_set(err, rc, "CUSTOMER_EXISTS",
-                   "customer %s already exists in business %s",
-                   row.external_id, b.name);
+                   "customer %s already exists in business %s", row.external_id,
+                   b.name);
         ps_err_field(err, "externalId");
     }
     if (rc == 0)
@@ -363,23 +361,23 @@ int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
  * Suspend or reactivate a customer (is_account 0) or a financial account
  * (1): refuse a no-op, then status and history in one transaction.
  */
-static int change_status(struct ps_engine *eng, int is_account,
-                         const char *id, const char *label,
-                         enum ps_status from, enum ps_status to,
-                         const struct ps_source *src, struct ps_err *err)
+static int change_status(struct ps_engine *eng, int is_account, const char *id,
+                         const char *label, enum ps_status from,
+                         enum ps_status to, const struct ps_source *src,
+                         struct ps_err *err)
 {
     char now[PS_TIME_SIZE];
     int rc;
     if (from == to)
         return ps_err_set(err, PS_ESTATE, "STATUS_UNCHANGED",
-                          "%s %s is already %s", is_account ? "account"
-                                                            : "customer",
-                          label, ps_enum_name(PS_NAMES_STATUS, (int)to));
+                          "%s %s is already %s",
+                          is_account ? "account" : "customer", label,
+                          ps_enum_name(PS_NAMES_STATUS, (int)to));
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         return rc;
     ps_time_now(now);
-    rc = is_account ? ps_store_account_set_status(eng->store, id, from, to,
-                                                  src, now, err)
+    rc = is_account ? ps_store_account_set_status(eng->store, id, from, to, src,
+                                                  now, err)
                     : ps_store_customer_set_status(eng->store, id, from, to,
                                                    src, now, err);
     if (rc == 0)
@@ -438,12 +436,12 @@ static int add_account(struct ps_engine *eng, struct ps_account *a,
     a->status = PS_STATUS_ACTIVE;
     ps_time_now(a->created_at);
     ps_strlcpy(a->updated_at, a->created_at, sizeof(a->updated_at));
-    rc = ps_store_account_insert(eng->store, a, sealed,
-                                 n + PS_SEALED_OVERHEAD, err);
+    rc = ps_store_account_insert(eng->store, a, sealed, n + PS_SEALED_OVERHEAD,
+                                 err);
     sodium_memzero(sealed, sizeof(sealed));
     if (rc == 0)
-        ps_log(PS_LOG_INFO, "account.added", "{s:s, s:s, s:s, s:s}",
-               "account", a->id, "customer", a->customer_id, "kind",
+        ps_log(PS_LOG_INFO, "account.added", "{s:s, s:s, s:s, s:s}", "account",
+               a->id, "customer", a->customer_id, "kind",
                ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a->kind), "last4",
                a->last4);
     return rc;
@@ -560,8 +558,9 @@ int ps_program_add(struct ps_engine *eng, struct ps_program *p,
                        "maximum outstanding must be at least the min "
                        "transfer");
     if (p->fee_card < 0 || p->fee_ach < 0)
-        return invalid(err, "fee", "PROGRAM_LIMIT", "fees must not be "
-                                                    "negative");
+        return invalid(err, "fee", "PROGRAM_LIMIT",
+                       "fees must not be "
+                       "negative");
     if (p->fee_card > 0 && p->fee_ach > 0)
         return invalid(err, "fee", "NO_FREE_OPTION",
                        "at least one rail must be free (EWA rule: a no-cost "
@@ -583,8 +582,8 @@ int ps_program_add(struct ps_engine *eng, struct ps_program *p,
     rc = ps_store_program_insert(eng->store, p, err);
     if (rc == PS_ECONFLICT)
         return ps_err_set(err, rc, "PROGRAM_EXISTS",
-                          "program %s already exists in business %s",
-                          p->name, b.name);
+                          "program %s already exists in business %s", p->name,
+                          b.name);
     return rc;
 }
 
@@ -615,8 +614,8 @@ int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
     if (a.status != PS_STATUS_ACTIVE)
         return ps_err_set(err, PS_EINVAL, "ACCOUNT_SUSPENDED",
                           "account ****%s is SUSPENDED", a.last4);
-    t->rail = a.kind == PS_ACCOUNT_EXTERNAL_CARD ? PS_RAIL_PUSH_TO_CARD
-                                                 : PS_RAIL_ACH;
+    t->rail =
+        a.kind == PS_ACCOUNT_EXTERNAL_CARD ? PS_RAIL_PUSH_TO_CARD : PS_RAIL_ACH;
     if (t->type == PS_TXN_DEBIT) {
         if (a.kind != PS_ACCOUNT_EXTERNAL_BANK)
             return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT",
@@ -649,8 +648,8 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
         ps_store_rollback(eng->store);
         return rc;
     }
-    ps_log(PS_LOG_INFO, "txn.status", "{s:s, s:s, s:s, s:s}", "txn",
-           after.id, "event", ps_txn_event_name(ev), "from",
+    ps_log(PS_LOG_INFO, "txn.status", "{s:s, s:s, s:s, s:s}", "txn", after.id,
+           "event", ps_txn_event_name(ev), "from",
            ps_enum_name(PS_NAMES_TXN_STATUS, (int)before.status), "to",
            ps_enum_name(PS_NAMES_TXN_STATUS, (int)after.status));
     if (out != NULL)

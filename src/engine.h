@@ -68,8 +68,8 @@ int ps_customer_set_status(struct ps_engine *eng, const char *customer_id,
 /* Validation alone, for readers that check before applying. */
 int ps_customer_validate(const struct ps_customer *c,
                          const struct ps_contact *contacts, size_t ncontacts,
-                         const struct ps_address *addresses,
-                         size_t naddresses, struct ps_err *err);
+                         const struct ps_address *addresses, size_t naddresses,
+                         struct ps_err *err);
 
 /* ---- financial accounts --------------------------------------------- */
 

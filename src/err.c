@@ -46,8 +46,8 @@ vset(struct ps_err *err, int code, const char *rule, const char *fmt,
         err->msg[0] = '\0';
 }
 
-int ps_err_set(struct ps_err *err, int code, const char *rule,
-               const char *fmt, ...)
+int ps_err_set(struct ps_err *err, int code, const char *rule, const char *fmt,
+               ...)
 {
     if (err == NULL)
         return code;
@@ -75,8 +75,7 @@ int ps_err_sys(struct ps_err *err, int sys_errno, const char *fmt, ...)
     return PS_EIO;
 }
 
-int ps_err_at(struct ps_err *err, const char *file, long line,
-              int64_t offset)
+int ps_err_at(struct ps_err *err, const char *file, long line, int64_t offset)
 {
     if (err == NULL)
         return PS_EINTERNAL;
@@ -100,19 +99,32 @@ int ps_err_field(struct ps_err *err, const char *field)
 const char *ps_err_codename(int code)
 {
     switch (code) {
-    case PS_OK: return "OK";
-    case PS_EINVAL: return "EINVAL";
-    case PS_ENOMEM: return "ENOMEM";
-    case PS_EIO: return "EIO";
-    case PS_ESTORE: return "ESTORE";
-    case PS_ENOTFOUND: return "ENOTFOUND";
-    case PS_ECONFLICT: return "ECONFLICT";
-    case PS_ESTATE: return "ESTATE";
-    case PS_EBUSY: return "EBUSY";
-    case PS_ECONFIG: return "ECONFIG";
-    case PS_ECRYPTO: return "ECRYPTO";
-    case PS_EVERSION: return "EVERSION";
-    case PS_EINTERNAL: return "EINTERNAL";
+    case PS_OK:
+        return "OK";
+    case PS_EINVAL:
+        return "EINVAL";
+    case PS_ENOMEM:
+        return "ENOMEM";
+    case PS_EIO:
+        return "EIO";
+    case PS_ESTORE:
+        return "ESTORE";
+    case PS_ENOTFOUND:
+        return "ENOTFOUND";
+    case PS_ECONFLICT:
+        return "ECONFLICT";
+    case PS_ESTATE:
+        return "ESTATE";
+    case PS_EBUSY:
+        return "EBUSY";
+    case PS_ECONFIG:
+        return "ECONFIG";
+    case PS_ECRYPTO:
+        return "ECRYPTO";
+    case PS_EVERSION:
+        return "EVERSION";
+    case PS_EINTERNAL:
+        return "EINTERNAL";
     }
     return "EUNKNOWN";
 }
@@ -123,13 +135,13 @@ const char *ps_err_str(const struct ps_err *err, char *buf, size_t size)
     if (size == 0)
         return buf;
     buf[0] = '\0';
-#define APPEND(...)                                                        \
-    do {                                                                   \
-        if (n < size) {                                                    \
-            int w_ = snprintf(buf + n, size - n, __VA_ARGS__);             \
-            if (w_ > 0)                                                    \
-                n += (size_t)w_;                                           \
-        }                                                                  \
+#define APPEND(...)                                                            \
+    do {                                                                       \
+        if (n < size) {                                                        \
+            int w_ = snprintf(buf + n, size - n, __VA_ARGS__);                 \
+            if (w_ > 0)                                                        \
+                n += (size_t)w_;                                               \
+        }                                                                      \
     } while (0)
     if (err->file[0] != '\0') {
         APPEND("%s", err->file);
@@ -188,18 +200,31 @@ const char *ps_quote(const char *s, size_t len, char *buf, size_t size)
 int ps_err_exit_status(int code)
 {
     switch (code) {
-    case PS_OK: return EX_OK;
-    case PS_EINVAL: return EX_DATAERR;
-    case PS_ENOMEM: return EX_OSERR;
-    case PS_EIO: return EX_IOERR;
-    case PS_ESTORE: return EX_SOFTWARE;
-    case PS_ENOTFOUND: return EX_NOINPUT;
-    case PS_ECONFLICT: return EX_DATAERR;
-    case PS_ESTATE: return EX_DATAERR;
-    case PS_EBUSY: return EX_TEMPFAIL;
-    case PS_ECONFIG: return EX_CONFIG;
-    case PS_ECRYPTO: return EX_CONFIG;
-    case PS_EVERSION: return EX_CONFIG;
-    default: return EX_SOFTWARE;
+    case PS_OK:
+        return EX_OK;
+    case PS_EINVAL:
+        return EX_DATAERR;
+    case PS_ENOMEM:
+        return EX_OSERR;
+    case PS_EIO:
+        return EX_IOERR;
+    case PS_ESTORE:
+        return EX_SOFTWARE;
+    case PS_ENOTFOUND:
+        return EX_NOINPUT;
+    case PS_ECONFLICT:
+        return EX_DATAERR;
+    case PS_ESTATE:
+        return EX_DATAERR;
+    case PS_EBUSY:
+        return EX_TEMPFAIL;
+    case PS_ECONFIG:
+        return EX_CONFIG;
+    case PS_ECRYPTO:
+        return EX_CONFIG;
+    case PS_EVERSION:
+        return EX_CONFIG;
+    default:
+        return EX_SOFTWARE;
     }
 }

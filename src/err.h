@@ -39,14 +39,14 @@ enum ps_errcode {
 #define PS_ERR_MSG_MAX 320
 
 struct ps_err {
-    int code;                    /* PS_E*; 0 when no error */
-    int sys_errno;               /* errno for PS_EIO, else 0 */
-    char rule[PS_ERR_RULE_MAX];  /* stable rule name, e.g. "ABA_CHECK_DIGIT" */
-    char file[PS_ERR_FILE_MAX];  /* input file name, "" when none */
-    long line;                   /* 1-based line/record number, 0 = none */
-    int64_t offset;              /* byte offset in the file, -1 = none */
+    int code;                     /* PS_E*; 0 when no error */
+    int sys_errno;                /* errno for PS_EIO, else 0 */
+    char rule[PS_ERR_RULE_MAX];   /* stable rule name, e.g. "ABA_CHECK_DIGIT" */
+    char file[PS_ERR_FILE_MAX];   /* input file name, "" when none */
+    long line;                    /* 1-based line/record number, 0 = none */
+    int64_t offset;               /* byte offset in the file, -1 = none */
     char field[PS_ERR_FIELD_MAX]; /* field or column name, "" when none */
-    char msg[PS_ERR_MSG_MAX];    /* human-readable sentence */
+    char msg[PS_ERR_MSG_MAX];     /* human-readable sentence */
 };
 
 /* Reset to "no error". */
@@ -57,16 +57,15 @@ void ps_err_clear(struct ps_err *err);
  * `return ps_err_set(err, PS_EINVAL, "RULE", "fmt", ...);`.
  * Location fields are left as they are.  err may be NULL.
  */
-int ps_err_set(struct ps_err *err, int code, const char *rule,
-               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int ps_err_set(struct ps_err *err, int code, const char *rule, const char *fmt,
+               ...) __attribute__((format(printf, 4, 5)));
 
 /* As ps_err_set() and also records errno (for PS_EIO). */
 int ps_err_sys(struct ps_err *err, int sys_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Location setters; each returns err->code so they chain into a return. */
-int ps_err_at(struct ps_err *err, const char *file, long line,
-              int64_t offset);
+int ps_err_at(struct ps_err *err, const char *file, long line, int64_t offset);
 int ps_err_field(struct ps_err *err, const char *field);
 
 /* Short name of a code: "EINVAL", ... */

@@ -29,8 +29,7 @@ static const unsigned char allowed[PS_ELIG_N][PS_ELIG_N] = {
     [PS_ELIG_DISABLED] = {0, 0, 0, 0, 0, 0},
 };
 
-int ps_ewa_eligibility_allowed(enum ps_eligibility from,
-                               enum ps_eligibility to)
+int ps_ewa_eligibility_allowed(enum ps_eligibility from, enum ps_eligibility to)
 {
     if ((unsigned)from >= PS_ELIG_N || (unsigned)to >= PS_ELIG_N)
         return 0;
@@ -75,8 +74,8 @@ int ps_ewa_enroll(struct ps_engine *eng, struct ps_profile *p,
     }
     if ((rc = norm_time(p->enrollment_begin, "enrollmentBegin",
                         row.enrollment_begin, err)) != 0 ||
-        (rc = norm_time(p->enrollment_end, "enrollmentEnd",
-                        row.enrollment_end, err)) != 0)
+        (rc = norm_time(p->enrollment_end, "enrollmentEnd", row.enrollment_end,
+                        err)) != 0)
         return rc;
     if (row.enrollment_begin[0] == '\0')
         ps_time_now(row.enrollment_begin);
@@ -89,8 +88,8 @@ int ps_ewa_enroll(struct ps_engine *eng, struct ps_profile *p,
     if ((rc = ps_store_customer_get(eng->store, row.customer_id, &c, err)) !=
             0 ||
         (rc = ps_store_account_get(eng->store, row.account_id, &a, err)) != 0 ||
-        (rc = ps_store_program_get(eng->store, row.business_id,
-                                   row.program_id, &prog, err)) != 0)
+        (rc = ps_store_program_get(eng->store, row.business_id, row.program_id,
+                                   &prog, err)) != 0)
         return rc;
     if (strcmp(c.business_id, row.business_id) != 0 ||
         strcmp(a.customer_id, c.id) != 0 ||
@@ -121,9 +120,8 @@ int ps_ewa_enroll(struct ps_engine *eng, struct ps_profile *p,
         ps_err_field(err, "externalId");
     }
     if (rc == 0)
-        rc = ps_store_eligibility_insert(eng->store, row.eligibility_id,
-                                         row.id, -1, PS_ELIG_NEW, &s, now,
-                                         err);
+        rc = ps_store_eligibility_insert(eng->store, row.eligibility_id, row.id,
+                                         -1, PS_ELIG_NEW, &s, now, err);
     if (rc == 0)
         rc = ps_store_commit(eng->store, err);
     if (rc != 0) {
@@ -138,8 +136,8 @@ int ps_ewa_find(struct ps_engine *eng, const char *business_id,
                 const char *external_id, struct ps_profile *out,
                 struct ps_err *err)
 {
-    int rc = ps_store_profile_get_ext(eng->store, business_id, external_id,
-                                      out, err);
+    int rc = ps_store_profile_get_ext(eng->store, business_id, external_id, out,
+                                      err);
     if (rc == PS_ENOTFOUND)
         ps_err_set(err, rc, "PROFILE_NOT_FOUND",
                    "no EWA profile %s in this business", external_id);
@@ -178,14 +176,13 @@ int ps_ewa_eligibility_change(struct ps_store *store, struct ps_profile *p,
     ps_log(PS_LOG_INFO, "ewa.eligibility", "{s:s, s:s, s:s, s:s, s:s}",
            "profile", p->id, "externalId", p->external_id, "from",
            ps_enum_name(PS_NAMES_ELIGIBILITY, (int)from), "to",
-           ps_enum_name(PS_NAMES_ELIGIBILITY, (int)to), "reason",
-           src->reason);
+           ps_enum_name(PS_NAMES_ELIGIBILITY, (int)to), "reason", src->reason);
     return 0;
 }
 
 int ps_ewa_set_eligibility(struct ps_engine *eng, const char *profile_id,
-                           enum ps_eligibility to,
-                           const struct ps_source *src, struct ps_err *err)
+                           enum ps_eligibility to, const struct ps_source *src,
+                           struct ps_err *err)
 {
     struct ps_profile p;
     int rc;
@@ -270,14 +267,14 @@ static int add_payment(void *ctx, const struct ps_txn *t)
     struct page_ctx *pc = ctx;
     char amount[PS_MONEY_STRMAX];
     const struct ps_currency *cur = ps_currency_find(t->currency);
-    json_t *o = json_pack(
-        "{s:s, s:s, s:s, s:{s:s}, s:s, s:s}", "transactionId", t->id,
-        "createdAt", t->created_at, "transactionType",
-        ps_enum_name(PS_NAMES_TXN_TYPE, (int)t->type), "latestStatus",
-        "status", ps_enum_name(PS_NAMES_TXN_STATUS, (int)t->status),
-        "currency", t->currency, "amount",
-        ps_money_format(t->amount, cur != NULL ? cur->exponent : 2, amount,
-                        sizeof(amount)));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:{s:s}, s:s, s:s}", "transactionId", t->id,
+                  "createdAt", t->created_at, "transactionType",
+                  ps_enum_name(PS_NAMES_TXN_TYPE, (int)t->type), "latestStatus",
+                  "status", ps_enum_name(PS_NAMES_TXN_STATUS, (int)t->status),
+                  "currency", t->currency, "amount",
+                  ps_money_format(t->amount, cur != NULL ? cur->exponent : 2,
+                                  amount, sizeof(amount)));
     if (o == NULL || json_array_append_new(pc->content, o) != 0) {
         pc->failed = 1;
         return 1;
@@ -285,7 +282,7 @@ static int add_payment(void *ctx, const struct ps_txn *t)
     return 0;
 }
 
-int ps_ewa_show(struct ps_engine *eng, const char *business_id,
+static int show(struct ps_engine *eng, const char *business_id,
                 const char *external_id, int page, int size, json_t **out,
                 struct ps_err *err)
 {
@@ -297,15 +294,8 @@ int ps_ewa_show(struct ps_engine *eng, const char *business_id,
     int64_t total = 0;
     int rc;
 
-    if (page < 0)
-        return ps_err_set(err, PS_EINVAL, "PAGE_RANGE",
-                          "page number must be 0 or more");
-    if (size < 1 || size > 1000)
-        return ps_err_set(err, PS_EINVAL, "PAGE_RANGE",
-                          "page size must be 1 to 1000");
     if ((rc = ps_ewa_find(eng, business_id, external_id, &p, err)) != 0 ||
-        (rc = ps_store_customer_get(eng->store, p.customer_id, &c, err)) !=
-            0 ||
+        (rc = ps_store_customer_get(eng->store, p.customer_id, &c, err)) != 0 ||
         (rc = ps_store_program_get(eng->store, NULL, p.program_id, &prog,
                                    err)) != 0 ||
         (rc = ps_store_txn_count_profile(eng->store, p.id, &total, err)) != 0)
@@ -315,8 +305,8 @@ int ps_ewa_show(struct ps_engine *eng, const char *business_id,
     struct page_ctx pc = {json_array(), cur != NULL ? cur->exponent : 2, 0};
     if (pc.content == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    rc = ps_store_txn_page_profile(eng->store, p.id, (int64_t)page * size,
-                                   size, add_payment, &pc, err);
+    rc = ps_store_txn_page_profile(eng->store, p.id, (int64_t)page * size, size,
+                                   add_payment, &pc, err);
     if (rc == 0 && pc.failed)
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     if (rc != 0) {
@@ -337,19 +327,44 @@ int ps_ewa_show(struct ps_engine *eng, const char *business_id,
         "createdAt", p.eligibility_at, "enrollmentStatus",
         ps_enum_name(PS_NAMES_ENROLLMENT, (int)p.enrollment), "firstName",
         c.type == PS_CUSTOMER_BUSINESS ? c.dba_name : c.first_name,
-        "middleName", c.middle_name[0] != '\0' ? c.middle_name : NULL, "lastName", c.last_name, "programId",
-        prog.id, "programName", prog.name, "amountToRecover",
+        "middleName", c.middle_name[0] != '\0' ? c.middle_name : NULL,
+        "lastName", c.last_name, "programId", prog.id, "programName", prog.name,
+        "amountToRecover",
         ps_money_format(p.amount_to_recover, pc.exponent, recover,
                         sizeof(recover)),
         "enrollmentBegin", p.enrollment_begin, "enrollmentEnd",
         /* an open-ended enrollment, or no middle name, is null */
-        p.enrollment_end[0] != '\0' ? p.enrollment_end : NULL, "payment", "totalElements", (json_int_t)total,
-        "totalPages", (json_int_t)pages, "number", page, "numberOfElements",
-        (json_int_t)n, "hasNext", (int64_t)(page + 1) < pages, "content",
-        pc.content);
+        p.enrollment_end[0] != '\0' ? p.enrollment_end : NULL, "payment",
+        "totalElements", (json_int_t)total, "totalPages", (json_int_t)pages,
+        "number", page, "numberOfElements", (json_int_t)n, "hasNext",
+        (int64_t)page + 1 < pages, "content", pc.content);
     if (o == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                           "cannot build the EWA profile object");
     *out = o;
+    return 0;
+}
+
+int ps_ewa_show(struct ps_engine *eng, const char *business_id,
+                const char *external_id, int page, int size, json_t **out,
+                struct ps_err *err)
+{
+    int rc;
+    if (page < 0)
+        return ps_err_set(err, PS_EINVAL, "PAGE_RANGE",
+                          "page number must be 0 or more");
+    if (size < 1 || size > 1000)
+        return ps_err_set(err, PS_EINVAL, "PAGE_RANGE",
+                          "page size must be 1 to 1000");
+    /* One snapshot: totalElements and content must agree. */
+    if ((rc = ps_store_begin_read(eng->store, err)) != 0)
+        return rc;
+    rc = show(eng, business_id, external_id, page, size, out, err);
+    if (rc != 0) {
+        ps_store_rollback(eng->store);
+        return rc;
+    }
+    /* Only a read: a failed commit cannot lose anything. */
+    ps_store_commit(eng->store, NULL);
     return 0;
 }

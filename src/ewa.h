@@ -34,15 +34,14 @@ int ps_ewa_eligibility_allowed(enum ps_eligibility from,
  * changes (see the table) give PS_ESTATE, rule ILLEGAL_ELIGIBILITY_CHANGE.
  */
 int ps_ewa_set_eligibility(struct ps_engine *eng, const char *profile_id,
-                           enum ps_eligibility to,
-                           const struct ps_source *src, struct ps_err *err);
+                           enum ps_eligibility to, const struct ps_source *src,
+                           struct ps_err *err);
 
 /* Within an open store transaction: the same, on a profile already read
  * (updated in place and written). */
 int ps_ewa_eligibility_change(struct ps_store *store, struct ps_profile *p,
                               enum ps_eligibility to,
-                              const struct ps_source *src,
-                              struct ps_err *err);
+                              const struct ps_source *src, struct ps_err *err);
 
 /*
  * Change enrollment status and, when not NULL, the window (RFC 3339 or

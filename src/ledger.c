@@ -47,36 +47,57 @@ struct rule {
 #define CUS PS_LEDGER_CUSTOMER
 #define FND PS_LEDGER_FUNDING
 #define FEEI PS_LEDGER_FEE_INCOME
-#define UNWIND_ADVANCE                                                     \
-    {CUS, RCV, AMOUNT, "advance unwound"},                                 \
-    {                                                                      \
-        FEEI, RCV, FEE, "fee unwound"                                      \
+#define UNWIND_ADVANCE                                                         \
+    {CUS, RCV, AMOUNT, "advance unwound"},                                     \
+    {                                                                          \
+        FEEI, RCV, FEE, "fee unwound"                                          \
     }
 
 static const struct rule rules[] = {
-    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, -1,
+    {PS_PURPOSE_EWA_DISBURSEMENT,
+     PS_TXN_SEND,
+     -1,
      {{RCV, CUS, AMOUNT, "ewa advance"}, {RCV, FEEI, FEE, "ewa fee"}}},
-    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, PS_TXN_SETTLED,
+    {PS_PURPOSE_EWA_DISBURSEMENT,
+     PS_TXN_SEND,
+     PS_TXN_SETTLED,
      {{CUS, FND, AMOUNT, "ewa payout settled"}}},
-    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, PS_TXN_CANCELLED,
+    {PS_PURPOSE_EWA_DISBURSEMENT,
+     PS_TXN_SEND,
+     PS_TXN_CANCELLED,
      {UNWIND_ADVANCE}},
-    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, PS_TXN_DECLINED,
+    {PS_PURPOSE_EWA_DISBURSEMENT,
+     PS_TXN_SEND,
+     PS_TXN_DECLINED,
      {UNWIND_ADVANCE}},
-    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, PS_TXN_ERROR,
-     {UNWIND_ADVANCE}},
-    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, PS_TXN_REVERSED,
+    {PS_PURPOSE_EWA_DISBURSEMENT, PS_TXN_SEND, PS_TXN_ERROR, {UNWIND_ADVANCE}},
+    {PS_PURPOSE_EWA_DISBURSEMENT,
+     PS_TXN_SEND,
+     PS_TXN_REVERSED,
      {{FND, CUS, AMOUNT, "ewa payout returned"}, UNWIND_ADVANCE}},
-    {PS_PURPOSE_EWA_RECOVERY, PS_TXN_DEBIT, PS_TXN_SETTLED,
+    {PS_PURPOSE_EWA_RECOVERY,
+     PS_TXN_DEBIT,
+     PS_TXN_SETTLED,
      {{FND, RCV, AMOUNT, "ewa recovery debit settled"}}},
-    {PS_PURPOSE_EWA_RECOVERY, PS_TXN_DEBIT, PS_TXN_REVERSED,
+    {PS_PURPOSE_EWA_RECOVERY,
+     PS_TXN_DEBIT,
+     PS_TXN_REVERSED,
      {{RCV, FND, AMOUNT, "ewa recovery debit returned"}}},
-    {PS_PURPOSE_PAYMENT, PS_TXN_SEND, PS_TXN_SETTLED,
+    {PS_PURPOSE_PAYMENT,
+     PS_TXN_SEND,
+     PS_TXN_SETTLED,
      {{CUS, FND, AMOUNT, "payment sent"}}},
-    {PS_PURPOSE_PAYMENT, PS_TXN_SEND, PS_TXN_REVERSED,
+    {PS_PURPOSE_PAYMENT,
+     PS_TXN_SEND,
+     PS_TXN_REVERSED,
      {{FND, CUS, AMOUNT, "payment returned"}}},
-    {PS_PURPOSE_PAYMENT, PS_TXN_DEBIT, PS_TXN_SETTLED,
+    {PS_PURPOSE_PAYMENT,
+     PS_TXN_DEBIT,
+     PS_TXN_SETTLED,
      {{FND, CUS, AMOUNT, "payment collected"}}},
-    {PS_PURPOSE_PAYMENT, PS_TXN_DEBIT, PS_TXN_REVERSED,
+    {PS_PURPOSE_PAYMENT,
+     PS_TXN_DEBIT,
+     PS_TXN_REVERSED,
      {{CUS, FND, AMOUNT, "collection returned"}}},
 };
 
@@ -84,15 +105,14 @@ static int account_for(struct ps_store *store, const struct ps_txn *t,
                        enum ps_ledger_kind kind, int64_t *id,
                        struct ps_err *err)
 {
-    return ps_store_ledger_account(store, t->business_id, kind, t->currency,
-                                   kind == PS_LEDGER_CUSTOMER ? t->customer_id
-                                                              : NULL,
-                                   id, err);
+    return ps_store_ledger_account(
+        store, t->business_id, kind, t->currency,
+        kind == PS_LEDGER_CUSTOMER ? t->customer_id : NULL, id, err);
 }
 
 int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
-                              int from, enum ps_txn_status to,
-                              const char *at, struct ps_err *err)
+                              int from, enum ps_txn_status to, const char *at,
+                              struct ps_err *err)
 {
     int target = from < 0 ? -1 : (int)to;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
@@ -109,8 +129,8 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
             if ((rc = account_for(store, t, l->debit, &dr, err)) != 0 ||
                 (rc = account_for(store, t, l->credit, &cr, err)) != 0 ||
                 (rc = ps_store_ledger_entry_insert(store, t->id, NULL, dr, cr,
-                                                   amount, t->currency,
-                                                   l->memo, at, err)) != 0)
+                                                   amount, t->currency, l->memo,
+                                                   at, err)) != 0)
                 return rc;
         }
         return 0;
@@ -133,9 +153,9 @@ int ps_ledger_post_payroll_recovery(struct ps_store *store,
         (rc = ps_store_ledger_account(store, business_id, RCV, currency, NULL,
                                       &cr, err)) != 0)
         return rc;
-    return ps_store_ledger_entry_insert(store, NULL, reference, dr, cr,
-                                        amount, currency,
-                                        "ewa payroll deduction", at, err);
+    return ps_store_ledger_entry_insert(store, NULL, reference, dr, cr, amount,
+                                        currency, "ewa payroll deduction", at,
+                                        err);
 }
 
 struct check_ctx {

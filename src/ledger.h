@@ -19,8 +19,8 @@
  * (from = -1 for creation).  Caller holds the store transaction.
  */
 int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
-                              int from, enum ps_txn_status to,
-                              const char *at, struct ps_err *err);
+                              int from, enum ps_txn_status to, const char *at,
+                              struct ps_err *err);
 
 /*
  * An EWA recovery by payroll deduction (no transaction): the employer

@@ -15,8 +15,8 @@ static const char *const txn_status_names[] = {
     "CLEARED", "CANCELLED", "DECLINED",   "REVERSED", "ERROR"};
 static const char *const txn_type_names[] = {"SEND", "DEBIT"};
 static const char *const rail_names[] = {"PUSH_TO_CARD", "ACH"};
-static const char *const purpose_names[] = {"EWA_DISBURSEMENT",
-                                            "EWA_RECOVERY", "PAYMENT"};
+static const char *const purpose_names[] = {"EWA_DISBURSEMENT", "EWA_RECOVERY",
+                                            "PAYMENT"};
 static const char *const eligibility_names[] = {
     "NEW", "ELIGIBLE", "INELIGIBLE", "ARREARS", "BAD_DEBT", "DISABLED"};
 static const char *const enrollment_names[] = {"ACTIVE", "INACTIVE"};
@@ -24,7 +24,10 @@ static const char *const address_type_names[] = {
     "SHIPPING", "BILLING", "MAILING", "HOME", "WORK", "LEGAL"};
 static const char *const debit_auth_names[] = {"WEB", "PPD", "CCD"};
 
-#define TABLE(a) {a, (int)(sizeof(a) / sizeof(a[0]))}
+#define TABLE(a)                                                               \
+    {                                                                          \
+        a, (int)(sizeof(a) / sizeof(a[0]))                                     \
+    }
 static const struct {
     const char *const *names;
     int n;
@@ -53,8 +56,7 @@ _Static_assert(sizeof(eligibility_names) / sizeof(eligibility_names[0]) ==
 
 const char *ps_enum_name(enum ps_names table, int value)
 {
-    if ((unsigned)table >= PS_NAMES_N || value < 0 ||
-        value >= tables[table].n)
+    if ((unsigned)table >= PS_NAMES_N || value < 0 || value >= tables[table].n)
         return "?";
     return tables[table].names[value];
 }

@@ -15,12 +15,12 @@
 #include "clock.h"
 #include "id.h"
 
-#define PS_NAME_SIZE 65     /* business slug, program name: 64 + NUL */
-#define PS_EXTID_SIZE 65    /* externalId, request id: 64 + NUL */
-#define PS_PERSON_SIZE 41   /* first/middle/last name: 1..40 chars */
-#define PS_TEXT_SIZE 129    /* display names, DBA, address lines */
+#define PS_NAME_SIZE 65   /* business slug, program name: 64 + NUL */
+#define PS_EXTID_SIZE 65  /* externalId, request id: 64 + NUL */
+#define PS_PERSON_SIZE 41 /* first/middle/last name: 1..40 chars */
+#define PS_TEXT_SIZE 129  /* display names, DBA, address lines */
 #define PS_EMAIL_SIZE 255
-#define PS_PHONE_SIZE 17    /* E.164: '+' and up to 15 digits */
+#define PS_PHONE_SIZE 17 /* E.164: '+' and up to 15 digits */
 #define PS_REASON_SIZE 256
 #define PS_PATH_SIZE 256
 
@@ -40,7 +40,12 @@ enum ps_account_kind {
     PS_ACCOUNT_KIND_N
 };
 
-enum ps_bank_type { PS_BANK_NONE, PS_BANK_CHECKING, PS_BANK_SAVINGS, PS_BANK_N };
+enum ps_bank_type {
+    PS_BANK_NONE,
+    PS_BANK_CHECKING,
+    PS_BANK_SAVINGS,
+    PS_BANK_N
+};
 
 enum ps_txn_status {
     PS_TXN_NEW,
@@ -120,9 +125,9 @@ int ps_enum_count(enum ps_names table);
 
 struct ps_business {
     char id[PS_ID_SIZE];
-    char name[PS_NAME_SIZE];         /* slug: spool directory name */
+    char name[PS_NAME_SIZE]; /* slug: spool directory name */
     char display_name[PS_TEXT_SIZE];
-    char parent_id[PS_ID_SIZE];      /* "" for a top-level business */
+    char parent_id[PS_ID_SIZE]; /* "" for a top-level business */
     enum ps_status status;
     char created_at[PS_TIME_SIZE];
 };
@@ -135,9 +140,9 @@ struct ps_customer {
     char first_name[PS_PERSON_SIZE]; /* INDIVIDUAL, or BUSINESS contact */
     char middle_name[PS_PERSON_SIZE];
     char last_name[PS_PERSON_SIZE];
-    char dba_name[PS_TEXT_SIZE];     /* BUSINESS only */
+    char dba_name[PS_TEXT_SIZE]; /* BUSINESS only */
     char email[PS_EMAIL_SIZE];
-    char phone[PS_PHONE_SIZE];       /* E.164 */
+    char phone[PS_PHONE_SIZE]; /* E.164 */
     enum ps_status status;
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
@@ -168,11 +173,11 @@ struct ps_account {
     enum ps_account_kind kind;
     char display_name[PS_TEXT_SIZE];
     enum ps_status status;
-    char routing_number[10];  /* EXTERNAL_BANK: ABA, 9 digits */
+    char routing_number[10]; /* EXTERNAL_BANK: ABA, 9 digits */
     enum ps_bank_type bank_type;
-    char bin[7];              /* EXTERNAL_CARD: first 6 */
-    char last4[5];            /* both kinds */
-    char token[65];           /* keyed hash of the full number */
+    char bin[7];    /* EXTERNAL_CARD: first 6 */
+    char last4[5];  /* both kinds */
+    char token[65]; /* keyed hash of the full number */
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
 };
@@ -182,16 +187,16 @@ struct ps_program {
     char business_id[PS_ID_SIZE];
     char name[PS_NAME_SIZE];
     char currency[4];
-    int advance_rate_bp;      /* share of earned wages available, 1/100 % */
-    int64_t min_transfer;     /* minor units, per disbursement */
-    int64_t max_transfer;     /* minor units, per disbursement */
-    int64_t period_cap;       /* minor units, per pay period */
-    int64_t max_outstanding;  /* minor units, amountToRecover ceiling */
-    int64_t fee_card;         /* minor units, instant push-to-card fee */
-    int64_t fee_ach;          /* minor units, standard ACH fee */
-    int debit_fallback;       /* 1: recover shortfalls by ACH debit */
-    int max_debit_attempts;   /* ACH debit attempts per shortfall */
-    int bad_debt_after;       /* failed recoveries before BAD_DEBT */
+    int advance_rate_bp;     /* share of earned wages available, 1/100 % */
+    int64_t min_transfer;    /* minor units, per disbursement */
+    int64_t max_transfer;    /* minor units, per disbursement */
+    int64_t period_cap;      /* minor units, per pay period */
+    int64_t max_outstanding; /* minor units, amountToRecover ceiling */
+    int64_t fee_card;        /* minor units, instant push-to-card fee */
+    int64_t fee_ach;         /* minor units, standard ACH fee */
+    int debit_fallback;      /* 1: recover shortfalls by ACH debit */
+    int max_debit_attempts;  /* ACH debit attempts per shortfall */
+    int bad_debt_after;      /* failed recoveries before BAD_DEBT */
     enum ps_status status;
     char created_at[PS_TIME_SIZE];
 };
@@ -205,16 +210,16 @@ struct ps_profile {
     char program_id[PS_ID_SIZE];
     enum ps_enrollment enrollment;
     char enrollment_begin[PS_TIME_SIZE];
-    char enrollment_end[PS_TIME_SIZE];   /* "" = open-ended */
-    enum ps_eligibility eligibility;     /* latest status */
-    char eligibility_id[PS_ID_SIZE];     /* its history row */
+    char enrollment_end[PS_TIME_SIZE]; /* "" = open-ended */
+    enum ps_eligibility eligibility;   /* latest status */
+    char eligibility_id[PS_ID_SIZE];   /* its history row */
     char eligibility_reason[PS_REASON_SIZE];
     char eligibility_at[PS_TIME_SIZE];
-    int64_t amount_to_recover;  /* minor units: disbursed + fees - recovered */
-    int64_t earned_wages;       /* minor units earned in the current period */
+    int64_t amount_to_recover; /* minor units: disbursed + fees - recovered */
+    int64_t earned_wages;      /* minor units earned in the current period */
     char period_start[PS_DATE_SIZE]; /* current pay period, "" if unknown */
-    int64_t period_disbursed;   /* minor units disbursed this period */
-    int failed_recoveries;      /* consecutive */
+    int64_t period_disbursed;        /* minor units disbursed this period */
+    int failed_recoveries;           /* consecutive */
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
 };
@@ -224,17 +229,17 @@ struct ps_txn {
     char business_id[PS_ID_SIZE];
     char customer_id[PS_ID_SIZE];
     char account_id[PS_ID_SIZE];
-    char profile_id[PS_ID_SIZE];      /* "" when not an EWA movement */
+    char profile_id[PS_ID_SIZE]; /* "" when not an EWA movement */
     enum ps_txn_type type;
     enum ps_rail rail;
     enum ps_purpose purpose;
-    int64_t amount;                   /* minor units, > 0 */
-    int64_t fee;                      /* minor units, >= 0 */
+    int64_t amount; /* minor units, > 0 */
+    int64_t fee;    /* minor units, >= 0 */
     char currency[4];
     enum ps_txn_status status;
-    char request_id[PS_EXTID_SIZE];   /* idempotency key, "" if none */
-    char trace_number[16];            /* ACH trace, "" until assigned */
-    int attempts;                     /* provider attempts so far */
+    char request_id[PS_EXTID_SIZE]; /* idempotency key, "" if none */
+    char trace_number[16];          /* ACH trace, "" until assigned */
+    int attempts;                   /* provider attempts so far */
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
 };

@@ -41,7 +41,8 @@ static const char *const ps_schema_v1[] = {
     "  is_primary INTEGER NOT NULL CHECK (is_primary IN (0,1)),"
     "  first_name TEXT NOT NULL, last_name TEXT NOT NULL,"
     "  email TEXT, phone TEXT);",
-    "CREATE INDEX customer_contacts_customer ON customer_contacts(customer_id);",
+    "CREATE INDEX customer_contacts_customer ON "
+    "customer_contacts(customer_id);",
     "CREATE UNIQUE INDEX customer_contacts_one_primary"
     "  ON customer_contacts(customer_id) WHERE is_primary = 1;",
 
@@ -52,7 +53,8 @@ static const char *const ps_schema_v1[] = {
     "    'HOME','WORK','LEGAL')),"
     "  line1 TEXT NOT NULL, line2 TEXT, city TEXT NOT NULL, region TEXT,"
     "  postal_code TEXT, country TEXT NOT NULL CHECK (length(country) = 2));",
-    "CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);",
+    "CREATE INDEX customer_addresses_customer ON "
+    "customer_addresses(customer_id);",
 
     "CREATE TABLE customer_history ("
     "  id INTEGER PRIMARY KEY,"
@@ -72,18 +74,21 @@ static const char *const ps_schema_v1[] = {
     "  status TEXT NOT NULL DEFAULT 'ACTIVE'"
     "    CHECK (status IN ('ACTIVE','SUSPENDED')),"
     "  routing_number TEXT CHECK (routing_number IS NULL"
-    "    OR (length(routing_number) = 9 AND routing_number NOT GLOB '*[^0-9]*')),"
+    "    OR (length(routing_number) = 9 AND routing_number NOT GLOB "
+    "'*[^0-9]*')),"
     "  bank_type TEXT NOT NULL DEFAULT 'NONE'"
     "    CHECK (bank_type IN ('NONE','CHECKING','SAVINGS')),"
     "  bin TEXT, last4 TEXT NOT NULL,"
     "  token TEXT NOT NULL,"
-    "  sealed BLOB NOT NULL,"   /* nonce|mac|number, see crypto.h */
+    "  sealed BLOB NOT NULL," /* nonce|mac|number, see crypto.h */
     "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
     "  CHECK (kind <> 'EXTERNAL_BANK' OR (routing_number IS NOT NULL"
     "         AND bank_type <> 'NONE')),"
     "  CHECK (kind <> 'EXTERNAL_CARD' OR bin IS NOT NULL));",
-    "CREATE INDEX financial_accounts_customer ON financial_accounts(customer_id);",
-    "CREATE INDEX financial_accounts_token ON financial_accounts(business_id, token);",
+    "CREATE INDEX financial_accounts_customer ON "
+    "financial_accounts(customer_id);",
+    "CREATE INDEX financial_accounts_token ON financial_accounts(business_id, "
+    "token);",
 
     "CREATE TABLE account_history ("
     "  id INTEGER PRIMARY KEY,"
@@ -103,14 +108,16 @@ static const char *const ps_schema_v1[] = {
     "    CHECK (status IN ('ACTIVE','REVOKED')),"
     "  revoke_reason TEXT,"
     "  authorized_at TEXT NOT NULL, revoked_at TEXT);",
-    "CREATE INDEX debit_authorizations_account ON debit_authorizations(account_id);",
+    "CREATE INDEX debit_authorizations_account ON "
+    "debit_authorizations(account_id);",
 
     "CREATE TABLE ewa_programs ("
     "  id TEXT PRIMARY KEY,"
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
     "  name TEXT NOT NULL,"
     "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
-    "  advance_rate_bp INTEGER NOT NULL CHECK (advance_rate_bp BETWEEN 0 AND 10000),"
+    "  advance_rate_bp INTEGER NOT NULL CHECK (advance_rate_bp BETWEEN 0 AND "
+    "10000),"
     "  min_transfer INTEGER NOT NULL CHECK (min_transfer > 0),"
     "  max_transfer INTEGER NOT NULL CHECK (max_transfer >= min_transfer),"
     "  period_cap INTEGER NOT NULL CHECK (period_cap > 0),"
@@ -132,16 +139,20 @@ static const char *const ps_schema_v1[] = {
     "  customer_id TEXT NOT NULL REFERENCES customers(id),"
     "  account_id TEXT NOT NULL REFERENCES financial_accounts(id),"
     "  program_id TEXT NOT NULL REFERENCES ewa_programs(id),"
-    "  enrollment_status TEXT NOT NULL CHECK (enrollment_status IN ('ACTIVE','INACTIVE')),"
+    "  enrollment_status TEXT NOT NULL CHECK (enrollment_status IN "
+    "('ACTIVE','INACTIVE')),"
     "  enrollment_begin TEXT NOT NULL, enrollment_end TEXT,"
     "  eligibility_status TEXT NOT NULL CHECK (eligibility_status IN"
     "    ('NEW','ELIGIBLE','INELIGIBLE','ARREARS','BAD_DEBT','DISABLED')),"
     "  eligibility_id TEXT NOT NULL,"
-    "  amount_to_recover INTEGER NOT NULL DEFAULT 0 CHECK (amount_to_recover >= 0),"
+    "  amount_to_recover INTEGER NOT NULL DEFAULT 0 CHECK (amount_to_recover "
+    ">= 0),"
     "  earned_wages INTEGER NOT NULL DEFAULT 0 CHECK (earned_wages >= 0),"
     "  period_start TEXT,"
-    "  period_disbursed INTEGER NOT NULL DEFAULT 0 CHECK (period_disbursed >= 0),"
-    "  failed_recoveries INTEGER NOT NULL DEFAULT 0 CHECK (failed_recoveries >= 0),"
+    "  period_disbursed INTEGER NOT NULL DEFAULT 0 CHECK (period_disbursed >= "
+    "0),"
+    "  failed_recoveries INTEGER NOT NULL DEFAULT 0 CHECK (failed_recoveries "
+    ">= 0),"
     "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
     "  UNIQUE (business_id, external_id));",
     "CREATE INDEX ewa_profiles_customer ON ewa_profiles(customer_id);",
@@ -172,7 +183,9 @@ static const char *const ps_schema_v1[] = {
     "  fee INTEGER NOT NULL DEFAULT 0 CHECK (fee >= 0),"
     "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
     "  status TEXT NOT NULL CHECK (status IN ('NEW','PENDING','PROCESSING',"
-    "    'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR')),"
+    "    "
+    "'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR'))"
+    ","
     "  request_id TEXT,"
     "  trace_number TEXT,"
     "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
@@ -182,16 +195,22 @@ static const char *const ps_schema_v1[] = {
     "CREATE INDEX transactions_profile ON transactions(profile_id, created_at)"
     "  WHERE profile_id IS NOT NULL;",
     "CREATE INDEX transactions_status ON transactions(business_id, status);",
-    "CREATE UNIQUE INDEX transactions_trace ON transactions(business_id, trace_number)"
+    "CREATE UNIQUE INDEX transactions_trace ON transactions(business_id, "
+    "trace_number)"
     "  WHERE trace_number IS NOT NULL;",
 
     "CREATE TABLE transaction_history ("
     "  id INTEGER PRIMARY KEY,"
     "  txn_id TEXT NOT NULL REFERENCES transactions(id),"
     "  from_status TEXT CHECK (from_status IN ('NEW','PENDING','PROCESSING',"
-    "    'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR')),"
-    "  to_status TEXT NOT NULL CHECK (to_status IN ('NEW','PENDING','PROCESSING',"
-    "    'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR')),"
+    "    "
+    "'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR'))"
+    ","
+    "  to_status TEXT NOT NULL CHECK (to_status IN "
+    "('NEW','PENDING','PROCESSING',"
+    "    "
+    "'APPROVED','SETTLED','CLEARED','CANCELLED','DECLINED','REVERSED','ERROR'))"
+    ","
     "  event TEXT NOT NULL,"
     "  reason TEXT, source_file TEXT, source_line INTEGER,"
     "  created_at TEXT NOT NULL);",
@@ -222,7 +241,8 @@ static const char *const ps_schema_v1[] = {
     "  created_at TEXT NOT NULL,"
     "  CHECK (debit_account <> credit_account),"
     "  CHECK (txn_id IS NOT NULL OR reference IS NOT NULL));",
-    "CREATE INDEX ledger_entries_txn ON ledger_entries(txn_id) WHERE txn_id IS NOT NULL;",
+    "CREATE INDEX ledger_entries_txn ON ledger_entries(txn_id) WHERE txn_id IS "
+    "NOT NULL;",
     "CREATE INDEX ledger_entries_debit ON ledger_entries(debit_account);",
     "CREATE INDEX ledger_entries_credit ON ledger_entries(credit_account);",
 
@@ -233,7 +253,7 @@ static const char *const ps_schema_v2[] = {
     "  id TEXT PRIMARY KEY,"
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
     "  name TEXT NOT NULL,"
-    "  member TEXT,"                       /* archive member path, or NULL */
+    "  member TEXT," /* archive member path, or NULL */
     "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
     "  size INTEGER NOT NULL CHECK (size >= 0),"
     "  format TEXT,"
@@ -265,7 +285,8 @@ static const char *const ps_schema_v2[] = {
     "  record_no INTEGER NOT NULL CHECK (record_no >= 1),"
     "  line INTEGER NOT NULL,"
     "  reference TEXT,"
-    "  outcome TEXT NOT NULL CHECK (outcome IN ('ACCEPTED','REJECTED','DUPLICATE')),"
+    "  outcome TEXT NOT NULL CHECK (outcome IN "
+    "('ACCEPTED','REJECTED','DUPLICATE')),"
     "  code TEXT, message TEXT, ids TEXT,"
     "  amount INTEGER,"
     "  PRIMARY KEY (file_id, record_no)) WITHOUT ROWID;",
@@ -372,7 +393,8 @@ static const char *const ps_schema_v2[] = {
     "  request_id TEXT NOT NULL REFERENCES linx_requests(id),"
     "  seq INTEGER NOT NULL CHECK (seq >= 1),"
     "  kind TEXT NOT NULL CHECK (kind IN ('CREATE_CUSTOMER','UPDATE_CUSTOMER',"
-    "    'ADD_BANK_ACCOUNT','ADD_CARD_ACCOUNT','ACCEPT_DOCUMENT','TRANSACTION')),"
+    "    "
+    "'ADD_BANK_ACCOUNT','ADD_CARD_ACCOUNT','ACCEPT_DOCUMENT','TRANSACTION')),"
     "  payload TEXT NOT NULL CHECK (json_valid(payload)),"
     "  status TEXT NOT NULL CHECK (status IN ('PENDING','DONE','DECLINED',"
     "    'FAILED')),"
@@ -410,7 +432,7 @@ static const char *const ps_schema_v2[] = {
 static const char *const *const ps_schema_migrations[] = {ps_schema_v1,
                                                           ps_schema_v2};
 
-#define PS_SCHEMA_VERSION                                                  \
+#define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
 
 #endif /* PS_SCHEMA_H */

@@ -22,210 +22,204 @@
 
 /* ---- the statement table ------------------------------------------- */
 
-#define CUSTOMER_COLS                                                      \
-    "id, business_id, external_id, type, ifnull(first_name,''),"           \
-    " ifnull(middle_name,''), ifnull(last_name,''), ifnull(dba_name,''),"  \
+#define CUSTOMER_COLS                                                          \
+    "id, business_id, external_id, type, ifnull(first_name,''),"               \
+    " ifnull(middle_name,''), ifnull(last_name,''), ifnull(dba_name,''),"      \
     " ifnull(email,''), ifnull(phone,''), status, created_at, updated_at"
-#define ACCOUNT_COLS                                                       \
-    "id, business_id, customer_id, kind, display_name, status,"            \
-    " ifnull(routing_number,''), bank_type, ifnull(bin,''), last4, token," \
+#define ACCOUNT_COLS                                                           \
+    "id, business_id, customer_id, kind, display_name, status,"                \
+    " ifnull(routing_number,''), bank_type, ifnull(bin,''), last4, token,"     \
     " created_at, updated_at"
-#define PROGRAM_COLS                                                       \
-    "id, business_id, name, currency, advance_rate_bp, min_transfer,"      \
-    " max_transfer, period_cap, max_outstanding, fee_card, fee_ach,"       \
-    " debit_fallback, max_debit_attempts, bad_debt_after, status,"         \
+#define PROGRAM_COLS                                                           \
+    "id, business_id, name, currency, advance_rate_bp, min_transfer,"          \
+    " max_transfer, period_cap, max_outstanding, fee_card, fee_ach,"           \
+    " debit_fallback, max_debit_attempts, bad_debt_after, status,"             \
     " created_at"
-#define PROFILE_COLS                                                       \
-    "p.id, p.business_id, p.external_id, p.customer_id, p.account_id,"     \
-    " p.program_id, p.enrollment_status, p.enrollment_begin,"              \
-    " ifnull(p.enrollment_end,''), p.eligibility_status, p.eligibility_id," \
-    " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"        \
-    " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries," \
+#define PROFILE_COLS                                                           \
+    "p.id, p.business_id, p.external_id, p.customer_id, p.account_id,"         \
+    " p.program_id, p.enrollment_status, p.enrollment_begin,"                  \
+    " ifnull(p.enrollment_end,''), p.eligibility_status, p.eligibility_id,"    \
+    " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"            \
+    " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries,"     \
     " p.created_at, p.updated_at"
-#define PROFILE_FROM                                                       \
-    " FROM ewa_profiles p JOIN ewa_eligibility_history h"                  \
+#define PROFILE_FROM                                                           \
+    " FROM ewa_profiles p JOIN ewa_eligibility_history h"                      \
     " ON h.id = p.eligibility_id"
-#define TXN_COLS                                                           \
-    "id, business_id, customer_id, account_id, ifnull(profile_id,''),"     \
-    " type, rail, purpose, amount, fee, currency, status,"                 \
-    " ifnull(request_id,''), ifnull(trace_number,''), attempts,"           \
+#define TXN_COLS                                                               \
+    "id, business_id, customer_id, account_id, ifnull(profile_id,''),"         \
+    " type, rail, purpose, amount, fee, currency, status,"                     \
+    " ifnull(request_id,''), ifnull(trace_number,''), attempts,"               \
     " created_at, updated_at"
 
-#define STMTS                                                              \
-    X(BUSINESS_INSERT,                                                     \
-      "INSERT INTO businesses(id, name, display_name, parent_id, status,"  \
-      " created_at) VALUES (?,?,?,?,?,?)")                                 \
-    X(BUSINESS_GET,                                                        \
-      "SELECT id, name, display_name, ifnull(parent_id,''), status,"       \
-      " created_at FROM businesses WHERE id = ?1 OR name = ?1")            \
-    X(BUSINESS_LIST,                                                       \
-      "SELECT id, name, display_name, ifnull(parent_id,''), status,"       \
-      " created_at FROM businesses ORDER BY name")                         \
-    X(CUSTOMER_INSERT,                                                     \
-      "INSERT INTO customers(id, business_id, external_id, type,"          \
-      " first_name, middle_name, last_name, dba_name, email, phone,"       \
-      " status, created_at, updated_at)"                                   \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")                               \
-    X(CUSTOMER_UPDATE,                                                     \
-      "UPDATE customers SET first_name = ?2, middle_name = ?3,"            \
-      " last_name = ?4, dba_name = ?5, email = ?6, phone = ?7,"            \
-      " updated_at = ?8 WHERE id = ?1")                                    \
-    X(CUSTOMER_GET, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?") \
-    X(CUSTOMER_GET_EXT,                                                    \
-      "SELECT " CUSTOMER_COLS                                              \
-      " FROM customers WHERE business_id = ? AND external_id = ?")         \
-    X(CUSTOMER_SET_STATUS,                                                 \
-      "UPDATE customers SET status = ?3, updated_at = ?4"                  \
-      " WHERE id = ?1 AND status = ?2")                                    \
-    X(CUSTOMER_HISTORY_INSERT,                                             \
-      "INSERT INTO customer_history(customer_id, from_status, to_status,"  \
-      " reason, source_file, source_line, created_at)"                     \
-      " VALUES (?,?,?,?,?,?,?)")                                           \
-    X(CONTACTS_DELETE, "DELETE FROM customer_contacts WHERE customer_id = ?") \
-    X(CONTACT_INSERT,                                                      \
-      "INSERT INTO customer_contacts(customer_id, is_primary, first_name," \
-      " last_name, email, phone) VALUES (?,?,?,?,?,?)")                    \
-    X(CONTACTS_LIST,                                                       \
-      "SELECT is_primary, first_name, last_name, ifnull(email,''),"        \
-      " ifnull(phone,'') FROM customer_contacts WHERE customer_id = ?"     \
-      " ORDER BY is_primary DESC, id")                                     \
-    X(ADDRESSES_DELETE,                                                    \
-      "DELETE FROM customer_addresses WHERE customer_id = ?")              \
-    X(ADDRESS_INSERT,                                                      \
-      "INSERT INTO customer_addresses(customer_id, type, line1, line2,"    \
-      " city, region, postal_code, country) VALUES (?,?,?,?,?,?,?,?)")     \
-    X(ADDRESSES_LIST,                                                      \
-      "SELECT type, line1, ifnull(line2,''), city, ifnull(region,''),"     \
-      " ifnull(postal_code,''), country FROM customer_addresses"           \
-      " WHERE customer_id = ? ORDER BY id")                                \
-    X(ACCOUNT_INSERT,                                                      \
-      "INSERT INTO financial_accounts(id, business_id, customer_id, kind," \
-      " display_name, status, routing_number, bank_type, bin, last4,"      \
-      " token, sealed, created_at, updated_at)"                            \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                             \
-    X(ACCOUNT_GET,                                                         \
-      "SELECT " ACCOUNT_COLS " FROM financial_accounts WHERE id = ?")      \
-    X(ACCOUNT_FIND_TOKEN,                                                  \
-      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                    \
-      " WHERE customer_id = ? AND token = ? ORDER BY created_at LIMIT 1")  \
-    X(ACCOUNT_LIST,                                                        \
-      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                    \
-      " WHERE customer_id = ? ORDER BY created_at")                        \
-    X(ACCOUNT_SEALED, "SELECT sealed FROM financial_accounts WHERE id = ?") \
-    X(ACCOUNT_SET_STATUS,                                                  \
-      "UPDATE financial_accounts SET status = ?3, updated_at = ?4"         \
-      " WHERE id = ?1 AND status = ?2")                                    \
-    X(ACCOUNT_HISTORY_INSERT,                                              \
-      "INSERT INTO account_history(account_id, from_status, to_status,"    \
-      " reason, source_file, source_line, created_at)"                     \
-      " VALUES (?,?,?,?,?,?,?)")                                           \
-    X(DEBIT_AUTH_INSERT,                                                   \
-      "INSERT INTO debit_authorizations(id, account_id, kind, reference,"  \
-      " status, authorized_at) VALUES (?,?,?,?,'ACTIVE',?)")               \
-    X(DEBIT_AUTH_ACTIVE,                                                   \
-      "SELECT kind FROM debit_authorizations WHERE account_id = ?"         \
-      " AND status = 'ACTIVE' ORDER BY authorized_at DESC LIMIT 1")        \
-    X(DEBIT_AUTH_REVOKE,                                                   \
-      "UPDATE debit_authorizations SET status = 'REVOKED',"                \
-      " revoke_reason = ?2, revoked_at = ?3"                               \
-      " WHERE account_id = ?1 AND status = 'ACTIVE'")                      \
-    X(PROGRAM_INSERT,                                                      \
-      "INSERT INTO ewa_programs(id, business_id, name, currency,"          \
-      " advance_rate_bp, min_transfer, max_transfer, period_cap,"          \
-      " max_outstanding, fee_card, fee_ach, debit_fallback,"               \
-      " max_debit_attempts, bad_debt_after, status, created_at)"           \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                         \
-    X(PROGRAM_GET,                                                         \
-      "SELECT " PROGRAM_COLS " FROM ewa_programs"                          \
-      " WHERE id = ?2 OR (business_id = ?1 AND name = ?2)")                \
-    X(PROGRAM_LIST,                                                        \
-      "SELECT " PROGRAM_COLS " FROM ewa_programs WHERE business_id = ?"    \
-      " ORDER BY name")                                                    \
-    X(PROFILE_INSERT,                                                      \
-      "INSERT INTO ewa_profiles(id, business_id, external_id, customer_id," \
-      " account_id, program_id, enrollment_status, enrollment_begin,"      \
-      " enrollment_end, eligibility_status, eligibility_id,"               \
-      " amount_to_recover, earned_wages, period_start, period_disbursed,"  \
-      " failed_recoveries, created_at, updated_at)"                        \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                     \
-    X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")  \
-    X(PROFILE_GET_EXT,                                                     \
-      "SELECT " PROFILE_COLS PROFILE_FROM                                  \
-      " WHERE p.business_id = ? AND p.external_id = ?")                    \
-    X(PROFILE_UPDATE,                                                      \
-      "UPDATE ewa_profiles SET customer_id = ?2, account_id = ?3,"         \
-      " program_id = ?4, enrollment_status = ?5, enrollment_begin = ?6,"   \
-      " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9," \
-      " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"  \
-      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15" \
-      " WHERE id = ?1")                                                    \
-    X(ELIGIBILITY_INSERT,                                                  \
-      "INSERT INTO ewa_eligibility_history(id, profile_id, from_status,"   \
-      " status, reason, source_file, source_line, created_at)"             \
-      " VALUES (?,?,?,?,?,?,?,?)")                                         \
-    X(ELIGIBILITY_LIST,                                                    \
-      "SELECT id, ifnull(from_status,''), status, reason,"                 \
-      " ifnull(source_file,''), ifnull(source_line,0), created_at"         \
-      " FROM ewa_eligibility_history WHERE profile_id = ?"                 \
-      " ORDER BY created_at, rowid")                                       \
-    X(TXN_INSERT,                                                          \
-      "INSERT INTO transactions(id, business_id, customer_id, account_id," \
-      " profile_id, type, rail, purpose, amount, fee, currency, status,"   \
-      " request_id, trace_number, attempts, created_at, updated_at)"       \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                       \
-    X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")       \
-    X(TXN_GET_REQUEST,                                                     \
-      "SELECT " TXN_COLS " FROM transactions"                              \
-      " WHERE business_id = ? AND request_id = ?")                         \
-    X(TXN_UPDATE,                                                          \
-      "UPDATE transactions SET status = ?3, attempts = ?4,"                \
-      " trace_number = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2") \
-    X(TXN_HISTORY_INSERT,                                                  \
-      "INSERT INTO transaction_history(txn_id, from_status, to_status,"    \
-      " event, reason, source_file, source_line, created_at)"              \
-      " VALUES (?,?,?,?,?,?,?,?)")                                         \
-    X(TXN_HISTORY_LIST,                                                    \
-      "SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"\
-      " ifnull(source_file,''), ifnull(source_line,0), created_at"         \
-      " FROM transaction_history WHERE txn_id = ? ORDER BY id")            \
-    X(TXN_COUNT_PROFILE,                                                   \
-      "SELECT count(*) FROM transactions WHERE profile_id = ?"             \
-      " AND type = 'SEND'")                                                \
-    X(TXN_PAGE_PROFILE,                                                    \
-      "SELECT " TXN_COLS " FROM transactions WHERE profile_id = ?"         \
-      " AND type = 'SEND' ORDER BY created_at DESC, id DESC"               \
-      " LIMIT ? OFFSET ?")                                                 \
-    X(LEDGER_ACCOUNT_GET,                                                  \
-      "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"  \
-      " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")       \
-    X(LEDGER_ACCOUNT_INSERT,                                               \
-      "INSERT INTO ledger_accounts(business_id, kind, currency,"           \
-      " customer_id) VALUES (?,?,?,?)")                                    \
-    X(LEDGER_ENTRY_INSERT,                                                 \
-      "INSERT INTO ledger_entries(txn_id, reference, debit_account,"       \
-      " credit_account, amount, currency, memo, created_at)"               \
-      " VALUES (?,?,?,?,?,?,?,?)")                                         \
-    X(LEDGER_BALANCE,                                                      \
-      "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"           \
-      "        WHERE debit_account = ?1)"                                  \
-      "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"           \
-      "        WHERE credit_account = ?1)")                                \
-    X(LEDGER_KIND_BALANCE,                                                 \
-      "SELECT ifnull(sum(CASE WHEN e.debit_account = a.id THEN e.amount"   \
-      "                  ELSE -e.amount END), 0)"                          \
-      " FROM ledger_accounts a JOIN ledger_entries e"                      \
-      "   ON e.debit_account = a.id OR e.credit_account = a.id"            \
-      " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")        \
-    X(TRIAL_BALANCE,                                                       \
-      "WITH legs(account, debit, credit, currency) AS ("                   \
-      "  SELECT debit_account, amount, 0, currency FROM ledger_entries"    \
-      "  UNION ALL"                                                        \
-      "  SELECT credit_account, 0, amount, currency FROM ledger_entries)"  \
-      " SELECT a.currency, sum(l.debit), sum(l.credit),"                   \
-      "  sum(l.debit) - sum(l.credit),"                                    \
-      "  sum(l.currency <> a.currency)"                                    \
-      " FROM legs l JOIN ledger_accounts a ON a.id = l.account"            \
-      " WHERE ?1 IS NULL OR a.business_id = ?1"                            \
+#define STMTS                                                                  \
+    X(BUSINESS_INSERT,                                                         \
+      "INSERT INTO businesses(id, name, display_name, parent_id, status,"      \
+      " created_at) VALUES (?,?,?,?,?,?)")                                     \
+    X(BUSINESS_GET,                                                            \
+      "SELECT id, name, display_name, ifnull(parent_id,''), status,"           \
+      " created_at FROM businesses WHERE id = ?1 OR name = ?1")                \
+    X(BUSINESS_LIST,                                                           \
+      "SELECT id, name, display_name, ifnull(parent_id,''), status,"           \
+      " created_at FROM businesses ORDER BY name")                             \
+    X(CUSTOMER_INSERT,                                                         \
+      "INSERT INTO customers(id, business_id, external_id, type,"              \
+      " first_name, middle_name, last_name, dba_name, email, phone,"           \
+      " status, created_at, updated_at)"                                       \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")                                   \
+    X(CUSTOMER_UPDATE,                                                         \
+      "UPDATE customers SET first_name = ?2, middle_name = ?3,"                \
+      " last_name = ?4, dba_name = ?5, email = ?6, phone = ?7,"                \
+      " updated_at = ?8 WHERE id = ?1")                                        \
+    X(CUSTOMER_GET, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?")    \
+    X(CUSTOMER_GET_EXT,                                                        \
+      "SELECT " CUSTOMER_COLS                                                  \
+      " FROM customers WHERE business_id = ? AND external_id = ?")             \
+    X(CUSTOMER_SET_STATUS, "UPDATE customers SET status = ?3, updated_at = ?4" \
+                           " WHERE id = ?1 AND status = ?2")                   \
+    X(CUSTOMER_HISTORY_INSERT,                                                 \
+      "INSERT INTO customer_history(customer_id, from_status, to_status,"      \
+      " reason, source_file, source_line, created_at)"                         \
+      " VALUES (?,?,?,?,?,?,?)")                                               \
+    X(CONTACTS_DELETE, "DELETE FROM customer_contacts WHERE customer_id = ?")  \
+    X(CONTACT_INSERT,                                                          \
+      "INSERT INTO customer_contacts(customer_id, is_primary, first_name,"     \
+      " last_name, email, phone) VALUES (?,?,?,?,?,?)")                        \
+    X(CONTACTS_LIST,                                                           \
+      "SELECT is_primary, first_name, last_name, ifnull(email,''),"            \
+      " ifnull(phone,'') FROM customer_contacts WHERE customer_id = ?"         \
+      " ORDER BY is_primary DESC, id")                                         \
+    X(ADDRESSES_DELETE,                                                        \
+      "DELETE FROM customer_addresses WHERE customer_id = ?")                  \
+    X(ADDRESS_INSERT,                                                          \
+      "INSERT INTO customer_addresses(customer_id, type, line1, line2,"        \
+      " city, region, postal_code, country) VALUES (?,?,?,?,?,?,?,?)")         \
+    X(ADDRESSES_LIST,                                                          \
+      "SELECT type, line1, ifnull(line2,''), city, ifnull(region,''),"         \
+      " ifnull(postal_code,''), country FROM customer_addresses"               \
+      " WHERE customer_id = ? ORDER BY id")                                    \
+    X(ACCOUNT_INSERT,                                                          \
+      "INSERT INTO financial_accounts(id, business_id, customer_id, kind,"     \
+      " display_name, status, routing_number, bank_type, bin, last4,"          \
+      " token, sealed, created_at, updated_at)"                                \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                                 \
+    X(ACCOUNT_GET,                                                             \
+      "SELECT " ACCOUNT_COLS " FROM financial_accounts WHERE id = ?")          \
+    X(ACCOUNT_FIND_TOKEN,                                                      \
+      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                        \
+      " WHERE customer_id = ? AND token = ? ORDER BY created_at LIMIT 1")      \
+    X(ACCOUNT_LIST, "SELECT " ACCOUNT_COLS " FROM financial_accounts"          \
+                    " WHERE customer_id = ? ORDER BY created_at")              \
+    X(ACCOUNT_SEALED, "SELECT sealed FROM financial_accounts WHERE id = ?")    \
+    X(ACCOUNT_SET_STATUS,                                                      \
+      "UPDATE financial_accounts SET status = ?3, updated_at = ?4"             \
+      " WHERE id = ?1 AND status = ?2")                                        \
+    X(ACCOUNT_HISTORY_INSERT,                                                  \
+      "INSERT INTO account_history(account_id, from_status, to_status,"        \
+      " reason, source_file, source_line, created_at)"                         \
+      " VALUES (?,?,?,?,?,?,?)")                                               \
+    X(DEBIT_AUTH_INSERT,                                                       \
+      "INSERT INTO debit_authorizations(id, account_id, kind, reference,"      \
+      " status, authorized_at) VALUES (?,?,?,?,'ACTIVE',?)")                   \
+    X(DEBIT_AUTH_ACTIVE,                                                       \
+      "SELECT kind FROM debit_authorizations WHERE account_id = ?"             \
+      " AND status = 'ACTIVE' ORDER BY authorized_at DESC LIMIT 1")            \
+    X(DEBIT_AUTH_REVOKE, "UPDATE debit_authorizations SET status = 'REVOKED'," \
+                         " revoke_reason = ?2, revoked_at = ?3"                \
+                         " WHERE account_id = ?1 AND status = 'ACTIVE'")       \
+    X(PROGRAM_INSERT,                                                          \
+      "INSERT INTO ewa_programs(id, business_id, name, currency,"              \
+      " advance_rate_bp, min_transfer, max_transfer, period_cap,"              \
+      " max_outstanding, fee_card, fee_ach, debit_fallback,"                   \
+      " max_debit_attempts, bad_debt_after, status, created_at)"               \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                             \
+    X(PROGRAM_GET, "SELECT " PROGRAM_COLS " FROM ewa_programs"                 \
+                   " WHERE id = ?2 OR (business_id = ?1 AND name = ?2)")       \
+    X(PROGRAM_LIST,                                                            \
+      "SELECT " PROGRAM_COLS " FROM ewa_programs WHERE business_id = ?"        \
+      " ORDER BY name")                                                        \
+    X(PROFILE_INSERT,                                                          \
+      "INSERT INTO ewa_profiles(id, business_id, external_id, customer_id,"    \
+      " account_id, program_id, enrollment_status, enrollment_begin,"          \
+      " enrollment_end, eligibility_status, eligibility_id,"                   \
+      " amount_to_recover, earned_wages, period_start, period_disbursed,"      \
+      " failed_recoveries, created_at, updated_at)"                            \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                         \
+    X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")      \
+    X(PROFILE_GET_EXT, "SELECT " PROFILE_COLS PROFILE_FROM                     \
+                       " WHERE p.business_id = ? AND p.external_id = ?")       \
+    X(PROFILE_UPDATE,                                                          \
+      "UPDATE ewa_profiles SET customer_id = ?2, account_id = ?3,"             \
+      " program_id = ?4, enrollment_status = ?5, enrollment_begin = ?6,"       \
+      " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9,"    \
+      " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"      \
+      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15"     \
+      " WHERE id = ?1")                                                        \
+    X(ELIGIBILITY_INSERT,                                                      \
+      "INSERT INTO ewa_eligibility_history(id, profile_id, from_status,"       \
+      " status, reason, source_file, source_line, created_at)"                 \
+      " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    X(ELIGIBILITY_LIST,                                                        \
+      "SELECT id, ifnull(from_status,''), status, reason,"                     \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
+      " FROM ewa_eligibility_history WHERE profile_id = ?"                     \
+      " ORDER BY created_at, rowid")                                           \
+    X(TXN_INSERT,                                                              \
+      "INSERT INTO transactions(id, business_id, customer_id, account_id,"     \
+      " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
+      " request_id, trace_number, attempts, created_at, updated_at)"           \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
+    X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
+    X(TXN_GET_REQUEST, "SELECT " TXN_COLS " FROM transactions"                 \
+                       " WHERE business_id = ? AND request_id = ?")            \
+    X(TXN_UPDATE,                                                              \
+      "UPDATE transactions SET status = ?3, attempts = ?4,"                    \
+      " trace_number = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2")     \
+    X(TXN_HISTORY_INSERT,                                                      \
+      "INSERT INTO transaction_history(txn_id, from_status, to_status,"        \
+      " event, reason, source_file, source_line, created_at)"                  \
+      " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    X(TXN_HISTORY_LIST,                                                        \
+      "SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"    \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
+      " FROM transaction_history WHERE txn_id = ? ORDER BY id")                \
+    X(TXN_COUNT_PROFILE,                                                       \
+      "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
+      " AND type = 'SEND'")                                                    \
+    X(TXN_PAGE_PROFILE,                                                        \
+      "SELECT " TXN_COLS " FROM transactions WHERE profile_id = ?"             \
+      " AND type = 'SEND' ORDER BY created_at DESC, id DESC"                   \
+      " LIMIT ? OFFSET ?")                                                     \
+    X(LEDGER_ACCOUNT_GET,                                                      \
+      "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"      \
+      " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")           \
+    X(LEDGER_ACCOUNT_INSERT,                                                   \
+      "INSERT INTO ledger_accounts(business_id, kind, currency,"               \
+      " customer_id) VALUES (?,?,?,?)")                                        \
+    X(LEDGER_ENTRY_INSERT,                                                     \
+      "INSERT INTO ledger_entries(txn_id, reference, debit_account,"           \
+      " credit_account, amount, currency, memo, created_at)"                   \
+      " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    X(LEDGER_BALANCE,                                                          \
+      "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
+      "        WHERE debit_account = ?1)"                                      \
+      "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
+      "        WHERE credit_account = ?1)")                                    \
+    X(LEDGER_KIND_BALANCE,                                                     \
+      "SELECT ifnull(sum(CASE WHEN e.debit_account = a.id THEN e.amount"       \
+      "                  ELSE -e.amount END), 0)"                              \
+      " FROM ledger_accounts a JOIN ledger_entries e"                          \
+      "   ON e.debit_account = a.id OR e.credit_account = a.id"                \
+      " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")            \
+    X(TRIAL_BALANCE,                                                           \
+      "WITH legs(account, debit, credit, currency) AS ("                       \
+      "  SELECT debit_account, amount, 0, currency FROM ledger_entries"        \
+      "  UNION ALL"                                                            \
+      "  SELECT credit_account, 0, amount, currency FROM ledger_entries)"      \
+      " SELECT a.currency, sum(l.debit), sum(l.credit),"                       \
+      "  sum(l.debit) - sum(l.credit),"                                        \
+      "  sum(l.currency <> a.currency)"                                        \
+      " FROM legs l JOIN ledger_accounts a ON a.id = l.account"                \
+      " WHERE ?1 IS NULL OR a.business_id = ?1"                                \
       " GROUP BY a.currency ORDER BY a.currency")
 
 enum stmt_id {
@@ -255,13 +249,12 @@ static int db_error(struct ps_store *s, int rc, const char *what,
     int ext = sqlite3_extended_errcode(s->db);
     const char *msg = sqlite3_errmsg(s->db);
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS", "%s: %s",
-                          what, msg);
+        return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS", "%s: %s", what,
+                          msg);
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return ps_err_set(err, PS_EINVAL, "CONSTRAINT", "%s: %s", what, msg);
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-        return ps_err_set(err, PS_EBUSY, "DATABASE_BUSY", "%s: %s", what,
-                          msg);
+        return ps_err_set(err, PS_EBUSY, "DATABASE_BUSY", "%s: %s", what, msg);
     if ((rc & 0xff) == SQLITE_NOMEM)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "%s: out of memory",
                           what);
@@ -273,9 +266,9 @@ static int prep(struct ps_store *s, enum stmt_id id, sqlite3_stmt **out,
                 struct ps_err *err)
 {
     if (s->stmts[id] == NULL) {
-        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
-                                    SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
-                                    NULL);
+        int rc =
+            sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
+                               SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL);
         if (rc != SQLITE_OK)
             return db_error(s, rc, "prepare", err);
     }
@@ -365,8 +358,8 @@ static int read_version(struct ps_store *s, int *version, struct ps_err *err)
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(
         s->db,
-        "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_version'",
-        -1, &st, NULL);
+        "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_version'", -1,
+        &st, NULL);
     if (rc != SQLITE_OK)
         return db_error(s, rc, "read schema version", err);
     rc = sqlite3_step(st);
@@ -440,8 +433,8 @@ static int migrate(struct ps_store *s, const char *path, int target,
     return 0;
 }
 
-int ps_store_open_version(const char *path, int version,
-                          struct ps_store **out, struct ps_err *err)
+int ps_store_open_version(const char *path, int version, struct ps_store **out,
+                          struct ps_err *err)
 {
     struct ps_store *s = calloc(1, sizeof(*s));
     int rc;
@@ -510,17 +503,27 @@ int ps_store_latest_version(void)
     return PS_SCHEMA_VERSION;
 }
 
-int ps_store_begin(struct ps_store *s, struct ps_err *err)
+static int begin(struct ps_store *s, const char *first, struct ps_err *err)
 {
     char sql[40];
     if (s->depth == 0)
-        snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE");
+        snprintf(sql, sizeof(sql), "%s", first);
     else
         snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
     int rc = exec_sql(s, sql, err);
     if (rc == 0)
         s->depth++;
     return rc;
+}
+
+int ps_store_begin(struct ps_store *s, struct ps_err *err)
+{
+    return begin(s, "BEGIN IMMEDIATE", err);
+}
+
+int ps_store_begin_read(struct ps_store *s, struct ps_err *err)
+{
+    return begin(s, "BEGIN DEFERRED", err);
 }
 
 int ps_store_commit(struct ps_store *s, struct ps_err *err)
@@ -587,37 +590,37 @@ static void read_business(sqlite3_stmt *st, struct ps_business *b)
  * Step a bound SELECT expecting at most one row; read it with fn.
  * PS_ENOTFOUND (rule NOT_FOUND, message "<what> not found") when empty.
  */
-#define GET_ONE(s, st, what, err, read_stmt)                               \
-    do {                                                                   \
-        int rc_ = sqlite3_step(st);                                        \
-        int ret_ = 0;                                                      \
-        if (rc_ == SQLITE_ROW) {                                           \
-            read_stmt;                                                     \
-        } else if (rc_ == SQLITE_DONE) {                                   \
-            ret_ = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",              \
-                              "%s not found", what);                       \
-        } else {                                                           \
-            ret_ = db_error(s, rc_, what, err);                            \
-        }                                                                  \
-        done(st);                                                          \
-        return ret_;                                                       \
+#define GET_ONE(s, st, what, err, read_stmt)                                   \
+    do {                                                                       \
+        int rc_ = sqlite3_step(st);                                            \
+        int ret_ = 0;                                                          \
+        if (rc_ == SQLITE_ROW) {                                               \
+            read_stmt;                                                         \
+        } else if (rc_ == SQLITE_DONE) {                                       \
+            ret_ = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND", "%s not found",  \
+                              what);                                           \
+        } else {                                                               \
+            ret_ = db_error(s, rc_, what, err);                                \
+        }                                                                      \
+        done(st);                                                              \
+        return ret_;                                                           \
     } while (0)
 
 /* Step a bound SELECT calling cb(ctx, &row) per row; cb != 0 stops. */
-#define FOR_EACH(s, st, what, err, rowtype, read_fn, cb, ctx)              \
-    do {                                                                   \
-        int rc_, ret_ = 0;                                                 \
-        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                   \
-            rowtype row_;                                                  \
-            memset(&row_, 0, sizeof(row_));                                \
-            read_fn(st, &row_);                                            \
-            if (cb(ctx, &row_) != 0)                                       \
-                break;                                                     \
-        }                                                                  \
-        if (rc_ != SQLITE_ROW && rc_ != SQLITE_DONE)                       \
-            ret_ = db_error(s, rc_, what, err);                            \
-        done(st);                                                          \
-        return ret_;                                                       \
+#define FOR_EACH(s, st, what, err, rowtype, read_fn, cb, ctx)                  \
+    do {                                                                       \
+        int rc_, ret_ = 0;                                                     \
+        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                       \
+            rowtype row_;                                                      \
+            memset(&row_, 0, sizeof(row_));                                    \
+            read_fn(st, &row_);                                                \
+            if (cb(ctx, &row_) != 0)                                           \
+                break;                                                         \
+        }                                                                      \
+        if (rc_ != SQLITE_ROW && rc_ != SQLITE_DONE)                           \
+            ret_ = db_error(s, rc_, what, err);                                \
+        done(st);                                                              \
+        return ret_;                                                           \
     } while (0)
 
 int ps_store_business_get(struct ps_store *s, const char *name_or_id,
@@ -639,8 +642,8 @@ int ps_store_business_list(struct ps_store *s,
     int rc = prep(s, STMT_BUSINESS_LIST, &st, err);
     if (rc != 0)
         return rc;
-    FOR_EACH(s, st, "list businesses", err, struct ps_business,
-             read_business, cb, ctx);
+    FOR_EACH(s, st, "list businesses", err, struct ps_business, read_business,
+             cb, ctx);
 }
 
 /* ---- customers ------------------------------------------------------ */
@@ -715,8 +718,8 @@ int ps_store_customer_get(struct ps_store *s, const char *id,
 }
 
 int ps_store_customer_get_ext(struct ps_store *s, const char *business_id,
-                              const char *external_id,
-                              struct ps_customer *out, struct ps_err *err)
+                              const char *external_id, struct ps_customer *out,
+                              struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_CUSTOMER_GET_EXT, &st, err);
@@ -793,8 +796,7 @@ int ps_store_customer_set_contacts(struct ps_store *s, const char *customer_id,
     return 0;
 }
 
-int ps_store_customer_set_addresses(struct ps_store *s,
-                                    const char *customer_id,
+int ps_store_customer_set_addresses(struct ps_store *s, const char *customer_id,
                                     const struct ps_address *v, size_t n,
                                     struct ps_err *err)
 {
@@ -864,8 +866,8 @@ int ps_store_customer_addresses(struct ps_store *s, const char *customer_id,
     if (rc != 0)
         return rc;
     BIND(st, 1, customer_id);
-    FOR_EACH(s, st, "list addresses", err, struct ps_address, read_address,
-             cb, ctx);
+    FOR_EACH(s, st, "list addresses", err, struct ps_address, read_address, cb,
+             ctx);
 }
 
 /* ---- financial accounts --------------------------------------------- */
@@ -1019,8 +1021,8 @@ int ps_store_debit_auth_active(struct ps_store *s, const char *account_id,
     int ret = 0;
     if (rc == SQLITE_ROW) {
         if (kind != NULL)
-            *kind = (enum ps_debit_auth_kind)col_enum(st, 0,
-                                                      PS_NAMES_DEBIT_AUTH);
+            *kind =
+                (enum ps_debit_auth_kind)col_enum(st, 0, PS_NAMES_DEBIT_AUTH);
         ret = 1;
     } else if (rc != SQLITE_DONE) {
         ret = db_error(s, rc, "read debit authorization", err);
@@ -1128,8 +1130,7 @@ static void read_profile(sqlite3_stmt *st, struct ps_profile *p)
     p->enrollment = (enum ps_enrollment)col_enum(st, 6, PS_NAMES_ENROLLMENT);
     COL_STR(st, 7, p->enrollment_begin);
     COL_STR(st, 8, p->enrollment_end);
-    p->eligibility =
-        (enum ps_eligibility)col_enum(st, 9, PS_NAMES_ELIGIBILITY);
+    p->eligibility = (enum ps_eligibility)col_enum(st, 9, PS_NAMES_ELIGIBILITY);
     COL_STR(st, 10, p->eligibility_id);
     COL_STR(st, 11, p->eligibility_reason);
     COL_STR(st, 12, p->eligibility_at);
@@ -1265,8 +1266,8 @@ int ps_store_eligibility_list(struct ps_store *s, const char *profile_id,
     if (rc != 0)
         return rc;
     BIND(st, 1, profile_id);
-    FOR_EACH(s, st, "list eligibility history", err,
-             struct ps_eligibility_row, read_eligibility, cb, ctx);
+    FOR_EACH(s, st, "list eligibility history", err, struct ps_eligibility_row,
+             read_eligibility, cb, ctx);
 }
 
 /* ---- transactions --------------------------------------------------- */
@@ -1403,8 +1404,8 @@ int ps_store_txn_history(struct ps_store *s, const char *txn_id,
     if (rc != 0)
         return rc;
     BIND(st, 1, txn_id);
-    FOR_EACH(s, st, "list transaction history", err,
-             struct ps_txn_history_row, read_txn_history, cb, ctx);
+    FOR_EACH(s, st, "list transaction history", err, struct ps_txn_history_row,
+             read_txn_history, cb, ctx);
 }
 
 int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
@@ -1431,8 +1432,8 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
     BIND(st, 1, profile_id);
     BIND_INT(st, 2, limit);
     BIND_INT(st, 3, offset);
-    FOR_EACH(s, st, "list profile transactions", err, struct ps_txn,
-             read_txn, cb, ctx);
+    FOR_EACH(s, st, "list profile transactions", err, struct ps_txn, read_txn,
+             cb, ctx);
 }
 
 /* ---- ledger --------------------------------------------------------- */
@@ -1513,9 +1514,8 @@ int ps_store_ledger_balance(struct ps_store *s, int64_t account_id,
 }
 
 int ps_store_ledger_kind_balance(struct ps_store *s, const char *business_id,
-                                 enum ps_ledger_kind kind,
-                                 const char *currency, int64_t *balance,
-                                 struct ps_err *err)
+                                 enum ps_ledger_kind kind, const char *currency,
+                                 int64_t *balance, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_LEDGER_KIND_BALANCE, &st, err);

@@ -30,15 +30,14 @@ struct ps_store;
 /* ---- opening, versions, transactions -------------------------------- */
 
 /* Open (creating if needed) and migrate to the latest version. */
-int ps_store_open(const char *path, struct ps_store **out,
-                  struct ps_err *err);
+int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err);
 
 /*
  * Open and migrate only up to `version` (tests build "previous version"
  * databases with it).  version <= 0 means the latest.
  */
-int ps_store_open_version(const char *path, int version,
-                          struct ps_store **out, struct ps_err *err);
+int ps_store_open_version(const char *path, int version, struct ps_store **out,
+                          struct ps_err *err);
 
 void ps_store_close(struct ps_store *store);
 
@@ -47,6 +46,9 @@ int ps_store_version(struct ps_store *store);
 int ps_store_latest_version(void);
 
 int ps_store_begin(struct ps_store *store, struct ps_err *err);
+/* A read snapshot: several SELECTs see one state of the database and
+ * take no write lock.  End it with commit or rollback. */
+int ps_store_begin_read(struct ps_store *store, struct ps_err *err);
 int ps_store_commit(struct ps_store *store, struct ps_err *err);
 /* Undo the innermost begin.  Never fails (errors are logged). */
 void ps_store_rollback(struct ps_store *store);
@@ -73,13 +75,13 @@ int ps_store_customer_update(struct ps_store *store,
 int ps_store_customer_get(struct ps_store *store, const char *id,
                           struct ps_customer *out, struct ps_err *err);
 int ps_store_customer_get_ext(struct ps_store *store, const char *business_id,
-                              const char *external_id,
-                              struct ps_customer *out, struct ps_err *err);
+                              const char *external_id, struct ps_customer *out,
+                              struct ps_err *err);
 /* Status change plus its history row (caller holds a transaction). */
 int ps_store_customer_set_status(struct ps_store *store, const char *id,
                                  enum ps_status from, enum ps_status to,
-                                 const struct ps_source *src,
-                                 const char *at, struct ps_err *err);
+                                 const struct ps_source *src, const char *at,
+                                 struct ps_err *err);
 /* Replace all contacts / addresses of a customer. */
 int ps_store_customer_set_contacts(struct ps_store *store,
                                    const char *customer_id,
@@ -92,8 +94,7 @@ int ps_store_customer_set_addresses(struct ps_store *store,
 int ps_store_customer_contacts(struct ps_store *store, const char *customer_id,
                                int (*cb)(void *ctx, const struct ps_contact *),
                                void *ctx, struct ps_err *err);
-int ps_store_customer_addresses(struct ps_store *store,
-                                const char *customer_id,
+int ps_store_customer_addresses(struct ps_store *store, const char *customer_id,
                                 int (*cb)(void *ctx, const struct ps_address *),
                                 void *ctx, struct ps_err *err);
 
@@ -106,9 +107,9 @@ int ps_store_account_insert(struct ps_store *store, const struct ps_account *a,
 int ps_store_account_get(struct ps_store *store, const char *id,
                          struct ps_account *out, struct ps_err *err);
 /* The account of this customer with this token, if any. */
-int ps_store_account_find_token(struct ps_store *store,
-                                const char *customer_id, const char *token,
-                                struct ps_account *out, struct ps_err *err);
+int ps_store_account_find_token(struct ps_store *store, const char *customer_id,
+                                const char *token, struct ps_account *out,
+                                struct ps_err *err);
 int ps_store_account_list(struct ps_store *store, const char *customer_id,
                           int (*cb)(void *ctx, const struct ps_account *),
                           void *ctx, struct ps_err *err);
@@ -179,8 +180,8 @@ int ps_store_eligibility_list(struct ps_store *store, const char *profile_id,
 
 int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
                         struct ps_err *err);
-int ps_store_txn_get(struct ps_store *store, const char *id,
-                     struct ps_txn *out, struct ps_err *err);
+int ps_store_txn_get(struct ps_store *store, const char *id, struct ps_txn *out,
+                     struct ps_err *err);
 int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
                              const char *request_id, struct ps_txn *out,
                              struct ps_err *err);
@@ -205,7 +206,8 @@ struct ps_txn_history_row {
     char created_at[PS_TIME_SIZE];
 };
 int ps_store_txn_history(struct ps_store *store, const char *txn_id,
-                         int (*cb)(void *ctx, const struct ps_txn_history_row *),
+                         int (*cb)(void *ctx,
+                                   const struct ps_txn_history_row *),
                          void *ctx, struct ps_err *err);
 /* SEND transactions of a profile, newest first, one page. */
 int ps_store_txn_count_profile(struct ps_store *store, const char *profile_id,
@@ -243,9 +245,9 @@ int ps_store_ledger_balance(struct ps_store *store, int64_t account_id,
 
 struct ps_trial_row {
     char currency[4];
-    int64_t debits;  /* minor units */
-    int64_t credits; /* minor units */
-    int64_t balance; /* debits - credits over every account: must be 0 */
+    int64_t debits;     /* minor units */
+    int64_t credits;    /* minor units */
+    int64_t balance;    /* debits - credits over every account: must be 0 */
     int64_t mismatched; /* entries whose accounts are in another currency */
 };
 /* One row per currency; business_id NULL for the whole store. */
@@ -255,8 +257,7 @@ int ps_store_trial_balance(struct ps_store *store, const char *business_id,
 /* Sum of balances of every ledger account of a kind (and currency). */
 int ps_store_ledger_kind_balance(struct ps_store *store,
                                  const char *business_id,
-                                 enum ps_ledger_kind kind,
-                                 const char *currency, int64_t *balance,
-                                 struct ps_err *err);
+                                 enum ps_ledger_kind kind, const char *currency,
+                                 int64_t *balance, struct ps_err *err);
 
 #endif /* PS_STORE_H */

@@ -39,8 +39,7 @@ static const struct transition table[] = {
     {PS_TXN_PROCESSING, PS_EV_DECLINE, PS_TXN_DECLINED, G_NONE},
     {PS_TXN_PROCESSING, PS_EV_RETURN, PS_TXN_DECLINED, G_NONE},
     {PS_TXN_PROCESSING, PS_EV_PROVIDER_ERROR, PS_TXN_PENDING, G_RETRY_LEFT},
-    {PS_TXN_PROCESSING, PS_EV_PROVIDER_ERROR, PS_TXN_ERROR,
-     G_RETRY_EXHAUSTED},
+    {PS_TXN_PROCESSING, PS_EV_PROVIDER_ERROR, PS_TXN_ERROR, G_RETRY_EXHAUSTED},
     {PS_TXN_APPROVED, PS_EV_SETTLE, PS_TXN_SETTLED, G_NONE},
     {PS_TXN_APPROVED, PS_EV_DECLINE, PS_TXN_DECLINED, G_NONE},
     {PS_TXN_APPROVED, PS_EV_RETURN, PS_TXN_DECLINED, G_NONE},
@@ -79,17 +78,20 @@ int ps_txn_status_terminal(enum ps_txn_status st)
 static int guard_ok(enum guard g, const struct ps_txn *t, int max_attempts)
 {
     switch (g) {
-    case G_NONE: return 1;
-    case G_DEBIT_ONLY: return t->type == PS_TXN_DEBIT;
-    case G_RETRY_LEFT: return t->attempts < max_attempts;
-    case G_RETRY_EXHAUSTED: return t->attempts >= max_attempts;
+    case G_NONE:
+        return 1;
+    case G_DEBIT_ONLY:
+        return t->type == PS_TXN_DEBIT;
+    case G_RETRY_LEFT:
+        return t->attempts < max_attempts;
+    case G_RETRY_EXHAUSTED:
+        return t->attempts >= max_attempts;
     }
     return 0;
 }
 
-int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev,
-                int max_attempts, enum ps_txn_status *next,
-                struct ps_err *err)
+int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev, int max_attempts,
+                enum ps_txn_status *next, struct ps_err *err)
 {
     int known = 0;
     if (max_attempts <= 0)
@@ -161,9 +163,9 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     return 0;
 }
 
-int ps_txn_apply(struct ps_store *store, const char *id,
-                 enum ps_txn_event ev, const struct ps_txn_args *args,
-                 struct ps_txn *out, struct ps_err *err)
+int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
+                 const struct ps_txn_args *args, struct ps_txn *out,
+                 struct ps_err *err)
 {
     static const struct ps_txn_args no_args;
     struct ps_txn t;
@@ -190,15 +192,14 @@ int ps_txn_apply(struct ps_store *store, const char *id,
     if (ev == PS_EV_TRANSMIT)
         t.attempts++;
     if (args->trace_number != NULL)
-        ps_strlcpy(t.trace_number, args->trace_number,
-                   sizeof(t.trace_number));
+        ps_strlcpy(t.trace_number, args->trace_number, sizeof(t.trace_number));
 
     if ((rc = ps_store_txn_update(store, &t, from, err)) != 0 ||
         (rc = ps_store_txn_history_insert(store, t.id, (int)from, to,
-                                          ps_txn_event_name(ev), args->src,
-                                          now, err)) != 0 ||
-        (rc = ps_ledger_post_transition(store, &t, (int)from, to, now,
-                                        err)) != 0 ||
+                                          ps_txn_event_name(ev), args->src, now,
+                                          err)) != 0 ||
+        (rc = ps_ledger_post_transition(store, &t, (int)from, to, now, err)) !=
+            0 ||
         (rc = ps_store_commit(store, err)) != 0)
         goto fail;
     if (out != NULL)

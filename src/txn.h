@@ -42,9 +42,8 @@ int ps_txn_status_terminal(enum ps_txn_status st);
  * Returns 0 and *next, or PS_ESTATE (rule ILLEGAL_TRANSITION) with a
  * message naming the status and event.  Writes nothing.
  */
-int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev,
-                int max_attempts, enum ps_txn_status *next,
-                struct ps_err *err);
+int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev, int max_attempts,
+                enum ps_txn_status *next, struct ps_err *err);
 
 /*
  * Create a transaction in status NEW: fills t->id, t->status, attempts and
@@ -65,8 +64,8 @@ struct ps_txn_args {
  * Apply ev to transaction `id`.  On success the new row is in *out (may be
  * NULL).  On any error nothing was changed.
  */
-int ps_txn_apply(struct ps_store *store, const char *id,
-                 enum ps_txn_event ev, const struct ps_txn_args *args,
-                 struct ps_txn *out, struct ps_err *err);
+int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
+                 const struct ps_txn_args *args, struct ps_txn *out,
+                 struct ps_err *err);
 
 #endif /* PS_TXN_H */
