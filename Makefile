@@ -8,7 +8,8 @@ JOBS       ?= 2
 # Debian 12 packages the build and the tests need.
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
-           libsodium-dev libjansson-dev libinih-dev jq
+           libsodium-dev libjansson-dev libinih-dev jq \
+           libarchive-tools
 
 .PHONY: all deps build build-asan test demo bench clean format
 

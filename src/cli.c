@@ -16,7 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sodium.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -27,6 +31,8 @@
 #include "ledger.h"
 #include "log.h"
 #include "money.h"
+#include "pipeline.h"
+#include "spool.h"
 
 #define MAX_OPTS 48
 #define MAX_POS 8
@@ -42,8 +48,8 @@ struct args {
 };
 
 /* Options that take no value. */
-static const char *const flags[] = {"json", "card", "debit-fallback", "help",
-                                    NULL};
+static const char *const flags[] = {"json", "card", "debit-fallback",
+                                    "help", "once", NULL};
 
 static int is_flag(const char *name)
 {
@@ -304,33 +310,12 @@ static int mkdir_p(const char *path, mode_t mode, struct ps_err *err)
     return 0;
 }
 
-/* The per-business folders of the spool (SPEC section 4). */
-static int business_dirs(const char *spool, const char *name,
-                         struct ps_err *err)
-{
-    static const char *const sub[][2] = {
-        {"inbound", ""},          {"outbound", "/results"},
-        {"outbound", "/payouts"}, {"outbound", "/recon"},
-        {"outbound", "/exports"}, {"outbound", "/outbox"}};
-    for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
-        char path[PS_CLI_PATH];
-        int rc;
-        if (pathf(path, sizeof(path), "%s/%s/%s%s", spool, sub[i][0], name,
-                  sub[i][1]) != 0)
-            return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
-                              "spool path too long: %s", spool);
-        if ((rc = mkdir_p(path, 0750, err)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
 static int init_business_dirs(void *vctx, const struct ps_business *b)
 {
     struct ctx *c = vctx;
     struct ps_err err;
     ps_err_clear(&err);
-    if (business_dirs(c->spool, b->name, &err) != 0)
+    if (ps_spool_business_dirs(c->spool, b->name, &err) != 0)
         fail(&err);
     return 0;
 }
@@ -427,7 +412,7 @@ static int cmd_business(struct ctx *c, struct ps_err *err)
             open_engine(c, 0, err) != 0 ||
             ps_business_add(c->eng, c->a.pos[1], opt(&c->a, "display-name"),
                             opt(&c->a, "parent"), &b, err) != 0 ||
-            business_dirs(c->spool, b.name, err) != 0)
+            ps_spool_business_dirs(c->spool, b.name, err) != 0)
             return fail(err);
         if (c->json) {
             json_t *o = business_json(&b);
@@ -1355,6 +1340,322 @@ static int cmd_ledger(struct ctx *c, struct ps_err *err)
     return EX_OK;
 }
 
+/* ---- run: the engine over the spool ----------------------------------- */
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
+static void config_path(struct ctx *c, char *out, size_t size)
+{
+    const char *v = opt(&c->a, "config");
+    if (v == NULL)
+        v = getenv("PAYSPOOL_CONFIG");
+    if (v != NULL && v[0] != '\0')
+        pathf(out, size, "%s", v);
+    else
+        pathf(out, size, "%s.conf", c->spool);
+}
+
+/*
+ * One engine per spool: an exclusive flock on <spool>/.payspool.lock (it
+ * dies with the process, so a crash never leaves it held) plus the guard
+ * row in the store naming the holder.  Returns the lock fd.
+ */
+static int take_lock(struct ctx *c, int *fd, struct ps_err *err)
+{
+    char path[PS_CLI_PATH], host[256] = "?", now[PS_TIME_SIZE];
+    if (pathf(path, sizeof(path), "%s/.payspool.lock", c->spool) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+    *fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (*fd < 0)
+        return ps_err_sys(err, errno, "cannot open %s", path);
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        if (e == EWOULDBLOCK)
+            return ps_err_set(err, PS_EBUSY, "ENGINE_RUNNING",
+                              "another payspool engine holds %s", path);
+        return ps_err_sys(err, e, "cannot lock %s", path);
+    }
+    gethostname(host, sizeof(host) - 1);
+    return ps_store_guard_take(c->eng->store, (long)getpid(), host,
+                               ps_time_now(now), err);
+}
+
+static void print_stats(const struct ctx *c, const struct ps_run_stats *st)
+{
+    if (c->json) {
+        json_t *o = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "inputs",
+            (json_int_t)st->inputs, "documents", (json_int_t)st->documents,
+            "rejectedDocuments", (json_int_t)st->rejected_docs,
+            "duplicateInputs", (json_int_t)st->duplicate_inputs, "failedInputs",
+            (json_int_t)st->failed_inputs, "records", (json_int_t)st->records,
+            "accepted", (json_int_t)st->accepted, "rejected",
+            (json_int_t)st->rejected, "duplicates", (json_int_t)st->duplicates);
+        print_json(o);
+        json_decref(o);
+        return;
+    }
+    printf("inputs %ld, documents %ld (%ld rejected whole), duplicate inputs "
+           "%ld, moved to failed/ %ld\n",
+           st->inputs, st->documents, st->rejected_docs, st->duplicate_inputs,
+           st->failed_inputs);
+    printf("records %ld: %ld accepted, %ld rejected, %ld duplicate\n",
+           st->records, st->accepted, st->rejected, st->duplicates);
+}
+
+static int cmd_run(struct ctx *c, struct ps_err *err)
+{
+    struct ps_spool_config cfg;
+    struct ps_pipeline p;
+    struct ps_spool_watch *watch = NULL;
+    char cpath[PS_CLI_PATH];
+    int once = opt(&c->a, "once") != NULL, lock = -1, rc;
+    long chunk;
+    struct sigaction sa;
+
+    if ((rc = check_opts(&c->a, "once config chunk")) != 0)
+        return rc;
+    ps_spool_config_default(&cfg);
+    config_path(c, cpath, sizeof(cpath));
+    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
+            0 ||
+        int_opt(&c->a, "chunk", 1, 1000000, cfg.chunk_records, &chunk, err) !=
+            0 ||
+        open_engine(c, 0, err) != 0)
+        return fail(err);
+    cfg.chunk_records = chunk;
+    if ((rc = take_lock(c, &lock, err)) != 0)
+        return fail(err);
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop; /* no SA_RESTART: sleeps end early */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+
+    memset(&p, 0, sizeof(p));
+    p.eng = c->eng;
+    p.cfg = &cfg;
+    p.spool = c->spool;
+    p.stop = &stop_requested;
+    watch = ps_spool_watch_new();
+    if (watch == NULL) {
+        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        rc = fail(err);
+        goto out;
+    }
+    ps_log(PS_LOG_INFO, "engine.started", "{s:s, s:b, s:i, s:I}", "spool",
+           c->spool, "once", once, "pid", (int)getpid(), "chunk",
+           (json_int_t)cfg.chunk_records);
+    for (;;) {
+        if (reload_requested) {
+            struct ps_spool_config fresh = cfg;
+            struct ps_err e;
+            reload_requested = 0;
+            ps_err_clear(&e);
+            if (ps_spool_config_load(cpath, 1, &fresh, &e) == 0) {
+                fresh.chunk_records =
+                    opt(&c->a, "chunk") ? chunk : fresh.chunk_records;
+                cfg = fresh;
+                ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
+                       cpath);
+            } else {
+                ps_log_err(PS_LOG_ERROR, "engine.reload_failed", &e, NULL);
+            }
+        }
+        rc = ps_pipeline_run_once(&p, watch, once, err);
+        if (rc != 0 &&
+            !(rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)) {
+            ps_log_err(PS_LOG_ERROR, "engine.failed", err, NULL);
+            if (once)
+                break;
+            /* the daemon keeps going: the input stays in work/ */
+        }
+        if (once || stop_requested)
+            break;
+        struct timespec ts = {cfg.poll_seconds, 0};
+        while (nanosleep(&ts, &ts) != 0 && !stop_requested && !reload_requested)
+            ;
+        if (stop_requested)
+            break;
+    }
+    ps_log(PS_LOG_INFO, "engine.stopped", "{s:b, s:I, s:I}", "signalled",
+           (int)stop_requested, "inputs", (json_int_t)p.stats.inputs, "records",
+           (json_int_t)p.stats.records);
+    print_stats(c, &p.stats);
+    if (rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)
+        rc = EX_OK; /* stopped cleanly at a chunk boundary */
+    else if (rc != 0)
+        rc = fail(err);
+    else if (p.stats.rejected_docs > 0 || p.stats.duplicate_inputs > 0 ||
+             p.stats.failed_inputs > 0)
+        rc = EX_DATAERR;
+    else
+        rc = EX_OK;
+out:
+    ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+    ps_spool_watch_free(watch);
+    if (lock >= 0)
+        close(lock);
+    return rc;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static json_t *file_json(const struct ps_file *f)
+{
+    char amt[PS_MONEY_STRMAX];
+    return json_pack(
+        "{s:s, s:s, s:s, s:s?, s:i, s:s, s:I, s:s?, s:s, s:s?, s:I, s:I, "
+        "s:I, s:I, s:s, s:s?, s:s?, s:s, s:s?}",
+        "id", f->id, "businessId", f->business_id, "name", f->name, "member",
+        f->member[0] ? f->member : NULL, "document", f->doc_index, "sha256",
+        f->sha256, "size", (json_int_t)f->size, "format",
+        f->format[0] ? f->format : NULL, "status",
+        ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status), "reason",
+        f->reason[0] ? f->reason : NULL, "records", (json_int_t)f->records,
+        "accepted", (json_int_t)f->accepted, "rejected",
+        (json_int_t)f->rejected, "duplicates", (json_int_t)f->duplicates,
+        "amountAccepted",
+        ps_money_format(f->amount_accepted, 2, amt, sizeof(amt)), "result",
+        f->result_path[0] ? f->result_path : NULL, "archivedAs",
+        f->archive_path[0] ? f->archive_path : NULL, "receivedAt",
+        f->received_at, "completedAt",
+        f->completed_at[0] ? f->completed_at : NULL);
+}
+
+static int list_file(void *vctx, const struct ps_file *f)
+{
+    struct list_ctx *l = vctx;
+    if (l->arr != NULL) {
+        json_array_append_new(l->arr, file_json(f));
+    } else {
+        char name[72];
+        if (f->member[0])
+            snprintf(name, sizeof(name), "%.30s!/%.36s", f->name, f->member);
+        else
+            snprintf(name, sizeof(name), "%.68s", f->name);
+        printf("%-36s %-10s %-40s %-7s %8ld %8ld %8ld %6ld  %s\n", f->id,
+               ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status), name,
+               f->format, f->records, f->accepted, f->rejected, f->duplicates,
+               f->received_at);
+    }
+    l->n++;
+    return 0;
+}
+
+static int add_result_json(void *vctx, const struct ps_record_result_row *r)
+{
+    json_array_append_new(
+        vctx, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "record",
+                        (json_int_t)r->record_no, "line", (json_int_t)r->line,
+                        "reference", r->reference, "outcome", r->outcome,
+                        "code", r->code, "message", r->message));
+    return 0;
+}
+
+static int cmd_files(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    int rc;
+    if (strcmp(sub, "list") == 0) {
+        struct ps_business b;
+        const char *bus = opt(&c->a, "business");
+        long limit;
+        struct list_ctx l = {c, c->json ? json_array() : NULL, 0};
+        if ((rc = check_opts(&c->a, "business limit")) != 0)
+            return rc;
+        if (int_opt(&c->a, "limit", 1, 1000000, 50, &limit, err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            (bus != NULL && ps_business_find(c->eng, bus, &b, err) != 0)) {
+            json_decref(l.arr);
+            return fail(err);
+        }
+        if (!c->json)
+            printf("%-36s %-10s %-40s %-7s %8s %8s %8s %6s  %s\n", "ID",
+                   "STATUS", "FILE", "FORMAT", "RECORDS", "ACCEPTED",
+                   "REJECTED", "DUPS", "RECEIVED");
+        if (ps_store_file_list(c->eng->store, bus ? b.id : NULL, limit,
+                               list_file, &l, err) != 0) {
+            json_decref(l.arr);
+            return fail(err);
+        }
+        if (c->json) {
+            print_json(l.arr);
+            json_decref(l.arr);
+        }
+        return EX_OK;
+    }
+    if (strcmp(sub, "show") == 0) {
+        struct ps_file f;
+        json_t *problems = json_array();
+        if ((rc = check_opts(&c->a, "")) != 0) {
+            json_decref(problems);
+            return rc;
+        }
+        if (need_pos(&c->a, 1, "file id", err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            ps_store_file_get(c->eng->store, c->a.pos[1], &f, err) != 0 ||
+            ps_store_record_results(c->eng->store, f.id, add_result_json,
+                                    problems, err) != 0) {
+            json_decref(problems);
+            return fail(err);
+        }
+        json_t *o = file_json(&f);
+        json_object_set_new(o, "problems", problems);
+        if (c->json) {
+            print_json(o);
+        } else {
+            size_t i;
+            json_t *v;
+            printf("file      %s%s%s (document %d)\n", f.name,
+                   f.member[0] ? "!/" : "", f.member, f.doc_index);
+            printf("id        %s\nstatus    %s%s%s\n", f.id,
+                   ps_enum_name(PS_NAMES_FILE_STATUS, (int)f.status),
+                   f.reason[0] ? ": " : "", f.reason);
+            printf("format    %s\nsha256    %s (%lld bytes)\n", f.format,
+                   f.sha256, (long long)f.size);
+            printf("records   %ld: %ld accepted, %ld rejected, %ld "
+                   "duplicate\n",
+                   f.records, f.accepted, f.rejected, f.duplicates);
+            printf("received  %s\ncompleted %s\n", f.received_at,
+                   f.completed_at);
+            if (f.result_path[0])
+                printf("result    %s\n", f.result_path);
+            if (f.archive_path[0])
+                printf("input now %s\n", f.archive_path);
+            json_array_foreach(problems, i, v)
+            {
+                printf(
+                    "  line %-6lld %-9s %-28s %s\n",
+                    (long long)json_integer_value(json_object_get(v, "line")),
+                    json_string_value(json_object_get(v, "outcome")),
+                    json_string_value(json_object_get(v, "code")),
+                    json_string_value(json_object_get(v, "message")));
+            }
+        }
+        json_decref(o);
+        return EX_OK;
+    }
+    return usage_error("usage: payspool files list|show%s", "");
+}
+
 /* ---- dispatch ------------------------------------------------------- */
 
 static const char usage_text[] =
@@ -1388,6 +1689,8 @@ static const char usage_text[] =
     "              [--type SEND|DEBIT] [--currency C] [--request-id R]\n"
     "  tx event ID EVENT [--reason R]   tx show ID\n"
     "  ledger balance [--business B]\n"
+    "  run [--once] [--config FILE] [--chunk N]   the engine over the spool\n"
+    "  files list [--business B] [--limit N] | files show ID\n"
     "\n"
     "Environment: PAYSPOOL_SPOOL, PAYSPOOL_DB, PAYSPOOL_KEY, PAYSPOOL_LOG.\n"
     "Exit status: 0 ok, 64 usage, 65 bad data, 66 not found, 69/75 busy,\n"
@@ -1455,6 +1758,10 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_tx(&c, &err);
     else if (strcmp(cmd, "ledger") == 0)
         rc = cmd_ledger(&c, &err);
+    else if (strcmp(cmd, "run") == 0)
+        rc = cmd_run(&c, &err);
+    else if (strcmp(cmd, "files") == 0)
+        rc = cmd_files(&c, &err);
     else
         rc = usage_error("unknown command '%s'", cmd);
     ps_engine_close(c.eng);

@@ -23,6 +23,8 @@ static const char *const enrollment_names[] = {"ACTIVE", "INACTIVE"};
 static const char *const address_type_names[] = {
     "SHIPPING", "BILLING", "MAILING", "HOME", "WORK", "LEGAL"};
 static const char *const debit_auth_names[] = {"WEB", "PPD", "CCD"};
+static const char *const file_status_names[] = {
+    "RECEIVED", "PROCESSING", "APPLIED", "REJECTED", "DUPLICATE"};
 
 #define TABLE(a)                                                               \
     {                                                                          \
@@ -44,6 +46,7 @@ static const struct {
     [PS_NAMES_ENROLLMENT] = TABLE(enrollment_names),
     [PS_NAMES_ADDRESS_TYPE] = TABLE(address_type_names),
     [PS_NAMES_DEBIT_AUTH] = TABLE(debit_auth_names),
+    [PS_NAMES_FILE_STATUS] = TABLE(file_status_names),
 };
 #undef TABLE
 

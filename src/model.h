@@ -22,7 +22,7 @@
 #define PS_EMAIL_SIZE 255
 #define PS_PHONE_SIZE 17 /* E.164: '+' and up to 15 digits */
 #define PS_REASON_SIZE 256
-#define PS_PATH_SIZE 256
+#define PS_PATH_SIZE 1024
 
 /* ---- enums and their names ---------------------------------------- */
 
@@ -115,6 +115,7 @@ enum ps_names {
     PS_NAMES_ENROLLMENT,
     PS_NAMES_ADDRESS_TYPE,
     PS_NAMES_DEBIT_AUTH,
+    PS_NAMES_FILE_STATUS,
     PS_NAMES_N
 };
 const char *ps_enum_name(enum ps_names table, int value);
@@ -242,6 +243,36 @@ struct ps_txn {
     int attempts;                   /* provider attempts so far */
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
+};
+
+enum ps_file_status {
+    PS_FILE_RECEIVED,
+    PS_FILE_PROCESSING,
+    PS_FILE_APPLIED,
+    PS_FILE_REJECTED,
+    PS_FILE_DUPLICATE,
+    PS_FILE_STATUS_N
+};
+
+/* One document of an input file (a plain file is one document; each
+ * archive member is one). */
+struct ps_file {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char name[PS_PATH_SIZE];   /* the input's name as claimed */
+    char member[PS_PATH_SIZE]; /* member path in a wrapper, "" if plain */
+    int doc_index;             /* 0-based document number in the input */
+    char sha256[65];           /* of the whole input file */
+    int64_t size;              /* bytes of the input file */
+    char format[16];
+    enum ps_file_status status;
+    char reason[PS_REASON_SIZE]; /* rule and message when rejected */
+    long records, accepted, rejected, duplicates;
+    int64_t amount_accepted; /* minor units */
+    char archive_path[PS_PATH_SIZE];
+    char result_path[PS_PATH_SIZE];
+    char received_at[PS_TIME_SIZE];
+    char completed_at[PS_TIME_SIZE];
 };
 
 /* Where a change came from: kept in every history row. */

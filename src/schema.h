@@ -254,6 +254,7 @@ static const char *const ps_schema_v2[] = {
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
     "  name TEXT NOT NULL,"
     "  member TEXT," /* archive member path, or NULL */
+    "  doc_index INTEGER NOT NULL DEFAULT 0 CHECK (doc_index >= 0),"
     "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
     "  size INTEGER NOT NULL CHECK (size >= 0),"
     "  format TEXT,"
@@ -269,7 +270,7 @@ static const char *const ps_schema_v2[] = {
     "  received_at TEXT NOT NULL, completed_at TEXT);",
     /* Exactly-once intake: one applied copy of a content per business. */
     "CREATE UNIQUE INDEX files_content ON files(business_id, sha256,"
-    "  ifnull(member, '')) WHERE status IN ('PROCESSING','APPLIED');",
+    "  doc_index) WHERE status IN ('PROCESSING','APPLIED');",
     "CREATE INDEX files_business ON files(business_id, received_at);",
 
     /* Format-specific duplicate keys (the NACHA header tuple, ...). */
@@ -303,6 +304,11 @@ static const char *const ps_schema_v2[] = {
     "  file_id TEXT PRIMARY KEY REFERENCES files(id),"
     "  byte_offset INTEGER NOT NULL CHECK (byte_offset >= 0),"
     "  record_no INTEGER NOT NULL CHECK (record_no >= 0),"
+    "  result_offset INTEGER NOT NULL CHECK (result_offset >= 0),"
+    "  accepted INTEGER NOT NULL DEFAULT 0,"
+    "  rejected INTEGER NOT NULL DEFAULT 0,"
+    "  duplicates INTEGER NOT NULL DEFAULT 0,"
+    "  amount_accepted INTEGER NOT NULL DEFAULT 0,"
     "  updated_at TEXT NOT NULL);",
 
     "CREATE TABLE payroll_results ("

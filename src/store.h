@@ -14,7 +14,8 @@
  * Row functions take and fill the structs of model.h.  Errors: PS_ENOTFOUND
  * for a missing row, PS_ECONFLICT for a UNIQUE violation, PS_ESTATE when an
  * optimistic update found the row changed, PS_EBUSY when the database is
- * locked, PS_ESTORE for anything else.
+ * locked, PS_EINVAL (rule CONSTRAINT) when a CHECK or foreign key refused
+ * a row, PS_ESTORE for anything else.
  */
 #ifndef PS_STORE_H
 #define PS_STORE_H
@@ -259,5 +260,74 @@ int ps_store_ledger_kind_balance(struct ps_store *store,
                                  const char *business_id,
                                  enum ps_ledger_kind kind, const char *currency,
                                  int64_t *balance, struct ps_err *err);
+
+/* ---- files, checkpoints, record results ---------------------------- */
+
+int ps_store_file_insert(struct ps_store *store, const struct ps_file *f,
+                         struct ps_err *err);
+/* Writes status, format, reason, counts, paths and completed_at. */
+int ps_store_file_update(struct ps_store *store, const struct ps_file *f,
+                         struct ps_err *err);
+int ps_store_file_get(struct ps_store *store, const char *id,
+                      struct ps_file *out, struct ps_err *err);
+/* Documents of inputs with this content in the business, by doc_index. */
+int ps_store_files_by_sha(struct ps_store *store, const char *business_id,
+                          const char *sha256,
+                          int (*cb)(void *ctx, const struct ps_file *),
+                          void *ctx, struct ps_err *err);
+/* Newest first; business_id NULL for all; at most limit rows. */
+int ps_store_file_list(struct ps_store *store, const char *business_id,
+                       long limit, int (*cb)(void *ctx, const struct ps_file *),
+                       void *ctx, struct ps_err *err);
+
+struct ps_checkpoint {
+    int64_t byte_offset;   /* in the document, after the last record */
+    long record_no;        /* records done (applied or not) */
+    int64_t result_offset; /* bytes of the result file written */
+    long accepted, rejected, duplicates;
+    int64_t amount_accepted;
+};
+/* PS_ENOTFOUND when the document has none yet. */
+int ps_store_checkpoint_get(struct ps_store *store, const char *file_id,
+                            struct ps_checkpoint *out, struct ps_err *err);
+int ps_store_checkpoint_put(struct ps_store *store, const char *file_id,
+                            const struct ps_checkpoint *cp, const char *at,
+                            struct ps_err *err);
+
+struct ps_record_result_row {
+    long record_no;
+    long line;
+    char reference[PS_EXTID_SIZE];
+    char outcome[12];
+    char code[PS_ERR_RULE_MAX];
+    char message[PS_ERR_MSG_MAX];
+    char ids[128];
+    int64_t amount;
+};
+int ps_store_record_result_insert(struct ps_store *store, const char *file_id,
+                                  const struct ps_record_result_row *r,
+                                  struct ps_err *err);
+int ps_store_record_results(struct ps_store *store, const char *file_id,
+                            int (*cb)(void *ctx,
+                                      const struct ps_record_result_row *),
+                            void *ctx, struct ps_err *err);
+/* Claim a per-record idempotency key; PS_ECONFLICT if it was seen. */
+int ps_store_record_key_insert(struct ps_store *store, const char *business_id,
+                               const char *key, const char *file_id,
+                               long record_no, struct ps_err *err);
+/* A format's duplicate key for a whole file (e.g. the NACHA header
+ * tuple); PS_ECONFLICT with the earlier file's id in *prior. */
+int ps_store_file_key_insert(struct ps_store *store, const char *business_id,
+                             const char *kind, const char *key,
+                             const char *file_id, char prior[PS_ID_SIZE],
+                             struct ps_err *err);
+
+/* ---- the engine guard (one engine per spool) ---------------------- */
+
+/* Record this process as the running engine (after taking the flock). */
+int ps_store_guard_take(struct ps_store *store, long pid, const char *host,
+                        const char *at, struct ps_err *err);
+int ps_store_guard_release(struct ps_store *store, long pid,
+                           struct ps_err *err);
 
 #endif /* PS_STORE_H */

@@ -134,6 +134,17 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     if (row.type == PS_TXN_DEBIT && row.rail != PS_RAIL_ACH)
         return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_ACH",
                           "a DEBIT transaction must use the ACH rail");
+    /* The ledger has postings only for these pairs: money must never move
+     * without its entries. */
+    if ((row.purpose == PS_PURPOSE_EWA_DISBURSEMENT &&
+         row.type != PS_TXN_SEND) ||
+        (row.purpose == PS_PURPOSE_EWA_RECOVERY && row.type != PS_TXN_DEBIT))
+        return ps_err_set(err, PS_EINVAL, "PURPOSE_TYPE_MISMATCH",
+                          "an EWA disbursement must be a SEND and an EWA "
+                          "recovery a DEBIT");
+    if (row.fee != 0 && row.purpose != PS_PURPOSE_EWA_DISBURSEMENT)
+        return ps_err_set(err, PS_EINVAL, "FEE_NOT_ALLOWED",
+                          "only EWA disbursements carry a fee");
     ps_id_new(row.id);
     ps_time_now(now);
     ps_strlcpy(row.created_at, now, sizeof(row.created_at));

@@ -34,7 +34,9 @@ const char *ps_txn_event_name(enum ps_txn_event ev);
 /* -1 when unknown.  Accepts the names above ("SETTLE", ...). */
 int ps_txn_event_parse(const char *name);
 
-/* 1 for CANCELLED, DECLINED, REVERSED, ERROR and CLEARED. */
+/* 1 for CANCELLED, DECLINED, REVERSED and ERROR.  CLEARED is not: a
+ * cleared ACH debit can still be returned (R05/R07/R10/R11 within 60
+ * days), which reverses it. */
 int ps_txn_status_terminal(enum ps_txn_status st);
 
 /*

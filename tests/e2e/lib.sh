@@ -45,3 +45,44 @@ finish() {
     if [ "$failed" -eq 0 ]; then rm -rf "$T"; exit 0; fi
     exit 1
 }
+
+# setup_business NAME CUSTOMERS: init the spool, fast intake settings, a
+# business with CUSTOMERS employees C0001.. each with a card account.
+setup_business() {
+    "$P" init >/dev/null || exit 1
+    cat >"$PAYSPOOL_SPOOL.conf" <<CONF
+[spool]
+stable_seconds = 1
+min_age_seconds = 0
+poll_seconds = 1
+CONF
+    "$P" business add "$1" >/dev/null || exit 1
+    i=1
+    while [ "$i" -le "$2" ]; do
+        id=$(printf 'C%04d' "$i")
+        "$P" customer add "$id" --business "$1" --first-name Test \
+            --last-name "Employee$i" --email "e$i@example.com" \
+            --phone "+1415555$(printf %04d "$i")" >/dev/null || exit 1
+        echo 4000056655665556 | "$P" account add "$id" --business "$1" \
+            --card >/dev/null || exit 1
+        i=$((i + 1))
+    done
+}
+
+# pstest_file PATH FIRST COUNT CUSTOMERS: COUNT payment lines with request
+# ids R<FIRST>.., amounts 1.00 + n cents, a correct TOTAL trailer.
+pstest_file() {
+    awk -v first="$2" -v n="$3" -v cust="$4" 'BEGIN {
+        print "PSTEST 1"; sum = 0
+        for (i = first; i < first + n; i++) {
+            cents = 100 + (i % 997)
+            printf "SEND|R%07d|C%04d|%d.%02d|USD\n", i, (i % cust) + 1,
+                int(cents / 100), cents % 100
+            sum += cents
+        }
+        printf "TOTAL|%d|%d.%02d|USD\n", n, int(sum / 100), sum % 100
+    }' >"$1"
+}
+
+# sql QUERY: run against the spool's database.
+sql() { sqlite3 "$PAYSPOOL_SPOOL/payspool.db" "$1"; }

@@ -1,0 +1,100 @@
+/*
+ * format.h -- what every file format exports, and the registry.
+ *
+ * A format turns a document's bytes into records (and, for writers,
+ * records into bytes).  It never touches SQLite, the spool or the clock.
+ * Readers *bid* on a peek of the document (libarchive's model): 0 means
+ * "not mine", higher means more certain; the registry asks every reader
+ * and the highest bid wins.
+ *
+ * Records are canonical name/value pairs: a format maps its own columns or
+ * fixed-width fields to the canonical names of a record kind (e.g. kind
+ * "payment.send" with fields request_id, external_id, amount, currency),
+ * and the engine applies records by kind.  A record the format could not
+ * read gets its error set and is delivered anyway, so the result file has
+ * a line for it; a problem with the whole document (bad structure,
+ * control totals) is fatal and the document is rejected before anything
+ * is applied.
+ */
+#ifndef PS_FORMAT_H
+#define PS_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "stream.h"
+
+#define PS_RECORD_MAX_FIELDS 48
+#define PS_FORMAT_PEEK 4096 /* bytes a bidder is shown */
+
+struct ps_record {
+    long line;             /* 1-based line (or record) number in the document */
+    int64_t offset;        /* byte offset where the record starts */
+    const char *kind;      /* "payment.send", ... ; NULL for a skipped record */
+    const char *reference; /* the record's own reference, for the result */
+    const char *key;       /* idempotency key within the business, or NULL */
+    size_t nfields;
+    const char *name[PS_RECORD_MAX_FIELDS];  /* canonical field names */
+    const char *value[PS_RECORD_MAX_FIELDS]; /* their values, as read */
+    struct ps_err err; /* err.code != 0: the record is rejected as read */
+};
+
+/* Totals a format reports after a full pass, for the result trailer. */
+struct ps_doc_totals {
+    long records;     /* data records (not headers or trailers) */
+    int64_t amount;   /* sum of amounts in minor units, if any */
+    char currency[4]; /* "" if mixed or none */
+};
+
+struct ps_format {
+    const char *name;        /* "pstest", "csv", "nacha", ... */
+    const char *description; /* one line for `payspool check` */
+    /* Bid on the first bytes of the document.  name: the document name. */
+    int (*bid)(const unsigned char *peek, size_t len, const char *name);
+    /*
+     * Start reading `in`.  *state is the format's own, freed by close().
+     * The stream includes the peeked bytes.
+     */
+    int (*open)(struct ps_stream *in, const char *docname, void **state,
+                struct ps_err *err);
+    /*
+     * The next record: 1 and *rec filled (valid until the next call), 0 at
+     * the end, or a negative PS_E* when the document itself is broken.
+     */
+    int (*next)(void *state, struct ps_record *rec, struct ps_err *err);
+    /*
+     * After the last record: check whole-document rules (control totals,
+     * trailers) and fill *totals.  0, or negative with err.
+     */
+    int (*finish)(void *state, struct ps_doc_totals *totals,
+                  struct ps_err *err);
+    void (*close)(void *state);
+};
+
+/* Add a record field; ignored beyond PS_RECORD_MAX_FIELDS (which formats
+ * are written never to reach). */
+void ps_record_field(struct ps_record *rec, const char *name,
+                     const char *value);
+/* The value of a field, or NULL. */
+const char *ps_record_get(const struct ps_record *rec, const char *name);
+/* Reset a record for reuse, keeping nothing. */
+void ps_record_reset(struct ps_record *rec);
+
+/* The registered formats, strongest and cheapest first; NULL-terminated. */
+const struct ps_format *const *ps_formats(void);
+
+/*
+ * Pick the format for a document from its first bytes: the highest bid
+ * wins (ties go to the earlier format).  PS_EINVAL with rule
+ * UNRECOGNIZED_FORMAT when nobody bids.  `only` (may be NULL) restricts the
+ * choice to the format of that name.
+ */
+int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
+                     const char *only, const struct ps_format **out,
+                     struct ps_err *err);
+
+/* The registered formats themselves. */
+extern const struct ps_format ps_format_pstest;
+
+#endif /* PS_FORMAT_H */

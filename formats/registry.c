@@ -1,0 +1,63 @@
+/*
+ * registry.c -- the list of formats and the bidding.
+ */
+#include <string.h>
+
+#include "format.h"
+
+static const struct ps_format *const formats[] = {
+    &ps_format_pstest,
+    NULL,
+};
+
+const struct ps_format *const *ps_formats(void)
+{
+    return formats;
+}
+
+int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
+                     const char *only, const struct ps_format **out,
+                     struct ps_err *err)
+{
+    const struct ps_format *best = NULL;
+    int best_bid = 0;
+    for (size_t i = 0; formats[i] != NULL; i++) {
+        if (only != NULL && strcmp(only, formats[i]->name) != 0)
+            continue;
+        int bid = formats[i]->bid(peek, len, name);
+        if (bid > best_bid) {
+            best_bid = bid;
+            best = formats[i];
+        }
+    }
+    if (best == NULL)
+        return ps_err_set(err, PS_EINVAL, "UNRECOGNIZED_FORMAT",
+                          "unrecognized format: no reader bid on the content "
+                          "of %s",
+                          name);
+    *out = best;
+    return 0;
+}
+
+void ps_record_reset(struct ps_record *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->offset = -1;
+    ps_err_clear(&rec->err);
+}
+
+void ps_record_field(struct ps_record *rec, const char *name, const char *value)
+{
+    if (rec->nfields >= PS_RECORD_MAX_FIELDS)
+        return;
+    rec->name[rec->nfields] = name;
+    rec->value[rec->nfields++] = value;
+}
+
+const char *ps_record_get(const struct ps_record *rec, const char *name)
+{
+    for (size_t i = 0; i < rec->nfields; i++)
+        if (strcmp(rec->name[i], name) == 0)
+            return rec->value[i];
+    return NULL;
+}

@@ -1,0 +1,37 @@
+/*
+ * apply.h -- applying one record to the engine, by record kind.
+ *
+ * Formats produce records of a kind ("payment.send", ...) with canonical
+ * fields; this is the one place that knows what each kind does.  Every
+ * record gets an outcome for the result file.
+ */
+#ifndef PS_APPLY_H
+#define PS_APPLY_H
+
+#include "engine.h"
+#include "format.h"
+
+enum ps_outcome { PS_ACCEPTED, PS_REJECTED, PS_DUPLICATE };
+
+struct ps_apply_result {
+    enum ps_outcome outcome;
+    char code[PS_ERR_RULE_MAX]; /* rule when not ACCEPTED */
+    char message[PS_ERR_MSG_MAX];
+    char ids[128];  /* ids created, space-separated */
+    int64_t amount; /* accepted amount, minor units */
+    char currency[4];
+};
+
+const char *ps_outcome_name(enum ps_outcome o);
+
+/*
+ * Apply rec for business b.  Returns 0 with *res filled for every
+ * record-level outcome (accepted, rejected, duplicate); a negative PS_E*
+ * only when the engine itself failed (database, memory), in which case
+ * the caller must roll the chunk back.
+ */
+int ps_apply_record(struct ps_engine *eng, const struct ps_business *b,
+                    const struct ps_record *rec, const struct ps_source *src,
+                    struct ps_apply_result *res, struct ps_err *err);
+
+#endif /* PS_APPLY_H */

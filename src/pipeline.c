@@ -1,0 +1,996 @@
+/*
+ * pipeline.c -- inputs to documents to records to the engine, in chunks,
+ * with checkpoints, result files, and crash resumption.
+ *
+ * Crash safety, step by step (a kill -9 may land anywhere):
+ *   - The input is in work/ from its claim until it is archived or
+ *     quarantined; nothing is ever deleted before its archive copy is
+ *     durable.
+ *   - A document's file row is inserted in the same SQLite transaction as
+ *     its first chunk; every chunk commits its records, their result rows
+ *     and the checkpoint together.  The result lines of a chunk are
+ *     written and fsynced to a temporary file in work/ *before* the commit
+ *     that records their length, so on resume the temporary file is cut
+ *     back to the checkpointed length and never holds a line for a record
+ *     the database does not have.
+ *   - The result file is published from the temporary file after the
+ *     document's last commit; its name is derived from the file id, so a
+ *     resumed run finds it if it was already published.
+ *   - The input is archived last; the archive name carries the content
+ *     hash, so archiving again after a crash finds the copy in place.
+ * The content hash per business (UNIQUE in the store) makes intake
+ * exactly-once; the per-record idempotency keys and request ids are the
+ * second line of defence.
+ *
+ * How it fails: bad input is never an error here, it is an outcome
+ * (REJECTED documents, DUPLICATE inputs, quarantined files); engine
+ * failures (database, I/O) are returned and the input stays in work/.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "format.h"
+#include "log.h"
+#include "money.h"
+#include "output.h"
+
+#define PATH_SIZE 4096
+#define PROGRESS_EVERY 100000 /* records between progress log lines */
+
+static const char result_header[] =
+    "line,reference,outcome,code,message,ids,amount\n";
+
+/* ---- a stream that replays its first bytes after peeking ------------ */
+
+struct peeked {
+    struct ps_stream *src;
+    unsigned char buf[PS_FORMAT_PEEK];
+    size_t len, pos;
+    struct ps_stream s;
+};
+
+static ssize_t peeked_read(void *ctx, void *buf, size_t n, struct ps_err *err)
+{
+    struct peeked *pk = ctx;
+    if (pk->pos < pk->len) {
+        size_t k = pk->len - pk->pos < n ? pk->len - pk->pos : n;
+        memcpy(buf, pk->buf + pk->pos, k);
+        pk->pos += k;
+        return (ssize_t)k;
+    }
+    return pk->src->read(pk->src->ctx, buf, n, err);
+}
+
+static int peek_fill(struct peeked *pk, struct ps_stream *src,
+                     struct ps_err *err)
+{
+    pk->src = src;
+    pk->len = pk->pos = 0;
+    while (pk->len < sizeof(pk->buf)) {
+        ssize_t n = src->read(src->ctx, pk->buf + pk->len,
+                              sizeof(pk->buf) - pk->len, err);
+        if (n < 0)
+            return (int)n;
+        if (n == 0)
+            break;
+        pk->len += (size_t)n;
+    }
+    pk->s.read = peeked_read;
+    pk->s.ctx = pk;
+    return 0;
+}
+
+/* ---- one open document ---------------------------------------------- */
+
+struct opendoc {
+    struct ps_unwrap *u;
+    struct ps_doc doc;
+    struct peeked pk;
+    const struct ps_format *fmt;
+    void *state;
+};
+
+static void doc_close(struct opendoc *d)
+{
+    if (d->fmt != NULL && d->state != NULL)
+        d->fmt->close(d->state);
+    ps_unwrap_close(d->u);
+    memset(d, 0, sizeof(*d));
+}
+
+/*
+ * Open document `index` of the input and start its format reader.  With
+ * `format` set, that format is required (a resumed document keeps the
+ * format it was detected as).
+ */
+static int doc_open(struct ps_pipeline *p, const char *path, const char *name,
+                    int index, const char *format, struct opendoc *d,
+                    struct ps_err *err)
+{
+    int rc;
+    memset(d, 0, sizeof(*d));
+    if ((rc = ps_unwrap_open(path, name, &p->cfg->limits, &d->u, err)) != 0)
+        return rc;
+    do {
+        rc = ps_unwrap_next(d->u, &d->doc, err);
+        if (rc == 0)
+            rc = ps_err_set(err, PS_EINTERNAL, "DOCUMENT_MISSING",
+                            "document %d of %s has gone", index, name);
+        if (rc < 0)
+            goto fail;
+    } while (d->doc.index < index);
+    if ((rc = peek_fill(&d->pk, &d->doc.stream, err)) != 0 ||
+        (rc = ps_format_detect(d->pk.buf, d->pk.len, d->doc.name,
+                               format != NULL && format[0] ? format : NULL,
+                               &d->fmt, err)) != 0 ||
+        (rc = d->fmt->open(&d->pk.s, d->doc.name, &d->state, err)) != 0)
+        goto fail;
+    return 0;
+fail:
+    ps_err_at(err, d->doc.name != NULL ? d->doc.name : name, 0, -1);
+    doc_close(d);
+    return rc;
+}
+
+/* ---- names and small helpers ---------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s != NULL ? s + 1 : path;
+}
+
+/* Result file name: the document name made safe, plus the file id's tail. */
+static void result_name(const struct ps_file *f, const char *docname, char *out,
+                        size_t size)
+{
+    char safe[160];
+    size_t n = 0;
+    for (const char *s = docname; *s != '\0' && n + 1 < sizeof(safe); s++) {
+        char c = *s;
+        if (s[0] == '!' && s[1] == '/') {
+            safe[n++] = '_';
+            s++;
+            continue;
+        }
+        safe[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                            c == '_'
+                        ? c
+                        : '_';
+    }
+    safe[n] = '\0';
+    snprintf(out, size, "%s.%s.result.csv", safe, f->id + 24);
+}
+
+static void reason_of(const struct ps_err *e, char *out, size_t size)
+{
+    char buf[1024];
+    snprintf(out, size, "%s", ps_err_str(e, buf, sizeof(buf)));
+}
+
+static const char *amount_str(int64_t v, const char *currency, char *buf,
+                              size_t size)
+{
+    const struct ps_currency *c = ps_currency_find(currency);
+    if (c == NULL)
+        return "";
+    return ps_money_format(v, c->exponent, buf, size);
+}
+
+/* ---- the result file ------------------------------------------------- */
+
+struct result {
+    int fd; /* the temporary result body in work/ */
+    char path[PATH_SIZE];
+    char buf[65536];
+    size_t used;
+    int64_t offset; /* bytes in the file, including buffered ones */
+};
+
+static int result_flush(struct result *r, struct ps_err *err)
+{
+    size_t done = 0;
+    while (done < r->used) {
+        ssize_t n = write(r->fd, r->buf + done, r->used - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return ps_err_sys(err, errno, "cannot write %s", r->path);
+        }
+        done += (size_t)n;
+    }
+    r->used = 0;
+    return 0;
+}
+
+static int result_line(struct result *r, const char *const *cells, size_t n,
+                       struct ps_err *err)
+{
+    char line[4096];
+    size_t len = ps_csv_encode_row(cells, n, line, sizeof(line));
+    if (len >= sizeof(line)) /* cells are bounded; cut, keep the newline */
+        len = sizeof(line) - 1, line[len - 1] = '\n';
+    if (r->used + len > sizeof(r->buf)) {
+        int rc = result_flush(r, err);
+        if (rc != 0)
+            return rc;
+    }
+    memcpy(r->buf + r->used, line, len);
+    r->used += len;
+    r->offset += (int64_t)len;
+    return 0;
+}
+
+/* Open the temporary body; truncated to `offset` (a resume) or new. */
+static int result_open(struct result *r, const char *dir, const char *input,
+                       int index, int64_t offset, struct ps_err *err)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->path, sizeof(r->path), "%s/.%s.%d.result", dir, input, index);
+    r->fd = open(r->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (r->fd < 0)
+        return ps_err_sys(err, errno, "cannot open %s", r->path);
+    if (ftruncate(r->fd, offset) != 0 || lseek(r->fd, offset, SEEK_SET) < 0) {
+        int e = errno;
+        close(r->fd);
+        return ps_err_sys(err, e, "cannot reset %s", r->path);
+    }
+    r->offset = offset;
+    return 0;
+}
+
+/* Make the lines so far durable (before the checkpoint commits). */
+static int result_sync(struct result *r, struct ps_err *err)
+{
+    int rc = result_flush(r, err);
+    if (rc == 0 && fsync(r->fd) != 0)
+        rc = ps_err_sys(err, errno, "cannot sync %s", r->path);
+    return rc;
+}
+
+static void result_close(struct result *r)
+{
+    if (r->fd > 0)
+        close(r->fd);
+    r->fd = -1;
+}
+
+/*
+ * Publish outbound/<business>/results/<name>: header, the body from the
+ * temporary file, and the trailer from the file row.  An existing result
+ * of the same name is this very document's, published before a crash.
+ */
+static int result_publish(struct ps_pipeline *p, const struct ps_business *b,
+                          struct ps_file *f, const char *docname,
+                          const char *tmp_path, struct ps_err *err)
+{
+    char dir[PATH_SIZE], name[256], amt[PS_MONEY_STRMAX], cnt[6][24];
+    struct ps_output *o = NULL;
+    unsigned char buf[65536];
+    int fd = -1, rc;
+    snprintf(dir, sizeof(dir), "%s/outbound/%s/results", p->spool, b->name);
+    result_name(f, docname, name, sizeof(name));
+    if ((rc = ps_spool_business_dirs(p->spool, b->name, err)) != 0)
+        return rc;
+    rc = ps_output_open(dir, name, 0640, &o, err);
+    if (rc == PS_ECONFLICT)
+        goto published;
+    if (rc != 0)
+        return rc;
+    rc = ps_output_write(o, result_header, sizeof(result_header) - 1, err);
+    if (rc == 0 && tmp_path != NULL) {
+        fd = open(tmp_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno != ENOENT)
+            rc = ps_err_sys(err, errno, "cannot open %s", tmp_path);
+        while (rc == 0 && fd >= 0) {
+            ssize_t n = read(fd, buf, sizeof(buf));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                rc = ps_err_sys(err, errno, "cannot read %s", tmp_path);
+            if (n <= 0)
+                break;
+            rc = ps_output_write(o, buf, (size_t)n, err);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    if (rc == 0) {
+        snprintf(cnt[0], sizeof(cnt[0]), "%ld", f->records);
+        snprintf(cnt[1], sizeof(cnt[1]), "%ld", f->accepted);
+        snprintf(cnt[2], sizeof(cnt[2]), "%ld", f->rejected);
+        snprintf(cnt[3], sizeof(cnt[3]), "%ld", f->duplicates);
+        const char *trailer[] = {
+            "#trailer",
+            ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status),
+            docname,
+            f->format,
+            cnt[0],
+            cnt[1],
+            cnt[2],
+            cnt[3],
+            f->amount_accepted != 0 || f->accepted > 0
+                ? amount_str(f->amount_accepted, "USD", amt, sizeof(amt))
+                : "0.00",
+            f->sha256,
+            f->reason,
+        };
+        rc = ps_output_printf(o, err,
+                              "#trailer,status,document,format,records,"
+                              "accepted,rejected,duplicates,amount_accepted,"
+                              "input_sha256,reason\n");
+        if (rc == 0)
+            rc = ps_output_csv_row(o, trailer,
+                                   sizeof(trailer) / sizeof(trailer[0]), err);
+    }
+    if (rc != 0) {
+        ps_output_abort(o);
+        return rc;
+    }
+    if ((rc = ps_output_commit(o, NULL, err)) != 0)
+        return rc;
+published:
+    if (snprintf(f->result_path, sizeof(f->result_path), "%s/%s", dir, name) >=
+        (int)sizeof(f->result_path))
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                          "result path too long");
+    if (tmp_path != NULL)
+        (void)unlink(tmp_path);
+    return 0;
+}
+
+/* ---- a document rejected whole (or a duplicate input) --------------- */
+
+static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
+                       struct ps_file *f, const char *docname,
+                       const struct ps_err *why, enum ps_file_status status,
+                       struct ps_err *err)
+{
+    char now[PS_TIME_SIZE], dir[PATH_SIZE], line[24];
+    struct result r;
+    int rc;
+    f->status = status;
+    reason_of(why, f->reason, sizeof(f->reason));
+    ps_strlcpy(f->completed_at, ps_time_now(now), sizeof(f->completed_at));
+    snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
+    if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index, 0, err)) !=
+        0)
+        return rc;
+    snprintf(line, sizeof(line), "%ld", why->line);
+    const char *cells[] = {why->line > 0 ? line : "",
+                           "",
+                           status == PS_FILE_DUPLICATE ? "DUPLICATE"
+                                                       : "REJECTED",
+                           why->rule,
+                           f->reason,
+                           "",
+                           ""};
+    rc = result_line(&r, cells, 7, err);
+    if (rc == 0)
+        rc = result_sync(&r, err);
+    result_close(&r);
+    if (rc == 0)
+        rc = result_publish(p, b, f, docname, r.path, err);
+    if (rc == 0)
+        rc = ps_store_file_insert(p->eng->store, f, err);
+    if (rc != 0)
+        return rc;
+    p->stats.documents++;
+    if (status == PS_FILE_REJECTED)
+        p->stats.rejected_docs++;
+    ps_log_err(PS_LOG_WARN,
+               status == PS_FILE_DUPLICATE ? "file.duplicate"
+                                           : "document.rejected",
+               why, "{s:s, s:s, s:s, s:s}", "business", b->name, "document",
+               docname, "file_id", f->id, "result", f->result_path);
+    return 0;
+}
+
+/* ---- checking and applying one document ----------------------------- */
+
+/* Pass 1: read everything, check the whole-document rules. */
+static int doc_check(struct ps_pipeline *p, const char *path, const char *input,
+                     int index, struct ps_file *f, char *docname, size_t dsize,
+                     struct ps_err *why, struct ps_err *err)
+{
+    struct opendoc d;
+    struct ps_record rec;
+    struct ps_doc_totals totals;
+    int rc;
+    memset(&totals, 0, sizeof(totals));
+    rc = doc_open(p, path, input, index, NULL, &d, why);
+    if (rc < 0) {
+        /* A document that cannot be opened or recognized is rejected. */
+        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
+    }
+    ps_strlcpy(docname, d.doc.name, dsize);
+    ps_strlcpy(f->member, d.doc.member != NULL ? d.doc.member : "",
+               sizeof(f->member));
+    ps_strlcpy(f->format, d.fmt->name, sizeof(f->format));
+    while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
+        ;
+    if (rc == 0)
+        rc = d.fmt->finish(d.state, &totals, why);
+    if (rc < 0 && why->file[0] == '\0')
+        ps_err_at(why, d.doc.name, 0, -1);
+    doc_close(&d);
+    if (rc < 0)
+        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
+    f->records = totals.records;
+    return 0;
+}
+
+struct chunk_state {
+    struct ps_checkpoint cp;
+    long record_no;
+    char currency[4];
+};
+
+/* Apply one record inside the open chunk transaction. */
+static int apply_one(struct ps_pipeline *p, const struct ps_business *b,
+                     struct ps_file *f, const char *docname,
+                     const struct ps_record *rec, struct chunk_state *cs,
+                     struct result *r, struct ps_err *err)
+{
+    struct ps_apply_result res;
+    struct ps_source src = {NULL, docname, rec->line};
+    char line[24], amt[PS_MONEY_STRMAX];
+    int rc;
+    if (rec->key != NULL && rec->err.code == 0) {
+        rc = ps_store_record_key_insert(p->eng->store, b->id, rec->key, f->id,
+                                        cs->record_no, err);
+        if (rc == PS_ECONFLICT) {
+            memset(&res, 0, sizeof(res));
+            res.outcome = PS_DUPLICATE;
+            ps_strlcpy(res.code, "DUPLICATE_RECORD", sizeof(res.code));
+            snprintf(res.message, sizeof(res.message),
+                     "record %s was applied before", rec->key);
+            goto outcome;
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if ((rc = ps_apply_record(p->eng, b, rec, &src, &res, err)) != 0)
+        return rc;
+outcome:
+    switch (res.outcome) {
+    case PS_ACCEPTED:
+        cs->cp.accepted++;
+        if (res.amount > 0)
+            cs->cp.amount_accepted += res.amount;
+        if (res.currency[0] != '\0')
+            ps_strlcpy(cs->currency, res.currency, sizeof(cs->currency));
+        break;
+    case PS_REJECTED:
+        cs->cp.rejected++;
+        break;
+    case PS_DUPLICATE:
+        cs->cp.duplicates++;
+        break;
+    }
+    snprintf(line, sizeof(line), "%ld", rec->line);
+    const char *cells[] = {
+        line,
+        rec->reference,
+        ps_outcome_name(res.outcome),
+        res.code,
+        res.message,
+        res.ids,
+        res.outcome == PS_ACCEPTED && res.amount > 0
+            ? amount_str(res.amount, res.currency, amt, sizeof(amt))
+            : ""};
+    if (res.outcome != PS_ACCEPTED) {
+        struct ps_record_result_row row;
+        memset(&row, 0, sizeof(row));
+        row.record_no = cs->record_no;
+        row.line = rec->line;
+        ps_strlcpy(row.reference, rec->reference, sizeof(row.reference));
+        ps_strlcpy(row.outcome, ps_outcome_name(res.outcome),
+                   sizeof(row.outcome));
+        ps_strlcpy(row.code, res.code, sizeof(row.code));
+        ps_strlcpy(row.message, res.message, sizeof(row.message));
+        if ((rc = ps_store_record_result_insert(p->eng->store, f->id, &row,
+                                                err)) != 0)
+            return rc;
+        ps_log(PS_LOG_INFO, "record.rejected", "{s:s, s:s, s:I, s:s, s:s}",
+               "business", b->name, "document", docname, "line",
+               (json_int_t)rec->line, "code", res.code, "message", res.message);
+    }
+    return result_line(r, cells, 7, err);
+}
+
+/* Commit a chunk: result lines durable first, then checkpoint + rows. */
+static int chunk_commit(struct ps_pipeline *p, struct ps_file *f,
+                        struct chunk_state *cs, struct result *r, int last,
+                        struct ps_err *err)
+{
+    char now[PS_TIME_SIZE];
+    int rc;
+    cs->cp.record_no = cs->record_no;
+    cs->cp.result_offset = r->offset;
+    if ((rc = result_sync(r, err)) != 0 ||
+        (rc = ps_store_checkpoint_put(p->eng->store, f->id, &cs->cp,
+                                      ps_time_now(now), err)) != 0)
+        return rc;
+    if (last) {
+        f->status = PS_FILE_APPLIED;
+        f->accepted = cs->cp.accepted;
+        f->rejected = cs->cp.rejected;
+        f->duplicates = cs->cp.duplicates;
+        f->amount_accepted = cs->cp.amount_accepted;
+        f->records = cs->record_no;
+        ps_strlcpy(f->completed_at, now, sizeof(f->completed_at));
+        if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
+            return rc;
+    }
+    return ps_store_commit(p->eng->store, err);
+}
+
+/*
+ * Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
+ * or from the start (f not yet in the store).
+ */
+static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
+                     const char *path, struct ps_file *f, const char *docname,
+                     int resuming, struct ps_err *err)
+{
+    struct opendoc d;
+    struct ps_record rec;
+    struct chunk_state cs;
+    struct result r;
+    char dir[PATH_SIZE];
+    long in_chunk = 0;
+    int rc, in_txn = 0, inserted = resuming;
+    struct timespec t0, t1;
+
+    memset(&cs, 0, sizeof(cs));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (resuming) {
+        rc = ps_store_checkpoint_get(p->eng->store, f->id, &cs.cp, err);
+        if (rc == PS_ENOTFOUND)
+            memset(&cs.cp, 0, sizeof(cs.cp));
+        else if (rc != 0)
+            return rc;
+    }
+    snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
+    if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index,
+                          cs.cp.result_offset, err)) != 0)
+        return rc;
+    if ((rc = doc_open(p, path, base_name(f->name), f->doc_index, f->format, &d,
+                       err)) != 0) {
+        result_close(&r);
+        return rc;
+    }
+    if (resuming)
+        ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
+               "business", b->name, "document", docname, "record",
+               (json_int_t)cs.cp.record_no, "byte_offset",
+               (json_int_t)cs.cp.byte_offset);
+    for (;;) {
+        int got = d.fmt->next(d.state, &rec, err);
+        if (got < 0) {
+            rc = got; /* pass 1 read it all: the file changed under us */
+            goto fail;
+        }
+        if (got == 0)
+            break;
+        if (++cs.record_no <= cs.cp.record_no)
+            continue; /* applied before the crash */
+        if (!in_txn) {
+            if ((rc = ps_store_begin(p->eng->store, err)) != 0)
+                goto fail;
+            in_txn = 1;
+            if (!inserted) {
+                /* Exactly-once: the content's row commits with the first
+                 * chunk; a concurrent copy fails the UNIQUE index. */
+                f->status = PS_FILE_PROCESSING;
+                if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
+                    goto fail;
+                inserted = 1;
+            }
+        }
+        if ((rc = apply_one(p, b, f, docname, &rec, &cs, &r, err)) != 0)
+            goto fail;
+        cs.cp.byte_offset = rec.offset;
+        p->stats.records++;
+        if (cs.record_no % PROGRESS_EVERY == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double secs = (double)(t1.tv_sec - t0.tv_sec) +
+                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+            ps_log(PS_LOG_INFO, "document.progress",
+                   "{s:s, s:s, s:I, s:I, s:I}", "business", b->name, "document",
+                   docname, "records", (json_int_t)cs.record_no, "bytes",
+                   (json_int_t)rec.offset, "records_per_second",
+                   (json_int_t)(secs > 0 ? (double)cs.record_no / secs : 0));
+        }
+        if (++in_chunk >= p->cfg->chunk_records) {
+            if ((rc = chunk_commit(p, f, &cs, &r, 0, err)) != 0)
+                goto fail;
+            in_txn = 0;
+            in_chunk = 0;
+            if (p->stop != NULL && *p->stop) {
+                rc = ps_err_set(err, PS_EBUSY, "INTERRUPTED",
+                                "stopped after a chunk of %s; it resumes "
+                                "from record %ld",
+                                docname, cs.record_no);
+                goto out;
+            }
+        }
+    }
+    /* The last (possibly empty) chunk marks the document APPLIED. */
+    if (!in_txn) {
+        if ((rc = ps_store_begin(p->eng->store, err)) != 0)
+            goto fail;
+        in_txn = 1;
+        if (!inserted) {
+            f->status = PS_FILE_PROCESSING;
+            if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
+                goto fail;
+        }
+    }
+    if ((rc = chunk_commit(p, f, &cs, &r, 1, err)) != 0)
+        goto fail;
+    in_txn = 0;
+    p->stats.accepted += cs.cp.accepted;
+    p->stats.rejected += cs.cp.rejected;
+    p->stats.duplicates += cs.cp.duplicates;
+    goto out;
+fail:
+    if (in_txn)
+        ps_store_rollback(p->eng->store);
+out:
+    doc_close(&d);
+    result_close(&r);
+    return rc;
+}
+
+/* ---- inputs ---------------------------------------------------------- */
+
+struct known {
+    struct ps_file docs[64];
+    int n;
+    const char *name; /* this input's claimed name */
+    int mine;         /* rows of this very input still in work/ */
+    int applied_elsewhere;
+    struct ps_file first_applied;
+};
+
+static int collect(void *ctx, const struct ps_file *f)
+{
+    struct known *k = ctx;
+    int same_input = strcmp(f->name, k->name) == 0 &&
+                     f->archive_path[0] == '\0' &&
+                     f->status != PS_FILE_DUPLICATE;
+    if (same_input) {
+        if (k->n < (int)(sizeof(k->docs) / sizeof(k->docs[0])))
+            k->docs[k->n++] = *f;
+        k->mine = 1;
+    } else if (f->status == PS_FILE_APPLIED ||
+               f->status == PS_FILE_PROCESSING) {
+        if (!k->applied_elsewhere)
+            k->first_applied = *f;
+        k->applied_elsewhere = 1;
+    }
+    return 0;
+}
+
+static struct ps_file *known_doc(struct known *k, int index)
+{
+    for (int i = 0; i < k->n; i++)
+        if (k->docs[i].doc_index == index)
+            return &k->docs[i];
+    return NULL;
+}
+
+/* Record where the input went on every row of it. */
+static int set_destination(struct ps_pipeline *p, struct ps_file *rows, int n,
+                           const char *where, struct ps_err *err)
+{
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        ps_strlcpy(rows[i].archive_path, where, sizeof(rows[i].archive_path));
+        rc = ps_store_file_update(p->eng->store, &rows[i], err);
+    }
+    return rc;
+}
+
+static void new_row(struct ps_file *f, const struct ps_business *b,
+                    const char *input, const char *sha, int64_t size, int index)
+{
+    memset(f, 0, sizeof(*f));
+    ps_id_new(f->id);
+    ps_strlcpy(f->business_id, b->id, sizeof(f->business_id));
+    ps_strlcpy(f->name, input, sizeof(f->name));
+    ps_strlcpy(f->sha256, sha, sizeof(f->sha256));
+    f->size = size;
+    f->doc_index = index;
+    ps_time_now(f->received_at);
+}
+
+int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
+                      const char *work_path, struct ps_err *err)
+{
+    const char *input = base_name(work_path);
+    char sha[PS_SHA256_HEX], where[PATH_SIZE], date[PS_DATE_SIZE];
+    struct known *k = NULL;
+    struct ps_err why;
+    int64_t size = 0;
+    int ndocs = 0, fd, rc, applied = 0;
+
+    p->stats.inputs++;
+    fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return ps_err_sys(err, errno, "cannot open %s", work_path);
+    rc = ps_sha256_fd(fd, sha, &size, err);
+    close(fd);
+    if (rc != 0)
+        return rc;
+    if ((k = calloc(1, sizeof(*k))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    k->name = input;
+    if ((rc = ps_store_files_by_sha(p->eng->store, b->id, sha, collect, k,
+                                    err)) != 0)
+        goto out;
+    ps_log(PS_LOG_INFO, k->mine ? "file.resumed" : "file.claimed",
+           "{s:s, s:s, s:s, s:I}", "business", b->name, "file", input, "sha256",
+           sha, "bytes", (json_int_t)size);
+
+    if (!k->mine && k->applied_elsewhere) {
+        /* The same content was applied before: a DUPLICATE, whole. */
+        struct ps_file f;
+        new_row(&f, b, input, sha, size, 0);
+        ps_err_set(&why, PS_EINVAL, "DUPLICATE_FILE",
+                   "same content (sha256 %.16s...) as %s, received %s; "
+                   "nothing applied",
+                   sha, k->first_applied.name, k->first_applied.received_at);
+        ps_err_at(&why, input, 0, -1);
+        p->stats.duplicate_inputs++;
+        if ((rc = doc_refused(p, b, &f, input, &why, PS_FILE_DUPLICATE, err)) !=
+                0 ||
+            (rc = ps_spool_quarantine(p->spool, b->name, work_path, &why, where,
+                                      sizeof(where), err)) != 0 ||
+            (rc = set_destination(p, &f, 1, where, err)) != 0)
+            goto out;
+        p->stats.failed_inputs++;
+        goto out;
+    }
+
+    ps_err_clear(&why);
+    rc = ps_unwrap_verify(work_path, input, &p->cfg->limits, &ndocs, &why);
+    if (rc != 0) {
+        struct ps_file f;
+        if (rc != PS_EINVAL) {
+            *err = why;
+            goto out;
+        }
+        /* Unsafe or broken wrapper: the whole input is refused. */
+        new_row(&f, b, input, sha, size, 0);
+        if ((rc = doc_refused(p, b, &f, input, &why, PS_FILE_REJECTED, err)) !=
+                0 ||
+            (rc = ps_spool_quarantine(p->spool, b->name, work_path, &why, where,
+                                      sizeof(where), err)) != 0 ||
+            (rc = set_destination(p, &f, 1, where, err)) != 0)
+            goto out;
+        p->stats.failed_inputs++;
+        goto out;
+    }
+
+    struct ps_err first_reject;
+    ps_err_clear(&first_reject);
+    for (int i = 0; i < ndocs; i++) {
+        struct ps_file *f = known_doc(k, i);
+        struct ps_file fresh;
+        char docname[PATH_SIZE];
+        ps_strlcpy(docname, input, sizeof(docname));
+        if (f == NULL) {
+            /* New document: check it whole before applying anything. */
+            f = &fresh;
+            new_row(f, b, input, sha, size, i);
+            ps_err_clear(&why);
+            rc = doc_check(p, work_path, input, i, f, docname, sizeof(docname),
+                           &why, err);
+            if (rc < 0)
+                goto out;
+            if (rc == 1) {
+                if (first_reject.code == 0)
+                    first_reject = why;
+                if ((rc = doc_refused(p, b, f, docname, &why, PS_FILE_REJECTED,
+                                      err)) != 0)
+                    goto out;
+                if (k->n < (int)(sizeof(k->docs) / sizeof(k->docs[0])))
+                    k->docs[k->n++] = *f;
+                continue;
+            }
+            rc = doc_apply(p, b, work_path, f, docname, 0, err);
+        } else {
+            if (f->status == PS_FILE_REJECTED) {
+                if (first_reject.code == 0) {
+                    ps_err_set(&first_reject, PS_EINVAL, "DOCUMENT_REJECTED",
+                               "%s", f->reason);
+                    ps_err_at(&first_reject, input, 0, -1);
+                }
+                continue;
+            }
+            /* The document name for messages: the member if any. */
+            if (f->member[0] != '\0')
+                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
+            if (f->status == PS_FILE_PROCESSING)
+                rc = doc_apply(p, b, work_path, f, docname, 1, err);
+            else
+                rc = 0;
+        }
+        if (rc == PS_ECONFLICT && strcmp(err->rule, "ALREADY_EXISTS") == 0) {
+            /* Another engine applied the same content meanwhile. */
+            ps_err_set(&why, PS_EINVAL, "DUPLICATE_FILE",
+                       "the same content was applied concurrently");
+            ps_err_at(&why, input, 0, -1);
+            rc = ps_spool_quarantine(p->spool, b->name, work_path, &why, where,
+                                     sizeof(where), err);
+            goto out;
+        }
+        if (rc != 0)
+            goto out;
+        if (f->result_path[0] == '\0') {
+            char tmp[PATH_SIZE];
+            snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
+                     b->name, input, i);
+            if ((rc = result_publish(p, b, f, docname, tmp, err)) != 0 ||
+                (rc = ps_store_file_update(p->eng->store, f, err)) != 0)
+                goto out;
+            p->stats.documents++;
+            ps_log(PS_LOG_INFO, "document.applied",
+                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
+                   b->name, "document", docname, "format", f->format, "records",
+                   (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
+                   "rejected", (json_int_t)f->rejected, "duplicates",
+                   (json_int_t)f->duplicates, "result", f->result_path);
+        }
+        applied++;
+        if (f == &fresh && k->n < (int)(sizeof(k->docs) / sizeof(k->docs[0])))
+            k->docs[k->n++] = *f;
+    }
+
+    /* Reload every row of this input to record where it went. */
+    k->n = 0;
+    k->mine = 0;
+    if ((rc = ps_store_files_by_sha(p->eng->store, b->id, sha, collect, k,
+                                    err)) != 0)
+        goto out;
+    if (applied == 0) {
+        if (first_reject.code == 0)
+            ps_err_set(&first_reject, PS_EINVAL, "EMPTY_INPUT",
+                       "the input holds no documents");
+        rc = ps_spool_quarantine(p->spool, b->name, work_path, &first_reject,
+                                 where, sizeof(where), err);
+        p->stats.failed_inputs++;
+    } else {
+        rc = ps_spool_archive(p->spool, b->name, work_path, sha,
+                              ps_date_today(date), where, sizeof(where), err);
+    }
+    if (rc == 0)
+        rc = set_destination(p, k->docs, k->n, where, err);
+    if (rc == 0)
+        ps_log(PS_LOG_INFO, applied ? "file.archived" : "file.failed",
+               "{s:s, s:s, s:s}", "business", b->name, "file", input, "to",
+               where);
+out:
+    free(k);
+    return rc;
+}
+
+/* ---- one pass over the spool ---------------------------------------- */
+
+struct pass {
+    struct ps_pipeline *p;
+    struct ps_business *b;
+    int count;
+    int failed; /* an engine failure: stop the pass */
+    struct ps_err *err;
+};
+
+static int resume_one(void *ctx, const char *path)
+{
+    struct pass *x = ctx;
+    int rc = ps_pipeline_input(x->p, x->b, path, x->err);
+    if (rc != 0) {
+        x->failed = rc;
+        return 1;
+    }
+    return 0;
+}
+
+static int take_one(void *ctx, const struct ps_spool_entry *e)
+{
+    struct pass *x = ctx;
+    char path[PATH_SIZE];
+    struct ps_err err;
+    if (x->p->stop != NULL && *x->p->stop)
+        return 1;
+    ps_err_clear(&err);
+    int rc = ps_spool_claim(x->p->spool, x->b->name, e->name, path,
+                            sizeof(path), &err);
+    if (rc == PS_ENOTFOUND)
+        return 0; /* another worker took it */
+    if (rc == 0)
+        rc = ps_pipeline_input(x->p, x->b, path, x->err);
+    else
+        *x->err = err;
+    if (rc != 0) {
+        x->failed = rc;
+        return 1;
+    }
+    x->count++;
+    return 0;
+}
+
+struct blist {
+    struct ps_business *v;
+    size_t n, cap;
+};
+
+static int add_business(void *ctx, const struct ps_business *b)
+{
+    struct blist *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct ps_business *v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL)
+            return 1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *b;
+    return 0;
+}
+
+int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
+                         int wait_stable, struct ps_err *err)
+{
+    struct blist l = {NULL, 0, 0};
+    int rc = ps_store_business_list(p->eng->store, add_business, &l, err);
+    int pending = 0;
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        struct pass x = {p, &l.v[i], 0, 0, err};
+        rc = ps_spool_leftovers(p->spool, l.v[i].name, resume_one, &x, err);
+        if (rc == 0 && x.failed)
+            rc = x.failed;
+        if (rc != 0)
+            break;
+        int n = ps_spool_scan(p->spool, l.v[i].name, p->cfg, watch,
+                              ps_clock_now_ms(), take_one, &x, err);
+        if (n < 0)
+            rc = n;
+        else if (x.failed)
+            rc = x.failed;
+        else
+            pending += n;
+    }
+    if (rc == 0 && wait_stable && pending > 0 &&
+        !(p->stop != NULL && *p->stop)) {
+        /* cron mode: give files that may still be uploading one chance to
+         * prove stable, then take what is complete. */
+        sleep((unsigned)p->cfg->stable_seconds);
+        for (size_t i = 0; rc == 0 && i < l.n; i++) {
+            struct pass x = {p, &l.v[i], 0, 0, err};
+            int n = ps_spool_scan(p->spool, l.v[i].name, p->cfg, watch,
+                                  ps_clock_now_ms(), take_one, &x, err);
+            if (n < 0)
+                rc = n;
+            else if (x.failed)
+                rc = x.failed;
+        }
+    }
+    free(l.v);
+    return rc;
+}

@@ -1,0 +1,62 @@
+/*
+ * pipeline.h -- from a claimed input file to applied records, result files
+ * and an archived (or quarantined) input.
+ *
+ * For each document of the input (archive members are documents):
+ *   1. detect the format (bidding), read every record and check the
+ *      whole-document rules (control totals) -- nothing is applied if
+ *      this fails, the document is REJECTED;
+ *   2. apply the records in chunks of cfg->chunk_records, one SQLite
+ *      transaction each; the checkpoint (records done, byte offset, result
+ *      bytes written, counts) commits in the same transaction;
+ *   3. write the result file into outbound/<business>/results/
+ *      atomically.
+ * Then the input is archived (or moved to failed/ when nothing in it could
+ * be applied).  The content hash makes intake exactly-once: the same
+ * content again is a DUPLICATE.  After a crash, the same call on the input
+ * left in work/ resumes from the checkpoints; no record is applied twice.
+ */
+#ifndef PS_PIPELINE_H
+#define PS_PIPELINE_H
+
+#include <signal.h>
+
+#include "engine.h"
+#include "spool.h"
+
+struct ps_run_stats {
+    long inputs;           /* inputs taken (claimed or resumed) */
+    long documents;        /* documents finished */
+    long rejected_docs;    /* documents rejected whole */
+    long duplicate_inputs; /* inputs refused as duplicates */
+    long failed_inputs;    /* inputs moved to failed/ */
+    long records, accepted, rejected, duplicates;
+};
+
+struct ps_pipeline {
+    struct ps_engine *eng;
+    const struct ps_spool_config *cfg;
+    const char *spool;
+    volatile sig_atomic_t *stop; /* set: finish the chunk and return */
+    struct ps_run_stats stats;
+};
+
+/*
+ * Process (or resume) one input in work/<business>/.  Returns 0 when the
+ * input was dealt with, whatever its outcome; PS_EBUSY (rule INTERRUPTED)
+ * when *stop was set (the input stays in work/ and resumes next time); or
+ * a negative PS_E* when the engine failed (also left for the next run).
+ */
+int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
+                      const char *work_path, struct ps_err *err);
+
+/*
+ * One pass over the spool: resume everything left in work/, then claim
+ * and process every complete inbound file of every business.  With
+ * wait_stable, files that only need more time to prove stable are waited
+ * for once (cron mode).  Returns 0, or the first engine failure.
+ */
+int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
+                         int wait_stable, struct ps_err *err);
+
+#endif /* PS_PIPELINE_H */

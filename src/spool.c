@@ -1,0 +1,639 @@
+/*
+ * spool.c -- scan, stability, claim, archive and quarantine (Postfix's
+ * queue-manager habits: folders are queues, a rename is a claim, nothing
+ * is deleted, bad input is moved aside with its reason).
+ *
+ * How it fails: system call failures are PS_EIO with errno; a file taken
+ * by another worker is PS_ENOTFOUND (rule CLAIMED_ELSEWHERE); bad
+ * configuration is PS_ECONFIG naming file, line and key.
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "clock.h"
+#include "log.h"
+#include "output.h"
+
+#define PATH_SIZE 4096
+
+/* ---- configuration -------------------------------------------------- */
+
+void ps_spool_config_default(struct ps_spool_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->stable_seconds = 5;
+    cfg->min_age_seconds = 10;
+    cfg->poll_seconds = 5;
+    cfg->chunk_records = 5000;
+    ps_unwrap_limits_default(&cfg->limits);
+}
+
+enum ctype { C_INT, C_LONG, C_I64 };
+
+/* One row per directive (Redis config.c style). */
+static const struct directive {
+    const char *section;
+    const char *name;
+    enum ctype type;
+    size_t offset;
+    int64_t min, max;
+} directives[] = {
+    {"spool", "stable_seconds", C_INT,
+     offsetof(struct ps_spool_config, stable_seconds), 0, 86400},
+    {"spool", "min_age_seconds", C_INT,
+     offsetof(struct ps_spool_config, min_age_seconds), 0, 86400},
+    {"spool", "poll_seconds", C_INT,
+     offsetof(struct ps_spool_config, poll_seconds), 1, 3600},
+    {"spool", "chunk_records", C_LONG,
+     offsetof(struct ps_spool_config, chunk_records), 1, 1000000},
+    {"limits", "max_depth", C_INT,
+     offsetof(struct ps_spool_config, limits.max_depth), 0, 8},
+    {"limits", "max_members", C_LONG,
+     offsetof(struct ps_spool_config, limits.max_members), 1, 1000000},
+    {"limits", "max_bytes", C_I64,
+     offsetof(struct ps_spool_config, limits.max_bytes), 1, INT64_C(1) << 50},
+    {"limits", "max_ratio", C_I64,
+     offsetof(struct ps_spool_config, limits.max_ratio), 1, 100000},
+};
+
+struct cfg_ctx {
+    struct ps_spool_config *cfg;
+    struct ps_err *err;
+};
+
+static int cfg_handler(void *user, const char *section, const char *name,
+                       const char *value)
+{
+    struct cfg_ctx *c = user;
+    for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+        const struct directive *d = &directives[i];
+        char *end;
+        long long v;
+        if (strcmp(d->section, section) != 0 || strcmp(d->name, name) != 0)
+            continue;
+        errno = 0;
+        v = strtoll(value, &end, 10);
+        if (errno != 0 || end == value || *end != '\0' || v < d->min ||
+            v > d->max) {
+            ps_err_set(c->err, PS_ECONFIG, "CONFIG_VALUE",
+                       "[%s] %s = %s: must be a whole number from %lld to "
+                       "%lld",
+                       section, name, value, (long long)d->min,
+                       (long long)d->max);
+            ps_err_field(c->err, name);
+            return 0;
+        }
+        char *p = (char *)c->cfg + d->offset;
+        if (d->type == C_INT)
+            *(int *)(void *)p = (int)v;
+        else if (d->type == C_LONG)
+            *(long *)(void *)p = (long)v;
+        else
+            *(int64_t *)(void *)p = (int64_t)v;
+        return 1;
+    }
+    ps_err_set(c->err, PS_ECONFIG, "CONFIG_KEY", "unknown setting [%s] %s",
+               section, name);
+    ps_err_field(c->err, name);
+    return 0;
+}
+
+int ps_spool_config_load(const char *path, int optional,
+                         struct ps_spool_config *cfg, struct ps_err *err)
+{
+    struct ps_spool_config tmp = *cfg;
+    struct cfg_ctx c = {&tmp, err};
+    FILE *f = fopen(path, "re");
+    int line;
+    if (f == NULL) {
+        if (errno == ENOENT && optional)
+            return 0;
+        ps_err_sys(err, errno, "cannot read configuration %s", path);
+        return ps_err_at(err, path, 0, -1);
+    }
+    ps_err_clear(err);
+    line = ini_parse_file(f, cfg_handler, &c);
+    fclose(f);
+    if (line != 0) {
+        if (err != NULL && err->code == 0)
+            ps_err_set(err, PS_ECONFIG, "CONFIG_SYNTAX",
+                       "not a valid INI line");
+        return ps_err_at(err, path, line > 0 ? line : 0, -1);
+    }
+    *cfg = tmp;
+    return 0;
+}
+
+/* ---- helpers -------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static int mkpath(char *buf, size_t size,
+                                                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int too_long(struct ps_err *err)
+{
+    return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+}
+
+static int mkdir_p(const char *path, struct ps_err *err)
+{
+    char tmp[PATH_SIZE];
+    if (mkpath(tmp, sizeof(tmp), "%s", path) != 0)
+        return too_long(err);
+    for (char *p = tmp + 1; *p != '\0'; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+            return ps_err_sys(err, errno, "cannot create %s", tmp);
+        *p = '/';
+    }
+    if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
+        return ps_err_sys(err, errno, "cannot create %s", tmp);
+    return 0;
+}
+
+int ps_spool_business_dirs(const char *spool, const char *business,
+                           struct ps_err *err)
+{
+    static const char *const sub[][2] = {
+        {"inbound", ""},          {"work", ""},
+        {"failed", ""},           {"outbound", "/results"},
+        {"outbound", "/payouts"}, {"outbound", "/recon"},
+        {"outbound", "/exports"}, {"outbound", "/outbox"}};
+    for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+        char path[PATH_SIZE];
+        int rc;
+        if (mkpath(path, sizeof(path), "%s/%s/%s%s", spool, sub[i][0], business,
+                   sub[i][1]) != 0)
+            return too_long(err);
+        if ((rc = mkdir_p(path, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Names that are never inputs: uploads in progress, our own markers. */
+static int ignored_name(const char *name)
+{
+    static const char *const suffixes[] = {".part",   ".tmp",    ".filepart",
+                                           ".done",   ".sha256", ".reason",
+                                           ".partial"};
+    if (name[0] == '.')
+        return 1;
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++)
+        if (ends_with(name, suffixes[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * rename(2) without overwriting: renameat2(RENAME_NOREPLACE), falling back
+ * to link + unlink on file systems without it.  A taken name gets ".1",
+ * ".2", ... before any extension-less end.  *final receives the name used.
+ */
+static int move_noclobber(const char *from, const char *dir, const char *name,
+                          char *final, size_t size, struct ps_err *err)
+{
+    for (int i = 0; i < 1000; i++) {
+        char to[PATH_SIZE];
+        int r = i == 0 ? mkpath(to, sizeof(to), "%s/%s", dir, name)
+                       : mkpath(to, sizeof(to), "%s/%s.%d", dir, name, i);
+        if (r != 0)
+            return too_long(err);
+        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+            ps_strlcpy(final, to, size);
+            return 0;
+        }
+        if (errno == EINVAL || errno == ENOSYS) {
+            if (link(from, to) == 0) {
+                unlink(from);
+                ps_strlcpy(final, to, size);
+                return 0;
+            }
+        }
+        if (errno == ENOENT)
+            return ps_err_set(err, PS_ENOTFOUND, "CLAIMED_ELSEWHERE",
+                              "%s is gone (taken by another worker)", from);
+        if (errno != EEXIST)
+            return ps_err_sys(err, errno, "cannot move %s to %s", from, to);
+    }
+    return ps_err_set(err, PS_EIO, "NAME_EXHAUSTED",
+                      "no free name for %s in %s", name, dir);
+}
+
+/* ---- stability watch ------------------------------------------------ */
+
+struct seen {
+    char name[256];
+    int64_t size;
+    int64_t mtime_ns;
+    int64_t since_ms; /* when this (size, mtime) was first observed */
+    int64_t scan;     /* last scan that saw it */
+};
+
+struct ps_spool_watch {
+    struct seen *v;
+    size_t n, cap;
+    int64_t scan;
+};
+
+struct ps_spool_watch *ps_spool_watch_new(void)
+{
+    return calloc(1, sizeof(struct ps_spool_watch));
+}
+
+void ps_spool_watch_free(struct ps_spool_watch *w)
+{
+    if (w == NULL)
+        return;
+    free(w->v);
+    free(w);
+}
+
+/* Record an observation; returns how long it has looked like this. */
+static int64_t observe(struct ps_spool_watch *w, const char *name, int64_t size,
+                       int64_t mtime_ns, int64_t now_ms)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        struct seen *s = &w->v[i];
+        if (strcmp(s->name, name) != 0)
+            continue;
+        s->scan = w->scan;
+        if (s->size != size || s->mtime_ns != mtime_ns) {
+            s->size = size;
+            s->mtime_ns = mtime_ns;
+            s->since_ms = now_ms;
+        }
+        return now_ms - s->since_ms;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 32;
+        struct seen *v = realloc(w->v, cap * sizeof(*v));
+        if (v == NULL)
+            return -1;
+        w->v = v;
+        w->cap = cap;
+    }
+    struct seen *s = &w->v[w->n++];
+    ps_strlcpy(s->name, name, sizeof(s->name));
+    s->size = size;
+    s->mtime_ns = mtime_ns;
+    s->since_ms = now_ms;
+    s->scan = w->scan;
+    return 0;
+}
+
+/* Forget files that were not seen in the latest scan. */
+static void forget_gone(struct ps_spool_watch *w)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->v[i].scan == w->scan)
+            w->v[j++] = w->v[i];
+    w->n = j;
+}
+
+/* ---- scan and claim ------------------------------------------------- */
+
+struct cand {
+    struct ps_spool_entry e;
+    int64_t mtime_ns;
+};
+
+static int by_mtime(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->mtime_ns != y->mtime_ns)
+        return x->mtime_ns < y->mtime_ns ? -1 : 1;
+    return strcmp(x->e.name, y->e.name);
+}
+
+static void quarantine_entry(const char *spool, const char *business,
+                             const char *dir, const char *name,
+                             const char *what)
+{
+    char path[PATH_SIZE], out[PATH_SIZE];
+    struct ps_err why, err;
+    ps_err_clear(&err);
+    ps_err_set(&why, PS_EINVAL, "NOT_REGULAR_FILE",
+               "%s is a %s, not a regular file: refused", name, what);
+    ps_err_at(&why, name, 0, -1);
+    if (mkpath(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+        ps_spool_quarantine(spool, business, path, &why, out, sizeof(out),
+                            &err) != 0)
+        ps_log_err(PS_LOG_ERROR, "spool.quarantine_failed", &err, "{s:s, s:s}",
+                   "business", business, "file", name);
+    else
+        ps_log_err(PS_LOG_WARN, "spool.refused", &why, "{s:s, s:s}", "business",
+                   business, "moved_to", out);
+}
+
+int ps_spool_scan(const char *spool, const char *business,
+                  const struct ps_spool_config *cfg,
+                  struct ps_spool_watch *watch, int64_t now_ms,
+                  int (*cb)(void *ctx, const struct ps_spool_entry *e),
+                  void *ctx, struct ps_err *err)
+{
+    char dir[PATH_SIZE];
+    struct cand *c = NULL;
+    size_t n = 0, cap = 0;
+    int pending = 0, rc = 0;
+    DIR *d;
+    struct dirent *de;
+
+    if (mkpath(dir, sizeof(dir), "%s/inbound/%s", spool, business) != 0)
+        return too_long(err);
+    if ((d = opendir(dir)) == NULL) {
+        if (errno == ENOENT)
+            return 0;
+        return ps_err_sys(err, errno, "cannot read %s", dir);
+    }
+    watch->scan++;
+    while ((de = readdir(d)) != NULL) {
+        struct stat st, mk;
+        char marker[300];
+        if (ignored_name(de->d_name))
+            continue;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue; /* gone meanwhile */
+        if (S_ISDIR(st.st_mode))
+            continue;
+        if (!S_ISREG(st.st_mode)) {
+            quarantine_entry(spool, business, dir, de->d_name,
+                             S_ISLNK(st.st_mode) ? "symbolic link"
+                                                 : "special file");
+            continue;
+        }
+        int64_t mtime_ns =
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        int64_t stable =
+            observe(watch, de->d_name, (int64_t)st.st_size, mtime_ns, now_ms);
+        int done_marker =
+            mkpath(marker, sizeof(marker), "%s.done", de->d_name) == 0 &&
+            fstatat(dirfd(d), marker, &mk, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(mk.st_mode);
+        int old_enough =
+            now_ms - mtime_ns / 1000000 >= (int64_t)cfg->min_age_seconds * 1000;
+        if (!done_marker &&
+            !(old_enough && stable >= (int64_t)cfg->stable_seconds * 1000)) {
+            pending++;
+            continue;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct cand *v = realloc(c, ncap * sizeof(*v));
+            if (v == NULL) {
+                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+                goto out;
+            }
+            c = v;
+            cap = ncap;
+        }
+        ps_strlcpy(c[n].e.name, de->d_name, sizeof(c[n].e.name));
+        c[n].e.size = (int64_t)st.st_size;
+        c[n].mtime_ns = mtime_ns;
+        n++;
+    }
+    forget_gone(watch);
+    qsort(c, n, sizeof(*c), by_mtime);
+    for (size_t i = 0; i < n; i++)
+        if (cb(ctx, &c[i].e) != 0)
+            break;
+out:
+    closedir(d);
+    free(c);
+    return rc != 0 ? rc : pending;
+}
+
+int ps_spool_claim(const char *spool, const char *business, const char *name,
+                   char *path, size_t size, struct ps_err *err)
+{
+    char from[PATH_SIZE], dir[PATH_SIZE], marker[PATH_SIZE],
+        to_marker[PATH_SIZE];
+    int rc;
+    if (mkpath(from, sizeof(from), "%s/inbound/%s/%s", spool, business, name) !=
+            0 ||
+        mkpath(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
+        return too_long(err);
+    if ((rc = mkdir_p(dir, err)) != 0)
+        return rc;
+    if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
+        return rc;
+    /* The marker follows; it is only a marker, so losing the race for it
+     * does not matter. */
+    if (mkpath(marker, sizeof(marker), "%s.done", from) == 0 &&
+        mkpath(to_marker, sizeof(to_marker), "%s.done", path) == 0)
+        (void)renameat2(AT_FDCWD, marker, AT_FDCWD, to_marker,
+                        RENAME_NOREPLACE);
+    return 0;
+}
+
+int ps_spool_leftovers(const char *spool, const char *business,
+                       int (*cb)(void *ctx, const char *path), void *ctx,
+                       struct ps_err *err)
+{
+    char dir[PATH_SIZE];
+    struct cand *c = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    DIR *d;
+    struct dirent *de;
+    if (mkpath(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
+        return too_long(err);
+    if ((d = opendir(dir)) == NULL)
+        return errno == ENOENT ? 0
+                               : ps_err_sys(err, errno, "cannot read %s", dir);
+    while ((de = readdir(d)) != NULL) {
+        struct stat st;
+        if (ignored_name(de->d_name) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            struct cand *v = realloc(c, ncap * sizeof(*v));
+            if (v == NULL) {
+                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+                goto out;
+            }
+            c = v;
+            cap = ncap;
+        }
+        ps_strlcpy(c[n].e.name, de->d_name, sizeof(c[n].e.name));
+        c[n].mtime_ns =
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+        n++;
+    }
+    qsort(c, n, sizeof(*c), by_mtime);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[PATH_SIZE];
+        if (mkpath(path, sizeof(path), "%s/%s", dir, c[i].e.name) != 0)
+            continue;
+        rc = cb(ctx, path);
+    }
+out:
+    closedir(d);
+    free(c);
+    return rc;
+}
+
+/* ---- archive and quarantine ----------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s != NULL ? s + 1 : path;
+}
+
+/* gzip `fd` into the output, with the original name and hash in the
+ * gzip header (RFC 1952 FNAME and FCOMMENT). */
+static int gzip_into(int fd, struct ps_output *o, const char *name,
+                     const char *sha256, struct ps_err *err)
+{
+    z_stream z;
+    gz_header h;
+    unsigned char in[65536], out[65536];
+    char comment[96];
+    int rc = 0, flush = Z_NO_FLUSH;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "deflateInit failed");
+    memset(&h, 0, sizeof(h));
+    snprintf(comment, sizeof(comment), "sha256=%s", sha256);
+    h.name = (Bytef *)(uintptr_t)name;
+    h.comment = (Bytef *)comment;
+    h.os = 3; /* Unix */
+    deflateSetHeader(&z, &h);
+    while (rc == 0 && flush != Z_FINISH) {
+        ssize_t n = read(fd, in, sizeof(in));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = ps_err_sys(err, errno, "cannot read %s", name);
+            break;
+        }
+        flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+        z.next_in = in;
+        z.avail_in = (uInt)n;
+        do {
+            z.next_out = out;
+            z.avail_out = sizeof(out);
+            if (deflate(&z, flush) == Z_STREAM_ERROR) {
+                rc = ps_err_set(err, PS_EINTERNAL, "DEFLATE", "deflate failed");
+                break;
+            }
+            rc = ps_output_write(o, out, sizeof(out) - z.avail_out, err);
+        } while (rc == 0 && z.avail_out == 0);
+    }
+    deflateEnd(&z);
+    return rc;
+}
+
+int ps_spool_archive(const char *spool, const char *business,
+                     const char *work_path, const char *sha256,
+                     const char *date, char *out, size_t size,
+                     struct ps_err *err)
+{
+    char dir[PATH_SIZE], name[400], marker[PATH_SIZE];
+    struct ps_output *o = NULL;
+    int fd, rc;
+    if (strlen(date) != 10 ||
+        mkpath(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
+               date + 5, date + 8, business) != 0 ||
+        mkpath(name, sizeof(name), "%s.%.12s.gz", base_name(work_path),
+               sha256) != 0)
+        return too_long(err);
+    if ((rc = mkdir_p(dir, err)) != 0)
+        return rc;
+    if ((fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return ps_err_sys(err, errno, "cannot open %s", work_path);
+    rc = ps_output_open(dir, name, 0640, &o, err);
+    if (rc == PS_ECONFLICT) {
+        /* The same content under the same name is archived already (we
+         * crashed after archiving and before removing the work copy). */
+        rc = 0;
+    } else if (rc == 0) {
+        rc = gzip_into(fd, o, base_name(work_path), sha256, err);
+        if (rc == 0)
+            rc = ps_output_commit(o, NULL, err);
+        else
+            ps_output_abort(o);
+    }
+    close(fd);
+    if (rc != 0)
+        return rc;
+    if (out != NULL && mkpath(out, size, "%s/%s", dir, name) != 0)
+        return too_long(err);
+    if (unlink(work_path) != 0 && errno != ENOENT)
+        return ps_err_sys(err, errno, "cannot remove %s", work_path);
+    if (mkpath(marker, sizeof(marker), "%s.done", work_path) == 0)
+        (void)unlink(marker);
+    return 0;
+}
+
+int ps_spool_quarantine(const char *spool, const char *business,
+                        const char *path, const struct ps_err *why, char *out,
+                        size_t size, struct ps_err *err)
+{
+    char dir[PATH_SIZE], final[PATH_SIZE], marker[PATH_SIZE], rdir[PATH_SIZE];
+    char now[PS_TIME_SIZE], desc[1024];
+    struct ps_output *o = NULL;
+    const char *reason_name;
+    int rc;
+    if (mkpath(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
+        return too_long(err);
+    if ((rc = mkdir_p(dir, err)) != 0 ||
+        (rc = move_noclobber(path, dir, base_name(path), final, sizeof(final),
+                             err)) != 0)
+        return rc;
+    if (mkpath(marker, sizeof(marker), "%s.done", path) == 0)
+        (void)unlink(marker);
+    if (out != NULL)
+        ps_strlcpy(out, final, size);
+    ps_strlcpy(rdir, final, sizeof(rdir));
+    reason_name = base_name(final);
+    *strrchr(rdir, '/') = '\0';
+    char rname[400];
+    if (mkpath(rname, sizeof(rname), "%s.reason", reason_name) != 0)
+        return too_long(err);
+    if ((rc = ps_output_open(rdir, rname, 0640, &o, err)) != 0)
+        return rc;
+    rc = ps_output_printf(
+        o, err,
+        "file: %s\nrule: %s\nmessage: %s\nline: %ld\nbyte_offset: %lld\n"
+        "field: %s\nrejected_at: %s\ndescription: %s\n",
+        reason_name, why->rule, why->msg, why->line,
+        (long long)(why->offset >= 0 ? why->offset : 0), why->field,
+        ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+    if (rc == 0)
+        rc = ps_output_commit(o, NULL, err);
+    else
+        ps_output_abort(o);
+    return rc;
+}

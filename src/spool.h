@@ -1,0 +1,106 @@
+/*
+ * spool.h -- the spool folders: scan, stability, claim, archive,
+ * quarantine, and the configuration of intake.
+ *
+ *   inbound/<business>/   files arrive (SFTP drop)
+ *   work/<business>/      claimed, being processed
+ *   archive/YYYY/MM/DD/<business>/  processed inputs, gzip, with .sha256
+ *   failed/<business>/    inputs rejected whole, each with NAME.reason
+ *
+ * A file is claimed only when complete: NAME.done exists beside it, or its
+ * size and mtime have not changed for stable_seconds and it is at least
+ * min_age_seconds old.  Dot files and names ending in .part, .tmp,
+ * .filepart (uploads in progress), .done, .sha256 and .reason are never
+ * claimed.  The claim is rename(2) into work/; ENOENT means another worker
+ * took it.  Symbolic links and anything but regular files are moved to
+ * failed/ untouched (rename does not follow links).  Nothing is deleted.
+ */
+#ifndef PS_SPOOL_H
+#define PS_SPOOL_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "archive/unwrap.h"
+
+struct ps_spool_config {
+    int stable_seconds;  /* size and mtime unchanged this long; default 5 */
+    int min_age_seconds; /* and at least this old; default 10 */
+    int poll_seconds;    /* daemon scan interval; default 5 */
+    long chunk_records;  /* records per SQLite transaction; default 5000 */
+    struct ps_unwrap_limits limits;
+};
+
+void ps_spool_config_default(struct ps_spool_config *cfg);
+
+/*
+ * Read an INI configuration file over the defaults.  A missing file is
+ * not an error when `optional`.  Errors name the file, line and key
+ * (rule CONFIG_KEY, CONFIG_VALUE).
+ */
+int ps_spool_config_load(const char *path, int optional,
+                         struct ps_spool_config *cfg, struct ps_err *err);
+
+/* One complete file ready to claim. */
+struct ps_spool_entry {
+    char name[256];
+    int64_t size;
+};
+
+/*
+ * Remembers what each inbound file looked like at earlier scans, so
+ * stability can be judged across polls.  Owned by the caller.
+ */
+struct ps_spool_watch;
+struct ps_spool_watch *ps_spool_watch_new(void);
+void ps_spool_watch_free(struct ps_spool_watch *w);
+
+/*
+ * Scan inbound/<business>/ and call cb for every complete file, oldest
+ * first.  Non-regular entries are quarantined as they are found.  cb
+ * returning non-zero stops the scan.  now_ms: the clock.
+ */
+int ps_spool_scan(const char *spool, const char *business,
+                  const struct ps_spool_config *cfg,
+                  struct ps_spool_watch *watch, int64_t now_ms,
+                  int (*cb)(void *ctx, const struct ps_spool_entry *e),
+                  void *ctx, struct ps_err *err);
+
+/*
+ * Claim inbound/<business>/<name> by renaming it into work/<business>/.
+ * Its NAME.done marker, if any, goes along.  *path receives the work path.
+ * PS_ENOTFOUND when someone else took it first.
+ */
+int ps_spool_claim(const char *spool, const char *business, const char *name,
+                   char *path, size_t size, struct ps_err *err);
+
+/*
+ * A processed input: write it gzip-compressed to
+ * archive/YYYY/MM/DD/<business>/<name>.gz (atomically, with .sha256 of
+ * the original content beside it), then remove the work copy and its
+ * marker.  date: "YYYY-MM-DD".  *out (may be NULL) receives the path.
+ */
+int ps_spool_archive(const char *spool, const char *business,
+                     const char *work_path, const char *sha256,
+                     const char *date, char *out, size_t size,
+                     struct ps_err *err);
+
+/*
+ * An input rejected whole: move it to failed/<business>/ (never
+ * overwriting: a suffix is added if the name is taken) and write
+ * NAME.reason with the rule and message.  *out receives the new path.
+ */
+int ps_spool_quarantine(const char *spool, const char *business,
+                        const char *path, const struct ps_err *why, char *out,
+                        size_t size, struct ps_err *err);
+
+/* work/<business>/ inputs left by a crash, for resumption, oldest first. */
+int ps_spool_leftovers(const char *spool, const char *business,
+                       int (*cb)(void *ctx, const char *path), void *ctx,
+                       struct ps_err *err);
+
+/* Create the folders of the tree for one business (0750). */
+int ps_spool_business_dirs(const char *spool, const char *business,
+                           struct ps_err *err);
+
+#endif /* PS_SPOOL_H */

@@ -1,0 +1,786 @@
+/*
+ * test_store.c -- unit tests for store.c: opening and migrations (a new
+ * file, an older file with data, a file from a newer payspool, a reopen),
+ * the connection settings (WAL, foreign keys), constraints (CHECK,
+ * UNIQUE -> PS_ECONFLICT) and nested transactions (savepoints).
+ *
+ * Each test gets a fresh directory under $TMPDIR (or /tmp), removed after.
+ * A second, raw SQLite connection looks at the file from outside where
+ * the store API has nothing to say (tables present, PRAGMAs, bad rows).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "err.h"
+#include "id.h"
+#include "log.h"
+#include "model.h"
+#include "store.h"
+
+/* Tables of each schema version (schema.h), checked from outside. */
+static const char *const v1_tables[] = {"schema_version",
+                                        "businesses",
+                                        "customers",
+                                        "customer_contacts",
+                                        "customer_addresses",
+                                        "customer_history",
+                                        "financial_accounts",
+                                        "account_history",
+                                        "debit_authorizations",
+                                        "ewa_programs",
+                                        "ewa_profiles",
+                                        "ewa_eligibility_history",
+                                        "transactions",
+                                        "transaction_history",
+                                        "ledger_accounts",
+                                        "ledger_entries",
+                                        NULL};
+static const char *const v2_tables[] = {"files",
+                                        "file_keys",
+                                        "record_results",
+                                        "record_keys",
+                                        "checkpoints",
+                                        "payroll_results",
+                                        "outputs",
+                                        "output_items",
+                                        "job_runs",
+                                        "job_state",
+                                        "engine_guard",
+                                        "linx_templates",
+                                        "linx_requests",
+                                        "linx_activities",
+                                        "event_outbox",
+                                        "sms_outbox",
+                                        NULL};
+
+struct fixture {
+    char dir[PATH_MAX / 2];
+    char db_path[PATH_MAX];
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    const char *tmp = getenv("TMPDIR");
+    if (fx == NULL)
+        return -1;
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = "/tmp";
+    snprintf(fx->dir, sizeof(fx->dir), "%s/test_store.XXXXXX", tmp);
+    if (mkdtemp(fx->dir) == NULL) {
+        free(fx);
+        return -1;
+    }
+    snprintf(fx->db_path, sizeof(fx->db_path), "%s/payspool.db", fx->dir);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    int rc = nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    free(fx);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static struct ps_store *open_store(const char *path, int version)
+{
+    struct ps_store *s = NULL;
+    struct ps_err err;
+    ps_err_clear(&err);
+    int rc = ps_store_open_version(path, version, &s, &err);
+    if (rc != 0)
+        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
+    assert_non_null(s);
+    return s;
+}
+
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    return db;
+}
+
+/* One integer from a query with an optional text parameter. */
+static int64_t raw_int(sqlite3 *db, const char *sql, const char *arg)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (arg != NULL)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Run a statement; return SQLite's extended result code. */
+static int raw_exec(sqlite3 *db, const char *sql)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? rc : sqlite3_extended_errcode(db);
+}
+
+static int table_exists(sqlite3 *db, const char *name)
+{
+    return raw_int(db,
+                   "SELECT count(*) FROM sqlite_schema"
+                   " WHERE type = 'table' AND name = ?1",
+                   name) == 1;
+}
+
+static void check_tables(const char *path, const char *const *names,
+                         int present)
+{
+    sqlite3 *db = raw_open(path);
+    for (int i = 0; names[i] != NULL; i++)
+        if (table_exists(db, names[i]) != present)
+            fail_msg("table %s should %sexist", names[i],
+                     present ? "" : "not ");
+    sqlite3_close(db);
+}
+
+static void make_business(struct ps_business *b, const char *name)
+{
+    memset(b, 0, sizeof(*b));
+    ps_id_new(b->id);
+    ps_strlcpy(b->name, name, sizeof(b->name));
+    snprintf(b->display_name, sizeof(b->display_name), "%s Inc.", name);
+    b->status = PS_STATUS_ACTIVE;
+    ps_time_now(b->created_at);
+}
+
+static void make_customer(struct ps_customer *c, const char *business_id,
+                          const char *external_id)
+{
+    memset(c, 0, sizeof(*c));
+    ps_id_new(c->id);
+    ps_strlcpy(c->business_id, business_id, sizeof(c->business_id));
+    ps_strlcpy(c->external_id, external_id, sizeof(c->external_id));
+    c->type = PS_CUSTOMER_INDIVIDUAL;
+    ps_strlcpy(c->first_name, "Katherine", sizeof(c->first_name));
+    ps_strlcpy(c->middle_name, "C", sizeof(c->middle_name));
+    ps_strlcpy(c->last_name, "Johnson", sizeof(c->last_name));
+    ps_strlcpy(c->email, "kj@example.com", sizeof(c->email));
+    ps_strlcpy(c->phone, "+15555550100", sizeof(c->phone));
+    c->status = PS_STATUS_ACTIVE;
+    ps_time_now(c->created_at);
+    ps_strlcpy(c->updated_at, c->created_at, sizeof(c->updated_at));
+}
+
+static void insert_business(struct ps_store *s, struct ps_business *b,
+                            const char *name)
+{
+    struct ps_err err;
+    ps_err_clear(&err);
+    make_business(b, name);
+    if (ps_store_business_insert(s, b, &err) != 0)
+        fail_msg("insert business %s: %s", name, err.msg);
+}
+
+static void insert_customer(struct ps_store *s, struct ps_customer *c,
+                            const char *business_id, const char *external_id)
+{
+    struct ps_err err;
+    ps_err_clear(&err);
+    make_customer(c, business_id, external_id);
+    if (ps_store_customer_insert(s, c, &err) != 0)
+        fail_msg("insert customer %s: %s", external_id, err.msg);
+}
+
+static int business_exists(struct ps_store *s, const char *name)
+{
+    struct ps_business b;
+    int rc = ps_store_business_get(s, name, &b, NULL);
+    assert_true(rc == 0 || rc == PS_ENOTFOUND);
+    return rc == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening and migrations                                              */
+/* ------------------------------------------------------------------ */
+
+static void test_new_file_latest(void **state)
+{
+    struct fixture *fx = *state;
+    /* 2 when written; a later migration must keep the v1 and v2 tables. */
+    int latest = ps_store_latest_version();
+    assert_true(latest >= 2);
+    struct ps_store *s = open_store(fx->db_path, 0);
+    assert_int_equal(ps_store_version(s), ps_store_latest_version());
+    ps_store_close(s);
+
+    check_tables(fx->db_path, v1_tables, 1);
+    check_tables(fx->db_path, v2_tables, 1);
+    sqlite3 *db = raw_open(fx->db_path);
+    /* One row per migration applied. */
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version", NULL),
+                     latest);
+    assert_int_equal(
+        raw_int(db, "SELECT min(version) FROM schema_version", NULL), 1);
+    assert_int_equal(
+        raw_int(db, "SELECT max(version) FROM schema_version", NULL), latest);
+    sqlite3_close(db);
+
+    /* ps_store_open is the same as open_version(latest). */
+    s = NULL;
+    struct ps_err err;
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_open(fx->db_path, &s, &err), 0);
+    assert_int_equal(ps_store_version(s), latest);
+    ps_store_close(s);
+    ps_store_close(NULL); /* _close(NULL) does nothing */
+}
+
+static void test_migrate_v1_with_data(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_business b, parent, got_b;
+    struct ps_customer c, got_c;
+    struct ps_err err;
+    ps_err_clear(&err);
+
+    struct ps_store *s = open_store(fx->db_path, 1);
+    assert_int_equal(ps_store_version(s), 1);
+    insert_business(s, &parent, "holding");
+    make_business(&b, "acme");
+    ps_strlcpy(b.parent_id, parent.id, sizeof(b.parent_id));
+    assert_int_equal(ps_store_business_insert(s, &b, &err), 0);
+    insert_customer(s, &c, b.id, "emp-0001");
+    ps_store_close(s);
+    check_tables(fx->db_path, v1_tables, 1);
+    check_tables(fx->db_path, v2_tables, 0);
+
+    /* Asking for version 1 again does not migrate further. */
+    s = open_store(fx->db_path, 1);
+    assert_int_equal(ps_store_version(s), 1);
+    ps_store_close(s);
+
+    s = open_store(fx->db_path, 0);
+    assert_int_equal(ps_store_version(s), ps_store_latest_version());
+    assert_int_equal(ps_store_business_get(s, "acme", &got_b, &err), 0);
+    assert_string_equal(got_b.id, b.id);
+    assert_string_equal(got_b.display_name, b.display_name);
+    assert_string_equal(got_b.parent_id, parent.id);
+    assert_int_equal(got_b.status, PS_STATUS_ACTIVE);
+    assert_string_equal(got_b.created_at, b.created_at);
+    assert_int_equal(ps_store_customer_get(s, c.id, &got_c, &err), 0);
+    assert_string_equal(got_c.business_id, b.id);
+    assert_string_equal(got_c.external_id, "emp-0001");
+    assert_int_equal(got_c.type, PS_CUSTOMER_INDIVIDUAL);
+    assert_string_equal(got_c.first_name, c.first_name);
+    assert_string_equal(got_c.middle_name, c.middle_name);
+    assert_string_equal(got_c.last_name, c.last_name);
+    assert_string_equal(got_c.email, c.email);
+    assert_string_equal(got_c.phone, c.phone);
+    assert_string_equal(got_c.created_at, c.created_at);
+    assert_int_equal(
+        ps_store_customer_get_ext(s, b.id, "emp-0001", &got_c, &err), 0);
+    assert_string_equal(got_c.id, c.id);
+
+    /* New data still goes in after the migration. */
+    struct ps_customer c2;
+    insert_customer(s, &c2, b.id, "emp-0002");
+    ps_store_close(s);
+    check_tables(fx->db_path, v1_tables, 1);
+    check_tables(fx->db_path, v2_tables, 1);
+
+    /* The v2 tables are usable, with foreign keys to v1 rows. */
+    sqlite3 *db = raw_open(fx->db_path);
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO job_runs(id, job, business_date, status, attempt,"
+             " started_at) VALUES ('j1', 'payout', '2026-11-20', 'RUNNING',"
+             " 1, '2026-11-20T00:00:00.000Z');"
+             "INSERT INTO files(id, business_id, name, sha256, size, status,"
+             " received_at) VALUES ('f1', '%s', 'a.csv', '%064d', 3,"
+             " 'RECEIVED', '2026-11-20T00:00:00.000Z');",
+             b.id, 0);
+    assert_int_equal(raw_exec(db, sql), SQLITE_OK);
+    assert_int_equal(
+        raw_int(db, "SELECT max(version) FROM schema_version", NULL),
+        ps_store_latest_version());
+    sqlite3_close(db);
+}
+
+static void test_too_new_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_business b;
+    insert_business(s, &b, "acme");
+    ps_store_close(s);
+
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(raw_exec(db, "INSERT INTO schema_version VALUES"
+                                  " (99, '2030-01-01T00:00:00.000Z')"),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    char latest[16];
+    snprintf(latest, sizeof(latest), " %d ", ps_store_latest_version());
+    for (int version = 0; version <= ps_store_latest_version(); version++) {
+        struct ps_err err;
+        ps_err_clear(&err);
+        s = NULL;
+        assert_int_equal(ps_store_open_version(fx->db_path, version, &s, &err),
+                         PS_EVERSION);
+        assert_null(s); /* written only on success */
+        assert_int_equal(err.code, PS_EVERSION);
+        assert_string_equal(err.rule, "SCHEMA_TOO_NEW");
+        /* The message names both versions and the file. */
+        assert_non_null(strstr(err.msg, " 99"));
+        assert_non_null(strstr(err.msg, latest));
+        assert_non_null(strstr(err.msg, fx->db_path));
+    }
+    /* Refusing changed nothing: the data and the marker are still there. */
+    db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_int(db, "SELECT max(version) FROM schema_version", NULL), 99);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM businesses", NULL), 1);
+    sqlite3_close(db);
+}
+
+static void test_reopen_is_noop(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_business b;
+    insert_business(s, &b, "acme");
+    ps_store_close(s);
+
+    sqlite3 *db = raw_open(fx->db_path);
+    int64_t rows = raw_int(db, "SELECT count(*) FROM schema_version", NULL);
+    int64_t objects = raw_int(db, "SELECT count(*) FROM sqlite_schema", NULL);
+    char applied[64];
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT group_concat(applied_at) FROM"
+                                        " schema_version",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(applied, sizeof(applied), "%s", sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    for (int i = 0; i < 3; i++) {
+        s = open_store(fx->db_path, 0);
+        assert_int_equal(ps_store_version(s), ps_store_latest_version());
+        assert_true(business_exists(s, "acme"));
+        ps_store_close(s);
+    }
+
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version", NULL),
+                     rows);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema", NULL),
+                     objects);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT group_concat(applied_at) FROM"
+                                        " schema_version",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), applied);
+    sqlite3_finalize(st);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM businesses", NULL), 1);
+    sqlite3_close(db);
+}
+
+static void test_open_errors(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = NULL;
+    struct ps_err err;
+    char path[PATH_MAX];
+    ps_err_clear(&err);
+
+    /* A directory that does not exist. */
+    snprintf(path, sizeof(path), "%s/missing/payspool.db", fx->dir);
+    assert_int_equal(ps_store_open(path, &s, &err), PS_ESTORE);
+    assert_string_equal(err.rule, "STORE_OPEN");
+    assert_null(s);
+
+    /* A file that is not a database is refused and left alone. */
+    snprintf(path, sizeof(path), "%s/junk.db", fx->dir);
+    int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    char junk[4096];
+    memset(junk, 'x', sizeof(junk));
+    assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+    close(fd);
+    ps_err_clear(&err);
+    assert_true(ps_store_open(path, &s, &err) < 0);
+    assert_true(err.code < 0);
+    assert_null(s);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, (off_t)sizeof(junk));
+}
+
+/* ------------------------------------------------------------------ */
+/* Connection settings and constraints                                 */
+/* ------------------------------------------------------------------ */
+
+static void test_wal_and_foreign_keys(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_err err;
+    ps_err_clear(&err);
+
+    /* journal_mode persists in the file: a fresh connection sees WAL. */
+    sqlite3 *db = raw_open(fx->db_path);
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+
+    /* foreign_keys is per connection: check the store's by behaviour. */
+    struct ps_customer c;
+    make_customer(&c, "00000000-0000-7000-8000-000000000000", "ghost");
+    int rc = ps_store_customer_insert(s, &c, &err);
+    assert_int_equal(rc, PS_EINVAL);
+    assert_string_equal(err.rule, "CONSTRAINT");
+    assert_non_null(strstr(err.msg, "FOREIGN KEY"));
+    assert_int_equal(ps_store_customer_get(s, c.id, &c, NULL), PS_ENOTFOUND);
+
+    /* A history row for a transaction that does not exist. */
+    ps_err_clear(&err);
+    assert_int_equal(
+        ps_store_txn_history_insert(s, "00000000-0000-7000-8000-0000000000aa",
+                                    -1, PS_TXN_NEW, "CREATE", NULL,
+                                    "2026-01-01T00:00:00.000Z", &err),
+        PS_EINVAL);
+    assert_int_equal(
+        raw_int(db, "SELECT count(*) FROM transaction_history", NULL), 0);
+
+    /* With a real business the same insert works. */
+    struct ps_business b;
+    insert_business(s, &b, "acme");
+    ps_strlcpy(c.business_id, b.id, sizeof(c.business_id));
+    assert_int_equal(ps_store_customer_insert(s, &c, &err), 0);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
+static void test_check_constraints(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_business b;
+    struct ps_customer c;
+    struct ps_err err;
+    char sql[512];
+    ps_err_clear(&err);
+    insert_business(s, &b, "acme");
+    insert_customer(s, &c, b.id, "emp-1");
+
+    sqlite3 *db = raw_open(fx->db_path);
+    /* Bad statuses, by raw SQL. */
+    snprintf(sql, sizeof(sql),
+             "UPDATE customers SET status = 'DELETED' WHERE id = '%s'", c.id);
+    assert_int_equal(raw_exec(db, sql), SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(raw_exec(db, "INSERT INTO businesses(id, name,"
+                                  " display_name, status, created_at)"
+                                  " VALUES ('x', 'x', 'x', 'active', 'now')"),
+                     SQLITE_CONSTRAINT_CHECK);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO transactions(id, business_id, customer_id,"
+             " account_id, type, rail, purpose, amount, currency, status,"
+             " created_at, updated_at) VALUES ('t', '%s', '%s', 'a', 'SEND',"
+             " 'ACH', 'PAYMENT', 100, 'USD', 'LOST', 'now', 'now')",
+             b.id, c.id);
+    assert_int_equal(raw_exec(db, sql), SQLITE_CONSTRAINT_CHECK);
+    /* Other CHECKs: DEBIT must be ACH, amounts positive. */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO transactions(id, business_id, customer_id,"
+             " account_id, type, rail, purpose, amount, currency, status,"
+             " created_at, updated_at) VALUES ('t', '%s', '%s', 'a', 'DEBIT',"
+             " 'PUSH_TO_CARD', 'PAYMENT', 100, 'USD', 'NEW', 'now', 'now')",
+             b.id, c.id);
+    assert_int_equal(raw_exec(db, sql), SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(raw_exec(db, "INSERT INTO ledger_accounts(business_id,"
+                                  " kind, currency) VALUES ('b', 'FUNDING',"
+                                  " 'US')"),
+                     SQLITE_CONSTRAINT_CHECK);
+    /* The unchanged row still reads back ACTIVE. */
+    struct ps_customer got;
+    assert_int_equal(ps_store_customer_get(s, c.id, &got, &err), 0);
+    assert_int_equal(got.status, PS_STATUS_ACTIVE);
+    sqlite3_close(db);
+
+    /* Through the API, an out-of-range enum is stopped by the CHECK. */
+    struct ps_business bad;
+    make_business(&bad, "bad");
+    bad.status = (enum ps_status)7;
+    assert_int_equal(ps_store_business_insert(s, &bad, &err), PS_EINVAL);
+    assert_string_equal(err.rule, "CONSTRAINT");
+    assert_false(business_exists(s, "bad"));
+    ps_store_close(s);
+}
+
+static void test_unique_conflicts(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_business a, b, dup_b;
+    struct ps_customer c, dup, other;
+    struct ps_err err;
+    ps_err_clear(&err);
+    insert_business(s, &a, "acme");
+    insert_business(s, &b, "globex");
+
+    /* Business names are unique. */
+    make_business(&dup_b, "acme");
+    assert_int_equal(ps_store_business_insert(s, &dup_b, &err), PS_ECONFLICT);
+
+    /* Customers: (business, externalId). */
+    insert_customer(s, &c, a.id, "EMP-7");
+    make_customer(&dup, a.id, "EMP-7");
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_customer_insert(s, &dup, &err), PS_ECONFLICT);
+    assert_int_equal(err.code, PS_ECONFLICT);
+    assert_int_equal(ps_store_customer_get(s, dup.id, &other, NULL),
+                     PS_ENOTFOUND);
+    /* Same externalId in another business is a different customer. */
+    insert_customer(s, &other, b.id, "EMP-7");
+    /* Same id again: primary key. */
+    assert_int_equal(ps_store_customer_insert(s, &c, &err), PS_ECONFLICT);
+
+    /* EWA profiles: (business, externalId). */
+    unsigned char sealed[48];
+    memset(sealed, 0xab, sizeof(sealed));
+    struct ps_account acct;
+    memset(&acct, 0, sizeof(acct));
+    ps_id_new(acct.id);
+    ps_strlcpy(acct.business_id, a.id, sizeof(acct.business_id));
+    ps_strlcpy(acct.customer_id, c.id, sizeof(acct.customer_id));
+    acct.kind = PS_ACCOUNT_EXTERNAL_CARD;
+    ps_strlcpy(acct.display_name, "Visa", sizeof(acct.display_name));
+    acct.status = PS_STATUS_ACTIVE;
+    acct.bank_type = PS_BANK_NONE;
+    ps_strlcpy(acct.bin, "411111", sizeof(acct.bin));
+    ps_strlcpy(acct.last4, "1111", sizeof(acct.last4));
+    ps_strlcpy(acct.token, "tok", sizeof(acct.token));
+    ps_time_now(acct.created_at);
+    ps_strlcpy(acct.updated_at, acct.created_at, sizeof(acct.updated_at));
+    assert_int_equal(
+        ps_store_account_insert(s, &acct, sealed, sizeof(sealed), &err), 0);
+
+    struct ps_program prog;
+    memset(&prog, 0, sizeof(prog));
+    ps_id_new(prog.id);
+    ps_strlcpy(prog.business_id, a.id, sizeof(prog.business_id));
+    ps_strlcpy(prog.name, "ewa", sizeof(prog.name));
+    ps_strlcpy(prog.currency, "USD", sizeof(prog.currency));
+    prog.advance_rate_bp = 5000;
+    prog.min_transfer = 100;
+    prog.max_transfer = 10000;
+    prog.period_cap = 20000;
+    prog.max_outstanding = 20000;
+    prog.bad_debt_after = 3;
+    prog.status = PS_STATUS_ACTIVE;
+    ps_time_now(prog.created_at);
+    assert_int_equal(ps_store_program_insert(s, &prog, &err), 0);
+    /* Program names are unique per business too. */
+    struct ps_program prog2 = prog;
+    ps_id_new(prog2.id);
+    assert_int_equal(ps_store_program_insert(s, &prog2, &err), PS_ECONFLICT);
+
+    struct ps_profile p;
+    memset(&p, 0, sizeof(p));
+    ps_id_new(p.id);
+    ps_strlcpy(p.business_id, a.id, sizeof(p.business_id));
+    ps_strlcpy(p.external_id, "EWA-1", sizeof(p.external_id));
+    ps_strlcpy(p.customer_id, c.id, sizeof(p.customer_id));
+    ps_strlcpy(p.account_id, acct.id, sizeof(p.account_id));
+    ps_strlcpy(p.program_id, prog.id, sizeof(p.program_id));
+    p.enrollment = PS_ENROLL_ACTIVE;
+    ps_time_now(p.enrollment_begin);
+    p.eligibility = PS_ELIG_NEW;
+    ps_id_new(p.eligibility_id);
+    ps_time_now(p.created_at);
+    ps_strlcpy(p.updated_at, p.created_at, sizeof(p.updated_at));
+    assert_int_equal(ps_store_profile_insert(s, &p, &err), 0);
+
+    struct ps_profile pdup = p;
+    ps_id_new(pdup.id);
+    ps_id_new(pdup.eligibility_id);
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_profile_insert(s, &pdup, &err), PS_ECONFLICT);
+    assert_int_equal(err.code, PS_ECONFLICT);
+    /* Another business may use the same externalId. */
+    ps_strlcpy(pdup.business_id, b.id, sizeof(pdup.business_id));
+    assert_int_equal(ps_store_profile_insert(s, &pdup, &err), 0);
+
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM ewa_profiles"
+                             " WHERE external_id = ?1",
+                             "EWA-1"),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM customers"
+                             " WHERE external_id = ?1",
+                             "EMP-7"),
+                     2);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Nested transactions                                                 */
+/* ------------------------------------------------------------------ */
+
+static void test_nested_transactions(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_business b;
+    struct ps_err err;
+    ps_err_clear(&err);
+    sqlite3 *db = raw_open(fx->db_path);
+    const char *count_sql = "SELECT count(*) FROM businesses WHERE name = ?1";
+
+    /* 1. Inner rollback keeps the outer work. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "outer-a");
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "inner-b");
+    assert_true(business_exists(s, "inner-b"));
+    ps_store_rollback(s);
+    assert_false(business_exists(s, "inner-b"));
+    assert_true(business_exists(s, "outer-a"));
+    insert_business(s, &b, "outer-c"); /* the outer one goes on */
+    /* Nothing is visible outside before the outer commit. */
+    assert_int_equal(raw_int(db, count_sql, "outer-a"), 0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    assert_int_equal(raw_int(db, count_sql, "outer-a"), 1);
+    assert_int_equal(raw_int(db, count_sql, "outer-c"), 1);
+    assert_int_equal(raw_int(db, count_sql, "inner-b"), 0);
+
+    /* 2. Outer rollback drops everything, committed inner work too. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "outer-d");
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "inner-e");
+    assert_int_equal(ps_store_commit(s, &err), 0); /* RELEASE */
+    assert_true(business_exists(s, "inner-e"));
+    ps_store_rollback(s);
+    assert_false(business_exists(s, "outer-d"));
+    assert_false(business_exists(s, "inner-e"));
+    assert_int_equal(raw_int(db, count_sql, "outer-d"), 0);
+    assert_int_equal(raw_int(db, count_sql, "inner-e"), 0);
+
+    /* 3. Three levels: the middle one commits, the innermost rolls back. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "l1");
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "l2");
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "l3");
+    ps_store_rollback(s);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    assert_int_equal(raw_int(db, count_sql, "l1"), 1);
+    assert_int_equal(raw_int(db, count_sql, "l2"), 1);
+    assert_int_equal(raw_int(db, count_sql, "l3"), 0);
+
+    /* 4. A failed statement inside an inner level: roll it back and the
+     * outer transaction still commits its own work. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    insert_business(s, &b, "before-fail");
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    struct ps_business dup;
+    make_business(&dup, "before-fail");
+    assert_int_equal(ps_store_business_insert(s, &dup, &err), PS_ECONFLICT);
+    ps_store_rollback(s);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    assert_int_equal(raw_int(db, count_sql, "before-fail"), 1);
+
+    /* 5. Rollback with nothing open does nothing; autocommit goes on. */
+    ps_store_rollback(s);
+    insert_business(s, &b, "autocommit");
+    assert_int_equal(raw_int(db, count_sql, "autocommit"), 1);
+
+    /* 6. The same savepoint names are reused after a full unwind. */
+    for (int round = 0; round < 3; round++) {
+        char name[32];
+        assert_int_equal(ps_store_begin(s, &err), 0);
+        assert_int_equal(ps_store_begin(s, &err), 0);
+        snprintf(name, sizeof(name), "round-%d", round);
+        insert_business(s, &b, name);
+        if (round % 2 == 0) {
+            assert_int_equal(ps_store_commit(s, &err), 0);
+        } else {
+            ps_store_rollback(s);
+        }
+        assert_int_equal(ps_store_commit(s, &err), 0);
+        assert_int_equal(raw_int(db, count_sql, name), round % 2 == 0);
+    }
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
+int main(void)
+{
+    /* Migrations log at info; keep the test output to errors. */
+    ps_log_open(NULL, PS_LOG_ERROR, NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_too_new_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_and_foreign_keys, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_check_constraints, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unique_conflicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
+                                        teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    ps_log_close();
+    return failed;
+}
