@@ -1734,7 +1734,11 @@ int ps_cli_main(int argc, char **argv)
     if (log_path == NULL)
         log_path = getenv("PAYSPOOL_LOG");
     lvl = opt(&c.a, "log-level");
-    level = ps_log_level_parse(lvl ? lvl : "warn");
+    /* The engine logs every file and rejection; other commands only
+     * warnings, their output is the answer. */
+    level = ps_log_level_parse(lvl ? lvl
+                               : strcmp(cmd, "run") == 0 ? "info"
+                                                         : "warn");
     if (level < 0)
         return usage_error("unknown --log-level %s", lvl);
     log_to_file =

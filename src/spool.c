@@ -420,7 +420,8 @@ int ps_spool_scan(const char *spool, const char *business,
         n++;
     }
     forget_gone(watch);
-    qsort(c, n, sizeof(*c), by_mtime);
+    if (n > 1)
+        qsort(c, n, sizeof(*c), by_mtime);
     for (size_t i = 0; i < n; i++)
         if (cb(ctx, &c[i].e) != 0)
             break;
@@ -489,7 +490,8 @@ int ps_spool_leftovers(const char *spool, const char *business,
             (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         n++;
     }
-    qsort(c, n, sizeof(*c), by_mtime);
+    if (n > 1)
+        qsort(c, n, sizeof(*c), by_mtime);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[PATH_SIZE];
         if (mkpath(path, sizeof(path), "%s/%s", dir, c[i].e.name) != 0)

@@ -135,6 +135,22 @@ wait "$daemon"
 same "daemon exit on SIGTERM" "$?" 0
 expect 0 "$P" run --once
 
+# Two engines started at once on the same spool: one runs, the other
+# exits 75 (EX_TEMPFAIL) without touching anything.
+pstest_file "$T/big.txt" 10000 30000 5
+cp "$T/big.txt" "$IN/big.txt"
+touch "$IN/big.txt.done"
+"$P" run --once >/dev/null 2>"$T/e1" &
+a=$!
+"$P" run --once >/dev/null 2>"$T/e2" &
+b=$!
+wait "$a"
+ra=$?
+wait "$b"
+rb=$?
+same "exit statuses of two engines" "$(printf '%s\n' "$ra" "$rb" | sort -n | tr '\n' ' ')" "0 75 "
+same "txns after big" "$(sql 'select count(*) from transactions')" 30020
+
 # ---- nothing was lost: every input is archived or failed -----------------
 [ -z "$(ls -A "$PAYSPOOL_SPOOL/work/acme" | grep -v '^\.')" ] && ok || bad "left in work/"
 expect 0 "$P" ledger balance
