@@ -22,10 +22,18 @@
  * cannot decompress unseen (a zip entry with a data descriptor can only be
  * skipped by inflating it).
  *
+ * Zip is read with libarchive's streaming reader on purpose (it also reads
+ * nested zips, which cannot seek): the seekable one loads the whole
+ * central directory, so its memory grows with the entry count.  The price:
+ * zip link bits live only in the central directory, so a zip symlink
+ * arrives as a regular member holding its target's name (see unwrap.h).
+ *
  * How it fails: bad containers and broken limits are PS_EINVAL with an
  * UNWRAP_* rule (see unwrap.h), the input name in err->file and the member
- * path in err->field; read errors PS_EIO; allocation failures PS_ENOMEM.
- * The first error is kept and returned by every later call.
+ * path in err->field; a symlinked or special input path PS_EINVAL rule
+ * NOT_REGULAR_FILE; a missing one PS_ENOTFOUND; read errors PS_EIO; limits
+ * out of range PS_ECONFIG; allocation failures PS_ENOMEM.  The first error
+ * is kept and returned by every later call.
  *
  * Memory per input: one 64 KiB scratch buffer, and per level a 64 KiB input
  * buffer plus zlib's or libarchive's state; levels are at most
@@ -81,21 +89,21 @@ struct level {
 
 struct ps_unwrap {
     int fd;
-    char *name;       /* the input's name in documents and errors. malloc */
-    int64_t fsize;    /* bytes on disk: the ratio's denominator */
+    char *name;    /* the input's name in documents and errors. malloc */
+    int64_t fsize; /* bytes on disk: the ratio's denominator */
     struct ps_unwrap_limits lim;
-    int64_t ratio_cap; /* max_ratio * fsize, saturated; bytes */
-    int64_t cap;       /* most bytes decoders may produce without error */
-    int64_t produced;  /* bytes produced by all decoders so far */
-    long nmembers;     /* archive entries seen, all levels */
-    int ndocs;         /* documents handed out */
-    int top;           /* index of the deepest level */
-    int done;          /* ps_unwrap_next() returned 0 */
-    int doc_live;      /* the last document handed out is still current */
-    int failed;        /* 0, or the sticky error code */
-    struct ps_err saved;  /* the sticky error */
-    int cb_failed;        /* a libarchive read callback failed ... */
-    struct ps_err cb_err; /* ... with this error */
+    int64_t ratio_cap;      /* max_ratio * fsize, saturated; bytes */
+    int64_t cap;            /* most bytes decoders may produce without error */
+    int64_t produced;       /* bytes produced by all decoders so far */
+    long nmembers;          /* archive entries seen, all levels */
+    int ndocs;              /* documents handed out */
+    int top;                /* index of the deepest level */
+    int done;               /* ps_unwrap_next() returned 0 */
+    int doc_live;           /* the last document handed out is still current */
+    int failed;             /* 0, or the sticky error code */
+    struct ps_err saved;    /* the sticky error */
+    int cb_failed;          /* a libarchive read callback failed ... */
+    struct ps_err cb_err;   /* ... with this error */
     unsigned char *scratch; /* BUF_SIZE, to drain members. malloc */
     char *docname;          /* current document's name. malloc */
     struct level *lv[LEVELS_MAX];
@@ -302,8 +310,7 @@ static int archive_fail(struct ps_unwrap *u, struct level *lv,
         return ps_err_set(err, PS_ENOMEM, NULL, "out of memory reading %s",
                           kind_name(lv->kind));
     return ps_err_set(err, PS_EINVAL, "UNWRAP_CORRUPT", "damaged %s: %s",
-                      kind_name(lv->kind),
-                      msg != NULL ? msg : "unknown error");
+                      kind_name(lv->kind), msg != NULL ? msg : "unknown error");
 }
 
 /* libarchive's read callback: the next bytes of the member below. */
@@ -311,8 +318,8 @@ static la_ssize_t ar_read_cb(struct archive *a, void *ctx, const void **buf)
 {
     struct level *lv = ctx;
     struct ps_unwrap *u = lv->u;
-    ssize_t r = member_read(u, u->lv[lv->idx - 1], lv->inbuf, BUF_SIZE,
-                            &u->cb_err);
+    ssize_t r =
+        member_read(u, u->lv[lv->idx - 1], lv->inbuf, BUF_SIZE, &u->cb_err);
     if (r < 0) {
         u->cb_failed = 1;
         archive_set_error(a, EIO, "%s", u->cb_err.msg);
@@ -547,8 +554,8 @@ static int check_entry(struct archive_entry *e, const char *path,
         archive_entry_symlink(e) != NULL ||
         archive_entry_symlink_utf8(e) != NULL ||
         archive_entry_filetype(e) == AE_IFLNK)
-        return ps_err_set(err, PS_EINVAL, "UNWRAP_LINK",
-                          "member %s is a link", quote(path, q, sizeof(q)));
+        return ps_err_set(err, PS_EINVAL, "UNWRAP_LINK", "member %s is a link",
+                          quote(path, q, sizeof(q)));
     switch (archive_entry_filetype(e)) {
     case AE_IFREG:
         return 0;
@@ -562,8 +569,7 @@ static int check_entry(struct archive_entry *e, const char *path,
 }
 
 /* Move an archive level to its next regular-file entry: 1, or 0 at end. */
-static int next_entry(struct ps_unwrap *u, struct level *lv,
-                      struct ps_err *err)
+static int next_entry(struct ps_unwrap *u, struct level *lv, struct ps_err *err)
 {
     int rc;
 
@@ -613,6 +619,7 @@ static int next_entry(struct ps_unwrap *u, struct level *lv,
 /* Move lv to its next member: 1 when one is current, 0 when none is left. */
 static int advance(struct ps_unwrap *u, struct level *lv, struct ps_err *err)
 {
+    const char *container;
     int rc;
 
     switch (lv->kind) {
@@ -632,7 +639,8 @@ static int advance(struct ps_unwrap *u, struct level *lv, struct ps_err *err)
             return 0;
         }
         lv->started = 1;
-        lv->mname = gz_name(lv->idx > 1 ? u->lv[lv->idx - 1]->mname : u->name);
+        container = lv->idx > 1 ? u->lv[lv->idx - 1]->mname : u->name;
+        lv->mname = gz_name(container != NULL ? container : "");
         if (lv->mname == NULL)
             return ps_err_set(err, PS_ENOMEM, NULL, "out of memory");
         open_member(lv);
@@ -807,8 +815,7 @@ int ps_unwrap_open(const char *path, const char *name,
             rc = ps_err_set(err, PS_EINVAL, "NOT_REGULAR_FILE",
                             "%s is a symbolic link", name);
         else if (errno == ENOENT)
-            rc = ps_err_set(err, PS_ENOTFOUND, NULL, "%s does not exist",
-                            name);
+            rc = ps_err_set(err, PS_ENOTFOUND, NULL, "%s does not exist", name);
         else
             rc = ps_err_sys(err, errno, "opening %s", name);
         goto out;

@@ -5,9 +5,15 @@
  *
  * Everything dangerous is refused with PS_EINVAL and a rule, and the caller
  * rejects the whole input (nothing applied):
- *   UNWRAP_ABSOLUTE_PATH  member name starting with '/'
- *   UNWRAP_DOTDOT         member name with a ".." component (zip slip)
- *   UNWRAP_LINK           symlink or hard link member
+ *   UNWRAP_ABSOLUTE_PATH  member name starting with '/' or '\\', or a
+ *                         drive ("C:")
+ *   UNWRAP_DOTDOT         member name with a ".." component (zip slip;
+ *                         '\\' counts as a separator)
+ *   UNWRAP_LINK           symlink or hard link member (tar; zip keeps
+ *                         its link bit only in the central directory,
+ *                         which the streaming reader never reads, so a
+ *                         zip symlink arrives as a member holding the
+ *                         target's name: harmless, nothing is extracted)
  *   UNWRAP_SPECIAL        device, FIFO, socket member
  *   UNWRAP_TOO_DEEP       archive nested deeper than limits.max_depth
  *   UNWRAP_TOO_MANY       more members than limits.max_members
