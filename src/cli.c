@@ -28,6 +28,7 @@
 #include "crypto.h"
 #include "engine.h"
 #include "ewa.h"
+#include "fsutil.h"
 #include "ledger.h"
 #include "log.h"
 #include "money.h"
@@ -69,17 +70,6 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
     fprintf(stderr, "\nTry 'payspool help'.\n");
     va_end(ap);
     return EX_USAGE;
-}
-
-/* snprintf into a path buffer; 0, or -1 when it would not fit. */
-__attribute__((format(printf, 3, 4))) static int pathf(char *buf, size_t size,
-                                                       const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 /* Split argv into positionals and --name value / --name=value options. */
@@ -130,8 +120,8 @@ static int check_opts(const struct args *a, const char *allowed)
     static const char global[] = " spool db key json log log-level help ";
     for (int i = 0; i < a->nopt; i++) {
         char pat[80], all[512];
-        if (pathf(pat, sizeof(pat), " %s ", a->name[i]) != 0 ||
-            pathf(all, sizeof(all), " %s ", allowed) != 0)
+        if (ps_pathf(pat, sizeof(pat), " %s ", a->name[i]) != 0 ||
+            ps_pathf(all, sizeof(all), " %s ", allowed) != 0)
             return usage_error("option --%.40s is too long", a->name[i]);
         if (strstr(global, pat) == NULL && strstr(all, pat) == NULL)
             return usage_error("unknown option --%s for this command",
@@ -162,19 +152,19 @@ static void resolve_paths(struct ctx *c)
         spool = getenv("PAYSPOOL_SPOOL");
     if (spool == NULL || spool[0] == '\0')
         spool = PS_SOURCE_DIR "/spool";
-    pathf(c->spool, sizeof(c->spool), "%s", spool);
+    ps_pathf(c->spool, sizeof(c->spool), "%s", spool);
     if (db == NULL)
         db = getenv("PAYSPOOL_DB");
     if (db != NULL && db[0] != '\0')
-        pathf(c->db, sizeof(c->db), "%s", db);
+        ps_pathf(c->db, sizeof(c->db), "%s", db);
     else
-        pathf(c->db, sizeof(c->db), "%s/payspool.db", c->spool);
+        ps_pathf(c->db, sizeof(c->db), "%s/payspool.db", c->spool);
     if (key == NULL)
         key = getenv("PAYSPOOL_KEY");
     if (key != NULL && key[0] != '\0')
-        pathf(c->key, sizeof(c->key), "%s", key);
+        ps_pathf(c->key, sizeof(c->key), "%s", key);
     else
-        pathf(c->key, sizeof(c->key), "%s.key", c->spool);
+        ps_pathf(c->key, sizeof(c->key), "%s.key", c->spool);
 }
 
 /* Set when logs go to a file: errors are then logged as well as printed
@@ -292,24 +282,6 @@ static int read_secret(char *buf, size_t size, const char *what,
 
 /* ---- init ----------------------------------------------------------- */
 
-static int mkdir_p(const char *path, mode_t mode, struct ps_err *err)
-{
-    char tmp[PS_CLI_PATH];
-    if (pathf(tmp, sizeof(tmp), "%s", path) != 0)
-        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
-    for (char *p = tmp + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-            return ps_err_sys(err, errno, "cannot create %s", tmp);
-        *p = '/';
-    }
-    if (mkdir(tmp, mode) != 0 && errno != EEXIST)
-        return ps_err_sys(err, errno, "cannot create %s", tmp);
-    return 0;
-}
-
 static int init_business_dirs(void *vctx, const struct ps_business *b)
 {
     struct ctx *c = vctx;
@@ -327,15 +299,15 @@ static int cmd_init(struct ctx *c, struct ps_err *err)
     int rc, created = 0;
     if ((rc = check_opts(&c->a, "")) != 0)
         return rc;
-    if ((rc = mkdir_p(c->spool, 0750, err)) != 0)
+    if ((rc = ps_mkdir_p(c->spool, 0750, err)) != 0)
         return fail(err);
     for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++) {
         char path[PS_CLI_PATH];
-        if (pathf(path, sizeof(path), "%s/%s", c->spool, top[i]) != 0) {
+        if (ps_pathf(path, sizeof(path), "%s/%s", c->spool, top[i]) != 0) {
             ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "spool path too long");
             return fail(err);
         }
-        if ((rc = mkdir_p(path, 0750, err)) != 0)
+        if ((rc = ps_mkdir_p(path, 0750, err)) != 0)
             return fail(err);
     }
     if ((rc = ps_crypto_init(err)) != 0 ||
@@ -1363,9 +1335,9 @@ static void config_path(struct ctx *c, char *out, size_t size)
     if (v == NULL)
         v = getenv("PAYSPOOL_CONFIG");
     if (v != NULL && v[0] != '\0')
-        pathf(out, size, "%s", v);
+        ps_pathf(out, size, "%s", v);
     else
-        pathf(out, size, "%s.conf", c->spool);
+        ps_pathf(out, size, "%s.conf", c->spool);
 }
 
 /*
@@ -1376,7 +1348,7 @@ static void config_path(struct ctx *c, char *out, size_t size)
 static int take_lock(struct ctx *c, int *fd, struct ps_err *err)
 {
     char path[PS_CLI_PATH], host[256] = "?", now[PS_TIME_SIZE];
-    if (pathf(path, sizeof(path), "%s/.payspool.lock", c->spool) != 0)
+    if (ps_pathf(path, sizeof(path), "%s/.payspool.lock", c->spool) != 0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
     *fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (*fd < 0)
@@ -1736,7 +1708,7 @@ int ps_cli_main(int argc, char **argv)
     lvl = opt(&c.a, "log-level");
     /* The engine logs every file and rejection; other commands only
      * warnings, their output is the answer. */
-    level = ps_log_level_parse(lvl ? lvl
+    level = ps_log_level_parse(lvl                       ? lvl
                                : strcmp(cmd, "run") == 0 ? "info"
                                                          : "warn");
     if (level < 0)

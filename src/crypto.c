@@ -17,6 +17,7 @@
  * ever contains a full card or account number: at most a mask.
  */
 #include "crypto.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,22 +115,6 @@ static int open_key_file(const char *path, int *fd, struct ps_err *err)
     return 0;
 }
 
-/* write(2) all of buf, retrying on EINTR and short writes. */
-static int write_all(int fd, const unsigned char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* read(2) exactly len bytes; -1 with errno on error, EIO on early EOF. */
 static int read_all(int fd, unsigned char *buf, size_t len)
 {
@@ -215,7 +200,7 @@ int ps_keys_create(const char *path, int *created, struct ps_err *err)
     }
 
     crypto_kdf_keygen(master);
-    if (write_all(fd, master, sizeof(master)) != 0) {
+    if (ps_write_all(fd, master, sizeof(master)) != 0) {
         rc = ps_err_sys(err, errno, "cannot write key file %s", path);
         goto fail;
     }

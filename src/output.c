@@ -18,6 +18,7 @@
  * is left behind (unless unlinking it fails too, which is logged).
  */
 #include "output.h"
+#include "fsutil.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -68,22 +69,6 @@ struct ps_output {
 /* ------------------------------------------------------------------ */
 /* System-call helpers                                                 */
 /* ------------------------------------------------------------------ */
-
-/* write(2) all of buf, retrying on EINTR and short writes; -1 and errno. */
-static int write_all(int fd, const unsigned char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
 
 /* fsync the folder so that a new directory entry is durable. */
 static int sync_dir(const struct ps_output *o, struct ps_err *err)
@@ -221,7 +206,7 @@ static int publish_sidecar(const struct ps_output *o, const char *suffix,
     int rc = create_tmp(o, final, tmp, &fd, err);
     if (rc != 0)
         return rc;
-    if (write_all(fd, data, len) != 0) {
+    if (ps_write_all(fd, data, len) != 0) {
         rc = ps_err_sys(err, errno, "cannot write %s/%s", o->dir, tmp);
         close(fd);
         remove_tmp(o, tmp);
@@ -375,7 +360,7 @@ static int spoiled(const struct ps_output *o, struct ps_err *err)
 
 static int flush(struct ps_output *o, struct ps_err *err)
 {
-    if (o->used > 0 && write_all(o->fd, o->buf, o->used) != 0)
+    if (o->used > 0 && ps_write_all(o->fd, o->buf, o->used) != 0)
         return spoil(o, errno, err);
     o->used = 0;
     return 0;
@@ -402,7 +387,7 @@ int ps_output_write(struct ps_output *o, const void *buf, size_t len,
     if (rc != 0)
         return rc;
     if (len >= BUF_SIZE) {
-        if (write_all(o->fd, buf, len) != 0)
+        if (ps_write_all(o->fd, buf, len) != 0)
             return spoil(o, errno, err);
         return 0;
     }
@@ -458,14 +443,13 @@ static int formula_start(char c)
  * Append one encoded cell at buf[pos..]; returns the new position, which
  * may pass size (nothing is written past it), as snprintf counts.
  */
-static size_t encode_cell(const char *cell, char *buf, size_t size,
-                          size_t pos)
+static size_t encode_cell(const char *cell, char *buf, size_t size, size_t pos)
 {
-#define PUT(ch)                                                            \
-    do {                                                                   \
-        if (pos < size)                                                    \
-            buf[pos] = (ch);                                               \
-        pos++;                                                             \
+#define PUT(ch)                                                                \
+    do {                                                                       \
+        if (pos < size)                                                        \
+            buf[pos] = (ch);                                                   \
+        pos++;                                                                 \
     } while (0)
     if (cell == NULL || cell[0] == '\0')
         return pos;

@@ -538,6 +538,27 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_file *f,
 }
 
 /*
+ * Open a chunk's transaction.  Exactly-once: a new document's file row is
+ * inserted in the same transaction as its first chunk, so a concurrent
+ * copy of the same content fails the UNIQUE index and applies nothing.
+ */
+static int chunk_begin(struct ps_pipeline *p, struct ps_file *f, int *in_txn,
+                       int *inserted, struct ps_err *err)
+{
+    int rc = ps_store_begin(p->eng->store, err);
+    if (rc != 0)
+        return rc;
+    *in_txn = 1;
+    if (*inserted)
+        return 0;
+    f->status = PS_FILE_PROCESSING;
+    if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
+        return rc;
+    *inserted = 1;
+    return 0;
+}
+
+/*
  * Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
  * or from the start (f not yet in the store).
  */
@@ -587,19 +608,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             break;
         if (++cs.record_no <= cs.cp.record_no)
             continue; /* applied before the crash */
-        if (!in_txn) {
-            if ((rc = ps_store_begin(p->eng->store, err)) != 0)
-                goto fail;
-            in_txn = 1;
-            if (!inserted) {
-                /* Exactly-once: the content's row commits with the first
-                 * chunk; a concurrent copy fails the UNIQUE index. */
-                f->status = PS_FILE_PROCESSING;
-                if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
-                    goto fail;
-                inserted = 1;
-            }
-        }
+        if (!in_txn && (rc = chunk_begin(p, f, &in_txn, &inserted, err)) != 0)
+            goto fail;
         if ((rc = apply_one(p, b, f, docname, &rec, &cs, &r, err)) != 0)
             goto fail;
         cs.cp.byte_offset = rec.offset;
@@ -629,16 +639,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         }
     }
     /* The last (possibly empty) chunk marks the document APPLIED. */
-    if (!in_txn) {
-        if ((rc = ps_store_begin(p->eng->store, err)) != 0)
-            goto fail;
-        in_txn = 1;
-        if (!inserted) {
-            f->status = PS_FILE_PROCESSING;
-            if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
-                goto fail;
-        }
-    }
+    if (!in_txn && (rc = chunk_begin(p, f, &in_txn, &inserted, err)) != 0)
+        goto fail;
     if ((rc = chunk_commit(p, f, &cs, &r, 1, err)) != 0)
         goto fail;
     in_txn = 0;

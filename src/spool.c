@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "clock.h"
+#include "fsutil.h"
 #include "log.h"
 #include "output.h"
 
@@ -138,37 +139,9 @@ int ps_spool_config_load(const char *path, int optional,
 
 /* ---- helpers -------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int mkpath(char *buf, size_t size,
-                                                        const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 static int too_long(struct ps_err *err)
 {
     return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
-}
-
-static int mkdir_p(const char *path, struct ps_err *err)
-{
-    char tmp[PATH_SIZE];
-    if (mkpath(tmp, sizeof(tmp), "%s", path) != 0)
-        return too_long(err);
-    for (char *p = tmp + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-            return ps_err_sys(err, errno, "cannot create %s", tmp);
-        *p = '/';
-    }
-    if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-        return ps_err_sys(err, errno, "cannot create %s", tmp);
-    return 0;
 }
 
 int ps_spool_business_dirs(const char *spool, const char *business,
@@ -182,10 +155,10 @@ int ps_spool_business_dirs(const char *spool, const char *business,
     for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
         char path[PATH_SIZE];
         int rc;
-        if (mkpath(path, sizeof(path), "%s/%s/%s%s", spool, sub[i][0], business,
-                   sub[i][1]) != 0)
+        if (ps_pathf(path, sizeof(path), "%s/%s/%s%s", spool, sub[i][0],
+                     business, sub[i][1]) != 0)
             return too_long(err);
-        if ((rc = mkdir_p(path, err)) != 0)
+        if ((rc = ps_mkdir_p(path, 0750, err)) != 0)
             return rc;
     }
     return 0;
@@ -221,8 +194,8 @@ static int move_noclobber(const char *from, const char *dir, const char *name,
 {
     for (int i = 0; i < 1000; i++) {
         char to[PATH_SIZE];
-        int r = i == 0 ? mkpath(to, sizeof(to), "%s/%s", dir, name)
-                       : mkpath(to, sizeof(to), "%s/%s.%d", dir, name, i);
+        int r = i == 0 ? ps_pathf(to, sizeof(to), "%s/%s", dir, name)
+                       : ps_pathf(to, sizeof(to), "%s/%s.%d", dir, name, i);
         if (r != 0)
             return too_long(err);
         if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
@@ -343,7 +316,7 @@ static void quarantine_entry(const char *spool, const char *business,
     ps_err_set(&why, PS_EINVAL, "NOT_REGULAR_FILE",
                "%s is a %s, not a regular file: refused", name, what);
     ps_err_at(&why, name, 0, -1);
-    if (mkpath(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+    if (ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
         ps_spool_quarantine(spool, business, path, &why, out, sizeof(out),
                             &err) != 0)
         ps_log_err(PS_LOG_ERROR, "spool.quarantine_failed", &err, "{s:s, s:s}",
@@ -366,7 +339,7 @@ int ps_spool_scan(const char *spool, const char *business,
     DIR *d;
     struct dirent *de;
 
-    if (mkpath(dir, sizeof(dir), "%s/inbound/%s", spool, business) != 0)
+    if (ps_pathf(dir, sizeof(dir), "%s/inbound/%s", spool, business) != 0)
         return too_long(err);
     if ((d = opendir(dir)) == NULL) {
         if (errno == ENOENT)
@@ -394,7 +367,7 @@ int ps_spool_scan(const char *spool, const char *business,
         int64_t stable =
             observe(watch, de->d_name, (int64_t)st.st_size, mtime_ns, now_ms);
         int done_marker =
-            mkpath(marker, sizeof(marker), "%s.done", de->d_name) == 0 &&
+            ps_pathf(marker, sizeof(marker), "%s.done", de->d_name) == 0 &&
             fstatat(dirfd(d), marker, &mk, AT_SYMLINK_NOFOLLOW) == 0 &&
             S_ISREG(mk.st_mode);
         int old_enough =
@@ -437,18 +410,18 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
     char from[PATH_SIZE], dir[PATH_SIZE], marker[PATH_SIZE],
         to_marker[PATH_SIZE];
     int rc;
-    if (mkpath(from, sizeof(from), "%s/inbound/%s/%s", spool, business, name) !=
-            0 ||
-        mkpath(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
+    if (ps_pathf(from, sizeof(from), "%s/inbound/%s/%s", spool, business,
+                 name) != 0 ||
+        ps_pathf(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
         return too_long(err);
-    if ((rc = mkdir_p(dir, err)) != 0)
+    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
     if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
         return rc;
     /* The marker follows; it is only a marker, so losing the race for it
      * does not matter. */
-    if (mkpath(marker, sizeof(marker), "%s.done", from) == 0 &&
-        mkpath(to_marker, sizeof(to_marker), "%s.done", path) == 0)
+    if (ps_pathf(marker, sizeof(marker), "%s.done", from) == 0 &&
+        ps_pathf(to_marker, sizeof(to_marker), "%s.done", path) == 0)
         (void)renameat2(AT_FDCWD, marker, AT_FDCWD, to_marker,
                         RENAME_NOREPLACE);
     return 0;
@@ -464,7 +437,7 @@ int ps_spool_leftovers(const char *spool, const char *business,
     int rc = 0;
     DIR *d;
     struct dirent *de;
-    if (mkpath(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
+    if (ps_pathf(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
         return too_long(err);
     if ((d = opendir(dir)) == NULL)
         return errno == ENOENT ? 0
@@ -494,7 +467,7 @@ int ps_spool_leftovers(const char *spool, const char *business,
         qsort(c, n, sizeof(*c), by_mtime);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[PATH_SIZE];
-        if (mkpath(path, sizeof(path), "%s/%s", dir, c[i].e.name) != 0)
+        if (ps_pathf(path, sizeof(path), "%s/%s", dir, c[i].e.name) != 0)
             continue;
         rc = cb(ctx, path);
     }
@@ -566,12 +539,12 @@ int ps_spool_archive(const char *spool, const char *business,
     struct ps_output *o = NULL;
     int fd, rc;
     if (strlen(date) != 10 ||
-        mkpath(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
-               date + 5, date + 8, business) != 0 ||
-        mkpath(name, sizeof(name), "%s.%.12s.gz", base_name(work_path),
-               sha256) != 0)
+        ps_pathf(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
+                 date + 5, date + 8, business) != 0 ||
+        ps_pathf(name, sizeof(name), "%s.%.12s.gz", base_name(work_path),
+                 sha256) != 0)
         return too_long(err);
-    if ((rc = mkdir_p(dir, err)) != 0)
+    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
     if ((fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return ps_err_sys(err, errno, "cannot open %s", work_path);
@@ -590,11 +563,11 @@ int ps_spool_archive(const char *spool, const char *business,
     close(fd);
     if (rc != 0)
         return rc;
-    if (out != NULL && mkpath(out, size, "%s/%s", dir, name) != 0)
+    if (out != NULL && ps_pathf(out, size, "%s/%s", dir, name) != 0)
         return too_long(err);
     if (unlink(work_path) != 0 && errno != ENOENT)
         return ps_err_sys(err, errno, "cannot remove %s", work_path);
-    if (mkpath(marker, sizeof(marker), "%s.done", work_path) == 0)
+    if (ps_pathf(marker, sizeof(marker), "%s.done", work_path) == 0)
         (void)unlink(marker);
     return 0;
 }
@@ -608,13 +581,13 @@ int ps_spool_quarantine(const char *spool, const char *business,
     struct ps_output *o = NULL;
     const char *reason_name;
     int rc;
-    if (mkpath(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
+    if (ps_pathf(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
         return too_long(err);
-    if ((rc = mkdir_p(dir, err)) != 0 ||
+    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0 ||
         (rc = move_noclobber(path, dir, base_name(path), final, sizeof(final),
                              err)) != 0)
         return rc;
-    if (mkpath(marker, sizeof(marker), "%s.done", path) == 0)
+    if (ps_pathf(marker, sizeof(marker), "%s.done", path) == 0)
         (void)unlink(marker);
     if (out != NULL)
         ps_strlcpy(out, final, size);
@@ -622,7 +595,7 @@ int ps_spool_quarantine(const char *spool, const char *business,
     reason_name = base_name(final);
     *strrchr(rdir, '/') = '\0';
     char rname[400];
-    if (mkpath(rname, sizeof(rname), "%s.reason", reason_name) != 0)
+    if (ps_pathf(rname, sizeof(rname), "%s.reason", reason_name) != 0)
         return too_long(err);
     if ((rc = ps_output_open(rdir, rname, 0640, &o, err)) != 0)
         return rc;
