@@ -45,6 +45,15 @@ struct ps_doc_totals {
     long records;     /* data records (not headers or trailers) */
     int64_t amount;   /* sum of amounts in minor units, if any */
     char currency[4]; /* "" if mixed or none */
+    /*
+     * The format's own duplicate key for the whole document, if it has
+     * one (NACHA: origin, destination, creation date and time, File ID
+     * Modifier).  The pipeline records it with the first chunk; a second
+     * document with the same key in the business is a DUPLICATE.  "" when
+     * the format has none.
+     */
+    char key_kind[24];
+    char key[128];
 };
 
 struct ps_format {

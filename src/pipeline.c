@@ -402,13 +402,13 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
 /* Pass 1: read everything, check the whole-document rules. */
 static int doc_check(struct ps_pipeline *p, const char *path, const char *input,
                      int index, struct ps_file *f, char *docname, size_t dsize,
-                     struct ps_err *why, struct ps_err *err)
+                     struct ps_doc_totals *totals, struct ps_err *why,
+                     struct ps_err *err)
 {
     struct opendoc d;
     struct ps_record rec;
-    struct ps_doc_totals totals;
     int rc;
-    memset(&totals, 0, sizeof(totals));
+    memset(totals, 0, sizeof(*totals));
     rc = doc_open(p, path, input, index, NULL, &d, why);
     if (rc < 0) {
         /* A document that cannot be opened or recognized is rejected. */
@@ -421,13 +421,13 @@ static int doc_check(struct ps_pipeline *p, const char *path, const char *input,
     while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
         ;
     if (rc == 0)
-        rc = d.fmt->finish(d.state, &totals, why);
+        rc = d.fmt->finish(d.state, totals, why);
     if (rc < 0 && why->file[0] == '\0')
         ps_err_at(why, d.doc.name, 0, -1);
     doc_close(&d);
     if (rc < 0)
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
-    f->records = totals.records;
+    f->records = totals->records;
     return 0;
 }
 
@@ -542,7 +542,8 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_file *f,
  * inserted in the same transaction as its first chunk, so a concurrent
  * copy of the same content fails the UNIQUE index and applies nothing.
  */
-static int chunk_begin(struct ps_pipeline *p, struct ps_file *f, int *in_txn,
+static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
+                       const struct ps_doc_totals *key, int *in_txn,
                        int *inserted, struct ps_err *err)
 {
     int rc = ps_store_begin(p->eng->store, err);
@@ -554,6 +555,18 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f, int *in_txn,
     f->status = PS_FILE_PROCESSING;
     if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
         return rc;
+    if (key != NULL && key->key_kind[0] != '\0') {
+        char prior[PS_ID_SIZE] = "";
+        rc = ps_store_file_key_insert(p->eng->store, f->business_id,
+                                      key->key_kind, key->key, f->id, prior,
+                                      err);
+        if (rc == PS_ECONFLICT)
+            return ps_err_set(err, PS_ECONFLICT, "DUPLICATE_FILE_KEY",
+                              "%s %s was already received (file %s)",
+                              key->key_kind, key->key, prior);
+        if (rc != 0)
+            return rc;
+    }
     *inserted = 1;
     return 0;
 }
@@ -564,7 +577,8 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f, int *in_txn,
  */
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const char *path, struct ps_file *f, const char *docname,
-                     int resuming, struct ps_err *err)
+                     const struct ps_doc_totals *key, int resuming,
+                     struct ps_err *err)
 {
     struct opendoc d;
     struct ps_record rec;
@@ -608,7 +622,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             break;
         if (++cs.record_no <= cs.cp.record_no)
             continue; /* applied before the crash */
-        if (!in_txn && (rc = chunk_begin(p, f, &in_txn, &inserted, err)) != 0)
+        if (!in_txn &&
+            (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
             goto fail;
         if ((rc = apply_one(p, b, f, docname, &rec, &cs, &r, err)) != 0)
             goto fail;
@@ -639,7 +654,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         }
     }
     /* The last (possibly empty) chunk marks the document APPLIED. */
-    if (!in_txn && (rc = chunk_begin(p, f, &in_txn, &inserted, err)) != 0)
+    if (!in_txn && (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
         goto fail;
     if ((rc = chunk_commit(p, f, &cs, &r, 1, err)) != 0)
         goto fail;
@@ -793,6 +808,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     for (int i = 0; i < ndocs; i++) {
         struct ps_file *f = known_doc(k, i);
         struct ps_file fresh;
+        struct ps_doc_totals totals;
         char docname[PATH_SIZE];
         ps_strlcpy(docname, input, sizeof(docname));
         if (f == NULL) {
@@ -801,7 +817,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
             new_row(f, b, input, sha, size, i);
             ps_err_clear(&why);
             rc = doc_check(p, work_path, input, i, f, docname, sizeof(docname),
-                           &why, err);
+                           &totals, &why, err);
             if (rc < 0)
                 goto out;
             if (rc == 1) {
@@ -814,7 +830,23 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                     k->docs[k->n++] = *f;
                 continue;
             }
-            rc = doc_apply(p, b, work_path, f, docname, 0, err);
+            rc = doc_apply(p, b, work_path, f, docname, &totals, 0, err);
+            if (rc == PS_ECONFLICT &&
+                strcmp(err->rule, "DUPLICATE_FILE_KEY") == 0) {
+                /* The format's own key was seen: this document is a
+                 * duplicate even though its bytes differ. */
+                why = *err;
+                why.code = PS_EINVAL;
+                ps_err_at(&why, docname, 0, -1);
+                new_row(f, b, input, sha, size, i);
+                if ((rc = doc_refused(p, b, f, docname, &why, PS_FILE_DUPLICATE,
+                                      err)) != 0)
+                    goto out;
+                if (first_reject.code == 0)
+                    first_reject = why;
+                p->stats.duplicate_inputs++;
+                continue;
+            }
         } else {
             if (f->status == PS_FILE_REJECTED) {
                 if (first_reject.code == 0) {
@@ -828,7 +860,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
             if (f->member[0] != '\0')
                 snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
             if (f->status == PS_FILE_PROCESSING)
-                rc = doc_apply(p, b, work_path, f, docname, 1, err);
+                rc = doc_apply(p, b, work_path, f, docname, NULL, 1, err);
             else
                 rc = 0;
         }

@@ -3,6 +3,7 @@
  * control-total trailer, one per line, fields separated by '|'.
  *
  *   PSTEST 1
+ *   BATCH|<batch id>                      (optional, right after the header)
  *   SEND|<request id>|<customer externalId>|<amount>|<currency>
  *   ...
  *   TOTAL|<number of SEND lines>|<sum of amounts>|<currency>
@@ -35,6 +36,7 @@ struct pstest {
     long want_records;
     char want_sum[32];
     char want_currency[8];
+    char batch[65]; /* the optional batch id: a duplicate key */
 };
 
 static int bid(const unsigned char *peek, size_t len, const char *name)
@@ -106,6 +108,17 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
             return ps_err_at(err, NULL, t->lr.line, off);
         }
         int n = split(t);
+        if (strcmp(t->f[0], "BATCH") == 0) {
+            if (n != 2 || t->records > 0 || t->batch[0] != '\0' ||
+                t->f[1][0] == '\0' || strlen(t->f[1]) >= sizeof(t->batch)) {
+                ps_err_set(err, PS_EINVAL, "PSTEST_BATCH",
+                           "BATCH|<id> (1 to 64 characters) may appear once, "
+                           "before the first SEND");
+                return ps_err_at(err, NULL, t->lr.line, off);
+            }
+            ps_strlcpy(t->batch, t->f[1], sizeof(t->batch));
+            continue;
+        }
         if (strcmp(t->f[0], "TOTAL") == 0) {
             if (n != 4) {
                 ps_err_set(err, PS_EINVAL, "PSTEST_TOTAL",
@@ -189,6 +202,10 @@ static int finish(void *state, struct ps_doc_totals *totals, struct ps_err *err)
     }
     totals->records = t->records;
     totals->amount = t->sum;
+    if (t->batch[0] != '\0') {
+        ps_strlcpy(totals->key_kind, "pstest.batch", sizeof(totals->key_kind));
+        ps_strlcpy(totals->key, t->batch, sizeof(totals->key));
+    }
     ps_strlcpy(totals->currency, t->want_currency, sizeof(totals->currency));
     return 0;
 }

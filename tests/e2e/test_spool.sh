@@ -44,13 +44,38 @@ same "txns after dup" "$(sql 'select count(*) from transactions')" 9
 has "DUPLICATE_FILE" "$PAYSPOOL_SPOOL/failed/acme/pay1-again.txt.reason"
 has ",DUPLICATE,DUPLICATE_FILE," "$(ls "$OUT"/pay1-again.txt.*.result.csv)"
 
+# ---- a format's own duplicate key (like NACHA's header tuple) -----------
+pstest_file "$T/k1.txt" 700 2 5
+sed -i 's/^PSTEST 1$/PSTEST 1\nBATCH|PAYRUN-2026-11-20/' "$T/k1.txt"
+pstest_file "$T/k2.txt" 710 3 5
+sed -i 's/^PSTEST 1$/PSTEST 1\nBATCH|PAYRUN-2026-11-20/' "$T/k2.txt"
+cp "$T/k1.txt" "$IN/k1.txt"
+touch "$IN/k1.txt.done"
+expect 0 "$P" run --once
+same "txns after batch" "$(sql 'select count(*) from transactions')" 11
+cp "$T/k2.txt" "$IN/k2.txt"
+touch "$IN/k2.txt.done"
+expect 65 "$P" run --once
+same "txns after same batch" "$(sql 'select count(*) from transactions')" 11
+has "DUPLICATE_FILE_KEY" "$PAYSPOOL_SPOOL/failed/acme/k2.txt.reason"
+has "PAYRUN-2026-11-20" "$PAYSPOOL_SPOOL/failed/acme/k2.txt.reason"
+
+# ---- spreadsheet formulas never reach a result file as formulas ---------
+printf 'PSTEST 1\nSEND|=HYPERLINK("http://x")|C0001|1.00|USD\nSEND|@SUM(A1)|C0001|1.00|USD\nTOTAL|2|2.00|USD\n' \
+    >"$IN/formula.txt"
+touch "$IN/formula.txt.done"
+expect 0 "$P" run --once
+fres=$(ls "$OUT"/formula.txt.*.result.csv)
+has "^2,\"'=HYPERLINK(\"\"http://x\"\")\",ACCEPTED" "$fres"
+has "^3,\"'@SUM(A1)\",ACCEPTED" "$fres"
+
 # ---- a control-total mismatch rejects the file whole --------------------
 pstest_file "$T/bad.txt" 100 5 5
 sed -i 's/^TOTAL|5|/TOTAL|6|/' "$T/bad.txt"
 cp "$T/bad.txt" "$IN/bad-total.txt"
 touch "$IN/bad-total.txt.done"
 expect 65 "$P" run --once
-same "txns after bad total" "$(sql 'select count(*) from transactions')" 9
+same "txns after bad total" "$(sql 'select count(*) from transactions')" 13
 has "CONTROL_COUNT_MISMATCH" "$PAYSPOOL_SPOOL/failed/acme/bad-total.txt.reason"
 has "line: 7" "$PAYSPOOL_SPOOL/failed/acme/bad-total.txt.reason"
 # a truncated upload (no trailer)
@@ -88,7 +113,7 @@ tail -n +3 "$T/p2.txt" >>"$IN/slow.txt"
 sleep 3
 expect 0 "$P" run --once
 [ ! -f "$IN/slow.txt" ] && ok || bad "a complete file was not claimed"
-same "txns after slow" "$(sql 'select count(*) from transactions')" 13
+same "txns after slow" "$(sql 'select count(*) from transactions')" 17
 
 # ---- symlinks and special files are refused, not followed ---------------
 printf 'secret\n' >"$T/secret.txt"
@@ -106,13 +131,13 @@ pstest_file "$T/z/nov/b.txt" 400 2 5
 cp "$T/batch.zip" "$IN/batch.zip"
 touch "$IN/batch.zip.done"
 expect 0 "$P" run --once
-same "txns after zip" "$(sql 'select count(*) from transactions')" 18
+same "txns after zip" "$(sql 'select count(*) from transactions')" 22
 same "zip results" "$(ls "$OUT" | grep -c '^batch.zip_nov_[ab].txt.*result.csv$')" 2
 pstest_file "$T/c.txt" 500 2 5
 gzip -c "$T/c.txt" >"$IN/c.txt.gz"
 touch "$IN/c.txt.gz.done"
 expect 0 "$P" run --once
-same "txns after gz" "$(sql 'select count(*) from transactions')" 20
+same "txns after gz" "$(sql 'select count(*) from transactions')" 24
 
 # zip slip: nothing applied, the input goes to failed/
 mkdir -p "$T/evil/sub"
@@ -122,7 +147,7 @@ cp "$T/evil.tar" "$IN/evil.tar"
 touch "$IN/evil.tar.done"
 expect 65 "$P" run --once
 has "UNWRAP_DOTDOT" "$PAYSPOOL_SPOOL/failed/acme/evil.tar.reason"
-same "txns after zip slip" "$(sql 'select count(*) from transactions')" 20
+same "txns after zip slip" "$(sql 'select count(*) from transactions')" 24
 
 # ---- one engine per spool -------------------------------------------------
 "$P" run >"$T/daemon.out" 2>&1 &
@@ -149,7 +174,7 @@ ra=$?
 wait "$b"
 rb=$?
 same "exit statuses of two engines" "$(printf '%s\n' "$ra" "$rb" | sort -n | tr '\n' ' ')" "0 75 "
-same "txns after big" "$(sql 'select count(*) from transactions')" 30020
+same "txns after big" "$(sql 'select count(*) from transactions')" 30024
 
 # ---- nothing was lost: every input is archived or failed -----------------
 [ -z "$(ls -A "$PAYSPOOL_SPOOL/work/acme" | grep -v '^\.')" ] && ok || bad "left in work/"
