@@ -631,13 +631,14 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         p->stats.records++;
         if (cs.record_no % PROGRESS_EVERY == 0) {
             clock_gettime(CLOCK_MONOTONIC, &t1);
-            double secs = (double)(t1.tv_sec - t0.tv_sec) +
-                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+            int64_t ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+                         (t1.tv_nsec - t0.tv_nsec) / 1000000;
             ps_log(PS_LOG_INFO, "document.progress",
                    "{s:s, s:s, s:I, s:I, s:I}", "business", b->name, "document",
                    docname, "records", (json_int_t)cs.record_no, "bytes",
                    (json_int_t)rec.offset, "records_per_second",
-                   (json_int_t)(secs > 0 ? (double)cs.record_no / secs : 0));
+                   (json_int_t)(ms > 0 ? (int64_t)cs.record_no * 1000 / ms
+                                       : 0));
         }
         if (++in_chunk >= p->cfg->chunk_records) {
             if ((rc = chunk_commit(p, f, &cs, &r, 0, err)) != 0)

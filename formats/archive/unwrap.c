@@ -230,11 +230,12 @@ static char *gz_name(const char *container)
         base = "data";
         keep = 4;
     }
-    s = malloc(keep + strlen(add) + 1);
+    size_t addlen = strlen(add);
+    s = malloc(keep + addlen + 1);
     if (s == NULL)
         return NULL;
     memcpy(s, base, keep);
-    strcpy(s + keep, add);
+    memcpy(s + keep, add, addlen + 1);
     return s;
 }
 
