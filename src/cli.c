@@ -912,8 +912,16 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
             account_in_business(c, c->a.pos[1], &a, err) != 0 ||
             ps_account_set_status(c->eng, a.id, to, &src, err) != 0)
             return fail(err);
-        printf("account %s is now %s\n", a.id,
-               ps_enum_name(PS_NAMES_STATUS, (int)to));
+        if (c->json) {
+            if (ps_store_account_get(c->eng->store, a.id, &a, err) != 0)
+                return fail(err);
+            json_t *o = account_json(&a);
+            print_json(o);
+            json_decref(o);
+        } else {
+            printf("account %s is now %s\n", a.id,
+                   ps_enum_name(PS_NAMES_STATUS, (int)to));
+        }
         return EX_OK;
     }
     if (strcmp(sub, "authorize") == 0) {
@@ -930,8 +938,16 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
             ps_account_authorize_debit(c->eng, a.id, (enum ps_debit_auth_kind)k,
                                        ref, err) != 0)
             return fail(err);
-        printf("debit authorization %s recorded for account %s\n",
-               ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);
+        if (c->json) {
+            json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "accountId", a.id,
+                                  "kind", ps_enum_name(PS_NAMES_DEBIT_AUTH, k),
+                                  "reference", ref, "status", "ACTIVE");
+            print_json(o);
+            json_decref(o);
+        } else {
+            printf("debit authorization %s recorded for account %s\n",
+                   ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);
+        }
         return EX_OK;
     }
     return usage_error("usage: payspool account add|suspend|reactivate|"
@@ -968,6 +984,19 @@ static int pick_account(void *vctx, const struct ps_account *a)
             return 1;
     }
     return 0;
+}
+
+/* The profile object, first page: what --json commands on a profile
+ * print after changing it. */
+static int ewa_print(struct ctx *c, const struct ps_business *b,
+                     const char *external_id, struct ps_err *err)
+{
+    json_t *o;
+    if (ps_ewa_show(c->eng, b->id, external_id, 0, 20, &o, err) != 0)
+        return fail(err);
+    print_json(o);
+    json_decref(o);
+    return EX_OK;
 }
 
 static int cmd_ewa(struct ctx *c, struct ps_err *err)
@@ -1032,16 +1061,10 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
         struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
         if (ps_ewa_enroll(c->eng, &p, &src, err) != 0)
             return fail(err);
-        if (!c->json) {
-            printf("EWA profile %s enrolled in %s (id %s, status NEW)\n",
-                   p.external_id, prog, p.id);
-            return EX_OK;
-        }
-        json_t *o;
-        if (ps_ewa_show(c->eng, b.id, p.external_id, 0, 20, &o, err) != 0)
-            return fail(err);
-        print_json(o);
-        json_decref(o);
+        if (c->json)
+            return ewa_print(c, &b, p.external_id, err);
+        printf("EWA profile %s enrolled in %s (id %s, status NEW)\n",
+               p.external_id, prog, p.id);
         return EX_OK;
     }
     if (strcmp(sub, "eligibility") == 0) {
@@ -1061,6 +1084,8 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
             ps_ewa_set_eligibility(c->eng, p.id, (enum ps_eligibility)to, &src,
                                    err) != 0)
             return fail(err);
+        if (c->json)
+            return ewa_print(c, &b, p.external_id, err);
         printf("EWA profile %s: %s -> %s (%s)\n", p.external_id,
                ps_enum_name(PS_NAMES_ELIGIBILITY, (int)p.eligibility), status,
                src.reason);
@@ -1081,6 +1106,8 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
                                   opt(&c->a, "begin"), opt(&c->a, "end"),
                                   err) != 0)
             return fail(err);
+        if (c->json)
+            return ewa_print(c, &b, p.external_id, err);
         printf("EWA profile %s enrollment is now %s\n", p.external_id, status);
         return EX_OK;
     }
