@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <sodium.h>
 
 #include "crypto.h"
+#include "testutil.h"
 
 /*
  * Known-answer vectors for the master key bytes 0x00..0x1f, computed with
@@ -46,22 +46,14 @@ struct fixture {
 /* Path of `name` inside the test directory (static buffer per slot). */
 static const char *path_in(const struct fixture *fx, const char *name, int slot)
 {
-    static char buf[4][PATH_MAX];
-    int n = snprintf(buf[slot], sizeof(buf[slot]), "%s/%s", fx->dir, name);
-    assert_true(n > 0 && (size_t)n < sizeof(buf[slot]));
-    return buf[slot];
+    return ps_test_path(fx->dir, name, (unsigned)slot);
 }
 
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
-    if (fx == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(fx->dir, sizeof(fx->dir), "%s/test_crypto.XXXXXX", tmp);
-    if (mkdtemp(fx->dir) == NULL) {
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_crypto") != 0) {
         free(fx);
         return -1;
     }
@@ -69,18 +61,10 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    int rc = nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ps_test_rmtree(fx->dir);
     free(fx);
     return rc;
 }
@@ -103,14 +87,6 @@ static void write_kat_key(const char *path)
     for (size_t i = 0; i < sizeof(master); i++)
         master[i] = (unsigned char)i;
     write_file(path, master, sizeof(master), 0600);
-}
-
-static void expect_err(int rc, const struct ps_err *err, int code,
-                       const char *rule)
-{
-    assert_int_equal(rc, code);
-    assert_int_equal(err->code, code);
-    assert_string_equal(err->rule, rule);
 }
 
 /* ------------------------------------------------------------------ */
@@ -174,13 +150,13 @@ static void test_key_create_refuses_bad_existing(void **state)
     ps_err_clear(&err);
 
     write_file(key, bytes, sizeof(bytes), 0644);
-    expect_err(ps_keys_create(key, &created, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_MODE");
+    ps_test_expect_err(ps_keys_create(key, &created, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_MODE");
     assert_int_equal(created, 42); /* out-parameter untouched on error */
 
     write_file(key, bytes, 16, 0600);
-    expect_err(ps_keys_create(key, &created, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_SIZE");
+    ps_test_expect_err(ps_keys_create(key, &created, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_SIZE");
     assert_int_equal(created, 42);
 }
 
@@ -193,8 +169,8 @@ static void test_key_create_refuses_symlink(void **state)
 
     /* A dangling symlink must not be followed to create the target. */
     assert_int_equal(symlink(target, key), 0);
-    expect_err(ps_keys_create(key, NULL, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_SYMLINK");
+    ps_test_expect_err(ps_keys_create(key, NULL, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_SYMLINK");
     assert_int_equal(access(target, F_OK), -1);
 }
 
@@ -203,7 +179,8 @@ static void test_key_create_missing_dir(void **state)
     const char *key = path_in(*state, "no/such/dir/spool.key", 0);
     struct ps_err err;
     ps_err_clear(&err);
-    expect_err(ps_keys_create(key, NULL, &err), &err, PS_EIO, "IO_ERROR");
+    ps_test_expect_err(ps_keys_create(key, NULL, &err), &err, PS_EIO,
+                       "IO_ERROR");
     assert_int_equal(err.sys_errno, ENOENT);
 }
 
@@ -216,8 +193,8 @@ static void test_key_load_refuses_mode(void **state)
 
     write_kat_key(key);
     assert_int_equal(chmod(key, 0644), 0);
-    expect_err(ps_keys_load(key, &keys, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_MODE");
+    ps_test_expect_err(ps_keys_load(key, &keys, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_MODE");
     assert_ptr_equal(keys, (struct ps_keys *)&keys);
     assert_non_null(strstr(err.msg, "chmod 600"));
 
@@ -225,8 +202,8 @@ static void test_key_load_refuses_mode(void **state)
     static const mode_t bad[] = {0640, 0604, 0620, 0602, 0610, 0601};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(chmod(key, bad[i]), 0);
-        expect_err(ps_keys_load(key, &keys, &err), &err, PS_ECRYPTO,
-                   "KEY_FILE_MODE");
+        ps_test_expect_err(ps_keys_load(key, &keys, &err), &err, PS_ECRYPTO,
+                           "KEY_FILE_MODE");
     }
     /* Owner-only modes are fine. */
     assert_int_equal(chmod(key, 0400), 0);
@@ -245,8 +222,8 @@ static void test_key_load_refuses_size(void **state)
 
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         write_file(key, bytes, sizes[i], 0600);
-        expect_err(ps_keys_load(key, &keys, &err), &err, PS_ECRYPTO,
-                   "KEY_FILE_SIZE");
+        ps_test_expect_err(ps_keys_load(key, &keys, &err), &err, PS_ECRYPTO,
+                           "KEY_FILE_SIZE");
         assert_null(keys);
     }
 }
@@ -261,8 +238,8 @@ static void test_key_load_refuses_symlink(void **state)
 
     write_kat_key(real);
     assert_int_equal(symlink(real, link), 0);
-    expect_err(ps_keys_load(link, &keys, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_SYMLINK");
+    ps_test_expect_err(ps_keys_load(link, &keys, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_SYMLINK");
     assert_null(keys);
     assert_int_equal(ps_keys_load(real, &keys, &err), 0);
     ps_keys_free(keys);
@@ -277,12 +254,12 @@ static void test_key_load_refuses_non_regular(void **state)
     ps_err_clear(&err);
 
     assert_int_equal(mkdir(dir, 0700), 0);
-    expect_err(ps_keys_load(dir, &keys, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_TYPE");
+    ps_test_expect_err(ps_keys_load(dir, &keys, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_TYPE");
     /* Must not block waiting for a writer. */
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    expect_err(ps_keys_load(fifo, &keys, &err), &err, PS_ECRYPTO,
-               "KEY_FILE_TYPE");
+    ps_test_expect_err(ps_keys_load(fifo, &keys, &err), &err, PS_ECRYPTO,
+                       "KEY_FILE_TYPE");
     assert_null(keys);
 }
 
@@ -292,7 +269,8 @@ static void test_key_load_missing(void **state)
     struct ps_keys *keys = NULL;
     struct ps_err err;
     ps_err_clear(&err);
-    expect_err(ps_keys_load(key, &keys, &err), &err, PS_EIO, "IO_ERROR");
+    ps_test_expect_err(ps_keys_load(key, &keys, &err), &err, PS_EIO,
+                       "IO_ERROR");
     assert_int_equal(err.sys_errno, ENOENT);
     assert_null(keys);
     ps_keys_free(NULL); /* does nothing */
@@ -361,23 +339,26 @@ static void test_open_tampered(void **state)
     for (size_t i = 0; i < sizeof(sealed); i++) {
         sealed[i] ^= 0x01;
         memset(back, 'x', sizeof(back));
-        expect_err(ps_keys_open(keys, sealed, sizeof(sealed), back, &err), &err,
-                   PS_ECRYPTO, "DECRYPT_FAILED");
+        ps_test_expect_err(
+            ps_keys_open(keys, sealed, sizeof(sealed), back, &err), &err,
+            PS_ECRYPTO, "DECRYPT_FAILED");
         /* nothing written on failure */
         for (size_t j = 0; j < sizeof(back); j++)
             assert_int_equal(back[j], 'x');
         sealed[i] ^= 0x01;
     }
     /* Truncated blobs. */
-    expect_err(ps_keys_open(keys, sealed, sizeof(sealed) - 1, back, &err), &err,
-               PS_ECRYPTO, "DECRYPT_FAILED");
-    expect_err(ps_keys_open(keys, sealed, PS_SEALED_OVERHEAD - 1, back, &err),
-               &err, PS_ECRYPTO, "DECRYPT_FAILED");
-    expect_err(ps_keys_open(keys, sealed, 0, back, &err), &err, PS_ECRYPTO,
-               "DECRYPT_FAILED");
+    ps_test_expect_err(
+        ps_keys_open(keys, sealed, sizeof(sealed) - 1, back, &err), &err,
+        PS_ECRYPTO, "DECRYPT_FAILED");
+    ps_test_expect_err(
+        ps_keys_open(keys, sealed, PS_SEALED_OVERHEAD - 1, back, &err), &err,
+        PS_ECRYPTO, "DECRYPT_FAILED");
+    ps_test_expect_err(ps_keys_open(keys, sealed, 0, back, &err), &err,
+                       PS_ECRYPTO, "DECRYPT_FAILED");
     /* Another key file. */
-    expect_err(ps_keys_open(other, sealed, sizeof(sealed), back, &err), &err,
-               PS_ECRYPTO, "DECRYPT_FAILED");
+    ps_test_expect_err(ps_keys_open(other, sealed, sizeof(sealed), back, &err),
+                       &err, PS_ECRYPTO, "DECRYPT_FAILED");
     /* Intact blob still opens. */
     assert_int_equal(ps_keys_open(keys, sealed, sizeof(sealed), back, &err), 0);
     assert_string_equal(back, plain);

@@ -26,7 +26,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +44,7 @@
 #include "log.h"
 #include "model.h"
 #include "store.h"
+#include "testutil.h"
 #include "txn.h"
 
 #define FROZEN_NOW "2026-11-20T22:00:00Z"
@@ -57,8 +57,6 @@
 
 struct fixture {
     char dir[PATH_MAX];
-    char db_path[PATH_MAX];
-    char key_path[PATH_MAX];
     struct ps_engine *eng;
     struct ps_business biz;
     struct ps_program prog;
@@ -69,14 +67,6 @@ struct fixture {
     int npay;
     int seq; /* for unique request ids */
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 static void make_business(struct fixture *fx, const char *name,
                           const char *display, struct ps_business *out)
@@ -224,28 +214,13 @@ static void apply(struct fixture *fx, const char *txn_id, enum ps_txn_event ev)
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
-    struct ps_err err;
-    ps_err_clear(&err);
-    if (fx == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(fx->dir, sizeof(fx->dir), "%s/test_ewa.XXXXXX", tmp);
-    if (mkdtemp(fx->dir) == NULL) {
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_ewa") != 0) {
         free(fx);
         return -1;
     }
     *state = fx;
-    if (snprintf(fx->db_path, sizeof(fx->db_path), "%s/payspool.db", fx->dir) >=
-            (int)sizeof(fx->db_path) ||
-        snprintf(fx->key_path, sizeof(fx->key_path), "%s/spool.key", fx->dir) >=
-            (int)sizeof(fx->key_path))
-        fail_msg("temporary directory path too long: %s", fx->dir);
-
-    assert_int_equal(ps_keys_create(fx->key_path, NULL, &err), 0);
-    assert_int_equal(ps_engine_open(fx->db_path, fx->key_path, &fx->eng, &err),
-                     0);
+    fx->eng = ps_test_engine_open(fx->dir);
     make_business(fx, "acme", "Acme Payroll", &fx->biz);
     make_program(fx, &fx->biz, "Early Pay", &fx->prog);
     make_customer(fx, &fx->biz, "CUST-0001", "Maria", "Elena", "Gonzalez",
@@ -277,7 +252,7 @@ static int teardown(void **state)
 {
     struct fixture *fx = *state;
     ps_engine_close(fx->eng);
-    int rc = nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ps_test_rmtree(fx->dir);
     free(fx);
     return rc;
 }

@@ -23,7 +23,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +42,7 @@
 #include "model.h"
 #include "store.h"
 #include "txn.h"
+#include "testutil.h"
 
 #define NBIZ 2
 #define NCUR 2
@@ -151,8 +151,6 @@ struct mtxn {
 
 struct world {
     char dir[PATH_MAX / 2];
-    char db_path[PATH_MAX];
-    char key_path[PATH_MAX];
     struct ps_engine *eng;
     sqlite3 *raw;
     struct ps_business biz[NBIZ];
@@ -228,14 +226,6 @@ static int64_t expect_kind(const struct world *w, int b, int c,
 /* Fixture                                                             */
 /* ------------------------------------------------------------------ */
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 #define OK(call)                                                               \
     do {                                                                       \
         ps_err_clear(&err);                                                    \
@@ -247,12 +237,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 static void build_world(struct world *w)
 {
     struct ps_err err;
-    OK(ps_keys_create(w->key_path, NULL, &err));
-    OK(ps_engine_open(w->db_path, w->key_path, &w->eng, &err));
-    assert_int_equal(
-        sqlite3_open_v2(w->db_path, &w->raw, SQLITE_OPEN_READWRITE, NULL),
-        SQLITE_OK);
-    sqlite3_busy_timeout(w->raw, 5000);
+    w->eng = ps_test_engine_open(w->dir);
+    w->raw = ps_test_sqlite_open(ps_test_path(w->dir, PS_TEST_DB, 0));
 
     for (int b = 0; b < NBIZ; b++) {
         char name[32];
@@ -317,18 +303,11 @@ static void build_world(struct world *w)
 static int setup(void **state)
 {
     struct world *w = calloc(1, sizeof(*w));
-    const char *tmp = getenv("TMPDIR");
-    if (w == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(w->dir, sizeof(w->dir), "%s/test_ledger.XXXXXX", tmp);
-    if (mkdtemp(w->dir) == NULL) {
+    if (w == NULL ||
+        ps_test_tmpdir(w->dir, sizeof(w->dir), "test_ledger") != 0) {
         free(w);
         return -1;
     }
-    snprintf(w->db_path, sizeof(w->db_path), "%s/payspool.db", w->dir);
-    snprintf(w->key_path, sizeof(w->key_path), "%s/spool.key", w->dir);
     *state = w;
     build_world(w);
     return 0;
@@ -339,7 +318,7 @@ static int teardown(void **state)
     struct world *w = *state;
     sqlite3_close(w->raw);
     ps_engine_close(w->eng);
-    int rc = nftw(w->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ps_test_rmtree(w->dir);
     free(w);
     return rc;
 }

@@ -26,6 +26,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "log.h"
+#include "testutil.h"
 
 struct fixture {
     char dir[PATH_MAX - 64]; /* room left for the file names below */
@@ -36,18 +37,13 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
-    if (fx == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(fx->dir, sizeof(fx->dir), "%s/test_log.XXXXXX", tmp);
-    if (mkdtemp(fx->dir) == NULL) {
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_log") != 0) {
         free(fx);
         return -1;
     }
-    snprintf(fx->log, sizeof(fx->log), "%s/test.log", fx->dir);
-    snprintf(fx->other, sizeof(fx->other), "%s/other.log", fx->dir);
+    ps_test_join(fx->log, sizeof(fx->log), fx->dir, "test.log");
+    ps_test_join(fx->other, sizeof(fx->other), fx->dir, "other.log");
     *state = fx;
     return 0;
 }

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <sodium.h>
 
 #include "output.h"
+#include "testutil.h"
 
 #define SHA256_EMPTY                                                           \
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -43,22 +43,14 @@ struct fixture {
 /* Path of `name` inside the test directory (static buffer per slot). */
 static const char *path_in(const struct fixture *fx, const char *name, int slot)
 {
-    static char buf[4][PATH_MAX];
-    int n = snprintf(buf[slot], sizeof(buf[slot]), "%s/%s", fx->dir, name);
-    assert_true(n > 0 && (size_t)n < sizeof(buf[slot]));
-    return buf[slot];
+    return ps_test_path(fx->dir, name, (unsigned)slot);
 }
 
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
-    if (fx == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(fx->dir, sizeof(fx->dir), "%s/test_output.XXXXXX", tmp);
-    if (mkdtemp(fx->dir) == NULL) {
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_output") != 0) {
         free(fx);
         return -1;
     }
@@ -66,18 +58,10 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    int rc = nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ps_test_rmtree(fx->dir);
     free(fx);
     return rc;
 }
@@ -145,14 +129,6 @@ static void assert_absent(const struct fixture *fx, const char *name)
     struct stat st;
     assert_int_equal(lstat(path_in(fx, name, 3), &st), -1);
     assert_int_equal(errno, ENOENT);
-}
-
-static void expect_err(int rc, const struct ps_err *err, int code,
-                       const char *rule)
-{
-    assert_int_equal(rc, code);
-    assert_int_equal(err->code, code);
-    assert_string_equal(err->rule, rule);
 }
 
 /*
@@ -354,20 +330,20 @@ static void test_open_refuses_existing(void **state)
     ps_err_clear(&err);
 
     write_file(path_in(fx, "out.csv", 0), "old\n");
-    expect_err(ps_output_open(fx->dir, "out.csv", 0640, &o, &err), &err,
-               PS_ECONFLICT, "OUTPUT_EXISTS");
+    ps_test_expect_err(ps_output_open(fx->dir, "out.csv", 0640, &o, &err), &err,
+                       PS_ECONFLICT, "OUTPUT_EXISTS");
     assert_null(o); /* out-parameter untouched on error */
 
     write_file(path_in(fx, "b.csv.done", 0), "");
-    expect_err(ps_output_open(fx->dir, "b.csv", 0640, &o, &err), &err,
-               PS_ECONFLICT, "OUTPUT_EXISTS");
+    ps_test_expect_err(ps_output_open(fx->dir, "b.csv", 0640, &o, &err), &err,
+                       PS_ECONFLICT, "OUTPUT_EXISTS");
     write_file(path_in(fx, "c.csv.sha256", 0), "");
-    expect_err(ps_output_open(fx->dir, "c.csv", 0640, &o, &err), &err,
-               PS_ECONFLICT, "OUTPUT_EXISTS");
+    ps_test_expect_err(ps_output_open(fx->dir, "c.csv", 0640, &o, &err), &err,
+                       PS_ECONFLICT, "OUTPUT_EXISTS");
     /* A dangling symlink counts as taken too. */
     assert_int_equal(symlink("nowhere", path_in(fx, "d.csv", 0)), 0);
-    expect_err(ps_output_open(fx->dir, "d.csv", 0640, &o, &err), &err,
-               PS_ECONFLICT, "OUTPUT_EXISTS");
+    ps_test_expect_err(ps_output_open(fx->dir, "d.csv", 0640, &o, &err), &err,
+                       PS_ECONFLICT, "OUTPUT_EXISTS");
     assert_no_tmp(fx);
 }
 
@@ -384,8 +360,8 @@ static void test_commit_race_refuses(void **state)
     assert_int_equal(ps_output_open(fx->dir, "pay.ach", 0640, &o, &err), 0);
     assert_int_equal(ps_output_write(o, "new content\n", 12, &err), 0);
     write_file(path_in(fx, "pay.ach", 0), "someone else's file\n");
-    expect_err(ps_output_commit(o, hex, &err), &err, PS_ECONFLICT,
-               "OUTPUT_EXISTS");
+    ps_test_expect_err(ps_output_commit(o, hex, &err), &err, PS_ECONFLICT,
+                       "OUTPUT_EXISTS");
     assert_string_equal(hex, "untouched");
 
     char *data = slurp(path_in(fx, "pay.ach", 0), &len);
@@ -411,8 +387,8 @@ static void test_commit_race_on_done(void **state)
     assert_int_equal(ps_output_open(fx->dir, "r.txt", 0640, &o, &err), 0);
     assert_int_equal(ps_output_write(o, "abc", 3, &err), 0);
     write_file(path_in(fx, "r.txt.done", 0), "foreign");
-    expect_err(ps_output_commit(o, NULL, &err), &err, PS_ECONFLICT,
-               "OUTPUT_EXISTS");
+    ps_test_expect_err(ps_output_commit(o, NULL, &err), &err, PS_ECONFLICT,
+                       "OUTPUT_EXISTS");
     assert_non_null(strstr(err.msg, "not marked done"));
 
     char *data = slurp(path_in(fx, "r.txt", 0), &len);
@@ -457,25 +433,25 @@ static void test_invalid_names(void **state)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ps_err_clear(&err);
-        expect_err(ps_output_open(fx->dir, bad[i], 0640, &o, &err), &err,
-                   PS_EINVAL, "OUTPUT_NAME");
+        ps_test_expect_err(ps_output_open(fx->dir, bad[i], 0640, &o, &err),
+                           &err, PS_EINVAL, "OUTPUT_NAME");
     }
     ps_err_clear(&err);
-    expect_err(ps_output_open(fx->dir, NULL, 0640, &o, &err), &err, PS_EINVAL,
-               "OUTPUT_NAME");
+    ps_test_expect_err(ps_output_open(fx->dir, NULL, 0640, &o, &err), &err,
+                       PS_EINVAL, "OUTPUT_NAME");
 
     memset(longname, 'n', sizeof(longname) - 1);
     longname[sizeof(longname) - 1] = '\0';
-    expect_err(ps_output_open(fx->dir, longname, 0640, &o, &err), &err,
-               PS_EINVAL, "OUTPUT_NAME");
+    ps_test_expect_err(ps_output_open(fx->dir, longname, 0640, &o, &err), &err,
+                       PS_EINVAL, "OUTPUT_NAME");
     /* The longest allowed name works, sidecars included. */
     longname[PS_OUTPUT_NAME_MAX] = '\0';
     assert_int_equal(ps_output_open(fx->dir, longname, 0640, &o, &err), 0);
     assert_int_equal(ps_output_commit(o, NULL, &err), 0);
 
     ps_err_clear(&err);
-    expect_err(ps_output_open(fx->dir, "x", 04750, &o, &err), &err, PS_EINVAL,
-               "OUTPUT_MODE");
+    ps_test_expect_err(ps_output_open(fx->dir, "x", 04750, &o, &err), &err,
+                       PS_EINVAL, "OUTPUT_MODE");
     assert_no_tmp(fx);
 }
 
@@ -486,17 +462,20 @@ static void test_bad_folders(void **state)
     struct ps_err err;
     ps_err_clear(&err);
 
-    expect_err(ps_output_open(path_in(fx, "missing", 0), "x", 0640, &o, &err),
-               &err, PS_ENOTFOUND, "OUTPUT_DIR");
+    ps_test_expect_err(
+        ps_output_open(path_in(fx, "missing", 0), "x", 0640, &o, &err), &err,
+        PS_ENOTFOUND, "OUTPUT_DIR");
 
     write_file(path_in(fx, "plain", 0), "");
-    expect_err(ps_output_open(path_in(fx, "plain", 0), "x", 0640, &o, &err),
-               &err, PS_ECONFIG, "OUTPUT_DIR");
+    ps_test_expect_err(
+        ps_output_open(path_in(fx, "plain", 0), "x", 0640, &o, &err), &err,
+        PS_ECONFIG, "OUTPUT_DIR");
 
     assert_int_equal(mkdir(path_in(fx, "real", 0), 0750), 0);
     assert_int_equal(symlink("real", path_in(fx, "link", 1)), 0);
-    expect_err(ps_output_open(path_in(fx, "link", 1), "x", 0640, &o, &err),
-               &err, PS_ECONFIG, "OUTPUT_DIR");
+    ps_test_expect_err(
+        ps_output_open(path_in(fx, "link", 1), "x", 0640, &o, &err), &err,
+        PS_ECONFIG, "OUTPUT_DIR");
     assert_non_null(strstr(err.msg, "symbolic link"));
     assert_absent(fx, "real/x");
 }
@@ -629,7 +608,8 @@ static void test_sha256_fd_bad_fd(void **state)
     int64_t size = 42;
     struct ps_err err;
     ps_err_clear(&err);
-    expect_err(ps_sha256_fd(-1, hex, &size, &err), &err, PS_EIO, "IO_ERROR");
+    ps_test_expect_err(ps_sha256_fd(-1, hex, &size, &err), &err, PS_EIO,
+                       "IO_ERROR");
     assert_int_equal(err.sys_errno, EBADF);
     assert_string_equal(hex, "untouched");
     assert_int_equal(size, 42);

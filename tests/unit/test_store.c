@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "log.h"
 #include "model.h"
 #include "store.h"
+#include "testutil.h"
 
 /* Tables of each schema version (schema.h), checked from outside. */
 static const char *const v1_tables[] = {"schema_version",
@@ -73,28 +73,15 @@ struct fixture {
     char db_path[PATH_MAX];
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
-    if (fx == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(fx->dir, sizeof(fx->dir), "%s/test_store.XXXXXX", tmp);
-    if (mkdtemp(fx->dir) == NULL) {
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_store") != 0) {
         free(fx);
         return -1;
     }
-    snprintf(fx->db_path, sizeof(fx->db_path), "%s/payspool.db", fx->dir);
+    ps_test_join(fx->db_path, sizeof(fx->db_path), fx->dir, PS_TEST_DB);
     *state = fx;
     return 0;
 }
@@ -102,7 +89,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *fx = *state;
-    int rc = nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ps_test_rmtree(fx->dir);
     free(fx);
     return rc;
 }
@@ -125,10 +112,7 @@ static struct ps_store *open_store(const char *path, int version)
 
 static sqlite3 *raw_open(const char *path)
 {
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
-                     SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3 *db = ps_test_sqlite_open(path);
     sqlite3_extended_result_codes(db, 1);
     return db;
 }

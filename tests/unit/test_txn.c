@@ -24,7 +24,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +40,7 @@
 #include "log.h"
 #include "model.h"
 #include "store.h"
+#include "testutil.h"
 #include "txn.h"
 
 /* ------------------------------------------------------------------ */
@@ -55,11 +55,11 @@
  *   SETTLED->CLEARED for received (DEBIT) transactions only; CANCEL
  *   NEW|PENDING->CANCELLED; DECLINE PROCESSING|APPROVED->DECLINED; RETURN
  *   before settlement (PROCESSING|APPROVED) DECLINED, after (SETTLED or
- *   CLEARED) REVERSED; REVERSE SETTLED|CLEARED->REVERSED; PROVIDER_ERROR on a transmitted
- *   (PROCESSING) transaction goes back to PENDING while retries are left.
- *   In the exhaustive test the transaction has been transmitted once
- *   (attempts 1) and the event is applied with the default policy (3
- *   attempts), so PENDING.
+ *   CLEARED) REVERSED; REVERSE SETTLED|CLEARED->REVERSED; PROVIDER_ERROR
+ *   on a transmitted (PROCESSING) transaction goes back to PENDING while
+ *   retries are left.  In the exhaustive test the transaction has been
+ *   transmitted once (attempts 1) and the event is applied with the
+ *   default policy (3 attempts), so PENDING.
  * CANCELLED, DECLINED, REVERSED and ERROR are terminal and accept nothing
  * (ps_txn_status_terminal() in txn.h).  CLEARED accepts only RETURN and
  * REVERSE: an ACH debit can come back as unauthorized (R05, R07, R10,
@@ -152,9 +152,7 @@ static const struct path paths[PS_TXN_STATUS_N] = {
 /* ------------------------------------------------------------------ */
 
 struct fixture {
-    char dir[PATH_MAX / 2]; /* room for the file names below */
-    char db_path[PATH_MAX];
-    char key_path[PATH_MAX];
+    char dir[PATH_MAX / 2];
     struct ps_engine *eng;
     sqlite3 *raw; /* second connection, for counting rows */
     struct ps_business biz;
@@ -165,14 +163,6 @@ struct fixture {
     struct ps_account bank_noauth; /* EXTERNAL_BANK without one */
     int seq;                       /* for unique request ids */
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 static void make_customer(struct fixture *fx, const struct ps_business *b,
                           const char *external_id, struct ps_customer *out)
@@ -206,29 +196,17 @@ static void make_bank(struct fixture *fx, const struct ps_customer *c,
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
-    const char *tmp = getenv("TMPDIR");
     struct ps_err err;
     ps_err_clear(&err);
-    if (fx == NULL)
-        return -1;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(fx->dir, sizeof(fx->dir), "%s/test_txn.XXXXXX", tmp);
-    if (mkdtemp(fx->dir) == NULL) {
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_txn") != 0) {
         free(fx);
         return -1;
     }
-    snprintf(fx->db_path, sizeof(fx->db_path), "%s/payspool.db", fx->dir);
-    snprintf(fx->key_path, sizeof(fx->key_path), "%s/spool.key", fx->dir);
     *state = fx;
 
-    assert_int_equal(ps_keys_create(fx->key_path, NULL, &err), 0);
-    assert_int_equal(ps_engine_open(fx->db_path, fx->key_path, &fx->eng, &err),
-                     0);
-    assert_int_equal(
-        sqlite3_open_v2(fx->db_path, &fx->raw, SQLITE_OPEN_READWRITE, NULL),
-        SQLITE_OK);
-    sqlite3_busy_timeout(fx->raw, 5000);
+    fx->eng = ps_test_engine_open(fx->dir);
+    fx->raw = ps_test_sqlite_open(ps_test_path(fx->dir, PS_TEST_DB, 0));
 
     assert_int_equal(
         ps_business_add(fx->eng, "acme", "Acme Corp", NULL, &fx->biz, &err), 0);
@@ -251,7 +229,7 @@ static int teardown(void **state)
     struct fixture *fx = *state;
     sqlite3_close(fx->raw);
     ps_engine_close(fx->eng);
-    int rc = nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    int rc = ps_test_rmtree(fx->dir);
     free(fx);
     return rc;
 }

@@ -16,7 +16,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,39 +30,24 @@
 
 #include "archive/unwrap.h"
 #include "err.h"
+#include "testutil.h"
 
 #define MIB ((int64_t)1 << 20)
 #define BOMB_BYTES (200 * MIB)
 
 static char g_dir[PATH_MAX - 64]; /* the group's fixture directory */
 
-/* dir/name in one of a few rotating buffers. */
+/* dir/name in one of PS_TEST_PATH_SLOTS rotating buffers. */
 static const char *P(const char *name)
 {
-    static char ring[8][PATH_MAX];
     static unsigned i;
-    char *b = ring[i++ % 8];
-    snprintf(b, PATH_MAX, "%s/%s", g_dir, name);
-    return b;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    return ps_test_path(g_dir, name, i++);
 }
 
 static int group_setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     (void)state;
-    if (tmp == NULL || tmp[0] == '\0')
-        tmp = "/tmp";
-    snprintf(g_dir, sizeof(g_dir), "%s/test_unwrap.XXXXXX", tmp);
-    return mkdtemp(g_dir) == NULL ? -1 : 0;
+    return ps_test_tmpdir(g_dir, sizeof(g_dir), "test_unwrap");
 }
 
 static int group_teardown(void **state)
@@ -71,7 +55,7 @@ static int group_teardown(void **state)
     (void)state;
     if (getenv("PS_TEST_KEEP") != NULL) /* to look at the fixtures */
         return 0;
-    return nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return ps_test_rmtree(g_dir);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,153 @@
+/*
+ * testutil.h -- fixture helpers shared by the cmocka unit tests: a fresh
+ * directory under $TMPDIR (or /tmp), its removal, paths inside it, an
+ * engine opened on a new key file in it, a raw SQLite connection beside
+ * the engine's, and the usual check of a returned error.
+ *
+ * Header-only and every helper `static inline`, so a test that uses only a
+ * few of them builds without unused-function warnings.  Helpers that can
+ * only fail because the machine is broken (a path too long, a key file
+ * that cannot be written) fail the running test with fail_msg(); the
+ * directory helpers return -1 instead so that cmocka setup functions can
+ * report the failure themselves.
+ */
+#ifndef PS_TESTUTIL_H
+#define PS_TESTUTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "crypto.h"
+#include "engine.h"
+#include "err.h"
+
+/* Names of the database and key file that ps_test_engine_open() makes. */
+#define PS_TEST_DB "payspool.db"
+#define PS_TEST_KEY "spool.key"
+
+/* How many static buffers ps_test_path() rotates through. */
+#define PS_TEST_PATH_SLOTS 8
+
+/*
+ * Make a fresh directory "$TMPDIR/<prefix>.XXXXXX" (/tmp when TMPDIR is
+ * unset or empty) with mkdtemp and write its name into buf (size bytes).
+ * Returns 0, or -1 when the name does not fit or mkdtemp fails.
+ */
+static inline int ps_test_tmpdir(char *buf, size_t size, const char *prefix)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (tmp == NULL || tmp[0] == '\0')
+        tmp = "/tmp";
+    int n = snprintf(buf, size, "%s/%s.XXXXXX", tmp, prefix);
+    if (n < 0 || (size_t)n >= size)
+        return -1;
+    return mkdtemp(buf) == NULL ? -1 : 0;
+}
+
+/* nftw callback of ps_test_rmtree(): children come before their folder. */
+static inline int ps_test_rm_entry(const char *path, const struct stat *st,
+                                   int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/*
+ * Remove dir and everything below it, never following symbolic links.
+ * Returns 0, or what nftw returned (-1, or the first failing rmdir or
+ * unlink) so that a teardown can pass it on.
+ */
+static inline int ps_test_rmtree(const char *dir)
+{
+    return nftw(dir, ps_test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Write "dir/name" into buf (size bytes).  Returns 0, or -1 when it does
+ * not fit (buf then holds a truncated path).
+ */
+static inline int ps_test_join(char *buf, size_t size, const char *dir,
+                               const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * "dir/name" in static buffer number `slot` (taken modulo
+ * PS_TEST_PATH_SLOTS), borrowed until the same slot is used again: a test
+ * that needs several paths at once gives each its own slot.  Fails the
+ * test when the path does not fit in PATH_MAX.
+ */
+static inline const char *ps_test_path(const char *dir, const char *name,
+                                       unsigned slot)
+{
+    static char buf[PS_TEST_PATH_SLOTS][PATH_MAX];
+    char *b = buf[slot % PS_TEST_PATH_SLOTS];
+    if (ps_test_join(b, PATH_MAX, dir, name) != 0)
+        fail_msg("path too long: %s/%s", dir, name);
+    return b;
+}
+
+/*
+ * Create a new key file dir/spool.key and open the engine on
+ * dir/payspool.db with it (creating and migrating the database).  Fails
+ * the test on any error.  The caller closes the engine with
+ * ps_engine_close().
+ */
+static inline struct ps_engine *ps_test_engine_open(const char *dir)
+{
+    char db[PATH_MAX];
+    char key[PATH_MAX];
+    struct ps_engine *eng = NULL;
+    struct ps_err err;
+    if (ps_test_join(db, sizeof(db), dir, PS_TEST_DB) != 0 ||
+        ps_test_join(key, sizeof(key), dir, PS_TEST_KEY) != 0)
+        fail_msg("temporary directory path too long: %s", dir);
+    ps_err_clear(&err);
+    if (ps_keys_create(key, NULL, &err) != 0)
+        fail_msg("ps_keys_create %s: %s [%s]", key, err.msg, err.rule);
+    ps_err_clear(&err);
+    if (ps_engine_open(db, key, &eng, &err) != 0)
+        fail_msg("ps_engine_open %s: %s [%s]", db, err.msg, err.rule);
+    return eng;
+}
+
+/*
+ * A second, raw connection to an existing database at path (read-write,
+ * 5 s busy timeout), for looking at rows behind the engine's back.  Fails
+ * the test when it cannot be opened.  The caller closes it with
+ * sqlite3_close().
+ */
+static inline sqlite3 *ps_test_sqlite_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL),
+                     SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    return db;
+}
+
+/* A call that must have failed with `code`, recorded in err with `rule`. */
+static inline void ps_test_expect_err(int rc, const struct ps_err *err,
+                                      int code, const char *rule)
+{
+    assert_int_equal(rc, code);
+    assert_int_equal(err->code, code);
+    assert_string_equal(err->rule, rule);
+}
+
+#endif /* PS_TESTUTIL_H */
