@@ -918,6 +918,66 @@ void ps_unwrap_close(struct ps_unwrap *u)
     free(u);
 }
 
+/*
+ * A zip keeps a member's file type only in its central directory, which
+ * the streaming reader never sees, so a symlink member would pass as an
+ * ordinary one.  For the outermost zip, read the central directory with
+ * libarchive's seekable reader and refuse links and special files.
+ * (Nested zips have no seekable stream; a link there reaches the formats
+ * as a tiny document holding the target's name, never followed.)
+ */
+static int zip_central_check(const char *path, const char *name,
+                             struct ps_err *err)
+{
+    struct archive *a = archive_read_new();
+    struct archive_entry *e;
+    unsigned char magic[4];
+    int fd, rc = 0, r;
+    ssize_t got;
+
+    if (a == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        archive_read_free(a);
+        return 0; /* ps_unwrap_open reports it */
+    }
+    got = read(fd, magic, sizeof(magic));
+    if (got != 4 || memcmp(magic, "PK\x03\x04", 4) != 0) {
+        close(fd);
+        archive_read_free(a);
+        return 0; /* not a zip */
+    }
+    archive_read_support_format_zip_seekable(a);
+    if (lseek(fd, 0, SEEK_SET) != 0 ||
+        archive_read_open_fd(a, fd, BUF_SIZE) != ARCHIVE_OK) {
+        close(fd);
+        archive_read_free(a);
+        return 0; /* the streaming pass reports damage */
+    }
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+        mode_t type = archive_entry_filetype(e);
+        const char *member = archive_entry_pathname(e);
+        char q[PS_QUOTE_MAX * 4 + 4];
+        quote(member ? member : "?", q, sizeof(q));
+        if (type == AE_IFLNK || archive_entry_symlink(e) != NULL) {
+            rc = ps_err_set(err, PS_EINVAL, "UNWRAP_LINK",
+                            "member %s is a symbolic link", q);
+        } else if (type != 0 && type != AE_IFREG && type != AE_IFDIR) {
+            rc = ps_err_set(err, PS_EINVAL, "UNWRAP_SPECIAL",
+                            "member %s is not a regular file", q);
+        }
+        if (rc != 0) {
+            ps_err_at(err, name, 0, -1);
+            ps_err_field(err, q);
+            break;
+        }
+    }
+    archive_read_free(a);
+    close(fd);
+    return rc;
+}
+
 int ps_unwrap_verify(const char *path, const char *name,
                      const struct ps_unwrap_limits *limits, int *ndocs,
                      struct ps_err *err)
@@ -928,6 +988,8 @@ int ps_unwrap_verify(const char *path, const char *name,
 
     rc = ps_unwrap_open(path, name, limits, &u, err);
     if (rc < 0)
+        goto out;
+    if ((rc = zip_central_check(path, name, err)) != 0)
         goto out;
     while ((rc = ps_unwrap_next(u, &doc, err)) == 1) {
         ssize_t r;

@@ -9,11 +9,12 @@
  *                         drive ("C:")
  *   UNWRAP_DOTDOT         member name with a ".." component (zip slip;
  *                         '\\' counts as a separator)
- *   UNWRAP_LINK           symlink or hard link member (tar; zip keeps
- *                         its link bit only in the central directory,
- *                         which the streaming reader never reads, so a
- *                         zip symlink arrives as a member holding the
- *                         target's name: harmless, nothing is extracted)
+ *   UNWRAP_LINK           symlink or hard link member (tar at any level;
+ *                         zip keeps its link bit only in the central
+ *                         directory, which ps_unwrap_verify() reads for
+ *                         the outermost zip; a link in a zip nested in
+ *                         another archive arrives as a member holding the
+ *                         target's name, never followed or extracted)
  *   UNWRAP_SPECIAL        device, FIFO, socket member
  *   UNWRAP_TOO_DEEP       archive nested deeper than limits.max_depth
  *   UNWRAP_TOO_MANY       more members than limits.max_members
