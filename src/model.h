@@ -268,7 +268,8 @@ struct ps_file {
     enum ps_file_status status;
     char reason[PS_REASON_SIZE]; /* rule and message when rejected */
     long records, accepted, rejected, duplicates;
-    int64_t amount_accepted; /* minor units */
+    int64_t amount_accepted; /* minor units of currency */
+    char currency[4];        /* of the document's amounts; "" if mixed */
     char archive_path[PS_PATH_SIZE];
     char result_path[PS_PATH_SIZE];
     char received_at[PS_TIME_SIZE];

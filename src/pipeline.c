@@ -237,6 +237,7 @@ static int result_open(struct result *r, const char *dir, const char *input,
                        int index, int64_t offset, struct ps_err *err)
 {
     memset(r, 0, sizeof(*r));
+    r->fd = -1;
     snprintf(r->path, sizeof(r->path), "%s/.%s.%d.result", dir, input, index);
     r->fd = open(r->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (r->fd < 0)
@@ -261,7 +262,7 @@ static int result_sync(struct result *r, struct ps_err *err)
 
 static void result_close(struct result *r)
 {
-    if (r->fd > 0)
+    if (r->fd >= 0)
         close(r->fd);
     r->fd = -1;
 }
@@ -320,9 +321,8 @@ static int result_publish(struct ps_pipeline *p, const struct ps_business *b,
             cnt[1],
             cnt[2],
             cnt[3],
-            f->amount_accepted != 0 || f->accepted > 0
-                ? amount_str(f->amount_accepted, "USD", amt, sizeof(amt))
-                : "0.00",
+            /* in the document's currency; empty when it mixes several */
+            amount_str(f->amount_accepted, f->currency, amt, sizeof(amt)),
             f->sha256,
             f->reason,
         };
@@ -428,6 +428,7 @@ static int doc_check(struct ps_pipeline *p, const char *path, const char *input,
     if (rc < 0)
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
     f->records = totals->records;
+    ps_strlcpy(f->currency, totals->currency, sizeof(f->currency));
     return 0;
 }
 
@@ -633,12 +634,12 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             clock_gettime(CLOCK_MONOTONIC, &t1);
             int64_t ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
                          (t1.tv_nsec - t0.tv_nsec) / 1000000;
-            ps_log(PS_LOG_INFO, "document.progress",
-                   "{s:s, s:s, s:I, s:I, s:I}", "business", b->name, "document",
-                   docname, "records", (json_int_t)cs.record_no, "bytes",
-                   (json_int_t)rec.offset, "records_per_second",
-                   (json_int_t)(ms > 0 ? (int64_t)cs.record_no * 1000 / ms
-                                       : 0));
+            ps_log(
+                PS_LOG_INFO, "document.progress", "{s:s, s:s, s:I, s:I, s:I}",
+                "business", b->name, "document", docname, "records",
+                (json_int_t)cs.record_no, "bytes", (json_int_t)rec.offset,
+                "records_per_second",
+                (json_int_t)(ms > 0 ? (int64_t)cs.record_no * 1000 / ms : 0));
         }
         if (++in_chunk >= p->cfg->chunk_records) {
             if ((rc = chunk_commit(p, f, &cs, &r, 0, err)) != 0)
@@ -676,11 +677,13 @@ out:
 /* ---- inputs ---------------------------------------------------------- */
 
 struct known {
-    struct ps_file docs[64];
-    int n;
+    struct ps_file *docs; /* rows of this input, growable */
+    int n, cap;
     const char *name; /* this input's claimed name */
     int mine;         /* rows of this very input still in work/ */
+    int with_dups;    /* include this input's DUPLICATE rows */
     int applied_elsewhere;
+    int oom;
     struct ps_file first_applied;
 };
 
@@ -689,10 +692,19 @@ static int collect(void *ctx, const struct ps_file *f)
     struct known *k = ctx;
     int same_input = strcmp(f->name, k->name) == 0 &&
                      f->archive_path[0] == '\0' &&
-                     f->status != PS_FILE_DUPLICATE;
+                     (k->with_dups || f->status != PS_FILE_DUPLICATE);
     if (same_input) {
-        if (k->n < (int)(sizeof(k->docs) / sizeof(k->docs[0])))
-            k->docs[k->n++] = *f;
+        if (k->n == k->cap) {
+            int cap = k->cap ? k->cap * 2 : 16;
+            struct ps_file *v = realloc(k->docs, (size_t)cap * sizeof(*v));
+            if (v == NULL) {
+                k->oom = 1;
+                return 1;
+            }
+            k->docs = v;
+            k->cap = cap;
+        }
+        k->docs[k->n++] = *f;
         k->mine = 1;
     } else if (f->status == PS_FILE_APPLIED ||
                f->status == PS_FILE_PROCESSING) {
@@ -701,6 +713,20 @@ static int collect(void *ctx, const struct ps_file *f)
         k->applied_elsewhere = 1;
     }
     return 0;
+}
+
+/* (Re)load the rows of this input and what else has the same content. */
+static int load_known(struct ps_pipeline *p, const struct ps_business *b,
+                      const char *sha, struct known *k, struct ps_err *err)
+{
+    int rc;
+    k->n = 0;
+    k->mine = 0;
+    k->applied_elsewhere = 0;
+    rc = ps_store_files_by_sha(p->eng->store, b->id, sha, collect, k, err);
+    if (rc == 0 && k->oom)
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    return rc;
 }
 
 static struct ps_file *known_doc(struct known *k, int index)
@@ -757,8 +783,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     if ((k = calloc(1, sizeof(*k))) == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     k->name = input;
-    if ((rc = ps_store_files_by_sha(p->eng->store, b->id, sha, collect, k,
-                                    err)) != 0)
+    if ((rc = load_known(p, b, sha, k, err)) != 0)
         goto out;
     ps_log(PS_LOG_INFO, k->mine ? "file.resumed" : "file.claimed",
            "{s:s, s:s, s:s, s:I}", "business", b->name, "file", input, "sha256",
@@ -827,8 +852,6 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                 if ((rc = doc_refused(p, b, f, docname, &why, PS_FILE_REJECTED,
                                       err)) != 0)
                     goto out;
-                if (k->n < (int)(sizeof(k->docs) / sizeof(k->docs[0])))
-                    k->docs[k->n++] = *f;
                 continue;
             }
             rc = doc_apply(p, b, work_path, f, docname, &totals, 0, err);
@@ -892,15 +915,12 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                    (json_int_t)f->duplicates, "result", f->result_path);
         }
         applied++;
-        if (f == &fresh && k->n < (int)(sizeof(k->docs) / sizeof(k->docs[0])))
-            k->docs[k->n++] = *f;
     }
 
-    /* Reload every row of this input to record where it went. */
-    k->n = 0;
-    k->mine = 0;
-    if ((rc = ps_store_files_by_sha(p->eng->store, b->id, sha, collect, k,
-                                    err)) != 0)
+    /* Reload every row of this input, duplicates included, to record
+     * where it went. */
+    k->with_dups = 1;
+    if ((rc = load_known(p, b, sha, k, err)) != 0)
         goto out;
     if (applied == 0) {
         if (first_reject.code == 0)
@@ -920,6 +940,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                "{s:s, s:s, s:s}", "business", b->name, "file", input, "to",
                where);
 out:
+    if (k != NULL)
+        free(k->docs);
     free(k);
     return rc;
 }

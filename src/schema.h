@@ -266,6 +266,7 @@ static const char *const ps_schema_v2[] = {
     "  rejected INTEGER NOT NULL DEFAULT 0,"
     "  duplicates INTEGER NOT NULL DEFAULT 0,"
     "  amount_accepted INTEGER NOT NULL DEFAULT 0,"
+    "  currency TEXT CHECK (currency IS NULL OR length(currency) = 3),"
     "  archive_path TEXT, result_path TEXT,"
     "  received_at TEXT NOT NULL, completed_at TEXT);",
     /* Exactly-once intake: one applied copy of a content per business. */

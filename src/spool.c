@@ -72,12 +72,16 @@ static const struct directive {
 struct cfg_ctx {
     struct ps_spool_config *cfg;
     struct ps_err *err;
+    int failed; /* inih reads on after a bad line: the first error wins */
 };
 
 static int cfg_handler(void *user, const char *section, const char *name,
                        const char *value)
 {
     struct cfg_ctx *c = user;
+    if (c->failed)
+        return 0;
+    c->failed = 1; /* until the directive is found and valid */
     for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
         const struct directive *d = &directives[i];
         char *end;
@@ -103,6 +107,7 @@ static int cfg_handler(void *user, const char *section, const char *name,
             *(long *)(void *)p = (long)v;
         else
             *(int64_t *)(void *)p = (int64_t)v;
+        c->failed = 0;
         return 1;
     }
     ps_err_set(c->err, PS_ECONFIG, "CONFIG_KEY", "unknown setting [%s] %s",
@@ -115,7 +120,7 @@ int ps_spool_config_load(const char *path, int optional,
                          struct ps_spool_config *cfg, struct ps_err *err)
 {
     struct ps_spool_config tmp = *cfg;
-    struct cfg_ctx c = {&tmp, err};
+    struct cfg_ctx c = {&tmp, err, 0};
     FILE *f = fopen(path, "re");
     int line;
     if (f == NULL) {
@@ -190,14 +195,22 @@ static int ignored_name(const char *name)
  * ".2", ... before any extension-less end.  *final receives the name used.
  */
 static int move_noclobber(const char *from, const char *dir, const char *name,
-                          char *final, size_t size, struct ps_err *err)
+                          const char *sidecar, char *final, size_t size,
+                          struct ps_err *err)
 {
     for (int i = 0; i < 1000; i++) {
-        char to[PATH_SIZE];
+        char to[PATH_SIZE], side[PATH_SIZE];
+        struct stat st;
         int r = i == 0 ? ps_pathf(to, sizeof(to), "%s/%s", dir, name)
                        : ps_pathf(to, sizeof(to), "%s/%s.%d", dir, name, i);
         if (r != 0)
             return too_long(err);
+        /* A name whose sidecar (NAME.reason) is still there is taken too:
+         * the old reason must never seem to describe the new file. */
+        if (sidecar != NULL &&
+            (ps_pathf(side, sizeof(side), "%s%s", to, sidecar) != 0 ||
+             lstat(side, &st) == 0))
+            continue;
         if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
             ps_strlcpy(final, to, size);
             return 0;
@@ -416,7 +429,7 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
         return too_long(err);
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
-    if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
+    if ((rc = move_noclobber(from, dir, name, NULL, path, size, err)) != 0)
         return rc;
     /* The marker follows; it is only a marker, so losing the race for it
      * does not matter. */
@@ -538,8 +551,10 @@ int ps_spool_archive(const char *spool, const char *business,
     char dir[PATH_SIZE], name[400], marker[PATH_SIZE];
     struct ps_output *o = NULL;
     int fd, rc;
-    if (strlen(date) != 10 ||
-        ps_pathf(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
+    int64_t days;
+    if ((rc = ps_date_parse(date, &days, err)) != 0)
+        return rc;
+    if (ps_pathf(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
                  date + 5, date + 8, business) != 0 ||
         ps_pathf(name, sizeof(name), "%s.%.12s.gz", base_name(work_path),
                  sha256) != 0)
@@ -584,8 +599,8 @@ int ps_spool_quarantine(const char *spool, const char *business,
     if (ps_pathf(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
         return too_long(err);
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0 ||
-        (rc = move_noclobber(path, dir, base_name(path), final, sizeof(final),
-                             err)) != 0)
+        (rc = move_noclobber(path, dir, base_name(path), ".reason", final,
+                             sizeof(final), err)) != 0)
         return rc;
     if (ps_pathf(marker, sizeof(marker), "%s.done", path) == 0)
         (void)unlink(marker);

@@ -76,9 +76,12 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
 
 /*
  * A processed input: write it gzip-compressed to
- * archive/YYYY/MM/DD/<business>/<name>.gz (atomically, with .sha256 of
- * the original content beside it), then remove the work copy and its
- * marker.  date: "YYYY-MM-DD".  *out (may be NULL) receives the path.
+ * archive/YYYY/MM/DD/<business>/<name>.<first 12 hex of sha256>.gz
+ * (atomically; the gzip header carries the original name and
+ * "sha256=<hash of the original content>", and NAME.sha256 beside it is
+ * the hash of the .gz bytes), then remove the work copy and its marker.
+ * The same content archived twice (after a crash) finds its copy in
+ * place.  date: "YYYY-MM-DD".  *out (may be NULL) receives the path.
  */
 int ps_spool_archive(const char *spool, const char *business,
                      const char *work_path, const char *sha256,

@@ -226,20 +226,21 @@
     "id, business_id, name, ifnull(member,''), doc_index, sha256, size,"       \
     " ifnull(format,''), status, ifnull(reason,''), records, accepted,"        \
     " rejected, duplicates, amount_accepted, ifnull(archive_path,''),"         \
-    " ifnull(result_path,''), received_at, ifnull(completed_at,'')"
+    " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
+    " ifnull(currency,'')"
 
 #define STMTS2                                                                 \
     X(FILE_INSERT,                                                             \
       "INSERT INTO files(id, business_id, name, member, doc_index, sha256,"    \
       " size, format, status, reason, records, accepted, rejected,"            \
       " duplicates, amount_accepted, archive_path, result_path,"               \
-      " received_at, completed_at)"                                            \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                       \
+      " received_at, completed_at, currency)"                                  \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                     \
     X(FILE_UPDATE,                                                             \
       "UPDATE files SET format = ?2, status = ?3, reason = ?4,"                \
       " records = ?5, accepted = ?6, rejected = ?7, duplicates = ?8,"          \
       " amount_accepted = ?9, archive_path = ?10, result_path = ?11,"          \
-      " completed_at = ?12 WHERE id = ?1")                                     \
+      " completed_at = ?12, currency = ?13 WHERE id = ?1")                     \
     X(FILE_GET, "SELECT " FILE_COLS " FROM files WHERE id = ?")                \
     X(FILES_BY_SHA,                                                            \
       "SELECT " FILE_COLS " FROM files WHERE business_id = ? AND"              \
@@ -1634,6 +1635,7 @@ static void read_file(sqlite3_stmt *st, struct ps_file *f)
     COL_STR(st, 16, f->result_path);
     COL_STR(st, 17, f->received_at);
     COL_STR(st, 18, f->completed_at);
+    COL_STR(st, 19, f->currency);
 }
 
 int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
@@ -1662,6 +1664,7 @@ int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
     BIND_OPT(st, 17, f->result_path);
     BIND(st, 18, f->received_at);
     BIND_OPT(st, 19, f->completed_at);
+    BIND_OPT(st, 20, f->currency);
     return exec_step(s, st, "insert file", err);
 }
 
@@ -1684,6 +1687,7 @@ int ps_store_file_update(struct ps_store *s, const struct ps_file *f,
     BIND_OPT(st, 10, f->archive_path);
     BIND_OPT(st, 11, f->result_path);
     BIND_OPT(st, 12, f->completed_at);
+    BIND_OPT(st, 13, f->currency);
     return exec_one(s, st, "update file", PS_ENOTFOUND, err);
 }
 
