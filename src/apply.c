@@ -3,8 +3,8 @@
  *
  * How it fails: a record the engine refuses is a REJECTED outcome with the
  * engine's rule; a request already applied is a DUPLICATE; only failures
- * of the engine itself (PS_ESTORE, PS_EBUSY, PS_ENOMEM, PS_EIO,
- * PS_EINTERNAL) are returned, and they abort the chunk.
+ * of the engine itself (see engine_failure()) are returned, and they
+ * abort the chunk.
  */
 #include "apply.h"
 
@@ -26,10 +26,14 @@ const char *ps_outcome_name(enum ps_outcome o)
     return "?";
 }
 
+/* Failures of the engine itself, never of the record: they abort the
+ * chunk and the input is retried.  Everything else (bad data, unknown
+ * references, refused changes, duplicates) is the record's outcome. */
 static int engine_failure(int code)
 {
     return code == PS_ESTORE || code == PS_EBUSY || code == PS_ENOMEM ||
-           code == PS_EIO || code == PS_EINTERNAL;
+           code == PS_EIO || code == PS_EINTERNAL || code == PS_ECRYPTO ||
+           code == PS_ECONFIG || code == PS_EVERSION;
 }
 
 /* Turn an engine error into the record's outcome, or pass it up. */

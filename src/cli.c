@@ -192,14 +192,19 @@ static int open_engine(struct ctx *c, int with_keys, struct ps_err *err)
     return ps_engine_open(c->db, with_keys ? c->key : NULL, &c->eng, err);
 }
 
+/* Print o; an object that could not be built (invalid UTF-8 in a stored
+ * value, no memory) is said on stderr, never silently dropped. */
 static void print_json(json_t *o)
 {
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s != NULL) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        free(s);
+    char *s =
+        o != NULL ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (s == NULL) {
+        fprintf(stderr, "payspool: cannot render the JSON output\n");
+        return;
     }
+    fputs(s, stdout);
+    fputc('\n', stdout);
+    free(s);
 }
 
 static const char *money_str(int64_t v, const char *currency, char *buf,

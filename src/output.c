@@ -593,6 +593,62 @@ out:
     return rc;
 }
 
+int ps_output_complete(const char *dir, const char *name,
+                       char sha256[PS_SHA256_HEX], struct ps_err *err)
+{
+    struct ps_output *o = NULL;
+    char hex[PS_SHA256_HEX];
+    char line[PS_SHA256_HEX + 2 + NAME_MAX + 2];
+    struct stat st;
+    int rc = check_name(name, err), fd = -1;
+    if (rc != 0 || (rc = ps_crypto_init(err)) != 0)
+        return rc;
+    if ((o = calloc(1, sizeof(*o))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, NULL, "out of memory");
+    o->dirfd = -1;
+    o->fd = -1;
+    ps_strlcpy(o->dir, dir, sizeof(o->dir));
+    ps_strlcpy(o->name, name, sizeof(o->name));
+    if ((rc = open_dir(o, dir, err)) != 0)
+        goto out;
+    fd = openat(o->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        rc = errno == ENOENT
+                 ? ps_err_set(err, PS_ENOTFOUND, "OUTPUT_MISSING",
+                              "%s/%s does not exist", dir, name)
+                 : ps_err_sys(err, errno, "cannot open %s/%s", dir, name);
+        goto out;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = ps_err_set(err, PS_ECONFIG, "OUTPUT_NOT_FILE",
+                        "%s/%s is not a regular file", dir, name);
+        goto out;
+    }
+    o->mode = st.st_mode & 0777;
+    if ((rc = ps_sha256_fd(fd, hex, NULL, err)) != 0)
+        goto out;
+    if (check_free(o, SHA256_SUFFIX, NULL) == 0) {
+        int n = snprintf(line, sizeof(line), "%s  %s\n", hex, name);
+        if (n < 0 || (size_t)n >= sizeof(line)) {
+            rc = ps_err_set(err, PS_EINTERNAL, "OUTPUT_NAME",
+                            "checksum line for %s is too long", name);
+            goto out;
+        }
+        if ((rc = publish_sidecar(o, SHA256_SUFFIX, line, (size_t)n, err)) != 0)
+            goto out;
+    }
+    if (check_free(o, DONE_SUFFIX, NULL) == 0 &&
+        (rc = publish_sidecar(o, DONE_SUFFIX, "", 0, err)) != 0)
+        goto out;
+    if (sha256 != NULL)
+        memcpy(sha256, hex, PS_SHA256_HEX);
+out:
+    if (fd >= 0)
+        close(fd);
+    ps_output_abort(o);
+    return rc;
+}
+
 void ps_output_abort(struct ps_output *o)
 {
     if (o == NULL)

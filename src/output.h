@@ -86,6 +86,16 @@ size_t ps_output_size(const struct ps_output *o);
 int ps_output_commit(struct ps_output *o, char sha256[PS_SHA256_HEX],
                      struct ps_err *err);
 
+/*
+ * Finish an output that a crash left published without its sidecars:
+ * dir/name exists; write NAME.sha256 (hash of NAME as it is) and then
+ * NAME.done, each only if missing.  An output already done is left as it
+ * is.  Used when ps_output_open() says OUTPUT_EXISTS for an output this
+ * process was about to write (the same deterministic name).
+ */
+int ps_output_complete(const char *dir, const char *name,
+                       char sha256[PS_SHA256_HEX], struct ps_err *err);
+
 /* Give up: remove the temporary file, free o.  NULL is fine. */
 void ps_output_abort(struct ps_output *o);
 

@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,16 +233,30 @@ static int result_line(struct result *r, const char *const *cells, size_t n,
     return 0;
 }
 
-/* Open the temporary body; truncated to `offset` (a resume) or new. */
+/*
+ * Open the temporary body at `offset`: 0 starts afresh; on resume it is
+ * the checkpointed length, and the file must hold at least that much
+ * (a shorter one lost synced lines: refuse rather than pad with NULs).
+ */
 static int result_open(struct result *r, const char *dir, const char *input,
-                       int index, int64_t offset, struct ps_err *err)
+                       int index, int64_t offset, int resuming,
+                       struct ps_err *err)
 {
+    struct stat st;
     memset(r, 0, sizeof(*r));
     r->fd = -1;
     snprintf(r->path, sizeof(r->path), "%s/.%s.%d.result", dir, input, index);
     r->fd = open(r->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (r->fd < 0)
         return ps_err_sys(err, errno, "cannot open %s", r->path);
+    if (resuming && (fstat(r->fd, &st) != 0 || st.st_size < offset)) {
+        close(r->fd);
+        r->fd = -1;
+        return ps_err_set(err, PS_EIO, "RESULT_TRUNCATED",
+                          "%s is shorter than its checkpoint (%lld bytes); "
+                          "refusing to resume",
+                          r->path, (long long)offset);
+    }
     if (ftruncate(r->fd, offset) != 0 || lseek(r->fd, offset, SEEK_SET) < 0) {
         int e = errno;
         close(r->fd);
@@ -285,8 +300,13 @@ static int result_publish(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_spool_business_dirs(p->spool, b->name, err)) != 0)
         return rc;
     rc = ps_output_open(dir, name, 0640, &o, err);
-    if (rc == PS_ECONFLICT)
+    if (rc == PS_ECONFLICT) {
+        /* Published before a crash (the name is this document's own):
+         * finish its .sha256 and .done if the crash beat them. */
+        if ((rc = ps_output_complete(dir, name, NULL, err)) != 0)
+            return rc;
         goto published;
+    }
     if (rc != 0)
         return rc;
     rc = ps_output_write(o, result_header, sizeof(result_header) - 1, err);
@@ -352,27 +372,43 @@ published:
 
 /* ---- a document rejected whole (or a duplicate input) --------------- */
 
-static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
-                       struct ps_file *f, const char *docname,
-                       const struct ps_err *why, enum ps_file_status status,
-                       struct ps_err *err)
+/* The rule at the end of a stored reason ("... [RULE]"). */
+static void rule_of(const char *reason, char *rule, size_t size)
 {
-    char now[PS_TIME_SIZE], dir[PATH_SIZE], line[24];
+    const char *open = strrchr(reason, '[');
+    const char *close = open != NULL ? strchr(open, ']') : NULL;
+    size_t n = open != NULL && close != NULL ? (size_t)(close - open - 1) : 0;
+    if (n == 0 || n >= size) {
+        ps_strlcpy(rule, "DOCUMENT_REJECTED", size);
+        return;
+    }
+    memcpy(rule, open + 1, n);
+    rule[n] = '\0';
+}
+
+/*
+ * Publish the one-line result of a refused document (its row is in the
+ * store already) and record where it went.  Run again after a crash, it
+ * finds the published result by its deterministic name.
+ */
+static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
+                           struct ps_file *f, const char *docname, long line,
+                           struct ps_err *err)
+{
+    char dir[PATH_SIZE], num[24], rule[PS_ERR_RULE_MAX];
     struct result r;
     int rc;
-    f->status = status;
-    reason_of(why, f->reason, sizeof(f->reason));
-    ps_strlcpy(f->completed_at, ps_time_now(now), sizeof(f->completed_at));
+    rule_of(f->reason, rule, sizeof(rule));
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
-    if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index, 0, err)) !=
-        0)
+    if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index, 0, 0,
+                          err)) != 0)
         return rc;
-    snprintf(line, sizeof(line), "%ld", why->line);
-    const char *cells[] = {why->line > 0 ? line : "",
+    snprintf(num, sizeof(num), "%ld", line);
+    const char *cells[] = {line > 0 ? num : "",
                            "",
-                           status == PS_FILE_DUPLICATE ? "DUPLICATE"
-                                                       : "REJECTED",
-                           why->rule,
+                           f->status == PS_FILE_DUPLICATE ? "DUPLICATE"
+                                                          : "REJECTED",
+                           rule,
                            f->reason,
                            "",
                            ""};
@@ -383,8 +419,26 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
     if (rc == 0)
         rc = result_publish(p, b, f, docname, r.path, err);
     if (rc == 0)
-        rc = ps_store_file_insert(p->eng->store, f, err);
-    if (rc != 0)
+        rc = ps_store_file_update(p->eng->store, f, err);
+    return rc;
+}
+
+/*
+ * A document rejected whole, or a duplicate input: its row first (one
+ * statement, so a crash cannot leave two), then its result file.
+ */
+static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
+                       struct ps_file *f, const char *docname,
+                       const struct ps_err *why, enum ps_file_status status,
+                       struct ps_err *err)
+{
+    char now[PS_TIME_SIZE];
+    int rc;
+    f->status = status;
+    reason_of(why, f->reason, sizeof(f->reason));
+    ps_strlcpy(f->completed_at, ps_time_now(now), sizeof(f->completed_at));
+    if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0 ||
+        (rc = refused_publish(p, b, f, docname, why->line, err)) != 0)
         return rc;
     p->stats.documents++;
     if (status == PS_FILE_REJECTED)
@@ -468,8 +522,11 @@ outcome:
     switch (res.outcome) {
     case PS_ACCEPTED:
         cs->cp.accepted++;
-        if (res.amount > 0)
-            cs->cp.amount_accepted += res.amount;
+        /* A sum past int64 cannot be a real payroll; it saturates (the
+         * trailer then shows the ceiling) instead of wrapping. */
+        if (res.amount > 0 && ps_money_add(cs->cp.amount_accepted, res.amount,
+                                           &cs->cp.amount_accepted, NULL) != 0)
+            cs->cp.amount_accepted = INT64_MAX;
         if (res.currency[0] != '\0')
             ps_strlcpy(cs->currency, res.currency, sizeof(cs->currency));
         break;
@@ -481,9 +538,15 @@ outcome:
         break;
     }
     snprintf(line, sizeof(line), "%ld", rec->line);
+    /* A reference is the record's own text: bound it so a result line
+     * always fits (the full record is in the archived input). */
+    char ref[PS_EXTID_SIZE + 4];
+    ps_strlcpy(ref, rec->reference != NULL ? rec->reference : "", sizeof(ref));
+    if (rec->reference != NULL && strlen(rec->reference) >= PS_EXTID_SIZE)
+        memcpy(ref + PS_EXTID_SIZE - 1, "...", 4);
     const char *cells[] = {
         line,
-        rec->reference,
+        ref,
         ps_outcome_name(res.outcome),
         res.code,
         res.message,
@@ -496,7 +559,7 @@ outcome:
         memset(&row, 0, sizeof(row));
         row.record_no = cs->record_no;
         row.line = rec->line;
-        ps_strlcpy(row.reference, rec->reference, sizeof(row.reference));
+        ps_strlcpy(row.reference, ref, sizeof(row.reference));
         ps_strlcpy(row.outcome, ps_outcome_name(res.outcome),
                    sizeof(row.outcome));
         ps_strlcpy(row.code, res.code, sizeof(row.code));
@@ -601,7 +664,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     }
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
     if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index,
-                          cs.cp.result_offset, err)) != 0)
+                          cs.cp.result_offset, resuming, err)) != 0)
         return rc;
     if ((rc = doc_open(p, path, base_name(f->name), f->doc_index, f->format, &d,
                        err)) != 0) {
@@ -690,9 +753,10 @@ struct known {
 static int collect(void *ctx, const struct ps_file *f)
 {
     struct known *k = ctx;
-    int same_input = strcmp(f->name, k->name) == 0 &&
-                     f->archive_path[0] == '\0' &&
-                     (k->with_dups || f->status != PS_FILE_DUPLICATE);
+    /* This input's rows: same claimed name, and no destination yet (an
+     * earlier drop of the same name was archived or failed). */
+    int same_input =
+        strcmp(f->name, k->name) == 0 && f->archive_path[0] == '\0';
     if (same_input) {
         if (k->n == k->cap) {
             int cap = k->cap ? k->cap * 2 : 16;
@@ -762,20 +826,89 @@ static void new_row(struct ps_file *f, const struct ps_business *b,
     ps_time_now(f->received_at);
 }
 
+/* The input file must stay the file that was hashed: an uploader that
+ * kept writing after the claim would otherwise slip unchecked bytes in. */
+static int input_unchanged(const char *path, const struct stat *was,
+                           struct ps_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return ps_err_sys(err, errno, "cannot stat %s", path);
+    if (st.st_ino != was->st_ino || st.st_dev != was->st_dev ||
+        st.st_size != was->st_size ||
+        st.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+        st.st_mtim.tv_nsec != was->st_mtim.tv_nsec)
+        return ps_err_set(err, PS_EBUSY, "INPUT_CHANGED",
+                          "%s changed after it was claimed (still being "
+                          "written?); left in work/ for the next pass",
+                          path);
+    return 0;
+}
+
+/* A whole input refused (duplicate, unsafe wrapper, empty, nothing
+ * applicable): its row and result if not done yet, then failed/. */
+static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
+                         struct known *k, const char *work_path,
+                         const char *sha, int64_t size, struct ps_err *why,
+                         enum ps_file_status status, struct ps_err *err)
+{
+    const char *input = base_name(work_path);
+    char where[PATH_SIZE];
+    struct ps_file f, *row = known_doc(k, 0);
+    int rc;
+    if (row == NULL) {
+        new_row(&f, b, input, sha, size, 0);
+        if ((rc = doc_refused(p, b, &f, input, why, status, err)) != 0)
+            return rc;
+    } else if (row->result_path[0] == '\0' &&
+               (rc = refused_publish(p, b, row, input, why->line, err)) != 0) {
+        return rc;
+    }
+    if ((rc = ps_spool_quarantine(p->spool, b->name, work_path, why, where,
+                                  sizeof(where), err)) != 0 ||
+        (rc = load_known(p, b, sha, k, err)) != 0 ||
+        (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
+        return rc;
+    p->stats.failed_inputs++;
+    if (status == PS_FILE_DUPLICATE)
+        p->stats.duplicate_inputs++;
+    ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
+               b->name, "file", input, "to", where);
+    return 0;
+}
+
+static const struct ps_file *whole_duplicate(const struct known *k)
+{
+    for (int i = 0; i < k->n; i++)
+        if (k->docs[i].status == PS_FILE_DUPLICATE &&
+            strstr(k->docs[i].reason, "[DUPLICATE_FILE]") != NULL)
+            return &k->docs[i];
+    return NULL;
+}
+
 int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                       const char *work_path, struct ps_err *err)
 {
     const char *input = base_name(work_path);
     char sha[PS_SHA256_HEX], where[PATH_SIZE], date[PS_DATE_SIZE];
     struct known *k = NULL;
-    struct ps_err why;
+    struct ps_err why, first_reject;
+    struct ps_unwrap_limits limits = p->cfg->limits;
+    struct stat st0;
     int64_t size = 0;
-    int ndocs = 0, fd, rc, applied = 0;
+    int ndocs = 0, fd, rc, applied = 0, started = 0;
 
     p->stats.inputs++;
+    ps_err_clear(&why);
+    ps_err_clear(&first_reject);
     fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return ps_err_sys(err, errno, "cannot open %s", work_path);
+    if (fstat(fd, &st0) != 0) {
+        rc = ps_err_sys(err, errno, "cannot stat %s", work_path);
+        close(fd);
+        return rc;
+    }
     rc = ps_sha256_fd(fd, sha, &size, err);
     close(fd);
     if (rc != 0)
@@ -789,54 +922,65 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
            "{s:s, s:s, s:s, s:I}", "business", b->name, "file", input, "sha256",
            sha, "bytes", (json_int_t)size);
 
-    if (!k->mine && k->applied_elsewhere) {
+    const struct ps_file *dup = whole_duplicate(k);
+    if (dup != NULL || (!k->mine && k->applied_elsewhere)) {
         /* The same content was applied before: a DUPLICATE, whole. */
-        struct ps_file f;
-        new_row(&f, b, input, sha, size, 0);
-        ps_err_set(&why, PS_EINVAL, "DUPLICATE_FILE",
-                   "same content (sha256 %.16s...) as %s, received %s; "
-                   "nothing applied",
-                   sha, k->first_applied.name, k->first_applied.received_at);
-        ps_err_at(&why, input, 0, -1);
-        p->stats.duplicate_inputs++;
-        if ((rc = doc_refused(p, b, &f, input, &why, PS_FILE_DUPLICATE, err)) !=
-                0 ||
-            (rc = ps_spool_quarantine(p->spool, b->name, work_path, &why, where,
-                                      sizeof(where), err)) != 0 ||
-            (rc = set_destination(p, &f, 1, where, err)) != 0)
-            goto out;
-        p->stats.failed_inputs++;
+        if (dup != NULL) {
+            ps_err_set(&why, PS_EINVAL, "DUPLICATE_FILE", "%s", dup->reason);
+        } else {
+            ps_err_set(&why, PS_EINVAL, "DUPLICATE_FILE",
+                       "same content (sha256 %.16s...) as %s, received %s; "
+                       "nothing applied",
+                       sha, k->first_applied.name,
+                       k->first_applied.received_at);
+            ps_err_at(&why, input, 0, -1);
+        }
+        rc = input_refused(p, b, k, work_path, sha, size, &why,
+                           PS_FILE_DUPLICATE, err);
         goto out;
     }
-
-    ps_err_clear(&why);
-    rc = ps_unwrap_verify(work_path, input, &p->cfg->limits, &ndocs, &why);
+    for (int i = 0; i < k->n; i++)
+        if (k->docs[i].status == PS_FILE_APPLIED ||
+            k->docs[i].status == PS_FILE_PROCESSING)
+            started = 1;
+    if (k->mine) {
+        /* It passed the wrapper limits when it was first taken; a lower
+         * limit since (a reload) must not strand half-applied work. */
+        limits.max_depth = 32;
+        limits.max_members = LONG_MAX / 2;
+        limits.max_bytes = INT64_MAX / 2;
+        limits.max_ratio = INT64_MAX / 2;
+    }
+    rc = ps_unwrap_verify(work_path, input, &limits, &ndocs, &why);
+    if (rc == 0 && ndocs == 0) {
+        rc = PS_EINVAL;
+        ps_err_set(&why, PS_EINVAL, "EMPTY_INPUT",
+                   "the input holds no documents");
+        ps_err_at(&why, input, 0, -1);
+    }
     if (rc != 0) {
-        struct ps_file f;
-        if (rc != PS_EINVAL) {
+        if (rc != PS_EINVAL || started) {
+            /* An engine problem, or an input that changed under work
+             * already applied: stop and say so; it stays in work/. */
             *err = why;
             goto out;
         }
-        /* Unsafe or broken wrapper: the whole input is refused. */
-        new_row(&f, b, input, sha, size, 0);
-        if ((rc = doc_refused(p, b, &f, input, &why, PS_FILE_REJECTED, err)) !=
-                0 ||
-            (rc = ps_spool_quarantine(p->spool, b->name, work_path, &why, where,
-                                      sizeof(where), err)) != 0 ||
-            (rc = set_destination(p, &f, 1, where, err)) != 0)
-            goto out;
-        p->stats.failed_inputs++;
+        /* Unsafe, broken or empty wrapper: the whole input is refused. */
+        rc = input_refused(p, b, k, work_path, sha, size, &why,
+                           PS_FILE_REJECTED, err);
         goto out;
     }
 
-    struct ps_err first_reject;
-    ps_err_clear(&first_reject);
     for (int i = 0; i < ndocs; i++) {
         struct ps_file *f = known_doc(k, i);
         struct ps_file fresh;
         struct ps_doc_totals totals;
         char docname[PATH_SIZE];
         ps_strlcpy(docname, input, sizeof(docname));
+        if (f != NULL && f->member[0] != '\0')
+            snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
+        if ((rc = input_unchanged(work_path, &st0, err)) != 0)
+            goto out;
         if (f == NULL) {
             /* New document: check it whole before applying anything. */
             f = &fresh;
@@ -862,40 +1006,32 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                 why = *err;
                 why.code = PS_EINVAL;
                 ps_err_at(&why, docname, 0, -1);
-                new_row(f, b, input, sha, size, i);
-                if ((rc = doc_refused(p, b, f, docname, &why, PS_FILE_DUPLICATE,
-                                      err)) != 0)
+                struct ps_file dupf = *f;
+                ps_id_new(dupf.id);
+                if ((rc = doc_refused(p, b, &dupf, docname, &why,
+                                      PS_FILE_DUPLICATE, err)) != 0)
                     goto out;
                 if (first_reject.code == 0)
                     first_reject = why;
                 p->stats.duplicate_inputs++;
                 continue;
             }
-        } else {
-            if (f->status == PS_FILE_REJECTED) {
-                if (first_reject.code == 0) {
-                    ps_err_set(&first_reject, PS_EINVAL, "DOCUMENT_REJECTED",
-                               "%s", f->reason);
-                    ps_err_at(&first_reject, input, 0, -1);
-                }
-                continue;
+        } else if (f->status == PS_FILE_REJECTED ||
+                   f->status == PS_FILE_DUPLICATE) {
+            /* Refused before a crash: finish its result if need be. */
+            if (f->result_path[0] == '\0' &&
+                (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
+                goto out;
+            if (first_reject.code == 0) {
+                ps_err_set(&first_reject, PS_EINVAL, "DOCUMENT_REJECTED", "%s",
+                           f->reason);
+                ps_err_at(&first_reject, input, 0, -1);
             }
-            /* The document name for messages: the member if any. */
-            if (f->member[0] != '\0')
-                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
-            if (f->status == PS_FILE_PROCESSING)
-                rc = doc_apply(p, b, work_path, f, docname, NULL, 1, err);
-            else
-                rc = 0;
-        }
-        if (rc == PS_ECONFLICT && strcmp(err->rule, "ALREADY_EXISTS") == 0) {
-            /* Another engine applied the same content meanwhile. */
-            ps_err_set(&why, PS_EINVAL, "DUPLICATE_FILE",
-                       "the same content was applied concurrently");
-            ps_err_at(&why, input, 0, -1);
-            rc = ps_spool_quarantine(p->spool, b->name, work_path, &why, where,
-                                     sizeof(where), err);
-            goto out;
+            continue;
+        } else if (f->status == PS_FILE_PROCESSING) {
+            rc = doc_apply(p, b, work_path, f, docname, NULL, 1, err);
+        } else {
+            rc = 0; /* APPLIED before the crash */
         }
         if (rc != 0)
             goto out;
@@ -917,28 +1053,35 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         applied++;
     }
 
-    /* Reload every row of this input, duplicates included, to record
-     * where it went. */
-    k->with_dups = 1;
-    if ((rc = load_known(p, b, sha, k, err)) != 0)
-        goto out;
     if (applied == 0) {
+        /* Nothing in it could be applied: the input goes to failed/. */
         if (first_reject.code == 0)
-            ps_err_set(&first_reject, PS_EINVAL, "EMPTY_INPUT",
-                       "the input holds no documents");
-        rc = ps_spool_quarantine(p->spool, b->name, work_path, &first_reject,
-                                 where, sizeof(where), err);
+            ps_err_set(&first_reject, PS_EINVAL, "NOTHING_APPLIED",
+                       "no document of the input could be applied");
+        if ((rc = load_known(p, b, sha, k, err)) != 0 ||
+            (rc = ps_spool_quarantine(p->spool, b->name, work_path,
+                                      &first_reject, where, sizeof(where),
+                                      err)) != 0 ||
+            (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
+            goto out;
         p->stats.failed_inputs++;
-    } else {
-        rc = ps_spool_archive(p->spool, b->name, work_path, sha,
-                              ps_date_today(date), where, sizeof(where), err);
+        ps_log_err(PS_LOG_WARN, "file.failed", &first_reject, "{s:s, s:s, s:s}",
+                   "business", b->name, "file", input, "to", where);
+        goto out;
     }
-    if (rc == 0)
-        rc = set_destination(p, k->docs, k->n, where, err);
-    if (rc == 0)
-        ps_log(PS_LOG_INFO, applied ? "file.archived" : "file.failed",
-               "{s:s, s:s, s:s}", "business", b->name, "file", input, "to",
-               where);
+    /* Archive, record where, and only then let go of the work copy: a
+     * crash in between finds the archive in place and the rows pointing
+     * at it. */
+    if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
+        (rc = ps_spool_archive(p->spool, b->name, work_path, sha,
+                               ps_date_today(date), where, sizeof(where),
+                               err)) != 0 ||
+        (rc = load_known(p, b, sha, k, err)) != 0 ||
+        (rc = set_destination(p, k->docs, k->n, where, err)) != 0 ||
+        (rc = ps_spool_release(work_path, err)) != 0)
+        goto out;
+    ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
+           "file", input, "to", where);
 out:
     if (k != NULL)
         free(k->docs);
@@ -956,14 +1099,33 @@ struct pass {
     struct ps_err *err;
 };
 
+/*
+ * One input failed with an engine error: log it and go on with the others
+ * (one bad input must never stop intake for everyone); it stays in work/
+ * and is retried next pass.  Only a stop request ends the pass.
+ */
+static int input_failed(struct pass *x, const char *file, int rc,
+                        struct ps_err *e)
+{
+    int interrupted = rc == PS_EBUSY && strcmp(e->rule, "INTERRUPTED") == 0;
+    if (!interrupted)
+        ps_log_err(PS_LOG_ERROR, "file.error", e, "{s:s, s:s}", "business",
+                   x->b->name, "file", file);
+    if (x->failed == 0 || interrupted) {
+        x->failed = rc;
+        *x->err = *e;
+    }
+    return interrupted;
+}
+
 static int resume_one(void *ctx, const char *path)
 {
     struct pass *x = ctx;
-    int rc = ps_pipeline_input(x->p, x->b, path, x->err);
-    if (rc != 0) {
-        x->failed = rc;
-        return 1;
-    }
+    struct ps_err e;
+    ps_err_clear(&e);
+    int rc = ps_pipeline_input(x->p, x->b, path, &e);
+    if (rc != 0)
+        return input_failed(x, path, rc, &e);
     return 0;
 }
 
@@ -975,18 +1137,33 @@ static int take_one(void *ctx, const struct ps_spool_entry *e)
     if (x->p->stop != NULL && *x->p->stop)
         return 1;
     ps_err_clear(&err);
+    if (strlen(e->name) > PS_INPUT_NAME_MAX) {
+        /* Our own names (results, archive, work files) are built from it:
+         * refuse it rather than fail on it at every pass. */
+        char from[PATH_SIZE], out[PATH_SIZE];
+        struct ps_err why;
+        ps_err_set(&why, PS_EINVAL, "NAME_TOO_LONG",
+                   "file names longer than %d bytes are refused",
+                   PS_INPUT_NAME_MAX);
+        ps_err_at(&why, e->name, 0, -1);
+        snprintf(from, sizeof(from), "%s/inbound/%s/%s", x->p->spool,
+                 x->b->name, e->name);
+        if (ps_spool_quarantine(x->p->spool, x->b->name, from, &why, out,
+                                sizeof(out), &err) != 0)
+            return input_failed(x, e->name, err.code, &err);
+        x->p->stats.failed_inputs++;
+        ps_log_err(PS_LOG_WARN, "file.failed", &why, "{s:s, s:s}", "business",
+                   x->b->name, "to", out);
+        return 0;
+    }
     int rc = ps_spool_claim(x->p->spool, x->b->name, e->name, path,
                             sizeof(path), &err);
     if (rc == PS_ENOTFOUND)
         return 0; /* another worker took it */
     if (rc == 0)
-        rc = ps_pipeline_input(x->p, x->b, path, x->err);
-    else
-        *x->err = err;
-    if (rc != 0) {
-        x->failed = rc;
-        return 1;
-    }
+        rc = ps_pipeline_input(x->p, x->b, path, &err);
+    if (rc != 0)
+        return input_failed(x, e->name, rc, &err);
     x->count++;
     return 0;
 }
@@ -1015,23 +1192,27 @@ int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
                          int wait_stable, struct ps_err *err)
 {
     struct blist l = {NULL, 0, 0};
+    struct ps_err first_err;
     int rc = ps_store_business_list(p->eng->store, add_business, &l, err);
-    int pending = 0;
+    int pending = 0, first_failure = 0;
+    ps_err_clear(&first_err);
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         struct pass x = {p, &l.v[i], 0, 0, err};
         rc = ps_spool_leftovers(p->spool, l.v[i].name, resume_one, &x, err);
-        if (rc == 0 && x.failed)
-            rc = x.failed;
-        if (rc != 0)
-            break;
-        int n = ps_spool_scan(p->spool, l.v[i].name, p->cfg, watch,
-                              ps_clock_now_ms(), take_one, &x, err);
+        int n = rc == 0 && !(p->stop != NULL && *p->stop)
+                    ? ps_spool_scan(p->spool, l.v[i].name, p->cfg, watch,
+                                    ps_clock_now_ms(), take_one, &x, err)
+                    : 0;
         if (n < 0)
             rc = n;
-        else if (x.failed)
-            rc = x.failed;
         else
             pending += n;
+        if (x.failed != 0 && first_failure == 0) {
+            first_failure = x.failed;
+            first_err = *err;
+        }
+        if (rc != 0 || (p->stop != NULL && *p->stop))
+            break;
     }
     if (rc == 0 && wait_stable && pending > 0 &&
         !(p->stop != NULL && *p->stop)) {
@@ -1044,10 +1225,17 @@ int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
                                   ps_clock_now_ms(), take_one, &x, err);
             if (n < 0)
                 rc = n;
-            else if (x.failed)
-                rc = x.failed;
+            if (x.failed != 0 && first_failure == 0) {
+                first_failure = x.failed;
+                first_err = *err;
+            }
         }
     }
     free(l.v);
+    if (rc == 0 && first_failure != 0) {
+        /* Everything else was processed; report the first failure. */
+        *err = first_err;
+        rc = first_failure;
+    }
     return rc;
 }

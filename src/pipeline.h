@@ -24,6 +24,10 @@
 #include "engine.h"
 #include "spool.h"
 
+/* Longest inbound file name taken; longer ones go to failed/ (our own
+ * result, work and archive names are built from it). */
+#define PS_INPUT_NAME_MAX 160
+
 struct ps_run_stats {
     long inputs;           /* inputs taken (claimed or resumed) */
     long documents;        /* documents finished */
@@ -54,7 +58,9 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
  * One pass over the spool: resume everything left in work/, then claim
  * and process every complete inbound file of every business.  With
  * wait_stable, files that only need more time to prove stable are waited
- * for once (cron mode).  Returns 0, or the first engine failure.
+ * for once (cron mode).  An input that fails with an engine error is
+ * logged and left in work/, and the pass goes on with the others; the
+ * first such failure is returned at the end.
  */
 int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
                          int wait_stable, struct ps_err *err);

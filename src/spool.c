@@ -189,6 +189,16 @@ static int ignored_name(const char *name)
     return 0;
 }
 
+/* fsync a folder so a rename into it survives a power cut. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
 /*
  * rename(2) without overwriting: renameat2(RENAME_NOREPLACE), falling back
  * to link + unlink on file systems without it.  A taken name gets ".1",
@@ -211,16 +221,12 @@ static int move_noclobber(const char *from, const char *dir, const char *name,
             (ps_pathf(side, sizeof(side), "%s%s", to, sidecar) != 0 ||
              lstat(side, &st) == 0))
             continue;
-        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) {
+        if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ||
+            ((errno == EINVAL || errno == ENOSYS) && link(from, to) == 0 &&
+             unlink(from) == 0)) {
             ps_strlcpy(final, to, size);
+            sync_dir(dir);
             return 0;
-        }
-        if (errno == EINVAL || errno == ENOSYS) {
-            if (link(from, to) == 0) {
-                unlink(from);
-                ps_strlcpy(final, to, size);
-                return 0;
-            }
         }
         if (errno == ENOENT)
             return ps_err_set(err, PS_ENOTFOUND, "CLAIMED_ELSEWHERE",
@@ -379,10 +385,16 @@ int ps_spool_scan(const char *spool, const char *business,
             (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         int64_t stable =
             observe(watch, de->d_name, (int64_t)st.st_size, mtime_ns, now_ms);
+        /* A marker counts only if it is not older than the data: a stale
+         * one left from an earlier upload of the same name must not let a
+         * half-written file through. */
         int done_marker =
             ps_pathf(marker, sizeof(marker), "%s.done", de->d_name) == 0 &&
             fstatat(dirfd(d), marker, &mk, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISREG(mk.st_mode);
+            S_ISREG(mk.st_mode) &&
+            (mk.st_mtim.tv_sec > st.st_mtim.tv_sec ||
+             (mk.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+              mk.st_mtim.tv_nsec >= st.st_mtim.tv_nsec));
         int old_enough =
             now_ms - mtime_ns / 1000000 >= (int64_t)cfg->min_age_seconds * 1000;
         if (!done_marker &&
@@ -548,7 +560,7 @@ int ps_spool_archive(const char *spool, const char *business,
                      const char *date, char *out, size_t size,
                      struct ps_err *err)
 {
-    char dir[PATH_SIZE], name[400], marker[PATH_SIZE];
+    char dir[PATH_SIZE], name[400];
     struct ps_output *o = NULL;
     int fd, rc;
     int64_t days;
@@ -565,9 +577,9 @@ int ps_spool_archive(const char *spool, const char *business,
         return ps_err_sys(err, errno, "cannot open %s", work_path);
     rc = ps_output_open(dir, name, 0640, &o, err);
     if (rc == PS_ECONFLICT) {
-        /* The same content under the same name is archived already (we
-         * crashed after archiving and before removing the work copy). */
-        rc = 0;
+        /* The same content under the same name was archived before a
+         * crash: finish its sidecars if the crash beat them. */
+        rc = ps_output_complete(dir, name, NULL, err);
     } else if (rc == 0) {
         rc = gzip_into(fd, o, base_name(work_path), sha256, err);
         if (rc == 0)
@@ -580,6 +592,12 @@ int ps_spool_archive(const char *spool, const char *business,
         return rc;
     if (out != NULL && ps_pathf(out, size, "%s/%s", dir, name) != 0)
         return too_long(err);
+    return 0;
+}
+
+int ps_spool_release(const char *work_path, struct ps_err *err)
+{
+    char marker[PATH_SIZE];
     if (unlink(work_path) != 0 && errno != ENOENT)
         return ps_err_sys(err, errno, "cannot remove %s", work_path);
     if (ps_pathf(marker, sizeof(marker), "%s.done", work_path) == 0)
@@ -598,8 +616,11 @@ int ps_spool_quarantine(const char *spool, const char *business,
     int rc;
     if (ps_pathf(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
         return too_long(err);
+    /* A name too long for its .reason keeps its first 200 bytes. */
+    char short_name[201];
+    ps_strlcpy(short_name, base_name(path), sizeof(short_name));
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0 ||
-        (rc = move_noclobber(path, dir, base_name(path), ".reason", final,
+        (rc = move_noclobber(path, dir, short_name, ".reason", final,
                              sizeof(final), err)) != 0)
         return rc;
     if (ps_pathf(marker, sizeof(marker), "%s.done", path) == 0)

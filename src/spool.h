@@ -79,14 +79,19 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
  * archive/YYYY/MM/DD/<business>/<name>.<first 12 hex of sha256>.gz
  * (atomically; the gzip header carries the original name and
  * "sha256=<hash of the original content>", and NAME.sha256 beside it is
- * the hash of the .gz bytes), then remove the work copy and its marker.
- * The same content archived twice (after a crash) finds its copy in
- * place.  date: "YYYY-MM-DD".  *out (may be NULL) receives the path.
+ * the hash of the .gz bytes).  The work copy stays until
+ * ps_spool_release().  The same content archived twice (after a crash)
+ * finds its copy in place and completes its sidecars.  date: "YYYY-MM-DD". *out
+ * (may be NULL) receives the path.
  */
 int ps_spool_archive(const char *spool, const char *business,
                      const char *work_path, const char *sha256,
                      const char *date, char *out, size_t size,
                      struct ps_err *err);
+
+/* Remove the work copy (and its marker) of an input whose archive copy is
+ * durable and recorded. */
+int ps_spool_release(const char *work_path, struct ps_err *err);
 
 /*
  * An input rejected whole: move it to failed/<business>/ (never

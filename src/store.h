@@ -281,7 +281,9 @@ int ps_store_file_list(struct ps_store *store, const char *business_id,
                        void *ctx, struct ps_err *err);
 
 struct ps_checkpoint {
-    int64_t byte_offset;   /* in the document, after the last record */
+    int64_t byte_offset;   /* in the document: start of the last record
+                            * done (informational; resume skips by
+                            * record number) */
     long record_no;        /* records done (applied or not) */
     int64_t result_offset; /* bytes of the result file written */
     long accepted, rejected, duplicates;

@@ -142,6 +142,11 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
         return ps_err_set(err, PS_EINVAL, "PURPOSE_TYPE_MISMATCH",
                           "an EWA disbursement must be a SEND and an EWA "
                           "recovery a DEBIT");
+    for (const char *c = row.request_id; *c != '\0'; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+            return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
+                              "a request id is printable ASCII without "
+                              "spaces");
     if (row.fee != 0 && row.purpose != PS_PURPOSE_EWA_DISBURSEMENT)
         return ps_err_set(err, PS_EINVAL, "FEE_NOT_ALLOWED",
                           "only EWA disbursements carry a fee");

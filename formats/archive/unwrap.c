@@ -955,7 +955,8 @@ static int zip_central_check(const char *path, const char *name,
         archive_read_free(a);
         return 0; /* the streaming pass reports damage */
     }
-    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+    while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
+           r == ARCHIVE_WARN) {
         mode_t type = archive_entry_filetype(e);
         const char *member = archive_entry_pathname(e);
         char q[PS_QUOTE_MAX * 4 + 4];

@@ -102,6 +102,22 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
         }
         if (len == 0)
             continue; /* blank lines are allowed */
+        for (size_t i = 0; i < len; i++) {
+            unsigned char c = (unsigned char)t->lr.cur[i];
+            if (c < 0x20 || c > 0x7e) {
+                /* The format is ASCII: such a line is not read at all. */
+                ps_record_reset(rec);
+                rec->line = t->lr.line;
+                rec->offset = off;
+                rec->kind = "payment.send";
+                ps_err_set(&rec->err, PS_EINVAL, "NON_ASCII",
+                           "byte 0x%02x at column %zu: the format is ASCII", c,
+                           i + 1);
+                ps_err_at(&rec->err, NULL, rec->line, off + (int64_t)i);
+                t->records++;
+                return 1;
+            }
+        }
         if (t->seen_total) {
             ps_err_set(err, PS_EINVAL, "PSTEST_AFTER_TOTAL",
                        "line after the TOTAL trailer");
@@ -127,11 +143,15 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
             }
             t->seen_total = 1;
             t->total_line = t->lr.line;
-            char *end;
-            t->want_records = strtol(t->f[1], &end, 10);
-            if (*end != '\0' || end == t->f[1] || t->want_records < 0) {
+            size_t nd = strspn(t->f[1], "0123456789");
+            t->want_records = 0;
+            for (size_t i = 0; i < nd && i < 9; i++)
+                t->want_records = t->want_records * 10 + (t->f[1][i] - '0');
+            if (nd == 0 || nd > 9 || t->f[1][nd] != '\0' ||
+                strlen(t->f[2]) >= sizeof(t->want_sum)) {
                 ps_err_set(err, PS_EINVAL, "PSTEST_TOTAL",
-                           "TOTAL count is not a number");
+                           "TOTAL count must be 1 to 9 digits and the sum at "
+                           "most 31 characters");
                 ps_err_field(err, "count");
                 return ps_err_at(err, NULL, t->lr.line, off);
             }

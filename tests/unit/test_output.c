@@ -226,6 +226,36 @@ static void test_commit_mode_despite_umask(void **state)
     commit_with_umask(fx, 0, 0600); /* umask would leave it alone */
 }
 
+/* A crash after NAME was published, before its sidecars: completing it
+ * writes NAME.sha256 (of NAME as it is) and NAME.done, and is idempotent. */
+static void test_complete_after_crash(void **state)
+{
+    const struct fixture *fx = *state;
+    char hex[PS_SHA256_HEX], want[160];
+    struct ps_err err;
+    size_t len;
+    write_file(path_in(fx, "r.csv", 0), "abc");
+    ps_err_clear(&err);
+    assert_int_equal(ps_output_complete(fx->dir, "r.csv", hex, &err), 0);
+    assert_string_equal(hex, SHA256_ABC);
+    char *side = slurp(path_in(fx, "r.csv.sha256", 0), &len);
+    snprintf(want, sizeof(want), "%s  r.csv\n", SHA256_ABC);
+    assert_string_equal(side, want);
+    free(side);
+    struct stat st;
+    assert_int_equal(stat(path_in(fx, "r.csv.done", 0), &st), 0);
+    assert_int_equal(st.st_size, 0);
+    /* Again: nothing changes, nothing fails. */
+    assert_int_equal(ps_output_complete(fx->dir, "r.csv", NULL, &err), 0);
+    /* Only .done missing: only .done is written. */
+    assert_int_equal(unlink(path_in(fx, "r.csv.done", 0)), 0);
+    assert_int_equal(ps_output_complete(fx->dir, "r.csv", NULL, &err), 0);
+    assert_int_equal(stat(path_in(fx, "r.csv.done", 0), &st), 0);
+    /* A missing output is an error. */
+    assert_int_equal(ps_output_complete(fx->dir, "nope.csv", NULL, &err),
+                     PS_ENOTFOUND);
+}
+
 static void test_commit_empty_output(void **state)
 {
     char hex[PS_SHA256_HEX];
@@ -621,6 +651,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_publishes_all, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_commit_mode_despite_umask, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_complete_after_crash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_commit_empty_output, setup,
                                         teardown),

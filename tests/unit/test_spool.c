@@ -678,7 +678,9 @@ static void test_archive_gzip_with_sidecars(void **state)
     pathf(rel, sizeof(rel), "%s.done", want);
     assert_true(exists(rel));
 
-    /* The work copy and its marker are gone. */
+    /* The work copy stays until the archive is recorded and released. */
+    assert_true(exists(work));
+    assert_int_equal(ps_spool_release(work, &err), 0);
     assert_false(exists(work));
     assert_false(exists(sp(fx, "work/" BIZ "/pay.csv.done", 2)));
 }
@@ -708,6 +710,8 @@ static void test_archive_twice_is_idempotent(void **state)
                                       out2, sizeof(out2), &err),
                      0);
     assert_string_equal(out1, out2);
+    assert_true(exists(work));
+    assert_int_equal(ps_spool_release(work, &err), 0);
     assert_false(exists(work));
     assert_int_equal(stat(out2, &st2), 0);
     assert_int_equal(st1.st_ino, st2.st_ino); /* not rewritten */
