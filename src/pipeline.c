@@ -94,53 +94,82 @@ static int peek_fill(struct peeked *pk, struct ps_stream *src,
 /* ---- one open document ---------------------------------------------- */
 
 struct opendoc {
-    struct ps_unwrap *u;
-    struct ps_doc doc;
+    struct ps_doc doc; /* borrowed from the walk, valid until it moves */
     struct peeked pk;
     const struct ps_format *fmt;
     void *state;
 };
 
-static void doc_close(struct opendoc *d)
+static void doc_stop(struct opendoc *d)
 {
     if (d->fmt != NULL && d->state != NULL)
         d->fmt->close(d->state);
-    ps_unwrap_close(d->u);
-    memset(d, 0, sizeof(*d));
+    d->fmt = NULL;
+    d->state = NULL;
 }
 
 /*
- * Open document `index` of the input and start its format reader.  With
- * `format` set, that format is required (a resumed document keeps the
- * format it was detected as).
+ * Start the format reader on a document the walk is positioned at.  With
+ * `format` set, that format is required (a document keeps the format it
+ * was detected as when it was checked).
  */
-static int doc_open(struct ps_pipeline *p, const char *path, const char *name,
-                    int index, const char *format, struct opendoc *d,
-                    struct ps_err *err)
+static int doc_start(struct opendoc *d, const struct ps_doc *doc,
+                     const char *format, struct ps_err *err)
 {
     int rc;
     memset(d, 0, sizeof(*d));
-    if ((rc = ps_unwrap_open(path, name, &p->cfg->limits, &d->u, err)) != 0)
-        return rc;
-    do {
-        rc = ps_unwrap_next(d->u, &d->doc, err);
-        if (rc == 0)
-            rc = ps_err_set(err, PS_EINTERNAL, "DOCUMENT_MISSING",
-                            "document %d of %s has gone", index, name);
-        if (rc < 0)
-            goto fail;
-    } while (d->doc.index < index);
+    d->doc = *doc;
     if ((rc = peek_fill(&d->pk, &d->doc.stream, err)) != 0 ||
         (rc = ps_format_detect(d->pk.buf, d->pk.len, d->doc.name,
                                format != NULL && format[0] ? format : NULL,
                                &d->fmt, err)) != 0 ||
-        (rc = d->fmt->open(&d->pk.s, d->doc.name, &d->state, err)) != 0)
-        goto fail;
+        (rc = d->fmt->open(&d->pk.s, d->doc.name, &d->state, err)) != 0) {
+        ps_err_at(err, d->doc.name, 0, -1);
+        doc_stop(d);
+        return rc;
+    }
     return 0;
-fail:
-    ps_err_at(err, d->doc.name != NULL ? d->doc.name : name, 0, -1);
-    doc_close(d);
-    return rc;
+}
+
+/*
+ * One pass over an input's documents, in order: each pass unwraps the
+ * input once, whatever the number of documents (reopening it per
+ * document would cost time quadratic in the members of an archive).
+ */
+struct walk {
+    struct ps_unwrap *u;
+    struct ps_doc doc;
+    int at; /* index of the current document, -1 before the first */
+};
+
+static int walk_open(struct walk *w, const char *path, const char *name,
+                     const struct ps_unwrap_limits *limits, struct ps_err *err)
+{
+    memset(w, 0, sizeof(*w));
+    w->at = -1;
+    return ps_unwrap_open(path, name, limits, &w->u, err);
+}
+
+/* Move to document `index` (never backwards); unread bytes are skipped. */
+static int walk_to(struct walk *w, int index, const char *name,
+                   struct ps_err *err)
+{
+    while (w->at < index) {
+        int rc = ps_unwrap_next(w->u, &w->doc, err);
+        if (rc == 0)
+            rc = ps_err_set(err, PS_EINTERNAL, "DOCUMENT_MISSING",
+                            "document %d of %s has gone", index, name);
+        if (rc < 0)
+            return rc;
+        w->at = w->doc.index;
+    }
+    return 0;
+}
+
+static void walk_close(struct walk *w)
+{
+    ps_unwrap_close(w->u);
+    w->u = NULL;
 }
 
 /* ---- names and small helpers ---------------------------------------- */
@@ -453,24 +482,26 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
 
 /* ---- checking and applying one document ----------------------------- */
 
-/* Pass 1: read everything, check the whole-document rules. */
-static int doc_check(struct ps_pipeline *p, const char *path, const char *input,
-                     int index, struct ps_file *f, char *docname, size_t dsize,
-                     struct ps_doc_totals *totals, struct ps_err *why,
-                     struct ps_err *err)
+/*
+ * Pass 1 on one document: read everything, check the whole-document
+ * rules.  0 to apply it, 1 when it is rejected whole (why says why), or a
+ * negative engine error.
+ */
+static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
+                     size_t dsize, struct ps_doc_totals *totals,
+                     struct ps_err *why, struct ps_err *err)
 {
     struct opendoc d;
     struct ps_record rec;
     int rc;
     memset(totals, 0, sizeof(*totals));
-    rc = doc_open(p, path, input, index, NULL, &d, why);
-    if (rc < 0) {
-        /* A document that cannot be opened or recognized is rejected. */
-        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
-    }
-    ps_strlcpy(docname, d.doc.name, dsize);
-    ps_strlcpy(f->member, d.doc.member != NULL ? d.doc.member : "",
+    ps_strlcpy(docname, doc->name, dsize);
+    ps_strlcpy(f->member, doc->member != NULL ? doc->member : "",
                sizeof(f->member));
+    rc = doc_start(&d, doc, NULL, why);
+    if (rc < 0)
+        /* A document that cannot be recognized is rejected. */
+        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
     ps_strlcpy(f->format, d.fmt->name, sizeof(f->format));
     while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
         ;
@@ -478,7 +509,7 @@ static int doc_check(struct ps_pipeline *p, const char *path, const char *input,
         rc = d.fmt->finish(d.state, totals, why);
     if (rc < 0 && why->file[0] == '\0')
         ps_err_at(why, d.doc.name, 0, -1);
-    doc_close(&d);
+    doc_stop(&d);
     if (rc < 0)
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
     f->records = totals->records;
@@ -640,9 +671,9 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
  * or from the start (f not yet in the store).
  */
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
-                     const char *path, struct ps_file *f, const char *docname,
-                     const struct ps_doc_totals *key, int resuming,
-                     struct ps_err *err)
+                     const struct ps_doc *doc, struct ps_file *f,
+                     const char *docname, const struct ps_doc_totals *key,
+                     int resuming, struct ps_err *err)
 {
     struct opendoc d;
     struct ps_record rec;
@@ -666,8 +697,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
-    if ((rc = doc_open(p, path, base_name(f->name), f->doc_index, f->format, &d,
-                       err)) != 0) {
+    if ((rc = doc_start(&d, doc, f->format, err)) != 0) {
         result_close(&r);
         return rc;
     }
@@ -732,7 +762,7 @@ fail:
     if (in_txn)
         ps_store_rollback(p->eng->store);
 out:
-    doc_close(&d);
+    doc_stop(&d);
     result_close(&r);
     return rc;
 }
@@ -826,6 +856,15 @@ static void new_row(struct ps_file *f, const struct ps_business *b,
     ps_time_now(f->received_at);
 }
 
+/* What pass 1 decided for a new document. */
+struct plan {
+    struct ps_file f; /* its row to be */
+    struct ps_doc_totals totals;
+    struct ps_err why; /* when rejected */
+    char docname[PS_PATH_SIZE];
+    int reject;
+};
+
 /* The input file must stay the file that was hashed: an uploader that
  * kept writing after the claim would otherwise slip unchecked bytes in. */
 static int input_unchanged(const char *path, const struct stat *was,
@@ -895,6 +934,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     struct ps_err why, first_reject;
     struct ps_unwrap_limits limits = p->cfg->limits;
     struct stat st0;
+    struct plan *plan = NULL;
+    struct walk w = {NULL, {0}, -1};
     int64_t size = 0;
     int ndocs = 0, fd, rc, applied = 0, started = 0;
 
@@ -971,53 +1012,54 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
     }
 
+    /* Pass 1, one walk: check every new document whole. */
+    if ((plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        goto out;
+    }
+    if ((rc = walk_open(&w, work_path, input, &limits, err)) != 0)
+        goto out;
     for (int i = 0; i < ndocs; i++) {
-        struct ps_file *f = known_doc(k, i);
-        struct ps_file fresh;
-        struct ps_doc_totals totals;
-        char docname[PATH_SIZE];
-        ps_strlcpy(docname, input, sizeof(docname));
-        if (f != NULL && f->member[0] != '\0')
-            snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
-        if ((rc = input_unchanged(work_path, &st0, err)) != 0)
+        struct plan *pl = &plan[i];
+        if (known_doc(k, i) != NULL)
+            continue;
+        if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
+            (rc = walk_to(&w, i, input, err)) != 0)
             goto out;
-        if (f == NULL) {
-            /* New document: check it whole before applying anything. */
-            f = &fresh;
-            new_row(f, b, input, sha, size, i);
-            ps_err_clear(&why);
-            rc = doc_check(p, work_path, input, i, f, docname, sizeof(docname),
-                           &totals, &why, err);
-            if (rc < 0)
+        new_row(&pl->f, b, input, sha, size, i);
+        ps_err_clear(&pl->why);
+        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
+                       &pl->totals, &pl->why, err);
+        if (rc < 0)
+            goto out;
+        pl->reject = rc == 1;
+    }
+    walk_close(&w);
+
+    /* Pass 2, one walk: refuse, apply or finish each document in order. */
+    if ((rc = walk_open(&w, work_path, input, &limits, err)) != 0)
+        goto out;
+    for (int i = 0; i < ndocs; i++) {
+        struct plan *pl = &plan[i];
+        struct ps_file *f = known_doc(k, i);
+        char docname[PATH_SIZE];
+        if (f != NULL) {
+            ps_strlcpy(docname, input, sizeof(docname));
+            if (f->member[0] != '\0')
+                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
+        } else {
+            ps_strlcpy(docname, pl->docname, sizeof(docname));
+        }
+        if (f == NULL && pl->reject) {
+            if (first_reject.code == 0)
+                first_reject = pl->why;
+            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
+                                  PS_FILE_REJECTED, err)) != 0)
                 goto out;
-            if (rc == 1) {
-                if (first_reject.code == 0)
-                    first_reject = why;
-                if ((rc = doc_refused(p, b, f, docname, &why, PS_FILE_REJECTED,
-                                      err)) != 0)
-                    goto out;
-                continue;
-            }
-            rc = doc_apply(p, b, work_path, f, docname, &totals, 0, err);
-            if (rc == PS_ECONFLICT &&
-                strcmp(err->rule, "DUPLICATE_FILE_KEY") == 0) {
-                /* The format's own key was seen: this document is a
-                 * duplicate even though its bytes differ. */
-                why = *err;
-                why.code = PS_EINVAL;
-                ps_err_at(&why, docname, 0, -1);
-                struct ps_file dupf = *f;
-                ps_id_new(dupf.id);
-                if ((rc = doc_refused(p, b, &dupf, docname, &why,
-                                      PS_FILE_DUPLICATE, err)) != 0)
-                    goto out;
-                if (first_reject.code == 0)
-                    first_reject = why;
-                p->stats.duplicate_inputs++;
-                continue;
-            }
-        } else if (f->status == PS_FILE_REJECTED ||
-                   f->status == PS_FILE_DUPLICATE) {
+            continue;
+        }
+        if (f != NULL &&
+            (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)) {
             /* Refused before a crash: finish its result if need be. */
             if (f->result_path[0] == '\0' &&
                 (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
@@ -1028,8 +1070,34 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                 ps_err_at(&first_reject, input, 0, -1);
             }
             continue;
+        }
+        if (f == NULL || f->status == PS_FILE_PROCESSING) {
+            if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
+                (rc = walk_to(&w, i, input, err)) != 0)
+                goto out;
+        }
+        if (f == NULL) {
+            f = &pl->f;
+            rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
+            if (rc == PS_ECONFLICT &&
+                strcmp(err->rule, "DUPLICATE_FILE_KEY") == 0) {
+                /* The format's own key was seen: this document is a
+                 * duplicate even though its bytes differ. */
+                struct ps_file dupf = *f;
+                why = *err;
+                why.code = PS_EINVAL;
+                ps_err_at(&why, docname, 0, -1);
+                ps_id_new(dupf.id);
+                if ((rc = doc_refused(p, b, &dupf, docname, &why,
+                                      PS_FILE_DUPLICATE, err)) != 0)
+                    goto out;
+                if (first_reject.code == 0)
+                    first_reject = why;
+                p->stats.duplicate_inputs++;
+                continue;
+            }
         } else if (f->status == PS_FILE_PROCESSING) {
-            rc = doc_apply(p, b, work_path, f, docname, NULL, 1, err);
+            rc = doc_apply(p, b, &w.doc, f, docname, NULL, 1, err);
         } else {
             rc = 0; /* APPLIED before the crash */
         }
@@ -1052,6 +1120,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         }
         applied++;
     }
+    walk_close(&w);
 
     if (applied == 0) {
         /* Nothing in it could be applied: the input goes to failed/. */
@@ -1083,6 +1152,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
 out:
+    walk_close(&w);
+    free(plan);
     if (k != NULL)
         free(k->docs);
     free(k);
