@@ -4,6 +4,9 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -50,4 +53,11 @@ int ps_mkdir_p(const char *path, mode_t mode, struct ps_err *err)
     if (mkdir(tmp, mode) != 0 && errno != EEXIST)
         return ps_err_sys(err, errno, "cannot create %s", tmp);
     return 0;
+}
+
+void ps_crash_point(const char *name)
+{
+    const char *at = getenv("PAYSPOOL_CRASH_AT");
+    if (at != NULL && strcmp(at, name) == 0)
+        kill(getpid(), SIGKILL);
 }

@@ -22,4 +22,12 @@ int ps_mkdir_p(const char *path, mode_t mode, struct ps_err *err);
 int ps_pathf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Crash points for tests: when PAYSPOOL_CRASH_AT names this point, the
+ * process kills itself with SIGKILL right there, exactly as `kill -9`
+ * would, so a test can prove that every crash window converges on the
+ * next run.  Inert unless that variable is set.
+ */
+void ps_crash_point(const char *name);
+
 #endif /* PS_FSUTIL_H */

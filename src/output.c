@@ -555,6 +555,7 @@ int ps_output_commit(struct ps_output *o, char sha256[PS_SHA256_HEX],
     o->tmp[0] = '\0'; /* published, or removed by publish() */
     if (rc != 0)
         goto out;
+    ps_crash_point("output-published");
 
     /*
      * NAME is in place from here on.  If a sidecar fails now, NAME stays

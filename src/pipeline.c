@@ -43,6 +43,7 @@
 #include "format.h"
 #include "log.h"
 #include "money.h"
+#include "fsutil.h"
 #include "output.h"
 
 #define PATH_SIZE 4096
@@ -466,8 +467,10 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
     f->status = status;
     reason_of(why, f->reason, sizeof(f->reason));
     ps_strlcpy(f->completed_at, ps_time_now(now), sizeof(f->completed_at));
-    if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0 ||
-        (rc = refused_publish(p, b, f, docname, why->line, err)) != 0)
+    if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
+        return rc;
+    ps_crash_point("refused-row");
+    if ((rc = refused_publish(p, b, f, docname, why->line, err)) != 0)
         return rc;
     p->stats.documents++;
     if (status == PS_FILE_REJECTED)
@@ -629,7 +632,10 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_file *f,
         if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
             return rc;
     }
-    return ps_store_commit(p->eng->store, err);
+    if ((rc = ps_store_commit(p->eng->store, err)) != 0)
+        return rc;
+    ps_crash_point(last ? "applied" : "chunk-committed");
+    return 0;
 }
 
 /*
@@ -774,7 +780,7 @@ struct known {
     int n, cap;
     const char *name; /* this input's claimed name */
     int mine;         /* rows of this very input still in work/ */
-    int with_dups;    /* include this input's DUPLICATE rows */
+    int archived;     /* this name and content sit in archive/ already */
     int applied_elsewhere;
     int oom;
     struct ps_file first_applied;
@@ -783,10 +789,17 @@ struct known {
 static int collect(void *ctx, const struct ps_file *f)
 {
     struct known *k = ctx;
-    /* This input's rows: same claimed name, and no destination yet (an
-     * earlier drop of the same name was archived or failed). */
-    int same_input =
-        strcmp(f->name, k->name) == 0 && f->archive_path[0] == '\0';
+    /* This input's rows: same claimed name, and no destination yet, or
+     * one recorded but not reached (a crash came between).  A row whose
+     * destination exists belongs to an earlier drop of the same name. */
+    struct stat st;
+    int same_name = strcmp(f->name, k->name) == 0;
+    int reached =
+        f->archive_path[0] != '\0' && lstat(f->archive_path, &st) == 0;
+    int same_input = same_name && !reached;
+    if (same_name && reached && f->status == PS_FILE_APPLIED &&
+        strstr(f->archive_path, "/archive/") != NULL)
+        k->archived = 1;
     if (same_input) {
         if (k->n == k->cap) {
             int cap = k->cap ? k->cap * 2 : 16;
@@ -816,6 +829,7 @@ static int load_known(struct ps_pipeline *p, const struct ps_business *b,
     int rc;
     k->n = 0;
     k->mine = 0;
+    k->archived = 0;
     k->applied_elsewhere = 0;
     rc = ps_store_files_by_sha(p->eng->store, b->id, sha, collect, k, err);
     if (rc == 0 && k->oom)
@@ -886,6 +900,37 @@ static int input_unchanged(const char *path, const struct stat *was,
 
 /* A whole input refused (duplicate, unsafe wrapper, empty, nothing
  * applicable): its row and result if not done yet, then failed/. */
+/*
+ * Move an input whose rows are all in the store to failed/: choose the
+ * destination, record it on every row, then write its reason and move it.
+ * A crash between the steps finds the destination recorded but unused and
+ * finishes the same move (ps_spool_quarantine_name's `planned`).
+ */
+static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
+                     struct known *k, const char *work_path, const char *sha,
+                     const struct ps_err *why, char *where, size_t wsize,
+                     struct ps_err *err)
+{
+    const char *planned = NULL;
+    int rc;
+    if ((rc = load_known(p, b, sha, k, err)) != 0)
+        return rc;
+    for (int i = 0; i < k->n; i++)
+        if (k->docs[i].archive_path[0] != '\0')
+            planned = k->docs[i].archive_path;
+    if ((rc = ps_spool_quarantine_name(p->spool, b->name, work_path, planned,
+                                       where, wsize, err)) != 0 ||
+        (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
+        return rc;
+    ps_crash_point("quarantine-recorded");
+    if ((rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
+        return rc;
+    p->stats.failed_inputs++;
+    ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
+               b->name, "file", base_name(work_path), "to", where);
+    return 0;
+}
+
 static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
                          struct known *k, const char *work_path,
                          const char *sha, int64_t size, struct ps_err *why,
@@ -903,16 +948,11 @@ static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
                (rc = refused_publish(p, b, row, input, why->line, err)) != 0) {
         return rc;
     }
-    if ((rc = ps_spool_quarantine(p->spool, b->name, work_path, why, where,
-                                  sizeof(where), err)) != 0 ||
-        (rc = load_known(p, b, sha, k, err)) != 0 ||
-        (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
+    if ((rc = to_failed(p, b, k, work_path, sha, why, where, sizeof(where),
+                        err)) != 0)
         return rc;
-    p->stats.failed_inputs++;
     if (status == PS_FILE_DUPLICATE)
         p->stats.duplicate_inputs++;
-    ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
-               b->name, "file", input, "to", where);
     return 0;
 }
 
@@ -963,6 +1003,14 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
            "{s:s, s:s, s:s, s:I}", "business", b->name, "file", input, "sha256",
            sha, "bytes", (json_int_t)size);
 
+    if (p->resuming && !k->mine && k->archived) {
+        /* Left in work/ by a crash after it was archived and recorded:
+         * only the work copy remains to let go of. */
+        ps_log(PS_LOG_INFO, "file.released", "{s:s, s:s}", "business", b->name,
+               "file", input);
+        rc = ps_spool_release(work_path, err);
+        goto out;
+    }
     const struct ps_file *dup = whole_duplicate(k);
     if (dup != NULL || (!k->mine && k->applied_elsewhere)) {
         /* The same content was applied before: a DUPLICATE, whole. */
@@ -1107,8 +1155,10 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
             char tmp[PATH_SIZE];
             snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
                      b->name, input, i);
-            if ((rc = result_publish(p, b, f, docname, tmp, err)) != 0 ||
-                (rc = ps_store_file_update(p->eng->store, f, err)) != 0)
+            if ((rc = result_publish(p, b, f, docname, tmp, err)) != 0)
+                goto out;
+            ps_crash_point("result-published");
+            if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
                 goto out;
             p->stats.documents++;
             ps_log(PS_LOG_INFO, "document.applied",
@@ -1127,15 +1177,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         if (first_reject.code == 0)
             ps_err_set(&first_reject, PS_EINVAL, "NOTHING_APPLIED",
                        "no document of the input could be applied");
-        if ((rc = load_known(p, b, sha, k, err)) != 0 ||
-            (rc = ps_spool_quarantine(p->spool, b->name, work_path,
-                                      &first_reject, where, sizeof(where),
-                                      err)) != 0 ||
-            (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
-            goto out;
-        p->stats.failed_inputs++;
-        ps_log_err(PS_LOG_WARN, "file.failed", &first_reject, "{s:s, s:s, s:s}",
-                   "business", b->name, "file", input, "to", where);
+        rc = to_failed(p, b, k, work_path, sha, &first_reject, where,
+                       sizeof(where), err);
         goto out;
     }
     /* Archive, record where, and only then let go of the work copy: a
@@ -1144,10 +1187,14 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
         (rc = ps_spool_archive(p->spool, b->name, work_path, sha,
                                ps_date_today(date), where, sizeof(where),
-                               err)) != 0 ||
-        (rc = load_known(p, b, sha, k, err)) != 0 ||
-        (rc = set_destination(p, k->docs, k->n, where, err)) != 0 ||
-        (rc = ps_spool_release(work_path, err)) != 0)
+                               err)) != 0)
+        goto out;
+    ps_crash_point("archived");
+    if ((rc = load_known(p, b, sha, k, err)) != 0 ||
+        (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
+        goto out;
+    ps_crash_point("destination");
+    if ((rc = ps_spool_release(work_path, err)) != 0)
         goto out;
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
@@ -1194,7 +1241,9 @@ static int resume_one(void *ctx, const char *path)
     struct pass *x = ctx;
     struct ps_err e;
     ps_err_clear(&e);
+    x->p->resuming = 1;
     int rc = ps_pipeline_input(x->p, x->b, path, &e);
+    x->p->resuming = 0;
     if (rc != 0)
         return input_failed(x, path, rc, &e);
     return 0;
@@ -1231,8 +1280,10 @@ static int take_one(void *ctx, const struct ps_spool_entry *e)
                             sizeof(path), &err);
     if (rc == PS_ENOTFOUND)
         return 0; /* another worker took it */
-    if (rc == 0)
+    if (rc == 0) {
+        ps_crash_point("claimed");
         rc = ps_pipeline_input(x->p, x->b, path, &err);
+    }
     if (rc != 0)
         return input_failed(x, e->name, rc, &err);
     x->count++;

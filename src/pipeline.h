@@ -42,6 +42,7 @@ struct ps_pipeline {
     const struct ps_spool_config *cfg;
     const char *spool;
     volatile sig_atomic_t *stop; /* set: finish the chunk and return */
+    int resuming; /* the input was found in work/, not just claimed */
     struct ps_run_stats stats;
 };
 

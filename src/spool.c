@@ -205,22 +205,14 @@ static void sync_dir(const char *dir)
  * ".2", ... before any extension-less end.  *final receives the name used.
  */
 static int move_noclobber(const char *from, const char *dir, const char *name,
-                          const char *sidecar, char *final, size_t size,
-                          struct ps_err *err)
+                          char *final, size_t size, struct ps_err *err)
 {
     for (int i = 0; i < 1000; i++) {
-        char to[PATH_SIZE], side[PATH_SIZE];
-        struct stat st;
+        char to[PATH_SIZE];
         int r = i == 0 ? ps_pathf(to, sizeof(to), "%s/%s", dir, name)
                        : ps_pathf(to, sizeof(to), "%s/%s.%d", dir, name, i);
         if (r != 0)
             return too_long(err);
-        /* A name whose sidecar (NAME.reason) is still there is taken too:
-         * the old reason must never seem to describe the new file. */
-        if (sidecar != NULL &&
-            (ps_pathf(side, sizeof(side), "%s%s", to, sidecar) != 0 ||
-             lstat(side, &st) == 0))
-            continue;
         if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0 ||
             ((errno == EINVAL || errno == ENOSYS) && link(from, to) == 0 &&
              unlink(from) == 0)) {
@@ -441,7 +433,7 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
         return too_long(err);
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
-    if ((rc = move_noclobber(from, dir, name, NULL, path, size, err)) != 0)
+    if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
         return rc;
     /* The marker follows; it is only a marker, so losing the race for it
      * does not matter. */
@@ -605,46 +597,97 @@ int ps_spool_release(const char *work_path, struct ps_err *err)
     return 0;
 }
 
+int ps_spool_quarantine_name(const char *spool, const char *business,
+                             const char *path, const char *planned, char *out,
+                             size_t size, struct ps_err *err)
+{
+    char dir[PATH_SIZE], short_name[201];
+    struct stat st;
+    int rc;
+    /* A destination chosen before a crash, whose move never happened. */
+    if (planned != NULL && planned[0] != '\0' && lstat(planned, &st) != 0) {
+        ps_strlcpy(out, planned, size);
+        return 0;
+    }
+    if (ps_pathf(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
+        return too_long(err);
+    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
+        return rc;
+    /* A name too long for its .reason keeps its first 200 bytes. */
+    ps_strlcpy(short_name, base_name(path), sizeof(short_name));
+    for (int i = 0; i < 1000; i++) {
+        char to[PATH_SIZE], side[PATH_SIZE];
+        int r = i == 0
+                    ? ps_pathf(to, sizeof(to), "%s/%s", dir, short_name)
+                    : ps_pathf(to, sizeof(to), "%s/%s.%d", dir, short_name, i);
+        if (r != 0 || ps_pathf(side, sizeof(side), "%s.reason", to) != 0)
+            return too_long(err);
+        /* Both the name and its .reason must be free: an old reason must
+         * never seem to describe a new file. */
+        if (lstat(to, &st) == 0 || lstat(side, &st) == 0)
+            continue;
+        ps_strlcpy(out, to, size);
+        return 0;
+    }
+    return ps_err_set(err, PS_EIO, "NAME_EXHAUSTED", "no free name in %s", dir);
+}
+
+int ps_spool_quarantine_move(const char *path, const char *target,
+                             const struct ps_err *why, struct ps_err *err)
+{
+    char rdir[PATH_SIZE], rname[400], marker[PATH_SIZE];
+    char now[PS_TIME_SIZE], desc[1024];
+    struct ps_output *o = NULL;
+    struct stat st;
+    int rc;
+    ps_strlcpy(rdir, target, sizeof(rdir));
+    if (strrchr(rdir, '/') == NULL)
+        return ps_err_set(err, PS_EINVAL, "PATH", "bad target %s", target);
+    *strrchr(rdir, '/') = '\0';
+    if (ps_pathf(rname, sizeof(rname), "%s.reason", base_name(target)) != 0)
+        return too_long(err);
+    /* The reason first: once the input is in failed/, it has its reason. */
+    rc = ps_output_open(rdir, rname, 0640, &o, err);
+    if (rc == PS_ECONFLICT) {
+        rc = ps_output_complete(rdir, rname, NULL, err); /* ours, a crash */
+    } else if (rc == 0) {
+        rc = ps_output_printf(
+            o, err,
+            "file: %s\nrule: %s\nmessage: %s\nline: %ld\nbyte_offset: %lld\n"
+            "field: %s\nrejected_at: %s\ndescription: %s\n",
+            base_name(target), why->rule, why->msg, why->line,
+            (long long)(why->offset >= 0 ? why->offset : 0), why->field,
+            ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+        if (rc == 0)
+            rc = ps_output_commit(o, NULL, err);
+        else
+            ps_output_abort(o);
+    }
+    if (rc != 0)
+        return rc;
+    if (renameat2(AT_FDCWD, path, AT_FDCWD, target, RENAME_NOREPLACE) != 0 &&
+        !((errno == EINVAL || errno == ENOSYS) && link(path, target) == 0 &&
+          unlink(path) == 0)) {
+        if (errno == ENOENT && lstat(target, &st) == 0)
+            return 0; /* moved before a crash */
+        return ps_err_sys(err, errno, "cannot move %s to %s", path, target);
+    }
+    sync_dir(rdir);
+    if (ps_pathf(marker, sizeof(marker), "%s.done", path) == 0)
+        (void)unlink(marker);
+    return 0;
+}
+
 int ps_spool_quarantine(const char *spool, const char *business,
                         const char *path, const struct ps_err *why, char *out,
                         size_t size, struct ps_err *err)
 {
-    char dir[PATH_SIZE], final[PATH_SIZE], marker[PATH_SIZE], rdir[PATH_SIZE];
-    char now[PS_TIME_SIZE], desc[1024];
-    struct ps_output *o = NULL;
-    const char *reason_name;
-    int rc;
-    if (ps_pathf(dir, sizeof(dir), "%s/failed/%s", spool, business) != 0)
-        return too_long(err);
-    /* A name too long for its .reason keeps its first 200 bytes. */
-    char short_name[201];
-    ps_strlcpy(short_name, base_name(path), sizeof(short_name));
-    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0 ||
-        (rc = move_noclobber(path, dir, short_name, ".reason", final,
-                             sizeof(final), err)) != 0)
-        return rc;
-    if (ps_pathf(marker, sizeof(marker), "%s.done", path) == 0)
-        (void)unlink(marker);
-    if (out != NULL)
-        ps_strlcpy(out, final, size);
-    ps_strlcpy(rdir, final, sizeof(rdir));
-    reason_name = base_name(final);
-    *strrchr(rdir, '/') = '\0';
-    char rname[400];
-    if (ps_pathf(rname, sizeof(rname), "%s.reason", reason_name) != 0)
-        return too_long(err);
-    if ((rc = ps_output_open(rdir, rname, 0640, &o, err)) != 0)
-        return rc;
-    rc = ps_output_printf(
-        o, err,
-        "file: %s\nrule: %s\nmessage: %s\nline: %ld\nbyte_offset: %lld\n"
-        "field: %s\nrejected_at: %s\ndescription: %s\n",
-        reason_name, why->rule, why->msg, why->line,
-        (long long)(why->offset >= 0 ? why->offset : 0), why->field,
-        ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+    char target[PATH_SIZE];
+    int rc = ps_spool_quarantine_name(spool, business, path, NULL, target,
+                                      sizeof(target), err);
     if (rc == 0)
-        rc = ps_output_commit(o, NULL, err);
-    else
-        ps_output_abort(o);
+        rc = ps_spool_quarantine_move(path, target, why, err);
+    if (rc == 0 && out != NULL)
+        ps_strlcpy(out, target, size);
     return rc;
 }

@@ -94,10 +94,24 @@ int ps_spool_archive(const char *spool, const char *business,
 int ps_spool_release(const char *work_path, struct ps_err *err);
 
 /*
- * An input rejected whole: move it to failed/<business>/ (never
- * overwriting: a suffix is added if the name is taken) and write
- * NAME.reason with the rule and message.  *out receives the new path.
+ * An input rejected whole goes to failed/<business>/, never overwriting
+ * anything, with NAME.reason (rule and message) beside it.  In steps, so
+ * that a crash anywhere converges:
+ *   ps_spool_quarantine_name()  choose the destination: `planned` if given
+ *                               and not yet used (a crash came before the
+ *                               move), else a free name whose .reason is
+ *                               free too (".1", ".2", ... suffixes);
+ *   (the caller records it)
+ *   ps_spool_quarantine_move()  write NAME.reason (or finish one a crash
+ *                               left), then move the input there; an
+ *                               input already moved is fine.
+ * ps_spool_quarantine() does both for inputs with no store rows.
  */
+int ps_spool_quarantine_name(const char *spool, const char *business,
+                             const char *path, const char *planned, char *out,
+                             size_t size, struct ps_err *err);
+int ps_spool_quarantine_move(const char *path, const char *target,
+                             const struct ps_err *why, struct ps_err *err);
 int ps_spool_quarantine(const char *spool, const char *business,
                         const char *path, const struct ps_err *why, char *out,
                         size_t size, struct ps_err *err);
