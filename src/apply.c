@@ -65,7 +65,8 @@ static int required(const struct ps_record *rec, const char *name,
     *out = ps_record_get(rec, name);
     if (*out == NULL || (*out)[0] == '\0') {
         ps_err_set(e, PS_EINVAL, "FIELD_REQUIRED", "%s is required", name);
-        return ps_err_field(e, name);
+        ps_err_field(e, name);
+        return PS_EINVAL;
     }
     return 0;
 }
@@ -105,20 +106,25 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
     if (strlen(req) > 64) {
         ps_err_set(e, PS_EINVAL, "FIELD_TOO_LONG",
                    "request_id is longer than 64 characters");
-        return ps_err_field(e, "request_id");
+        ps_err_field(e, "request_id");
+        return PS_EINVAL;
     }
-    if ((rc = ps_money_parse_cur(amount, cur, 0, &t.amount, e)) != 0)
-        return ps_err_field(e, "amount");
+    if ((rc = ps_money_parse_cur(amount, cur, 0, &t.amount, e)) != 0) {
+        ps_err_field(e, "amount");
+        return rc;
+    }
     if (t.amount == 0) {
         ps_err_set(e, PS_EINVAL, "AMOUNT_NOT_POSITIVE",
                    "amount must be positive");
-        return ps_err_field(e, "amount");
+        ps_err_field(e, "amount");
+        return PS_EINVAL;
     }
     rc = ps_store_customer_get_ext(eng->store, b->id, ext, &c, e);
     if (rc == PS_ENOTFOUND) {
         ps_err_set(e, rc, "CUSTOMER_NOT_FOUND",
                    "no customer %s in this business", ext);
-        return ps_err_field(e, "external_id");
+        ps_err_field(e, "external_id");
+        return rc;
     }
     if (rc != 0 || (rc = ps_store_account_list(eng->store, c.id, first_active,
                                                &pick, e)) != 0)

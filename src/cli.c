@@ -227,8 +227,10 @@ static int amount_opt(const struct args *a, const char *name,
         *out = 0;
         return 0;
     }
-    if (ps_money_parse_cur(v, currency, 0, out, err) != 0)
-        return ps_err_field(err, name);
+    int rc = ps_money_parse_cur(v, currency, 0, out, err);
+    if (rc != 0)
+        ps_err_field(err, name);
+    return rc;
     return 0;
 }
 
@@ -248,7 +250,8 @@ static int int_opt(const struct args *a, const char *name, long min, long max,
         ps_err_set(err, PS_EINVAL, "NUMBER_RANGE",
                    "--%s must be a whole number from %ld to %ld", name, min,
                    max);
-        return ps_err_field(err, name);
+        ps_err_field(err, name);
+        return PS_EINVAL;
     }
     *out = n;
     return 0;
@@ -482,7 +485,8 @@ static int rate_opt(const struct args *a, int *bp, struct ps_err *err)
     if (ps_money_parse(v, len, 2, 0, &n, err) != 0 || n < 1 || n > 10000) {
         ps_err_set(err, PS_EINVAL, "PROGRAM_LIMIT",
                    "--advance-rate must be a percentage from 0.01%% to 100%%");
-        return ps_err_field(err, "advance-rate");
+        ps_err_field(err, "advance-rate");
+        return PS_EINVAL;
     }
     *bp = (int)n;
     return 0;
@@ -713,13 +717,23 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
     return EX_OK;
 }
 
-static void copy_opt(const struct args *a, const char *name, char *dst,
-                     size_t size)
+/* Copy an option's value into a fixed field; a value that does not fit is
+ * an error (never cut: a cut value could pass validation). */
+static int copy_opt(const struct args *a, const char *name, char *dst,
+                    size_t size, struct ps_err *err)
 {
     const char *v = opt(a, name);
-    ps_strlcpy(dst, v != NULL ? v : "", size);
+    if (v == NULL)
+        v = "";
+    if (strlen(v) >= size) {
+        ps_err_set(err, PS_EINVAL, "FIELD_TOO_LONG",
+                   "--%s is longer than %zu bytes", name, size - 1);
+        ps_err_field(err, name);
+        return PS_EINVAL;
+    }
+    ps_strlcpy(dst, v, size);
+    return 0;
 }
-
 static int customer_add(struct ctx *c, struct ps_err *err)
 {
     struct ps_customer cu;
@@ -740,13 +754,23 @@ static int customer_add(struct ctx *c, struct ps_err *err)
     if (rc < 0)
         return usage_error("--type must be INDIVIDUAL or BUSINESS%s", "");
     cu.type = (enum ps_customer_type)rc;
+    if (strlen(c->a.pos[1]) >= sizeof(cu.external_id)) {
+        ps_err_set(err, PS_EINVAL, "EXTERNAL_ID_FORMAT",
+                   "externalId must be 1 to 64 characters");
+        return fail(err);
+    }
     ps_strlcpy(cu.external_id, c->a.pos[1], sizeof(cu.external_id));
-    copy_opt(&c->a, "first-name", cu.first_name, sizeof(cu.first_name));
-    copy_opt(&c->a, "middle-name", cu.middle_name, sizeof(cu.middle_name));
-    copy_opt(&c->a, "last-name", cu.last_name, sizeof(cu.last_name));
-    copy_opt(&c->a, "dba-name", cu.dba_name, sizeof(cu.dba_name));
-    copy_opt(&c->a, "email", cu.email, sizeof(cu.email));
-    copy_opt(&c->a, "phone", cu.phone, sizeof(cu.phone));
+    if (copy_opt(&c->a, "first-name", cu.first_name, sizeof(cu.first_name),
+                 err) != 0 ||
+        copy_opt(&c->a, "middle-name", cu.middle_name, sizeof(cu.middle_name),
+                 err) != 0 ||
+        copy_opt(&c->a, "last-name", cu.last_name, sizeof(cu.last_name), err) !=
+            0 ||
+        copy_opt(&c->a, "dba-name", cu.dba_name, sizeof(cu.dba_name), err) !=
+            0 ||
+        copy_opt(&c->a, "email", cu.email, sizeof(cu.email), err) != 0 ||
+        copy_opt(&c->a, "phone", cu.phone, sizeof(cu.phone), err) != 0)
+        return fail(err);
     if (cu.type == PS_CUSTOMER_BUSINESS) {
         /* The primary contact: the individual's name fields. */
         contact.primary = 1;
@@ -764,13 +788,18 @@ static int customer_add(struct ctx *c, struct ps_err *err)
         if (at < 0)
             return usage_error("unknown --address-type %s", t);
         addr.type = (enum ps_address_type)at;
-        copy_opt(&c->a, "address-line1", addr.line1, sizeof(addr.line1));
-        copy_opt(&c->a, "address-line2", addr.line2, sizeof(addr.line2));
-        copy_opt(&c->a, "city", addr.city, sizeof(addr.city));
-        copy_opt(&c->a, "region", addr.region, sizeof(addr.region));
-        copy_opt(&c->a, "postal-code", addr.postal_code,
-                 sizeof(addr.postal_code));
-        copy_opt(&c->a, "country", addr.country, sizeof(addr.country));
+        if (copy_opt(&c->a, "address-line1", addr.line1, sizeof(addr.line1),
+                     err) != 0 ||
+            copy_opt(&c->a, "address-line2", addr.line2, sizeof(addr.line2),
+                     err) != 0 ||
+            copy_opt(&c->a, "city", addr.city, sizeof(addr.city), err) != 0 ||
+            copy_opt(&c->a, "region", addr.region, sizeof(addr.region), err) !=
+                0 ||
+            copy_opt(&c->a, "postal-code", addr.postal_code,
+                     sizeof(addr.postal_code), err) != 0 ||
+            copy_opt(&c->a, "country", addr.country, sizeof(addr.country),
+                     err) != 0)
+            return fail(err);
         naddr = 1;
     }
     if (open_engine(c, 0, err) != 0 ||
@@ -1060,11 +1089,12 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
         ps_strlcpy(p.customer_id, cu.id, sizeof(p.customer_id));
         ps_strlcpy(p.account_id, aid, sizeof(p.account_id));
         ps_strlcpy(p.program_id, prog, sizeof(p.program_id));
-        copy_opt(&c->a, "begin", p.enrollment_begin,
-                 sizeof(p.enrollment_begin));
-        copy_opt(&c->a, "end", p.enrollment_end, sizeof(p.enrollment_end));
         struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
-        if (ps_ewa_enroll(c->eng, &p, &src, err) != 0)
+        if (copy_opt(&c->a, "begin", p.enrollment_begin,
+                     sizeof(p.enrollment_begin), err) != 0 ||
+            copy_opt(&c->a, "end", p.enrollment_end, sizeof(p.enrollment_end),
+                     err) != 0 ||
+            ps_ewa_enroll(c->eng, &p, &src, err) != 0)
             return fail(err);
         if (c->json)
             return ewa_print(c, &b, p.external_id, err);
@@ -1234,11 +1264,12 @@ static int cmd_tx(struct ctx *c, struct ps_err *err)
         ps_strlcpy(t.customer_id, cu.id, sizeof(t.customer_id));
         ps_strlcpy(t.account_id, acct, sizeof(t.account_id));
         ps_strlcpy(t.currency, cur, sizeof(t.currency));
-        copy_opt(&c->a, "request-id", t.request_id, sizeof(t.request_id));
         t.type = (enum ps_txn_type)ty;
         t.purpose = PS_PURPOSE_PAYMENT;
         struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
-        if (ps_engine_txn_create(c->eng, &t, &src, err) != 0)
+        if (copy_opt(&c->a, "request-id", t.request_id, sizeof(t.request_id),
+                     err) != 0 ||
+            ps_engine_txn_create(c->eng, &t, &src, err) != 0)
             return fail(err);
         if (!c->json) {
             printf("transaction %s created (NEW)\n", t.id);

@@ -38,7 +38,6 @@ static int frozen_ok;        /* 1 when frozen_src parsed */
 static int64_t frozen_base;  /* ms since epoch */
 static int64_t frozen_ticks; /* calls answered since frozen_src was seen */
 
-
 /* Floor division and its remainder (always 0 <= r < d) for d > 0. */
 static int64_t floor_div(int64_t a, int64_t d)
 {
@@ -151,8 +150,8 @@ int ps_date_parse(const char *s, int64_t *days, struct ps_err *err)
         return ps_err_set(err, PS_EINVAL, "DATE_FORMAT", "no date given");
     if (parse_date(s, &v, why, sizeof(why)) != 0)
         return ps_err_set(err, PS_EINVAL, "DATE_FORMAT",
-                          "invalid date \"%s\": %s", ps_quote(s, strlen(s), q, sizeof(q)),
-                          why);
+                          "invalid date \"%s\": %s",
+                          ps_quote(s, strlen(s), q, sizeof(q)), why);
     if (s[10] != '\0')
         return ps_err_set(err, PS_EINVAL, "DATE_FORMAT",
                           "invalid date \"%s\": unexpected text after "

@@ -56,41 +56,14 @@ static int invalid(struct ps_err *err, const char *field, const char *rule,
                    const char *msg)
 {
     ps_err_set(err, PS_EINVAL, rule, "%s: %s", field, msg);
-    return ps_err_field(err, field);
-}
-
-/* Count UTF-8 code points; -1 if s is not valid UTF-8 or has controls. */
-static long utf8_chars(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    long n = 0;
-    while (*p != '\0') {
-        int len;
-        if (*p < 0x20 || *p == 0x7f)
-            return -1;
-        if (*p < 0x80)
-            len = 1;
-        else if ((*p & 0xe0) == 0xc0 && *p >= 0xc2)
-            len = 2;
-        else if ((*p & 0xf0) == 0xe0)
-            len = 3;
-        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4)
-            len = 4;
-        else
-            return -1;
-        for (int i = 1; i < len; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-        p += len;
-        n++;
-    }
-    return n;
+    ps_err_field(err, field);
+    return PS_EINVAL;
 }
 
 static int check_text(const char *v, const char *field, long min, long max,
                       struct ps_err *err)
 {
-    long n = utf8_chars(v);
+    long n = ps_utf8_chars(v, strlen(v));
     char msg[96];
     if (n < 0)
         return invalid(err, field, "TEXT_ENCODING",
@@ -321,12 +294,26 @@ int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
     return 0;
 }
 
+struct contact_list {
+    struct ps_contact v[16];
+    size_t n;
+};
+
+static int keep_contact(void *ctx, const struct ps_contact *k)
+{
+    struct contact_list *l = ctx;
+    if (l->n < sizeof(l->v) / sizeof(l->v[0]))
+        l->v[l->n++] = *k;
+    return 0;
+}
+
 int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
                        const struct ps_contact *contacts, size_t ncontacts,
                        const struct ps_address *addresses, size_t naddresses,
                        struct ps_err *err)
 {
     struct ps_customer old;
+    struct contact_list kept;
     int rc;
     if ((rc = ps_store_customer_get(eng->store, c->id, &old, err)) != 0)
         return rc;
@@ -336,9 +323,16 @@ int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
     c->type = old.type;
     c->status = old.status;
     ps_strlcpy(c->created_at, old.created_at, sizeof(c->created_at));
-    if ((rc = ps_customer_validate(c, contacts, contacts ? ncontacts : 0,
-                                   addresses, addresses ? naddresses : 0,
-                                   err)) != 0)
+    /* Contacts kept as they are still count: a BUSINESS customer's DBA can
+     * change without resending its primary contact. */
+    kept.n = 0;
+    if (contacts == NULL &&
+        (rc = ps_store_customer_contacts(eng->store, c->id, keep_contact, &kept,
+                                         err)) != 0)
+        return rc;
+    if ((rc = ps_customer_validate(c, contacts ? contacts : kept.v,
+                                   contacts ? ncontacts : kept.n, addresses,
+                                   addresses ? naddresses : 0, err)) != 0)
         return rc;
     ps_time_now(c->updated_at);
     if ((rc = ps_store_begin(eng->store, err)) != 0)
@@ -432,7 +426,14 @@ static int add_account(struct ps_engine *eng, struct ps_account *a,
         return rc;
     ps_id_new(a->id);
     ps_strlcpy(a->business_id, c.business_id, sizeof(a->business_id));
-    ps_strlcpy(a->last4, number + (n > 4 ? n - 4 : 0), sizeof(a->last4));
+    /* The last four digits (an account number may hold dashes). */
+    char digits[65];
+    size_t nd = 0;
+    for (size_t i = 0; i < n && nd + 1 < sizeof(digits); i++)
+        if (number[i] >= '0' && number[i] <= '9')
+            digits[nd++] = number[i];
+    digits[nd] = '\0';
+    ps_strlcpy(a->last4, digits + (nd > 4 ? nd - 4 : 0), sizeof(a->last4));
     a->status = PS_STATUS_ACTIVE;
     ps_time_now(a->created_at);
     ps_strlcpy(a->updated_at, a->created_at, sizeof(a->updated_at));
@@ -457,10 +458,14 @@ int ps_account_add_bank(struct ps_engine *eng, const char *customer_id,
     memset(&a, 0, sizeof(a));
     if ((rc = check_display_name(display_name, err)) != 0)
         return rc;
-    if ((rc = ps_aba_check(routing, err)) != 0)
-        return ps_err_field(err, "routingNumber");
-    if ((rc = ps_bank_account_check(number, err)) != 0)
-        return ps_err_field(err, "accountNumber");
+    if ((rc = ps_aba_check(routing, err)) != 0) {
+        ps_err_field(err, "routingNumber");
+        return rc;
+    }
+    if ((rc = ps_bank_account_check(number, err)) != 0) {
+        ps_err_field(err, "accountNumber");
+        return rc;
+    }
     if (type != PS_BANK_CHECKING && type != PS_BANK_SAVINGS)
         return invalid(err, "accountType", "BANK_ACCOUNT_TYPE",
                        "must be CHECKING or SAVINGS");
@@ -485,8 +490,10 @@ int ps_account_add_card(struct ps_engine *eng, const char *customer_id,
     memset(&a, 0, sizeof(a));
     if ((rc = check_display_name(display_name, err)) != 0)
         return rc;
-    if ((rc = ps_card_check(pan, err)) != 0)
-        return ps_err_field(err, "cardNumber");
+    if ((rc = ps_card_check(pan, err)) != 0) {
+        ps_err_field(err, "cardNumber");
+        return rc;
+    }
     ps_strlcpy(a.customer_id, customer_id, sizeof(a.customer_id));
     ps_strlcpy(a.display_name, display_name, sizeof(a.display_name));
     memcpy(a.bin, pan, 6);
@@ -542,8 +549,10 @@ int ps_program_add(struct ps_engine *eng, struct ps_program *p,
     int rc;
     if ((rc = check_text(p->name, "name", 1, 64, err)) != 0)
         return rc;
-    if ((rc = ps_currency_lookup(p->currency, &cur, err)) != 0)
-        return ps_err_field(err, "currency");
+    if ((rc = ps_currency_lookup(p->currency, &cur, err)) != 0) {
+        ps_err_field(err, "currency");
+        return rc;
+    }
     if (p->advance_rate_bp < 1 || p->advance_rate_bp > 10000)
         return invalid(err, "advanceRate", "PROGRAM_LIMIT",
                        "share of earned wages must be 0.01% to 100%");
@@ -596,8 +605,10 @@ int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
     struct ps_account a;
     const struct ps_currency *cur;
     int rc;
-    if ((rc = ps_currency_lookup(t->currency, &cur, err)) != 0)
-        return ps_err_field(err, "currency");
+    if ((rc = ps_currency_lookup(t->currency, &cur, err)) != 0) {
+        ps_err_field(err, "currency");
+        return rc;
+    }
     if ((rc = ps_store_customer_get(eng->store, t->customer_id, &c, err)) != 0)
         return rc;
     if ((rc = ps_store_account_get(eng->store, t->account_id, &a, err)) != 0)

@@ -197,6 +197,50 @@ const char *ps_quote(const char *s, size_t len, char *buf, size_t size)
     return buf;
 }
 
+long ps_utf8_chars(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    long n = 0;
+    while (p < end) {
+        unsigned char c = *p;
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+        if (c < 0x20 || c == 0x7f)
+            return -1;
+        if (c < 0x80) {
+            p++;
+            n++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            need = 1;
+        else if (c >= 0xe0 && c <= 0xef)
+            need = 2;
+        else if (c >= 0xf0 && c <= 0xf4)
+            need = 3;
+        else
+            return -1; /* 80..C1 and F5..FF never start a character */
+        if (c == 0xe0)
+            lo = 0xa0; /* overlong */
+        else if (c == 0xed)
+            hi = 0x9f; /* surrogates */
+        else if (c == 0xf0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xf4)
+            hi = 0x8f; /* above U+10FFFF */
+        if ((size_t)(end - p) <= need || p[1] < lo || p[1] > hi)
+            return -1;
+        for (size_t i = 2; i <= need; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return -1;
+        if (c == 0xc2 && p[1] <= 0x9f)
+            return -1; /* C1 controls U+0080..U+009F */
+        p += need + 1;
+        n++;
+    }
+    return n;
+}
+
 int ps_err_exit_status(int code)
 {
     switch (code) {
@@ -205,7 +249,7 @@ int ps_err_exit_status(int code)
     case PS_EINVAL:
         return EX_DATAERR;
     case PS_ENOMEM:
-        return EX_OSERR;
+        return EX_SOFTWARE; /* 70, as the README documents */
     case PS_EIO:
         return EX_IOERR;
     case PS_ESTORE:

@@ -85,6 +85,13 @@ const char *ps_err_str(const struct ps_err *err, char *buf, size_t size);
 #define PS_QUOTE_MAX 40
 const char *ps_quote(const char *s, size_t len, char *buf, size_t size);
 
+/*
+ * Count the characters of `len` bytes of UTF-8 text, strictly per RFC
+ * 3629 (no overlong forms, no surrogates, nothing above U+10FFFF), with no
+ * control characters (C0, DEL or C1).  -1 when the text is not that.
+ */
+long ps_utf8_chars(const char *s, size_t len);
+
 /* The sysexits(3) exit status that matches an error code. */
 int ps_err_exit_status(int code);
 

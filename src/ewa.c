@@ -45,8 +45,11 @@ static int norm_time(const char *in, const char *field, char out[PS_TIME_SIZE],
         out[0] = '\0';
         return 0;
     }
-    if (ps_time_parse(in, &ms, err) != 0)
-        return ps_err_field(err, field);
+    int rc = ps_time_parse(in, &ms, err);
+    if (rc != 0) {
+        ps_err_field(err, field);
+        return rc;
+    }
     ps_time_format(ms, out);
     return 0;
 }
@@ -70,7 +73,8 @@ int ps_ewa_enroll(struct ps_engine *eng, struct ps_profile *p,
     if (row.external_id[0] == '\0' || strlen(row.external_id) > 64) {
         ps_err_set(err, PS_EINVAL, "EXTERNAL_ID_FORMAT",
                    "externalId must be 1 to 64 characters");
-        return ps_err_field(err, "externalId");
+        ps_err_field(err, "externalId");
+        return PS_EINVAL;
     }
     if ((rc = norm_time(p->enrollment_begin, "enrollmentBegin",
                         row.enrollment_begin, err)) != 0 ||
@@ -83,7 +87,8 @@ int ps_ewa_enroll(struct ps_engine *eng, struct ps_profile *p,
         strcmp(row.enrollment_end, row.enrollment_begin) <= 0) {
         ps_err_set(err, PS_EINVAL, "ENROLLMENT_WINDOW",
                    "enrollmentEnd must be after enrollmentBegin");
-        return ps_err_field(err, "enrollmentEnd");
+        ps_err_field(err, "enrollmentEnd");
+        return PS_EINVAL;
     }
     if ((rc = ps_store_customer_get(eng->store, row.customer_id, &c, err)) !=
             0 ||
@@ -222,7 +227,8 @@ int ps_ewa_set_enrollment(struct ps_engine *eng, const char *profile_id,
         strcmp(p.enrollment_end, p.enrollment_begin) <= 0) {
         ps_err_set(err, PS_EINVAL, "ENROLLMENT_WINDOW",
                    "enrollmentEnd must be after enrollmentBegin");
-        return ps_err_field(err, "enrollmentEnd");
+        ps_err_field(err, "enrollmentEnd");
+        return PS_EINVAL;
     }
     p.enrollment = to;
     ps_time_now(p.updated_at);

@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#define PS_ID_LEN 36                 /* "xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx" */
-#define PS_ID_SIZE (PS_ID_LEN + 1)   /* with the NUL */
+#define PS_ID_LEN 36               /* "xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx" */
+#define PS_ID_SIZE (PS_ID_LEN + 1) /* with the NUL */
 
 /* Write a new UUID v7 into buf (PS_ID_SIZE bytes).  Returns buf. */
 char *ps_id_new(char buf[PS_ID_SIZE]);

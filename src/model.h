@@ -15,12 +15,18 @@
 #include "clock.h"
 #include "id.h"
 
-#define PS_NAME_SIZE 65   /* business slug, program name: 64 + NUL */
-#define PS_EXTID_SIZE 65  /* externalId, request id: 64 + NUL */
-#define PS_PERSON_SIZE 41 /* first/middle/last name: 1..40 chars */
-#define PS_TEXT_SIZE 129  /* display names, DBA, address lines */
-#define PS_EMAIL_SIZE 255
-#define PS_PHONE_SIZE 17 /* E.164: '+' and up to 15 digits */
+/*
+ * Field sizes in bytes.  Each is larger than the longest valid value can
+ * be in UTF-8 (up to 4 bytes a character) plus one more character, so a
+ * valid value is never cut, and a too-long value cut by a careless copy is
+ * still too long and still refused by the validator.
+ */
+#define PS_NAME_SIZE 80    /* business slug, program name: 1..64 chars */
+#define PS_EXTID_SIZE 80   /* externalId, request id: 1..64 ASCII */
+#define PS_PERSON_SIZE 200 /* first/middle/last name, city: 1..40 chars */
+#define PS_TEXT_SIZE 600   /* display names, DBA, address lines: 128 */
+#define PS_EMAIL_SIZE 320  /* 3..254 chars */
+#define PS_PHONE_SIZE 32   /* E.164: '+' and up to 15 digits */
 #define PS_REASON_SIZE 256
 #define PS_PATH_SIZE 1024
 
@@ -163,8 +169,8 @@ struct ps_address {
     char line2[PS_TEXT_SIZE];
     char city[PS_PERSON_SIZE];
     char region[PS_PERSON_SIZE];
-    char postal_code[16];
-    char country[3]; /* ISO 3166 alpha-2 */
+    char postal_code[72]; /* 0..15 chars */
+    char country[4];      /* ISO 3166 alpha-2 */
 };
 
 struct ps_account {

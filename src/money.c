@@ -97,7 +97,6 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-
 const struct ps_currency *ps_currency_find(const char *code)
 {
     /* Exactly three upper-case letters; checked one byte at a time so a

@@ -23,9 +23,9 @@
 #include "err.h"
 
 struct ps_currency {
-    char code[4];  /* ISO 4217 alphabetic code, e.g. "USD" */
-    int number;    /* ISO 4217 numeric code, e.g. 840 */
-    int exponent;  /* minor unit digits: 0..4 */
+    char code[4]; /* ISO 4217 alphabetic code, e.g. "USD" */
+    int number;   /* ISO 4217 numeric code, e.g. 840 */
+    int exponent; /* minor unit digits: 0..4 */
 };
 
 /* Flags for ps_money_parse(). */

@@ -126,8 +126,9 @@ int ps_spool_config_load(const char *path, int optional,
     if (f == NULL) {
         if (errno == ENOENT && optional)
             return 0;
-        ps_err_sys(err, errno, "cannot read configuration %s", path);
-        return ps_err_at(err, path, 0, -1);
+        int rc = ps_err_sys(err, errno, "cannot read configuration %s", path);
+        ps_err_at(err, path, 0, -1);
+        return rc;
     }
     ps_err_clear(err);
     line = ini_parse_file(f, cfg_handler, &c);
@@ -136,7 +137,8 @@ int ps_spool_config_load(const char *path, int optional,
         if (err != NULL && err->code == 0)
             ps_err_set(err, PS_ECONFIG, "CONFIG_SYNTAX",
                        "not a valid INI line");
-        return ps_err_at(err, path, line > 0 ? line : 0, -1);
+        ps_err_at(err, path, line > 0 ? line : 0, -1);
+        return PS_ECONFIG;
     }
     *cfg = tmp;
     return 0;

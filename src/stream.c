@@ -44,7 +44,8 @@ int ps_lines_next(struct ps_lines *lr, size_t *len, int64_t *offset,
         if (avail > 0)
             nl = memchr(lr->buf + lr->start, '\n', avail);
         size_t take = nl != NULL ? (size_t)(nl - (lr->buf + lr->start)) : avail;
-        if (n + take > PS_LINE_MAX) {
+        /* One byte over the limit may be the CR of a CRLF ending. */
+        if (n + take > PS_LINE_MAX + 1) {
             lr->line++;
             return ps_err_set(err, PS_EINVAL, "LINE_TOO_LONG",
                               "line %ld is longer than %d bytes", lr->line,
@@ -77,8 +78,12 @@ int ps_lines_next(struct ps_lines *lr, size_t *len, int64_t *offset,
     }
     if (n > 0 && lr->cur[n - 1] == '\r')
         n--;
-    lr->cur[n] = '\0';
     lr->line++;
+    if (n > PS_LINE_MAX)
+        return ps_err_set(err, PS_EINVAL, "LINE_TOO_LONG",
+                          "line %ld is longer than %d bytes", lr->line,
+                          PS_LINE_MAX);
+    lr->cur[n] = '\0';
     *len = n;
     *offset = at;
     return 1;

@@ -34,9 +34,9 @@ struct ps_lines {
     char buf[65536];
     size_t start, end; /* unread bytes are buf[start..end) */
     int eof;
-    long line;      /* number of the line last returned */
-    int64_t offset; /* byte offset of the next unread byte */
-    char cur[PS_LINE_MAX + 1];
+    long line;                 /* number of the line last returned */
+    int64_t offset;            /* byte offset of the next unread byte */
+    char cur[PS_LINE_MAX + 2]; /* the line, its CR if any, the NUL */
 };
 
 void ps_lines_init(struct ps_lines *lr, struct ps_stream *in);

@@ -142,6 +142,9 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
         return ps_err_set(err, PS_EINVAL, "PURPOSE_TYPE_MISMATCH",
                           "an EWA disbursement must be a SEND and an EWA "
                           "recovery a DEBIT");
+    if (strlen(row.request_id) > 64)
+        return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
+                          "a request id is at most 64 characters");
     for (const char *c = row.request_id; *c != '\0'; c++)
         if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
             return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",

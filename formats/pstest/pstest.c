@@ -95,7 +95,8 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
             if (strcmp(t->lr.cur, MAGIC) != 0) {
                 ps_err_set(err, PS_EINVAL, "PSTEST_HEADER",
                            "first line must be \"" MAGIC "\"");
-                return ps_err_at(err, NULL, t->lr.line, off);
+                ps_err_at(err, NULL, t->lr.line, off);
+                return PS_EINVAL;
             }
             t->seen_header = 1;
             continue;
@@ -121,7 +122,8 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
         if (t->seen_total) {
             ps_err_set(err, PS_EINVAL, "PSTEST_AFTER_TOTAL",
                        "line after the TOTAL trailer");
-            return ps_err_at(err, NULL, t->lr.line, off);
+            ps_err_at(err, NULL, t->lr.line, off);
+            return PS_EINVAL;
         }
         int n = split(t);
         if (strcmp(t->f[0], "BATCH") == 0) {
@@ -130,7 +132,8 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
                 ps_err_set(err, PS_EINVAL, "PSTEST_BATCH",
                            "BATCH|<id> (1 to 64 characters) may appear once, "
                            "before the first SEND");
-                return ps_err_at(err, NULL, t->lr.line, off);
+                ps_err_at(err, NULL, t->lr.line, off);
+                return PS_EINVAL;
             }
             ps_strlcpy(t->batch, t->f[1], sizeof(t->batch));
             continue;
@@ -139,7 +142,8 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
             if (n != 4) {
                 ps_err_set(err, PS_EINVAL, "PSTEST_TOTAL",
                            "TOTAL needs 3 fields: count|sum|currency");
-                return ps_err_at(err, NULL, t->lr.line, off);
+                ps_err_at(err, NULL, t->lr.line, off);
+                return PS_EINVAL;
             }
             t->seen_total = 1;
             t->total_line = t->lr.line;
@@ -153,7 +157,8 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
                            "TOTAL count must be 1 to 9 digits and the sum at "
                            "most 31 characters");
                 ps_err_field(err, "count");
-                return ps_err_at(err, NULL, t->lr.line, off);
+                ps_err_at(err, NULL, t->lr.line, off);
+                return PS_EINVAL;
             }
             ps_strlcpy(t->want_sum, t->f[2], sizeof(t->want_sum));
             ps_strlcpy(t->want_currency, t->f[3], sizeof(t->want_currency));
@@ -206,7 +211,8 @@ static int finish(void *state, struct ps_doc_totals *totals, struct ps_err *err)
                    "TOTAL says %ld records, the file has %ld", t->want_records,
                    t->records);
         ps_err_field(err, "count");
-        return ps_err_at(err, NULL, t->total_line, -1);
+        ps_err_at(err, NULL, t->total_line, -1);
+        return PS_EINVAL;
     }
     if (ps_money_parse_cur(t->want_sum, t->want_currency,
                            PS_MONEY_ALLOW_NEGATIVE, &want, err) != 0 ||
@@ -218,7 +224,8 @@ static int finish(void *state, struct ps_doc_totals *totals, struct ps_err *err)
                    "TOTAL sum %s %s does not match the records", t->want_sum,
                    t->want_currency);
         ps_err_field(err, "sum");
-        return ps_err_at(err, NULL, t->total_line, -1);
+        ps_err_at(err, NULL, t->total_line, -1);
+        return PS_EINVAL;
     }
     totals->records = t->records;
     totals->amount = t->sum;
