@@ -39,9 +39,8 @@
 #define KAT_TOKEN_4111                                                         \
     "545bf77b9e4c69e3ca7de760dd1a3950f8cdaa1e924caeec0275dfdfa4cfab0e"
 
-struct fixture {
-    char dir[PATH_MAX];
-};
+/* The fixture: a fresh temporary directory (testutil.h). */
+#define fixture ps_test_dir
 
 /* Path of `name` inside the test directory (static buffer per slot). */
 static const char *path_in(const struct fixture *fx, const char *name, int slot)
@@ -51,22 +50,12 @@ static const char *path_in(const struct fixture *fx, const char *name, int slot)
 
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (fx == NULL ||
-        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_crypto") != 0) {
-        free(fx);
-        return -1;
-    }
-    *state = fx;
-    return 0;
+    return ps_test_dir_setup(state, "test_crypto");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    int rc = ps_test_rmtree(fx->dir);
-    free(fx);
-    return rc;
+    return ps_test_dir_teardown(state);
 }
 
 /* Write a file of `len` bytes with the given mode. */

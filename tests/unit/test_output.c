@@ -36,9 +36,8 @@
 #define SHA256_ABC                                                             \
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-struct fixture {
-    char dir[PATH_MAX];
-};
+/* The fixture: a fresh temporary directory (testutil.h). */
+#define fixture ps_test_dir
 
 /* Path of `name` inside the test directory (static buffer per slot). */
 static const char *path_in(const struct fixture *fx, const char *name, int slot)
@@ -48,22 +47,12 @@ static const char *path_in(const struct fixture *fx, const char *name, int slot)
 
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (fx == NULL ||
-        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_output") != 0) {
-        free(fx);
-        return -1;
-    }
-    *state = fx;
-    return 0;
+    return ps_test_dir_setup(state, "test_output");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    int rc = ps_test_rmtree(fx->dir);
-    free(fx);
-    return rc;
+    return ps_test_dir_teardown(state);
 }
 
 /* Read a whole file into a malloc'd buffer (NUL-terminated); *len set. */

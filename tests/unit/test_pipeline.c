@@ -106,30 +106,6 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
     }
 }
 
-/*
- * Test-owned allocations, freed by the teardown, so that a failing
- * assertion (which longjmps out of the test) leaks nothing.
- */
-static struct {
-    void *p[512];
-    int n;
-} owned;
-
-static void *own(void *p)
-{
-    assert_non_null(p);
-    if (owned.n == (int)(sizeof(owned.p) / sizeof(owned.p[0])))
-        fail_msg("too many test allocations");
-    owned.p[owned.n++] = p;
-    return p;
-}
-
-static void free_owned(void)
-{
-    while (owned.n > 0)
-        free(owned.p[--owned.n]);
-}
-
 /* ---- fixture -------------------------------------------------------- */
 
 static void make_customer(struct fixture *fx, const char *external_id,
@@ -194,7 +170,7 @@ static int teardown(void **state)
     ps_engine_close(fx->eng);
     ps_spool_watch_free(fx->watch);
     int rc = ps_test_rmtree(fx->dir);
-    free_owned();
+    ps_test_free_owned();
     free(fx);
     return rc;
 }
@@ -253,7 +229,7 @@ static char *slurp(const char *path)
     }
     fclose(f);
     buf[n] = '\0';
-    return own(buf);
+    return ps_test_own(buf);
 }
 
 static void assert_file_contains(const char *path, const char *needle)
@@ -338,7 +314,7 @@ static char *pstest(const char *batch, const char *prefix, int n)
                   i % 2 + 1, cents / 100, cents % 100);
     }
     sb_printf(&b, "TOTAL|%d|%lld.%02lld|USD\n", n, sum / 100, sum % 100);
-    return own(b.s);
+    return ps_test_own(b.s);
 }
 
 /* ---- database ------------------------------------------------------- */

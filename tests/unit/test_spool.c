@@ -53,30 +53,6 @@ struct offers {
     int64_t size[MAX_OFFERS];
 };
 
-/*
- * Test-owned allocations, freed by the teardown, so that a failing
- * assertion (which longjmps out of the test) leaks nothing.
- */
-static struct {
-    void *p[512];
-    int n;
-} owned;
-
-static void *own(void *p)
-{
-    assert_non_null(p);
-    if (owned.n == (int)(sizeof(owned.p) / sizeof(owned.p[0])))
-        fail_msg("too many test allocations");
-    owned.p[owned.n++] = p;
-    return p;
-}
-
-static void free_owned(void)
-{
-    while (owned.n > 0)
-        free(owned.p[--owned.n]);
-}
-
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof(*fx));
@@ -99,7 +75,7 @@ static int teardown(void **state)
 {
     struct fixture *fx = *state;
     int rc = ps_test_rmtree(fx->dir);
-    free_owned();
+    ps_test_free_owned();
     ps_spool_watch_free(fx->watch);
     free(fx);
     return rc;
@@ -194,7 +170,7 @@ static char *slurp(const char *path, size_t *len)
     buf[n] = '\0';
     if (len != NULL)
         *len = n;
-    return own(buf);
+    return ps_test_own(buf);
 }
 
 /* Does the file contain the string? */
@@ -609,7 +585,7 @@ static char *make_content(size_t len)
         s[i] = (i % 61 == 60) ? '\n' : (char)('a' + (x >> 16) % 26);
     }
     s[len] = '\0';
-    return own(s);
+    return ps_test_own(s);
 }
 
 static char *gunzip_file(const char *path, size_t *len)
@@ -634,7 +610,7 @@ static char *gunzip_file(const char *path, size_t *len)
     assert_int_equal(gzclose(g), Z_OK);
     buf[n] = '\0';
     *len = n;
-    return own(buf);
+    return ps_test_own(buf);
 }
 
 static void test_archive_gzip_with_sidecars(void **state)

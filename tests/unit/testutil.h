@@ -150,4 +150,54 @@ static inline void ps_test_expect_err(int rc, const struct ps_err *err,
     assert_string_equal(err->rule, rule);
 }
 
+/*
+ * Test-owned allocations, freed by ps_test_free_owned() in the teardown,
+ * so that a failing assertion (which longjmps out of the test) leaks
+ * nothing.  One list per test executable.
+ */
+static struct {
+    void *p[512];
+    int n;
+} ps_test_owned;
+
+static inline void *ps_test_own(void *p)
+{
+    assert_non_null(p);
+    if (ps_test_owned.n ==
+        (int)(sizeof(ps_test_owned.p) / sizeof(ps_test_owned.p[0])))
+        fail_msg("too many test allocations");
+    ps_test_owned.p[ps_test_owned.n++] = p;
+    return p;
+}
+
+static inline void ps_test_free_owned(void)
+{
+    while (ps_test_owned.n > 0)
+        free(ps_test_owned.p[--ps_test_owned.n]);
+}
+
+/* The simplest fixture: a fresh temporary directory per test. */
+struct ps_test_dir {
+    char dir[PATH_MAX];
+};
+
+static inline int ps_test_dir_setup(void **state, const char *prefix)
+{
+    struct ps_test_dir *fx = calloc(1, sizeof(*fx));
+    if (fx == NULL || ps_test_tmpdir(fx->dir, sizeof(fx->dir), prefix) != 0) {
+        free(fx);
+        return -1;
+    }
+    *state = fx;
+    return 0;
+}
+
+static inline int ps_test_dir_teardown(void **state)
+{
+    struct ps_test_dir *fx = *state;
+    int rc = ps_test_rmtree(fx->dir);
+    free(fx);
+    return rc;
+}
+
 #endif /* PS_TESTUTIL_H */
