@@ -311,6 +311,25 @@ struct cand {
     int64_t mtime_ns;
 };
 
+/* Append a file to a growable candidate list. */
+static int cand_push(struct cand **c, size_t *n, size_t *cap, const char *name,
+                     int64_t size, int64_t mtime_ns, struct ps_err *err)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 32;
+        struct cand *v = realloc(*c, ncap * sizeof(*v));
+        if (v == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        *c = v;
+        *cap = ncap;
+    }
+    ps_strlcpy((*c)[*n].e.name, name, sizeof((*c)[*n].e.name));
+    (*c)[*n].e.size = size;
+    (*c)[*n].mtime_ns = mtime_ns;
+    (*n)++;
+    return 0;
+}
+
 static int by_mtime(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
@@ -396,20 +415,9 @@ int ps_spool_scan(const char *spool, const char *business,
             pending++;
             continue;
         }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            struct cand *v = realloc(c, ncap * sizeof(*v));
-            if (v == NULL) {
-                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-                goto out;
-            }
-            c = v;
-            cap = ncap;
-        }
-        ps_strlcpy(c[n].e.name, de->d_name, sizeof(c[n].e.name));
-        c[n].e.size = (int64_t)st.st_size;
-        c[n].mtime_ns = mtime_ns;
-        n++;
+        if ((rc = cand_push(&c, &n, &cap, de->d_name, (int64_t)st.st_size,
+                            mtime_ns, err)) != 0)
+            goto out;
     }
     forget_gone(watch);
     if (n > 1)
@@ -467,20 +475,11 @@ int ps_spool_leftovers(const char *spool, const char *business,
             fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
             !S_ISREG(st.st_mode))
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            struct cand *v = realloc(c, ncap * sizeof(*v));
-            if (v == NULL) {
-                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-                goto out;
-            }
-            c = v;
-            cap = ncap;
-        }
-        ps_strlcpy(c[n].e.name, de->d_name, sizeof(c[n].e.name));
-        c[n].mtime_ns =
-            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-        n++;
+        if ((rc = cand_push(&c, &n, &cap, de->d_name, (int64_t)st.st_size,
+                            (int64_t)st.st_mtim.tv_sec * 1000000000 +
+                                st.st_mtim.tv_nsec,
+                            err)) != 0)
+            goto out;
     }
     if (n > 1)
         qsort(c, n, sizeof(*c), by_mtime);

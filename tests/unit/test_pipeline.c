@@ -208,33 +208,9 @@ static int exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot read %s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        if (got == 0)
-            break;
-        n += got;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return ps_test_own(buf);
-}
-
 static void assert_file_contains(const char *path, const char *needle)
 {
-    char *s = slurp(path);
+    char *s = ps_test_slurp(path, NULL);
     if (strstr(s, needle) == NULL) {
         fprintf(stderr, "%s:\n%s\n", path, s);
         fail_msg("%s does not contain \"%s\"", path, needle);
@@ -244,7 +220,7 @@ static void assert_file_contains(const char *path, const char *needle)
 static void read_lines(const char *path, struct lines *l)
 {
     memset(l, 0, sizeof(*l));
-    l->buf = slurp(path);
+    l->buf = ps_test_slurp(path, NULL);
     char *p = l->buf;
     while (*p != '\0') {
         char *nl = strchr(p, '\n');
@@ -552,7 +528,7 @@ static void test_duplicate_content(void **state)
 
     pathf(failed, sizeof(failed), "%s", sp(fx, "failed/" BIZ "/second.pst", 0));
     assert_true(exists(failed));
-    char *kept = slurp(failed);
+    char *kept = ps_test_slurp(failed, NULL);
     assert_string_equal(kept, doc); /* moved, not altered */
     assert_file_contains(sp(fx, "failed/" BIZ "/second.pst.reason", 1),
                          "rule: DUPLICATE_FILE\n");
@@ -681,7 +657,7 @@ static void expect_rejected(struct fixture *fx, const char *name,
 
     pathf(want, sizeof(want), "failed/" BIZ "/%s", name);
     pathf(failed, sizeof(failed), "%s", sp(fx, want, 0));
-    char *kept = slurp(failed);
+    char *kept = ps_test_slurp(failed, NULL);
     assert_string_equal(kept, doc);
     pathf(want, sizeof(want), "failed/" BIZ "/%s.reason", name);
     pathf(buf, sizeof(buf), "rule: %s\n", rule);
@@ -1089,7 +1065,8 @@ static void test_resume_archive_with_many_documents(void **state)
     if (rc != 0)
         fail_msg("resume: %d %s [%s]", rc, err.msg, err.rule);
     if (exists(sp(fx, "failed/" BIZ "/many.tar.reason", 0))) {
-        char *why = slurp(sp(fx, "failed/" BIZ "/many.tar.reason", 0));
+        char *why =
+            ps_test_slurp(sp(fx, "failed/" BIZ "/many.tar.reason", 0), NULL);
         fprintf(stderr, "%s", why);
         fail_msg("the resumed input was moved to failed/ after %lld of %d "
                  "transactions",

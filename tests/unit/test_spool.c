@@ -145,38 +145,10 @@ static int exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
-/* Read a whole file into a malloc'd, NUL-terminated buffer. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot read %s: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(buf);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        if (got == 0)
-            break;
-        n += got;
-    }
-    assert_int_equal(ferror(f), 0);
-    fclose(f);
-    buf[n] = '\0';
-    if (len != NULL)
-        *len = n;
-    return ps_test_own(buf);
-}
-
 /* Does the file contain the string? */
 static void assert_file_contains(const char *path, const char *needle)
 {
-    char *s = slurp(path, NULL);
+    char *s = ps_test_slurp(path, NULL);
     if (strstr(s, needle) == NULL) {
         fprintf(stderr, "%s:\n%s\n", path, s);
         fail_msg("%s does not contain \"%s\"", path, needle);
@@ -453,7 +425,7 @@ static void test_claim_moves_file_and_marker(void **state)
     assert_false(exists(sp(fx, "inbound/" BIZ "/pay.csv", 0)));
     assert_false(exists(sp(fx, "inbound/" BIZ "/pay.csv.done", 0)));
     assert_true(exists(sp(fx, "work/" BIZ "/pay.csv.done", 0)));
-    char *s = slurp(path, NULL);
+    char *s = ps_test_slurp(path, NULL);
     assert_string_equal(s, "payload one\n");
 
     /* Claiming it again: someone (we) took it. */
@@ -491,11 +463,11 @@ static void test_claim_never_overwrites(void **state)
     assert_string_equal(p1, sp(fx, "work/" BIZ "/pay.csv", 0));
     assert_string_equal(p2, sp(fx, "work/" BIZ "/pay.csv.1", 0));
     assert_string_equal(p3, sp(fx, "work/" BIZ "/pay.csv.2", 0));
-    char *s = slurp(p1, NULL);
+    char *s = ps_test_slurp(p1, NULL);
     assert_string_equal(s, "first\n");
-    s = slurp(p2, NULL);
+    s = ps_test_slurp(p2, NULL);
     assert_string_equal(s, "second\n");
-    s = slurp(p3, NULL);
+    s = ps_test_slurp(p3, NULL);
     assert_string_equal(s, "third\n");
     /* The marker follows the name the file got. */
     assert_true(exists(sp(fx, "work/" BIZ "/pay.csv.1.done", 0)));
@@ -548,7 +520,7 @@ static void test_non_regular_entries(void **state)
     assert_string_equal(link_to, target);
     assert_false(exists(sp(fx, "inbound/" BIZ "/link.csv", 2)));
     /* Its target is untouched. */
-    char *s = slurp(target, NULL);
+    char *s = ps_test_slurp(target, NULL);
     assert_string_equal(s, "do not touch\n");
     assert_int_equal(stat(target, &st), 0);
     assert_int_equal((int64_t)st.st_mtim.tv_sec, T0);
@@ -639,7 +611,7 @@ static void test_archive_gzip_with_sidecars(void **state)
     assert_memory_equal(back, content, len);
 
     /* The gzip header carries the original name and content hash. */
-    char *raw = slurp(out, &zlen);
+    char *raw = ps_test_slurp(out, &zlen);
     assert_true(zlen < len); /* really compressed */
     char comment[96];
     pathf(comment, sizeof(comment), "sha256=%s", sha);
@@ -648,7 +620,7 @@ static void test_archive_gzip_with_sidecars(void **state)
     /* NAME.sha256 is sha256sum -c input for the .gz itself. */
     hex_sha256(raw, zlen, gzsha);
     pathf(rel, sizeof(rel), "%s.sha256", want);
-    char *side = slurp(rel, NULL);
+    char *side = ps_test_slurp(rel, NULL);
     pathf(line, sizeof(line), "%s  pay.csv.%.12s.gz\n", gzsha, sha);
     assert_string_equal(side, line);
     pathf(rel, sizeof(rel), "%s.done", want);
@@ -742,7 +714,7 @@ static void test_quarantine_reason_and_no_overwrite(void **state)
     assert_string_equal(out1, sp(fx, "failed/" BIZ "/bad.pst", 3));
     assert_false(exists(work));
     assert_false(exists(sp(fx, "work/" BIZ "/bad.pst.done", 3)));
-    char *s = slurp(out1, NULL);
+    char *s = ps_test_slurp(out1, NULL);
     assert_string_equal(s, "first bad\n");
 
     const char *reason = sp(fx, "failed/" BIZ "/bad.pst.reason", 4);
@@ -763,9 +735,9 @@ static void test_quarantine_reason_and_no_overwrite(void **state)
         ps_spool_quarantine(fx->dir, BIZ, work, &why, out2, sizeof(out2), &err),
         0);
     assert_string_equal(out2, sp(fx, "failed/" BIZ "/bad.pst.1", 3));
-    s = slurp(out1, NULL);
+    s = ps_test_slurp(out1, NULL);
     assert_string_equal(s, "first bad\n");
-    s = slurp(out2, NULL);
+    s = ps_test_slurp(out2, NULL);
     assert_string_equal(s, "second bad\n");
     assert_file_contains(reason, "rule: CONTROL_SUM_MISMATCH\n");
     const char *reason2 = sp(fx, "failed/" BIZ "/bad.pst.1.reason", 5);
@@ -806,7 +778,7 @@ static void test_quarantine_after_operator_retry(void **state)
     char rpath[PATH_MAX];
     pathf(rpath, sizeof(rpath), "%s.reason", out);
     assert_file_contains(rpath, "rule: CONTROL_SUM_MISMATCH\n");
-    char *s = slurp(out, NULL);
+    char *s = ps_test_slurp(out, NULL);
     assert_string_equal(s, "v2\n");
     assert_file_contains(reason, "rule: CONTROL_TOTAL_MISSING\n");
 }

@@ -21,6 +21,8 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <errno.h>
+#include <string.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +176,35 @@ static inline void ps_test_free_owned(void)
 {
     while (ps_test_owned.n > 0)
         free(ps_test_owned.p[--ps_test_owned.n]);
+}
+
+/* A whole file in a test-owned, NUL-terminated buffer; *len (may be
+ * NULL) gets its size.  Fails the test when it cannot be read. */
+static inline char *ps_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        fail_msg("cannot read %s: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        if (got == 0)
+            break;
+        n += got;
+    }
+    assert_int_equal(ferror(f), 0);
+    fclose(f);
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return ps_test_own(buf);
 }
 
 /* The simplest fixture: a fresh temporary directory per test. */
