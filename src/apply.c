@@ -9,9 +9,19 @@
 #include "apply.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ewa.h"
+#include "ewabook.h"
+#include "ewafile.h"
 #include "money.h"
+
+struct ps_applier {
+    struct ps_engine *eng;
+    struct ps_business b;
+    struct ps_ewa_book *book; /* loaded on the first disbursement */
+};
 
 const char *ps_outcome_name(enum ps_outcome o)
 {
@@ -47,8 +57,11 @@ static int outcome_of(int rc, const struct ps_err *e,
             *err = *e;
         return rc;
     }
-    res->outcome =
-        strcmp(e->rule, "DUPLICATE_REQUEST") == 0 ? PS_DUPLICATE : PS_REJECTED;
+    /* A second copy of something applied (DUPLICATE_REQUEST,
+     * DUPLICATE_PAYROLL) is a DUPLICATE, not an error. */
+    res->outcome = rc == PS_ECONFLICT && strncmp(e->rule, "DUPLICATE_", 10) == 0
+                       ? PS_DUPLICATE
+                       : PS_REJECTED;
     ps_strlcpy(res->code, e->rule, sizeof(res->code));
     if (e->field[0] != '\0') {
         char tmp[PS_ERR_FIELD_MAX + PS_ERR_MSG_MAX + 16];
@@ -147,20 +160,464 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
     return 0;
 }
 
+/* ---- EWA ------------------------------------------------------------ */
+
+#define GET(rec, name) ps_record_get(rec, name)
+
+static int money_result(struct ps_apply_result *res, int64_t amount,
+                        const char *currency)
+{
+    res->amount = amount;
+    ps_strlcpy(res->currency, currency, sizeof(res->currency));
+    return 0;
+}
+
+/* The book is the only state kept between records: anything else that
+ * touches profiles first writes it and forgets it. */
+static int drop_book(struct ps_applier *ap, struct ps_err *e)
+{
+    int rc = 0;
+    if (ap->book != NULL) {
+        rc = ps_ewa_book_flush(ap->book, e);
+        ps_ewa_book_free(ap->book);
+        ap->book = NULL;
+    }
+    return rc;
+}
+
+static int ewa_disburse(struct ps_applier *ap, const struct ps_record *rec,
+                        const struct ps_source *src,
+                        struct ps_apply_result *res, struct ps_err *e)
+{
+    struct ps_disburse_req req = {GET(rec, "request_id"),
+                                  GET(rec, "external_id"), GET(rec, "amount"),
+                                  GET(rec, "currency"), GET(rec, "rail")};
+    struct ps_txn t;
+    int rc;
+    if (ap->book == NULL &&
+        (rc = ps_ewa_book_load(ap->eng, ap->b.id, &ap->book, e)) != 0)
+        return rc;
+    if ((rc = ps_ewa_book_disburse(ap->book, &req, src, &t, e)) != 0)
+        return rc;
+    snprintf(res->ids, sizeof(res->ids), "%s", t.id);
+    if (t.fee > 0) {
+        const struct ps_currency *cur = ps_currency_find(t.currency);
+        char fee[PS_MONEY_STRMAX];
+        snprintf(res->message, sizeof(res->message), "%s, fee %s",
+                 ps_enum_name(PS_NAMES_RAIL, (int)t.rail),
+                 ps_money_format(t.fee, cur != NULL ? cur->exponent : 2, fee,
+                                 sizeof(fee)));
+    } else
+        snprintf(res->message, sizeof(res->message), "%s, no fee",
+                 ps_enum_name(PS_NAMES_RAIL, (int)t.rail));
+    return money_result(res, t.amount, t.currency);
+}
+
+static int ewa_enroll(struct ps_applier *ap, const struct ps_record *rec,
+                      const struct ps_source *src, struct ps_apply_result *res,
+                      struct ps_err *e)
+{
+    struct ps_roster_in in = {
+        GET(rec, "external_id"),       GET(rec, "first_name"),
+        GET(rec, "middle_name"),       GET(rec, "last_name"),
+        GET(rec, "email"),             GET(rec, "phone"),
+        GET(rec, "employment_status"), GET(rec, "program"),
+        GET(rec, "enrollment_begin"),  GET(rec, "enrollment_end"),
+        GET(rec, "card_number"),       GET(rec, "routing_number"),
+        GET(rec, "account_number"),    GET(rec, "bank_account_type"),
+        GET(rec, "account_name"),      GET(rec, "earned_wages"),
+        GET(rec, "period_start"),      GET(rec, "period_end"),
+        GET(rec, "currency")};
+    struct ps_roster_out out;
+    int rc;
+    if ((rc = drop_book(ap, e)) != 0 ||
+        (rc = ps_ewa_roster(ap->eng, &ap->b, &in, src, &out, e)) != 0)
+        return rc;
+    snprintf(res->ids, sizeof(res->ids), "%s", out.profile_id);
+    snprintf(res->message, sizeof(res->message), "%s; eligibility %s",
+             out.created ? "enrolled" : "updated",
+             ps_enum_name(PS_NAMES_ELIGIBILITY, (int)out.eligibility));
+    return 0;
+}
+
+static int ewa_payroll(struct ps_applier *ap, const struct ps_record *rec,
+                       const struct ps_source *src,
+                       struct ps_apply_result *res, struct ps_err *e)
+{
+    struct ps_payroll_in in = {
+        GET(rec, "external_id"), GET(rec, "pay_date"),
+        GET(rec, "gross"),       GET(rec, "net"),
+        GET(rec, "ewa_deduction"), GET(rec, "currency"),
+        GET(rec, "period_start"), GET(rec, "period_end")};
+    struct ps_payroll_out out;
+    const struct ps_currency *cur;
+    char a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX], c[PS_MONEY_STRMAX];
+    int rc;
+    if ((rc = drop_book(ap, e)) != 0 ||
+        (rc = ps_ewa_payroll(ap->eng, &ap->b, &in, src, &out, e)) != 0)
+        return rc;
+    cur = ps_currency_find(out.currency);
+    int exp = cur != NULL ? cur->exponent : 2;
+    snprintf(res->ids, sizeof(res->ids), "%s", out.profile_id);
+    snprintf(res->message, sizeof(res->message),
+             "%s: deducted %s of %s due, shortfall %s; eligibility %s",
+             out.outcome, ps_money_format(out.deduction, exp, a, sizeof(a)),
+             ps_money_format(out.due, exp, b, sizeof(b)),
+             ps_money_format(out.shortfall, exp, c, sizeof(c)),
+             ps_enum_name(PS_NAMES_ELIGIBILITY, (int)out.eligibility));
+    return money_result(res, out.deduction, out.currency);
+}
+
+/* ---- customers, accounts, status changes ----------------------------- */
+
+static void copy(char *dst, size_t size, const char *v)
+{
+    ps_strlcpy(dst, v != NULL ? v : "", size);
+}
+#define COPY(dst, v) copy(dst, sizeof(dst), v)
+
+static int enum_field(const struct ps_record *rec, const char *name,
+                      enum ps_names table, const char *dflt, int *out,
+                      struct ps_err *e)
+{
+    const char *v = GET(rec, name);
+    if (v == NULL || v[0] == '\0')
+        v = dflt;
+    if (v == NULL) {
+        ps_err_set(e, PS_EINVAL, "FIELD_REQUIRED", "%s is required", name);
+        ps_err_field(e, name);
+        return PS_EINVAL;
+    }
+    if ((*out = ps_enum_parse(table, v)) < 0) {
+        ps_err_set(e, PS_EINVAL, "FIELD_VALUE", "%s cannot be %s", name, v);
+        ps_err_field(e, name);
+        return PS_EINVAL;
+    }
+    return 0;
+}
+
+static int customer_upsert(struct ps_applier *ap, const struct ps_record *rec,
+                           const struct ps_source *src,
+                           struct ps_apply_result *res, struct ps_err *e)
+{
+    struct ps_customer c, old;
+    struct ps_contact k;
+    struct ps_address a;
+    const char *ext;
+    int type, rc, found, has_contact, has_address;
+
+    if ((rc = required(rec, "external_id", &ext, e)) != 0 ||
+        (rc = enum_field(rec, "type", PS_NAMES_CUSTOMER_TYPE, "INDIVIDUAL",
+                         &type, e)) != 0 ||
+        (rc = drop_book(ap, e)) != 0)
+        return rc;
+    memset(&c, 0, sizeof(c));
+    memset(&k, 0, sizeof(k));
+    memset(&a, 0, sizeof(a));
+    rc = ps_store_customer_get_ext(ap->eng->store, ap->b.id, ext, &old, e);
+    if (rc != 0 && rc != PS_ENOTFOUND)
+        return rc;
+    found = rc == 0;
+    if (found && (int)old.type != type) {
+        ps_err_set(e, PS_EINVAL, "CUSTOMER_TYPE_CHANGE",
+                   "customer %s is %s; its type cannot change", ext,
+                   ps_enum_name(PS_NAMES_CUSTOMER_TYPE, (int)old.type));
+        ps_err_field(e, "type");
+        return PS_EINVAL;
+    }
+    if (found)
+        c = old;
+    ps_strlcpy(c.business_id, ap->b.id, sizeof(c.business_id));
+    COPY(c.external_id, ext);
+    c.type = (enum ps_customer_type)type;
+    COPY(c.first_name, GET(rec, "first_name"));
+    COPY(c.middle_name, GET(rec, "middle_name"));
+    COPY(c.last_name, GET(rec, "last_name"));
+    COPY(c.dba_name, GET(rec, "dba_name"));
+    COPY(c.email, GET(rec, "email"));
+    COPY(c.phone, GET(rec, "phone"));
+    has_contact = GET(rec, "contact_first_name") != NULL &&
+                  GET(rec, "contact_first_name")[0] != '\0';
+    k.primary = 1;
+    COPY(k.first_name, GET(rec, "contact_first_name"));
+    COPY(k.last_name, GET(rec, "contact_last_name"));
+    COPY(k.email, GET(rec, "contact_email"));
+    COPY(k.phone, GET(rec, "contact_phone"));
+    has_address = GET(rec, "address_line1") != NULL &&
+                  GET(rec, "address_line1")[0] != '\0';
+    if (has_address) {
+        int at;
+        if ((rc = enum_field(rec, "address_type", PS_NAMES_ADDRESS_TYPE,
+                             "MAILING", &at, e)) != 0)
+            return rc;
+        a.type = (enum ps_address_type)at;
+        COPY(a.line1, GET(rec, "address_line1"));
+        COPY(a.line2, GET(rec, "address_line2"));
+        COPY(a.city, GET(rec, "city"));
+        COPY(a.region, GET(rec, "region"));
+        COPY(a.postal_code, GET(rec, "postal_code"));
+        COPY(a.country, GET(rec, "country"));
+    }
+    if (found)
+        rc = ps_customer_update(ap->eng, &c, has_contact ? &k : NULL,
+                                has_contact ? 1 : 0, has_address ? &a : NULL,
+                                has_address ? 1 : 0, e);
+    else
+        rc = ps_customer_create(ap->eng, &c, has_contact ? &k : NULL,
+                                has_contact ? 1 : 0, has_address ? &a : NULL,
+                                has_address ? 1 : 0, src, e);
+    if (rc != 0)
+        return rc;
+    snprintf(res->ids, sizeof(res->ids), "%s", c.id);
+    snprintf(res->message, sizeof(res->message), "%s",
+             found ? "updated" : "created");
+    return 0;
+}
+
+static int customer_of(struct ps_applier *ap, const struct ps_record *rec,
+                       struct ps_customer *c, struct ps_err *e)
+{
+    const char *ext;
+    int rc = required(rec, "external_id", &ext, e);
+    if (rc != 0)
+        return rc;
+    rc = ps_store_customer_get_ext(ap->eng->store, ap->b.id, ext, c, e);
+    if (rc == PS_ENOTFOUND) {
+        ps_err_set(e, rc, "CUSTOMER_NOT_FOUND",
+                   "no customer %s in this business", ext);
+        ps_err_field(e, "external_id");
+    }
+    return rc;
+}
+
+static int account_add(struct ps_applier *ap, const struct ps_record *rec,
+                       const struct ps_source *src,
+                       struct ps_apply_result *res, struct ps_err *e)
+{
+    struct ps_customer c;
+    struct ps_account a;
+    const char *kind = GET(rec, "account_kind");
+    const char *auth = GET(rec, "debit_authorization");
+    int rc, card;
+    (void)src;
+    if ((rc = drop_book(ap, e)) != 0 || (rc = customer_of(ap, rec, &c, e)) != 0)
+        return rc;
+    card = kind != NULL && strcmp(kind, "CARD") == 0;
+    if (kind == NULL || (!card && strcmp(kind, "BANK") != 0)) {
+        ps_err_set(e, PS_EINVAL, "FIELD_VALUE",
+                   "account_kind must be CARD or BANK");
+        ps_err_field(e, "account_kind");
+        return PS_EINVAL;
+    }
+    if (card && auth != NULL && auth[0] != '\0') {
+        ps_err_set(e, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT",
+                   "a debit authorization needs a bank account");
+        ps_err_field(e, "debit_authorization");
+        return PS_EINVAL;
+    }
+    if ((rc = ps_store_begin(ap->eng->store, e)) != 0)
+        return rc;
+    rc = ps_ewa_account_for(ap->eng, c.id, GET(rec, "display_name"),
+                            card ? GET(rec, "card_number") : NULL,
+                            card ? NULL : GET(rec, "routing_number"),
+                            card ? NULL : GET(rec, "account_number"),
+                            GET(rec, "bank_account_type"), &a, e);
+    if (rc == 0 && auth != NULL && auth[0] != '\0') {
+        int k = ps_enum_parse(PS_NAMES_DEBIT_AUTH, auth);
+        const char *ref = GET(rec, "authorization_reference");
+        if (k < 0 || ref == NULL || ref[0] == '\0') {
+            rc = ps_err_set(e, PS_EINVAL, "DEBIT_AUTHORIZATION",
+                            "a debit authorization is WEB, PPD or CCD with "
+                            "an authorization_reference");
+            ps_err_field(e, k < 0 ? "debit_authorization"
+                                  : "authorization_reference");
+        } else
+            rc = ps_account_authorize_debit(ap->eng, a.id,
+                                            (enum ps_debit_auth_kind)k, ref, e);
+    }
+    if (rc == 0)
+        rc = ps_store_commit(ap->eng->store, e);
+    if (rc != 0) {
+        ps_store_rollback(ap->eng->store);
+        return rc;
+    }
+    snprintf(res->ids, sizeof(res->ids), "%s", a.id);
+    snprintf(res->message, sizeof(res->message), "%s ****%s",
+             ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a.kind), a.last4);
+    return 0;
+}
+
+struct last4_pick {
+    const char *last4;
+    struct ps_account a;
+    int n;
+};
+
+static int pick_last4(void *ctx, const struct ps_account *a)
+{
+    struct last4_pick *p = ctx;
+    if (p->last4 == NULL || p->last4[0] == '\0' ||
+        strcmp(p->last4, a->last4) == 0) {
+        p->a = *a;
+        p->n++;
+    }
+    return 0;
+}
+
+static int status_change(struct ps_applier *ap, const struct ps_record *rec,
+                         const struct ps_source *src,
+                         struct ps_apply_result *res, struct ps_err *e)
+{
+    struct ps_customer c;
+    const char *target = GET(rec, "target"), *status = GET(rec, "status");
+    const char *reason;
+    struct ps_source s = *src;
+    int rc;
+    if ((rc = required(rec, "target", &target, e)) != 0 ||
+        (rc = required(rec, "status", &status, e)) != 0 ||
+        (rc = required(rec, "reason", &reason, e)) != 0 ||
+        (rc = drop_book(ap, e)) != 0)
+        return rc;
+    s.reason = reason;
+    if (strcmp(target, "EWA") == 0) {
+        struct ps_profile p;
+        int to = ps_enum_parse(PS_NAMES_ELIGIBILITY, status);
+        if (to < 0) {
+            ps_err_set(e, PS_EINVAL, "FIELD_VALUE",
+                       "an EWA status is NEW, ELIGIBLE, INELIGIBLE, ARREARS, "
+                       "BAD_DEBT or DISABLED, not %s",
+                       status);
+            ps_err_field(e, "status");
+            return PS_EINVAL;
+        }
+        if ((rc = ps_ewa_find(ap->eng, ap->b.id, GET(rec, "external_id"), &p,
+                              e)) != 0) {
+            ps_err_field(e, "external_id");
+            return rc;
+        }
+        if ((rc = ps_ewa_set_eligibility(ap->eng, p.id,
+                                         (enum ps_eligibility)to, &s, e)) != 0)
+            return rc;
+        snprintf(res->ids, sizeof(res->ids), "%s", p.id);
+        snprintf(res->message, sizeof(res->message), "EWA %s -> %s",
+                 ps_enum_name(PS_NAMES_ELIGIBILITY, (int)p.eligibility),
+                 status);
+        return 0;
+    }
+    int to = ps_enum_parse(PS_NAMES_STATUS, status);
+    if (to < 0) {
+        ps_err_set(e, PS_EINVAL, "FIELD_VALUE",
+                   "a customer or account status is ACTIVE or SUSPENDED, "
+                   "not %s",
+                   status);
+        ps_err_field(e, "status");
+        return PS_EINVAL;
+    }
+    if ((rc = customer_of(ap, rec, &c, e)) != 0)
+        return rc;
+    if (strcmp(target, "CUSTOMER") == 0) {
+        if ((rc = ps_customer_set_status(ap->eng, c.id, (enum ps_status)to, &s,
+                                         e)) != 0)
+            return rc;
+        snprintf(res->ids, sizeof(res->ids), "%s", c.id);
+    } else if (strcmp(target, "ACCOUNT") == 0) {
+        struct last4_pick pk;
+        memset(&pk, 0, sizeof(pk));
+        pk.last4 = GET(rec, "account_last4");
+        if ((rc = ps_store_account_list(ap->eng->store, c.id, pick_last4, &pk,
+                                        e)) != 0)
+            return rc;
+        if (pk.n != 1) {
+            ps_err_set(e, PS_EINVAL,
+                       pk.n == 0 ? "ACCOUNT_NOT_FOUND" : "ACCOUNT_AMBIGUOUS",
+                       pk.n == 0 ? "customer %s has no such account"
+                                 : "customer %s has several such accounts: "
+                                   "give account_last4",
+                       c.external_id);
+            ps_err_field(e, "account_last4");
+            return PS_EINVAL;
+        }
+        if ((rc = ps_account_set_status(ap->eng, pk.a.id, (enum ps_status)to,
+                                        &s, e)) != 0)
+            return rc;
+        snprintf(res->ids, sizeof(res->ids), "%s", pk.a.id);
+    } else {
+        ps_err_set(e, PS_EINVAL, "FIELD_VALUE",
+                   "target must be CUSTOMER, ACCOUNT or EWA, not %s", target);
+        ps_err_field(e, "target");
+        return PS_EINVAL;
+    }
+    snprintf(res->message, sizeof(res->message), "%s %s", target, status);
+    return 0;
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+static int payment_send_kind(struct ps_applier *ap,
+                             const struct ps_record *rec,
+                             const struct ps_source *src,
+                             struct ps_apply_result *res, struct ps_err *e)
+{
+    int rc = drop_book(ap, e);
+    return rc != 0 ? rc : payment_send(ap->eng, &ap->b, rec, src, res, e);
+}
+
 struct kind {
     const char *name;
-    int (*apply)(struct ps_engine *, const struct ps_business *,
-                 const struct ps_record *, const struct ps_source *,
-                 struct ps_apply_result *, struct ps_err *);
+    int (*apply)(struct ps_applier *, const struct ps_record *,
+                 const struct ps_source *, struct ps_apply_result *,
+                 struct ps_err *);
 };
 
 static const struct kind kinds[] = {
-    {"payment.send", payment_send},
+    {"payment.send", payment_send_kind}, {"ewa.disburse", ewa_disburse},
+    {"ewa.enroll", ewa_enroll},          {"ewa.payroll", ewa_payroll},
+    {"customer.upsert", customer_upsert}, {"account.add", account_add},
+    {"status.change", status_change},
 };
 
-int ps_apply_record(struct ps_engine *eng, const struct ps_business *b,
-                    const struct ps_record *rec, const struct ps_source *src,
-                    struct ps_apply_result *res, struct ps_err *err)
+const char *const *ps_apply_kinds(void)
+{
+    static const char *names[sizeof(kinds) / sizeof(kinds[0]) + 1];
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        names[i] = kinds[i].name;
+    return names;
+}
+
+int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
+                    struct ps_applier **out, struct ps_err *err)
+{
+    struct ps_applier *ap = calloc(1, sizeof(*ap));
+    if (ap == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    ap->eng = eng;
+    ap->b = *b;
+    *out = ap;
+    return 0;
+}
+
+void ps_applier_close(struct ps_applier *ap)
+{
+    if (ap == NULL)
+        return;
+    ps_ewa_book_free(ap->book);
+    free(ap);
+}
+
+int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
+{
+    return ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
+}
+
+void ps_applier_abandon(struct ps_applier *ap)
+{
+    ps_ewa_book_free(ap->book);
+    ap->book = NULL;
+}
+
+int ps_applier_record(struct ps_applier *ap, const struct ps_record *rec,
+                      const struct ps_source *src, struct ps_apply_result *res,
+                      struct ps_err *err)
 {
     struct ps_err e;
     memset(res, 0, sizeof(*res));
@@ -169,9 +626,15 @@ int ps_apply_record(struct ps_engine *eng, const struct ps_business *b,
     if (rec->err.code != 0)
         return outcome_of(rec->err.code, &rec->err, res, err);
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (rec->kind != NULL && strcmp(kinds[i].name, rec->kind) == 0)
-            return outcome_of(kinds[i].apply(eng, b, rec, src, res, &e), &e,
-                              res, err);
+        if (rec->kind != NULL && strcmp(kinds[i].name, rec->kind) == 0) {
+            int rc = kinds[i].apply(ap, rec, src, res, &e);
+            if (rc != 0) {
+                res->message[0] = '\0';
+                res->ids[0] = '\0';
+                res->amount = 0;
+            }
+            return outcome_of(rc, &e, res, err);
+        }
     ps_err_set(&e, PS_EINVAL, "UNKNOWN_RECORD_KIND",
                "records of kind %s are not applied by payspool",
                rec->kind != NULL ? rec->kind : "(none)");

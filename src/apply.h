@@ -25,13 +25,31 @@ struct ps_apply_result {
 const char *ps_outcome_name(enum ps_outcome o);
 
 /*
- * Apply rec for business b.  Returns 0 with *res filled for every
- * record-level outcome (accepted, rejected, duplicate); a negative PS_E*
- * only when the engine itself failed (database, memory), in which case
- * the caller must roll the chunk back.
+ * One document's applier: the engine, its business, and what it keeps in
+ * memory between records (the EWA book of ewabook.h).  The caller's
+ * chunk protocol: records are applied inside an open store transaction;
+ * ps_applier_flush() before each commit writes what is held in memory;
+ * ps_applier_abandon() after a rollback forgets it.
  */
-int ps_apply_record(struct ps_engine *eng, const struct ps_business *b,
-                    const struct ps_record *rec, const struct ps_source *src,
-                    struct ps_apply_result *res, struct ps_err *err);
+struct ps_applier;
+
+int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
+                    struct ps_applier **out, struct ps_err *err);
+void ps_applier_close(struct ps_applier *ap);
+int ps_applier_flush(struct ps_applier *ap, struct ps_err *err);
+void ps_applier_abandon(struct ps_applier *ap);
+
+/*
+ * Apply rec.  Returns 0 with *res filled for every record-level outcome
+ * (accepted, rejected, duplicate); a negative PS_E* only when the engine
+ * itself failed (database, memory), in which case the caller must roll
+ * the chunk back and call ps_applier_abandon().
+ */
+int ps_applier_record(struct ps_applier *ap, const struct ps_record *rec,
+                      const struct ps_source *src, struct ps_apply_result *res,
+                      struct ps_err *err);
+
+/* The record kinds payspool applies, NULL-terminated (for `formats`). */
+const char *const *ps_apply_kinds(void);
 
 #endif /* PS_APPLY_H */

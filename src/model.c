@@ -25,6 +25,8 @@ static const char *const address_type_names[] = {
 static const char *const debit_auth_names[] = {"WEB", "PPD", "CCD"};
 static const char *const file_status_names[] = {
     "RECEIVED", "PROCESSING", "APPLIED", "REJECTED", "DUPLICATE"};
+static const char *const employment_names[] = {"ACTIVE", "TERMINATED",
+                                               "LEAVE"};
 
 #define TABLE(a)                                                               \
     {                                                                          \
@@ -47,6 +49,7 @@ static const struct {
     [PS_NAMES_ADDRESS_TYPE] = TABLE(address_type_names),
     [PS_NAMES_DEBIT_AUTH] = TABLE(debit_auth_names),
     [PS_NAMES_FILE_STATUS] = TABLE(file_status_names),
+    [PS_NAMES_EMPLOYMENT] = TABLE(employment_names),
 };
 #undef TABLE
 

@@ -91,6 +91,14 @@ enum ps_eligibility {
 
 enum ps_enrollment { PS_ENROLL_ACTIVE, PS_ENROLL_INACTIVE, PS_ENROLL_N };
 
+/* Employment as the employer's roster last reported it. */
+enum ps_employment {
+    PS_EMPLOY_ACTIVE,
+    PS_EMPLOY_TERMINATED,
+    PS_EMPLOY_LEAVE,
+    PS_EMPLOY_N
+};
+
 enum ps_address_type {
     PS_ADDR_SHIPPING,
     PS_ADDR_BILLING,
@@ -122,6 +130,7 @@ enum ps_names {
     PS_NAMES_ADDRESS_TYPE,
     PS_NAMES_DEBIT_AUTH,
     PS_NAMES_FILE_STATUS,
+    PS_NAMES_EMPLOYMENT,
     PS_NAMES_N
 };
 const char *ps_enum_name(enum ps_names table, int value);
@@ -225,6 +234,8 @@ struct ps_profile {
     int64_t amount_to_recover; /* minor units: disbursed + fees - recovered */
     int64_t earned_wages;      /* minor units earned in the current period */
     char period_start[PS_DATE_SIZE]; /* current pay period, "" if unknown */
+    char period_end[PS_DATE_SIZE];   /* its last day, "" if unknown */
+    enum ps_employment employment;   /* as the roster last said */
     int64_t period_disbursed;        /* minor units disbursed this period */
     int failed_recoveries;           /* consecutive */
     char created_at[PS_TIME_SIZE];

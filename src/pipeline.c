@@ -527,10 +527,11 @@ struct chunk_state {
 };
 
 /* Apply one record inside the open chunk transaction. */
-static int apply_one(struct ps_pipeline *p, const struct ps_business *b,
-                     struct ps_file *f, const char *docname,
-                     const struct ps_record *rec, struct chunk_state *cs,
-                     struct result *r, struct ps_err *err)
+static int apply_one(struct ps_pipeline *p, struct ps_applier *ap,
+                     const struct ps_business *b, struct ps_file *f,
+                     const char *docname, const struct ps_record *rec,
+                     struct chunk_state *cs, struct result *r,
+                     struct ps_err *err)
 {
     struct ps_apply_result res;
     struct ps_source src = {NULL, docname, rec->line};
@@ -550,7 +551,7 @@ static int apply_one(struct ps_pipeline *p, const struct ps_business *b,
         if (rc != 0)
             return rc;
     }
-    if ((rc = ps_apply_record(p->eng, b, rec, &src, &res, err)) != 0)
+    if ((rc = ps_applier_record(ap, rec, &src, &res, err)) != 0)
         return rc;
 outcome:
     switch (res.outcome) {
@@ -609,12 +610,14 @@ outcome:
 }
 
 /* Commit a chunk: result lines durable first, then checkpoint + rows. */
-static int chunk_commit(struct ps_pipeline *p, struct ps_file *f,
-                        struct chunk_state *cs, struct result *r, int last,
-                        struct ps_err *err)
+static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
+                        struct ps_file *f, struct chunk_state *cs,
+                        struct result *r, int last, struct ps_err *err)
 {
     char now[PS_TIME_SIZE];
     int rc;
+    if ((rc = ps_applier_flush(ap, err)) != 0)
+        return rc;
     cs->cp.record_no = cs->record_no;
     cs->cp.result_offset = r->offset;
     if ((rc = result_sync(r, err)) != 0 ||
@@ -685,6 +688,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     struct ps_record rec;
     struct chunk_state cs;
     struct result r;
+    struct ps_applier *ap = NULL;
     char dir[PATH_SIZE];
     long in_chunk = 0;
     int rc, in_txn = 0, inserted = resuming;
@@ -707,6 +711,11 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         result_close(&r);
         return rc;
     }
+    if ((rc = ps_applier_open(p->eng, b, &ap, err)) != 0) {
+        doc_stop(&d);
+        result_close(&r);
+        return rc;
+    }
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",
@@ -725,7 +734,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         if (!in_txn &&
             (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
             goto fail;
-        if ((rc = apply_one(p, b, f, docname, &rec, &cs, &r, err)) != 0)
+        if ((rc = apply_one(p, ap, b, f, docname, &rec, &cs, &r, err)) != 0)
             goto fail;
         cs.cp.byte_offset = rec.offset;
         p->stats.records++;
@@ -741,7 +750,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                 (json_int_t)(ms > 0 ? (int64_t)cs.record_no * 1000 / ms : 0));
         }
         if (++in_chunk >= p->cfg->chunk_records) {
-            if ((rc = chunk_commit(p, f, &cs, &r, 0, err)) != 0)
+            if ((rc = chunk_commit(p, ap, f, &cs, &r, 0, err)) != 0)
                 goto fail;
             in_txn = 0;
             in_chunk = 0;
@@ -757,7 +766,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     /* The last (possibly empty) chunk marks the document APPLIED. */
     if (!in_txn && (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
         goto fail;
-    if ((rc = chunk_commit(p, f, &cs, &r, 1, err)) != 0)
+    if ((rc = chunk_commit(p, ap, f, &cs, &r, 1, err)) != 0)
         goto fail;
     in_txn = 0;
     p->stats.accepted += cs.cp.accepted;
@@ -765,11 +774,14 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     p->stats.duplicates += cs.cp.duplicates;
     goto out;
 fail:
-    if (in_txn)
+    if (in_txn) {
         ps_store_rollback(p->eng->store);
+        ps_applier_abandon(ap);
+    }
 out:
     doc_stop(&d);
     result_close(&r);
+    ps_applier_close(ap);
     return rc;
 }
 

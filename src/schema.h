@@ -436,8 +436,25 @@ static const char *const ps_schema_v2[] = {
     "  created_at TEXT NOT NULL);",
     NULL};
 
-static const char *const *const ps_schema_migrations[] = {ps_schema_v1,
-                                                          ps_schema_v2};
+/* Version 3: the EWA engine (issue 4): a profile's pay period end and
+ * the employment status the roster last reported; payroll results keep
+ * what they did to the profile. */
+static const char *const ps_schema_v3[] = {
+    "ALTER TABLE ewa_profiles ADD COLUMN period_end TEXT;",
+    "ALTER TABLE ewa_profiles ADD COLUMN employment_status TEXT NOT NULL"
+    "  DEFAULT 'ACTIVE' CHECK (employment_status IN"
+    "  ('ACTIVE','TERMINATED','LEAVE'));",
+    "ALTER TABLE payroll_results ADD COLUMN outcome TEXT NOT NULL"
+    "  DEFAULT 'RECOVERED' CHECK (outcome IN ('RECOVERED','SHORTFALL',"
+    "  'NOTHING_DUE'));",
+    "ALTER TABLE payroll_results ADD COLUMN currency TEXT;",
+    "ALTER TABLE payroll_results ADD COLUMN source_file TEXT;",
+    "CREATE INDEX payroll_results_file ON payroll_results(file_id)"
+    "  WHERE file_id IS NOT NULL;",
+    NULL};
+
+static const char *const *const ps_schema_migrations[] = {
+    ps_schema_v1, ps_schema_v2, ps_schema_v3};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

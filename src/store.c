@@ -13,6 +13,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@
     " ifnull(p.enrollment_end,''), p.eligibility_status, p.eligibility_id,"    \
     " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"            \
     " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries,"     \
-    " p.created_at, p.updated_at"
+    " p.created_at, p.updated_at, ifnull(p.period_end,''),"                    \
+    " p.employment_status"
 #define PROFILE_FROM                                                           \
     " FROM ewa_profiles p JOIN ewa_eligibility_history h"                      \
     " ON h.id = p.eligibility_id"
@@ -142,8 +144,9 @@
       " account_id, program_id, enrollment_status, enrollment_begin,"          \
       " enrollment_end, eligibility_status, eligibility_id,"                   \
       " amount_to_recover, earned_wages, period_start, period_disbursed,"      \
-      " failed_recoveries, created_at, updated_at)"                            \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                         \
+      " failed_recoveries, created_at, updated_at, period_end,"                \
+      " employment_status)"                                                    \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                         \
     X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")      \
     X(PROFILE_GET_EXT, "SELECT " PROFILE_COLS PROFILE_FROM                     \
                        " WHERE p.business_id = ? AND p.external_id = ?")       \
@@ -152,8 +155,8 @@
       " program_id = ?4, enrollment_status = ?5, enrollment_begin = ?6,"       \
       " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9,"    \
       " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"      \
-      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15"     \
-      " WHERE id = ?1")                                                        \
+      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15,"    \
+      " period_end = ?16, employment_status = ?17 WHERE id = ?1")                                                        \
     X(ELIGIBILITY_INSERT,                                                      \
       "INSERT INTO ewa_eligibility_history(id, profile_id, from_status,"       \
       " status, reason, source_file, source_line, created_at)"                 \
@@ -282,7 +285,29 @@
       "INSERT INTO engine_guard(id, pid, host, started_at)"                    \
       " VALUES (1,?,?,?) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid,"    \
       " host = excluded.host, started_at = excluded.started_at")               \
-    X(GUARD_RELEASE, "DELETE FROM engine_guard WHERE id = 1 AND pid = ?")
+    X(GUARD_RELEASE, "DELETE FROM engine_guard WHERE id = 1 AND pid = ?")   \
+    STMTS3
+
+/* Version 3: the EWA engine. */
+#define STMTS3                                                                 \
+    X(BOOK_SCAN,                                                               \
+      "SELECT p.id, p.external_id, p.customer_id, p.account_id,"               \
+      " p.program_id, p.enrollment_status, p.enrollment_begin,"                \
+      " ifnull(p.enrollment_end,''), p.eligibility_status,"                    \
+      " p.amount_to_recover, p.earned_wages, p.period_disbursed,"              \
+      " c.status, a.status, a.kind, a.last4"                                   \
+      " FROM ewa_profiles p JOIN customers c ON c.id = p.customer_id"          \
+      " JOIN financial_accounts a ON a.id = p.account_id"                      \
+      " WHERE p.business_id = ?")                                              \
+    X(PROFILE_BALANCES,                                                        \
+      "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
+      " period_disbursed = ?3, updated_at = ?4 WHERE id = ?1")                 \
+    X(PROFILE_SCAN, "SELECT " PROFILE_COLS PROFILE_FROM                        \
+                    " WHERE p.business_id = ? ORDER BY p.external_id")         \
+    X(PAYROLL_INSERT,                                                          \
+      "INSERT INTO payroll_results(profile_id, pay_date, gross, net,"          \
+      " deduction, due, source_file, source_line, created_at, outcome,"        \
+      " currency) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 
 enum stmt_id {
 #define X(name, sql) STMT_##name,
@@ -297,10 +322,23 @@ static const char *const stmt_sql[STMT_N] = {
 #undef X
 };
 
+/*
+ * Ledger account ids seen in this connection, so posting an entry does not
+ * look its accounts up every time.  Cleared on every rollback: an account
+ * created inside a rolled-back transaction no longer exists.
+ */
+struct acct_slot {
+    uint64_t hash; /* 0: empty */
+    int64_t id;
+    char key[PS_ID_SIZE * 2 + 32];
+};
+
 struct ps_store {
     sqlite3 *db;
     int depth; /* nesting of ps_store_begin() */
     sqlite3_stmt *stmts[STMT_N];
+    struct acct_slot *accts; /* open addressing, power-of-two size */
+    size_t naccts, acctcap;
 };
 
 /* ---- helpers -------------------------------------------------------- */
@@ -549,6 +587,7 @@ void ps_store_close(struct ps_store *s)
     for (int i = 0; i < STMT_N; i++)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
+    free(s->accts);
     free(s);
 }
 
@@ -615,6 +654,10 @@ void ps_store_rollback(struct ps_store *s)
         snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
                  s->depth - 1, s->depth - 1);
     s->depth--;
+    if (s->naccts > 0) {
+        memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
+        s->naccts = 0;
+    }
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         ps_log(PS_LOG_ERROR, "store.rollback_failed", "{s:s}", "error",
                sqlite3_errmsg(s->db));
@@ -1203,6 +1246,8 @@ static void read_profile(sqlite3_stmt *st, struct ps_profile *p)
     p->failed_recoveries = sqlite3_column_int(st, 17);
     COL_STR(st, 18, p->created_at);
     COL_STR(st, 19, p->updated_at);
+    COL_STR(st, 20, p->period_end);
+    p->employment = (enum ps_employment)col_enum(st, 21, PS_NAMES_EMPLOYMENT);
 }
 
 int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
@@ -1230,6 +1275,8 @@ int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
     BIND_INT(st, 16, p->failed_recoveries);
     BIND(st, 17, p->created_at);
     BIND(st, 18, p->updated_at);
+    BIND_OPT(st, 19, p->period_end);
+    BIND_ENUM(st, 20, PS_NAMES_EMPLOYMENT, p->employment);
     return exec_step(s, st, "insert EWA profile", err);
 }
 
@@ -1279,6 +1326,8 @@ int ps_store_profile_update(struct ps_store *s, const struct ps_profile *p,
     BIND_INT(st, 13, p->period_disbursed);
     BIND_INT(st, 14, p->failed_recoveries);
     BIND(st, 15, p->updated_at);
+    BIND_OPT(st, 16, p->period_end);
+    BIND_ENUM(st, 17, PS_NAMES_EMPLOYMENT, p->employment);
     return exec_one(s, st, "update EWA profile", PS_ENOTFOUND, err);
 }
 
@@ -1508,10 +1557,88 @@ const char *ps_ledger_kind_name(enum ps_ledger_kind kind)
     return (unsigned)kind < PS_LEDGER_KIND_N ? ledger_kind_names[kind] : "?";
 }
 
+static int ledger_account_lookup(struct ps_store *s, const char *business_id,
+                                 enum ps_ledger_kind kind,
+                                 const char *currency,
+                                 const char *customer_id, int64_t *id,
+                                 struct ps_err *err);
+
+/* FNV-1a; never 0 (0 marks an empty slot). */
+static uint64_t key_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *k != '\0'; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+    return h != 0 ? h : 1;
+}
+
+static struct acct_slot *acct_slot(struct ps_store *s, const char *key,
+                                   uint64_t h)
+{
+    size_t mask = s->acctcap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        struct acct_slot *sl = &s->accts[i];
+        if (sl->hash == 0 || (sl->hash == h && strcmp(sl->key, key) == 0))
+            return sl;
+    }
+}
+
+/* Remember key -> id; a full table is simply not grown past a bound. */
+static void acct_remember(struct ps_store *s, const char *key, uint64_t h,
+                          int64_t id)
+{
+    if ((s->naccts + 1) * 2 > s->acctcap) {
+        size_t cap = s->acctcap != 0 ? s->acctcap * 2 : 1024;
+        struct acct_slot *old = s->accts;
+        size_t oldcap = s->acctcap;
+        if (cap > ((size_t)1 << 22))
+            return; /* a cache, not a copy of the table */
+        struct acct_slot *n = calloc(cap, sizeof(*n));
+        if (n == NULL)
+            return;
+        s->accts = n;
+        s->acctcap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].hash != 0)
+                *acct_slot(s, old[i].key, old[i].hash) = old[i];
+        free(old);
+    }
+    struct acct_slot *sl = acct_slot(s, key, h);
+    if (sl->hash == 0)
+        s->naccts++;
+    sl->hash = h;
+    sl->id = id;
+    ps_strlcpy(sl->key, key, sizeof(sl->key));
+}
+
 int ps_store_ledger_account(struct ps_store *s, const char *business_id,
                             enum ps_ledger_kind kind, const char *currency,
                             const char *customer_id, int64_t *id,
                             struct ps_err *err)
+{
+    char key[sizeof(((struct acct_slot *)0)->key)];
+    snprintf(key, sizeof(key), "%s|%d|%s|%s", business_id, (int)kind, currency,
+             customer_id != NULL ? customer_id : "");
+    uint64_t h = key_hash(key);
+    if (s->acctcap > 0) {
+        struct acct_slot *sl = acct_slot(s, key, h);
+        if (sl->hash != 0) {
+            *id = sl->id;
+            return 0;
+        }
+    }
+    int rc = ledger_account_lookup(s, business_id, kind, currency,
+                                   customer_id, id, err);
+    if (rc == 0)
+        acct_remember(s, key, h, *id);
+    return rc;
+}
+
+static int ledger_account_lookup(struct ps_store *s, const char *business_id,
+                                 enum ps_ledger_kind kind,
+                                 const char *currency,
+                                 const char *customer_id, int64_t *id,
+                                 struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_LEDGER_ACCOUNT_GET, &st, err);
@@ -1881,4 +2008,90 @@ int ps_store_guard_release(struct ps_store *s, long pid, struct ps_err *err)
         return rc;
     BIND_INT(st, 1, pid);
     return exec_step(s, st, "release engine guard", err);
+}
+
+/* ---- the EWA engine (schema v3) ------------------------------------- */
+
+static void read_book_row(sqlite3_stmt *st, struct ps_book_row *r)
+{
+    COL_STR(st, 0, r->id);
+    COL_STR(st, 1, r->external_id);
+    COL_STR(st, 2, r->customer_id);
+    COL_STR(st, 3, r->account_id);
+    COL_STR(st, 4, r->program_id);
+    r->enrollment = (enum ps_enrollment)col_enum(st, 5, PS_NAMES_ENROLLMENT);
+    COL_STR(st, 6, r->enrollment_begin);
+    COL_STR(st, 7, r->enrollment_end);
+    r->eligibility = (enum ps_eligibility)col_enum(st, 8, PS_NAMES_ELIGIBILITY);
+    r->amount_to_recover = sqlite3_column_int64(st, 9);
+    r->earned_wages = sqlite3_column_int64(st, 10);
+    r->period_disbursed = sqlite3_column_int64(st, 11);
+    r->customer_status = (enum ps_status)col_enum(st, 12, PS_NAMES_STATUS);
+    r->account_status = (enum ps_status)col_enum(st, 13, PS_NAMES_STATUS);
+    r->account_kind =
+        (enum ps_account_kind)col_enum(st, 14, PS_NAMES_ACCOUNT_KIND);
+    COL_STR(st, 15, r->account_last4);
+}
+
+int ps_store_book_scan(struct ps_store *s, const char *business_id,
+                       int (*cb)(void *ctx, const struct ps_book_row *),
+                       void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_BOOK_SCAN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "load EWA profiles", err, struct ps_book_row, read_book_row,
+             cb, ctx);
+}
+
+int ps_store_profile_balances(struct ps_store *s, const char *id,
+                              int64_t amount_to_recover,
+                              int64_t period_disbursed, const char *at,
+                              struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILE_BALANCES, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND_INT(st, 2, amount_to_recover);
+    BIND_INT(st, 3, period_disbursed);
+    BIND(st, 4, at);
+    return exec_one(s, st, "update EWA profile balances", PS_ENOTFOUND, err);
+}
+
+int ps_store_profile_scan(struct ps_store *s, const char *business_id,
+                          int (*cb)(void *ctx, const struct ps_profile *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILE_SCAN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "list EWA profiles", err, struct ps_profile, read_profile,
+             cb, ctx);
+}
+
+int ps_store_payroll_insert(struct ps_store *s, const struct ps_payroll_row *r,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PAYROLL_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->profile_id);
+    BIND(st, 2, r->pay_date);
+    BIND_INT(st, 3, r->gross);
+    BIND_INT(st, 4, r->net);
+    BIND_INT(st, 5, r->deduction);
+    BIND_INT(st, 6, r->due);
+    BIND_OPT(st, 7, r->source_file);
+    BIND_INT(st, 8, r->source_line);
+    BIND(st, 9, r->created_at);
+    BIND(st, 10, r->outcome);
+    BIND(st, 11, r->currency);
+    return exec_step(s, st, "insert payroll result", err);
 }

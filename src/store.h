@@ -177,6 +177,54 @@ int ps_store_eligibility_list(struct ps_store *store, const char *profile_id,
                                         const struct ps_eligibility_row *),
                               void *ctx, struct ps_err *err);
 
+/*
+ * What the EWA engine keeps in memory of each profile of a business while
+ * it applies a disbursement file (ewabook.c): one query for all.
+ */
+struct ps_book_row {
+    char id[PS_ID_SIZE];
+    char external_id[PS_EXTID_SIZE];
+    char customer_id[PS_ID_SIZE];
+    char account_id[PS_ID_SIZE];
+    char program_id[PS_ID_SIZE];
+    enum ps_enrollment enrollment;
+    char enrollment_begin[PS_TIME_SIZE];
+    char enrollment_end[PS_TIME_SIZE];
+    enum ps_eligibility eligibility;
+    int64_t amount_to_recover, earned_wages, period_disbursed;
+    enum ps_status customer_status, account_status;
+    enum ps_account_kind account_kind;
+    char account_last4[5];
+};
+int ps_store_book_scan(struct ps_store *store, const char *business_id,
+                       int (*cb)(void *ctx, const struct ps_book_row *),
+                       void *ctx, struct ps_err *err);
+/* The two balances a disbursement moves. */
+int ps_store_profile_balances(struct ps_store *store, const char *id,
+                              int64_t amount_to_recover,
+                              int64_t period_disbursed, const char *at,
+                              struct ps_err *err);
+/* Every profile of a business, by externalId. */
+int ps_store_profile_scan(struct ps_store *store, const char *business_id,
+                          int (*cb)(void *ctx, const struct ps_profile *),
+                          void *ctx, struct ps_err *err);
+
+/* One payroll result line applied to a profile; (profile, pay date) is
+ * UNIQUE: a second one gives PS_ECONFLICT. */
+struct ps_payroll_row {
+    char profile_id[PS_ID_SIZE];
+    char pay_date[PS_DATE_SIZE];
+    int64_t gross, net, deduction, due; /* minor units */
+    char currency[4];
+    const char *outcome; /* RECOVERED, SHORTFALL, NOTHING_DUE */
+    const char *source_file;
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_payroll_insert(struct ps_store *store,
+                            const struct ps_payroll_row *r,
+                            struct ps_err *err);
+
 /* ---- transactions --------------------------------------------------- */
 
 int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,

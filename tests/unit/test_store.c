@@ -370,7 +370,7 @@ static void test_reopen_is_noop(void **state)
     sqlite3 *db = raw_open(fx->db_path);
     int64_t rows = raw_int(db, "SELECT count(*) FROM schema_version", NULL);
     int64_t objects = raw_int(db, "SELECT count(*) FROM sqlite_schema", NULL);
-    char applied[64];
+    char applied[256];
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT group_concat(applied_at) FROM"

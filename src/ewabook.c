@@ -1,0 +1,458 @@
+/*
+ * ewabook.c -- EWA disbursements decided against an in-memory book of a
+ * business's profiles; see ewabook.h for the why and the refusal rules.
+ *
+ * How it fails: a refusal is a negative PS_E* with the rule set and the
+ * book unchanged; a store failure is returned as is and the caller rolls
+ * back and drops the book.
+ */
+#include "ewabook.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ewa.h"
+#include "money.h"
+
+struct entry {
+    char id[PS_ID_SIZE];
+    char customer_id[PS_ID_SIZE];
+    char account_id[PS_ID_SIZE];
+    char enrollment_begin[PS_TIME_SIZE];
+    char enrollment_end[PS_TIME_SIZE];
+    const char *external_id; /* in the book's arena */
+    int64_t amount_to_recover, earned_wages, period_disbursed;
+    unsigned prog; /* index into book->progs */
+    unsigned char enrollment, eligibility, customer_status, account_status,
+        account_kind, dirty;
+};
+
+struct ps_ewa_book {
+    struct ps_engine *eng;
+    char business_id[PS_ID_SIZE];
+    struct entry *e;
+    size_t n, cap;
+    unsigned *slots; /* entry index + 1, 0 empty; power-of-two size */
+    size_t nslots;
+    char *arena; /* external ids, NUL-separated */
+    size_t arena_len, arena_cap;
+    struct ps_program *progs;
+    size_t nprogs;
+    size_t *dirty; /* entry indexes changed since the last flush */
+    size_t ndirty;
+    int failed; /* out of memory while loading */
+};
+
+static uint64_t hash_str(const char *k)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *k != '\0'; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+    return h;
+}
+
+static struct entry *find(const struct ps_ewa_book *b, const char *ext)
+{
+    if (b->nslots == 0)
+        return NULL;
+    size_t mask = b->nslots - 1;
+    for (size_t i = (size_t)hash_str(ext) & mask;; i = (i + 1) & mask) {
+        unsigned s = b->slots[i];
+        if (s == 0)
+            return NULL;
+        if (strcmp(b->e[s - 1].external_id, ext) == 0)
+            return &b->e[s - 1];
+    }
+}
+
+static int add_program(void *ctx, const struct ps_program *p)
+{
+    struct ps_ewa_book *b = ctx;
+    struct ps_program *n =
+        realloc(b->progs, (b->nprogs + 1) * sizeof(*b->progs));
+    if (n == NULL) {
+        b->failed = 1;
+        return 1;
+    }
+    b->progs = n;
+    b->progs[b->nprogs++] = *p;
+    return 0;
+}
+
+static int add_row(void *ctx, const struct ps_book_row *r)
+{
+    struct ps_ewa_book *b = ctx;
+    size_t len = strlen(r->external_id) + 1;
+    if (b->n == b->cap) {
+        size_t cap = b->cap != 0 ? b->cap * 2 : 1024;
+        struct entry *n = realloc(b->e, cap * sizeof(*n));
+        if (n == NULL)
+            goto nomem;
+        b->e = n;
+        b->cap = cap;
+    }
+    if (b->arena_len + len > b->arena_cap) {
+        /* Entries point into the arena only after loading (below). */
+        size_t cap = b->arena_cap != 0 ? b->arena_cap * 2 : 65536;
+        while (cap < b->arena_len + len)
+            cap *= 2;
+        char *n = realloc(b->arena, cap);
+        if (n == NULL)
+            goto nomem;
+        b->arena = n;
+        b->arena_cap = cap;
+    }
+    struct entry *e = &b->e[b->n];
+    memset(e, 0, sizeof(*e));
+    memcpy(b->arena + b->arena_len, r->external_id, len);
+    e->external_id = (const char *)(uintptr_t)b->arena_len; /* offset */
+    b->arena_len += len;
+    ps_strlcpy(e->id, r->id, sizeof(e->id));
+    ps_strlcpy(e->customer_id, r->customer_id, sizeof(e->customer_id));
+    ps_strlcpy(e->account_id, r->account_id, sizeof(e->account_id));
+    ps_strlcpy(e->enrollment_begin, r->enrollment_begin,
+               sizeof(e->enrollment_begin));
+    ps_strlcpy(e->enrollment_end, r->enrollment_end, sizeof(e->enrollment_end));
+    e->amount_to_recover = r->amount_to_recover;
+    e->earned_wages = r->earned_wages;
+    e->period_disbursed = r->period_disbursed;
+    e->enrollment = (unsigned char)r->enrollment;
+    e->eligibility = (unsigned char)r->eligibility;
+    e->customer_status = (unsigned char)r->customer_status;
+    e->account_status = (unsigned char)r->account_status;
+    e->account_kind = (unsigned char)r->account_kind;
+    e->prog = (unsigned)b->nprogs; /* not found: resolved below */
+    for (size_t i = 0; i < b->nprogs; i++)
+        if (strcmp(b->progs[i].id, r->program_id) == 0)
+            e->prog = (unsigned)i;
+    b->n++;
+    return 0;
+nomem:
+    b->failed = 1;
+    return 1;
+}
+
+void ps_ewa_book_free(struct ps_ewa_book *b)
+{
+    if (b == NULL)
+        return;
+    free(b->e);
+    free(b->slots);
+    free(b->arena);
+    free(b->progs);
+    free(b->dirty);
+    free(b);
+}
+
+int ps_ewa_book_load(struct ps_engine *eng, const char *business_id,
+                     struct ps_ewa_book **out, struct ps_err *err)
+{
+    struct ps_ewa_book *b = calloc(1, sizeof(*b));
+    int rc;
+    if (b == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    b->eng = eng;
+    ps_strlcpy(b->business_id, business_id, sizeof(b->business_id));
+    rc = ps_store_program_list(eng->store, business_id, add_program, b, err);
+    if (rc == 0)
+        rc = ps_store_book_scan(eng->store, business_id, add_row, b, err);
+    if (rc == 0 && b->failed)
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
+                        "out of memory loading the EWA profiles");
+    if (rc == 0) {
+        b->nslots = 1024;
+        while (b->nslots < b->n * 2)
+            b->nslots *= 2;
+        b->slots = calloc(b->nslots, sizeof(*b->slots));
+        b->dirty = malloc((b->n != 0 ? b->n : 1) * sizeof(*b->dirty));
+        if (b->slots == NULL || b->dirty == NULL)
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
+    if (rc != 0) {
+        ps_ewa_book_free(b);
+        return rc;
+    }
+    size_t mask = b->nslots - 1;
+    for (size_t k = 0; k < b->n; k++) {
+        struct entry *e = &b->e[k];
+        e->external_id = b->arena + (uintptr_t)e->external_id;
+        size_t i = (size_t)hash_str(e->external_id) & mask;
+        while (b->slots[i] != 0)
+            i = (i + 1) & mask;
+        b->slots[i] = (unsigned)(k + 1);
+    }
+    *out = b;
+    return 0;
+}
+
+int ps_ewa_parse_request(const struct ps_disburse_req *req, int64_t *amount,
+                         int *rail, struct ps_err *err)
+{
+    const struct ps_currency *cur;
+    int rc;
+    if (req->currency == NULL || req->currency[0] == '\0') {
+        ps_err_set(err, PS_EINVAL, "FIELD_REQUIRED", "currency is required");
+        ps_err_field(err, "currency");
+        return PS_EINVAL;
+    }
+    if ((rc = ps_currency_lookup(req->currency, &cur, err)) != 0) {
+        ps_err_field(err, "currency");
+        return rc;
+    }
+    if (req->amount == NULL || req->amount[0] == '\0') {
+        ps_err_set(err, PS_EINVAL, "FIELD_REQUIRED", "amount is required");
+        ps_err_field(err, "amount");
+        return PS_EINVAL;
+    }
+    if ((rc = ps_money_parse(req->amount, strlen(req->amount), cur->exponent,
+                             PS_MONEY_ALLOW_NEGATIVE, amount, err)) != 0) {
+        ps_err_field(err, "amount");
+        return rc;
+    }
+    if (*amount <= 0) {
+        ps_err_set(err, PS_EINVAL, "AMOUNT_NOT_POSITIVE",
+                   "amount %s must be positive", req->amount);
+        ps_err_field(err, "amount");
+        return PS_EINVAL;
+    }
+    if (req->rail == NULL || req->rail[0] == '\0')
+        *rail = -1;
+    else if (strcmp(req->rail, "CARD") == 0 ||
+             strcmp(req->rail, "PUSH_TO_CARD") == 0)
+        *rail = PS_RAIL_PUSH_TO_CARD;
+    else if (strcmp(req->rail, "ACH") == 0)
+        *rail = PS_RAIL_ACH;
+    else {
+        ps_err_set(err, PS_EINVAL, "RAIL_UNKNOWN",
+                   "rail must be CARD or ACH, not %s", req->rail);
+        ps_err_field(err, "rail");
+        return PS_EINVAL;
+    }
+    return 0;
+}
+
+/* A refusal: the rule, its message, and the field it is about. */
+#define REFUSE(err, code, rule, field, ...)                                    \
+    (ps_err_set(err, code, rule, __VA_ARGS__), refuse_field(err, field, code))
+
+static int refuse_field(struct ps_err *err, const char *field, int code)
+{
+    if (field != NULL)
+        ps_err_field(err, field);
+    return code;
+}
+
+int ps_ewa_disburse_check(const struct ps_disburse_view *v,
+                          const struct ps_program *prog, int64_t amount,
+                          const char *currency, int rail, const char *now,
+                          int64_t *fee, struct ps_err *err)
+{
+    const struct ps_currency *cur = ps_currency_find(prog->currency);
+    int exp = cur != NULL ? cur->exponent : 2;
+    char a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX];
+    int64_t f, sum;
+
+    if (v->enrollment != PS_ENROLL_ACTIVE)
+        return REFUSE(err, PS_ESTATE, "NOT_ENROLLED", "external_id",
+                      "EWA profile %s is not enrolled (enrollmentStatus "
+                      "INACTIVE)",
+                      v->external_id);
+    if (strcmp(now, v->enrollment_begin) < 0)
+        return REFUSE(err, PS_ESTATE, "OUTSIDE_ENROLLMENT_WINDOW",
+                      "external_id", "enrollment of %s begins %s",
+                      v->external_id, v->enrollment_begin);
+    if (v->enrollment_end[0] != '\0' && strcmp(now, v->enrollment_end) >= 0)
+        return REFUSE(err, PS_ESTATE, "OUTSIDE_ENROLLMENT_WINDOW",
+                      "external_id", "enrollment of %s ended %s",
+                      v->external_id, v->enrollment_end);
+    if (v->eligibility != PS_ELIG_ELIGIBLE)
+        return REFUSE(err, PS_ESTATE, "NOT_ELIGIBLE", "external_id",
+                      "EWA profile %s is %s, not ELIGIBLE", v->external_id,
+                      ps_enum_name(PS_NAMES_ELIGIBILITY, (int)v->eligibility));
+    if (prog->status != PS_STATUS_ACTIVE)
+        return REFUSE(err, PS_ESTATE, "PROGRAM_SUSPENDED", NULL,
+                      "EWA program %s is SUSPENDED", prog->name);
+    if (v->customer_status != PS_STATUS_ACTIVE)
+        return REFUSE(err, PS_ESTATE, "CUSTOMER_SUSPENDED", "external_id",
+                      "customer %s is SUSPENDED", v->external_id);
+    if (v->account_status != PS_STATUS_ACTIVE)
+        return REFUSE(err, PS_ESTATE, "ACCOUNT_SUSPENDED", "external_id",
+                      "the EWA financial account of %s is SUSPENDED",
+                      v->external_id);
+    int acct_rail = v->account_kind == PS_ACCOUNT_EXTERNAL_CARD
+                        ? PS_RAIL_PUSH_TO_CARD
+                        : PS_RAIL_ACH;
+    if (rail >= 0 && rail != acct_rail)
+        return REFUSE(err, PS_EINVAL, "RAIL_NOT_AVAILABLE", "rail",
+                      "%s was asked but the EWA account of %s takes only "
+                      "the other rail",
+                      ps_enum_name(PS_NAMES_RAIL, rail), v->external_id);
+    if (amount <= 0)
+        return REFUSE(err, PS_EINVAL, "AMOUNT_NOT_POSITIVE", "amount",
+                      "amount must be positive");
+    if (strcmp(currency, prog->currency) != 0)
+        return REFUSE(err, PS_EINVAL, "WRONG_CURRENCY", "currency",
+                      "currency %s is not the program's %s", currency,
+                      prog->currency);
+    if (amount < prog->min_transfer)
+        return REFUSE(err, PS_EINVAL, "UNDER_TRANSFER_MINIMUM", "amount",
+                      "%s is below the per-transfer minimum %s",
+                      ps_money_format(amount, exp, a, sizeof(a)),
+                      ps_money_format(prog->min_transfer, exp, b, sizeof(b)));
+    if (amount > prog->max_transfer)
+        return REFUSE(err, PS_EINVAL, "OVER_TRANSFER_LIMIT", "amount",
+                      "%s is above the per-transfer maximum %s",
+                      ps_money_format(amount, exp, a, sizeof(a)),
+                      ps_money_format(prog->max_transfer, exp, b, sizeof(b)));
+    if (amount > prog->period_cap - v->period_disbursed)
+        return REFUSE(
+            err, PS_EINVAL, "OVER_PERIOD_CAP", "amount",
+            "%s would pass the pay-period cap; %s is left this period",
+            ps_money_format(amount, exp, a, sizeof(a)),
+            ps_money_format(prog->period_cap > v->period_disbursed
+                                ? prog->period_cap - v->period_disbursed
+                                : 0,
+                            exp, b, sizeof(b)));
+    /* Available = earned wages x advance rate - taken this period; the
+     * product cannot overflow (earned <= INT64_MAX / 10000 is checked). */
+    int64_t share = v->earned_wages > INT64_MAX / 10000
+                        ? v->earned_wages / 10000 * prog->advance_rate_bp
+                        : v->earned_wages * prog->advance_rate_bp / 10000;
+    int64_t available =
+        share > v->period_disbursed ? share - v->period_disbursed : 0;
+    if (amount > available)
+        return REFUSE(err, PS_EINVAL, "OVER_AVAILABLE_WAGES", "amount",
+                      "%s is more than the earned wages available, %s",
+                      ps_money_format(amount, exp, a, sizeof(a)),
+                      ps_money_format(available, exp, b, sizeof(b)));
+    f = acct_rail == PS_RAIL_PUSH_TO_CARD ? prog->fee_card : prog->fee_ach;
+    if (ps_money_add(amount, f, &sum, NULL) != 0 ||
+        ps_money_add(sum, v->amount_to_recover, &sum, NULL) != 0 ||
+        sum > prog->max_outstanding)
+        return REFUSE(
+            err, PS_EINVAL, "OVER_MAX_OUTSTANDING", "amount",
+            "%s with its fee would take the amount to recover past the "
+            "maximum outstanding %s",
+            ps_money_format(amount, exp, a, sizeof(a)),
+            ps_money_format(prog->max_outstanding, exp, b, sizeof(b)));
+    *fee = f;
+    return 0;
+}
+
+/* A refused request whose id was already used is a DUPLICATE, whatever
+ * the refusal: the first one used up the limits it now fails. */
+static int refused(struct ps_ewa_book *b, const struct ps_disburse_req *req,
+                   int rc, struct ps_err *err)
+{
+    struct ps_txn prior;
+    struct ps_err e2;
+    if (req->request_id == NULL || req->request_id[0] == '\0')
+        return rc;
+    int got = ps_store_txn_get_request(b->eng->store, b->business_id,
+                                       req->request_id, &prior, &e2);
+    if (got == 0)
+        return ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
+                          "request id %s was already used (transaction %s)",
+                          req->request_id, prior.id);
+    if (got != PS_ENOTFOUND) {
+        if (err != NULL)
+            *err = e2;
+        return got;
+    }
+    return rc;
+}
+
+int ps_ewa_book_disburse(struct ps_ewa_book *b,
+                         const struct ps_disburse_req *req,
+                         const struct ps_source *src, struct ps_txn *t,
+                         struct ps_err *err)
+{
+    char now[PS_TIME_SIZE];
+    int64_t amount, fee = 0;
+    int rail, rc;
+    struct entry *e;
+
+    if (req->request_id == NULL || req->request_id[0] == '\0') {
+        ps_err_set(err, PS_EINVAL, "FIELD_REQUIRED", "request_id is required");
+        ps_err_field(err, "request_id");
+        return PS_EINVAL;
+    }
+    if (req->external_id == NULL || req->external_id[0] == '\0') {
+        ps_err_set(err, PS_EINVAL, "FIELD_REQUIRED",
+                   "external_id is required");
+        ps_err_field(err, "external_id");
+        return PS_EINVAL;
+    }
+    if ((rc = ps_ewa_parse_request(req, &amount, &rail, err)) != 0)
+        return refused(b, req, rc, err);
+    if ((e = find(b, req->external_id)) == NULL) {
+        rc = REFUSE(err, PS_ENOTFOUND, "PROFILE_NOT_FOUND", "external_id",
+                    "no EWA profile %s in this business", req->external_id);
+        return refused(b, req, rc, err);
+    }
+    if (e->prog >= b->nprogs)
+        return ps_err_set(err, PS_EINTERNAL, "PROGRAM_MISSING",
+                          "the program of EWA profile %s is not in its "
+                          "business",
+                          e->external_id);
+    const struct ps_program *prog = &b->progs[e->prog];
+    struct ps_disburse_view v = {
+        e->external_id,
+        (enum ps_enrollment)e->enrollment,
+        e->enrollment_begin,
+        e->enrollment_end,
+        (enum ps_eligibility)e->eligibility,
+        (enum ps_status)e->customer_status,
+        (enum ps_status)e->account_status,
+        (enum ps_account_kind)e->account_kind,
+        e->amount_to_recover,
+        e->earned_wages,
+        e->period_disbursed};
+    ps_time_now(now);
+    if ((rc = ps_ewa_disburse_check(&v, prog, amount, req->currency, rail, now,
+                                    &fee, err)) != 0)
+        return refused(b, req, rc, err);
+
+    memset(t, 0, sizeof(*t));
+    ps_strlcpy(t->business_id, b->business_id, sizeof(t->business_id));
+    ps_strlcpy(t->customer_id, e->customer_id, sizeof(t->customer_id));
+    ps_strlcpy(t->account_id, e->account_id, sizeof(t->account_id));
+    ps_strlcpy(t->profile_id, e->id, sizeof(t->profile_id));
+    ps_strlcpy(t->currency, prog->currency, sizeof(t->currency));
+    ps_strlcpy(t->request_id, req->request_id, sizeof(t->request_id));
+    t->type = PS_TXN_SEND;
+    t->purpose = PS_PURPOSE_EWA_DISBURSEMENT;
+    t->rail = e->account_kind == PS_ACCOUNT_EXTERNAL_CARD ? PS_RAIL_PUSH_TO_CARD
+                                                          : PS_RAIL_ACH;
+    t->amount = amount;
+    t->fee = fee;
+    if ((rc = ps_txn_create(b->eng->store, t, src, err)) != 0)
+        return rc;
+    e->amount_to_recover += amount + fee; /* checked against the limit */
+    e->period_disbursed += amount;
+    if (!e->dirty) {
+        e->dirty = 1;
+        b->dirty[b->ndirty++] = (size_t)(e - b->e);
+    }
+    return 0;
+}
+
+int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
+{
+    char now[PS_TIME_SIZE];
+    int rc;
+    ps_time_now(now);
+    for (size_t i = 0; i < b->ndirty; i++) {
+        struct entry *e = &b->e[b->dirty[i]];
+        if ((rc = ps_store_profile_balances(b->eng->store, e->id,
+                                            e->amount_to_recover,
+                                            e->period_disbursed, now, err)) !=
+            0)
+            return rc;
+    }
+    for (size_t i = 0; i < b->ndirty; i++)
+        b->e[b->dirty[i]].dirty = 0;
+    b->ndirty = 0;
+    return 0;
+}
