@@ -1054,6 +1054,28 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
         json_decref(o);
         return EX_OK;
     }
+    if (strcmp(sub, "export") == 0) {
+        char path[PS_PATH_SIZE];
+        const char *bus;
+        long size, n = 0;
+        if ((rc = check_opts(&c->a, "business page-size")) != 0)
+            return rc;
+        if (int_opt(&c->a, "page-size", 1, 1000, 100, &size, err) != 0 ||
+            need(&c->a, "business", &bus, err) != 0 ||
+            open_engine(c, 0, err) != 0 ||
+            ps_business_find(c->eng, bus, &b, err) != 0 ||
+            ps_ewa_export(c->eng, c->spool, &b, (int)size, path, sizeof(path),
+                          &n, err) != 0)
+            return fail(err);
+        if (c->json) {
+            json_t *o = json_pack("{s:s, s:s, s:I}", "business", b.name,
+                                  "path", path, "profiles", (json_int_t)n);
+            print_json(o);
+            json_decref(o);
+        } else
+            printf("exported %ld EWA profiles of %s to %s\n", n, b.name, path);
+        return EX_OK;
+    }
     if (strcmp(sub, "enroll") == 0) {
         struct ps_customer cu;
         struct first_card acct = {""};
@@ -1146,7 +1168,7 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
         printf("EWA profile %s enrollment is now %s\n", p.external_id, status);
         return EX_OK;
     }
-    return usage_error("usage: payspool ewa show|enroll|eligibility|"
+    return usage_error("usage: payspool ewa show|export|enroll|eligibility|"
                        "enrollment%s",
                        "");
 }
@@ -1717,6 +1739,7 @@ static const char usage_text[] =
     "  ewa enroll EXT --business B --program P [--account ID] [--begin D] "
     "[--end D]\n"
     "  ewa show EXT --business B [--page N] [--size M]\n"
+    "  ewa export --business B [--page-size N]   profiles as JSON Lines\n"
     "  ewa eligibility EXT --business B --status S --reason R\n"
     "  ewa enrollment EXT --business B --status ACTIVE|INACTIVE "
     "[--begin D] [--end D]\n"

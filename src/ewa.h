@@ -68,4 +68,17 @@ int ps_ewa_show(struct ps_engine *eng, const char *business_id,
                 const char *external_id, int page, int size, json_t **out,
                 struct ps_err *err);
 
+/*
+ * The EWA profile export: every profile of the business, one seed object
+ * per line (JSON Lines, the newest `page_size` disbursements in
+ * `payment`), written to <spool>/outbound/<business>/exports/
+ * ewa-profiles-<business>-<YYYYMMDD>-<NNN>.jsonl through output.c (temp
+ * name, fsync, no-clobber rename, .sha256, .done).  NNN is the first
+ * free sequence of the day, so each run writes its own file.  The path
+ * written goes to path (size bytes), the number of profiles to *count.
+ */
+int ps_ewa_export(struct ps_engine *eng, const char *spool,
+                  const struct ps_business *b, int page_size, char *path,
+                  size_t size, long *count, struct ps_err *err);
+
 #endif /* PS_EWA_H */
