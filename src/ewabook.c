@@ -427,7 +427,7 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
                                                           : PS_RAIL_ACH;
     t->amount = amount;
     t->fee = fee;
-    if ((rc = ps_txn_create(b->eng->store, t, src, err)) != 0)
+    if ((rc = ps_txn_create_in(b->eng->store, t, src, err)) != 0)
         return rc;
     e->amount_to_recover += amount + fee; /* checked against the limit */
     e->period_disbursed += amount;

@@ -453,8 +453,21 @@ static const char *const ps_schema_v3[] = {
     "  WHERE file_id IS NOT NULL;",
     NULL};
 
+/*
+ * Version 4 has no SQL of its own: store.c rewrites every CHECK of the
+ * form `col IN ('A','B','C',...)` in every table into the same constraint
+ * written `(col = 'A' OR col = 'B' OR ...)`.  SQLite evaluates an IN list
+ * of more than two constants by building a temporary index on every
+ * execution of a statement, i.e. on every single-row INSERT or UPDATE:
+ * measured here, 19 us instead of 4 us per transaction_history row.  The
+ * file format does not change, only the stored CREATE TABLE text (the
+ * documented writable_schema procedure for changing constraints).
+ */
+static const char *const ps_schema_v4[] = {NULL};
+#define PS_SCHEMA_REWRITE_CHECKS 4 /* the version whose migration does it */
+
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1, ps_schema_v2, ps_schema_v3};
+    ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -483,6 +483,167 @@ static int read_version(struct ps_store *s, int *version, struct ps_err *err)
     return 0;
 }
 
+/* Identifier characters of our schema's column names. */
+static int ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '_';
+}
+
+char *ps_store_rewrite_in_lists(const char *sql)
+{
+    size_t len = strlen(sql), cap = len * 4 + 64, o = 0;
+    char *out = malloc(cap);
+    const char *p = sql;
+    if (out == NULL)
+        return NULL;
+    while (*p != '\0') {
+        const char *in = strstr(p, " IN (");
+        if (in == NULL)
+            break;
+        const char *id = in;
+        while (id > p && ident_char(id[-1]))
+            id--;
+        /* Parse the list: only plain single-quoted literals. */
+        const char *q = in + 5, *lit[64];
+        size_t litlen[64], n = 0;
+        int ok = id < in;
+        while (ok) {
+            while (*q == ' ')
+                q++;
+            if (*q != '\'' || n == 64) {
+                ok = 0;
+                break;
+            }
+            const char *end = strchr(q + 1, '\'');
+            if (end == NULL || end[1] == '\'') {
+                ok = 0;
+                break;
+            }
+            lit[n] = q + 1;
+            litlen[n++] = (size_t)(end - q - 1);
+            q = end + 1;
+            while (*q == ' ')
+                q++;
+            if (*q == ',') {
+                q++;
+                continue;
+            }
+            ok = *q == ')';
+            break;
+        }
+        if (!ok || n <= 2) {
+            /* Not ours, or cheap already: copy through the " IN (". */
+            size_t k = (size_t)(in + 5 - p);
+            memcpy(out + o, p, k);
+            o += k;
+            p = in + 5;
+            continue;
+        }
+        size_t k = (size_t)(id - p), idlen = (size_t)(in - id);
+        size_t need = k + 2 + n * (idlen + 12) + (size_t)(q - in) * 2;
+        if (o + need + (len - (size_t)(q + 1 - sql)) + 1 > cap) {
+            cap = (o + need + len) * 2;
+            char *grown = realloc(out, cap);
+            if (grown == NULL) {
+                free(out);
+                return NULL;
+            }
+            out = grown;
+        }
+        memcpy(out + o, p, k);
+        o += k;
+        out[o++] = '(';
+        for (size_t i = 0; i < n; i++) {
+            o += (size_t)sprintf(out + o, "%s%.*s = '%.*s'", i ? " OR " : "",
+                                 (int)idlen, id, (int)litlen[i], lit[i]);
+        }
+        out[o++] = ')';
+        p = q + 1;
+    }
+    size_t rest = strlen(p);
+    if (o + rest + 1 > cap) {
+        char *grown = realloc(out, o + rest + 1);
+        if (grown == NULL) {
+            free(out);
+            return NULL;
+        }
+        out = grown;
+    }
+    memcpy(out + o, p, rest + 1);
+    return out;
+}
+
+/* Migration PS_SCHEMA_REWRITE_CHECKS, inside its transaction. */
+static int rewrite_checks(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *list = NULL, *upd = NULL;
+    int rc, version = 0, changed = 0;
+    if ((rc = exec_sql(s, "PRAGMA writable_schema = ON", err)) != 0)
+        goto out;
+    rc = sqlite3_prepare_v2(s->db,
+                            "SELECT name, sql FROM sqlite_schema WHERE"
+                            " type = 'table' AND sql LIKE '% IN (%'",
+                            -1, &list, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->db,
+                                "UPDATE sqlite_schema SET sql = ?1 WHERE"
+                                " type = 'table' AND name = ?2",
+                                -1, &upd, NULL);
+    if (rc != SQLITE_OK) {
+        rc = db_error(s, rc, "prepare the constraint rewrite", err);
+        goto off;
+    }
+    while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(list, 0);
+        const char *sql = (const char *)sqlite3_column_text(list, 1);
+        char *fast = ps_store_rewrite_in_lists(sql);
+        if (fast == NULL) {
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+            goto off;
+        }
+        if (strcmp(fast, sql) != 0) {
+            sqlite3_bind_text(upd, 1, fast, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(upd, 2, name, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(upd);
+            sqlite3_reset(upd);
+            if (rc != SQLITE_DONE) {
+                free(fast);
+                rc = db_error(s, rc, "rewrite a table's constraints", err);
+                goto off;
+            }
+            changed++;
+        }
+        free(fast);
+    }
+    if (rc != SQLITE_DONE) {
+        rc = db_error(s, rc, "list tables", err);
+        goto off;
+    }
+    rc = 0;
+    if (changed > 0) {
+        /* Other connections must reload the schema. */
+        char sql[64];
+        sqlite3_stmt *v = NULL;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA schema_version", -1, &v,
+                               NULL) == SQLITE_OK &&
+            sqlite3_step(v) == SQLITE_ROW)
+            version = sqlite3_column_int(v, 0);
+        sqlite3_finalize(v);
+        snprintf(sql, sizeof(sql), "PRAGMA schema_version = %d", version + 1);
+        rc = exec_sql(s, sql, err);
+    }
+off:
+    if (exec_sql(s, "PRAGMA writable_schema = OFF", rc == 0 ? err : NULL) !=
+            0 &&
+        rc == 0)
+        rc = PS_ESTORE;
+out:
+    sqlite3_finalize(list);
+    sqlite3_finalize(upd);
+    return rc;
+}
+
 /*
  * Bring the database to `target`, one migration per transaction, so a
  * crash mid-way leaves a consistent older version that the next open
@@ -514,6 +675,8 @@ static int migrate(struct ps_store *s, const char *path, int target,
         for (const char *const *sql_ = ps_schema_migrations[version];
              rc == 0 && *sql_ != NULL; sql_++)
             rc = exec_sql(s, *sql_, err);
+        if (rc == 0 && version + 1 == PS_SCHEMA_REWRITE_CHECKS)
+            rc = rewrite_checks(s, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",
@@ -563,7 +726,8 @@ int ps_store_open_version(const char *path, int version, struct ps_store **out,
                        "PRAGMA journal_mode = WAL;"
                        "PRAGMA synchronous = FULL;"
                        "PRAGMA foreign_keys = ON;"
-                       "PRAGMA cache_size = -65536;",
+                       "PRAGMA cache_size = -65536;"
+                       "PRAGMA temp_store = MEMORY;",
                        err)) != 0)
         goto fail;
     if ((rc = migrate(s, path, version, err)) != 0)

@@ -46,6 +46,14 @@ void ps_store_close(struct ps_store *store);
 int ps_store_version(struct ps_store *store);
 int ps_store_latest_version(void);
 
+/*
+ * The schema-v4 rewrite (see schema.h), exposed for its tests: sql with
+ * every `col IN ('A','B','C'...)` of three or more plain literals written
+ * as `(col = 'A' OR col = 'B' OR ...)`; anything else unchanged.  A new
+ * string (free()), or NULL when out of memory.
+ */
+char *ps_store_rewrite_in_lists(const char *sql);
+
 int ps_store_begin(struct ps_store *store, struct ps_err *err);
 /* A read snapshot: several SELECTs see one state of the database and
  * take no write lock.  End it with commit or rollback. */

@@ -118,6 +118,67 @@ int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev, int max_attempts,
                       ps_txn_status_terminal(t->status) ? " (terminal)" : "");
 }
 
+/* Validate and fill a new transaction row; writes nothing. */
+static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
+                   struct ps_err *err)
+{
+    if (row->amount <= 0)
+        return ps_err_set(err, PS_EINVAL, "AMOUNT_NOT_POSITIVE",
+                          "transaction amount must be positive");
+    if (row->fee < 0)
+        return ps_err_set(err, PS_EINVAL, "FEE_NEGATIVE",
+                          "transaction fee must not be negative");
+    if (row->type == PS_TXN_DEBIT && row->rail != PS_RAIL_ACH)
+        return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_ACH",
+                          "a DEBIT transaction must use the ACH rail");
+    /* The ledger has postings only for these pairs: money must never move
+     * without its entries. */
+    if ((row->purpose == PS_PURPOSE_EWA_DISBURSEMENT &&
+         row->type != PS_TXN_SEND) ||
+        (row->purpose == PS_PURPOSE_EWA_RECOVERY && row->type != PS_TXN_DEBIT))
+        return ps_err_set(err, PS_EINVAL, "PURPOSE_TYPE_MISMATCH",
+                          "an EWA disbursement must be a SEND and an EWA "
+                          "recovery a DEBIT");
+    if (strlen(row->request_id) > 64)
+        return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
+                          "a request id is at most 64 characters");
+    for (const char *c = row->request_id; *c != '\0'; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+            return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
+                              "a request id is printable ASCII without "
+                              "spaces");
+    if (row->fee != 0 && row->purpose != PS_PURPOSE_EWA_DISBURSEMENT)
+        return ps_err_set(err, PS_EINVAL, "FEE_NOT_ALLOWED",
+                          "only EWA disbursements carry a fee");
+    ps_id_new(row->id);
+    ps_time_now(now);
+    ps_strlcpy(row->created_at, now, sizeof(row->created_at));
+    ps_strlcpy(row->updated_at, now, sizeof(row->updated_at));
+    row->status = PS_TXN_NEW;
+    row->attempts = 0;
+    return 0;
+}
+
+/* The writes of a creation: row, first history row, creation postings.
+ * The row goes first, so a duplicate request id fails before anything
+ * is written. */
+static int insert_new(struct ps_store *store, const struct ps_txn *row,
+                      const struct ps_source *src, const char *now,
+                      struct ps_err *err)
+{
+    int rc = ps_store_txn_insert(store, row, err);
+    if (rc == PS_ECONFLICT)
+        rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
+                        "request id %s was already used in this business",
+                        row->request_id);
+    if (rc == 0)
+        rc = ps_store_txn_history_insert(store, row->id, -1, PS_TXN_NEW,
+                                         "CREATE", src, now, err);
+    if (rc == 0)
+        rc = ps_ledger_post_transition(store, row, -1, PS_TXN_NEW, now, err);
+    return rc;
+}
+
 int ps_txn_create(struct ps_store *store, struct ps_txn *t,
                   const struct ps_source *src, struct ps_err *err)
 {
@@ -125,59 +186,28 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     char now[PS_TIME_SIZE];
     int rc;
 
-    if (row.amount <= 0)
-        return ps_err_set(err, PS_EINVAL, "AMOUNT_NOT_POSITIVE",
-                          "transaction amount must be positive");
-    if (row.fee < 0)
-        return ps_err_set(err, PS_EINVAL, "FEE_NEGATIVE",
-                          "transaction fee must not be negative");
-    if (row.type == PS_TXN_DEBIT && row.rail != PS_RAIL_ACH)
-        return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_ACH",
-                          "a DEBIT transaction must use the ACH rail");
-    /* The ledger has postings only for these pairs: money must never move
-     * without its entries. */
-    if ((row.purpose == PS_PURPOSE_EWA_DISBURSEMENT &&
-         row.type != PS_TXN_SEND) ||
-        (row.purpose == PS_PURPOSE_EWA_RECOVERY && row.type != PS_TXN_DEBIT))
-        return ps_err_set(err, PS_EINVAL, "PURPOSE_TYPE_MISMATCH",
-                          "an EWA disbursement must be a SEND and an EWA "
-                          "recovery a DEBIT");
-    if (strlen(row.request_id) > 64)
-        return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
-                          "a request id is at most 64 characters");
-    for (const char *c = row.request_id; *c != '\0'; c++)
-        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
-            return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
-                              "a request id is printable ASCII without "
-                              "spaces");
-    if (row.fee != 0 && row.purpose != PS_PURPOSE_EWA_DISBURSEMENT)
-        return ps_err_set(err, PS_EINVAL, "FEE_NOT_ALLOWED",
-                          "only EWA disbursements carry a fee");
-    ps_id_new(row.id);
-    ps_time_now(now);
-    ps_strlcpy(row.created_at, now, sizeof(row.created_at));
-    ps_strlcpy(row.updated_at, now, sizeof(row.updated_at));
-    row.status = PS_TXN_NEW;
-    row.attempts = 0;
-
+    if ((rc = new_row(&row, now, err)) != 0)
+        return rc;
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
-    rc = ps_store_txn_insert(store, &row, err);
-    if (rc == PS_ECONFLICT)
-        rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
-                        "request id %s was already used in this business",
-                        row.request_id);
-    if (rc == 0)
-        rc = ps_store_txn_history_insert(store, row.id, -1, PS_TXN_NEW,
-                                         "CREATE", src, now, err);
-    if (rc == 0)
-        rc = ps_ledger_post_transition(store, &row, -1, PS_TXN_NEW, now, err);
-    if (rc == 0)
-        rc = ps_store_commit(store, err);
-    if (rc != 0) {
+    if ((rc = insert_new(store, &row, src, now, err)) != 0 ||
+        (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
     }
+    *t = row;
+    return 0;
+}
+
+int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
+                     const struct ps_source *src, struct ps_err *err)
+{
+    struct ps_txn row = *t;
+    char now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = new_row(&row, now, err)) != 0 ||
+        (rc = insert_new(store, &row, src, now, err)) != 0)
+        return rc;
     *t = row;
     return 0;
 }

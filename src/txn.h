@@ -56,6 +56,15 @@ int ps_txn_next(const struct ps_txn *t, enum ps_txn_event ev, int max_attempts,
 int ps_txn_create(struct ps_store *store, struct ps_txn *t,
                   const struct ps_source *src, struct ps_err *err);
 
+/*
+ * The same inside the caller's open transaction, without a savepoint of
+ * its own (a savepoint per record costs a copy of every page it touches):
+ * for bulk appliers that roll their whole chunk back on any error but a
+ * DUPLICATE_REQUEST, which this reports before writing anything.
+ */
+int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
+                     const struct ps_source *src, struct ps_err *err);
+
 struct ps_txn_args {
     const struct ps_source *src; /* history: reason, file, line */
     int max_attempts;            /* 0: PS_TXN_MAX_ATTEMPTS */

@@ -745,6 +745,36 @@ static void test_nested_transactions(void **state)
     ps_store_close(s);
 }
 
+/* The schema-v4 rewrite: IN lists of three or more literals become OR
+ * chains; short lists, non-literal lists and other text are untouched. */
+static void test_rewrite_in_lists(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"CHECK (status IN ('A','B','C'))",
+         "CHECK ((status = 'A' OR status = 'B' OR status = 'C'))"},
+        {"x TEXT CHECK (x IN ('NEW',    'OLD', 'GONE')), y INT",
+         "x TEXT CHECK ((x = 'NEW' OR x = 'OLD' OR x = 'GONE')), y INT"},
+        {"CHECK (s IN ('ACTIVE','SUSPENDED'))",
+         "CHECK (s IN ('ACTIVE','SUSPENDED'))"},
+        {"CHECK (n IN (1,2,3))", "CHECK (n IN (1,2,3))"},
+        {"CHECK (q IN ('it''s','b','c'))", "CHECK (q IN ('it''s','b','c'))"},
+        {"CHECK (a IN ('x','y','z')) AND CHECK (b IN ('p','q','r'))",
+         "CHECK ((a = 'x' OR a = 'y' OR a = 'z')) AND CHECK ((b = 'p' OR b = "
+         "'q' OR b = 'r'))"},
+        {"no lists here", "no lists here"},
+        {"CHECK (v IN ('a','b','c'", "CHECK (v IN ('a','b','c'"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = ps_store_rewrite_in_lists(cases[i].in);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+    }
+}
+
 int main(void)
 {
     /* Migrations log at info; keep the test output to errors. */
@@ -763,6 +793,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unique_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
                                         teardown),
+        cmocka_unit_test(test_rewrite_in_lists),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ps_log_close();
