@@ -105,5 +105,6 @@ int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
 
 /* The registered formats themselves. */
 extern const struct ps_format ps_format_pstest;
+extern const struct ps_format ps_format_csv; /* formats/csv/ */
 
 #endif /* PS_FORMAT_H */

@@ -7,6 +7,7 @@
 
 static const struct ps_format *const formats[] = {
     &ps_format_pstest,
+    &ps_format_csv,
     NULL,
 };
 

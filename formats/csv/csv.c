@@ -1,0 +1,1065 @@
+/*
+ * csv.c -- the CSV reader: RFC 4180 through libcsv, a header row matched
+ * to a declared layout (layout.c), and one record per data row.
+ *
+ * Bytes go to libcsv one physical line at a time (a line ends at LF, CRLF
+ * or a lone CR), which is how a record's starting line is known even when
+ * quoted cells hold line breaks; lines are cut from large blocks with
+ * memchr.  Cells are copied into one row buffer allocated at open (a
+ * record is at most PS_CSV_RECORD_MAX bytes, so it never grows), and
+ * columns map to fields through an index computed once from the header.
+ *
+ * How it fails: a broken document (no header, an unterminated quote at
+ * the end, a stray quote, a record over PS_CSV_RECORD_MAX bytes, too many
+ * columns, a header no layout accepts, unknown or duplicate columns) is a
+ * negative return with err naming the line and rule; a bad cell is a
+ * record delivered with rec->err set (README.md lists every rule).  The
+ * value of a field declared `sensitive` never enters a message.
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h> /* libcsv */
+
+#include "csv.h" /* the layouts: formats/csv/csv.h */
+#include "format.h"
+#include "money.h"
+
+#define BLOCK (256 * 1024) /* bytes read from the stream at a time */
+#define CELLS_CAP (PS_CSV_RECORD_MAX + PS_CSV_COLUMNS_MAX + 16)
+#define BID_MIN 60
+#define BID_SPAN 30
+
+/* ---- rows: libcsv fed line by line ---------------------------------- */
+
+struct rows {
+    struct csv_parser p;
+    int p_ok;
+    struct ps_stream *in; /* NULL: reading `mem` */
+    const unsigned char *mem;
+    size_t memlen;
+    int mem_more; /* memory mode: the document goes on past mem */
+    unsigned char *buf; /* BLOCK bytes, stream mode */
+    const unsigned char *data;
+    size_t dpos, dlen; /* unread bytes are data[dpos..dlen) */
+    int started;       /* the first bytes (and a BOM) were looked at */
+    int at_eof;        /* csv_fini() done */
+    int64_t offset;    /* document offset of data[dpos] */
+    long line;         /* physical line of data[dpos], 1-based */
+    int last_cr;       /* the last byte fed was a CR */
+    /* the record being read */
+    int open;          /* bytes of it were fed */
+    long start_line;
+    int64_t start_off;
+    size_t raw;        /* its bytes so far */
+    int done;          /* libcsv ended it */
+    long row_line;     /* where the finished row started */
+    int64_t row_off;
+    /* its cells: cells[off[i]..off[i]+len[i]) NUL-terminated */
+    char *cells;
+    size_t ccap, clen;
+    size_t off[PS_CSV_COLUMNS_MAX], len[PS_CSV_COLUMNS_MAX];
+    size_t ncell;    /* cells in the row (may exceed maxcells) */
+    size_t maxcells; /* cells kept */
+};
+
+/* RFC 4180: spaces belong to the field (libcsv trims them by default). */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static void on_cell(void *s, size_t n, void *data)
+{
+    struct rows *r = data;
+    if (r->ncell < r->maxcells && PS_ALWAYS(r->clen + n + 1 <= r->ccap)) {
+        char *d = r->cells + r->clen;
+        if (n > 0)
+            memcpy(d, s, n);
+        d[n] = '\0';
+        r->off[r->ncell] = r->clen;
+        r->len[r->ncell] = n;
+        r->clen += n + 1;
+    }
+    r->ncell++;
+}
+
+static void on_row(int c, void *data)
+{
+    struct rows *r = data;
+    (void)c;
+    r->done = 1;
+    r->open = 0;
+    r->row_line = r->start_line;
+    r->row_off = r->start_off;
+}
+
+static int rows_init(struct rows *r, struct ps_stream *in,
+                     const unsigned char *mem, size_t memlen, int mem_more)
+{
+    memset(r, 0, sizeof(*r));
+    r->in = in;
+    r->mem = mem;
+    r->memlen = memlen;
+    r->mem_more = mem_more;
+    r->line = 1;
+    r->ccap = in != NULL || memlen + PS_CSV_COLUMNS_MAX + 16 > CELLS_CAP
+                  ? CELLS_CAP
+                  : memlen + PS_CSV_COLUMNS_MAX + 16;
+    r->maxcells = PS_CSV_COLUMNS_MAX;
+    if ((r->cells = malloc(r->ccap)) == NULL ||
+        (in != NULL && (r->buf = malloc(BLOCK)) == NULL) ||
+        csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return PS_ENOMEM;
+    r->p_ok = 1;
+    csv_set_space_func(&r->p, no_space);
+    csv_set_blk_size(&r->p, 4096);
+    return 0;
+}
+
+static void rows_free(struct rows *r)
+{
+    if (r->p_ok)
+        csv_free(&r->p);
+    free(r->cells);
+    free(r->buf);
+    r->p_ok = 0;
+    r->cells = NULL;
+    r->buf = NULL;
+}
+
+/* More bytes into data[]: 1, 0 at the end, negative on a stream error.
+ * The first call also drops a UTF-8 byte order mark. */
+static int fill(struct rows *r, struct ps_err *err)
+{
+    if (r->in == NULL) {
+        if (r->started)
+            return 0;
+        r->data = r->mem;
+        r->dlen = r->memlen;
+    } else {
+        size_t have = 0;
+        /* At the start, read until a BOM can be told apart. */
+        do {
+            ssize_t n = r->in->read(r->in->ctx, r->buf + have, BLOCK - have,
+                                    err);
+            if (n < 0)
+                return (int)n;
+            if (n == 0)
+                break;
+            have += (size_t)n;
+        } while (!r->started && have < 3);
+        r->data = r->buf;
+        r->dlen = have;
+    }
+    r->dpos = 0;
+    if (!r->started) {
+        r->started = 1;
+        if (r->dlen >= 3 && memcmp(r->data, "\xef\xbb\xbf", 3) == 0) {
+            r->dpos = 3;
+            r->offset = 3;
+        }
+    }
+    return r->dpos < r->dlen;
+}
+
+/* Bytes up to and including the first line break (CR, LF or CRLF). */
+static size_t segment(const unsigned char *s, size_t n)
+{
+    const unsigned char *nl = memchr(s, '\n', n);
+    size_t line = nl != NULL ? (size_t)(nl - s) + 1 : n;
+    const unsigned char *cr = memchr(s, '\r', line);
+    if (cr != NULL && !(nl != NULL && cr + 1 == nl))
+        return (size_t)(cr - s) + 1; /* a lone CR ends a line too */
+    return line;
+}
+
+static int rows_fail(struct rows *r, struct ps_err *err, int code,
+                     const char *rule, long line, int64_t off,
+                     const char *msg)
+{
+    ps_err_set(err, code, rule, "line %ld: %s", line, msg);
+    ps_err_at(err, NULL, line, off);
+    r->at_eof = 1;
+    r->dpos = r->dlen; /* nothing more is read */
+    return code;
+}
+
+/*
+ * The next row into r->cells: 1, 0 at the end of the document (or of an
+ * incomplete peek), negative with err on a document error.
+ */
+static int rows_next(struct rows *r, struct ps_err *err)
+{
+    r->done = 0;
+    r->ncell = 0;
+    r->clen = 0;
+    for (;;) {
+        if (r->dpos == r->dlen) {
+            if (r->at_eof)
+                return 0;
+            int rc = fill(r, err);
+            if (rc < 0) {
+                r->at_eof = 1;
+                return rc;
+            }
+            if (rc > 0)
+                continue;
+            r->at_eof = 1;
+            if (r->in == NULL && r->mem_more)
+                return 0; /* the row goes on past the peek */
+            if (csv_fini(&r->p, on_cell, on_row, r) != 0)
+                return rows_fail(
+                    r, err, PS_EINVAL, "CSV_UNTERMINATED_QUOTE",
+                    r->start_line, r->start_off,
+                    "a quoted cell is not closed before the end of the "
+                    "file: the file may be truncated");
+            return r->done;
+        }
+        const unsigned char *s = r->data + r->dpos;
+        size_t n = segment(s, r->dlen - r->dpos);
+        if (!r->open && s[0] != '\r' && s[0] != '\n') {
+            r->open = 1;
+            r->start_line = r->line;
+            r->start_off = r->offset;
+            r->raw = 0;
+        }
+        if (r->open) {
+            if (r->raw + n > PS_CSV_RECORD_MAX) {
+                char msg[96];
+                snprintf(msg, sizeof(msg),
+                         "a record longer than %d bytes (a missing closing "
+                         "quote?)",
+                         PS_CSV_RECORD_MAX);
+                return rows_fail(r, err, PS_EINVAL, "RECORD_TOO_LONG",
+                                 r->start_line, r->start_off, msg);
+            }
+            r->raw += n;
+        }
+        size_t used = csv_parse(&r->p, s, n, on_cell, on_row, r);
+        if (used < n) {
+            if (csv_error(&r->p) == CSV_EPARSE)
+                return rows_fail(
+                    r, err, PS_EINVAL, "CSV_BAD_QUOTE",
+                    r->line, r->offset + (int64_t)used,
+                    "a quote inside an unquoted cell, or text after a "
+                    "closing quote (RFC 4180: quote the whole cell and "
+                    "double the quotes inside it)");
+            r->at_eof = 1;
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        }
+        r->dpos += n;
+        r->offset += (int64_t)n;
+        if (s[n - 1] == '\n') {
+            if (!(n == 1 && r->last_cr))
+                r->line++;
+            r->last_cr = 0;
+        } else if (s[n - 1] == '\r') {
+            r->line++;
+            r->last_cr = 1;
+        } else {
+            r->last_cr = 0;
+        }
+        if (r->done)
+            return 1;
+    }
+}
+
+/* ---- the header ----------------------------------------------------- */
+
+struct header {
+    size_t ncols;
+    char *names[PS_CSV_COLUMNS_MAX];   /* trimmed, lower-case */
+    char *display[PS_CSV_COLUMNS_MAX]; /* trimmed, as written */
+    char *buf;                         /* both, from malloc() */
+    long line;
+    int64_t offset;
+};
+
+/* Strict UTF-8 without control characters, except the line breaks and
+ * tabs a quoted cell may hold: -1 when not that, else 1 when it holds a
+ * tab or line break, else 0.  *chars gets the number of characters. */
+static int scan_cell(const char *s, size_t n, long *chars)
+{
+    size_t i = 0;
+    int brk = 0;
+    long count;
+    while (i < n && (unsigned)(unsigned char)s[i] - 0x20u < 0x5fu)
+        i++; /* printable ASCII, the usual case */
+    count = (long)i;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\t' || c == '\r' || c == '\n') {
+            brk = 1;
+            count++;
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && s[j] != '\t' && s[j] != '\r' && s[j] != '\n')
+            j++;
+        long k = ps_utf8_chars(s + i, j - i);
+        if (k < 0)
+            return -1;
+        count += k;
+        i = j;
+    }
+    *chars = count;
+    return brk;
+}
+
+/* Drop spaces and tabs around s[0..*n): the new start, *n shortened. */
+static char *trim(char *s, size_t *n)
+{
+    while (*n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+        s++;
+        (*n)--;
+    }
+    while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
+        (*n)--;
+    return s;
+}
+
+static void header_free(struct header *h)
+{
+    free(h->buf);
+    h->buf = NULL;
+}
+
+/* Read the header row into h: 0, or negative with err. */
+static int header_read(struct rows *r, struct header *h, struct ps_err *err)
+{
+    char q[PS_QUOTE_MAX * 4 + 4];
+    int rc = rows_next(r, err);
+    memset(h, 0, sizeof(*h));
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        ps_err_set(err, PS_EINVAL, "CSV_NO_HEADER",
+                   "empty document: a header row naming the columns is "
+                   "required");
+        return ps_err_at(err, NULL, 1, 0);
+    }
+    h->line = r->row_line;
+    h->offset = r->row_off;
+    if (r->ncell > PS_CSV_COLUMNS_MAX) {
+        ps_err_set(err, PS_EINVAL, "CSV_TOO_MANY_COLUMNS",
+                   "line %ld: the header has %zu columns, at most %d are "
+                   "read",
+                   h->line, r->ncell, PS_CSV_COLUMNS_MAX);
+        return ps_err_at(err, NULL, h->line, h->offset);
+    }
+    if ((h->buf = malloc(2 * (r->clen + 1))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    h->ncols = r->ncell;
+    char *lo = h->buf, *as = h->buf + r->clen + 1;
+    for (size_t c = 0; c < h->ncols; c++) {
+        size_t n = r->len[c];
+        const char *s = trim(r->cells + r->off[c], &n);
+        long chars;
+        if (scan_cell(s, n, &chars) != 0) {
+            ps_err_set(err, PS_EINVAL, "HEADER_BAD_UTF8",
+                       "line %ld, column %zu \"%s\": a column name must be "
+                       "UTF-8 text on one line",
+                       h->line, c + 1, ps_quote(s, n, q, sizeof(q)));
+            return ps_err_at(err, NULL, h->line, h->offset);
+        }
+        h->names[c] = lo;
+        h->display[c] = as;
+        for (size_t i = 0; i < n; i++) {
+            char ch = s[i];
+            as[i] = ch;
+            lo[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+        }
+        lo[n] = as[n] = '\0';
+        lo += n + 1;
+        as += n + 1;
+    }
+    return 0;
+}
+
+/* Bid from a header: 60 for a candidate, up to 90 when every column is
+ * known to the layout. */
+static int bid_of(const struct ps_csv_match *m)
+{
+    size_t known = m->matched + m->ignored;
+    return BID_MIN + (int)(known * BID_SPAN / (m->ncols > 0 ? m->ncols : 1));
+}
+
+int ps_csv_detect(const unsigned char *peek, size_t len,
+                  const struct ps_csv_layout **out, int *ncandidates)
+{
+    struct rows r;
+    struct header h;
+    struct ps_csv_match *m = NULL;
+    struct ps_csv_layouts *set = ps_csv_layouts_acquire();
+    int bid = 0, n = 0;
+    if (out != NULL)
+        *out = NULL;
+    memset(&h, 0, sizeof(h));
+    if (set != NULL && len > 0) {
+        if (rows_init(&r, NULL, peek, len, len >= PS_FORMAT_PEEK) == 0 &&
+            header_read(&r, &h, NULL) == 0 &&
+            (m = malloc(sizeof(*m))) != NULL &&
+            (n = ps_csv_choose(set, h.names, h.ncols, m)) > 0) {
+            bid = bid_of(m);
+            if (out != NULL)
+                *out = m->layout; /* stays loaded: the registry holds it */
+        }
+        header_free(&h);
+        rows_free(&r);
+    }
+    free(m);
+    ps_csv_layouts_release(set);
+    if (ncandidates != NULL)
+        *ncandidates = n;
+    return bid;
+}
+
+static int bid(const unsigned char *peek, size_t len, const char *name)
+{
+    (void)name;
+    return ps_csv_detect(peek, len, NULL, NULL);
+}
+
+/* ---- the reader ----------------------------------------------------- */
+
+struct csvr {
+    struct rows r;
+    struct header h;
+    struct ps_csv_layouts *set; /* the reference that keeps L alive */
+    const struct ps_csv_layout *L;
+    struct ps_csv_match m;
+    struct ps_err fatal; /* a document error, repeated on later calls */
+    /* per record */
+    const char *vals[PS_RECORD_MAX_FIELDS];
+    char norm[PS_RECORD_MAX_FIELDS][PS_MONEY_STRMAX]; /* rewritten values */
+    char cur[4];  /* the record currency */
+    int exponent; /* its minor unit digits */
+    /* totals */
+    long records;
+    int64_t sum; /* minor units */
+    char sum_cur[4];
+    int mixed;
+};
+
+static void close_(void *state)
+{
+    struct csvr *st = state;
+    if (st == NULL)
+        return;
+    header_free(&st->h);
+    rows_free(&st->r);
+    ps_csv_layouts_release(st->set);
+    free(st);
+}
+
+static int open_(struct ps_stream *in, const char *docname, void **state,
+                 struct ps_err *err)
+{
+    struct csvr *st = calloc(1, sizeof(*st));
+    char q1[PS_QUOTE_MAX * 4 + 4], q2[PS_QUOTE_MAX * 4 + 4];
+    int rc;
+    (void)docname;
+    if (st == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (rows_init(&st->r, in, NULL, 0, 0) != 0) {
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        goto fail;
+    }
+    if ((rc = ps_csv_layouts_ensure(err)) != 0)
+        goto fail;
+    if ((st->set = ps_csv_layouts_acquire()) == NULL) {
+        rc = ps_err_set(err, PS_ECONFIG, "CSV_NO_LAYOUT",
+                        "no CSV layouts are loaded");
+        goto fail;
+    }
+    if ((rc = header_read(&st->r, &st->h, err)) != 0)
+        goto fail;
+    const struct header *h = &st->h;
+    struct ps_csv_match *m = &st->m;
+    if (ps_csv_choose(st->set, h->names, h->ncols, m) == 0) {
+        if (m->layout != NULL && m->missing >= 0)
+            ps_err_set(err, PS_EINVAL, "CSV_NO_LAYOUT",
+                       "line %ld: the header matches no CSV layout; the "
+                       "closest, %s, needs a column for %s (e.g. \"%s\")",
+                       h->line, m->layout->name,
+                       m->layout->fields[m->missing].name,
+                       m->layout->fields[m->missing].columns[0].name);
+        else
+            ps_err_set(err, PS_EINVAL, "CSV_NO_LAYOUT",
+                       "line %ld: the header matches no CSV layout",
+                       h->line);
+        rc = ps_err_at(err, NULL, h->line, h->offset);
+        goto fail;
+    }
+    st->L = m->layout;
+    if (m->dup_column >= 0) {
+        size_t c = (size_t)m->dup_column, first = 0;
+        int f = -1;
+        /* The field the second column names, and its first column. */
+        for (size_t i = 0; i < st->L->nfields && f < 0; i++)
+            for (size_t j = 0; j < st->L->fields[i].ncolumns; j++)
+                if (strcmp(st->L->fields[i].columns[j].name, h->names[c]) ==
+                    0)
+                    f = (int)i;
+        if (PS_ALWAYS(f >= 0))
+            first = (size_t)m->column_of[f];
+        ps_err_set(err, PS_EINVAL, "HEADER_DUPLICATE_COLUMN",
+                   "line %ld: columns %zu \"%s\" and %zu \"%s\" are both "
+                   "field %s of layout %s",
+                   h->line, first + 1,
+                   ps_quote(h->display[first], strlen(h->display[first]), q1,
+                            sizeof(q1)),
+                   c + 1,
+                   ps_quote(h->display[c], strlen(h->display[c]), q2,
+                            sizeof(q2)),
+                   f >= 0 ? st->L->fields[f].name : "?", st->L->name);
+        ps_err_field(err, f >= 0 ? st->L->fields[f].name : "");
+        rc = ps_err_at(err, NULL, h->line, h->offset);
+        goto fail;
+    }
+    if (m->unknown > 0 && !st->L->extras) {
+        size_t c = (size_t)m->first_unknown;
+        if (h->display[c][0] == '\0')
+            ps_err_set(err, PS_EINVAL, "HEADER_UNKNOWN_COLUMN",
+                       "line %ld: column %zu has no name, and layout %s "
+                       "allows no other columns",
+                       h->line, c + 1, st->L->name);
+        else
+            ps_err_set(err, PS_EINVAL, "HEADER_UNKNOWN_COLUMN",
+                       "line %ld: column %zu \"%s\" is not a column of "
+                       "layout %s, which allows no other columns",
+                       h->line, c + 1,
+                       ps_quote(h->display[c], strlen(h->display[c]), q1,
+                                sizeof(q1)),
+                       st->L->name);
+        rc = ps_err_at(err, NULL, h->line, h->offset);
+        goto fail;
+    }
+    st->r.maxcells = h->ncols;
+    *state = st;
+    return 0;
+fail:
+    close_(st);
+    return rc;
+}
+
+/* ---- cells ---------------------------------------------------------- */
+
+/* Reject the record for the cell in column col (0-based) of field f,
+ * unless an earlier cell did. */
+static void cell_fail(struct csvr *st, struct ps_record *rec, size_t col,
+                      const struct ps_csv_field *f, const char *rule,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void cell_fail(struct csvr *st, struct ps_record *rec, size_t col,
+                      const struct ps_csv_field *f, const char *rule,
+                      const char *fmt, ...)
+{
+    char detail[PS_ERR_MSG_MAX], q[PS_QUOTE_MAX * 4 + 4];
+    const char *name = st->h.display[col];
+    va_list ap;
+    if (rec->err.code != 0)
+        return; /* the first error (left to right) is the record's */
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    ps_err_set(&rec->err, PS_EINVAL, rule, "line %ld, column %zu \"%s\" (%s): %s",
+               rec->line, col + 1, ps_quote(name, strlen(name), q, sizeof(q)),
+               f->name, detail);
+    ps_err_at(&rec->err, NULL, rec->line, rec->offset);
+    ps_err_field(&rec->err, f->name);
+}
+
+/* The cell as it may be quoted in a message: never a sensitive value. */
+static const char *shown(const struct ps_csv_field *f, const char *s,
+                         size_t n, char *q, size_t qsize)
+{
+    if (f->sensitive)
+        return "(withheld)";
+    return ps_quote(s, n, q, qsize);
+}
+
+static int days_in(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return days[m - 1];
+}
+
+static int num(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* A calendar date in the field's format, written as YYYY-MM-DD. */
+static int parse_date(const char *s, size_t n, enum ps_csv_datefmt fmt,
+                      char *out)
+{
+    int y, m, d;
+    switch (fmt) {
+    case PS_CSV_YMD_DASH:
+        if (n != 10 || s[4] != '-' || s[7] != '-')
+            return -1;
+        y = num(s, 4), m = num(s + 5, 2), d = num(s + 8, 2);
+        break;
+    case PS_CSV_MDY_SLASH:
+    case PS_CSV_DMY_SLASH:
+        if (n != 10 || s[2] != '/' || s[5] != '/')
+            return -1;
+        m = num(s, 2), d = num(s + 3, 2), y = num(s + 6, 4);
+        if (fmt == PS_CSV_DMY_SLASH) {
+            int t = m;
+            m = d;
+            d = t;
+        }
+        break;
+    default:
+        if (n != 8)
+            return -1;
+        y = num(s, 4), m = num(s + 4, 2), d = num(s + 6, 2);
+        break;
+    }
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days_in(y, m))
+        return -1;
+    /* y, m, d are within range: no snprintf needed. */
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = '\0';
+    return 0;
+}
+
+static int check_email(const char *v, size_t n)
+{
+    const char *at = memchr(v, '@', n);
+    if (at == NULL || at == v || memchr(at + 1, '@', n - (size_t)(at - v) - 1))
+        return -1;
+    size_t dn = n - (size_t)(at - v) - 1;
+    if (dn == 0 || at[1] == '.' || v[n - 1] == '.' ||
+        memchr(at + 1, '.', dn) == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (strchr(" \t\r\n,;<>()[]\\\"", v[i]) != NULL && v[i] != '\0')
+            return -1;
+    return 0;
+}
+
+/* E.164: '+', a non-zero digit, then up to 14 more digits. */
+static int check_phone(const char *v, size_t n)
+{
+    if (n < 3 || n > 16 || v[0] != '+' || v[1] < '1' || v[1] > '9')
+        return -1;
+    for (size_t i = 2; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+    return 0;
+}
+
+static void upper(char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 'a' && s[i] <= 'z')
+            s[i] = (char)(s[i] - 32);
+}
+
+static int ascii_letters(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* Allowed values of an enum, for a message. */
+static const char *enum_list(const struct ps_csv_field *f, char *buf,
+                             size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < f->nvalues && n + 1 < size; i++) {
+        if (f->values[i].target != NULL)
+            continue;
+        int k = snprintf(buf + n, size - n, "%s%s", n > 0 ? ", " : "",
+                         f->values[i].spelling);
+        if (k < 0 || (size_t)k >= size - n)
+            break;
+        n += (size_t)k;
+    }
+    return buf;
+}
+
+/*
+ * The checked, normalised value of cell s[0..n) (NUL-terminated, in the
+ * row buffer, which it may rewrite) of column col for field f: a pointer
+ * into the row buffer, st->norm[fi] or the layout; NULL with rec->err set
+ * (unless an earlier cell set it) when the value breaks a rule.  chars
+ * and brk are what scan_cell() said; *minor gets an amount.
+ */
+static const char *check(struct csvr *st, struct ps_record *rec, size_t col,
+                         int fi, char *s, size_t n, long chars, int brk,
+                         int64_t *minor)
+{
+    const struct ps_csv_field *f = &st->L->fields[fi];
+    char q[PS_QUOTE_MAX * 4 + 4], list[160];
+
+    switch (f->type) {
+    case PS_CSV_TEXT:
+        if (brk && !f->multiline) {
+            cell_fail(st, rec, col, f, "BAD_TEXT",
+                      "a line break or tab inside the value");
+            return NULL;
+        }
+        if (chars > f->max) {
+            cell_fail(st, rec, col, f, "FIELD_TOO_LONG",
+                      "%ld characters, at most %lld allowed", chars, f->max);
+            return NULL;
+        }
+        if (chars < f->min) {
+            cell_fail(st, rec, col, f, "FIELD_TOO_SHORT",
+                      "%ld characters, at least %lld needed", chars, f->min);
+            return NULL;
+        }
+        return s;
+    case PS_CSV_DIGITS: {
+        size_t i = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == n && (long long)n >= f->min && (long long)n <= f->max)
+            return s;
+        if (f->min == f->max)
+            cell_fail(st, rec, col, f, "BAD_DIGITS",
+                      "%s must be exactly %lld digits",
+                      shown(f, s, n, q, sizeof(q)), f->min);
+        else
+            cell_fail(st, rec, col, f, "BAD_DIGITS",
+                      "%s must be %lld to %lld digits",
+                      shown(f, s, n, q, sizeof(q)), f->min, f->max);
+        return NULL;
+    }
+    case PS_CSV_DATE: {
+        static const char *const fmts[] = {"YYYY-MM-DD", "MM/DD/YYYY",
+                                           "DD/MM/YYYY", "YYYYMMDD"};
+        if (parse_date(s, n, f->date_format, st->norm[fi]) == 0)
+            return f->date_format == PS_CSV_YMD_DASH ? s : st->norm[fi];
+        cell_fail(st, rec, col, f, "BAD_DATE",
+                  "%s is not a calendar date written %s",
+                  shown(f, s, n, q, sizeof(q)), fmts[f->date_format]);
+        return NULL;
+    }
+    case PS_CSV_ENUM:
+        upper(s, n);
+        for (size_t i = 0; i < f->nvalues; i++)
+            if (strcmp(f->values[i].spelling, s) == 0)
+                return f->values[i].value;
+        cell_fail(st, rec, col, f, "BAD_ENUM", "%s is not one of %s",
+                  shown(f, s, n, q, sizeof(q)),
+                  enum_list(f, list, sizeof(list)));
+        return NULL;
+    case PS_CSV_MONEY:
+    case PS_CSV_CENTS: {
+        struct ps_err e;
+        int cents = f->type == PS_CSV_CENTS || st->m.cents[col];
+        unsigned flags = f->negative ? PS_MONEY_ALLOW_NEGATIVE : 0;
+        if (st->cur[0] == '\0') {
+            cell_fail(st, rec, col, f, "FIELD_REQUIRED",
+                      "an amount needs a currency, and the currency cell is "
+                      "empty");
+            return NULL;
+        }
+        if (ps_money_parse(s, n, cents ? 0 : st->exponent, flags, minor,
+                           &e) == 0)
+            return ps_money_format(*minor, st->exponent, st->norm[fi],
+                                   PS_MONEY_STRMAX);
+        if (cents)
+            cell_fail(st, rec, col, f, e.rule,
+                      "%s must be a whole number of minor units of %s "
+                      "(e.g. 12345 for %s)",
+                      ps_quote(s, n, q, sizeof(q)), st->cur,
+                      ps_money_format(12345, st->exponent, list,
+                                      sizeof(list)));
+        else
+            cell_fail(st, rec, col, f, e.rule, "%s", e.msg);
+        return NULL;
+    }
+    case PS_CSV_EMAIL:
+        if (brk || check_email(s, n) != 0) {
+            cell_fail(st, rec, col, f, "BAD_EMAIL",
+                      "%s is not an email address (local@domain.tld)",
+                      shown(f, s, n, q, sizeof(q)));
+            return NULL;
+        }
+        if (chars > f->max) {
+            cell_fail(st, rec, col, f, "FIELD_TOO_LONG",
+                      "%ld characters, at most %lld allowed", chars, f->max);
+            return NULL;
+        }
+        return s;
+    case PS_CSV_PHONE:
+        if (check_phone(s, n) == 0)
+            return s;
+        cell_fail(st, rec, col, f, "BAD_PHONE",
+                  "%s is not an E.164 number (e.g. +14155550123)",
+                  shown(f, s, n, q, sizeof(q)));
+        return NULL;
+    case PS_CSV_CURRENCY:
+        if (n == 3 && ascii_letters(s, n)) {
+            upper(s, n);
+            if (ps_currency_find(s) != NULL)
+                return s;
+        }
+        cell_fail(st, rec, col, f, "BAD_CURRENCY",
+                  "%s is not an active ISO 4217 currency code",
+                  shown(f, s, n, q, sizeof(q)));
+        return NULL;
+    case PS_CSV_COUNTRY:
+        if (n == 2 && ascii_letters(s, n)) {
+            upper(s, n);
+            return s;
+        }
+        cell_fail(st, rec, col, f, "BAD_COUNTRY",
+                  "%s is not a two-letter country code",
+                  shown(f, s, n, q, sizeof(q)));
+        return NULL;
+    case PS_CSV_INTEGER: {
+        size_t i = s[0] == '-' ? 1 : 0;
+        int ok = i < n && n - i <= 19;
+        long long v = 0;
+        for (size_t k = i; ok && k < n; k++) {
+            int d = s[k] - '0';
+            ok = d >= 0 && d <= 9 && v <= (LLONG_MAX - d) / 10;
+            if (ok)
+                v = v * 10 + d;
+        }
+        if (i == 1)
+            v = -v;
+        if (ok && v >= f->min && v <= f->max && !(i == 1 && v == 0))
+            return s;
+        cell_fail(st, rec, col, f, "BAD_INTEGER",
+                  "%s must be a whole number from %lld to %lld",
+                  shown(f, s, n, q, sizeof(q)), f->min, f->max);
+        return NULL;
+    }
+    }
+    return NULL;
+}
+
+/*
+ * Check and normalise the cell of column col for field fi: 0 with
+ * st->vals[fi] set (NULL for an empty optional cell) and, for amounts,
+ * *minor; -1 with st->vals[fi] NULL and rec->err set (unless an earlier
+ * cell set it).
+ */
+static int cell(struct csvr *st, struct ps_record *rec, size_t col, int fi,
+                int64_t *minor)
+{
+    const struct ps_csv_field *f = &st->L->fields[fi];
+    struct rows *r = &st->r;
+    char *s = r->cells + r->off[col];
+    size_t n = r->len[col];
+    long chars = 0;
+    int brk;
+    enum ps_csv_type t = f->type;
+
+    st->vals[fi] = NULL;
+    if (t == PS_CSV_TEXT || t == PS_CSV_ENUM || t == PS_CSV_EMAIL) {
+        s = trim(s, &n);
+        s[n] = '\0';
+    }
+    if (n == 0) {
+        if (!f->required)
+            return 0;
+        cell_fail(st, rec, col, f, "FIELD_REQUIRED", "a value is required");
+        return -1;
+    }
+    if ((brk = scan_cell(s, n, &chars)) < 0) {
+        cell_fail(st, rec, col, f, "BAD_UTF8",
+                  "not UTF-8 text, or holds a control character");
+        return -1;
+    }
+    st->vals[fi] = check(st, rec, col, fi, s, n, chars, brk, minor);
+    return st->vals[fi] != NULL ? 0 : -1;
+}
+
+/* Clear what a previous record left, cheaply (the error is large). */
+static void rec_start(struct ps_record *rec)
+{
+    rec->kind = NULL;
+    rec->reference = NULL;
+    rec->key = NULL;
+    rec->nfields = 0;
+    rec->err.code = 0;
+    rec->err.sys_errno = 0;
+    rec->err.rule[0] = rec->err.file[0] = rec->err.field[0] = '\0';
+    rec->err.msg[0] = '\0';
+    rec->err.line = 0;
+    rec->err.offset = -1;
+}
+
+/* The record's currency: its currency cell, else the layout default. */
+static int record_currency(struct csvr *st, struct ps_record *rec)
+{
+    const struct ps_csv_layout *L = st->L;
+    int cf = L->currency_field;
+    int col = cf >= 0 ? st->m.column_of[cf] : -1;
+    const char *code = L->currency;
+    if (col >= 0) {
+        int64_t unused;
+        if (cell(st, rec, (size_t)col, cf, &unused) != 0) {
+            st->cur[0] = '\0';
+            return -1;
+        }
+        if (st->vals[cf] != NULL)
+            code = st->vals[cf];
+    }
+    if (cf >= 0 && st->vals[cf] == NULL && code[0] != '\0')
+        st->vals[cf] = L->currency; /* the default fills the field */
+    if (memcmp(st->cur, code, 4) != 0) {
+        const struct ps_currency *c = ps_currency_find(code);
+        ps_strlcpy(st->cur, c != NULL ? code : "", sizeof(st->cur));
+        st->exponent = c != NULL ? c->exponent : 0;
+    }
+    return 0;
+}
+
+static void build(struct csvr *st, struct ps_record *rec)
+{
+    const struct ps_csv_layout *L = st->L;
+    const struct ps_csv_match *m = &st->m;
+    struct rows *r = &st->r;
+    int64_t amount = 0;
+    int have_amount = 0;
+
+    rec_start(rec);
+    rec->kind = L->kind;
+    rec->line = r->row_line;
+    rec->offset = r->row_off;
+    for (size_t f = 0; f < L->nfields; f++)
+        st->vals[f] = NULL;
+    if (r->ncell != m->ncols) {
+        ps_err_set(&rec->err, PS_EINVAL, "CSV_FIELD_COUNT",
+                   "line %ld: %zu cells, the header has %zu columns",
+                   rec->line, r->ncell, m->ncols);
+        ps_err_at(&rec->err, NULL, rec->line, rec->offset);
+    } else if (record_currency(st, rec) == 0) {
+        for (size_t c = 0; c < m->ncols; c++) {
+            int f = m->field_of[c];
+            int64_t minor;
+            if (f < 0 || f == L->currency_field)
+                continue;
+            if (cell(st, rec, c, f, &minor) != 0)
+                continue; /* later cells still count for the totals */
+            if (f == L->amount_field && st->vals[f] != NULL) {
+                amount = minor;
+                have_amount = 1;
+            }
+        }
+    }
+    for (size_t f = 0; f < L->nfields; f++)
+        if (st->vals[f] != NULL) {
+            rec->name[rec->nfields] = L->fields[f].name;
+            rec->value[rec->nfields++] = st->vals[f];
+        }
+    if (L->currency_field < 0 && L->currency[0] != '\0') {
+        rec->name[rec->nfields] = "currency";
+        rec->value[rec->nfields++] = L->currency;
+    }
+    /* The reference: the field's value, or its cell as written when the
+     * record is rejected before reaching it (if that is clean text). */
+    int rf = L->reference_field, rc = rf >= 0 ? m->column_of[rf] : -1;
+    if (rf >= 0 && st->vals[rf] != NULL) {
+        rec->reference = st->vals[rf];
+    } else if (rc >= 0 && (size_t)rc < r->ncell && (size_t)rc < r->maxcells) {
+        size_t n = r->len[rc];
+        char *s = trim(r->cells + r->off[rc], &n);
+        long chars;
+        if (n > 0 && scan_cell(s, n, &chars) == 0) {
+            s[n] = '\0';
+            rec->reference = s;
+        }
+    }
+    /* Totals are over what the file says, valid record or not. */
+    if (have_amount) {
+        if (st->sum_cur[0] == '\0')
+            memcpy(st->sum_cur, st->cur, 4);
+        else if (memcmp(st->sum_cur, st->cur, 4) != 0)
+            st->mixed = 1;
+        if (ps_money_add(st->sum, amount, &st->sum, NULL) != 0)
+            st->sum = amount > 0 ? INT64_MAX : INT64_MIN; /* saturate */
+    }
+}
+
+static int empty_row(const struct rows *r)
+{
+    size_t n = r->ncell < r->maxcells ? r->ncell : r->maxcells;
+    for (size_t i = 0; i < n; i++)
+        if (r->len[i] != 0)
+            return 0;
+    return r->ncell <= r->maxcells;
+}
+
+static int next(void *state, struct ps_record *rec, struct ps_err *err)
+{
+    struct csvr *st = state;
+    if (st->fatal.code != 0) {
+        if (err != NULL)
+            *err = st->fatal;
+        return st->fatal.code;
+    }
+    for (;;) {
+        int rc = rows_next(&st->r, &st->fatal);
+        if (rc < 0) {
+            if (err != NULL)
+                *err = st->fatal;
+            return rc;
+        }
+        if (rc == 0)
+            return 0;
+        if (empty_row(&st->r))
+            continue; /* ",,," is a blank line */
+        build(st, rec);
+        st->records++;
+        return 1;
+    }
+}
+
+static int finish(void *state, struct ps_doc_totals *totals,
+                  struct ps_err *err)
+{
+    struct csvr *st = state;
+    (void)err;
+    totals->records = st->records;
+    totals->amount = st->sum;
+    ps_strlcpy(totals->currency, st->mixed ? "" : st->sum_cur,
+               sizeof(totals->currency));
+    totals->key_kind[0] = '\0';
+    totals->key[0] = '\0';
+    return 0;
+}
+
+const struct ps_format ps_format_csv = {
+    "csv",  "CSV with a header row, read through a declared layout",
+    bid,    open_,
+    next,   finish,
+    close_,
+};
