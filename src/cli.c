@@ -1493,7 +1493,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
             0 ||
         int_opt(&c->a, "chunk", 1, 1000000, cfg.chunk_records, &chunk, err) !=
             0 ||
-        open_engine(c, 0, err) != 0)
+        open_engine(c, 1, err) != 0)
         return fail(err);
     cfg.chunk_records = chunk;
     if ((rc = take_lock(c, &lock, err)) != 0)
