@@ -26,4 +26,30 @@ for n in ${PS_BENCH_SIZES:-100000 400000}; do
     printf '%-28s %10d %10s %12s %10s\n' "spool intake (pstest)" "$n" \
         "$secs" "$rate" "$rss"
 done
+
+# EWA nightly (issue 4): EMPLOYEES enrolled from a roster, then REQUESTS
+# disbursement requests in random employee order, each file from spool to
+# result file with `payspool run --once`; wall time and peak RSS.
+gen="$(dirname "$P")/bench_gen"
+n_emp=${PS_BENCH_EMPLOYEES:-100000}
+n_req=${PS_BENCH_REQUESTS:-1000000}
+"$P" business add ewa-bench >/dev/null
+"$P" program add --business ewa-bench --name "Bench EWA" --currency USD \
+    --advance-rate 50% --min 1.00 --max 500.00 --period-cap 2000.00 \
+    --max-outstanding 3000.00 --fee-card 2.99 --fee-ach 0.00 >/dev/null
+"$gen" "$T/roster.csv" "$T/requests.csv" "$n_emp" "$n_req" 1
+for f in roster requests; do
+    n=$n_emp
+    [ "$f" = requests ] && n=$n_req
+    cp "$T/$f.csv" "$PAYSPOOL_SPOOL/inbound/ewa-bench/$f.csv"
+    touch "$PAYSPOOL_SPOOL/inbound/ewa-bench/$f.csv.done"
+    /usr/bin/time -f '%e %M' -o "$T/time" "$P" run --once --log-level warn \
+        --chunk 20000 >/dev/null
+    read -r secs rss <"$T/time"
+    rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%d", (s > 0) ? (n / s) : 0 }')
+    printf '%-28s %10d %10s %12s %10s\n' "ewa $f (csv)" "$n" "$secs" \
+        "$rate" "$rss"
+done
+res=$(ls "$PAYSPOOL_SPOOL"/outbound/ewa-bench/results/requests.csv.*.result.csv)
+tail -n 1 "$res" | awk -F, '{ printf "  requests: %s accepted, %s rejected, %s duplicate of %s\n", $6, $7, $8, $5 }'
 finish >/dev/null
