@@ -90,7 +90,10 @@ int ps_ewa_account_for(struct ps_engine *eng, const char *customer_id,
         return rc;
     rc = ps_store_account_find_token(eng->store, customer_id, token, out, err);
     if (rc == 0) {
-        if (!empty(card_number) || strcmp(out->routing_number, routing) == 0)
+        /* Without a routing number a known bank number is not assumed to
+         * be the same account: it falls to FIELD_REQUIRED below. */
+        if (!empty(card_number) ||
+            (!empty(routing) && strcmp(out->routing_number, routing) == 0))
             return 0;
     } else if (rc != PS_ENOTFOUND)
         return rc;
