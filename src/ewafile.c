@@ -411,22 +411,10 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
                    ps_money_format(gross, exp, a2, sizeof(a2)));
         return field_err(err, "ewa_deduction", PS_EINVAL);
     }
-    if (p.eligibility == PS_ELIG_BAD_DEBT && ded > 0) {
-        ps_err_set(err, PS_ESTATE, "RECOVERY_STOPPED",
-                   "EWA profile %s is BAD_DEBT: nothing is recovered; the "
-                   "deduction of %s is owed back to the employee",
-                   p.external_id, ps_money_format(ded, exp, a1, sizeof(a1)));
-        return field_err(err, "ewa_deduction", PS_ESTATE);
-    }
     int64_t due = p.eligibility == PS_ELIG_BAD_DEBT ? 0 : p.amount_to_recover;
-    if (ded > due) {
-        ps_err_set(err, PS_EINVAL, "DEDUCTION_EXCEEDS_DUE",
-                   "EWA deduction %s is more than the %s due; the excess "
-                   "is owed back to the employee",
-                   ps_money_format(ded, exp, a1, sizeof(a1)),
-                   ps_money_format(due, exp, a2, sizeof(a2)));
-        return field_err(err, "ewa_deduction", PS_EINVAL);
-    }
+    /* A line applied before is a DUPLICATE whatever it would do now (its
+     * own deduction lowered what is due): the row goes in before the
+     * refusals below, which roll it back with the rest of the record. */
     out->due = due;
     out->deduction = ded;
     out->shortfall = due - ded;
@@ -454,6 +442,21 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
     }
     if (rc != 0)
         return rc;
+    if (p.eligibility == PS_ELIG_BAD_DEBT && ded > 0) {
+        ps_err_set(err, PS_ESTATE, "RECOVERY_STOPPED",
+                   "EWA profile %s is BAD_DEBT: nothing is recovered; the "
+                   "deduction of %s is owed back to the employee",
+                   p.external_id, ps_money_format(ded, exp, a1, sizeof(a1)));
+        return field_err(err, "ewa_deduction", PS_ESTATE);
+    }
+    if (ded > due) {
+        ps_err_set(err, PS_EINVAL, "DEDUCTION_EXCEEDS_DUE",
+                   "EWA deduction %s is more than the %s due; the excess "
+                   "is owed back to the employee",
+                   ps_money_format(ded, exp, a1, sizeof(a1)),
+                   ps_money_format(due, exp, a2, sizeof(a2)));
+        return field_err(err, "ewa_deduction", PS_EINVAL);
+    }
     if (ded > 0) {
         char ref[PS_ID_SIZE + PS_DATE_SIZE + 16];
         snprintf(ref, sizeof(ref), "payroll:%s:%s", p.id, row.pay_date);
