@@ -471,7 +471,10 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
         ps_money_format(due - ded, exp, a1, sizeof(a1));
         ps_money_format(ded, exp, a2, sizeof(a2));
         ps_money_format(due, exp, a3, sizeof(a3));
-        if (p.failed_recoveries >= prog.bad_debt_after) {
+        /* DISABLED is final (ewa.c's table): it counts the failure and
+         * stays; refusing the line would lose a deduction really made. */
+        if (p.failed_recoveries >= prog.bad_debt_after &&
+            ps_ewa_eligibility_allowed(p.eligibility, PS_ELIG_BAD_DEBT)) {
             snprintf(reason, sizeof(reason),
                      "%d consecutive failed recoveries; payroll of %s "
                      "deducted %s of %s due",
