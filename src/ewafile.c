@@ -90,7 +90,10 @@ int ps_ewa_account_for(struct ps_engine *eng, const char *customer_id,
         return rc;
     rc = ps_store_account_find_token(eng->store, customer_id, token, out, err);
     if (rc == 0) {
-        if (!empty(card_number) || strcmp(out->routing_number, routing) == 0)
+        /* Without a routing number a known bank number is not assumed to
+         * be the same account: it falls to FIELD_REQUIRED below. */
+        if (!empty(card_number) ||
+            (!empty(routing) && strcmp(out->routing_number, routing) == 0))
             return 0;
     } else if (rc != PS_ENOTFOUND)
         return rc;
@@ -408,22 +411,10 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
                    ps_money_format(gross, exp, a2, sizeof(a2)));
         return field_err(err, "ewa_deduction", PS_EINVAL);
     }
-    if (p.eligibility == PS_ELIG_BAD_DEBT && ded > 0) {
-        ps_err_set(err, PS_ESTATE, "RECOVERY_STOPPED",
-                   "EWA profile %s is BAD_DEBT: nothing is recovered; the "
-                   "deduction of %s is owed back to the employee",
-                   p.external_id, ps_money_format(ded, exp, a1, sizeof(a1)));
-        return field_err(err, "ewa_deduction", PS_ESTATE);
-    }
     int64_t due = p.eligibility == PS_ELIG_BAD_DEBT ? 0 : p.amount_to_recover;
-    if (ded > due) {
-        ps_err_set(err, PS_EINVAL, "DEDUCTION_EXCEEDS_DUE",
-                   "EWA deduction %s is more than the %s due; the excess "
-                   "is owed back to the employee",
-                   ps_money_format(ded, exp, a1, sizeof(a1)),
-                   ps_money_format(due, exp, a2, sizeof(a2)));
-        return field_err(err, "ewa_deduction", PS_EINVAL);
-    }
+    /* A line applied before is a DUPLICATE whatever it would do now (its
+     * own deduction lowered what is due): the row goes in before the
+     * refusals below, which roll it back with the rest of the record. */
     out->due = due;
     out->deduction = ded;
     out->shortfall = due - ded;
@@ -451,6 +442,21 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
     }
     if (rc != 0)
         return rc;
+    if (p.eligibility == PS_ELIG_BAD_DEBT && ded > 0) {
+        ps_err_set(err, PS_ESTATE, "RECOVERY_STOPPED",
+                   "EWA profile %s is BAD_DEBT: nothing is recovered; the "
+                   "deduction of %s is owed back to the employee",
+                   p.external_id, ps_money_format(ded, exp, a1, sizeof(a1)));
+        return field_err(err, "ewa_deduction", PS_ESTATE);
+    }
+    if (ded > due) {
+        ps_err_set(err, PS_EINVAL, "DEDUCTION_EXCEEDS_DUE",
+                   "EWA deduction %s is more than the %s due; the excess "
+                   "is owed back to the employee",
+                   ps_money_format(ded, exp, a1, sizeof(a1)),
+                   ps_money_format(due, exp, a2, sizeof(a2)));
+        return field_err(err, "ewa_deduction", PS_EINVAL);
+    }
     if (ded > 0) {
         char ref[PS_ID_SIZE + PS_DATE_SIZE + 16];
         snprintf(ref, sizeof(ref), "payroll:%s:%s", p.id, row.pay_date);
@@ -465,7 +471,10 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
         ps_money_format(due - ded, exp, a1, sizeof(a1));
         ps_money_format(ded, exp, a2, sizeof(a2));
         ps_money_format(due, exp, a3, sizeof(a3));
-        if (p.failed_recoveries >= prog.bad_debt_after) {
+        /* DISABLED is final (ewa.c's table): it counts the failure and
+         * stays; refusing the line would lose a deduction really made. */
+        if (p.failed_recoveries >= prog.bad_debt_after &&
+            ps_ewa_eligibility_allowed(p.eligibility, PS_ELIG_BAD_DEBT)) {
             snprintf(reason, sizeof(reason),
                      "%d consecutive failed recoveries; payroll of %s "
                      "deducted %s of %s due",
