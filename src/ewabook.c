@@ -186,6 +186,23 @@ int ps_ewa_book_load(struct ps_engine *eng, const char *business_id,
     return 0;
 }
 
+static int parse_rail(const char *text, int *rail, struct ps_err *err)
+{
+    if (text == NULL || text[0] == '\0')
+        *rail = -1;
+    else if (strcmp(text, "CARD") == 0 || strcmp(text, "PUSH_TO_CARD") == 0)
+        *rail = PS_RAIL_PUSH_TO_CARD;
+    else if (strcmp(text, "ACH") == 0)
+        *rail = PS_RAIL_ACH;
+    else {
+        ps_err_set(err, PS_EINVAL, "RAIL_UNKNOWN",
+                   "rail must be CARD or ACH, not %s", text);
+        ps_err_field(err, "rail");
+        return PS_EINVAL;
+    }
+    return 0;
+}
+
 int ps_ewa_parse_request(const struct ps_disburse_req *req, int64_t *amount,
                          int *rail, struct ps_err *err)
 {
@@ -216,20 +233,7 @@ int ps_ewa_parse_request(const struct ps_disburse_req *req, int64_t *amount,
         ps_err_field(err, "amount");
         return PS_EINVAL;
     }
-    if (req->rail == NULL || req->rail[0] == '\0')
-        *rail = -1;
-    else if (strcmp(req->rail, "CARD") == 0 ||
-             strcmp(req->rail, "PUSH_TO_CARD") == 0)
-        *rail = PS_RAIL_PUSH_TO_CARD;
-    else if (strcmp(req->rail, "ACH") == 0)
-        *rail = PS_RAIL_ACH;
-    else {
-        ps_err_set(err, PS_EINVAL, "RAIL_UNKNOWN",
-                   "rail must be CARD or ACH, not %s", req->rail);
-        ps_err_field(err, "rail");
-        return PS_EINVAL;
-    }
-    return 0;
+    return parse_rail(req->rail, rail, err);
 }
 
 /* A refusal: the rule, its message, and the field it is about. */
@@ -243,16 +247,11 @@ static int refuse_field(struct ps_err *err, const char *field, int code)
     return code;
 }
 
-int ps_ewa_disburse_check(const struct ps_disburse_view *v,
-                          const struct ps_program *prog, int64_t amount,
-                          const char *currency, int rail, const char *now,
-                          int64_t *fee, struct ps_err *err)
+/* The profile's side of the rules: may it take anything on `rail`? */
+static int check_state(const struct ps_disburse_view *v,
+                       const struct ps_program *prog, int rail,
+                       const char *now, struct ps_err *err)
 {
-    const struct ps_currency *cur = ps_currency_find(prog->currency);
-    int exp = cur != NULL ? cur->exponent : 2;
-    char a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX];
-    int64_t f, sum;
-
     if (v->enrollment != PS_ENROLL_ACTIVE)
         return REFUSE(err, PS_ESTATE, "NOT_ENROLLED", "external_id",
                       "EWA profile %s is not enrolled (enrollmentStatus "
@@ -288,6 +287,22 @@ int ps_ewa_disburse_check(const struct ps_disburse_view *v,
                       "%s was asked but the EWA account of %s takes only "
                       "the other rail",
                       ps_enum_name(PS_NAMES_RAIL, rail), v->external_id);
+    return 0;
+}
+
+/* The amount's side: currency, limits, wages, outstanding; *fee. */
+static int check_amount(const struct ps_disburse_view *v,
+                        const struct ps_program *prog, int64_t amount,
+                        const char *currency, int64_t *fee,
+                        struct ps_err *err)
+{
+    const struct ps_currency *cur = ps_currency_find(prog->currency);
+    int exp = cur != NULL ? cur->exponent : 2;
+    char a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX];
+    int64_t f, sum;
+    int acct_rail = v->account_kind == PS_ACCOUNT_EXTERNAL_CARD
+                        ? PS_RAIL_PUSH_TO_CARD
+                        : PS_RAIL_ACH;
     if (amount <= 0)
         return REFUSE(err, PS_EINVAL, "AMOUNT_NOT_POSITIVE", "amount",
                       "amount must be positive");
@@ -340,6 +355,15 @@ int ps_ewa_disburse_check(const struct ps_disburse_view *v,
     return 0;
 }
 
+int ps_ewa_disburse_check(const struct ps_disburse_view *v,
+                          const struct ps_program *prog, int64_t amount,
+                          const char *currency, int rail, const char *now,
+                          int64_t *fee, struct ps_err *err)
+{
+    int rc = check_state(v, prog, rail, now, err);
+    return rc != 0 ? rc : check_amount(v, prog, amount, currency, fee, err);
+}
+
 /* A refused request whose id was already used is a DUPLICATE, whatever
  * the refusal: the first one used up the limits it now fails. */
 static int refused(struct ps_ewa_book *b, const struct ps_disburse_req *req,
@@ -384,8 +408,7 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
         ps_err_field(err, "external_id");
         return PS_EINVAL;
     }
-    if ((rc = ps_ewa_parse_request(req, &amount, &rail, err)) != 0)
-        return refused(b, req, rc, err);
+    /* SPEC order: the profile and its state, then the amount. */
     if ((e = find(b, req->external_id)) == NULL) {
         rc = REFUSE(err, PS_ENOTFOUND, "PROFILE_NOT_FOUND", "external_id",
                     "no EWA profile %s in this business", req->external_id);
@@ -410,8 +433,10 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
         e->earned_wages,
         e->period_disbursed};
     ps_time_now(now);
-    if ((rc = ps_ewa_disburse_check(&v, prog, amount, req->currency, rail, now,
-                                    &fee, err)) != 0)
+    if ((rc = parse_rail(req->rail, &rail, err)) != 0 ||
+        (rc = check_state(&v, prog, rail, now, err)) != 0 ||
+        (rc = ps_ewa_parse_request(req, &amount, &rail, err)) != 0 ||
+        (rc = check_amount(&v, prog, amount, req->currency, &fee, err)) != 0)
         return refused(b, req, rc, err);
 
     memset(t, 0, sizeof(*t));

@@ -12,7 +12,9 @@
  * same SQLite transaction.  After a rollback the book is stale and must be
  * dropped (ps_ewa_book_free) and loaded again.
  *
- * Refusals each have their own rule (SPEC section 2, in this order):
+ * Refusals each have their own rule (SPEC section 2, in this order: the
+ * profile and its state first, then the amount, so a request for an
+ * unknown or ineligible employee says so whatever its amount):
  *   PROFILE_NOT_FOUND        no profile with this externalId in the business
  *   NOT_ENROLLED             enrollmentStatus INACTIVE
  *   OUTSIDE_ENROLLMENT_WINDOW  today before enrollmentBegin or after End

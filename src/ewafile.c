@@ -154,7 +154,7 @@ static int roster_customer(struct ps_engine *eng, const struct ps_business *b,
     /* An empty cell keeps what is known. */
     if (!empty(in->first_name))
         ps_strlcpy(want.first_name, in->first_name, sizeof(want.first_name));
-    if (in->middle_name != NULL)
+    if (!empty(in->middle_name))
         ps_strlcpy(want.middle_name, in->middle_name, sizeof(want.middle_name));
     if (!empty(in->last_name))
         ps_strlcpy(want.last_name, in->last_name, sizeof(want.last_name));
