@@ -375,10 +375,13 @@ static int refused(struct ps_ewa_book *b, const struct ps_disburse_req *req,
         return rc;
     int got = ps_store_txn_get_request(b->eng->store, b->business_id,
                                        req->request_id, &prior, &e2);
-    if (got == 0)
-        return ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
-                          "request id %s was already used (transaction %s)",
-                          req->request_id, prior.id);
+    if (got == 0) {
+        ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
+                   "request id %s was already used (transaction %s)",
+                   req->request_id, prior.id);
+        ps_err_field(err, "request_id");
+        return PS_ECONFLICT;
+    }
     if (got != PS_ENOTFOUND) {
         if (err != NULL)
             *err = e2;

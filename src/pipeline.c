@@ -523,7 +523,8 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
 struct chunk_state {
     struct ps_checkpoint cp;
     long record_no;
-    char currency[4];
+    char currency[4]; /* of the accepted amounts, "" if none or mixed */
+    int mixed;        /* accepted amounts in more than one currency */
 };
 
 /* Apply one record inside the open chunk transaction. */
@@ -562,8 +563,14 @@ outcome:
         if (res.amount > 0 && ps_money_add(cs->cp.amount_accepted, res.amount,
                                            &cs->cp.amount_accepted, NULL) != 0)
             cs->cp.amount_accepted = INT64_MAX;
-        if (res.currency[0] != '\0')
-            ps_strlcpy(cs->currency, res.currency, sizeof(cs->currency));
+        if (res.currency[0] != '\0' && !cs->mixed) {
+            if (cs->currency[0] == '\0')
+                ps_strlcpy(cs->currency, res.currency, sizeof(cs->currency));
+            else if (strcmp(cs->currency, res.currency) != 0) {
+                cs->mixed = 1;
+                cs->currency[0] = '\0';
+            }
+        }
         break;
     case PS_REJECTED:
         cs->cp.rejected++;
@@ -630,6 +637,12 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
         f->rejected = cs->cp.rejected;
         f->duplicates = cs->cp.duplicates;
         f->amount_accepted = cs->cp.amount_accepted;
+        /* The trailer's amount is in the accepted records' currency (the
+         * document's own totals may have none, or mix in refused ones). */
+        if (cs->mixed)
+            f->currency[0] = '\0';
+        else if (cs->currency[0] != '\0')
+            ps_strlcpy(f->currency, cs->currency, sizeof(f->currency));
         f->records = cs->record_no;
         ps_strlcpy(f->completed_at, now, sizeof(f->completed_at));
         if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
