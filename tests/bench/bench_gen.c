@@ -26,9 +26,9 @@ static uint64_t rng(void) /* splitmix64 */
 }
 
 /* A 16-digit Luhn-valid test card number: 400000 + 9-digit serial. */
-static void card(long serial, char out[17])
+static void card(long serial, char out[24])
 {
-    snprintf(out, 17, "400000%09d0", (int)(serial % 1000000000));
+    snprintf(out, 24, "400000%09d0", (int)(serial % 1000000000));
     int sum = 0;
     for (int i = 14, dbl = 1; i >= 0; i--, dbl = !dbl) {
         int d = out[i] - '0';
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
                "employment_status,program,enrollment_begin,card_number,"
                "earned_wages,period_start,period_end,currency\r\n");
     for (long i = 0; i < n; i++) {
-        char pan[17];
+        char pan[24];
         const char *f = first[rng() % 12], *l = last[rng() % 12];
         card(i, pan);
         fprintf(r,
