@@ -147,8 +147,9 @@ static void rows_free(struct rows *r)
     r->buf = NULL;
 }
 
-/* More bytes into data[]: 1, 0 at the end, negative on a stream error.
- * The first call also drops a UTF-8 byte order mark. */
+/* More bytes into data[]: 1 (data[dpos..dlen) may still be empty after
+ * a byte order mark), 0 at the end, negative on a stream error.  The
+ * first call drops a UTF-8 byte order mark. */
 static int fill(struct rows *r, struct ps_err *err)
 {
     if (r->in == NULL) {
@@ -172,6 +173,8 @@ static int fill(struct rows *r, struct ps_err *err)
         r->dlen = have;
     }
     r->dpos = 0;
+    if (r->dlen == 0)
+        return 0;
     if (!r->started) {
         r->started = 1;
         if (r->dlen >= 3 && memcmp(r->data, "\xef\xbb\xbf", 3) == 0) {
@@ -179,7 +182,8 @@ static int fill(struct rows *r, struct ps_err *err)
             r->offset = 3;
         }
     }
-    return r->dpos < r->dlen;
+    /* 1 even when the BOM was all there was: the stream may go on. */
+    return 1;
 }
 
 /*
