@@ -817,10 +817,11 @@ static int quick_amount(const char *s, size_t n, int exponent, int64_t *minor)
     int64_t v = 0;
     if (n == 0 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1))
         return n == 1 && s[0] == '0' && exponent == 0 ? (*minor = 0, 1) : 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (i == 15)
+            return 0; /* longer: ps_money_parse() checks for overflow */
         v = v * 10 + (s[i++] - '0');
-    if (i > 15)
-        return 0;
+    }
     if (exponent > 0) {
         if (n != i + 1 + (size_t)exponent || s[i] != '.')
             return 0;
