@@ -29,9 +29,11 @@
 #include "money.h"
 
 #define BLOCK (256 * 1024) /* bytes read from the stream at a time */
+/* Cell bytes of a record, a NUL each, and 8 of slack for word copies. */
 #define CELLS_CAP (PS_CSV_RECORD_MAX + PS_CSV_COLUMNS_MAX + 16)
 #define BID_MIN 60
 #define BID_SPAN 30
+#define ONES UINT64_C(0x0101010101010101)
 
 /* ---- rows: libcsv fed line by line ---------------------------------- */
 
@@ -55,6 +57,9 @@ struct rows {
     long start_line;
     int64_t start_off;
     size_t raw;        /* its bytes so far */
+    int segs;          /* physical lines of it so far */
+    int clean;         /* one line of printable ASCII: cells need no scan */
+    int blank_mode;    /* libcsv is told nothing is a space (no_space) */
     int done;          /* libcsv ended it */
     long row_line;     /* where the finished row started */
     int64_t row_off;
@@ -64,6 +69,7 @@ struct rows {
     size_t off[PS_CSV_COLUMNS_MAX], len[PS_CSV_COLUMNS_MAX];
     size_t ncell;    /* cells in the row (may exceed maxcells) */
     size_t maxcells; /* cells kept */
+    size_t entry_size; /* libcsv's entry buffer, as of the last line */
 };
 
 /* RFC 4180: spaces belong to the field (libcsv trims them by default). */
@@ -76,10 +82,18 @@ static int no_space(unsigned char c)
 static void on_cell(void *s, size_t n, void *data)
 {
     struct rows *r = data;
-    if (r->ncell < r->maxcells && PS_ALWAYS(r->clen + n + 1 <= r->ccap)) {
+    if (r->ncell < r->maxcells && PS_ALWAYS(r->clen + n + 8 <= r->ccap)) {
         char *d = r->cells + r->clen;
-        if (n > 0)
+        if (n + 8 <= r->entry_size) {
+            /* A cell is at the start of libcsv's entry buffer, which
+             * holds entry_size bytes (csv_get_buffer_size()): whole
+             * words cost less than a memcpy() call for short cells.  The
+             * bytes past n land in our slack and are overwritten. */
+            for (size_t i = 0; i < n; i += 8)
+                memcpy(d + i, (const char *)s + i, 8);
+        } else {
             memcpy(d, s, n);
+        }
         d[n] = '\0';
         r->off[r->ncell] = r->clen;
         r->len[r->ncell] = n;
@@ -117,6 +131,7 @@ static int rows_init(struct rows *r, struct ps_stream *in,
         return PS_ENOMEM;
     r->p_ok = 1;
     csv_set_space_func(&r->p, no_space);
+    r->blank_mode = 1;
     csv_set_blk_size(&r->p, 4096);
     return 0;
 }
@@ -132,8 +147,9 @@ static void rows_free(struct rows *r)
     r->buf = NULL;
 }
 
-/* More bytes into data[]: 1, 0 at the end, negative on a stream error.
- * The first call also drops a UTF-8 byte order mark. */
+/* More bytes into data[]: 1 (data[dpos..dlen) may still be empty after
+ * a byte order mark), 0 at the end, negative on a stream error.  The
+ * first call drops a UTF-8 byte order mark. */
 static int fill(struct rows *r, struct ps_err *err)
 {
     if (r->in == NULL) {
@@ -157,6 +173,8 @@ static int fill(struct rows *r, struct ps_err *err)
         r->dlen = have;
     }
     r->dpos = 0;
+    if (r->dlen == 0)
+        return 0;
     if (!r->started) {
         r->started = 1;
         if (r->dlen >= 3 && memcmp(r->data, "\xef\xbb\xbf", 3) == 0) {
@@ -164,18 +182,53 @@ static int fill(struct rows *r, struct ps_err *err)
             r->offset = 3;
         }
     }
-    return r->dpos < r->dlen;
+    /* 1 even when the BOM was all there was: the stream may go on. */
+    return 1;
 }
 
-/* Bytes up to and including the first line break (CR, LF or CRLF). */
-static size_t segment(const unsigned char *s, size_t n)
+/*
+ * One pass over the bytes s[0..n) of a line, eight at a time: are they
+ * all printable ASCII (0x20..0x7e), and *blank: is there a space or a
+ * tab?  `readable` (>= n) bytes may be read from s: with 8 to spare, the
+ * last partial word is one load with the bytes past n masked off.
+ */
+static int line_scan(const unsigned char *s, size_t n, size_t readable,
+                     int *blank)
 {
-    const unsigned char *nl = memchr(s, '\n', n);
-    size_t line = nl != NULL ? (size_t)(nl - s) + 1 : n;
-    const unsigned char *cr = memchr(s, '\r', line);
-    if (cr != NULL && !(nl != NULL && cr + 1 == nl))
-        return (size_t)(cr - s) + 1; /* a lone CR ends a line too */
-    return line;
+    uint64_t bad = 0, sp = 0, w, a, b;
+    size_t i = 0;
+#define SCAN_WORD()                                                          \
+    do {                                                                     \
+        a = w ^ (ONES * ' ');                                                \
+        b = w ^ (ONES * '\t');                                               \
+        bad |= ((w - ONES * 0x20) & ~w) | (w + ONES) | w; /* <0x20, >=0x7f */ \
+        sp |= ((a - ONES) & ~a) | ((b - ONES) & ~b);      /* ' ', '\t' */    \
+    } while (0)
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        SCAN_WORD();
+    }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (i < n && i + 8 <= readable) {
+        /* Keep the n - i bytes before n (the low ones), make the others
+         * 'A' (printable, not blank). */
+        uint64_t keep = (UINT64_C(1) << (8 * (n - i))) - 1;
+        memcpy(&w, s + i, 8);
+        w = (w & keep) | (ONES * 'A' & ~keep);
+        SCAN_WORD();
+        i = n;
+    }
+#else
+    (void)readable;
+#endif
+#undef SCAN_WORD
+    int clean = (bad & ONES * 0x80) == 0, blanks = (sp & ONES * 0x80) != 0;
+    for (; i < n; i++) {
+        clean &= (unsigned)s[i] - 0x20u < 0x5fu;
+        blanks |= s[i] == ' ' || s[i] == '\t';
+    }
+    *blank = blanks;
+    return clean;
 }
 
 static int rows_fail(struct rows *r, struct ps_err *err, int code,
@@ -220,13 +273,26 @@ static int rows_next(struct rows *r, struct ps_err *err)
                     "file: the file may be truncated");
             return r->done;
         }
+        /* The next physical line: up to and including LF, CRLF or a lone
+         * CR, or the rest of the block. */
         const unsigned char *s = r->data + r->dpos;
-        size_t n = segment(s, r->dlen - r->dpos);
+        size_t avail = r->dlen - r->dpos;
+        const unsigned char *nl = memchr(s, '\n', avail);
+        size_t n = nl != NULL ? (size_t)(nl - s) + 1 : avail;
+        size_t body = n - (nl != NULL) - (nl != NULL && n > 1 && s[n - 2] == '\r');
+        int blanks, clean = line_scan(s, body, avail, &blanks);
+        const unsigned char *cr;
+        if (!clean && (cr = memchr(s, '\r', body)) != NULL) {
+            n = (size_t)(cr - s) + 1; /* a lone CR ends a line too */
+            clean = 0;
+            blanks = 1; /* (the mode below is then always right) */
+        }
         if (!r->open && s[0] != '\r' && s[0] != '\n') {
             r->open = 1;
             r->start_line = r->line;
             r->start_off = r->offset;
             r->raw = 0;
+            r->segs = 0;
         }
         if (r->open) {
             if (r->raw + n > PS_CSV_RECORD_MAX) {
@@ -239,8 +305,21 @@ static int rows_next(struct rows *r, struct ps_err *err)
                                  r->start_line, r->start_off, msg);
             }
             r->raw += n;
+            /* A record of one line of printable ASCII (its line ending
+             * aside) has cells that need no UTF-8 scan: one fast pass
+             * over the line instead of one per cell. */
+            r->clean = ++r->segs == 1 && clean;
+        }
+        /* libcsv trims spaces and tabs around unquoted cells unless told
+         * that nothing is a space (RFC 4180 keeps them), which costs a
+         * call per byte.  A line with neither reads the same both ways,
+         * so only lines with blanks pay for the call. */
+        if (blanks != r->blank_mode) {
+            csv_set_space_func(&r->p, blanks ? no_space : NULL);
+            r->blank_mode = blanks;
         }
         size_t used = csv_parse(&r->p, s, n, on_cell, on_row, r);
+        r->entry_size = csv_get_buffer_size(&r->p);
         if (used < n) {
             if (csv_error(&r->p) == CSV_EPARSE)
                 return rows_fail(
@@ -288,8 +367,13 @@ static int scan_cell(const char *s, size_t n, long *chars)
     size_t i = 0;
     int brk = 0;
     long count;
+    int blank;
+    if (line_scan((const unsigned char *)s, n, n, &blank)) {
+        *chars = (long)n; /* the usual case */
+        return 0;
+    }
     while (i < n && (unsigned)(unsigned char)s[i] - 0x20u < 0x5fu)
-        i++; /* printable ASCII, the usual case */
+        i++;
     count = (long)i;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
@@ -428,6 +512,16 @@ static int bid(const unsigned char *peek, size_t len, const char *name)
 
 /* ---- the reader ----------------------------------------------------- */
 
+/* What to do with one column, computed once from the header. */
+struct colplan {
+    const struct ps_csv_field *f;
+    size_t col; /* column index */
+    int field;  /* field index */
+    int trim;   /* text, enum, email: surrounding blanks dropped */
+    int cents;  /* the column holds minor units */
+    int amount; /* the field is "amount", summed in the totals */
+};
+
 struct csvr {
     struct rows r;
     struct header h;
@@ -435,6 +529,10 @@ struct csvr {
     const struct ps_csv_layout *L;
     struct ps_csv_match m;
     struct ps_err fatal; /* a document error, repeated on later calls */
+    struct colplan plan[PS_RECORD_MAX_FIELDS]; /* mapped columns, in order,
+                                                  but the currency's */
+    size_t nplan;
+    struct colplan cur_plan; /* the currency column; f NULL when none */
     /* per record */
     const char *vals[PS_RECORD_MAX_FIELDS];
     char norm[PS_RECORD_MAX_FIELDS][PS_MONEY_STRMAX]; /* rewritten values */
@@ -483,7 +581,7 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
     const struct header *h = &st->h;
     struct ps_csv_match *m = &st->m;
     if (ps_csv_choose(st->set, h->names, h->ncols, m) == 0) {
-        if (m->layout != NULL && m->missing >= 0)
+        if (m->layout != NULL && m->missing >= 0 && m->matched > 0)
             ps_err_set(err, PS_EINVAL, "CSV_NO_LAYOUT",
                        "line %ld: the header matches no CSV layout; the "
                        "closest, %s, needs a column for %s (e.g. \"%s\")",
@@ -540,6 +638,21 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
                        st->L->name);
         rc = ps_err_at(err, NULL, h->line, h->offset);
         goto fail;
+    }
+    for (size_t c = 0; c < h->ncols; c++) {
+        int fi = m->field_of[c];
+        if (fi < 0)
+            continue;
+        const struct ps_csv_field *f = &st->L->fields[fi];
+        struct colplan *p =
+            fi == st->L->currency_field ? &st->cur_plan : &st->plan[st->nplan++];
+        p->f = f;
+        p->col = c;
+        p->field = fi;
+        p->trim = f->type == PS_CSV_TEXT || f->type == PS_CSV_ENUM ||
+                  f->type == PS_CSV_EMAIL;
+        p->cents = f->type == PS_CSV_CENTS || m->cents[c];
+        p->amount = fi == st->L->amount_field;
     }
     st->r.maxcells = h->ncols;
     *state = st;
@@ -691,6 +804,53 @@ static int ascii_letters(const char *s, size_t n)
     return 1;
 }
 
+/*
+ * The common amount, "123.45" with exactly `exponent` decimals, no sign
+ * and no leading zero (at most 15 integer digits, so no overflow): 1 with
+ * *minor.  0 for anything else, which ps_money_parse() then reads (and
+ * names the rule of, if it is wrong).  Every string accepted here is
+ * accepted by ps_money_parse() with the same value.
+ */
+static int quick_amount(const char *s, size_t n, int exponent, int64_t *minor)
+{
+    size_t i = 0;
+    int64_t v = 0;
+    if (n == 0 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1))
+        return n == 1 && s[0] == '0' && exponent == 0 ? (*minor = 0, 1) : 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (i == 15)
+            return 0; /* longer: ps_money_parse() checks for overflow */
+        v = v * 10 + (s[i++] - '0');
+    }
+    if (exponent > 0) {
+        if (n != i + 1 + (size_t)exponent || s[i] != '.')
+            return 0;
+        for (i++; i < n; i++) {
+            if (s[i] < '0' || s[i] > '9')
+                return 0;
+            v = v * 10 + (s[i] - '0');
+        }
+    } else if (i != n) {
+        return 0;
+    }
+    *minor = v;
+    return 1;
+}
+
+/*
+ * Is a parsed amount already written as ps_money_format() would write it:
+ * no leading zero before another digit, and exactly `exponent` decimals?
+ */
+static int canonical(const char *s, size_t n, int exponent)
+{
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (i + 1 < n && s[i] == '0' && s[i + 1] != '.')
+        return 0;
+    if (exponent == 0)
+        return memchr(s, '.', n) == NULL;
+    return n > (size_t)exponent + 1 + i && s[n - (size_t)exponent - 1] == '.';
+}
+
 /* Allowed values of an enum, for a message. */
 static const char *enum_list(const struct ps_csv_field *f, char *buf,
                              size_t size)
@@ -710,43 +870,49 @@ static const char *enum_list(const struct ps_csv_field *f, char *buf,
 }
 
 /*
- * The checked, normalised value of cell s[0..n) (NUL-terminated, in the
- * row buffer, which it may rewrite) of column col for field f: a pointer
- * into the row buffer, st->norm[fi] or the layout; NULL with rec->err set
- * (unless an earlier cell set it) when the value breaks a rule.  chars
- * and brk are what scan_cell() said; *minor gets an amount.
+ * The cold path: name the rule cell s[0..n) of column col breaks (the
+ * cell as value_of() left it) in rec->err, unless an earlier cell of the
+ * record did.  Never shows a sensitive value.
  */
-static const char *check(struct csvr *st, struct ps_record *rec, size_t col,
-                         int fi, char *s, size_t n, long chars, int brk,
-                         int64_t *minor)
+static void explain(struct csvr *st, struct ps_record *rec, size_t col,
+                    int fi, const char *s, size_t n)
 {
     const struct ps_csv_field *f = &st->L->fields[fi];
+    static const char *const fmts[] = {"YYYY-MM-DD", "MM/DD/YYYY",
+                                       "DD/MM/YYYY", "YYYYMMDD"};
     char q[PS_QUOTE_MAX * 4 + 4], list[160];
+    long chars = 0;
+    int brk;
 
+    if (rec->err.code != 0)
+        return;
+    if (n == 0) {
+        cell_fail(st, rec, col, f, "FIELD_REQUIRED", "a value is required");
+        return;
+    }
+    if ((brk = scan_cell(s, n, &chars)) < 0) {
+        cell_fail(st, rec, col, f, "BAD_UTF8",
+                  "not UTF-8 text, or holds a control character");
+        return;
+    }
     switch (f->type) {
     case PS_CSV_TEXT:
-        if (brk && !f->multiline) {
+    case PS_CSV_EMAIL:
+        if (f->type == PS_CSV_EMAIL && (brk || check_email(s, n) != 0))
+            cell_fail(st, rec, col, f, "BAD_EMAIL",
+                      "%s is not an email address (local@domain.tld)",
+                      shown(f, s, n, q, sizeof(q)));
+        else if (brk && !f->multiline)
             cell_fail(st, rec, col, f, "BAD_TEXT",
                       "a line break or tab inside the value");
-            return NULL;
-        }
-        if (chars > f->max) {
+        else if (chars > f->max)
             cell_fail(st, rec, col, f, "FIELD_TOO_LONG",
                       "%ld characters, at most %lld allowed", chars, f->max);
-            return NULL;
-        }
-        if (chars < f->min) {
+        else
             cell_fail(st, rec, col, f, "FIELD_TOO_SHORT",
                       "%ld characters, at least %lld needed", chars, f->min);
-            return NULL;
-        }
-        return s;
-    case PS_CSV_DIGITS: {
-        size_t i = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == n && (long long)n >= f->min && (long long)n <= f->max)
-            return s;
+        return;
+    case PS_CSV_DIGITS:
         if (f->min == f->max)
             cell_fail(st, rec, col, f, "BAD_DIGITS",
                       "%s must be exactly %lld digits",
@@ -755,42 +921,34 @@ static const char *check(struct csvr *st, struct ps_record *rec, size_t col,
             cell_fail(st, rec, col, f, "BAD_DIGITS",
                       "%s must be %lld to %lld digits",
                       shown(f, s, n, q, sizeof(q)), f->min, f->max);
-        return NULL;
-    }
-    case PS_CSV_DATE: {
-        static const char *const fmts[] = {"YYYY-MM-DD", "MM/DD/YYYY",
-                                           "DD/MM/YYYY", "YYYYMMDD"};
-        if (parse_date(s, n, f->date_format, st->norm[fi]) == 0)
-            return f->date_format == PS_CSV_YMD_DASH ? s : st->norm[fi];
+        return;
+    case PS_CSV_DATE:
         cell_fail(st, rec, col, f, "BAD_DATE",
                   "%s is not a calendar date written %s",
                   shown(f, s, n, q, sizeof(q)), fmts[f->date_format]);
-        return NULL;
-    }
+        return;
     case PS_CSV_ENUM:
-        upper(s, n);
-        for (size_t i = 0; i < f->nvalues; i++)
-            if (strcmp(f->values[i].spelling, s) == 0)
-                return f->values[i].value;
         cell_fail(st, rec, col, f, "BAD_ENUM", "%s is not one of %s",
                   shown(f, s, n, q, sizeof(q)),
                   enum_list(f, list, sizeof(list)));
-        return NULL;
+        return;
     case PS_CSV_MONEY:
     case PS_CSV_CENTS: {
         struct ps_err e;
+        int64_t v;
         int cents = f->type == PS_CSV_CENTS || st->m.cents[col];
-        unsigned flags = f->negative ? PS_MONEY_ALLOW_NEGATIVE : 0;
         if (st->cur[0] == '\0') {
             cell_fail(st, rec, col, f, "FIELD_REQUIRED",
                       "an amount needs a currency, and the currency cell is "
                       "empty");
-            return NULL;
+            return;
         }
-        if (ps_money_parse(s, n, cents ? 0 : st->exponent, flags, minor,
-                           &e) == 0)
-            return ps_money_format(*minor, st->exponent, st->norm[fi],
-                                   PS_MONEY_STRMAX);
+        ps_err_clear(&e);
+        if (ps_money_parse(s, n, cents ? 0 : st->exponent,
+                           f->negative ? PS_MONEY_ALLOW_NEGATIVE : 0, &v,
+                           &e) == 0 ||
+            PS_NEVER(e.rule[0] == '\0'))
+            ps_strlcpy(e.rule, "MONEY_FORMAT", sizeof(e.rule));
         if (cents)
             cell_fail(st, rec, col, f, e.rule,
                       "%s must be a whole number of minor units of %s "
@@ -800,105 +958,29 @@ static const char *check(struct csvr *st, struct ps_record *rec, size_t col,
                                       sizeof(list)));
         else
             cell_fail(st, rec, col, f, e.rule, "%s", e.msg);
-        return NULL;
+        return;
     }
-    case PS_CSV_EMAIL:
-        if (brk || check_email(s, n) != 0) {
-            cell_fail(st, rec, col, f, "BAD_EMAIL",
-                      "%s is not an email address (local@domain.tld)",
-                      shown(f, s, n, q, sizeof(q)));
-            return NULL;
-        }
-        if (chars > f->max) {
-            cell_fail(st, rec, col, f, "FIELD_TOO_LONG",
-                      "%ld characters, at most %lld allowed", chars, f->max);
-            return NULL;
-        }
-        return s;
     case PS_CSV_PHONE:
-        if (check_phone(s, n) == 0)
-            return s;
         cell_fail(st, rec, col, f, "BAD_PHONE",
                   "%s is not an E.164 number (e.g. +14155550123)",
                   shown(f, s, n, q, sizeof(q)));
-        return NULL;
+        return;
     case PS_CSV_CURRENCY:
-        if (n == 3 && ascii_letters(s, n)) {
-            upper(s, n);
-            if (ps_currency_find(s) != NULL)
-                return s;
-        }
         cell_fail(st, rec, col, f, "BAD_CURRENCY",
                   "%s is not an active ISO 4217 currency code",
                   shown(f, s, n, q, sizeof(q)));
-        return NULL;
+        return;
     case PS_CSV_COUNTRY:
-        if (n == 2 && ascii_letters(s, n)) {
-            upper(s, n);
-            return s;
-        }
         cell_fail(st, rec, col, f, "BAD_COUNTRY",
                   "%s is not a two-letter country code",
                   shown(f, s, n, q, sizeof(q)));
-        return NULL;
-    case PS_CSV_INTEGER: {
-        size_t i = s[0] == '-' ? 1 : 0;
-        int ok = i < n && n - i <= 19;
-        long long v = 0;
-        for (size_t k = i; ok && k < n; k++) {
-            int d = s[k] - '0';
-            ok = d >= 0 && d <= 9 && v <= (LLONG_MAX - d) / 10;
-            if (ok)
-                v = v * 10 + d;
-        }
-        if (i == 1)
-            v = -v;
-        if (ok && v >= f->min && v <= f->max && !(i == 1 && v == 0))
-            return s;
+        return;
+    case PS_CSV_INTEGER:
         cell_fail(st, rec, col, f, "BAD_INTEGER",
                   "%s must be a whole number from %lld to %lld",
                   shown(f, s, n, q, sizeof(q)), f->min, f->max);
-        return NULL;
+        return;
     }
-    }
-    return NULL;
-}
-
-/*
- * Check and normalise the cell of column col for field fi: 0 with
- * st->vals[fi] set (NULL for an empty optional cell) and, for amounts,
- * *minor; -1 with st->vals[fi] NULL and rec->err set (unless an earlier
- * cell set it).
- */
-static int cell(struct csvr *st, struct ps_record *rec, size_t col, int fi,
-                int64_t *minor)
-{
-    const struct ps_csv_field *f = &st->L->fields[fi];
-    struct rows *r = &st->r;
-    char *s = r->cells + r->off[col];
-    size_t n = r->len[col];
-    long chars = 0;
-    int brk;
-    enum ps_csv_type t = f->type;
-
-    st->vals[fi] = NULL;
-    if (t == PS_CSV_TEXT || t == PS_CSV_ENUM || t == PS_CSV_EMAIL) {
-        s = trim(s, &n);
-        s[n] = '\0';
-    }
-    if (n == 0) {
-        if (!f->required)
-            return 0;
-        cell_fail(st, rec, col, f, "FIELD_REQUIRED", "a value is required");
-        return -1;
-    }
-    if ((brk = scan_cell(s, n, &chars)) < 0) {
-        cell_fail(st, rec, col, f, "BAD_UTF8",
-                  "not UTF-8 text, or holds a control character");
-        return -1;
-    }
-    st->vals[fi] = check(st, rec, col, fi, s, n, chars, brk, minor);
-    return st->vals[fi] != NULL ? 0 : -1;
 }
 
 /* Clear what a previous record left, cheaply (the error is large). */
@@ -916,16 +998,155 @@ static void rec_start(struct ps_record *rec)
     rec->err.offset = -1;
 }
 
-/* The record's currency: its currency cell, else the layout default. */
+/* Does s[0..n) spell the upper-case string a, ignoring ASCII case? */
+static int same_upper(const char *s, size_t n, const char *a)
+{
+    size_t i = 0;
+    for (; i < n && a[i] != '\0'; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 32);
+        if (c != a[i])
+            return 0;
+    }
+    return i == n && a[i] == '\0';
+}
+
+/*
+ * The hot path, run on every cell: check and normalise cell s[0..n)
+ * (NUL-terminated in the row buffer, already trimmed for text, enum and
+ * email) of the column p plans, building no message.  The value (a
+ * pointer into the row buffer, st->norm[] or the layout), or NULL when a
+ * rule is broken, which explain() then names.  *minor gets an amount.
+ */
+static inline __attribute__((always_inline)) const char *
+value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
+         int64_t *minor)
+{
+    const struct ps_csv_field *f = p->f;
+    long chars = (long)n;
+    int brk = 0;
+
+    if (!st->r.clean && (brk = scan_cell(s, n, &chars)) < 0)
+        return NULL;
+    switch (f->type) {
+    case PS_CSV_TEXT:
+        if ((brk && !f->multiline) || chars > f->max || chars < f->min)
+            return NULL;
+        return s;
+    case PS_CSV_DIGITS: {
+        size_t i = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i != n || (long long)n < f->min || (long long)n > f->max)
+            return NULL;
+        return s;
+    }
+    case PS_CSV_DATE:
+        if (parse_date(s, n, f->date_format, st->norm[p->field]) != 0)
+            return NULL;
+        return f->date_format == PS_CSV_YMD_DASH ? s : st->norm[p->field];
+    case PS_CSV_ENUM:
+        for (size_t i = 0; i < f->nvalues; i++)
+            if (same_upper(s, n, f->values[i].spelling))
+                return f->values[i].value;
+        return NULL;
+    case PS_CSV_MONEY:
+    case PS_CSV_CENTS:
+        if (st->cur[0] == '\0')
+            return NULL;
+        if (!p->cents && !f->negative &&
+            quick_amount(s, n, st->exponent, minor))
+            return s; /* already as ps_money_format() writes it */
+        if (ps_money_parse(s, n, p->cents ? 0 : st->exponent,
+                           f->negative ? PS_MONEY_ALLOW_NEGATIVE : 0, minor,
+                           NULL) != 0)
+            return NULL;
+        if (!p->cents && canonical(s, n, st->exponent))
+            return s;
+        return ps_money_format(*minor, st->exponent, st->norm[p->field],
+                               PS_MONEY_STRMAX);
+    case PS_CSV_EMAIL:
+        if (brk || chars > f->max || check_email(s, n) != 0)
+            return NULL;
+        return s;
+    case PS_CSV_PHONE:
+        return check_phone(s, n) == 0 ? s : NULL;
+    case PS_CSV_CURRENCY:
+        if (n != 3 || !ascii_letters(s, n))
+            return NULL;
+        upper(s, n);
+        /* st->cur is a known code (or ""): most rows repeat it. */
+        if (memcmp(s, st->cur, 4) != 0 && ps_currency_find(s) == NULL)
+            return NULL;
+        return s;
+    case PS_CSV_COUNTRY:
+        if (n != 2 || !ascii_letters(s, n))
+            return NULL;
+        upper(s, n);
+        return s;
+    case PS_CSV_INTEGER: {
+        size_t i = s[0] == '-' ? 1 : 0;
+        int ok = i < n && n - i <= 19;
+        long long v = 0;
+        for (size_t k = i; ok && k < n; k++) {
+            int d = s[k] - '0';
+            ok = d >= 0 && d <= 9 && v <= (LLONG_MAX - d) / 10;
+            if (ok)
+                v = v * 10 + d;
+        }
+        if (i == 1)
+            v = -v;
+        if (!ok || v < f->min || v > f->max || (i == 1 && v == 0))
+            return NULL;
+        return s;
+    }
+    }
+    return NULL;
+}
+
+/*
+ * Check the cell of the column p plans: 0 with st->vals[p->field] (left
+ * NULL when empty and optional), or -1 with rec->err set (the first error
+ * of the record wins).
+ */
+static inline __attribute__((always_inline)) int
+cell(struct csvr *st, struct ps_record *rec, const struct colplan *p,
+     int64_t *minor)
+{
+    char *s = st->r.cells + st->r.off[p->col];
+    size_t n = st->r.len[p->col];
+    const char *v;
+    if (p->trim) {
+        while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
+            s++;
+            n--;
+        }
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        s[n] = '\0';
+    }
+    if (n == 0) {
+        if (!p->f->required)
+            return 0;
+    } else if ((v = value_of(st, p, s, n, minor)) != NULL) {
+        st->vals[p->field] = v;
+        return 0;
+    }
+    explain(st, rec, p->col, p->field, s, n);
+    return -1;
+}
+
+/* The record's currency: its currency cell, else the layout default.
+ * -1 when the cell is bad (rec->err says why). */
 static int record_currency(struct csvr *st, struct ps_record *rec)
 {
     const struct ps_csv_layout *L = st->L;
-    int cf = L->currency_field;
-    int col = cf >= 0 ? st->m.column_of[cf] : -1;
     const char *code = L->currency;
-    if (col >= 0) {
+    int cf = L->currency_field;
+    if (st->cur_plan.f != NULL) {
         int64_t unused;
-        if (cell(st, rec, (size_t)col, cf, &unused) != 0) {
+        if (cell(st, rec, &st->cur_plan, &unused) != 0) {
             st->cur[0] = '\0';
             return -1;
         }
@@ -945,7 +1166,6 @@ static int record_currency(struct csvr *st, struct ps_record *rec)
 static void build(struct csvr *st, struct ps_record *rec)
 {
     const struct ps_csv_layout *L = st->L;
-    const struct ps_csv_match *m = &st->m;
     struct rows *r = &st->r;
     int64_t amount = 0;
     int have_amount = 0;
@@ -956,20 +1176,19 @@ static void build(struct csvr *st, struct ps_record *rec)
     rec->offset = r->row_off;
     for (size_t f = 0; f < L->nfields; f++)
         st->vals[f] = NULL;
-    if (r->ncell != m->ncols) {
+    if (r->ncell != st->m.ncols) {
         ps_err_set(&rec->err, PS_EINVAL, "CSV_FIELD_COUNT",
                    "line %ld: %zu cells, the header has %zu columns",
-                   rec->line, r->ncell, m->ncols);
+                   rec->line, r->ncell, st->m.ncols);
         ps_err_at(&rec->err, NULL, rec->line, rec->offset);
     } else if (record_currency(st, rec) == 0) {
-        for (size_t c = 0; c < m->ncols; c++) {
-            int f = m->field_of[c];
+        /* Every cell is checked, the first error kept: the totals then
+         * do not depend on where in the row an error is. */
+        for (const struct colplan *p = st->plan, *end = p + st->nplan;
+             p < end; p++) {
             int64_t minor;
-            if (f < 0 || f == L->currency_field)
-                continue;
-            if (cell(st, rec, c, f, &minor) != 0)
-                continue; /* later cells still count for the totals */
-            if (f == L->amount_field && st->vals[f] != NULL) {
+            if (cell(st, rec, p, &minor) == 0 && p->amount &&
+                st->vals[p->field] != NULL) {
                 amount = minor;
                 have_amount = 1;
             }
@@ -985,8 +1204,8 @@ static void build(struct csvr *st, struct ps_record *rec)
         rec->value[rec->nfields++] = L->currency;
     }
     /* The reference: the field's value, or its cell as written when the
-     * record is rejected before reaching it (if that is clean text). */
-    int rf = L->reference_field, rc = rf >= 0 ? m->column_of[rf] : -1;
+     * value was rejected (if that is clean text on one line). */
+    int rf = L->reference_field, rc = rf >= 0 ? st->m.column_of[rf] : -1;
     if (rf >= 0 && st->vals[rf] != NULL) {
         rec->reference = st->vals[rf];
     } else if (rc >= 0 && (size_t)rc < r->ncell && (size_t)rc < r->maxcells) {

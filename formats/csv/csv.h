@@ -78,7 +78,9 @@ struct ps_csv_field {
     size_t ncolumns;
     struct ps_csv_enum *values; /* enum: accepted spellings */
     size_t nvalues;
-    int line; /* where its [field] section starts in the layout file */
+    int line;        /* its [field] section's first key, for errors */
+    int values_line; /* where `values` was last given */
+    int range_line;  /* where `min` or `max` was last given */
     unsigned set; /* which keys were given (layout.c's bits) */
 };
 

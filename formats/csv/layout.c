@@ -513,6 +513,7 @@ static int field_key(struct load *ld, const char *name, const char *value)
     }
     if (strcmp(name, "values") == 0) {
         f->set |= K_VALUES;
+        f->values_line = ld->line;
         return each_item(ld, value, add_value, NULL);
     }
     if (strcmp(name, "type") == 0) {
@@ -548,6 +549,7 @@ static int field_key(struct load *ld, const char *name, const char *value)
         unsigned bit = name[1] == 'i' ? K_MIN : K_MAX;
         if (!once(ld, &f->set, bit, name))
             return 0;
+        f->range_line = ld->line;
         if (parse_ll(value, &n) != 0)
             return fail(ld, "LAYOUT_VALUE", name, "%s must be a whole number",
                         name);
@@ -728,7 +730,7 @@ static int check_file(struct load *ld, const char *reference)
             f->max = dmax;
         if (f->min < lo || f->max > hi || f->min > f->max ||
             (t == PS_CSV_INTEGER && f->min < 0 && !f->negative))
-            return fail(ld, "LAYOUT_VALUE", "max",
+            return ld->line = f->range_line, fail(ld, "LAYOUT_VALUE", "max",
                         "[field %s]: min %lld and max %lld must satisfy "
                         "%lld <= min <= max <= %lld%s",
                         f->name, f->min, f->max, lo, hi,
@@ -747,7 +749,7 @@ static int check_file(struct load *ld, const char *reference)
                     strcmp(f->values[k].spelling, e->target) == 0)
                     e->value = f->values[k].spelling;
             if (e->value == NULL)
-                return fail(ld, "LAYOUT_VALUE", "values",
+                return ld->line = f->values_line, fail(ld, "LAYOUT_VALUE", "values",
                             "[field %s]: %s -> %s names no value of the "
                             "field",
                             f->name, e->spelling, e->target);

@@ -6,6 +6,11 @@
 # generated pstest files of growing size; wall time, records per second
 # and peak RSS (GNU time), to show throughput and that memory stays flat
 # in the file's size.
+#
+# csv parse: csv_bench (built beside the binary) on a generated
+# 1,000,000-row disbursement file held in memory: libcsv alone (no-op
+# callbacks) against the CSV reader, best CPU time of seven runs.
+# PS_BENCH_CSV_ROWS sets the rows.
 set -eu
 P=${1:?usage: run.sh PAYSPOOL_BIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +31,9 @@ for n in ${PS_BENCH_SIZES:-100000 400000}; do
     printf '%-28s %10d %10s %12s %10s\n' "spool intake (pstest)" "$n" \
         "$secs" "$rate" "$rss"
 done
+
+echo
+"$(dirname "$P")/csv_bench" "${PS_BENCH_CSV_ROWS:-1000000}"
 
 # EWA nightly (issue 4): EMPLOYEES enrolled from a roster, then REQUESTS
 # disbursement requests in random employee order, each file from spool to
