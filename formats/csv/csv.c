@@ -43,7 +43,7 @@ struct rows {
     struct ps_stream *in; /* NULL: reading `mem` */
     const unsigned char *mem;
     size_t memlen;
-    int mem_more; /* memory mode: the document goes on past mem */
+    int mem_more;       /* memory mode: the document goes on past mem */
     unsigned char *buf; /* BLOCK bytes, stream mode */
     const unsigned char *data;
     size_t dpos, dlen; /* unread bytes are data[dpos..dlen) */
@@ -53,22 +53,22 @@ struct rows {
     long line;         /* physical line of data[dpos], 1-based */
     int last_cr;       /* the last byte fed was a CR */
     /* the record being read */
-    int open;          /* bytes of it were fed */
+    int open; /* bytes of it were fed */
     long start_line;
     int64_t start_off;
-    size_t raw;        /* its bytes so far */
-    int segs;          /* physical lines of it so far */
-    int clean;         /* one line of printable ASCII: cells need no scan */
-    int blank_mode;    /* libcsv is told nothing is a space (no_space) */
-    int done;          /* libcsv ended it */
-    long row_line;     /* where the finished row started */
+    size_t raw;     /* its bytes so far */
+    int segs;       /* physical lines of it so far */
+    int clean;      /* one line of printable ASCII: cells need no scan */
+    int blank_mode; /* libcsv is told nothing is a space (no_space) */
+    int done;       /* libcsv ended it */
+    long row_line;  /* where the finished row started */
     int64_t row_off;
     /* its cells: cells[off[i]..off[i]+len[i]) NUL-terminated */
     char *cells;
     size_t ccap, clen;
     size_t off[PS_CSV_COLUMNS_MAX], len[PS_CSV_COLUMNS_MAX];
-    size_t ncell;    /* cells in the row (may exceed maxcells) */
-    size_t maxcells; /* cells kept */
+    size_t ncell;      /* cells in the row (may exceed maxcells) */
+    size_t maxcells;   /* cells kept */
     size_t entry_size; /* libcsv's entry buffer, as of the last line */
 };
 
@@ -161,8 +161,8 @@ static int fill(struct rows *r, struct ps_err *err)
         size_t have = 0;
         /* At the start, read until a BOM can be told apart. */
         do {
-            ssize_t n = r->in->read(r->in->ctx, r->buf + have, BLOCK - have,
-                                    err);
+            ssize_t n =
+                r->in->read(r->in->ctx, r->buf + have, BLOCK - have, err);
             if (n < 0)
                 return (int)n;
             if (n == 0)
@@ -197,12 +197,12 @@ static int line_scan(const unsigned char *s, size_t n, size_t readable,
 {
     uint64_t bad = 0, sp = 0, w, a, b;
     size_t i = 0;
-#define SCAN_WORD()                                                          \
-    do {                                                                     \
-        a = w ^ (ONES * ' ');                                                \
-        b = w ^ (ONES * '\t');                                               \
-        bad |= ((w - ONES * 0x20) & ~w) | (w + ONES) | w; /* <0x20, >=0x7f */ \
-        sp |= ((a - ONES) & ~a) | ((b - ONES) & ~b);      /* ' ', '\t' */    \
+#define SCAN_WORD()                                                            \
+    do {                                                                       \
+        a = w ^ (ONES * ' ');                                                  \
+        b = w ^ (ONES * '\t');                                                 \
+        bad |= ((w - ONES * 0x20) & ~w) | (w + ONES) | w; /* <0x20, >=0x7f */  \
+        sp |= ((a - ONES) & ~a) | ((b - ONES) & ~b);      /* ' ', '\t' */      \
     } while (0)
     for (; i + 8 <= n; i += 8) {
         memcpy(&w, s + i, 8);
@@ -232,8 +232,7 @@ static int line_scan(const unsigned char *s, size_t n, size_t readable,
 }
 
 static int rows_fail(struct rows *r, struct ps_err *err, int code,
-                     const char *rule, long line, int64_t off,
-                     const char *msg)
+                     const char *rule, long line, int64_t off, const char *msg)
 {
     ps_err_set(err, code, rule, "line %ld: %s", line, msg);
     ps_err_at(err, NULL, line, off);
@@ -267,8 +266,8 @@ static int rows_next(struct rows *r, struct ps_err *err)
                 return 0; /* the row goes on past the peek */
             if (csv_fini(&r->p, on_cell, on_row, r) != 0)
                 return rows_fail(
-                    r, err, PS_EINVAL, "CSV_UNTERMINATED_QUOTE",
-                    r->start_line, r->start_off,
+                    r, err, PS_EINVAL, "CSV_UNTERMINATED_QUOTE", r->start_line,
+                    r->start_off,
                     "a quoted cell is not closed before the end of the "
                     "file: the file may be truncated");
             return r->done;
@@ -279,7 +278,8 @@ static int rows_next(struct rows *r, struct ps_err *err)
         size_t avail = r->dlen - r->dpos;
         const unsigned char *nl = memchr(s, '\n', avail);
         size_t n = nl != NULL ? (size_t)(nl - s) + 1 : avail;
-        size_t body = n - (nl != NULL) - (nl != NULL && n > 1 && s[n - 2] == '\r');
+        size_t body =
+            n - (nl != NULL) - (nl != NULL && n > 1 && s[n - 2] == '\r');
         int blanks, clean = line_scan(s, body, avail, &blanks);
         const unsigned char *cr;
         if (!clean && (cr = memchr(s, '\r', body)) != NULL) {
@@ -323,8 +323,8 @@ static int rows_next(struct rows *r, struct ps_err *err)
         if (used < n) {
             if (csv_error(&r->p) == CSV_EPARSE)
                 return rows_fail(
-                    r, err, PS_EINVAL, "CSV_BAD_QUOTE",
-                    r->line, r->offset + (int64_t)used,
+                    r, err, PS_EINVAL, "CSV_BAD_QUOTE", r->line,
+                    r->offset + (int64_t)used,
                     "a quote inside an unquoted cell, or text after a "
                     "closing quote (RFC 4180: quote the whole cell and "
                     "double the quotes inside it)");
@@ -536,7 +536,7 @@ struct csvr {
     /* per record */
     const char *vals[PS_RECORD_MAX_FIELDS];
     char norm[PS_RECORD_MAX_FIELDS][PS_MONEY_STRMAX]; /* rewritten values */
-    char cur[4];  /* the record currency */
+    char cur[4];                                      /* the record currency */
     int exponent; /* its minor unit digits */
     /* totals */
     long records;
@@ -590,8 +590,7 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
                        m->layout->fields[m->missing].columns[0].name);
         else
             ps_err_set(err, PS_EINVAL, "CSV_NO_LAYOUT",
-                       "line %ld: the header matches no CSV layout",
-                       h->line);
+                       "line %ld: the header matches no CSV layout", h->line);
         rc = ps_err_at(err, NULL, h->line, h->offset);
         goto fail;
     }
@@ -602,21 +601,20 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
         /* The field the second column names, and its first column. */
         for (size_t i = 0; i < st->L->nfields && f < 0; i++)
             for (size_t j = 0; j < st->L->fields[i].ncolumns; j++)
-                if (strcmp(st->L->fields[i].columns[j].name, h->names[c]) ==
-                    0)
+                if (strcmp(st->L->fields[i].columns[j].name, h->names[c]) == 0)
                     f = (int)i;
         if (PS_ALWAYS(f >= 0))
             first = (size_t)m->column_of[f];
-        ps_err_set(err, PS_EINVAL, "HEADER_DUPLICATE_COLUMN",
-                   "line %ld: columns %zu \"%s\" and %zu \"%s\" are both "
-                   "field %s of layout %s",
-                   h->line, first + 1,
-                   ps_quote(h->display[first], strlen(h->display[first]), q1,
-                            sizeof(q1)),
-                   c + 1,
-                   ps_quote(h->display[c], strlen(h->display[c]), q2,
-                            sizeof(q2)),
-                   f >= 0 ? st->L->fields[f].name : "?", st->L->name);
+        ps_err_set(
+            err, PS_EINVAL, "HEADER_DUPLICATE_COLUMN",
+            "line %ld: columns %zu \"%s\" and %zu \"%s\" are both "
+            "field %s of layout %s",
+            h->line, first + 1,
+            ps_quote(h->display[first], strlen(h->display[first]), q1,
+                     sizeof(q1)),
+            c + 1,
+            ps_quote(h->display[c], strlen(h->display[c]), q2, sizeof(q2)),
+            f >= 0 ? st->L->fields[f].name : "?", st->L->name);
         ps_err_field(err, f >= 0 ? st->L->fields[f].name : "");
         rc = ps_err_at(err, NULL, h->line, h->offset);
         goto fail;
@@ -629,13 +627,13 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
                        "allows no other columns",
                        h->line, c + 1, st->L->name);
         else
-            ps_err_set(err, PS_EINVAL, "HEADER_UNKNOWN_COLUMN",
-                       "line %ld: column %zu \"%s\" is not a column of "
-                       "layout %s, which allows no other columns",
-                       h->line, c + 1,
-                       ps_quote(h->display[c], strlen(h->display[c]), q1,
-                                sizeof(q1)),
-                       st->L->name);
+            ps_err_set(
+                err, PS_EINVAL, "HEADER_UNKNOWN_COLUMN",
+                "line %ld: column %zu \"%s\" is not a column of "
+                "layout %s, which allows no other columns",
+                h->line, c + 1,
+                ps_quote(h->display[c], strlen(h->display[c]), q1, sizeof(q1)),
+                st->L->name);
         rc = ps_err_at(err, NULL, h->line, h->offset);
         goto fail;
     }
@@ -644,8 +642,9 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
         if (fi < 0)
             continue;
         const struct ps_csv_field *f = &st->L->fields[fi];
-        struct colplan *p =
-            fi == st->L->currency_field ? &st->cur_plan : &st->plan[st->nplan++];
+        struct colplan *p = fi == st->L->currency_field
+                                ? &st->cur_plan
+                                : &st->plan[st->nplan++];
         p->f = f;
         p->col = c;
         p->field = fi;
@@ -683,16 +682,16 @@ static void cell_fail(struct csvr *st, struct ps_record *rec, size_t col,
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
-    ps_err_set(&rec->err, PS_EINVAL, rule, "line %ld, column %zu \"%s\" (%s): %s",
-               rec->line, col + 1, ps_quote(name, strlen(name), q, sizeof(q)),
-               f->name, detail);
+    ps_err_set(&rec->err, PS_EINVAL, rule,
+               "line %ld, column %zu \"%s\" (%s): %s", rec->line, col + 1,
+               ps_quote(name, strlen(name), q, sizeof(q)), f->name, detail);
     ps_err_at(&rec->err, NULL, rec->line, rec->offset);
     ps_err_field(&rec->err, f->name);
 }
 
 /* The cell as it may be quoted in a message: never a sensitive value. */
-static const char *shown(const struct ps_csv_field *f, const char *s,
-                         size_t n, char *q, size_t qsize)
+static const char *shown(const struct ps_csv_field *f, const char *s, size_t n,
+                         char *q, size_t qsize)
 {
     if (f->sensitive)
         return "(withheld)";
@@ -874,12 +873,12 @@ static const char *enum_list(const struct ps_csv_field *f, char *buf,
  * cell as value_of() left it) in rec->err, unless an earlier cell of the
  * record did.  Never shows a sensitive value.
  */
-static void explain(struct csvr *st, struct ps_record *rec, size_t col,
-                    int fi, const char *s, size_t n)
+static void explain(struct csvr *st, struct ps_record *rec, size_t col, int fi,
+                    const char *s, size_t n)
 {
     const struct ps_csv_field *f = &st->L->fields[fi];
-    static const char *const fmts[] = {"YYYY-MM-DD", "MM/DD/YYYY",
-                                       "DD/MM/YYYY", "YYYYMMDD"};
+    static const char *const fmts[] = {"YYYY-MM-DD", "MM/DD/YYYY", "DD/MM/YYYY",
+                                       "YYYYMMDD"};
     char q[PS_QUOTE_MAX * 4 + 4], list[160];
     long chars = 0;
     int brk;
@@ -954,8 +953,7 @@ static void explain(struct csvr *st, struct ps_record *rec, size_t col,
                       "%s must be a whole number of minor units of %s "
                       "(e.g. 12345 for %s)",
                       ps_quote(s, n, q, sizeof(q)), st->cur,
-                      ps_money_format(12345, st->exponent, list,
-                                      sizeof(list)));
+                      ps_money_format(12345, st->exponent, list, sizeof(list)));
         else
             cell_fail(st, rec, col, f, e.rule, "%s", e.msg);
         return;
@@ -1110,9 +1108,10 @@ value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
  * NULL when empty and optional), or -1 with rec->err set (the first error
  * of the record wins).
  */
-static inline __attribute__((always_inline)) int
-cell(struct csvr *st, struct ps_record *rec, const struct colplan *p,
-     int64_t *minor)
+static inline __attribute__((always_inline)) int cell(struct csvr *st,
+                                                      struct ps_record *rec,
+                                                      const struct colplan *p,
+                                                      int64_t *minor)
 {
     char *s = st->r.cells + st->r.off[p->col];
     size_t n = st->r.len[p->col];
@@ -1178,14 +1177,14 @@ static void build(struct csvr *st, struct ps_record *rec)
         st->vals[f] = NULL;
     if (r->ncell != st->m.ncols) {
         ps_err_set(&rec->err, PS_EINVAL, "CSV_FIELD_COUNT",
-                   "line %ld: %zu cells, the header has %zu columns",
-                   rec->line, r->ncell, st->m.ncols);
+                   "line %ld: %zu cells, the header has %zu columns", rec->line,
+                   r->ncell, st->m.ncols);
         ps_err_at(&rec->err, NULL, rec->line, rec->offset);
     } else if (record_currency(st, rec) == 0) {
         /* Every cell is checked, the first error kept: the totals then
          * do not depend on where in the row an error is. */
-        for (const struct colplan *p = st->plan, *end = p + st->nplan;
-             p < end; p++) {
+        for (const struct colplan *p = st->plan, *end = p + st->nplan; p < end;
+             p++) {
             int64_t minor;
             if (cell(st, rec, p, &minor) == 0 && p->amount &&
                 st->vals[p->field] != NULL) {
@@ -1262,8 +1261,7 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
     }
 }
 
-static int finish(void *state, struct ps_doc_totals *totals,
-                  struct ps_err *err)
+static int finish(void *state, struct ps_doc_totals *totals, struct ps_err *err)
 {
     struct csvr *st = state;
     (void)err;

@@ -23,7 +23,8 @@
 #include "err.h"
 #include "format.h"
 
-#define PS_CSV_RECORD_MAX 65536 /* bytes of one record, line ending included */
+#define PS_CSV_RECORD_MAX 65536 /* bytes of one record, line ending included   \
+                                 */
 #define PS_CSV_COLUMNS_MAX 256  /* columns of a header row */
 #define PS_CSV_NAME_MAX 128     /* bytes of a column name in a layout */
 
@@ -44,7 +45,7 @@ enum ps_csv_type {
 
 /* Date spellings a date field may declare with `format`. */
 enum ps_csv_datefmt {
-    PS_CSV_YMD_DASH, /* YYYY-MM-DD (the default, and the canonical output) */
+    PS_CSV_YMD_DASH,  /* YYYY-MM-DD (the default, and the canonical output) */
     PS_CSV_MDY_SLASH, /* MM/DD/YYYY */
     PS_CSV_DMY_SLASH, /* DD/MM/YYYY */
     PS_CSV_YMD_PLAIN  /* YYYYMMDD */
@@ -67,10 +68,10 @@ struct ps_csv_enum {
 struct ps_csv_field {
     char *name; /* canonical field name; from malloc() */
     enum ps_csv_type type;
-    int required;  /* an empty cell is FIELD_REQUIRED */
-    int sensitive; /* the value never appears in an error message */
-    int multiline; /* text: line breaks and tabs allowed */
-    int negative;  /* money, cents, integer: negative values allowed */
+    int required;       /* an empty cell is FIELD_REQUIRED */
+    int sensitive;      /* the value never appears in an error message */
+    int multiline;      /* text: line breaks and tabs allowed */
+    int negative;       /* money, cents, integer: negative values allowed */
     long long min, max; /* text: characters; digits: digit count;
                            integer: value */
     enum ps_csv_datefmt date_format;
@@ -81,7 +82,7 @@ struct ps_csv_field {
     int line;        /* its [field] section's first key, for errors */
     int values_line; /* where `values` was last given */
     int range_line;  /* where `min` or `max` was last given */
-    unsigned set; /* which keys were given (layout.c's bits) */
+    unsigned set;    /* which keys were given (layout.c's bits) */
 };
 
 struct ps_csv_layout {
@@ -145,13 +146,13 @@ struct ps_csv_match {
     int candidate; /* every required field has a column */
     size_t ncols;  /* header columns */
     size_t matched, ignored, unknown;
-    int field_of[PS_CSV_COLUMNS_MAX]; /* field index; -1 unknown, -2 ignored
-                                         or a duplicate */
-    int cents[PS_CSV_COLUMNS_MAX];    /* the column holds minor units */
+    int field_of[PS_CSV_COLUMNS_MAX];    /* field index; -1 unknown, -2 ignored
+                                            or a duplicate */
+    int cents[PS_CSV_COLUMNS_MAX];       /* the column holds minor units */
     int column_of[PS_RECORD_MAX_FIELDS]; /* column index, -1 when absent */
-    int first_unknown;   /* column index, -1 when none */
-    int dup_column;      /* a second column for a field, -1 when none */
-    int missing;         /* first required field without a column, or -1 */
+    int first_unknown;                   /* column index, -1 when none */
+    int dup_column; /* a second column for a field, -1 when none */
+    int missing;    /* first required field without a column, or -1 */
 };
 
 /*

@@ -60,8 +60,8 @@ struct ps_csv_layouts {
 };
 
 static const char *const type_names[] = {
-    "text",  "digits",   "date",    "enum",    "money",  "cents",
-    "email", "phone",    "currency", "integer", "country",
+    "text",  "digits", "date",     "enum",    "money",   "cents",
+    "email", "phone",  "currency", "integer", "country",
 };
 
 const char *ps_csv_type_name(enum ps_csv_type t)
@@ -117,11 +117,11 @@ struct load {
     const char *path;
     struct ps_err *err;
     FILE *f;
-    int line;      /* lines read so far: the line inih is on */
-    int err_line;  /* where our first error is, 0 when none */
+    int line;       /* lines read so far: the line inih is on */
+    int err_line;   /* where our first error is, 0 when none */
     int in_section; /* 0 none yet, 1 [layout], 2 [field] */
     char section[80];
-    char reference[64]; /* the reference field's name, "" when none */
+    char reference[64];         /* the reference field's name, "" when none */
     struct ps_csv_field *field; /* current [field] section */
     int layout_line;            /* first line inside [layout] */
     int seen_layout;
@@ -250,8 +250,7 @@ static char *trimmed_dup(const char *s, size_t n, int lower)
  * error is recorded).
  */
 static int each_item(struct load *ld, const char *value,
-                     int (*add)(struct load *, const char *, void *),
-                     void *arg)
+                     int (*add)(struct load *, const char *, void *), void *arg)
 {
     const char *p = value;
     for (;;) {
@@ -283,11 +282,11 @@ static const char *claimed_by(const struct ps_csv_layout *L, const char *name)
     return NULL;
 }
 
-static int check_column_name(struct load *ld, const char *key,
-                             const char *name)
+static int check_column_name(struct load *ld, const char *key, const char *name)
 {
     char q[PS_QUOTE_MAX * 4 + 4];
-    if (strlen(name) >= PS_CSV_NAME_MAX || ps_utf8_chars(name, strlen(name)) < 0)
+    if (strlen(name) >= PS_CSV_NAME_MAX ||
+        ps_utf8_chars(name, strlen(name)) < 0)
         return fail(ld, "LAYOUT_VALUE", key,
                     "column name \"%s\" must be UTF-8 text of at most %d "
                     "bytes",
@@ -354,9 +353,8 @@ static int add_value(struct load *ld, const char *item, void *arg)
     const char *arrow = strstr(item, "->");
     char *spelling, *target = NULL;
     (void)arg;
-    spelling = trimmed_dup(item, arrow != NULL ? (size_t)(arrow - item)
-                                               : strlen(item),
-                           2);
+    spelling = trimmed_dup(
+        item, arrow != NULL ? (size_t)(arrow - item) : strlen(item), 2);
     if (spelling == NULL)
         return oom(ld);
     if (arrow != NULL &&
@@ -401,8 +399,7 @@ static int set_string(struct load *ld, char **dst, const char *key,
     char *d;
     if (strlen(value) >= max || ps_utf8_chars(value, strlen(value)) < 0)
         return fail(ld, "LAYOUT_VALUE", key,
-                    "%s must be UTF-8 text of at most %zu bytes", key,
-                    max - 1);
+                    "%s must be UTF-8 text of at most %zu bytes", key, max - 1);
     if ((d = strdup(value)) == NULL)
         return oom(ld);
     free(*dst);
@@ -519,8 +516,7 @@ static int field_key(struct load *ld, const char *name, const char *value)
     if (strcmp(name, "type") == 0) {
         if (!once(ld, &f->set, K_TYPE, name))
             return 0;
-        for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]);
-             i++)
+        for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
             if (strcmp(value, type_names[i]) == 0) {
                 f->type = (enum ps_csv_type)i;
                 return 1;
@@ -575,8 +571,7 @@ static int field_key(struct load *ld, const char *name, const char *value)
         if (!once(ld, &f->set, flags[i].bit, name))
             return 0;
         if (parse_bool(value, &b) != 0)
-            return fail(ld, "LAYOUT_VALUE", name, "%s must be yes or no",
-                        name);
+            return fail(ld, "LAYOUT_VALUE", name, "%s must be yes or no", name);
         *(int *)(void *)((char *)f + flags[i].off) = b;
         return 1;
     }
@@ -669,27 +664,25 @@ static int check_file(struct load *ld, const char *reference)
     if (L->description == NULL && (L->description = strdup("")) == NULL)
         return oom(ld);
     if (L->nfields == 0)
-        return fail(ld, "LAYOUT_MISSING", "field",
-                    "no [field NAME] section");
+        return fail(ld, "LAYOUT_MISSING", "field", "no [field NAME] section");
     L->reference_field = L->currency_field = L->amount_field = -1;
     for (size_t i = 0; i < L->nfields; i++) {
         struct ps_csv_field *f = &L->fields[i];
         enum ps_csv_type t = f->type;
-        int numeric = t == PS_CSV_MONEY || t == PS_CSV_CENTS ||
-                      t == PS_CSV_INTEGER;
+        int numeric =
+            t == PS_CSV_MONEY || t == PS_CSV_CENTS || t == PS_CSV_INTEGER;
         int ranged = t == PS_CSV_TEXT || t == PS_CSV_DIGITS ||
                      t == PS_CSV_INTEGER || t == PS_CSV_EMAIL;
         ld->line = f->line;
         if (!(f->set & K_TYPE))
-            return fail(ld, "LAYOUT_MISSING", "type",
-                        "[field %s] needs a type", f->name);
+            return fail(ld, "LAYOUT_MISSING", "type", "[field %s] needs a type",
+                        f->name);
         if (f->ncolumns == 0)
             return fail(ld, "LAYOUT_MISSING", "columns",
                         "[field %s] needs columns", f->name);
         if ((f->set & K_CENTS_COLUMNS) && t != PS_CSV_MONEY)
             return fail(ld, "LAYOUT_VALUE", "cents_columns",
-                        "[field %s]: cents_columns need type money",
-                        f->name);
+                        "[field %s]: cents_columns need type money", f->name);
         if (((f->set & K_VALUES) != 0) != (t == PS_CSV_ENUM))
             return fail(ld, "LAYOUT_VALUE", "values",
                         "[field %s]: values go with type enum, and type "
@@ -705,8 +698,7 @@ static int check_file(struct load *ld, const char *reference)
                         f->name);
         if ((f->set & K_MULTILINE) && t != PS_CSV_TEXT)
             return fail(ld, "LAYOUT_VALUE", "multiline",
-                        "[field %s]: multiline goes with type text",
-                        f->name);
+                        "[field %s]: multiline goes with type text", f->name);
         if ((f->set & (K_MIN | K_MAX)) && !ranged)
             return fail(ld, "LAYOUT_VALUE", "max",
                         "[field %s]: min and max go with text, digits, "
@@ -730,7 +722,8 @@ static int check_file(struct load *ld, const char *reference)
             f->max = dmax;
         if (f->min < lo || f->max > hi || f->min > f->max ||
             (t == PS_CSV_INTEGER && f->min < 0 && !f->negative))
-            return ld->line = f->range_line, fail(ld, "LAYOUT_VALUE", "max",
+            return ld->line = f->range_line,
+                   fail(ld, "LAYOUT_VALUE", "max",
                         "[field %s]: min %lld and max %lld must satisfy "
                         "%lld <= min <= max <= %lld%s",
                         f->name, f->min, f->max, lo, hi,
@@ -749,7 +742,8 @@ static int check_file(struct load *ld, const char *reference)
                     strcmp(f->values[k].spelling, e->target) == 0)
                     e->value = f->values[k].spelling;
             if (e->value == NULL)
-                return ld->line = f->values_line, fail(ld, "LAYOUT_VALUE", "values",
+                return ld->line = f->values_line,
+                       fail(ld, "LAYOUT_VALUE", "values",
                             "[field %s]: %s -> %s names no value of the "
                             "field",
                             f->name, e->spelling, e->target);
@@ -851,8 +845,8 @@ static int set_add(struct ps_csv_layouts *set, struct ps_csv_layout *L,
     for (size_t i = 0; i < set->n; i++)
         if (strcmp(set->v[i]->name, L->name) == 0) {
             ps_err_set(err, PS_ECONFIG, "LAYOUT_DUPLICATE",
-                       "layout %s is defined twice: in %s and in %s",
-                       L->name, set->v[i]->path, L->path);
+                       "layout %s is defined twice: in %s and in %s", L->name,
+                       set->v[i]->path, L->path);
             ps_err_at(err, L->path, 0, -1);
             ps_err_field(err, "name");
             return PS_ECONFIG;
@@ -917,8 +911,8 @@ static int load_dir(struct ps_csv_layouts *set, const char *dir,
 }
 
 static struct ps_csv_layouts *current;
-static int tried;            /* a load was attempted */
-static int tried_rc;         /* the lazy load's result */
+static int tried;    /* a load was attempted */
+static int tried_rc; /* the lazy load's result */
 static struct ps_err tried_err;
 
 int ps_csv_layouts_load(const char *dirs, struct ps_err *err)

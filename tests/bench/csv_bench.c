@@ -138,10 +138,9 @@ static char *generate(long rows, size_t *len)
                           "request_id,external_id,amount,currency,rail\n");
     for (long i = 1; i <= rows; i++) {
         long cents = 2000 + (i * 7919) % 48000; /* $20.00 .. $499.99 */
-        n += (size_t)snprintf(doc + n, cap - n,
-                              "EWA-20261120-%08ld,EMP%06ld,%ld.%02ld,USD,%s\n",
-                              i, 1 + i % 250000, cents / 100, cents % 100,
-                              rails[i % 2]);
+        n += (size_t)snprintf(
+            doc + n, cap - n, "EWA-20261120-%08ld,EMP%06ld,%ld.%02ld,USD,%s\n",
+            i, 1 + i % 250000, cents / 100, cents % 100, rails[i % 2]);
     }
     *len = n;
     return doc;
@@ -189,8 +188,8 @@ int main(int argc, char **argv)
     for (int run = 0; run < RUNS; run++) {
         for (int k = 0; k < 3; k++) {
             double t0 = now();
-            got[k] = k < 2 ? raw_libcsv(doc, len, k) - 1
-                           : reader(doc, len, &amount);
+            got[k] =
+                k < 2 ? raw_libcsv(doc, len, k) - 1 : reader(doc, len, &amount);
             double dt = now() - t0;
             if (got[k] < 0) {
                 fprintf(stderr, "csv_bench: run %d failed\n", k);
@@ -207,8 +206,8 @@ int main(int argc, char **argv)
            "rows/s", "MB/s", "ratio");
     for (int k = 0; k < 3; k++)
         printf("%-32s %10ld %10.3f %12.0f %8.1f %8.2f\n", names[k], got[k],
-               best[k], (double)got[k] / best[k],
-               (double)len / 1e6 / best[k], best[k] / best[0]);
+               best[k], (double)got[k] / best[k], (double)len / 1e6 / best[k],
+               best[k] / best[0]);
     printf("document: %.1f MB; amount total %lld minor units\n",
            (double)len / 1e6, (long long)amount);
     ps_csv_layouts_unload();

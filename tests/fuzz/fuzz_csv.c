@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long first_records = -1, first_rc = 0;
     if (ps_csv_layouts_ensure(NULL) != 0)
         abort(); /* the shipped layouts must load */
-    int bid = f->bid(data, size < PS_FORMAT_PEEK ? size : PS_FORMAT_PEEK,
-                     "fuzz");
+    int bid =
+        f->bid(data, size < PS_FORMAT_PEEK ? size : PS_FORMAT_PEEK, "fuzz");
     if (bid != 0 && (bid < 60 || bid > 90))
         abort();
     for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {

@@ -392,13 +392,12 @@ static void test_status(void **state)
 
 /* ---- detection ------------------------------------------------------ */
 
-static int bid_on(const char *doc, size_t len, const char **layout,
-                  int *ncand)
+static int bid_on(const char *doc, size_t len, const char **layout, int *ncand)
 {
     const struct ps_csv_layout *L = NULL;
-    int bid = ps_csv_detect((const unsigned char *)doc,
-                            len < PS_FORMAT_PEEK ? len : PS_FORMAT_PEEK, &L,
-                            ncand);
+    int bid =
+        ps_csv_detect((const unsigned char *)doc,
+                      len < PS_FORMAT_PEEK ? len : PS_FORMAT_PEEK, &L, ncand);
     *layout = L != NULL ? L->name : "";
     return bid;
 }
@@ -431,15 +430,15 @@ static void test_detect_each_fixture(void **state)
         struct ps_err err;
         int n, bid = bid_on(doc, len, &name, &n);
         if (strcmp(name, files[i][1]) != 0 || n != 1)
-            fail_msg("%s: bid %d for %s with %d candidates", files[i][0],
-                     bid, name, n);
+            fail_msg("%s: bid %d for %s with %d candidates", files[i][0], bid,
+                     name, n);
         assert_true(bid >= 60 && bid <= 90);
         assert_int_equal(bid, 90); /* every column known */
-        assert_int_equal(ps_format_detect((const unsigned char *)doc,
-                                          len < PS_FORMAT_PEEK ? len
-                                                               : PS_FORMAT_PEEK,
-                                          files[i][0], NULL, &f, &err),
-                         0);
+        assert_int_equal(
+            ps_format_detect((const unsigned char *)doc,
+                             len < PS_FORMAT_PEEK ? len : PS_FORMAT_PEEK,
+                             files[i][0], NULL, &f, &err),
+            0);
         assert_string_equal(f->name, "csv");
     }
 }
@@ -507,9 +506,8 @@ static void test_detect_not_csv(void **state)
                                       &err),
                      0);
     assert_string_equal(f->name, "pstest");
-    assert_int_equal(bid_on("<?xml version=\"1.0\"?><Document/>\n", 33, &name,
-                            &n),
-                     0);
+    assert_int_equal(
+        bid_on("<?xml version=\"1.0\"?><Document/>\n", 33, &name, &n), 0);
     assert_int_equal(bid_on("", 0, &name, &n), 0);
     /* A header cut by the peek is not bid on. */
     char big[PS_FORMAT_PEEK + 10];
@@ -517,9 +515,9 @@ static void test_detect_not_csv(void **state)
     memcpy(big, "request_id,external_id,amount,", 30);
     assert_int_equal(bid_on(big, sizeof(big), &name, &n), 0);
     /* Unknown columns lower the bid but keep the candidate. */
-    assert_int_equal(bid_on("request_id,external_id,amount,memo\n", 35, &name,
-                            &n),
-                     60 + 3 * 30 / 4);
+    assert_int_equal(
+        bid_on("request_id,external_id,amount,memo\n", 35, &name, &n),
+        60 + 3 * 30 / 4);
     assert_string_equal(name, "disbursements");
 }
 
@@ -527,11 +525,11 @@ static void test_detect_not_csv(void **state)
 
 static void test_quotes_and_commas(void **state)
 {
-    struct got *g = read_doc(
-        "target,external_id,status,reason\r\n"
-        "CUSTOMER,C1,SUSPENDED,\"He said \"\"stop\"\", then left\"\r\n"
-        "\"CUSTOMER\",\"C2\",\"ACTIVE\",\"a, b, c\"\r\n"
-        "CUSTOMER,C3,ACTIVE,\"\"\"quoted\"\"\"\r\n");
+    struct got *g =
+        read_doc("target,external_id,status,reason\r\n"
+                 "CUSTOMER,C1,SUSPENDED,\"He said \"\"stop\"\", then left\"\r\n"
+                 "\"CUSTOMER\",\"C2\",\"ACTIVE\",\"a, b, c\"\r\n"
+                 "CUSTOMER,C3,ACTIVE,\"\"\"quoted\"\"\"\r\n");
     (void)state;
     expect_ok(g, 3);
     assert_string_equal(val(&g->rec[0], "reason"),
@@ -547,13 +545,13 @@ static void test_quotes_and_commas(void **state)
 static void test_line_numbers(void **state)
 {
     static const char doc[] =
-        "target,external_id,status,reason\n"     /* 1 */
-        "CUSTOMER,C1,ACTIVE,one\n"               /* 2 */
-        "CUSTOMER,C2,ACTIVE,\"two\nlines\"\n"    /* 3-4 */
-        "\n"                                     /* 5: blank */
+        "target,external_id,status,reason\n"        /* 1 */
+        "CUSTOMER,C1,ACTIVE,one\n"                  /* 2 */
+        "CUSTOMER,C2,ACTIVE,\"two\nlines\"\n"       /* 3-4 */
+        "\n"                                        /* 5: blank */
         "CUSTOMER,C3,ACTIVE,\"three\r\n\r\nx\"\r\n" /* 6-8 */
-        "CUSTOMER,C4,ACTIVE,cr\r"                /* 9: lone CR */
-        "CUSTOMER,C5,ACTIVE,last";               /* 10, no newline */
+        "CUSTOMER,C4,ACTIVE,cr\r"                   /* 9: lone CR */
+        "CUSTOMER,C5,ACTIVE,last";                  /* 10, no newline */
     struct got *g;
     (void)state;
     for (size_t step = 1; step <= 4096; step *= 3) {
@@ -728,7 +726,8 @@ static void test_utf8_strict(void **state)
         "\xf4\x90\x80\x80", /* above U+10FFFF */
         "\xff",             /* never UTF-8 */
         "\x7f",             /* DEL */
-        "a\x00"             "b", /* NUL (inside a quoted cell below) */
+        "a\x00"
+        "b", /* NUL (inside a quoted cell below) */
     };
     static const size_t badlen[] = {2, 3, 3, 2, 4, 1, 1, 3};
     (void)state;
@@ -759,7 +758,7 @@ static void test_sensitive_values(void **state)
 {
     struct got *g = read_doc(
         "external_id,account_kind,card_number,account_number,routing_number\n"
-        "C1,CARD,41111111111111119999,,\n"       /* 20 digits */
+        "C1,CARD,41111111111111119999,,\n"          /* 20 digits */
         "C2,BANK,,12345678901234567890,021000021\n" /* 20 digits */
         "C3,CARD,4111-1111-1111-1111,,\n"
         "C4,PLASTIC,4111111111111111,,\n"); /* another cell is bad */
@@ -952,8 +951,9 @@ static void test_layout_file_errors(void **state)
                       "LAYOUT_SECTION", 9, "layout", "twice");
     /* A line inih would split is refused, not misread. */
     char longline[400];
-    snprintf(longline, sizeof(longline), "[layout]\nname = x\nkind = k\n"
-                                         "description = %0300d\n",
+    snprintf(longline, sizeof(longline),
+             "[layout]\nname = x\nkind = k\n"
+             "description = %0300d\n",
              0);
     expect_layout_err(longline, "LAYOUT_SYNTAX", 4, "", "longer than");
 }
@@ -1123,8 +1123,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trimming, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_utf8_strict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sensitive_values, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sensitive_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_money_currency_exponent, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cents_columns, setup, teardown),
