@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "csv/csv.h"
 #include "engine.h"
 #include "ewa.h"
 #include "fsutil.h"
@@ -1493,7 +1494,9 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
             0 ||
         int_opt(&c->a, "chunk", 1, 1000000, cfg.chunk_records, &chunk, err) !=
             0 ||
-        open_engine(c, 1, err) != 0)
+        /* A bad layout file is a configuration error now, not every CSV
+         * input refused later as an unrecognized format. */
+        ps_csv_layouts_ensure(err) != 0 || open_engine(c, 1, err) != 0)
         return fail(err);
     cfg.chunk_records = chunk;
     if ((rc = take_lock(c, &lock, err)) != 0)
