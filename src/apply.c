@@ -576,14 +576,6 @@ static const struct kind kinds[] = {
     {"status.change", status_change},
 };
 
-const char *const *ps_apply_kinds(void)
-{
-    static const char *names[sizeof(kinds) / sizeof(kinds[0]) + 1];
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        names[i] = kinds[i].name;
-    return names;
-}
-
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
                     struct ps_applier **out, struct ps_err *err)
 {

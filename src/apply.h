@@ -49,7 +49,4 @@ int ps_applier_record(struct ps_applier *ap, const struct ps_record *rec,
                       const struct ps_source *src, struct ps_apply_result *res,
                       struct ps_err *err);
 
-/* The record kinds payspool applies, NULL-terminated (for `formats`). */
-const char *const *ps_apply_kinds(void);
-
 #endif /* PS_APPLY_H */

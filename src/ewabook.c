@@ -203,7 +203,9 @@ static int parse_rail(const char *text, int *rail, struct ps_err *err)
     return 0;
 }
 
-int ps_ewa_parse_request(const struct ps_disburse_req *req, int64_t *amount,
+/* A request's amount and currency (money rules; AMOUNT_NOT_POSITIVE for
+ * zero and negatives, CURRENCY_UNKNOWN) and its rail. */
+static int parse_request(const struct ps_disburse_req *req, int64_t *amount,
                          int *rail, struct ps_err *err)
 {
     const struct ps_currency *cur;
@@ -438,7 +440,7 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
     ps_time_now(now);
     if ((rc = parse_rail(req->rail, &rail, err)) != 0 ||
         (rc = check_state(&v, prog, rail, now, err)) != 0 ||
-        (rc = ps_ewa_parse_request(req, &amount, &rail, err)) != 0 ||
+        (rc = parse_request(req, &amount, &rail, err)) != 0 ||
         (rc = check_amount(&v, prog, amount, req->currency, &fee, err)) != 0)
         return refused(b, req, rc, err);
 

@@ -87,12 +87,4 @@ int ps_ewa_disburse_check(const struct ps_disburse_view *v,
                           const char *currency, int rail, const char *now,
                           int64_t *fee, struct ps_err *err);
 
-/*
- * Parse a request's amount and currency (money rules; AMOUNT_NOT_POSITIVE
- * for zero and negatives, CURRENCY_UNKNOWN) and rail ("CARD"/"ACH"/"" ->
- * PS_RAIL_PUSH_TO_CARD/PS_RAIL_ACH/-1, else RAIL_UNKNOWN).
- */
-int ps_ewa_parse_request(const struct ps_disburse_req *req, int64_t *amount,
-                         int *rail, struct ps_err *err);
-
 #endif /* PS_EWABOOK_H */

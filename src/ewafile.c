@@ -336,6 +336,16 @@ static int roster_apply(struct ps_engine *eng, const struct ps_business *b,
     return 0;
 }
 
+/* One record's savepoint: commit what apply did, or roll it all back. */
+static int finish(struct ps_store *store, int rc, struct ps_err *err)
+{
+    if (rc == 0)
+        rc = ps_store_commit(store, err);
+    if (rc != 0)
+        ps_store_rollback(store);
+    return rc;
+}
+
 int ps_ewa_roster(struct ps_engine *eng, const struct ps_business *b,
                   const struct ps_roster_in *in, const struct ps_source *src,
                   struct ps_roster_out *out, struct ps_err *err)
@@ -348,12 +358,7 @@ int ps_ewa_roster(struct ps_engine *eng, const struct ps_business *b,
     }
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         return rc;
-    if ((rc = roster_apply(eng, b, in, src, out, err)) != 0 ||
-        (rc = ps_store_commit(eng->store, err)) != 0) {
-        ps_store_rollback(eng->store);
-        return rc;
-    }
-    return 0;
+    return finish(eng->store, roster_apply(eng, b, in, src, out, err), err);
 }
 
 static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
@@ -520,13 +525,10 @@ int ps_ewa_payroll(struct ps_engine *eng, const struct ps_business *b,
         ps_err_set(err, PS_EINVAL, "FIELD_REQUIRED", "external_id is required");
         return field_err(err, "external_id", PS_EINVAL);
     }
-    if ((rc = ps_store_begin(eng->store, err)) != 0)
+    if ((rc = ps_store_begin(eng->store, err)) != 0 ||
+        (rc = finish(eng->store, payroll_apply(eng, b, in, src, out, err),
+                     err)) != 0)
         return rc;
-    if ((rc = payroll_apply(eng, b, in, src, out, err)) != 0 ||
-        (rc = ps_store_commit(eng->store, err)) != 0) {
-        ps_store_rollback(eng->store);
-        return rc;
-    }
     ps_log(PS_LOG_INFO, "ewa.payroll", "{s:s, s:s, s:I, s:I}", "profile",
            out->profile_id, "outcome", out->outcome, "due",
            (json_int_t)out->due, "deducted", (json_int_t)out->deduction);

@@ -555,8 +555,14 @@ char *ps_store_rewrite_in_lists(const char *sql)
         o += k;
         out[o++] = '(';
         for (size_t i = 0; i < n; i++) {
-            o += (size_t)sprintf(out + o, "%s%.*s = '%.*s'", i ? " OR " : "",
-                                 (int)idlen, id, (int)litlen[i], lit[i]);
+            int w = snprintf(out + o, cap - o, "%s%.*s = '%.*s'",
+                             i ? " OR " : "", (int)idlen, id, (int)litlen[i],
+                             lit[i]);
+            if (w < 0 || (size_t)w >= cap - o) { /* sized above: never */
+                free(out);
+                return NULL;
+            }
+            o += (size_t)w;
         }
         out[o++] = ')';
         p = q + 1;
