@@ -25,6 +25,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "crypto.h"
 #include "csv/csv.h"
 #include "engine.h"
@@ -1630,6 +1631,112 @@ static int add_result_json(void *vctx, const struct ps_record_result_row *r)
     return 0;
 }
 
+/* ---- calendar --------------------------------------------------------- */
+
+/* The banking calendar: --calendar FILE or PAYSPOOL_CALENDAR names an
+ * override file that must exist; by default <spool>.calendar is read when
+ * it is there. */
+static int open_calendar(struct ctx *c, struct ps_calendar **cal,
+                         struct ps_err *err)
+{
+    const char *path = opt(&c->a, "calendar");
+    char def[PS_CLI_PATH];
+    if (path == NULL)
+        path = getenv("PAYSPOOL_CALENDAR");
+    if (path != NULL && path[0] != '\0')
+        return ps_calendar_open(path, 1, cal, err);
+    ps_pathf(def, sizeof(def), "%s.calendar", c->spool);
+    return ps_calendar_open(def, 0, cal, err);
+}
+
+static json_t *day_json(const struct ps_calendar *cal, int64_t day)
+{
+    char d[PS_DATE_SIZE];
+    const char *why;
+    int open = ps_calendar_is_banking_day(cal, day, &why);
+    return json_pack("{s:s, s:b, s:s?}", "date", ps_date_format(day, d),
+                     "banking_day", open, "closed_because",
+                     open ? NULL : why);
+}
+
+static int cmd_calendar(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_calendar *cal = NULL;
+    char d[PS_DATE_SIZE];
+    int64_t day;
+    long n;
+    int rc;
+    if (strcmp(sub, "is-banking-day") == 0 || strcmp(sub, "next") == 0) {
+        int next = strcmp(sub, "next") == 0;
+        const char *why;
+        if ((rc = check_opts(&c->a, next ? "calendar count" : "calendar")) !=
+            0)
+            return rc;
+        if (need_pos(&c->a, 1, "date (YYYY-MM-DD)", err) != 0 ||
+            ps_date_parse(c->a.pos[1], &day, err) != 0 ||
+            int_opt(&c->a, "count", 1, 3650, 1, &n, err) != 0 ||
+            open_calendar(c, &cal, err) != 0)
+            return fail(err);
+        if (!next) {
+            int open = ps_calendar_is_banking_day(cal, day, &why);
+            if (c->json)
+                print_json(day_json(cal, day));
+            else if (open)
+                printf("%s is a banking day\n", ps_date_format(day, d));
+            else
+                printf("%s is not a banking day: %s\n",
+                       ps_date_format(day, d), why);
+            ps_calendar_free(cal);
+            /* A predicate, like test(1): scripts branch on the status. */
+            return open ? EX_OK : 1;
+        }
+        json_t *arr = c->json ? json_array() : NULL;
+        for (long i = 0; i < n; i++) {
+            day = ps_calendar_next(cal, day);
+            if (arr != NULL)
+                json_array_append_new(arr, day_json(cal, day));
+            else
+                printf("%s\n", ps_date_format(day, d));
+        }
+        if (arr != NULL) {
+            print_json(arr);
+            json_decref(arr);
+        }
+        ps_calendar_free(cal);
+        return EX_OK;
+    }
+    if (strcmp(sub, "holidays") == 0) {
+        struct ps_holiday h[11];
+        long year;
+        char *end;
+        if ((rc = check_opts(&c->a, "")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "year", err) != 0)
+            return fail(err);
+        year = strtol(c->a.pos[1], &end, 10);
+        if (*end != '\0' || year < 1900 || year > 9999)
+            return usage_error("year must be 1900..9999, not %s", c->a.pos[1]);
+        int k = ps_calendar_holidays(year, h, 11);
+        json_t *arr = c->json ? json_array() : NULL;
+        for (int i = 0; i < k; i++) {
+            if (arr != NULL)
+                json_array_append_new(
+                    arr, json_pack("{s:s, s:s}", "date",
+                                   ps_date_format(h[i].day, d), "holiday",
+                                   h[i].name));
+            else
+                printf("%s  %s\n", ps_date_format(h[i].day, d), h[i].name);
+        }
+        if (arr != NULL) {
+            print_json(arr);
+            json_decref(arr);
+        }
+        return EX_OK;
+    }
+    return usage_error("calendar: unknown subcommand '%s'", sub);
+}
+
 static int cmd_files(struct ctx *c, struct ps_err *err)
 {
     const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
@@ -1752,6 +1859,8 @@ static const char usage_text[] =
     "  ledger balance [--business B]\n"
     "  run [--once] [--config FILE] [--chunk N]   the engine over the spool\n"
     "  files list [--business B] [--limit N] | files show ID\n"
+    "  calendar is-banking-day DATE | next DATE [--count N] | holidays YEAR\n"
+    "              Federal Reserve banking days [--calendar FILE]\n"
     "\n"
     "Environment: PAYSPOOL_SPOOL, PAYSPOOL_DB, PAYSPOOL_KEY, PAYSPOOL_LOG.\n"
     "Exit status: 0 ok, 64 usage, 65 bad data, 66 not found, 69/75 busy,\n"
@@ -1827,6 +1936,8 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_run(&c, &err);
     else if (strcmp(cmd, "files") == 0)
         rc = cmd_files(&c, &err);
+    else if (strcmp(cmd, "calendar") == 0)
+        rc = cmd_calendar(&c, &err);
     else
         rc = usage_error("unknown command '%s'", cmd);
     ps_engine_close(c.eng);

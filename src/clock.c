@@ -56,7 +56,7 @@ static int is_leap(int64_t y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int days_in_month(int64_t y, int m)
+int ps_date_days_in_month(int64_t y, int m)
 {
     static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return m == 2 && is_leap(y) ? 29 : dim[m - 1];
@@ -67,7 +67,7 @@ static int days_in_month(int64_t y, int m)
  * to February so the leap day is last; yoe is in [0, 399], doy in
  * [0, 365], doe in [0, 146096].
  */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t ps_date_from_civil(int64_t y, int m, int d)
 {
     int64_t era, yoe, doy, doe;
 
@@ -81,9 +81,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 
 /*
  * The civil date of days since 1970-01-01 (Hinnant); the inverse of
- * days_from_civil(), with mp the month counted from March, in [0, 11].
+ * ps_date_from_civil(), with mp the month counted from March, in [0, 11].
  */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void ps_date_civil(int64_t z, int64_t *y, int *m, int *d)
 {
     int64_t era, doe, yoe, doy, mp;
 
@@ -133,11 +133,11 @@ static int parse_date(const char *s, int64_t *days, char *why, size_t size)
         snprintf(why, size, "month %02d out of range 01..12", m);
         return -1;
     }
-    if (d < 1 || d > days_in_month(y, m)) {
+    if (d < 1 || d > ps_date_days_in_month(y, m)) {
         snprintf(why, size, "day %02d out of range for %04d-%02d", d, y, m);
         return -1;
     }
-    *days = days_from_civil(y, m, d);
+    *days = ps_date_from_civil(y, m, d);
     return 0;
 }
 
@@ -272,7 +272,7 @@ const char *ps_date_format(int64_t days, char buf[PS_DATE_SIZE])
         days = DAYS_MIN;
     if (days > DAYS_MAX)
         days = DAYS_MAX;
-    civil_from_days(days, &y, &m, &d);
+    ps_date_civil(days, &y, &m, &d);
     put_date(buf, y, m, d);
     buf[10] = '\0';
     return buf;
@@ -292,7 +292,7 @@ const char *ps_time_format(int64_t ms, char buf[PS_TIME_SIZE])
         days = DAYS_MAX;
         rem = MS_PER_DAY - 1;
     }
-    civil_from_days(days, &y, &m, &d);
+    ps_date_civil(days, &y, &m, &d);
     put_date(buf, y, m, d);
     buf[10] = 'T';
     put_digits(buf + 11, 2, rem / 3600000);
@@ -352,6 +352,11 @@ int64_t ps_clock_now_ms(void)
 const char *ps_time_now(char buf[PS_TIME_SIZE])
 {
     return ps_time_format(ps_clock_now_ms(), buf);
+}
+
+int ps_date_weekday(int64_t days)
+{
+    return (int)floor_mod(days + 4, 7); /* 1970-01-01 was a Thursday */
 }
 
 const char *ps_date_today(char buf[PS_DATE_SIZE])

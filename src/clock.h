@@ -40,6 +40,14 @@ int ps_date_parse(const char *s, int64_t *days, struct ps_err *err);
 /* Format days since the epoch as "YYYY-MM-DD".  Returns buf. */
 const char *ps_date_format(int64_t days, char buf[PS_DATE_SIZE]);
 
+/* Proleptic Gregorian civil dates <-> days since 1970-01-01 (exact, Howard
+ * Hinnant's algorithms); m 1..12, d 1..31. */
+int64_t ps_date_from_civil(int64_t y, int m, int d);
+void ps_date_civil(int64_t days, int64_t *y, int *m, int *d);
+int ps_date_days_in_month(int64_t y, int m);
+/* 0 = Sunday .. 6 = Saturday. */
+int ps_date_weekday(int64_t days);
+
 /*
  * Parse an RFC 3339 time ("2026-11-21T18:36:54Z", optional fraction, 'Z' or
  * +hh:mm offset) or a bare date (midnight UTC) into ms since the epoch.
