@@ -425,6 +425,12 @@ static void test_dst_table(void **state)
     expect_fires("CRON_TZ=America/New_York * * * * * *", "2026-11-01T05:59:58Z",
                  "2026-11-01T05:59:59Z", "2026-11-01T07:00:00Z",
                  "2026-11-01T07:00:01Z");
+    /* Every second, asked during the second pass (01:10:00 EST): the
+     * search jumps to the end of the overlap rather than stepping through
+     * 3000 seconds that already fired. */
+    expect_fires("CRON_TZ=America/New_York * * * * * *",
+                 "2026-11-01T06:10:00Z", "2026-11-01T07:00:00Z",
+                 "2026-11-01T07:00:01Z");
     /* Hourly: 01:00 EDT, then 02:00 EST two real hours later. */
     expect_fires("CRON_TZ=America/New_York 0 * * * *", "2026-11-01T04:30:00Z",
                  "2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z");
