@@ -242,9 +242,8 @@ static int read_value(enum field f, const char **p, const char *end,
         while (s < end && is_alpha(*s))
             s++;
         size_t wlen = (size_t)(s - w);
-        for (int i = 0; sp->names != NULL && sp->names[i] != NULL; i++) {
-            if (wlen != 3)
-                break;
+        for (int i = 0; wlen == 3 && sp->names != NULL && sp->names[i] != NULL;
+             i++) {
             const char *nm = sp->names[i];
             if (upper(w[0]) == nm[0] && upper(w[1]) == nm[1] &&
                 upper(w[2]) == nm[2]) {
@@ -331,8 +330,11 @@ static int parse_element(enum field f, const char *s, const char *end,
                              "%s step %ld in \"%s\" is out of range 1-%d",
                              sp->name, n, QUOTE(text, tlen, q), width);
         step = (int)n;
-        if (single) /* "a/n" = "a-max/n" (Quartz, ccronexpr) */
-            hi = sp->max;
+        if (single) { /* "a/n" = "a-max/n" (Quartz, ccronexpr) */
+            if (f == F_DOW && lo == 7)
+                lo = 0;        /* Sunday; "7/2" is "SUN/2" */
+            hi = sp->star_max; /* day-of-week: up to Saturday */
+        }
     }
     if (s != end) {
         char qs[PS_QUOTE_MAX * 4 + 4];
@@ -449,7 +451,7 @@ int ps_cron_parse(const char *expr, struct ps_cron **out, struct ps_err *err)
                           EXPR_MAX);
     c = calloc(1, sizeof(*c));
     if (c == NULL)
-        return ps_err_set(err, PS_ENOMEM, "CRON_NOMEM",
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                           "out of memory parsing a cron expression");
 
     const char *p = expr, *end = expr + len;

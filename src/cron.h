@@ -17,7 +17,9 @@
  *                 any case, and only in their own field.
  *
  *   Forms         *  n  a-b  *\/n  a-b/n  a/n (= a-max/n, as in Quartz)
- *                 and comma lists of these: "0,15,30-40/5".  A range must
+ *                 and comma lists of these: "0,15,30-40/5" (in
+ *                 day-of-week a/n runs to Saturday: "MON/2" is Mon, Wed,
+ *                 Fri).  A range must
  *                 not run backwards (write SAT,SUN or 6-7, not SAT-SUN);
  *                 a step is 1 up to the width of the field.  '?' is
  *                 accepted as '*' in day-of-month and day-of-week only

@@ -143,6 +143,14 @@ static void test_forms(void **state)
     /* a/n is a-max/n (Quartz "0/15"). */
     expect_fires("50/5 * * * *", "2026-01-01T00:00:00Z", "2026-01-01T00:50:00Z",
                  "2026-01-01T00:55:00Z", "2026-01-01T01:50:00Z");
+    /* On day-of-week it runs up to Saturday; 7/n starts on Sunday. */
+    expect_fires("0 0 * * MON/2", "2026-01-01T00:00:00Z",
+                 "2026-01-02T00:00:00Z", "2026-01-05T00:00:00Z",
+                 "2026-01-07T00:00:00Z", "2026-01-09T00:00:00Z",
+                 "2026-01-12T00:00:00Z");
+    expect_fires("0 0 * * 7/3", "2026-01-01T00:00:00Z", "2026-01-03T00:00:00Z",
+                 "2026-01-04T00:00:00Z", "2026-01-07T00:00:00Z",
+                 "2026-01-10T00:00:00Z");
     expect_fires("0,10-12,*/30 * * * *", "2026-01-01T00:00:00Z",
                  "2026-01-01T00:10:00Z", "2026-01-01T00:11:00Z",
                  "2026-01-01T00:12:00Z", "2026-01-01T00:30:00Z",
@@ -428,9 +436,8 @@ static void test_dst_table(void **state)
     /* Every second, asked during the second pass (01:10:00 EST): the
      * search jumps to the end of the overlap rather than stepping through
      * 3000 seconds that already fired. */
-    expect_fires("CRON_TZ=America/New_York * * * * * *",
-                 "2026-11-01T06:10:00Z", "2026-11-01T07:00:00Z",
-                 "2026-11-01T07:00:01Z");
+    expect_fires("CRON_TZ=America/New_York * * * * * *", "2026-11-01T06:10:00Z",
+                 "2026-11-01T07:00:00Z", "2026-11-01T07:00:01Z");
     /* Hourly: 01:00 EDT, then 02:00 EST two real hours later. */
     expect_fires("CRON_TZ=America/New_York 0 * * * *", "2026-11-01T04:30:00Z",
                  "2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z");
