@@ -17,13 +17,13 @@
  *                 any case, and only in their own field.
  *
  *   Forms         *  n  a-b  *\/n  a-b/n  a/n (= a-max/n, as in Quartz)
- *                 and comma lists of these: "0,15,30-40/5" (in
- *                 day-of-week a/n runs to Saturday: "MON/2" is Mon, Wed,
- *                 Fri).  A range must
- *                 not run backwards (write SAT,SUN or 6-7, not SAT-SUN);
- *                 a step is 1 up to the width of the field.  '?' is
- *                 accepted as '*' in day-of-month and day-of-week only
- *                 (Quartz).  Macros such as @daily are not supported.
+ *                 and comma lists of these: "0,15,30-40/5".  In
+ *                 day-of-week a/n runs to Saturday ("MON/2" is Mon, Wed,
+ *                 Fri).  A range must not run backwards (write SAT,SUN or
+ *                 6-7, not SAT-SUN); a step is 1 up to the width of the
+ *                 field.  '?' is accepted as '*' in day-of-month and
+ *                 day-of-week only (Quartz).  Macros such as @daily are
+ *                 not supported.
  *
  *   Day rule      As in Vixie cron: when day-of-month and day-of-week are
  *                 both restricted, a day matches when EITHER matches
