@@ -9,7 +9,7 @@ JOBS       ?= 2
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
-           libarchive-tools time
+           libarchive-tools time tzdata
 
 .PHONY: all deps build build-asan test demo bench clean format
 
