@@ -10,6 +10,7 @@
  */
 #include "cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <jansson.h>
@@ -35,6 +36,7 @@
 #include "log.h"
 #include "money.h"
 #include "pipeline.h"
+#include "sched.h"
 #include "spool.h"
 
 #define MAX_OPTS 48
@@ -52,6 +54,7 @@ struct args {
 
 /* Options that take no value. */
 static const char *const flags[] = {"json", "card", "debit-fallback",
+                                    "rerun", "jobs-only",
                                     "help", "once", NULL};
 
 static int is_flag(const char *name)
@@ -1454,183 +1457,6 @@ static int take_lock(struct ctx *c, int *fd, struct ps_err *err)
                                ps_time_now(now), err);
 }
 
-static void print_stats(const struct ctx *c, const struct ps_run_stats *st)
-{
-    if (c->json) {
-        json_t *o = json_pack(
-            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "inputs",
-            (json_int_t)st->inputs, "documents", (json_int_t)st->documents,
-            "rejectedDocuments", (json_int_t)st->rejected_docs,
-            "duplicateInputs", (json_int_t)st->duplicate_inputs, "failedInputs",
-            (json_int_t)st->failed_inputs, "records", (json_int_t)st->records,
-            "accepted", (json_int_t)st->accepted, "rejected",
-            (json_int_t)st->rejected, "duplicates", (json_int_t)st->duplicates);
-        print_json(o);
-        json_decref(o);
-        return;
-    }
-    printf("inputs %ld, documents %ld (%ld rejected whole), duplicate inputs "
-           "%ld, moved to failed/ %ld\n",
-           st->inputs, st->documents, st->rejected_docs, st->duplicate_inputs,
-           st->failed_inputs);
-    printf("records %ld: %ld accepted, %ld rejected, %ld duplicate\n",
-           st->records, st->accepted, st->rejected, st->duplicates);
-}
-
-static int cmd_run(struct ctx *c, struct ps_err *err)
-{
-    struct ps_spool_config cfg;
-    struct ps_pipeline p;
-    struct ps_spool_watch *watch = NULL;
-    char cpath[PS_CLI_PATH];
-    int once = opt(&c->a, "once") != NULL, lock = -1, rc;
-    long chunk;
-    struct sigaction sa;
-
-    if ((rc = check_opts(&c->a, "once config chunk")) != 0)
-        return rc;
-    ps_spool_config_default(&cfg);
-    config_path(c, cpath, sizeof(cpath));
-    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
-            0 ||
-        int_opt(&c->a, "chunk", 1, 1000000, cfg.chunk_records, &chunk, err) !=
-            0 ||
-        /* A bad layout file is a configuration error now, not every CSV
-         * input refused later as an unrecognized format. */
-        ps_csv_layouts_ensure(err) != 0 || open_engine(c, 1, err) != 0)
-        return fail(err);
-    cfg.chunk_records = chunk;
-    if ((rc = take_lock(c, &lock, err)) != 0)
-        return fail(err);
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop; /* no SA_RESTART: sleeps end early */
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_hup;
-    sigaction(SIGHUP, &sa, NULL);
-
-    memset(&p, 0, sizeof(p));
-    p.eng = c->eng;
-    p.cfg = &cfg;
-    p.spool = c->spool;
-    p.stop = &stop_requested;
-    watch = ps_spool_watch_new();
-    if (watch == NULL) {
-        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        rc = fail(err);
-        goto out;
-    }
-    ps_log(PS_LOG_INFO, "engine.started", "{s:s, s:b, s:i, s:I}", "spool",
-           c->spool, "once", once, "pid", (int)getpid(), "chunk",
-           (json_int_t)cfg.chunk_records);
-    for (;;) {
-        if (reload_requested) {
-            struct ps_spool_config fresh = cfg;
-            struct ps_err e;
-            reload_requested = 0;
-            ps_err_clear(&e);
-            if (ps_spool_config_load(cpath, 1, &fresh, &e) == 0) {
-                fresh.chunk_records =
-                    opt(&c->a, "chunk") ? chunk : fresh.chunk_records;
-                cfg = fresh;
-                ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
-                       cpath);
-            } else {
-                ps_log_err(PS_LOG_ERROR, "engine.reload_failed", &e, NULL);
-            }
-        }
-        rc = ps_pipeline_run_once(&p, watch, once, err);
-        if (rc != 0 &&
-            !(rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)) {
-            ps_log_err(PS_LOG_ERROR, "engine.failed", err, NULL);
-            if (once)
-                break;
-            /* the daemon keeps going: the input stays in work/ */
-        }
-        if (once || stop_requested)
-            break;
-        struct timespec ts = {cfg.poll_seconds, 0};
-        while (nanosleep(&ts, &ts) != 0 && !stop_requested && !reload_requested)
-            ;
-        if (stop_requested)
-            break;
-    }
-    ps_log(PS_LOG_INFO, "engine.stopped", "{s:b, s:I, s:I}", "signalled",
-           (int)stop_requested, "inputs", (json_int_t)p.stats.inputs, "records",
-           (json_int_t)p.stats.records);
-    print_stats(c, &p.stats);
-    if (rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)
-        rc = EX_OK; /* stopped cleanly at a chunk boundary */
-    else if (rc != 0)
-        rc = fail(err);
-    else if (p.stats.rejected_docs > 0 || p.stats.duplicate_inputs > 0 ||
-             p.stats.failed_inputs > 0)
-        rc = EX_DATAERR;
-    else
-        rc = EX_OK;
-out:
-    ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
-    ps_spool_watch_free(watch);
-    if (lock >= 0)
-        close(lock);
-    return rc;
-}
-
-/* ---- files ------------------------------------------------------------ */
-
-static json_t *file_json(const struct ps_file *f)
-{
-    char amt[PS_MONEY_STRMAX];
-    return json_pack(
-        "{s:s, s:s, s:s, s:s?, s:i, s:s, s:I, s:s?, s:s, s:s?, s:I, s:I, "
-        "s:I, s:I, s:s, s:s?, s:s?, s:s, s:s?}",
-        "id", f->id, "businessId", f->business_id, "name", f->name, "member",
-        f->member[0] ? f->member : NULL, "document", f->doc_index, "sha256",
-        f->sha256, "size", (json_int_t)f->size, "format",
-        f->format[0] ? f->format : NULL, "status",
-        ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status), "reason",
-        f->reason[0] ? f->reason : NULL, "records", (json_int_t)f->records,
-        "accepted", (json_int_t)f->accepted, "rejected",
-        (json_int_t)f->rejected, "duplicates", (json_int_t)f->duplicates,
-        "amountAccepted",
-        ps_money_format(f->amount_accepted, 2, amt, sizeof(amt)), "result",
-        f->result_path[0] ? f->result_path : NULL, "archivedAs",
-        f->archive_path[0] ? f->archive_path : NULL, "receivedAt",
-        f->received_at, "completedAt",
-        f->completed_at[0] ? f->completed_at : NULL);
-}
-
-static int list_file(void *vctx, const struct ps_file *f)
-{
-    struct list_ctx *l = vctx;
-    if (l->arr != NULL) {
-        json_array_append_new(l->arr, file_json(f));
-    } else {
-        char name[72];
-        if (f->member[0])
-            snprintf(name, sizeof(name), "%.30s!/%.36s", f->name, f->member);
-        else
-            snprintf(name, sizeof(name), "%.68s", f->name);
-        printf("%-36s %-10s %-40s %-7s %8ld %8ld %8ld %6ld  %s\n", f->id,
-               ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status), name,
-               f->format, f->records, f->accepted, f->rejected, f->duplicates,
-               f->received_at);
-    }
-    l->n++;
-    return 0;
-}
-
-static int add_result_json(void *vctx, const struct ps_record_result_row *r)
-{
-    json_array_append_new(
-        vctx, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "record",
-                        (json_int_t)r->record_no, "line", (json_int_t)r->line,
-                        "reference", r->reference, "outcome", r->outcome,
-                        "code", r->code, "message", r->message));
-    return 0;
-}
-
 /* ---- calendar --------------------------------------------------------- */
 
 /* The banking calendar: --calendar FILE or PAYSPOOL_CALENDAR names an
@@ -1735,6 +1561,617 @@ static int cmd_calendar(struct ctx *c, struct ps_err *err)
         return EX_OK;
     }
     return usage_error("calendar: unknown subcommand '%s'", sub);
+}
+
+/* ---- jobs and the scheduler ------------------------------------------ */
+
+/* --jobs DIR, PAYSPOOL_JOBS, or the repository's jobs/. */
+static void jobs_dir(struct ctx *c, char *out, size_t size)
+{
+    const char *v = opt(&c->a, "jobs");
+    if (v == NULL)
+        v = getenv("PAYSPOOL_JOBS");
+    ps_pathf(out, size, "%s", v != NULL && v[0] != '\0' ? v : PS_SOURCE_DIR "/jobs");
+}
+
+/* What a job step needs, loaded once per command. */
+struct sched_setup {
+    struct ps_spool_config cfg;
+    struct ps_calendar *cal;
+    struct ps_jobs jobs;
+    struct ps_sched_env env;
+};
+
+static int sched_open(struct ctx *c, struct sched_setup *s, int with_keys,
+                      struct ps_err *err)
+{
+    char cpath[PS_CLI_PATH], jdir[PS_CLI_PATH];
+    memset(s, 0, sizeof(*s));
+    ps_spool_config_default(&s->cfg);
+    config_path(c, cpath, sizeof(cpath));
+    jobs_dir(c, jdir, sizeof(jdir));
+    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &s->cfg,
+                             err) != 0 ||
+        ps_csv_layouts_ensure(err) != 0 || open_calendar(c, &s->cal, err) != 0 ||
+        ps_jobs_load(jdir, &s->jobs, err) != 0 ||
+        open_engine(c, with_keys, err) != 0)
+        return err->code;
+    s->env.eng = c->eng;
+    s->env.spool = c->spool;
+    s->env.cfg = &s->cfg;
+    s->env.cal = s->cal;
+    s->env.stop = &stop_requested;
+    return 0;
+}
+
+static void sched_close(struct sched_setup *s)
+{
+    ps_jobs_free(&s->jobs);
+    ps_calendar_free(s->cal);
+}
+
+static json_t *run_json(const struct ps_job_run *r)
+{
+    char amt[PS_MONEY_STRMAX];
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s?, s:s?, s:s?, s:I, s:s, "
+                     "s:s, s:s?}",
+                     "id", r->id, "job", r->job, "businessDate",
+                     r->business_date, "status", r->status, "attempt",
+                     r->attempt, "step", r->step[0] ? r->step : NULL, "error",
+                     r->error[0] ? r->error : NULL, "rerunReason",
+                     r->rerun_reason[0] ? r->rerun_reason : NULL, "records",
+                     (json_int_t)r->records, "amount",
+                     ps_money_format(r->amount, 2, amt, sizeof(amt)),
+                     "startedAt", r->started_at, "finishedAt",
+                     r->finished_at[0] ? r->finished_at : NULL);
+}
+
+static void print_run(const struct ps_job_run *r)
+{
+    printf("%-16s %-10s %-9s %3d  %-9s %8lld  %s%s%s\n", r->job,
+           r->business_date, r->status, r->attempt, r->step,
+           (long long)r->records, r->started_at, r->error[0] ? "  " : "",
+           r->error);
+}
+
+static int list_run(void *ctx, const struct ps_job_run *r)
+{
+    json_t *arr = ctx;
+    if (arr != NULL)
+        json_array_append_new(arr, run_json(r));
+    else
+        print_run(r);
+    return 0;
+}
+
+static json_t *job_json(const struct sched_setup *s, const struct ps_job *j,
+                        int64_t now)
+{
+    char next[32] = "";
+    int64_t t = ps_sched_next_fire(&s->env, j, now);
+    json_t *steps = json_array();
+    for (int i = 0; i < j->nsteps; i++)
+        json_array_append_new(steps, json_string(j->steps[i]));
+    if (t >= 0)
+        ps_cron_local_time(j->cron, t, next);
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:i, s:s?, s:s?, s:s}",
+                     "name", j->name, "description", j->description,
+                     "schedule", j->schedule, "calendar",
+                     j->calendar == PS_JOB_BANKING_DAYS ? "banking-days"
+                                                        : "all-days",
+                     "steps", steps, "catchUp",
+                     j->catch_up == PS_CATCH_UP_RUN ? "run" : "skip",
+                     "catchUpDays", j->catch_up_days, "after",
+                     j->after[0] ? j->after : NULL, "nextRun",
+                     next[0] ? next : NULL, "file", j->path);
+}
+
+static int cmd_job(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct sched_setup s;
+    int64_t now = ps_clock_now_ms() / 1000;
+    int rc;
+    if (strcmp(sub, "list") == 0) {
+        if ((rc = check_opts(&c->a, "jobs calendar config")) != 0)
+            return rc;
+        if (sched_open(c, &s, 0, err) != 0) {
+            sched_close(&s);
+            return fail(err);
+        }
+        json_t *arr = json_array();
+        for (size_t i = 0; i < s.jobs.n; i++) {
+            json_t *o = job_json(&s, &s.jobs.v[i], now);
+            if (c->json)
+                json_array_append_new(arr, o);
+            else {
+                const struct ps_job *j = &s.jobs.v[i];
+                printf("%s  (%s)\n  schedule  %s, %s\n  steps    ", j->name,
+                       j->path, j->schedule,
+                       j->calendar == PS_JOB_BANKING_DAYS ? "banking days"
+                                                          : "every day");
+                for (int k = 0; k < j->nsteps; k++)
+                    printf(" %s", j->steps[k]);
+                printf("\n  catch-up  %s (within %d days)%s%s\n  next run  %s\n",
+                       j->catch_up == PS_CATCH_UP_RUN ? "run missed dates"
+                                                      : "skip and alert",
+                       j->catch_up_days, j->after[0] ? ", after " : "",
+                       j->after,
+                       json_string_value(json_object_get(o, "nextRun"))
+                           ? json_string_value(json_object_get(o, "nextRun"))
+                           : "never");
+                json_decref(o);
+            }
+        }
+        if (c->json)
+            print_json(arr);
+        json_decref(arr);
+        sched_close(&s);
+        return EX_OK;
+    }
+    if (strcmp(sub, "status") == 0) {
+        long limit;
+        if ((rc = check_opts(&c->a, "limit")) != 0)
+            return rc;
+        if (int_opt(&c->a, "limit", 1, 100000, 20, &limit, err) != 0 ||
+            open_engine(c, 0, err) != 0)
+            return fail(err);
+        json_t *arr = c->json ? json_array() : NULL;
+        if (!c->json)
+            printf("%-16s %-10s %-9s %3s  %-9s %8s  %s\n", "JOB", "DATE",
+                   "STATUS", "TRY", "STEP", "RECORDS", "STARTED");
+        if (ps_store_job_run_list(c->eng->store,
+                                  c->a.npos > 1 ? c->a.pos[1] : NULL, limit,
+                                  list_run, arr, err) != 0) {
+            json_decref(arr);
+            return fail(err);
+        }
+        if (arr != NULL) {
+            print_json(arr);
+            json_decref(arr);
+        }
+        return EX_OK;
+    }
+    if (strcmp(sub, "run") == 0) {
+        struct ps_run_opts o = {opt(&c->a, "rerun") != NULL,
+                                opt(&c->a, "reason")};
+        struct ps_job_run r;
+        const struct ps_job *j;
+        int64_t day;
+        int lock = -1;
+        if ((rc = check_opts(&c->a,
+                             "date rerun reason jobs calendar config")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "job name", err) != 0)
+            return fail(err);
+        if (sched_open(c, &s, 1, err) != 0) {
+            sched_close(&s);
+            return fail(err);
+        }
+        if ((j = ps_jobs_find(&s.jobs, c->a.pos[1])) == NULL) {
+            ps_err_set(err, PS_ENOTFOUND, "JOB_NOT_FOUND",
+                       "no job named %s (see payspool job list)", c->a.pos[1]);
+            goto run_fail;
+        }
+        if (opt(&c->a, "date") != NULL) {
+            if (ps_date_parse(opt(&c->a, "date"), &day, err) != 0)
+                goto run_fail;
+        } else {
+            char today[11];
+            ps_cron_local_date(j->cron, now, today);
+            ps_date_parse(today, &day, err);
+        }
+        if (take_lock(c, &lock, err) != 0 ||
+            ps_sched_recover(&s.env, NULL, err) != 0)
+            goto run_fail;
+        rc = ps_sched_run(&s.env, &s.jobs, j, day, &o, &r, err);
+        if (rc == 0 || r.id[0] != '\0') {
+            if (c->json)
+                print_json(run_json(&r));
+            else
+                print_run(&r);
+        }
+        ps_sched_metrics(&s.env, &s.jobs, NULL);
+        ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+        close(lock);
+        sched_close(&s);
+        return rc == 0 ? EX_OK : fail(err);
+    run_fail:
+        if (lock >= 0) {
+            ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+            close(lock);
+        }
+        sched_close(&s);
+        return fail(err);
+    }
+    return usage_error("job: unknown subcommand '%s'", sub);
+}
+
+/* Files waiting in inbound/ and work/ (all businesses). */
+static long count_files(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    long n = 0;
+    if (d == NULL)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char p[PS_CLI_PATH];
+        struct stat st;
+        if (e->d_name[0] == '.' ||
+            ps_pathf(p, sizeof(p), "%s/%s", dir, e->d_name) != 0 ||
+            lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth > 0)
+            n += count_files(p, depth - 1);
+        else if (S_ISREG(st.st_mode) &&
+                 !(strlen(e->d_name) > 5 &&
+                   strcmp(e->d_name + strlen(e->d_name) - 5, ".done") == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+struct health {
+    int failed, overdue;
+    json_t *failures;
+};
+
+/* The status of every job: its latest run and next fire.  Fills h. */
+static json_t *jobs_status(struct sched_setup *s, int64_t now, struct health *h,
+                           struct ps_err *err)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < s->jobs.n; i++) {
+        const struct ps_job *j = &s->jobs.v[i];
+        json_t *runs = json_array();
+        json_t *o = job_json(s, j, now);
+        char fired[PS_TIME_SIZE] = "", success[PS_TIME_SIZE] = "";
+        if (ps_store_job_run_list(s->env.eng->store, j->name, 1, list_run, runs,
+                                  err) != 0) {
+            json_decref(runs);
+            json_decref(o);
+            json_decref(arr);
+            return NULL;
+        }
+        ps_store_job_state(s->env.eng->store, j->name, fired, success, NULL);
+        json_t *last = json_array_get(runs, 0);
+        if (last != NULL) {
+            const char *st = json_string_value(json_object_get(last, "status"));
+            if (strcmp(st, "FAILED") == 0 || strcmp(st, "SKIPPED") == 0) {
+                h->failed++;
+                json_array_append(h->failures, last);
+            }
+            json_object_set(o, "lastRun", last);
+        } else
+            json_object_set_new(o, "lastRun", json_null());
+        /* Overdue: a fire time that has passed more than 15 minutes ago
+         * without the daemon recording it. */
+        int64_t lf = 0;
+        if (fired[0] != '\0' && ps_time_parse(fired, &lf, NULL) == 0) {
+            int64_t due = ps_sched_next_fire(&s->env, j, lf / 1000);
+            if (due >= 0 && now - due > 900) {
+                h->overdue++;
+                json_object_set_new(o, "overdue", json_true());
+            }
+        }
+        json_object_set_new(o, "lastSuccess",
+                            success[0] ? json_string(success) : json_null());
+        json_decref(runs);
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static int cmd_status(struct ctx *c, struct ps_err *err)
+{
+    struct sched_setup s;
+    struct health h = {0, 0, json_array()};
+    char dir[PS_CLI_PATH];
+    int64_t now = ps_clock_now_ms() / 1000;
+    int rc;
+    if ((rc = check_opts(&c->a, "jobs calendar config")) != 0) {
+        json_decref(h.failures);
+        return rc;
+    }
+    if (sched_open(c, &s, 0, err) != 0) {
+        sched_close(&s);
+        json_decref(h.failures);
+        return fail(err);
+    }
+    json_t *jobs = jobs_status(&s, now, &h, err);
+    if (jobs == NULL) {
+        sched_close(&s);
+        json_decref(h.failures);
+        return fail(err);
+    }
+    ps_pathf(dir, sizeof(dir), "%s/inbound", c->spool);
+    long inbound = count_files(dir, 1);
+    ps_pathf(dir, sizeof(dir), "%s/work", c->spool);
+    long work = count_files(dir, 2);
+    ps_pathf(dir, sizeof(dir), "%s/failed", c->spool);
+    long failed_files = count_files(dir, 1);
+    json_t *o = json_pack("{s:o, s:{s:I, s:I, s:I}, s:o, s:b}", "jobs", jobs,
+                          "spool", "inbound", (json_int_t)inbound, "inProgress",
+                          (json_int_t)work, "failedInputs",
+                          (json_int_t)failed_files, "failures", h.failures,
+                          "healthy", h.failed == 0 && h.overdue == 0);
+    if (c->json)
+        print_json(o);
+    else {
+        size_t i;
+        json_t *j;
+        printf("spool     %s\nbacklog   %ld waiting in inbound, %ld in "
+               "progress, %ld in failed/\n",
+               c->spool, inbound, work, failed_files);
+        json_array_foreach(jobs, i, j)
+        {
+            json_t *last = json_object_get(j, "lastRun");
+            const char *next = json_string_value(json_object_get(j, "nextRun"));
+            printf("job       %s: ", json_string_value(json_object_get(j, "name")));
+            if (json_is_object(last))
+                printf("last %s %s (attempt %lld)",
+                       json_string_value(json_object_get(last, "businessDate")),
+                       json_string_value(json_object_get(last, "status")),
+                       (long long)json_integer_value(
+                           json_object_get(last, "attempt")));
+            else
+                printf("never run");
+            printf(", next %s%s\n", next ? next : "never",
+                   json_is_true(json_object_get(j, "overdue")) ? " (OVERDUE)"
+                                                               : "");
+        }
+        json_array_foreach(h.failures, i, j)
+        printf("FAILED    %s %s: %s\n",
+               json_string_value(json_object_get(j, "job")),
+               json_string_value(json_object_get(j, "businessDate")),
+               json_string_value(json_object_get(j, "error")));
+    }
+    json_decref(o);
+    sched_close(&s);
+    return EX_OK;
+}
+
+/* Exit status only: 0 healthy; 69 (unavailable) when the database cannot
+ * be read, a job's latest run failed or was skipped, or a job is overdue. */
+static int cmd_health(struct ctx *c, struct ps_err *err)
+{
+    struct sched_setup s;
+    struct health h = {0, 0, json_array()};
+    int rc;
+    if ((rc = check_opts(&c->a, "jobs calendar config")) != 0) {
+        json_decref(h.failures);
+        return rc;
+    }
+    if (sched_open(c, &s, 0, err) != 0) {
+        sched_close(&s);
+        json_decref(h.failures);
+        return EX_UNAVAILABLE;
+    }
+    json_t *jobs = jobs_status(&s, ps_clock_now_ms() / 1000, &h, err);
+    rc = jobs != NULL && h.failed == 0 && h.overdue == 0 ? EX_OK
+                                                        : EX_UNAVAILABLE;
+    json_decref(jobs);
+    json_decref(h.failures);
+    sched_close(&s);
+    return rc;
+}
+
+static void print_stats(const struct ctx *c, const struct ps_run_stats *st)
+{
+    if (c->json) {
+        json_t *o = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "inputs",
+            (json_int_t)st->inputs, "documents", (json_int_t)st->documents,
+            "rejectedDocuments", (json_int_t)st->rejected_docs,
+            "duplicateInputs", (json_int_t)st->duplicate_inputs, "failedInputs",
+            (json_int_t)st->failed_inputs, "records", (json_int_t)st->records,
+            "accepted", (json_int_t)st->accepted, "rejected",
+            (json_int_t)st->rejected, "duplicates", (json_int_t)st->duplicates);
+        print_json(o);
+        json_decref(o);
+        return;
+    }
+    printf("inputs %ld, documents %ld (%ld rejected whole), duplicate inputs "
+           "%ld, moved to failed/ %ld\n",
+           st->inputs, st->documents, st->rejected_docs, st->duplicate_inputs,
+           st->failed_inputs);
+    printf("records %ld: %ld accepted, %ld rejected, %ld duplicate\n",
+           st->records, st->accepted, st->rejected, st->duplicates);
+}
+
+static int cmd_run(struct ctx *c, struct ps_err *err)
+{
+    struct ps_spool_config cfg;
+    struct ps_pipeline p;
+    struct ps_spool_watch *watch = NULL;
+    char cpath[PS_CLI_PATH];
+    int once = opt(&c->a, "once") != NULL, lock = -1, rc;
+    long chunk;
+    struct sigaction sa;
+
+    struct ps_calendar *cal = NULL;
+    struct ps_jobs jobs = {NULL, 0};
+    struct ps_sched_env env;
+    char jdir[PS_CLI_PATH];
+    int jobs_only = opt(&c->a, "jobs-only") != NULL;
+
+    if ((rc = check_opts(&c->a, "once config chunk jobs calendar jobs-only")) !=
+        0)
+        return rc;
+    ps_spool_config_default(&cfg);
+    config_path(c, cpath, sizeof(cpath));
+    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
+            0 ||
+        int_opt(&c->a, "chunk", 1, 1000000, cfg.chunk_records, &chunk, err) !=
+            0 ||
+        /* A bad layout file is a configuration error now, not every CSV
+         * input refused later as an unrecognized format. */
+        ps_csv_layouts_ensure(err) != 0 || open_engine(c, 1, err) != 0)
+        return fail(err);
+    jobs_dir(c, jdir, sizeof(jdir));
+    if (open_calendar(c, &cal, err) != 0 ||
+        ps_jobs_load(jdir, &jobs, err) != 0) {
+        ps_calendar_free(cal);
+        return fail(err);
+    }
+    cfg.chunk_records = chunk;
+    if ((rc = take_lock(c, &lock, err)) != 0) {
+        ps_jobs_free(&jobs);
+        ps_calendar_free(cal);
+        return fail(err);
+    }
+    memset(&env, 0, sizeof(env));
+    env.eng = c->eng;
+    env.spool = c->spool;
+    env.cfg = &cfg;
+    env.cal = cal;
+    env.stop = &stop_requested;
+    /* Runs left RUNNING by a crash are FAILED now, and resumable. */
+    if (ps_sched_recover(&env, NULL, err) != 0) {
+        rc = fail(err);
+        goto out;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop; /* no SA_RESTART: sleeps end early */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+
+    memset(&p, 0, sizeof(p));
+    p.eng = c->eng;
+    p.cfg = &cfg;
+    p.spool = c->spool;
+    p.stop = &stop_requested;
+    watch = ps_spool_watch_new();
+    if (watch == NULL) {
+        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        rc = fail(err);
+        goto out;
+    }
+    ps_log(PS_LOG_INFO, "engine.started", "{s:s, s:b, s:i, s:I}", "spool",
+           c->spool, "once", once, "pid", (int)getpid(), "chunk",
+           (json_int_t)cfg.chunk_records);
+    for (;;) {
+        if (reload_requested) {
+            struct ps_spool_config fresh = cfg;
+            struct ps_err e;
+            reload_requested = 0;
+            ps_err_clear(&e);
+            if (ps_spool_config_load(cpath, 1, &fresh, &e) == 0) {
+                fresh.chunk_records =
+                    opt(&c->a, "chunk") ? chunk : fresh.chunk_records;
+                cfg = fresh;
+                ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
+                       cpath);
+            } else {
+                ps_log_err(PS_LOG_ERROR, "engine.reload_failed", &e, NULL);
+            }
+        }
+        rc = jobs_only ? 0 : ps_pipeline_run_once(&p, watch, once, err);
+        if (rc != 0 &&
+            !(rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)) {
+            ps_log_err(PS_LOG_ERROR, "engine.failed", err, NULL);
+            if (once)
+                break;
+            /* the daemon keeps going: the input stays in work/ */
+        }
+        if (jobs.n > 0 && !stop_requested) {
+            /* Due jobs; a failed run is logged, FAILED, and resumable. */
+            struct ps_err jerr;
+            ps_err_clear(&jerr);
+            if (ps_sched_tick(&env, &jobs, ps_clock_now_ms() / 1000,
+                              PS_SCHED_MISFIRE_SECONDS, &jerr) != 0)
+                ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
+            if (ps_sched_metrics(&env, &jobs, &jerr) != 0)
+                ps_log_err(PS_LOG_ERROR, "scheduler.metrics_failed", &jerr,
+                           NULL);
+        }
+        if (once || stop_requested)
+            break;
+        struct timespec ts = {cfg.poll_seconds, 0};
+        while (nanosleep(&ts, &ts) != 0 && !stop_requested && !reload_requested)
+            ;
+        if (stop_requested)
+            break;
+    }
+    ps_log(PS_LOG_INFO, "engine.stopped", "{s:b, s:I, s:I}", "signalled",
+           (int)stop_requested, "inputs", (json_int_t)p.stats.inputs, "records",
+           (json_int_t)p.stats.records);
+    print_stats(c, &p.stats);
+    if (rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)
+        rc = EX_OK; /* stopped cleanly at a chunk boundary */
+    else if (rc != 0)
+        rc = fail(err);
+    else if (p.stats.rejected_docs > 0 || p.stats.duplicate_inputs > 0 ||
+             p.stats.failed_inputs > 0)
+        rc = EX_DATAERR;
+    else
+        rc = EX_OK;
+out:
+    ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+    ps_spool_watch_free(watch);
+    ps_jobs_free(&jobs);
+    ps_calendar_free(cal);
+    if (lock >= 0)
+        close(lock);
+    return rc;
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static json_t *file_json(const struct ps_file *f)
+{
+    char amt[PS_MONEY_STRMAX];
+    return json_pack(
+        "{s:s, s:s, s:s, s:s?, s:i, s:s, s:I, s:s?, s:s, s:s?, s:I, s:I, "
+        "s:I, s:I, s:s, s:s?, s:s?, s:s, s:s?}",
+        "id", f->id, "businessId", f->business_id, "name", f->name, "member",
+        f->member[0] ? f->member : NULL, "document", f->doc_index, "sha256",
+        f->sha256, "size", (json_int_t)f->size, "format",
+        f->format[0] ? f->format : NULL, "status",
+        ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status), "reason",
+        f->reason[0] ? f->reason : NULL, "records", (json_int_t)f->records,
+        "accepted", (json_int_t)f->accepted, "rejected",
+        (json_int_t)f->rejected, "duplicates", (json_int_t)f->duplicates,
+        "amountAccepted",
+        ps_money_format(f->amount_accepted, 2, amt, sizeof(amt)), "result",
+        f->result_path[0] ? f->result_path : NULL, "archivedAs",
+        f->archive_path[0] ? f->archive_path : NULL, "receivedAt",
+        f->received_at, "completedAt",
+        f->completed_at[0] ? f->completed_at : NULL);
+}
+
+static int list_file(void *vctx, const struct ps_file *f)
+{
+    struct list_ctx *l = vctx;
+    if (l->arr != NULL) {
+        json_array_append_new(l->arr, file_json(f));
+    } else {
+        char name[72];
+        if (f->member[0])
+            snprintf(name, sizeof(name), "%.30s!/%.36s", f->name, f->member);
+        else
+            snprintf(name, sizeof(name), "%.68s", f->name);
+        printf("%-36s %-10s %-40s %-7s %8ld %8ld %8ld %6ld  %s\n", f->id,
+               ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status), name,
+               f->format, f->records, f->accepted, f->rejected, f->duplicates,
+               f->received_at);
+    }
+    l->n++;
+    return 0;
+}
+
+static int add_result_json(void *vctx, const struct ps_record_result_row *r)
+{
+    json_array_append_new(
+        vctx, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "record",
+                        (json_int_t)r->record_no, "line", (json_int_t)r->line,
+                        "reference", r->reference, "outcome", r->outcome,
+                        "code", r->code, "message", r->message));
+    return 0;
 }
 
 static int cmd_files(struct ctx *c, struct ps_err *err)
@@ -1857,12 +2294,18 @@ static const char usage_text[] =
     "              [--type SEND|DEBIT] [--currency C] [--request-id R]\n"
     "  tx event ID EVENT [--reason R]   tx show ID\n"
     "  ledger balance [--business B]\n"
-    "  run [--once] [--config FILE] [--chunk N]   the engine over the spool\n"
+    "  run [--once] [--config FILE] [--chunk N] [--jobs DIR] [--jobs-only]\n"
+    "              the engine: spool intake and the due jobs\n"
+    "  job list | job status [NAME] [--limit N]\n"
+    "  job run NAME [--date D] [--rerun --reason TEXT]   one run now\n"
+    "  status [--json]   last and next runs, backlog, failures\n"
+    "  health            exit status only: 0 healthy, 69 not\n"
     "  files list [--business B] [--limit N] | files show ID\n"
     "  calendar is-banking-day DATE | next DATE [--count N] | holidays YEAR\n"
     "              Federal Reserve banking days [--calendar FILE]\n"
     "\n"
-    "Environment: PAYSPOOL_SPOOL, PAYSPOOL_DB, PAYSPOOL_KEY, PAYSPOOL_LOG.\n"
+    "Environment: PAYSPOOL_SPOOL, PAYSPOOL_DB, PAYSPOOL_KEY, PAYSPOOL_LOG,\n"
+    "PAYSPOOL_JOBS, PAYSPOOL_CALENDAR, PAYSPOOL_NOW.\n"
     "Exit status: 0 ok, 64 usage, 65 bad data, 66 not found, 69/75 busy,\n"
     "74 I/O error, 78 configuration.\n";
 
@@ -1938,6 +2381,12 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_files(&c, &err);
     else if (strcmp(cmd, "calendar") == 0)
         rc = cmd_calendar(&c, &err);
+    else if (strcmp(cmd, "job") == 0)
+        rc = cmd_job(&c, &err);
+    else if (strcmp(cmd, "status") == 0)
+        rc = cmd_status(&c, &err);
+    else if (strcmp(cmd, "health") == 0)
+        rc = cmd_health(&c, &err);
     else
         rc = usage_error("unknown command '%s'", cmd);
     ps_engine_close(c.eng);

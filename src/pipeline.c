@@ -1301,6 +1301,13 @@ static int take_one(void *ctx, const struct ps_spool_entry *e)
                    x->b->name, "to", out);
         return 0;
     }
+    if (x->p->want != NULL) {
+        char in[PATH_SIZE];
+        snprintf(in, sizeof(in), "%s/inbound/%s/%s", x->p->spool, x->b->name,
+                 e->name);
+        if (!x->p->want(x->p->want_ctx, in, e->name))
+            return 0;
+    }
     int rc = ps_spool_claim(x->p->spool, x->b->name, e->name, path,
                             sizeof(path), &err);
     if (rc == PS_ENOTFOUND)

@@ -43,6 +43,14 @@ struct ps_pipeline {
     const char *spool;
     volatile sig_atomic_t *stop; /* set: finish the chunk and return */
     int resuming; /* the input was found in work/, not just claimed */
+    /*
+     * When set, an inbound file is claimed only if want() returns
+     * non-zero for it (path: its place in inbound/); the others stay for
+     * a later pass.  The scheduler's steps take their own kinds of input
+     * this way.  Leftovers in work/ are always resumed.
+     */
+    int (*want)(void *ctx, const char *path, const char *name);
+    void *want_ctx;
     struct ps_run_stats stats;
 };
 

@@ -388,4 +388,47 @@ int ps_store_guard_take(struct ps_store *store, long pid, const char *host,
 int ps_store_guard_release(struct ps_store *store, long pid,
                            struct ps_err *err);
 
+/* ---- the scheduler's runs (sched.c) ---------------------------------- */
+
+/* A run of a job for a business date; status RUNNING, COMPLETED, FAILED or
+ * SKIPPED (a missed date not caught up). */
+struct ps_job_run {
+    char id[PS_ID_SIZE];
+    char job[64];
+    char business_date[PS_DATE_SIZE];
+    char status[12];
+    int attempt; /* 1, then 2... for a resume or a rerun */
+    char rerun_reason[256];
+    char error[512];
+    char step[32]; /* the step running, or where it failed */
+    int64_t records;
+    int64_t amount; /* minor units */
+    int64_t pid;
+    char started_at[PS_TIME_SIZE], finished_at[PS_TIME_SIZE];
+};
+
+int ps_store_job_run_latest(struct ps_store *s, const char *job,
+                            const char *business_date, struct ps_job_run *out,
+                            struct ps_err *err);
+/* PS_EBUSY (RUN_IN_PROGRESS) when the job already has a RUNNING run. */
+int ps_store_job_run_insert(struct ps_store *s, const struct ps_job_run *r,
+                            struct ps_err *err);
+int ps_store_job_run_update(struct ps_store *s, const struct ps_job_run *r,
+                            struct ps_err *err);
+/* At start-up, under the engine lock: every RUNNING run was interrupted. */
+int ps_store_job_runs_crashed(struct ps_store *s, const char *at, long *n,
+                              struct ps_err *err);
+/* Newest first; job NULL = all jobs. */
+int ps_store_job_run_list(struct ps_store *s, const char *job, long limit,
+                          int (*cb)(void *, const struct ps_job_run *),
+                          void *ctx, struct ps_err *err);
+/* PS_ENOTFOUND when the job has never fired. */
+int ps_store_job_state(struct ps_store *s, const char *job,
+                       char last_fired[PS_TIME_SIZE],
+                       char last_success[PS_TIME_SIZE], struct ps_err *err);
+/* NULL or "" leaves a field as it is. */
+int ps_store_job_state_set(struct ps_store *s, const char *job,
+                           const char *last_fired, const char *last_success,
+                           struct ps_err *err);
+
 #endif /* PS_STORE_H */
