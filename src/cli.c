@@ -1500,6 +1500,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
         ps_csv_layouts_ensure(err) != 0 || open_engine(c, 1, err) != 0)
         return fail(err);
     cfg.chunk_records = chunk;
+    c->eng->max_attempts = cfg.provider_max_attempts;
     if ((rc = take_lock(c, &lock, err)) != 0)
         return fail(err);
 
@@ -1534,6 +1535,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
                 fresh.chunk_records =
                     opt(&c->a, "chunk") ? chunk : fresh.chunk_records;
                 cfg = fresh;
+                c->eng->max_attempts = cfg.provider_max_attempts;
                 ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
                        cpath);
             } else {
