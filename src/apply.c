@@ -16,6 +16,7 @@
 #include "ewabook.h"
 #include "ewafile.h"
 #include "money.h"
+#include "provider.h"
 
 struct ps_applier {
     struct ps_engine *eng;
@@ -562,6 +563,17 @@ static int payment_send_kind(struct ps_applier *ap,
     return rc != 0 ? rc : payment_send(ap->eng, &ap->b, rec, src, res, e);
 }
 
+/* txn.status: a provider's answer (provider.c).  It moves EWA balances,
+ * so the book is written and forgotten first. */
+static int txn_status(struct ps_applier *ap, const struct ps_record *rec,
+                      const struct ps_source *src, struct ps_apply_result *res,
+                      struct ps_err *e)
+{
+    int rc = drop_book(ap, e);
+    return rc != 0 ? rc
+                   : ps_provider_apply_status(ap->eng, &ap->b, rec, src, res, e);
+}
+
 struct kind {
     const char *name;
     int (*apply)(struct ps_applier *, const struct ps_record *,
@@ -573,7 +585,7 @@ static const struct kind kinds[] = {
     {"payment.send", payment_send_kind}, {"ewa.disburse", ewa_disburse},
     {"ewa.enroll", ewa_enroll},          {"ewa.payroll", ewa_payroll},
     {"customer.upsert", customer_upsert}, {"account.add", account_add},
-    {"status.change", status_change},
+    {"status.change", status_change},     {"txn.status", txn_status},
 };
 
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,

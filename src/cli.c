@@ -35,7 +35,9 @@
 #include "ledger.h"
 #include "log.h"
 #include "money.h"
+#include "payout.h"
 #include "pipeline.h"
+#include "provider.h"
 #include "sched.h"
 #include "spool.h"
 
@@ -1596,6 +1598,7 @@ static int sched_open(struct ctx *c, struct sched_setup *s, int with_keys,
         ps_jobs_load(jdir, &s->jobs, err) != 0 ||
         open_engine(c, with_keys, err) != 0)
         return err->code;
+    c->eng->max_attempts = s->cfg.provider_max_attempts;
     s->env.eng = c->eng;
     s->env.spool = c->spool;
     s->env.cfg = &s->cfg;
@@ -2016,6 +2019,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
         return fail(err);
     }
     cfg.chunk_records = chunk;
+    c->eng->max_attempts = cfg.provider_max_attempts;
     if ((rc = take_lock(c, &lock, err)) != 0) {
         ps_jobs_free(&jobs);
         ps_calendar_free(cal);
@@ -2064,6 +2068,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
                 fresh.chunk_records =
                     opt(&c->a, "chunk") ? chunk : fresh.chunk_records;
                 cfg = fresh;
+                c->eng->max_attempts = cfg.provider_max_attempts;
                 ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
                        cpath);
             } else {
@@ -2172,6 +2177,179 @@ static int add_result_json(void *vctx, const struct ps_record_result_row *r)
                         "reference", r->reference, "outcome", r->outcome,
                         "code", r->code, "message", r->message));
     return 0;
+}
+
+/* ---- the provider exchange: payouts and the sandbox provider ---------- */
+
+struct biz_list {
+    struct ps_business v[256];
+    int n;
+};
+
+static int collect_business(void *vctx, const struct ps_business *b)
+{
+    struct biz_list *l = vctx;
+    if (l->n == (int)(sizeof(l->v) / sizeof(l->v[0])))
+        return 1;
+    l->v[l->n++] = *b;
+    return 0;
+}
+
+/* --business B, or every business. */
+static int businesses_opt(struct ctx *c, struct biz_list *l,
+                          struct ps_err *err)
+{
+    const char *bus = opt(&c->a, "business");
+    l->n = 0;
+    if (bus != NULL) {
+        if (ps_business_find(c->eng, bus, &l->v[0], err) != 0)
+            return -1;
+        l->n = 1;
+        return 0;
+    }
+    return ps_store_business_list(c->eng->store, collect_business, l, err);
+}
+
+/* --date YYYY-MM-DD, or today (UTC). */
+static int date_opt(struct ctx *c, int64_t *day, struct ps_err *err)
+{
+    const char *v = opt(&c->a, "date");
+    char today[PS_DATE_SIZE];
+    if (v == NULL)
+        v = ps_date_today(today);
+    if (ps_date_parse(v, day, err) != 0) {
+        ps_err_field(err, "date");
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_payouts(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_spool_config cfg;
+    struct biz_list *l = NULL;
+    char cpath[PS_CLI_PATH];
+    json_t *arr = NULL;
+    int64_t day;
+    int rc, lock = -1;
+
+    if (strcmp(sub, "run") != 0)
+        return usage_error("usage: payspool payouts run [--business B] "
+                           "[--date YYYY-MM-DD]%s", "");
+    if ((rc = check_opts(&c->a, "business date config")) != 0)
+        return rc;
+    ps_spool_config_default(&cfg);
+    config_path(c, cpath, sizeof(cpath));
+    l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        return fail(err);
+    }
+    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
+            0 ||
+        date_opt(c, &day, err) != 0 || open_engine(c, 1, err) != 0 ||
+        take_lock(c, &lock, err) != 0 || businesses_opt(c, l, err) != 0) {
+        rc = fail(err);
+        goto out;
+    }
+    c->eng->max_attempts = cfg.provider_max_attempts;
+    arr = json_array();
+    rc = EX_OK;
+    for (int i = 0; i < l->n; i++) {
+        struct ps_payout_result r;
+        char amt[PS_MONEY_STRMAX];
+        if (ps_payout_run(c->eng, c->spool, &l->v[i], day, &r, err) != 0) {
+            rc = fail(err);
+            break;
+        }
+        if (c->json)
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:I, s:s, s:s, s:i}", "business",
+                               l->v[i].name, "path", r.path, "records",
+                               (json_int_t)r.records, "amount",
+                               r.currency[0] ? money_str(r.amount, r.currency,
+                                                         amt, sizeof(amt))
+                                             : "",
+                               "currency", r.currency, "regenerated",
+                               r.regenerated));
+        else if (r.path[0] != '\0')
+            printf("%s: %ld payouts, %s %s -> %s%s\n", l->v[i].name,
+                   r.records,
+                   r.currency[0] ? money_str(r.amount, r.currency, amt,
+                                             sizeof(amt))
+                                 : "(several currencies)",
+                   r.currency, r.path,
+                   r.regenerated ? " (earlier files regenerated)" : "");
+        else
+            printf("%s: nothing to pay%s\n", l->v[i].name,
+                   r.regenerated ? " (earlier files regenerated)" : "");
+    }
+    if (c->json && rc == EX_OK)
+        print_json(arr);
+out:
+    json_decref(arr);
+    if (c->eng != NULL && lock >= 0)
+        ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+    if (lock >= 0)
+        close(lock);
+    free(l);
+    return rc;
+}
+
+static int open_calendar(struct ctx *c, struct ps_calendar **cal,
+                         struct ps_err *err);
+
+static int cmd_sandbox(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct biz_list *l = NULL;
+    struct ps_calendar *cal = NULL;
+    int64_t until = -1;
+    int rc;
+
+    if (strcmp(sub, "provider") != 0)
+        return usage_error("usage: payspool sandbox provider [--business B] "
+                           "[--date YYYY-MM-DD] [--calendar FILE]%s", "");
+    if ((rc = check_opts(&c->a, "business date calendar")) != 0)
+        return rc;
+    l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        return fail(err);
+    }
+    if ((opt(&c->a, "date") != NULL && date_opt(c, &until, err) != 0) ||
+        open_calendar(c, &cal, err) != 0 || open_engine(c, 0, err) != 0 ||
+        businesses_opt(c, l, err) != 0) {
+        rc = fail(err);
+        goto out;
+    }
+    rc = EX_OK;
+    for (int i = 0; i < l->n; i++) {
+        struct ps_sandbox_stats st;
+        if (ps_sandbox_provider(c->spool, &l->v[i], cal, until, &st, err) !=
+            0) {
+            rc = fail(err);
+            break;
+        }
+        if (c->json) {
+            json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "business",
+                                  l->v[i].name, "files", (json_int_t)st.files,
+                                  "settled", (json_int_t)st.settled,
+                                  "declined", (json_int_t)st.declined,
+                                  "errors", (json_int_t)st.errors);
+            print_json(o);
+            json_decref(o);
+        } else
+            printf("%s: answered %ld payout files: %ld settled, %ld "
+                   "declined, %ld provider errors\n",
+                   l->v[i].name, st.files, st.settled, st.declined,
+                   st.errors);
+    }
+out:
+    ps_calendar_free(cal);
+    free(l);
+    return rc;
 }
 
 static int cmd_files(struct ctx *c, struct ps_err *err)
@@ -2300,6 +2478,10 @@ static const char usage_text[] =
     "  job run NAME [--date D] [--rerun --reason TEXT]   one run now\n"
     "  status [--json]   last and next runs, backlog, failures\n"
     "  health            exit status only: 0 healthy, 69 not\n"
+    "  payouts run [--business B] [--date YYYY-MM-DD]   push-to-card payout "
+    "files\n"
+    "  sandbox provider [--business B] [--date YYYY-MM-DD] [--calendar FILE]\n"
+    "              the fake card processor answers the payout files\n"
     "  files list [--business B] [--limit N] | files show ID\n"
     "  calendar is-banking-day DATE | next DATE [--count N] | holidays YEAR\n"
     "              Federal Reserve banking days [--calendar FILE]\n"
@@ -2377,6 +2559,10 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_ledger(&c, &err);
     else if (strcmp(cmd, "run") == 0)
         rc = cmd_run(&c, &err);
+    else if (strcmp(cmd, "payouts") == 0)
+        rc = cmd_payouts(&c, &err);
+    else if (strcmp(cmd, "sandbox") == 0)
+        rc = cmd_sandbox(&c, &err);
     else if (strcmp(cmd, "files") == 0)
         rc = cmd_files(&c, &err);
     else if (strcmp(cmd, "calendar") == 0)

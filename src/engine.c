@@ -648,7 +648,15 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
                         struct ps_txn *out, struct ps_err *err)
 {
     struct ps_txn before, after;
+    struct ps_txn_args a;
     int rc;
+    if (args != NULL)
+        a = *args;
+    else
+        memset(&a, 0, sizeof(a));
+    if (a.max_attempts <= 0)
+        a.max_attempts = eng->max_attempts;
+    args = &a;
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         return rc;
     if ((rc = ps_store_txn_get(eng->store, txn_id, &before, err)) != 0 ||

@@ -22,6 +22,10 @@
 struct ps_engine {
     struct ps_store *store; /* owned */
     struct ps_keys *keys;   /* owned; NULL when opened without keys */
+    /* Provider attempts after which a PROVIDER_ERROR is ERROR
+     * ([provider] max_attempts); 0 means PS_TXN_MAX_ATTEMPTS.  Used by
+     * ps_engine_txn_event() when its args do not say. */
+    int max_attempts;
 };
 
 /*

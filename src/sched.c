@@ -38,6 +38,7 @@
 #include "id.h"
 #include "inifile.h"
 #include "log.h"
+#include "payout.h"
 #include "pipeline.h"
 
 /* ---- steps ---------------------------------------------------------- */
@@ -178,6 +179,23 @@ static int step_export(struct step_ctx *x, struct ps_err *err)
     return each_business(x, export_one, err);
 }
 
+static int payout_one(struct step_ctx *x, const struct ps_business *b,
+                      struct ps_err *err)
+{
+    struct ps_payout_result res;
+    int rc = ps_payout_run(x->env->eng, x->env->spool, b, x->date, &res, err);
+    if (rc == 0) {
+        x->run->records += res.records;
+        x->run->amount += res.amount;
+    }
+    return rc;
+}
+
+static int step_payouts(struct step_ctx *x, struct ps_err *err)
+{
+    return each_business(x, payout_one, err);
+}
+
 typedef int step_fn(struct step_ctx *x, struct ps_err *err);
 
 static const struct step {
@@ -185,7 +203,8 @@ static const struct step {
     step_fn *fn;
 } steps[] = {
     {"intake", step_intake},   {"disburse", step_disburse},
-    {"recover", step_recover}, {"export", step_export},
+    {"payouts", step_payouts}, {"recover", step_recover},
+    {"export", step_export},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 

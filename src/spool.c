@@ -26,6 +26,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "output.h"
+#include "txn.h"
 
 #define PATH_SIZE 4096
 
@@ -39,6 +40,7 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
     cfg->poll_seconds = 5;
     cfg->chunk_records = 5000;
     ps_unwrap_limits_default(&cfg->limits);
+    cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
 }
 
 enum ctype { C_INT, C_LONG, C_I64 };
@@ -67,6 +69,8 @@ static const struct directive {
      offsetof(struct ps_spool_config, limits.max_bytes), 1, INT64_C(1) << 50},
     {"limits", "max_ratio", C_I64,
      offsetof(struct ps_spool_config, limits.max_ratio), 1, 100000},
+    {"provider", "max_attempts", C_INT,
+     offsetof(struct ps_spool_config, provider_max_attempts), 1, 100},
 };
 
 struct cfg_ctx {

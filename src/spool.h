@@ -29,6 +29,9 @@ struct ps_spool_config {
     int poll_seconds;    /* daemon scan interval; default 5 */
     long chunk_records;  /* records per SQLite transaction; default 5000 */
     struct ps_unwrap_limits limits;
+    int provider_max_attempts; /* [provider] max_attempts: provider
+                                * attempts before an error is final;
+                                * default PS_TXN_MAX_ATTEMPTS */
 };
 
 void ps_spool_config_default(struct ps_spool_config *cfg);

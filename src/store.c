@@ -345,16 +345,52 @@
       " last_fired = ifnull(nullif(?2,''), last_fired),"                       \
       " last_success = ifnull(nullif(?3,''), last_success)")
 
+/* Version 5: the provider exchange (payout.c, provider.c). */
+#define STMTS_PROVIDER                                                         \
+    X(PAYOUT_SELECT,                                                           \
+      "SELECT " TXN_COLS " FROM transactions"                                  \
+      " WHERE business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"    \
+      " AND (status = 'NEW' OR status = 'PENDING')"                            \
+      " AND account_id IN (SELECT id FROM financial_accounts"                  \
+      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
+      " AND customer_id IN (SELECT id FROM customers"                          \
+      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
+      " ORDER BY created_at, id")                                              \
+    X(OUTPUT_NEXT_SEQ,                                                         \
+      "SELECT ifnull(max(seq), 0) + 1 FROM outputs"                            \
+      " WHERE business_id = ? AND kind = ? AND business_date = ?")             \
+    X(OUTPUT_INSERT,                                                           \
+      "INSERT INTO outputs(id, business_id, kind, business_date, seq, path,"   \
+      " sha256, records, debit_total, credit_total, file_key, created_at)"     \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")                                     \
+    X(OUTPUT_ITEM_INSERT,                                                      \
+      "INSERT INTO output_items(output_id, txn_id, line, attempt,"             \
+      " holder_name) VALUES (?,?,?,?,?)")                                      \
+    X(OUTPUT_LIST,                                                             \
+      "SELECT id, business_id, kind, business_date, seq, path,"                \
+      " ifnull(sha256,''), records, debit_total, credit_total, created_at"     \
+      " FROM outputs WHERE business_id = ? AND kind = ?"                       \
+      " ORDER BY business_date, seq")                                          \
+    X(OUTPUT_ITEMS,                                                            \
+      "SELECT i.txn_id, ifnull(i.line, 0), ifnull(i.attempt, 0),"              \
+      " ifnull(i.holder_name, ''), t.account_id, t.amount, t.currency"         \
+      " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
+      " WHERE i.output_id = ? ORDER BY i.line")                                \
+    X(ANSWER_INSERT,                                                           \
+      "INSERT INTO provider_answers(txn_id, attempt, status, business_id,"     \
+      " reason_code, message, settlement_date, amount, source_file,"           \
+      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+
 enum stmt_id {
 #define X(name, sql) STMT_##name,
-    STMTS STMTS2
+    STMTS STMTS2 STMTS_PROVIDER
 #undef X
         STMT_N
 };
 
 static const char *const stmt_sql[STMT_N] = {
 #define X(name, sql) sql,
-    STMTS STMTS2
+    STMTS STMTS2 STMTS_PROVIDER
 #undef X
 };
 
@@ -2435,4 +2471,148 @@ int ps_store_job_state_set(struct ps_store *s, const char *job,
     BIND(st, 2, last_fired != NULL ? last_fired : "");
     BIND(st, 3, last_success != NULL ? last_success : "");
     return exec_step(s, st, "save job state", err);
+}
+
+/* ---- the provider exchange (schema v5) ----------------------------- */
+
+int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
+                               int (*cb)(void *ctx, const struct ps_txn *),
+                               void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PAYOUT_SELECT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "select payout transactions", err, struct ps_txn, read_txn,
+             cb, ctx);
+}
+
+int ps_store_output_next_seq(struct ps_store *s, const char *business_id,
+                             const char *kind, const char *business_date,
+                             int *seq, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_NEXT_SEQ, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, kind);
+    BIND(st, 3, business_date);
+    GET_ONE(s, st, "output sequence", err,
+            *seq = sqlite3_column_int(st, 0));
+}
+
+int ps_store_output_insert(struct ps_store *s, const struct ps_output_row *o,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, o->id);
+    BIND(st, 2, o->business_id);
+    BIND(st, 3, o->kind);
+    BIND(st, 4, o->business_date);
+    BIND_INT(st, 5, o->seq);
+    BIND(st, 6, o->path);
+    BIND_OPT(st, 7, o->sha256);
+    BIND_INT(st, 8, o->records);
+    BIND_INT(st, 9, o->debit_total);
+    BIND_INT(st, 10, o->credit_total);
+    BIND_OPT(st, 11, o->file_key);
+    BIND(st, 12, o->created_at);
+    return exec_step(s, st, "insert output", err);
+}
+
+int ps_store_output_item_insert(struct ps_store *s, const char *output_id,
+                                const struct ps_output_item_row *it,
+                                struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_ITEM_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, output_id);
+    BIND(st, 2, it->txn_id);
+    BIND_INT(st, 3, it->line);
+    BIND_INT(st, 4, it->attempt);
+    BIND(st, 5, it->holder_name);
+    return exec_step(s, st, "insert output item", err);
+}
+
+static void read_output(sqlite3_stmt *st, struct ps_output_row *o)
+{
+    COL_STR(st, 0, o->id);
+    COL_STR(st, 1, o->business_id);
+    COL_STR(st, 2, o->kind);
+    COL_STR(st, 3, o->business_date);
+    o->seq = sqlite3_column_int(st, 4);
+    COL_STR(st, 5, o->path);
+    COL_STR(st, 6, o->sha256);
+    o->records = (long)sqlite3_column_int64(st, 7);
+    o->debit_total = sqlite3_column_int64(st, 8);
+    o->credit_total = sqlite3_column_int64(st, 9);
+    COL_STR(st, 10, o->created_at);
+}
+
+int ps_store_output_list(struct ps_store *s, const char *business_id,
+                         const char *kind,
+                         int (*cb)(void *ctx, const struct ps_output_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, kind);
+    FOR_EACH(s, st, "list outputs", err, struct ps_output_row, read_output, cb,
+             ctx);
+}
+
+static void read_output_item(sqlite3_stmt *st, struct ps_output_item_row *it)
+{
+    COL_STR(st, 0, it->txn_id);
+    it->line = (long)sqlite3_column_int64(st, 1);
+    it->attempt = sqlite3_column_int(st, 2);
+    COL_STR(st, 3, it->holder_name);
+    COL_STR(st, 4, it->account_id);
+    it->amount = sqlite3_column_int64(st, 5);
+    COL_STR(st, 6, it->currency);
+}
+
+int ps_store_output_items(struct ps_store *s, const char *output_id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_output_item_row *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_ITEMS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, output_id);
+    FOR_EACH(s, st, "list output items", err, struct ps_output_item_row,
+             read_output_item, cb, ctx);
+}
+
+int ps_store_answer_insert(struct ps_store *s, const struct ps_answer_row *a,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ANSWER_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, a->txn_id);
+    BIND_INT(st, 2, a->attempt);
+    BIND(st, 3, a->status);
+    BIND(st, 4, a->business_id);
+    BIND_OPT(st, 5, a->reason_code);
+    BIND_OPT(st, 6, a->message);
+    BIND_OPT(st, 7, a->settlement_date);
+    BIND_INT(st, 8, a->amount);
+    BIND_OPT(st, 9, a->source_file);
+    BIND_INT(st, 10, a->source_line);
+    BIND(st, 11, a->created_at);
+    return exec_step(s, st, "insert provider answer", err);
 }

@@ -430,5 +430,73 @@ int ps_store_job_state(struct ps_store *s, const char *job,
 int ps_store_job_state_set(struct ps_store *s, const char *job,
                            const char *last_fired, const char *last_success,
                            struct ps_err *err);
+/* ---- the provider exchange (schema v5) ----------------------------- */
+
+/* SEND transactions on PUSH_TO_CARD in NEW or PENDING whose customer and
+ * account are ACTIVE, oldest first: what the next payout file pays. */
+int ps_store_payout_candidates(struct ps_store *store, const char *business_id,
+                               int (*cb)(void *ctx, const struct ps_txn *),
+                               void *ctx, struct ps_err *err);
+
+/* One outbound file (table outputs). */
+struct ps_output_row {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char kind[16];                   /* PUSH_TO_CARD, NACHA, ... */
+    char business_date[PS_DATE_SIZE];
+    int seq;                         /* per business, kind and date, 1.. */
+    char path[PS_PATH_SIZE];         /* relative to the spool */
+    char sha256[65];                 /* of the content, known before writing */
+    long records;
+    int64_t debit_total, credit_total; /* minor units */
+    char file_key[64];               /* "" if none */
+    char created_at[PS_TIME_SIZE];
+};
+/* One line of an outbound file (table output_items). */
+struct ps_output_item_row {
+    char txn_id[PS_ID_SIZE];
+    long line;                       /* 1-based data line */
+    int attempt;                     /* provider attempt it carries */
+    char holder_name[PS_TEXT_SIZE];  /* as written */
+    /* From the transaction, on reading: */
+    char account_id[PS_ID_SIZE];
+    int64_t amount; /* minor units */
+    char currency[4];
+};
+/* max(seq) + 1 for (business, kind, business_date), 1 for the first. */
+int ps_store_output_next_seq(struct ps_store *store, const char *business_id,
+                             const char *kind, const char *business_date,
+                             int *seq, struct ps_err *err);
+int ps_store_output_insert(struct ps_store *store,
+                           const struct ps_output_row *o, struct ps_err *err);
+int ps_store_output_item_insert(struct ps_store *store, const char *output_id,
+                                const struct ps_output_item_row *it,
+                                struct ps_err *err);
+/* Outputs of a kind of the business, by business date and seq. */
+int ps_store_output_list(struct ps_store *store, const char *business_id,
+                         const char *kind,
+                         int (*cb)(void *ctx, const struct ps_output_row *),
+                         void *ctx, struct ps_err *err);
+/* Items of an output, by line. */
+int ps_store_output_items(struct ps_store *store, const char *output_id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_output_item_row *),
+                          void *ctx, struct ps_err *err);
+
+/* One provider status line applied (table provider_answers); the key is
+ * (txn_id, attempt, status): a second one gives PS_ECONFLICT. */
+struct ps_answer_row {
+    const char *txn_id;
+    int attempt;
+    const char *status; /* APPROVED, SETTLED, ... as the provider wrote */
+    const char *business_id;
+    const char *reason_code, *message, *settlement_date; /* may be NULL */
+    int64_t amount; /* minor units */
+    const char *source_file;
+    long source_line;
+    const char *created_at;
+};
+int ps_store_answer_insert(struct ps_store *store,
+                           const struct ps_answer_row *a, struct ps_err *err);
 
 #endif /* PS_STORE_H */

@@ -1,0 +1,574 @@
+/*
+ * payout.c -- the push-to-card payout file (see payout.h for the contract
+ * and the file layout).
+ *
+ * Order of work, for crash safety: (1) finish earlier outputs left without
+ * NAME.done; (2) in one store transaction: select, SUBMIT/TRANSMIT each
+ * transaction, build the file's bytes in memory to learn its sha256,
+ * insert the outputs row and its items, commit; (3) write the file.  The
+ * bytes are a pure function of the stored rows (items keep the name and
+ * attempt as written), so step (1) reproduces them exactly.
+ *
+ * How it fails: any error before the commit rolls everything back (no
+ * transaction moved, no output recorded); an error after it leaves a
+ * recorded output without its file, which the next run writes.  Card
+ * numbers live only in the content buffer, wiped with sodium_memzero().
+ */
+#include "payout.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "crypto.h"
+#include "fsutil.h"
+#include "log.h"
+#include "money.h"
+#include "output.h"
+#include "store.h"
+
+#define KIND "PUSH_TO_CARD"
+#define MAX_SEQ 999
+#define MAX_CURRENCIES 16
+#define PAN_MAX 32 /* 19 digits and room */
+
+/* ---- a growing byte buffer that is wiped when freed ----------------- */
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n, struct ps_err *err)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = malloc(cap);
+        if (p == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        if (b->p != NULL) {
+            memcpy(p, b->p, b->len);
+            sodium_memzero(b->p, b->cap); /* it may hold card numbers */
+            free(b->p);
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static void buf_free(struct buf *b)
+{
+    if (b->p != NULL) {
+        sodium_memzero(b->p, b->cap);
+        free(b->p);
+    }
+    memset(b, 0, sizeof(*b));
+}
+
+static int buf_row(struct buf *b, const char *const *cells, size_t n,
+                   struct ps_err *err)
+{
+    char line[4096];
+    size_t len = ps_csv_encode_row(cells, n, line, sizeof(line));
+    int rc;
+    if (len >= sizeof(line))
+        rc = ps_err_set(err, PS_EINTERNAL, "PAYOUT_LINE_TOO_LONG",
+                        "a payout line is longer than %zu bytes",
+                        sizeof(line));
+    else
+        rc = buf_add(b, line, len, err);
+    sodium_memzero(line, sizeof(line));
+    return rc;
+}
+
+/* ---- items ---------------------------------------------------------- */
+
+struct items {
+    struct ps_output_item_row *v;
+    size_t n, cap;
+};
+
+static int items_push(struct items *it, const struct ps_output_item_row *r)
+{
+    if (it->n == it->cap) {
+        size_t cap = it->cap ? it->cap * 2 : 64;
+        void *p = realloc(it->v, cap * sizeof(*it->v));
+        if (p == NULL)
+            return -1;
+        it->v = p;
+        it->cap = cap;
+    }
+    it->v[it->n++] = *r;
+    return 0;
+}
+
+static int collect_item(void *ctx, const struct ps_output_item_row *r)
+{
+    return items_push(ctx, r) != 0 ? 1 : 0;
+}
+
+struct txns {
+    struct ps_txn *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int collect_txn(void *ctx, const struct ps_txn *t)
+{
+    struct txns *x = ctx;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 64;
+        void *p = realloc(x->v, cap * sizeof(*x->v));
+        if (p == NULL) {
+            x->oom = 1;
+            return 1;
+        }
+        x->v = p;
+        x->cap = cap;
+    }
+    x->v[x->n++] = *t;
+    return 0;
+}
+
+/* ---- the file's bytes ------------------------------------------------ */
+
+static void holder_name(const struct ps_customer *c, char *out, size_t size)
+{
+    if (c->type == PS_CUSTOMER_BUSINESS)
+        snprintf(out, size, "%s", c->dba_name);
+    else if (c->middle_name[0] != '\0')
+        snprintf(out, size, "%s %s %s", c->first_name, c->middle_name,
+                 c->last_name);
+    else
+        snprintf(out, size, "%s %s", c->first_name, c->last_name);
+}
+
+static int exponent_of(const char *currency)
+{
+    const struct ps_currency *cur = ps_currency_find(currency);
+    return cur != NULL ? cur->exponent : 2;
+}
+
+/* The card number of an account, decrypted into pan (PAN_MAX bytes). */
+static int open_pan(struct ps_engine *eng, const char *account_id,
+                    char pan[PAN_MAX], struct ps_err *err)
+{
+    unsigned char sealed[PAN_MAX + PS_SEALED_OVERHEAD];
+    size_t len = 0;
+    int rc = ps_store_account_sealed(eng->store, account_id, sealed,
+                                     sizeof(sealed), &len, err);
+    if (rc != 0)
+        return rc;
+    if (len <= PS_SEALED_OVERHEAD || len - PS_SEALED_OVERHEAD >= PAN_MAX)
+        return ps_err_set(err, PS_ECRYPTO, "DECRYPT_FAILED",
+                          "account %s: sealed number has a bad size",
+                          account_id);
+    if ((rc = ps_keys_open(eng->keys, sealed, len, pan, err)) != 0)
+        return rc;
+    pan[len - PS_SEALED_OVERHEAD] = '\0';
+    return 0;
+}
+
+struct totals {
+    int n;
+    char currency[MAX_CURRENCIES][4];
+    long records[MAX_CURRENCIES];
+    int64_t total[MAX_CURRENCIES];
+};
+
+static int add_total(struct totals *t, const char *currency, int64_t amount,
+                     struct ps_err *err)
+{
+    int i;
+    for (i = 0; i < t->n; i++)
+        if (strcmp(t->currency[i], currency) == 0)
+            break;
+    if (i == t->n) {
+        if (t->n == MAX_CURRENCIES)
+            return ps_err_set(err, PS_EINVAL, "PAYOUT_TOO_MANY_CURRENCIES",
+                              "a payout file holds at most %d currencies",
+                              MAX_CURRENCIES);
+        ps_strlcpy(t->currency[t->n++], currency, sizeof(t->currency[0]));
+    }
+    t->records[i]++;
+    return ps_money_add(t->total[i], amount, &t->total[i], err);
+}
+
+/* Build the whole file from its items (in line order) into out, and its
+ * sha256; totals (may be NULL) receive the per-currency sums. */
+static int build(struct ps_engine *eng, const char *name, const char *date,
+                 const struct items *it, struct buf *out,
+                 char sha[PS_SHA256_HEX], struct totals *totals,
+                 struct ps_err *err)
+{
+    static const char *const head[] = {"reference", "card_number", "amount",
+                                       "currency",  "name",        "attempt"};
+    static const char *const trail[] = {"#trailer", "file",    "business_date",
+                                        "currency", "records", "total"};
+    struct totals t;
+    char pan[PAN_MAX];
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    int rc;
+
+    memset(&t, 0, sizeof(t));
+    if ((rc = buf_row(out, head, 6, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < it->n; i++) {
+        const struct ps_output_item_row *r = &it->v[i];
+        char amount[PS_MONEY_STRMAX], attempt[16];
+        ps_money_format(r->amount, exponent_of(r->currency), amount,
+                        sizeof(amount));
+        snprintf(attempt, sizeof(attempt), "%d", r->attempt);
+        if ((rc = open_pan(eng, r->account_id, pan, err)) != 0)
+            break;
+        const char *cells[] = {r->txn_id, pan,          amount,
+                               r->currency, r->holder_name, attempt};
+        rc = buf_row(out, cells, 6, err);
+        sodium_memzero(pan, sizeof(pan));
+        if (rc != 0 || (rc = add_total(&t, r->currency, r->amount, err)) != 0)
+            break;
+    }
+    if (rc == 0)
+        rc = buf_row(out, trail, 6, err);
+    for (int i = 0; rc == 0 && i < t.n; i++) {
+        char records[24], total[PS_MONEY_STRMAX];
+        snprintf(records, sizeof(records), "%ld", t.records[i]);
+        ps_money_format(t.total[i], exponent_of(t.currency[i]), total,
+                        sizeof(total));
+        const char *cells[] = {"#trailer",   name,    date,
+                               t.currency[i], records, total};
+        rc = buf_row(out, cells, 6, err);
+    }
+    if (rc != 0)
+        return rc;
+    crypto_hash_sha256(digest, (const unsigned char *)out->p, out->len);
+    sodium_bin2hex(sha, PS_SHA256_HEX, digest, sizeof(digest));
+    if (totals != NULL)
+        *totals = t;
+    return 0;
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static int split_path(const char *spool, const char *rel, char *dir,
+                      size_t dsize, const char **name, struct ps_err *err)
+{
+    const char *slash = strrchr(rel, '/');
+    if (slash == NULL ||
+        ps_pathf(dir, dsize, "%s/%.*s", spool, (int)(slash - rel), rel) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                          "payout path too long: %s", rel);
+    *name = slash + 1;
+    return 0;
+}
+
+/* Write content to spool/rel (mode 0600) unless already there; check the
+ * published bytes hash to sha. */
+static int publish(const char *spool, const char *rel, const struct buf *c,
+                   const char *sha, struct ps_err *err)
+{
+    char dir[PS_PATH_SIZE], got[PS_SHA256_HEX], side[PS_PATH_SIZE + 16];
+    const char *name = NULL;
+    struct ps_output *o = NULL;
+    struct stat st;
+    int rc;
+
+    if ((rc = split_path(spool, rel, dir, sizeof(dir), &name, err)) != 0 ||
+        (rc = ps_mkdir_p(dir, 0750, err)) != 0)
+        return rc;
+    /* Sidecars of a file that is not there (removed by hand, or a crash
+     * the output layer does not produce) would block the rewrite: they
+     * describe nothing, so they go. */
+    if (ps_pathf(side, sizeof(side), "%s/%s", dir, name) == 0 &&
+        lstat(side, &st) != 0 && errno == ENOENT) {
+        ps_pathf(side, sizeof(side), "%s/%s.sha256", dir, name);
+        unlink(side);
+        ps_pathf(side, sizeof(side), "%s/%s.done", dir, name);
+        unlink(side);
+    }
+    rc = ps_output_open(dir, name, 0600, &o, err);
+    if (rc == PS_ECONFLICT) {
+        /* Published before a crash, without (all) its sidecars. */
+        if ((rc = ps_output_complete(dir, name, got, err)) != 0)
+            return rc;
+    } else if (rc != 0) {
+        return rc;
+    } else if ((rc = ps_output_write(o, c->p, c->len, err)) != 0) {
+        ps_output_abort(o);
+        return rc;
+    } else if ((rc = ps_output_commit(o, got, err)) != 0) {
+        return rc;
+    }
+    if (strcmp(got, sha) != 0)
+        return ps_err_set(err, PS_EINTERNAL, "PAYOUT_REGENERATE_MISMATCH",
+                          "payout file %s has sha256 %s, recorded %s", rel,
+                          got, sha);
+    return 0;
+}
+
+static int done_exists(const char *spool, const char *rel)
+{
+    char path[PS_PATH_SIZE + 16];
+    struct stat st;
+    if (ps_pathf(path, sizeof(path), "%s/%s.done", spool, rel) != 0)
+        return 0;
+    return stat(path, &st) == 0;
+}
+
+/* ---- recovery ---------------------------------------------------------- */
+
+struct outs {
+    struct ps_output_row *v;
+    size_t n, cap;
+    const char *spool;
+    int oom;
+};
+
+static int collect_unfinished(void *ctx, const struct ps_output_row *o)
+{
+    struct outs *x = ctx;
+    if (done_exists(x->spool, o->path))
+        return 0;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        void *p = realloc(x->v, cap * sizeof(*x->v));
+        if (p == NULL) {
+            x->oom = 1;
+            return 1;
+        }
+        x->v = p;
+        x->cap = cap;
+    }
+    x->v[x->n++] = *o;
+    return 0;
+}
+
+static int regenerate(struct ps_engine *eng, const char *spool,
+                      const struct ps_output_row *o, struct ps_err *err)
+{
+    struct items it = {NULL, 0, 0};
+    struct buf c = {NULL, 0, 0};
+    char sha[PS_SHA256_HEX];
+    const char *name = strrchr(o->path, '/');
+    int rc = ps_store_output_items(eng->store, o->id, collect_item, &it, err);
+    if (rc == 0 && it.n != (size_t)o->records)
+        rc = ps_err_set(err, PS_EINTERNAL, "PAYOUT_ITEMS",
+                        "payout %s: read %zu of its %ld items (out of "
+                        "memory?)",
+                        o->path, it.n, o->records);
+    if (rc == 0)
+        rc = build(eng, name != NULL ? name + 1 : o->path, o->business_date,
+                   &it, &c, sha, NULL, err);
+    if (rc == 0 && strcmp(sha, o->sha256) != 0)
+        rc = ps_err_set(err, PS_EINTERNAL, "PAYOUT_REGENERATE_MISMATCH",
+                        "payout file %s regenerates with sha256 %s, recorded "
+                        "%s: not written",
+                        o->path, sha, o->sha256);
+    if (rc == 0)
+        rc = publish(spool, o->path, &c, o->sha256, err);
+    if (rc == 0)
+        ps_log(PS_LOG_WARN, "payout.regenerated", "{s:s, s:I}", "path",
+               o->path, "records", (json_int_t)o->records);
+    buf_free(&c);
+    free(it.v);
+    return rc;
+}
+
+static int need_keys(struct ps_engine *eng, struct ps_err *err)
+{
+    if (eng->keys == NULL)
+        return ps_err_set(err, PS_ECONFIG, "KEYS_REQUIRED",
+                          "payout files need the key file to open card "
+                          "numbers");
+    return 0;
+}
+
+int ps_payout_recover(struct ps_engine *eng, const char *spool_dir,
+                      const struct ps_business *b, int *regenerated,
+                      struct ps_err *err)
+{
+    struct outs x = {NULL, 0, 0, spool_dir, 0};
+    int rc, n = 0;
+    if ((rc = ps_store_output_list(eng->store, b->id, KIND, collect_unfinished,
+                                   &x, err)) != 0)
+        goto out;
+    if (x.oom) {
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        goto out;
+    }
+    if (x.n > 0 && (rc = need_keys(eng, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < x.n; i++) {
+        if ((rc = regenerate(eng, spool_dir, &x.v[i], err)) != 0)
+            goto out;
+        n++;
+    }
+out:
+    free(x.v);
+    if (regenerated != NULL)
+        *regenerated = n;
+    return rc;
+}
+
+/* ---- a new payout ------------------------------------------------------ */
+
+/* Move t to PROCESSING (SUBMIT if NEW, then TRANSMIT); *attempt is the
+ * attempt this file carries. */
+static int transmit(struct ps_engine *eng, const struct ps_txn *t,
+                    const char *name, long line, int *attempt,
+                    struct ps_err *err)
+{
+    struct ps_source src = {"push-to-card payout", name, line};
+    struct ps_txn_args args = {&src, 0, NULL};
+    struct ps_txn after;
+    int rc;
+    if (t->status == PS_TXN_NEW &&
+        (rc = ps_engine_txn_event(eng, t->id, PS_EV_SUBMIT, &args, NULL,
+                                  err)) != 0)
+        return rc;
+    if ((rc = ps_engine_txn_event(eng, t->id, PS_EV_TRANSMIT, &args, &after,
+                                  err)) != 0)
+        return rc;
+    *attempt = after.attempts;
+    return 0;
+}
+
+int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
+                  const struct ps_business *b, int64_t business_date,
+                  struct ps_payout_result *res, struct ps_err *err)
+{
+    struct txns x = {NULL, 0, 0, 0};
+    struct items it = {NULL, 0, 0};
+    struct buf c = {NULL, 0, 0};
+    struct totals tot;
+    struct ps_output_row o;
+    struct ps_payout_result r;
+    char date[PS_DATE_SIZE], ymd[9], name[PS_OUTPUT_NAME_MAX + 1];
+    int rc, in_txn = 0;
+
+    memset(&r, 0, sizeof(r));
+    memset(&o, 0, sizeof(o));
+    if ((rc = need_keys(eng, err)) != 0 ||
+        (rc = ps_payout_recover(eng, spool_dir, b, &r.regenerated, err)) != 0)
+        return rc;
+    ps_date_format(business_date, date);
+    snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", date, date + 5, date + 8);
+
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        goto out;
+    in_txn = 1;
+    if ((rc = ps_store_payout_candidates(eng->store, b->id, collect_txn, &x,
+                                         err)) != 0)
+        goto out;
+    if (x.oom) {
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        goto out;
+    }
+    if (x.n == 0)
+        goto out; /* nothing to pay: rolled back below, res empty */
+
+    if ((rc = ps_store_output_next_seq(eng->store, b->id, KIND, date, &o.seq,
+                                       err)) != 0)
+        goto out;
+    if (o.seq > MAX_SEQ) {
+        rc = ps_err_set(err, PS_ESTATE, "PAYOUT_SEQUENCE_EXHAUSTED",
+                        "business %s has %d payout files for %s already",
+                        b->name, MAX_SEQ, date);
+        goto out;
+    }
+    if (ps_pathf(name, sizeof(name), "p2c-%s-%s-%03d.csv", b->name, ymd,
+                 o.seq) != 0 ||
+        ps_pathf(o.path, sizeof(o.path), "outbound/%s/payouts/%s", b->name,
+                 name) != 0) {
+        rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                        "payout file name too long for business %s", b->name);
+        goto out;
+    }
+
+    for (size_t i = 0; i < x.n; i++) {
+        struct ps_output_item_row item;
+        struct ps_customer cust;
+        memset(&item, 0, sizeof(item));
+        if ((rc = ps_store_customer_get(eng->store, x.v[i].customer_id, &cust,
+                                        err)) != 0 ||
+            (rc = transmit(eng, &x.v[i], name, (long)i + 1, &item.attempt,
+                           err)) != 0)
+            goto out;
+        ps_strlcpy(item.txn_id, x.v[i].id, sizeof(item.txn_id));
+        item.line = (long)i + 1;
+        holder_name(&cust, item.holder_name, sizeof(item.holder_name));
+        ps_strlcpy(item.account_id, x.v[i].account_id, sizeof(item.account_id));
+        item.amount = x.v[i].amount;
+        ps_strlcpy(item.currency, x.v[i].currency, sizeof(item.currency));
+        if (items_push(&it, &item) != 0) {
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+            goto out;
+        }
+    }
+    if ((rc = build(eng, name, date, &it, &c, o.sha256, &tot, err)) != 0)
+        goto out;
+
+    ps_id_new(o.id);
+    ps_strlcpy(o.business_id, b->id, sizeof(o.business_id));
+    ps_strlcpy(o.kind, KIND, sizeof(o.kind));
+    ps_strlcpy(o.business_date, date, sizeof(o.business_date));
+    o.records = (long)it.n;
+    for (int i = 0; i < tot.n; i++)
+        if ((rc = ps_money_add(o.credit_total, tot.total[i], &o.credit_total,
+                               err)) != 0)
+            goto out;
+    if (tot.n > 1)
+        o.credit_total = 0; /* sums across currencies mean nothing */
+    ps_time_now(o.created_at);
+    if ((rc = ps_store_output_insert(eng->store, &o, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < it.n; i++)
+        if ((rc = ps_store_output_item_insert(eng->store, o.id, &it.v[i],
+                                              err)) != 0)
+            goto out;
+    if ((rc = ps_store_commit(eng->store, err)) != 0)
+        goto out;
+    in_txn = 0;
+
+    /* Committed: from here a failure leaves the file to the next run. */
+    ps_crash_point("payout-committed");
+    if ((rc = publish(spool_dir, o.path, &c, o.sha256, err)) != 0) {
+        ps_log_err(PS_LOG_ERROR, "payout.write_failed", err, "{s:s}", "path",
+                   o.path);
+        goto out;
+    }
+    if (ps_pathf(r.path, sizeof(r.path), "%s/%s", spool_dir, o.path) != 0) {
+        rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+        goto out;
+    }
+    r.records = o.records;
+    if (tot.n == 1) {
+        r.amount = tot.total[0];
+        ps_strlcpy(r.currency, tot.currency[0], sizeof(r.currency));
+    }
+    ps_log(PS_LOG_INFO, "payout.written", "{s:s, s:s, s:I, s:I, s:s}",
+           "business", b->name, "path", o.path, "records",
+           (json_int_t)r.records, "amount", (json_int_t)r.amount, "currency",
+           r.currency);
+out:
+    if (in_txn)
+        ps_store_rollback(eng->store);
+    buf_free(&c);
+    free(it.v);
+    free(x.v);
+    if (rc == 0)
+        *res = r;
+    return rc;
+}

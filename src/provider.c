@@ -1,0 +1,466 @@
+/*
+ * provider.c -- provider status answers (record kind txn.status) and the
+ * sandbox card processor.  See provider.h for both contracts.
+ *
+ * How it fails: a status line that cannot be applied is refused whole
+ * (its savepoint rolled back) with its own rule; only store failures
+ * reach the caller as engine errors.  The sandbox stops at the first
+ * payout file it cannot read or answer, leaving that file unanswered for
+ * the next run; answers already written stay written.
+ */
+#include "provider.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csv.h> /* libcsv */
+#include <jansson.h>
+#include <sodium.h>
+
+#include "fsutil.h"
+#include "log.h"
+#include "money.h"
+#include "output.h"
+#include "store.h"
+#include "txn.h"
+
+/* ---- status lines --------------------------------------------------- */
+
+static const struct {
+    const char *status;
+    enum ps_txn_event ev;
+} status_events[] = {
+    {"APPROVED", PS_EV_APPROVE}, {"SETTLED", PS_EV_SETTLE},
+    {"CLEARED", PS_EV_CLEAR},    {"DECLINED", PS_EV_DECLINE},
+    {"ERROR", PS_EV_PROVIDER_ERROR}, {"RETURNED", PS_EV_RETURN},
+};
+
+static const char *field(const struct ps_record *rec, const char *name)
+{
+    const char *v = ps_record_get(rec, name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+__attribute__((format(printf, 5, 6))) static int
+bad(struct ps_err *e, int code, const char *rule, const char *fld,
+    const char *fmt, ...)
+{
+    char msg[PS_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    ps_err_set(e, code, rule, "%s", msg);
+    if (fld != NULL)
+        ps_err_field(e, fld);
+    return code;
+}
+
+int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
+                             const struct ps_record *rec,
+                             const struct ps_source *src,
+                             struct ps_apply_result *res, struct ps_err *e)
+{
+    const char *ref = field(rec, "reference"), *status = field(rec, "status");
+    const char *amount = field(rec, "amount"), *cur = field(rec, "currency");
+    const char *code = field(rec, "attempt");
+    struct ps_txn t, after;
+    struct ps_answer_row a;
+    struct ps_source s = *src;
+    struct ps_txn_args args;
+    char reason[PS_REASON_SIZE], now[PS_TIME_SIZE], amt[PS_MONEY_STRMAX];
+    int64_t v = 0;
+    int rc, ev = -1, attempt;
+
+    if (ref == NULL || status == NULL || amount == NULL)
+        return bad(e, PS_EINVAL, "FIELD_REQUIRED",
+                   ref == NULL      ? "reference"
+                   : status == NULL ? "status"
+                                    : "amount",
+                   "reference, status and amount are required");
+    for (size_t i = 0; i < sizeof(status_events) / sizeof(status_events[0]);
+         i++)
+        if (strcmp(status_events[i].status, status) == 0)
+            ev = (int)status_events[i].ev;
+    if (ev < 0)
+        return bad(e, PS_EINVAL, "FIELD_VALUE", "status",
+                   "unknown provider status %s", status);
+
+    /* Only this business's transactions exist for its provider files. */
+    rc = ps_store_txn_get(eng->store, ref, &t, e);
+    if (rc == PS_ENOTFOUND || (rc == 0 && strcmp(t.business_id, b->id) != 0))
+        return bad(e, PS_ENOTFOUND, "UNKNOWN_REFERENCE", "reference",
+                   "no transaction %s in business %s", ref, b->name);
+    if (rc != 0)
+        return rc;
+    if (cur != NULL && strcmp(cur, t.currency) != 0)
+        return bad(e, PS_EINVAL, "CURRENCY_MISMATCH", "currency",
+                   "currency %s, the transaction is in %s", cur, t.currency);
+    if ((rc = ps_money_parse_cur(amount, t.currency, 0, &v, e)) != 0) {
+        ps_err_field(e, "amount");
+        return rc;
+    }
+    if (v != t.amount) {
+        const struct ps_currency *c = ps_currency_find(t.currency);
+        ps_money_format(t.amount, c != NULL ? c->exponent : 2, amt,
+                        sizeof(amt));
+        return bad(e, PS_EINVAL, "AMOUNT_MISMATCH", "amount",
+                   "amount %s, the transaction is for %s", amount, amt);
+    }
+    attempt = t.attempts;
+    if (code != NULL) {
+        char *end;
+        long n = strtol(code, &end, 10);
+        if (*end != '\0' || n < 1 || n > 1000)
+            return bad(e, PS_EINVAL, "FIELD_VALUE", "attempt",
+                       "attempt %s is not a number from 1 to 1000", code);
+        attempt = (int)n;
+    }
+
+    snprintf(reason, sizeof(reason), "provider %s%s%s%s%s", status,
+             field(rec, "reason_code") ? " " : "",
+             field(rec, "reason_code") ? field(rec, "reason_code") : "",
+             field(rec, "message") ? ": " : "",
+             field(rec, "message") ? field(rec, "message") : "");
+    s.reason = reason;
+    memset(&a, 0, sizeof(a));
+    a.txn_id = t.id;
+    a.attempt = attempt;
+    a.status = status;
+    a.business_id = b->id;
+    a.reason_code = field(rec, "reason_code");
+    a.message = field(rec, "message");
+    a.settlement_date = field(rec, "settlement_date");
+    a.amount = v;
+    a.source_file = src->file;
+    a.source_line = src->line;
+    a.created_at = ps_time_now(now);
+    memset(&args, 0, sizeof(args));
+    args.src = &s;
+
+    if ((rc = ps_store_begin(eng->store, e)) != 0)
+        return rc;
+    rc = ps_store_answer_insert(eng->store, &a, e);
+    if (rc == PS_ECONFLICT) {
+        bad(e, PS_ECONFLICT, "DUPLICATE_STATUS", "reference",
+            "%s for attempt %d of transaction %s was applied before", status,
+            attempt, t.id);
+    } else if (rc == 0 && attempt != t.attempts) {
+        rc = bad(e, PS_ESTATE, "ATTEMPT_MISMATCH", "attempt",
+                 "%s answers attempt %d; attempt %d is in flight", status,
+                 attempt, t.attempts);
+    } else if (rc == 0) {
+        rc = ps_engine_txn_event(eng, t.id, (enum ps_txn_event)ev, &args,
+                                 &after, e);
+    }
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, e);
+    if (rc != 0) {
+        ps_store_rollback(eng->store);
+        return rc;
+    }
+    snprintf(res->ids, sizeof(res->ids), "%s", t.id);
+    snprintf(res->message, sizeof(res->message), "%s -> %s (attempt %d)",
+             ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status),
+             ps_enum_name(PS_NAMES_TXN_STATUS, (int)after.status), attempt);
+    res->amount = t.amount;
+    ps_strlcpy(res->currency, t.currency, sizeof(res->currency));
+    return 0;
+}
+
+/* ---- the sandbox provider ---------------------------------------------- */
+
+#define COLS 6
+
+/* One payout file as the sandbox reads it (libcsv). */
+struct pf {
+    struct answer {
+        char ref[PS_ID_SIZE];
+        char amount[PS_MONEY_STRMAX];
+        char currency[4];
+        char attempt[12];
+    } *v;
+    size_t n, cap;
+    char date[PS_DATE_SIZE]; /* business date from the trailer */
+    long trailer_records;
+    /* the row being read */
+    char cell[COLS][PS_TEXT_SIZE];
+    int ncell;
+    long row;
+    int bad;
+};
+
+static void pf_cell(void *s, size_t len, void *data)
+{
+    struct pf *p = data;
+    if (p->ncell < COLS) {
+        size_t n = len < PS_TEXT_SIZE - 1 ? len : PS_TEXT_SIZE - 1;
+        memcpy(p->cell[p->ncell], s, n);
+        p->cell[p->ncell][n] = '\0';
+    }
+    p->ncell++;
+}
+
+static void pf_row(int c, void *data)
+{
+    struct pf *p = data;
+    (void)c;
+    if (p->ncell != COLS)
+        p->bad = 1;
+    else if (p->row == 0) {
+        if (strcmp(p->cell[0], "reference") != 0 ||
+            strcmp(p->cell[1], "card_number") != 0)
+            p->bad = 1;
+    } else if (strcmp(p->cell[0], "#trailer") == 0) {
+        if (strcmp(p->cell[1], "file") != 0) {
+            ps_strlcpy(p->date, p->cell[2], sizeof(p->date));
+            p->trailer_records += strtol(p->cell[4], NULL, 10);
+        }
+    } else {
+        if (p->n == p->cap) {
+            size_t cap = p->cap ? p->cap * 2 : 64;
+            void *q = realloc(p->v, cap * sizeof(*p->v));
+            if (q == NULL) {
+                p->bad = 1;
+                goto wipe;
+            }
+            p->v = q;
+            p->cap = cap;
+        }
+        struct answer *a = &p->v[p->n++];
+        ps_strlcpy(a->ref, p->cell[0], sizeof(a->ref));
+        ps_strlcpy(a->amount, p->cell[2], sizeof(a->amount));
+        ps_strlcpy(a->currency, p->cell[3], sizeof(a->currency));
+        ps_strlcpy(a->attempt, p->cell[5], sizeof(a->attempt));
+    }
+wipe:
+    sodium_memzero(p->cell, sizeof(p->cell)); /* the card number */
+    p->ncell = 0;
+    p->row++;
+}
+
+static int read_payout(const char *path, struct pf *p, struct ps_err *err)
+{
+    struct csv_parser cp;
+    char buf[8192];
+    size_t n;
+    int rc = 0;
+    FILE *f = fopen(path, "rbe");
+    if (f == NULL)
+        return ps_err_sys(err, errno, "cannot read payout file %s", path);
+    if (csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        fclose(f);
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        if (csv_parse(&cp, buf, n, pf_cell, pf_row, p) != n) {
+            rc = ps_err_set(err, PS_EINVAL, "PAYOUT_FILE_FORMAT",
+                            "payout file %s: %s", path,
+                            csv_strerror(csv_error(&cp)));
+            break;
+        }
+    if (rc == 0 && csv_fini(&cp, pf_cell, pf_row, p) != 0)
+        rc = ps_err_set(err, PS_EINVAL, "PAYOUT_FILE_FORMAT",
+                        "payout file %s: %s", path,
+                        csv_strerror(csv_error(&cp)));
+    csv_free(&cp);
+    sodium_memzero(buf, sizeof(buf));
+    fclose(f);
+    if (rc == 0 && (p->bad || p->date[0] == '\0' ||
+                    p->trailer_records != (long)p->n))
+        rc = ps_err_set(err, PS_EINVAL, "PAYOUT_FILE_FORMAT",
+                        "payout file %s: not a payout file, or its trailer "
+                        "does not match its lines",
+                        path);
+    return rc;
+}
+
+/* The answer file's bytes for a payout file. */
+static int answer(const struct pf *p, const struct ps_calendar *cal,
+                  struct ps_sandbox_stats *st, struct ps_output *o,
+                  struct ps_err *err)
+{
+    static const char *const head[] = {
+        "reference", "status",   "reason_code", "message",
+        "settlement_date", "amount", "currency", "attempt"};
+    char settle[PS_DATE_SIZE];
+    int64_t day;
+    int rc;
+    if ((rc = ps_date_parse(p->date, &day, err)) != 0)
+        return rc;
+    ps_date_format(ps_calendar_next(cal, day), settle);
+    if ((rc = ps_output_csv_row(o, head, 8, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct answer *a = &p->v[i];
+        int64_t minor;
+        const char *status = "SETTLED", *code = "00", *msg = "approved";
+        const char *date = settle;
+        if ((rc = ps_money_parse_cur(a->amount, a->currency, 0, &minor, err)) !=
+            0)
+            return rc;
+        if (minor % 100 == 13) {
+            status = "DECLINED", code = "05", msg = "do not honor", date = "";
+            st->declined++;
+        } else if (minor % 100 == 99) {
+            status = "ERROR", code = "91";
+            msg = "issuer or switch unavailable", date = "";
+            st->errors++;
+        } else
+            st->settled++;
+        const char *cells[] = {a->ref, status,      code,       msg,
+                               date,   a->amount,   a->currency, a->attempt};
+        if ((rc = ps_output_csv_row(o, cells, 8, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Answer one payout file `name` (in dir) unless its marker exists. */
+static int answer_file(const char *spool, const struct ps_business *b,
+                       const char *dir, const char *name,
+                       const struct ps_calendar *cal, int64_t until,
+                       struct ps_sandbox_stats *st, struct ps_err *err)
+{
+    char path[PS_PATH_SIZE], marker[PS_PATH_SIZE], state[PS_PATH_SIZE];
+    char inbound[PS_PATH_SIZE], out[PS_OUTPUT_NAME_MAX + 1], sha[PS_SHA256_HEX];
+    struct pf p;
+    struct stat sb;
+    struct ps_output *o = NULL;
+    struct ps_sandbox_stats add = {0, 0, 0, 0};
+    int rc, fd;
+
+    if (ps_pathf(state, sizeof(state), "%s/sandbox/provider/%s", spool,
+                 b->name) != 0 ||
+        ps_pathf(marker, sizeof(marker), "%s/%s.answered", state, name) != 0 ||
+        ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+        ps_pathf(inbound, sizeof(inbound), "%s/inbound/%s", spool, b->name) !=
+            0 ||
+        ps_pathf(out, sizeof(out), "%.*s.status.csv",
+                 (int)(strlen(name) - 4), name) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+    if (stat(marker, &sb) == 0)
+        return 0;
+    memset(&p, 0, sizeof(p));
+    if ((rc = read_payout(path, &p, err)) != 0)
+        goto out;
+    if (until >= 0) {
+        int64_t day;
+        if ((rc = ps_date_parse(p.date, &day, err)) != 0)
+            goto out;
+        if (day > until)
+            goto out; /* not received yet, as far as this run knows */
+    }
+    if ((rc = ps_mkdir_p(state, 0750, err)) != 0 ||
+        (rc = ps_mkdir_p(inbound, 0750, err)) != 0)
+        goto out;
+    rc = ps_output_open(inbound, out, 0640, &o, err);
+    if (rc == PS_ECONFLICT) {
+        /* Written before a crash and not claimed yet: finish it. */
+        if ((rc = ps_output_complete(inbound, out, sha, err)) != 0)
+            goto out;
+    } else if (rc != 0) {
+        goto out;
+    } else if ((rc = answer(&p, cal, &add, o, err)) != 0) {
+        ps_output_abort(o);
+        goto out;
+    } else if ((rc = ps_output_commit(o, sha, err)) != 0) {
+        goto out;
+    }
+    fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0 || fsync(fd) != 0) {
+        rc = ps_err_sys(err, errno, "cannot write %s", marker);
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    close(fd);
+    st->files++;
+    st->settled += add.settled;
+    st->declined += add.declined;
+    st->errors += add.errors;
+    ps_log(PS_LOG_INFO, "sandbox.answered", "{s:s, s:s, s:I, s:I, s:I}",
+           "payout", name, "answer", out, "settled", (json_int_t)add.settled,
+           "declined", (json_int_t)add.declined, "errors",
+           (json_int_t)add.errors);
+out:
+    free(p.v);
+    return rc;
+}
+
+int ps_sandbox_provider(const char *spool_dir, const struct ps_business *b,
+                        const struct ps_calendar *cal, int64_t until,
+                        struct ps_sandbox_stats *st, struct ps_err *err)
+{
+    char dir[PS_PATH_SIZE], done[PS_PATH_SIZE];
+    struct ps_sandbox_stats s = {0, 0, 0, 0};
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *d;
+    struct stat sb;
+    DIR *dh;
+    int rc = 0;
+
+    if (ps_pathf(dir, sizeof(dir), "%s/outbound/%s/payouts", spool_dir,
+                 b->name) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+    if ((dh = opendir(dir)) == NULL) {
+        if (errno == ENOENT) {
+            *st = s;
+            return 0; /* no payout yet */
+        }
+        return ps_err_sys(err, errno, "cannot read %s", dir);
+    }
+    while ((d = readdir(dh)) != NULL) {
+        if (d->d_name[0] == '.' || strncmp(d->d_name, "p2c-", 4) != 0 ||
+            !ends_with(d->d_name, ".csv"))
+            continue;
+        if (ps_pathf(done, sizeof(done), "%s/%s.done", dir, d->d_name) != 0 ||
+            stat(done, &sb) != 0)
+            continue; /* not complete */
+        if (n == cap) {
+            size_t c2 = cap ? cap * 2 : 16;
+            void *q = realloc(names, c2 * sizeof(*names));
+            if (q == NULL) {
+                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+                break;
+            }
+            names = q;
+            cap = c2;
+        }
+        if ((names[n] = strdup(d->d_name)) == NULL) {
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+            break;
+        }
+        n++;
+    }
+    closedir(dh);
+    if (rc == 0 && n > 0)
+        qsort(names, n, sizeof(*names), name_cmp);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = answer_file(spool_dir, b, dir, names[i], cal, until, &s, err);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (rc == 0)
+        *st = s;
+    return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * provider.h -- the provider's side of the exchange: status answers
+ * applied to transactions (record kind `txn.status`, layout
+ * formats/csv/layouts/provider-status.layout), and the deterministic
+ * sandbox provider that writes such answers for demonstrations and tests.
+ */
+#ifndef PS_PROVIDER_H
+#define PS_PROVIDER_H
+
+#include <stdint.h>
+
+#include "apply.h"
+#include "calendar.h"
+#include "engine.h"
+#include "err.h"
+#include "model.h"
+
+/*
+ * Apply one provider status line of business b: fields reference (the
+ * transaction id), status (APPROVED SETTLED CLEARED DECLINED ERROR
+ * RETURNED -> events APPROVE SETTLE CLEAR DECLINE PROVIDER_ERROR RETURN),
+ * reason_code, message, settlement_date, amount, currency and attempt
+ * (default: the transaction's current attempt).  Inside the caller's
+ * chunk, in a savepoint of its own: the answer row, the transition
+ * (ps_engine_txn_event, with src in the history) and its ledger and EWA
+ * effects, all or nothing.
+ *
+ * A refused line returns its error for the result file (apply.c turns it
+ * into REJECTED / DUPLICATE): UNKNOWN_REFERENCE (no such transaction in
+ * this business), AMOUNT_MISMATCH, CURRENCY_MISMATCH, DUPLICATE_STATUS
+ * (this status for this attempt was applied before), ATTEMPT_MISMATCH (an
+ * answer to another attempt than the one in flight), ILLEGAL_TRANSITION
+ * (e.g. SETTLED after DECLINED).  res gets the ids, message and amount.
+ */
+int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
+                             const struct ps_record *rec,
+                             const struct ps_source *src,
+                             struct ps_apply_result *res, struct ps_err *err);
+
+/* What one sandbox run did. */
+struct ps_sandbox_stats {
+    long files;    /* payout files answered now */
+    long settled;  /* lines answered SETTLED */
+    long declined; /* DECLINED (amounts ending in .13) */
+    long errors;   /* ERROR (amounts ending in .99) */
+};
+
+/*
+ * The sandbox card processor for business b: answer every complete
+ * payout file in outbound/<b>/payouts/ (NAME.done present) not answered
+ * before, whose business date is `until` or earlier (until < 0: all), by
+ * writing inbound/<b>/<stem>.status.csv (atomically, with .sha256 and
+ * .done, so the spool claims it).  Rules on the minor units' last two
+ * digits: 13 -> DECLINED "05 do not honor"; 99 -> ERROR "91 issuer or
+ * switch unavailable" (retried by the next payout until attempts run
+ * out); anything else SETTLED with settlement date = the next banking day
+ * (cal) after the payout file's business date.  Idempotent: each file is
+ * answered once (markers in <spool>/sandbox/provider/<b>/); the answer's
+ * bytes depend only on the payout file, so even a crash between the
+ * answer and its marker only produces a duplicate input the spool
+ * refuses.  Card numbers read from the files are never logged or kept.
+ */
+int ps_sandbox_provider(const char *spool_dir, const struct ps_business *b,
+                        const struct ps_calendar *cal, int64_t until,
+                        struct ps_sandbox_stats *st, struct ps_err *err);
+
+#endif /* PS_PROVIDER_H */
