@@ -76,7 +76,7 @@ struct rep {
     int rc; /* an error met inside a row callback */
     int pass; /* which use of a query a callback is in */
     /* per file, while its items are read */
-    const char *file;
+    const char *file, *file_rail;
     long items;
     int64_t credits, debits;
     long outcome[8];
@@ -375,6 +375,7 @@ static int item_row(void *vx, const struct ps_recon_row *row)
             x->outcome[i] += (long)row->num[3];
     return stop(x, emit(x, &(struct line){.section = "file_items",
                                           .file = x->file,
+                                          .rail = x->file_rail,
                                           .type = row->text[0],
                                           .status = row->text[1],
                                           .currency = row->text[2],
@@ -401,6 +402,7 @@ static int file_row(void *vx, const struct ps_recon_row *row)
 
     x->r.files++;
     x->file = name;
+    x->file_rail = rail;
     x->items = 0;
     x->credits = x->debits = 0;
     memset(x->outcome, 0, sizeof(x->outcome));
