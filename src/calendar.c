@@ -156,7 +156,8 @@ int ps_calendar_open(const char *path, int required, struct ps_calendar **out,
             ps_calendar_free(c);
             return rc;
         }
-        qsort(c->ov, c->nov, sizeof(*c->ov), cmp_override);
+        if (c->nov > 1) /* qsort(NULL, 0) is undefined behaviour */
+            qsort(c->ov, c->nov, sizeof(*c->ov), cmp_override);
     }
     c->year = -1;
     ps_err_clear(err);

@@ -38,6 +38,7 @@
 #include "payout.h"
 #include "pipeline.h"
 #include "provider.h"
+#include "recon.h"
 #include "sched.h"
 #include "spool.h"
 
@@ -2352,6 +2353,84 @@ out:
     return rc;
 }
 
+static int cmd_recon(struct ctx *c, struct ps_err *err)
+{
+    struct ps_business b;
+    struct ps_calendar *cal = NULL;
+    struct ps_recon_result r;
+    const char *bus, *date = opt(&c->a, "date");
+    char today[PS_DATE_SIZE];
+    int64_t day;
+    int rc;
+    if ((rc = check_opts(&c->a, "business date calendar")) != 0)
+        return rc;
+    if (c->a.npos > 0)
+        return usage_error("usage: payspool recon --business B "
+                           "[--date YYYY-MM-DD] [--calendar FILE]%s",
+                           "");
+    if (date == NULL)
+        date = ps_date_today(today);
+    if (need(&c->a, "business", &bus, err) != 0 ||
+        ps_date_parse(date, &day, err) != 0 || open_calendar(c, &cal, err) != 0)
+        return fail(err);
+    if (open_engine(c, 0, err) != 0 ||
+        ps_business_find(c->eng, bus, &b, err) != 0) {
+        ps_calendar_free(cal);
+        return fail(err);
+    }
+    rc = ps_recon_run(c->eng, c->spool, &b, day, cal, &r, err);
+    ps_calendar_free(cal);
+    /* A trial balance that is not zero still wrote the report: say where
+     * it is, then fail. */
+    if (rc != 0 && strcmp(err->rule, "TRIAL_BALANCE_NOT_ZERO") != 0)
+        return fail(err);
+    if (c->json) {
+        json_t *trial = json_array();
+        for (int i = 0; i < r.ntrial; i++)
+            json_array_append_new(
+                trial, json_pack("{s:s, s:I, s:I, s:I, s:I}", "currency",
+                                 r.trial[i].currency, "debits",
+                                 (json_int_t)r.trial[i].debits, "credits",
+                                 (json_int_t)r.trial[i].credits, "balance",
+                                 (json_int_t)r.trial[i].balance,
+                                 "crossCurrencyEntries",
+                                 (json_int_t)r.trial[i].mismatched));
+        json_t *o = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:b, s:o,"
+            " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+            "business", b.name, "businessDate", r.business_date, "csv",
+            r.csv_path, "summary", r.summary_path, "sha256", r.sha256, "seq",
+            r.seq, "outputId", r.output_id, "rows", (json_int_t)r.rows,
+            "trialBalanced", r.trial_balanced, "trialBalance", trial,
+            "counts", "transactions", (json_int_t)r.transactions,
+            "statusMovements", (json_int_t)r.movements, "files",
+            (json_int_t)r.files, "filesMismatched",
+            (json_int_t)r.files_mismatched, "unknownReferences",
+            (json_int_t)r.unknown_references, "awaiting",
+            (json_int_t)r.awaiting, "late", (json_int_t)r.late,
+            "receivableProfiles", (json_int_t)r.receivable_profiles,
+            "receivableDifferences", (json_int_t)r.receivable_diffs);
+        print_json(o);
+        json_decref(o);
+    } else {
+        printf("reconciliation of %s for %s: %s\n  summary %s\n"
+               "  %ld transactions, %ld status changes, %ld files (%ld not "
+               "matching), %ld unknown references, %ld awaiting, %ld late\n",
+               b.name, r.business_date, r.csv_path, r.summary_path,
+               r.transactions, r.movements, r.files, r.files_mismatched,
+               r.unknown_references, r.awaiting, r.late);
+        if (r.receivable_diffs > 0)
+            printf("  WARNING: EWA receivable ledger differs from the "
+                   "profiles in %ld currencies\n",
+                   r.receivable_diffs);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "payspool: LEDGER TRIAL BALANCE IS NOT ZERO\n");
+        return fail(err);
+    }
+    return EX_OK;
+}
+
 static int cmd_files(struct ctx *c, struct ps_err *err)
 {
     const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
@@ -2483,6 +2562,7 @@ static const char usage_text[] =
     "  sandbox provider [--business B] [--date YYYY-MM-DD] [--calendar FILE]\n"
     "              the fake card processor answers the payout files\n"
     "  files list [--business B] [--limit N] | files show ID\n"
+    "  recon --business B [--date YYYY-MM-DD]   daily reconciliation report\n"
     "  calendar is-banking-day DATE | next DATE [--count N] | holidays YEAR\n"
     "              Federal Reserve banking days [--calendar FILE]\n"
     "\n"
@@ -2565,6 +2645,8 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_sandbox(&c, &err);
     else if (strcmp(cmd, "files") == 0)
         rc = cmd_files(&c, &err);
+    else if (strcmp(cmd, "recon") == 0)
+        rc = cmd_recon(&c, &err);
     else if (strcmp(cmd, "calendar") == 0)
         rc = cmd_calendar(&c, &err);
     else if (strcmp(cmd, "job") == 0)

@@ -39,6 +39,7 @@
 #include "inifile.h"
 #include "log.h"
 #include "payout.h"
+#include "recon.h"
 #include "pipeline.h"
 
 /* ---- steps ---------------------------------------------------------- */
@@ -196,6 +197,25 @@ static int step_payouts(struct step_ctx *x, struct ps_err *err)
     return each_business(x, payout_one, err);
 }
 
+/* A report whose trial balance is not zero is written, says so, and fails
+ * the step (TRIAL_BALANCE_NOT_ZERO): the run is FAILED and alerts. */
+static int recon_one(struct step_ctx *x, const struct ps_business *b,
+                     struct ps_err *err)
+{
+    struct ps_recon_result res;
+    int rc = ps_recon_run(x->env->eng, x->env->spool, b, x->date, x->env->cal,
+                          &res, err);
+    if (rc == 0)
+        ps_log(PS_LOG_INFO, "job.reconciled", "{s:s, s:s, s:s}", "business",
+               b->name, "report", res.csv_path, "summary", res.summary_path);
+    return rc;
+}
+
+static int step_reconcile(struct step_ctx *x, struct ps_err *err)
+{
+    return each_business(x, recon_one, err);
+}
+
 typedef int step_fn(struct step_ctx *x, struct ps_err *err);
 
 static const struct step {
@@ -204,7 +224,7 @@ static const struct step {
 } steps[] = {
     {"intake", step_intake},   {"disburse", step_disburse},
     {"payouts", step_payouts}, {"recover", step_recover},
-    {"export", step_export},
+    {"reconcile", step_reconcile}, {"export", step_export},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 

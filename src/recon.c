@@ -1,0 +1,828 @@
+/*
+ * recon.c -- the daily reconciliation report: one business, one business
+ * date, one flat CSV (a `section` column) and a short text summary.
+ *
+ * Sections, in the order written (the README's "Daily reconciliation"
+ * gives the SQL of each; every number is one of those queries' columns,
+ * or a sum of them):
+ *
+ *   report                 who, which day, when generated
+ *   alert                  only when something is wrong: the ledger trial
+ *                          balance is not zero, or the EWA receivable
+ *                          ledger differs from the profiles' balances
+ *   trial_balance          per currency, the business's ledger as of now
+ *   transactions           created on the day, by program, rail, type and
+ *                          status as of generation
+ *   status_movements       status changes made on the day (history rows)
+ *   opening_position       ledger balance per account kind and currency
+ *   closing_position       at the start and at the end of the day
+ *   file_control           each outbound payment file (PUSH_TO_CARD,
+ *   file_items             NACHA) of the day or with items still open:
+ *   file_check             its controls, its items by outcome, and whether
+ *                          the items add up to the controls
+ *   unmatched              provider lines rejected UNKNOWN_REFERENCE in
+ *                          files received on the day, and items in a file
+ *                          with no provider answer yet (PROCESSING)
+ *   late                   items still PROCESSING or APPROVED after the
+ *                          file's date + PS_RECON_SETTLE_DAYS banking days
+ *   ewa_receivables        profiles with amountToRecover > 0 by
+ *                          eligibility and age bucket
+ *   ewa_receivable_check   sum of amountToRecover against the
+ *                          EWA_RECEIVABLE ledger balance, per currency
+ *
+ * Nothing in the report is a card or account number: no query reads
+ * financial_accounts, and the one piece of foreign text (the reference of
+ * a provider line we could not match) goes through ps_redact_pans().
+ *
+ * How it fails: see recon.h.
+ */
+#include "recon.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "fsutil.h"
+#include "log.h"
+#include "money.h"
+
+/* The CSV's one header row; every row has all 16 cells. */
+static const char csv_header[] =
+    "section,file,program,rail,type,from_status,status,ledger_kind,"
+    "eligibility,age_bucket,reference,currency,count,amount,fee,detail\n";
+
+/* One CSV row: text cells (NULL is empty), then the numbers (written
+ * only when has_*), then the detail. */
+struct line {
+    const char *section, *file, *program, *rail, *type, *from, *status;
+    const char *kind, *elig, *bucket, *ref, *currency;
+    int has_count, has_amount, has_fee;
+    int64_t count, amount, fee; /* amount and fee in minor units */
+    const char *detail;
+};
+
+struct rep {
+    struct ps_engine *eng;
+    const struct ps_business *b;
+    const struct ps_calendar *cal;
+    int64_t day;
+    char d[PS_DATE_SIZE], next[PS_DATE_SIZE];
+    struct ps_recon_params prm;
+    struct ps_output *csv, *txt;
+    struct ps_recon_result r; /* copied out at the end */
+    struct ps_err *err;
+    int rc; /* an error met inside a row callback */
+    int pass; /* which use of a query a callback is in */
+    /* per file, while its items are read */
+    const char *file, *file_rail;
+    long items;
+    int64_t credits, debits;
+    long outcome[8];
+};
+
+/* Outcomes of a file's items (store.c RECON_OUTCOME), summary order. */
+static const char *const outcomes[] = {"SETTLED",  "CONFIRMED", "AWAITING",
+                                       "DECLINED", "RETURNED",  "REQUEUED",
+                                       "CANCELLED"};
+#define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
+
+static const char *money(int64_t v, const char *currency,
+                         char buf[PS_MONEY_STRMAX])
+{
+    const struct ps_currency *c = ps_currency_find(currency);
+    return ps_money_format(v, c != NULL ? c->exponent : 2, buf,
+                           PS_MONEY_STRMAX);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s != NULL ? s + 1 : path;
+}
+
+/* ---- writing ------------------------------------------------------- */
+
+static int emit(struct rep *x, const struct line *l)
+{
+    const char *cells[] = {l->section, l->file,   l->program, l->rail,
+                           l->type,    l->from,   l->status,  l->kind,
+                           l->elig,    l->bucket, l->ref,     l->currency};
+    char a[PS_MONEY_STRMAX];
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]) && rc == 0;
+         i++) {
+        if (i > 0)
+            rc = ps_output_write(x->csv, ",", 1, x->err);
+        if (rc == 0)
+            rc = ps_output_csv_cell(x->csv, cells[i], x->err);
+    }
+    /* Numbers are written as they are: a negative balance is a number,
+     * not a formula, and must not get the csv_cell apostrophe. */
+    if (rc == 0)
+        rc = l->has_count ? ps_output_printf(x->csv, x->err, ",%lld",
+                                             (long long)l->count)
+                          : ps_output_write(x->csv, ",", 1, x->err);
+    if (rc == 0)
+        rc = l->has_amount
+                 ? ps_output_printf(x->csv, x->err, ",%s",
+                                    money(l->amount, l->currency, a))
+                 : ps_output_write(x->csv, ",", 1, x->err);
+    if (rc == 0)
+        rc = l->has_fee ? ps_output_printf(x->csv, x->err, ",%s",
+                                           money(l->fee, l->currency, a))
+                        : ps_output_write(x->csv, ",", 1, x->err);
+    if (rc == 0)
+        rc = ps_output_write(x->csv, ",", 1, x->err);
+    if (rc == 0)
+        rc = ps_output_csv_cell(x->csv, l->detail, x->err);
+    if (rc == 0)
+        rc = ps_output_write(x->csv, "\n", 1, x->err);
+    if (rc == 0)
+        x->r.rows++;
+    return rc;
+}
+
+#define SAY(x, ...) ps_output_printf((x)->txt, (x)->err, __VA_ARGS__)
+
+/* Run query q with the report's parameters; a callback's error wins. */
+static int query(struct rep *x, enum ps_recon_query q,
+                 int (*cb)(void *, const struct ps_recon_row *))
+{
+    int rc = ps_store_recon_query(x->eng->store, q, &x->prm, cb, x, x->err);
+    return rc != 0 ? rc : x->rc;
+}
+
+/* Record a callback's failure and stop the query. */
+static int stop(struct rep *x, int rc)
+{
+    x->rc = rc;
+    return rc != 0;
+}
+
+/* ---- trial balance and the EWA receivable check (read first) ------- */
+
+static int trial_pre(void *vx, const struct ps_trial_row *t)
+{
+    struct rep *x = vx;
+    if (t->balance != 0 || t->mismatched != 0)
+        x->r.trial_balanced = 0;
+    if (x->r.ntrial < PS_RECON_MAX_CURRENCIES) {
+        struct ps_recon_trial *o = &x->r.trial[x->r.ntrial++];
+        ps_strlcpy(o->currency, t->currency, sizeof(o->currency));
+        o->debits = t->debits;
+        o->credits = t->credits;
+        o->balance = t->balance;
+        o->mismatched = t->mismatched;
+    }
+    return 0;
+}
+
+static int trial_alert(void *vx, const struct ps_trial_row *t)
+{
+    struct rep *x = vx;
+    char bal[PS_MONEY_STRMAX], d[PS_MONEY_STRMAX], c[PS_MONEY_STRMAX];
+    char detail[320];
+    if (t->balance == 0 && t->mismatched == 0)
+        return 0;
+    snprintf(detail, sizeof(detail),
+             "LEDGER TRIAL BALANCE IS NOT ZERO: %s balance %s (debits %s, "
+             "credits %s, %lld cross-currency entries)",
+             t->currency, money(t->balance, t->currency, bal),
+             money(t->debits, t->currency, d),
+             money(t->credits, t->currency, c), (long long)t->mismatched);
+    int rc = emit(x, &(struct line){.section = "alert",
+                                    .status = "TRIAL_BALANCE_NOT_ZERO",
+                                    .currency = t->currency,
+                                    .has_amount = 1,
+                                    .amount = t->balance,
+                                    .detail = detail});
+    if (rc == 0)
+        rc = SAY(x, "!! %s\n", detail);
+    return stop(x, rc);
+}
+
+static int trial_row(void *vx, const struct ps_trial_row *t)
+{
+    struct rep *x = vx;
+    char d[PS_MONEY_STRMAX], c[PS_MONEY_STRMAX], bal[PS_MONEY_STRMAX];
+    char detail[200];
+    int ok = t->balance == 0 && t->mismatched == 0;
+    snprintf(detail, sizeof(detail),
+             "debits %s, credits %s, %lld cross-currency entries",
+             money(t->debits, t->currency, d),
+             money(t->credits, t->currency, c), (long long)t->mismatched);
+    int rc = emit(x, &(struct line){.section = "trial_balance",
+                                    .status = ok ? "BALANCED" : "NOT_ZERO",
+                                    .currency = t->currency,
+                                    .has_amount = 1,
+                                    .amount = t->balance,
+                                    .detail = detail});
+    if (rc == 0)
+        rc = SAY(x, "  %s  %s  balance %s  %s\n", t->currency,
+                 ok ? "balanced" : "NOT ZERO",
+                 money(t->balance, t->currency, bal), detail);
+    return stop(x, rc);
+}
+
+/* EWA_CHECK: currency, profiles, owed, ledger.  pass 0 counts, 1 alerts,
+ * 2 writes the section. */
+static int ewa_check_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    const char *cur = row->text[0];
+    int64_t owed = row->num[2], ledger = row->num[3];
+    char o[PS_MONEY_STRMAX], l[PS_MONEY_STRMAX], df[PS_MONEY_STRMAX];
+    char detail[256];
+    int rc = 0;
+    snprintf(detail, sizeof(detail),
+             "amountToRecover %s, ledger EWA_RECEIVABLE %s, difference %s",
+             money(owed, cur, o), money(ledger, cur, l),
+             money(owed - ledger, cur, df));
+    if (x->pass == 0) {
+        x->r.receivable_profiles += (long)row->num[1];
+        if (owed != ledger)
+            x->r.receivable_diffs++;
+        return 0;
+    }
+    if (x->pass == 1) {
+        if (owed == ledger)
+            return 0;
+        rc = emit(x, &(struct line){.section = "alert",
+                                    .status = "EWA_RECEIVABLE_DIFFERENCE",
+                                    .currency = cur,
+                                    .has_amount = 1,
+                                    .amount = owed - ledger,
+                                    .detail = detail});
+        if (rc == 0)
+            rc = SAY(x, "WARNING: EWA receivable in %s: %s\n", cur, detail);
+        return stop(x, rc);
+    }
+    rc = emit(x, &(struct line){.section = "ewa_receivable_check",
+                                .status = owed == ledger ? "MATCH"
+                                                         : "DIFFERENCE",
+                                .currency = cur,
+                                .has_count = 1,
+                                .count = row->num[1],
+                                .has_amount = 1,
+                                .amount = owed,
+                                .detail = detail});
+    if (rc == 0)
+        rc = SAY(x, "  %s  %s  %s\n", cur,
+                 owed == ledger ? "matches" : "DIFFERS", detail);
+    return stop(x, rc);
+}
+
+/* ---- transactions and their movements ------------------------------ */
+
+static const char *program_name(const char *name)
+{
+    return name[0] != '\0' ? name : "(no program)";
+}
+
+/* TXNS: program, rail, type, status, currency, n, amount, fee */
+static int txn_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    char a[PS_MONEY_STRMAX], f[PS_MONEY_STRMAX];
+    const char *cur = row->text[4];
+    x->r.transactions += (long)row->num[5];
+    int rc = emit(x, &(struct line){.section = "transactions",
+                                    .program = row->text[0],
+                                    .rail = row->text[1],
+                                    .type = row->text[2],
+                                    .status = row->text[3],
+                                    .currency = cur,
+                                    .has_count = 1,
+                                    .count = row->num[5],
+                                    .has_amount = 1,
+                                    .amount = row->num[6],
+                                    .has_fee = 1,
+                                    .fee = row->num[7]});
+    if (rc == 0)
+        rc = SAY(x, "  %-20s %-12s %-5s %-10s %6lld  %14s %s  fees %s\n",
+                 program_name(row->text[0]), row->text[1], row->text[2],
+                 row->text[3], (long long)row->num[5],
+                 money(row->num[6], cur, a), cur, money(row->num[7], cur, f));
+    return stop(x, rc);
+}
+
+/* MOVES: program, rail, type, from, to, currency, n, amount, fee */
+static int move_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    x->r.movements += (long)row->num[6];
+    return stop(x, emit(x, &(struct line){.section = "status_movements",
+                                          .program = row->text[0],
+                                          .rail = row->text[1],
+                                          .type = row->text[2],
+                                          .from = row->text[3],
+                                          .status = row->text[4],
+                                          .currency = row->text[5],
+                                          .has_count = 1,
+                                          .count = row->num[6],
+                                          .has_amount = 1,
+                                          .amount = row->num[7],
+                                          .has_fee = 1,
+                                          .fee = row->num[8]}));
+}
+
+/* POSITIONS: kind, currency, opening_legs, opening, closing_legs,
+ * closing.  pass 0 writes the opening rows, 1 the closing rows and the
+ * summary. */
+static int position_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    const char *cur = row->text[1];
+    char o[PS_MONEY_STRMAX], c[PS_MONEY_STRMAX];
+    int rc;
+    if (x->pass == 0)
+        return stop(x, emit(x, &(struct line){.section = "opening_position",
+                                              .kind = row->text[0],
+                                              .currency = cur,
+                                              .has_count = 1,
+                                              .count = row->num[2],
+                                              .has_amount = 1,
+                                              .amount = row->num[3]}));
+    rc = emit(x, &(struct line){.section = "closing_position",
+                                .kind = row->text[0],
+                                .currency = cur,
+                                .has_count = 1,
+                                .count = row->num[4],
+                                .has_amount = 1,
+                                .amount = row->num[5]});
+    if (rc == 0)
+        rc = SAY(x, "  %-15s %s  opening %14s  closing %14s\n", row->text[0],
+                 cur, money(row->num[3], cur, o), money(row->num[5], cur, c));
+    return stop(x, rc);
+}
+
+/* ---- outbound files ------------------------------------------------ */
+
+/* FILE_ITEMS: direction, outcome, currency, n, amount */
+static int item_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    int credit = strcmp(row->text[0], "CREDIT") == 0;
+    x->items += (long)row->num[3];
+    if (credit)
+        x->credits += row->num[4];
+    else
+        x->debits += row->num[4];
+    for (size_t i = 0; i < NOUTCOMES; i++)
+        if (strcmp(outcomes[i], row->text[1]) == 0)
+            x->outcome[i] += (long)row->num[3];
+    return stop(x, emit(x, &(struct line){.section = "file_items",
+                                          .file = x->file,
+                                          .rail = x->file_rail,
+                                          .type = row->text[0],
+                                          .status = row->text[1],
+                                          .currency = row->text[2],
+                                          .has_count = 1,
+                                          .count = row->num[3],
+                                          .has_amount = 1,
+                                          .amount = row->num[4]}));
+}
+
+/* FILES: id, kind, business_date, path, currency, seq, records,
+ * credit_total, debit_total */
+static int file_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    const char *name = base_name(row->text[3]);
+    const char *cur = row->text[4];
+    const char *rail =
+        strcmp(row->text[1], "NACHA") == 0 ? "ACH" : "PUSH_TO_CARD";
+    int64_t records = row->num[6], ctot = row->num[7], dtot = row->num[8];
+    char detail[400], a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX];
+    char c[PS_MONEY_STRMAX], d[PS_MONEY_STRMAX];
+    struct ps_recon_params saved = x->prm;
+    int rc, match;
+
+    x->r.files++;
+    x->file = name;
+    x->file_rail = rail;
+    x->items = 0;
+    x->credits = x->debits = 0;
+    memset(x->outcome, 0, sizeof(x->outcome));
+    snprintf(detail, sizeof(detail), "%s file of %s, sequence %lld",
+             row->text[1], row->text[2], (long long)row->num[5]);
+    rc = emit(x, &(struct line){.section = "file_control",
+                                .file = name,
+                                .rail = rail,
+                                .status = "RECORDS",
+                                .currency = cur,
+                                .has_count = 1,
+                                .count = records,
+                                .detail = detail});
+    if (rc == 0)
+        rc = emit(x, &(struct line){.section = "file_control",
+                                    .file = name,
+                                    .rail = rail,
+                                    .type = "CREDIT",
+                                    .status = "CREDIT_TOTAL",
+                                    .currency = cur,
+                                    .has_amount = 1,
+                                    .amount = ctot});
+    if (rc == 0)
+        rc = emit(x, &(struct line){.section = "file_control",
+                                    .file = name,
+                                    .rail = rail,
+                                    .type = "DEBIT",
+                                    .status = "DEBIT_TOTAL",
+                                    .currency = cur,
+                                    .has_amount = 1,
+                                    .amount = dtot});
+    if (rc != 0)
+        return stop(x, rc);
+    /* The file's items, by direction and outcome (a nested statement of
+     * its own: SQLite steps both). */
+    x->prm.output = row->text[0];
+    rc = query(x, PS_RECON_Q_FILE_ITEMS, item_row);
+    x->prm = saved;
+    if (rc != 0)
+        return stop(x, rc);
+    match = x->items == records && x->credits == ctot && x->debits == dtot;
+    if (!match)
+        x->r.files_mismatched++;
+    snprintf(detail, sizeof(detail),
+             "records %lld, items %ld; credit total %s, items %s; debit "
+             "total %s, items %s",
+             (long long)records, x->items, money(ctot, cur, a),
+             money(x->credits, cur, b), money(dtot, cur, c),
+             money(x->debits, cur, d));
+    rc = emit(x, &(struct line){.section = "file_check",
+                                .file = name,
+                                .rail = rail,
+                                .status = match ? "MATCH" : "MISMATCH",
+                                .currency = cur,
+                                .has_count = 1,
+                                .count = x->items,
+                                .detail = detail});
+    if (rc == 0)
+        rc = SAY(x, "  %s (%s of %s): %lld records, credits %s, debits %s"
+                    " -- %s\n    items:",
+                 name, row->text[1], row->text[2], (long long)records,
+                 money(ctot, cur, a), money(dtot, cur, c),
+                 match ? "items match the controls"
+                       : "ITEMS DO NOT MATCH THE CONTROLS");
+    for (size_t i = 0; i < NOUTCOMES && rc == 0; i++)
+        if (x->outcome[i] > 0 || i < 5)
+            rc = SAY(x, " %s %ld", outcomes[i], x->outcome[i]);
+    if (rc == 0)
+        rc = SAY(x, "\n");
+    return stop(x, rc);
+}
+
+/* UNKNOWN_REFS: file name, reference, currency, line, amount */
+static int unknown_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    char file[PS_PATH_SIZE], ref[PS_EXTID_SIZE * 4], detail[64];
+    /* Foreign text: whatever the provider sent, never a card number. */
+    ps_strlcpy(file, row->text[0], sizeof(file));
+    ps_strlcpy(ref, row->text[1], sizeof(ref));
+    ps_redact_pans(file);
+    ps_redact_pans(ref);
+    snprintf(detail, sizeof(detail), "line %lld of the provider file",
+             (long long)row->num[3]);
+    x->r.unknown_references++;
+    return stop(x, emit(x, &(struct line){.section = "unmatched",
+                                          .file = file,
+                                          .status = "UNKNOWN_REFERENCE",
+                                          .ref = ref,
+                                          .currency = row->text[2],
+                                          .has_amount = 1,
+                                          .amount = row->num[4],
+                                          .detail = detail}));
+}
+
+/*
+ * OPEN_ITEMS: path, business_date, txn id, rail, direction, status,
+ * currency, amount.  pass 0 writes the unmatched rows (PROCESSING: no
+ * answer yet), pass 1 the late ones.
+ */
+static int open_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    char detail[200], due[PS_DATE_SIZE];
+    int64_t fday, expected;
+    struct ps_err e;
+    if (x->pass == 0) {
+        if (strcmp(row->text[5], "PROCESSING") != 0)
+            return 0;
+        x->r.awaiting++;
+        snprintf(detail, sizeof(detail),
+                 "in the file of %s; no provider answer yet", row->text[1]);
+        return stop(x, emit(x, &(struct line){.section = "unmatched",
+                                              .file = base_name(row->text[0]),
+                                              .rail = row->text[3],
+                                              .type = row->text[4],
+                                              .status = "AWAITING",
+                                              .ref = row->text[2],
+                                              .currency = row->text[6],
+                                              .has_amount = 1,
+                                              .amount = row->num[7],
+                                              .detail = detail}));
+    }
+    if (ps_date_parse(row->text[1], &fday, &e) != 0)
+        return stop(x, ps_err_set(x->err, PS_EINVAL, "RECON_FILE_DATE",
+                                  "outbound file %s has business date \"%s\","
+                                  " not YYYY-MM-DD",
+                                  base_name(row->text[0]), row->text[1]));
+    expected = ps_calendar_add(x->cal, fday, PS_RECON_SETTLE_DAYS);
+    if (x->day <= expected)
+        return 0;
+    x->r.late++;
+    snprintf(detail, sizeof(detail),
+             "file of %s; expected settled by %s (%d banking day); %lld "
+             "days late",
+             row->text[1], ps_date_format(expected, due), PS_RECON_SETTLE_DAYS,
+             (long long)(x->day - expected));
+    return stop(x, emit(x, &(struct line){.section = "late",
+                                          .file = base_name(row->text[0]),
+                                          .rail = row->text[3],
+                                          .type = row->text[4],
+                                          .status = row->text[5],
+                                          .ref = row->text[2],
+                                          .currency = row->text[6],
+                                          .has_amount = 1,
+                                          .amount = row->num[7],
+                                          .detail = detail}));
+}
+
+/* EWA_AGING: eligibility, bucket, currency, n, amount */
+static int aging_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    char a[PS_MONEY_STRMAX];
+    int rc = emit(x, &(struct line){.section = "ewa_receivables",
+                                    .elig = row->text[0],
+                                    .bucket = row->text[1],
+                                    .currency = row->text[2],
+                                    .has_count = 1,
+                                    .count = row->num[3],
+                                    .has_amount = 1,
+                                    .amount = row->num[4]});
+    if (rc == 0)
+        rc = SAY(x, "  %-10s %-6s days %5lld profiles %14s %s\n",
+                 row->text[0], row->text[1], (long long)row->num[3],
+                 money(row->num[4], row->text[2], a), row->text[2]);
+    return stop(x, rc);
+}
+
+/* ---- the report ---------------------------------------------------- */
+
+static int write_report(struct rep *x)
+{
+    char now[PS_TIME_SIZE], detail[400];
+    int rc;
+
+    ps_time_now(now);
+    x->r.trial_balanced = 1;
+    /* First what decides the alerts at the top. */
+    if ((rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_pre, x,
+                                     x->err)) != 0)
+        return rc;
+    x->pass = 0;
+    if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+        return rc;
+
+    snprintf(detail, sizeof(detail),
+             "business %s, business date %s (the UTC day %sT00:00Z to "
+             "%sT00:00Z), generated %s; statuses and EWA balances are as "
+             "of generation",
+             x->b->name, x->d, x->d, x->next, now);
+    if ((rc = ps_output_write(x->csv, csv_header, sizeof(csv_header) - 1,
+                              x->err)) != 0 ||
+        (rc = emit(x, &(struct line){.section = "report",
+                                     .detail = detail})) != 0)
+        return rc;
+    if (!x->r.trial_balanced &&
+        (rc = SAY(x, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+                     "!!!!!!!!!!!!!!!!\n"
+                     "!! LEDGER TRIAL BALANCE IS NOT ZERO: the ledger of %s "
+                     "is out of balance.\n"
+                     "!! Stop and investigate before moving any money.\n",
+                  x->b->name)) != 0)
+        return rc;
+    if (!x->r.trial_balanced &&
+        ((rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_alert,
+                                      x, x->err)) != 0 ||
+         (rc = x->rc) != 0))
+        return rc;
+    if (!x->r.trial_balanced &&
+        (rc = SAY(x, "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+                     "!!!!!!!!!!!!!!!!\n\n")) != 0)
+        return rc;
+    x->pass = 1;
+    if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+        return rc;
+    if ((rc = SAY(x,
+                  "Reconciliation of %s (%s) for business date %s\n"
+                  "Business dates are UTC days (%sT00:00Z to %sT00:00Z). "
+                  "Generated %s.\n"
+                  "Statuses and EWA balances are as of generation.\n\n"
+                  "Ledger trial balance (must be zero):\n",
+                  x->b->name, x->b->display_name, x->d, x->d, x->next,
+                  now)) != 0 ||
+        (rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_row, x,
+                                     x->err)) != 0 ||
+        (rc = x->rc) != 0)
+        return rc;
+
+    if ((rc = SAY(x, "\nTransactions created on %s, status now:\n", x->d)) !=
+            0 ||
+        (rc = query(x, PS_RECON_Q_TXNS, txn_row)) != 0 ||
+        (rc = query(x, PS_RECON_Q_MOVES, move_row)) != 0 ||
+        (rc = SAY(x, "  %ld transactions; %ld status changes on the day\n",
+                  x->r.transactions, x->r.movements)) != 0)
+        return rc;
+
+    if ((rc = SAY(x, "\nLedger positions (debits - credits) per kind:\n")) !=
+        0)
+        return rc;
+    x->pass = 0;
+    if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
+        return rc;
+    x->pass = 1;
+    if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
+        return rc;
+
+    if ((rc = SAY(x, "\nOutbound payment files (of the day, or with items "
+                     "open):\n")) != 0 ||
+        (rc = query(x, PS_RECON_Q_FILES, file_row)) != 0)
+        return rc;
+    if (x->r.files == 0 && (rc = SAY(x, "  none\n")) != 0)
+        return rc;
+
+    if ((rc = query(x, PS_RECON_Q_UNKNOWN_REFS, unknown_row)) != 0)
+        return rc;
+    x->pass = 0;
+    if ((rc = query(x, PS_RECON_Q_OPEN_ITEMS, open_row)) != 0)
+        return rc;
+    x->pass = 1;
+    if ((rc = query(x, PS_RECON_Q_OPEN_ITEMS, open_row)) != 0)
+        return rc;
+    if ((rc = SAY(x,
+                  "\nUnmatched: %ld provider lines with unknown references, "
+                  "%ld items with no answer yet.\n"
+                  "Late: %ld items not settled %d banking day(s) after "
+                  "their file's date.\n",
+                  x->r.unknown_references, x->r.awaiting, x->r.late,
+                  PS_RECON_SETTLE_DAYS)) != 0)
+        return rc;
+
+    if ((rc = SAY(x, "\nEWA receivables (amountToRecover > 0) by eligibility "
+                     "and age:\n")) != 0 ||
+        (rc = query(x, PS_RECON_Q_EWA_AGING, aging_row)) != 0)
+        return rc;
+    x->pass = 2;
+    if ((rc = SAY(x, "EWA receivable against the ledger:\n")) != 0 ||
+        (rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+        return rc;
+    return SAY(x, "\nDetail: %ld rows in the CSV report.\n", x->r.rows);
+}
+
+/* Open NAME.csv and NAME.txt under the first sequence free in both the
+ * store and the folder. */
+static int open_outputs(struct rep *x, const char *dir, const char *ymd,
+                        char *csv, char *txt, size_t size)
+{
+    int rc, seq;
+    if ((rc = ps_store_recon_next_seq(x->eng->store, x->b->id, x->d, &seq,
+                                      x->err)) != 0)
+        return rc;
+    for (; seq <= 999; seq++) {
+        if (ps_pathf(csv, size, "recon-%s-%s-%03d.csv", x->b->name, ymd,
+                     seq) != 0 ||
+            ps_pathf(txt, size, "recon-%s-%s-%03d.txt", x->b->name, ymd,
+                     seq) != 0)
+            return ps_err_set(x->err, PS_EINVAL, "OUTPUT_NAME",
+                              "report name too long for %s", x->b->name);
+        rc = ps_output_open(dir, csv, 0640, &x->csv, x->err);
+        if (rc == PS_ECONFLICT)
+            continue;
+        if (rc != 0)
+            return rc;
+        rc = ps_output_open(dir, txt, 0640, &x->txt, x->err);
+        if (rc == 0) {
+            x->r.seq = seq;
+            return 0;
+        }
+        ps_output_abort(x->csv);
+        x->csv = NULL;
+        if (rc != PS_ECONFLICT)
+            return rc;
+    }
+    return ps_err_set(x->err, PS_ECONFLICT, "TOO_MANY_REPORTS",
+                      "999 reconciliation reports of %s for %s already",
+                      x->b->name, x->d);
+}
+
+int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
+                 const struct ps_business *b, int64_t business_date,
+                 const struct ps_calendar *cal, struct ps_recon_result *res,
+                 struct ps_err *err)
+{
+    char dir[PS_PATH_SIZE], csv[PS_OUTPUT_NAME_MAX + 1];
+    char txt[PS_OUTPUT_NAME_MAX + 1], ymd[9], now[PS_TIME_SIZE];
+    struct rep *x;
+    int rc, reading = 0;
+
+    if (eng == NULL || spool_dir == NULL || b == NULL || cal == NULL ||
+        res == NULL)
+        return ps_err_set(err, PS_EINVAL, "RECON_ARGS",
+                          "reconciliation needs an engine, a spool, a "
+                          "business, a calendar and a result");
+    /* The state is large (the result's paths): keep it off the stack. */
+    if ((x = calloc(1, sizeof(*x))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    x->eng = eng;
+    x->b = b;
+    x->cal = cal;
+    x->day = business_date;
+    x->err = err;
+    ps_date_format(business_date, x->d);
+    ps_date_format(business_date + 1, x->next);
+    ps_strlcpy(x->r.business_date, x->d, sizeof(x->r.business_date));
+    x->prm.business = b->id;
+    x->prm.day = x->d;
+    x->prm.next_day = x->next;
+    snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", x->d, x->d + 5, x->d + 8);
+
+    if ((rc = ps_pathf(dir, sizeof(dir), "%s/outbound/%s/recon", spool_dir,
+                       b->name)) != 0) {
+        rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                        "spool path too long: %s", spool_dir);
+        goto out;
+    }
+    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
+        goto out;
+    /* One snapshot for every number in the report. */
+    if ((rc = ps_store_begin_read(eng->store, err)) != 0)
+        goto out;
+    reading = 1;
+    if ((rc = open_outputs(x, dir, ymd, csv, txt, sizeof(csv))) != 0 ||
+        (rc = write_report(x)) != 0)
+        goto out;
+    ps_store_rollback(eng->store); /* only read */
+    reading = 0;
+    rc = ps_output_commit(x->csv, x->r.sha256, err);
+    x->csv = NULL;
+    if (rc != 0)
+        goto out;
+    rc = ps_output_commit(x->txt, NULL, err);
+    x->txt = NULL;
+    if (rc != 0)
+        goto out;
+    if (ps_pathf(x->r.csv_path, sizeof(x->r.csv_path), "%s/%s", dir, csv) !=
+            0 ||
+        ps_pathf(x->r.summary_path, sizeof(x->r.summary_path), "%s/%s", dir,
+                 txt) != 0) {
+        rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                        "report path too long in %s", dir);
+        goto out;
+    }
+    ps_id_new(x->r.output_id);
+    ps_time_now(now);
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        goto out;
+    if ((rc = ps_store_recon_output_insert(eng->store, x->r.output_id, b->id,
+                                           x->d, x->r.seq, x->r.csv_path,
+                                           x->r.sha256, x->r.rows, now,
+                                           err)) != 0 ||
+        (rc = ps_store_commit(eng->store, err)) != 0) {
+        ps_store_rollback(eng->store);
+        goto out;
+    }
+    *res = x->r;
+    ps_log(x->r.trial_balanced ? PS_LOG_INFO : PS_LOG_ERROR, "recon.written",
+           "{s:s, s:s, s:s, s:I, s:b, s:I, s:I}", "business", b->name,
+           "date", x->d, "path", x->r.csv_path, "rows", (json_int_t)x->r.rows,
+           "trialBalanced", x->r.trial_balanced, "late",
+           (json_int_t)x->r.late, "unmatched",
+           (json_int_t)(x->r.awaiting + x->r.unknown_references));
+    if (!x->r.trial_balanced) {
+        const struct ps_recon_trial *t = x->r.trial;
+        for (int i = 0; i < x->r.ntrial; i++)
+            if (x->r.trial[i].balance != 0 || x->r.trial[i].mismatched != 0) {
+                t = &x->r.trial[i];
+                break;
+            }
+        rc = ps_err_set(err, PS_EINVAL, "TRIAL_BALANCE_NOT_ZERO",
+                        "ledger trial balance of %s is not zero (%s balance "
+                        "%lld minor units, %lld cross-currency entries); "
+                        "report %s",
+                        b->name, t->currency, (long long)t->balance,
+                        (long long)t->mismatched, x->r.csv_path);
+    }
+out:
+    if (reading)
+        ps_store_rollback(eng->store);
+    ps_output_abort(x->csv);
+    ps_output_abort(x->txt);
+    free(x);
+    return rc;
+}

@@ -1,0 +1,140 @@
+/*
+ * recon.h -- the daily reconciliation report (issue 5).
+ *
+ * For one business and one business date (a UTC day, 00:00:00.000Z to
+ * 24:00), ps_recon_run() writes into <spool>/outbound/<business>/recon/
+ *
+ *   recon-<business>-<YYYYMMDD>-<NNN>.csv   one flat CSV, a `section`
+ *                                           column tells the parts apart
+ *   recon-<business>-<YYYYMMDD>-<NNN>.txt   a short human summary
+ *
+ * both through output.c (temporary name, fsync, no-clobber rename,
+ * .sha256, .done), and records the CSV in `outputs` (kind RECON, the
+ * business date, seq NNN).  A rerun takes the next free NNN: a report is
+ * never overwritten.  Every number comes from one SQL statement over the
+ * store (store.c, STMTS_RECON; the README's "Daily reconciliation" lists
+ * them), all read in one snapshot.
+ *
+ * How it fails: store, I/O and output errors as usual, nothing recorded
+ * in `outputs` (a file already written stays, and the next run takes the
+ * next sequence).  A ledger trial balance that is not zero is written
+ * into the report loudly and then returned as PS_EINVAL, rule
+ * TRIAL_BALANCE_NOT_ZERO, so that the job running it fails.
+ */
+#ifndef PS_RECON_H
+#define PS_RECON_H
+
+#include <stdint.h>
+
+#include "calendar.h"
+#include "engine.h"
+#include "err.h"
+#include "model.h"
+#include "output.h"
+#include "store.h"
+
+/* Banking days after a payment file's business date by which its items
+ * are expected to have settled; still PROCESSING or APPROVED after that
+ * day, an item is late. */
+#define PS_RECON_SETTLE_DAYS 1
+
+/* Currencies of the trial balance kept in the result (more are checked,
+ * only not copied out). */
+#define PS_RECON_MAX_CURRENCIES 8
+
+struct ps_recon_trial {
+    char currency[4];
+    int64_t debits, credits; /* minor units, over every account */
+    int64_t balance;         /* debits - credits: must be 0 */
+    int64_t mismatched;      /* entries crossing currencies: must be 0 */
+};
+
+struct ps_recon_result {
+    char csv_path[PS_PATH_SIZE];
+    char summary_path[PS_PATH_SIZE];
+    char sha256[PS_SHA256_HEX]; /* of the CSV */
+    char output_id[PS_ID_SIZE]; /* its `outputs` row (kind RECON) */
+    char business_date[PS_DATE_SIZE];
+    int seq;                   /* NNN */
+    long rows;                 /* CSV data rows (without the header) */
+    long transactions;         /* created on the business date */
+    long movements;            /* status changes on the business date */
+    long files;                /* outbound payment files reported */
+    long files_mismatched;     /* items not adding up to the controls */
+    long unknown_references;   /* provider lines UNKNOWN_REFERENCE */
+    long awaiting;             /* items in a file with no answer yet */
+    long late;                 /* items past expected settlement */
+    long receivable_profiles;  /* EWA profiles with amountToRecover > 0 */
+    long receivable_diffs;     /* currencies where profiles != ledger */
+    int trial_balanced;        /* 1 when every currency nets to zero */
+    int ntrial;                /* rows in trial (at most the max) */
+    struct ps_recon_trial trial[PS_RECON_MAX_CURRENCIES];
+};
+
+/*
+ * Write the reconciliation report of business b for business_date (days
+ * since 1970-01-01, a UTC day) under spool_dir, using cal for expected
+ * settlement dates.  *res is filled when the report was written: on
+ * success, and also when the trial balance is not zero (then the return
+ * is PS_EINVAL, rule TRIAL_BALANCE_NOT_ZERO, after everything was
+ * written and recorded).  On any other error *res is untouched.
+ */
+int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
+                 const struct ps_business *b, int64_t business_date,
+                 const struct ps_calendar *cal, struct ps_recon_result *res,
+                 struct ps_err *err);
+
+/* ---- the store side (implemented in store.c, the only SQL) --------- */
+
+/* The report's queries, in the order the report uses them. */
+enum ps_recon_query {
+    PS_RECON_Q_TXNS,         /* transactions created on the day */
+    PS_RECON_Q_MOVES,        /* status changes on the day */
+    PS_RECON_Q_POSITIONS,    /* ledger balance per kind, open and close */
+    PS_RECON_Q_FILES,        /* outbound payment files to report */
+    PS_RECON_Q_FILE_ITEMS,   /* one file's items by outcome (:output) */
+    PS_RECON_Q_UNKNOWN_REFS, /* provider lines with unknown references */
+    PS_RECON_Q_OPEN_ITEMS,   /* items PROCESSING or APPROVED */
+    PS_RECON_Q_EWA_AGING,    /* receivables by eligibility and age */
+    PS_RECON_Q_EWA_CHECK,    /* amountToRecover against the ledger */
+    PS_RECON_Q_N
+};
+
+/* Named parameters of the queries; NULL binds nothing. */
+struct ps_recon_params {
+    const char *business; /* :business, a business id */
+    const char *day;      /* :day, 'YYYY-MM-DD' */
+    const char *next_day; /* :next_day, the day after */
+    const char *output;   /* :output, an outputs id (FILE_ITEMS) */
+};
+
+#define PS_RECON_COLS 12
+/* One result row: every column both as text ("" for NULL) and as an
+ * integer; the text pointers are borrowed until the callback returns. */
+struct ps_recon_row {
+    int ncols;
+    const char *text[PS_RECON_COLS];
+    int64_t num[PS_RECON_COLS];
+};
+
+/* Run query q, calling cb(ctx, row) per row; a non-zero return stops. */
+int ps_store_recon_query(struct ps_store *store, enum ps_recon_query q,
+                         const struct ps_recon_params *p,
+                         int (*cb)(void *ctx, const struct ps_recon_row *),
+                         void *ctx, struct ps_err *err);
+
+/* The SQL text of query q (static), for documentation and tests. */
+const char *ps_store_recon_sql(enum ps_recon_query q);
+
+/* The next free RECON sequence of (business, day) in `outputs`. */
+int ps_store_recon_next_seq(struct ps_store *store, const char *business_id,
+                            const char *day, int *seq, struct ps_err *err);
+
+/* Record a written report in `outputs` (kind RECON). */
+int ps_store_recon_output_insert(struct ps_store *store, const char *id,
+                                 const char *business_id, const char *day,
+                                 int seq, const char *path,
+                                 const char *sha256, long records,
+                                 const char *at, struct ps_err *err);
+
+#endif /* PS_RECON_H */

@@ -1,0 +1,70 @@
+#!/bin/sh
+# test_recon.sh -- `payspool recon` through the binary: the report and its
+# summary with sidecars, --json, reruns taking the next sequence, a bad
+# date, an unknown business, no card number in any output, and exit 65
+# (report still written) when the ledger's trial balance is not zero.
+. "$(dirname "$0")/lib.sh"
+
+export PAYSPOOL_NOW=2026-11-20T15:00:00Z
+CARD=4111111111111111
+"$P" init >/dev/null || exit 1
+"$P" business add acme >/dev/null || exit 1
+"$P" business add other >/dev/null || exit 1
+"$P" program add --business acme --name "Acme EWA" --min 20.00 --max 500.00 \
+    --period-cap 750.00 --max-outstanding 1000.00 --fee-card 2.99 \
+    --fee-ach 0 >/dev/null || exit 1
+"$P" customer add E1 --business acme --first-name Maria --last-name Gonzalez \
+    --email maria@example.com --phone +14155550123 >/dev/null || exit 1
+acct=$(echo $CARD | "$P" --json account add E1 --business acme --card |
+    sed -n 's/.*"id": *"\([^"]*\)".*/\1/p' | head -1)
+[ -n "$acct" ] || { bad "no account id"; finish; }
+expect 0 "$P" --json tx create --business acme --customer E1 --account "$acct" \
+    --amount 25.00 --request-id R1
+txn=$(sed -n 's/.*"transactionId": *"\([^"]*\)".*/\1/p' "$T/out" | head -1)
+expect 0 "$P" tx event "$txn" SUBMIT
+expect 0 "$P" tx event "$txn" TRANSMIT
+expect 0 "$P" tx event "$txn" SETTLE
+
+D="$PAYSPOOL_SPOOL/outbound/acme/recon"
+expect 0 "$P" recon --business acme
+for f in recon-acme-20261120-001.csv recon-acme-20261120-001.txt; do
+    for s in "" .sha256 .done; do
+        [ -f "$D/$f$s" ] && ok || bad "missing $D/$f$s"
+    done
+done
+(cd "$D" && sha256sum -c recon-acme-20261120-001.csv.sha256 >/dev/null) &&
+    ok || bad "sha256 of the report"
+has '^transactions,,,PUSH_TO_CARD,SEND,,SETTLED,,,,,USD,1,25.00,0.00,' \
+    "$D/recon-acme-20261120-001.csv"
+has '^trial_balance,,,,,,BALANCED,,,,,USD,,0.00,' \
+    "$D/recon-acme-20261120-001.csv"
+has '^closing_position,,,,,,,FUNDING,,,,USD,1,-25.00,' \
+    "$D/recon-acme-20261120-001.csv"
+
+expect 0 "$P" --json recon --business acme --date 2026-11-20
+has '"seq": 2' "$T/out"
+has '"trialBalanced": true' "$T/out"
+[ -f "$D/recon-acme-20261120-002.csv.done" ] && ok || bad "no second report"
+
+expect 65 "$P" recon
+expect 65 "$P" recon --business acme --date 2026-11-31
+expect 66 "$P" recon --business nobody
+
+if grep -rq "$CARD" "$D"; then bad "card number in a report"; else ok; fi
+
+# Unbalance acme's ledger behind the engine's back.
+sqlite3 "$PAYSPOOL_SPOOL/payspool.db" "INSERT INTO ledger_accounts(business_id,
+ kind, currency) SELECT id, 'FUNDING', 'USD' FROM businesses WHERE
+ name = 'other'; INSERT INTO ledger_entries(reference, debit_account,
+ credit_account, amount, currency, memo, created_at) SELECT 'forced',
+ (SELECT a.id FROM ledger_accounts a JOIN businesses b ON b.id =
+ a.business_id WHERE b.name = 'acme' AND a.kind = 'FUNDING'),
+ (SELECT a.id FROM ledger_accounts a JOIN businesses b ON b.id =
+ a.business_id WHERE b.name = 'other' AND a.kind = 'FUNDING'), 100, 'USD',
+ 'forced', '2026-11-20T16:00:00.000Z'" || bad "cannot unbalance the ledger"
+expect 65 "$P" recon --business acme
+has TRIAL_BALANCE_NOT_ZERO "$T/err"
+has '^alert,,,,,,TRIAL_BALANCE_NOT_ZERO' "$D/recon-acme-20261120-003.csv"
+has 'LEDGER TRIAL BALANCE IS NOT ZERO' "$D/recon-acme-20261120-003.txt"
+[ -f "$D/recon-acme-20261120-003.txt.done" ] && ok || bad "no .done"
+finish
