@@ -1,0 +1,88 @@
+#!/bin/sh
+# test_nightly_job.sh -- the shipped jobs/nightly-ewa.job as `make demo`
+# runs it: every fixture file of fixtures/ewa-nightly/ dropped at once, the
+# job for Friday 2026-11-20 (intake, disburse, payouts, recover,
+# reconcile, export), the sandbox card processor's answers, and the job for
+# Monday 2026-11-23 taking them in.  The reconciliation reports must
+# balance, and their totals must equal what the result files (made from
+# the fixtures) say was accepted: recomputed here from those files, not
+# from the store.
+. "$(dirname "$0")/lib.sh"
+: "${PS_FIXTURES:=$(cd "$(dirname "$0")/../../fixtures" && pwd)}"
+NIGHTLY_DIR="$PS_FIXTURES/ewa-nightly"
+. "$NIGHTLY_DIR/setup.sh"
+export PAYSPOOL_LOG="$T/payspool.log"
+unset PAYSPOOL_JOBS # the shipped jobs/
+nightly_setup || exit 1
+OUT="$PAYSPOOL_SPOOL/outbound"
+
+for stage in $NIGHTLY_STAGES; do
+    for b in $NIGHTLY_BUSINESSES; do
+        f=$(nightly_file "$b" "$stage")
+        [ -n "$f" ] && nightly_drop "$b" "$f"
+    done
+done
+nightly_clock disbursements
+expect 0 "$P" --json job run nightly-ewa --date 2026-11-20
+same "friday run" "$(jq -r .status "$T/out")" COMPLETED
+
+# accepted RAIL BUSINESS: "count amount" of the accepted disbursements of
+# that rail in the business's result file (the outcome column says the
+# rail; the amount is the last column).
+accepted() {
+    awk -F, -v rail="$1" '$3 == "ACCEPTED" && index($5, rail) == 2 {
+        n++; split($NF, a, "."); c += a[1] * 100 + a[2] }
+        END { printf "%d %d.%02d", n, int(c / 100), c % 100 }' \
+        "$(nightly_result "$2" disbursements-2026-11-20.csv)"
+}
+
+# recon BUSINESS DATE SECTION STATUS [RAIL] [FROM]: "count amount" of the
+# report's rows of that section and status.
+recon() {
+    f=$(ls "$OUT/$1"/recon/recon-"$1"-"$2"-*.csv | tail -n 1)
+    awk -F, -v s="$3" -v st="$4" -v rail="${5:-}" -v from="${6:-}" '
+        $1 == s && $7 == st && (rail == "" || $4 == rail) &&
+        (from == "" || $6 == from) { n += $13; a += $14 }
+        END { printf "%d %.2f", n, a }' "$f"
+}
+
+for b in $NIGHTLY_BUSINESSES; do
+    card=$(accepted PUSH_TO_CARD "$b")
+    ach=$(accepted ACH "$b")
+    same "$b card payouts out" \
+        "$(recon "$b" 20261120 transactions PROCESSING PUSH_TO_CARD)" "$card"
+    same "$b ACH waiting" "$(recon "$b" 20261120 transactions NEW ACH)" "$ach"
+    f=$(ls "$OUT/$b"/recon/recon-"$b"-20261120-*.csv)
+    same "$b file control" "$(awk -F, '$1 == "file_control" &&
+        $7 == "CREDIT_TOTAL" { print $14 }' "$f")" "${card#* }"
+    same "$b balanced friday" "$(awk -F, '$1 == "trial_balance" { print $7 }' \
+        "$f")" BALANCED
+    p=$(ls "$OUT/$b"/payouts/p2c-"$b"-20261120-001.csv)
+    same "$b payout mode" "$(stat -c %a "$p")" 600
+    same "$b payout lines" "$(grep -c '^[0-9a-f]\{8\}-' "$p")" "${card% *}"
+done
+
+expect 0 "$P" sandbox provider --date 2026-11-23
+PAYSPOOL_NOW=2026-11-23T23:40:00Z expect 0 "$P" --json job run nightly-ewa \
+    --date 2026-11-23
+same "monday run" "$(jq -r .status "$T/out")" COMPLETED
+for b in $NIGHTLY_BUSINESSES; do
+    same "$b settled monday" \
+        "$(recon "$b" 20261123 status_movements SETTLED PUSH_TO_CARD \
+            PROCESSING)" "$(accepted PUSH_TO_CARD "$b")"
+    f=$(ls "$OUT/$b"/recon/recon-"$b"-20261123-*.csv)
+    same "$b balanced monday" "$(awk -F, '$1 == "trial_balance" { print $7 }' \
+        "$f")" BALANCED
+done
+expect 0 "$P" ledger balance
+
+# No card number of the rosters outside the payout files.
+for pan in $(cut -d, -f11 "$NIGHTLY_DIR"/northwind-logistics/roster-*.csv |
+    grep -E '^[0-9]{13,19}$' | sort -u); do
+    if grep -rl "$pan" "$OUT" "$PAYSPOOL_LOG" | grep -v /payouts/ >"$T/pan"; then
+        bad "card number in clear in $(cat "$T/pan")"
+    else
+        ok
+    fi
+done
+finish
