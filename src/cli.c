@@ -39,7 +39,7 @@
 #include "pipeline.h"
 #include "provider.h"
 #include "recon.h"
-#include "sched.h"
+#include "scheduler.h"
 #include "spool.h"
 
 #define MAX_OPTS 48

@@ -388,7 +388,7 @@ int ps_store_guard_take(struct ps_store *store, long pid, const char *host,
 int ps_store_guard_release(struct ps_store *store, long pid,
                            struct ps_err *err);
 
-/* ---- the scheduler's runs (sched.c) ---------------------------------- */
+/* ---- the scheduler's runs (scheduler.c) ---------------------------------- */
 
 /* A run of a job for a business date; status RUNNING, COMPLETED, FAILED or
  * SKIPPED (a missed date not caught up). */

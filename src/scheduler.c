@@ -1,5 +1,5 @@
 /*
- * sched.c -- jobs, their runs, and the scheduler that fires them.
+ * scheduler.c -- jobs, their runs, and the scheduler that fires them.
  *
  * The scheduler only schedules (Postfix's rule): each step is a call into
  * the engine that is exactly-once on its own (intake by content hash and
@@ -18,7 +18,7 @@
  * its run FAILED with the error, resumable; the daemon's tick logs and
  * goes on with the other jobs.
  */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <dirent.h>
 #include <errno.h>

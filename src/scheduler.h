@@ -1,5 +1,7 @@
 /*
- * sched.h -- jobs, their runs, and the scheduler that fires them.
+ * scheduler.h -- jobs, their runs, and the scheduler that fires them.
+ * (Not sched.h: that name is the system header <sched.h>, which
+ * <pthread.h> includes and src/ on the include path would shadow.)
  *
  * A job (jobs/<name>.job, INI) is a schedule (cron in a time zone), a
  * calendar (banking days or all days), steps run in order, a catch-up
@@ -22,8 +24,8 @@
  * failed, as attempt n + 1.  Two runs of one job never overlap (a UNIQUE
  * index on RUNNING rows, and the engine lock around everything).
  */
-#ifndef PS_SCHED_H
-#define PS_SCHED_H
+#ifndef PS_SCHEDULER_H
+#define PS_SCHEDULER_H
 
 #include <signal.h>
 #include <stdint.h>
@@ -129,4 +131,4 @@ int64_t ps_sched_next_fire(const struct ps_sched_env *env,
 int ps_sched_metrics(const struct ps_sched_env *env, const struct ps_jobs *jobs,
                      struct ps_err *err);
 
-#endif /* PS_SCHED_H */
+#endif /* PS_SCHEDULER_H */
