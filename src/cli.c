@@ -1509,9 +1509,11 @@ static int cmd_calendar(struct ctx *c, struct ps_err *err)
             return fail(err);
         if (!next) {
             int open = ps_calendar_is_banking_day(cal, day, &why);
-            if (c->json)
-                print_json(day_json(cal, day));
-            else if (open)
+            if (c->json) {
+                json_t *o = day_json(cal, day);
+                print_json(o);
+                json_decref(o);
+            } else if (open)
                 printf("%s is a banking day\n", ps_date_format(day, d));
             else
                 printf("%s is not a banking day: %s\n",
@@ -1768,11 +1770,14 @@ static int cmd_job(struct ctx *c, struct ps_err *err)
         if (take_lock(c, &lock, err) != 0 ||
             ps_sched_recover(&s.env, NULL, err) != 0)
             goto run_fail;
+        memset(&r, 0, sizeof(r));
         rc = ps_sched_run(&s.env, &s.jobs, j, day, &o, &r, err);
         if (rc == 0 || r.id[0] != '\0') {
-            if (c->json)
-                print_json(run_json(&r));
-            else
+            if (c->json) {
+                json_t *rj = run_json(&r);
+                print_json(rj);
+                json_decref(rj);
+            } else
                 print_run(&r);
         }
         ps_sched_metrics(&s.env, &s.jobs, NULL);
