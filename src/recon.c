@@ -650,8 +650,8 @@ static int write_report(struct rep *x)
     if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
         return rc;
 
-    if ((rc = SAY(x, "\nOutbound payment files (of the day, or with items "
-                     "open):\n")) != 0 ||
+    if ((rc = SAY(x, "\nOutbound payment files (of the day, with items "
+                     "open, or answered on the day):\n")) != 0 ||
         (rc = query(x, PS_RECON_Q_FILES, file_row)) != 0)
         return rc;
     if (x->r.files == 0 && (rc = SAY(x, "  none\n")) != 0)

@@ -494,8 +494,18 @@ static const char *const ps_schema_v5[] = {
     "  PRIMARY KEY (txn_id, attempt, status)) WITHOUT ROWID;",
     NULL};
 
+/*
+ * Version 6: the day's status movements (reconciliation) are found by
+ * time, not by scanning every transaction's history.
+ */
+static const char *const ps_schema_v6[] = {
+    "CREATE INDEX transaction_history_created ON "
+    "transaction_history(created_at);",
+    NULL};
+
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4, ps_schema_v5};
+    ps_schema_v1, ps_schema_v2, ps_schema_v3,
+    ps_schema_v4, ps_schema_v5, ps_schema_v6};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -444,7 +444,11 @@
       " AND o.business_date <= :day AND (o.business_date = :day"               \
       " OR EXISTS (SELECT 1 FROM output_items i"                               \
       " JOIN transactions t ON t.id = i.txn_id WHERE i.output_id = o.id"       \
-      " AND t.status IN ('NEW', 'PENDING', 'PROCESSING', 'APPROVED')))"        \
+      " AND t.status IN ('NEW', 'PENDING', 'PROCESSING', 'APPROVED'))"         \
+      " OR EXISTS (SELECT 1 FROM output_items i"                               \
+      " JOIN transaction_history h ON h.txn_id = i.txn_id"                     \
+      " WHERE i.output_id = o.id"                                              \
+      " AND h.created_at >= :day AND h.created_at < :next_day))"               \
       " ORDER BY o.business_date, o.kind, o.seq")                              \
     X(RECON_FILE_ITEMS,                                                        \
       "SELECT " RECON_DIRECTION " AS direction, " RECON_OUTCOME " AS outcome," \

@@ -70,6 +70,10 @@ for b in $NIGHTLY_BUSINESSES; do
     same "$b settled monday" \
         "$(recon "$b" 20261123 status_movements SETTLED PUSH_TO_CARD \
             PROCESSING)" "$(accepted PUSH_TO_CARD "$b")"
+    # The file answered on Monday is reconciled against the answers.
+    same "$b file settled monday" \
+        "$(recon "$b" 20261123 file_items SETTLED PUSH_TO_CARD)" \
+        "$(accepted PUSH_TO_CARD "$b")"
     f=$(ls "$OUT/$b"/recon/recon-"$b"-20261123-*.csv)
     same "$b balanced monday" "$(awk -F, '$1 == "trial_balance" { print $7 }' \
         "$f")" BALANCED
