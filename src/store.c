@@ -707,14 +707,26 @@ char *ps_store_rewrite_in_lists(const char *sql)
     if (out == NULL)
         return NULL;
     while (*p != '\0') {
-        const char *in = strstr(p, " IN (");
+        /* " IN", any spaces, "(": the schema's lists are written both
+         * "IN (" and, where a line was wrapped, "IN    (". */
+        const char *in = strstr(p, " IN");
         if (in == NULL)
             break;
+        const char *open = in + 3;
+        while (*open == ' ')
+            open++;
+        if (*open != '(') {
+            size_t k = (size_t)(in + 3 - p);
+            memcpy(out + o, p, k);
+            o += k;
+            p = in + 3;
+            continue;
+        }
         const char *id = in;
         while (id > p && ident_char(id[-1]))
             id--;
         /* Parse the list: only plain single-quoted literals. */
-        const char *q = in + 5, *lit[64];
+        const char *q = open + 1, *lit[64];
         size_t litlen[64], n = 0;
         int ok = id < in;
         while (ok) {
@@ -742,11 +754,11 @@ char *ps_store_rewrite_in_lists(const char *sql)
             break;
         }
         if (!ok || n <= 2) {
-            /* Not ours, or cheap already: copy through the " IN (". */
-            size_t k = (size_t)(in + 5 - p);
+            /* Not ours, or cheap already: copy through the "(". */
+            size_t k = (size_t)(open + 1 - p);
             memcpy(out + o, p, k);
             o += k;
-            p = in + 5;
+            p = open + 1;
             continue;
         }
         size_t k = (size_t)(id - p), idlen = (size_t)(in - id);
@@ -798,7 +810,7 @@ static int rewrite_checks(struct ps_store *s, struct ps_err *err)
         goto out;
     rc = sqlite3_prepare_v2(s->db,
                             "SELECT name, sql FROM sqlite_schema WHERE"
-                            " type = 'table' AND sql LIKE '% IN (%'",
+                            " type = 'table' AND sql LIKE '% IN %(%'",
                             -1, &list, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(s->db,
@@ -890,7 +902,8 @@ static int migrate(struct ps_store *s, const char *path, int target,
         for (const char *const *sql_ = ps_schema_migrations[version];
              rc == 0 && *sql_ != NULL; sql_++)
             rc = exec_sql(s, *sql_, err);
-        if (rc == 0 && version + 1 == PS_SCHEMA_REWRITE_CHECKS)
+        if (rc == 0 && (version + 1 == PS_SCHEMA_REWRITE_CHECKS ||
+                        version + 1 == PS_SCHEMA_REWRITE_CHECKS_AGAIN))
             rc = rewrite_checks(s, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
