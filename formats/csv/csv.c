@@ -2,12 +2,17 @@
  * csv.c -- the CSV reader: RFC 4180 through libcsv, a header row matched
  * to a declared layout (layout.c), and one record per data row.
  *
- * Bytes go to libcsv one physical line at a time (a line ends at LF, CRLF
- * or a lone CR), which is how a record's starting line is known even when
- * quoted cells hold line breaks; lines are cut from large blocks with
- * memchr.  Cells are copied into one row buffer allocated at open (a
- * record is at most PS_CSV_RECORD_MAX bytes, so it never grows), and
- * columns map to fields through an index computed once from the header.
+ * Most lines are plain: printable ASCII without a quote.  A run of whole
+ * plain lines goes to libcsv in one call: each such line is one row (a
+ * blank one none), so rows and lines pair up, and each cell is the text
+ * between two commas, so it stays in the read block, NUL-terminated in
+ * place, and is not copied.  Any other line (a quote, a CR, a tab, a
+ * control character, UTF-8) goes to libcsv on its own, one physical line
+ * at a time (a line ends at LF, CRLF or a lone CR), which is how a
+ * record's starting line is known even when quoted cells hold line
+ * breaks; its cells are copied into one row buffer allocated at open (a
+ * record is at most PS_CSV_RECORD_MAX bytes, so it never grows).  Columns
+ * map to fields through an index computed once from the header.
  *
  * How it fails: a broken document (no header, an unterminated quote at
  * the end, a stray quote, a record over PS_CSV_RECORD_MAX bytes, too many
@@ -29,6 +34,9 @@
 #include "money.h"
 
 #define BLOCK (256 * 1024) /* bytes read from the stream at a time */
+/* Bytes of whole lines given to libcsv in one call (a run): each row of a
+ * run takes at least 2 of them and each cell 1, which sizes the tables. */
+#define RUN_MAX (16 * 1024)
 /* Cell bytes of a record, a NUL each, and 8 of slack for word copies. */
 #define CELLS_CAP (PS_CSV_RECORD_MAX + PS_CSV_COLUMNS_MAX + 16)
 #define BID_MIN 60
@@ -36,6 +44,15 @@
 #define ONES UINT64_C(0x0101010101010101)
 
 /* ---- rows: libcsv fed line by line ---------------------------------- */
+
+/* A row of a run (see run_scan()): where it is and which cells are its. */
+struct run_row {
+    int64_t off;    /* document offset of its first byte */
+    long line;      /* its physical line */
+    uint32_t first; /* its first kept cell in roff[]/rlen[] */
+    uint32_t ncell; /* its cells, those past maxcells included */
+    uint32_t bytes; /* its bytes: no fewer than its kept cells', a NUL each */
+};
 
 struct rows {
     struct csv_parser p;
@@ -52,24 +69,39 @@ struct rows {
     int64_t offset;    /* document offset of data[dpos] */
     long line;         /* physical line of data[dpos], 1-based */
     int last_cr;       /* the last byte fed was a CR */
-    /* the record being read */
+    /* the record being read a line at a time */
     int open; /* bytes of it were fed */
     long start_line;
     int64_t start_off;
     size_t raw;     /* its bytes so far */
     int segs;       /* physical lines of it so far */
-    int clean;      /* one line of printable ASCII: cells need no scan */
     int blank_mode; /* libcsv is told nothing is a space (no_space) */
     int done;       /* libcsv ended it */
-    long row_line;  /* where the finished row started */
+    /* the row handed out: cell i is base[off[i]..off[i]+len[i]), with a
+     * NUL after it; off and len point into loff/llen or roff/rlen */
+    char *base;
+    const uint32_t *off, *len;
+    size_t ncell;    /* cells in the row (may exceed maxcells) */
+    size_t maxcells; /* cells kept */
+    size_t clen;     /* bytes of its kept cells, a NUL each */
+    int clean;       /* printable ASCII only: cells need no UTF-8 scan */
+    long row_line;   /* where it started */
     int64_t row_off;
-    /* its cells: cells[off[i]..off[i]+len[i]) NUL-terminated */
+    /* a row read a line at a time is copied into cells[] */
     char *cells;
-    size_t ccap, clen;
-    size_t off[PS_CSV_COLUMNS_MAX], len[PS_CSV_COLUMNS_MAX];
-    size_t ncell;      /* cells in the row (may exceed maxcells) */
-    size_t maxcells;   /* cells kept */
+    size_t ccap;
+    uint32_t loff[PS_CSV_COLUMNS_MAX], llen[PS_CSV_COLUMNS_MAX];
     size_t entry_size; /* libcsv's entry buffer, as of the last line */
+    /* a run: its rows stay in buf[], their cells NUL-terminated there */
+    struct run_row *rrow; /* RUN_MAX / 2 */
+    uint32_t *roff, *rlen; /* RUN_MAX each */
+    size_t nrrow, rnext;   /* rows of the run, the next to hand out */
+    size_t nrcell;         /* cells kept */
+    size_t rcells;         /* cells of the row being parsed so far */
+    size_t cur;            /* buf index where libcsv's next cell starts */
+    size_t rstart;         /* buf index of the row being parsed */
+    size_t rend;           /* buf index just past the run */
+    long rline;            /* physical line at cur */
 };
 
 /* RFC 4180: spaces belong to the field (libcsv trims them by default). */
@@ -95,8 +127,8 @@ static void on_cell(void *s, size_t n, void *data)
             memcpy(d, s, n);
         }
         d[n] = '\0';
-        r->off[r->ncell] = r->clen;
-        r->len[r->ncell] = n;
+        r->loff[r->ncell] = (uint32_t)r->clen;
+        r->llen[r->ncell] = (uint32_t)n;
         r->clen += n + 1;
     }
     r->ncell++;
@@ -112,6 +144,56 @@ static void on_row(int c, void *data)
     r->row_off = r->start_off;
 }
 
+/*
+ * A cell of a run.  A run holds no quote, so libcsv's cell is the bytes
+ * of buf[] from cur up to the next comma or LF (nothing is trimmed: the
+ * run has no blanks, or libcsv is told nothing is a space): it is not
+ * copied, only located, and the delimiter after it, which libcsv has
+ * already read, becomes its NUL.  A row's first cell comes after the
+ * blank lines libcsv skipped, each a lone LF.
+ */
+static void run_cell(void *s, size_t n, void *data)
+{
+    struct rows *r = data;
+    /* Locals: a store into buf[] may alias any field of *r. */
+    unsigned char *buf = r->buf;
+    size_t at = r->cur, rend = r->rend;
+    (void)s;
+    if (r->rcells == 0) {
+        struct run_row *w = &r->rrow[r->nrrow];
+        size_t blank = at;
+        while (at < rend && buf[at] == '\n')
+            at++;
+        r->rline += (long)(at - blank);
+        r->rstart = at;
+        w->off = r->offset + (int64_t)(at - r->dpos);
+        w->line = r->rline;
+        w->first = (uint32_t)r->nrcell;
+    }
+    if (PS_ALWAYS(at + n < rend && (buf[at + n] == ',' || buf[at + n] == '\n'))) {
+        if (r->rcells < r->maxcells) {
+            size_t k = r->nrcell++;
+            r->roff[k] = (uint32_t)at;
+            r->rlen[k] = (uint32_t)n;
+        }
+        buf[at + n] = '\0';
+    }
+    r->cur = at + n + 1;
+    r->rcells++;
+}
+
+static void run_row(int c, void *data)
+{
+    struct rows *r = data;
+    struct run_row *w = &r->rrow[r->nrrow++];
+    (void)c;
+    w->ncell = (uint32_t)r->rcells;
+    /* Its bytes: at least those of its kept cells with their NULs. */
+    w->bytes = (uint32_t)(r->cur - r->rstart);
+    r->rcells = 0;
+    r->rline++; /* the LF that ended it */
+}
+
 static int rows_init(struct rows *r, struct ps_stream *in,
                      const unsigned char *mem, size_t memlen, int mem_more)
 {
@@ -125,9 +207,16 @@ static int rows_init(struct rows *r, struct ps_stream *in,
                   ? CELLS_CAP
                   : memlen + PS_CSV_COLUMNS_MAX + 16;
     r->maxcells = PS_CSV_COLUMNS_MAX;
-    if ((r->cells = malloc(r->ccap)) == NULL ||
-        (in != NULL && (r->buf = malloc(BLOCK)) == NULL) ||
-        csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if ((r->cells = malloc(r->ccap)) == NULL)
+        return PS_ENOMEM;
+    /* Runs only in stream mode: they write into buf[]. */
+    if (in != NULL && ((r->buf = malloc(BLOCK)) == NULL ||
+                       (r->rrow = malloc(RUN_MAX / 2 * sizeof(*r->rrow))) ==
+                           NULL ||
+                       (r->roff = malloc(RUN_MAX * sizeof(*r->roff))) == NULL ||
+                       (r->rlen = malloc(RUN_MAX * sizeof(*r->rlen))) == NULL))
+        return PS_ENOMEM;
+    if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return PS_ENOMEM;
     r->p_ok = 1;
     csv_set_space_func(&r->p, no_space);
@@ -142,9 +231,14 @@ static void rows_free(struct rows *r)
         csv_free(&r->p);
     free(r->cells);
     free(r->buf);
+    free(r->rrow);
+    free(r->roff);
+    free(r->rlen);
     r->p_ok = 0;
     r->cells = NULL;
     r->buf = NULL;
+    r->rrow = NULL;
+    r->roff = r->rlen = NULL;
 }
 
 /* More bytes into data[]: 1 (data[dpos..dlen) may still be empty after
@@ -241,15 +335,117 @@ static int rows_fail(struct rows *r, struct ps_err *err, int code,
     return code;
 }
 
+/* ---- runs: many whole lines to libcsv at once ------------------------ */
+
+/* Sixteen bytes at a time (GCC and Clang vector extensions: SSE2 on
+ * x86-64, NEON on arm64, plain words elsewhere). */
+typedef signed char bytes16 __attribute__((vector_size(16)));
+
+/* Printable ASCII but the quote, or LF. */
+static int plain(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f && c != '"') || c == '\n';
+}
+
 /*
- * The next row into r->cells: 1, 0 at the end of the document (or of an
- * incomplete peek), negative with err on a document error.
+ * A run is whole lines of plain bytes.  libcsv reads each such line as
+ * one row (none when it is empty) whose cells are exactly the text
+ * between its commas, so many lines can go to libcsv in one call and
+ * their rows be handed out from buf[] afterwards.  Lines with a quote
+ * (a cell may go on over lines), a CR (a line ending of its own), a tab,
+ * another control character or a byte of UTF-8 (cells to scan) go a line
+ * at a time instead.
+ *
+ * The length of the run at s[0..avail): up to and including the last LF
+ * before the first byte that is not plain, at most RUN_MAX; 0 when there
+ * is not one whole line.  *blanks: a space among the bytes looked at (a
+ * few past the run too: that costs libcsv's space callback, nothing
+ * else).
+ */
+static size_t run_scan(const unsigned char *s, size_t avail, int *blanks)
+{
+    size_t lim = avail < RUN_MAX ? avail : RUN_MAX, i = 0;
+    bytes16 sp = {0};
+    uint64_t h[2];
+    int blank = 0;
+    for (; i + 16 <= lim; i += 16) {
+        bytes16 v, ok;
+        memcpy(&v, s + i, 16);
+        /* Signed bytes: UTF-8 bytes (0x80 and up) are not > 0x1f. */
+        ok = ((v > 0x1f) ^ ((v == 0x7f) | (v == '"'))) | (v == '\n');
+        ok = ~ok;
+        memcpy(h, &ok, 16);
+        if ((h[0] | h[1]) != 0)
+            break; /* the bytes below find which one */
+        sp |= v == ' ';
+    }
+    memcpy(h, &sp, 16);
+    blank = (h[0] | h[1]) != 0;
+    for (; i < lim && plain(s[i]); i++)
+        blank |= s[i] == ' ';
+    const unsigned char *nl = memrchr(s, '\n', i);
+    *blanks = blank;
+    return nl != NULL ? (size_t)(nl - s) + 1 : 0;
+}
+
+/*
+ * Parse the run of n bytes at buf[dpos] (run_scan()) into rrow[]: 0, or
+ * negative with err.  Between records only (libcsv has no row open) and
+ * not after a lone CR, whose LF would end no line.
+ */
+static int run_parse(struct rows *r, size_t n, int blanks, struct ps_err *err)
+{
+    r->nrrow = r->rnext = r->nrcell = r->rcells = 0;
+    r->cur = r->dpos;
+    r->rend = r->dpos + n;
+    r->rline = r->line;
+    if (blanks != r->blank_mode) {
+        csv_set_space_func(&r->p, blanks ? no_space : NULL);
+        r->blank_mode = blanks;
+    }
+    size_t used = csv_parse(&r->p, r->buf + r->dpos, n, run_cell, run_row, r);
+    if (used < n || PS_NEVER(r->rcells != 0)) {
+        r->at_eof = 1;
+        r->nrrow = 0;
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
+    /* What is left after the last row is blank lines. */
+    r->line = r->rline + (long)(r->rend - r->cur);
+    r->dpos += n;
+    r->offset += (int64_t)n;
+    return 0;
+}
+
+/* Hand out the next row of the run. */
+static int run_take(struct rows *r)
+{
+    const struct run_row *w = &r->rrow[r->rnext++];
+    r->base = (char *)r->buf;
+    r->off = r->roff + w->first;
+    r->len = r->rlen + w->first;
+    r->ncell = w->ncell;
+    r->clen = w->bytes;
+    r->clean = 1;
+    r->row_line = w->line;
+    r->row_off = w->off;
+    return 1;
+}
+
+/*
+ * The next row (r->base, r->off, r->len, r->ncell): 1, 0 at the end of
+ * the document (or of an incomplete peek), negative with err on a
+ * document error.
  */
 static int rows_next(struct rows *r, struct ps_err *err)
 {
+    if (r->rnext < r->nrrow)
+        return run_take(r);
     r->done = 0;
     r->ncell = 0;
     r->clen = 0;
+    r->base = r->cells;
+    r->off = r->loff;
+    r->len = r->llen;
     for (;;) {
         if (r->dpos == r->dlen) {
             if (r->at_eof)
@@ -272,10 +468,22 @@ static int rows_next(struct rows *r, struct ps_err *err)
                     "file: the file may be truncated");
             return r->done;
         }
-        /* The next physical line: up to and including LF, CRLF or a lone
-         * CR, or the rest of the block. */
         const unsigned char *s = r->data + r->dpos;
         size_t avail = r->dlen - r->dpos;
+        if (r->in != NULL && !r->open && !r->last_cr) {
+            int blanks;
+            size_t n = run_scan(s, avail, &blanks);
+            if (n > 0) {
+                int rc = run_parse(r, n, blanks, err);
+                if (rc < 0)
+                    return rc;
+                if (r->nrrow > 0)
+                    return run_take(r);
+                continue; /* blank lines only */
+            }
+        }
+        /* The next physical line: up to and including LF, CRLF or a lone
+         * CR, or the rest of the block. */
         const unsigned char *nl = memchr(s, '\n', avail);
         size_t n = nl != NULL ? (size_t)(nl - s) + 1 : avail;
         size_t body =
@@ -443,7 +651,7 @@ static int header_read(struct rows *r, struct header *h, struct ps_err *err)
     char *lo = h->buf, *as = h->buf + r->clen + 1;
     for (size_t c = 0; c < h->ncols; c++) {
         size_t n = r->len[c];
-        const char *s = trim(r->cells + r->off[c], &n);
+        const char *s = trim(r->base + r->off[c], &n);
         long chars;
         if (scan_cell(s, n, &chars) != 0) {
             ps_err_set(err, PS_EINVAL, "HEADER_BAD_UTF8",
@@ -1113,7 +1321,7 @@ static inline __attribute__((always_inline)) int cell(struct csvr *st,
                                                       const struct colplan *p,
                                                       int64_t *minor)
 {
-    char *s = st->r.cells + st->r.off[p->col];
+    char *s = st->r.base + st->r.off[p->col];
     size_t n = st->r.len[p->col];
     const char *v;
     if (p->trim) {
@@ -1209,7 +1417,7 @@ static void build(struct csvr *st, struct ps_record *rec)
         rec->reference = st->vals[rf];
     } else if (rc >= 0 && (size_t)rc < r->ncell && (size_t)rc < r->maxcells) {
         size_t n = r->len[rc];
-        char *s = trim(r->cells + r->off[rc], &n);
+        char *s = trim(r->base + r->off[rc], &n);
         long chars;
         if (n > 0 && scan_cell(s, n, &chars) == 0) {
             s[n] = '\0';
