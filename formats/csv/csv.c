@@ -21,6 +21,7 @@
  * record delivered with rec->err set (README.md lists every rule).  The
  * value of a field declared `sensitive` never enters a message.
  */
+#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -85,6 +86,7 @@ struct rows {
     size_t maxcells; /* cells kept */
     size_t clen;     /* bytes of its kept cells, a NUL each */
     int clean;       /* printable ASCII only: cells need no UTF-8 scan */
+    int blank;       /* a space or tab may be in it: cells to trim */
     long row_line;   /* where it started */
     int64_t row_off;
     /* a row read a line at a time is copied into cells[] */
@@ -93,7 +95,7 @@ struct rows {
     uint32_t loff[PS_CSV_COLUMNS_MAX], llen[PS_CSV_COLUMNS_MAX];
     size_t entry_size; /* libcsv's entry buffer, as of the last line */
     /* a run: its rows stay in buf[], their cells NUL-terminated there */
-    struct run_row *rrow; /* RUN_MAX / 2 */
+    struct run_row *rrow; /* RUN_MAX / 2 + 1 (one started past the last) */
     uint32_t *roff, *rlen; /* RUN_MAX each */
     size_t nrrow, rnext;   /* rows of the run, the next to hand out */
     size_t nrcell;         /* cells kept */
@@ -102,6 +104,7 @@ struct rows {
     size_t rstart;         /* buf index of the row being parsed */
     size_t rend;           /* buf index just past the run */
     long rline;            /* physical line at cur */
+    int rblank;            /* a space may be in the run */
 };
 
 /* RFC 4180: spaces belong to the field (libcsv trims them by default). */
@@ -145,32 +148,39 @@ static void on_row(int c, void *data)
 }
 
 /*
+ * Start the next row of a run at buf[cur]: after the blank lines libcsv
+ * skips, each a lone LF (they are all in buf[], read ahead of libcsv).
+ */
+static void run_row_start(struct rows *r)
+{
+    const unsigned char *buf = r->buf;
+    size_t at = r->cur, rend = r->rend;
+    struct run_row *w = &r->rrow[r->nrrow];
+    while (at < rend && buf[at] == '\n')
+        at++;
+    r->rline += (long)(at - r->cur);
+    r->cur = r->rstart = at;
+    w->off = r->offset + (int64_t)(at - r->dpos);
+    w->line = r->rline;
+    w->first = (uint32_t)r->nrcell;
+}
+
+/*
  * A cell of a run.  A run holds no quote, so libcsv's cell is the bytes
  * of buf[] from cur up to the next comma or LF (nothing is trimmed: the
  * run has no blanks, or libcsv is told nothing is a space): it is not
  * copied, only located, and the delimiter after it, which libcsv has
- * already read, becomes its NUL.  A row's first cell comes after the
- * blank lines libcsv skipped, each a lone LF.
+ * already read, becomes its NUL.
  */
 static void run_cell(void *s, size_t n, void *data)
 {
     struct rows *r = data;
     /* Locals: a store into buf[] may alias any field of *r. */
     unsigned char *buf = r->buf;
-    size_t at = r->cur, rend = r->rend;
+    size_t at = r->cur;
     (void)s;
-    if (r->rcells == 0) {
-        struct run_row *w = &r->rrow[r->nrrow];
-        size_t blank = at;
-        while (at < rend && buf[at] == '\n')
-            at++;
-        r->rline += (long)(at - blank);
-        r->rstart = at;
-        w->off = r->offset + (int64_t)(at - r->dpos);
-        w->line = r->rline;
-        w->first = (uint32_t)r->nrcell;
-    }
-    if (PS_ALWAYS(at + n < rend && (buf[at + n] == ',' || buf[at + n] == '\n'))) {
+    if (PS_ALWAYS(at + n < r->rend)) {
+        assert(buf[at + n] == ',' || buf[at + n] == '\n');
         if (r->rcells < r->maxcells) {
             size_t k = r->nrcell++;
             r->roff[k] = (uint32_t)at;
@@ -192,6 +202,7 @@ static void run_row(int c, void *data)
     w->bytes = (uint32_t)(r->cur - r->rstart);
     r->rcells = 0;
     r->rline++; /* the LF that ended it */
+    run_row_start(r);
 }
 
 static int rows_init(struct rows *r, struct ps_stream *in,
@@ -211,7 +222,7 @@ static int rows_init(struct rows *r, struct ps_stream *in,
         return PS_ENOMEM;
     /* Runs only in stream mode: they write into buf[]. */
     if (in != NULL && ((r->buf = malloc(BLOCK)) == NULL ||
-                       (r->rrow = malloc(RUN_MAX / 2 * sizeof(*r->rrow))) ==
+                       (r->rrow = malloc((RUN_MAX / 2 + 1) * sizeof(*r->rrow))) ==
                            NULL ||
                        (r->roff = malloc(RUN_MAX * sizeof(*r->roff))) == NULL ||
                        (r->rlen = malloc(RUN_MAX * sizeof(*r->rlen))) == NULL))
@@ -399,6 +410,8 @@ static int run_parse(struct rows *r, size_t n, int blanks, struct ps_err *err)
     r->cur = r->dpos;
     r->rend = r->dpos + n;
     r->rline = r->line;
+    r->rblank = blanks;
+    run_row_start(r);
     if (blanks != r->blank_mode) {
         csv_set_space_func(&r->p, blanks ? no_space : NULL);
         r->blank_mode = blanks;
@@ -409,8 +422,7 @@ static int run_parse(struct rows *r, size_t n, int blanks, struct ps_err *err)
         r->nrrow = 0;
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     }
-    /* What is left after the last row is blank lines. */
-    r->line = r->rline + (long)(r->rend - r->cur);
+    r->line = r->rline; /* the blank lines after the last row counted */
     r->dpos += n;
     r->offset += (int64_t)n;
     return 0;
@@ -426,6 +438,7 @@ static int run_take(struct rows *r)
     r->ncell = w->ncell;
     r->clen = w->bytes;
     r->clean = 1;
+    r->blank = r->rblank;
     r->row_line = w->line;
     r->row_off = w->off;
     return 1;
@@ -517,6 +530,7 @@ static int rows_next(struct rows *r, struct ps_err *err)
              * aside) has cells that need no UTF-8 scan: one fast pass
              * over the line instead of one per cell. */
             r->clean = ++r->segs == 1 && clean;
+            r->blank = r->segs > 1 || blanks;
         }
         /* libcsv trims spaces and tabs around unquoted cells unless told
          * that nothing is a space (RFC 4180 keeps them), which costs a
@@ -1324,7 +1338,8 @@ static inline __attribute__((always_inline)) int cell(struct csvr *st,
     char *s = st->r.base + st->r.off[p->col];
     size_t n = st->r.len[p->col];
     const char *v;
-    if (p->trim) {
+    /* A row without blanks (most) has nothing to trim. */
+    if (p->trim && st->r.blank) {
         while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
             s++;
             n--;
@@ -1401,15 +1416,18 @@ static void build(struct csvr *st, struct ps_record *rec)
             }
         }
     }
+    /* A local count: rec->nfields in memory may alias what is stored. */
+    size_t k = 0;
     for (size_t f = 0; f < L->nfields; f++)
         if (st->vals[f] != NULL) {
-            rec->name[rec->nfields] = L->fields[f].name;
-            rec->value[rec->nfields++] = st->vals[f];
+            rec->name[k] = L->fields[f].name;
+            rec->value[k++] = st->vals[f];
         }
     if (L->currency_field < 0 && L->currency[0] != '\0') {
-        rec->name[rec->nfields] = "currency";
-        rec->value[rec->nfields++] = L->currency;
+        rec->name[k] = "currency";
+        rec->value[k++] = L->currency;
     }
+    rec->nfields = k;
     /* The reference: the field's value, or its cell as written when the
      * value was rejected (if that is clean text on one line). */
     int rf = L->reference_field, rc = rf >= 0 ? st->m.column_of[rf] : -1;
