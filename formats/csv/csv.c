@@ -1027,32 +1027,39 @@ static int ascii_letters(const char *s, size_t n)
 
 /*
  * The common amount, "123.45" with exactly `exponent` decimals, no sign
- * and no leading zero (at most 15 integer digits, so no overflow): 1 with
- * *minor.  0 for anything else, which ps_money_parse() then reads (and
- * names the rule of, if it is wrong).  Every string accepted here is
- * accepted by ps_money_parse() with the same value.
+ * and no leading zero, at most 18 digits in all (below 10^18, so no
+ * overflow whatever the exponent): 1 with *minor.  0 for anything else,
+ * which ps_money_parse() then reads (and names the rule of, if it is
+ * wrong).  Every string accepted here is accepted by ps_money_parse()
+ * with the same value.
  */
 static int quick_amount(const char *s, size_t n, int exponent, int64_t *minor)
 {
-    size_t i = 0;
+    size_t e = (size_t)exponent, digits; /* integer digits */
     int64_t v = 0;
-    if (n == 0 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1))
-        return n == 1 && s[0] == '0' && exponent == 0 ? (*minor = 0, 1) : 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        if (i == 15)
-            return 0; /* longer: ps_money_parse() checks for overflow */
-        v = v * 10 + (s[i++] - '0');
-    }
-    if (exponent > 0) {
-        if (n != i + 1 + (size_t)exponent || s[i] != '.')
+    if (e > 0) {
+        if (n < e + 2 || s[n - e - 1] != '.')
             return 0;
-        for (i++; i < n; i++) {
-            if (s[i] < '0' || s[i] > '9')
-                return 0;
-            v = v * 10 + (s[i] - '0');
-        }
-    } else if (i != n) {
+        digits = n - e - 1;
+    } else if (n == 1 && s[0] == '0') {
+        *minor = 0;
+        return 1;
+    } else {
+        digits = n;
+    }
+    if (digits == 0 || digits + e > 18 || s[0] == '0')
         return 0;
+    for (size_t i = 0; i < digits; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return 0;
+        v = v * 10 + d;
+    }
+    for (size_t i = digits + 1; i < n; i++) { /* after the point */
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return 0;
+        v = v * 10 + d;
     }
     *minor = v;
     return 1;

@@ -798,6 +798,17 @@ static void test_money_currency_exponent(void **state)
     /* Totals: mixed currencies give no currency. */
     assert_int_equal(g->totals.records, 4);
     assert_string_equal(g->totals.currency, "");
+    /* Four decimals (CLF): 19 digits may not fit in 64 bits, and the
+     * quick path for plain amounts must leave that to the money parser. */
+    g = read_doc("request_id,external_id,amount,currency\n"
+                 "R1,E1,999999999999999.9999,CLF\n"
+                 "R2,E2,99999999999999.9999,CLF\n"
+                 "R3,E3,922337203685477.5807,CLF\n");
+    assert_int_equal(g->rc, 0);
+    expect_rec_err(&g->rec[0], "MONEY_OVERFLOW", 2, "amount");
+    assert_string_equal(val(&g->rec[1], "amount"), "99999999999999.9999");
+    assert_string_equal(val(&g->rec[2], "amount"), "922337203685477.5807");
+    assert_int_equal(g->totals.amount, INT64_MAX);
 }
 
 static void test_cents_columns(void **state)
