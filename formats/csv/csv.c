@@ -351,6 +351,7 @@ static int rows_fail(struct rows *r, struct ps_err *err, int code,
 /* Sixteen bytes at a time (GCC and Clang vector extensions: SSE2 on
  * x86-64, NEON on arm64, plain words elsewhere). */
 typedef signed char bytes16 __attribute__((vector_size(16)));
+typedef unsigned char ubytes16 __attribute__((vector_size(16)));
 
 /* Printable ASCII but the quote, or LF. */
 static int plain(unsigned char c)
@@ -378,17 +379,24 @@ static size_t run_scan(const unsigned char *s, size_t avail, int *blanks)
     size_t lim = avail < RUN_MAX ? avail : RUN_MAX, i = 0;
     bytes16 sp = {0};
     uint64_t h[2];
-    int blank = 0;
-    for (; i + 16 <= lim; i += 16) {
-        bytes16 v, ok;
-        memcpy(&v, s + i, 16);
-        /* Signed bytes: UTF-8 bytes (0x80 and up) are not > 0x1f. */
-        ok = ((v > 0x1f) ^ ((v == 0x7f) | (v == '"'))) | (v == '\n');
-        ok = ~ok;
-        memcpy(h, &ok, 16);
+    int blank;
+    /* 64 bytes a step, tested once: the byte loop below finds which byte
+     * of a step is not plain. */
+    for (; i + 64 <= lim; i += 64) {
+        ubytes16 v[4];
+        bytes16 bad = {0}, spc = {0};
+        memcpy(v, s + i, 64);
+        for (int k = 0; k < 4; k++) {
+            /* 0x20..0x7e are the bytes whose successor is above 0x20 as a
+             * signed byte (0x7f + 1 and UTF-8 bytes + 1 are negative). */
+            bytes16 printable = (bytes16)(v[k] + 1) > 0x20;
+            bad |= ~((printable ^ (v[k] == '"')) | (v[k] == '\n'));
+            spc |= v[k] == ' ';
+        }
+        memcpy(h, &bad, 16);
         if ((h[0] | h[1]) != 0)
-            break; /* the bytes below find which one */
-        sp |= v == ' ';
+            break;
+        sp |= spc;
     }
     memcpy(h, &sp, 16);
     blank = (h[0] | h[1]) != 0;
@@ -1273,11 +1281,15 @@ value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
         if (parse_date(s, n, f->date_format, st->norm[p->field]) != 0)
             return NULL;
         return f->date_format == PS_CSV_YMD_DASH ? s : st->norm[p->field];
-    case PS_CSV_ENUM:
+    case PS_CSV_ENUM: {
+        /* The first letter rules out most spellings at once. */
+        char c0 = s[0] >= 'a' && s[0] <= 'z' ? (char)(s[0] - 32) : s[0];
         for (size_t i = 0; i < f->nvalues; i++)
-            if (same_upper(s, n, f->values[i].spelling))
+            if (f->values[i].spelling[0] == c0 &&
+                same_upper(s, n, f->values[i].spelling))
                 return f->values[i].value;
         return NULL;
+    }
     case PS_CSV_MONEY:
     case PS_CSV_CENTS:
         if (st->cur[0] == '\0')
@@ -1300,10 +1312,13 @@ value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
     case PS_CSV_PHONE:
         return check_phone(s, n) == 0 ? s : NULL;
     case PS_CSV_CURRENCY:
+        /* st->cur is a known code (or ""): most rows repeat it as it is
+         * (s[3] is the cell's NUL). */
+        if (n == 3 && st->cur[0] != '\0' && memcmp(s, st->cur, 4) == 0)
+            return s;
         if (n != 3 || !ascii_letters(s, n))
             return NULL;
         upper(s, n);
-        /* st->cur is a known code (or ""): most rows repeat it. */
         if (memcmp(s, st->cur, 4) != 0 && ps_currency_find(s) == NULL)
             return NULL;
         return s;
@@ -1424,8 +1439,8 @@ static void build(struct csvr *st, struct ps_record *rec)
         }
     }
     /* A local count: rec->nfields in memory may alias what is stored. */
-    size_t k = 0;
-    for (size_t f = 0; f < L->nfields; f++)
+    size_t k = 0, nf = L->nfields;
+    for (size_t f = 0; f < nf; f++)
         if (st->vals[f] != NULL) {
             rec->name[k] = L->fields[f].name;
             rec->value[k++] = st->vals[f];
