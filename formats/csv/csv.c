@@ -2,12 +2,17 @@
  * csv.c -- the CSV reader: RFC 4180 through libcsv, a header row matched
  * to a declared layout (layout.c), and one record per data row.
  *
- * Bytes go to libcsv one physical line at a time (a line ends at LF, CRLF
- * or a lone CR), which is how a record's starting line is known even when
- * quoted cells hold line breaks; lines are cut from large blocks with
- * memchr.  Cells are copied into one row buffer allocated at open (a
- * record is at most PS_CSV_RECORD_MAX bytes, so it never grows), and
- * columns map to fields through an index computed once from the header.
+ * Most lines are plain: printable ASCII without a quote.  A run of whole
+ * plain lines goes to libcsv in one call: each such line is one row (a
+ * blank one none), so rows and lines pair up, and each cell is the text
+ * between two commas, so it stays in the read block, NUL-terminated in
+ * place, and is not copied.  Any other line (a quote, a CR, a tab, a
+ * control character, UTF-8) goes to libcsv on its own, one physical line
+ * at a time (a line ends at LF, CRLF or a lone CR), which is how a
+ * record's starting line is known even when quoted cells hold line
+ * breaks; its cells are copied into one row buffer allocated at open (a
+ * record is at most PS_CSV_RECORD_MAX bytes, so it never grows).  Columns
+ * map to fields through an index computed once from the header.
  *
  * How it fails: a broken document (no header, an unterminated quote at
  * the end, a stray quote, a record over PS_CSV_RECORD_MAX bytes, too many
@@ -16,6 +21,7 @@
  * record delivered with rec->err set (README.md lists every rule).  The
  * value of a field declared `sensitive` never enters a message.
  */
+#include <assert.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -29,6 +35,9 @@
 #include "money.h"
 
 #define BLOCK (256 * 1024) /* bytes read from the stream at a time */
+/* Bytes of whole lines given to libcsv in one call (a run): each row of a
+ * run takes at least 2 of them and each cell 1, which sizes the tables. */
+#define RUN_MAX (8 * 1024)
 /* Cell bytes of a record, a NUL each, and 8 of slack for word copies. */
 #define CELLS_CAP (PS_CSV_RECORD_MAX + PS_CSV_COLUMNS_MAX + 16)
 #define BID_MIN 60
@@ -36,6 +45,15 @@
 #define ONES UINT64_C(0x0101010101010101)
 
 /* ---- rows: libcsv fed line by line ---------------------------------- */
+
+/* A row of a run (see run_scan()): where it is and which cells are its. */
+struct run_row {
+    int64_t off;    /* document offset of its first byte */
+    long line;      /* its physical line */
+    uint32_t first; /* its first cell in roff[]/rlen[] */
+    uint32_t ncell; /* its cells */
+    uint32_t bytes; /* its bytes: no fewer than its cells', a NUL each */
+};
 
 struct rows {
     struct csv_parser p;
@@ -52,24 +70,40 @@ struct rows {
     int64_t offset;    /* document offset of data[dpos] */
     long line;         /* physical line of data[dpos], 1-based */
     int last_cr;       /* the last byte fed was a CR */
-    /* the record being read */
+    /* the record being read a line at a time */
     int open; /* bytes of it were fed */
     long start_line;
     int64_t start_off;
     size_t raw;     /* its bytes so far */
     int segs;       /* physical lines of it so far */
-    int clean;      /* one line of printable ASCII: cells need no scan */
     int blank_mode; /* libcsv is told nothing is a space (no_space) */
     int done;       /* libcsv ended it */
-    long row_line;  /* where the finished row started */
+    /* the row handed out: cell i is base[off[i]..off[i]+len[i]), with a
+     * NUL after it; off and len point into loff/llen or roff/rlen */
+    char *base;
+    const uint32_t *off, *len;
+    size_t ncell;    /* cells in the row (may exceed maxcells) */
+    size_t maxcells; /* cells kept */
+    size_t clen;     /* bytes of its kept cells, a NUL each */
+    int clean;       /* printable ASCII only: cells need no UTF-8 scan */
+    int blank;       /* a space or tab may be in it: cells to trim */
+    long row_line;   /* where it started */
     int64_t row_off;
-    /* its cells: cells[off[i]..off[i]+len[i]) NUL-terminated */
+    /* a row read a line at a time is copied into cells[] */
     char *cells;
-    size_t ccap, clen;
-    size_t off[PS_CSV_COLUMNS_MAX], len[PS_CSV_COLUMNS_MAX];
-    size_t ncell;      /* cells in the row (may exceed maxcells) */
-    size_t maxcells;   /* cells kept */
+    size_t ccap;
+    uint32_t loff[PS_CSV_COLUMNS_MAX], llen[PS_CSV_COLUMNS_MAX];
     size_t entry_size; /* libcsv's entry buffer, as of the last line */
+    /* a run: its rows stay in buf[], their cells NUL-terminated there */
+    struct run_row *rrow; /* RUN_MAX / 2 + 1 (one started past the last) */
+    uint32_t *roff, *rlen; /* RUN_MAX each */
+    size_t nrrow, rnext;   /* rows of the run, the next to hand out */
+    size_t nrcell;         /* cells */
+    size_t cur;            /* buf index where libcsv's next cell starts */
+    size_t rstart;         /* buf index of the row being parsed */
+    size_t rend;           /* buf index just past the run */
+    long rline;            /* physical line at cur */
+    int rblank;            /* a space may be in the run */
 };
 
 /* RFC 4180: spaces belong to the field (libcsv trims them by default). */
@@ -95,8 +129,8 @@ static void on_cell(void *s, size_t n, void *data)
             memcpy(d, s, n);
         }
         d[n] = '\0';
-        r->off[r->ncell] = r->clen;
-        r->len[r->ncell] = n;
+        r->loff[r->ncell] = (uint32_t)r->clen;
+        r->llen[r->ncell] = (uint32_t)n;
         r->clen += n + 1;
     }
     r->ncell++;
@@ -112,6 +146,62 @@ static void on_row(int c, void *data)
     r->row_off = r->start_off;
 }
 
+/*
+ * Start the next row of a run at buf[cur]: after the blank lines libcsv
+ * skips, each a lone LF (they are all in buf[], read ahead of libcsv).
+ */
+static void run_row_start(struct rows *r)
+{
+    const unsigned char *buf = r->buf;
+    size_t at = r->cur, rend = r->rend;
+    struct run_row *w = &r->rrow[r->nrrow];
+    while (at < rend && buf[at] == '\n')
+        at++;
+    r->rline += (long)(at - r->cur);
+    r->cur = r->rstart = at;
+    w->off = r->offset + (int64_t)(at - r->dpos);
+    w->line = r->rline;
+    w->first = (uint32_t)r->nrcell;
+}
+
+/*
+ * A cell of a run.  A run holds no quote, so libcsv's cell is the bytes
+ * of buf[] from cur up to the next comma or LF (nothing is trimmed: the
+ * run has no blanks, or libcsv is told nothing is a space): it is not
+ * copied, only located, and the delimiter after it, which libcsv has
+ * already read, becomes its NUL.  Every cell is kept, as each takes a
+ * byte of the run at least (a row's cells past maxcells are just not
+ * looked at).
+ */
+static void run_cell(void *s, size_t n, void *data)
+{
+    struct rows *r = data;
+    /* Locals: a store into buf[] may alias any field of *r. */
+    unsigned char *buf = r->buf;
+    size_t at = r->cur, k = r->nrcell;
+    (void)s;
+    if (PS_ALWAYS(at + n < r->rend && k < RUN_MAX)) {
+        assert(buf[at + n] == ',' || buf[at + n] == '\n');
+        r->roff[k] = (uint32_t)at;
+        r->rlen[k] = (uint32_t)n;
+        r->nrcell = k + 1;
+        buf[at + n] = '\0';
+    }
+    r->cur = at + n + 1;
+}
+
+static void run_row(int c, void *data)
+{
+    struct rows *r = data;
+    struct run_row *w = &r->rrow[r->nrrow++];
+    (void)c;
+    w->ncell = (uint32_t)r->nrcell - w->first;
+    /* Its bytes: at least those of its cells with their NULs. */
+    w->bytes = (uint32_t)(r->cur - r->rstart);
+    r->rline++; /* the LF that ended it */
+    run_row_start(r);
+}
+
 static int rows_init(struct rows *r, struct ps_stream *in,
                      const unsigned char *mem, size_t memlen, int mem_more)
 {
@@ -125,9 +215,16 @@ static int rows_init(struct rows *r, struct ps_stream *in,
                   ? CELLS_CAP
                   : memlen + PS_CSV_COLUMNS_MAX + 16;
     r->maxcells = PS_CSV_COLUMNS_MAX;
-    if ((r->cells = malloc(r->ccap)) == NULL ||
-        (in != NULL && (r->buf = malloc(BLOCK)) == NULL) ||
-        csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    if ((r->cells = malloc(r->ccap)) == NULL)
+        return PS_ENOMEM;
+    /* Runs only in stream mode: they write into buf[]. */
+    if (in != NULL && ((r->buf = malloc(BLOCK)) == NULL ||
+                       (r->rrow = malloc((RUN_MAX / 2 + 1) * sizeof(*r->rrow))) ==
+                           NULL ||
+                       (r->roff = malloc(RUN_MAX * sizeof(*r->roff))) == NULL ||
+                       (r->rlen = malloc(RUN_MAX * sizeof(*r->rlen))) == NULL))
+        return PS_ENOMEM;
+    if (csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return PS_ENOMEM;
     r->p_ok = 1;
     csv_set_space_func(&r->p, no_space);
@@ -142,9 +239,14 @@ static void rows_free(struct rows *r)
         csv_free(&r->p);
     free(r->cells);
     free(r->buf);
+    free(r->rrow);
+    free(r->roff);
+    free(r->rlen);
     r->p_ok = 0;
     r->cells = NULL;
     r->buf = NULL;
+    r->rrow = NULL;
+    r->roff = r->rlen = NULL;
 }
 
 /* More bytes into data[]: 1 (data[dpos..dlen) may still be empty after
@@ -241,15 +343,128 @@ static int rows_fail(struct rows *r, struct ps_err *err, int code,
     return code;
 }
 
+/* ---- runs: many whole lines to libcsv at once ------------------------ */
+
+/* Sixteen bytes at a time (GCC and Clang vector extensions: SSE2 on
+ * x86-64, NEON on arm64, plain words elsewhere). */
+typedef signed char bytes16 __attribute__((vector_size(16)));
+typedef unsigned char ubytes16 __attribute__((vector_size(16)));
+
+/* Printable ASCII but the quote, or LF. */
+static int plain(unsigned char c)
+{
+    return (c >= 0x20 && c < 0x7f && c != '"') || c == '\n';
+}
+
 /*
- * The next row into r->cells: 1, 0 at the end of the document (or of an
- * incomplete peek), negative with err on a document error.
+ * A run is whole lines of plain bytes.  libcsv reads each such line as
+ * one row (none when it is empty) whose cells are exactly the text
+ * between its commas, so many lines can go to libcsv in one call and
+ * their rows be handed out from buf[] afterwards.  Lines with a quote
+ * (a cell may go on over lines), a CR (a line ending of its own), a tab,
+ * another control character or a byte of UTF-8 (cells to scan) go a line
+ * at a time instead.
+ *
+ * The length of the run at s[0..avail): up to and including the last LF
+ * before the first byte that is not plain, at most RUN_MAX; 0 when there
+ * is not one whole line.  *blanks: a space among the bytes looked at (a
+ * few past the run too: that costs libcsv's space callback, nothing
+ * else).
+ */
+static size_t run_scan(const unsigned char *s, size_t avail, int *blanks)
+{
+    size_t lim = avail < RUN_MAX ? avail : RUN_MAX, i = 0;
+    bytes16 sp = {0};
+    uint64_t h[2];
+    int blank;
+    /* 64 bytes a step, tested once: the byte loop below finds which byte
+     * of a step is not plain. */
+    for (; i + 64 <= lim; i += 64) {
+        ubytes16 v[4];
+        bytes16 bad = {0}, spc = {0};
+        memcpy(v, s + i, 64);
+        for (int k = 0; k < 4; k++) {
+            /* 0x20..0x7e are the bytes whose successor is above 0x20 as a
+             * signed byte (0x7f + 1 and UTF-8 bytes + 1 are negative). */
+            bytes16 printable = (bytes16)(v[k] + 1) > 0x20;
+            bad |= ~((printable ^ (v[k] == '"')) | (v[k] == '\n'));
+            spc |= v[k] == ' ';
+        }
+        memcpy(h, &bad, 16);
+        if ((h[0] | h[1]) != 0)
+            break;
+        sp |= spc;
+    }
+    memcpy(h, &sp, 16);
+    blank = (h[0] | h[1]) != 0;
+    for (; i < lim && plain(s[i]); i++)
+        blank |= s[i] == ' ';
+    const unsigned char *nl = memrchr(s, '\n', i);
+    *blanks = blank;
+    return nl != NULL ? (size_t)(nl - s) + 1 : 0;
+}
+
+/*
+ * Parse the run of n bytes at buf[dpos] (run_scan()) into rrow[]: 0, or
+ * negative with err.  Between records only (libcsv has no row open) and
+ * not after a lone CR, whose LF would end no line.
+ */
+static int run_parse(struct rows *r, size_t n, int blanks, struct ps_err *err)
+{
+    r->nrrow = r->rnext = r->nrcell = 0;
+    r->cur = r->dpos;
+    r->rend = r->dpos + n;
+    r->rline = r->line;
+    r->rblank = blanks;
+    run_row_start(r);
+    if (blanks != r->blank_mode) {
+        csv_set_space_func(&r->p, blanks ? no_space : NULL);
+        r->blank_mode = blanks;
+    }
+    size_t used = csv_parse(&r->p, r->buf + r->dpos, n, run_cell, run_row, r);
+    /* (A run ends with a row: no cell is left after the last one.) */
+    if (used < n || PS_NEVER(r->nrcell != r->rrow[r->nrrow].first)) {
+        r->at_eof = 1;
+        r->nrrow = 0;
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
+    r->line = r->rline; /* the blank lines after the last row counted */
+    r->dpos += n;
+    r->offset += (int64_t)n;
+    return 0;
+}
+
+/* Hand out the next row of the run. */
+static int run_take(struct rows *r)
+{
+    const struct run_row *w = &r->rrow[r->rnext++];
+    r->base = (char *)r->buf;
+    r->off = r->roff + w->first;
+    r->len = r->rlen + w->first;
+    r->ncell = w->ncell;
+    r->clen = w->bytes;
+    r->clean = 1;
+    r->blank = r->rblank;
+    r->row_line = w->line;
+    r->row_off = w->off;
+    return 1;
+}
+
+/*
+ * The next row (r->base, r->off, r->len, r->ncell): 1, 0 at the end of
+ * the document (or of an incomplete peek), negative with err on a
+ * document error.
  */
 static int rows_next(struct rows *r, struct ps_err *err)
 {
+    if (r->rnext < r->nrrow)
+        return run_take(r);
     r->done = 0;
     r->ncell = 0;
     r->clen = 0;
+    r->base = r->cells;
+    r->off = r->loff;
+    r->len = r->llen;
     for (;;) {
         if (r->dpos == r->dlen) {
             if (r->at_eof)
@@ -272,10 +487,22 @@ static int rows_next(struct rows *r, struct ps_err *err)
                     "file: the file may be truncated");
             return r->done;
         }
-        /* The next physical line: up to and including LF, CRLF or a lone
-         * CR, or the rest of the block. */
         const unsigned char *s = r->data + r->dpos;
         size_t avail = r->dlen - r->dpos;
+        if (r->in != NULL && !r->open && !r->last_cr) {
+            int blanks;
+            size_t n = run_scan(s, avail, &blanks);
+            if (n > 0) {
+                int rc = run_parse(r, n, blanks, err);
+                if (rc < 0)
+                    return rc;
+                if (r->nrrow > 0)
+                    return run_take(r);
+                continue; /* blank lines only */
+            }
+        }
+        /* The next physical line: up to and including LF, CRLF or a lone
+         * CR, or the rest of the block. */
         const unsigned char *nl = memchr(s, '\n', avail);
         size_t n = nl != NULL ? (size_t)(nl - s) + 1 : avail;
         size_t body =
@@ -309,6 +536,7 @@ static int rows_next(struct rows *r, struct ps_err *err)
              * aside) has cells that need no UTF-8 scan: one fast pass
              * over the line instead of one per cell. */
             r->clean = ++r->segs == 1 && clean;
+            r->blank = r->segs > 1 || blanks;
         }
         /* libcsv trims spaces and tabs around unquoted cells unless told
          * that nothing is a space (RFC 4180 keeps them), which costs a
@@ -443,7 +671,7 @@ static int header_read(struct rows *r, struct header *h, struct ps_err *err)
     char *lo = h->buf, *as = h->buf + r->clen + 1;
     for (size_t c = 0; c < h->ncols; c++) {
         size_t n = r->len[c];
-        const char *s = trim(r->cells + r->off[c], &n);
+        const char *s = trim(r->base + r->off[c], &n);
         long chars;
         if (scan_cell(s, n, &chars) != 0) {
             ps_err_set(err, PS_EINVAL, "HEADER_BAD_UTF8",
@@ -533,6 +761,7 @@ struct csvr {
                                                   but the currency's */
     size_t nplan;
     struct colplan cur_plan; /* the currency column; f NULL when none */
+    const char *names[PS_RECORD_MAX_FIELDS]; /* L->fields[i].name */
     /* per record */
     const char *vals[PS_RECORD_MAX_FIELDS];
     char norm[PS_RECORD_MAX_FIELDS][PS_MONEY_STRMAX]; /* rewritten values */
@@ -653,6 +882,8 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
         p->cents = f->type == PS_CSV_CENTS || m->cents[c];
         p->amount = fi == st->L->amount_field;
     }
+    for (size_t f = 0; f < st->L->nfields; f++)
+        st->names[f] = st->L->fields[f].name;
     st->r.maxcells = h->ncols;
     *state = st;
     return 0;
@@ -805,32 +1036,39 @@ static int ascii_letters(const char *s, size_t n)
 
 /*
  * The common amount, "123.45" with exactly `exponent` decimals, no sign
- * and no leading zero (at most 15 integer digits, so no overflow): 1 with
- * *minor.  0 for anything else, which ps_money_parse() then reads (and
- * names the rule of, if it is wrong).  Every string accepted here is
- * accepted by ps_money_parse() with the same value.
+ * and no leading zero, at most 18 digits in all (below 10^18, so no
+ * overflow whatever the exponent): 1 with *minor.  0 for anything else,
+ * which ps_money_parse() then reads (and names the rule of, if it is
+ * wrong).  Every string accepted here is accepted by ps_money_parse()
+ * with the same value.
  */
 static int quick_amount(const char *s, size_t n, int exponent, int64_t *minor)
 {
-    size_t i = 0;
+    size_t e = (size_t)exponent, digits; /* integer digits */
     int64_t v = 0;
-    if (n == 0 || s[0] < '0' || s[0] > '9' || (s[0] == '0' && n > 1))
-        return n == 1 && s[0] == '0' && exponent == 0 ? (*minor = 0, 1) : 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        if (i == 15)
-            return 0; /* longer: ps_money_parse() checks for overflow */
-        v = v * 10 + (s[i++] - '0');
-    }
-    if (exponent > 0) {
-        if (n != i + 1 + (size_t)exponent || s[i] != '.')
+    if (e > 0) {
+        if (n < e + 2 || s[n - e - 1] != '.')
             return 0;
-        for (i++; i < n; i++) {
-            if (s[i] < '0' || s[i] > '9')
-                return 0;
-            v = v * 10 + (s[i] - '0');
-        }
-    } else if (i != n) {
+        digits = n - e - 1;
+    } else if (n == 1 && s[0] == '0') {
+        *minor = 0;
+        return 1;
+    } else {
+        digits = n;
+    }
+    if (digits == 0 || digits + e > 18 || s[0] == '0')
         return 0;
+    for (size_t i = 0; i < digits; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return 0;
+        v = v * 10 + d;
+    }
+    for (size_t i = digits + 1; i < n; i++) { /* after the point */
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9)
+            return 0;
+        v = v * 10 + d;
     }
     *minor = v;
     return 1;
@@ -1027,11 +1265,17 @@ value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
 
     if (!st->r.clean && (brk = scan_cell(s, n, &chars)) < 0)
         return NULL;
-    switch (f->type) {
-    case PS_CSV_TEXT:
+    /* Text, the commonest type, before the jump table: a row's columns
+     * make a pattern that a conditional branch is predicted from better
+     * than an indirect jump is on some CPUs. */
+    if (f->type == PS_CSV_TEXT) {
         if ((brk && !f->multiline) || chars > f->max || chars < f->min)
             return NULL;
         return s;
+    }
+    switch (f->type) {
+    case PS_CSV_TEXT:
+        break; /* above */
     case PS_CSV_DIGITS: {
         size_t i = 0;
         while (i < n && s[i] >= '0' && s[i] <= '9')
@@ -1044,11 +1288,15 @@ value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
         if (parse_date(s, n, f->date_format, st->norm[p->field]) != 0)
             return NULL;
         return f->date_format == PS_CSV_YMD_DASH ? s : st->norm[p->field];
-    case PS_CSV_ENUM:
+    case PS_CSV_ENUM: {
+        /* The first letter rules out most spellings at once. */
+        char c0 = s[0] >= 'a' && s[0] <= 'z' ? (char)(s[0] - 32) : s[0];
         for (size_t i = 0; i < f->nvalues; i++)
-            if (same_upper(s, n, f->values[i].spelling))
+            if (f->values[i].spelling[0] == c0 &&
+                same_upper(s, n, f->values[i].spelling))
                 return f->values[i].value;
         return NULL;
+    }
     case PS_CSV_MONEY:
     case PS_CSV_CENTS:
         if (st->cur[0] == '\0')
@@ -1071,10 +1319,13 @@ value_of(struct csvr *st, const struct colplan *p, char *s, size_t n,
     case PS_CSV_PHONE:
         return check_phone(s, n) == 0 ? s : NULL;
     case PS_CSV_CURRENCY:
+        /* st->cur is a known code (or ""): most rows repeat it as it is
+         * (s[3] is the cell's NUL). */
+        if (n == 3 && st->cur[0] != '\0' && memcmp(s, st->cur, 4) == 0)
+            return s;
         if (n != 3 || !ascii_letters(s, n))
             return NULL;
         upper(s, n);
-        /* st->cur is a known code (or ""): most rows repeat it. */
         if (memcmp(s, st->cur, 4) != 0 && ps_currency_find(s) == NULL)
             return NULL;
         return s;
@@ -1113,10 +1364,11 @@ static inline __attribute__((always_inline)) int cell(struct csvr *st,
                                                       const struct colplan *p,
                                                       int64_t *minor)
 {
-    char *s = st->r.cells + st->r.off[p->col];
+    char *s = st->r.base + st->r.off[p->col];
     size_t n = st->r.len[p->col];
     const char *v;
-    if (p->trim) {
+    /* A row without blanks (most) has nothing to trim. */
+    if (p->trim && st->r.blank) {
         while (n > 0 && (s[0] == ' ' || s[0] == '\t')) {
             s++;
             n--;
@@ -1193,15 +1445,20 @@ static void build(struct csvr *st, struct ps_record *rec)
             }
         }
     }
-    for (size_t f = 0; f < L->nfields; f++)
-        if (st->vals[f] != NULL) {
-            rec->name[rec->nfields] = L->fields[f].name;
-            rec->value[rec->nfields++] = st->vals[f];
-        }
-    if (L->currency_field < 0 && L->currency[0] != '\0') {
-        rec->name[rec->nfields] = "currency";
-        rec->value[rec->nfields++] = L->currency;
+    /* Every slot written, only those with a value kept: no branch to
+     * mispredict on a row with an empty optional cell.  A local count:
+     * rec->nfields in memory may alias what is stored. */
+    size_t k = 0, nf = L->nfields;
+    for (size_t f = 0; f < nf; f++) {
+        rec->name[k] = st->names[f];
+        rec->value[k] = st->vals[f];
+        k += st->vals[f] != NULL;
     }
+    if (L->currency_field < 0 && L->currency[0] != '\0') {
+        rec->name[k] = "currency";
+        rec->value[k++] = L->currency;
+    }
+    rec->nfields = k;
     /* The reference: the field's value, or its cell as written when the
      * value was rejected (if that is clean text on one line). */
     int rf = L->reference_field, rc = rf >= 0 ? st->m.column_of[rf] : -1;
@@ -1209,7 +1466,7 @@ static void build(struct csvr *st, struct ps_record *rec)
         rec->reference = st->vals[rf];
     } else if (rc >= 0 && (size_t)rc < r->ncell && (size_t)rc < r->maxcells) {
         size_t n = r->len[rc];
-        char *s = trim(r->cells + r->off[rc], &n);
+        char *s = trim(r->base + r->off[rc], &n);
         long chars;
         if (n > 0 && scan_cell(s, n, &chars) == 0) {
             s[n] = '\0';

@@ -11,8 +11,10 @@
  *   - libcsv, the reader's dialect: the same with CSV_STRICT |
  *     CSV_STRICT_FINI and no space trimming (RFC 4180);
  *   - ps_format_csv: open(), next() until the end, finish() through a
- *     memory stream: line tracking, cell copies, layout mapping and every
- *     cell checked and normalised (amounts parsed and re-formatted).
+ *     memory stream (which copies the document into the reader's
+ *     blocks): line tracking, cells located (copied for lines that are
+ *     not plain ASCII), layout mapping and every cell checked and
+ *     normalised (amounts parsed and re-formatted).
  * Each is run seven times, interleaved, and the best CPU time kept.
  */
 #include <stdint.h>
