@@ -253,7 +253,7 @@ overflow:
 int ps_money_parse_cur(const char *s, const char *currency, unsigned flags,
                        int64_t *out, struct ps_err *err)
 {
-    const struct ps_currency *c;
+    const struct ps_currency *c = NULL; /* set when rc == 0 */
     int rc = ps_currency_lookup(currency, &c, err);
 
     if (rc != 0)
