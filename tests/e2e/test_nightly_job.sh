@@ -3,7 +3,9 @@
 # runs it: every fixture file of fixtures/ewa-nightly/ dropped at once, the
 # job for Friday 2026-11-20 (intake, disburse, payouts, recover,
 # reconcile, export), the sandbox card processor's answers, and the job for
-# Monday 2026-11-23 taking them in.  The reconciliation reports must
+# Monday 2026-11-23 taking them in; then the demo's Monday files
+# (fixtures/demo/) through a decline, retries to ERROR and a settlement,
+# day by day to Friday 2026-11-27.  The reconciliation reports must
 # balance, and their totals must equal what the result files (made from
 # the fixtures) say was accepted: recomputed here from those files, not
 # from the store.
@@ -78,6 +80,36 @@ for b in $NIGHTLY_BUSINESSES; do
     same "$b balanced monday" "$(awk -F, '$1 == "trial_balance" { print $7 }' \
         "$f")" BALANCED
 done
+expect 0 "$P" ledger balance
+
+# The demo's Monday files (fixtures/demo/): one request declined, one that
+# errors at every attempt (sent again until max_attempts, then ERROR), one
+# settled; each evening the processor answers, the next banking day's run
+# takes the answers in.  Thursday 2026-11-26 is Thanksgiving.
+DEMO="$PS_FIXTURES/demo/$NIGHTLY_PARENT"
+nightly_drop "$NIGHTLY_PARENT" "$DEMO/roster-2026-11-23.csv"
+nightly_drop "$NIGHTLY_PARENT" "$DEMO/disbursements-2026-11-23.csv"
+PAYSPOOL_NOW=2026-11-23T23:40:00Z expect 0 "$P" job run nightly-ewa \
+    --date 2026-11-23 --rerun --reason "late files from the partner"
+prev=2026-11-23
+for d in 2026-11-24 2026-11-25 2026-11-27; do
+    PAYSPOOL_NOW=${prev}T23:45:00Z expect 0 "$P" sandbox provider --date "$prev"
+    PAYSPOOL_NOW=${d}T23:40:00Z expect 0 "$P" job run nightly-ewa --date "$d"
+    prev=$d
+done
+same "declined, retried to ERROR, settled" "$(sql "SELECT group_concat(
+    status || '/' || attempts, ' ') FROM (SELECT * FROM transactions
+    WHERE request_id LIKE 'NWL-EWA-20261123-%' ORDER BY request_id)")" \
+    "DECLINED/1 ERROR/3 SETTLED/1"
+same "no run on Thanksgiving" "$(sql "SELECT count(*) FROM job_runs
+    WHERE business_date = '2026-11-26'")" 0
+f=$(ls "$OUT/$NIGHTLY_PARENT"/recon/recon-"$NIGHTLY_PARENT"-20261127-*.csv)
+same "balanced friday after" "$(awk -F, '$1 == "trial_balance" { print $7 }' \
+    "$f")" BALANCED
+same "receivable matches the ledger" "$(awk -F, \
+    '$1 == "ewa_receivable_check" { print $7 }' "$f")" MATCH
+same "the three payout files add up" "$(awk -F, '$1 == "file_check" { print $7 }' \
+    "$f" | sort -u)" MATCH
 expect 0 "$P" ledger balance
 
 # No card number of the rosters outside the payout files.
