@@ -86,10 +86,6 @@ struct override {
 struct ps_calendar {
     struct override *ov; /* sorted by day, unique */
     size_t nov, cap;
-    /* Holidays of the last year asked about: most lookups stay in a year. */
-    int64_t year;
-    struct ps_holiday hol[11];
-    int nhol;
 };
 
 static int on_entry(void *user, const char *section, const char *key,
@@ -159,7 +155,6 @@ int ps_calendar_open(const char *path, int required, struct ps_calendar **out,
         if (c->nov > 1) /* qsort(NULL, 0) is undefined behaviour */
             qsort(c->ov, c->nov, sizeof(*c->ov), cmp_override);
     }
-    c->year = -1;
     ps_err_clear(err);
     *out = c;
     return 0;
@@ -205,21 +200,9 @@ int ps_calendar_is_banking_day(const struct ps_calendar *cal, int64_t day,
         open = 0;
         reason = weekend[wd == 6];
     } else {
-        /* The holiday cache is a plain per-year memo, so it lives in the
-         * calendar even though the calendar is logically const. */
-        struct ps_calendar *mut = (struct ps_calendar *)cal;
-        struct ps_holiday local[11];
-        struct ps_holiday *hol = local;
-        int n;
-        if (mut != NULL) {
-            if (mut->year != year) {
-                mut->nhol = ps_calendar_holidays(year, mut->hol, 11);
-                mut->year = year;
-            }
-            hol = mut->hol;
-            n = mut->nhol;
-        } else
-            n = ps_calendar_holidays(year, local, 11);
+        /* Eleven dates of arithmetic: cheaper to compute than to cache. */
+        struct ps_holiday hol[11];
+        int n = ps_calendar_holidays(year, hol, 11);
         for (int i = 0; i < n; i++)
             if (hol[i].day == day) {
                 open = 0;

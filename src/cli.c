@@ -2003,7 +2003,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
     struct ps_jobs jobs = {NULL, 0};
     struct ps_sched_env env;
     char jdir[PS_CLI_PATH];
-    int jobs_only = opt(&c->a, "jobs-only") != NULL;
+    int jobs_only = opt(&c->a, "jobs-only") != NULL, metrics_written = 0;
 
     if ((rc = check_opts(&c->a, "once config chunk jobs calendar jobs-only")) !=
         0)
@@ -2090,15 +2090,22 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
             /* the daemon keeps going: the input stays in work/ */
         }
         if (jobs.n > 0 && !stop_requested) {
-            /* Due jobs; a failed run is logged, FAILED, and resumable. */
+            /* Due jobs; a failed run is logged, FAILED, and resumable.
+             * The metrics file changes only with the runs: rewritten
+             * (with its fsync) on the first pass and after a tick that
+             * ran or skipped something, not at every poll. */
             struct ps_err jerr;
+            int acted = 0;
             ps_err_clear(&jerr);
             if (ps_sched_tick(&env, &jobs, ps_clock_now_ms() / 1000,
-                              PS_SCHED_MISFIRE_SECONDS, &jerr) != 0)
+                              PS_SCHED_MISFIRE_SECONDS, &acted, &jerr) != 0)
                 ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
-            if (ps_sched_metrics(&env, &jobs, &jerr) != 0)
+            if ((acted || !metrics_written) &&
+                ps_sched_metrics(&env, &jobs, &jerr) != 0)
                 ps_log_err(PS_LOG_ERROR, "scheduler.metrics_failed", &jerr,
                            NULL);
+            else
+                metrics_written = 1;
         }
         if (once || stop_requested)
             break;
@@ -2187,33 +2194,18 @@ static int add_result_json(void *vctx, const struct ps_record_result_row *r)
 
 /* ---- the provider exchange: payouts and the sandbox provider ---------- */
 
-struct biz_list {
-    struct ps_business v[256];
-    int n;
-};
-
-static int collect_business(void *vctx, const struct ps_business *b)
-{
-    struct biz_list *l = vctx;
-    if (l->n == (int)(sizeof(l->v) / sizeof(l->v[0])))
-        return 1;
-    l->v[l->n++] = *b;
-    return 0;
-}
-
 /* --business B, or every business. */
-static int businesses_opt(struct ctx *c, struct biz_list *l,
+static int businesses_opt(struct ctx *c, struct ps_businesses *l,
                           struct ps_err *err)
 {
     const char *bus = opt(&c->a, "business");
-    l->n = 0;
-    if (bus != NULL) {
-        if (ps_business_find(c->eng, bus, &l->v[0], err) != 0)
-            return -1;
-        l->n = 1;
-        return 0;
-    }
-    return ps_store_business_list(c->eng->store, collect_business, l, err);
+    struct ps_business b;
+    memset(l, 0, sizeof(*l));
+    if (bus == NULL)
+        return ps_business_all(c->eng, l, err);
+    if (ps_business_find(c->eng, bus, &b, err) != 0)
+        return -1;
+    return ps_businesses_add(l, &b, err);
 }
 
 /* --date YYYY-MM-DD, or today (UTC). */
@@ -2234,7 +2226,7 @@ static int cmd_payouts(struct ctx *c, struct ps_err *err)
 {
     const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
     struct ps_spool_config cfg;
-    struct biz_list *l = NULL;
+    struct ps_businesses bl = {NULL, 0, 0}, *l = &bl;
     char cpath[PS_CLI_PATH];
     json_t *arr = NULL;
     int64_t day;
@@ -2247,11 +2239,6 @@ static int cmd_payouts(struct ctx *c, struct ps_err *err)
         return rc;
     ps_spool_config_default(&cfg);
     config_path(c, cpath, sizeof(cpath));
-    l = calloc(1, sizeof(*l));
-    if (l == NULL) {
-        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        return fail(err);
-    }
     if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
             0 ||
         date_opt(c, &day, err) != 0 || open_engine(c, 1, err) != 0 ||
@@ -2262,7 +2249,7 @@ static int cmd_payouts(struct ctx *c, struct ps_err *err)
     c->eng->max_attempts = cfg.provider_max_attempts;
     arr = json_array();
     rc = EX_OK;
-    for (int i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->n; i++) {
         struct ps_payout_result r;
         char amt[PS_MONEY_STRMAX];
         if (ps_payout_run(c->eng, c->spool, &l->v[i], day, &r, err) != 0) {
@@ -2299,7 +2286,7 @@ out:
         ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
     if (lock >= 0)
         close(lock);
-    free(l);
+    ps_businesses_free(l);
     return rc;
 }
 
@@ -2309,7 +2296,7 @@ static int open_calendar(struct ctx *c, struct ps_calendar **cal,
 static int cmd_sandbox(struct ctx *c, struct ps_err *err)
 {
     const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
-    struct biz_list *l = NULL;
+    struct ps_businesses bl = {NULL, 0, 0}, *l = &bl;
     struct ps_calendar *cal = NULL;
     int64_t until = -1;
     int rc;
@@ -2319,11 +2306,6 @@ static int cmd_sandbox(struct ctx *c, struct ps_err *err)
                            "[--date YYYY-MM-DD] [--calendar FILE]%s", "");
     if ((rc = check_opts(&c->a, "business date calendar")) != 0)
         return rc;
-    l = calloc(1, sizeof(*l));
-    if (l == NULL) {
-        ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        return fail(err);
-    }
     if ((opt(&c->a, "date") != NULL && date_opt(c, &until, err) != 0) ||
         open_calendar(c, &cal, err) != 0 || open_engine(c, 0, err) != 0 ||
         businesses_opt(c, l, err) != 0) {
@@ -2331,7 +2313,7 @@ static int cmd_sandbox(struct ctx *c, struct ps_err *err)
         goto out;
     }
     rc = EX_OK;
-    for (int i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < l->n; i++) {
         struct ps_sandbox_stats st;
         if (ps_sandbox_provider(c->spool, &l->v[i], cal, until, &st, err) !=
             0) {
@@ -2354,7 +2336,7 @@ static int cmd_sandbox(struct ctx *c, struct ps_err *err)
     }
 out:
     ps_calendar_free(cal);
-    free(l);
+    ps_businesses_free(l);
     return rc;
 }
 

@@ -247,6 +247,53 @@ int ps_business_find(struct ps_engine *eng, const char *name_or_id,
     return rc;
 }
 
+int ps_businesses_add(struct ps_businesses *l, const struct ps_business *b,
+                      struct ps_err *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap != 0 ? l->cap * 2 : 16;
+        struct ps_business *v = realloc(l->v, cap * sizeof(*v));
+        if (v == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = *b;
+    return 0;
+}
+
+struct collect {
+    struct ps_businesses *l;
+    struct ps_err *err;
+    int rc;
+};
+
+static int collect_one(void *ctx, const struct ps_business *b)
+{
+    struct collect *c = ctx;
+    c->rc = ps_businesses_add(c->l, b, c->err);
+    return c->rc != 0; /* stop the scan on failure */
+}
+
+int ps_business_all(struct ps_engine *eng, struct ps_businesses *out,
+                    struct ps_err *err)
+{
+    struct collect c = {out, err, 0};
+    memset(out, 0, sizeof(*out));
+    int rc = ps_store_business_list(eng->store, collect_one, &c, err);
+    if (rc == 0)
+        rc = c.rc;
+    if (rc != 0)
+        ps_businesses_free(out);
+    return rc;
+}
+
+void ps_businesses_free(struct ps_businesses *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
 /* ---- customers ------------------------------------------------------ */
 
 int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,

@@ -46,6 +46,20 @@ int ps_business_add(struct ps_engine *eng, const char *name,
 int ps_business_find(struct ps_engine *eng, const char *name_or_id,
                      struct ps_business *out, struct ps_err *err);
 
+/* A list of businesses; v from malloc(), freed by ps_businesses_free(). */
+struct ps_businesses {
+    struct ps_business *v;
+    size_t n, cap;
+};
+/* Every business, in the store's order.  PS_ENOMEM rather than a short
+ * list when memory runs out.  out is left empty on failure. */
+int ps_business_all(struct ps_engine *eng, struct ps_businesses *out,
+                    struct ps_err *err);
+/* Append one (the list grows); PS_ENOMEM when it cannot. */
+int ps_businesses_add(struct ps_businesses *l, const struct ps_business *b,
+                      struct ps_err *err);
+void ps_businesses_free(struct ps_businesses *l);
+
 /* ---- customers ------------------------------------------------------ */
 
 /*

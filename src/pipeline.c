@@ -1322,32 +1322,12 @@ static int take_one(void *ctx, const struct ps_spool_entry *e)
     return 0;
 }
 
-struct blist {
-    struct ps_business *v;
-    size_t n, cap;
-};
-
-static int add_business(void *ctx, const struct ps_business *b)
-{
-    struct blist *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct ps_business *v = realloc(l->v, cap * sizeof(*v));
-        if (v == NULL)
-            return 1;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = *b;
-    return 0;
-}
-
 int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
                          int wait_stable, struct ps_err *err)
 {
-    struct blist l = {NULL, 0, 0};
+    struct ps_businesses l;
     struct ps_err first_err;
-    int rc = ps_store_business_list(p->eng->store, add_business, &l, err);
+    int rc = ps_business_all(p->eng, &l, err);
     int pending = 0, first_failure = 0;
     ps_err_clear(&first_err);
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
@@ -1385,7 +1365,7 @@ int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
             }
         }
     }
-    free(l.v);
+    ps_businesses_free(&l);
     if (rc == 0 && first_failure != 0) {
         /* Everything else was processed; report the first failure. */
         *err = first_err;

@@ -115,34 +115,14 @@ static int step_recover(struct step_ctx *x, struct ps_err *err)
     return input_pass(x, IN_RECOVER, err);
 }
 
-struct blist {
-    struct ps_business *v;
-    size_t n, cap;
-};
-
-static int add_business(void *ctx, const struct ps_business *b)
-{
-    struct blist *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap != 0 ? l->cap * 2 : 8;
-        struct ps_business *v = realloc(l->v, cap * sizeof(*v));
-        if (v == NULL)
-            return 1;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = *b;
-    return 0;
-}
-
-/* Call fn for every active business, in name order. */
+/* Call fn for every active business, in the store's order. */
 static int each_business(struct step_ctx *x,
                          int (*fn)(struct step_ctx *, const struct ps_business *,
                                    struct ps_err *),
                          struct ps_err *err)
 {
-    struct blist l = {NULL, 0, 0};
-    int rc = ps_store_business_list(x->env->eng->store, add_business, &l, err);
+    struct ps_businesses l;
+    int rc = ps_business_all(x->env->eng, &l, err);
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         if (l.v[i].status != PS_STATUS_ACTIVE)
             continue;
@@ -152,7 +132,7 @@ static int each_business(struct step_ctx *x,
         else
             rc = fn(x, &l.v[i], err);
     }
-    free(l.v);
+    ps_businesses_free(&l);
     return rc;
 }
 
@@ -227,14 +207,6 @@ static const struct step {
     {"reconcile", step_reconcile}, {"export", step_export},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
-
-const char *const *ps_sched_steps(void)
-{
-    static const char *names[NSTEPS + 1];
-    for (size_t i = 0; i < NSTEPS; i++)
-        names[i] = steps[i].name;
-    return names;
-}
 
 static const struct step *find_step(const char *name)
 {
@@ -731,7 +703,7 @@ static int skip_missed(const struct ps_sched_env *env, const struct ps_job *job,
 /* Catch job up to now.  Returns 0, or the first error of a run. */
 static int tick_job(const struct ps_sched_env *env, const struct ps_jobs *jobs,
                     const struct ps_job *job, int64_t now, int misfire,
-                    struct ps_err *err)
+                    int *acted, struct ps_err *err)
 {
     char fired[PS_TIME_SIZE], success[PS_TIME_SIZE], today[11];
     int64_t t, today_day;
@@ -764,6 +736,7 @@ static int tick_job(const struct ps_sched_env *env, const struct ps_jobs *jobs,
         /* A date with a run of any status is dealt with: a FAILED one
          * waits for an operator to resume it (`job run`). */
         if (found == 0) {
+            *acted = 1;
             int late = now - t > misfire;
             int too_old = today_day - day > job->catch_up_days;
             if (late && (job->catch_up == PS_CATCH_UP_SKIP || too_old)) {
@@ -797,18 +770,22 @@ static int tick_job(const struct ps_sched_env *env, const struct ps_jobs *jobs,
 }
 
 int ps_sched_tick(const struct ps_sched_env *env, const struct ps_jobs *jobs,
-                  int64_t now, int misfire_seconds, struct ps_err *err)
+                  int64_t now, int misfire_seconds, int *acted,
+                  struct ps_err *err)
 {
     struct ps_err first;
-    int first_rc = 0;
+    int first_rc = 0, any = 0;
     ps_err_clear(&first);
     for (size_t i = 0; i < jobs->n; i++) {
-        int rc = tick_job(env, jobs, &jobs->v[i], now, misfire_seconds, err);
+        int rc = tick_job(env, jobs, &jobs->v[i], now, misfire_seconds, &any,
+                          err);
         if (rc != 0 && first_rc == 0) {
             first_rc = rc;
             first = *err;
         }
     }
+    if (acted != NULL)
+        *acted = any;
     if (first_rc != 0)
         *err = first;
     return first_rc;

@@ -83,9 +83,6 @@ struct ps_sched_env {
     volatile sig_atomic_t *stop;
 };
 
-/* Step names, NULL-terminated, in the order a nightly cycle runs them. */
-const char *const *ps_sched_steps(void);
-
 struct ps_run_opts {
     int rerun;          /* repeat a COMPLETED run */
     const char *reason; /* required with rerun */
@@ -114,10 +111,12 @@ int ps_sched_recover(const struct ps_sched_env *env, long *n,
  * since it last fired is run, caught up or skipped per its policy.  A fire
  * more than misfire_seconds late is a missed one.  A job seen for the
  * first time starts from now (no back-fill).  Failing runs are logged and
- * do not stop the other jobs; the first error is returned.
+ * do not stop the other jobs; the first error is returned.  *acted (may
+ * be NULL) is set when a run was made or a date skipped.
  */
 int ps_sched_tick(const struct ps_sched_env *env, const struct ps_jobs *jobs,
-                  int64_t now, int misfire_seconds, struct ps_err *err);
+                  int64_t now, int misfire_seconds, int *acted,
+                  struct ps_err *err);
 
 /* The next fire time of job after now that lands on a run day, or -1. */
 int64_t ps_sched_next_fire(const struct ps_sched_env *env,

@@ -39,13 +39,14 @@ accepted() {
 }
 
 # recon BUSINESS DATE SECTION STATUS [RAIL] [FROM]: "count amount" of the
-# report's rows of that section and status.
+# report's rows of that section and status (amounts summed in cents).
 recon() {
     f=$(ls "$OUT/$1"/recon/recon-"$1"-"$2"-*.csv | tail -n 1)
     awk -F, -v s="$3" -v st="$4" -v rail="${5:-}" -v from="${6:-}" '
         $1 == s && $7 == st && (rail == "" || $4 == rail) &&
-        (from == "" || $6 == from) { n += $13; a += $14 }
-        END { printf "%d %.2f", n, a }' "$f"
+        (from == "" || $6 == from) { n += $13; split($14, c, ".")
+            a += c[1] * 100 + c[2] }
+        END { printf "%d %d.%02d", n, int(a / 100), a % 100 }' "$f"
 }
 
 for b in $NIGHTLY_BUSINESSES; do
