@@ -54,6 +54,20 @@ struct ps_doc_totals {
      */
     char key_kind[24];
     char key[128];
+    /* The reading options that excused a problem in this document (NACHA
+     * lenient options, by name, comma-separated), for the result trailer;
+     * "" when none did. */
+    char options_used[128];
+};
+
+/* One problem a format found, for `payspool check`. */
+struct ps_doc_problem {
+    struct ps_err err;   /* rule, line, offset, field, message */
+    char record_type;    /* the format's record type (NACHA '1'..'9'), or
+                            0 when the format has none or the problem is
+                            the document's physical shape */
+    char return_code[4]; /* the ACH return reason it corresponds to
+                            (e.g. "R28"), "" when none */
 };
 
 struct ps_format {
@@ -79,6 +93,19 @@ struct ps_format {
     int (*finish)(void *state, struct ps_doc_totals *totals,
                   struct ps_err *err);
     void (*close)(void *state);
+    /*
+     * Optional (NULL when the format has none): per-business reading
+     * options as text the format parses (NACHA: lenient option names).
+     * Called after open() and before the first next().
+     */
+    int (*options)(void *state, const char *options, struct ps_err *err);
+    /*
+     * Optional: every problem found so far, in document order, for formats
+     * that go on past the first (finish() still fails with the first).
+     * Fills up to max into out; *total counts them all.
+     */
+    size_t (*problems)(void *state, struct ps_doc_problem *out, size_t max,
+                       long *total);
 };
 
 /* Add a record field; ignored beyond PS_RECORD_MAX_FIELDS (which formats
@@ -105,6 +132,7 @@ int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
 
 /* The registered formats themselves. */
 extern const struct ps_format ps_format_pstest;
-extern const struct ps_format ps_format_csv; /* formats/csv/ */
+extern const struct ps_format ps_format_csv;   /* formats/csv/ */
+extern const struct ps_format ps_format_nacha; /* formats/nacha/ */
 
 #endif /* PS_FORMAT_H */
