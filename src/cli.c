@@ -26,7 +26,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "achconf.h"
 #include "calendar.h"
+#include "check.h"
 #include "crypto.h"
 #include "csv/csv.h"
 #include "engine.h"
@@ -35,6 +37,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "money.h"
+#include "nacha/nacha.h"
 #include "payout.h"
 #include "pipeline.h"
 #include "provider.h"
@@ -43,7 +46,7 @@
 #include "spool.h"
 
 #define MAX_OPTS 48
-#define MAX_POS 8
+#define MAX_POS 64
 
 /* ---- arguments ------------------------------------------------------ */
 
@@ -2504,6 +2507,131 @@ static int cmd_files(struct ctx *c, struct ps_err *err)
     return usage_error("usage: payspool files list|show%s", "");
 }
 
+/* ---- check ------------------------------------------------------------ */
+
+static void print_check(const json_t *r)
+{
+    size_t i, k;
+    json_t *d, *p;
+    json_array_foreach(json_object_get(r, "documents"), i, d)
+    {
+        const char *fmt = json_string_value(json_object_get(d, "format"));
+        json_int_t total =
+            json_integer_value(json_object_get(d, "problems_total"));
+        int ok = json_is_true(json_object_get(d, "valid"));
+        printf("%s: %s", json_string_value(json_object_get(d, "document")),
+               ok ? "VALID" : "INVALID");
+        if (fmt != NULL)
+            printf(" (%s, %" JSON_INTEGER_FORMAT " records)", fmt,
+                   json_integer_value(json_object_get(d, "records")));
+        else
+            printf(" (format not recognized)");
+        if (!ok)
+            printf(": %" JSON_INTEGER_FORMAT " problem%s", total,
+                   total == 1 ? "" : "s");
+        printf("\n");
+        const char *used =
+            json_string_value(json_object_get(d, "options_used"));
+        if (used != NULL)
+            printf("  lenient options used: %s\n", used);
+        json_array_foreach(json_object_get(d, "problems"), k, p)
+        {
+            const json_t *line = json_object_get(p, "line");
+            const json_t *off = json_object_get(p, "offset");
+            const char *rt = json_string_value(json_object_get(p, "record_type"));
+            const char *field = json_string_value(json_object_get(p, "field"));
+            const char *ret =
+                json_string_value(json_object_get(p, "return_code"));
+            printf("  ");
+            if (json_is_integer(line))
+                printf("line %" JSON_INTEGER_FORMAT, json_integer_value(line));
+            if (json_is_integer(off))
+                printf("%sbyte %" JSON_INTEGER_FORMAT,
+                       json_is_integer(line) ? ", " : "",
+                       json_integer_value(off));
+            if (rt != NULL)
+                printf(", record %s", rt);
+            if (field != NULL)
+                printf(", field %s", field);
+            printf("%s%s", json_is_integer(line) || field ? ": " : "",
+                   json_string_value(json_object_get(p, "rule")));
+            if (ret != NULL)
+                printf(" (%s)", ret);
+            printf(": %s\n", json_string_value(json_object_get(p, "message")));
+        }
+        if ((json_int_t)json_array_size(json_object_get(d, "problems")) <
+            total)
+            printf("  ... and %" JSON_INTEGER_FORMAT " more\n",
+                   total - (json_int_t)json_array_size(
+                               json_object_get(d, "problems")));
+    }
+}
+
+/*
+ * payspool check FILE...: detect, read and validate without applying
+ * anything, as intake would; exit 0 when every document is valid, 65
+ * when one is not.
+ */
+static int cmd_check(struct ctx *c, struct ps_err *err)
+{
+    struct ps_check_opts o;
+    struct ps_spool_config cfg;
+    struct ps_ach_config ac;
+    char cpath[PS_CLI_PATH], names[128];
+    const char *business = opt(&c->a, "business");
+    int rc, all_valid = 1;
+    json_t *arr = NULL;
+
+    if ((rc = check_opts(&c->a, "format lenient business config")) != 0)
+        return rc;
+    if (need_pos(&c->a, 0, "file to check", err) != 0)
+        return fail(err);
+    memset(&o, 0, sizeof(o));
+    ps_spool_config_default(&cfg);
+    config_path(c, cpath, sizeof(cpath));
+    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
+        0)
+        return fail(err);
+    o.limits = cfg.limits;
+    o.format = opt(&c->a, "format");
+    o.options = opt(&c->a, "lenient");
+    if (o.options == NULL && business != NULL) {
+        /* The business's own reading options, as intake uses them. */
+        if (ps_ach_config_load(cfg.path, business, &ac, err) != 0)
+            return fail(err);
+        o.options = ps_nacha_lenient_format(ac.lenient, names, sizeof(names));
+    }
+    if (o.format != NULL) {
+        int known = 0;
+        for (const struct ps_format *const *f = ps_formats(); *f; f++)
+            known |= strcmp((*f)->name, o.format) == 0;
+        if (!known)
+            return usage_error("unknown --format %s", o.format);
+    }
+    if (c->json && (arr = json_array()) == NULL)
+        return fail(err);
+    for (int i = 0; i < c->a.npos; i++) {
+        json_t *r = NULL;
+        if (ps_check_file(c->a.pos[i], &o, &r, err) != 0) {
+            json_decref(arr);
+            return fail(err);
+        }
+        if (!json_is_true(json_object_get(r, "valid")))
+            all_valid = 0;
+        if (arr != NULL)
+            json_array_append_new(arr, r);
+        else {
+            print_check(r);
+            json_decref(r);
+        }
+    }
+    if (arr != NULL) {
+        print_json(json_array_size(arr) == 1 ? json_array_get(arr, 0) : arr);
+        json_decref(arr);
+    }
+    return all_valid ? EX_OK : EX_DATAERR;
+}
+
 /* ---- dispatch ------------------------------------------------------- */
 
 static const char usage_text[] =
@@ -2549,6 +2677,9 @@ static const char usage_text[] =
     "  sandbox provider [--business B] [--date YYYY-MM-DD] [--calendar FILE]\n"
     "              the fake card processor answers the payout files\n"
     "  files list [--business B] [--limit N] | files show ID\n"
+    "  check FILE... [--format F] [--lenient LIST | --business B]\n"
+    "              validate without applying: every problem; exit 0 valid, "
+    "65 not\n"
     "  recon --business B [--date YYYY-MM-DD]   daily reconciliation report\n"
     "  calendar is-banking-day DATE | next DATE [--count N] | holidays YEAR\n"
     "              Federal Reserve banking days [--calendar FILE]\n"
@@ -2642,6 +2773,8 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_status(&c, &err);
     else if (strcmp(cmd, "health") == 0)
         rc = cmd_health(&c, &err);
+    else if (strcmp(cmd, "check") == 0)
+        rc = cmd_check(&c, &err);
     else
         rc = usage_error("unknown command '%s'", cmd);
     ps_engine_close(c.eng);

@@ -287,6 +287,8 @@ struct ps_file {
     long records, accepted, rejected, duplicates;
     int64_t amount_accepted; /* minor units of currency */
     char currency[4];        /* of the document's amounts; "" if mixed */
+    char options_used[128];  /* reading options that excused a problem
+                                (NACHA lenient options), "" if none */
     char archive_path[PS_PATH_SIZE];
     char result_path[PS_PATH_SIZE];
     char received_at[PS_TIME_SIZE];

@@ -39,10 +39,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "achconf.h"
 #include "apply.h"
+#include "docread.h"
 #include "format.h"
 #include "log.h"
 #include "money.h"
+#include "nacha/nacha.h"
 #include "fsutil.h"
 #include "output.h"
 
@@ -51,86 +54,6 @@
 
 static const char result_header[] =
     "line,reference,outcome,code,message,ids,amount\n";
-
-/* ---- a stream that replays its first bytes after peeking ------------ */
-
-struct peeked {
-    struct ps_stream *src;
-    unsigned char buf[PS_FORMAT_PEEK];
-    size_t len, pos;
-    struct ps_stream s;
-};
-
-static ssize_t peeked_read(void *ctx, void *buf, size_t n, struct ps_err *err)
-{
-    struct peeked *pk = ctx;
-    if (pk->pos < pk->len) {
-        size_t k = pk->len - pk->pos < n ? pk->len - pk->pos : n;
-        memcpy(buf, pk->buf + pk->pos, k);
-        pk->pos += k;
-        return (ssize_t)k;
-    }
-    return pk->src->read(pk->src->ctx, buf, n, err);
-}
-
-static int peek_fill(struct peeked *pk, struct ps_stream *src,
-                     struct ps_err *err)
-{
-    pk->src = src;
-    pk->len = pk->pos = 0;
-    while (pk->len < sizeof(pk->buf)) {
-        ssize_t n = src->read(src->ctx, pk->buf + pk->len,
-                              sizeof(pk->buf) - pk->len, err);
-        if (n < 0)
-            return (int)n;
-        if (n == 0)
-            break;
-        pk->len += (size_t)n;
-    }
-    pk->s.read = peeked_read;
-    pk->s.ctx = pk;
-    return 0;
-}
-
-/* ---- one open document ---------------------------------------------- */
-
-struct opendoc {
-    struct ps_doc doc; /* borrowed from the walk, valid until it moves */
-    struct peeked pk;
-    const struct ps_format *fmt;
-    void *state;
-};
-
-static void doc_stop(struct opendoc *d)
-{
-    if (d->fmt != NULL && d->state != NULL)
-        d->fmt->close(d->state);
-    d->fmt = NULL;
-    d->state = NULL;
-}
-
-/*
- * Start the format reader on a document the walk is positioned at.  With
- * `format` set, that format is required (a document keeps the format it
- * was detected as when it was checked).
- */
-static int doc_start(struct opendoc *d, const struct ps_doc *doc,
-                     const char *format, struct ps_err *err)
-{
-    int rc;
-    memset(d, 0, sizeof(*d));
-    d->doc = *doc;
-    if ((rc = peek_fill(&d->pk, &d->doc.stream, err)) != 0 ||
-        (rc = ps_format_detect(d->pk.buf, d->pk.len, d->doc.name,
-                               format != NULL && format[0] ? format : NULL,
-                               &d->fmt, err)) != 0 ||
-        (rc = d->fmt->open(&d->pk.s, d->doc.name, &d->state, err)) != 0) {
-        ps_err_at(err, d->doc.name, 0, -1);
-        doc_stop(d);
-        return rc;
-    }
-    return 0;
-}
 
 /*
  * One pass over an input's documents, in order: each pass unwraps the
@@ -491,17 +414,18 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
  * negative engine error.
  */
 static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
-                     size_t dsize, struct ps_doc_totals *totals,
-                     struct ps_err *why, struct ps_err *err)
+                     size_t dsize, const char *options,
+                     struct ps_doc_totals *totals, struct ps_err *why,
+                     struct ps_err *err)
 {
-    struct opendoc d;
+    struct ps_docread d;
     struct ps_record rec;
     int rc;
     memset(totals, 0, sizeof(*totals));
     ps_strlcpy(docname, doc->name, dsize);
     ps_strlcpy(f->member, doc->member != NULL ? doc->member : "",
                sizeof(f->member));
-    rc = doc_start(&d, doc, NULL, why);
+    rc = ps_docread_start(&d, doc, NULL, options, why);
     if (rc < 0)
         /* A document that cannot be recognized is rejected. */
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
@@ -512,12 +436,28 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
         rc = d.fmt->finish(d.state, totals, why);
     if (rc < 0 && why->file[0] == '\0')
         ps_err_at(why, d.doc.name, 0, -1);
-    doc_stop(&d);
+    ps_docread_stop(&d);
     if (rc < 0)
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
     f->records = totals->records;
     ps_strlcpy(f->currency, totals->currency, sizeof(f->currency));
+    ps_strlcpy(f->options_used, totals->options_used,
+               sizeof(f->options_used));
     return 0;
+}
+
+/*
+ * The business's reading options, as text for the formats that take them
+ * (NACHA's lenient options, achconf.h).
+ */
+static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
+                       char *buf, size_t size, struct ps_err *err)
+{
+    struct ps_ach_config ac;
+    int rc = ps_ach_config_load(p->cfg->path, b->name, &ac, err);
+    if (rc == 0)
+        ps_nacha_lenient_format(ac.lenient, buf, size);
+    return rc;
 }
 
 struct chunk_state {
@@ -697,12 +637,12 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const char *docname, const struct ps_doc_totals *key,
                      int resuming, struct ps_err *err)
 {
-    struct opendoc d;
+    struct ps_docread d;
     struct ps_record rec;
     struct chunk_state cs;
     struct result r;
     struct ps_applier *ap = NULL;
-    char dir[PATH_SIZE];
+    char dir[PATH_SIZE], options[128];
     long in_chunk = 0;
     int rc, in_txn = 0, inserted = resuming;
     struct timespec t0, t1;
@@ -720,12 +660,13 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
-    if ((rc = doc_start(&d, doc, f->format, err)) != 0) {
+    if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0 ||
+        (rc = ps_docread_start(&d, doc, f->format, options, err)) != 0) {
         result_close(&r);
         return rc;
     }
     if ((rc = ps_applier_open(p->eng, b, &ap, err)) != 0) {
-        doc_stop(&d);
+        ps_docread_stop(&d);
         result_close(&r);
         return rc;
     }
@@ -792,7 +733,7 @@ fail:
         ps_applier_abandon(ap);
     }
 out:
-    doc_stop(&d);
+    ps_docread_stop(&d);
     result_close(&r);
     ps_applier_close(ap);
     return rc;
@@ -995,6 +936,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
 {
     const char *input = base_name(work_path);
     char sha[PS_SHA256_HEX], where[PATH_SIZE], date[PS_DATE_SIZE];
+    char options[128];
     struct known *k = NULL;
     struct ps_err why, first_reject;
     struct ps_unwrap_limits limits = p->cfg->limits;
@@ -1086,6 +1028,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     }
 
     /* Pass 1, one walk: check every new document whole. */
+    if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0)
+        goto out;
     if ((plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
@@ -1102,7 +1046,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
         rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       &pl->totals, &pl->why, err);
+                       options, &pl->totals, &pl->why, err);
         if (rc < 0)
             goto out;
         pl->reject = rc == 1;

@@ -8,6 +8,7 @@
  * configuration is PS_ECONFIG naming file, line and key.
  */
 #include "spool.h"
+#include "achconf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -85,6 +86,8 @@ static int cfg_handler(void *user, const char *section, const char *name,
     struct cfg_ctx *c = user;
     if (c->failed)
         return 0;
+    if (ps_ach_config_section(section))
+        return 1; /* a business's ACH settings: achconf.c reads them */
     c->failed = 1; /* until the directive is found and valid */
     for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
         const struct directive *d = &directives[i];
@@ -144,6 +147,7 @@ int ps_spool_config_load(const char *path, int optional,
         ps_err_at(err, path, line > 0 ? line : 0, -1);
         return PS_ECONFIG;
     }
+    ps_strlcpy(tmp.path, path, sizeof(tmp.path));
     *cfg = tmp;
     return 0;
 }

@@ -32,6 +32,8 @@ struct ps_spool_config {
     int provider_max_attempts; /* [provider] max_attempts: provider
                                 * attempts before an error is final;
                                 * default PS_TXN_MAX_ATTEMPTS */
+    char path[1024]; /* the file read, "" for the defaults: businesses'
+                      * [ach] settings are read from it (achconf.h) */
 };
 
 void ps_spool_config_default(struct ps_spool_config *cfg);

@@ -231,15 +231,15 @@
     " ifnull(format,''), status, ifnull(reason,''), records, accepted,"        \
     " rejected, duplicates, amount_accepted, ifnull(archive_path,''),"         \
     " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
-    " ifnull(currency,'')"
+    " ifnull(currency,''), ifnull(options_used,'')"
 
 #define STMTS2                                                                 \
     X(FILE_INSERT,                                                             \
       "INSERT INTO files(id, business_id, name, member, doc_index, sha256,"    \
       " size, format, status, reason, records, accepted, rejected,"            \
       " duplicates, amount_accepted, archive_path, result_path,"               \
-      " received_at, completed_at, currency)"                                  \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                     \
+      " received_at, completed_at, currency, options_used)"                    \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                   \
     X(FILE_UPDATE,                                                             \
       "UPDATE files SET format = ?2, status = ?3, reason = ?4,"                \
       " records = ?5, accepted = ?6, rejected = ?7, duplicates = ?8,"          \
@@ -2155,6 +2155,7 @@ static void read_file(sqlite3_stmt *st, struct ps_file *f)
     COL_STR(st, 17, f->received_at);
     COL_STR(st, 18, f->completed_at);
     COL_STR(st, 19, f->currency);
+    COL_STR(st, 20, f->options_used);
 }
 
 int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
@@ -2184,6 +2185,7 @@ int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
     BIND(st, 18, f->received_at);
     BIND_OPT(st, 19, f->completed_at);
     BIND_OPT(st, 20, f->currency);
+    BIND_OPT(st, 21, f->options_used);
     return exec_step(s, st, "insert file", err);
 }
 

@@ -1535,5 +1535,6 @@ const struct ps_format ps_format_csv = {
     "csv",  "CSV with a header row, read through a declared layout",
     bid,    open_,
     next,   finish,
-    close_,
+    close_, NULL,
+    NULL,
 };

@@ -246,5 +246,6 @@ const struct ps_format ps_format_pstest = {
     "pstest", "payspool test format (payment instructions, '|'-separated)",
     bid,      open_,
     next,     finish,
-    close_,
+    close_,   NULL,
+    NULL,
 };

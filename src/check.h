@@ -1,0 +1,38 @@
+/*
+ * check.h -- `payspool check`: read a file the way intake would, apply
+ * nothing, and report every problem of every document.
+ *
+ * The file is unwrapped as intake unwraps it (gzip, zip, tar members are
+ * documents of their own), each document's format is detected by bidding
+ * (or forced), every record is read and the whole-document rules are
+ * checked.  A document is VALID when its format found no problem at all:
+ * not one record it would refuse as read, no failed control total.
+ */
+#ifndef PS_CHECK_H
+#define PS_CHECK_H
+
+#include <jansson.h>
+
+#include "archive/unwrap.h"
+#include "err.h"
+
+struct ps_check_opts {
+    const char *format;  /* force this format, or NULL to detect */
+    const char *options; /* reading options (NACHA lenient names), or NULL */
+    struct ps_unwrap_limits limits;
+    size_t max_problems; /* per document, 0 = 1000 */
+};
+
+/*
+ * Check the file at path.  *report (from jansson, the caller decrefs):
+ *   {"file", "valid": bool, "documents": [{"document", "format",
+ *    "valid", "records", "amount", "currency", "key", "options_used",
+ *    "problems_total", "problems": [{"line", "offset", "record_type",
+ *    "field", "rule", "return_code", "message"}]}]}
+ * Returns 0 whatever the verdict; a negative PS_E* only when the check
+ * itself could not be done (unreadable file, out of memory).
+ */
+int ps_check_file(const char *path, const struct ps_check_opts *opts,
+                  json_t **report, struct ps_err *err);
+
+#endif /* PS_CHECK_H */
