@@ -72,11 +72,12 @@ static int all_digits(const char *s, size_t len)
     return 1;
 }
 
-/* Some character other than a blank. */
+/* Some character that is written as other than a blank (control bytes
+ * are written as blanks). */
 static int not_blank(const char *s, size_t len)
 {
     for (size_t k = 0; k < len; k++)
-        if (s[k] != ' ')
+        if (s[k] > 0x20 && s[k] <= 0x7e)
             return 1;
     return 0;
 }
@@ -273,12 +274,12 @@ static int check_entry(const struct ps_nacha_out *x, long i,
         return refuse(err, i, "individual_name", "NACHA_INDIVIDUAL_NAME",
                       "entry %ld: the receiver's name is empty", i);
     len = FLEN(x->discretionary);
-    if (strcmp(sec, "WEB") == 0 && tc_debit(tc) &&
-        !(len == 1 && (x->discretionary[0] == 'R' ||
-                       x->discretionary[0] == 'S')))
+    if (strcmp(sec, "WEB") == 0 &&
+        !((x->discretionary[0] == 'R' || x->discretionary[0] == 'S') &&
+          (len == 1 || x->discretionary[1] == ' ')))
         return refuse(err, i, "discretionary", "NACHA_WEB_PAYMENT_TYPE",
-                      "entry %ld: a WEB debit needs payment type R or S, not "
-                      "%s",
+                      "entry %ld: a WEB entry needs payment type R or S in "
+                      "its discretionary data, not %s",
                       i, ps_quote(x->discretionary, len, q, sizeof(q)));
     if (strcmp(sec, "TEL") == 0 && FLEN(x->payment_info) > 0)
         return refuse(err, i, "payment_info", "NACHA_ADDENDA",

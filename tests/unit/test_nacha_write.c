@@ -591,6 +591,15 @@ static void web_debit_no_type(struct ps_nacha_out *x)
     x->transaction_code = 27;
     x->discretionary[0] = '\0';
 }
+static void web_credit_no_type(struct ps_nacha_out *x)
+{
+    strcpy(x->sec, "WEB");
+    strcpy(x->discretionary, "X");
+}
+static void control_byte_name(struct ps_nacha_out *x)
+{
+    strcpy(x->individual_name, " \t ");
+}
 static void tel_addenda(struct ps_nacha_out *x)
 {
     strcpy(x->sec, "TEL");
@@ -635,6 +644,10 @@ static const struct refusal refusals[] = {
     {"blank name", no_name, "NACHA_INDIVIDUAL_NAME", "individual_name"},
     {"WEB debit without payment type", web_debit_no_type,
      "NACHA_WEB_PAYMENT_TYPE", "discretionary"},
+    {"WEB credit with payment type X", web_credit_no_type,
+     "NACHA_WEB_PAYMENT_TYPE", "discretionary"},
+    {"name of a blank and a tab", control_byte_name, "NACHA_INDIVIDUAL_NAME",
+     "individual_name"},
     {"TEL with addenda", tel_addenda, "NACHA_ADDENDA", "payment_info"},
 };
 
