@@ -32,14 +32,14 @@
 #include "clock.h" /* ps_date_days_in_month */
 #include "nacha.h"
 
-#define OUTBUF (64 * 1024)             /* bytes handed to the sink at once */
-#define BATCH_COUNT_MAX 999999L        /* 6-digit entry + addenda count */
-#define AMOUNT_MAX INT64_C(9999999999) /* 10-digit entry amount */
+#define OUTBUF (64 * 1024)              /* bytes handed to the sink at once */
+#define BATCH_COUNT_MAX 999999L         /* 6-digit entry + addenda count */
+#define AMOUNT_MAX INT64_C(9999999999)  /* 10-digit entry amount */
 #define TOTAL_MAX INT64_C(999999999999) /* 12-digit control totals */
-#define TRACE_SEQ_MAX 9999999UL        /* 7-digit trace sequence */
-#define FILE_BATCHES_MAX 999999L       /* 6-digit batch count */
-#define FILE_BLOCKS_MAX 999999L        /* 6-digit block count */
-#define HASH_MOD UINT64_C(10000000000) /* entry hashes are mod 10^10 */
+#define TRACE_SEQ_MAX 9999999UL         /* 7-digit trace sequence */
+#define FILE_BATCHES_MAX 999999L        /* 6-digit batch count */
+#define FILE_BLOCKS_MAX 999999L         /* 6-digit block count */
+#define HASH_MOD UINT64_C(10000000000)  /* entry hashes are mod 10^10 */
 
 /* Length of a fixed char array field that may lack its NUL. */
 #define FLEN(f) strnlen((f), sizeof(f))
@@ -147,14 +147,12 @@ static int yymmdd(const char *s, size_t size, char out[6])
  * debit; the second and third of each are prenote and zero-dollar. */
 static int tc_credit(int tc)
 {
-    return tc == 22 || tc == 23 || tc == 24 || tc == 32 || tc == 33 ||
-           tc == 34;
+    return tc == 22 || tc == 23 || tc == 24 || tc == 32 || tc == 33 || tc == 34;
 }
 
 static int tc_debit(int tc)
 {
-    return tc == 27 || tc == 28 || tc == 29 || tc == 37 || tc == 38 ||
-           tc == 39;
+    return tc == 27 || tc == 28 || tc == 29 || tc == 37 || tc == 38 || tc == 39;
 }
 
 /* Prenote (23 28 33 38) or zero-dollar (24 29 34 39): amount must be 0. */
@@ -185,13 +183,13 @@ static const char *mask_account(const char *acct, size_t len, char *buf,
     if (len <= 4)
         snprintf(buf, size, "****");
     else
-        snprintf(buf, size, "****%s", ps_quote(acct + len - 4, 4, q, sizeof(q)));
+        snprintf(buf, size, "****%s",
+                 ps_quote(acct + len - 4, 4, q, sizeof(q)));
     return buf;
 }
 
 /* Entry i on its own, before anything is written. */
-static int check_entry(const struct ps_nacha_out *x, long i,
-                       struct ps_err *err)
+static int check_entry(const struct ps_nacha_out *x, long i, struct ps_err *err)
 {
     char q[PS_QUOTE_MAX * 4 + 4];
     char d6[6];
@@ -268,7 +266,8 @@ static int check_entry(const struct ps_nacha_out *x, long i,
         return refuse(err, i, "amount", "NACHA_PRENOTE_AMOUNT",
                       "entry %ld: transaction code %d is a %s entry and "
                       "must be $0, not %" PRId64 " cents",
-                      i, tc, tc % 10 == 3 || tc % 10 == 8 ? "prenote" : "zero-dollar",
+                      i, tc,
+                      tc % 10 == 3 || tc % 10 == 8 ? "prenote" : "zero-dollar",
                       x->amount);
     if (!not_blank(x->individual_name, FLEN(x->individual_name)))
         return refuse(err, i, "individual_name", "NACHA_INDIVIDUAL_NAME",
@@ -313,9 +312,8 @@ static int check_header(const struct ps_nacha_header *h, char date[6],
                       ps_quote(h->creation_date, len, q, sizeof(q)));
     len = FLEN(h->creation_time);
     const char *t = h->creation_time;
-    if (len != 0 &&
-        (len != 4 || !all_digits(t, 4) || (t[0] - '0') * 10 + (t[1] - '0') > 23 ||
-         t[2] > '5'))
+    if (len != 0 && (len != 4 || !all_digits(t, 4) ||
+                     (t[0] - '0') * 10 + (t[1] - '0') > 23 || t[2] > '5'))
         return refuse(err, -1, "creation_time", "NACHA_CREATION_TIME",
                       "header: creation time %s is not HHMM",
                       ps_quote(t, len, q, sizeof(q)));
@@ -425,8 +423,8 @@ static uint64_t key_hash(const struct ps_nacha_out *x)
 static int key_equal(const struct ps_nacha_out *a, const struct ps_nacha_out *b)
 {
     return strncmp(a->sec, b->sec, sizeof(a->sec)) == 0 &&
-           strncmp(a->company_name, b->company_name,
-                   sizeof(a->company_name)) == 0 &&
+           strncmp(a->company_name, b->company_name, sizeof(a->company_name)) ==
+               0 &&
            strncmp(a->company_id, b->company_id, sizeof(a->company_id)) == 0 &&
            strncmp(a->entry_description, b->entry_description,
                    sizeof(a->entry_description)) == 0 &&
@@ -567,15 +565,14 @@ static int dry_walk(struct layout *L, struct ps_err *err)
             const struct ps_nacha_out *x = &L->e[L->order[k]];
             long i = (long)L->order[k];
             int64_t *sum = tc_credit(x->transaction_code) ? &L->t.total_credit
-                                                           : &L->t.total_debit;
+                                                          : &L->t.total_debit;
             if (*sum + x->amount > TOTAL_MAX)
-                return refuse(err, i, "amount", "NACHA_TOTAL_OVERFLOW",
-                              "entry %ld: the file's total %s would pass "
-                              "$9,999,999,999.99, past the 12-digit control "
-                              "total: split the entries into more files",
-                              i,
-                              tc_credit(x->transaction_code) ? "credit"
-                                                             : "debit");
+                return refuse(
+                    err, i, "amount", "NACHA_TOTAL_OVERFLOW",
+                    "entry %ld: the file's total %s would pass "
+                    "$9,999,999,999.99, past the 12-digit control "
+                    "total: split the entries into more files",
+                    i, tc_credit(x->transaction_code) ? "credit" : "debit");
             *sum += x->amount;
         }
         records += 2 + b.count;
@@ -658,8 +655,7 @@ static int write_batch(struct out *o, const struct layout *L, size_t pos,
         memcpy(r + 12, x->account, FLEN(x->account));
         put_num(r, 30, 10, (uint64_t)x->amount);
         put_text(r, 40, 15, x->individual_id, sizeof(x->individual_id), 0);
-        put_text(r, 55, 22, x->individual_name, sizeof(x->individual_name),
-                 0);
+        put_text(r, 55, 22, x->individual_name, sizeof(x->individual_name), 0);
         put_text(r, 77, 2, x->discretionary, sizeof(x->discretionary), 0);
         r[78] = addenda ? '1' : '0';
         memcpy(r + 79, x->trace, 15);
@@ -690,8 +686,7 @@ static int write_batch(struct out *o, const struct layout *L, size_t pos,
     return 0;
 }
 
-static int write_file(struct out *o, const struct layout *L,
-                      struct ps_err *err)
+static int write_file(struct out *o, const struct layout *L, struct ps_err *err)
 {
     int rc = write_header(o, L, err);
     if (rc != 0)

@@ -96,7 +96,8 @@ static ssize_t mem_read(void *ctx, void *buf, size_t n, struct ps_err *err)
     return (ssize_t)piece;
 }
 
-/* ---- random entries ------------------------------------------------------- */
+/* ---- random entries -------------------------------------------------------
+ */
 
 static void random_rdfi(uint64_t *s, char out[10])
 {
@@ -114,8 +115,9 @@ static void random_rdfi(uint64_t *s, char out[10])
  * sometimes a leading or trailing blank or a control byte. */
 static void random_text(uint64_t *s, char *out, size_t max, int can_empty)
 {
-    static const char cs[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                             "0123456789 .,-&'/#";
+    static const char cs[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+        "0123456789 .,-&'/#";
     size_t len = can_empty && rnd(s, 8) == 0 ? 0 : 1 + rnd(s, (unsigned)max);
     for (size_t k = 0; k < len; k++)
         out[k] = cs[rnd(s, sizeof(cs) - 1)];
@@ -182,7 +184,8 @@ static void random_entry(uint64_t *s, struct ps_nacha_out *x,
         random_text(s, x->payment_info, 80, 0);
 }
 
-/* ---- what the reader should give back -------------------------------------- */
+/* ---- what the reader should give back --------------------------------------
+ */
 
 /* The text as written in a field of width w (leading blanks skipped,
  * bytes outside 0x20..0x7e blanked, cut at w), then trimmed as read
@@ -239,7 +242,8 @@ static void check_one(uint64_t seed)
     strcpy(h.immediate_origin, rnd(&s, 2) ? "121000248" : "1234567890");
     strcpy(h.creation_date, "2024-11-25");
     strcpy(h.creation_time, rnd(&s, 4) ? "2359" : "");
-    h.file_id_modifier = (char)(rnd(&s, 2) ? 'A' + rnd(&s, 26) : '0' + rnd(&s, 10));
+    h.file_id_modifier =
+        (char)(rnd(&s, 2) ? 'A' + rnd(&s, 26) : '0' + rnd(&s, 10));
     strcpy(h.destination_name, "Fed Reserve");
     strcpy(h.origin_name, "payspool, inc.");
     strcpy(h.reference_code, rnd(&s, 2) ? "" : "batch 7");
@@ -296,8 +300,8 @@ static void check_one(uint64_t seed)
         assert_int_equal(got.offset, (int64_t)(x->line - 1) * 95);
         int bn = (int)x->batch_number;
         int scc = scc_credit[bn] && scc_debit[bn] ? 200
-                  : scc_credit[bn]                 ? 220
-                                                   : 225;
+                  : scc_credit[bn]                ? 220
+                                                  : 225;
         assert_int_equal(got.service_class, scc);
         assert_string_equal(got.sec, x->sec);
         text_is(what, got.company_name, x->company_name, 16, 1);

@@ -106,8 +106,7 @@ static struct ps_nacha_out entry(const char *sec, const char *company,
 static struct ps_nacha_out credit(int64_t amount)
 {
     return entry("PPD", "ACME PAYROLL", "PAYROLL", "2024-11-26", 22,
-                 "011000015", "12345678", amount, "EMP001", "Alice Smith",
-                 "");
+                 "011000015", "12345678", amount, "EMP001", "Alice Smith", "");
 }
 
 static int write_all(struct ps_nacha_out *e, size_t n, long max,
@@ -136,7 +135,8 @@ static void field_is(const char *r, int from, int to, const char *want)
     assert_string_equal(got, want);
 }
 
-/* ---- the hand-checked file ------------------------------------------------ */
+/* ---- the hand-checked file ------------------------------------------------
+ */
 
 static void test_hand_checked_file(void **state)
 {
@@ -305,7 +305,8 @@ static long check_file(const struct membuf *m, const struct ps_nacha_out *e,
     return batches;
 }
 
-/* ---- batching --------------------------------------------------------------- */
+/* ---- batching ---------------------------------------------------------------
+ */
 
 static void test_batches_by_key(void **state)
 {
@@ -415,8 +416,7 @@ static void test_header_fields(void **state)
     struct membuf m = {0};
     struct ps_err err;
     ps_err_clear(&err);
-    assert_int_equal(
-        ps_nacha_write(&h, e, 1, 0, mem_sink, &m, NULL, &err), 0);
+    assert_int_equal(ps_nacha_write(&h, e, 1, 0, mem_sink, &m, NULL, &err), 0);
     const char *r = rec(&m, 1);
     field_is(r, 4, 13, " 091000019");
     field_is(r, 14, 23, "1234567890");
@@ -476,7 +476,8 @@ static void test_sink_chunks(void **state)
     free(m.p);
 }
 
-/* ---- refusals --------------------------------------------------------------- */
+/* ---- refusals ---------------------------------------------------------------
+ */
 
 struct refusal {
     const char *what;
@@ -638,8 +639,7 @@ static const struct refusal refusals[] = {
      "entry_description"},
     {"SEC CTX", sec_ctx, "NACHA_SEC_CODE", "sec"},
     {"SEC lower case", sec_lower, "NACHA_SEC_CODE", "sec"},
-    {"account with a blank", account_blank_inside, "NACHA_ACCOUNT",
-     "account"},
+    {"account with a blank", account_blank_inside, "NACHA_ACCOUNT", "account"},
     {"empty account", account_empty, "NACHA_ACCOUNT", "account"},
     {"blank name", no_name, "NACHA_INDIVIDUAL_NAME", "individual_name"},
     {"WEB debit without payment type", web_debit_no_type,
@@ -682,7 +682,8 @@ static void test_refusal_masks_account(void **state)
 {
     (void)state;
     struct ps_nacha_out e[1] = {credit(1)};
-    strcpy(e[0].account, "9876543210\x7f" "4321");
+    strcpy(e[0].account, "9876543210\x7f"
+                         "4321");
     struct membuf m = {0};
     struct ps_err err;
     assert_int_equal(write_all(e, 1, 0, &m, NULL, &err), PS_EINVAL);
@@ -698,11 +699,10 @@ static void test_codes_accepted(void **state)
     static const struct {
         const char *sec;
         int tc;
-    } ok[] = {{"PPD", 22}, {"PPD", 23}, {"PPD", 24}, {"PPD", 27},
-              {"PPD", 28}, {"PPD", 29}, {"PPD", 32}, {"PPD", 33},
-              {"PPD", 34}, {"PPD", 37}, {"PPD", 38}, {"PPD", 39},
-              {"CCD", 22}, {"CCD", 37}, {"WEB", 22}, {"WEB", 32},
-              {"WEB", 27}, {"WEB", 28}, {"WEB", 37}, {"WEB", 38},
+    } ok[] = {{"PPD", 22}, {"PPD", 23}, {"PPD", 24}, {"PPD", 27}, {"PPD", 28},
+              {"PPD", 29}, {"PPD", 32}, {"PPD", 33}, {"PPD", 34}, {"PPD", 37},
+              {"PPD", 38}, {"PPD", 39}, {"CCD", 22}, {"CCD", 37}, {"WEB", 22},
+              {"WEB", 32}, {"WEB", 27}, {"WEB", 28}, {"WEB", 37}, {"WEB", 38},
               {"TEL", 27}, {"TEL", 38}};
     size_t n = sizeof(ok) / sizeof(ok[0]);
     struct ps_nacha_out e[sizeof(ok) / sizeof(ok[0])];
@@ -839,12 +839,11 @@ static void test_random_structure(void **state)
             int zero = tc % 10 == 3 || tc % 10 == 8;
             char rdfi[10];
             random_rdfi(&s, rdfi);
-            e[k] = entry(rnd(&s, 2) ? "PPD" : "CCD",
-                         rnd(&s, 3) ? "ACME" : "ZETA", "PAYROLL",
-                         rnd(&s, 2) ? "2024-11-26" : "2024-11-27", tc, rdfi,
-                         "12345678",
-                         zero ? 0 : (int64_t)(rng_next(&s) % 10000000000u),
-                         "ID", "A NAME", rnd(&s, 4) ? "" : "REMITTANCE");
+            e[k] = entry(
+                rnd(&s, 2) ? "PPD" : "CCD", rnd(&s, 3) ? "ACME" : "ZETA",
+                "PAYROLL", rnd(&s, 2) ? "2024-11-26" : "2024-11-27", tc, rdfi,
+                "12345678", zero ? 0 : (int64_t)(rng_next(&s) % 10000000000u),
+                "ID", "A NAME", rnd(&s, 4) ? "" : "REMITTANCE");
         }
         long max = rnd(&s, 2) ? 0 : (long)(1 + rnd(&s, 20));
         struct membuf m = {0};
