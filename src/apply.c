@@ -7,6 +7,7 @@
  * abort the chunk.
  */
 #include "apply.h"
+#include "achin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -574,6 +575,55 @@ static int txn_status(struct ps_applier *ap, const struct ps_record *rec,
                    : ps_provider_apply_status(ap->eng, &ap->b, rec, src, res, e);
 }
 
+/* ach.entry: a live PPD/CCD credit is a disbursement request for the
+ * employee whose external id is the entry's individual id, through the
+ * same EWA engine and book as the CSV requests. */
+static int ach_entry(struct ps_applier *ap, const struct ps_record *rec,
+                     const struct ps_source *src, struct ps_apply_result *res,
+                     struct ps_err *e)
+{
+    const char *cents = GET(rec, "amount");
+    char amount[PS_MONEY_STRMAX];
+    int64_t v;
+    char *end;
+    if (!ps_ach_entry_applies(rec, e))
+        return PS_EINVAL;
+    v = cents != NULL ? strtoll(cents, &end, 10) : -1;
+    if (cents == NULL || *end != '\0' || v < 0) {
+        ps_err_set(e, PS_EINVAL, "FIELD_VALUE", "amount must be cents");
+        ps_err_field(e, "amount");
+        return PS_EINVAL;
+    }
+    ps_money_format(v, 2, amount, sizeof(amount));
+    struct ps_record req;
+    ps_record_reset(&req);
+    req.line = rec->line;
+    req.offset = rec->offset;
+    req.kind = "ewa.disburse";
+    ps_record_field(&req, "request_id", GET(rec, "request_id"));
+    ps_record_field(&req, "external_id", GET(rec, "individual_id"));
+    ps_record_field(&req, "amount", amount);
+    ps_record_field(&req, "currency", "USD");
+    return ewa_disburse(ap, &req, src, res, e);
+}
+
+static int ach_return(struct ps_applier *ap, const struct ps_record *rec,
+                      const struct ps_source *src, struct ps_apply_result *res,
+                      struct ps_err *e)
+{
+    int rc = drop_book(ap, e);
+    return rc != 0 ? rc
+                   : ps_ach_apply_return(ap->eng, &ap->b, rec, src, res, e);
+}
+
+static int ach_noc(struct ps_applier *ap, const struct ps_record *rec,
+                   const struct ps_source *src, struct ps_apply_result *res,
+                   struct ps_err *e)
+{
+    int rc = drop_book(ap, e);
+    return rc != 0 ? rc : ps_ach_apply_noc(ap->eng, &ap->b, rec, src, res, e);
+}
+
 struct kind {
     const char *name;
     int (*apply)(struct ps_applier *, const struct ps_record *,
@@ -586,6 +636,8 @@ static const struct kind kinds[] = {
     {"ewa.enroll", ewa_enroll},          {"ewa.payroll", ewa_payroll},
     {"customer.upsert", customer_upsert}, {"account.add", account_add},
     {"status.change", status_change},     {"txn.status", txn_status},
+    {"ach.entry", ach_entry},             {"ach.unapplied", ach_entry},
+    {"ach.return", ach_return},           {"ach.noc", ach_noc},
 };
 
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "achconf.h"
+#include "achout.h"
 #include "calendar.h"
 #include "check.h"
 #include "crypto.h"
@@ -37,6 +38,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "money.h"
+#include "odfi.h"
 #include "nacha/nacha.h"
 #include "payout.h"
 #include "pipeline.h"
@@ -1313,7 +1315,7 @@ static int cmd_tx(struct ctx *c, struct ps_err *err)
     if (strcmp(sub, "event") == 0) {
         struct ps_txn t;
         struct ps_source src = {opt(&c->a, "reason"), NULL, 0};
-        struct ps_txn_args args = {&src, 0, NULL};
+        struct ps_txn_args args = {&src, 0, NULL, NULL};
         long max;
         if ((rc = check_opts(&c->a, "reason max-attempts")) != 0)
             return rc;
@@ -2318,24 +2320,35 @@ static int cmd_sandbox(struct ctx *c, struct ps_err *err)
     rc = EX_OK;
     for (size_t i = 0; i < l->n; i++) {
         struct ps_sandbox_stats st;
+        struct ps_odfi_stats ach;
         if (ps_sandbox_provider(c->spool, &l->v[i], cal, until, &st, err) !=
-            0) {
+                0 ||
+            ps_sandbox_odfi(c->spool, &l->v[i], cal, until, &ach, err) != 0) {
             rc = fail(err);
             break;
         }
         if (c->json) {
-            json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "business",
-                                  l->v[i].name, "files", (json_int_t)st.files,
-                                  "settled", (json_int_t)st.settled,
-                                  "declined", (json_int_t)st.declined,
-                                  "errors", (json_int_t)st.errors);
+            json_t *o = json_pack(
+                "{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}",
+                "business", l->v[i].name, "files", (json_int_t)st.files,
+                "settled", (json_int_t)st.settled, "declined",
+                (json_int_t)st.declined, "errors", (json_int_t)st.errors,
+                "ach", "files", (json_int_t)ach.files, "settled",
+                (json_int_t)ach.settled, "returned", (json_int_t)ach.returned,
+                "nocs", (json_int_t)ach.nocs);
             print_json(o);
             json_decref(o);
-        } else
+        } else {
             printf("%s: answered %ld payout files: %ld settled, %ld "
                    "declined, %ld provider errors\n",
                    l->v[i].name, st.files, st.settled, st.declined,
                    st.errors);
+            if (ach.files > 0)
+                printf("%s: answered %ld NACHA files: %ld settled, %ld "
+                       "returned, %ld notifications of change\n",
+                       l->v[i].name, ach.files, ach.settled, ach.returned,
+                       ach.nocs);
+        }
     }
 out:
     ps_calendar_free(cal);
@@ -2507,6 +2520,86 @@ static int cmd_files(struct ctx *c, struct ps_err *err)
     return usage_error("usage: payspool files list|show%s", "");
 }
 
+/* ---- ACH ---------------------------------------------------------------- */
+
+/* payspool ach cutoff: each business's NACHA file of ACH credits and
+ * recovery debits, as the job's cutoff step writes it. */
+static int cmd_ach(struct ctx *c, struct ps_err *err)
+{
+    const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
+    struct ps_spool_config cfg;
+    struct ps_businesses bl = {NULL, 0, 0}, *l = &bl;
+    struct ps_calendar *cal = NULL;
+    char cpath[PS_CLI_PATH];
+    json_t *arr = NULL;
+    int64_t day;
+    int rc, lock = -1;
+
+    if (strcmp(sub, "cutoff") != 0)
+        return usage_error("usage: payspool ach cutoff [--business B] "
+                           "[--date YYYY-MM-DD] [--calendar FILE]%s", "");
+    if ((rc = check_opts(&c->a, "business date config calendar")) != 0)
+        return rc;
+    ps_spool_config_default(&cfg);
+    config_path(c, cpath, sizeof(cpath));
+    if (ps_spool_config_load(cpath, opt(&c->a, "config") == NULL, &cfg, err) !=
+            0 ||
+        date_opt(c, &day, err) != 0 || open_calendar(c, &cal, err) != 0 ||
+        open_engine(c, 1, err) != 0 || take_lock(c, &lock, err) != 0 ||
+        businesses_opt(c, l, err) != 0) {
+        rc = fail(err);
+        goto out;
+    }
+    arr = json_array();
+    rc = EX_OK;
+    for (size_t i = 0; i < l->n; i++) {
+        struct ps_ach_config ac;
+        struct ps_ach_cutoff_result r;
+        char cr[PS_MONEY_STRMAX], db[PS_MONEY_STRMAX];
+        if (ps_ach_config_load(cfg.path, l->v[i].name, &ac, err) != 0 ||
+            ps_ach_cutoff(c->eng, c->spool, &l->v[i], &ac, cal, day, &r,
+                          err) != 0) {
+            rc = fail(err);
+            break;
+        }
+        ps_money_format(r.credit_total, 2, cr, sizeof(cr));
+        ps_money_format(r.debit_total, 2, db, sizeof(db));
+        if (c->json) {
+            char fim[2] = {r.file_id_modifier, '\0'};
+            json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, "
+                               "s:s, s:i}",
+                               "business", l->v[i].name, "path", r.path,
+                               "file_id_modifier", fim, "entries",
+                               (json_int_t)r.entries, "batches",
+                               (json_int_t)r.batches, "credits",
+                               (json_int_t)r.credits, "debits",
+                               (json_int_t)r.debits, "credit_total", cr,
+                               "debit_total", db, "regenerated",
+                               r.regenerated));
+        } else if (r.path[0] != '\0')
+            printf("%s: file %c, %ld entries in %ld batches: %ld credits "
+                   "%s, %ld debits %s -> %s%s\n",
+                   l->v[i].name, r.file_id_modifier, r.entries, r.batches,
+                   r.credits, cr, r.debits, db, r.path,
+                   r.regenerated ? " (earlier files regenerated)" : "");
+        else
+            printf("%s: nothing to send%s\n", l->v[i].name,
+                   r.regenerated ? " (earlier files regenerated)" : "");
+    }
+    if (c->json && rc == EX_OK)
+        print_json(arr);
+out:
+    json_decref(arr);
+    ps_calendar_free(cal);
+    if (c->eng != NULL && lock >= 0)
+        ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+    if (lock >= 0)
+        close(lock);
+    ps_businesses_free(l);
+    return rc;
+}
+
 /* ---- check ------------------------------------------------------------ */
 
 static void print_check(const json_t *r)
@@ -2675,8 +2768,11 @@ static const char usage_text[] =
     "  payouts run [--business B] [--date YYYY-MM-DD]   push-to-card payout "
     "files\n"
     "  sandbox provider [--business B] [--date YYYY-MM-DD] [--calendar FILE]\n"
-    "              the fake card processor answers the payout files\n"
+    "              the sandbox card processor and ODFI answer the payout "
+    "and NACHA files\n"
     "  files list [--business B] [--limit N] | files show ID\n"
+    "  ach cutoff [--business B] [--date YYYY-MM-DD]   NACHA files of ACH "
+    "credits and debits\n"
     "  check FILE... [--format F] [--lenient LIST | --business B]\n"
     "              validate without applying: every problem; exit 0 valid, "
     "65 not\n"
@@ -2775,6 +2871,8 @@ int ps_cli_main(int argc, char **argv)
         rc = cmd_health(&c, &err);
     else if (strcmp(cmd, "check") == 0)
         rc = cmd_check(&c, &err);
+    else if (strcmp(cmd, "ach") == 0)
+        rc = cmd_ach(&c, &err);
     else
         rc = usage_error("unknown command '%s'", cmd);
     ps_engine_close(c.eng);

@@ -722,3 +722,26 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
         *out = after;
     return 0;
 }
+
+int ps_account_open_number(struct ps_engine *eng, const char *account_id,
+                           char *out, size_t size, struct ps_err *err)
+{
+    unsigned char sealed[64 + PS_SEALED_OVERHEAD];
+    size_t len = 0;
+    int rc;
+    if (eng->keys == NULL)
+        return ps_err_set(err, PS_ECONFIG, "KEYS_REQUIRED",
+                          "opening an account number needs the key file");
+    rc = ps_store_account_sealed(eng->store, account_id, sealed,
+                                 sizeof(sealed), &len, err);
+    if (rc != 0)
+        return rc;
+    if (len <= PS_SEALED_OVERHEAD || len - PS_SEALED_OVERHEAD >= size)
+        return ps_err_set(err, PS_ECRYPTO, "DECRYPT_FAILED",
+                          "account %s: sealed number has a bad size",
+                          account_id);
+    if ((rc = ps_keys_open(eng->keys, sealed, len, out, err)) != 0)
+        return rc;
+    out[len - PS_SEALED_OVERHEAD] = '\0';
+    return 0;
+}

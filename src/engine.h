@@ -98,6 +98,13 @@ int ps_account_add_bank(struct ps_engine *eng, const char *customer_id,
 int ps_account_add_card(struct ps_engine *eng, const char *customer_id,
                         const char *display_name, const char *pan,
                         struct ps_account *out, struct ps_err *err);
+/*
+ * The account's full number (card or bank), decrypted into out (a NUL
+ * and at most size - 1 digits).  Only payment files may hold it: wipe out
+ * with sodium_memzero() when done.  PS_ECONFIG without the key file.
+ */
+int ps_account_open_number(struct ps_engine *eng, const char *account_id,
+                           char *out, size_t size, struct ps_err *err);
 int ps_account_set_status(struct ps_engine *eng, const char *account_id,
                           enum ps_status to, const struct ps_source *src,
                           struct ps_err *err);

@@ -30,6 +30,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "money.h"
+#include "outfile.h"
 #include "output.h"
 #include "store.h"
 
@@ -38,46 +39,7 @@
 #define MAX_CURRENCIES 16
 #define PAN_MAX 32 /* 19 digits and room */
 
-/* ---- a growing byte buffer that is wiped when freed ----------------- */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n, struct ps_err *err)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = malloc(cap);
-        if (p == NULL)
-            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        if (b->p != NULL) {
-            memcpy(p, b->p, b->len);
-            sodium_memzero(b->p, b->cap); /* it may hold card numbers */
-            free(b->p);
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static void buf_free(struct buf *b)
-{
-    if (b->p != NULL) {
-        sodium_memzero(b->p, b->cap);
-        free(b->p);
-    }
-    memset(b, 0, sizeof(*b));
-}
-
-static int buf_row(struct buf *b, const char *const *cells, size_t n,
+static int buf_row(struct ps_wbuf *b, const char *const *cells, size_t n,
                    struct ps_err *err)
 {
     char line[4096];
@@ -88,7 +50,7 @@ static int buf_row(struct buf *b, const char *const *cells, size_t n,
                         "a payout line is longer than %zu bytes",
                         sizeof(line));
     else
-        rc = buf_add(b, line, len, err);
+        rc = ps_wbuf_add(b, line, len, err);
     sodium_memzero(line, sizeof(line));
     return rc;
 }
@@ -161,26 +123,6 @@ static int exponent_of(const char *currency)
     return cur != NULL ? cur->exponent : 2;
 }
 
-/* The card number of an account, decrypted into pan (PAN_MAX bytes). */
-static int open_pan(struct ps_engine *eng, const char *account_id,
-                    char pan[PAN_MAX], struct ps_err *err)
-{
-    unsigned char sealed[PAN_MAX + PS_SEALED_OVERHEAD];
-    size_t len = 0;
-    int rc = ps_store_account_sealed(eng->store, account_id, sealed,
-                                     sizeof(sealed), &len, err);
-    if (rc != 0)
-        return rc;
-    if (len <= PS_SEALED_OVERHEAD || len - PS_SEALED_OVERHEAD >= PAN_MAX)
-        return ps_err_set(err, PS_ECRYPTO, "DECRYPT_FAILED",
-                          "account %s: sealed number has a bad size",
-                          account_id);
-    if ((rc = ps_keys_open(eng->keys, sealed, len, pan, err)) != 0)
-        return rc;
-    pan[len - PS_SEALED_OVERHEAD] = '\0';
-    return 0;
-}
-
 struct totals {
     int n;
     char currency[MAX_CURRENCIES][4];
@@ -209,7 +151,7 @@ static int add_total(struct totals *t, const char *currency, int64_t amount,
 /* Build the whole file from its items (in line order) into out, and its
  * sha256; totals (may be NULL) receive the per-currency sums. */
 static int build(struct ps_engine *eng, const char *name, const char *date,
-                 const struct items *it, struct buf *out,
+                 const struct items *it, struct ps_wbuf *out,
                  char sha[PS_SHA256_HEX], struct totals *totals,
                  struct ps_err *err)
 {
@@ -219,7 +161,6 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
                                         "currency", "records", "total"};
     struct totals t;
     char pan[PAN_MAX];
-    unsigned char digest[crypto_hash_sha256_BYTES];
     int rc;
 
     memset(&t, 0, sizeof(t));
@@ -231,7 +172,7 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
         ps_money_format(r->amount, exponent_of(r->currency), amount,
                         sizeof(amount));
         snprintf(attempt, sizeof(attempt), "%d", r->attempt);
-        if ((rc = open_pan(eng, r->account_id, pan, err)) != 0)
+        if ((rc = ps_account_open_number(eng, r->account_id, pan, sizeof(pan), err)) != 0)
             break;
         const char *cells[] = {r->txn_id, pan,          amount,
                                r->currency, r->holder_name, attempt};
@@ -253,8 +194,7 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
     }
     if (rc != 0)
         return rc;
-    crypto_hash_sha256(digest, (const unsigned char *)out->p, out->len);
-    sodium_bin2hex(sha, PS_SHA256_HEX, digest, sizeof(digest));
+    ps_wbuf_sha256(out, sha);
     if (totals != NULL)
         *totals = t;
     return 0;
@@ -262,104 +202,13 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
 
 /* ---- writing --------------------------------------------------------- */
 
-static int split_path(const char *spool, const char *rel, char *dir,
-                      size_t dsize, const char **name, struct ps_err *err)
-{
-    const char *slash = strrchr(rel, '/');
-    if (slash == NULL ||
-        ps_pathf(dir, dsize, "%s/%.*s", spool, (int)(slash - rel), rel) != 0)
-        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
-                          "payout path too long: %s", rel);
-    *name = slash + 1;
-    return 0;
-}
-
-/* Write content to spool/rel (mode 0600) unless already there; check the
- * published bytes hash to sha. */
-static int publish(const char *spool, const char *rel, const struct buf *c,
-                   const char *sha, struct ps_err *err)
-{
-    char dir[PS_PATH_SIZE], got[PS_SHA256_HEX], side[PS_PATH_SIZE + 16];
-    const char *name = NULL;
-    struct ps_output *o = NULL;
-    struct stat st;
-    int rc;
-
-    if ((rc = split_path(spool, rel, dir, sizeof(dir), &name, err)) != 0 ||
-        (rc = ps_mkdir_p(dir, 0750, err)) != 0)
-        return rc;
-    /* Sidecars of a file that is not there (removed by hand, or a crash
-     * the output layer does not produce) would block the rewrite: they
-     * describe nothing, so they go. */
-    if (ps_pathf(side, sizeof(side), "%s/%s", dir, name) == 0 &&
-        lstat(side, &st) != 0 && errno == ENOENT) {
-        ps_pathf(side, sizeof(side), "%s/%s.sha256", dir, name);
-        unlink(side);
-        ps_pathf(side, sizeof(side), "%s/%s.done", dir, name);
-        unlink(side);
-    }
-    rc = ps_output_open(dir, name, 0600, &o, err);
-    if (rc == PS_ECONFLICT) {
-        /* Published before a crash, without (all) its sidecars. */
-        if ((rc = ps_output_complete(dir, name, got, err)) != 0)
-            return rc;
-    } else if (rc != 0) {
-        return rc;
-    } else if ((rc = ps_output_write(o, c->p, c->len, err)) != 0) {
-        ps_output_abort(o);
-        return rc;
-    } else if ((rc = ps_output_commit(o, got, err)) != 0) {
-        return rc;
-    }
-    if (strcmp(got, sha) != 0)
-        return ps_err_set(err, PS_EINTERNAL, "PAYOUT_REGENERATE_MISMATCH",
-                          "payout file %s has sha256 %s, recorded %s", rel,
-                          got, sha);
-    return 0;
-}
-
-static int done_exists(const char *spool, const char *rel)
-{
-    char path[PS_PATH_SIZE + 16];
-    struct stat st;
-    if (ps_pathf(path, sizeof(path), "%s/%s.done", spool, rel) != 0)
-        return 0;
-    return stat(path, &st) == 0;
-}
-
 /* ---- recovery ---------------------------------------------------------- */
-
-struct outs {
-    struct ps_output_row *v;
-    size_t n, cap;
-    const char *spool;
-    int oom;
-};
-
-static int collect_unfinished(void *ctx, const struct ps_output_row *o)
-{
-    struct outs *x = ctx;
-    if (done_exists(x->spool, o->path))
-        return 0;
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 8;
-        void *p = realloc(x->v, cap * sizeof(*x->v));
-        if (p == NULL) {
-            x->oom = 1;
-            return 1;
-        }
-        x->v = p;
-        x->cap = cap;
-    }
-    x->v[x->n++] = *o;
-    return 0;
-}
 
 static int regenerate(struct ps_engine *eng, const char *spool,
                       const struct ps_output_row *o, struct ps_err *err)
 {
     struct items it = {NULL, 0, 0};
-    struct buf c = {NULL, 0, 0};
+    struct ps_wbuf c = {NULL, 0, 0};
     char sha[PS_SHA256_HEX];
     const char *name = strrchr(o->path, '/');
     int rc = ps_store_output_items(eng->store, o->id, collect_item, &it, err);
@@ -377,11 +226,11 @@ static int regenerate(struct ps_engine *eng, const char *spool,
                         "%s: not written",
                         o->path, sha, o->sha256);
     if (rc == 0)
-        rc = publish(spool, o->path, &c, o->sha256, err);
+        rc = ps_outfile_publish(spool, o->path, c.p, c.len, o->sha256, err);
     if (rc == 0)
         ps_log(PS_LOG_WARN, "payout.regenerated", "{s:s, s:I}", "path",
                o->path, "records", (json_int_t)o->records);
-    buf_free(&c);
+    ps_wbuf_free(&c);
     free(it.v);
     return rc;
 }
@@ -399,24 +248,21 @@ int ps_payout_recover(struct ps_engine *eng, const char *spool_dir,
                       const struct ps_business *b, int *regenerated,
                       struct ps_err *err)
 {
-    struct outs x = {NULL, 0, 0, spool_dir, 0};
+    struct ps_output_row *v = NULL;
+    size_t nv = 0;
     int rc, n = 0;
-    if ((rc = ps_store_output_list(eng->store, b->id, KIND, collect_unfinished,
-                                   &x, err)) != 0)
+    if ((rc = ps_outfile_unfinished(eng->store, b->id, KIND, spool_dir, &v,
+                                    &nv, err)) != 0)
         goto out;
-    if (x.oom) {
-        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (nv > 0 && (rc = need_keys(eng, err)) != 0)
         goto out;
-    }
-    if (x.n > 0 && (rc = need_keys(eng, err)) != 0)
-        goto out;
-    for (size_t i = 0; i < x.n; i++) {
-        if ((rc = regenerate(eng, spool_dir, &x.v[i], err)) != 0)
+    for (size_t i = 0; i < nv; i++) {
+        if ((rc = regenerate(eng, spool_dir, &v[i], err)) != 0)
             goto out;
         n++;
     }
 out:
-    free(x.v);
+    free(v);
     if (regenerated != NULL)
         *regenerated = n;
     return rc;
@@ -431,7 +277,7 @@ static int transmit(struct ps_engine *eng, const struct ps_txn *t,
                     struct ps_err *err)
 {
     struct ps_source src = {"push-to-card payout", name, line};
-    struct ps_txn_args args = {&src, 0, NULL};
+    struct ps_txn_args args = {&src, 0, NULL, NULL};
     struct ps_txn after;
     int rc;
     if (t->status == PS_TXN_NEW &&
@@ -451,7 +297,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
 {
     struct txns x = {NULL, 0, 0, 0};
     struct items it = {NULL, 0, 0};
-    struct buf c = {NULL, 0, 0};
+    struct ps_wbuf c = {NULL, 0, 0};
     struct totals tot;
     struct ps_output_row o;
     struct ps_payout_result r;
@@ -544,7 +390,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
 
     /* Committed: from here a failure leaves the file to the next run. */
     ps_crash_point("payout-committed");
-    if ((rc = publish(spool_dir, o.path, &c, o.sha256, err)) != 0) {
+    if ((rc = ps_outfile_publish(spool_dir, o.path, c.p, c.len, o.sha256, err)) != 0) {
         ps_log_err(PS_LOG_ERROR, "payout.write_failed", err, "{s:s}", "path",
                    o.path);
         goto out;
@@ -565,7 +411,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
 out:
     if (in_txn)
         ps_store_rollback(eng->store);
-    buf_free(&c);
+    ps_wbuf_free(&c);
     free(it.v);
     free(x.v);
     if (rc == 0)

@@ -93,8 +93,13 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
         return bad(e, PS_EINVAL, "FIELD_VALUE", "status",
                    "unknown provider status %s", status);
 
-    /* Only this business's transactions exist for its provider files. */
+    /* Only this business's transactions exist for its provider files.
+     * The card processor names a payout by its transaction id; the ODFI
+     * names an ACH entry by its trace number (15 digits). */
     rc = ps_store_txn_get(eng->store, ref, &t, e);
+    if (rc == PS_ENOTFOUND && strlen(ref) == 15 &&
+        strspn(ref, "0123456789") == 15)
+        rc = ps_store_txn_get_trace(eng->store, b->id, ref, &t, e);
     if (rc == PS_ENOTFOUND || (rc == 0 && strcmp(t.business_id, b->id) != 0))
         return bad(e, PS_ENOTFOUND, "UNKNOWN_REFERENCE", "reference",
                    "no transaction %s in business %s", ref, b->name);

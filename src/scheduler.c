@@ -19,6 +19,7 @@
  * goes on with the other jobs.
  */
 #include "scheduler.h"
+#include "achout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -53,7 +54,32 @@ struct step_ctx {
 
 enum input_class { IN_INTAKE, IN_DISBURSE, IN_RECOVER };
 
-/* Which step takes an inbound file: by the CSV layout of its header. */
+/*
+ * A NACHA file's step by its first batch: entries to pay out are
+ * disbursement requests; returns (addenda 99) and notifications of change
+ * (COR) answer earlier days' entries and go with intake.  -1 when the
+ * peek is not NACHA.
+ */
+static int classify_nacha(const unsigned char *peek, size_t n)
+{
+    size_t rec = 94;
+    if (ps_format_nacha.bid(peek, n, "") <= 0)
+        return -1;
+    if (n > 95 && peek[94] == '\r')
+        rec = 96; /* CRLF */
+    else if (n > 94 && peek[94] == '\n')
+        rec = 95;
+    for (size_t at = 0; at + 94 <= n; at += rec) {
+        if (peek[at] == '5' && memcmp(peek + at + 50, "COR", 3) == 0)
+            return IN_INTAKE;
+        if (peek[at] == '7' && memcmp(peek + at + 1, "99", 2) == 0)
+            return IN_INTAKE;
+    }
+    return IN_DISBURSE;
+}
+
+/* Which step takes an inbound file: by the CSV layout of its header, or
+ * for NACHA by what its entries are. */
 static int classify(const char *path)
 {
     unsigned char peek[PS_FORMAT_PEEK];
@@ -64,6 +90,9 @@ static int classify(const char *path)
         return IN_INTAKE; /* let intake meet (and report) the problem */
     n = read(fd, peek, sizeof(peek));
     close(fd);
+    int nacha = n > 0 ? classify_nacha(peek, (size_t)n) : -1;
+    if (nacha >= 0)
+        return nacha;
     if (n <= 0 || ps_csv_detect(peek, (size_t)n, &layout, NULL) <= 0 ||
         layout == NULL)
         return IN_INTAKE;
@@ -177,6 +206,28 @@ static int step_payouts(struct step_ctx *x, struct ps_err *err)
     return each_business(x, payout_one, err);
 }
 
+static int cutoff_one(struct step_ctx *x, const struct ps_business *b,
+                      struct ps_err *err)
+{
+    struct ps_ach_config ac;
+    struct ps_ach_cutoff_result res;
+    int rc = ps_ach_config_load(x->env->cfg->path, b->name, &ac, err);
+    if (rc == 0)
+        rc = ps_ach_cutoff(x->env->eng, x->env->spool, b, &ac, x->env->cal,
+                           x->date, &res, err);
+    if (rc == 0) {
+        x->run->records += res.entries;
+        x->run->amount += res.credit_total;
+    }
+    return rc;
+}
+
+/* The ACH cutoff: one NACHA file per business with ACH items. */
+static int step_cutoff(struct step_ctx *x, struct ps_err *err)
+{
+    return each_business(x, cutoff_one, err);
+}
+
 /* A report whose trial balance is not zero is written, says so, and fails
  * the step (TRIAL_BALANCE_NOT_ZERO): the run is FAILED and alerts. */
 static int recon_one(struct step_ctx *x, const struct ps_business *b,
@@ -203,7 +254,8 @@ static const struct step {
     step_fn *fn;
 } steps[] = {
     {"intake", step_intake},   {"disburse", step_disburse},
-    {"payouts", step_payouts}, {"recover", step_recover},
+    {"cutoff", step_cutoff},   {"payouts", step_payouts},
+    {"recover", step_recover},
     {"reconcile", step_reconcile}, {"export", step_export},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))

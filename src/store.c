@@ -173,6 +173,8 @@
       " request_id, trace_number, attempts, created_at, updated_at)"           \
       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
     X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
+    X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
+      " WHERE business_id = ? AND trace_number = ?")                          \
     X(TXN_GET_REQUEST, "SELECT " TXN_COLS " FROM transactions"                 \
                        " WHERE business_id = ? AND request_id = ?")            \
     X(TXN_UPDATE,                                                              \
@@ -357,24 +359,42 @@
       " AND customer_id IN (SELECT id FROM customers"                          \
       "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
       " ORDER BY created_at, id")                                              \
+    X(ACH_SELECT,                                                              \
+      "SELECT " TXN_COLS " FROM transactions t"                                \
+      " WHERE business_id = ?1 AND rail = 'ACH'"                               \
+      " AND (status = 'NEW' OR status = 'PENDING')"                            \
+      " AND account_id IN (SELECT id FROM financial_accounts"                  \
+      "   WHERE business_id = ?1 AND status = 'ACTIVE'"                        \
+      "   AND kind = 'EXTERNAL_BANK')"                                         \
+      " AND customer_id IN (SELECT id FROM customers"                          \
+      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
+      " AND (type = 'SEND' OR EXISTS (SELECT 1 FROM debit_authorizations d"    \
+      "   WHERE d.account_id = t.account_id AND d.status = 'ACTIVE'))"         \
+      " ORDER BY created_at, id")                                              \
+    X(ACH_TRACE_MAX,                                                           \
+      "SELECT ifnull(max(CAST(substr(trace_number, 9) AS INTEGER)), 0)"        \
+      " FROM transactions WHERE business_id = ? AND rail = 'ACH'"              \
+      " AND substr(trace_number, 1, 8) = ?")                                   \
     X(OUTPUT_NEXT_SEQ,                                                         \
       "SELECT ifnull(max(seq), 0) + 1 FROM outputs"                            \
       " WHERE business_id = ? AND kind = ? AND business_date = ?")             \
     X(OUTPUT_INSERT,                                                           \
       "INSERT INTO outputs(id, business_id, kind, business_date, seq, path,"   \
-      " sha256, records, debit_total, credit_total, file_key, created_at)"     \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")                                     \
+      " sha256, records, debit_total, credit_total, file_key, created_at,"     \
+      " detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
     X(OUTPUT_ITEM_INSERT,                                                      \
       "INSERT INTO output_items(output_id, txn_id, line, attempt,"             \
-      " holder_name) VALUES (?,?,?,?,?)")                                      \
+      " holder_name, detail) VALUES (?,?,?,?,?,?)")                            \
     X(OUTPUT_LIST,                                                             \
       "SELECT id, business_id, kind, business_date, seq, path,"                \
-      " ifnull(sha256,''), records, debit_total, credit_total, created_at"     \
+      " ifnull(sha256,''), records, debit_total, credit_total, created_at,"    \
+      " ifnull(file_key,''), ifnull(detail,'')"                                \
       " FROM outputs WHERE business_id = ? AND kind = ?"                       \
       " ORDER BY business_date, seq")                                          \
     X(OUTPUT_ITEMS,                                                            \
       "SELECT i.txn_id, ifnull(i.line, 0), ifnull(i.attempt, 0),"              \
-      " ifnull(i.holder_name, ''), t.account_id, t.amount, t.currency"         \
+      " ifnull(i.holder_name, ''), t.account_id, t.amount, t.currency,"        \
+      " ifnull(i.detail, '')"                                                  \
       " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
       " WHERE i.output_id = ? ORDER BY i.line")                                \
     X(ANSWER_INSERT,                                                           \
@@ -1834,6 +1854,19 @@ int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
     GET_ONE(s, st, "transaction", err, read_txn(st, out));
 }
 
+int ps_store_txn_get_trace(struct ps_store *s, const char *business_id,
+                           const char *trace, struct ps_txn *out,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_GET_TRACE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, trace);
+    GET_ONE(s, st, "transaction", err, read_txn(st, out));
+}
+
 int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
                              const char *request_id, struct ps_txn *out,
                              struct ps_err *err)
@@ -2640,6 +2673,32 @@ int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
              cb, ctx);
 }
 
+int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
+                            int (*cb)(void *ctx, const struct ps_txn *),
+                            void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACH_SELECT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "select ACH transactions", err, struct ps_txn, read_txn,
+             cb, ctx);
+}
+
+int ps_store_ach_trace_max(struct ps_store *s, const char *business_id,
+                           const char *odfi, long *max, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACH_TRACE_MAX, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, odfi);
+    GET_ONE(s, st, "trace sequence", err,
+            *max = (long)sqlite3_column_int64(st, 0));
+}
+
 int ps_store_output_next_seq(struct ps_store *s, const char *business_id,
                              const char *kind, const char *business_date,
                              int *seq, struct ps_err *err)
@@ -2674,6 +2733,7 @@ int ps_store_output_insert(struct ps_store *s, const struct ps_output_row *o,
     BIND_INT(st, 10, o->credit_total);
     BIND_OPT(st, 11, o->file_key);
     BIND(st, 12, o->created_at);
+    BIND_OPT(st, 13, o->detail);
     return exec_step(s, st, "insert output", err);
 }
 
@@ -2690,6 +2750,7 @@ int ps_store_output_item_insert(struct ps_store *s, const char *output_id,
     BIND_INT(st, 3, it->line);
     BIND_INT(st, 4, it->attempt);
     BIND(st, 5, it->holder_name);
+    BIND_OPT(st, 6, it->detail);
     return exec_step(s, st, "insert output item", err);
 }
 
@@ -2706,6 +2767,8 @@ static void read_output(sqlite3_stmt *st, struct ps_output_row *o)
     o->debit_total = sqlite3_column_int64(st, 8);
     o->credit_total = sqlite3_column_int64(st, 9);
     COL_STR(st, 10, o->created_at);
+    COL_STR(st, 11, o->file_key);
+    COL_STR(st, 12, o->detail);
 }
 
 int ps_store_output_list(struct ps_store *s, const char *business_id,
@@ -2732,6 +2795,7 @@ static void read_output_item(sqlite3_stmt *st, struct ps_output_item_row *it)
     COL_STR(st, 4, it->account_id);
     it->amount = sqlite3_column_int64(st, 5);
     COL_STR(st, 6, it->currency);
+    COL_STR(st, 7, it->detail);
 }
 
 int ps_store_output_items(struct ps_store *s, const char *output_id,

@@ -239,6 +239,10 @@ int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
                         struct ps_err *err);
 int ps_store_txn_get(struct ps_store *store, const char *id, struct ps_txn *out,
                      struct ps_err *err);
+/* The business's ACH transaction with this trace number; PS_ENOTFOUND. */
+int ps_store_txn_get_trace(struct ps_store *store, const char *business_id,
+                           const char *trace, struct ps_txn *out,
+                           struct ps_err *err);
 int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
                              const char *request_id, struct ps_txn *out,
                              struct ps_err *err);
@@ -451,6 +455,7 @@ struct ps_output_row {
     int64_t debit_total, credit_total; /* minor units */
     char file_key[64];               /* "" if none */
     char created_at[PS_TIME_SIZE];
+    char detail[512]; /* the format's own header data (NACHA: JSON), "" */
 };
 /* One line of an outbound file (table output_items). */
 struct ps_output_item_row {
@@ -462,7 +467,19 @@ struct ps_output_item_row {
     char account_id[PS_ID_SIZE];
     int64_t amount; /* minor units */
     char currency[4];
+    char detail[512]; /* the line as written but its secrets (NACHA entry
+                         fields as JSON, no account number), "" */
 };
+/* ACH transactions (SEND and DEBIT) in NEW or PENDING whose customer
+ * and bank account are ACTIVE -- debits only under an ACTIVE debit
+ * authorization -- oldest first: what the next NACHA file carries. */
+int ps_store_ach_candidates(struct ps_store *store, const char *business_id,
+                            int (*cb)(void *ctx, const struct ps_txn *),
+                            void *ctx, struct ps_err *err);
+/* The highest 7-digit trace sequence the business has used with this
+ * 8-digit ODFI prefix, 0 for none. */
+int ps_store_ach_trace_max(struct ps_store *store, const char *business_id,
+                           const char *odfi, long *max, struct ps_err *err);
 /* max(seq) + 1 for (business, kind, business_date), 1 for the first. */
 int ps_store_output_next_seq(struct ps_store *store, const char *business_id,
                              const char *kind, const char *business_date,

@@ -69,6 +69,8 @@ struct ps_txn_args {
     const struct ps_source *src; /* history: reason, file, line */
     int max_attempts;            /* 0: PS_TXN_MAX_ATTEMPTS */
     const char *trace_number;    /* set with TRANSMIT for ACH, or NULL */
+    const char *return_code;     /* the ACH return reason ("R01") when the
+                                    event is a return, else NULL */
 };
 
 /*

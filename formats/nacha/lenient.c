@@ -68,8 +68,10 @@ const char *ps_nacha_lenient_format(unsigned bits, char *buf, size_t size)
             continue;
         int k = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
                          names[i]);
-        if (k < 0 || (size_t)k >= size - len)
-            break; /* truncated at a name boundary is not possible: stop */
+        if (k < 0 || (size_t)k >= size - len) {
+            buf[len] = '\0'; /* no half name: the list stops short */
+            break;
+        }
         len += (size_t)k;
     }
     return buf;

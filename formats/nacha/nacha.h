@@ -184,6 +184,9 @@ struct ps_nacha_header {
     char creation_time[5];          /* HHMM */
     char file_id_modifier;          /* 'A'..'Z', '0'..'9' */
     char destination_name[24], origin_name[24], reference_code[9];
+    long trace_start; /* the first entry's 7-digit trace sequence; 0 means
+                         1.  An originator continues its sequence from file
+                         to file, so a trace names one entry for good. */
 };
 
 struct ps_nacha_out {
@@ -203,6 +206,20 @@ struct ps_nacha_out {
     char individual_name[23];
     char discretionary[3];      /* WEB: "R" or "S" payment type */
     char payment_info[81];      /* "" for no addenda 05 */
+    /*
+     * The receiving side's answer to an earlier entry instead of a payment
+     * (what an ODFI sends its originator; payspool's sandbox writes them):
+     * 99 a return (transaction code 21/26/31/36, the original amount, in a
+     * batch of the original SEC code), 98 a notification of change (SEC
+     * COR, amount 0).  0 for a payment entry.
+     */
+    int addenda_type;
+    char code[4];               /* R01.. or C01.. */
+    char original_trace[16];
+    char original_rdfi[9];      /* 8 digits */
+    char date_of_death[11];     /* 99: YYYY-MM-DD (R14, R15) or "" */
+    char addenda_info[45];      /* 99: free text */
+    char corrected_data[30];    /* 98: as the change code lays it out */
     char trace[16];             /* written: filled in by ps_nacha_write */
     long line;                  /* written: record number of its 6 record */
     long batch_number;          /* written */
@@ -221,7 +238,7 @@ struct ps_nacha_write_totals {
  * keys first appear, and in their own order within a batch; a batch is
  * split when its entry + addenda count would pass 999,999 (or
  * max_batch_entries when > 0).  Trace numbers are the ODFI's 8 digits and
- * a 7-digit sequence from 1 in file order; e[i].trace, .line and
+ * a 7-digit sequence from h->trace_start (1 when 0) in file order; e[i].trace, .line and
  * .batch_number are filled in.  PS_EINVAL with the entry's index in
  * err->line when an entry cannot be written (bad routing number, amount
  * out of range, a transaction code the SEC code does not allow...).

@@ -162,10 +162,28 @@ static int tc_zero(int tc)
     return (tc_credit(tc) && u != 2) || (tc_debit(tc) && u != 7);
 }
 
-/* The SEC codes written and which codes each allows.  WEB is a consumer
- * debit, with credits only for person-to-person (22, 32); TEL debits only. */
-static int sec_allows(const char *sec, int tc)
+/* Return and NOC codes (automated returns and notifications of change of
+ * 22-24 / 27-29 / 32-34 / 37-39): 21 and 31 count as credits, 26 and 36 as
+ * debits, as the reader counts them. */
+static int tc_answer(int tc)
 {
+    return tc == 21 || tc == 26 || tc == 31 || tc == 36;
+}
+
+static int tc_credit_side(int tc)
+{
+    return tc_credit(tc) || tc == 21 || tc == 31;
+}
+
+/* The SEC codes written and which codes each allows.  WEB is a consumer
+ * debit, with credits only for person-to-person (22, 32); TEL debits only.
+ * Returns (addenda 99) keep the original SEC code and take the return
+ * codes; COR takes only them. */
+static int sec_allows(const char *sec, int tc, int addenda_type)
+{
+    if (addenda_type != 0)
+        return tc_answer(tc) &&
+               (addenda_type == 98) == (strcmp(sec, "COR") == 0);
     if (strcmp(sec, "PPD") == 0 || strcmp(sec, "CCD") == 0)
         return tc_credit(tc) || tc_debit(tc);
     if (strcmp(sec, "WEB") == 0)
@@ -199,11 +217,41 @@ static int check_entry(const struct ps_nacha_out *x, long i, struct ps_err *err)
     char sec[4] = {0};
     memcpy(sec, x->sec, len < 3 ? len : 3);
     if (len != 3 || (strcmp(sec, "PPD") != 0 && strcmp(sec, "CCD") != 0 &&
-                     strcmp(sec, "WEB") != 0 && strcmp(sec, "TEL") != 0))
+                     strcmp(sec, "WEB") != 0 && strcmp(sec, "TEL") != 0 &&
+                     strcmp(sec, "COR") != 0))
         return refuse(err, i, "sec", "NACHA_SEC_CODE",
                       "entry %ld: SEC code %s is not one the writer lays out "
-                      "(PPD, CCD, WEB, TEL)",
+                      "(PPD, CCD, WEB, TEL, COR)",
                       i, ps_quote(x->sec, len, q, sizeof(q)));
+    if (x->addenda_type != 0 && x->addenda_type != 98 &&
+        x->addenda_type != 99)
+        return refuse(err, i, "addenda_type", "NACHA_ADDENDA",
+                      "entry %ld: addenda type %d is not 0, 98 or 99", i,
+                      x->addenda_type);
+    if (x->addenda_type != 0) {
+        char want = x->addenda_type == 98 ? 'C' : 'R';
+        if (x->code[0] != want || x->code[1] < '0' || x->code[1] > '9' ||
+            x->code[2] < '0' || x->code[2] > '9' || x->code[3] != '\0')
+            return refuse(err, i, "code", "NACHA_ADDENDA",
+                          "entry %ld: an addenda %d needs a %c code of two "
+                          "digits",
+                          i, x->addenda_type, want);
+        if (FLEN(x->original_trace) != 15 ||
+            !all_digits(x->original_trace, 15) ||
+            FLEN(x->original_rdfi) != 8 || !all_digits(x->original_rdfi, 8))
+            return refuse(err, i, "original_trace", "NACHA_ADDENDA",
+                          "entry %ld: an answer names the original entry's "
+                          "15-digit trace and its RDFI's 8 digits",
+                          i);
+        if (FLEN(x->payment_info) > 0)
+            return refuse(err, i, "payment_info", "NACHA_ADDENDA",
+                          "entry %ld: a return or NOC carries its own "
+                          "addenda, not an addenda 05",
+                          i);
+        if (x->addenda_type == 98 && x->amount != 0)
+            return refuse(err, i, "amount", "NACHA_AMOUNT",
+                          "entry %ld: a notification of change is $0", i);
+    }
     if (!not_blank(x->company_name, FLEN(x->company_name)))
         return refuse(err, i, "company_name", "NACHA_COMPANY_NAME",
                       "entry %ld: the company name is empty", i);
@@ -233,7 +281,7 @@ static int check_entry(const struct ps_nacha_out *x, long i, struct ps_err *err)
     if (rc != 0)
         return rc;
     int tc = x->transaction_code;
-    if (!sec_allows(sec, tc))
+    if (!sec_allows(sec, tc, x->addenda_type))
         return refuse(err, i, "transaction_code", "NACHA_TRANSACTION_CODE",
                       "entry %ld: transaction code %d is not allowed in a %s "
                       "batch (%s)",
@@ -262,7 +310,7 @@ static int check_entry(const struct ps_nacha_out *x, long i, struct ps_err *err)
                       "entry %ld: amount %" PRId64 " cents is outside "
                       "0..9999999999",
                       i, x->amount);
-    if (tc_zero(tc) && x->amount != 0)
+    if (!tc_answer(tc) && tc_zero(tc) && x->amount != 0)
         return refuse(err, i, "amount", "NACHA_PRENOTE_AMOUNT",
                       "entry %ld: transaction code %d is a %s entry and "
                       "must be $0, not %" PRId64 " cents",
@@ -514,7 +562,7 @@ static void batch_at(const struct layout *L, size_t pos, struct batch *b)
     size_t k = pos;
     for (; k < L->n && L->gid[L->order[k]] == g; k++) {
         const struct ps_nacha_out *x = &L->e[L->order[k]];
-        long recs = FLEN(x->payment_info) > 0 ? 2 : 1;
+        long recs = FLEN(x->payment_info) > 0 || x->addenda_type != 0 ? 2 : 1;
         if (b->entries > 0 &&
             (b->count + recs > BATCH_COUNT_MAX ||
              (L->max_entries > 0 && b->entries >= L->max_entries)))
@@ -522,7 +570,7 @@ static void batch_at(const struct layout *L, size_t pos, struct batch *b)
         b->entries++;
         b->count += recs;
         b->hash += rdfi8(x->rdfi);
-        if (tc_credit(x->transaction_code)) {
+        if (tc_credit_side(x->transaction_code)) {
             b->credits = 1;
             b->credit += x->amount;
         } else {
@@ -564,15 +612,17 @@ static int dry_walk(struct layout *L, struct ps_err *err)
         for (size_t k = pos; k < b.end; k++) {
             const struct ps_nacha_out *x = &L->e[L->order[k]];
             long i = (long)L->order[k];
-            int64_t *sum = tc_credit(x->transaction_code) ? &L->t.total_credit
-                                                          : &L->t.total_debit;
+            int64_t *sum = tc_credit_side(x->transaction_code)
+                               ? &L->t.total_credit
+                               : &L->t.total_debit;
             if (*sum + x->amount > TOTAL_MAX)
                 return refuse(
                     err, i, "amount", "NACHA_TOTAL_OVERFLOW",
                     "entry %ld: the file's total %s would pass "
                     "$9,999,999,999.99, past the 12-digit control "
                     "total: split the entries into more files",
-                    i, tc_credit(x->transaction_code) ? "credit" : "debit");
+                    i, tc_credit_side(x->transaction_code) ? "credit"
+                                                           : "debit");
             *sum += x->amount;
         }
         records += 2 + b.count;
@@ -640,7 +690,7 @@ static int write_batch(struct out *o, const struct layout *L, size_t pos,
 
     for (size_t k = pos; k < b->end; k++) {
         struct ps_nacha_out *x = &L->e[L->order[k]];
-        int addenda = FLEN(x->payment_info) > 0;
+        int addenda = FLEN(x->payment_info) > 0 || x->addenda_type != 0;
         ++*seq;
         memcpy(x->trace, x->odfi, 8);
         put_num(x->trace, 9, 7, *seq);
@@ -663,10 +713,31 @@ static int write_batch(struct out *o, const struct layout *L, size_t pos,
         if (addenda) {
             if ((r = next_record(o, err, &rc)) == NULL)
                 return rc;
-            put_raw(r, 1, "705");
-            put_text(r, 4, 80, x->payment_info, sizeof(x->payment_info), 0);
-            put_raw(r, 84, "0001");
-            memcpy(r + 87, x->trace + 8, 7);
+            if (x->addenda_type == 0) {
+                put_raw(r, 1, "705");
+                put_text(r, 4, 80, x->payment_info, sizeof(x->payment_info),
+                         0);
+                put_raw(r, 84, "0001");
+                memcpy(r + 87, x->trace + 8, 7);
+            } else {
+                /* 98/99: code, original trace, (date of death), original
+                 * RDFI, corrected data or information, own trace. */
+                r[0] = '7';
+                put_num(r, 2, 2, (uint64_t)x->addenda_type);
+                memcpy(r + 3, x->code, 3);
+                memcpy(r + 6, x->original_trace, 15);
+                if (x->addenda_type == 99 && FLEN(x->date_of_death) > 0)
+                    yymmdd(x->date_of_death, sizeof(x->date_of_death),
+                           r + 21);
+                memcpy(r + 27, x->original_rdfi, 8);
+                if (x->addenda_type == 98)
+                    put_text(r, 36, 29, x->corrected_data,
+                             sizeof(x->corrected_data), 0);
+                else
+                    put_text(r, 36, 44, x->addenda_info,
+                             sizeof(x->addenda_info), 0);
+                memcpy(r + 79, x->trace, 15);
+            }
             emit(o);
         }
     }
@@ -691,7 +762,8 @@ static int write_file(struct out *o, const struct layout *L, struct ps_err *err)
     int rc = write_header(o, L, err);
     if (rc != 0)
         return rc;
-    unsigned long seq = 0;
+    unsigned long seq =
+        L->h->trace_start > 0 ? (unsigned long)L->h->trace_start - 1 : 0;
     long number = 0;
     size_t pos = 0;
     struct batch b;
@@ -744,11 +816,21 @@ int ps_nacha_write(const struct ps_nacha_header *h, struct ps_nacha_out *e,
     L.max_entries = max_batch_entries;
     if ((rc = check_header(h, L.date, err)) != 0)
         goto out;
-    if (n > TRACE_SEQ_MAX) {
+    if (h->trace_start < 0 || h->trace_start > (long)TRACE_SEQ_MAX) {
+        rc = ps_err_set(err, PS_EINVAL, "NACHA_TRACE_START",
+                        "the first trace sequence %ld is outside 1..9999999",
+                        h->trace_start);
+        ps_err_field(err, "trace_start");
+        goto out;
+    }
+    if (n > TRACE_SEQ_MAX ||
+        (h->trace_start > 1 &&
+         n > TRACE_SEQ_MAX - (size_t)(h->trace_start - 1))) {
         rc = refuse(err, (long)TRACE_SEQ_MAX, "trace", "NACHA_FILE_TOO_LARGE",
-                    "%zu entries: a file holds at most 9,999,999 (7-digit "
-                    "trace sequence): split the entries into more files",
-                    n);
+                    "%zu entries from trace sequence %ld: the 7-digit trace "
+                    "sequence ends at 9,999,999: split the entries into more "
+                    "files",
+                    n, h->trace_start > 0 ? h->trace_start : 1L);
         goto out;
     }
     for (size_t i = 0; i < n; i++)
