@@ -708,8 +708,8 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
         return rc;
     if ((rc = ps_store_txn_get(eng->store, txn_id, &before, err)) != 0 ||
         (rc = ps_txn_apply(eng->store, txn_id, ev, args, &after, err)) != 0 ||
-        (rc = ps_ewa_on_txn_status(eng->store, &after, before.status, err)) !=
-            0 ||
+        (rc = ps_ewa_on_txn_status(eng->store, &after, before.status, args,
+                                   err)) != 0 ||
         (rc = ps_store_commit(eng->store, err)) != 0) {
         ps_store_rollback(eng->store);
         return rc;

@@ -431,7 +431,7 @@ static int transmit(struct ps_engine *eng, const struct ps_txn *t,
                     struct ps_err *err)
 {
     struct ps_source src = {"push-to-card payout", name, line};
-    struct ps_txn_args args = {&src, 0, NULL};
+    struct ps_txn_args args = {&src, 0, NULL, NULL};
     struct ps_txn after;
     int rc;
     if (t->status == PS_TXN_NEW &&

@@ -509,9 +509,35 @@ static const char *const ps_schema_v6[] = {
 
 #define PS_SCHEMA_REWRITE_CHECKS_AGAIN 6
 
+/*
+ * Version 7: ACH returns and notifications of change.  A profile counts
+ * the ACH recovery debits made since its last full recovery (the
+ * program's max_debit_attempts caps them).  account_changes keeps every
+ * NOC (COR entry) received for a bank account, applied or only recorded,
+ * with what changed written with masked account numbers only.  CHECKs are
+ * written without IN lists (see version 4).
+ */
+static const char *const ps_schema_v7[] = {
+    "ALTER TABLE ewa_profiles ADD COLUMN debit_attempts INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (debit_attempts >= 0);",
+    "CREATE TABLE account_changes ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  account_id TEXT NOT NULL REFERENCES financial_accounts(id),"
+    "  txn_id TEXT REFERENCES transactions(id),"
+    "  change_code TEXT NOT NULL CHECK (change_code GLOB 'C[0-9][0-9]'),"
+    "  refused INTEGER NOT NULL CHECK (refused = 0 OR refused = 1),"
+    "  original_trace TEXT,"
+    "  what_changed TEXT NOT NULL,"
+    "  source_file TEXT, source_line INTEGER,"
+    "  created_at TEXT NOT NULL);",
+    "CREATE INDEX account_changes_account ON account_changes(account_id,"
+    "  created_at);",
+    NULL};
+
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1, ps_schema_v2, ps_schema_v3,
-    ps_schema_v4, ps_schema_v5, ps_schema_v6};
+    ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4,
+    ps_schema_v5, ps_schema_v6, ps_schema_v7};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -201,7 +201,7 @@ static void add_disbursement(struct fixture *fx, int64_t amount)
 static void apply(struct fixture *fx, const char *txn_id, enum ps_txn_event ev)
 {
     struct ps_source src = {"test", NULL, 0};
-    struct ps_txn_args args = {&src, 0, NULL};
+    struct ps_txn_args args = {&src, 0, NULL, NULL};
     struct ps_err err;
     ps_err_clear(&err);
     if (ps_engine_txn_event(fx->eng, txn_id, ev, &args, NULL, &err) != 0)

@@ -471,7 +471,7 @@ static int event_random(struct world *w)
     }
     assert_true(nlegal > 0); /* open means not terminal */
 
-    struct ps_txn_args args = {NULL, MAX_ATTEMPTS, NULL};
+    struct ps_txn_args args = {NULL, MAX_ATTEMPTS, NULL, NULL};
     struct ps_txn out;
     if (nillegal > 0 && rnd_below(10) == 0) {
         /* An illegal event changes nothing, the ledger included. */

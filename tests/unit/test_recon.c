@@ -231,7 +231,7 @@ static void disburse(struct fixture *fx, const struct ps_business *b,
 static void event(struct fixture *fx, const char *id, enum ps_txn_event ev)
 {
     struct ps_source src = {"provider", "status.csv", 1};
-    struct ps_txn_args args = {&src, 0, NULL};
+    struct ps_txn_args args = {&src, 0, NULL, NULL};
     struct ps_err err;
     ps_err_clear(&err);
     if (ps_engine_txn_event(fx->eng, id, ev, &args, NULL, &err) != 0)

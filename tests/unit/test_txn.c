@@ -347,7 +347,7 @@ static void apply_ok(struct fixture *fx, const char *id, enum ps_txn_event ev,
                      int max_attempts, enum ps_txn_status want,
                      struct ps_txn *out)
 {
-    struct ps_txn_args args = {NULL, max_attempts, NULL};
+    struct ps_txn_args args = {NULL, max_attempts, NULL, NULL};
     struct ps_txn t;
     struct ps_err err;
     ps_err_clear(&err);
@@ -364,7 +364,7 @@ static void drive_to(struct fixture *fx, const char *id,
                      enum ps_txn_status target)
 {
     const struct path *p = &paths[target];
-    struct ps_txn_args args = {NULL, 1, NULL};
+    struct ps_txn_args args = {NULL, 1, NULL, NULL};
     struct ps_err err;
     struct ps_txn t;
     for (int i = 0; i < p->n; i++) {
@@ -382,7 +382,7 @@ static void drive_to(struct fixture *fx, const char *id,
 static void expect_illegal(struct fixture *fx, const char *id,
                            enum ps_txn_event ev, int max_attempts)
 {
-    struct ps_txn_args args = {NULL, max_attempts, NULL};
+    struct ps_txn_args args = {NULL, max_attempts, NULL, NULL};
     struct ps_txn before, out;
     struct ps_err err;
     ps_err_clear(&err);
@@ -439,7 +439,7 @@ static void check_triple(struct fixture *fx, enum ps_txn_type type,
     }
 
     int64_t hist = history_rows(fx, t.id);
-    struct ps_txn_args args = {NULL, 0, NULL};
+    struct ps_txn_args args = {NULL, 0, NULL, NULL};
     int rc = ps_engine_txn_event(fx->eng, t.id, ev, &args, &out, &err);
     if (rc != 0)
         fail_msg("%s %s + %s: expected %s, got error %s [%s]",
@@ -575,7 +575,7 @@ static void test_cancel_only_new_or_pending(void **state)
         if (st == PS_TXN_NEW || st == PS_TXN_PENDING) {
             int64_t ledger = ledger_rows(fx);
             struct ps_source src = {"customer asked", "cancel.csv", 7};
-            struct ps_txn_args args = {&src, 0, NULL};
+            struct ps_txn_args args = {&src, 0, NULL, NULL};
             struct ps_txn out;
             struct ps_err err;
             ps_err_clear(&err);
@@ -947,7 +947,7 @@ static void test_trace_number(void **state)
     ps_err_clear(&err);
     new_txn(fx, PS_TXN_DEBIT, 0, &t);
     apply_ok(fx, t.id, PS_EV_SUBMIT, 0, PS_TXN_PENDING, NULL);
-    struct ps_txn_args args = {NULL, 0, "021000020000001"};
+    struct ps_txn_args args = {NULL, 0, "021000020000001", NULL};
     assert_int_equal(
         ps_engine_txn_event(fx->eng, t.id, PS_EV_TRANSMIT, &args, &out, &err),
         0);
