@@ -169,3 +169,41 @@ int ps_ach_entry_applies(const struct ps_record *rec, struct ps_err *err)
     }
     return 1;
 }
+
+int ps_ach_apply_noc(struct ps_engine *eng, const struct ps_business *b,
+                     const struct ps_record *rec, const struct ps_source *src,
+                     struct ps_apply_result *res, struct ps_err *err)
+{
+    const char *code = GET(rec, "change_code");
+    const char *tc = GET(rec, "corrected_transaction_code");
+    const char *refused = GET(rec, "refused");
+    struct ps_txn t;
+    struct ps_noc noc;
+    char reason[96];
+    int n = code_number(code, 'C'), rc;
+
+    if (n < 0)
+        return refuse(err, PS_EINVAL, "NOC_CODE", "change_code",
+                      "a change code is C followed by two digits");
+    if ((rc = original(eng, b, rec, &t, err)) != 0)
+        return rc;
+    memset(&noc, 0, sizeof(noc));
+    noc.code = code;
+    noc.original_trace = GET(rec, "original_trace");
+    noc.corrected_account = GET(rec, "corrected_account");
+    noc.corrected_routing = GET(rec, "corrected_routing");
+    noc.corrected_transaction_code =
+        tc != NULL && tc[0] != '\0' ? atoi(tc) : 0;
+    noc.corrected_name = GET(rec, "corrected_name");
+    noc.corrected_id = GET(rec, "corrected_id");
+    noc.refused = refused != NULL && strcmp(refused, "1") == 0;
+    noc.txn_id = t.id;
+    snprintf(reason, sizeof(reason), "ACH notification of change %s", code);
+    struct ps_source s = {reason, src->file, src->line};
+    if ((rc = ps_account_apply_noc(eng, t.account_id, &noc, &s, err)) != 0)
+        return rc;
+    snprintf(res->ids, sizeof(res->ids), "%s %s", t.account_id, t.id);
+    snprintf(res->message, sizeof(res->message), "%s %s for account %s",
+             noc.refused ? "refused NOC" : "NOC", code, t.account_id);
+    return 0;
+}

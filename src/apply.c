@@ -260,13 +260,16 @@ static int ewa_payroll(struct ps_applier *ap, const struct ps_record *rec,
         return rc;
     cur = ps_currency_find(out.currency);
     int exp = cur != NULL ? cur->exponent : 2;
-    snprintf(res->ids, sizeof(res->ids), "%s", out.profile_id);
+    snprintf(res->ids, sizeof(res->ids), "%s%s%s", out.profile_id,
+             out.debit_txn_id[0] != '\0' ? " " : "", out.debit_txn_id);
     snprintf(res->message, sizeof(res->message),
-             "%s: deducted %s of %s due, shortfall %s; eligibility %s",
+             "%s: deducted %s of %s due, shortfall %s; eligibility %s%s%s",
              out.outcome, ps_money_format(out.deduction, exp, a, sizeof(a)),
              ps_money_format(out.due, exp, b, sizeof(b)),
              ps_money_format(out.shortfall, exp, c, sizeof(c)),
-             ps_enum_name(PS_NAMES_ELIGIBILITY, (int)out.eligibility));
+             ps_enum_name(PS_NAMES_ELIGIBILITY, (int)out.eligibility),
+             out.debit_txn_id[0] != '\0' ? "; ACH recovery debit " : "",
+             out.debit_txn_id);
     return money_result(res, out.deduction, out.currency);
 }
 

@@ -10,6 +10,7 @@
  */
 #include "engine.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,12 +453,26 @@ static int check_display_name(const char *v, struct ps_err *err)
     return check_text(v, "displayName", 1, 64, err);
 }
 
-/* Seal `number`, fill token and the common fields, insert. */
-static int add_account(struct ps_engine *eng, struct ps_account *a,
-                       const char *number, struct ps_err *err)
+/* The last four digits of an account or card number (which may hold
+ * dashes) into last4 (5 bytes). */
+static void last4_of(const char *number, char last4[5])
 {
-    unsigned char sealed[64 + PS_SEALED_OVERHEAD];
-    struct ps_customer c;
+    char digits[65];
+    size_t nd = 0, n = strlen(number);
+    for (size_t i = 0; i < n && nd + 1 < sizeof(digits); i++)
+        if (number[i] >= '0' && number[i] <= '9')
+            digits[nd++] = number[i];
+    digits[nd] = '\0';
+    ps_strlcpy(last4, digits + (nd > 4 ? nd - 4 : 0), 5);
+}
+
+/* Token, sealed form (sealed: 64 + PS_SEALED_OVERHEAD bytes, *sealed_len
+ * its length) and last4 of a number of at most 64 characters. */
+static int seal_number(struct ps_engine *eng, const char *number,
+                       unsigned char *sealed, size_t *sealed_len,
+                       char token[PS_TOKEN_SIZE], char last4[5],
+                       struct ps_err *err)
+{
     size_t n = strlen(number);
     int rc;
     if (eng->keys == NULL)
@@ -466,26 +481,39 @@ static int add_account(struct ps_engine *eng, struct ps_account *a,
     if (n > 64)
         return ps_err_set(err, PS_EINVAL, "NUMBER_TOO_LONG",
                           "account number too long");
+    if ((rc = ps_keys_token(eng->keys, number, token, err)) != 0 ||
+        (rc = ps_keys_seal(eng->keys, number, n, sealed, err)) != 0)
+        return rc;
+    *sealed_len = n + PS_SEALED_OVERHEAD;
+    last4_of(number, last4);
+    return 0;
+}
+
+/* Seal `number`, fill token and the common fields, insert. */
+static int add_account(struct ps_engine *eng, struct ps_account *a,
+                       const char *number, struct ps_err *err)
+{
+    unsigned char sealed[64 + PS_SEALED_OVERHEAD];
+    size_t sealed_len = 0;
+    struct ps_customer c;
+    int rc;
+    if (eng->keys == NULL)
+        return ps_err_set(err, PS_ECRYPTO, "NO_KEY_FILE",
+                          "adding an account needs the key file");
+    if (strlen(number) > 64)
+        return ps_err_set(err, PS_EINVAL, "NUMBER_TOO_LONG",
+                          "account number too long");
     if ((rc = ps_store_customer_get(eng->store, a->customer_id, &c, err)) != 0)
         return rc;
-    if ((rc = ps_keys_token(eng->keys, number, a->token, err)) != 0 ||
-        (rc = ps_keys_seal(eng->keys, number, n, sealed, err)) != 0)
+    if ((rc = seal_number(eng, number, sealed, &sealed_len, a->token, a->last4,
+                          err)) != 0)
         return rc;
     ps_id_new(a->id);
     ps_strlcpy(a->business_id, c.business_id, sizeof(a->business_id));
-    /* The last four digits (an account number may hold dashes). */
-    char digits[65];
-    size_t nd = 0;
-    for (size_t i = 0; i < n && nd + 1 < sizeof(digits); i++)
-        if (number[i] >= '0' && number[i] <= '9')
-            digits[nd++] = number[i];
-    digits[nd] = '\0';
-    ps_strlcpy(a->last4, digits + (nd > 4 ? nd - 4 : 0), sizeof(a->last4));
     a->status = PS_STATUS_ACTIVE;
     ps_time_now(a->created_at);
     ps_strlcpy(a->updated_at, a->created_at, sizeof(a->updated_at));
-    rc = ps_store_account_insert(eng->store, a, sealed, n + PS_SEALED_OVERHEAD,
-                                 err);
+    rc = ps_store_account_insert(eng->store, a, sealed, sealed_len, err);
     sodium_memzero(sealed, sizeof(sealed));
     if (rc == 0)
         ps_log(PS_LOG_INFO, "account.added", "{s:s, s:s, s:s, s:s}", "account",
@@ -584,6 +612,281 @@ int ps_account_authorize_debit(struct ps_engine *eng, const char *account_id,
                        "a debit authorization needs a reference");
     return ps_store_debit_auth_insert(eng->store, ps_id_new(id), a.id, kind,
                                       reference, ps_time_now(now), err);
+}
+
+/* ---- notifications of change ---------------------------------------- */
+
+enum noc_fix {
+    FIX_NONE = 0,        /* recorded only: nothing of a bank account */
+    FIX_ACCOUNT = 1 << 0, /* DFI account number */
+    FIX_ROUTING = 1 << 1, /* RDFI routing number */
+    FIX_TC = 1 << 2,      /* transaction code: checking or savings */
+    FIX_NAME = 1 << 3,    /* recorded only: payspool keeps no NACHA name */
+    FIX_ID = 1 << 4       /* recorded only: individual ID */
+};
+
+/* NOC change codes (domain brief section 1, after moov-io/ach). */
+static const struct {
+    const char *code;
+    unsigned fix;
+    int refused;
+    const char *what;
+} noc_codes[] = {
+    {"C01", FIX_ACCOUNT, 0, "incorrect DFI account number"},
+    {"C02", FIX_ROUTING, 0, "incorrect routing number"},
+    {"C03", FIX_ROUTING | FIX_ACCOUNT, 0,
+     "incorrect routing number and DFI account number"},
+    {"C04", FIX_NAME, 0, "incorrect individual or company name"},
+    {"C05", FIX_TC, 0, "incorrect transaction code"},
+    {"C06", FIX_ACCOUNT | FIX_TC, 0,
+     "incorrect DFI account number and transaction code"},
+    {"C07", FIX_ROUTING | FIX_ACCOUNT | FIX_TC, 0,
+     "incorrect routing number, DFI account number and transaction code"},
+    {"C08", FIX_NONE, 0, "incorrect receiving DFI identification (IAT)"},
+    {"C09", FIX_ID, 0, "incorrect individual identification number"},
+    {"C13", FIX_NONE, 0, "addenda format error"},
+    {"C14", FIX_NONE, 0, "incorrect SEC code for outbound international "
+                         "payment"},
+    {"C61", FIX_NONE, 1, "misrouted notification of change"},
+    {"C62", FIX_NONE, 1, "incorrect trace number"},
+    {"C63", FIX_NONE, 1, "incorrect company identification number"},
+    {"C64", FIX_NONE, 1, "incorrect individual identification number"},
+    {"C65", FIX_NONE, 1, "incorrectly formatted corrected data"},
+    {"C66", FIX_NONE, 1, "incorrect discretionary data"},
+    {"C67", FIX_NONE, 1, "routing number not from original entry detail"},
+    {"C68", FIX_NONE, 1, "DFI account number not from original entry detail"},
+    {"C69", FIX_NONE, 1, "incorrect transaction code"},
+};
+
+static int noc_find(const char *code)
+{
+    for (size_t i = 0; code != NULL && i < sizeof(noc_codes) /
+                                              sizeof(noc_codes[0]);
+         i++)
+        if (strcmp(noc_codes[i].code, code) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* NACHA fields are space-filled: v without trailing spaces into buf; -1
+ * when it does not fit. */
+static int noc_trim(const char *v, char *buf, size_t size)
+{
+    size_t n = v != NULL ? strlen(v) : 0;
+    while (n > 0 && v[n - 1] == ' ')
+        n--;
+    if (n >= size)
+        return -1;
+    if (n > 0)
+        memcpy(buf, v, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+static int noc_data(struct ps_err *err, const char *field, const char *msg)
+{
+    return invalid(err, field, "NOC_DATA", msg);
+}
+
+/* The bank type a NACHA transaction code addresses (domain brief: 22-29
+ * checking, 32-39 savings, live, prenote or zero-dollar). */
+static enum ps_bank_type noc_bank_type(int tc)
+{
+    switch (tc) {
+    case 22: case 23: case 24: case 27: case 28: case 29:
+        return PS_BANK_CHECKING;
+    case 32: case 33: case 34: case 37: case 38: case 39:
+        return PS_BANK_SAVINGS;
+    default:
+        return PS_BANK_NONE;
+    }
+}
+
+/* Append "; " (unless first) and the formatted text to buf. */
+__attribute__((format(printf, 3, 4))) static void
+append(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    va_list ap;
+    if (n > 0 && n + 2 < size) {
+        memcpy(buf + n, "; ", 3);
+        n += 2;
+    }
+    if (n + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, size - n, fmt, ap);
+    va_end(ap);
+}
+
+int ps_account_apply_noc(struct ps_engine *eng, const char *account_id,
+                         const struct ps_noc *noc, const struct ps_source *src,
+                         struct ps_err *err)
+{
+    struct ps_account a, b;
+    struct ps_account_change ch;
+    unsigned char sealed[64 + PS_SEALED_OVERHEAD];
+    size_t sealed_len = 0;
+    char routing[16], number[32], m1[PS_MASK_SIZE], m2[PS_MASK_SIZE];
+    enum ps_bank_type type = PS_BANK_NONE;
+    int i = noc_find(noc->code), rc, refused, numbered = 0;
+    unsigned fix;
+
+    if (i < 0)
+        return invalid(err, "code", "NOC_CODE",
+                       "not a NACHA notification of change code (C01-C09, "
+                       "C13, C14, C61-C69)");
+    refused = noc_codes[i].refused;
+    if (noc->refused && !refused)
+        return invalid(err, "refused", "NOC_CODE",
+                       "only C61-C69 are refused notifications of change");
+    fix = refused ? FIX_NONE : noc_codes[i].fix;
+    if ((rc = ps_store_account_get(eng->store, account_id, &a, err)) != 0)
+        return rc;
+    if (a.kind != PS_ACCOUNT_EXTERNAL_BANK)
+        return invalid(err, "account_id", "NOC_ACCOUNT_KIND",
+                       "a notification of change applies to a bank account, "
+                       "not a card");
+    if (noc->original_trace != NULL && noc->original_trace[0] != '\0') {
+        size_t n = strlen(noc->original_trace);
+        if (n != 15 || strspn(noc->original_trace, "0123456789") != n)
+            return noc_data(err, "original_trace",
+                            "the original trace number is 15 digits");
+    }
+    if (noc->txn_id != NULL && noc->txn_id[0] != '\0') {
+        struct ps_txn t;
+        rc = ps_store_txn_get(eng->store, noc->txn_id, &t, err);
+        if (rc != 0 && rc != PS_ENOTFOUND)
+            return rc;
+        if (rc == PS_ENOTFOUND || strcmp(t.account_id, a.id) != 0)
+            return noc_data(err, "txn_id",
+                            "the original transaction is not one of this "
+                            "account");
+    }
+
+    /* The corrected data the code carries, checked before anything is
+     * written.  Inputs are never echoed (they may be account numbers). */
+    b = a;
+    if (fix & FIX_ROUTING) {
+        if (noc_trim(noc->corrected_routing, routing, sizeof(routing)) != 0 ||
+            ps_aba_check(routing, err) != 0)
+            return noc_data(err, "corrected_routing",
+                            "the corrected routing number is not 9 digits "
+                            "with a valid ABA check digit");
+        ps_strlcpy(b.routing_number, routing, sizeof(b.routing_number));
+    }
+    if (fix & FIX_ACCOUNT) {
+        if (noc_trim(noc->corrected_account, number, sizeof(number)) != 0 ||
+            ps_bank_account_check(number, err) != 0)
+            return noc_data(err, "corrected_account",
+                            "the corrected account number must be 4 to 17 "
+                            "digits (dashes only between digits)");
+        if ((rc = seal_number(eng, number, sealed, &sealed_len, b.token,
+                              b.last4, err)) != 0)
+            return rc;
+        sodium_memzero(number, sizeof(number));
+        numbered = strcmp(b.token, a.token) != 0;
+    }
+    if (fix & FIX_TC) {
+        type = noc_bank_type(noc->corrected_transaction_code);
+        if (type == PS_BANK_NONE) {
+            sodium_memzero(sealed, sizeof(sealed));
+            return noc_data(err, "corrected_transaction_code",
+                            "the corrected transaction code is not a "
+                            "checking (22-29) or savings (32-39) code");
+        }
+        b.bank_type = type;
+    }
+    if ((fix & FIX_NAME) &&
+        (noc->corrected_name == NULL || noc->corrected_name[0] == '\0' ||
+         strlen(noc->corrected_name) > 22))
+        return noc_data(err, "corrected_name",
+                        "C04 carries the corrected name, 1 to 22 characters");
+    if ((fix & FIX_ID) &&
+        (noc->corrected_id == NULL || noc->corrected_id[0] == '\0' ||
+         strlen(noc->corrected_id) > 22))
+        return noc_data(err, "corrected_id",
+                        "C09 carries the corrected identification number, "
+                        "1 to 22 characters");
+
+    memset(&ch, 0, sizeof(ch));
+    ps_id_new(ch.id);
+    ps_strlcpy(ch.business_id, a.business_id, sizeof(ch.business_id));
+    ps_strlcpy(ch.account_id, a.id, sizeof(ch.account_id));
+    ps_strlcpy(ch.txn_id, noc->txn_id != NULL ? noc->txn_id : "",
+               sizeof(ch.txn_id));
+    ps_strlcpy(ch.change_code, noc_codes[i].code, sizeof(ch.change_code));
+    ch.refused = refused;
+    ps_strlcpy(ch.original_trace,
+               noc->original_trace != NULL ? noc->original_trace : "",
+               sizeof(ch.original_trace));
+    ps_strlcpy(ch.source_file,
+               src != NULL && src->file != NULL ? src->file : "",
+               sizeof(ch.source_file));
+    ch.source_line = src != NULL ? src->line : 0;
+    ps_time_now(ch.created_at);
+
+    /* What changed, with masked numbers only. */
+    char *w = ch.what_changed;
+    size_t wsz = sizeof(ch.what_changed);
+    if (refused)
+        append(w, wsz,
+               "recorded only: refused notification of change %s (%s); "
+               "nothing changed",
+               noc_codes[i].code, noc_codes[i].what);
+    else if (fix == FIX_NONE)
+        append(w, wsz,
+               "recorded only: %s (%s) does not apply to the bank account; "
+               "nothing changed",
+               noc_codes[i].code, noc_codes[i].what);
+    if (fix & FIX_NAME)
+        append(w, wsz, "recorded only: corrected name %s; the account is "
+                       "unchanged",
+               noc->corrected_name);
+    if (fix & FIX_ID)
+        append(w, wsz,
+               "recorded only: corrected identification %s; the account is "
+               "unchanged",
+               ps_mask_last4(noc->corrected_id, m1));
+    if (strcmp(b.routing_number, a.routing_number) != 0)
+        append(w, wsz, "routing %s -> %s", a.routing_number, b.routing_number);
+    if (numbered) {
+        snprintf(m1, sizeof(m1), "****%s", a.last4);
+        snprintf(m2, sizeof(m2), "****%s", b.last4);
+        append(w, wsz, "account %s -> %s", m1, m2);
+    }
+    if (b.bank_type != a.bank_type)
+        append(w, wsz, "type %s -> %s",
+               ps_enum_name(PS_NAMES_BANK_TYPE, (int)a.bank_type),
+               ps_enum_name(PS_NAMES_BANK_TYPE, (int)b.bank_type));
+    int changed = numbered || b.bank_type != a.bank_type ||
+                  strcmp(b.routing_number, a.routing_number) != 0;
+    if (!changed && (fix & (FIX_ACCOUNT | FIX_ROUTING | FIX_TC)))
+        append(w, wsz, "no change: the account already holds the corrected "
+                       "data");
+
+    if ((rc = ps_store_begin(eng->store, err)) != 0)
+        goto out;
+    if (changed) {
+        ps_strlcpy(b.updated_at, ch.created_at, sizeof(b.updated_at));
+        rc = ps_store_account_update_bank(eng->store, &b,
+                                          numbered ? sealed : NULL,
+                                          sealed_len, err);
+    }
+    if (rc == 0)
+        rc = ps_store_account_change_insert(eng->store, &ch, err);
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, err);
+    if (rc != 0) {
+        ps_store_rollback(eng->store);
+        goto out;
+    }
+    ps_log(PS_LOG_INFO, "account.noc", "{s:s, s:s, s:s, s:b, s:s}", "account",
+           a.id, "last4", b.last4, "code", ch.change_code, "applied", changed,
+           "change", ch.what_changed);
+out:
+    sodium_memzero(sealed, sizeof(sealed));
+    return rc;
 }
 
 /* ---- EWA programs --------------------------------------------------- */
@@ -708,8 +1011,8 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
         return rc;
     if ((rc = ps_store_txn_get(eng->store, txn_id, &before, err)) != 0 ||
         (rc = ps_txn_apply(eng->store, txn_id, ev, args, &after, err)) != 0 ||
-        (rc = ps_ewa_on_txn_status(eng->store, &after, before.status, err)) !=
-            0 ||
+        (rc = ps_ewa_on_txn_status(eng->store, &after, before.status, args,
+                                   err)) != 0 ||
         (rc = ps_store_commit(eng->store, err)) != 0) {
         ps_store_rollback(eng->store);
         return rc;

@@ -113,6 +113,47 @@ int ps_account_authorize_debit(struct ps_engine *eng, const char *account_id,
                                enum ps_debit_auth_kind kind,
                                const char *reference, struct ps_err *err);
 
+/* ---- notifications of change (NACHA COR entries) ------------------ */
+
+/* One NOC as the return/COR reader gives it.  Strings are borrowed; NULL
+ * and "" mean "none"; NACHA's trailing spaces are allowed. */
+struct ps_noc {
+    const char *code;               /* "C01".."C69" */
+    const char *original_trace;     /* 15 digits, or none */
+    const char *corrected_account;  /* C01 C03 C06 C07 */
+    const char *corrected_routing;  /* C02 C03 C07: 9 digits, ABA */
+    int corrected_transaction_code; /* C05 C06 C07; 0 when none */
+    const char *corrected_name;     /* C04 */
+    const char *corrected_id;       /* C09 */
+    int refused;                    /* 1 for C61..C69 (may be left 0) */
+    const char *txn_id;             /* the original transaction, or none */
+};
+
+/*
+ * Apply a notification of change to bank account `account_id`, in one
+ * store transaction with its account_changes row (see
+ * ps_store_account_changes):
+ *   C01 account number, C02 routing number, C03 both, C05 transaction
+ *   code (22-29 CHECKING, 32-39 SAVINGS: the bank type), C06 account and
+ *   type, C07 routing, account and type: the account row is rewritten
+ *   (a new number re-sealed with eng->keys, new token and last4; a new
+ *   routing number ABA-checked);
+ *   C04 (name), C09 (individual id), C08 C13 C14 (nothing of a bank
+ *   account) and the refused C61..C69: recorded only, nothing changes
+ *   (the row says so).
+ * The row's text names what changed with masked numbers only ("account
+ * ****6789 -> ****1234; type CHECKING -> SAVINGS").  A NOC whose data the
+ * account already holds is recorded as "no change".
+ * Errors (nothing written), PS_EINVAL with err->field: rule NOC_CODE
+ * (unknown code, or `refused` on a code other than C61..C69), NOC_DATA
+ * (malformed corrected data or trace, or a txn_id not of this account),
+ * NOC_ACCOUNT_KIND (a card account); PS_ENOTFOUND for an unknown account;
+ * PS_ECRYPTO (NO_KEY_FILE) for a new number without the key file.
+ */
+int ps_account_apply_noc(struct ps_engine *eng, const char *account_id,
+                         const struct ps_noc *noc, const struct ps_source *src,
+                         struct ps_err *err);
+
 /* ---- EWA programs --------------------------------------------------- */
 
 /* Validates limits and currency; fills id, status and created_at. */

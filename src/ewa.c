@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "achfx.h"
 #include "log.h"
 #include "money.h"
 #include "output.h"
@@ -238,27 +239,128 @@ int ps_ewa_set_enrollment(struct ps_engine *eng, const char *profile_id,
     return ps_store_profile_update(eng->store, &p, err);
 }
 
-int ps_ewa_on_txn_status(struct ps_store *store, const struct ps_txn *t,
-                         enum ps_txn_status from, struct ps_err *err)
+/* A recovery debit that came back: one more failed recovery, ELIGIBLE ->
+ * ARREARS, and BAD_DEBT at the program's threshold (DISABLED stays, as
+ * for a short payroll). */
+static int recovery_failed(struct ps_store *store, struct ps_profile *p,
+                           const struct ps_txn *t, const char *code,
+                           const struct ps_source *src, struct ps_err *err)
 {
-    struct ps_profile p;
+    struct ps_program prog;
+    struct ps_source s = *src;
+    char what[192], label[160], reason[PS_REASON_SIZE];
     int rc;
-    int unwound = t->status == PS_TXN_CANCELLED ||
-                  t->status == PS_TXN_DECLINED || t->status == PS_TXN_ERROR ||
-                  t->status == PS_TXN_REVERSED;
-    if (t->purpose != PS_PURPOSE_EWA_DISBURSEMENT || t->profile_id[0] == '\0' ||
-        !unwound || from == t->status)
+    if ((rc = ps_store_program_get(store, NULL, p->program_id, &prog, err)) !=
+        0)
+        return rc;
+    if (code != NULL)
+        snprintf(what, sizeof(what), "ACH recovery debit %s returned %s",
+                 t->id, ps_ach_return_label(code, label, sizeof(label)));
+    else
+        snprintf(what, sizeof(what), "ACH recovery debit %s %s", t->id,
+                 t->status == PS_TXN_REVERSED ? "reversed" : "declined");
+    p->failed_recoveries++;
+    s.reason = reason;
+    if (p->failed_recoveries >= prog.bad_debt_after &&
+        ps_ewa_eligibility_allowed(p->eligibility, PS_ELIG_BAD_DEBT)) {
+        snprintf(reason, sizeof(reason), "%d consecutive failed recoveries; %s",
+                 p->failed_recoveries, what);
+        return ps_ewa_eligibility_change(store, p, PS_ELIG_BAD_DEBT, &s, err);
+    }
+    if (p->eligibility == PS_ELIG_ELIGIBLE) {
+        snprintf(reason, sizeof(reason), "%s", what);
+        return ps_ewa_eligibility_change(store, p, PS_ELIG_ARREARS, &s, err);
+    }
+    return 0;
+}
+
+int ps_ewa_on_txn_status(struct ps_store *store, const struct ps_txn *t,
+                         enum ps_txn_status from,
+                         const struct ps_txn_args *args, struct ps_err *err)
+{
+    static const struct ps_source none = {NULL, NULL, 0};
+    const struct ps_source *src =
+        args != NULL && args->src != NULL ? args->src : &none;
+    const char *code = args != NULL ? args->return_code : NULL;
+    int returned =
+        t->status == PS_TXN_DECLINED || t->status == PS_TXN_REVERSED;
+    int unwound = returned || t->status == PS_TXN_CANCELLED ||
+                  t->status == PS_TXN_ERROR;
+    int disbursement = t->purpose == PS_PURPOSE_EWA_DISBURSEMENT;
+    int recovery =
+        t->purpose == PS_PURPOSE_EWA_RECOVERY && t->type == PS_TXN_DEBIT &&
+        (returned || t->status == PS_TXN_SETTLED);
+    unsigned fx = 0;
+    struct ps_profile p;
+    struct ps_source s = *src;
+    char reason[PS_REASON_SIZE], label[160];
+    int rc;
+
+    if (from == t->status)
+        return 0;
+    if (code != NULL && returned && t->rail == PS_RAIL_ACH) {
+        fx = ps_ach_return_effects(code);
+        if ((rc = ps_ach_return_account_effects(store, t, code, src, err)) !=
+            0)
+            return rc;
+    }
+    if (t->profile_id[0] == '\0' ||
+        !((disbursement && unwound) || recovery ||
+          (fx & PS_ACH_FX_DISABLE_PROFILE)))
         return 0;
     if ((rc = ps_store_profile_get(store, t->profile_id, &p, err)) != 0)
         return rc;
-    /* The advance never reached the employee: nothing to recover for it.
-     * If payroll already recovered part of it, the excess is a refund due
-     * to the employee; amountToRecover does not go below zero. */
-    int64_t owed = t->amount + t->fee;
-    p.amount_to_recover =
-        p.amount_to_recover > owed ? p.amount_to_recover - owed : 0;
-    p.period_disbursed =
-        p.period_disbursed > t->amount ? p.period_disbursed - t->amount : 0;
+
+    if (disbursement && unwound) {
+        /* The advance never reached the employee: nothing to recover for
+         * it.  If payroll already recovered part of it, the excess is a
+         * refund due to the employee; amountToRecover does not go below
+         * zero. */
+        int64_t owed = t->amount + t->fee;
+        p.amount_to_recover =
+            p.amount_to_recover > owed ? p.amount_to_recover - owed : 0;
+        p.period_disbursed =
+            p.period_disbursed > t->amount ? p.period_disbursed - t->amount
+                                           : 0;
+    } else if (recovery && t->status == PS_TXN_SETTLED) {
+        /* More than is owed (payroll recovered meanwhile) is a refund due
+         * to the employee, not a negative balance. */
+        p.amount_to_recover = p.amount_to_recover > t->amount
+                                  ? p.amount_to_recover - t->amount
+                                  : 0;
+        if (p.amount_to_recover == 0) {
+            p.failed_recoveries = 0;
+            p.debit_attempts = 0;
+            if (p.eligibility == PS_ELIG_ARREARS) {
+                snprintf(reason, sizeof(reason),
+                         "recovered in full by ACH debit %s", t->id);
+                s.reason = reason;
+                if ((rc = ps_ewa_eligibility_change(store, &p, PS_ELIG_ELIGIBLE,
+                                                    &s, err)) != 0)
+                    return rc;
+            }
+        }
+    } else if (recovery) {
+        /* Returned after settling: what it collected is owed again (the
+         * ledger moves the same amount back to the receivable). */
+        if (t->status == PS_TXN_REVERSED &&
+            (rc = ps_money_add(p.amount_to_recover, t->amount,
+                               &p.amount_to_recover, err)) != 0)
+            return rc;
+        if ((rc = recovery_failed(store, &p, t, code, src, err)) != 0)
+            return rc;
+    }
+    if ((fx & PS_ACH_FX_DISABLE_PROFILE) &&
+        ps_ewa_eligibility_allowed(p.eligibility, PS_ELIG_DISABLED)) {
+        snprintf(reason, sizeof(reason),
+                 "ACH return %s of transaction %s: debits are no longer "
+                 "authorized",
+                 ps_ach_return_label(code, label, sizeof(label)), t->id);
+        s.reason = reason;
+        if ((rc = ps_ewa_eligibility_change(store, &p, PS_ELIG_DISABLED, &s,
+                                            err)) != 0)
+            return rc;
+    }
     ps_time_now(p.updated_at);
     return ps_store_profile_update(store, &p, err);
 }

@@ -52,12 +52,28 @@ int ps_ewa_set_enrollment(struct ps_engine *eng, const char *profile_id,
                           const char *end, struct ps_err *err);
 
 /*
- * Undo a disbursement's weight on its profile when the transaction ends
- * without the money arriving (CANCELLED, DECLINED, ERROR, REVERSED).
- * Called by ps_engine_txn_event inside its store transaction.
+ * The EWA profile's side of a transaction's status change, called by
+ * ps_engine_txn_event inside its store transaction (t is the row after
+ * the change, from the status before, args the event's arguments, may be
+ * NULL; history rows take args->src's file and line):
+ *   - a disbursement that ends without the money arriving (CANCELLED,
+ *     DECLINED, ERROR, REVERSED) no longer counts: amountToRecover and the
+ *     period's disbursed amount go down by it (not below 0);
+ *   - an EWA_RECOVERY DEBIT that SETTLES lowers amountToRecover (not below
+ *     0); at 0 the failed recoveries and debit attempts start again at 0
+ *     and ARREARS -> ELIGIBLE ("recovered in full by ACH debit <id>");
+ *   - an EWA_RECOVERY DEBIT DECLINED (returned before settling) or
+ *     REVERSED (after; its amount is owed again) is a failed recovery:
+ *     ELIGIBLE -> ARREARS, and BAD_DEBT at the program's bad_debt_after,
+ *     the reason naming the return code;
+ *   - an ACH return with args->return_code has the effects of achfx.h's
+ *     table: the account's (authorizations revoked, account suspended)
+ *     through ps_ach_return_account_effects(), and for R05 R07 R10 R11 the
+ *     transaction's profile DISABLED.
  */
 int ps_ewa_on_txn_status(struct ps_store *store, const struct ps_txn *t,
-                         enum ps_txn_status from, struct ps_err *err);
+                         enum ps_txn_status from,
+                         const struct ps_txn_args *args, struct ps_err *err);
 
 /*
  * The seed's EWA Profile and Disbursement object, with `payment` a page

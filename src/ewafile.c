@@ -17,6 +17,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "money.h"
+#include "txn.h"
 
 static int empty(const char *s)
 {
@@ -361,6 +362,77 @@ int ps_ewa_roster(struct ps_engine *eng, const struct ps_business *b,
     return finish(eng->store, roster_apply(eng, b, in, src, out, err), err);
 }
 
+/*
+ * The program's ACH debit fallback for a payroll shortfall, inside the
+ * record's store transaction: a DEBIT of the shortfall (rail ACH, purpose
+ * EWA_RECOVERY, fee 0, status NEW, request id recovery-<profile>-<pay
+ * date>) on the profile's account, its id in out->debit_txn_id, and one
+ * more debit attempt on the profile.  Only when the program has the
+ * fallback, the profile is neither BAD_DEBT nor DISABLED and has debit
+ * attempts left, the customer is ACTIVE, the account is an ACTIVE bank
+ * account with an ACTIVE WEB or PPD authorization, and no recovery debit
+ * of the profile is still in flight; otherwise nothing (0).
+ */
+static int debit_fallback(struct ps_engine *eng, const struct ps_program *prog,
+                          struct ps_profile *p, const char *pay_date,
+                          int64_t shortfall, const struct ps_source *src,
+                          struct ps_payroll_out *out, struct ps_err *err)
+{
+    struct ps_account a;
+    struct ps_customer c;
+    struct ps_txn t;
+    struct ps_source s = *src;
+    char reason[PS_REASON_SIZE];
+    int64_t in_flight = 0;
+    int rc;
+
+    if (!prog->debit_fallback || shortfall <= 0 ||
+        p->eligibility == PS_ELIG_BAD_DEBT ||
+        p->eligibility == PS_ELIG_DISABLED ||
+        p->debit_attempts >= prog->max_debit_attempts)
+        return 0;
+    if ((rc = ps_store_account_get(eng->store, p->account_id, &a, err)) != 0 ||
+        (rc = ps_store_customer_get(eng->store, p->customer_id, &c, err)) != 0)
+        return rc;
+    if (a.kind != PS_ACCOUNT_EXTERNAL_BANK || a.status != PS_STATUS_ACTIVE ||
+        c.status != PS_STATUS_ACTIVE)
+        return 0;
+    if ((rc = ps_store_debit_auth_consumer(eng->store, a.id, NULL, err)) <= 0)
+        return rc;
+    if ((rc = ps_store_recovery_in_flight(eng->store, p->id, &in_flight,
+                                          err)) != 0)
+        return rc;
+    if (in_flight > 0)
+        return 0;
+
+    memset(&t, 0, sizeof(t));
+    ps_strlcpy(t.business_id, p->business_id, sizeof(t.business_id));
+    ps_strlcpy(t.customer_id, c.id, sizeof(t.customer_id));
+    ps_strlcpy(t.account_id, a.id, sizeof(t.account_id));
+    ps_strlcpy(t.profile_id, p->id, sizeof(t.profile_id));
+    t.type = PS_TXN_DEBIT;
+    t.rail = PS_RAIL_ACH;
+    t.purpose = PS_PURPOSE_EWA_RECOVERY;
+    t.amount = shortfall;
+    t.fee = 0;
+    ps_strlcpy(t.currency, prog->currency, sizeof(t.currency));
+    snprintf(t.request_id, sizeof(t.request_id), "recovery-%s-%s", p->id,
+             pay_date);
+    snprintf(reason, sizeof(reason),
+             "ACH debit fallback for the shortfall of the payroll of %s "
+             "(attempt %d of %d)",
+             pay_date, p->debit_attempts + 1, prog->max_debit_attempts);
+    s.reason = reason;
+    if ((rc = ps_txn_create_in(eng->store, &t, &s, err)) != 0)
+        return rc;
+    p->debit_attempts++;
+    ps_strlcpy(out->debit_txn_id, t.id, sizeof(out->debit_txn_id));
+    ps_log(PS_LOG_INFO, "ewa.recovery_debit", "{s:s, s:s, s:s, s:I, s:i}",
+           "profile", p->id, "txn", t.id, "last4", a.last4, "amount",
+           (json_int_t)shortfall, "attempt", p->debit_attempts);
+    return 0;
+}
+
 static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
                          const struct ps_payroll_in *in,
                          const struct ps_source *src,
@@ -493,12 +565,16 @@ static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
         }
     } else if (due > 0) {
         p.failed_recoveries = 0;
+        p.debit_attempts = 0;
         if (p.eligibility == PS_ELIG_ARREARS) {
             snprintf(reason, sizeof(reason),
                      "recovered in full by the payroll of %s", row.pay_date);
             rc = change(eng, &p, PS_ELIG_ELIGIBLE, src, reason, err);
         }
     }
+    if (rc == 0 && due > 0 && ded < due)
+        rc = debit_fallback(eng, &prog, &p, row.pay_date, due - ded, src, out,
+                            err);
     if (rc != 0)
         return rc;
     /* The payroll closes the pay period it pays, unless the roster has

@@ -22,6 +22,14 @@
  *                 the shortfall; at the program's bad_debt_after failures
  *                 -> BAD_DEBT (INELIGIBLE profiles count failures too)
  *   nothing due   recorded, nothing changes
+ * A shortfall also creates an ACH recovery DEBIT of the shortfall (NEW,
+ * purpose EWA_RECOVERY, request id recovery-<profile>-<pay date>) when the
+ * program has the debit fallback, the profile is neither BAD_DEBT nor
+ * DISABLED and has made fewer than max_debit_attempts debits since its
+ * last full recovery, the customer is ACTIVE, the account is an ACTIVE
+ * bank account with an ACTIVE WEB or PPD authorization, and none of the
+ * profile's recovery debits is still in flight.  A full recovery sets the
+ * debit attempts back to 0.
  * Refusals: PROFILE_NOT_FOUND, WRONG_CURRENCY, RECOVERY_STOPPED (BAD_DEBT
  * takes no recovery), DEDUCTION_EXCEEDS_DUE, NET_EXCEEDS_GROSS,
  * DEDUCTION_EXCEEDS_GROSS, DUPLICATE_PAYROLL (same profile and pay date).
@@ -66,6 +74,9 @@ struct ps_payroll_out {
     char currency[4];
     const char *outcome; /* RECOVERED, SHORTFALL, NOTHING_DUE */
     enum ps_eligibility eligibility;
+    /* The ACH recovery DEBIT created for the shortfall (the program's
+     * debit fallback), "" when none was. */
+    char debit_txn_id[PS_ID_SIZE];
 };
 
 int ps_ewa_payroll(struct ps_engine *eng, const struct ps_business *b,

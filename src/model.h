@@ -238,6 +238,7 @@ struct ps_profile {
     enum ps_employment employment;   /* as the roster last said */
     int64_t period_disbursed;        /* minor units disbursed this period */
     int failed_recoveries;           /* consecutive */
+    int debit_attempts; /* ACH recovery debits since the last full recovery */
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
 };

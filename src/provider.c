@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "achfx.h"
 #include "fsutil.h"
 #include "log.h"
 #include "money.h"
@@ -149,6 +150,11 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
     a.created_at = ps_time_now(now);
     memset(&args, 0, sizeof(args));
     args.src = &s;
+    /* An ACH return's NACHA reason code drives the return's effects
+     * (achfx.h); a card processor's codes ("05") are only reasons. */
+    if (t.rail == PS_RAIL_ACH && ps_ach_return_code_valid(a.reason_code) &&
+        (ev == PS_EV_RETURN || ev == PS_EV_DECLINE))
+        args.return_code = a.reason_code;
 
     if ((rc = ps_store_begin(eng->store, e)) != 0)
         return rc;

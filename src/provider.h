@@ -22,7 +22,9 @@
  * reason_code, message, settlement_date, amount, currency and attempt
  * (default: the transaction's current attempt).  Inside the caller's
  * chunk, in a savepoint of its own: the answer row, the transition
- * (ps_engine_txn_event, with src in the history) and its ledger and EWA
+ * (ps_engine_txn_event, with src in the history; for an ACH transaction
+ * RETURNED or DECLINED with a NACHA reason_code "R01".."R85", that code
+ * as the return code, see achfx.h) and its ledger and EWA
  * effects, all or nothing.
  *
  * A refused line returns its error for the result file (apply.c turns it

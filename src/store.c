@@ -44,7 +44,7 @@
     " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"            \
     " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries,"     \
     " p.created_at, p.updated_at, ifnull(p.period_end,''),"                    \
-    " p.employment_status"
+    " p.employment_status, p.debit_attempts"
 #define PROFILE_FROM                                                           \
     " FROM ewa_profiles p JOIN ewa_eligibility_history h"                      \
     " ON h.id = p.eligibility_id"
@@ -146,8 +146,8 @@
       " enrollment_end, eligibility_status, eligibility_id,"                   \
       " amount_to_recover, earned_wages, period_start, period_disbursed,"      \
       " failed_recoveries, created_at, updated_at, period_end,"                \
-      " employment_status)"                                                    \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                         \
+      " employment_status, debit_attempts)"                                    \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                   \
     X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")      \
     X(PROFILE_GET_EXT, "SELECT " PROFILE_COLS PROFILE_FROM                     \
                        " WHERE p.business_id = ? AND p.external_id = ?")       \
@@ -157,7 +157,8 @@
       " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9,"    \
       " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"      \
       " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15,"    \
-      " period_end = ?16, employment_status = ?17 WHERE id = ?1")                                                        \
+      " period_end = ?16, employment_status = ?17, debit_attempts = ?18"       \
+      " WHERE id = ?1")                                                        \
     X(ELIGIBILITY_INSERT,                                                      \
       "INSERT INTO ewa_eligibility_history(id, profile_id, from_status,"       \
       " status, reason, source_file, source_line, created_at)"                 \
@@ -538,16 +539,43 @@
       " sha256, records, debit_total, credit_total, created_at)"               \
       " VALUES (?1, ?2, 'RECON', ?3, ?4, ?5, ?6, ?7, 0, 0, ?8)")
 
+/* Schema v7: ACH recovery debits, returns and notifications of change. */
+#define ACCOUNT_CHANGE_COLS                                                    \
+    "id, business_id, account_id, ifnull(txn_id,''), change_code, refused,"    \
+    " ifnull(original_trace,''), what_changed, ifnull(source_file,''),"        \
+    " ifnull(source_line,0), created_at"
+#define STMTS_ACH                                                              \
+    X(RECOVERY_IN_FLIGHT,                                                      \
+      "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
+      " AND purpose = 'EWA_RECOVERY' AND type = 'DEBIT'"                       \
+      " AND (status = 'NEW' OR status = 'PENDING' OR status = 'PROCESSING'"    \
+      " OR status = 'APPROVED')")                                              \
+    X(DEBIT_AUTH_CONSUMER,                                                     \
+      "SELECT kind FROM debit_authorizations WHERE account_id = ?"             \
+      " AND status = 'ACTIVE' AND (kind = 'WEB' OR kind = 'PPD')"              \
+      " ORDER BY authorized_at DESC LIMIT 1")                                  \
+    X(ACCOUNT_UPDATE_BANK,                                                     \
+      "UPDATE financial_accounts SET routing_number = ?2, bank_type = ?3,"     \
+      " last4 = ?4, token = ?5, sealed = coalesce(?6, sealed),"                \
+      " updated_at = ?7 WHERE id = ?1 AND kind = 'EXTERNAL_BANK'")             \
+    X(ACCOUNT_CHANGE_INSERT,                                                   \
+      "INSERT INTO account_changes(id, business_id, account_id, txn_id,"       \
+      " change_code, refused, original_trace, what_changed, source_file,"      \
+      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")              \
+    X(ACCOUNT_CHANGE_LIST,                                                     \
+      "SELECT " ACCOUNT_CHANGE_COLS " FROM account_changes"                    \
+      " WHERE account_id = ? ORDER BY created_at, rowid")
+
 enum stmt_id {
 #define X(name, sql) STMT_##name,
-    STMTS STMTS2 STMTS_PROVIDER STMTS_RECON
+    STMTS STMTS2 STMTS_PROVIDER STMTS_RECON STMTS_ACH
 #undef X
         STMT_N
 };
 
 static const char *const stmt_sql[STMT_N] = {
 #define X(name, sql) sql,
-    STMTS STMTS2 STMTS_PROVIDER STMTS_RECON
+    STMTS STMTS2 STMTS_PROVIDER STMTS_RECON STMTS_ACH
 #undef X
 };
 
@@ -1660,6 +1688,7 @@ static void read_profile(sqlite3_stmt *st, struct ps_profile *p)
     COL_STR(st, 19, p->updated_at);
     COL_STR(st, 20, p->period_end);
     p->employment = (enum ps_employment)col_enum(st, 21, PS_NAMES_EMPLOYMENT);
+    p->debit_attempts = sqlite3_column_int(st, 22);
 }
 
 int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
@@ -1689,6 +1718,7 @@ int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
     BIND(st, 18, p->updated_at);
     BIND_OPT(st, 19, p->period_end);
     BIND_ENUM(st, 20, PS_NAMES_EMPLOYMENT, p->employment);
+    BIND_INT(st, 21, p->debit_attempts);
     return exec_step(s, st, "insert EWA profile", err);
 }
 
@@ -1740,6 +1770,7 @@ int ps_store_profile_update(struct ps_store *s, const struct ps_profile *p,
     BIND(st, 15, p->updated_at);
     BIND_OPT(st, 16, p->period_end);
     BIND_ENUM(st, 17, PS_NAMES_EMPLOYMENT, p->employment);
+    BIND_INT(st, 18, p->debit_attempts);
     return exec_one(s, st, "update EWA profile", PS_ENOTFOUND, err);
 }
 
@@ -2930,4 +2961,112 @@ int ps_store_recon_output_insert(struct ps_store *s, const char *id,
     BIND_INT(st, 7, records);
     BIND(st, 8, at);
     return exec_step(s, st, "record reconciliation report", err);
+}
+
+/* ---- ACH recovery debits, returns and NOCs (schema v7) ------------- */
+
+int ps_store_recovery_in_flight(struct ps_store *s, const char *profile_id,
+                                int64_t *count, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_RECOVERY_IN_FLIGHT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    GET_ONE(s, st, "recovery debits in flight", err,
+            *count = sqlite3_column_int64(st, 0));
+}
+
+int ps_store_debit_auth_consumer(struct ps_store *s, const char *account_id,
+                                 enum ps_debit_auth_kind *kind,
+                                 struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DEBIT_AUTH_CONSUMER, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, account_id);
+    rc = sqlite3_step(st);
+    int ret = 0;
+    if (rc == SQLITE_ROW) {
+        if (kind != NULL)
+            *kind =
+                (enum ps_debit_auth_kind)col_enum(st, 0, PS_NAMES_DEBIT_AUTH);
+        ret = 1;
+    } else if (rc != SQLITE_DONE) {
+        ret = db_error(s, rc, "read debit authorization", err);
+    }
+    done(st);
+    return ret;
+}
+
+int ps_store_account_update_bank(struct ps_store *s, const struct ps_account *a,
+                                 const unsigned char *sealed, size_t sealed_len,
+                                 struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_UPDATE_BANK, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, a->id);
+    BIND(st, 2, a->routing_number);
+    BIND_ENUM(st, 3, PS_NAMES_BANK_TYPE, a->bank_type);
+    BIND(st, 4, a->last4);
+    BIND(st, 5, a->token);
+    if (sealed != NULL)
+        sqlite3_bind_blob(st, 6, sealed, (int)sealed_len, SQLITE_STATIC);
+    BIND(st, 7, a->updated_at);
+    return exec_one(s, st, "update bank account", PS_ENOTFOUND, err);
+}
+
+int ps_store_account_change_insert(struct ps_store *s,
+                                   const struct ps_account_change *c,
+                                   struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_CHANGE_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, c->id);
+    BIND(st, 2, c->business_id);
+    BIND(st, 3, c->account_id);
+    BIND_OPT(st, 4, c->txn_id);
+    BIND(st, 5, c->change_code);
+    BIND_INT(st, 6, c->refused ? 1 : 0);
+    BIND_OPT(st, 7, c->original_trace);
+    BIND(st, 8, c->what_changed);
+    BIND_OPT(st, 9, c->source_file);
+    if (c->source_line > 0)
+        BIND_INT(st, 10, c->source_line);
+    BIND(st, 11, c->created_at);
+    return exec_step(s, st, "insert account change", err);
+}
+
+static void read_account_change(sqlite3_stmt *st, struct ps_account_change *c)
+{
+    COL_STR(st, 0, c->id);
+    COL_STR(st, 1, c->business_id);
+    COL_STR(st, 2, c->account_id);
+    COL_STR(st, 3, c->txn_id);
+    COL_STR(st, 4, c->change_code);
+    c->refused = sqlite3_column_int(st, 5);
+    COL_STR(st, 6, c->original_trace);
+    COL_STR(st, 7, c->what_changed);
+    COL_STR(st, 8, c->source_file);
+    c->source_line = (long)sqlite3_column_int64(st, 9);
+    COL_STR(st, 10, c->created_at);
+}
+
+int ps_store_account_changes(struct ps_store *s, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_account_change *),
+                             void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_CHANGE_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, account_id);
+    FOR_EACH(s, st, "list account changes", err, struct ps_account_change,
+             read_account_change, cb, ctx);
 }

@@ -516,4 +516,49 @@ struct ps_answer_row {
 int ps_store_answer_insert(struct ps_store *store,
                            const struct ps_answer_row *a, struct ps_err *err);
 
+/* ---- ACH recovery debits, returns and NOCs (schema v7) ------------- */
+
+/* EWA_RECOVERY DEBITs of the profile still in flight (NEW, PENDING,
+ * PROCESSING or APPROVED). */
+int ps_store_recovery_in_flight(struct ps_store *store, const char *profile_id,
+                                int64_t *count, struct ps_err *err);
+/* 1 with *kind (may be NULL) set when the account has an ACTIVE consumer
+ * (WEB or PPD) debit authorization, 0 when not, negative on error. */
+int ps_store_debit_auth_consumer(struct ps_store *store, const char *account_id,
+                                 enum ps_debit_auth_kind *kind,
+                                 struct ps_err *err);
+/* Rewrite a bank account's routing number, bank type, last4, token and
+ * updated_at from a; the sealed number too unless sealed is NULL.
+ * PS_ENOTFOUND when a->id is not a bank account. */
+int ps_store_account_update_bank(struct ps_store *store,
+                                 const struct ps_account *a,
+                                 const unsigned char *sealed, size_t sealed_len,
+                                 struct ps_err *err);
+
+/* One notification of change received for an account (table
+ * account_changes), applied or only recorded. */
+struct ps_account_change {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char account_id[PS_ID_SIZE];
+    char txn_id[PS_ID_SIZE];   /* the original transaction, "" if unknown */
+    char change_code[4];       /* C01.. */
+    int refused;               /* 1: a refused NOC (C61..C69) */
+    char original_trace[16];   /* "" if unknown */
+    /* What changed, account numbers masked ("account ****6789 ->
+     * ****1234; type CHECKING -> SAVINGS"), or why nothing did. */
+    char what_changed[PS_REASON_SIZE * 2];
+    char source_file[PS_PATH_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_account_change_insert(struct ps_store *store,
+                                   const struct ps_account_change *c,
+                                   struct ps_err *err);
+/* The account's changes, oldest first. */
+int ps_store_account_changes(struct ps_store *store, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_account_change *),
+                             void *ctx, struct ps_err *err);
+
 #endif /* PS_STORE_H */

@@ -16,8 +16,10 @@
  */
 #include "txn.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "achfx.h"
 #include "ledger.h"
 
 enum guard { G_NONE, G_DEBIT_ONLY, G_RETRY_LEFT, G_RETRY_EXHAUSTED };
@@ -212,24 +214,70 @@ int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
     return 0;
 }
 
+/*
+ * A return code must be a known one, on an ACH transaction, with an event
+ * that ends it as returned.  The history's source is then *s, whose
+ * reason (in buf) starts with the code and its meaning unless the
+ * caller's reason already names the code.
+ */
+static int return_source(const struct ps_txn *t, enum ps_txn_event ev,
+                         const struct ps_txn_args *args, struct ps_source *s,
+                         char *buf, size_t size, struct ps_err *err)
+{
+    const char *code = args->return_code;
+    const char *why = s->reason;
+    char label[160];
+    if (!ps_ach_return_code_valid(code))
+        return ps_err_set(err, PS_EINVAL, "RETURN_CODE",
+                          "transaction %s: %.8s is not a NACHA return reason "
+                          "code (R01..R85)",
+                          t->id, code);
+    if (ev != PS_EV_RETURN && ev != PS_EV_DECLINE && ev != PS_EV_REVERSE)
+        return ps_err_set(err, PS_EINVAL, "RETURN_CODE_EVENT",
+                          "transaction %s: return code %s goes with RETURN, "
+                          "DECLINE or REVERSE, not %s",
+                          t->id, code, ps_txn_event_name(ev));
+    if (t->rail != PS_RAIL_ACH)
+        return ps_err_set(err, PS_EINVAL, "RETURN_CODE_RAIL",
+                          "transaction %s is not on the ACH rail: no return "
+                          "code %s",
+                          t->id, code);
+    if (why != NULL && strstr(why, code) != NULL)
+        return 0;
+    ps_ach_return_label(code, label, sizeof(label));
+    if (why != NULL && why[0] != '\0')
+        snprintf(buf, size, "%s: %s", label, why);
+    else
+        snprintf(buf, size, "%s", label);
+    s->reason = buf;
+    return 0;
+}
+
 int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
                  const struct ps_txn_args *args, struct ps_txn *out,
                  struct ps_err *err)
 {
     static const struct ps_txn_args no_args;
     struct ps_txn t;
+    struct ps_source src = {NULL, NULL, 0};
     enum ps_txn_status from, to;
-    char now[PS_TIME_SIZE];
+    char now[PS_TIME_SIZE], reason[PS_REASON_SIZE];
     int rc;
 
     if (args == NULL)
         args = &no_args;
+    if (args->src != NULL)
+        src = *args->src;
     if ((unsigned)ev >= PS_EV_N)
         return ps_err_set(err, PS_EINVAL, "UNKNOWN_EVENT",
                           "unknown transaction event %d", (int)ev);
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
     if ((rc = ps_store_txn_get(store, id, &t, err)) != 0)
+        goto fail;
+    if (args->return_code != NULL &&
+        (rc = return_source(&t, ev, args, &src, reason, sizeof(reason),
+                            err)) != 0)
         goto fail;
     from = t.status;
     if ((rc = ps_txn_next(&t, ev, args->max_attempts, &to, err)) != 0)
@@ -245,7 +293,7 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
 
     if ((rc = ps_store_txn_update(store, &t, from, err)) != 0 ||
         (rc = ps_store_txn_history_insert(store, t.id, (int)from, to,
-                                          ps_txn_event_name(ev), args->src, now,
+                                          ps_txn_event_name(ev), &src, now,
                                           err)) != 0 ||
         (rc = ps_ledger_post_transition(store, &t, (int)from, to, now, err)) !=
             0 ||

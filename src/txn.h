@@ -69,13 +69,22 @@ struct ps_txn_args {
     const struct ps_source *src; /* history: reason, file, line */
     int max_attempts;            /* 0: PS_TXN_MAX_ATTEMPTS */
     const char *trace_number;    /* set with TRANSMIT for ACH, or NULL */
-    const char *return_code;     /* the ACH return reason ("R01") when the
-                                    event is a return, else NULL */
+    /* The NACHA return reason ("R01"...) when the event is an ACH return
+     * (RETURN, DECLINE or REVERSE of an ACH transaction), else NULL.  It
+     * is kept in the history row's reason and drives the return's
+     * effects (achfx.h). */
+    const char *return_code;
 };
 
 /*
  * Apply ev to transaction `id`.  On success the new row is in *out (may be
  * NULL).  On any error nothing was changed.
+ *
+ * With args->return_code: the code must be one ps_ach_return_code_valid()
+ * knows (else PS_EINVAL, rule RETURN_CODE), the event RETURN, DECLINE or
+ * REVERSE (rule RETURN_CODE_EVENT) and the transaction on the ACH rail
+ * (rule RETURN_CODE_RAIL); the history reason starts with the code and
+ * its meaning, e.g. "R01 (insufficient funds): <src->reason>".
  */
 int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
                  const struct ps_txn_args *args, struct ps_txn *out,
