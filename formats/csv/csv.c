@@ -1536,4 +1536,6 @@ const struct ps_format ps_format_csv = {
     bid,    open_,
     next,   finish,
     close_,
+    NULL, /* options */
+    NULL, /* problems */
 };

@@ -247,4 +247,6 @@ const struct ps_format ps_format_pstest = {
     bid,      open_,
     next,     finish,
     close_,
+    NULL, /* options */
+    NULL, /* problems */
 };
