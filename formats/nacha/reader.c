@@ -470,7 +470,8 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
             if (nl == NULL && avail >= LINE_LOOK) {
                 /* Too long to be a record: skip to its end, unread. */
                 r->recno++;
-                problem_at(r, r->recno, r->off, 0, 0, "", "RECORD_LENGTH",
+                problem_at(r, r->recno, r->off, 0, 0, "record",
+                           "RECORD_LENGTH",
                            "", "line of more than %d bytes: a record is %d",
                            LINE_LOOK, REC);
                 for (;;) {
@@ -508,8 +509,8 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         }
         if (len != REC &&
             !(len < REC && excused(r, PS_NACHA_LENIENT_SHORT_LINES)))
-            problem_at(r, r->line, r->roff, len > 0 ? s[0] : 0,
-                       len < REC ? (int)len + 1 : REC + 1, "",
+            problem_at(r, r->line, r->roff, 0,
+                       len < REC ? (int)len + 1 : REC + 1, "record",
                        "RECORD_LENGTH", "",
                        "%s is %zu bytes long: a NACHA record is %d",
                        r->shape == 1 ? "line" : "the last record", len, REC);
@@ -519,7 +520,7 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
             s = r->pad;
         }
         if (!printable(s, &bad))
-            problem_at(r, r->line, r->roff, s[0], (int)bad + 1, "",
+            problem_at(r, r->line, r->roff, 0, (int)bad + 1, "record",
                        "INVALID_CHARACTER", "",
                        "byte 0x%02x at position %zu: only characters 0x20 to "
                        "0x7E are allowed",
@@ -629,6 +630,8 @@ static void no_header(struct ps_nacha_reader *r)
                    "the file does not start with a file header (1) record");
 }
 
+static void close_uncontrolled(struct ps_nacha_reader *r);
+
 static void batch_header(struct ps_nacha_reader *r)
 {
     const char *s = r->s;
@@ -639,10 +642,7 @@ static void batch_header(struct ps_nacha_reader *r)
     if (r->where == W_START)
         no_header(r);
     if (r->where == W_BATCH || r->where == W_ENTRY)
-        PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
-             "a batch header (5) before the batch control (8) of the batch "
-             "at record %ld",
-             r->bh_line);
+        close_uncontrolled(r);
     else if (r->where == W_CONTROL)
         PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
              "a batch header (5) after the file control (9)");
@@ -1150,6 +1150,26 @@ static void control_num(struct ps_nacha_reader *r, int pos, size_t n,
          what, (unsigned long long)v, (unsigned long long)want);
 }
 
+/* Add the batch's counts to the file's. */
+static void batch_close(struct ps_nacha_reader *r)
+{
+    r->f_batches++;
+    r->f_count += r->b_count;
+    r->f_hash += r->b_hash % 10000000000u;
+    r->f_debit += r->b_debit;
+    r->f_credit += r->b_credit;
+}
+
+/* A 5 or a 9 came where the batch control was due: the batch ends there
+ * (its counts go to the file's, which then still add up). */
+static void close_uncontrolled(struct ps_nacha_reader *r)
+{
+    PROB(r, 1, "record_type", "MISSING_BATCH_CONTROL", "R17",
+         "the batch at record %ld ends without its batch control (8)",
+         r->bh_line);
+    batch_close(r);
+}
+
 static void batch_control(struct ps_nacha_reader *r)
 {
     const char *s = r->s;
@@ -1195,11 +1215,7 @@ static void batch_control(struct ps_nacha_reader *r)
                    "EFFECTIVE_DATE", "R18",
                    "the effective entry date is blank (allowed only in "
                    "returns)");
-    r->f_batches++;
-    r->f_count += r->b_count;
-    r->f_hash += r->b_hash % 10000000000u;
-    r->f_debit += r->b_debit;
-    r->f_credit += r->b_credit;
+    batch_close(r);
 }
 
 static void file_control(struct ps_nacha_reader *r)
@@ -1212,11 +1228,8 @@ static void file_control(struct ps_nacha_reader *r)
                  "a second file control (9)");
         return;
     }
-    if (r->where != W_FILE)
-        PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
-             "the file control (9) comes before the batch control (8) of "
-             "the batch at record %ld",
-             r->bh_line);
+    if (r->where == W_BATCH || r->where == W_ENTRY)
+        close_uncontrolled(r);
     r->where = W_CONTROL;
     r->have_control = 1;
     uint64_t blocks = (uint64_t)(r->line + 9) / 10;
