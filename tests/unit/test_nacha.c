@@ -59,6 +59,7 @@ static struct got *read_mem(const char *doc, size_t len, size_t step,
     const struct ps_doc_problem *list;
     int rc;
     ps_err_clear(&g->err);
+    memset(&e, 0, sizeof(e)); /* its padding bytes, compared below */
     assert_int_equal(ps_nacha_reader_open(&in, "t.ach", lenient, &r, &g->err),
                      0);
     while ((rc = ps_nacha_reader_next(r, &e, &g->err)) > 0) {
