@@ -280,8 +280,24 @@ static int blank(const char *s, size_t n)
 static inline void copy_trim(char *dst, const char *s, size_t n)
 {
     size_t size = n + 1;
-    while (n > 0 && s[n - 1] == ' ')
-        n--;
+#if SWAR
+    /* The trailing blanks eight at a time: the last byte that is not a
+     * blank is the highest non-zero byte of w ^ "        ". */
+    while (n >= 8) {
+        uint64_t w, x, t;
+        memcpy(&w, s + n - 8, 8);
+        x = w ^ (ONES * ' ');
+        t = (((x & ONES * 0x7f) + ONES * 0x7f) | x) & ONES * 0x80;
+        if (t != 0) {
+            n = n - 8 + (size_t)(63 - __builtin_clzll(t)) / 8 + 1;
+            break;
+        }
+        n -= 8;
+    }
+    if (n < 8)
+#endif
+        while (n > 0 && s[n - 1] == ' ')
+            n--;
     while (n > 0 && s[0] == ' ') {
         s++;
         n--;
@@ -828,8 +844,11 @@ static void entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     memcpy(&e->service_class, &r->tmpl.service_class,
            offsetof(struct ps_nacha_entry, transaction_code) -
                offsetof(struct ps_nacha_entry, service_class));
+    /* In two: each small enough to be stored inline, not rep stos. */
     memset(&e->addenda_count, 0,
-           sizeof(*e) - offsetof(struct ps_nacha_entry, addenda_count));
+           offsetof(struct ps_nacha_entry, code) -
+               offsetof(struct ps_nacha_entry, addenda_count));
+    memset(e->code, 0, sizeof(*e) - offsetof(struct ps_nacha_entry, code));
     e->transaction_code = 0;
     e->credit = e->prenote = 0;
     e->amount = 0;
