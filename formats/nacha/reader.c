@@ -552,7 +552,7 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
                 r->recno++;
                 problem_at(r, r->recno, r->off, 0, 0, "record",
                            "RECORD_LENGTH",
-                           "", "line of more than %d bytes: a record is %d",
+                           "R17", "line of more than %d bytes: a record is %d",
                            LINE_LOOK, REC);
                 for (;;) {
                     const char *e = memchr((const char *)r->buf + r->pos,
@@ -591,7 +591,7 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
             !(len < REC && excused(r, PS_NACHA_LENIENT_SHORT_LINES)))
             problem_at(r, r->line, r->roff, 0,
                        len < REC ? (int)len + 1 : REC + 1, "record",
-                       "RECORD_LENGTH", "",
+                       "RECORD_LENGTH", "R17",
                        "%s is %zu bytes long: a NACHA record is %d",
                        r->shape == 1 ? "line" : "the last record", len, REC);
         if (len < REC) {
@@ -601,7 +601,7 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         }
         if (!printable(s, &bad))
             problem_at(r, r->line, r->roff, 0, (int)bad + 1, "record",
-                       "INVALID_CHARACTER", "",
+                       "INVALID_CHARACTER", "R17",
                        "byte 0x%02x at position %zu: only characters 0x20 to "
                        "0x7E are allowed",
                        (unsigned char)s[bad], bad + 1);
@@ -662,7 +662,7 @@ static void file_header(struct ps_nacha_reader *r)
                   "immediate origin");
     if (ymd(s + 23, fi->creation_date) != 0) {
         fi->creation_date[0] = '\0';
-        PROB(r, 24, "creation_date", "CREATION_DATE", "",
+        PROB(r, 24, "creation_date", "CREATION_DATE", "R17",
              "the file creation date %s is not a valid YYMMDD date",
              ps_quote(s + 23, 6, q, sizeof(q)));
     }
@@ -670,7 +670,7 @@ static void file_header(struct ps_nacha_reader *r)
         fi->creation_time[0] = '\0';
     } else if (num(s + 29, 4, &v) != 0 || v / 100 > 23 || v % 100 > 59) {
         fi->creation_time[0] = '\0';
-        PROB(r, 30, "creation_time", "CREATION_TIME", "",
+        PROB(r, 30, "creation_time", "CREATION_TIME", "R17",
              "the file creation time %s is not a valid HHMM time",
              ps_quote(s + 29, 4, q, sizeof(q)));
     } else {
@@ -679,19 +679,19 @@ static void file_header(struct ps_nacha_reader *r)
     }
     fi->file_id_modifier = s[33];
     if (!((s[33] >= 'A' && s[33] <= 'Z') || (s[33] >= '0' && s[33] <= '9')))
-        PROB(r, 34, "file_id_modifier", "FILE_ID_MODIFIER", "",
+        PROB(r, 34, "file_id_modifier", "FILE_ID_MODIFIER", "R17",
              "the file ID modifier must be A-Z or 0-9, found %s",
              ps_quote(s + 33, 1, q, sizeof(q)));
     if (memcmp(s + 34, "094", 3) != 0)
-        PROB(r, 35, "record_size", "RECORD_SIZE", "",
+        PROB(r, 35, "record_size", "RECORD_SIZE", "R17",
              "the record size must be 094, found %s",
              ps_quote(s + 34, 3, q, sizeof(q)));
     if (memcmp(s + 37, "10", 2) != 0)
-        PROB(r, 38, "blocking_factor", "BLOCKING_FACTOR", "",
+        PROB(r, 38, "blocking_factor", "BLOCKING_FACTOR", "R17",
              "the blocking factor must be 10, found %s",
              ps_quote(s + 37, 2, q, sizeof(q)));
     if (s[39] != '1')
-        PROB(r, 40, "format_code", "FORMAT_CODE", "",
+        PROB(r, 40, "format_code", "FORMAT_CODE", "R17",
              "the format code must be 1, found %s",
              ps_quote(s + 39, 1, q, sizeof(q)));
     copy_trim(fi->destination_name, s + 40, 23);
@@ -740,7 +740,7 @@ static void batch_header(struct ps_nacha_reader *r)
     if (field_num(r, 2, 3, "service_class_code", "service class code", "",
                   &v) == 0) {
         if (v != 200 && v != 220 && v != 225 && v != 280)
-            PROB(r, 2, "service_class_code", "SERVICE_CLASS_CODE", "",
+            PROB(r, 2, "service_class_code", "SERVICE_CLASS_CODE", "R17",
                  "service class code %03u is not 200, 220, 225 or 280",
                  (unsigned)v);
         else
@@ -754,7 +754,7 @@ static void batch_header(struct ps_nacha_reader *r)
         if (memcmp(secs[i].code, s + 50, 3) == 0)
             r->sec_kind = secs[i].kind;
     if (r->sec_kind == SEC_UNKNOWN)
-        PROB(r, 51, "standard_entry_class", "SEC_CODE", "",
+        PROB(r, 51, "standard_entry_class", "SEC_CODE", "R17",
              "standard entry class code %s is not one NACHA defines",
              ps_quote(s + 50, 3, q, sizeof(q)));
     if (r->sec_kind != SEC_IAT) {
@@ -784,7 +784,7 @@ static void batch_header(struct ps_nacha_reader *r)
         t->batch_number = (long)v;
         if ((long)v <= r->last_batch &&
             !excused(r, PS_NACHA_LENIENT_BATCH_ORDER))
-            PROB(r, 88, "batch_number", "BATCH_NUMBER_ORDER", "",
+            PROB(r, 88, "batch_number", "BATCH_NUMBER_ORDER", "R17",
                  "batch number %ld does not follow %ld: batch numbers must "
                  "ascend",
                  (long)v, r->last_batch);
@@ -919,7 +919,7 @@ static void entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     if (tc_ok) {
         int tc = (int)tcv;
         if (!valid_tc(tc)) {
-            PROB(r, 2, "transaction_code", "TRANSACTION_CODE", "",
+            PROB(r, 2, "transaction_code", "TRANSACTION_CODE", "R17",
                  "transaction code %02d is not valid", tc);
         } else {
             r->e_tc = tc;
@@ -929,13 +929,13 @@ static void entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
                          tc % 10 == 9;
             if ((r->scc == 220 && !e->credit) ||
                 (r->scc == 225 && e->credit))
-                PROB(r, 2, "transaction_code", "SCC_TRANSACTION_CODE", "",
+                PROB(r, 2, "transaction_code", "SCC_TRANSACTION_CODE", "R17",
                      "a %s transaction code (%02d) in a batch of service "
                      "class %d (%s only)",
                      e->credit ? "credit" : "debit", tc, r->scc,
                      r->scc == 220 ? "credits" : "debits");
             if (r->sec_kind == SEC_TEL && e->credit && !return_tc(tc))
-                PROB(r, 2, "transaction_code", "SEC_TRANSACTION_CODE", "",
+                PROB(r, 2, "transaction_code", "SEC_TRANSACTION_CODE", "R17",
                      "TEL entries are debits only, found credit code %02d",
                      tc);
         }
@@ -1000,7 +1000,7 @@ static void entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     e->discretionary[2] = '\0';
     if (r->sec_kind == SEC_WEB && (s[76] != 'R' && s[76] != 'S') &&
         !(r->e_tc >= 0 && return_tc(r->e_tc)))
-        PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE", "",
+        PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE", "R17",
              "a WEB entry's payment type (position 77) must be R or S, "
              "found %s",
              ps_quote(s + 76, 1, q, sizeof(q)));
@@ -1264,12 +1264,12 @@ static void entry_end(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
                    "a COR entry needs an addenda 98");
     if (r->e_tc >= 0 && return_tc(r->e_tc) && r->e_98 + r->e_99 == 0)
         problem_at(r, r->e_line, r->e_off, '6', 2, "transaction_code",
-                   "TRANSACTION_CODE", "",
+                   "TRANSACTION_CODE", "R17",
                    "transaction code %02d is for returns and "
                    "notifications of change only", r->e_tc);
     if (r->sec_kind == SEC_COR && r->e_tc >= 0 && !return_tc(r->e_tc))
         problem_at(r, r->e_line, r->e_off, '6', 2, "transaction_code",
-                   "TRANSACTION_CODE", "",
+                   "TRANSACTION_CODE", "R17",
                    "a notification of change needs transaction "
                    "code 21, 26, 31 or 36, found %02d", r->e_tc);
 }
@@ -1332,7 +1332,7 @@ static void batch_control(struct ps_nacha_reader *r)
     for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
         if (memcmp(s + same[i].pos - 1, r->bh + same[i].hpos - 1,
                    (size_t)same[i].n) != 0)
-            PROB(r, same[i].pos, same[i].field, "BATCH_HEADER_MISMATCH", "",
+            PROB(r, same[i].pos, same[i].field, "BATCH_HEADER_MISMATCH", "R17",
                  "the batch control's %s %s differs from its header's, %s",
                  same[i].what,
                  ps_quote(s + same[i].pos - 1, (size_t)same[i].n, q,
@@ -1340,8 +1340,8 @@ static void batch_control(struct ps_nacha_reader *r)
                  ps_quote(r->bh + same[i].hpos - 1, (size_t)same[i].n, q2,
                           sizeof(q2)));
     control_num(r, 5, 6, "entry_addenda_count", "entry and addenda count",
-                "BATCH_ENTRY_COUNT", "", (uint64_t)r->b_count, 0);
-    control_num(r, 11, 10, "entry_hash", "entry hash", "BATCH_ENTRY_HASH", "",
+                "BATCH_ENTRY_COUNT", "R17", (uint64_t)r->b_count, 0);
+    control_num(r, 11, 10, "entry_hash", "entry hash", "BATCH_ENTRY_HASH", "R17",
                 r->b_hash % 10000000000u, 0);
     control_num(r, 21, 12, "total_debit", "total debit amount",
                 "BATCH_DEBIT_TOTAL", "R19", (uint64_t)r->b_debit, 0);
@@ -1370,13 +1370,13 @@ static void file_control(struct ps_nacha_reader *r)
     r->where = W_CONTROL;
     r->have_control = 1;
     uint64_t blocks = (uint64_t)(r->line + 9) / 10;
-    control_num(r, 2, 6, "batch_count", "batch count", "FILE_BATCH_COUNT", "",
+    control_num(r, 2, 6, "batch_count", "batch count", "FILE_BATCH_COUNT", "R17",
                 (uint64_t)r->f_batches, 0);
-    control_num(r, 8, 6, "block_count", "block count", "FILE_BLOCK_COUNT", "",
+    control_num(r, 8, 6, "block_count", "block count", "FILE_BLOCK_COUNT", "R17",
                 blocks, PS_NACHA_LENIENT_BLOCK_COUNT);
     control_num(r, 14, 8, "entry_addenda_count", "entry and addenda count",
-                "FILE_ENTRY_COUNT", "", (uint64_t)r->f_count, 0);
-    control_num(r, 22, 10, "entry_hash", "entry hash", "FILE_ENTRY_HASH", "",
+                "FILE_ENTRY_COUNT", "R17", (uint64_t)r->f_count, 0);
+    control_num(r, 22, 10, "entry_hash", "entry hash", "FILE_ENTRY_HASH", "R17",
                 r->f_hash % 10000000000u, 0);
     control_num(r, 32, 12, "total_debit", "total debit amount",
                 "FILE_DEBIT_TOTAL", "R19", (uint64_t)r->f_debit, 0);
@@ -1486,7 +1486,7 @@ static int advance(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
             char q[PS_QUOTE_MAX * 4 + 4];
             if (r->where == W_START)
                 no_header(r);
-            PROB(r, 1, "record_type", "RECORD_TYPE", "",
+            PROB(r, 1, "record_type", "RECORD_TYPE", "R17",
                  "record type %s is not 1, 5, 6, 7, 8 or 9",
                  ps_quote(r->s, 1, q, sizeof(q)));
         }
