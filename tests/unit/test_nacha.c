@@ -69,8 +69,9 @@ static struct got *read_mem(const char *doc, size_t len, size_t step,
     }
     g->rc = rc < 0 ? rc : ps_nacha_reader_finish(r, &g->info, &g->err);
     g->nprobs = ps_nacha_reader_problems(r, &list, &g->total);
-    memcpy(g->probs, list,
-           (g->nprobs < 8 ? g->nprobs : 8) * sizeof(g->probs[0]));
+    if (g->nprobs > 0)
+        memcpy(g->probs, list,
+               (g->nprobs < 8 ? g->nprobs : 8) * sizeof(g->probs[0]));
     ps_nacha_reader_close(r);
     return g;
 }
