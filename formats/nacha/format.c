@@ -144,7 +144,11 @@ static void noc_fields(struct nacha_state *st, struct ps_record *rec)
 {
     const struct ps_nacha_entry *e = &st->e;
     const char *d = e->corrected_data;
-    int code = atoi(e->code + 1);
+    /* "C01".."C69" (the reader checked it; anything else is 0) */
+    int code = e->code[0] == 'C' && e->code[1] >= '0' && e->code[1] <= '9' &&
+                       e->code[2] >= '0' && e->code[2] <= '9'
+                   ? (e->code[1] - '0') * 10 + (e->code[2] - '0')
+                   : 0;
     st->corrected_account[0] = st->corrected_routing[0] = '\0';
     st->corrected_tc[0] = st->corrected_name[0] = st->corrected_id[0] = '\0';
     switch (code) {

@@ -583,6 +583,13 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         r->roff = r->off;
         r->pos += used;
         r->off += (int64_t)used;
+        if (len == 0) {
+            /* An empty line is no record: said, and skipped. */
+            problem_at(r, r->line, r->roff, 0, 0, "record", "RECORD_LENGTH",
+                       "R17", "an empty line: a NACHA record is %d bytes",
+                       REC);
+            continue;
+        }
         if (len == REC && printable(s, &bad)) {
             r->s = s;
             return 1;

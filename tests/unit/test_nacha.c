@@ -537,6 +537,18 @@ static void test_odd_documents(void **state)
     g = read_mem("request_id,amount\nr1,10.00\n", 27, 1 << 20, 0);
     assert_int_equal(g->rc, PS_EINVAL);
     assert_string_equal(g->err.rule, "NOT_NACHA");
+    /* An empty line: one problem, and no record. */
+    size_t n0;
+    const char *ok = fixture("valid/ppd-payroll.ach", &n0);
+    char *two = ps_test_own(malloc(n0 + 1));
+    memcpy(two, ok, 95);
+    two[95] = '\n';
+    memcpy(two + 96, ok + 95, n0 - 95);
+    g = read_mem(two, n0 + 1, 1 << 20, 0);
+    assert_int_equal(g->total, 1);
+    assert_string_equal(g->probs[0].err.rule, "RECORD_LENGTH");
+    assert_int_equal(g->probs[0].err.line, 2);
+    assert_int_equal(g->n, 6);
     /* Truncated inside an entry: the entry is still delivered. */
     size_t len;
     const char *doc = fixture("valid/ppd-payroll.ach", &len);
