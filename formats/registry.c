@@ -8,6 +8,7 @@
 static const struct ps_format *const formats[] = {
     &ps_format_pstest,
     &ps_format_csv,
+    &ps_format_nacha,
     NULL,
 };
 

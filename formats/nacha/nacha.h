@@ -164,6 +164,10 @@ int ps_nacha_reader_next(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
 int ps_nacha_reader_finish(struct ps_nacha_reader *r,
                            struct ps_nacha_file_info *info,
                            struct ps_err *err);
+/* What the file header said so far (valid once the first entry is
+ * read; the counts are filled by finish()).  Borrowed from the reader. */
+const struct ps_nacha_file_info *
+ps_nacha_reader_info(const struct ps_nacha_reader *r);
 /* Every problem found so far, in file order (capped at
  * PS_NACHA_PROBLEMS_MAX; *total counts them all). */
 #define PS_NACHA_PROBLEMS_MAX 1000

@@ -83,20 +83,6 @@ static int not_blank(const char *s, size_t len)
 }
 
 /*
- * The ABA check digit of 8 digits (weights 3 7 1 3 7 1 3 7).  Kept static
- * rather than defining ps_nacha_check_digit, which the reader's side of
- * nacha.h owns (it would be a duplicate symbol once both are merged).
- */
-static int aba_check_digit(const char *eight)
-{
-    static const int w[8] = {3, 7, 1, 3, 7, 1, 3, 7};
-    int sum = 0;
-    for (int k = 0; k < 8; k++)
-        sum += (eight[k] - '0') * w[k];
-    return (10 - sum % 10) % 10;
-}
-
-/*
  * A routing number field of exactly `want` digits (8 for an ODFI, 9 for
  * an RTN with its check digit, which is then checked).
  */
@@ -114,11 +100,11 @@ static int check_routing(const char *s, size_t size, size_t want, long i,
         return refuse(err, i, field, "NACHA_ROUTING_NUMBER",
                       "%s: %s %s is not %zu digits", who, field,
                       ps_quote(s, len, q, sizeof(q)), want);
-    if (want == 9 && aba_check_digit(s) != s[8] - '0')
+    if (want == 9 && ps_nacha_check_digit(s) != s[8] - '0')
         return refuse(err, i, field, "ABA_CHECK_DIGIT",
                       "%s: %s %.9s has a bad check digit (%c, should be %d); "
                       "it would come back R28",
-                      who, field, s, s[8], aba_check_digit(s));
+                      who, field, s, s[8], ps_nacha_check_digit(s));
     return 0;
 }
 

@@ -11,6 +11,9 @@
 # 1,000,000-row disbursement file held in memory: libcsv alone (no-op
 # callbacks) against the CSV reader, best CPU time of seven runs.
 # PS_BENCH_CSV_ROWS sets the rows.
+#
+# nacha reader: nacha_bench on a generated 1,000,000-entry PPD file
+# (PS_BENCH_NACHA_ENTRIES), best of 5, and its peak RSS.
 set -eu
 P=${1:?usage: run.sh PAYSPOOL_BIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +37,20 @@ done
 
 echo
 "$(dirname "$P")/csv_bench" "${PS_BENCH_CSV_ROWS:-1000000}"
+
+# NACHA reader: nacha_gen writes a PS_BENCH_NACHA_ENTRIES-entry PPD file
+# (default 1,000,000: 10,000 entries a batch, an addenda 05 on every
+# tenth, about 105 MB), nacha_bench reads it through the streaming
+# reader (best of 5), then once more under GNU time for peak RSS.
+echo
+n_ach=${PS_BENCH_NACHA_ENTRIES:-1000000}
+"$(dirname "$P")/nacha_gen" "$n_ach" "$T/bench.ach"
+"$(dirname "$P")/nacha_bench" "$T/bench.ach" 5
+/usr/bin/time -v "$(dirname "$P")/nacha_bench" "$T/bench.ach" 1 \
+    2>"$T/time-nacha" >/dev/null
+awk -F: '/Maximum resident set size/ { printf "nacha reader peak RSS: %d KB\n", $2 }' \
+    "$T/time-nacha"
+rm -f "$T/bench.ach"
 
 # EWA nightly (issue 4): EMPLOYEES enrolled from a roster, then REQUESTS
 # disbursement requests in random employee order, each file from spool to

@@ -2,13 +2,6 @@
  * test_nacha_roundtrip.c -- what the NACHA writer writes, the reader reads
  * back unchanged (formats/nacha/writer.c and reader.c together).
  *
- * NEEDS THE READER (branch nacha-reader, formats/nacha/reader.c).  So
- * that the writer's branch builds on its own, everything below is
- * compiled only when the reader's source is in the tree
- * (__has_include("nacha/reader.c"), formats/ being an include
- * directory); without it the test is reported SKIPPED.  Once both
- * branches are merged the guard may go.
- *
  * The property, over seeded random files (200 of 1..300 entries: PPD, CCD
  * and WEB, every code each allows, prenotes at $0, addenda 05 sometimes,
  * names with blanks, a stray control byte now and then, several
@@ -33,7 +26,6 @@
 
 #include "nacha/nacha.h"
 
-#if __has_include("nacha/reader.c")
 
 /* ---- random numbers --------------------------------------------------- */
 
@@ -403,23 +395,7 @@ static int teardown(void **state)
     return 0;
 }
 
-#else /* no reader in this tree */
 
-static void test_roundtrip(void **state)
-{
-    (void)state;
-    print_message("the NACHA reader (formats/nacha/reader.c) is not in "
-                  "this tree: merge branch nacha-reader\n");
-    skip();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return 0;
-}
-
-#endif
 
 int main(void)
 {
