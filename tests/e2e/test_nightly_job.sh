@@ -54,10 +54,18 @@ for b in $NIGHTLY_BUSINESSES; do
     ach=$(accepted ACH "$b")
     same "$b card payouts out" \
         "$(recon "$b" 20261120 transactions PROCESSING PUSH_TO_CARD)" "$card"
-    same "$b ACH waiting" "$(recon "$b" 20261120 transactions NEW ACH)" "$ach"
+    same "$b ACH out" \
+        "$(recon "$b" 20261120 transactions PROCESSING ACH)" "$ach"
     f=$(ls "$OUT/$b"/recon/recon-"$b"-20261120-*.csv)
-    same "$b file control" "$(awk -F, '$1 == "file_control" &&
-        $7 == "CREDIT_TOTAL" { print $14 }' "$f")" "${card#* }"
+    same "$b card file control" "$(awk -F, '$1 == "file_control" &&
+        $4 == "PUSH_TO_CARD" && $7 == "CREDIT_TOTAL" { print $14 }' "$f")" \
+        "${card#* }"
+    same "$b NACHA file control" "$(awk -F, '$1 == "file_control" &&
+        $4 == "ACH" && $7 == "CREDIT_TOTAL" { print $14 }' "$f")" "${ach#* }"
+    n=$(ls "$OUT/$b"/nacha/ach-"$b"-20261120-A.ach)
+    same "$b NACHA mode" "$(stat -c %a "$n")" 600
+    expect 0 "$P" check "$n"
+    same "$b NACHA entries" "$(grep -c '^6' "$n")" "${ach% *}"
     same "$b balanced friday" "$(awk -F, '$1 == "trial_balance" { print $7 }' \
         "$f")" BALANCED
     p=$(ls "$OUT/$b"/payouts/p2c-"$b"-20261120-001.csv)
