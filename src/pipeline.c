@@ -298,11 +298,13 @@ static int result_publish(struct ps_pipeline *p, const struct ps_business *b,
             amount_str(f->amount_accepted, f->currency, amt, sizeof(amt)),
             f->sha256,
             f->reason,
+            /* the lenient options that excused a problem (NACHA) */
+            f->options_used,
         };
         rc = ps_output_printf(o, err,
                               "#trailer,status,document,format,records,"
                               "accepted,rejected,duplicates,amount_accepted,"
-                              "input_sha256,reason\n");
+                              "input_sha256,reason,options_used\n");
         if (rc == 0)
             rc = ps_output_csv_row(o, trailer,
                                    sizeof(trailer) / sizeof(trailer[0]), err);
