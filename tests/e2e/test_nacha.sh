@@ -1,0 +1,227 @@
+#!/bin/sh
+# test_nacha.sh -- NACHA end to end, from the spool and the payspool binary:
+#   - the ACH cutoff writes one NACHA file per cutoff (PPD credits, WEB
+#     recovery debits), File ID Modifier A then B the same day, trace
+#     numbers continuing from file to file, every file valid for
+#     `payspool check`, mode 0600;
+#   - the sandbox ODFI's return file (R03, R10, R01) and NOC (C01) come
+#     back through intake: the transactions are DECLINED with the code,
+#     the ledger reverses, R03 suspends the account, R10 disables the EWA
+#     profile, a returned recovery debit is a failed recovery (BAD_DEBT),
+#     the NOC rewrites the account number; the same return file again is a
+#     DUPLICATE, applied once;
+#   - an employer's PPD credit file becomes EWA disbursement requests
+#     (prenote and debit entries not applied, each with its reason), and a
+#     file with a bad check digit is applied only under the business's
+#     lenient option, which its result trailer names;
+#   - `payspool check` lists every problem with its rule and return code.
+. "$(dirname "$0")/lib.sh"
+export PAYSPOOL_LOG="$T/payspool.log"
+export PAYSPOOL_NOW=2026-11-20T22:00:00Z
+B=acme
+IN="$PAYSPOOL_SPOOL/inbound/$B"
+OUT="$PAYSPOOL_SPOOL/outbound/$B"
+NF="$PS_FIXTURES/nacha"
+
+"$P" init >/dev/null || exit 1
+cat >"$PAYSPOOL_SPOOL.conf" <<CONF
+[spool]
+stable_seconds = 1
+min_age_seconds = 0
+[ach]
+odfi_routing = 076401251
+odfi_name = LAKESIDE BANK
+[ach:acme]
+company_id = 1555000111
+company_name = ACME FREIGHT
+CONF
+expect 0 "$P" business add $B
+expect 0 "$P" program add --business $B --name "Acme EWA" --min 10.00 \
+    --max 500.00 --period-cap 800.00 --max-outstanding 2000.00 \
+    --fee-card 0 --fee-ach 0 --debit-fallback --max-debit-attempts 2 \
+    --bad-debt-after 2
+
+# drop NAME: an upload from stdin, then its .done marker.
+drop() {
+    cat >"$IN/$1" && touch "$IN/$1.done"
+}
+# lacks PATTERN FILE: the pattern is nowhere in the file.
+lacks() {
+    if grep -q -- "$1" "$2"; then bad "'$1' found in $2"; else ok; fi
+}
+run_once() {
+    sleep 1
+    expect 0 "$P" run --once
+}
+# result NAME: the input's result file.
+result() {
+    ls "$OUT"/results/"$1".*.result.csv 2>/dev/null | tail -n 1
+}
+# id_of RESULT REF: the first id the result line of REF created.
+id_of() {
+    grep "^[0-9]*,$2," "$1" | head -n 1 |
+        grep -o '[0-9a-f]\{8\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{4\}-[0-9a-f]\{12\}' |
+        head -n 1
+}
+txn() { # txn ID FIELD
+    "$P" --json tx show "$1" | jq -r ".$2"
+}
+profile() { # profile EXT FIELD
+    "$P" --json ewa show "$1" --business $B | jq -r ".$2"
+}
+account() { # account EXT FIELD
+    "$P" --json customer show "$1" --business $B |
+        jq -r ".financialAccounts[0].$2"
+}
+
+drop roster.csv <<'CSV'
+employee_id,first_name,middle_name,last_name,email,mobile_phone,employment_status,ewa_program,enrollment_begin,enrollment_end,card_number,routing_number,account_number,bank_account_type,account_name,earned_wages,period_start,period_end,currency
+E1,Ana,,Lima,e1@example.com,+12065550001,ACTIVE,Acme EWA,2026-01-01,,,021000021,4400110001,CHECKING,Checking,1000.00,2026-11-01,2026-11-15,USD
+E2,Bruno,,Costa,e2@example.com,+12065550002,ACTIVE,Acme EWA,2026-01-01,,,011000015,4400110002,CHECKING,Checking,1000.00,2026-11-01,2026-11-15,USD
+E3,Ana,,Sousa,e3@example.com,+12065550003,ACTIVE,Acme EWA,2026-01-01,,,021000021,4400110003,CHECKING,Checking,1000.00,2026-11-01,2026-11-15,USD
+E4,Dina,,Park,e4@example.com,+12065550004,ACTIVE,Acme EWA,2026-01-01,,,091000019,4400110004,CHECKING,Checking,1000.00,2026-11-01,2026-11-15,USD
+E5,Eli,,Stone,e5@example.com,+12065550005,ACTIVE,Acme EWA,2026-01-01,,,091000019,4400110005,SAVINGS,Savings,1000.00,2026-11-01,2026-11-15,USD
+E6,Omar,,Haddad,e6@example.com,+12065550006,ACTIVE,Acme EWA,2026-01-01,,,011000015,4400110006,SAVINGS,Savings,1000.00,2026-11-01,2026-11-15,USD
+CSV
+run_once
+expect 0 "$P" account authorize "$(account E5 id)" --business $B --kind WEB \
+    --reference "app consent 2026-11-02"
+
+# Friday: five ACH advances, then a sixth after the first cutoff.
+drop disb-1.csv <<'CSV'
+request_id,employee_id,amount,currency,rail
+R-1,E1,100.03,USD,ACH
+R-2,E2,100.21,USD,ACH
+R-3,E3,100.00,USD,ACH
+R-4,E4,50.10,USD,ACH
+R-5,E5,200.00,USD,ACH
+CSV
+run_once
+r=$(result disb-1.csv)
+same "advances accepted" "$(grep -c ',ACCEPTED,' "$r")" 5
+T1=$(id_of "$r" R-1)
+T2=$(id_of "$r" R-2)
+T3=$(id_of "$r" R-3)
+T4=$(id_of "$r" R-4)
+T5=$(id_of "$r" R-5)
+same "waiting for the cutoff" "$(txn "$T1" status)" NEW
+
+expect 0 "$P" --json ach cutoff --date 2026-11-20
+same "cutoff A" "$(jq -r '.[0].file_id_modifier + " " +
+    (.[0].entries|tostring) + " " + .[0].credit_total' "$T/out")" \
+    "A 5 550.34"
+A="$OUT/nacha/ach-acme-20261120-A.ach"
+expect 0 "$P" check "$A"
+same "file A mode" "$(stat -c %a "$A")" 600
+same "file A one PPD credit batch" \
+    "$(grep '^5' "$A" | cut -c2-4,51-53 | tr '\n' ' ')" "220PPD "
+same "effective Monday" "$(grep '^5' "$A" | cut -c70-75)" 261123
+same "traces 1..5" "$(grep '^6' "$A" | cut -c80-94 | tr '\n' ' ')" \
+    "076401250000001 076401250000002 076401250000003 076401250000004 076401250000005 "
+same "sent" "$(txn "$T1" status) $(txn "$T1" traceNumber)" \
+    "PROCESSING 076401250000001"
+same "savings credit code" "$(grep '^6' "$A" | sed -n 5p | cut -c2-3)" 32
+lacks 4400110001 "$PAYSPOOL_LOG"
+
+drop disb-2.csv <<'CSV'
+request_id,employee_id,amount,currency,rail
+R-6,E6,25.00,USD,ACH
+CSV
+run_once
+T6=$(id_of "$(result disb-2.csv)" R-6)
+expect 0 "$P" ach cutoff --date 2026-11-20
+Bf="$OUT/nacha/ach-acme-20261120-B.ach"
+expect 0 "$P" check "$Bf"
+same "file B continues the traces" "$(grep '^6' "$Bf" | cut -c80-94)" \
+    076401250000006
+expect 0 "$P" ach cutoff --date 2026-11-20
+has "nothing to send" "$T/out"
+
+# The ODFI answers: E1 R03, E4 R10 (returns); E2 C01 (NOC, settles).
+expect 0 "$P" sandbox provider --date 2026-11-20
+has "answered 2 NACHA files: 4 settled, 2 returned, 1 notifications of change" "$T/out"
+ret="ach-acme-20261120-A.returns.ach"
+expect 0 "$P" check "$IN/$ret"
+export PAYSPOOL_NOW=2026-11-24T09:00:00Z
+run_once
+rr=$(result "$ret")
+same "returns applied" "$(grep -c ',ACCEPTED,' "$rr")" 3
+same "E1 returned R03" "$(txn "$T1" status)" DECLINED
+"$P" --json tx show "$T1" >"$T/t1.json"
+has "R03" "$T/t1.json"
+same "R03 suspends the account" "$(account E1 status)" SUSPENDED
+same "E1 owes nothing" "$(profile E1 amountToRecover)" 0.00
+same "E4 returned R10" "$(txn "$T4" status)" DECLINED
+same "R10 disables the profile" \
+    "$(profile E4 latestEligibilityStatus.status)" DISABLED
+same "E2 settled" "$(txn "$T2" status)" SETTLED
+same "C01 changed the account" "$(account E2 number)" "****2345"
+same "E3 settled" "$(txn "$T3" status)" SETTLED
+same "E6 settled" "$(txn "$T6" status)" SETTLED
+
+# The same return file again: a DUPLICATE, nothing applied twice.
+cp "$(ls "$PAYSPOOL_SPOOL"/archive/*/*/*/$B/"$ret".*.gz | head -n 1)" \
+    "$T/again.gz"
+gunzip -c "$T/again.gz" | drop "again-$ret"
+sleep 1
+expect 65 "$P" run --once
+has "DUPLICATE" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/again-"$ret"*.reason)"
+same "still DECLINED once" "$("$P" --json tx show "$T1" |
+    jq '[.history[] | select(.to == "DECLINED")] | length')" 1
+
+# Monday's payroll leaves E5 short by 50.01: a WEB recovery debit.
+export PAYSPOOL_NOW=2026-11-23T22:00:00Z
+drop payroll.csv <<'CSV'
+employee_id,first_name,last_name,pay_date,period_start,period_end,gross,net,ewa_deduction,currency,pay_group
+E5,Eli,Stone,2026-11-23,2026-11-01,2026-11-15,1800.00,1200.00,149.99,USD,YARD
+CSV
+run_once
+same "E5 in arrears" "$(profile E5 latestEligibilityStatus.status)" ARREARS
+expect 0 "$P" --json ach cutoff --date 2026-11-23
+same "debit file" "$(jq -r '.[0].debits|tostring' "$T/out")" 1
+D="$OUT/nacha/ach-acme-20261123-A.ach"
+expect 0 "$P" check "$D"
+same "WEB debit batch" "$(grep '^5' "$D" | cut -c2-4,51-53)" 225WEB
+same "savings debit" "$(grep '^6' "$D" | cut -c2-3,30-39)" 370000005001
+expect 0 "$P" sandbox provider --date 2026-11-23
+export PAYSPOOL_NOW=2026-11-25T09:00:00Z
+run_once
+same "recovery debit returned R01: BAD_DEBT" \
+    "$(profile E5 latestEligibilityStatus.status)" BAD_DEBT
+
+# An employer's PPD credit file: EWA disbursement requests.
+cat >>"$PAYSPOOL_SPOOL.conf" <<CONF
+lenient = bad_check_digit
+CONF
+drop acme-credits.ach <"$NF/e2e/acme-credits.ach"
+run_once
+rc=$(result acme-credits.ach)
+same "credits accepted" "$(grep -c ',ACCEPTED,' "$rc")" 2
+same "prenote and debit not applied" \
+    "$(grep -c ',REJECTED,ACH_NOT_APPLIED,' "$rc")" 2
+same "the disbursement is the employee's" \
+    "$(txn "$(id_of "$rc" 076401250000002)" rail)" ACH
+drop acme-credits-bad-check-digit.ach \
+    <"$NF/e2e/acme-credits-bad-check-digit.ach"
+run_once
+rb=$(result acme-credits-bad-check-digit.ach)
+same "lenient: applied" "$(grep -c ',ACCEPTED,' "$rb")" 2
+same "lenient option in the trailer" \
+    "$(tail -n 1 "$rb" | awk -F, '{ print $NF }')" bad_check_digit
+
+# check: every problem, with rule, field, line, offset and return code.
+expect 65 "$P" check "$NF/e2e/acme-credits-bad-check-digit.ach"
+has "ABA_CHECK_DIGIT (R28)" "$T/out"
+expect 65 "$P" --json check "$NF/multi/three-problems.ach"
+same "three problems" "$(jq '.documents[0].problems_total' "$T/out")" 3
+same "structured" "$(jq -r '.documents[0].problems[0] |
+    [.record_type, .field, (.line|tostring), .rule] | join(" ")' "$T/out")" \
+    "6 rdfi_check_digit 3 ABA_CHECK_DIGIT"
+expect 0 "$P" check --lenient bad_check_digit \
+    "$NF/e2e/acme-credits-bad-check-digit.ach"
+
+# Books: the trial balance is zero.
+expect 0 "$P" --json ledger balance --business $B
+same "trial balance" "$(jq -r '[.[] | .balanced] | all' "$T/out")" true
+lacks 4400110005 "$PAYSPOOL_LOG"
+finish
