@@ -106,12 +106,26 @@ struct ps_format {
      */
     size_t (*problems)(void *state, struct ps_doc_problem *out, size_t max,
                        long *total);
+    /*
+     * Optional: read the whole document and check it without building
+     * records, for `payspool check` -- the same verdict as next() to the
+     * end and then finish(), without the cost of the records' text.
+     */
+    int (*validate)(void *state, struct ps_doc_totals *totals,
+                    struct ps_err *err);
 };
 
 /* Add a record field; ignored beyond PS_RECORD_MAX_FIELDS (which formats
- * are written never to reach). */
-void ps_record_field(struct ps_record *rec, const char *name,
-                     const char *value);
+ * are written never to reach).  Inline: readers call it for every field
+ * of every record. */
+static inline void ps_record_field(struct ps_record *rec, const char *name,
+                                   const char *value)
+{
+    if (rec->nfields >= PS_RECORD_MAX_FIELDS)
+        return;
+    rec->name[rec->nfields] = name;
+    rec->value[rec->nfields++] = value;
+}
 /* The value of a field, or NULL. */
 const char *ps_record_get(const struct ps_record *rec, const char *name);
 /* Reset a record for reuse, keeping nothing. */

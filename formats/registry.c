@@ -43,18 +43,20 @@ int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
 
 void ps_record_reset(struct ps_record *rec)
 {
-    memset(rec, 0, sizeof(*rec));
+    /* Field by field, not a memset: readers call this per record and the
+     * record (fields and error text) is about 2 KB. */
+    rec->line = 0;
     rec->offset = -1;
-    ps_err_clear(&rec->err);
+    rec->kind = rec->reference = rec->key = NULL;
+    rec->nfields = 0;
+    rec->err.code = 0;
+    rec->err.sys_errno = 0;
+    rec->err.rule[0] = rec->err.file[0] = rec->err.field[0] = '\0';
+    rec->err.msg[0] = '\0';
+    rec->err.line = 0;
+    rec->err.offset = -1;
 }
 
-void ps_record_field(struct ps_record *rec, const char *name, const char *value)
-{
-    if (rec->nfields >= PS_RECORD_MAX_FIELDS)
-        return;
-    rec->name[rec->nfields] = name;
-    rec->value[rec->nfields++] = value;
-}
 
 const char *ps_record_get(const struct ps_record *rec, const char *name)
 {

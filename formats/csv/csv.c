@@ -1536,5 +1536,5 @@ const struct ps_format ps_format_csv = {
     bid,    open_,
     next,   finish,
     close_, NULL,
-    NULL,
+    NULL,   NULL,
 };

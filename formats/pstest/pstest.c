@@ -247,5 +247,5 @@ const struct ps_format ps_format_pstest = {
     bid,      open_,
     next,     finish,
     close_,   NULL,
-    NULL,
+    NULL,     NULL,
 };
