@@ -277,7 +277,8 @@ static int blank(const char *s, size_t n)
 
 /* Copy s[0..n) into dst (n + 1 bytes), without the surrounding blanks,
  * NUL-filled to the end (an entry's bytes never depend on the last). */
-static inline void copy_trim(char *dst, const char *s, size_t n)
+static inline __attribute__((always_inline)) void
+copy_trim(char *dst, const char *s, size_t n)
 {
     size_t size = n + 1;
 #if SWAR
@@ -298,6 +299,14 @@ static inline void copy_trim(char *dst, const char *s, size_t n)
 #endif
         while (n > 0 && s[n - 1] == ' ')
             n--;
+    if (n > 0 && s[0] != ' ') {
+        /* The usual case: the whole width in one fixed-size copy (inline
+         * once this is), then the blanks after the text made NULs. */
+        memcpy(dst, s, size - 1);
+        for (size_t i = n; i < size; i++)
+            dst[i] = '\0';
+        return;
+    }
     while (n > 0 && s[0] == ' ') {
         s++;
         n--;

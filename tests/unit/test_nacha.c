@@ -133,7 +133,7 @@ static void test_valid_all_clean(void **state)
     static const size_t steps[] = {1 << 20, 1, 7, 95, 4096};
     size_t n = list_dir("valid", names, 64);
     (void)state;
-    assert_true(n >= 11);
+    assert_true(n >= 12);
     for (size_t i = 0; i < n; i++) {
         char rel[128];
         size_t len;
@@ -261,6 +261,17 @@ static void test_sec_files(void **state)
     assert_int_equal(g->n, 2);
     assert_int_equal(g->e[0].kind, PS_NACHA_UNAPPLIED);
     assert_string_equal(g->e[0].sec, "POP");
+
+    /* IAT: its own batch header and entry layouts, 7 addenda 10-16. */
+    g = read_fixture("valid/iat-unapplied.ach", 0);
+    expect_clean(g, "iat");
+    assert_int_equal(g->n, 1);
+    assert_int_equal(g->e[0].kind, PS_NACHA_UNAPPLIED);
+    assert_string_equal(g->e[0].sec, "IAT");
+    assert_int_equal(g->e[0].addenda_count, 7);
+    assert_int_equal(g->e[0].amount, 250000);
+    assert_string_equal(g->e[0].account, "");
+    assert_string_equal(g->e[0].company_id, "1412345678");
 }
 
 static void test_returns(void **state)
