@@ -177,10 +177,21 @@ E5,Eli,Stone,2026-11-23,2026-11-01,2026-11-15,1800.00,1200.00,149.99,USD,YARD
 CSV
 run_once
 same "E5 in arrears" "$(profile E5 latestEligibilityStatus.status)" ARREARS
-expect 0 "$P" --json ach cutoff --date 2026-11-23
-same "debit file" "$(jq -r '.[0].debits|tostring' "$T/out")" 1
+# Killed between the commit and the file: the next cutoff writes the very
+# file, the debit goes out once.
+PAYSPOOL_CRASH_AT=nacha-committed "$P" ach cutoff --date 2026-11-23 \
+    >/dev/null 2>&1
+same "killed" "$?" 137
 D="$OUT/nacha/ach-acme-20261123-A.ach"
+same "no file yet" "$(ls "$D" 2>/dev/null)" ""
+expect 0 "$P" --json ach cutoff --date 2026-11-23
+same "regenerated, nothing new" \
+    "$(jq -r '.[0] | (.regenerated|tostring) + " " + .path' "$T/out")" "1 "
+same "one file for the day" "$(ls "$OUT"/nacha/ach-acme-20261123-*.ach | wc -l)" 1
 expect 0 "$P" check "$D"
+same "the debit, once" "$(grep -c '^6' "$D")" 1
+same "sha256 matches" "$(cut -d' ' -f1 "$D.sha256")" \
+    "$(sha256sum "$D" | cut -d' ' -f1)"
 same "WEB debit batch" "$(grep '^5' "$D" | cut -c2-4,51-53)" 225WEB
 same "savings debit" "$(grep '^6' "$D" | cut -c2-3,30-39)" 370000005001
 expect 0 "$P" sandbox provider --date 2026-11-23
