@@ -106,10 +106,17 @@ for d in 2026-11-24 2026-11-25 2026-11-27; do
     PAYSPOOL_NOW=${d}T23:40:00Z expect 0 "$P" job run nightly-ewa --date "$d"
     prev=$d
 done
-same "declined, retried to ERROR, settled" "$(sql "SELECT group_concat(
-    status || '/' || attempts, ' ') FROM (SELECT * FROM transactions
-    WHERE request_id LIKE 'NWL-EWA-20261123-%' ORDER BY request_id)")" \
-    "DECLINED/1 ERROR/3 SETTLED/1"
+same "declined, retried to ERROR, settled; ACH returned R03, NOC C01" \
+    "$(sql "SELECT group_concat(status || '/' || attempts, ' ') FROM
+    (SELECT * FROM transactions WHERE request_id LIKE 'NWL-EWA-20261123-%'
+    ORDER BY request_id)")" \
+    "DECLINED/1 ERROR/3 SETTLED/1 DECLINED/1 SETTLED/1"
+same "R03 suspended Luis Herrera's account" "$(sql "SELECT a.status FROM
+    financial_accounts a JOIN customers c ON c.id = a.customer_id
+    WHERE c.external_id = 'NWL-10538'")" SUSPENDED
+same "C01 changed Hannah Schmidt's account" "$(sql "SELECT a.last4 FROM
+    financial_accounts a JOIN customers c ON c.id = a.customer_id
+    WHERE c.external_id = 'NWL-10559'")" 2345
 same "no run on Thanksgiving" "$(sql "SELECT count(*) FROM job_runs
     WHERE business_date = '2026-11-26'")" 0
 f=$(ls "$OUT/$NIGHTLY_PARENT"/recon/recon-"$NIGHTLY_PARENT"-20261127-*.csv)
