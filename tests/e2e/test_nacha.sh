@@ -220,6 +220,15 @@ same "lenient: applied" "$(grep -c ',ACCEPTED,' "$rb")" 2
 same "lenient option in the trailer" \
     "$(tail -n 1 "$rb" | awk -F, '{ print $NF }')" bad_check_digit
 
+# Another file with the same file key (origin, destination, creation date
+# and time, File ID Modifier) but other bytes: a DUPLICATE by its key.
+sed '1s/^\(.\{86\}\).\{8\}/\1RESENT  /' "$NF/e2e/acme-credits.ach" |
+    drop acme-credits-resent.ach
+sleep 1
+expect 65 "$P" run --once
+has "nacha" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/acme-credits-resent.ach*.reason)"
+has "DUPLICATE" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/acme-credits-resent.ach*.reason)"
+
 # check: every problem, with rule, field, line, offset and return code.
 expect 65 "$P" check "$NF/e2e/acme-credits-bad-check-digit.ach"
 has "ABA_CHECK_DIGIT (R28)" "$T/out"
