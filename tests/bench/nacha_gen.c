@@ -3,7 +3,12 @@
  * 10,000 entries a batch (service class 220, credits), an addenda 05 on
  * every tenth entry, correct controls, hash, block count and 9-padding.
  *
- *   nacha_gen N OUT.ach
+ *   nacha_gen N OUT.ach [EMPLOYEES]
+ *
+ * With EMPLOYEES, the file is one an employer sends payspool: individual
+ * ids E0000001.. of bench_gen's roster, spread over the employees in a
+ * scrambled order, amounts 5.00 to 60.00 -- EWA disbursement requests
+ * the benchmark's program accepts.
  *
  * Deterministic: the same N writes the same bytes.  Exit 0, or 1 with a
  * message on stderr.
@@ -39,11 +44,12 @@ static void put(const char *rec)
 int main(int argc, char **argv)
 {
     char r[200];
-    long n, batches, seq = 0, addenda = 0;
+    long n, batches, seq = 0, addenda = 0, employees = 0;
     uint64_t fhash = 0;
     int64_t fcredit = 0;
-    if (argc != 3 || (n = atol(argv[1])) <= 0) {
-        fprintf(stderr, "usage: nacha_gen N OUT.ach\n");
+    if ((argc != 3 && argc != 4) || (n = atol(argv[1])) <= 0 ||
+        (argc == 4 && (employees = atol(argv[3])) <= 0)) {
+        fprintf(stderr, "usage: nacha_gen N OUT.ach [EMPLOYEES]\n");
         return 1;
     }
     if ((out = fopen(argv[2], "wb")) == NULL) {
@@ -66,11 +72,17 @@ int main(int argc, char **argv)
         put(r);
         for (long i = 0; i < PER_BATCH && seq < n; i++) {
             const char *rdfi = rdfis[seq % 5];
-            long amount = 50000 + (seq * 7919) % 450000;
+            long amount = employees > 0 ? 500 + (seq * 7919) % 5501
+                                        : 50000 + (seq * 7919) % 450000;
             int add = seq % 10 == 9;
             seq++;
             char id[32];
-            snprintf(id, sizeof(id), "EMP%07ld", seq % 10000000L);
+            if (employees > 0) /* a multiplicative scramble of 1..E */
+                snprintf(id, sizeof(id), "E%07ld",
+                         (long)((uint64_t)seq * 2654435761u %
+                                (uint64_t)employees) + 1);
+            else
+                snprintf(id, sizeof(id), "EMP%07ld", seq % 10000000L);
             snprintf(r, sizeof(r),
                      "622%s%-17ld%010ld%-15s%-22s  %d07640125%07ld", rdfi,
                      100000000L + seq, amount, id, names[seq % 7], add,
