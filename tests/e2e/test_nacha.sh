@@ -240,6 +240,21 @@ same "structured" "$(jq -r '.documents[0].problems[0] |
 expect 0 "$P" check --lenient bad_check_digit \
     "$NF/e2e/acme-credits-bad-check-digit.ach"
 
+# Same-day ACH: on a banking day, entries under $1,000,000 are effective
+# that day; one of $1,000,000 rolls to the next banking day (Wednesday
+# 2026-11-25 -> Friday: Thursday is Thanksgiving).
+echo "same_day = yes" >>"$PAYSPOOL_SPOOL.conf"
+export PAYSPOOL_NOW=2026-11-25T14:00:00Z
+expect 0 "$P" tx create --business $B --customer E3 \
+    --account "$(account E3 id)" --amount 12.00 --request-id SD-1
+expect 0 "$P" tx create --business $B --customer E3 \
+    --account "$(account E3 id)" --amount 1000000.00 --request-id SD-2
+expect 0 "$P" ach cutoff --date 2026-11-25
+S="$OUT/nacha/ach-acme-20261125-A.ach"
+expect 0 "$P" check "$S"
+same "same day under the limit, next banking day at it" \
+    "$(grep '^5' "$S" | cut -c70-75 | tr '\n' ' ')" "261125 261127 "
+
 # Books: the trial balance is zero.
 expect 0 "$P" --json ledger balance --business $B
 same "trial balance" "$(jq -r '[.[] | .balanced] | all' "$T/out")" true
