@@ -9,7 +9,6 @@
 #include "achin.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "money.h"
@@ -32,6 +31,17 @@ static int code_number(const char *code, char prefix)
         code[2] < '0' || code[2] > '9' || code[3] != '\0')
         return -1;
     return (code[1] - '0') * 10 + (code[2] - '0');
+}
+
+int ps_ach_cents(const struct ps_record *rec, const char *field, int64_t *out,
+                 struct ps_err *err)
+{
+    const char *v = GET(rec, field);
+    int rc = ps_money_parse(v != NULL ? v : "", v != NULL ? strlen(v) : 0, 0,
+                            0, out, err);
+    if (rc != 0)
+        ps_err_field(err, field);
+    return rc;
 }
 
 /* The original transaction, by trace. */
@@ -60,7 +70,6 @@ int ps_ach_apply_return(struct ps_engine *eng, const struct ps_business *b,
                         struct ps_apply_result *res, struct ps_err *err)
 {
     const char *code = GET(rec, "return_code");
-    const char *amount = GET(rec, "amount");
     char effective[4], reason[160], a1[PS_MONEY_STRMAX], a2[PS_MONEY_STRMAX];
     struct ps_txn t, after;
     int64_t cents = -1;
@@ -92,17 +101,12 @@ int ps_ach_apply_return(struct ps_engine *eng, const struct ps_business *b,
         return refuse(err, PS_EINVAL, "UNKNOWN_TRACE", "original_trace",
                       "the trace number belongs to a transaction that is "
                       "not an ACH entry");
-    if (amount != NULL && amount[0] != '\0') {
-        char *end;
-        cents = strtoll(amount, &end, 10);
-        if (*end != '\0')
-            cents = -1;
-    }
+    if ((rc = ps_ach_cents(rec, "amount", &cents, err)) != 0)
+        return rc;
     if (cents != t.amount) {
         ps_err_set(err, PS_EINVAL, "RETURN_AMOUNT_MISMATCH",
                    "the return is for %s but transaction %s is for %s",
-                   cents >= 0 ? ps_money_format(cents, 2, a1, sizeof(a1))
-                              : "no amount",
+                   ps_money_format(cents, 2, a1, sizeof(a1)),
                    t.id, ps_money_format(t.amount, 2, a2, sizeof(a2)));
         ps_err_field(err, "amount");
         return PS_EINVAL;
@@ -192,8 +196,15 @@ int ps_ach_apply_noc(struct ps_engine *eng, const struct ps_business *b,
     noc.original_trace = GET(rec, "original_trace");
     noc.corrected_account = GET(rec, "corrected_account");
     noc.corrected_routing = GET(rec, "corrected_routing");
-    noc.corrected_transaction_code =
-        tc != NULL && tc[0] != '\0' ? atoi(tc) : 0;
+    if (tc != NULL && tc[0] != '\0') {
+        /* two digits, as the corrected data carries them */
+        if (tc[0] < '0' || tc[0] > '9' || tc[1] < '0' || tc[1] > '9' ||
+            tc[2] != '\0')
+            return refuse(err, PS_EINVAL, "NOC_DATA",
+                          "corrected_transaction_code",
+                          "a corrected transaction code is two digits");
+        noc.corrected_transaction_code = (tc[0] - '0') * 10 + (tc[1] - '0');
+    }
     noc.corrected_name = GET(rec, "corrected_name");
     noc.corrected_id = GET(rec, "corrected_id");
     noc.refused = refused != NULL && strcmp(refused, "1") == 0;

@@ -43,4 +43,11 @@ int ps_ach_apply_noc(struct ps_engine *eng, const struct ps_business *b,
  */
 int ps_ach_entry_applies(const struct ps_record *rec, struct ps_err *err);
 
+/*
+ * A NACHA record's amount field: whole cents, digits only (ps_money_parse
+ * with no fraction digits).  PS_EINVAL with the field set otherwise.
+ */
+int ps_ach_cents(const struct ps_record *rec, const char *field, int64_t *out,
+                 struct ps_err *err);
+
 #endif /* PS_ACHIN_H */

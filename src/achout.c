@@ -172,29 +172,6 @@ static int item_parse(const char *text, struct ps_nacha_out *e,
 
 /* ---- building the entries ----------------------------------------------- */
 
-struct txns {
-    struct ps_txn *v;
-    size_t n, cap;
-    int oom;
-};
-
-static int collect_txn(void *ctx, const struct ps_txn *t)
-{
-    struct txns *x = ctx;
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 64;
-        void *p = realloc(x->v, cap * sizeof(*x->v));
-        if (p == NULL) {
-            x->oom = 1;
-            return 1;
-        }
-        x->v = p;
-        x->cap = cap;
-    }
-    x->v[x->n++] = *t;
-    return 0;
-}
-
 static void entries_free(struct ps_nacha_out *e, size_t n)
 {
     if (e == NULL)
@@ -289,33 +266,10 @@ static int transmit(struct ps_engine *eng, const struct ps_txn *t,
 
 /* ---- recovery --------------------------------------------------------- */
 
-struct items {
-    struct ps_output_item_row *v;
-    size_t n, cap;
-    int oom;
-};
-
-static int collect_item(void *ctx, const struct ps_output_item_row *r)
-{
-    struct items *it = ctx;
-    if (it->n == it->cap) {
-        size_t cap = it->cap ? it->cap * 2 : 64;
-        void *p = realloc(it->v, cap * sizeof(*it->v));
-        if (p == NULL) {
-            it->oom = 1;
-            return 1;
-        }
-        it->v = p;
-        it->cap = cap;
-    }
-    it->v[it->n++] = *r;
-    return 0;
-}
-
 static int regenerate(struct ps_engine *eng, const char *spool,
                       const struct ps_output_row *o, struct ps_err *err)
 {
-    struct items it = {NULL, 0, 0, 0};
+    struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_nacha_header h;
     struct ps_nacha_out *e = NULL;
     struct ps_nacha_write_totals tot;
@@ -324,7 +278,7 @@ static int regenerate(struct ps_engine *eng, const char *spool,
     int rc;
 
     if ((rc = header_parse(o->detail, &h, err)) != 0 ||
-        (rc = ps_store_output_items(eng->store, o->id, collect_item, &it,
+        (rc = ps_store_output_items(eng->store, o->id, ps_item_vec_collect, &it,
                                     err)) != 0)
         goto out;
     if (it.oom || it.n != (size_t)o->records) {
@@ -393,7 +347,7 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
                   const struct ps_calendar *cal, int64_t business_date,
                   struct ps_ach_cutoff_result *res, struct ps_err *err)
 {
-    struct txns x = {NULL, 0, 0, 0};
+    struct ps_txn_vec x = {NULL, 0, 0, 0};
     struct ps_nacha_out *e = NULL;
     struct ps_nacha_header h;
     struct ps_nacha_write_totals tot;
@@ -414,7 +368,7 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         goto out;
     in_txn = 1;
-    if ((rc = ps_store_ach_candidates(eng->store, b->id, collect_txn, &x,
+    if ((rc = ps_store_ach_candidates(eng->store, b->id, ps_txn_vec_collect, &x,
                                       err)) != 0)
         goto out;
     if (x.oom) {

@@ -585,18 +585,13 @@ static int ach_entry(struct ps_applier *ap, const struct ps_record *rec,
                      const struct ps_source *src, struct ps_apply_result *res,
                      struct ps_err *e)
 {
-    const char *cents = GET(rec, "amount");
     char amount[PS_MONEY_STRMAX];
     int64_t v;
-    char *end;
+    int rc;
     if (!ps_ach_entry_applies(rec, e))
         return PS_EINVAL;
-    v = cents != NULL ? strtoll(cents, &end, 10) : -1;
-    if (cents == NULL || *end != '\0' || v < 0) {
-        ps_err_set(e, PS_EINVAL, "FIELD_VALUE", "amount must be cents");
-        ps_err_field(e, "amount");
-        return PS_EINVAL;
-    }
+    if ((rc = ps_ach_cents(rec, "amount", &v, e)) != 0)
+        return rc;
     ps_money_format(v, 2, amount, sizeof(amount));
     struct ps_record req;
     ps_record_reset(&req);

@@ -7,7 +7,6 @@
  */
 #include "odfi.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -336,66 +335,24 @@ out:
     return rc;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int ps_sandbox_odfi(const char *spool_dir, const struct ps_business *b,
                     const struct ps_calendar *cal, int64_t until,
                     struct ps_odfi_stats *st, struct ps_err *err)
 {
-    char dir[PS_PATH_SIZE], done[PS_PATH_SIZE];
+    char dir[PS_PATH_SIZE];
     struct ps_odfi_stats s = {0, 0, 0, 0};
     char **names = NULL;
-    size_t n = 0, cap = 0, len;
-    struct dirent *d;
-    struct stat sb;
-    DIR *dh;
+    size_t n = 0;
     int rc = 0;
 
     if (ps_pathf(dir, sizeof(dir), "%s/outbound/%s/nacha", spool_dir,
                  b->name) != 0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
-    if ((dh = opendir(dir)) == NULL) {
-        if (errno == ENOENT) {
-            *st = s;
-            return 0; /* no NACHA file yet */
-        }
-        return ps_err_sys(err, errno, "cannot read %s", dir);
-    }
-    while ((d = readdir(dh)) != NULL) {
-        len = strlen(d->d_name);
-        if (d->d_name[0] == '.' || len < 5 ||
-            strcmp(d->d_name + len - 4, ".ach") != 0)
-            continue;
-        if (ps_pathf(done, sizeof(done), "%s/%s.done", dir, d->d_name) != 0 ||
-            stat(done, &sb) != 0)
-            continue; /* not complete */
-        if (n == cap) {
-            size_t c2 = cap ? cap * 2 : 16;
-            void *q = realloc(names, c2 * sizeof(*names));
-            if (q == NULL) {
-                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-                break;
-            }
-            names = q;
-            cap = c2;
-        }
-        if ((names[n] = strdup(d->d_name)) == NULL) {
-            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-            break;
-        }
-        n++;
-    }
-    closedir(dh);
-    if (rc == 0 && n > 0)
-        qsort(names, n, sizeof(*names), name_cmp);
+    if ((rc = ps_outfile_list_done(dir, "", ".ach", &names, &n, err)) != 0)
+        return rc;
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = answer_file(spool_dir, b, dir, names[i], cal, until, &s, err);
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    ps_outfile_names_free(names, n);
     if (rc == 0)
         *st = s;
     return rc;

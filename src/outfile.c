@@ -4,6 +4,7 @@
  */
 #include "outfile.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,5 +161,109 @@ int ps_outfile_unfinished(struct ps_store *store, const char *business_id,
     }
     *v = x.v;
     *n = x.n;
+    return 0;
+}
+
+int ps_txn_vec_collect(void *ctx, const struct ps_txn *t)
+{
+    struct ps_txn_vec *x = ctx;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 64;
+        void *p = realloc(x->v, cap * sizeof(*x->v));
+        if (p == NULL) {
+            x->oom = 1;
+            return 1;
+        }
+        x->v = p;
+        x->cap = cap;
+    }
+    x->v[x->n++] = *t;
+    return 0;
+}
+
+int ps_item_vec_push(struct ps_item_vec *it, const struct ps_output_item_row *r)
+{
+    if (it->n == it->cap) {
+        size_t cap = it->cap ? it->cap * 2 : 64;
+        void *p = realloc(it->v, cap * sizeof(*it->v));
+        if (p == NULL) {
+            it->oom = 1;
+            return -1;
+        }
+        it->v = p;
+        it->cap = cap;
+    }
+    it->v[it->n++] = *r;
+    return 0;
+}
+
+int ps_item_vec_collect(void *ctx, const struct ps_output_item_row *r)
+{
+    return ps_item_vec_push(ctx, r) != 0 ? 1 : 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void ps_outfile_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+int ps_outfile_list_done(const char *dir, const char *prefix,
+                         const char *suffix, char ***names, size_t *n,
+                         struct ps_err *err)
+{
+    char done[PS_PATH_SIZE];
+    char **v = NULL;
+    size_t k = 0, cap = 0, plen = strlen(prefix), slen = strlen(suffix);
+    struct dirent *d;
+    struct stat sb;
+    DIR *dh;
+    int rc = 0;
+
+    *names = NULL;
+    *n = 0;
+    if ((dh = opendir(dir)) == NULL)
+        return errno == ENOENT ? 0 : ps_err_sys(err, errno, "cannot read %s",
+                                                dir);
+    while ((d = readdir(dh)) != NULL) {
+        size_t len = strlen(d->d_name);
+        if (d->d_name[0] == '.' || len < plen + slen ||
+            strncmp(d->d_name, prefix, plen) != 0 ||
+            strcmp(d->d_name + len - slen, suffix) != 0)
+            continue;
+        if (ps_pathf(done, sizeof(done), "%s/%s.done", dir, d->d_name) != 0 ||
+            stat(done, &sb) != 0)
+            continue; /* not complete */
+        if (k == cap) {
+            size_t c2 = cap ? cap * 2 : 16;
+            void *q = realloc(v, c2 * sizeof(*v));
+            if (q == NULL) {
+                rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+                break;
+            }
+            v = q;
+            cap = c2;
+        }
+        if ((v[k] = strdup(d->d_name)) == NULL) {
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+            break;
+        }
+        k++;
+    }
+    closedir(dh);
+    if (rc != 0) {
+        ps_outfile_names_free(v, k);
+        return rc;
+    }
+    if (k > 0)
+        qsort(v, k, sizeof(*v), name_cmp);
+    *names = v;
+    *n = k;
     return 0;
 }

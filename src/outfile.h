@@ -47,4 +47,34 @@ int ps_outfile_unfinished(struct ps_store *store, const char *business_id,
                           struct ps_output_row **v, size_t *n,
                           struct ps_err *err);
 
+/* Transactions and output items gathered from the store's callbacks, for
+ * both payment writers.  v from realloc(): the caller frees it; oom is set
+ * (and the scan stopped) when memory ran out. */
+struct ps_txn_vec {
+    struct ps_txn *v;
+    size_t n, cap;
+    int oom;
+};
+int ps_txn_vec_collect(void *ctx, const struct ps_txn *t);
+
+struct ps_item_vec {
+    struct ps_output_item_row *v;
+    size_t n, cap;
+    int oom;
+};
+/* 0, or -1 (and oom set) when out of memory. */
+int ps_item_vec_push(struct ps_item_vec *it, const struct ps_output_item_row *r);
+int ps_item_vec_collect(void *ctx, const struct ps_output_item_row *r);
+
+/*
+ * The complete files of dir (NAME.done present) named prefix...suffix,
+ * sorted by name, for the sandbox answering them: *names (and each name)
+ * from malloc(), freed by ps_outfile_names_free().  None, not an error,
+ * when dir does not exist yet.
+ */
+int ps_outfile_list_done(const char *dir, const char *prefix,
+                         const char *suffix, char ***names, size_t *n,
+                         struct ps_err *err);
+void ps_outfile_names_free(char **names, size_t n);
+
 #endif /* PS_OUTFILE_H */

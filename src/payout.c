@@ -55,55 +55,6 @@ static int buf_row(struct ps_wbuf *b, const char *const *cells, size_t n,
     return rc;
 }
 
-/* ---- items ---------------------------------------------------------- */
-
-struct items {
-    struct ps_output_item_row *v;
-    size_t n, cap;
-};
-
-static int items_push(struct items *it, const struct ps_output_item_row *r)
-{
-    if (it->n == it->cap) {
-        size_t cap = it->cap ? it->cap * 2 : 64;
-        void *p = realloc(it->v, cap * sizeof(*it->v));
-        if (p == NULL)
-            return -1;
-        it->v = p;
-        it->cap = cap;
-    }
-    it->v[it->n++] = *r;
-    return 0;
-}
-
-static int collect_item(void *ctx, const struct ps_output_item_row *r)
-{
-    return items_push(ctx, r) != 0 ? 1 : 0;
-}
-
-struct txns {
-    struct ps_txn *v;
-    size_t n, cap;
-    int oom;
-};
-
-static int collect_txn(void *ctx, const struct ps_txn *t)
-{
-    struct txns *x = ctx;
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 64;
-        void *p = realloc(x->v, cap * sizeof(*x->v));
-        if (p == NULL) {
-            x->oom = 1;
-            return 1;
-        }
-        x->v = p;
-        x->cap = cap;
-    }
-    x->v[x->n++] = *t;
-    return 0;
-}
-
 /* ---- the file's bytes ------------------------------------------------ */
 
 static void holder_name(const struct ps_customer *c, char *out, size_t size)
@@ -151,7 +102,7 @@ static int add_total(struct totals *t, const char *currency, int64_t amount,
 /* Build the whole file from its items (in line order) into out, and its
  * sha256; totals (may be NULL) receive the per-currency sums. */
 static int build(struct ps_engine *eng, const char *name, const char *date,
-                 const struct items *it, struct ps_wbuf *out,
+                 const struct ps_item_vec *it, struct ps_wbuf *out,
                  char sha[PS_SHA256_HEX], struct totals *totals,
                  struct ps_err *err)
 {
@@ -207,11 +158,11 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
 static int regenerate(struct ps_engine *eng, const char *spool,
                       const struct ps_output_row *o, struct ps_err *err)
 {
-    struct items it = {NULL, 0, 0};
+    struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_wbuf c = {NULL, 0, 0};
     char sha[PS_SHA256_HEX];
     const char *name = strrchr(o->path, '/');
-    int rc = ps_store_output_items(eng->store, o->id, collect_item, &it, err);
+    int rc = ps_store_output_items(eng->store, o->id, ps_item_vec_collect, &it, err);
     if (rc == 0 && it.n != (size_t)o->records)
         rc = ps_err_set(err, PS_EINTERNAL, "PAYOUT_ITEMS",
                         "payout %s: read %zu of its %ld items (out of "
@@ -295,8 +246,8 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
                   const struct ps_business *b, int64_t business_date,
                   struct ps_payout_result *res, struct ps_err *err)
 {
-    struct txns x = {NULL, 0, 0, 0};
-    struct items it = {NULL, 0, 0};
+    struct ps_txn_vec x = {NULL, 0, 0, 0};
+    struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_wbuf c = {NULL, 0, 0};
     struct totals tot;
     struct ps_output_row o;
@@ -315,7 +266,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         goto out;
     in_txn = 1;
-    if ((rc = ps_store_payout_candidates(eng->store, b->id, collect_txn, &x,
+    if ((rc = ps_store_payout_candidates(eng->store, b->id, ps_txn_vec_collect, &x,
                                          err)) != 0)
         goto out;
     if (x.oom) {
@@ -358,7 +309,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
         ps_strlcpy(item.account_id, x.v[i].account_id, sizeof(item.account_id));
         item.amount = x.v[i].amount;
         ps_strlcpy(item.currency, x.v[i].currency, sizeof(item.currency));
-        if (items_push(&it, &item) != 0) {
+        if (ps_item_vec_push(&it, &item) != 0) {
             rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
             goto out;
         }
