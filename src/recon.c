@@ -8,8 +8,10 @@
  *
  *   report                 who, which day, when generated
  *   alert                  only when something is wrong: the ledger trial
- *                          balance is not zero, or the EWA receivable
- *                          ledger differs from the profiles' balances
+ *                          balance is not zero, the EWA receivable
+ *                          ledger differs from the profiles' balances,
+ *                          or a transaction, history, ledger or payroll
+ *                          row has lost its parent (ps_store_orphans)
  *   trial_balance          per currency, the business's ledger as of now
  *   transactions           created on the day, by program, rail, type and
  *                          status as of generation
@@ -588,6 +590,12 @@ static int write_report(struct rep *x)
     x->pass = 0;
     if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
         return rc;
+    int64_t orphans = 0;
+    char orphan_detail[320];
+    if ((rc = ps_store_orphans(x->eng->store, &orphans, orphan_detail,
+                               sizeof(orphan_detail), x->err)) != 0)
+        return rc;
+    x->r.orphans = (long)orphans;
 
     snprintf(detail, sizeof(detail),
              "business %s, business date %s (the UTC day %sT00:00Z to "
@@ -619,6 +627,18 @@ static int write_report(struct rep *x)
     x->pass = 1;
     if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
         return rc;
+    if (orphans > 0) {
+        snprintf(detail, sizeof(detail),
+                 "rows without their parent row, database-wide: %s",
+                 orphan_detail);
+        if ((rc = emit(x, &(struct line){.section = "alert",
+                                         .status = "ORPHAN_ROWS",
+                                         .has_count = 1,
+                                         .count = orphans,
+                                         .detail = detail})) != 0 ||
+            (rc = SAY(x, "WARNING: %s\n", detail)) != 0)
+            return rc;
+    }
     if ((rc = SAY(x,
                   "Reconciliation of %s (%s) for business date %s\n"
                   "Business dates are UTC days (%sT00:00Z to %sT00:00Z). "

@@ -217,6 +217,43 @@
       " FROM ledger_accounts a JOIN ledger_entries e"                          \
       "   ON e.debit_account = a.id OR e.credit_account = a.id"                \
       " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")            \
+    X(ORPHANS,                                                                 \
+      "WITH o(ref, n) AS ("                                                    \
+      " SELECT 'transactions.business_id', count(*) FROM transactions t"       \
+      "  WHERE NOT EXISTS (SELECT 1 FROM businesses p"                         \
+      "                    WHERE p.id = t.business_id)"                        \
+      " UNION ALL SELECT 'transactions.customer_id', count(*)"                 \
+      "  FROM transactions t WHERE NOT EXISTS (SELECT 1 FROM customers p"      \
+      "                                        WHERE p.id = t.customer_id)"    \
+      " UNION ALL SELECT 'transactions.account_id', count(*)"                  \
+      "  FROM transactions t WHERE NOT EXISTS ("                               \
+      "   SELECT 1 FROM financial_accounts p WHERE p.id = t.account_id)"       \
+      " UNION ALL SELECT 'transactions.profile_id', count(*)"                  \
+      "  FROM transactions t WHERE t.profile_id IS NOT NULL AND NOT EXISTS ("  \
+      "   SELECT 1 FROM ewa_profiles p WHERE p.id = t.profile_id)"             \
+      " UNION ALL SELECT 'transaction_history.txn_id', count(*)"               \
+      "  FROM transaction_history h WHERE NOT EXISTS ("                        \
+      "   SELECT 1 FROM transactions p WHERE p.id = h.txn_id)"                 \
+      " UNION ALL SELECT 'ledger_entries.txn_id', count(*)"                    \
+      "  FROM ledger_entries e WHERE e.txn_id IS NOT NULL AND NOT EXISTS ("    \
+      "   SELECT 1 FROM transactions p WHERE p.id = e.txn_id)"                 \
+      " UNION ALL SELECT 'ledger_entries.debit_account', count(*)"             \
+      "  FROM ledger_entries e WHERE NOT EXISTS ("                             \
+      "   SELECT 1 FROM ledger_accounts p WHERE p.id = e.debit_account)"       \
+      " UNION ALL SELECT 'ledger_entries.credit_account', count(*)"            \
+      "  FROM ledger_entries e WHERE NOT EXISTS ("                             \
+      "   SELECT 1 FROM ledger_accounts p WHERE p.id = e.credit_account)"      \
+      " UNION ALL SELECT 'payroll_results.profile_id', count(*)"               \
+      "  FROM payroll_results r WHERE NOT EXISTS ("                            \
+      "   SELECT 1 FROM ewa_profiles p WHERE p.id = r.profile_id)"             \
+      " UNION ALL SELECT 'payroll_results.file_id', count(*)"                  \
+      "  FROM payroll_results r WHERE r.file_id IS NOT NULL AND NOT EXISTS ("  \
+      "   SELECT 1 FROM files p WHERE p.id = r.file_id)"                       \
+      " UNION ALL SELECT 'ewa_eligibility_history.profile_id', count(*)"       \
+      "  FROM ewa_eligibility_history h WHERE NOT EXISTS ("                    \
+      "   SELECT 1 FROM ewa_profiles p WHERE p.id = h.profile_id))"            \
+      " SELECT ifnull(sum(n), 0), ifnull(group_concat(ref || ' ' || n, ', '),"\
+      " '') FROM o WHERE n > 0")                                               \
     X(TRIAL_BALANCE,                                                           \
       "WITH legs(account, debit, credit, currency) AS ("                       \
       "  SELECT debit_account, amount, 0, currency FROM ledger_entries"        \
@@ -849,17 +886,63 @@ char *ps_store_rewrite_in_lists(const char *sql)
     return out;
 }
 
-/* Migration PS_SCHEMA_REWRITE_CHECKS, inside its transaction. */
-static int rewrite_checks(struct ps_store *s, struct ps_err *err)
+char *ps_store_strip_references(const char *sql)
+{
+    size_t len = strlen(sql), o = 0;
+    char *out = malloc(len + 1);
+    const char *p = sql;
+    if (out == NULL)
+        return NULL;
+    while (*p != '\0') {
+        const char *r = strstr(p, " REFERENCES ");
+        if (r == NULL)
+            break;
+        /* " REFERENCES", the parent's name, "(", its column, ")". */
+        const char *q = r + 12, *name = q;
+        while (ident_char(*q))
+            q++;
+        int ok = q > name && *q == '(';
+        const char *col = q + 1;
+        if (ok) {
+            for (q = col; ident_char(*q); q++)
+                ;
+            ok = q > col && *q == ')';
+        }
+        size_t k = (size_t)(r - p);
+        memcpy(out + o, p, k);
+        o += k;
+        if (ok) {
+            p = q + 1; /* dropped */
+        } else {
+            memcpy(out + o, r, 11); /* not a clause of ours: keep it */
+            o += 11;
+            p = r + 11;
+        }
+    }
+    size_t rest = strlen(p);
+    memcpy(out + o, p, rest + 1);
+    return out;
+}
+
+/*
+ * Rewrite the stored CREATE TABLE text of the tables `which` selects
+ * (a condition on sqlite_schema's name and sql) with fn, inside the
+ * migration's transaction.  Only constraints change, never the file
+ * format: SQLite's documented writable_schema procedure.
+ */
+static int rewrite_tables(struct ps_store *s, const char *which,
+                          char *(*fn)(const char *), struct ps_err *err)
 {
     sqlite3_stmt *list = NULL, *upd = NULL;
     int rc, version = 0, changed = 0;
     if ((rc = exec_sql(s, "PRAGMA writable_schema = ON", err)) != 0)
         goto out;
-    rc = sqlite3_prepare_v2(s->db,
-                            "SELECT name, sql FROM sqlite_schema WHERE"
-                            " type = 'table' AND sql LIKE '% IN %(%'",
-                            -1, &list, NULL);
+    char select[256];
+    snprintf(select, sizeof(select),
+             "SELECT name, sql FROM sqlite_schema WHERE type = 'table'"
+             " AND (%s)",
+             which);
+    rc = sqlite3_prepare_v2(s->db, select, -1, &list, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(s->db,
                                 "UPDATE sqlite_schema SET sql = ?1 WHERE"
@@ -872,7 +955,7 @@ static int rewrite_checks(struct ps_store *s, struct ps_err *err)
     while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(list, 0);
         const char *sql = (const char *)sqlite3_column_text(list, 1);
-        char *fast = ps_store_rewrite_in_lists(sql);
+        char *fast = fn(sql);
         if (fast == NULL) {
             rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
             goto off;
@@ -952,7 +1035,11 @@ static int migrate(struct ps_store *s, const char *path, int target,
             rc = exec_sql(s, *sql_, err);
         if (rc == 0 && (version + 1 == PS_SCHEMA_REWRITE_CHECKS ||
                         version + 1 == PS_SCHEMA_REWRITE_CHECKS_AGAIN))
-            rc = rewrite_checks(s, err);
+            rc = rewrite_tables(s, "sql LIKE '% IN %(%'",
+                                ps_store_rewrite_in_lists, err);
+        if (rc == 0 && version + 1 == PS_SCHEMA_UNCHAINED)
+            rc = rewrite_tables(s, PS_SCHEMA_UNCHAINED_TABLES,
+                                ps_store_strip_references, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",
@@ -2193,6 +2280,24 @@ int ps_store_trial_balance(struct ps_store *s, const char *business_id,
     BIND_OPT(st, 1, business_id);
     FOR_EACH(s, st, "trial balance", err, struct ps_trial_row, read_trial, cb,
              ctx);
+}
+
+int ps_store_orphans(struct ps_store *s, int64_t *n, char *detail,
+                     size_t size, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ORPHANS, &st, err);
+    if (rc != 0)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        done(st);
+        return db_error(s, rc, "look for rows without their parent", err);
+    }
+    *n = sqlite3_column_int64(st, 0);
+    col_str(st, 1, detail, size);
+    done(st);
+    return 0;
 }
 
 /* ---- files, checkpoints, record results ---------------------------- */

@@ -53,6 +53,9 @@ int ps_store_latest_version(void);
  * string (free()), or NULL when out of memory.
  */
 char *ps_store_rewrite_in_lists(const char *sql);
+/* The schema-v9 rewrite: sql without its `REFERENCES table(column)`
+ * clauses.  A new string (free()), or NULL when out of memory. */
+char *ps_store_strip_references(const char *sql);
 
 int ps_store_begin(struct ps_store *store, struct ps_err *err);
 /* A read snapshot: several SELECTs see one state of the database and
@@ -315,6 +318,14 @@ struct ps_trial_row {
 int ps_store_trial_balance(struct ps_store *store, const char *business_id,
                            int (*cb)(void *ctx, const struct ps_trial_row *),
                            void *ctx, struct ps_err *err);
+/*
+ * What the foreign keys the schema-v9 rewrite dropped would have caught:
+ * *n rows of the unchained tables whose parent row is missing, and in
+ * detail which ("ledger_entries.txn_id 2, ...", "" when none).  A full
+ * scan of those tables.
+ */
+int ps_store_orphans(struct ps_store *store, int64_t *n, char *detail,
+                     size_t size, struct ps_err *err);
 /* Sum of balances of every ledger account of a kind (and currency). */
 int ps_store_ledger_kind_balance(struct ps_store *store,
                                  const char *business_id,

@@ -65,5 +65,18 @@ while [ "$f" -lt "$FILES" ]; do
     f=$((f + 1))
 done
 expect 0 "$P" ledger balance
+has "references: every row has its parent" "$T/out"
+
+# The ledger's tables carry no REFERENCES (schema v9); `ledger balance`
+# is what finds an entry whose accounts are gone.
+db="$PAYSPOOL_SPOOL/payspool.db"
+sqlite3 "$db" "INSERT INTO ledger_entries(reference, debit_account,
+    credit_account, amount, currency, memo, created_at)
+    VALUES ('manual', 999998, 999999, 100, 'USD', 'test',
+    '2026-01-01T00:00:00.000Z')"
+expect 65 "$P" ledger balance
+has "ledger_entries.debit_account 1, ledger_entries.credit_account 1" "$T/err"
+sqlite3 "$db" "DELETE FROM ledger_entries WHERE reference = 'manual'"
+expect 0 "$P" ledger balance
 
 finish

@@ -467,15 +467,31 @@ static void test_wal_and_foreign_keys(void **state)
     assert_non_null(strstr(err.msg, "FOREIGN KEY"));
     assert_int_equal(ps_store_customer_get(s, c.id, &c, NULL), PS_ENOTFOUND);
 
-    /* A history row for a transaction that does not exist. */
+    /* The per-record tables have no REFERENCES since version 9: a
+     * history row for a transaction that does not exist goes in, and
+     * ps_store_orphans() is what finds it. */
+    int64_t orphans = -1;
+    char detail[320];
+    assert_int_equal(ps_store_orphans(s, &orphans, detail, sizeof(detail),
+                                      &err),
+                     0);
+    assert_int_equal(orphans, 0);
+    assert_string_equal(detail, "");
     ps_err_clear(&err);
     assert_int_equal(
         ps_store_txn_history_insert(s, "00000000-0000-7000-8000-0000000000aa",
                                     -1, PS_TXN_NEW, "CREATE", NULL,
                                     "2026-01-01T00:00:00.000Z", &err),
-        PS_EINVAL);
-    assert_int_equal(
-        raw_int(db, "SELECT count(*) FROM transaction_history", NULL), 0);
+        0);
+    assert_int_equal(ps_store_orphans(s, &orphans, detail, sizeof(detail),
+                                      &err),
+                     0);
+    assert_int_equal(orphans, 1);
+    assert_string_equal(detail, "transaction_history.txn_id 1");
+    assert_int_equal(raw_int(db,
+                             "DELETE FROM transaction_history RETURNING 1",
+                             NULL),
+                     1);
 
     /* With a real business the same insert works. */
     struct ps_business b;
@@ -787,6 +803,63 @@ static void test_rewrite_in_lists(void **state)
  * SQL, with its IN lists found by hand, has none of three or more
  * quoted items left.  Version 4 missed lists wrapped as "IN    (".
  */
+/* The schema-v9 rewrite drops `REFERENCES table(column)` clauses and
+ * nothing else. */
+static void test_strip_references(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"txn_id TEXT NOT NULL REFERENCES transactions(id), x INT",
+         "txn_id TEXT NOT NULL, x INT"},
+        {"a TEXT REFERENCES b(id), c INTEGER NOT NULL REFERENCES d(e_f))",
+         "a TEXT, c INTEGER NOT NULL)"},
+        {"memo TEXT -- see REFERENCES below", "memo TEXT -- see REFERENCES below"},
+        {"x REFERENCES y", "x REFERENCES y"},
+        {"x REFERENCES y(", "x REFERENCES y("},
+        {"no clauses", "no clauses"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = ps_store_strip_references(cases[i].in);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+    }
+}
+
+/* After version 9 the per-record tables have no REFERENCES left and the
+ * others keep theirs. */
+static void test_unchained_tables(void **state)
+{
+    struct fixture *fx = *state;
+    ps_store_close(open_store(fx->db_path, 0));
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE"
+                             " type = 'table' AND sql LIKE '%REFERENCES%'"
+                             " AND name IN ('transactions',"
+                             " 'transaction_history', 'ledger_entries',"
+                             " 'payroll_results', 'ewa_eligibility_history')",
+                             NULL),
+                     0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE"
+                             " type = 'table' AND sql LIKE '%REFERENCES%'"
+                             " AND name IN ('customers', 'financial_accounts',"
+                             " 'ewa_profiles', 'output_items')",
+                             NULL),
+                     4);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st,
+                                        NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 static void test_no_costly_in_lists(void **state)
 {
     struct fixture *fx = *state;
@@ -839,6 +912,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
                                         teardown),
         cmocka_unit_test(test_rewrite_in_lists),
+        cmocka_unit_test(test_strip_references),
+        cmocka_unit_test_setup_teardown(test_unchained_tables, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_no_costly_in_lists, setup,
                                         teardown),
     };
