@@ -131,6 +131,13 @@ int ps_ewa_enroll(struct ps_engine *eng, struct ps_profile *p,
     if (rc == 0)
         rc = ps_store_eligibility_insert(eng->store, row.eligibility_id, row.id,
                                          -1, PS_ELIG_NEW, &s, now, err);
+    /* The customer's ledger account in the program's currency, which the
+     * advances post to, exists from enrollment on. */
+    int64_t ledger_id;
+    if (rc == 0)
+        rc = ps_store_ledger_account(eng->store, row.business_id,
+                                     PS_LEDGER_CUSTOMER, prog.currency, c.id,
+                                     &ledger_id, err);
     if (rc == 0)
         rc = ps_store_commit(eng->store, err);
     if (rc != 0) {

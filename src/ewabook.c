@@ -16,6 +16,7 @@
 #include "money.h"
 
 struct entry {
+    int64_t row; /* the profile's rowid: flushes go in table order */
     char id[PS_ID_SIZE];
     char customer_id[PS_ID_SIZE];
     char account_id[PS_ID_SIZE];
@@ -108,6 +109,7 @@ static int add_row(void *ctx, const struct ps_book_row *r)
     memcpy(b->arena + b->arena_len, r->external_id, len);
     e->external_id = (const char *)(uintptr_t)b->arena_len; /* offset */
     b->arena_len += len;
+    e->row = r->row;
     ps_strlcpy(e->id, r->id, sizeof(e->id));
     ps_strlcpy(e->customer_id, r->customer_id, sizeof(e->customer_id));
     ps_strlcpy(e->account_id, r->account_id, sizeof(e->account_id));
@@ -157,6 +159,10 @@ int ps_ewa_book_load(struct ps_engine *eng, const char *business_id,
     rc = ps_store_program_list(eng->store, business_id, add_program, b, err);
     if (rc == 0)
         rc = ps_store_book_scan(eng->store, business_id, add_row, b, err);
+    /* Each disbursement posts to its customer's ledger account: know
+     * them all now rather than look each one up on first use. */
+    if (rc == 0)
+        rc = ps_store_ledger_accounts_preload(eng->store, business_id, err);
     if (rc == 0 && b->failed)
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                         "out of memory loading the EWA profiles");
@@ -468,19 +474,41 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
     return 0;
 }
 
+/* A flush writes in rowid order: it walks the profile table once, front
+ * to back, instead of hopping between its pages. */
+struct dirty_row {
+    int64_t row;
+    size_t idx;
+};
+static int by_row(const void *a, const void *b)
+{
+    int64_t x = ((const struct dirty_row *)a)->row;
+    int64_t y = ((const struct dirty_row *)b)->row;
+    return (x > y) - (x < y);
+}
+
 int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
 {
     char now[PS_TIME_SIZE];
     int rc;
     ps_time_now(now);
+    struct dirty_row *order = malloc((b->ndirty + 1) * sizeof(*order));
+    if (order == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    for (size_t i = 0; i < b->ndirty; i++)
+        order[i] = (struct dirty_row){b->e[b->dirty[i]].row, b->dirty[i]};
+    qsort(order, b->ndirty, sizeof(*order), by_row);
     for (size_t i = 0; i < b->ndirty; i++) {
-        struct entry *e = &b->e[b->dirty[i]];
-        if ((rc = ps_store_profile_balances(b->eng->store, e->id,
+        struct entry *e = &b->e[order[i].idx];
+        if ((rc = ps_store_profile_balances(b->eng->store, e->row, e->id,
                                             e->amount_to_recover,
                                             e->period_disbursed, now, err)) !=
-            0)
+            0) {
+            free(order);
             return rc;
+        }
     }
+    free(order);
     for (size_t i = 0; i < b->ndirty; i++)
         b->e[b->dirty[i]].dirty = 0;
     b->ndirty = 0;

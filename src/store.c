@@ -199,6 +199,9 @@
     X(LEDGER_ACCOUNT_GET,                                                      \
       "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"      \
       " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")           \
+    X(LEDGER_ACCOUNT_SCAN,                                                     \
+      "SELECT id, kind, currency, customer_id FROM ledger_accounts"            \
+      " WHERE business_id = ?")                                                \
     X(LEDGER_ACCOUNT_INSERT,                                                   \
       "INSERT INTO ledger_accounts(business_id, kind, currency,"               \
       " customer_id) VALUES (?,?,?,?)")                                        \
@@ -336,11 +339,14 @@
       " p.program_id, p.enrollment_status, p.enrollment_begin,"                \
       " ifnull(p.enrollment_end,''), p.eligibility_status,"                    \
       " p.amount_to_recover, p.earned_wages, p.period_disbursed,"              \
-      " c.status, a.status, a.kind, a.last4"                                   \
+      " c.status, a.status, a.kind, a.last4, p.rowid"                          \
       " FROM ewa_profiles p JOIN customers c ON c.id = p.customer_id"          \
       " JOIN financial_accounts a ON a.id = p.account_id"                      \
       " WHERE p.business_id = ?")                                              \
     X(PROFILE_BALANCES,                                                        \
+      "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
+      " period_disbursed = ?3, updated_at = ?4 WHERE rowid = ?5 AND id = ?1")  \
+    X(PROFILE_BALANCES_BY_ID,                                                  \
       "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
       " period_disbursed = ?3, updated_at = ?4 WHERE id = ?1")                 \
     X(PROFILE_SCAN, "SELECT " PROFILE_COLS PROFILE_FROM                        \
@@ -633,6 +639,11 @@ struct ps_store {
     sqlite3_stmt *stmts[STMT_N];
     struct acct_slot *accts; /* open addressing, power-of-two size */
     size_t naccts, acctcap;
+    /* The outermost open savepoint depth at which an account in the
+     * cache was created (0: none uncommitted).  Rolling that depth back
+     * forgets the cache; a rollback deeper in (a refused record) keeps
+     * it. */
+    int acct_new_depth;
 };
 
 /* ---- helpers -------------------------------------------------------- */
@@ -1165,8 +1176,12 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
     else
         snprintf(sql, sizeof(sql), "RELEASE sp%d", s->depth - 1);
     int rc = exec_sql(s, sql, err);
-    if (rc == 0)
+    if (rc == 0) {
         s->depth--;
+        /* Released into the savepoint around it (or committed). */
+        if (s->acct_new_depth > s->depth)
+            s->acct_new_depth = s->depth;
+    }
     return rc;
 }
 
@@ -1180,11 +1195,13 @@ void ps_store_rollback(struct ps_store *s)
     else
         snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
                  s->depth - 1, s->depth - 1);
-    s->depth--;
-    if (s->naccts > 0) {
+    if (s->acct_new_depth != 0 && s->acct_new_depth >= s->depth &&
+        s->naccts > 0) {
         memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
         s->naccts = 0;
+        s->acct_new_depth = 0;
     }
+    s->depth--;
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         ps_log(PS_LOG_ERROR, "store.rollback_failed", "{s:s}", "error",
                sqlite3_errmsg(s->db));
@@ -2154,14 +2171,50 @@ static void acct_remember(struct ps_store *s, const char *key, uint64_t h,
     ps_strlcpy(sl->key, key, sizeof(sl->key));
 }
 
+/* The cache's key of a ledger account. */
+static void acct_key(char *key, size_t size, const char *business_id,
+                     int kind, const char *currency, const char *customer_id)
+{
+    snprintf(key, size, "%s|%d|%s|%s", business_id, kind, currency,
+             customer_id != NULL ? customer_id : "");
+}
+
+int ps_store_ledger_accounts_preload(struct ps_store *s,
+                                     const char *business_id,
+                                     struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char key[sizeof(((struct acct_slot *)0)->key)];
+    int rc = prep(s, STMT_LEDGER_ACCOUNT_SCAN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 1);
+        const char *cur = (const char *)sqlite3_column_text(st, 2);
+        const char *cust = (const char *)sqlite3_column_text(st, 3);
+        int k = 0;
+        while (k < PS_LEDGER_KIND_N && kind != NULL &&
+               strcmp(kind, ledger_kind_names[k]) != 0)
+            k++;
+        if (k == PS_LEDGER_KIND_N || cur == NULL)
+            continue; /* cannot be: CHECKs; then it is looked up */
+        acct_key(key, sizeof(key), business_id, k, cur, cust);
+        acct_remember(s, key, key_hash(key), sqlite3_column_int64(st, 0));
+    }
+    done(st);
+    if (rc != SQLITE_DONE)
+        return db_error(s, rc, "load ledger accounts", err);
+    return 0;
+}
+
 int ps_store_ledger_account(struct ps_store *s, const char *business_id,
                             enum ps_ledger_kind kind, const char *currency,
                             const char *customer_id, int64_t *id,
                             struct ps_err *err)
 {
     char key[sizeof(((struct acct_slot *)0)->key)];
-    snprintf(key, sizeof(key), "%s|%d|%s|%s", business_id, (int)kind, currency,
-             customer_id != NULL ? customer_id : "");
+    acct_key(key, sizeof(key), business_id, (int)kind, currency, customer_id);
     uint64_t h = key_hash(key);
     if (s->acctcap > 0) {
         struct acct_slot *sl = acct_slot(s, key, h);
@@ -2209,6 +2262,8 @@ static int ledger_account_lookup(struct ps_store *s, const char *business_id,
     if ((rc = exec_step(s, st, "insert ledger account", err)) != 0)
         return rc;
     *id = sqlite3_last_insert_rowid(s->db);
+    if (s->acct_new_depth == 0 || s->acct_new_depth > s->depth)
+        s->acct_new_depth = s->depth;
     return 0;
 }
 
@@ -2594,6 +2649,7 @@ static void read_book_row(sqlite3_stmt *st, struct ps_book_row *r)
     r->account_kind =
         (enum ps_account_kind)col_enum(st, 14, PS_NAMES_ACCOUNT_KIND);
     COL_STR(st, 15, r->account_last4);
+    r->row = sqlite3_column_int64(st, 16);
 }
 
 int ps_store_book_scan(struct ps_store *s, const char *business_id,
@@ -2609,19 +2665,22 @@ int ps_store_book_scan(struct ps_store *s, const char *business_id,
              cb, ctx);
 }
 
-int ps_store_profile_balances(struct ps_store *s, const char *id,
-                              int64_t amount_to_recover,
+int ps_store_profile_balances(struct ps_store *s, int64_t row,
+                              const char *id, int64_t amount_to_recover,
                               int64_t period_disbursed, const char *at,
                               struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILE_BALANCES, &st, err);
+    int rc = prep(s, row > 0 ? STMT_PROFILE_BALANCES : STMT_PROFILE_BALANCES_BY_ID,
+                  &st, err);
     if (rc != 0)
         return rc;
     BIND(st, 1, id);
     BIND_INT(st, 2, amount_to_recover);
     BIND_INT(st, 3, period_disbursed);
     BIND(st, 4, at);
+    if (row > 0)
+        BIND_INT(st, 5, row);
     return exec_one(s, st, "update EWA profile balances", PS_ENOTFOUND, err);
 }
 

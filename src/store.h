@@ -193,6 +193,7 @@ int ps_store_eligibility_list(struct ps_store *store, const char *profile_id,
  * it applies a disbursement file (ewabook.c): one query for all.
  */
 struct ps_book_row {
+    int64_t row; /* the profile's rowid, for ps_store_profile_balances */
     char id[PS_ID_SIZE];
     char external_id[PS_EXTID_SIZE];
     char customer_id[PS_ID_SIZE];
@@ -210,8 +211,11 @@ struct ps_book_row {
 int ps_store_book_scan(struct ps_store *store, const char *business_id,
                        int (*cb)(void *ctx, const struct ps_book_row *),
                        void *ctx, struct ps_err *err);
-/* The two balances a disbursement moves. */
-int ps_store_profile_balances(struct ps_store *store, const char *id,
+/* The two balances a disbursement moves, on the profile at rowid `row`
+ * (ps_book_row.row) whose id is `id`: PS_ENOTFOUND unless both match.
+ * row 0: find the profile by id alone. */
+int ps_store_profile_balances(struct ps_store *store, int64_t row,
+                              const char *id,
                               int64_t amount_to_recover,
                               int64_t period_disbursed, const char *at,
                               struct ps_err *err);
@@ -298,6 +302,11 @@ int ps_store_ledger_account(struct ps_store *store, const char *business_id,
                             enum ps_ledger_kind kind, const char *currency,
                             const char *customer_id, int64_t *id,
                             struct ps_err *err);
+/* Remember every ledger account of the business (one query), so that
+ * ps_store_ledger_account() finds them without one. */
+int ps_store_ledger_accounts_preload(struct ps_store *store,
+                                     const char *business_id,
+                                     struct ps_err *err);
 int ps_store_ledger_entry_insert(struct ps_store *store, const char *txn_id,
                                  const char *reference, int64_t debit_account,
                                  int64_t credit_account, int64_t amount,

@@ -184,7 +184,7 @@ static struct ps_txn advance(struct world *w, int64_t amount)
     ps_strlcpy(t.currency, "USD", sizeof(t.currency));
     snprintf(t.request_id, sizeof(t.request_id), "adv-%d", ++w->seq);
     OK(ps_txn_create(w->eng->store, &t, NULL, &err));
-    OK(ps_store_profile_balances(w->eng->store, p.id,
+    OK(ps_store_profile_balances(w->eng->store, 0, p.id,
                                  p.amount_to_recover + amount,
                                  p.period_disbursed + amount, p.updated_at,
                                  &err));
