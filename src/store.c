@@ -639,11 +639,12 @@ struct ps_store {
     sqlite3_stmt *stmts[STMT_N];
     struct acct_slot *accts; /* open addressing, power-of-two size */
     size_t naccts, acctcap;
-    /* The outermost open savepoint depth at which an account in the
-     * cache was created (0: none uncommitted).  Rolling that depth back
-     * forgets the cache; a rollback deeper in (a refused record) keeps
-     * it. */
-    int acct_new_depth;
+    /* The deepest open savepoint in which the cache learnt an account
+     * (created it, or read it, perhaps uncommitted); 0: none open.
+     * Rolling back a savepoint at that depth or above forgets the whole
+     * cache; a rollback deeper in (a refused record) keeps it, and
+     * releasing a savepoint hands its accounts to the one around it. */
+    int acct_depth;
 };
 
 /* ---- helpers -------------------------------------------------------- */
@@ -1179,8 +1180,8 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
     if (rc == 0) {
         s->depth--;
         /* Released into the savepoint around it (or committed). */
-        if (s->acct_new_depth > s->depth)
-            s->acct_new_depth = s->depth;
+        if (s->acct_depth > s->depth)
+            s->acct_depth = s->depth;
     }
     return rc;
 }
@@ -1195,11 +1196,10 @@ void ps_store_rollback(struct ps_store *s)
     else
         snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
                  s->depth - 1, s->depth - 1);
-    if (s->acct_new_depth != 0 && s->acct_new_depth >= s->depth &&
-        s->naccts > 0) {
+    if (s->acct_depth >= s->depth && s->naccts > 0) {
         memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
         s->naccts = 0;
-        s->acct_new_depth = 0;
+        s->acct_depth = 0;
     }
     s->depth--;
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -2164,6 +2164,8 @@ static void acct_remember(struct ps_store *s, const char *key, uint64_t h,
         free(old);
     }
     struct acct_slot *sl = acct_slot(s, key, h);
+    if (s->acct_depth < s->depth)
+        s->acct_depth = s->depth;
     if (sl->hash == 0)
         s->naccts++;
     sl->hash = h;
@@ -2262,8 +2264,6 @@ static int ledger_account_lookup(struct ps_store *s, const char *business_id,
     if ((rc = exec_step(s, st, "insert ledger account", err)) != 0)
         return rc;
     *id = sqlite3_last_insert_rowid(s->db);
-    if (s->acct_new_depth == 0 || s->acct_new_depth > s->depth)
-        s->acct_new_depth = s->depth;
     return 0;
 }
 

@@ -671,6 +671,92 @@ static void test_unique_conflicts(void **state)
 /* Nested transactions                                                 */
 /* ------------------------------------------------------------------ */
 
+/* The id the ledger account cache gives is the row's, in the database. */
+static void assert_account_row(sqlite3 *db, int64_t id, const char *customer)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM ledger_accounts WHERE id = %lld AND"
+             " kind = 'CUSTOMER' AND customer_id = ?1",
+             (long long)id);
+    assert_int_equal(raw_int(db, sql, customer), 1);
+}
+
+/*
+ * The ledger account cache survives a savepoint rolled back around it
+ * (a refused record) and forgets an account whose creation was rolled
+ * back, at any depth, so it never hands out the id of a row that is not
+ * there.
+ */
+static void test_ledger_account_cache_rollback(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_business b;
+    struct ps_customer c1, c2;
+    struct ps_err err;
+    int64_t a1, a1again, a2, a2again;
+    ps_err_clear(&err);
+    insert_business(s, &b, "acme");
+    insert_customer(s, &c1, b.id, "emp-1");
+    insert_customer(s, &c2, b.id, "emp-2");
+
+    /* Created at depth 1; a savepoint inside it rolled back. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    assert_int_equal(ps_store_ledger_account(s, b.id, PS_LEDGER_CUSTOMER,
+                                             "USD", c1.id, &a1, &err),
+                     0);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    ps_store_rollback(s);
+    assert_int_equal(ps_store_ledger_account(s, b.id, PS_LEDGER_CUSTOMER,
+                                             "USD", c1.id, &a1again, &err),
+                     0);
+    assert_int_equal(a1again, a1);
+
+    /* Created inside a savepoint that is then rolled back. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    assert_int_equal(ps_store_ledger_account(s, b.id, PS_LEDGER_CUSTOMER,
+                                             "USD", c2.id, &a2, &err),
+                     0);
+    ps_store_rollback(s);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM ledger_accounts WHERE"
+                             " customer_id = ?1",
+                             c2.id),
+                     0);
+    assert_account_row(db, a1, c1.id);
+
+    /* Released into depth 1, then depth 1 rolled back. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    assert_int_equal(ps_store_ledger_account(s, b.id, PS_LEDGER_CUSTOMER,
+                                             "USD", c2.id, &a2, &err),
+                     0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    ps_store_rollback(s);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM ledger_accounts WHERE"
+                             " customer_id = ?1",
+                             c2.id),
+                     0);
+
+    /* Asked again, it is created for real. */
+    assert_int_equal(ps_store_ledger_account(s, b.id, PS_LEDGER_CUSTOMER,
+                                             "USD", c2.id, &a2again, &err),
+                     0);
+    assert_account_row(db, a2again, c2.id);
+    /* And a preload knows both. */
+    assert_int_equal(ps_store_ledger_accounts_preload(s, b.id, &err), 0);
+    assert_int_equal(ps_store_ledger_account(s, b.id, PS_LEDGER_CUSTOMER,
+                                             "USD", c2.id, &a2, &err),
+                     0);
+    assert_int_equal(a2, a2again);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
 static void test_nested_transactions(void **state)
 {
     struct fixture *fx = *state;
@@ -909,6 +995,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_check_constraints, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unique_conflicts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_account_cache_rollback,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_nested_transactions, setup,
                                         teardown),
         cmocka_unit_test(test_rewrite_in_lists),
