@@ -29,6 +29,13 @@ struct entry {
         account_kind, dirty;
 };
 
+/* A changed entry; a flush writes them by rowid, which walks the profile
+ * table once, front to back, instead of hopping between its pages. */
+struct dirty_row {
+    int64_t row;
+    size_t idx;
+};
+
 struct ps_ewa_book {
     struct ps_engine *eng;
     char business_id[PS_ID_SIZE];
@@ -40,7 +47,7 @@ struct ps_ewa_book {
     size_t arena_len, arena_cap;
     struct ps_program *progs;
     size_t nprogs;
-    size_t *dirty; /* entry indexes changed since the last flush */
+    struct dirty_row *dirty; /* entries changed since the last flush */
     size_t ndirty;
     int failed; /* out of memory while loading */
 };
@@ -469,17 +476,11 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
     e->period_disbursed += amount;
     if (!e->dirty) {
         e->dirty = 1;
-        b->dirty[b->ndirty++] = (size_t)(e - b->e);
+        b->dirty[b->ndirty++] = (struct dirty_row){e->row, (size_t)(e - b->e)};
     }
     return 0;
 }
 
-/* A flush writes in rowid order: it walks the profile table once, front
- * to back, instead of hopping between its pages. */
-struct dirty_row {
-    int64_t row;
-    size_t idx;
-};
 static int by_row(const void *a, const void *b)
 {
     int64_t x = ((const struct dirty_row *)a)->row;
@@ -492,25 +493,17 @@ int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
     char now[PS_TIME_SIZE];
     int rc;
     ps_time_now(now);
-    struct dirty_row *order = malloc((b->ndirty + 1) * sizeof(*order));
-    if (order == NULL)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    for (size_t i = 0; i < b->ndirty; i++)
-        order[i] = (struct dirty_row){b->e[b->dirty[i]].row, b->dirty[i]};
-    qsort(order, b->ndirty, sizeof(*order), by_row);
+    qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
     for (size_t i = 0; i < b->ndirty; i++) {
-        struct entry *e = &b->e[order[i].idx];
+        struct entry *e = &b->e[b->dirty[i].idx];
         if ((rc = ps_store_profile_balances(b->eng->store, e->row, e->id,
                                             e->amount_to_recover,
                                             e->period_disbursed, now, err)) !=
-            0) {
-            free(order);
+            0)
             return rc;
-        }
     }
-    free(order);
     for (size_t i = 0; i < b->ndirty; i++)
-        b->e[b->dirty[i]].dirty = 0;
+        b->e[b->dirty[i].idx].dirty = 0;
     b->ndirty = 0;
     return 0;
 }

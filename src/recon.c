@@ -11,7 +11,8 @@
  *                          balance is not zero, the EWA receivable
  *                          ledger differs from the profiles' balances,
  *                          or a transaction, history, ledger or payroll
- *                          row has lost its parent (ps_store_orphans)
+ *                          row created on the day has no parent row
+ *                          (ps_store_orphans)
  *   trial_balance          per currency, the business's ledger as of now
  *   transactions           created on the day, by program, rail, type and
  *                          status as of generation
@@ -592,7 +593,7 @@ static int write_report(struct rep *x)
         return rc;
     int64_t orphans = 0;
     char orphan_detail[320];
-    if ((rc = ps_store_orphans(x->eng->store, &orphans, orphan_detail,
+    if ((rc = ps_store_orphans(x->eng->store, x->d, x->next, &orphans, orphan_detail,
                                sizeof(orphan_detail), x->err)) != 0)
         return rc;
     x->r.orphans = (long)orphans;
@@ -629,7 +630,8 @@ static int write_report(struct rep *x)
         return rc;
     if (orphans > 0) {
         snprintf(detail, sizeof(detail),
-                 "rows without their parent row, database-wide: %s",
+                 "rows created on the day (any business) without their "
+                 "parent row: %s",
                  orphan_detail);
         if ((rc = emit(x, &(struct line){.section = "alert",
                                          .status = "ORPHAN_ROWS",

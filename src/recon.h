@@ -66,8 +66,9 @@ struct ps_recon_result {
     long late;                 /* items past expected settlement */
     long receivable_profiles;  /* EWA profiles with amountToRecover > 0 */
     long receivable_diffs;     /* currencies where profiles != ledger */
-    long orphans;              /* rows whose parent row is missing, in
-                                  the whole database (ps_store_orphans) */
+    long orphans;              /* rows created on the day, in any
+                                  business, whose parent row is missing
+                                  (ps_store_orphans) */
     int trial_balanced;        /* 1 when every currency nets to zero */
     int ntrial;                /* rows in trial (at most the max) */
     struct ps_recon_trial trial[PS_RECON_MAX_CURRENCIES];

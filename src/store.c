@@ -54,6 +54,13 @@
     " ifnull(request_id,''), ifnull(trace_number,''), attempts,"               \
     " created_at, updated_at"
 
+/* Rows created in [?1, ?2); NULL bounds: every row. */
+#define ORPHAN_WHEN(x)                                                         \
+    " AND (?1 IS NULL OR " x ".created_at >= ?1)"                              \
+    " AND (?2 IS NULL OR " x ".created_at < ?2)"
+#define ORPHAN_COUNT(label, table, x, cond)                                    \
+    " SELECT '" label "', count(*) FROM " table " " x " WHERE " cond          \
+    ORPHAN_WHEN(x)
 #define STMTS                                                                  \
     X(BUSINESS_INSERT,                                                         \
       "INSERT INTO businesses(id, name, display_name, parent_id, status,"      \
@@ -222,39 +229,50 @@
       " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")            \
     X(ORPHANS,                                                                 \
       "WITH o(ref, n) AS ("                                                    \
-      " SELECT 'transactions.business_id', count(*) FROM transactions t"       \
-      "  WHERE NOT EXISTS (SELECT 1 FROM businesses p"                         \
-      "                    WHERE p.id = t.business_id)"                        \
-      " UNION ALL SELECT 'transactions.customer_id', count(*)"                 \
-      "  FROM transactions t WHERE NOT EXISTS (SELECT 1 FROM customers p"      \
-      "                                        WHERE p.id = t.customer_id)"    \
-      " UNION ALL SELECT 'transactions.account_id', count(*)"                  \
-      "  FROM transactions t WHERE NOT EXISTS ("                               \
-      "   SELECT 1 FROM financial_accounts p WHERE p.id = t.account_id)"       \
-      " UNION ALL SELECT 'transactions.profile_id', count(*)"                  \
-      "  FROM transactions t WHERE t.profile_id IS NOT NULL AND NOT EXISTS ("  \
-      "   SELECT 1 FROM ewa_profiles p WHERE p.id = t.profile_id)"             \
-      " UNION ALL SELECT 'transaction_history.txn_id', count(*)"               \
-      "  FROM transaction_history h WHERE NOT EXISTS ("                        \
-      "   SELECT 1 FROM transactions p WHERE p.id = h.txn_id)"                 \
-      " UNION ALL SELECT 'ledger_entries.txn_id', count(*)"                    \
-      "  FROM ledger_entries e WHERE e.txn_id IS NOT NULL AND NOT EXISTS ("    \
-      "   SELECT 1 FROM transactions p WHERE p.id = e.txn_id)"                 \
-      " UNION ALL SELECT 'ledger_entries.debit_account', count(*)"             \
-      "  FROM ledger_entries e WHERE NOT EXISTS ("                             \
-      "   SELECT 1 FROM ledger_accounts p WHERE p.id = e.debit_account)"       \
-      " UNION ALL SELECT 'ledger_entries.credit_account', count(*)"            \
-      "  FROM ledger_entries e WHERE NOT EXISTS ("                             \
-      "   SELECT 1 FROM ledger_accounts p WHERE p.id = e.credit_account)"      \
-      " UNION ALL SELECT 'payroll_results.profile_id', count(*)"               \
-      "  FROM payroll_results r WHERE NOT EXISTS ("                            \
-      "   SELECT 1 FROM ewa_profiles p WHERE p.id = r.profile_id)"             \
-      " UNION ALL SELECT 'payroll_results.file_id', count(*)"                  \
-      "  FROM payroll_results r WHERE r.file_id IS NOT NULL AND NOT EXISTS ("  \
-      "   SELECT 1 FROM files p WHERE p.id = r.file_id)"                       \
-      " UNION ALL SELECT 'ewa_eligibility_history.profile_id', count(*)"       \
-      "  FROM ewa_eligibility_history h WHERE NOT EXISTS ("                    \
-      "   SELECT 1 FROM ewa_profiles p WHERE p.id = h.profile_id))"            \
+      ORPHAN_COUNT("transactions.business_id", "transactions", "t",            \
+                   "NOT EXISTS (SELECT 1 FROM businesses p"                    \
+                   " WHERE p.id = t.business_id)")                             \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.customer_id", "transactions", "t",            \
+                   "NOT EXISTS (SELECT 1 FROM customers p"                     \
+                   " WHERE p.id = t.customer_id)")                             \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.account_id", "transactions", "t",             \
+                   "NOT EXISTS (SELECT 1 FROM financial_accounts p"            \
+                   " WHERE p.id = t.account_id)")                              \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.profile_id", "transactions", "t",             \
+                   "t.profile_id IS NOT NULL AND NOT EXISTS (SELECT 1"         \
+                   " FROM ewa_profiles p WHERE p.id = t.profile_id)")          \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transaction_history.txn_id", "transaction_history", "h",   \
+                   "NOT EXISTS (SELECT 1 FROM transactions p"                  \
+                   " WHERE p.id = h.txn_id)")                                  \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ledger_entries.txn_id", "ledger_entries", "e",             \
+                   "e.txn_id IS NOT NULL AND NOT EXISTS (SELECT 1"             \
+                   " FROM transactions p WHERE p.id = e.txn_id)")              \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ledger_entries.debit_account", "ledger_entries", "e",      \
+                   "NOT EXISTS (SELECT 1 FROM ledger_accounts p"               \
+                   " WHERE p.id = e.debit_account)")                           \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ledger_entries.credit_account", "ledger_entries", "e",     \
+                   "NOT EXISTS (SELECT 1 FROM ledger_accounts p"               \
+                   " WHERE p.id = e.credit_account)")                          \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("payroll_results.profile_id", "payroll_results", "r",       \
+                   "NOT EXISTS (SELECT 1 FROM ewa_profiles p"                  \
+                   " WHERE p.id = r.profile_id)")                              \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("payroll_results.file_id", "payroll_results", "r",          \
+                   "r.file_id IS NOT NULL AND NOT EXISTS (SELECT 1"            \
+                   " FROM files p WHERE p.id = r.file_id)")                    \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ewa_eligibility_history.profile_id",                       \
+                   "ewa_eligibility_history", "h",                             \
+                   "NOT EXISTS (SELECT 1 FROM ewa_profiles p"                  \
+                   " WHERE p.id = h.profile_id)") ")"                          \
       " SELECT ifnull(sum(n), 0), ifnull(group_concat(ref || ' ' || n, ', '),"\
       " '') FROM o WHERE n > 0")                                               \
     X(TRIAL_BALANCE,                                                           \
@@ -2337,13 +2355,15 @@ int ps_store_trial_balance(struct ps_store *s, const char *business_id,
              ctx);
 }
 
-int ps_store_orphans(struct ps_store *s, int64_t *n, char *detail,
-                     size_t size, struct ps_err *err)
+int ps_store_orphans(struct ps_store *s, const char *from, const char *to,
+                     int64_t *n, char *detail, size_t size, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_ORPHANS, &st, err);
     if (rc != 0)
         return rc;
+    BIND_OPT(st, 1, from);
+    BIND_OPT(st, 2, to);
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         done(st);

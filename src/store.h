@@ -329,12 +329,14 @@ int ps_store_trial_balance(struct ps_store *store, const char *business_id,
                            void *ctx, struct ps_err *err);
 /*
  * What the foreign keys the schema-v9 rewrite dropped would have caught:
- * *n rows of the unchained tables whose parent row is missing, and in
- * detail which ("ledger_entries.txn_id 2, ...", "" when none).  A full
- * scan of those tables.
+ * *n rows of the unchained tables, created in [from, to) (RFC 3339 or
+ * date prefixes; NULL: unbounded), whose parent row is missing, and in
+ * detail which ("ledger_entries.txn_id 2, ...", "" when none).  A scan
+ * of those tables; the parents are looked up only for rows in range.
  */
-int ps_store_orphans(struct ps_store *store, int64_t *n, char *detail,
-                     size_t size, struct ps_err *err);
+int ps_store_orphans(struct ps_store *store, const char *from, const char *to,
+                     int64_t *n, char *detail, size_t size,
+                     struct ps_err *err);
 /* Sum of balances of every ledger account of a kind (and currency). */
 int ps_store_ledger_kind_balance(struct ps_store *store,
                                  const char *business_id,

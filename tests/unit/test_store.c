@@ -472,7 +472,7 @@ static void test_wal_and_foreign_keys(void **state)
      * ps_store_orphans() is what finds it. */
     int64_t orphans = -1;
     char detail[320];
-    assert_int_equal(ps_store_orphans(s, &orphans, detail, sizeof(detail),
+    assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail, sizeof(detail),
                                       &err),
                      0);
     assert_int_equal(orphans, 0);
@@ -483,11 +483,20 @@ static void test_wal_and_foreign_keys(void **state)
                                     -1, PS_TXN_NEW, "CREATE", NULL,
                                     "2026-01-01T00:00:00.000Z", &err),
         0);
-    assert_int_equal(ps_store_orphans(s, &orphans, detail, sizeof(detail),
+    assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail, sizeof(detail),
                                       &err),
                      0);
     assert_int_equal(orphans, 1);
     assert_string_equal(detail, "transaction_history.txn_id 1");
+    /* The reconciliation's window: only rows created in it. */
+    assert_int_equal(ps_store_orphans(s, "2026-01-01", "2026-01-02", &orphans,
+                                      detail, sizeof(detail), &err),
+                     0);
+    assert_int_equal(orphans, 1);
+    assert_int_equal(ps_store_orphans(s, "2026-01-02", "2026-01-03", &orphans,
+                                      detail, sizeof(detail), &err),
+                     0);
+    assert_int_equal(orphans, 0);
     assert_int_equal(raw_int(db,
                              "DELETE FROM transaction_history RETURNING 1",
                              NULL),
