@@ -39,7 +39,13 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
     cfg->stable_seconds = 5;
     cfg->min_age_seconds = 10;
     cfg->poll_seconds = 5;
-    cfg->chunk_records = 5000;
+    /* Each commit rewrites, in the WAL, every page its chunk touched:
+     * with records in random employee order that is most of the
+     * profile table and its indexes, whatever the chunk's size.  On
+     * 200,000 requests, 20,000-record chunks took 14-15 s and
+     * 50,000-record chunks 11.3-11.7 s; a chunk holds the write lock for
+     * about 2.5 s at that rate, under the 5 s other writers wait. */
+    cfg->chunk_records = 50000;
     ps_unwrap_limits_default(&cfg->limits);
     cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
 }
@@ -512,7 +518,10 @@ static const char *base_name(const char *path)
 }
 
 /* gzip `fd` into the output, with the original name and hash in the
- * gzip header (RFC 1952 FNAME and FCOMMENT). */
+ * gzip header (RFC 1952 FNAME and FCOMMENT).  Level 1: on a 1M-record
+ * disbursement file (35 MB) zlib's level 6 takes 2.2 s here, level 1
+ * 0.5 s, of a run whose whole budget is six; level 6's archive is 14%
+ * smaller. */
 static int gzip_into(int fd, struct ps_output *o, const char *name,
                      const char *sha256, struct ps_err *err)
 {
@@ -522,7 +531,7 @@ static int gzip_into(int fd, struct ps_output *o, const char *name,
     char comment[96];
     int rc = 0, flush = Z_NO_FLUSH;
     memset(&z, 0, sizeof(z));
-    if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "deflateInit failed");
     memset(&h, 0, sizeof(h));

@@ -77,7 +77,7 @@ for f in roster requests; do
     cp "$T/$f.csv" "$PAYSPOOL_SPOOL/inbound/ewa-bench/$f.csv"
     touch "$PAYSPOOL_SPOOL/inbound/ewa-bench/$f.csv.done"
     /usr/bin/time -f '%e %M' -o "$T/time" "$P" run --once --log-level warn \
-        --chunk 20000 >/dev/null
+        >/dev/null
     read -r secs rss <"$T/time"
     rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%d", (s > 0) ? (n / s) : 0 }')
     printf '%-28s %10d %10s %12s %10s\n' "ewa $f (csv)" "$n" "$secs" \
@@ -94,7 +94,7 @@ n_nreq=${PS_BENCH_NACHA_REQUESTS:-$n_req}
 cp "$T/requests.ach" "$PAYSPOOL_SPOOL/inbound/ewa-bench/requests.ach"
 touch "$PAYSPOOL_SPOOL/inbound/ewa-bench/requests.ach.done"
 /usr/bin/time -f '%e %M' -o "$T/time" "$P" run --once --log-level warn \
-    --chunk 20000 >/dev/null
+    >/dev/null
 read -r secs rss <"$T/time"
 rate=$(awk -v n="$n_nreq" -v s="$secs" 'BEGIN { printf "%d", (s > 0) ? (n / s) : 0 }')
 printf '%-28s %10d %10s %12s %10s\n' "ewa requests (nacha)" "$n_nreq" \

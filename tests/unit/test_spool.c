@@ -813,7 +813,7 @@ static void test_config_overrides_defaults(void **state)
     assert_int_equal(def.stable_seconds, 5);
     assert_int_equal(def.min_age_seconds, 10);
     assert_int_equal(def.poll_seconds, 5);
-    assert_int_equal(def.chunk_records, 5000);
+    assert_int_equal(def.chunk_records, 50000);
     cfg = def;
     ps_err_clear(&err);
     assert_int_equal(ps_spool_config_load(path, 0, &cfg, &err), 0);
