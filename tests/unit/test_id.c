@@ -87,6 +87,11 @@ static void test_format(void **state)
     assert_memory_not_equal(id + 20, other + 20, 16);
 }
 
+static int by_str(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
 static void test_increasing(void **state)
 {
     static char ids[NIDS][PS_ID_SIZE];
@@ -103,6 +108,16 @@ static void test_increasing(void **state)
         if (i > 0 && id_ms(ids[i]) == id_ms(ids[i - 1]))
             assert_int_equal(id_counter(ids[i]), id_counter(ids[i - 1]) + 1);
     }
+    /* The random tails (rand_b, after the last '-' but one) never
+     * repeat: the random bytes are drawn in blocks of many ids, and a
+     * block reused or not advanced would repeat them. */
+    static char tails[NIDS][18];
+    for (int i = 0; i < NIDS; i++)
+        memcpy(tails[i], ids[i] + 19, 17), tails[i][17] = '\0';
+    qsort(tails, NIDS, sizeof(tails[0]), by_str);
+    for (int i = 1; i < NIDS; i++)
+        if (strcmp(tails[i - 1], tails[i]) == 0)
+            fail_msg("random part %s repeats", tails[i]);
 }
 
 /* With a frozen clock each id lands on its own millisecond. */
