@@ -44,7 +44,8 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
      * profile table and its indexes, whatever the chunk's size.  On
      * 200,000 requests, 20,000-record chunks took 14-15 s and
      * 50,000-record chunks 11.3-11.7 s; a chunk holds the write lock for
-     * about 2.5 s at that rate, under the 5 s other writers wait. */
+     * about 2.5 s at that rate (other writers wait up to 30 s,
+     * store.c). */
     cfg->chunk_records = 50000;
     ps_unwrap_limits_default(&cfg->limits);
     cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
