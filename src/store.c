@@ -1698,12 +1698,13 @@ int ps_store_debit_auth_insert(struct ps_store *s, const char *id,
     return exec_step(s, st, "insert debit authorization", err);
 }
 
-int ps_store_debit_auth_active(struct ps_store *s, const char *account_id,
-                               enum ps_debit_auth_kind *kind,
-                               struct ps_err *err)
+/* The first row of `which` for the account: 1 and its kind, 0 none. */
+static int debit_auth_find(struct ps_store *s, enum stmt_id which,
+                           const char *account_id,
+                           enum ps_debit_auth_kind *kind, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_DEBIT_AUTH_ACTIVE, &st, err);
+    int rc = prep(s, which, &st, err);
     if (rc != 0)
         return rc;
     BIND(st, 1, account_id);
@@ -1719,6 +1720,13 @@ int ps_store_debit_auth_active(struct ps_store *s, const char *account_id,
     }
     done(st);
     return ret;
+}
+
+int ps_store_debit_auth_active(struct ps_store *s, const char *account_id,
+                               enum ps_debit_auth_kind *kind,
+                               struct ps_err *err)
+{
+    return debit_auth_find(s, STMT_DEBIT_AUTH_ACTIVE, account_id, kind, err);
 }
 
 int ps_store_debit_auth_revoke(struct ps_store *s, const char *account_id,
@@ -3188,23 +3196,7 @@ int ps_store_debit_auth_consumer(struct ps_store *s, const char *account_id,
                                  enum ps_debit_auth_kind *kind,
                                  struct ps_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_DEBIT_AUTH_CONSUMER, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, account_id);
-    rc = sqlite3_step(st);
-    int ret = 0;
-    if (rc == SQLITE_ROW) {
-        if (kind != NULL)
-            *kind =
-                (enum ps_debit_auth_kind)col_enum(st, 0, PS_NAMES_DEBIT_AUTH);
-        ret = 1;
-    } else if (rc != SQLITE_DONE) {
-        ret = db_error(s, rc, "read debit authorization", err);
-    }
-    done(st);
-    return ret;
+    return debit_auth_find(s, STMT_DEBIT_AUTH_CONSUMER, account_id, kind, err);
 }
 
 int ps_store_account_update_bank(struct ps_store *s, const struct ps_account *a,
