@@ -898,6 +898,158 @@ static int account_in_business(struct ctx *c, const char *id,
     return 0;
 }
 
+static int add_acct_history_json(void *vctx,
+                                 const struct ps_status_history_row *h)
+{
+    json_t *o = json_pack(
+        "{s:s?, s:s, s:s?, s:s?, s:s}", "from",
+        h->from_status >= 0 ? ps_enum_name(PS_NAMES_STATUS, h->from_status)
+                            : NULL,
+        "to", ps_enum_name(PS_NAMES_STATUS, (int)h->to_status), "reason",
+        h->reason[0] ? h->reason : NULL, "sourceFile",
+        h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
+    if (o != NULL && h->source_line > 0)
+        json_object_set_new(o, "sourceLine",
+                            json_integer((json_int_t)h->source_line));
+    if (o != NULL)
+        json_array_append_new(vctx, o);
+    return 0;
+}
+
+static int add_debit_auth_json(void *vctx, const struct ps_debit_auth *d)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id", d->id, "kind",
+                  ps_enum_name(PS_NAMES_DEBIT_AUTH, (int)d->kind), "reference",
+                  d->reference, "status", d->active ? "ACTIVE" : "REVOKED",
+                  "authorizedAt", d->authorized_at, "revokedAt",
+                  d->revoked_at[0] ? d->revoked_at : NULL, "revokeReason",
+                  d->revoke_reason[0] ? d->revoke_reason : NULL);
+    if (o != NULL)
+        json_array_append_new(vctx, o);
+    return 0;
+}
+
+static int add_change_json(void *vctx, const struct ps_account_change *ch)
+{
+    json_t *o = json_pack(
+        "{s:s, s:s, s:b, s:s?, s:s?, s:s, s:s?, s:s}", "id", ch->id,
+        "changeCode", ch->change_code, "refused", ch->refused, "transactionId",
+        ch->txn_id[0] ? ch->txn_id : NULL, "originalTrace",
+        ch->original_trace[0] ? ch->original_trace : NULL, "whatChanged",
+        ch->what_changed, "sourceFile",
+        ch->source_file[0] ? ch->source_file : NULL, "at", ch->created_at);
+    if (o != NULL && ch->source_line > 0)
+        json_object_set_new(o, "sourceLine",
+                            json_integer((json_int_t)ch->source_line));
+    if (o != NULL)
+        json_array_append_new(vctx, o);
+    return 0;
+}
+
+/* "file, line N" of a history or change object, or "". */
+static void source_of(json_t *o, char *buf, size_t size)
+{
+    const char *f = json_string_value(json_object_get(o, "sourceFile"));
+    json_int_t line = json_integer_value(json_object_get(o, "sourceLine"));
+    buf[0] = '\0';
+    if (f != NULL && line > 0)
+        snprintf(buf, size, " (%s, line %lld)", f, (long long)line);
+    else if (f != NULL)
+        snprintf(buf, size, " (%s)", f);
+}
+
+/* payspool account show ID: the account with its status history, debit
+ * authorizations and notifications of change, numbers masked. */
+static int account_show(struct ctx *c, struct ps_err *err)
+{
+    struct ps_account a;
+    struct ps_customer cu;
+    json_t *hist = json_array(), *auths = json_array(), *changes = json_array();
+    int rc = account_in_business(c, c->a.pos[1], &a, err);
+    if (rc == 0)
+        rc = ps_store_customer_get(c->eng->store, a.customer_id, &cu, err);
+    if (rc == 0)
+        rc = ps_store_account_history(c->eng->store, a.id,
+                                      add_acct_history_json, hist, err);
+    if (rc == 0)
+        rc = ps_store_debit_auth_list(c->eng->store, a.id, add_debit_auth_json,
+                                      auths, err);
+    if (rc == 0)
+        rc = ps_store_account_changes(c->eng->store, a.id, add_change_json,
+                                      changes, err);
+    if (rc != 0) {
+        json_decref(hist);
+        json_decref(auths);
+        json_decref(changes);
+        return fail(err);
+    }
+    json_t *o = account_json(&a);
+    json_object_set_new(o, "customerId", json_string(cu.id));
+    json_object_set_new(o, "customerExternalId", json_string(cu.external_id));
+    json_object_set_new(o, "updatedAt", json_string(a.updated_at));
+    json_object_set_new(o, "history", hist);
+    json_object_set_new(o, "debitAuthorizations", auths);
+    json_object_set_new(o, "changes", changes);
+    if (c->json) {
+        print_json(o);
+        json_decref(o);
+        return EX_OK;
+    }
+    size_t i;
+    json_t *v;
+    char src[PS_PATH_SIZE + 32];
+    printf("account   %s\n", a.id);
+    printf("  %s %s %s, %s\n", ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a.kind),
+           json_string_value(json_object_get(o, "number")), a.display_name,
+           ps_enum_name(PS_NAMES_STATUS, (int)a.status));
+    if (a.kind == PS_ACCOUNT_EXTERNAL_BANK)
+        printf("  routing %s, %s\n", a.routing_number,
+               ps_enum_name(PS_NAMES_BANK_TYPE, (int)a.bank_type));
+    printf("  customer %s (%s)\n", cu.external_id, cu.id);
+    printf("  created %s, updated %s\n", a.created_at, a.updated_at);
+    json_array_foreach(hist, i, v)
+    {
+        const char *from = json_string_value(json_object_get(v, "from"));
+        const char *reason = json_string_value(json_object_get(v, "reason"));
+        source_of(v, src, sizeof(src));
+        printf("  status    %s  %s -> %s  %s%s\n",
+               json_string_value(json_object_get(v, "at")),
+               from ? from : "(new)",
+               json_string_value(json_object_get(v, "to")),
+               reason ? reason : "", src);
+    }
+    json_array_foreach(auths, i, v)
+    {
+        const char *revoked =
+            json_string_value(json_object_get(v, "revokedAt"));
+        const char *why = json_string_value(json_object_get(v, "revokeReason"));
+        printf("  debit authorization  %s %s \"%s\" since %s",
+               json_string_value(json_object_get(v, "kind")),
+               json_string_value(json_object_get(v, "status")),
+               json_string_value(json_object_get(v, "reference")),
+               json_string_value(json_object_get(v, "authorizedAt")));
+        if (revoked != NULL)
+            printf(", revoked %s: %s", revoked, why ? why : "");
+        printf("\n");
+    }
+    json_array_foreach(changes, i, v)
+    {
+        const char *trace =
+            json_string_value(json_object_get(v, "originalTrace"));
+        source_of(v, src, sizeof(src));
+        printf("  change    %s  %s %s: %s%s%s%s\n",
+               json_string_value(json_object_get(v, "at")),
+               json_string_value(json_object_get(v, "changeCode")),
+               json_is_true(json_object_get(v, "refused")) ? "refused"
+                                                           : "received",
+               json_string_value(json_object_get(v, "whatChanged")),
+               trace ? ", trace " : "", trace ? trace : "", src);
+    }
+    json_decref(o);
+    return EX_OK;
+}
+
 static int cmd_account(struct ctx *c, struct ps_err *err)
 {
     const char *sub = c->a.npos > 0 ? c->a.pos[0] : "";
@@ -971,6 +1123,14 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
         }
         return EX_OK;
     }
+    if (strcmp(sub, "show") == 0) {
+        if ((rc = check_opts(&c->a, "business")) != 0)
+            return rc;
+        if (need_pos(&c->a, 1, "account id", err) != 0 ||
+            open_engine(c, 0, err) != 0)
+            return fail(err);
+        return account_show(c, err);
+    }
     if (strcmp(sub, "authorize") == 0) {
         const char *kind = opt(&c->a, "kind"), *ref;
         int k = ps_enum_parse(PS_NAMES_DEBIT_AUTH, kind ? kind : "PPD");
@@ -997,7 +1157,7 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
         }
         return EX_OK;
     }
-    return usage_error("usage: payspool account add|suspend|reactivate|"
+    return usage_error("usage: payspool account add|show|suspend|reactivate|"
                        "authorize%s",
                        "");
 }
@@ -2762,6 +2922,8 @@ static const char usage_text[] =
     "  account add EXT --business B (--card | --routing RTN "
     "[--account-type CHECKING])\n"
     "              [--name N]   (the number is read from standard input)\n"
+    "  account show ID --business B   its status history, debit "
+    "authorizations, NOCs\n"
     "  account suspend|reactivate ID --business B --reason R\n"
     "  account authorize ID --business B --kind WEB|PPD|CCD --reference REF\n"
     "  ewa enroll EXT --business B --program P [--account ID] [--begin D] "

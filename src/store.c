@@ -626,7 +626,15 @@
       " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")              \
     X(ACCOUNT_CHANGE_LIST,                                                     \
       "SELECT " ACCOUNT_CHANGE_COLS " FROM account_changes"                    \
-      " WHERE account_id = ? ORDER BY created_at, rowid")
+      " WHERE account_id = ? ORDER BY created_at, rowid")                      \
+    X(ACCOUNT_HISTORY_LIST,                                                    \
+      "SELECT ifnull(from_status,''), to_status, ifnull(reason,''),"           \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
+      " FROM account_history WHERE account_id = ? ORDER BY id")                \
+    X(DEBIT_AUTH_LIST,                                                         \
+      "SELECT id, kind, reference, status, ifnull(revoke_reason,''),"          \
+      " authorized_at, ifnull(revoked_at,'') FROM debit_authorizations"        \
+      " WHERE account_id = ? ORDER BY authorized_at, rowid")
 
 enum stmt_id {
 #define X(name, sql) STMT_##name,
@@ -3268,4 +3276,56 @@ int ps_store_account_changes(struct ps_store *s, const char *account_id,
     BIND(st, 1, account_id);
     FOR_EACH(s, st, "list account changes", err, struct ps_account_change,
              read_account_change, cb, ctx);
+}
+
+static void read_status_history(sqlite3_stmt *st,
+                                struct ps_status_history_row *r)
+{
+    const unsigned char *from = sqlite3_column_text(st, 0);
+    r->from_status =
+        from != NULL && from[0] != '\0' ? col_enum(st, 0, PS_NAMES_STATUS) : -1;
+    r->to_status = (enum ps_status)col_enum(st, 1, PS_NAMES_STATUS);
+    COL_STR(st, 2, r->reason);
+    COL_STR(st, 3, r->source_file);
+    r->source_line = (long)sqlite3_column_int64(st, 4);
+    COL_STR(st, 5, r->created_at);
+}
+
+int ps_store_account_history(struct ps_store *s, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_status_history_row *),
+                             void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_HISTORY_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, account_id);
+    FOR_EACH(s, st, "list account history", err, struct ps_status_history_row,
+             read_status_history, cb, ctx);
+}
+
+static void read_debit_auth(sqlite3_stmt *st, struct ps_debit_auth *a)
+{
+    COL_STR(st, 0, a->id);
+    a->kind = (enum ps_debit_auth_kind)col_enum(st, 1, PS_NAMES_DEBIT_AUTH);
+    COL_STR(st, 2, a->reference);
+    const unsigned char *status = sqlite3_column_text(st, 3);
+    a->active = status != NULL && strcmp((const char *)status, "ACTIVE") == 0;
+    COL_STR(st, 4, a->revoke_reason);
+    COL_STR(st, 5, a->authorized_at);
+    COL_STR(st, 6, a->revoked_at);
+}
+
+int ps_store_debit_auth_list(struct ps_store *s, const char *account_id,
+                             int (*cb)(void *ctx, const struct ps_debit_auth *),
+                             void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DEBIT_AUTH_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, account_id);
+    FOR_EACH(s, st, "list debit authorizations", err, struct ps_debit_auth,
+             read_debit_auth, cb, ctx);
 }

@@ -145,6 +145,34 @@ int ps_store_debit_auth_active(struct ps_store *store, const char *account_id,
 int ps_store_debit_auth_revoke(struct ps_store *store, const char *account_id,
                                const char *reason, const char *at,
                                struct ps_err *err);
+/* One row of an account's (or customer's) status history. */
+struct ps_status_history_row {
+    int from_status; /* enum ps_status, -1 for creation */
+    enum ps_status to_status;
+    char reason[PS_REASON_SIZE];
+    char source_file[PS_PATH_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+/* The account's status changes, oldest first. */
+int ps_store_account_history(struct ps_store *store, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_status_history_row *),
+                             void *ctx, struct ps_err *err);
+/* One debit authorization of an account, active or revoked. */
+struct ps_debit_auth {
+    char id[PS_ID_SIZE];
+    enum ps_debit_auth_kind kind;
+    char reference[PS_REASON_SIZE];
+    int active; /* 0: REVOKED */
+    char revoke_reason[PS_REASON_SIZE];
+    char authorized_at[PS_TIME_SIZE];
+    char revoked_at[PS_TIME_SIZE]; /* "" while active */
+};
+/* The account's debit authorizations, oldest first. */
+int ps_store_debit_auth_list(struct ps_store *store, const char *account_id,
+                             int (*cb)(void *ctx, const struct ps_debit_auth *),
+                             void *ctx, struct ps_err *err);
 
 /* ---- EWA programs and profiles -------------------------------------- */
 

@@ -156,6 +156,24 @@ same "R10 disables the profile" \
     "$(profile E4 latestEligibilityStatus.status)" DISABLED
 same "E2 settled" "$(txn "$T2" status)" SETTLED
 same "C01 changed the account" "$(account E2 number)" "****2345"
+# `account show`: the NOC and the R03 suspension with their sources, the
+# numbers masked; neither old nor new account number in clear.
+expect 0 "$P" account show "$(account E2 id)" --business $B
+cp "$T/out" "$T/e2.txt"
+has "C01 received: account \*\*\*\*0002 -> \*\*\*\*2345" "$T/e2.txt"
+lacks "4400110002" "$T/e2.txt"
+lacks "7300012345" "$T/e2.txt"
+"$P" --json account show "$(account E2 id)" --business $B >"$T/e2.json"
+same "the NOC in account show" "$(jq -r '.changes[0].changeCode' "$T/e2.json")" C01
+same "the NOC's source file" "$(jq -r '.changes[0].sourceFile' "$T/e2.json")" "$ret"
+same "the NOC's trace" "$(jq -r '.changes[0].originalTrace | length' "$T/e2.json")" 15
+lacks "4400110002" "$T/e2.json"
+lacks "7300012345" "$T/e2.json"
+"$P" --json account show "$(account E1 id)" --business $B >"$T/e1.json"
+same "R03 in the account history" "$(jq -r '.history[-1].to' "$T/e1.json")" SUSPENDED
+has "R03" "$T/e1.json"
+same "the suspension's source" "$(jq -r '.history[-1].sourceFile' "$T/e1.json")" "$ret"
+expect 66 "$P" account show "$(account E1 id)" --business nobody
 same "E3 settled" "$(txn "$T3" status)" SETTLED
 same "E6 settled" "$(txn "$T6" status)" SETTLED
 

@@ -1604,6 +1604,19 @@ static void test_account_status(void **state)
         &err, PS_EINVAL, "CUSTOMER_SUSPENDED", NULL);
 }
 
+struct auth_list {
+    struct ps_debit_auth v[4];
+    size_t n;
+};
+
+static int keep_auth(void *ctx, const struct ps_debit_auth *a)
+{
+    struct auth_list *l = ctx;
+    if (l->n < sizeof(l->v) / sizeof(l->v[0]))
+        l->v[l->n++] = *a;
+    return 0;
+}
+
 static void test_debit_authorization(void **state)
 {
     struct fixture *fx = *state;
@@ -1665,6 +1678,40 @@ static void test_debit_authorization(void **state)
         "debit a card",
         send_txn(fx, &fx->acme, c.id, card.id, PS_TXN_DEBIT, "USD", NULL, &err),
         &err, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT", NULL);
+
+    /* The listing `payspool account show` prints: active, then revoked
+     * with its reason and time. */
+    struct auth_list al = {0};
+    check_ok(
+        "list",
+        ps_store_debit_auth_list(fx->eng->store, bank.id, keep_auth, &al, &err),
+        &err);
+    assert_int_equal(al.n, 1);
+    assert_int_equal(al.v[0].kind, PS_AUTH_PPD);
+    assert_string_equal(al.v[0].reference, "PPD-2026-0001");
+    assert_int_equal(al.v[0].active, 1);
+    assert_string_equal(al.v[0].revoked_at, "");
+    check_ok("revoke",
+             ps_store_debit_auth_revoke(fx->eng->store, bank.id,
+                                        "R10: customer advises unauthorized",
+                                        "2026-11-24T09:00:00.000Z", &err),
+             &err);
+    al.n = 0;
+    check_ok(
+        "list again",
+        ps_store_debit_auth_list(fx->eng->store, bank.id, keep_auth, &al, &err),
+        &err);
+    assert_int_equal(al.n, 1);
+    assert_int_equal(al.v[0].active, 0);
+    assert_string_equal(al.v[0].revoke_reason,
+                        "R10: customer advises unauthorized");
+    assert_string_equal(al.v[0].revoked_at, "2026-11-24T09:00:00.000Z");
+    al.n = 0;
+    check_ok(
+        "card has none",
+        ps_store_debit_auth_list(fx->eng->store, card.id, keep_auth, &al, &err),
+        &err);
+    assert_int_equal(al.n, 0);
 }
 
 /* ---- EWA programs --------------------------------------------------- */
