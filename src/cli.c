@@ -1360,6 +1360,8 @@ static int add_history_json(void *vctx, const struct ps_txn_history_row *h)
     if (o != NULL && h->source_line > 0)
         json_object_set_new(o, "sourceLine",
                             json_integer((json_int_t)h->source_line));
+    if (o != NULL && h->return_code[0] != '\0')
+        json_object_set_new(o, "returnCode", json_string(h->return_code));
     if (o != NULL)
         json_array_append_new(vctx, o);
     return 0;
@@ -2576,19 +2578,21 @@ static int cmd_recon(struct ctx *c, struct ps_err *err)
                                  (json_int_t)r.trial[i].mismatched));
         json_t *o = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:b, s:o,"
-            " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+            " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+            " s:i}}",
             "business", b.name, "businessDate", r.business_date, "csv",
             r.csv_path, "summary", r.summary_path, "sha256", r.sha256, "seq",
             r.seq, "outputId", r.output_id, "rows", (json_int_t)r.rows,
-            "trialBalanced", r.trial_balanced, "trialBalance", trial,
-            "counts", "transactions", (json_int_t)r.transactions,
-            "statusMovements", (json_int_t)r.movements, "files",
-            (json_int_t)r.files, "filesMismatched",
-            (json_int_t)r.files_mismatched, "unknownReferences",
-            (json_int_t)r.unknown_references, "awaiting",
+            "trialBalanced", r.trial_balanced, "trialBalance", trial, "counts",
+            "transactions", (json_int_t)r.transactions, "statusMovements",
+            (json_int_t)r.movements, "files", (json_int_t)r.files,
+            "filesMismatched", (json_int_t)r.files_mismatched,
+            "unknownReferences", (json_int_t)r.unknown_references, "awaiting",
             (json_int_t)r.awaiting, "late", (json_int_t)r.late,
             "receivableProfiles", (json_int_t)r.receivable_profiles,
-            "receivableDifferences", (json_int_t)r.receivable_diffs);
+            "receivableDifferences", (json_int_t)r.receivable_diffs,
+            "achReturns", (json_int_t)r.ach_returns, "achNocs",
+            (json_int_t)r.ach_nocs, "achReturnRatesOver", r.ach_rates_over);
         print_json(o);
         json_decref(o);
     } else {
@@ -2598,10 +2602,17 @@ static int cmd_recon(struct ctx *c, struct ps_err *err)
                b.name, r.business_date, r.csv_path, r.summary_path,
                r.transactions, r.movements, r.files, r.files_mismatched,
                r.unknown_references, r.awaiting, r.late);
+        if (r.ach_returns > 0 || r.ach_nocs > 0)
+            printf("  %ld ACH returns, %ld NOCs received\n", r.ach_returns,
+                   r.ach_nocs);
         if (r.receivable_diffs > 0)
             printf("  WARNING: EWA receivable ledger differs from the "
                    "profiles in %ld currencies\n",
                    r.receivable_diffs);
+        if (r.ach_rates_over > 0)
+            printf("  WARNING: %d ACH debit return rates over NACHA's "
+                   "threshold (see the report's alert rows)\n",
+                   r.ach_rates_over);
     }
     if (rc != 0) {
         fprintf(stderr, "payspool: LEDGER TRIAL BALANCE IS NOT ZERO\n");

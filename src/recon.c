@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "achfx.h"
 #include "crypto.h"
 #include "fsutil.h"
 #include "log.h"
@@ -83,6 +84,13 @@ struct rep {
     long items;
     int64_t credits, debits;
     long outcome[8];
+    /* the NACHA return rates, read before the alerts are written */
+    struct rate {
+        char category[16], codes[32];
+        int64_t threshold_bp, entries, returns;
+    } rates[3];
+    int nrates;
+    char window_start[PS_DATE_SIZE];
 };
 
 /* Outcomes of a file's items (store.c RECON_OUTCOME), summary order. */
@@ -575,6 +583,167 @@ static int aging_row(void *vx, const struct ps_recon_row *row)
     return stop(x, rc);
 }
 
+/* ---- ACH returns, NOCs and NACHA's return rates ------------------- */
+
+/* NACHA's return-rate category of a return reason code (Rule 2.17.2). */
+static const char *return_category(const char *code)
+{
+    static const char *const unauthorized[] = {"R05", "R07", "R10",
+                                               "R11", "R29", "R51"};
+    static const char *const administrative[] = {"R02", "R03", "R04"};
+    for (size_t i = 0; i < sizeof(unauthorized) / sizeof(*unauthorized); i++)
+        if (strcmp(code, unauthorized[i]) == 0)
+            return "UNAUTHORIZED";
+    for (size_t i = 0; i < sizeof(administrative) / sizeof(*administrative);
+         i++)
+        if (strcmp(code, administrative[i]) == 0)
+            return "ADMINISTRATIVE";
+    return "OTHER";
+}
+
+/* ACH_RETURNS: direction, reason_code, currency, n, amount */
+static int return_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    char a[PS_MONEY_STRMAX], label[160];
+    ps_ach_return_label(row->text[1], label, sizeof(label));
+    x->r.ach_returns += (long)row->num[3];
+    int rc = emit(x, &(struct line){.section = "ach_returns",
+                                    .rail = "ACH",
+                                    .type = row->text[0],
+                                    .status = return_category(row->text[1]),
+                                    .ref = row->text[1],
+                                    .currency = row->text[2],
+                                    .has_count = 1,
+                                    .count = row->num[3],
+                                    .has_amount = 1,
+                                    .amount = row->num[4],
+                                    .detail = label});
+    if (rc == 0)
+        rc = SAY(x, "  return  %-6s %-60.60s %5lld %14s %s\n", row->text[0],
+                 label, (long long)row->num[3],
+                 money(row->num[4], row->text[2], a), row->text[2]);
+    return stop(x, rc);
+}
+
+/* ACH_NOCS: change_code, status, n */
+static int noc_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    x->r.ach_nocs += (long)row->num[2];
+    int rc = emit(x, &(struct line){.section = "ach_notifications",
+                                    .rail = "ACH",
+                                    .status = row->text[1],
+                                    .ref = row->text[0],
+                                    .has_count = 1,
+                                    .count = row->num[2]});
+    if (rc == 0)
+        rc = SAY(x, "  NOC     %s %-8s %5lld\n", row->text[0], row->text[1],
+                 (long long)row->num[2]);
+    return stop(x, rc);
+}
+
+/* ACH_RATES: category, threshold_bp, codes, entries, returns (kept). */
+static int rate_row(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    if (x->nrates < (int)(sizeof(x->rates) / sizeof(x->rates[0]))) {
+        struct rate *r = &x->rates[x->nrates++];
+        ps_strlcpy(r->category, row->text[0], sizeof(r->category));
+        ps_strlcpy(r->codes, row->text[2], sizeof(r->codes));
+        r->threshold_bp = row->num[1];
+        r->entries = row->num[3];
+        r->returns = row->num[4];
+    }
+    return 0;
+}
+
+/* "1.25%" of a rate in basis points. */
+static const char *percent(int64_t bp, char buf[24])
+{
+    snprintf(buf, 24, "%lld.%02lld%%", (long long)(bp / 100),
+             (long long)(bp % 100));
+    return buf;
+}
+
+/* Exceeds: returns / entries > threshold, in integers. */
+static int rate_over(const struct rate *r)
+{
+    return r->entries > 0 && r->returns * 10000 > r->threshold_bp * r->entries;
+}
+
+static void rate_detail(const struct rep *x, const struct rate *r, char *buf,
+                        size_t size)
+{
+    char p[24], t[24];
+    if (r->entries == 0) {
+        snprintf(buf, size,
+                 "%lld %s debit returns and no debit entries sent %s to %s; "
+                 "NACHA threshold %s",
+                 (long long)r->returns, r->category, x->window_start, x->d,
+                 percent(r->threshold_bp, t));
+        return;
+    }
+    snprintf(buf, size,
+             "%lld %s debit returns%s%s%s of %lld debit entries sent %s to "
+             "%s = %s; NACHA threshold %s",
+             (long long)r->returns, r->category, r->codes[0] ? " (" : "",
+             r->codes, r->codes[0] ? ")" : "", (long long)r->entries,
+             x->window_start, x->d, percent(r->returns * 10000 / r->entries, p),
+             percent(r->threshold_bp, t));
+}
+
+/* The rates over their threshold, as alerts at the top of the report. */
+static int rate_alerts(struct rep *x)
+{
+    char detail[400];
+    int rc = 0;
+    for (int i = 0; i < x->nrates && rc == 0; i++) {
+        const struct rate *r = &x->rates[i];
+        if (!rate_over(r))
+            continue;
+        rate_detail(x, r, detail, sizeof(detail));
+        rc = emit(x, &(struct line){.section = "alert",
+                                    .status = "ACH_RETURN_RATE",
+                                    .rail = "ACH",
+                                    .type = "DEBIT",
+                                    .ref = r->category,
+                                    .has_count = 1,
+                                    .count = r->returns,
+                                    .detail = detail});
+        if (rc == 0)
+            rc = SAY(x, "WARNING: ACH return rate over NACHA's threshold: %s\n",
+                     detail);
+    }
+    return rc;
+}
+
+static int rate_section(struct rep *x)
+{
+    char detail[400];
+    int rc = 0;
+    for (int i = 0; i < x->nrates && rc == 0; i++) {
+        const struct rate *r = &x->rates[i];
+        const char *verdict = r->entries == 0 ? "NO_ENTRIES"
+                              : rate_over(r)  ? "OVER_THRESHOLD"
+                                              : "WITHIN";
+        rate_detail(x, r, detail, sizeof(detail));
+        rc = emit(x, &(struct line){.section = "ach_return_rates",
+                                    .rail = "ACH",
+                                    .type = "DEBIT",
+                                    .status = verdict,
+                                    .ref = r->category,
+                                    .has_count = 1,
+                                    .count = r->returns,
+                                    .detail = detail});
+        if (rc == 0)
+            rc = SAY(x, "  rate    %-14s %-14s %lld of %lld debit entries\n",
+                     r->category, verdict, (long long)r->returns,
+                     (long long)r->entries);
+    }
+    return rc;
+}
+
 /* ---- the report ---------------------------------------------------- */
 
 static int write_report(struct rep *x)
@@ -597,6 +766,10 @@ static int write_report(struct rep *x)
                                sizeof(orphan_detail), x->err)) != 0)
         return rc;
     x->r.orphans = (long)orphans;
+    if ((rc = query(x, PS_RECON_Q_ACH_RATES, rate_row)) != 0)
+        return rc;
+    for (int i = 0; i < x->nrates; i++)
+        x->r.ach_rates_over += rate_over(&x->rates[i]);
 
     snprintf(detail, sizeof(detail),
              "business %s, business date %s (the UTC day %sT00:00Z to "
@@ -641,6 +814,8 @@ static int write_report(struct rep *x)
             (rc = SAY(x, "WARNING: %s\n", detail)) != 0)
             return rc;
     }
+    if ((rc = rate_alerts(x)) != 0)
+        return rc;
     if ((rc = SAY(x,
                   "Reconciliation of %s (%s) for business date %s\n"
                   "Business dates are UTC days (%sT00:00Z to %sT00:00Z). "
@@ -694,6 +869,19 @@ static int write_report(struct rep *x)
                   "their file's date.\n",
                   x->r.unknown_references, x->r.awaiting, x->r.late,
                   PS_RECON_SETTLE_DAYS)) != 0)
+        return rc;
+
+    if ((rc = SAY(x,
+                  "\nACH returns and notifications of change received on "
+                  "the day; NACHA debit return rates over %d days:\n",
+                  PS_RECON_RATE_DAYS)) != 0 ||
+        (rc = query(x, PS_RECON_Q_ACH_RETURNS, return_row)) != 0 ||
+        (rc = query(x, PS_RECON_Q_ACH_NOCS, noc_row)) != 0 ||
+        (rc = rate_section(x)) != 0 ||
+        (rc = SAY(x,
+                  "  %ld returns, %ld NOCs on the day; %d rates over "
+                  "their threshold\n",
+                  x->r.ach_returns, x->r.ach_nocs, x->r.ach_rates_over)) != 0)
         return rc;
 
     if ((rc = SAY(x, "\nEWA receivables (amountToRecover > 0) by eligibility "
@@ -772,6 +960,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     x->prm.business = b->id;
     x->prm.day = x->d;
     x->prm.next_day = x->next;
+    ps_date_format(business_date - (PS_RECON_RATE_DAYS - 1), x->window_start);
+    x->prm.window_start = x->window_start;
     snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", x->d, x->d + 5, x->d + 8);
 
     if ((rc = ps_pathf(dir, sizeof(dir), "%s/outbound/%s/recon", spool_dir,
@@ -821,11 +1011,11 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     }
     *res = x->r;
     ps_log(x->r.trial_balanced ? PS_LOG_INFO : PS_LOG_ERROR, "recon.written",
-           "{s:s, s:s, s:s, s:I, s:b, s:I, s:I}", "business", b->name,
+           "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:i}", "business", b->name,
            "date", x->d, "path", x->r.csv_path, "rows", (json_int_t)x->r.rows,
-           "trialBalanced", x->r.trial_balanced, "late",
-           (json_int_t)x->r.late, "unmatched",
-           (json_int_t)(x->r.awaiting + x->r.unknown_references));
+           "trialBalanced", x->r.trial_balanced, "late", (json_int_t)x->r.late,
+           "unmatched", (json_int_t)(x->r.awaiting + x->r.unknown_references),
+           "achReturnRatesOver", x->r.ach_rates_over);
     if (!x->r.trial_balanced) {
         const struct ps_recon_trial *t = x->r.trial;
         for (int i = 0; i < x->r.ntrial; i++)

@@ -38,6 +38,11 @@
  * day, an item is late. */
 #define PS_RECON_SETTLE_DAYS 1
 
+/* The ACH return rates are over the debit entries sent in this many days
+ * ending with the business date, and the returns received in them: NACHA
+ * Rule 2.17.2 measures an originator over 60 days (or two months). */
+#define PS_RECON_RATE_DAYS 60
+
 /* Currencies of the trial balance kept in the result (more are checked,
  * only not copied out). */
 #define PS_RECON_MAX_CURRENCIES 8
@@ -69,6 +74,10 @@ struct ps_recon_result {
     long orphans;              /* rows created on the day, in any
                                   business, whose parent row is missing
                                   (ps_store_orphans) */
+    long ach_returns;          /* ACH returns applied on the day */
+    long ach_nocs;             /* NOCs received on the day */
+    int ach_rates_over;        /* NACHA return rates over their threshold
+                                  (unauthorized, administrative, overall) */
     int trial_balanced;        /* 1 when every currency nets to zero */
     int ntrial;                /* rows in trial (at most the max) */
     struct ps_recon_trial trial[PS_RECON_MAX_CURRENCIES];
@@ -100,6 +109,9 @@ enum ps_recon_query {
     PS_RECON_Q_OPEN_ITEMS,   /* items PROCESSING or APPROVED */
     PS_RECON_Q_EWA_AGING,    /* receivables by eligibility and age */
     PS_RECON_Q_EWA_CHECK,    /* amountToRecover against the ledger */
+    PS_RECON_Q_ACH_RETURNS,  /* ACH returns applied on the day, per code */
+    PS_RECON_Q_ACH_NOCS,     /* NOCs received on the day, per code */
+    PS_RECON_Q_ACH_RATES,    /* NACHA debit return rates, 60 days */
     PS_RECON_Q_N
 };
 
@@ -109,6 +121,9 @@ struct ps_recon_params {
     const char *day;      /* :day, 'YYYY-MM-DD' */
     const char *next_day; /* :next_day, the day after */
     const char *output;   /* :output, an outputs id (FILE_ITEMS) */
+    /* :window_start, the first day of the PS_RECON_RATE_DAYS ending
+     * with :day (ACH_RATES) */
+    const char *window_start;
 };
 
 #define PS_RECON_COLS 12

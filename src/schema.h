@@ -567,9 +567,31 @@ static const char *const ps_schema_v9[] = {NULL};
     "name IN ('transactions', 'transaction_history', 'ledger_entries',"       \
     " 'payroll_results', 'ewa_eligibility_history')"
 
+/*
+ * Version 10: the NACHA return reason code of a status change is a column
+ * of its own, so the daily reconciliation counts returns per code and
+ * watches the business's ACH return rates (NACHA Rule 2.17.2) without
+ * reading it out of the reason text.  Rows written before are filled from
+ * the two forms the engine wrote it in: "ACH return R03..." (a return
+ * file's entry) and "R03 (...)..." (the code's label leading the reason).
+ */
+static const char *const ps_schema_v10[] = {
+    "ALTER TABLE transaction_history ADD COLUMN reason_code TEXT"
+    "  CHECK (reason_code IS NULL OR reason_code GLOB 'R[0-9][0-9]');",
+    "UPDATE transaction_history SET reason_code = substr(reason, 12, 3)"
+    "  WHERE reason GLOB 'ACH return R[0-9][0-9]*'"
+    "  AND (event = 'RETURN' OR event = 'DECLINE' OR event = 'REVERSE');",
+    "UPDATE transaction_history SET reason_code = substr(reason, 1, 3)"
+    "  WHERE reason_code IS NULL AND reason GLOB 'R[0-9][0-9] *'"
+    "  AND (event = 'RETURN' OR event = 'DECLINE' OR event = 'REVERSE')"
+    "  AND txn_id IN (SELECT id FROM transactions WHERE rail = 'ACH');",
+    /* Only returns are in it: nothing to maintain per disbursement. */
+    "CREATE INDEX transaction_history_returns ON"
+    "  transaction_history(created_at) WHERE reason_code IS NOT NULL;",
+    NULL};
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4, ps_schema_v5,
-    ps_schema_v6, ps_schema_v7, ps_schema_v8, ps_schema_v9};
+    ps_schema_v6, ps_schema_v7, ps_schema_v8, ps_schema_v9, ps_schema_v10};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -288,10 +288,13 @@ int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
  */
 int ps_store_txn_update(struct ps_store *store, const struct ps_txn *t,
                         enum ps_txn_status from, struct ps_err *err);
+/* return_code: the NACHA return reason ("R01"...) of an ACH return,
+ * else NULL (the history's reason_code column). */
 int ps_store_txn_history_insert(struct ps_store *store, const char *txn_id,
                                 int from_status, enum ps_txn_status to,
                                 const char *event, const struct ps_source *src,
-                                const char *at, struct ps_err *err);
+                                const char *return_code, const char *at,
+                                struct ps_err *err);
 struct ps_txn_history_row {
     int from_status; /* -1 for creation */
     enum ps_txn_status to_status;
@@ -300,6 +303,7 @@ struct ps_txn_history_row {
     char source_file[PS_PATH_SIZE];
     long source_line;
     char created_at[PS_TIME_SIZE];
+    char return_code[4]; /* an ACH return's reason code, else "" */
 };
 int ps_store_txn_history(struct ps_store *store, const char *txn_id,
                          int (*cb)(void *ctx,

@@ -175,7 +175,7 @@ static int insert_new(struct ps_store *store, const struct ps_txn *row,
                         row->request_id);
     if (rc == 0)
         rc = ps_store_txn_history_insert(store, row->id, -1, PS_TXN_NEW,
-                                         "CREATE", src, now, err);
+                                         "CREATE", src, NULL, now, err);
     if (rc == 0)
         rc = ps_ledger_post_transition(store, row, -1, PS_TXN_NEW, now, err);
     return rc;
@@ -293,8 +293,8 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
 
     if ((rc = ps_store_txn_update(store, &t, from, err)) != 0 ||
         (rc = ps_store_txn_history_insert(store, t.id, (int)from, to,
-                                          ps_txn_event_name(ev), &src, now,
-                                          err)) != 0 ||
+                                          ps_txn_event_name(ev), &src,
+                                          args->return_code, now, err)) != 0 ||
         (rc = ps_ledger_post_transition(store, &t, (int)from, to, now, err)) !=
             0 ||
         (rc = ps_store_commit(store, err)) != 0)

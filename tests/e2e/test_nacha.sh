@@ -149,6 +149,8 @@ same "returns applied" "$(grep -c ',ACCEPTED,' "$rr")" 3
 same "E1 returned R03" "$(txn "$T1" status)" DECLINED
 "$P" --json tx show "$T1" >"$T/t1.json"
 has "R03" "$T/t1.json"
+same "the return code in the history" \
+    "$(jq -r '.history[-1].returnCode' "$T/t1.json")" R03
 same "R03 suspends the account" "$(account E1 status)" SUSPENDED
 same "E1 owes nothing" "$(profile E1 amountToRecover)" 0.00
 same "E4 returned R10" "$(txn "$T4" status)" DECLINED
@@ -217,6 +219,28 @@ export PAYSPOOL_NOW=2026-11-25T09:00:00Z
 run_once
 same "recovery debit returned R01: BAD_DEBT" \
     "$(profile E5 latestEligibilityStatus.status)" BAD_DEBT
+
+# The day's reconciliation: the returns per code and the NOC of 11-24;
+# on 11-25 the one debit entry sent came back R01, so the overall debit
+# return rate (1 of 1) is over NACHA's 15% and an alert opens the report,
+# the unauthorized one (no R05/R07/R10/R11/R29/R51 debit) is within.
+expect 0 "$P" recon --business $B --date 2026-11-24
+r24=$(ls "$OUT"/recon/recon-acme-20261124-*.csv | tail -n 1)
+same "returns of 11-24" "$(grep -c '^ach_returns,' "$r24")" 2
+has "^ach_returns,,,ACH,CREDIT,,ADMINISTRATIVE,,,,R03,USD,1,100.03," "$r24"
+has "^ach_returns,,,ACH,CREDIT,,UNAUTHORIZED,,,,R10,USD,1," "$r24"
+has "^ach_notifications,,,ACH,,,RECEIVED,,,,C01,,1," "$r24"
+same "credit returns are not in the debit rates" \
+    "$(grep -c '^alert,' "$r24")" 0
+expect 0 "$P" --json recon --business $B --date 2026-11-25
+same "one rate over" "$(jq -r '.counts.achReturnRatesOver' "$T/out")" 1
+r25=$(ls "$OUT"/recon/recon-acme-20261125-*.csv | tail -n 1)
+has "^alert,,,ACH,DEBIT,,ACH_RETURN_RATE,,,,OVERALL,,1,,,1 OVERALL debit returns of 1 debit entries sent 2026-09-27 to 2026-11-25 = 100.00%; NACHA threshold 15.00%" "$r25"
+has "^ach_return_rates,,,ACH,DEBIT,,WITHIN,,,,UNAUTHORIZED,,0," "$r25"
+has "^ach_return_rates,,,ACH,DEBIT,,OVER_THRESHOLD,,,,OVERALL,,1," "$r25"
+has "^ach_returns,,,ACH,DEBIT,,OTHER,,,,R01,USD,1,50.01," "$r25"
+has "WARNING: ACH return rate over NACHA's threshold" \
+    "$(ls "$OUT"/recon/recon-acme-20261125-*.txt | tail -n 1)"
 
 # An employer's PPD credit file: EWA disbursement requests.
 cat >>"$PAYSPOOL_SPOOL.conf" <<CONF

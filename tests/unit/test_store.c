@@ -321,6 +321,59 @@ static void test_migrate_v1_with_data(void **state)
     sqlite3_close(db);
 }
 
+/* Version 10 fills reason_code from the two forms the engine wrote a
+ * return's code in, and only for returns of ACH transactions. */
+static void test_migrate_v10_return_codes(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 9);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    const char *rows =
+        "INSERT INTO transactions(id, business_id, customer_id, account_id,"
+        " type, rail, purpose, amount, currency, status, created_at,"
+        " updated_at) VALUES"
+        " ('t1', 'b', 'c', 'a', 'DEBIT', 'ACH', 'EWA_RECOVERY', 100, 'USD',"
+        "  'DECLINED', 'x', 'x'),"
+        " ('t2', 'b', 'c', 'a', 'SEND', 'ACH', 'EWA_DISBURSEMENT', 100,"
+        "  'USD', 'REVERSED', 'x', 'x'),"
+        " ('t3', 'b', 'c', 'a', 'SEND', 'PUSH_TO_CARD', 'EWA_DISBURSEMENT',"
+        "  100, 'USD', 'DECLINED', 'x', 'x');"
+        "INSERT INTO transaction_history(txn_id, from_status, to_status,"
+        " event, reason, created_at) VALUES"
+        " ('t1', NULL, 'NEW', 'CREATE', 'R01 is not a return here', 'x'),"
+        " ('t1', 'PROCESSING', 'DECLINED', 'RETURN', 'ACH return R01', 'x'),"
+        " ('t2', 'SETTLED', 'REVERSED', 'RETURN',"
+        "  'R10 (customer advises not authorized): sandbox', 'x'),"
+        " ('t3', 'PROCESSING', 'DECLINED', 'DECLINE', 'R05 card answer', 'x');";
+    assert_int_equal(raw_exec(db, rows), SQLITE_OK);
+    sqlite3_close(db);
+
+    s = open_store(fx->db_path, 10);
+    ps_store_close(s);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transaction_history"
+                             " WHERE reason_code IS NOT NULL",
+                             NULL),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transaction_history"
+                             " WHERE txn_id = 't1' AND reason_code = ?1",
+                             "R01"),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transaction_history"
+                             " WHERE txn_id = 't2' AND reason_code = ?1",
+                             "R10"),
+                     1);
+    /* Only well-formed codes go in. */
+    assert_int_not_equal(
+        raw_exec(db, "UPDATE transaction_history SET reason_code = 'C01'"),
+        SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void test_too_new_refused(void **state)
 {
     struct fixture *fx = *state;
@@ -480,7 +533,7 @@ static void test_wal_and_foreign_keys(void **state)
     ps_err_clear(&err);
     assert_int_equal(
         ps_store_txn_history_insert(s, "00000000-0000-7000-8000-0000000000aa",
-                                    -1, PS_TXN_NEW, "CREATE", NULL,
+                                    -1, PS_TXN_NEW, "CREATE", NULL, NULL,
                                     "2026-01-01T00:00:00.000Z", &err),
         0);
     assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail, sizeof(detail),
@@ -996,6 +1049,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_too_new_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
@@ -1010,8 +1065,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test(test_rewrite_in_lists),
         cmocka_unit_test(test_strip_references),
-        cmocka_unit_test_setup_teardown(test_unchained_tables, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unchained_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_costly_in_lists, setup,
                                         teardown),
     };
