@@ -647,12 +647,61 @@ static int cust_lookup(struct ctx *c, const char *ext, struct ps_business *b,
     return rc;
 }
 
+static int add_status_history_json(void *vctx,
+                                 const struct ps_status_history_row *h)
+{
+    json_t *o = json_pack(
+        "{s:s?, s:s, s:s?, s:s?, s:s}", "from",
+        h->from_status >= 0 ? ps_enum_name(PS_NAMES_STATUS, h->from_status)
+                            : NULL,
+        "to", ps_enum_name(PS_NAMES_STATUS, (int)h->to_status), "reason",
+        h->reason[0] ? h->reason : NULL, "sourceFile",
+        h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
+    if (o != NULL && h->source_line > 0)
+        json_object_set_new(o, "sourceLine",
+                            json_integer((json_int_t)h->source_line));
+    if (o != NULL)
+        json_array_append_new(vctx, o);
+    return 0;
+}
+
+/* "file, line N" of a history or change object, or "". */
+static void source_of(json_t *o, char *buf, size_t size)
+{
+    const char *f = json_string_value(json_object_get(o, "sourceFile"));
+    json_int_t line = json_integer_value(json_object_get(o, "sourceLine"));
+    buf[0] = '\0';
+    if (f != NULL && line > 0)
+        snprintf(buf, size, " (%s, line %lld)", f, (long long)line);
+    else if (f != NULL)
+        snprintf(buf, size, " (%s)", f);
+}
+
+/* The status history lines of `customer show` and `account show`. */
+static void print_status_history(json_t *hist)
+{
+    size_t i;
+    json_t *v;
+    char src[PS_PATH_SIZE + 32];
+    json_array_foreach(hist, i, v)
+    {
+        const char *from = json_string_value(json_object_get(v, "from"));
+        const char *reason = json_string_value(json_object_get(v, "reason"));
+        source_of(v, src, sizeof(src));
+        printf("  status    %s  %s -> %s  %s%s\n",
+               json_string_value(json_object_get(v, "at")),
+               from ? from : "(new)",
+               json_string_value(json_object_get(v, "to")),
+               reason ? reason : "", src);
+    }
+}
+
 static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
 {
     struct ps_business b;
     struct ps_customer cu;
     json_t *contacts = json_array(), *addrs = json_array(),
-           *accts = json_array();
+           *accts = json_array(), *hist = json_array();
     int rc = cust_lookup(c, ext, &b, &cu, err);
     if (rc == 0)
         rc = ps_store_customer_contacts(c->eng->store, cu.id, add_contact_json,
@@ -663,10 +712,14 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
     if (rc == 0)
         rc = ps_store_account_list(c->eng->store, cu.id, add_account_json,
                                    accts, err);
+    if (rc == 0)
+        rc = ps_store_customer_history(c->eng->store, cu.id,
+                                       add_status_history_json, hist, err);
     if (rc != 0) {
         json_decref(contacts);
         json_decref(addrs);
         json_decref(accts);
+        json_decref(hist);
         return fail(err);
     }
     json_t *o = json_pack(
@@ -682,6 +735,7 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
         "status", ps_enum_name(PS_NAMES_STATUS, (int)cu.status), "contacts",
         contacts, "addresses", addrs, "financialAccounts", accts, "createdAt",
         cu.created_at, "updatedAt", cu.updated_at);
+    json_object_set_new(o, "history", hist);
     if (c->json) {
         print_json(o);
     } else {
@@ -725,6 +779,7 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
                    json_string_value(json_object_get(v, "status")),
                    json_string_value(json_object_get(v, "displayName")));
         }
+        print_status_history(hist);
     }
     json_decref(o);
     return EX_OK;
@@ -898,24 +953,6 @@ static int account_in_business(struct ctx *c, const char *id,
     return 0;
 }
 
-static int add_acct_history_json(void *vctx,
-                                 const struct ps_status_history_row *h)
-{
-    json_t *o = json_pack(
-        "{s:s?, s:s, s:s?, s:s?, s:s}", "from",
-        h->from_status >= 0 ? ps_enum_name(PS_NAMES_STATUS, h->from_status)
-                            : NULL,
-        "to", ps_enum_name(PS_NAMES_STATUS, (int)h->to_status), "reason",
-        h->reason[0] ? h->reason : NULL, "sourceFile",
-        h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
-    if (o != NULL && h->source_line > 0)
-        json_object_set_new(o, "sourceLine",
-                            json_integer((json_int_t)h->source_line));
-    if (o != NULL)
-        json_array_append_new(vctx, o);
-    return 0;
-}
-
 static int add_debit_auth_json(void *vctx, const struct ps_debit_auth *d)
 {
     json_t *o =
@@ -947,18 +984,6 @@ static int add_change_json(void *vctx, const struct ps_account_change *ch)
     return 0;
 }
 
-/* "file, line N" of a history or change object, or "". */
-static void source_of(json_t *o, char *buf, size_t size)
-{
-    const char *f = json_string_value(json_object_get(o, "sourceFile"));
-    json_int_t line = json_integer_value(json_object_get(o, "sourceLine"));
-    buf[0] = '\0';
-    if (f != NULL && line > 0)
-        snprintf(buf, size, " (%s, line %lld)", f, (long long)line);
-    else if (f != NULL)
-        snprintf(buf, size, " (%s)", f);
-}
-
 /* payspool account show ID: the account with its status history, debit
  * authorizations and notifications of change, numbers masked. */
 static int account_show(struct ctx *c, struct ps_err *err)
@@ -971,7 +996,7 @@ static int account_show(struct ctx *c, struct ps_err *err)
         rc = ps_store_customer_get(c->eng->store, a.customer_id, &cu, err);
     if (rc == 0)
         rc = ps_store_account_history(c->eng->store, a.id,
-                                      add_acct_history_json, hist, err);
+                                      add_status_history_json, hist, err);
     if (rc == 0)
         rc = ps_store_debit_auth_list(c->eng->store, a.id, add_debit_auth_json,
                                       auths, err);
@@ -1008,17 +1033,7 @@ static int account_show(struct ctx *c, struct ps_err *err)
                ps_enum_name(PS_NAMES_BANK_TYPE, (int)a.bank_type));
     printf("  customer %s (%s)\n", cu.external_id, cu.id);
     printf("  created %s, updated %s\n", a.created_at, a.updated_at);
-    json_array_foreach(hist, i, v)
-    {
-        const char *from = json_string_value(json_object_get(v, "from"));
-        const char *reason = json_string_value(json_object_get(v, "reason"));
-        source_of(v, src, sizeof(src));
-        printf("  status    %s  %s -> %s  %s%s\n",
-               json_string_value(json_object_get(v, "at")),
-               from ? from : "(new)",
-               json_string_value(json_object_get(v, "to")),
-               reason ? reason : "", src);
-    }
+    print_status_history(hist);
     json_array_foreach(auths, i, v)
     {
         const char *revoked =

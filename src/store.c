@@ -667,6 +667,10 @@
       "SELECT ifnull(from_status,''), to_status, ifnull(reason,''),"           \
       " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
       " FROM account_history WHERE account_id = ? ORDER BY id")                \
+    X(CUSTOMER_HISTORY_LIST,                                                   \
+      "SELECT ifnull(from_status,''), to_status, ifnull(reason,''),"           \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
+      " FROM customer_history WHERE customer_id = ? ORDER BY id")              \
     X(DEBIT_AUTH_LIST,                                                         \
       "SELECT id, kind, reference, status, ifnull(revoke_reason,''),"          \
       " authorized_at, ifnull(revoked_at,'') FROM debit_authorizations"        \
@@ -3334,18 +3338,38 @@ static void read_status_history(sqlite3_stmt *st,
     COL_STR(st, 5, r->created_at);
 }
 
+/* The rows of `which` (an account's or a customer's history) for id. */
+static int status_history(struct ps_store *s, enum stmt_id which,
+                          const char *id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_status_history_row *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, which, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    FOR_EACH(s, st, "list status history", err, struct ps_status_history_row,
+             read_status_history, cb, ctx);
+}
+
 int ps_store_account_history(struct ps_store *s, const char *account_id,
                              int (*cb)(void *ctx,
                                        const struct ps_status_history_row *),
                              void *ctx, struct ps_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_HISTORY_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, account_id);
-    FOR_EACH(s, st, "list account history", err, struct ps_status_history_row,
-             read_status_history, cb, ctx);
+    return status_history(s, STMT_ACCOUNT_HISTORY_LIST, account_id, cb, ctx,
+                          err);
+}
+
+int ps_store_customer_history(struct ps_store *s, const char *customer_id,
+                              int (*cb)(void *ctx,
+                                        const struct ps_status_history_row *),
+                              void *ctx, struct ps_err *err)
+{
+    return status_history(s, STMT_CUSTOMER_HISTORY_LIST, customer_id, cb, ctx,
+                          err);
 }
 
 static void read_debit_auth(sqlite3_stmt *st, struct ps_debit_auth *a)

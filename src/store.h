@@ -154,11 +154,15 @@ struct ps_status_history_row {
     long source_line;
     char created_at[PS_TIME_SIZE];
 };
-/* The account's status changes, oldest first. */
+/* The account's (the customer's) status changes, oldest first. */
 int ps_store_account_history(struct ps_store *store, const char *account_id,
                              int (*cb)(void *ctx,
                                        const struct ps_status_history_row *),
                              void *ctx, struct ps_err *err);
+int ps_store_customer_history(struct ps_store *store, const char *customer_id,
+                              int (*cb)(void *ctx,
+                                        const struct ps_status_history_row *),
+                              void *ctx, struct ps_err *err);
 /* One debit authorization of an account, active or revoked. */
 struct ps_debit_auth {
     char id[PS_ID_SIZE];

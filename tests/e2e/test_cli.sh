@@ -104,6 +104,13 @@ expect 65 "$P" tx create --business harbor-north --customer H-2001 \
     --account "$CARD" --amount 40.00 --request-id pay-1
 has CUSTOMER_SUSPENDED "$T/err"
 expect 0 "$P" customer reactivate H-2001 --business harbor-north --reason "cleared"
+# The customer's status history, with each change's reason.
+expect 0 "$P" --json customer show H-2001 --business harbor-north
+same "two status changes" \
+    "$(jq -r '[.history[] | .from + ">" + .to + ":" + .reason] | join(" ")' "$T/out")" \
+    "ACTIVE>SUSPENDED:HR hold SUSPENDED>ACTIVE:cleared"
+expect 0 "$P" customer show H-2001 --business harbor-north
+has "ACTIVE -> SUSPENDED  HR hold" "$T/out"
 expect 0 "$P" tx create --business harbor-north --customer H-2001 \
     --account "$CARD" --amount 40.00 --request-id pay-1 --json
 TX=$(jq -r .transactionId "$T/out")
