@@ -647,6 +647,17 @@ static int cust_lookup(struct ctx *c, const char *ext, struct ps_business *b,
     return rc;
 }
 
+/* Append o to the array, with "sourceLine" when the line is known. */
+static int append_sourced(json_t *arr, json_t *o, long line)
+{
+    if (o == NULL)
+        return 0;
+    if (line > 0)
+        json_object_set_new(o, "sourceLine", json_integer((json_int_t)line));
+    json_array_append_new(arr, o);
+    return 0;
+}
+
 static int add_status_history_json(void *vctx,
                                  const struct ps_status_history_row *h)
 {
@@ -657,12 +668,7 @@ static int add_status_history_json(void *vctx,
         "to", ps_enum_name(PS_NAMES_STATUS, (int)h->to_status), "reason",
         h->reason[0] ? h->reason : NULL, "sourceFile",
         h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
-    if (o != NULL && h->source_line > 0)
-        json_object_set_new(o, "sourceLine",
-                            json_integer((json_int_t)h->source_line));
-    if (o != NULL)
-        json_array_append_new(vctx, o);
-    return 0;
+    return append_sourced(vctx, o, h->source_line);
 }
 
 /* "file, line N" of a history or change object, or "". */
@@ -976,12 +982,7 @@ static int add_change_json(void *vctx, const struct ps_account_change *ch)
         ch->original_trace[0] ? ch->original_trace : NULL, "whatChanged",
         ch->what_changed, "sourceFile",
         ch->source_file[0] ? ch->source_file : NULL, "at", ch->created_at);
-    if (o != NULL && ch->source_line > 0)
-        json_object_set_new(o, "sourceLine",
-                            json_integer((json_int_t)ch->source_line));
-    if (o != NULL)
-        json_array_append_new(vctx, o);
-    return 0;
+    return append_sourced(vctx, o, ch->source_line);
 }
 
 /* payspool account show ID: the account with its status history, debit
@@ -1372,14 +1373,9 @@ static int add_history_json(void *vctx, const struct ps_txn_history_row *h)
         "to", ps_enum_name(PS_NAMES_TXN_STATUS, (int)h->to_status), "event",
         h->event, "reason", h->reason[0] ? h->reason : NULL, "sourceFile",
         h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
-    if (o != NULL && h->source_line > 0)
-        json_object_set_new(o, "sourceLine",
-                            json_integer((json_int_t)h->source_line));
     if (o != NULL && h->return_code[0] != '\0')
         json_object_set_new(o, "returnCode", json_string(h->return_code));
-    if (o != NULL)
-        json_array_append_new(vctx, o);
-    return 0;
+    return append_sourced(vctx, o, h->source_line);
 }
 
 static int tx_show(struct ctx *c, const char *id, struct ps_err *err)
