@@ -10,9 +10,10 @@
  *   alert                  only when something is wrong: the ledger trial
  *                          balance is not zero, the EWA receivable
  *                          ledger differs from the profiles' balances,
- *                          or a transaction, history, ledger or payroll
+ *                          a transaction, history, ledger or payroll
  *                          row created on the day has no parent row
- *                          (ps_store_orphans)
+ *                          (ps_store_orphans), or a NACHA debit return
+ *                          rate is over its threshold
  *   trial_balance          per currency, the business's ledger as of now
  *   transactions           created on the day, by program, rail, type and
  *                          status as of generation
@@ -32,6 +33,13 @@
  *                          eligibility and age bucket
  *   ewa_receivable_check   sum of amountToRecover against the
  *                          EWA_RECEIVABLE ledger balance, per currency
+ *   ach_returns            ACH returns applied on the day, per direction
+ *                          and reason code, with NACHA's category
+ *   ach_notifications      NOCs received on the day, per change code
+ *   ach_return_rates       NACHA's unauthorized, administrative and
+ *                          overall debit return rates over the
+ *                          PS_RECON_RATE_DAYS to the business date; one
+ *                          over its threshold is also an alert
  *
  * Nothing in the report is a card or account number: no query reads
  * financial_accounts, and the one piece of foreign text (the reference of
