@@ -593,19 +593,15 @@ static int aging_row(void *vx, const struct ps_recon_row *row)
 
 /* ---- ACH returns, NOCs and NACHA's return rates ------------------- */
 
-/* NACHA's return-rate category of a return reason code (Rule 2.17.2). */
-static const char *return_category(const char *code)
+/* NACHA's return-rate category of a return reason code (Rule 2.17.2),
+ * from the code lists of the ACH_RATES query (read before any section):
+ * the one place the categories are written. */
+static const char *return_category(const struct rep *x, const char *code)
 {
-    static const char *const unauthorized[] = {"R05", "R07", "R10",
-                                               "R11", "R29", "R51"};
-    static const char *const administrative[] = {"R02", "R03", "R04"};
-    for (size_t i = 0; i < sizeof(unauthorized) / sizeof(*unauthorized); i++)
-        if (strcmp(code, unauthorized[i]) == 0)
-            return "UNAUTHORIZED";
-    for (size_t i = 0; i < sizeof(administrative) / sizeof(*administrative);
-         i++)
-        if (strcmp(code, administrative[i]) == 0)
-            return "ADMINISTRATIVE";
+    for (int i = 0; i < x->nrates; i++)
+        if (x->rates[i].codes[0] != '\0' &&
+            strstr(x->rates[i].codes, code) != NULL)
+            return x->rates[i].category;
     return "OTHER";
 }
 
@@ -619,7 +615,7 @@ static int return_row(void *vx, const struct ps_recon_row *row)
     int rc = emit(x, &(struct line){.section = "ach_returns",
                                     .rail = "ACH",
                                     .type = row->text[0],
-                                    .status = return_category(row->text[1]),
+                                    .status = return_category(x, row->text[1]),
                                     .ref = row->text[1],
                                     .currency = row->text[2],
                                     .has_count = 1,
