@@ -557,22 +557,26 @@
       " AND t.status IN ('PROCESSING', 'APPROVED')"                            \
       " ORDER BY o.business_date, o.kind, o.seq, t.id")                        \
     X(RECON_EWA_AGING,                                                         \
-      "WITH d AS (SELECT t.profile_id, t.created_at,"                          \
-      " sum(t.amount + t.fee) OVER (PARTITION BY t.profile_id"                 \
+      "WITH o AS (SELECT p.id, p.eligibility_status AS eligibility,"           \
+      " g.currency, p.amount_to_recover AS owed, p.created_at"                 \
+      " FROM ewa_profiles p JOIN ewa_programs g ON g.id = p.program_id"        \
+      " WHERE p.business_id = :business AND p.amount_to_recover > 0),"         \
+      " d AS (SELECT o.id, o.eligibility, o.currency, o.owed, t.created_at,"   \
+      " sum(t.amount + t.fee) OVER (PARTITION BY o.id"                         \
       " ORDER BY t.created_at DESC, t.id DESC ROWS UNBOUNDED PRECEDING)"       \
-      " AS newer_owed FROM transactions t"                                     \
+      " AS newer_owed FROM o JOIN transactions t ON t.profile_id = o.id"       \
       " WHERE t.business_id = :business AND t.type = 'SEND'"                   \
       " AND t.purpose = 'EWA_DISBURSEMENT'"                                    \
       " AND t.status NOT IN ('CANCELLED', 'DECLINED', 'ERROR', 'REVERSED')),"  \
-      " a AS (SELECT p.eligibility_status AS eligibility, g.currency,"         \
-      " p.amount_to_recover AS owed,"                                          \
-      " max(0, CAST(julianday(:day) - julianday(substr(coalesce("              \
-      " (SELECT max(d.created_at) FROM d WHERE d.profile_id = p.id"            \
-      " AND d.newer_owed >= p.amount_to_recover),"                             \
-      " (SELECT min(d.created_at) FROM d WHERE d.profile_id = p.id),"          \
-      " p.created_at), 1, 10)) AS INTEGER)) AS age"                            \
-      " FROM ewa_profiles p JOIN ewa_programs g ON g.id = p.program_id"        \
-      " WHERE p.business_id = :business AND p.amount_to_recover > 0)"          \
+      " since AS (SELECT eligibility, currency, owed, coalesce("               \
+      " max(CASE WHEN newer_owed >= owed THEN created_at END),"                \
+      " min(created_at)) AS since FROM d GROUP BY id"                          \
+      " UNION ALL"                                                             \
+      " SELECT eligibility, currency, owed, created_at FROM o"                 \
+      " WHERE NOT EXISTS (SELECT 1 FROM d WHERE d.id = o.id)),"                \
+      " a AS (SELECT eligibility, currency, owed,"                             \
+      " max(0, CAST(julianday(:day) - julianday(substr(since, 1, 10))"         \
+      " AS INTEGER)) AS age FROM since)"                                       \
       " SELECT eligibility, CASE WHEN age <= 7 THEN '0-7'"                     \
       " WHEN age <= 14 THEN '8-14' WHEN age <= 30 THEN '15-30'"                \
       " WHEN age <= 60 THEN '31-60' ELSE '>60' END AS bucket, currency,"       \

@@ -868,6 +868,28 @@ static void test_ewa_receivables(void **state)
     r = ONE(&c, "ewa_receivables", C_ELIG, "ELIGIBLE", C_BUCKET, ">60");
     expect_count(r, 2);
 
+    /* The two fallbacks, by SQL edits undone after: E4 owes 10.00 with
+     * its only advance returned, so its age runs from its profile's
+     * creation (day 1: 31 days on 2026-12-20); E3 owes 250.00, more than
+     * its one live advance of 200.00, so from that advance (day 2: 30
+     * days).  E2's 52.99 from day 1 shares E4's bucket. */
+    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 1000"
+                 " WHERE external_id = 'E4'");
+    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 25000"
+                 " WHERE external_id = 'E3'");
+    run_ok(fx, "2026-12-20", &res, &c);
+    r = ONE(&c, "ewa_receivables", C_ELIG, "ELIGIBLE", C_BUCKET, "31-60");
+    expect_count(r, 2);
+    expect_amount(r, 6299);
+    r = ONE(&c, "ewa_receivables", C_ELIG, "ELIGIBLE", C_BUCKET, "15-30");
+    expect_count(r, 1);
+    expect_amount(r, 25000);
+    assert_int_equal(res.receivable_profiles, 4);
+    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 0"
+                 " WHERE external_id = 'E4'");
+    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 20000"
+                 " WHERE external_id = 'E3'");
+
     /* A profile balance changed behind the ledger's back: reported, not
      * fatal. */
     exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover ="
