@@ -205,6 +205,20 @@ static int open_engine(struct ctx *c, int with_keys, struct ps_err *err)
     return ps_engine_open(c->db, with_keys ? c->key : NULL, &c->eng, err);
 }
 
+/* " (the first of N files)", for a payout run that wrote several. */
+static const char *files_note(int files, char *buf, size_t size)
+{
+    snprintf(buf, size, " (the first of %d files)", files);
+    return buf;
+}
+
+/* The engine settings the spool configuration holds. */
+static void engine_settings(struct ctx *c, const struct ps_spool_config *cfg)
+{
+    c->eng->max_attempts = cfg->provider_max_attempts;
+    c->eng->payout_max_records = cfg->payout_max_records;
+}
+
 /* Print o; an object that could not be built (invalid UTF-8 in a stored
  * value, no memory) is said on stderr, never silently dropped. */
 static void print_json(json_t *o)
@@ -1795,7 +1809,7 @@ static int sched_open(struct ctx *c, struct sched_setup *s, int with_keys,
         ps_jobs_load(jdir, &s->jobs, err) != 0 ||
         open_engine(c, with_keys, err) != 0)
         return err->code;
-    c->eng->max_attempts = s->cfg.provider_max_attempts;
+    engine_settings(c, &s->cfg);
     s->env.eng = c->eng;
     s->env.spool = c->spool;
     s->env.cfg = &s->cfg;
@@ -2219,7 +2233,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
         return fail(err);
     }
     cfg.chunk_records = chunk;
-    c->eng->max_attempts = cfg.provider_max_attempts;
+    engine_settings(c, &cfg);
     if ((rc = take_lock(c, &lock, err)) != 0) {
         ps_jobs_free(&jobs);
         ps_calendar_free(cal);
@@ -2268,7 +2282,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
                 fresh.chunk_records =
                     opt(&c->a, "chunk") ? chunk : fresh.chunk_records;
                 cfg = fresh;
-                c->eng->max_attempts = cfg.provider_max_attempts;
+                engine_settings(c, &cfg);
                 ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
                        cpath);
             } else {
@@ -2440,20 +2454,21 @@ static int cmd_payouts(struct ctx *c, struct ps_err *err)
         rc = fail(err);
         goto out;
     }
-    c->eng->max_attempts = cfg.provider_max_attempts;
+    engine_settings(c, &cfg);
     arr = json_array();
     rc = EX_OK;
     for (size_t i = 0; i < l->n; i++) {
         struct ps_payout_result r;
-        char amt[PS_MONEY_STRMAX];
+        char amt[PS_MONEY_STRMAX], note[64];
         if (ps_payout_run(c->eng, c->spool, &l->v[i], day, &r, err) != 0) {
             rc = fail(err);
             break;
         }
         if (c->json)
             json_array_append_new(
-                arr, json_pack("{s:s, s:s, s:I, s:s, s:s, s:i}", "business",
-                               l->v[i].name, "path", r.path, "records",
+                arr, json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:i}",
+                               "business", l->v[i].name, "path", r.path,
+                               "files", r.files, "records",
                                (json_int_t)r.records, "amount",
                                r.currency[0] ? money_str(r.amount, r.currency,
                                                          amt, sizeof(amt))
@@ -2461,12 +2476,13 @@ static int cmd_payouts(struct ctx *c, struct ps_err *err)
                                "currency", r.currency, "regenerated",
                                r.regenerated));
         else if (r.path[0] != '\0')
-            printf("%s: %ld payouts, %s %s -> %s%s\n", l->v[i].name,
+            printf("%s: %ld payouts, %s %s -> %s%s%s\n", l->v[i].name,
                    r.records,
                    r.currency[0] ? money_str(r.amount, r.currency, amt,
                                              sizeof(amt))
                                  : "(several currencies)",
                    r.currency, r.path,
+                   r.files > 1 ? files_note(r.files, note, sizeof(note)) : "",
                    r.regenerated ? " (earlier files regenerated)" : "");
         else
             printf("%s: nothing to pay%s\n", l->v[i].name,

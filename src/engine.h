@@ -26,6 +26,9 @@ struct ps_engine {
      * ([provider] max_attempts); 0 means PS_TXN_MAX_ATTEMPTS.  Used by
      * ps_engine_txn_event() when its args do not say. */
     int max_attempts;
+    /* Lines a push-to-card payout file holds at most ([payouts]
+     * max_records); 0 means PS_PAYOUT_MAX_RECORDS. */
+    long payout_max_records;
 };
 
 /*

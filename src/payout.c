@@ -242,31 +242,30 @@ static int transmit(struct ps_engine *eng, const struct ps_txn *t,
     return 0;
 }
 
-int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
-                  const struct ps_business *b, int64_t business_date,
-                  struct ps_payout_result *res, struct ps_err *err)
+/* One payout file of at most max_records of the business's due
+ * transactions, in its own store transaction; *r gets its path, records
+ * and totals, records 0 when nothing was due. */
+static int payout_file(struct ps_engine *eng, const char *spool_dir,
+                       const struct ps_business *b, const char *date,
+                       long max_records, struct ps_payout_result *r,
+                       struct ps_err *err)
 {
-    struct ps_txn_vec x = {NULL, 0, 0, 0};
+    struct ps_txn_vec x = {NULL, 0, 0, 0, (size_t)max_records};
     struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_wbuf c = {NULL, 0, 0};
     struct totals tot;
     struct ps_output_row o;
-    struct ps_payout_result r;
-    char date[PS_DATE_SIZE], ymd[9], name[PS_OUTPUT_NAME_MAX + 1];
+    char ymd[9], name[PS_OUTPUT_NAME_MAX + 1];
     int rc, in_txn = 0;
 
-    memset(&r, 0, sizeof(r));
+    memset(r, 0, sizeof(*r));
     memset(&o, 0, sizeof(o));
-    if ((rc = need_keys(eng, err)) != 0 ||
-        (rc = ps_payout_recover(eng, spool_dir, b, &r.regenerated, err)) != 0)
-        return rc;
-    ps_date_format(business_date, date);
     snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", date, date + 5, date + 8);
-
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         goto out;
     in_txn = 1;
-    if ((rc = ps_store_payout_candidates(eng->store, b->id, ps_txn_vec_collect, &x,
+    if ((rc = ps_store_payout_candidates(eng->store, b->id, max_records,
+                                         ps_txn_vec_collect, &x,
                                          err)) != 0)
         goto out;
     if (x.oom) {
@@ -346,26 +345,63 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
                    o.path);
         goto out;
     }
-    if (ps_pathf(r.path, sizeof(r.path), "%s/%s", spool_dir, o.path) != 0) {
+    if (ps_pathf(r->path, sizeof(r->path), "%s/%s", spool_dir, o.path) != 0) {
         rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
         goto out;
     }
-    r.records = o.records;
+    r->records = o.records;
     if (tot.n == 1) {
-        r.amount = tot.total[0];
-        ps_strlcpy(r.currency, tot.currency[0], sizeof(r.currency));
+        r->amount = tot.total[0];
+        ps_strlcpy(r->currency, tot.currency[0], sizeof(r->currency));
     }
     ps_log(PS_LOG_INFO, "payout.written", "{s:s, s:s, s:I, s:I, s:s}",
            "business", b->name, "path", o.path, "records",
-           (json_int_t)r.records, "amount", (json_int_t)r.amount, "currency",
-           r.currency);
+           (json_int_t)r->records, "amount", (json_int_t)r->amount,
+           "currency", r->currency);
 out:
     if (in_txn)
         ps_store_rollback(eng->store);
     ps_wbuf_free(&c);
     free(it.v);
     free(x.v);
-    if (rc == 0)
-        *res = r;
     return rc;
+}
+
+int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
+                  const struct ps_business *b, int64_t business_date,
+                  struct ps_payout_result *res, struct ps_err *err)
+{
+    struct ps_payout_result r, f;
+    char date[PS_DATE_SIZE];
+    long max = eng->payout_max_records > 0 ? eng->payout_max_records
+                                           : PS_PAYOUT_MAX_RECORDS;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    if ((rc = need_keys(eng, err)) != 0 ||
+        (rc = ps_payout_recover(eng, spool_dir, b, &r.regenerated, err)) != 0)
+        return rc;
+    ps_date_format(business_date, date);
+    /* A file a run, until one is not full: each commits on its own, so a
+     * failure keeps the files before it and leaves the rest due. */
+    do {
+        if ((rc = payout_file(eng, spool_dir, b, date, max, &f, err)) != 0)
+            return rc;
+        if (f.records == 0)
+            break;
+        if (r.files++ == 0) {
+            ps_strlcpy(r.path, f.path, sizeof(r.path));
+            r.amount = f.amount;
+            ps_strlcpy(r.currency, f.currency, sizeof(r.currency));
+        } else if (strcmp(r.currency, f.currency) != 0 || r.currency[0] == 0) {
+            r.amount = 0; /* several currencies: no one total */
+            r.currency[0] = '\0';
+        } else if ((rc = ps_money_add(r.amount, f.amount, &r.amount, err)) !=
+                   0) {
+            return rc;
+        }
+        r.records += f.records;
+    } while (f.records == max);
+    *res = r;
+    return 0;
 }

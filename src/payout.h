@@ -41,10 +41,16 @@
 #include "err.h"
 #include "model.h"
 
+/* Lines a payout file holds at most ([payouts] max_records overrides):
+ * what is due beyond goes into the next file of the same run.  It bounds
+ * the run's memory, which holds one file's transactions and bytes. */
+#define PS_PAYOUT_MAX_RECORDS 50000L
+
 struct ps_payout_result {
-    char path[PS_PATH_SIZE]; /* the new file, "" if there was nothing to pay */
-    long records;            /* lines in it */
-    int64_t amount;          /* minor units: the file's total (one currency) */
+    char path[PS_PATH_SIZE]; /* the first new file, "" if nothing to pay */
+    int files;               /* new files: 1 + (due - 1) / max_records */
+    long records;            /* lines in them */
+    int64_t amount;          /* minor units: the files' total (one currency) */
     char currency[4];        /* "" when nothing was paid or when several
                               * currencies (then amount is 0; the trailer
                               * rows give each currency's total) */

@@ -9,6 +9,7 @@
  */
 #include "spool.h"
 #include "achconf.h"
+#include "payout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +50,7 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
     cfg->chunk_records = 50000;
     ps_unwrap_limits_default(&cfg->limits);
     cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
+    cfg->payout_max_records = PS_PAYOUT_MAX_RECORDS;
 }
 
 enum ctype { C_INT, C_LONG, C_I64 };
@@ -79,6 +81,8 @@ static const struct directive {
      offsetof(struct ps_spool_config, limits.max_ratio), 1, 100000},
     {"provider", "max_attempts", C_INT,
      offsetof(struct ps_spool_config, provider_max_attempts), 1, 100},
+    {"payouts", "max_records", C_LONG,
+     offsetof(struct ps_spool_config, payout_max_records), 1, 1000000},
 };
 
 struct cfg_ctx {

@@ -32,6 +32,9 @@ struct ps_spool_config {
     int provider_max_attempts; /* [provider] max_attempts: provider
                                 * attempts before an error is final;
                                 * default PS_TXN_MAX_ATTEMPTS */
+    long payout_max_records;   /* [payouts] max_records: lines a payout
+                                * file holds at most; default
+                                * PS_PAYOUT_MAX_RECORDS */
     char path[1024]; /* the file read, "" for the defaults: businesses'
                       * [ach] settings are read from it (achconf.h) */
 };

@@ -422,7 +422,7 @@
       "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
       " AND customer_id IN (SELECT id FROM customers"                          \
       "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
-      " ORDER BY created_at, id")                                              \
+      " ORDER BY created_at, id LIMIT ?2")                                     \
     X(ACH_SELECT,                                                              \
       "SELECT " TXN_COLS " FROM transactions t"                                \
       " WHERE business_id = ?1 AND rail = 'ACH'"                               \
@@ -2962,6 +2962,7 @@ int ps_store_job_state_set(struct ps_store *s, const char *job,
 /* ---- the provider exchange (schema v5) ----------------------------- */
 
 int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
+                               long limit,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err)
 {
@@ -2970,6 +2971,7 @@ int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
     if (rc != 0)
         return rc;
     BIND(st, 1, business_id);
+    BIND_INT(st, 2, limit > 0 ? limit : -1);
     FOR_EACH(s, st, "select payout transactions", err, struct ps_txn, read_txn,
              cb, ctx);
 }

@@ -495,8 +495,11 @@ int ps_store_job_state_set(struct ps_store *s, const char *job,
 /* ---- the provider exchange (schema v5) ----------------------------- */
 
 /* SEND transactions on PUSH_TO_CARD in NEW or PENDING whose customer and
- * account are ACTIVE, oldest first: what the next payout file pays. */
+ * account are ACTIVE, oldest first: what the next payout file pays; the
+ * first `limit` of them (all when limit <= 0).  With a limit the sort
+ * keeps that many rows, not every one due. */
 int ps_store_payout_candidates(struct ps_store *store, const char *business_id,
+                               long limit,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err);
 

@@ -315,6 +315,66 @@ static void test_payout_file(void **state)
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM outputs"), 1);
 }
 
+/* [payouts] max_records 2 with three due: two files in one run, oldest
+ * first, each with its own trailer, outputs row and items. */
+static void test_payout_split(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+    char want[2048];
+
+    fx->eng->payout_max_records = 2;
+    payout(fx, &r);
+    assert_string_equal(r.path, payout_path(fx, 1));
+    assert_int_equal(r.files, 2);
+    assert_int_equal(r.records, 3);
+    assert_int_equal(r.amount, 2500 + 3013 + 4099);
+    assert_string_equal(r.currency, "USD");
+
+    snprintf(want, sizeof(want),
+             "reference,card_number,amount,currency,name,attempt\n"
+             "%s," CARD1 ",25.00,USD,Maria Gonzalez,1\n"
+             "%s," CARD2 ",30.13,USD,Ana Lopez,1\n"
+             "#trailer,file,business_date,currency,records,total\n"
+             "#trailer,p2c-acme-20261120-001.csv,2026-11-20,USD,2,55.13\n",
+             fx->t[0].id, fx->t[1].id);
+    assert_string_equal(ps_test_slurp(payout_path(fx, 1), NULL), want);
+    snprintf(want, sizeof(want),
+             "reference,card_number,amount,currency,name,attempt\n"
+             "%s," CARD3 ",40.99,USD,Li Wei,1\n"
+             "#trailer,file,business_date,currency,records,total\n"
+             "#trailer,p2c-acme-20261120-002.csv,2026-11-20,USD,1,40.99\n",
+             fx->t[2].id);
+    assert_string_equal(ps_test_slurp(payout_path(fx, 2), NULL), want);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(status_of(fx, &fx->t[i]), PS_TXN_PROCESSING);
+    assert_int_equal(
+        count_sql(fx, "SELECT count(*) FROM outputs WHERE kind ="
+                      " 'PUSH_TO_CARD' AND ((seq = 1 AND records = 2 AND"
+                      " credit_total = 5513) OR (seq = 2 AND records = 1 AND"
+                      " credit_total = 4099))"),
+        2);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM output_items"), 3);
+    balanced(fx);
+
+    /* Nothing left: no file, not even an empty one. */
+    payout(fx, &r);
+    assert_int_equal(r.files, 0);
+    assert_string_equal(r.path, "");
+}
+
+/* Exactly max_records due: one full file, and no empty second. */
+static void test_payout_split_exact(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+    fx->eng->payout_max_records = 3;
+    payout(fx, &r);
+    assert_int_equal(r.files, 1);
+    assert_int_equal(r.records, 3);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM outputs"), 1);
+}
+
 static void test_payout_no_pan_in_logs(void **state)
 {
     struct fixture *fx = *state;
@@ -641,6 +701,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_payout_file),
+        T(test_payout_split),
+        T(test_payout_split_exact),
         T(test_payout_no_pan_in_logs),
         T(test_payout_needs_keys),
         T(test_payout_regenerate),

@@ -808,12 +808,16 @@ static void test_config_overrides_defaults(void **state)
                                      "max_depth = 2\n"
                                      "max_members = 50\n"
                                      "max_bytes = 1099511627776\n"
-                                     "max_ratio = 20\n");
+                                     "max_ratio = 20\n"
+                                     "\n"
+                                     "[payouts]\n"
+                                     "max_records = 20000\n");
     ps_spool_config_default(&def);
     assert_int_equal(def.stable_seconds, 5);
     assert_int_equal(def.min_age_seconds, 10);
     assert_int_equal(def.poll_seconds, 5);
     assert_int_equal(def.chunk_records, 50000);
+    assert_int_equal(def.payout_max_records, 50000);
     cfg = def;
     ps_err_clear(&err);
     assert_int_equal(ps_spool_config_load(path, 0, &cfg, &err), 0);
@@ -825,6 +829,7 @@ static void test_config_overrides_defaults(void **state)
     assert_int_equal(cfg.limits.max_members, 50);
     assert_int_equal(cfg.limits.max_bytes, INT64_C(1099511627776));
     assert_int_equal(cfg.limits.max_ratio, 20);
+    assert_int_equal(cfg.payout_max_records, 20000);
 
     /* Keys not in the file keep their values. */
     path = write_cfg(fx, "[spool]\nchunk_records=10\n");
@@ -884,6 +889,8 @@ static void test_config_bad_values(void **state)
     struct fixture *fx = *state;
     expect_cfg_error(fx, "[spool]\nchunk_records = 0\n", "CONFIG_VALUE", 2,
                      "chunk_records");
+    expect_cfg_error(fx, "[payouts]\nmax_records = 0\n", "CONFIG_VALUE", 2,
+                     "max_records");
     expect_cfg_error(fx, "[spool]\n\nchunk_records = abc\n", "CONFIG_VALUE", 3,
                      "chunk_records");
     expect_cfg_error(fx, "[spool]\nchunk_records = 12abc\n", "CONFIG_VALUE", 2,
