@@ -101,4 +101,20 @@ printf '%-28s %10d %10s %12s %10s\n' "ewa requests (nacha)" "$n_nreq" \
     "$secs" "$rate" "$rss"
 res=$(ls "$PAYSPOOL_SPOOL"/outbound/ewa-bench/results/requests.ach.*.result.csv)
 tail -n 1 "$res" | awk -F, '{ printf "  nacha requests: %s accepted, %s rejected of %s\n", $6, $7, $5 }'
+
+# The rest of the nightly job on what those runs accepted, step by step,
+# as the nightly-ewa job runs them: the payout files, the sandbox
+# provider's answers applied by the engine, the reconciliation report and
+# the EWA export.  Wall time and peak RSS of each; none may grow without
+# bound in memory with the day's volume.
+echo
+printf '%-28s %10s %10s\n' "nightly step" seconds maxrss_kb
+for step in "payouts run --business ewa-bench" \
+    "sandbox provider --business ewa-bench" "run --once --log-level warn" \
+    "recon --business ewa-bench" "ewa export --business ewa-bench"; do
+    # shellcheck disable=SC2086 # the step is words on purpose
+    /usr/bin/time -f '%e %M' -o "$T/time" "$P" $step >/dev/null
+    read -r secs rss <"$T/time"
+    printf '%-28s %10s %10s\n' "${step%% --*}" "$secs" "$rss"
+done
 finish >/dev/null
