@@ -347,7 +347,7 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
                   const struct ps_calendar *cal, int64_t business_date,
                   struct ps_ach_cutoff_result *res, struct ps_err *err)
 {
-    struct ps_txn_vec x = {NULL, 0, 0, 0, 0};
+    struct ps_txn_vec x = {NULL, 0, 0, 0};
     struct ps_nacha_out *e = NULL;
     struct ps_nacha_header h;
     struct ps_nacha_write_totals tot;

@@ -178,7 +178,7 @@ int ps_txn_vec_collect(void *ctx, const struct ps_txn *t)
         x->cap = cap;
     }
     x->v[x->n++] = *t;
-    return x->limit > 0 && x->n >= x->limit;
+    return 0;
 }
 
 int ps_item_vec_push(struct ps_item_vec *it, const struct ps_output_item_row *r)

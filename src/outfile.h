@@ -49,13 +49,11 @@ int ps_outfile_unfinished(struct ps_store *store, const char *business_id,
 
 /* Transactions and output items gathered from the store's callbacks, for
  * both payment writers.  v from realloc(): the caller frees it; oom is set
- * (and the scan stopped) when memory ran out.  A limit above 0 stops the
- * scan once that many are gathered. */
+ * (and the scan stopped) when memory ran out. */
 struct ps_txn_vec {
     struct ps_txn *v;
     size_t n, cap;
     int oom;
-    size_t limit;
 };
 int ps_txn_vec_collect(void *ctx, const struct ps_txn *t);
 

@@ -250,7 +250,7 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
                        long max_records, struct ps_payout_result *r,
                        struct ps_err *err)
 {
-    struct ps_txn_vec x = {NULL, 0, 0, 0, (size_t)max_records};
+    struct ps_txn_vec x = {NULL, 0, 0, 0};
     struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_wbuf c = {NULL, 0, 0};
     struct totals tot;
