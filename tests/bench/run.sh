@@ -14,6 +14,10 @@
 #
 # nacha reader: nacha_bench on a generated 1,000,000-entry PPD file
 # (PS_BENCH_NACHA_ENTRIES), best of 5, and its peak RSS.
+#
+# ewa nightly: a roster and 1,000,000 disbursement requests through the
+# binary, SQLite's own floor for such a run (store_floor), then the rest
+# of the nightly job step by step.
 set -eu
 P=${1:?usage: run.sh PAYSPOOL_BIN}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -101,6 +105,12 @@ printf '%-28s %10d %10s %12s %10s\n' "ewa requests (nacha)" "$n_nreq" \
     "$secs" "$rate" "$rss"
 res=$(ls "$PAYSPOOL_SPOOL"/outbound/ewa-bench/results/requests.ach.*.result.csv)
 tail -n 1 "$res" | awk -F, '{ printf "  nacha requests: %s accepted, %s rejected of %s\n", $6, $7, $5 }'
+
+# The floor under the EWA figures: SQLite alone writing 1,000,000
+# records in random profile order, with the store's settings and chunk,
+# in three row models narrower than the engine's (store_floor.c).
+echo
+"$(dirname "$P")/store_floor" "$T" "$n_req" "$n_emp"
 
 # The rest of the nightly job on what those runs accepted, step by step,
 # as the nightly-ewa job runs them: the payout files, the sandbox

@@ -1,0 +1,228 @@
+/*
+ * store_floor.c -- what SQLite alone costs per applied record, on this
+ * machine, under the engine's own settings.  Usage:
+ *
+ *     store_floor DIR [RECORDS [PROFILES]]
+ *
+ * Issue 4 asks `payspool run --once` to apply 1,000,000 disbursement
+ * requests at 170,000 a second.  This program measures the floor under
+ * that figure: it writes RECORDS (1,000,000) records in random profile
+ * order (of PROFILES, 100,000) into a fresh database in DIR, with the
+ * store's pragmas (WAL, synchronous FULL, 64 MB cache), 50,000 records a
+ * commit (the engine's default chunk), each row bound and stepped from C
+ * as the engine does, and nothing else: no file is read, no record
+ * checked, no result written.
+ *
+ * Three row models, each narrower than the engine's own (integer keys,
+ * 16-byte ids, integer times), each in its own database:
+ *
+ *   transaction only   one row per record, indexed by request id (in
+ *                      order, as bench_gen writes them) and by profile
+ *   + history          and the record's creation history row, indexed by
+ *                      transaction: the least "status, history and ledger
+ *                      rows commit together" allows, with the ledger
+ *                      posted as one total per chunk
+ *   + ledger           and its two ledger rows (advance and fee), indexed
+ *                      by transaction and by each account, as payspool
+ *                      posts them
+ *
+ * Prints seconds and records per second for each.  A model slower here
+ * than a target cannot meet it in payspool, whatever the C around it.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CHUNK 50000L
+
+enum model { TXN_ONLY, WITH_HISTORY, WITH_LEDGER, NMODELS };
+
+static const char *const model_names[NMODELS] = {
+    "transaction only", "+ history", "+ ledger"};
+
+static const char schema[] =
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = FULL;"
+    "PRAGMA cache_size = -65536;"
+    "PRAGMA temp_store = MEMORY;"
+    "CREATE TABLE txn (id INTEGER PRIMARY KEY, uid BLOB NOT NULL,"
+    "  profile INTEGER NOT NULL, account INTEGER NOT NULL,"
+    "  type INTEGER NOT NULL, amount INTEGER NOT NULL, fee INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, request_id TEXT, file INTEGER, line INTEGER,"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX txn_request ON txn(request_id);"
+    "CREATE INDEX txn_profile ON txn(profile);"
+    "CREATE TABLE history (id INTEGER PRIMARY KEY, txn INTEGER NOT NULL,"
+    "  from_status INTEGER, to_status INTEGER NOT NULL,"
+    "  event INTEGER NOT NULL, file INTEGER, line INTEGER,"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX history_txn ON history(txn);"
+    "CREATE TABLE ledger (id INTEGER PRIMARY KEY, txn INTEGER,"
+    "  debit INTEGER NOT NULL, credit INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE INDEX ledger_txn ON ledger(txn);"
+    "CREATE INDEX ledger_debit ON ledger(debit);"
+    "CREATE INDEX ledger_credit ON ledger(credit);";
+
+static void die(sqlite3 *db, const char *what)
+{
+    fprintf(stderr, "store_floor: %s: %s\n", what,
+            db != NULL ? sqlite3_errmsg(db) : "out of memory");
+    exit(1);
+}
+
+static void exec(sqlite3 *db, const char *sql)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        die(db, sql);
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK)
+        die(db, sql);
+    return st;
+}
+
+static void step(sqlite3 *db, sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) != SQLITE_DONE)
+        die(db, sqlite3_sql(st));
+    sqlite3_reset(st);
+}
+
+static uint64_t next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Write `records` records under model `m` into a fresh database at
+ * `path`; return the wall seconds. */
+static double run(const char *path, enum model m, long records,
+                  long profiles)
+{
+    sqlite3 *db;
+    char wal[4200];
+    remove(path);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    remove(wal);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        die(db, path);
+    exec(db, schema);
+    sqlite3_stmt *txn = prepare(
+        db, "INSERT INTO txn VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, 1, ?7, 1, ?8,"
+            " ?9, ?9)");
+    sqlite3_stmt *hist = prepare(
+        db, "INSERT INTO history VALUES (NULL, ?1, NULL, 1, 1, 1, ?2, ?3)");
+    sqlite3_stmt *led = prepare(
+        db, "INSERT INTO ledger VALUES (NULL, ?1, ?2, ?3, ?4, ?5)");
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    int64_t when = 1795000000000, chunk_amount = 0;
+    double t0 = now();
+    exec(db, "BEGIN");
+    for (long i = 1; i <= records; i++) {
+        unsigned char uid[16];
+        char req[24];
+        uint64_t r = next(&seed);
+        int64_t profile = 1 + (int64_t)(r % (uint64_t)profiles);
+        int64_t amount = 100 + (int64_t)((r >> 20) % 50000), fee = 299;
+        memcpy(uid, &when, 8);
+        r = next(&seed);
+        memcpy(uid + 8, &r, 8);
+        snprintf(req, sizeof(req), "R%08ld", i);
+        sqlite3_bind_int64(txn, 1, i);
+        sqlite3_bind_blob(txn, 2, uid, sizeof(uid), SQLITE_STATIC);
+        sqlite3_bind_int64(txn, 3, profile);
+        sqlite3_bind_int64(txn, 4, profile);
+        sqlite3_bind_int64(txn, 5, amount);
+        sqlite3_bind_int64(txn, 6, fee);
+        sqlite3_bind_text(txn, 7, req, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(txn, 8, i + 1);
+        sqlite3_bind_int64(txn, 9, when);
+        step(db, txn);
+        if (m >= WITH_HISTORY) {
+            sqlite3_bind_int64(hist, 1, i);
+            sqlite3_bind_int64(hist, 2, i + 1);
+            sqlite3_bind_int64(hist, 3, when);
+            step(db, hist);
+        }
+        if (m == WITH_LEDGER) {
+            /* Receivable (1) to the customer's account, and to fee
+             * income (2). */
+            int64_t legs[2][3] = {{1, 100 + profile, amount}, {1, 2, fee}};
+            for (int k = 0; k < 2; k++) {
+                sqlite3_bind_int64(led, 1, i);
+                sqlite3_bind_int64(led, 2, legs[k][0]);
+                sqlite3_bind_int64(led, 3, legs[k][1]);
+                sqlite3_bind_int64(led, 4, legs[k][2]);
+                sqlite3_bind_int64(led, 5, when);
+                step(db, led);
+            }
+        } else
+            chunk_amount += amount + fee;
+        if (i % CHUNK == 0 || i == records) {
+            if (m != WITH_LEDGER && chunk_amount > 0) {
+                /* The chunk's total, one entry. */
+                sqlite3_bind_null(led, 1);
+                sqlite3_bind_int64(led, 2, 1);
+                sqlite3_bind_int64(led, 3, 3);
+                sqlite3_bind_int64(led, 4, chunk_amount);
+                sqlite3_bind_int64(led, 5, when);
+                step(db, led);
+                chunk_amount = 0;
+            }
+            exec(db, "COMMIT");
+            if (i < records)
+                exec(db, "BEGIN");
+        }
+    }
+    double secs = now() - t0;
+    sqlite3_finalize(txn);
+    sqlite3_finalize(hist);
+    sqlite3_finalize(led);
+    sqlite3_close(db);
+    remove(path);
+    remove(wal);
+    return secs;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: store_floor DIR [RECORDS [PROFILES]]\n");
+        return 2;
+    }
+    long records = argc > 2 ? atol(argv[2]) : 1000000L;
+    long profiles = argc > 3 ? atol(argv[3]) : 100000L;
+    if (records < 1 || profiles < 1) {
+        fprintf(stderr, "store_floor: RECORDS and PROFILES must be >= 1\n");
+        return 2;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/store_floor.db", argv[1]);
+    printf("sqlite alone, %ld records over %ld profiles, %ld a commit:\n",
+           records, profiles, CHUNK);
+    for (int m = 0; m < NMODELS; m++) {
+        double secs = run(path, (enum model)m, records, profiles);
+        printf("  %-18s %8.2f s %10.0f records/s\n", model_names[m], secs,
+               (double)records / secs);
+    }
+    return 0;
+}
