@@ -108,9 +108,10 @@ tail -n 1 "$res" | awk -F, '{ printf "  nacha requests: %s accepted, %s rejected
 
 # The floor under the EWA figures: SQLite alone writing 1,000,000
 # records in random profile order, with the store's settings and chunk,
-# in three row models narrower than the engine's (store_floor.c).
+# in three row models narrower than the engine's (store_floor.c), with
+# the store's 4 KiB pages and with larger ones.
 echo
-"$(dirname "$P")/store_floor" "$T" "$n_req" "$n_emp"
+"$(dirname "$P")/store_floor" "$T" "$n_req" "$n_emp" 4096 16384 65536
 
 # The rest of the nightly job on what those runs accepted, step by step,
 # as the nightly-ewa job runs them: the payout files, the sandbox

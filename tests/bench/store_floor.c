@@ -2,7 +2,7 @@
  * store_floor.c -- what SQLite alone costs per applied record, on this
  * machine, under the engine's own settings.  Usage:
  *
- *     store_floor DIR [RECORDS [PROFILES]]
+ *     store_floor DIR [RECORDS [PROFILES [PAGE_SIZE ...]]]
  *
  * Issue 4 asks `payspool run --once` to apply 1,000,000 disbursement
  * requests at 170,000 a second.  This program measures the floor under
@@ -11,7 +11,9 @@
  * store's pragmas (WAL, synchronous FULL, 64 MB cache), 50,000 records a
  * commit (the engine's default chunk), each row bound and stepped from C
  * as the engine does, and nothing else: no file is read, no record
- * checked, no result written.
+ * checked, no result written.  Each PAGE_SIZE given (default: 4096,
+ * SQLite's and the store's) runs the models again in databases of that
+ * page size.
  *
  * Three row models, each narrower than the engine's own (integer keys,
  * 16-byte ids, integer times), each in its own database:
@@ -116,7 +118,7 @@ static double now(void)
 /* Write `records` records under model `m` into a fresh database at
  * `path`; return the wall seconds. */
 static double run(const char *path, enum model m, long records,
-                  long profiles)
+                  long profiles, long page_size)
 {
     sqlite3 *db;
     char wal[4200];
@@ -125,7 +127,15 @@ static double run(const char *path, enum model m, long records,
     remove(wal);
     if (sqlite3_open(path, &db) != SQLITE_OK)
         die(db, path);
+    char pragma[64];
+    snprintf(pragma, sizeof(pragma), "PRAGMA page_size = %ld", page_size);
+    exec(db, pragma); /* before the first table, or it has no effect */
     exec(db, schema);
+    sqlite3_stmt *ps = prepare(db, "PRAGMA page_size");
+    if (sqlite3_step(ps) != SQLITE_ROW ||
+        sqlite3_column_int64(ps, 0) != page_size)
+        die(db, "the page size did not take");
+    sqlite3_finalize(ps);
     sqlite3_stmt *txn = prepare(
         db, "INSERT INTO txn VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, 1, ?7, 1, ?8,"
             " ?9, ?9)");
@@ -205,8 +215,9 @@ static double run(const char *path, enum model m, long records,
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: store_floor DIR [RECORDS [PROFILES]]\n");
+    if (argc < 2) {
+        fprintf(stderr, "usage: store_floor DIR [RECORDS [PROFILES "
+                        "[PAGE_SIZE ...]]]\n");
         return 2;
     }
     long records = argc > 2 ? atol(argv[2]) : 1000000L;
@@ -217,12 +228,26 @@ int main(int argc, char **argv)
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/store_floor.db", argv[1]);
+    static char *const store_page[] = {"4096"};
+    char *const *sizes = argc > 4 ? argv + 4 : store_page;
+    int nsizes = argc > 4 ? argc - 4 : 1;
+    for (int k = 0; k < nsizes; k++) {
+        long p = atol(sizes[k]);
+        if (p < 512 || p > 65536 || (p & (p - 1)) != 0) {
+            fprintf(stderr, "store_floor: page size %s: a power of two "
+                            "from 512 to 65536\n", sizes[k]);
+            return 2;
+        }
+    }
     printf("sqlite alone, %ld records over %ld profiles, %ld a commit:\n",
            records, profiles, CHUNK);
-    for (int m = 0; m < NMODELS; m++) {
-        double secs = run(path, (enum model)m, records, profiles);
-        printf("  %-18s %8.2f s %10.0f records/s\n", model_names[m], secs,
-               (double)records / secs);
-    }
+    for (int k = 0; k < nsizes; k++)
+        for (int m = 0; m < NMODELS; m++) {
+            long page_size = atol(sizes[k]);
+            double secs = run(path, (enum model)m, records, profiles,
+                              page_size);
+            printf("  %-18s %6ld-byte pages %8.2f s %10.0f records/s\n",
+                   model_names[m], page_size, secs, (double)records / secs);
+        }
     return 0;
 }
