@@ -589,9 +589,24 @@ static const char *const ps_schema_v10[] = {
     "CREATE INDEX transaction_history_returns ON"
     "  transaction_history(created_at) WHERE reason_code IS NOT NULL;",
     NULL};
+
+/*
+ * Version 11: the status index carries created_at, so the transactions
+ * of one status come out of it oldest first.  A payout file takes the
+ * oldest [payouts] max_records due transactions: with the sort in the
+ * index, each file reads those rows and no more, where before each file
+ * of a run read and sorted every due transaction of the business (1.6 s
+ * a file at 200,000 due, 40 files for 2,000,000).
+ */
+static const char *const ps_schema_v11[] = {
+    "DROP INDEX transactions_status;",
+    "CREATE INDEX transactions_status ON transactions(business_id, status,"
+    "  created_at);",
+    NULL};
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4, ps_schema_v5,
-    ps_schema_v6, ps_schema_v7, ps_schema_v8, ps_schema_v9, ps_schema_v10};
+    ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4,
+    ps_schema_v5, ps_schema_v6, ps_schema_v7, ps_schema_v8,
+    ps_schema_v9, ps_schema_v10, ps_schema_v11};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -413,16 +413,23 @@
       " last_success = ifnull(nullif(?3,''), last_success)")
 
 /* Version 5: the provider exchange (payout.c, provider.c). */
+
+/* A push-to-card send of business ?1, on an active account of an active
+ * customer.  PAYOUT_SELECT asks it of each due status apart and merges
+ * the two, each read oldest first from transactions_status: the LIMIT
+ * then stops both reads, where "status IN (...)" sorted every due row. */
+#define PAYOUT_DUE                                                             \
+    " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
+    " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
+    "   WHERE a.id = t.account_id AND a.status = 'ACTIVE')"                    \
+    " AND EXISTS (SELECT 1 FROM customers c"                                   \
+    "   WHERE c.id = t.customer_id AND c.status = 'ACTIVE')"
 #define STMTS_PROVIDER                                                         \
     X(PAYOUT_SELECT,                                                           \
-      "SELECT " TXN_COLS " FROM transactions"                                  \
-      " WHERE business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"    \
-      " AND (status = 'NEW' OR status = 'PENDING')"                            \
-      " AND account_id IN (SELECT id FROM financial_accounts"                  \
-      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
-      " AND customer_id IN (SELECT id FROM customers"                          \
-      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
-      " ORDER BY created_at, id LIMIT ?2")                                     \
+      "SELECT " TXN_COLS " FROM transactions t WHERE status = 'NEW'"           \
+      PAYOUT_DUE " UNION ALL"                                                  \
+      " SELECT " TXN_COLS " FROM transactions t WHERE status = 'PENDING'"      \
+      PAYOUT_DUE " ORDER BY created_at, id LIMIT ?2")                          \
     X(ACH_SELECT,                                                              \
       "SELECT " TXN_COLS " FROM transactions t"                                \
       " WHERE business_id = ?1 AND rail = 'ACH'"                               \

@@ -363,6 +363,62 @@ static void test_payout_split(void **state)
     assert_string_equal(r.path, "");
 }
 
+/* Due transactions of both statuses are paid oldest first across them:
+ * Li's (NEW) is the oldest, Ana's (PENDING, submitted before) next, then
+ * Maria's (NEW); with two a file, the first file holds Li's and Ana's.
+ * The PENDING one is only transmitted, the NEW ones submitted first. */
+static void test_payout_oldest_first_across_statuses(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+    struct ps_source src = {"test", NULL, 0};
+    struct ps_txn_args args = {&src, 0, NULL, NULL};
+    struct ps_err err;
+    char want[2048], sql[512];
+    ps_err_clear(&err);
+    ok(ps_engine_txn_event(fx->eng, fx->t[1].id, PS_EV_SUBMIT, &args, NULL,
+                           &err),
+       &err, "submit");
+    const char *const ages[3] = {"2026-11-20T21:00:00.000Z",
+                                 "2026-11-20T20:00:00.000Z",
+                                 "2026-11-20T19:00:00.000Z"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(sql, sizeof(sql),
+                 "UPDATE transactions SET created_at = '%s' WHERE id = '%s'",
+                 ages[i], fx->t[i].id);
+        assert_int_equal(sqlite3_exec(fx->raw, sql, NULL, NULL, NULL),
+                         SQLITE_OK);
+    }
+    fx->eng->payout_max_records = 2;
+    payout(fx, &r);
+    assert_int_equal(r.files, 2);
+    snprintf(want, sizeof(want),
+             "reference,card_number,amount,currency,name,attempt\n"
+             "%s," CARD3 ",40.99,USD,Li Wei,1\n"
+             "%s," CARD2 ",30.13,USD,Ana Lopez,1\n"
+             "#trailer,file,business_date,currency,records,total\n"
+             "#trailer,p2c-acme-20261120-001.csv,2026-11-20,USD,2,71.12\n",
+             fx->t[2].id, fx->t[1].id);
+    assert_string_equal(ps_test_slurp(payout_path(fx, 1), NULL), want);
+    snprintf(want, sizeof(want),
+             "reference,card_number,amount,currency,name,attempt\n"
+             "%s," CARD1 ",25.00,USD,Maria Gonzalez,1\n"
+             "#trailer,file,business_date,currency,records,total\n"
+             "#trailer,p2c-acme-20261120-002.csv,2026-11-20,USD,1,25.00\n",
+             fx->t[0].id);
+    assert_string_equal(ps_test_slurp(payout_path(fx, 2), NULL), want);
+    /* One SUBMIT for Ana's (the test's own), two for the others. */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM transaction_history"
+                                   " WHERE event = 'SUBMIT'"),
+                     3);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM transaction_history"
+                                   " WHERE event = 'TRANSMIT'"),
+                     3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(status_of(fx, &fx->t[i]), PS_TXN_PROCESSING);
+    balanced(fx);
+}
+
 /* Exactly max_records due: one full file, and no empty second. */
 static void test_payout_split_exact(void **state)
 {
@@ -703,6 +759,7 @@ int main(void)
         T(test_payout_file),
         T(test_payout_split),
         T(test_payout_split_exact),
+        T(test_payout_oldest_first_across_statuses),
         T(test_payout_no_pan_in_logs),
         T(test_payout_needs_keys),
         T(test_payout_regenerate),

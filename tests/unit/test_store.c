@@ -318,6 +318,15 @@ static void test_migrate_v1_with_data(void **state)
     assert_int_equal(
         raw_int(db, "SELECT max(version) FROM schema_version", NULL),
         ps_store_latest_version());
+    /* Version 11: the status index gives each status's rows by age. */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM pragma_index_info("
+                             "'transactions_status') WHERE (seqno = 0 AND"
+                             " name = 'business_id') OR (seqno = 1 AND"
+                             " name = 'status') OR (seqno = 2 AND"
+                             " name = 'created_at')",
+                             NULL),
+                     3);
     sqlite3_close(db);
 }
 
@@ -423,7 +432,7 @@ static void test_reopen_is_noop(void **state)
     sqlite3 *db = raw_open(fx->db_path);
     int64_t rows = raw_int(db, "SELECT count(*) FROM schema_version", NULL);
     int64_t objects = raw_int(db, "SELECT count(*) FROM sqlite_schema", NULL);
-    char applied[256];
+    char applied[1024];
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT group_concat(applied_at) FROM"
