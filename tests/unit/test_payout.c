@@ -256,6 +256,32 @@ static const char *payout_path(struct fixture *fx, int seq)
     return buf;
 }
 
+/* The payout file `seq` holds exactly these lines, in this order, with
+ * its trailer of n records totalling `total`. */
+struct want_line {
+    const struct ps_txn *t;
+    const char *card, *amount, *name;
+};
+
+static void expect_payout(struct fixture *fx, int seq,
+                          const struct want_line *lines, int n,
+                          const char *total)
+{
+    char want[2048];
+    size_t len = (size_t)snprintf(
+        want, sizeof(want),
+        "reference,card_number,amount,currency,name,attempt\n");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(want + len, sizeof(want) - len,
+                                "%s,%s,%s,USD,%s,1\n", lines[i].t->id,
+                                lines[i].card, lines[i].amount, lines[i].name);
+    snprintf(want + len, sizeof(want) - len,
+             "#trailer,file,business_date,currency,records,total\n"
+             "#trailer,p2c-acme-20261120-%03d.csv,2026-11-20,USD,%d,%s\n",
+             seq, n, total);
+    assert_string_equal(ps_test_slurp(payout_path(fx, seq), NULL), want);
+}
+
 /* ---- payouts --------------------------------------------------------- */
 
 static void test_payout_file(void **state)
@@ -263,7 +289,7 @@ static void test_payout_file(void **state)
     struct fixture *fx = *state;
     struct ps_payout_result r;
     struct stat st;
-    char want[2048], path[PATH_MAX + 8];
+    char path[PATH_MAX + 8];
 
     payout(fx, &r);
     assert_string_equal(r.path, payout_path(fx, 1));
@@ -272,15 +298,11 @@ static void test_payout_file(void **state)
     assert_string_equal(r.currency, "USD");
     assert_int_equal(r.regenerated, 0);
 
-    snprintf(want, sizeof(want),
-             "reference,card_number,amount,currency,name,attempt\n"
-             "%s," CARD1 ",25.00,USD,Maria Gonzalez,1\n"
-             "%s," CARD2 ",30.13,USD,Ana Lopez,1\n"
-             "%s," CARD3 ",40.99,USD,Li Wei,1\n"
-             "#trailer,file,business_date,currency,records,total\n"
-             "#trailer,p2c-acme-20261120-001.csv,2026-11-20,USD,3,96.12\n",
-             fx->t[0].id, fx->t[1].id, fx->t[2].id);
-    assert_string_equal(ps_test_slurp(r.path, NULL), want);
+    const struct want_line lines[] = {
+        {&fx->t[0], CARD1, "25.00", "Maria Gonzalez"},
+        {&fx->t[1], CARD2, "30.13", "Ana Lopez"},
+        {&fx->t[2], CARD3, "40.99", "Li Wei"}};
+    expect_payout(fx, 1, lines, 3, "96.12");
     assert_int_equal(stat(r.path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     snprintf(path, sizeof(path), "%s.done", r.path);
@@ -321,7 +343,6 @@ static void test_payout_split(void **state)
 {
     struct fixture *fx = *state;
     struct ps_payout_result r;
-    char want[2048];
 
     fx->eng->payout_max_records = 2;
     payout(fx, &r);
@@ -331,21 +352,12 @@ static void test_payout_split(void **state)
     assert_int_equal(r.amount, 2500 + 3013 + 4099);
     assert_string_equal(r.currency, "USD");
 
-    snprintf(want, sizeof(want),
-             "reference,card_number,amount,currency,name,attempt\n"
-             "%s," CARD1 ",25.00,USD,Maria Gonzalez,1\n"
-             "%s," CARD2 ",30.13,USD,Ana Lopez,1\n"
-             "#trailer,file,business_date,currency,records,total\n"
-             "#trailer,p2c-acme-20261120-001.csv,2026-11-20,USD,2,55.13\n",
-             fx->t[0].id, fx->t[1].id);
-    assert_string_equal(ps_test_slurp(payout_path(fx, 1), NULL), want);
-    snprintf(want, sizeof(want),
-             "reference,card_number,amount,currency,name,attempt\n"
-             "%s," CARD3 ",40.99,USD,Li Wei,1\n"
-             "#trailer,file,business_date,currency,records,total\n"
-             "#trailer,p2c-acme-20261120-002.csv,2026-11-20,USD,1,40.99\n",
-             fx->t[2].id);
-    assert_string_equal(ps_test_slurp(payout_path(fx, 2), NULL), want);
+    const struct want_line first[] = {
+        {&fx->t[0], CARD1, "25.00", "Maria Gonzalez"},
+        {&fx->t[1], CARD2, "30.13", "Ana Lopez"}};
+    const struct want_line second[] = {{&fx->t[2], CARD3, "40.99", "Li Wei"}};
+    expect_payout(fx, 1, first, 2, "55.13");
+    expect_payout(fx, 2, second, 1, "40.99");
     for (int i = 0; i < 3; i++)
         assert_int_equal(status_of(fx, &fx->t[i]), PS_TXN_PROCESSING);
     assert_int_equal(
@@ -374,7 +386,7 @@ static void test_payout_oldest_first_across_statuses(void **state)
     struct ps_source src = {"test", NULL, 0};
     struct ps_txn_args args = {&src, 0, NULL, NULL};
     struct ps_err err;
-    char want[2048], sql[512];
+    char sql[512];
     ps_err_clear(&err);
     ok(ps_engine_txn_event(fx->eng, fx->t[1].id, PS_EV_SUBMIT, &args, NULL,
                            &err),
@@ -392,21 +404,12 @@ static void test_payout_oldest_first_across_statuses(void **state)
     fx->eng->payout_max_records = 2;
     payout(fx, &r);
     assert_int_equal(r.files, 2);
-    snprintf(want, sizeof(want),
-             "reference,card_number,amount,currency,name,attempt\n"
-             "%s," CARD3 ",40.99,USD,Li Wei,1\n"
-             "%s," CARD2 ",30.13,USD,Ana Lopez,1\n"
-             "#trailer,file,business_date,currency,records,total\n"
-             "#trailer,p2c-acme-20261120-001.csv,2026-11-20,USD,2,71.12\n",
-             fx->t[2].id, fx->t[1].id);
-    assert_string_equal(ps_test_slurp(payout_path(fx, 1), NULL), want);
-    snprintf(want, sizeof(want),
-             "reference,card_number,amount,currency,name,attempt\n"
-             "%s," CARD1 ",25.00,USD,Maria Gonzalez,1\n"
-             "#trailer,file,business_date,currency,records,total\n"
-             "#trailer,p2c-acme-20261120-002.csv,2026-11-20,USD,1,25.00\n",
-             fx->t[0].id);
-    assert_string_equal(ps_test_slurp(payout_path(fx, 2), NULL), want);
+    const struct want_line first[] = {{&fx->t[2], CARD3, "40.99", "Li Wei"},
+                                      {&fx->t[1], CARD2, "30.13", "Ana Lopez"}};
+    const struct want_line second[] = {
+        {&fx->t[0], CARD1, "25.00", "Maria Gonzalez"}};
+    expect_payout(fx, 1, first, 2, "71.12");
+    expect_payout(fx, 2, second, 1, "25.00");
     /* One SUBMIT for Ana's (the test's own), two for the others. */
     assert_int_equal(count_sql(fx, "SELECT count(*) FROM transaction_history"
                                    " WHERE event = 'SUBMIT'"),
