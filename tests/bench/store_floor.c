@@ -44,8 +44,8 @@
 
 enum model { TXN_ONLY, WITH_HISTORY, WITH_LEDGER, NMODELS };
 
-static const char *const model_names[NMODELS] = {
-    "transaction only", "+ history", "+ ledger"};
+static const char *const model_names[NMODELS] = {"transaction only",
+                                                 "+ history", "+ ledger"};
 
 static const char schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -87,8 +87,8 @@ static void exec(sqlite3 *db, const char *sql)
 static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+        SQLITE_OK)
         die(db, sql);
     return st;
 }
@@ -117,8 +117,8 @@ static double now(void)
 
 /* Write `records` records under model `m` into a fresh database at
  * `path`; return the wall seconds. */
-static double run(const char *path, enum model m, long records,
-                  long profiles, long page_size)
+static double run(const char *path, enum model m, long records, long profiles,
+                  long page_size)
 {
     sqlite3 *db;
     char wal[4200];
@@ -141,8 +141,8 @@ static double run(const char *path, enum model m, long records,
             " ?9, ?9)");
     sqlite3_stmt *hist = prepare(
         db, "INSERT INTO history VALUES (NULL, ?1, NULL, 1, 1, 1, ?2, ?3)");
-    sqlite3_stmt *led = prepare(
-        db, "INSERT INTO ledger VALUES (NULL, ?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *led =
+        prepare(db, "INSERT INTO ledger VALUES (NULL, ?1, ?2, ?3, ?4, ?5)");
     uint64_t seed = 0x9e3779b97f4a7c15u;
     int64_t when = 1795000000000, chunk_amount = 0;
     double t0 = now();
@@ -234,8 +234,10 @@ int main(int argc, char **argv)
     for (int k = 0; k < nsizes; k++) {
         long p = atol(sizes[k]);
         if (p < 512 || p > 65536 || (p & (p - 1)) != 0) {
-            fprintf(stderr, "store_floor: page size %s: a power of two "
-                            "from 512 to 65536\n", sizes[k]);
+            fprintf(stderr,
+                    "store_floor: page size %s: a power of two "
+                    "from 512 to 65536\n",
+                    sizes[k]);
             return 2;
         }
     }
@@ -244,8 +246,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < nsizes; k++)
         for (int m = 0; m < NMODELS; m++) {
             long page_size = atol(sizes[k]);
-            double secs = run(path, (enum model)m, records, profiles,
-                              page_size);
+            double secs =
+                run(path, (enum model)m, records, profiles, page_size);
             printf("  %-18s %6ld-byte pages %8.2f s %10.0f records/s\n",
                    model_names[m], page_size, secs, (double)records / secs);
         }
