@@ -490,6 +490,21 @@
     " WHEN 'REVERSED' THEN 'RETURNED' WHEN 'PROCESSING' THEN 'AWAITING'"       \
     " WHEN 'CANCELLED' THEN 'CANCELLED' ELSE 'REQUEUED' END"
 #define RECON_DIRECTION "CASE t.type WHEN 'SEND' THEN 'CREDIT' ELSE 'DEBIT' END"
+/* The opening and closing position of each account kind, from one side
+ * of the business's ledger entries (side "debit" or "credit", sign "" or
+ * "-"): each side is summed on its own, then the two are added, so no
+ * leg is ever stored (a CTE of both sides' legs was materialized: 1.5 GB
+ * for 6,000,000 entries). */
+#define POSITION_LEGS(side, sign)                                              \
+    " SELECT a.kind, a.currency,"                                              \
+    " sum(CASE WHEN e.created_at < :day THEN 1 ELSE 0 END) AS opening_legs,"   \
+    " sum(CASE WHEN e.created_at < :day THEN " sign "e.amount ELSE 0 END)"     \
+    " AS opening, count(*) AS closing_legs, sum(" sign "e.amount) AS closing"  \
+    " FROM ledger_entries e JOIN ledger_accounts a"                            \
+    " ON a.id = e." side "_account"                                            \
+    " WHERE a.business_id = :business AND e.created_at < :next_day"            \
+    " GROUP BY a.kind, a.currency"
+
 #define STMTS_RECON                                                            \
     X(RECON_TXNS,                                                              \
       "SELECT ifnull(g.name, '') AS program, t.rail, t.type, t.status,"        \
@@ -509,22 +524,12 @@
       " AND h.created_at >= :day AND h.created_at < :next_day"                 \
       " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")                  \
     X(RECON_POSITIONS,                                                         \
-      "WITH legs(account, amount, created_at) AS ("                            \
-      " SELECT e.debit_account, e.amount, e.created_at FROM ledger_entries e"  \
-      " JOIN ledger_accounts a ON a.id = e.debit_account"                      \
-      " WHERE a.business_id = :business"                                       \
-      " UNION ALL"                                                             \
-      " SELECT e.credit_account, -e.amount, e.created_at"                      \
-      " FROM ledger_entries e"                                                 \
-      " JOIN ledger_accounts a ON a.id = e.credit_account"                     \
-      " WHERE a.business_id = :business)"                                      \
-      " SELECT a.kind, a.currency,"                                            \
-      " sum(CASE WHEN l.created_at < :day THEN 1 ELSE 0 END) AS opening_legs," \
-      " sum(CASE WHEN l.created_at < :day THEN l.amount ELSE 0 END)"           \
-      " AS opening, count(*) AS closing_legs, sum(l.amount) AS closing"        \
-      " FROM legs l JOIN ledger_accounts a ON a.id = l.account"                \
-      " WHERE l.created_at < :next_day"                                        \
-      " GROUP BY a.kind, a.currency ORDER BY a.kind, a.currency")              \
+      "SELECT kind, currency, sum(opening_legs) AS opening_legs,"              \
+      " sum(opening) AS opening, sum(closing_legs) AS closing_legs,"           \
+      " sum(closing) AS closing FROM ("                                        \
+      POSITION_LEGS("debit", "") " UNION ALL"                                  \
+      POSITION_LEGS("credit", "-")                                             \
+      ") GROUP BY kind, currency ORDER BY kind, currency")                     \
     X(RECON_FILES,                                                             \
       "SELECT o.id, o.kind, o.business_date, o.path,"                          \
       " ifnull((SELECT min(t.currency) FROM output_items i"                    \
@@ -1196,13 +1201,17 @@ int ps_store_open_version(const char *path, int version, struct ps_store **out,
      * must wait it out, not fail. */
     sqlite3_busy_timeout(s->db, 30000);
     /* WAL: readers never block the writer.  synchronous=FULL: a commit
-     * that returned is on disk, because outputs are written after it. */
+     * that returned is on disk, because outputs are written after it.
+     * temp_store=FILE: SQLite has no hash aggregate, so every GROUP BY
+     * sorts its input rows; in memory, the reconciliation's day of
+     * 4,000,000 status movements took 913 MB, spilled to a temporary
+     * file 138 MB (and ran faster). */
     if ((rc = exec_sql(s,
                        "PRAGMA journal_mode = WAL;"
                        "PRAGMA synchronous = FULL;"
                        "PRAGMA foreign_keys = ON;"
                        "PRAGMA cache_size = -65536;"
-                       "PRAGMA temp_store = MEMORY;",
+                       "PRAGMA temp_store = FILE;",
                        err)) != 0)
         goto fail;
     if ((rc = migrate(s, path, version, err)) != 0)
