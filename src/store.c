@@ -415,15 +415,17 @@
 /* Version 5: the provider exchange (payout.c, provider.c). */
 
 /* A push-to-card send of business ?1, on an active account of an active
- * customer.  PAYOUT_SELECT asks it of each due status apart and merges
+ * customer, both of that business.  PAYOUT_SELECT asks it of each due status apart and merges
  * the two, each read oldest first from transactions_status: the LIMIT
  * then stops both reads, where "status IN (...)" sorted every due row. */
 #define PAYOUT_DUE                                                             \
     " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
     " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
-    "   WHERE a.id = t.account_id AND a.status = 'ACTIVE')"                    \
+    "   WHERE a.id = t.account_id AND a.business_id = ?1"                      \
+    "   AND a.status = 'ACTIVE')"                                              \
     " AND EXISTS (SELECT 1 FROM customers c"                                   \
-    "   WHERE c.id = t.customer_id AND c.status = 'ACTIVE')"
+    "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
+    "   AND c.status = 'ACTIVE')"
 #define STMTS_PROVIDER                                                         \
     X(PAYOUT_SELECT,                                                           \
       "SELECT " TXN_COLS " FROM transactions t WHERE status = 'NEW'"           \

@@ -271,10 +271,12 @@ static void expect_payout(struct fixture *fx, int seq,
     size_t len = (size_t)snprintf(
         want, sizeof(want),
         "reference,card_number,amount,currency,name,attempt\n");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         len += (size_t)snprintf(want + len, sizeof(want) - len,
                                 "%s,%s,%s,USD,%s,1\n", lines[i].t->id,
                                 lines[i].card, lines[i].amount, lines[i].name);
+        assert_true(len < sizeof(want));
+    }
     snprintf(want + len, sizeof(want) - len,
              "#trailer,file,business_date,currency,records,total\n"
              "#trailer,p2c-acme-20261120-%03d.csv,2026-11-20,USD,%d,%s\n",
@@ -420,6 +422,28 @@ static void test_payout_oldest_first_across_statuses(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(status_of(fx, &fx->t[i]), PS_TXN_PROCESSING);
     balanced(fx);
+}
+
+/* A transaction whose account or customer belongs to another business
+ * (which the engine never writes, but a damaged or hand-edited store
+ * might hold) is not paid. */
+static void test_payout_other_business_rows(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "UPDATE transactions SET account_id = '%s' WHERE id = '%s';"
+             "UPDATE transactions SET customer_id = '%s' WHERE id = '%s';",
+             fx->foreign.account_id, fx->t[0].id, fx->foreign.customer_id,
+             fx->t[1].id);
+    assert_int_equal(sqlite3_exec(fx->raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    payout(fx, &r);
+    assert_int_equal(r.records, 1);
+    const struct want_line lines[] = {{&fx->t[2], CARD3, "40.99", "Li Wei"}};
+    expect_payout(fx, 1, lines, 1, "40.99");
+    assert_int_equal(status_of(fx, &fx->t[0]), PS_TXN_NEW);
+    assert_int_equal(status_of(fx, &fx->t[1]), PS_TXN_NEW);
 }
 
 /* Exactly max_records due: one full file, and no empty second. */
@@ -763,6 +787,7 @@ int main(void)
         T(test_payout_split),
         T(test_payout_split_exact),
         T(test_payout_oldest_first_across_statuses),
+        T(test_payout_other_business_rows),
         T(test_payout_no_pan_in_logs),
         T(test_payout_needs_keys),
         T(test_payout_regenerate),
