@@ -1589,8 +1589,8 @@ static int cmd_ledger(struct ctx *c, struct ps_err *err)
     /* The references the schema no longer enforces (schema.h, v9). */
     int64_t orphans = 0;
     char detail[320];
-    if (ps_store_orphans(c->eng->store, NULL, NULL, &orphans, detail, sizeof(detail),
-                         err) != 0) {
+    if (ps_store_orphans(c->eng->store, NULL, NULL, &orphans, detail,
+                         sizeof(detail), err) != 0) {
         json_decref(t.arr);
         return fail(err);
     }

@@ -415,9 +415,10 @@
 /* Version 5: the provider exchange (payout.c, provider.c). */
 
 /* A push-to-card send of business ?1, on an active account of an active
- * customer, both of that business.  PAYOUT_SELECT asks it of each due status apart and merges
- * the two, each read oldest first from transactions_status: the LIMIT
- * then stops both reads, where "status IN (...)" sorted every due row. */
+ * customer, both of that business.  PAYOUT_SELECT asks it of each due
+ * status apart and merges the two, each read oldest first from
+ * transactions_status: the LIMIT then stops both reads, where
+ * "status IN (...)" sorted every due row. */
 #define PAYOUT_DUE                                                             \
     " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
     " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
