@@ -51,7 +51,7 @@ bench: build
 	sh tests/bench/run.sh $(CURDIR)/$(BUILD)/payspool
 
 format:
-	clang-format -i src/*.c src/*.h tests/unit/*.c
+	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
