@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "stream.h"
+#include "base/err.h"
+#include "base/stream.h"
 
 #define PS_RECORD_MAX_FIELDS 48
 #define PS_FORMAT_PEEK 4096 /* bytes a bidder is shown */

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "format.h"
+#include "formats/format.h"
 
 static const struct ps_format *const formats[] = {
     &ps_format_pstest,

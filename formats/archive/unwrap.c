@@ -39,7 +39,7 @@
  * buffer plus zlib's or libarchive's state; levels are at most
  * 1 + 2 * max_depth.  Nothing grows with the input's size.
  */
-#include "unwrap.h"
+#include "formats/archive/unwrap.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -30,8 +30,8 @@
 
 #include <stdint.h>
 
-#include "err.h"
-#include "stream.h"
+#include "base/err.h"
+#include "base/stream.h"
 
 /*
  * Limits on one input.  How they are counted:

@@ -30,9 +30,9 @@
 
 #include <csv.h> /* libcsv */
 
-#include "csv.h" /* the layouts: formats/csv/csv.h */
-#include "format.h"
-#include "money.h"
+#include "formats/csv/csv.h" /* the layouts: formats/csv/csv.h */
+#include "formats/format.h"
+#include "base/money.h"
 
 #define BLOCK (256 * 1024) /* bytes read from the stream at a time */
 /* Bytes of whole lines given to libcsv in one call (a run): each row of a

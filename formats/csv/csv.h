@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "format.h"
+#include "base/err.h"
+#include "formats/format.h"
 
 #define PS_CSV_RECORD_MAX 65536 /* bytes of one record, line ending included   \
                                  */

@@ -21,8 +21,8 @@
 
 #include <ini.h>
 
-#include "csv.h"
-#include "money.h"
+#include "formats/csv/csv.h"
+#include "base/money.h"
 
 #ifndef PS_SOURCE_DIR
 #define PS_SOURCE_DIR "."

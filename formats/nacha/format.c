@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacha.h"
+#include "formats/nacha/nacha.h"
 
 struct nacha_state {
     struct ps_stream *in; /* borrowed: outlives the state */

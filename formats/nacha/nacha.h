@@ -25,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "format.h"
-#include "stream.h"
+#include "base/err.h"
+#include "formats/format.h"
+#include "base/stream.h"
 
 #define PS_NACHA_RECORD 94
 

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacha.h"
+#include "formats/nacha/nacha.h"
 
 #define REC PS_NACHA_RECORD
 #define BLOCK (64 * 1024) /* bytes read from the stream at a time */

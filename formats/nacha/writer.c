@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h" /* ps_date_days_in_month */
-#include "nacha.h"
+#include "base/clock.h" /* ps_date_days_in_month */
+#include "formats/nacha/nacha.h"
 
 #define OUTBUF (64 * 1024)              /* bytes handed to the sink at once */
 #define BATCH_COUNT_MAX 999999L         /* 6-digit entry + addenda count */

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "money.h"
+#include "formats/format.h"
+#include "base/money.h"
 
 #define MAGIC "PSTEST 1"
 #define MAX_FIELDS 6

@@ -10,13 +10,13 @@
  * How it fails: only the override file can fail (I/O, bad date, bad
  * section, a weekend "opened"); every error names the file, line and key.
  */
-#include "calendar.h"
+#include "base/calendar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "inifile.h"
+#include "base/inifile.h"
 
 
 /* ---- the Federal Reserve holidays -------------------------------------- */

@@ -24,8 +24,8 @@
 
 #include <stdint.h>
 
-#include "clock.h"
-#include "err.h"
+#include "base/clock.h"
+#include "base/err.h"
 
 /* Dates are days since 1970-01-01 (clock.h parses and formats them). */
 

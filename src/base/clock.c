@@ -14,7 +14,7 @@
  * so callers that care (main.c) should check it with ps_time_parse() at
  * start-up.  The frozen-clock state is guarded by a mutex.
  */
-#include "clock.h"
+#include "base/clock.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* "2026-11-21T18:36:54.123Z" plus NUL */
 #define PS_TIME_SIZE 25

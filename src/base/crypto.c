@@ -16,8 +16,8 @@
  * numbers are PS_EINVAL with the rules documented in crypto.h.  No message
  * ever contains a full card or account number: at most a mask.
  */
-#include "crypto.h"
-#include "fsutil.h"
+#include "base/crypto.h"
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 struct ps_keys; /* opaque; secrets kept in sodium_malloc'd memory */
 

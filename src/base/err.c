@@ -3,7 +3,7 @@
  *
  * Nothing here allocates: errors must be reportable when memory is gone.
  */
-#include "err.h"
+#include "base/err.h"
 
 #include <errno.h>
 #include <stdarg.h>

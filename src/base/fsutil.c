@@ -1,7 +1,7 @@
 /*
  * fsutil.c -- write-all, mkdir -p, and checked path formatting.
  */
-#include "fsutil.h"
+#include "base/fsutil.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* write(2) all of buf, retrying on EINTR and short writes.
  * 0, or -1 with errno set. */

@@ -20,14 +20,14 @@
  * cannot supply random bytes, which is the only sane answer for an id
  * generator.  The last-issued state is guarded by a mutex.
  */
-#include "id.h"
+#include "base/id.h"
 
 #include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "clock.h"
+#include "base/clock.h"
 
 /* Largest value a 48-bit timestamp field can hold. */
 #define TS_MAX ((INT64_C(1) << 48) - 1)

@@ -4,7 +4,7 @@
  * How it fails: the first error wins and stops the parse; the error names
  * the file and line (and the key when the handler did not say otherwise).
  */
-#include "inifile.h"
+#include "base/inifile.h"
 
 #include <errno.h>
 #include <ini.h>

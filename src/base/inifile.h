@@ -9,7 +9,7 @@
 #ifndef PS_INIFILE_H
 #define PS_INIFILE_H
 
-#include "err.h"
+#include "base/err.h"
 
 /*
  * Called for each "key = value" (value trimmed, inline ';' comments kept

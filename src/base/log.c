@@ -22,7 +22,7 @@
  * State is global (one logger per process) and not locked: call
  * ps_log_open() and ps_log_close() from one thread.
  */
-#include "log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,8 +34,8 @@
 
 #include <jansson.h>
 
-#include "clock.h"
-#include "crypto.h"
+#include "base/clock.h"
+#include "base/crypto.h"
 
 #define LINE_STACK 4096 /* lines up to this size need no malloc */
 

@@ -15,7 +15,7 @@
 #ifndef PS_LOG_H
 #define PS_LOG_H
 
-#include "err.h"
+#include "base/err.h"
 
 enum ps_log_level { PS_LOG_DEBUG, PS_LOG_INFO, PS_LOG_WARN, PS_LOG_ERROR };
 

@@ -1,7 +1,7 @@
 /*
  * model.c -- name tables of the domain enums.
  */
-#include "model.h"
+#include "base/model.h"
 
 #include <string.h>
 

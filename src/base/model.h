@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-#include "clock.h"
-#include "id.h"
+#include "base/clock.h"
+#include "base/id.h"
 
 /*
  * Field sizes in bytes.  Each is larger than the longest valid value can

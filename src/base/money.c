@@ -12,7 +12,7 @@
  * Nothing allocates; the currency table is static and read-only, so all of
  * this is thread-safe.
  */
-#include "money.h"
+#include "base/money.h"
 
 #include <stdlib.h>
 #include <string.h>

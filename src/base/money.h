@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 struct ps_currency {
     char code[4]; /* ISO 4217 alphabetic code, e.g. "USD" */

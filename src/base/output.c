@@ -17,8 +17,8 @@
  * is published from a spoiled output.  Whatever fails, no temporary file
  * is left behind (unless unlinking it fails too, which is logged).
  */
-#include "output.h"
-#include "fsutil.h"
+#include "base/output.h"
+#include "base/fsutil.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -33,8 +33,8 @@
 
 #include <sodium.h>
 
-#include "crypto.h"
-#include "log.h"
+#include "base/crypto.h"
+#include "base/log.h"
 
 #define BUF_SIZE (64 * 1024) /* write buffer and ps_sha256_fd read size */
 #define PRINTF_STACK 1024    /* printf lines up to this size need no malloc */

@@ -1,7 +1,7 @@
 /*
  * stream.c -- the line reader over a ps_stream.
  */
-#include "stream.h"
+#include "base/stream.h"
 
 #include <string.h>
 

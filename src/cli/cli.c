@@ -8,7 +8,7 @@
  * repository's spool/, spool/payspool.db and spool.key beside the spool,
  * so several independent instances can run side by side.
  */
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -26,26 +26,26 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "achconf.h"
-#include "achout.h"
-#include "calendar.h"
-#include "check.h"
-#include "crypto.h"
-#include "csv/csv.h"
-#include "engine.h"
-#include "ewa.h"
-#include "fsutil.h"
-#include "ledger.h"
-#include "log.h"
-#include "money.h"
-#include "odfi.h"
-#include "nacha/nacha.h"
-#include "payout.h"
-#include "pipeline.h"
-#include "provider.h"
-#include "recon.h"
-#include "scheduler.h"
-#include "spool.h"
+#include "engine/achconf.h"
+#include "outbound/achout.h"
+#include "base/calendar.h"
+#include "intake/check.h"
+#include "base/crypto.h"
+#include "formats/csv/csv.h"
+#include "engine/engine.h"
+#include "engine/ewa.h"
+#include "base/fsutil.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "sandbox/odfi.h"
+#include "formats/nacha/nacha.h"
+#include "outbound/payout.h"
+#include "intake/pipeline.h"
+#include "engine/provider.h"
+#include "outbound/recon.h"
+#include "sched/scheduler.h"
+#include "intake/spool.h"
 
 #define MAX_OPTS 48
 #define MAX_POS 64

@@ -6,7 +6,7 @@
  */
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char **argv)
 {

@@ -2,15 +2,15 @@
  * achconf.c -- a business's ACH settings from the spool's configuration
  * file (see achconf.h), one table row per key.
  */
-#include "achconf.h"
+#include "engine/achconf.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto.h"
-#include "inifile.h"
-#include "nacha/nacha.h"
+#include "base/crypto.h"
+#include "base/inifile.h"
+#include "formats/nacha/nacha.h"
 
 enum kind { K_TEXT, K_RTN, K_BOOL, K_DAYS, K_LENIENT };
 

@@ -20,7 +20,7 @@
 #ifndef PS_ACHCONF_H
 #define PS_ACHCONF_H
 
-#include "err.h"
+#include "base/err.h"
 
 struct ps_ach_config {
     char odfi_routing[10];       /* 9 digits; the immediate destination */

@@ -11,12 +11,12 @@
  * How it fails: the lookups cannot; the account effects return store
  * errors, leaving the caller to roll back.
  */
-#include "achfx.h"
+#include "engine/achfx.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define SUSPEND PS_ACH_FX_SUSPEND_ACCOUNT
 #define UNAUTHORIZED (PS_ACH_FX_REVOKE_AUTH | PS_ACH_FX_DISABLE_PROFILE)

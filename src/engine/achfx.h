@@ -15,9 +15,9 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "model.h"
-#include "store.h"
+#include "base/err.h"
+#include "base/model.h"
+#include "store/store.h"
 
 /* Effects of a return code: a set of these bits. */
 enum ps_ach_effect {

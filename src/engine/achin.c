@@ -6,13 +6,13 @@
  * and field set and nothing changed (ps_engine_txn_event commits the
  * status, history, ledger and EWA effects together, or none of them).
  */
-#include "achin.h"
+#include "engine/achin.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "money.h"
-#include "txn.h"
+#include "base/money.h"
+#include "engine/txn.h"
 
 #define GET(rec, name) ps_record_get(rec, name)
 

@@ -8,9 +8,9 @@
 #ifndef PS_ACHIN_H
 #define PS_ACHIN_H
 
-#include "apply.h"
-#include "engine.h"
-#include "format.h"
+#include "engine/apply.h"
+#include "engine/engine.h"
+#include "formats/format.h"
 
 /*
  * An "ach.return" record: the original transaction (by trace) is

@@ -6,18 +6,18 @@
  * of the engine itself (see engine_failure()) are returned, and they
  * abort the chunk.
  */
-#include "apply.h"
-#include "achin.h"
+#include "engine/apply.h"
+#include "engine/achin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ewa.h"
-#include "ewabook.h"
-#include "ewafile.h"
-#include "money.h"
-#include "provider.h"
+#include "engine/ewa.h"
+#include "engine/ewabook.h"
+#include "engine/ewafile.h"
+#include "base/money.h"
+#include "engine/provider.h"
 
 struct ps_applier {
     struct ps_engine *eng;

@@ -8,8 +8,8 @@
 #ifndef PS_APPLY_H
 #define PS_APPLY_H
 
-#include "engine.h"
-#include "format.h"
+#include "engine/engine.h"
+#include "formats/format.h"
 
 enum ps_outcome { PS_ACCEPTED, PS_REJECTED, PS_DUPLICATE };
 

@@ -8,7 +8,7 @@
  * from here); store errors pass through.  Each write is one store
  * transaction.
  */
-#include "engine.h"
+#include "engine/engine.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,10 +17,10 @@
 
 #include <sodium.h>
 
-#include "ewa.h"
-#include "ledger.h"
-#include "log.h"
-#include "money.h"
+#include "engine/ewa.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "base/money.h"
 
 int ps_engine_open(const char *db_path, const char *key_path,
                    struct ps_engine **out, struct ps_err *err)

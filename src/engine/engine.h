@@ -13,11 +13,11 @@
 
 #include <stddef.h>
 
-#include "crypto.h"
-#include "err.h"
-#include "model.h"
-#include "store.h"
-#include "txn.h"
+#include "base/crypto.h"
+#include "base/err.h"
+#include "base/model.h"
+#include "store/store.h"
+#include "engine/txn.h"
 
 struct ps_engine {
     struct ps_store *store; /* owned */

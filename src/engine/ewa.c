@@ -11,16 +11,16 @@
  * How it fails: PS_EINVAL for bad input (field set), PS_ESTATE for a
  * change the table forbids, PS_ENOTFOUND for ids outside the business.
  */
-#include "ewa.h"
+#include "engine/ewa.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "achfx.h"
-#include "log.h"
-#include "money.h"
-#include "output.h"
-#include "spool.h"
+#include "engine/achfx.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "base/output.h"
+#include "intake/spool.h"
 
 /* allowed[from][to] */
 static const unsigned char allowed[PS_ELIG_N][PS_ELIG_N] = {

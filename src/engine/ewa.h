@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 
 /*
  * Enroll a customer: p->business_id, external_id, customer_id, account_id,

@@ -6,14 +6,14 @@
  * book unchanged; a store failure is returned as is and the caller rolls
  * back and drops the book.
  */
-#include "ewabook.h"
+#include "engine/ewabook.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ewa.h"
-#include "money.h"
+#include "engine/ewa.h"
+#include "base/money.h"
 
 struct entry {
     int64_t row; /* the profile's rowid: flushes go in table order */

@@ -35,7 +35,7 @@
 #ifndef PS_EWABOOK_H
 #define PS_EWABOOK_H
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct ps_ewa_book;
 

@@ -6,18 +6,18 @@
  * field set, and nothing it did stays (one savepoint per record); store
  * failures are returned as they are.
  */
-#include "ewafile.h"
+#include "engine/ewafile.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "clock.h"
-#include "ewa.h"
-#include "id.h"
-#include "ledger.h"
-#include "log.h"
-#include "money.h"
-#include "txn.h"
+#include "base/clock.h"
+#include "engine/ewa.h"
+#include "base/id.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "engine/txn.h"
 
 static int empty(const char *s)
 {

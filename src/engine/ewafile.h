@@ -37,7 +37,7 @@
 #ifndef PS_EWAFILE_H
 #define PS_EWAFILE_H
 
-#include "engine.h"
+#include "engine/engine.h"
 
 struct ps_roster_in {
     const char *external_id, *first_name, *middle_name, *last_name, *email,

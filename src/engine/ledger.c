@@ -20,7 +20,7 @@
  * How it fails: store errors only; an unknown (purpose, status) posts
  * nothing, which is right for statuses that move no money.
  */
-#include "ledger.h"
+#include "engine/ledger.h"
 
 #include <stdio.h>
 #include <string.h>

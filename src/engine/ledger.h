@@ -10,9 +10,9 @@
 #ifndef PS_LEDGER_H
 #define PS_LEDGER_H
 
-#include "err.h"
-#include "model.h"
-#include "store.h"
+#include "base/err.h"
+#include "base/model.h"
+#include "store/store.h"
 
 /*
  * Post the entries for transaction t entering status `to` from `from`

@@ -8,7 +8,7 @@
  * payout file it cannot read or answer, leaving that file unanswered for
  * the next run; answers already written stay written.
  */
-#include "provider.h"
+#include "engine/provider.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -23,14 +23,14 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "achfx.h"
-#include "fsutil.h"
-#include "log.h"
-#include "money.h"
-#include "outfile.h"
-#include "output.h"
-#include "store.h"
-#include "txn.h"
+#include "engine/achfx.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "outbound/outfile.h"
+#include "base/output.h"
+#include "store/store.h"
+#include "engine/txn.h"
 
 /* ---- status lines --------------------------------------------------- */
 

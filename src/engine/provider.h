@@ -9,11 +9,11 @@
 
 #include <stdint.h>
 
-#include "apply.h"
-#include "calendar.h"
-#include "engine.h"
-#include "err.h"
-#include "model.h"
+#include "engine/apply.h"
+#include "base/calendar.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "base/model.h"
 
 /*
  * Apply one provider status line of business b: fields reference (the

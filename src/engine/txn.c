@@ -14,13 +14,13 @@
  * ledger entries in one store transaction (a SAVEPOINT when the caller
  * already holds one).
  */
-#include "txn.h"
+#include "engine/txn.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "achfx.h"
-#include "ledger.h"
+#include "engine/achfx.h"
+#include "engine/ledger.h"
 
 enum guard { G_NONE, G_DEBIT_ONLY, G_RETRY_LEFT, G_RETRY_EXHAUSTED };
 

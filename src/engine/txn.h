@@ -9,9 +9,9 @@
 #ifndef PS_TXN_H
 #define PS_TXN_H
 
-#include "err.h"
-#include "model.h"
-#include "store.h"
+#include "base/err.h"
+#include "base/model.h"
+#include "store/store.h"
 
 enum ps_txn_event {
     PS_EV_SUBMIT,         /* NEW -> PENDING: handed to a processing domain */

@@ -8,13 +8,13 @@
  * problems() hook; for the others, each record read with an error and the
  * finish() failure are the problems.
  */
-#include "check.h"
+#include "intake/check.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "docread.h"
-#include "format.h"
+#include "intake/docread.h"
+#include "formats/format.h"
 
 #define DEFAULT_MAX 1000
 

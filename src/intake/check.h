@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "archive/unwrap.h"
-#include "err.h"
+#include "formats/archive/unwrap.h"
+#include "base/err.h"
 
 struct ps_check_opts {
     const char *format;  /* force this format, or NULL to detect */

@@ -2,7 +2,7 @@
  * docread.c -- open a document with the format that bids highest on its
  * first bytes (see docread.h).
  */
-#include "docread.h"
+#include "intake/docread.h"
 
 #include <string.h>
 

@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "format.h"
-#include "archive/unwrap.h"
+#include "base/err.h"
+#include "formats/format.h"
+#include "formats/archive/unwrap.h"
 
 /* A stream that replays its first bytes after peeking. */
 struct ps_docpeek {

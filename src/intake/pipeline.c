@@ -26,7 +26,7 @@
  * (REJECTED documents, DUPLICATE inputs, quarantined files); engine
  * failures (database, I/O) are returned and the input stays in work/.
  */
-#include "pipeline.h"
+#include "intake/pipeline.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -39,15 +39,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "achconf.h"
-#include "apply.h"
-#include "docread.h"
-#include "format.h"
-#include "log.h"
-#include "money.h"
-#include "nacha/nacha.h"
-#include "fsutil.h"
-#include "output.h"
+#include "engine/achconf.h"
+#include "engine/apply.h"
+#include "intake/docread.h"
+#include "formats/format.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "formats/nacha/nacha.h"
+#include "base/fsutil.h"
+#include "base/output.h"
 
 #define PATH_SIZE 4096
 #define PROGRESS_EVERY 100000 /* records between progress log lines */

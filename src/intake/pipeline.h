@@ -21,8 +21,8 @@
 
 #include <signal.h>
 
-#include "engine.h"
-#include "spool.h"
+#include "engine/engine.h"
+#include "intake/spool.h"
 
 /* Longest inbound file name taken; longer ones go to failed/ (our own
  * result, work and archive names are built from it). */

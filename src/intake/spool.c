@@ -7,9 +7,9 @@
  * by another worker is PS_ENOTFOUND (rule CLAIMED_ELSEWHERE); bad
  * configuration is PS_ECONFIG naming file, line and key.
  */
-#include "spool.h"
-#include "achconf.h"
-#include "payout.h"
+#include "intake/spool.h"
+#include "engine/achconf.h"
+#include "outbound/payout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,11 +24,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "clock.h"
-#include "fsutil.h"
-#include "log.h"
-#include "output.h"
-#include "txn.h"
+#include "base/clock.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/output.h"
+#include "engine/txn.h"
 
 #define PATH_SIZE 4096
 

@@ -20,8 +20,8 @@
 
 #include <stdint.h>
 
-#include "err.h"
-#include "archive/unwrap.h"
+#include "base/err.h"
+#include "formats/archive/unwrap.h"
 
 struct ps_spool_config {
     int stable_seconds;  /* size and mtime unchanged this long; default 5 */

@@ -8,7 +8,7 @@
  * Account numbers are opened only into the entries array and the file's
  * bytes, both wiped when done.
  */
-#include "achout.h"
+#include "outbound/achout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,14 +17,14 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "clock.h"
-#include "fsutil.h"
-#include "log.h"
-#include "money.h"
-#include "nacha/nacha.h"
-#include "outfile.h"
-#include "store.h"
-#include "txn.h"
+#include "base/clock.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "formats/nacha/nacha.h"
+#include "outbound/outfile.h"
+#include "store/store.h"
+#include "engine/txn.h"
 
 #define KIND "NACHA"
 #define MAX_FILES_A_DAY 36                     /* A..Z, 0..9 */

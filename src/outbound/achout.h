@@ -27,9 +27,9 @@
 
 #include <stdint.h>
 
-#include "achconf.h"
-#include "calendar.h"
-#include "engine.h"
+#include "engine/achconf.h"
+#include "base/calendar.h"
+#include "engine/engine.h"
 
 struct ps_ach_cutoff_result {
     char path[1024]; /* the file written, "" when there was nothing */

@@ -2,7 +2,7 @@
  * outfile.c -- outbound payment files recorded before they are written
  * (see outfile.h).
  */
-#include "outfile.h"
+#include "outbound/outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,8 +13,8 @@
 
 #include <sodium.h>
 
-#include "fsutil.h"
-#include "output.h"
+#include "base/fsutil.h"
+#include "base/output.h"
 
 int ps_wbuf_add(struct ps_wbuf *b, const char *s, size_t n, struct ps_err *err)
 {

@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 
-#include "err.h"
-#include "store.h"
+#include "base/err.h"
+#include "store/store.h"
 
 /* A growing byte buffer, wiped (sodium_memzero) whenever it moves or is
  * freed; always NUL-terminated. */

@@ -14,7 +14,7 @@
  * recorded output without its file, which the next run writes.  Card
  * numbers live only in the content buffer, wiped with sodium_memzero().
  */
-#include "payout.h"
+#include "outbound/payout.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,13 +26,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "crypto.h"
-#include "fsutil.h"
-#include "log.h"
-#include "money.h"
-#include "outfile.h"
-#include "output.h"
-#include "store.h"
+#include "base/crypto.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "outbound/outfile.h"
+#include "base/output.h"
+#include "store/store.h"
 
 #define KIND "PUSH_TO_CARD"
 #define MAX_SEQ 999

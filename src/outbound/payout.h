@@ -37,9 +37,9 @@
 
 #include <stdint.h>
 
-#include "engine.h"
-#include "err.h"
-#include "model.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "base/model.h"
 
 /* Lines a payout file holds at most ([payouts] max_records overrides):
  * what is due beyond goes into the next file of the same run.  It bounds

@@ -47,18 +47,18 @@
  *
  * How it fails: see recon.h.
  */
-#include "recon.h"
+#include "outbound/recon.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "achfx.h"
-#include "crypto.h"
-#include "fsutil.h"
-#include "log.h"
-#include "money.h"
+#include "engine/achfx.h"
+#include "base/crypto.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/money.h"
 
 /* The CSV's one header row; every row has all 16 cells. */
 static const char csv_header[] =

@@ -26,12 +26,12 @@
 
 #include <stdint.h>
 
-#include "calendar.h"
-#include "engine.h"
-#include "err.h"
-#include "model.h"
-#include "output.h"
-#include "store.h"
+#include "base/calendar.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "base/model.h"
+#include "base/output.h"
+#include "store/store.h"
 
 /* Banking days after a payment file's business date by which its items
  * are expected to have settled; still PROCESSING or APPROVED after that

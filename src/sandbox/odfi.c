@@ -5,7 +5,7 @@
  * answers with the writer, so every answer is a well-formed file the
  * spool's intake reads like a bank's.
  */
-#include "odfi.h"
+#include "sandbox/odfi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +18,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "clock.h"
-#include "fsutil.h"
-#include "log.h"
-#include "money.h"
-#include "nacha/nacha.h"
-#include "outfile.h"
-#include "output.h"
+#include "base/clock.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/money.h"
+#include "formats/nacha/nacha.h"
+#include "outbound/outfile.h"
+#include "base/output.h"
 
 /* The new details a NOC of the sandbox gives. */
 #define NOC_ACCOUNT "7300012345"

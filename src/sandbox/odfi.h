@@ -29,9 +29,9 @@
 
 #include <stdint.h>
 
-#include "calendar.h"
-#include "err.h"
-#include "model.h"
+#include "base/calendar.h"
+#include "base/err.h"
+#include "base/model.h"
 
 struct ps_odfi_stats {
     long files;    /* NACHA files answered now */

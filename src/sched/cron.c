@@ -35,7 +35,7 @@
  * restored afterwards, so none of this is thread-safe: payspool calls it
  * from the scheduler, which is single-threaded.
  */
-#include "cron.h"
+#include "sched/cron.h"
 
 #include <errno.h>
 #include <fcntl.h>

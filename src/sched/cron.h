@@ -74,7 +74,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "base/err.h"
 
 /* Longest CRON_TZ zone name accepted, in bytes (IANA names are < 40). */
 #define PS_CRON_ZONE_MAX 127

@@ -18,8 +18,8 @@
  * its run FAILED with the error, resumable; the daemon's tick logs and
  * goes on with the other jobs.
  */
-#include "scheduler.h"
-#include "achout.h"
+#include "sched/scheduler.h"
+#include "outbound/achout.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,17 +31,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "csv/csv.h"
-#include "ewa.h"
-#include "format.h"
-#include "fsutil.h"
-#include "id.h"
-#include "inifile.h"
-#include "log.h"
-#include "payout.h"
-#include "recon.h"
-#include "pipeline.h"
+#include "base/clock.h"
+#include "formats/csv/csv.h"
+#include "engine/ewa.h"
+#include "formats/format.h"
+#include "base/fsutil.h"
+#include "base/id.h"
+#include "base/inifile.h"
+#include "base/log.h"
+#include "outbound/payout.h"
+#include "outbound/recon.h"
+#include "intake/pipeline.h"
 
 /* ---- steps ---------------------------------------------------------- */
 

@@ -30,12 +30,12 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "calendar.h"
-#include "cron.h"
-#include "engine.h"
-#include "err.h"
-#include "spool.h"
-#include "store.h"
+#include "base/calendar.h"
+#include "sched/cron.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "intake/spool.h"
+#include "store/store.h"
 
 #define PS_JOB_MAX_STEPS 12
 #define PS_JOB_NAME_MAX 64

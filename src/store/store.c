@@ -10,7 +10,7 @@
  * PS_ECONFLICT for UNIQUE/PRIMARY KEY violations, PS_EBUSY when the
  * database stays locked past the busy timeout.
  */
-#include "store.h"
+#include "store/store.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "recon.h" /* the reconciliation queries' declarations */
-#include "schema.h"
+#include "base/log.h"
+#include "outbound/recon.h" /* the reconciliation queries' declarations */
+#include "store/schema.h"
 
 /* ---- the statement table ------------------------------------------- */
 

@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
-#include "model.h"
+#include "base/err.h"
+#include "base/model.h"
 
 struct ps_store;
 

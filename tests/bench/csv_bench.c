@@ -25,8 +25,8 @@
 
 #include <csv.h>
 
-#include "csv/csv.h"
-#include "format.h"
+#include "formats/csv/csv.h"
+#include "formats/format.h"
 
 #define BLOCKSZ (256 * 1024)
 #define RUNS 7

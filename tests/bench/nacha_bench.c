@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nacha/nacha.h"
+#include "formats/nacha/nacha.h"
 
 static ssize_t fd_read(void *ctx, void *buf, size_t n, struct ps_err *err)
 {

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format.h"
-#include "nacha/nacha.h"
+#include "formats/format.h"
+#include "formats/nacha/nacha.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

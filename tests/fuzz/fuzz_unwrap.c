@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "archive/unwrap.h"
+#include "formats/archive/unwrap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -31,17 +31,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "achfx.h"
-#include "crypto.h"
-#include "engine.h"
-#include "err.h"
-#include "ewa.h"
-#include "ewafile.h"
-#include "ledger.h"
-#include "model.h"
-#include "store.h"
+#include "engine/achfx.h"
+#include "base/crypto.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "engine/ewa.h"
+#include "engine/ewafile.h"
+#include "engine/ledger.h"
+#include "base/model.h"
+#include "store/store.h"
 #include "testutil.h"
-#include "txn.h"
+#include "engine/txn.h"
 
 #define ROUTING "021000021"
 #define ROUTING2 "011000015"

@@ -9,8 +9,8 @@
  */
 #include "testutil.h"
 
-#include "calendar.h"
-#include "clock.h"
+#include "base/calendar.h"
+#include "base/clock.h"
 
 static int64_t day_of(const char *s)
 {

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
+#include "base/clock.h"
 
 #define DAY_MS INT64_C(86400000)
 

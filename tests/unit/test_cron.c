@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
-#include "cron.h"
+#include "base/clock.h"
+#include "sched/cron.h"
 #include "testutil.h"
 
 /* ---- helpers ---- */

@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "crypto.h"
+#include "base/crypto.h"
 #include "testutil.h"
 
 /*

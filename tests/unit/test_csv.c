@@ -8,8 +8,8 @@
  */
 #include "testutil.h"
 
-#include "csv/csv.h"
-#include "format.h"
+#include "formats/csv/csv.h"
+#include "formats/format.h"
 
 #define DEFAULT_LAYOUTS PS_SOURCE_DIR "/formats/csv/layouts"
 #define MAXREC 64

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "err.h"
+#include "base/err.h"
 
 #define CANARY 0x5a
 

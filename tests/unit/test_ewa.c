@@ -35,17 +35,17 @@
 
 #include <jansson.h>
 
-#include "clock.h"
-#include "crypto.h"
-#include "engine.h"
-#include "err.h"
-#include "ewa.h"
-#include "id.h"
-#include "log.h"
-#include "model.h"
-#include "store.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "engine/ewa.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "base/model.h"
+#include "store/store.h"
 #include "testutil.h"
-#include "txn.h"
+#include "engine/txn.h"
 
 #define FROZEN_NOW "2026-11-20T22:00:00Z"
 #define GOLDEN "/ewa/expected/ewa-show.json"

@@ -37,17 +37,17 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "apply.h"
-#include "clock.h"
-#include "engine.h"
-#include "err.h"
-#include "ewa.h"
-#include "ewabook.h"
-#include "format.h"
-#include "ledger.h"
-#include "log.h"
-#include "model.h"
-#include "store.h"
+#include "engine/apply.h"
+#include "base/clock.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "engine/ewa.h"
+#include "engine/ewabook.h"
+#include "formats/format.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "base/model.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #define FROZEN_NOW "2026-11-20T22:00:00Z"

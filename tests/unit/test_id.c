@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
-#include "id.h"
+#include "base/clock.h"
+#include "base/id.h"
 
 #define NIDS 10000
 

@@ -33,15 +33,15 @@
 
 #include <sqlite3.h>
 
-#include "crypto.h"
-#include "engine.h"
-#include "err.h"
-#include "ewa.h"
-#include "ledger.h"
-#include "log.h"
-#include "model.h"
-#include "store.h"
-#include "txn.h"
+#include "base/crypto.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "engine/ewa.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "base/model.h"
+#include "store/store.h"
+#include "engine/txn.h"
 #include "testutil.h"
 
 #define NBIZ 2

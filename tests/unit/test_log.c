@@ -23,9 +23,9 @@
 
 #include <jansson.h>
 
-#include "crypto.h"
-#include "err.h"
-#include "log.h"
+#include "base/crypto.h"
+#include "base/err.h"
+#include "base/log.h"
 #include "testutil.h"
 
 struct fixture {

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "money.h"
+#include "base/money.h"
 
 #define N PS_MONEY_ALLOW_NEGATIVE
 

@@ -12,8 +12,8 @@
 
 #include <dirent.h>
 
-#include "format.h"
-#include "nacha/nacha.h"
+#include "formats/format.h"
+#include "formats/nacha/nacha.h"
 
 #define MAXENT 16
 

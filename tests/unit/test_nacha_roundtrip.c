@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacha/nacha.h"
+#include "formats/nacha/nacha.h"
 
 
 /* ---- random numbers --------------------------------------------------- */

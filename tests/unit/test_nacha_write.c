@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacha/nacha.h"
+#include "formats/nacha/nacha.h"
 #include "testutil.h"
 
 /* ---- a sink into memory ------------------------------------------------ */

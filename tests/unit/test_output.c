@@ -28,7 +28,7 @@
 
 #include <sodium.h>
 
-#include "output.h"
+#include "base/output.h"
 #include "testutil.h"
 
 #define SHA256_EMPTY                                                           \

@@ -35,17 +35,17 @@
 
 #include <sqlite3.h>
 
-#include "apply.h"
-#include "calendar.h"
-#include "clock.h"
-#include "engine.h"
-#include "err.h"
-#include "format.h"
-#include "ledger.h"
-#include "log.h"
-#include "payout.h"
-#include "provider.h"
-#include "store.h"
+#include "engine/apply.h"
+#include "base/calendar.h"
+#include "base/clock.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "formats/format.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "outbound/payout.h"
+#include "engine/provider.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #define FROZEN_NOW "2026-11-20T22:00:00Z"

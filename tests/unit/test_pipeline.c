@@ -37,12 +37,12 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "clock.h"
-#include "engine.h"
-#include "log.h"
-#include "output.h"
-#include "pipeline.h"
-#include "spool.h"
+#include "base/clock.h"
+#include "engine/engine.h"
+#include "base/log.h"
+#include "base/output.h"
+#include "intake/pipeline.h"
+#include "intake/spool.h"
 #include "testutil.h"
 
 #define BIZ "acme"

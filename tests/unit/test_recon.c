@@ -40,15 +40,15 @@
 
 #include <sqlite3.h>
 
-#include "apply.h"
-#include "calendar.h"
-#include "clock.h"
-#include "engine.h"
-#include "err.h"
-#include "format.h"
-#include "model.h"
-#include "recon.h"
-#include "store.h"
+#include "engine/apply.h"
+#include "base/calendar.h"
+#include "base/clock.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "formats/format.h"
+#include "base/model.h"
+#include "outbound/recon.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #define DAY1_NOW "2026-11-19T10:00:00Z"

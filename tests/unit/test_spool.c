@@ -31,9 +31,9 @@
 #include <sodium.h>
 #include <zlib.h>
 
-#include "log.h"
-#include "output.h"
-#include "spool.h"
+#include "base/log.h"
+#include "base/output.h"
+#include "intake/spool.h"
 #include "testutil.h"
 
 #define BIZ "acme"

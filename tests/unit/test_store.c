@@ -24,12 +24,12 @@
 
 #include <sqlite3.h>
 
-#include "clock.h"
-#include "err.h"
-#include "id.h"
-#include "log.h"
-#include "model.h"
-#include "store.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "base/log.h"
+#include "base/model.h"
+#include "store/store.h"
 #include "testutil.h"
 
 /* Tables of each schema version (schema.h), checked from outside. */

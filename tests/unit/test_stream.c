@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "stream.h"
+#include "base/err.h"
+#include "base/stream.h"
 
 /* ---- an in-memory stream --------------------------------------------- */
 

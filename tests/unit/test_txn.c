@@ -33,15 +33,15 @@
 
 #include <sqlite3.h>
 
-#include "crypto.h"
-#include "engine.h"
-#include "err.h"
-#include "ledger.h"
-#include "log.h"
-#include "model.h"
-#include "store.h"
+#include "base/crypto.h"
+#include "engine/engine.h"
+#include "base/err.h"
+#include "engine/ledger.h"
+#include "base/log.h"
+#include "base/model.h"
+#include "store/store.h"
 #include "testutil.h"
-#include "txn.h"
+#include "engine/txn.h"
 
 /* ------------------------------------------------------------------ */
 /* The expected transition table                                       */

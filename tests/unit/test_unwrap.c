@@ -28,8 +28,8 @@
 #include <archive_entry.h>
 #include <zlib.h>
 
-#include "archive/unwrap.h"
-#include "err.h"
+#include "formats/archive/unwrap.h"
+#include "base/err.h"
 #include "testutil.h"
 
 #define MIB ((int64_t)1 << 20)

@@ -31,9 +31,9 @@
 
 #include <sqlite3.h>
 
-#include "crypto.h"
-#include "engine.h"
-#include "err.h"
+#include "base/crypto.h"
+#include "engine/engine.h"
+#include "base/err.h"
 
 /* Names of the database and key file that ps_test_engine_open() makes. */
 #define PS_TEST_DB "payspool.db"
