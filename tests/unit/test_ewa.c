@@ -16,6 +16,11 @@
  * past the end, bad page and size), unknown externalIds, per-business
  * isolation, which transactions count as payments, and nulls.
  *
+ * Last, the eligibility table exhaustively: every (from, to) pair of the
+ * six statuses against a table written out here, both the pure
+ * ps_ewa_eligibility_allowed and ps_ewa_set_eligibility on the store
+ * (status and history row, or ILLEGAL_ELIGIBILITY_CHANGE and nothing).
+ *
  * The clock is frozen (PAYSPOOL_NOW) before any ps_* call; it advances
  * one millisecond per reading, so creation order is strict.  Each test
  * gets a fresh directory under $TMPDIR (or /tmp), removed after.
@@ -968,6 +973,184 @@ static void test_nulls_and_enrollment_end(void **state)
     json_decref(o);
 }
 
+/* ------------------------------------------------------------------ */
+/* The eligibility table: every (from, to) pair                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * expected_elig[from][to]: 1 when the change is allowed.  Written out here
+ * from the meanings in ewa.c's header and the seed, deliberately not
+ * derived from ewa.c's table, so that a change of any cell fails:
+ *   - NEW (just enrolled) becomes ELIGIBLE or INELIGIBLE once the employer
+ *     says so, or DISABLED; it has never disbursed, so it cannot be in
+ *     ARREARS or BAD_DEBT;
+ *   - ELIGIBLE, INELIGIBLE and ARREARS move among themselves, to BAD_DEBT
+ *     when recoveries keep failing, and to DISABLED;
+ *   - BAD_DEBT (neither disbursement nor recovery) only ends: DISABLED.
+ *     Not back to ELIGIBLE: a written-off debt does not reopen the tap;
+ *   - DISABLED is terminal;
+ *   - no status goes back to NEW, and "from X to X" is not a change.
+ * The table is keyed by (from, to), not by event: the events (roster,
+ * payroll, returns) are test_ewaengine.c's table.
+ */
+/* clang-format off */
+static const int expected_elig[PS_ELIG_N][PS_ELIG_N] = {
+/* to:                    NEW ELIG INEL ARR BAD DIS */
+    [PS_ELIG_NEW]        = {0,  1,   1,   0,  0,  1},
+    [PS_ELIG_ELIGIBLE]   = {0,  0,   1,   1,  1,  1},
+    [PS_ELIG_INELIGIBLE] = {0,  1,   0,   1,  1,  1},
+    [PS_ELIG_ARREARS]    = {0,  1,   1,   0,  1,  1},
+    [PS_ELIG_BAD_DEBT]   = {0,  0,   0,   0,  0,  1},
+    [PS_ELIG_DISABLED]   = {0,  0,   0,   0,  0,  0},
+};
+/* clang-format on */
+
+/* How a fresh (NEW) profile reaches each status through legal changes:
+ * at most two steps, PS_ELIG_N ends the list. */
+static const enum ps_eligibility elig_path[PS_ELIG_N][3] = {
+    [PS_ELIG_NEW] = {PS_ELIG_N, PS_ELIG_N, PS_ELIG_N},
+    [PS_ELIG_ELIGIBLE] = {PS_ELIG_ELIGIBLE, PS_ELIG_N, PS_ELIG_N},
+    [PS_ELIG_INELIGIBLE] = {PS_ELIG_INELIGIBLE, PS_ELIG_N, PS_ELIG_N},
+    [PS_ELIG_ARREARS] = {PS_ELIG_ELIGIBLE, PS_ELIG_ARREARS, PS_ELIG_N},
+    [PS_ELIG_BAD_DEBT] = {PS_ELIG_ELIGIBLE, PS_ELIG_BAD_DEBT, PS_ELIG_N},
+    [PS_ELIG_DISABLED] = {PS_ELIG_DISABLED, PS_ELIG_N, PS_ELIG_N},
+};
+
+static const char *elig_name(int e)
+{
+    return ps_enum_name(PS_NAMES_ELIGIBILITY, e);
+}
+
+/* The pure decision, all 36 pairs, and out-of-range statuses refused. */
+static void test_eligibility_pairs_pure(void **state)
+{
+    (void)state;
+    int allowed = 0;
+    for (int from = 0; from < PS_ELIG_N; from++)
+        for (int to = 0; to < PS_ELIG_N; to++) {
+            int got = ps_ewa_eligibility_allowed((enum ps_eligibility)from,
+                                                 (enum ps_eligibility)to);
+            if (got != expected_elig[from][to])
+                fail_msg("eligibility %s -> %s: allowed %d, expected %d",
+                         elig_name(from), elig_name(to), got,
+                         expected_elig[from][to]);
+            allowed += got;
+        }
+    /* NEW 3, ELIGIBLE 4, INELIGIBLE 4, ARREARS 4, BAD_DEBT 1, DISABLED 0 */
+    assert_int_equal(allowed, 16);
+    assert_int_equal(ps_ewa_eligibility_allowed(PS_ELIG_N, PS_ELIG_DISABLED),
+                     0);
+    assert_int_equal(ps_ewa_eligibility_allowed(PS_ELIG_NEW, PS_ELIG_N), 0);
+    assert_int_equal(
+        ps_ewa_eligibility_allowed((enum ps_eligibility)-1, PS_ELIG_ELIGIBLE),
+        0);
+}
+
+struct elig_hist {
+    int n;
+    int from_status; /* of the last row */
+    enum ps_eligibility status;
+    char reason[PS_REASON_SIZE];
+};
+
+static int elig_hist_row(void *ctx, const struct ps_eligibility_row *r)
+{
+    struct elig_hist *h = ctx;
+    h->n++;
+    h->from_status = r->from_status;
+    h->status = r->status;
+    ps_strlcpy(h->reason, r->reason, sizeof(h->reason));
+    return 0;
+}
+
+static struct elig_hist elig_history(struct fixture *fx, const char *id)
+{
+    struct elig_hist h;
+    struct ps_err err;
+    memset(&h, 0, sizeof(h));
+    ps_err_clear(&err);
+    if (ps_store_eligibility_list(fx->eng->store, id, elig_hist_row, &h,
+                                  &err) != 0)
+        fail_msg("ps_store_eligibility_list: %s [%s]", err.msg, err.rule);
+    return h;
+}
+
+/*
+ * Through the engine on the store: for every (from, to) a fresh profile
+ * is enrolled (NEW), brought to `from` by legal changes, and then asked
+ * for `to`.  An allowed change moves the profile and adds one history row
+ * (from, to, reason); a forbidden one fails with PS_ESTATE /
+ * ILLEGAL_ELIGIBILITY_CHANGE and leaves the profile and its history as
+ * they were.
+ */
+static void test_eligibility_pairs_store(void **state)
+{
+    struct fixture *fx = *state;
+    int checked = 0;
+    for (int from = 0; from < PS_ELIG_N; from++)
+        for (int to = 0; to < PS_ELIG_N; to++) {
+            struct ps_profile p;
+            struct ps_source step = {"test: reach the starting status", NULL,
+                                     0};
+            struct ps_source ask = {"test: the change under test", NULL, 0};
+            struct ps_err err;
+            char ext[32];
+            snprintf(ext, sizeof(ext), "ELIG-%d-%d", from, to);
+            ps_err_clear(&err);
+            memset(&p, 0, sizeof(p));
+            ps_strlcpy(p.business_id, fx->biz.id, sizeof(p.business_id));
+            ps_strlcpy(p.external_id, ext, sizeof(p.external_id));
+            ps_strlcpy(p.customer_id, fx->cust.id, sizeof(p.customer_id));
+            ps_strlcpy(p.account_id, fx->card.id, sizeof(p.account_id));
+            ps_strlcpy(p.program_id, fx->prog.id, sizeof(p.program_id));
+            ps_strlcpy(p.enrollment_begin, "2026-01-01",
+                       sizeof(p.enrollment_begin));
+            if (ps_ewa_enroll(fx->eng, &p, NULL, &err) != 0)
+                fail_msg("ps_ewa_enroll: %s [%s]", err.msg, err.rule);
+            for (int k = 0; elig_path[from][k] != PS_ELIG_N; k++)
+                if (ps_ewa_set_eligibility(fx->eng, p.id, elig_path[from][k],
+                                           &step, &err) != 0)
+                    fail_msg("reaching %s: %s [%s]", elig_name(from),
+                             err.msg, err.rule);
+            if (ps_store_profile_get(fx->eng->store, p.id, &p, &err) != 0)
+                fail_msg("ps_store_profile_get: %s [%s]", err.msg, err.rule);
+            assert_int_equal(p.eligibility, from);
+            struct elig_hist before = elig_history(fx, p.id);
+
+            ps_err_clear(&err);
+            int rc = ps_ewa_set_eligibility(fx->eng, p.id,
+                                            (enum ps_eligibility)to, &ask,
+                                            &err);
+            struct ps_profile after;
+            if (ps_store_profile_get(fx->eng->store, p.id, &after, &err) != 0)
+                fail_msg("ps_store_profile_get: %s [%s]", err.msg, err.rule);
+            struct elig_hist h = elig_history(fx, p.id);
+            if (expected_elig[from][to]) {
+                if (rc != 0)
+                    fail_msg("%s -> %s refused: %s [%s]", elig_name(from),
+                             elig_name(to), err.msg, err.rule);
+                assert_int_equal(after.eligibility, to);
+                assert_string_equal(after.eligibility_reason, ask.reason);
+                assert_int_equal(h.n, before.n + 1);
+                assert_int_equal(h.from_status, from);
+                assert_int_equal(h.status, to);
+                assert_string_equal(h.reason, ask.reason);
+            } else {
+                if (rc != PS_ESTATE)
+                    fail_msg("%s -> %s: expected ILLEGAL_ELIGIBILITY_CHANGE,"
+                             " got rc %d (now %s)",
+                             elig_name(from), elig_name(to), rc,
+                             elig_name((int)after.eligibility));
+                assert_string_equal(err.rule, "ILLEGAL_ELIGIBILITY_CHANGE");
+                assert_int_equal(after.eligibility, from);
+                assert_int_equal(h.n, before.n);
+                assert_int_equal(h.status, before.status);
+            }
+            checked++;
+        }
+    assert_int_equal(checked, PS_ELIG_N * PS_ELIG_N);
+}
+
 int main(void)
 {
     struct ps_err err;
@@ -1000,6 +1183,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statuses_and_recover, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nulls_and_enrollment_end, setup,
+                                        teardown),
+        cmocka_unit_test(test_eligibility_pairs_pure),
+        cmocka_unit_test_setup_teardown(test_eligibility_pairs_store, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
