@@ -2,7 +2,8 @@
  * test_spool.c -- unit tests for spool.c against a spool tree in a fresh
  * temporary directory: names that are never offered; the stability watch
  * (stable_seconds, min_age_seconds, with mtimes set by utimensat and the
- * clock passed in, never slept on); NAME.done markers; oldest-first
+ * clock passed in, never slept on); NAME.done markers (a stale one, older
+ * than its file even by a nanosecond, does not count); oldest-first
  * order; claims (marker follows, CLAIMED_ELSEWHERE, no-clobber suffixes);
  * symbolic links and FIFOs moved to failed/ with a NOT_REGULAR_FILE
  * reason; gzip archives (content, name, sidecars, idempotent re-archive);
@@ -379,6 +380,87 @@ static void test_done_marker_completes_at_once(void **state)
     assert_int_equal(scan(fx, 5, 10, now, &o), 2);
     assert_int_equal(o.n, 1);
     assert_string_equal(o.name[0], "ready.csv");
+}
+
+/* drop() with nanoseconds: inbound/acme/<name>, mtime sec.nsec. */
+static void drop_ns(const struct fixture *fx, const char *name,
+                    const char *content, int64_t sec, long nsec)
+{
+    char rel[PATH_MAX];
+    pathf(rel, sizeof(rel), "inbound/" BIZ "/%s", name);
+    write_file(sp(fx, rel, 7), content);
+    set_mtime(sp(fx, rel, 7), sec, nsec);
+}
+
+/*
+ * A marker counts only when it is not older than its file.  A NAME.done
+ * left from an earlier upload of the same name (written before the file
+ * now there, so older than it) must not make a half-written file complete:
+ * the file waits for the stability rule or a fresh marker.  A marker
+ * written after its file (newer, or the same instant) completes it at
+ * once.  Checked to the nanosecond both ways, and through a claim.
+ */
+static void test_stale_done_marker_not_complete(void **state)
+{
+    struct fixture *fx = *state;
+    struct offers o = {0};
+    char path[PATH_MAX];
+    struct ps_err err;
+
+    /* Marker first (T0), file after it (T0 + 1 s): stale, not offered,
+     * although nothing else holds it back but the 5 s / 10 s rules. */
+    drop(fx, "late.csv.done", "", T0);
+    drop(fx, "late.csv", "half a fi", T0 + 1);
+    int pending = scan(fx, 5, 10, T0_MS + 1000, &o);
+    if (o.n != 0)
+        fail_msg("%s offered: its .done is older than the file", o.name[0]);
+    assert_int_equal(pending, 1);
+    /* Older by one nanosecond is older. */
+    drop_ns(fx, "ns.csv.done", "", T0, 999999999);
+    drop(fx, "ns.csv", "n\n", T0 + 1);
+    pending = scan(fx, 5, 10, T0_MS + 1000, &o);
+    if (o.n != 0)
+        fail_msg("%s offered: its .done is 1 ns older than the file",
+                 o.name[0]);
+    assert_int_equal(pending, 2);
+
+    /* Marker after its file (newer by a second, by a nanosecond, or the
+     * same instant): complete at once. */
+    drop(fx, "fresh.csv", "f\n", T0);
+    drop(fx, "fresh.csv.done", "", T0 + 1);
+    drop_ns(fx, "fresh-ns.csv", "g\n", T0, 5);
+    drop_ns(fx, "fresh-ns.csv.done", "", T0, 6);
+    drop(fx, "same.csv", "s\n", T0);
+    drop(fx, "same.csv.done", "", T0);
+    pending = scan(fx, 5, 10, T0_MS + 1000, &o);
+    if (o.n != 3)
+        fail_msg("%d files offered, expected fresh.csv, same.csv and "
+                 "fresh-ns.csv (markers not older than their files)",
+                 o.n);
+    assert_int_equal(pending, 2);
+    /* oldest first, then by name */
+    assert_string_equal(o.name[0], "fresh.csv");
+    assert_string_equal(o.name[1], "same.csv");
+    assert_string_equal(o.name[2], "fresh-ns.csv");
+
+    /* The uploader finishes late.csv and writes its marker again, after
+     * the file: now complete, and the claim takes file and marker. */
+    drop(fx, "late.csv", "half a file\n", T0 + 2);
+    drop(fx, "late.csv.done", "", T0 + 3);
+    assert_int_equal(scan(fx, 5, 10, T0_MS + 3000, &o), 1); /* ns.csv */
+    assert_int_equal(o.n, 4);
+    assert_string_equal(o.name[3], "late.csv");
+    ps_err_clear(&err);
+    assert_int_equal(
+        ps_spool_claim(fx->dir, BIZ, "late.csv", path, sizeof(path), &err), 0);
+    assert_true(exists(sp(fx, "work/" BIZ "/late.csv.done", 0)));
+    assert_false(exists(sp(fx, "inbound/" BIZ "/late.csv", 1)));
+
+    /* The stale marker never blocks either: once ns.csv is old enough
+     * and stable, the stability rule takes it like any other file. */
+    assert_int_equal(scan(fx, 5, 10, T0_MS + 20000, &o), 0);
+    assert_int_equal(o.n, 4);
+    assert_string_equal(o.name[3], "ns.csv");
 }
 
 /* ---- order ---------------------------------------------------------- */
@@ -980,6 +1062,7 @@ int main(void)
         T(test_min_age),
         T(test_both_rules_must_hold),
         T(test_done_marker_completes_at_once),
+        T(test_stale_done_marker_not_complete),
         T(test_oldest_first),
         T(test_claim_moves_file_and_marker),
         T(test_claim_never_overwrites),
