@@ -21,6 +21,10 @@
  *          E1's payroll deducts 50.00 of 102.99 due (ARREARS); the
  *          provider sends a line for an unknown reference (a card number).
  *
+ * Apart from the scenario, two NACHA files of credits and debits whose
+ * controls differ only in the debit total (by one cent): the file check
+ * must report that one as a MISMATCH.
+ *
  * Every number the report shows is checked against a value recomputed
  * here, independently: by hand from the scenario above, or with raw SQL
  * over a second sqlite3 connection (never with the code under test).
@@ -50,6 +54,7 @@
 #include "outbound/recon.h"
 #include "store/store.h"
 #include "testutil.h"
+#include "engine/txn.h"
 
 #define DAY1_NOW "2026-11-19T10:00:00Z"
 #define DAY2_NOW "2026-11-20T09:00:00Z"
@@ -813,6 +818,133 @@ static void test_files_unmatched_late(void **state)
     assert_string_equal(r[C_STATUS], "APPROVED");
 }
 
+/* A NACHA file as the cutoff records it: sequence, both controls. */
+static void nacha_file(struct fixture *fx, const char *id, int seq,
+                       const char *name, long records, int64_t credits,
+                       int64_t debits, const char *items[])
+{
+    char sql[PATH_MAX + 1024];
+    int n = snprintf(
+        sql, sizeof(sql),
+        "INSERT INTO outputs(id, business_id, kind, business_date, seq,"
+        " path, records, debit_total, credit_total, created_at)"
+        " VALUES ('%s', '%s', 'NACHA', '%s', %d, '%s/outbound/acme/nacha/%s',"
+        " %ld, %lld, %lld, '%sT12:00:00.000Z')",
+        id, fx->biz.id, DAY2, seq, fx->spool, name, records,
+        (long long)debits, (long long)credits, DAY2);
+    assert_true(n > 0 && (size_t)n < sizeof(sql));
+    exec_sql(fx, sql);
+    for (int i = 0; items[i] != NULL; i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO output_items(output_id, txn_id)"
+                 " VALUES ('%s', '%s')",
+                 id, items[i]);
+        exec_sql(fx, sql);
+    }
+}
+
+/* An ACH DEBIT (a plain PAYMENT) of `amount` on the account of `like`. */
+static void ach_debit(struct fixture *fx, const char *like, const char *req,
+                      int64_t amount, char id[PS_ID_SIZE])
+{
+    struct ps_txn t, l;
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (ps_store_txn_get(fx->eng->store, like, &l, &err) != 0)
+        fail_msg("ps_store_txn_get: %s [%s]", err.msg, err.rule);
+    memset(&t, 0, sizeof(t));
+    ps_strlcpy(t.business_id, l.business_id, sizeof(t.business_id));
+    ps_strlcpy(t.customer_id, l.customer_id, sizeof(t.customer_id));
+    ps_strlcpy(t.account_id, l.account_id, sizeof(t.account_id));
+    t.type = PS_TXN_DEBIT;
+    t.rail = PS_RAIL_ACH;
+    t.purpose = PS_PURPOSE_PAYMENT;
+    t.amount = amount;
+    ps_strlcpy(t.currency, "USD", sizeof(t.currency));
+    ps_strlcpy(t.request_id, req, sizeof(t.request_id));
+    if (ps_txn_create(fx->eng->store, &t, NULL, &err) != 0)
+        fail_msg("ps_txn_create: %s [%s]", err.msg, err.rule);
+    ps_strlcpy(id, t.id, PS_ID_SIZE);
+}
+
+/*
+ * The file check compares all three controls: records, credit total and
+ * debit total.  Two NACHA files of credits and debits: N1's controls are
+ * right; N2's records and credit total are right and only its debit total
+ * is off by one cent.  N2 alone is a MISMATCH.
+ */
+static void test_file_debit_mismatch(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_recon_result res;
+    struct csv c;
+    char **r;
+    char c1[PS_ID_SIZE], c2[PS_ID_SIZE], d1[PS_ID_SIZE], d2[PS_ID_SIZE];
+    char acct[PS_ID_SIZE];
+    struct ps_txn t;
+    struct ps_err err;
+
+    setenv("PAYSPOOL_NOW", DAY2_NOW, 1);
+    roster(fx, &fx->biz, "Early Pay", "E3", NULL);
+    disburse(fx, &fx->biz, "R3", "E3", "200.00", "ACH", c1);
+    disburse(fx, &fx->biz, "R6", "E3", "100.00", "ACH", c2);
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_txn_get(fx->eng->store, c1, &t, &err), 0);
+    ps_strlcpy(acct, t.account_id, sizeof(acct));
+    if (ps_account_authorize_debit(fx->eng, acct, PS_AUTH_WEB, "AUTH-1",
+                                   &err) != 0)
+        fail_msg("ps_account_authorize_debit: %s [%s]", err.msg, err.rule);
+    ach_debit(fx, c1, "D1", 5000, d1);
+    ach_debit(fx, c1, "D2", 3000, d2);
+    {
+        const char *i1[] = {c1, d1, NULL};
+        const char *i2[] = {c2, d2, NULL};
+        nacha_file(fx, "N1", 1, "ach-acme-20261120-A.ach", 2, 20000, 5000, i1);
+        /* records 2 and credits 100.00 agree; debits say 29.99, the one
+         * debit item is 30.00 */
+        nacha_file(fx, "N2", 2, "ach-acme-20261120-B.ach", 2, 10000, 2999, i2);
+    }
+    run_ok(fx, DAY2, &res, &c);
+
+    assert_int_equal(res.files, 2);
+    /* N1: everything agrees */
+    expect_amount(ONE(&c, "file_control", C_FILE, "ach-acme-20261120-A.ach",
+                      C_STATUS, "DEBIT_TOTAL"),
+                  5000);
+    r = ONE(&c, "file_items", C_FILE, "ach-acme-20261120-A.ach", C_TYPE,
+            "DEBIT");
+    expect_amount(r, 5000);
+    (void)ONE(&c, "file_check", C_FILE, "ach-acme-20261120-A.ach", C_STATUS,
+              "MATCH");
+    /* N2: the controls as recorded, the items as they are */
+    expect_count(ONE(&c, "file_control", C_FILE, "ach-acme-20261120-B.ach",
+                     C_STATUS, "RECORDS"),
+                 2);
+    expect_amount(ONE(&c, "file_control", C_FILE, "ach-acme-20261120-B.ach",
+                      C_STATUS, "CREDIT_TOTAL"),
+                  10000);
+    expect_amount(ONE(&c, "file_control", C_FILE, "ach-acme-20261120-B.ach",
+                      C_STATUS, "DEBIT_TOTAL"),
+                  2999);
+    expect_amount(ONE(&c, "file_items", C_FILE, "ach-acme-20261120-B.ach",
+                      C_TYPE, "CREDIT"),
+                  10000);
+    expect_amount(ONE(&c, "file_items", C_FILE, "ach-acme-20261120-B.ach",
+                      C_TYPE, "DEBIT"),
+                  3000);
+    r = ONE(&c, "file_check", C_FILE, "ach-acme-20261120-B.ach");
+    if (strcmp(r[C_STATUS], "MISMATCH") != 0)
+        fail_msg("a debit total off by 0.01 (credits and records agreeing)"
+                 " checked %s: %s",
+                 r[C_STATUS], r[C_DETAIL]);
+    expect_count(r, 2);
+    if (strstr(r[C_DETAIL], "debit total 29.99, items 30.00") == NULL)
+        fail_msg("file_check detail: %s", r[C_DETAIL]);
+    assert_int_equal(res.files_mismatched, 1);
+    if (strstr(c.text, "MISMATCH") == NULL)
+        fail_msg("no MISMATCH in the report");
+}
+
 /* EWA receivables by eligibility and age, and against the ledger. */
 static void test_ewa_receivables(void **state)
 {
@@ -1078,6 +1210,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_positions_two_dates, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_files_unmatched_late, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_file_debit_mismatch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ewa_receivables, setup,
                                         teardown),
