@@ -6,7 +6,9 @@
  *
  * What is checked:
  *   - selection (NEW and PENDING SENDs on PUSH_TO_CARD of this business,
- *     not a suspended account's) and the transitions with their history;
+ *     not a suspended account's, nor those of a customer suspended after
+ *     the disbursement, which wait) and the transitions with their
+ *     history;
  *   - the file, byte for byte: header, lines with the full card number,
  *     trailer with count and total; mode 0600; its outputs row and items;
  *   - no card number in the log;
@@ -715,6 +717,108 @@ static void test_retry_then_error(void **state)
     balanced(fx);
 }
 
+/* Suspend or reactivate the customer of transaction t. */
+static void customer_status(struct fixture *fx, const struct ps_txn *t,
+                            enum ps_status to)
+{
+    struct ps_source why = {"fraud review", NULL, 0};
+    struct ps_err err;
+    ps_err_clear(&err);
+    ok(ps_customer_set_status(fx->eng, t->customer_id, to, &why, &err), &err,
+       "customer status");
+}
+
+static int64_t history_of(struct fixture *fx, const struct ps_txn *t)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM transaction_history WHERE txn_id = '%.40s'",
+             t->id);
+    return count_sql(fx, sql);
+}
+
+static int64_t items_of(struct fixture *fx, const struct ps_txn *t)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) FROM output_items WHERE txn_id = '%.40s'", t->id);
+    return count_sql(fx, sql);
+}
+
+/*
+ * A customer suspended after the disbursement was made (its SEND created
+ * while the customer was ACTIVE) is not paid: the payout skips the SEND,
+ * whether it is still NEW or back in PENDING after a provider error.
+ * What happens to it today: nothing -- it keeps its status, attempts and
+ * history, is in no payout file, and waits; once the customer is ACTIVE
+ * again the next payout pays it.
+ */
+static void test_payout_customer_suspended_after_disbursement(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+    struct ps_apply_result res;
+
+    /* Ana's 30.13 was disbursed while she was ACTIVE; then suspended. */
+    assert_int_equal(status_of(fx, &fx->t[1]), PS_TXN_NEW);
+    int64_t ana_hist = history_of(fx, &fx->t[1]);
+    customer_status(fx, &fx->t[1], PS_STATUS_SUSPENDED);
+    payout(fx, &r);
+    if (items_of(fx, &fx->t[1]) != 0 ||
+        status_of(fx, &fx->t[1]) != PS_TXN_NEW)
+        fail_msg("customer suspended after the disbursement: SEND %s paid "
+                 "anyway (%s, in %lld payout file(s))",
+                 fx->t[1].id,
+                 ps_enum_name(PS_NAMES_TXN_STATUS,
+                              (int)status_of(fx, &fx->t[1])),
+                 (long long)items_of(fx, &fx->t[1]));
+    assert_int_equal(r.records, 2);
+    assert_int_equal(r.amount, 2500 + 4099);
+    const struct want_line lines[] = {
+        {&fx->t[0], CARD1, "25.00", "Maria Gonzalez"},
+        {&fx->t[2], CARD3, "40.99", "Li Wei"}};
+    expect_payout(fx, 1, lines, 2, "65.99");
+    if (strstr(ps_test_slurp(payout_path(fx, 1), NULL), fx->t[1].id) != NULL)
+        fail_msg("the suspended customer's SEND %s was paid", fx->t[1].id);
+    struct ps_txn ana = get_txn(fx, fx->t[1].id);
+    assert_int_equal(ana.status, PS_TXN_NEW);
+    assert_int_equal(ana.attempts, 0);
+    assert_int_equal(history_of(fx, &fx->t[1]), ana_hist);
+    assert_int_equal(items_of(fx, &fx->t[1]), 0);
+
+    /* Li's comes back from the provider (ERROR, retries left: PENDING),
+     * then Li is suspended: the retry is not sent either. */
+    status_line(fx, &fx->biz, fx->t[2].id, "ERROR", "40.99", "1", &res);
+    expect(&res, PS_ACCEPTED, NULL);
+    assert_int_equal(status_of(fx, &fx->t[2]), PS_TXN_PENDING);
+    int64_t li_hist = history_of(fx, &fx->t[2]);
+    customer_status(fx, &fx->t[2], PS_STATUS_SUSPENDED);
+    payout(fx, &r);
+    assert_string_equal(r.path, "");
+    assert_int_equal(r.records, 0);
+    struct ps_txn li = get_txn(fx, fx->t[2].id);
+    assert_int_equal(li.status, PS_TXN_PENDING);
+    assert_int_equal(li.attempts, 1);
+    assert_int_equal(history_of(fx, &fx->t[2]), li_hist);
+    assert_int_equal(items_of(fx, &fx->t[2]), 1); /* file 1 only */
+    assert_int_equal(status_of(fx, &fx->t[1]), PS_TXN_NEW);
+    balanced(fx);
+
+    /* Both reactivated: the next payout pays both, Li's as attempt 2. */
+    customer_status(fx, &fx->t[1], PS_STATUS_ACTIVE);
+    customer_status(fx, &fx->t[2], PS_STATUS_ACTIVE);
+    payout(fx, &r);
+    assert_string_equal(r.path, payout_path(fx, 2));
+    assert_int_equal(r.records, 2);
+    assert_int_equal(r.amount, 3013 + 4099);
+    const char *f2 = ps_test_slurp(r.path, NULL);
+    assert_non_null(strstr(f2, "," CARD2 ",30.13,USD,Ana Lopez,1\n"));
+    assert_non_null(strstr(f2, "," CARD3 ",40.99,USD,Li Wei,2\n"));
+    assert_int_equal(status_of(fx, &fx->t[1]), PS_TXN_PROCESSING);
+    assert_int_equal(status_of(fx, &fx->t[2]), PS_TXN_PROCESSING);
+    balanced(fx);
+}
+
 /* ---- the sandbox ------------------------------------------------------- */
 
 static void test_sandbox_rules(void **state)
@@ -799,6 +903,7 @@ int main(void)
         T(test_status_amount_mismatch),
         T(test_status_duplicate),
         T(test_retry_then_error),
+        T(test_payout_customer_suspended_after_disbursement),
         T(test_sandbox_rules),
         T(test_sandbox_until),
     };
