@@ -43,8 +43,8 @@ int renameat(int olddirfd, const char *oldpath, int newdirfd,
              const char *newpath);
 int renameat2(int olddirfd, const char *oldpath, int newdirfd,
               const char *newpath, unsigned int flags);
-int linkat(int olddirfd, const char *oldpath, int newdirfd,
-           const char *newpath, int flags);
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+           int flags);
 
 /* Path of descriptor fd into buf ("?" when it cannot be read). */
 static void fd_path(int fd, char *buf, size_t size)
@@ -83,9 +83,9 @@ static void log_line(const char *call, const char *a, const char *b, int rc)
     int saved = errno;
     if (log == NULL || log[0] == '\0')
         return;
-    int n = b != NULL ? snprintf(line, sizeof(line), "%s %s %s %d\n", call, a,
-                                 b, rc)
-                      : snprintf(line, sizeof(line), "%s %s %d\n", call, a, rc);
+    int n = b != NULL
+                ? snprintf(line, sizeof(line), "%s %s %s %d\n", call, a, b, rc)
+                : snprintf(line, sizeof(line), "%s %s %d\n", call, a, rc);
     if (n > 0 && (size_t)n < sizeof(line)) {
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd >= 0) {
@@ -106,7 +106,7 @@ typedef int linkat_fn(int, const char *, int, const char *, int);
 /* The real function `name`, looked up once (copied out of dlsym's
  * void * with memcpy: ISO C has no cast from object to function pointer). */
 #define REAL(type, name)                                                       \
-    static type *real_##name;                                                   \
+    static type *real_##name;                                                  \
     if (real_##name == NULL) {                                                 \
         void *sym = dlsym(RTLD_NEXT, #name);                                   \
         memcpy(&real_##name, &sym, sizeof(sym));                               \
@@ -171,8 +171,8 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd,
     return rc;
 }
 
-int linkat(int olddirfd, const char *oldpath, int newdirfd,
-           const char *newpath, int flags)
+int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+           int flags)
 {
     char a[2 * PATH_MAX], b[2 * PATH_MAX];
     REAL(linkat_fn, linkat);

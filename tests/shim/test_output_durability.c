@@ -102,8 +102,8 @@ static void read_log(struct fixture *fx)
         if (fx->got.n == MAX_EVENTS)
             fail_msg("more than %d calls logged", MAX_EVENTS);
         e = &fx->got.ev[fx->got.n++];
-        for (char *s2 = NULL, *t = strtok_r(line, " ", &s2); t != NULL && nf < 4;
-             t = strtok_r(NULL, " ", &s2))
+        for (char *s2 = NULL, *t = strtok_r(line, " ", &s2);
+             t != NULL && nf < 4; t = strtok_r(NULL, " ", &s2))
             f[nf++] = t;
         if (nf == 3 && strcmp(f[0], "fsync") != 0 &&
             strcmp(f[0], "fdatasync") != 0)
@@ -126,18 +126,18 @@ static void dump_log(const struct fixture *fx)
 
 static int is_sync(const struct event *e)
 {
-    return e->rc == 0 && (strcmp(e->call, "fsync") == 0 ||
-                          strcmp(e->call, "fdatasync") == 0);
+    return e->rc == 0 &&
+           (strcmp(e->call, "fsync") == 0 || strcmp(e->call, "fdatasync") == 0);
 }
 
 /* A call that puts a name in place: a rename of any kind, or the
  * link of output.c's no-replace fallback. */
 static int is_place(const struct event *e)
 {
-    return e->rc == 0 &&
-           (strcmp(e->call, "rename") == 0 || strcmp(e->call, "renameat") == 0 ||
-            strcmp(e->call, "renameat2") == 0 ||
-            strcmp(e->call, "linkat") == 0);
+    return e->rc == 0 && (strcmp(e->call, "rename") == 0 ||
+                          strcmp(e->call, "renameat") == 0 ||
+                          strcmp(e->call, "renameat2") == 0 ||
+                          strcmp(e->call, "linkat") == 0);
 }
 
 /* "<real dir>/<name>" in a test-owned buffer. */

@@ -203,8 +203,8 @@ static void cutoff_expect(struct fixture *fx, const char *date, char fim,
     assert_true(len >= 94);
     assert_int_equal(bytes[0], '1');
     if (bytes[33] != fim)
-        fail_msg("cutoff %d: header File ID Modifier '%c', expected '%c'",
-                 nth, bytes[33], fim);
+        fail_msg("cutoff %d: header File ID Modifier '%c', expected '%c'", nth,
+                 bytes[33], fim);
     assert_int_equal(status_of(fx, t.id), PS_TXN_PROCESSING);
     ps_test_free_owned();
 }

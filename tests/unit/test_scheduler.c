@@ -54,8 +54,7 @@
     } while (0)
 
 enum step { INTAKE, DISBURSE, RECOVER, NSTEP };
-static const char *const step_name[NSTEP] = {"intake", "disburse",
-                                             "recover"};
+static const char *const step_name[NSTEP] = {"intake", "disburse", "recover"};
 
 /* How a row's bytes are made from its source. */
 enum shape {
@@ -77,7 +76,7 @@ struct route_case {
 /* A card processor's answers to a payout file, and the ODFI's settlement
  * answers to a NACHA file: the same provider-status layout. */
 #define PROVIDER_CSV                                                           \
-    "reference,status,reason_code,message,settlement_date,amount,currency,"   \
+    "reference,status,reason_code,message,settlement_date,amount,currency,"    \
     "attempt\n"                                                                \
     "0190f4a2-5c3e-7abc-8def-0123456789ab,SETTLED,00,approved,2026-11-23,"     \
     "25.00,USD,1\n"                                                            \
@@ -183,7 +182,8 @@ static char *case_bytes(const struct route_case *c, size_t *len)
     for (size_t i = 0; i < n; i++) {
         if (c->shape == NO_NEWLINE && (src[i] == '\n' || src[i] == '\r'))
             continue;
-        if (c->shape == CRLF && src[i] == '\n' && (i == 0 || src[i - 1] != '\r'))
+        if (c->shape == CRLF && src[i] == '\n' &&
+            (i == 0 || src[i - 1] != '\r'))
             out[o++] = '\r';
         out[o++] = src[i];
     }
@@ -243,9 +243,8 @@ static void write_jobs(const char *dir)
 }
 
 /* Run job take-<step> for RUN_DATE; it must complete. */
-static void run_step(const struct ps_sched_env *env,
-                     const struct ps_jobs *jobs, enum step s,
-                     const struct route_case *c)
+static void run_step(const struct ps_sched_env *env, const struct ps_jobs *jobs,
+                     enum step s, const struct route_case *c)
 {
     char name[64];
     struct ps_job_run run;
@@ -258,8 +257,8 @@ static void run_step(const struct ps_sched_env *env,
     memset(&run, 0, sizeof(run));
     ps_err_clear(&err);
     if (ps_sched_run(env, jobs, job, day, NULL, &run, &err) != 0)
-        fail_msg("%s: step %s failed: %s [%s]", c->what, step_name[s],
-                 err.msg, err.rule);
+        fail_msg("%s: step %s failed: %s [%s]", c->what, step_name[s], err.msg,
+                 err.rule);
     assert_string_equal(run.status, "COMPLETED");
 }
 
@@ -297,8 +296,8 @@ static void check_route(const struct route_case *c)
             continue;
         run_step(&env, &jobs, (enum step)s, c);
         if (!in_inbound(dir, c->name))
-            fail_msg("%s (%s): taken by step %s, expected %s", c->what,
-                     c->name, step_name[s], step_name[c->step]);
+            fail_msg("%s (%s): taken by step %s, expected %s", c->what, c->name,
+                     step_name[s], step_name[c->step]);
     }
     run_step(&env, &jobs, c->step, c);
     if (in_inbound(dir, c->name))
@@ -322,8 +321,7 @@ static void test_routing_table(void **state)
         taken[route_cases[i].step]++;
     }
     /* every step is exercised */
-    assert_true(taken[INTAKE] > 0 && taken[DISBURSE] > 0 &&
-                taken[RECOVER] > 0);
+    assert_true(taken[INTAKE] > 0 && taken[DISBURSE] > 0 && taken[RECOVER] > 0);
 }
 
 int main(void)
