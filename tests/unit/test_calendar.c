@@ -6,6 +6,8 @@
  * (federalreserve.gov, "Holidays Observed by the Federal Reserve System"),
  * typed in by hand, not computed: in particular the Saturday rule (the Fed
  * stays open on the Friday before) and the Sunday rule (closed Monday).
+ * Thanksgiving is checked on its own in years whose November has five
+ * Thursdays (the fourth, not the last, is the holiday).
  */
 #include "testutil.h"
 
@@ -104,6 +106,84 @@ static void test_holiday_counts(void **state)
             if (i > 0)
                 assert_true(h[i - 1].day < h[i].day);
         }
+    }
+}
+
+/*
+ * Thanksgiving is the fourth Thursday of November, not the last.  Typed in
+ * from the published dates: in 2018, 2023, 2028, 2029, 2034 and 2035
+ * November has five Thursdays, and Thanksgiving is the fourth (the 22nd
+ * or 23rd) while the last (the 29th or 30th) is an ordinary banking day;
+ * the other years have four, where the two rules agree.
+ */
+static const struct {
+    int year;
+    const char *thanksgiving, *last_thursday; /* "" when it is the same */
+} thanksgivings[] = {
+    {2018, "2018-11-22", "2018-11-29"}, {2020, "2020-11-26", ""},
+    {2022, "2022-11-24", ""},           {2023, "2023-11-23", "2023-11-30"},
+    {2024, "2024-11-28", ""},           {2027, "2027-11-25", ""},
+    {2028, "2028-11-23", "2028-11-30"}, {2029, "2029-11-22", "2029-11-29"},
+    {2033, "2033-11-24", ""},           {2034, "2034-11-23", "2034-11-30"},
+    {2035, "2035-11-22", "2035-11-29"},
+};
+
+static void test_thanksgiving_fourth_thursday(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(thanksgivings) / sizeof(thanksgivings[0]);
+         i++) {
+        const char *why = NULL;
+        int64_t tg = day_of(thanksgivings[i].thanksgiving);
+        int open = ps_calendar_is_banking_day(NULL, tg, &why);
+        if (open || strcmp(why, "Thanksgiving Day") != 0)
+            fail_msg("%s: got %s (%s), wanted closed (Thanksgiving Day)",
+                     thanksgivings[i].thanksgiving, open ? "open" : "closed",
+                     why);
+        /* the Friday after is open */
+        assert_int_equal(ps_calendar_is_banking_day(NULL, tg + 1, &why), 1);
+        /* in a five-Thursday November the last Thursday is a banking day */
+        if (thanksgivings[i].last_thursday[0] != '\0') {
+            int64_t last = day_of(thanksgivings[i].last_thursday);
+            open = ps_calendar_is_banking_day(NULL, last, &why);
+            if (!open)
+                fail_msg("%s, the fifth Thursday of November, is closed "
+                         "(%s): Thanksgiving is the fourth, %s",
+                         thanksgivings[i].last_thursday, why,
+                         thanksgivings[i].thanksgiving);
+            assert_int_equal(last - tg, 7);
+        }
+        /* and the year's holiday list has it on the fourth Thursday */
+        struct ps_holiday h[11];
+        int n = ps_calendar_holidays(thanksgivings[i].year, h, 11), found = 0;
+        for (int k = 0; k < n; k++)
+            if (strcmp(h[k].name, "Thanksgiving Day") == 0) {
+                assert_int_equal(h[k].day, tg);
+                found++;
+            }
+        assert_int_equal(found, 1);
+    }
+
+    /* The rule for every year: a Thursday from the 22nd to the 28th. */
+    for (int64_t y = 1990; y <= 2100; y++) {
+        struct ps_holiday h[11];
+        int n = ps_calendar_holidays(y, h, 11), found = 0;
+        for (int k = 0; k < n; k++) {
+            int64_t yy;
+            int m, d;
+            if (strcmp(h[k].name, "Thanksgiving Day") != 0)
+                continue;
+            found++;
+            ps_date_civil(h[k].day, &yy, &m, &d);
+            assert_int_equal(ps_date_weekday(h[k].day), 4);
+            assert_int_equal(yy, y);
+            assert_int_equal(m, 11);
+            if (d < 22 || d > 28)
+                fail_msg("Thanksgiving %lld on November %d: not the fourth "
+                         "Thursday",
+                         (long long)y, d);
+        }
+        assert_int_equal(found, 1);
     }
 }
 
@@ -236,6 +316,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fed_holidays),
         cmocka_unit_test(test_holiday_counts),
+        cmocka_unit_test(test_thanksgiving_fourth_thursday),
         cmocka_unit_test(test_next_prev_add),
         cmocka_unit_test_setup_teardown(test_overrides, setup, teardown),
         cmocka_unit_test_setup_teardown(test_override_errors, setup, teardown),
