@@ -1041,9 +1041,10 @@ static void test_eligibility_pairs_pure(void **state)
     assert_int_equal(ps_ewa_eligibility_allowed(PS_ELIG_N, PS_ELIG_DISABLED),
                      0);
     assert_int_equal(ps_ewa_eligibility_allowed(PS_ELIG_NEW, PS_ELIG_N), 0);
-    assert_int_equal(
-        ps_ewa_eligibility_allowed((enum ps_eligibility)-1, PS_ELIG_ELIGIBLE),
-        0);
+    int below = -1;
+    assert_int_equal(ps_ewa_eligibility_allowed((enum ps_eligibility)below,
+                                                PS_ELIG_ELIGIBLE),
+                     0);
 }
 
 struct elig_hist {
@@ -1110,17 +1111,16 @@ static void test_eligibility_pairs_store(void **state)
             for (int k = 0; elig_path[from][k] != PS_ELIG_N; k++)
                 if (ps_ewa_set_eligibility(fx->eng, p.id, elig_path[from][k],
                                            &step, &err) != 0)
-                    fail_msg("reaching %s: %s [%s]", elig_name(from),
-                             err.msg, err.rule);
+                    fail_msg("reaching %s: %s [%s]", elig_name(from), err.msg,
+                             err.rule);
             if (ps_store_profile_get(fx->eng->store, p.id, &p, &err) != 0)
                 fail_msg("ps_store_profile_get: %s [%s]", err.msg, err.rule);
             assert_int_equal(p.eligibility, from);
             struct elig_hist before = elig_history(fx, p.id);
 
             ps_err_clear(&err);
-            int rc = ps_ewa_set_eligibility(fx->eng, p.id,
-                                            (enum ps_eligibility)to, &ask,
-                                            &err);
+            int rc = ps_ewa_set_eligibility(
+                fx->eng, p.id, (enum ps_eligibility)to, &ask, &err);
             struct ps_profile after;
             if (ps_store_profile_get(fx->eng->store, p.id, &after, &err) != 0)
                 fail_msg("ps_store_profile_get: %s [%s]", err.msg, err.rule);

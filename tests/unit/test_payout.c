@@ -764,14 +764,13 @@ static void test_payout_customer_suspended_after_disbursement(void **state)
     int64_t ana_hist = history_of(fx, &fx->t[1]);
     customer_status(fx, &fx->t[1], PS_STATUS_SUSPENDED);
     payout(fx, &r);
-    if (items_of(fx, &fx->t[1]) != 0 ||
-        status_of(fx, &fx->t[1]) != PS_TXN_NEW)
-        fail_msg("customer suspended after the disbursement: SEND %s paid "
-                 "anyway (%s, in %lld payout file(s))",
-                 fx->t[1].id,
-                 ps_enum_name(PS_NAMES_TXN_STATUS,
-                              (int)status_of(fx, &fx->t[1])),
-                 (long long)items_of(fx, &fx->t[1]));
+    if (items_of(fx, &fx->t[1]) != 0 || status_of(fx, &fx->t[1]) != PS_TXN_NEW)
+        fail_msg(
+            "customer suspended after the disbursement: SEND %s paid "
+            "anyway (%s, in %lld payout file(s))",
+            fx->t[1].id,
+            ps_enum_name(PS_NAMES_TXN_STATUS, (int)status_of(fx, &fx->t[1])),
+            (long long)items_of(fx, &fx->t[1]));
     assert_int_equal(r.records, 2);
     assert_int_equal(r.amount, 2500 + 4099);
     const struct want_line lines[] = {

@@ -830,8 +830,8 @@ static void nacha_file(struct fixture *fx, const char *id, int seq,
         " path, records, debit_total, credit_total, created_at)"
         " VALUES ('%s', '%s', 'NACHA', '%s', %d, '%s/outbound/acme/nacha/%s',"
         " %ld, %lld, %lld, '%sT12:00:00.000Z')",
-        id, fx->biz.id, DAY2, seq, fx->spool, name, records,
-        (long long)debits, (long long)credits, DAY2);
+        id, fx->biz.id, DAY2, seq, fx->spool, name, records, (long long)debits,
+        (long long)credits, DAY2);
     assert_true(n > 0 && (size_t)n < sizeof(sql));
     exec_sql(fx, sql);
     for (int i = 0; items[i] != NULL; i++) {
