@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "outbound/recon.h" /* the reconciliation queries' declarations */
+#include "store/recon.h"
 #include "store/schema.h"
 
 /* ---- the statement table ------------------------------------------- */
