@@ -1,181 +1,101 @@
 /*
- * store.c -- the SQLite store: schema, migrations, and every SQL statement
- * payspool runs.  Nothing outside this file speaks SQL.
+ * store.c -- the SQLite store's connection: open (pragmas, then the
+ * migrations of schema.c), close, the nesting of transactions into
+ * savepoints, and the schema version.  The SQL of each area is in its
+ * own file (business.c, customer.c, ...); what they share is in
+ * store_int.h and sq.c.
  *
- * Statements are prepared once per connection and cached by number (see
- * the STMT table below).  Every function resets its statement on every
- * exit path, so a failure leaves no statement half-stepped.
- *
- * How it fails: SQLite errors become PS_ESTORE (message from SQLite),
- * PS_ECONFLICT for UNIQUE/PRIMARY KEY violations, PS_EBUSY when the
- * database stays locked past the busy timeout.
+ * How it fails: opening gives PS_ESTORE (STORE_OPEN) when SQLite cannot
+ * open the file, PS_EVERSION when the database is newer than this build,
+ * PS_ENOMEM; other SQLite errors become PS_ESTORE, PS_EBUSY when the
+ * database stays locked past the busy timeout.  A failed rollback is
+ * logged, never returned.
  */
+
 #include "store/store.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
-#include "store/recon.h"
 #include "store/schema.h"
-
-/* ---- the statement table ------------------------------------------- */
-
-#define CUSTOMER_COLS                                                          \
-    "id, business_id, external_id, type, ifnull(first_name,''),"               \
-    " ifnull(middle_name,''), ifnull(last_name,''), ifnull(dba_name,''),"      \
-    " ifnull(email,''), ifnull(phone,''), status, created_at, updated_at"
-#define ACCOUNT_COLS                                                           \
-    "id, business_id, customer_id, kind, display_name, status,"                \
-    " ifnull(routing_number,''), bank_type, ifnull(bin,''), last4, token,"     \
-    " created_at, updated_at"
-#define PROGRAM_COLS                                                           \
-    "id, business_id, name, currency, advance_rate_bp, min_transfer,"          \
-    " max_transfer, period_cap, max_outstanding, fee_card, fee_ach,"           \
-    " debit_fallback, max_debit_attempts, bad_debt_after, status,"             \
-    " created_at"
-#define PROFILE_COLS                                                           \
-    "p.id, p.business_id, p.external_id, p.customer_id, p.account_id,"         \
-    " p.program_id, p.enrollment_status, p.enrollment_begin,"                  \
-    " ifnull(p.enrollment_end,''), p.eligibility_status, p.eligibility_id,"    \
-    " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"            \
-    " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries,"     \
-    " p.created_at, p.updated_at, ifnull(p.period_end,''),"                    \
-    " p.employment_status, p.debit_attempts"
-#define PROFILE_FROM                                                           \
-    " FROM ewa_profiles p JOIN ewa_eligibility_history h"                      \
-    " ON h.id = p.eligibility_id"
-#define TXN_COLS                                                               \
-    "id, business_id, customer_id, account_id, ifnull(profile_id,''),"         \
-    " type, rail, purpose, amount, fee, currency, status,"                     \
-    " ifnull(request_id,''), ifnull(trace_number,''), attempts,"               \
-    " created_at, updated_at"
+#include "store/store_int.h"
+#include "store/recon.h"
 
 /* Rows created in [?1, ?2); NULL bounds: every row. */
 #define ORPHAN_WHEN(x)                                                         \
     " AND (?1 IS NULL OR " x ".created_at >= ?1)"                              \
     " AND (?2 IS NULL OR " x ".created_at < ?2)"
+
 #define ORPHAN_COUNT(label, table, x, cond)                                    \
     " SELECT '" label "', count(*) FROM " table " " x " WHERE " cond          \
     ORPHAN_WHEN(x)
-#define STMTS                                                                  \
-    X(BUSINESS_INSERT,                                                         \
-      "INSERT INTO businesses(id, name, display_name, parent_id, status,"      \
-      " created_at) VALUES (?,?,?,?,?,?)")                                     \
-    X(BUSINESS_GET,                                                            \
-      "SELECT id, name, display_name, ifnull(parent_id,''), status,"           \
-      " created_at FROM businesses WHERE id = ?1 OR name = ?1")                \
-    X(BUSINESS_LIST,                                                           \
-      "SELECT id, name, display_name, ifnull(parent_id,''), status,"           \
-      " created_at FROM businesses ORDER BY name")                             \
-    X(CUSTOMER_INSERT,                                                         \
-      "INSERT INTO customers(id, business_id, external_id, type,"              \
-      " first_name, middle_name, last_name, dba_name, email, phone,"           \
-      " status, created_at, updated_at)"                                       \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")                                   \
-    X(CUSTOMER_UPDATE,                                                         \
-      "UPDATE customers SET first_name = ?2, middle_name = ?3,"                \
-      " last_name = ?4, dba_name = ?5, email = ?6, phone = ?7,"                \
-      " updated_at = ?8 WHERE id = ?1")                                        \
-    X(CUSTOMER_GET, "SELECT " CUSTOMER_COLS " FROM customers WHERE id = ?")    \
-    X(CUSTOMER_GET_EXT,                                                        \
-      "SELECT " CUSTOMER_COLS                                                  \
-      " FROM customers WHERE business_id = ? AND external_id = ?")             \
-    X(CUSTOMER_SET_STATUS, "UPDATE customers SET status = ?3, updated_at = ?4" \
-                           " WHERE id = ?1 AND status = ?2")                   \
-    X(CUSTOMER_HISTORY_INSERT,                                                 \
-      "INSERT INTO customer_history(customer_id, from_status, to_status,"      \
-      " reason, source_file, source_line, created_at)"                         \
-      " VALUES (?,?,?,?,?,?,?)")                                               \
-    X(CONTACTS_DELETE, "DELETE FROM customer_contacts WHERE customer_id = ?")  \
-    X(CONTACT_INSERT,                                                          \
-      "INSERT INTO customer_contacts(customer_id, is_primary, first_name,"     \
-      " last_name, email, phone) VALUES (?,?,?,?,?,?)")                        \
-    X(CONTACTS_LIST,                                                           \
-      "SELECT is_primary, first_name, last_name, ifnull(email,''),"            \
-      " ifnull(phone,'') FROM customer_contacts WHERE customer_id = ?"         \
-      " ORDER BY is_primary DESC, id")                                         \
-    X(ADDRESSES_DELETE,                                                        \
-      "DELETE FROM customer_addresses WHERE customer_id = ?")                  \
-    X(ADDRESS_INSERT,                                                          \
-      "INSERT INTO customer_addresses(customer_id, type, line1, line2,"        \
-      " city, region, postal_code, country) VALUES (?,?,?,?,?,?,?,?)")         \
-    X(ADDRESSES_LIST,                                                          \
-      "SELECT type, line1, ifnull(line2,''), city, ifnull(region,''),"         \
-      " ifnull(postal_code,''), country FROM customer_addresses"               \
-      " WHERE customer_id = ? ORDER BY id")                                    \
-    X(ACCOUNT_INSERT,                                                          \
-      "INSERT INTO financial_accounts(id, business_id, customer_id, kind,"     \
-      " display_name, status, routing_number, bank_type, bin, last4,"          \
-      " token, sealed, created_at, updated_at)"                                \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                                 \
-    X(ACCOUNT_GET,                                                             \
-      "SELECT " ACCOUNT_COLS " FROM financial_accounts WHERE id = ?")          \
-    X(ACCOUNT_FIND_TOKEN,                                                      \
-      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                        \
-      " WHERE customer_id = ? AND token = ? ORDER BY created_at LIMIT 1")      \
-    X(ACCOUNT_LIST, "SELECT " ACCOUNT_COLS " FROM financial_accounts"          \
-                    " WHERE customer_id = ? ORDER BY created_at")              \
-    X(ACCOUNT_SEALED, "SELECT sealed FROM financial_accounts WHERE id = ?")    \
-    X(ACCOUNT_SET_STATUS,                                                      \
-      "UPDATE financial_accounts SET status = ?3, updated_at = ?4"             \
-      " WHERE id = ?1 AND status = ?2")                                        \
-    X(ACCOUNT_HISTORY_INSERT,                                                  \
-      "INSERT INTO account_history(account_id, from_status, to_status,"        \
-      " reason, source_file, source_line, created_at)"                         \
-      " VALUES (?,?,?,?,?,?,?)")                                               \
-    X(DEBIT_AUTH_INSERT,                                                       \
-      "INSERT INTO debit_authorizations(id, account_id, kind, reference,"      \
-      " status, authorized_at) VALUES (?,?,?,?,'ACTIVE',?)")                   \
-    X(DEBIT_AUTH_ACTIVE,                                                       \
-      "SELECT kind FROM debit_authorizations WHERE account_id = ?"             \
-      " AND status = 'ACTIVE' ORDER BY authorized_at DESC LIMIT 1")            \
-    X(DEBIT_AUTH_REVOKE, "UPDATE debit_authorizations SET status = 'REVOKED'," \
-                         " revoke_reason = ?2, revoked_at = ?3"                \
-                         " WHERE account_id = ?1 AND status = 'ACTIVE'")       \
-    X(PROGRAM_INSERT,                                                          \
-      "INSERT INTO ewa_programs(id, business_id, name, currency,"              \
-      " advance_rate_bp, min_transfer, max_transfer, period_cap,"              \
-      " max_outstanding, fee_card, fee_ach, debit_fallback,"                   \
-      " max_debit_attempts, bad_debt_after, status, created_at)"               \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                             \
-    X(PROGRAM_GET, "SELECT " PROGRAM_COLS " FROM ewa_programs"                 \
-                   " WHERE id = ?2 OR (business_id = ?1 AND name = ?2)")       \
-    X(PROGRAM_LIST,                                                            \
-      "SELECT " PROGRAM_COLS " FROM ewa_programs WHERE business_id = ?"        \
-      " ORDER BY name")                                                        \
-    X(PROFILE_INSERT,                                                          \
-      "INSERT INTO ewa_profiles(id, business_id, external_id, customer_id,"    \
-      " account_id, program_id, enrollment_status, enrollment_begin,"          \
-      " enrollment_end, eligibility_status, eligibility_id,"                   \
-      " amount_to_recover, earned_wages, period_start, period_disbursed,"      \
-      " failed_recoveries, created_at, updated_at, period_end,"                \
-      " employment_status, debit_attempts)"                                    \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                   \
-    X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")      \
-    X(PROFILE_GET_EXT, "SELECT " PROFILE_COLS PROFILE_FROM                     \
-                       " WHERE p.business_id = ? AND p.external_id = ?")       \
-    X(PROFILE_UPDATE,                                                          \
-      "UPDATE ewa_profiles SET customer_id = ?2, account_id = ?3,"             \
-      " program_id = ?4, enrollment_status = ?5, enrollment_begin = ?6,"       \
-      " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9,"    \
-      " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"      \
-      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15,"    \
-      " period_end = ?16, employment_status = ?17, debit_attempts = ?18"       \
-      " WHERE id = ?1")                                                        \
-    X(ELIGIBILITY_INSERT,                                                      \
-      "INSERT INTO ewa_eligibility_history(id, profile_id, from_status,"       \
-      " status, reason, source_file, source_line, created_at)"                 \
-      " VALUES (?,?,?,?,?,?,?,?)")                                             \
-    X(ELIGIBILITY_LIST,                                                        \
-      "SELECT id, ifnull(from_status,''), status, reason,"                     \
-      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
-      " FROM ewa_eligibility_history WHERE profile_id = ?"                     \
-      " ORDER BY created_at, rowid")                                           \
+
+#define FILE_COLS                                                              \
+    "id, business_id, name, ifnull(member,''), doc_index, sha256, size,"       \
+    " ifnull(format,''), status, ifnull(reason,''), records, accepted,"        \
+    " rejected, duplicates, amount_accepted, ifnull(archive_path,''),"         \
+    " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
+    " ifnull(currency,''), ifnull(options_used,'')"
+
+/* The scheduler's runs and per-job state (tables of schema v2). */
+#define JOB_RUN_COLS                                                           \
+    "id, job, business_date, status, attempt, ifnull(rerun_reason,''),"        \
+    " ifnull(error,''), ifnull(step,''), records, amount, ifnull(pid,0),"      \
+    " started_at, ifnull(finished_at,'')"
+
+/* A push-to-card send of business ?1, on an active account of an active
+ * customer, both of that business.  PAYOUT_SELECT asks it of each due
+ * status apart and merges the two, each read oldest first from
+ * transactions_status: the LIMIT then stops both reads, where
+ * "status IN (...)" sorted every due row. */
+#define PAYOUT_DUE                                                             \
+    " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
+    " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
+    "   WHERE a.id = t.account_id AND a.business_id = ?1"                      \
+    "   AND a.status = 'ACTIVE')"                                              \
+    " AND EXISTS (SELECT 1 FROM customers c"                                   \
+    "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
+    "   AND c.status = 'ACTIVE')"
+
+/*
+ * Reconciliation (issue 5): one statement per report section, with named
+ * parameters (:business, :day, :next_day, :output) so that each can be run
+ * as it is in the sqlite3 shell (README, "Daily reconciliation").  Days
+ * are UTC: :day is 'YYYY-MM-DD' and every stored time is RFC 3339 UTC, so
+ * "on the day" is created_at >= :day AND created_at < :next_day.
+ */
+#define RECON_PROGRAM_JOIN                                                     \
+    " LEFT JOIN ewa_profiles p ON p.id = t.profile_id"                         \
+    " LEFT JOIN ewa_programs g ON g.id = p.program_id"
+
+#define RECON_OUTCOME                                                          \
+    "CASE t.status WHEN 'APPROVED' THEN 'CONFIRMED'"                           \
+    " WHEN 'SETTLED' THEN 'SETTLED' WHEN 'CLEARED' THEN 'SETTLED'"             \
+    " WHEN 'DECLINED' THEN 'DECLINED' WHEN 'ERROR' THEN 'DECLINED'"            \
+    " WHEN 'REVERSED' THEN 'RETURNED' WHEN 'PROCESSING' THEN 'AWAITING'"       \
+    " WHEN 'CANCELLED' THEN 'CANCELLED' ELSE 'REQUEUED' END"
+
+#define RECON_DIRECTION "CASE t.type WHEN 'SEND' THEN 'CREDIT' ELSE 'DEBIT' END"
+
+/* The opening and closing position of each account kind, from one side
+ * of the business's ledger entries (side "debit" or "credit", sign "" or
+ * "-"): each side is summed on its own, then the two are added, so no
+ * leg is ever stored (a CTE of both sides' legs was materialized: 1.5 GB
+ * for 6,000,000 entries). */
+#define POSITION_LEGS(side, sign)                                              \
+    " SELECT a.kind, a.currency,"                                              \
+    " sum(CASE WHEN e.created_at < :day THEN 1 ELSE 0 END) AS opening_legs,"   \
+    " sum(CASE WHEN e.created_at < :day THEN " sign "e.amount ELSE 0 END)"     \
+    " AS opening, count(*) AS closing_legs, sum(" sign "e.amount) AS closing"  \
+    " FROM ledger_entries e JOIN ledger_accounts a"                            \
+    " ON a.id = e." side "_account"                                            \
+    " WHERE a.business_id = :business AND e.created_at < :next_day"            \
+    " GROUP BY a.kind, a.currency"
+
+#define STORE_STMTS(X)                                                         \
     X(TXN_INSERT,                                                              \
       "INSERT INTO transactions(id, business_id, customer_id, account_id,"     \
       " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
@@ -183,7 +103,7 @@
       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
     X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
     X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
-      " WHERE business_id = ? AND trace_number = ?")                          \
+      " WHERE business_id = ? AND trace_number = ?")                           \
     X(TXN_GET_REQUEST, "SELECT " TXN_COLS " FROM transactions"                 \
                        " WHERE business_id = ? AND request_id = ?")            \
     X(TXN_UPDATE,                                                              \
@@ -275,7 +195,7 @@
                    "ewa_eligibility_history", "h",                             \
                    "NOT EXISTS (SELECT 1 FROM ewa_profiles p"                  \
                    " WHERE p.id = h.profile_id)") ")"                          \
-      " SELECT ifnull(sum(n), 0), ifnull(group_concat(ref || ' ' || n, ', '),"\
+      " SELECT ifnull(sum(n), 0), ifnull(group_concat(ref || ' ' || n, ', ')," \
       " '') FROM o WHERE n > 0")                                               \
     X(TRIAL_BALANCE,                                                           \
       "WITH legs(account, debit, credit, currency) AS ("                       \
@@ -287,16 +207,7 @@
       "  sum(l.currency <> a.currency)"                                        \
       " FROM legs l JOIN ledger_accounts a ON a.id = l.account"                \
       " WHERE ?1 IS NULL OR a.business_id = ?1"                                \
-      " GROUP BY a.currency ORDER BY a.currency")
-
-#define FILE_COLS                                                              \
-    "id, business_id, name, ifnull(member,''), doc_index, sha256, size,"       \
-    " ifnull(format,''), status, ifnull(reason,''), records, accepted,"        \
-    " rejected, duplicates, amount_accepted, ifnull(archive_path,''),"         \
-    " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
-    " ifnull(currency,''), ifnull(options_used,'')"
-
-#define STMTS2                                                                 \
+      " GROUP BY a.currency ORDER BY a.currency")                              \
     X(FILE_INSERT,                                                             \
       "INSERT INTO files(id, business_id, name, member, doc_index, sha256,"    \
       " size, format, status, reason, records, accepted, rejected,"            \
@@ -349,40 +260,7 @@
       "INSERT INTO engine_guard(id, pid, host, started_at)"                    \
       " VALUES (1,?,?,?) ON CONFLICT(id) DO UPDATE SET pid = excluded.pid,"    \
       " host = excluded.host, started_at = excluded.started_at")               \
-    X(GUARD_RELEASE, "DELETE FROM engine_guard WHERE id = 1 AND pid = ?")   \
-    STMTS3
-
-/* Version 3: the EWA engine. */
-#define STMTS3                                                                 \
-    X(BOOK_SCAN,                                                               \
-      "SELECT p.id, p.external_id, p.customer_id, p.account_id,"               \
-      " p.program_id, p.enrollment_status, p.enrollment_begin,"                \
-      " ifnull(p.enrollment_end,''), p.eligibility_status,"                    \
-      " p.amount_to_recover, p.earned_wages, p.period_disbursed,"              \
-      " c.status, a.status, a.kind, a.last4, p.rowid"                          \
-      " FROM ewa_profiles p JOIN customers c ON c.id = p.customer_id"          \
-      " JOIN financial_accounts a ON a.id = p.account_id"                      \
-      " WHERE p.business_id = ?")                                              \
-    X(PROFILE_BALANCES,                                                        \
-      "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
-      " period_disbursed = ?3, updated_at = ?4 WHERE rowid = ?5 AND id = ?1")  \
-    X(PROFILE_BALANCES_BY_ID,                                                  \
-      "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
-      " period_disbursed = ?3, updated_at = ?4 WHERE id = ?1")                 \
-    X(PROFILE_SCAN, "SELECT " PROFILE_COLS PROFILE_FROM                        \
-                    " WHERE p.business_id = ? ORDER BY p.external_id")         \
-    X(PAYROLL_INSERT,                                                          \
-      "INSERT INTO payroll_results(profile_id, pay_date, gross, net,"          \
-      " deduction, due, source_file, source_line, created_at, outcome,"        \
-      " currency) VALUES (?,?,?,?,?,?,?,?,?,?,?)")                             \
-    STMTS_SCHED
-
-/* The scheduler's runs and per-job state (tables of schema v2). */
-#define JOB_RUN_COLS                                                           \
-    "id, job, business_date, status, attempt, ifnull(rerun_reason,''),"        \
-    " ifnull(error,''), ifnull(step,''), records, amount, ifnull(pid,0),"      \
-    " started_at, ifnull(finished_at,'')"
-#define STMTS_SCHED                                                            \
+    X(GUARD_RELEASE, "DELETE FROM engine_guard WHERE id = 1 AND pid = ?")      \
     X(JOB_RUN_LATEST, "SELECT " JOB_RUN_COLS " FROM job_runs"                  \
                       " WHERE job = ? AND business_date = ?"                   \
                       " ORDER BY attempt DESC LIMIT 1")                        \
@@ -403,31 +281,14 @@
     X(JOB_RUN_LIST, "SELECT " JOB_RUN_COLS " FROM job_runs"                    \
                     " WHERE ?1 = '' OR job = ?1"                               \
                     " ORDER BY started_at DESC, attempt DESC LIMIT ?2")        \
-    X(JOB_STATE_GET, "SELECT ifnull(last_fired,''), ifnull(last_success,'')"  \
+    X(JOB_STATE_GET, "SELECT ifnull(last_fired,''), ifnull(last_success,'')"   \
                      " FROM job_state WHERE job = ?")                          \
     X(JOB_STATE_SET,                                                           \
       "INSERT INTO job_state(job, last_fired, last_success)"                   \
       " VALUES (?1, nullif(?2,''), nullif(?3,''))"                             \
       " ON CONFLICT(job) DO UPDATE SET"                                        \
       " last_fired = ifnull(nullif(?2,''), last_fired),"                       \
-      " last_success = ifnull(nullif(?3,''), last_success)")
-
-/* Version 5: the provider exchange (payout.c, provider.c). */
-
-/* A push-to-card send of business ?1, on an active account of an active
- * customer, both of that business.  PAYOUT_SELECT asks it of each due
- * status apart and merges the two, each read oldest first from
- * transactions_status: the LIMIT then stops both reads, where
- * "status IN (...)" sorted every due row. */
-#define PAYOUT_DUE                                                             \
-    " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
-    " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
-    "   WHERE a.id = t.account_id AND a.business_id = ?1"                      \
-    "   AND a.status = 'ACTIVE')"                                              \
-    " AND EXISTS (SELECT 1 FROM customers c"                                   \
-    "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
-    "   AND c.status = 'ACTIVE')"
-#define STMTS_PROVIDER                                                         \
+      " last_success = ifnull(nullif(?3,''), last_success)")                   \
     X(PAYOUT_SELECT,                                                           \
       "SELECT " TXN_COLS " FROM transactions t WHERE status = 'NEW'"           \
       PAYOUT_DUE " UNION ALL"                                                  \
@@ -474,41 +335,7 @@
     X(ANSWER_INSERT,                                                           \
       "INSERT INTO provider_answers(txn_id, attempt, status, business_id,"     \
       " reason_code, message, settlement_date, amount, source_file,"           \
-      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
-
-/*
- * Reconciliation (issue 5): one statement per report section, with named
- * parameters (:business, :day, :next_day, :output) so that each can be run
- * as it is in the sqlite3 shell (README, "Daily reconciliation").  Days
- * are UTC: :day is 'YYYY-MM-DD' and every stored time is RFC 3339 UTC, so
- * "on the day" is created_at >= :day AND created_at < :next_day.
- */
-#define RECON_PROGRAM_JOIN                                                     \
-    " LEFT JOIN ewa_profiles p ON p.id = t.profile_id"                         \
-    " LEFT JOIN ewa_programs g ON g.id = p.program_id"
-#define RECON_OUTCOME                                                          \
-    "CASE t.status WHEN 'APPROVED' THEN 'CONFIRMED'"                           \
-    " WHEN 'SETTLED' THEN 'SETTLED' WHEN 'CLEARED' THEN 'SETTLED'"             \
-    " WHEN 'DECLINED' THEN 'DECLINED' WHEN 'ERROR' THEN 'DECLINED'"            \
-    " WHEN 'REVERSED' THEN 'RETURNED' WHEN 'PROCESSING' THEN 'AWAITING'"       \
-    " WHEN 'CANCELLED' THEN 'CANCELLED' ELSE 'REQUEUED' END"
-#define RECON_DIRECTION "CASE t.type WHEN 'SEND' THEN 'CREDIT' ELSE 'DEBIT' END"
-/* The opening and closing position of each account kind, from one side
- * of the business's ledger entries (side "debit" or "credit", sign "" or
- * "-"): each side is summed on its own, then the two are added, so no
- * leg is ever stored (a CTE of both sides' legs was materialized: 1.5 GB
- * for 6,000,000 entries). */
-#define POSITION_LEGS(side, sign)                                              \
-    " SELECT a.kind, a.currency,"                                              \
-    " sum(CASE WHEN e.created_at < :day THEN 1 ELSE 0 END) AS opening_legs,"   \
-    " sum(CASE WHEN e.created_at < :day THEN " sign "e.amount ELSE 0 END)"     \
-    " AS opening, count(*) AS closing_legs, sum(" sign "e.amount) AS closing"  \
-    " FROM ledger_entries e JOIN ledger_accounts a"                            \
-    " ON a.id = e." side "_account"                                            \
-    " WHERE a.business_id = :business AND e.created_at < :next_day"            \
-    " GROUP BY a.kind, a.currency"
-
-#define STMTS_RECON                                                            \
+      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")              \
     X(RECON_TXNS,                                                              \
       "SELECT ifnull(g.name, '') AS program, t.rail, t.type, t.status,"        \
       " t.currency, count(*) AS n, sum(t.amount) AS amount,"                   \
@@ -656,194 +483,7 @@
       " sha256, records, debit_total, credit_total, created_at)"               \
       " VALUES (?1, ?2, 'RECON', ?3, ?4, ?5, ?6, ?7, 0, 0, ?8)")
 
-/* Schema v7: ACH recovery debits, returns and notifications of change. */
-#define ACCOUNT_CHANGE_COLS                                                    \
-    "id, business_id, account_id, ifnull(txn_id,''), change_code, refused,"    \
-    " ifnull(original_trace,''), what_changed, ifnull(source_file,''),"        \
-    " ifnull(source_line,0), created_at"
-#define STMTS_ACH                                                              \
-    X(RECOVERY_IN_FLIGHT,                                                      \
-      "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
-      " AND purpose = 'EWA_RECOVERY' AND type = 'DEBIT'"                       \
-      " AND (status = 'NEW' OR status = 'PENDING' OR status = 'PROCESSING'"    \
-      " OR status = 'APPROVED')")                                              \
-    X(DEBIT_AUTH_CONSUMER,                                                     \
-      "SELECT kind FROM debit_authorizations WHERE account_id = ?"             \
-      " AND status = 'ACTIVE' AND (kind = 'WEB' OR kind = 'PPD')"              \
-      " ORDER BY authorized_at DESC LIMIT 1")                                  \
-    X(ACCOUNT_UPDATE_BANK,                                                     \
-      "UPDATE financial_accounts SET routing_number = ?2, bank_type = ?3,"     \
-      " last4 = ?4, token = ?5, sealed = coalesce(?6, sealed),"                \
-      " updated_at = ?7 WHERE id = ?1 AND kind = 'EXTERNAL_BANK'")             \
-    X(ACCOUNT_CHANGE_INSERT,                                                   \
-      "INSERT INTO account_changes(id, business_id, account_id, txn_id,"       \
-      " change_code, refused, original_trace, what_changed, source_file,"      \
-      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")              \
-    X(ACCOUNT_CHANGE_LIST,                                                     \
-      "SELECT " ACCOUNT_CHANGE_COLS " FROM account_changes"                    \
-      " WHERE account_id = ? ORDER BY created_at, rowid")                      \
-    X(ACCOUNT_HISTORY_LIST,                                                    \
-      "SELECT ifnull(from_status,''), to_status, ifnull(reason,''),"           \
-      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
-      " FROM account_history WHERE account_id = ? ORDER BY id")                \
-    X(CUSTOMER_HISTORY_LIST,                                                   \
-      "SELECT ifnull(from_status,''), to_status, ifnull(reason,''),"           \
-      " ifnull(source_file,''), ifnull(source_line,0), created_at"             \
-      " FROM customer_history WHERE customer_id = ? ORDER BY id")              \
-    X(DEBIT_AUTH_LIST,                                                         \
-      "SELECT id, kind, reference, status, ifnull(revoke_reason,''),"          \
-      " authorized_at, ifnull(revoked_at,'') FROM debit_authorizations"        \
-      " WHERE account_id = ? ORDER BY authorized_at, rowid")
-
-enum stmt_id {
-#define X(name, sql) STMT_##name,
-    STMTS STMTS2 STMTS_PROVIDER STMTS_RECON STMTS_ACH
-#undef X
-        STMT_N
-};
-
-static const char *const stmt_sql[STMT_N] = {
-#define X(name, sql) sql,
-    STMTS STMTS2 STMTS_PROVIDER STMTS_RECON STMTS_ACH
-#undef X
-};
-
-/*
- * Ledger account ids seen in this connection, so posting an entry does not
- * look its accounts up every time.  Cleared on every rollback: an account
- * created inside a rolled-back transaction no longer exists.
- */
-struct acct_slot {
-    uint64_t hash; /* 0: empty */
-    int64_t id;
-    char key[PS_ID_SIZE * 2 + 32];
-};
-
-struct ps_store {
-    sqlite3 *db;
-    int depth; /* nesting of ps_store_begin() */
-    sqlite3_stmt *stmts[STMT_N];
-    struct acct_slot *accts; /* open addressing, power-of-two size */
-    size_t naccts, acctcap;
-    /* The deepest open savepoint in which the cache learnt an account
-     * (created it, or read it, perhaps uncommitted); 0: none open.
-     * Rolling back a savepoint at that depth or above forgets the whole
-     * cache; a rollback deeper in (a refused record) keeps it, and
-     * releasing a savepoint hands its accounts to the one around it. */
-    int acct_depth;
-};
-
-/* ---- helpers -------------------------------------------------------- */
-
-static int db_error(struct ps_store *s, int rc, const char *what,
-                    struct ps_err *err)
-{
-    int ext = sqlite3_extended_errcode(s->db);
-    const char *msg = sqlite3_errmsg(s->db);
-    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS", "%s: %s", what,
-                          msg);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return ps_err_set(err, PS_EINVAL, "CONSTRAINT", "%s: %s", what, msg);
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-        return ps_err_set(err, PS_EBUSY, "DATABASE_BUSY", "%s: %s", what, msg);
-    if ((rc & 0xff) == SQLITE_NOMEM)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "%s: out of memory",
-                          what);
-    return ps_err_set(err, PS_ESTORE, "STORE_ERROR", "%s: %s", what, msg);
-}
-
-/* Borrow the cached statement, prepared on first use and reset. */
-static int prep(struct ps_store *s, enum stmt_id id, sqlite3_stmt **out,
-                struct ps_err *err)
-{
-    if (s->stmts[id] == NULL) {
-        int rc =
-            sqlite3_prepare_v3(s->db, stmt_sql[id], -1,
-                               SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL);
-        if (rc != SQLITE_OK)
-            return db_error(s, rc, "prepare", err);
-    }
-    *out = s->stmts[id];
-    return 0;
-}
-
-static void done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
-/* Bind a string; "" and NULL become SQL NULL when nullable. */
-static void bind_str(sqlite3_stmt *st, int i, const char *v, int nullable)
-{
-    if (v == NULL || (nullable && v[0] == '\0'))
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-#define BIND(st, i, v) bind_str(st, i, v, 0)
-#define BIND_OPT(st, i, v) bind_str(st, i, v, 1)
-#define BIND_INT(st, i, v) sqlite3_bind_int64(st, i, (sqlite3_int64)(v))
-#define BIND_ENUM(st, i, table, v) BIND(st, i, ps_enum_name(table, (int)(v)))
-
-static void col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    ps_strlcpy(dst, v != NULL ? (const char *)v : "", size);
-}
-#define COL_STR(st, i, field) col_str(st, i, field, sizeof(field))
-
-static int col_enum(sqlite3_stmt *st, int i, enum ps_names table)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    int e = ps_enum_parse(table, v != NULL ? (const char *)v : "");
-    /* CHECK constraints make an unknown name impossible. */
-    return PS_NEVER(e < 0) ? 0 : e;
-}
-
-/* Run a statement that returns no rows. */
-static int exec_step(struct ps_store *s, sqlite3_stmt *st, const char *what,
-                     struct ps_err *err)
-{
-    int rc = sqlite3_step(st);
-    int ret = 0;
-    if (rc != SQLITE_DONE)
-        ret = db_error(s, rc, what, err);
-    done(st);
-    return ret;
-}
-
-/* Run an UPDATE expected to touch exactly one row; 0 rows -> code. */
-static int exec_one(struct ps_store *s, sqlite3_stmt *st, const char *what,
-                    int zero_code, struct ps_err *err)
-{
-    int rc = exec_step(s, st, what, err);
-    if (rc != 0)
-        return rc;
-    if (sqlite3_changes(s->db) == 0)
-        return ps_err_set(err, zero_code,
-                          zero_code == PS_ESTATE ? "STATE_CHANGED"
-                                                 : "NOT_FOUND",
-                          "%s: no matching row", what);
-    return 0;
-}
-
-static int exec_sql(struct ps_store *s, const char *sql, struct ps_err *err)
-{
-    char *msg = NULL;
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        int ret = db_error(s, rc, "exec", err);
-        if (err != NULL && msg != NULL)
-            snprintf(err->msg, sizeof(err->msg), "%s", msg);
-        sqlite3_free(msg);
-        return ret;
-    }
-    return 0;
-}
-
-/* ---- opening and migrations ----------------------------------------- */
+PS_SQ_AREA(PS_SQ_AREA_STORE, STORE_STMTS)
 
 static int read_version(struct ps_store *s, int *version, struct ps_err *err)
 {
@@ -853,12 +493,12 @@ static int read_version(struct ps_store *s, int *version, struct ps_err *err)
         "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_version'", -1,
         &st, NULL);
     if (rc != SQLITE_OK)
-        return db_error(s, rc, "read schema version", err);
+        return ps_sq_error(s, rc, "read schema version", err);
     rc = sqlite3_step(st);
     int exists = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
-        return db_error(s, rc, "read schema version", err);
+        return ps_sq_error(s, rc, "read schema version", err);
     if (!exists) {
         *version = 0;
         return 0;
@@ -866,12 +506,12 @@ static int read_version(struct ps_store *s, int *version, struct ps_err *err)
     rc = sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version",
                             -1, &st, NULL);
     if (rc != SQLITE_OK)
-        return db_error(s, rc, "read schema version", err);
+        return ps_sq_error(s, rc, "read schema version", err);
     rc = sqlite3_step(st);
     *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
-        return db_error(s, rc, "read schema version", err);
+        return ps_sq_error(s, rc, "read schema version", err);
     return 0;
 }
 
@@ -1033,7 +673,7 @@ static int rewrite_tables(struct ps_store *s, const char *which,
 {
     sqlite3_stmt *list = NULL, *upd = NULL;
     int rc, version = 0, changed = 0;
-    if ((rc = exec_sql(s, "PRAGMA writable_schema = ON", err)) != 0)
+    if ((rc = ps_sq_exec_sql(s, "PRAGMA writable_schema = ON", err)) != 0)
         goto out;
     char select[256];
     snprintf(select, sizeof(select),
@@ -1047,7 +687,7 @@ static int rewrite_tables(struct ps_store *s, const char *which,
                                 " type = 'table' AND name = ?2",
                                 -1, &upd, NULL);
     if (rc != SQLITE_OK) {
-        rc = db_error(s, rc, "prepare the constraint rewrite", err);
+        rc = ps_sq_error(s, rc, "prepare the constraint rewrite", err);
         goto off;
     }
     while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
@@ -1065,7 +705,7 @@ static int rewrite_tables(struct ps_store *s, const char *which,
             sqlite3_reset(upd);
             if (rc != SQLITE_DONE) {
                 free(fast);
-                rc = db_error(s, rc, "rewrite a table's constraints", err);
+                rc = ps_sq_error(s, rc, "rewrite a table's constraints", err);
                 goto off;
             }
             changed++;
@@ -1073,7 +713,7 @@ static int rewrite_tables(struct ps_store *s, const char *which,
         free(fast);
     }
     if (rc != SQLITE_DONE) {
-        rc = db_error(s, rc, "list tables", err);
+        rc = ps_sq_error(s, rc, "list tables", err);
         goto off;
     }
     rc = 0;
@@ -1087,10 +727,10 @@ static int rewrite_tables(struct ps_store *s, const char *which,
             version = sqlite3_column_int(v, 0);
         sqlite3_finalize(v);
         snprintf(sql, sizeof(sql), "PRAGMA schema_version = %d", version + 1);
-        rc = exec_sql(s, sql, err);
+        rc = ps_sq_exec_sql(s, sql, err);
     }
 off:
-    if (exec_sql(s, "PRAGMA writable_schema = OFF", rc == 0 ? err : NULL) !=
+    if (ps_sq_exec_sql(s, "PRAGMA writable_schema = OFF", rc == 0 ? err : NULL) !=
             0 &&
         rc == 0)
         rc = PS_ESTORE;
@@ -1109,7 +749,7 @@ static int migrate(struct ps_store *s, const char *path, int target,
                    struct ps_err *err)
 {
     int version = 0;
-    int rc = exec_sql(s,
+    int rc = ps_sq_exec_sql(s,
                       "CREATE TABLE IF NOT EXISTS schema_version ("
                       " version INTEGER PRIMARY KEY,"
                       " applied_at TEXT NOT NULL)",
@@ -1126,11 +766,11 @@ static int migrate(struct ps_store *s, const char *path, int target,
     while (version < target) {
         char now[PS_TIME_SIZE];
         char sql[128];
-        if ((rc = exec_sql(s, "BEGIN IMMEDIATE", err)) != 0)
+        if ((rc = ps_sq_exec_sql(s, "BEGIN IMMEDIATE", err)) != 0)
             return rc;
         for (const char *const *sql_ = ps_schema_migrations[version];
              rc == 0 && *sql_ != NULL; sql_++)
-            rc = exec_sql(s, *sql_, err);
+            rc = ps_sq_exec_sql(s, *sql_, err);
         if (rc == 0 && (version + 1 == PS_SCHEMA_REWRITE_CHECKS ||
                         version + 1 == PS_SCHEMA_REWRITE_CHECKS_AGAIN))
             rc = rewrite_tables(s, "sql LIKE '% IN %(%'",
@@ -1142,10 +782,10 @@ static int migrate(struct ps_store *s, const char *path, int target,
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",
                      version + 1, ps_time_now(now));
-            rc = exec_sql(s, sql, err);
+            rc = ps_sq_exec_sql(s, sql, err);
         }
         if (rc == 0)
-            rc = exec_sql(s, "COMMIT", err);
+            rc = ps_sq_exec_sql(s, "COMMIT", err);
         if (rc != 0) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
@@ -1209,7 +849,7 @@ int ps_store_open_version(const char *path, int version, struct ps_store **out,
      * sorts its input rows; in memory, the reconciliation's day of
      * 4,000,000 status movements took 913 MB, spilled to a temporary
      * file 138 MB (and ran faster). */
-    if ((rc = exec_sql(s,
+    if ((rc = ps_sq_exec_sql(s,
                        "PRAGMA journal_mode = WAL;"
                        "PRAGMA synchronous = FULL;"
                        "PRAGMA foreign_keys = ON;"
@@ -1235,7 +875,7 @@ void ps_store_close(struct ps_store *s)
 {
     if (s == NULL)
         return;
-    for (int i = 0; i < STMT_N; i++)
+    for (int i = 0; i < PS_SQ_SLOTS; i++)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
     free(s->accts);
@@ -1262,7 +902,7 @@ static int begin(struct ps_store *s, const char *first, struct ps_err *err)
         snprintf(sql, sizeof(sql), "%s", first);
     else
         snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
-    int rc = exec_sql(s, sql, err);
+    int rc = ps_sq_exec_sql(s, sql, err);
     if (rc == 0)
         s->depth++;
     return rc;
@@ -1288,7 +928,7 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
         snprintf(sql, sizeof(sql), "COMMIT");
     else
         snprintf(sql, sizeof(sql), "RELEASE sp%d", s->depth - 1);
-    int rc = exec_sql(s, sql, err);
+    int rc = ps_sq_exec_sql(s, sql, err);
     if (rc == 0) {
         s->depth--;
         /* Released into the savepoint around it (or committed). */
@@ -1319,751 +959,20 @@ void ps_store_rollback(struct ps_store *s)
                sqlite3_errmsg(s->db));
 }
 
-/* ---- businesses ----------------------------------------------------- */
-
-int ps_store_business_insert(struct ps_store *s, const struct ps_business *b,
-                             struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_BUSINESS_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, b->id);
-    BIND(st, 2, b->name);
-    BIND(st, 3, b->display_name);
-    BIND_OPT(st, 4, b->parent_id);
-    BIND_ENUM(st, 5, PS_NAMES_STATUS, b->status);
-    BIND(st, 6, b->created_at);
-    return exec_step(s, st, "insert business", err);
-}
-
-static void read_business(sqlite3_stmt *st, struct ps_business *b)
-{
-    COL_STR(st, 0, b->id);
-    COL_STR(st, 1, b->name);
-    COL_STR(st, 2, b->display_name);
-    COL_STR(st, 3, b->parent_id);
-    b->status = (enum ps_status)col_enum(st, 4, PS_NAMES_STATUS);
-    COL_STR(st, 5, b->created_at);
-}
-
-/*
- * Step a bound SELECT expecting at most one row; read it with fn.
- * PS_ENOTFOUND (rule NOT_FOUND, message "<what> not found") when empty.
- */
-#define GET_ONE(s, st, what, err, read_stmt)                                   \
-    do {                                                                       \
-        int rc_ = sqlite3_step(st);                                            \
-        int ret_ = 0;                                                          \
-        if (rc_ == SQLITE_ROW) {                                               \
-            read_stmt;                                                         \
-        } else if (rc_ == SQLITE_DONE) {                                       \
-            ret_ = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND", "%s not found",  \
-                              what);                                           \
-        } else {                                                               \
-            ret_ = db_error(s, rc_, what, err);                                \
-        }                                                                      \
-        done(st);                                                              \
-        return ret_;                                                           \
-    } while (0)
-
-/* Step a bound SELECT calling cb(ctx, &row) per row; cb != 0 stops. */
-#define FOR_EACH(s, st, what, err, rowtype, read_fn, cb, ctx)                  \
-    do {                                                                       \
-        int rc_, ret_ = 0;                                                     \
-        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                       \
-            rowtype row_;                                                      \
-            memset(&row_, 0, sizeof(row_));                                    \
-            read_fn(st, &row_);                                                \
-            if (cb(ctx, &row_) != 0)                                           \
-                break;                                                         \
-        }                                                                      \
-        if (rc_ != SQLITE_ROW && rc_ != SQLITE_DONE)                           \
-            ret_ = db_error(s, rc_, what, err);                                \
-        done(st);                                                              \
-        return ret_;                                                           \
-    } while (0)
-
-int ps_store_business_get(struct ps_store *s, const char *name_or_id,
-                          struct ps_business *out, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_BUSINESS_GET, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, name_or_id);
-    GET_ONE(s, st, "business", err, read_business(st, out));
-}
-
-int ps_store_business_list(struct ps_store *s,
-                           int (*cb)(void *, const struct ps_business *),
-                           void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_BUSINESS_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    FOR_EACH(s, st, "list businesses", err, struct ps_business, read_business,
-             cb, ctx);
-}
-
-/* ---- customers ------------------------------------------------------ */
-
-static void read_customer(sqlite3_stmt *st, struct ps_customer *c)
-{
-    COL_STR(st, 0, c->id);
-    COL_STR(st, 1, c->business_id);
-    COL_STR(st, 2, c->external_id);
-    c->type = (enum ps_customer_type)col_enum(st, 3, PS_NAMES_CUSTOMER_TYPE);
-    COL_STR(st, 4, c->first_name);
-    COL_STR(st, 5, c->middle_name);
-    COL_STR(st, 6, c->last_name);
-    COL_STR(st, 7, c->dba_name);
-    COL_STR(st, 8, c->email);
-    COL_STR(st, 9, c->phone);
-    c->status = (enum ps_status)col_enum(st, 10, PS_NAMES_STATUS);
-    COL_STR(st, 11, c->created_at);
-    COL_STR(st, 12, c->updated_at);
-}
-
-int ps_store_customer_insert(struct ps_store *s, const struct ps_customer *c,
-                             struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_CUSTOMER_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, c->id);
-    BIND(st, 2, c->business_id);
-    BIND(st, 3, c->external_id);
-    BIND_ENUM(st, 4, PS_NAMES_CUSTOMER_TYPE, c->type);
-    BIND_OPT(st, 5, c->first_name);
-    BIND_OPT(st, 6, c->middle_name);
-    BIND_OPT(st, 7, c->last_name);
-    BIND_OPT(st, 8, c->dba_name);
-    BIND_OPT(st, 9, c->email);
-    BIND_OPT(st, 10, c->phone);
-    BIND_ENUM(st, 11, PS_NAMES_STATUS, c->status);
-    BIND(st, 12, c->created_at);
-    BIND(st, 13, c->updated_at);
-    return exec_step(s, st, "insert customer", err);
-}
-
-int ps_store_customer_update(struct ps_store *s, const struct ps_customer *c,
-                             struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_CUSTOMER_UPDATE, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, c->id);
-    BIND_OPT(st, 2, c->first_name);
-    BIND_OPT(st, 3, c->middle_name);
-    BIND_OPT(st, 4, c->last_name);
-    BIND_OPT(st, 5, c->dba_name);
-    BIND_OPT(st, 6, c->email);
-    BIND_OPT(st, 7, c->phone);
-    BIND(st, 8, c->updated_at);
-    return exec_one(s, st, "update customer", PS_ENOTFOUND, err);
-}
-
-int ps_store_customer_get(struct ps_store *s, const char *id,
-                          struct ps_customer *out, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_CUSTOMER_GET, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    GET_ONE(s, st, "customer", err, read_customer(st, out));
-}
-
-int ps_store_customer_get_ext(struct ps_store *s, const char *business_id,
-                              const char *external_id, struct ps_customer *out,
-                              struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_CUSTOMER_GET_EXT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, business_id);
-    BIND(st, 2, external_id);
-    GET_ONE(s, st, "customer", err, read_customer(st, out));
-}
-
-/* Shared by customer and account status changes: UPDATE ... WHERE
- * status = from, then the history row. */
-static int set_status(struct ps_store *s, enum stmt_id update,
-                      enum stmt_id history, const char *what, const char *id,
-                      enum ps_status from, enum ps_status to,
-                      const struct ps_source *src, const char *at,
-                      struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, update, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    BIND_ENUM(st, 2, PS_NAMES_STATUS, from);
-    BIND_ENUM(st, 3, PS_NAMES_STATUS, to);
-    BIND(st, 4, at);
-    if ((rc = exec_one(s, st, what, PS_ESTATE, err)) != 0)
-        return rc;
-    if ((rc = prep(s, history, &st, err)) != 0)
-        return rc;
-    BIND(st, 1, id);
-    BIND_ENUM(st, 2, PS_NAMES_STATUS, from);
-    BIND_ENUM(st, 3, PS_NAMES_STATUS, to);
-    BIND_OPT(st, 4, src != NULL ? src->reason : NULL);
-    BIND_OPT(st, 5, src != NULL ? src->file : NULL);
-    if (src != NULL && src->line > 0)
-        BIND_INT(st, 6, src->line);
-    BIND(st, 7, at);
-    return exec_step(s, st, what, err);
-}
-
-int ps_store_customer_set_status(struct ps_store *s, const char *id,
-                                 enum ps_status from, enum ps_status to,
-                                 const struct ps_source *src, const char *at,
-                                 struct ps_err *err)
-{
-    return set_status(s, STMT_CUSTOMER_SET_STATUS, STMT_CUSTOMER_HISTORY_INSERT,
-                      "customer status", id, from, to, src, at, err);
-}
-
-int ps_store_customer_set_contacts(struct ps_store *s, const char *customer_id,
-                                   const struct ps_contact *v, size_t n,
-                                   struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_CONTACTS_DELETE, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, customer_id);
-    if ((rc = exec_step(s, st, "delete contacts", err)) != 0)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = prep(s, STMT_CONTACT_INSERT, &st, err)) != 0)
-            return rc;
-        BIND(st, 1, customer_id);
-        BIND_INT(st, 2, v[i].primary ? 1 : 0);
-        BIND(st, 3, v[i].first_name);
-        BIND(st, 4, v[i].last_name);
-        BIND_OPT(st, 5, v[i].email);
-        BIND_OPT(st, 6, v[i].phone);
-        if ((rc = exec_step(s, st, "insert contact", err)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-int ps_store_customer_set_addresses(struct ps_store *s, const char *customer_id,
-                                    const struct ps_address *v, size_t n,
-                                    struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ADDRESSES_DELETE, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, customer_id);
-    if ((rc = exec_step(s, st, "delete addresses", err)) != 0)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = prep(s, STMT_ADDRESS_INSERT, &st, err)) != 0)
-            return rc;
-        BIND(st, 1, customer_id);
-        BIND_ENUM(st, 2, PS_NAMES_ADDRESS_TYPE, v[i].type);
-        BIND(st, 3, v[i].line1);
-        BIND_OPT(st, 4, v[i].line2);
-        BIND(st, 5, v[i].city);
-        BIND_OPT(st, 6, v[i].region);
-        BIND_OPT(st, 7, v[i].postal_code);
-        BIND(st, 8, v[i].country);
-        if ((rc = exec_step(s, st, "insert address", err)) != 0)
-            return rc;
-    }
-    return 0;
-}
-
-static void read_contact(sqlite3_stmt *st, struct ps_contact *c)
-{
-    c->primary = sqlite3_column_int(st, 0);
-    COL_STR(st, 1, c->first_name);
-    COL_STR(st, 2, c->last_name);
-    COL_STR(st, 3, c->email);
-    COL_STR(st, 4, c->phone);
-}
-
-int ps_store_customer_contacts(struct ps_store *s, const char *customer_id,
-                               int (*cb)(void *, const struct ps_contact *),
-                               void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_CONTACTS_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, customer_id);
-    FOR_EACH(s, st, "list contacts", err, struct ps_contact, read_contact, cb,
-             ctx);
-}
-
-static void read_address(sqlite3_stmt *st, struct ps_address *a)
-{
-    a->type = (enum ps_address_type)col_enum(st, 0, PS_NAMES_ADDRESS_TYPE);
-    COL_STR(st, 1, a->line1);
-    COL_STR(st, 2, a->line2);
-    COL_STR(st, 3, a->city);
-    COL_STR(st, 4, a->region);
-    COL_STR(st, 5, a->postal_code);
-    COL_STR(st, 6, a->country);
-}
-
-int ps_store_customer_addresses(struct ps_store *s, const char *customer_id,
-                                int (*cb)(void *, const struct ps_address *),
-                                void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ADDRESSES_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, customer_id);
-    FOR_EACH(s, st, "list addresses", err, struct ps_address, read_address, cb,
-             ctx);
-}
-
-/* ---- financial accounts --------------------------------------------- */
-
-static void read_account(sqlite3_stmt *st, struct ps_account *a)
-{
-    COL_STR(st, 0, a->id);
-    COL_STR(st, 1, a->business_id);
-    COL_STR(st, 2, a->customer_id);
-    a->kind = (enum ps_account_kind)col_enum(st, 3, PS_NAMES_ACCOUNT_KIND);
-    COL_STR(st, 4, a->display_name);
-    a->status = (enum ps_status)col_enum(st, 5, PS_NAMES_STATUS);
-    COL_STR(st, 6, a->routing_number);
-    a->bank_type = (enum ps_bank_type)col_enum(st, 7, PS_NAMES_BANK_TYPE);
-    COL_STR(st, 8, a->bin);
-    COL_STR(st, 9, a->last4);
-    COL_STR(st, 10, a->token);
-    COL_STR(st, 11, a->created_at);
-    COL_STR(st, 12, a->updated_at);
-}
-
-int ps_store_account_insert(struct ps_store *s, const struct ps_account *a,
-                            const unsigned char *sealed, size_t sealed_len,
-                            struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, a->id);
-    BIND(st, 2, a->business_id);
-    BIND(st, 3, a->customer_id);
-    BIND_ENUM(st, 4, PS_NAMES_ACCOUNT_KIND, a->kind);
-    BIND(st, 5, a->display_name);
-    BIND_ENUM(st, 6, PS_NAMES_STATUS, a->status);
-    BIND_OPT(st, 7, a->routing_number);
-    BIND_ENUM(st, 8, PS_NAMES_BANK_TYPE, a->bank_type);
-    BIND_OPT(st, 9, a->bin);
-    BIND(st, 10, a->last4);
-    BIND(st, 11, a->token);
-    sqlite3_bind_blob(st, 12, sealed, (int)sealed_len, SQLITE_STATIC);
-    BIND(st, 13, a->created_at);
-    BIND(st, 14, a->updated_at);
-    return exec_step(s, st, "insert account", err);
-}
-
-int ps_store_account_get(struct ps_store *s, const char *id,
-                         struct ps_account *out, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_GET, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    GET_ONE(s, st, "financial account", err, read_account(st, out));
-}
-
-int ps_store_account_find_token(struct ps_store *s, const char *customer_id,
-                                const char *token, struct ps_account *out,
-                                struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_FIND_TOKEN, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, customer_id);
-    BIND(st, 2, token);
-    GET_ONE(s, st, "financial account", err, read_account(st, out));
-}
-
-int ps_store_account_list(struct ps_store *s, const char *customer_id,
-                          int (*cb)(void *, const struct ps_account *),
-                          void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, customer_id);
-    FOR_EACH(s, st, "list accounts", err, struct ps_account, read_account, cb,
-             ctx);
-}
-
-int ps_store_account_sealed(struct ps_store *s, const char *id,
-                            unsigned char *buf, size_t size, size_t *len,
-                            struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_SEALED, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    rc = sqlite3_step(st);
-    int ret = 0;
-    if (rc == SQLITE_ROW) {
-        int n = sqlite3_column_bytes(st, 0);
-        if (n < 0 || (size_t)n > size)
-            ret = ps_err_set(err, PS_EINTERNAL, "SEALED_TOO_LONG",
-                             "sealed number of %d bytes", n);
-        else {
-            memcpy(buf, sqlite3_column_blob(st, 0), (size_t)n);
-            *len = (size_t)n;
-        }
-    } else if (rc == SQLITE_DONE) {
-        ret = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",
-                         "financial account not found");
-    } else {
-        ret = db_error(s, rc, "read sealed number", err);
-    }
-    done(st);
-    return ret;
-}
-
-int ps_store_account_set_status(struct ps_store *s, const char *id,
-                                enum ps_status from, enum ps_status to,
-                                const struct ps_source *src, const char *at,
-                                struct ps_err *err)
-{
-    return set_status(s, STMT_ACCOUNT_SET_STATUS, STMT_ACCOUNT_HISTORY_INSERT,
-                      "account status", id, from, to, src, at, err);
-}
-
-int ps_store_debit_auth_insert(struct ps_store *s, const char *id,
-                               const char *account_id,
-                               enum ps_debit_auth_kind kind,
-                               const char *reference, const char *at,
-                               struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_DEBIT_AUTH_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    BIND(st, 2, account_id);
-    BIND_ENUM(st, 3, PS_NAMES_DEBIT_AUTH, kind);
-    BIND(st, 4, reference);
-    BIND(st, 5, at);
-    return exec_step(s, st, "insert debit authorization", err);
-}
-
-/* The first row of `which` for the account: 1 and its kind, 0 none. */
-static int debit_auth_find(struct ps_store *s, enum stmt_id which,
-                           const char *account_id,
-                           enum ps_debit_auth_kind *kind, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, which, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, account_id);
-    rc = sqlite3_step(st);
-    int ret = 0;
-    if (rc == SQLITE_ROW) {
-        if (kind != NULL)
-            *kind =
-                (enum ps_debit_auth_kind)col_enum(st, 0, PS_NAMES_DEBIT_AUTH);
-        ret = 1;
-    } else if (rc != SQLITE_DONE) {
-        ret = db_error(s, rc, "read debit authorization", err);
-    }
-    done(st);
-    return ret;
-}
-
-int ps_store_debit_auth_active(struct ps_store *s, const char *account_id,
-                               enum ps_debit_auth_kind *kind,
-                               struct ps_err *err)
-{
-    return debit_auth_find(s, STMT_DEBIT_AUTH_ACTIVE, account_id, kind, err);
-}
-
-int ps_store_debit_auth_revoke(struct ps_store *s, const char *account_id,
-                               const char *reason, const char *at,
-                               struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_DEBIT_AUTH_REVOKE, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, account_id);
-    BIND(st, 2, reason);
-    BIND(st, 3, at);
-    return exec_step(s, st, "revoke debit authorization", err);
-}
-
-/* ---- EWA programs and profiles -------------------------------------- */
-
-static void read_program(sqlite3_stmt *st, struct ps_program *p)
-{
-    COL_STR(st, 0, p->id);
-    COL_STR(st, 1, p->business_id);
-    COL_STR(st, 2, p->name);
-    COL_STR(st, 3, p->currency);
-    p->advance_rate_bp = sqlite3_column_int(st, 4);
-    p->min_transfer = sqlite3_column_int64(st, 5);
-    p->max_transfer = sqlite3_column_int64(st, 6);
-    p->period_cap = sqlite3_column_int64(st, 7);
-    p->max_outstanding = sqlite3_column_int64(st, 8);
-    p->fee_card = sqlite3_column_int64(st, 9);
-    p->fee_ach = sqlite3_column_int64(st, 10);
-    p->debit_fallback = sqlite3_column_int(st, 11);
-    p->max_debit_attempts = sqlite3_column_int(st, 12);
-    p->bad_debt_after = sqlite3_column_int(st, 13);
-    p->status = (enum ps_status)col_enum(st, 14, PS_NAMES_STATUS);
-    COL_STR(st, 15, p->created_at);
-}
-
-int ps_store_program_insert(struct ps_store *s, const struct ps_program *p,
-                            struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROGRAM_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, p->id);
-    BIND(st, 2, p->business_id);
-    BIND(st, 3, p->name);
-    BIND(st, 4, p->currency);
-    BIND_INT(st, 5, p->advance_rate_bp);
-    BIND_INT(st, 6, p->min_transfer);
-    BIND_INT(st, 7, p->max_transfer);
-    BIND_INT(st, 8, p->period_cap);
-    BIND_INT(st, 9, p->max_outstanding);
-    BIND_INT(st, 10, p->fee_card);
-    BIND_INT(st, 11, p->fee_ach);
-    BIND_INT(st, 12, p->debit_fallback);
-    BIND_INT(st, 13, p->max_debit_attempts);
-    BIND_INT(st, 14, p->bad_debt_after);
-    BIND_ENUM(st, 15, PS_NAMES_STATUS, p->status);
-    BIND(st, 16, p->created_at);
-    return exec_step(s, st, "insert program", err);
-}
-
-int ps_store_program_get(struct ps_store *s, const char *business_id,
-                         const char *name_or_id, struct ps_program *out,
-                         struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROGRAM_GET, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND_OPT(st, 1, business_id);
-    BIND(st, 2, name_or_id);
-    GET_ONE(s, st, "EWA program", err, read_program(st, out));
-}
-
-int ps_store_program_list(struct ps_store *s, const char *business_id,
-                          int (*cb)(void *, const struct ps_program *),
-                          void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROGRAM_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, business_id);
-    FOR_EACH(s, st, "list programs", err, struct ps_program, read_program, cb,
-             ctx);
-}
-
-static void read_profile(sqlite3_stmt *st, struct ps_profile *p)
-{
-    COL_STR(st, 0, p->id);
-    COL_STR(st, 1, p->business_id);
-    COL_STR(st, 2, p->external_id);
-    COL_STR(st, 3, p->customer_id);
-    COL_STR(st, 4, p->account_id);
-    COL_STR(st, 5, p->program_id);
-    p->enrollment = (enum ps_enrollment)col_enum(st, 6, PS_NAMES_ENROLLMENT);
-    COL_STR(st, 7, p->enrollment_begin);
-    COL_STR(st, 8, p->enrollment_end);
-    p->eligibility = (enum ps_eligibility)col_enum(st, 9, PS_NAMES_ELIGIBILITY);
-    COL_STR(st, 10, p->eligibility_id);
-    COL_STR(st, 11, p->eligibility_reason);
-    COL_STR(st, 12, p->eligibility_at);
-    p->amount_to_recover = sqlite3_column_int64(st, 13);
-    p->earned_wages = sqlite3_column_int64(st, 14);
-    COL_STR(st, 15, p->period_start);
-    p->period_disbursed = sqlite3_column_int64(st, 16);
-    p->failed_recoveries = sqlite3_column_int(st, 17);
-    COL_STR(st, 18, p->created_at);
-    COL_STR(st, 19, p->updated_at);
-    COL_STR(st, 20, p->period_end);
-    p->employment = (enum ps_employment)col_enum(st, 21, PS_NAMES_EMPLOYMENT);
-    p->debit_attempts = sqlite3_column_int(st, 22);
-}
-
-int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
-                            struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILE_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, p->id);
-    BIND(st, 2, p->business_id);
-    BIND(st, 3, p->external_id);
-    BIND(st, 4, p->customer_id);
-    BIND(st, 5, p->account_id);
-    BIND(st, 6, p->program_id);
-    BIND_ENUM(st, 7, PS_NAMES_ENROLLMENT, p->enrollment);
-    BIND(st, 8, p->enrollment_begin);
-    BIND_OPT(st, 9, p->enrollment_end);
-    BIND_ENUM(st, 10, PS_NAMES_ELIGIBILITY, p->eligibility);
-    BIND(st, 11, p->eligibility_id);
-    BIND_INT(st, 12, p->amount_to_recover);
-    BIND_INT(st, 13, p->earned_wages);
-    BIND_OPT(st, 14, p->period_start);
-    BIND_INT(st, 15, p->period_disbursed);
-    BIND_INT(st, 16, p->failed_recoveries);
-    BIND(st, 17, p->created_at);
-    BIND(st, 18, p->updated_at);
-    BIND_OPT(st, 19, p->period_end);
-    BIND_ENUM(st, 20, PS_NAMES_EMPLOYMENT, p->employment);
-    BIND_INT(st, 21, p->debit_attempts);
-    return exec_step(s, st, "insert EWA profile", err);
-}
-
-int ps_store_profile_get(struct ps_store *s, const char *id,
-                         struct ps_profile *out, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILE_GET, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    GET_ONE(s, st, "EWA profile", err, read_profile(st, out));
-}
-
-int ps_store_profile_get_ext(struct ps_store *s, const char *business_id,
-                             const char *external_id, struct ps_profile *out,
-                             struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILE_GET_EXT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, business_id);
-    BIND(st, 2, external_id);
-    GET_ONE(s, st, "EWA profile", err, read_profile(st, out));
-}
-
-int ps_store_profile_update(struct ps_store *s, const struct ps_profile *p,
-                            struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILE_UPDATE, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, p->id);
-    BIND(st, 2, p->customer_id);
-    BIND(st, 3, p->account_id);
-    BIND(st, 4, p->program_id);
-    BIND_ENUM(st, 5, PS_NAMES_ENROLLMENT, p->enrollment);
-    BIND(st, 6, p->enrollment_begin);
-    BIND_OPT(st, 7, p->enrollment_end);
-    BIND_ENUM(st, 8, PS_NAMES_ELIGIBILITY, p->eligibility);
-    BIND(st, 9, p->eligibility_id);
-    BIND_INT(st, 10, p->amount_to_recover);
-    BIND_INT(st, 11, p->earned_wages);
-    BIND_OPT(st, 12, p->period_start);
-    BIND_INT(st, 13, p->period_disbursed);
-    BIND_INT(st, 14, p->failed_recoveries);
-    BIND(st, 15, p->updated_at);
-    BIND_OPT(st, 16, p->period_end);
-    BIND_ENUM(st, 17, PS_NAMES_EMPLOYMENT, p->employment);
-    BIND_INT(st, 18, p->debit_attempts);
-    return exec_one(s, st, "update EWA profile", PS_ENOTFOUND, err);
-}
-
-int ps_store_eligibility_insert(struct ps_store *s, const char *id,
-                                const char *profile_id, int from_status,
-                                enum ps_eligibility to,
-                                const struct ps_source *src, const char *at,
-                                struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ELIGIBILITY_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    BIND(st, 2, profile_id);
-    if (from_status >= 0)
-        BIND_ENUM(st, 3, PS_NAMES_ELIGIBILITY, from_status);
-    BIND_ENUM(st, 4, PS_NAMES_ELIGIBILITY, to);
-    BIND(st, 5, src != NULL && src->reason != NULL ? src->reason : "");
-    BIND_OPT(st, 6, src != NULL ? src->file : NULL);
-    if (src != NULL && src->line > 0)
-        BIND_INT(st, 7, src->line);
-    BIND(st, 8, at);
-    return exec_step(s, st, "insert eligibility history", err);
-}
-
-static void read_eligibility(sqlite3_stmt *st, struct ps_eligibility_row *r)
-{
-    COL_STR(st, 0, r->id);
-    const unsigned char *from = sqlite3_column_text(st, 1);
-    r->from_status = ps_enum_parse(PS_NAMES_ELIGIBILITY,
-                                   from != NULL ? (const char *)from : "");
-    r->status = (enum ps_eligibility)col_enum(st, 2, PS_NAMES_ELIGIBILITY);
-    COL_STR(st, 3, r->reason);
-    COL_STR(st, 4, r->source_file);
-    r->source_line = (long)sqlite3_column_int64(st, 5);
-    COL_STR(st, 6, r->created_at);
-}
-
-int ps_store_eligibility_list(struct ps_store *s, const char *profile_id,
-                              int (*cb)(void *,
-                                        const struct ps_eligibility_row *),
-                              void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ELIGIBILITY_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, profile_id);
-    FOR_EACH(s, st, "list eligibility history", err, struct ps_eligibility_row,
-             read_eligibility, cb, ctx);
-}
-
-/* ---- transactions --------------------------------------------------- */
-
-static void read_txn(sqlite3_stmt *st, struct ps_txn *t)
+void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t)
 {
     COL_STR(st, 0, t->id);
     COL_STR(st, 1, t->business_id);
     COL_STR(st, 2, t->customer_id);
     COL_STR(st, 3, t->account_id);
     COL_STR(st, 4, t->profile_id);
-    t->type = (enum ps_txn_type)col_enum(st, 5, PS_NAMES_TXN_TYPE);
-    t->rail = (enum ps_rail)col_enum(st, 6, PS_NAMES_RAIL);
-    t->purpose = (enum ps_purpose)col_enum(st, 7, PS_NAMES_PURPOSE);
+    t->type = (enum ps_txn_type)ps_sq_col_enum(st, 5, PS_NAMES_TXN_TYPE);
+    t->rail = (enum ps_rail)ps_sq_col_enum(st, 6, PS_NAMES_RAIL);
+    t->purpose = (enum ps_purpose)ps_sq_col_enum(st, 7, PS_NAMES_PURPOSE);
     t->amount = sqlite3_column_int64(st, 8);
     t->fee = sqlite3_column_int64(st, 9);
     COL_STR(st, 10, t->currency);
-    t->status = (enum ps_txn_status)col_enum(st, 11, PS_NAMES_TXN_STATUS);
+    t->status = (enum ps_txn_status)ps_sq_col_enum(st, 11, PS_NAMES_TXN_STATUS);
     COL_STR(st, 12, t->request_id);
     COL_STR(st, 13, t->trace_number);
     t->attempts = sqlite3_column_int(st, 14);
@@ -2095,7 +1004,7 @@ int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
     BIND_INT(st, 15, t->attempts);
     BIND(st, 16, t->created_at);
     BIND(st, 17, t->updated_at);
-    return exec_step(s, st, "insert transaction", err);
+    return ps_sq_exec_step(s, st, "insert transaction", err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
@@ -2106,7 +1015,7 @@ int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
     if (rc != 0)
         return rc;
     BIND(st, 1, id);
-    GET_ONE(s, st, "transaction", err, read_txn(st, out));
+    GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
 }
 
 int ps_store_txn_get_trace(struct ps_store *s, const char *business_id,
@@ -2119,7 +1028,7 @@ int ps_store_txn_get_trace(struct ps_store *s, const char *business_id,
         return rc;
     BIND(st, 1, business_id);
     BIND(st, 2, trace);
-    GET_ONE(s, st, "transaction", err, read_txn(st, out));
+    GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
 }
 
 int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
@@ -2132,7 +1041,7 @@ int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
         return rc;
     BIND(st, 1, business_id);
     BIND(st, 2, request_id);
-    GET_ONE(s, st, "transaction", err, read_txn(st, out));
+    GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
 }
 
 int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
@@ -2148,7 +1057,7 @@ int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
     BIND_INT(st, 4, t->attempts);
     BIND_OPT(st, 5, t->trace_number);
     BIND(st, 6, t->updated_at);
-    return exec_one(s, st, "update transaction", PS_ESTATE, err);
+    return ps_sq_exec_one(s, st, "update transaction", PS_ESTATE, err);
 }
 
 int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
@@ -2172,7 +1081,7 @@ int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
         BIND_INT(st, 7, src->line);
     BIND(st, 8, at);
     BIND_OPT(st, 9, return_code);
-    return exec_step(s, st, "insert transaction history", err);
+    return ps_sq_exec_step(s, st, "insert transaction history", err);
 }
 
 static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)
@@ -2180,7 +1089,7 @@ static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)
     const unsigned char *from = sqlite3_column_text(st, 0);
     r->from_status = ps_enum_parse(PS_NAMES_TXN_STATUS,
                                    from != NULL ? (const char *)from : "");
-    r->to_status = (enum ps_txn_status)col_enum(st, 1, PS_NAMES_TXN_STATUS);
+    r->to_status = (enum ps_txn_status)ps_sq_col_enum(st, 1, PS_NAMES_TXN_STATUS);
     COL_STR(st, 2, r->event);
     COL_STR(st, 3, r->reason);
     COL_STR(st, 4, r->source_file);
@@ -2226,11 +1135,9 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
     BIND(st, 1, profile_id);
     BIND_INT(st, 2, limit);
     BIND_INT(st, 3, offset);
-    FOR_EACH(s, st, "list profile transactions", err, struct ps_txn, read_txn,
+    FOR_EACH(s, st, "list profile transactions", err, struct ps_txn, ps_store_txn_read,
              cb, ctx);
 }
-
-/* ---- ledger --------------------------------------------------------- */
 
 static const char *const ledger_kind_names[PS_LEDGER_KIND_N] = {
     "FUNDING", "CUSTOMER", "EWA_RECEIVABLE", "FEE_INCOME"};
@@ -2327,9 +1234,9 @@ int ps_store_ledger_accounts_preload(struct ps_store *s,
         acct_key(key, sizeof(key), business_id, k, cur, cust);
         acct_remember(s, key, key_hash(key), sqlite3_column_int64(st, 0));
     }
-    done(st);
+    ps_sq_done(st);
     if (rc != SQLITE_DONE)
-        return db_error(s, rc, "load ledger accounts", err);
+        return ps_sq_error(s, rc, "load ledger accounts", err);
     return 0;
 }
 
@@ -2372,19 +1279,19 @@ static int ledger_account_lookup(struct ps_store *s, const char *business_id,
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *id = sqlite3_column_int64(st, 0);
-        done(st);
+        ps_sq_done(st);
         return 0;
     }
-    done(st);
+    ps_sq_done(st);
     if (rc != SQLITE_DONE)
-        return db_error(s, rc, "read ledger account", err);
+        return ps_sq_error(s, rc, "read ledger account", err);
     if ((rc = prep(s, STMT_LEDGER_ACCOUNT_INSERT, &st, err)) != 0)
         return rc;
     BIND(st, 1, business_id);
     BIND(st, 2, ps_ledger_kind_name(kind));
     BIND(st, 3, currency);
     BIND_OPT(st, 4, customer_id);
-    if ((rc = exec_step(s, st, "insert ledger account", err)) != 0)
+    if ((rc = ps_sq_exec_step(s, st, "insert ledger account", err)) != 0)
         return rc;
     *id = sqlite3_last_insert_rowid(s->db);
     return 0;
@@ -2408,7 +1315,7 @@ int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
     BIND(st, 6, currency);
     BIND(st, 7, memo);
     BIND(st, 8, at);
-    return exec_step(s, st, "insert ledger entry", err);
+    return ps_sq_exec_step(s, st, "insert ledger entry", err);
 }
 
 int ps_store_ledger_balance(struct ps_store *s, int64_t account_id,
@@ -2471,16 +1378,14 @@ int ps_store_orphans(struct ps_store *s, const char *from, const char *to,
     BIND_OPT(st, 2, to);
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        done(st);
-        return db_error(s, rc, "look for rows without their parent", err);
+        ps_sq_done(st);
+        return ps_sq_error(s, rc, "look for rows without their parent", err);
     }
     *n = sqlite3_column_int64(st, 0);
-    col_str(st, 1, detail, size);
-    done(st);
+    ps_sq_col_str(st, 1, detail, size);
+    ps_sq_done(st);
     return 0;
 }
-
-/* ---- files, checkpoints, record results ---------------------------- */
 
 static void read_file(sqlite3_stmt *st, struct ps_file *f)
 {
@@ -2492,7 +1397,7 @@ static void read_file(sqlite3_stmt *st, struct ps_file *f)
     COL_STR(st, 5, f->sha256);
     f->size = sqlite3_column_int64(st, 6);
     COL_STR(st, 7, f->format);
-    f->status = (enum ps_file_status)col_enum(st, 8, PS_NAMES_FILE_STATUS);
+    f->status = (enum ps_file_status)ps_sq_col_enum(st, 8, PS_NAMES_FILE_STATUS);
     COL_STR(st, 9, f->reason);
     f->records = (long)sqlite3_column_int64(st, 10);
     f->accepted = (long)sqlite3_column_int64(st, 11);
@@ -2535,7 +1440,7 @@ int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
     BIND_OPT(st, 19, f->completed_at);
     BIND_OPT(st, 20, f->currency);
     BIND_OPT(st, 21, f->options_used);
-    return exec_step(s, st, "insert file", err);
+    return ps_sq_exec_step(s, st, "insert file", err);
 }
 
 int ps_store_file_update(struct ps_store *s, const struct ps_file *f,
@@ -2558,7 +1463,7 @@ int ps_store_file_update(struct ps_store *s, const struct ps_file *f,
     BIND_OPT(st, 11, f->result_path);
     BIND_OPT(st, 12, f->completed_at);
     BIND_OPT(st, 13, f->currency);
-    return exec_one(s, st, "update file", PS_ENOTFOUND, err);
+    return ps_sq_exec_one(s, st, "update file", PS_ENOTFOUND, err);
 }
 
 int ps_store_file_get(struct ps_store *s, const char *id, struct ps_file *out,
@@ -2639,7 +1544,7 @@ int ps_store_checkpoint_put(struct ps_store *s, const char *file_id,
     BIND_INT(st, 7, cp->duplicates);
     BIND_INT(st, 8, cp->amount_accepted);
     BIND(st, 9, at);
-    return exec_step(s, st, "write checkpoint", err);
+    return ps_sq_exec_step(s, st, "write checkpoint", err);
 }
 
 int ps_store_record_result_insert(struct ps_store *s, const char *file_id,
@@ -2659,7 +1564,7 @@ int ps_store_record_result_insert(struct ps_store *s, const char *file_id,
     BIND_OPT(st, 7, r->message);
     BIND_OPT(st, 8, r->ids);
     BIND_INT(st, 9, r->amount);
-    return exec_step(s, st, "insert record result", err);
+    return ps_sq_exec_step(s, st, "insert record result", err);
 }
 
 static void read_result(sqlite3_stmt *st, struct ps_record_result_row *r)
@@ -2700,7 +1605,7 @@ int ps_store_record_key_insert(struct ps_store *s, const char *business_id,
     BIND(st, 2, key);
     BIND(st, 3, file_id);
     BIND_INT(st, 4, record_no);
-    return exec_step(s, st, "insert record key", err);
+    return ps_sq_exec_step(s, st, "insert record key", err);
 }
 
 int ps_store_file_key_insert(struct ps_store *s, const char *business_id,
@@ -2716,7 +1621,7 @@ int ps_store_file_key_insert(struct ps_store *s, const char *business_id,
     BIND(st, 2, kind);
     BIND(st, 3, key);
     BIND(st, 4, file_id);
-    rc = exec_step(s, st, "insert file key", err);
+    rc = ps_sq_exec_step(s, st, "insert file key", err);
     if (rc != PS_ECONFLICT || prior == NULL)
         return rc;
     if (prep(s, STMT_FILE_KEY_GET, &st, NULL) == 0) {
@@ -2724,8 +1629,8 @@ int ps_store_file_key_insert(struct ps_store *s, const char *business_id,
         BIND(st, 2, kind);
         BIND(st, 3, key);
         if (sqlite3_step(st) == SQLITE_ROW)
-            col_str(st, 0, prior, PS_ID_SIZE);
-        done(st);
+            ps_sq_col_str(st, 0, prior, PS_ID_SIZE);
+        ps_sq_done(st);
     }
     return rc;
 }
@@ -2740,7 +1645,7 @@ int ps_store_guard_take(struct ps_store *s, long pid, const char *host,
     BIND_INT(st, 1, pid);
     BIND(st, 2, host);
     BIND(st, 3, at);
-    return exec_step(s, st, "take engine guard", err);
+    return ps_sq_exec_step(s, st, "take engine guard", err);
 }
 
 int ps_store_guard_release(struct ps_store *s, long pid, struct ps_err *err)
@@ -2750,100 +1655,8 @@ int ps_store_guard_release(struct ps_store *s, long pid, struct ps_err *err)
     if (rc != 0)
         return rc;
     BIND_INT(st, 1, pid);
-    return exec_step(s, st, "release engine guard", err);
+    return ps_sq_exec_step(s, st, "release engine guard", err);
 }
-
-/* ---- the EWA engine (schema v3) ------------------------------------- */
-
-static void read_book_row(sqlite3_stmt *st, struct ps_book_row *r)
-{
-    COL_STR(st, 0, r->id);
-    COL_STR(st, 1, r->external_id);
-    COL_STR(st, 2, r->customer_id);
-    COL_STR(st, 3, r->account_id);
-    COL_STR(st, 4, r->program_id);
-    r->enrollment = (enum ps_enrollment)col_enum(st, 5, PS_NAMES_ENROLLMENT);
-    COL_STR(st, 6, r->enrollment_begin);
-    COL_STR(st, 7, r->enrollment_end);
-    r->eligibility = (enum ps_eligibility)col_enum(st, 8, PS_NAMES_ELIGIBILITY);
-    r->amount_to_recover = sqlite3_column_int64(st, 9);
-    r->earned_wages = sqlite3_column_int64(st, 10);
-    r->period_disbursed = sqlite3_column_int64(st, 11);
-    r->customer_status = (enum ps_status)col_enum(st, 12, PS_NAMES_STATUS);
-    r->account_status = (enum ps_status)col_enum(st, 13, PS_NAMES_STATUS);
-    r->account_kind =
-        (enum ps_account_kind)col_enum(st, 14, PS_NAMES_ACCOUNT_KIND);
-    COL_STR(st, 15, r->account_last4);
-    r->row = sqlite3_column_int64(st, 16);
-}
-
-int ps_store_book_scan(struct ps_store *s, const char *business_id,
-                       int (*cb)(void *ctx, const struct ps_book_row *),
-                       void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_BOOK_SCAN, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, business_id);
-    FOR_EACH(s, st, "load EWA profiles", err, struct ps_book_row, read_book_row,
-             cb, ctx);
-}
-
-int ps_store_profile_balances(struct ps_store *s, int64_t row,
-                              const char *id, int64_t amount_to_recover,
-                              int64_t period_disbursed, const char *at,
-                              struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, row > 0 ? STMT_PROFILE_BALANCES : STMT_PROFILE_BALANCES_BY_ID,
-                  &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    BIND_INT(st, 2, amount_to_recover);
-    BIND_INT(st, 3, period_disbursed);
-    BIND(st, 4, at);
-    if (row > 0)
-        BIND_INT(st, 5, row);
-    return exec_one(s, st, "update EWA profile balances", PS_ENOTFOUND, err);
-}
-
-int ps_store_profile_scan(struct ps_store *s, const char *business_id,
-                          int (*cb)(void *ctx, const struct ps_profile *),
-                          void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILE_SCAN, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, business_id);
-    FOR_EACH(s, st, "list EWA profiles", err, struct ps_profile, read_profile,
-             cb, ctx);
-}
-
-int ps_store_payroll_insert(struct ps_store *s, const struct ps_payroll_row *r,
-                            struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PAYROLL_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, r->profile_id);
-    BIND(st, 2, r->pay_date);
-    BIND_INT(st, 3, r->gross);
-    BIND_INT(st, 4, r->net);
-    BIND_INT(st, 5, r->deduction);
-    BIND_INT(st, 6, r->due);
-    BIND_OPT(st, 7, r->source_file);
-    BIND_INT(st, 8, r->source_line);
-    BIND(st, 9, r->created_at);
-    BIND(st, 10, r->outcome);
-    BIND(st, 11, r->currency);
-    return exec_step(s, st, "insert payroll result", err);
-}
-
-/* ---- the scheduler's runs ------------------------------------------- */
 
 static void read_job_run(sqlite3_stmt *st, struct ps_job_run *r)
 {
@@ -2895,7 +1708,7 @@ int ps_store_job_run_insert(struct ps_store *s, const struct ps_job_run *r,
     BIND_INT(st, 11, r->pid);
     BIND(st, 12, r->started_at);
     BIND(st, 13, r->finished_at);
-    rc = exec_step(s, st, "insert job run", err);
+    rc = ps_sq_exec_step(s, st, "insert job run", err);
     if (rc == PS_ECONFLICT)
         return ps_err_set(err, PS_EBUSY, "RUN_IN_PROGRESS",
                           "job %s already has a run in progress (or run %d "
@@ -2918,7 +1731,7 @@ int ps_store_job_run_update(struct ps_store *s, const struct ps_job_run *r,
     BIND_INT(st, 5, r->records);
     BIND_INT(st, 6, r->amount);
     BIND(st, 7, r->finished_at);
-    return exec_step(s, st, "update job run", err);
+    return ps_sq_exec_step(s, st, "update job run", err);
 }
 
 int ps_store_job_runs_crashed(struct ps_store *s, const char *at, long *n,
@@ -2929,7 +1742,7 @@ int ps_store_job_runs_crashed(struct ps_store *s, const char *at, long *n,
     if (rc != 0)
         return rc;
     BIND(st, 1, at);
-    rc = exec_step(s, st, "mark crashed job runs", err);
+    rc = ps_sq_exec_step(s, st, "mark crashed job runs", err);
     if (rc == 0 && n != NULL)
         *n = (long)sqlite3_changes(s->db);
     return rc;
@@ -2959,8 +1772,8 @@ int ps_store_job_state(struct ps_store *s, const char *job,
         return rc;
     BIND(st, 1, job);
     GET_ONE(s, st, "job state", err, {
-        col_str(st, 0, last_fired, PS_TIME_SIZE);
-        col_str(st, 1, last_success, PS_TIME_SIZE);
+        ps_sq_col_str(st, 0, last_fired, PS_TIME_SIZE);
+        ps_sq_col_str(st, 1, last_success, PS_TIME_SIZE);
     });
 }
 
@@ -2975,10 +1788,8 @@ int ps_store_job_state_set(struct ps_store *s, const char *job,
     BIND(st, 1, job);
     BIND(st, 2, last_fired != NULL ? last_fired : "");
     BIND(st, 3, last_success != NULL ? last_success : "");
-    return exec_step(s, st, "save job state", err);
+    return ps_sq_exec_step(s, st, "save job state", err);
 }
-
-/* ---- the provider exchange (schema v5) ----------------------------- */
 
 int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
                                long limit,
@@ -2991,7 +1802,7 @@ int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
         return rc;
     BIND(st, 1, business_id);
     BIND_INT(st, 2, limit > 0 ? limit : -1);
-    FOR_EACH(s, st, "select payout transactions", err, struct ps_txn, read_txn,
+    FOR_EACH(s, st, "select payout transactions", err, struct ps_txn, ps_store_txn_read,
              cb, ctx);
 }
 
@@ -3004,7 +1815,7 @@ int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
     if (rc != 0)
         return rc;
     BIND(st, 1, business_id);
-    FOR_EACH(s, st, "select ACH transactions", err, struct ps_txn, read_txn,
+    FOR_EACH(s, st, "select ACH transactions", err, struct ps_txn, ps_store_txn_read,
              cb, ctx);
 }
 
@@ -3056,7 +1867,7 @@ int ps_store_output_insert(struct ps_store *s, const struct ps_output_row *o,
     BIND_OPT(st, 11, o->file_key);
     BIND(st, 12, o->created_at);
     BIND_OPT(st, 13, o->detail);
-    return exec_step(s, st, "insert output", err);
+    return ps_sq_exec_step(s, st, "insert output", err);
 }
 
 int ps_store_output_item_insert(struct ps_store *s, const char *output_id,
@@ -3073,7 +1884,7 @@ int ps_store_output_item_insert(struct ps_store *s, const char *output_id,
     BIND_INT(st, 4, it->attempt);
     BIND(st, 5, it->holder_name);
     BIND_OPT(st, 6, it->detail);
-    return exec_step(s, st, "insert output item", err);
+    return ps_sq_exec_step(s, st, "insert output item", err);
 }
 
 static void read_output(sqlite3_stmt *st, struct ps_output_row *o)
@@ -3152,10 +1963,8 @@ int ps_store_answer_insert(struct ps_store *s, const struct ps_answer_row *a,
     BIND_OPT(st, 9, a->source_file);
     BIND_INT(st, 10, a->source_line);
     BIND(st, 11, a->created_at);
-    return exec_step(s, st, "insert provider answer", err);
+    return ps_sq_exec_step(s, st, "insert provider answer", err);
 }
-
-/* ---- reconciliation (issue 5) --------------------------------------- */
 
 static const enum stmt_id recon_stmt[PS_RECON_Q_N] = {
     [PS_RECON_Q_TXNS] = STMT_RECON_TXNS,
@@ -3219,8 +2028,8 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
             break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = db_error(s, rc, "reconciliation query", err);
-    done(st);
+        ret = ps_sq_error(s, rc, "reconciliation query", err);
+    ps_sq_done(st);
     return ret;
 }
 
@@ -3255,169 +2064,5 @@ int ps_store_recon_output_insert(struct ps_store *s, const char *id,
     BIND_OPT(st, 6, sha256);
     BIND_INT(st, 7, records);
     BIND(st, 8, at);
-    return exec_step(s, st, "record reconciliation report", err);
-}
-
-/* ---- ACH recovery debits, returns and NOCs (schema v7) ------------- */
-
-int ps_store_recovery_in_flight(struct ps_store *s, const char *profile_id,
-                                int64_t *count, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_RECOVERY_IN_FLIGHT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, profile_id);
-    GET_ONE(s, st, "recovery debits in flight", err,
-            *count = sqlite3_column_int64(st, 0));
-}
-
-int ps_store_debit_auth_consumer(struct ps_store *s, const char *account_id,
-                                 enum ps_debit_auth_kind *kind,
-                                 struct ps_err *err)
-{
-    return debit_auth_find(s, STMT_DEBIT_AUTH_CONSUMER, account_id, kind, err);
-}
-
-int ps_store_account_update_bank(struct ps_store *s, const struct ps_account *a,
-                                 const unsigned char *sealed, size_t sealed_len,
-                                 struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_UPDATE_BANK, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, a->id);
-    BIND(st, 2, a->routing_number);
-    BIND_ENUM(st, 3, PS_NAMES_BANK_TYPE, a->bank_type);
-    BIND(st, 4, a->last4);
-    BIND(st, 5, a->token);
-    if (sealed != NULL)
-        sqlite3_bind_blob(st, 6, sealed, (int)sealed_len, SQLITE_STATIC);
-    BIND(st, 7, a->updated_at);
-    return exec_one(s, st, "update bank account", PS_ENOTFOUND, err);
-}
-
-int ps_store_account_change_insert(struct ps_store *s,
-                                   const struct ps_account_change *c,
-                                   struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_CHANGE_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, c->id);
-    BIND(st, 2, c->business_id);
-    BIND(st, 3, c->account_id);
-    BIND_OPT(st, 4, c->txn_id);
-    BIND(st, 5, c->change_code);
-    BIND_INT(st, 6, c->refused ? 1 : 0);
-    BIND_OPT(st, 7, c->original_trace);
-    BIND(st, 8, c->what_changed);
-    BIND_OPT(st, 9, c->source_file);
-    if (c->source_line > 0)
-        BIND_INT(st, 10, c->source_line);
-    BIND(st, 11, c->created_at);
-    return exec_step(s, st, "insert account change", err);
-}
-
-static void read_account_change(sqlite3_stmt *st, struct ps_account_change *c)
-{
-    COL_STR(st, 0, c->id);
-    COL_STR(st, 1, c->business_id);
-    COL_STR(st, 2, c->account_id);
-    COL_STR(st, 3, c->txn_id);
-    COL_STR(st, 4, c->change_code);
-    c->refused = sqlite3_column_int(st, 5);
-    COL_STR(st, 6, c->original_trace);
-    COL_STR(st, 7, c->what_changed);
-    COL_STR(st, 8, c->source_file);
-    c->source_line = (long)sqlite3_column_int64(st, 9);
-    COL_STR(st, 10, c->created_at);
-}
-
-int ps_store_account_changes(struct ps_store *s, const char *account_id,
-                             int (*cb)(void *ctx,
-                                       const struct ps_account_change *),
-                             void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNT_CHANGE_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, account_id);
-    FOR_EACH(s, st, "list account changes", err, struct ps_account_change,
-             read_account_change, cb, ctx);
-}
-
-static void read_status_history(sqlite3_stmt *st,
-                                struct ps_status_history_row *r)
-{
-    const unsigned char *from = sqlite3_column_text(st, 0);
-    r->from_status =
-        from != NULL && from[0] != '\0' ? col_enum(st, 0, PS_NAMES_STATUS) : -1;
-    r->to_status = (enum ps_status)col_enum(st, 1, PS_NAMES_STATUS);
-    COL_STR(st, 2, r->reason);
-    COL_STR(st, 3, r->source_file);
-    r->source_line = (long)sqlite3_column_int64(st, 4);
-    COL_STR(st, 5, r->created_at);
-}
-
-/* The rows of `which` (an account's or a customer's history) for id. */
-static int status_history(struct ps_store *s, enum stmt_id which,
-                          const char *id,
-                          int (*cb)(void *ctx,
-                                    const struct ps_status_history_row *),
-                          void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, which, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, id);
-    FOR_EACH(s, st, "list status history", err, struct ps_status_history_row,
-             read_status_history, cb, ctx);
-}
-
-int ps_store_account_history(struct ps_store *s, const char *account_id,
-                             int (*cb)(void *ctx,
-                                       const struct ps_status_history_row *),
-                             void *ctx, struct ps_err *err)
-{
-    return status_history(s, STMT_ACCOUNT_HISTORY_LIST, account_id, cb, ctx,
-                          err);
-}
-
-int ps_store_customer_history(struct ps_store *s, const char *customer_id,
-                              int (*cb)(void *ctx,
-                                        const struct ps_status_history_row *),
-                              void *ctx, struct ps_err *err)
-{
-    return status_history(s, STMT_CUSTOMER_HISTORY_LIST, customer_id, cb, ctx,
-                          err);
-}
-
-static void read_debit_auth(sqlite3_stmt *st, struct ps_debit_auth *a)
-{
-    COL_STR(st, 0, a->id);
-    a->kind = (enum ps_debit_auth_kind)col_enum(st, 1, PS_NAMES_DEBIT_AUTH);
-    COL_STR(st, 2, a->reference);
-    const unsigned char *status = sqlite3_column_text(st, 3);
-    a->active = status != NULL && strcmp((const char *)status, "ACTIVE") == 0;
-    COL_STR(st, 4, a->revoke_reason);
-    COL_STR(st, 5, a->authorized_at);
-    COL_STR(st, 6, a->revoked_at);
-}
-
-int ps_store_debit_auth_list(struct ps_store *s, const char *account_id,
-                             int (*cb)(void *ctx, const struct ps_debit_auth *),
-                             void *ctx, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_DEBIT_AUTH_LIST, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, account_id);
-    FOR_EACH(s, st, "list debit authorizations", err, struct ps_debit_auth,
-             read_debit_auth, cb, ctx);
+    return ps_sq_exec_step(s, st, "record reconciliation report", err);
 }
