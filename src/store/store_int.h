@@ -41,7 +41,6 @@
 
 /* The areas, one per file; each owns PS_SQ_AREA_SLOTS cache slots. */
 enum ps_sq_area {
-    PS_SQ_AREA_STORE,    /* store.c */
     PS_SQ_AREA_BUSINESS, /* business.c */
     PS_SQ_AREA_CUSTOMER, /* customer.c */
     PS_SQ_AREA_ACCOUNT,  /* account.c */
