@@ -10,6 +10,7 @@
  * sealed number larger than the caller's buffer PS_EINTERNAL.
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 #define ACCOUNT_COLS                                                           \

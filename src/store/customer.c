@@ -9,6 +9,7 @@
  * A status change whose row is no longer in `from` gives PS_ESTATE.
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 #define CUSTOMER_COLS                                                          \

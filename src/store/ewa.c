@@ -9,6 +9,7 @@
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 #define PROGRAM_COLS                                                           \

@@ -11,6 +11,7 @@
  * key).
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 #define FILE_COLS                                                              \

@@ -10,6 +10,7 @@
  * (RUN_IN_PROGRESS).
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 /* The scheduler's runs and per-job state (tables of schema v2). */

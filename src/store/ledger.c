@@ -11,6 +11,7 @@
  * and the next lookup asks the database.
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 #include <stdio.h>

@@ -12,8 +12,10 @@
  * number is PS_EINTERNAL.
  */
 
-#include "store/store_int.h"
 #include "store/recon.h"
+
+#include "store/store.h"
+#include "store/store_int.h"
 
 /*
  * Reconciliation (issue 5): one statement per report section, with named

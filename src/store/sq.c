@@ -9,6 +9,7 @@
  * CONSTRAINT) for other constraints, PS_EBUSY when the database stays
  * locked past the busy timeout, PS_ENOMEM.  Nothing here allocates.
  */
+#include "store/store.h"
 #include "store/store_int.h"
 
 #include <stdio.h>

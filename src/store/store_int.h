@@ -35,7 +35,11 @@
 
 #include "base/err.h"
 #include "base/model.h"
-#include "store/store.h"
+
+/* Not store/store.h: each file includes it first (a header of the API
+ * never depends on this one, and this one only names its types). */
+struct ps_status_history_row;
+struct ps_store;
 
 /* ---- the statement cache ------------------------------------------- */
 

@@ -9,6 +9,7 @@
  * ps_store_txn_update() gives PS_ESTATE when the row left `from`.
  */
 
+#include "store/store.h"
 #include "store/store_int.h"
 
 #define TXN_STMTS(X)                                                           \
