@@ -47,7 +47,7 @@ int ps_store_version(struct ps_store *store);
 int ps_store_latest_version(void);
 
 /*
- * The schema-v4 rewrite (see schema.h), exposed for its tests: sql with
+ * The schema-v4 rewrite (see schema.c), exposed for its tests: sql with
  * every `col IN ('A','B','C'...)` of three or more plain literals written
  * as `(col = 'A' OR col = 'B' OR ...)`; anything else unchanged.  A new
  * string (free()), or NULL when out of memory.

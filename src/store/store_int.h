@@ -211,4 +211,14 @@ int ps_sq_status_history(struct ps_store *s, sqlite3_stmt *st,
     " created_at, updated_at"
 void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t);
 
+/* ---- schema and migrations (schema.c) ------------------------------- */
+
+/* Read the database's schema version into *version (0: none yet). */
+int ps_store_schema_version(struct ps_store *s, int *version,
+                            struct ps_err *err);
+/* Bring the database at path to schema version target, one migration per
+ * transaction; PS_EVERSION when it is newer than this build. */
+int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
+                            struct ps_err *err);
+
 #endif /* PS_STORE_INT_H */
