@@ -9,7 +9,6 @@
  * A status change whose row is no longer in `from` gives PS_ESTATE; a
  * sealed number larger than the caller's buffer PS_EINTERNAL.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -18,6 +17,8 @@
     " ifnull(routing_number,''), bank_type, ifnull(bin,''), last4, token,"     \
     " created_at, updated_at"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define ACCOUNT_STMTS(X)                                                       \
     X(ACCOUNT_INSERT,                                                          \
       "INSERT INTO financial_accounts(id, business_id, customer_id, kind,"     \

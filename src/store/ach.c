@@ -8,7 +8,6 @@
  * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -18,6 +17,8 @@
     " ifnull(original_trace,''), what_changed, ifnull(source_file,''),"        \
     " ifnull(source_line,0), created_at"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define ACH_STMTS(X)                                                           \
     X(DEBIT_AUTH_INSERT,                                                       \
       "INSERT INTO debit_authorizations(id, account_id, kind, reference,"      \

@@ -6,10 +6,11 @@
  * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define BUSINESS_STMTS(X)                                                      \
     X(BUSINESS_INSERT,                                                         \
       "INSERT INTO businesses(id, name, display_name, parent_id, status,"      \

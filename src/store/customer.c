@@ -8,7 +8,6 @@
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  * A status change whose row is no longer in `from` gives PS_ESTATE.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -17,6 +16,8 @@
     " ifnull(middle_name,''), ifnull(last_name,''), ifnull(dba_name,''),"      \
     " ifnull(email,''), ifnull(phone,''), status, created_at, updated_at"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define CUSTOMER_STMTS(X)                                                      \
     X(CUSTOMER_INSERT,                                                         \
       "INSERT INTO customers(id, business_id, external_id, type,"              \

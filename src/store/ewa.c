@@ -8,7 +8,6 @@
  * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -31,6 +30,8 @@
     " FROM ewa_profiles p JOIN ewa_eligibility_history h"                      \
     " ON h.id = p.eligibility_id"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define EWA_STMTS(X)                                                           \
     X(PROGRAM_INSERT,                                                          \
       "INSERT INTO ewa_programs(id, business_id, name, currency,"              \

@@ -10,7 +10,6 @@
  * A duplicate key gives PS_ECONFLICT (with the earlier file for a file
  * key).
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -21,6 +20,8 @@
     " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
     " ifnull(currency,''), ifnull(options_used,'')"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define FILE_STMTS(X)                                                          \
     X(FILE_INSERT,                                                             \
       "INSERT INTO files(id, business_id, name, member, doc_index, sha256,"    \

@@ -9,16 +9,17 @@
  * Inserting a run while the job has one RUNNING gives PS_EBUSY
  * (RUN_IN_PROGRESS).
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
-/* The scheduler's runs and per-job state (tables of schema v2). */
+/* The columns read_job_run() reads, in its order. */
 #define JOB_RUN_COLS                                                           \
     "id, job, business_date, status, attempt, ifnull(rerun_reason,''),"        \
     " ifnull(error,''), ifnull(step,''), records, amount, ifnull(pid,0),"      \
     " started_at, ifnull(finished_at,'')"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define JOB_STMTS(X)                                                           \
     X(JOB_RUN_LATEST, "SELECT " JOB_RUN_COLS " FROM job_runs"                  \
                       " WHERE job = ? AND business_date = ?"                   \

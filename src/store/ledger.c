@@ -10,7 +10,6 @@
  * The account cache never fails: when it cannot grow it stops learning
  * and the next lookup asks the database.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -28,6 +27,8 @@
 
 /* ORPHANS nests ORPHAN_COUNT() by hand. */
 /* clang-format off */
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define LEDGER_STMTS(X)                                                        \
     X(LEDGER_ACCOUNT_GET,                                                      \
       "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"      \

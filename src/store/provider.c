@@ -8,7 +8,6 @@
  * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -26,6 +25,8 @@
     "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
     "   AND c.status = 'ACTIVE')"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define PROVIDER_STMTS(X)                                                      \
     X(PAYOUT_SELECT,                                                           \
       "SELECT " TXN_COLS                                                       \

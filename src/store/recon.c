@@ -11,19 +11,12 @@
  * How it fails: as every store function (store.h); an unknown query
  * number is PS_EINTERNAL.
  */
-
 #include "store/recon.h"
 
 #include "store/store.h"
 #include "store/store_int.h"
 
-/*
- * Reconciliation (issue 5): one statement per report section, with named
- * parameters (:business, :day, :next_day, :output) so that each can be run
- * as it is in the sqlite3 shell (README, "Daily reconciliation").  Days
- * are UTC: :day is 'YYYY-MM-DD' and every stored time is RFC 3339 UTC, so
- * "on the day" is created_at >= :day AND created_at < :next_day.
- */
+/* The program of transaction t, if any (the sections group by it). */
 #define RECON_PROGRAM_JOIN                                                     \
     " LEFT JOIN ewa_profiles p ON p.id = t.profile_id"                         \
     " LEFT JOIN ewa_programs g ON g.id = p.program_id"
@@ -52,6 +45,8 @@
     " WHERE a.business_id = :business AND e.created_at < :next_day"            \
     " GROUP BY a.kind, a.currency"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define RECON_STMTS(X)                                                         \
     X(RECON_TXNS,                                                              \
       "SELECT ifnull(g.name, '') AS program, t.rail, t.type, t.status,"        \

@@ -32,51 +32,16 @@ int ps_sq_error(struct ps_store *s, int rc, const char *what,
     return ps_err_set(err, PS_ESTORE, "STORE_ERROR", "%s: %s", what, msg);
 }
 
-/* The statement of a cache slot, prepared on first use; see
- * store_int.h for how the areas share the slots. */
-int ps_sq_prep(struct ps_store *s, int slot, const char *sql,
-               sqlite3_stmt **out, struct ps_err *err)
+/* The slow path of ps_sq_prep() (store_int.h): prepare slot's statement
+ * on its first use in this connection. */
+int ps_sq_prepare(struct ps_store *s, int slot, const char *sql,
+                  struct ps_err *err)
 {
-    if (PS_NEVER(slot < 0 || slot >= PS_SQ_SLOTS))
-        return ps_err_set(err, PS_EINTERNAL, "STORE_SLOT",
-                          "statement slot %d out of range", slot);
-    if (s->stmts[slot] == NULL) {
-        int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                    &s->stmts[slot], NULL);
-        if (rc != SQLITE_OK)
-            return ps_sq_error(s, rc, "prepare", err);
-    }
-    *out = s->stmts[slot];
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                &s->stmts[slot], NULL);
+    if (rc != SQLITE_OK)
+        return ps_sq_error(s, rc, "prepare", err);
     return 0;
-}
-
-void ps_sq_done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
-/* Bind a string; "" and NULL become SQL NULL when nullable. */
-void ps_sq_bind_str(sqlite3_stmt *st, int i, const char *v, int nullable)
-{
-    if (v == NULL || (nullable && v[0] == '\0'))
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
-void ps_sq_col_str(sqlite3_stmt *st, int i, char *dst, size_t size)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    ps_strlcpy(dst, v != NULL ? (const char *)v : "", size);
-}
-
-int ps_sq_col_enum(sqlite3_stmt *st, int i, enum ps_names table)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    int e = ps_enum_parse(table, v != NULL ? (const char *)v : "");
-    /* CHECK constraints make an unknown name impossible. */
-    return PS_NEVER(e < 0) ? 0 : e;
 }
 
 /* Run a statement that returns no rows. */

@@ -11,7 +11,6 @@
  * database stays locked past the busy timeout.  A failed rollback is
  * logged, never returned.
  */
-
 #include "store/store.h"
 
 #include <pthread.h>

@@ -4,11 +4,12 @@
  * whereInt.h serves where.c and wherecode.c).  Nothing outside src/store/
  * includes it; the API is store/store.h and store/recon.h.
  *
- * Names: the shared helpers are ps_sq_* and live in sq.c; row helpers
- * that one area lends another keep their area's prefix
- * (ps_store_txn_read() lives in txn.c); everything else in an area file
- * is static.  BIND*, COL_*, GET_ONE and FOR_EACH are shorthands over the
- * ps_sq_* helpers.
+ * Names: the shared helpers are ps_sq_* and live in sq.c, or here as
+ * static inline functions where they run per statement or per column;
+ * what one file lends another keeps that file's prefix
+ * (ps_store_txn_read() lives in txn.c, ps_store_schema_migrate() in
+ * schema.c); everything else in an area file is static.  BIND*, COL_*, GET_ONE
+ * and FOR_EACH are shorthands over the ps_sq_* helpers.
  *
  * The statement cache.  Every statement is prepared once per connection
  * (SQLITE_PREPARE_PERSISTENT), on first use, and found again by an
@@ -19,8 +20,10 @@
  * and a static prep(s, STMT_<name>, &st, err).  The areas below each own
  * a range of PS_SQ_AREA_SLOTS slots: slot = area * PS_SQ_AREA_SLOTS + id,
  * so the cache is one flat array of pointers in struct ps_store, and a
- * static assertion refuses an area that outgrows its range.  Adding an
- * area: a row in enum ps_sq_area and a PS_SQ_AREA() in its file.
+ * static assertion refuses an area that outgrows its range.  The lookup
+ * (ps_sq_prep(), inline) is an array load and a NULL test, as it was
+ * when the store was one file.  Adding an area: a row in enum
+ * ps_sq_area and a PS_SQ_AREA() in its file.
  *
  * How it fails: the helpers map SQLite's result codes onto PS_E* codes
  * (ps_sq_error(), below) with the message on err; none allocates.
@@ -28,6 +31,7 @@
 #ifndef PS_STORE_INT_H
 #define PS_STORE_INT_H
 
+#include <assert.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -116,24 +120,69 @@ struct ps_store {
  */
 int ps_sq_error(struct ps_store *s, int rc, const char *what,
                 struct ps_err *err);
-/* Borrow the statement of cache slot `slot`, preparing sql on first use
- * (use an area's prep(), which knows its slots). */
-int ps_sq_prep(struct ps_store *s, int slot, const char *sql,
-               sqlite3_stmt **out, struct ps_err *err);
+/* The slow path of ps_sq_prep(): prepare sql into slot (sq.c). */
+int ps_sq_prepare(struct ps_store *s, int slot, const char *sql,
+                  struct ps_err *err);
+
+/*
+ * Borrow the statement of cache slot `slot`, preparing sql on its first
+ * use (call an area's prep(), which knows its slots).  Inline, as the
+ * helpers below: they run for every statement and every column, and
+ * were static in one file before the store was split.
+ */
+static inline int ps_sq_prep(struct ps_store *s, int slot, const char *sql,
+                             sqlite3_stmt **out, struct ps_err *err)
+{
+    assert(slot >= 0 && slot < PS_SQ_SLOTS);
+    if (s->stmts[slot] == NULL) {
+        int rc = ps_sq_prepare(s, slot, sql, err);
+        if (rc != 0)
+            return rc;
+    }
+    *out = s->stmts[slot];
+    return 0;
+}
+
 /* Reset a statement and clear its bindings. */
-void ps_sq_done(sqlite3_stmt *st);
+static inline void ps_sq_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
 /* Bind a string; "" and NULL become SQL NULL when nullable.  The text is
  * bound SQLITE_STATIC: it must live until the statement is reset. */
-void ps_sq_bind_str(sqlite3_stmt *st, int i, const char *v, int nullable);
+static inline void ps_sq_bind_str(sqlite3_stmt *st, int i, const char *v,
+                                  int nullable)
+{
+    if (v == NULL || (nullable && v[0] == '\0'))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
 #define BIND(st, i, v) ps_sq_bind_str(st, i, v, 0)
 #define BIND_OPT(st, i, v) ps_sq_bind_str(st, i, v, 1)
 #define BIND_INT(st, i, v) sqlite3_bind_int64(st, i, (sqlite3_int64)(v))
 #define BIND_ENUM(st, i, table, v) BIND(st, i, ps_enum_name(table, (int)(v)))
+
 /* Copy column i as text into dst (size bytes, truncated); NULL is "". */
-void ps_sq_col_str(sqlite3_stmt *st, int i, char *dst, size_t size);
+static inline void ps_sq_col_str(sqlite3_stmt *st, int i, char *dst,
+                                 size_t size)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    ps_strlcpy(dst, v != NULL ? (const char *)v : "", size);
+}
 #define COL_STR(st, i, field) ps_sq_col_str(st, i, field, sizeof(field))
+
 /* Column i parsed with name table `table`. */
-int ps_sq_col_enum(sqlite3_stmt *st, int i, enum ps_names table);
+static inline int ps_sq_col_enum(sqlite3_stmt *st, int i, enum ps_names table)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    int e = ps_enum_parse(table, v != NULL ? (const char *)v : "");
+    /* CHECK constraints make an unknown name impossible. */
+    return PS_NEVER(e < 0) ? 0 : e;
+}
+
 /* Run a statement that returns no rows, and reset it. */
 int ps_sq_exec_step(struct ps_store *s, sqlite3_stmt *st, const char *what,
                     struct ps_err *err);

@@ -8,10 +8,11 @@
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  * ps_store_txn_update() gives PS_ESTATE when the row left `from`.
  */
-
 #include "store/store.h"
 #include "store/store_int.h"
 
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
 #define TXN_STMTS(X)                                                           \
     X(TXN_INSERT,                                                              \
       "INSERT INTO transactions(id, business_id, customer_id, account_id,"     \
