@@ -11,7 +11,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-/* Schema v7: ACH recovery debits, returns and notifications of change. */
+/* The columns read_account_change() reads, in its order. */
 #define ACCOUNT_CHANGE_COLS                                                    \
     "id, business_id, account_id, ifnull(txn_id,''), change_code, refused,"    \
     " ifnull(original_trace,''), what_changed, ifnull(source_file,''),"        \
