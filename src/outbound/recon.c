@@ -101,7 +101,7 @@ struct rep {
     char window_start[PS_DATE_SIZE];
 };
 
-/* Outcomes of a file's items (store.c RECON_OUTCOME), summary order. */
+/* Outcomes of a file's items (store/recon.c, RECON_OUTCOME), summary order. */
 static const char *const outcomes[] = {"SETTLED",  "CONFIRMED", "AWAITING",
                                        "DECLINED", "RETURNED",  "REQUEUED",
                                        "CANCELLED"};

@@ -12,8 +12,8 @@
  * .sha256, .done), and records the CSV in `outputs` (kind RECON, the
  * business date, seq NNN).  A rerun takes the next free NNN: a report is
  * never overwritten.  Every number comes from one SQL statement over the
- * store (store.c, STMTS_RECON; the README's "Daily reconciliation" lists
- * them), all read in one snapshot.
+ * store (store/recon.c and store/recon.h; the README's "Daily
+ * reconciliation" lists them), all read in one snapshot.
  *
  * How it fails: store, I/O and output errors as usual, nothing recorded
  * in `outputs` (a file already written stays, and the next run takes the
@@ -31,6 +31,7 @@
 #include "base/err.h"
 #include "base/model.h"
 #include "base/output.h"
+#include "store/recon.h"
 #include "store/store.h"
 
 /* Banking days after a payment file's business date by which its items
@@ -95,64 +96,5 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
                  struct ps_err *err);
-
-/* ---- the store side (implemented in store.c, the only SQL) --------- */
-
-/* The report's queries, in the order the report uses them. */
-enum ps_recon_query {
-    PS_RECON_Q_TXNS,         /* transactions created on the day */
-    PS_RECON_Q_MOVES,        /* status changes on the day */
-    PS_RECON_Q_POSITIONS,    /* ledger balance per kind, open and close */
-    PS_RECON_Q_FILES,        /* outbound payment files to report */
-    PS_RECON_Q_FILE_ITEMS,   /* one file's items by outcome (:output) */
-    PS_RECON_Q_UNKNOWN_REFS, /* provider lines with unknown references */
-    PS_RECON_Q_OPEN_ITEMS,   /* items PROCESSING or APPROVED */
-    PS_RECON_Q_EWA_AGING,    /* receivables by eligibility and age */
-    PS_RECON_Q_EWA_CHECK,    /* amountToRecover against the ledger */
-    PS_RECON_Q_ACH_RETURNS,  /* ACH returns applied on the day, per code */
-    PS_RECON_Q_ACH_NOCS,     /* NOCs received on the day, per code */
-    PS_RECON_Q_ACH_RATES,    /* NACHA debit return rates, 60 days */
-    PS_RECON_Q_N
-};
-
-/* Named parameters of the queries; NULL binds nothing. */
-struct ps_recon_params {
-    const char *business; /* :business, a business id */
-    const char *day;      /* :day, 'YYYY-MM-DD' */
-    const char *next_day; /* :next_day, the day after */
-    const char *output;   /* :output, an outputs id (FILE_ITEMS) */
-    /* :window_start, the first day of the PS_RECON_RATE_DAYS ending
-     * with :day (ACH_RATES) */
-    const char *window_start;
-};
-
-#define PS_RECON_COLS 12
-/* One result row: every column both as text ("" for NULL) and as an
- * integer; the text pointers are borrowed until the callback returns. */
-struct ps_recon_row {
-    int ncols;
-    const char *text[PS_RECON_COLS];
-    int64_t num[PS_RECON_COLS];
-};
-
-/* Run query q, calling cb(ctx, row) per row; a non-zero return stops. */
-int ps_store_recon_query(struct ps_store *store, enum ps_recon_query q,
-                         const struct ps_recon_params *p,
-                         int (*cb)(void *ctx, const struct ps_recon_row *),
-                         void *ctx, struct ps_err *err);
-
-/* The SQL text of query q (static), for documentation and tests. */
-const char *ps_store_recon_sql(enum ps_recon_query q);
-
-/* The next free RECON sequence of (business, day) in `outputs`. */
-int ps_store_recon_next_seq(struct ps_store *store, const char *business_id,
-                            const char *day, int *seq, struct ps_err *err);
-
-/* Record a written report in `outputs` (kind RECON). */
-int ps_store_recon_output_insert(struct ps_store *store, const char *id,
-                                 const char *business_id, const char *day,
-                                 int seq, const char *path,
-                                 const char *sha256, long records,
-                                 const char *at, struct ps_err *err);
 
 #endif /* PS_RECON_H */

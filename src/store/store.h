@@ -16,6 +16,13 @@
  * optimistic update found the row changed, PS_EBUSY when the database is
  * locked, PS_EINVAL (rule CONSTRAINT) when a CHECK or foreign key refused
  * a row, PS_ESTORE for anything else.
+ *
+ * The declarations are grouped by area, in the order of the files that
+ * implement them: the connection (store.c, schema.c), businesses,
+ * customers, accounts, ACH (ach.c), EWA, transactions, the ledger, files,
+ * jobs, and outbound files (provider.c).  The reconciliation's queries
+ * are in store/recon.h.
+
  */
 #ifndef PS_STORE_H
 #define PS_STORE_H
@@ -28,7 +35,7 @@
 
 struct ps_store;
 
-/* ---- opening, versions, transactions -------------------------------- */
+/* ---- the connection: opening, versions, transactions (store.c, schema.c) - */
 
 /* Open (creating if needed) and migrate to the latest version. */
 int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err);
@@ -47,7 +54,7 @@ int ps_store_version(struct ps_store *store);
 int ps_store_latest_version(void);
 
 /*
- * The schema-v4 rewrite (see schema.h), exposed for its tests: sql with
+ * The schema-v4 rewrite (see schema.c), exposed for its tests: sql with
  * every `col IN ('A','B','C'...)` of three or more plain literals written
  * as `(col = 'A' OR col = 'B' OR ...)`; anything else unchanged.  A new
  * string (free()), or NULL when out of memory.
@@ -65,7 +72,7 @@ int ps_store_commit(struct ps_store *store, struct ps_err *err);
 /* Undo the innermost begin.  Never fails (errors are logged). */
 void ps_store_rollback(struct ps_store *store);
 
-/* ---- businesses ----------------------------------------------------- */
+/* ---- businesses (business.c) --------------------------------------------- */
 
 int ps_store_business_insert(struct ps_store *store,
                              const struct ps_business *b, struct ps_err *err);
@@ -77,7 +84,7 @@ int ps_store_business_list(struct ps_store *store,
                            int (*cb)(void *ctx, const struct ps_business *b),
                            void *ctx, struct ps_err *err);
 
-/* ---- customers ------------------------------------------------------ */
+/* ---- customers (customer.c) ---------------------------------------------- */
 
 int ps_store_customer_insert(struct ps_store *store,
                              const struct ps_customer *c, struct ps_err *err);
@@ -110,7 +117,23 @@ int ps_store_customer_addresses(struct ps_store *store, const char *customer_id,
                                 int (*cb)(void *ctx, const struct ps_address *),
                                 void *ctx, struct ps_err *err);
 
-/* ---- financial accounts --------------------------------------------- */
+/* One row of an account's (or customer's) status history. */
+struct ps_status_history_row {
+    int from_status; /* enum ps_status, -1 for creation */
+    enum ps_status to_status;
+    char reason[PS_REASON_SIZE];
+    char source_file[PS_PATH_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+
+/* The customer's status changes, oldest first. */
+int ps_store_customer_history(struct ps_store *store, const char *customer_id,
+                              int (*cb)(void *ctx,
+                                        const struct ps_status_history_row *),
+                              void *ctx, struct ps_err *err);
+
+/* ---- financial accounts (account.c) -------------------------------------- */
 
 /* sealed: the encrypted full number (crypto.h), stored as a BLOB. */
 int ps_store_account_insert(struct ps_store *store, const struct ps_account *a,
@@ -133,6 +156,15 @@ int ps_store_account_set_status(struct ps_store *store, const char *id,
                                 enum ps_status from, enum ps_status to,
                                 const struct ps_source *src, const char *at,
                                 struct ps_err *err);
+
+/* The account's status changes, oldest first. */
+int ps_store_account_history(struct ps_store *store, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_status_history_row *),
+                             void *ctx, struct ps_err *err);
+
+/* ---- ACH: debit authorizations, recovery debits, NOCs (ach.c) ------------ */
+
 int ps_store_debit_auth_insert(struct ps_store *store, const char *id,
                                const char *account_id,
                                enum ps_debit_auth_kind kind,
@@ -145,24 +177,13 @@ int ps_store_debit_auth_active(struct ps_store *store, const char *account_id,
 int ps_store_debit_auth_revoke(struct ps_store *store, const char *account_id,
                                const char *reason, const char *at,
                                struct ps_err *err);
-/* One row of an account's (or customer's) status history. */
-struct ps_status_history_row {
-    int from_status; /* enum ps_status, -1 for creation */
-    enum ps_status to_status;
-    char reason[PS_REASON_SIZE];
-    char source_file[PS_PATH_SIZE];
-    long source_line;
-    char created_at[PS_TIME_SIZE];
-};
-/* The account's (the customer's) status changes, oldest first. */
-int ps_store_account_history(struct ps_store *store, const char *account_id,
-                             int (*cb)(void *ctx,
-                                       const struct ps_status_history_row *),
-                             void *ctx, struct ps_err *err);
-int ps_store_customer_history(struct ps_store *store, const char *customer_id,
-                              int (*cb)(void *ctx,
-                                        const struct ps_status_history_row *),
-                              void *ctx, struct ps_err *err);
+
+/* 1 with *kind (may be NULL) set when the account has an ACTIVE consumer
+ * (WEB or PPD) debit authorization, 0 when not, negative on error. */
+int ps_store_debit_auth_consumer(struct ps_store *store, const char *account_id,
+                                 enum ps_debit_auth_kind *kind,
+                                 struct ps_err *err);
+
 /* One debit authorization of an account, active or revoked. */
 struct ps_debit_auth {
     char id[PS_ID_SIZE];
@@ -178,7 +199,46 @@ int ps_store_debit_auth_list(struct ps_store *store, const char *account_id,
                              int (*cb)(void *ctx, const struct ps_debit_auth *),
                              void *ctx, struct ps_err *err);
 
-/* ---- EWA programs and profiles -------------------------------------- */
+/* EWA_RECOVERY DEBITs of the profile still in flight (NEW, PENDING,
+ * PROCESSING or APPROVED). */
+int ps_store_recovery_in_flight(struct ps_store *store, const char *profile_id,
+                                int64_t *count, struct ps_err *err);
+
+/* Rewrite a bank account's routing number, bank type, last4, token and
+ * updated_at from a; the sealed number too unless sealed is NULL.
+ * PS_ENOTFOUND when a->id is not a bank account. */
+int ps_store_account_update_bank(struct ps_store *store,
+                                 const struct ps_account *a,
+                                 const unsigned char *sealed, size_t sealed_len,
+                                 struct ps_err *err);
+
+/* One notification of change received for an account (table
+ * account_changes), applied or only recorded. */
+struct ps_account_change {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char account_id[PS_ID_SIZE];
+    char txn_id[PS_ID_SIZE];   /* the original transaction, "" if unknown */
+    char change_code[4];       /* C01.. */
+    int refused;               /* 1: a refused NOC (C61..C69) */
+    char original_trace[16];   /* "" if unknown */
+    /* What changed, account numbers masked ("account ****6789 ->
+     * ****1234; type CHECKING -> SAVINGS"), or why nothing did. */
+    char what_changed[PS_REASON_SIZE * 2];
+    char source_file[PS_PATH_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_account_change_insert(struct ps_store *store,
+                                   const struct ps_account_change *c,
+                                   struct ps_err *err);
+/* The account's changes, oldest first. */
+int ps_store_account_changes(struct ps_store *store, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_account_change *),
+                             void *ctx, struct ps_err *err);
+
+/* ---- EWA: programs, profiles, eligibility, payroll (ewa.c) --------------- */
 
 int ps_store_program_insert(struct ps_store *store, const struct ps_program *p,
                             struct ps_err *err);
@@ -272,7 +332,7 @@ int ps_store_payroll_insert(struct ps_store *store,
                             const struct ps_payroll_row *r,
                             struct ps_err *err);
 
-/* ---- transactions --------------------------------------------------- */
+/* ---- transactions (txn.c) ------------------------------------------------ */
 
 int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
                         struct ps_err *err);
@@ -321,7 +381,7 @@ int ps_store_txn_page_profile(struct ps_store *store, const char *profile_id,
                               int (*cb)(void *ctx, const struct ps_txn *),
                               void *ctx, struct ps_err *err);
 
-/* ---- ledger --------------------------------------------------------- */
+/* ---- the ledger (ledger.c) ----------------------------------------------- */
 
 enum ps_ledger_kind {
     PS_LEDGER_FUNDING,        /* the business's funding account */
@@ -379,7 +439,7 @@ int ps_store_ledger_kind_balance(struct ps_store *store,
                                  enum ps_ledger_kind kind, const char *currency,
                                  int64_t *balance, struct ps_err *err);
 
-/* ---- files, checkpoints, record results ---------------------------- */
+/* ---- files, checkpoints, record results, keys (file.c) ------------------- */
 
 int ps_store_file_insert(struct ps_store *store, const struct ps_file *f,
                          struct ps_err *err);
@@ -442,15 +502,14 @@ int ps_store_file_key_insert(struct ps_store *store, const char *business_id,
                              const char *file_id, char prior[PS_ID_SIZE],
                              struct ps_err *err);
 
-/* ---- the engine guard (one engine per spool) ---------------------- */
-
+/* The engine guard: one engine per spool. */
 /* Record this process as the running engine (after taking the flock). */
 int ps_store_guard_take(struct ps_store *store, long pid, const char *host,
                         const char *at, struct ps_err *err);
 int ps_store_guard_release(struct ps_store *store, long pid,
                            struct ps_err *err);
 
-/* ---- the scheduler's runs (scheduler.c) ---------------------------------- */
+/* ---- the scheduler's job runs and job state (job.c) ---------------------- */
 
 /* A run of a job for a business date; status RUNNING, COMPLETED, FAILED or
  * SKIPPED (a missed date not caught up). */
@@ -492,7 +551,8 @@ int ps_store_job_state(struct ps_store *s, const char *job,
 int ps_store_job_state_set(struct ps_store *s, const char *job,
                            const char *last_fired, const char *last_success,
                            struct ps_err *err);
-/* ---- the provider exchange (schema v5) ----------------------------- */
+
+/* ---- outbound files: candidates, outputs, answers (provider.c) ----------- */
 
 /* SEND transactions on PUSH_TO_CARD in NEW or PENDING whose customer and
  * account are ACTIVE, oldest first: what the next payout file pays; the
@@ -576,50 +636,5 @@ struct ps_answer_row {
 };
 int ps_store_answer_insert(struct ps_store *store,
                            const struct ps_answer_row *a, struct ps_err *err);
-
-/* ---- ACH recovery debits, returns and NOCs (schema v7) ------------- */
-
-/* EWA_RECOVERY DEBITs of the profile still in flight (NEW, PENDING,
- * PROCESSING or APPROVED). */
-int ps_store_recovery_in_flight(struct ps_store *store, const char *profile_id,
-                                int64_t *count, struct ps_err *err);
-/* 1 with *kind (may be NULL) set when the account has an ACTIVE consumer
- * (WEB or PPD) debit authorization, 0 when not, negative on error. */
-int ps_store_debit_auth_consumer(struct ps_store *store, const char *account_id,
-                                 enum ps_debit_auth_kind *kind,
-                                 struct ps_err *err);
-/* Rewrite a bank account's routing number, bank type, last4, token and
- * updated_at from a; the sealed number too unless sealed is NULL.
- * PS_ENOTFOUND when a->id is not a bank account. */
-int ps_store_account_update_bank(struct ps_store *store,
-                                 const struct ps_account *a,
-                                 const unsigned char *sealed, size_t sealed_len,
-                                 struct ps_err *err);
-
-/* One notification of change received for an account (table
- * account_changes), applied or only recorded. */
-struct ps_account_change {
-    char id[PS_ID_SIZE];
-    char business_id[PS_ID_SIZE];
-    char account_id[PS_ID_SIZE];
-    char txn_id[PS_ID_SIZE];   /* the original transaction, "" if unknown */
-    char change_code[4];       /* C01.. */
-    int refused;               /* 1: a refused NOC (C61..C69) */
-    char original_trace[16];   /* "" if unknown */
-    /* What changed, account numbers masked ("account ****6789 ->
-     * ****1234; type CHECKING -> SAVINGS"), or why nothing did. */
-    char what_changed[PS_REASON_SIZE * 2];
-    char source_file[PS_PATH_SIZE];
-    long source_line;
-    char created_at[PS_TIME_SIZE];
-};
-int ps_store_account_change_insert(struct ps_store *store,
-                                   const struct ps_account_change *c,
-                                   struct ps_err *err);
-/* The account's changes, oldest first. */
-int ps_store_account_changes(struct ps_store *store, const char *account_id,
-                             int (*cb)(void *ctx,
-                                       const struct ps_account_change *),
-                             void *ctx, struct ps_err *err);
 
 #endif /* PS_STORE_H */

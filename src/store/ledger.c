@@ -1,0 +1,364 @@
+/*
+ * ledger.c -- the store's double-entry ledger: ledger accounts
+ * (created on first use and cached per connection, see struct acct_slot
+ * in store_int.h), entries, balances, the trial balance, and the orphan
+ * scan that stands in for the foreign keys schema v9 dropped.
+ *
+ * How it fails: as every store function (store.h): PS_ENOTFOUND for a
+ * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
+ * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
+ * The account cache never fails: when it cannot grow it stops learning
+ * and the next lookup asks the database.
+ */
+#include "store/store.h"
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Rows created in [?1, ?2); NULL bounds: every row. */
+#define ORPHAN_WHEN(x)                                                         \
+    " AND (?1 IS NULL OR " x ".created_at >= ?1)"                              \
+    " AND (?2 IS NULL OR " x ".created_at < ?2)"
+
+#define ORPHAN_COUNT(label, table, x, cond)                                    \
+    " SELECT '" label "', count(*) FROM " table " " x " WHERE " cond           \
+    ORPHAN_WHEN(x)
+
+/* ORPHANS nests ORPHAN_COUNT() by hand. */
+/* clang-format off */
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
+#define LEDGER_STMTS(X)                                                        \
+    X(LEDGER_ACCOUNT_GET,                                                      \
+      "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"      \
+      " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")           \
+    X(LEDGER_ACCOUNT_SCAN,                                                     \
+      "SELECT id, kind, currency, customer_id FROM ledger_accounts"            \
+      " WHERE business_id = ?")                                                \
+    X(LEDGER_ACCOUNT_INSERT,                                                   \
+      "INSERT INTO ledger_accounts(business_id, kind, currency,"               \
+      " customer_id) VALUES (?,?,?,?)")                                        \
+    X(LEDGER_ENTRY_INSERT,                                                     \
+      "INSERT INTO ledger_entries(txn_id, reference, debit_account,"           \
+      " credit_account, amount, currency, memo, created_at)"                   \
+      " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    X(LEDGER_BALANCE,                                                          \
+      "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
+      "        WHERE debit_account = ?1)"                                      \
+      "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
+      "        WHERE credit_account = ?1)")                                    \
+    X(LEDGER_KIND_BALANCE,                                                     \
+      "SELECT ifnull(sum(CASE WHEN e.debit_account = a.id THEN e.amount"       \
+      "                  ELSE -e.amount END), 0)"                              \
+      " FROM ledger_accounts a JOIN ledger_entries e"                          \
+      "   ON e.debit_account = a.id OR e.credit_account = a.id"                \
+      " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")            \
+    X(TRIAL_BALANCE,                                                           \
+      "WITH legs(account, debit, credit, currency) AS ("                       \
+      "  SELECT debit_account, amount, 0, currency FROM ledger_entries"        \
+      "  UNION ALL"                                                            \
+      "  SELECT credit_account, 0, amount, currency FROM ledger_entries)"      \
+      " SELECT a.currency, sum(l.debit), sum(l.credit),"                       \
+      "  sum(l.debit) - sum(l.credit),"                                        \
+      "  sum(l.currency <> a.currency)"                                        \
+      " FROM legs l JOIN ledger_accounts a ON a.id = l.account"                \
+      " WHERE ?1 IS NULL OR a.business_id = ?1"                                \
+      " GROUP BY a.currency ORDER BY a.currency")                              \
+    X(ORPHANS,                                                                 \
+      "WITH o(ref, n) AS ("                                                    \
+      ORPHAN_COUNT("transactions.business_id", "transactions", "t",            \
+                   "NOT EXISTS (SELECT 1 FROM businesses p"                    \
+                   " WHERE p.id = t.business_id)")                             \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.customer_id", "transactions", "t",            \
+                   "NOT EXISTS (SELECT 1 FROM customers p"                     \
+                   " WHERE p.id = t.customer_id)")                             \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.account_id", "transactions", "t",             \
+                   "NOT EXISTS (SELECT 1 FROM financial_accounts p"            \
+                   " WHERE p.id = t.account_id)")                              \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.profile_id", "transactions", "t",             \
+                   "t.profile_id IS NOT NULL AND NOT EXISTS (SELECT 1"         \
+                   " FROM ewa_profiles p WHERE p.id = t.profile_id)")          \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transaction_history.txn_id", "transaction_history", "h",   \
+                   "NOT EXISTS (SELECT 1 FROM transactions p"                  \
+                   " WHERE p.id = h.txn_id)")                                  \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ledger_entries.txn_id", "ledger_entries", "e",             \
+                   "e.txn_id IS NOT NULL AND NOT EXISTS (SELECT 1"             \
+                   " FROM transactions p WHERE p.id = e.txn_id)")              \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ledger_entries.debit_account", "ledger_entries", "e",      \
+                   "NOT EXISTS (SELECT 1 FROM ledger_accounts p"               \
+                   " WHERE p.id = e.debit_account)")                           \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ledger_entries.credit_account", "ledger_entries", "e",     \
+                   "NOT EXISTS (SELECT 1 FROM ledger_accounts p"               \
+                   " WHERE p.id = e.credit_account)")                          \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("payroll_results.profile_id", "payroll_results", "r",       \
+                   "NOT EXISTS (SELECT 1 FROM ewa_profiles p"                  \
+                   " WHERE p.id = r.profile_id)")                              \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("payroll_results.file_id", "payroll_results", "r",          \
+                   "r.file_id IS NOT NULL AND NOT EXISTS (SELECT 1"            \
+                   " FROM files p WHERE p.id = r.file_id)")                    \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("ewa_eligibility_history.profile_id",                       \
+                   "ewa_eligibility_history", "h",                             \
+                   "NOT EXISTS (SELECT 1 FROM ewa_profiles p"                  \
+                   " WHERE p.id = h.profile_id)") ")"                          \
+      " SELECT ifnull(sum(n), 0), ifnull(group_concat(ref || ' ' || n, ', ')," \
+      " '') FROM o WHERE n > 0")
+/* clang-format on */
+
+PS_SQ_AREA(PS_SQ_AREA_LEDGER, LEDGER_STMTS)
+
+static const char *const ledger_kind_names[PS_LEDGER_KIND_N] = {
+    "FUNDING", "CUSTOMER", "EWA_RECEIVABLE", "FEE_INCOME"};
+
+const char *ps_ledger_kind_name(enum ps_ledger_kind kind)
+{
+    return (unsigned)kind < PS_LEDGER_KIND_N ? ledger_kind_names[kind] : "?";
+}
+
+static int ledger_account_lookup(struct ps_store *s, const char *business_id,
+                                 enum ps_ledger_kind kind, const char *currency,
+                                 const char *customer_id, int64_t *id,
+                                 struct ps_err *err);
+
+/* FNV-1a; never 0 (0 marks an empty slot). */
+static uint64_t key_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *k != '\0'; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+    return h != 0 ? h : 1;
+}
+
+static struct acct_slot *acct_slot(struct ps_store *s, const char *key,
+                                   uint64_t h)
+{
+    size_t mask = s->acctcap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        struct acct_slot *sl = &s->accts[i];
+        if (sl->hash == 0 || (sl->hash == h && strcmp(sl->key, key) == 0))
+            return sl;
+    }
+}
+
+/* Remember key -> id; a full table is simply not grown past a bound. */
+static void acct_remember(struct ps_store *s, const char *key, uint64_t h,
+                          int64_t id)
+{
+    if ((s->naccts + 1) * 2 > s->acctcap) {
+        size_t cap = s->acctcap != 0 ? s->acctcap * 2 : 1024;
+        struct acct_slot *old = s->accts;
+        size_t oldcap = s->acctcap;
+        if (cap > ((size_t)1 << 22))
+            return; /* a cache, not a copy of the table */
+        struct acct_slot *n = calloc(cap, sizeof(*n));
+        if (n == NULL)
+            return;
+        s->accts = n;
+        s->acctcap = cap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].hash != 0)
+                *acct_slot(s, old[i].key, old[i].hash) = old[i];
+        free(old);
+    }
+    struct acct_slot *sl = acct_slot(s, key, h);
+    if (s->acct_depth < s->depth)
+        s->acct_depth = s->depth;
+    if (sl->hash == 0)
+        s->naccts++;
+    sl->hash = h;
+    sl->id = id;
+    ps_strlcpy(sl->key, key, sizeof(sl->key));
+}
+
+/* The cache's key of a ledger account. */
+static void acct_key(char *key, size_t size, const char *business_id, int kind,
+                     const char *currency, const char *customer_id)
+{
+    snprintf(key, size, "%s|%d|%s|%s", business_id, kind, currency,
+             customer_id != NULL ? customer_id : "");
+}
+
+int ps_store_ledger_accounts_preload(struct ps_store *s,
+                                     const char *business_id,
+                                     struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char key[sizeof(((struct acct_slot *)0)->key)];
+    int rc = prep(s, STMT_LEDGER_ACCOUNT_SCAN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 1);
+        const char *cur = (const char *)sqlite3_column_text(st, 2);
+        const char *cust = (const char *)sqlite3_column_text(st, 3);
+        int k = 0;
+        while (k < PS_LEDGER_KIND_N && kind != NULL &&
+               strcmp(kind, ledger_kind_names[k]) != 0)
+            k++;
+        if (k == PS_LEDGER_KIND_N || cur == NULL)
+            continue; /* cannot be: CHECKs; then it is looked up */
+        acct_key(key, sizeof(key), business_id, k, cur, cust);
+        acct_remember(s, key, key_hash(key), sqlite3_column_int64(st, 0));
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "load ledger accounts", err);
+    return 0;
+}
+
+int ps_store_ledger_account(struct ps_store *s, const char *business_id,
+                            enum ps_ledger_kind kind, const char *currency,
+                            const char *customer_id, int64_t *id,
+                            struct ps_err *err)
+{
+    char key[sizeof(((struct acct_slot *)0)->key)];
+    acct_key(key, sizeof(key), business_id, (int)kind, currency, customer_id);
+    uint64_t h = key_hash(key);
+    if (s->acctcap > 0) {
+        struct acct_slot *sl = acct_slot(s, key, h);
+        if (sl->hash != 0) {
+            *id = sl->id;
+            return 0;
+        }
+    }
+    int rc = ledger_account_lookup(s, business_id, kind, currency, customer_id,
+                                   id, err);
+    if (rc == 0)
+        acct_remember(s, key, h, *id);
+    return rc;
+}
+
+static int ledger_account_lookup(struct ps_store *s, const char *business_id,
+                                 enum ps_ledger_kind kind, const char *currency,
+                                 const char *customer_id, int64_t *id,
+                                 struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_ACCOUNT_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ps_ledger_kind_name(kind));
+    BIND(st, 3, currency);
+    BIND_OPT(st, 4, customer_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        ps_sq_done(st);
+        return 0;
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read ledger account", err);
+    if ((rc = prep(s, STMT_LEDGER_ACCOUNT_INSERT, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ps_ledger_kind_name(kind));
+    BIND(st, 3, currency);
+    BIND_OPT(st, 4, customer_id);
+    if ((rc = ps_sq_exec_step(s, st, "insert ledger account", err)) != 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
+                                 const char *reference, int64_t debit_account,
+                                 int64_t credit_account, int64_t amount,
+                                 const char *currency, const char *memo,
+                                 const char *at, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_ENTRY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, txn_id);
+    BIND_OPT(st, 2, reference);
+    BIND_INT(st, 3, debit_account);
+    BIND_INT(st, 4, credit_account);
+    BIND_INT(st, 5, amount);
+    BIND(st, 6, currency);
+    BIND(st, 7, memo);
+    BIND(st, 8, at);
+    return ps_sq_exec_step(s, st, "insert ledger entry", err);
+}
+
+int ps_store_ledger_balance(struct ps_store *s, int64_t account_id,
+                            int64_t *balance, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_BALANCE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, account_id);
+    GET_ONE(s, st, "ledger balance", err,
+            *balance = sqlite3_column_int64(st, 0));
+}
+
+int ps_store_ledger_kind_balance(struct ps_store *s, const char *business_id,
+                                 enum ps_ledger_kind kind, const char *currency,
+                                 int64_t *balance, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LEDGER_KIND_BALANCE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ps_ledger_kind_name(kind));
+    BIND(st, 3, currency);
+    GET_ONE(s, st, "ledger balance", err,
+            *balance = sqlite3_column_int64(st, 0));
+}
+
+static void read_trial(sqlite3_stmt *st, struct ps_trial_row *r)
+{
+    COL_STR(st, 0, r->currency);
+    r->debits = sqlite3_column_int64(st, 1);
+    r->credits = sqlite3_column_int64(st, 2);
+    r->balance = sqlite3_column_int64(st, 3);
+    r->mismatched = sqlite3_column_int64(st, 4);
+}
+
+int ps_store_trial_balance(struct ps_store *s, const char *business_id,
+                           int (*cb)(void *, const struct ps_trial_row *),
+                           void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TRIAL_BALANCE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    FOR_EACH(s, st, "trial balance", err, struct ps_trial_row, read_trial, cb,
+             ctx);
+}
+
+int ps_store_orphans(struct ps_store *s, const char *from, const char *to,
+                     int64_t *n, char *detail, size_t size, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ORPHANS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, from);
+    BIND_OPT(st, 2, to);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        ps_sq_done(st);
+        return ps_sq_error(s, rc, "look for rows without their parent", err);
+    }
+    *n = sqlite3_column_int64(st, 0);
+    ps_sq_col_str(st, 1, detail, size);
+    ps_sq_done(st);
+    return 0;
+}

@@ -1,0 +1,254 @@
+/*
+ * provider.c -- the store's side of outbound payment files: the
+ * payout (push-to-card) and ACH candidates, ACH trace numbers, the
+ * `outputs` and `output_items` of every file written, and the provider's
+ * answers applied.
+ *
+ * How it fails: as every store function (store.h): PS_ENOTFOUND for a
+ * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
+ * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
+ */
+#include "store/store.h"
+#include "store/store_int.h"
+
+/* A push-to-card send of business ?1, on an active account of an active
+ * customer, both of that business.  PAYOUT_SELECT asks it of each due
+ * status apart and merges the two, each read oldest first from
+ * transactions_status: the LIMIT then stops both reads, where
+ * "status IN (...)" sorted every due row. */
+#define PAYOUT_DUE                                                             \
+    " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
+    " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
+    "   WHERE a.id = t.account_id AND a.business_id = ?1"                      \
+    "   AND a.status = 'ACTIVE')"                                              \
+    " AND EXISTS (SELECT 1 FROM customers c"                                   \
+    "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
+    "   AND c.status = 'ACTIVE')"
+
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
+#define PROVIDER_STMTS(X)                                                      \
+    X(PAYOUT_SELECT,                                                           \
+      "SELECT " TXN_COLS                                                       \
+      " FROM transactions t WHERE status = 'NEW'" PAYOUT_DUE " UNION ALL"      \
+      " SELECT " TXN_COLS                                                      \
+      " FROM transactions t WHERE status = 'PENDING'" PAYOUT_DUE               \
+      " ORDER BY created_at, id LIMIT ?2")                                     \
+    X(ACH_SELECT,                                                              \
+      "SELECT " TXN_COLS " FROM transactions t"                                \
+      " WHERE business_id = ?1 AND rail = 'ACH'"                               \
+      " AND (status = 'NEW' OR status = 'PENDING')"                            \
+      " AND account_id IN (SELECT id FROM financial_accounts"                  \
+      "   WHERE business_id = ?1 AND status = 'ACTIVE'"                        \
+      "   AND kind = 'EXTERNAL_BANK')"                                         \
+      " AND customer_id IN (SELECT id FROM customers"                          \
+      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
+      " AND (type = 'SEND' OR EXISTS (SELECT 1 FROM debit_authorizations d"    \
+      "   WHERE d.account_id = t.account_id AND d.status = 'ACTIVE'))"         \
+      " ORDER BY created_at, id")                                              \
+    X(ACH_TRACE_MAX,                                                           \
+      "SELECT ifnull(max(CAST(substr(trace_number, 9) AS INTEGER)), 0)"        \
+      " FROM transactions WHERE business_id = ? AND rail = 'ACH'"              \
+      " AND substr(trace_number, 1, 8) = ?")                                   \
+    X(OUTPUT_NEXT_SEQ,                                                         \
+      "SELECT ifnull(max(seq), 0) + 1 FROM outputs"                            \
+      " WHERE business_id = ? AND kind = ? AND business_date = ?")             \
+    X(OUTPUT_INSERT,                                                           \
+      "INSERT INTO outputs(id, business_id, kind, business_date, seq, path,"   \
+      " sha256, records, debit_total, credit_total, file_key, created_at,"     \
+      " detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
+    X(OUTPUT_ITEM_INSERT,                                                      \
+      "INSERT INTO output_items(output_id, txn_id, line, attempt,"             \
+      " holder_name, detail) VALUES (?,?,?,?,?,?)")                            \
+    X(OUTPUT_LIST,                                                             \
+      "SELECT id, business_id, kind, business_date, seq, path,"                \
+      " ifnull(sha256,''), records, debit_total, credit_total, created_at,"    \
+      " ifnull(file_key,''), ifnull(detail,'')"                                \
+      " FROM outputs WHERE business_id = ? AND kind = ?"                       \
+      " ORDER BY business_date, seq")                                          \
+    X(OUTPUT_ITEMS,                                                            \
+      "SELECT i.txn_id, ifnull(i.line, 0), ifnull(i.attempt, 0),"              \
+      " ifnull(i.holder_name, ''), t.account_id, t.amount, t.currency,"        \
+      " ifnull(i.detail, '')"                                                  \
+      " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
+      " WHERE i.output_id = ? ORDER BY i.line")                                \
+    X(ANSWER_INSERT,                                                           \
+      "INSERT INTO provider_answers(txn_id, attempt, status, business_id,"     \
+      " reason_code, message, settlement_date, amount, source_file,"           \
+      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+
+PS_SQ_AREA(PS_SQ_AREA_PROVIDER, PROVIDER_STMTS)
+
+int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
+                               long limit,
+                               int (*cb)(void *ctx, const struct ps_txn *),
+                               void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PAYOUT_SELECT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND_INT(st, 2, limit > 0 ? limit : -1);
+    FOR_EACH(s, st, "select payout transactions", err, struct ps_txn,
+             ps_store_txn_read, cb, ctx);
+}
+
+int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
+                            int (*cb)(void *ctx, const struct ps_txn *),
+                            void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACH_SELECT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "select ACH transactions", err, struct ps_txn,
+             ps_store_txn_read, cb, ctx);
+}
+
+int ps_store_ach_trace_max(struct ps_store *s, const char *business_id,
+                           const char *odfi, long *max, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACH_TRACE_MAX, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, odfi);
+    GET_ONE(s, st, "trace sequence", err,
+            *max = (long)sqlite3_column_int64(st, 0));
+}
+
+int ps_store_output_next_seq(struct ps_store *s, const char *business_id,
+                             const char *kind, const char *business_date,
+                             int *seq, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_NEXT_SEQ, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, kind);
+    BIND(st, 3, business_date);
+    GET_ONE(s, st, "output sequence", err, *seq = sqlite3_column_int(st, 0));
+}
+
+int ps_store_output_insert(struct ps_store *s, const struct ps_output_row *o,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, o->id);
+    BIND(st, 2, o->business_id);
+    BIND(st, 3, o->kind);
+    BIND(st, 4, o->business_date);
+    BIND_INT(st, 5, o->seq);
+    BIND(st, 6, o->path);
+    BIND_OPT(st, 7, o->sha256);
+    BIND_INT(st, 8, o->records);
+    BIND_INT(st, 9, o->debit_total);
+    BIND_INT(st, 10, o->credit_total);
+    BIND_OPT(st, 11, o->file_key);
+    BIND(st, 12, o->created_at);
+    BIND_OPT(st, 13, o->detail);
+    return ps_sq_exec_step(s, st, "insert output", err);
+}
+
+int ps_store_output_item_insert(struct ps_store *s, const char *output_id,
+                                const struct ps_output_item_row *it,
+                                struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_ITEM_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, output_id);
+    BIND(st, 2, it->txn_id);
+    BIND_INT(st, 3, it->line);
+    BIND_INT(st, 4, it->attempt);
+    BIND(st, 5, it->holder_name);
+    BIND_OPT(st, 6, it->detail);
+    return ps_sq_exec_step(s, st, "insert output item", err);
+}
+
+static void read_output(sqlite3_stmt *st, struct ps_output_row *o)
+{
+    COL_STR(st, 0, o->id);
+    COL_STR(st, 1, o->business_id);
+    COL_STR(st, 2, o->kind);
+    COL_STR(st, 3, o->business_date);
+    o->seq = sqlite3_column_int(st, 4);
+    COL_STR(st, 5, o->path);
+    COL_STR(st, 6, o->sha256);
+    o->records = (long)sqlite3_column_int64(st, 7);
+    o->debit_total = sqlite3_column_int64(st, 8);
+    o->credit_total = sqlite3_column_int64(st, 9);
+    COL_STR(st, 10, o->created_at);
+    COL_STR(st, 11, o->file_key);
+    COL_STR(st, 12, o->detail);
+}
+
+int ps_store_output_list(struct ps_store *s, const char *business_id,
+                         const char *kind,
+                         int (*cb)(void *ctx, const struct ps_output_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, kind);
+    FOR_EACH(s, st, "list outputs", err, struct ps_output_row, read_output, cb,
+             ctx);
+}
+
+static void read_output_item(sqlite3_stmt *st, struct ps_output_item_row *it)
+{
+    COL_STR(st, 0, it->txn_id);
+    it->line = (long)sqlite3_column_int64(st, 1);
+    it->attempt = sqlite3_column_int(st, 2);
+    COL_STR(st, 3, it->holder_name);
+    COL_STR(st, 4, it->account_id);
+    it->amount = sqlite3_column_int64(st, 5);
+    COL_STR(st, 6, it->currency);
+    COL_STR(st, 7, it->detail);
+}
+
+int ps_store_output_items(struct ps_store *s, const char *output_id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_output_item_row *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_OUTPUT_ITEMS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, output_id);
+    FOR_EACH(s, st, "list output items", err, struct ps_output_item_row,
+             read_output_item, cb, ctx);
+}
+
+int ps_store_answer_insert(struct ps_store *s, const struct ps_answer_row *a,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ANSWER_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, a->txn_id);
+    BIND_INT(st, 2, a->attempt);
+    BIND(st, 3, a->status);
+    BIND(st, 4, a->business_id);
+    BIND_OPT(st, 5, a->reason_code);
+    BIND_OPT(st, 6, a->message);
+    BIND_OPT(st, 7, a->settlement_date);
+    BIND_INT(st, 8, a->amount);
+    BIND_OPT(st, 9, a->source_file);
+    BIND_INT(st, 10, a->source_line);
+    BIND(st, 11, a->created_at);
+    return ps_sq_exec_step(s, st, "insert provider answer", err);
+}

@@ -1,0 +1,79 @@
+/*
+ * recon.h -- the store side of the daily reconciliation report
+ * (outbound/recon.c writes the report; src/store/recon.c runs its SQL).
+ *
+ * One statement per report section, with named parameters, so that each
+ * can be run as it is in the sqlite3 shell (README, "Daily
+ * reconciliation"); ps_store_recon_sql() gives its text.  The store owns
+ * the query list, so that the store includes nothing above it.
+ *
+ * How it fails: as every store function (store.h): PS_ESTORE, PS_EBUSY,
+ * PS_ENOMEM from SQLite; PS_EINTERNAL for a query number out of range.
+ */
+#ifndef PS_STORE_RECON_H
+#define PS_STORE_RECON_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+
+struct ps_store;
+
+/* The report's queries, in the order the report uses them. */
+enum ps_recon_query {
+    PS_RECON_Q_TXNS,         /* transactions created on the day */
+    PS_RECON_Q_MOVES,        /* status changes on the day */
+    PS_RECON_Q_POSITIONS,    /* ledger balance per kind, open and close */
+    PS_RECON_Q_FILES,        /* outbound payment files to report */
+    PS_RECON_Q_FILE_ITEMS,   /* one file's items by outcome (:output) */
+    PS_RECON_Q_UNKNOWN_REFS, /* provider lines with unknown references */
+    PS_RECON_Q_OPEN_ITEMS,   /* items PROCESSING or APPROVED */
+    PS_RECON_Q_EWA_AGING,    /* receivables by eligibility and age */
+    PS_RECON_Q_EWA_CHECK,    /* amountToRecover against the ledger */
+    PS_RECON_Q_ACH_RETURNS,  /* ACH returns applied on the day, per code */
+    PS_RECON_Q_ACH_NOCS,     /* NOCs received on the day, per code */
+    PS_RECON_Q_ACH_RATES,    /* NACHA debit return rates, 60 days */
+    PS_RECON_Q_N
+};
+
+/* Named parameters of the queries; NULL binds nothing. */
+struct ps_recon_params {
+    const char *business; /* :business, a business id */
+    const char *day;      /* :day, 'YYYY-MM-DD' */
+    const char *next_day; /* :next_day, the day after */
+    const char *output;   /* :output, an outputs id (FILE_ITEMS) */
+    /* :window_start, the first day of the PS_RECON_RATE_DAYS ending
+     * with :day (ACH_RATES; outbound/recon.h) */
+    const char *window_start;
+};
+
+#define PS_RECON_COLS 12
+/* One result row: every column both as text ("" for NULL) and as an
+ * integer; the text pointers are borrowed until the callback returns. */
+struct ps_recon_row {
+    int ncols;
+    const char *text[PS_RECON_COLS];
+    int64_t num[PS_RECON_COLS];
+};
+
+/* Run query q, calling cb(ctx, row) per row; a non-zero return stops. */
+int ps_store_recon_query(struct ps_store *store, enum ps_recon_query q,
+                         const struct ps_recon_params *p,
+                         int (*cb)(void *ctx, const struct ps_recon_row *),
+                         void *ctx, struct ps_err *err);
+
+/* The SQL text of query q (static), for documentation and tests. */
+const char *ps_store_recon_sql(enum ps_recon_query q);
+
+/* The next free RECON sequence of (business, day) in `outputs`. */
+int ps_store_recon_next_seq(struct ps_store *store, const char *business_id,
+                            const char *day, int *seq, struct ps_err *err);
+
+/* Record a written report in `outputs` (kind RECON). */
+int ps_store_recon_output_insert(struct ps_store *store, const char *id,
+                                 const char *business_id, const char *day,
+                                 int seq, const char *path,
+                                 const char *sha256, long records,
+                                 const char *at, struct ps_err *err);
+
+#endif /* PS_STORE_RECON_H */

@@ -1,0 +1,273 @@
+/*
+ * store_int.h -- private to the files of src/store/: the connection's struct,
+ * the statement cache and the helpers every area file uses (as SQLite's
+ * whereInt.h serves where.c and wherecode.c).  Nothing outside src/store/
+ * includes it; the API is store/store.h and store/recon.h.
+ *
+ * Names: the shared helpers are ps_sq_* and live in sq.c, or here as
+ * static inline functions where they run per statement or per column;
+ * what one file lends another keeps that file's prefix
+ * (ps_store_txn_read() lives in txn.c, ps_store_schema_migrate() in
+ * schema.c); everything else in an area file is static.  BIND*, COL_*, GET_ONE
+ * and FOR_EACH are shorthands over the ps_sq_* helpers.
+ *
+ * The statement cache.  Every statement is prepared once per connection
+ * (SQLITE_PREPARE_PERSISTENT), on first use, and found again by an
+ * integer slot: no string is hashed or compared per call.  Each area
+ * file lists its statements in an X-macro list next to the functions
+ * that run them and expands it with PS_SQ_AREA(area, LIST), which
+ * defines the file's `enum stmt_id` (STMT_<name>), its `stmt_sql[]` text
+ * and a static prep(s, STMT_<name>, &st, err).  The areas below each own
+ * a range of PS_SQ_AREA_SLOTS slots: slot = area * PS_SQ_AREA_SLOTS + id,
+ * so the cache is one flat array of pointers in struct ps_store, and a
+ * static assertion refuses an area that outgrows its range.  The lookup
+ * (ps_sq_prep(), inline) is an array load and a NULL test, as it was
+ * when the store was one file.  Adding an area: a row in enum
+ * ps_sq_area and a PS_SQ_AREA() in its file.
+ *
+ * How it fails: the helpers map SQLite's result codes onto PS_E* codes
+ * (ps_sq_error(), below) with the message on err; none allocates.
+ */
+#ifndef PS_STORE_INT_H
+#define PS_STORE_INT_H
+
+#include <assert.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/model.h"
+
+/* Not store/store.h: each file includes it first (a header of the API
+ * never depends on this one, and this one only names its types). */
+struct ps_status_history_row;
+struct ps_store;
+
+/* ---- the statement cache ------------------------------------------- */
+
+/* The areas, one per file; each owns PS_SQ_AREA_SLOTS cache slots. */
+enum ps_sq_area {
+    PS_SQ_AREA_BUSINESS, /* business.c */
+    PS_SQ_AREA_CUSTOMER, /* customer.c */
+    PS_SQ_AREA_ACCOUNT,  /* account.c */
+    PS_SQ_AREA_EWA,      /* ewa.c */
+    PS_SQ_AREA_TXN,      /* txn.c */
+    PS_SQ_AREA_LEDGER,   /* ledger.c */
+    PS_SQ_AREA_FILE,     /* file.c */
+    PS_SQ_AREA_JOB,      /* job.c */
+    PS_SQ_AREA_PROVIDER, /* provider.c */
+    PS_SQ_AREA_RECON,    /* recon.c */
+    PS_SQ_AREA_ACH,      /* ach.c */
+    PS_SQ_AREA_N
+};
+#define PS_SQ_AREA_SLOTS 64
+#define PS_SQ_SLOTS (PS_SQ_AREA_N * PS_SQ_AREA_SLOTS)
+
+#define PS_SQ_X_ENUM(name, sql) STMT_##name,
+#define PS_SQ_X_SQL(name, sql) sql,
+/*
+ * Expand an area's statement list LIST (a macro taking X, each row
+ * X(NAME, "SQL")) into enum stmt_id, stmt_sql[] and prep().  prep()
+ * borrows the cached statement, prepared on first use; the caller binds,
+ * steps, and resets it with ps_sq_done() on every path.
+ */
+#define PS_SQ_AREA(area, LIST)                                                 \
+    enum stmt_id { LIST(PS_SQ_X_ENUM) STMT_N };                                \
+    static const char *const stmt_sql[STMT_N] = {LIST(PS_SQ_X_SQL)};           \
+    _Static_assert(STMT_N <= PS_SQ_AREA_SLOTS,                                 \
+                   #area " has more statements than its cache slots");         \
+    static int prep(struct ps_store *s, enum stmt_id id, sqlite3_stmt **out,   \
+                    struct ps_err *err)                                        \
+    {                                                                          \
+        return ps_sq_prep(s, (int)(area)*PS_SQ_AREA_SLOTS + (int)id,           \
+                          stmt_sql[id], out, err);                             \
+    }
+
+/*
+ * Ledger account ids seen in this connection, so posting an entry does not
+ * look its accounts up every time (ledger.c).  Cleared on every rollback:
+ * an account created inside a rolled-back transaction no longer exists.
+ */
+struct acct_slot {
+    uint64_t hash; /* 0: empty */
+    int64_t id;
+    char key[PS_ID_SIZE * 2 + 32];
+};
+
+struct ps_store {
+    sqlite3 *db;
+    int depth;                        /* nesting of ps_store_begin() */
+    sqlite3_stmt *stmts[PS_SQ_SLOTS]; /* by slot; NULL: not prepared yet */
+    struct acct_slot *accts;          /* open addressing, power-of-two size */
+    size_t naccts, acctcap;
+    /* The deepest open savepoint in which the cache learnt an account
+     * (created it, or read it, perhaps uncommitted); 0: none open.
+     * Rolling back a savepoint at that depth or above forgets the whole
+     * cache; a rollback deeper in (a refused record) keeps it, and
+     * releasing a savepoint hands its accounts to the one around it. */
+    int acct_depth;
+};
+
+/* ---- helpers (sq.c) ------------------------------------------------ */
+
+/*
+ * Turn SQLite's rc (and the connection's extended code) into a PS_E*
+ * code on err, message "<what>: <SQLite's>": PS_ECONFLICT for UNIQUE and
+ * PRIMARY KEY, PS_EINVAL for other constraints, PS_EBUSY, PS_ENOMEM,
+ * else PS_ESTORE.  Returns the code.
+ */
+int ps_sq_error(struct ps_store *s, int rc, const char *what,
+                struct ps_err *err);
+/* The slow path of ps_sq_prep(): prepare sql into slot (sq.c). */
+int ps_sq_prepare(struct ps_store *s, int slot, const char *sql,
+                  struct ps_err *err);
+
+/*
+ * Borrow the statement of cache slot `slot`, preparing sql on its first
+ * use (call an area's prep(), which knows its slots).  Inline, as the
+ * helpers below: they run for every statement and every column, and
+ * were static in one file before the store was split.
+ */
+static inline int ps_sq_prep(struct ps_store *s, int slot, const char *sql,
+                             sqlite3_stmt **out, struct ps_err *err)
+{
+    assert(slot >= 0 && slot < PS_SQ_SLOTS);
+    if (s->stmts[slot] == NULL) {
+        int rc = ps_sq_prepare(s, slot, sql, err);
+        if (rc != 0)
+            return rc;
+    }
+    *out = s->stmts[slot];
+    return 0;
+}
+
+/* Reset a statement and clear its bindings. */
+static inline void ps_sq_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Bind a string; "" and NULL become SQL NULL when nullable.  The text is
+ * bound SQLITE_STATIC: it must live until the statement is reset. */
+static inline void ps_sq_bind_str(sqlite3_stmt *st, int i, const char *v,
+                                  int nullable)
+{
+    if (v == NULL || (nullable && v[0] == '\0'))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+#define BIND(st, i, v) ps_sq_bind_str(st, i, v, 0)
+#define BIND_OPT(st, i, v) ps_sq_bind_str(st, i, v, 1)
+#define BIND_INT(st, i, v) sqlite3_bind_int64(st, i, (sqlite3_int64)(v))
+#define BIND_ENUM(st, i, table, v) BIND(st, i, ps_enum_name(table, (int)(v)))
+
+/* Copy column i as text into dst (size bytes, truncated); NULL is "". */
+static inline void ps_sq_col_str(sqlite3_stmt *st, int i, char *dst,
+                                 size_t size)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    ps_strlcpy(dst, v != NULL ? (const char *)v : "", size);
+}
+#define COL_STR(st, i, field) ps_sq_col_str(st, i, field, sizeof(field))
+
+/* Column i parsed with name table `table`. */
+static inline int ps_sq_col_enum(sqlite3_stmt *st, int i, enum ps_names table)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    int e = ps_enum_parse(table, v != NULL ? (const char *)v : "");
+    /* CHECK constraints make an unknown name impossible. */
+    return PS_NEVER(e < 0) ? 0 : e;
+}
+
+/* Run a statement that returns no rows, and reset it. */
+int ps_sq_exec_step(struct ps_store *s, sqlite3_stmt *st, const char *what,
+                    struct ps_err *err);
+/* Run an UPDATE expected to touch exactly one row; 0 rows -> zero_code
+ * (PS_ESTATE: rule STATE_CHANGED, else NOT_FOUND). */
+int ps_sq_exec_one(struct ps_store *s, sqlite3_stmt *st, const char *what,
+                   int zero_code, struct ps_err *err);
+/* Run SQL text outside the cache (pragmas, transactions, migrations). */
+int ps_sq_exec_sql(struct ps_store *s, const char *sql, struct ps_err *err);
+
+/*
+ * Status changes with a history row, for customers and accounts: run
+ * update (?1 id, ?2 from, ?3 to, ?4 at; exactly one row, else PS_ESTATE),
+ * then history (?1 id, ?2 from, ?3 to, ?4 reason, ?5 file, ?6 line,
+ * ?7 at).  Both are borrowed cached statements.
+ */
+int ps_sq_set_status(struct ps_store *s, sqlite3_stmt *update,
+                     sqlite3_stmt *history, const char *what, const char *id,
+                     enum ps_status from, enum ps_status to,
+                     const struct ps_source *src, const char *at,
+                     struct ps_err *err);
+/* Step st (a status history SELECT, bound) calling cb per row. */
+int ps_sq_status_history(struct ps_store *s, sqlite3_stmt *st,
+                         int (*cb)(void *ctx,
+                                   const struct ps_status_history_row *),
+                         void *ctx, struct ps_err *err);
+
+/*
+ * Step a bound SELECT expecting at most one row; read it with fn.
+ * PS_ENOTFOUND (rule NOT_FOUND, message "<what> not found") when empty.
+ * Returns from the calling function.
+ */
+#define GET_ONE(s, st, what, err, read_stmt)                                   \
+    do {                                                                       \
+        int rc_ = sqlite3_step(st);                                            \
+        int ret_ = 0;                                                          \
+        if (rc_ == SQLITE_ROW) {                                               \
+            read_stmt;                                                         \
+        } else if (rc_ == SQLITE_DONE) {                                       \
+            ret_ = ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND", "%s not found",  \
+                              what);                                           \
+        } else {                                                               \
+            ret_ = ps_sq_error(s, rc_, what, err);                             \
+        }                                                                      \
+        ps_sq_done(st);                                                        \
+        return ret_;                                                           \
+    } while (0)
+
+/* Step a bound SELECT calling cb(ctx, &row) per row; cb != 0 stops.
+ * Returns from the calling function. */
+#define FOR_EACH(s, st, what, err, rowtype, read_fn, cb, ctx)                  \
+    do {                                                                       \
+        int rc_, ret_ = 0;                                                     \
+        while ((rc_ = sqlite3_step(st)) == SQLITE_ROW) {                       \
+            rowtype row_;                                                      \
+            memset(&row_, 0, sizeof(row_));                                    \
+            read_fn(st, &row_);                                                \
+            if (cb(ctx, &row_) != 0)                                           \
+                break;                                                         \
+        }                                                                      \
+        if (rc_ != SQLITE_ROW && rc_ != SQLITE_DONE)                           \
+            ret_ = ps_sq_error(s, rc_, what, err);                             \
+        ps_sq_done(st);                                                        \
+        return ret_;                                                           \
+    } while (0)
+
+/* ---- row helpers one area lends another ----------------------------- */
+
+/* The columns ps_store_txn_read() reads, in its order (txn.c; the
+ * provider's candidate queries select them too). */
+#define TXN_COLS                                                               \
+    "id, business_id, customer_id, account_id, ifnull(profile_id,''),"         \
+    " type, rail, purpose, amount, fee, currency, status,"                     \
+    " ifnull(request_id,''), ifnull(trace_number,''), attempts,"               \
+    " created_at, updated_at"
+void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t);
+
+/* ---- schema and migrations (schema.c) ------------------------------- */
+
+/* Read the database's schema version into *version (0: none yet). */
+int ps_store_schema_version(struct ps_store *s, int *version,
+                            struct ps_err *err);
+/* Bring the database at path to schema version target, one migration per
+ * transaction; PS_EVERSION when it is newer than this build. */
+int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
+                            struct ps_err *err);
+
+#endif /* PS_STORE_INT_H */

@@ -1,0 +1,228 @@
+/*
+ * txn.c -- the store's transactions: rows of `transactions`,
+ * looked up by id, trace number or request id, their optimistic status
+ * update and status history, and a profile's sends page by page.
+ *
+ * How it fails: as every store function (store.h): PS_ENOTFOUND for a
+ * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
+ * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
+ * ps_store_txn_update() gives PS_ESTATE when the row left `from`.
+ */
+#include "store/store.h"
+#include "store/store_int.h"
+
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
+#define TXN_STMTS(X)                                                           \
+    X(TXN_INSERT,                                                              \
+      "INSERT INTO transactions(id, business_id, customer_id, account_id,"     \
+      " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
+      " request_id, trace_number, attempts, created_at, updated_at)"           \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
+    X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
+    X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
+                     " WHERE business_id = ? AND trace_number = ?")            \
+    X(TXN_GET_REQUEST, "SELECT " TXN_COLS " FROM transactions"                 \
+                       " WHERE business_id = ? AND request_id = ?")            \
+    X(TXN_UPDATE,                                                              \
+      "UPDATE transactions SET status = ?3, attempts = ?4,"                    \
+      " trace_number = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2")     \
+    X(TXN_HISTORY_INSERT,                                                      \
+      "INSERT INTO transaction_history(txn_id, from_status, to_status,"        \
+      " event, reason, source_file, source_line, created_at, reason_code)"     \
+      " VALUES (?,?,?,?,?,?,?,?,?)")                                           \
+    X(TXN_HISTORY_LIST,                                                        \
+      "SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"    \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at,"            \
+      " ifnull(reason_code,'')"                                                \
+      " FROM transaction_history WHERE txn_id = ? ORDER BY id")                \
+    X(TXN_COUNT_PROFILE,                                                       \
+      "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
+      " AND type = 'SEND'")                                                    \
+    X(TXN_PAGE_PROFILE,                                                        \
+      "SELECT " TXN_COLS " FROM transactions WHERE profile_id = ?"             \
+      " AND type = 'SEND' ORDER BY created_at DESC, id DESC"                   \
+      " LIMIT ? OFFSET ?")
+
+PS_SQ_AREA(PS_SQ_AREA_TXN, TXN_STMTS)
+
+void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t)
+{
+    COL_STR(st, 0, t->id);
+    COL_STR(st, 1, t->business_id);
+    COL_STR(st, 2, t->customer_id);
+    COL_STR(st, 3, t->account_id);
+    COL_STR(st, 4, t->profile_id);
+    t->type = (enum ps_txn_type)ps_sq_col_enum(st, 5, PS_NAMES_TXN_TYPE);
+    t->rail = (enum ps_rail)ps_sq_col_enum(st, 6, PS_NAMES_RAIL);
+    t->purpose = (enum ps_purpose)ps_sq_col_enum(st, 7, PS_NAMES_PURPOSE);
+    t->amount = sqlite3_column_int64(st, 8);
+    t->fee = sqlite3_column_int64(st, 9);
+    COL_STR(st, 10, t->currency);
+    t->status = (enum ps_txn_status)ps_sq_col_enum(st, 11, PS_NAMES_TXN_STATUS);
+    COL_STR(st, 12, t->request_id);
+    COL_STR(st, 13, t->trace_number);
+    t->attempts = sqlite3_column_int(st, 14);
+    COL_STR(st, 15, t->created_at);
+    COL_STR(st, 16, t->updated_at);
+}
+
+int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
+                        struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, t->id);
+    BIND(st, 2, t->business_id);
+    BIND(st, 3, t->customer_id);
+    BIND(st, 4, t->account_id);
+    BIND_OPT(st, 5, t->profile_id);
+    BIND_ENUM(st, 6, PS_NAMES_TXN_TYPE, t->type);
+    BIND_ENUM(st, 7, PS_NAMES_RAIL, t->rail);
+    BIND_ENUM(st, 8, PS_NAMES_PURPOSE, t->purpose);
+    BIND_INT(st, 9, t->amount);
+    BIND_INT(st, 10, t->fee);
+    BIND(st, 11, t->currency);
+    BIND_ENUM(st, 12, PS_NAMES_TXN_STATUS, t->status);
+    BIND_OPT(st, 13, t->request_id);
+    BIND_OPT(st, 14, t->trace_number);
+    BIND_INT(st, 15, t->attempts);
+    BIND(st, 16, t->created_at);
+    BIND(st, 17, t->updated_at);
+    return ps_sq_exec_step(s, st, "insert transaction", err);
+}
+
+int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
+                     struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
+}
+
+int ps_store_txn_get_trace(struct ps_store *s, const char *business_id,
+                           const char *trace, struct ps_txn *out,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_GET_TRACE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, trace);
+    GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
+}
+
+int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
+                             const char *request_id, struct ps_txn *out,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_GET_REQUEST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, request_id);
+    GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
+}
+
+int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
+                        enum ps_txn_status from, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_UPDATE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, t->id);
+    BIND_ENUM(st, 2, PS_NAMES_TXN_STATUS, from);
+    BIND_ENUM(st, 3, PS_NAMES_TXN_STATUS, t->status);
+    BIND_INT(st, 4, t->attempts);
+    BIND_OPT(st, 5, t->trace_number);
+    BIND(st, 6, t->updated_at);
+    return ps_sq_exec_one(s, st, "update transaction", PS_ESTATE, err);
+}
+
+int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
+                                int from_status, enum ps_txn_status to,
+                                const char *event, const struct ps_source *src,
+                                const char *return_code, const char *at,
+                                struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_HISTORY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    if (from_status >= 0)
+        BIND_ENUM(st, 2, PS_NAMES_TXN_STATUS, from_status);
+    BIND_ENUM(st, 3, PS_NAMES_TXN_STATUS, to);
+    BIND(st, 4, event);
+    BIND_OPT(st, 5, src != NULL ? src->reason : NULL);
+    BIND_OPT(st, 6, src != NULL ? src->file : NULL);
+    if (src != NULL && src->line > 0)
+        BIND_INT(st, 7, src->line);
+    BIND(st, 8, at);
+    BIND_OPT(st, 9, return_code);
+    return ps_sq_exec_step(s, st, "insert transaction history", err);
+}
+
+static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)
+{
+    const unsigned char *from = sqlite3_column_text(st, 0);
+    r->from_status = ps_enum_parse(PS_NAMES_TXN_STATUS,
+                                   from != NULL ? (const char *)from : "");
+    r->to_status =
+        (enum ps_txn_status)ps_sq_col_enum(st, 1, PS_NAMES_TXN_STATUS);
+    COL_STR(st, 2, r->event);
+    COL_STR(st, 3, r->reason);
+    COL_STR(st, 4, r->source_file);
+    r->source_line = (long)sqlite3_column_int64(st, 5);
+    COL_STR(st, 6, r->created_at);
+    COL_STR(st, 7, r->return_code);
+}
+
+int ps_store_txn_history(struct ps_store *s, const char *txn_id,
+                         int (*cb)(void *, const struct ps_txn_history_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_HISTORY_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    FOR_EACH(s, st, "list transaction history", err, struct ps_txn_history_row,
+             read_txn_history, cb, ctx);
+}
+
+int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
+                               int64_t *count, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    GET_ONE(s, st, "transaction count", err,
+            *count = sqlite3_column_int64(st, 0));
+}
+
+int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
+                              int64_t offset, int64_t limit,
+                              int (*cb)(void *, const struct ps_txn *),
+                              void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    BIND_INT(st, 2, limit);
+    BIND_INT(st, 3, offset);
+    FOR_EACH(s, st, "list profile transactions", err, struct ps_txn,
+             ps_store_txn_read, cb, ctx);
+}
