@@ -43,6 +43,7 @@
 #include "outbound/payout.h"
 #include "intake/pipeline.h"
 #include "engine/provider.h"
+#include "engine/query.h"
 #include "outbound/recon.h"
 #include "sched/scheduler.h"
 #include "intake/spool.h"
@@ -349,7 +350,7 @@ static int cmd_init(struct ctx *c, struct ps_err *err)
         (rc = ps_keys_create(c->key, &created, err)) != 0 ||
         (rc = ps_engine_open(c->db, c->key, &c->eng, err)) != 0)
         return fail(err);
-    if ((rc = ps_store_business_list(c->eng->store, init_business_dirs, c,
+    if ((rc = ps_query_businesses(c->eng, init_business_dirs, c,
                                      err)) != 0)
         return fail(err);
     ps_log(PS_LOG_INFO, "init.done", "{s:s, s:s, s:b}", "spool", c->spool, "db",
@@ -357,13 +358,13 @@ static int cmd_init(struct ctx *c, struct ps_err *err)
     if (c->json) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:i}", "spool", c->spool,
                               "db", c->db, "key", c->key, "keyCreated", created,
-                              "schemaVersion", ps_store_version(c->eng->store));
+                              "schemaVersion", ps_query_schema_version(c->eng));
         print_json(o);
         json_decref(o);
     } else {
         printf("spool     %s\n", c->spool);
         printf("database  %s (schema version %d)\n", c->db,
-               ps_store_version(c->eng->store));
+               ps_query_schema_version(c->eng));
         printf("key file  %s (%s, mode 0600; keep it outside the spool "
                "and back it up)\n",
                c->key, created ? "created" : "already present");
@@ -397,7 +398,7 @@ static int list_business(void *vctx, const struct ps_business *b)
         struct ps_business parent;
         const char *pname = "-";
         if (b->parent_id[0] != '\0' &&
-            ps_store_business_get(l->c->eng->store, b->parent_id, &parent,
+            ps_business_find(l->c->eng, b->parent_id, &parent,
                                   NULL) == 0)
             pname = parent.name;
         printf("%-24s %-20s %-10s %s\n", b->name, pname,
@@ -440,7 +441,7 @@ static int cmd_business(struct ctx *c, struct ps_err *err)
         if (!c->json)
             printf("%-24s %-20s %-10s %s\n", "NAME", "PARENT", "STATUS",
                    "DISPLAY NAME");
-        if (ps_store_business_list(c->eng->store, list_business, &l, err) !=
+        if (ps_query_businesses(c->eng, list_business, &l, err) !=
             0) {
             json_decref(l.arr);
             return fail(err);
@@ -584,7 +585,7 @@ static int cmd_program(struct ctx *c, struct ps_err *err)
         if (!c->json)
             printf("%-20s %-4s %7s %10s %10s %8s %8s %s\n", "NAME", "CUR",
                    "RATE", "MAX", "PERIODCAP", "FEECARD", "FEEACH", "ID");
-        if (ps_store_program_list(c->eng->store, b.id, list_program, &l, err) !=
+        if (ps_query_programs(c->eng, b.id, list_program, &l, err) !=
             0) {
             json_decref(l.arr);
             return fail(err);
@@ -654,11 +655,7 @@ static int cust_lookup(struct ctx *c, const char *ext, struct ps_business *b,
     if ((rc = need(&c->a, "business", &bus, err)) != 0 ||
         (rc = ps_business_find(c->eng, bus, b, err)) != 0)
         return rc;
-    rc = ps_store_customer_get_ext(c->eng->store, b->id, ext, cu, err);
-    if (rc == PS_ENOTFOUND)
-        ps_err_set(err, rc, "CUSTOMER_NOT_FOUND", "no customer %s in %s", ext,
-                   b->name);
-    return rc;
+    return ps_query_customer_in_business(c->eng, b, ext, cu, err);
 }
 
 /* Append o to the array, with "sourceLine" when the line is known. */
@@ -724,16 +721,16 @@ static int customer_show(struct ctx *c, const char *ext, struct ps_err *err)
            *accts = json_array(), *hist = json_array();
     int rc = cust_lookup(c, ext, &b, &cu, err);
     if (rc == 0)
-        rc = ps_store_customer_contacts(c->eng->store, cu.id, add_contact_json,
+        rc = ps_query_customer_contacts(c->eng, cu.id, add_contact_json,
                                         contacts, err);
     if (rc == 0)
-        rc = ps_store_customer_addresses(c->eng->store, cu.id, add_address_json,
+        rc = ps_query_customer_addresses(c->eng, cu.id, add_address_json,
                                          addrs, err);
     if (rc == 0)
-        rc = ps_store_account_list(c->eng->store, cu.id, add_account_json,
+        rc = ps_query_accounts(c->eng, cu.id, add_account_json,
                                    accts, err);
     if (rc == 0)
-        rc = ps_store_customer_history(c->eng->store, cu.id,
+        rc = ps_query_customer_history(c->eng, cu.id,
                                        add_status_history_json, hist, err);
     if (rc != 0) {
         json_decref(contacts);
@@ -964,13 +961,9 @@ static int account_in_business(struct ctx *c, const char *id,
     const char *bus;
     int rc;
     if ((rc = need(&c->a, "business", &bus, err)) != 0 ||
-        (rc = ps_business_find(c->eng, bus, &b, err)) != 0 ||
-        (rc = ps_store_account_get(c->eng->store, id, a, err)) != 0)
+        (rc = ps_business_find(c->eng, bus, &b, err)) != 0)
         return rc;
-    if (strcmp(a->business_id, b.id) != 0)
-        return ps_err_set(err, PS_ENOTFOUND, "ACCOUNT_NOT_FOUND",
-                          "no account %s in %s", id, b.name);
-    return 0;
+    return ps_query_account_in_business(c->eng, &b, id, a, err);
 }
 
 static int add_debit_auth_json(void *vctx, const struct ps_debit_auth *d)
@@ -1008,15 +1001,15 @@ static int account_show(struct ctx *c, struct ps_err *err)
     json_t *hist = json_array(), *auths = json_array(), *changes = json_array();
     int rc = account_in_business(c, c->a.pos[1], &a, err);
     if (rc == 0)
-        rc = ps_store_customer_get(c->eng->store, a.customer_id, &cu, err);
+        rc = ps_query_customer_get(c->eng, a.customer_id, &cu, err);
     if (rc == 0)
-        rc = ps_store_account_history(c->eng->store, a.id,
+        rc = ps_query_account_history(c->eng, a.id,
                                       add_status_history_json, hist, err);
     if (rc == 0)
-        rc = ps_store_debit_auth_list(c->eng->store, a.id, add_debit_auth_json,
+        rc = ps_query_debit_auths(c->eng, a.id, add_debit_auth_json,
                                       auths, err);
     if (rc == 0)
-        rc = ps_store_account_changes(c->eng->store, a.id, add_change_json,
+        rc = ps_query_account_changes(c->eng, a.id, add_change_json,
                                       changes, err);
     if (rc != 0) {
         json_decref(hist);
@@ -1142,7 +1135,7 @@ static int cmd_account(struct ctx *c, struct ps_err *err)
             ps_account_set_status(c->eng, a.id, to, &src, err) != 0)
             return fail(err);
         if (c->json) {
-            if (ps_store_account_get(c->eng->store, a.id, &a, err) != 0)
+            if (ps_query_account_get(c->eng, a.id, &a, err) != 0)
                 return fail(err);
             json_t *o = account_json(&a);
             print_json(o);
@@ -1298,7 +1291,7 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
             return fail(err);
         aid = opt(&c->a, "account");
         if (aid == NULL) {
-            if (ps_store_account_list(c->eng->store, cu.id, pick_account, &acct,
+            if (ps_query_accounts(c->eng, cu.id, pick_account, &acct,
                                       err) != 0)
                 return fail(err);
             if (acct.id[0] == '\0') {
@@ -1397,8 +1390,8 @@ static int tx_show(struct ctx *c, const char *id, struct ps_err *err)
     struct ps_txn t;
     char amt[PS_MONEY_STRMAX], fee[PS_MONEY_STRMAX];
     json_t *hist = json_array();
-    if (ps_store_txn_get(c->eng->store, id, &t, err) != 0 ||
-        ps_store_txn_history(c->eng->store, t.id, add_history_json, hist,
+    if (ps_query_txn_get(c->eng, id, &t, err) != 0 ||
+        ps_query_txn_history(c->eng, t.id, add_history_json, hist,
                              err) != 0) {
         json_decref(hist);
         return fail(err);
@@ -1581,7 +1574,7 @@ static int cmd_ledger(struct ctx *c, struct ps_err *err)
         t.arr = json_array();
     else
         printf("%-4s %18s %18s %14s\n", "CUR", "DEBITS", "CREDITS", "BALANCE");
-    if (ps_store_trial_balance(c->eng->store, bus ? b.id : NULL, print_trial,
+    if (ps_query_trial_balance(c->eng, bus ? b.id : NULL, print_trial,
                                &t, err) != 0) {
         json_decref(t.arr);
         return fail(err);
@@ -1589,7 +1582,7 @@ static int cmd_ledger(struct ctx *c, struct ps_err *err)
     /* The references the schema no longer enforces (schema.h, v9). */
     int64_t orphans = 0;
     char detail[320];
-    if (ps_store_orphans(c->eng->store, NULL, NULL, &orphans, detail,
+    if (ps_query_orphans(c->eng, &orphans, detail,
                          sizeof(detail), err) != 0) {
         json_decref(t.arr);
         return fail(err);
@@ -1664,7 +1657,7 @@ static int take_lock(struct ctx *c, int *fd, struct ps_err *err)
         return ps_err_sys(err, e, "cannot lock %s", path);
     }
     gethostname(host, sizeof(host) - 1);
-    return ps_store_guard_take(c->eng->store, (long)getpid(), host,
+    return ps_query_guard_take(c->eng, (long)getpid(), host,
                                ps_time_now(now), err);
 }
 
@@ -1934,7 +1927,7 @@ static int cmd_job(struct ctx *c, struct ps_err *err)
         if (!c->json)
             printf("%-16s %-10s %-9s %3s  %-9s %8s  %s\n", "JOB", "DATE",
                    "STATUS", "TRY", "STEP", "RECORDS", "STARTED");
-        if (ps_store_job_run_list(c->eng->store,
+        if (ps_query_job_runs(c->eng,
                                   c->a.npos > 1 ? c->a.pos[1] : NULL, limit,
                                   list_run, arr, err) != 0) {
             json_decref(arr);
@@ -1989,13 +1982,13 @@ static int cmd_job(struct ctx *c, struct ps_err *err)
                 print_run(&r);
         }
         ps_sched_metrics(&s.env, &s.jobs, NULL);
-        ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+        ps_query_guard_release(c->eng, (long)getpid(), NULL);
         close(lock);
         sched_close(&s);
         return rc == 0 ? EX_OK : fail(err);
     run_fail:
         if (lock >= 0) {
-            ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+            ps_query_guard_release(c->eng, (long)getpid(), NULL);
             close(lock);
         }
         sched_close(&s);
@@ -2044,14 +2037,14 @@ static json_t *jobs_status(struct sched_setup *s, int64_t now, struct health *h,
         json_t *runs = json_array();
         json_t *o = job_json(s, j, now);
         char fired[PS_TIME_SIZE] = "", success[PS_TIME_SIZE] = "";
-        if (ps_store_job_run_list(s->env.eng->store, j->name, 1, list_run, runs,
+        if (ps_query_job_runs(s->env.eng, j->name, 1, list_run, runs,
                                   err) != 0) {
             json_decref(runs);
             json_decref(o);
             json_decref(arr);
             return NULL;
         }
-        ps_store_job_state(s->env.eng->store, j->name, fired, success, NULL);
+        ps_query_job_state(s->env.eng, j->name, fired, success, NULL);
         json_t *last = json_array_get(runs, 0);
         if (last != NULL) {
             const char *st = json_string_value(json_object_get(last, "status"));
@@ -2337,7 +2330,7 @@ static int cmd_run(struct ctx *c, struct ps_err *err)
     else
         rc = EX_OK;
 out:
-    ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+    ps_query_guard_release(c->eng, (long)getpid(), NULL);
     ps_spool_watch_free(watch);
     ps_jobs_free(&jobs);
     ps_calendar_free(cal);
@@ -2493,7 +2486,7 @@ static int cmd_payouts(struct ctx *c, struct ps_err *err)
 out:
     json_decref(arr);
     if (c->eng != NULL && lock >= 0)
-        ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+        ps_query_guard_release(c->eng, (long)getpid(), NULL);
     if (lock >= 0)
         close(lock);
     ps_businesses_free(l);
@@ -2669,7 +2662,7 @@ static int cmd_files(struct ctx *c, struct ps_err *err)
             printf("%-36s %-10s %-40s %-7s %8s %8s %8s %6s  %s\n", "ID",
                    "STATUS", "FILE", "FORMAT", "RECORDS", "ACCEPTED",
                    "REJECTED", "DUPS", "RECEIVED");
-        if (ps_store_file_list(c->eng->store, bus ? b.id : NULL, limit,
+        if (ps_query_files(c->eng, bus ? b.id : NULL, limit,
                                list_file, &l, err) != 0) {
             json_decref(l.arr);
             return fail(err);
@@ -2689,8 +2682,8 @@ static int cmd_files(struct ctx *c, struct ps_err *err)
         }
         if (need_pos(&c->a, 1, "file id", err) != 0 ||
             open_engine(c, 0, err) != 0 ||
-            ps_store_file_get(c->eng->store, c->a.pos[1], &f, err) != 0 ||
-            ps_store_record_results(c->eng->store, f.id, add_result_json,
+            ps_query_file_get(c->eng, c->a.pos[1], &f, err) != 0 ||
+            ps_query_record_results(c->eng, f.id, add_result_json,
                                     problems, err) != 0) {
             json_decref(problems);
             return fail(err);
@@ -2807,7 +2800,7 @@ out:
     json_decref(arr);
     ps_calendar_free(cal);
     if (c->eng != NULL && lock >= 0)
-        ps_store_guard_release(c->eng->store, (long)getpid(), NULL);
+        ps_query_guard_release(c->eng, (long)getpid(), NULL);
     if (lock >= 0)
         close(lock);
     ps_businesses_free(l);
@@ -3017,7 +3010,7 @@ int ps_cli_main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("payspool %s (schema %d)\n", PS_VERSION,
-               ps_store_latest_version());
+               ps_query_schema_latest());
         return EX_OK;
     }
     if ((rc = parse(argc - 1, argv + 1, &c.a)) != 0)
