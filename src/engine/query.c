@@ -47,8 +47,8 @@ int ps_query_customer_in_business(struct ps_engine *eng,
 {
     /* The store looks the external id up within the business: another
      * business's customer of the same external id is not found. */
-    int rc = ps_store_customer_get_ext(eng->store, b->id, external_id, out,
-                                       err);
+    int rc =
+        ps_store_customer_get_ext(eng->store, b->id, external_id, out, err);
     if (rc == PS_ENOTFOUND)
         ps_err_set(err, rc, "CUSTOMER_NOT_FOUND", "no customer %s in %s",
                    external_id, b->name);
@@ -62,10 +62,8 @@ int ps_query_customer_contacts(struct ps_engine *eng, const char *customer_id,
     return ps_store_customer_contacts(eng->store, customer_id, cb, ctx, err);
 }
 
-int ps_query_customer_addresses(struct ps_engine *eng,
-                                const char *customer_id,
-                                int (*cb)(void *ctx,
-                                          const struct ps_address *),
+int ps_query_customer_addresses(struct ps_engine *eng, const char *customer_id,
+                                int (*cb)(void *ctx, const struct ps_address *),
                                 void *ctx, struct ps_err *err)
 {
     return ps_store_customer_addresses(eng->store, customer_id, cb, ctx, err);
@@ -94,8 +92,8 @@ int ps_query_account_get(struct ps_engine *eng, const char *account_id,
 
 int ps_query_account_in_business(struct ps_engine *eng,
                                  const struct ps_business *b,
-                                 const char *account_id,
-                                 struct ps_account *out, struct ps_err *err)
+                                 const char *account_id, struct ps_account *out,
+                                 struct ps_err *err)
 {
     struct ps_account a;
     int rc = ps_store_account_get(eng->store, account_id, &a, err);
@@ -199,8 +197,7 @@ int ps_query_guard_take(struct ps_engine *eng, long pid, const char *host,
     return ps_store_guard_take(eng->store, pid, host, at, err);
 }
 
-int ps_query_guard_release(struct ps_engine *eng, long pid,
-                           struct ps_err *err)
+int ps_query_guard_release(struct ps_engine *eng, long pid, struct ps_err *err)
 {
     return ps_store_guard_release(eng->store, pid, err);
 }

@@ -55,10 +55,8 @@ int ps_query_customer_in_business(struct ps_engine *eng,
 int ps_query_customer_contacts(struct ps_engine *eng, const char *customer_id,
                                int (*cb)(void *ctx, const struct ps_contact *),
                                void *ctx, struct ps_err *err);
-int ps_query_customer_addresses(struct ps_engine *eng,
-                                const char *customer_id,
-                                int (*cb)(void *ctx,
-                                          const struct ps_address *),
+int ps_query_customer_addresses(struct ps_engine *eng, const char *customer_id,
+                                int (*cb)(void *ctx, const struct ps_address *),
                                 void *ctx, struct ps_err *err);
 /* Status changes, oldest first. */
 int ps_query_customer_history(struct ps_engine *eng, const char *customer_id,
@@ -82,8 +80,8 @@ int ps_query_account_get(struct ps_engine *eng, const char *account_id,
  */
 int ps_query_account_in_business(struct ps_engine *eng,
                                  const struct ps_business *b,
-                                 const char *account_id,
-                                 struct ps_account *out, struct ps_err *err);
+                                 const char *account_id, struct ps_account *out,
+                                 struct ps_err *err);
 /* Status changes, oldest first. */
 int ps_query_account_history(struct ps_engine *eng, const char *account_id,
                              int (*cb)(void *ctx,
@@ -153,7 +151,6 @@ int ps_query_job_state(struct ps_engine *eng, const char *job,
  */
 int ps_query_guard_take(struct ps_engine *eng, long pid, const char *host,
                         const char *at, struct ps_err *err);
-int ps_query_guard_release(struct ps_engine *eng, long pid,
-                           struct ps_err *err);
+int ps_query_guard_release(struct ps_engine *eng, long pid, struct ps_err *err);
 
 #endif /* PS_QUERY_H */
