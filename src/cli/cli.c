@@ -486,15 +486,18 @@ static int spec_find(const char *spec, const char *name)
 
 /* Whether --name takes no value.  Options come anywhere on the line,
  * before the command is known, so the whole table answers: a name is a
- * flag in every row that has it or in none. */
+ * flag in every row that has it or in none.  A name no row knows is
+ * taken as a flag too, so that it cannot swallow the next word and is
+ * reported (with the nearest valid one) once the command is known. */
 static int is_flag(const char *name)
 {
-    if (spec_find(global_opts, name) == 1)
-        return 1;
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (spec_find(commands[i].opts, name) == 1)
-            return 1;
-    return 0;
+    int known = spec_find(global_opts, name);
+    for (size_t i = 0; i < NCOMMANDS && known != 1; i++) {
+        int k = spec_find(commands[i].opts, name);
+        if (k > known)
+            known = k;
+    }
+    return known != 0;
 }
 
 /* Split argv into positionals and options (--name VALUE, --name=VALUE,
