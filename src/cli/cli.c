@@ -48,7 +48,9 @@ volatile sig_atomic_t cli_reload_requested;
  * One row per command or subcommand, in the order `payspool help` lists
  * them.  A row says what the command needs (the set-up below does it),
  * what arguments and options it takes (the parser checks them), and its
- * usage, one-line summary and example (-h prints them).
+ * usage, one-line summary and example (-h prints them).  The fields, in
+ * order: name, sub, handler, needs, args, options, synopsis, summary,
+ * example (struct cli_cmd in cli_int.h).
  */
 static const struct cli_cmd commands[] = {
     {"init", NULL, cmd_init, 0, "", "", "",

@@ -77,7 +77,7 @@ struct cli_cmd {
     const char *opts;
     const char *synopsis; /* the options as the usage line shows them */
     const char *summary;  /* one line: what it does */
-    const char *example;  /* one command line that works */
+    const char *example;  /* one command line as a user types it */
 };
 
 struct cli_ctx {

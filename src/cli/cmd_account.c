@@ -137,96 +137,87 @@ int cmd_account_add(struct cli_ctx *c, struct ps_err *err)
     struct ps_customer cu;
     struct ps_account a;
     int rc;
-    {
-        char number[64];
-        const char *name = cli_opt(c, "name");
-        if (cli_customer_lookup(c, c->pos[0], &b, &cu, err) != 0)
-            return cli_fail(err);
-        if (cli_opt(c, "card") != NULL) {
-            rc =
-                cli_read_secret(number, sizeof(number), "the card number", err);
-            if (rc == 0)
-                rc = ps_account_add_card(
-                    c->eng, cu.id, name ? name : "Debit card", number, &a, err);
-        } else {
-            const char *routing, *t = cli_opt(c, "account-type");
-            int bt = ps_enum_parse(PS_NAMES_BANK_TYPE, t ? t : "CHECKING");
-            rc = cli_need(c, "routing", &routing, err);
-            if (rc == 0)
-                rc = cli_read_secret(number, sizeof(number),
-                                     "the bank account number", err);
-            if (rc == 0)
-                rc = ps_account_add_bank(
-                    c->eng, cu.id, name ? name : "Bank account", routing,
-                    number, bt < 0 ? PS_BANK_NONE : (enum ps_bank_type)bt, &a,
-                    err);
-        }
-        sodium_memzero(number, sizeof(number));
-        if (rc != 0)
-            return cli_fail(err);
-        if (c->json) {
-            json_t *o = cli_account_json(&a);
-            cli_print_json(o);
-            json_decref(o);
-        } else {
-            printf("account %s added for %s (%s ****%s)\n", a.id,
-                   cu.external_id,
-                   ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a.kind), a.last4);
-        }
-        return EX_OK;
+    char number[64];
+    const char *name = cli_opt(c, "name");
+    if (cli_customer_lookup(c, c->pos[0], &b, &cu, err) != 0)
+        return cli_fail(err);
+    if (cli_opt(c, "card") != NULL) {
+        rc = cli_read_secret(number, sizeof(number), "the card number", err);
+        if (rc == 0)
+            rc = ps_account_add_card(c->eng, cu.id, name ? name : "Debit card",
+                                     number, &a, err);
+    } else {
+        const char *routing, *t = cli_opt(c, "account-type");
+        int bt = ps_enum_parse(PS_NAMES_BANK_TYPE, t ? t : "CHECKING");
+        rc = cli_need(c, "routing", &routing, err);
+        if (rc == 0)
+            rc = cli_read_secret(number, sizeof(number),
+                                 "the bank account number", err);
+        if (rc == 0)
+            rc = ps_account_add_bank(
+                c->eng, cu.id, name ? name : "Bank account", routing, number,
+                bt < 0 ? PS_BANK_NONE : (enum ps_bank_type)bt, &a, err);
     }
+    sodium_memzero(number, sizeof(number));
+    if (rc != 0)
+        return cli_fail(err);
+    if (c->json) {
+        json_t *o = cli_account_json(&a);
+        cli_print_json(o);
+        json_decref(o);
+    } else {
+        printf("account %s added for %s (%s ****%s)\n", a.id, cu.external_id,
+               ps_enum_name(PS_NAMES_ACCOUNT_KIND, (int)a.kind), a.last4);
+    }
+    return EX_OK;
 }
 
 /* account suspend|reactivate ID: the row's subcommand says which. */
 int cmd_account_status(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_account a;
-    {
-        struct ps_source src = {NULL, NULL, 0};
-        enum ps_status to = strcmp(c->cmd->sub, "suspend") == 0
-                                ? PS_STATUS_SUSPENDED
-                                : PS_STATUS_ACTIVE;
-        if (cli_need(c, "reason", &src.reason, err) != 0 ||
-            account_in_business(c, c->pos[0], &a, err) != 0 ||
-            ps_account_set_status(c->eng, a.id, to, &src, err) != 0)
+    struct ps_source src = {NULL, NULL, 0};
+    enum ps_status to = strcmp(c->cmd->sub, "suspend") == 0
+                            ? PS_STATUS_SUSPENDED
+                            : PS_STATUS_ACTIVE;
+    if (cli_need(c, "reason", &src.reason, err) != 0 ||
+        account_in_business(c, c->pos[0], &a, err) != 0 ||
+        ps_account_set_status(c->eng, a.id, to, &src, err) != 0)
+        return cli_fail(err);
+    if (c->json) {
+        if (ps_query_account_get(c->eng, a.id, &a, err) != 0)
             return cli_fail(err);
-        if (c->json) {
-            if (ps_query_account_get(c->eng, a.id, &a, err) != 0)
-                return cli_fail(err);
-            json_t *o = cli_account_json(&a);
-            cli_print_json(o);
-            json_decref(o);
-        } else {
-            printf("account %s is now %s\n", a.id,
-                   ps_enum_name(PS_NAMES_STATUS, (int)to));
-        }
-        return EX_OK;
+        json_t *o = cli_account_json(&a);
+        cli_print_json(o);
+        json_decref(o);
+    } else {
+        printf("account %s is now %s\n", a.id,
+               ps_enum_name(PS_NAMES_STATUS, (int)to));
     }
+    return EX_OK;
 }
 
 int cmd_account_authorize(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_account a;
-    {
-        const char *kind = cli_opt(c, "kind"), *ref;
-        int k = ps_enum_parse(PS_NAMES_DEBIT_AUTH, kind ? kind : "PPD");
-        if (k < 0)
-            return cli_usage_error(c, "--kind must be WEB, PPD or CCD");
-        if (cli_need(c, "reference", &ref, err) != 0 ||
-            account_in_business(c, c->pos[0], &a, err) != 0 ||
-            ps_account_authorize_debit(c->eng, a.id, (enum ps_debit_auth_kind)k,
-                                       ref, err) != 0)
-            return cli_fail(err);
-        if (c->json) {
-            json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "accountId", a.id,
-                                  "kind", ps_enum_name(PS_NAMES_DEBIT_AUTH, k),
-                                  "reference", ref, "status", "ACTIVE");
-            cli_print_json(o);
-            json_decref(o);
-        } else {
-            printf("debit authorization %s recorded for account %s\n",
-                   ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);
-        }
-        return EX_OK;
+    const char *kind = cli_opt(c, "kind"), *ref;
+    int k = ps_enum_parse(PS_NAMES_DEBIT_AUTH, kind ? kind : "PPD");
+    if (k < 0)
+        return cli_usage_error(c, "--kind must be WEB, PPD or CCD");
+    if (cli_need(c, "reference", &ref, err) != 0 ||
+        account_in_business(c, c->pos[0], &a, err) != 0 ||
+        ps_account_authorize_debit(c->eng, a.id, (enum ps_debit_auth_kind)k,
+                                   ref, err) != 0)
+        return cli_fail(err);
+    if (c->json) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "accountId", a.id, "kind",
+                              ps_enum_name(PS_NAMES_DEBIT_AUTH, k), "reference",
+                              ref, "status", "ACTIVE");
+        cli_print_json(o);
+        json_decref(o);
+    } else {
+        printf("debit authorization %s recorded for account %s\n",
+               ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);
     }
+    return EX_OK;
 }
