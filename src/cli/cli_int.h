@@ -10,6 +10,11 @@
  *
  * The CLI may include every layer but the store (tests/layers): it reads
  * through engine/query.h.
+ *
+ * Adding a command (`payspool codes`, say): one row in cli.c's table, its
+ * handler in a new cmd_<name>.c (CMake picks it up), and the handler's
+ * prototype at the end of this file.  -h, the nearest-match messages and
+ * tests/e2e/test_usage.sh follow from the row.
  */
 #ifndef PS_CLI_INT_H
 #define PS_CLI_INT_H

@@ -8,10 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
-#include "base/clock.h"
-#include "base/log.h"
 #include "cli/cli_int.h"
 #include "intake/pipeline.h"
 #include "sched/daemon.h"
