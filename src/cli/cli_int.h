@@ -85,6 +85,10 @@ struct cli_cmd {
     const char *example;  /* one command line as a user types it */
 };
 
+/* The command table (cli.c), in the order `payspool help` lists it. */
+extern const struct cli_cmd cli_commands[];
+extern const size_t cli_ncommands;
+
 struct cli_ctx {
     const struct cli_cmd *cmd;
     const char *pos[CLI_MAX_POS]; /* the arguments after COMMAND [SUB] */
@@ -109,6 +113,12 @@ struct cli_ctx {
  * scheduler's steps and the daemon loop stop at their next boundary. */
 extern volatile sig_atomic_t cli_stop_requested;
 extern volatile sig_atomic_t cli_reload_requested;
+
+/* ---- parsing (cli_parse.c) ----------------------------------------- */
+
+/* argv to c (the row, its arguments and options, checked); -1 when the
+ * command is to run, else the exit status (0 after help, 64). */
+int cli_parse(int argc, char **argv, struct cli_ctx *c);
 
 /* ---- options -------------------------------------------------------- */
 
