@@ -1,0 +1,127 @@
+/*
+ * cmd_check.c -- `payspool check FILE...`: detect, read and validate
+ * without applying anything, as intake would; exit 0 when every document
+ * is valid, 65 when one is not.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli/cli_int.h"
+#include "engine/achconf.h"
+#include "formats/nacha/nacha.h"
+#include "intake/check.h"
+
+static void print_check(const json_t *r)
+{
+    size_t i, k;
+    json_t *d, *p;
+    json_array_foreach(json_object_get(r, "documents"), i, d)
+    {
+        const char *fmt = json_string_value(json_object_get(d, "format"));
+        json_int_t total =
+            json_integer_value(json_object_get(d, "problems_total"));
+        int ok = json_is_true(json_object_get(d, "valid"));
+        printf("%s: %s", json_string_value(json_object_get(d, "document")),
+               ok ? "VALID" : "INVALID");
+        if (fmt != NULL)
+            printf(" (%s, %" JSON_INTEGER_FORMAT " records)", fmt,
+                   json_integer_value(json_object_get(d, "records")));
+        else
+            printf(" (format not recognized)");
+        if (!ok)
+            printf(": %" JSON_INTEGER_FORMAT " problem%s", total,
+                   total == 1 ? "" : "s");
+        printf("\n");
+        const char *used =
+            json_string_value(json_object_get(d, "options_used"));
+        if (used != NULL)
+            printf("  lenient options used: %s\n", used);
+        json_array_foreach(json_object_get(d, "problems"), k, p)
+        {
+            const json_t *line = json_object_get(p, "line");
+            const json_t *off = json_object_get(p, "offset");
+            const char *rt =
+                json_string_value(json_object_get(p, "record_type"));
+            const char *field = json_string_value(json_object_get(p, "field"));
+            const char *ret =
+                json_string_value(json_object_get(p, "return_code"));
+            printf("  ");
+            if (json_is_integer(line))
+                printf("line %" JSON_INTEGER_FORMAT, json_integer_value(line));
+            if (json_is_integer(off))
+                printf("%sbyte %" JSON_INTEGER_FORMAT,
+                       json_is_integer(line) ? ", " : "",
+                       json_integer_value(off));
+            if (rt != NULL)
+                printf(", record %s", rt);
+            if (field != NULL)
+                printf(", field %s", field);
+            printf("%s%s", json_is_integer(line) || field ? ": " : "",
+                   json_string_value(json_object_get(p, "rule")));
+            if (ret != NULL)
+                printf(" (%s)", ret);
+            printf(": %s\n", json_string_value(json_object_get(p, "message")));
+        }
+        if ((json_int_t)json_array_size(json_object_get(d, "problems")) < total)
+            printf("  ... and %" JSON_INTEGER_FORMAT " more\n",
+                   total - (json_int_t)json_array_size(
+                               json_object_get(d, "problems")));
+    }
+}
+
+/*
+ * payspool check FILE...: detect, read and validate without applying
+ * anything, as intake would; exit 0 when every document is valid, 65
+ * when one is not.
+ */
+int cmd_check(struct cli_ctx *c, struct ps_err *err)
+{
+    struct ps_check_opts o;
+    struct ps_ach_config ac;
+    char names[128];
+    const char *business = cli_opt(c, "business");
+    int all_valid = 1;
+    json_t *arr = NULL;
+
+    memset(&o, 0, sizeof(o));
+    o.limits = c->cfg.limits;
+    o.format = cli_opt(c, "format");
+    o.options = cli_opt(c, "lenient");
+    if (o.options == NULL && business != NULL) {
+        /* The business's own reading options, as intake uses them. */
+        if (ps_ach_config_load(c->cfg.path, business, &ac, err) != 0)
+            return cli_fail(err);
+        o.options = ps_nacha_lenient_format(ac.lenient, names, sizeof(names));
+    }
+    if (o.format != NULL) {
+        int known = 0;
+        for (const struct ps_format *const *f = ps_formats(); *f; f++)
+            known |= strcmp((*f)->name, o.format) == 0;
+        if (!known)
+            return cli_usage_error(c, "unknown --format %s", o.format);
+    }
+    if (c->json && (arr = json_array()) == NULL)
+        return cli_fail(err);
+    for (int i = 0; i < c->npos; i++) {
+        json_t *r = NULL;
+        if (ps_check_file(c->pos[i], &o, &r, err) != 0) {
+            json_decref(arr);
+            return cli_fail(err);
+        }
+        if (!json_is_true(json_object_get(r, "valid")))
+            all_valid = 0;
+        if (arr != NULL)
+            json_array_append_new(arr, r);
+        else {
+            print_check(r);
+            json_decref(r);
+        }
+    }
+    if (arr != NULL) {
+        cli_print_json(json_array_size(arr) == 1 ? json_array_get(arr, 0)
+                                                 : arr);
+        json_decref(arr);
+    }
+    return all_valid ? EX_OK : EX_DATAERR;
+}

@@ -1,0 +1,62 @@
+/*
+ * cmd_sandbox.c -- `payspool sandbox provider`: the sandbox card
+ * processor and ODFI answer every complete payout and NACHA file not
+ * answered yet, with status files (and NACHA returns and NOCs) in
+ * inbound/<business>/.  Only the CLI includes sandbox/.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli/cli_int.h"
+#include "engine/provider.h"
+#include "sandbox/odfi.h"
+
+int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
+{
+    struct ps_businesses bl = {NULL, 0, 0}, *l = &bl;
+    const struct ps_calendar *cal = c->cal;
+    int64_t until = -1;
+    int rc;
+
+    if ((cli_opt(c, "date") != NULL && cli_date_opt(c, &until, err) != 0) ||
+        cli_businesses_opt(c, l, err) != 0) {
+        rc = cli_fail(err);
+        goto out;
+    }
+    rc = EX_OK;
+    for (size_t i = 0; i < l->n; i++) {
+        struct ps_sandbox_stats st;
+        struct ps_odfi_stats ach;
+        if (ps_sandbox_provider(c->spool, &l->v[i], cal, until, &st, err) !=
+                0 ||
+            ps_sandbox_odfi(c->spool, &l->v[i], cal, until, &ach, err) != 0) {
+            rc = cli_fail(err);
+            break;
+        }
+        if (c->json) {
+            json_t *o = json_pack(
+                "{s:s, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "business",
+                l->v[i].name, "files", (json_int_t)st.files, "settled",
+                (json_int_t)st.settled, "declined", (json_int_t)st.declined,
+                "errors", (json_int_t)st.errors, "ach", "files",
+                (json_int_t)ach.files, "settled", (json_int_t)ach.settled,
+                "returned", (json_int_t)ach.returned, "nocs",
+                (json_int_t)ach.nocs);
+            cli_print_json(o);
+            json_decref(o);
+        } else {
+            printf("%s: answered %ld payout files: %ld settled, %ld "
+                   "declined, %ld provider errors\n",
+                   l->v[i].name, st.files, st.settled, st.declined, st.errors);
+            if (ach.files > 0)
+                printf("%s: answered %ld NACHA files: %ld settled, %ld "
+                       "returned, %ld notifications of change\n",
+                       l->v[i].name, ach.files, ach.settled, ach.returned,
+                       ach.nocs);
+        }
+    }
+out:
+    ps_businesses_free(l);
+    return rc;
+}

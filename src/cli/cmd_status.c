@@ -1,0 +1,160 @@
+/*
+ * cmd_status.c -- `payspool status` (last and next runs, backlog,
+ * failures) and `payspool health` (the same, as an exit status only: 0
+ * healthy, 69 not).
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "base/clock.h"
+#include "base/fsutil.h"
+#include "cli/cli_int.h"
+
+static long count_files(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    long n = 0;
+    if (d == NULL)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char p[CLI_PATH];
+        struct stat st;
+        if (e->d_name[0] == '.' ||
+            ps_pathf(p, sizeof(p), "%s/%s", dir, e->d_name) != 0 ||
+            lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth > 0)
+            n += count_files(p, depth - 1);
+        else if (S_ISREG(st.st_mode) &&
+                 !(strlen(e->d_name) > 5 &&
+                   strcmp(e->d_name + strlen(e->d_name) - 5, ".done") == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+struct health {
+    int failed, overdue;
+    json_t *failures;
+};
+
+/* The status of every job: its latest run and next fire.  Fills h. */
+static json_t *jobs_status(struct cli_ctx *c, int64_t now, struct health *h,
+                           struct ps_err *err)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < c->jobs.n; i++) {
+        const struct ps_job *j = &c->jobs.v[i];
+        json_t *runs = json_array();
+        json_t *o = cli_job_json(&c->env, j, now);
+        char fired[PS_TIME_SIZE] = "", success[PS_TIME_SIZE] = "";
+        if (ps_query_job_runs(c->eng, j->name, 1, cli_list_run, runs, err) !=
+            0) {
+            json_decref(runs);
+            json_decref(o);
+            json_decref(arr);
+            return NULL;
+        }
+        ps_query_job_state(c->eng, j->name, fired, success, NULL);
+        json_t *last = json_array_get(runs, 0);
+        if (last != NULL) {
+            const char *st = json_string_value(json_object_get(last, "status"));
+            if (strcmp(st, "FAILED") == 0 || strcmp(st, "SKIPPED") == 0) {
+                h->failed++;
+                json_array_append(h->failures, last);
+            }
+            json_object_set(o, "lastRun", last);
+        } else
+            json_object_set_new(o, "lastRun", json_null());
+        /* Overdue: a fire time that has passed more than 15 minutes ago
+         * without the daemon recording it. */
+        int64_t lf = 0;
+        if (fired[0] != '\0' && ps_time_parse(fired, &lf, NULL) == 0) {
+            int64_t due = ps_sched_next_fire(&c->env, j, lf / 1000);
+            if (due >= 0 && now - due > 900) {
+                h->overdue++;
+                json_object_set_new(o, "overdue", json_true());
+            }
+        }
+        json_object_set_new(o, "lastSuccess",
+                            success[0] ? json_string(success) : json_null());
+        json_decref(runs);
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+int cmd_status(struct cli_ctx *c, struct ps_err *err)
+{
+    struct health h = {0, 0, json_array()};
+    char dir[CLI_PATH];
+    int64_t now = ps_clock_now_ms() / 1000;
+    json_t *jobs = jobs_status(c, now, &h, err);
+    if (jobs == NULL) {
+        json_decref(h.failures);
+        return cli_fail(err);
+    }
+    ps_pathf(dir, sizeof(dir), "%s/inbound", c->spool);
+    long inbound = count_files(dir, 1);
+    ps_pathf(dir, sizeof(dir), "%s/work", c->spool);
+    long work = count_files(dir, 2);
+    ps_pathf(dir, sizeof(dir), "%s/failed", c->spool);
+    long failed_files = count_files(dir, 1);
+    json_t *o = json_pack("{s:o, s:{s:I, s:I, s:I}, s:o, s:b}", "jobs", jobs,
+                          "spool", "inbound", (json_int_t)inbound, "inProgress",
+                          (json_int_t)work, "failedInputs",
+                          (json_int_t)failed_files, "failures", h.failures,
+                          "healthy", h.failed == 0 && h.overdue == 0);
+    if (c->json)
+        cli_print_json(o);
+    else {
+        size_t i;
+        json_t *j;
+        printf("spool     %s\nbacklog   %ld waiting in inbound, %ld in "
+               "progress, %ld in failed/\n",
+               c->spool, inbound, work, failed_files);
+        json_array_foreach(jobs, i, j)
+        {
+            json_t *last = json_object_get(j, "lastRun");
+            const char *next = json_string_value(json_object_get(j, "nextRun"));
+            printf("job       %s: ",
+                   json_string_value(json_object_get(j, "name")));
+            if (json_is_object(last))
+                printf("last %s %s (attempt %lld)",
+                       json_string_value(json_object_get(last, "businessDate")),
+                       json_string_value(json_object_get(last, "status")),
+                       (long long)json_integer_value(
+                           json_object_get(last, "attempt")));
+            else
+                printf("never run");
+            printf(", next %s%s\n", next ? next : "never",
+                   json_is_true(json_object_get(j, "overdue")) ? " (OVERDUE)"
+                                                               : "");
+        }
+        json_array_foreach(h.failures, i, j)
+            printf("FAILED    %s %s: %s\n",
+                   json_string_value(json_object_get(j, "job")),
+                   json_string_value(json_object_get(j, "businessDate")),
+                   json_string_value(json_object_get(j, "error")));
+    }
+    json_decref(o);
+    return EX_OK;
+}
+
+/* Exit status only: 0 healthy; 69 (unavailable) when the database cannot
+ * be read, a job's latest run failed or was skipped, or a job is overdue. */
+int cmd_health(struct cli_ctx *c, struct ps_err *err)
+{
+    struct health h = {0, 0, json_array()};
+    int rc;
+    json_t *jobs = jobs_status(c, ps_clock_now_ms() / 1000, &h, err);
+    rc = jobs != NULL && h.failed == 0 && h.overdue == 0 ? EX_OK
+                                                         : EX_UNAVAILABLE;
+    json_decref(jobs);
+    json_decref(h.failures);
+    return rc;
+}

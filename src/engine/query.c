@@ -1,0 +1,203 @@
+/*
+ * query.c -- the engine's read API (query.h): the rows the command line
+ * shows, read through the store, and the two checks that keep one
+ * business from seeing another's customers and accounts.
+ *
+ * Fails as the store does (PS_ESTORE, PS_ENOTFOUND); the business checks
+ * name their rule (CUSTOMER_NOT_FOUND, ACCOUNT_NOT_FOUND).
+ */
+#include "engine/query.h"
+
+#include <string.h>
+
+int ps_query_schema_version(struct ps_engine *eng)
+{
+    return ps_store_version(eng->store);
+}
+
+int ps_query_schema_latest(void)
+{
+    return ps_store_latest_version();
+}
+
+int ps_query_businesses(struct ps_engine *eng,
+                        int (*cb)(void *ctx, const struct ps_business *b),
+                        void *ctx, struct ps_err *err)
+{
+    return ps_store_business_list(eng->store, cb, ctx, err);
+}
+
+int ps_query_programs(struct ps_engine *eng, const char *business_id,
+                      int (*cb)(void *ctx, const struct ps_program *p),
+                      void *ctx, struct ps_err *err)
+{
+    return ps_store_program_list(eng->store, business_id, cb, ctx, err);
+}
+
+int ps_query_customer_get(struct ps_engine *eng, const char *customer_id,
+                          struct ps_customer *out, struct ps_err *err)
+{
+    return ps_store_customer_get(eng->store, customer_id, out, err);
+}
+
+int ps_query_customer_in_business(struct ps_engine *eng,
+                                  const struct ps_business *b,
+                                  const char *external_id,
+                                  struct ps_customer *out, struct ps_err *err)
+{
+    /* The store looks the external id up within the business: another
+     * business's customer of the same external id is not found. */
+    int rc =
+        ps_store_customer_get_ext(eng->store, b->id, external_id, out, err);
+    if (rc == PS_ENOTFOUND)
+        ps_err_set(err, rc, "CUSTOMER_NOT_FOUND", "no customer %s in %s",
+                   external_id, b->name);
+    return rc;
+}
+
+int ps_query_customer_contacts(struct ps_engine *eng, const char *customer_id,
+                               int (*cb)(void *ctx, const struct ps_contact *),
+                               void *ctx, struct ps_err *err)
+{
+    return ps_store_customer_contacts(eng->store, customer_id, cb, ctx, err);
+}
+
+int ps_query_customer_addresses(struct ps_engine *eng, const char *customer_id,
+                                int (*cb)(void *ctx, const struct ps_address *),
+                                void *ctx, struct ps_err *err)
+{
+    return ps_store_customer_addresses(eng->store, customer_id, cb, ctx, err);
+}
+
+int ps_query_customer_history(struct ps_engine *eng, const char *customer_id,
+                              int (*cb)(void *ctx,
+                                        const struct ps_status_history_row *),
+                              void *ctx, struct ps_err *err)
+{
+    return ps_store_customer_history(eng->store, customer_id, cb, ctx, err);
+}
+
+int ps_query_accounts(struct ps_engine *eng, const char *customer_id,
+                      int (*cb)(void *ctx, const struct ps_account *),
+                      void *ctx, struct ps_err *err)
+{
+    return ps_store_account_list(eng->store, customer_id, cb, ctx, err);
+}
+
+int ps_query_account_get(struct ps_engine *eng, const char *account_id,
+                         struct ps_account *out, struct ps_err *err)
+{
+    return ps_store_account_get(eng->store, account_id, out, err);
+}
+
+int ps_query_account_in_business(struct ps_engine *eng,
+                                 const struct ps_business *b,
+                                 const char *account_id, struct ps_account *out,
+                                 struct ps_err *err)
+{
+    struct ps_account a;
+    int rc = ps_store_account_get(eng->store, account_id, &a, err);
+    if (rc != 0)
+        return rc;
+    if (strcmp(a.business_id, b->id) != 0)
+        return ps_err_set(err, PS_ENOTFOUND, "ACCOUNT_NOT_FOUND",
+                          "no account %s in %s", account_id, b->name);
+    *out = a;
+    return 0;
+}
+
+int ps_query_account_history(struct ps_engine *eng, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_status_history_row *),
+                             void *ctx, struct ps_err *err)
+{
+    return ps_store_account_history(eng->store, account_id, cb, ctx, err);
+}
+
+int ps_query_debit_auths(struct ps_engine *eng, const char *account_id,
+                         int (*cb)(void *ctx, const struct ps_debit_auth *),
+                         void *ctx, struct ps_err *err)
+{
+    return ps_store_debit_auth_list(eng->store, account_id, cb, ctx, err);
+}
+
+int ps_query_account_changes(struct ps_engine *eng, const char *account_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_account_change *),
+                             void *ctx, struct ps_err *err)
+{
+    return ps_store_account_changes(eng->store, account_id, cb, ctx, err);
+}
+
+int ps_query_txn_get(struct ps_engine *eng, const char *txn_id,
+                     struct ps_txn *out, struct ps_err *err)
+{
+    return ps_store_txn_get(eng->store, txn_id, out, err);
+}
+
+int ps_query_txn_history(struct ps_engine *eng, const char *txn_id,
+                         int (*cb)(void *ctx,
+                                   const struct ps_txn_history_row *),
+                         void *ctx, struct ps_err *err)
+{
+    return ps_store_txn_history(eng->store, txn_id, cb, ctx, err);
+}
+
+int ps_query_trial_balance(struct ps_engine *eng, const char *business_id,
+                           int (*cb)(void *ctx, const struct ps_trial_row *),
+                           void *ctx, struct ps_err *err)
+{
+    return ps_store_trial_balance(eng->store, business_id, cb, ctx, err);
+}
+
+int ps_query_orphans(struct ps_engine *eng, int64_t *n, char *detail,
+                     size_t size, struct ps_err *err)
+{
+    return ps_store_orphans(eng->store, NULL, NULL, n, detail, size, err);
+}
+
+int ps_query_files(struct ps_engine *eng, const char *business_id, long limit,
+                   int (*cb)(void *ctx, const struct ps_file *), void *ctx,
+                   struct ps_err *err)
+{
+    return ps_store_file_list(eng->store, business_id, limit, cb, ctx, err);
+}
+
+int ps_query_file_get(struct ps_engine *eng, const char *file_id,
+                      struct ps_file *out, struct ps_err *err)
+{
+    return ps_store_file_get(eng->store, file_id, out, err);
+}
+
+int ps_query_record_results(struct ps_engine *eng, const char *file_id,
+                            int (*cb)(void *ctx,
+                                      const struct ps_record_result_row *),
+                            void *ctx, struct ps_err *err)
+{
+    return ps_store_record_results(eng->store, file_id, cb, ctx, err);
+}
+
+int ps_query_job_runs(struct ps_engine *eng, const char *job, long limit,
+                      int (*cb)(void *ctx, const struct ps_job_run *),
+                      void *ctx, struct ps_err *err)
+{
+    return ps_store_job_run_list(eng->store, job, limit, cb, ctx, err);
+}
+
+int ps_query_job_state(struct ps_engine *eng, const char *job,
+                       char last_fired[PS_TIME_SIZE],
+                       char last_success[PS_TIME_SIZE], struct ps_err *err)
+{
+    return ps_store_job_state(eng->store, job, last_fired, last_success, err);
+}
+
+int ps_query_guard_take(struct ps_engine *eng, long pid, const char *host,
+                        const char *at, struct ps_err *err)
+{
+    return ps_store_guard_take(eng->store, pid, host, at, err);
+}
+
+int ps_query_guard_release(struct ps_engine *eng, long pid, struct ps_err *err)
+{
+    return ps_store_guard_release(eng->store, pid, err);
+}

@@ -1,0 +1,122 @@
+/*
+ * daemon.c -- the engine's main loop (daemon.h): intake over the spool,
+ * then the due jobs, then sleep poll_seconds; a reload flag re-reads the
+ * configuration between passes, a stop flag ends the loop at a chunk
+ * boundary.
+ *
+ * Fails only as its passes do; a failed pass is logged and the next one
+ * runs (the input stays in work/ and resumes).
+ */
+#include "sched/daemon.h"
+
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+
+/* The engine settings the spool configuration holds. */
+static void engine_settings(struct ps_engine *eng,
+                            const struct ps_spool_config *cfg)
+{
+    eng->max_attempts = cfg->provider_max_attempts;
+    eng->payout_max_records = cfg->payout_max_records;
+}
+
+/* Re-read the configuration; a bad file is logged and the old one kept. */
+static void reload(struct ps_daemon *d)
+{
+    struct ps_spool_config fresh = *d->cfg;
+    struct ps_err e;
+    ps_err_clear(&e);
+    if (ps_spool_config_load(d->config_path, 1, &fresh, &e) == 0) {
+        if (d->chunk > 0)
+            fresh.chunk_records = d->chunk;
+        *d->cfg = fresh;
+        engine_settings(d->eng, d->cfg);
+        ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
+               d->config_path);
+    } else {
+        ps_log_err(PS_LOG_ERROR, "engine.reload_failed", &e, NULL);
+    }
+}
+
+/* The due jobs; a failed run is logged, FAILED, and resumable.  The
+ * metrics file changes only with the runs: rewritten (with its fsync) on
+ * the first pass and after a tick that ran or skipped something, not at
+ * every poll. */
+static void jobs_tick(struct ps_daemon *d, int *metrics_written)
+{
+    struct ps_err jerr;
+    int acted = 0;
+    ps_err_clear(&jerr);
+    if (ps_sched_tick(d->env, d->jobs, ps_clock_now_ms() / 1000,
+                      PS_SCHED_MISFIRE_SECONDS, &acted, &jerr) != 0)
+        ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
+    if ((acted || !*metrics_written) &&
+        ps_sched_metrics(d->env, d->jobs, &jerr) != 0)
+        ps_log_err(PS_LOG_ERROR, "scheduler.metrics_failed", &jerr, NULL);
+    else
+        *metrics_written = 1;
+}
+
+int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
+{
+    struct ps_pipeline p;
+    struct ps_spool_watch *watch = NULL;
+    int rc, metrics_written = 0;
+
+    memset(&d->stats, 0, sizeof(d->stats));
+    d->started = 0;
+    if (d->chunk > 0)
+        d->cfg->chunk_records = d->chunk;
+    engine_settings(d->eng, d->cfg);
+    /* Runs left RUNNING by a crash are FAILED now, and resumable. */
+    if ((rc = ps_sched_recover(d->env, NULL, err)) != 0)
+        return rc;
+    memset(&p, 0, sizeof(p));
+    p.eng = d->eng;
+    p.cfg = d->cfg;
+    p.spool = d->spool;
+    p.stop = d->stop;
+    watch = ps_spool_watch_new();
+    if (watch == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    ps_log(PS_LOG_INFO, "engine.started", "{s:s, s:b, s:i, s:I}", "spool",
+           d->spool, "once", d->once, "pid", (int)getpid(), "chunk",
+           (json_int_t)d->cfg->chunk_records);
+    d->started = 1;
+    for (;;) {
+        if (*d->reload) {
+            *d->reload = 0;
+            reload(d);
+        }
+        rc = d->jobs_only ? 0 : ps_pipeline_run_once(&p, watch, d->once, err);
+        if (rc != 0 &&
+            !(rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)) {
+            ps_log_err(PS_LOG_ERROR, "engine.failed", err, NULL);
+            if (d->once)
+                break;
+            /* the daemon keeps going: the input stays in work/ */
+        }
+        if (d->jobs->n > 0 && !*d->stop)
+            jobs_tick(d, &metrics_written);
+        if (d->once || *d->stop)
+            break;
+        struct timespec ts = {d->cfg->poll_seconds, 0};
+        /* The handlers are installed without SA_RESTART: a signal ends
+         * the sleep early. */
+        while (nanosleep(&ts, &ts) != 0 && !*d->stop && !*d->reload)
+            ;
+        if (*d->stop)
+            break;
+    }
+    ps_log(PS_LOG_INFO, "engine.stopped", "{s:b, s:I, s:I}", "signalled",
+           (int)*d->stop, "inputs", (json_int_t)p.stats.inputs, "records",
+           (json_int_t)p.stats.records);
+    d->stats = p.stats;
+    ps_spool_watch_free(watch);
+    return rc;
+}
