@@ -4,16 +4,15 @@
  *
  * The table is PS_CODE_LIST expanded once, in name order, so row i holds
  * enum value i + 1 and ps_code_find() is a binary search.  Lookups never
- * fail and never allocate; the two writers fail only on a write error
- * (PS_EIO) or, for JSON, on out of memory (PS_ENOMEM).
+ * fail and never allocate; the two writers fail only on a write error or,
+ * for JSON, out of memory: -1 and errno, as stdio (err.h includes this
+ * file, so it cannot use struct ps_err).
  */
 #include "base/codes.h"
 
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>
-
-#include "base/err.h"
 
 static const struct ps_code_info table[] = {
 #define PS_CODE_ROW_(name, scope, meaning)                                     \
@@ -85,13 +84,15 @@ const char *ps_code_scope_name(enum ps_code_scope scope)
     return "?";
 }
 
-static int write_failed(FILE *out, struct ps_err *err)
+/* errno after a failed write: what stdio left, or EIO. */
+static int write_failed(void)
 {
-    int e = ferror(out) && errno != 0 ? errno : EIO;
-    return ps_err_sys(err, e, "cannot write the table of error codes");
+    if (errno == 0)
+        errno = EIO;
+    return -1;
 }
 
-int ps_code_write_text(FILE *out, struct ps_err *err)
+int ps_code_write_text(FILE *out)
 {
     int width = 0;
 
@@ -100,32 +101,37 @@ int ps_code_write_text(FILE *out, struct ps_err *err)
         if (n > width)
             width = n;
     }
+    errno = 0;
     for (size_t i = 0; i < NCODES; i++)
         if (fprintf(out, "%-*s  %-6s  %s\n", width, table[i].name,
                     ps_code_scope_name(table[i].scope), table[i].meaning) < 0)
-            return write_failed(out, err);
+            return write_failed();
     return 0;
 }
 
-int ps_code_write_json(FILE *out, struct ps_err *err)
+int ps_code_write_json(FILE *out)
 {
     json_t *a = json_array();
     int rc = 0;
 
-    if (a == NULL)
-        return ps_err_set(err, PS_ENOMEM, NULL, "out of memory");
+    if (a == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
     for (size_t i = 0; i < NCODES; i++) {
         json_t *o = json_pack("{s:s, s:s, s:s}", "code", table[i].name, "scope",
                               ps_code_scope_name(table[i].scope), "meaning",
                               table[i].meaning);
         if (o == NULL || json_array_append_new(a, o) != 0) {
-            rc = ps_err_set(err, PS_ENOMEM, NULL, "out of memory");
+            errno = ENOMEM;
+            rc = -1;
             goto out;
         }
     }
+    errno = 0;
     if (json_dumpf(a, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
         fputc('\n', out) == EOF)
-        rc = write_failed(out, err);
+        rc = write_failed();
 out:
     json_decref(a);
     return rc;

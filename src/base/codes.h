@@ -23,15 +23,15 @@
  *   RUN     the command, job or pass fails: configuration, store, I/O,
  *           locks, an operator's mistake or a bug; no record is judged
  *
- * Nothing here allocates except ps_code_write_json() (jansson).
+ * Nothing here allocates except ps_code_write_json() (jansson).  This
+ * module uses no other of payspool's: err.h includes it for struct
+ * ps_err's id, so it must not include err.h back (no include cycle).
  */
 #ifndef PS_CODES_H
 #define PS_CODES_H
 
 #include <stddef.h>
 #include <stdio.h>
-
-struct ps_err;
 
 enum ps_code_scope {
     PS_SCOPE_RECORD, /* the record is refused, the file goes on */
@@ -664,10 +664,12 @@ const char *ps_code_scope_name(enum ps_code_scope scope);
  * The table for `payspool codes`: as text, one row a line
  * ("NAME  SCOPE  meaning", the names padded to one width), or as a JSON
  * array of {"code": NAME, "scope": "record"|"file"|"run", "meaning": ...}
- * followed by a newline.  0, or PS_EIO (a write failed) or PS_ENOMEM with
- * err set.  The caller owns `out` and flushes or closes it.
+ * followed by a newline.  0, or -1 with errno set (a write failed, or
+ * ENOMEM) as stdio does: this module stands below err.h, so the caller
+ * makes the struct ps_err (ps_err_sys(err, errno, ...)).  The caller owns
+ * `out` and flushes or closes it.
  */
-int ps_code_write_text(FILE *out, struct ps_err *err);
-int ps_code_write_json(FILE *out, struct ps_err *err);
+int ps_code_write_text(FILE *out);
+int ps_code_write_json(FILE *out);
 
 #endif /* PS_CODES_H */
