@@ -48,7 +48,8 @@ enum ps_code_scope {
     X(ACCOUNT_NOT_FOUND, RECORD,                                               \
       "the record names an account the customer does not have")                \
     X(ACCOUNT_NUMBER_FORMAT, RECORD,                                           \
-      "the bank account number is missing or not 1 to 17 digits")              \
+      "the bank account number is missing, too long, or holds more than "      \
+      "digits and inner dashes")                                               \
     X(ACCOUNT_REQUIRED, RECORD,                                                \
       "an EWA enrollment gives neither a card number nor a routing and "       \
       "account number")                                                        \
@@ -136,7 +137,7 @@ enum ps_code_scope {
       "the banking calendar file opens a weekend day")                         \
     X(CALENDAR_SECTION, RUN,                                                   \
       "the banking calendar file has a section other than [closed] or [open]") \
-    X(CARD_FORMAT, RECORD, "the card number is not 12 to 19 digits")           \
+    X(CARD_FORMAT, RECORD, "the card number is not 13 to 19 digits")           \
     X(CARD_LUHN, RECORD, "the card number fails the Luhn check")               \
     X(CHANGE_CODE, FILE,                                                       \
       "NACHA: a NOC's change code is not one NACHA defines")                   \
@@ -366,8 +367,8 @@ enum ps_code_scope {
     X(NACHA_ENTRY_DESCRIPTION, RUN,                                            \
       "NACHA writer: the company entry description is empty")                  \
     X(NACHA_FILE_ID_EXHAUSTED, RUN,                                            \
-      "the business has sent 36 NACHA files today: no File ID Modifier is "    \
-      "left")                                                                  \
+      "the business has sent 36 NACHA files for the day: no File ID Modifier " \
+      "(A-Z, 0-9) is left")                                                    \
     X(NACHA_FILE_ID_MODIFIER, RUN,                                             \
       "NACHA writer: the file ID modifier is not A-Z or 0-9")                  \
     X(NACHA_FILE_TOO_LARGE, RUN,                                               \
@@ -441,7 +442,7 @@ enum ps_code_scope {
       "the customer has no active financial account")                          \
     X(NO_DEBIT_AUTHORIZATION, RECORD,                                          \
       "the account has no active debit authorization")                         \
-    X(NO_FREE_OPTION, RECORD, "an EWA program needs at least one free rail")   \
+    X(NO_FREE_OPTION, RUN, "an EWA program needs at least one free rail")      \
     X(NO_KEY_FILE, RUN,                                                        \
       "adding or reading an account number needs the key file")                \
     X(NO_MEMORY, RUN, "out of memory")                                         \
@@ -499,7 +500,7 @@ enum ps_code_scope {
       "no EWA profile with that externalId in the business")                   \
     X(PROGRAM_EXISTS, RUN,                                                     \
       "a program of that name already exists in the business")                 \
-    X(PROGRAM_LIMIT, RECORD, "an EWA program limit is out of range")           \
+    X(PROGRAM_LIMIT, RUN, "an EWA program limit is out of range")              \
     X(PROGRAM_MISSING, RECORD,                                                 \
       "the EWA profile's program is not in its business")                      \
     X(PROGRAM_NOT_FOUND, RECORD,                                               \
@@ -593,7 +594,7 @@ enum ps_code_scope {
       "the ledger's trial balance is not zero (reconciliation fails)")         \
     X(UNDER_TRANSFER_MINIMUM, RECORD,                                          \
       "the amount is below the per-transfer minimum")                          \
-    X(UNKNOWN_EVENT, RECORD, "an unknown transaction event (a bug)")           \
+    X(UNKNOWN_EVENT, RUN, "an unknown transaction event (a bug)")              \
     X(UNKNOWN_RECORD_KIND, RECORD,                                             \
       "records of that kind are not applied by payspool")                      \
     X(UNKNOWN_REFERENCE, RECORD,                                               \
