@@ -71,8 +71,14 @@ vset(struct ps_err *err, int code, const char *rule, const char *fmt,
 int ps_err_set(struct ps_err *err, int code, const char *rule, const char *fmt,
                ...)
 {
-    if (err == NULL)
+    if (err == NULL) {
+#ifndef NDEBUG
+        if (rule != NULL)
+            (void)rule_id(rule); /* a caller that ignores errors still
+                                    names a rule of the table */
+#endif
         return code;
+    }
     va_list ap;
     va_start(ap, fmt);
     vset(err, code, rule, fmt, ap);
