@@ -319,7 +319,8 @@ enum ps_code_scope {
     X(KEY_FILE_SIZE, RUN, "the key file has the wrong size")                   \
     X(KEY_FILE_SYMLINK, RUN, "the key file is a symbolic link")                \
     X(KEY_FILE_TYPE, RUN, "the key file is not a regular file")                \
-    X(LAYOUT_DIR, RUN, "a CSV layout file or folder cannot be read")           \
+    X(LAYOUT_DIR, RUN,                                                         \
+      "a CSV layout file or folder cannot be read, or holds too many layouts") \
     X(LAYOUT_DUPLICATE, RUN, "two CSV layout files define the same layout")    \
     X(LAYOUT_KEY, RUN, "a CSV layout has an unknown or repeated key")          \
     X(LAYOUT_MISSING, RUN, "a CSV layout lacks a required section or key")     \
@@ -336,7 +337,7 @@ enum ps_code_scope {
     X(MISSING_FILE_CONTROL, FILE,                                              \
       "NACHA: the file ends without a file control (9) record")                \
     X(MISSING_FILE_HEADER, FILE,                                               \
-      "NACHA: the file has no file header (1) record")                         \
+      "NACHA: the file does not start with a file header (1) record")          \
     X(MISSING_NUMBER, RUN,                                                     \
       "command line: a number expected on standard input is missing")          \
     X(MISSING_OPTION, RUN, "command line: a required option is missing")       \
@@ -345,7 +346,8 @@ enum ps_code_scope {
     X(MONEY_FORMAT, RECORD,                                                    \
       "the amount is not a decimal number (1,000 or .5 or 5. or spaces)")      \
     X(MONEY_NEGATIVE_ZERO, RECORD, "the amount is -0")                         \
-    X(MONEY_OVERFLOW, RECORD, "the amount is out of range")                    \
+    X(MONEY_OVERFLOW, RECORD,                                                  \
+      "the amount, or a sum of amounts, is out of range")                      \
     X(MONEY_SIGN, RECORD,                                                      \
       "the amount has a sign it may not have (a leading + or a minus where "   \
       "negatives are refused)")                                                \
@@ -436,7 +438,7 @@ enum ps_code_scope {
     X(NOT_NACHA, FILE,                                                         \
       "not a NACHA file: the first record is of no NACHA record type")         \
     X(NOT_REGULAR_FILE, FILE,                                                  \
-      "the input is a symbolic link, a folder or a special file")              \
+      "the input is a symbolic link, a folder or another non-regular file")    \
     X(NO_ACCOUNT, RUN, "the customer has no active financial account")         \
     X(NO_ACTIVE_ACCOUNT, RECORD,                                               \
       "the customer has no active financial account")                          \
@@ -450,10 +452,12 @@ enum ps_code_scope {
       "a store commit or rollback without a transaction (a bug)")              \
     X(NUL_BYTE, FILE, "a line of the input contains a NUL byte")               \
     X(NUMBER_RANGE, RUN, "command line: a number is out of range")             \
-    X(NUMBER_TOO_LONG, RECORD, "the account or card number is too long")       \
+    X(NUMBER_TOO_LONG, RECORD, "the account number is too long")               \
     X(OUTFILE_REGENERATE_MISMATCH, RUN,                                        \
       "an outbound file on disk differs from the sha256 recorded for it")      \
-    X(OUTPUT_DIR, RUN, "an output folder does not exist or is not a folder")   \
+    X(OUTPUT_DIR, RUN,                                                         \
+      "an output folder does not exist, is a symbolic link or is not a "       \
+      "folder")                                                                \
     X(OUTPUT_EXISTS, RUN,                                                      \
       "an output file already exists; it is not overwritten")                  \
     X(OUTPUT_FAILED, RUN, "an earlier write to the output failed")             \
@@ -543,8 +547,7 @@ enum ps_code_scope {
     X(RETURN_AMOUNT_MISMATCH, RECORD,                                          \
       "an ACH return's amount differs from the transaction's")                 \
     X(RETURN_CODE, FILE,                                                       \
-      "a return reason code is not one NACHA defines (or not one payspool "    \
-      "takes)")                                                                \
+      "a return reason code is malformed or not one NACHA defines")            \
     X(RETURN_CODE_EVENT, RECORD,                                               \
       "a return code goes with RETURN, DECLINE or REVERSE only")               \
     X(RETURN_CODE_RAIL, RECORD,                                                \
@@ -599,7 +602,8 @@ enum ps_code_scope {
       "records of that kind are not applied by payspool")                      \
     X(UNKNOWN_REFERENCE, RECORD,                                               \
       "no transaction with that reference in the business")                    \
-    X(UNKNOWN_TRACE, RECORD, "no ACH transaction with that trace number")      \
+    X(UNKNOWN_TRACE, RECORD,                                                   \
+      "no ACH transaction of the business has that trace number")              \
     X(UNRECOGNIZED_FORMAT, FILE, "no format reader recognised the document")   \
     X(UNWRAP_ABSOLUTE_PATH, FILE, "an archive member has an absolute path")    \
     X(UNWRAP_CORRUPT, FILE, "an archive or compressed stream is damaged")      \
