@@ -20,7 +20,8 @@
 # It fails, naming FILE:LINE, when a rule found is not in the table; when a
 # table entry is used nowhere (a dead code); and when ps_err_set() gets its
 # rule from a variable in a place HELPERS does not know (add the helper
-# there, so that its callers are checked too).  With --list it prints
+# there, so that its callers are checked too), or has no rule and a code
+# that is not a PS_E* constant (its name cannot be known).  With --list it prints
 # "NAME FILE:LINE" for every use found and checks nothing.
 #
 # POSIX sh, grep, sed and awk only: it runs on a fresh Debian machine.
@@ -133,6 +134,8 @@ function flush(   n, s, k, h, p, rest, off, a, code, where, pre) {
                     } else if (a == "NULL" && hfun[h] == "ps_err_set") {
                         # the rule is the name of the PS_E* code
                         code = argument(s, off + p + length(hfun[h]), 2)
+                        if (code !~ /PS_E[A-Z]+/)
+                            print "?VAR", where, "NULL with code " code
                         while (match(code, /PS_E[A-Z]+/)) {
                             print substr(code, RSTART + 3, RLENGTH - 3), where
                             code = substr(code, RSTART + RLENGTH)
@@ -189,7 +192,10 @@ bad=$(printf '%s\n' "$uses" | awk -v names="$names" '
 BEGIN { n = split(names, v, "\n"); for (i = 1; i <= n; i++) known[v[i]] = 1 }
 $1 == "?VAR" {
     a = $0; sub(/^\?VAR [^ ]* /, "", a)
-    printf "%s: ps_err_set() takes its rule from \"%s\": list the helper in tests/codes/check_codes.sh (HELPERS, FORWARDS)\n", $2, a
+    if (a ~ /^NULL with code /)
+        printf "%s: ps_err_set() with no rule takes the name of code \"%s\", which a grep cannot know: give the rule\n", $2, substr(a, 16)
+    else
+        printf "%s: ps_err_set() takes its rule from \"%s\": list the helper in tests/codes/check_codes.sh (HELPERS, FORWARDS)\n", $2, a
     next
 }
 NF >= 2 && !($1 in known) {
