@@ -21,8 +21,8 @@
 # table entry is used nowhere (a dead code); and when ps_err_set() gets its
 # rule from a variable in a place HELPERS does not know (add the helper
 # there, so that its callers are checked too), or has no rule and a code
-# that is not a PS_E* constant (its name cannot be known).  With --list it prints
-# "NAME FILE:LINE" for every use found and checks nothing.
+# that is not a PS_E* constant (its name cannot be known).  With --list
+# it prints "NAME FILE:LINE" for every use found and checks nothing.
 #
 # POSIX sh, grep, sed and awk only: it runs on a fresh Debian machine.
 set -u
