@@ -181,27 +181,28 @@ static enum kind detect(const unsigned char *p, size_t n)
 }
 
 /*
- * The rule a member path breaks, or NULL.  '\\' counts as a separator and
- * "C:" as a root: the files may be unpacked on Windows one day.
+ * The rule a member path breaks, or PS_CODE_NONE.  '\\' counts as a
+ * separator and "C:" as a root: the files may be unpacked on Windows one
+ * day.
  */
-static const char *path_rule(const char *p)
+static enum ps_code path_rule(const char *p)
 {
     const char *s = p;
 
     if (p[0] == '/' || p[0] == '\\')
-        return "UNWRAP_ABSOLUTE_PATH";
+        return PS_CODE_UNWRAP_ABSOLUTE_PATH;
     if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) &&
         p[1] == ':')
-        return "UNWRAP_ABSOLUTE_PATH";
+        return PS_CODE_UNWRAP_ABSOLUTE_PATH;
     while (*s != '\0') {
         size_t len = strcspn(s, "/\\");
         if (len == 2 && s[0] == '.' && s[1] == '.')
-            return "UNWRAP_DOTDOT";
+            return PS_CODE_UNWRAP_DOTDOT;
         s += len;
         if (*s != '\0')
             s++;
     }
-    return NULL;
+    return PS_CODE_NONE;
 }
 
 /*
@@ -542,11 +543,11 @@ static int check_entry(struct archive_entry *e, const char *path,
                        struct ps_err *err)
 {
     char q[PS_QUOTE_MAX * 4 + 4];
-    const char *rule = path_rule(path);
+    enum ps_code rule = path_rule(path);
 
-    if (rule != NULL)
-        return ps_err_set(err, PS_EINVAL, rule,
-                          strcmp(rule, "UNWRAP_DOTDOT") == 0
+    if (rule != PS_CODE_NONE)
+        return ps_err_set(err, PS_EINVAL, ps_code_name(rule),
+                          rule == PS_CODE_UNWRAP_DOTDOT
                               ? "member %s has a \"..\" component"
                               : "member %s has an absolute path",
                           quote(path, q, sizeof(q)));

@@ -424,8 +424,7 @@ problem_at(struct ps_nacha_reader *r, long line, int64_t roff, char rtype,
     }
     struct ps_doc_problem *p = &r->probs[i];
     memset(p, 0, sizeof(*p));
-    p->err.code = PS_EINVAL;
-    ps_strlcpy(p->err.rule, rule, sizeof(p->err.rule));
+    ps_err_set(&p->err, PS_EINVAL, rule, NULL); /* the message follows */
     ps_strlcpy(p->err.file, r->docname, sizeof(p->err.file));
     ps_strlcpy(p->err.field, field, sizeof(p->err.field));
     p->err.line = line;
@@ -1573,10 +1572,9 @@ int ps_nacha_reader_finish(struct ps_nacha_reader *r,
         } else {
             /* The list could not grow: say what is known. */
             ps_err_clear(err);
-            err->code = PS_EINVAL;
-            ps_strlcpy(err->rule, "NACHA_PROBLEMS", sizeof(err->rule));
+            ps_err_set(err, PS_EINVAL, "NACHA_PROBLEMS",
+                       "problems in the file");
             ps_strlcpy(err->file, r->docname, sizeof(err->file));
-            snprintf(err->msg, sizeof(err->msg), "problems in the file");
         }
         if (r->total > 1) {
             char msg[PS_ERR_MSG_MAX];

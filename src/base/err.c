@@ -5,6 +5,7 @@
  */
 #include "base/err.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,13 +34,34 @@ void ps_err_clear(struct ps_err *err)
     err->offset = -1;
 }
 
+/*
+ * The code of a rule.  A rule missing from the table (base/codes.h) is a
+ * programmer error: a debug build names it on stderr and asserts (the
+ * message is for the developer running the tests; nothing else here
+ * prints); a release build lets it through as PS_CODE_UNKNOWN.
+ */
+static enum ps_code rule_id(const char *rule)
+{
+    enum ps_code id = ps_code_find(rule);
+#ifndef NDEBUG
+    if (id == PS_CODE_UNKNOWN) {
+        fprintf(stderr, "ps_err_set: rule \"%s\" is not in src/base/codes.h\n",
+                rule);
+        assert(!"rule missing from src/base/codes.h");
+    }
+#endif
+    return id;
+}
+
 __attribute__((format(printf, 4, 0))) static void
 vset(struct ps_err *err, int code, const char *rule, const char *fmt,
      va_list ap)
 {
+    if (rule == NULL)
+        rule = ps_err_codename(code);
     err->code = code;
-    ps_strlcpy(err->rule, rule != NULL ? rule : ps_err_codename(code),
-               sizeof(err->rule));
+    err->id = rule_id(rule);
+    ps_strlcpy(err->rule, rule, sizeof(err->rule));
     if (fmt != NULL)
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     else
@@ -49,8 +71,14 @@ vset(struct ps_err *err, int code, const char *rule, const char *fmt,
 int ps_err_set(struct ps_err *err, int code, const char *rule, const char *fmt,
                ...)
 {
-    if (err == NULL)
+    if (err == NULL) {
+#ifndef NDEBUG
+        if (rule != NULL)
+            (void)rule_id(rule); /* a caller that ignores errors still
+                                    names a rule of the table */
+#endif
         return code;
+    }
     va_list ap;
     va_start(ap, fmt);
     vset(err, code, rule, fmt, ap);

@@ -8,14 +8,19 @@
  *
  * `rule` is the stable machine-readable name of what was broken (it ends up
  * in result files as the error code, e.g. "MONEY_TOO_MANY_DECIMALS"); `msg`
- * is the human sentence.  Location fields (file, line, offset, field) are
- * filled by whoever knows them, usually the layer above the one that failed.
+ * is the human sentence.  Every rule is a row of the table of public error
+ * codes (base/codes.h), and `id` is that row's enum: code branches on
+ * `err->id == PS_CODE_...`, never on the text.  Location fields (file,
+ * line, offset, field) are filled by whoever knows them, usually the layer
+ * above the one that failed.
  */
 #ifndef PS_ERR_H
 #define PS_ERR_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/codes.h"
 
 enum ps_errcode {
     PS_OK = 0,
@@ -42,6 +47,7 @@ struct ps_err {
     int code;                     /* PS_E*; 0 when no error */
     int sys_errno;                /* errno for PS_EIO, else 0 */
     char rule[PS_ERR_RULE_MAX];   /* stable rule name, e.g. "ABA_CHECK_DIGIT" */
+    enum ps_code id;              /* the rule as a code (base/codes.h) */
     char file[PS_ERR_FILE_MAX];   /* input file name, "" when none */
     long line;                    /* 1-based line/record number, 0 = none */
     int64_t offset;               /* byte offset in the file, -1 = none */
@@ -56,11 +62,18 @@ void ps_err_clear(struct ps_err *err);
  * Record an error and return `code` so callers can write
  * `return ps_err_set(err, PS_EINVAL, "RULE", "fmt", ...);`.
  * Location fields are left as they are.  err may be NULL.
+ *
+ * RULE must be a row of base/codes.h: `id` is set from it.  A rule missing
+ * from the table is a programmer error: it asserts in a build without
+ * NDEBUG (so the test suite proves the table complete for every rule it
+ * reaches); a release build keeps the text and sets id PS_CODE_UNKNOWN.
+ * A NULL rule stands for the code's short name ("ENOMEM", see
+ * ps_err_codename()), which the table lists for the codes used so.
  */
 int ps_err_set(struct ps_err *err, int code, const char *rule, const char *fmt,
                ...) __attribute__((format(printf, 4, 5)));
 
-/* As ps_err_set() and also records errno (for PS_EIO). */
+/* As ps_err_set() with rule IO_ERROR and also records errno (PS_EIO). */
 int ps_err_sys(struct ps_err *err, int sys_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -1099,7 +1099,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
             f = &pl->f;
             rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
             if (rc == PS_ECONFLICT &&
-                strcmp(err->rule, "DUPLICATE_FILE_KEY") == 0) {
+                err->id == PS_CODE_DUPLICATE_FILE_KEY) {
                 /* The format's own key was seen: this document is a
                  * duplicate even though its bytes differ. */
                 struct ps_file dupf = *f;
@@ -1196,7 +1196,7 @@ struct pass {
 static int input_failed(struct pass *x, const char *file, int rc,
                         struct ps_err *e)
 {
-    int interrupted = rc == PS_EBUSY && strcmp(e->rule, "INTERRUPTED") == 0;
+    int interrupted = rc == PS_EBUSY && e->id == PS_CODE_INTERRUPTED;
     if (!interrupted)
         ps_log_err(PS_LOG_ERROR, "file.error", e, "{s:s, s:s}", "business",
                    x->b->name, "file", file);

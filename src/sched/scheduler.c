@@ -797,7 +797,7 @@ static int tick_job(const struct ps_sched_env *env, const struct ps_jobs *jobs,
             } else {
                 rc = ps_sched_run(env, jobs, job, day, NULL, NULL, err);
                 if (rc == PS_ESTATE &&
-                    strcmp(err->rule, "DEPENDENCY_NOT_MET") == 0) {
+                    err->id == PS_CODE_DEPENDENCY_NOT_MET) {
                     if (!too_old)
                         return 0; /* wait for it: retried next tick */
                     if ((rc = skip_missed(env, job, date, 1, t, err)) != 0)

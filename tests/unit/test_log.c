@@ -212,7 +212,7 @@ static void test_level_filter(void **state)
     ps_log(PS_LOG_ERROR, "e", NULL);
     struct ps_err e;
     ps_err_clear(&e);
-    ps_err_set(&e, PS_EINVAL, "R", "m");
+    ps_err_set(&e, PS_EINVAL, "PATH", "m");
     ps_log_err(PS_LOG_INFO, "ie", &e, NULL);
     ps_log_err(PS_LOG_ERROR, "ee", &e, NULL);
 
