@@ -331,7 +331,6 @@ enum ps_code_scope {
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
     X(MANDATORY_FIELD, FILE, "NACHA: a mandatory field is blank")              \
-    X(MISSING_ARGUMENT, RUN, "command line: a required argument is missing")   \
     X(MISSING_BATCH_CONTROL, FILE,                                             \
       "NACHA: a batch ends without its batch control (8) record")              \
     X(MISSING_FILE_CONTROL, FILE,                                              \

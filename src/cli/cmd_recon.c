@@ -28,7 +28,7 @@ int cmd_recon(struct cli_ctx *c, struct ps_err *err)
     rc = ps_recon_run(c->eng, c->spool, &b, day, c->cal, &r, err);
     /* A trial balance that is not zero still wrote the report: say where
      * it is, then fail. */
-    if (rc != 0 && strcmp(err->rule, "TRIAL_BALANCE_NOT_ZERO") != 0)
+    if (rc != 0 && err->id != PS_CODE_TRIAL_BALANCE_NOT_ZERO)
         return cli_fail(err);
     if (c->json) {
         json_t *trial = json_array();

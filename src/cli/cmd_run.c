@@ -88,7 +88,7 @@ int cmd_run(struct cli_ctx *c, struct ps_err *err)
     if (!d.started)
         return cli_fail(err); /* recovery failed: no pass ran */
     print_stats(c, &d.stats);
-    if (rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)
+    if (rc == PS_EBUSY && err->id == PS_CODE_INTERRUPTED)
         rc = EX_OK; /* stopped cleanly at a chunk boundary */
     else if (rc != 0)
         rc = cli_fail(err);

@@ -41,6 +41,23 @@ const char *ps_outcome_name(enum ps_outcome o)
 /* Failures of the engine itself, never of the record: they abort the
  * chunk and the input is retried.  Everything else (bad data, unknown
  * references, refused changes, duplicates) is the record's outcome. */
+
+/* The refusals that mean "this was applied before" (the code's table
+ * entry, never its spelling, decides). */
+static int is_duplicate(enum ps_code id)
+{
+    switch (id) {
+    case PS_CODE_DUPLICATE_PAYROLL:
+    case PS_CODE_DUPLICATE_RECORD:
+    case PS_CODE_DUPLICATE_REQUEST:
+    case PS_CODE_DUPLICATE_RETURN:
+    case PS_CODE_DUPLICATE_STATUS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int engine_failure(int code)
 {
     return code == PS_ESTORE || code == PS_EBUSY || code == PS_ENOMEM ||
@@ -59,11 +76,9 @@ static int outcome_of(int rc, const struct ps_err *e,
             *err = *e;
         return rc;
     }
-    /* A second copy of something applied (DUPLICATE_REQUEST,
-     * DUPLICATE_PAYROLL) is a DUPLICATE, not an error. */
-    res->outcome = rc == PS_ECONFLICT && strncmp(e->rule, "DUPLICATE_", 10) == 0
-                       ? PS_DUPLICATE
-                       : PS_REJECTED;
+    /* A second copy of something applied is a DUPLICATE, not an error. */
+    res->outcome = rc == PS_ECONFLICT && is_duplicate(e->id) ? PS_DUPLICATE
+                                                             : PS_REJECTED;
     ps_strlcpy(res->code, e->rule, sizeof(res->code));
     if (e->field[0] != '\0') {
         char tmp[PS_ERR_FIELD_MAX + PS_ERR_MSG_MAX + 16];

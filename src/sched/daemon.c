@@ -95,7 +95,7 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
         }
         rc = d->jobs_only ? 0 : ps_pipeline_run_once(&p, watch, d->once, err);
         if (rc != 0 &&
-            !(rc == PS_EBUSY && strcmp(err->rule, "INTERRUPTED") == 0)) {
+            !(rc == PS_EBUSY && err->id == PS_CODE_INTERRUPTED)) {
             ps_log_err(PS_LOG_ERROR, "engine.failed", err, NULL);
             if (d->once)
                 break;
