@@ -254,6 +254,10 @@ const struct cli_cmd cli_commands[] = {
      "the daily reconciliation report of one business for one date",
      "payspool recon --business acme --date 2026-11-20"},
 
+    {"codes", NULL, cmd_codes, 0, "", "", "",
+     "every public error code: its scope (record, file, run) and meaning",
+     "payspool codes --json"},
+
     {"calendar", "is-banking-day", cmd_calendar_day, CLI_CALENDAR, "DATE",
      "calendar=", "[--calendar FILE]",
      "is DATE a Federal Reserve banking day? (exit 0 yes, 1 no)",

@@ -177,6 +177,18 @@ expect 0 "$P" --spool "$T/other" init
 expect 0 "$P" --spool "$T/other" business list --json
 same "independent" "$(jq length "$T/out")" 0
 
+# ---- the public error codes: the table, the README's list, the JSON ------
+expect 0 "$P" codes --json
+same "codes are the README's" "$(jq -r '.[].code' "$T/out" | sort | tr '\n' ' ')" \
+    "$(sed -n '/^## Error codes/,/^## /p' "$PS_FIXTURES/../README.md" |
+        sed -n 's/^| `\([A-Z][A-Z0-9_]*\)` |.*/\1/p' | sort | tr '\n' ' ')"
+same "a code's shape" "$(jq -c '.[0] | keys_unsorted' "$T/out")" \
+    '["code","scope","meaning"]'
+same "scopes" "$(jq -r '[.[].scope] | unique | join(",")' "$T/out")" \
+    "file,record,run"
+expect 0 "$P" codes
+has "^DUPLICATE_REQUEST  *record  " "$T/out"
+
 # ---- a database from a newer payspool is refused -------------------------
 sqlite3 "$T/other/payspool.db" "INSERT INTO schema_version VALUES (99, 'x')"
 expect 78 "$P" --spool "$T/other" business list
