@@ -9,9 +9,10 @@
 
 #include <stdint.h>
 
-#include "engine/apply.h"
 #include "base/calendar.h"
 #include "engine/engine.h"
+#include "engine/outcome.h"
+#include "formats/format.h"
 #include "base/err.h"
 #include "base/model.h"
 
