@@ -10,7 +10,10 @@
 
 #include <jansson.h>
 
-#include "engine/engine.h"
+/* The handle, not engine.h: engine.c calls ps_ewa_on_txn_status() (see
+ * engine/handle.h), so this module sits under the engine's API. */
+#include "engine/handle.h"
+#include "engine/txn.h"
 
 /*
  * Enroll a customer: p->business_id, external_id, customer_id, account_id,
