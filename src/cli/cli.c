@@ -34,6 +34,7 @@
 #include "formats/csv/csv.h"
 #include "engine/engine.h"
 #include "engine/ewa.h"
+#include "outbound/ewaexport.h"
 #include "base/fsutil.h"
 #include "engine/ledger.h"
 #include "base/log.h"
@@ -1267,8 +1268,8 @@ static int cmd_ewa(struct ctx *c, struct ps_err *err)
             need(&c->a, "business", &bus, err) != 0 ||
             open_engine(c, 0, err) != 0 ||
             ps_business_find(c->eng, bus, &b, err) != 0 ||
-            ps_ewa_export(c->eng, c->spool, &b, (int)size, path, sizeof(path),
-                          &n, err) != 0)
+            ps_ewaexport_write(c->eng, c->spool, &b, (int)size, path,
+                               sizeof(path), &n, err) != 0)
             return fail(err);
         if (c->json) {
             json_t *o = json_pack("{s:s, s:s, s:I}", "business", b.name,

@@ -31,9 +31,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/clock.h"
 #include "formats/csv/csv.h"
-#include "engine/ewa.h"
+#include "outbound/ewaexport.h"
 #include "formats/format.h"
 #include "base/fsutil.h"
 #include "base/id.h"
@@ -174,8 +176,8 @@ static int export_one(struct step_ctx *x, const struct ps_business *b,
 {
     char path[1024];
     long count = 0;
-    int rc = ps_ewa_export(x->env->eng, x->env->spool, b, EXPORT_PAGE, path,
-                           sizeof(path), &count, err);
+    int rc = ps_ewaexport_write(x->env->eng, x->env->spool, b, EXPORT_PAGE,
+                                path, sizeof(path), &count, err);
     if (rc == 0) {
         x->run->records += count;
         ps_log(PS_LOG_INFO, "job.export", "{s:s, s:s, s:I}", "business",
