@@ -16,6 +16,14 @@
 #include "base/crypto.h"
 #include "store/store.h"
 
+/* Lines a payout file holds at most ([payouts] max_records overrides):
+ * what is due beyond goes into the next file of the same run.  It bounds
+ * the run's memory, which holds one file's transactions and bytes.  The
+ * payout writer (outbound/payout.c) uses it; it lives here, beside the
+ * engine setting it defaults, so that the configuration loader
+ * (intake/spoolconf.c) need not include outbound/. */
+#define PS_PAYOUT_MAX_RECORDS 50000L
+
 struct ps_engine {
     struct ps_store *store; /* owned */
     struct ps_keys *keys;   /* owned; NULL when opened without keys */
