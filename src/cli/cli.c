@@ -39,6 +39,7 @@
 #include "engine/ledger.h"
 #include "base/log.h"
 #include "base/money.h"
+#include "sandbox/cardproc.h"
 #include "sandbox/odfi.h"
 #include "formats/nacha/nacha.h"
 #include "outbound/payout.h"
