@@ -106,7 +106,8 @@ static void header_free(struct header *h)
 }
 
 /* Read the header row into h: 0, or negative with err. */
-static int header_read(struct ps_csv_rows *r, struct header *h, struct ps_err *err)
+static int header_read(struct ps_csv_rows *r, struct header *h,
+                       struct ps_err *err)
 {
     char q[PS_QUOTE_MAX * 4 + 4];
     int rc = ps_csv_rows_next(r, err);

@@ -321,7 +321,8 @@ static size_t run_scan(const unsigned char *s, size_t avail, int *blanks)
  * negative with err.  Between records only (libcsv has no row open) and
  * not after a lone CR, whose LF would end no line.
  */
-static int run_parse(struct ps_csv_rows *r, size_t n, int blanks, struct ps_err *err)
+static int run_parse(struct ps_csv_rows *r, size_t n, int blanks,
+                     struct ps_err *err)
 {
     r->nrrow = r->rnext = r->nrcell = 0;
     r->cur = r->dpos;

@@ -73,7 +73,8 @@ struct ps_csv_rows {
     uint32_t loff[PS_CSV_COLUMNS_MAX], llen[PS_CSV_COLUMNS_MAX];
     size_t entry_size; /* libcsv's entry buffer, as of the last line */
     /* a run: its rows stay in buf[], their cells NUL-terminated there */
-    struct ps_csv_run_row *rrow; /* RUN_MAX / 2 + 1 (one started past the last) */
+    /* RUN_MAX / 2 + 1 rows (one started past the last) */
+    struct ps_csv_run_row *rrow;
     uint32_t *roff, *rlen; /* RUN_MAX each */
     size_t nrrow, rnext;   /* rows of the run, the next to hand out */
     size_t nrcell;         /* cells */

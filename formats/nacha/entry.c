@@ -467,29 +467,33 @@ void ps_nacha_entry_end(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     long n = e->addenda_count;
     r->in_entry = 0;
     if (r->e_indicator >= 0 && (n > 0) != (r->e_indicator == 1))
-        ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 79, "addenda_indicator",
-                   "ADDENDA_INDICATOR", "R25",
-                   "the addenda record indicator is %d but %ld "
-                   "addenda follow", r->e_indicator, n);
+        ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 79,
+                            "addenda_indicator", "ADDENDA_INDICATOR", "R25",
+                            "the addenda record indicator is %d but %ld "
+                            "addenda follow",
+                            r->e_indicator, n);
     if (r->sec_kind == SEC_CTX && r->e_ctx_count >= 0 &&
         r->e_ctx_count != r->e_05 &&
         !excused(r, PS_NACHA_LENIENT_ADDENDA_COUNT))
         ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 55, "addenda_count",
-                   "ADDENDA_COUNT", "R25",
-                   "the CTX entry says %ld addenda records, %ld "
-                   "follow", r->e_ctx_count, r->e_05);
+                            "ADDENDA_COUNT", "R25",
+                            "the CTX entry says %ld addenda records, %ld "
+                            "follow",
+                            r->e_ctx_count, r->e_05);
     if (r->sec_kind == SEC_COR && r->e_98 == 0)
-        ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 79, "addenda_indicator",
-                   "ADDENDA_TYPE", "R25",
-                   "a COR entry needs an addenda 98");
+        ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 79,
+                            "addenda_indicator", "ADDENDA_TYPE", "R25",
+                            "a COR entry needs an addenda 98");
     if (r->e_tc >= 0 && return_tc(r->e_tc) && r->e_98 + r->e_99 == 0)
         ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 2, "transaction_code",
-                   "TRANSACTION_CODE", "R17",
-                   "transaction code %02d is for returns and "
-                   "notifications of change only", r->e_tc);
+                            "TRANSACTION_CODE", "R17",
+                            "transaction code %02d is for returns and "
+                            "notifications of change only",
+                            r->e_tc);
     if (r->sec_kind == SEC_COR && r->e_tc >= 0 && !return_tc(r->e_tc))
         ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 2, "transaction_code",
-                   "TRANSACTION_CODE", "R17",
-                   "a notification of change needs transaction "
-                   "code 21, 26, 31 or 36, found %02d", r->e_tc);
+                            "TRANSACTION_CODE", "R17",
+                            "a notification of change needs transaction "
+                            "code 21, 26, 31 or 36, found %02d",
+                            r->e_tc);
 }

@@ -264,10 +264,10 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
             if (nl == NULL && avail >= LINE_LOOK) {
                 /* Too long to be a record: skip to its end, unread. */
                 r->recno++;
-                ps_nacha_problem_at(r, r->recno, r->off, 0, 0, "record",
-                           "RECORD_LENGTH",
-                           "R17", "line of more than %d bytes: a record is %d",
-                           LINE_LOOK, REC);
+                ps_nacha_problem_at(
+                    r, r->recno, r->off, 0, 0, "record", "RECORD_LENGTH", "R17",
+                    "line of more than %d bytes: a record is %d", LINE_LOOK,
+                    REC);
                 for (;;) {
                     const char *e = memchr((const char *)r->buf + r->pos,
                                            '\n', r->end - r->pos);
@@ -299,9 +299,9 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         r->off += (int64_t)used;
         if (len == 0) {
             /* An empty line is no record: said, and skipped. */
-            ps_nacha_problem_at(r, r->line, r->roff, 0, 0, "record", "RECORD_LENGTH",
-                       "R17", "an empty line: a NACHA record is %d bytes",
-                       REC);
+            ps_nacha_problem_at(
+                r, r->line, r->roff, 0, 0, "record", "RECORD_LENGTH", "R17",
+                "an empty line: a NACHA record is %d bytes", REC);
             continue;
         }
         if (len == REC && printable(s, &bad)) {
@@ -310,22 +310,23 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         }
         if (len != REC &&
             !(len < REC && excused(r, PS_NACHA_LENIENT_SHORT_LINES)))
-            ps_nacha_problem_at(r, r->line, r->roff, 0,
-                       len < REC ? (int)len + 1 : REC + 1, "record",
-                       "RECORD_LENGTH", "R17",
-                       "%s is %zu bytes long: a NACHA record is %d",
-                       r->shape == 1 ? "line" : "the last record", len, REC);
+            ps_nacha_problem_at(
+                r, r->line, r->roff, 0, len < REC ? (int)len + 1 : REC + 1,
+                "record", "RECORD_LENGTH", "R17",
+                "%s is %zu bytes long: a NACHA record is %d",
+                r->shape == 1 ? "line" : "the last record", len, REC);
         if (len < REC) {
             memcpy(r->pad, s, len);
             memset(r->pad + len, ' ', REC - len);
             s = r->pad;
         }
         if (!printable(s, &bad))
-            ps_nacha_problem_at(r, r->line, r->roff, 0, (int)bad + 1, "record",
-                       "INVALID_CHARACTER", "R17",
-                       "byte 0x%02x at position %zu: only characters 0x20 to "
-                       "0x7E are allowed",
-                       (unsigned char)s[bad], bad + 1);
+            ps_nacha_problem_at(
+                r, r->line, r->roff, 0, (int)bad + 1, "record",
+                "INVALID_CHARACTER", "R17",
+                "byte 0x%02x at position %zu: only characters 0x20 to "
+                "0x7E are allowed",
+                (unsigned char)s[bad], bad + 1);
         r->s = s;
         return 1;
     }
@@ -426,9 +427,9 @@ void ps_nacha_no_header(struct ps_nacha_reader *r)
     r->where = W_FILE;
     r->have_header = 1; /* said */
     if (!excused(r, PS_NACHA_LENIENT_FILE_HEADER))
-        ps_nacha_problem_at(r, r->line, r->roff, '1', 0, "record_type",
-                   "MISSING_FILE_HEADER", "R17",
-                   "the file does not start with a file header (1) record");
+        ps_nacha_problem_at(
+            r, r->line, r->roff, '1', 0, "record_type", "MISSING_FILE_HEADER",
+            "R17", "the file does not start with a file header (1) record");
 }
 
 static void close_uncontrolled(struct ps_nacha_reader *r);
@@ -587,10 +588,11 @@ static void batch_control(struct ps_nacha_reader *r)
     control_num(r, 33, 12, "total_credit", "total credit amount",
                 "BATCH_CREDIT_TOTAL", "R19", (uint64_t)r->b_credit, 0);
     if (r->eff_blank && !r->batch_returns && r->sec_kind != SEC_COR)
-        ps_nacha_problem_at(r, r->bh_line, r->bh_off, '5', 70, "effective_date",
-                   "EFFECTIVE_DATE", "R18",
-                   "the effective entry date is blank (allowed only in "
-                   "returns)");
+        ps_nacha_problem_at(
+            r, r->bh_line, r->bh_off, '5', 70, "effective_date",
+            "EFFECTIVE_DATE", "R18",
+            "the effective entry date is blank (allowed only in "
+            "returns)");
     batch_close(r);
 }
 
@@ -630,20 +632,22 @@ static void at_end(struct ps_nacha_reader *r)
     long line = r->recno + 1;
     r->done = 1;
     if (r->recno == 0) {
-        ps_nacha_problem_at(r, 1, 0, '1', 0, "record_type", "MISSING_FILE_HEADER",
-                   "R17", "the file is empty: no file header (1) record");
+        ps_nacha_problem_at(r, 1, 0, '1', 0, "record_type",
+                            "MISSING_FILE_HEADER", "R17",
+                            "the file is empty: no file header (1) record");
         return;
     }
     if (r->where == W_BATCH || r->where == W_ENTRY)
-        ps_nacha_problem_at(r, line, r->off, '8', 0, "record_type",
-                   "MISSING_BATCH_CONTROL", "R17",
-                   "the file ends inside the batch at record %ld, without "
-                   "its batch control (8)",
-                   r->bh_line);
+        ps_nacha_problem_at(
+            r, line, r->off, '8', 0, "record_type", "MISSING_BATCH_CONTROL",
+            "R17",
+            "the file ends inside the batch at record %ld, without "
+            "its batch control (8)",
+            r->bh_line);
     if (r->where != W_CONTROL && !excused(r, PS_NACHA_LENIENT_FILE_CONTROL))
         ps_nacha_problem_at(r, line, r->off, '9', 0, "record_type",
-                   "MISSING_FILE_CONTROL", "R17",
-                   "the file ends without a file control (9) record");
+                            "MISSING_FILE_CONTROL", "R17",
+                            "the file ends without a file control (9) record");
 }
 
 /*

@@ -264,8 +264,8 @@ void ps_nacha_problem_at(struct ps_nacha_reader *r, long line, int64_t roff,
 
 /* A problem with the record being processed. */
 #define PROB(r, pos, field, rule, rcode, ...)                                  \
-    ps_nacha_problem_at((r), (r)->line, (r)->roff, (r)->s[0], (pos), (field), (rule),   \
-               (rcode), __VA_ARGS__)
+    ps_nacha_problem_at((r), (r)->line, (r)->roff, (r)->s[0], (pos), (field),  \
+                        (rule), (rcode), __VA_ARGS__)
 
 /* May option `bit` excuse a problem?  Notes its use when it does. */
 static inline int excused(struct ps_nacha_reader *r, unsigned bit)
