@@ -717,6 +717,153 @@ static const struct ps_file *whole_duplicate(const struct known *k)
     return NULL;
 }
 
+/*
+ * Pass 1, one walk: check every new document of the input whole (known
+ * ones were checked when first taken), filling plan[i] for document i.
+ */
+static int check_docs(const struct ps_business *b, struct known *k,
+                      const char *work_path, const char *sha,
+                      int64_t size, const struct stat *st0,
+                      const struct ps_unwrap_limits *limits,
+                      const char *options, struct plan *plan, int ndocs,
+                      struct ps_err *err)
+{
+    const char *input = base_name(work_path);
+    struct walk w = {NULL, {0}, -1};
+    int rc;
+    if ((rc = walk_open(&w, work_path, input, limits, err)) != 0)
+        goto out;
+    for (int i = 0; i < ndocs; i++) {
+        struct plan *pl = &plan[i];
+        if (known_doc(k, i) != NULL)
+            continue;
+        if ((rc = input_unchanged(work_path, st0, err)) != 0 ||
+            (rc = walk_to(&w, i, input, err)) != 0)
+            goto out;
+        new_row(&pl->f, b, input, sha, size, i);
+        ps_err_clear(&pl->why);
+        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
+                       options, &pl->totals, &pl->why, err);
+        if (rc < 0)
+            goto out;
+        pl->reject = rc == 1;
+    }
+    rc = 0;
+out:
+    walk_close(&w);
+    return rc;
+}
+
+/*
+ * Pass 2, one walk: refuse, apply or finish each document of the input in
+ * order (a resumed input skips what its rows say is done).  *applied
+ * counts the documents applied; *first_reject (when its code is 0) gets
+ * the first refusal, for an input of which nothing could be applied.
+ */
+static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
+                      struct known *k, const char *work_path,
+                      const struct stat *st0,
+                      const struct ps_unwrap_limits *limits,
+                      struct plan *plan, int ndocs,
+                      struct ps_err *first_reject, int *applied,
+                      struct ps_err *err)
+{
+    const char *input = base_name(work_path);
+    struct walk w = {NULL, {0}, -1};
+    struct ps_err why;
+    int rc;
+    if ((rc = walk_open(&w, work_path, input, limits, err)) != 0)
+        goto out;
+    for (int i = 0; i < ndocs; i++) {
+        struct plan *pl = &plan[i];
+        struct ps_file *f = known_doc(k, i);
+        char docname[PATH_SIZE];
+        if (f != NULL) {
+            ps_strlcpy(docname, input, sizeof(docname));
+            if (f->member[0] != '\0')
+                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
+        } else {
+            ps_strlcpy(docname, pl->docname, sizeof(docname));
+        }
+        if (f == NULL && pl->reject) {
+            if (first_reject->code == 0)
+                *first_reject = pl->why;
+            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
+                                  PS_FILE_REJECTED, err)) != 0)
+                goto out;
+            continue;
+        }
+        if (f != NULL &&
+            (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)) {
+            /* Refused before a crash: finish its result if need be. */
+            if (f->result_path[0] == '\0' &&
+                (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
+                goto out;
+            if (first_reject->code == 0) {
+                ps_err_set(first_reject, PS_EINVAL, "DOCUMENT_REJECTED", "%s",
+                           f->reason);
+                ps_err_at(first_reject, input, 0, -1);
+            }
+            continue;
+        }
+        if (f == NULL || f->status == PS_FILE_PROCESSING) {
+            if ((rc = input_unchanged(work_path, st0, err)) != 0 ||
+                (rc = walk_to(&w, i, input, err)) != 0)
+                goto out;
+        }
+        if (f == NULL) {
+            f = &pl->f;
+            rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
+            if (rc == PS_ECONFLICT &&
+                strcmp(err->rule, "DUPLICATE_FILE_KEY") == 0) {
+                /* The format's own key was seen: this document is a
+                 * duplicate even though its bytes differ. */
+                struct ps_file dupf = *f;
+                why = *err;
+                why.code = PS_EINVAL;
+                ps_err_at(&why, docname, 0, -1);
+                ps_id_new(dupf.id);
+                if ((rc = doc_refused(p, b, &dupf, docname, &why,
+                                      PS_FILE_DUPLICATE, err)) != 0)
+                    goto out;
+                if (first_reject->code == 0)
+                    *first_reject = why;
+                p->stats.duplicate_inputs++;
+                continue;
+            }
+        } else if (f->status == PS_FILE_PROCESSING) {
+            rc = doc_apply(p, b, &w.doc, f, docname, NULL, 1, err);
+        } else {
+            rc = 0; /* APPLIED before the crash */
+        }
+        if (rc != 0)
+            goto out;
+        if (f->result_path[0] == '\0') {
+            char tmp[PATH_SIZE];
+            snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
+                     b->name, input, i);
+            if ((rc = ps_result_publish(p->spool, b, f, docname, tmp,
+                                        err)) != 0)
+                goto out;
+            ps_crash_point("result-published");
+            if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
+                goto out;
+            p->stats.documents++;
+            ps_log(PS_LOG_INFO, "document.applied",
+                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
+                   b->name, "document", docname, "format", f->format, "records",
+                   (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
+                   "rejected", (json_int_t)f->rejected, "duplicates",
+                   (json_int_t)f->duplicates, "result", f->result_path);
+        }
+        (*applied)++;
+    }
+    rc = 0;
+out:
+    walk_close(&w);
+    return rc;
+}
+
 int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                       const char *work_path, struct ps_err *err)
 {
@@ -820,112 +967,11 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = walk_open(&w, work_path, input, &limits, err)) != 0)
+    if ((rc = check_docs(b, k, work_path, sha, size, &st0, &limits,
+                         options, plan, ndocs, err)) != 0 ||
+        (rc = apply_docs(p, b, k, work_path, &st0, &limits, plan, ndocs,
+                         &first_reject, &applied, err)) != 0)
         goto out;
-    for (int i = 0; i < ndocs; i++) {
-        struct plan *pl = &plan[i];
-        if (known_doc(k, i) != NULL)
-            continue;
-        if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
-            (rc = walk_to(&w, i, input, err)) != 0)
-            goto out;
-        new_row(&pl->f, b, input, sha, size, i);
-        ps_err_clear(&pl->why);
-        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       options, &pl->totals, &pl->why, err);
-        if (rc < 0)
-            goto out;
-        pl->reject = rc == 1;
-    }
-    walk_close(&w);
-
-    /* Pass 2, one walk: refuse, apply or finish each document in order. */
-    if ((rc = walk_open(&w, work_path, input, &limits, err)) != 0)
-        goto out;
-    for (int i = 0; i < ndocs; i++) {
-        struct plan *pl = &plan[i];
-        struct ps_file *f = known_doc(k, i);
-        char docname[PATH_SIZE];
-        if (f != NULL) {
-            ps_strlcpy(docname, input, sizeof(docname));
-            if (f->member[0] != '\0')
-                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
-        } else {
-            ps_strlcpy(docname, pl->docname, sizeof(docname));
-        }
-        if (f == NULL && pl->reject) {
-            if (first_reject.code == 0)
-                first_reject = pl->why;
-            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
-                                  PS_FILE_REJECTED, err)) != 0)
-                goto out;
-            continue;
-        }
-        if (f != NULL &&
-            (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)) {
-            /* Refused before a crash: finish its result if need be. */
-            if (f->result_path[0] == '\0' &&
-                (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
-                goto out;
-            if (first_reject.code == 0) {
-                ps_err_set(&first_reject, PS_EINVAL, "DOCUMENT_REJECTED", "%s",
-                           f->reason);
-                ps_err_at(&first_reject, input, 0, -1);
-            }
-            continue;
-        }
-        if (f == NULL || f->status == PS_FILE_PROCESSING) {
-            if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
-                (rc = walk_to(&w, i, input, err)) != 0)
-                goto out;
-        }
-        if (f == NULL) {
-            f = &pl->f;
-            rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
-            if (rc == PS_ECONFLICT &&
-                strcmp(err->rule, "DUPLICATE_FILE_KEY") == 0) {
-                /* The format's own key was seen: this document is a
-                 * duplicate even though its bytes differ. */
-                struct ps_file dupf = *f;
-                why = *err;
-                why.code = PS_EINVAL;
-                ps_err_at(&why, docname, 0, -1);
-                ps_id_new(dupf.id);
-                if ((rc = doc_refused(p, b, &dupf, docname, &why,
-                                      PS_FILE_DUPLICATE, err)) != 0)
-                    goto out;
-                if (first_reject.code == 0)
-                    first_reject = why;
-                p->stats.duplicate_inputs++;
-                continue;
-            }
-        } else if (f->status == PS_FILE_PROCESSING) {
-            rc = doc_apply(p, b, &w.doc, f, docname, NULL, 1, err);
-        } else {
-            rc = 0; /* APPLIED before the crash */
-        }
-        if (rc != 0)
-            goto out;
-        if (f->result_path[0] == '\0') {
-            char tmp[PATH_SIZE];
-            snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
-                     b->name, input, i);
-            if ((rc = ps_result_publish(p->spool, b, f, docname, tmp, err)) != 0)
-                goto out;
-            ps_crash_point("result-published");
-            if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
-                goto out;
-            p->stats.documents++;
-            ps_log(PS_LOG_INFO, "document.applied",
-                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
-                   b->name, "document", docname, "format", f->format, "records",
-                   (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
-                   "rejected", (json_int_t)f->rejected, "duplicates",
-                   (json_int_t)f->duplicates, "result", f->result_path);
-        }
-        applied++;
-    }
-    walk_close(&w);
 
     if (applied == 0) {
         /* Nothing in it could be applied: the input goes to failed/. */
