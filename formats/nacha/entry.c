@@ -53,6 +53,10 @@ static struct ps_nacha_prefix_last *prefix_slot(struct ps_nacha_reader *r,
     return &r->last[r->lastk];
 }
 
+/* An entry detail (6) record.  One long function (about 200 lines): one
+ * check per field in record position order, as README.md lists them, on
+ * the hot path where each field is parsed once (the eight-digit fast
+ * path reads four fields at a time). */
 void ps_nacha_entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
 {
     const char *s = r->s;
@@ -305,6 +309,9 @@ static void corrected_data(struct ps_nacha_reader *r, int code)
              code, 36 + tc, 37 + tc);
 }
 
+/* An addenda (7) record of the entry being read.  Long (about 155
+ * lines): the checks of the three addenda types (05, 98, 99) in
+ * position order, sharing the entry state they update. */
 void ps_nacha_addenda(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
 {
     const char *s = r->s;

@@ -54,6 +54,8 @@ bad(struct ps_err *e, int code, const char *rule, const char *fld,
     return code;
 }
 
+/* Long (about 120 lines): the line's checks, then the answer row and
+ * the transition in one savepoint with one exit path (provider.h). */
 int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
                              const struct ps_record *rec,
                              const struct ps_source *src,

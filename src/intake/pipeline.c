@@ -864,6 +864,9 @@ out:
     return rc;
 }
 
+/* Long (about 145 lines): the crash-safety steps of the top of this file
+ * in their order (hash, known rows, duplicates, wrapper check, the two
+ * walks, archive, release), one exit path freeing what they share. */
 int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                       const char *work_path, struct ps_err *err)
 {
