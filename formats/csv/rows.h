@@ -15,7 +15,7 @@
 
 #include "base/err.h"
 #include "base/stream.h"
-#include "formats/csv/csv.h"
+#include "formats/csv/limits.h"
 
 #define BLOCK (256 * 1024) /* bytes read from the stream at a time */
 /* Bytes of whole lines given to libcsv in one call (a run): each row of a
