@@ -14,14 +14,20 @@
 # signature to the closing "}".  Prints every breach as FILE:LINE: why and
 # exits 1 when there is one.  POSIX sh and awk only: `make test` runs it
 # on a fresh machine.
+#
+# PS_LAYERS_PENDING (environment, optional): path prefixes ("src/cli/
+# src/store/") of folders being split on other branches; their findings
+# are printed as "pending:" and do not fail the check (as check_layers.sh).
 set -u
 top=${1:-$(dirname "$0")/../..}
 cd "$top" || exit 2
+pending=${PS_LAYERS_PENDING:-}
 
 MAX_FILE=1200
 MAX_FUNC=120
 
 fail=0
+npending=0
 files=$(find src formats -name '*.c' | sort)
 for f in $files; do
     out=$(awk -v file="$f" -v maxfile="$MAX_FILE" -v maxfunc="$MAX_FUNC" '
@@ -79,12 +85,27 @@ for f in $files; do
             if (NR > maxfile)
                 printf "%s: %d lines (over %d): split it by concern\n", file, NR, maxfile
         }' "$f")
-    if [ -n "$out" ]; then echo "$out"; fail=1; fi
+    if [ -n "$out" ]; then
+        for pre in $pending; do
+            case $f in
+            "$pre"*) out=$(echo "$out" | sed 's/^/pending: /') ;;
+            esac
+        done
+        echo "$out"
+        case $out in
+        pending:*) npending=$((npending + $(echo "$out" | wc -l))) ;;
+        *) fail=1 ;;
+        esac
+    fi
 done
 
 if [ "$fail" -ne 0 ]; then
     echo "check_functions: FAILED (no file over $MAX_FILE lines; no function over $MAX_FUNC lines without a comment saying why)"
     exit 1
+fi
+if [ "$npending" -gt 0 ]; then
+    echo "check_functions: $(echo "$files" | wc -l) files, none over $MAX_FILE lines, every function over $MAX_FUNC lines says why, but for $npending findings pending in $pending (other branches)"
+    exit 0
 fi
 echo "check_functions: $(echo "$files" | wc -l) files, none over $MAX_FILE lines, every function over $MAX_FUNC lines says why"
 exit 0
