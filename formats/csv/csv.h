@@ -21,11 +21,9 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "formats/csv/limits.h" /* PS_CSV_RECORD_MAX, PS_CSV_COLUMNS_MAX */
 #include "formats/format.h"
 
-#define PS_CSV_RECORD_MAX 65536 /* bytes of one record, line ending included   \
-                                 */
-#define PS_CSV_COLUMNS_MAX 256  /* columns of a header row */
 #define PS_CSV_NAME_MAX 128     /* bytes of a column name in a layout */
 
 /* Field types; README.md gives each one's rules. */

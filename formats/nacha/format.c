@@ -59,6 +59,26 @@ static int bid(const unsigned char *peek, size_t len, const char *name)
     return 0;
 }
 
+enum ps_nacha_class ps_nacha_classify(const unsigned char *peek, size_t n)
+{
+    size_t rec = PS_NACHA_RECORD;
+    if (bid(peek, n, "") <= 0)
+        return PS_NACHA_CLASS_NONE;
+    if (n > PS_NACHA_RECORD + 1 && peek[PS_NACHA_RECORD] == '\r')
+        rec = PS_NACHA_RECORD + 2; /* CRLF */
+    else if (n > PS_NACHA_RECORD && peek[PS_NACHA_RECORD] == '\n')
+        rec = PS_NACHA_RECORD + 1;
+    for (size_t at = 0; at + PS_NACHA_RECORD <= n; at += rec) {
+        /* batch header: standard entry class code at bytes 51-53 */
+        if (peek[at] == '5' && memcmp(peek + at + 50, "COR", 3) == 0)
+            return PS_NACHA_CLASS_NOC;
+        /* addenda: type code 99 is a return */
+        if (peek[at] == '7' && memcmp(peek + at + 1, "99", 2) == 0)
+            return PS_NACHA_CLASS_RETURNS;
+    }
+    return PS_NACHA_CLASS_ENTRIES;
+}
+
 static int open_(struct ps_stream *in, const char *docname, void **state,
                  struct ps_err *err)
 {

@@ -31,6 +31,26 @@
 
 #define PS_NACHA_RECORD 94
 
+/* ---- what a file holds ---------------------------------------------- */
+
+/* What a NACHA file answers or asks for, judged from a peek. */
+enum ps_nacha_class {
+    PS_NACHA_CLASS_NONE,    /* not a NACHA file (the bid refused it) */
+    PS_NACHA_CLASS_ENTRIES, /* entries: payments to make */
+    PS_NACHA_CLASS_RETURNS, /* returns (addenda type 99) of earlier entries */
+    PS_NACHA_CLASS_NOC      /* notifications of change (a COR batch) */
+};
+
+/*
+ * Classify a NACHA file from the first bytes of it (peek, n bytes, at
+ * most PS_FORMAT_PEEK are looked at by callers): the records in the peek
+ * are read in order (LF, CRLF or no line endings, as the first record's
+ * end says) and the first COR batch header (NOC) or return addenda
+ * (RETURNS) decides; none of them in the peek is ENTRIES.  A cheap look,
+ * not a validation: the reader judges the file when it is read.
+ */
+enum ps_nacha_class ps_nacha_classify(const unsigned char *peek, size_t n);
+
 /* ---- lenient options ------------------------------------------------- */
 
 /*

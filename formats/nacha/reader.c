@@ -28,102 +28,10 @@
 #include <string.h>
 
 #include "formats/nacha/nacha.h"
+#include "formats/nacha/reader_int.h"
 
-#define REC PS_NACHA_RECORD
 #define BLOCK (64 * 1024) /* bytes read from the stream at a time */
 #define LINE_LOOK 1024    /* a line longer than this is skipped unread */
-#define PREFIXES 64       /* ODFI prefixes whose last trace is kept */
-#define ONES UINT64_C(0x0101010101010101)
-
-/* Where in the file's grammar the reader is: what may come next. */
-enum where {
-    W_START,   /* nothing read: a 1 (or a 5, lenient) */
-    W_FILE,    /* after the 1 or an 8: a 5 or the 9 */
-    W_BATCH,   /* after a 5: a 6 (or its 8) */
-    W_ENTRY,   /* after a 6 or a 7: a 6, a 7 or the 8 */
-    W_CONTROL, /* after the 9: padding only */
-};
-
-struct prefix_last {
-    uint64_t prefix; /* first 8 digits of the trace */
-    uint64_t trace;  /* the last trace seen with that prefix */
-};
-
-struct ps_nacha_reader {
-    struct ps_stream *in;
-    char docname[PS_ERR_FILE_MAX];
-    unsigned lenient;
-    int fatal; /* a negative code: reading stopped */
-    struct ps_err fatal_err;
-    /* the bytes: buf[pos..end) unread, at document offset off */
-    unsigned char *buf; /* BLOCK + LINE_LOOK bytes, from malloc() */
-    size_t pos, end;
-    int eof;
-    int shape;    /* 0 not known yet, 1 lines, 2 back to back */
-    int64_t off;  /* document offset of buf[pos] */
-    long recno;   /* records read */
-    char pad[REC]; /* a short line, space-padded */
-    /* a record read but left for the next call (it ended an entry) */
-    int held;
-    const char *hrec;
-    long hline;
-    int64_t hoff;
-    /* the record being processed */
-    const char *s;
-    long line;
-    int64_t roff;
-    int done; /* the end of the document was processed */
-    enum where where;
-    int have_header, have_control;
-    /* the batch */
-    char bh[REC];        /* its header as written */
-    long bh_line;
-    int64_t bh_off;
-    int scc;
-    int sec_kind;        /* SEC_* below */
-    int eff_blank;       /* effective date blank: allowed in returns */
-    int batch_returns;   /* the batch holds a return entry */
-    long last_batch;     /* -1 before the first */
-    long b_count;        /* entries + addenda */
-    uint64_t b_hash;
-    int64_t b_debit, b_credit;
-    struct ps_nacha_entry tmpl; /* the batch's part of every entry */
-    /* the entry being read (its 6 record, then its 7s) */
-    int in_entry;
-    long e_line;
-    int64_t e_off;
-    uint64_t e_trace;
-    int e_indicator;     /* its addenda indicator, -1 when not 0/1 */
-    int e_tc;
-    long e_05, e_98, e_99; /* addenda of each type */
-    long e_ctx_count;    /* CTX: addenda count field, -1 when bad */
-    /* the file */
-    long f_batches, f_count, f_entries, f_addenda;
-    uint64_t f_hash;
-    int64_t f_debit, f_credit;
-    struct prefix_last last[PREFIXES];
-    size_t nlast;
-    size_t lastk; /* the slot used last: most entries reuse it */
-    uint64_t prev_trace; /* the previous entry's trace */
-    struct ps_nacha_file_info info;
-    /* problems, in file order */
-    struct ps_doc_problem *probs; /* from malloc(), grows to the cap */
-    size_t nprobs, capprobs;
-    long total;
-};
-
-enum {
-    SEC_UNAPPLIED, /* read structurally */
-    SEC_PPD,
-    SEC_CCD,
-    SEC_WEB,
-    SEC_TEL,
-    SEC_CTX,
-    SEC_COR,
-    SEC_IAT,
-    SEC_CIE, /* CIE and MTE swap the ID and name fields */
-    SEC_UNKNOWN
-};
 
 static const struct {
     const char code[4];
@@ -138,11 +46,6 @@ static const struct {
     {"RCK", SEC_UNAPPLIED}, {"SHR", SEC_UNAPPLIED}, {"TRC", SEC_UNAPPLIED},
     {"TRX", SEC_UNAPPLIED}, {"XCK", SEC_UNAPPLIED},
 };
-
-static int applied(int sec_kind)
-{
-    return sec_kind >= SEC_PPD && sec_kind <= SEC_COR;
-}
 
 /* ---- lenient options ----------------------------------------------- */
 
@@ -215,122 +118,6 @@ const char *ps_nacha_lenient_format(unsigned bits, char *buf, size_t size)
     return buf;
 }
 
-/* ---- small parsers over fixed positions ---------------------------- */
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SWAR 1
-/* Are the 8 bytes of w (first byte lowest) all '0'..'9'? (simdjson) */
-static inline int eight_digits(uint64_t w)
-{
-    return ((w & UINT64_C(0xF0F0F0F0F0F0F0F0)) |
-            (((w + UINT64_C(0x0606060606060606)) &
-              UINT64_C(0xF0F0F0F0F0F0F0F0)) >>
-             4)) == UINT64_C(0x3333333333333333);
-}
-
-/* Their value (simdjson's parse_eight_digits_unrolled). */
-static inline uint64_t eight_value(uint64_t w)
-{
-    w = (w & UINT64_C(0x0F0F0F0F0F0F0F0F)) * 2561 >> 8;
-    w = (w & UINT64_C(0x00FF00FF00FF00FF)) * 6553601 >> 16;
-    return (w & UINT64_C(0x0000FFFF0000FFFF)) * UINT64_C(42949672960001) >>
-           32;
-}
-#else
-#define SWAR 0
-#endif
-
-/*
- * The n digits at s as a number: 0, or -1 when one is not a digit.  On
- * the hot path (every entry has 36 digits to read): eight at a time.
- */
-static inline int num(const char *s, size_t n, uint64_t *v)
-{
-    uint64_t x = 0;
-    size_t i = 0, head = SWAR ? n % 8 : n;
-    for (; i < head; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9)
-            return -1;
-        x = x * 10 + d;
-    }
-#if SWAR
-    for (; i < n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        if (!eight_digits(w))
-            return -1;
-        x = x * 100000000u + eight_value(w);
-    }
-#endif
-    *v = x;
-    return 0;
-}
-
-static int blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ')
-            return 0;
-    return 1;
-}
-
-/* Copy s[0..n) into dst (n + 1 bytes), without the surrounding blanks,
- * NUL-filled to the end (an entry's bytes never depend on the last). */
-static inline __attribute__((always_inline)) void
-copy_trim(char *dst, const char *s, size_t n)
-{
-    size_t size = n + 1;
-#if SWAR
-    /* The trailing blanks eight at a time: the last byte that is not a
-     * blank is the highest non-zero byte of w ^ "        ". */
-    while (n >= 8) {
-        uint64_t w, x, t;
-        memcpy(&w, s + n - 8, 8);
-        x = w ^ (ONES * ' ');
-        t = (((x & ONES * 0x7f) + ONES * 0x7f) | x) & ONES * 0x80;
-        if (t != 0) {
-            n = n - 8 + (size_t)(63 - __builtin_clzll(t)) / 8 + 1;
-            break;
-        }
-        n -= 8;
-    }
-    if (n < 8)
-#endif
-        while (n > 0 && s[n - 1] == ' ')
-            n--;
-    if (n > 0 && s[0] != ' ') {
-        /* The usual case: the whole width in one fixed-size copy (inline
-         * once this is), then the blanks after the text made NULs. */
-        memcpy(dst, s, size - 1);
-        for (size_t i = n; i < size; i++)
-            dst[i] = '\0';
-        return;
-    }
-    while (n > 0 && s[0] == ' ') {
-        s++;
-        n--;
-    }
-    memcpy(dst, s, n);
-    memset(dst + n, 0, size - n);
-}
-
-/* s[0..n) and a NUL into dst. */
-static void put(char *dst, const char *s, size_t n)
-{
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
-/* As copy_trim() but only the trailing blanks: positions stay. */
-static void copy_rtrim(char *dst, const char *s, size_t n)
-{
-    while (n > 0 && s[n - 1] == ' ')
-        n--;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-}
-
 int ps_nacha_check_digit(const char *eight)
 {
     static const int w[8] = {3, 7, 1, 3, 7, 1, 3, 7};
@@ -342,27 +129,6 @@ int ps_nacha_check_digit(const char *eight)
         sum += d * w[i];
     }
     return (10 - sum % 10) % 10;
-}
-
-/* YYMMDD at s as "20YY-MM-DD" into out (11 bytes): 0, or -1 when it is
- * not a valid date. */
-static int ymd(const char *s, char *out)
-{
-    uint64_t y, m, d;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
-    if (num(s, 2, &y) != 0 || num(s + 2, 2, &m) != 0 ||
-        num(s + 4, 2, &d) != 0 || m < 1 || m > 12 || d < 1 ||
-        d > (uint64_t)mdays[m - 1] || (m == 2 && d == 29 && y % 4 != 0))
-        return -1;
-    memcpy(out, "20", 2);
-    memcpy(out + 2, s, 2);
-    out[4] = '-';
-    memcpy(out + 5, s + 2, 2);
-    out[7] = '-';
-    memcpy(out + 8, s + 4, 2);
-    out[10] = '\0';
-    return 0;
 }
 
 /* Are the 94 bytes at s all printable ASCII (0x20..0x7e)?  Else the index
@@ -399,10 +165,10 @@ static inline int printable(const char *s, size_t *bad_at)
  * only losing the problem from the list (it is still counted and
  * finish() still fails).
  */
-static void __attribute__((format(printf, 9, 10)))
-problem_at(struct ps_nacha_reader *r, long line, int64_t roff, char rtype,
-           int pos, const char *field, const char *rule, const char *rcode,
-           const char *fmt, ...)
+void ps_nacha_problem_at(struct ps_nacha_reader *r, long line, int64_t roff,
+                         char rtype, int pos, const char *field,
+                         const char *rule, const char *rcode, const char *fmt,
+                         ...)
 {
     r->total++;
     if (r->nprobs >= PS_NACHA_PROBLEMS_MAX)
@@ -439,67 +205,6 @@ problem_at(struct ps_nacha_reader *r, long line, int64_t roff, char rtype,
     int k = snprintf(p->err.msg, sizeof(p->err.msg), "record %ld: ", line);
     if (k > 0 && (size_t)k < sizeof(p->err.msg))
         ps_strlcpy(p->err.msg + k, msg, sizeof(p->err.msg) - (size_t)k);
-}
-
-/* A problem with the record being processed. */
-#define PROB(r, pos, field, rule, rcode, ...)                                  \
-    problem_at((r), (r)->line, (r)->roff, (r)->s[0], (pos), (field), (rule),   \
-               (rcode), __VA_ARGS__)
-
-/* May option `bit` excuse a problem?  Notes its use when it does. */
-static int excused(struct ps_nacha_reader *r, unsigned bit)
-{
-    if ((r->lenient & bit) == 0)
-        return 0;
-    r->info.lenient_used |= bit;
-    return 1;
-}
-
-/* The n digits at position pos (1-based) of the current record, or a
- * NON_NUMERIC problem and -1. */
-static int field_num(struct ps_nacha_reader *r, int pos, size_t n,
-                     const char *field, const char *what, const char *rcode,
-                     uint64_t *v)
-{
-    if (num(r->s + pos - 1, n, v) == 0)
-        return 0;
-    char q[PS_QUOTE_MAX * 4 + 4];
-    PROB(r, pos, field, "NON_NUMERIC", rcode,
-         "%s (positions %d-%d) must be %zu digits, found %s", what, pos,
-         pos + (int)n - 1, n, ps_quote(r->s + pos - 1, n, q, sizeof(q)));
-    return -1;
-}
-
-/* A routing number's check digit: the 8 digits at pos, the 9th after. */
-static inline void check_aba(struct ps_nacha_reader *r, int pos,
-                             const char *field, const char *what)
-{
-    const char *s = r->s + pos - 1;
-    int cd;
-#if SWAR
-    /* Weights 3 7 1 3 7 1 3 7: bytes 0,3,6 weigh 3, bytes 1,4,7 weigh 7,
-     * bytes 2,5 weigh 1; a byte sum is a multiply by ONES (no carry: at
-     * most 27 a group). */
-    uint64_t w;
-    memcpy(&w, s, 8);
-    if (eight_digits(w)) {
-        w &= UINT64_C(0x0F0F0F0F0F0F0F0F);
-        uint64_t s3 = (w & UINT64_C(0x0000FF0000FF0000FF)) * ONES >> 56;
-        uint64_t s7 = (w & UINT64_C(0xFF0000FF0000FF00)) * ONES >> 56;
-        uint64_t s1 = (w & UINT64_C(0x0000FF0000FF0000)) * ONES >> 56;
-        cd = (int)((10 - (3 * s3 + 7 * s7 + s1) % 10) % 10);
-    } else {
-        cd = -1;
-    }
-#else
-    cd = ps_nacha_check_digit(s);
-#endif
-    if (cd < 0 || s[8] - '0' == cd || excused(r, PS_NACHA_LENIENT_CHECK_DIGIT))
-        return;
-    char q[PS_QUOTE_MAX * 4 + 4];
-    PROB(r, pos + 8, field, "ABA_CHECK_DIGIT", "R28",
-         "the check digit of %s %s should be %d (ABA weights 3 7 1 3 7 1 3 7)",
-         what, ps_quote(s, 9, q, sizeof(q)), cd);
 }
 
 /* ---- bytes to records ------------------------------------------------ */
@@ -558,10 +263,10 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
             if (nl == NULL && avail >= LINE_LOOK) {
                 /* Too long to be a record: skip to its end, unread. */
                 r->recno++;
-                problem_at(r, r->recno, r->off, 0, 0, "record",
-                           "RECORD_LENGTH",
-                           "R17", "line of more than %d bytes: a record is %d",
-                           LINE_LOOK, REC);
+                ps_nacha_problem_at(
+                    r, r->recno, r->off, 0, 0, "record", "RECORD_LENGTH", "R17",
+                    "line of more than %d bytes: a record is %d", LINE_LOOK,
+                    REC);
                 for (;;) {
                     const char *e = memchr((const char *)r->buf + r->pos,
                                            '\n', r->end - r->pos);
@@ -593,9 +298,9 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         r->off += (int64_t)used;
         if (len == 0) {
             /* An empty line is no record: said, and skipped. */
-            problem_at(r, r->line, r->roff, 0, 0, "record", "RECORD_LENGTH",
-                       "R17", "an empty line: a NACHA record is %d bytes",
-                       REC);
+            ps_nacha_problem_at(
+                r, r->line, r->roff, 0, 0, "record", "RECORD_LENGTH", "R17",
+                "an empty line: a NACHA record is %d bytes", REC);
             continue;
         }
         if (len == REC && printable(s, &bad)) {
@@ -604,22 +309,23 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         }
         if (len != REC &&
             !(len < REC && excused(r, PS_NACHA_LENIENT_SHORT_LINES)))
-            problem_at(r, r->line, r->roff, 0,
-                       len < REC ? (int)len + 1 : REC + 1, "record",
-                       "RECORD_LENGTH", "R17",
-                       "%s is %zu bytes long: a NACHA record is %d",
-                       r->shape == 1 ? "line" : "the last record", len, REC);
+            ps_nacha_problem_at(
+                r, r->line, r->roff, 0, len < REC ? (int)len + 1 : REC + 1,
+                "record", "RECORD_LENGTH", "R17",
+                "%s is %zu bytes long: a NACHA record is %d",
+                r->shape == 1 ? "line" : "the last record", len, REC);
         if (len < REC) {
             memcpy(r->pad, s, len);
             memset(r->pad + len, ' ', REC - len);
             s = r->pad;
         }
         if (!printable(s, &bad))
-            problem_at(r, r->line, r->roff, 0, (int)bad + 1, "record",
-                       "INVALID_CHARACTER", "R17",
-                       "byte 0x%02x at position %zu: only characters 0x20 to "
-                       "0x7E are allowed",
-                       (unsigned char)s[bad], bad + 1);
+            ps_nacha_problem_at(
+                r, r->line, r->roff, 0, (int)bad + 1, "record",
+                "INVALID_CHARACTER", "R17",
+                "byte 0x%02x at position %zu: only characters 0x20 to "
+                "0x7E are allowed",
+                (unsigned char)s[bad], bad + 1);
         r->s = s;
         return 1;
     }
@@ -715,14 +421,14 @@ static void file_header(struct ps_nacha_reader *r)
 }
 
 /* The document has no file header: say so once, at its first record. */
-static void no_header(struct ps_nacha_reader *r)
+void ps_nacha_no_header(struct ps_nacha_reader *r)
 {
     r->where = W_FILE;
     r->have_header = 1; /* said */
     if (!excused(r, PS_NACHA_LENIENT_FILE_HEADER))
-        problem_at(r, r->line, r->roff, '1', 0, "record_type",
-                   "MISSING_FILE_HEADER", "R17",
-                   "the file does not start with a file header (1) record");
+        ps_nacha_problem_at(
+            r, r->line, r->roff, '1', 0, "record_type", "MISSING_FILE_HEADER",
+            "R17", "the file does not start with a file header (1) record");
 }
 
 static void close_uncontrolled(struct ps_nacha_reader *r);
@@ -735,7 +441,7 @@ static void batch_header(struct ps_nacha_reader *r)
     char q[PS_QUOTE_MAX * 4 + 4];
 
     if (r->where == W_START)
-        no_header(r);
+        ps_nacha_no_header(r);
     if (r->where == W_BATCH || r->where == W_ENTRY)
         close_uncontrolled(r);
     else if (r->where == W_CONTROL)
@@ -807,488 +513,6 @@ static void batch_header(struct ps_nacha_reader *r)
     }
 }
 
-static int valid_tc(int tc)
-{
-    switch (tc) {
-    case 21: case 22: case 23: case 24: case 26: case 27: case 28: case 29:
-    case 31: case 32: case 33: case 34: case 36: case 37: case 38: case 39:
-    case 41: case 42: case 43: case 44: case 45: case 46: case 47: case 48:
-    case 49: case 51: case 52: case 53: case 54: case 55: case 56:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/* Return and NOC codes: only for an entry with addenda 98 or 99. */
-static int return_tc(int tc)
-{
-    return tc == 21 || tc == 26 || tc == 31 || tc == 36 || tc == 41 ||
-           tc == 46 || tc == 51 || tc == 56;
-}
-
-/* The last trace number kept for the ODFI prefix of trace, or NULL when
- * the table is full (the order is then not checked for it). */
-static struct prefix_last *prefix_slot(struct ps_nacha_reader *r,
-                                       uint64_t trace)
-{
-    uint64_t p = trace / 10000000u;
-    if (r->nlast > 0 && r->last[r->lastk].prefix == p)
-        return &r->last[r->lastk];
-    for (size_t i = 0; i < r->nlast; i++)
-        if (r->last[i].prefix == p) {
-            r->lastk = i;
-            return &r->last[i];
-        }
-    if (r->nlast == PREFIXES)
-        return NULL;
-    r->lastk = r->nlast++;
-    r->last[r->lastk].prefix = p;
-    r->last[r->lastk].trace = 0;
-    return &r->last[r->lastk];
-}
-
-static void entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
-{
-    const char *s = r->s;
-    uint64_t v;
-    char q[PS_QUOTE_MAX * 4 + 4];
-
-    if (r->where == W_START)
-        no_header(r);
-    if (r->where != W_BATCH && r->where != W_ENTRY)
-        PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
-             "an entry detail (6) outside a batch");
-    r->where = W_ENTRY;
-    /* The batch's fields from the template, the addenda's zeroed; every
-     * entry field is written below.  (Cheaper than a whole-struct copy,
-     * which showed in profiles.) */
-    memcpy(&e->service_class, &r->tmpl.service_class,
-           offsetof(struct ps_nacha_entry, transaction_code) -
-               offsetof(struct ps_nacha_entry, service_class));
-    /* What the addenda fill in starts empty: a NUL each (a memset of
-     * them all showed in profiles; what follows a NUL is unspecified). */
-    e->addenda_count = 0;
-    e->payment_info[0] = '\0';
-    e->code[0] = e->original_trace[0] = e->original_rdfi[0] = '\0';
-    e->date_of_death[0] = e->addenda_info[0] = e->corrected_data[0] = '\0';
-    e->return_trace[0] = e->return_settlement_date[0] = '\0';
-    e->return_reason[0] = e->dishonored_trace[0] = '\0';
-    e->dishonored_settlement_date[0] = e->dishonored_reason[0] = '\0';
-    e->original_settlement_date[0] = e->date_returned[0] = '\0';
-    e->transaction_code = 0;
-    e->credit = e->prenote = 0;
-    e->amount = 0;
-    e->kind = r->sec_kind == SEC_COR ? PS_NACHA_NOC
-              : applied(r->sec_kind) ? PS_NACHA_ENTRY
-                                     : PS_NACHA_UNAPPLIED;
-    e->line = r->line;
-    e->offset = r->roff;
-    r->in_entry = 1;
-    r->e_line = r->line;
-    r->e_off = r->roff;
-    r->e_05 = r->e_98 = r->e_99 = 0;
-    r->e_ctx_count = -1;
-    r->b_count++;
-    r->f_entries++;
-
-    /* The numbers: 36 digits, read eight at a time when all are digits
-     * (nearly always); else field by field, each bad one a problem. */
-    uint64_t tcv = 0, rdfiv = 0, amtv = 0, tracev = 0;
-    int tc_ok, rdfi_ok, amt_ok, trace_ok, fast = 0;
-#if SWAR
-    {
-        uint64_t w1, w2, w3, w4;
-        unsigned t0 = (unsigned)(unsigned char)s[1] - '0',
-                 t1 = (unsigned)(unsigned char)s[2] - '0',
-                 a0 = (unsigned)(unsigned char)s[29] - '0',
-                 a1 = (unsigned)(unsigned char)s[30] - '0';
-        memcpy(&w1, s + 3, 8);  /* RDFI */
-        memcpy(&w2, s + 31, 8); /* amount, past its first 2 */
-        memcpy(&w3, s + 79, 8); /* trace: 8, then 7 (overlapping) */
-        memcpy(&w4, s + 86, 8);
-        fast = eight_digits(w1) & eight_digits(w2) & eight_digits(w3) &
-               eight_digits(w4) & (t0 <= 9) & (t1 <= 9) & (a0 <= 9) &
-               (a1 <= 9);
-        if (fast) {
-            tcv = t0 * 10 + t1;
-            rdfiv = eight_value(w1);
-            amtv = (a0 * 10 + a1) * UINT64_C(100000000) + eight_value(w2);
-            tracev = eight_value(w3) * 10000000u + eight_value(w4) % 10000000u;
-        }
-    }
-#endif
-    if (fast) {
-        tc_ok = rdfi_ok = amt_ok = trace_ok = 1;
-    } else {
-        tc_ok = field_num(r, 2, 2, "transaction_code", "transaction code", "",
-                          &tcv) == 0;
-        rdfi_ok = field_num(r, 4, 8, "rdfi", "receiving DFI identification",
-                            "R13", &rdfiv) == 0;
-        amt_ok = field_num(r, 30, 10, "amount", "amount", "R19", &amtv) == 0;
-        trace_ok = field_num(r, 80, 15, "trace", "trace number", "R27",
-                             &tracev) == 0;
-    }
-
-    r->e_tc = -1;
-    if (tc_ok) {
-        int tc = (int)tcv;
-        if (!valid_tc(tc)) {
-            PROB(r, 2, "transaction_code", "TRANSACTION_CODE", "R17",
-                 "transaction code %02d is not valid", tc);
-        } else {
-            r->e_tc = tc;
-            e->transaction_code = tc;
-            e->credit = tc % 10 >= 1 && tc % 10 <= 4;
-            e->prenote = tc % 10 == 3 || tc % 10 == 8 || tc % 10 == 4 ||
-                         tc % 10 == 9;
-            if ((r->scc == 220 && !e->credit) ||
-                (r->scc == 225 && e->credit))
-                PROB(r, 2, "transaction_code", "SCC_TRANSACTION_CODE", "R17",
-                     "a %s transaction code (%02d) in a batch of service "
-                     "class %d (%s only)",
-                     e->credit ? "credit" : "debit", tc, r->scc,
-                     r->scc == 220 ? "credits" : "debits");
-            if (r->sec_kind == SEC_TEL && e->credit && !return_tc(tc))
-                PROB(r, 2, "transaction_code", "SEC_TRANSACTION_CODE", "R17",
-                     "TEL entries are debits only, found credit code %02d",
-                     tc);
-        }
-    }
-    memcpy(e->rdfi, s + 3, 9);
-    e->rdfi[9] = '\0';
-    if (rdfi_ok) {
-        r->b_hash += rdfiv;
-        if (s[11] < '0' || s[11] > '9')
-            field_num(r, 12, 1, "rdfi_check_digit", "check digit", "R28",
-                      &v);
-        else
-            check_aba(r, 4, "rdfi_check_digit", "RDFI routing number");
-    }
-    int iat = r->sec_kind == SEC_IAT;
-    if (!iat) {
-        copy_trim(e->account, s + 12, 17);
-        if (e->account[0] == '\0')
-            PROB(r, 13, "account", "MANDATORY_FIELD", "R26",
-                 "the DFI account number (positions 13-29) is blank");
-    }
-    int64_t amount = 0;
-    if (amt_ok) {
-        amount = (int64_t)amtv;
-        e->amount = amount;
-        if (r->e_tc >= 0 && e->prenote && amount != 0)
-            PROB(r, 30, "amount", "PRENOTE_AMOUNT", "R19",
-                 "a %s entry (transaction code %02d) must be $0, found %lld "
-                 "cents",
-                 r->e_tc % 10 == 3 || r->e_tc % 10 == 8 ? "prenote" : "zero-dollar", r->e_tc,
-                 (long long)amount);
-        if (r->sec_kind == SEC_COR && amount != 0)
-            PROB(r, 30, "amount", "NOC_AMOUNT", "R19",
-                 "a notification of change must be $0, found %lld cents",
-                 (long long)amount);
-        if (e->credit)
-            r->b_credit += amount;
-        else
-            r->b_debit += amount;
-    }
-    if (iat) {
-        /* IAT: 13-16 addenda count, 40-74 the foreign receiver's account:
-         * read structurally, nothing kept. */
-        memset(e->account, 0, sizeof(e->account));
-        memset(e->individual_id, 0, sizeof(e->individual_id));
-        memset(e->individual_name, 0, sizeof(e->individual_name));
-    } else if (r->sec_kind == SEC_CIE) {
-        copy_trim(e->individual_name, s + 39, 15);
-        copy_trim(e->individual_id, s + 54, 22);
-    } else if (r->sec_kind == SEC_CTX) {
-        copy_trim(e->individual_id, s + 39, 15);
-        copy_trim(e->individual_name, s + 58, 16);
-        r->e_ctx_count = num(s + 54, 4, &v) == 0 ? (long)v : -1;
-        if (r->e_ctx_count < 0)
-            field_num(r, 55, 4, "addenda_count", "number of addenda records",
-                      "R25", &v);
-    } else {
-        copy_trim(e->individual_id, s + 39, 15);
-        copy_trim(e->individual_name, s + 54, 22);
-    }
-    memcpy(e->discretionary, s + 76, 2);
-    e->discretionary[2] = '\0';
-    if (r->sec_kind == SEC_WEB && (s[76] != 'R' && s[76] != 'S') &&
-        !(r->e_tc >= 0 && return_tc(r->e_tc)))
-        PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE", "R17",
-             "a WEB entry's payment type (position 77) must be R or S, "
-             "found %s",
-             ps_quote(s + 76, 1, q, sizeof(q)));
-    r->e_indicator = s[78] == '0' ? 0 : s[78] == '1' ? 1 : -1;
-    e->addenda_indicator = r->e_indicator;
-    if (r->e_indicator < 0)
-        PROB(r, 79, "addenda_indicator", "ADDENDA_INDICATOR", "R25",
-             "the addenda record indicator must be 0 or 1, found %s",
-             ps_quote(s + 78, 1, q, sizeof(q)));
-    memcpy(e->trace, s + 79, 15);
-    e->trace[15] = '\0';
-    r->e_trace = 0;
-    if (trace_ok) {
-        v = tracev;
-        r->e_trace = v;
-        struct prefix_last *pl = prefix_slot(r, v);
-        if (v == r->prev_trace || (pl != NULL && v == pl->trace)) {
-            PROB(r, 80, "trace", "TRACE_DUPLICATE", "R27",
-                 "trace number %s is used twice in the file", e->trace);
-        } else if (pl != NULL && v < pl->trace &&
-                   !excused(r, PS_NACHA_LENIENT_TRACE_ORDER)) {
-            PROB(r, 80, "trace", "TRACE_ORDER", "R27",
-                 "trace number %s follows %015llu: trace numbers must "
-                 "ascend",
-                 e->trace, (unsigned long long)pl->trace);
-        }
-        if (pl != NULL && v > pl->trace)
-            pl->trace = v;
-        r->prev_trace = v;
-    }
-}
-
-static int valid_return_code(int n)
-{
-    return (n >= 1 && n <= 47) || (n >= 50 && n <= 53) || n == 61 ||
-           n == 62 || (n >= 67 && n <= 77) || (n >= 80 && n <= 85);
-}
-
-static int valid_change_code(int n)
-{
-    return (n >= 1 && n <= 9) || n == 13 || n == 14 || (n >= 61 && n <= 69);
-}
-
-/* The addenda 98's corrected data, per its change code. */
-static void corrected_data(struct ps_nacha_reader *r, int code)
-{
-    const char *d = r->s + 35; /* 29 bytes */
-    uint64_t v;
-    int rtn = -1, acct = -1, tc = -1, text = 0;
-    switch (code) {
-    case 1: acct = 0; break;
-    case 2: rtn = 0; break;
-    case 3: rtn = 0; acct = 12; break;
-    case 4: case 9: text = 1; break;
-    case 5: tc = 0; break;
-    case 6: acct = 0; tc = 20; break;
-    case 7: rtn = 0; acct = 9; tc = 26; break;
-    default: break;
-    }
-    if (text && blank(d, 22))
-        PROB(r, 36, "corrected_data", "CORRECTED_DATA", "",
-             "change code C%02d needs the corrected data (positions 36-57)",
-             code);
-    if (acct >= 0 && blank(d + acct, 17))
-        PROB(r, 36 + acct, "corrected_data", "CORRECTED_DATA", "",
-             "change code C%02d needs the corrected account number at "
-             "positions %d-%d",
-             code, 36 + acct, 52 + acct);
-    if (rtn >= 0) {
-        if (num(d, 9, &v) != 0)
-            PROB(r, 36, "corrected_data", "CORRECTED_DATA", "",
-                 "change code C%02d needs a 9-digit routing number at "
-                 "positions 36-44",
-                 code);
-        else
-            check_aba(r, 36, "corrected_data", "the corrected routing number");
-    }
-    if (tc >= 0 && (num(d + tc, 2, &v) != 0 || !valid_tc((int)v)))
-        PROB(r, 36 + tc, "corrected_data", "CORRECTED_DATA", "",
-             "change code C%02d needs a valid transaction code at positions "
-             "%d-%d",
-             code, 36 + tc, 37 + tc);
-}
-
-static void addenda(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
-{
-    const char *s = r->s;
-    uint64_t v;
-    char q[PS_QUOTE_MAX * 4 + 4];
-
-    if (!r->in_entry) {
-        if (r->where == W_START)
-            no_header(r);
-        PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
-             "an addenda (7) that follows no entry detail (6)");
-        return;
-    }
-    r->b_count++;
-    r->f_addenda++;
-    e->addenda_count++;
-    if (num(s + 1, 2, &v) != 0) {
-        field_num(r, 2, 2, "addenda_type", "addenda type code", "R25", &v);
-        return;
-    }
-    int type = (int)v;
-    if (type == 5) {
-        r->e_05++;
-        if (r->sec_kind == SEC_TEL || r->sec_kind == SEC_COR)
-            PROB(r, 2, "addenda_type", "ADDENDA_TYPE", "R25",
-                 "%s entries take no addenda 05", e->sec);
-        else if (r->e_05 == 2 &&
-                 (r->sec_kind == SEC_PPD || r->sec_kind == SEC_CCD ||
-                  r->sec_kind == SEC_WEB) &&
-                 !excused(r, PS_NACHA_LENIENT_ADDENDA_COUNT))
-            PROB(r, 1, "record_type", "ADDENDA_COUNT", "R25",
-                 "a %s entry takes at most one addenda 05", e->sec);
-        if (r->e_05 == 1)
-            copy_trim(e->payment_info, s + 3, 80);
-        if (field_num(r, 84, 4, "addenda_sequence", "addenda sequence number",
-                      "R25", &v) == 0 &&
-            (long)v != r->e_05)
-            PROB(r, 84, "addenda_sequence", "ADDENDA_SEQUENCE", "R25",
-                 "addenda sequence number %04u should be %04ld",
-                 (unsigned)v, r->e_05);
-        if (field_num(r, 88, 7, "entry_sequence",
-                      "entry detail sequence number", "R25", &v) == 0 &&
-            memcmp(s + 87, e->trace + 8, 7) != 0)
-            PROB(r, 88, "entry_sequence", "ADDENDA_ENTRY_SEQUENCE", "R25",
-                 "entry detail sequence number %.7s should be %s, the last 7 "
-                 "digits of the trace",
-                 s + 87, e->trace + 8);
-        return;
-    }
-    if (type != 98 && type != 99) {
-        /* 02 (POS, SHR, MTE) and 10-18 (IAT): counted, not read. */
-        if (applied(r->sec_kind))
-            PROB(r, 2, "addenda_type", "ADDENDA_TYPE", "R25",
-                 "addenda type %02d is not allowed in a %s batch", type,
-                 e->sec);
-        return;
-    }
-    /* 98 and 99: the code, the original trace and RDFI, the trace. */
-    if (type == 98)
-        r->e_98++;
-    else
-        r->e_99++;
-    if (r->e_98 + r->e_99 > 1) {
-        PROB(r, 2, "addenda_type", "ADDENDA_COUNT", "R25",
-             "an entry takes one addenda 98 or 99");
-        return;
-    }
-    if (type == 98 && r->sec_kind != SEC_COR)
-        PROB(r, 2, "addenda_type", "ADDENDA_TYPE", "R25",
-             "an addenda 98 (notification of change) belongs in a COR "
-             "batch, not %s",
-             e->sec);
-    if (type == 99) {
-        e->kind = PS_NACHA_RETURN;
-        r->batch_returns = 1;
-    }
-    int code = -1;
-    put(e->code, s + 3, 3);
-    if (s[3] == (type == 98 ? 'C' : 'R') && num(s + 4, 2, &v) == 0 &&
-        (type == 98 ? valid_change_code((int)v) : valid_return_code((int)v)))
-        code = (int)v;
-    else if (type == 98)
-        PROB(r, 4, "change_code", "CHANGE_CODE", "",
-             "change code %s is not C01-C09, C13, C14 or C61-C69",
-             ps_quote(s + 3, 3, q, sizeof(q)));
-    else
-        PROB(r, 4, "return_code", "RETURN_CODE", "",
-             "return reason code %s is not one NACHA defines",
-             ps_quote(s + 3, 3, q, sizeof(q)));
-    if (field_num(r, 7, 15, "original_trace", "original trace number", "R27",
-                  &v) == 0)
-        put(e->original_trace, s + 6, 15);
-    if (field_num(r, 28, 8, "original_rdfi", "original receiving DFI", "R13",
-                  &v) == 0)
-        put(e->original_rdfi, s + 27, 8);
-    if (memcmp(s + 79, e->trace, 15) != 0)
-        PROB(r, 80, "trace", "ADDENDA_TRACE", "R27",
-             "the addenda's trace number %.15s should be its entry's, %s",
-             s + 79, e->trace);
-    if (type == 98) {
-        copy_rtrim(e->corrected_data, s + 35, 29);
-        if (code >= 0 && code < 61)
-            corrected_data(r, code);
-        if (code >= 61) {
-            /* Refused: the refused change code at 65-67. */
-            copy_trim(e->addenda_info, s + 64, 15);
-        }
-        return;
-    }
-    int dishonored = code == 61 || code == 62 || (code >= 67 && code <= 70);
-    int contested = code >= 71 && code <= 77;
-    if (!dishonored && !contested) {
-        if (code == 14 || code == 15) {
-            if (!blank(s + 21, 6) && ymd(s + 21, e->date_of_death) != 0)
-                PROB(r, 22, "date_of_death", "RETURN_DATE", "",
-                     "the date of death %s is not a valid YYMMDD date",
-                     ps_quote(s + 21, 6, q, sizeof(q)));
-        }
-        copy_trim(e->addenda_info, s + 35, 44);
-        return;
-    }
-    /* Dishonored (and contested, which adds to it) returns. */
-    if (field_num(r, 39, 15, "return_trace", "return trace number", "R27",
-                  &v) == 0)
-        put(e->return_trace, s + 38, 15);
-    if (!blank(s + 53, 3) &&
-        field_num(r, 54, 3, "return_settlement_date",
-                  "return settlement date", "", &v) == 0)
-        put(e->return_settlement_date, s + 53, 3);
-    if (field_num(r, 57, 2, "return_reason", "return reason code", "", &v) ==
-        0)
-        put(e->return_reason, s + 56, 2);
-    if (!contested) {
-        copy_trim(e->addenda_info, s + 58, 21);
-        return;
-    }
-    if (ymd(s + 21, e->date_returned) != 0)
-        PROB(r, 22, "date_returned", "RETURN_DATE", "",
-             "the date the return was made %s is not a valid YYMMDD date",
-             ps_quote(s + 21, 6, q, sizeof(q)));
-    if (!blank(s + 35, 3) &&
-        field_num(r, 36, 3, "original_settlement_date",
-                  "original settlement date", "", &v) == 0)
-        put(e->original_settlement_date, s + 35, 3);
-    if (field_num(r, 59, 15, "dishonored_trace", "dishonored return trace",
-                  "R27", &v) == 0)
-        put(e->dishonored_trace, s + 58, 15);
-    if (!blank(s + 73, 3) &&
-        field_num(r, 74, 3, "dishonored_settlement_date",
-                  "dishonored return settlement date", "", &v) == 0)
-        put(e->dishonored_settlement_date, s + 73, 3);
-    if (field_num(r, 77, 2, "dishonored_reason", "dishonored return reason",
-                  "", &v) == 0)
-        put(e->dishonored_reason, s + 76, 2);
-}
-
-/* The entry's addenda are all read: the rules that needed them. */
-static void entry_end(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
-{
-    long n = e->addenda_count;
-    r->in_entry = 0;
-    if (r->e_indicator >= 0 && (n > 0) != (r->e_indicator == 1))
-        problem_at(r, r->e_line, r->e_off, '6', 79, "addenda_indicator",
-                   "ADDENDA_INDICATOR", "R25",
-                   "the addenda record indicator is %d but %ld "
-                   "addenda follow", r->e_indicator, n);
-    if (r->sec_kind == SEC_CTX && r->e_ctx_count >= 0 &&
-        r->e_ctx_count != r->e_05 &&
-        !excused(r, PS_NACHA_LENIENT_ADDENDA_COUNT))
-        problem_at(r, r->e_line, r->e_off, '6', 55, "addenda_count",
-                   "ADDENDA_COUNT", "R25",
-                   "the CTX entry says %ld addenda records, %ld "
-                   "follow", r->e_ctx_count, r->e_05);
-    if (r->sec_kind == SEC_COR && r->e_98 == 0)
-        problem_at(r, r->e_line, r->e_off, '6', 79, "addenda_indicator",
-                   "ADDENDA_TYPE", "R25",
-                   "a COR entry needs an addenda 98");
-    if (r->e_tc >= 0 && return_tc(r->e_tc) && r->e_98 + r->e_99 == 0)
-        problem_at(r, r->e_line, r->e_off, '6', 2, "transaction_code",
-                   "TRANSACTION_CODE", "R17",
-                   "transaction code %02d is for returns and "
-                   "notifications of change only", r->e_tc);
-    if (r->sec_kind == SEC_COR && r->e_tc >= 0 && !return_tc(r->e_tc))
-        problem_at(r, r->e_line, r->e_off, '6', 2, "transaction_code",
-                   "TRANSACTION_CODE", "R17",
-                   "a notification of change needs transaction "
-                   "code 21, 26, 31 or 36, found %02d", r->e_tc);
-}
-
 /* Compare a control field with what was counted. */
 static void control_num(struct ps_nacha_reader *r, int pos, size_t n,
                         const char *field, const char *what, const char *rule,
@@ -1328,7 +552,7 @@ static void batch_control(struct ps_nacha_reader *r)
     char q[PS_QUOTE_MAX * 4 + 4], q2[PS_QUOTE_MAX * 4 + 4];
 
     if (r->where == W_START)
-        no_header(r);
+        ps_nacha_no_header(r);
     if (r->where != W_BATCH && r->where != W_ENTRY) {
         PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
              "a batch control (8) without its batch header (5)");
@@ -1363,17 +587,18 @@ static void batch_control(struct ps_nacha_reader *r)
     control_num(r, 33, 12, "total_credit", "total credit amount",
                 "BATCH_CREDIT_TOTAL", "R19", (uint64_t)r->b_credit, 0);
     if (r->eff_blank && !r->batch_returns && r->sec_kind != SEC_COR)
-        problem_at(r, r->bh_line, r->bh_off, '5', 70, "effective_date",
-                   "EFFECTIVE_DATE", "R18",
-                   "the effective entry date is blank (allowed only in "
-                   "returns)");
+        ps_nacha_problem_at(
+            r, r->bh_line, r->bh_off, '5', 70, "effective_date",
+            "EFFECTIVE_DATE", "R18",
+            "the effective entry date is blank (allowed only in "
+            "returns)");
     batch_close(r);
 }
 
 static void file_control(struct ps_nacha_reader *r)
 {
     if (r->where == W_START)
-        no_header(r);
+        ps_nacha_no_header(r);
     if (r->where == W_CONTROL) {
         if (!is_padding(r->s))
             PROB(r, 1, "record_type", "RECORD_ORDER", "R17",
@@ -1406,20 +631,22 @@ static void at_end(struct ps_nacha_reader *r)
     long line = r->recno + 1;
     r->done = 1;
     if (r->recno == 0) {
-        problem_at(r, 1, 0, '1', 0, "record_type", "MISSING_FILE_HEADER",
-                   "R17", "the file is empty: no file header (1) record");
+        ps_nacha_problem_at(r, 1, 0, '1', 0, "record_type",
+                            "MISSING_FILE_HEADER", "R17",
+                            "the file is empty: no file header (1) record");
         return;
     }
     if (r->where == W_BATCH || r->where == W_ENTRY)
-        problem_at(r, line, r->off, '8', 0, "record_type",
-                   "MISSING_BATCH_CONTROL", "R17",
-                   "the file ends inside the batch at record %ld, without "
-                   "its batch control (8)",
-                   r->bh_line);
+        ps_nacha_problem_at(
+            r, line, r->off, '8', 0, "record_type", "MISSING_BATCH_CONTROL",
+            "R17",
+            "the file ends inside the batch at record %ld, without "
+            "its batch control (8)",
+            r->bh_line);
     if (r->where != W_CONTROL && !excused(r, PS_NACHA_LENIENT_FILE_CONTROL))
-        problem_at(r, line, r->off, '9', 0, "record_type",
-                   "MISSING_FILE_CONTROL", "R17",
-                   "the file ends without a file control (9) record");
+        ps_nacha_problem_at(r, line, r->off, '9', 0, "record_type",
+                            "MISSING_FILE_CONTROL", "R17",
+                            "the file ends without a file control (9) record");
 }
 
 /*
@@ -1454,7 +681,7 @@ static int advance(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
             }
             if (rc == 0) {
                 if (r->in_entry) {
-                    entry_end(r, e);
+                    ps_nacha_entry_end(r, e);
                     return 1;
                 }
                 at_end(r);
@@ -1471,7 +698,7 @@ static int advance(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
             }
         }
         if (r->in_entry && r->s[0] != '7') {
-            entry_end(r, e);
+            ps_nacha_entry_end(r, e);
             r->held = 1;
             r->hrec = r->s;
             r->hline = r->line;
@@ -1480,10 +707,10 @@ static int advance(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
         }
         switch (r->s[0]) {
         case '6':
-            entry_detail(r, e);
+            ps_nacha_entry_detail(r, e);
             break;
         case '7':
-            addenda(r, e);
+            ps_nacha_addenda(r, e);
             break;
         case '5':
             batch_header(r);
@@ -1500,7 +727,7 @@ static int advance(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
         default: {
             char q[PS_QUOTE_MAX * 4 + 4];
             if (r->where == W_START)
-                no_header(r);
+                ps_nacha_no_header(r);
             PROB(r, 1, "record_type", "RECORD_TYPE", "R17",
                  "record type %s is not 1, 5, 6, 7, 8 or 9",
                  ps_quote(r->s, 1, q, sizeof(q)));

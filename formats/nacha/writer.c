@@ -192,7 +192,9 @@ static const char *mask_account(const char *acct, size_t len, char *buf,
     return buf;
 }
 
-/* Entry i on its own, before anything is written. */
+/* Entry i on its own, before anything is written.
+ * Long (about 125 lines): one check per field of the entry, in record
+ * order, so that nothing is written before every field is known good. */
 static int check_entry(const struct ps_nacha_out *x, long i, struct ps_err *err)
 {
     char q[PS_QUOTE_MAX * 4 + 4];

@@ -8,6 +8,7 @@
 
 #include "cli/cli_int.h"
 #include "engine/ewa.h"
+#include "outbound/ewaexport.h"
 
 static int ewa_profile(struct cli_ctx *c, struct ps_business *b,
                        struct ps_profile *p, struct ps_err *err)
@@ -75,8 +76,8 @@ int cmd_ewa_export(struct cli_ctx *c, struct ps_err *err)
     if (cli_int_opt(c, "page-size", 1, 1000, 100, &size, err) != 0 ||
         cli_need(c, "business", &bus, err) != 0 ||
         ps_business_find(c->eng, bus, &b, err) != 0 ||
-        ps_ewa_export(c->eng, c->spool, &b, (int)size, path, sizeof(path), &n,
-                      err) != 0)
+        ps_ewaexport_write(c->eng, c->spool, &b, (int)size, path,
+                           sizeof(path), &n, err) != 0)
         return cli_fail(err);
     if (c->json) {
         json_t *o = json_pack("{s:s, s:s, s:I}", "business", b.name, "path",

@@ -9,7 +9,7 @@
 #include <sysexits.h>
 
 #include "cli/cli_int.h"
-#include "engine/provider.h"
+#include "sandbox/cardproc.h"
 #include "sandbox/odfi.h"
 
 int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)

@@ -8,8 +8,8 @@
 #ifndef PS_ACHIN_H
 #define PS_ACHIN_H
 
-#include "engine/apply.h"
 #include "engine/engine.h"
+#include "engine/outcome.h"
 #include "formats/format.h"
 
 /*

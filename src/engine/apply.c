@@ -25,19 +25,6 @@ struct ps_applier {
     struct ps_ewa_book *book; /* loaded on the first disbursement */
 };
 
-const char *ps_outcome_name(enum ps_outcome o)
-{
-    switch (o) {
-    case PS_ACCEPTED:
-        return "ACCEPTED";
-    case PS_REJECTED:
-        return "REJECTED";
-    case PS_DUPLICATE:
-        return "DUPLICATE";
-    }
-    return "?";
-}
-
 /* Failures of the engine itself, never of the record: they abort the
  * chunk and the input is retried.  Everything else (bad data, unknown
  * references, refused changes, duplicates) is the record's outcome. */

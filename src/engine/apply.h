@@ -9,20 +9,8 @@
 #define PS_APPLY_H
 
 #include "engine/engine.h"
+#include "engine/outcome.h"
 #include "formats/format.h"
-
-enum ps_outcome { PS_ACCEPTED, PS_REJECTED, PS_DUPLICATE };
-
-struct ps_apply_result {
-    enum ps_outcome outcome;
-    char code[PS_ERR_RULE_MAX]; /* rule when not ACCEPTED */
-    char message[PS_ERR_MSG_MAX];
-    char ids[128];  /* ids created, space-separated */
-    int64_t amount; /* accepted amount, minor units */
-    char currency[4];
-};
-
-const char *ps_outcome_name(enum ps_outcome o);
 
 /*
  * One document's applier: the engine, its business, and what it keeps in

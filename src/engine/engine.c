@@ -719,6 +719,10 @@ append(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Apply a notification of change (engine.h).  One long function (about
+ * 170 lines): the corrected data is checked, sealed and described, then
+ * written with its change row in one store transaction with one exit
+ * path; splitting it would pass a dozen locals between the parts. */
 int ps_account_apply_noc(struct ps_engine *eng, const char *account_id,
                          const struct ps_noc *noc, const struct ps_source *src,
                          struct ps_err *err)

@@ -17,19 +17,8 @@
 #include "base/err.h"
 #include "base/model.h"
 #include "store/store.h"
+#include "engine/handle.h"
 #include "engine/txn.h"
-
-struct ps_engine {
-    struct ps_store *store; /* owned */
-    struct ps_keys *keys;   /* owned; NULL when opened without keys */
-    /* Provider attempts after which a PROVIDER_ERROR is ERROR
-     * ([provider] max_attempts); 0 means PS_TXN_MAX_ATTEMPTS.  Used by
-     * ps_engine_txn_event() when its args do not say. */
-    int max_attempts;
-    /* Lines a push-to-card payout file holds at most ([payouts]
-     * max_records); 0 means PS_PAYOUT_MAX_RECORDS. */
-    long payout_max_records;
-};
 
 /*
  * Open the database (migrating it) and, when key_path is not NULL, the key

@@ -1,6 +1,7 @@
 /*
  * ewa.c -- EWA profiles: enrollment, the eligibility table, the profile
- * effects of transaction outcomes, and the seed's JSON object.
+ * effects of transaction outcomes, and the seed's JSON object (the
+ * export that writes it to files is outbound/ewaexport.c).
  *
  * Eligibility (seed): NEW on enrollment; ELIGIBLE may disburse;
  * INELIGIBLE no disbursement but recovery continues; ARREARS last
@@ -19,8 +20,6 @@
 #include "engine/achfx.h"
 #include "base/log.h"
 #include "base/money.h"
-#include "base/output.h"
-#include "intake/spool.h"
 
 /* allowed[from][to] */
 static const unsigned char allowed[PS_ELIG_N][PS_ELIG_N] = {
@@ -400,9 +399,9 @@ static int add_payment(void *ctx, const struct ps_txn *t)
     return 0;
 }
 
-static int show(struct ps_engine *eng, const char *business_id,
-                const char *external_id, int page, int size, json_t **out,
-                struct ps_err *err)
+int ps_ewa_object(struct ps_engine *eng, const char *business_id,
+                  const char *external_id, int page, int size, json_t **out,
+                  struct ps_err *err)
 {
     struct ps_profile p;
     struct ps_customer c;
@@ -477,98 +476,12 @@ int ps_ewa_show(struct ps_engine *eng, const char *business_id,
     /* One snapshot: totalElements and content must agree. */
     if ((rc = ps_store_begin_read(eng->store, err)) != 0)
         return rc;
-    rc = show(eng, business_id, external_id, page, size, out, err);
+    rc = ps_ewa_object(eng, business_id, external_id, page, size, out, err);
     if (rc != 0) {
         ps_store_rollback(eng->store);
         return rc;
     }
     /* Only a read: a failed commit cannot lose anything. */
     ps_store_commit(eng->store, NULL);
-    return 0;
-}
-
-/* ---- the export ------------------------------------------------------ */
-
-struct export_ctx {
-    struct ps_engine *eng;
-    const struct ps_business *b;
-    struct ps_output *o;
-    int page_size;
-    long count;
-    int rc;
-    struct ps_err *err;
-};
-
-static int export_one(void *vctx, const struct ps_profile *p)
-{
-    struct export_ctx *x = vctx;
-    json_t *obj = NULL;
-    char *line;
-    x->rc = show(x->eng, x->b->id, p->external_id, 0, x->page_size, &obj,
-                 x->err);
-    if (x->rc != 0)
-        return 1;
-    line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(obj);
-    if (line == NULL) {
-        x->rc = ps_err_set(x->err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        return 1;
-    }
-    x->rc = ps_output_printf(x->o, x->err, "%s\n", line);
-    free(line);
-    if (x->rc != 0)
-        return 1;
-    x->count++;
-    return 0;
-}
-
-int ps_ewa_export(struct ps_engine *eng, const char *spool,
-                  const struct ps_business *b, int page_size, char *path,
-                  size_t size, long *count, struct ps_err *err)
-{
-    char dir[PS_PATH_SIZE], name[PS_OUTPUT_NAME_MAX + 1], day[PS_DATE_SIZE];
-    char ymd[9];
-    struct export_ctx x = {eng, b, NULL, page_size, 0, 0, err};
-    int rc, seq;
-
-    if (page_size < 1 || page_size > 1000)
-        return ps_err_set(err, PS_EINVAL, "PAGE_RANGE",
-                          "page size must be 1 to 1000");
-    if ((rc = ps_spool_business_dirs(spool, b->name, err)) != 0)
-        return rc;
-    snprintf(dir, sizeof(dir), "%s/outbound/%s/exports", spool, b->name);
-    ps_date_today(day);
-    snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", day, day + 5, day + 8);
-    for (seq = 1; seq <= 999; seq++) {
-        snprintf(name, sizeof(name), "ewa-profiles-%s-%s-%03d.jsonl", b->name,
-                 ymd, seq);
-        rc = ps_output_open(dir, name, 0640, &x.o, err);
-        if (rc != PS_ECONFLICT)
-            break;
-    }
-    if (rc != 0)
-        return seq > 999 ? ps_err_set(err, PS_ECONFLICT, "TOO_MANY_EXPORTS",
-                                      "999 exports of %s today already",
-                                      b->name)
-                         : rc;
-    /* One snapshot for the whole file. */
-    if ((rc = ps_store_begin_read(eng->store, err)) != 0) {
-        ps_output_abort(x.o);
-        return rc;
-    }
-    rc = ps_store_profile_scan(eng->store, b->id, export_one, &x, err);
-    if (rc == 0)
-        rc = x.rc;
-    ps_store_rollback(eng->store); /* only read */
-    if (rc == 0)
-        rc = ps_output_commit(x.o, NULL, err);
-    else
-        ps_output_abort(x.o);
-    if (rc != 0)
-        return rc;
-    snprintf(path, size, "%s/%s", dir, name);
-    *count = x.count;
-    ps_log(PS_LOG_INFO, "ewa.exported", "{s:s, s:s, s:I}", "business",
-           b->name, "path", path, "profiles", (json_int_t)x.count);
     return 0;
 }

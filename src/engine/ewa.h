@@ -10,7 +10,10 @@
 
 #include <jansson.h>
 
-#include "engine/engine.h"
+/* The handle, not engine.h: engine.c calls ps_ewa_on_txn_status() (see
+ * engine/handle.h), so this module sits under the engine's API. */
+#include "engine/handle.h"
+#include "engine/txn.h"
 
 /*
  * Enroll a customer: p->business_id, external_id, customer_id, account_id,
@@ -85,16 +88,13 @@ int ps_ewa_show(struct ps_engine *eng, const char *business_id,
                 struct ps_err *err);
 
 /*
- * The EWA profile export: every profile of the business, one seed object
- * per line (JSON Lines, the newest `page_size` disbursements in
- * `payment`), written to <spool>/outbound/<business>/exports/
- * ewa-profiles-<business>-<YYYYMMDD>-<NNN>.jsonl through output.c (temp
- * name, fsync, no-clobber rename, .sha256, .done).  NNN is the first
- * free sequence of the day, so each run writes its own file.  The path
- * written goes to path (size bytes), the number of profiles to *count.
+ * The same object inside the caller's open store transaction (a read
+ * snapshot it began and ends): no page checks, no transaction of its own.
+ * For callers that write many profiles from one snapshot (the export,
+ * outbound/ewaexport.c).  *out is a new reference.
  */
-int ps_ewa_export(struct ps_engine *eng, const char *spool,
-                  const struct ps_business *b, int page_size, char *path,
-                  size_t size, long *count, struct ps_err *err);
+int ps_ewa_object(struct ps_engine *eng, const char *business_id,
+                  const char *external_id, int page, int size, json_t **out,
+                  struct ps_err *err);
 
 #endif /* PS_EWA_H */

@@ -186,6 +186,9 @@ static int change(struct ps_engine *eng, struct ps_profile *p,
     return ps_ewa_eligibility_change(eng->store, p, to, &s, err);
 }
 
+/* One roster line.  Long (about 150 lines): the employment, earnings
+ * and eligibility rules of the seed in their order, each a short step on
+ * the same profile inside the caller's transaction. */
 static int roster_apply(struct ps_engine *eng, const struct ps_business *b,
                         const struct ps_roster_in *in,
                         const struct ps_source *src, struct ps_roster_out *out,
@@ -433,6 +436,9 @@ static int debit_fallback(struct ps_engine *eng, const struct ps_program *prog,
     return 0;
 }
 
+/* One payroll line.  Long (about 160 lines): the recovery from pay in
+ * its steps (duplicate, amounts, ledger, eligibility, recovery debit) on
+ * one profile inside the caller's transaction, in the seed's order. */
 static int payroll_apply(struct ps_engine *eng, const struct ps_business *b,
                          const struct ps_payroll_in *in,
                          const struct ps_source *src,

@@ -1,17 +1,17 @@
 /*
  * provider.h -- the provider's side of the exchange: status answers
  * applied to transactions (record kind `txn.status`, layout
- * formats/csv/layouts/provider-status.layout), and the deterministic
- * sandbox provider that writes such answers for demonstrations and tests.
+ * formats/csv/layouts/provider-status.layout).  The sandbox card
+ * processor that writes such answers is sandbox/cardproc.h.
  */
 #ifndef PS_PROVIDER_H
 #define PS_PROVIDER_H
 
 #include <stdint.h>
 
-#include "engine/apply.h"
-#include "base/calendar.h"
 #include "engine/engine.h"
+#include "engine/outcome.h"
+#include "formats/format.h"
 #include "base/err.h"
 #include "base/model.h"
 
@@ -38,32 +38,5 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
                              const struct ps_record *rec,
                              const struct ps_source *src,
                              struct ps_apply_result *res, struct ps_err *err);
-
-/* What one sandbox run did. */
-struct ps_sandbox_stats {
-    long files;    /* payout files answered now */
-    long settled;  /* lines answered SETTLED */
-    long declined; /* DECLINED (amounts ending in .13) */
-    long errors;   /* ERROR (amounts ending in .99) */
-};
-
-/*
- * The sandbox card processor for business b: answer every complete
- * payout file in outbound/<b>/payouts/ (NAME.done present) not answered
- * before, whose business date is `until` or earlier (until < 0: all), by
- * writing inbound/<b>/<stem>.status.csv (atomically, with .sha256 and
- * .done, so the spool claims it).  Rules on the minor units' last two
- * digits: 13 -> DECLINED "05 do not honor"; 99 -> ERROR "91 issuer or
- * switch unavailable" (retried by the next payout until attempts run
- * out); anything else SETTLED with settlement date = the next banking day
- * (cal) after the payout file's business date.  Idempotent: each file is
- * answered once (markers in <spool>/sandbox/provider/<b>/); the answer's
- * bytes depend only on the payout file, so even a crash between the
- * answer and its marker only produces a duplicate input the spool
- * refuses.  Card numbers read from the files are never logged or kept.
- */
-int ps_sandbox_provider(const char *spool_dir, const struct ps_business *b,
-                        const struct ps_calendar *cal, int64_t until,
-                        struct ps_sandbox_stats *st, struct ps_err *err);
 
 #endif /* PS_PROVIDER_H */

@@ -1,6 +1,7 @@
 /*
  * pipeline.c -- inputs to documents to records to the engine, in chunks,
- * with checkpoints, result files, and crash resumption.
+ * with checkpoints, result files (written by resultfile.c), and crash
+ * resumption.
  *
  * Crash safety, step by step (a kill -9 may land anywhere):
  *   - The input is in work/ from its claim until it is archived or
@@ -48,12 +49,10 @@
 #include "formats/nacha/nacha.h"
 #include "base/fsutil.h"
 #include "base/output.h"
+#include "intake/resultfile.h"
 
 #define PATH_SIZE 4096
 #define PROGRESS_EVERY 100000 /* records between progress log lines */
-
-static const char result_header[] =
-    "line,reference,outcome,code,message,ids,amount\n";
 
 /*
  * One pass over an input's documents, in order: each pass unwraps the
@@ -104,225 +103,10 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
-/* Result file name: the document name made safe, plus the file id's tail. */
-static void result_name(const struct ps_file *f, const char *docname, char *out,
-                        size_t size)
-{
-    char safe[160];
-    size_t n = 0;
-    for (const char *s = docname; *s != '\0' && n + 1 < sizeof(safe); s++) {
-        char c = *s;
-        if (s[0] == '!' && s[1] == '/') {
-            safe[n++] = '_';
-            s++;
-            continue;
-        }
-        safe[n++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                            (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-                            c == '_'
-                        ? c
-                        : '_';
-    }
-    safe[n] = '\0';
-    snprintf(out, size, "%s.%s.result.csv", safe, f->id + 24);
-}
-
 static void reason_of(const struct ps_err *e, char *out, size_t size)
 {
     char buf[1024];
     snprintf(out, size, "%s", ps_err_str(e, buf, sizeof(buf)));
-}
-
-static const char *amount_str(int64_t v, const char *currency, char *buf,
-                              size_t size)
-{
-    const struct ps_currency *c = ps_currency_find(currency);
-    if (c == NULL)
-        return "";
-    return ps_money_format(v, c->exponent, buf, size);
-}
-
-/* ---- the result file ------------------------------------------------- */
-
-struct result {
-    int fd; /* the temporary result body in work/ */
-    char path[PATH_SIZE];
-    char buf[65536];
-    size_t used;
-    int64_t offset; /* bytes in the file, including buffered ones */
-};
-
-static int result_flush(struct result *r, struct ps_err *err)
-{
-    size_t done = 0;
-    while (done < r->used) {
-        ssize_t n = write(r->fd, r->buf + done, r->used - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return ps_err_sys(err, errno, "cannot write %s", r->path);
-        }
-        done += (size_t)n;
-    }
-    r->used = 0;
-    return 0;
-}
-
-static int result_line(struct result *r, const char *const *cells, size_t n,
-                       struct ps_err *err)
-{
-    char line[4096];
-    size_t len = ps_csv_encode_row(cells, n, line, sizeof(line));
-    if (len >= sizeof(line)) /* cells are bounded; cut, keep the newline */
-        len = sizeof(line) - 1, line[len - 1] = '\n';
-    if (r->used + len > sizeof(r->buf)) {
-        int rc = result_flush(r, err);
-        if (rc != 0)
-            return rc;
-    }
-    memcpy(r->buf + r->used, line, len);
-    r->used += len;
-    r->offset += (int64_t)len;
-    return 0;
-}
-
-/*
- * Open the temporary body at `offset`: 0 starts afresh; on resume it is
- * the checkpointed length, and the file must hold at least that much
- * (a shorter one lost synced lines: refuse rather than pad with NULs).
- */
-static int result_open(struct result *r, const char *dir, const char *input,
-                       int index, int64_t offset, int resuming,
-                       struct ps_err *err)
-{
-    struct stat st;
-    memset(r, 0, sizeof(*r));
-    r->fd = -1;
-    snprintf(r->path, sizeof(r->path), "%s/.%s.%d.result", dir, input, index);
-    r->fd = open(r->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (r->fd < 0)
-        return ps_err_sys(err, errno, "cannot open %s", r->path);
-    if (resuming && (fstat(r->fd, &st) != 0 || st.st_size < offset)) {
-        close(r->fd);
-        r->fd = -1;
-        return ps_err_set(err, PS_EIO, "RESULT_TRUNCATED",
-                          "%s is shorter than its checkpoint (%lld bytes); "
-                          "refusing to resume",
-                          r->path, (long long)offset);
-    }
-    if (ftruncate(r->fd, offset) != 0 || lseek(r->fd, offset, SEEK_SET) < 0) {
-        int e = errno;
-        close(r->fd);
-        return ps_err_sys(err, e, "cannot reset %s", r->path);
-    }
-    r->offset = offset;
-    return 0;
-}
-
-/* Make the lines so far durable (before the checkpoint commits). */
-static int result_sync(struct result *r, struct ps_err *err)
-{
-    int rc = result_flush(r, err);
-    if (rc == 0 && fsync(r->fd) != 0)
-        rc = ps_err_sys(err, errno, "cannot sync %s", r->path);
-    return rc;
-}
-
-static void result_close(struct result *r)
-{
-    if (r->fd >= 0)
-        close(r->fd);
-    r->fd = -1;
-}
-
-/*
- * Publish outbound/<business>/results/<name>: header, the body from the
- * temporary file, and the trailer from the file row.  An existing result
- * of the same name is this very document's, published before a crash.
- */
-static int result_publish(struct ps_pipeline *p, const struct ps_business *b,
-                          struct ps_file *f, const char *docname,
-                          const char *tmp_path, struct ps_err *err)
-{
-    char dir[PATH_SIZE], name[256], amt[PS_MONEY_STRMAX], cnt[6][24];
-    struct ps_output *o = NULL;
-    unsigned char buf[65536];
-    int fd = -1, rc;
-    snprintf(dir, sizeof(dir), "%s/outbound/%s/results", p->spool, b->name);
-    result_name(f, docname, name, sizeof(name));
-    if ((rc = ps_spool_business_dirs(p->spool, b->name, err)) != 0)
-        return rc;
-    rc = ps_output_open(dir, name, 0640, &o, err);
-    if (rc == PS_ECONFLICT) {
-        /* Published before a crash (the name is this document's own):
-         * finish its .sha256 and .done if the crash beat them. */
-        if ((rc = ps_output_complete(dir, name, NULL, err)) != 0)
-            return rc;
-        goto published;
-    }
-    if (rc != 0)
-        return rc;
-    rc = ps_output_write(o, result_header, sizeof(result_header) - 1, err);
-    if (rc == 0 && tmp_path != NULL) {
-        fd = open(tmp_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 && errno != ENOENT)
-            rc = ps_err_sys(err, errno, "cannot open %s", tmp_path);
-        while (rc == 0 && fd >= 0) {
-            ssize_t n = read(fd, buf, sizeof(buf));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                rc = ps_err_sys(err, errno, "cannot read %s", tmp_path);
-            if (n <= 0)
-                break;
-            rc = ps_output_write(o, buf, (size_t)n, err);
-        }
-        if (fd >= 0)
-            close(fd);
-    }
-    if (rc == 0) {
-        snprintf(cnt[0], sizeof(cnt[0]), "%ld", f->records);
-        snprintf(cnt[1], sizeof(cnt[1]), "%ld", f->accepted);
-        snprintf(cnt[2], sizeof(cnt[2]), "%ld", f->rejected);
-        snprintf(cnt[3], sizeof(cnt[3]), "%ld", f->duplicates);
-        const char *trailer[] = {
-            "#trailer",
-            ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status),
-            docname,
-            f->format,
-            cnt[0],
-            cnt[1],
-            cnt[2],
-            cnt[3],
-            /* in the document's currency; empty when it mixes several */
-            amount_str(f->amount_accepted, f->currency, amt, sizeof(amt)),
-            f->sha256,
-            f->reason,
-            /* the lenient options that excused a problem (NACHA) */
-            f->options_used,
-        };
-        rc = ps_output_printf(o, err,
-                              "#trailer,status,document,format,records,"
-                              "accepted,rejected,duplicates,amount_accepted,"
-                              "input_sha256,reason,options_used\n");
-        if (rc == 0)
-            rc = ps_output_csv_row(o, trailer,
-                                   sizeof(trailer) / sizeof(trailer[0]), err);
-    }
-    if (rc != 0) {
-        ps_output_abort(o);
-        return rc;
-    }
-    if ((rc = ps_output_commit(o, NULL, err)) != 0)
-        return rc;
-published:
-    if (snprintf(f->result_path, sizeof(f->result_path), "%s/%s", dir, name) >=
-        (int)sizeof(f->result_path))
-        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
-                          "result path too long");
-    if (tmp_path != NULL)
-        (void)unlink(tmp_path);
-    return 0;
 }
 
 /* ---- a document rejected whole (or a duplicate input) --------------- */
@@ -351,11 +135,11 @@ static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
                            struct ps_err *err)
 {
     char dir[PATH_SIZE], num[24], rule[PS_ERR_RULE_MAX];
-    struct result r;
+    struct ps_result r;
     int rc;
     rule_of(f->reason, rule, sizeof(rule));
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
-    if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index, 0, 0,
+    if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index, 0, 0,
                           err)) != 0)
         return rc;
     snprintf(num, sizeof(num), "%ld", line);
@@ -367,12 +151,12 @@ static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
                            f->reason,
                            "",
                            ""};
-    rc = result_line(&r, cells, 7, err);
+    rc = ps_result_line(&r, cells, 7, err);
     if (rc == 0)
-        rc = result_sync(&r, err);
-    result_close(&r);
+        rc = ps_result_sync(&r, err);
+    ps_result_close(&r);
     if (rc == 0)
-        rc = result_publish(p, b, f, docname, r.path, err);
+        rc = ps_result_publish(p->spool, b, f, docname, r.path, err);
     if (rc == 0)
         rc = ps_store_file_update(p->eng->store, f, err);
     return rc;
@@ -473,7 +257,7 @@ struct chunk_state {
 static int apply_one(struct ps_pipeline *p, struct ps_applier *ap,
                      const struct ps_business *b, struct ps_file *f,
                      const char *docname, const struct ps_record *rec,
-                     struct chunk_state *cs, struct result *r,
+                     struct chunk_state *cs, struct ps_result *r,
                      struct ps_err *err)
 {
     struct ps_apply_result res;
@@ -536,7 +320,7 @@ outcome:
         res.message,
         res.ids,
         res.outcome == PS_ACCEPTED && res.amount > 0
-            ? amount_str(res.amount, res.currency, amt, sizeof(amt))
+            ? ps_result_amount(res.amount, res.currency, amt, sizeof(amt))
             : ""};
     if (res.outcome != PS_ACCEPTED) {
         struct ps_record_result_row row;
@@ -555,13 +339,13 @@ outcome:
                "business", b->name, "document", docname, "line",
                (json_int_t)rec->line, "code", res.code, "message", res.message);
     }
-    return result_line(r, cells, 7, err);
+    return ps_result_line(r, cells, 7, err);
 }
 
 /* Commit a chunk: result lines durable first, then checkpoint + rows. */
 static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
                         struct ps_file *f, struct chunk_state *cs,
-                        struct result *r, int last, struct ps_err *err)
+                        struct ps_result *r, int last, struct ps_err *err)
 {
     char now[PS_TIME_SIZE];
     int rc;
@@ -569,7 +353,7 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
         return rc;
     cs->cp.record_no = cs->record_no;
     cs->cp.result_offset = r->offset;
-    if ((rc = result_sync(r, err)) != 0 ||
+    if ((rc = ps_result_sync(r, err)) != 0 ||
         (rc = ps_store_checkpoint_put(p->eng->store, f->id, &cs->cp,
                                       ps_time_now(now), err)) != 0)
         return rc;
@@ -642,7 +426,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     struct ps_docread d;
     struct ps_record rec;
     struct chunk_state cs;
-    struct result r;
+    struct ps_result r;
     struct ps_applier *ap = NULL;
     char dir[PATH_SIZE], options[128];
     long in_chunk = 0;
@@ -659,17 +443,17 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             return rc;
     }
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
-    if ((rc = result_open(&r, dir, base_name(f->name), f->doc_index,
+    if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
     if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0 ||
         (rc = ps_docread_start(&d, doc, f->format, options, err)) != 0) {
-        result_close(&r);
+        ps_result_close(&r);
         return rc;
     }
     if ((rc = ps_applier_open(p->eng, b, &ap, err)) != 0) {
         ps_docread_stop(&d);
-        result_close(&r);
+        ps_result_close(&r);
         return rc;
     }
     if (resuming)
@@ -736,7 +520,7 @@ fail:
     }
 out:
     ps_docread_stop(&d);
-    result_close(&r);
+    ps_result_close(&r);
     ps_applier_close(ap);
     return rc;
 }
@@ -933,6 +717,156 @@ static const struct ps_file *whole_duplicate(const struct known *k)
     return NULL;
 }
 
+/*
+ * Pass 1, one walk: check every new document of the input whole (known
+ * ones were checked when first taken), filling plan[i] for document i.
+ */
+static int check_docs(const struct ps_business *b, struct known *k,
+                      const char *work_path, const char *sha,
+                      int64_t size, const struct stat *st0,
+                      const struct ps_unwrap_limits *limits,
+                      const char *options, struct plan *plan, int ndocs,
+                      struct ps_err *err)
+{
+    const char *input = base_name(work_path);
+    struct walk w = {NULL, {0}, -1};
+    int rc;
+    if ((rc = walk_open(&w, work_path, input, limits, err)) != 0)
+        goto out;
+    for (int i = 0; i < ndocs; i++) {
+        struct plan *pl = &plan[i];
+        if (known_doc(k, i) != NULL)
+            continue;
+        if ((rc = input_unchanged(work_path, st0, err)) != 0 ||
+            (rc = walk_to(&w, i, input, err)) != 0)
+            goto out;
+        new_row(&pl->f, b, input, sha, size, i);
+        ps_err_clear(&pl->why);
+        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
+                       options, &pl->totals, &pl->why, err);
+        if (rc < 0)
+            goto out;
+        pl->reject = rc == 1;
+    }
+    rc = 0;
+out:
+    walk_close(&w);
+    return rc;
+}
+
+/*
+ * Pass 2, one walk: refuse, apply or finish each document of the input in
+ * order (a resumed input skips what its rows say is done).  *applied
+ * counts the documents applied; *first_reject (when its code is 0) gets
+ * the first refusal, for an input of which nothing could be applied.
+ */
+static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
+                      struct known *k, const char *work_path,
+                      const struct stat *st0,
+                      const struct ps_unwrap_limits *limits,
+                      struct plan *plan, int ndocs,
+                      struct ps_err *first_reject, int *applied,
+                      struct ps_err *err)
+{
+    const char *input = base_name(work_path);
+    struct walk w = {NULL, {0}, -1};
+    struct ps_err why;
+    int rc;
+    if ((rc = walk_open(&w, work_path, input, limits, err)) != 0)
+        goto out;
+    for (int i = 0; i < ndocs; i++) {
+        struct plan *pl = &plan[i];
+        struct ps_file *f = known_doc(k, i);
+        char docname[PATH_SIZE];
+        if (f != NULL) {
+            ps_strlcpy(docname, input, sizeof(docname));
+            if (f->member[0] != '\0')
+                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
+        } else {
+            ps_strlcpy(docname, pl->docname, sizeof(docname));
+        }
+        if (f == NULL && pl->reject) {
+            if (first_reject->code == 0)
+                *first_reject = pl->why;
+            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
+                                  PS_FILE_REJECTED, err)) != 0)
+                goto out;
+            continue;
+        }
+        if (f != NULL &&
+            (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)) {
+            /* Refused before a crash: finish its result if need be. */
+            if (f->result_path[0] == '\0' &&
+                (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
+                goto out;
+            if (first_reject->code == 0) {
+                ps_err_set(first_reject, PS_EINVAL, "DOCUMENT_REJECTED", "%s",
+                           f->reason);
+                ps_err_at(first_reject, input, 0, -1);
+            }
+            continue;
+        }
+        if (f == NULL || f->status == PS_FILE_PROCESSING) {
+            if ((rc = input_unchanged(work_path, st0, err)) != 0 ||
+                (rc = walk_to(&w, i, input, err)) != 0)
+                goto out;
+        }
+        if (f == NULL) {
+            f = &pl->f;
+            rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
+            if (rc == PS_ECONFLICT &&
+                err->id == PS_CODE_DUPLICATE_FILE_KEY) {
+                /* The format's own key was seen: this document is a
+                 * duplicate even though its bytes differ. */
+                struct ps_file dupf = *f;
+                why = *err;
+                why.code = PS_EINVAL;
+                ps_err_at(&why, docname, 0, -1);
+                ps_id_new(dupf.id);
+                if ((rc = doc_refused(p, b, &dupf, docname, &why,
+                                      PS_FILE_DUPLICATE, err)) != 0)
+                    goto out;
+                if (first_reject->code == 0)
+                    *first_reject = why;
+                p->stats.duplicate_inputs++;
+                continue;
+            }
+        } else if (f->status == PS_FILE_PROCESSING) {
+            rc = doc_apply(p, b, &w.doc, f, docname, NULL, 1, err);
+        } else {
+            rc = 0; /* APPLIED before the crash */
+        }
+        if (rc != 0)
+            goto out;
+        if (f->result_path[0] == '\0') {
+            char tmp[PATH_SIZE];
+            snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
+                     b->name, input, i);
+            if ((rc = ps_result_publish(p->spool, b, f, docname, tmp,
+                                        err)) != 0)
+                goto out;
+            ps_crash_point("result-published");
+            if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
+                goto out;
+            p->stats.documents++;
+            ps_log(PS_LOG_INFO, "document.applied",
+                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
+                   b->name, "document", docname, "format", f->format, "records",
+                   (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
+                   "rejected", (json_int_t)f->rejected, "duplicates",
+                   (json_int_t)f->duplicates, "result", f->result_path);
+        }
+        (*applied)++;
+    }
+    rc = 0;
+out:
+    walk_close(&w);
+    return rc;
+}
+
+/* Long (about 145 lines): the crash-safety steps of the top of this file
+ * in their order (hash, known rows, duplicates, wrapper check, the two
+ * walks, archive, release), one exit path freeing what they share. */
 int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                       const char *work_path, struct ps_err *err)
 {
@@ -1036,112 +970,11 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = walk_open(&w, work_path, input, &limits, err)) != 0)
+    if ((rc = check_docs(b, k, work_path, sha, size, &st0, &limits,
+                         options, plan, ndocs, err)) != 0 ||
+        (rc = apply_docs(p, b, k, work_path, &st0, &limits, plan, ndocs,
+                         &first_reject, &applied, err)) != 0)
         goto out;
-    for (int i = 0; i < ndocs; i++) {
-        struct plan *pl = &plan[i];
-        if (known_doc(k, i) != NULL)
-            continue;
-        if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
-            (rc = walk_to(&w, i, input, err)) != 0)
-            goto out;
-        new_row(&pl->f, b, input, sha, size, i);
-        ps_err_clear(&pl->why);
-        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       options, &pl->totals, &pl->why, err);
-        if (rc < 0)
-            goto out;
-        pl->reject = rc == 1;
-    }
-    walk_close(&w);
-
-    /* Pass 2, one walk: refuse, apply or finish each document in order. */
-    if ((rc = walk_open(&w, work_path, input, &limits, err)) != 0)
-        goto out;
-    for (int i = 0; i < ndocs; i++) {
-        struct plan *pl = &plan[i];
-        struct ps_file *f = known_doc(k, i);
-        char docname[PATH_SIZE];
-        if (f != NULL) {
-            ps_strlcpy(docname, input, sizeof(docname));
-            if (f->member[0] != '\0')
-                snprintf(docname, sizeof(docname), "%s!/%s", input, f->member);
-        } else {
-            ps_strlcpy(docname, pl->docname, sizeof(docname));
-        }
-        if (f == NULL && pl->reject) {
-            if (first_reject.code == 0)
-                first_reject = pl->why;
-            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
-                                  PS_FILE_REJECTED, err)) != 0)
-                goto out;
-            continue;
-        }
-        if (f != NULL &&
-            (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)) {
-            /* Refused before a crash: finish its result if need be. */
-            if (f->result_path[0] == '\0' &&
-                (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
-                goto out;
-            if (first_reject.code == 0) {
-                ps_err_set(&first_reject, PS_EINVAL, "DOCUMENT_REJECTED", "%s",
-                           f->reason);
-                ps_err_at(&first_reject, input, 0, -1);
-            }
-            continue;
-        }
-        if (f == NULL || f->status == PS_FILE_PROCESSING) {
-            if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
-                (rc = walk_to(&w, i, input, err)) != 0)
-                goto out;
-        }
-        if (f == NULL) {
-            f = &pl->f;
-            rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
-            if (rc == PS_ECONFLICT &&
-                err->id == PS_CODE_DUPLICATE_FILE_KEY) {
-                /* The format's own key was seen: this document is a
-                 * duplicate even though its bytes differ. */
-                struct ps_file dupf = *f;
-                why = *err;
-                why.code = PS_EINVAL;
-                ps_err_at(&why, docname, 0, -1);
-                ps_id_new(dupf.id);
-                if ((rc = doc_refused(p, b, &dupf, docname, &why,
-                                      PS_FILE_DUPLICATE, err)) != 0)
-                    goto out;
-                if (first_reject.code == 0)
-                    first_reject = why;
-                p->stats.duplicate_inputs++;
-                continue;
-            }
-        } else if (f->status == PS_FILE_PROCESSING) {
-            rc = doc_apply(p, b, &w.doc, f, docname, NULL, 1, err);
-        } else {
-            rc = 0; /* APPLIED before the crash */
-        }
-        if (rc != 0)
-            goto out;
-        if (f->result_path[0] == '\0') {
-            char tmp[PATH_SIZE];
-            snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
-                     b->name, input, i);
-            if ((rc = result_publish(p, b, f, docname, tmp, err)) != 0)
-                goto out;
-            ps_crash_point("result-published");
-            if ((rc = ps_store_file_update(p->eng->store, f, err)) != 0)
-                goto out;
-            p->stats.documents++;
-            ps_log(PS_LOG_INFO, "document.applied",
-                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
-                   b->name, "document", docname, "format", f->format, "records",
-                   (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
-                   "rejected", (json_int_t)f->rejected, "duplicates",
-                   (json_int_t)f->duplicates, "result", f->result_path);
-        }
-        applied++;
-    }
-    walk_close(&w);
 
     if (applied == 0) {
         /* Nothing in it could be applied: the input goes to failed/. */

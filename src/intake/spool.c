@@ -4,17 +4,14 @@
  * is deleted, bad input is moved aside with its reason).
  *
  * How it fails: system call failures are PS_EIO with errno; a file taken
- * by another worker is PS_ENOTFOUND (rule CLAIMED_ELSEWHERE); bad
- * configuration is PS_ECONFIG naming file, line and key.
+ * by another worker is PS_ENOTFOUND (rule CLAIMED_ELSEWHERE).  The
+ * configuration file is spoolconf.c's.
  */
 #include "intake/spool.h"
-#include "engine/achconf.h"
-#include "outbound/payout.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,140 +25,8 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/output.h"
-#include "engine/txn.h"
 
 #define PATH_SIZE 4096
-
-/* ---- configuration -------------------------------------------------- */
-
-void ps_spool_config_default(struct ps_spool_config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->stable_seconds = 5;
-    cfg->min_age_seconds = 10;
-    cfg->poll_seconds = 5;
-    /* Each commit rewrites, in the WAL, every page its chunk touched:
-     * with records in random employee order that is most of the
-     * profile table and its indexes, whatever the chunk's size.  On
-     * 200,000 requests, 20,000-record chunks took 14-15 s and
-     * 50,000-record chunks 11.3-11.7 s; a chunk holds the write lock for
-     * about 2.5 s at that rate (other writers wait up to 30 s,
-     * store.c). */
-    cfg->chunk_records = 50000;
-    ps_unwrap_limits_default(&cfg->limits);
-    cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
-    cfg->payout_max_records = PS_PAYOUT_MAX_RECORDS;
-}
-
-enum ctype { C_INT, C_LONG, C_I64 };
-
-/* One row per directive (Redis config.c style). */
-static const struct directive {
-    const char *section;
-    const char *name;
-    enum ctype type;
-    size_t offset;
-    int64_t min, max;
-} directives[] = {
-    {"spool", "stable_seconds", C_INT,
-     offsetof(struct ps_spool_config, stable_seconds), 0, 86400},
-    {"spool", "min_age_seconds", C_INT,
-     offsetof(struct ps_spool_config, min_age_seconds), 0, 86400},
-    {"spool", "poll_seconds", C_INT,
-     offsetof(struct ps_spool_config, poll_seconds), 1, 3600},
-    {"spool", "chunk_records", C_LONG,
-     offsetof(struct ps_spool_config, chunk_records), 1, 1000000},
-    {"limits", "max_depth", C_INT,
-     offsetof(struct ps_spool_config, limits.max_depth), 0, 8},
-    {"limits", "max_members", C_LONG,
-     offsetof(struct ps_spool_config, limits.max_members), 1, 1000000},
-    {"limits", "max_bytes", C_I64,
-     offsetof(struct ps_spool_config, limits.max_bytes), 1, INT64_C(1) << 50},
-    {"limits", "max_ratio", C_I64,
-     offsetof(struct ps_spool_config, limits.max_ratio), 1, 100000},
-    {"provider", "max_attempts", C_INT,
-     offsetof(struct ps_spool_config, provider_max_attempts), 1, 100},
-    {"payouts", "max_records", C_LONG,
-     offsetof(struct ps_spool_config, payout_max_records), 1, 1000000},
-};
-
-struct cfg_ctx {
-    struct ps_spool_config *cfg;
-    struct ps_err *err;
-    int failed; /* inih reads on after a bad line: the first error wins */
-};
-
-static int cfg_handler(void *user, const char *section, const char *name,
-                       const char *value)
-{
-    struct cfg_ctx *c = user;
-    if (c->failed)
-        return 0;
-    if (ps_ach_config_section(section))
-        return 1; /* a business's ACH settings: achconf.c reads them */
-    c->failed = 1; /* until the directive is found and valid */
-    for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
-        const struct directive *d = &directives[i];
-        char *end;
-        long long v;
-        if (strcmp(d->section, section) != 0 || strcmp(d->name, name) != 0)
-            continue;
-        errno = 0;
-        v = strtoll(value, &end, 10);
-        if (errno != 0 || end == value || *end != '\0' || v < d->min ||
-            v > d->max) {
-            ps_err_set(c->err, PS_ECONFIG, "CONFIG_VALUE",
-                       "[%s] %s = %s: must be a whole number from %lld to "
-                       "%lld",
-                       section, name, value, (long long)d->min,
-                       (long long)d->max);
-            ps_err_field(c->err, name);
-            return 0;
-        }
-        char *p = (char *)c->cfg + d->offset;
-        if (d->type == C_INT)
-            *(int *)(void *)p = (int)v;
-        else if (d->type == C_LONG)
-            *(long *)(void *)p = (long)v;
-        else
-            *(int64_t *)(void *)p = (int64_t)v;
-        c->failed = 0;
-        return 1;
-    }
-    ps_err_set(c->err, PS_ECONFIG, "CONFIG_KEY", "unknown setting [%s] %s",
-               section, name);
-    ps_err_field(c->err, name);
-    return 0;
-}
-
-int ps_spool_config_load(const char *path, int optional,
-                         struct ps_spool_config *cfg, struct ps_err *err)
-{
-    struct ps_spool_config tmp = *cfg;
-    struct cfg_ctx c = {&tmp, err, 0};
-    FILE *f = fopen(path, "re");
-    int line;
-    if (f == NULL) {
-        if (errno == ENOENT && optional)
-            return 0;
-        int rc = ps_err_sys(err, errno, "cannot read configuration %s", path);
-        ps_err_at(err, path, 0, -1);
-        return rc;
-    }
-    ps_err_clear(err);
-    line = ini_parse_file(f, cfg_handler, &c);
-    fclose(f);
-    if (line != 0) {
-        if (err != NULL && err->code == 0)
-            ps_err_set(err, PS_ECONFIG, "CONFIG_SYNTAX",
-                       "not a valid INI line");
-        ps_err_at(err, path, line > 0 ? line : 0, -1);
-        return PS_ECONFIG;
-    }
-    ps_strlcpy(tmp.path, path, sizeof(tmp.path));
-    *cfg = tmp;
-    return 0;
-}
 
 /* ---- helpers -------------------------------------------------------- */
 

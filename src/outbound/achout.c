@@ -342,6 +342,9 @@ out:
 
 /* ---- the cutoff --------------------------------------------------------- */
 
+/* Long (about 175 lines): the cutoff's steps in order (header, entries,
+ * the file's bytes, then the moves and the file's record in one store
+ * transaction), sharing the file being built; each step is commented. */
 int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
                   const struct ps_business *b, const struct ps_ach_config *cfg,
                   const struct ps_calendar *cal, int64_t business_date,

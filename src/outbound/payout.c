@@ -244,7 +244,9 @@ static int transmit(struct ps_engine *eng, const struct ps_txn *t,
 
 /* One payout file of at most max_records of the business's due
  * transactions, in its own store transaction; *r gets its path, records
- * and totals, records 0 when nothing was due. */
+ * and totals, records 0 when nothing was due.
+ * Long (about 120 lines): the file is built, written and committed
+ * with its transactions' moves in one store transaction, one exit path. */
 static int payout_file(struct ps_engine *eng, const char *spool_dir,
                        const struct ps_business *b, const char *date,
                        long max_records, struct ps_payout_result *r,

@@ -41,10 +41,10 @@
 #include "base/err.h"
 #include "base/model.h"
 
-/* Lines a payout file holds at most ([payouts] max_records overrides):
- * what is due beyond goes into the next file of the same run.  It bounds
- * the run's memory, which holds one file's transactions and bytes. */
-#define PS_PAYOUT_MAX_RECORDS 50000L
+/* PS_PAYOUT_MAX_RECORDS, the lines a payout file holds at most, is in
+ * engine/handle.h beside the engine setting it defaults (the spool
+ * configuration, intake/spoolconf.c, reads it and may not include this
+ * header). */
 
 struct ps_payout_result {
     char path[PS_PATH_SIZE]; /* the first new file, "" if nothing to pay */

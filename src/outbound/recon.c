@@ -750,6 +750,8 @@ static int rate_section(struct rep *x)
 
 /* ---- the report ---------------------------------------------------- */
 
+/* Long (about 150 lines): the report's sections top to bottom, in the
+ * order a reader sees them, each a few lines of output. */
 static int write_report(struct rep *x)
 {
     char now[PS_TIME_SIZE], detail[400];

@@ -203,6 +203,9 @@ static int drop(const char *inbound, const char *name, const char *p,
     return ps_output_commit(o, NULL, err);
 }
 
+/* Answer one ACH file.  Long (about 130 lines): the file read, its
+ * answers written as a NACHA file, then its marker made durable, in that
+ * order with one exit path freeing the entries (as cardproc.c's). */
 static int answer_file(const char *spool, const struct ps_business *b,
                        const char *dir, const char *name,
                        const struct ps_calendar *cal, int64_t until,

@@ -31,10 +31,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "base/clock.h"
 #include "formats/csv/csv.h"
-#include "engine/ewa.h"
+#include "outbound/ewaexport.h"
 #include "formats/format.h"
+#include "formats/nacha/nacha.h"
 #include "base/fsutil.h"
 #include "base/id.h"
 #include "base/inifile.h"
@@ -55,27 +58,23 @@ struct step_ctx {
 enum input_class { IN_INTAKE, IN_DISBURSE, IN_RECOVER };
 
 /*
- * A NACHA file's step by its first batch: entries to pay out are
- * disbursement requests; returns (addenda 99) and notifications of change
- * (COR) answer earlier days' entries and go with intake.  -1 when the
- * peek is not NACHA.
+ * A NACHA file's step by what it holds (ps_nacha_classify): entries to pay
+ * out are disbursement requests; returns and notifications of change
+ * answer earlier days' entries and go with intake.  -1 when the peek is
+ * not NACHA.
  */
 static int classify_nacha(const unsigned char *peek, size_t n)
 {
-    size_t rec = 94;
-    if (ps_format_nacha.bid(peek, n, "") <= 0)
+    switch (ps_nacha_classify(peek, n)) {
+    case PS_NACHA_CLASS_NONE:
         return -1;
-    if (n > 95 && peek[94] == '\r')
-        rec = 96; /* CRLF */
-    else if (n > 94 && peek[94] == '\n')
-        rec = 95;
-    for (size_t at = 0; at + 94 <= n; at += rec) {
-        if (peek[at] == '5' && memcmp(peek + at + 50, "COR", 3) == 0)
-            return IN_INTAKE;
-        if (peek[at] == '7' && memcmp(peek + at + 1, "99", 2) == 0)
-            return IN_INTAKE;
+    case PS_NACHA_CLASS_ENTRIES:
+        return IN_DISBURSE;
+    case PS_NACHA_CLASS_RETURNS:
+    case PS_NACHA_CLASS_NOC:
+        return IN_INTAKE;
     }
-    return IN_DISBURSE;
+    return IN_INTAKE;
 }
 
 /* Which step takes an inbound file: by the CSV layout of its header, or
@@ -174,8 +173,8 @@ static int export_one(struct step_ctx *x, const struct ps_business *b,
 {
     char path[1024];
     long count = 0;
-    int rc = ps_ewa_export(x->env->eng, x->env->spool, b, EXPORT_PAGE, path,
-                           sizeof(path), &count, err);
+    int rc = ps_ewaexport_write(x->env->eng, x->env->spool, b, EXPORT_PAGE,
+                                path, sizeof(path), &count, err);
     if (rc == 0) {
         x->run->records += count;
         ps_log(PS_LOG_INFO, "job.export", "{s:s, s:s, s:I}", "business",

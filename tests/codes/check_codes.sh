@@ -50,9 +50,11 @@ src/sched/cron.c        field_err    3
 src/sched/cron.c        FIELD_ERR    2
 formats/nacha/writer.c  refuse       4
 formats/nacha/reader.c  PROB         4
-formats/nacha/reader.c  problem_at   7
+formats/nacha/entry.c   PROB         4
+formats/nacha/reader.c  ps_nacha_problem_at 7
+formats/nacha/entry.c   ps_nacha_problem_at 7
 formats/nacha/reader.c  control_num  6
-formats/csv/csv.c       rows_fail    4
+formats/csv/rows.c      rows_fail    4
 formats/csv/csv.c       cell_fail    5
 formats/csv/layout.c    fail         2
 '
@@ -69,6 +71,7 @@ src/sched/cron.c        rule
 src/base/output.c       rule
 formats/nacha/writer.c  rule
 formats/csv/csv.c       rule
+formats/csv/rows.c      rule
 formats/csv/layout.c    rule
 formats/nacha/reader.c  rule
 formats/archive/unwrap.c ps_code_name(rule)

@@ -47,6 +47,7 @@
 #include "base/log.h"
 #include "outbound/payout.h"
 #include "engine/provider.h"
+#include "sandbox/cardproc.h"
 #include "store/store.h"
 #include "testutil.h"
 

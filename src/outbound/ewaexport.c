@@ -1,0 +1,107 @@
+/*
+ * ewaexport.c -- the EWA profile export (ewaexport.h): one read snapshot
+ * of the store, each profile's object built by the engine
+ * (ps_ewa_object), written as one JSON line through output.c.
+ *
+ * How it fails: the engine's and the store's errors pass through; an
+ * output error aborts the temporary file, so no partial export is ever
+ * visible under its final name.
+ */
+#include "outbound/ewaexport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "base/clock.h"
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/output.h"
+#include "engine/ewa.h"
+
+struct export_ctx {
+    struct ps_engine *eng;
+    const struct ps_business *b;
+    struct ps_output *o;
+    int page_size;
+    long count;
+    int rc;
+    struct ps_err *err;
+};
+
+static int export_one(void *vctx, const struct ps_profile *p)
+{
+    struct export_ctx *x = vctx;
+    json_t *obj = NULL;
+    char *line;
+    x->rc = ps_ewa_object(x->eng, x->b->id, p->external_id, 0, x->page_size,
+                          &obj, x->err);
+    if (x->rc != 0)
+        return 1;
+    line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    if (line == NULL) {
+        x->rc = ps_err_set(x->err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        return 1;
+    }
+    x->rc = ps_output_printf(x->o, x->err, "%s\n", line);
+    free(line);
+    if (x->rc != 0)
+        return 1;
+    x->count++;
+    return 0;
+}
+
+int ps_ewaexport_write(struct ps_engine *eng, const char *spool,
+                       const struct ps_business *b, int page_size, char *path,
+                       size_t size, long *count, struct ps_err *err)
+{
+    char dir[PS_PATH_SIZE], name[PS_OUTPUT_NAME_MAX + 1], day[PS_DATE_SIZE];
+    char ymd[9];
+    struct export_ctx x = {eng, b, NULL, page_size, 0, 0, err};
+    int rc, seq;
+
+    if (page_size < 1 || page_size > 1000)
+        return ps_err_set(err, PS_EINVAL, "PAGE_RANGE",
+                          "page size must be 1 to 1000");
+    snprintf(dir, sizeof(dir), "%s/outbound/%s/exports", spool, b->name);
+    /* The writer makes the folder it writes to, as outfile.c and recon.c
+     * do (the spool tree itself is intake's, spool.c). */
+    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
+        return rc;
+    ps_date_today(day);
+    snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", day, day + 5, day + 8);
+    for (seq = 1; seq <= 999; seq++) {
+        snprintf(name, sizeof(name), "ewa-profiles-%s-%s-%03d.jsonl", b->name,
+                 ymd, seq);
+        rc = ps_output_open(dir, name, 0640, &x.o, err);
+        if (rc != PS_ECONFLICT)
+            break;
+    }
+    if (rc != 0)
+        return seq > 999 ? ps_err_set(err, PS_ECONFLICT, "TOO_MANY_EXPORTS",
+                                      "999 exports of %s today already",
+                                      b->name)
+                         : rc;
+    /* One snapshot for the whole file. */
+    if ((rc = ps_store_begin_read(eng->store, err)) != 0) {
+        ps_output_abort(x.o);
+        return rc;
+    }
+    rc = ps_store_profile_scan(eng->store, b->id, export_one, &x, err);
+    if (rc == 0)
+        rc = x.rc;
+    ps_store_rollback(eng->store); /* only read */
+    if (rc == 0)
+        rc = ps_output_commit(x.o, NULL, err);
+    else
+        ps_output_abort(x.o);
+    if (rc != 0)
+        return rc;
+    snprintf(path, size, "%s/%s", dir, name);
+    *count = x.count;
+    ps_log(PS_LOG_INFO, "ewa.exported", "{s:s, s:s, s:I}", "business",
+           b->name, "path", path, "profiles", (json_int_t)x.count);
+    return 0;
+}
