@@ -282,6 +282,10 @@ int cli_fail(const struct ps_err *err)
     fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
     if (log_to_file)
         ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
+    /* A required option left out is a usage error like a missing
+     * argument (the parser's), not bad data. */
+    if (err->id == PS_CODE_MISSING_OPTION)
+        return EX_USAGE;
     return ps_err_exit_status(err->code);
 }
 

@@ -124,7 +124,7 @@ int cli_parse(int argc, char **argv, struct cli_ctx *c);
 
 /* The value of option --name (the last one given), or NULL. */
 const char *cli_opt(const struct cli_ctx *c, const char *name);
-/* --name, required: PS_EINVAL (MISSING_OPTION, exit 65) when absent. */
+/* --name, required: PS_EINVAL (MISSING_OPTION, exit 64) when absent. */
 int cli_need(const struct cli_ctx *c, const char *name, const char **out,
              struct ps_err *err);
 /* --name as an amount of `currency` (minor units); 0 when absent and not

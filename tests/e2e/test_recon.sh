@@ -46,7 +46,8 @@ has '"seq": 2' "$T/out"
 has '"trialBalanced": true' "$T/out"
 [ -f "$D/recon-acme-20261120-002.csv.done" ] && ok || bad "no second report"
 
-expect 65 "$P" recon
+expect 64 "$P" recon
+has "MISSING_OPTION" "$T/err"
 expect 65 "$P" recon --business acme --date 2026-11-31
 expect 66 "$P" recon --business nobody
 
