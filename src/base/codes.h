@@ -87,6 +87,8 @@ enum ps_code_scope {
     X(AMOUNT_MISMATCH, RECORD,                                                 \
       "a provider status line's amount differs from the transaction's")        \
     X(AMOUNT_NOT_POSITIVE, RECORD, "the amount must be greater than zero")     \
+    X(ANSWER_NOT_FROM_PROVIDER, FILE,                                          \
+      "a provider answer (status, return, NOC) came in a business's inbound")  \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
       "a provider status line answers an attempt that is not in flight")       \
     X(AUTH_REFERENCE, RECORD, "a debit authorization has no reference")        \
@@ -428,6 +430,10 @@ enum ps_code_scope {
       "the customer is a BUSINESS customer, not an individual")                \
     X(NOT_A_BANKING_DAY, RUN,                                                  \
       "the job runs on banking days and the date is not one")                  \
+    X(NOT_A_PROVIDER_ANSWER, FILE,                                             \
+      "a provider folder held something other than a provider answer")        \
+    X(NOT_A_SANDBOX, RUN,                                                      \
+      "the spool is not configured as a sandbox ([spool] sandbox = yes)")      \
     X(NOT_ELIGIBLE, RECORD, "the EWA profile is not ELIGIBLE")                 \
     X(NOT_ENROLLED, RECORD, "the EWA profile is not enrolled")                 \
     X(NOT_FOUND, RECORD, "the row asked for does not exist")                   \

@@ -53,13 +53,14 @@ volatile sig_atomic_t cli_reload_requested;
  * example (struct cli_cmd in cli_int.h).
  */
 const struct cli_cmd cli_commands[] = {
-    {"init", NULL, cmd_init, 0, "", "", "",
+    {"init", NULL, cmd_init, CLI_CONFIG, "", "config=", "[--config FILE]",
      "create the spool tree, the database and the key file (safe to run "
      "again)",
      "payspool --spool /srv/payspool/spool init"},
 
-    {"business", "add", cmd_business_add, ENG, "NAME",
-     "display-name= parent=", "[--parent P] [--display-name T]",
+    {"business", "add", cmd_business_add, CLI_CONFIG | ENG, "NAME",
+     "display-name= parent= config=",
+     "[--parent P] [--display-name T] [--config FILE]",
      "add a business (NAME is its spool folder: a-z 0-9 - _) and its "
      "folders",
      "payspool business add harbor-north --parent harbor-foods "
@@ -223,10 +224,12 @@ const struct cli_cmd cli_commands[] = {
      "[--business B] [--date YYYY-MM-DD] [--config FILE]",
      "write each business's push-to-card payout file for a business date",
      "payspool payouts run --business harbor-north --date 2026-11-20"},
-    {"sandbox", "provider", cmd_sandbox_provider, CLI_CALENDAR | ENG, "",
-     "business= date= calendar=",
-     "[--business B] [--date YYYY-MM-DD] [--calendar FILE]",
-     "the sandbox card processor and ODFI answer the payout and NACHA files",
+    {"sandbox", "provider", cmd_sandbox_provider,
+     CLI_CONFIG | CLI_CALENDAR | CLI_LOCK, "",
+     "business= date= config= calendar=",
+     "[--business B] [--date YYYY-MM-DD] [--config FILE] [--calendar FILE]",
+     "the sandbox card processor and ODFI answer the payout and NACHA files "
+     "(a sandbox spool only: [spool] sandbox = yes)",
      "payspool sandbox provider --business harbor-north --date 2026-11-20"},
     {"ach", "cutoff", cmd_ach_cutoff,
      CLI_CONFIG | CLI_CALENDAR | CLI_KEYS | CLI_LOCK, "",

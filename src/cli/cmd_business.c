@@ -8,6 +8,7 @@
 
 #include "base/money.h"
 #include "cli/cli_int.h"
+#include "intake/channel.h"
 
 static json_t *business_json(const struct ps_business *b)
 {
@@ -42,7 +43,8 @@ int cmd_business_add(struct cli_ctx *c, struct ps_err *err)
     struct ps_business b;
     if (ps_business_add(c->eng, c->pos[0], cli_opt(c, "display-name"),
                         cli_opt(c, "parent"), &b, err) != 0 ||
-        ps_spool_business_dirs(c->spool, b.name, err) != 0)
+        ps_spool_business_dirs(c->spool, b.name, err) != 0 ||
+        ps_channel_dirs(c->spool, &c->cfg, b.name, err) != 0)
         return cli_fail(err);
     if (c->json) {
         json_t *o = business_json(&b);

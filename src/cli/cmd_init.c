@@ -10,21 +10,23 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "cli/cli_int.h"
+#include "intake/channel.h"
 
 static int init_business_dirs(void *vctx, const struct ps_business *b)
 {
     struct cli_ctx *c = vctx;
     struct ps_err err;
     ps_err_clear(&err);
-    if (ps_spool_business_dirs(c->spool, b->name, &err) != 0)
+    if (ps_spool_business_dirs(c->spool, b->name, &err) != 0 ||
+        ps_channel_dirs(c->spool, &c->cfg, b->name, &err) != 0)
         cli_fail(&err);
     return 0;
 }
 
 int cmd_init(struct cli_ctx *c, struct ps_err *err)
 {
-    static const char *const top[] = {"inbound", "work", "archive", "failed",
-                                      "outbound"};
+    static const char *const top[] = {"inbound", "work",     "archive",
+                                      "failed",  "outbound", "providers"};
     int rc, created = 0;
     if ((rc = ps_mkdir_p(c->spool, 0750, err)) != 0)
         return cli_fail(err);

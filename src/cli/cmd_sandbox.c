@@ -1,14 +1,19 @@
 /*
  * cmd_sandbox.c -- `payspool sandbox provider`: the sandbox card
  * processor and ODFI answer every complete payout and NACHA file not
- * answered yet, with status files (and NACHA returns and NOCs) in
- * inbound/<business>/.  Only the CLI includes sandbox/.
+ * answered yet, with status files (and NACHA returns and NOCs) in the
+ * sandbox provider's folder, providers/sandbox/inbound/<business>/.  Only
+ * on a sandbox spool ([spool] sandbox = yes: NOT_A_SANDBOX, exit 78,
+ * otherwise, before anything is written) and never beside a running
+ * engine (the row takes the engine lock: exit 75).  Only the CLI includes
+ * sandbox/.
  */
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "cli/cli_int.h"
+#include "intake/channel.h"
 #include "sandbox/cardproc.h"
 #include "sandbox/odfi.h"
 
@@ -19,12 +24,27 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
     int64_t until = -1;
     int rc;
 
+    if (!c->cfg.sandbox) {
+        /* Fake settlements and returns must never reach a real spool. */
+        ps_err_set(err, PS_ECONFIG, "NOT_A_SANDBOX",
+                   "%s is not a sandbox spool: the sandbox provider answers "
+                   "only where the configuration (%s) says [spool] sandbox = "
+                   "yes; nothing written",
+                   c->spool, c->config);
+        return cli_fail(err);
+    }
     if ((cli_opt(c, "date") != NULL && cli_date_opt(c, &until, err) != 0) ||
         cli_businesses_opt(c, l, err) != 0) {
         rc = cli_fail(err);
         goto out;
     }
     rc = EX_OK;
+    for (size_t i = 0; i < l->n; i++)
+        if ((rc = ps_channel_dirs(c->spool, &c->cfg, l->v[i].name, err)) !=
+            0) {
+            rc = cli_fail(err);
+            goto out;
+        }
     for (size_t i = 0; i < l->n; i++) {
         struct ps_sandbox_stats st;
         struct ps_odfi_stats ach;

@@ -201,8 +201,8 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
  */
 static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
                      size_t dsize, const char *options,
-                     struct ps_doc_totals *totals, struct ps_err *why,
-                     struct ps_err *err)
+                     struct ps_doc_totals *totals, unsigned *kinds,
+                     struct ps_err *why, struct ps_err *err)
 {
     struct ps_docread d;
     struct ps_record rec;
@@ -216,8 +216,10 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
         /* A document that cannot be recognized is rejected. */
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
     ps_strlcpy(f->format, d.fmt->name, sizeof(f->format));
+    /* Every record's kind, for the source check (channel.h): trust is
+     * judged on what the records are, not on a peek or the name. */
     while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
-        ;
+        *kinds |= ps_channel_kind(rec.kind);
     if (rc == 0)
         rc = d.fmt->finish(d.state, totals, why);
     if (rc < 0 && why->file[0] == '\0')
@@ -629,6 +631,7 @@ struct plan {
     struct ps_err why; /* when rejected */
     char docname[PS_PATH_SIZE];
     int reject;
+    unsigned kinds; /* enum ps_channel_kinds of its records */
 };
 
 /* The input file must stay the file that was hashed: an uploader that
@@ -743,7 +746,7 @@ static int check_docs(const struct ps_business *b, struct known *k,
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
         rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       options, &pl->totals, &pl->why, err);
+                       options, &pl->totals, &pl->kinds, &pl->why, err);
         if (rc < 0)
             goto out;
         pl->reject = rc == 1;
@@ -752,6 +755,28 @@ static int check_docs(const struct ps_business *b, struct known *k,
 out:
     walk_close(&w);
     return rc;
+}
+
+/*
+ * The source check (channel.h): a new document of a kind its source may
+ * not send refuses the whole input (every new document, with the first
+ * offender's reason), before anything of it is applied.
+ */
+static void source_check(const struct ps_pipeline *p, struct known *k,
+                         struct plan *plan, int ndocs)
+{
+    struct ps_err why;
+    int refused = 0;
+    ps_err_clear(&why);
+    for (int i = 0; i < ndocs && !refused; i++)
+        if (known_doc(k, i) == NULL && !plan[i].reject)
+            refused = ps_channel_refuse(p->provider, plan[i].kinds,
+                                        plan[i].docname, &why);
+    for (int i = 0; refused && i < ndocs; i++)
+        if (known_doc(k, i) == NULL) {
+            plan[i].reject = 1;
+            plan[i].why = why;
+        }
 }
 
 /*
@@ -971,8 +996,10 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
     }
     if ((rc = check_docs(b, k, work_path, sha, size, &st0, &limits,
-                         options, plan, ndocs, err)) != 0 ||
-        (rc = apply_docs(p, b, k, work_path, &st0, &limits, plan, ndocs,
+                         options, plan, ndocs, err)) != 0)
+        goto out;
+    source_check(p, k, plan, ndocs);
+    if ((rc = apply_docs(p, b, k, work_path, &st0, &limits, plan, ndocs,
                          &first_reject, &applied, err)) != 0)
         goto out;
 
@@ -1008,147 +1035,5 @@ out:
     if (k != NULL)
         free(k->docs);
     free(k);
-    return rc;
-}
-
-/* ---- one pass over the spool ---------------------------------------- */
-
-struct pass {
-    struct ps_pipeline *p;
-    struct ps_business *b;
-    int count;
-    int failed; /* an engine failure: stop the pass */
-    struct ps_err *err;
-};
-
-/*
- * One input failed with an engine error: log it and go on with the others
- * (one bad input must never stop intake for everyone); it stays in work/
- * and is retried next pass.  Only a stop request ends the pass.
- */
-static int input_failed(struct pass *x, const char *file, int rc,
-                        struct ps_err *e)
-{
-    int interrupted = rc == PS_EBUSY && e->id == PS_CODE_INTERRUPTED;
-    if (!interrupted)
-        ps_log_err(PS_LOG_ERROR, "file.error", e, "{s:s, s:s}", "business",
-                   x->b->name, "file", file);
-    if (x->failed == 0 || interrupted) {
-        x->failed = rc;
-        *x->err = *e;
-    }
-    return interrupted;
-}
-
-static int resume_one(void *ctx, const char *path)
-{
-    struct pass *x = ctx;
-    struct ps_err e;
-    ps_err_clear(&e);
-    x->p->resuming = 1;
-    int rc = ps_pipeline_input(x->p, x->b, path, &e);
-    x->p->resuming = 0;
-    if (rc != 0)
-        return input_failed(x, path, rc, &e);
-    return 0;
-}
-
-static int take_one(void *ctx, const struct ps_spool_entry *e)
-{
-    struct pass *x = ctx;
-    char path[PATH_SIZE];
-    struct ps_err err;
-    if (x->p->stop != NULL && *x->p->stop)
-        return 1;
-    ps_err_clear(&err);
-    if (strlen(e->name) > PS_INPUT_NAME_MAX) {
-        /* Our own names (results, archive, work files) are built from it:
-         * refuse it rather than fail on it at every pass. */
-        char from[PATH_SIZE], out[PATH_SIZE];
-        struct ps_err why;
-        ps_err_set(&why, PS_EINVAL, "NAME_TOO_LONG",
-                   "file names longer than %d bytes are refused",
-                   PS_INPUT_NAME_MAX);
-        ps_err_at(&why, e->name, 0, -1);
-        snprintf(from, sizeof(from), "%s/inbound/%s/%s", x->p->spool,
-                 x->b->name, e->name);
-        if (ps_spool_quarantine(x->p->spool, x->b->name, from, &why, out,
-                                sizeof(out), &err) != 0)
-            return input_failed(x, e->name, err.code, &err);
-        x->p->stats.failed_inputs++;
-        ps_log_err(PS_LOG_WARN, "file.failed", &why, "{s:s, s:s}", "business",
-                   x->b->name, "to", out);
-        return 0;
-    }
-    if (x->p->want != NULL) {
-        char in[PATH_SIZE];
-        snprintf(in, sizeof(in), "%s/inbound/%s/%s", x->p->spool, x->b->name,
-                 e->name);
-        if (!x->p->want(x->p->want_ctx, in, e->name))
-            return 0;
-    }
-    int rc = ps_spool_claim(x->p->spool, x->b->name, e->name, path,
-                            sizeof(path), &err);
-    if (rc == PS_ENOTFOUND)
-        return 0; /* another worker took it */
-    if (rc == 0) {
-        ps_crash_point("claimed");
-        rc = ps_pipeline_input(x->p, x->b, path, &err);
-    }
-    if (rc != 0)
-        return input_failed(x, e->name, rc, &err);
-    x->count++;
-    return 0;
-}
-
-int ps_pipeline_run_once(struct ps_pipeline *p, struct ps_spool_watch *watch,
-                         int wait_stable, struct ps_err *err)
-{
-    struct ps_businesses l;
-    struct ps_err first_err;
-    int rc = ps_business_all(p->eng, &l, err);
-    int pending = 0, first_failure = 0;
-    ps_err_clear(&first_err);
-    for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        struct pass x = {p, &l.v[i], 0, 0, err};
-        rc = ps_spool_leftovers(p->spool, l.v[i].name, resume_one, &x, err);
-        int n = rc == 0 && !(p->stop != NULL && *p->stop)
-                    ? ps_spool_scan(p->spool, l.v[i].name, p->cfg, watch,
-                                    ps_clock_now_ms(), take_one, &x, err)
-                    : 0;
-        if (n < 0)
-            rc = n;
-        else
-            pending += n;
-        if (x.failed != 0 && first_failure == 0) {
-            first_failure = x.failed;
-            first_err = *err;
-        }
-        if (rc != 0 || (p->stop != NULL && *p->stop))
-            break;
-    }
-    if (rc == 0 && wait_stable && pending > 0 &&
-        !(p->stop != NULL && *p->stop)) {
-        /* cron mode: give files that may still be uploading one chance to
-         * prove stable, then take what is complete. */
-        sleep((unsigned)p->cfg->stable_seconds);
-        for (size_t i = 0; rc == 0 && i < l.n; i++) {
-            struct pass x = {p, &l.v[i], 0, 0, err};
-            int n = ps_spool_scan(p->spool, l.v[i].name, p->cfg, watch,
-                                  ps_clock_now_ms(), take_one, &x, err);
-            if (n < 0)
-                rc = n;
-            if (x.failed != 0 && first_failure == 0) {
-                first_failure = x.failed;
-                first_err = *err;
-            }
-        }
-    }
-    ps_businesses_free(&l);
-    if (rc == 0 && first_failure != 0) {
-        /* Everything else was processed; report the first failure. */
-        *err = first_err;
-        rc = first_failure;
-    }
     return rc;
 }

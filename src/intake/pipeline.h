@@ -22,6 +22,7 @@
 #include <signal.h>
 
 #include "engine/engine.h"
+#include "intake/channel.h"
 #include "intake/spool.h"
 
 /* Longest inbound file name taken; longer ones go to failed/ (our own
@@ -52,7 +53,19 @@ struct ps_pipeline {
     int (*want)(void *ctx, const char *path, const char *name);
     void *want_ctx;
     struct ps_run_stats stats;
+    /*
+     * The source of the input being processed (channel.h): NULL for the
+     * business's own inbound/<business>/, else the provider whose folder
+     * it was claimed from.  Set by the pass, never by the file.
+     */
+    const char *provider;
+    /* The provider folders' stability watches, made as needed by
+     * ps_pipeline_run_once(); ps_pipeline_release() frees them. */
+    struct ps_channel_watches *pwatches;
 };
+
+/* Free what passes kept in p (the provider folders' watches). */
+void ps_pipeline_release(struct ps_pipeline *p);
 
 /*
  * Process (or resume) one input in work/<business>/.  Returns 0 when the
@@ -65,7 +78,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
 
 /*
  * One pass over the spool: resume everything left in work/, then claim
- * and process every complete inbound file of every business.  With
+ * and process every complete inbound file of every business, then those
+ * of the provider folders bound to it (channel.h).  With
  * wait_stable, files that only need more time to prove stable are waited
  * for once (cron mode).  An input that fails with an engine error is
  * logged and left in work/, and the pass goes on with the others; the

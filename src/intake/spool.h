@@ -4,6 +4,7 @@
  * spoolconf.h's, included here for the scan's settings.)
  *
  *   inbound/<business>/   files arrive (SFTP drop)
+ *   providers/<p>/inbound/<business>/  answers of provider p (channel.h)
  *   work/<business>/      claimed, being processed
  *   archive/YYYY/MM/DD/<business>/  processed inputs, gzip, with .sha256
  *   failed/<business>/    inputs rejected whole, each with NAME.reason
@@ -48,6 +49,17 @@ int ps_spool_scan(const char *spool, const char *business,
                   struct ps_spool_watch *watch, int64_t now_ms,
                   int (*cb)(void *ctx, const struct ps_spool_entry *e),
                   void *ctx, struct ps_err *err);
+
+/*
+ * As ps_spool_scan(), over another folder that feeds `business` (a
+ * provider's providers/<p>/inbound/<business>/, channel.h); non-regular
+ * entries go to failed/<business>/.  The watch must be that folder's own.
+ */
+int ps_spool_scan_dir(const char *spool, const char *business,
+                      const char *dir, const struct ps_spool_config *cfg,
+                      struct ps_spool_watch *watch, int64_t now_ms,
+                      int (*cb)(void *ctx, const struct ps_spool_entry *e),
+                      void *ctx, struct ps_err *err);
 
 /*
  * Claim inbound/<business>/<name> by renaming it into work/<business>/.

@@ -2,7 +2,10 @@
  * spoolconf.c -- the configuration file (payspool.ini): intake's [spool]
  * and [limits], and the engine's [provider] and [payouts] settings, over
  * their defaults; [ach ...] sections are left to engine/achconf.c.  One
- * row per directive (Redis config.c style).
+ * row per directive (Redis config.c style).  Two directives are not
+ * numbers: [spool] sandbox (yes/no) and the provider channel's
+ * [provider NAME] businesses = a b c (which businesses a provider's
+ * folder answers for, SPEC.md section 4).
  *
  * Its own module, out of spool.c, so that the spool (scan, claim,
  * archive, quarantine) includes nothing of the engine.  It may include
@@ -77,6 +80,130 @@ static const struct directive {
      offsetof(struct ps_spool_config, payout_max_records), 1, 1000000},
 };
 
+int ps_spool_config_name_ok(const char *v)
+{
+    size_t n = strlen(v);
+    int ok = n >= 1 && n <= PS_PROVIDER_NAME_MAX &&
+             ((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= '0' && v[0] <= '9'));
+    for (size_t i = 1; ok && i < n; i++)
+        ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') ||
+             v[i] == '-' || v[i] == '_';
+    return ok;
+}
+
+int ps_spool_config_bound(const struct ps_spool_config *cfg,
+                          const char *provider, const char *business)
+{
+    char needle[PS_PROVIDER_NAME_MAX + 3];
+    if (cfg->sandbox && strcmp(provider, PS_SANDBOX_PROVIDER) == 0)
+        return 1;
+    if (snprintf(needle, sizeof(needle), " %s ", business) >=
+        (int)sizeof(needle))
+        return 0;
+    for (int i = 0; i < cfg->nproviders; i++)
+        if (strcmp(cfg->providers[i].name, provider) == 0)
+            return strstr(cfg->providers[i].businesses, needle) != NULL;
+    return 0;
+}
+
+/*
+ * [provider NAME] businesses = a b c (or a,b,c): bind NAME to those
+ * businesses.  A second section of the same name, a bad name or a
+ * business named twice is an error: a binding is a trust decision, so
+ * nothing is guessed.
+ */
+static int provider_binding(struct ps_spool_config *cfg, const char *section,
+                            const char *name, const char *value,
+                            struct ps_err *err)
+{
+    const char *pn = section + strlen("provider");
+    struct ps_provider_binding *pb;
+    char list[sizeof(pb->businesses)];
+    while (*pn == ' ' || *pn == '\t')
+        pn++;
+    if (strcmp(name, "businesses") != 0) {
+        ps_err_set(err, PS_ECONFIG, "CONFIG_KEY",
+                   "unknown setting [%s] %s (a provider section has only "
+                   "businesses = ...)",
+                   section, name);
+        return ps_err_field(err, name);
+    }
+    if (!ps_spool_config_name_ok(pn) || strcmp(pn, PS_SANDBOX_PROVIDER) == 0) {
+        ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                   "[%s]: a provider name is 1 to 64 of a-z, 0-9, '-' and "
+                   "'_' (and not \"sandbox\", bound by [spool] sandbox = yes)",
+                   section);
+        return ps_err_field(err, "provider");
+    }
+    for (int i = 0; i < cfg->nproviders; i++)
+        if (strcmp(cfg->providers[i].name, pn) == 0) {
+            ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                       "[%s] businesses: provider %s is bound twice (one "
+                       "section, one businesses line per provider)",
+                       section, pn);
+            return ps_err_field(err, name);
+        }
+    if (cfg->nproviders == PS_PROVIDERS_MAX) {
+        ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                   "[%s]: more than %d providers", section, PS_PROVIDERS_MAX);
+        return ps_err_field(err, name);
+    }
+    pb = &cfg->providers[cfg->nproviders];
+    memset(pb, 0, sizeof(*pb));
+    ps_strlcpy(pb->name, pn, sizeof(pb->name));
+    ps_strlcpy(pb->businesses, " ", sizeof(pb->businesses));
+    ps_strlcpy(list, value, sizeof(list));
+    for (char *save = NULL, *b = strtok_r(list, " ,\t", &save); b != NULL;
+         b = strtok_r(NULL, " ,\t", &save)) {
+        char needle[PS_PROVIDER_NAME_MAX + 3];
+        if (!ps_spool_config_name_ok(b)) {
+            ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                       "[%s] businesses: \"%.64s\" is not a business name "
+                       "(a-z, 0-9, '-', '_'; separated by spaces or commas)",
+                       section, b);
+            return ps_err_field(err, name);
+        }
+        snprintf(needle, sizeof(needle), " %s ", b);
+        if (strstr(pb->businesses, needle) != NULL) {
+            ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                       "[%s] businesses: %s is named twice", section, b);
+            return ps_err_field(err, name);
+        }
+        if (strlen(pb->businesses) + strlen(b) + 2 > sizeof(pb->businesses)) {
+            ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                       "[%s] businesses: the list is too long", section);
+            return ps_err_field(err, name);
+        }
+        strcat(pb->businesses, b);
+        strcat(pb->businesses, " ");
+    }
+    if (strcmp(pb->businesses, " ") == 0) {
+        ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                   "[%s] businesses: no business named", section);
+        return ps_err_field(err, name);
+    }
+    cfg->nproviders++;
+    return 0;
+}
+
+/* [spool] sandbox = yes | no */
+static int sandbox_flag(struct ps_spool_config *cfg, const char *value,
+                        struct ps_err *err)
+{
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+        strcmp(value, "1") == 0)
+        cfg->sandbox = 1;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+             strcmp(value, "0") == 0)
+        cfg->sandbox = 0;
+    else {
+        ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
+                   "[spool] sandbox = %.64s: must be yes or no", value);
+        return ps_err_field(err, "sandbox");
+    }
+    return 0;
+}
+
 struct cfg_ctx {
     struct ps_spool_config *cfg;
     struct ps_err *err;
@@ -91,6 +218,15 @@ static int cfg_handler(void *user, const char *section, const char *name,
         return 0;
     if (ps_ach_config_section(section))
         return 1; /* a business's ACH settings: achconf.c reads them */
+    if (strncmp(section, "provider", 8) == 0 &&
+        (section[8] == ' ' || section[8] == '\t')) {
+        c->failed = provider_binding(c->cfg, section, name, value, c->err) != 0;
+        return !c->failed;
+    }
+    if (strcmp(section, "spool") == 0 && strcmp(name, "sandbox") == 0) {
+        c->failed = sandbox_flag(c->cfg, value, c->err) != 0;
+        return !c->failed;
+    }
     c->failed = 1; /* until the directive is found and valid */
     for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
         const struct directive *d = &directives[i];
@@ -131,6 +267,10 @@ int ps_spool_config_load(const char *path, int optional,
 {
     struct ps_spool_config tmp = *cfg;
     struct cfg_ctx c = {&tmp, err, 0};
+    /* Bindings and the sandbox flag are the file's alone, never carried
+     * over from what is loaded over (a reload, a second file). */
+    tmp.nproviders = 0;
+    tmp.sandbox = 0;
     FILE *f = fopen(path, "re");
     int line;
     if (f == NULL) {

@@ -1,7 +1,8 @@
 /*
  * cardproc.c -- the sandbox card processor (cardproc.h): reads the
  * push-to-card payout files payspool wrote and answers each with a
- * provider status file in the spool's inbound folder, as a real
+ * provider status file in the sandbox provider's folder of the spool
+ * (providers/sandbox/inbound/<b>/, intake/channel.h), as a real
  * processor would.  For demonstrations and tests only.
  *
  * Sandbox code: it may include anything under the CLI (outbound/ for the
@@ -198,8 +199,11 @@ static int answer_file(const char *spool, const struct ps_business *b,
                  b->name) != 0 ||
         ps_pathf(marker, sizeof(marker), "%s/%s.answered", state, name) != 0 ||
         ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
-        ps_pathf(inbound, sizeof(inbound), "%s/inbound/%s", spool, b->name) !=
-            0 ||
+        /* The sandbox provider's folder (intake/channel.h; the provider
+         * is named "sandbox", PS_SANDBOX_PROVIDER, not included here:
+         * sandbox/ sits beside intake/, not above it). */
+        ps_pathf(inbound, sizeof(inbound), "%s/providers/sandbox/inbound/%s",
+                 spool, b->name) != 0 ||
         ps_pathf(out, sizeof(out), "%.*s.status.csv",
                  (int)(strlen(name) - 4), name) != 0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");

@@ -184,9 +184,8 @@ static int sink(void *ctx, const char *buf, size_t len, struct ps_err *err)
 {
     return ps_wbuf_add(ctx, buf, len, err);
 }
-
-/* Write bytes as inbound/<b>/name for the spool to claim (a file written
- * before a crash is finished instead). */
+/* Write bytes as providers/sandbox/inbound/<b>/name for the spool to
+ * claim (a file written before a crash is finished instead). */
 static int drop(const char *inbound, const char *name, const char *p,
                 size_t len, struct ps_err *err)
 {
@@ -227,8 +226,11 @@ static int answer_file(const char *spool, const struct ps_business *b,
                  b->name) != 0 ||
         ps_pathf(marker, sizeof(marker), "%s/%s.answered", state, name) != 0 ||
         ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
-        ps_pathf(inbound, sizeof(inbound), "%s/inbound/%s", spool, b->name) !=
-            0 ||
+        /* The sandbox provider's folder (intake/channel.h; the provider
+         * is named "sandbox", PS_SANDBOX_PROVIDER, not included here:
+         * sandbox/ sits beside intake/, not above it). */
+        ps_pathf(inbound, sizeof(inbound), "%s/providers/sandbox/inbound/%s",
+                 spool, b->name) != 0 ||
         ps_pathf(stem, sizeof(stem), "%.*s", (int)(strlen(name) - 4), name) !=
             0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");

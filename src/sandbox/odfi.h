@@ -5,8 +5,8 @@
  *
  * For each complete file in outbound/<b>/nacha/ not answered before whose
  * business date is `until` or earlier (until < 0: all), it drops into
- * inbound/<b>/ (atomically, with .sha256 and .done, so the spool claims
- * them):
+ * providers/sandbox/inbound/<b>/ (atomically, with .sha256 and .done, so
+ * the spool claims them):
  *   <stem>.settled.csv  a provider status file: SETTLED, on the entry's
  *                       effective date, for every entry not returned
  *                       (reference = the trace number);

@@ -25,6 +25,25 @@ static void engine_settings(struct ps_engine *eng,
     eng->payout_max_records = cfg->payout_max_records;
 }
 
+/* The provider folders of the bound pairs (intake/channel.h), made at
+ * engine start and after a reload; a failure is logged, not fatal (the
+ * scan skips a missing folder). */
+static void provider_dirs(struct ps_daemon *d)
+{
+    struct ps_businesses l;
+    struct ps_err e;
+    ps_err_clear(&e);
+    if (ps_business_all(d->eng, &l, &e) != 0) {
+        ps_log_err(PS_LOG_ERROR, "engine.provider_dirs_failed", &e, NULL);
+        return;
+    }
+    for (size_t i = 0; i < l.n; i++)
+        if (ps_channel_dirs(d->spool, d->cfg, l.v[i].name, &e) != 0)
+            ps_log_err(PS_LOG_ERROR, "engine.provider_dirs_failed", &e,
+                       "{s:s}", "business", l.v[i].name);
+    ps_businesses_free(&l);
+}
+
 /* Re-read the configuration; a bad file is logged and the old one kept. */
 static void reload(struct ps_daemon *d)
 {
@@ -36,6 +55,7 @@ static void reload(struct ps_daemon *d)
             fresh.chunk_records = d->chunk;
         *d->cfg = fresh;
         engine_settings(d->eng, d->cfg);
+        provider_dirs(d);
         ps_log(PS_LOG_INFO, "engine.reloaded", "{s:s}", "config",
                d->config_path);
     } else {
@@ -76,6 +96,7 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
     /* Runs left RUNNING by a crash are FAILED now, and resumable. */
     if ((rc = ps_sched_recover(d->env, NULL, err)) != 0)
         return rc;
+    provider_dirs(d);
     memset(&p, 0, sizeof(p));
     p.eng = d->eng;
     p.cfg = d->cfg;
@@ -117,6 +138,7 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
            (int)*d->stop, "inputs", (json_int_t)p.stats.inputs, "records",
            (json_int_t)p.stats.records);
     d->stats = p.stats;
+    ps_pipeline_release(&p);
     ps_spool_watch_free(watch);
     return rc;
 }

@@ -123,6 +123,7 @@ static int input_pass(struct step_ctx *x, int cls, struct ps_err *err)
     p.want = want_class;
     p.want_ctx = &cls;
     int rc = ps_pipeline_run_once(&p, watch, 0, err);
+    ps_pipeline_release(&p);
     ps_spool_watch_free(watch);
     x->run->records += p.stats.records;
     return rc;

@@ -20,6 +20,7 @@ export PAYSPOOL_LOG="$T/payspool.log"
 export PAYSPOOL_NOW=2026-11-20T22:00:00Z
 B=acme
 IN="$PAYSPOOL_SPOOL/inbound/$B"
+PIN="$PAYSPOOL_SPOOL/providers/sandbox/inbound/$B" # the sandbox ODFI's answers
 OUT="$PAYSPOOL_SPOOL/outbound/$B"
 NF="$PS_FIXTURES/nacha"
 
@@ -28,6 +29,7 @@ cat >"$PAYSPOOL_SPOOL.conf" <<CONF
 [spool]
 stable_seconds = 1
 min_age_seconds = 0
+sandbox = yes
 [ach]
 odfi_routing = 076401251
 odfi_name = LAKESIDE BANK
@@ -141,7 +143,7 @@ has "nothing to send" "$T/out"
 expect 0 "$P" sandbox provider --date 2026-11-20
 has "answered 2 NACHA files: 4 settled, 2 returned, 1 notifications of change" "$T/out"
 ret="ach-acme-20261120-A.returns.ach"
-expect 0 "$P" check "$IN/$ret"
+expect 0 "$P" check "$PIN/$ret"
 export PAYSPOOL_NOW=2026-11-24T09:00:00Z
 run_once
 rr=$(result "$ret")

@@ -15,6 +15,9 @@ NIGHTLY_DIR="$PS_FIXTURES/ewa-nightly"
 . "$NIGHTLY_DIR/setup.sh"
 export PAYSPOOL_LOG="$T/payspool.log"
 unset PAYSPOOL_JOBS # the shipped jobs/
+# A sandbox spool: `sandbox provider` answers into
+# providers/sandbox/inbound/<b>/ (nightly_setup appends the rest).
+printf '[spool]\nsandbox = yes\n' >"$PAYSPOOL_SPOOL.conf"
 nightly_setup || exit 1
 OUT="$PAYSPOOL_SPOOL/outbound"
 

@@ -15,6 +15,7 @@ export PAYSPOOL_NOW=2026-11-20T22:00:00Z
 export PAYSPOOL_LOG="$T/payspool.log"
 B=acme
 IN="$PAYSPOOL_SPOOL/inbound/$B"
+PIN="$PAYSPOOL_SPOOL/providers/sandbox/inbound/$B" # the sandbox's answers
 PO="$PAYSPOOL_SPOOL/outbound/$B/payouts"
 CARD=4111111111111111
 
@@ -23,6 +24,7 @@ cat >"$PAYSPOOL_SPOOL.conf" <<CONF
 [spool]
 stable_seconds = 1
 min_age_seconds = 0
+sandbox = yes
 [provider]
 max_attempts = 3
 CONF
@@ -31,9 +33,11 @@ expect 0 "$P" program add --business $B --name "Early Pay" --min 10.00 \
     --max 500.00 --period-cap 800.00 --max-outstanding 2000.00 \
     --fee-card 0 --fee-ach 0
 
-# drop NAME: the file $T/NAME into inbound with its .done marker.
+# drop NAME [DIR]: the file $T/NAME into DIR (the business's inbound by
+# default) with its .done marker.
 drop() {
-    cp "$T/$1" "$IN/$1" && : >"$IN/$1.done"
+    d=${2:-$IN}
+    cp "$T/$1" "$d/$1" && : >"$d/$1.done"
 }
 status_of() { sql "SELECT status FROM transactions WHERE request_id = '$1'"; }
 
@@ -76,7 +80,7 @@ has "nothing to pay" "$T/out"
 # ---- the sandbox answers; the spool takes them ----------------------------
 expect 0 "$P" sandbox provider --business $B
 has "answered 1 payout files: 1 settled, 1 declined, 1 provider errors" "$T/out"
-A1="$IN/p2c-acme-20261120-001.status.csv"
+A1="$PIN/p2c-acme-20261120-001.status.csv"
 has "SETTLED,00,approved,2026-11-23,25.00,USD,1" "$A1"
 has "DECLINED,05,do not honor,,30.13,USD,1" "$A1"
 cp "$A1" "$T/answer1.csv"
@@ -91,7 +95,7 @@ same "D3 back to pending" "$(status_of D3)" PENDING
 # line refused, nothing applied twice.
 cp "$T/answer1.csv" "$T/answer1-again.csv"
 printf '\n' >>"$T/answer1-again.csv"
-drop answer1-again.csv
+drop answer1-again.csv "$PIN"
 expect 0 "$P" run --once
 R=$(ls "$PAYSPOOL_SPOOL"/outbound/$B/results/answer1-again.csv.*.result.csv)
 has "DUPLICATE,DUPLICATE_STATUS" "$R"

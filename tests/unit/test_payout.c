@@ -839,7 +839,9 @@ static void test_sandbox_rules(void **state)
     assert_int_equal(st.declined, 1);
     assert_int_equal(st.errors, 1);
     snprintf(path, sizeof(path),
-             "%s/inbound/acme/p2c-acme-20261120-001.status.csv", fx->spool);
+             "%s/providers/sandbox/inbound/acme/"
+             "p2c-acme-20261120-001.status.csv",
+             fx->spool);
     /* 2026-11-20 is a Friday: settlement on Monday the 23rd. */
     snprintf(want, sizeof(want),
              "reference,status,reason_code,message,settlement_date,amount,"
