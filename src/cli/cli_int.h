@@ -223,6 +223,7 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err);
 int cmd_health(struct cli_ctx *c, struct ps_err *err);
 int cmd_payouts_run(struct cli_ctx *c, struct ps_err *err);
 int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err);
+int cmd_provider_list(struct cli_ctx *c, struct ps_err *err);
 int cmd_files_list(struct cli_ctx *c, struct ps_err *err);
 int cmd_files_show(struct cli_ctx *c, struct ps_err *err);
 int cmd_recon(struct cli_ctx *c, struct ps_err *err);

@@ -145,6 +145,12 @@ same "harbor-card/acme not made" "$(test -e "$OTHER" && echo yes)" ""
 expect 0 "$P" business add north
 same "made at business add" \
     "$(test -d "$S/providers/acme-card/inbound/north" && echo yes)" yes
+expect 0 "$P" --json provider list
+same "provider list" "$(jq -r '.[] | "\(.provider) \(.business) \(.businessKnown)"' "$T/out")" \
+"acme-card acme true
+acme-card north true
+harbor-card harbor true"
+same "folder" "$(jq -r '.[0].folder' "$T/out")" "$MINE"
 # ---- a provider not bound to acme ------------------------------------------
 # Its folder for acme does not exist; made by hand, it is never scanned.
 mkdir -p "$OTHER"
