@@ -10,7 +10,8 @@
 #   - the same lines from a provider not bound to the business: never
 #     applied (no folder is scanned for the pair; its own business's folder
 #     cannot touch another business's transactions);
-#   - the same lines in the bound provider's folder: SETTLED;
+#   - the same lines in the bound provider's folder: SETTLED, even when a
+#     crash comes right after the claim;
 #   - a NACHA return file in inbound/<b>/: refused the same way;
 #   - a roster in a provider's folder: NOT_A_PROVIDER_ANSWER;
 #   - the folders are made for the bound pairs only; configuration errors
@@ -168,8 +169,16 @@ same "harbor's provider: not acme's" "$(status_of D1)" PROCESSING
 # ---- the bound provider's folder: applied ----------------------------------
 status_file >"$T/answer.csv"
 drop answer.csv "$MINE"
+# Killed right after the claim: the answer waits in work/ with its
+# source, and the next pass resumes it with the provider's trust.
+PAYSPOOL_CRASH_AT=claimed "$P" run --once >/dev/null 2>&1
+same "killed after the claim" "$?" 137
+same "in work/" "$(ls "$S/work/$B/answer.csv" 2>/dev/null)" "$S/work/$B/answer.csv"
+has "^provider=acme-card$" "$S/work/$B/.answer.csv.source"
+same "not yet" "$(status_of D1)" PROCESSING
 expect 0 "$P" run --once
 same "bound provider settles" "$(status_of D1)" SETTLED
+same "sidecar gone" "$(ls -A "$S/work/$B")" ""
 R=$(result answer.csv)
 same "its result in acme's results" "$(test -n "$R" && echo yes)" yes
 [ -n "$R" ] && has ",ACCEPTED," "$R"
