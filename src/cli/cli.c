@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -370,6 +371,32 @@ static int load_jobs(struct cli_ctx *c, struct ps_err *err)
 }
 
 /*
+ * The pid holding the flock on fd's file, from /proc/locks (Linux: "N:
+ * FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ..."); 0 when it cannot be told.
+ */
+static long lock_holder(int fd)
+{
+    struct stat st;
+    char line[256];
+    long pid = 0;
+    FILE *f;
+    if (fstat(fd, &st) != 0 || (f = fopen("/proc/locks", "re")) == NULL)
+        return 0;
+    while (pid == 0 && fgets(line, sizeof(line), f) != NULL) {
+        long p;
+        unsigned maj, min;
+        unsigned long ino;
+        if (sscanf(line, "%*d: FLOCK %*s %*s %ld %x:%x:%lu", &p, &maj, &min,
+                   &ino) == 4 &&
+            ino == (unsigned long)st.st_ino && maj == major(st.st_dev) &&
+            min == minor(st.st_dev))
+            pid = p;
+    }
+    fclose(f);
+    return pid;
+}
+
+/*
  * One engine per spool: an exclusive flock on <spool>/.payspool.lock (it
  * dies with the process, so a crash never leaves it held) plus the guard
  * row naming the holder.
@@ -384,8 +411,13 @@ static int take_lock(struct cli_ctx *c, struct ps_err *err)
         return ps_err_sys(err, errno, "cannot open %s", path);
     if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
+        long holder = e == EWOULDBLOCK ? lock_holder(c->lock_fd) : 0;
         close(c->lock_fd);
         c->lock_fd = -1;
+        if (e == EWOULDBLOCK && holder > 0)
+            return ps_err_set(err, PS_EBUSY, "ENGINE_RUNNING",
+                              "another payspool engine (pid %ld) holds %s",
+                              holder, path);
         if (e == EWOULDBLOCK)
             return ps_err_set(err, PS_EBUSY, "ENGINE_RUNNING",
                               "another payspool engine holds %s", path);
