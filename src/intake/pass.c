@@ -156,13 +156,14 @@ void ps_pipeline_release(struct ps_pipeline *p)
     p->pwatches = NULL;
 }
 
-/* One business's inbound, then its provider folders. */
+/* One business's inbound, then its provider folders (an input that
+ * failed in the first does not stop the others, as in a folder). */
 static int scan_business(struct pass *x, struct ps_spool_watch *watch,
                          struct ps_err *err)
 {
     int n = ps_spool_scan(x->p->spool, x->b->name, x->p->cfg, watch,
                           ps_clock_now_ms(), take_one, x, err);
-    int m = n >= 0 && x->failed == 0 && !(x->p->stop != NULL && *x->p->stop)
+    int m = n >= 0 && !(x->p->stop != NULL && *x->p->stop)
                 ? ps_channel_scan(x->p->spool, x->p->cfg, x->b->name,
                                   &x->p->pwatches, provider_scan, x, err)
                 : 0;

@@ -760,7 +760,8 @@ out:
 /*
  * The source check (channel.h): a new document of a kind its source may
  * not send refuses the whole input (every new document, with the first
- * offender's reason), before anything of it is applied.
+ * offender's reason; one rejected already keeps its own), before
+ * anything of it is applied.
  */
 static void source_check(const struct ps_pipeline *p, struct known *k,
                          struct plan *plan, int ndocs)
@@ -773,7 +774,7 @@ static void source_check(const struct ps_pipeline *p, struct known *k,
             refused = ps_channel_refuse(p->provider, plan[i].kinds,
                                         plan[i].docname, &why);
     for (int i = 0; refused && i < ndocs; i++)
-        if (known_doc(k, i) == NULL) {
+        if (known_doc(k, i) == NULL && !plan[i].reject) {
             plan[i].reject = 1;
             plan[i].why = why;
         }

@@ -26,6 +26,8 @@ mkdir -p "$PS_TMP"
 . "$here/../e2e/lib.sh"
 
 setup_business bench 100
+# A sandbox spool: the nightly steps below run the sandbox provider.
+printf '[spool]\nsandbox = yes\n' >>"$PAYSPOOL_SPOOL.conf"
 printf '%-28s %10s %10s %12s %10s\n' benchmark records seconds records/s maxrss_kb
 for n in ${PS_BENCH_SIZES:-100000 400000}; do
     pstest_file "$T/in-$n.txt" "$((n * 10))" "$n" 100

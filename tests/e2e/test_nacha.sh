@@ -184,7 +184,8 @@ same "E6 settled" "$(txn "$T6" status)" SETTLED
 # The same return file again: a DUPLICATE, nothing applied twice.
 cp "$(ls "$PAYSPOOL_SPOOL"/archive/*/*/*/$B/"$ret".*.gz | head -n 1)" \
     "$T/again.gz"
-gunzip -c "$T/again.gz" | drop "again-$ret"
+# (from the ODFI's channel: the sandbox provider's folder)
+gunzip -c "$T/again.gz" | (IN=$PIN && drop "again-$ret")
 sleep 1
 expect 65 "$P" run --once
 has "DUPLICATE" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/again-"$ret"*.reason)"
