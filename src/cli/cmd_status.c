@@ -100,12 +100,16 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
     }
     ps_pathf(dir, sizeof(dir), "%s/inbound", c->spool);
     long inbound = count_files(dir, 1);
+    /* providers/<p>/inbound/<b>/NAME: the providers' answers waiting */
+    ps_pathf(dir, sizeof(dir), "%s/providers", c->spool);
+    long answers = count_files(dir, 3);
     ps_pathf(dir, sizeof(dir), "%s/work", c->spool);
     long work = count_files(dir, 2);
     ps_pathf(dir, sizeof(dir), "%s/failed", c->spool);
     long failed_files = count_files(dir, 1);
-    json_t *o = json_pack("{s:o, s:{s:I, s:I, s:I}, s:o, s:b}", "jobs", jobs,
-                          "spool", "inbound", (json_int_t)inbound, "inProgress",
+    json_t *o = json_pack("{s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:b}", "jobs",
+                          jobs, "spool", "inbound", (json_int_t)inbound,
+                          "providerInbound", (json_int_t)answers, "inProgress",
                           (json_int_t)work, "failedInputs",
                           (json_int_t)failed_files, "failures", h.failures,
                           "healthy", h.failed == 0 && h.overdue == 0);
@@ -115,8 +119,8 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
         size_t i;
         json_t *j;
         printf("spool     %s\nbacklog   %ld waiting in inbound, %ld in "
-               "progress, %ld in failed/\n",
-               c->spool, inbound, work, failed_files);
+               "providers' folders, %ld in progress, %ld in failed/\n",
+               c->spool, inbound, answers, work, failed_files);
         json_array_foreach(jobs, i, j)
         {
             json_t *last = json_object_get(j, "lastRun");

@@ -224,8 +224,11 @@ int ps_channel_scan(const char *spool, const struct ps_spool_config *cfg,
             continue;
         if ((w = ps_channel_watch(set, pn, business)) == NULL)
             return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        /* Made if missing (a binding added since init, a job run before
+         * any engine start): the provider can upload from now on. */
         if ((rc = ps_channel_folder(dir, sizeof(dir), spool, pn, business,
                                     err)) != 0 ||
+            (access(dir, F_OK) != 0 && (rc = ps_mkdir_p(dir, 0750, err)) != 0) ||
             (rc = scan(ctx, pn, dir, w, err)) < 0)
             return rc;
         pending += rc;

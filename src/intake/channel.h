@@ -88,8 +88,8 @@ struct ps_channel_watches;
 
 /*
  * Call scan() for each provider folder bound to business (the sandbox's
- * first), with that folder's own stability watch from *set (made as
- * needed).  Returns the sum of what scan() returned (files pending), or
+ * first; a missing folder is made), with that folder's own stability
+ * watch from *set (made as needed).  Returns the sum of what scan() returned (files pending), or
  * the first negative one.
  */
 int ps_channel_scan(const char *spool, const struct ps_spool_config *cfg,

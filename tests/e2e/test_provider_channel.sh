@@ -165,6 +165,9 @@ expect 0 "$P" run --once
 same "unbound provider not applied" "$(status_of D1)" PROCESSING
 same "unbound folder never claimed" "$(ls "$OTHER/other.csv" 2>/dev/null)" \
     "$OTHER/other.csv"
+expect 0 "$P" --json status
+same "status: waiting in providers' folders" \
+    "$(jq -r .spool.providerInbound "$T/out")" 1
 same "harbor's provider: not acme's" "$(status_of D1)" PROCESSING
 
 # ---- the bound provider's folder: applied ----------------------------------
