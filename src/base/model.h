@@ -290,6 +290,9 @@ struct ps_file {
     char currency[4];        /* of the document's amounts; "" if mixed */
     char options_used[128];  /* reading options that excused a problem
                                 (NACHA lenient options), "" if none */
+    char source[65];         /* the provider whose folder it came from
+                                (intake/channel.h), "" for the business's
+                                own inbound */
     char archive_path[PS_PATH_SIZE];
     char result_path[PS_PATH_SIZE];
     char received_at[PS_TIME_SIZE];

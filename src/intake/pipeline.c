@@ -697,6 +697,7 @@ static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
     int rc;
     if (row == NULL) {
         new_row(&f, b, input, sha, size, 0);
+        ps_strlcpy(f.source, p->provider ? p->provider : "", sizeof(f.source));
         if ((rc = doc_refused(p, b, &f, input, why, status, err)) != 0)
             return rc;
     } else if (row->result_path[0] == '\0' &&
@@ -769,6 +770,10 @@ static void source_check(const struct ps_pipeline *p, struct known *k,
     struct ps_err why;
     int refused = 0;
     ps_err_clear(&why);
+    for (int i = 0; i < ndocs; i++)
+        if (known_doc(k, i) == NULL) /* its row says where it came from */
+            ps_strlcpy(plan[i].f.source, p->provider ? p->provider : "",
+                       sizeof(plan[i].f.source));
     for (int i = 0; i < ndocs && !refused; i++)
         if (known_doc(k, i) == NULL && !plan[i].reject)
             refused = ps_channel_refuse(p->provider, plan[i].kinds,

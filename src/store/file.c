@@ -18,7 +18,7 @@
     " ifnull(format,''), status, ifnull(reason,''), records, accepted,"        \
     " rejected, duplicates, amount_accepted, ifnull(archive_path,''),"         \
     " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
-    " ifnull(currency,''), ifnull(options_used,'')"
+    " ifnull(currency,''), ifnull(options_used,''), ifnull(source,'')"
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
@@ -27,8 +27,8 @@
       "INSERT INTO files(id, business_id, name, member, doc_index, sha256,"    \
       " size, format, status, reason, records, accepted, rejected,"            \
       " duplicates, amount_accepted, archive_path, result_path,"               \
-      " received_at, completed_at, currency, options_used)"                    \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                   \
+      " received_at, completed_at, currency, options_used, source)"            \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                 \
     X(FILE_UPDATE,                                                             \
       "UPDATE files SET format = ?2, status = ?3, reason = ?4,"                \
       " records = ?5, accepted = ?6, rejected = ?7, duplicates = ?8,"          \
@@ -103,6 +103,7 @@ static void read_file(sqlite3_stmt *st, struct ps_file *f)
     COL_STR(st, 18, f->completed_at);
     COL_STR(st, 19, f->currency);
     COL_STR(st, 20, f->options_used);
+    COL_STR(st, 21, f->source);
 }
 
 int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
@@ -133,6 +134,7 @@ int ps_store_file_insert(struct ps_store *s, const struct ps_file *f,
     BIND_OPT(st, 19, f->completed_at);
     BIND_OPT(st, 20, f->currency);
     BIND_OPT(st, 21, f->options_used);
+    BIND_OPT(st, 22, f->source);
     return ps_sq_exec_step(s, st, "insert file", err);
 }
 

@@ -621,10 +621,19 @@ static const char *const ps_schema_v11[] = {
     "CREATE INDEX transactions_status ON transactions(business_id, status,"
     "  created_at);",
     NULL};
+
+/*
+ * Version 12: where each document came from (issue 18): the provider
+ * whose folder it was claimed from (providers/<p>/inbound/<b>/), NULL for
+ * the business's own inbound.  Trust follows the folder; this records it.
+ */
+static const char *const ps_schema_v12[] = {
+    "ALTER TABLE files ADD COLUMN source TEXT;", NULL};
+
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1, ps_schema_v2, ps_schema_v3, ps_schema_v4,
-    ps_schema_v5, ps_schema_v6, ps_schema_v7, ps_schema_v8,
-    ps_schema_v9, ps_schema_v10, ps_schema_v11};
+    ps_schema_v1, ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
+    ps_schema_v5, ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
+    ps_schema_v9, ps_schema_v10, ps_schema_v11, ps_schema_v12};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

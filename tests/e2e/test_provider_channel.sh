@@ -183,6 +183,11 @@ same "not yet" "$(status_of D1)" PROCESSING
 expect 0 "$P" run --once
 same "bound provider settles" "$(status_of D1)" SETTLED
 same "sidecar gone" "$(ls -A "$S/work/$B")" ""
+expect 0 "$P" --json files list --business $B
+same "its row names the provider" \
+    "$(jq -r '.[] | select(.name == "answer.csv") | .provider' "$T/out")" acme-card
+same "the employer's has none" \
+    "$(jq -r '.[] | select(.name == "settle.csv") | .provider' "$T/out")" null
 R=$(result answer.csv)
 same "its result in acme's results" "$(test -n "$R" && echo yes)" yes
 [ -n "$R" ] && has ",ACCEPTED," "$R"
