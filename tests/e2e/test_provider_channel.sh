@@ -12,6 +12,7 @@
 #     cannot touch another business's transactions);
 #   - the same lines in the bound provider's folder: SETTLED, even when a
 #     crash comes right after the claim;
+#   - an archive holding a roster and those lines: refused whole;
 #   - a NACHA return file in inbound/<b>/: refused the same way;
 #   - a roster in a provider's folder: NOT_A_PROVIDER_ANSWER;
 #   - the folders are made for the bound pairs only; configuration errors
@@ -84,6 +85,18 @@ same "a result file" "$(test -n "$R" && echo yes)" yes
 [ -n "$R" ] && has "REJECTED,ANSWER_NOT_FROM_PROVIDER" "$R"
 same "no status history from it" \
     "$(sql "SELECT count(*) FROM transactions WHERE status = 'SETTLED'")" 0
+
+# An archive of a roster and the same status lines: the whole input is
+# refused, the roster with it (nothing of it applied).
+printf 'E3,Li,Wei,li@example.com,+14155550103,ACTIVE,Early Pay,2026-01-01,4000056655665556,3000.00,2026-11-01,2026-11-15\n' |
+    cat "$T/roster.csv" - >"$T/roster3.csv"
+(cd "$T" && tar -cf mixed.tar roster3.csv settle.csv)
+drop mixed.tar "$IN"
+expect 65 "$P" run --once
+same "archive: not applied" "$(status_of D1)" PROCESSING
+same "archive: roster refused too" \
+    "$(sql "SELECT count(*) FROM customers WHERE external_id = 'E3'")" 0
+has "ANSWER_NOT_FROM_PROVIDER" "$S/failed/$B/mixed.tar.reason"
 
 # ---- a NACHA return file in the employer's inbound --------------------------
 cp "$PS_FIXTURES/nacha/valid/returns.ach" "$T/bank.returns.ach"
