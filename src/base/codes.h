@@ -431,7 +431,7 @@ enum ps_code_scope {
     X(NOT_A_BANKING_DAY, RUN,                                                  \
       "the job runs on banking days and the date is not one")                  \
     X(NOT_A_PROVIDER_ANSWER, FILE,                                             \
-      "a provider folder held something other than a provider answer")        \
+      "a provider folder held something other than a provider answer")         \
     X(NOT_A_SANDBOX, RUN,                                                      \
       "the spool is not configured as a sandbox ([spool] sandbox = yes)")      \
     X(NOT_ELIGIBLE, RECORD, "the EWA profile is not ELIGIBLE")                 \

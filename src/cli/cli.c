@@ -225,8 +225,8 @@ const struct cli_cmd cli_commands[] = {
      "[--business B] [--date YYYY-MM-DD] [--config FILE]",
      "write each business's push-to-card payout file for a business date",
      "payspool payouts run --business harbor-north --date 2026-11-20"},
-    {"provider", "list", cmd_provider_list, CLI_CONFIG | RO, "", "config=",
-     "[--config FILE]",
+    {"provider", "list", cmd_provider_list, CLI_CONFIG | RO, "",
+     "config=", "[--config FILE]",
      "the providers, the businesses each answers for ([provider NAME] "
      "businesses = ..., and the sandbox on a sandbox spool) and their "
      "folders, providers/<p>/inbound/<b>/",

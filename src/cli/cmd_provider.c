@@ -24,8 +24,8 @@ static void row(struct plist *l, const char *business, int known)
 {
     char dir[CLI_PATH * 2];
     struct ps_err e;
-    if (ps_channel_folder(dir, sizeof(dir), l->c->spool, l->provider,
-                          business, &e) != 0)
+    if (ps_channel_folder(dir, sizeof(dir), l->c->spool, l->provider, business,
+                          &e) != 0)
         ps_strlcpy(dir, "(path too long)", sizeof(dir));
     if (l->arr != NULL)
         json_array_append_new(l->arr,

@@ -40,8 +40,7 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
     }
     rc = EX_OK;
     for (size_t i = 0; i < l->n; i++)
-        if ((rc = ps_channel_dirs(c->spool, &c->cfg, l->v[i].name, err)) !=
-            0) {
+        if ((rc = ps_channel_dirs(c->spool, &c->cfg, l->v[i].name, err)) != 0) {
             rc = cli_fail(err);
             goto out;
         }

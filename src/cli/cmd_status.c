@@ -107,12 +107,12 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
     long work = count_files(dir, 2);
     ps_pathf(dir, sizeof(dir), "%s/failed", c->spool);
     long failed_files = count_files(dir, 1);
-    json_t *o = json_pack("{s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:b}", "jobs",
-                          jobs, "spool", "inbound", (json_int_t)inbound,
-                          "providerInbound", (json_int_t)answers, "inProgress",
-                          (json_int_t)work, "failedInputs",
-                          (json_int_t)failed_files, "failures", h.failures,
-                          "healthy", h.failed == 0 && h.overdue == 0);
+    json_t *o =
+        json_pack("{s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:b}", "jobs", jobs,
+                  "spool", "inbound", (json_int_t)inbound, "providerInbound",
+                  (json_int_t)answers, "inProgress", (json_int_t)work,
+                  "failedInputs", (json_int_t)failed_files, "failures",
+                  h.failures, "healthy", h.failed == 0 && h.overdue == 0);
     if (c->json)
         cli_print_json(o);
     else {

@@ -34,8 +34,8 @@ unsigned ps_channel_kind(const char *kind)
     return PS_CHANNEL_OTHER;
 }
 
-int ps_channel_refuse(const char *provider, unsigned kinds,
-                      const char *docname, struct ps_err *why)
+int ps_channel_refuse(const char *provider, unsigned kinds, const char *docname,
+                      struct ps_err *why)
 {
     if (provider == NULL && (kinds & PS_CHANNEL_ANSWER)) {
         ps_err_set(why, PS_EINVAL, "ANSWER_NOT_FROM_PROVIDER",
@@ -70,8 +70,8 @@ static int one_dir(const char *spool, const char *provider,
                    const char *business, struct ps_err *err)
 {
     char dir[PATH_SIZE];
-    int rc = ps_channel_folder(dir, sizeof(dir), spool, provider, business,
-                               err);
+    int rc =
+        ps_channel_folder(dir, sizeof(dir), spool, provider, business, err);
     return rc != 0 ? rc : ps_mkdir_p(dir, 0750, err);
 }
 
@@ -102,11 +102,11 @@ static int sidecar_write(const char *path, const char *provider,
                          const struct stat *st)
 {
     char buf[256];
-    int n = snprintf(buf, sizeof(buf), "provider=%s\ndev=%" PRIu64
-                     "\nino=%" PRIu64 "\n",
+    int n = snprintf(buf, sizeof(buf),
+                     "provider=%s\ndev=%" PRIu64 "\nino=%" PRIu64 "\n",
                      provider, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                  0640);
+    int fd =
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0)
         return -1;
     if (n < 0 || (size_t)n >= sizeof(buf) ||
@@ -228,7 +228,8 @@ int ps_channel_scan(const char *spool, const struct ps_spool_config *cfg,
          * any engine start): the provider can upload from now on. */
         if ((rc = ps_channel_folder(dir, sizeof(dir), spool, pn, business,
                                     err)) != 0 ||
-            (access(dir, F_OK) != 0 && (rc = ps_mkdir_p(dir, 0750, err)) != 0) ||
+            (access(dir, F_OK) != 0 &&
+             (rc = ps_mkdir_p(dir, 0750, err)) != 0) ||
             (rc = scan(ctx, pn, dir, w, err)) < 0)
             return rc;
         pending += rc;

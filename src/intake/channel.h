@@ -45,8 +45,8 @@ unsigned ps_channel_kind(const char *kind);
  * is refused whole, with why (PS_EINVAL, ANSWER_NOT_FROM_PROVIDER or
  * NOT_A_PROVIDER_ANSWER) at docname.
  */
-int ps_channel_refuse(const char *provider, unsigned kinds,
-                      const char *docname, struct ps_err *why);
+int ps_channel_refuse(const char *provider, unsigned kinds, const char *docname,
+                      struct ps_err *why);
 
 /* providers/<provider>/inbound/<business> into out. */
 int ps_channel_folder(char *out, size_t size, const char *spool,
@@ -89,8 +89,8 @@ struct ps_channel_watches;
 /*
  * Call scan() for each provider folder bound to business (the sandbox's
  * first; a missing folder is made), with that folder's own stability
- * watch from *set (made as needed).  Returns the sum of what scan() returned (files pending), or
- * the first negative one.
+ * watch from *set (made as needed).  Returns the sum of what scan() returned
+ * (files pending), or the first negative one.
  */
 int ps_channel_scan(const char *spool, const struct ps_spool_config *cfg,
                     const char *business, struct ps_channel_watches **set,

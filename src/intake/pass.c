@@ -61,8 +61,8 @@ static int resume_one(void *ctx, const char *path)
     ps_err_clear(&e);
     x->p->resuming = 1;
     /* Claimed from a provider's folder before a crash: the same trust. */
-    x->p->provider = ps_channel_source(x->p->cfg, x->b->name, path, from,
-                                       sizeof(from));
+    x->p->provider =
+        ps_channel_source(x->p->cfg, x->b->name, path, from, sizeof(from));
     int rc = ps_pipeline_input(x->p, x->b, path, &e);
     x->p->resuming = 0;
     x->p->provider = NULL;

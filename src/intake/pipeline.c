@@ -1001,8 +1001,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = check_docs(b, k, work_path, sha, size, &st0, &limits,
-                         options, plan, ndocs, err)) != 0)
+    if ((rc = check_docs(b, k, work_path, sha, size, &st0, &limits, options,
+                         plan, ndocs, err)) != 0)
         goto out;
     source_check(p, k, plan, ndocs);
     if ((rc = apply_docs(p, b, k, work_path, &st0, &limits, plan, ndocs,

@@ -251,12 +251,12 @@ int ps_spool_scan(const char *spool, const char *business,
     char dir[PATH_SIZE];
     if (ps_pathf(dir, sizeof(dir), "%s/inbound/%s", spool, business) != 0)
         return too_long(err);
-    return ps_spool_scan_dir(spool, business, dir, cfg, watch, now_ms, cb,
-                             ctx, err);
+    return ps_spool_scan_dir(spool, business, dir, cfg, watch, now_ms, cb, ctx,
+                             err);
 }
 
-int ps_spool_scan_dir(const char *spool, const char *business,
-                      const char *dir, const struct ps_spool_config *cfg,
+int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
+                      const struct ps_spool_config *cfg,
                       struct ps_spool_watch *watch, int64_t now_ms,
                       int (*cb)(void *ctx, const struct ps_spool_entry *e),
                       void *ctx, struct ps_err *err)

@@ -55,8 +55,8 @@ int ps_spool_scan(const char *spool, const char *business,
  * provider's providers/<p>/inbound/<business>/, channel.h); non-regular
  * entries go to failed/<business>/.  The watch must be that folder's own.
  */
-int ps_spool_scan_dir(const char *spool, const char *business,
-                      const char *dir, const struct ps_spool_config *cfg,
+int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
+                      const struct ps_spool_config *cfg,
                       struct ps_spool_watch *watch, int64_t now_ms,
                       int (*cb)(void *ctx, const struct ps_spool_entry *e),
                       void *ctx, struct ps_err *err);

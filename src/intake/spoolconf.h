@@ -47,8 +47,8 @@ void ps_spool_config_default(struct ps_spool_config *cfg);
 /*
  * Read an INI configuration file over the defaults (or the values in
  * cfg); the provider bindings and the sandbox flag are the file's only.
- * A missing file is not an error when `optional` (no bindings then).  Errors name the file, line and key
- * (rule CONFIG_KEY, CONFIG_VALUE).
+ * A missing file is not an error when `optional` (no bindings then).  Errors
+ * name the file, line and key (rule CONFIG_KEY, CONFIG_VALUE).
  */
 int ps_spool_config_load(const char *path, int optional,
                          struct ps_spool_config *cfg, struct ps_err *err);

@@ -204,8 +204,8 @@ static int answer_file(const char *spool, const struct ps_business *b,
          * sandbox/ sits beside intake/, not above it). */
         ps_pathf(inbound, sizeof(inbound), "%s/providers/sandbox/inbound/%s",
                  spool, b->name) != 0 ||
-        ps_pathf(out, sizeof(out), "%.*s.status.csv",
-                 (int)(strlen(name) - 4), name) != 0)
+        ps_pathf(out, sizeof(out), "%.*s.status.csv", (int)(strlen(name) - 4),
+                 name) != 0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
     if (stat(marker, &sb) == 0)
         return 0;

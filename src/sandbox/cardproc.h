@@ -23,9 +23,9 @@ struct ps_sandbox_stats {
  * The sandbox card processor for business b: answer every complete
  * payout file in outbound/<b>/payouts/ (NAME.done present) not answered
  * before, whose business date is `until` or earlier (until < 0: all), by
- * writing providers/sandbox/inbound/<b>/<stem>.status.csv (atomically, with .sha256 and
- * .done, so the spool claims it).  Rules on the minor units' last two
- * digits: 13 -> DECLINED "05 do not honor"; 99 -> ERROR "91 issuer or
+ * writing providers/sandbox/inbound/<b>/<stem>.status.csv (atomically, with
+ * .sha256 and .done, so the spool claims it).  Rules on the minor units' last
+ * two digits: 13 -> DECLINED "05 do not honor"; 99 -> ERROR "91 issuer or
  * switch unavailable" (retried by the next payout until attempts run
  * out); anything else SETTLED with settlement date = the next banking day
  * (cal) after the payout file's business date.  Idempotent: each file is

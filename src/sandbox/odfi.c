@@ -222,8 +222,8 @@ static int answer_file(const char *spool, const struct ps_business *b,
     int64_t day, last = 0;
     int rc, fd;
 
-    if (ps_pathf(state, sizeof(state), "%s/sandbox/odfi/%s", spool,
-                 b->name) != 0 ||
+    if (ps_pathf(state, sizeof(state), "%s/sandbox/odfi/%s", spool, b->name) !=
+            0 ||
         ps_pathf(marker, sizeof(marker), "%s/%s.answered", state, name) != 0 ||
         ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
         /* The sandbox provider's folder (intake/channel.h; the provider

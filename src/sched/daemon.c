@@ -39,8 +39,8 @@ static void provider_dirs(struct ps_daemon *d)
     }
     for (size_t i = 0; i < l.n; i++)
         if (ps_channel_dirs(d->spool, d->cfg, l.v[i].name, &e) != 0)
-            ps_log_err(PS_LOG_ERROR, "engine.provider_dirs_failed", &e,
-                       "{s:s}", "business", l.v[i].name);
+            ps_log_err(PS_LOG_ERROR, "engine.provider_dirs_failed", &e, "{s:s}",
+                       "business", l.v[i].name);
     ps_businesses_free(&l);
 }
 

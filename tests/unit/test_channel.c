@@ -115,16 +115,14 @@ static void test_binding_errors(void **state)
         long line;
         const char *field;
     } bad[] = {
-        {"[provider acme-card]\nbusinesses = acme Harbor!\n", "CONFIG_VALUE",
-         2, "businesses"},
-        {"[provider Acme]\nbusinesses = acme\n", "CONFIG_VALUE", 2,
-         "provider"},
+        {"[provider acme-card]\nbusinesses = acme Harbor!\n", "CONFIG_VALUE", 2,
+         "businesses"},
+        {"[provider Acme]\nbusinesses = acme\n", "CONFIG_VALUE", 2, "provider"},
         {"[provider sandbox]\nbusinesses = acme\n", "CONFIG_VALUE", 2,
          "provider"},
         {"[provider p]\nbusinesses = a\n\n[provider p]\nbusinesses = b\n",
          "CONFIG_VALUE", 5, "businesses"},
-        {"[provider p]\nbusinesses = a b a\n", "CONFIG_VALUE", 2,
-         "businesses"},
+        {"[provider p]\nbusinesses = a b a\n", "CONFIG_VALUE", 2, "businesses"},
         {"[provider p]\nbusinesses = , ,\n", "CONFIG_VALUE", 2, "businesses"},
         {"[provider p]\nbusiness = a\n", "CONFIG_KEY", 2, "business"},
         {"[spool]\nsandbox = maybe\n", "CONFIG_VALUE", 2, "sandbox"},
@@ -192,8 +190,7 @@ static void test_dirs(void **state)
     snprintf(path, sizeof(path), "%s/providers/card/inbound/acme", fx->spool);
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0750);
-    snprintf(path, sizeof(path), "%s/providers/card/inbound/harbor",
-             fx->spool);
+    snprintf(path, sizeof(path), "%s/providers/card/inbound/harbor", fx->spool);
     assert_int_not_equal(stat(path, &st), 0);
     snprintf(path, sizeof(path), "%s/providers/sandbox/inbound/harbor",
              fx->spool);
@@ -207,15 +204,12 @@ static void test_claim_source(void **state)
     struct ps_spool_config cfg, unbound;
     struct ps_err err;
     char in[1024], work[1024], side[1024], got[64];
-    assert_int_equal(load(fx, "[provider card]\nbusinesses = acme\n", &cfg,
-                          &err),
-                     0);
-    assert_int_equal(load(fx, "[provider card]\nbusinesses = harbor\n",
-                          &unbound, &err),
-                     0);
+    assert_int_equal(
+        load(fx, "[provider card]\nbusinesses = acme\n", &cfg, &err), 0);
+    assert_int_equal(
+        load(fx, "[provider card]\nbusinesses = harbor\n", &unbound, &err), 0);
     assert_int_equal(ps_channel_dirs(fx->spool, &cfg, "acme", &err), 0);
-    snprintf(in, sizeof(in), "%s/providers/card/inbound/acme/a.csv",
-             fx->spool);
+    snprintf(in, sizeof(in), "%s/providers/card/inbound/acme/a.csv", fx->spool);
     write_file(in, "x\n");
     write_file(strcat(strcpy(side, in), ".done"), "");
     assert_int_equal(ps_channel_claim(fx->spool, "card", "acme", "a.csv", work,
@@ -225,8 +219,7 @@ static void test_claim_source(void **state)
     assert_string_equal(work, side);
     assert_int_not_equal(access(in, F_OK), 0);
     assert_int_equal(access(strcat(side, ".done"), F_OK), 0); /* marker */
-    assert_string_equal(ps_channel_source(&cfg, "acme", work, got,
-                                          sizeof(got)),
+    assert_string_equal(ps_channel_source(&cfg, "acme", work, got, sizeof(got)),
                         "card");
     /* Unbound since: no provider trust on resume. */
     assert_null(ps_channel_source(&unbound, "acme", work, got, sizeof(got)));
