@@ -5,7 +5,8 @@
 #     numbers continuing from file to file, every file valid for
 #     `payspool check`, mode 0600;
 #   - the sandbox ODFI's return file (R03, R10, R01) and NOC (C01) come
-#     back through intake: the transactions are DECLINED with the code,
+#     back through intake, from the sandbox provider's folder
+#     (providers/sandbox/inbound/acme/, a sandbox spool): the transactions are DECLINED with the code,
 #     the ledger reverses, R03 suspends the account, R10 disables the EWA
 #     profile, a returned recovery debit is a failed recovery (BAD_DEBT),
 #     the NOC rewrites the account number; the same return file again is a

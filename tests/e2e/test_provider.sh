@@ -1,7 +1,9 @@
 #!/bin/sh
 # test_provider.sh -- the provider exchange end to end: a roster and
 # disbursement requests through the spool, the push-to-card payout file,
-# the sandbox provider's answers taken by `run --once`, and the sandbox's
+# the sandbox provider's answers (in its own folder,
+# providers/sandbox/inbound/acme/, on a sandbox spool) taken by
+# `run --once`, and the sandbox's
 # rules: an amount ending in .13 is DECLINED, one ending in .99 is a
 # provider ERROR that goes back to PENDING, is resent by the next payout
 # and becomes ERROR when [provider] max_attempts (3) are used up,
