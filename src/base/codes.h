@@ -100,6 +100,8 @@ enum ps_code_scope {
     X(BAD_EMAIL, RECORD, "CSV: the value is not an email address")             \
     X(BAD_ENUM, RECORD,                                                        \
       "CSV: the value is not one of the layout's allowed values")              \
+    X(BAD_FILE_NAME, FILE,                                                     \
+      "the input's name holds control characters; it goes to failed/")      \
     X(BAD_INTEGER, RECORD,                                                     \
       "CSV: the value is not a whole number in the allowed range")             \
     X(BAD_PHONE, RECORD, "CSV: the value is not an E.164 phone number")        \
@@ -577,6 +579,8 @@ enum ps_code_scope {
     X(STATUS_UNCHANGED, RECORD,                                                \
       "the customer or account already has that status")                       \
     X(STORE_ERROR, RUN, "a database error (the message has SQLite's)")         \
+    X(STORE_GONE, RUN,                                                         \
+      "the database file was deleted or replaced while open; the run stops")   \
     X(STORE_OPEN, RUN, "the database cannot be opened")                        \
     X(TEXT_ENCODING, RECORD,                                                   \
       "the text is not UTF-8 or holds control characters")                     \

@@ -155,6 +155,8 @@ static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
     if (rc == 0)
         rc = ps_result_sync(&r, err);
     ps_result_close(&r);
+    if (rc == 0) /* never a result for rows in a deleted database */
+        rc = ps_store_check_identity(p->eng->store, err);
     if (rc == 0)
         rc = ps_result_publish(p->spool, b, f, docname, r.path, err);
     if (rc == 0)
@@ -675,7 +677,8 @@ static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
         (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
         return rc;
     ps_crash_point("quarantine-recorded");
-    if ((rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
+    if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+        (rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
         return rc;
     p->stats.failed_inputs++;
     ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
@@ -842,7 +845,10 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             char tmp[PATH_SIZE];
             snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
                      b->name, input, i);
-            if ((rc = ps_result_publish(p->spool, b, f, docname, tmp,
+            /* The database that holds the rows must still be there
+             * before the world is told they are (issue 18). */
+            if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+                (rc = ps_result_publish(p->spool, b, f, docname, tmp,
                                         err)) != 0)
                 goto out;
             ps_crash_point("result-published");
@@ -989,6 +995,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
      * crash in between finds the archive in place and the rows pointing
      * at it. */
     if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
+        (rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
         (rc = ps_spool_archive(p->spool, b->name, work_path, sha,
                                ps_date_today(date), where, sizeof(where),
                                err)) != 0)
@@ -1066,6 +1073,7 @@ static int take_one(void *ctx, const struct ps_spool_entry *e)
          * refuse it rather than fail on it at every pass. */
         char from[PATH_SIZE], out[PATH_SIZE];
         struct ps_err why;
+        ps_err_clear(&why); /* no stack garbage in line or field */
         ps_err_set(&why, PS_EINVAL, "NAME_TOO_LONG",
                    "file names longer than %d bytes are refused",
                    PS_INPUT_NAME_MAX);

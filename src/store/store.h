@@ -69,6 +69,14 @@ int ps_store_begin(struct ps_store *store, struct ps_err *err);
  * take no write lock.  End it with commit or rollback. */
 int ps_store_begin_read(struct ps_store *store, struct ps_err *err);
 int ps_store_commit(struct ps_store *store, struct ps_err *err);
+/*
+ * 0 when the database file opened is still the one at its path (same
+ * device and inode, still linked); PS_EIO with rule STORE_GONE when it was
+ * deleted or replaced meanwhile.  The outermost commit checks it first;
+ * call it before anything that tells the world a commit happened (a
+ * result file published, an input archived).
+ */
+int ps_store_check_identity(struct ps_store *store, struct ps_err *err);
 /* Undo the innermost begin.  Never fails (errors are logged). */
 void ps_store_rollback(struct ps_store *store);
 
