@@ -266,6 +266,8 @@ enum ps_code_scope {
       "NACHA: the file control's batch count differs from the file")           \
     X(FILE_BLOCK_COUNT, FILE,                                                  \
       "NACHA: the file control's block count differs from the file")           \
+    X(FILE_CHANGED_AFTER_CLAIM, FILE,                                          \
+      "the input changed in work/ after its claim; the change is never applied") \
     X(FILE_CREDIT_TOTAL, FILE,                                                 \
       "NACHA: the file control's total credit amount differs from the file")   \
     X(FILE_DEBIT_TOTAL, FILE,                                                  \

@@ -38,6 +38,9 @@
     X(FILES_BY_SHA,                                                            \
       "SELECT " FILE_COLS " FROM files WHERE business_id = ? AND"              \
       " sha256 = ? ORDER BY received_at, doc_index")                           \
+    X(FILES_BY_NAME,                                                           \
+      "SELECT " FILE_COLS " FROM files WHERE business_id = ? AND"              \
+      " name = ? ORDER BY received_at, doc_index")                             \
     X(FILE_LIST,                                                               \
       "SELECT " FILE_COLS " FROM files WHERE ?1 IS NULL OR"                    \
       " business_id = ?1 ORDER BY received_at DESC, doc_index LIMIT ?2")       \
@@ -183,6 +186,20 @@ int ps_store_files_by_sha(struct ps_store *s, const char *business_id,
     BIND(st, 2, sha256);
     FOR_EACH(s, st, "files by content", err, struct ps_file, read_file, cb,
              ctx);
+}
+
+int ps_store_files_by_name(struct ps_store *s, const char *business_id,
+                           const char *name,
+                           int (*cb)(void *, const struct ps_file *),
+                           void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_FILES_BY_NAME, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, name);
+    FOR_EACH(s, st, "files by name", err, struct ps_file, read_file, cb, ctx);
 }
 
 int ps_store_file_list(struct ps_store *s, const char *business_id, long limit,

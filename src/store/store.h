@@ -461,6 +461,12 @@ int ps_store_files_by_sha(struct ps_store *store, const char *business_id,
                           const char *sha256,
                           int (*cb)(void *ctx, const struct ps_file *),
                           void *ctx, struct ps_err *err);
+/* Documents of the business received under this input name, oldest
+ * first (resumption: the rows of an input in work/ whose bytes changed). */
+int ps_store_files_by_name(struct ps_store *store, const char *business_id,
+                           const char *name,
+                           int (*cb)(void *ctx, const struct ps_file *),
+                           void *ctx, struct ps_err *err);
 /* Newest first; business_id NULL for all; at most limit rows. */
 int ps_store_file_list(struct ps_store *store, const char *business_id,
                        long limit, int (*cb)(void *ctx, const struct ps_file *),
