@@ -294,8 +294,8 @@ enum ps_code_scope {
     X(INI_SYNTAX, RUN,                                                         \
       "a line of an INI file is not a section, a key = value or a comment")    \
     X(INPUT_CHANGED, RUN,                                                      \
-      "the input changed after it was claimed (still being written?); it is "  \
-      "retried next pass")                                                     \
+      "the input changed while a pass copied it (still being written?); it "   \
+      "is retried next pass")                                                  \
     X(INTERRUPTED, RUN,                                                        \
       "a stop was asked; the work resumes from its last checkpoint")           \
     X(INVALID_CHARACTER, FILE, "NACHA: a byte outside 0x20 to 0x7E")           \

@@ -7,6 +7,14 @@
  *   - The input is in work/ from its claim until it is archived or
  *     quarantined; nothing is ever deleted before its archive copy is
  *     durable.
+ *   - A pass reads only its private copy of the input (snapshot.h): what
+ *     is applied is what was hashed and checked.  A claimed file that
+ *     changed meanwhile is kept in failed/ (FILE_CHANGED_AFTER_CLAIM) and
+ *     the copy archived; resumed, a grown file is cut back to its rows'
+ *     size and hash, a rewritten one finishes its documents with what was
+ *     committed and goes to failed/ (changed_since_claim()).
+ *   - Nothing is published, archived or quarantined unless the database
+ *     opened is still the one at its path (ps_store_check_identity()).
  *   - A document's file row is inserted in the same SQLite transaction as
  *     its first chunk; every chunk commits its records, their result rows
  *     and the checkpoint together.  The result lines of a chunk are

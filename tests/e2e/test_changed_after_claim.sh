@@ -63,6 +63,55 @@ same "A: result lines" "$(grep -c '^[0-9]' "$r")" "$N"
 expect 0 "$P" run --once
 same "A: still once" "$(sql 'select count(*) from transactions')" "$N"
 
+# ---- A2: the same with a NACHA file (its controls checked whole) -----
+# nacha_file PATH COUNT: a PPD credit file of COUNT entries (employees
+# payspool does not know: each is refused, a record all the same), with
+# correct batch and file controls, blocked to ten lines.
+nacha_file() {
+    awk -v n="$2" 'BEGIN {
+        sp = sprintf("%94s", "")
+        print "101 09100001915550001112611201015A094101US BANK                NORTHWIND BANK         PAYROLL "
+        print "5220ACME FREIGHT                        1555000111PPDEWA ADVANC      261123   1076401250000001"
+        hash = 0; total = 0
+        for (i = 1; i <= n; i++) {
+            amt = 100 + i % 997
+            printf "622021000021%-17s%010d%-15s%-22s  007640125%07d\n", \
+                "44" sprintf("%08d", i), amt, "N" i, "EMPLOYEE " i, i
+            hash += 2100002; total += amt
+        }
+        hash = hash % 10000000000
+        printf "8220%06d%010.0f%012d%012.0f1555000111%25s076401250000001\n", \
+            n, hash, 0, total, ""
+        lines = n + 4
+        blocks = int((lines + 9) / 10)
+        printf "9%06d%06d%08d%010.0f%012d%012.0f%39s\n", 1, blocks, n, \
+            hash, 0, total, ""
+        for (i = lines; i < blocks * 10; i++)
+            print "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999"
+    }' >"$1"
+}
+nacha_file "$T/n.ach" "$N"
+"$P" check "$T/n.ach" >"$T/n.check" 2>&1 && ok || {
+    bad "the generated NACHA file does not check"
+    head -n 5 "$T/n.check" >&2
+}
+cp "$T/n.ach" "$S/inbound/chg/n.ach" && touch "$S/inbound/chg/n.ach.done"
+"$P" run --once --chunk 1000 >"$T/n.out" 2>"$T/n.err" &
+pid=$!
+wait_processing
+printf '%94s\n' "6220210000214400000000000000010000N999999        LATE ENTRY" \
+    >>"$W/n.ach"
+wait "$pid"
+same "A2: exit (the change refused)" "$?" 65
+same "A2: records" "$(sql "select records from files where name = 'n.ach'")" "$N"
+same "A2: status" "$(sql "select status from files where name = 'n.ach'")" APPLIED
+same "A2: one document" "$(sql "select count(*) from files where name = 'n.ach'")" 1
+consistent A2
+same "A2: archive holds the claimed bytes" "$(archived_sha n.ach)" \
+    "$(sha256sum "$T/n.ach" | cut -d' ' -f1)"
+has "rule: FILE_CHANGED_AFTER_CLAIM" "$S/failed/chg/n.ach.reason"
+has "LATE ENTRY" "$S/failed/chg/n.ach"
+
 # ---- B: the same with a CSV (rows appended under the engine) ----------
 M=$((N / 2))
 "$P" business add csvco >/dev/null || exit 1
