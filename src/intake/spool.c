@@ -419,6 +419,10 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
         return rc;
     if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
         return rc;
+    /* payspool owns a claimed file: no write bits from now on (best
+     * effort, only the owner may; each pass reads a private copy anyway,
+     * intake/snapshot.h). */
+    (void)chmod(path, 0440);
     /* The marker follows; it is only a marker, so losing the race for it
      * does not matter. */
     if (ps_pathf(marker, sizeof(marker), "%s.done", from) == 0 &&

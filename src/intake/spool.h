@@ -12,8 +12,10 @@
  * size and mtime have not changed for stable_seconds and it is at least
  * min_age_seconds old.  Dot files and names ending in .part, .tmp,
  * .filepart (uploads in progress), .done, .sha256 and .reason are never
- * claimed.  The claim is rename(2) into work/; ENOENT means another worker
- * took it.  Symbolic links and anything but regular files are moved to
+ * claimed; a complete file whose name holds a control character goes to
+ * failed/ under the name with each replaced by '_' (BAD_FILE_NAME).  The
+ * claim is rename(2) into work/, then chmod 0440; ENOENT means another
+ * worker took it.  Symbolic links and anything but regular files are moved to
  * failed/ untouched (rename does not follow links).  Nothing is deleted.
  */
 #ifndef PS_SPOOL_H
@@ -32,7 +34,8 @@ struct ps_spool_entry {
 
 /*
  * Remembers what each inbound file looked like at earlier scans, so
- * stability can be judged across polls.  Owned by the caller.
+ * stability can be judged across polls: one watch for every folder
+ * scanned, keyed by (folder, name).  Owned by the caller.
  */
 struct ps_spool_watch;
 struct ps_spool_watch *ps_spool_watch_new(void);

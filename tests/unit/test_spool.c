@@ -509,6 +509,10 @@ static void test_claim_moves_file_and_marker(void **state)
     assert_true(exists(sp(fx, "work/" BIZ "/pay.csv.done", 0)));
     char *s = ps_test_slurp(path, NULL);
     assert_string_equal(s, "payload one\n");
+    /* payspool owns it now: read-only (issue 18). */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0440);
 
     /* Claiming it again: someone (we) took it. */
     char again[PATH_MAX] = "untouched";
