@@ -497,6 +497,12 @@ if grep -qs ANSWER_NOT_FROM_PROVIDER "$S/failed/$A/self-settle.status.csv".*reas
     "$S/failed/$A/self-settle.status.csv.reason"; then ok; else
     bad "5: the employer's answer is not in failed/$A/ with ANSWER_NOT_FROM_PROVIDER"
 fi
+RSELF=$(result_of "$A" self-settle.status.csv)
+if [ -n "$RSELF" ] && grep -qs ANSWER_NOT_FROM_PROVIDER $RSELF; then
+    ok
+else
+    bad "5: no result file saying ANSWER_NOT_FROM_PROVIDER for the employer's answer"
+fi
 same "5: the provider's folder emptied" \
     "$(ls "$S/providers/$C/inbound/$A" 2>/dev/null)" ""
 same "5: no harbor folder for $C" \
