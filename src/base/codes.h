@@ -296,6 +296,9 @@ enum ps_code_scope {
       "a stop was asked; the work resumes from its last checkpoint")           \
     X(INVALID_CHARACTER, FILE, "NACHA: a byte outside 0x20 to 0x7E")           \
     X(IO_ERROR, RUN, "an I/O error (the message says which call and file)")    \
+    X(JOBS_DIR_NOT_FOUND, RUN,                                                 \
+      "the jobs folder named by --jobs or PAYSPOOL_JOBS does not exist")       \
+    X(JOBS_DIR_UNREADABLE, RUN, "the jobs folder cannot be read")              \
     X(JOB_AFTER, RUN, "a job's after names more than one job")                 \
     X(JOB_AFTER_CYCLE, RUN, "a job depends on itself through after")           \
     X(JOB_AFTER_UNKNOWN, RUN, "a job runs after a job that does not exist")    \

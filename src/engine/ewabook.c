@@ -493,7 +493,8 @@ int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
     char now[PS_TIME_SIZE];
     int rc;
     ps_time_now(now);
-    qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
+    if (b->ndirty > 1) /* qsort(NULL, 0) is undefined behaviour */
+        qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
     for (size_t i = 0; i < b->ndirty; i++) {
         struct entry *e = &b->e[b->dirty[i].idx];
         if ((rc = ps_store_profile_balances(b->eng->store, e->row, e->id,
