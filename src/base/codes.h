@@ -441,6 +441,9 @@ enum ps_code_scope {
       "not a NACHA file: the first record is of no NACHA record type")         \
     X(NOT_REGULAR_FILE, FILE,                                                  \
       "the input is a symbolic link, a folder or another non-regular file")    \
+    X(NOT_RETRYABLE, RUN,                                                      \
+      "files retry: the document was not rejected whole, was retried "         \
+      "already, or its content was applied since")                             \
     X(NO_ACCOUNT, RUN, "the customer has no active financial account")         \
     X(NO_ACTIVE_ACCOUNT, RECORD,                                               \
       "the customer has no active financial account")                          \

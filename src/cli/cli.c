@@ -242,6 +242,10 @@ const struct cli_cmd cli_commands[] = {
     {"files", "show", cmd_files_show, RO, "ID", "", "",
      "one document: status, counts, paths and every rejected record",
      "payspool files show 3b2e...9a --json"},
+    {"files", "retry", cmd_files_retry, ENG, "ID", "reason=", "--reason TEXT",
+     "take an input rejected whole back from failed/ into inbound/, once, "
+     "after its cause was fixed (the next pass applies it)",
+     "payspool files retry 3b2e...9a --reason 'layout added'"},
 
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
      "format= lenient= business= config=",
