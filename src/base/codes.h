@@ -87,6 +87,8 @@ enum ps_code_scope {
     X(AMOUNT_MISMATCH, RECORD,                                                 \
       "a provider status line's amount differs from the transaction's")        \
     X(AMOUNT_NOT_POSITIVE, RECORD, "the amount must be greater than zero")     \
+    X(AMOUNT_TOO_LARGE, RECORD,                                                \
+      "a roster or payroll amount is above 10,000,000 of its currency")        \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
       "a provider status line answers an attempt that is not in flight")       \
     X(AUTH_REFERENCE, RECORD, "a debit authorization has no reference")        \
@@ -333,6 +335,9 @@ enum ps_code_scope {
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
+    X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
+      "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
+      "digits): refused, never stored")                                        \
     X(MANDATORY_FIELD, FILE, "NACHA: a mandatory field is blank")              \
     X(MISSING_BATCH_CONTROL, FILE,                                             \
       "NACHA: a batch ends without its batch control (8) record")              \

@@ -238,7 +238,8 @@ static int parse_request(const struct ps_disburse_req *req, int64_t *amount,
         return PS_EINVAL;
     }
     if ((rc = ps_money_parse(req->amount, strlen(req->amount), cur->exponent,
-                             PS_MONEY_ALLOW_NEGATIVE, amount, err)) != 0) {
+                             PS_MONEY_ALLOW_NEGATIVE | PS_MONEY_NOT_A_CARD,
+                             amount, err)) != 0) {
         ps_err_field(err, "amount");
         return rc;
     }
