@@ -171,27 +171,37 @@ int ps_retry_input(struct ps_engine *eng, const char *spool,
         0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
 
+    if ((s.retries = calloc(MAX_DOCS, sizeof(*s.retries))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     memset(&prev, 0, sizeof(prev));
     if ((rc = ps_store_file_retries(eng->store, f.id, first_retry, &prev,
                                     err)) != 0)
-        return rc;
+        goto out;
     if (prev.id[0] != '\0') {
         /* Retried before: refused, unless a crash came between the record
-         * and the move (the input still in failed/): then finish it. */
-        if (lstat(prev.from_path, &st) != 0 || lstat(to, &st) == 0)
-            return not_retryable(err, &f, "it was retried already");
-        if ((rc = move_back(prev.from_path, prev.to_path, err)) != 0)
-            return rc;
-        if (out != NULL)
+         * and the move (the input still in failed/, and no later rejection
+         * there since): then finish it. */
+        struct ps_file was = f;
+        ps_strlcpy(was.archive_path, prev.from_path, sizeof(was.archive_path));
+        s.doc = &was;
+        if ((rc = ps_store_files_by_sha(eng->store, f.business_id, f.sha256,
+                                        collect, &s, err)) != 0)
+            goto out;
+        if (s.n > 0 || s.applied || lstat(prev.from_path, &st) != 0 ||
+            lstat(to, &st) == 0) {
+            rc = not_retryable(err, &f, "it was retried already");
+            goto out;
+        }
+        if ((rc = move_back(prev.from_path, prev.to_path, err)) == 0 &&
+            out != NULL)
             *out = prev;
-        return 0;
+        goto out;
     }
     if (f.archive_path[0] == '\0' || strstr(f.archive_path, "/failed/") == NULL ||
-        lstat(f.archive_path, &st) != 0 || !S_ISREG(st.st_mode))
-        return not_retryable(err, &f, "its input is no longer in failed/");
-
-    if ((s.retries = calloc(MAX_DOCS, sizeof(*s.retries))) == NULL)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        lstat(f.archive_path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = not_retryable(err, &f, "its input is no longer in failed/");
+        goto out;
+    }
     s.doc = &f;
     if ((rc = ps_store_files_by_sha(eng->store, f.business_id, f.sha256,
                                     collect, &s, err)) != 0)

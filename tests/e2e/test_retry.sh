@@ -122,4 +122,23 @@ same "badges applied" "$(sql 'SELECT count(*) FROM customers')" 4
 expect 65 "$P" files retry "$BID" --reason "layout added"
 has "NOT_RETRYABLE" "$T/err"
 [ -f "$FAILED/badges.csv" ] && ok || bad "the refused retry moved the input"
+# ---- retried too early: rejected again; the old retry cannot move it ----
+sed 's/^staff_no/crew_no/; s/S-/C-/' "$T/staff.csv" >"$T/crew.csv"
+drop "$T/crew.csv" crew.csv
+expect 65 "$P" run --once
+C1=$(file_id crew.csv REJECTED)
+expect 0 "$P" files retry "$C1" --reason "try again"
+expect 65 "$P" run --once
+C2=$(file_id crew.csv REJECTED)
+[ "$C1" != "$C2" ] && ok || bad "no second rejection"
+[ -f "$FAILED/crew.csv.1" ] && ok || bad "second rejection not in failed/"
+expect 65 "$P" files retry "$C1" --reason "again"
+has "NOT_RETRYABLE" "$T/err"
+[ -f "$FAILED/crew.csv.1" ] && ok || bad "the old retry moved the new rejection"
+layout crew crew_no
+expect 0 "$P" files retry "$C2" --reason "crew layout added"
+expect 0 "$P" run --once
+same "crew applied" "$(sql 'SELECT count(*) FROM customers')" 6
+expect 0 "$P" --json files show "$(file_id crew.csv APPLIED)"
+same "crew retry of" "$(jq -r '.retryOf' "$T/out")" "$C2"
 finish
