@@ -87,6 +87,8 @@ enum ps_code_scope {
     X(AMOUNT_MISMATCH, RECORD,                                                 \
       "a provider status line's amount differs from the transaction's")        \
     X(AMOUNT_NOT_POSITIVE, RECORD, "the amount must be greater than zero")     \
+    X(AMOUNT_TOO_LARGE, RECORD,                                                \
+      "a roster or payroll amount is above 10,000,000 of its currency")        \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
       "a provider status line answers an attempt that is not in flight")       \
     X(AUTH_REFERENCE, RECORD, "a debit authorization has no reference")        \
@@ -300,6 +302,9 @@ enum ps_code_scope {
       "a stop was asked; the work resumes from its last checkpoint")           \
     X(INVALID_CHARACTER, FILE, "NACHA: a byte outside 0x20 to 0x7E")           \
     X(IO_ERROR, RUN, "an I/O error (the message says which call and file)")    \
+    X(JOBS_DIR_NOT_FOUND, RUN,                                                 \
+      "the jobs folder named by --jobs or PAYSPOOL_JOBS does not exist")       \
+    X(JOBS_DIR_UNREADABLE, RUN, "the jobs folder cannot be read")              \
     X(JOB_AFTER, RUN, "a job's after names more than one job")                 \
     X(JOB_AFTER_CYCLE, RUN, "a job depends on itself through after")           \
     X(JOB_AFTER_UNKNOWN, RUN, "a job runs after a job that does not exist")    \
@@ -334,6 +339,9 @@ enum ps_code_scope {
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
+    X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
+      "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
+      "digits): refused, never stored")                                        \
     X(MANDATORY_FIELD, FILE, "NACHA: a mandatory field is blank")              \
     X(MISSING_BATCH_CONTROL, FILE,                                             \
       "NACHA: a batch ends without its batch control (8) record")              \
@@ -442,6 +450,9 @@ enum ps_code_scope {
       "not a NACHA file: the first record is of no NACHA record type")         \
     X(NOT_REGULAR_FILE, FILE,                                                  \
       "the input is a symbolic link, a folder or another non-regular file")    \
+    X(NOT_RETRYABLE, RUN,                                                      \
+      "files retry: the document was not rejected whole, was retried "         \
+      "already, or its content was applied since")                             \
     X(NO_ACCOUNT, RUN, "the customer has no active financial account")         \
     X(NO_ACTIVE_ACCOUNT, RECORD,                                               \
       "the customer has no active financial account")                          \

@@ -219,6 +219,10 @@ static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
 
 struct chunk_state {
     struct ps_checkpoint cp;
+    /* The part of cp's counts already in the pass's stats: a resumed
+     * document's checkpoint holds what earlier passes applied, and the
+     * pass's summary says what this pass did (issue 18). */
+    long counted_accepted, counted_rejected, counted_duplicates;
     long record_no;
     char currency[4]; /* of the accepted amounts, "" if none or mixed */
     int mixed;        /* accepted amounts in more than one currency */
@@ -347,6 +351,12 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     }
     if ((rc = ps_store_commit(p->eng->store, err)) != 0)
         return rc;
+    p->stats.accepted += cs->cp.accepted - cs->counted_accepted;
+    p->stats.rejected += cs->cp.rejected - cs->counted_rejected;
+    p->stats.duplicates += cs->cp.duplicates - cs->counted_duplicates;
+    cs->counted_accepted = cs->cp.accepted;
+    cs->counted_rejected = cs->cp.rejected;
+    cs->counted_duplicates = cs->cp.duplicates;
     ps_crash_point(last ? "applied" : "chunk-committed");
     return 0;
 }
@@ -412,6 +422,9 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             memset(&cs.cp, 0, sizeof(cs.cp));
         else if (rc != 0)
             return rc;
+        cs.counted_accepted = cs.cp.accepted;
+        cs.counted_rejected = cs.cp.rejected;
+        cs.counted_duplicates = cs.cp.duplicates;
     }
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
     if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
@@ -480,9 +493,6 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = chunk_commit(p, ap, f, &cs, &r, 1, err)) != 0)
         goto fail;
     in_txn = 0;
-    p->stats.accepted += cs.cp.accepted;
-    p->stats.rejected += cs.cp.rejected;
-    p->stats.duplicates += cs.cp.duplicates;
     goto out;
 fail:
     if (in_txn) {

@@ -673,3 +673,8 @@ int ps_spool_quarantine(const char *spool, const char *business,
         ps_strlcpy(out, target, size);
     return rc;
 }
+
+int ps_spool_ignored_name(const char *name)
+{
+    return ignored_name(name);
+}

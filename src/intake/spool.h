@@ -107,6 +107,12 @@ int ps_spool_leftovers(const char *spool, const char *business,
                        int (*cb)(void *ctx, const char *path), void *ctx,
                        struct ps_err *err);
 
+/* 1 when intake never claims a file of this name: dot files, uploads in
+ * progress (.part, .tmp, .filepart, .partial) and payspool's own
+ * sidecars (.done, .sha256, .reason); else 0.  What `status` counts as
+ * backlog follows it. */
+int ps_spool_ignored_name(const char *name);
+
 /* Create the folders of the tree for one business (0750). */
 int ps_spool_business_dirs(const char *spool, const char *business,
                            struct ps_err *err);

@@ -467,6 +467,37 @@ int ps_store_files_by_name(struct ps_store *store, const char *business_id,
                            const char *name,
                            int (*cb)(void *ctx, const struct ps_file *),
                            void *ctx, struct ps_err *err);
+/*
+ * A retry of an input rejected whole (`payspool files retry`): one row
+ * per document row of the input.  A retried row is no longer seen by
+ * ps_store_files_by_sha: the input taken back is checked as new.
+ */
+struct ps_file_retry {
+    char id[PS_ID_SIZE];
+    char file_id[PS_ID_SIZE]; /* the rejected document's row */
+    char business_id[PS_ID_SIZE];
+    char name[PS_PATH_SIZE];  /* the input's name */
+    char sha256[65];          /* of the input */
+    char from_path[PS_PATH_SIZE]; /* failed/<b>/<name> */
+    char to_path[PS_PATH_SIZE];   /* inbound/<b>/<name> */
+    char reason[PS_REASON_SIZE];  /* the operator's */
+    char actor[64];               /* who asked (the user name) */
+    char retried_at[PS_TIME_SIZE];
+};
+/* PS_ECONFLICT when that document was retried before. */
+int ps_store_file_retry_insert(struct ps_store *store,
+                               const struct ps_file_retry *r,
+                               struct ps_err *err);
+int ps_store_file_retry_delete(struct ps_store *store, const char *id,
+                               struct ps_err *err);
+/* The retries of one document row, oldest first. */
+int ps_store_file_retries(struct ps_store *store, const char *file_id,
+                          int (*cb)(void *ctx, const struct ps_file_retry *),
+                          void *ctx, struct ps_err *err);
+/* The latest retry of an input of f's business, content and name made
+ * no later than f was received: what f is a retry of.  PS_ENOTFOUND. */
+int ps_store_file_retry_before(struct ps_store *store, const struct ps_file *f,
+                               struct ps_file_retry *out, struct ps_err *err);
 /* Newest first; business_id NULL for all; at most limit rows. */
 int ps_store_file_list(struct ps_store *store, const char *business_id,
                        long limit, int (*cb)(void *ctx, const struct ps_file *),

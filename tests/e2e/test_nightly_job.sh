@@ -14,7 +14,8 @@
 NIGHTLY_DIR="$PS_FIXTURES/ewa-nightly"
 . "$NIGHTLY_DIR/setup.sh"
 export PAYSPOOL_LOG="$T/payspool.log"
-unset PAYSPOOL_JOBS # the shipped jobs/
+# the shipped jobs/, named explicitly (a spool's own are in <spool>/jobs/)
+export PAYSPOOL_JOBS="$PS_FIXTURES/../jobs"
 nightly_setup || exit 1
 OUT="$PAYSPOOL_SPOOL/outbound"
 
