@@ -5,11 +5,14 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-# Debian 12 packages the build and the tests need.
+# Debian 12 packages the build and the tests need.  openssh-server is for
+# tests/e2e/test_sftp.sh, which runs its own sshd: `make deps` installs it
+# with a policy-rc.d that lets no service start (the system's sshd is
+# neither started nor configured by the build or the tests).
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
-           libarchive-tools time tzdata
+           libarchive-tools time tzdata openssh-server openssh-client
 
 .PHONY: all deps build build-asan test demo bench clean format
 
@@ -23,8 +26,16 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	    echo "make deps: installing$$missing"; \
+	    prc=""; \
+	    if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	        prc=/usr/sbin/policy-rc.d; \
+	        trap 'rm -f /usr/sbin/policy-rc.d; exit 130' INT TERM HUP; \
+	        printf '#!/bin/sh\n# make deps: start no service while installing\nexit 101\n' >$$prc; \
+	        chmod 0755 $$prc; \
+	    fi; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	        apt-get install -y -qq --no-install-recommends $$missing; \
+	    rc=$$?; [ -z "$$prc" ] || rm -f $$prc; exit $$rc; \
 	else \
 	    echo "make deps: all Debian packages present"; \
 	fi

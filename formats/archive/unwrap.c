@@ -91,6 +91,8 @@ struct ps_unwrap {
     int fd;
     char *name;    /* the input's name in documents and errors. malloc */
     int64_t fsize; /* bytes on disk: the ratio's denominator */
+    int64_t pos;   /* next byte of the file to read (pread: the fd may be
+                      shared with other readers, ps_unwrap_open_fd) */
     struct ps_unwrap_limits lim;
     int64_t ratio_cap;      /* max_ratio * fsize, saturated; bytes */
     int64_t cap;            /* most bytes decoders may produce without error */
@@ -335,9 +337,15 @@ static ssize_t file_read(struct ps_unwrap *u, void *buf, size_t n,
                          struct ps_err *err)
 {
     for (;;) {
-        ssize_t r = read(u->fd, buf, n);
-        if (r >= 0)
+        if ((int64_t)n > u->fsize - u->pos)
+            n = (size_t)(u->fsize - u->pos); /* never past the size opened */
+        if (n == 0)
+            return 0;
+        ssize_t r = pread(u->fd, buf, n, (off_t)u->pos);
+        if (r >= 0) {
+            u->pos += r;
             return r;
+        }
         if (errno != EINTR)
             return ps_err_sys(err, errno, "reading %s", u->name);
     }
@@ -770,9 +778,11 @@ static int limits_ok(const struct ps_unwrap_limits *l)
            l->max_members >= 0 && l->max_bytes >= 0 && l->max_ratio >= 1;
 }
 
-int ps_unwrap_open(const char *path, const char *name,
-                   const struct ps_unwrap_limits *limits,
-                   struct ps_unwrap **out, struct ps_err *err)
+/* ps_unwrap_open() on `path`, or on a duplicate of `fd` when path is
+ * NULL. */
+static int open_any(const char *path, int fd, const char *name,
+                    const struct ps_unwrap_limits *limits,
+                    struct ps_unwrap **out, struct ps_err *err)
 {
     struct ps_unwrap *u = NULL;
     struct ps_err tmp;
@@ -783,7 +793,7 @@ int ps_unwrap_open(const char *path, const char *name,
         err = &tmp;
     ps_err_clear(err);
     if (name == NULL)
-        name = path;
+        name = path != NULL ? path : "input";
     u = calloc(1, sizeof(*u));
     if (u == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, NULL, "out of memory");
@@ -811,7 +821,12 @@ int ps_unwrap_open(const char *path, const char *name,
     u->lv[0]->u = u;
     u->lv[0]->kind = KIND_PLAIN;
     /* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-    u->fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (path != NULL)
+        u->fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    else if ((u->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        rc = ps_err_sys(err, errno, "duplicating the descriptor of %s", name);
+        goto out;
+    }
     if (u->fd < 0) {
         if (errno == ELOOP)
             rc = ps_err_set(err, PS_EINVAL, "NOT_REGULAR_FILE",
@@ -853,6 +868,20 @@ out:
         ps_err_at(err, name, 0, -1);
     ps_unwrap_close(u);
     return rc;
+}
+
+int ps_unwrap_open(const char *path, const char *name,
+                   const struct ps_unwrap_limits *limits,
+                   struct ps_unwrap **out, struct ps_err *err)
+{
+    return open_any(path, -1, name, limits, out, err);
+}
+
+int ps_unwrap_open_fd(int fd, const char *name,
+                      const struct ps_unwrap_limits *limits,
+                      struct ps_unwrap **out, struct ps_err *err)
+{
+    return open_any(NULL, fd, name, limits, out, err);
 }
 
 int ps_unwrap_next(struct ps_unwrap *u, struct ps_doc *doc, struct ps_err *err)
@@ -927,7 +956,7 @@ void ps_unwrap_close(struct ps_unwrap *u)
  * (Nested zips have no seekable stream; a link there reaches the formats
  * as a tiny document holding the target's name, never followed.)
  */
-static int zip_central_check(const char *path, const char *name,
+static int zip_central_check(const char *path, int from, const char *name,
                              struct ps_err *err)
 {
     struct archive *a = archive_read_new();
@@ -938,7 +967,10 @@ static int zip_central_check(const char *path, const char *name,
 
     if (a == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    /* (A duplicate shares the offset: rewound below, read only here.) */
+    fd = path != NULL
+             ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+             : fcntl(from, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         archive_read_free(a);
         return 0; /* ps_unwrap_open reports it */
@@ -980,18 +1012,18 @@ static int zip_central_check(const char *path, const char *name,
     return rc;
 }
 
-int ps_unwrap_verify(const char *path, const char *name,
-                     const struct ps_unwrap_limits *limits, int *ndocs,
-                     struct ps_err *err)
+static int verify_any(const char *path, int fd, const char *name,
+                      const struct ps_unwrap_limits *limits, int *ndocs,
+                      struct ps_err *err)
 {
     struct ps_unwrap *u = NULL;
     struct ps_doc doc;
     int rc, n = 0;
 
-    rc = ps_unwrap_open(path, name, limits, &u, err);
+    rc = open_any(path, fd, name, limits, &u, err);
     if (rc < 0)
         goto out;
-    if ((rc = zip_central_check(path, name, err)) != 0)
+    if ((rc = zip_central_check(path, fd, name, err)) != 0)
         goto out;
     while ((rc = ps_unwrap_next(u, &doc, err)) == 1) {
         ssize_t r;
@@ -1010,4 +1042,18 @@ int ps_unwrap_verify(const char *path, const char *name,
 out:
     ps_unwrap_close(u);
     return rc;
+}
+
+int ps_unwrap_verify(const char *path, const char *name,
+                     const struct ps_unwrap_limits *limits, int *ndocs,
+                     struct ps_err *err)
+{
+    return verify_any(path, -1, name, limits, ndocs, err);
+}
+
+int ps_unwrap_verify_fd(int fd, const char *name,
+                        const struct ps_unwrap_limits *limits, int *ndocs,
+                        struct ps_err *err)
+{
+    return verify_any(NULL, fd, name, limits, ndocs, err);
 }

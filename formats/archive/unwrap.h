@@ -87,6 +87,15 @@ struct ps_doc {
 int ps_unwrap_open(const char *path, const char *name,
                    const struct ps_unwrap_limits *limits,
                    struct ps_unwrap **out, struct ps_err *err);
+/*
+ * The same on an open descriptor (duplicated; the caller keeps its own):
+ * read with pread(2) from byte 0, never past the size it has now, so
+ * several readers may share one descriptor, one after another or at once.
+ * How the pipeline reads exactly the bytes it hashed (intake/snapshot.h).
+ */
+int ps_unwrap_open_fd(int fd, const char *name,
+                      const struct ps_unwrap_limits *limits,
+                      struct ps_unwrap **out, struct ps_err *err);
 
 /*
  * The next document: 1 with *doc filled, 0 when there are no more, or a
@@ -114,5 +123,9 @@ void ps_unwrap_close(struct ps_unwrap *u);
 int ps_unwrap_verify(const char *path, const char *name,
                      const struct ps_unwrap_limits *limits, int *ndocs,
                      struct ps_err *err);
+/* The same on an open descriptor (see ps_unwrap_open_fd()). */
+int ps_unwrap_verify_fd(int fd, const char *name,
+                        const struct ps_unwrap_limits *limits, int *ndocs,
+                        struct ps_err *err);
 
 #endif /* PS_UNWRAP_H */

@@ -87,6 +87,8 @@ enum ps_code_scope {
     X(AMOUNT_MISMATCH, RECORD,                                                 \
       "a provider status line's amount differs from the transaction's")        \
     X(AMOUNT_NOT_POSITIVE, RECORD, "the amount must be greater than zero")     \
+    X(AMOUNT_TOO_LARGE, RECORD,                                                \
+      "a roster or payroll amount is above 10,000,000 of its currency")        \
     X(ANSWER_NOT_FROM_PROVIDER, FILE,                                          \
       "a provider answer (status, return, NOC) came in a business's inbound")  \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
@@ -102,6 +104,8 @@ enum ps_code_scope {
     X(BAD_EMAIL, RECORD, "CSV: the value is not an email address")             \
     X(BAD_ENUM, RECORD,                                                        \
       "CSV: the value is not one of the layout's allowed values")              \
+    X(BAD_FILE_NAME, FILE,                                                     \
+      "the input's name holds control characters; it goes to failed/")      \
     X(BAD_INTEGER, RECORD,                                                     \
       "CSV: the value is not a whole number in the allowed range")             \
     X(BAD_PHONE, RECORD, "CSV: the value is not an E.164 phone number")        \
@@ -266,6 +270,8 @@ enum ps_code_scope {
       "NACHA: the file control's batch count differs from the file")           \
     X(FILE_BLOCK_COUNT, FILE,                                                  \
       "NACHA: the file control's block count differs from the file")           \
+    X(FILE_CHANGED_AFTER_CLAIM, FILE,                                          \
+      "the input changed in work/ after its claim; the change is never applied") \
     X(FILE_CREDIT_TOTAL, FILE,                                                 \
       "NACHA: the file control's total credit amount differs from the file")   \
     X(FILE_DEBIT_TOTAL, FILE,                                                  \
@@ -292,12 +298,15 @@ enum ps_code_scope {
     X(INI_SYNTAX, RUN,                                                         \
       "a line of an INI file is not a section, a key = value or a comment")    \
     X(INPUT_CHANGED, RUN,                                                      \
-      "the input changed after it was claimed (still being written?); it is "  \
-      "retried next pass")                                                     \
+      "the input changed while a pass copied it (still being written?); it "   \
+      "is retried next pass")                                                  \
     X(INTERRUPTED, RUN,                                                        \
       "a stop was asked; the work resumes from its last checkpoint")           \
     X(INVALID_CHARACTER, FILE, "NACHA: a byte outside 0x20 to 0x7E")           \
     X(IO_ERROR, RUN, "an I/O error (the message says which call and file)")    \
+    X(JOBS_DIR_NOT_FOUND, RUN,                                                 \
+      "the jobs folder named by --jobs or PAYSPOOL_JOBS does not exist")       \
+    X(JOBS_DIR_UNREADABLE, RUN, "the jobs folder cannot be read")              \
     X(JOB_AFTER, RUN, "a job's after names more than one job")                 \
     X(JOB_AFTER_CYCLE, RUN, "a job depends on itself through after")           \
     X(JOB_AFTER_UNKNOWN, RUN, "a job runs after a job that does not exist")    \
@@ -332,6 +341,9 @@ enum ps_code_scope {
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
+    X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
+      "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
+      "digits): refused, never stored")                                        \
     X(MANDATORY_FIELD, FILE, "NACHA: a mandatory field is blank")              \
     X(MISSING_BATCH_CONTROL, FILE,                                             \
       "NACHA: a batch ends without its batch control (8) record")              \
@@ -444,6 +456,9 @@ enum ps_code_scope {
       "not a NACHA file: the first record is of no NACHA record type")         \
     X(NOT_REGULAR_FILE, FILE,                                                  \
       "the input is a symbolic link, a folder or another non-regular file")    \
+    X(NOT_RETRYABLE, RUN,                                                      \
+      "files retry: the document was not rejected whole, was retried "         \
+      "already, or its content was applied since")                             \
     X(NO_ACCOUNT, RUN, "the customer has no active financial account")         \
     X(NO_ACTIVE_ACCOUNT, RECORD,                                               \
       "the customer has no active financial account")                          \
@@ -583,6 +598,8 @@ enum ps_code_scope {
     X(STATUS_UNCHANGED, RECORD,                                                \
       "the customer or account already has that status")                       \
     X(STORE_ERROR, RUN, "a database error (the message has SQLite's)")         \
+    X(STORE_GONE, RUN,                                                         \
+      "the database file was deleted or replaced while open; the run stops")   \
     X(STORE_OPEN, RUN, "the database cannot be opened")                        \
     X(TEXT_ENCODING, RECORD,                                                   \
       "the text is not UTF-8 or holds control characters")                     \

@@ -14,6 +14,8 @@
  */
 #include "base/money.h"
 
+#include "base/crypto.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +141,23 @@ int ps_currency_lookup(const char *code, const struct ps_currency **out,
  * MONEY_TOO_MANY_DECIMALS, MONEY_OVERFLOW.  Fraction digits are counted,
  * not valued: "12.340" is too many decimals for USD even though it is exact.
  */
+int ps_money_looks_like_card(const char *s, size_t len)
+{
+    char digits[24];
+    size_t n = 0;
+    for (size_t i = 0; s != NULL && i < len; i++) {
+        if (!is_digit(s[i]))
+            continue;
+        if (n == 0 && s[i] == '0')
+            continue; /* leading zeros: no card number starts with 0 */
+        if (n + 1 >= sizeof(digits))
+            return 0; /* longer than any card number */
+        digits[n++] = s[i];
+    }
+    digits[n] = '\0';
+    return n >= 13 && n <= 19 && ps_luhn_valid(digits);
+}
+
 int ps_money_parse(const char *s, size_t len, int exponent, unsigned flags,
                    int64_t *out, struct ps_err *err)
 {
@@ -158,6 +177,13 @@ int ps_money_parse(const char *s, size_t len, int exponent, unsigned flags,
         p++;
     if (p == len)
         return ps_err_set(err, PS_EINVAL, "MONEY_BLANK", "amount is blank");
+
+    /* Before anything quotes it: a value that is a card number is never
+     * echoed, parsed or stored (a column shifted in a roster). */
+    if ((flags & PS_MONEY_NOT_A_CARD) && ps_money_looks_like_card(s, len))
+        return ps_err_set(err, PS_EINVAL, "LOOKS_LIKE_CARD_NUMBER",
+                          "the amount's digits form a card number (Luhn-valid, "
+                          "13 to 19 digits): refused and not stored");
 
     p = 0;
     if (s[p] == '+' || s[p] == '-') {

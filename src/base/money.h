@@ -13,6 +13,9 @@
  *   MONEY_TOO_MANY_DECIMALS "12.345" for USD, "5.0" for JPY
  *   MONEY_OVERFLOW         more than INT64_MAX minor units
  *   MONEY_FORMAT           anything else: "1,000", " 5", "5.", ".5", "1.2.3"
+ *   LOOKS_LIKE_CARD_NUMBER with PS_MONEY_NOT_A_CARD: its digits are a
+ *                          Luhn-valid 13..19 digit number ("4111111111111111"),
+ *                          checked first, never quoted
  */
 #ifndef PS_MONEY_H
 #define PS_MONEY_H
@@ -30,6 +33,11 @@ struct ps_currency {
 
 /* Flags for ps_money_parse(). */
 #define PS_MONEY_ALLOW_NEGATIVE 0x1
+/* Refuse, first and without quoting it, a value whose digits are a card
+ * number (ps_money_looks_like_card): LOOKS_LIKE_CARD_NUMBER.  For the
+ * money fields of input records, where a shifted column would otherwise
+ * put a card number into the database. */
+#define PS_MONEY_NOT_A_CARD 0x2
 
 /* Longest string ps_money_format() writes, with the NUL. */
 #define PS_MONEY_STRMAX 32
@@ -43,6 +51,15 @@ const struct ps_currency *ps_currency_find(const char *code);
 /* As ps_currency_find() but fills err (rule CURRENCY_UNKNOWN) when absent. */
 int ps_currency_lookup(const char *code, const struct ps_currency **out,
                        struct ps_err *err);
+
+/*
+ * 1 when the digits of s (len bytes; every other byte ignored, leading
+ * zeros dropped) are 13 to 19 and pass the Luhn check: a card number, not
+ * an amount.  ps_money_parse() with PS_MONEY_NOT_A_CARD refuses such a
+ * value first, as LOOKS_LIKE_CARD_NUMBER, with a message that does not
+ * quote it.
+ */
+int ps_money_looks_like_card(const char *s, size_t len);
 
 /*
  * Parse `len` bytes of `s` (not necessarily NUL-terminated) as a decimal

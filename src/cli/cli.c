@@ -189,12 +189,12 @@ const struct cli_cmd cli_commands[] = {
      "payspool ledger balance --business harbor-north"},
 
     {"run", NULL, cmd_run, SCHED | CLI_KEYS | CLI_LOCK | CLI_LOG_INFO, "",
-     "once config= chunk= jobs= calendar= jobs-only",
-     "[--once] [--config FILE] [--chunk N] [--jobs DIR] [--calendar FILE] "
-     "[--jobs-only]",
-     "the engine: spool intake and the due jobs (--once: one pass, for "
-     "cron)",
-     "payspool run --once --chunk 500"},
+     "once jobs-due config= chunk= jobs= calendar= jobs-only",
+     "[--once [--jobs-due]] [--config FILE] [--chunk N] [--jobs DIR] "
+     "[--calendar FILE] [--jobs-only]",
+     "the engine: spool intake and the due jobs of <spool>/jobs/ (--once: "
+     "one pass of intake only, for cron; --jobs-due: also the due jobs)",
+     "payspool run --once --jobs-due --chunk 500"},
 
     {"job", "list", cmd_job_list, SCHED | CLI_READ_ONLY, "",
      "jobs= calendar= config=",
@@ -252,6 +252,10 @@ const struct cli_cmd cli_commands[] = {
     {"files", "show", cmd_files_show, RO, "ID", "", "",
      "one document: status, counts, paths and every rejected record",
      "payspool files show 3b2e...9a --json"},
+    {"files", "retry", cmd_files_retry, ENG, "ID", "reason=", "--reason TEXT",
+     "take an input rejected whole back from failed/ into inbound/, once, "
+     "after its cause was fixed (the next pass applies it)",
+     "payspool files retry 3b2e...9a --reason 'layout added'"},
 
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
      "format= lenient= business= config=",
@@ -358,16 +362,23 @@ static int open_calendar(struct cli_ctx *c, struct ps_err *err)
     return ps_calendar_open(def, 0, &c->cal, err);
 }
 
-/* --jobs DIR, PAYSPOOL_JOBS, or the repository's jobs/. */
+/*
+ * The spool's jobs: --jobs DIR or PAYSPOOL_JOBS when given, and then the
+ * folder must be there (JOBS_DIR_NOT_FOUND, exit 66); else <spool>/jobs/,
+ * where a missing folder is no jobs.  Never the source tree's jobs/: a
+ * spool runs only the jobs its operator put in its folder.
+ */
 static int load_jobs(struct cli_ctx *c, struct ps_err *err)
 {
     const char *v = cli_opt(c, "jobs");
     char dir[CLI_PATH];
     if (v == NULL)
         v = getenv("PAYSPOOL_JOBS");
-    ps_pathf(dir, sizeof(dir), "%s",
-             v != NULL && v[0] != '\0' ? v : PS_SOURCE_DIR "/jobs");
-    return ps_jobs_load(dir, &c->jobs, err);
+    if (v != NULL && v[0] != '\0')
+        ps_pathf(dir, sizeof(dir), "%s", v);
+    else
+        ps_pathf(dir, sizeof(dir), "%s/jobs", c->spool);
+    return ps_jobs_load(dir, v != NULL && v[0] != '\0', &c->jobs, err);
 }
 
 /*

@@ -226,6 +226,7 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err);
 int cmd_provider_list(struct cli_ctx *c, struct ps_err *err);
 int cmd_files_list(struct cli_ctx *c, struct ps_err *err);
 int cmd_files_show(struct cli_ctx *c, struct ps_err *err);
+int cmd_files_retry(struct cli_ctx *c, struct ps_err *err);
 int cmd_recon(struct cli_ctx *c, struct ps_err *err);
 int cmd_ach_cutoff(struct cli_ctx *c, struct ps_err *err);
 int cmd_check(struct cli_ctx *c, struct ps_err *err);

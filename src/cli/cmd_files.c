@@ -1,13 +1,18 @@
 /*
- * cmd_files.c -- `payspool files list|show`: the documents received, with
- * their status, counts and every rejected or duplicate record.
+ * cmd_files.c -- `payspool files list|show|retry`: the documents
+ * received, with their status, counts and every rejected or duplicate
+ * record; and an input rejected whole taken back, once.
  */
+#include <pwd.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/money.h"
 #include "cli/cli_int.h"
+#include "intake/retry.h"
 
 static json_t *file_json(const struct ps_file *f)
 {
@@ -89,6 +94,60 @@ int cmd_files_list(struct cli_ctx *c, struct ps_err *err)
     return EX_OK;
 }
 
+static json_t *retry_json(const struct ps_file_retry *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", r->id,
+                     "document", r->file_id, "reason", r->reason, "by",
+                     r->actor, "at", r->retried_at, "from", r->from_path, "to",
+                     r->to_path);
+}
+
+static int add_retry(void *ctx, const struct ps_file_retry *r)
+{
+    json_array_append_new(ctx, retry_json(r));
+    return 0;
+}
+
+/*
+ * files show's retries: "retries" (the retries of this document: who,
+ * when, why) and "retryOf" (the document whose retry brought this input
+ * in), into o; printed after the document's lines when not --json.
+ */
+static int add_retries(struct cli_ctx *c, const struct ps_file *f, json_t *o,
+                       struct ps_err *err)
+{
+    struct ps_file_retry of;
+    json_t *arr = json_array();
+    size_t i;
+    json_t *v;
+    int rc = ps_query_file_retries(c->eng, f->id, add_retry, arr, err);
+    if (rc != 0) {
+        json_decref(arr);
+        return rc;
+    }
+    json_object_set_new(o, "retries", arr);
+    rc = ps_query_file_retry_of(c->eng, f, &of, err);
+    if (rc != 0 && rc != PS_ENOTFOUND)
+        return rc;
+    json_object_set_new(o, "retryOf",
+                        rc == 0 ? json_string(of.file_id) : json_null());
+    if (c->json)
+        return 0;
+    json_array_foreach(arr, i, v)
+    {
+        printf("retried   %s by %s: %s\n          %s -> %s\n",
+               json_string_value(json_object_get(v, "at")),
+               json_string_value(json_object_get(v, "by")),
+               json_string_value(json_object_get(v, "reason")),
+               json_string_value(json_object_get(v, "from")),
+               json_string_value(json_object_get(v, "to")));
+    }
+    if (rc == 0)
+        printf("retry of  %s (retried %s by %s: %s)\n", of.file_id,
+               of.retried_at, of.actor, of.reason);
+    return 0;
+}
+
 int cmd_files_show(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_file f;
@@ -101,6 +160,10 @@ int cmd_files_show(struct cli_ctx *c, struct ps_err *err)
     }
     json_t *o = file_json(&f);
     json_object_set_new(o, "problems", problems);
+    if (add_retries(c, &f, o, err) != 0) {
+        json_decref(o);
+        return cli_fail(err);
+    }
     if (c->json) {
         cli_print_json(o);
     } else {
@@ -133,5 +196,44 @@ int cmd_files_show(struct cli_ctx *c, struct ps_err *err)
         }
     }
     json_decref(o);
+    return EX_OK;
+}
+
+/* The operator asking: the login user, else the effective uid's name. */
+static void actor_name(char *buf, size_t size)
+{
+    const char *u = getenv("SUDO_USER");
+    struct passwd *pw;
+    if (u == NULL || u[0] == '\0') {
+        pw = getpwuid(geteuid());
+        u = pw != NULL ? pw->pw_name : NULL;
+    }
+    if (u == NULL)
+        snprintf(buf, size, "uid %ld", (long)geteuid());
+    else
+        snprintf(buf, size, "%s", u);
+}
+
+/* files retry ID --reason TEXT (intake/retry.c does the work). */
+int cmd_files_retry(struct cli_ctx *c, struct ps_err *err)
+{
+    struct ps_file_retry r;
+    const char *reason;
+    char actor[64];
+    if (cli_need(c, "reason", &reason, err) != 0)
+        return cli_fail(err);
+    actor_name(actor, sizeof(actor));
+    if (ps_retry_input(c->eng, c->spool, c->pos[0], reason, actor, &r, err) !=
+        0)
+        return cli_fail(err);
+    if (c->json) {
+        json_t *o = retry_json(&r);
+        cli_print_json(o);
+        json_decref(o);
+    } else {
+        printf("retried   %s (%s)\nmoved     %s -> %s\n", r.file_id, r.name,
+               r.from_path, r.to_path);
+        printf("the next pass takes it as a new input\n");
+    }
     return EX_OK;
 }

@@ -23,6 +23,22 @@ static int init_business_dirs(void *vctx, const struct ps_business *b)
     return 0;
 }
 
+/*
+ * <spool>/jobs/: where the spool's jobs live (cli.c's load_jobs reads it
+ * unless --jobs or PAYSPOOL_JOBS names another folder).  Made empty: the
+ * shipped jobs/ of the source tree are examples, copied in by an operator
+ * who wants them (`cp jobs/nightly-ewa.job <spool>/jobs/`), so a new
+ * spool never fires a job nobody chose.
+ */
+static int init_jobs_dir(struct cli_ctx *c, struct ps_err *err)
+{
+    char path[CLI_PATH];
+    if (ps_pathf(path, sizeof(path), "%s/jobs", c->spool) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                          "spool path too long");
+    return ps_mkdir_p(path, 0750, err);
+}
+
 int cmd_init(struct cli_ctx *c, struct ps_err *err)
 {
     static const char *const top[] = {"inbound", "work",     "archive",
@@ -39,6 +55,8 @@ int cmd_init(struct cli_ctx *c, struct ps_err *err)
         if ((rc = ps_mkdir_p(path, 0750, err)) != 0)
             return cli_fail(err);
     }
+    if ((rc = init_jobs_dir(c, err)) != 0)
+        return cli_fail(err);
     if ((rc = ps_crypto_init(err)) != 0 ||
         (rc = ps_keys_create(c->key, &created, err)) != 0 ||
         (rc = ps_engine_open(c->db, c->key, &c->eng, err)) != 0)

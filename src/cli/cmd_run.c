@@ -49,11 +49,16 @@ static void print_stats(const struct cli_ctx *c, const struct ps_run_stats *st)
 }
 
 /*
- * run [--once] [--chunk N] [--jobs-only]: the row has set up the
- * configuration, calendar, jobs, engine (with keys) and the engine lock;
- * this installs the signal handlers and runs the loop (sched/daemon.c).
- * The handlers stay here because they are process-wide: the loop only
- * reads the flags they set.
+ * run [--once [--jobs-due]] [--chunk N] [--jobs-only]: the row has set up
+ * the configuration, calendar, jobs, engine (with keys) and the engine
+ * lock; this installs the signal handlers and runs the loop
+ * (sched/daemon.c).  The handlers stay here because they are
+ * process-wide: the loop only reads the flags they set.
+ *
+ * Exit: the failed intake pass's status; else, when a due job's run
+ * failed in this pass, that failure's status (the one `job run` gives for
+ * it: 74 for I/O, 78 for configuration, 65 for data...); else 65 when an
+ * input was rejected whole, a duplicate or moved to failed/; else 0.
  */
 int cmd_run(struct cli_ctx *c, struct ps_err *err)
 {
@@ -65,6 +70,9 @@ int cmd_run(struct cli_ctx *c, struct ps_err *err)
     if (cli_int_opt(c, "chunk", 1, 1000000, c->cfg.chunk_records, &chunk,
                     err) != 0)
         return cli_fail(err);
+    if (cli_opt(c, "jobs-due") != NULL && cli_opt(c, "once") == NULL)
+        return cli_usage_error(c, "--jobs-due goes with --once (the daemon "
+                                  "always fires the due jobs)");
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop; /* no SA_RESTART: sleeps end early */
     sigaction(SIGTERM, &sa, NULL);
@@ -81,6 +89,7 @@ int cmd_run(struct cli_ctx *c, struct ps_err *err)
     d.env = &c->env;
     d.jobs = &c->jobs;
     d.once = cli_opt(c, "once") != NULL;
+    d.jobs_due = cli_opt(c, "jobs-due") != NULL;
     d.jobs_only = cli_opt(c, "jobs-only") != NULL;
     d.stop = &cli_stop_requested;
     d.reload = &cli_reload_requested;
@@ -89,13 +98,16 @@ int cmd_run(struct cli_ctx *c, struct ps_err *err)
         return cli_fail(err); /* recovery failed: no pass ran */
     print_stats(c, &d.stats);
     if (rc == PS_EBUSY && err->id == PS_CODE_INTERRUPTED)
-        rc = EX_OK; /* stopped cleanly at a chunk boundary */
-    else if (rc != 0)
-        rc = cli_fail(err);
-    else if (d.stats.rejected_docs > 0 || d.stats.duplicate_inputs > 0 ||
-             d.stats.failed_inputs > 0)
-        rc = EX_DATAERR;
-    else
-        rc = EX_OK;
-    return rc;
+        rc = 0; /* stopped cleanly at a chunk boundary */
+    if (rc != 0)
+        return cli_fail(err);
+    if (d.jobs_failed > 0) {
+        fprintf(stderr, "payspool: a due job failed (its run is FAILED; "
+                        "see payspool job status, resume with job run)\n");
+        return cli_fail(&d.job_err);
+    }
+    if (d.stats.rejected_docs > 0 || d.stats.duplicate_inputs > 0 ||
+        d.stats.failed_inputs > 0)
+        return EX_DATAERR;
+    return EX_OK;
 }

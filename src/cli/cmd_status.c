@@ -13,6 +13,8 @@
 #include "base/fsutil.h"
 #include "cli/cli_int.h"
 
+/* Regular files under dir (depth levels of folders) that intake would
+ * take as inputs: sidecars and uploads in progress are not backlog. */
 static long count_files(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
@@ -28,9 +30,7 @@ static long count_files(const char *dir, int depth)
             continue;
         if (S_ISDIR(st.st_mode) && depth > 0)
             n += count_files(p, depth - 1);
-        else if (S_ISREG(st.st_mode) &&
-                 !(strlen(e->d_name) > 5 &&
-                   strcmp(e->d_name + strlen(e->d_name) - 5, ".done") == 0))
+        else if (S_ISREG(st.st_mode) && !ps_spool_ignored_name(e->d_name))
             n++;
     }
     closedir(d);

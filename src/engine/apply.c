@@ -126,7 +126,8 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
         ps_err_field(e, "request_id");
         return PS_EINVAL;
     }
-    if ((rc = ps_money_parse_cur(amount, cur, 0, &t.amount, e)) != 0) {
+    if ((rc = ps_money_parse_cur(amount, cur, PS_MONEY_NOT_A_CARD, &t.amount,
+                                 e)) != 0) {
         ps_err_field(e, "amount");
         return rc;
     }

@@ -238,7 +238,8 @@ static int parse_request(const struct ps_disburse_req *req, int64_t *amount,
         return PS_EINVAL;
     }
     if ((rc = ps_money_parse(req->amount, strlen(req->amount), cur->exponent,
-                             PS_MONEY_ALLOW_NEGATIVE, amount, err)) != 0) {
+                             PS_MONEY_ALLOW_NEGATIVE | PS_MONEY_NOT_A_CARD,
+                             amount, err)) != 0) {
         ps_err_field(err, "amount");
         return rc;
     }
@@ -493,7 +494,8 @@ int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
     char now[PS_TIME_SIZE];
     int rc;
     ps_time_now(now);
-    qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
+    if (b->ndirty > 1) /* qsort(NULL, 0) is undefined behaviour */
+        qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
     for (size_t i = 0; i < b->ndirty; i++) {
         struct entry *e = &b->e[b->dirty[i].idx];
         if ((rc = ps_store_profile_balances(b->eng->store, e->row, e->id,

@@ -44,7 +44,14 @@ static int date_of(const char *in, const char *field, char out[PS_DATE_SIZE],
     return 0;
 }
 
-/* Money in the program's currency; `cur` is the record's, may be empty. */
+/* The largest earned wages, gross, net or deduction a roster or payroll
+ * line may carry, in major units of the program's currency: anything
+ * above is a shifted column or a typo, never a pay period's wages. */
+#define EWA_AMOUNT_MAX_MAJOR 10000000
+
+/* Money in the program's currency; `cur` is the record's, may be empty.
+ * A value whose digits are a card number is LOOKS_LIKE_CARD_NUMBER (the
+ * parser's), one above EWA_AMOUNT_MAX_MAJOR is AMOUNT_TOO_LARGE. */
 static int money_of(const char *in, const char *field,
                     const struct ps_program *prog, const char *cur,
                     int negative_ok, int64_t *out, struct ps_err *err)
@@ -62,10 +69,24 @@ static int money_of(const char *in, const char *field,
         ps_err_set(err, PS_EINVAL, "FIELD_REQUIRED", "%s is required", field);
         return field_err(err, field, PS_EINVAL);
     }
+    int64_t v;
     if ((rc = ps_money_parse_cur(in, prog->currency,
-                                 negative_ok ? PS_MONEY_ALLOW_NEGATIVE : 0, out,
-                                 err)) != 0)
+                                 PS_MONEY_NOT_A_CARD |
+                                     (negative_ok ? PS_MONEY_ALLOW_NEGATIVE : 0),
+                                 &v, err)) != 0)
         return field_err(err, field, rc);
+    if ((rc = ps_currency_lookup(prog->currency, &c, err)) != 0)
+        return field_err(err, "currency", rc);
+    int64_t max = EWA_AMOUNT_MAX_MAJOR;
+    for (int i = 0; i < c->exponent; i++)
+        max *= 10;
+    if (v > max || v < -max) {
+        ps_err_set(err, PS_EINVAL, "AMOUNT_TOO_LARGE",
+                   "%s is above %d of %s: not a plausible amount", field,
+                   EWA_AMOUNT_MAX_MAJOR, prog->currency);
+        return field_err(err, field, PS_EINVAL);
+    }
+    *out = v;
     return 0;
 }
 

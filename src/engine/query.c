@@ -169,6 +169,27 @@ int ps_query_file_get(struct ps_engine *eng, const char *file_id,
     return ps_store_file_get(eng->store, file_id, out, err);
 }
 
+int ps_query_file_retries(struct ps_engine *eng, const char *file_id,
+                          int (*cb)(void *ctx, const struct ps_file_retry *),
+                          void *ctx, struct ps_err *err)
+{
+    return ps_store_file_retries(eng->store, file_id, cb, ctx, err);
+}
+
+int ps_query_file_retry_of(struct ps_engine *eng, const struct ps_file *f,
+                           struct ps_file_retry *out, struct ps_err *err)
+{
+    /* A row retried itself is the rejection, not what came of a retry. */
+    struct ps_file_retry r;
+    int rc = ps_store_file_retry_before(eng->store, f, &r, err);
+    if (rc != 0)
+        return rc;
+    if (strcmp(r.file_id, f->id) == 0 || strcmp(r.retried_at, f->received_at) > 0)
+        return ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND", "not a retry");
+    *out = r;
+    return 0;
+}
+
 int ps_query_record_results(struct ps_engine *eng, const char *file_id,
                             int (*cb)(void *ctx,
                                       const struct ps_record_result_row *),

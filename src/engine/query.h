@@ -129,6 +129,14 @@ int ps_query_record_results(struct ps_engine *eng, const char *file_id,
                                       const struct ps_record_result_row *),
                             void *ctx, struct ps_err *err);
 
+/* The retries of a document (`files retry`), oldest first. */
+int ps_query_file_retries(struct ps_engine *eng, const char *file_id,
+                          int (*cb)(void *ctx, const struct ps_file_retry *),
+                          void *ctx, struct ps_err *err);
+/* What input retry f came in by, if any: PS_ENOTFOUND when none. */
+int ps_query_file_retry_of(struct ps_engine *eng, const struct ps_file *f,
+                           struct ps_file_retry *out, struct ps_err *err);
+
 /* ---- job runs ------------------------------------------------------- */
 
 /* Newest first; job NULL for every job; at most limit rows. */

@@ -164,6 +164,9 @@ int ps_channel_claim(const char *spool, const char *provider,
                               "%s is gone (taken by another worker)", from);
         return ps_err_sys(err, e, "cannot move %s to %s", from, to);
     }
+    /* payspool owns a claimed file, as ps_spool_claim() says: no write
+     * bits from now on (best effort). */
+    (void)chmod(to, 0440);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);

@@ -92,6 +92,7 @@ static int take_one(void *ctx, const struct ps_spool_entry *e)
          * refuse it rather than fail on it at every pass. */
         char from[PATH_SIZE], out[PATH_SIZE];
         struct ps_err why;
+        ps_err_clear(&why); /* no stack garbage in line or field */
         ps_err_set(&why, PS_EINVAL, "NAME_TOO_LONG",
                    "file names longer than %d bytes are refused",
                    PS_INPUT_NAME_MAX);

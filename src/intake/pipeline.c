@@ -7,6 +7,14 @@
  *   - The input is in work/ from its claim until it is archived or
  *     quarantined; nothing is ever deleted before its archive copy is
  *     durable.
+ *   - A pass reads only its private copy of the input (snapshot.h): what
+ *     is applied is what was hashed and checked.  A claimed file that
+ *     changed meanwhile is kept in failed/ (FILE_CHANGED_AFTER_CLAIM) and
+ *     the copy archived; resumed, a grown file is cut back to its rows'
+ *     size and hash, a rewritten one finishes its documents with what was
+ *     committed and goes to failed/ (changed_since_claim()).
+ *   - Nothing is published, archived or quarantined unless the database
+ *     opened is still the one at its path (ps_store_check_identity()).
  *   - A document's file row is inserted in the same SQLite transaction as
  *     its first chunk; every chunk commits its records, their result rows
  *     and the checkpoint together.  The result lines of a chunk are
@@ -50,50 +58,11 @@
 #include "base/fsutil.h"
 #include "base/output.h"
 #include "intake/resultfile.h"
+#include "intake/snapshot.h"
+#include "intake/walk.h"
 
 #define PATH_SIZE 4096
 #define PROGRESS_EVERY 100000 /* records between progress log lines */
-
-/*
- * One pass over an input's documents, in order: each pass unwraps the
- * input once, whatever the number of documents (reopening it per
- * document would cost time quadratic in the members of an archive).
- */
-struct walk {
-    struct ps_unwrap *u;
-    struct ps_doc doc;
-    int at; /* index of the current document, -1 before the first */
-};
-
-static int walk_open(struct walk *w, const char *path, const char *name,
-                     const struct ps_unwrap_limits *limits, struct ps_err *err)
-{
-    memset(w, 0, sizeof(*w));
-    w->at = -1;
-    return ps_unwrap_open(path, name, limits, &w->u, err);
-}
-
-/* Move to document `index` (never backwards); unread bytes are skipped. */
-static int walk_to(struct walk *w, int index, const char *name,
-                   struct ps_err *err)
-{
-    while (w->at < index) {
-        int rc = ps_unwrap_next(w->u, &w->doc, err);
-        if (rc == 0)
-            rc = ps_err_set(err, PS_EINTERNAL, "DOCUMENT_MISSING",
-                            "document %d of %s has gone", index, name);
-        if (rc < 0)
-            return rc;
-        w->at = w->doc.index;
-    }
-    return 0;
-}
-
-static void walk_close(struct walk *w)
-{
-    ps_unwrap_close(w->u);
-    w->u = NULL;
-}
 
 /* ---- names and small helpers ---------------------------------------- */
 
@@ -155,6 +124,8 @@ static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
     if (rc == 0)
         rc = ps_result_sync(&r, err);
     ps_result_close(&r);
+    if (rc == 0) /* never a result for rows in a deleted database */
+        rc = ps_store_check_identity(p->eng->store, err);
     if (rc == 0)
         rc = ps_result_publish(p->spool, b, f, docname, r.path, err);
     if (rc == 0)
@@ -250,6 +221,10 @@ static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
 
 struct chunk_state {
     struct ps_checkpoint cp;
+    /* The part of cp's counts already in the pass's stats: a resumed
+     * document's checkpoint holds what earlier passes applied, and the
+     * pass's summary says what this pass did (issue 18). */
+    long counted_accepted, counted_rejected, counted_duplicates;
     long record_no;
     char currency[4]; /* of the accepted amounts, "" if none or mixed */
     int mixed;        /* accepted amounts in more than one currency */
@@ -378,6 +353,12 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     }
     if ((rc = ps_store_commit(p->eng->store, err)) != 0)
         return rc;
+    p->stats.accepted += cs->cp.accepted - cs->counted_accepted;
+    p->stats.rejected += cs->cp.rejected - cs->counted_rejected;
+    p->stats.duplicates += cs->cp.duplicates - cs->counted_duplicates;
+    cs->counted_accepted = cs->cp.accepted;
+    cs->counted_rejected = cs->cp.rejected;
+    cs->counted_duplicates = cs->cp.duplicates;
     ps_crash_point(last ? "applied" : "chunk-committed");
     return 0;
 }
@@ -443,6 +424,9 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             memset(&cs.cp, 0, sizeof(cs.cp));
         else if (rc != 0)
             return rc;
+        cs.counted_accepted = cs.cp.accepted;
+        cs.counted_rejected = cs.cp.rejected;
+        cs.counted_duplicates = cs.cp.duplicates;
     }
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
     if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
@@ -511,9 +495,6 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = chunk_commit(p, ap, f, &cs, &r, 1, err)) != 0)
         goto fail;
     in_txn = 0;
-    p->stats.accepted += cs.cp.accepted;
-    p->stats.rejected += cs.cp.rejected;
-    p->stats.duplicates += cs.cp.duplicates;
     goto out;
 fail:
     if (in_txn) {
@@ -634,25 +615,6 @@ struct plan {
     unsigned kinds; /* enum ps_channel_kinds of its records */
 };
 
-/* The input file must stay the file that was hashed: an uploader that
- * kept writing after the claim would otherwise slip unchecked bytes in. */
-static int input_unchanged(const char *path, const struct stat *was,
-                           struct ps_err *err)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return ps_err_sys(err, errno, "cannot stat %s", path);
-    if (st.st_ino != was->st_ino || st.st_dev != was->st_dev ||
-        st.st_size != was->st_size ||
-        st.st_mtim.tv_sec != was->st_mtim.tv_sec ||
-        st.st_mtim.tv_nsec != was->st_mtim.tv_nsec)
-        return ps_err_set(err, PS_EBUSY, "INPUT_CHANGED",
-                          "%s changed after it was claimed (still being "
-                          "written?); left in work/ for the next pass",
-                          path);
-    return 0;
-}
-
 /* A whole input refused (duplicate, unsafe wrapper, empty, nothing
  * applicable): its row and result if not done yet, then failed/. */
 /*
@@ -678,7 +640,8 @@ static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
         (rc = set_destination(p, k->docs, k->n, where, err)) != 0)
         return rc;
     ps_crash_point("quarantine-recorded");
-    if ((rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
+    if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+        (rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
         return rc;
     p->stats.failed_inputs++;
     ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
@@ -726,23 +689,21 @@ static const struct ps_file *whole_duplicate(const struct known *k)
  * ones were checked when first taken), filling plan[i] for document i.
  */
 static int check_docs(const struct ps_business *b, struct known *k,
-                      const char *work_path, const char *sha,
-                      int64_t size, const struct stat *st0,
-                      const struct ps_unwrap_limits *limits,
+                      const char *work_path, int fd, const char *sha,
+                      int64_t size, const struct ps_unwrap_limits *limits,
                       const char *options, struct plan *plan, int ndocs,
                       struct ps_err *err)
 {
     const char *input = base_name(work_path);
-    struct walk w = {NULL, {0}, -1};
+    struct ps_walk w = {NULL, {0}, -1};
     int rc;
-    if ((rc = walk_open(&w, work_path, input, limits, err)) != 0)
+    if ((rc = ps_walk_open(&w, fd, input, limits, err)) != 0)
         goto out;
     for (int i = 0; i < ndocs; i++) {
         struct plan *pl = &plan[i];
         if (known_doc(k, i) != NULL)
             continue;
-        if ((rc = input_unchanged(work_path, st0, err)) != 0 ||
-            (rc = walk_to(&w, i, input, err)) != 0)
+        if ((rc = ps_walk_to(&w, i, input, err)) != 0)
             goto out;
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
@@ -754,7 +715,7 @@ static int check_docs(const struct ps_business *b, struct known *k,
     }
     rc = 0;
 out:
-    walk_close(&w);
+    ps_walk_close(&w);
     return rc;
 }
 
@@ -792,18 +753,17 @@ static void source_check(const struct ps_pipeline *p, struct known *k,
  * the first refusal, for an input of which nothing could be applied.
  */
 static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
-                      struct known *k, const char *work_path,
-                      const struct stat *st0,
+                      struct known *k, const char *work_path, int fd,
                       const struct ps_unwrap_limits *limits,
                       struct plan *plan, int ndocs,
                       struct ps_err *first_reject, int *applied,
                       struct ps_err *err)
 {
     const char *input = base_name(work_path);
-    struct walk w = {NULL, {0}, -1};
+    struct ps_walk w = {NULL, {0}, -1};
     struct ps_err why;
     int rc;
-    if ((rc = walk_open(&w, work_path, input, limits, err)) != 0)
+    if ((rc = ps_walk_open(&w, fd, input, limits, err)) != 0)
         goto out;
     for (int i = 0; i < ndocs; i++) {
         struct plan *pl = &plan[i];
@@ -837,11 +797,9 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             }
             continue;
         }
-        if (f == NULL || f->status == PS_FILE_PROCESSING) {
-            if ((rc = input_unchanged(work_path, st0, err)) != 0 ||
-                (rc = walk_to(&w, i, input, err)) != 0)
-                goto out;
-        }
+        if ((f == NULL || f->status == PS_FILE_PROCESSING) &&
+            (rc = ps_walk_to(&w, i, input, err)) != 0)
+            goto out;
         if (f == NULL) {
             f = &pl->f;
             rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
@@ -873,7 +831,10 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             char tmp[PATH_SIZE];
             snprintf(tmp, sizeof(tmp), "%s/work/%s/.%s.%d.result", p->spool,
                      b->name, input, i);
-            if ((rc = ps_result_publish(p->spool, b, f, docname, tmp,
+            /* The database that holds the rows must still be there
+             * before the world is told they are (issue 18). */
+            if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+                (rc = ps_result_publish(p->spool, b, f, docname, tmp,
                                         err)) != 0)
                 goto out;
             ps_crash_point("result-published");
@@ -891,7 +852,81 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
     }
     rc = 0;
 out:
-    walk_close(&w);
+    ps_walk_close(&w);
+    return rc;
+}
+
+/* ---- an input that changed after its claim (issue 18) --------------- */
+
+/* The claimed file changed after the pass copied it: keep it in failed/
+ * and put the copy in its place (ps_snapshot_keep_changed()). */
+static int keep_changed(struct ps_pipeline *p, const struct ps_business *b,
+                        const char *work_path, struct ps_snapshot *snap,
+                        struct ps_err *err)
+{
+    char target[PATH_SIZE];
+    int rc = ps_snapshot_keep_changed(p->spool, b->name, work_path, snap,
+                                      target, sizeof(target), err);
+    if (rc == 0)
+        p->stats.failed_inputs++;
+    return rc;
+}
+
+/*
+ * An input resumed whose bytes no longer hash to the rows of its claim.
+ * Grown only (its first `size` bytes are the input recorded): the copy is
+ * cut to them and the pass goes on, 1.  Rewritten: what is left of it
+ * cannot be applied; each of its documents is finished with what was
+ * committed (a PROCESSING one becomes APPLIED with the reason, and its
+ * result says where it stopped), then the file goes to failed/ with
+ * FILE_CHANGED_AFTER_CLAIM, 0.  No rows of the claim: 1 (a new input).
+ */
+static int changed_since_claim(struct ps_pipeline *p,
+                               const struct ps_business *b, struct known *k,
+                               const char *work_path, struct ps_snapshot *snap,
+                               struct ps_err *err)
+{
+    char where[PATH_SIZE], docname[PATH_SIZE], dir[PATH_SIZE];
+    struct ps_err why;
+    int rc;
+    k->n = 0;
+    k->mine = 0;
+    k->applied_elsewhere = 0;
+    if ((rc = ps_store_files_by_name(p->eng->store, b->id, k->name,
+                                     collect, k, err)) != 0)
+        return rc;
+    if (k->oom)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (k->n == 0)
+        return 1;
+    struct ps_file first = k->docs[0];
+    if ((rc = ps_snapshot_prefix(snap, first.size, first.sha256, err)) != 0)
+        return rc < 0 ? rc : 1; /* appended to: the rest is never seen */
+    ps_err_clear(&why);
+    ps_err_set(&why, PS_EINVAL, "FILE_CHANGED_AFTER_CLAIM",
+               "the file was rewritten in work/ after it was claimed (its "
+               "first %lld bytes no longer hash to %.16s...); the records "
+               "not yet applied never will be; resend them in a new file",
+               (long long)first.size, first.sha256);
+    ps_err_at(&why, k->name, 0, -1);
+    snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
+    for (int i = 0; i < k->n; i++) {
+        struct ps_file *f = &k->docs[i];
+        snprintf(docname, sizeof(docname), "%s%s%s", k->name,
+                 f->member[0] != '\0' ? "!/" : "", f->member);
+        if (f->result_path[0] != '\0')
+            continue;
+        if (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)
+            rc = refused_publish(p, b, f, docname, 0, err);
+        else
+            rc = ps_result_finish_changed(p->eng->store, p->spool, dir, b, f,
+                                          docname, &why, err);
+        if (rc != 0)
+            return rc;
+        p->stats.documents++;
+    }
+    rc = to_failed(p, b, k, work_path, first.sha256, &why, where,
+                   sizeof(where), err);
     return rc;
 }
 
@@ -907,32 +942,39 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     struct known *k = NULL;
     struct ps_err why, first_reject;
     struct ps_unwrap_limits limits = p->cfg->limits;
-    struct stat st0;
+    struct ps_snapshot snap;
     struct plan *plan = NULL;
-    struct walk w = {NULL, {0}, -1};
+    struct ps_walk w = {NULL, {0}, -1};
     int64_t size = 0;
-    int ndocs = 0, fd, rc, applied = 0, started = 0;
+    int ndocs = 0, rc, applied = 0, started = 0;
 
     p->stats.inputs++;
     ps_err_clear(&why);
     ps_err_clear(&first_reject);
-    fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return ps_err_sys(err, errno, "cannot open %s", work_path);
-    if (fstat(fd, &st0) != 0) {
-        rc = ps_err_sys(err, errno, "cannot stat %s", work_path);
-        close(fd);
+    /* Everything below reads this private copy: what is applied is what
+     * was hashed and checked (snapshot.h). */
+    if ((rc = ps_snapshot_take(work_path, &snap, err)) != 0)
         return rc;
-    }
-    rc = ps_sha256_fd(fd, sha, &size, err);
-    close(fd);
-    if (rc != 0)
-        return rc;
-    if ((k = calloc(1, sizeof(*k))) == NULL)
+    ps_strlcpy(sha, snap.sha256, sizeof(sha));
+    size = snap.size;
+    if ((k = calloc(1, sizeof(*k))) == NULL) {
+        ps_snapshot_close(&snap);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
     k->name = input;
     if ((rc = load_known(p, b, sha, k, err)) != 0)
         goto out;
+    if (p->resuming && !k->mine && !k->archived) {
+        /* Rows of this claim under another hash: the file changed in
+         * work/ between two passes. */
+        rc = changed_since_claim(p, b, k, work_path, &snap, err);
+        if (rc != 1)
+            goto out; /* refused whole (0), or an engine error */
+        ps_strlcpy(sha, snap.sha256, sizeof(sha));
+        size = snap.size;
+        if ((rc = load_known(p, b, sha, k, err)) != 0)
+            goto out;
+    }
     ps_log(PS_LOG_INFO, k->mine ? "file.resumed" : "file.claimed",
            "{s:s, s:s, s:s, s:I}", "business", b->name, "file", input, "sha256",
            sha, "bytes", (json_int_t)size);
@@ -974,7 +1016,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         limits.max_bytes = INT64_MAX / 2;
         limits.max_ratio = INT64_MAX / 2;
     }
-    rc = ps_unwrap_verify(work_path, input, &limits, &ndocs, &why);
+    rc = ps_unwrap_verify_fd(snap.fd, input, &limits, &ndocs, &why);
     if (rc == 0 && ndocs == 0) {
         rc = PS_EINVAL;
         ps_err_set(&why, PS_EINVAL, "EMPTY_INPUT",
@@ -1001,11 +1043,11 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = check_docs(b, k, work_path, sha, size, &st0, &limits, options,
-                         plan, ndocs, err)) != 0)
+    if ((rc = check_docs(b, k, work_path, snap.fd, sha, size, &limits,
+                         options, plan, ndocs, err)) != 0)
         goto out;
     source_check(p, k, plan, ndocs);
-    if ((rc = apply_docs(p, b, k, work_path, &st0, &limits, plan, ndocs,
+    if ((rc = apply_docs(p, b, k, work_path, snap.fd, &limits, plan, ndocs,
                          &first_reject, &applied, err)) != 0)
         goto out;
 
@@ -1021,7 +1063,9 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     /* Archive, record where, and only then let go of the work copy: a
      * crash in between finds the archive in place and the rows pointing
      * at it. */
-    if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
+    if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+        (ps_snapshot_orig_changed(&snap) &&
+         (rc = keep_changed(p, b, work_path, &snap, err)) != 0) ||
         (rc = ps_spool_archive(p->spool, b->name, work_path, sha,
                                ps_date_today(date), where, sizeof(where),
                                err)) != 0)
@@ -1036,7 +1080,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
 out:
-    walk_close(&w);
+    ps_walk_close(&w);
+    ps_snapshot_close(&snap);
     free(plan);
     if (k != NULL)
         free(k->docs);

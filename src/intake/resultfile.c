@@ -230,3 +230,68 @@ published:
         (void)unlink(tmp_path);
     return 0;
 }
+
+/*
+ * A document left unfinished by an input that changed after its claim
+ * (issue 18): what was committed stands (read from the bytes hashed and
+ * checked), the rest can never be applied.  A PROCESSING document gets
+ * one last result line saying so, written and synced before the commit
+ * that makes it APPLIED with the reason (as a chunk's lines are), then
+ * its result is published; an APPLIED one only needs its result.  Run
+ * again after a crash, it converges: the line is cut back and rewritten
+ * while the row is PROCESSING, the publication finds itself done.
+ */
+int ps_result_finish_changed(struct ps_store *store, const char *spool,
+                             const char *workdir, const struct ps_business *b,
+                             struct ps_file *f, const char *docname,
+                             const struct ps_err *why, struct ps_err *err)
+{
+    char now[PS_TIME_SIZE], tmp[PATH_SIZE], msg[PS_ERR_MSG_MAX + 64];
+    struct ps_checkpoint cp;
+    struct ps_result r;
+    int rc;
+    const char *base = strrchr(f->name, '/');
+    base = base != NULL ? base + 1 : f->name;
+    if (f->status == PS_FILE_PROCESSING) {
+        rc = ps_store_checkpoint_get(store, f->id, &cp, err);
+        if (rc == PS_ENOTFOUND)
+            memset(&cp, 0, sizeof(cp));
+        else if (rc != 0)
+            return rc;
+        if ((rc = ps_result_open(&r, workdir, base, f->doc_index,
+                                 cp.result_offset, 1, err)) != 0)
+            return rc;
+        snprintf(msg, sizeof(msg), "records after %ld not applied: %s",
+                 cp.record_no, why->msg);
+        const char *cells[] = {"", "", "REJECTED", why->rule, msg, "", ""};
+        rc = ps_result_line(&r, cells, 7, err);
+        if (rc == 0)
+            rc = ps_result_sync(&r, err);
+        ps_result_close(&r);
+        if (rc != 0)
+            return rc;
+        f->status = PS_FILE_APPLIED;
+        f->records = cp.record_no;
+        f->accepted = cp.accepted;
+        f->rejected = cp.rejected;
+        f->duplicates = cp.duplicates;
+        f->amount_accepted = cp.amount_accepted;
+        char desc[1024];
+        ps_strlcpy(f->reason, ps_err_str(why, desc, sizeof(desc)),
+                   sizeof(f->reason));
+        ps_strlcpy(f->completed_at, ps_time_now(now), sizeof(f->completed_at));
+        if ((rc = ps_store_begin(store, err)) != 0)
+            return rc;
+        if ((rc = ps_store_file_update(store, f, err)) != 0 ||
+            (rc = ps_store_commit(store, err)) != 0) {
+            ps_store_rollback(store);
+            return rc;
+        }
+    }
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%d.result", workdir, base,
+             f->doc_index);
+    if ((rc = ps_store_check_identity(store, err)) != 0 ||
+        (rc = ps_result_publish(spool, b, f, docname, tmp, err)) != 0)
+        return rc;
+    return ps_store_file_update(store, f, err);
+}

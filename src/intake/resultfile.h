@@ -18,6 +18,7 @@
 
 #include "base/err.h"
 #include "base/model.h"
+#include "store/store.h"
 
 /* The temporary body of one document's result file.  Owned by the
  * caller (on its stack); ps_result_close() closes its descriptor. */
@@ -64,5 +65,16 @@ int ps_result_publish(const char *spool, const struct ps_business *b,
  * unknown currency. */
 const char *ps_result_amount(int64_t v, const char *currency, char *buf,
                              size_t size);
+
+/*
+ * Finish document f of an input rewritten after its claim (why: the
+ * FILE_CHANGED_AFTER_CLAIM error): a PROCESSING one keeps what was
+ * committed and becomes APPLIED with why as its reason, its result saying
+ * where it stopped; then its result is published (workdir: work/<b>).
+ */
+int ps_result_finish_changed(struct ps_store *store, const char *spool,
+                             const char *workdir, const struct ps_business *b,
+                             struct ps_file *f, const char *docname,
+                             const struct ps_err *why, struct ps_err *err);
 
 #endif /* PS_RESULTFILE_H */

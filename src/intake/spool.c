@@ -118,8 +118,16 @@ static int move_noclobber(const char *from, const char *dir, const char *name,
 
 /* ---- stability watch ------------------------------------------------ */
 
+/*
+ * One watch serves every folder a pass scans (each business's inbound,
+ * and any other): an entry is keyed by (folder, name), and a scan forgets
+ * only the files of the folder it scanned.  Keyed by name alone, the scan
+ * of a second business forgot the first's files, and with two businesses
+ * no file without a .done marker ever became stable (issue 18).
+ */
 struct seen {
     char name[256];
+    size_t folder;    /* index into ps_spool_watch.folders */
     int64_t size;
     int64_t mtime_ns;
     int64_t since_ms; /* when this (size, mtime) was first observed */
@@ -130,6 +138,8 @@ struct ps_spool_watch {
     struct seen *v;
     size_t n, cap;
     int64_t scan;
+    char **folders; /* the folders scanned so far, never forgotten */
+    size_t nfolders;
 };
 
 struct ps_spool_watch *ps_spool_watch_new(void)
@@ -141,17 +151,36 @@ void ps_spool_watch_free(struct ps_spool_watch *w)
 {
     if (w == NULL)
         return;
+    for (size_t i = 0; i < w->nfolders; i++)
+        free(w->folders[i]);
+    free(w->folders);
     free(w->v);
     free(w);
 }
 
+/* The index of folder `dir` in the watch, added if new; -1 out of memory. */
+static long watch_folder(struct ps_spool_watch *w, const char *dir)
+{
+    for (size_t i = 0; i < w->nfolders; i++)
+        if (strcmp(w->folders[i], dir) == 0)
+            return (long)i;
+    char **v = realloc(w->folders, (w->nfolders + 1) * sizeof(*v));
+    if (v == NULL)
+        return -1;
+    w->folders = v;
+    if ((v[w->nfolders] = strdup(dir)) == NULL)
+        return -1;
+    return (long)w->nfolders++;
+}
+
 /* Record an observation; returns how long it has looked like this. */
-static int64_t observe(struct ps_spool_watch *w, const char *name, int64_t size,
-                       int64_t mtime_ns, int64_t now_ms)
+static int64_t observe(struct ps_spool_watch *w, size_t folder,
+                       const char *name, int64_t size, int64_t mtime_ns,
+                       int64_t now_ms)
 {
     for (size_t i = 0; i < w->n; i++) {
         struct seen *s = &w->v[i];
-        if (strcmp(s->name, name) != 0)
+        if (s->folder != folder || strcmp(s->name, name) != 0)
             continue;
         s->scan = w->scan;
         if (s->size != size || s->mtime_ns != mtime_ns) {
@@ -171,6 +200,7 @@ static int64_t observe(struct ps_spool_watch *w, const char *name, int64_t size,
     }
     struct seen *s = &w->v[w->n++];
     ps_strlcpy(s->name, name, sizeof(s->name));
+    s->folder = folder;
     s->size = size;
     s->mtime_ns = mtime_ns;
     s->since_ms = now_ms;
@@ -178,12 +208,12 @@ static int64_t observe(struct ps_spool_watch *w, const char *name, int64_t size,
     return 0;
 }
 
-/* Forget files that were not seen in the latest scan. */
-static void forget_gone(struct ps_spool_watch *w)
+/* Forget the files of `folder` that its latest scan did not see. */
+static void forget_gone(struct ps_spool_watch *w, size_t folder)
 {
     size_t j = 0;
     for (size_t i = 0; i < w->n; i++)
-        if (w->v[i].scan == w->scan)
+        if (w->v[i].folder != folder || w->v[i].scan == w->scan)
             w->v[j++] = w->v[i];
     w->n = j;
 }
@@ -222,24 +252,74 @@ static int by_mtime(const void *a, const void *b)
     return strcmp(x->e.name, y->e.name);
 }
 
+/* Does the name hold a control character (a newline, a tab, DEL...)?
+ * Such a name cannot be written into our line-based outputs, logs and
+ * result files as it is, and a pass once failed on it forever. */
+static int control_name(const char *name)
+{
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return 1;
+    return 0;
+}
+
+/*
+ * Move inbound entry `name` to failed/ with `why` (a refusal found by the
+ * scan: not a regular file, a bad name).  `safe` is the name it gets
+ * there (its own name when NULL).
+ */
 static void quarantine_entry(const char *spool, const char *business,
                              const char *dir, const char *name,
-                             const char *what)
+                             const char *safe, struct ps_err *why)
 {
-    char path[PATH_SIZE], out[PATH_SIZE];
-    struct ps_err why, err;
+    char path[PATH_SIZE], like[PATH_SIZE], out[PATH_SIZE];
+    struct ps_err err;
     ps_err_clear(&err);
+    if (ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+        ps_pathf(like, sizeof(like), "%s/%s", dir,
+                 safe != NULL ? safe : name) != 0 ||
+        ps_spool_quarantine_name(spool, business, like, NULL, out,
+                                 sizeof(out), &err) != 0 ||
+        ps_spool_quarantine_move(path, out, why, &err) != 0)
+        ps_log_err(PS_LOG_ERROR, "spool.quarantine_failed", &err, "{s:s, s:s}",
+                   "business", business, "file", safe != NULL ? safe : name);
+    else
+        ps_log_err(PS_LOG_WARN, "spool.refused", why, "{s:s, s:s}", "business",
+                   business, "moved_to", out);
+}
+
+static void refuse_not_regular(const char *spool, const char *business,
+                               const char *dir, const char *name,
+                               const char *what)
+{
+    struct ps_err why;
+    /* Cleared first: ps_err_set() leaves line and field as they were, and
+     * the .reason printed them from uninitialised stack (issue 18). */
+    ps_err_clear(&why);
     ps_err_set(&why, PS_EINVAL, "NOT_REGULAR_FILE",
                "%s is a %s, not a regular file: refused", name, what);
     ps_err_at(&why, name, 0, -1);
-    if (ps_pathf(path, sizeof(path), "%s/%s", dir, name) != 0 ||
-        ps_spool_quarantine(spool, business, path, &why, out, sizeof(out),
-                            &err) != 0)
-        ps_log_err(PS_LOG_ERROR, "spool.quarantine_failed", &err, "{s:s, s:s}",
-                   "business", business, "file", name);
-    else
-        ps_log_err(PS_LOG_WARN, "spool.refused", &why, "{s:s, s:s}", "business",
-                   business, "moved_to", out);
+    quarantine_entry(spool, business, dir, name, NULL, &why);
+}
+
+/* A complete file whose name has control characters: to failed/ under
+ * the name with each of them replaced by '_', never applied. */
+static void refuse_bad_name(const char *spool, const char *business,
+                            const char *dir, const char *name)
+{
+    char safe[256];
+    struct ps_err why;
+    ps_strlcpy(safe, name, sizeof(safe));
+    for (char *c = safe; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '_';
+    ps_err_clear(&why);
+    ps_err_set(&why, PS_EINVAL, "BAD_FILE_NAME",
+               "the file name holds control characters (shown here as '_'): "
+               "%s; refused, nothing applied",
+               safe);
+    ps_err_at(&why, safe, 0, -1);
+    quarantine_entry(spool, business, dir, name, safe, &why);
 }
 
 int ps_spool_scan(const char *spool, const char *business,
@@ -264,6 +344,7 @@ int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
     struct cand *c = NULL;
     size_t n = 0, cap = 0;
     int pending = 0, rc = 0;
+    long folder;
     DIR *d;
     struct dirent *de;
 
@@ -271,6 +352,10 @@ int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
         if (errno == ENOENT)
             return 0;
         return ps_err_sys(err, errno, "cannot read %s", dir);
+    }
+    if ((folder = watch_folder(watch, dir)) < 0) {
+        closedir(d);
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     }
     watch->scan++;
     while ((de = readdir(d)) != NULL) {
@@ -283,15 +368,16 @@ int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
         if (S_ISDIR(st.st_mode))
             continue;
         if (!S_ISREG(st.st_mode)) {
-            quarantine_entry(spool, business, dir, de->d_name,
-                             S_ISLNK(st.st_mode) ? "symbolic link"
-                                                 : "special file");
+            refuse_not_regular(spool, business, dir, de->d_name,
+                               S_ISLNK(st.st_mode) ? "symbolic link"
+                                                   : "special file");
             continue;
         }
         int64_t mtime_ns =
             (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
         int64_t stable =
-            observe(watch, de->d_name, (int64_t)st.st_size, mtime_ns, now_ms);
+            observe(watch, (size_t)folder, de->d_name, (int64_t)st.st_size,
+                    mtime_ns, now_ms);
         /* A marker counts only if it is not older than the data: a stale
          * one left from an earlier upload of the same name must not let a
          * half-written file through. */
@@ -309,11 +395,15 @@ int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
             pending++;
             continue;
         }
+        if (control_name(de->d_name)) {
+            refuse_bad_name(spool, business, dir, de->d_name);
+            continue;
+        }
         if ((rc = cand_push(&c, &n, &cap, de->d_name, (int64_t)st.st_size,
                             mtime_ns, err)) != 0)
             goto out;
     }
-    forget_gone(watch);
+    forget_gone(watch, (size_t)folder);
     if (n > 1)
         qsort(c, n, sizeof(*c), by_mtime);
     for (size_t i = 0; i < n; i++)
@@ -339,6 +429,10 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
         return rc;
     if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
         return rc;
+    /* payspool owns a claimed file: no write bits from now on (best
+     * effort, only the owner may; each pass reads a private copy anyway,
+     * intake/snapshot.h). */
+    (void)chmod(path, 0440);
     /* The marker follows; it is only a marker, so losing the race for it
      * does not matter. */
     if (ps_pathf(marker, sizeof(marker), "%s.done", from) == 0 &&
@@ -588,4 +682,9 @@ int ps_spool_quarantine(const char *spool, const char *business,
     if (rc == 0 && out != NULL)
         ps_strlcpy(out, target, size);
     return rc;
+}
+
+int ps_spool_ignored_name(const char *name)
+{
+    return ignored_name(name);
 }

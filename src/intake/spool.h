@@ -13,8 +13,10 @@
  * size and mtime have not changed for stable_seconds and it is at least
  * min_age_seconds old.  Dot files and names ending in .part, .tmp,
  * .filepart (uploads in progress), .done, .sha256 and .reason are never
- * claimed.  The claim is rename(2) into work/; ENOENT means another worker
- * took it.  Symbolic links and anything but regular files are moved to
+ * claimed; a complete file whose name holds a control character goes to
+ * failed/ under the name with each replaced by '_' (BAD_FILE_NAME).  The
+ * claim is rename(2) into work/, then chmod 0440; ENOENT means another
+ * worker took it.  Symbolic links and anything but regular files are moved to
  * failed/ untouched (rename does not follow links).  Nothing is deleted.
  */
 #ifndef PS_SPOOL_H
@@ -33,7 +35,8 @@ struct ps_spool_entry {
 
 /*
  * Remembers what each inbound file looked like at earlier scans, so
- * stability can be judged across polls.  Owned by the caller.
+ * stability can be judged across polls: one watch for every folder
+ * scanned, keyed by (folder, name).  Owned by the caller.
  */
 struct ps_spool_watch;
 struct ps_spool_watch *ps_spool_watch_new(void);
@@ -115,6 +118,12 @@ int ps_spool_quarantine(const char *spool, const char *business,
 int ps_spool_leftovers(const char *spool, const char *business,
                        int (*cb)(void *ctx, const char *path), void *ctx,
                        struct ps_err *err);
+
+/* 1 when intake never claims a file of this name: dot files, uploads in
+ * progress (.part, .tmp, .filepart, .partial) and payspool's own
+ * sidecars (.done, .sha256, .reason); else 0.  What `status` counts as
+ * backlog follows it. */
+int ps_spool_ignored_name(const char *name);
 
 /* Create the folders of the tree for one business (0750). */
 int ps_spool_business_dirs(const char *spool, const char *business,

@@ -72,9 +72,13 @@ static void jobs_tick(struct ps_daemon *d, int *metrics_written)
     struct ps_err jerr;
     int acted = 0;
     ps_err_clear(&jerr);
+    d->jobs_failed = 0;
     if (ps_sched_tick(d->env, d->jobs, ps_clock_now_ms() / 1000,
-                      PS_SCHED_MISFIRE_SECONDS, &acted, &jerr) != 0)
+                      PS_SCHED_MISFIRE_SECONDS, &acted, &jerr) != 0) {
         ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
+        d->jobs_failed = 1;
+        d->job_err = jerr;
+    }
     if ((acted || !*metrics_written) &&
         ps_sched_metrics(d->env, d->jobs, &jerr) != 0)
         ps_log_err(PS_LOG_ERROR, "scheduler.metrics_failed", &jerr, NULL);
@@ -90,6 +94,8 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
 
     memset(&d->stats, 0, sizeof(d->stats));
     d->started = 0;
+    d->jobs_failed = 0;
+    ps_err_clear(&d->job_err);
     if (d->chunk > 0)
         d->cfg->chunk_records = d->chunk;
     engine_settings(d->eng, d->cfg);
@@ -122,7 +128,10 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
                 break;
             /* the daemon keeps going: the input stays in work/ */
         }
-        if (d->jobs->n > 0 && !*d->stop)
+        /* A pass of --once is intake only unless the due jobs were asked
+         * for: cron's `run --once` never fires a job by surprise. */
+        if (d->jobs->n > 0 && !*d->stop &&
+            (!d->once || d->jobs_due || d->jobs_only))
             jobs_tick(d, &metrics_written);
         if (d->once || *d->stop)
             break;

@@ -28,7 +28,10 @@ struct ps_daemon {
     struct ps_sched_env *env;    /* the scheduler's; env->cfg == cfg */
     struct ps_jobs *jobs;        /* may be empty: no jobs run */
     int once;                    /* one pass, then return */
-    int jobs_only;               /* no intake, only the jobs */
+    int jobs_due;                /* with once: fire the due jobs too (a
+                                  * pass of once alone is intake only) */
+    int jobs_only;               /* no intake, only the jobs (fires the
+                                  * due jobs, once or not) */
     /* Set asynchronously (a signal handler): stop at the next chunk
      * boundary; re-read config_path before the next pass (the loop
      * clears it). */
@@ -37,6 +40,8 @@ struct ps_daemon {
     /* Out. */
     int started;               /* the loop ran: stats are meaningful */
     struct ps_run_stats stats; /* every intake pass, summed */
+    int jobs_failed;           /* job runs that failed in the last tick */
+    struct ps_err job_err;     /* the first of them (when jobs_failed) */
 };
 
 /*
@@ -45,7 +50,9 @@ struct ps_daemon {
  * 0; PS_EBUSY (rule INTERRUPTED) when *stop cut a chunk short (the input
  * resumes next time: a clean stop); or the error of a pass that failed
  * (logged; the daemon keeps going after one, --once returns it).  Job
- * failures are logged and recorded on their runs, never returned.
+ * failures are logged and recorded on their runs, never returned: the
+ * last tick's first one is in job_err (jobs_failed > 0), for --once to
+ * exit non-zero on.
  */
 int ps_daemon_run(struct ps_daemon *d, struct ps_err *err);
 

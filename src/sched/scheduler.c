@@ -474,18 +474,24 @@ static int check_after(const struct ps_jobs *js, struct ps_err *err)
     return 0;
 }
 
-int ps_jobs_load(const char *dir, struct ps_jobs *out, struct ps_err *err)
+int ps_jobs_load(const char *dir, int required, struct ps_jobs *out,
+                 struct ps_err *err)
 {
     struct ps_jobs js = {NULL, 0};
     size_t cap = 0;
     int rc = 0;
     DIR *d = opendir(dir);
     if (d == NULL) {
-        if (errno == ENOENT) {
+        if (errno == ENOENT && !required) {
             *out = js;
             return 0;
         }
-        return ps_err_sys(err, errno, "cannot read the jobs folder %s", dir);
+        if (errno == ENOENT || errno == ENOTDIR)
+            return ps_err_set(err, PS_ENOTFOUND, "JOBS_DIR_NOT_FOUND",
+                              "the jobs folder %s does not exist", dir);
+        return ps_err_set(err, PS_ECONFIG, "JOBS_DIR_UNREADABLE",
+                          "cannot read the jobs folder %s: %s", dir,
+                          strerror(errno));
     }
     for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
@@ -512,7 +518,8 @@ int ps_jobs_load(const char *dir, struct ps_jobs *out, struct ps_err *err)
     }
     closedir(d);
     if (rc == 0) {
-        qsort(js.v, js.n, sizeof(*js.v), cmp_job);
+        if (js.n > 1) /* qsort(NULL, 0) is undefined behaviour */
+            qsort(js.v, js.n, sizeof(*js.v), cmp_job);
         for (size_t i = 1; rc == 0 && i < js.n; i++)
             if (strcmp(js.v[i - 1].name, js.v[i].name) == 0) {
                 rc = ps_err_set(err, PS_ECONFIG, "JOB_DUPLICATE",

@@ -68,9 +68,12 @@ struct ps_jobs {
  * Load every *.job file of dir.  Errors name the file, line and key:
  * unknown keys, a bad schedule, an unknown step, a duplicate name, a
  * dependency on an unknown job or a dependency cycle.  A missing dir is an
- * empty set.
+ * empty set, unless required (the operator named it): JOBS_DIR_NOT_FOUND
+ * (PS_ENOTFOUND); a dir that cannot be read is JOBS_DIR_UNREADABLE
+ * (PS_ECONFIG).  An empty dir is an empty set.
  */
-int ps_jobs_load(const char *dir, struct ps_jobs *out, struct ps_err *err);
+int ps_jobs_load(const char *dir, int required, struct ps_jobs *out,
+                 struct ps_err *err);
 void ps_jobs_free(struct ps_jobs *jobs);
 const struct ps_job *ps_jobs_find(const struct ps_jobs *jobs, const char *name);
 

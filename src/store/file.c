@@ -20,6 +20,10 @@
     " ifnull(result_path,''), received_at, ifnull(completed_at,''),"           \
     " ifnull(currency,''), ifnull(options_used,''), ifnull(source,'')"
 
+#define RETRY_COLS                                                             \
+    "id, file_id, business_id, name, sha256, from_path, to_path, reason,"      \
+    " actor, retried_at"
+
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
 #define FILE_STMTS(X)                                                          \
@@ -37,7 +41,23 @@
     X(FILE_GET, "SELECT " FILE_COLS " FROM files WHERE id = ?")                \
     X(FILES_BY_SHA,                                                            \
       "SELECT " FILE_COLS " FROM files WHERE business_id = ? AND"              \
-      " sha256 = ? ORDER BY received_at, doc_index")                           \
+      " sha256 = ? AND NOT EXISTS (SELECT 1 FROM file_retries r"               \
+      " WHERE r.file_id = files.id) ORDER BY received_at, doc_index")          \
+    X(FILES_BY_NAME,                                                           \
+      "SELECT " FILE_COLS " FROM files WHERE business_id = ? AND"              \
+      " name = ? ORDER BY received_at, doc_index")                             \
+    X(FILE_RETRY_INSERT,                                                       \
+      "INSERT INTO file_retries(id, file_id, business_id, name, sha256,"       \
+      " from_path, to_path, reason, actor, retried_at)"                        \
+      " VALUES (?,?,?,?,?,?,?,?,?,?)")                                         \
+    X(FILE_RETRY_DELETE, "DELETE FROM file_retries WHERE id = ?")              \
+    X(FILE_RETRIES_OF,                                                         \
+      "SELECT " RETRY_COLS " FROM file_retries WHERE file_id = ?"              \
+      " ORDER BY retried_at")                                                  \
+    X(FILE_RETRY_BEFORE,                                                       \
+      "SELECT " RETRY_COLS " FROM file_retries WHERE business_id = ? AND"      \
+      " sha256 = ? AND name = ? AND retried_at <= ?"                           \
+      " ORDER BY retried_at DESC, file_id LIMIT 1")                            \
     X(FILE_LIST,                                                               \
       "SELECT " FILE_COLS " FROM files WHERE ?1 IS NULL OR"                    \
       " business_id = ?1 ORDER BY received_at DESC, doc_index LIMIT ?2")       \
@@ -185,6 +205,93 @@ int ps_store_files_by_sha(struct ps_store *s, const char *business_id,
     BIND(st, 2, sha256);
     FOR_EACH(s, st, "files by content", err, struct ps_file, read_file, cb,
              ctx);
+}
+
+int ps_store_files_by_name(struct ps_store *s, const char *business_id,
+                           const char *name,
+                           int (*cb)(void *, const struct ps_file *),
+                           void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_FILES_BY_NAME, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, name);
+    FOR_EACH(s, st, "files by name", err, struct ps_file, read_file, cb, ctx);
+}
+
+static void read_retry(sqlite3_stmt *st, struct ps_file_retry *r)
+{
+    COL_STR(st, 0, r->id);
+    COL_STR(st, 1, r->file_id);
+    COL_STR(st, 2, r->business_id);
+    COL_STR(st, 3, r->name);
+    COL_STR(st, 4, r->sha256);
+    COL_STR(st, 5, r->from_path);
+    COL_STR(st, 6, r->to_path);
+    COL_STR(st, 7, r->reason);
+    COL_STR(st, 8, r->actor);
+    COL_STR(st, 9, r->retried_at);
+}
+
+int ps_store_file_retry_insert(struct ps_store *s,
+                               const struct ps_file_retry *r,
+                               struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_FILE_RETRY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->file_id);
+    BIND(st, 3, r->business_id);
+    BIND(st, 4, r->name);
+    BIND(st, 5, r->sha256);
+    BIND(st, 6, r->from_path);
+    BIND(st, 7, r->to_path);
+    BIND(st, 8, r->reason);
+    BIND(st, 9, r->actor);
+    BIND(st, 10, r->retried_at);
+    return ps_sq_exec_step(s, st, "insert file retry", err);
+}
+
+int ps_store_file_retry_delete(struct ps_store *s, const char *id,
+                               struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_FILE_RETRY_DELETE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    return ps_sq_exec_step(s, st, "delete file retry", err);
+}
+
+int ps_store_file_retries(struct ps_store *s, const char *file_id,
+                          int (*cb)(void *, const struct ps_file_retry *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_FILE_RETRIES_OF, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, file_id);
+    FOR_EACH(s, st, "file retries", err, struct ps_file_retry, read_retry, cb,
+             ctx);
+}
+
+int ps_store_file_retry_before(struct ps_store *s, const struct ps_file *f,
+                               struct ps_file_retry *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_FILE_RETRY_BEFORE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, f->business_id);
+    BIND(st, 2, f->sha256);
+    BIND(st, 3, f->name);
+    BIND(st, 4, f->received_at);
+    GET_ONE(s, st, "file retry", err, read_retry(st, out));
 }
 
 int ps_store_file_list(struct ps_store *s, const char *business_id, long limit,

@@ -623,17 +623,39 @@ static const char *const ps_schema_v11[] = {
     NULL};
 
 /*
- * Version 12: where each document came from (issue 18): the provider
+ * Version 12: retries of inputs rejected whole (`payspool files retry`,
+ * issue 18).  One row per document row of the retried input, so a
+ * rejection is retried at most once (UNIQUE file_id); who, when and why.
+ * Intake's content lookup (ps_store_files_by_sha) skips the retried rows:
+ * the retried copy is checked afresh as a new input, while the exactly-
+ * once rule still sees every APPLIED or PROCESSING row of that content.
+ */
+static const char *const ps_schema_v12[] = {
+    "CREATE TABLE file_retries ("
+    "  id TEXT PRIMARY KEY,"
+    "  file_id TEXT NOT NULL UNIQUE REFERENCES files(id),"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  from_path TEXT NOT NULL, to_path TEXT NOT NULL,"
+    "  reason TEXT NOT NULL CHECK (length(reason) > 0),"
+    "  actor TEXT NOT NULL,"
+    "  retried_at TEXT NOT NULL);",
+    "CREATE INDEX file_retries_content ON file_retries(business_id, sha256);",
+    NULL};
+
+/*
+ * Version 13: where each document came from (issue 18): the provider
  * whose folder it was claimed from (providers/<p>/inbound/<b>/), NULL for
  * the business's own inbound.  Trust follows the folder; this records it.
  */
-static const char *const ps_schema_v12[] = {
+static const char *const ps_schema_v13[] = {
     "ALTER TABLE files ADD COLUMN source TEXT;", NULL};
 
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1, ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
-    ps_schema_v5, ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
-    ps_schema_v9, ps_schema_v10, ps_schema_v11, ps_schema_v12};
+    ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,  ps_schema_v5,
+    ps_schema_v6,  ps_schema_v7,  ps_schema_v8,  ps_schema_v9,  ps_schema_v10,
+    ps_schema_v11, ps_schema_v12, ps_schema_v13};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -69,6 +69,14 @@ int ps_store_begin(struct ps_store *store, struct ps_err *err);
  * take no write lock.  End it with commit or rollback. */
 int ps_store_begin_read(struct ps_store *store, struct ps_err *err);
 int ps_store_commit(struct ps_store *store, struct ps_err *err);
+/*
+ * 0 when the database file opened is still the one at its path (same
+ * device and inode, still linked); PS_EIO with rule STORE_GONE when it was
+ * deleted or replaced meanwhile.  The outermost commit checks it first;
+ * call it before anything that tells the world a commit happened (a
+ * result file published, an input archived).
+ */
+int ps_store_check_identity(struct ps_store *store, struct ps_err *err);
 /* Undo the innermost begin.  Never fails (errors are logged). */
 void ps_store_rollback(struct ps_store *store);
 
@@ -453,6 +461,43 @@ int ps_store_files_by_sha(struct ps_store *store, const char *business_id,
                           const char *sha256,
                           int (*cb)(void *ctx, const struct ps_file *),
                           void *ctx, struct ps_err *err);
+/* Documents of the business received under this input name, oldest
+ * first (resumption: the rows of an input in work/ whose bytes changed). */
+int ps_store_files_by_name(struct ps_store *store, const char *business_id,
+                           const char *name,
+                           int (*cb)(void *ctx, const struct ps_file *),
+                           void *ctx, struct ps_err *err);
+/*
+ * A retry of an input rejected whole (`payspool files retry`): one row
+ * per document row of the input.  A retried row is no longer seen by
+ * ps_store_files_by_sha: the input taken back is checked as new.
+ */
+struct ps_file_retry {
+    char id[PS_ID_SIZE];
+    char file_id[PS_ID_SIZE]; /* the rejected document's row */
+    char business_id[PS_ID_SIZE];
+    char name[PS_PATH_SIZE];  /* the input's name */
+    char sha256[65];          /* of the input */
+    char from_path[PS_PATH_SIZE]; /* failed/<b>/<name> */
+    char to_path[PS_PATH_SIZE];   /* inbound/<b>/<name> */
+    char reason[PS_REASON_SIZE];  /* the operator's */
+    char actor[64];               /* who asked (the user name) */
+    char retried_at[PS_TIME_SIZE];
+};
+/* PS_ECONFLICT when that document was retried before. */
+int ps_store_file_retry_insert(struct ps_store *store,
+                               const struct ps_file_retry *r,
+                               struct ps_err *err);
+int ps_store_file_retry_delete(struct ps_store *store, const char *id,
+                               struct ps_err *err);
+/* The retries of one document row, oldest first. */
+int ps_store_file_retries(struct ps_store *store, const char *file_id,
+                          int (*cb)(void *ctx, const struct ps_file_retry *),
+                          void *ctx, struct ps_err *err);
+/* The latest retry of an input of f's business, content and name made
+ * no later than f was received: what f is a retry of.  PS_ENOTFOUND. */
+int ps_store_file_retry_before(struct ps_store *store, const struct ps_file *f,
+                               struct ps_file_retry *out, struct ps_err *err);
 /* Newest first; business_id NULL for all; at most limit rows. */
 int ps_store_file_list(struct ps_store *store, const char *business_id,
                        long limit, int (*cb)(void *ctx, const struct ps_file *),

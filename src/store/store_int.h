@@ -33,6 +33,7 @@
 
 #include <assert.h>
 #include <sqlite3.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -108,6 +109,13 @@ struct ps_store {
      * cache; a rollback deeper in (a refused record) keeps it, and
      * releasing a savepoint hands its accounts to the one around it. */
     int acct_depth;
+    /* The database file opened, to notice it deleted or replaced under
+     * us (ps_store_check_identity); have_id 0 for ":memory:" and the
+     * like. */
+    int have_id;
+    dev_t dev;
+    ino_t ino;
+    char *path;
 };
 
 /* ---- helpers (sq.c) ------------------------------------------------ */

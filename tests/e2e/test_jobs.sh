@@ -139,11 +139,11 @@ has "FAILED" "$T/out"
 
 # ---- the daemon: catch-up after downtime --------------------------------
 # First pass: the jobs are new and start from now (no back-fill).
-PAYSPOOL_NOW=2026-11-23T12:00:00Z expect 0 "$P" run --once
+PAYSPOOL_NOW=2026-11-23T12:00:00Z expect 0 "$P" run --once --jobs-due
 same "no back-fill" "$(sql "SELECT count(*) FROM job_runs
     WHERE business_date >= '2026-11-21'")" 0
 # Down until Thanksgiving morning: Mon 23, Tue 24 and Wed 25 were missed.
-PAYSPOOL_NOW=2026-11-26T12:00:00Z expect 0 "$P" run --once
+PAYSPOOL_NOW=2026-11-26T12:00:00Z expect 0 "$P" run --once --jobs-due
 same "caught up" "$(sql "SELECT group_concat(business_date || ':' || status, ' ')
     FROM (SELECT * FROM job_runs WHERE job = 'nightly'
           AND business_date >= '2026-11-21' ORDER BY business_date)")" \
@@ -154,7 +154,7 @@ same "skip policy" "$(sql "SELECT group_concat(status, ' ') FROM
     "SKIPPED SKIPPED SKIPPED"
 has "job.missed" "$PAYSPOOL_LOG"
 # Thanksgiving evening is not a banking day: nothing runs.
-PAYSPOOL_NOW=2026-11-27T01:00:00Z expect 0 "$P" run --once
+PAYSPOOL_NOW=2026-11-27T01:00:00Z expect 0 "$P" run --once --jobs-due
 same "holiday" "$(sql "SELECT count(*) FROM job_runs
     WHERE business_date = '2026-11-26'")" 0
 

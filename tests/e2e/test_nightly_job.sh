@@ -14,7 +14,8 @@
 NIGHTLY_DIR="$PS_FIXTURES/ewa-nightly"
 . "$NIGHTLY_DIR/setup.sh"
 export PAYSPOOL_LOG="$T/payspool.log"
-unset PAYSPOOL_JOBS # the shipped jobs/
+# the shipped jobs/, named explicitly (a spool's own are in <spool>/jobs/)
+export PAYSPOOL_JOBS="$PS_FIXTURES/../jobs"
 # A sandbox spool: `sandbox provider` answers into
 # providers/sandbox/inbound/<b>/ (nightly_setup appends the rest).
 printf '[spool]\nsandbox = yes\n' >"$PAYSPOOL_SPOOL.conf"

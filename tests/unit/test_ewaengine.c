@@ -1728,6 +1728,73 @@ static void test_roster_period(void **state)
     expect(&res, PS_REJECTED, "PERIOD_ENDS_BEFORE_START");
 }
 
+/* Issue 18, defect 11e: a money field holding a card number (a shifted
+ * column) or an absurd amount is refused, never stored, never echoed. */
+static void test_roster_payroll_absurd_amounts(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_apply_result res;
+    struct ps_record r;
+    struct ps_customer c;
+    struct ps_err err;
+    static const struct {
+        const char *earned, *rule;
+    } cases[] = {
+        {"4111111111111111", "LOOKS_LIKE_CARD_NUMBER"},
+        {"41111111111111.11", "LOOKS_LIKE_CARD_NUMBER"},
+        {"0004111111111111111", "LOOKS_LIKE_CARD_NUMBER"},
+        {"99999999.00", "AMOUNT_TOO_LARGE"},
+        {"10000000.01", "AMOUNT_TOO_LARGE"},
+    };
+    ps_err_clear(&err);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rec_make(&r, "ewa.enroll", "external_id", "EMP-C", "first_name",
+                 "Card", "last_name", "Shift", "email", "c@example.com",
+                 "phone", "+14155550177", "employment_status", "ACTIVE",
+                 "program", "Early Pay", "enrollment_begin", "2026-01-01",
+                 "enrollment_end", "2027-01-01", "card_number", CARD1,
+                 "earned_wages", cases[i].earned, "period_start",
+                 "2026-11-01", "period_end", "2026-11-15", NULL);
+        apply1(fx, &r, ROSTER_FILE, &res);
+        expect(&res, PS_REJECTED, cases[i].rule);
+        assert_null(strstr(res.message, "4111111111111"));
+    }
+    /* nothing of the lines stayed */
+    assert_int_equal(ps_store_customer_get_ext(fx->eng->store, fx->biz.id,
+                                               "EMP-C", &c, &err),
+                     PS_ENOTFOUND);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM ewa_profiles"), 0);
+    /* the largest plausible amount is taken */
+    rec_make(&r, "ewa.enroll", "external_id", "EMP-C", "first_name", "Card",
+             "last_name", "Shift", "email", "c@example.com", "phone",
+             "+14155550177", "employment_status", "ACTIVE", "program",
+             "Early Pay", "enrollment_begin", "2026-01-01", "enrollment_end",
+             "2027-01-01", "card_number", CARD1, "earned_wages",
+             "10000000.00", "period_start", "2026-11-01", "period_end",
+             "2026-11-15", NULL);
+    apply1(fx, &r, ROSTER_FILE, &res);
+    expect_ok(&res);
+    /* payroll: gross, net and deduction alike */
+    rec_make(&r, "ewa.payroll", "external_id", "EMP-C", "pay_date",
+             "2026-11-20", "gross", "4111111111111111", "net", "1500.00",
+             "ewa_deduction", "0.00", NULL);
+    apply1(fx, &r, PAYROLL_FILE, &res);
+    expect(&res, PS_REJECTED, "LOOKS_LIKE_CARD_NUMBER");
+    assert_null(strstr(res.message, "4111111111111"));
+    rec_make(&r, "ewa.payroll", "external_id", "EMP-C", "pay_date",
+             "2026-11-20", "gross", "2000.00", "net", "1500.00",
+             "ewa_deduction", "5555555555554444", NULL);
+    apply1(fx, &r, PAYROLL_FILE, &res);
+    expect(&res, PS_REJECTED, "LOOKS_LIKE_CARD_NUMBER");
+    rec_make(&r, "ewa.payroll", "external_id", "EMP-C", "pay_date",
+             "2026-11-20", "gross", "20000000.00", "net", "1500.00",
+             "ewa_deduction", "0.00", NULL);
+    apply1(fx, &r, PAYROLL_FILE, &res);
+    expect(&res, PS_REJECTED, "AMOUNT_TOO_LARGE");
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM payroll_results"),
+                     0);
+}
+
 static void test_roster_program_not_found(void **state)
 {
     struct fixture *fx = *state;
@@ -2040,6 +2107,7 @@ int main(void)
         T(test_roster_bank_account),
         T(test_roster_period),
         T(test_roster_program_not_found),
+        T(test_roster_payroll_absurd_amounts),
         cmocka_unit_test(test_disburse_check_table),
     };
 #undef T

@@ -283,7 +283,7 @@ static void check_route(const struct route_case *c)
     assert_int_equal(mkdir(jobdir, 0700), 0);
     write_jobs(jobdir);
     memset(&jobs, 0, sizeof(jobs));
-    OK(ps_jobs_load(jobdir, &jobs, &err));
+    OK(ps_jobs_load(jobdir, 1, &jobs, &err));
     assert_int_equal(jobs.n, NSTEP);
     struct ps_sched_env env = {eng, dir, &cfg, cal, NULL};
 
@@ -324,6 +324,29 @@ static void test_routing_table(void **state)
     assert_true(taken[INTAKE] > 0 && taken[DISBURSE] > 0 && taken[RECOVER] > 0);
 }
 
+/* An empty jobs folder is an empty set: no qsort(NULL, 0), which the
+ * UBSan build (nonnull-attribute) aborts on (issue 18, defect 11c). */
+static void test_empty_jobs_folder(void **state)
+{
+    char dir[PATH_MAX];
+    struct ps_jobs jobs = {NULL, 0};
+    struct ps_err err;
+    (void)state;
+    ps_err_clear(&err);
+    assert_int_equal(ps_test_tmpdir(dir, sizeof(dir), "test_scheduler"), 0);
+    OK(ps_jobs_load(dir, 1, &jobs, &err));
+    assert_int_equal(jobs.n, 0);
+    ps_jobs_free(&jobs);
+    /* A missing folder: no jobs by default, an error when asked for. */
+    char missing[PATH_MAX + 16];
+    snprintf(missing, sizeof(missing), "%s/none", dir);
+    OK(ps_jobs_load(missing, 0, &jobs, &err));
+    assert_int_equal(jobs.n, 0);
+    assert_int_equal(ps_jobs_load(missing, 1, &jobs, &err), PS_ENOTFOUND);
+    assert_string_equal(err.rule, "JOBS_DIR_NOT_FOUND");
+    assert_int_equal(ps_test_rmtree(dir), 0);
+}
+
 int main(void)
 {
     struct ps_err err;
@@ -335,6 +358,7 @@ int main(void)
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routing_table),
+        cmocka_unit_test(test_empty_jobs_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

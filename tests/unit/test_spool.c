@@ -509,6 +509,10 @@ static void test_claim_moves_file_and_marker(void **state)
     assert_true(exists(sp(fx, "work/" BIZ "/pay.csv.done", 0)));
     char *s = ps_test_slurp(path, NULL);
     assert_string_equal(s, "payload one\n");
+    /* payspool owns it now: read-only (issue 18). */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0440);
 
     /* Claiming it again: someone (we) took it. */
     char again[PATH_MAX] = "untouched";
@@ -624,6 +628,116 @@ static void test_non_regular_entries(void **state)
     assert_true(exists(sp(fx, "inbound/" BIZ "/sub/inner.csv", 3)));
     assert_false(exists(sp(fx, "failed/" BIZ "/sub", 3)));
     assert_true(exists(sp(fx, "inbound/" BIZ "/real.csv", 3)));
+}
+
+/* ---- issue 18: two folders, control characters, clean reasons ------- */
+
+/* Scan inbound/<biz> at now_ms with fx's shared watch. */
+static int scan_biz(struct fixture *fx, const char *biz, int stable,
+                    int64_t now_ms, struct offers *o)
+{
+    struct ps_spool_config cfg;
+    struct ps_err err;
+    ps_spool_config_default(&cfg);
+    cfg.stable_seconds = stable;
+    cfg.min_age_seconds = 0;
+    memset(o, 0, sizeof(*o));
+    ps_err_clear(&err);
+    int rc =
+        ps_spool_scan(fx->dir, biz, &cfg, fx->watch, now_ms, collect, o, &err);
+    if (rc < 0)
+        fail_msg("ps_spool_scan: %s [%s]", err.msg, err.rule);
+    return rc;
+}
+
+/* Issue 18 defect 3: one watch for two businesses; a file without marker
+ * in each becomes stable in each (the second business's scan used to
+ * forget the first's files, so neither ever became stable). */
+static void test_watch_two_businesses(void **state)
+{
+    struct fixture *fx = *state;
+    struct offers a = {0}, b = {0};
+    struct ps_err err;
+    int64_t now = T0_MS + 60000;
+    ps_err_clear(&err);
+    assert_int_equal(ps_spool_business_dirs(fx->dir, "beta", &err), 0);
+    drop(fx, "pay.csv", "acme's\n", T0);
+    write_file(sp(fx, "inbound/beta/pay.csv", 1), "beta's\n");
+    set_mtime(sp(fx, "inbound/beta/pay.csv", 1), T0, 0);
+    write_file(sp(fx, "inbound/beta/other.csv", 1), "beta's other\n");
+    set_mtime(sp(fx, "inbound/beta/other.csv", 1), T0, 0);
+
+    assert_int_equal(scan_biz(fx, BIZ, 5, now, &a), 1);
+    assert_int_equal(scan_biz(fx, "beta", 5, now, &b), 2);
+    assert_int_equal(scan_biz(fx, BIZ, 5, now + 5000, &a), 0);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.name[0], "pay.csv");
+    assert_int_equal(scan_biz(fx, "beta", 5, now + 5000, &b), 0);
+    assert_int_equal(b.n, 2);
+    /* Forgetting stays per folder: acme's file gone does not reset
+     * beta's, and beta's clock runs on. */
+    assert_int_equal(unlink(sp(fx, "inbound/" BIZ "/pay.csv", 1)), 0);
+    assert_int_equal(scan_biz(fx, BIZ, 5, now + 6000, &a), 0);
+    assert_int_equal(scan_biz(fx, "beta", 5, now + 6000, &b), 0);
+    assert_int_equal(b.n, 2);
+}
+
+/* Fill a stretch of stack with non-zero bytes, so that a struct left
+ * uninitialised by the next call shows garbage instead of zeros. */
+static void __attribute__((noinline)) dirty_stack(void)
+{
+    volatile char junk[32768];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (char)('A' + i % 26);
+    (void)junk[100];
+}
+
+/* Issue 18 defect 6: the .reason of a refused non-regular file has no
+ * line and no field (it used to print uninitialised stack memory). */
+static void test_reason_of_non_regular_is_clean(void **state)
+{
+    struct fixture *fx = *state;
+    struct offers o = {0};
+    assert_int_equal(symlink("/etc/passwd", sp(fx, "inbound/" BIZ "/l.csv", 1)),
+                     0);
+    assert_int_equal(mkfifo(sp(fx, "inbound/" BIZ "/f.csv", 1), 0600), 0);
+    dirty_stack();
+    assert_int_equal(scan(fx, 0, 0, T0_MS + 60000, &o), 0);
+    for (int i = 0; i < 2; i++) {
+        const char *r = sp(fx, i == 0 ? "failed/" BIZ "/l.csv.reason"
+                                      : "failed/" BIZ "/f.csv.reason",
+                           2);
+        assert_file_contains(r, "rule: NOT_REGULAR_FILE\n");
+        assert_file_contains(r, "\nline: 0\n");
+        assert_file_contains(r, "\nfield: \n");
+    }
+}
+
+/* Issue 18 defect 5: names with control characters are never offered;
+ * they go to failed/ under a printable name, with a BAD_FILE_NAME
+ * reason. */
+static void test_control_character_names_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct offers o = {0};
+    drop(fx, "pay\nroll.csv", "newline\n", T0);
+    drop(fx, "tab\tname.csv", "tab\n", T0);
+    drop(fx, "fine.csv", "fine\n", T0);
+    assert_int_equal(scan(fx, 0, 0, T0_MS + 60000, &o), 0);
+    assert_int_equal(o.n, 1);
+    assert_string_equal(o.name[0], "fine.csv");
+    assert_false(exists(sp(fx, "inbound/" BIZ "/pay\nroll.csv", 1)));
+    assert_false(exists(sp(fx, "inbound/" BIZ "/tab\tname.csv", 1)));
+    char *s = ps_test_slurp(sp(fx, "failed/" BIZ "/pay_roll.csv", 1), NULL);
+    assert_string_equal(s, "newline\n");
+    s = ps_test_slurp(sp(fx, "failed/" BIZ "/tab_name.csv", 1), NULL);
+    assert_string_equal(s, "tab\n");
+    const char *r = sp(fx, "failed/" BIZ "/pay_roll.csv.reason", 2);
+    assert_file_contains(r, "file: pay_roll.csv\n");
+    assert_file_contains(r, "rule: BAD_FILE_NAME\n");
+    assert_file_contains(r, "\nline: 0\n");
+    assert_file_contains(sp(fx, "failed/" BIZ "/tab_name.csv.reason", 2),
+                         "rule: BAD_FILE_NAME\n");
 }
 
 /* ---- archive -------------------------------------------------------- */
@@ -1068,6 +1182,9 @@ int main(void)
         T(test_claim_never_overwrites),
         T(test_claim_creates_work_folder),
         T(test_non_regular_entries),
+        T(test_watch_two_businesses),
+        T(test_reason_of_non_regular_is_clean),
+        T(test_control_character_names_refused),
         T(test_archive_gzip_with_sidecars),
         T(test_archive_twice_is_idempotent),
         T(test_archive_errors_keep_work_copy),

@@ -1,0 +1,252 @@
+/*
+ * snapshot.c -- the private copy of a claimed input that a pass reads
+ * (why, and what it costs: snapshot.h).
+ *
+ * How it fails: system calls are PS_EIO with errno; a file still moving
+ * while it is copied is PS_EBUSY (INPUT_CHANGED).
+ */
+#include "intake/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+#include <unistd.h>
+
+#include "base/fsutil.h"
+#include "base/log.h"
+#include "base/output.h"
+#include "intake/spool.h"
+
+#define PATH_SIZE 4096
+
+static void dir_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        ps_strlcpy(dir, ".", size);
+        return;
+    }
+    size_t n = (size_t)(slash - path);
+    if (n >= size)
+        n = size - 1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+}
+
+/* Copy `from` (read from byte 0) into `to`, all of it: FICLONE where the
+ * file system shares blocks, else copy_file_range(2), else read/write. */
+static int copy_all(int from, int to, struct ps_err *err)
+{
+    char buf[65536];
+    loff_t in = 0, out = 0;
+    if (ioctl(to, FICLONE, from) == 0)
+        return 0;
+    for (;;) {
+        ssize_t n = copy_file_range(from, &in, to, &out, (size_t)1 << 30, 0);
+        if (n == 0)
+            return 0;
+        if (n > 0)
+            continue;
+        if (errno == EINTR)
+            continue;
+        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
+            errno != EOPNOTSUPP)
+            return ps_err_sys(err, errno, "cannot copy the claimed input");
+        break; /* no in-kernel copy here: by hand, from where it stopped */
+    }
+    for (;;) {
+        ssize_t n = pread(from, buf, sizeof(buf), (off_t)in);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ps_err_sys(err, errno, "cannot read the claimed input");
+        if (n == 0)
+            return 0;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = pwrite(to, buf + done, (size_t)(n - done),
+                               (off_t)(out + done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return ps_err_sys(err, errno, "cannot write the private copy");
+            done += w;
+        }
+        in += n;
+        out += n;
+    }
+}
+
+static int rehash(struct ps_snapshot *s, struct ps_err *err)
+{
+    if (lseek(s->fd, 0, SEEK_SET) != 0)
+        return ps_err_sys(err, errno, "cannot rewind the private copy");
+    return ps_sha256_fd(s->fd, s->sha256, &s->size, err);
+}
+
+static int same_stat(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
+                     struct ps_err *err)
+{
+    char dir[PATH_SIZE];
+    struct stat after;
+    int rc;
+    memset(s, 0, sizeof(*s));
+    s->fd = -1;
+    s->orig = open(work_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (s->orig < 0)
+        return ps_err_sys(err, errno, "cannot open %s", work_path);
+    /* payspool owns a claimed file: no write bits (best effort: only its
+     * owner may change them; the copy is what protects the run). */
+    (void)fchmod(s->orig, 0440);
+    if (fstat(s->orig, &s->orig_st) != 0) {
+        rc = ps_err_sys(err, errno, "cannot stat %s", work_path);
+        goto fail;
+    }
+    if (!S_ISREG(s->orig_st.st_mode)) {
+        rc = ps_err_set(err, PS_EINVAL, "NOT_REGULAR_FILE",
+                        "%s is not a regular file", work_path);
+        goto fail;
+    }
+    dir_of(work_path, dir, sizeof(dir));
+    s->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0400);
+    if (s->fd < 0) {
+        rc = ps_err_sys(err, errno, "cannot create a private copy in %s", dir);
+        goto fail;
+    }
+    if ((rc = copy_all(s->orig, s->fd, err)) != 0)
+        goto fail;
+    if (fstat(s->orig, &after) != 0) {
+        rc = ps_err_sys(err, errno, "cannot stat %s", work_path);
+        goto fail;
+    }
+    if (after.st_size != s->orig_st.st_size ||
+        after.st_mtim.tv_sec != s->orig_st.st_mtim.tv_sec ||
+        after.st_mtim.tv_nsec != s->orig_st.st_mtim.tv_nsec) {
+        rc = ps_err_set(err, PS_EBUSY, "INPUT_CHANGED",
+                        "%s changed while it was being copied (still being "
+                        "written?); left in work/ for the next pass",
+                        work_path);
+        goto fail;
+    }
+    s->orig_st = after;
+    if ((rc = rehash(s, err)) != 0)
+        goto fail;
+    return 0;
+fail:
+    ps_snapshot_close(s);
+    return rc;
+}
+
+int ps_snapshot_prefix(struct ps_snapshot *s, int64_t size,
+                       const char *sha256, struct ps_err *err)
+{
+    int rc;
+    if (size < 0 || size > s->size)
+        return 0;
+    /* The copy is ours to cut: if the prefix is not the recorded input,
+     * the input changed and the copy is thrown away anyway. */
+    if (ftruncate(s->fd, (off_t)size) != 0)
+        return ps_err_sys(err, errno, "cannot cut the private copy");
+    if ((rc = rehash(s, err)) != 0)
+        return rc;
+    return strcmp(s->sha256, sha256) == 0;
+}
+
+int ps_snapshot_orig_changed(const struct ps_snapshot *s)
+{
+    struct stat now;
+    if (s->orig < 0 || fstat(s->orig, &now) != 0)
+        return 1;
+    return !same_stat(&now, &s->orig_st) || now.st_size != s->size;
+}
+
+int ps_snapshot_install(struct ps_snapshot *s, const char *work_path,
+                        struct ps_err *err)
+{
+    char dir[PATH_SIZE], tmp[PATH_SIZE], self[64];
+    const char *base = strrchr(work_path, '/');
+    base = base != NULL ? base + 1 : work_path;
+    dir_of(work_path, dir, sizeof(dir));
+    if (ps_pathf(tmp, sizeof(tmp), "%s/.%s.applied", dir, base) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+    if (fsync(s->fd) != 0)
+        return ps_err_sys(err, errno, "cannot sync the private copy");
+    /* A leftover of a crash at this very step is ours: replace it. */
+    (void)unlink(tmp);
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", s->fd);
+    if (linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) != 0)
+        return ps_err_sys(err, errno, "cannot name the private copy %s", tmp);
+    if (rename(tmp, work_path) != 0) {
+        int e = errno;
+        (void)unlink(tmp);
+        return ps_err_sys(err, e, "cannot put the private copy at %s",
+                          work_path);
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    /* The claimed file is now the copy. */
+    if (s->orig >= 0)
+        close(s->orig);
+    s->orig = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (s->orig >= 0)
+        (void)fstat(s->orig, &s->orig_st);
+    return 0;
+}
+
+int ps_snapshot_keep_changed(const char *spool, const char *business,
+                             const char *work_path, struct ps_snapshot *s,
+                             char *out, size_t size, struct ps_err *err)
+{
+    char side[PATH_SIZE], dir[PATH_SIZE];
+    struct ps_err why;
+    const char *base = strrchr(work_path, '/');
+    int rc;
+    base = base != NULL ? base + 1 : work_path;
+    ps_err_clear(&why);
+    ps_err_set(&why, PS_EINVAL, "FILE_CHANGED_AFTER_CLAIM",
+               "the file changed in work/ after it was claimed; what was "
+               "applied is the %lld bytes of sha256 %s (archived), this copy "
+               "is the file as changed: nothing of the change was applied",
+               (long long)s->size, s->sha256);
+    ps_err_at(&why, base, 0, -1);
+    dir_of(work_path, dir, sizeof(dir));
+    if (ps_pathf(side, sizeof(side), "%s/.%s.changed", dir, base) != 0)
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
+    (void)unlink(side); /* a crash's, at this very step */
+    if (link(work_path, side) != 0)
+        return ps_err_sys(err, errno, "cannot keep %s", work_path);
+    if ((rc = ps_spool_quarantine_name(spool, business, work_path, NULL, out,
+                                       size, err)) != 0 ||
+        (rc = ps_spool_quarantine_move(side, out, &why, err)) != 0 ||
+        (rc = ps_snapshot_install(s, work_path, err)) != 0)
+        return rc;
+    ps_log_err(PS_LOG_WARN, "file.changed_after_claim", &why,
+               "{s:s, s:s, s:s}", "business", business, "file", base,
+               "kept_as", out);
+    return 0;
+}
+
+void ps_snapshot_close(struct ps_snapshot *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->orig >= 0)
+        close(s->orig);
+    s->fd = -1;
+    s->orig = -1;
+}

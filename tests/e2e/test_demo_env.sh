@@ -1,0 +1,22 @@
+#!/bin/sh
+# test_demo_env.sh -- issue 18, defect 11b: `make demo` run from a shell
+# that exports PAYSPOOL_DB, PAYSPOOL_KEY, PAYSPOOL_NOW, PAYSPOOL_JOBS...
+# must write the demo into its own spool, never into that database.
+. "$(dirname "$0")/lib.sh"
+: "${PS_FIXTURES:=$(cd "$(dirname "$0")/../../fixtures" && pwd)}"
+export PAYSPOOL_DB="$T/operator.db"
+export PAYSPOOL_KEY="$T/operator.key"
+export PAYSPOOL_NOW=2031-01-01T00:00:00Z
+export PAYSPOOL_JOBS="$T/operator-jobs"
+export PAYSPOOL_CONFIG="$T/operator.conf"
+export PAYSPOOL_DEMO_DIR="$T/demo"
+sh "$PS_FIXTURES/demo/run-demo.sh" >"$T/demo.out" 2>&1
+same "demo exit" "$?" 0
+[ -e "$T/operator.db" ] && bad "the demo wrote into PAYSPOOL_DB" || ok
+[ -e "$T/operator.key" ] && bad "the demo wrote PAYSPOOL_KEY" || ok
+[ -e "$T/operator.conf" ] && bad "the demo wrote PAYSPOOL_CONFIG" || ok
+same "demo database" "$(sqlite3 "$T/demo/spool/payspool.db" \
+    "SELECT count(*) FROM businesses")" 2
+has "Demo complete" "$T/demo.out"
+[ "$failed" -eq 0 ] || tail -n 20 "$T/demo.out" >&2
+finish
