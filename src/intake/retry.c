@@ -22,6 +22,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "base/output.h"
+#include "intake/channel.h"
 
 #define MAX_DOCS 4096 /* documents of one input retried together */
 
@@ -167,8 +168,16 @@ int ps_retry_input(struct ps_engine *eng, const char *spool,
                   "one was applied or is in progress");
     if ((rc = ps_business_find(eng, f.business_id, &b, err)) != 0)
         return rc;
-    if (ps_pathf(to, sizeof(to), "%s/inbound/%s/%s", spool, b.name, f.name) !=
-        0)
+    /* A provider's answer goes back to that provider's folder (channel.h):
+     * trust follows the folder, and the business's inbound refuses
+     * answers (ANSWER_NOT_FROM_PROVIDER). */
+    if ((f.source[0] != '\0'
+             ? ps_channel_folder(to, sizeof(to), spool, f.source, b.name,
+                                 err) != 0 ||
+                   ps_pathf(to + strlen(to), sizeof(to) - strlen(to), "/%s",
+                            f.name) != 0
+             : ps_pathf(to, sizeof(to), "%s/inbound/%s/%s", spool, b.name,
+                        f.name) != 0))
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
 
     if ((s.retries = calloc(MAX_DOCS, sizeof(*s.retries))) == NULL)

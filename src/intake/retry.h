@@ -1,7 +1,8 @@
 /*
  * retry.h -- `payspool files retry ID --reason TEXT`: an input rejected
- * whole is taken back from failed/<business>/ into inbound/<business>/,
- * once, after its cause was fixed (a CSV layout added, say), and the next
+ * whole is taken back from failed/<business>/ into inbound/<business>/
+ * (a provider's answer, files.source set: into its provider's folder,
+ * channel.h), once, after its cause was fixed (a CSV layout added, say), and the next
  * pass checks and applies it as a new input.
  *
  * Exactly-once stays whole: the retried document rows are marked (store

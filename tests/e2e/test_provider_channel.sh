@@ -206,6 +206,17 @@ same "its result in acme's results" "$(test -n "$R" && echo yes)" yes
 [ -n "$R" ] && has ",ACCEPTED," "$R"
 has '"event":"file.from_provider"' "$PAYSPOOL_LOG"
 
+# ---- a provider's answer rejected whole, retried: back to its folder --------
+printf 'reference;status\nnot a layout\n' >"$T/junk.csv"
+drop junk.csv "$MINE"
+expect 65 "$P" run --once
+JUNK=$("$P" --json files list --business $B | jq -r '.[] | select(.name == "junk.csv") | .id')
+expect 0 "$P" files retry "$JUNK" --reason "the processor's layout is known now"
+same "retried into the provider's folder" "$(ls "$MINE/junk.csv" 2>/dev/null)" \
+    "$MINE/junk.csv"
+same "not into inbound/" "$(ls "$IN/junk.csv" 2>/dev/null)" ""
+rm -f "$MINE/junk.csv" "$MINE/junk.csv.done"
+
 # ---- an employer's file in the provider's folder ---------------------------
 cp "$T/roster.csv" "$T/roster2.csv"
 printf 'E2,Ana,Lopez,ana@example.com,+14155550102,ACTIVE,Early Pay,2026-01-01,5555555555554444,3000.00,2026-11-01,2026-11-15\n' >>"$T/roster2.csv"
