@@ -338,6 +338,14 @@ static int finish(void *state, struct ps_doc_totals *totals,
              fi.file_id_modifier != '\0' ? fi.file_id_modifier : '-');
     ps_nacha_lenient_format(fi.lenient_used, totals->options_used,
                             sizeof(totals->options_used));
+    if (fi.warnings > 0) {
+        /* The warnings go with the file where its options go (the file's
+         * row, the result trailer): "warnings=N:RULE,RULE". */
+        size_t at = strlen(totals->options_used);
+        snprintf(totals->options_used + at, sizeof(totals->options_used) - at,
+                 "%swarnings=%ld:%s", at > 0 ? ";" : "", fi.warnings,
+                 fi.warning_rules);
+    }
     return rc;
 }
 
@@ -374,7 +382,7 @@ static int validate(void *state, struct ps_doc_totals *totals,
 
 const struct ps_format ps_format_nacha = {
     "nacha",
-    "NACHA ACH file (PPD, CCD, WEB, TEL, CTX, returns, NOCs)",
+    "NACHA ACH file (PPD, CCD, WEB, TEL, CTX, IAT, ADV, returns, NOCs)",
     bid,
     open_,
     next,

@@ -67,8 +67,16 @@ enum ps_nacha_lenient {
     PS_NACHA_LENIENT_BATCH_ORDER = 1u << 5,    /* unordered_batch_numbers */
     PS_NACHA_LENIENT_BLOCK_COUNT = 1u << 6,    /* wrong_block_count */
     PS_NACHA_LENIENT_SHORT_LINES = 1u << 7,    /* short_lines (space-pad) */
-    PS_NACHA_LENIENT_ALL = (1u << 8) - 1
+    /* Not lenient but the other way: every WARNING rule is an ERROR
+     * (`payspool check --strict`, or `strict` in a business's list). */
+    PS_NACHA_STRICT = 1u << 8,                 /* strict */
+    PS_NACHA_LENIENT_ALL = (1u << 8) - 1,      /* every lenient option */
+    PS_NACHA_OPTIONS_ALL = (1u << 9) - 1       /* and strict */
 };
+
+/* The severity of a NACHA rule (CONFORMANCE.md lists them): PS_DOC_ERROR
+ * or PS_DOC_WARNING (format.h); ERROR for a name it does not know. */
+int ps_nacha_rule_severity(const char *rule);
 
 /* The configuration name of one option bit, or NULL. */
 const char *ps_nacha_lenient_name(unsigned bit);
@@ -156,6 +164,9 @@ struct ps_nacha_file_info {
     int64_t total_debit, total_credit; /* cents */
     uint64_t entry_hash;
     unsigned lenient_used; /* the options that excused a problem */
+    long warnings;         /* problems of severity WARNING (the file is
+                              accepted with them) */
+    char warning_rules[96]; /* their rules, comma-separated, "" if none */
 };
 
 struct ps_nacha_reader;
