@@ -363,12 +363,16 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         /* A short line lost its trailing blanks in transit, a long one
          * has blanks past 94 (WARNINGs: its fields are read as written);
          * a long one with anything else there is an ERROR. */
+        /* Records back to back end short only when the file was cut
+         * (moov-io/ach refuses such a line too): an ERROR. */
+        int trimmed = len < REC && r->shape == 1;
         if (len != REC &&
             !(len < REC && excused(r, PS_NACHA_LENIENT_SHORT_LINES)))
             ps_nacha_problem_at(
                 r, r->line, r->roff, 0, len < REC ? (int)len + 1 : REC + 1,
                 "record",
-                len < REC                     ? "RECORD_TRIMMED"
+                trimmed                       ? "RECORD_TRIMMED"
+                : len < REC                   ? "RECORD_LENGTH"
                 : blank(s + REC, len - REC) ? "RECORD_EXTRA_BLANKS"
                                               : "RECORD_LENGTH",
                 "R17", "%s is %zu bytes long: a NACHA record is %d%s",
@@ -508,6 +512,49 @@ static int zeros(const char *s, size_t n)
     return any;
 }
 
+/* Are the n bytes at s all 'A'..'Z'? */
+static int letters(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'A' || s[i] > 'Z')
+            return 0;
+    return 1;
+}
+
+/*
+ * An IAT batch header's own fields (moov-io/ach iatBatchHeader.go): the
+ * foreign exchange indicator 21-22 (FV, VF or FF), its reference
+ * indicator 23 (1, 2 or 3), the ISO destination country 39-40 and the
+ * originating and destination currencies 64-66, 67-69, letters.  The
+ * originator identification (41-50) is read as the company ID.
+ */
+static void iat_header(struct ps_nacha_reader *r)
+{
+    const char *s = r->s;
+    char q[PS_QUOTE_MAX * 4 + 4];
+    if (memcmp(s + 20, "FV", 2) != 0 && memcmp(s + 20, "VF", 2) != 0 &&
+        memcmp(s + 20, "FF", 2) != 0)
+        PROB(r, 21, "foreign_exchange_indicator", "IAT_HEADER", "R17",
+             "the IAT foreign exchange indicator must be FV, VF or FF, "
+             "found %s",
+             ps_quote(s + 20, 2, q, sizeof(q)));
+    if (s[22] < '1' || s[22] > '3')
+        PROB(r, 23, "foreign_exchange_reference_indicator", "IAT_HEADER",
+             "R17",
+             "the IAT foreign exchange reference indicator must be 1, 2 or "
+             "3, found %s",
+             ps_quote(s + 22, 1, q, sizeof(q)));
+    if (!letters(s + 38, 2))
+        PROB(r, 39, "destination_country", "IAT_HEADER", "R17",
+             "the IAT destination country must be an ISO code, found %s",
+             ps_quote(s + 38, 2, q, sizeof(q)));
+    if (!letters(s + 63, 3) || !letters(s + 66, 3))
+        PROB(r, 64, "currency", "IAT_HEADER", "R17",
+             "the IAT originating and destination currencies must be ISO "
+             "codes, found %s",
+             ps_quote(s + 63, 6, q, sizeof(q)));
+}
+
 static void batch_header(struct ps_nacha_reader *r)
 {
     const char *s = r->s;
@@ -558,6 +605,8 @@ static void batch_header(struct ps_nacha_reader *r)
         r->f_adv++;
     else
         r->f_other++;
+    if (r->sec_kind == SEC_IAT)
+        iat_header(r);
     /* Blank or all zeros is no name (moov-io/ach refuses both). */
     if (r->sec_kind != SEC_IAT) {
         copy_trim(t->company_name, s + 4, 16);

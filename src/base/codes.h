@@ -284,7 +284,10 @@ enum ps_code_scope {
       "CSV: the header has a column the layout does not know or allow")        \
     X(IAT_ADDENDA, FILE,                                                       \
       "NACHA: an IAT entry lacks one of its mandatory addenda 10 to 16, "      \
-      "or has them out of order")                                              \
+      "or has one twice")                                                      \
+    X(IAT_HEADER, FILE,                                                        \
+      "NACHA: an IAT batch header's exchange indicators, country or "          \
+      "currency codes are not valid")                                          \
     X(ILLEGAL_ELIGIBILITY_CHANGE, RECORD,                                      \
       "the EWA eligibility table does not allow that change")                  \
     X(ILLEGAL_TRANSITION, RECORD,                                              \
