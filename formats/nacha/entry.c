@@ -344,8 +344,8 @@ void ps_nacha_entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
         !(r->e_tc >= 0 && return_tc(r->e_tc))) {
         if (s[76] == ' ')
             PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE_BLANK", "R17",
-                 "a WEB entry's payment type (position 77) is blank (R or "
-                 "S since 2013)");
+                 "a WEB entry's payment type (position 77) is blank, R or "
+                 "S expected");
         else
             PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE", "R17",
                  "a WEB entry's payment type (position 77) must be R or S, "

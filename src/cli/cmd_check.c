@@ -41,7 +41,7 @@ static void print_check(const json_t *r)
         const char *used =
             json_string_value(json_object_get(d, "options_used"));
         if (used != NULL)
-            printf("  lenient options used: %s\n", used);
+            printf("  options used: %s\n", used); /* and warnings */
         json_array_foreach(json_object_get(d, "problems"), k, p)
         {
             const json_t *line = json_object_get(p, "line");
