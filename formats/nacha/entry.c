@@ -488,15 +488,25 @@ void ps_nacha_addenda(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
                  "a %s entry takes at most one addenda 05", e->sec);
         if (r->e_05 == 1)
             copy_trim(e->payment_info, s + 3, 80);
-        if (field_num(r, 84, 4, "addenda_sequence", "addenda sequence number",
-                      "R25", &v) == 0 &&
-            (long)v != r->e_05)
+        /* The two sequences are conventions (WARNINGs), left blank by
+         * some originators: blank is warned, not a NON_NUMERIC error. */
+        if (blank(s + 83, 4))
+            PROB(r, 84, "addenda_sequence", "ADDENDA_SEQUENCE", "R25",
+                 "addenda sequence number is blank, should be %04ld",
+                 r->e_05);
+        else if (field_num(r, 84, 4, "addenda_sequence",
+                           "addenda sequence number", "R25", &v) == 0 &&
+                 (long)v != r->e_05)
             PROB(r, 84, "addenda_sequence", "ADDENDA_SEQUENCE", "R25",
                  "addenda sequence number %04u should be %04ld",
                  (unsigned)v, r->e_05);
-        if (field_num(r, 88, 7, "entry_sequence",
-                      "entry detail sequence number", "R25", &v) == 0 &&
-            memcmp(s + 87, e->trace + 8, 7) != 0)
+        if (blank(s + 87, 7))
+            PROB(r, 88, "entry_sequence", "ADDENDA_ENTRY_SEQUENCE", "R25",
+                 "entry detail sequence number is blank, should be %s",
+                 e->trace + 8);
+        else if (field_num(r, 88, 7, "entry_sequence",
+                           "entry detail sequence number", "R25", &v) == 0 &&
+                 memcmp(s + 87, e->trace + 8, 7) != 0)
             PROB(r, 88, "entry_sequence", "ADDENDA_ENTRY_SEQUENCE", "R25",
                  "entry detail sequence number %.7s should be %s, the last 7 "
                  "digits of the trace",
