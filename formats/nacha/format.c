@@ -10,7 +10,8 @@
  *
  * How it fails: problems in the file do not stop next() (every entry is
  * delivered, so the pipeline's first pass sees them all); finish() then
- * fails with the first problem, and problems() lists them.  A negative
+ * fails with the first ERROR (WARNINGs alone pass, and are appended to
+ * totals->options_used), and problems() lists them all.  A negative
  * next() only when the stream fails or the document is no NACHA at all.
  */
 #include <stdio.h>

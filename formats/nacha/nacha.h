@@ -7,8 +7,10 @@
  * a time, never the file: memory is flat whatever the file's size.  It
  * goes on past a problem so that `payspool check` can list every one, each
  * structured (record type, field, line, byte offset, rule, and the return
- * reason code it corresponds to where there is one).  A file with any
- * problem left after the lenient options is rejected whole.
+ * reason code it corresponds to where there is one).  Each rule has a
+ * severity (CONFORMANCE.md): a file with any ERROR left after the lenient
+ * options is rejected whole; WARNINGs are listed and the file accepted
+ * (PS_NACHA_STRICT makes them ERRORs).
  *
  * Lines are records: line N is the N-th 94-byte record, whether the file
  * has LF, CRLF or no line endings at all; offsets are bytes from the start
@@ -188,9 +190,9 @@ int ps_nacha_reader_next(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
                          struct ps_err *err);
 /*
  * After the last entry: check the file control and padding and fill
- * *info.  0 when the file has no problem left, else PS_EINVAL with err
- * set to the first problem (its message prefixed with the count when
- * there are several).
+ * *info (info->warnings and warning_rules: the WARNINGs).  0 when the
+ * file has no ERROR left, else PS_EINVAL with err set to the first error
+ * (its message prefixed with the count when there are several).
  */
 int ps_nacha_reader_finish(struct ps_nacha_reader *r,
                            struct ps_nacha_file_info *info,
@@ -199,8 +201,9 @@ int ps_nacha_reader_finish(struct ps_nacha_reader *r,
  * read; the counts are filled by finish()).  Borrowed from the reader. */
 const struct ps_nacha_file_info *
 ps_nacha_reader_info(const struct ps_nacha_reader *r);
-/* Every problem found so far, in file order (capped at
- * PS_NACHA_PROBLEMS_MAX; *total counts them all). */
+/* Every problem found so far, ERRORs and WARNINGs (each one's severity
+ * field), in file order (capped at PS_NACHA_PROBLEMS_MAX; *total counts
+ * them all). */
 #define PS_NACHA_PROBLEMS_MAX 1000
 size_t ps_nacha_reader_problems(const struct ps_nacha_reader *r,
                                 const struct ps_doc_problem **list,

@@ -15,7 +15,8 @@
  *
  * How it fails: a broken rule is a problem (struct ps_doc_problem) kept in
  * a list in file order and the reading goes on, so that every problem of
- * a file can be listed; finish() then returns PS_EINVAL with the first.
+ * a file can be listed; finish() then returns PS_EINVAL with the first
+ * ERROR (warning_rules[] below says which rules are only WARNINGs).
  * Only a stream error, out of memory, or a document whose first byte is
  * no NACHA record type at all stops the reading (a negative return).
  * README.md beside this file lists every rule.  No DFI account number or
