@@ -11,7 +11,9 @@
  * carries the warnings to the file's options_used ("warnings=N:RULES").
  * The writer's output for the sandbox ODFI's answers (returns and NOCs,
  * as src/sandbox/odfi.c lays them out) has not one problem with `strict`;
- * the cutoff's payments are covered by test_nacha_roundtrip.c.
+ * the cutoff's payments are covered by test_nacha_roundtrip.c.  `payspool
+ * check`'s report (ps_check_file) gives each problem's severity, counts
+ * errors and warnings apart, and finds a file with warnings only valid.
  */
 #include "testutil.h"
 
@@ -19,6 +21,7 @@
 
 #include "formats/format.h"
 #include "formats/nacha/nacha.h"
+#include "intake/check.h"
 
 struct mem {
     const char *p;
@@ -184,6 +187,45 @@ static void test_adapter(void **state)
     }
 }
 
+/* `payspool check`'s report: severities, warnings_total, the verdict. */
+static void test_check_report(void **state)
+{
+    static const struct {
+        const char *file, *options;
+        int valid;
+        long errors, warnings;
+        const char *severity;
+    } t[] = {
+        {"web-blank-payment-type.ach", NULL, 1, 0, 1, "WARNING"},
+        {"web-blank-payment-type.ach", "strict", 0, 1, 0, "ERROR"},
+        {"tel-blank-name.ach", NULL, 0, 1, 0, "ERROR"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct ps_check_opts o;
+        struct ps_err err;
+        json_t *r = NULL;
+        memset(&o, 0, sizeof(o));
+        o.format = "nacha";
+        o.options = t[i].options;
+        ps_unwrap_limits_default(&o.limits);
+        assert_int_equal(ps_check_file(path_of(t[i].file), &o, &r, &err), 0);
+        json_t *d = json_array_get(json_object_get(r, "documents"), 0);
+        assert_int_equal(json_is_true(json_object_get(r, "valid")),
+                         t[i].valid);
+        assert_int_equal(
+            json_integer_value(json_object_get(d, "problems_total")),
+            t[i].errors);
+        assert_int_equal(
+            json_integer_value(json_object_get(d, "warnings_total")),
+            t[i].warnings);
+        json_t *p = json_array_get(json_object_get(d, "problems"), 0);
+        assert_string_equal(json_string_value(json_object_get(p, "severity")),
+                            t[i].severity);
+        json_decref(r);
+    }
+}
+
 /* ---- payspool's own outputs ------------------------------------------- */
 
 struct membuf {
@@ -289,6 +331,7 @@ int main(void)
         cmocka_unit_test_teardown(test_fixtures, teardown),
         cmocka_unit_test_teardown(test_severity_table, teardown),
         cmocka_unit_test_teardown(test_adapter, teardown),
+        cmocka_unit_test_teardown(test_check_report, teardown),
         cmocka_unit_test_teardown(test_sandbox_answers_strict, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
