@@ -248,9 +248,10 @@ const struct cli_cmd cli_commands[] = {
      "payspool files retry 3b2e...9a --reason 'layout added'"},
 
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
-     "format= lenient= business= config=",
-     "[--format F] [--lenient LIST | --business B] [--config FILE]",
-     "validate files without applying: every problem; exit 0 valid, 65 not",
+     "format= lenient= business= config= strict",
+     "[--format F] [--lenient LIST | --business B] [--strict] [--config FILE]",
+     "validate files without applying: every problem; exit 0 valid, 65 not "
+     "(warnings are valid unless --strict)",
      "payspool check payroll-2026-11-20.ach --json"},
     {"recon", NULL, cmd_recon, CLI_CALENDAR | ENG, "",
      "business= date= calendar=",

@@ -811,11 +811,12 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
                 goto out;
             p->stats.documents++;
             ps_log(PS_LOG_INFO, "document.applied",
-                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
-                   b->name, "document", docname, "format", f->format, "records",
+                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s}",
+                   "business", b->name, "document", docname, "format", f->format, "records",
                    (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
                    "rejected", (json_int_t)f->rejected, "duplicates",
-                   (json_int_t)f->duplicates, "result", f->result_path);
+                   (json_int_t)f->duplicates, "result", f->result_path,
+                   "options_used", f->options_used); /* NACHA warnings too */
         }
         (*applied)++;
     }
