@@ -139,6 +139,9 @@ enum ps_code_scope {
       "the banking calendar file has a section other than [closed] or [open]") \
     X(CARD_FORMAT, RECORD, "the card number is not 13 to 19 digits")           \
     X(CARD_LUHN, RECORD, "the card number fails the Luhn check")               \
+    X(CARD_NUMBER_MISPLACED, RECORD,                                           \
+      "a card number in a field other than card_number; the record is "       \
+      "refused and the number is never stored")                               \
     X(CHANGE_CODE, FILE,                                                       \
       "NACHA: a NOC's change code is not one NACHA defines")                   \
     X(CLAIMED_ELSEWHERE, RUN,                                                  \

@@ -378,19 +378,7 @@ static int is_digit(char c)
 /* Luhn over s[0..n) which the caller has checked is all digits. */
 static int luhn_ok(const char *s, size_t n)
 {
-    unsigned sum = 0;
-    int dbl = 0; /* double every second digit from the right */
-    for (size_t i = n; i-- > 0;) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (dbl) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-        dbl = !dbl;
-    }
-    return sum % 10 == 0;
+    return ps_luhn_run(s, n);
 }
 
 /*
@@ -512,33 +500,4 @@ const char *ps_mask_last4(const char *num, char out[PS_MASK_SIZE])
         out[4] = '\0';
     }
     return out;
-}
-
-/*
- * Contract (crypto.h): mask, in place, the middle of every maximal run of
- * 13..19 ASCII digits that passes Luhn.  A run is maximal: 20 digits in a
- * row are one run (not a PAN), never a PAN plus a digit.  Only ASCII
- * digits are overwritten, so UTF-8 text stays valid.  Returns the number
- * of runs masked.
- */
-int ps_redact_pans(char *s)
-{
-    int count = 0;
-    if (s == NULL)
-        return 0;
-    while (*s != '\0') {
-        if (!is_digit(*s)) {
-            s++;
-            continue;
-        }
-        size_t n = 0;
-        while (is_digit(s[n]))
-            n++;
-        if (n >= PAN_MIN && n <= PAN_MAX && luhn_ok(s, n)) {
-            memset(s + 6, '*', n - 10);
-            count++;
-        }
-        s += n;
-    }
-    return count;
 }

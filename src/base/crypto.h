@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/redact.h"
 
 struct ps_keys; /* opaque; secrets kept in sodium_malloc'd memory */
 
@@ -80,12 +81,7 @@ const char *ps_mask_pan(const char *pan, char out[PS_MASK_SIZE]);
 /* "****6789" from any number.  Returns out. */
 const char *ps_mask_last4(const char *num, char out[PS_MASK_SIZE]);
 
-/*
- * Defence in depth for logs, result files and reports: overwrite, in place,
- * the middle digits of every run of 13..19 digits in s that passes Luhn,
- * keeping BIN and last 4 ("4111111111111111" -> "411111******1111").
- * Returns the number of runs masked.
- */
-int ps_redact_pans(char *s);
+/* The redactor, ps_redact_pans(): redact.h, included here (logs, result
+ * files and reports use it through this header). */
 
 #endif /* PS_CRYPTO_H */

@@ -44,6 +44,7 @@
 #include "engine/apply.h"
 #include "intake/docread.h"
 #include "formats/format.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/money.h"
 #include "formats/nacha/nacha.h"
@@ -312,6 +313,7 @@ outcome:
     ps_strlcpy(ref, rec->reference != NULL ? rec->reference : "", sizeof(ref));
     if (rec->reference != NULL && strlen(rec->reference) >= PS_EXTID_SIZE)
         memcpy(ref + PS_EXTID_SIZE - 1, "...", 4);
+    ps_redact_pans(ref); /* never a card number in clear (issue 18) */
     const char *cells[] = {
         line,
         ref,
