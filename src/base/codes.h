@@ -87,6 +87,11 @@ enum ps_code_scope {
     X(AMOUNT_MISMATCH, RECORD,                                                 \
       "a provider status line's amount differs from the transaction's")        \
     X(AMOUNT_NOT_POSITIVE, RECORD, "the amount must be greater than zero")     \
+    X(ARCHIVE_FORMAT, RUN,                                                     \
+      "the file is not an encrypted payspool archive (archive show)")         \
+    X(ARCHIVE_TAMPERED, RUN,                                                   \
+      "an encrypted archive fails authentication: altered, truncated or "     \
+      "sealed under another key file")                                        \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
       "a provider status line answers an attempt that is not in flight")       \
     X(AUTH_REFERENCE, RECORD, "a debit authorization has no reference")        \

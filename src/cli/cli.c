@@ -243,6 +243,14 @@ const struct cli_cmd cli_commands[] = {
      "one document: status, counts, paths and every rejected record",
      "payspool files show 3b2e...9a --json"},
 
+    {"archive", "show", cmd_archive_show, RO, "PATH|FILE-ID", "out=",
+     "[--out FILE]",
+     "an archived or sealed failed input, decrypted (tampered: refused)",
+     "payspool archive show 3b2e...9a --out /tmp/roster.csv"},
+    {"archive", "list", cmd_archive_list, 0, "", "", "",
+     "the encrypted inputs kept in archive/ and failed/",
+     "payspool archive list --json"},
+
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
      "format= lenient= business= config=",
      "[--format F] [--lenient LIST | --business B] [--config FILE]",

@@ -991,7 +991,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
      * crash in between finds the archive in place and the rows pointing
      * at it. */
     if ((rc = input_unchanged(work_path, &st0, err)) != 0 ||
-        (rc = ps_spool_archive(p->spool, b->name, work_path, sha,
+        (rc = ps_spool_archive(p->eng->keys, p->spool, b->name, work_path, sha,
                                ps_date_today(date), where, sizeof(where),
                                err)) != 0)
         goto out;
