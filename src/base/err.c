@@ -193,6 +193,9 @@ const char *ps_err_str(const struct ps_err *err, char *buf, size_t size)
     if (err->rule[0] != '\0')
         APPEND(" [%s]", err->rule);
 #undef APPEND
+    /* Every error line (stderr, .reason descriptions) passes the
+     * redactor: the file name and field are the sender's text. */
+    ps_redact_pans(buf);
     return buf;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/output.h"
@@ -469,7 +470,7 @@ int ps_spool_quarantine_move(const char *path, const char *target,
                              const struct ps_err *why, struct ps_err *err)
 {
     char rdir[PATH_SIZE], rname[400], marker[PATH_SIZE];
-    char now[PS_TIME_SIZE], desc[1024];
+    char now[PS_TIME_SIZE], desc[1024], text[4096];
     struct ps_output *o = NULL;
     struct stat st;
     int rc;
@@ -484,13 +485,17 @@ int ps_spool_quarantine_move(const char *path, const char *target,
     if (rc == PS_ECONFLICT) {
         rc = ps_output_complete(rdir, rname, NULL, err); /* ours, a crash */
     } else if (rc == 0) {
-        rc = ps_output_printf(
-            o, err,
-            "file: %s\nrule: %s\nmessage: %s\nline: %ld\nbyte_offset: %lld\n"
-            "field: %s\nrejected_at: %s\ndescription: %s\n",
-            base_name(target), why->rule, why->msg, why->line,
-            (long long)(why->offset >= 0 ? why->offset : 0), why->field,
-            ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+        /* The whole reason passes the redactor (the name is the
+         * sender's; the message is masked already, err.c). */
+        snprintf(text, sizeof(text),
+                 "file: %s\nrule: %s\nmessage: %s\nline: %ld\n"
+                 "byte_offset: %lld\nfield: %s\nrejected_at: %s\n"
+                 "description: %s\n",
+                 base_name(target), why->rule, why->msg, why->line,
+                 (long long)(why->offset >= 0 ? why->offset : 0), why->field,
+                 ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+        ps_redact_pans(text);
+        rc = ps_output_write(o, text, strlen(text), err);
         if (rc == 0)
             rc = ps_output_commit(o, NULL, err);
         else

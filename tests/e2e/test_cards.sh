@@ -54,6 +54,21 @@ dres=$(ls "$OUT"/disb.csv.*.result.csv 2>/dev/null | head -1)
 nopan "disbursement result" "$dres"
 has "601111\*\*\*\*\*\*1117" "$dres"
 
+# ---- a provider-status line whose reference is a card number ------------
+# (in the business's inbound today; from a provider folder once answers
+# come only from there -- either way no clear number may come out)
+printf 'reference,status,reason_code,message\n4012888888881881,SETTLED,00,ok 4012888888881881\n' \
+    >"$IN/status.csv"
+touch "$IN/status.csv.done"
+"$P" run --once >>"$T/run.out" 2>>"$T/run.err"
+for f in "$OUT"/status.csv.*.result.csv; do
+    [ -f "$f" ] && ok || bad "no result for the status file"
+    nopan "status result" "$f"
+done
+for f in "$PAYSPOOL_SPOOL"/failed/acme/*.reason; do
+    [ -f "$f" ] && nopan "reason $(basename "$f")" "$f"
+done
+
 # ---- `files show --json`, the database, stderr, the log -----------------
 "$P" files list --business acme --json >"$T/files.json"
 for id in $(jq -r '.[].id' "$T/files.json"); do
