@@ -51,6 +51,7 @@
 #include "base/fsutil.h"
 #include "base/output.h"
 #include "intake/resultfile.h"
+#include "intake/seal.h"
 
 #define PATH_SIZE 4096
 #define PROGRESS_EVERY 100000 /* records between progress log lines */
@@ -546,10 +547,10 @@ static int collect(void *ctx, const struct ps_file *f)
     /* This input's rows: same claimed name, and no destination yet, or
      * one recorded but not reached (a crash came between).  A row whose
      * destination exists belongs to an earlier drop of the same name. */
-    struct stat st;
     int same_name = strcmp(f->name, k->name) == 0;
+    /* (a failed/ input sealed since is reached too: seal.h) */
     int reached =
-        f->archive_path[0] != '\0' && lstat(f->archive_path, &st) == 0;
+        f->archive_path[0] != '\0' && ps_seal_exists(f->archive_path);
     int same_input = same_name && !reached;
     if (same_name && reached && f->status == PS_FILE_APPLIED &&
         strstr(f->archive_path, "/archive/") != NULL)

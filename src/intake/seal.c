@@ -357,6 +357,16 @@ int ps_seal_read(const struct ps_keys *keys, const char *path,
 
 /* ---- failed inputs -------------------------------------------------- */
 
+int ps_seal_exists(const char *path)
+{
+    char sealed[PATH_SIZE];
+    struct stat st;
+    return lstat(path, &st) == 0 ||
+           (ps_pathf(sealed, sizeof(sealed), "%s%s", path, PS_SEAL_SUFFIX) ==
+                0 &&
+            lstat(sealed, &st) == 0);
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);

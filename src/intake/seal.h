@@ -66,6 +66,10 @@ int ps_seal_read(const struct ps_keys *keys, const char *path,
 int ps_seal_failed(const struct ps_keys *keys, const char *spool, int days,
                    int *sealed, struct ps_err *err);
 
+/* 1 when the input at path is there, in clear or sealed since
+ * (path.gz.enc): a destination reached. */
+int ps_seal_exists(const char *path);
+
 /*
  * The step the engine's loop runs after each intake pass (daemon and
  * run --once): ps_seal_failed() with the engine's keys and the spool's

@@ -149,5 +149,13 @@ touch "$IN/junk2.csv.done"
 "$P" run --once >/dev/null 2>&1
 [ ! -e "$F/junk2.csv" ] && ok || bad "seal_failed_after_days = 0 left it in clear"
 for f in "$F"/*; do nopan "failed/$(basename "$f")" "$f"; done
+# the same upload again, once its first copy is sealed: a new drop with
+# its own result, not taken for the first one resuming after a crash
+printf 'nonsense,columns\n5555555555554444,y\n' >"$IN/junk2.csv"
+touch "$IN/junk2.csv.done"
+"$P" run --once >/dev/null 2>&1
+same "results of junk2.csv" "$(ls "$OUT"/junk2.csv.*.result.csv | wc -l)" 2
+[ -f "$F/junk2.csv.1.gz.enc" ] && ok || bad "the second junk2.csv not sealed: $(ls "$F")"
+for f in "$F"/*; do nopan "failed/$(basename "$f")" "$f"; done
 
 finish
