@@ -47,6 +47,7 @@ static void result_name(const struct ps_file *f, const char *docname, char *out,
                         : '_';
     }
     safe[n] = '\0';
+    ps_redact_pans(safe); /* a card number in a name, masked too */
     snprintf(out, size, "%s.%s.result.csv", safe, f->id + 24);
 }
 

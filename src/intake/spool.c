@@ -393,15 +393,18 @@ int ps_spool_archive(const struct ps_keys *keys, const char *spool,
                      const char *sha256, const char *date, char *out,
                      size_t size, struct ps_err *err)
 {
-    char dir[PATH_SIZE], name[400];
+    char dir[PATH_SIZE], name[400], masked[256];
     int fd, rc;
     int64_t days;
+    /* The archive's name shows no card number (the name inside does). */
+    ps_strlcpy(masked, base_name(work_path), sizeof(masked));
+    ps_redact_pans(masked);
     if ((rc = ps_date_parse(date, &days, err)) != 0)
         return rc;
     if (ps_pathf(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
                  date + 5, date + 8, business) != 0 ||
-        ps_pathf(name, sizeof(name), "%s.%.12s" PS_SEAL_SUFFIX,
-                 base_name(work_path), sha256) != 0)
+        ps_pathf(name, sizeof(name), "%s.%.12s" PS_SEAL_SUFFIX, masked,
+                 sha256) != 0)
         return too_long(err);
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
@@ -449,6 +452,7 @@ int ps_spool_quarantine_name(const char *spool, const char *business,
         return rc;
     /* A name too long for its .reason keeps its first 200 bytes. */
     ps_strlcpy(short_name, base_name(path), sizeof(short_name));
+    ps_redact_pans(short_name); /* failed/ names show no card number */
     for (int i = 0; i < 1000; i++) {
         char to[PATH_SIZE], side[PATH_SIZE];
         int r = i == 0

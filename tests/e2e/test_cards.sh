@@ -158,4 +158,17 @@ same "results of junk2.csv" "$(ls "$OUT"/junk2.csv.*.result.csv | wc -l)" 2
 [ -f "$F/junk2.csv.1.gz.enc" ] && ok || bad "the second junk2.csv not sealed: $(ls "$F")"
 for f in "$F"/*; do nopan "failed/$(basename "$f")" "$f"; done
 
+# ---- a card number in a file's name: masked in every name payspool gives
+# (results/, failed/, archive/ and their .sha256; the store keeps the name
+# as uploaded, so `files show` and files.name still show it: not done)
+printf 'nonsense,columns\n1,x\n' >"$IN/card-4111111111111111.csv"
+touch "$IN/card-4111111111111111.csv.done"
+"$P" run --once >>"$T/run.out" 2>>"$T/run.err"
+ls "$OUT" "$PAYSPOOL_SPOOL/failed/acme" >"$T/names"
+nopan "names in results/ and failed/" "$T/names"
+has "card-411111\*\*\*\*\*\*1111.csv" "$T/names"
+for f in "$OUT"/*.sha256 "$PAYSPOOL_SPOOL"/failed/acme/*.sha256; do
+    nopan "$(basename "$f")" "$f"
+done
+
 finish
