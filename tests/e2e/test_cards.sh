@@ -33,6 +33,8 @@ H='external_employee_id,first_name,middle_name,last_name,email,phone,employment_
     echo 'E1002,Jo,,Bee,j@example.com,5555555555554444,active,Acme EWA,2026-01-01,,4000056655665556,,,,,812.40,2026-11-01,2026-11-15,USD'
     echo 'E1003,Al,,Cee,a@example.com,+14155550124,active,4012888888881881,2026-01-01,,4000056655665556,,,,,812.40,2026-11-01,2026-11-15,USD'
     echo 'E1004,378282246310005,,Dee,d@example.com,+14155550125,active,Acme EWA,2026-01-01,,4000056655665556,,,,,812.40,2026-11-01,2026-11-15,USD'
+    # a bank account number shifted into routing_number: never echoed
+    echo 'E1005,Ed,,Eff,e@example.com,+14155550126,active,Acme EWA,2026-01-01,,,98765432,021000021,checking,Ed,812.40,2026-11-01,2026-11-15,USD'
 } >"$T/roster.csv"
 cp "$T/roster.csv" "$IN/roster.csv"
 touch "$IN/roster.csv.done"
@@ -40,9 +42,11 @@ touch "$IN/roster.csv.done"
 res=$(ls "$OUT"/roster.csv.*.result.csv 2>/dev/null | head -1)
 [ -n "$res" ] && ok || bad "no result for the roster"
 nopan "roster result" "$res"
-has "411111\*\*\*\*\*\*1111" "$res"
+has "(routing_number): (withheld)" "$res" # not even masked
 has "555555\*\*\*\*\*\*4444" "$res"
-same "roster rejected" "$(grep -c ',REJECTED,' "$res")" 4
+has "401288\*\*\*\*\*\*1881" "$res"
+same "roster rejected" "$(grep -c ',REJECTED,' "$res")" 5
+if grep -q 98765432 "$res"; then bad "an account number echoed"; else ok; fi
 
 # ---- a disbursement whose reference is a card number ---------------------
 printf 'request_id,external_id,amount,currency,rail\n6011111111111117,E1001,12.00,USD,CARD\n' \
@@ -75,7 +79,7 @@ for id in $(jq -r '.[].id' "$T/files.json"); do
     "$P" files show "$id" --json >>"$T/show.json" 2>>"$T/run.err"
 done
 nopan "files show" "$T/show.json"
-has "411111\*\*\*\*\*\*1111" "$T/show.json"
+has "555555\*\*\*\*\*\*4444" "$T/show.json"
 sqlite3 "$PAYSPOOL_SPOOL/payspool.db" .dump >"$T/dump.sql"
 nopan "database" "$T/dump.sql"
 nopan "stdout" "$T/run.out"
@@ -83,6 +87,7 @@ nopan "stderr" "$T/run.err"
 nopan "log" "$PAYSPOOL_LOG"
 "$P" check "$T/roster.csv" --business acme --json >"$T/check.json" 2>&1
 nopan "check --json" "$T/check.json"
+if grep -q 98765432 "$T/check.json"; then bad "check --json: an account number echoed"; else ok; fi
 
 # ---- the archive is encrypted; `archive show` gives the bytes back -----
 arch=$(find "$PAYSPOOL_SPOOL/archive" -type f -name 'roster.csv.*' \
