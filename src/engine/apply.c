@@ -679,6 +679,7 @@ static int number_field(const char *name)
 {
     return strcmp(name, "card_number") == 0 ||
            strcmp(name, "account_number") == 0 ||
+           strcmp(name, "account") == 0 || /* NACHA's DFI account */
            strcmp(name, "corrected_account") == 0;
 }
 
