@@ -89,6 +89,11 @@ enum ps_code_scope {
     X(AMOUNT_NOT_POSITIVE, RECORD, "the amount must be greater than zero")     \
     X(AMOUNT_TOO_LARGE, RECORD,                                                \
       "a roster or payroll amount is above 10,000,000 of its currency")        \
+    X(ARCHIVE_FORMAT, RUN,                                                     \
+      "the file is not an encrypted payspool archive (archive show)")         \
+    X(ARCHIVE_TAMPERED, RUN,                                                   \
+      "an encrypted archive fails authentication: altered, truncated or "     \
+      "sealed under another key file")                                        \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
       "a provider status line answers an attempt that is not in flight")       \
     X(AUTH_REFERENCE, RECORD, "a debit authorization has no reference")        \
@@ -143,6 +148,9 @@ enum ps_code_scope {
       "the banking calendar file has a section other than [closed] or [open]") \
     X(CARD_FORMAT, RECORD, "the card number is not 13 to 19 digits")           \
     X(CARD_LUHN, RECORD, "the card number fails the Luhn check")               \
+    X(CARD_NUMBER_MISPLACED, RECORD,                                           \
+      "a card number in a field other than card_number; the record is "       \
+      "refused and the number is never stored")                               \
     X(CHANGE_CODE, FILE,                                                       \
       "NACHA: a NOC's change code is not one NACHA defines")                   \
     X(CLAIMED_ELSEWHERE, RUN,                                                  \
