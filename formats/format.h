@@ -68,7 +68,12 @@ struct ps_doc_problem {
                             the document's physical shape */
     char return_code[4]; /* the ACH return reason it corresponds to
                             (e.g. "R28"), "" when none */
+    char severity;       /* PS_DOC_ERROR (0: every format's default) or
+                            PS_DOC_WARNING: a convention broken that does
+                            not refuse the document */
 };
+
+enum { PS_DOC_ERROR = 0, PS_DOC_WARNING = 1 };
 
 struct ps_format {
     const char *name;        /* "pstest", "csv", "nacha", ... */

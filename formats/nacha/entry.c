@@ -53,6 +53,107 @@ static struct ps_nacha_prefix_last *prefix_slot(struct ps_nacha_reader *r,
     return &r->last[r->lastk];
 }
 
+/*
+ * An ADV entry detail (SEC ADV, automated accounting advices): its own
+ * layout (moov-io/ach advEntryDetail.go): transaction code 81-88 (odd
+ * credits, even debits), RDFI 04-11 and check digit 12, account 13-27,
+ * amount 28-39 (12 digits), advice routing number 40-48, individual name
+ * 55-76, addenda indicator 79, ACH operator routing 80-87, Julian day
+ * 88-90, sequence 91-94 (kept as the entry's "trace"; not a trace
+ * number, so no trace rule applies).
+ */
+static void adv_entry_detail(struct ps_nacha_reader *r,
+                             struct ps_nacha_entry *e)
+{
+    const char *s = r->s;
+    uint64_t v;
+    char q[PS_QUOTE_MAX * 4 + 4];
+
+    r->e_tc = -1;
+    if (field_num(r, 2, 2, "transaction_code", "transaction code", "", &v) ==
+        0) {
+        if (v < 81 || v > 88) {
+            PROB(r, 2, "transaction_code", "TRANSACTION_CODE", "R17",
+                 "transaction code %02u is not an ADV code (81-88)",
+                 (unsigned)v);
+        } else {
+            r->e_tc = (int)v;
+            e->transaction_code = (int)v;
+            e->credit = v % 2 == 1;
+        }
+    }
+    memcpy(e->rdfi, s + 3, 9);
+    e->rdfi[9] = '\0';
+    if (field_num(r, 4, 8, "rdfi", "receiving DFI identification", "R13",
+                  &v) == 0) {
+        r->b_hash += v;
+        if (s[11] < '0' || s[11] > '9')
+            field_num(r, 12, 1, "rdfi_check_digit", "check digit", "R28", &v);
+        else
+            check_aba(r, 4, "rdfi_check_digit", "RDFI routing number");
+    }
+    copy_trim(e->account, s + 12, 15);
+    if (e->account[0] == '\0')
+        PROB(r, 13, "account", "MANDATORY_FIELD", "R26",
+             "the DFI account number (positions 13-27) is blank");
+    if (field_num(r, 28, 12, "amount", "amount", "R19", &v) == 0) {
+        e->amount = (int64_t)v;
+        if (e->credit)
+            r->b_credit += e->amount;
+        else
+            r->b_debit += e->amount;
+    }
+    copy_trim(e->individual_name, s + 54, 22);
+    e->individual_id[0] = '\0';
+    memcpy(e->discretionary, s + 76, 2);
+    e->discretionary[2] = '\0';
+    r->e_indicator = s[78] == '0' ? 0 : s[78] == '1' ? 1 : -1;
+    e->addenda_indicator = r->e_indicator;
+    if (r->e_indicator < 0)
+        PROB(r, 79, "addenda_indicator", "ADDENDA_INDICATOR", "R25",
+             "the addenda record indicator must be 0 or 1, found %s",
+             ps_quote(s + 78, 1, q, sizeof(q)));
+    field_num(r, 88, 3, "julian_day", "Julian date day", "", &v);
+    field_num(r, 91, 4, "sequence_number", "sequence number", "", &v);
+    memcpy(e->trace, s + 79, 15);
+    e->trace[15] = '\0';
+    r->e_trace = 0;
+}
+
+/* The trace order: ascending within a batch (an ERROR, as moov-io/ach's
+ * default isSequenceAscending), and across the file per ODFI prefix (a
+ * WARNING, said once a batch: many originators restart in each batch). */
+static void trace_order(struct ps_nacha_reader *r, const char *trace,
+                        uint64_t v)
+{
+    struct ps_nacha_prefix_last *pl = prefix_slot(r, v);
+    if (r->b_has_trace && v <= r->b_last_trace) {
+        if (v == r->b_last_trace)
+            PROB(r, 80, "trace", "TRACE_DUPLICATE", "R27",
+                 "trace number %s is used twice in the batch", trace);
+        else if (!excused(r, PS_NACHA_LENIENT_TRACE_ORDER))
+            PROB(r, 80, "trace", "TRACE_ORDER", "R27",
+                 "trace number %s follows %015llu: trace numbers must "
+                 "ascend within a batch",
+                 trace, (unsigned long long)r->b_last_trace);
+    } else if (pl != NULL && v <= pl->trace && !r->b_order_said) {
+        r->b_order_said = 1;
+        if (v == pl->trace)
+            PROB(r, 80, "trace", "TRACE_DUPLICATE_FILE", "R27",
+                 "trace number %s was used in an earlier batch", trace);
+        else
+            PROB(r, 80, "trace", "TRACE_ORDER_FILE", "R27",
+                 "trace number %s is below %015llu of an earlier batch: "
+                 "numbering restarts",
+                 trace, (unsigned long long)pl->trace);
+    }
+    if (pl != NULL && v > pl->trace)
+        pl->trace = v;
+    if (!r->b_has_trace || v > r->b_last_trace)
+        r->b_last_trace = v;
+    r->b_has_trace = 1;
+}
+
 /* An entry detail (6) record.  One long function (about 200 lines): one
  * check per field in record position order, as README.md lists them, on
  * the hot path where each field is parsed once (the eight-digit fast
@@ -98,8 +199,14 @@ void ps_nacha_entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     r->e_off = r->roff;
     r->e_05 = r->e_98 = r->e_99 = 0;
     r->e_ctx_count = -1;
+    r->e_iat_next = 0;
+    r->e_iat_17 = r->e_iat_18 = 0;
     r->b_count++;
     r->f_entries++;
+    if (r->sec_kind == SEC_ADV) {
+        adv_entry_detail(r, e);
+        return;
+    }
 
     /* The numbers: 36 digits, read eight at a time when all are digits
      * (nearly always); else field by field, each bad one a problem. */
@@ -201,11 +308,18 @@ void ps_nacha_entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
             r->b_debit += amount;
     }
     if (iat) {
-        /* IAT: 13-16 addenda count, 40-74 the foreign receiver's account:
-         * read structurally, nothing kept. */
+        /* IAT: 13-16 the number of addenda, 40-74 the foreign receiver's
+         * account (mandatory; not kept). */
         memset(e->account, 0, sizeof(e->account));
         memset(e->individual_id, 0, sizeof(e->individual_id));
         memset(e->individual_name, 0, sizeof(e->individual_name));
+        if (field_num(r, 13, 4, "addenda_count", "number of addenda records",
+                      "R25", &v) == 0)
+            r->e_ctx_count = (long)v;
+        if (blank(s + 39, 35))
+            PROB(r, 40, "account", "MANDATORY_FIELD", "R26",
+                 "the foreign receiver's account number (positions 40-74) "
+                 "is blank");
     } else if (r->sec_kind == SEC_CIE) {
         copy_trim(e->individual_name, s + 39, 15);
         copy_trim(e->individual_id, s + 54, 22);
@@ -219,15 +333,25 @@ void ps_nacha_entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     } else {
         copy_trim(e->individual_id, s + 39, 15);
         copy_trim(e->individual_name, s + 54, 22);
+        /* TEL: the receiver's name is mandatory (moov-io/ach batchTEL). */
+        if (r->sec_kind == SEC_TEL && e->individual_name[0] == '\0')
+            PROB(r, 55, "individual_name", "MANDATORY_FIELD", "R26",
+                 "a TEL entry's individual name (positions 55-76) is blank");
     }
     memcpy(e->discretionary, s + 76, 2);
     e->discretionary[2] = '\0';
     if (r->sec_kind == SEC_WEB && (s[76] != 'R' && s[76] != 'S') &&
-        !(r->e_tc >= 0 && return_tc(r->e_tc)))
-        PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE", "R17",
-             "a WEB entry's payment type (position 77) must be R or S, "
-             "found %s",
-             ps_quote(s + 76, 1, q, sizeof(q)));
+        !(r->e_tc >= 0 && return_tc(r->e_tc))) {
+        if (s[76] == ' ')
+            PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE_BLANK", "R17",
+                 "a WEB entry's payment type (position 77) is blank, R or "
+                 "S expected");
+        else
+            PROB(r, 77, "payment_type", "WEB_PAYMENT_TYPE", "R17",
+                 "a WEB entry's payment type (position 77) must be R or S, "
+                 "found %s",
+                 ps_quote(s + 76, 1, q, sizeof(q)));
+    }
     r->e_indicator = s[78] == '0' ? 0 : s[78] == '1' ? 1 : -1;
     e->addenda_indicator = r->e_indicator;
     if (r->e_indicator < 0)
@@ -238,22 +362,8 @@ void ps_nacha_entry_detail(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
     e->trace[15] = '\0';
     r->e_trace = 0;
     if (trace_ok) {
-        v = tracev;
-        r->e_trace = v;
-        struct ps_nacha_prefix_last *pl = prefix_slot(r, v);
-        if (v == r->prev_trace || (pl != NULL && v == pl->trace)) {
-            PROB(r, 80, "trace", "TRACE_DUPLICATE", "R27",
-                 "trace number %s is used twice in the file", e->trace);
-        } else if (pl != NULL && v < pl->trace &&
-                   !excused(r, PS_NACHA_LENIENT_TRACE_ORDER)) {
-            PROB(r, 80, "trace", "TRACE_ORDER", "R27",
-                 "trace number %s follows %015llu: trace numbers must "
-                 "ascend",
-                 e->trace, (unsigned long long)pl->trace);
-        }
-        if (pl != NULL && v > pl->trace)
-            pl->trace = v;
-        r->prev_trace = v;
+        r->e_trace = tracev;
+        trace_order(r, e->trace, tracev);
     }
 }
 
@@ -309,6 +419,38 @@ static void corrected_data(struct ps_nacha_reader *r, int code)
              code, 36 + tc, 37 + tc);
 }
 
+/*
+ * An IAT addenda 10-18: the seven mandatory ones (10 to 16) once each
+ * (in any order, as moov-io/ach reads them), at most two 17s and five
+ * 18s; each one's entry detail sequence (88-94) is the last 7 digits of
+ * its entry's trace.  r->e_iat_next holds the bits of 10..16 seen.
+ */
+static void iat_addenda(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
+                        int type)
+{
+    const char *s = r->s;
+    uint64_t v;
+    if (type <= 16) {
+        int bit = 1 << (type - 10);
+        if (r->e_iat_next & bit)
+            PROB(r, 2, "addenda_type", "IAT_ADDENDA", "R25",
+                 "a second IAT addenda %02d for the entry", type);
+        r->e_iat_next |= bit;
+    } else if ((type == 17 && ++r->e_iat_17 > 2) ||
+               (type == 18 && ++r->e_iat_18 > 5)) {
+        PROB(r, 2, "addenda_type", "ADDENDA_COUNT", "R25",
+             "an IAT entry takes at most %s", type == 17 ? "two addenda 17"
+                                                         : "five addenda 18");
+    }
+    if (field_num(r, 88, 7, "entry_sequence", "entry detail sequence number",
+                  "R25", &v) == 0 &&
+        memcmp(s + 87, e->trace + 8, 7) != 0)
+        PROB(r, 88, "entry_sequence", "ADDENDA_ENTRY_SEQUENCE", "R25",
+             "entry detail sequence number %.7s should be %s, the last 7 "
+             "digits of the trace",
+             s + 87, e->trace + 8);
+}
+
 /* An addenda (7) record of the entry being read.  Long (about 155
  * lines): the checks of the three addenda types (05, 98, 99) in
  * position order, sharing the entry state they update. */
@@ -346,19 +488,33 @@ void ps_nacha_addenda(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
                  "a %s entry takes at most one addenda 05", e->sec);
         if (r->e_05 == 1)
             copy_trim(e->payment_info, s + 3, 80);
-        if (field_num(r, 84, 4, "addenda_sequence", "addenda sequence number",
-                      "R25", &v) == 0 &&
-            (long)v != r->e_05)
+        /* The two sequences are conventions (WARNINGs), left blank by
+         * some originators: blank is warned, not a NON_NUMERIC error. */
+        if (blank(s + 83, 4))
+            PROB(r, 84, "addenda_sequence", "ADDENDA_SEQUENCE", "R25",
+                 "addenda sequence number is blank, should be %04ld",
+                 r->e_05);
+        else if (field_num(r, 84, 4, "addenda_sequence",
+                           "addenda sequence number", "R25", &v) == 0 &&
+                 (long)v != r->e_05)
             PROB(r, 84, "addenda_sequence", "ADDENDA_SEQUENCE", "R25",
                  "addenda sequence number %04u should be %04ld",
                  (unsigned)v, r->e_05);
-        if (field_num(r, 88, 7, "entry_sequence",
-                      "entry detail sequence number", "R25", &v) == 0 &&
-            memcmp(s + 87, e->trace + 8, 7) != 0)
+        if (blank(s + 87, 7))
+            PROB(r, 88, "entry_sequence", "ADDENDA_ENTRY_SEQUENCE", "R25",
+                 "entry detail sequence number is blank, should be %s",
+                 e->trace + 8);
+        else if (field_num(r, 88, 7, "entry_sequence",
+                           "entry detail sequence number", "R25", &v) == 0 &&
+                 memcmp(s + 87, e->trace + 8, 7) != 0)
             PROB(r, 88, "entry_sequence", "ADDENDA_ENTRY_SEQUENCE", "R25",
                  "entry detail sequence number %.7s should be %s, the last 7 "
                  "digits of the trace",
                  s + 87, e->trace + 8);
+        return;
+    }
+    if (type >= 10 && type <= 18 && r->sec_kind == SEC_IAT) {
+        iat_addenda(r, e, type);
         return;
     }
     if (type != 98 && type != 99) {
@@ -448,7 +604,10 @@ void ps_nacha_addenda(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
         copy_trim(e->addenda_info, s + 58, 21);
         return;
     }
-    if (ymd(s + 21, e->date_returned) != 0)
+    if (blank(s + 21, 6))
+        PROB(r, 22, "date_returned", "RETURN_DATE_BLANK", "",
+             "the date the return was made (positions 22-27) is blank");
+    else if (ymd(s + 21, e->date_returned) != 0)
         PROB(r, 22, "date_returned", "RETURN_DATE", "",
              "the date the return was made %s is not a valid YYMMDD date",
              ps_quote(s + 21, 6, q, sizeof(q)));
@@ -487,6 +646,24 @@ void ps_nacha_entry_end(struct ps_nacha_reader *r, struct ps_nacha_entry *e)
                             "the CTX entry says %ld addenda records, %ld "
                             "follow",
                             r->e_ctx_count, r->e_05);
+    if (r->sec_kind == SEC_IAT && r->e_98 + r->e_99 == 0) {
+        for (int t = 10; t <= 16; t++)
+            if ((r->e_iat_next & (1 << (t - 10))) == 0) {
+                ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 79,
+                                    "addenda_indicator", "IAT_ADDENDA", "R25",
+                                    "the IAT entry lacks its mandatory "
+                                    "addenda %02d (10 to 16 are required)",
+                                    t);
+                break;
+            }
+        if (r->e_ctx_count >= 0 && r->e_ctx_count != n &&
+            !excused(r, PS_NACHA_LENIENT_ADDENDA_COUNT))
+            ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 13,
+                                "addenda_count", "ADDENDA_COUNT", "R25",
+                                "the IAT entry says %ld addenda records, %ld "
+                                "follow",
+                                r->e_ctx_count, n);
+    }
     if (r->sec_kind == SEC_COR && r->e_98 == 0)
         ps_nacha_problem_at(r, r->e_line, r->e_off, '6', 79,
                             "addenda_indicator", "ADDENDA_TYPE", "R25",

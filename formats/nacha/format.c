@@ -10,7 +10,8 @@
  *
  * How it fails: problems in the file do not stop next() (every entry is
  * delivered, so the pipeline's first pass sees them all); finish() then
- * fails with the first problem, and problems() lists them.  A negative
+ * fails with the first ERROR (WARNINGs alone pass, and are appended to
+ * totals->options_used), and problems() lists them all.  A negative
  * next() only when the stream fails or the document is no NACHA at all.
  */
 #include <stdio.h>
@@ -338,6 +339,14 @@ static int finish(void *state, struct ps_doc_totals *totals,
              fi.file_id_modifier != '\0' ? fi.file_id_modifier : '-');
     ps_nacha_lenient_format(fi.lenient_used, totals->options_used,
                             sizeof(totals->options_used));
+    if (fi.warnings > 0) {
+        /* The warnings go with the file where its options go (the file's
+         * row, the result trailer): "warnings=N:RULE,RULE". */
+        size_t at = strlen(totals->options_used);
+        snprintf(totals->options_used + at, sizeof(totals->options_used) - at,
+                 "%swarnings=%ld:%s", at > 0 ? ";" : "", fi.warnings,
+                 fi.warning_rules);
+    }
     return rc;
 }
 
@@ -374,7 +383,7 @@ static int validate(void *state, struct ps_doc_totals *totals,
 
 const struct ps_format ps_format_nacha = {
     "nacha",
-    "NACHA ACH file (PPD, CCD, WEB, TEL, CTX, returns, NOCs)",
+    "NACHA ACH file (PPD, CCD, WEB, TEL, CTX, IAT, ADV, returns, NOCs)",
     bid,
     open_,
     next,

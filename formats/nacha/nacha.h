@@ -7,8 +7,10 @@
  * a time, never the file: memory is flat whatever the file's size.  It
  * goes on past a problem so that `payspool check` can list every one, each
  * structured (record type, field, line, byte offset, rule, and the return
- * reason code it corresponds to where there is one).  A file with any
- * problem left after the lenient options is rejected whole.
+ * reason code it corresponds to where there is one).  Each rule has a
+ * severity (CONFORMANCE.md): a file with any ERROR left after the lenient
+ * options is rejected whole; WARNINGs are listed and the file accepted
+ * (PS_NACHA_STRICT makes them ERRORs).
  *
  * Lines are records: line N is the N-th 94-byte record, whether the file
  * has LF, CRLF or no line endings at all; offsets are bytes from the start
@@ -67,8 +69,16 @@ enum ps_nacha_lenient {
     PS_NACHA_LENIENT_BATCH_ORDER = 1u << 5,    /* unordered_batch_numbers */
     PS_NACHA_LENIENT_BLOCK_COUNT = 1u << 6,    /* wrong_block_count */
     PS_NACHA_LENIENT_SHORT_LINES = 1u << 7,    /* short_lines (space-pad) */
-    PS_NACHA_LENIENT_ALL = (1u << 8) - 1
+    /* Not lenient but the other way: every WARNING rule is an ERROR
+     * (`payspool check --strict`, or `strict` in a business's list). */
+    PS_NACHA_STRICT = 1u << 8,                 /* strict */
+    PS_NACHA_LENIENT_ALL = (1u << 8) - 1,      /* every lenient option */
+    PS_NACHA_OPTIONS_ALL = (1u << 9) - 1       /* and strict */
 };
+
+/* The severity of a NACHA rule (CONFORMANCE.md lists them): PS_DOC_ERROR
+ * or PS_DOC_WARNING (format.h); ERROR for a name it does not know. */
+int ps_nacha_rule_severity(const char *rule);
 
 /* The configuration name of one option bit, or NULL. */
 const char *ps_nacha_lenient_name(unsigned bit);
@@ -156,6 +166,9 @@ struct ps_nacha_file_info {
     int64_t total_debit, total_credit; /* cents */
     uint64_t entry_hash;
     unsigned lenient_used; /* the options that excused a problem */
+    long warnings;         /* problems of severity WARNING (the file is
+                              accepted with them) */
+    char warning_rules[96]; /* their rules, comma-separated, "" if none */
 };
 
 struct ps_nacha_reader;
@@ -177,9 +190,9 @@ int ps_nacha_reader_next(struct ps_nacha_reader *r, struct ps_nacha_entry *e,
                          struct ps_err *err);
 /*
  * After the last entry: check the file control and padding and fill
- * *info.  0 when the file has no problem left, else PS_EINVAL with err
- * set to the first problem (its message prefixed with the count when
- * there are several).
+ * *info (info->warnings and warning_rules: the WARNINGs).  0 when the
+ * file has no ERROR left, else PS_EINVAL with err set to the first error
+ * (its message prefixed with the count when there are several).
  */
 int ps_nacha_reader_finish(struct ps_nacha_reader *r,
                            struct ps_nacha_file_info *info,
@@ -188,8 +201,9 @@ int ps_nacha_reader_finish(struct ps_nacha_reader *r,
  * read; the counts are filled by finish()).  Borrowed from the reader. */
 const struct ps_nacha_file_info *
 ps_nacha_reader_info(const struct ps_nacha_reader *r);
-/* Every problem found so far, in file order (capped at
- * PS_NACHA_PROBLEMS_MAX; *total counts them all). */
+/* Every problem found so far, ERRORs and WARNINGs (each one's severity
+ * field), in file order (capped at PS_NACHA_PROBLEMS_MAX; *total counts
+ * them all). */
 #define PS_NACHA_PROBLEMS_MAX 1000
 size_t ps_nacha_reader_problems(const struct ps_nacha_reader *r,
                                 const struct ps_doc_problem **list,

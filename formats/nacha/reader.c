@@ -15,7 +15,8 @@
  *
  * How it fails: a broken rule is a problem (struct ps_doc_problem) kept in
  * a list in file order and the reading goes on, so that every problem of
- * a file can be listed; finish() then returns PS_EINVAL with the first.
+ * a file can be listed; finish() then returns PS_EINVAL with the first
+ * ERROR (warning_rules[] below says which rules are only WARNINGs).
  * Only a stream error, out of memory, or a document whose first byte is
  * no NACHA record type at all stops the reading (a negative return).
  * README.md beside this file lists every rule.  No DFI account number or
@@ -40,9 +41,9 @@ static const struct {
     {"PPD", SEC_PPD}, {"CCD", SEC_CCD}, {"WEB", SEC_WEB},
     {"TEL", SEC_TEL}, {"CTX", SEC_CTX}, {"COR", SEC_COR},
     {"IAT", SEC_IAT}, {"CIE", SEC_CIE}, {"MTE", SEC_CIE},
-    {"ACK", SEC_UNAPPLIED}, {"ADV", SEC_UNAPPLIED}, {"ARC", SEC_UNAPPLIED},
+    {"ACK", SEC_UNAPPLIED}, {"ADV", SEC_ADV}, {"ARC", SEC_UNAPPLIED},
     {"ATX", SEC_UNAPPLIED}, {"BOC", SEC_UNAPPLIED}, {"DNE", SEC_UNAPPLIED},
-    {"ENR", SEC_UNAPPLIED}, {"POP", SEC_UNAPPLIED}, {"POS", SEC_UNAPPLIED},
+    {"ENR", SEC_ENR}, {"POP", SEC_UNAPPLIED}, {"POS", SEC_UNAPPLIED},
     {"RCK", SEC_UNAPPLIED}, {"SHR", SEC_UNAPPLIED}, {"TRC", SEC_UNAPPLIED},
     {"TRX", SEC_UNAPPLIED}, {"XCK", SEC_UNAPPLIED},
 };
@@ -54,6 +55,7 @@ static const char *const lenient_names[] = {
     "missing_file_control",   "unequal_addenda_counts",
     "unordered_trace_numbers", "unordered_batch_numbers",
     "wrong_block_count",      "short_lines",
+    "strict",
 };
 #define NLENIENT (sizeof(lenient_names) / sizeof(lenient_names[0]))
 
@@ -91,7 +93,7 @@ int ps_nacha_lenient_parse(const char *list, unsigned *bits,
                               "missing_file_control, unequal_addenda_counts, "
                               "unordered_trace_numbers, "
                               "unordered_batch_numbers, wrong_block_count, "
-                              "short_lines)",
+                              "short_lines, strict)",
                               ps_quote(w, n, q, sizeof(q)));
         }
         out |= 1u << i;
@@ -157,6 +159,39 @@ static inline int printable(const char *s, size_t *bad_at)
 /* ---- problems ---------------------------------------------------------- */
 
 /*
+ * The rules of severity WARNING: a convention that banks tolerate and
+ * that moves no money wrongly (CONFORMANCE.md says why each is one).
+ * Every other rule is an ERROR.  At most 64 (a bit each in r->warned).
+ */
+static const char *const warning_rules[] = {
+    "ADDENDA_ENTRY_SEQUENCE", /* 05 entry sequence is not the trace's */
+    "ADDENDA_SEQUENCE",       /* 05 sequence numbers not 1, 2, 3... */
+    "ADDENDA_TRACE",          /* 98/99 trace is not the entry's */
+    "NOC_AMOUNT",             /* a NOC that is not $0: no money moves */
+    "RECORD_EXTRA_BLANKS",    /* blanks after the 94th byte */
+    "RECORD_TRIMMED",         /* trailing blanks stripped in transit */
+    "RETURN_DATE_BLANK",      /* contested return without its date */
+    "TRACE_DUPLICATE_FILE",   /* a trace seen in an earlier batch */
+    "TRACE_ORDER_FILE",       /* traces restart in a later batch */
+    "WEB_PAYMENT_TYPE_BLANK", /* older WEB files: no R or S */
+};
+#define NWARNING (sizeof(warning_rules) / sizeof(warning_rules[0]))
+
+/* Index of rule in warning_rules, or -1 (an ERROR). */
+static int warning_index(const char *rule)
+{
+    for (size_t i = 0; i < NWARNING; i++)
+        if (strcmp(warning_rules[i], rule) == 0)
+            return (int)i;
+    return -1;
+}
+
+int ps_nacha_rule_severity(const char *rule)
+{
+    return warning_index(rule) >= 0 ? PS_DOC_WARNING : PS_DOC_ERROR;
+}
+
+/*
  * Record a problem: the rule, the record (line, offset, type), the field
  * (its 1-based position pos in the record, 0 for none) and the return
  * code it corresponds to ("" for none).  Kept in line order (a few are
@@ -170,7 +205,12 @@ void ps_nacha_problem_at(struct ps_nacha_reader *r, long line, int64_t roff,
                          const char *rule, const char *rcode, const char *fmt,
                          ...)
 {
+    int w = (r->lenient & PS_NACHA_STRICT) ? -1 : warning_index(rule);
     r->total++;
+    if (w >= 0)
+        r->warned |= UINT64_C(1) << w;
+    else
+        r->errors++;
     if (r->nprobs >= PS_NACHA_PROBLEMS_MAX)
         return;
     if (r->nprobs == r->capprobs) {
@@ -197,6 +237,7 @@ void ps_nacha_problem_at(struct ps_nacha_reader *r, long line, int64_t roff,
     p->err.offset = roff + (pos > 0 ? pos - 1 : 0);
     p->record_type = rtype;
     ps_strlcpy(p->return_code, rcode, sizeof(p->return_code));
+    p->severity = w >= 0 ? PS_DOC_WARNING : PS_DOC_ERROR;
     char msg[PS_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
@@ -246,8 +287,21 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
         if (avail == 0)
             return 0;
         const char *s = (const char *)r->buf + r->pos;
-        if (r->shape == 0)
-            r->shape = memchr(s, '\n', avail) != NULL ? 1 : 2;
+        if (r->shape == 0) {
+            /* Lines, unless the first line is several records back to
+             * back (a multiple of 94 bytes, as moov-io/ach reads it): then
+             * the line breaks are ignored wherever they are. */
+            const char *nl = memchr(s, '\n', avail);
+            size_t k = nl != NULL ? (size_t)(nl - s) : 0;
+            if (k > 0 && s[k - 1] == '\r')
+                k--;
+            r->shape = nl != NULL && !(k > REC && k % REC == 0) ? 1 : 2;
+        }
+        if (r->shape == 2 && (s[0] == '\n' || s[0] == '\r')) {
+            r->pos++;
+            r->off++;
+            continue;
+        }
         size_t len, used, bad = 0;
         if (r->shape == 2) {
             len = used = avail < REC ? avail : REC;
@@ -307,13 +361,24 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
             r->s = s;
             return 1;
         }
+        /* A short line lost its trailing blanks in transit, a long one
+         * has blanks past 94 (WARNINGs: its fields are read as written);
+         * a long one with anything else there is an ERROR. */
+        /* Records back to back end short only when the file was cut
+         * (moov-io/ach refuses such a line too): an ERROR. */
+        int trimmed = len < REC && r->shape == 1;
         if (len != REC &&
             !(len < REC && excused(r, PS_NACHA_LENIENT_SHORT_LINES)))
             ps_nacha_problem_at(
                 r, r->line, r->roff, 0, len < REC ? (int)len + 1 : REC + 1,
-                "record", "RECORD_LENGTH", "R17",
-                "%s is %zu bytes long: a NACHA record is %d",
-                r->shape == 1 ? "line" : "the last record", len, REC);
+                "record",
+                trimmed                       ? "RECORD_TRIMMED"
+                : len < REC                   ? "RECORD_LENGTH"
+                : blank(s + REC, len - REC) ? "RECORD_EXTRA_BLANKS"
+                                              : "RECORD_LENGTH",
+                "R17", "%s is %zu bytes long: a NACHA record is %d%s",
+                r->shape == 1 ? "line" : "the last record", len, REC,
+                len < REC ? " (read space-padded)" : "");
         if (len < REC) {
             memcpy(r->pad, s, len);
             memset(r->pad + len, ' ', REC - len);
@@ -333,12 +398,14 @@ static int get_record(struct ps_nacha_reader *r, struct ps_err *err)
 
 /* ---- the records ------------------------------------------------------- */
 
+/* A record of 9s after the file control (a trimmed one is 9s and then
+ * the blanks it was padded with). */
 static int is_padding(const char *s)
 {
-    static const char nines[REC + 1] =
-        "9999999999999999999999999999999999999999999999999999999999999999999"
-        "999999999999999999999999999";
-    return memcmp(s, nines, REC) == 0;
+    size_t i = 0;
+    while (i < REC && s[i] == '9')
+        i++;
+    return i >= 2 && blank(s + i, REC - i);
 }
 
 static void file_header(struct ps_nacha_reader *r)
@@ -433,6 +500,62 @@ void ps_nacha_no_header(struct ps_nacha_reader *r)
 
 static void close_uncontrolled(struct ps_nacha_reader *r);
 
+/* Is s[0..n), its blanks apart, nothing but zeros (and at least one)? */
+static int zeros(const char *s, size_t n)
+{
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '0')
+            any = 1;
+        else if (s[i] != ' ')
+            return 0;
+    }
+    return any;
+}
+
+/* Are the n bytes at s all 'A'..'Z'? */
+static int letters(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'A' || s[i] > 'Z')
+            return 0;
+    return 1;
+}
+
+/*
+ * An IAT batch header's own fields (moov-io/ach iatBatchHeader.go): the
+ * foreign exchange indicator 21-22 (FV, VF or FF), its reference
+ * indicator 23 (1, 2 or 3), the ISO destination country 39-40 and the
+ * originating and destination currencies 64-66, 67-69, letters.  The
+ * originator identification (41-50) is read as the company ID.
+ */
+static void iat_header(struct ps_nacha_reader *r)
+{
+    const char *s = r->s;
+    char q[PS_QUOTE_MAX * 4 + 4];
+    if (memcmp(s + 20, "FV", 2) != 0 && memcmp(s + 20, "VF", 2) != 0 &&
+        memcmp(s + 20, "FF", 2) != 0)
+        PROB(r, 21, "foreign_exchange_indicator", "IAT_HEADER", "R17",
+             "the IAT foreign exchange indicator must be FV, VF or FF, "
+             "found %s",
+             ps_quote(s + 20, 2, q, sizeof(q)));
+    if (s[22] < '1' || s[22] > '3')
+        PROB(r, 23, "foreign_exchange_reference_indicator", "IAT_HEADER",
+             "R17",
+             "the IAT foreign exchange reference indicator must be 1, 2 or "
+             "3, found %s",
+             ps_quote(s + 22, 1, q, sizeof(q)));
+    if (!letters(s + 38, 2))
+        PROB(r, 39, "destination_country", "IAT_HEADER", "R17",
+             "the IAT destination country must be an ISO code, found %s",
+             ps_quote(s + 38, 2, q, sizeof(q)));
+    if (!letters(s + 63, 3) || !letters(s + 66, 3))
+        PROB(r, 64, "currency", "IAT_HEADER", "R17",
+             "the IAT originating and destination currencies must be ISO "
+             "codes, found %s",
+             ps_quote(s + 63, 6, q, sizeof(q)));
+}
+
 static void batch_header(struct ps_nacha_reader *r)
 {
     const char *s = r->s;
@@ -455,6 +578,7 @@ static void batch_header(struct ps_nacha_reader *r)
     r->b_hash = 0;
     r->b_debit = r->b_credit = 0;
     r->batch_returns = 0;
+    r->b_has_trace = r->b_order_said = 0;
     memset(t, 0, sizeof(*t));
 
     r->scc = -1;
@@ -478,17 +602,29 @@ static void batch_header(struct ps_nacha_reader *r)
         PROB(r, 51, "standard_entry_class", "SEC_CODE", "R17",
              "standard entry class code %s is not one NACHA defines",
              ps_quote(s + 50, 3, q, sizeof(q)));
+    if (r->sec_kind == SEC_ADV)
+        r->f_adv++;
+    else
+        r->f_other++;
+    if (r->sec_kind == SEC_IAT)
+        iat_header(r);
+    /* Blank or all zeros is no name (moov-io/ach refuses both). */
     if (r->sec_kind != SEC_IAT) {
         copy_trim(t->company_name, s + 4, 16);
-        if (t->company_name[0] == '\0')
+        if (t->company_name[0] == '\0' || zeros(s + 4, 16))
             PROB(r, 5, "company_name", "MANDATORY_FIELD", "R26",
-                 "the company name (positions 5-20) is blank");
+                 "the company name (positions 5-20) is %s",
+                 t->company_name[0] == '\0' ? "blank" : "all zeros");
     }
     copy_trim(t->company_id, s + 40, 10);
     if (t->company_id[0] == '\0')
         PROB(r, 41, "company_id", "MANDATORY_FIELD", "R26",
              "the company identification (positions 41-50) is blank");
     copy_trim(t->entry_description, s + 53, 10);
+    if (t->entry_description[0] == '\0' || zeros(s + 53, 10))
+        PROB(r, 54, "entry_description", "MANDATORY_FIELD", "R26",
+             "the company entry description (positions 54-63) is %s",
+             t->entry_description[0] == '\0' ? "blank" : "all zeros");
     r->eff_blank = 0;
     if (blank(s + 69, 6)) {
         r->eff_blank = 1; /* judged at the batch control: returns may */
@@ -568,25 +704,42 @@ static void batch_control(struct ps_nacha_reader *r)
         {80, 80, 8, "odfi", "originating DFI"},
         {88, 88, 7, "batch_number", "batch number"},
     };
-    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
-        if (memcmp(s + same[i].pos - 1, r->bh + same[i].hpos - 1,
-                   (size_t)same[i].n) != 0)
-            PROB(r, same[i].pos, same[i].field, "BATCH_HEADER_MISMATCH", "R17",
-                 "the batch control's %s %s differs from its header's, %s",
-                 same[i].what,
-                 ps_quote(s + same[i].pos - 1, (size_t)same[i].n, q,
-                          sizeof(q)),
-                 ps_quote(r->bh + same[i].hpos - 1, (size_t)same[i].n, q2,
-                          sizeof(q2)));
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        /* The company identification is text: its padding may differ
+         * (" 123456789" against "123456789 ", as moov-io/ach trims). */
+        char a[11], b[11];
+        if (i == 1 && r->sec_kind == SEC_ADV)
+            continue; /* an ADV control has no company identification */
+        if (i == 1) {
+            copy_trim(a, s + 44, 10);
+            copy_trim(b, r->bh + 40, 10);
+            if (strcmp(a, b) == 0)
+                continue;
+        } else if (memcmp(s + same[i].pos - 1, r->bh + same[i].hpos - 1,
+                          (size_t)same[i].n) == 0) {
+            continue;
+        }
+        PROB(r, same[i].pos, same[i].field, "BATCH_HEADER_MISMATCH", "R17",
+             "the batch control's %s %s differs from its header's, %s",
+             same[i].what,
+             ps_quote(s + same[i].pos - 1, (size_t)same[i].n, q,
+                      sizeof(q)),
+             ps_quote(r->bh + same[i].hpos - 1, (size_t)same[i].n, q2,
+                      sizeof(q2)));
+    }
     control_num(r, 5, 6, "entry_addenda_count", "entry and addenda count",
                 "BATCH_ENTRY_COUNT", "R17", (uint64_t)r->b_count, 0);
     control_num(r, 11, 10, "entry_hash", "entry hash", "BATCH_ENTRY_HASH", "R17",
                 r->b_hash % 10000000000u, 0);
-    control_num(r, 21, 12, "total_debit", "total debit amount",
+    /* ADV batch control: 20-digit totals at 21-40 and 41-60. */
+    int adv = r->sec_kind == SEC_ADV;
+    control_num(r, 21, adv ? 20 : 12, "total_debit", "total debit amount",
                 "BATCH_DEBIT_TOTAL", "R19", (uint64_t)r->b_debit, 0);
-    control_num(r, 33, 12, "total_credit", "total credit amount",
-                "BATCH_CREDIT_TOTAL", "R19", (uint64_t)r->b_credit, 0);
-    if (r->eff_blank && !r->batch_returns && r->sec_kind != SEC_COR)
+    control_num(r, adv ? 41 : 33, adv ? 20 : 12, "total_credit",
+                "total credit amount", "BATCH_CREDIT_TOTAL", "R19",
+                (uint64_t)r->b_credit, 0);
+    if (r->eff_blank && !r->batch_returns && r->sec_kind != SEC_COR &&
+        r->sec_kind != SEC_ENR)
         ps_nacha_problem_at(
             r, r->bh_line, r->bh_off, '5', 70, "effective_date",
             "EFFECTIVE_DATE", "R18",
@@ -618,10 +771,13 @@ static void file_control(struct ps_nacha_reader *r)
                 "FILE_ENTRY_COUNT", "R17", (uint64_t)r->f_count, 0);
     control_num(r, 22, 10, "entry_hash", "entry hash", "FILE_ENTRY_HASH", "R17",
                 r->f_hash % 10000000000u, 0);
-    control_num(r, 32, 12, "total_debit", "total debit amount",
+    /* An ADV file (ADV batches only): 20-digit totals at 32-51, 52-71. */
+    int adv = r->f_adv > 0 && r->f_other == 0;
+    control_num(r, 32, adv ? 20 : 12, "total_debit", "total debit amount",
                 "FILE_DEBIT_TOTAL", "R19", (uint64_t)r->f_debit, 0);
-    control_num(r, 44, 12, "total_credit", "total credit amount",
-                "FILE_CREDIT_TOTAL", "R19", (uint64_t)r->f_credit, 0);
+    control_num(r, adv ? 52 : 44, adv ? 20 : 12, "total_credit",
+                "total credit amount", "FILE_CREDIT_TOTAL", "R19",
+                (uint64_t)r->f_credit, 0);
     r->info.blocks = (long)blocks;
 }
 
@@ -749,7 +905,7 @@ int ps_nacha_reader_open(struct ps_stream *in, const char *docname,
     }
     r->in = in;
     ps_strlcpy(r->docname, docname != NULL ? docname : "", sizeof(r->docname));
-    r->lenient = lenient & PS_NACHA_LENIENT_ALL;
+    r->lenient = lenient & PS_NACHA_OPTIONS_ALL;
     r->last_batch = -1;
     *out = r;
     return 0;
@@ -789,13 +945,29 @@ int ps_nacha_reader_finish(struct ps_nacha_reader *r,
     fi->total_debit = r->f_debit;
     fi->total_credit = r->f_credit;
     fi->entry_hash = r->f_hash % 10000000000u;
+    fi->warnings = r->total - r->errors;
+    fi->warning_rules[0] = '\0';
+    for (size_t i = 0, at = 0; i < NWARNING; i++) {
+        if ((r->warned & (UINT64_C(1) << i)) == 0)
+            continue;
+        int n = snprintf(fi->warning_rules + at, sizeof(fi->warning_rules) - at,
+                         "%s%s", at > 0 ? "," : "", warning_rules[i]);
+        if (n < 0 || (size_t)n >= sizeof(fi->warning_rules) - at)
+            break;
+        at += (size_t)n;
+    }
+    if (r->lenient & PS_NACHA_STRICT)
+        fi->lenient_used |= PS_NACHA_STRICT; /* said with the file */
     if (info != NULL)
         *info = *fi;
-    if (r->total == 0)
+    if (r->errors == 0)
         return 0;
     if (err != NULL) {
-        if (r->nprobs > 0) {
-            *err = r->probs[0].err;
+        size_t first = 0;
+        while (first < r->nprobs && r->probs[first].severity != PS_DOC_ERROR)
+            first++;
+        if (first < r->nprobs) {
+            *err = r->probs[first].err;
         } else {
             /* The list could not grow: say what is known. */
             ps_err_clear(err);
@@ -803,10 +975,10 @@ int ps_nacha_reader_finish(struct ps_nacha_reader *r,
                        "problems in the file");
             ps_strlcpy(err->file, r->docname, sizeof(err->file));
         }
-        if (r->total > 1) {
+        if (r->errors > 1) {
             char msg[PS_ERR_MSG_MAX];
             int k = snprintf(msg, sizeof(msg), "%ld problems; first: ",
-                             r->total);
+                             r->errors);
             if (k > 0 && (size_t)k < sizeof(msg))
                 ps_strlcpy(msg + k, err->msg, sizeof(msg) - (size_t)k);
             memcpy(err->msg, msg, sizeof(err->msg));

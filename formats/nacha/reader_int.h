@@ -82,6 +82,13 @@ struct ps_nacha_reader {
     int e_tc;
     long e_05, e_98, e_99; /* addenda of each type */
     long e_ctx_count;    /* CTX: addenda count field, -1 when bad */
+    int e_iat_next;      /* IAT: the mandatory addenda 10..16 read, a
+                            bit each (1 << (type - 10)) */
+    long e_iat_17, e_iat_18; /* IAT: optional addenda 17 and 18 read */
+    /* trace order within the batch, and across batches said once each */
+    uint64_t b_last_trace;
+    int b_has_trace, b_order_said;
+    int f_adv, f_other;  /* batches of SEC ADV, and of any other SEC */
     /* the file */
     long f_batches, f_count, f_entries, f_addenda;
     uint64_t f_hash;
@@ -94,7 +101,9 @@ struct ps_nacha_reader {
     /* problems, in file order */
     struct ps_doc_problem *probs; /* from malloc(), grows to the cap */
     size_t nprobs, capprobs;
-    long total;
+    long total;   /* problems of every severity */
+    long errors;  /* of severity ERROR: the file is refused */
+    uint64_t warned; /* the WARNING rules seen, a bit each (reader.c) */
 };
 
 enum {
@@ -107,6 +116,8 @@ enum {
     SEC_COR,
     SEC_IAT,
     SEC_CIE, /* CIE and MTE swap the ID and name fields */
+    SEC_ADV, /* ADV: its own entry and control layouts, no trace */
+    SEC_ENR, /* ENR: read structurally, effective date may be blank */
     SEC_UNKNOWN
 };
 

@@ -91,6 +91,11 @@ enum ps_code_scope {
       "a roster or payroll amount is above 10,000,000 of its currency")        \
     X(ANSWER_NOT_FROM_PROVIDER, FILE,                                          \
       "a provider answer (status, return, NOC) came in a business's inbound")  \
+    X(ARCHIVE_FORMAT, RUN,                                                     \
+      "the file is not an encrypted payspool archive (archive show)")         \
+    X(ARCHIVE_TAMPERED, RUN,                                                   \
+      "an encrypted archive fails authentication: altered, truncated or "     \
+      "sealed under another key file")                                        \
     X(ATTEMPT_MISMATCH, RECORD,                                                \
       "a provider status line answers an attempt that is not in flight")       \
     X(AUTH_REFERENCE, RECORD, "a debit authorization has no reference")        \
@@ -145,6 +150,9 @@ enum ps_code_scope {
       "the banking calendar file has a section other than [closed] or [open]") \
     X(CARD_FORMAT, RECORD, "the card number is not 13 to 19 digits")           \
     X(CARD_LUHN, RECORD, "the card number fails the Luhn check")               \
+    X(CARD_NUMBER_MISPLACED, RECORD,                                           \
+      "a card number in a field other than card_number; the record is "       \
+      "refused and the number is never stored")                               \
     X(CHANGE_CODE, FILE,                                                       \
       "NACHA: a NOC's change code is not one NACHA defines")                   \
     X(CLAIMED_ELSEWHERE, RUN,                                                  \
@@ -290,6 +298,12 @@ enum ps_code_scope {
       "CSV: two columns of the header are the same field of the layout")       \
     X(HEADER_UNKNOWN_COLUMN, FILE,                                             \
       "CSV: the header has a column the layout does not know or allow")        \
+    X(IAT_ADDENDA, FILE,                                                       \
+      "NACHA: an IAT entry lacks one of its mandatory addenda 10 to 16, "      \
+      "or has one twice")                                                      \
+    X(IAT_HEADER, FILE,                                                        \
+      "NACHA: an IAT batch header's exchange indicators, country or "          \
+      "currency codes are not valid")                                          \
     X(ILLEGAL_ELIGIBILITY_CHANGE, RECORD,                                      \
       "the EWA eligibility table does not allow that change")                  \
     X(ILLEGAL_TRANSITION, RECORD,                                              \
@@ -550,10 +564,16 @@ enum ps_code_scope {
     X(RECON_FILE_DATE, RUN,                                                    \
       "a recorded outbound file has a business date that is not YYYY-MM-DD")   \
     X(RECON_QUERY, RUN, "an unknown reconciliation query (a bug)")             \
+    X(RECORD_EXTRA_BLANKS, FILE,                                               \
+      "NACHA (WARNING): a line is longer than 94 characters by blanks "        \
+      "only; read as its first 94")                                            \
     X(RECORD_LENGTH, FILE, "NACHA: a record is not 94 characters")             \
     X(RECORD_ORDER, FILE, "NACHA: a record is out of order")                   \
     X(RECORD_SIZE, FILE, "NACHA: the file header's record size is not 094")    \
     X(RECORD_TOO_LONG, FILE, "CSV: a record is longer than payspool reads")    \
+    X(RECORD_TRIMMED, FILE,                                                    \
+      "NACHA (WARNING): a line is shorter than 94 characters, its "            \
+      "trailing blanks stripped; read space-padded")                           \
     X(RECORD_TYPE, FILE, "NACHA: a record type is not 1, 5, 6, 7, 8 or 9")     \
     X(RECOVERY_STOPPED, RECORD,                                                \
       "the EWA profile is BAD_DEBT: nothing is recovered; the deduction is "   \
@@ -574,6 +594,9 @@ enum ps_code_scope {
       "a return code on a transaction not on the ACH rail")                    \
     X(RETURN_DATE, FILE,                                                       \
       "NACHA: a return's date of death or date returned is not a valid date")  \
+    X(RETURN_DATE_BLANK, FILE,                                                 \
+      "NACHA (WARNING): a contested dishonored return's date returned is "     \
+      "blank")                                                                 \
     X(RETURN_DISHONORED, RECORD,                                               \
       "a dishonored return answers a return payspool never sent")              \
     X(ROUTING_FORMAT, RECORD, "the routing number is not exactly 9 digits")    \
@@ -612,7 +635,12 @@ enum ps_code_scope {
       "999 reconciliation reports of the business for the day already")        \
     X(TRACE_DUPLICATE, FILE,                                                   \
       "NACHA: a trace number is used twice in the file")                       \
+    X(TRACE_DUPLICATE_FILE, FILE,                                              \
+      "NACHA (WARNING): a trace number was used in an earlier batch of "       \
+      "the file")                                                              \
     X(TRACE_ORDER, FILE, "NACHA: trace numbers do not ascend in a batch")      \
+    X(TRACE_ORDER_FILE, FILE,                                                  \
+      "NACHA (WARNING): trace numbers restart below an earlier batch's")       \
     X(TRANSACTION_CODE, FILE,                                                  \
       "NACHA: a transaction code that is not valid or not allowed here")       \
     X(TRIAL_BALANCE_NOT_ZERO, RUN,                                             \
@@ -640,6 +668,8 @@ enum ps_code_scope {
     X(UNWRAP_TOO_MANY, FILE, "an archive has more members than the limit")     \
     X(WEB_PAYMENT_TYPE, FILE,                                                  \
       "NACHA: a WEB entry's payment type is not R or S")                       \
+    X(WEB_PAYMENT_TYPE_BLANK, FILE,                                            \
+      "NACHA (WARNING): a WEB entry's payment type is blank")                  \
     X(WRONG_CURRENCY, RECORD, "the currency is not the EWA program's")
 
 /*

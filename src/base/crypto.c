@@ -3,8 +3,9 @@
  * of card, routing and bank account numbers, and PAN masking.
  *
  * Everything secret goes through libsodium.  The 32-byte master key is read
- * from the key file, two subkeys are derived from it (crypto_kdf, context
- * "payspool": id 1 for secretbox, id 2 for tokens) and only the subkeys are
+ * from the key file, three subkeys are derived from it (crypto_kdf, context
+ * "payspool": id 1 for secretbox, id 2 for tokens, id 3 for the
+ * secretstream of archived and failed inputs) and only the subkeys are
  * kept, in sodium_malloc'd memory (guard pages, mlock'd, read-only between
  * calls, wiped on free).  Stack copies of the master key are wiped with
  * sodium_memzero before returning.
@@ -32,6 +33,7 @@
 #define KDF_CONTEXT "payspool"
 #define KDF_ID_SECRETBOX 1
 #define KDF_ID_TOKEN 2
+#define KDF_ID_ARCHIVE 3 /* secretstream key of inputs at rest (issue 18) */
 #define PAN_MIN 13
 #define PAN_MAX 19
 
@@ -56,7 +58,16 @@ _Static_assert(PS_MASK_SIZE > PAN_MAX, "a masked PAN fits PS_MASK_SIZE");
 struct ps_keys {
     unsigned char box[KEY_BYTES];   /* XSalsa20-Poly1305 key */
     unsigned char token[KEY_BYTES]; /* keyed BLAKE2b key */
+    unsigned char archive[KEY_BYTES]; /* secretstream key (archives) */
 };
+
+_Static_assert(KEY_BYTES == crypto_secretstream_xchacha20poly1305_KEYBYTES,
+               "secretstream key size");
+_Static_assert(PS_STREAM_HEADER ==
+                   crypto_secretstream_xchacha20poly1305_HEADERBYTES,
+               "PS_STREAM_HEADER matches secretstream");
+_Static_assert(PS_STREAM_ABYTES == crypto_secretstream_xchacha20poly1305_ABYTES,
+               "PS_STREAM_ABYTES matches secretstream");
 
 int ps_crypto_init(struct ps_err *err)
 {
@@ -265,7 +276,9 @@ int ps_keys_load(const char *path, struct ps_keys **out, struct ps_err *err)
                                    KDF_ID_SECRETBOX, KDF_CONTEXT,
                                    master) != 0 ||
         crypto_kdf_derive_from_key(keys->token, sizeof(keys->token),
-                                   KDF_ID_TOKEN, KDF_CONTEXT, master) != 0) {
+                                   KDF_ID_TOKEN, KDF_CONTEXT, master) != 0 ||
+        crypto_kdf_derive_from_key(keys->archive, sizeof(keys->archive),
+                                   KDF_ID_ARCHIVE, KDF_CONTEXT, master) != 0) {
         rc = ps_err_set(err, PS_ECRYPTO, "KEY_DERIVE",
                         "cannot derive subkeys from key file %s", path);
         goto out;
@@ -367,6 +380,100 @@ int ps_keys_open(const struct ps_keys *keys, const unsigned char *sealed,
 }
 
 /* ------------------------------------------------------------------ */
+/* Streams at rest                                                     */
+/* ------------------------------------------------------------------ */
+
+/* One stream's state; sodium_malloc'd (it holds the per-stream key). */
+struct ps_stream {
+    crypto_secretstream_xchacha20poly1305_state st;
+};
+
+static int stream_new(struct ps_stream **out, struct ps_err *err)
+{
+    *out = sodium_malloc(sizeof(**out));
+    if (*out == NULL)
+        return ps_err_set(err, PS_ENOMEM, NULL,
+                          "cannot allocate secure memory for a stream");
+    return 0;
+}
+
+int ps_stream_seal_begin(const struct ps_keys *keys, struct ps_stream **out,
+                         unsigned char header[PS_STREAM_HEADER],
+                         struct ps_err *err)
+{
+    struct ps_stream *s;
+    int rc;
+    if (PS_NEVER(keys == NULL))
+        return ps_err_set(err, PS_EINTERNAL, NULL, "no keys");
+    if ((rc = stream_new(&s, err)) != 0)
+        return rc;
+    if (crypto_secretstream_xchacha20poly1305_init_push(&s->st, header,
+                                                        keys->archive) != 0) {
+        ps_stream_free(s);
+        return ps_err_set(err, PS_ECRYPTO, "SEAL_FAILED",
+                          "cannot start an encrypted stream");
+    }
+    *out = s;
+    return 0;
+}
+
+int ps_stream_open_begin(const struct ps_keys *keys,
+                         const unsigned char header[PS_STREAM_HEADER],
+                         struct ps_stream **out, struct ps_err *err)
+{
+    struct ps_stream *s;
+    int rc;
+    if (PS_NEVER(keys == NULL))
+        return ps_err_set(err, PS_EINTERNAL, NULL, "no keys");
+    if ((rc = stream_new(&s, err)) != 0)
+        return rc;
+    if (crypto_secretstream_xchacha20poly1305_init_pull(&s->st, header,
+                                                        keys->archive) != 0) {
+        ps_stream_free(s);
+        return ps_err_set(err, PS_ECRYPTO, "ARCHIVE_TAMPERED",
+                          "the encrypted stream's header is invalid");
+    }
+    *out = s;
+    return 0;
+}
+
+int ps_stream_push(struct ps_stream *s, const void *in, size_t len,
+                   const void *ad, size_t adlen, int final, unsigned char *out,
+                   struct ps_err *err)
+{
+    unsigned char tag = final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
+                              : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+    if (crypto_secretstream_xchacha20poly1305_push(
+            &s->st, out, NULL, (const unsigned char *)in,
+            (unsigned long long)len, (const unsigned char *)ad,
+            (unsigned long long)adlen, tag) != 0)
+        return ps_err_set(err, PS_ECRYPTO, "SEAL_FAILED", "cannot encrypt");
+    return 0;
+}
+
+int ps_stream_pull(struct ps_stream *s, const unsigned char *in, size_t len,
+                   const void *ad, size_t adlen, unsigned char *out,
+                   int *final, struct ps_err *err)
+{
+    unsigned char tag = 0;
+    if (len < PS_STREAM_ABYTES ||
+        crypto_secretstream_xchacha20poly1305_pull(
+            &s->st, out, NULL, &tag, in, (unsigned long long)len,
+            (const unsigned char *)ad, (unsigned long long)adlen) != 0)
+        return ps_err_set(err, PS_ECRYPTO, "ARCHIVE_TAMPERED",
+                          "the encrypted data fails authentication: it was "
+                          "altered, or sealed under another key file");
+    *final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+    return 0;
+}
+
+void ps_stream_free(struct ps_stream *s)
+{
+    if (s != NULL)
+        sodium_free(s); /* wipes it */
+}
+
+/* ------------------------------------------------------------------ */
 /* Check digits                                                        */
 /* ------------------------------------------------------------------ */
 
@@ -378,19 +485,7 @@ static int is_digit(char c)
 /* Luhn over s[0..n) which the caller has checked is all digits. */
 static int luhn_ok(const char *s, size_t n)
 {
-    unsigned sum = 0;
-    int dbl = 0; /* double every second digit from the right */
-    for (size_t i = n; i-- > 0;) {
-        unsigned d = (unsigned)(s[i] - '0');
-        if (dbl) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-        dbl = !dbl;
-    }
-    return sum % 10 == 0;
+    return ps_luhn_run(s, n);
 }
 
 /*
@@ -512,33 +607,4 @@ const char *ps_mask_last4(const char *num, char out[PS_MASK_SIZE])
         out[4] = '\0';
     }
     return out;
-}
-
-/*
- * Contract (crypto.h): mask, in place, the middle of every maximal run of
- * 13..19 ASCII digits that passes Luhn.  A run is maximal: 20 digits in a
- * row are one run (not a PAN), never a PAN plus a digit.  Only ASCII
- * digits are overwritten, so UTF-8 text stays valid.  Returns the number
- * of runs masked.
- */
-int ps_redact_pans(char *s)
-{
-    int count = 0;
-    if (s == NULL)
-        return 0;
-    while (*s != '\0') {
-        if (!is_digit(*s)) {
-            s++;
-            continue;
-        }
-        size_t n = 0;
-        while (is_digit(s[n]))
-            n++;
-        if (n >= PAN_MIN && n <= PAN_MAX && luhn_ok(s, n)) {
-            memset(s + 6, '*', n - 10);
-            count++;
-        }
-        s += n;
-    }
-    return count;
 }

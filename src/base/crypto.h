@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/redact.h"
 
 struct ps_keys; /* opaque; secrets kept in sodium_malloc'd memory */
 
@@ -81,11 +82,36 @@ const char *ps_mask_pan(const char *pan, char out[PS_MASK_SIZE]);
 const char *ps_mask_last4(const char *num, char out[PS_MASK_SIZE]);
 
 /*
- * Defence in depth for logs, result files and reports: overwrite, in place,
- * the middle digits of every run of 13..19 digits in s that passes Luhn,
- * keeping BIN and last 4 ("4111111111111111" -> "411111******1111").
- * Returns the number of runs masked.
+ * Streams at rest (archived and failed inputs): libsodium's
+ * crypto_secretstream_xchacha20poly1305 under a third subkey (crypto_kdf,
+ * context "payspool", id 3).  A stream is a header (PS_STREAM_HEADER
+ * bytes, written first) and messages of up to any size, each
+ * PS_STREAM_ABYTES longer encrypted; the last is marked final.  `ad`
+ * (may be NULL) is authenticated with every message.  A message that
+ * fails authentication (altered, reordered, from another stream or key)
+ * is PS_ECRYPTO with rule ARCHIVE_TAMPERED; nothing is written to out.
  */
-int ps_redact_pans(char *s);
+#define PS_STREAM_HEADER 24
+#define PS_STREAM_ABYTES 17
+struct ps_stream;
+int ps_stream_seal_begin(const struct ps_keys *keys, struct ps_stream **out,
+                         unsigned char header[PS_STREAM_HEADER],
+                         struct ps_err *err);
+int ps_stream_open_begin(const struct ps_keys *keys,
+                         const unsigned char header[PS_STREAM_HEADER],
+                         struct ps_stream **out, struct ps_err *err);
+/* Encrypt len bytes into out (len + PS_STREAM_ABYTES). */
+int ps_stream_push(struct ps_stream *s, const void *in, size_t len,
+                   const void *ad, size_t adlen, int final, unsigned char *out,
+                   struct ps_err *err);
+/* Decrypt len bytes into out (len - PS_STREAM_ABYTES); *final is 1 for the
+ * stream's last message. */
+int ps_stream_pull(struct ps_stream *s, const unsigned char *in, size_t len,
+                   const void *ad, size_t adlen, unsigned char *out,
+                   int *final, struct ps_err *err);
+void ps_stream_free(struct ps_stream *s);
+
+/* The redactor, ps_redact_pans(): redact.h, included here (logs, result
+ * files and reports use it through this header). */
 
 #endif /* PS_CRYPTO_H */

@@ -4,6 +4,7 @@
  * Nothing here allocates: errors must be reportable when memory is gone.
  */
 #include "base/err.h"
+#include "base/redact.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -66,6 +67,11 @@ vset(struct ps_err *err, int code, const char *rule, const char *fmt,
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     else
         err->msg[0] = '\0';
+    /* The one place every error message is made: a card number quoted
+     * from the input (a value in the wrong column, say) is masked here,
+     * so no .reason, result line, database row or stderr line built from
+     * an error can carry it in clear. */
+    ps_redact_pans(err->msg);
 }
 
 int ps_err_set(struct ps_err *err, int code, const char *rule, const char *fmt,
@@ -187,6 +193,9 @@ const char *ps_err_str(const struct ps_err *err, char *buf, size_t size)
     if (err->rule[0] != '\0')
         APPEND(" [%s]", err->rule);
 #undef APPEND
+    /* Every error line (stderr, .reason descriptions) passes the
+     * redactor: the file name and field are the sender's text. */
+    ps_redact_pans(buf);
     return buf;
 }
 

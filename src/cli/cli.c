@@ -257,10 +257,19 @@ const struct cli_cmd cli_commands[] = {
      "after its cause was fixed (the next pass applies it)",
      "payspool files retry 3b2e...9a --reason 'layout added'"},
 
+    {"archive", "show", cmd_archive_show, RO, "PATH|FILE-ID", "out=",
+     "[--out FILE]",
+     "an archived or sealed failed input, decrypted (tampered: refused)",
+     "payspool archive show 3b2e...9a --out /tmp/roster.csv"},
+    {"archive", "list", cmd_archive_list, 0, "", "", "",
+     "the encrypted inputs kept in archive/ and failed/",
+     "payspool archive list --json"},
+
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
-     "format= lenient= business= config=",
-     "[--format F] [--lenient LIST | --business B] [--config FILE]",
-     "validate files without applying: every problem; exit 0 valid, 65 not",
+     "format= lenient= business= config= strict",
+     "[--format F] [--lenient LIST | --business B] [--strict] [--config FILE]",
+     "validate files without applying: every problem; exit 0 valid, 65 not "
+     "(warnings are valid unless --strict)",
      "payspool check payroll-2026-11-20.ach --json"},
     {"recon", NULL, cmd_recon, CLI_CALENDAR | ENG, "",
      "business= date= calendar=",

@@ -233,5 +233,7 @@ int cmd_check(struct cli_ctx *c, struct ps_err *err);
 int cmd_calendar_day(struct cli_ctx *c, struct ps_err *err);
 int cmd_calendar_holidays(struct cli_ctx *c, struct ps_err *err);
 int cmd_codes(struct cli_ctx *c, struct ps_err *err);
+int cmd_archive_show(struct cli_ctx *c, struct ps_err *err);
+int cmd_archive_list(struct cli_ctx *c, struct ps_err *err);
 
 #endif /* PS_CLI_INT_H */

@@ -32,11 +32,16 @@ static void print_check(const json_t *r)
         if (!ok)
             printf(": %" JSON_INTEGER_FORMAT " problem%s", total,
                    total == 1 ? "" : "s");
+        json_int_t warns =
+            json_integer_value(json_object_get(d, "warnings_total"));
+        if (warns > 0)
+            printf("%s%" JSON_INTEGER_FORMAT " warning%s", ok ? ": " : ", ",
+                   warns, warns == 1 ? "" : "s");
         printf("\n");
         const char *used =
             json_string_value(json_object_get(d, "options_used"));
         if (used != NULL)
-            printf("  lenient options used: %s\n", used);
+            printf("  options used: %s\n", used); /* and warnings */
         json_array_foreach(json_object_get(d, "problems"), k, p)
         {
             const json_t *line = json_object_get(p, "line");
@@ -57,7 +62,11 @@ static void print_check(const json_t *r)
                 printf(", record %s", rt);
             if (field != NULL)
                 printf(", field %s", field);
-            printf("%s%s", json_is_integer(line) || field ? ": " : "",
+            const char *sev =
+                json_string_value(json_object_get(p, "severity"));
+            printf("%s%s%s", json_is_integer(line) || field ? ": " : "",
+                   sev != NULL && strcmp(sev, "WARNING") == 0 ? "WARNING "
+                                                               : "",
                    json_string_value(json_object_get(p, "rule")));
             if (ret != NULL)
                 printf(" (%s)", ret);
@@ -79,7 +88,7 @@ int cmd_check(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_check_opts o;
     struct ps_ach_config ac;
-    char names[128];
+    char names[128], strict[512];
     const char *business = cli_opt(c, "business");
     int all_valid = 1;
     json_t *arr = NULL;
@@ -93,6 +102,13 @@ int cmd_check(struct cli_ctx *c, struct ps_err *err)
         if (ps_ach_config_load(c->cfg.path, business, &ac, err) != 0)
             return cli_fail(err);
         o.options = ps_nacha_lenient_format(ac.lenient, names, sizeof(names));
+    }
+    if (cli_opt(c, "strict") != NULL) {
+        /* NACHA's WARNING rules become ERRORs (nacha.h PS_NACHA_STRICT). */
+        snprintf(strict, sizeof(strict), "%s%sstrict",
+                 o.options != NULL ? o.options : "",
+                 o.options != NULL && o.options[0] != '\0' ? "," : "");
+        o.options = strict;
     }
     if (o.format != NULL) {
         int known = 0;

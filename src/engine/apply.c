@@ -18,6 +18,7 @@
 #include "engine/ewafile.h"
 #include "base/money.h"
 #include "engine/provider.h"
+#include "base/crypto.h"
 
 struct ps_applier {
     struct ps_engine *eng;
@@ -672,16 +673,112 @@ void ps_applier_abandon(struct ps_applier *ap)
     ap->book = NULL;
 }
 
-int ps_applier_record(struct ps_applier *ap, const struct ps_record *rec,
-                      const struct ps_source *src, struct ps_apply_result *res,
-                      struct ps_err *err)
+/* ---- card and account numbers ---------------------------------------- */
+
+/* The fields whose value is a card or bank account number by design. */
+static int number_field(const char *name)
+{
+    return strcmp(name, "card_number") == 0 ||
+           strcmp(name, "account_number") == 0 ||
+           strcmp(name, "account") == 0 || /* NACHA's DFI account */
+           strcmp(name, "corrected_account") == 0;
+}
+
+/* 1 if s holds 13 digits in a row: the cheap test every field of every
+ * record takes (a million-record file must not pay for a copy each). */
+static int long_digit_run(const char *s)
+{
+    int run = 0;
+    for (; *s != '\0'; s++)
+        if (*s >= '0' && *s <= '9') {
+            if (++run >= 13)
+                return 1;
+        } else
+            run = 0;
+    return 0;
+}
+
+/*
+ * A card number (a Luhn-valid run of 13..19 digits) in any other field of
+ * an employer or provider record: a column shifted, a PAN pasted as a
+ * name, a program or a reference.  The record is refused before anything
+ * stores the value (names, references, reasons are kept in clear).
+ * Provider answers (txn.status) and NACHA records are exempt: their
+ * references are trace numbers (15 digits) and processor ids, and DFI
+ * account numbers, which pass Luhn one time in ten and are not card
+ * numbers; they are only masked where they are echoed (redact_outcome,
+ * the result file).
+ */
+static int misplaced_card(const struct ps_record *rec, struct ps_err *e)
+{
+    char buf[256];
+    if (rec->kind == NULL || strncmp(rec->kind, "ach.", 4) == 0 ||
+        strcmp(rec->kind, "txn.status") == 0)
+        return 0;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        if (rec->name[i] == NULL || rec->value[i] == NULL ||
+            !long_digit_run(rec->value[i]) || number_field(rec->name[i]))
+            continue;
+        ps_strlcpy(buf, rec->value[i], sizeof(buf));
+        if (ps_redact_pans(buf) == 0)
+            continue;
+        ps_err_set(e, PS_EINVAL, "CARD_NUMBER_MISPLACED",
+                   "%s holds a card number (%s); card numbers go only in "
+                   "card_number",
+                   rec->name[i], buf);
+        ps_err_field(e, rec->name[i]);
+        return PS_EINVAL;
+    }
+    return 0;
+}
+
+/* Replace every occurrence of secret (>= 4 chars) in s by its last-4
+ * mask; s keeps its size (a mask is never longer than 8 bytes, the
+ * secret's place at least 4). */
+static void mask_value(char *s, size_t size, const char *secret)
+{
+    char mask[PS_MASK_SIZE];
+    size_t n = secret != NULL ? strlen(secret) : 0;
+    if (n < 4)
+        return;
+    ps_mask_last4(secret, mask);
+    size_t m = strlen(mask);
+    for (char *at = strstr(s, secret); at != NULL; at = strstr(at + m, secret)) {
+        size_t tail = strlen(at + n) + 1;
+        if ((size_t)(at - s) + m + tail > size)
+            break;
+        memmove(at + m, at + n, tail);
+        memcpy(at, mask, m);
+    }
+}
+
+/*
+ * The one place a record's outcome is finished for the result file,
+ * record_results and the log: card numbers anywhere in the message
+ * become BIN + last 4, and the record's own card and bank account
+ * numbers, whatever their shape, become "****" + last 4.  (A bank account
+ * number is 4..17 digits like an amount, a date or an id: only the
+ * record's own account fields say which digits are one.)
+ */
+static void redact_outcome(const struct ps_record *rec,
+                           struct ps_apply_result *res)
+{
+    ps_redact_pans(res->message);
+    for (size_t i = 0; i < rec->nfields; i++)
+        if (rec->name[i] != NULL && number_field(rec->name[i]))
+            mask_value(res->message, sizeof(res->message), rec->value[i]);
+}
+
+static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
+                          const struct ps_source *src,
+                          struct ps_apply_result *res, struct ps_err *err)
 {
     struct ps_err e;
-    memset(res, 0, sizeof(*res));
-    res->outcome = PS_ACCEPTED;
     ps_err_clear(&e);
     if (rec->err.code != 0)
         return outcome_of(rec->err.code, &rec->err, res, err);
+    if (misplaced_card(rec, &e) != 0)
+        return outcome_of(PS_EINVAL, &e, res, err);
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (rec->kind != NULL && strcmp(kinds[i].name, rec->kind) == 0) {
             int rc = kinds[i].apply(ap, rec, src, res, &e);
@@ -696,4 +793,15 @@ int ps_applier_record(struct ps_applier *ap, const struct ps_record *rec,
                "records of kind %s are not applied by payspool",
                rec->kind != NULL ? rec->kind : "(none)");
     return outcome_of(PS_EINVAL, &e, res, err);
+}
+
+int ps_applier_record(struct ps_applier *ap, const struct ps_record *rec,
+                      const struct ps_source *src, struct ps_apply_result *res,
+                      struct ps_err *err)
+{
+    memset(res, 0, sizeof(*res));
+    res->outcome = PS_ACCEPTED;
+    int rc = record_outcome(ap, rec, src, res, err);
+    redact_outcome(rec, res);
+    return rc;
 }

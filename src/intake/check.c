@@ -25,7 +25,7 @@ static const char *basename_of(const char *path)
 }
 
 static json_t *problem_json(const struct ps_err *e, char record_type,
-                            const char *return_code)
+                            const char *return_code, int severity)
 {
     char rt[2] = {record_type, '\0'};
     json_t *o = json_object();
@@ -44,23 +44,31 @@ static json_t *problem_json(const struct ps_err *e, char record_type,
                         return_code != NULL && return_code[0] != '\0'
                             ? json_string(return_code)
                             : json_null());
+    json_object_set_new(o, "severity", json_string(severity == PS_DOC_WARNING
+                                                       ? "WARNING"
+                                                       : "ERROR"));
     json_object_set_new(o, "message", json_string(e->msg));
     return o;
 }
 
 struct doc_check {
     json_t *problems;
-    long total;
+    long total;    /* problems of severity ERROR: the verdict */
+    long warnings; /* of severity WARNING: listed, the document valid */
     size_t max;
 };
 
 static void add_problem(struct doc_check *dc, const struct ps_err *e,
-                        char record_type, const char *return_code)
+                        char record_type, const char *return_code,
+                        int severity)
 {
-    dc->total++;
+    if (severity == PS_DOC_WARNING)
+        dc->warnings++;
+    else
+        dc->total++;
     if (json_array_size(dc->problems) < dc->max)
-        json_array_append_new(dc->problems,
-                              problem_json(e, record_type, return_code));
+        json_array_append_new(
+            dc->problems, problem_json(e, record_type, return_code, severity));
 }
 
 /* Read one document through; fill its object. */
@@ -71,7 +79,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
     struct ps_record rec;
     struct ps_doc_totals totals;
     struct ps_err e;
-    struct doc_check dc = {json_array(), 0,
+    struct doc_check dc = {json_array(), 0, 0,
                            o->max_problems ? o->max_problems : DEFAULT_MAX};
     long records = 0;
     int rc;
@@ -85,7 +93,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
     if (rc == PS_EINVAL || rc == PS_ECONFIG) {
         /* Not recognized, or options it refuses: the document's problem. */
         json_object_set_new(d, "format", json_null());
-        add_problem(&dc, &e, 0, NULL);
+        add_problem(&dc, &e, 0, NULL, PS_DOC_ERROR);
         goto done;
     }
     if (rc != 0) {
@@ -106,7 +114,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
                     re.line = rec.line;
                 if (re.offset < 0)
                     re.offset = rec.offset;
-                add_problem(&dc, &re, 0, NULL);
+                add_problem(&dc, &re, 0, NULL, PS_DOC_ERROR);
             }
         }
         if (rc == 0)
@@ -128,17 +136,22 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
             size_t got = rd.fmt->problems(rd.state, all, want, &total);
             for (size_t k = 0; k < got; k++)
                 add_problem(&dc, &all[k].err, all[k].record_type,
-                            all[k].return_code);
+                            all[k].return_code, all[k].severity);
             free(all);
         }
-        if (total > dc.total)
-            dc.total = total;
+        /* Beyond the list: errors when the format refused the document. */
+        if (total > dc.total + dc.warnings) {
+            if (rc < 0)
+                dc.total = total - dc.warnings;
+            else
+                dc.warnings = total - dc.total;
+        }
         if (rc < 0 && dc.total == 0)
-            add_problem(&dc, &e, 0, NULL);
+            add_problem(&dc, &e, 0, NULL, PS_DOC_ERROR);
     } else if (rc < 0) {
         /* A failed control total, or reading itself failed (I/O, a
          * wrapper limit): either way the document's verdict. */
-        add_problem(&dc, &e, 0, NULL);
+        add_problem(&dc, &e, 0, NULL, PS_DOC_ERROR);
     }
     ps_docread_stop(&rd);
     json_object_set_new(d, "records", json_integer(records));
@@ -154,6 +167,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
                             : json_null());
 done:
     json_object_set_new(d, "problems_total", json_integer(dc.total));
+    json_object_set_new(d, "warnings_total", json_integer(dc.warnings));
     json_object_set_new(d, "valid", json_boolean(dc.total == 0));
     return 0;
 }
@@ -194,7 +208,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
             json_t *p = json_array();
             json_object_set_new(d, "document", json_string(basename_of(path)));
             json_object_set_new(d, "format", json_null());
-            json_array_append_new(p, problem_json(&e, 0, NULL));
+            json_array_append_new(p, problem_json(&e, 0, NULL, PS_DOC_ERROR));
             json_object_set_new(d, "problems", p);
             json_object_set_new(d, "problems_total", json_integer(1));
             json_object_set_new(d, "valid", json_false());
@@ -215,7 +229,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
                    basename_of(path));
         json_object_set_new(d, "document", json_string(basename_of(path)));
         json_object_set_new(d, "format", json_null());
-        json_array_append_new(p, problem_json(&e, 0, NULL));
+        json_array_append_new(p, problem_json(&e, 0, NULL, PS_DOC_ERROR));
         json_object_set_new(d, "problems", p);
         json_object_set_new(d, "problems_total", json_integer(1));
         json_object_set_new(d, "valid", json_false());

@@ -27,8 +27,10 @@ struct ps_check_opts {
  * Check the file at path.  *report (from jansson, the caller decrefs):
  *   {"file", "valid": bool, "documents": [{"document", "format",
  *    "valid", "records", "amount", "currency", "key", "options_used",
- *    "problems_total", "problems": [{"line", "offset", "record_type",
- *    "field", "rule", "return_code", "message"}]}]}
+ *    "problems_total" (errors), "warnings_total", "problems": [{"line",
+ *    "offset", "record_type", "field", "rule", "return_code", "severity"
+ *    (ERROR or WARNING), "message"}]}]}  A document with warnings only is
+ *    valid.
  * Returns 0 whatever the verdict; a negative PS_E* only when the check
  * itself could not be done (unreadable file, out of memory).
  */

@@ -52,6 +52,7 @@
 #include "engine/apply.h"
 #include "intake/docread.h"
 #include "formats/format.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/money.h"
 #include "formats/nacha/nacha.h"
@@ -60,6 +61,7 @@
 #include "intake/resultfile.h"
 #include "intake/snapshot.h"
 #include "intake/walk.h"
+#include "intake/seal.h"
 
 #define PATH_SIZE 4096
 #define PROGRESS_EVERY 100000 /* records between progress log lines */
@@ -289,6 +291,7 @@ outcome:
     ps_strlcpy(ref, rec->reference != NULL ? rec->reference : "", sizeof(ref));
     if (rec->reference != NULL && strlen(rec->reference) >= PS_EXTID_SIZE)
         memcpy(ref + PS_EXTID_SIZE - 1, "...", 4);
+    ps_redact_pans(ref); /* never a card number in clear (issue 18) */
     const char *cells[] = {
         line,
         ref,
@@ -527,10 +530,10 @@ static int collect(void *ctx, const struct ps_file *f)
     /* This input's rows: same claimed name, and no destination yet, or
      * one recorded but not reached (a crash came between).  A row whose
      * destination exists belongs to an earlier drop of the same name. */
-    struct stat st;
     int same_name = strcmp(f->name, k->name) == 0;
+    /* (a failed/ input sealed since is reached too: seal.h) */
     int reached =
-        f->archive_path[0] != '\0' && lstat(f->archive_path, &st) == 0;
+        f->archive_path[0] != '\0' && ps_seal_exists(f->archive_path);
     int same_input = same_name && !reached;
     if (same_name && reached && f->status == PS_FILE_APPLIED &&
         strstr(f->archive_path, "/archive/") != NULL)
@@ -842,11 +845,12 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
                 goto out;
             p->stats.documents++;
             ps_log(PS_LOG_INFO, "document.applied",
-                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "business",
-                   b->name, "document", docname, "format", f->format, "records",
+                   "{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:s}",
+                   "business", b->name, "document", docname, "format", f->format, "records",
                    (json_int_t)f->records, "accepted", (json_int_t)f->accepted,
                    "rejected", (json_int_t)f->rejected, "duplicates",
-                   (json_int_t)f->duplicates, "result", f->result_path);
+                   (json_int_t)f->duplicates, "result", f->result_path,
+                   "options_used", f->options_used); /* NACHA warnings too */
         }
         (*applied)++;
     }
@@ -1066,7 +1070,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
         (ps_snapshot_orig_changed(&snap) &&
          (rc = keep_changed(p, b, work_path, &snap, err)) != 0) ||
-        (rc = ps_spool_archive(p->spool, b->name, work_path, sha,
+        (rc = ps_spool_archive(p->eng->keys, p->spool, b->name, work_path, sha,
                                ps_date_today(date), where, sizeof(where),
                                err)) != 0)
         goto out;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/crypto.h"
 #include "base/money.h"
 #include "base/output.h"
 #include "intake/spool.h"
@@ -46,6 +47,7 @@ static void result_name(const struct ps_file *f, const char *docname, char *out,
                         : '_';
     }
     safe[n] = '\0';
+    ps_redact_pans(safe); /* a card number in a name, masked too */
     snprintf(out, size, "%s.%s.result.csv", safe, f->id + 24);
 }
 
@@ -81,6 +83,11 @@ int ps_result_line(struct ps_result *r, const char *const *cells, size_t n,
     size_t len = ps_csv_encode_row(cells, n, line, sizeof(line));
     if (len >= sizeof(line)) /* cells are bounded; cut, keep the newline */
         len = sizeof(line) - 1, line[len - 1] = '\n';
+    /* Every line of a result file passes the log's redactor: a card
+     * number quoted in a reference or a message is BIN + last 4 (the
+     * cells hold no hex hash or other long digit run to spare; a UUID's
+     * longest run is 12).  Masking keeps the length. */
+    ps_redact_pans(line);
     if (r->used + len > sizeof(r->buf)) {
         int rc = flush(r, err);
         if (rc != 0)
@@ -151,6 +158,7 @@ int ps_result_publish(const char *spool, const struct ps_business *b,
                       const char *tmp_path, struct ps_err *err)
 {
     char dir[PATH_SIZE], name[256], amt[PS_MONEY_STRMAX], cnt[6][24];
+    char doc[512], reason[sizeof(f->reason)];
     struct ps_output *o = NULL;
     unsigned char buf[65536];
     int fd = -1, rc;
@@ -187,6 +195,12 @@ int ps_result_publish(const char *spool, const struct ps_business *b,
             close(fd);
     }
     if (rc == 0) {
+        /* The document's name and the reason are the sender's text; the
+         * hash is not (a hex run is never masked). */
+        ps_strlcpy(doc, docname, sizeof(doc));
+        ps_strlcpy(reason, f->reason, sizeof(reason));
+        ps_redact_pans(doc);
+        ps_redact_pans(reason);
         snprintf(cnt[0], sizeof(cnt[0]), "%ld", f->records);
         snprintf(cnt[1], sizeof(cnt[1]), "%ld", f->accepted);
         snprintf(cnt[2], sizeof(cnt[2]), "%ld", f->rejected);
@@ -194,7 +208,7 @@ int ps_result_publish(const char *spool, const struct ps_business *b,
         const char *trailer[] = {
             "#trailer",
             ps_enum_name(PS_NAMES_FILE_STATUS, (int)f->status),
-            docname,
+            doc,
             f->format,
             cnt[0],
             cnt[1],
@@ -203,7 +217,7 @@ int ps_result_publish(const char *spool, const struct ps_business *b,
             /* in the document's currency; empty when it mixes several */
             ps_result_amount(f->amount_accepted, f->currency, amt, sizeof(amt)),
             f->sha256,
-            f->reason,
+            reason,
             /* the lenient options that excused a problem (NACHA) */
             f->options_used,
         };

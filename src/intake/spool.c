@@ -19,12 +19,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/output.h"
+#include "intake/seal.h"
 
 #define PATH_SIZE 4096
 
@@ -491,85 +492,33 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
-/* gzip `fd` into the output, with the original name and hash in the
- * gzip header (RFC 1952 FNAME and FCOMMENT).  Level 1: on a 1M-record
- * disbursement file (35 MB) zlib's level 6 takes 2.2 s here, level 1
- * 0.5 s, of a run whose whole budget is six; level 6's archive is 14%
- * smaller. */
-static int gzip_into(int fd, struct ps_output *o, const char *name,
-                     const char *sha256, struct ps_err *err)
+int ps_spool_archive(const struct ps_keys *keys, const char *spool,
+                     const char *business, const char *work_path,
+                     const char *sha256, const char *date, char *out,
+                     size_t size, struct ps_err *err)
 {
-    z_stream z;
-    gz_header h;
-    unsigned char in[65536], out[65536];
-    char comment[96];
-    int rc = 0, flush = Z_NO_FLUSH;
-    memset(&z, 0, sizeof(z));
-    if (deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                     Z_DEFAULT_STRATEGY) != Z_OK)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "deflateInit failed");
-    memset(&h, 0, sizeof(h));
-    snprintf(comment, sizeof(comment), "sha256=%s", sha256);
-    h.name = (Bytef *)(uintptr_t)name;
-    h.comment = (Bytef *)comment;
-    h.os = 3; /* Unix */
-    deflateSetHeader(&z, &h);
-    while (rc == 0 && flush != Z_FINISH) {
-        ssize_t n = read(fd, in, sizeof(in));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = ps_err_sys(err, errno, "cannot read %s", name);
-            break;
-        }
-        flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
-        z.next_in = in;
-        z.avail_in = (uInt)n;
-        do {
-            z.next_out = out;
-            z.avail_out = sizeof(out);
-            if (deflate(&z, flush) == Z_STREAM_ERROR) {
-                rc = ps_err_set(err, PS_EINTERNAL, "DEFLATE", "deflate failed");
-                break;
-            }
-            rc = ps_output_write(o, out, sizeof(out) - z.avail_out, err);
-        } while (rc == 0 && z.avail_out == 0);
-    }
-    deflateEnd(&z);
-    return rc;
-}
-
-int ps_spool_archive(const char *spool, const char *business,
-                     const char *work_path, const char *sha256,
-                     const char *date, char *out, size_t size,
-                     struct ps_err *err)
-{
-    char dir[PATH_SIZE], name[400];
-    struct ps_output *o = NULL;
+    char dir[PATH_SIZE], name[400], masked[256];
     int fd, rc;
     int64_t days;
+    /* The archive's name shows no card number (the name inside does). */
+    ps_strlcpy(masked, base_name(work_path), sizeof(masked));
+    ps_redact_pans(masked);
     if ((rc = ps_date_parse(date, &days, err)) != 0)
         return rc;
     if (ps_pathf(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
                  date + 5, date + 8, business) != 0 ||
-        ps_pathf(name, sizeof(name), "%s.%.12s.gz", base_name(work_path),
+        ps_pathf(name, sizeof(name), "%s.%.12s" PS_SEAL_SUFFIX, masked,
                  sha256) != 0)
         return too_long(err);
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
     if ((fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return ps_err_sys(err, errno, "cannot open %s", work_path);
-    rc = ps_output_open(dir, name, 0640, &o, err);
+    rc = ps_seal_write(keys, fd, base_name(work_path), sha256, dir, name, err);
     if (rc == PS_ECONFLICT) {
         /* The same content under the same name was archived before a
          * crash: finish its sidecars if the crash beat them. */
         rc = ps_output_complete(dir, name, NULL, err);
-    } else if (rc == 0) {
-        rc = gzip_into(fd, o, base_name(work_path), sha256, err);
-        if (rc == 0)
-            rc = ps_output_commit(o, NULL, err);
-        else
-            ps_output_abort(o);
     }
     close(fd);
     if (rc != 0)
@@ -607,6 +556,7 @@ int ps_spool_quarantine_name(const char *spool, const char *business,
         return rc;
     /* A name too long for its .reason keeps its first 200 bytes. */
     ps_strlcpy(short_name, base_name(path), sizeof(short_name));
+    ps_redact_pans(short_name); /* failed/ names show no card number */
     for (int i = 0; i < 1000; i++) {
         char to[PATH_SIZE], side[PATH_SIZE];
         int r = i == 0
@@ -628,7 +578,7 @@ int ps_spool_quarantine_move(const char *path, const char *target,
                              const struct ps_err *why, struct ps_err *err)
 {
     char rdir[PATH_SIZE], rname[400], marker[PATH_SIZE];
-    char now[PS_TIME_SIZE], desc[1024];
+    char now[PS_TIME_SIZE], desc[1024], text[4096];
     struct ps_output *o = NULL;
     struct stat st;
     int rc;
@@ -643,13 +593,17 @@ int ps_spool_quarantine_move(const char *path, const char *target,
     if (rc == PS_ECONFLICT) {
         rc = ps_output_complete(rdir, rname, NULL, err); /* ours, a crash */
     } else if (rc == 0) {
-        rc = ps_output_printf(
-            o, err,
-            "file: %s\nrule: %s\nmessage: %s\nline: %ld\nbyte_offset: %lld\n"
-            "field: %s\nrejected_at: %s\ndescription: %s\n",
-            base_name(target), why->rule, why->msg, why->line,
-            (long long)(why->offset >= 0 ? why->offset : 0), why->field,
-            ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+        /* The whole reason passes the redactor (the name is the
+         * sender's; the message is masked already, err.c). */
+        snprintf(text, sizeof(text),
+                 "file: %s\nrule: %s\nmessage: %s\nline: %ld\n"
+                 "byte_offset: %lld\nfield: %s\nrejected_at: %s\n"
+                 "description: %s\n",
+                 base_name(target), why->rule, why->msg, why->line,
+                 (long long)(why->offset >= 0 ? why->offset : 0), why->field,
+                 ps_time_now(now), ps_err_str(why, desc, sizeof(desc)));
+        ps_redact_pans(text);
+        rc = ps_output_write(o, text, strlen(text), err);
         if (rc == 0)
             rc = ps_output_commit(o, NULL, err);
         else

@@ -6,8 +6,11 @@
  *   inbound/<business>/   files arrive (SFTP drop)
  *   providers/<p>/inbound/<business>/  answers of provider p (channel.h)
  *   work/<business>/      claimed, being processed
- *   archive/YYYY/MM/DD/<business>/  processed inputs, gzip, with .sha256
- *   failed/<business>/    inputs rejected whole, each with NAME.reason
+ *   archive/YYYY/MM/DD/<business>/  processed inputs, gzip then encrypted
+ *                         (NAME.gz.enc, seal.h), with .sha256
+ *   failed/<business>/    inputs rejected whole, each with NAME.reason;
+ *                         sealed as NAME.gz.enc after
+ *                         [spool] seal_failed_after_days
  *
  * A file is claimed only when complete: NAME.done exists beside it, or its
  * size and mtime have not changed for stable_seconds and it is at least
@@ -73,19 +76,22 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
                    char *path, size_t size, struct ps_err *err);
 
 /*
- * A processed input: write it gzip-compressed to
- * archive/YYYY/MM/DD/<business>/<name>.<first 12 hex of sha256>.gz
- * (atomically; the gzip header carries the original name and
- * "sha256=<hash of the original content>", and NAME.sha256 beside it is
- * the hash of the .gz bytes).  The work copy stays until
- * ps_spool_release().  The same content archived twice (after a crash)
- * finds its copy in place and completes its sidecars.  date: "YYYY-MM-DD". *out
- * (may be NULL) receives the path.
+ * A processed input: write it gzip-compressed, then encrypted under the
+ * key file (seal.h), to
+ * archive/YYYY/MM/DD/<business>/<name>.<first 12 hex of sha256>.gz.enc
+ * (atomically; inside, the gzip header carries the original name and
+ * "sha256=<hash of the original content>"; NAME.sha256 beside it is the
+ * hash of the sealed bytes).  `payspool archive show` reads it back.
+ * The work copy stays until ps_spool_release().  The same content
+ * archived twice (after a crash) finds its copy in place and completes
+ * its sidecars.  date: "YYYY-MM-DD".  *out (may be NULL) receives the
+ * path.  keys NULL: KEYS_REQUIRED.
  */
-int ps_spool_archive(const char *spool, const char *business,
-                     const char *work_path, const char *sha256,
-                     const char *date, char *out, size_t size,
-                     struct ps_err *err);
+struct ps_keys;
+int ps_spool_archive(const struct ps_keys *keys, const char *spool,
+                     const char *business, const char *work_path,
+                     const char *sha256, const char *date, char *out,
+                     size_t size, struct ps_err *err);
 
 /* Remove the work copy (and its marker) of an input whose archive copy is
  * durable and recorded. */

@@ -35,6 +35,7 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
     cfg->stable_seconds = 5;
     cfg->min_age_seconds = 10;
     cfg->poll_seconds = 5;
+    cfg->seal_failed_after_days = 7;
     /* Each commit rewrites, in the WAL, every page its chunk touched:
      * with records in random employee order that is most of the
      * profile table and its indexes, whatever the chunk's size.  On
@@ -64,6 +65,8 @@ static const struct directive {
      offsetof(struct ps_spool_config, min_age_seconds), 0, 86400},
     {"spool", "poll_seconds", C_INT,
      offsetof(struct ps_spool_config, poll_seconds), 1, 3600},
+    {"spool", "seal_failed_after_days", C_INT,
+     offsetof(struct ps_spool_config, seal_failed_after_days), 0, 3650},
     {"spool", "chunk_records", C_LONG,
      offsetof(struct ps_spool_config, chunk_records), 1, 1000000},
     {"limits", "max_depth", C_INT,

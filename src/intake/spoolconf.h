@@ -25,6 +25,9 @@ struct ps_spool_config {
     int stable_seconds;  /* size and mtime unchanged this long; default 5 */
     int min_age_seconds; /* and at least this old; default 10 */
     int poll_seconds;    /* daemon scan interval; default 5 */
+    int seal_failed_after_days; /* failed/ inputs are encrypted after
+                                 * this many days; 0 at once; default 7
+                                 * (seal.h) */
     long chunk_records;  /* records per SQLite transaction; default 50000 */
     struct ps_unwrap_limits limits;
     int provider_max_attempts; /* [provider] max_attempts: provider

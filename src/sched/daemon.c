@@ -8,6 +8,7 @@
  * runs (the input stays in work/ and resumes).
  */
 #include "sched/daemon.h"
+#include "intake/seal.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -121,6 +122,8 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
             reload(d);
         }
         rc = d->jobs_only ? 0 : ps_pipeline_run_once(&p, watch, d->once, err);
+        if (!d->jobs_only) /* failed/ inputs encrypted after their days */
+            ps_seal_failed_step(d->eng, d->spool, d->cfg);
         if (rc != 0 &&
             !(rc == PS_EBUSY && err->id == PS_CODE_INTERRUPTED)) {
             ps_log_err(PS_LOG_ERROR, "engine.failed", err, NULL);

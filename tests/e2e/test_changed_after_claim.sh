@@ -29,8 +29,8 @@ wait_processing() {
 }
 # archived_sha NAME: sha256 of the archived bytes of input NAME
 archived_sha() {
-    gz=$(find "$S/archive" -name "$1.*.gz" | head -n 1)
-    gunzip -c "$gz" | sha256sum | cut -d' ' -f1
+    enc=$(find "$S/archive" -name "$1.*.gz.enc" | head -n 1)
+    "$P" archive show "$enc" | sha256sum | cut -d' ' -f1
 }
 # consistent: no document PROCESSING, each with a published result
 consistent() {

@@ -56,7 +56,7 @@ same "documents applied" \
 same "accepted" "$(sql "select sum(accepted) from files")" "$total"
 same "inbound empty" "$(ls "$IN" | wc -l)" 0
 same "work empty" "$(ls "$PAYSPOOL_SPOOL/work/crashco" | wc -l)" 0
-same "archived" "$(find "$PAYSPOOL_SPOOL/archive" -name 'payments-*.gz' | wc -l)" "$FILES"
+same "archived" "$(find "$PAYSPOOL_SPOOL/archive" -name 'payments-*.gz.enc' | wc -l)" "$FILES"
 same "failed" "$(ls "$PAYSPOOL_SPOOL/failed/crashco" 2>/dev/null | wc -l)" 0
 f=0
 while [ "$f" -lt "$FILES" ]; do

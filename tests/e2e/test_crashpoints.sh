@@ -62,8 +62,8 @@ for point in $POINTS; do
     # every input archived or failed, with its destination recorded
     same "$point: no destination missing" \
         "$(sql "select count(*) from files where archive_path is null")" 0
-    same "$point: archived" "$(find "$PAYSPOOL_SPOOL/archive" -name '*.gz' | wc -l)" 2
-    same "$point: archive marked done" "$(find "$PAYSPOOL_SPOOL/archive" -name '*.gz.done' | wc -l)" 2
+    same "$point: archived" "$(find "$PAYSPOOL_SPOOL/archive" -name '*.gz.enc' | wc -l)" 2
+    same "$point: archive marked done" "$(find "$PAYSPOOL_SPOOL/archive" -name '*.gz.enc.done' | wc -l)" 2
     [ -f "$PAYSPOOL_SPOOL/failed/acme/evil.tar" ] && \
         [ -f "$PAYSPOOL_SPOOL/failed/acme/evil.tar.reason.done" ] && ok ||
         bad "$point: evil.tar not in failed/ with its reason"

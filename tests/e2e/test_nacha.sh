@@ -183,10 +183,9 @@ same "E3 settled" "$(txn "$T3" status)" SETTLED
 same "E6 settled" "$(txn "$T6" status)" SETTLED
 
 # The same return file again: a DUPLICATE, nothing applied twice.
-cp "$(ls "$PAYSPOOL_SPOOL"/archive/*/*/*/$B/"$ret".*.gz | head -n 1)" \
-    "$T/again.gz"
 # (from the ODFI's channel: the sandbox provider's folder)
-gunzip -c "$T/again.gz" | (IN=$PIN && drop "again-$ret")
+"$P" archive show "$(ls "$PAYSPOOL_SPOOL"/archive/*/*/*/$B/"$ret".*.gz.enc | head -n 1)" |
+    (IN=$PIN && drop "again-$ret")
 sleep 1
 expect 65 "$P" run --once
 has "DUPLICATE" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/again-"$ret"*.reason)"

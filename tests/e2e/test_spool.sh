@@ -25,9 +25,10 @@ has ",REJECTED,CUSTOMER_NOT_FOUND," "$res"
 has "^#trailer" "$res"
 has ",APPLIED,pay1.txt,pstest,10,9,1,0," "$res"
 [ -z "$(ls "$IN")" ] && ok || bad "inbound not empty: $(ls "$IN")"
-arch=$(find "$PAYSPOOL_SPOOL/archive" -name 'pay1.txt.*.gz')
+arch=$(find "$PAYSPOOL_SPOOL/archive" -name 'pay1.txt.*.gz.enc')
 [ -n "$arch" ] && ok || bad "not archived"
-same "archived content" "$(zcat "$arch" | sha256sum)" "$(sha256sum <"$T/pay1.txt")"
+# encrypted at rest (issue 18): read back through `payspool archive show`
+same "archived content" "$("$P" archive show "$arch" | sha256sum)" "$(sha256sum <"$T/pay1.txt")"
 expect 0 "$P" files list --business acme --json
 same "file status" "$(jq -r '.[0].status' "$T/out")" APPLIED
 FID=$(jq -r '.[0].id' "$T/out")

@@ -355,6 +355,68 @@ static void test_open_tampered(void **state)
     ps_keys_free(other);
 }
 
+/* Streams at rest (archives): two messages, the last final; a changed
+ * byte, a message from another stream or another key file is refused. */
+static void test_stream(void **state)
+{
+    struct ps_keys *keys = load_new_key(*state, "a.key");
+    struct ps_keys *other = load_new_key(*state, "b.key");
+    unsigned char hdr[PS_STREAM_HEADER], hdr2[PS_STREAM_HEADER];
+    unsigned char c1[5 + PS_STREAM_ABYTES], c2[3 + PS_STREAM_ABYTES];
+    unsigned char back[8];
+    struct ps_stream *w = NULL, *r = NULL;
+    struct ps_err err;
+    int final = -1;
+    ps_err_clear(&err);
+    assert_int_equal(ps_stream_seal_begin(keys, &w, hdr, &err), 0);
+    assert_int_equal(ps_stream_push(w, "hello", 5, "ad", 2, 0, c1, &err), 0);
+    assert_int_equal(ps_stream_push(w, "end", 3, "ad", 2, 1, c2, &err), 0);
+    ps_stream_free(w);
+    assert_null(memmem(c1, sizeof(c1), "hello", 5));
+
+    assert_int_equal(ps_stream_open_begin(keys, hdr, &r, &err), 0);
+    assert_int_equal(
+        ps_stream_pull(r, c1, sizeof(c1), "ad", 2, back, &final, &err), 0);
+    assert_memory_equal(back, "hello", 5);
+    assert_int_equal(final, 0);
+    assert_int_equal(
+        ps_stream_pull(r, c2, sizeof(c2), "ad", 2, back, &final, &err), 0);
+    assert_memory_equal(back, "end", 3);
+    assert_int_equal(final, 1);
+    ps_stream_free(r);
+
+    /* Out of order (the final message first), a changed byte, other
+     * associated data, another key file: refused. */
+    assert_int_equal(ps_stream_open_begin(keys, hdr, &r, &err), 0);
+    ps_test_expect_err(
+        ps_stream_pull(r, c2, sizeof(c2), "ad", 2, back, &final, &err), &err,
+        PS_ECRYPTO, "ARCHIVE_TAMPERED");
+    ps_stream_free(r);
+    c1[3] ^= 1;
+    assert_int_equal(ps_stream_open_begin(keys, hdr, &r, &err), 0);
+    ps_test_expect_err(
+        ps_stream_pull(r, c1, sizeof(c1), "ad", 2, back, &final, &err), &err,
+        PS_ECRYPTO, "ARCHIVE_TAMPERED");
+    ps_stream_free(r);
+    c1[3] ^= 1;
+    assert_int_equal(ps_stream_open_begin(keys, hdr, &r, &err), 0);
+    ps_test_expect_err(
+        ps_stream_pull(r, c1, sizeof(c1), "xx", 2, back, &final, &err), &err,
+        PS_ECRYPTO, "ARCHIVE_TAMPERED");
+    ps_stream_free(r);
+    assert_int_equal(ps_stream_open_begin(other, hdr, &r, &err), 0);
+    ps_test_expect_err(
+        ps_stream_pull(r, c1, sizeof(c1), "ad", 2, back, &final, &err), &err,
+        PS_ECRYPTO, "ARCHIVE_TAMPERED");
+    ps_stream_free(r);
+    /* Each stream its own header (a fresh key and nonce). */
+    assert_int_equal(ps_stream_seal_begin(keys, &w, hdr2, &err), 0);
+    ps_stream_free(w);
+    assert_memory_not_equal(hdr, hdr2, sizeof(hdr));
+    ps_keys_free(keys);
+    ps_keys_free(other);
+}
+
 static void test_token(void **state)
 {
     struct ps_keys *a = load_new_key(*state, "a.key");
@@ -645,6 +707,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seal_open_roundtrip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_open_tampered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_known_answers, setup, teardown),
         cmocka_unit_test(test_card_check),

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "base/money.h"
+#include "base/redact.h"
 
 #define N PS_MONEY_ALLOW_NEGATIVE
 
@@ -329,10 +330,15 @@ static void test_parse_table(void **state)
         /* Out-parameters are written only on success. */
         assert_int_equal(out, 777);
         assert_true(err.msg[0] != '\0');
-        /* A non-blank printable input is quoted in the message. */
+        /* A non-blank printable input is quoted in the message (as the
+         * redactor leaves it: a Luhn-valid 19-digit overflow reads as a
+         * card number and is masked, issue 18). */
+        char quoted[128];
+        ps_strlcpy(quoted, r->in, sizeof(quoted));
+        ps_redact_pans(quoted);
         if (r->in[strspn(r->in, " ")] != '\0' &&
             strcspn(r->in, "\"\\\t\n\x80\xc2\xd9\xef") == strlen(r->in) &&
-            strstr(err.msg, r->in) == NULL)
+            strstr(err.msg, quoted) == NULL)
             fail_msg("row %zu: message does not quote the input: %s", i,
                      err.msg);
         /* And a NULL err is fine. */

@@ -397,7 +397,7 @@ static void test_invalid_details(void **state)
 
     g = read_fixture("invalid/TRACE_ORDER.ach", 0);
     assert_string_equal(g->probs[0].return_code, "R27");
-    g = read_fixture("invalid/ADDENDA_SEQUENCE.ach", 0);
+    g = read_fixture("invalid/ADDENDA_COUNT.ach", 0);
     assert_string_equal(g->probs[0].return_code, "R25");
     g = read_fixture("invalid/EFFECTIVE_DATE.ach", 0);
     assert_string_equal(g->probs[0].return_code, "R18");
@@ -433,7 +433,6 @@ static void test_lenient(void **state)
          "unordered_batch_numbers"},
         {"FILE_BLOCK_COUNT", PS_NACHA_LENIENT_BLOCK_COUNT,
          "wrong_block_count"},
-        {"RECORD_LENGTH.short", PS_NACHA_LENIENT_SHORT_LINES, "short_lines"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -457,6 +456,11 @@ static void test_lenient(void **state)
         assert_int_equal(g->total, 1);
         assert_int_equal(g->info.lenient_used, 0);
     }
+    /* short_lines takes the trimmed lines' warnings away too. */
+    struct got *gs = read_fixture("conformance/trimmed-trailing-spaces.ach",
+                                  PS_NACHA_LENIENT_SHORT_LINES);
+    expect_clean(gs, "trimmed");
+    assert_int_equal(gs->info.lenient_used, PS_NACHA_LENIENT_SHORT_LINES);
     /* The long line is not excused by short_lines. */
     struct got *g =
         read_fixture("invalid/RECORD_LENGTH.ach", PS_NACHA_LENIENT_ALL);
@@ -487,7 +491,8 @@ static void test_lenient_names(void **state)
     ps_test_expect_err(ps_nacha_lenient_parse("short_lines,bogus", &bits, &err),
                        &err, PS_EINVAL, "NACHA_LENIENT_UNKNOWN");
     assert_non_null(strstr(err.msg, "bogus"));
-    assert_null(ps_nacha_lenient_name(1u << 8));
+    assert_string_equal(ps_nacha_lenient_name(PS_NACHA_STRICT), "strict");
+    assert_null(ps_nacha_lenient_name(1u << 9));
     assert_string_equal(ps_nacha_lenient_format(PS_NACHA_LENIENT_ALL, buf,
                                                 sizeof(buf)),
                         "bad_check_digit,missing_file_header,"

@@ -258,14 +258,14 @@ static void sha256_hex(const char *s, char hex[PS_SHA256_HEX])
     sodium_bin2hex(hex, PS_SHA256_HEX, h, sizeof(h));
 }
 
-/* archive/<today>/acme/<name>.<sha12>.gz for this content. */
+/* archive/<today>/acme/<name>.<sha12>.gz.enc for this content. */
 static void archive_path(const struct fixture *fx, const char *name,
                          const char *content, char *out, size_t size)
 {
     char date[PS_DATE_SIZE], sha[PS_SHA256_HEX];
     ps_date_today(date);
     sha256_hex(content, sha);
-    pathf(out, size, "%s/archive/%.4s/%.2s/%.2s/" BIZ "/%s.%.12s.gz", fx->spool,
+    pathf(out, size, "%s/archive/%.4s/%.2s/%.2s/" BIZ "/%s.%.12s.gz.enc", fx->spool,
           date, date + 5, date + 8, name, sha);
 }
 

@@ -34,6 +34,7 @@
 
 #include "base/log.h"
 #include "base/output.h"
+#include "intake/seal.h"
 #include "intake/spool.h"
 #include "testutil.h"
 
@@ -44,6 +45,7 @@
 
 struct fixture {
     char dir[PATH_MAX]; /* the spool root */
+    struct ps_keys *keys; /* archives are sealed under them (issue 18) */
     struct ps_spool_watch *watch;
 };
 
@@ -65,6 +67,11 @@ static int setup(void **state)
         goto fail;
     if ((fx->watch = ps_spool_watch_new()) == NULL)
         goto fail;
+    char key[PATH_MAX + 8];
+    snprintf(key, sizeof(key), "%s/key", fx->dir);
+    if (ps_keys_create(key, NULL, &err) != 0 ||
+        ps_keys_load(key, &fx->keys, &err) != 0)
+        goto fail;
     *state = fx;
     return 0;
 fail:
@@ -78,6 +85,7 @@ static int teardown(void **state)
     int rc = ps_test_rmtree(fx->dir);
     ps_test_free_owned();
     ps_spool_watch_free(fx->watch);
+    ps_keys_free(fx->keys);
     free(fx);
     return rc;
 }
@@ -756,29 +764,39 @@ static char *make_content(size_t len)
     return ps_test_own(s);
 }
 
-static char *gunzip_file(const char *path, size_t *len)
+struct grow {
+    char *buf;
+    size_t n, cap;
+};
+
+static int grow_sink(void *ctx, const void *p, size_t len, struct ps_err *err)
 {
-    gzFile g = gzopen(path, "rb");
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    assert_non_null(g);
-    assert_non_null(buf);
-    for (;;) {
-        if (cap - n < 4096) {
-            cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        int got = gzread(g, buf + n, (unsigned)(cap - n - 1));
-        assert_true(got >= 0);
-        if (got == 0)
-            break;
-        n += (size_t)got;
+    struct grow *g = ctx;
+    (void)err;
+    while (g->cap - g->n < len + 1) {
+        g->cap = g->cap ? g->cap * 2 : 65536;
+        g->buf = realloc(g->buf, g->cap);
+        assert_non_null(g->buf);
     }
-    assert_int_equal(gzclose(g), Z_OK);
-    buf[n] = '\0';
-    *len = n;
-    return ps_test_own(buf);
+    memcpy(g->buf + g->n, p, len);
+    g->n += len;
+    return 0;
+}
+
+/* An archive's content, through seal.c (decrypt, gunzip, check). */
+static char *gunzip_file(const struct fixture *fx, const char *path,
+                         size_t *len)
+{
+    struct grow g = {NULL, 0, 0};
+    struct ps_err err;
+    char sha[PS_SHA256_HEX];
+    ps_err_clear(&err);
+    if (ps_seal_read(fx->keys, path, grow_sink, &g, sha, &err) != 0)
+        fail_msg("ps_seal_read %s: %s", path, err.msg);
+    grow_sink(&g, "", 0, &err);
+    g.buf[g.n] = '\0';
+    *len = g.n;
+    return ps_test_own(g.buf);
 }
 
 static void test_archive_gzip_with_sidecars(void **state)
@@ -795,29 +813,49 @@ static void test_archive_gzip_with_sidecars(void **state)
     hex_sha256(content, len, sha);
 
     ps_err_clear(&err);
-    assert_int_equal(ps_spool_archive(fx->dir, BIZ, work, sha, "2026-11-21",
+    assert_int_equal(ps_spool_archive(fx->keys, fx->dir, BIZ, work, sha, "2026-11-21",
                                       out, sizeof(out), &err),
                      0);
-    pathf(rel, sizeof(rel), "archive/2026/11/21/" BIZ "/pay.csv.%.12s.gz", sha);
+    pathf(rel, sizeof(rel), "archive/2026/11/21/" BIZ "/pay.csv.%.12s.gz.enc", sha);
     pathf(want, sizeof(want), "%s", sp(fx, rel, 3));
     assert_string_equal(out, want);
 
-    char *back = gunzip_file(out, &glen);
+    char *back = gunzip_file(fx, out, &glen);
     assert_int_equal(glen, len);
     assert_memory_equal(back, content, len);
 
-    /* The gzip header carries the original name and content hash. */
+    /* Encrypted: neither the name nor the hash nor the content shows
+     * (the gzip header inside carries the name and the content hash,
+     * checked by ps_seal_read); still compressed. */
     char *raw = ps_test_slurp(out, &zlen);
     assert_true(zlen < len); /* really compressed */
     char comment[96];
     pathf(comment, sizeof(comment), "sha256=%s", sha);
-    assert_non_null(memmem(raw, zlen, comment, strlen(comment)));
-    assert_non_null(memmem(raw, zlen, "pay.csv", 8)); /* with its NUL */
-    /* NAME.sha256 is sha256sum -c input for the .gz itself. */
+    assert_null(memmem(raw, zlen, comment, strlen(comment)));
+    assert_null(memmem(raw, zlen, "pay.csv", 8));
+    assert_null(memmem(raw, zlen, content, 64));
+    /* A byte changed anywhere: refused, nothing given. */
+    raw[zlen / 2] ^= 1;
+    {
+        struct grow g = {NULL, 0, 0};
+        int fd = open(sp(fx, "tampered2", 4), O_WRONLY | O_CREAT | O_TRUNC,
+                      0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, raw, zlen), (ssize_t)zlen);
+        close(fd);
+        assert_int_equal(ps_seal_read(fx->keys, sp(fx, "tampered2", 4),
+                                      grow_sink, &g, NULL, &err),
+                         PS_EINVAL);
+        assert_string_equal(err.rule, "ARCHIVE_TAMPERED");
+        assert_int_equal(g.n, 0);
+        free(g.buf);
+    }
+    raw[zlen / 2] ^= 1;
+    /* NAME.sha256 is sha256sum -c input for the sealed file itself. */
     hex_sha256(raw, zlen, gzsha);
     pathf(rel, sizeof(rel), "%s.sha256", want);
     char *side = ps_test_slurp(rel, NULL);
-    pathf(line, sizeof(line), "%s  pay.csv.%.12s.gz\n", gzsha, sha);
+    pathf(line, sizeof(line), "%s  pay.csv.%.12s.gz.enc\n", gzsha, sha);
     assert_string_equal(side, line);
     pathf(rel, sizeof(rel), "%s.done", want);
     assert_true(exists(rel));
@@ -841,16 +879,16 @@ static void test_archive_twice_is_idempotent(void **state)
 
     write_file(work, content);
     ps_err_clear(&err);
-    assert_int_equal(ps_spool_archive(fx->dir, BIZ, work, sha, "2026-01-02",
+    assert_int_equal(ps_spool_archive(fx->keys, fx->dir, BIZ, work, sha, "2026-01-02",
                                       out1, sizeof(out1), &err),
                      0);
     assert_int_equal(stat(out1, &st1), 0);
     const char *adir = sp(fx, "archive/2026/01/02/" BIZ, 2);
-    assert_int_equal(count_entries(adir), 3); /* .gz, .gz.sha256, .gz.done */
+    assert_int_equal(count_entries(adir), 3); /* .gz.enc, its .sha256, .done */
 
     /* A crash after archiving, before the work copy was removed. */
     write_file(work, content);
-    assert_int_equal(ps_spool_archive(fx->dir, BIZ, work, sha, "2026-01-02",
+    assert_int_equal(ps_spool_archive(fx->keys, fx->dir, BIZ, work, sha, "2026-01-02",
                                       out2, sizeof(out2), &err),
                      0);
     assert_string_equal(out1, out2);
@@ -861,7 +899,7 @@ static void test_archive_twice_is_idempotent(void **state)
     assert_int_equal(st1.st_ino, st2.st_ino); /* not rewritten */
     assert_int_equal(count_entries(adir), 3); /* no ".1" copy */
     size_t glen;
-    char *back = gunzip_file(out2, &glen);
+    char *back = gunzip_file(fx, out2, &glen);
     assert_string_equal(back, content);
 }
 
@@ -875,12 +913,12 @@ static void test_archive_errors_keep_work_copy(void **state)
     write_file(work, "k\n");
 
     ps_err_clear(&err);
-    assert_true(ps_spool_archive(fx->dir, BIZ, work, sha, "2026-1-2", out,
+    assert_true(ps_spool_archive(fx->keys, fx->dir, BIZ, work, sha, "2026-1-2", out,
                                  sizeof(out), &err) < 0);
     assert_true(exists(work));
 
     ps_err_clear(&err);
-    int rc = ps_spool_archive(fx->dir, BIZ, sp(fx, "work/" BIZ "/none", 2), sha,
+    int rc = ps_spool_archive(fx->keys, fx->dir, BIZ, sp(fx, "work/" BIZ "/none", 2), sha,
                               "2026-01-02", out, sizeof(out), &err);
     assert_int_equal(rc, PS_EIO);
     assert_int_equal(err.sys_errno, ENOENT);
