@@ -19,7 +19,7 @@ static json_t *file_json(const struct ps_file *f)
     char amt[PS_MONEY_STRMAX];
     return json_pack(
         "{s:s, s:s, s:s, s:s?, s:i, s:s, s:I, s:s?, s:s, s:s?, s:I, s:I, "
-        "s:I, s:I, s:s, s:s?, s:s?, s:s, s:s?, s:s?}",
+        "s:I, s:I, s:s, s:s?, s:s?, s:s, s:s?, s:s?, s:s?}",
         "id", f->id, "businessId", f->business_id, "name", f->name, "member",
         f->member[0] ? f->member : NULL, "document", f->doc_index, "sha256",
         f->sha256, "size", (json_int_t)f->size, "format",
@@ -34,7 +34,8 @@ static json_t *file_json(const struct ps_file *f)
         f->archive_path[0] ? f->archive_path : NULL, "receivedAt",
         f->received_at, "completedAt",
         f->completed_at[0] ? f->completed_at : NULL, "provider",
-        f->source[0] ? f->source : NULL);
+        f->source[0] ? f->source : NULL, "optionsUsed",
+        f->options_used[0] ? f->options_used : NULL);
 }
 
 static int list_file(void *vctx, const struct ps_file *f)
@@ -182,6 +183,8 @@ int cmd_files_show(struct cli_ctx *c, struct ps_err *err)
         printf("received  %s\ncompleted %s\n", f.received_at, f.completed_at);
         if (f.source[0])
             printf("from      provider %s\n", f.source);
+        if (f.options_used[0]) /* lenient options, NACHA warnings */
+            printf("options   %s\n", f.options_used);
         if (f.result_path[0])
             printf("result    %s\n", f.result_path);
         if (f.archive_path[0])

@@ -53,6 +53,14 @@ same "applied with warnings" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/ 2>/dev/null |
 same "warnings in the trailer" \
     "$(tail -n 1 "$r" | awk -F, '{ print $NF }' | cut -d: -f1)" "warnings=2"
 has '"options_used": *"warnings=2:RECORD_TRIMMED"' "$PAYSPOOL_LOG"
+# ... and in the file's row, as files show gives it
+expect 0 "$P" files list --business "$B" --json
+id=$(jq -r '.[] | select(.name == "trimmed.ach") | .id' "$T/out")
+expect 0 "$P" files show "$id" --json
+same "files show: the warnings" "$(jq -r .optionsUsed "$T/out")" \
+    "warnings=2:RECORD_TRIMMED"
+expect 0 "$P" files show "$id"
+has "^options   warnings=2:RECORD_TRIMMED" "$T/out"
 
 cat >>"$PAYSPOOL_SPOOL.conf" <<CONF
 lenient = strict
