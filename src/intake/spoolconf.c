@@ -172,13 +172,15 @@ static int provider_binding(struct ps_spool_config *cfg, const char *section,
                        "[%s] businesses: %s is named twice", section, b);
             return ps_err_field(err, name);
         }
-        if (strlen(pb->businesses) + strlen(b) + 2 > sizeof(pb->businesses)) {
+        size_t used = strlen(pb->businesses);
+        int n = snprintf(pb->businesses + used, sizeof(pb->businesses) - used,
+                         "%s ", b);
+        if (n < 0 || (size_t)n >= sizeof(pb->businesses) - used) {
+            pb->businesses[used] = '\0';
             ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
                        "[%s] businesses: the list is too long", section);
             return ps_err_field(err, name);
         }
-        strcat(pb->businesses, b);
-        strcat(pb->businesses, " ");
     }
     if (strcmp(pb->businesses, " ") == 0) {
         ps_err_set(err, PS_ECONFIG, "CONFIG_VALUE",
