@@ -54,6 +54,44 @@ else
     echo "SKIP: init --system as non-root (no setpriv)"
 fi
 
+# As root, init --system for real, but in a private mount namespace over
+# a copy of /etc and an empty /var, so this machine gets no user and no
+# folders: the user made, owners and modes, safe to run again, and the
+# installed binary then runs as that user on its defaults.
+if [ "$(id -u)" -eq 0 ] && unshare --mount --fork true 2>/dev/null; then
+    R="$T/root"
+    mkdir -p "$R/var" "$R/bin"
+    cp -a /etc "$R/etc" 2>/dev/null
+    cp "$IB" "$R/bin/payspool"
+    chmod 0755 "$T" "$R" "$R/bin" "$R/bin/payspool"
+    env -u PAYSPOOL_SPOOL unshare --mount --fork sh -c '
+        mount --make-rprivate / && mount --bind "$1/etc" /etc &&
+        mount --bind "$1/var" /var || exit 2
+        mkdir -p /var/spool /var/lib /var/log
+        "$1/bin/payspool" init --system >/dev/null || exit 3
+        "$1/bin/payspool" init --system >/dev/null || exit 4
+        getent passwd payspool | cut -d: -f7
+        stat -c "%n %U:%G %a" /etc/payspool /etc/payspool/payspool.key \
+            /var/spool/payspool /var/spool/payspool/inbound \
+            /var/lib/payspool /var/lib/payspool/payspool.db /var/log/payspool
+        setpriv --reuid=payspool --regid=payspool --init-groups \
+            "$1/bin/payspool" run --once >/dev/null || exit 5
+        echo ran' sh "$R" >"$T/system.out" 2>"$T/system.err"
+    same "init --system in a namespace" "$?" 0
+    sed 's/^/    /' "$T/system.err" >&2
+    has "nologin" "$T/system.out"
+    has "^/etc/payspool root:payspool 750" "$T/system.out"
+    has "^/etc/payspool/payspool.key payspool:payspool 600" "$T/system.out"
+    has "^/var/spool/payspool payspool:payspool 750" "$T/system.out"
+    has "^/var/spool/payspool/inbound payspool:payspool 750" "$T/system.out"
+    has "^/var/lib/payspool payspool:payspool 750" "$T/system.out"
+    has "^/var/lib/payspool/payspool.db payspool:payspool 640" "$T/system.out"
+    has "^/var/log/payspool payspool:payspool 750" "$T/system.out"
+    has "^ran" "$T/system.out"
+else
+    echo "SKIP: init --system as root (needs root and unshare --mount)"
+fi
+
 # The man pages render.
 for m in usr/share/man/man1/payspool.1 usr/share/man/man5/payspool.conf.5; do
     MANWIDTH=80 man -l "$D/$m" >"$T/man.out" 2>"$T/man.err" </dev/null
