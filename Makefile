@@ -12,9 +12,13 @@ JOBS       ?= 2
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
-           libarchive-tools time tzdata openssh-server openssh-client
+           libarchive-tools time tzdata openssh-server openssh-client \
+           libsystemd-dev man-db systemd
 
-.PHONY: all deps build build-asan test demo bench clean format
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps build build-asan test demo bench clean format install
 
 all: build
 
@@ -54,6 +58,12 @@ test: build build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
+
+# The binary with the FHS defaults (/etc/payspool, /var/spool/payspool,
+# /var/lib/payspool), its man pages, the systemd units and timer, the
+# logrotate file.  Then: payspool init --system (as root).
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 demo: build
 	PAYSPOOL_BIN=$(CURDIR)/$(BUILD)/payspool sh fixtures/demo/run-demo.sh

@@ -42,6 +42,7 @@
 static int log_fd = STDERR_FILENO; /* where lines go */
 static int log_owned;              /* 1 if log_fd is ours to close */
 static enum ps_log_level log_min = PS_LOG_INFO;
+static char log_path[4096]; /* the file opened, "" for stderr: reopen */
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -65,7 +66,20 @@ int ps_log_open(const char *path, enum ps_log_level min, struct ps_err *err)
     log_fd = fd;
     log_owned = owned;
     log_min = min;
+    if (owned && path != log_path) /* reopen passes its own copy */
+        snprintf(log_path, sizeof(log_path), "%s", path);
+    else if (!owned)
+        log_path[0] = '\0';
     return 0;
+}
+
+/* Contract (log.h): the same file under its name again, at the same
+ * level; stderr stays stderr. */
+int ps_log_reopen(struct ps_err *err)
+{
+    if (!log_owned || log_path[0] == '\0')
+        return 0;
+    return ps_log_open(log_path, log_min, err);
 }
 
 /* Close the log file; later lines go to stderr at the same level. */
@@ -75,6 +89,7 @@ void ps_log_close(void)
         close(log_fd);
     log_fd = STDERR_FILENO;
     log_owned = 0;
+    log_path[0] = '\0';
 }
 
 int ps_log_level_parse(const char *s)

@@ -27,6 +27,13 @@ enum ps_log_level { PS_LOG_DEBUG, PS_LOG_INFO, PS_LOG_WARN, PS_LOG_ERROR };
 int ps_log_open(const char *path, enum ps_log_level min, struct ps_err *err);
 void ps_log_close(void);
 
+/*
+ * Open the log file again under the name it was opened with (logrotate
+ * has renamed it: SIGHUP); nothing when logs go to stderr.  On failure the
+ * logger keeps the old file.
+ */
+int ps_log_reopen(struct ps_err *err);
+
 /* Parse "debug", "info", "warn", "error".  Returns -1 if unknown. */
 int ps_log_level_parse(const char *s);
 

@@ -26,6 +26,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -54,9 +55,10 @@ volatile sig_atomic_t cli_reload_requested;
  * example (struct cli_cmd in cli_int.h).
  */
 const struct cli_cmd cli_commands[] = {
-    {"init", NULL, cmd_init, CLI_CONFIG, "", "config=", "[--config FILE]",
+    {"init", NULL, cmd_init, CLI_CONFIG, "", "config= system",
+     "[--config FILE] [--system]",
      "create the spool tree, the database and the key file (safe to run "
-     "again)",
+     "again); --system: the FHS tree for the payspool user, as root",
      "payspool --spool /srv/payspool/spool init"},
 
     {"business", "add", cmd_business_add, CLI_CONFIG | ENG, "NAME",
@@ -314,6 +316,44 @@ int cli_fail(const struct ps_err *err)
 
 /* ---- set-up: what the row needs ------------------------------------- */
 
+/*
+ * The default paths when no --spool or PAYSPOOL_SPOOL names a spool.  The
+ * build tree's binary (make demo, the tests) uses the source tree's
+ * spool/ with its database inside and spool.key, spool.conf beside it; the
+ * installed binary (CMake's payspool_fhs, PS_INSTALLED_DEFAULTS) uses the
+ * FHS places of docs/man/payspool.conf.5.  A named spool keeps the
+ * spool-relative defaults either way.
+ */
+#ifdef PS_INSTALLED_DEFAULTS
+#define DEFAULT_SPOOL "/var/spool/payspool"
+#define DEFAULT_DB "/var/lib/payspool/payspool.db"
+#define DEFAULT_KEY "/etc/payspool/payspool.key"
+#define DEFAULT_CONFIG "/etc/payspool/payspool.conf"
+#define DEFAULT_CALENDAR "/etc/payspool/payspool.calendar"
+#else
+#define DEFAULT_SPOOL PS_SOURCE_DIR "/spool"
+#define DEFAULT_DB NULL
+#define DEFAULT_KEY NULL
+#define DEFAULT_CONFIG NULL
+#define DEFAULT_CALENDAR NULL
+#endif
+
+/* Set by resolve_paths(): no spool was named (the FHS places apply). */
+static int default_spool;
+
+/* path: given (option or environment), else the default when there is
+ * one and the spool is the default, else spool + suffix. */
+static void resolve_one(char *out, const char *given, const char *def,
+                        const char *spool, const char *suffix)
+{
+    if (given != NULL && given[0] != '\0')
+        ps_pathf(out, CLI_PATH, "%s", given);
+    else if (def != NULL && default_spool)
+        ps_pathf(out, CLI_PATH, "%s", def);
+    else
+        ps_pathf(out, CLI_PATH, "%s%s", spool, suffix);
+}
+
 static void resolve_paths(struct cli_ctx *c)
 {
     const char *spool = cli_opt(c, "spool");
@@ -322,27 +362,16 @@ static void resolve_paths(struct cli_ctx *c)
     const char *conf = cli_opt(c, "config");
     if (spool == NULL)
         spool = getenv("PAYSPOOL_SPOOL");
-    if (spool == NULL || spool[0] == '\0')
-        spool = PS_SOURCE_DIR "/spool";
+    default_spool = spool == NULL || spool[0] == '\0';
+    if (default_spool)
+        spool = DEFAULT_SPOOL;
     ps_pathf(c->spool, sizeof(c->spool), "%s", spool);
-    if (db == NULL)
-        db = getenv("PAYSPOOL_DB");
-    if (db != NULL && db[0] != '\0')
-        ps_pathf(c->db, sizeof(c->db), "%s", db);
-    else
-        ps_pathf(c->db, sizeof(c->db), "%s/payspool.db", c->spool);
-    if (key == NULL)
-        key = getenv("PAYSPOOL_KEY");
-    if (key != NULL && key[0] != '\0')
-        ps_pathf(c->key, sizeof(c->key), "%s", key);
-    else
-        ps_pathf(c->key, sizeof(c->key), "%s.key", c->spool);
-    if (conf == NULL)
-        conf = getenv("PAYSPOOL_CONFIG");
-    if (conf != NULL && conf[0] != '\0')
-        ps_pathf(c->config, sizeof(c->config), "%s", conf);
-    else
-        ps_pathf(c->config, sizeof(c->config), "%s.conf", c->spool);
+    resolve_one(c->db, db != NULL ? db : getenv("PAYSPOOL_DB"), DEFAULT_DB,
+                c->spool, "/payspool.db");
+    resolve_one(c->key, key != NULL ? key : getenv("PAYSPOOL_KEY"),
+                DEFAULT_KEY, c->spool, ".key");
+    resolve_one(c->config, conf != NULL ? conf : getenv("PAYSPOOL_CONFIG"),
+                DEFAULT_CONFIG, c->spool, ".conf");
 }
 
 static int open_engine(struct cli_ctx *c, int with_keys, struct ps_err *err)
@@ -367,7 +396,7 @@ static int open_calendar(struct cli_ctx *c, struct ps_err *err)
         path = getenv("PAYSPOOL_CALENDAR");
     if (path != NULL && path[0] != '\0')
         return ps_calendar_open(path, 1, &c->cal, err);
-    ps_pathf(def, sizeof(def), "%s.calendar", c->spool);
+    resolve_one(def, NULL, DEFAULT_CALENDAR, c->spool, ".calendar");
     return ps_calendar_open(def, 0, &c->cal, err);
 }
 
@@ -417,6 +446,64 @@ static long lock_holder(int fd)
 }
 
 /*
+ * "pid N, since TIME, command 'ARGV'" for the lock's holder, from
+ * /proc/<pid>/cmdline and the process's start (/proc/<pid>/stat field 22,
+ * clock ticks after boot, plus /proc/stat's btime); what cannot be read is
+ * left out.  Linux only, like lock_holder().
+ */
+static void holder_desc(long pid, char *buf, size_t size)
+{
+    char path[64], cmd[256] = "", line[512];
+    size_t len = 0, n;
+    long long btime = 0;
+    unsigned long long start = 0;
+    FILE *f;
+    snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+    if ((f = fopen(path, "re")) != NULL) {
+        len = fread(cmd, 1, sizeof(cmd) - 1, f);
+        fclose(f);
+        for (n = 0; n + 1 < len; n++) /* arguments are NUL-separated */
+            if (cmd[n] == '\0')
+                cmd[n] = ' ';
+        cmd[len] = '\0';
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if ((f = fopen(path, "re")) != NULL) {
+        if (fgets(line, sizeof(line), f) != NULL) {
+            /* The command name in parentheses may hold spaces: the
+             * fields counted from the last ')' (state is field 3). */
+            const char *p = strrchr(line, ')');
+            if (p == NULL ||
+                sscanf(p + 1,
+                       " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u "
+                       "%*u %*d %*d %*d %*d %*d %*d %llu",
+                       &start) != 1)
+                start = 0;
+        }
+        fclose(f);
+    }
+    if (start > 0 && (f = fopen("/proc/stat", "re")) != NULL) {
+        while (fgets(line, sizeof(line), f) != NULL)
+            if (sscanf(line, "btime %lld", &btime) == 1)
+                break;
+        fclose(f);
+    }
+    n = (size_t)snprintf(buf, size, "pid %ld", pid);
+    if (btime > 0 && n < size) {
+        long hz = sysconf(_SC_CLK_TCK);
+        time_t t = (time_t)(btime + (long long)(start / (unsigned long long)
+                                                    (hz > 0 ? hz : 100)));
+        struct tm tm;
+        char when[32];
+        if (gmtime_r(&t, &tm) != NULL &&
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+            n += (size_t)snprintf(buf + n, size - n, ", since %s", when);
+    }
+    if (cmd[0] != '\0' && n < size)
+        snprintf(buf + n, size - n, ", command '%s'", cmd);
+}
+
+/*
  * One engine per spool: an exclusive flock on <spool>/.payspool.lock (it
  * dies with the process, so a crash never leaves it held) plus the guard
  * row naming the holder.
@@ -434,10 +521,14 @@ static int take_lock(struct cli_ctx *c, struct ps_err *err)
         long holder = e == EWOULDBLOCK ? lock_holder(c->lock_fd) : 0;
         close(c->lock_fd);
         c->lock_fd = -1;
-        if (e == EWOULDBLOCK && holder > 0)
+        if (e == EWOULDBLOCK && holder > 0) {
+            char who[512];
+            holder_desc(holder, who, sizeof(who));
             return ps_err_set(err, PS_EBUSY, "ENGINE_RUNNING",
-                              "another payspool engine (pid %ld) holds %s",
-                              holder, path);
+                              "another payspool engine (%s) holds %s; "
+                              "stop it or wait for it",
+                              who, path);
+        }
         if (e == EWOULDBLOCK)
             return ps_err_set(err, PS_EBUSY, "ENGINE_RUNNING",
                               "another payspool engine holds %s", path);
@@ -507,7 +598,7 @@ int ps_cli_main(int argc, char **argv)
     struct cli_ctx c;
     struct ps_err err;
     int rc, level;
-    const char *log_path, *lvl;
+    const char *log_path, *lvl, *lvl_default = "warn";
 
     memset(&c, 0, sizeof(c));
     c.lock_fd = -1;
@@ -527,15 +618,18 @@ int ps_cli_main(int argc, char **argv)
     if (log_path == NULL)
         log_path = getenv("PAYSPOOL_LOG");
     lvl = cli_opt(&c, "log-level");
-    /* The engine logs every file and rejection; other commands only
-     * warnings, their output is the answer. */
-    level = ps_log_level_parse(lvl != NULL                     ? lvl
-                               : (c.cmd->needs & CLI_LOG_INFO) ? "info"
-                                                               : "warn");
-    if (level < 0)
-        return cli_usage_error(&c, "unknown --log-level %s", lvl);
     log_to_file =
         log_path != NULL && log_path[0] != '\0' && strcmp(log_path, "-") != 0;
+    /* The engine logs every file and rejection; other commands only
+     * warnings, their output is the answer.  `run --once` logging to
+     * stderr is cron's: warnings only (a rejected or failed file), since
+     * cron mails every line of stderr. */
+    if (lvl == NULL && (c.cmd->needs & CLI_LOG_INFO) &&
+        !(cli_opt(&c, "once") != NULL && !log_to_file))
+        lvl_default = "info";
+    level = ps_log_level_parse(lvl != NULL ? lvl : lvl_default);
+    if (level < 0)
+        return cli_usage_error(&c, "unknown --log-level %s", lvl);
     if (ps_log_open(log_path, (enum ps_log_level)level, &err) != 0)
         return cli_fail(&err);
 

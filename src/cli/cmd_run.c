@@ -1,13 +1,16 @@
 /*
  * cmd_run.c -- `payspool run [--once]`: the engine over the spool, intake
  * and the due jobs, as a daemon or one pass for cron.  The row takes the
- * engine lock; SIGTERM/SIGINT stop at a chunk boundary, SIGHUP reloads
- * the configuration.
+ * engine lock; SIGTERM/SIGINT stop at a chunk boundary, SIGHUP reopens
+ * the log file and reloads the configuration.  The daemon tells systemd
+ * (sd_notify) when it is ready and when it stops.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "cli/cli_int.h"
 #include "intake/pipeline.h"
@@ -25,6 +28,19 @@ static void on_hup(int sig)
     cli_reload_requested = 1;
 }
 
+/* systemd's Type=notify (docs/systemd/payspool.service): READY=1 once
+ * the first scan is done, STOPPING=1 when the loop ends.  sd_notify does
+ * nothing without NOTIFY_SOCKET (not under systemd, or --once). */
+static void notify_ready(void)
+{
+    sd_notifyf(0, "READY=1\nSTATUS=scanning\nMAINPID=%ld", (long)getpid());
+}
+
+static void notify_stopping(void)
+{
+    sd_notify(0, "STOPPING=1");
+}
+
 static void print_stats(const struct cli_ctx *c, const struct ps_run_stats *st)
 {
     if (c->json) {
@@ -40,12 +56,14 @@ static void print_stats(const struct cli_ctx *c, const struct ps_run_stats *st)
         json_decref(o);
         return;
     }
+    /* One line: cron mails whatever a pass prints, and a clean pass is
+     * worth one line of mail at most. */
     printf("inputs %ld, documents %ld (%ld rejected whole), duplicate inputs "
-           "%ld, moved to failed/ %ld\n",
+           "%ld, moved to failed/ %ld; records %ld: %ld accepted, %ld "
+           "rejected, %ld duplicate\n",
            st->inputs, st->documents, st->rejected_docs, st->duplicate_inputs,
-           st->failed_inputs);
-    printf("records %ld: %ld accepted, %ld rejected, %ld duplicate\n",
-           st->records, st->accepted, st->rejected, st->duplicates);
+           st->failed_inputs, st->records, st->accepted, st->rejected,
+           st->duplicates);
 }
 
 /*
@@ -93,6 +111,10 @@ int cmd_run(struct cli_ctx *c, struct ps_err *err)
     d.jobs_only = cli_opt(c, "jobs-only") != NULL;
     d.stop = &cli_stop_requested;
     d.reload = &cli_reload_requested;
+    if (!d.once) {
+        d.on_ready = notify_ready;
+        d.on_stopping = notify_stopping;
+    }
     rc = ps_daemon_run(&d, err);
     if (!d.started)
         return cli_fail(err); /* recovery failed: no pass ran */

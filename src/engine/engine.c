@@ -1021,7 +1021,7 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
         ps_store_rollback(eng->store);
         return rc;
     }
-    ps_log(PS_LOG_INFO, "txn.status", "{s:s, s:s, s:s, s:s}", "txn", after.id,
+    ps_log(PS_LOG_DEBUG, "txn.status", "{s:s, s:s, s:s, s:s}", "txn", after.id,
            "event", ps_txn_event_name(ev), "from",
            ps_enum_name(PS_NAMES_TXN_STATUS, (int)before.status), "to",
            ps_enum_name(PS_NAMES_TXN_STATUS, (int)after.status));

@@ -315,7 +315,7 @@ outcome:
         if ((rc = ps_store_record_result_insert(p->eng->store, f->id, &row,
                                                 err)) != 0)
             return rc;
-        ps_log(PS_LOG_INFO, "record.rejected", "{s:s, s:s, s:I, s:s, s:s}",
+        ps_log(PS_LOG_DEBUG, "record.rejected", "{s:s, s:s, s:I, s:s, s:s}",
                "business", b->name, "document", docname, "line",
                (json_int_t)rec->line, "code", res.code, "message", res.message);
     }

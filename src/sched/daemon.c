@@ -45,12 +45,17 @@ static void provider_dirs(struct ps_daemon *d)
     ps_businesses_free(&l);
 }
 
-/* Re-read the configuration; a bad file is logged and the old one kept. */
+/* Reopen the log file (logrotate renamed it) and re-read the
+ * configuration; a bad file is logged and the old one kept. */
 static void reload(struct ps_daemon *d)
 {
     struct ps_spool_config fresh = *d->cfg;
     struct ps_err e;
     ps_err_clear(&e);
+    if (ps_log_reopen(&e) != 0) {
+        ps_log_err(PS_LOG_ERROR, "engine.log_reopen_failed", &e, NULL);
+        ps_err_clear(&e);
+    }
     if (ps_spool_config_load(d->config_path, 1, &fresh, &e) == 0) {
         if (d->chunk > 0)
             fresh.chunk_records = d->chunk;
@@ -91,7 +96,7 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
 {
     struct ps_pipeline p;
     struct ps_spool_watch *watch = NULL;
-    int rc, metrics_written = 0;
+    int rc, metrics_written = 0, ready = 0;
 
     memset(&d->stats, 0, sizeof(d->stats));
     d->started = 0;
@@ -136,6 +141,9 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
         if (d->jobs->n > 0 && !*d->stop &&
             (!d->once || d->jobs_due || d->jobs_only))
             jobs_tick(d, &metrics_written);
+        if (!ready && d->on_ready != NULL)
+            d->on_ready(); /* the first scan is done */
+        ready = 1;
         if (d->once || *d->stop)
             break;
         struct timespec ts = {d->cfg->poll_seconds, 0};
@@ -146,6 +154,8 @@ int ps_daemon_run(struct ps_daemon *d, struct ps_err *err)
         if (*d->stop)
             break;
     }
+    if (d->on_stopping != NULL)
+        d->on_stopping();
     ps_log(PS_LOG_INFO, "engine.stopped", "{s:b, s:I, s:I}", "signalled",
            (int)*d->stop, "inputs", (json_int_t)p.stats.inputs, "records",
            (json_int_t)p.stats.records);

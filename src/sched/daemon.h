@@ -37,6 +37,10 @@ struct ps_daemon {
      * clears it). */
     volatile sig_atomic_t *stop;
     volatile sig_atomic_t *reload;
+    /* Optional, may be NULL: called once, after the first pass (the
+     * service manager's READY), and when the loop ends (STOPPING). */
+    void (*on_ready)(void);
+    void (*on_stopping)(void);
     /* Out. */
     int started;               /* the loop ran: stats are meaningful */
     struct ps_run_stats stats; /* every intake pass, summed */

@@ -131,7 +131,7 @@ printf '[spool]\nsandbox = yes\nstable_seconds = 1\nmin_age_seconds = 0\n' \
     >"$S.conf"
 expect 75 "$P" sandbox provider --business $B
 has "ENGINE_RUNNING" "$T/err"
-has "(pid $daemon)" "$T/err" # the holder named
+has "(pid $daemon, since " "$T/err" # the holder named
 kill -TERM "$daemon"
 wait "$daemon"
 # With the engine gone, the sandbox answers into its own folder.

@@ -427,6 +427,33 @@ static void test_reopen_and_mode(void **state)
     json_decref(b);
 }
 
+/* SIGHUP after logrotate renamed the file: ps_log_reopen() opens the name
+ * again, at the same level; the renamed file keeps the earlier lines. */
+static void test_reopen_after_rename(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    ps_err_clear(&err);
+
+    open_log(fx->log, PS_LOG_WARN);
+    ps_log(PS_LOG_WARN, "before", NULL);
+    assert_int_equal(rename(fx->log, fx->other), 0);
+    assert_int_equal(ps_log_reopen(&err), 0);
+    ps_log(PS_LOG_INFO, "filtered", NULL); /* the level is kept */
+    ps_log(PS_LOG_WARN, "after", NULL);
+    ps_log_close();
+    assert_int_equal(ps_log_reopen(&err), 0); /* stderr: nothing to do */
+
+    json_t *a = read_lines(fx->other);
+    json_t *b = read_lines(fx->log);
+    assert_int_equal(json_array_size(a), 1);
+    assert_string_equal(get_str(json_array_get(a, 0), "event"), "before");
+    assert_int_equal(json_array_size(b), 1);
+    assert_string_equal(get_str(json_array_get(b, 0), "event"), "after");
+    json_decref(a);
+    json_decref(b);
+}
+
 static void test_stderr(void **state)
 {
     struct fixture *fx = *state;
@@ -549,6 +576,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_log_err_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_context, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_and_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_after_rename, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stderr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errno_preserved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
