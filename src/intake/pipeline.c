@@ -205,10 +205,8 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
     return 0;
 }
 
-/*
- * The business's reading options, as text for the formats that take them
- * (NACHA's lenient options, achconf.h).
- */
+/* The business's reading options, as text for the formats that take them
+ * (NACHA's lenient options, achconf.h). */
 static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
                        char *buf, size_t size, struct ps_err *err)
 {
@@ -398,10 +396,8 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
     return 0;
 }
 
-/*
- * Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
- * or from the start (f not yet in the store).
- */
+/* Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
+ * or from the start (f not yet in the store). */
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const struct ps_doc *doc, struct ps_file *f,
                      const char *docname, const struct ps_doc_totals *key,
