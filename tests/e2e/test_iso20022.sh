@@ -1,0 +1,77 @@
+#!/bin/sh
+# test_iso20022.sh -- issue 19: a pain.001 through `payspool run --once`:
+# each CdtTrfTxInf a payment applied by the engine with the usual refusal
+# codes; a document with a wrong CtrlSum rejected whole with nothing
+# applied; the same MsgId again refused as a duplicate; check's verdicts.
+. "$(dirname "$0")/lib.sh"
+setup_business acme 3
+IN="$PAYSPOOL_SPOOL/inbound/acme"
+FX="$PS_FIXTURES/iso20022"
+
+# pain MSGID SUM TX...: a pain.001.001.09, one PmtInf; TX is E2E:EXT:AMOUNT
+# (EXT "-" for a creditor without identification).
+pain() {
+    msgid=$1 sum=$2
+    shift 2
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">
+<CstmrCdtTrfInitn>
+<GrpHdr><MsgId>$msgid</MsgId><CreDtTm>2026-12-04T09:30:00</CreDtTm><NbOfTxs>$#</NbOfTxs><CtrlSum>$sum</CtrlSum><InitgPty><Nm>Acme &amp; Sons</Nm></InitgPty></GrpHdr>
+<PmtInf><PmtInfId>PAYROLL-1</PmtInfId><PmtMtd>TRF</PmtMtd><NbOfTxs>$#</NbOfTxs>
+<ReqdExctnDt><Dt>2026-12-07</Dt></ReqdExctnDt><Dbtr><Nm>Acme</Nm></Dbtr>
+<DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct>
+<DbtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd></ClrSysId><MmbId>011000015</MmbId></ClrSysMmbId></FinInstnId></DbtrAgt>
+XML
+    for tx in "$@"; do
+        e2e=${tx%%:*} rest=${tx#*:}
+        ext=${rest%%:*} amt=${rest#*:}
+        echo "<CdtTrfTxInf><PmtId><EndToEndId>$e2e</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"USD\">$amt</InstdAmt></Amt>"
+        if [ "$ext" = "-" ]; then
+            echo "<Cdtr><Nm>Nobody</Nm></Cdtr>"
+        else
+            echo "<Cdtr><Nm>Jos&#233; &lt;$ext&gt;</Nm><Id><PrvtId><Othr><Id>$ext</Id></Othr></PrvtId></Id></Cdtr>"
+        fi
+        echo "</CdtTrfTxInf>"
+    done
+    echo "</PmtInf></CstmrCdtTrfInitn></Document>"
+}
+
+# check: verdicts on the fixtures
+expect 0 "$P" check "$FX/valid/pain001-v09-two-pmtinf.xml"
+has "VALID (iso20022, 3 records)" "$T/out"
+expect 65 "$P" --json check "$FX/invalid/pmtinf-ctrlsum-mismatch.xml"
+same "check rule" "$(jq -r '.documents[0].problems[0].rule' "$T/out")" ISO_CTRL_SUM
+expect 65 "$P" check "$FX/invalid/billion-laughs.xml"
+has "ISO_DOCTYPE" "$T/out"
+
+# 1. four transactions: two applied, an unknown customer, no identification
+pain ACME-2026-12-04 40.00 E1:C0001:10.00 E2:C0002:12.50 E3:C9999:7.50 \
+    E4:-:10.00 >"$IN/payroll.xml"
+touch "$IN/payroll.xml.done"
+expect 0 "$P" --json run --once
+same "accepted" "$(jq .accepted "$T/out")" 2
+same "rejected" "$(jq .rejected "$T/out")" 2
+same "transactions" "$(sql "SELECT count(*) FROM transactions")" 2
+same "request ids" "$(sql "SELECT group_concat(request_id) FROM (SELECT request_id FROM transactions ORDER BY request_id)")" "E1,E2"
+same "amounts" "$(sql "SELECT sum(amount) FROM transactions")" 2250
+R=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/results/*.csv 2>/dev/null | head -1)
+[ -n "$R" ] && ok || bad "no CSV result"
+has "E3.*CUSTOMER_NOT_FOUND" "$R"
+has "E4.*ISO_CREDITOR_UNIDENTIFIED" "$R"
+same "format" "$(sql "SELECT format FROM files WHERE name = 'payroll.xml'")" iso20022
+
+# 2. a wrong CtrlSum: rejected whole, nothing applied
+pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
+touch "$IN/bad.xml.done"
+"$P" run --once >/dev/null 2>&1
+same "nothing applied" "$(sql "SELECT count(*) FROM transactions")" 2
+same "rejected file" "$(sql "SELECT status FROM files WHERE name = 'bad.xml'")" REJECTED
+
+# 3. the same MsgId again in another document: a duplicate
+pain ACME-2026-12-04 1.00 E7:C0001:1.00 >"$IN/again.xml"
+touch "$IN/again.xml.done"
+"$P" run --once >/dev/null 2>&1
+same "duplicate" "$(sql "SELECT status FROM files WHERE name = 'again.xml'")" DUPLICATE
+same "still 2" "$(sql "SELECT count(*) FROM transactions")" 2
+finish
