@@ -839,6 +839,7 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
     ps_record_field(rec, "currency", s->out.ccy);
     ps_record_field(rec, "msg_id", s->msgid);
     ps_record_field(rec, "pmt_inf_id", s->out.pmtinf);
+    ps_record_field(rec, "msg_nm_id", s->ns + strlen(ISO_NS));
     if (s->out.err.code != 0)
         rec->err = s->out.err;
     return 1;

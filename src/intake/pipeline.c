@@ -59,6 +59,7 @@
 #include "base/fsutil.h"
 #include "base/output.h"
 #include "intake/resultfile.h"
+#include "intake/isoresult.h"
 #include "intake/snapshot.h"
 #include "intake/walk.h"
 #include "intake/seal.h"
@@ -96,11 +97,9 @@ static void rule_of(const char *reason, char *rule, size_t size)
     rule[n] = '\0';
 }
 
-/*
- * Publish the one-line result of a refused document (its row is in the
+/* Publish the one-line result of a refused document (its row is in the
  * store already) and record where it went.  Run again after a crash, it
- * finds the published result by its deterministic name.
- */
+ * finds the published result by its deterministic name. */
 static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
                            struct ps_file *f, const char *docname, long line,
                            struct ps_err *err)
@@ -362,11 +361,9 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     return 0;
 }
 
-/*
- * Open a chunk's transaction.  Exactly-once: a new document's file row is
+/* Open a chunk's transaction.  Exactly-once: a new document's file row is
  * inserted in the same transaction as its first chunk, so a concurrent
- * copy of the same content fails the UNIQUE index and applies nothing.
- */
+ * copy of the same content fails the UNIQUE index and applies nothing. */
 static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
                        const struct ps_doc_totals *key, int *in_txn,
                        int *inserted, struct ps_err *err)
@@ -802,6 +799,8 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             /* The database that holds the rows must still be there
              * before the world is told they are (issue 18). */
             if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+                (rc = ps_isoresult_publish(p->eng, p->spool, b, f, fd, input,
+                                           limits, i, err)) != 0 ||
                 (rc = ps_result_publish(p->spool, b, f, docname, tmp,
                                         err)) != 0)
                 goto out;

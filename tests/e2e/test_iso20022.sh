@@ -60,6 +60,18 @@ R=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/results/*.csv 2>/dev/null | head -1)
 has "E3.*CUSTOMER_NOT_FOUND" "$R"
 has "E4.*ISO_CREDITOR_UNIDENTIFIED" "$R"
 same "format" "$(sql "SELECT format FROM files WHERE name = 'payroll.xml'")" iso20022
+# the pain.002 beside it: group PART, one TxInfAndSts per transaction,
+# complete (.sha256, .done) and valid against the kept schema
+FID=$(sql "SELECT id FROM files WHERE name = 'payroll.xml'")
+X="$PAYSPOOL_SPOOL/outbound/acme/results/$FID.pain002.xml"
+[ -f "$X.done" ] && [ -f "$X.sha256" ] && ok || bad "no complete $X"
+has "<OrgnlMsgId>ACME-2026-12-04</OrgnlMsgId>" "$X"
+has "<GrpSts>PART</GrpSts>" "$X"
+same "TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$X")" 4
+same "ACCP" "$(grep -c '<TxSts>ACCP</TxSts>' "$X")" 2
+has "<Cd>AC01</Cd>" "$X"
+has "CUSTOMER_NOT_FOUND" "$X"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "pain.002 not schema-valid: $(cat "$T/xsd")"; fi
 
 # 2. a wrong CtrlSum: rejected whole, nothing applied
 pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
