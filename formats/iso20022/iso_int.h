@@ -40,7 +40,9 @@ enum iso_slot {
     ISO_F_CDTR_ID,
     ISO_F_CDTR_ORGID,
     ISO_F_IBAN,
-    ISO_F_ACCT
+    ISO_F_ACCT,
+    ISO_F_TX,    /* the CdtTrfTxInf element itself */
+    ISO_F_PMTINF /* the PmtInf element itself */
 };
 
 struct iso_node;

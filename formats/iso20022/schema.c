@@ -150,7 +150,8 @@ static const struct iso_child tx_k[] = {
     {"RltdRmtInf", 0, 10, NULL},
     {"RmtInf", 0, 1, &n_rmtinf},
     {"SplmtryData", 0, MANY, NULL}};
-NODE(n_tx, "CdtTrfTxInf", tx_k);
+static const struct iso_node n_tx = {"CdtTrfTxInf", ISO_T_NONE, 0, ISO_F_TX,
+                                     tx_k, N(tx_k)};
 
 /* ---- the payment information block ---- */
 static const struct iso_child reqd_k[] = {{"Dt", 0, 1, &l_dt},
@@ -177,7 +178,8 @@ static const struct iso_child pmtinf_k[] = {
     {"ChrgsAcct", 0, 1, NULL},
     {"ChrgsAcctAgt", 0, 1, NULL},
     {"CdtTrfTxInf", 1, MANY, &n_tx}};
-NODE(n_pmtinf, "PmtInf", pmtinf_k);
+static const struct iso_node n_pmtinf = {"PmtInf", ISO_T_NONE, 0,
+                                         ISO_F_PMTINF, pmtinf_k, N(pmtinf_k)};
 
 /* ---- the group header and the message ---- */
 static const struct iso_child grphdr_k[] = {
