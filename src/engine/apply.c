@@ -160,6 +160,12 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
     t.purpose = PS_PURPOSE_PAYMENT;
     if ((rc = ps_engine_txn_create(eng, &t, src, e)) != 0)
         return rc;
+    /* A pain.001's references, for the camt.054 (outbound/camt.c). */
+    if (ps_record_get(rec, "msg_id") != NULL &&
+        (rc = ps_store_iso_ref_insert(
+             eng->store, b->id, t.id, ps_record_get(rec, "msg_id"),
+             ps_record_get(rec, "pmt_inf_id"), req, e)) != 0)
+        return rc;
     ps_strlcpy(res->ids, t.id, sizeof(res->ids));
     res->amount = t.amount;
     ps_strlcpy(res->currency, t.currency, sizeof(res->currency));

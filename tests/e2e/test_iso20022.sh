@@ -4,6 +4,7 @@
 # codes; a document with a wrong CtrlSum rejected whole with nothing
 # applied; the same MsgId again refused as a duplicate; check's verdicts.
 . "$(dirname "$0")/lib.sh"
+export PAYSPOOL_NOW=2026-12-04T15:00:00Z
 setup_business acme 3
 IN="$PAYSPOOL_SPOOL/inbound/acme"
 FX="$PS_FIXTURES/iso20022"
@@ -72,6 +73,29 @@ same "ACCP" "$(grep -c '<TxSts>ACCP</TxSts>' "$X")" 2
 has "<Cd>AC01</Cd>" "$X"
 has "CUSTOMER_NOT_FOUND" "$X"
 if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+
+# the reconciliation's camt.054: E1 settled (BOOK), E2 declined (INFO),
+# with the pain.001's references; schema-valid
+for e in E1 E2; do
+    eval "id_$e=\$(sql \"SELECT id FROM transactions WHERE request_id = '$e'\")"
+done
+expect 0 "$P" tx event "$id_E1" SUBMIT
+expect 0 "$P" tx event "$id_E1" TRANSMIT
+expect 0 "$P" tx event "$id_E1" SETTLE
+expect 0 "$P" tx event "$id_E2" SUBMIT
+expect 0 "$P" tx event "$id_E2" TRANSMIT
+expect 0 "$P" tx event "$id_E2" DECLINE
+expect 0 "$P" recon --business acme
+C="$PAYSPOOL_SPOOL/outbound/acme/recon/camt054-acme-20261204-001.xml"
+[ -f "$C.done" ] && [ -f "$C.sha256" ] && ok || bad "no complete $C"
+same "entries" "$(grep -c '<Ntry>' "$C")" 2
+has "<MsgId>ACME-2026-12-04</MsgId>" "$C"
+has "<PmtInfId>PAYROLL-1</PmtInfId>" "$C"
+has "<EndToEndId>E1</EndToEndId>" "$C"
+has "<Cd>BOOK</Cd>" "$C"
+has "<Cd>INFO</Cd>" "$C"
+has '<Amt Ccy="USD">10.00</Amt>' "$C"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.054.001.08-subset.xsd" "$C" 2>"$T/xsd"; then ok; else bad "camt.054 not schema-valid: $(cat "$T/xsd")"; fi
 
 # 2. a wrong CtrlSum: rejected whole, nothing applied
 pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
