@@ -31,6 +31,7 @@
 
 #include "formats/format.h"
 #include "formats/iso20022/iso_int.h"
+#include "formats/iso20022/iso20022.h"
 #include "base/money.h"
 
 #define ISO_NS "urn:iso:std:iso:20022:tech:xsd:"
@@ -875,6 +876,15 @@ static void close_(void *state)
         xmlFreeParserCtxt(s->ctxt);
     free(s->q);
     free(s);
+}
+
+int ps_iso_pain001_msg(void *state, const char **msg_id,
+                       const char **msg_nm_id)
+{
+    const struct iso *s = state;
+    *msg_id = s->msgid[0] != '\0' ? s->msgid : NULL;
+    *msg_nm_id = s->version != 0 ? s->ns + strlen(ISO_NS) : NULL;
+    return 0;
 }
 
 const struct ps_format ps_format_iso20022 = {

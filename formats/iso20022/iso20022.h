@@ -49,6 +49,15 @@ struct ps_iso_writer {
     int open_block;
 };
 
+/*
+ * The group header of the pain.001 being read by the iso20022 format
+ * (`state` from its open()): its MsgId and message name
+ * ("pain.001.001.09"), each NULL when not read (yet).  Borrowed until the
+ * reader is closed.  For a status report of a document refused whole.
+ */
+int ps_iso_pain001_msg(void *state, const char **msg_id,
+                       const char **msg_nm_id);
+
 /* The ISO external status reason code for one of payspool's error codes
  * (base/codes.h names); "MS03" (not specified) when none fits better. */
 const char *ps_iso_reason(const char *code);

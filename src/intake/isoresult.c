@@ -153,3 +153,68 @@ out:
     ps_output_abort(o);
     return rc;
 }
+
+int ps_isoresult_refused(const char *spool, const struct ps_business *b,
+                         const struct ps_file *f, int fd, const char *input,
+                         const struct ps_unwrap_limits *limits, int index,
+                         const struct ps_err *why, struct ps_err *err)
+{
+    char dir[4096], name[96], msgid[40], info[PS_ERR_MSG_MAX + 64];
+    char now[PS_TIME_SIZE];
+    char sha[PS_SHA256_HEX];
+    const char *orgnl = NULL, *nm = NULL;
+    struct ps_walk wk = {NULL, {0}, -1};
+    struct ps_output *o = NULL;
+    struct pair *p;
+    struct ps_err ignored;
+    long n = 0;
+    int rc;
+    if (strcmp(f->format, "iso20022") != 0)
+        return 0;
+    snprintf(dir, sizeof(dir), "%s/outbound/%s/results", spool, b->name);
+    snprintf(name, sizeof(name), "%s.pain002.xml", f->id);
+    if ((rc = ps_spool_business_dirs(spool, b->name, err)) != 0)
+        return rc;
+    rc = ps_output_open(dir, name, 0640, &o, err);
+    if (rc == PS_ECONFLICT)
+        return ps_output_complete(dir, name, sha, err);
+    if (rc != 0)
+        return rc;
+    if ((p = calloc(1, sizeof(*p))) == NULL) {
+        ps_output_abort(o);
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
+    /* Read the document again up to its problem, for its group header. */
+    if ((rc = ps_walk_open(&wk, fd, input, limits, err)) != 0 ||
+        (rc = ps_walk_to(&wk, index, input, err)) != 0)
+        goto out;
+    if (ps_docread_start(&p->d, &wk.doc, "iso20022", NULL, &ignored) == 0) {
+        while (p->d.fmt->next(p->d.state, &p->rec, &ignored) > 0)
+            n++;
+        ps_iso_pain001_msg(p->d.state, &orgnl, &nm);
+    }
+    snprintf(msgid, sizeof(msgid), "PS-%.32s", f->id);
+    snprintf(info, sizeof(info), "%s: %s", why->rule, why->msg);
+    struct ps_iso_pain002 g = {
+        .msg_id = msgid,
+        .cre_dt_tm = f->completed_at[0] ? f->completed_at : ps_time_now(now),
+        .orgnl_msg_id = orgnl != NULL ? orgnl : "-",
+        .orgnl_msg_nm_id = nm != NULL ? nm : "pain.001",
+        .orgnl_nb_of_txs = n,
+        .grp_sts = "RJCT",
+        .grp_rsn = ps_iso_reason(why->rule),
+        .grp_info = info,
+    };
+    struct ps_iso_sink sink = {out_write, o};
+    if ((rc = ps_iso_pain002_begin(&p->w, sink, &g, err)) == 0)
+        rc = ps_iso_pain002_end(&p->w, err);
+    if (p->d.fmt != NULL)
+        ps_docread_stop(&p->d);
+out:
+    ps_walk_close(&wk);
+    free(p);
+    if (rc == 0)
+        return ps_output_commit(o, sha, err);
+    ps_output_abort(o);
+    return rc;
+}

@@ -25,4 +25,15 @@ int ps_isoresult_publish(struct ps_engine *eng, const char *spool,
                          const struct ps_unwrap_limits *limits, int index,
                          struct ps_err *err);
 
+/*
+ * The same for a document refused whole (why: the refusal): group status
+ * RJCT with the ISO reason of why's rule and payspool's code and message
+ * in AddtlInf, the MsgId as far as the document could be read, no
+ * transaction.  Nothing for a document of another format.
+ */
+int ps_isoresult_refused(const char *spool, const struct ps_business *b,
+                         const struct ps_file *f, int fd, const char *input,
+                         const struct ps_unwrap_limits *limits, int index,
+                         const struct ps_err *why, struct ps_err *err);
+
 #endif /* PS_ISORESULT_H */

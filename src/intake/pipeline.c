@@ -134,10 +134,8 @@ static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
     return rc;
 }
 
-/*
- * A document rejected whole, or a duplicate input: its row first (one
- * statement, so a crash cannot leave two), then its result file.
- */
+/* A document rejected whole, or a duplicate input: its row first (one
+ * statement, so a crash cannot leave two), then its result file. */
 static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
                        struct ps_file *f, const char *docname,
                        const struct ps_err *why, enum ps_file_status status,
@@ -676,10 +674,8 @@ static const struct ps_file *whole_duplicate(const struct known *k)
     return NULL;
 }
 
-/*
- * Pass 1, one walk: check every new document of the input whole (known
- * ones were checked when first taken), filling plan[i] for document i.
- */
+/* Pass 1, one walk: check every new document of the input whole (known
+ * ones were checked when first taken), filling plan[i] for document i. */
 static int check_docs(const struct ps_business *b, struct known *k,
                       const char *work_path, int fd, const char *sha,
                       int64_t size, const struct ps_unwrap_limits *limits,
@@ -744,7 +740,9 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
         if (f == NULL && pl->reject) {
             if (first_reject->code == 0)
                 *first_reject = pl->why;
-            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
+            if ((rc = ps_isoresult_refused(p->spool, b, &pl->f, fd, input,
+                                           limits, i, &pl->why, err)) != 0 ||
+                (rc = doc_refused(p, b, &pl->f, docname, &pl->why,
                                   PS_FILE_REJECTED, err)) != 0)
                 goto out;
             continue;

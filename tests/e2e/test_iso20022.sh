@@ -103,6 +103,16 @@ touch "$IN/bad.xml.done"
 "$P" run --once >/dev/null 2>&1
 same "nothing applied" "$(sql "SELECT count(*) FROM transactions")" 2
 same "rejected file" "$(sql "SELECT status FROM files WHERE name = 'bad.xml'")" REJECTED
+# its pain.002: the group rejected with AM10 and the rule, no transaction
+FID=$(sql "SELECT id FROM files WHERE name = 'bad.xml'")
+X="$PAYSPOOL_SPOOL/outbound/acme/results/$FID.pain002.xml"
+[ -f "$X.done" ] && ok || bad "no pain.002 for the refused document"
+has "<OrgnlMsgId>ACME-2026-12-05</OrgnlMsgId>" "$X"
+has "<GrpSts>RJCT</GrpSts>" "$X"
+has "<Cd>AM10</Cd>" "$X"
+has "ISO_CTRL_SUM" "$X"
+same "no TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$X")" 0
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "refused pain.002 not schema-valid: $(cat "$T/xsd")"; fi
 
 # 3. the same MsgId again in another document: a duplicate
 pain ACME-2026-12-04 1.00 E7:C0001:1.00 >"$IN/again.xml"
