@@ -59,7 +59,7 @@ struct tx {
     long line;
     int64_t offset;
     char e2e[ID_SIZE], ext[ID_SIZE], amount[48], ccy[4];
-    char pmtinf[ID_SIZE], mmbid[ID_SIZE];
+    char pmtinf[ID_SIZE], mmbid[ID_SIZE], acct[ID_SIZE];
     char key[2 * ID_SIZE];
     int clr_usaba, has_acct;
     struct ps_err err; /* a record-level problem */
@@ -410,15 +410,11 @@ static void tx_end(struct iso *s)
     s->pmt_txs++;
     ps_strlcpy(t->pmtinf, s->pmtinf, sizeof(t->pmtinf));
     snprintf(t->key, sizeof(t->key), "%s/%s", s->msgid, t->e2e);
-    if (t->ext[0] == '\0') {
+    if (t->ext[0] == '\0' && !(t->clr_usaba && t->acct[0] != '\0')) {
         ps_err_set(&t->err, PS_EINVAL, "ISO_CREDITOR_UNIDENTIFIED",
                    "the creditor has no identification payspool can use: "
                    "give Cdtr/Id/PrvtId/Othr/Id (the customer's external "
-                   "id)%s",
-                   t->clr_usaba && t->has_acct
-                       ? "; finding a customer by USABA routing and account "
-                         "number is not supported yet"
-                       : "");
+                   "id), or a USABA CdtrAgt and CdtrAcct/Id/Othr/Id");
         ps_err_at(&t->err, NULL, t->line, t->offset);
         ps_err_field(&t->err, "Cdtr");
     }
@@ -450,8 +446,11 @@ static void take(struct iso *s, enum iso_slot slot, const char *t)
         if (s->cur.ext[0] == '\0')
             ps_strlcpy(s->cur.ext, t, sizeof(s->cur.ext));
         break;
-    case ISO_F_IBAN:
-    case ISO_F_ACCT: s->cur.has_acct = 1; break;
+    case ISO_F_IBAN: s->cur.has_acct = 1; break;
+    case ISO_F_ACCT:
+        s->cur.has_acct = 1;
+        ps_strlcpy(s->cur.acct, t, sizeof(s->cur.acct));
+        break;
     default: break;
     }
 }
@@ -838,6 +837,11 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
     ps_record_field(rec, "request_id", o->e2e);
     if (o->ext[0] != '\0')
         ps_record_field(rec, "external_id", o->ext);
+    else if (o->clr_usaba && o->acct[0] != '\0') {
+        /* The creditor by its bank account: the engine finds it. */
+        ps_record_field(rec, "routing_number", o->mmbid);
+        ps_record_field(rec, "account_number", o->acct);
+    }
     ps_record_field(rec, "amount", o->amount);
     ps_record_field(rec, "currency", o->ccy);
     ps_record_field(rec, "msg_id", s->msgid);

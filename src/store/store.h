@@ -153,6 +153,12 @@ int ps_store_account_get(struct ps_store *store, const char *id,
 int ps_store_account_find_token(struct ps_store *store, const char *customer_id,
                                 const char *token, struct ps_account *out,
                                 struct ps_err *err);
+/* The business's bank account with this routing number and account
+ * number token (an active one first), if any: how a pain.001 names a
+ * creditor by USABA routing and account number. */
+int ps_store_account_find_bank(struct ps_store *store, const char *business_id,
+                               const char *routing, const char *token,
+                               struct ps_account *out, struct ps_err *err);
 int ps_store_account_list(struct ps_store *store, const char *customer_id,
                           int (*cb)(void *ctx, const struct ps_account *),
                           void *ctx, struct ps_err *err);

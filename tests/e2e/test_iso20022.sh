@@ -120,4 +120,26 @@ touch "$IN/again.xml.done"
 "$P" run --once >/dev/null 2>&1
 same "duplicate" "$(sql "SELECT status FROM files WHERE name = 'again.xml'")" DUPLICATE
 same "still 2" "$(sql "SELECT count(*) FROM transactions")" 2
+# 4. creditors by USABA routing and account number (no private id): the
+# business's bank account found through the number's token; an unknown
+# number refused ACCOUNT_NOT_FOUND; the number in no output
+echo 4429018833 | "$P" account add C0002 --business acme --routing 021000021 \
+    --account-type CHECKING >/dev/null || bad "bank account"
+bank_tx() {
+    echo "<CdtTrfTxInf><PmtId><EndToEndId>$1</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"USD\">5.00</InstdAmt></Amt><CdtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd></ClrSysId><MmbId>021000021</MmbId></ClrSysMmbId></FinInstnId></CdtrAgt><Cdtr><Nm>By Bank</Nm></Cdtr><CdtrAcct><Id><Othr><Id>$2</Id></Othr></Id></CdtrAcct></CdtTrfTxInf>"
+}
+pain ACME-BANK-1 10.00 >"$T/bank.xml"
+sed -i '/^<\/PmtInf>/d' "$T/bank.xml"
+sed -i 's#<NbOfTxs>0</NbOfTxs>#<NbOfTxs>2</NbOfTxs>#g' "$T/bank.xml"
+{ bank_tx B1 4429018833; bank_tx B2 5550001111; echo "</PmtInf></CstmrCdtTrfInitn></Document>"; } >>"$T/bank.xml"
+cp "$T/bank.xml" "$IN/bank.xml" && touch "$IN/bank.xml.done"
+"$P" check "$IN/bank.xml" | grep -q VALID && ok || bad "bank.xml not valid: $(cat "$T/out")"
+"$P" run --once >"$T/run.out" 2>"$T/run.log"
+same "by bank" "$(sql "SELECT t.request_id || ':' || a.routing_number FROM transactions t JOIN financial_accounts a ON a.id = t.account_id WHERE t.request_id = 'B1'")" "B1:021000021"
+FID=$(sql "SELECT id FROM files WHERE name = 'bank.xml'")
+R=$(sql "SELECT result_path FROM files WHERE id = '$FID'")
+has "B2.*ACCOUNT_NOT_FOUND" "$R"
+if grep -rq -e 4429018833 -e 5550001111 "$PAYSPOOL_SPOOL/outbound" "$T/run.out" "$T/run.log"; then
+    bad "an account number in an output or the log"
+else ok; fi
 finish

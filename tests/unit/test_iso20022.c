@@ -38,6 +38,7 @@ struct got {
     long n;
     char req[MAXREC][64], ext[MAXREC][64], amount[MAXREC][32];
     char key[MAXREC][128], pmtinf[MAXREC][64], rule[MAXREC][48];
+    char routing[MAXREC][16];
     struct ps_doc_totals totals;
 };
 
@@ -63,6 +64,8 @@ static void read_doc(const char *doc, size_t len, size_t step, struct got *g)
             ps_strlcpy(g->pmtinf[i], ps_record_get(&rec, "pmt_inf_id"), 64);
             ps_strlcpy(g->key[i], rec.key, 128);
             ps_strlcpy(g->rule[i], rec.err.rule, 48);
+            v = ps_record_get(&rec, "routing_number");
+            ps_strlcpy(g->routing[i], v != NULL ? v : "", 16);
             assert_string_equal(rec.kind, "payment.send");
         }
         g->n++;
@@ -179,25 +182,30 @@ static void test_invalid(void **st)
     }
 }
 
-/* A creditor identified only by routing and account: a record refused,
- * not the document. */
-static void test_creditor_unidentified(void **st)
+/* Without a private identification: by USABA routing and account number
+ * when the transaction gives them, else a record-level refusal. */
+static void test_creditor_by_bank(void **st)
 {
     size_t len;
     struct got g;
     (void)st;
     char *doc = slurp("valid/pain001-v09-two-pmtinf.xml", &len);
-    char *p = strstr(doc, "<Id><PrvtId><Othr><Id>EMP-001</Id></Othr></PrvtId>"
-                          "</Id>");
-    assert_non_null(p);
-    size_t cut = strlen("<Id><PrvtId><Othr><Id>EMP-001</Id></Othr></PrvtId>"
-                        "</Id>");
-    memmove(p, p + cut, strlen(p + cut) + 1);
+    static const char *const ids[] = {
+        "<Id><PrvtId><Othr><Id>EMP-001</Id></Othr></PrvtId></Id>",
+        "<Id><PrvtId><Othr><Id>EMP-002</Id></Othr></PrvtId></Id>"};
+    for (int i = 0; i < 2; i++) {
+        char *p = strstr(doc, ids[i]);
+        assert_non_null(p);
+        memmove(p, p + strlen(ids[i]), strlen(p + strlen(ids[i])) + 1);
+    }
     read_doc(doc, strlen(doc), 4096, &g);
     assert_int_equal(g.rc, 0);
     assert_int_equal(g.n, 3);
-    assert_string_equal(g.rule[0], "ISO_CREDITOR_UNIDENTIFIED");
-    assert_string_equal(g.rule[1], "");
+    assert_string_equal(g.rule[0], ""); /* USABA agent and Othr account */
+    assert_string_equal(g.ext[0], "");
+    assert_string_equal(g.routing[0], "021000021");
+    assert_string_equal(g.rule[1], "ISO_CREDITOR_UNIDENTIFIED"); /* none */
+    assert_string_equal(g.ext[2], "EMP-001");
     free(doc);
 }
 
@@ -221,7 +229,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_creditor_unidentified),
+        cmocka_unit_test(test_creditor_by_bank),
         cmocka_unit_test(test_bid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
