@@ -319,7 +319,7 @@ enum ps_code_scope {
     X(ISO_AMOUNT, FILE,                                                        \
       "ISO 20022: an InstdAmt or its Ccy is not a positive amount with the currency's decimals") \
     X(ISO_CREDITOR_UNIDENTIFIED, RECORD,                                       \
-      "ISO 20022: a transaction's creditor has no private identification to find the customer by") \
+      "ISO 20022: a creditor has neither a private identification nor a USABA routing and account number") \
     X(ISO_CTRL_SUM, FILE,                                                      \
       "ISO 20022: a GrpHdr or PmtInf CtrlSum differs from the sum of its amounts") \
     X(ISO_DATE, FILE,                                                          \
