@@ -32,6 +32,7 @@ struct pair {
     struct ps_iso_writer w;
     struct ps_record rec;
     int more; /* the document has records left */
+    long n;   /* the current record's number, 1-based (as record_no) */
     struct ps_err *err;
 };
 
@@ -47,6 +48,7 @@ static int pull(struct pair *p)
     if (rc < 0)
         return rc;
     p->more = rc > 0;
+    p->n += p->more;
     return 0;
 }
 
@@ -72,16 +74,17 @@ static int emit(struct pair *p, const struct ps_record_result_row *row)
 }
 
 /*
- * One result row (the store keeps rows for the records not accepted, in
- * document order): the document's records before it were accepted.
+ * One result row (the store keeps rows for the records not accepted, by
+ * record number): the document's records before it were accepted.  By
+ * number, not line: a document on one line has every record on line 1.
  */
 static int one(void *ctx, const struct ps_record_result_row *row)
 {
     struct pair *p = ctx;
     int rc = 0;
-    while (rc == 0 && p->more && p->rec.line < row->line)
+    while (rc == 0 && p->more && p->n < row->record_no)
         rc = emit(p, NULL);
-    if (rc == 0 && p->more && p->rec.line == row->line)
+    if (rc == 0 && p->more && p->n == row->record_no)
         rc = emit(p, row);
     return rc;
 }
