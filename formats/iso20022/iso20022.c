@@ -70,6 +70,7 @@ struct iso {
     xmlParserCtxtPtr ctxt;
     int version; /* 3, 9 or 10; 0 until the root is seen */
     char ns[64];  /* the document's namespace */
+    const xmlChar *ns_seen; /* the last namespace pointer that matched */
     char where[200]; /* a path for fail() when the stack has moved on */
     long where_line;
     struct ps_err err; /* the first fatal problem */
@@ -577,9 +578,13 @@ static void on_start(void *ctx, const xmlChar *localname,
         (void)root_start(s, name, (const char *)uri);
         return;
     }
-    if (uri == NULL || strcmp((const char *)uri, s->ns) != 0)
+    /* libxml2 hands every element the same interned namespace string:
+     * compare the pointer first, the text once per new pointer. */
+    if (uri == NULL ||
+        (uri != s->ns_seen && strcmp((const char *)uri, s->ns) != 0))
         FAIL_VOID(s, "ISO_NAMESPACE", "%s is not in the document's namespace",
-                    name);
+                  name);
+    s->ns_seen = uri;
     struct frame *f = &s->stack[s->depth - 1];
     if (f->node == NULL || f->node->nkids == 0 ||
         (f->node->slot == ISO_F_REQDT && s->version == 3))
