@@ -9,7 +9,7 @@ JOBS       ?= 2
 # tests/e2e/test_sftp.sh, which runs its own sshd: `make deps` installs it
 # with a policy-rc.d that lets no service start (the system's sshd is
 # neither started nor configured by the build or the tests).
-DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
+DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev libxml2-utils \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
            libarchive-tools time tzdata openssh-server openssh-client \

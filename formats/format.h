@@ -153,5 +153,6 @@ int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
 extern const struct ps_format ps_format_pstest;
 extern const struct ps_format ps_format_csv;   /* formats/csv/ */
 extern const struct ps_format ps_format_nacha; /* formats/nacha/ */
+extern const struct ps_format ps_format_iso20022; /* formats/iso20022/ */
 
 #endif /* PS_FORMAT_H */

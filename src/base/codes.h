@@ -318,6 +318,31 @@ enum ps_code_scope {
       "a stop was asked; the work resumes from its last checkpoint")           \
     X(INVALID_CHARACTER, FILE, "NACHA: a byte outside 0x20 to 0x7E")           \
     X(IO_ERROR, RUN, "an I/O error (the message says which call and file)")    \
+    X(ISO_AMOUNT, FILE,                                                        \
+      "ISO 20022: an InstdAmt or its Ccy is not a positive amount with the currency's decimals") \
+    X(ISO_CREDITOR_UNIDENTIFIED, RECORD,                                       \
+      "ISO 20022: a creditor has neither a private identification nor a USABA routing and account number") \
+    X(ISO_CTRL_SUM, FILE,                                                      \
+      "ISO 20022: a GrpHdr or PmtInf CtrlSum differs from the sum of its amounts") \
+    X(ISO_DATE, FILE,                                                          \
+      "ISO 20022: a date or date-time is not an ISODate or ISODateTime")       \
+    X(ISO_DOCTYPE, FILE,                                                       \
+      "ISO 20022: a DOCTYPE or entity declaration, refused (no DTD, no entity expanded)") \
+    X(ISO_ELEMENT_MISSING, FILE, "ISO 20022: a required element is missing")   \
+    X(ISO_ELEMENT_ORDER, FILE,                                                 \
+      "ISO 20022: an element is out of the schema's order")                    \
+    X(ISO_ELEMENT_UNEXPECTED, FILE,                                            \
+      "ISO 20022: an element the schema does not allow there, or too many of it") \
+    X(ISO_NAMESPACE, FILE,                                                     \
+      "ISO 20022: a message or namespace payspool does not read")              \
+    X(ISO_NB_OF_TXS, FILE,                                                     \
+      "ISO 20022: a GrpHdr or PmtInf NbOfTxs differs from its transactions")   \
+    X(ISO_TEXT, FILE,                                                          \
+      "ISO 20022: a text breaks its type (Max35Text length, code values, digits)") \
+    X(ISO_TOO_DEEP, FILE,                                                      \
+      "ISO 20022: elements nest deeper than payspool reads")                   \
+    X(ISO_XML_MALFORMED, FILE,                                                 \
+      "ISO 20022: the document is not well-formed XML")                        \
     X(JOBS_DIR_NOT_FOUND, RUN,                                                 \
       "the jobs folder named by --jobs or PAYSPOOL_JOBS does not exist")       \
     X(JOBS_DIR_UNREADABLE, RUN, "the jobs folder cannot be read")              \

@@ -104,20 +104,61 @@ static int first_active(void *ctx, const struct ps_account *a)
     return 1;
 }
 
-/* payment.send: a PAYMENT SEND to the customer's first active account. */
+/*
+ * The account a record names by routing_number and account_number (an
+ * ISO 20022 creditor without a private identification: USABA member id
+ * and CdtrAcct/Id/Othr/Id), through the account number's keyed token.
+ * The number is never quoted in an error.
+ */
+static int by_bank(struct ps_engine *eng, const struct ps_business *b,
+                   const struct ps_record *rec, struct ps_account *a,
+                   struct ps_err *e)
+{
+    char token[PS_TOKEN_SIZE];
+    const char *routing = ps_record_get(rec, "routing_number");
+    int rc;
+    if (eng->keys == NULL)
+        return ps_err_set(e, PS_ECRYPTO, "NO_KEY_FILE",
+                          "finding an account by its number needs the key "
+                          "file");
+    if ((rc = ps_keys_token(eng->keys, ps_record_get(rec, "account_number"),
+                            token, e)) != 0)
+        return rc;
+    rc = ps_store_account_find_bank(eng->store, b->id, routing, token, a, e);
+    if (rc == PS_ENOTFOUND) {
+        ps_err_set(e, rc, "ACCOUNT_NOT_FOUND",
+                   "no bank account with routing number %s and that account "
+                   "number in this business",
+                   routing);
+        ps_err_field(e, "account_number");
+        return rc;
+    }
+    if (rc == 0 && a->status != PS_STATUS_ACTIVE)
+        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
+                          "the bank account with routing number %s is not "
+                          "active",
+                          routing);
+    return rc;
+}
+
+/* payment.send: a PAYMENT SEND to the customer's first active account, or
+ * to the bank account the record names by routing and account number. */
 static int payment_send(struct ps_engine *eng, const struct ps_business *b,
                         const struct ps_record *rec,
                         const struct ps_source *src,
                         struct ps_apply_result *res, struct ps_err *e)
 {
-    const char *req, *ext, *amount, *cur;
+    const char *req, *ext = "", *amount, *cur;
     struct ps_customer c;
     struct pick pick = {.found = 0};
     struct ps_txn t;
     int rc;
     memset(&t, 0, sizeof(t));
+    int bank = ps_record_get(rec, "external_id") == NULL &&
+               ps_record_get(rec, "routing_number") != NULL &&
+               ps_record_get(rec, "account_number") != NULL;
     if ((rc = required(rec, "request_id", &req, e)) != 0 ||
-        (rc = required(rec, "external_id", &ext, e)) != 0 ||
+        (!bank && (rc = required(rec, "external_id", &ext, e)) != 0) ||
         (rc = required(rec, "amount", &amount, e)) != 0 ||
         (rc = required(rec, "currency", &cur, e)) != 0)
         return rc;
@@ -138,6 +179,12 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
         ps_err_field(e, "amount");
         return PS_EINVAL;
     }
+    if (bank) {
+        if ((rc = by_bank(eng, b, rec, &pick.a, e)) != 0)
+            return rc;
+        ps_strlcpy(c.id, pick.a.customer_id, sizeof(c.id));
+        goto found;
+    }
     rc = ps_store_customer_get_ext(eng->store, b->id, ext, &c, e);
     if (rc == PS_ENOTFOUND) {
         ps_err_set(e, rc, "CUSTOMER_NOT_FOUND",
@@ -151,6 +198,7 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
     if (!pick.found)
         return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
                           "customer %s has no active financial account", ext);
+found:
     ps_strlcpy(t.business_id, b->id, sizeof(t.business_id));
     ps_strlcpy(t.customer_id, c.id, sizeof(t.customer_id));
     ps_strlcpy(t.account_id, pick.a.id, sizeof(t.account_id));
@@ -159,6 +207,12 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
     t.type = PS_TXN_SEND;
     t.purpose = PS_PURPOSE_PAYMENT;
     if ((rc = ps_engine_txn_create(eng, &t, src, e)) != 0)
+        return rc;
+    /* A pain.001's references, for the camt.054 (outbound/camt.c). */
+    if (ps_record_get(rec, "msg_id") != NULL &&
+        (rc = ps_store_iso_ref_insert(
+             eng->store, b->id, t.id, ps_record_get(rec, "msg_id"),
+             ps_record_get(rec, "pmt_inf_id"), req, e)) != 0)
         return rc;
     ps_strlcpy(res->ids, t.id, sizeof(res->ids));
     res->amount = t.amount;

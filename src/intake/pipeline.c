@@ -59,6 +59,7 @@
 #include "base/fsutil.h"
 #include "base/output.h"
 #include "intake/resultfile.h"
+#include "intake/isoresult.h"
 #include "intake/snapshot.h"
 #include "intake/walk.h"
 #include "intake/seal.h"
@@ -96,11 +97,9 @@ static void rule_of(const char *reason, char *rule, size_t size)
     rule[n] = '\0';
 }
 
-/*
- * Publish the one-line result of a refused document (its row is in the
+/* Publish the one-line result of a refused document (its row is in the
  * store already) and record where it went.  Run again after a crash, it
- * finds the published result by its deterministic name.
- */
+ * finds the published result by its deterministic name. */
 static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
                            struct ps_file *f, const char *docname, long line,
                            struct ps_err *err)
@@ -135,10 +134,8 @@ static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
     return rc;
 }
 
-/*
- * A document rejected whole, or a duplicate input: its row first (one
- * statement, so a crash cannot leave two), then its result file.
- */
+/* A document rejected whole, or a duplicate input: its row first (one
+ * statement, so a crash cannot leave two), then its result file. */
 static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
                        struct ps_file *f, const char *docname,
                        const struct ps_err *why, enum ps_file_status status,
@@ -207,10 +204,8 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
     return 0;
 }
 
-/*
- * The business's reading options, as text for the formats that take them
- * (NACHA's lenient options, achconf.h).
- */
+/* The business's reading options, as text for the formats that take them
+ * (NACHA's lenient options, achconf.h). */
 static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
                        char *buf, size_t size, struct ps_err *err)
 {
@@ -366,11 +361,9 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     return 0;
 }
 
-/*
- * Open a chunk's transaction.  Exactly-once: a new document's file row is
+/* Open a chunk's transaction.  Exactly-once: a new document's file row is
  * inserted in the same transaction as its first chunk, so a concurrent
- * copy of the same content fails the UNIQUE index and applies nothing.
- */
+ * copy of the same content fails the UNIQUE index and applies nothing. */
 static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
                        const struct ps_doc_totals *key, int *in_txn,
                        int *inserted, struct ps_err *err)
@@ -400,10 +393,8 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
     return 0;
 }
 
-/*
- * Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
- * or from the start (f not yet in the store).
- */
+/* Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
+ * or from the start (f not yet in the store). */
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const struct ps_doc *doc, struct ps_file *f,
                      const char *docname, const struct ps_doc_totals *key,
@@ -687,10 +678,8 @@ static const struct ps_file *whole_duplicate(const struct known *k)
     return NULL;
 }
 
-/*
- * Pass 1, one walk: check every new document of the input whole (known
- * ones were checked when first taken), filling plan[i] for document i.
- */
+/* Pass 1, one walk: check every new document of the input whole (known
+ * ones were checked when first taken), filling plan[i] for document i. */
 static int check_docs(const struct ps_business *b, struct known *k,
                       const char *work_path, int fd, const char *sha,
                       int64_t size, const struct ps_unwrap_limits *limits,
@@ -782,7 +771,9 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
         if (f == NULL && pl->reject) {
             if (first_reject->code == 0)
                 *first_reject = pl->why;
-            if ((rc = doc_refused(p, b, &pl->f, docname, &pl->why,
+            if ((rc = ps_isoresult_refused(p->spool, b, &pl->f, fd, input,
+                                           limits, i, &pl->why, err)) != 0 ||
+                (rc = doc_refused(p, b, &pl->f, docname, &pl->why,
                                   PS_FILE_REJECTED, err)) != 0)
                 goto out;
             continue;
@@ -837,6 +828,8 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             /* The database that holds the rows must still be there
              * before the world is told they are (issue 18). */
             if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
+                (rc = ps_isoresult_publish(p->eng, p->spool, b, f, fd, input,
+                                           limits, i, err)) != 0 ||
                 (rc = ps_result_publish(p->spool, b, f, docname, tmp,
                                         err)) != 0)
                 goto out;

@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include "engine/achfx.h"
+#include "outbound/camt.h"
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
@@ -983,7 +984,10 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
         goto out;
     reading = 1;
     if ((rc = open_outputs(x, dir, ymd, csv, txt, sizeof(csv))) != 0 ||
-        (rc = write_report(x)) != 0)
+        (rc = write_report(x)) != 0 ||
+        (rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
+                               x->r.camt054_path, sizeof(x->r.camt054_path),
+                               err)) != 0)
         goto out;
     ps_store_rollback(eng->store); /* only read */
     reading = 0;

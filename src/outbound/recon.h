@@ -57,6 +57,7 @@ struct ps_recon_trial {
 
 struct ps_recon_result {
     char csv_path[PS_PATH_SIZE];
+    char camt054_path[PS_PATH_SIZE]; /* the day's camt.054, "" if none */
     char summary_path[PS_PATH_SIZE];
     char sha256[PS_SHA256_HEX]; /* of the CSV */
     char output_id[PS_ID_SIZE]; /* its `outputs` row (kind RECON) */

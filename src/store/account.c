@@ -30,6 +30,10 @@
     X(ACCOUNT_FIND_TOKEN,                                                      \
       "SELECT " ACCOUNT_COLS " FROM financial_accounts"                        \
       " WHERE customer_id = ? AND token = ? ORDER BY created_at LIMIT 1")      \
+    X(ACCOUNT_FIND_BANK,                                                       \
+      "SELECT " ACCOUNT_COLS " FROM financial_accounts"                        \
+      " WHERE business_id = ? AND token = ? AND routing_number = ?"            \
+      " ORDER BY status = 'ACTIVE' DESC, created_at LIMIT 1")                  \
     X(ACCOUNT_LIST, "SELECT " ACCOUNT_COLS " FROM financial_accounts"          \
                     " WHERE customer_id = ? ORDER BY created_at")              \
     X(ACCOUNT_SEALED, "SELECT sealed FROM financial_accounts WHERE id = ?")    \
@@ -111,6 +115,20 @@ int ps_store_account_find_token(struct ps_store *s, const char *customer_id,
         return rc;
     BIND(st, 1, customer_id);
     BIND(st, 2, token);
+    GET_ONE(s, st, "financial account", err, read_account(st, out));
+}
+
+int ps_store_account_find_bank(struct ps_store *s, const char *business_id,
+                               const char *routing, const char *token,
+                               struct ps_account *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ACCOUNT_FIND_BANK, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, token);
+    BIND(st, 3, routing);
     GET_ONE(s, st, "financial account", err, read_account(st, out));
 }
 

@@ -652,10 +652,24 @@ static const char *const ps_schema_v12[] = {
 static const char *const ps_schema_v13[] = {
     "ALTER TABLE files ADD COLUMN source TEXT;", NULL};
 
+/*
+ * Version 14: the ISO 20022 references (MsgId, PmtInfId, EndToEndId) of
+ * the transactions a pain.001 created, for the camt.054 of the
+ * reconciliation step (issue 19).
+ */
+static const char *const ps_schema_v14[] = {
+    "CREATE TABLE iso_refs ("
+    "  txn_id TEXT PRIMARY KEY REFERENCES transactions(id),"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  msg_id TEXT NOT NULL, pmt_inf_id TEXT NOT NULL,"
+    "  end_to_end_id TEXT NOT NULL);",
+    "CREATE INDEX iso_refs_business ON iso_refs(business_id);",
+    NULL};
+
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,  ps_schema_v5,
     ps_schema_v6,  ps_schema_v7,  ps_schema_v8,  ps_schema_v9,  ps_schema_v10,
-    ps_schema_v11, ps_schema_v12, ps_schema_v13};
+    ps_schema_v11, ps_schema_v12, ps_schema_v13, ps_schema_v14};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -153,6 +153,12 @@ int ps_store_account_get(struct ps_store *store, const char *id,
 int ps_store_account_find_token(struct ps_store *store, const char *customer_id,
                                 const char *token, struct ps_account *out,
                                 struct ps_err *err);
+/* The business's bank account with this routing number and account
+ * number token (an active one first), if any: how a pain.001 names a
+ * creditor by USABA routing and account number. */
+int ps_store_account_find_bank(struct ps_store *store, const char *business_id,
+                               const char *routing, const char *token,
+                               struct ps_account *out, struct ps_err *err);
 int ps_store_account_list(struct ps_store *store, const char *customer_id,
                           int (*cb)(void *ctx, const struct ps_account *),
                           void *ctx, struct ps_err *err);
@@ -681,5 +687,29 @@ struct ps_answer_row {
 };
 int ps_store_answer_insert(struct ps_store *store,
                            const struct ps_answer_row *a, struct ps_err *err);
+
+/* ---- ISO 20022 references (iso.c) --------------------------------------- */
+
+/* The pain.001 references of a transaction it created. */
+int ps_store_iso_ref_insert(struct ps_store *store, const char *business_id,
+                            const char *txn_id, const char *msg_id,
+                            const char *pmt_inf_id, const char *end_to_end_id,
+                            struct ps_err *err);
+
+/* A transaction with ISO references whose status was last set on a day. */
+struct ps_iso_entry_row {
+    char txn_id[PS_ID_SIZE];
+    int64_t amount; /* minor units */
+    char currency[4];
+    char status[16];
+    char date[11]; /* of the last status change, YYYY-MM-DD */
+    char msg_id[144], pmt_inf_id[144], end_to_end_id[144];
+};
+/* The business's transactions with ISO references settled, cleared,
+ * declined, in error or reversed with updated_at in [day, next_day). */
+int ps_store_iso_entries(struct ps_store *store, const char *business_id,
+                         const char *day, const char *next_day,
+                         int (*cb)(void *ctx, const struct ps_iso_entry_row *),
+                         void *ctx, struct ps_err *err);
 
 #endif /* PS_STORE_H */

@@ -15,6 +15,10 @@
 # nacha reader: nacha_bench on a generated 1,000,000-entry PPD file
 # (PS_BENCH_NACHA_ENTRIES), best of 5, and its peak RSS.
 #
+# iso20022 reader: iso_gen's 1,000,000-transaction pain.001.001.09
+# (PS_BENCH_ISO_TXS; about 570 MB) through `payspool check`, three runs,
+# wall seconds and peak RSS (target: under 3 s and 64 MB).
+#
 # ewa nightly: a roster and 1,000,000 disbursement requests through the
 # binary, SQLite's own floor for such a run (store_floor), then the rest
 # of the nightly job step by step.
@@ -56,6 +60,18 @@ n_ach=${PS_BENCH_NACHA_ENTRIES:-1000000}
     2>"$T/time-nacha" >/dev/null
 awk -F: '/Maximum resident set size/ { printf "nacha reader peak RSS: %d KB\n", $2 }' \
     "$T/time-nacha"
+# ISO 20022 reader: `payspool check` on a generated pain.001.001.09.
+echo
+n_iso=${PS_BENCH_ISO_TXS:-1000000}
+"$(dirname "$P")/iso_gen" "$n_iso" "$T/bench.xml"
+for run in 1 2 3; do
+    /usr/bin/time -f '%e %M' -o "$T/time-iso" "$P" check "$T/bench.xml" \
+        >/dev/null
+    read -r secs rss <"$T/time-iso"
+    printf 'iso20022 check, %s transactions: %s s, peak RSS %s KB\n' \
+        "$n_iso" "$secs" "$rss"
+done
+rm -f "$T/bench.xml"
 # The same file through the binary, as a user runs it: `payspool check`
 # (detection, the unwrap layer, the reader), five runs, wall seconds and
 # peak RSS of each.  Target: 0.27 s (20x moov-io/ach's read + Validate),

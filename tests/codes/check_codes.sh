@@ -57,6 +57,8 @@ formats/nacha/reader.c  control_num  6
 formats/csv/rows.c      rows_fail    4
 formats/csv/csv.c       cell_fail    5
 formats/csv/layout.c    fail         2
+formats/iso20022/iso20022.c fail     2
+formats/iso20022/iso20022.c FAIL_VOID 2
 '
 
 # FILE ARGUMENT: a ps_err_set() whose rule argument is this expression in
@@ -74,6 +76,7 @@ formats/csv/csv.c       rule
 formats/csv/rows.c      rule
 formats/csv/layout.c    rule
 formats/nacha/reader.c  rule
+formats/iso20022/iso20022.c rule
 formats/archive/unwrap.c ps_code_name(rule)
 '
 

@@ -16,7 +16,7 @@ same "demo exit" "$?" 0
 [ -e "$T/operator.key" ] && bad "the demo wrote PAYSPOOL_KEY" || ok
 [ -e "$T/operator.conf" ] && bad "the demo wrote PAYSPOOL_CONFIG" || ok
 same "demo database" "$(sqlite3 "$T/demo/spool/payspool.db" \
-    "SELECT count(*) FROM businesses")" 2
+    "SELECT count(*) FROM businesses")" 3
 has "Demo complete" "$T/demo.out"
 [ "$failed" -eq 0 ] || tail -n 20 "$T/demo.out" >&2
 finish

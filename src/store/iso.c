@@ -1,0 +1,70 @@
+/*
+ * iso.c -- the ISO 20022 references of the transactions a pain.001
+ * created (MsgId, PmtInfId, EndToEndId), kept so that the camt.054 of the
+ * reconciliation step carries the references a bank's reconciliation
+ * matches on; and the entries of a business's day for that notification.
+ *
+ * How it fails: SQLite errors as PS_ESTORE.
+ */
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define ISO_STMTS(X)                                                           \
+    X(ISO_REF_INSERT,                                                          \
+      "INSERT INTO iso_refs(txn_id, business_id, msg_id, pmt_inf_id,"          \
+      " end_to_end_id) VALUES (?,?,?,?,?)")                                    \
+    X(ISO_ENTRIES,                                                             \
+      "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
+      " r.msg_id, r.pmt_inf_id, r.end_to_end_id"                               \
+      " FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"                \
+      " WHERE r.business_id = ?1 AND t.updated_at >= ?2"                       \
+      " AND t.updated_at < ?3 AND t.status IN"                                 \
+      " ('SETTLED','CLEARED','DECLINED','ERROR','REVERSED')"                   \
+      " ORDER BY t.updated_at, t.id")
+
+PS_SQ_AREA(PS_SQ_AREA_ISO, ISO_STMTS)
+
+int ps_store_iso_ref_insert(struct ps_store *s, const char *business_id,
+                            const char *txn_id, const char *msg_id,
+                            const char *pmt_inf_id, const char *end_to_end_id,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ISO_REF_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    BIND(st, 2, business_id);
+    BIND(st, 3, msg_id);
+    BIND(st, 4, pmt_inf_id);
+    BIND(st, 5, end_to_end_id);
+    return ps_sq_exec_step(s, st, "insert ISO 20022 references", err);
+}
+
+static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)
+{
+    COL_STR(st, 0, r->txn_id);
+    r->amount = sqlite3_column_int64(st, 1);
+    COL_STR(st, 2, r->currency);
+    COL_STR(st, 3, r->status);
+    COL_STR(st, 4, r->date);
+    COL_STR(st, 5, r->msg_id);
+    COL_STR(st, 6, r->pmt_inf_id);
+    COL_STR(st, 7, r->end_to_end_id);
+}
+
+int ps_store_iso_entries(struct ps_store *s, const char *business_id,
+                         const char *day, const char *next_day,
+                         int (*cb)(void *ctx, const struct ps_iso_entry_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ISO_ENTRIES, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, day);
+    BIND(st, 3, next_day);
+    FOR_EACH(s, st, "list ISO 20022 entries", err, struct ps_iso_entry_row,
+             read_entry, cb, ctx);
+}

@@ -1,0 +1,98 @@
+/*
+ * iso_gen.c -- writes an N-transaction pain.001.001.09 for the ISO 20022
+ * reader's benchmark (`payspool check` on it): 10,000 transactions a
+ * PmtInf, each with USABA agents, a named creditor with a private id
+ * (E0000001.. over EMPLOYEES), an account and remittance text (about
+ * 580 bytes a transaction), correct NbOfTxs and CtrlSum everywhere.
+ *
+ *   iso_gen N OUT.xml [EMPLOYEES]
+ *
+ * Deterministic.  Exit 0, or 1 with a message on stderr.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define PER_BLOCK 10000L
+
+static long cents(long i)
+{
+    return 500 + (i * 7919) % 5501; /* 5.00 .. 60.00 */
+}
+
+static void money(char *buf, size_t size, int64_t c)
+{
+    snprintf(buf, size, "%" PRId64 ".%02" PRId64, c / 100, c % 100);
+}
+
+int main(int argc, char **argv)
+{
+    char amt[32];
+    if (argc < 3 || atol(argv[1]) <= 0) {
+        fprintf(stderr, "usage: iso_gen N OUT.xml [EMPLOYEES]\n");
+        return 1;
+    }
+    long n = atol(argv[1]), emp = argc > 3 ? atol(argv[3]) : 1000;
+    FILE *out = fopen(argv[2], "w");
+    if (out == NULL || emp <= 0) {
+        perror(argv[2]);
+        return 1;
+    }
+    int64_t total = 0;
+    for (long i = 0; i < n; i++)
+        total += cents(i);
+    money(amt, sizeof(amt), total);
+    fprintf(out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\">\n"
+            "<CstmrCdtTrfInitn>\n<GrpHdr><MsgId>BENCH-%ld</MsgId>"
+            "<CreDtTm>2026-12-04T09:30:00</CreDtTm><NbOfTxs>%ld</NbOfTxs>"
+            "<CtrlSum>%s</CtrlSum><InitgPty><Nm>Bench Payroll Inc</Nm></InitgPty>"
+            "</GrpHdr>\n",
+            n, n, amt);
+    for (long b = 0; b * PER_BLOCK < n; b++) {
+        long first = b * PER_BLOCK, last = first + PER_BLOCK;
+        if (last > n)
+            last = n;
+        int64_t sum = 0;
+        for (long i = first; i < last; i++)
+            sum += cents(i);
+        money(amt, sizeof(amt), sum);
+        fprintf(out,
+                "<PmtInf><PmtInfId>BLOCK-%ld</PmtInfId><PmtMtd>TRF</PmtMtd>"
+                "<NbOfTxs>%ld</NbOfTxs><CtrlSum>%s</CtrlSum>"
+                "<PmtTpInf><LclInstrm><Prtry>PPD</Prtry></LclInstrm></PmtTpInf>\n"
+                "<ReqdExctnDt><Dt>2026-12-07</Dt></ReqdExctnDt>"
+                "<Dbtr><Nm>Bench Payroll Inc</Nm></Dbtr>"
+                "<DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct>"
+                "<DbtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd>"
+                "</ClrSysId><MmbId>011000015</MmbId></ClrSysMmbId></FinInstnId>"
+                "</DbtrAgt>\n",
+                b + 1, last - first, amt);
+        for (long i = first; i < last; i++) {
+            money(amt, sizeof(amt), cents(i));
+            fprintf(out,
+                    "<CdtTrfTxInf>\n  <PmtId><InstrId>I%08ld</InstrId>"
+                    "<EndToEndId>E2E-%08ld</EndToEndId></PmtId>\n"
+                    "  <Amt><InstdAmt Ccy=\"USD\">%s</InstdAmt></Amt>\n"
+                    "  <CdtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd>"
+                    "</ClrSysId><MmbId>021000021</MmbId></ClrSysMmbId>"
+                    "</FinInstnId></CdtrAgt>\n"
+                    "  <Cdtr><Nm>Employee Number %ld &amp; Family</Nm><Id><PrvtId>"
+                    "<Othr><Id>E%07ld</Id></Othr></PrvtId></Id></Cdtr>\n"
+                    "  <CdtrAcct><Id><Othr><Id>98765%05ld</Id></Othr></Id>"
+                    "</CdtrAcct>\n"
+                    "  <RmtInf><Ustrd>Salary for the period ending 2026-12-05 "
+                    "paid by Bench Payroll</Ustrd></RmtInf>\n</CdtTrfTxInf>\n",
+                    i + 1, i + 1, amt, i % emp + 1, i % emp + 1, i % 100000);
+        }
+        fprintf(out, "</PmtInf>\n");
+    }
+    fprintf(out, "</CstmrCdtTrfInitn>\n</Document>\n");
+    if (fclose(out) != 0) {
+        perror(argv[2]);
+        return 1;
+    }
+    return 0;
+}

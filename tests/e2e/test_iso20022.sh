@@ -1,0 +1,150 @@
+#!/bin/sh
+# test_iso20022.sh -- issue 19: a pain.001 through `payspool run --once`:
+# each CdtTrfTxInf a payment applied by the engine with the usual refusal
+# codes; a document with a wrong CtrlSum rejected whole with nothing
+# applied; the same MsgId again refused as a duplicate; check's verdicts.
+. "$(dirname "$0")/lib.sh"
+export PAYSPOOL_NOW=2026-12-04T15:00:00Z
+setup_business acme 3
+IN="$PAYSPOOL_SPOOL/inbound/acme"
+FX="$PS_FIXTURES/iso20022"
+
+# pain MSGID SUM TX...: a pain.001.001.09, one PmtInf; TX is E2E:EXT:AMOUNT
+# (EXT "-" for a creditor without identification).
+pain() {
+    msgid=$1 sum=$2
+    shift 2
+    cat <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">
+<CstmrCdtTrfInitn>
+<GrpHdr><MsgId>$msgid</MsgId><CreDtTm>2026-12-04T09:30:00</CreDtTm><NbOfTxs>$#</NbOfTxs><CtrlSum>$sum</CtrlSum><InitgPty><Nm>Acme &amp; Sons</Nm></InitgPty></GrpHdr>
+<PmtInf><PmtInfId>PAYROLL-1</PmtInfId><PmtMtd>TRF</PmtMtd><NbOfTxs>$#</NbOfTxs>
+<ReqdExctnDt><Dt>2026-12-07</Dt></ReqdExctnDt><Dbtr><Nm>Acme</Nm></Dbtr>
+<DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct>
+<DbtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd></ClrSysId><MmbId>011000015</MmbId></ClrSysMmbId></FinInstnId></DbtrAgt>
+XML
+    for tx in "$@"; do
+        e2e=${tx%%:*} rest=${tx#*:}
+        ext=${rest%%:*} amt=${rest#*:}
+        echo "<CdtTrfTxInf><PmtId><EndToEndId>$e2e</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"USD\">$amt</InstdAmt></Amt>"
+        if [ "$ext" = "-" ]; then
+            echo "<Cdtr><Nm>Nobody</Nm></Cdtr>"
+        else
+            echo "<Cdtr><Nm>Jos&#233; &lt;$ext&gt;</Nm><Id><PrvtId><Othr><Id>$ext</Id></Othr></PrvtId></Id></Cdtr>"
+        fi
+        echo "</CdtTrfTxInf>"
+    done
+    echo "</PmtInf></CstmrCdtTrfInitn></Document>"
+}
+
+# check: verdicts on the fixtures
+expect 0 "$P" check "$FX/valid/pain001-v09-two-pmtinf.xml"
+has "VALID (iso20022, 3 records)" "$T/out"
+expect 65 "$P" --json check "$FX/invalid/pmtinf-ctrlsum-mismatch.xml"
+same "check rule" "$(jq -r '.documents[0].problems[0].rule' "$T/out")" ISO_CTRL_SUM
+expect 65 "$P" check "$FX/invalid/billion-laughs.xml"
+has "ISO_DOCTYPE" "$T/out"
+
+# 1. four transactions: two applied, an unknown customer, no identification
+# (on one line: the pain.002 pairs results by record number, not line)
+pain ACME-2026-12-04 40.00 E1:C0001:10.00 E2:C0002:12.50 E3:C9999:7.50 \
+    E4:-:10.00 | tr -d '\n' >"$IN/payroll.xml"
+touch "$IN/payroll.xml.done"
+expect 0 "$P" --json run --once
+same "accepted" "$(jq .accepted "$T/out")" 2
+same "rejected" "$(jq .rejected "$T/out")" 2
+same "transactions" "$(sql "SELECT count(*) FROM transactions")" 2
+same "request ids" "$(sql "SELECT group_concat(request_id) FROM (SELECT request_id FROM transactions ORDER BY request_id)")" "E1,E2"
+same "amounts" "$(sql "SELECT sum(amount) FROM transactions")" 2250
+R=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/results/*.csv 2>/dev/null | head -1)
+[ -n "$R" ] && ok || bad "no CSV result"
+has "E3.*CUSTOMER_NOT_FOUND" "$R"
+has "E4.*ISO_CREDITOR_UNIDENTIFIED" "$R"
+same "format" "$(sql "SELECT format FROM files WHERE name = 'payroll.xml'")" iso20022
+# the pain.002 beside it: group PART, one TxInfAndSts per transaction,
+# complete (.sha256, .done) and valid against the kept schema
+FID=$(sql "SELECT id FROM files WHERE name = 'payroll.xml'")
+X="$PAYSPOOL_SPOOL/outbound/acme/results/$FID.pain002.xml"
+[ -f "$X.done" ] && [ -f "$X.sha256" ] && ok || bad "no complete $X"
+has "<OrgnlMsgId>ACME-2026-12-04</OrgnlMsgId>" "$X"
+has "<GrpSts>PART</GrpSts>" "$X"
+same "TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$X")" 4
+same "ACCP" "$(grep -c '<TxSts>ACCP</TxSts>' "$X")" 2
+has "<Cd>AC01</Cd>" "$X"
+for e in E1:ACCP E2:ACCP E3:RJCT E4:RJCT; do
+    same "status of ${e%%:*}" "$(grep -A1 "<OrgnlEndToEndId>${e%%:*}<" "$X" |
+        sed -n 's/<TxSts>\(.*\)<\/TxSts>/\1/p')" "${e#*:}"
+done
+has "CUSTOMER_NOT_FOUND" "$X"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+
+# the reconciliation's camt.054: E1 settled (BOOK), E2 declined (INFO),
+# with the pain.001's references; schema-valid
+for e in E1 E2; do
+    eval "id_$e=\$(sql \"SELECT id FROM transactions WHERE request_id = '$e'\")"
+done
+expect 0 "$P" tx event "$id_E1" SUBMIT
+expect 0 "$P" tx event "$id_E1" TRANSMIT
+expect 0 "$P" tx event "$id_E1" SETTLE
+expect 0 "$P" tx event "$id_E2" SUBMIT
+expect 0 "$P" tx event "$id_E2" TRANSMIT
+expect 0 "$P" tx event "$id_E2" DECLINE
+expect 0 "$P" recon --business acme
+C="$PAYSPOOL_SPOOL/outbound/acme/recon/camt054-acme-20261204-001.xml"
+[ -f "$C.done" ] && [ -f "$C.sha256" ] && ok || bad "no complete $C"
+same "entries" "$(grep -c '<Ntry>' "$C")" 2
+has "<MsgId>ACME-2026-12-04</MsgId>" "$C"
+has "<PmtInfId>PAYROLL-1</PmtInfId>" "$C"
+has "<EndToEndId>E1</EndToEndId>" "$C"
+has "<Cd>BOOK</Cd>" "$C"
+has "<Cd>INFO</Cd>" "$C"
+has '<Amt Ccy="USD">10.00</Amt>' "$C"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.054.001.08-subset.xsd" "$C" 2>"$T/xsd"; then ok; else bad "camt.054 not schema-valid: $(cat "$T/xsd")"; fi
+
+# 2. a wrong CtrlSum: rejected whole, nothing applied
+pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
+touch "$IN/bad.xml.done"
+"$P" run --once >/dev/null 2>&1
+same "nothing applied" "$(sql "SELECT count(*) FROM transactions")" 2
+same "rejected file" "$(sql "SELECT status FROM files WHERE name = 'bad.xml'")" REJECTED
+# its pain.002: the group rejected with AM10 and the rule, no transaction
+FID=$(sql "SELECT id FROM files WHERE name = 'bad.xml'")
+X="$PAYSPOOL_SPOOL/outbound/acme/results/$FID.pain002.xml"
+[ -f "$X.done" ] && ok || bad "no pain.002 for the refused document"
+has "<OrgnlMsgId>ACME-2026-12-05</OrgnlMsgId>" "$X"
+has "<GrpSts>RJCT</GrpSts>" "$X"
+has "<Cd>AM10</Cd>" "$X"
+has "ISO_CTRL_SUM" "$X"
+same "no TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$X")" 0
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "refused pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+
+# 3. the same MsgId again in another document: a duplicate
+pain ACME-2026-12-04 1.00 E7:C0001:1.00 >"$IN/again.xml"
+touch "$IN/again.xml.done"
+"$P" run --once >/dev/null 2>&1
+same "duplicate" "$(sql "SELECT status FROM files WHERE name = 'again.xml'")" DUPLICATE
+same "still 2" "$(sql "SELECT count(*) FROM transactions")" 2
+# 4. creditors by USABA routing and account number (no private id): the
+# business's bank account found through the number's token; an unknown
+# number refused ACCOUNT_NOT_FOUND; the number in no output
+echo 4429018833 | "$P" account add C0002 --business acme --routing 021000021 \
+    --account-type CHECKING >/dev/null || bad "bank account"
+bank_tx() {
+    echo "<CdtTrfTxInf><PmtId><EndToEndId>$1</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"USD\">5.00</InstdAmt></Amt><CdtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd></ClrSysId><MmbId>021000021</MmbId></ClrSysMmbId></FinInstnId></CdtrAgt><Cdtr><Nm>By Bank</Nm></Cdtr><CdtrAcct><Id><Othr><Id>$2</Id></Othr></Id></CdtrAcct></CdtTrfTxInf>"
+}
+pain ACME-BANK-1 10.00 >"$T/bank.xml"
+sed -i '/^<\/PmtInf>/d' "$T/bank.xml"
+sed -i 's#<NbOfTxs>0</NbOfTxs>#<NbOfTxs>2</NbOfTxs>#g' "$T/bank.xml"
+{ bank_tx B1 4429018833; bank_tx B2 5550001111; echo "</PmtInf></CstmrCdtTrfInitn></Document>"; } >>"$T/bank.xml"
+cp "$T/bank.xml" "$IN/bank.xml" && touch "$IN/bank.xml.done"
+"$P" check "$IN/bank.xml" | grep -q VALID && ok || bad "bank.xml not valid: $(cat "$T/out")"
+"$P" run --once >"$T/run.out" 2>"$T/run.log"
+same "by bank" "$(sql "SELECT t.request_id || ':' || a.routing_number FROM transactions t JOIN financial_accounts a ON a.id = t.account_id WHERE t.request_id = 'B1'")" "B1:021000021"
+FID=$(sql "SELECT id FROM files WHERE name = 'bank.xml'")
+R=$(sql "SELECT result_path FROM files WHERE id = '$FID'")
+has "B2.*ACCOUNT_NOT_FOUND" "$R"
+if grep -rq -e 4429018833 -e 5550001111 "$PAYSPOOL_SPOOL/outbound" "$T/run.out" "$T/run.log"; then
+    bad "an account number in an output or the log"
+else ok; fi
+finish
