@@ -353,6 +353,13 @@ enum ps_code_scope {
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
+    X(LINX_DECLINE_REASON, RECORD,                                             \
+      "a LinX decline needs a predefined reason or printable free text")       \
+    X(LINX_ILLEGAL_TRANSITION, RECORD,                                         \
+      "the LinX request state machine does not allow that change")             \
+    X(LINX_NOT_ACTIVE, RECORD,                                                 \
+      "the LinX request is no longer active (completed, declined, expired, "   \
+      "cancelled or failed)")                                                  \
     X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
       "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
       "digits): refused, never stored")                                        \
