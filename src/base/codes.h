@@ -355,11 +355,16 @@ enum ps_code_scope {
       "a line of the input is longer than payspool reads")                     \
     X(LINX_DECLINE_REASON, RECORD,                                             \
       "a LinX decline needs a predefined reason or printable free text")       \
+    X(LINX_EXPIRED, RECORD,                                                    \
+      "the LinX request's link has expired")                                   \
+    X(LINX_EXPIRY, RECORD,                                                     \
+      "a LinX expiry must be a time later than now and than the current one") \
     X(LINX_ILLEGAL_TRANSITION, RECORD,                                         \
       "the LinX request state machine does not allow that change")             \
     X(LINX_NOT_ACTIVE, RECORD,                                                 \
       "the LinX request is no longer active (completed, declined, expired, "   \
       "cancelled or failed)")                                                  \
+    X(LINX_TOKEN_UNKNOWN, RECORD, "no LinX request has this token")           \
     X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
       "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
       "digits): refused, never stored")                                        \
@@ -373,6 +378,9 @@ enum ps_code_scope {
     X(MISSING_NUMBER, RUN,                                                     \
       "command line: a number expected on standard input is missing")          \
     X(MISSING_OPTION, RUN, "command line: a required option is missing")       \
+    X(MOBILE_FORMAT, RECORD,                                                   \
+      "a mobile number is not E.164 (+, then 8 to 15 digits, the first not "   \
+      "0)")                                                                    \
     X(MONEY_BLANK, RECORD, "the amount is blank")                              \
     X(MONEY_EXPONENT, RECORD, "the amount uses exponent notation (1e3)")       \
     X(MONEY_FORMAT, RECORD,                                                    \

@@ -1,0 +1,232 @@
+/*
+ * linx.c -- the store's side of LinX (store/linx.h): requests, their
+ * status history, documents.
+ *
+ * How it fails: as every store function (store.h).
+ */
+#include "store/linx.h"
+
+#include "store/store_int.h"
+
+#define LINX_COLS                                                              \
+    "id, business_id, ref, ifnull(customer_id,''),"                            \
+    " ifnull(customer_external_id,''), mobile, ifnull(template,''),"           \
+    " activities, status, token_hash, expires_at, reminders_sent,"             \
+    " ifnull(last_reminder_at,''), ifnull(decline_reason,''),"                 \
+    " ifnull(failure,''), ifnull(file_id,''), ifnull(source_line,0),"          \
+    " created_at, updated_at"
+
+#define LINX_STMTS(X)                                                          \
+    X(LINX_INSERT,                                                             \
+      "INSERT INTO linx_requests(id, business_id, ref, customer_id,"           \
+      " customer_external_id, mobile, template, activities, status,"           \
+      " token_hash, expires_at, reminders_sent, last_reminder_at,"             \
+      " decline_reason, failure, file_id, source_line, created_at,"            \
+      " updated_at) VALUES (?,?,?,nullif(?,''),nullif(?,''),?,nullif(?,''),"   \
+      " ?,?,?,?,?,nullif(?,''),nullif(?,''),nullif(?,''),nullif(?,''),"        \
+      " nullif(?,0),?,?)")                                                     \
+    X(LINX_GET, "SELECT " LINX_COLS " FROM linx_requests WHERE id = ?")        \
+    X(LINX_BY_REF, "SELECT " LINX_COLS " FROM linx_requests"                   \
+                   " WHERE business_id = ? AND ref = ?")                       \
+    X(LINX_BY_TOKEN, "SELECT " LINX_COLS " FROM linx_requests"                 \
+                     " WHERE token_hash = ?")                                  \
+    X(LINX_SET_STATUS,                                                         \
+      "UPDATE linx_requests SET status = ?2, decline_reason = nullif(?3,''),"  \
+      " failure = nullif(?4,''), updated_at = ?5 WHERE id = ?1"                \
+      " AND status = ?6")                                                      \
+    X(LINX_TOUCH,                                                              \
+      "UPDATE linx_requests SET expires_at = ?2, reminders_sent = ?3,"         \
+      " last_reminder_at = nullif(?4,''), token_hash = ?5, updated_at = ?6"    \
+      " WHERE id = ?1")                                                        \
+    X(LINX_HISTORY_INSERT,                                                     \
+      "INSERT INTO linx_request_history(request_id, from_status, to_status,"   \
+      " event, reason, file, line, created_at)"                                \
+      " VALUES (?,nullif(?,''),?,?,nullif(?,''),nullif(?,''),nullif(?,0),?)")  \
+    X(LINX_HISTORY,                                                            \
+      "SELECT id, ifnull(from_status,''), to_status, event, ifnull(reason,''),"\
+      " created_at FROM linx_request_history WHERE request_id = ?"             \
+      " ORDER BY id")                                                          \
+    X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
+                 " WHERE (?1 = '' OR business_id = ?1)"                        \
+                 " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
+
+PS_SQ_AREA(PS_SQ_AREA_LINX, LINX_STMTS)
+
+static void read_linx(sqlite3_stmt *st, struct ps_linx_row *r)
+{
+    COL_STR(st, 0, r->id);
+    COL_STR(st, 1, r->business_id);
+    COL_STR(st, 2, r->ref);
+    COL_STR(st, 3, r->customer_id);
+    COL_STR(st, 4, r->customer_external_id);
+    COL_STR(st, 5, r->mobile);
+    COL_STR(st, 6, r->template_name);
+    COL_STR(st, 7, r->activities);
+    COL_STR(st, 8, r->status);
+    COL_STR(st, 9, r->token_hash);
+    COL_STR(st, 10, r->expires_at);
+    r->reminders_sent = sqlite3_column_int(st, 11);
+    COL_STR(st, 12, r->last_reminder_at);
+    COL_STR(st, 13, r->decline_reason);
+    COL_STR(st, 14, r->failure);
+    COL_STR(st, 15, r->file_id);
+    r->source_line = (long)sqlite3_column_int64(st, 16);
+    COL_STR(st, 17, r->created_at);
+    COL_STR(st, 18, r->updated_at);
+}
+
+static void read_history(sqlite3_stmt *st, struct ps_linx_history_row *h)
+{
+    h->seq = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, h->from_status);
+    COL_STR(st, 2, h->to_status);
+    COL_STR(st, 3, h->event);
+    COL_STR(st, 4, h->reason);
+    COL_STR(st, 5, h->at);
+}
+
+int ps_store_linx_insert(struct ps_store *s, const struct ps_linx_row *r,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->business_id);
+    BIND(st, 3, r->ref);
+    BIND(st, 4, r->customer_id);
+    BIND(st, 5, r->customer_external_id);
+    BIND(st, 6, r->mobile);
+    BIND(st, 7, r->template_name);
+    BIND(st, 8, r->activities);
+    BIND(st, 9, r->status);
+    BIND(st, 10, r->token_hash);
+    BIND(st, 11, r->expires_at);
+    BIND_INT(st, 12, r->reminders_sent);
+    BIND(st, 13, r->last_reminder_at);
+    BIND(st, 14, r->decline_reason);
+    BIND(st, 15, r->failure);
+    BIND(st, 16, r->file_id);
+    BIND_INT(st, 17, r->source_line);
+    BIND(st, 18, r->created_at);
+    BIND(st, 19, r->updated_at);
+    return ps_sq_exec_step(s, st, "insert LinX request", err);
+}
+
+int ps_store_linx_get(struct ps_store *s, const char *id,
+                      struct ps_linx_row *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "LinX request", err, read_linx(st, out));
+}
+
+int ps_store_linx_by_ref(struct ps_store *s, const char *business_id,
+                         const char *ref, struct ps_linx_row *out,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_BY_REF, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ref);
+    GET_ONE(s, st, "LinX request", err, read_linx(st, out));
+}
+
+int ps_store_linx_by_token(struct ps_store *s, const char *token_hash,
+                           struct ps_linx_row *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_BY_TOKEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, token_hash);
+    GET_ONE(s, st, "LinX token", err, read_linx(st, out));
+}
+
+int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
+                             const char *from, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_SET_STATUS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->status);
+    BIND(st, 3, r->decline_reason);
+    BIND(st, 4, r->failure);
+    BIND(st, 5, r->updated_at);
+    BIND(st, 6, from);
+    return ps_sq_exec_one(s, st, "update LinX request", PS_ESTATE, err);
+}
+
+int ps_store_linx_touch(struct ps_store *s, const struct ps_linx_row *r,
+                        struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_TOUCH, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->expires_at);
+    BIND_INT(st, 3, r->reminders_sent);
+    BIND(st, 4, r->last_reminder_at);
+    BIND(st, 5, r->token_hash);
+    BIND(st, 6, r->updated_at);
+    return ps_sq_exec_one(s, st, "update LinX request", PS_ENOTFOUND, err);
+}
+
+int ps_store_linx_history_insert(struct ps_store *s, const char *request_id,
+                                 const char *from, const char *to,
+                                 const char *event,
+                                 const struct ps_source *src, const char *at,
+                                 struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_HISTORY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, request_id);
+    BIND(st, 2, from != NULL ? from : "");
+    BIND(st, 3, to);
+    BIND(st, 4, event);
+    BIND(st, 5, src != NULL && src->reason != NULL ? src->reason : "");
+    BIND(st, 6, src != NULL && src->file != NULL ? src->file : "");
+    BIND_INT(st, 7, src != NULL ? src->line : 0);
+    BIND(st, 8, at);
+    return ps_sq_exec_step(s, st, "insert LinX history", err);
+}
+
+int ps_store_linx_history(struct ps_store *s, const char *request_id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_linx_history_row *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_HISTORY, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, request_id);
+    FOR_EACH(s, st, "LinX history", err, struct ps_linx_history_row,
+             read_history, cb, ctx);
+}
+
+int ps_store_linx_list(struct ps_store *s, const char *business_id,
+                       const char *status,
+                       int (*cb)(void *ctx, const struct ps_linx_row *),
+                       void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id != NULL ? business_id : "");
+    BIND(st, 2, status != NULL ? status : "");
+    FOR_EACH(s, st, "LinX requests", err, struct ps_linx_row, read_linx, cb,
+             ctx);
+}

@@ -1,0 +1,99 @@
+/*
+ * store/linx.h -- the store's side of LinX: requests, their status
+ * history, the business's documents.
+ *
+ * Statuses are the names of engine/linxtable.h, kept as text here (the
+ * store sits below the engine).  ps_store_linx_set_status() is called
+ * only by engine/linx.c, after the transition table allowed the change,
+ * inside one store transaction with its history row.
+ *
+ * Errors as every store function (store.h).
+ */
+#ifndef PS_STORE_LINX_H
+#define PS_STORE_LINX_H
+
+#include <stdint.h>
+
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/err.h"
+#include "base/id.h"
+#include "store/store.h"
+
+#define PS_LINX_REF_SIZE 65
+#define PS_LINX_MOBILE_SIZE 17 /* "+" and up to 15 digits, E.164 */
+#define PS_LINX_NAME_SIZE 64
+#define PS_LINX_ACTIVITIES_SIZE 4096
+#define PS_LINX_TEXT_SIZE 256
+
+struct ps_linx_row {
+    char id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char ref[PS_LINX_REF_SIZE]; /* the request's id in its file */
+    char customer_id[PS_ID_SIZE];           /* "" for a new customer */
+    char customer_external_id[PS_LINX_REF_SIZE]; /* "" when none */
+    char mobile[PS_LINX_MOBILE_SIZE];
+    char template_name[PS_LINX_NAME_SIZE]; /* "" for an explicit list */
+    char activities[PS_LINX_ACTIVITIES_SIZE]; /* JSON array */
+    char status[16];
+    char token_hash[PS_TOKEN_SIZE];
+    char expires_at[PS_TIME_SIZE];
+    int reminders_sent;
+    char last_reminder_at[PS_TIME_SIZE];
+    char decline_reason[PS_LINX_TEXT_SIZE];
+    char failure[PS_LINX_TEXT_SIZE];
+    char file_id[PS_ID_SIZE];
+    long source_line;
+    char created_at[PS_TIME_SIZE];
+    char updated_at[PS_TIME_SIZE];
+};
+
+struct ps_linx_history_row {
+    int64_t seq;
+    char from_status[16]; /* "" for the creation */
+    char to_status[16];
+    char event[16];
+    char reason[PS_LINX_TEXT_SIZE];
+    char at[PS_TIME_SIZE];
+};
+
+/* Insert a new request (PS_ECONFLICT when the business already has ref). */
+int ps_store_linx_insert(struct ps_store *s, const struct ps_linx_row *r,
+                         struct ps_err *err);
+int ps_store_linx_get(struct ps_store *s, const char *id,
+                      struct ps_linx_row *out, struct ps_err *err);
+int ps_store_linx_by_ref(struct ps_store *s, const char *business_id,
+                         const char *ref, struct ps_linx_row *out,
+                         struct ps_err *err);
+int ps_store_linx_by_token(struct ps_store *s, const char *token_hash,
+                           struct ps_linx_row *out, struct ps_err *err);
+
+/*
+ * Write r's status, decline reason, failure and updated_at, only if the
+ * stored status is still `from` (else PS_ESTATE, rule STATE_CHANGED).
+ */
+int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
+                             const char *from, struct ps_err *err);
+/* Write expires_at, reminders_sent, last_reminder_at, token_hash and
+ * updated_at (extend, remind, resend). */
+int ps_store_linx_touch(struct ps_store *s, const struct ps_linx_row *r,
+                        struct ps_err *err);
+/* from "" for the creation. */
+int ps_store_linx_history_insert(struct ps_store *s, const char *request_id,
+                                 const char *from, const char *to,
+                                 const char *event,
+                                 const struct ps_source *src, const char *at,
+                                 struct ps_err *err);
+/* Oldest first. */
+int ps_store_linx_history(struct ps_store *s, const char *request_id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_linx_history_row *),
+                          void *ctx, struct ps_err *err);
+/* Requests of a business ("" every business) in status ("" every status),
+ * oldest first. */
+int ps_store_linx_list(struct ps_store *s, const char *business_id,
+                       const char *status,
+                       int (*cb)(void *ctx, const struct ps_linx_row *),
+                       void *ctx, struct ps_err *err);
+
+#endif /* PS_STORE_LINX_H */
