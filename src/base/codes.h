@@ -353,17 +353,27 @@ enum ps_code_scope {
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
+    X(LINX_ACTIVITIES, RECORD,                                                 \
+      "a LinX request's activities are missing, unknown, repeated or out "    \
+      "of order")                                                              \
     X(LINX_DECLINE_REASON, RECORD,                                             \
       "a LinX decline needs a predefined reason or printable free text")       \
+    X(LINX_DOCUMENT_UNKNOWN, RECORD,                                           \
+      "the document (id and version) is not registered by the business")      \
     X(LINX_EXPIRED, RECORD,                                                    \
       "the LinX request's link has expired")                                   \
     X(LINX_EXPIRY, RECORD,                                                     \
       "a LinX expiry must be a time later than now and than the current one") \
+    X(LINX_GATEWAY_URL, RUN,                                                   \
+      "the business has no LinX gateway URL (payspool business set)")         \
     X(LINX_ILLEGAL_TRANSITION, RECORD,                                         \
       "the LinX request state machine does not allow that change")             \
     X(LINX_NOT_ACTIVE, RECORD,                                                 \
       "the LinX request is no longer active (completed, declined, expired, "   \
       "cancelled or failed)")                                                  \
+    X(LINX_TEMPLATE, RUN,                                                      \
+      "a LinX template file is not valid (section, keys, values)")            \
+    X(LINX_TEMPLATE_UNKNOWN, RECORD, "no LinX template has that name")        \
     X(LINX_TOKEN_UNKNOWN, RECORD, "no LinX request has this token")           \
     X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
       "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \

@@ -204,3 +204,30 @@ fail:
     ps_store_rollback(store);
     return rc;
 }
+
+int ps_linx_queue_sms(struct ps_store *store, const struct ps_keys *keys,
+                      const struct ps_linx_row *r, const char *kind,
+                      const char *body, const char *link, struct ps_err *err)
+{
+    struct ps_sms_row m;
+    size_t n = link != NULL ? strlen(link) : 0;
+    int rc;
+    memset(&m, 0, sizeof(m));
+    ps_strlcpy(m.business_id, r->business_id, sizeof(m.business_id));
+    ps_strlcpy(m.request_id, r->id, sizeof(m.request_id));
+    ps_strlcpy(m.mobile, r->mobile, sizeof(m.mobile));
+    ps_strlcpy(m.kind, kind, sizeof(m.kind));
+    ps_strlcpy(m.body, body, sizeof(m.body));
+    if (n > 0) {
+        if (n + PS_SEALED_OVERHEAD > sizeof(m.sealed))
+            return ps_err_set(err, PS_EINVAL, "FIELD_TOO_LONG",
+                              "the link is too long");
+        if ((rc = ps_keys_seal(keys, link, n, m.sealed, err)) != 0)
+            return rc;
+        m.sealed_len = n + PS_SEALED_OVERHEAD;
+    }
+    ps_time_now(m.created_at);
+    rc = ps_store_sms_insert(store, &m, err);
+    sodium_memzero(&m, sizeof(m));
+    return rc;
+}

@@ -72,4 +72,13 @@ int ps_linx_extend(struct ps_store *store, const char *id,
                    const char *expires_at, const struct ps_source *src,
                    struct ps_linx_row *out, struct ps_err *err);
 
+/*
+ * Queue an SMS for r's mobile: kind LINK, REMINDER, RESEND or STATUS,
+ * body the text without the link; link (may be NULL) is kept sealed
+ * until the SMS file is written.
+ */
+int ps_linx_queue_sms(struct ps_store *store, const struct ps_keys *keys,
+                      const struct ps_linx_row *r, const char *kind,
+                      const char *body, const char *link, struct ps_err *err);
+
 #endif /* PS_LINX_H */

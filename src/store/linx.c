@@ -46,6 +46,25 @@
       "SELECT id, ifnull(from_status,''), to_status, event, ifnull(reason,''),"\
       " created_at FROM linx_request_history WHERE request_id = ?"             \
       " ORDER BY id")                                                          \
+    X(SETTING_GET, "SELECT value FROM business_settings"                      \
+                   " WHERE business_id = ? AND key = ?")                      \
+    X(SETTING_SET,                                                             \
+      "INSERT INTO business_settings(business_id, key, value, updated_at)"     \
+      " VALUES (?1,?2,?3,?4) ON CONFLICT(business_id, key) DO UPDATE SET"     \
+      " value = ?3, updated_at = ?4")                                          \
+    X(DOC_GET, "SELECT title FROM linx_documents WHERE business_id = ?"       \
+               " AND doc_id = ? AND version = ?")                            \
+    X(DOC_INSERT, "INSERT INTO linx_documents(business_id, doc_id, version,"  \
+                  " title, sha256, created_at) VALUES (?,?,?,?,?,?)")         \
+    X(SMS_INSERT, "INSERT INTO sms_outbox(business_id, request_id, mobile,"   \
+                  " kind, body, link_sealed, created_at)"                     \
+                  " VALUES (?,nullif(?,''),?,?,?,?,?)")                        \
+    X(SMS_PENDING,                                                             \
+      "SELECT id, ifnull(request_id,''), mobile, kind, body, link_sealed"      \
+      " FROM sms_outbox WHERE business_id = ? AND status = 'PENDING'"        \
+      " ORDER BY id")                                                          \
+    X(SMS_WRITTEN, "UPDATE sms_outbox SET status = 'WRITTEN',"                \
+                   " link_sealed = NULL, written_at = ?2 WHERE id = ?1")      \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -229,4 +248,127 @@ int ps_store_linx_list(struct ps_store *s, const char *business_id,
     BIND(st, 2, status != NULL ? status : "");
     FOR_EACH(s, st, "LinX requests", err, struct ps_linx_row, read_linx, cb,
              ctx);
+}
+
+int ps_store_setting_get(struct ps_store *s, const char *business_id,
+                         const char *key, char *out, size_t size,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SETTING_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, key);
+    GET_ONE(s, st, "setting", err, ps_sq_col_str(st, 0, out, size));
+}
+
+int ps_store_setting_set(struct ps_store *s, const char *business_id,
+                         const char *key, const char *value, const char *at,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SETTING_SET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, key);
+    BIND(st, 3, value);
+    BIND(st, 4, at);
+    return ps_sq_exec_step(s, st, "set business setting", err);
+}
+
+int ps_store_document_get(struct ps_store *s, const char *business_id,
+                          const char *doc_id, const char *version,
+                          char *title, size_t size, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DOC_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    GET_ONE(s, st, "document", err, ps_sq_col_str(st, 0, title, size));
+}
+
+int ps_store_document_insert(struct ps_store *s, const char *business_id,
+                             const char *doc_id, const char *version,
+                             const char *title, const char *sha256,
+                             const char *at, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DOC_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    BIND(st, 4, title);
+    BIND(st, 5, sha256);
+    BIND(st, 6, at);
+    return ps_sq_exec_step(s, st, "insert document", err);
+}
+
+int ps_store_sms_insert(struct ps_store *s, const struct ps_sms_row *m,
+                        struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SMS_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, m->business_id);
+    BIND(st, 2, m->request_id);
+    BIND(st, 3, m->mobile);
+    BIND(st, 4, m->kind);
+    BIND(st, 5, m->body);
+    if (m->sealed_len > 0)
+        sqlite3_bind_blob(st, 6, m->sealed, (int)m->sealed_len,
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    BIND(st, 7, m->created_at);
+    return ps_sq_exec_step(s, st, "insert SMS", err);
+}
+
+static void read_sms(sqlite3_stmt *st, struct ps_sms_row *m)
+{
+    const void *blob;
+    int n;
+    m->id = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, m->request_id);
+    COL_STR(st, 2, m->mobile);
+    COL_STR(st, 3, m->kind);
+    COL_STR(st, 4, m->body);
+    blob = sqlite3_column_blob(st, 5);
+    n = sqlite3_column_bytes(st, 5);
+    m->sealed_len = 0;
+    if (blob != NULL && n > 0 && (size_t)n <= sizeof(m->sealed)) {
+        memcpy(m->sealed, blob, (size_t)n);
+        m->sealed_len = (size_t)n;
+    }
+}
+
+int ps_store_sms_pending(struct ps_store *s, const char *business_id,
+                         int (*cb)(void *ctx, const struct ps_sms_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SMS_PENDING, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "SMS outbox", err, struct ps_sms_row, read_sms, cb, ctx);
+}
+
+int ps_store_sms_written(struct ps_store *s, int64_t id, const char *at,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SMS_WRITTEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, id);
+    BIND(st, 2, at);
+    return ps_sq_exec_one(s, st, "mark SMS written", PS_ENOTFOUND, err);
 }

@@ -25,6 +25,7 @@
 #define PS_LINX_NAME_SIZE 64
 #define PS_LINX_ACTIVITIES_SIZE 4096
 #define PS_LINX_TEXT_SIZE 256
+#define PS_LINX_SEALED_MAX 600 /* a link of 512 bytes, sealed */
 
 struct ps_linx_row {
     char id[PS_ID_SIZE];
@@ -95,5 +96,46 @@ int ps_store_linx_list(struct ps_store *s, const char *business_id,
                        const char *status,
                        int (*cb)(void *ctx, const struct ps_linx_row *),
                        void *ctx, struct ps_err *err);
+
+/* A business setting (e.g. "linx.gateway_url"): PS_ENOTFOUND when unset. */
+int ps_store_setting_get(struct ps_store *s, const char *business_id,
+                         const char *key, char *out, size_t size,
+                         struct ps_err *err);
+int ps_store_setting_set(struct ps_store *s, const char *business_id,
+                         const char *key, const char *value, const char *at,
+                         struct ps_err *err);
+
+/* A registered document's title: PS_ENOTFOUND when unknown. */
+int ps_store_document_get(struct ps_store *s, const char *business_id,
+                          const char *doc_id, const char *version,
+                          char *title, size_t size, struct ps_err *err);
+/* PS_ECONFLICT when that id and version exist. */
+int ps_store_document_insert(struct ps_store *s, const char *business_id,
+                             const char *doc_id, const char *version,
+                             const char *title, const char *sha256,
+                             const char *at, struct ps_err *err);
+
+/* An SMS of the outbox.  A link is kept only sealed (crypto.h), and
+ * forgotten once the SMS file is written. */
+struct ps_sms_row {
+    int64_t id;
+    char business_id[PS_ID_SIZE];
+    char request_id[PS_ID_SIZE];
+    char mobile[PS_LINX_MOBILE_SIZE];
+    char kind[16];
+    char body[PS_LINX_TEXT_SIZE];
+    unsigned char sealed[PS_LINX_SEALED_MAX];
+    size_t sealed_len;
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_sms_insert(struct ps_store *s, const struct ps_sms_row *m,
+                        struct ps_err *err);
+/* A business's PENDING SMS, oldest first. */
+int ps_store_sms_pending(struct ps_store *s, const char *business_id,
+                         int (*cb)(void *ctx, const struct ps_sms_row *),
+                         void *ctx, struct ps_err *err);
+/* WRITTEN, and the sealed link forgotten. */
+int ps_store_sms_written(struct ps_store *s, int64_t id, const char *at,
+                         struct ps_err *err);
 
 #endif /* PS_STORE_LINX_H */

@@ -659,8 +659,10 @@ static const char *const ps_schema_v14[] = {NULL};
  * COMPLETED, DECLINED, EXPIRED, CANCELLED, FAILED), its ordered activities
  * are one JSON array (executed all or nothing, so they have no status of
  * their own), every status change has a history row committed with it,
- * and a token is kept only as its keyed hash.  An SMS row never holds a
- * link: the token exists only in the run's SMS file.
+ * and a token is kept only as its keyed hash.  business_settings holds
+ * a business's LinX gateway URL and webhook settings (key, value).  An SMS row never holds a
+ * link in the clear: a LINK or RESEND row keeps it sealed (encrypted with
+ * the key file) until the run's SMS file is written, then forgets it.
  */
 static const char *const ps_schema_v15[] = {
     "DROP TABLE sms_outbox;",
@@ -698,6 +700,11 @@ static const char *const ps_schema_v15[] = {
     "  created_at TEXT NOT NULL);",
     "CREATE INDEX linx_request_history_req ON"
     "  linx_request_history(request_id, id);",
+    "CREATE TABLE business_settings ("
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  key TEXT NOT NULL, value TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (business_id, key)) WITHOUT ROWID;",
     "CREATE TABLE linx_documents ("
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
     "  doc_id TEXT NOT NULL, version TEXT NOT NULL, title TEXT NOT NULL,"
@@ -712,8 +719,9 @@ static const char *const ps_schema_v15[] = {
     "  kind TEXT NOT NULL CHECK (kind = 'LINK' OR kind = 'REMINDER'"
     "    OR kind = 'RESEND' OR kind = 'STATUS'),"
     "  body TEXT NOT NULL,"
-    "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING',"
-    "    'WRITTEN')),"
+    "  link_sealed BLOB,"
+    "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status = 'PENDING'"
+    "    OR status = 'WRITTEN'),"
     "  created_at TEXT NOT NULL, written_at TEXT);",
     NULL};
 

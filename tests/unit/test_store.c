@@ -65,6 +65,7 @@ static const char *const v2_tables[] = {"files",
                                         "linx_requests",
                                         "linx_request_history",
                                         "linx_documents",
+                                        "business_settings",
                                         "event_outbox",
                                         "sms_outbox",
                                         NULL};
