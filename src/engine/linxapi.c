@@ -1,0 +1,157 @@
+/*
+ * linxapi.c -- LinX by business name and request ref.  See linxapi.h.
+ */
+#include "engine/linxapi.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "engine/handle.h"
+#include "store/linx.h"
+
+int ps_linx_set_gateway(struct ps_engine *eng, const char *business,
+                        const char *url, struct ps_err *err)
+{
+    struct ps_business b;
+    char now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    if (url == NULL || (strncmp(url, "https://", 8) != 0 &&
+                        strncmp(url, "http://", 7) != 0) ||
+        strlen(url) > 300 || strpbrk(url, " \t\r\n\"") != NULL)
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "a gateway URL is http:// or https://, without "
+                          "spaces, at most 300 bytes");
+    return ps_store_setting_set(eng->store, b.id, "linx.gateway_url", url,
+                                ps_time_now(now), err);
+}
+
+/* SHA-256 of the file at path, hex. */
+static int file_sha256(const char *path, char sha[65], struct ps_err *err)
+{
+    crypto_hash_sha256_state st;
+    unsigned char buf[8192], out[crypto_hash_sha256_BYTES];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return ps_err_sys(err, errno, "open %s", path);
+    crypto_hash_sha256_init(&st);
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        crypto_hash_sha256_update(&st, buf, n);
+    if (ferror(f)) {
+        fclose(f);
+        return ps_err_sys(err, errno, "read %s", path);
+    }
+    fclose(f);
+    crypto_hash_sha256_final(&st, out);
+    sodium_bin2hex(sha, 65, out, sizeof(out));
+    return 0;
+}
+
+int ps_linx_document_add(struct ps_engine *eng, const char *business,
+                         const char *id, const char *version,
+                         const char *title, const char *path, char sha[65],
+                         struct ps_err *err)
+{
+    struct ps_business b;
+    char now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    if (id == NULL || id[0] == '\0' || strlen(id) > 64 || version == NULL ||
+        version[0] == '\0' || strlen(version) > 32 || title == NULL ||
+        title[0] == '\0' || strlen(title) > 200)
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "a document needs an id (1-64), a version (1-32) "
+                          "and a title (1-200)");
+    if ((rc = file_sha256(path, sha, err)) != 0)
+        return rc;
+    rc = ps_store_document_insert(eng->store, b.id, id, version, title, sha,
+                                  ps_time_now(now), err);
+    if (rc == PS_ECONFLICT)
+        return ps_err_set(err, PS_ECONFLICT, "DUPLICATE_RECORD",
+                          "document %s version %s is already registered", id,
+                          version);
+    return rc;
+}
+
+int ps_linx_list(struct ps_engine *eng, const char *business,
+                 const char *status,
+                 int (*cb)(void *ctx, const struct ps_linx_row *), void *ctx,
+                 struct ps_err *err)
+{
+    struct ps_business b;
+    int rc;
+    if (status != NULL && ps_linx_status_parse(status) < 0)
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "%s is not a LinX status", status);
+    if (business != NULL &&
+        (rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    return ps_store_linx_list(eng->store, business != NULL ? b.id : "",
+                              status, cb, ctx, err);
+}
+
+static int find(struct ps_engine *eng, const char *business, const char *ref,
+                struct ps_linx_row *out, struct ps_err *err)
+{
+    struct ps_business b;
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    rc = ps_store_linx_by_ref(eng->store, b.id, ref, out, err);
+    if (rc == PS_ENOTFOUND)
+        return ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",
+                          "no LinX request %s in business %s", ref, b.name);
+    return rc;
+}
+
+int ps_linx_show(struct ps_engine *eng, const char *business, const char *ref,
+                 struct ps_linx_row *out,
+                 int (*cb)(void *ctx, const struct ps_linx_history_row *),
+                 void *ctx, struct ps_err *err)
+{
+    int rc = find(eng, business, ref, out, err);
+    if (rc != 0 || cb == NULL)
+        return rc;
+    return ps_store_linx_history(eng->store, out->id, cb, ctx, err);
+}
+
+int ps_linx_cancel(struct ps_engine *eng, const char *business,
+                   const char *ref, const char *reason,
+                   struct ps_linx_row *out, struct ps_err *err)
+{
+    struct ps_linx_row r;
+    struct ps_source src = {reason != NULL ? reason : "cancelled by the "
+                                                      "business",
+                            NULL, 0};
+    int rc = find(eng, business, ref, &r, err);
+    if (rc != 0)
+        return rc;
+    return ps_linx_apply(eng->store, r.id, PS_LEV_CANCEL, NULL, &src, out,
+                         err);
+}
+
+int ps_linx_extend_ref(struct ps_engine *eng, const char *business,
+                       const char *ref, const char *expires_at,
+                       struct ps_linx_row *out, struct ps_err *err)
+{
+    struct ps_linx_row r;
+    struct ps_source src = {"extended by the business", NULL, 0};
+    char at[PS_TIME_SIZE];
+    int64_t ms;
+    int rc = find(eng, business, ref, &r, err);
+    if (rc != 0)
+        return rc;
+    if (expires_at == NULL || ps_time_parse(expires_at, &ms, err) != 0)
+        return ps_err_set(err, PS_EINVAL, "LINX_EXPIRY",
+                          "the new expiry is a date or an ISO-8601 time");
+    if (strlen(expires_at) == 10)
+        ms += 86400000LL - 1; /* a date: the end of that day, UTC */
+    return ps_linx_extend(eng->store, r.id, ps_time_format(ms, at), &src, out,
+                          err);
+}
