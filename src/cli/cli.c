@@ -84,6 +84,10 @@ const struct cli_cmd cli_commands[] = {
     {"linx", "extend", cmd_linx_extend, ENG, "REF", "business= until=",
      "--business B --until DATE", "move an active request's expiry later",
      "payspool linx extend rent-0042 --business acme --until 2027-01-31"},
+    {"linx", "resend", cmd_linx_resend, CLI_KEYS, "REF", "business=",
+     "--business B", "send an active request again with a new link (the "
+     "old one stops working)",
+     "payspool linx resend rent-0042 --business acme"},
     {"linx", "cancel", cmd_linx_cancel, ENG, "REF", "business= reason=",
      "--business B [--reason TEXT]", "cancel an active LinX request",
      "payspool linx cancel rent-0042 --business acme --reason 'sent twice'"},

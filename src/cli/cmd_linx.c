@@ -129,6 +129,16 @@ int cmd_linx_extend(struct cli_ctx *c, struct ps_err *err)
     return print_one(c, &r, 0, err);
 }
 
+int cmd_linx_resend(struct cli_ctx *c, struct ps_err *err)
+{
+    struct ps_linx_row r;
+    const char *b;
+    if (cli_need(c, "business", &b, err) != 0 ||
+        ps_linx_resend(c->eng, b, c->pos[0], &r, err) != 0)
+        return cli_fail(err);
+    return print_one(c, &r, 0, err);
+}
+
 int cmd_linx_cancel(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_linx_row r;

@@ -47,4 +47,53 @@ int ps_linx_extend_ref(struct ps_engine *eng, const char *business,
                        const char *ref, const char *expires_at,
                        struct ps_linx_row *out, struct ps_err *err);
 
+/* ---- the `linx` job step (linxdue.c) ---- */
+
+struct ps_linx_due_result {
+    long expired;  /* requests moved to EXPIRED */
+    long reminded; /* reminders queued */
+};
+
+/*
+ * The business's due work at now_ms: every active request past its expiry
+ * becomes EXPIRED (with a STATUS SMS); every SENT or IN_PROGRESS one whose
+ * last reminder (or creation) is older than its template's reminder_hours
+ * (48 without a template) gets a REMINDER SMS.  Each request commits on
+ * its own: a crash leaves the others for the next pass.
+ */
+int ps_linx_due(struct ps_engine *eng, const struct ps_business *b,
+                int64_t now_ms, struct ps_linx_due_result *res,
+                struct ps_err *err);
+
+/* Send an active request again with a new token (the old link stops
+ * working): a RESEND SMS.  No longer active: LINX_NOT_ACTIVE. */
+int ps_linx_resend(struct ps_engine *eng, const char *business,
+                   const char *ref, struct ps_linx_row *out,
+                   struct ps_err *err);
+
+/* An SMS of the outbox as the writer sees it: the link unsealed. */
+struct ps_linx_sms {
+    int64_t id;
+    char request_id[PS_ID_SIZE];
+    char ref[PS_LINX_REF_SIZE];
+    char mobile[PS_LINX_MOBILE_SIZE];
+    char kind[16];
+    char text[PS_LINX_TEXT_SIZE];
+    char link[PS_LINX_LINK_SIZE + PS_LINX_TOKEN_SIZE]; /* "" when none */
+    /* 1: a link, reminder or resend for a request no longer active:
+     * marked written without being written. */
+    int drop;
+};
+
+/* The business's pending SMS, oldest first (cb != 0 stops). */
+int ps_linx_sms_pending(struct ps_engine *eng, const struct ps_business *b,
+                        int (*cb)(void *ctx, const struct ps_linx_sms *m),
+                        void *ctx, struct ps_err *err);
+
+/* After their file is durable: mark them WRITTEN (forgetting the sealed
+ * links) and move the requests whose LINK went out from CREATED to SENT,
+ * in one transaction. */
+int ps_linx_sms_written(struct ps_engine *eng, const struct ps_linx_sms *v,
+                        size_t n, struct ps_err *err);
+
 #endif /* PS_LINXAPI_H */

@@ -92,4 +92,45 @@ same "L3 history" "$(jq -r '[.history[].event] | join(",")' "$T/out")" CREATE,CA
 same "L3 reason" "$(jq -r '.history[1].reason' "$T/out")" "sent by mistake"
 expect 66 "$P" linx show NOPE --business acme
 
+# ---- the linx job step: the SMS outbox, reminders, expiry -------------
+export PAYSPOOL_JOBS="$(dirname "$0")/../../jobs"
+expect 0 "$P" job run linx
+sms=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/sms/sms-*.jsonl)
+same "one SMS file" "$(echo "$sms" | wc -l)" 1
+[ -f "$sms.done" ] && ok || bad "no .done for the SMS file"
+same "SMS lines (L3 cancelled: dropped)" "$(wc -l <"$sms")" 2
+same "kinds" "$(jq -r .kind "$sms" | sort -u)" LINK
+same "L1 mobile" "$(jq -r 'select(.ref=="L1") | .mobile' "$sms")" +14155550101
+link=$(jq -r 'select(.ref=="L1") | .link' "$sms")
+case "$link" in https://go.example/l/????????????????????????????????????????????????????????????????) ok ;; *) bad "link $link" ;; esac
+same "links forgotten" "$(sql "select count(*) from sms_outbox where link_sealed is not null")" 0
+same "sent" "$(sql "select group_concat(status) from (select status from linx_requests order by ref)")" SENT,SENT,CANCELLED
+# Nothing new: no file.
+expect 0 "$P" job run linx --rerun --reason test --date "$(date -u +%F)"
+same "still one file" "$(ls "$PAYSPOOL_SPOOL"/outbound/acme/sms/*.jsonl | wc -l)" 1
+
+# Three days on: L2 (rent-collection, 24 h) is reminded, L1 (onboarding,
+# 48 h) too; nine days on both are past expiry (L1 was extended: only L2).
+export PAYSPOOL_NOW=$(date -u -d "+3 days" +%Y-%m-%dT%H:%M:%SZ)
+expect 0 "$P" job run linx --date "$(date -u -d "+3 days" +%F)"
+same "reminders" "$(sql "select sum(reminders_sent) from linx_requests")" 2
+last=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/sms/*.jsonl | tail -1)
+same "reminder kinds" "$(jq -r .kind "$last" | sort -u)" REMINDER
+same "no link in a reminder" "$(jq -r .link "$last" | sort -u)" null
+export PAYSPOOL_NOW=$(date -u -d "+9 days" +%Y-%m-%dT%H:%M:%SZ)
+expect 0 "$P" job run linx --date "$(date -u -d "+9 days" +%F)"
+same "L2 expired" "$(sql "select status from linx_requests where ref='L2'")" EXPIRED
+same "L1 still sent" "$(sql "select status from linx_requests where ref='L1'")" SENT
+last=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/sms/*.jsonl | tail -1)
+has '"kind":"STATUS"' "$last"
+has '"ref":"L2"' "$last"
+unset PAYSPOOL_NOW
+
+# Resend: a new token, the old link refused; not for expired ones.
+old=$(sql "select token_hash from linx_requests where ref='L1'")
+expect 0 "$P" linx resend L1 --business acme
+same "new hash" "$([ "$(sql "select token_hash from linx_requests where ref='L1'")" != "$old" ] && echo y)" y
+expect 65 "$P" linx resend L2 --business acme
+has LINX_NOT_ACTIVE "$T/err"
+
 finish
