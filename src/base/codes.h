@@ -356,6 +356,11 @@ enum ps_code_scope {
     X(LINX_ACTIVITIES, RECORD,                                                 \
       "a LinX request's activities are missing, unknown, repeated or out "    \
       "of order")                                                              \
+    X(LINX_ACTIVITY_FAILED, RECORD,                                            \
+      "an activity of the LinX request failed: nothing of the request was "   \
+      "applied and it is FAILED")                                              \
+    X(LINX_ANSWER, RECORD,                                                     \
+      "a gateway answer line is not a JSON object with a known decision")     \
     X(LINX_DECLINE_REASON, RECORD,                                             \
       "a LinX decline needs a predefined reason or printable free text")       \
     X(LINX_DOCUMENT_UNKNOWN, RECORD,                                           \

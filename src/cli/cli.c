@@ -88,6 +88,11 @@ const struct cli_cmd cli_commands[] = {
      "--business B", "send an active request again with a new link (the "
      "old one stops working)",
      "payspool linx resend rent-0042 --business acme"},
+    {"linx", "answers", cmd_linx_answers, CLI_KEYS | CLI_LOCK, "FILE",
+     "business=", "--business B",
+     "apply a gateway answer file (JSON Lines): each request's activities "
+     "in order, all or nothing; one result per line",
+     "payspool linx answers gateway-answers.jsonl --business acme"},
     {"linx", "cancel", cmd_linx_cancel, ENG, "REF", "business= reason=",
      "--business B [--reason TEXT]", "cancel an active LinX request",
      "payspool linx cancel rent-0042 --business acme --reason 'sent twice'"},

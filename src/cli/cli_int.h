@@ -203,6 +203,7 @@ int cmd_linx_show(struct cli_ctx *c, struct ps_err *err);
 int cmd_linx_extend(struct cli_ctx *c, struct ps_err *err);
 int cmd_linx_cancel(struct cli_ctx *c, struct ps_err *err);
 int cmd_linx_resend(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_answers(struct cli_ctx *c, struct ps_err *err);
 int cmd_document_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_program_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_program_list(struct cli_ctx *c, struct ps_err *err);

@@ -3,7 +3,9 @@
  * document add` and `payspool business set`: LinX requests, the
  * business's documents and its LinX settings.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -182,5 +184,61 @@ int cmd_business_set(struct cli_ctx *c, struct ps_err *err)
         return cli_fail(err);
     if (!c->json)
         printf("business %s: LinX gateway URL set\n", c->pos[0]);
+    return EX_OK;
+}
+
+/* payspool linx answers FILE --business B: a gateway answer file (JSON
+ * Lines), applied line by line; one result object per line on stdout.
+ * Lines refused or failed do not fail the command: their results say
+ * why. */
+int cmd_linx_answers(struct cli_ctx *c, struct ps_err *err)
+{
+    struct ps_business b;
+    const char *bn;
+    char *line = NULL;
+    size_t cap = 0;
+    long no = 0, done = 0, refused = 0;
+    FILE *f;
+    if (cli_need(c, "business", &bn, err) != 0 ||
+        ps_business_find(c->eng, bn, &b, err) != 0)
+        return cli_fail(err);
+    if ((f = fopen(c->pos[0], "r")) == NULL) {
+        ps_err_sys(err, errno, "open %s", c->pos[0]);
+        return cli_fail(err);
+    }
+    while (getline(&line, &cap, f) > 0) {
+        struct ps_linx_answer a;
+        struct ps_err e;
+        json_t *o;
+        char *js;
+        no++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0')
+            continue;
+        ps_err_clear(&e);
+        int rc = ps_linx_answer(c->eng, &b, line, &a, &e);
+        if (rc != 0 && rc != PS_EINVAL && rc != PS_ENOTFOUND &&
+            rc != PS_ESTATE) {
+            fclose(f);
+            free(line);
+            return cli_fail(&e);
+        }
+        rc == 0 ? done++ : refused++;
+        o = json_pack("{s:I, s:s?, s:s, s:s?, s:s?, s:s?}", "line",
+                      (json_int_t)no, "ref", a.ref[0] ? a.ref : NULL,
+                      "outcome", rc == 0 ? "ACCEPTED" : "REJECTED", "status",
+                      a.status[0] ? a.status : NULL, "code",
+                      rc != 0 ? e.rule : NULL, "message",
+                      rc != 0 ? e.msg : (a.ids[0] ? a.ids : NULL));
+        js = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+        if (js != NULL)
+            printf("%s\n", js);
+        free(js);
+        json_decref(o);
+    }
+    fclose(f);
+    free(line);
+    if (!c->json)
+        fprintf(stderr, "%ld answers applied, %ld refused\n", done, refused);
     return EX_OK;
 }

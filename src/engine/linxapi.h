@@ -96,4 +96,24 @@ int ps_linx_sms_pending(struct ps_engine *eng, const struct ps_business *b,
 int ps_linx_sms_written(struct ps_engine *eng, const struct ps_linx_sms *v,
                         size_t n, struct ps_err *err);
 
+/* ---- gateway answers (linxans.c) ---- */
+
+struct ps_linx_answer {
+    char ref[PS_LINX_REF_SIZE]; /* the request, when the token was known */
+    char status[16];            /* COMPLETED, DECLINED or FAILED */
+    char ids[128];              /* what the activities created */
+};
+
+/*
+ * One line of a gateway answer file (the format is in linxans.c).  0: the
+ * request is COMPLETED or DECLINED.  A refusal (LINX_ANSWER,
+ * LINX_TOKEN_UNKNOWN, LINX_EXPIRED, LINX_NOT_ACTIVE, LINX_DECLINE_REASON)
+ * changes nothing; a failing activity rolls back every activity and
+ * leaves the request FAILED (rule LINX_ACTIVITY_FAILED, out->status
+ * FAILED).  Store failures are returned as they are.
+ */
+int ps_linx_answer(struct ps_engine *eng, const struct ps_business *b,
+                   const char *line, struct ps_linx_answer *out,
+                   struct ps_err *err);
+
 #endif /* PS_LINXAPI_H */

@@ -65,6 +65,10 @@
       " ORDER BY id")                                                          \
     X(SMS_WRITTEN, "UPDATE sms_outbox SET status = 'WRITTEN',"                \
                    " link_sealed = NULL, written_at = ?2 WHERE id = ?1")      \
+    X(DOC_SHA, "SELECT sha256 FROM linx_documents WHERE business_id = ?"      \
+               " AND doc_id = ? AND version = ?")                            \
+    X(ACCEPT_INSERT, "INSERT INTO linx_acceptances(request_id, doc_id,"       \
+                     " version, sha256, accepted_at) VALUES (?,?,?,?,?)")     \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -371,4 +375,38 @@ int ps_store_sms_written(struct ps_store *s, int64_t id, const char *at,
     BIND_INT(st, 1, id);
     BIND(st, 2, at);
     return ps_sq_exec_one(s, st, "mark SMS written", PS_ENOTFOUND, err);
+}
+
+int ps_store_document_accept(struct ps_store *s, const char *business_id,
+                             const char *request_id, const char *doc_id,
+                             const char *version, const char *at,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char sha[PS_TOKEN_SIZE];
+    int rc = prep(s, STMT_DOC_SHA, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        COL_STR(st, 0, sha);
+        rc = 0;
+    } else if (rc == SQLITE_DONE)
+        rc = ps_err_set(err, PS_ENOTFOUND, "LINX_DOCUMENT_UNKNOWN",
+                        "document %s version %s is not registered", doc_id,
+                        version);
+    else
+        rc = ps_sq_error(s, rc, "document", err);
+    ps_sq_done(st);
+    if (rc != 0 || (rc = prep(s, STMT_ACCEPT_INSERT, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, request_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    BIND(st, 4, sha);
+    BIND(st, 5, at);
+    return ps_sq_exec_step(s, st, "insert document acceptance", err);
 }

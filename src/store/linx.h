@@ -115,6 +115,13 @@ int ps_store_document_insert(struct ps_store *s, const char *business_id,
                              const char *title, const char *sha256,
                              const char *at, struct ps_err *err);
 
+/* Record that request_id accepted the document, with the time and the
+ * document's SHA-256 (LINX_DOCUMENT_UNKNOWN when not registered). */
+int ps_store_document_accept(struct ps_store *s, const char *business_id,
+                             const char *request_id, const char *doc_id,
+                             const char *version, const char *at,
+                             struct ps_err *err);
+
 /* An SMS of the outbox.  A link is kept only sealed (crypto.h), and
  * forgotten once the SMS file is written. */
 struct ps_sms_row {

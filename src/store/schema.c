@@ -705,6 +705,12 @@ static const char *const ps_schema_v15[] = {
     "  key TEXT NOT NULL, value TEXT NOT NULL,"
     "  updated_at TEXT NOT NULL,"
     "  PRIMARY KEY (business_id, key)) WITHOUT ROWID;",
+    "CREATE TABLE linx_acceptances ("
+    "  request_id TEXT NOT NULL REFERENCES linx_requests(id),"
+    "  doc_id TEXT NOT NULL, version TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  accepted_at TEXT NOT NULL,"
+    "  PRIMARY KEY (request_id, doc_id, version)) WITHOUT ROWID;",
     "CREATE TABLE linx_documents ("
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
     "  doc_id TEXT NOT NULL, version TEXT NOT NULL, title TEXT NOT NULL,"
