@@ -4,7 +4,9 @@
  */
 #include "engine/linx.h"
 
+#include <jansson.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +33,46 @@ enum ps_linx_status ps_linx_row_status(const struct ps_linx_row *r)
     int st = ps_linx_status_parse(r->status);
     /* The table's CHECK constraint makes an unknown name impossible. */
     return PS_NEVER(st < 0) ? PS_LINX_FAILED : (enum ps_linx_status)st;
+}
+
+/*
+ * The request's status event, to the business's event outbox in the
+ * caller's transaction (so it commits with the status change, or not at
+ * all).
+ */
+static int status_event(struct ps_store *store, const struct ps_linx_row *r,
+                        const char *from, const char *event,
+                        const char *reason, const char *now,
+                        struct ps_err *err)
+{
+    struct ps_event_row e;
+    json_t *o;
+    char *payload;
+    int rc;
+    memset(&e, 0, sizeof(e));
+    ps_id_new(e.event_id);
+    ps_strlcpy(e.business_id, r->business_id, sizeof(e.business_id));
+    ps_strlcpy(e.event_type, "linx.status", sizeof(e.event_type));
+    ps_strlcpy(e.entity_type, "LINX", sizeof(e.entity_type));
+    ps_strlcpy(e.entity_id, r->id, sizeof(e.entity_id));
+    ps_strlcpy(e.customer_id, r->customer_id, sizeof(e.customer_id));
+    ps_strlcpy(e.created_at, now, sizeof(e.created_at));
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:s?,"
+                  " s:s}",
+                  "id", e.event_id, "type", e.event_type, "entityType", "LINX",
+                  "entityId", r->id, "ref", r->ref, "customerId",
+                  r->customer_id[0] ? r->customer_id : NULL, "from",
+                  from[0] ? from : NULL, "to", r->status, "event", event,
+                  "reason", reason != NULL && reason[0] ? reason : NULL,
+                  "at", now);
+    payload = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (payload == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    e.payload = payload;
+    rc = ps_store_event_insert(store, &e, err);
+    free(payload);
+    return rc;
 }
 
 int ps_linx_create(struct ps_store *store, const struct ps_keys *keys,
@@ -79,6 +121,8 @@ int ps_linx_create(struct ps_store *store, const struct ps_keys *keys,
         rc = ps_store_linx_history_insert(store, row.id, "", row.status,
                                           "CREATE", src, now, err);
     if (rc == 0)
+        rc = status_event(store, &row, "", "CREATE", NULL, now, err);
+    if (rc == 0)
         rc = ps_store_commit(store, err);
     if (rc != 0) {
         ps_store_rollback(store);
@@ -123,6 +167,8 @@ int ps_linx_apply(struct ps_store *store, const char *id,
         (rc = ps_store_linx_history_insert(store, r.id, from_name, r.status,
                                            ps_linx_event_name(ev), &s, now,
                                            err)) != 0 ||
+        (rc = status_event(store, &r, from_name, ps_linx_event_name(ev),
+                           s.reason, now, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0)
         goto fail;
     if (out != NULL)

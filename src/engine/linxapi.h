@@ -116,4 +116,14 @@ int ps_linx_answer(struct ps_engine *eng, const struct ps_business *b,
                    const char *line, struct ps_linx_answer *out,
                    struct ps_err *err);
 
+/* ---- the event outbox (linxdue.c) ---- */
+
+/* The business's events not yet in an events/ file, oldest first. */
+int ps_events_unwritten(struct ps_engine *eng, const struct ps_business *b,
+                        int (*cb)(void *ctx, int64_t id, const char *payload),
+                        void *ctx, struct ps_err *err);
+/* Mark them written (one transaction). */
+int ps_events_written(struct ps_engine *eng, const int64_t *ids, size_t n,
+                      struct ps_err *err);
+
 #endif /* PS_LINXAPI_H */

@@ -296,3 +296,29 @@ int ps_linx_sms_written(struct ps_engine *eng, const struct ps_linx_sms *v,
         ps_store_rollback(eng->store);
     return rc;
 }
+
+/* ---- the event outbox's file ------------------------------------------- */
+
+int ps_events_unwritten(struct ps_engine *eng, const struct ps_business *b,
+                        int (*cb)(void *ctx, int64_t id, const char *payload),
+                        void *ctx, struct ps_err *err)
+{
+    return ps_store_events_unwritten(eng->store, b->id, cb, ctx, err);
+}
+
+int ps_events_written(struct ps_engine *eng, const int64_t *ids, size_t n,
+                      struct ps_err *err)
+{
+    char now[PS_TIME_SIZE];
+    int rc = ps_store_begin(eng->store, err);
+    if (rc != 0)
+        return rc;
+    ps_time_now(now);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = ps_store_event_written(eng->store, ids[i], now, err);
+    if (rc == 0)
+        rc = ps_store_commit(eng->store, err);
+    if (rc != 0)
+        ps_store_rollback(eng->store);
+    return rc;
+}

@@ -45,6 +45,7 @@
 #include "outbound/payout.h"
 #include "outbound/recon.h"
 #include "outbound/smsout.h"
+#include "outbound/events.h"
 #include "engine/linxapi.h"
 #include "intake/pipeline.h"
 
@@ -254,16 +255,20 @@ static int linx_one(struct step_ctx *x, const struct ps_business *b,
 {
     struct ps_linx_due_result due;
     char path[1100];
-    long sms = 0;
+    long sms = 0, events = 0;
     int64_t now = ps_clock_now_ms();
     int rc = ps_linx_due(x->env->eng, b, now, &due, err);
     if (rc == 0)
         rc = ps_sms_write(x->env->eng, x->env->spool, b, now, &sms, path,
                           sizeof(path), err);
-    if (rc == 0 && (sms > 0 || due.expired > 0)) {
+    if (rc == 0)
+        rc = ps_events_write(x->env->eng, x->env->spool, b, now, &events,
+                             NULL, 0, err);
+    if (rc == 0 && (sms > 0 || due.expired > 0 || events > 0)) {
         x->run->records += sms;
-        ps_log(PS_LOG_INFO, "job.linx", "{s:s, s:I, s:I, s:I, s:s}",
-               "business", b->name, "expired", (json_int_t)due.expired,
+        ps_log(PS_LOG_INFO, "job.linx", "{s:s, s:I, s:I, s:I, s:I, s:s}",
+               "business", b->name, "events", (json_int_t)events,
+               "expired", (json_int_t)due.expired,
                "reminded", (json_int_t)due.reminded, "sms", (json_int_t)sms,
                "path", sms > 0 ? path : "");
     }

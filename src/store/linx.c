@@ -69,6 +69,14 @@
                " AND doc_id = ? AND version = ?")                            \
     X(ACCEPT_INSERT, "INSERT INTO linx_acceptances(request_id, doc_id,"       \
                      " version, sha256, accepted_at) VALUES (?,?,?,?,?)")     \
+    X(EVENT_INSERT,                                                            \
+      "INSERT INTO event_outbox(event_id, business_id, event_type,"           \
+      " entity_type, entity_id, customer_id, payload, created_at)"            \
+      " VALUES (?,?,?,?,?,nullif(?,''),?,?)")                                 \
+    X(EVENT_UNWRITTEN, "SELECT id, payload FROM event_outbox"                 \
+                       " WHERE business_id = ? AND written_at IS NULL"        \
+                       " ORDER BY id")                                        \
+    X(EVENT_WRITTEN, "UPDATE event_outbox SET written_at = ?2 WHERE id = ?1") \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -409,4 +417,54 @@ int ps_store_document_accept(struct ps_store *s, const char *business_id,
     BIND(st, 4, sha);
     BIND(st, 5, at);
     return ps_sq_exec_step(s, st, "insert document acceptance", err);
+}
+
+int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, e->event_id);
+    BIND(st, 2, e->business_id);
+    BIND(st, 3, e->event_type);
+    BIND(st, 4, e->entity_type);
+    BIND(st, 5, e->entity_id);
+    BIND(st, 6, e->customer_id);
+    BIND(st, 7, e->payload);
+    BIND(st, 8, e->created_at);
+    return ps_sq_exec_step(s, st, "insert event", err);
+}
+
+int ps_store_events_unwritten(struct ps_store *s, const char *business_id,
+                              int (*cb)(void *ctx, int64_t id,
+                                        const char *payload),
+                              void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_UNWRITTEN, &st, err), step;
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(ctx, sqlite3_column_int64(st, 0),
+               (const char *)sqlite3_column_text(st, 1)) != 0)
+            break;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ps_sq_error(s, step, "events", err);
+    ps_sq_done(st);
+    return rc;
+}
+
+int ps_store_event_written(struct ps_store *s, int64_t id, const char *at,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_WRITTEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, id);
+    BIND(st, 2, at);
+    return ps_sq_exec_one(s, st, "mark event written", PS_ENOTFOUND, err);
 }

@@ -145,4 +145,25 @@ int ps_store_sms_pending(struct ps_store *s, const char *business_id,
 int ps_store_sms_written(struct ps_store *s, int64_t id, const char *at,
                          struct ps_err *err);
 
+/* ---- the event outbox ---- */
+struct ps_event_row {
+    char event_id[PS_ID_SIZE];
+    char business_id[PS_ID_SIZE];
+    char event_type[48];
+    char entity_type[16];
+    char entity_id[PS_ID_SIZE];
+    char customer_id[PS_ID_SIZE]; /* "" when none */
+    const char *payload;          /* JSON object */
+    char created_at[PS_TIME_SIZE];
+};
+int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
+                          struct ps_err *err);
+/* Events not yet in an events/ file, oldest first (cb != 0 stops). */
+int ps_store_events_unwritten(struct ps_store *s, const char *business_id,
+                              int (*cb)(void *ctx, int64_t id,
+                                        const char *payload),
+                              void *ctx, struct ps_err *err);
+int ps_store_event_written(struct ps_store *s, int64_t id, const char *at,
+                           struct ps_err *err);
+
 #endif /* PS_STORE_LINX_H */

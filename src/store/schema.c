@@ -660,7 +660,11 @@ static const char *const ps_schema_v14[] = {NULL};
  * are one JSON array (executed all or nothing, so they have no status of
  * their own), every status change has a history row committed with it,
  * and a token is kept only as its keyed hash.  business_settings holds
- * a business's LinX gateway URL and webhook settings (key, value).  An SMS row never holds a
+ * a business's LinX gateway URL and webhook settings (key, value).
+ * event_outbox (never written before) is made again: an event id for
+ * idempotency, the customer it concerns (delivery is in order per
+ * customer), webhook delivery state (PENDING, DELIVERED, DEAD after the
+ * configured attempts) and when its events/ JSON Lines file got it.  An SMS row never holds a
  * link in the clear: a LINK or RESEND row keeps it sealed (encrypted with
  * the key file) until the run's SMS file is written, then forgets it.
  */
@@ -668,6 +672,26 @@ static const char *const ps_schema_v15[] = {
     "DROP TABLE sms_outbox;",
     "DROP TABLE linx_activities;",
     "DROP TABLE linx_requests;",
+    "DROP INDEX event_outbox_pending;",
+    "DROP TABLE event_outbox;",
+    "CREATE TABLE event_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  event_id TEXT NOT NULL UNIQUE,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  event_type TEXT NOT NULL,"
+    "  entity_type TEXT NOT NULL CHECK (entity_type = 'CUSTOMER'"
+    "    OR entity_type = 'ACCOUNT' OR entity_type = 'LINX'"
+    "    OR entity_type = 'TRANSACTION' OR entity_type = 'EWA_PROFILE'),"
+    "  entity_id TEXT NOT NULL,"
+    "  customer_id TEXT,"
+    "  payload TEXT NOT NULL CHECK (json_valid(payload)),"
+    "  delivery TEXT NOT NULL DEFAULT 'PENDING' CHECK (delivery = 'PENDING'"
+    "    OR delivery = 'DELIVERED' OR delivery = 'DEAD'),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at TEXT, last_error TEXT,"
+    "  created_at TEXT NOT NULL, delivered_at TEXT, written_at TEXT);",
+    "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
+    "  WHERE written_at IS NULL;",
     "CREATE TABLE linx_requests ("
     "  id TEXT PRIMARY KEY,"
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"

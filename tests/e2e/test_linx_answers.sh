@@ -78,4 +78,17 @@ PAYSPOOL_NOW=$(date -u -d "+30 days" +%Y-%m-%dT%H:%M:%SZ) \
     expect 0 "$P" linx answers "$T/answers.jsonl" --business acme
 same "expired" "$(sed -n 8p "$T/out" | jq -r .code)" LINX_EXPIRED
 
+# Events: every LinX status change in the outbox, then in events/ JSON Lines.
+same "events in the outbox" "$(sql "select count(*) from event_outbox where entity_type='LINX'")" \
+    "$(sql "select count(*) from linx_request_history where event <> 'EXTEND' and event <> 'RESEND'")"
+expect 0 "$P" job run linx --rerun --reason events --date "$(date -u +%F)"
+ev=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/events/events-*.jsonl | tail -1)
+[ -f "$ev.done" ] && ok || bad "no .done for the events file"
+same "events written" "$(cat "$PAYSPOOL_SPOOL"/outbound/acme/events/*.jsonl | wc -l)" \
+    "$(sql "select count(*) from event_outbox")"
+same "event ids unique" "$(cat "$PAYSPOOL_SPOOL"/outbound/acme/events/*.jsonl | jq -r .id | sort -u | wc -l)" \
+    "$(sql "select count(*) from event_outbox")"
+same "R4 failed event" "$(jq -r 'select(.ref=="R4" and .to=="FAILED") | .from' "$ev")" SENT
+same "all written" "$(sql "select count(*) from event_outbox where written_at is null")" 0
+
 finish
