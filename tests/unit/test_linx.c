@@ -315,6 +315,62 @@ static void test_create_checks(void **state)
         count(fx, "SELECT count(*) FROM linx_request_history", NULL), 1);
 }
 
+static void addr(struct ps_address *a, enum ps_address_type t, const char *l1)
+{
+    memset(a, 0, sizeof(*a));
+    a->type = t;
+    ps_strlcpy(a->line1, l1, sizeof(a->line1));
+    ps_strlcpy(a->city, "Oakland", sizeof(a->city));
+    ps_strlcpy(a->region, "CA", sizeof(a->region));
+    ps_strlcpy(a->postal_code, "94601", sizeof(a->postal_code));
+    ps_strlcpy(a->country, "US", sizeof(a->country));
+}
+
+/* A second address (another type) no longer replaces the first; one of
+ * the same type replaces that one only. */
+static void test_addresses_kept(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_customer c;
+    struct ps_address a[2];
+    struct ps_err err;
+    ps_err_clear(&err);
+    memset(&c, 0, sizeof(c));
+    ps_strlcpy(c.business_id, fx->biz.id, sizeof(c.business_id));
+    ps_strlcpy(c.external_id, "addr-1", sizeof(c.external_id));
+    c.type = PS_CUSTOMER_INDIVIDUAL;
+    ps_strlcpy(c.first_name, "Ana", sizeof(c.first_name));
+    ps_strlcpy(c.last_name, "Ruiz", sizeof(c.last_name));
+    ps_strlcpy(c.email, "ana@example.com", sizeof(c.email));
+    ps_strlcpy(c.phone, "+14155550123", sizeof(c.phone));
+    addr(&a[0], PS_ADDR_SHIPPING, "1 Main St");
+    assert_int_equal(ps_customer_create(fx->eng, &c, NULL, 0, a, 1, NULL,
+                                        &err),
+                     0);
+    addr(&a[0], PS_ADDR_BILLING, "PO Box 7");
+    assert_int_equal(ps_customer_update(fx->eng, &c, NULL, 0, a, 1, &err), 0);
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM customer_addresses WHERE"
+                           " customer_id = ?",
+                           c.id),
+                     2);
+    addr(&a[0], PS_ADDR_SHIPPING, "2 Oak Ave");
+    addr(&a[1], PS_ADDR_MAILING, "3 Pine Rd");
+    assert_int_equal(ps_customer_update(fx->eng, &c, NULL, 0, a, 2, &err), 0);
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM customer_addresses WHERE"
+                           " customer_id = ?",
+                           c.id),
+                     3);
+    assert_int_equal(count(fx,
+                           "SELECT count(*) FROM customer_addresses WHERE"
+                           " customer_id = ? AND ((type = 'SHIPPING' AND"
+                           " line1 = '2 Oak Ave') OR (type = 'BILLING'"
+                           " AND line1 = 'PO Box 7'))",
+                           c.id),
+                     2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +378,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_addresses_kept, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
