@@ -690,6 +690,8 @@ enum ps_code_scope {
     X(UNWRAP_TOO_DEEP, FILE, "archives or compressions nested too deep")       \
     X(UNWRAP_TOO_LARGE, FILE, "the input decompresses to more than the limit") \
     X(UNWRAP_TOO_MANY, FILE, "an archive has more members than the limit")     \
+    X(WEBHOOK_SECRET, RUN,                                                     \
+      "a webhook secret is not whsec_ and the base64 of 24 to 64 key bytes")  \
     X(WEB_PAYMENT_TYPE, FILE,                                                  \
       "NACHA: a WEB entry's payment type is not R or S")                       \
     X(WEB_PAYMENT_TYPE_BLANK, FILE,                                            \

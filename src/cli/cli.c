@@ -66,8 +66,11 @@ const struct cli_cmd cli_commands[] = {
      "--display-name 'Harbor Foods North'"},
     {"business", "list", cmd_business_list, RO, "", "", "",
      "the businesses with their parents", "payspool business list --json"},
-    {"business", "set", cmd_business_set, ENG, "NAME", "gateway-url=",
-     "--gateway-url URL", "set a business's LinX gateway URL",
+    {"business", "set", cmd_business_set, CLI_KEYS, "NAME",
+     "gateway-url= webhook-url= webhook-secret-file=",
+     "[--gateway-url URL] [--webhook-url URL] [--webhook-secret-file F]",
+     "set a business's LinX gateway URL and webhook (the secret, "
+     "whsec_..., kept encrypted)",
      "payspool business set acme --gateway-url https://go.example/l"},
     {"document", "add", cmd_document_add, ENG, "ID",
      "business= version= title= file=",

@@ -178,12 +178,19 @@ int cmd_document_add(struct cli_ctx *c, struct ps_err *err)
 int cmd_business_set(struct cli_ctx *c, struct ps_err *err)
 {
     const char *url = cli_opt(c, "gateway-url");
-    if (url == NULL)
-        return cli_usage_error(c, "nothing to set: give --gateway-url URL");
-    if (ps_linx_set_gateway(c->eng, c->pos[0], url, err) != 0)
+    const char *hook = cli_opt(c, "webhook-url");
+    const char *secret = cli_opt(c, "webhook-secret-file");
+    if (url == NULL && hook == NULL && secret == NULL)
+        return cli_usage_error(c, "nothing to set: give --gateway-url URL, "
+                                  "--webhook-url URL or "
+                                  "--webhook-secret-file F");
+    if (url != NULL && ps_linx_set_gateway(c->eng, c->pos[0], url, err) != 0)
+        return cli_fail(err);
+    if ((hook != NULL || secret != NULL) &&
+        ps_webhook_configure(c->eng, c->pos[0], hook, secret, err) != 0)
         return cli_fail(err);
     if (!c->json)
-        printf("business %s: LinX gateway URL set\n", c->pos[0]);
+        printf("business %s: settings saved\n", c->pos[0]);
     return EX_OK;
 }
 

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "engine/handle.h"
+#include "base/whsig.h"
 #include "store/linx.h"
 
 int ps_linx_set_gateway(struct ps_engine *eng, const char *business,
@@ -154,4 +155,50 @@ int ps_linx_extend_ref(struct ps_engine *eng, const char *business,
         ms += 86400000LL - 1; /* a date: the end of that day, UTC */
     return ps_linx_extend(eng->store, r.id, ps_time_format(ms, at), &src, out,
                           err);
+}
+
+int ps_webhook_configure(struct ps_engine *eng, const char *business,
+                         const char *url, const char *secret_file,
+                         struct ps_err *err)
+{
+    struct ps_business b;
+    unsigned char key[PS_WHSIG_KEY_MAX], sealed[PS_WHSIG_KEY_MAX + 64];
+    char secret[256], hex[(PS_WHSIG_KEY_MAX + 64) * 2 + 1];
+    char now[PS_TIME_SIZE];
+    size_t keylen = 0, n;
+    FILE *f;
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    if (url != NULL &&
+        ((strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
+         strlen(url) > 300 || strpbrk(url, " \t\r\n\"") != NULL))
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "a webhook URL is http:// or https://, without "
+                          "spaces, at most 300 bytes");
+    ps_time_now(now);
+    if (secret_file != NULL) {
+        if ((f = fopen(secret_file, "r")) == NULL)
+            return ps_err_sys(err, errno, "open %s", secret_file);
+        n = fread(secret, 1, sizeof(secret) - 1, f);
+        fclose(f);
+        secret[n] = '\0';
+        rc = ps_whsig_secret(secret, key, &keylen, err);
+        sodium_memzero(secret, sizeof(secret));
+        if (rc != 0)
+            return rc;
+        /* Kept sealed with the key file: encrypted at rest. */
+        rc = ps_keys_seal(eng->keys, key, keylen, sealed, err);
+        sodium_memzero(key, sizeof(key));
+        if (rc != 0)
+            return rc;
+        sodium_bin2hex(hex, sizeof(hex), sealed, keylen + PS_SEALED_OVERHEAD);
+        if ((rc = ps_store_setting_set(eng->store, b.id, "webhook.secret", hex,
+                                       now, err)) != 0)
+            return rc;
+    }
+    if (url != NULL)
+        return ps_store_setting_set(eng->store, b.id, "webhook.url", url, now,
+                                    err);
+    return 0;
 }

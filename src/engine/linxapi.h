@@ -15,6 +15,12 @@
 int ps_linx_set_gateway(struct ps_engine *eng, const char *business,
                         const char *url, struct ps_err *err);
 
+/* The business's webhook URL and/or secret (a file holding whsec_...,
+ * kept sealed with the key file; rule WEBHOOK_SECRET).  NULL: unchanged. */
+int ps_webhook_configure(struct ps_engine *eng, const char *business,
+                         const char *url, const char *secret_file,
+                         struct ps_err *err);
+
 /* Register document id/version with its title and the SHA-256 of the
  * file at path (hex into sha, 65 bytes).  Twice: PS_ECONFLICT (rule
  * DUPLICATE_RECORD). */

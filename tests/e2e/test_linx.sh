@@ -41,6 +41,17 @@ has LINX_GATEWAY_URL "$T/err"
 
 expect 0 "$P" business set acme --gateway-url https://go.example/l/
 expect 65 "$P" business set acme --gateway-url ftp://x
+printf 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n' >"$T/whsec"
+expect 0 "$P" business set acme --webhook-url https://hooks.example/in \
+    --webhook-secret-file "$T/whsec"
+same "webhook url" "$(sql "select value from business_settings where key='webhook.url'")" \
+    https://hooks.example/in
+if sql "select value from business_settings" | grep -q AAECAwQF; then
+    bad "webhook secret in the clear"; else ok; fi
+printf 'not-a-secret\n' >"$T/bad"
+expect 65 "$P" business set acme --webhook-secret-file "$T/bad"
+has WEBHOOK_SECRET "$T/err"
+expect 64 "$P" business set acme
 # The claimed file waits in work/ and is applied on the next pass.
 expect 0 "$P" run --once
 res=$(ls "$OUT"/req1.csv.*.result.csv)
