@@ -204,6 +204,8 @@ int cmd_linx_extend(struct cli_ctx *c, struct ps_err *err);
 int cmd_linx_cancel(struct cli_ctx *c, struct ps_err *err);
 int cmd_linx_resend(struct cli_ctx *c, struct ps_err *err);
 int cmd_linx_answers(struct cli_ctx *c, struct ps_err *err);
+int cmd_events_list(struct cli_ctx *c, struct ps_err *err);
+int cmd_events_replay(struct cli_ctx *c, struct ps_err *err);
 int cmd_document_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_program_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_program_list(struct cli_ctx *c, struct ps_err *err);

@@ -202,3 +202,32 @@ int ps_webhook_configure(struct ps_engine *eng, const char *business,
                                     err);
     return 0;
 }
+
+int ps_events_list(struct ps_engine *eng, const char *business, int dead,
+                   int (*cb)(void *ctx, const struct ps_event_info *),
+                   void *ctx, struct ps_err *err)
+{
+    struct ps_business b;
+    int rc;
+    if (business != NULL &&
+        (rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    return ps_store_events_list(eng->store, business != NULL ? b.id : "",
+                                dead ? "DEAD" : "", cb, ctx, err);
+}
+
+int ps_events_replay(struct ps_engine *eng, const char *business,
+                     const char *event_id, long *count, struct ps_err *err)
+{
+    struct ps_business b;
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    if ((rc = ps_store_events_replay(eng->store, b.id, event_id, count,
+                                     err)) != 0)
+        return rc;
+    if (event_id != NULL && *count == 0)
+        return ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",
+                          "no event %s in business %s", event_id, b.name);
+    return 0;
+}

@@ -21,6 +21,14 @@ int ps_webhook_configure(struct ps_engine *eng, const char *business,
                          const char *url, const char *secret_file,
                          struct ps_err *err);
 
+/* The event outbox, oldest first; dead: only the DEAD ones. */
+int ps_events_list(struct ps_engine *eng, const char *business, int dead,
+                   int (*cb)(void *ctx, const struct ps_event_info *),
+                   void *ctx, struct ps_err *err);
+/* Deliver event_id (NULL: every DEAD event) again: PENDING, no attempts. */
+int ps_events_replay(struct ps_engine *eng, const char *business,
+                     const char *event_id, long *count, struct ps_err *err);
+
 /* Register document id/version with its title and the SHA-256 of the
  * file at path (hex into sha, 65 bytes).  Twice: PS_ECONFLICT (rule
  * DUPLICATE_RECORD). */

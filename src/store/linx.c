@@ -77,6 +77,16 @@
                        " WHERE business_id = ? AND written_at IS NULL"        \
                        " ORDER BY id")                                        \
     X(EVENT_WRITTEN, "UPDATE event_outbox SET written_at = ?2 WHERE id = ?1") \
+    X(EVENT_LIST,                                                              \
+      "SELECT id, event_id, event_type, entity_type, entity_id, delivery,"    \
+      " attempts, ifnull(last_error,''), created_at, payload FROM event_outbox" \
+      " WHERE (?1 = '' OR business_id = ?1) AND (?2 = '' OR delivery = ?2)"  \
+      " ORDER BY id")                                                          \
+    X(EVENT_REPLAY,                                                            \
+      "UPDATE event_outbox SET delivery = 'PENDING', attempts = 0,"          \
+      " next_attempt_at = NULL, last_error = NULL"                             \
+      " WHERE (?1 = '' OR business_id = ?1) AND ((?2 <> '' AND event_id = ?2)" \
+      " OR (?2 = '' AND delivery = 'DEAD'))")                                \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -467,4 +477,47 @@ int ps_store_event_written(struct ps_store *s, int64_t id, const char *at,
     BIND_INT(st, 1, id);
     BIND(st, 2, at);
     return ps_sq_exec_one(s, st, "mark event written", PS_ENOTFOUND, err);
+}
+
+static void read_event(sqlite3_stmt *st, struct ps_event_info *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, e->event_id);
+    COL_STR(st, 2, e->event_type);
+    COL_STR(st, 3, e->entity_type);
+    COL_STR(st, 4, e->entity_id);
+    COL_STR(st, 5, e->delivery);
+    e->attempts = sqlite3_column_int(st, 6);
+    COL_STR(st, 7, e->last_error);
+    COL_STR(st, 8, e->created_at);
+    COL_STR(st, 9, e->payload);
+}
+
+int ps_store_events_list(struct ps_store *s, const char *business_id,
+                         const char *delivery,
+                         int (*cb)(void *ctx, const struct ps_event_info *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id != NULL ? business_id : "");
+    BIND(st, 2, delivery != NULL ? delivery : "");
+    FOR_EACH(s, st, "events", err, struct ps_event_info, read_event, cb, ctx);
+}
+
+int ps_store_events_replay(struct ps_store *s, const char *business_id,
+                           const char *event_id, long *count,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_REPLAY, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id != NULL ? business_id : "");
+    BIND(st, 2, event_id != NULL ? event_id : "");
+    rc = ps_sq_exec_step(s, st, "replay events", err);
+    *count = rc == 0 ? (long)sqlite3_changes(s->db) : 0;
+    return rc;
 }

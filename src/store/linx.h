@@ -166,4 +166,28 @@ int ps_store_events_unwritten(struct ps_store *s, const char *business_id,
 int ps_store_event_written(struct ps_store *s, int64_t id, const char *at,
                            struct ps_err *err);
 
+struct ps_event_info {
+    int64_t seq;
+    char event_id[PS_ID_SIZE];
+    char event_type[48];
+    char entity_type[16];
+    char entity_id[PS_ID_SIZE];
+    char delivery[16];
+    int attempts;
+    char last_error[PS_LINX_TEXT_SIZE];
+    char created_at[PS_TIME_SIZE];
+    char payload[2048];
+};
+/* Events of a business ("" every one) with that delivery state ("" any),
+ * oldest first. */
+int ps_store_events_list(struct ps_store *s, const char *business_id,
+                         const char *delivery,
+                         int (*cb)(void *ctx, const struct ps_event_info *),
+                         void *ctx, struct ps_err *err);
+/* Make event_id (or, when "", every DEAD event) PENDING again with no
+ * attempts; *count how many. */
+int ps_store_events_replay(struct ps_store *s, const char *business_id,
+                           const char *event_id, long *count,
+                           struct ps_err *err);
+
 #endif /* PS_STORE_LINX_H */

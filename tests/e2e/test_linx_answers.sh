@@ -91,4 +91,18 @@ same "event ids unique" "$(cat "$PAYSPOOL_SPOOL"/outbound/acme/events/*.jsonl | 
 same "R4 failed event" "$(jq -r 'select(.ref=="R4" and .to=="FAILED") | .from' "$ev")" SENT
 same "all written" "$(sql "select count(*) from event_outbox where written_at is null")" 0
 
+expect 0 "$P" events list --business acme --json
+same "events listed" "$(jq length "$T/out")" "$(sql "select count(*) from event_outbox")"
+same "pending delivery" "$(jq -r '[.[].delivery] | unique | join(",")' "$T/out")" PENDING
+expect 0 "$P" events list --business acme --dead --json
+same "none dead" "$(jq length "$T/out")" 0
+sql "update event_outbox set delivery='DEAD', attempts=8 where id <= 2"
+expect 0 "$P" events list --business acme --dead
+same "two dead" "$(grep -c DEAD "$T/out")" 2
+expect 0 "$P" events replay --business acme --dead
+has "2 event" "$T/out"
+same "none dead again" "$(sql "select count(*) from event_outbox where delivery='DEAD'")" 0
+expect 66 "$P" events replay --business acme --id nope
+expect 64 "$P" events replay --business acme
+
 finish
