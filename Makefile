@@ -12,7 +12,8 @@ JOBS       ?= 2
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
-           libarchive-tools time tzdata openssh-server openssh-client
+           libarchive-tools time tzdata openssh-server openssh-client \
+           libcurl4-openssl-dev
 
 .PHONY: all deps build build-asan test demo bench clean format
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -230,4 +231,83 @@ int ps_events_replay(struct ps_engine *eng, const char *business,
         return ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",
                           "no event %s in business %s", event_id, b.name);
     return 0;
+}
+
+int ps_webhook_target(struct ps_engine *eng, const struct ps_business *b,
+                      char *url, size_t url_size,
+                      unsigned char key[PS_WHSIG_KEY_MAX], size_t *keylen,
+                      struct ps_err *err)
+{
+    char hex[(PS_WHSIG_KEY_MAX + 64) * 2 + 1];
+    unsigned char sealed[PS_WHSIG_KEY_MAX + 64];
+    size_t n = 0;
+    int rc = ps_store_setting_get(eng->store, b->id, "webhook.url", url,
+                                  url_size, err);
+    if (rc != 0)
+        return rc;
+    rc = ps_store_setting_get(eng->store, b->id, "webhook.secret", hex,
+                              sizeof(hex), err);
+    if (rc == PS_ENOTFOUND)
+        return ps_err_set(err, PS_ECONFIG, "WEBHOOK_SECRET",
+                          "business %s has a webhook URL but no secret "
+                          "(--webhook-secret-file)",
+                          b->name);
+    if (rc != 0)
+        return rc;
+    if (sodium_hex2bin(sealed, sizeof(sealed), hex, strlen(hex), NULL, &n,
+                       NULL) != 0 ||
+        n <= PS_SEALED_OVERHEAD || n - PS_SEALED_OVERHEAD > PS_WHSIG_KEY_MAX)
+        return ps_err_set(err, PS_ECONFIG, "WEBHOOK_SECRET",
+                          "business %s: the stored webhook secret is damaged",
+                          b->name);
+    if ((rc = ps_keys_open(eng->keys, sealed, n, key, err)) != 0)
+        return rc;
+    *keylen = n - PS_SEALED_OVERHEAD;
+    return 0;
+}
+
+int ps_webhook_due(struct ps_engine *eng, const struct ps_business *b,
+                   int (*cb)(void *ctx, const struct ps_event_due *),
+                   void *ctx, struct ps_err *err)
+{
+    return ps_store_events_due(eng->store, b->id, cb, ctx, err);
+}
+
+int ps_webhook_result(struct ps_engine *eng, const struct ps_event_due *e,
+                      int delivered, const char *next_at, const char *why,
+                      int dead, struct ps_err *err)
+{
+    char now[PS_TIME_SIZE];
+    if (delivered)
+        return ps_store_event_delivered(eng->store, e->seq, ps_time_now(now),
+                                        err);
+    return ps_store_event_failed(eng->store, e->seq, e->attempts + 1, next_at,
+                                 why, dead, err);
+}
+
+int ps_webhook_max_attempts(struct ps_engine *eng, const struct ps_business *b)
+{
+    char v[16];
+    long n;
+    if (ps_store_setting_get(eng->store, b->id, "webhook.max_attempts", v,
+                             sizeof(v), NULL) != 0)
+        return PS_WEBHOOK_MAX_ATTEMPTS;
+    n = strtol(v, NULL, 10);
+    return n >= 1 && n <= 50 ? (int)n : PS_WEBHOOK_MAX_ATTEMPTS;
+}
+
+int ps_webhook_set_attempts(struct ps_engine *eng, const char *business,
+                            long n, struct ps_err *err)
+{
+    struct ps_business b;
+    char v[16], now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    if (n < 1 || n > 50)
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "webhook attempts are 1 to 50");
+    snprintf(v, sizeof(v), "%ld", n);
+    return ps_store_setting_set(eng->store, b.id, "webhook.max_attempts", v,
+                                ps_time_now(now), err);
 }

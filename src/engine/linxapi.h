@@ -9,6 +9,7 @@
 #include "base/err.h"
 #include "engine/engine.h"
 #include "engine/linx.h"
+#include "base/whsig.h"
 
 /* Set the business's LinX gateway URL (http:// or https://, rule
  * FIELD_VALUE). */
@@ -28,6 +29,29 @@ int ps_events_list(struct ps_engine *eng, const char *business, int dead,
 /* Deliver event_id (NULL: every DEAD event) again: PENDING, no attempts. */
 int ps_events_replay(struct ps_engine *eng, const char *business,
                      const char *event_id, long *count, struct ps_err *err);
+
+/* ---- webhook delivery (outbound/webhook.c) ---- */
+
+/* The business's webhook URL and key (unsealed): PS_ENOTFOUND when it has
+ * no webhook. */
+int ps_webhook_target(struct ps_engine *eng, const struct ps_business *b,
+                      char *url, size_t url_size,
+                      unsigned char key[PS_WHSIG_KEY_MAX], size_t *keylen,
+                      struct ps_err *err);
+/* Attempts before an event is DEAD: the business's setting, else 8. */
+#define PS_WEBHOOK_MAX_ATTEMPTS 8
+int ps_webhook_max_attempts(struct ps_engine *eng, const struct ps_business *b);
+int ps_webhook_set_attempts(struct ps_engine *eng, const char *business,
+                            long n, struct ps_err *err);
+/* Its PENDING events, oldest first. */
+int ps_webhook_due(struct ps_engine *eng, const struct ps_business *b,
+                   int (*cb)(void *ctx, const struct ps_event_due *),
+                   void *ctx, struct ps_err *err);
+/* An attempt's outcome: DELIVERED, or attempts + 1 with the next try (or
+ * DEAD) and why. */
+int ps_webhook_result(struct ps_engine *eng, const struct ps_event_due *e,
+                      int delivered, const char *next_at, const char *why,
+                      int dead, struct ps_err *err);
 
 /* Register document id/version with its title and the SHA-256 of the
  * file at path (hex into sha, 65 bytes).  Twice: PS_ECONFLICT (rule

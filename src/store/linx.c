@@ -87,6 +87,15 @@
       " next_attempt_at = NULL, last_error = NULL"                             \
       " WHERE (?1 = '' OR business_id = ?1) AND ((?2 <> '' AND event_id = ?2)" \
       " OR (?2 = '' AND delivery = 'DEAD'))")                                \
+    X(EVENT_DUE, "SELECT id, event_id, ifnull(customer_id,''), payload,"      \
+                 " attempts, ifnull(next_attempt_at,'') FROM event_outbox"      \
+                 " WHERE business_id = ? AND delivery = 'PENDING' ORDER BY id")  \
+    X(EVENT_DELIVERED, "UPDATE event_outbox SET delivery = 'DELIVERED',"     \
+                       " attempts = attempts + 1, delivered_at = ?2,"         \
+                       " last_error = NULL WHERE id = ?1")                    \
+    X(EVENT_FAILED, "UPDATE event_outbox SET attempts = ?2,"                   \
+                    " next_attempt_at = ?3, last_error = ?4, delivery = ?5"   \
+                    " WHERE id = ?1")                                          \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -520,4 +529,54 @@ int ps_store_events_replay(struct ps_store *s, const char *business_id,
     rc = ps_sq_exec_step(s, st, "replay events", err);
     *count = rc == 0 ? (long)sqlite3_changes(s->db) : 0;
     return rc;
+}
+
+static void read_due(sqlite3_stmt *st, struct ps_event_due *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, e->event_id);
+    COL_STR(st, 2, e->customer_id);
+    COL_STR(st, 3, e->payload);
+    e->attempts = sqlite3_column_int(st, 4);
+    COL_STR(st, 5, e->next_attempt_at);
+}
+
+int ps_store_events_due(struct ps_store *s, const char *business_id,
+                        int (*cb)(void *ctx, const struct ps_event_due *),
+                        void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_DUE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "events due", err, struct ps_event_due, read_due, cb, ctx);
+}
+
+int ps_store_event_delivered(struct ps_store *s, int64_t seq, const char *at,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_DELIVERED, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, seq);
+    BIND(st, 2, at);
+    return ps_sq_exec_one(s, st, "mark event delivered", PS_ENOTFOUND, err);
+}
+
+int ps_store_event_failed(struct ps_store *s, int64_t seq, int attempts,
+                          const char *next_at, const char *why, int dead,
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_FAILED, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, seq);
+    BIND_INT(st, 2, attempts);
+    BIND(st, 3, next_at);
+    BIND(st, 4, why);
+    BIND(st, 5, dead ? "DEAD" : "PENDING");
+    return ps_sq_exec_one(s, st, "mark event failed", PS_ENOTFOUND, err);
 }

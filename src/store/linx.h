@@ -190,4 +190,24 @@ int ps_store_events_replay(struct ps_store *s, const char *business_id,
                            const char *event_id, long *count,
                            struct ps_err *err);
 
+/* ---- webhook delivery ---- */
+struct ps_event_due {
+    int64_t seq;
+    char event_id[PS_ID_SIZE];
+    char customer_id[PS_ID_SIZE];
+    char payload[2048];
+    int attempts;
+    char next_attempt_at[PS_TIME_SIZE]; /* "" when due at once */
+};
+/* A business's PENDING events, oldest first. */
+int ps_store_events_due(struct ps_store *s, const char *business_id,
+                        int (*cb)(void *ctx, const struct ps_event_due *),
+                        void *ctx, struct ps_err *err);
+int ps_store_event_delivered(struct ps_store *s, int64_t seq, const char *at,
+                             struct ps_err *err);
+/* A failed attempt: attempts, the next try (or DEAD), why. */
+int ps_store_event_failed(struct ps_store *s, int64_t seq, int attempts,
+                          const char *next_at, const char *why, int dead,
+                          struct ps_err *err);
+
 #endif /* PS_STORE_LINX_H */

@@ -105,4 +105,21 @@ same "none dead again" "$(sql "select count(*) from event_outbox where delivery=
 expect 66 "$P" events replay --business acme --id nope
 expect 64 "$P" events replay --business acme
 
+# Webhooks to a port nobody listens on: every attempt fails, is retried
+# later (backoff), and after the configured attempts the event is DEAD.
+printf 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n' >"$T/whsec"
+expect 0 "$P" business set acme --webhook-url http://127.0.0.1:1/hook \
+    --webhook-secret-file "$T/whsec" --webhook-attempts 2
+n=$(sql "select count(*) from event_outbox")
+expect 0 "$P" job run linx --rerun --reason webhook --date "$(date -u +%F)"
+same "first attempts" "$(sql "select count(*) from event_outbox where attempts=1 and delivery='PENDING' and next_attempt_at is not null and last_error is not null")" "$n"
+expect 0 "$P" job run linx --rerun --reason not-due --date "$(date -u +%F)"
+same "not due yet" "$(sql "select max(attempts) from event_outbox")" 1
+PAYSPOOL_NOW=$(date -u -d "+2 days" +%Y-%m-%dT%H:%M:%SZ) \
+    expect 0 "$P" job run linx --date "$(date -u -d "+2 days" +%F)"
+same "dead" "$(sql "select count(*) from event_outbox where delivery='DEAD'")" "$n"
+expect 0 "$P" events list --business acme --dead --json
+same "dead listed" "$(jq length "$T/out")" "$n"
+has "Could not connect\|Couldn't connect" "$T/out"
+
 finish
