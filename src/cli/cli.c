@@ -67,9 +67,10 @@ const struct cli_cmd cli_commands[] = {
     {"business", "list", cmd_business_list, RO, "", "", "",
      "the businesses with their parents", "payspool business list --json"},
     {"business", "set", cmd_business_set, CLI_KEYS, "NAME",
-     "gateway-url= webhook-url= webhook-secret-file= webhook-attempts=",
+     "gateway-url= webhook-url= webhook-secret-file= webhook-attempts= "
+     "webhook-timeout-ms=",
      "[--gateway-url URL] [--webhook-url URL] [--webhook-secret-file F] "
-     "[--webhook-attempts N]",
+     "[--webhook-attempts N] [--webhook-timeout-ms MS]",
      "set a business's LinX gateway URL and webhook (the secret, "
      "whsec_..., kept encrypted)",
      "payspool business set acme --gateway-url https://go.example/l"},

@@ -181,12 +181,20 @@ int cmd_business_set(struct cli_ctx *c, struct ps_err *err)
     const char *hook = cli_opt(c, "webhook-url");
     const char *secret = cli_opt(c, "webhook-secret-file");
     if (url == NULL && hook == NULL && secret == NULL &&
-        cli_opt(c, "webhook-attempts") == NULL)
+        cli_opt(c, "webhook-attempts") == NULL &&
+        cli_opt(c, "webhook-timeout-ms") == NULL)
         return cli_usage_error(c, "nothing to set: give --gateway-url URL, "
                                   "--webhook-url URL or "
                                   "--webhook-secret-file F");
     if (url != NULL && ps_linx_set_gateway(c->eng, c->pos[0], url, err) != 0)
         return cli_fail(err);
+    if (cli_opt(c, "webhook-timeout-ms") != NULL) {
+        long ms;
+        if (cli_int_opt(c, "webhook-timeout-ms", 100, 60000, 10000, &ms,
+                        err) != 0 ||
+            ps_webhook_set_timeout(c->eng, c->pos[0], ms, err) != 0)
+            return cli_fail(err);
+    }
     if (cli_opt(c, "webhook-attempts") != NULL) {
         long n;
         if (cli_int_opt(c, "webhook-attempts", 1, 50, 8, &n, err) != 0 ||

@@ -311,3 +311,27 @@ int ps_webhook_set_attempts(struct ps_engine *eng, const char *business,
     return ps_store_setting_set(eng->store, b.id, "webhook.max_attempts", v,
                                 ps_time_now(now), err);
 }
+
+long ps_webhook_timeout_ms(struct ps_engine *eng, const struct ps_business *b)
+{
+    char v[16];
+    long n;
+    if (ps_store_setting_get(eng->store, b->id, "webhook.timeout_ms", v,
+                             sizeof(v), NULL) != 0)
+        return 10000;
+    n = strtol(v, NULL, 10);
+    return n >= 100 && n <= 60000 ? n : 10000;
+}
+
+int ps_webhook_set_timeout(struct ps_engine *eng, const char *business,
+                           long ms, struct ps_err *err)
+{
+    struct ps_business b;
+    char v[16], now[PS_TIME_SIZE];
+    int rc;
+    if ((rc = ps_business_find(eng, business, &b, err)) != 0)
+        return rc;
+    snprintf(v, sizeof(v), "%ld", ms);
+    return ps_store_setting_set(eng->store, b.id, "webhook.timeout_ms", v,
+                                ps_time_now(now), err);
+}

@@ -43,6 +43,10 @@ int ps_webhook_target(struct ps_engine *eng, const struct ps_business *b,
 int ps_webhook_max_attempts(struct ps_engine *eng, const struct ps_business *b);
 int ps_webhook_set_attempts(struct ps_engine *eng, const char *business,
                             long n, struct ps_err *err);
+/* The POST timeout: the business's setting (100 to 60000 ms), else 10 s. */
+long ps_webhook_timeout_ms(struct ps_engine *eng, const struct ps_business *b);
+int ps_webhook_set_timeout(struct ps_engine *eng, const char *business,
+                           long ms, struct ps_err *err);
 /* Its PENDING events, oldest first. */
 int ps_webhook_due(struct ps_engine *eng, const struct ps_business *b,
                    int (*cb)(void *ctx, const struct ps_event_due *),

@@ -270,7 +270,8 @@ static int linx_one(struct step_ctx *x, const struct ps_business *b,
     if (rc == 0)
         rc = ps_webhook_deliver(x->env->eng, b, now,
                                 ps_webhook_max_attempts(x->env->eng, b),
-                                10000, &hook, err);
+                                ps_webhook_timeout_ms(x->env->eng, b), &hook,
+                                err);
     if (rc == 0 && (sms > 0 || due.expired > 0 || events > 0 ||
                     hook.delivered + hook.failed + hook.dead > 0)) {
         x->run->records += sms;
