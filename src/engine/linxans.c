@@ -5,7 +5,8 @@
  *    "reason": "INCORRECT_AMOUNT" | ... | free text (with DECLINED),
  *    "customer": {"externalId", "firstName", "lastName", "email",
  *                 "addresses": [{"type", "line1", "line2", "city",
- *                                "region", "postalCode", "country"}]},
+ *                                "region", "postalCode", "country"}],
+ *                 "dateOfBirth", "taxId" (sealed at rest)},
  *    "card": {"number", "name"},
  *    "bank": {"routing", "number", "type": "CHECKING" | "SAVINGS"},
  *    "documents": [{"id", "version"}]}
@@ -17,6 +18,7 @@
  * expired and no longer active tokens are refused.  See linxapi.h.
  */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -79,6 +81,39 @@ static int addresses(json_t *cust, struct ps_address *a, size_t *n,
     return 0;
 }
 
+/*
+ * The identity details some accounts need (dateOfBirth YYYY-MM-DD, taxId
+ * of 9 digits), sealed with the key file before they are stored; only the
+ * tax id's last four digits stay in clear, for a masked display.
+ */
+static int identity(struct exec *x, json_t *cj, const char *customer_id,
+                    struct ps_err *err)
+{
+    const char *dob = jstr(cj, "dateOfBirth"), *tax = jstr(cj, "taxId");
+    unsigned char sd[64], st[64];
+    size_t nd = strlen(dob), nt = strlen(tax);
+    char now[PS_TIME_SIZE];
+    int rc;
+    if (nd == 0 && nt == 0)
+        return 0;
+    if (nd != 0 && (nd != 10 || dob[4] != '-' || dob[7] != '-'))
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "dateOfBirth is YYYY-MM-DD");
+    if (nt != 0 && (nt != 9 || strspn(tax, "0123456789") != 9))
+        return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                          "taxId is 9 digits");
+    if ((nd != 0 && (rc = ps_keys_seal(x->eng->keys, dob, nd, sd, err)) != 0) ||
+        (nt != 0 && (rc = ps_keys_seal(x->eng->keys, tax, nt, st, err)) != 0))
+        return rc;
+    rc = ps_store_identity_set(x->eng->store, customer_id, sd,
+                               nd ? nd + PS_SEALED_OVERHEAD : 0, st,
+                               nt ? nt + PS_SEALED_OVERHEAD : 0,
+                               nt ? tax + 5 : NULL, ps_time_now(now), err);
+    sodium_memzero(sd, sizeof(sd));
+    sodium_memzero(st, sizeof(st));
+    return rc;
+}
+
 static int customer(struct exec *x, int create, struct ps_err *err)
 {
     json_t *cj = json_object_get(x->ans, "customer");
@@ -121,6 +156,8 @@ static int customer(struct exec *x, int create, struct ps_err *err)
                                      err)) != 0)
             return rc;
     }
+    if ((rc = identity(x, cj, c.id, err)) != 0)
+        return rc;
     ps_strlcpy(x->customer_id, c.id, sizeof(x->customer_id));
     add_id(x, c.id);
     return 0;

@@ -96,6 +96,13 @@
     X(EVENT_FAILED, "UPDATE event_outbox SET attempts = ?2,"                   \
                     " next_attempt_at = ?3, last_error = ?4, delivery = ?5"   \
                     " WHERE id = ?1")                                          \
+    X(IDENTITY_SET,                                                            \
+      "INSERT INTO customer_identity(customer_id, dob_sealed, tax_id_sealed,"  \
+      " tax_id_last4, updated_at) VALUES (?1,?2,?3,nullif(?4,''),?5)"        \
+      " ON CONFLICT(customer_id) DO UPDATE SET"                               \
+      " dob_sealed = ifnull(?2, dob_sealed),"                                 \
+      " tax_id_sealed = ifnull(?3, tax_id_sealed),"                           \
+      " tax_id_last4 = ifnull(nullif(?4,''), tax_id_last4), updated_at = ?5")  \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -579,4 +586,28 @@ int ps_store_event_failed(struct ps_store *s, int64_t seq, int attempts,
     BIND(st, 4, why);
     BIND(st, 5, dead ? "DEAD" : "PENDING");
     return ps_sq_exec_one(s, st, "mark event failed", PS_ENOTFOUND, err);
+}
+
+int ps_store_identity_set(struct ps_store *s, const char *customer_id,
+                          const unsigned char *dob, size_t dob_len,
+                          const unsigned char *tax, size_t tax_len,
+                          const char *tax_last4, const char *at,
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_IDENTITY_SET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    if (dob_len > 0)
+        sqlite3_bind_blob(st, 2, dob, (int)dob_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    if (tax_len > 0)
+        sqlite3_bind_blob(st, 3, tax, (int)tax_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    BIND(st, 4, tax_last4 != NULL ? tax_last4 : "");
+    BIND(st, 5, at);
+    return ps_sq_exec_step(s, st, "set identity details", err);
 }

@@ -210,4 +210,12 @@ int ps_store_event_failed(struct ps_store *s, int64_t seq, int attempts,
                           const char *next_at, const char *why, int dead,
                           struct ps_err *err);
 
+/* A customer's identity details, each sealed (crypto.h) by the caller;
+ * a NULL / 0-length one is left as it is. */
+int ps_store_identity_set(struct ps_store *s, const char *customer_id,
+                          const unsigned char *dob, size_t dob_len,
+                          const unsigned char *tax, size_t tax_len,
+                          const char *tax_last4, const char *at,
+                          struct ps_err *err);
+
 #endif /* PS_STORE_LINX_H */

@@ -661,6 +661,9 @@ static const char *const ps_schema_v14[] = {NULL};
  * their own), every status change has a history row committed with it,
  * and a token is kept only as its keyed hash.  business_settings holds
  * a business's LinX gateway URL and webhook settings (key, value).
+ * customer_identity keeps the identity details some accounts need (date
+ * of birth, tax id) sealed with the key file; only the tax id's last four
+ * digits in clear, for a masked display.
  * event_outbox (never written before) is made again: an event id for
  * idempotency, the customer it concerns (delivery is in order per
  * customer), webhook delivery state (PENDING, DELIVERED, DEAD after the
@@ -735,6 +738,10 @@ static const char *const ps_schema_v15[] = {
     "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
     "  accepted_at TEXT NOT NULL,"
     "  PRIMARY KEY (request_id, doc_id, version)) WITHOUT ROWID;",
+    "CREATE TABLE customer_identity ("
+    "  customer_id TEXT PRIMARY KEY REFERENCES customers(id),"
+    "  dob_sealed BLOB, tax_id_sealed BLOB,"
+    "  tax_id_last4 TEXT, updated_at TEXT NOT NULL) WITHOUT ROWID;",
     "CREATE TABLE linx_documents ("
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
     "  doc_id TEXT NOT NULL, version TEXT NOT NULL, title TEXT NOT NULL,"

@@ -30,7 +30,7 @@ sms=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/sms/*.jsonl)
 tok() { jq -r "select(.ref==\"$1\") | .link" "$sms" | sed 's|.*/||'; }
 expect 0 "$P" linx cancel R6 --business acme
 
-cust='"customer":{"firstName":"Ana","lastName":"Ruiz","email":"ana@example.com","addresses":[{"type":"SHIPPING","line1":"1 Main St","city":"Oakland","region":"CA","postalCode":"94601","country":"US"},{"type":"BILLING","line1":"PO Box 7","city":"Oakland","region":"CA","postalCode":"94602","country":"US"}]}'
+cust='"customer":{"dateOfBirth":"1990-04-01","taxId":"123456789","firstName":"Ana","lastName":"Ruiz","email":"ana@example.com","addresses":[{"type":"SHIPPING","line1":"1 Main St","city":"Oakland","region":"CA","postalCode":"94601","country":"US"},{"type":"BILLING","line1":"PO Box 7","city":"Oakland","region":"CA","postalCode":"94602","country":"US"}]}'
 card='"card":{"number":"4000056655665556","name":"Visa"}'
 docs='"documents":[{"id":"terms","version":"3"}]'
 cat >"$T/answers.jsonl" <<JSONL
@@ -67,6 +67,8 @@ same "two addresses" "$(sql "select count(*) from customer_addresses a join cust
 same "R1 card" "$(sql "select count(*) from financial_accounts f join customers c on c.id = f.customer_id where c.external_id='linx-R1'")" 1
 same "R1 acceptance" "$(sql "select sha256 from linx_acceptances")" "$(sha256sum "$T/terms.txt" | cut -d' ' -f1)"
 same "R1 transaction" "$(sql "select type || ' ' || amount from transactions where request_id='linx-R1'")" "SEND 2500"
+same "identity sealed" "$(sql "select tax_id_last4 || ' ' || length(dob_sealed) from customer_identity")" "6789 50"
+if sql .dump | grep -q "123456789\|1990-04-01"; then bad "identity in the clear"; else ok; fi
 # R4: nothing of its first two activities.
 same "R4 no customer" "$(sql "select count(*) from customers where external_id='linx-R4'")" 0
 same "R4 no account" "$(sql "select count(*) from financial_accounts")" 2

@@ -67,6 +67,7 @@ static const char *const v2_tables[] = {"files",
                                         "linx_documents",
                                         "linx_acceptances",
                                         "business_settings",
+                                        "customer_identity",
                                         "event_outbox",
                                         "sms_outbox",
                                         NULL};
