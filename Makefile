@@ -13,7 +13,7 @@ DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev libxml2-u
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
            libarchive-tools time tzdata openssh-server openssh-client \
-           libsystemd-dev man-db systemd
+           libsystemd-dev man-db systemd libcurl4-openssl-dev
 
 PREFIX  ?= /usr/local
 DESTDIR ?=

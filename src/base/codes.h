@@ -380,6 +380,33 @@ enum ps_code_scope {
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
     X(LINE_TOO_LONG, FILE,                                                     \
       "a line of the input is longer than payspool reads")                     \
+    X(LINX_ACTIVITIES, RECORD,                                                 \
+      "a LinX request's activities are missing, unknown, repeated or out "    \
+      "of order")                                                              \
+    X(LINX_ACTIVITY_FAILED, RECORD,                                            \
+      "an activity of the LinX request failed: nothing of the request was "   \
+      "applied and it is FAILED")                                              \
+    X(LINX_ANSWER, RECORD,                                                     \
+      "a gateway answer line is not a JSON object with a known decision")     \
+    X(LINX_DECLINE_REASON, RECORD,                                             \
+      "a LinX decline needs a predefined reason or printable free text")       \
+    X(LINX_DOCUMENT_UNKNOWN, RECORD,                                           \
+      "the document (id and version) is not registered by the business")      \
+    X(LINX_EXPIRED, RECORD,                                                    \
+      "the LinX request's link has expired")                                   \
+    X(LINX_EXPIRY, RECORD,                                                     \
+      "a LinX expiry must be a time later than now and than the current one") \
+    X(LINX_GATEWAY_URL, RUN,                                                   \
+      "the business has no LinX gateway URL (payspool business set)")         \
+    X(LINX_ILLEGAL_TRANSITION, RECORD,                                         \
+      "the LinX request state machine does not allow that change")             \
+    X(LINX_NOT_ACTIVE, RECORD,                                                 \
+      "the LinX request is no longer active (completed, declined, expired, "   \
+      "cancelled or failed)")                                                  \
+    X(LINX_TEMPLATE, RUN,                                                      \
+      "a LinX template file is not valid (section, keys, values)")            \
+    X(LINX_TEMPLATE_UNKNOWN, RECORD, "no LinX template has that name")        \
+    X(LINX_TOKEN_UNKNOWN, RECORD, "no LinX request has this token")           \
     X(LOOKS_LIKE_CARD_NUMBER, RECORD,                                          \
       "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
       "digits): refused, never stored")                                        \
@@ -393,6 +420,9 @@ enum ps_code_scope {
     X(MISSING_NUMBER, RUN,                                                     \
       "command line: a number expected on standard input is missing")          \
     X(MISSING_OPTION, RUN, "command line: a required option is missing")       \
+    X(MOBILE_FORMAT, RECORD,                                                   \
+      "a mobile number is not E.164 (+, then 8 to 15 digits, the first not "   \
+      "0)")                                                                    \
     X(MONEY_BLANK, RECORD, "the amount is blank")                              \
     X(MONEY_EXPONENT, RECORD, "the amount uses exponent notation (1e3)")       \
     X(MONEY_FORMAT, RECORD,                                                    \
@@ -691,6 +721,8 @@ enum ps_code_scope {
     X(UNWRAP_TOO_DEEP, FILE, "archives or compressions nested too deep")       \
     X(UNWRAP_TOO_LARGE, FILE, "the input decompresses to more than the limit") \
     X(UNWRAP_TOO_MANY, FILE, "an archive has more members than the limit")     \
+    X(WEBHOOK_SECRET, RUN,                                                     \
+      "a webhook secret is not whsec_ and the base64 of 24 to 64 key bytes")  \
     X(WEB_PAYMENT_TYPE, FILE,                                                  \
       "NACHA: a WEB entry's payment type is not R or S")                       \
     X(WEB_PAYMENT_TYPE_BLANK, FILE,                                            \

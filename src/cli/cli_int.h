@@ -197,6 +197,16 @@ json_t *cli_job_json(const struct ps_sched_env *env, const struct ps_job *j,
 int cmd_init(struct cli_ctx *c, struct ps_err *err);
 int cmd_business_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_business_list(struct cli_ctx *c, struct ps_err *err);
+int cmd_business_set(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_list(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_show(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_extend(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_cancel(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_resend(struct cli_ctx *c, struct ps_err *err);
+int cmd_linx_answers(struct cli_ctx *c, struct ps_err *err);
+int cmd_events_list(struct cli_ctx *c, struct ps_err *err);
+int cmd_events_replay(struct cli_ctx *c, struct ps_err *err);
+int cmd_document_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_program_add(struct cli_ctx *c, struct ps_err *err);
 int cmd_program_list(struct cli_ctx *c, struct ps_err *err);
 int cmd_customer_add(struct cli_ctx *c, struct ps_err *err);

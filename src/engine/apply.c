@@ -16,6 +16,7 @@
 #include "engine/ewa.h"
 #include "engine/ewabook.h"
 #include "engine/ewafile.h"
+#include "engine/linxreq.h"
 #include "base/money.h"
 #include "engine/provider.h"
 #include "base/crypto.h"
@@ -680,6 +681,14 @@ static int ach_noc(struct ps_applier *ap, const struct ps_record *rec,
     return rc != 0 ? rc : ps_ach_apply_noc(ap->eng, &ap->b, rec, src, res, e);
 }
 
+/* linx.request: one LinX request of a batch (linxreq.h). */
+static int linx_request(struct ps_applier *ap, const struct ps_record *rec,
+                        const struct ps_source *src,
+                        struct ps_apply_result *res, struct ps_err *e)
+{
+    return ps_linx_request_apply(ap->eng, &ap->b, rec, src, res, e);
+}
+
 struct kind {
     const char *name;
     int (*apply)(struct ps_applier *, const struct ps_record *,
@@ -694,6 +703,7 @@ static const struct kind kinds[] = {
     {"status.change", status_change},     {"txn.status", txn_status},
     {"ach.entry", ach_entry},             {"ach.unapplied", ach_entry},
     {"ach.return", ach_return},           {"ach.noc", ach_noc},
+    {"linx.request", linx_request},
 };
 
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,

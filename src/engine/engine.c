@@ -355,6 +355,30 @@ static int keep_contact(void *ctx, const struct ps_contact *k)
     return 0;
 }
 
+/*
+ * Addresses an update keeps: every stored address whose type the update
+ * does not give.  An update's SHIPPING address replaces the stored
+ * SHIPPING one and leaves BILLING, MAILING... as they are (before, any
+ * address replaced them all: a second address replaced the first).
+ */
+struct address_list {
+    struct ps_address v[PS_ADDR_N * 4];
+    size_t n;
+    const struct ps_address *given;
+    size_t ngiven;
+};
+
+static int keep_address(void *ctx, const struct ps_address *a)
+{
+    struct address_list *l = ctx;
+    for (size_t i = 0; i < l->ngiven; i++)
+        if (l->given[i].type == a->type)
+            return 0;
+    if (l->n < sizeof(l->v) / sizeof(l->v[0]) - l->ngiven)
+        l->v[l->n++] = *a;
+    return 0;
+}
+
 int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
                        const struct ps_contact *contacts, size_t ncontacts,
                        const struct ps_address *addresses, size_t naddresses,
@@ -389,9 +413,24 @@ int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
     if (rc == 0 && contacts != NULL)
         rc = ps_store_customer_set_contacts(eng->store, c->id, contacts,
                                             ncontacts, err);
-    if (rc == 0 && addresses != NULL)
-        rc = ps_store_customer_set_addresses(eng->store, c->id, addresses,
-                                             naddresses, err);
+    if (rc == 0 && addresses != NULL) {
+        struct address_list *al = calloc(1, sizeof(*al));
+        if (al == NULL)
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        else {
+            al->given = addresses;
+            al->ngiven = naddresses < PS_ADDR_N * 4 ? naddresses : 0;
+            rc = ps_store_customer_addresses(eng->store, c->id, keep_address,
+                                             al, err);
+            for (size_t i = 0; rc == 0 && i < al->ngiven; i++)
+                al->v[al->n++] = addresses[i];
+            if (rc == 0)
+                rc = ps_store_customer_set_addresses(
+                    eng->store, c->id, al->ngiven ? al->v : addresses,
+                    al->ngiven ? al->n : naddresses, err);
+            free(al);
+        }
+    }
     if (rc == 0)
         rc = ps_store_commit(eng->store, err);
     if (rc != 0)

@@ -44,6 +44,10 @@
 #include "base/log.h"
 #include "outbound/payout.h"
 #include "outbound/recon.h"
+#include "outbound/smsout.h"
+#include "outbound/events.h"
+#include "outbound/webhook.h"
+#include "engine/linxapi.h"
 #include "intake/pipeline.h"
 
 /* ---- steps ---------------------------------------------------------- */
@@ -247,6 +251,48 @@ static int step_reconcile(struct step_ctx *x, struct ps_err *err)
     return each_business(x, recon_one, err);
 }
 
+/* LinX: expire, remind, write the SMS and events files, deliver the
+ * webhooks. */
+static int linx_one(struct step_ctx *x, const struct ps_business *b,
+                    struct ps_err *err)
+{
+    struct ps_linx_due_result due;
+    struct ps_webhook_result hook = {0, 0, 0};
+    char path[1100];
+    long sms = 0, events = 0;
+    int64_t now = ps_clock_now_ms();
+    int rc = ps_linx_due(x->env->eng, b, now, &due, err);
+    if (rc == 0)
+        rc = ps_sms_write(x->env->eng, x->env->spool, b, now, &sms, path,
+                          sizeof(path), err);
+    if (rc == 0)
+        rc = ps_events_write(x->env->eng, x->env->spool, b, now, &events,
+                             NULL, 0, err);
+    if (rc == 0)
+        rc = ps_webhook_deliver(x->env->eng, b, now,
+                                ps_webhook_max_attempts(x->env->eng, b),
+                                ps_webhook_timeout_ms(x->env->eng, b), &hook,
+                                err);
+    if (rc == 0 && (sms > 0 || due.expired > 0 || events > 0 ||
+                    hook.delivered + hook.failed + hook.dead > 0)) {
+        x->run->records += sms;
+        ps_log(PS_LOG_INFO, "job.linx",
+               "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}",
+               "business", b->name, "events", (json_int_t)events,
+               "delivered", (json_int_t)hook.delivered, "retrying",
+               (json_int_t)hook.failed, "dead", (json_int_t)hook.dead,
+               "expired", (json_int_t)due.expired,
+               "reminded", (json_int_t)due.reminded, "sms", (json_int_t)sms,
+               "path", sms > 0 ? path : "");
+    }
+    return rc;
+}
+
+static int step_linx(struct step_ctx *x, struct ps_err *err)
+{
+    return each_business(x, linx_one, err);
+}
+
 typedef int step_fn(struct step_ctx *x, struct ps_err *err);
 
 static const struct step {
@@ -257,6 +303,7 @@ static const struct step {
     {"cutoff", step_cutoff},   {"payouts", step_payouts},
     {"recover", step_recover},
     {"reconcile", step_reconcile}, {"export", step_export},
+    {"linx", step_linx},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 

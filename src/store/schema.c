@@ -666,10 +666,122 @@ static const char *const ps_schema_v14[] = {
     "CREATE INDEX iso_refs_business ON iso_refs(business_id);",
     NULL};
 
+/*
+ * Version 15: LinX in batch (issue 20).  The linx_requests, linx_activities
+ * and sms_outbox tables of version 1 were created and never written, so
+ * they are dropped and made again: the request's statuses are those of
+ * the transition table in engine/linxtable.c (CREATED, SENT, IN_PROGRESS,
+ * COMPLETED, DECLINED, EXPIRED, CANCELLED, FAILED), its ordered activities
+ * are one JSON array (executed all or nothing, so they have no status of
+ * their own), every status change has a history row committed with it,
+ * and a token is kept only as its keyed hash.  business_settings holds
+ * a business's LinX gateway URL and webhook settings (key, value).
+ * customer_identity keeps the identity details some accounts need (date
+ * of birth, tax id) sealed with the key file; only the tax id's last four
+ * digits in clear, for a masked display.
+ * event_outbox (never written before) is made again: an event id for
+ * idempotency, the customer it concerns (delivery is in order per
+ * customer), webhook delivery state (PENDING, DELIVERED, DEAD after the
+ * configured attempts) and when its events/ JSON Lines file got it.  An SMS row never holds a
+ * link in the clear: a LINK or RESEND row keeps it sealed (encrypted with
+ * the key file) until the run's SMS file is written, then forgets it.
+ */
+static const char *const ps_schema_v15[] = {
+    "DROP TABLE sms_outbox;",
+    "DROP TABLE linx_activities;",
+    "DROP TABLE linx_requests;",
+    "DROP INDEX event_outbox_pending;",
+    "DROP TABLE event_outbox;",
+    "CREATE TABLE event_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  event_id TEXT NOT NULL UNIQUE,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  event_type TEXT NOT NULL,"
+    "  entity_type TEXT NOT NULL CHECK (entity_type = 'CUSTOMER'"
+    "    OR entity_type = 'ACCOUNT' OR entity_type = 'LINX'"
+    "    OR entity_type = 'TRANSACTION' OR entity_type = 'EWA_PROFILE'),"
+    "  entity_id TEXT NOT NULL,"
+    "  customer_id TEXT,"
+    "  payload TEXT NOT NULL CHECK (json_valid(payload)),"
+    "  delivery TEXT NOT NULL DEFAULT 'PENDING' CHECK (delivery = 'PENDING'"
+    "    OR delivery = 'DELIVERED' OR delivery = 'DEAD'),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at TEXT, last_error TEXT,"
+    "  created_at TEXT NOT NULL, delivered_at TEXT, written_at TEXT);",
+    "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
+    "  WHERE written_at IS NULL;",
+    "CREATE TABLE linx_requests ("
+    "  id TEXT PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  ref TEXT NOT NULL,"
+    "  customer_id TEXT REFERENCES customers(id),"
+    "  customer_external_id TEXT,"
+    "  mobile TEXT NOT NULL,"
+    "  template TEXT,"
+    "  activities TEXT NOT NULL CHECK (json_valid(activities)),"
+    "  status TEXT NOT NULL CHECK (status = 'CREATED' OR status = 'SENT'"
+    "    OR status = 'IN_PROGRESS' OR status = 'COMPLETED'"
+    "    OR status = 'DECLINED' OR status = 'EXPIRED'"
+    "    OR status = 'CANCELLED' OR status = 'FAILED'),"
+    "  token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),"
+    "  expires_at TEXT NOT NULL,"
+    "  reminders_sent INTEGER NOT NULL DEFAULT 0,"
+    "  last_reminder_at TEXT,"
+    "  decline_reason TEXT,"
+    "  failure TEXT,"
+    "  file_id TEXT, source_line INTEGER,"
+    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
+    "  UNIQUE (business_id, ref));",
+    "CREATE INDEX linx_requests_status ON linx_requests(business_id, status,"
+    "  expires_at);",
+    "CREATE TABLE linx_request_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  request_id TEXT NOT NULL REFERENCES linx_requests(id),"
+    "  from_status TEXT, to_status TEXT NOT NULL, event TEXT NOT NULL,"
+    "  reason TEXT, file TEXT, line INTEGER,"
+    "  created_at TEXT NOT NULL);",
+    "CREATE INDEX linx_request_history_req ON"
+    "  linx_request_history(request_id, id);",
+    "CREATE TABLE business_settings ("
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  key TEXT NOT NULL, value TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (business_id, key)) WITHOUT ROWID;",
+    "CREATE TABLE linx_acceptances ("
+    "  request_id TEXT NOT NULL REFERENCES linx_requests(id),"
+    "  doc_id TEXT NOT NULL, version TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  accepted_at TEXT NOT NULL,"
+    "  PRIMARY KEY (request_id, doc_id, version)) WITHOUT ROWID;",
+    "CREATE TABLE customer_identity ("
+    "  customer_id TEXT PRIMARY KEY REFERENCES customers(id),"
+    "  dob_sealed BLOB, tax_id_sealed BLOB,"
+    "  tax_id_last4 TEXT, updated_at TEXT NOT NULL) WITHOUT ROWID;",
+    "CREATE TABLE linx_documents ("
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  doc_id TEXT NOT NULL, version TEXT NOT NULL, title TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+    "  created_at TEXT NOT NULL,"
+    "  PRIMARY KEY (business_id, doc_id, version)) WITHOUT ROWID;",
+    "CREATE TABLE sms_outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  request_id TEXT REFERENCES linx_requests(id),"
+    "  mobile TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind = 'LINK' OR kind = 'REMINDER'"
+    "    OR kind = 'RESEND' OR kind = 'STATUS'),"
+    "  body TEXT NOT NULL,"
+    "  link_sealed BLOB,"
+    "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status = 'PENDING'"
+    "    OR status = 'WRITTEN'),"
+    "  created_at TEXT NOT NULL, written_at TEXT);",
+    NULL};
+
 static const char *const *const ps_schema_migrations[] = {
-    ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,  ps_schema_v5,
-    ps_schema_v6,  ps_schema_v7,  ps_schema_v8,  ps_schema_v9,  ps_schema_v10,
-    ps_schema_v11, ps_schema_v12, ps_schema_v13, ps_schema_v14};
+    ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
+    ps_schema_v5,  ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
+    ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
+    ps_schema_v13, ps_schema_v14, ps_schema_v15};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

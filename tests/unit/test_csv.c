@@ -180,14 +180,15 @@ static void test_layouts_loaded(void **state)
 {
     static const char *const want[][2] = {
         {"accounts", "account.add"},       {"customers", "customer.upsert"},
-        {"disbursements", "ewa.disburse"}, {"payroll-adp", "ewa.payroll"},
+        {"disbursements", "ewa.disburse"}, {"linx-requests", "linx.request"},
+        {"payroll-adp", "ewa.payroll"},
         {"payroll", "ewa.payroll"},        {"provider-status", "txn.status"},
         {"roster-paychex", "ewa.enroll"},  {"roster", "ewa.enroll"},
         {"status", "status.change"},
     };
     (void)state;
-    assert_int_equal(ps_csv_layouts_count(), 9);
-    for (size_t i = 0; i < 9; i++) {
+    assert_int_equal(ps_csv_layouts_count(), 10);
+    for (size_t i = 0; i < 10; i++) {
         const struct ps_csv_layout *L = ps_csv_layout_at(i);
         assert_non_null(L);
         assert_string_equal(L->name, want[i][0]);
@@ -196,8 +197,8 @@ static void test_layouts_loaded(void **state)
         expect_contains(L->path, "/formats/csv/layouts/");
         expect_contains(L->path, want[i][0]);
     }
-    assert_null(ps_csv_layout_at(9));
-    assert_ptr_equal(ps_csv_layout_find("payroll-adp"), ps_csv_layout_at(3));
+    assert_null(ps_csv_layout_at(10));
+    assert_ptr_equal(ps_csv_layout_find("payroll-adp"), ps_csv_layout_at(4));
     assert_null(ps_csv_layout_find("nacha"));
 }
 
@@ -985,12 +986,12 @@ static void test_layout_duplicate_and_all_or_nothing(void **state)
     expect_contains(err.msg, "a.layout");
     expect_contains(err.msg, "b.layout");
     /* The shipped layouts are still loaded. */
-    assert_int_equal(ps_csv_layouts_count(), 9);
+    assert_int_equal(ps_csv_layouts_count(), 10);
     /* Two folders, colon-separated, and a missing one. */
     snprintf(both, sizeof(both), "%s:%s/nowhere", DEFAULT_LAYOUTS, dir);
     assert_int_equal(ps_csv_layouts_load(both, &err), PS_ECONFIG);
     assert_string_equal(err.rule, "LAYOUT_DIR");
-    assert_int_equal(ps_csv_layouts_count(), 9);
+    assert_int_equal(ps_csv_layouts_count(), 10);
     ps_test_rmtree(dir);
 }
 
@@ -1077,7 +1078,7 @@ static void test_custom_layout_no_rebuild(void **state)
     setenv("PAYSPOOL_LAYOUTS", envdir, 1);
     ps_csv_layouts_unload();
     assert_int_equal(ps_csv_layouts_ensure(&err), 0);
-    assert_int_equal(ps_csv_layouts_count(), 9);
+    assert_int_equal(ps_csv_layouts_count(), 10);
     setenv("PAYSPOOL_LAYOUTS", dir, 1);
     ps_csv_layouts_unload();
     assert_int_equal(ps_csv_layouts_count(), 1);

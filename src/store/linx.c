@@ -1,0 +1,613 @@
+/*
+ * linx.c -- the store's side of LinX (store/linx.h): requests, their
+ * status history, documents.
+ *
+ * How it fails: as every store function (store.h).
+ */
+#include "store/linx.h"
+
+#include "store/store_int.h"
+
+#define LINX_COLS                                                              \
+    "id, business_id, ref, ifnull(customer_id,''),"                            \
+    " ifnull(customer_external_id,''), mobile, ifnull(template,''),"           \
+    " activities, status, token_hash, expires_at, reminders_sent,"             \
+    " ifnull(last_reminder_at,''), ifnull(decline_reason,''),"                 \
+    " ifnull(failure,''), ifnull(file_id,''), ifnull(source_line,0),"          \
+    " created_at, updated_at"
+
+#define LINX_STMTS(X)                                                          \
+    X(LINX_INSERT,                                                             \
+      "INSERT INTO linx_requests(id, business_id, ref, customer_id,"           \
+      " customer_external_id, mobile, template, activities, status,"           \
+      " token_hash, expires_at, reminders_sent, last_reminder_at,"             \
+      " decline_reason, failure, file_id, source_line, created_at,"            \
+      " updated_at) VALUES (?,?,?,nullif(?,''),nullif(?,''),?,nullif(?,''),"   \
+      " ?,?,?,?,?,nullif(?,''),nullif(?,''),nullif(?,''),nullif(?,''),"        \
+      " nullif(?,0),?,?)")                                                     \
+    X(LINX_GET, "SELECT " LINX_COLS " FROM linx_requests WHERE id = ?")        \
+    X(LINX_BY_REF, "SELECT " LINX_COLS " FROM linx_requests"                   \
+                   " WHERE business_id = ? AND ref = ?")                       \
+    X(LINX_BY_TOKEN, "SELECT " LINX_COLS " FROM linx_requests"                 \
+                     " WHERE token_hash = ?")                                  \
+    X(LINX_SET_STATUS,                                                         \
+      "UPDATE linx_requests SET status = ?2, decline_reason = nullif(?3,''),"  \
+      " failure = nullif(?4,''), updated_at = ?5 WHERE id = ?1"                \
+      " AND status = ?6")                                                      \
+    X(LINX_TOUCH,                                                              \
+      "UPDATE linx_requests SET expires_at = ?2, reminders_sent = ?3,"         \
+      " last_reminder_at = nullif(?4,''), token_hash = ?5, updated_at = ?6"    \
+      " WHERE id = ?1")                                                        \
+    X(LINX_HISTORY_INSERT,                                                     \
+      "INSERT INTO linx_request_history(request_id, from_status, to_status,"   \
+      " event, reason, file, line, created_at)"                                \
+      " VALUES (?,nullif(?,''),?,?,nullif(?,''),nullif(?,''),nullif(?,0),?)")  \
+    X(LINX_HISTORY,                                                            \
+      "SELECT id, ifnull(from_status,''), to_status, event, ifnull(reason,''),"\
+      " created_at FROM linx_request_history WHERE request_id = ?"             \
+      " ORDER BY id")                                                          \
+    X(SETTING_GET, "SELECT value FROM business_settings"                      \
+                   " WHERE business_id = ? AND key = ?")                      \
+    X(SETTING_SET,                                                             \
+      "INSERT INTO business_settings(business_id, key, value, updated_at)"     \
+      " VALUES (?1,?2,?3,?4) ON CONFLICT(business_id, key) DO UPDATE SET"     \
+      " value = ?3, updated_at = ?4")                                          \
+    X(DOC_GET, "SELECT title FROM linx_documents WHERE business_id = ?"       \
+               " AND doc_id = ? AND version = ?")                            \
+    X(DOC_INSERT, "INSERT INTO linx_documents(business_id, doc_id, version,"  \
+                  " title, sha256, created_at) VALUES (?,?,?,?,?,?)")         \
+    X(SMS_INSERT, "INSERT INTO sms_outbox(business_id, request_id, mobile,"   \
+                  " kind, body, link_sealed, created_at)"                     \
+                  " VALUES (?,nullif(?,''),?,?,?,?,?)")                        \
+    X(SMS_PENDING,                                                             \
+      "SELECT id, ifnull(request_id,''), mobile, kind, body, link_sealed"      \
+      " FROM sms_outbox WHERE business_id = ? AND status = 'PENDING'"        \
+      " ORDER BY id")                                                          \
+    X(SMS_WRITTEN, "UPDATE sms_outbox SET status = 'WRITTEN',"                \
+                   " link_sealed = NULL, written_at = ?2 WHERE id = ?1")      \
+    X(DOC_SHA, "SELECT sha256 FROM linx_documents WHERE business_id = ?"      \
+               " AND doc_id = ? AND version = ?")                            \
+    X(ACCEPT_INSERT, "INSERT INTO linx_acceptances(request_id, doc_id,"       \
+                     " version, sha256, accepted_at) VALUES (?,?,?,?,?)")     \
+    X(EVENT_INSERT,                                                            \
+      "INSERT INTO event_outbox(event_id, business_id, event_type,"           \
+      " entity_type, entity_id, customer_id, payload, created_at)"            \
+      " VALUES (?,?,?,?,?,nullif(?,''),?,?)")                                 \
+    X(EVENT_UNWRITTEN, "SELECT id, payload FROM event_outbox"                 \
+                       " WHERE business_id = ? AND written_at IS NULL"        \
+                       " ORDER BY id")                                        \
+    X(EVENT_WRITTEN, "UPDATE event_outbox SET written_at = ?2 WHERE id = ?1") \
+    X(EVENT_LIST,                                                              \
+      "SELECT id, event_id, event_type, entity_type, entity_id, delivery,"    \
+      " attempts, ifnull(last_error,''), created_at, payload FROM event_outbox" \
+      " WHERE (?1 = '' OR business_id = ?1) AND (?2 = '' OR delivery = ?2)"  \
+      " ORDER BY id")                                                          \
+    X(EVENT_REPLAY,                                                            \
+      "UPDATE event_outbox SET delivery = 'PENDING', attempts = 0,"          \
+      " next_attempt_at = NULL, last_error = NULL"                             \
+      " WHERE (?1 = '' OR business_id = ?1) AND ((?2 <> '' AND event_id = ?2)" \
+      " OR (?2 = '' AND delivery = 'DEAD'))")                                \
+    X(EVENT_DUE, "SELECT id, event_id, ifnull(customer_id,''), payload,"      \
+                 " attempts, ifnull(next_attempt_at,'') FROM event_outbox"      \
+                 " WHERE business_id = ? AND delivery = 'PENDING' ORDER BY id")  \
+    X(EVENT_DELIVERED, "UPDATE event_outbox SET delivery = 'DELIVERED',"     \
+                       " attempts = attempts + 1, delivered_at = ?2,"         \
+                       " last_error = NULL WHERE id = ?1")                    \
+    X(EVENT_FAILED, "UPDATE event_outbox SET attempts = ?2,"                   \
+                    " next_attempt_at = ?3, last_error = ?4, delivery = ?5"   \
+                    " WHERE id = ?1")                                          \
+    X(IDENTITY_SET,                                                            \
+      "INSERT INTO customer_identity(customer_id, dob_sealed, tax_id_sealed,"  \
+      " tax_id_last4, updated_at) VALUES (?1,?2,?3,nullif(?4,''),?5)"        \
+      " ON CONFLICT(customer_id) DO UPDATE SET"                               \
+      " dob_sealed = ifnull(?2, dob_sealed),"                                 \
+      " tax_id_sealed = ifnull(?3, tax_id_sealed),"                           \
+      " tax_id_last4 = ifnull(nullif(?4,''), tax_id_last4), updated_at = ?5")  \
+    X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
+                 " WHERE (?1 = '' OR business_id = ?1)"                        \
+                 " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
+
+PS_SQ_AREA(PS_SQ_AREA_LINX, LINX_STMTS)
+
+static void read_linx(sqlite3_stmt *st, struct ps_linx_row *r)
+{
+    COL_STR(st, 0, r->id);
+    COL_STR(st, 1, r->business_id);
+    COL_STR(st, 2, r->ref);
+    COL_STR(st, 3, r->customer_id);
+    COL_STR(st, 4, r->customer_external_id);
+    COL_STR(st, 5, r->mobile);
+    COL_STR(st, 6, r->template_name);
+    COL_STR(st, 7, r->activities);
+    COL_STR(st, 8, r->status);
+    COL_STR(st, 9, r->token_hash);
+    COL_STR(st, 10, r->expires_at);
+    r->reminders_sent = sqlite3_column_int(st, 11);
+    COL_STR(st, 12, r->last_reminder_at);
+    COL_STR(st, 13, r->decline_reason);
+    COL_STR(st, 14, r->failure);
+    COL_STR(st, 15, r->file_id);
+    r->source_line = (long)sqlite3_column_int64(st, 16);
+    COL_STR(st, 17, r->created_at);
+    COL_STR(st, 18, r->updated_at);
+}
+
+static void read_history(sqlite3_stmt *st, struct ps_linx_history_row *h)
+{
+    h->seq = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, h->from_status);
+    COL_STR(st, 2, h->to_status);
+    COL_STR(st, 3, h->event);
+    COL_STR(st, 4, h->reason);
+    COL_STR(st, 5, h->at);
+}
+
+int ps_store_linx_insert(struct ps_store *s, const struct ps_linx_row *r,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->business_id);
+    BIND(st, 3, r->ref);
+    BIND(st, 4, r->customer_id);
+    BIND(st, 5, r->customer_external_id);
+    BIND(st, 6, r->mobile);
+    BIND(st, 7, r->template_name);
+    BIND(st, 8, r->activities);
+    BIND(st, 9, r->status);
+    BIND(st, 10, r->token_hash);
+    BIND(st, 11, r->expires_at);
+    BIND_INT(st, 12, r->reminders_sent);
+    BIND(st, 13, r->last_reminder_at);
+    BIND(st, 14, r->decline_reason);
+    BIND(st, 15, r->failure);
+    BIND(st, 16, r->file_id);
+    BIND_INT(st, 17, r->source_line);
+    BIND(st, 18, r->created_at);
+    BIND(st, 19, r->updated_at);
+    return ps_sq_exec_step(s, st, "insert LinX request", err);
+}
+
+int ps_store_linx_get(struct ps_store *s, const char *id,
+                      struct ps_linx_row *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    GET_ONE(s, st, "LinX request", err, read_linx(st, out));
+}
+
+int ps_store_linx_by_ref(struct ps_store *s, const char *business_id,
+                         const char *ref, struct ps_linx_row *out,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_BY_REF, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, ref);
+    GET_ONE(s, st, "LinX request", err, read_linx(st, out));
+}
+
+int ps_store_linx_by_token(struct ps_store *s, const char *token_hash,
+                           struct ps_linx_row *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_BY_TOKEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, token_hash);
+    GET_ONE(s, st, "LinX token", err, read_linx(st, out));
+}
+
+int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
+                             const char *from, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_SET_STATUS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->status);
+    BIND(st, 3, r->decline_reason);
+    BIND(st, 4, r->failure);
+    BIND(st, 5, r->updated_at);
+    BIND(st, 6, from);
+    return ps_sq_exec_one(s, st, "update LinX request", PS_ESTATE, err);
+}
+
+int ps_store_linx_touch(struct ps_store *s, const struct ps_linx_row *r,
+                        struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_TOUCH, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, r->id);
+    BIND(st, 2, r->expires_at);
+    BIND_INT(st, 3, r->reminders_sent);
+    BIND(st, 4, r->last_reminder_at);
+    BIND(st, 5, r->token_hash);
+    BIND(st, 6, r->updated_at);
+    return ps_sq_exec_one(s, st, "update LinX request", PS_ENOTFOUND, err);
+}
+
+int ps_store_linx_history_insert(struct ps_store *s, const char *request_id,
+                                 const char *from, const char *to,
+                                 const char *event,
+                                 const struct ps_source *src, const char *at,
+                                 struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_HISTORY_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, request_id);
+    BIND(st, 2, from != NULL ? from : "");
+    BIND(st, 3, to);
+    BIND(st, 4, event);
+    BIND(st, 5, src != NULL && src->reason != NULL ? src->reason : "");
+    BIND(st, 6, src != NULL && src->file != NULL ? src->file : "");
+    BIND_INT(st, 7, src != NULL ? src->line : 0);
+    BIND(st, 8, at);
+    return ps_sq_exec_step(s, st, "insert LinX history", err);
+}
+
+int ps_store_linx_history(struct ps_store *s, const char *request_id,
+                          int (*cb)(void *ctx,
+                                    const struct ps_linx_history_row *),
+                          void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_HISTORY, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, request_id);
+    FOR_EACH(s, st, "LinX history", err, struct ps_linx_history_row,
+             read_history, cb, ctx);
+}
+
+int ps_store_linx_list(struct ps_store *s, const char *business_id,
+                       const char *status,
+                       int (*cb)(void *ctx, const struct ps_linx_row *),
+                       void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id != NULL ? business_id : "");
+    BIND(st, 2, status != NULL ? status : "");
+    FOR_EACH(s, st, "LinX requests", err, struct ps_linx_row, read_linx, cb,
+             ctx);
+}
+
+int ps_store_setting_get(struct ps_store *s, const char *business_id,
+                         const char *key, char *out, size_t size,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SETTING_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, key);
+    GET_ONE(s, st, "setting", err, ps_sq_col_str(st, 0, out, size));
+}
+
+int ps_store_setting_set(struct ps_store *s, const char *business_id,
+                         const char *key, const char *value, const char *at,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SETTING_SET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, key);
+    BIND(st, 3, value);
+    BIND(st, 4, at);
+    return ps_sq_exec_step(s, st, "set business setting", err);
+}
+
+int ps_store_document_get(struct ps_store *s, const char *business_id,
+                          const char *doc_id, const char *version,
+                          char *title, size_t size, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DOC_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    GET_ONE(s, st, "document", err, ps_sq_col_str(st, 0, title, size));
+}
+
+int ps_store_document_insert(struct ps_store *s, const char *business_id,
+                             const char *doc_id, const char *version,
+                             const char *title, const char *sha256,
+                             const char *at, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_DOC_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    BIND(st, 4, title);
+    BIND(st, 5, sha256);
+    BIND(st, 6, at);
+    return ps_sq_exec_step(s, st, "insert document", err);
+}
+
+int ps_store_sms_insert(struct ps_store *s, const struct ps_sms_row *m,
+                        struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SMS_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, m->business_id);
+    BIND(st, 2, m->request_id);
+    BIND(st, 3, m->mobile);
+    BIND(st, 4, m->kind);
+    BIND(st, 5, m->body);
+    if (m->sealed_len > 0)
+        sqlite3_bind_blob(st, 6, m->sealed, (int)m->sealed_len,
+                          SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 6);
+    BIND(st, 7, m->created_at);
+    return ps_sq_exec_step(s, st, "insert SMS", err);
+}
+
+static void read_sms(sqlite3_stmt *st, struct ps_sms_row *m)
+{
+    const void *blob;
+    int n;
+    m->id = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, m->request_id);
+    COL_STR(st, 2, m->mobile);
+    COL_STR(st, 3, m->kind);
+    COL_STR(st, 4, m->body);
+    blob = sqlite3_column_blob(st, 5);
+    n = sqlite3_column_bytes(st, 5);
+    m->sealed_len = 0;
+    if (blob != NULL && n > 0 && (size_t)n <= sizeof(m->sealed)) {
+        memcpy(m->sealed, blob, (size_t)n);
+        m->sealed_len = (size_t)n;
+    }
+}
+
+int ps_store_sms_pending(struct ps_store *s, const char *business_id,
+                         int (*cb)(void *ctx, const struct ps_sms_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SMS_PENDING, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "SMS outbox", err, struct ps_sms_row, read_sms, cb, ctx);
+}
+
+int ps_store_sms_written(struct ps_store *s, int64_t id, const char *at,
+                         struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_SMS_WRITTEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, id);
+    BIND(st, 2, at);
+    return ps_sq_exec_one(s, st, "mark SMS written", PS_ENOTFOUND, err);
+}
+
+int ps_store_document_accept(struct ps_store *s, const char *business_id,
+                             const char *request_id, const char *doc_id,
+                             const char *version, const char *at,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char sha[PS_TOKEN_SIZE];
+    int rc = prep(s, STMT_DOC_SHA, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        COL_STR(st, 0, sha);
+        rc = 0;
+    } else if (rc == SQLITE_DONE)
+        rc = ps_err_set(err, PS_ENOTFOUND, "LINX_DOCUMENT_UNKNOWN",
+                        "document %s version %s is not registered", doc_id,
+                        version);
+    else
+        rc = ps_sq_error(s, rc, "document", err);
+    ps_sq_done(st);
+    if (rc != 0 || (rc = prep(s, STMT_ACCEPT_INSERT, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, request_id);
+    BIND(st, 2, doc_id);
+    BIND(st, 3, version);
+    BIND(st, 4, sha);
+    BIND(st, 5, at);
+    return ps_sq_exec_step(s, st, "insert document acceptance", err);
+}
+
+int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_INSERT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, e->event_id);
+    BIND(st, 2, e->business_id);
+    BIND(st, 3, e->event_type);
+    BIND(st, 4, e->entity_type);
+    BIND(st, 5, e->entity_id);
+    BIND(st, 6, e->customer_id);
+    BIND(st, 7, e->payload);
+    BIND(st, 8, e->created_at);
+    return ps_sq_exec_step(s, st, "insert event", err);
+}
+
+int ps_store_events_unwritten(struct ps_store *s, const char *business_id,
+                              int (*cb)(void *ctx, int64_t id,
+                                        const char *payload),
+                              void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_UNWRITTEN, &st, err), step;
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (cb(ctx, sqlite3_column_int64(st, 0),
+               (const char *)sqlite3_column_text(st, 1)) != 0)
+            break;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = ps_sq_error(s, step, "events", err);
+    ps_sq_done(st);
+    return rc;
+}
+
+int ps_store_event_written(struct ps_store *s, int64_t id, const char *at,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_WRITTEN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, id);
+    BIND(st, 2, at);
+    return ps_sq_exec_one(s, st, "mark event written", PS_ENOTFOUND, err);
+}
+
+static void read_event(sqlite3_stmt *st, struct ps_event_info *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, e->event_id);
+    COL_STR(st, 2, e->event_type);
+    COL_STR(st, 3, e->entity_type);
+    COL_STR(st, 4, e->entity_id);
+    COL_STR(st, 5, e->delivery);
+    e->attempts = sqlite3_column_int(st, 6);
+    COL_STR(st, 7, e->last_error);
+    COL_STR(st, 8, e->created_at);
+    COL_STR(st, 9, e->payload);
+}
+
+int ps_store_events_list(struct ps_store *s, const char *business_id,
+                         const char *delivery,
+                         int (*cb)(void *ctx, const struct ps_event_info *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_LIST, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id != NULL ? business_id : "");
+    BIND(st, 2, delivery != NULL ? delivery : "");
+    FOR_EACH(s, st, "events", err, struct ps_event_info, read_event, cb, ctx);
+}
+
+int ps_store_events_replay(struct ps_store *s, const char *business_id,
+                           const char *event_id, long *count,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_REPLAY, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id != NULL ? business_id : "");
+    BIND(st, 2, event_id != NULL ? event_id : "");
+    rc = ps_sq_exec_step(s, st, "replay events", err);
+    *count = rc == 0 ? (long)sqlite3_changes(s->db) : 0;
+    return rc;
+}
+
+static void read_due(sqlite3_stmt *st, struct ps_event_due *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, e->event_id);
+    COL_STR(st, 2, e->customer_id);
+    COL_STR(st, 3, e->payload);
+    e->attempts = sqlite3_column_int(st, 4);
+    COL_STR(st, 5, e->next_attempt_at);
+}
+
+int ps_store_events_due(struct ps_store *s, const char *business_id,
+                        int (*cb)(void *ctx, const struct ps_event_due *),
+                        void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_DUE, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "events due", err, struct ps_event_due, read_due, cb, ctx);
+}
+
+int ps_store_event_delivered(struct ps_store *s, int64_t seq, const char *at,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_DELIVERED, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, seq);
+    BIND(st, 2, at);
+    return ps_sq_exec_one(s, st, "mark event delivered", PS_ENOTFOUND, err);
+}
+
+int ps_store_event_failed(struct ps_store *s, int64_t seq, int attempts,
+                          const char *next_at, const char *why, int dead,
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_EVENT_FAILED, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, seq);
+    BIND_INT(st, 2, attempts);
+    BIND(st, 3, next_at);
+    BIND(st, 4, why);
+    BIND(st, 5, dead ? "DEAD" : "PENDING");
+    return ps_sq_exec_one(s, st, "mark event failed", PS_ENOTFOUND, err);
+}
+
+int ps_store_identity_set(struct ps_store *s, const char *customer_id,
+                          const unsigned char *dob, size_t dob_len,
+                          const unsigned char *tax, size_t tax_len,
+                          const char *tax_last4, const char *at,
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_IDENTITY_SET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    if (dob_len > 0)
+        sqlite3_bind_blob(st, 2, dob, (int)dob_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    if (tax_len > 0)
+        sqlite3_bind_blob(st, 3, tax, (int)tax_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    BIND(st, 4, tax_last4 != NULL ? tax_last4 : "");
+    BIND(st, 5, at);
+    return ps_sq_exec_step(s, st, "set identity details", err);
+}
