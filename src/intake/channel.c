@@ -127,14 +127,15 @@ int ps_channel_claim(const char *spool, const char *provider,
                      size_t size, struct ps_err *err)
 {
     char from[PATH_SIZE], dir[PATH_SIZE], to[PATH_SIZE], side[PATH_SIZE];
-    char marker[PATH_SIZE], to_marker[PATH_SIZE];
+    char marker[PATH_SIZE], to_marker[PATH_SIZE], safe[PATH_SIZE];
     struct stat st, wst;
     int rc;
+    ps_spool_work_name(name, safe, sizeof(safe));
     if (ps_channel_folder(dir, sizeof(dir), spool, provider, business, err) !=
             0 ||
         ps_pathf(from, sizeof(from), "%s/%s", dir, name) != 0 ||
         ps_pathf(dir, sizeof(dir), "%s/work/%s", spool, business) != 0 ||
-        ps_pathf(to, sizeof(to), "%s/%s", dir, name) != 0 ||
+        ps_pathf(to, sizeof(to), "%s/%s", dir, safe) != 0 ||
         sidecar_of(to, side, sizeof(side)) != 0)
         return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG", "path too long");
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)

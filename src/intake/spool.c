@@ -416,19 +416,26 @@ out:
     return rc != 0 ? rc : pending;
 }
 
+void ps_spool_work_name(const char *name, char *out, size_t size)
+{
+    ps_strlcpy(out, name, size);
+    ps_redact_pans(out);
+}
+
 int ps_spool_claim(const char *spool, const char *business, const char *name,
                    char *path, size_t size, struct ps_err *err)
 {
     char from[PATH_SIZE], dir[PATH_SIZE], marker[PATH_SIZE],
-        to_marker[PATH_SIZE];
+        to_marker[PATH_SIZE], safe[PATH_SIZE];
     int rc;
+    ps_spool_work_name(name, safe, sizeof(safe));
     if (ps_pathf(from, sizeof(from), "%s/inbound/%s/%s", spool, business,
                  name) != 0 ||
         ps_pathf(dir, sizeof(dir), "%s/work/%s", spool, business) != 0)
         return too_long(err);
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         return rc;
-    if ((rc = move_noclobber(from, dir, name, path, size, err)) != 0)
+    if ((rc = move_noclobber(from, dir, safe, path, size, err)) != 0)
         return rc;
     /* payspool owns a claimed file: no write bits from now on (best
      * effort, only the owner may; each pass reads a private copy anyway,

@@ -68,9 +68,18 @@ int ps_spool_scan_dir(const char *spool, const char *business, const char *dir,
                       void *ctx, struct ps_err *err);
 
 /*
- * Claim inbound/<business>/<name> by renaming it into work/<business>/.
- * Its NAME.done marker, if any, goes along.  *path receives the work path.
- * PS_ENOTFOUND when someone else took it first.
+ * The name a claimed input gets in work/: NAME with every card number in
+ * it masked (BIN + last 4), so that no name payspool keeps (the files
+ * row, results, archive, failed/) holds one in clear.  out: at least as
+ * large as NAME.
+ */
+void ps_spool_work_name(const char *name, char *out, size_t size);
+
+/*
+ * Claim inbound/<business>/<name> by renaming it into work/<business>/
+ * under ps_spool_work_name(name).  Its NAME.done marker, if any, goes
+ * along.  *path receives the work path.  PS_ENOTFOUND when someone else
+ * took it first.
  */
 int ps_spool_claim(const char *spool, const char *business, const char *name,
                    char *path, size_t size, struct ps_err *err);

@@ -40,9 +40,14 @@ has() {
     if grep -q -- "$1" "$2"; then ok; else bad "'$1' not in $2"; fi
 }
 
+# PS_KEEP=1 keeps each test's folder even when it passes (to grep every
+# output of a run, say: no card number in clear).
 finish() {
     echo "$pass passed, $failed failed"
-    if [ "$failed" -eq 0 ]; then rm -rf "$T"; exit 0; fi
+    if [ "$failed" -eq 0 ]; then
+        [ -n "${PS_KEEP:-}" ] || rm -rf "$T"
+        exit 0
+    fi
     exit 1
 }
 

@@ -163,9 +163,9 @@ same "results of junk2.csv" "$(ls "$OUT"/junk2.csv.*.result.csv | wc -l)" 2
 [ -f "$F/junk2.csv.1.gz.enc" ] && ok || bad "the second junk2.csv not sealed: $(ls "$F")"
 for f in "$F"/*; do nopan "failed/$(basename "$f")" "$f"; done
 
-# ---- a card number in a file's name: masked in every name payspool gives
-# (results/, failed/, archive/ and their .sha256; the store keeps the name
-# as uploaded, so `files show` and files.name still show it: not done)
+# ---- a card number in a file's name: masked from the claim on (the name
+# in work/), so in every name payspool keeps: results/, failed/, archive/,
+# their .sha256, the files row and `files show`
 printf 'nonsense,columns\n1,x\n' >"$IN/card-4111111111111111.csv"
 touch "$IN/card-4111111111111111.csv.done"
 "$P" run --once >>"$T/run.out" 2>>"$T/run.err"
@@ -175,5 +175,10 @@ has "card-411111\*\*\*\*\*\*1111.csv" "$T/names"
 for f in "$OUT"/*.sha256 "$PAYSPOOL_SPOOL"/failed/acme/*.sha256; do
     nopan "$(basename "$f")" "$f"
 done
+"$P" files list --business acme --json >"$T/files.json"
+nopan "files list" "$T/files.json"
+has "card-411111\*\*\*\*\*\*1111.csv" "$T/files.json"
+sqlite3 "$PAYSPOOL_SPOOL/payspool.db" .dump >"$T/dump2.sql"
+nopan "the database, after a card number in a name" "$T/dump2.sql"
 
 finish
