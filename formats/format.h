@@ -154,5 +154,6 @@ extern const struct ps_format ps_format_pstest;
 extern const struct ps_format ps_format_csv;   /* formats/csv/ */
 extern const struct ps_format ps_format_nacha; /* formats/nacha/ */
 extern const struct ps_format ps_format_iso20022; /* formats/iso20022/ */
+extern const struct ps_format ps_format_linxanswer; /* formats/linxanswer/ */
 
 #endif /* PS_FORMAT_H */

@@ -10,6 +10,7 @@ static const struct ps_format *const formats[] = {
     &ps_format_csv,
     &ps_format_nacha,
     &ps_format_iso20022,
+    &ps_format_linxanswer,
     NULL,
 };
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "engine/event.h"
 
 #define SUSPEND PS_ACH_FX_SUSPEND_ACCOUNT
 #define UNAUTHORIZED (PS_ACH_FX_REVOKE_AUTH | PS_ACH_FX_DISABLE_PROFILE)
@@ -170,9 +171,17 @@ int ps_ach_return_account_effects(struct ps_store *store,
         snprintf(reason, sizeof(reason),
                  "suspended: ACH return %s of transaction %s", label, t->id);
         s.reason = reason;
+        struct ps_status_event ev = {
+            a.business_id, "ACCOUNT", a.id,   a.customer_id, NULL,
+            "ACTIVE",      "SUSPENDED", NULL, reason,        now,
+        };
+        char masked[24];
+        snprintf(masked, sizeof(masked), "****%s", a.last4);
+        ev.ref = masked;
         if ((rc = ps_store_account_set_status(store, a.id, a.status,
                                               PS_STATUS_SUSPENDED, &s, now,
-                                              err)) != 0)
+                                              err)) != 0 ||
+            (rc = ps_status_event(store, &ev, err)) != 0)
             return rc;
         ps_log(PS_LOG_INFO, "account.status", "{s:s, s:s, s:s, s:s}", "id",
                a.id, "last4", a.last4, "status", "SUSPENDED", "reason",

@@ -16,6 +16,7 @@
 #include "engine/ewa.h"
 #include "engine/ewabook.h"
 #include "engine/ewafile.h"
+#include "engine/linxapi.h"
 #include "engine/linxreq.h"
 #include "base/money.h"
 #include "engine/provider.h"
@@ -689,6 +690,32 @@ static int linx_request(struct ps_applier *ap, const struct ps_record *rec,
     return ps_linx_request_apply(ap->eng, &ap->b, rec, src, res, e);
 }
 
+/*
+ * linx.answer: one gateway answer line (formats/linxanswer), taken only
+ * from the gateway's provider folder, applied by ps_linx_answer.  Its
+ * refusals (unknown, expired, inactive tokens, a failing activity) are
+ * the record's; the request's FAILED state after a failing activity is
+ * kept (the chunk does not roll a rejected record back).
+ */
+static int linx_answer(struct ps_applier *ap, const struct ps_record *rec,
+                       const struct ps_source *src,
+                       struct ps_apply_result *res, struct ps_err *e)
+{
+    struct ps_linx_answer a;
+    const char *line = GET(rec, "answer");
+    (void)src;
+    int rc = drop_book(ap, e);
+    if (rc != 0)
+        return rc;
+    rc = ps_linx_answer(ap->eng, &ap->b, line != NULL ? line : "", &a, e);
+    if (rc == 0) {
+        snprintf(res->message, sizeof(res->message), "%s %s", a.ref,
+                 a.status);
+        ps_strlcpy(res->ids, a.ids, sizeof(res->ids));
+    }
+    return rc;
+}
+
 struct kind {
     const char *name;
     int (*apply)(struct ps_applier *, const struct ps_record *,
@@ -703,7 +730,7 @@ static const struct kind kinds[] = {
     {"status.change", status_change},     {"txn.status", txn_status},
     {"ach.entry", ach_entry},             {"ach.unapplied", ach_entry},
     {"ach.return", ach_return},           {"ach.noc", ach_noc},
-    {"linx.request", linx_request},
+    {"linx.request", linx_request},       {"linx.answer", linx_answer},
 };
 
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
@@ -767,7 +794,9 @@ static int long_digit_run(const char *s)
  * an employer or provider record: a column shifted, a PAN pasted as a
  * name, a program or a reference.  The record is refused before anything
  * stores the value (names, references, reasons are kept in clear).
- * Provider answers (txn.status) and NACHA records are exempt: their
+ * Provider answers (txn.status, linx.answer: its answer field holds the
+ * card the customer entered, checked by the LinX code) and NACHA records
+ * are exempt: their
  * references are trace numbers (15 digits) and processor ids, and DFI
  * account numbers, which pass Luhn one time in ten and are not card
  * numbers; they are only masked where they are echoed (redact_outcome,
@@ -777,7 +806,8 @@ static int misplaced_card(const struct ps_record *rec, struct ps_err *e)
 {
     char buf[256];
     if (rec->kind == NULL || strncmp(rec->kind, "ach.", 4) == 0 ||
-        strcmp(rec->kind, "txn.status") == 0)
+        strcmp(rec->kind, "txn.status") == 0 ||
+        strcmp(rec->kind, "linx.answer") == 0)
         return 0;
     for (size_t i = 0; i < rec->nfields; i++) {
         if (rec->name[i] == NULL || rec->value[i] == NULL ||

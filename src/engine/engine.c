@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "engine/event.h"
 #include "engine/ewa.h"
 #include "engine/ledger.h"
 #include "base/log.h"
@@ -440,13 +441,27 @@ int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
 
 /*
  * Suspend or reactivate a customer (is_account 0) or a financial account
- * (1): refuse a no-op, then status and history in one transaction.
+ * (1): refuse a no-op, then status, history and the status event
+ * (event.h) in one transaction.
  */
 static int change_status(struct ps_engine *eng, int is_account, const char *id,
+                         const char *business_id, const char *customer_id,
                          const char *label, enum ps_status from,
                          enum ps_status to, const struct ps_source *src,
                          struct ps_err *err)
 {
+    struct ps_status_event ev = {
+        business_id,
+        is_account ? "ACCOUNT" : "CUSTOMER",
+        id,
+        customer_id,
+        label,
+        ps_enum_name(PS_NAMES_STATUS, (int)from),
+        ps_enum_name(PS_NAMES_STATUS, (int)to),
+        NULL,
+        src != NULL ? src->reason : NULL,
+        NULL,
+    };
     char now[PS_TIME_SIZE];
     int rc;
     if (from == to)
@@ -461,6 +476,9 @@ static int change_status(struct ps_engine *eng, int is_account, const char *id,
                                                   now, err)
                     : ps_store_customer_set_status(eng->store, id, from, to,
                                                    src, now, err);
+    ev.at = now;
+    if (rc == 0)
+        rc = ps_status_event(eng->store, &ev, err);
     if (rc == 0)
         rc = ps_store_commit(eng->store, err);
     if (rc != 0) {
@@ -482,7 +500,8 @@ int ps_customer_set_status(struct ps_engine *eng, const char *customer_id,
     int rc = ps_store_customer_get(eng->store, customer_id, &c, err);
     if (rc != 0)
         return rc;
-    return change_status(eng, 0, c.id, c.external_id, c.status, to, src, err);
+    return change_status(eng, 0, c.id, c.business_id, c.id, c.external_id,
+                         c.status, to, src, err);
 }
 
 /* ---- financial accounts --------------------------------------------- */
@@ -631,7 +650,8 @@ int ps_account_set_status(struct ps_engine *eng, const char *account_id,
     if (rc != 0)
         return rc;
     snprintf(label, sizeof(label), "****%s", a.last4);
-    return change_status(eng, 1, a.id, label, a.status, to, src, err);
+    return change_status(eng, 1, a.id, a.business_id, a.customer_id, label,
+                         a.status, to, src, err);
 }
 
 int ps_account_authorize_debit(struct ps_engine *eng, const char *account_id,

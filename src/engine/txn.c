@@ -11,8 +11,8 @@
  *
  * ps_txn_apply() is the only writer of a transaction's status: it
  * re-reads the row, finds the transition, and writes status, history and
- * ledger entries in one store transaction (a SAVEPOINT when the caller
- * already holds one).
+ * ledger entries and the status event (event.h) in one store transaction
+ * (a SAVEPOINT when the caller already holds one).
  */
 #include "engine/txn.h"
 
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "engine/achfx.h"
+#include "engine/event.h"
 #include "engine/ledger.h"
 
 enum guard { G_NONE, G_DEBIT_ONLY, G_RETRY_LEFT, G_RETRY_EXHAUSTED };
@@ -253,6 +254,28 @@ static int return_source(const struct ps_txn *t, enum ps_txn_event ev,
     return 0;
 }
 
+/* The change's event to the business's event outbox (event.h), in this
+ * transaction: one row per status change, none at creation. */
+static int status_event(struct ps_store *store, const struct ps_txn *t,
+                        enum ps_txn_status from, enum ps_txn_event ev,
+                        const struct ps_source *src, const char *now,
+                        struct ps_err *err)
+{
+    struct ps_status_event e = {
+        t->business_id,
+        "TRANSACTION",
+        t->id,
+        t->customer_id,
+        t->request_id,
+        ps_enum_name(PS_NAMES_TXN_STATUS, (int)from),
+        ps_enum_name(PS_NAMES_TXN_STATUS, (int)t->status),
+        ps_txn_event_name(ev),
+        src->reason,
+        now,
+    };
+    return ps_status_event(store, &e, err);
+}
+
 int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
                  const struct ps_txn_args *args, struct ps_txn *out,
                  struct ps_err *err)
@@ -297,6 +320,7 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
                                           args->return_code, now, err)) != 0 ||
         (rc = ps_ledger_post_transition(store, &t, (int)from, to, now, err)) !=
             0 ||
+        (rc = status_event(store, &t, from, ev, &src, now, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0)
         goto fail;
     if (out != NULL)

@@ -25,7 +25,7 @@
 unsigned ps_channel_kind(const char *kind)
 {
     static const char *const answers[] = {"txn.status", "ach.return",
-                                          "ach.noc"};
+                                          "ach.noc", "linx.answer"};
     if (kind == NULL)
         return 0;
     for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)

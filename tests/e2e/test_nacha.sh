@@ -155,6 +155,9 @@ has "R03" "$T/t1.json"
 same "the return code in the history" \
     "$(jq -r '.history[-1].returnCode' "$T/t1.json")" R03
 same "R03 suspends the account" "$(account E1 status)" SUSPENDED
+same "the suspension's event (issue 20)" \
+    "$(sql "select json_extract(payload, '$.from') || ' ' || json_extract(payload, '$.to') from event_outbox where entity_type = 'ACCOUNT' and entity_id = '$(account E1 id)'")" \
+    "ACTIVE SUSPENDED"
 same "E1 owes nothing" "$(profile E1 amountToRecover)" 0.00
 same "E4 returned R10" "$(txn "$T4" status)" DECLINED
 same "R10 disables the profile" \
