@@ -101,6 +101,28 @@ has "<Cd>BOOK</Cd>" "$C"
 has "<Cd>INFO</Cd>" "$C"
 has '<Amt Ccy="USD">10.00</Amt>' "$C"
 if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.054.001.08-subset.xsd" "$C" 2>"$T/xsd"; then ok; else bad "camt.054 not schema-valid: $(cat "$T/xsd")"; fi
+# the camt.053 statement of the FUNDING account: opening 0, E1's 10.00
+# out (DBIT, with its references), closing 10.00 DBIT; schema-valid
+S="$PAYSPOOL_SPOOL/outbound/acme/recon/camt053-acme-20261204-001.xml"
+[ -f "$S.done" ] && [ -f "$S.sha256" ] && ok || bad "no complete $S"
+same "statement entries" "$(grep -c '<Ntry>' "$S")" 1
+same "balances" "$(tr -d '\n' <"$S" | grep -o '<Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">0.00</Amt><CdtDbtInd>CRDT<\|<Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">10.00</Amt><CdtDbtInd>DBIT<' | wc -l)" 2
+has "<EndToEndId>E1</EndToEndId>" "$S"
+has "<AddtlNtryInf>payment sent</AddtlNtryInf>" "$S"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.053.001.08-subset.xsd" "$S" 2>"$T/xsd"; then ok; else bad "camt.053 not schema-valid: $(cat "$T/xsd")"; fi
+# the later pain.002 beside it: E1 ACSC, E2 RJCT with a reason, the
+# original MsgId and each EndToEndId; schema-valid
+L="$PAYSPOOL_SPOOL/outbound/acme/recon/pain002-acme-20261204-001-001.xml"
+[ -f "$L.done" ] && [ -f "$L.sha256" ] && ok || bad "no complete $L"
+has "<OrgnlMsgId>ACME-2026-12-04</OrgnlMsgId>" "$L"
+has "<OrgnlPmtInfId>PAYROLL-1</OrgnlPmtInfId>" "$L"
+same "later TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$L")" 2
+for e in E1:ACSC E2:RJCT; do
+    same "later status of ${e%%:*}" "$(tr -d '\n' <"$L" | grep -o "<OrgnlEndToEndId>${e%%:*}</OrgnlEndToEndId><TxSts>[A-Z]*<" |
+        sed 's/.*<TxSts>\([A-Z]*\)</\1/')" "${e#*:}"
+done
+has "<StsRsnInf><Rsn><Cd>" "$L"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "later pain.002 not schema-valid: $(cat "$T/xsd")"; fi
 
 # 2. a wrong CtrlSum: rejected whole, nothing applied
 pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
