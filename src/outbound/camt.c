@@ -144,18 +144,23 @@ static int rpt_close(struct rpt *r)
     return rc;
 }
 
-/* A NACHA return code (R01..R99): Rsn/Prtry rather than an ISO code. */
-static int is_rcode(const char *s)
+/* A reason led by a NACHA return code ("R03", "R03 no account"): Rsn/Prtry
+ * rather than an ISO code; the code is copied to out. */
+static const char *rcode(const char *s, char out[4])
 {
-    return s[0] == 'R' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
-           s[2] <= '9' && s[3] == '\0';
+    if (!(s[0] == 'R' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+          s[2] <= '9' && (s[3] == '\0' || s[3] == ' ')))
+        return NULL;
+    memcpy(out, s, 3);
+    out[3] = '\0';
+    return out;
 }
 
 static int status_tx(void *ctx, const struct ps_iso_entry_row *row)
 {
     struct rpt *r = ctx;
     char name[PS_OUTPUT_NAME_MAX + 1], msgid[40], now[PS_TIME_SIZE];
-    char info[160];
+    char info[160], rc3[4];
     int rc = 0;
     if (r->n == 0 || strcmp(r->msg, row->msg_id) != 0) {
         if ((rc = rpt_close(r)) != 0)
@@ -207,7 +212,9 @@ static int status_tx(void *ctx, const struct ps_iso_entry_row *row)
         .rsn = ok ? NULL : ps_iso_reason(row->reason[0] != '\0' ? row->reason
                                                               : NULL),
         .info = ok ? NULL : info,
-        .rsn_prtry = !ok && is_rcode(row->reason) ? row->reason : NULL,
+        .rsn_prtry = ok                            ? NULL
+                     : row->reason_code[0] != '\0' ? row->reason_code
+                                                  : rcode(row->reason, rc3),
     };
     r->txs++;
     if ((rc = ps_iso_pain002_tx(&r->w, &t, r->err)) != 0) {

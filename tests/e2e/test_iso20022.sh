@@ -195,4 +195,15 @@ if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.1
 S="$PAYSPOOL_SPOOL/outbound/acme/recon/camt053-acme-20261204-002.xml"
 has "<EndToEndId>S1</EndToEndId>" "$S"
 if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.053.001.08-subset.xsd" "$S" 2>"$T/xsd"; then ok; else bad "camt.053 not schema-valid: $(cat "$T/xsd")"; fi
+# 6. an ACH payment of a pain.001 (B1, by routing and account number)
+# settled then returned R03: its later pain.002 has RJCT with Rsn/Prtry R03
+id_B1=$(sql "SELECT id FROM transactions WHERE request_id = 'B1'")
+for ev in SUBMIT TRANSMIT SETTLE; do expect 0 "$P" tx event "$id_B1" $ev; done
+expect 0 "$P" tx event "$id_B1" RETURN --reason 'R03 no account'
+expect 0 "$P" recon --business acme
+L=$(grep -l "<OrgnlMsgId>ACME-BANK-1</OrgnlMsgId>" "$PAYSPOOL_SPOOL"/outbound/acme/recon/pain002-acme-20261204-003-*.xml | head -1)
+[ -n "$L" ] && [ -f "$L.done" ] && ok || bad "no later pain.002 for ACME-BANK-1"
+has "<OrgnlEndToEndId>B1</OrgnlEndToEndId>" "$L"
+has "<Rsn><Prtry>R03</Prtry>" "$L"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "returned pain.002 not schema-valid: $(cat "$T/xsd")"; fi
 finish
