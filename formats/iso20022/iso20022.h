@@ -28,8 +28,8 @@ struct ps_iso_pain002 {
     const char *cre_dt_tm;    /* ISODateTime, e.g. 2026-12-04T10:00:00Z */
     const char *orgnl_msg_id; /* the pain.001's MsgId */
     const char *orgnl_msg_nm_id; /* "pain.001.001.09" */
-    long orgnl_nb_of_txs;
-    const char *grp_sts; /* ACCP, PART, RJCT */
+    long orgnl_nb_of_txs; /* negative: not written (a later report) */
+    const char *grp_sts; /* ACCP, PART, RJCT, or NULL: not written */
     const char *grp_rsn; /* an ISO reason code for a rejected group, or NULL */
     const char *grp_info; /* payspool's code and message, or NULL */
 };
@@ -41,6 +41,8 @@ struct ps_iso_txsts {
     const char *tx_sts; /* ACCP, RJCT, ACSC, PDNG */
     const char *rsn;    /* ISO reason code (AC01...), NULL when none */
     const char *info;   /* AddtlInf: payspool's code and message, or NULL */
+    const char *rsn_prtry; /* Rsn/Prtry instead of Cd (a NACHA R-code such
+                            * as R01), or NULL */
 };
 
 struct ps_iso_writer {
@@ -97,5 +99,25 @@ int ps_iso_camt054_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
 int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
                          struct ps_err *err);
 int ps_iso_camt054_end(struct ps_iso_writer *w, struct ps_err *err);
+
+/*
+ * camt.053.001.08 (BkToCstmrStmt), an end-of-day statement: the group
+ * header; then per account a statement (stmt(): n as a camt.054's, with
+ * ntfctn_id its Stmt/Id), its balances (type OPBD or CLBD; balance
+ * signed in minor units: >= 0 CRDT, < 0 DBIT with its magnitude), then
+ * its entries (a ReportEntry10 as in camt.054; empty references are left
+ * out); end() closes the last statement.
+ */
+int ps_iso_camt053_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
+                         const char *msg_id, const char *cre_dt_tm,
+                         struct ps_err *err);
+int ps_iso_camt053_stmt(struct ps_iso_writer *w, const struct ps_iso_camt054 *n,
+                        struct ps_err *err);
+int ps_iso_camt053_balance(struct ps_iso_writer *w, const char *type,
+                           int64_t balance, const char *ccy, const char *date,
+                           struct ps_err *err);
+int ps_iso_camt053_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
+                         struct ps_err *err);
+int ps_iso_camt053_end(struct ps_iso_writer *w, struct ps_err *err);
 
 #endif /* PS_ISO20022_H */

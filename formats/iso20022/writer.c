@@ -15,6 +15,7 @@
 
 #define PAIN002_NS "urn:iso:std:iso:20022:tech:xsd:pain.002.001.11"
 #define CAMT054_NS "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+#define CAMT053_NS "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 
 static int put(struct ps_iso_writer *w, const char *s, struct ps_err *err)
 {
@@ -54,6 +55,13 @@ static int elem(struct ps_iso_writer *w, const char *tag, const char *text,
                          err);
 }
 
+/* elem(), or nothing for a NULL or empty text (an optional element). */
+static int opt_elem(struct ps_iso_writer *w, const char *tag, const char *text,
+                    size_t max, struct ps_err *err)
+{
+    return text == NULL || text[0] == '\0' ? 0 : elem(w, tag, text, max, err);
+}
+
 const char *ps_iso_reason(const char *code)
 {
     static const struct {
@@ -84,15 +92,16 @@ const char *ps_iso_reason(const char *code)
     return "MS03";
 }
 
-/* StsRsnInf: Rsn/Cd and AddtlInf (Max105Text). */
-static int reason(struct ps_iso_writer *w, const char *rsn, const char *info,
-                  struct ps_err *err)
+/* StsRsnInf: Rsn/Cd (or Rsn/Prtry when prtry) and AddtlInf (Max105Text). */
+static int reason(struct ps_iso_writer *w, const char *rsn, int prtry,
+                  const char *info, struct ps_err *err)
 {
     int rc = put(w, "<StsRsnInf>", err);
     if (rc == 0 && rsn != NULL) {
         rc = put(w, "<Rsn>", err);
         if (rc == 0)
-            rc = elem(w, "Cd", rsn, 4, err);
+            rc = prtry ? elem(w, "Prtry", rsn, 35, err)
+                       : elem(w, "Cd", rsn, 4, err);
         if (rc == 0)
             rc = put(w, "</Rsn>", err);
     }
@@ -119,11 +128,16 @@ int ps_iso_pain002_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
         (rc = elem(w, "CreDtTm", g->cre_dt_tm, 35, err)) != 0 ||
         (rc = put(w, "</GrpHdr>\n<OrgnlGrpInfAndSts>\n", err)) != 0 ||
         (rc = elem(w, "OrgnlMsgId", g->orgnl_msg_id, 35, err)) != 0 ||
-        (rc = elem(w, "OrgnlMsgNmId", g->orgnl_msg_nm_id, 35, err)) != 0 ||
-        (rc = elem(w, "OrgnlNbOfTxs", nb, 15, err)) != 0 ||
-        (rc = elem(w, "GrpSts", g->grp_sts, 4, err)) != 0)
+        (rc = elem(w, "OrgnlMsgNmId", g->orgnl_msg_nm_id, 35, err)) != 0)
         return rc;
-    if (g->grp_rsn != NULL && (rc = reason(w, g->grp_rsn, g->grp_info, err)) != 0)
+    /* A later status report knows neither: both are optional. */
+    if (g->orgnl_nb_of_txs >= 0 &&
+        (rc = elem(w, "OrgnlNbOfTxs", nb, 15, err)) != 0)
+        return rc;
+    if (g->grp_sts != NULL && (rc = elem(w, "GrpSts", g->grp_sts, 4, err)) != 0)
+        return rc;
+    if (g->grp_rsn != NULL &&
+        (rc = reason(w, g->grp_rsn, 0, g->grp_info, err)) != 0)
         return rc;
     return put(w, "</OrgnlGrpInfAndSts>\n", err);
 }
@@ -148,7 +162,11 @@ int ps_iso_pain002_tx(struct ps_iso_writer *w, const struct ps_iso_txsts *t,
         (rc = elem(w, "OrgnlEndToEndId", t->end_to_end_id, 35, err)) != 0 ||
         (rc = elem(w, "TxSts", t->tx_sts, 4, err)) != 0)
         return rc;
-    if (t->rsn != NULL && (rc = reason(w, t->rsn, t->info, err)) != 0)
+    if (t->rsn_prtry != NULL &&
+        (rc = reason(w, t->rsn_prtry, 1, t->info, err)) != 0)
+        return rc;
+    if (t->rsn_prtry == NULL && t->rsn != NULL &&
+        (rc = reason(w, t->rsn, 0, t->info, err)) != 0)
         return rc;
     return put(w, "</TxInfAndSts>\n", err);
 }
@@ -212,9 +230,9 @@ int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
         (rc = put(w, "</ValDt>\n<BkTxCd><Prtry>", err)) != 0 ||
         (rc = elem(w, "Cd", e->reversal ? "RETURN" : "PAYMENT", 35, err)) != 0 ||
         (rc = put(w, "</Prtry></BkTxCd>\n<NtryDtls><TxDtls>\n<Refs>\n", err)) != 0 ||
-        (rc = elem(w, "MsgId", e->msg_id, 35, err)) != 0 ||
-        (rc = elem(w, "PmtInfId", e->pmt_inf_id, 35, err)) != 0 ||
-        (rc = elem(w, "EndToEndId", e->end_to_end_id, 35, err)) != 0 ||
+        (rc = opt_elem(w, "MsgId", e->msg_id, 35, err)) != 0 ||
+        (rc = opt_elem(w, "PmtInfId", e->pmt_inf_id, 35, err)) != 0 ||
+        (rc = opt_elem(w, "EndToEndId", e->end_to_end_id, 35, err)) != 0 ||
         (rc = put(w, "</Refs>\n", err)) != 0)
         return rc;
     if (e->rtr_rsn != NULL &&
@@ -232,4 +250,79 @@ int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
 int ps_iso_camt054_end(struct ps_iso_writer *w, struct ps_err *err)
 {
     return put(w, "</Ntfctn>\n</BkToCstmrDbtCdtNtfctn>\n</Document>\n", err);
+}
+
+/* ---- camt.053 ---- */
+
+int ps_iso_camt053_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
+                         const char *msg_id, const char *cre_dt_tm,
+                         struct ps_err *err)
+{
+    int rc;
+    memset(w, 0, sizeof(*w));
+    w->sink = sink;
+    if ((rc = put(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<Document xmlns=\"" CAMT053_NS "\">\n"
+                     "<BkToCstmrStmt>\n<GrpHdr>\n",
+                  err)) != 0 ||
+        (rc = elem(w, "MsgId", msg_id, 35, err)) != 0 ||
+        (rc = elem(w, "CreDtTm", cre_dt_tm, 35, err)) != 0)
+        return rc;
+    return put(w, "</GrpHdr>\n", err);
+}
+
+int ps_iso_camt053_stmt(struct ps_iso_writer *w, const struct ps_iso_camt054 *n,
+                        struct ps_err *err)
+{
+    int rc;
+    if (w->open_block && (rc = put(w, "</Stmt>\n", err)) != 0)
+        return rc;
+    w->open_block = 1;
+    if ((rc = put(w, "<Stmt>\n", err)) != 0 ||
+        (rc = elem(w, "Id", n->ntfctn_id, 35, err)) != 0 ||
+        (rc = elem(w, "CreDtTm", n->cre_dt_tm, 35, err)) != 0 ||
+        (rc = put(w, "<Acct><Id><Othr>", err)) != 0 ||
+        (rc = elem(w, "Id", n->acct_id, 34, err)) != 0 ||
+        (rc = put(w, "</Othr></Id>", err)) != 0)
+        return rc;
+    if (n->ccy != NULL && (rc = elem(w, "Ccy", n->ccy, 3, err)) != 0)
+        return rc;
+    return put(w, "</Acct>\n", err);
+}
+
+int ps_iso_camt053_balance(struct ps_iso_writer *w, const char *type,
+                           int64_t balance, const char *ccy, const char *date,
+                           struct ps_err *err)
+{
+    const struct ps_currency *c = ps_currency_find(ccy);
+    char amt[PS_MONEY_STRMAX], buf[160];
+    int rc;
+    /* The amount is never negative: the sign is CdtDbtInd. */
+    int64_t mag = balance < 0 ? -balance : balance;
+    ps_money_format(mag, c != NULL ? c->exponent : 2, amt, sizeof(amt));
+    snprintf(buf, sizeof(buf), "<Amt Ccy=\"%.3s\">%s</Amt>\n", ccy, amt);
+    if ((rc = put(w, "<Bal>\n<Tp><CdOrPrtry>", err)) != 0 ||
+        (rc = elem(w, "Cd", type, 4, err)) != 0 ||
+        (rc = put(w, "</CdOrPrtry></Tp>\n", err)) != 0 ||
+        (rc = put(w, buf, err)) != 0 ||
+        (rc = elem(w, "CdtDbtInd", balance < 0 ? "DBIT" : "CRDT", 4, err)) !=
+            0 ||
+        (rc = put(w, "<Dt>", err)) != 0 ||
+        (rc = elem(w, "Dt", date, 10, err)) != 0 ||
+        (rc = put(w, "</Dt>\n</Bal>\n", err)) != 0)
+        return rc;
+    return 0;
+}
+
+int ps_iso_camt053_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
+                         struct ps_err *err)
+{
+    return ps_iso_camt054_entry(w, e, err); /* ReportEntry10 in both */
+}
+
+int ps_iso_camt053_end(struct ps_iso_writer *w, struct ps_err *err)
+{
+    int rc = w->open_block ? put(w, "</Stmt>\n", err) : 0;
+    w->open_block = 0;
+    return rc != 0 ? rc : put(w, "</BkToCstmrStmt>\n</Document>\n", err);
 }

@@ -8,6 +8,13 @@
  * a day without such a transaction.  No account or card number: the
  * account named is the business's name in payspool.
  *
+ * Beside it, the same step writes the camt.053.001.08 end-of-day
+ * statement of the business's FUNDING ledger account (opening and
+ * closing booked balance, one entry per ledger movement of the day), and
+ * the later pain.002.001.11 status reports of the pain.001 transactions
+ * settled (ACSC) or declined, in error or returned (RJCT) that day, one
+ * per original MsgId.
+ *
  * How it fails: store and output errors as they are.
  */
 #include "outbound/camt.h"
@@ -18,6 +25,7 @@
 #include "base/clock.h"
 #include "base/output.h"
 #include "formats/iso20022/iso20022.h"
+#include "store/recon.h"
 #include "store/store.h"
 
 struct camt {
@@ -95,6 +103,248 @@ int ps_camt054_write(struct ps_engine *eng, const char *dir,
             (rc = ps_store_iso_entries(eng->store, b->id, day, next_day,
                                        entry, &c, err)) == 0)
             rc = ps_iso_camt054_end(&c.w, err);
+        if (rc == 0)
+            rc = ps_output_commit(o, sha, err);
+        else
+            ps_output_abort(o);
+    }
+    if (rc == 0)
+        snprintf(path, size, "%s/%s", dir, name);
+    return rc;
+}
+
+/* ---- the later pain.002 status reports ---- */
+
+struct rpt {
+    struct ps_iso_writer w;
+    struct ps_output *o;
+    struct ps_err *err;
+    const struct ps_business *b;
+    const char *dir, *day;
+    int seq, n;       /* n: reports opened so far */
+    int skip;         /* the current report was already complete */
+    char msg[144];    /* the current report's original MsgId */
+    char first[PS_PATH_SIZE];
+    long txs;
+};
+
+/* Commit the open report, if any. */
+static int rpt_close(struct rpt *r)
+{
+    char sha[PS_SHA256_HEX];
+    int rc = 0;
+    if (r->o == NULL)
+        return 0;
+    rc = ps_iso_pain002_end(&r->w, r->err);
+    if (rc == 0)
+        rc = ps_output_commit(r->o, sha, r->err);
+    else
+        ps_output_abort(r->o);
+    r->o = NULL;
+    return rc;
+}
+
+/* A reason led by a NACHA return code ("R03", "R03 no account"): Rsn/Prtry
+ * rather than an ISO code; the code is copied to out. */
+static const char *rcode(const char *s, char out[4])
+{
+    if (!(s[0] == 'R' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+          s[2] <= '9' && (s[3] == '\0' || s[3] == ' ')))
+        return NULL;
+    memcpy(out, s, 3);
+    out[3] = '\0';
+    return out;
+}
+
+static int status_tx(void *ctx, const struct ps_iso_entry_row *row)
+{
+    struct rpt *r = ctx;
+    char name[PS_OUTPUT_NAME_MAX + 1], msgid[40], now[PS_TIME_SIZE];
+    char info[160], rc3[4];
+    int rc = 0;
+    if (r->n == 0 || strcmp(r->msg, row->msg_id) != 0) {
+        if ((rc = rpt_close(r)) != 0)
+            return rc;
+        r->n++;
+        r->skip = 0;
+        ps_strlcpy(r->msg, row->msg_id, sizeof(r->msg));
+        snprintf(name, sizeof(name), "pain002-%.60s-%.4s%.2s%.2s-%03d-%03d.xml",
+                 r->b->name, r->day, r->day + 5, r->day + 8, r->seq, r->n);
+        if (r->n == 1)
+            snprintf(r->first, sizeof(r->first), "%s/%s", r->dir, name);
+        rc = ps_output_open(r->dir, name, 0640, &r->o, r->err);
+        if (rc == PS_ECONFLICT) { /* written by an earlier run: keep it */
+            char sha[PS_SHA256_HEX];
+            r->o = NULL;
+            r->skip = 1;
+            return ps_output_complete(r->dir, name, sha, r->err);
+        }
+        if (rc != 0)
+            return rc;
+        const char *bid = r->b->id;
+        snprintf(msgid, sizeof(msgid), "PS002-%.10s-%03d-%03d-%.10s", r->day,
+                 r->seq, r->n,
+                 strlen(bid) > 10 ? bid + strlen(bid) - 10 : bid);
+        struct ps_iso_pain002 g = {
+            .msg_id = msgid,
+            .cre_dt_tm = ps_time_now(now),
+            .orgnl_msg_id = row->msg_id,
+            .orgnl_msg_nm_id = "pain.001",
+            .orgnl_nb_of_txs = -1,
+        };
+        struct ps_iso_sink sink = {out_write, r->o};
+        if ((rc = ps_iso_pain002_begin(&r->w, sink, &g, r->err)) != 0) {
+            ps_output_abort(r->o);
+            r->o = NULL;
+            return rc;
+        }
+    }
+    if (r->skip)
+        return 0;
+    int ok = strcmp(row->status, "SETTLED") == 0 ||
+             strcmp(row->status, "CLEARED") == 0;
+    snprintf(info, sizeof(info), "%s%s%s", row->status,
+             row->reason[0] != '\0' ? ": " : "", row->reason);
+    struct ps_iso_txsts t = {
+        .pmt_inf_id = row->pmt_inf_id,
+        .end_to_end_id = row->end_to_end_id,
+        .tx_sts = ok ? "ACSC" : "RJCT",
+        .rsn = ok ? NULL : ps_iso_reason(row->reason[0] != '\0' ? row->reason
+                                                              : NULL),
+        .info = ok ? NULL : info,
+        .rsn_prtry = ok                            ? NULL
+                     : row->reason_code[0] != '\0' ? row->reason_code
+                                                  : rcode(row->reason, rc3),
+    };
+    r->txs++;
+    if ((rc = ps_iso_pain002_tx(&r->w, &t, r->err)) != 0) {
+        ps_output_abort(r->o);
+        r->o = NULL;
+    }
+    return rc;
+}
+
+int ps_pain002_status_write(struct ps_engine *eng, const char *dir,
+                            const struct ps_business *b, const char *day,
+                            const char *next_day, int seq, int *reports,
+                            char *first, size_t size, struct ps_err *err)
+{
+    struct rpt r;
+    int rc;
+    memset(&r, 0, sizeof(r));
+    r.err = err;
+    r.b = b;
+    r.dir = dir;
+    r.day = day;
+    r.seq = seq;
+    rc = ps_store_iso_status(eng->store, b->id, day, next_day, status_tx, &r,
+                             err);
+    if (rc == 0)
+        rc = rpt_close(&r);
+    else if (r.o != NULL)
+        ps_output_abort(r.o);
+    *reports = rc == 0 ? r.n : 0;
+    ps_strlcpy(first, rc == 0 ? r.first : "", size);
+    return rc;
+}
+
+/* ---- the camt.053 end-of-day statement of the FUNDING account ---- */
+
+#define STMT_MAX_CCY 8
+
+struct stmt {
+    struct ps_iso_writer w;
+    struct ps_err *err;
+    const char *day;
+    int n;
+    struct {
+        char ccy[4];
+        int64_t opening, closing; /* debits - credits: money at the bank */
+    } pos[STMT_MAX_CCY];
+};
+
+/* POSITIONS: kind, currency, opening_legs, opening, closing_legs, closing */
+static int funding_pos(void *ctx, const struct ps_recon_row *row)
+{
+    struct stmt *s = ctx;
+    if (strcmp(row->text[0], "FUNDING") != 0 || s->n >= STMT_MAX_CCY)
+        return 0;
+    ps_strlcpy(s->pos[s->n].ccy, row->text[1], sizeof(s->pos[s->n].ccy));
+    s->pos[s->n].opening = row->num[3];
+    s->pos[s->n].closing = row->num[5];
+    s->n++;
+    return 0;
+}
+
+static int funding_move(void *ctx, const struct ps_funding_move_row *m)
+{
+    struct stmt *s = ctx;
+    char ref[32];
+    snprintf(ref, sizeof(ref), "L%lld", (long long)m->entry_id);
+    /* The bank's view of the business's account: money in is a credit. */
+    struct ps_iso_entry e = {
+        .amount = m->amount,
+        .ccy = m->currency,
+        .credit = m->into_funding,
+        .sts = "BOOK",
+        .date = s->day,
+        .ntry_ref = ref,
+        .msg_id = m->msg_id,
+        .pmt_inf_id = m->pmt_inf_id,
+        .end_to_end_id = m->end_to_end_id[0] != '\0' ? m->end_to_end_id
+                                                      : m->reference,
+        .info = m->memo[0] != '\0' ? m->memo : NULL,
+    };
+    return ps_iso_camt053_entry(&s->w, &e, s->err);
+}
+
+int ps_camt053_write(struct ps_engine *eng, const char *dir,
+                     const struct ps_business *b, const char *day,
+                     const char *next_day, int seq, char *path, size_t size,
+                     struct ps_err *err)
+{
+    char name[PS_OUTPUT_NAME_MAX + 1], msgid[40], id[40], now[PS_TIME_SIZE];
+    char sha[PS_SHA256_HEX];
+    struct ps_recon_params prm = {.business = b->id, .day = day,
+                                  .next_day = next_day};
+    struct ps_output *o = NULL;
+    struct stmt s;
+    int rc;
+    memset(&s, 0, sizeof(s));
+    s.err = err;
+    s.day = day;
+    path[0] = '\0';
+    if ((rc = ps_store_recon_query(eng->store, PS_RECON_Q_POSITIONS, &prm,
+                                   funding_pos, &s, err)) != 0 ||
+        s.n == 0)
+        return rc; /* no FUNDING account yet: no statement */
+    snprintf(name, sizeof(name), "camt053-%.60s-%.4s%.2s%.2s-%03d.xml",
+             b->name, day, day + 5, day + 8, seq);
+    rc = ps_output_open(dir, name, 0640, &o, err);
+    if (rc == PS_ECONFLICT)
+        rc = ps_output_complete(dir, name, sha, err);
+    else if (rc == 0) {
+        const char *bid = b->id;
+        snprintf(msgid, sizeof(msgid), "PS053-%.10s-%03d-%.12s", day, seq,
+                 strlen(bid) > 12 ? bid + strlen(bid) - 12 : bid);
+        struct ps_iso_sink sink = {out_write, o};
+        ps_time_now(now);
+        rc = ps_iso_camt053_begin(&s.w, sink, msgid, now, err);
+        for (int i = 0; rc == 0 && i < s.n; i++) {
+            snprintf(id, sizeof(id), "%.18s-%.10s-%.3s", b->name, day,
+                     s.pos[i].ccy);
+            struct ps_iso_camt054 n = {msgid, now, id, b->name, s.pos[i].ccy};
+            if ((rc = ps_iso_camt053_stmt(&s.w, &n, err)) == 0 &&
+                (rc = ps_iso_camt053_balance(&s.w, "OPBD", s.pos[i].opening,
+                                             s.pos[i].ccy, day, err)) == 0 &&
+                (rc = ps_iso_camt053_balance(&s.w, "CLBD", s.pos[i].closing,
+                                             s.pos[i].ccy, day, err)) == 0)
+                rc = ps_store_funding_moves(eng->store, b->id, s.pos[i].ccy,
+                                            day, next_day, funding_move, &s,
+                                            err);
+        }
+        if (rc == 0)
+            rc = ps_iso_camt053_end(&s.w, err);
         if (rc == 0)
             rc = ps_output_commit(o, sha, err);
         else

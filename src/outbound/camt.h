@@ -23,4 +23,35 @@ int ps_camt054_write(struct ps_engine *eng, const char *dir,
                      const char *next_day, int seq, char *path, size_t size,
                      struct ps_err *err);
 
+/*
+ * The later pain.002.001.11 status reports of the day: one file
+ * dir/pain002-<business>-<YYYYMMDD>-<seq>-<n>.xml per original MsgId
+ * (n from 001, in MsgId order) whose transactions were settled or cleared
+ * (ACSC), declined, in error or reversed (RJCT with the ISO reason of
+ * the last status change's reason, Rsn/Prtry for a NACHA R-code) on the
+ * day; OrgnlPmtInfAndSts per PmtInfId, TxInfAndSts per EndToEndId.
+ * *reports receives how many, first the path of the first ("" if none).
+ * Run inside the caller's read snapshot.  0, or a negative PS_E* with err.
+ */
+int ps_pain002_status_write(struct ps_engine *eng, const char *dir,
+                            const struct ps_business *b, const char *day,
+                            const char *next_day, int seq, int *reports,
+                            char *first, size_t size, struct ps_err *err);
+
+/*
+ * Write dir/camt053-<business>-<YYYYMMDD>-<seq>.xml, the camt.053.001.08
+ * end-of-day statement of the business's FUNDING ledger account (its
+ * money at the bank): one Stmt per currency with the opening (OPBD, at
+ * 00:00) and closing (CLBD, at 24:00) booked balance from the
+ * reconciliation's positions query, and one BOOK entry per ledger entry
+ * of the day that moved it (Dr FUNDING: CRDT, money in; Cr FUNDING: DBIT,
+ * money out), with the pain.001 references when it has some.  Nothing
+ * when the business has no FUNDING account yet.  path as
+ * ps_camt054_write().  Run inside the caller's read snapshot.
+ */
+int ps_camt053_write(struct ps_engine *eng, const char *dir,
+                     const struct ps_business *b, const char *day,
+                     const char *next_day, int seq, char *path, size_t size,
+                     struct ps_err *err);
+
 #endif /* PS_CAMT_H */

@@ -987,7 +987,14 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
         (rc = write_report(x)) != 0 ||
         (rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
                                x->r.camt054_path, sizeof(x->r.camt054_path),
-                               err)) != 0)
+                               err)) != 0 ||
+        (rc = ps_camt053_write(eng, dir, b, x->d, x->next, x->r.seq,
+                               x->r.camt053_path, sizeof(x->r.camt053_path),
+                               err)) != 0 ||
+        (rc = ps_pain002_status_write(eng, dir, b, x->d, x->next, x->r.seq,
+                                      &x->r.pain002_reports,
+                                      x->r.pain002_path,
+                                      sizeof(x->r.pain002_path), err)) != 0)
         goto out;
     ps_store_rollback(eng->store); /* only read */
     reading = 0;

@@ -58,6 +58,9 @@ struct ps_recon_trial {
 struct ps_recon_result {
     char csv_path[PS_PATH_SIZE];
     char camt054_path[PS_PATH_SIZE]; /* the day's camt.054, "" if none */
+    char camt053_path[PS_PATH_SIZE]; /* the day's camt.053, "" if none */
+    char pain002_path[PS_PATH_SIZE]; /* the first later pain.002, or "" */
+    int pain002_reports; /* later pain.002 status reports written */
     char summary_path[PS_PATH_SIZE];
     char sha256[PS_SHA256_HEX]; /* of the CSV */
     char output_id[PS_ID_SIZE]; /* its `outputs` row (kind RECON) */

@@ -20,7 +20,31 @@
       " WHERE r.business_id = ?1 AND t.updated_at >= ?2"                       \
       " AND t.updated_at < ?3 AND t.status IN"                                 \
       " ('SETTLED','CLEARED','DECLINED','ERROR','REVERSED')"                   \
-      " ORDER BY t.updated_at, t.id")
+      " ORDER BY t.updated_at, t.id")                                          \
+    X(ISO_STATUS,                                                              \
+      "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
+      " r.msg_id, r.pmt_inf_id, r.end_to_end_id,"                              \
+      " (SELECT h.reason FROM transaction_history h WHERE h.txn_id = t.id"     \
+      "  ORDER BY h.id DESC LIMIT 1),"                                         \
+      " (SELECT h.reason_code FROM transaction_history h"                      \
+      "  WHERE h.txn_id = t.id ORDER BY h.id DESC LIMIT 1)"                    \
+      " FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"                \
+      " WHERE r.business_id = ?1 AND t.updated_at >= ?2"                       \
+      " AND t.updated_at < ?3 AND t.status IN"                                 \
+      " ('SETTLED','CLEARED','DECLINED','ERROR','REVERSED')"                   \
+      " ORDER BY r.msg_id, r.pmt_inf_id, t.id")                                \
+    X(ISO_FUNDING_MOVES,                                                       \
+      "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                \
+      " ifnull(e.txn_id, e.reference), e.memo, r.msg_id, r.pmt_inf_id,"        \
+      " r.end_to_end_id"                                                       \
+      " FROM ledger_entries e"                                                 \
+      " JOIN ledger_accounts da ON da.id = e.debit_account"                    \
+      " JOIN ledger_accounts ca ON ca.id = e.credit_account"                   \
+      " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                           \
+      " WHERE ((da.business_id = ?1 AND da.kind = 'FUNDING')"                  \
+      " OR (ca.business_id = ?1 AND ca.kind = 'FUNDING'))"                     \
+      " AND e.currency = ?4"                                                   \
+      " AND e.created_at >= ?2 AND e.created_at < ?3 ORDER BY e.id")
 
 PS_SQ_AREA(PS_SQ_AREA_ISO, ISO_STMTS)
 
@@ -51,6 +75,10 @@ static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)
     COL_STR(st, 5, r->msg_id);
     COL_STR(st, 6, r->pmt_inf_id);
     COL_STR(st, 7, r->end_to_end_id);
+    if (sqlite3_column_count(st) > 9) { /* ISO_STATUS */
+        COL_STR(st, 8, r->reason);
+        COL_STR(st, 9, r->reason_code);
+    }
 }
 
 int ps_store_iso_entries(struct ps_store *s, const char *business_id,
@@ -67,4 +95,52 @@ int ps_store_iso_entries(struct ps_store *s, const char *business_id,
     BIND(st, 3, next_day);
     FOR_EACH(s, st, "list ISO 20022 entries", err, struct ps_iso_entry_row,
              read_entry, cb, ctx);
+}
+
+int ps_store_iso_status(struct ps_store *s, const char *business_id,
+                        const char *day, const char *next_day,
+                        int (*cb)(void *ctx, const struct ps_iso_entry_row *),
+                        void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ISO_STATUS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, day);
+    BIND(st, 3, next_day);
+    FOR_EACH(s, st, "list ISO 20022 status changes", err,
+             struct ps_iso_entry_row, read_entry, cb, ctx);
+}
+
+static void read_move(sqlite3_stmt *st, struct ps_funding_move_row *r)
+{
+    r->entry_id = sqlite3_column_int64(st, 0);
+    r->amount = sqlite3_column_int64(st, 1);
+    COL_STR(st, 2, r->currency);
+    r->into_funding = sqlite3_column_int(st, 3) != 0;
+    COL_STR(st, 4, r->reference);
+    COL_STR(st, 5, r->memo);
+    COL_STR(st, 6, r->msg_id);
+    COL_STR(st, 7, r->pmt_inf_id);
+    COL_STR(st, 8, r->end_to_end_id);
+}
+
+int ps_store_funding_moves(struct ps_store *s, const char *business_id,
+                           const char *currency, const char *day,
+                           const char *next_day,
+                           int (*cb)(void *ctx,
+                                     const struct ps_funding_move_row *),
+                           void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ISO_FUNDING_MOVES, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, day);
+    BIND(st, 3, next_day);
+    BIND(st, 4, currency);
+    FOR_EACH(s, st, "list the funding account's movements", err,
+             struct ps_funding_move_row, read_move, cb, ctx);
 }

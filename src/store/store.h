@@ -704,6 +704,9 @@ struct ps_iso_entry_row {
     char status[16];
     char date[11]; /* of the last status change, YYYY-MM-DD */
     char msg_id[144], pmt_inf_id[144], end_to_end_id[144];
+    /* ps_store_iso_status() only, else "": the last status change's
+     * reason and NACHA return code (R01...) */
+    char reason[64], reason_code[8];
 };
 /* The business's transactions with ISO references settled, cleared,
  * declined, in error or reversed with updated_at in [day, next_day). */
@@ -711,5 +714,30 @@ int ps_store_iso_entries(struct ps_store *store, const char *business_id,
                          const char *day, const char *next_day,
                          int (*cb)(void *ctx, const struct ps_iso_entry_row *),
                          void *ctx, struct ps_err *err);
+/* The same transactions with the reason of their last status change, in
+ * order of MsgId, PmtInfId and id: the later pain.002 status reports. */
+int ps_store_iso_status(struct ps_store *store, const char *business_id,
+                        const char *day, const char *next_day,
+                        int (*cb)(void *ctx, const struct ps_iso_entry_row *),
+                        void *ctx, struct ps_err *err);
+
+/* One ledger entry moving the business's FUNDING account (iso.c). */
+struct ps_funding_move_row {
+    int64_t entry_id;
+    int64_t amount; /* minor units, > 0 */
+    char currency[4];
+    int into_funding; /* 1: Dr FUNDING (money in), 0: Cr FUNDING (out) */
+    char reference[PS_ID_SIZE + 64]; /* the transaction id, or reference */
+    char memo[128];
+    char msg_id[144], pmt_inf_id[144], end_to_end_id[144]; /* "" if none */
+};
+/* The entries of [day, next_day) that debit or credit the business's
+ * FUNDING account in one currency, in entry order (the camt.053). */
+int ps_store_funding_moves(struct ps_store *store, const char *business_id,
+                           const char *currency, const char *day,
+                           const char *next_day,
+                           int (*cb)(void *ctx,
+                                     const struct ps_funding_move_row *),
+                           void *ctx, struct ps_err *err);
 
 #endif /* PS_STORE_H */

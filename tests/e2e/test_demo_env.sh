@@ -18,5 +18,10 @@ same "demo exit" "$?" 0
 same "demo database" "$(sqlite3 "$T/demo/spool/payspool.db" \
     "SELECT count(*) FROM businesses")" 3
 has "Demo complete" "$T/demo.out"
+# the ISO 20022 business's reconciliation: camt.053 and the later pain.002
+has "camt053-contoso-payroll-20261127-001.xml" "$T/demo.out"
+has "<Cd>CLBD</Cd>" "$T/demo.out"
+has "pain002-contoso-payroll-20261127-001-001.xml" "$T/demo.out"
+has "<TxSts>ACSC</TxSts>" "$T/demo.out"
 [ "$failed" -eq 0 ] || tail -n 20 "$T/demo.out" >&2
 finish

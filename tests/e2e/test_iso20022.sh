@@ -101,6 +101,28 @@ has "<Cd>BOOK</Cd>" "$C"
 has "<Cd>INFO</Cd>" "$C"
 has '<Amt Ccy="USD">10.00</Amt>' "$C"
 if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.054.001.08-subset.xsd" "$C" 2>"$T/xsd"; then ok; else bad "camt.054 not schema-valid: $(cat "$T/xsd")"; fi
+# the camt.053 statement of the FUNDING account: opening 0, E1's 10.00
+# out (DBIT, with its references), closing 10.00 DBIT; schema-valid
+S="$PAYSPOOL_SPOOL/outbound/acme/recon/camt053-acme-20261204-001.xml"
+[ -f "$S.done" ] && [ -f "$S.sha256" ] && ok || bad "no complete $S"
+same "statement entries" "$(grep -c '<Ntry>' "$S")" 1
+same "balances" "$(tr -d '\n' <"$S" | grep -o '<Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">0.00</Amt><CdtDbtInd>CRDT<\|<Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">10.00</Amt><CdtDbtInd>DBIT<' | wc -l)" 2
+has "<EndToEndId>E1</EndToEndId>" "$S"
+has "<AddtlNtryInf>payment sent</AddtlNtryInf>" "$S"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.053.001.08-subset.xsd" "$S" 2>"$T/xsd"; then ok; else bad "camt.053 not schema-valid: $(cat "$T/xsd")"; fi
+# the later pain.002 beside it: E1 ACSC, E2 RJCT with a reason, the
+# original MsgId and each EndToEndId; schema-valid
+L="$PAYSPOOL_SPOOL/outbound/acme/recon/pain002-acme-20261204-001-001.xml"
+[ -f "$L.done" ] && [ -f "$L.sha256" ] && ok || bad "no complete $L"
+has "<OrgnlMsgId>ACME-2026-12-04</OrgnlMsgId>" "$L"
+has "<OrgnlPmtInfId>PAYROLL-1</OrgnlPmtInfId>" "$L"
+same "later TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$L")" 2
+for e in E1:ACSC E2:RJCT; do
+    same "later status of ${e%%:*}" "$(tr -d '\n' <"$L" | grep -o "<OrgnlEndToEndId>${e%%:*}</OrgnlEndToEndId><TxSts>[A-Z]*<" |
+        sed 's/.*<TxSts>\([A-Z]*\)</\1/')" "${e#*:}"
+done
+has "<StsRsnInf><Rsn><Cd>" "$L"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "later pain.002 not schema-valid: $(cat "$T/xsd")"; fi
 
 # 2. a wrong CtrlSum: rejected whole, nothing applied
 pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
@@ -147,4 +169,41 @@ has "B2.*ACCOUNT_NOT_FOUND" "$R"
 if grep -rq -e 4429018833 -e 5550001111 "$PAYSPOOL_SPOOL/outbound" "$T/run.out" "$T/run.log"; then
     bad "an account number in an output or the log"
 else ok; fi
+# 5. the sandbox provider settles and declines (an amount ending in .13 is
+# declined): the next reconciliation's later pain.002 for that MsgId has
+# S1 ACSC and S2 RJCT with a reason, schema-valid; the camt.053 has S1
+printf 'sandbox = yes\n' >>"$PAYSPOOL_SPOOL.conf"
+pain ACME-SBX-1 40.13 S1:C0001:20.00 S2:C0002:20.13 | tr -d '\n' >"$IN/sbx.xml"
+touch "$IN/sbx.xml.done"
+expect 0 "$P" run --once
+same "sandbox payments" "$(sql "SELECT count(*) FROM transactions WHERE request_id IN ('S1','S2')")" 2
+expect 0 "$P" payouts run --business acme --date 2026-12-04
+expect 0 "$P" sandbox provider --business acme
+has "1 settled, 1 declined" "$T/out"
+expect 0 "$P" run --once
+same "S1 settled" "$(sql "SELECT status FROM transactions WHERE request_id = 'S1'")" SETTLED
+same "S2 declined" "$(sql "SELECT status FROM transactions WHERE request_id = 'S2'")" DECLINED
+expect 0 "$P" recon --business acme
+L=$(grep -l "<OrgnlMsgId>ACME-SBX-1</OrgnlMsgId>" "$PAYSPOOL_SPOOL"/outbound/acme/recon/pain002-acme-20261204-002-*.xml | head -1)
+[ -n "$L" ] && [ -f "$L.done" ] && ok || bad "no later pain.002 for ACME-SBX-1"
+for e in S1:ACSC S2:RJCT; do
+    same "sandbox status of ${e%%:*}" "$(tr -d '\n' <"$L" | grep -o "<OrgnlEndToEndId>${e%%:*}</OrgnlEndToEndId><TxSts>[A-Z]*<" |
+        sed 's/.*<TxSts>\([A-Z]*\)</\1/')" "${e#*:}"
+done
+has "<StsRsnInf><Rsn><Cd>" "$L"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "sandbox pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+S="$PAYSPOOL_SPOOL/outbound/acme/recon/camt053-acme-20261204-002.xml"
+has "<EndToEndId>S1</EndToEndId>" "$S"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.053.001.08-subset.xsd" "$S" 2>"$T/xsd"; then ok; else bad "camt.053 not schema-valid: $(cat "$T/xsd")"; fi
+# 6. an ACH payment of a pain.001 (B1, by routing and account number)
+# settled then returned R03: its later pain.002 has RJCT with Rsn/Prtry R03
+id_B1=$(sql "SELECT id FROM transactions WHERE request_id = 'B1'")
+for ev in SUBMIT TRANSMIT SETTLE; do expect 0 "$P" tx event "$id_B1" $ev; done
+expect 0 "$P" tx event "$id_B1" RETURN --reason 'R03 no account'
+expect 0 "$P" recon --business acme
+L=$(grep -l "<OrgnlMsgId>ACME-BANK-1</OrgnlMsgId>" "$PAYSPOOL_SPOOL"/outbound/acme/recon/pain002-acme-20261204-003-*.xml | head -1)
+[ -n "$L" ] && [ -f "$L.done" ] && ok || bad "no later pain.002 for ACME-BANK-1"
+has "<OrgnlEndToEndId>B1</OrgnlEndToEndId>" "$L"
+has "<Rsn><Prtry>R03</Prtry>" "$L"
+if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "returned pain.002 not schema-valid: $(cat "$T/xsd")"; fi
 finish

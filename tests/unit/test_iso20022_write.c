@@ -95,14 +95,14 @@ static void test_pain002(void **st)
         .grp_sts = "PART",
     };
     static const struct ps_iso_txsts tx[] = {
-        {"PAYROLL-1", "E2E-0001", "ACCP", NULL, NULL},
+        {"PAYROLL-1", "E2E-0001", "ACCP", NULL, NULL, NULL},
         {"PAYROLL-1", "E2E-0002", "RJCT", "AC01",
          "CUSTOMER_NOT_FOUND: no customer C9999 in this business & <its> "
          "\"programs\", a message long enough to be cut at one hundred and "
-         "five characters"},
+         "five characters", NULL},
         {"BONUS-1", "E2E-0003", "RJCT", "AM05",
-         "DUPLICATE_REQUEST: card 4111111111111111 requested before"},
-        {"BONUS-1", "E2E-0004", "ACCP", NULL, NULL},
+         "DUPLICATE_REQUEST: card 4111111111111111 requested before", NULL},
+        {"BONUS-1", "E2E-0004", "ACCP", NULL, NULL, NULL},
     };
     assert_int_equal(ps_iso_pain002_begin(&w, sink, &g, &err), 0);
     for (size_t i = 0; i < sizeof(tx) / sizeof(tx[0]); i++)
@@ -110,6 +110,39 @@ static void test_pain002(void **st)
     assert_int_equal(ps_iso_pain002_end(&w, &err), 0);
     assert_null(strstr(b.p, "4111111111111111"));
     golden_and_valid(&b, "iso20022/expected/pain002-golden.xml",
+                     "pain.002.001.11-subset.xsd");
+    free(b.p);
+}
+
+/* A later status report (reconciliation): no group status, no count;
+ * ACSC, RJCT with an ISO code, RJCT with a NACHA R-code as Prtry. */
+static void test_pain002_later(void **st)
+{
+    struct buf b = {NULL, 0, 0};
+    struct ps_iso_writer w;
+    struct ps_iso_sink sink = {buf_write, &b};
+    struct ps_err err;
+    (void)st;
+    struct ps_iso_pain002 g = {
+        .msg_id = "PS002-2026-12-04-001-001-a557806abc",
+        .cre_dt_tm = "2026-12-04T23:00:00Z",
+        .orgnl_msg_id = "ACME-PAYROLL-2026-12-04",
+        .orgnl_msg_nm_id = "pain.001",
+        .orgnl_nb_of_txs = -1,
+    };
+    static const struct ps_iso_txsts tx[] = {
+        {"PAYROLL-1", "E2E-0001", "ACSC", NULL, NULL, NULL},
+        {"PAYROLL-1", "E2E-0002", "RJCT", "AM04",
+         "DECLINED: INSUFFICIENT_FUNDS", NULL},
+        {"BONUS-1", "E2E-0003", "RJCT", "MS03", "REVERSED: R03", "R03"},
+    };
+    assert_int_equal(ps_iso_pain002_begin(&w, sink, &g, &err), 0);
+    for (size_t i = 0; i < sizeof(tx) / sizeof(tx[0]); i++)
+        assert_int_equal(ps_iso_pain002_tx(&w, &tx[i], &err), 0);
+    assert_int_equal(ps_iso_pain002_end(&w, &err), 0);
+    assert_null(strstr(b.p, "<GrpSts>"));
+    assert_null(strstr(b.p, "<OrgnlNbOfTxs>"));
+    golden_and_valid(&b, "iso20022/expected/pain002-later-golden.xml",
                      "pain.002.001.11-subset.xsd");
     free(b.p);
 }
@@ -143,6 +176,58 @@ static void test_camt054(void **st)
     free(b.p);
 }
 
+/* camt.053: opening and closing balance (opening + entries = closing; a
+ * negative one DBIT with its magnitude), minor units with the currency's
+ * exponent (USD 2, JPY 0), entries in and out, empty references left out. */
+static void test_camt053(void **st)
+{
+    struct buf b = {NULL, 0, 0};
+    struct ps_iso_writer w;
+    struct ps_iso_sink sink = {buf_write, &b};
+    struct ps_err err;
+    (void)st;
+    struct ps_iso_camt054 usd = {"PS053-2026-12-04-001-a557806abc",
+                                 "2026-12-04T23:00:00Z",
+                                 "acme-2026-12-04-USD", "acme", "USD"};
+    struct ps_iso_camt054 jpy = {"PS053-2026-12-04-001-a557806abc",
+                                 "2026-12-04T23:00:00Z",
+                                 "acme-2026-12-04-JPY", "acme", "JPY"};
+    static const struct ps_iso_entry e[] = {
+        {100000, "USD", 0, 0, "BOOK", "2026-12-04", "L41",
+         "ACME-PAYROLL-2026-12-04", "PAYROLL-1", "E2E-0001", NULL,
+         "settled"},
+        {35125, "USD", 1, 0, "BOOK", "2026-12-04", "L42", "", "",
+         "01a24f2b-0003", NULL, "recovered"},
+    };
+    static const struct ps_iso_entry y = {
+        5000, "JPY", 0, 0, "BOOK", "2026-12-04", "L43", "", "", "01a24f2b-0004",
+        NULL, NULL};
+    assert_int_equal(ps_iso_camt053_begin(&w, sink, usd.msg_id,
+                                          usd.cre_dt_tm, &err), 0);
+    assert_int_equal(ps_iso_camt053_stmt(&w, &usd, &err), 0);
+    assert_int_equal(
+        ps_iso_camt053_balance(&w, "OPBD", 120050, "USD", "2026-12-04", &err),
+        0);
+    assert_int_equal(
+        ps_iso_camt053_balance(&w, "CLBD", 55175, "USD", "2026-12-04", &err),
+        0);
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+        assert_int_equal(ps_iso_camt053_entry(&w, &e[i], &err), 0);
+    assert_int_equal(ps_iso_camt053_stmt(&w, &jpy, &err), 0);
+    assert_int_equal(
+        ps_iso_camt053_balance(&w, "OPBD", 0, "JPY", "2026-12-04", &err), 0);
+    assert_int_equal(
+        ps_iso_camt053_balance(&w, "CLBD", -5000, "JPY", "2026-12-04", &err),
+        0);
+    assert_int_equal(ps_iso_camt053_entry(&w, &y, &err), 0);
+    assert_int_equal(ps_iso_camt053_end(&w, &err), 0);
+    assert_non_null(strstr(b.p, "<Amt Ccy=\"USD\">551.75</Amt>"));
+    assert_non_null(strstr(b.p, "<Amt Ccy=\"JPY\">5000</Amt>"));
+    golden_and_valid(&b, "iso20022/expected/camt053-golden.xml",
+                     "camt.053.001.08-subset.xsd");
+    free(b.p);
+}
+
 static void test_reason(void **st)
 {
     (void)st;
@@ -157,7 +242,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pain002),
+        cmocka_unit_test(test_pain002_later),
         cmocka_unit_test(test_camt054),
+        cmocka_unit_test(test_camt053),
         cmocka_unit_test(test_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
