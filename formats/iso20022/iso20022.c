@@ -183,13 +183,22 @@ static int digits(const char *t, size_t n)
     return 1;
 }
 
+/* The value of n digits already checked by digits(). */
+static int num(const char *t, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (t[i] - '0');
+    return v;
+}
+
 static int is_date(const char *t)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (strlen(t) < 10 || !digits(t, 4) || t[4] != '-' || !digits(t + 5, 2) ||
         t[7] != '-' || !digits(t + 8, 2))
         return 0;
-    int y = atoi(t), m = atoi(t + 5), d = atoi(t + 8);
+    int y = num(t, 4), m = num(t + 5, 2), d = num(t + 8, 2);
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
         return 0;
     return !(m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
@@ -212,8 +221,8 @@ static int is_datetime(const char *t)
     else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' &&
              digits(p + 4, 2))
         p += 6;
-    return *p == '\0' && atoi(t + 11) < 24 && atoi(t + 14) < 60 &&
-           atoi(t + 17) < 61;
+    return *p == '\0' && num(t + 11, 2) < 24 && num(t + 14, 2) < 60 &&
+           num(t + 17, 2) < 61;
 }
 
 /*
