@@ -6,15 +6,15 @@
  * lines, so it is a public error code.  PS_CODE_LIST is the one list of
  * them: each row is a name, a scope (who pays for the error) and a
  * one-line meaning for an operator reading a result file.  The enum, the
- * lookup table and the README's list of codes are all made from it, and
+ * lookup table and docs/errors.md's list of codes are all made from it, and
  * tests check it against the source (tests/codes/check_codes.sh: every
- * rule set anywhere is listed, every row is used) and against README.md
+ * rule set anywhere is listed, every row is used) and against docs/errors.md
  * (tests/unit/test_codes.c).
  *
  * Rows stay sorted by name in strcmp() order (ps_code_find() searches
  * them; a test checks the order).  A name is [A-Z][A-Z0-9_]*, shorter
  * than PS_ERR_RULE_MAX; a meaning holds no double quote.  Adding a rule:
- * add its row here and to README.md ("Error codes"); renaming one breaks
+ * add its row here and to docs/errors.md ("Error codes"); renaming one breaks
  * every reader of result files, so do not.
  *
  * Scopes:
@@ -93,6 +93,9 @@ enum ps_code_scope {
       "a provider answer (status, return, NOC) came in a business's inbound")  \
     X(ARCHIVE_FORMAT, RUN,                                                     \
       "the file is not an encrypted payspool archive (archive show)")         \
+    X(ARCHIVE_GONE, RUN,                                                       \
+      "the archived input is no longer in archive/: pruned by retention or "  \
+      "removed")                                                               \
     X(ARCHIVE_TAMPERED, RUN,                                                   \
       "an encrypted archive fails authentication: altered, truncated or "     \
       "sealed under another key file")                                        \
@@ -639,6 +642,9 @@ enum ps_code_scope {
     X(RERUN_NEEDS_REASON, RUN, "a job rerun needs --reason")                   \
     X(RESULT_TRUNCATED, RUN,                                                   \
       "a result file is shorter than its checkpoint; resuming is refused")     \
+    X(RETENTION_NOT_SET, RUN,                                                  \
+      "archive prune: no retention given (--older-than DAYS or [spool] "      \
+      "archive_retention_days), or one under a day")                          \
     X(RETURN_AMOUNT_MISMATCH, RECORD,                                          \
       "an ACH return's amount differs from the transaction's")                 \
     X(RETURN_CODE, FILE,                                                       \

@@ -309,6 +309,11 @@ const struct cli_cmd cli_commands[] = {
     {"archive", "list", cmd_archive_list, 0, "", "", "",
      "the encrypted inputs kept in archive/ and failed/",
      "payspool archive list --json"},
+    {"archive", "prune", cmd_archive_prune, CLI_CONFIG, "",
+     "older-than= dry-run config=", "[--older-than DAYS] [--dry-run]",
+     "remove archived inputs past the retention ([spool] "
+     "archive_retention_days); failed/ is never touched",
+     "payspool archive prune --older-than 2190 --dry-run"},
 
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
      "format= lenient= business= config= strict",

@@ -245,5 +245,6 @@ int cmd_calendar_holidays(struct cli_ctx *c, struct ps_err *err);
 int cmd_codes(struct cli_ctx *c, struct ps_err *err);
 int cmd_archive_show(struct cli_ctx *c, struct ps_err *err);
 int cmd_archive_list(struct cli_ctx *c, struct ps_err *err);
+int cmd_archive_prune(struct cli_ctx *c, struct ps_err *err);
 
 #endif /* PS_CLI_INT_H */

@@ -21,6 +21,7 @@
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "cli/cli_int.h"
+#include "intake/retention.h"
 #include "intake/seal.h"
 
 static int fd_sink(void *ctx, const void *buf, size_t len, struct ps_err *err)
@@ -51,6 +52,11 @@ static int archive_path(struct cli_ctx *c, const char *arg, char *out,
         ps_pathf(out, size, "%s%s", f.archive_path, PS_SEAL_SUFFIX) == 0 &&
         stat(out, &st) == 0)
         return 0; /* a failed input sealed since */
+    if (stat(f.archive_path, &st) != 0 && errno == ENOENT)
+        return ps_err_set(err, PS_ENOTFOUND, "ARCHIVE_GONE",
+                          "file %s: its archive %s is gone (pruned by the "
+                          "retention policy, or removed)",
+                          arg, f.archive_path);
     ps_strlcpy(out, f.archive_path, size);
     return 0;
 }
@@ -141,4 +147,51 @@ int cmd_archive_list(struct cli_ctx *c, struct ps_err *err)
         json_decref(w.arr);
     }
     return EX_OK;
+}
+
+static void prune_print(void *ctx, const char *path, int64_t bytes)
+{
+    json_t *arr = ctx;
+    if (arr != NULL)
+        json_array_append_new(arr, json_pack("{s:s, s:I}", "path", path,
+                                             "bytes", (json_int_t)bytes));
+    else
+        printf("%12lld  %s\n", (long long)bytes, path);
+}
+
+/*
+ * `archive prune [--older-than DAYS] [--dry-run]`: DAYS from the option,
+ * else [spool] archive_retention_days; neither is RETENTION_NOT_SET
+ * (exit 78): deleting needs a policy someone wrote down.
+ */
+int cmd_archive_prune(struct cli_ctx *c, struct ps_err *err)
+{
+    int dry = cli_opt(c, "dry-run") != NULL, days = c->cfg.archive_retention_days;
+    struct ps_prune_stats st;
+    long v;
+    if (cli_int_opt(c, "older-than", 1, 36500, days, &v, err) != 0)
+        return cli_fail(err);
+    days = (int)v;
+    if (days < 1) {
+        ps_err_set(err, PS_ECONFIG, "RETENTION_NOT_SET",
+                   "no retention: give --older-than DAYS or set [spool] "
+                   "archive_retention_days in %s",
+                   c->config[0] != '\0' ? c->config : "the configuration");
+        return cli_fail(err);
+    }
+    json_t *arr = c->json ? json_array() : NULL;
+    int rc = ps_archive_prune(c->spool, days, dry, prune_print, arr, &st, err);
+    if (arr != NULL) {
+        json_t *o = json_pack("{s:i, s:b, s:I, s:I, s:I, s:o}", "olderThanDays",
+                              days, "dryRun", dry, "files", (json_int_t)st.files,
+                              "bytes", (json_int_t)st.bytes, "kept",
+                              (json_int_t)st.kept, "pruned", arr);
+        cli_print_json(o);
+        json_decref(o);
+    } else
+        printf("%s%ld archived inputs (%lld bytes) older than %d days%s\n",
+               dry ? "would prune " : "pruned ", st.files,
+               (long long)st.bytes, days,
+               st.kept > 0 ? "; entries not payspool's were left" : "");
+    return rc != 0 ? cli_fail(err) : EX_OK;
 }

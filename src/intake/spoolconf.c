@@ -67,6 +67,8 @@ static const struct directive {
      offsetof(struct ps_spool_config, poll_seconds), 1, 3600},
     {"spool", "seal_failed_after_days", C_INT,
      offsetof(struct ps_spool_config, seal_failed_after_days), 0, 3650},
+    {"spool", "archive_retention_days", C_INT,
+     offsetof(struct ps_spool_config, archive_retention_days), 0, 36500},
     {"spool", "chunk_records", C_LONG,
      offsetof(struct ps_spool_config, chunk_records), 1, 1000000},
     {"limits", "max_depth", C_INT,

@@ -28,6 +28,9 @@ struct ps_spool_config {
     int seal_failed_after_days; /* failed/ inputs are encrypted after
                                  * this many days; 0 at once; default 7
                                  * (seal.h) */
+    int archive_retention_days; /* `archive prune` without --older-than
+                                 * removes archives older than this; 0
+                                 * (the default): none set (retention.h) */
     long chunk_records;  /* records per SQLite transaction; default 50000 */
     struct ps_unwrap_limits limits;
     int provider_max_attempts; /* [provider] max_attempts: provider

@@ -179,8 +179,8 @@ same "independent" "$(jq length "$T/out")" 0
 
 # ---- the public error codes: the table, the README's list, the JSON ------
 expect 0 "$P" codes --json
-same "codes are the README's" "$(jq -r '.[].code' "$T/out" | sort | tr '\n' ' ')" \
-    "$(sed -n '/^## Error codes/,/^## /p' "$PS_FIXTURES/../README.md" |
+same "codes are docs/errors.md's" "$(jq -r '.[].code' "$T/out" | sort | tr '\n' ' ')" \
+    "$(sed -n '/^## Error codes/,/^## /p' "$PS_FIXTURES/../docs/errors.md" |
         sed -n 's/^| `\([A-Z][A-Z0-9_]*\)` |.*/\1/p' | sort | tr '\n' ' ')"
 same "a code's shape" "$(jq -c '.[0] | keys_unsorted' "$T/out")" \
     '["code","scope","meaning"]'

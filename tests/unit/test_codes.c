@@ -1,7 +1,7 @@
 /*
  * test_codes.c -- the table of public error codes (src/base/codes.c):
  * sorted and without duplicates, every row well formed, lookups that
- * round-trip, the text and JSON listings, and README.md's list of codes
+ * round-trip, the text and JSON listings, and docs/errors.md's list of codes
  * the same set with the same scopes and meanings.
  *
  * That every rule the source sets is in the table is checked twice: by
@@ -189,19 +189,19 @@ static void test_write_fails(void **state)
 }
 
 /*
- * README.md's "## Error codes" section lists every code as a table row
+ * docs/errors.md's "## Error codes" section lists every code as a table row
  * "| `NAME` | scope | meaning |": the same set as the table, each with
  * the same scope and meaning, once.
  */
 static void test_readme_lists_the_table(void **state)
 {
     (void)state;
-    char *readme = ps_test_slurp(PS_SOURCE_DIR "/README.md", NULL);
+    char *readme = ps_test_slurp(PS_SOURCE_DIR "/docs/errors.md", NULL);
     size_t n = ps_code_count();
     int *seen = ps_test_own(calloc(n, sizeof(*seen)));
     char *sec = strstr(readme, "\n## Error codes\n");
     if (sec == NULL)
-        fail_msg("README.md has no \"## Error codes\" section");
+        fail_msg("docs/errors.md has no \"## Error codes\" section");
     sec += strlen("\n## Error codes\n");
     char *end = strstr(sec, "\n## ");
     if (end != NULL)
@@ -214,7 +214,7 @@ static void test_readme_lists_the_table(void **state)
             continue;
         if (sscanf(line, "| `%48[^`]` | %15[^ |] | %511[^|]|", name, scope,
                    meaning) != 3)
-            fail_msg("README.md: cannot read the row \"%s\"", line);
+            fail_msg("docs/errors.md: cannot read the row \"%s\"", line);
         size_t m = strlen(meaning);
         while (m > 0 && meaning[m - 1] == ' ')
             meaning[--m] = '\0';
@@ -222,20 +222,20 @@ static void test_readme_lists_the_table(void **state)
         enum ps_code id = ps_code_find(name);
         const struct ps_code_info *c = ps_code_info(id);
         if (c == NULL)
-            fail_msg("README.md lists %s, which is not in src/base/codes.h",
+            fail_msg("docs/errors.md lists %s, which is not in src/base/codes.h",
                      name);
         if (seen[id - 1]++)
-            fail_msg("README.md lists %s twice", name);
+            fail_msg("docs/errors.md lists %s twice", name);
         if (strcmp(scope, ps_code_scope_name(c->scope)) != 0)
-            fail_msg("README.md: %s has scope %s, the table %s", name, scope,
+            fail_msg("docs/errors.md: %s has scope %s, the table %s", name, scope,
                      ps_code_scope_name(c->scope));
         if (strcmp(meaning, c->meaning) != 0)
-            fail_msg("README.md: %s means \"%s\", the table \"%s\"", name,
+            fail_msg("docs/errors.md: %s means \"%s\", the table \"%s\"", name,
                      meaning, c->meaning);
     }
     for (size_t i = 0; i < n; i++)
         if (!seen[i])
-            fail_msg("README.md (Error codes) does not list %s",
+            fail_msg("docs/errors.md (Error codes) does not list %s",
                      ps_code_at(i)->name);
     assert_int_equal(rows, n);
 }

@@ -1185,19 +1185,19 @@ static void squash(const char *in, char *out, size_t size)
     out[n] = '\0';
 }
 
-/* The README shows each query exactly as the engine runs it. */
+/* docs/reconciliation.md shows each query exactly as the engine runs it. */
 static void test_sql_documented(void **state)
 {
     (void)state;
     static char readme[1 << 17], want[1 << 13];
-    squash(ps_test_slurp(PS_SOURCE_DIR "/README.md", NULL), readme,
+    squash(ps_test_slurp(PS_SOURCE_DIR "/docs/reconciliation.md", NULL), readme,
            sizeof(readme));
     for (int q = 0; q < PS_RECON_Q_N; q++) {
         const char *sql = ps_store_recon_sql((enum ps_recon_query)q);
         assert_non_null(sql);
         squash(sql, want, sizeof(want));
         if (strstr(readme, want) == NULL)
-            fail_msg("query %d is not in README.md as it runs:\n%s", q,
+            fail_msg("query %d is not in docs/reconciliation.md as it runs:\n%s", q,
                      want);
     }
 }
