@@ -1,7 +1,7 @@
 /*
  * linxans.c -- a gateway answer: one JSON object per line, for one token.
  *
- *   {"token": "...", "decision": "ACCEPTED" | "DECLINED",
+ *   {"token": "...", "decision": "STARTED" | "ACCEPTED" | "DECLINED",
  *    "reason": "INCORRECT_AMOUNT" | ... | free text (with DECLINED),
  *    "customer": {"externalId", "firstName", "lastName", "email",
  *                 "addresses": [{"type", "line1", "line2", "city",
@@ -11,7 +11,11 @@
  *    "bank": {"routing", "number", "type": "CHECKING" | "SAVINGS"},
  *    "documents": [{"id", "version"}]}
  *
- * An ACCEPTED answer executes the request's activities in their order
+ * A STARTED line is the gateway's progress report (the customer opened
+ * the link or saved a partial answer): the request goes SENT ->
+ * IN_PROGRESS (event OPEN) and nothing else of the line is read; for a
+ * request already IN_PROGRESS it changes nothing (the gateway may report
+ * each page the customer saves).  An ACCEPTED answer executes the request's activities in their order
  * inside one savepoint: all of them, or (the first failing) none, and
  * the request is then FAILED with the activity and its reason.  A
  * DECLINED one executes nothing and records the reason.  Unknown,
@@ -348,7 +352,15 @@ int ps_linx_answer(struct ps_engine *eng, const struct ps_business *b,
     x.b = b;
     x.r = &r;
     x.ans = ans;
-    if (strcmp(decision, "DECLINED") == 0) {
+    if (strcmp(decision, "STARTED") == 0) {
+        if (ps_linx_row_status(&r) == PS_LINX_IN_PROGRESS)
+            rc = 0; /* reported again: already IN_PROGRESS */
+        else
+            rc = ps_linx_apply(eng->store, r.id, PS_LEV_OPEN, NULL, NULL,
+                               NULL, err);
+        if (rc == 0)
+            ps_strlcpy(out->status, "IN_PROGRESS", sizeof(out->status));
+    } else if (strcmp(decision, "DECLINED") == 0) {
         rc = ps_linx_apply(eng->store, r.id, PS_LEV_DECLINE,
                            jstr(ans, "reason"), NULL, NULL, err);
         if (rc == 0)
@@ -357,7 +369,7 @@ int ps_linx_answer(struct ps_engine *eng, const struct ps_business *b,
         rc = accept(&x, out, err);
     else
         rc = ps_err_set(err, PS_EINVAL, "LINX_ANSWER",
-                        "decision is ACCEPTED or DECLINED");
+                        "decision is STARTED, ACCEPTED or DECLINED");
 out:
     json_decref(ans);
     return rc;
