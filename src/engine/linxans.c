@@ -342,6 +342,13 @@ static int accept(struct exec *x, struct ps_linx_answer *out,
         return rc;
     ps_err_clear(&why);
     if ((rc = execute(x, &why)) == 0) {
+        /* A new customer's request now names it (linx show, its events). */
+        if (x->r->customer_id[0] == '\0' && x->customer_id[0] != '\0' &&
+            (rc = ps_store_linx_set_customer(x->eng->store, x->r->id,
+                                             x->customer_id, err)) != 0) {
+            ps_store_rollback(x->eng->store);
+            return rc;
+        }
         if ((rc = ps_linx_apply(x->eng->store, x->r->id, PS_LEV_COMPLETE, NULL,
                                 NULL, NULL, err)) == 0 &&
             (rc = ps_store_commit(x->eng->store, err)) == 0) {
