@@ -164,8 +164,13 @@ struct ps_customer {
     char updated_at[PS_TIME_SIZE];
 };
 
+/* A given contact's primary flag left to the merge (engine/custmerge.h):
+ * primary only when the customer has no primary contact yet. */
+#define PS_CONTACT_PRIMARY_AUTO (-1)
+
 struct ps_contact {
-    int primary; /* 1 for the BUSINESS customer's primary contact */
+    int primary; /* 1 for the BUSINESS customer's primary contact, 0 for a
+                  * further one; PS_CONTACT_PRIMARY_AUTO on input only */
     char first_name[PS_PERSON_SIZE];
     char last_name[PS_PERSON_SIZE];
     char email[PS_EMAIL_SIZE];

@@ -95,8 +95,10 @@ const struct cli_cmd cli_commands[] = {
     {"linx", "list", cmd_linx_list, RO, "", "business= status=",
      "[--business B] [--status S]", "the LinX requests, oldest first",
      "payspool linx list --business acme --status SENT"},
-    {"linx", "show", cmd_linx_show, RO, "REF", "business=", "--business B",
-     "a LinX request and its status history",
+    {"linx", "show", cmd_linx_show, RO | CLI_KEYS_IF, "REF", "business=",
+     "--business B",
+     "a LinX request, its customer's identity details masked, and its "
+     "status history",
      "payspool linx show rent-0042 --business acme --json"},
     {"linx", "extend", cmd_linx_extend, ENG, "REF", "business= until=",
      "--business B --until DATE", "move an active request's expiry later",
@@ -142,9 +144,10 @@ const struct cli_cmd cli_commands[] = {
      "payspool customer add H-2001 --business harbor-north --first-name "
      "James --last-name Okafor --email james.okafor@example.com "
      "--phone +13125550188"},
-    {"customer", "show", cmd_customer_show, RO, "EXT",
+    {"customer", "show", cmd_customer_show, RO | CLI_KEYS_IF, "EXT",
      "business=", "--business B",
-     "the customer, contacts, addresses, accounts and status history",
+     "the customer, contacts, addresses, identity details (masked), "
+     "accounts and status history",
      "payspool customer show H-2001 --business harbor-north"},
     {"customer", "suspend", cmd_customer_status, ENG, "EXT",
      "business= reason=", "--business B --reason R",
@@ -606,7 +609,10 @@ static int setup(struct cli_ctx *c, struct ps_err *err)
     if ((n & CLI_JOBS) && load_jobs(c, err) != 0)
         return err->code;
     if (n & (CLI_ENGINE | CLI_KEYS | CLI_LOCK | CLI_JOBS)) {
-        if (open_engine(c, (n & CLI_KEYS) != 0, err) != 0)
+        int keys = (n & (CLI_KEYS | CLI_KEYS_IF)) != 0;
+        if (open_engine(c, keys, err) != 0 &&
+            (!(n & CLI_KEYS_IF) || strcmp(err->rule, "NOT_INITIALISED") == 0 ||
+             open_engine(c, 0, err) != 0))
             return err->code;
         /* The engine settings the spool configuration holds. */
         c->eng->max_attempts = c->cfg.provider_max_attempts;

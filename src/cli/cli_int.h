@@ -56,9 +56,12 @@ enum {
                               * engine (said in its -h) */
     CLI_LOG_INFO = 1u << 7,  /* logs at info by default, not warn (the
                               * engine logs every file) */
-    CLI_SETUP_UNAVAILABLE = 1u << 8 /* a failed set-up exits 69 without a
-                                     * message (health: the status is the
-                                     * answer) */
+    CLI_SETUP_UNAVAILABLE = 1u << 8, /* a failed set-up exits 69 without a
+                                      * message (health: the status is the
+                                      * answer) */
+    CLI_KEYS_IF = 1u << 9 /* the key file when it can be read, else the
+                           * database alone (a masked display that shows
+                           * less without it) */
 };
 
 struct cli_ctx;
@@ -179,6 +182,11 @@ json_t *cli_account_json(const struct ps_account *a);
 int cli_add_status_history_json(void *arr,
                                 const struct ps_status_history_row *h);
 void cli_print_status_history(json_t *hist);
+/* "identity" (masked date of birth and tax id) into o when on file; its
+ * text lines. */
+int cli_identity_json(struct cli_ctx *c, json_t *o, const char *customer_id,
+                      struct ps_err *err);
+void cli_print_identity(json_t *o);
 /* Append o to arr with "sourceLine" when line > 0; takes o. */
 int cli_append_sourced(json_t *arr, json_t *o, long line);
 /* " (file, line N)" of a history or change object, or "". */

@@ -67,6 +67,33 @@ int cli_add_status_history_json(void *vctx,
     return cli_append_sourced(vctx, o, h->source_line);
 }
 
+/* The customer's identity details as "identity": {"dateOfBirth",
+ * "taxId"}, masked (query.h), when any are on file. */
+int cli_identity_json(struct cli_ctx *c, json_t *o, const char *customer_id,
+                      struct ps_err *err)
+{
+    struct ps_identity_mask m;
+    int rc = ps_query_customer_identity(c->eng, customer_id, &m, err);
+    if (rc == 0 && (m.dob[0] != '\0' || m.tax_id[0] != '\0'))
+        json_object_set_new(
+            o, "identity",
+            json_pack("{s:s?, s:s?}", "dateOfBirth",
+                      m.dob[0] ? m.dob : NULL, "taxId",
+                      m.tax_id[0] ? m.tax_id : NULL));
+    return rc;
+}
+
+void cli_print_identity(json_t *o)
+{
+    json_t *id = json_object_get(o, "identity");
+    const char *dob = json_string_value(json_object_get(id, "dateOfBirth"));
+    const char *tax = json_string_value(json_object_get(id, "taxId"));
+    if (dob != NULL)
+        printf("birth     %s\n", dob);
+    if (tax != NULL)
+        printf("tax id    %s\n", tax);
+}
+
 /* The status history lines of `customer show` and `account show`. */
 void cli_print_status_history(json_t *hist)
 {
@@ -125,6 +152,10 @@ static int customer_show(struct cli_ctx *c, const char *ext, struct ps_err *err)
         contacts, "addresses", addrs, "financialAccounts", accts, "createdAt",
         cu.created_at, "updatedAt", cu.updated_at);
     json_object_set_new(o, "history", hist);
+    if ((rc = cli_identity_json(c, o, cu.id, err)) != 0) {
+        json_decref(o);
+        return cli_fail(err);
+    }
     if (c->json) {
         cli_print_json(o);
     } else {
@@ -159,6 +190,7 @@ static int customer_show(struct cli_ctx *c, const char *ext, struct ps_err *err)
                    json_string_value(json_object_get(v, "postalCode")),
                    json_string_value(json_object_get(v, "country")));
         }
+        cli_print_identity(o);
         json_array_foreach(accts, i, v)
         {
             printf("account   %s %-13s %-16s %-9s %s\n",

@@ -94,6 +94,25 @@ static int print_one(struct cli_ctx *c, const struct ps_linx_row *r,
         if (r->failure[0] != '\0')
             printf("  failed: %s\n", r->failure);
     }
+    if (history && r->customer_id[0] != '\0') {
+        /* The customer's identity details, masked. */
+        if (cli_identity_json(c, o, r->customer_id, err) != 0) {
+            json_decref(o);
+            json_decref(hist);
+            return cli_fail(err);
+        }
+        if (!c->json) {
+            json_t *id = json_object_get(o, "identity");
+            const char *d = json_string_value(json_object_get(id, "dateOfBirth"));
+            const char *t = json_string_value(json_object_get(id, "taxId"));
+            printf("  customer %s", r->customer_id);
+            if (d != NULL)
+                printf(", birth %s", d);
+            if (t != NULL)
+                printf(", tax id %s", t);
+            printf("\n");
+        }
+    }
     if (history &&
         ps_linx_show(c->eng, cli_opt(c, "business"), r->ref, &again,
                      history_row, hist, err) != 0) {

@@ -403,7 +403,11 @@ static int customer_upsert(struct ps_applier *ap, const struct ps_record *rec,
     COPY(c.phone, GET(rec, "phone"));
     has_contact = GET(rec, "contact_first_name") != NULL &&
                   GET(rec, "contact_first_name")[0] != '\0';
-    k.primary = 1;
+    /* contact_primary YES or NO; empty: primary only if there is none. */
+    k.primary = GET(rec, "contact_primary") == NULL ||
+                        GET(rec, "contact_primary")[0] == '\0'
+                    ? PS_CONTACT_PRIMARY_AUTO
+                    : strcmp(GET(rec, "contact_primary"), "YES") == 0;
     COPY(k.first_name, GET(rec, "contact_first_name"));
     COPY(k.last_name, GET(rec, "contact_last_name"));
     COPY(k.email, GET(rec, "contact_email"));

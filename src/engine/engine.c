@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "engine/custmerge.h"
 #include "engine/event.h"
 #include "engine/ewa.h"
 #include "engine/ledger.h"
@@ -298,6 +299,12 @@ void ps_businesses_free(struct ps_businesses *l)
 
 /* ---- customers ------------------------------------------------------ */
 
+static int customer_insert(struct ps_engine *eng, struct ps_customer *rowp,
+                           const struct ps_business *bp,
+                           const struct ps_contact *contacts, size_t ncontacts,
+                           const struct ps_address *addresses,
+                           size_t naddresses, struct ps_err *err);
+
 int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
                        const struct ps_contact *contacts, size_t ncontacts,
                        const struct ps_address *addresses, size_t naddresses,
@@ -305,12 +312,39 @@ int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
 {
     struct ps_business b;
     struct ps_customer row = *c;
+    struct ps_contact *kv = NULL;
     int rc;
-    if ((rc = ps_customer_validate(&row, contacts, ncontacts, addresses,
-                                   naddresses, err)) != 0)
-        return rc;
-    if ((rc = ps_business_find(eng, row.business_id, &b, err)) != 0)
-        return rc;
+    if (ncontacts > 0) {
+        if ((kv = malloc(ncontacts * sizeof(*kv))) == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        memcpy(kv, contacts, ncontacts * sizeof(*kv));
+        ps_contacts_resolve(kv, ncontacts);
+        contacts = kv;
+    }
+    rc = ps_customer_validate(&row, contacts, ncontacts, addresses, naddresses,
+                              err);
+    if (rc == 0)
+        rc = ps_business_find(eng, row.business_id, &b, err);
+    if (rc == 0)
+        rc = customer_insert(eng, &row, &b, contacts, ncontacts, addresses,
+                             naddresses, err);
+    free(kv);
+    if (rc == 0)
+        *c = row;
+    (void)src;
+    return rc;
+}
+
+/* The new row with its contacts and addresses, in one transaction. */
+static int customer_insert(struct ps_engine *eng, struct ps_customer *rowp,
+                           const struct ps_business *bp,
+                           const struct ps_contact *contacts, size_t ncontacts,
+                           const struct ps_address *addresses,
+                           size_t naddresses, struct ps_err *err)
+{
+    struct ps_customer row = *rowp;
+    struct ps_business b = *bp;
+    int rc;
     ps_strlcpy(row.business_id, b.id, sizeof(row.business_id));
     ps_id_new(row.id);
     row.status = PS_STATUS_ACTIVE;
@@ -332,61 +366,30 @@ int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
     if (rc == 0)
         rc = ps_store_customer_set_addresses(eng->store, row.id, addresses,
                                              naddresses, err);
-    (void)src;
     if (rc == 0)
         rc = ps_store_commit(eng->store, err);
     if (rc != 0) {
         ps_store_rollback(eng->store);
         return rc;
     }
-    *c = row;
-    return 0;
-}
-
-struct contact_list {
-    struct ps_contact v[16];
-    size_t n;
-};
-
-static int keep_contact(void *ctx, const struct ps_contact *k)
-{
-    struct contact_list *l = ctx;
-    if (l->n < sizeof(l->v) / sizeof(l->v[0]))
-        l->v[l->n++] = *k;
+    *rowp = row;
     return 0;
 }
 
 /*
- * Addresses an update keeps: every stored address whose type the update
- * does not give.  An update's SHIPPING address replaces the stored
- * SHIPPING one and leaves BILLING, MAILING... as they are (before, any
- * address replaced them all: a second address replaced the first).
+ * The contacts and addresses an update gives are merged into the stored
+ * ones (custmerge.h): a second address of another type or a further
+ * contact never replaces the first.  NULL: the stored ones unchanged.
  */
-struct address_list {
-    struct ps_address v[PS_ADDR_N * 4];
-    size_t n;
-    const struct ps_address *given;
-    size_t ngiven;
-};
-
-static int keep_address(void *ctx, const struct ps_address *a)
-{
-    struct address_list *l = ctx;
-    for (size_t i = 0; i < l->ngiven; i++)
-        if (l->given[i].type == a->type)
-            return 0;
-    if (l->n < sizeof(l->v) / sizeof(l->v[0]) - l->ngiven)
-        l->v[l->n++] = *a;
-    return 0;
-}
-
 int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
                        const struct ps_contact *contacts, size_t ncontacts,
                        const struct ps_address *addresses, size_t naddresses,
                        struct ps_err *err)
 {
     struct ps_customer old;
-    struct contact_list kept;
+    struct ps_contact *kv = NULL;
+    struct ps_address *av = NULL;
+    size_t nk = 0, na = 0;
     int rc;
     if ((rc = ps_store_customer_get(eng->store, c->id, &old, err)) != 0)
         return rc;
@@ -398,44 +401,32 @@ int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
     ps_strlcpy(c->created_at, old.created_at, sizeof(c->created_at));
     /* Contacts kept as they are still count: a BUSINESS customer's DBA can
      * change without resending its primary contact. */
-    kept.n = 0;
-    if (contacts == NULL &&
-        (rc = ps_store_customer_contacts(eng->store, c->id, keep_contact, &kept,
-                                         err)) != 0)
-        return rc;
-    if ((rc = ps_customer_validate(c, contacts ? contacts : kept.v,
-                                   contacts ? ncontacts : kept.n, addresses,
-                                   addresses ? naddresses : 0, err)) != 0)
-        return rc;
-    ps_time_now(c->updated_at);
-    if ((rc = ps_store_begin(eng->store, err)) != 0)
-        return rc;
-    rc = ps_store_customer_update(eng->store, c, err);
-    if (rc == 0 && contacts != NULL)
-        rc = ps_store_customer_set_contacts(eng->store, c->id, contacts,
-                                            ncontacts, err);
-    if (rc == 0 && addresses != NULL) {
-        struct address_list *al = calloc(1, sizeof(*al));
-        if (al == NULL)
-            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        else {
-            al->given = addresses;
-            al->ngiven = naddresses < PS_ADDR_N * 4 ? naddresses : 0;
-            rc = ps_store_customer_addresses(eng->store, c->id, keep_address,
-                                             al, err);
-            for (size_t i = 0; rc == 0 && i < al->ngiven; i++)
-                al->v[al->n++] = addresses[i];
+    rc = ps_contacts_merged(eng->store, c->id, contacts, ncontacts, &kv, &nk,
+                            err);
+    if (rc == 0 && addresses != NULL)
+        rc = ps_addresses_merged(eng->store, c->id, addresses, naddresses, &av,
+                                 &na, err);
+    if (rc == 0)
+        rc = ps_customer_validate(c, kv, nk, av, na, err);
+    if (rc == 0) {
+        ps_time_now(c->updated_at);
+        rc = ps_store_begin(eng->store, err);
+        if (rc == 0) {
+            rc = ps_store_customer_update(eng->store, c, err);
+            if (rc == 0 && contacts != NULL)
+                rc = ps_store_customer_set_contacts(eng->store, c->id, kv, nk,
+                                                    err);
+            if (rc == 0 && addresses != NULL)
+                rc = ps_store_customer_set_addresses(eng->store, c->id, av, na,
+                                                     err);
             if (rc == 0)
-                rc = ps_store_customer_set_addresses(
-                    eng->store, c->id, al->ngiven ? al->v : addresses,
-                    al->ngiven ? al->n : naddresses, err);
-            free(al);
+                rc = ps_store_commit(eng->store, err);
+            if (rc != 0)
+                ps_store_rollback(eng->store);
         }
     }
-    if (rc == 0)
-        rc = ps_store_commit(eng->store, err);
-    if (rc != 0)
-        ps_store_rollback(eng->store);
+    free(kv);
+    free(av);
     return rc;
 }
 

@@ -65,7 +65,9 @@ int ps_customer_create(struct ps_engine *eng, struct ps_customer *c,
                        const struct ps_source *src, struct ps_err *err);
 /*
  * Update the profile fields of customer c->id (names, email, phone, DBA).
- * contacts/addresses replace the old ones unless NULL.
+ * contacts/addresses (unless NULL) are merged into the stored ones: an
+ * address replaces only the stored one of its type, a contact updates
+ * its match or is added (engine/custmerge.h).
  */
 int ps_customer_update(struct ps_engine *eng, struct ps_customer *c,
                        const struct ps_contact *contacts, size_t ncontacts,

@@ -1,17 +1,24 @@
 /*
  * linxans.c -- a gateway answer: one JSON object per line, for one token.
  *
- *   {"token": "...", "decision": "ACCEPTED" | "DECLINED",
+ *   {"token": "...", "decision": "STARTED" | "ACCEPTED" | "DECLINED",
  *    "reason": "INCORRECT_AMOUNT" | ... | free text (with DECLINED),
  *    "customer": {"externalId", "firstName", "lastName", "email",
+ *                 "type": "INDIVIDUAL" (default) | "BUSINESS", "dbaName",
  *                 "addresses": [{"type", "line1", "line2", "city",
  *                                "region", "postalCode", "country"}],
+ *                 "contacts": [{"firstName", "lastName", "email", "phone",
+ *                               "primary": true | false}] (BUSINESS),
  *                 "dateOfBirth", "taxId" (sealed at rest)},
  *    "card": {"number", "name"},
  *    "bank": {"routing", "number", "type": "CHECKING" | "SAVINGS"},
  *    "documents": [{"id", "version"}]}
  *
- * An ACCEPTED answer executes the request's activities in their order
+ * A STARTED line is the gateway's progress report (the customer opened
+ * the link or saved a partial answer): the request goes SENT ->
+ * IN_PROGRESS (event OPEN) and nothing else of the line is read; for a
+ * request already IN_PROGRESS it changes nothing (the gateway may report
+ * each page the customer saves).  An ACCEPTED answer executes the request's activities in their order
  * inside one savepoint: all of them, or (the first failing) none, and
  * the request is then FAILED with the activity and its reason.  A
  * DECLINED one executes nothing and records the reason.  Unknown,
@@ -81,6 +88,36 @@ static int addresses(json_t *cust, struct ps_address *a, size_t *n,
     return 0;
 }
 
+/* The answer's contacts of a BUSINESS customer (at most 8): "primary"
+ * true or false, absent: primary only when the customer has none yet. */
+static int contacts(json_t *cust, struct ps_contact *k, size_t *n,
+                    struct ps_err *err)
+{
+    json_t *arr = json_object_get(cust, "contacts"), *v;
+    size_t i;
+    *n = 0;
+    json_array_foreach(arr, i, v)
+    {
+        json_t *p = json_object_get(v, "primary");
+        if (*n == 8 || !json_is_object(v) ||
+            (p != NULL && !json_is_boolean(p)))
+            return ps_err_set(err, PS_EINVAL, "FIELD_VALUE",
+                              "contact %zu: an object (primary true or "
+                              "false) and at most 8 contacts",
+                              i + 1);
+        memset(&k[*n], 0, sizeof(k[*n]));
+        k[*n].primary = p == NULL ? PS_CONTACT_PRIMARY_AUTO : json_is_true(p);
+        ps_strlcpy(k[*n].first_name, jstr(v, "firstName"),
+                   sizeof(k[*n].first_name));
+        ps_strlcpy(k[*n].last_name, jstr(v, "lastName"),
+                   sizeof(k[*n].last_name));
+        ps_strlcpy(k[*n].email, jstr(v, "email"), sizeof(k[*n].email));
+        ps_strlcpy(k[*n].phone, jstr(v, "phone"), sizeof(k[*n].phone));
+        (*n)++;
+    }
+    return 0;
+}
+
 /*
  * The identity details some accounts need (dateOfBirth YYYY-MM-DD, taxId
  * of 9 digits), sealed with the key file before they are stored; only the
@@ -119,9 +156,11 @@ static int customer(struct exec *x, int create, struct ps_err *err)
     json_t *cj = json_object_get(x->ans, "customer");
     struct ps_customer c;
     struct ps_address a[8];
-    size_t na;
+    struct ps_contact k[8];
+    size_t na, nk;
     int rc;
-    if ((rc = addresses(cj, a, &na, err)) != 0)
+    if ((rc = addresses(cj, a, &na, err)) != 0 ||
+        (rc = contacts(cj, k, &nk, err)) != 0)
         return rc;
     if (create && x->r->customer_id[0] == '\0') {
         struct ps_source src = {"LinX request", NULL, 0};
@@ -133,12 +172,20 @@ static int customer(struct exec *x, int create, struct ps_err *err)
         else
             snprintf(c.external_id, sizeof(c.external_id), "linx-%.50s",
                      x->r->ref);
-        c.type = PS_CUSTOMER_INDIVIDUAL;
-        ps_strlcpy(c.first_name, jstr(cj, "firstName"), sizeof(c.first_name));
-        ps_strlcpy(c.last_name, jstr(cj, "lastName"), sizeof(c.last_name));
-        ps_strlcpy(c.email, jstr(cj, "email"), sizeof(c.email));
-        ps_strlcpy(c.phone, x->r->mobile, sizeof(c.phone));
-        if ((rc = ps_customer_create(x->eng, &c, NULL, 0, a, na, &src, err)) !=
+        if (strcmp(jstr(cj, "type"), "BUSINESS") == 0) {
+            /* A business: its DBA name, and its people as contacts. */
+            c.type = PS_CUSTOMER_BUSINESS;
+            ps_strlcpy(c.dba_name, jstr(cj, "dbaName"), sizeof(c.dba_name));
+        } else {
+            c.type = PS_CUSTOMER_INDIVIDUAL;
+            ps_strlcpy(c.first_name, jstr(cj, "firstName"),
+                       sizeof(c.first_name));
+            ps_strlcpy(c.last_name, jstr(cj, "lastName"),
+                       sizeof(c.last_name));
+            ps_strlcpy(c.email, jstr(cj, "email"), sizeof(c.email));
+            ps_strlcpy(c.phone, x->r->mobile, sizeof(c.phone));
+        }
+        if ((rc = ps_customer_create(x->eng, &c, k, nk, a, na, &src, err)) !=
             0)
             return rc;
     } else {
@@ -152,8 +199,10 @@ static int customer(struct exec *x, int create, struct ps_err *err)
             ps_strlcpy(c.last_name, jstr(cj, "lastName"), sizeof(c.last_name));
         if (jstr(cj, "email")[0] != '\0')
             ps_strlcpy(c.email, jstr(cj, "email"), sizeof(c.email));
-        if ((rc = ps_customer_update(x->eng, &c, NULL, 0, na ? a : NULL, na,
-                                     err)) != 0)
+        if (jstr(cj, "dbaName")[0] != '\0')
+            ps_strlcpy(c.dba_name, jstr(cj, "dbaName"), sizeof(c.dba_name));
+        if ((rc = ps_customer_update(x->eng, &c, nk ? k : NULL, nk,
+                                     na ? a : NULL, na, err)) != 0)
             return rc;
     }
     if ((rc = identity(x, cj, c.id, err)) != 0)
@@ -293,6 +342,13 @@ static int accept(struct exec *x, struct ps_linx_answer *out,
         return rc;
     ps_err_clear(&why);
     if ((rc = execute(x, &why)) == 0) {
+        /* A new customer's request now names it (linx show, its events). */
+        if (x->r->customer_id[0] == '\0' && x->customer_id[0] != '\0' &&
+            (rc = ps_store_linx_set_customer(x->eng->store, x->r->id,
+                                             x->customer_id, err)) != 0) {
+            ps_store_rollback(x->eng->store);
+            return rc;
+        }
         if ((rc = ps_linx_apply(x->eng->store, x->r->id, PS_LEV_COMPLETE, NULL,
                                 NULL, NULL, err)) == 0 &&
             (rc = ps_store_commit(x->eng->store, err)) == 0) {
@@ -348,7 +404,15 @@ int ps_linx_answer(struct ps_engine *eng, const struct ps_business *b,
     x.b = b;
     x.r = &r;
     x.ans = ans;
-    if (strcmp(decision, "DECLINED") == 0) {
+    if (strcmp(decision, "STARTED") == 0) {
+        if (ps_linx_row_status(&r) == PS_LINX_IN_PROGRESS)
+            rc = 0; /* reported again: already IN_PROGRESS */
+        else
+            rc = ps_linx_apply(eng->store, r.id, PS_LEV_OPEN, NULL, NULL,
+                               NULL, err);
+        if (rc == 0)
+            ps_strlcpy(out->status, "IN_PROGRESS", sizeof(out->status));
+    } else if (strcmp(decision, "DECLINED") == 0) {
         rc = ps_linx_apply(eng->store, r.id, PS_LEV_DECLINE,
                            jstr(ans, "reason"), NULL, NULL, err);
         if (rc == 0)
@@ -357,7 +421,7 @@ int ps_linx_answer(struct ps_engine *eng, const struct ps_business *b,
         rc = accept(&x, out, err);
     else
         rc = ps_err_set(err, PS_EINVAL, "LINX_ANSWER",
-                        "decision is ACCEPTED or DECLINED");
+                        "decision is STARTED, ACCEPTED or DECLINED");
 out:
     json_decref(ans);
     return rc;

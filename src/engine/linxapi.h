@@ -142,13 +142,13 @@ int ps_linx_sms_written(struct ps_engine *eng, const struct ps_linx_sms *v,
 
 struct ps_linx_answer {
     char ref[PS_LINX_REF_SIZE]; /* the request, when the token was known */
-    char status[16];            /* COMPLETED, DECLINED or FAILED */
+    char status[16]; /* IN_PROGRESS, COMPLETED, DECLINED or FAILED */
     char ids[128];              /* what the activities created */
 };
 
 /*
  * One line of a gateway answer file (the format is in linxans.c).  0: the
- * request is COMPLETED or DECLINED.  A refusal (LINX_ANSWER,
+ * request is IN_PROGRESS (a STARTED line), COMPLETED or DECLINED.  A refusal (LINX_ANSWER,
  * LINX_TOKEN_UNKNOWN, LINX_EXPIRED, LINX_NOT_ACTIVE, LINX_DECLINE_REASON)
  * changes nothing; a failing activity rolls back every activity and
  * leaves the request FAILED (rule LINX_ACTIVITY_FAILED, out->status

@@ -8,7 +8,14 @@
  */
 #include "engine/query.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
+
+#include "base/crypto.h"
+#include "engine/handle.h"
+#include "store/linx.h"
 
 int ps_query_schema_version(struct ps_engine *eng)
 {
@@ -60,6 +67,38 @@ int ps_query_customer_contacts(struct ps_engine *eng, const char *customer_id,
                                void *ctx, struct ps_err *err)
 {
     return ps_store_customer_contacts(eng->store, customer_id, cb, ctx, err);
+}
+
+int ps_query_customer_identity(struct ps_engine *eng, const char *customer_id,
+                               struct ps_identity_mask *out,
+                               struct ps_err *err)
+{
+    unsigned char sealed[64], plain[24];
+    size_t n = 0;
+    int has_tax = 0;
+    char last4[5];
+    int rc = ps_store_identity_get(eng->store, customer_id, sealed,
+                                   sizeof(sealed), &n, &has_tax, last4, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PS_ENOTFOUND)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (has_tax)
+        snprintf(out->tax_id, sizeof(out->tax_id), "***-**-%.4s", last4);
+    if (n == 0)
+        return 0;
+    ps_strlcpy(out->dob, "****-**-**", sizeof(out->dob));
+    /* YYYY-MM-DD sealed: its day alone is shown. */
+    if (eng->keys != NULL && n == 10 + PS_SEALED_OVERHEAD) {
+        struct ps_err ignore;
+        if (ps_keys_open(eng->keys, sealed, n, plain, &ignore) == 0) {
+            out->dob[8] = (char)plain[8];
+            out->dob[9] = (char)plain[9];
+        }
+        sodium_memzero(plain, sizeof(plain));
+    }
+    return 0;
 }
 
 int ps_query_customer_addresses(struct ps_engine *eng, const char *customer_id,

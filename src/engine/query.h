@@ -58,6 +58,19 @@ int ps_query_customer_contacts(struct ps_engine *eng, const char *customer_id,
 int ps_query_customer_addresses(struct ps_engine *eng, const char *customer_id,
                                 int (*cb)(void *ctx, const struct ps_address *),
                                 void *ctx, struct ps_err *err);
+/*
+ * The identity details some accounts need (LinX answers: engine/linxans.c),
+ * masked for display: dob "****-**-DD" (the day, unsealed with the key
+ * file; "****-**-**" when the engine has no keys), tax_id "***-**-NNNN".
+ * Empty strings when not on file.  Never the clear value.
+ */
+struct ps_identity_mask {
+    char dob[16];
+    char tax_id[16];
+};
+int ps_query_customer_identity(struct ps_engine *eng, const char *customer_id,
+                               struct ps_identity_mask *out,
+                               struct ps_err *err);
 /* Status changes, oldest first. */
 int ps_query_customer_history(struct ps_engine *eng, const char *customer_id,
                               int (*cb)(void *ctx,

@@ -251,6 +251,26 @@ static int step_reconcile(struct step_ctx *x, struct ps_err *err)
     return each_business(x, recon_one, err);
 }
 
+/*
+ * The business's events not yet in an events/ file (every customer,
+ * account, LinX and transaction status event, however it was made),
+ * written to outbound/<business>/events/, then the webhook deliveries
+ * that are due.  Both the linx and the events step end with it.
+ */
+static int events_deliver(struct step_ctx *x, const struct ps_business *b,
+                          int64_t now, long *events,
+                          struct ps_webhook_result *hook, struct ps_err *err)
+{
+    int rc = ps_events_write(x->env->eng, x->env->spool, b, now, events, NULL,
+                             0, err);
+    if (rc == 0)
+        rc = ps_webhook_deliver(x->env->eng, b, now,
+                                ps_webhook_max_attempts(x->env->eng, b),
+                                ps_webhook_timeout_ms(x->env->eng, b), hook,
+                                err);
+    return rc;
+}
+
 /* LinX: expire, remind, write the SMS and events files, deliver the
  * webhooks. */
 static int linx_one(struct step_ctx *x, const struct ps_business *b,
@@ -266,13 +286,7 @@ static int linx_one(struct step_ctx *x, const struct ps_business *b,
         rc = ps_sms_write(x->env->eng, x->env->spool, b, now, &sms, path,
                           sizeof(path), err);
     if (rc == 0)
-        rc = ps_events_write(x->env->eng, x->env->spool, b, now, &events,
-                             NULL, 0, err);
-    if (rc == 0)
-        rc = ps_webhook_deliver(x->env->eng, b, now,
-                                ps_webhook_max_attempts(x->env->eng, b),
-                                ps_webhook_timeout_ms(x->env->eng, b), &hook,
-                                err);
+        rc = events_deliver(x, b, now, &events, &hook, err);
     if (rc == 0 && (sms > 0 || due.expired > 0 || events > 0 ||
                     hook.delivered + hook.failed + hook.dead > 0)) {
         x->run->records += sms;
@@ -286,6 +300,28 @@ static int linx_one(struct step_ctx *x, const struct ps_business *b,
                "path", sms > 0 ? path : "");
     }
     return rc;
+}
+
+/* The events step: events/ file and webhooks only (the nightly jobs' last
+ * step, so the night's status events leave the same night).  Its events
+ * are not the run's records: those count the inputs and payments. */
+static int events_one(struct step_ctx *x, const struct ps_business *b,
+                      struct ps_err *err)
+{
+    struct ps_webhook_result hook = {0, 0, 0};
+    long events = 0;
+    int rc = events_deliver(x, b, ps_clock_now_ms(), &events, &hook, err);
+    if (rc == 0 && events + hook.delivered + hook.failed + hook.dead > 0)
+        ps_log(PS_LOG_INFO, "job.events", "{s:s, s:I, s:I, s:I, s:I}",
+               "business", b->name, "events", (json_int_t)events,
+               "delivered", (json_int_t)hook.delivered, "retrying",
+               (json_int_t)hook.failed, "dead", (json_int_t)hook.dead);
+    return rc;
+}
+
+static int step_events(struct step_ctx *x, struct ps_err *err)
+{
+    return each_business(x, events_one, err);
 }
 
 static int step_linx(struct step_ctx *x, struct ps_err *err)
@@ -303,7 +339,7 @@ static const struct step {
     {"cutoff", step_cutoff},   {"payouts", step_payouts},
     {"recover", step_recover},
     {"reconcile", step_reconcile}, {"export", step_export},
-    {"linx", step_linx},
+    {"linx", step_linx},       {"events", step_events},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 

@@ -34,6 +34,9 @@
       "UPDATE linx_requests SET status = ?2, decline_reason = nullif(?3,''),"  \
       " failure = nullif(?4,''), updated_at = ?5 WHERE id = ?1"                \
       " AND status = ?6")                                                      \
+    X(LINX_SET_CUSTOMER,                                                       \
+      "UPDATE linx_requests SET customer_id = ?2 WHERE id = ?1"                \
+      " AND customer_id IS NULL")                                              \
     X(LINX_TOUCH,                                                              \
       "UPDATE linx_requests SET expires_at = ?2, reminders_sent = ?3,"         \
       " last_reminder_at = nullif(?4,''), token_hash = ?5, updated_at = ?6"    \
@@ -103,6 +106,9 @@
       " dob_sealed = ifnull(?2, dob_sealed),"                                 \
       " tax_id_sealed = ifnull(?3, tax_id_sealed),"                           \
       " tax_id_last4 = ifnull(nullif(?4,''), tax_id_last4), updated_at = ?5")  \
+    X(IDENTITY_GET,                                                            \
+      "SELECT dob_sealed, tax_id_sealed IS NOT NULL, ifnull(tax_id_last4,'')"  \
+      " FROM customer_identity WHERE customer_id = ?1")                        \
     X(LINX_LIST, "SELECT " LINX_COLS " FROM linx_requests"                     \
                  " WHERE (?1 = '' OR business_id = ?1)"                        \
                  " AND (?2 = '' OR status = ?2) ORDER BY created_at, id")
@@ -220,6 +226,18 @@ int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
     BIND(st, 5, r->updated_at);
     BIND(st, 6, from);
     return ps_sq_exec_one(s, st, "update LinX request", PS_ESTATE, err);
+}
+
+int ps_store_linx_set_customer(struct ps_store *s, const char *id,
+                               const char *customer_id, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_SET_CUSTOMER, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND(st, 2, customer_id);
+    return ps_sq_exec_step(s, st, "set the LinX request's customer", err);
 }
 
 int ps_store_linx_touch(struct ps_store *s, const struct ps_linx_row *r,
@@ -610,4 +628,35 @@ int ps_store_identity_set(struct ps_store *s, const char *customer_id,
     BIND(st, 4, tax_last4 != NULL ? tax_last4 : "");
     BIND(st, 5, at);
     return ps_sq_exec_step(s, st, "set identity details", err);
+}
+
+int ps_store_identity_get(struct ps_store *s, const char *customer_id,
+                          unsigned char *dob, size_t dob_size,
+                          size_t *dob_len, int *has_tax, char tax_last4[5],
+                          struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_IDENTITY_GET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, customer_id);
+    *dob_len = 0;
+    *has_tax = 0;
+    tax_last4[0] = '\0';
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(st, 0);
+        if (n > 0 && (size_t)n <= dob_size) {
+            memcpy(dob, sqlite3_column_blob(st, 0), (size_t)n);
+            *dob_len = (size_t)n;
+        }
+        *has_tax = sqlite3_column_int(st, 1);
+        ps_strlcpy(tax_last4, (const char *)sqlite3_column_text(st, 2), 5);
+        ps_sq_done(st);
+        return 0;
+    }
+    ps_sq_done(st);
+    if (rc == SQLITE_DONE)
+        return PS_ENOTFOUND;
+    return ps_sq_error(s, rc, "read identity details", err);
 }

@@ -77,6 +77,10 @@ int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
                              const char *from, struct ps_err *err);
 /* Write expires_at, reminders_sent, last_reminder_at, token_hash and
  * updated_at (extend, remind, resend). */
+/* The customer a request for a new customer created (kept when the
+ * request already has one). */
+int ps_store_linx_set_customer(struct ps_store *s, const char *id,
+                               const char *customer_id, struct ps_err *err);
 int ps_store_linx_touch(struct ps_store *s, const struct ps_linx_row *r,
                         struct ps_err *err);
 /* from "" for the creation. */
@@ -216,6 +220,13 @@ int ps_store_identity_set(struct ps_store *s, const char *customer_id,
                           const unsigned char *dob, size_t dob_len,
                           const unsigned char *tax, size_t tax_len,
                           const char *tax_last4, const char *at,
+                          struct ps_err *err);
+/* Its sealed date of birth (copied when it fits dob_size; *dob_len 0
+ * when none), whether a tax id is on file, and the tax id's last four.
+ * No row: PS_ENOTFOUND (err untouched). */
+int ps_store_identity_get(struct ps_store *s, const char *customer_id,
+                          unsigned char *dob, size_t dob_size,
+                          size_t *dob_len, int *has_tax, char tax_last4[5],
                           struct ps_err *err);
 
 #endif /* PS_STORE_LINX_H */

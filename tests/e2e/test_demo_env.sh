@@ -18,6 +18,15 @@ same "demo exit" "$?" 0
 same "demo database" "$(sqlite3 "$T/demo/spool/payspool.db" \
     "SELECT count(*) FROM businesses")" 3
 has "Demo complete" "$T/demo.out"
+# The demo's webhooks (issue 20): every Northwind event delivered to the
+# local receiver, once each, every signature verified.
+n=$(sqlite3 "$T/demo/spool/payspool.db" "SELECT count(*) FROM event_outbox e
+    JOIN businesses b ON b.id = e.business_id
+    WHERE b.name = 'northwind-logistics'")
+[ "$n" -gt 0 ] && ok || bad "no events"
+has "received:  $n POSTs, $n distinct event ids" "$T/demo.out"
+has "verified:  $n signatures" "$T/demo.out"
+same "the receiver's log" "$(awk '$1 == 200 && $3 == 1' "$T/demo/webhooks.log" | wc -l)" "$n"
 # the ISO 20022 business's reconciliation: camt.053 and the later pain.002
 has "camt053-contoso-payroll-20261127-001.xml" "$T/demo.out"
 has "<Cd>CLBD</Cd>" "$T/demo.out"

@@ -132,6 +132,30 @@ same "the three payout files add up" "$(awk -F, '$1 == "file_check" { print $7 }
     "$f" | sort -u)" MATCH
 expect 0 "$P" ledger balance
 
+# The jobs' events step: every status event of the nights (customers,
+# accounts, transactions: payouts, declines, returns) is in an events/
+# JSON Lines file, once, without a linx job ever running.
+same "no linx run" "$(sql "SELECT count(*) FROM job_runs WHERE job = 'linx'")" 0
+same "events made" "$(sql "SELECT count(*) > 0 FROM event_outbox
+    WHERE entity_type = 'TRANSACTION'")" 1
+same "every event written" "$(sql "SELECT count(*) FROM event_outbox
+    WHERE written_at IS NULL")" 0
+for b in $NIGHTLY_BUSINESSES; do
+    cat "$OUT/$b"/events/events-*.jsonl 2>/dev/null
+done >"$T/events"
+same "one line per event" "$(wc -l <"$T/events")" \
+    "$(sql "SELECT count(*) FROM event_outbox")"
+same "ids once" "$(jq -r .id "$T/events" | sort -u | wc -l)" \
+    "$(sql "SELECT count(*) FROM event_outbox")"
+same "the R03 suspension" "$(jq -r 'select(.type == "account.status"
+    and .to == "SUSPENDED" and (.reason | test("ACH return R03")))
+    | .from' "$T/events")" ACTIVE
+# Each transaction's events are its status changes, one per history row
+# after its creation (a payout's SUBMIT and TRANSMIT are two changes).
+same "one event per change" "$(sql "SELECT count(*) FROM event_outbox
+    WHERE entity_type = 'TRANSACTION'")" "$(sql "SELECT count(*) FROM
+    transaction_history WHERE from_status IS NOT NULL")"
+
 # No card number of the rosters outside the payout files.
 for pan in $(cut -d, -f11 "$NIGHTLY_DIR"/northwind-logistics/roster-*.csv |
     grep -E '^[0-9]{13,19}$' | sort -u); do

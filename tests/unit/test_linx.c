@@ -29,6 +29,7 @@
 #include "engine/engine.h"
 #include "engine/handle.h"
 #include "engine/linx.h"
+#include "engine/linxapi.h"
 #include "testutil.h"
 
 #define ILL (-1)
@@ -371,10 +372,55 @@ static void test_addresses_kept(void **state)
                      2);
 }
 
+/*
+ * A gateway's STARTED line (the customer opened the link or saved part
+ * of the answer) from every status: SENT -> IN_PROGRESS with one history
+ * row; IN_PROGRESS again changes nothing and is no error; CREATED (no
+ * link went out) is an illegal transition; every terminal status is no
+ * longer active.  Nothing changes on a refusal.
+ */
+static void test_started_answer(void **state)
+{
+    struct fixture *fx = *state;
+    for (int st = 0; st < PS_LINX_N; st++) {
+        struct ps_linx_row r, got;
+        struct ps_linx_answer ans;
+        char tok[PS_LINX_TOKEN_SIZE], link[PS_LINX_LINK_SIZE], line[256];
+        struct ps_err err;
+        make(fx, "2999-01-01T00:00:00.000Z", &r, tok, link);
+        for (int i = 0; path[st][i] >= 0; i++)
+            apply_ok(fx, r.id, path[st][i]);
+        int64_t before = history(fx, r.id);
+        snprintf(line, sizeof(line),
+                 "{\"token\":\"%s\",\"decision\":\"STARTED\"}", tok);
+        ps_err_clear(&err);
+        int rc = ps_linx_answer(fx->eng, &fx->biz, line, &ans, &err);
+        assert_int_equal(ps_store_linx_get(fx->eng->store, r.id, &got, &err),
+                         0);
+        if (st == PS_LINX_SENT || st == PS_LINX_IN_PROGRESS) {
+            if (rc != 0)
+                fail_msg("STARTED from %s: %s", ps_linx_status_name(st),
+                         err.msg);
+            assert_string_equal(ans.status, "IN_PROGRESS");
+            assert_string_equal(got.status, "IN_PROGRESS");
+            assert_int_equal(history(fx, r.id),
+                             before + (st == PS_LINX_SENT ? 1 : 0));
+        } else {
+            assert_int_equal(rc, PS_ESTATE);
+            assert_string_equal(err.rule, st == PS_LINX_CREATED
+                                              ? "LINX_ILLEGAL_TRANSITION"
+                                              : "LINX_NOT_ACTIVE");
+            assert_string_equal(got.status, ps_linx_status_name(st));
+            assert_int_equal(history(fx, r.id), before);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_all_pairs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_started_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_checks, setup, teardown),
