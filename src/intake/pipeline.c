@@ -54,6 +54,7 @@
 #include "formats/format.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "base/money.h"
 #include "formats/nacha/nacha.h"
 #include "base/fsutil.h"
@@ -65,7 +66,6 @@
 #include "intake/seal.h"
 
 #define PATH_SIZE 4096
-#define PROGRESS_EVERY 100000 /* records between progress log lines */
 
 /* ---- names and small helpers ---------------------------------------- */
 
@@ -405,13 +405,13 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     struct chunk_state cs;
     struct ps_result r;
     struct ps_applier *ap = NULL;
-    char dir[PATH_SIZE], options[128];
+    struct ps_progress pg;
+    char dir[PATH_SIZE], options[128], what[256];
     long in_chunk = 0;
     int rc, in_txn = 0, inserted = resuming;
-    struct timespec t0, t1;
 
     memset(&cs, 0, sizeof(cs));
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(&pg, 0, sizeof(pg));
     if (resuming) {
         rc = ps_store_checkpoint_get(p->eng->store, f->id, &cs.cp, err);
         if (rc == PS_ENOTFOUND)
@@ -441,6 +441,12 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                "business", b->name, "document", docname, "record",
                (json_int_t)cs.cp.record_no, "byte_offset",
                (json_int_t)cs.cp.byte_offset);
+    /* Pass 1 counted the records: done of total, on a terminal and by
+     * time in the log (base/progress.h); resumed, of those still to do. */
+    snprintf(what, sizeof(what), "intake %s/%s", b->name, docname);
+    ps_progress_begin(&pg, "document.progress", what, "records",
+                      (key != NULL ? key->records : f->records) -
+                          cs.cp.record_no);
     for (;;) {
         int got = d.fmt->next(d.state, &rec, err);
         if (got < 0) {
@@ -458,17 +464,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             goto fail;
         cs.cp.byte_offset = rec.offset;
         p->stats.records++;
-        if (cs.record_no % PROGRESS_EVERY == 0) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            int64_t ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
-                         (t1.tv_nsec - t0.tv_nsec) / 1000000;
-            ps_log(
-                PS_LOG_INFO, "document.progress", "{s:s, s:s, s:I, s:I, s:I}",
-                "business", b->name, "document", docname, "records",
-                (json_int_t)cs.record_no, "bytes", (json_int_t)rec.offset,
-                "records_per_second",
-                (json_int_t)(ms > 0 ? (int64_t)cs.record_no * 1000 / ms : 0));
-        }
+        ps_progress_step(&pg, 1);
         if (++in_chunk >= p->cfg->chunk_records) {
             if ((rc = chunk_commit(p, ap, f, &cs, &r, 0, err)) != 0)
                 goto fail;
@@ -496,6 +492,7 @@ fail:
         ps_applier_abandon(ap);
     }
 out:
+    ps_progress_end(&pg);
     ps_docread_stop(&d);
     ps_result_close(&r);
     ps_applier_close(ap);

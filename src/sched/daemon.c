@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/progress.h"
 
 /* The engine settings the spool configuration holds. */
 static void engine_settings(struct ps_engine *eng,
@@ -24,6 +25,7 @@ static void engine_settings(struct ps_engine *eng,
 {
     eng->max_attempts = cfg->provider_max_attempts;
     eng->payout_max_records = cfg->payout_max_records;
+    ps_progress_set_log_interval((int64_t)cfg->progress_seconds * 1000);
 }
 
 /* The provider folders of the bound pairs (intake/channel.h), made at
