@@ -83,7 +83,11 @@ static void jobs_tick(struct ps_daemon *d, int *metrics_written)
     d->jobs_failed = 0;
     if (ps_sched_tick(d->env, d->jobs, ps_clock_now_ms() / 1000,
                       PS_SCHED_MISFIRE_SECONDS, &acted, &jerr) != 0) {
-        ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
+        /* One pass (--once): the caller reports job_err itself, and a
+         * failed run was logged as job.failed already; a second line
+         * saying the same would be one more line of cron's mail. */
+        if (!d->once)
+            ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
         d->jobs_failed = 1;
         d->job_err = jerr;
     }
