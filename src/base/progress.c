@@ -146,17 +146,33 @@ const char *ps_progress_format(const struct ps_progress *p, int64_t now_ms,
     return buf;
 }
 
-/* One progress event in the JSON log. */
+/*
+ * One progress event in the JSON log; total and eta_seconds only when
+ * known.  Plain integers only: a json_t argument ("o") would leak when
+ * the logger drops the line below its level without packing it.
+ */
 static void log_event(struct ps_progress *p, int64_t now_ms)
 {
     int64_t r = ps_progress_rate(p, now_ms);
     int64_t left = ps_progress_eta_ms(p, now_ms);
-    ps_log(PS_LOG_INFO, p->event, "{s:s?, s:s, s:I, s:o*, s:I, s:I, s:o*}",
-           "what", p->what, "unit", p->unit, "done", (json_int_t)p->done,
-           "total", p->total > 0 ? json_integer((json_int_t)p->total) : NULL,
-           "elapsed_ms", (json_int_t)(now_ms - p->start_ms), "per_second",
-           (json_int_t)(r > 0 ? r : 0), "eta_seconds",
-           left >= 0 ? json_integer((json_int_t)(left / 1000)) : NULL);
+    json_int_t done = (json_int_t)p->done, total = (json_int_t)p->total;
+    json_int_t elapsed = (json_int_t)(now_ms - p->start_ms);
+    json_int_t rate = (json_int_t)(r > 0 ? r : 0);
+    const char *what = p->what != NULL ? p->what : "";
+    if (p->total > 0 && left >= 0)
+        ps_log(PS_LOG_INFO, p->event,
+               "{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "what", what, "unit",
+               p->unit, "done", done, "total", total, "elapsed_ms", elapsed,
+               "per_second", rate, "eta_seconds",
+               (json_int_t)(left / 1000));
+    else if (p->total > 0)
+        ps_log(PS_LOG_INFO, p->event, "{s:s, s:s, s:I, s:I, s:I, s:I}",
+               "what", what, "unit", p->unit, "done", done, "total", total,
+               "elapsed_ms", elapsed, "per_second", rate);
+    else
+        ps_log(PS_LOG_INFO, p->event, "{s:s, s:s, s:I, s:I, s:I}", "what",
+               what, "unit", p->unit, "done", done, "elapsed_ms", elapsed,
+               "per_second", rate);
     p->logged++;
 }
 

@@ -240,6 +240,41 @@ static void test_short_work_quiet(void **state)
     free_lines(v, n);
 }
 
+/* Without a total the event has no total and no ETA; below the log's
+ * level there is none at all (and nothing leaks: ASan build). */
+static void test_log_shapes(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_progress p;
+    struct ps_err err;
+    json_t **v;
+    size_t n;
+
+    ps_progress_begin(&p, "recon.progress", "recon acme 2026-11-20", "rows",
+                      0);
+    clock_at(6000);
+    ps_progress_step(&p, 64); /* one check: at T0 + 6 s */
+    v = read_lines(fx->log, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(int_of(v[0], "done"), 64);
+    assert_int_equal(int_of(v[0], "per_second"), 10); /* 64 in 6 s */
+    assert_string_equal(json_string_value(json_object_get(v[0], "unit")),
+                        "rows");
+    assert_null(json_object_get(v[0], "total"));
+    assert_null(json_object_get(v[0], "eta_seconds"));
+    free_lines(v, n);
+    ps_progress_end(&p);
+
+    assert_int_equal(ps_log_open(fx->log, PS_LOG_WARN, &err), 0);
+    ps_progress_begin(&p, "payout.progress", "payouts", "records", 1000);
+    clock_at(20000);
+    ps_progress_step(&p, 64);
+    ps_progress_end(&p);
+    v = read_lines(fx->log, &n);
+    assert_int_equal(n, 2); /* the two info lines above, no more */
+    free_lines(v, n);
+}
+
 /* The terminal: drawn at the first check, then at most every
  * PS_PROGRESS_DRAW_MS; cleared by end, by hide; nothing without a
  * display. */
@@ -422,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_log_by_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_work_quiet, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_log_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_display, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_clears_line, setup,
                                         teardown),
