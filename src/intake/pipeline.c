@@ -612,12 +612,15 @@ struct plan {
  * Move an input whose rows are all in the store to failed/: choose the
  * destination, record it on every row, then write its reason and move it.
  * A crash between the steps finds the destination recorded but unused and
- * finishes the same move (ps_spool_quarantine_name's `planned`).
+ * finishes the same move (ps_spool_quarantine_name's `planned`).  told:
+ * this pass has logged why at warn already (document.rejected,
+ * file.duplicate), so the move is logged at info: under cron (stderr at
+ * warn) a rejected input is one line of mail, not two saying the same.
  */
 static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
                      struct known *k, const char *work_path, const char *sha,
-                     const struct ps_err *why, char *where, size_t wsize,
-                     struct ps_err *err)
+                     const struct ps_err *why, int told, char *where,
+                     size_t wsize, struct ps_err *err)
 {
     const char *planned = NULL;
     int rc;
@@ -635,8 +638,9 @@ static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
         (rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
         return rc;
     p->stats.failed_inputs++;
-    ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
-               b->name, "file", base_name(work_path), "to", where);
+    ps_log_err(told ? PS_LOG_INFO : PS_LOG_WARN, "file.failed", why,
+               "{s:s, s:s, s:s}", "business", b->name, "file",
+               base_name(work_path), "to", where);
     return 0;
 }
 
@@ -658,8 +662,9 @@ static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
                (rc = refused_publish(p, b, row, input, why->line, err)) != 0) {
         return rc;
     }
-    if ((rc = to_failed(p, b, k, work_path, sha, why, where, sizeof(where),
-                        err)) != 0)
+    /* row == NULL: doc_refused has just logged why */
+    if ((rc = to_failed(p, b, k, work_path, sha, why, row == NULL, where,
+                        sizeof(where), err)) != 0)
         return rc;
     if (status == PS_FILE_DUPLICATE)
         p->stats.duplicate_inputs++;
@@ -919,7 +924,7 @@ static int changed_since_claim(struct ps_pipeline *p,
             return rc;
         p->stats.documents++;
     }
-    rc = to_failed(p, b, k, work_path, first.sha256, &why, where,
+    rc = to_failed(p, b, k, work_path, first.sha256, &why, 0, where,
                    sizeof(where), err);
     return rc;
 }
@@ -1046,11 +1051,15 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
 
     if (applied == 0) {
-        /* Nothing in it could be applied: the input goes to failed/. */
+        /* Nothing in it could be applied: the input goes to failed/.  A
+         * refusal of this pass was logged (apply_docs); one from before
+         * a crash (DOCUMENT_REJECTED) or none at all was not. */
+        int told = first_reject.code != 0 &&
+                   first_reject.id != PS_CODE_DOCUMENT_REJECTED;
         if (first_reject.code == 0)
             ps_err_set(&first_reject, PS_EINVAL, "NOTHING_APPLIED",
                        "no document of the input could be applied");
-        rc = to_failed(p, b, k, work_path, sha, &first_reject, where,
+        rc = to_failed(p, b, k, work_path, sha, &first_reject, told, where,
                        sizeof(where), err);
         goto out;
     }
