@@ -70,4 +70,17 @@ fi
 if grep -q "$(printf '\r')" "$T/pipe"; then bad "progress into a pipe"; else
     ok
 fi
+
+# [log] progress_seconds: the log's interval, 1 to 3600 seconds; a bad
+# value names the file, the line and the key.
+cp "$PAYSPOOL_SPOOL.conf" "$T/conf.saved"
+printf '[log]\nprogress_seconds = 0\n' >>"$PAYSPOOL_SPOOL.conf"
+expect 78 "$P" run --once
+has "CONFIG_VALUE" "$T/err"
+has "progress_seconds" "$T/err"
+has "spool.conf:$(wc -l <"$PAYSPOOL_SPOOL.conf"): field progress_seconds" \
+    "$T/err"
+cp "$T/conf.saved" "$PAYSPOOL_SPOOL.conf"
+printf '[log]\nprogress_seconds = 1\n' >>"$PAYSPOOL_SPOOL.conf"
+expect 0 "$P" run --once
 finish
