@@ -44,6 +44,15 @@ static int log_owned;              /* 1 if log_fd is ours to close */
 static enum ps_log_level log_min = PS_LOG_INFO;
 static char log_path[4096]; /* the file opened, "" for stderr: reopen */
 
+/* Called before a line goes to stderr: the progress line (progress.c)
+ * clears itself so the log line does not start in its middle. */
+static void (*stderr_hook)(void);
+
+void ps_log_set_stderr_hook(void (*fn)(void))
+{
+    stderr_hook = fn;
+}
+
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 /*
@@ -271,6 +280,8 @@ static void write_line(const json_t *obj)
     if (json_dumpb(obj, buf, n, JSON_COMPACT) != n)
         goto out;
     buf[n] = '\n';
+    if (log_fd == STDERR_FILENO && stderr_hook != NULL)
+        stderr_hook();
 
     /* O_APPEND makes one write atomic with respect to other appenders.
      * A short write (disk full, signal) is finished best effort. */

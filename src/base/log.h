@@ -34,6 +34,13 @@ void ps_log_close(void);
  */
 int ps_log_reopen(struct ps_err *err);
 
+/*
+ * fn is called before each line written to stderr (NULL: none).
+ * progress.c sets it while a terminal display is installed, to clear its
+ * line first.
+ */
+void ps_log_set_stderr_hook(void (*fn)(void));
+
 /* Parse "debug", "info", "warn", "error".  Returns -1 if unknown. */
 int ps_log_level_parse(const char *s);
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -33,6 +34,7 @@
 #include "base/clock.h"
 #include "base/fsutil.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "cli/cli_int.h"
 #include "formats/csv/csv.h"
 
@@ -355,6 +357,7 @@ static int log_to_file;
 int cli_fail(const struct ps_err *err)
 {
     char buf[1024];
+    ps_progress_hide();
     fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
     if (log_to_file)
         ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
@@ -363,6 +366,40 @@ int cli_fail(const struct ps_err *err)
     if (err->id == PS_CODE_MISSING_OPTION)
         return EX_USAGE;
     return ps_err_exit_status(err->code);
+}
+
+/*
+ * The terminal's progress line (base/progress.h): redrawn in place with
+ * \r, cut to the terminal's width so it never wraps (a wrapped line
+ * cannot be redrawn in place), cleared with \r and erase-to-end-of-line.
+ * Installed only when stderr is a terminal that understands that.
+ */
+static void progress_display(const char *line)
+{
+    char buf[PS_PROGRESS_LINE + 16];
+    struct winsize ws;
+    int width = 80, n;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+        width = ws.ws_col;
+    if (line == NULL)
+        n = snprintf(buf, sizeof(buf), "\r\033[K");
+    else
+        n = snprintf(buf, sizeof(buf), "\r%.*s\033[K", width - 1, line);
+    if (n > 0) {
+        fwrite(buf, 1, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
+               stderr);
+        fflush(stderr);
+    }
+}
+
+/* Progress on stderr when it is a terminal: never under cron, systemd or
+ * a pipe, where every byte of stderr is mail or journal. */
+static void progress_setup(void)
+{
+    const char *term = getenv("TERM");
+    if (isatty(STDERR_FILENO) &&
+        (term == NULL || strcmp(term, "dumb") != 0))
+        ps_progress_set_display(progress_display);
 }
 
 /* ---- set-up: what the row needs ------------------------------------- */
@@ -600,6 +637,7 @@ static int setup(struct cli_ctx *c, struct ps_err *err)
         ps_spool_config_load(c->config, cli_opt(c, "config") == NULL, &c->cfg,
                              err) != 0)
         return err->code;
+    ps_progress_set_log_interval((int64_t)c->cfg.progress_seconds * 1000);
     /* A bad layout file is a configuration error now, not every CSV input
      * refused later as an unrecognized format. */
     if ((n & CLI_JOBS) && ps_csv_layouts_ensure(err) != 0)
@@ -686,6 +724,7 @@ int ps_cli_main(int argc, char **argv)
         return cli_usage_error(&c, "unknown --log-level %s", lvl);
     if (ps_log_open(log_path, (enum ps_log_level)level, &err) != 0)
         return cli_fail(&err);
+    progress_setup();
 
     if (setup(&c, &err) != 0)
         rc = (c.cmd->needs & CLI_SETUP_UNAVAILABLE) ? EX_UNAVAILABLE
@@ -693,6 +732,7 @@ int ps_cli_main(int argc, char **argv)
     else
         rc = c.cmd->fn(&c, &err);
     teardown(&c);
+    ps_progress_set_display(NULL); /* clears a line left drawn */
     ps_log_close();
     return rc;
 }

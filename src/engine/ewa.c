@@ -188,7 +188,7 @@ int ps_ewa_eligibility_change(struct ps_store *store, struct ps_profile *p,
     ps_strlcpy(p->updated_at, now, sizeof(p->updated_at));
     if ((rc = ps_store_profile_update(store, p, err)) != 0)
         return rc;
-    ps_log(PS_LOG_INFO, "ewa.eligibility", "{s:s, s:s, s:s, s:s, s:s}",
+    ps_log(PS_LOG_DEBUG, "ewa.eligibility", "{s:s, s:s, s:s, s:s, s:s}",
            "profile", p->id, "externalId", p->external_id, "from",
            ps_enum_name(PS_NAMES_ELIGIBILITY, (int)from), "to",
            ps_enum_name(PS_NAMES_ELIGIBILITY, (int)to), "reason", src->reason);

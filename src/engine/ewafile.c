@@ -632,7 +632,7 @@ int ps_ewa_payroll(struct ps_engine *eng, const struct ps_business *b,
         (rc = finish(eng->store, payroll_apply(eng, b, in, src, out, err),
                      err)) != 0)
         return rc;
-    ps_log(PS_LOG_INFO, "ewa.payroll", "{s:s, s:s, s:I, s:I}", "profile",
+    ps_log(PS_LOG_DEBUG, "ewa.payroll", "{s:s, s:s, s:I, s:I}", "profile",
            out->profile_id, "outcome", out->outcome, "due",
            (json_int_t)out->due, "deducted", (json_int_t)out->deduction);
     return 0;

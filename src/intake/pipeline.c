@@ -54,6 +54,7 @@
 #include "formats/format.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "base/money.h"
 #include "formats/nacha/nacha.h"
 #include "base/fsutil.h"
@@ -65,7 +66,6 @@
 #include "intake/seal.h"
 
 #define PATH_SIZE 4096
-#define PROGRESS_EVERY 100000 /* records between progress log lines */
 
 /* ---- names and small helpers ---------------------------------------- */
 
@@ -405,13 +405,13 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     struct chunk_state cs;
     struct ps_result r;
     struct ps_applier *ap = NULL;
-    char dir[PATH_SIZE], options[128];
+    struct ps_progress pg;
+    char dir[PATH_SIZE], options[128], what[256];
     long in_chunk = 0;
     int rc, in_txn = 0, inserted = resuming;
-    struct timespec t0, t1;
 
     memset(&cs, 0, sizeof(cs));
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(&pg, 0, sizeof(pg));
     if (resuming) {
         rc = ps_store_checkpoint_get(p->eng->store, f->id, &cs.cp, err);
         if (rc == PS_ENOTFOUND)
@@ -441,6 +441,12 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                "business", b->name, "document", docname, "record",
                (json_int_t)cs.cp.record_no, "byte_offset",
                (json_int_t)cs.cp.byte_offset);
+    /* Pass 1 counted the records: done of total, on a terminal and by
+     * time in the log (base/progress.h); resumed, of those still to do. */
+    snprintf(what, sizeof(what), "intake %s/%s", b->name, docname);
+    ps_progress_begin(&pg, "document.progress", what, "records",
+                      (key != NULL ? key->records : f->records) -
+                          cs.cp.record_no);
     for (;;) {
         int got = d.fmt->next(d.state, &rec, err);
         if (got < 0) {
@@ -458,17 +464,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             goto fail;
         cs.cp.byte_offset = rec.offset;
         p->stats.records++;
-        if (cs.record_no % PROGRESS_EVERY == 0) {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            int64_t ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
-                         (t1.tv_nsec - t0.tv_nsec) / 1000000;
-            ps_log(
-                PS_LOG_INFO, "document.progress", "{s:s, s:s, s:I, s:I, s:I}",
-                "business", b->name, "document", docname, "records",
-                (json_int_t)cs.record_no, "bytes", (json_int_t)rec.offset,
-                "records_per_second",
-                (json_int_t)(ms > 0 ? (int64_t)cs.record_no * 1000 / ms : 0));
-        }
+        ps_progress_step(&pg, 1);
         if (++in_chunk >= p->cfg->chunk_records) {
             if ((rc = chunk_commit(p, ap, f, &cs, &r, 0, err)) != 0)
                 goto fail;
@@ -496,6 +492,7 @@ fail:
         ps_applier_abandon(ap);
     }
 out:
+    ps_progress_end(&pg);
     ps_docread_stop(&d);
     ps_result_close(&r);
     ps_applier_close(ap);
@@ -615,12 +612,15 @@ struct plan {
  * Move an input whose rows are all in the store to failed/: choose the
  * destination, record it on every row, then write its reason and move it.
  * A crash between the steps finds the destination recorded but unused and
- * finishes the same move (ps_spool_quarantine_name's `planned`).
+ * finishes the same move (ps_spool_quarantine_name's `planned`).  told:
+ * this pass has logged why at warn already (document.rejected,
+ * file.duplicate), so the move is logged at info: under cron (stderr at
+ * warn) a rejected input is one line of mail, not two saying the same.
  */
 static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
                      struct known *k, const char *work_path, const char *sha,
-                     const struct ps_err *why, char *where, size_t wsize,
-                     struct ps_err *err)
+                     const struct ps_err *why, int told, char *where,
+                     size_t wsize, struct ps_err *err)
 {
     const char *planned = NULL;
     int rc;
@@ -638,8 +638,9 @@ static int to_failed(struct ps_pipeline *p, const struct ps_business *b,
         (rc = ps_spool_quarantine_move(work_path, where, why, err)) != 0)
         return rc;
     p->stats.failed_inputs++;
-    ps_log_err(PS_LOG_WARN, "file.failed", why, "{s:s, s:s, s:s}", "business",
-               b->name, "file", base_name(work_path), "to", where);
+    ps_log_err(told ? PS_LOG_INFO : PS_LOG_WARN, "file.failed", why,
+               "{s:s, s:s, s:s}", "business", b->name, "file",
+               base_name(work_path), "to", where);
     return 0;
 }
 
@@ -661,8 +662,9 @@ static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
                (rc = refused_publish(p, b, row, input, why->line, err)) != 0) {
         return rc;
     }
-    if ((rc = to_failed(p, b, k, work_path, sha, why, where, sizeof(where),
-                        err)) != 0)
+    /* row == NULL: doc_refused has just logged why */
+    if ((rc = to_failed(p, b, k, work_path, sha, why, row == NULL, where,
+                        sizeof(where), err)) != 0)
         return rc;
     if (status == PS_FILE_DUPLICATE)
         p->stats.duplicate_inputs++;
@@ -922,7 +924,7 @@ static int changed_since_claim(struct ps_pipeline *p,
             return rc;
         p->stats.documents++;
     }
-    rc = to_failed(p, b, k, work_path, first.sha256, &why, where,
+    rc = to_failed(p, b, k, work_path, first.sha256, &why, 0, where,
                    sizeof(where), err);
     return rc;
 }
@@ -1049,11 +1051,15 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
 
     if (applied == 0) {
-        /* Nothing in it could be applied: the input goes to failed/. */
+        /* Nothing in it could be applied: the input goes to failed/.  A
+         * refusal of this pass was logged (apply_docs); one from before
+         * a crash (DOCUMENT_REJECTED) or none at all was not. */
+        int told = first_reject.code != 0 &&
+                   first_reject.id != PS_CODE_DOCUMENT_REJECTED;
         if (first_reject.code == 0)
             ps_err_set(&first_reject, PS_EINVAL, "NOTHING_APPLIED",
                        "no document of the input could be applied");
-        rc = to_failed(p, b, k, work_path, sha, &first_reject, where,
+        rc = to_failed(p, b, k, work_path, sha, &first_reject, told, where,
                        sizeof(where), err);
         goto out;
     }

@@ -36,6 +36,7 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
     cfg->min_age_seconds = 10;
     cfg->poll_seconds = 5;
     cfg->seal_failed_after_days = 7;
+    cfg->progress_seconds = 5;
     /* Each commit rewrites, in the WAL, every page its chunk touched:
      * with records in random employee order that is most of the
      * profile table and its indexes, whatever the chunk's size.  On
@@ -83,6 +84,8 @@ static const struct directive {
      offsetof(struct ps_spool_config, provider_max_attempts), 1, 100},
     {"payouts", "max_records", C_LONG,
      offsetof(struct ps_spool_config, payout_max_records), 1, 1000000},
+    {"log", "progress_seconds", C_INT,
+     offsetof(struct ps_spool_config, progress_seconds), 1, 3600},
 };
 
 int ps_spool_config_name_ok(const char *v)

@@ -39,6 +39,9 @@ struct ps_spool_config {
     long payout_max_records;   /* [payouts] max_records: lines a payout
                                 * file holds at most; default
                                 * PS_PAYOUT_MAX_RECORDS */
+    int progress_seconds; /* [log] progress_seconds: during long work a
+                           * progress event in the log this often;
+                           * default 5 (base/progress.h) */
     int sandbox; /* [spool] sandbox = yes: a sandbox spool; the provider
                   * "sandbox" is bound to every business and `payspool
                   * sandbox provider` may write answers */

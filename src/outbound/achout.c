@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/fsutil.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "base/money.h"
 #include "formats/nacha/nacha.h"
 #include "outbound/outfile.h"
@@ -357,11 +358,14 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
     struct ps_wbuf c = {NULL, 0, 0};
     struct ps_output_row o;
     struct ps_ach_cutoff_result r;
+    struct ps_progress pg;
     char date[PS_DATE_SIZE], now[PS_TIME_SIZE], name[128], odfi[9];
+    char what[160];
     long trace_max = 0;
     int rc, in_txn = 0;
 
     memset(&r, 0, sizeof(r));
+    memset(&pg, 0, sizeof(pg));
     memset(&o, 0, sizeof(o));
     memset(&h, 0, sizeof(h));
     if ((rc = ps_ach_recover(eng, spool, b, &r.regenerated, err)) != 0)
@@ -449,9 +453,13 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
     }
 
     /* The moves and the record of the file, in one store transaction. */
-    for (size_t i = 0; i < x.n; i++)
+    snprintf(what, sizeof(what), "ach cutoff %s", name);
+    ps_progress_begin(&pg, "nacha.progress", what, "entries", (int64_t)x.n);
+    for (size_t i = 0; i < x.n; i++) {
         if ((rc = transmit(eng, &x.v[i], name, &e[i], err)) != 0)
             goto out;
+        ps_progress_step(&pg, 1);
+    }
     ps_id_new(o.id);
     ps_strlcpy(o.business_id, b->id, sizeof(o.business_id));
     ps_strlcpy(o.kind, KIND, sizeof(o.kind));
@@ -512,6 +520,7 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
            "debit_total", (json_int_t)r.debit_total, "trace_start",
            (json_int_t)h.trace_start);
 out:
+    ps_progress_end(&pg);
     if (in_txn)
         ps_store_rollback(eng->store);
     ps_wbuf_free(&c);

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/fsutil.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "base/output.h"
 #include "engine/ewa.h"
 
@@ -26,6 +27,7 @@ struct export_ctx {
     struct ps_output *o;
     int page_size;
     long count;
+    struct ps_progress *pg; /* profiles written; their number not known */
     int rc;
     struct ps_err *err;
 };
@@ -50,6 +52,7 @@ static int export_one(void *vctx, const struct ps_profile *p)
     if (x->rc != 0)
         return 1;
     x->count++;
+    ps_progress_step(x->pg, 1);
     return 0;
 }
 
@@ -58,8 +61,9 @@ int ps_ewaexport_write(struct ps_engine *eng, const char *spool,
                        size_t size, long *count, struct ps_err *err)
 {
     char dir[PS_PATH_SIZE], name[PS_OUTPUT_NAME_MAX + 1], day[PS_DATE_SIZE];
-    char ymd[9];
-    struct export_ctx x = {eng, b, NULL, page_size, 0, 0, err};
+    char ymd[9], what[PS_NAME_SIZE + 8];
+    struct ps_progress pg;
+    struct export_ctx x = {eng, b, NULL, page_size, 0, &pg, 0, err};
     int rc, seq;
 
     if (page_size < 1 || page_size > 1000)
@@ -89,7 +93,10 @@ int ps_ewaexport_write(struct ps_engine *eng, const char *spool,
         ps_output_abort(x.o);
         return rc;
     }
+    snprintf(what, sizeof(what), "export %s", b->name);
+    ps_progress_begin(&pg, "ewa.export_progress", what, "profiles", 0);
     rc = ps_store_profile_scan(eng->store, b->id, export_one, &x, err);
+    ps_progress_end(&pg);
     if (rc == 0)
         rc = x.rc;
     ps_store_rollback(eng->store); /* only read */

@@ -29,6 +29,7 @@
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "base/money.h"
 #include "outbound/outfile.h"
 #include "base/output.h"
@@ -257,11 +258,13 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     struct ps_wbuf c = {NULL, 0, 0};
     struct totals tot;
     struct ps_output_row o;
-    char ymd[9], name[PS_OUTPUT_NAME_MAX + 1];
+    struct ps_progress pg;
+    char ymd[9], name[PS_OUTPUT_NAME_MAX + 1], what[PS_OUTPUT_NAME_MAX + 16];
     int rc, in_txn = 0;
 
     memset(r, 0, sizeof(*r));
     memset(&o, 0, sizeof(o));
+    memset(&pg, 0, sizeof(pg));
     snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", date, date + 5, date + 8);
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         goto out;
@@ -295,6 +298,8 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
         goto out;
     }
 
+    snprintf(what, sizeof(what), "payouts %s", name);
+    ps_progress_begin(&pg, "payout.progress", what, "records", (int64_t)x.n);
     for (size_t i = 0; i < x.n; i++) {
         struct ps_output_item_row item;
         struct ps_customer cust;
@@ -314,6 +319,7 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
             rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
             goto out;
         }
+        ps_progress_step(&pg, 1);
     }
     if ((rc = build(eng, name, date, &it, &c, o.sha256, &tot, err)) != 0)
         goto out;
@@ -361,6 +367,7 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
            (json_int_t)r->records, "amount", (json_int_t)r->amount,
            "currency", r->currency);
 out:
+    ps_progress_end(&pg);
     if (in_txn)
         ps_store_rollback(eng->store);
     ps_wbuf_free(&c);

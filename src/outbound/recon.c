@@ -59,6 +59,7 @@
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
+#include "base/progress.h"
 #include "base/money.h"
 
 /* The CSV's one header row; every row has all 16 cells. */
@@ -100,6 +101,8 @@ struct rep {
     } rates[3];
     int nrates;
     char window_start[PS_DATE_SIZE];
+    struct ps_progress pg; /* rows written; their number is not known */
+    char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
 };
 
 /* Outcomes of a file's items (store/recon.c, RECON_OUTCOME), summary order. */
@@ -159,8 +162,10 @@ static int emit(struct rep *x, const struct line *l)
         rc = ps_output_csv_cell(x->csv, l->detail, x->err);
     if (rc == 0)
         rc = ps_output_write(x->csv, "\n", 1, x->err);
-    if (rc == 0)
+    if (rc == 0) {
         x->r.rows++;
+        ps_progress_step(&x->pg, 1);
+    }
     return rc;
 }
 
@@ -983,6 +988,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     if ((rc = ps_store_begin_read(eng->store, err)) != 0)
         goto out;
     reading = 1;
+    snprintf(x->what, sizeof(x->what), "recon %s %s", b->name, x->d);
+    ps_progress_begin(&x->pg, "recon.progress", x->what, "rows", 0);
     if ((rc = open_outputs(x, dir, ymd, csv, txt, sizeof(csv))) != 0 ||
         (rc = write_report(x)) != 0 ||
         (rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
@@ -1048,6 +1055,7 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                         (long long)t->mismatched, x->r.csv_path);
     }
 out:
+    ps_progress_end(&x->pg);
     if (reading)
         ps_store_rollback(eng->store);
     ps_output_abort(x->csv);

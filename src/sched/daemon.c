@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/progress.h"
 
 /* The engine settings the spool configuration holds. */
 static void engine_settings(struct ps_engine *eng,
@@ -24,6 +25,7 @@ static void engine_settings(struct ps_engine *eng,
 {
     eng->max_attempts = cfg->provider_max_attempts;
     eng->payout_max_records = cfg->payout_max_records;
+    ps_progress_set_log_interval((int64_t)cfg->progress_seconds * 1000);
 }
 
 /* The provider folders of the bound pairs (intake/channel.h), made at
@@ -81,7 +83,11 @@ static void jobs_tick(struct ps_daemon *d, int *metrics_written)
     d->jobs_failed = 0;
     if (ps_sched_tick(d->env, d->jobs, ps_clock_now_ms() / 1000,
                       PS_SCHED_MISFIRE_SECONDS, &acted, &jerr) != 0) {
-        ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
+        /* One pass (--once): the caller reports job_err itself, and a
+         * failed run was logged as job.failed already; a second line
+         * saying the same would be one more line of cron's mail. */
+        if (!d->once)
+            ps_log_err(PS_LOG_ERROR, "scheduler.failed", &jerr, NULL);
         d->jobs_failed = 1;
         d->job_err = jerr;
     }
