@@ -7,8 +7,11 @@
  *   recon-<business>-<YYYYMMDD>-<NNN>.csv   one flat CSV, a `section`
  *                                           column tells the parts apart
  *   recon-<business>-<YYYYMMDD>-<NNN>.txt   a short human summary
+ *   recon-<business>-<YYYYMMDD>-<NNN>.html  the same rows as one
+ *                                           self-contained page
+ *                                           (outbound/reconhtml.h)
  *
- * both through output.c (temporary name, fsync, no-clobber rename,
+ * all three through output.c (temporary name, fsync, no-clobber rename,
  * .sha256, .done), and records the CSV in `outputs` (kind RECON, the
  * business date, seq NNN).  A rerun takes the next free NNN: a report is
  * never overwritten.  Every number comes from one SQL statement over the
@@ -62,6 +65,7 @@ struct ps_recon_result {
     char pain002_path[PS_PATH_SIZE]; /* the first later pain.002, or "" */
     int pain002_reports; /* later pain.002 status reports written */
     char summary_path[PS_PATH_SIZE];
+    char html_path[PS_PATH_SIZE]; /* the page (outbound/reconhtml.h) */
     char sha256[PS_SHA256_HEX]; /* of the CSV */
     char output_id[PS_ID_SIZE]; /* its `outputs` row (kind RECON) */
     char business_date[PS_DATE_SIZE];
