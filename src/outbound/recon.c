@@ -1025,6 +1025,34 @@ static int write_page(struct rep *x, char names[3][PS_OUTPUT_NAME_MAX + 1])
     return ps_reconhtml_write(x->page, &in, x->html, x->err);
 }
 
+/* Put the CSV, the summary and the page in place (each with its .sha256
+ * and .done) and fill the result's paths. */
+static int commit_outputs(struct rep *x, const char *dir,
+                          char names[3][PS_OUTPUT_NAME_MAX + 1])
+{
+    int rc = ps_output_commit(x->csv, x->r.sha256, x->err);
+    x->csv = NULL;
+    if (rc != 0)
+        return rc;
+    rc = ps_output_commit(x->txt, NULL, x->err);
+    x->txt = NULL;
+    if (rc != 0)
+        return rc;
+    rc = ps_output_commit(x->html, NULL, x->err);
+    x->html = NULL;
+    if (rc != 0)
+        return rc;
+    if (ps_pathf(x->r.csv_path, sizeof(x->r.csv_path), "%s/%s", dir,
+                 names[0]) != 0 ||
+        ps_pathf(x->r.summary_path, sizeof(x->r.summary_path), "%s/%s", dir,
+                 names[1]) != 0 ||
+        ps_pathf(x->r.html_path, sizeof(x->r.html_path), "%s/%s", dir,
+                 names[2]) != 0)
+        return ps_err_set(x->err, PS_EINVAL, "PATH_TOO_LONG",
+                          "report path too long in %s", dir);
+    return 0;
+}
+
 int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
@@ -1088,28 +1116,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
         goto out;
     ps_store_rollback(eng->store); /* only read */
     reading = 0;
-    rc = ps_output_commit(x->csv, x->r.sha256, err);
-    x->csv = NULL;
-    if (rc != 0)
+    if ((rc = commit_outputs(x, dir, names)) != 0)
         goto out;
-    rc = ps_output_commit(x->txt, NULL, err);
-    x->txt = NULL;
-    if (rc != 0)
-        goto out;
-    rc = ps_output_commit(x->html, NULL, err);
-    x->html = NULL;
-    if (rc != 0)
-        goto out;
-    if (ps_pathf(x->r.csv_path, sizeof(x->r.csv_path), "%s/%s", dir,
-                 names[0]) != 0 ||
-        ps_pathf(x->r.summary_path, sizeof(x->r.summary_path), "%s/%s", dir,
-                 names[1]) != 0 ||
-        ps_pathf(x->r.html_path, sizeof(x->r.html_path), "%s/%s", dir,
-                 names[2]) != 0) {
-        rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
-                        "report path too long in %s", dir);
-        goto out;
-    }
     ps_id_new(x->r.output_id);
     ps_time_now(now);
     if ((rc = ps_store_begin(eng->store, err)) != 0)
