@@ -36,6 +36,9 @@ struct ps_spool_config {
     long payout_max_records;   /* [payouts] max_records: lines a payout
                                 * file holds at most; default
                                 * PS_PAYOUT_MAX_RECORDS */
+    int health_max_scan_age; /* [health] max_scan_age: seconds since the
+                              * last scan after which `payspool health`
+                              * fails; 0 (default) does not check */
     int sandbox; /* [spool] sandbox = yes: a sandbox spool; the provider
                   * "sandbox" is bound to every business and `payspool
                   * sandbox provider` may write answers */

@@ -57,6 +57,7 @@
 #include "engine/achfx.h"
 #include "outbound/camt.h"
 #include "outbound/reconhtml.h"
+#include "outbound/reconstate.h"
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
@@ -841,8 +842,15 @@ static int write_report(struct rep *x)
     x->r.orphans = (long)orphans;
     if ((rc = query(x, PS_RECON_Q_ACH_RATES, rate_row)) != 0)
         return rc;
-    for (int i = 0; i < x->nrates; i++)
-        x->r.ach_rates_over += rate_over(&x->rates[i]);
+    for (int i = 0; i < x->nrates; i++) {
+        struct ps_recon_rate *o = &x->r.rates[x->r.nrates++];
+        ps_strlcpy(o->category, x->rates[i].category, sizeof(o->category));
+        o->threshold_bp = x->rates[i].threshold_bp;
+        o->entries = x->rates[i].entries;
+        o->returns = x->rates[i].returns;
+        o->over = rate_over(&x->rates[i]);
+        x->r.ach_rates_over += o->over;
+    }
 
     snprintf(detail, sizeof(detail),
              "business %s, business date %s (the UTC day %sT00:00Z to "
@@ -1131,6 +1139,12 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
         goto out;
     }
     *res = x->r;
+    /* What the metrics say of the last report (not fatal: logged). */
+    struct ps_err serr;
+    ps_err_clear(&serr);
+    if (ps_recon_state_write(spool_dir, b->name, &x->r, &serr) != 0)
+        ps_log_err(PS_LOG_ERROR, "recon.state_failed", &serr, "{s:s}",
+                   "business", b->name);
     ps_log(x->r.trial_balanced ? PS_LOG_INFO : PS_LOG_ERROR, "recon.written",
            "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:i}", "business", b->name,
            "date", x->d, "path", x->r.csv_path, "rows", (json_int_t)x->r.rows,
