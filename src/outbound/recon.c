@@ -57,7 +57,6 @@
 #include "engine/achfx.h"
 #include "outbound/camt.h"
 #include "outbound/reconhtml.h"
-#include "outbound/reconstate.h"
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
@@ -1020,17 +1019,34 @@ static int write_page(struct rep *x, char names[3][PS_OUTPUT_NAME_MAX + 1])
 {
     char now[PS_TIME_SIZE];
     struct ps_reconhtml_info in = {
-        .business = x->b->name,
-        .display_name = x->b->display_name,
-        .date = x->d,
-        .generated = ps_time_now(now),
-        .csv_name = names[0],
-        .summary_name = names[1],
-        .seq = x->r.seq,
-        .settle_days = PS_RECON_SETTLE_DAYS,
-        .rate_days = PS_RECON_RATE_DAYS,
-    };
+        x->b->name, x->b->display_name, x->d, ps_time_now(now), names[0],
+        names[1], x->r.seq, PS_RECON_SETTLE_DAYS, PS_RECON_RATE_DAYS};
     return ps_reconhtml_write(x->page, &in, x->html, x->err);
+}
+
+/* What the metrics say of this report (outbound/reconstate.h). */
+static int state_write(const char *spool, const char *business,
+                       const struct ps_recon_result *r, struct ps_err *err)
+{
+    struct ps_recon_state st;
+    memset(&st, 0, sizeof(st));
+    ps_strlcpy(st.business_date, r->business_date, sizeof(st.business_date));
+    st.trial_balanced = r->trial_balanced;
+    for (int i = 0; i < r->ntrial && i < PS_RECON_STATE_CURRENCIES; i++) {
+        ps_strlcpy(st.trial[i].currency, r->trial[i].currency,
+                   sizeof(st.trial[i].currency));
+        st.trial[i].balance = r->trial[i].balance;
+        st.trial[i].mismatched = r->trial[i].mismatched;
+        st.ntrial++;
+    }
+    st.unknown_references = r->unknown_references;
+    st.awaiting = r->awaiting;
+    st.late = r->late;
+    st.files_mismatched = r->files_mismatched;
+    st.receivable_diffs = r->receivable_diffs;
+    st.nrates = r->nrates;
+    memcpy(st.rates, r->rates, sizeof(st.rates));
+    return ps_recon_state_write(spool, business, &st, err);
 }
 
 /* Put the CSV, the summary and the page in place (each with its .sha256
@@ -1142,7 +1158,7 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     /* What the metrics say of the last report (not fatal: logged). */
     struct ps_err serr;
     ps_err_clear(&serr);
-    if (ps_recon_state_write(spool_dir, b->name, &x->r, &serr) != 0)
+    if (state_write(spool_dir, b->name, &x->r, &serr) != 0)
         ps_log_err(PS_LOG_ERROR, "recon.state_failed", &serr, "{s:s}",
                    "business", b->name);
     ps_log(x->r.trial_balanced ? PS_LOG_INFO : PS_LOG_ERROR, "recon.written",

@@ -36,6 +36,7 @@
 #include "base/output.h"
 #include "store/recon.h"
 #include "store/store.h"
+#include "outbound/reconstate.h"
 
 /* Banking days after a payment file's business date by which its items
  * are expected to have settled; still PROCESSING or APPROVED after that
@@ -87,13 +88,8 @@ struct ps_recon_result {
     long ach_nocs;             /* NOCs received on the day */
     int ach_rates_over;        /* NACHA return rates over their threshold
                                   (unauthorized, administrative, overall) */
-    int nrates;                /* NACHA's debit return rates: */
-    struct ps_recon_rate {
-        char category[16];     /* UNAUTHORIZED, ADMINISTRATIVE, OVERALL */
-        int64_t threshold_bp;  /* basis points */
-        int64_t entries, returns;
-        int over;              /* returns / entries > threshold */
-    } rates[3];
+    int nrates;                /* NACHA's debit return rates */
+    struct ps_recon_rate rates[3];
     int trial_balanced;        /* 1 when every currency nets to zero */
     int ntrial;                /* rows in trial (at most the max) */
     struct ps_recon_trial trial[PS_RECON_MAX_CURRENCIES];

@@ -11,11 +11,13 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/fsutil.h"
+#include "base/model.h"
 
 static int state_path(const char *spool, const char *business, char *dir,
                       size_t dsize, char *path, size_t psize,
@@ -29,7 +31,7 @@ static int state_path(const char *spool, const char *business, char *dir,
 }
 
 int ps_recon_state_write(const char *spool, const char *business,
-                         const struct ps_recon_result *r, struct ps_err *err)
+                         const struct ps_recon_state *r, struct ps_err *err)
 {
     char dir[PS_PATH_SIZE], path[PS_PATH_SIZE], tmp[PS_PATH_SIZE + 32];
     char now[PS_TIME_SIZE];
@@ -103,8 +105,7 @@ static const char *str_of(const json_t *o, const char *key)
 }
 
 int ps_recon_state_read(const char *spool, const char *business,
-                        struct ps_recon_result *r, int64_t *generated_s,
-                        struct ps_err *err)
+                        struct ps_recon_state *r, struct ps_err *err)
 {
     char dir[PS_PATH_SIZE], path[PS_PATH_SIZE];
     json_error_t je;
@@ -145,12 +146,14 @@ int ps_recon_state_read(const char *spool, const char *business,
         (long)json_integer_value(json_object_get(o, "receivableDifferences"));
     json_array_foreach(trial, i, v)
     {
-        if (r->ntrial == PS_RECON_MAX_CURRENCIES)
+        if (r->ntrial == PS_RECON_STATE_CURRENCIES)
             break;
-        struct ps_recon_trial *t = &r->trial[r->ntrial++];
-        ps_strlcpy(t->currency, str_of(v, "currency"), sizeof(t->currency));
-        t->balance = json_integer_value(json_object_get(v, "balance"));
-        t->mismatched =
+        int k = r->ntrial++;
+        ps_strlcpy(r->trial[k].currency, str_of(v, "currency"),
+                   sizeof(r->trial[k].currency));
+        r->trial[k].balance =
+            json_integer_value(json_object_get(v, "balance"));
+        r->trial[k].mismatched =
             json_integer_value(json_object_get(v, "crossCurrencyEntries"));
     }
     json_array_foreach(rates, i, v)
@@ -165,6 +168,6 @@ int ps_recon_state_read(const char *spool, const char *business,
         t->over = json_is_true(json_object_get(v, "over"));
     }
     json_decref(o);
-    *generated_s = ms / 1000;
+    r->generated_s = ms / 1000;
     return 0;
 }

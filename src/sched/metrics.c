@@ -383,13 +383,12 @@ static void backlog(struct prom *p, const char *business)
 /* The last reconciliation's findings (outbound/reconstate.h). */
 static void recon_alerts(struct prom *p, const char *b)
 {
-    struct ps_recon_result r;
-    int64_t at;
+    struct ps_recon_state r;
     struct ps_err e;
     ps_err_clear(&e);
-    if (ps_recon_state_read(p->env->spool, b, &r, &at, &e) != 0)
+    if (ps_recon_state_read(p->env->spool, b, &r, &e) != 0)
         return; /* none yet, or unreadable: no samples rather than 0s */
-    sample(p, F_RECON_TIME, at, "business", b, (char *)NULL);
+    sample(p, F_RECON_TIME, r.generated_s, "business", b, (char *)NULL);
     sample(p, F_RECON_TRIAL_OK, r.trial_balanced, "business", b,
            (char *)NULL);
     for (int i = 0; i < r.ntrial; i++)
