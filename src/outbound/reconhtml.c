@@ -42,9 +42,9 @@ enum col {
 };
 
 static const char *const col_name[C_N] = {
-    "file",   "program", "rail",     "type",   "from",  "status",
-    "ledger kind", "eligibility", "age (days)", "reference", "currency",
-    "detail", "count",   "amount",   "fee"};
+    "file",     "program",     "rail",        "type",       "from",
+    "status",   "ledger kind", "eligibility", "age (days)", "reference",
+    "currency", "detail",      "count",       "amount",     "fee"};
 
 struct row {
     long no; /* row number in the CSV */
@@ -113,9 +113,9 @@ static char *dup(const char *s)
 int ps_reconhtml_add(struct ps_reconhtml *h, const struct ps_recon_line *l,
                      struct ps_err *err)
 {
-    const char *cells[C_NTEXT] = {l->file, l->program, l->rail,   l->type,
-                                  l->from, l->status,  l->kind,   l->elig,
-                                  l->bucket, l->ref,   l->currency, l->detail};
+    const char *cells[C_NTEXT] = {
+        l->file, l->program, l->rail,   l->type, l->from,     l->status,
+        l->kind, l->elig,    l->bucket, l->ref,  l->currency, l->detail};
     struct section_count *sc = count_of(h, l->section);
     struct row r;
     int ok;
@@ -197,12 +197,23 @@ static void esc(struct page *p, const char *s)
     for (; *s != '\0'; s++) {
         const char *e = NULL;
         switch (*s) {
-        case '&': e = "&amp;"; break;
-        case '<': e = "&lt;"; break;
-        case '>': e = "&gt;"; break;
-        case '"': e = "&quot;"; break;
-        case '\'': e = "&#39;"; break;
-        default: continue;
+        case '&':
+            e = "&amp;";
+            break;
+        case '<':
+            e = "&lt;";
+            break;
+        case '>':
+            e = "&gt;";
+            break;
+        case '"':
+            e = "&quot;";
+            break;
+        case '\'':
+            e = "&#39;";
+            break;
+        default:
+            continue;
         }
         if (s > run && p->rc == 0)
             p->rc = ps_output_write(p->out, run, (size_t)(s - run), p->err);
@@ -251,13 +262,21 @@ static int col_used(const struct ps_reconhtml *h, const char *section, int c)
 /* The class of a status cell, for its colour. */
 static const char *status_class(const char *s)
 {
-    static const char *const bad[] = {
-        "NOT_ZERO",        "MISMATCH",       "DIFFERENCE",
-        "OVER_THRESHOLD",  "UNKNOWN_REFERENCE", "REJECTED",
-        "DECLINED",        "RETURNED",       "ERROR",
-        "TRIAL_BALANCE_NOT_ZERO", "EWA_RECEIVABLE_DIFFERENCE",
-        "ORPHAN_ROWS",     "ACH_RETURN_RATE", "REFUSED"};
-    static const char *const good[] = {"BALANCED", "MATCH",  "WITHIN",
+    static const char *const bad[] = {"NOT_ZERO",
+                                      "MISMATCH",
+                                      "DIFFERENCE",
+                                      "OVER_THRESHOLD",
+                                      "UNKNOWN_REFERENCE",
+                                      "REJECTED",
+                                      "DECLINED",
+                                      "RETURNED",
+                                      "ERROR",
+                                      "TRIAL_BALANCE_NOT_ZERO",
+                                      "EWA_RECEIVABLE_DIFFERENCE",
+                                      "ORPHAN_ROWS",
+                                      "ACH_RETURN_RATE",
+                                      "REFUSED"};
+    static const char *const good[] = {"BALANCED", "MATCH",   "WITHIN",
                                        "SETTLED",  "APPLIED", "CLEARED",
                                        "RECEIVED"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -280,10 +299,10 @@ static void table(struct page *p, const char *section,
     const struct ps_reconhtml *h = p->h;
     int used[C_N], any = 0;
     char a[PS_MONEY_STRMAX];
-    static const int order[C_N] = {
-        C_FILE,   C_PROGRAM, C_RAIL,     C_TYPE,  C_FROM,
-        C_STATUS, C_KIND,    C_ELIG,     C_BUCKET, C_REF,
-        C_CURRENCY, C_COUNT, C_AMOUNT,   C_FEE,   C_DETAIL};
+    static const int order[C_N] = {C_FILE,   C_PROGRAM, C_RAIL,     C_TYPE,
+                                   C_FROM,   C_STATUS,  C_KIND,     C_ELIG,
+                                   C_BUCKET, C_REF,     C_CURRENCY, C_COUNT,
+                                   C_AMOUNT, C_FEE,     C_DETAIL};
     for (int c = 0; c < C_N; c++)
         any |= used[c] = col_used(h, section, c);
     if (!any) {
@@ -332,8 +351,9 @@ static void table(struct page *p, const char *section,
     }
     put(p, "</tbody></table>\n");
     if (omitted(h, section) > 0)
-        PUTF(p, "<p class=\"note\">%ld more rows of this section are in the "
-                "CSV only (the page shows the first %d).</p>\n",
+        PUTF(p,
+             "<p class=\"note\">%ld more rows of this section are in the "
+             "CSV only (the page shows the first %d).</p>\n",
              omitted(h, section), PS_RECONHTML_MAX_ROWS);
 }
 
@@ -352,9 +372,8 @@ struct bar {
 
 /* Bars scaled to the largest value (or to max when larger); a marker
  * line at mark (0: none), labelled mark_label. */
-static void bar_chart(struct page *p, const char *title,
-                      const struct bar *b, int n, int64_t max, int64_t mark,
-                      const char *mark_label)
+static void bar_chart(struct page *p, const char *title, const struct bar *b,
+                      int n, int64_t max, int64_t mark, const char *mark_label)
 {
     int height = n * CHART_ROW + 28;
     for (int i = 0; i < n; i++)
@@ -364,22 +383,23 @@ static void bar_chart(struct page *p, const char *title,
         max = mark;
     if (n == 0 || max <= 0)
         return;
-    PUTF(p, "<figure><svg class=\"chart\" role=\"img\" width=\"%d\" "
-            "height=\"%d\" viewBox=\"0 0 %d %d\"><title>",
+    PUTF(p,
+         "<figure><svg class=\"chart\" role=\"img\" width=\"%d\" "
+         "height=\"%d\" viewBox=\"0 0 %d %d\"><title>",
          CHART_LABEL + CHART_BAR + 180, height, CHART_LABEL + CHART_BAR + 180,
          height);
     esc(p, title);
     put(p, "</title>\n");
     for (int i = 0; i < n; i++) {
         int y = 8 + i * CHART_ROW;
-        int w = b[i].value > 0
-                    ? (int)((b[i].value * CHART_BAR + max - 1) / max)
-                    : 0;
-        PUTF(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-             CHART_LABEL - 8, y + 15);
+        int w = b[i].value > 0 ? (int)((b[i].value * CHART_BAR + max - 1) / max)
+                               : 0;
+        PUTF(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", CHART_LABEL - 8,
+             y + 15);
         esc(p, b[i].label);
-        PUTF(p, "</text><rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" "
-                "height=\"%d\"/><text x=\"%d\" y=\"%d\">",
+        PUTF(p,
+             "</text><rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" "
+             "height=\"%d\"/><text x=\"%d\" y=\"%d\">",
              b[i].cls, CHART_LABEL, y, w, CHART_ROW - 6, CHART_LABEL + w + 6,
              y + 15);
         esc(p, b[i].text);
@@ -387,8 +407,9 @@ static void bar_chart(struct page *p, const char *title,
     }
     if (mark > 0) {
         int x = CHART_LABEL + (int)(mark * CHART_BAR / max);
-        PUTF(p, "<line class=\"mark\" x1=\"%d\" y1=\"2\" x2=\"%d\" y2=\"%d\"/>"
-                "<text class=\"mark\" x=\"%d\" y=\"%d\">",
+        PUTF(p,
+             "<line class=\"mark\" x1=\"%d\" y1=\"2\" x2=\"%d\" y2=\"%d\"/>"
+             "<text class=\"mark\" x=\"%d\" y=\"%d\">",
              x, x, height - 14, x + 4, height - 2);
         esc(p, mark_label);
         put(p, "</text>\n");
@@ -446,8 +467,8 @@ static int currencies(const struct ps_reconhtml *h, const char *section,
     return n;
 }
 
-static void count_chart(struct page *p, const char *title,
-                        const char *section, int key)
+static void count_chart(struct page *p, const char *title, const char *section,
+                        int key)
 {
     struct bar b[24];
     int n = sum_by(p->h, section, key, 0, NULL, b, 24);
@@ -501,10 +522,10 @@ static void rate_charts(struct page *p)
         memset(&b, 0, sizeof(b));
         ps_strlcpy(b.label, r->category, sizeof(b.label));
         b.value = rate;
-        b.cls = r->entries > 0 && r->returns * 10000 > r->threshold_bp *
-                                                           r->entries
-                    ? "bar bad"
-                    : "bar good";
+        b.cls =
+            r->entries > 0 && r->returns * 10000 > r->threshold_bp * r->entries
+                ? "bar bad"
+                : "bar good";
         snprintf(b.text, sizeof(b.text), "%lld.%02lld%% (%lld of %lld)",
                  (long long)(rate / 10000), (long long)(rate % 10000 / 100),
                  (long long)r->returns, (long long)r->entries);
@@ -580,8 +601,7 @@ static long section_rows(const struct ps_reconhtml *h, const char *section,
 
 static void tile(struct page *p, const char *label, long value, int bad)
 {
-    PUTF(p, "<div class=\"tile %s\"><b>%ld</b>", bad ? "bad" : "good",
-         value);
+    PUTF(p, "<div class=\"tile %s\"><b>%ld</b>", bad ? "bad" : "good", value);
     esc(p, label);
     put(p, "</div>\n");
 }
@@ -706,16 +726,18 @@ int ps_reconhtml_write(const struct ps_reconhtml *h,
            "yet.</p>\n");
     lbl[C_REF] = "reference or transaction";
     table(p, "unmatched", lbl);
-    PUTF(p, "<h2 id=\"late\">Late items</h2>\n<p>Items not settled %d "
-            "banking day(s) after their file's date.</p>\n",
+    PUTF(p,
+         "<h2 id=\"late\">Late items</h2>\n<p>Items not settled %d "
+         "banking day(s) after their file's date.</p>\n",
          in->settle_days);
     table(p, "late", lbl);
     lbl[C_REF] = NULL;
 
-    PUTF(p, "<h2 id=\"returns\">ACH returns and NACHA return rates</h2>\n"
-            "<p>Debit return rates over the %d days ending with the business "
-            "date, against NACHA's thresholds (Rule 2.17.2): unauthorized "
-            "0.50%%, administrative 3.00%%, overall 15.00%%.</p>\n",
+    PUTF(p,
+         "<h2 id=\"returns\">ACH returns and NACHA return rates</h2>\n"
+         "<p>Debit return rates over the %d days ending with the business "
+         "date, against NACHA's thresholds (Rule 2.17.2): unauthorized "
+         "0.50%%, administrative 3.00%%, overall 15.00%%.</p>\n",
          in->rate_days);
     rate_charts(p);
     lbl[C_REF] = "category";
@@ -751,8 +773,9 @@ int ps_reconhtml_write(const struct ps_reconhtml *h,
     lbl[C_TYPE] = "level";
     lbl[C_REF] = "code";
     table(p, "intake_refused", lbl);
-    PUTF(p, "<p class=\"meta\">%ld rows in the CSV; %lld records "
-            "refused on the day.</p>\n</body>\n</html>\n",
+    PUTF(p,
+         "<p class=\"meta\">%ld rows in the CSV; %lld records "
+         "refused on the day.</p>\n</body>\n</html>\n",
          h->rows, (long long)section_count(h, "intake_refused"));
     return pg.rc;
 }

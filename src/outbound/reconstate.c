@@ -40,11 +40,12 @@ int ps_recon_state_write(const char *spool, const char *business,
     int rc, fd = -1;
 
     for (int i = 0; i < r->ntrial; i++)
-        json_array_append_new(
-            trial, json_pack("{s:s, s:I, s:I}", "currency", r->trial[i].currency,
-                             "balance", (json_int_t)r->trial[i].balance,
-                             "crossCurrencyEntries",
-                             (json_int_t)r->trial[i].mismatched));
+        json_array_append_new(trial,
+                              json_pack("{s:s, s:I, s:I}", "currency",
+                                        r->trial[i].currency, "balance",
+                                        (json_int_t)r->trial[i].balance,
+                                        "crossCurrencyEntries",
+                                        (json_int_t)r->trial[i].mismatched));
     for (int i = 0; i < r->nrates; i++)
         json_array_append_new(
             rates, json_pack("{s:s, s:I, s:I, s:I, s:b}", "category",
@@ -67,8 +68,8 @@ int ps_recon_state_write(const char *spool, const char *business,
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     }
     json_decref(o);
-    if ((rc = state_path(spool, business, dir, sizeof(dir), path,
-                         sizeof(path), err)) != 0 ||
+    if ((rc = state_path(spool, business, dir, sizeof(dir), path, sizeof(path),
+                         err)) != 0 ||
         (rc = ps_mkdir_p(dir, 0750, err)) != 0)
         goto out;
     snprintf(tmp, sizeof(tmp), "%s/.%s.json.%ld", dir, business,
@@ -113,8 +114,8 @@ int ps_recon_state_read(const char *spool, const char *business,
     const char *date = NULL, *gen = NULL;
     size_t i;
     int64_t ms = 0;
-    int rc = state_path(spool, business, dir, sizeof(dir), path,
-                        sizeof(path), err);
+    int rc =
+        state_path(spool, business, dir, sizeof(dir), path, sizeof(path), err);
     if (rc != 0)
         return rc;
     if (access(path, F_OK) != 0)
@@ -151,8 +152,7 @@ int ps_recon_state_read(const char *spool, const char *business,
         int k = r->ntrial++;
         ps_strlcpy(r->trial[k].currency, str_of(v, "currency"),
                    sizeof(r->trial[k].currency));
-        r->trial[k].balance =
-            json_integer_value(json_object_get(v, "balance"));
+        r->trial[k].balance = json_integer_value(json_object_get(v, "balance"));
         r->trial[k].mismatched =
             json_integer_value(json_object_get(v, "crossCurrencyEntries"));
     }

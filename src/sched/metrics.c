@@ -97,8 +97,8 @@ static const struct family {
                          "counter",
                          "Amounts of the provider answers applied, minor "
                          "units of the currency."},
-    [F_JOB_SUCCESS] = {"payspool_job_last_success_timestamp_seconds",
-                       "gauge", "Unix time of the job's last completed run."},
+    [F_JOB_SUCCESS] = {"payspool_job_last_success_timestamp_seconds", "gauge",
+                       "Unix time of the job's last completed run."},
     [F_JOB_RUNS] = {"payspool_job_runs_total", "counter",
                     "Runs by final status."},
     [F_JOB_RECORDS] = {"payspool_job_records_total", "counter",
@@ -108,8 +108,7 @@ static const struct family {
                       "wrote, minor units of the currency."},
     [F_JOB_OK] = {"payspool_job_last_run_ok", "gauge",
                   "1 when the latest run completed."},
-    [F_RECON_TIME] = {"payspool_recon_last_report_timestamp_seconds",
-                      "gauge",
+    [F_RECON_TIME] = {"payspool_recon_last_report_timestamp_seconds", "gauge",
                       "Unix time of the business's last reconciliation."},
     [F_RECON_TRIAL_OK] = {"payspool_recon_trial_balance_ok", "gauge",
                           "1 when the last reconciliation's ledger trial "
@@ -314,8 +313,8 @@ static int job_metrics(struct prom *p, const struct ps_jobs *jobs,
                    run_status[k], (char *)NULL);
         sample(p, F_JOB_RECORDS, t.records, "job", name, (char *)NULL);
         if (t.have_last)
-            sample(p, F_JOB_OK, strcmp(t.last.status, "COMPLETED") == 0,
-                   "job", name, (char *)NULL);
+            sample(p, F_JOB_OK, strcmp(t.last.status, "COMPLETED") == 0, "job",
+                   name, (char *)NULL);
     }
     return ps_store_metrics_query(p->env->eng->store, PS_METRICS_Q_JOB_AMOUNTS,
                                   job_amount_row, p, err);
@@ -361,8 +360,8 @@ static void answer_backlog(struct prom *p, const char *business)
                      business) != 0 ||
             access(sub, F_OK) != 0)
             continue;
-        sample(p, F_BACKLOG_ANSWERS, count_files(sub, 1), "provider",
-               e->d_name, "business", business, (char *)NULL);
+        sample(p, F_BACKLOG_ANSWERS, count_files(sub, 1), "provider", e->d_name,
+               "business", business, (char *)NULL);
     }
     closedir(d);
 }
@@ -373,8 +372,8 @@ static void backlog(struct prom *p, const char *business)
         {"inbound", "waiting"}, {"work", "in_progress"}, {"failed", "failed"}};
     char dir[PS_PATH_SIZE];
     for (int q = 0; q < 3; q++)
-        if (ps_pathf(dir, sizeof(dir), "%s/%s/%s", p->env->spool,
-                     queue[q][0], business) == 0)
+        if (ps_pathf(dir, sizeof(dir), "%s/%s/%s", p->env->spool, queue[q][0],
+                     business) == 0)
             sample(p, F_BACKLOG, count_files(dir, 1), "business", business,
                    "queue", queue[q][1], (char *)NULL);
     answer_backlog(p, business);
@@ -389,24 +388,22 @@ static void recon_alerts(struct prom *p, const char *b)
     if (ps_recon_state_read(p->env->spool, b, &r, &e) != 0)
         return; /* none yet, or unreadable: no samples rather than 0s */
     sample(p, F_RECON_TIME, r.generated_s, "business", b, (char *)NULL);
-    sample(p, F_RECON_TRIAL_OK, r.trial_balanced, "business", b,
-           (char *)NULL);
+    sample(p, F_RECON_TRIAL_OK, r.trial_balanced, "business", b, (char *)NULL);
     for (int i = 0; i < r.ntrial; i++)
-        sample(p, F_RECON_TRIAL, r.trial[i].balance, "business", b,
-               "currency", r.trial[i].currency, (char *)NULL);
+        sample(p, F_RECON_TRIAL, r.trial[i].balance, "business", b, "currency",
+               r.trial[i].currency, (char *)NULL);
     sample(p, F_RECON_UNMATCHED, r.unknown_references, "business", b, "kind",
            "unknown_reference", (char *)NULL);
-    sample(p, F_RECON_UNMATCHED, r.awaiting, "business", b, "kind",
-           "awaiting", (char *)NULL);
-    sample(p, F_RECON_LATE, r.late, "business", b, (char *)NULL);
-    sample(p, F_RECON_FILES, r.files_mismatched, "business", b,
+    sample(p, F_RECON_UNMATCHED, r.awaiting, "business", b, "kind", "awaiting",
            (char *)NULL);
+    sample(p, F_RECON_LATE, r.late, "business", b, (char *)NULL);
+    sample(p, F_RECON_FILES, r.files_mismatched, "business", b, (char *)NULL);
     for (int i = 0; i < r.nrates; i++) {
         const struct ps_recon_rate *x = &r.rates[i];
         sample_ratio(p, F_RECON_RATE, x->returns, x->entries, "business", b,
                      "category", x->category, (char *)NULL);
-        sample_ratio(p, F_RECON_THRESHOLD, x->threshold_bp, 10000,
-                     "business", b, "category", x->category, (char *)NULL);
+        sample_ratio(p, F_RECON_THRESHOLD, x->threshold_bp, 10000, "business",
+                     b, "category", x->category, (char *)NULL);
         sample(p, F_RECON_RATE_OVER, x->over, "business", b, "category",
                x->category, (char *)NULL);
     }
@@ -517,8 +514,8 @@ int ps_sched_scan_mark(const char *spool, int64_t now_ms, struct ps_err *err)
         return rc;
     snprintf(path, sizeof(path), "%s/scan.json", dir);
     snprintf(tmp, sizeof(tmp), "%s/.scan.json.%ld", dir, (long)getpid());
-    o = json_pack("{s:s, s:I}", "lastScan", ps_time_format(now_ms, at),
-                  "pid", (json_int_t)getpid());
+    o = json_pack("{s:s, s:I}", "lastScan", ps_time_format(now_ms, at), "pid",
+                  (json_int_t)getpid());
     if (o == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     rc = json_dump_file(o, tmp, JSON_COMPACT);
@@ -546,8 +543,7 @@ int ps_sched_scan_read(const char *spool, int64_t *at_ms, long *pid,
     if (access(path, F_OK) != 0)
         return errno == ENOENT
                    ? ps_err_set(err, PS_ENOTFOUND, "NO_SCAN",
-                                "no scan of %s recorded yet (%s)", spool,
-                                path)
+                                "no scan of %s recorded yet (%s)", spool, path)
                    : ps_err_sys(err, errno, "cannot read %s", path);
     if ((o = json_load_file(path, 0, &je)) == NULL)
         return ps_err_set(err, PS_EINVAL, "SCAN_STATE", "%s: %s", path,

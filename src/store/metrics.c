@@ -50,7 +50,7 @@
       " sum(t.amount) FROM job_runs r JOIN outputs o"                          \
       " ON o.created_at >= r.started_at"                                       \
       " AND o.created_at <= ifnull(r.finished_at, o.created_at)"               \
-      " JOIN output_items i ON i.output_id = o.id"                              \
+      " JOIN output_items i ON i.output_id = o.id"                             \
       " JOIN transactions t ON t.id = i.txn_id"                                \
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
       " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
