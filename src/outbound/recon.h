@@ -16,7 +16,10 @@
  * business date, seq NNN).  A rerun takes the next free NNN: a report is
  * never overwritten.  Every number comes from one SQL statement over the
  * store (store/recon.c and store/recon.h; the README's "Daily
- * reconciliation" lists them), all read in one snapshot.
+ * reconciliation" and docs/reconciliation.md list them), all read in
+ * one snapshot.  Then what the report found replaces the business's
+ * <spool>/metrics/recon/<business>.json (outbound/reconstate.h) for the
+ * metrics; a failure there is logged, not fatal.
  *
  * How it fails: store, I/O and output errors as usual, nothing recorded
  * in `outputs` (a file already written stays, and the next run takes the

@@ -238,18 +238,6 @@ static int payout_file_row(void *vp, const struct ps_recon_row *r)
     return 0;
 }
 
-/* PAYOUT_ITEMS: business, kind, direction, currency, items, amount */
-static int payout_item_row(void *vp, const struct ps_recon_row *r)
-{
-    sample(vp, F_PAYOUT_ITEMS, r->num[4], "business", r->text[0], "kind",
-           r->text[1], "direction", r->text[2], "currency", r->text[3],
-           (char *)NULL);
-    sample(vp, F_PAYOUT_AMOUNT, r->num[5], "business", r->text[0], "kind",
-           r->text[1], "direction", r->text[2], "currency", r->text[3],
-           (char *)NULL);
-    return 0;
-}
-
 /* ANSWERS: business, status, currency, answers, amount */
 static int answer_row(void *vp, const struct ps_recon_row *r)
 {
@@ -260,11 +248,106 @@ static int answer_row(void *vp, const struct ps_recon_row *r)
     return 0;
 }
 
-/* JOB_AMOUNTS: job, direction, currency, items, amount */
-static int job_amount_row(void *vp, const struct ps_recon_row *r)
+/* One outbound payment file's items of one direction and currency
+ * (OUTPUT_ITEMS), kept to sum per business and per job run. */
+struct item_sum {
+    char business[PS_NAME_SIZE], kind[16], created[PS_TIME_SIZE];
+    char direction[8], currency[4];
+    int64_t items, amount; /* amount in minor units of currency */
+};
+
+struct item_sums {
+    struct item_sum *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int keep_item_sum(void *vs, const struct ps_recon_row *r)
 {
-    sample(vp, F_JOB_AMOUNT, r->num[4], "job", r->text[0], "direction",
-           r->text[1], "currency", r->text[2], (char *)NULL);
+    struct item_sums *s = vs;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct item_sum *v = realloc(s->v, cap * sizeof(*v));
+        if (v == NULL) {
+            s->oom = 1;
+            return 1;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    struct item_sum *x = &s->v[s->n++];
+    ps_strlcpy(x->business, r->text[0], sizeof(x->business));
+    ps_strlcpy(x->kind, r->text[1], sizeof(x->kind));
+    ps_strlcpy(x->created, r->text[2], sizeof(x->created));
+    ps_strlcpy(x->direction, r->text[3], sizeof(x->direction));
+    ps_strlcpy(x->currency, r->text[4], sizeof(x->currency));
+    x->items = r->num[5];
+    x->amount = r->num[6];
+    return 0;
+}
+
+/* Sum s's rows that pass keep(row, ctx) by the labels same() compares,
+ * into out (the first row of each group carries its labels); returns the
+ * number of groups.  out has room for s->n rows. */
+static size_t group_sums(const struct item_sums *s, struct item_sum *out,
+                         int (*keep)(const struct item_sum *, const void *),
+                         const void *ctx, int by_business)
+{
+    size_t n = 0, k;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct item_sum *x = &s->v[i];
+        if (keep != NULL && !keep(x, ctx))
+            continue;
+        for (k = 0; k < n; k++)
+            if (strcmp(out[k].direction, x->direction) == 0 &&
+                strcmp(out[k].currency, x->currency) == 0 &&
+                (!by_business || (strcmp(out[k].business, x->business) == 0 &&
+                                  strcmp(out[k].kind, x->kind) == 0)))
+                break;
+        if (k == n) {
+            out[n] = *x;
+            out[n].items = out[n].amount = 0;
+            n++;
+        }
+        out[k].items += x->items;
+        out[k].amount += x->amount;
+    }
+    return n;
+}
+
+static void payout_metrics(struct prom *p, const struct item_sums *s,
+                           struct item_sum *tmp)
+{
+    size_t n = group_sums(s, tmp, NULL, NULL, 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct item_sum *x = &tmp[i];
+        sample(p, F_PAYOUT_ITEMS, x->items, "business", x->business, "kind",
+               x->kind, "direction", x->direction, "currency", x->currency,
+               (char *)NULL);
+        sample(p, F_PAYOUT_AMOUNT, x->amount, "business", x->business, "kind",
+               x->kind, "direction", x->direction, "currency", x->currency,
+               (char *)NULL);
+    }
+}
+
+/* A job's runs: when each started and finished ("" while running). */
+struct windows {
+    struct window {
+        char from[PS_TIME_SIZE], to[PS_TIME_SIZE];
+    } * v;
+    size_t n, cap;
+    int oom;
+};
+
+/* A file written while one of the runs ran (RFC 3339 UTC times compare
+ * as text). */
+static int in_a_run(const struct item_sum *x, const void *vw)
+{
+    const struct windows *w = vw;
+    for (size_t i = 0; i < w->n; i++)
+        if (strcmp(x->created, w->v[i].from) >= 0 &&
+            (w->v[i].to[0] == '\0' || strcmp(x->created, w->v[i].to) <= 0))
+            return 1;
     return 0;
 }
 
@@ -272,6 +355,7 @@ struct totals {
     int64_t records, runs[4];
     struct ps_job_run last;
     int have_last;
+    struct windows w;
 };
 
 static const char *const run_status[4] = {"COMPLETED", "FAILED", "SKIPPED",
@@ -288,10 +372,26 @@ static int add_run(void *ctx, const struct ps_job_run *r)
     for (int i = 0; i < 4; i++)
         if (strcmp(r->status, run_status[i]) == 0)
             t->runs[i]++;
+    if (t->w.n == t->w.cap) {
+        size_t cap = t->w.cap ? t->w.cap * 2 : 16;
+        struct window *v = realloc(t->w.v, cap * sizeof(*v));
+        if (v == NULL) {
+            t->w.oom = 1;
+            return 1;
+        }
+        t->w.v = v;
+        t->w.cap = cap;
+    }
+    ps_strlcpy(t->w.v[t->w.n].from, r->started_at, PS_TIME_SIZE);
+    ps_strlcpy(t->w.v[t->w.n].to, r->finished_at, PS_TIME_SIZE);
+    t->w.n++;
     return 0;
 }
 
+/* Per job: runs, records, last success, and the payment file items its
+ * runs wrote (s, summed in tmp). */
 static int job_metrics(struct prom *p, const struct ps_jobs *jobs,
+                       const struct item_sums *s, struct item_sum *tmp,
                        struct ps_err *err)
 {
     for (size_t i = 0; i < jobs->n; i++) {
@@ -301,9 +401,14 @@ static int job_metrics(struct prom *p, const struct ps_jobs *jobs,
         int64_t ms;
         int rc;
         memset(&t, 0, sizeof(t));
-        if ((rc = ps_store_job_run_list(p->env->eng->store, name, 1000000,
-                                        add_run, &t, err)) != 0)
+        rc = ps_store_job_run_list(p->env->eng->store, name, 1000000, add_run,
+                                   &t, err);
+        if (rc == 0 && t.w.oom)
+            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        if (rc != 0) {
+            free(t.w.v);
             return rc;
+        }
         if (ps_store_job_state(p->env->eng->store, name, fired, success,
                                NULL) == 0 &&
             success[0] != '\0' && ps_time_parse(success, &ms, NULL) == 0)
@@ -315,9 +420,13 @@ static int job_metrics(struct prom *p, const struct ps_jobs *jobs,
         if (t.have_last)
             sample(p, F_JOB_OK, strcmp(t.last.status, "COMPLETED") == 0, "job",
                    name, (char *)NULL);
+        size_t n = group_sums(s, tmp, in_a_run, &t.w, 0);
+        for (size_t k = 0; k < n; k++)
+            sample(p, F_JOB_AMOUNT, tmp[k].amount, "job", name, "direction",
+                   tmp[k].direction, "currency", tmp[k].currency, (char *)NULL);
+        free(t.w.v);
     }
-    return ps_store_metrics_query(p->env->eng->store, PS_METRICS_Q_JOB_AMOUNTS,
-                                  job_amount_row, p, err);
+    return 0;
 }
 
 /* ---- the spool's folders and the reconciliations ------------------- */
@@ -421,22 +530,32 @@ static int gather(struct prom *p, const struct ps_jobs *jobs,
         {PS_METRICS_Q_INTAKE, intake_row},
         {PS_METRICS_Q_INTAKE_AMOUNTS, intake_amount_row},
         {PS_METRICS_Q_PAYOUT_FILES, payout_file_row},
-        {PS_METRICS_Q_PAYOUT_ITEMS, payout_item_row},
         {PS_METRICS_Q_ANSWERS, answer_row},
     };
+    struct item_sums s = {NULL, 0, 0, 0};
+    struct item_sum *tmp = NULL;
     struct ps_businesses l;
     int64_t scan_ms;
     long pid;
-    int rc;
+    int rc = 0;
     if (ps_sched_scan_read(p->env->spool, &scan_ms, &pid, NULL) == 0)
         sample(p, F_SCAN, scan_ms / 1000, (char *)NULL);
-    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
-        if ((rc = ps_store_metrics_query(p->env->eng->store, queries[i].q,
-                                         queries[i].cb, p, err)) != 0)
-            return rc;
-    if ((rc = job_metrics(p, jobs, err)) != 0)
-        return rc;
-    if ((rc = ps_business_all(p->env->eng, &l, err)) != 0)
+    for (size_t i = 0; rc == 0 && i < sizeof(queries) / sizeof(queries[0]); i++)
+        rc = ps_store_metrics_query(p->env->eng->store, queries[i].q,
+                                    queries[i].cb, p, err);
+    if (rc == 0)
+        rc = ps_store_metrics_query(p->env->eng->store,
+                                    PS_METRICS_Q_OUTPUT_ITEMS, keep_item_sum,
+                                    &s, err);
+    if (rc == 0 && (s.oom || (tmp = calloc(s.n + 1, sizeof(*tmp))) == NULL))
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (rc == 0) {
+        payout_metrics(p, &s, tmp);
+        rc = job_metrics(p, jobs, &s, tmp, err);
+    }
+    free(tmp);
+    free(s.v);
+    if (rc != 0 || (rc = ps_business_all(p->env->eng, &l, err)) != 0)
         return rc;
     for (size_t i = 0; i < l.n; i++) {
         backlog(p, l.v[i].name);

@@ -33,26 +33,17 @@
       " FROM outputs o JOIN businesses b ON b.id = o.business_id"              \
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
       " GROUP BY 1, 2 ORDER BY 1, 2")                                          \
-    X(METRICS_PAYOUT_ITEMS,                                                    \
-      "SELECT b.name, o.kind, " METRICS_DIRECTION ", t.currency, count(*),"    \
-      " sum(t.amount) FROM outputs o JOIN businesses b"                        \
+    X(METRICS_OUTPUT_ITEMS,                                                    \
+      "SELECT b.name, o.kind, o.created_at, " METRICS_DIRECTION ","            \
+      " t.currency, count(*), sum(t.amount) FROM outputs o JOIN businesses b"  \
       " ON b.id = o.business_id JOIN output_items i ON i.output_id = o.id"     \
       " JOIN transactions t ON t.id = i.txn_id"                                \
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
-      " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4")                              \
+      " GROUP BY o.id, 4, 5 ORDER BY o.created_at, o.id, 4, 5")                \
     X(METRICS_ANSWERS,                                                         \
       "SELECT b.name, a.status, t.currency, count(*), sum(a.amount)"           \
       " FROM provider_answers a JOIN businesses b ON b.id = a.business_id"     \
       " JOIN transactions t ON t.id = a.txn_id"                                \
-      " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")                                    \
-    X(METRICS_JOB_AMOUNTS,                                                     \
-      "SELECT r.job, " METRICS_DIRECTION ", t.currency, count(*),"             \
-      " sum(t.amount) FROM job_runs r JOIN outputs o"                          \
-      " ON o.created_at >= r.started_at"                                       \
-      " AND o.created_at <= ifnull(r.finished_at, o.created_at)"               \
-      " JOIN output_items i ON i.output_id = o.id"                             \
-      " JOIN transactions t ON t.id = i.txn_id"                                \
-      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
       " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")
 
 PS_SQ_AREA(PS_SQ_AREA_METRICS, METRICS_STMTS)
@@ -61,9 +52,8 @@ static const enum stmt_id metrics_stmt[PS_METRICS_Q_N] = {
     [PS_METRICS_Q_INTAKE] = STMT_METRICS_INTAKE,
     [PS_METRICS_Q_INTAKE_AMOUNTS] = STMT_METRICS_INTAKE_AMOUNTS,
     [PS_METRICS_Q_PAYOUT_FILES] = STMT_METRICS_PAYOUT_FILES,
-    [PS_METRICS_Q_PAYOUT_ITEMS] = STMT_METRICS_PAYOUT_ITEMS,
+    [PS_METRICS_Q_OUTPUT_ITEMS] = STMT_METRICS_OUTPUT_ITEMS,
     [PS_METRICS_Q_ANSWERS] = STMT_METRICS_ANSWERS,
-    [PS_METRICS_Q_JOB_AMOUNTS] = STMT_METRICS_JOB_AMOUNTS,
 };
 
 int ps_store_metrics_query(struct ps_store *s, enum ps_metrics_query q,

@@ -22,13 +22,13 @@ enum ps_metrics_query {
     PS_METRICS_Q_INTAKE_AMOUNTS,
     /* business, kind, files: outbound payment files */
     PS_METRICS_Q_PAYOUT_FILES,
-    /* business, kind, direction, currency, items, amount: their items */
-    PS_METRICS_Q_PAYOUT_ITEMS,
+    /* business, kind, created_at, direction, currency, items, amount:
+     * the items of each outbound payment file, oldest file first (one
+     * pass over the items; sched/metrics.c sums them per business and
+     * per job run) */
+    PS_METRICS_Q_OUTPUT_ITEMS,
     /* business, status, currency, answers, amount: provider answers */
     PS_METRICS_Q_ANSWERS,
-    /* job, direction, currency, items, amount: the items of the payment
-     * files written while one of the job's runs ran */
-    PS_METRICS_Q_JOB_AMOUNTS,
     PS_METRICS_Q_N
 };
 
