@@ -359,9 +359,10 @@ static void table(struct page *p, const char *section,
 
 /* ---- charts (inline SVG) ------------------------------------------- */
 
-#define CHART_LABEL 200 /* px for the labels on the left */
-#define CHART_BAR 520   /* px of the longest bar */
-#define CHART_ROW 26    /* px per bar */
+#define CHART_LABEL 260      /* px for the labels on the left */
+#define CHART_LABEL_CHARS 34 /* what fits in them at 12 px */
+#define CHART_BAR 520        /* px of the longest bar */
+#define CHART_ROW 26         /* px per bar */
 
 /* A horizontal bar: label, value, the value's text, and a class. */
 struct bar {
@@ -394,9 +395,13 @@ static void bar_chart(struct page *p, const char *title, const struct bar *b,
         int y = 8 + i * CHART_ROW;
         int w = b[i].value > 0 ? (int)((b[i].value * CHART_BAR + max - 1) / max)
                                : 0;
+        char label[CHART_LABEL_CHARS + 4];
+        ps_strlcpy(label, b[i].label, sizeof(label));
+        if (strlen(b[i].label) > CHART_LABEL_CHARS) /* the table has it */
+            memcpy(label + CHART_LABEL_CHARS - 3, "...", 4);
         PUTF(p, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", CHART_LABEL - 8,
              y + 15);
-        esc(p, b[i].label);
+        esc(p, label);
         PUTF(p,
              "</text><rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" "
              "height=\"%d\"/><text x=\"%d\" y=\"%d\">",
