@@ -56,6 +56,7 @@
 
 #include "engine/achfx.h"
 #include "outbound/camt.h"
+#include "outbound/recon_int.h"
 #include "outbound/reconhtml.h"
 #include "base/crypto.h"
 #include "base/fsutil.h"
@@ -71,33 +72,6 @@ static const char csv_header[] =
  * (NULL is empty), then the numbers (written only when has_*), then the
  * detail. */
 
-struct rep {
-    struct ps_engine *eng;
-    const struct ps_business *b;
-    const struct ps_calendar *cal;
-    int64_t day;
-    char d[PS_DATE_SIZE], next[PS_DATE_SIZE];
-    struct ps_recon_params prm;
-    struct ps_output *csv, *txt, *html;
-    struct ps_reconhtml *page; /* every row again, for the HTML page */
-    struct ps_recon_result r; /* copied out at the end */
-    struct ps_err *err;
-    int rc; /* an error met inside a row callback */
-    int pass; /* which use of a query a callback is in */
-    /* per file, while its items are read */
-    const char *file, *file_rail;
-    long items;
-    int64_t credits, debits;
-    long outcome[8];
-    /* the NACHA return rates, read before the alerts are written */
-    struct rate {
-        char category[16], codes[32];
-        int64_t threshold_bp, entries, returns;
-    } rates[3];
-    int nrates;
-    char window_start[PS_DATE_SIZE];
-    long intake_files, intake_refused; /* the day's intake section */
-};
 
 /* Outcomes of a file's items (store/recon.c, RECON_OUTCOME), summary order. */
 static const char *const outcomes[] = {"SETTLED",  "CONFIRMED", "AWAITING",
@@ -179,6 +153,23 @@ static int stop(struct rep *x, int rc)
 {
     x->rc = rc;
     return rc != 0;
+}
+
+/* The same three for the sections written in other files (recon_int.h). */
+int ps_recon_emit(struct rep *x, const struct ps_recon_line *l)
+{
+    return emit(x, l);
+}
+
+int ps_recon_query_rows(struct rep *x, enum ps_recon_query q,
+                        int (*cb)(void *, const struct ps_recon_row *))
+{
+    return query(x, q, cb);
+}
+
+int ps_recon_stop(struct rep *x, int rc)
+{
+    return stop(x, rc);
 }
 
 /* ---- trial balance and the EWA receivable check (read first) ------- */
@@ -751,70 +742,6 @@ static int rate_section(struct rep *x)
     return rc;
 }
 
-/* ---- the day's intake --------------------------------------------- */
-
-/* INTAKE: format, status, currency, n, records, accepted, rejected,
- * duplicates, amount_accepted */
-static int intake_row(void *vx, const struct ps_recon_row *row)
-{
-    struct rep *x = vx;
-    char detail[200];
-    x->intake_files += (long)row->num[3];
-    snprintf(detail, sizeof(detail),
-             "%lld records: %lld accepted, %lld rejected, %lld duplicates",
-             (long long)row->num[4], (long long)row->num[5],
-             (long long)row->num[6], (long long)row->num[7]);
-    int rc = emit(x, &(struct ps_recon_line){
-                         .section = "intake",
-                         .type = row->text[0][0] ? row->text[0] : "UNKNOWN",
-                         .status = row->text[1],
-                         .currency = row->text[2],
-                         .has_count = 1,
-                         .count = row->num[3],
-                         .has_amount = row->text[2][0] != '\0',
-                         .amount = row->num[8],
-                         .detail = detail});
-    if (rc == 0)
-        rc = SAY(x, "  intake  %-10s %-10s %5lld files  %s\n",
-                 row->text[0][0] ? row->text[0] : "UNKNOWN", row->text[1],
-                 (long long)row->num[3], detail);
-    return stop(x, rc);
-}
-
-/* INTAKE_REFUSED: level (RECORD, FILE), code, n */
-static int refused_row(void *vx, const struct ps_recon_row *row)
-{
-    struct rep *x = vx;
-    int file = strcmp(row->text[0], "FILE") == 0;
-    x->intake_refused += (long)row->num[2];
-    int rc = emit(x, &(struct ps_recon_line){
-                         .section = "intake_refused",
-                         .type = row->text[0],
-                         .status = "REJECTED",
-                         .ref = row->text[1][0] ? row->text[1] : "(no code)",
-                         .has_count = 1,
-                         .count = row->num[2],
-                         .detail = file ? "input files refused whole"
-                                        : "records refused"});
-    if (rc == 0)
-        rc = SAY(x, "  refused %-6s %-32s %5lld\n", row->text[0],
-                 row->text[1][0] ? row->text[1] : "(no code)",
-                 (long long)row->num[2]);
-    return stop(x, rc);
-}
-
-static int intake_sections(struct rep *x)
-{
-    int rc;
-    if ((rc = SAY(x, "\nIntake of %s (input files received on the day):\n",
-                  x->d)) != 0 ||
-        (rc = query(x, PS_RECON_Q_INTAKE, intake_row)) != 0 ||
-        (rc = query(x, PS_RECON_Q_INTAKE_REFUSED, refused_row)) != 0)
-        return rc;
-    return SAY(x, "  %ld files received; %ld refusals\n", x->intake_files,
-               x->intake_refused);
-}
-
 /* ---- the report ---------------------------------------------------- */
 
 /* Long (about 150 lines): the report's sections top to bottom, in the
@@ -971,7 +898,7 @@ static int write_report(struct rep *x)
     x->pass = 2;
     if ((rc = SAY(x, "EWA receivable against the ledger:\n")) != 0 ||
         (rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0 ||
-        (rc = intake_sections(x)) != 0)
+        (rc = ps_recon_intake_sections(x)) != 0)
         return rc;
     return SAY(x, "\nDetail: %ld rows in the CSV report.\n", x->r.rows);
 }
