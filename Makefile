@@ -5,7 +5,9 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= 2
 
-# Debian 12 packages the build and the tests need.  openssh-server is for
+# Debian 12 packages the build and the tests need.  chromium (and a font
+# for its screenshots) is for tests/e2e/test_recon_html.sh, which opens
+# the HTML reconciliation report headless.  openssh-server is for
 # tests/e2e/test_sftp.sh, which runs its own sshd: `make deps` installs it
 # with a policy-rc.d that lets no service start (the system's sshd is
 # neither started nor configured by the build or the tests).
@@ -13,7 +15,8 @@ DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev libxml2-u
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
            libsodium-dev libjansson-dev libinih-dev jq \
            libarchive-tools time tzdata openssh-server openssh-client \
-           libsystemd-dev man-db systemd libcurl4-openssl-dev
+           libsystemd-dev man-db systemd libcurl4-openssl-dev \
+           chromium fonts-liberation
 
 PREFIX  ?= /usr/local
 DESTDIR ?=

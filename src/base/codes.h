@@ -414,6 +414,7 @@ enum ps_code_scope {
       "a money field's digits form a card number (Luhn-valid, 13 to 19 "       \
       "digits): refused, never stored")                                        \
     X(MANDATORY_FIELD, FILE, "NACHA: a mandatory field is blank")              \
+    X(METRICS_QUERY, RUN, "an unknown metrics query (a bug)")                  \
     X(MISSING_BATCH_CONTROL, FILE,                                             \
       "NACHA: a batch ends without its batch control (8) record")              \
     X(MISSING_FILE_CONTROL, FILE,                                              \
@@ -540,6 +541,8 @@ enum ps_code_scope {
     X(NO_KEY_FILE, RUN,                                                        \
       "adding or reading an account number needs the key file")                \
     X(NO_MEMORY, RUN, "out of memory")                                         \
+    X(NO_SCAN, RUN,                                                            \
+      "health: no scan of the spool has been recorded yet")                    \
     X(NO_TRANSACTION, RUN,                                                     \
       "a store commit or rollback without a transaction (a bug)")              \
     X(NUL_BYTE, FILE, "a line of the input contains a NUL byte")               \
@@ -622,6 +625,8 @@ enum ps_code_scope {
     X(RECON_FILE_DATE, RUN,                                                    \
       "a recorded outbound file has a business date that is not YYYY-MM-DD")   \
     X(RECON_QUERY, RUN, "an unknown reconciliation query (a bug)")             \
+    X(RECON_STATE, RUN,                                                        \
+      "the last reconciliation state of a business (metrics) is unreadable")   \
     X(RECORD_EXTRA_BLANKS, FILE,                                               \
       "NACHA (WARNING): a line is longer than 94 characters by blanks "        \
       "only; read as its first 94")                                            \
@@ -664,6 +669,10 @@ enum ps_code_scope {
     X(RUN_COMPLETED, RUN,                                                      \
       "the job already completed for that date; use --rerun --reason")         \
     X(RUN_IN_PROGRESS, RUN, "the job is already running for that date")        \
+    X(SCAN_STATE, RUN,                                                         \
+      "the scan heartbeat (metrics/scan.json) is unreadable")                  \
+    X(SCAN_TOO_OLD, RUN,                                                       \
+      "health: the last scan of the spool is older than max_scan_age")          \
     X(SCC_TRANSACTION_CODE, FILE,                                              \
       "NACHA: a transaction code the batch's service class does not allow")    \
     X(SCHEMA_TOO_NEW, RUN, "the database was written by a newer payspool")     \

@@ -10,6 +10,7 @@
 #include "base/money.h"
 #include "cli/cli_int.h"
 #include "sched/cron.h"
+#include "sched/metrics.h"
 
 json_t *cli_run_json(const struct ps_job_run *r)
 {

@@ -58,6 +58,7 @@ int cmd_recon(struct cli_ctx *c, struct ps_err *err)
             "receivableDifferences", (json_int_t)r.receivable_diffs,
             "achReturns", (json_int_t)r.ach_returns, "achNocs",
             (json_int_t)r.ach_nocs, "achReturnRatesOver", r.ach_rates_over);
+        json_object_set_new(o, "html", json_string(r.html_path));
         cli_print_json(o);
         json_decref(o);
     } else {
@@ -67,6 +68,7 @@ int cmd_recon(struct cli_ctx *c, struct ps_err *err)
                b.name, r.business_date, r.csv_path, r.summary_path,
                r.transactions, r.movements, r.files, r.files_mismatched,
                r.unknown_references, r.awaiting, r.late);
+        printf("  page %s\n", r.html_path);
         if (r.ach_returns > 0 || r.ach_nocs > 0)
             printf("  %ld ACH returns, %ld NOCs received\n", r.ach_returns,
                    r.ach_nocs);

@@ -1,7 +1,8 @@
 /*
  * cmd_status.c -- `payspool status` (last and next runs, backlog,
- * failures) and `payspool health` (the same, as an exit status only: 0
- * healthy, 69 not).
+ * failures) and `payspool health` (the same, as an exit status: 0
+ * healthy, 69 not; a scan older than [health] max_scan_age is said on
+ * stderr).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "base/clock.h"
 #include "base/fsutil.h"
 #include "cli/cli_int.h"
+#include "sched/metrics.h"
 
 /* Regular files under dir (depth levels of folders) that intake would
  * take as inputs: sidecars and uploads in progress are not backlog. */
@@ -149,15 +151,50 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
     return EX_OK;
 }
 
-/* Exit status only: 0 healthy; 69 (unavailable) when the database cannot
- * be read, a job's latest run failed or was skipped, or a job is overdue. */
+/*
+ * [health] max_scan_age (seconds, 0: not checked): the last scan of the
+ * spool (the daemon's or `run --once`'s heartbeat, sched/metrics.h) must
+ * be at most that old on the engine's clock.  1 when fresh; else says on
+ * stderr the last scan time, its age and the limit, and returns 0.
+ */
+static int scan_fresh(struct cli_ctx *c, int64_t now_ms)
+{
+    int limit = c->cfg.health_max_scan_age;
+    char at[PS_TIME_SIZE];
+    int64_t last;
+    long pid;
+    struct ps_err e;
+    if (limit <= 0)
+        return 1;
+    ps_err_clear(&e);
+    if (ps_sched_scan_read(c->spool, &last, &pid, &e) == 0) {
+        if ((now_ms - last) / 1000 <= limit)
+            return 1;
+        ps_err_set(&e, PS_ESTATE, "SCAN_TOO_OLD",
+                   "the spool was last scanned at %s (process %ld), %lld s "
+                   "ago, over the limit of %d s",
+                   ps_time_format(last, at), pid,
+                   (long long)((now_ms - last) / 1000), limit);
+    }
+    fprintf(stderr, "payspool health: %s [%s]; limit %d s ([health] "
+                    "max_scan_age)\n",
+            e.msg, e.rule, limit);
+    return 0;
+}
+
+/* Exit status: 0 healthy; 69 (unavailable) when the database cannot be
+ * read, a job's latest run failed or was skipped, a job is overdue, or
+ * the last scan is older than [health] max_scan_age (said on stderr). */
 int cmd_health(struct cli_ctx *c, struct ps_err *err)
 {
     struct health h = {0, 0, json_array()};
     int rc;
-    json_t *jobs = jobs_status(c, ps_clock_now_ms() / 1000, &h, err);
-    rc = jobs != NULL && h.failed == 0 && h.overdue == 0 ? EX_OK
-                                                         : EX_UNAVAILABLE;
+    int64_t now = ps_clock_now_ms();
+    json_t *jobs = jobs_status(c, now / 1000, &h, err);
+    int fresh = scan_fresh(c, now);
+    rc = jobs != NULL && h.failed == 0 && h.overdue == 0 && fresh
+             ? EX_OK
+             : EX_UNAVAILABLE;
     json_decref(jobs);
     json_decref(h.failures);
     return rc;

@@ -2,7 +2,8 @@
  * spoolconf.c -- the configuration file (payspool.ini): intake's [spool]
  * and [limits], and the engine's [provider] and [payouts] settings, over
  * their defaults; [ach ...] sections are left to engine/achconf.c.  One
- * row per directive (Redis config.c style).  Two directives are not
+ * row per directive (Redis config.c style); [health] max_scan_age is
+ * read here for `payspool health` (cli/cmd_status.c).  Two directives are not
  * numbers: [spool] sandbox (yes/no) and the provider channel's
  * [provider NAME] businesses = a b c (which businesses a provider's
  * folder answers for, SPEC.md section 4).
@@ -86,6 +87,8 @@ static const struct directive {
      offsetof(struct ps_spool_config, payout_max_records), 1, 1000000},
     {"log", "progress_seconds", C_INT,
      offsetof(struct ps_spool_config, progress_seconds), 1, 3600},
+    {"health", "max_scan_age", C_INT,
+     offsetof(struct ps_spool_config, health_max_scan_age), 0, 31536000},
 };
 
 int ps_spool_config_name_ok(const char *v)

@@ -42,6 +42,9 @@ struct ps_spool_config {
     int progress_seconds; /* [log] progress_seconds: during long work a
                            * progress event in the log this often;
                            * default 5 (base/progress.h) */
+    int health_max_scan_age; /* [health] max_scan_age: seconds since the
+                              * last scan after which `payspool health`
+                              * fails; 0 (default) does not check */
     int sandbox; /* [spool] sandbox = yes: a sandbox spool; the provider
                   * "sandbox" is bound to every business and `payspool
                   * sandbox provider` may write answers */

@@ -56,6 +56,8 @@
 
 #include "engine/achfx.h"
 #include "outbound/camt.h"
+#include "outbound/recon_int.h"
+#include "outbound/reconhtml.h"
 #include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
@@ -67,43 +69,10 @@ static const char csv_header[] =
     "section,file,program,rail,type,from_status,status,ledger_kind,"
     "eligibility,age_bucket,reference,currency,count,amount,fee,detail\n";
 
-/* One CSV row: text cells (NULL is empty), then the numbers (written
- * only when has_*), then the detail. */
-struct line {
-    const char *section, *file, *program, *rail, *type, *from, *status;
-    const char *kind, *elig, *bucket, *ref, *currency;
-    int has_count, has_amount, has_fee;
-    int64_t count, amount, fee; /* amount and fee in minor units */
-    const char *detail;
-};
+/* A CSV row is a struct ps_recon_line (outbound/reconhtml.h): text cells
+ * (NULL is empty), then the numbers (written only when has_*), then the
+ * detail. */
 
-struct rep {
-    struct ps_engine *eng;
-    const struct ps_business *b;
-    const struct ps_calendar *cal;
-    int64_t day;
-    char d[PS_DATE_SIZE], next[PS_DATE_SIZE];
-    struct ps_recon_params prm;
-    struct ps_output *csv, *txt;
-    struct ps_recon_result r; /* copied out at the end */
-    struct ps_err *err;
-    int rc; /* an error met inside a row callback */
-    int pass; /* which use of a query a callback is in */
-    /* per file, while its items are read */
-    const char *file, *file_rail;
-    long items;
-    int64_t credits, debits;
-    long outcome[8];
-    /* the NACHA return rates, read before the alerts are written */
-    struct rate {
-        char category[16], codes[32];
-        int64_t threshold_bp, entries, returns;
-    } rates[3];
-    int nrates;
-    char window_start[PS_DATE_SIZE];
-    struct ps_progress pg; /* rows written; their number is not known */
-    char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
-};
 
 /* Outcomes of a file's items (store/recon.c, RECON_OUTCOME), summary order. */
 static const char *const outcomes[] = {"SETTLED",  "CONFIRMED", "AWAITING",
@@ -127,7 +96,7 @@ static const char *base_name(const char *path)
 
 /* ---- writing ------------------------------------------------------- */
 
-static int emit(struct rep *x, const struct line *l)
+static int emit(struct rep *x, const struct ps_recon_line *l)
 {
     const char *cells[] = {l->section, l->file,   l->program, l->rail,
                            l->type,    l->from,   l->status,  l->kind,
@@ -166,6 +135,9 @@ static int emit(struct rep *x, const struct line *l)
         x->r.rows++;
         ps_progress_step(&x->pg, 1);
     }
+    /* The page gets the very row the CSV got: one source of figures. */
+    if (rc == 0)
+        rc = ps_reconhtml_add(x->page, l, x->err);
     return rc;
 }
 
@@ -184,6 +156,23 @@ static int stop(struct rep *x, int rc)
 {
     x->rc = rc;
     return rc != 0;
+}
+
+/* The same three for the sections written in other files (recon_int.h). */
+int ps_recon_emit(struct rep *x, const struct ps_recon_line *l)
+{
+    return emit(x, l);
+}
+
+int ps_recon_query_rows(struct rep *x, enum ps_recon_query q,
+                        int (*cb)(void *, const struct ps_recon_row *))
+{
+    return query(x, q, cb);
+}
+
+int ps_recon_stop(struct rep *x, int rc)
+{
+    return stop(x, rc);
 }
 
 /* ---- trial balance and the EWA receivable check (read first) ------- */
@@ -217,7 +206,7 @@ static int trial_alert(void *vx, const struct ps_trial_row *t)
              t->currency, money(t->balance, t->currency, bal),
              money(t->debits, t->currency, d),
              money(t->credits, t->currency, c), (long long)t->mismatched);
-    int rc = emit(x, &(struct line){.section = "alert",
+    int rc = emit(x, &(struct ps_recon_line){.section = "alert",
                                     .status = "TRIAL_BALANCE_NOT_ZERO",
                                     .currency = t->currency,
                                     .has_amount = 1,
@@ -238,7 +227,7 @@ static int trial_row(void *vx, const struct ps_trial_row *t)
              "debits %s, credits %s, %lld cross-currency entries",
              money(t->debits, t->currency, d),
              money(t->credits, t->currency, c), (long long)t->mismatched);
-    int rc = emit(x, &(struct line){.section = "trial_balance",
+    int rc = emit(x, &(struct ps_recon_line){.section = "trial_balance",
                                     .status = ok ? "BALANCED" : "NOT_ZERO",
                                     .currency = t->currency,
                                     .has_amount = 1,
@@ -274,7 +263,7 @@ static int ewa_check_row(void *vx, const struct ps_recon_row *row)
     if (x->pass == 1) {
         if (owed == ledger)
             return 0;
-        rc = emit(x, &(struct line){.section = "alert",
+        rc = emit(x, &(struct ps_recon_line){.section = "alert",
                                     .status = "EWA_RECEIVABLE_DIFFERENCE",
                                     .currency = cur,
                                     .has_amount = 1,
@@ -284,7 +273,7 @@ static int ewa_check_row(void *vx, const struct ps_recon_row *row)
             rc = SAY(x, "WARNING: EWA receivable in %s: %s\n", cur, detail);
         return stop(x, rc);
     }
-    rc = emit(x, &(struct line){.section = "ewa_receivable_check",
+    rc = emit(x, &(struct ps_recon_line){.section = "ewa_receivable_check",
                                 .status = owed == ledger ? "MATCH"
                                                          : "DIFFERENCE",
                                 .currency = cur,
@@ -313,7 +302,7 @@ static int txn_row(void *vx, const struct ps_recon_row *row)
     char a[PS_MONEY_STRMAX], f[PS_MONEY_STRMAX];
     const char *cur = row->text[4];
     x->r.transactions += (long)row->num[5];
-    int rc = emit(x, &(struct line){.section = "transactions",
+    int rc = emit(x, &(struct ps_recon_line){.section = "transactions",
                                     .program = row->text[0],
                                     .rail = row->text[1],
                                     .type = row->text[2],
@@ -338,7 +327,7 @@ static int move_row(void *vx, const struct ps_recon_row *row)
 {
     struct rep *x = vx;
     x->r.movements += (long)row->num[6];
-    return stop(x, emit(x, &(struct line){.section = "status_movements",
+    return stop(x, emit(x, &(struct ps_recon_line){.section = "status_movements",
                                           .program = row->text[0],
                                           .rail = row->text[1],
                                           .type = row->text[2],
@@ -363,14 +352,14 @@ static int position_row(void *vx, const struct ps_recon_row *row)
     char o[PS_MONEY_STRMAX], c[PS_MONEY_STRMAX];
     int rc;
     if (x->pass == 0)
-        return stop(x, emit(x, &(struct line){.section = "opening_position",
+        return stop(x, emit(x, &(struct ps_recon_line){.section = "opening_position",
                                               .kind = row->text[0],
                                               .currency = cur,
                                               .has_count = 1,
                                               .count = row->num[2],
                                               .has_amount = 1,
                                               .amount = row->num[3]}));
-    rc = emit(x, &(struct line){.section = "closing_position",
+    rc = emit(x, &(struct ps_recon_line){.section = "closing_position",
                                 .kind = row->text[0],
                                 .currency = cur,
                                 .has_count = 1,
@@ -398,7 +387,7 @@ static int item_row(void *vx, const struct ps_recon_row *row)
     for (size_t i = 0; i < NOUTCOMES; i++)
         if (strcmp(outcomes[i], row->text[1]) == 0)
             x->outcome[i] += (long)row->num[3];
-    return stop(x, emit(x, &(struct line){.section = "file_items",
+    return stop(x, emit(x, &(struct ps_recon_line){.section = "file_items",
                                           .file = x->file,
                                           .rail = x->file_rail,
                                           .type = row->text[0],
@@ -433,7 +422,7 @@ static int file_row(void *vx, const struct ps_recon_row *row)
     memset(x->outcome, 0, sizeof(x->outcome));
     snprintf(detail, sizeof(detail), "%s file of %s, sequence %lld",
              row->text[1], row->text[2], (long long)row->num[5]);
-    rc = emit(x, &(struct line){.section = "file_control",
+    rc = emit(x, &(struct ps_recon_line){.section = "file_control",
                                 .file = name,
                                 .rail = rail,
                                 .status = "RECORDS",
@@ -442,7 +431,7 @@ static int file_row(void *vx, const struct ps_recon_row *row)
                                 .count = records,
                                 .detail = detail});
     if (rc == 0)
-        rc = emit(x, &(struct line){.section = "file_control",
+        rc = emit(x, &(struct ps_recon_line){.section = "file_control",
                                     .file = name,
                                     .rail = rail,
                                     .type = "CREDIT",
@@ -451,7 +440,7 @@ static int file_row(void *vx, const struct ps_recon_row *row)
                                     .has_amount = 1,
                                     .amount = ctot});
     if (rc == 0)
-        rc = emit(x, &(struct line){.section = "file_control",
+        rc = emit(x, &(struct ps_recon_line){.section = "file_control",
                                     .file = name,
                                     .rail = rail,
                                     .type = "DEBIT",
@@ -477,7 +466,7 @@ static int file_row(void *vx, const struct ps_recon_row *row)
              (long long)records, x->items, money(ctot, cur, a),
              money(x->credits, cur, b), money(dtot, cur, c),
              money(x->debits, cur, d));
-    rc = emit(x, &(struct line){.section = "file_check",
+    rc = emit(x, &(struct ps_recon_line){.section = "file_check",
                                 .file = name,
                                 .rail = rail,
                                 .status = match ? "MATCH" : "MISMATCH",
@@ -513,7 +502,7 @@ static int unknown_row(void *vx, const struct ps_recon_row *row)
     snprintf(detail, sizeof(detail), "line %lld of the provider file",
              (long long)row->num[3]);
     x->r.unknown_references++;
-    return stop(x, emit(x, &(struct line){.section = "unmatched",
+    return stop(x, emit(x, &(struct ps_recon_line){.section = "unmatched",
                                           .file = file,
                                           .status = "UNKNOWN_REFERENCE",
                                           .ref = ref,
@@ -540,7 +529,7 @@ static int open_row(void *vx, const struct ps_recon_row *row)
         x->r.awaiting++;
         snprintf(detail, sizeof(detail),
                  "in the file of %s; no provider answer yet", row->text[1]);
-        return stop(x, emit(x, &(struct line){.section = "unmatched",
+        return stop(x, emit(x, &(struct ps_recon_line){.section = "unmatched",
                                               .file = base_name(row->text[0]),
                                               .rail = row->text[3],
                                               .type = row->text[4],
@@ -565,7 +554,7 @@ static int open_row(void *vx, const struct ps_recon_row *row)
              "days late",
              row->text[1], ps_date_format(expected, due), PS_RECON_SETTLE_DAYS,
              (long long)(x->day - expected));
-    return stop(x, emit(x, &(struct line){.section = "late",
+    return stop(x, emit(x, &(struct ps_recon_line){.section = "late",
                                           .file = base_name(row->text[0]),
                                           .rail = row->text[3],
                                           .type = row->text[4],
@@ -582,7 +571,7 @@ static int aging_row(void *vx, const struct ps_recon_row *row)
 {
     struct rep *x = vx;
     char a[PS_MONEY_STRMAX];
-    int rc = emit(x, &(struct line){.section = "ewa_receivables",
+    int rc = emit(x, &(struct ps_recon_line){.section = "ewa_receivables",
                                     .elig = row->text[0],
                                     .bucket = row->text[1],
                                     .currency = row->text[2],
@@ -618,7 +607,7 @@ static int return_row(void *vx, const struct ps_recon_row *row)
     char a[PS_MONEY_STRMAX], label[160];
     ps_ach_return_label(row->text[1], label, sizeof(label));
     x->r.ach_returns += (long)row->num[3];
-    int rc = emit(x, &(struct line){.section = "ach_returns",
+    int rc = emit(x, &(struct ps_recon_line){.section = "ach_returns",
                                     .rail = "ACH",
                                     .type = row->text[0],
                                     .status = return_category(x, row->text[1]),
@@ -641,7 +630,7 @@ static int noc_row(void *vx, const struct ps_recon_row *row)
 {
     struct rep *x = vx;
     x->r.ach_nocs += (long)row->num[2];
-    int rc = emit(x, &(struct line){.section = "ach_notifications",
+    int rc = emit(x, &(struct ps_recon_line){.section = "ach_notifications",
                                     .rail = "ACH",
                                     .status = row->text[1],
                                     .ref = row->text[0],
@@ -664,6 +653,8 @@ static int rate_row(void *vx, const struct ps_recon_row *row)
         r->threshold_bp = row->num[1];
         r->entries = row->num[3];
         r->returns = row->num[4];
+        ps_reconhtml_rate(x->page, r->category, r->threshold_bp, r->entries,
+                          r->returns);
     }
     return 0;
 }
@@ -713,7 +704,7 @@ static int rate_alerts(struct rep *x)
         if (!rate_over(r))
             continue;
         rate_detail(x, r, detail, sizeof(detail));
-        rc = emit(x, &(struct line){.section = "alert",
+        rc = emit(x, &(struct ps_recon_line){.section = "alert",
                                     .status = "ACH_RETURN_RATE",
                                     .rail = "ACH",
                                     .type = "DEBIT",
@@ -738,7 +729,7 @@ static int rate_section(struct rep *x)
                               : rate_over(r)  ? "OVER_THRESHOLD"
                                               : "WITHIN";
         rate_detail(x, r, detail, sizeof(detail));
-        rc = emit(x, &(struct line){.section = "ach_return_rates",
+        rc = emit(x, &(struct ps_recon_line){.section = "ach_return_rates",
                                     .rail = "ACH",
                                     .type = "DEBIT",
                                     .status = verdict,
@@ -780,8 +771,15 @@ static int write_report(struct rep *x)
     x->r.orphans = (long)orphans;
     if ((rc = query(x, PS_RECON_Q_ACH_RATES, rate_row)) != 0)
         return rc;
-    for (int i = 0; i < x->nrates; i++)
-        x->r.ach_rates_over += rate_over(&x->rates[i]);
+    for (int i = 0; i < x->nrates; i++) {
+        struct ps_recon_rate *o = &x->r.rates[x->r.nrates++];
+        ps_strlcpy(o->category, x->rates[i].category, sizeof(o->category));
+        o->threshold_bp = x->rates[i].threshold_bp;
+        o->entries = x->rates[i].entries;
+        o->returns = x->rates[i].returns;
+        o->over = rate_over(&x->rates[i]);
+        x->r.ach_rates_over += o->over;
+    }
 
     snprintf(detail, sizeof(detail),
              "business %s, business date %s (the UTC day %sT00:00Z to "
@@ -790,7 +788,7 @@ static int write_report(struct rep *x)
              x->b->name, x->d, x->d, x->next, now);
     if ((rc = ps_output_write(x->csv, csv_header, sizeof(csv_header) - 1,
                               x->err)) != 0 ||
-        (rc = emit(x, &(struct line){.section = "report",
+        (rc = emit(x, &(struct ps_recon_line){.section = "report",
                                      .detail = detail})) != 0)
         return rc;
     if (!x->r.trial_balanced &&
@@ -818,7 +816,7 @@ static int write_report(struct rep *x)
                  "rows created on the day (any business) without their "
                  "parent row: %s",
                  orphan_detail);
-        if ((rc = emit(x, &(struct line){.section = "alert",
+        if ((rc = emit(x, &(struct ps_recon_line){.section = "alert",
                                          .status = "ORPHAN_ROWS",
                                          .has_count = 1,
                                          .count = orphans,
@@ -902,39 +900,42 @@ static int write_report(struct rep *x)
         return rc;
     x->pass = 2;
     if ((rc = SAY(x, "EWA receivable against the ledger:\n")) != 0 ||
-        (rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+        (rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0 ||
+        (rc = ps_recon_intake_sections(x)) != 0)
         return rc;
     return SAY(x, "\nDetail: %ld rows in the CSV report.\n", x->r.rows);
 }
 
-/* Open NAME.csv and NAME.txt under the first sequence free in both the
- * store and the folder. */
+/* The report's three files, in the order they are opened. */
+static const char *const report_ext[3] = {"csv", "txt", "html"};
+
+/* Open NAME.csv, NAME.txt and NAME.html under the first sequence free in
+ * both the store and the folder; names[k] receives each name. */
 static int open_outputs(struct rep *x, const char *dir, const char *ymd,
-                        char *csv, char *txt, size_t size)
+                        char names[3][PS_OUTPUT_NAME_MAX + 1])
 {
-    int rc, seq;
+    struct ps_output **outs[3] = {&x->csv, &x->txt, &x->html};
+    int rc, seq, k;
     if ((rc = ps_store_recon_next_seq(x->eng->store, x->b->id, x->d, &seq,
                                       x->err)) != 0)
         return rc;
     for (; seq <= 999; seq++) {
-        if (ps_pathf(csv, size, "recon-%s-%s-%03d.csv", x->b->name, ymd,
-                     seq) != 0 ||
-            ps_pathf(txt, size, "recon-%s-%s-%03d.txt", x->b->name, ymd,
-                     seq) != 0)
-            return ps_err_set(x->err, PS_EINVAL, "OUTPUT_NAME",
-                              "report name too long for %s", x->b->name);
-        rc = ps_output_open(dir, csv, 0640, &x->csv, x->err);
-        if (rc == PS_ECONFLICT)
-            continue;
-        if (rc != 0)
-            return rc;
-        rc = ps_output_open(dir, txt, 0640, &x->txt, x->err);
+        for (k = 0; k < 3; k++)
+            if (ps_pathf(names[k], PS_OUTPUT_NAME_MAX + 1,
+                         "recon-%s-%s-%03d.%s", x->b->name, ymd, seq,
+                         report_ext[k]) != 0)
+                return ps_err_set(x->err, PS_EINVAL, "OUTPUT_NAME",
+                                  "report name too long for %s", x->b->name);
+        for (k = 0, rc = 0; k < 3 && rc == 0; k++)
+            rc = ps_output_open(dir, names[k], 0640, outs[k], x->err);
         if (rc == 0) {
             x->r.seq = seq;
             return 0;
         }
-        ps_output_abort(x->csv);
-        x->csv = NULL;
+        for (k = 0; k < 3; k++) {
+            ps_output_abort(*outs[k]);
+            *outs[k] = NULL;
+        }
         if (rc != PS_ECONFLICT)
             return rc;
     }
@@ -943,13 +944,76 @@ static int open_outputs(struct rep *x, const char *dir, const char *ymd,
                       x->b->name, x->d);
 }
 
+/* The page, from the rows the CSV got. */
+static int write_page(struct rep *x, char names[3][PS_OUTPUT_NAME_MAX + 1])
+{
+    char now[PS_TIME_SIZE];
+    struct ps_reconhtml_info in = {
+        x->b->name, x->b->display_name, x->d, ps_time_now(now), names[0],
+        names[1], x->r.seq, PS_RECON_SETTLE_DAYS, PS_RECON_RATE_DAYS};
+    return ps_reconhtml_write(x->page, &in, x->html, x->err);
+}
+
+/* What the metrics say of this report (outbound/reconstate.h). */
+static int state_write(const char *spool, const char *business,
+                       const struct ps_recon_result *r, struct ps_err *err)
+{
+    struct ps_recon_state st;
+    memset(&st, 0, sizeof(st));
+    ps_strlcpy(st.business_date, r->business_date, sizeof(st.business_date));
+    st.trial_balanced = r->trial_balanced;
+    for (int i = 0; i < r->ntrial && i < PS_RECON_STATE_CURRENCIES; i++) {
+        ps_strlcpy(st.trial[i].currency, r->trial[i].currency,
+                   sizeof(st.trial[i].currency));
+        st.trial[i].balance = r->trial[i].balance;
+        st.trial[i].mismatched = r->trial[i].mismatched;
+        st.ntrial++;
+    }
+    st.unknown_references = r->unknown_references;
+    st.awaiting = r->awaiting;
+    st.late = r->late;
+    st.files_mismatched = r->files_mismatched;
+    st.receivable_diffs = r->receivable_diffs;
+    st.nrates = r->nrates;
+    memcpy(st.rates, r->rates, sizeof(st.rates));
+    return ps_recon_state_write(spool, business, &st, err);
+}
+
+/* Put the CSV, the summary and the page in place (each with its .sha256
+ * and .done) and fill the result's paths. */
+static int commit_outputs(struct rep *x, const char *dir,
+                          char names[3][PS_OUTPUT_NAME_MAX + 1])
+{
+    int rc = ps_output_commit(x->csv, x->r.sha256, x->err);
+    x->csv = NULL;
+    if (rc != 0)
+        return rc;
+    rc = ps_output_commit(x->txt, NULL, x->err);
+    x->txt = NULL;
+    if (rc != 0)
+        return rc;
+    rc = ps_output_commit(x->html, NULL, x->err);
+    x->html = NULL;
+    if (rc != 0)
+        return rc;
+    if (ps_pathf(x->r.csv_path, sizeof(x->r.csv_path), "%s/%s", dir,
+                 names[0]) != 0 ||
+        ps_pathf(x->r.summary_path, sizeof(x->r.summary_path), "%s/%s", dir,
+                 names[1]) != 0 ||
+        ps_pathf(x->r.html_path, sizeof(x->r.html_path), "%s/%s", dir,
+                 names[2]) != 0)
+        return ps_err_set(x->err, PS_EINVAL, "PATH_TOO_LONG",
+                          "report path too long in %s", dir);
+    return 0;
+}
+
 int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
                  struct ps_err *err)
 {
-    char dir[PS_PATH_SIZE], csv[PS_OUTPUT_NAME_MAX + 1];
-    char txt[PS_OUTPUT_NAME_MAX + 1], ymd[9], now[PS_TIME_SIZE];
+    char dir[PS_PATH_SIZE], names[3][PS_OUTPUT_NAME_MAX + 1];
+    char ymd[9], now[PS_TIME_SIZE];
     struct rep *x;
     int rc, reading = 0;
 
@@ -959,8 +1023,11 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                           "reconciliation needs an engine, a spool, a "
                           "business, a calendar and a result");
     /* The state is large (the result's paths): keep it off the stack. */
-    if ((x = calloc(1, sizeof(*x))) == NULL)
+    if ((x = calloc(1, sizeof(*x))) == NULL ||
+        (x->page = ps_reconhtml_new()) == NULL) {
+        free(x);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
     x->eng = eng;
     x->b = b;
     x->cal = cal;
@@ -990,8 +1057,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     reading = 1;
     snprintf(x->what, sizeof(x->what), "recon %s %s", b->name, x->d);
     ps_progress_begin(&x->pg, "recon.progress", x->what, "rows", 0);
-    if ((rc = open_outputs(x, dir, ymd, csv, txt, sizeof(csv))) != 0 ||
-        (rc = write_report(x)) != 0 ||
+    if ((rc = open_outputs(x, dir, ymd, names)) != 0 ||
+        (rc = write_report(x)) != 0 || (rc = write_page(x, names)) != 0 ||
         (rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
                                x->r.camt054_path, sizeof(x->r.camt054_path),
                                err)) != 0 ||
@@ -1005,22 +1072,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
         goto out;
     ps_store_rollback(eng->store); /* only read */
     reading = 0;
-    rc = ps_output_commit(x->csv, x->r.sha256, err);
-    x->csv = NULL;
-    if (rc != 0)
+    if ((rc = commit_outputs(x, dir, names)) != 0)
         goto out;
-    rc = ps_output_commit(x->txt, NULL, err);
-    x->txt = NULL;
-    if (rc != 0)
-        goto out;
-    if (ps_pathf(x->r.csv_path, sizeof(x->r.csv_path), "%s/%s", dir, csv) !=
-            0 ||
-        ps_pathf(x->r.summary_path, sizeof(x->r.summary_path), "%s/%s", dir,
-                 txt) != 0) {
-        rc = ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
-                        "report path too long in %s", dir);
-        goto out;
-    }
     ps_id_new(x->r.output_id);
     ps_time_now(now);
     if ((rc = ps_store_begin(eng->store, err)) != 0)
@@ -1034,6 +1087,12 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
         goto out;
     }
     *res = x->r;
+    /* What the metrics say of the last report (not fatal: logged). */
+    struct ps_err serr;
+    ps_err_clear(&serr);
+    if (state_write(spool_dir, b->name, &x->r, &serr) != 0)
+        ps_log_err(PS_LOG_ERROR, "recon.state_failed", &serr, "{s:s}",
+                   "business", b->name);
     ps_log(x->r.trial_balanced ? PS_LOG_INFO : PS_LOG_ERROR, "recon.written",
            "{s:s, s:s, s:s, s:I, s:b, s:I, s:I, s:i}", "business", b->name,
            "date", x->d, "path", x->r.csv_path, "rows", (json_int_t)x->r.rows,
@@ -1060,6 +1119,8 @@ out:
         ps_store_rollback(eng->store);
     ps_output_abort(x->csv);
     ps_output_abort(x->txt);
+    ps_output_abort(x->html);
+    ps_reconhtml_free(x->page);
     free(x);
     return rc;
 }

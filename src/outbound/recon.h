@@ -7,13 +7,19 @@
  *   recon-<business>-<YYYYMMDD>-<NNN>.csv   one flat CSV, a `section`
  *                                           column tells the parts apart
  *   recon-<business>-<YYYYMMDD>-<NNN>.txt   a short human summary
+ *   recon-<business>-<YYYYMMDD>-<NNN>.html  the same rows as one
+ *                                           self-contained page
+ *                                           (outbound/reconhtml.h)
  *
- * both through output.c (temporary name, fsync, no-clobber rename,
+ * all three through output.c (temporary name, fsync, no-clobber rename,
  * .sha256, .done), and records the CSV in `outputs` (kind RECON, the
  * business date, seq NNN).  A rerun takes the next free NNN: a report is
  * never overwritten.  Every number comes from one SQL statement over the
  * store (store/recon.c and store/recon.h; the README's "Daily
- * reconciliation" lists them), all read in one snapshot.
+ * reconciliation" and docs/reconciliation.md list them), all read in
+ * one snapshot.  Then what the report found replaces the business's
+ * <spool>/metrics/recon/<business>.json (outbound/reconstate.h) for the
+ * metrics; a failure there is logged, not fatal.
  *
  * How it fails: store, I/O and output errors as usual, nothing recorded
  * in `outputs` (a file already written stays, and the next run takes the
@@ -33,6 +39,7 @@
 #include "base/output.h"
 #include "store/recon.h"
 #include "store/store.h"
+#include "outbound/reconstate.h"
 
 /* Banking days after a payment file's business date by which its items
  * are expected to have settled; still PROCESSING or APPROVED after that
@@ -62,6 +69,7 @@ struct ps_recon_result {
     char pain002_path[PS_PATH_SIZE]; /* the first later pain.002, or "" */
     int pain002_reports; /* later pain.002 status reports written */
     char summary_path[PS_PATH_SIZE];
+    char html_path[PS_PATH_SIZE]; /* the page (outbound/reconhtml.h) */
     char sha256[PS_SHA256_HEX]; /* of the CSV */
     char output_id[PS_ID_SIZE]; /* its `outputs` row (kind RECON) */
     char business_date[PS_DATE_SIZE];
@@ -83,6 +91,8 @@ struct ps_recon_result {
     long ach_nocs;             /* NOCs received on the day */
     int ach_rates_over;        /* NACHA return rates over their threshold
                                   (unauthorized, administrative, overall) */
+    int nrates;                /* NACHA's debit return rates */
+    struct ps_recon_rate rates[3];
     int trial_balanced;        /* 1 when every currency nets to zero */
     int ntrial;                /* rows in trial (at most the max) */
     struct ps_recon_trial trial[PS_RECON_MAX_CURRENCIES];

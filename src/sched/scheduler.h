@@ -125,12 +125,6 @@ int ps_sched_tick(const struct ps_sched_env *env, const struct ps_jobs *jobs,
 int64_t ps_sched_next_fire(const struct ps_sched_env *env,
                            const struct ps_job *job, int64_t now);
 
-/*
- * Write the Prometheus textfile <spool>/metrics/payspool.prom atomically
- * (temporary name, fsync, rename): per job the last success time, the
- * last run's status, records and amounts.
- */
-int ps_sched_metrics(const struct ps_sched_env *env, const struct ps_jobs *jobs,
-                     struct ps_err *err);
+/* ps_sched_metrics(), the Prometheus textfile: sched/metrics.h. */
 
 #endif /* PS_SCHEDULER_H */

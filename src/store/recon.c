@@ -186,6 +186,29 @@
       " (SELECT count(*) FROM returned x"                                      \
       " WHERE r.codes = '' OR instr(r.codes, x.code) > 0) AS returns"          \
       " FROM rates r ORDER BY r.threshold_bp")                                 \
+    X(RECON_INTAKE,                                                            \
+      "SELECT ifnull(f.format, '') AS format, f.status,"                       \
+      " ifnull(f.currency, '') AS currency, count(*) AS n,"                    \
+      " sum(f.records) AS records, sum(f.accepted) AS accepted,"               \
+      " sum(f.rejected) AS rejected, sum(f.duplicates) AS duplicates,"         \
+      " sum(f.amount_accepted) AS amount_accepted"                             \
+      " FROM files f WHERE f.business_id = :business"                          \
+      " AND f.received_at >= :day AND f.received_at < :next_day"               \
+      " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")                                    \
+    X(RECON_INTAKE_REFUSED,                                                    \
+      "SELECT 'RECORD' AS level, ifnull(r.code, '') AS code, count(*) AS n"    \
+      " FROM record_results r JOIN files f ON f.id = r.file_id"                \
+      " WHERE f.business_id = :business AND r.outcome = 'REJECTED'"            \
+      " AND f.received_at >= :day AND f.received_at < :next_day"               \
+      " GROUP BY 1, 2"                                                         \
+      " UNION ALL"                                                             \
+      " SELECT 'FILE', CASE WHEN f.reason LIKE '%]' THEN replace(substr("      \
+      "f.reason, length(rtrim(f.reason,"                                       \
+      " 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_]')) + 1), ']', '')"             \
+      " ELSE '' END, count(*) FROM files f"                                    \
+      " WHERE f.business_id = :business AND f.status = 'REJECTED'"             \
+      " AND f.received_at >= :day AND f.received_at < :next_day"               \
+      " GROUP BY 1, 2 ORDER BY 1 DESC, 3 DESC, 2")                             \
     X(RECON_NEXT_SEQ, "SELECT ifnull(max(seq), 0) + 1 FROM outputs"            \
                       " WHERE business_id = :business AND kind = 'RECON'"      \
                       " AND business_date = :day")                             \
@@ -209,6 +232,8 @@ static const enum stmt_id recon_stmt[PS_RECON_Q_N] = {
     [PS_RECON_Q_ACH_RETURNS] = STMT_RECON_ACH_RETURNS,
     [PS_RECON_Q_ACH_NOCS] = STMT_RECON_ACH_NOCS,
     [PS_RECON_Q_ACH_RATES] = STMT_RECON_ACH_RATES,
+    [PS_RECON_Q_INTAKE] = STMT_RECON_INTAKE,
+    [PS_RECON_Q_INTAKE_REFUSED] = STMT_RECON_INTAKE_REFUSED,
 };
 
 const char *ps_store_recon_sql(enum ps_recon_query q)

@@ -33,6 +33,8 @@ enum ps_recon_query {
     PS_RECON_Q_ACH_RETURNS,  /* ACH returns applied on the day, per code */
     PS_RECON_Q_ACH_NOCS,     /* NOCs received on the day, per code */
     PS_RECON_Q_ACH_RATES,    /* NACHA debit return rates, 60 days */
+    PS_RECON_Q_INTAKE,       /* input files received on the day */
+    PS_RECON_Q_INTAKE_REFUSED, /* their refusals by code (record, file) */
     PS_RECON_Q_N
 };
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_recon.sh -- `payspool recon` through the binary: the report and its
-# summary with sidecars, --json, reruns taking the next sequence, a bad
+# summary and HTML page with sidecars, --json, reruns taking the next sequence, a bad
 # date, an unknown business, no card number in any output, and exit 65
 # (report still written) when the ledger's trial balance is not zero.
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +27,8 @@ expect 0 "$P" tx event "$txn" SETTLE
 
 D="$PAYSPOOL_SPOOL/outbound/acme/recon"
 expect 0 "$P" recon --business acme
-for f in recon-acme-20261120-001.csv recon-acme-20261120-001.txt; do
+for f in recon-acme-20261120-001.csv recon-acme-20261120-001.txt \
+    recon-acme-20261120-001.html; do
     for s in "" .sha256 .done; do
         [ -f "$D/$f$s" ] && ok || bad "missing $D/$f$s"
     done
@@ -44,6 +45,7 @@ has '^closing_position,,,,,,,FUNDING,,,,USD,1,-25.00,' \
 expect 0 "$P" --json recon --business acme --date 2026-11-20
 has '"seq": 2' "$T/out"
 has '"trialBalanced": true' "$T/out"
+has '"html": ".*/recon-acme-20261120-002.html"' "$T/out"
 [ -f "$D/recon-acme-20261120-002.csv.done" ] && ok || bad "no second report"
 
 expect 64 "$P" recon

@@ -1189,7 +1189,7 @@ static void squash(const char *in, char *out, size_t size)
 static void test_sql_documented(void **state)
 {
     (void)state;
-    static char readme[1 << 17], want[1 << 13];
+    static char readme[1 << 18], want[1 << 13];
     squash(ps_test_slurp(PS_SOURCE_DIR "/docs/reconciliation.md", NULL), readme,
            sizeof(readme));
     for (int q = 0; q < PS_RECON_Q_N; q++) {
@@ -1197,8 +1197,9 @@ static void test_sql_documented(void **state)
         assert_non_null(sql);
         squash(sql, want, sizeof(want));
         if (strstr(readme, want) == NULL)
-            fail_msg("query %d is not in docs/reconciliation.md as it runs:\n%s", q,
-                     want);
+            fail_msg("query %d is not in docs/reconciliation.md as it "
+                     "runs:\n%s",
+                     q, want);
     }
 }
 
