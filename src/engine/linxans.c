@@ -33,6 +33,7 @@
 #include "engine/handle.h"
 #include "engine/linxapi.h"
 #include "engine/linxreq.h"
+#include "engine/linxtxn.h"
 #include "engine/txn.h"
 #include "store/linx.h"
 
@@ -282,8 +283,12 @@ static int transaction(struct exec *x, json_t *act, struct ps_err *err)
     t.purpose = PS_PURPOSE_PAYMENT;
     t.amount = (int64_t)json_integer_value(json_object_get(act, "amount"));
     ps_strlcpy(t.currency, jstr(act, "currency"), sizeof(t.currency));
-    snprintf(t.request_id, sizeof(t.request_id), "linx-%.50s", x->r->ref);
-    if ((rc = ps_txn_create(x->eng->store, &t, &src, err)) != 0)
+    snprintf(t.request_id, sizeof(t.request_id), PS_LINX_TXN_PREFIX "%.50s",
+             x->r->ref);
+    /* The request names its transaction: its status changes message the
+     * customer (linxtxn.h). */
+    if ((rc = ps_txn_create(x->eng->store, &t, &src, err)) != 0 ||
+        (rc = ps_store_linx_set_txn(x->eng->store, x->r->id, t.id, err)) != 0)
         return rc;
     add_id(x, t.id);
     return 0;

@@ -119,7 +119,7 @@ struct ps_linx_sms {
     char request_id[PS_ID_SIZE];
     char ref[PS_LINX_REF_SIZE];
     char mobile[PS_LINX_MOBILE_SIZE];
-    char kind[16];
+    char kind[24];
     char text[PS_LINX_TEXT_SIZE];
     char link[PS_LINX_LINK_SIZE + PS_LINX_TOKEN_SIZE]; /* "" when none */
     /* 1: a link, reminder or resend for a request no longer active:

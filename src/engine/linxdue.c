@@ -245,7 +245,10 @@ static int pending_one(void *vctx, const struct ps_sms_row *row)
     if (row->request_id[0] != '\0' &&
         ps_store_linx_get(p->eng->store, row->request_id, &r, NULL) == 0) {
         ps_strlcpy(m.ref, r.ref, sizeof(m.ref));
+        /* A link or reminder of a request no longer active is dropped;
+         * a status SMS (expiry, the transaction's) is the news. */
         m.drop = strcmp(m.kind, "STATUS") != 0 &&
+                 strcmp(m.kind, "TRANSACTION_STATUS") != 0 &&
                  !ps_linx_status_active(ps_linx_row_status(&r));
     }
     if (row->sealed_len > PS_SEALED_OVERHEAD) {

@@ -12,7 +12,8 @@
  * ps_txn_apply() is the only writer of a transaction's status: it
  * re-reads the row, finds the transition, and writes status, history and
  * ledger entries and the status event (event.h) in one store transaction
- * (a SAVEPOINT when the caller already holds one).
+ * (a SAVEPOINT when the caller already holds one), and for a LinX
+ * request's transaction the customer's SMS (linxtxn.h).
  */
 #include "engine/txn.h"
 
@@ -22,6 +23,7 @@
 #include "engine/achfx.h"
 #include "engine/event.h"
 #include "engine/ledger.h"
+#include "engine/linxtxn.h"
 
 enum guard { G_NONE, G_DEBIT_ONLY, G_RETRY_LEFT, G_RETRY_EXHAUSTED };
 
@@ -321,6 +323,8 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
         (rc = ps_ledger_post_transition(store, &t, (int)from, to, now, err)) !=
             0 ||
         (rc = status_event(store, &t, from, ev, &src, now, err)) != 0 ||
+        (rc = ps_linx_txn_status(store, &t, ps_txn_event_name(ev),
+                                 args->return_code, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0)
         goto fail;
     if (out != NULL)

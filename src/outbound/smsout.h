@@ -15,7 +15,8 @@
  * Write the business's pending SMS to outbound/<b>/sms/sms-<time>.jsonl
  * (atomic, with .sha256 and .done: output.h), one object per line:
  * {"mobile", "text", "link" (null when none), "kind" (LINK, REMINDER,
- * RESEND, STATUS), "ref" (the request)}; then mark them written.  No
+ * RESEND, STATUS, TRANSACTION_STATUS), "ref" (the request)}; then mark
+ * them written.  No
  * pending SMS: no file, *count 0.  path (may be NULL) gets the file.
  *
  * A crash after the file and before the marking writes those SMS again

@@ -302,20 +302,28 @@ static int linx_one(struct step_ctx *x, const struct ps_business *b,
     return rc;
 }
 
-/* The events step: events/ file and webhooks only (the nightly jobs' last
- * step, so the night's status events leave the same night).  Its events
- * are not the run's records: those count the inputs and payments. */
+/* The events step: the SMS file (the customers' messages of the night's
+ * LinX transaction status changes, and whatever else is pending), the
+ * events/ file and webhooks (the nightly jobs' last step, so the night's
+ * status events and SMS leave the same night).  Its events and SMS are
+ * not the run's records: those count the inputs and payments. */
 static int events_one(struct step_ctx *x, const struct ps_business *b,
                       struct ps_err *err)
 {
     struct ps_webhook_result hook = {0, 0, 0};
-    long events = 0;
-    int rc = events_deliver(x, b, ps_clock_now_ms(), &events, &hook, err);
-    if (rc == 0 && events + hook.delivered + hook.failed + hook.dead > 0)
-        ps_log(PS_LOG_INFO, "job.events", "{s:s, s:I, s:I, s:I, s:I}",
+    char path[1100];
+    long events = 0, sms = 0;
+    int64_t now = ps_clock_now_ms();
+    int rc = ps_sms_write(x->env->eng, x->env->spool, b, now, &sms, path,
+                          sizeof(path), err);
+    if (rc == 0)
+        rc = events_deliver(x, b, now, &events, &hook, err);
+    if (rc == 0 && sms + events + hook.delivered + hook.failed + hook.dead > 0)
+        ps_log(PS_LOG_INFO, "job.events", "{s:s, s:I, s:I, s:I, s:I, s:I, s:s}",
                "business", b->name, "events", (json_int_t)events,
                "delivered", (json_int_t)hook.delivered, "retrying",
-               (json_int_t)hook.failed, "dead", (json_int_t)hook.dead);
+               (json_int_t)hook.failed, "dead", (json_int_t)hook.dead, "sms",
+               (json_int_t)sms, "path", sms > 0 ? path : "");
     return rc;
 }
 

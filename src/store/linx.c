@@ -34,6 +34,9 @@
       "UPDATE linx_requests SET status = ?2, decline_reason = nullif(?3,''),"  \
       " failure = nullif(?4,''), updated_at = ?5 WHERE id = ?1"                \
       " AND status = ?6")                                                      \
+    X(LINX_SET_TXN, "UPDATE linx_requests SET txn_id = ?2 WHERE id = ?1")    \
+    X(LINX_BY_TXN, "SELECT " LINX_COLS " FROM linx_requests"                   \
+                   " WHERE txn_id = ?")                                        \
     X(LINX_SET_CUSTOMER,                                                       \
       "UPDATE linx_requests SET customer_id = ?2 WHERE id = ?1"                \
       " AND customer_id IS NULL")                                              \
@@ -226,6 +229,30 @@ int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
     BIND(st, 5, r->updated_at);
     BIND(st, 6, from);
     return ps_sq_exec_one(s, st, "update LinX request", PS_ESTATE, err);
+}
+
+int ps_store_linx_set_txn(struct ps_store *s, const char *id,
+                          const char *txn_id, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_SET_TXN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND(st, 2, txn_id);
+    return ps_sq_exec_one(s, st, "set the LinX request's transaction",
+                          PS_ENOTFOUND, err);
+}
+
+int ps_store_linx_by_txn(struct ps_store *s, const char *txn_id,
+                         struct ps_linx_row *out, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_LINX_BY_TXN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    GET_ONE(s, st, "LinX request of a transaction", err, read_linx(st, out));
 }
 
 int ps_store_linx_set_customer(struct ps_store *s, const char *id,

@@ -81,6 +81,13 @@ int ps_store_linx_set_status(struct ps_store *s, const struct ps_linx_row *r,
  * request already has one). */
 int ps_store_linx_set_customer(struct ps_store *s, const char *id,
                                const char *customer_id, struct ps_err *err);
+/* The transaction the request's TRANSACTION activity created. */
+int ps_store_linx_set_txn(struct ps_store *s, const char *id,
+                          const char *txn_id, struct ps_err *err);
+/* The request whose transaction is txn_id: PS_ENOTFOUND when none (a
+ * transaction that is not a LinX request's). */
+int ps_store_linx_by_txn(struct ps_store *s, const char *txn_id,
+                         struct ps_linx_row *out, struct ps_err *err);
 int ps_store_linx_touch(struct ps_store *s, const struct ps_linx_row *r,
                         struct ps_err *err);
 /* from "" for the creation. */
@@ -133,7 +140,7 @@ struct ps_sms_row {
     char business_id[PS_ID_SIZE];
     char request_id[PS_ID_SIZE];
     char mobile[PS_LINX_MOBILE_SIZE];
-    char kind[16];
+    char kind[24]; /* LINK ... TRANSACTION_STATUS */
     char body[PS_LINX_TEXT_SIZE];
     unsigned char sealed[PS_LINX_SEALED_MAX];
     size_t sealed_len;

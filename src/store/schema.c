@@ -777,11 +777,52 @@ static const char *const ps_schema_v15[] = {
     "  created_at TEXT NOT NULL, written_at TEXT);",
     NULL};
 
+/*
+ * Version 16: a LinX request's transaction, and the SMS of its status
+ * changes (issue 20).  linx_requests.txn_id names the transaction the
+ * request's TRANSACTION activity created (set in the answer's own store
+ * transaction), so a status change of that transaction finds its request
+ * and the customer's mobile number (engine/linxtxn.c); requests
+ * completed before are filled from the transaction's request id
+ * ("linx-" and the request's ref) and customer.  The sms_outbox is made
+ * again for its new kind TRANSACTION_STATUS (a CHECK constraint changes
+ * only so), rows kept.
+ */
+static const char *const ps_schema_v16[] = {
+    "ALTER TABLE linx_requests ADD COLUMN txn_id TEXT;",
+    "UPDATE linx_requests SET txn_id = (SELECT t.id FROM transactions t"
+    "  WHERE t.business_id = linx_requests.business_id"
+    "  AND t.request_id = 'linx-' || substr(linx_requests.ref, 1, 50)"
+    "  AND t.customer_id = linx_requests.customer_id)"
+    "  WHERE status = 'COMPLETED';",
+    "CREATE UNIQUE INDEX linx_requests_txn ON linx_requests(txn_id)"
+    "  WHERE txn_id IS NOT NULL;",
+    "CREATE TABLE sms_outbox_v16 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  request_id TEXT REFERENCES linx_requests(id),"
+    "  mobile TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind = 'LINK' OR kind = 'REMINDER'"
+    "    OR kind = 'RESEND' OR kind = 'STATUS'"
+    "    OR kind = 'TRANSACTION_STATUS'),"
+    "  body TEXT NOT NULL,"
+    "  link_sealed BLOB,"
+    "  status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status = 'PENDING'"
+    "    OR status = 'WRITTEN'),"
+    "  created_at TEXT NOT NULL, written_at TEXT);",
+    "INSERT INTO sms_outbox_v16(id, business_id, request_id, mobile, kind,"
+    "  body, link_sealed, status, created_at, written_at)"
+    "  SELECT id, business_id, request_id, mobile, kind, body, link_sealed,"
+    "  status, created_at, written_at FROM sms_outbox;",
+    "DROP TABLE sms_outbox;",
+    "ALTER TABLE sms_outbox_v16 RENAME TO sms_outbox;",
+    NULL};
+
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
     ps_schema_v5,  ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
     ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
-    ps_schema_v13, ps_schema_v14, ps_schema_v15};
+    ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
