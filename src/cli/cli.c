@@ -263,7 +263,8 @@ const struct cli_cmd cli_commands[] = {
     {"health", NULL, cmd_health, SCHED | CLI_READ_ONLY | CLI_SETUP_UNAVAILABLE,
      "", "jobs= calendar= config=",
      "[--jobs DIR] [--calendar FILE] [--config FILE]",
-     "exit status only: 0 healthy, 69 not", "payspool health || alert"},
+     "exit status: 0 healthy, 69 not (--json: the verdict and why)",
+     "payspool health || alert"},
 
     {"payouts", "run", cmd_payouts_run, CLI_CONFIG | CLI_KEYS | CLI_LOCK, "",
      "business= date= config=",
@@ -346,8 +347,7 @@ static int log_to_file;
 
 int cli_fail(const struct ps_err *err)
 {
-    char buf[1024];
-    fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
+    cli_error_print(err);
     if (log_to_file)
         ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
     /* A required option left out is a usage error like a missing
@@ -677,8 +677,9 @@ int ps_cli_main(int argc, char **argv)
         return cli_fail(&err);
 
     if (setup(&c, &err) != 0)
-        rc = (c.cmd->needs & CLI_SETUP_UNAVAILABLE) ? EX_UNAVAILABLE
-                                                    : cli_fail(&err);
+        rc = (c.cmd->needs & CLI_SETUP_UNAVAILABLE)
+                 ? cli_health_unavailable(&c, &err)
+                 : cli_fail(&err);
     else
         rc = c.cmd->fn(&c, &err);
     teardown(&c);

@@ -99,14 +99,30 @@ static void print_main_help(FILE *f)
           f);
 }
 
+/*
+ * A usage error: "payspool: MESSAGE", the usage line and where to get
+ * help; under --json the error object (rule USAGE) whose message ends
+ * with the usage line.  Returns 64.
+ */
 int cli_usage_error(const struct cli_ctx *c, const char *fmt, ...)
 {
+    char msg[PS_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "payspool: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (cli_json_errors) {
+        const struct cli_cmd *r = c != NULL ? c->cmd : NULL;
+        if (r != NULL)
+            cli_error(PS_EINVAL, "USAGE", "%s (usage: payspool %s%s%s%s%s%s%s)",
+                      msg, r->name, r->sub ? " " : "", r->sub ? r->sub : "",
+                      r->args[0] ? " " : "", r->args,
+                      r->synopsis[0] ? " " : "", r->synopsis);
+        else
+            cli_error(PS_EINVAL, "USAGE", "%s (see payspool help)", msg);
+        return EX_USAGE;
+    }
+    fprintf(stderr, "payspool: %s\n", msg);
     if (c != NULL && c->cmd != NULL) {
         const struct cli_cmd *r = c->cmd;
         print_usage_line(stderr, "usage: ", r);
@@ -355,9 +371,13 @@ static int find_command(struct cli_ctx *c, int help)
         c->cmd = group;
         shift(c, 1);
     } else if (c->npos < 2) {
-        print_group_help(help ? stdout : stderr, name);
-        if (help)
+        if (help) {
+            print_group_help(stdout, name);
             return EX_OK;
+        }
+        if (cli_json_errors)
+            return cli_usage_error(NULL, "%s needs a subcommand", name);
+        print_group_help(stderr, name);
         fprintf(stderr, "payspool: %s needs a subcommand\n", name);
         return EX_USAGE;
     } else {
@@ -370,6 +390,10 @@ static int find_command(struct cli_ctx *c, int help)
             consider(&s, cli_commands[i].sub, strlen(cli_commands[i].sub));
         }
         if (c->cmd == NULL) {
+            if (cli_json_errors)
+                return cli_usage_error(NULL, "unknown subcommand '%s %s'%s",
+                                       name, c->pos[1],
+                                       suggest(&s, "", hint, sizeof(hint)));
             fprintf(stderr, "payspool: unknown subcommand '%s %s'%s\n", name,
                     c->pos[1], suggest(&s, "", hint, sizeof(hint)));
             fprintf(stderr, "Try 'payspool %s -h'.\n", name);
@@ -406,6 +430,12 @@ static int help_command(struct cli_ctx *c)
 int cli_parse(int argc, char **argv, struct cli_ctx *c)
 {
     int rc, help = 0;
+    /* --json anywhere (before `--`): even an error found before the
+     * options are parsed is then a JSON object. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0 ||
+            strncmp(argv[i], "--json=", 7) == 0)
+            cli_json_errors = 1;
     if (argc < 2) {
         print_main_help(stderr);
         return EX_USAGE;

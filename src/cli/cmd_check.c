@@ -20,7 +20,7 @@ static void print_check(const json_t *r)
     {
         const char *fmt = json_string_value(json_object_get(d, "format"));
         json_int_t total =
-            json_integer_value(json_object_get(d, "problems_total"));
+            json_integer_value(json_object_get(d, "problemsTotal"));
         int ok = json_is_true(json_object_get(d, "valid"));
         printf("%s: %s", json_string_value(json_object_get(d, "document")),
                ok ? "VALID" : "INVALID");
@@ -33,13 +33,13 @@ static void print_check(const json_t *r)
             printf(": %" JSON_INTEGER_FORMAT " problem%s", total,
                    total == 1 ? "" : "s");
         json_int_t warns =
-            json_integer_value(json_object_get(d, "warnings_total"));
+            json_integer_value(json_object_get(d, "warningsTotal"));
         if (warns > 0)
             printf("%s%" JSON_INTEGER_FORMAT " warning%s", ok ? ": " : ", ",
                    warns, warns == 1 ? "" : "s");
         printf("\n");
         const char *used =
-            json_string_value(json_object_get(d, "options_used"));
+            json_string_value(json_object_get(d, "optionsUsed"));
         if (used != NULL)
             printf("  options used: %s\n", used); /* and warnings */
         json_array_foreach(json_object_get(d, "problems"), k, p)
@@ -47,10 +47,10 @@ static void print_check(const json_t *r)
             const json_t *line = json_object_get(p, "line");
             const json_t *off = json_object_get(p, "offset");
             const char *rt =
-                json_string_value(json_object_get(p, "record_type"));
+                json_string_value(json_object_get(p, "recordType"));
             const char *field = json_string_value(json_object_get(p, "field"));
             const char *ret =
-                json_string_value(json_object_get(p, "return_code"));
+                json_string_value(json_object_get(p, "returnCode"));
             printf("  ");
             if (json_is_integer(line))
                 printf("line %" JSON_INTEGER_FORMAT, json_integer_value(line));

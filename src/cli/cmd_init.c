@@ -77,9 +77,10 @@ static int system_user(uid_t *uid, gid_t *gid)
         if (posix_spawnp(&pid, "useradd", NULL, NULL, argv, environ) != 0 ||
             waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
             WEXITSTATUS(st) != 0 || (pw = getpwnam(SYS_USER)) == NULL) {
-            fprintf(stderr, "payspool: cannot create the system user %s "
-                            "(useradd --system --user-group %s failed)\n",
-                    SYS_USER, SYS_USER);
+            cli_error(PS_EIO, "SYSTEM_INIT",
+                      "cannot create the system user %s (useradd --system "
+                      "--user-group %s failed)",
+                      SYS_USER, SYS_USER);
             return EX_OSERR;
         }
         printf("user      %s (created, system)\n", SYS_USER);
@@ -120,11 +121,11 @@ static int system_before(struct cli_ctx *c, uid_t *uid, gid_t *gid,
 {
     int rc;
     if (geteuid() != 0) {
-        fprintf(stderr, "payspool: init --system lays out %s, "
-                        "/var/spool/payspool, %s and %s for the %s system "
-                        "user: run it as root (or run init --spool DIR "
-                        "for a spool of your own)\n",
-                SYS_ETC, SYS_LIB, SYS_LOG, SYS_USER);
+        cli_error(PS_ESTATE, "SYSTEM_INIT",
+                  "init --system lays out %s, /var/spool/payspool, %s and %s "
+                  "for the %s system user: run it as root (or run init "
+                  "--spool DIR for a spool of your own)",
+                  SYS_ETC, SYS_LIB, SYS_LOG, SYS_USER);
         return EX_NOPERM;
     }
     if ((rc = system_user(uid, gid)) != 0)

@@ -149,16 +149,75 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
     return EX_OK;
 }
 
-/* Exit status only: 0 healthy; 69 (unavailable) when the database cannot
- * be read, a job's latest run failed or was skipped, or a job is overdue. */
+/*
+ * health's verdict under --json, on stdout:
+ *   {"healthy": bool, "reasons": [sentence...], "failures": [run...],
+ *    "overdue": [job name...]}
+ * reasons says why in words (empty when healthy).  Takes failures.
+ */
+static void print_health(int healthy, json_t *reasons, json_t *failures,
+                         json_t *overdue)
+{
+    json_t *o = json_pack("{s:b, s:o, s:o, s:o}", "healthy", healthy,
+                          "reasons", reasons, "failures", failures, "overdue",
+                          overdue);
+    cli_print_json(o);
+    json_decref(o);
+}
+
+int cli_health_unavailable(struct cli_ctx *c, const struct ps_err *err)
+{
+    char buf[1024];
+    if (c->json)
+        print_health(0,
+                     json_pack("[s]", ps_err_str(err, buf, sizeof(buf))),
+                     json_array(), json_array());
+    return EX_UNAVAILABLE;
+}
+
+/* Exit status: 0 healthy; 69 (unavailable) when the database cannot be
+ * read, a job's latest run failed or was skipped, or a job is overdue.
+ * Nothing printed unless --json. */
 int cmd_health(struct cli_ctx *c, struct ps_err *err)
 {
     struct health h = {0, 0, json_array()};
-    int rc;
+    int healthy;
     json_t *jobs = jobs_status(c, ps_clock_now_ms() / 1000, &h, err);
-    rc = jobs != NULL && h.failed == 0 && h.overdue == 0 ? EX_OK
-                                                         : EX_UNAVAILABLE;
+    healthy = jobs != NULL && h.failed == 0 && h.overdue == 0;
+    if (c->json) {
+        json_t *reasons = json_array(), *overdue = json_array(), *v;
+        char buf[1024];
+        size_t i;
+        if (jobs == NULL)
+            json_array_append_new(
+                reasons, json_string(ps_err_str(err, buf, sizeof(buf))));
+        json_array_foreach(h.failures, i, v)
+        {
+            snprintf(buf, sizeof(buf), "job %s: the run of %s is %s%s%s",
+                     json_string_value(json_object_get(v, "job")),
+                     json_string_value(json_object_get(v, "businessDate")),
+                     json_string_value(json_object_get(v, "status")),
+                     json_is_string(json_object_get(v, "error")) ? ": " : "",
+                     json_is_string(json_object_get(v, "error"))
+                         ? json_string_value(json_object_get(v, "error"))
+                         : "");
+            json_array_append_new(reasons, json_string(buf));
+        }
+        json_array_foreach(jobs, i, v)
+        {
+            const char *name = json_string_value(json_object_get(v, "name"));
+            if (!json_is_true(json_object_get(v, "overdue")))
+                continue;
+            json_array_append_new(overdue, json_string(name));
+            snprintf(buf, sizeof(buf),
+                     "job %s is overdue: a fire time passed more than 15 "
+                     "minutes ago without a run",
+                     name);
+            json_array_append_new(reasons, json_string(buf));
+        }
+        print_health(healthy, reasons, json_incref(h.failures), overdue);
+    }
     json_decref(jobs);
     json_decref(h.failures);
-    return rc;
+    return healthy ? EX_OK : EX_UNAVAILABLE;
 }

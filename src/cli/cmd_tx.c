@@ -38,7 +38,7 @@ static int tx_show(struct cli_ctx *c, const char *id, struct ps_err *err)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
         " s:s?, s:s?, s:i, s:s, s:s, s:o}",
-        "transactionId", t.id, "businessId", t.business_id, "customerId",
+        "id", t.id, "businessId", t.business_id, "customerId",
         t.customer_id, "financialAccountId", t.account_id, "ewaProfileId",
         t.profile_id[0] ? t.profile_id : NULL, "transactionType",
         ps_enum_name(PS_NAMES_TXN_TYPE, (int)t.type), "rail",

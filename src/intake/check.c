@@ -35,12 +35,12 @@ static json_t *problem_json(const struct ps_err *e, char record_type,
                         e->line > 0 ? json_integer(e->line) : json_null());
     json_object_set_new(o, "offset",
                         e->offset >= 0 ? json_integer(e->offset) : json_null());
-    json_object_set_new(o, "record_type",
+    json_object_set_new(o, "recordType",
                         record_type != 0 ? json_string(rt) : json_null());
     json_object_set_new(
         o, "field", e->field[0] != '\0' ? json_string(e->field) : json_null());
     json_object_set_new(o, "rule", json_string(e->rule[0] ? e->rule : "ERROR"));
-    json_object_set_new(o, "return_code",
+    json_object_set_new(o, "returnCode",
                         return_code != NULL && return_code[0] != '\0'
                             ? json_string(return_code)
                             : json_null());
@@ -161,13 +161,13 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
                                            : json_null());
     json_object_set_new(d, "key",
                         totals.key[0] ? json_string(totals.key) : json_null());
-    json_object_set_new(d, "options_used",
+    json_object_set_new(d, "optionsUsed",
                         totals.options_used[0]
                             ? json_string(totals.options_used)
                             : json_null());
 done:
-    json_object_set_new(d, "problems_total", json_integer(dc.total));
-    json_object_set_new(d, "warnings_total", json_integer(dc.warnings));
+    json_object_set_new(d, "problemsTotal", json_integer(dc.total));
+    json_object_set_new(d, "warningsTotal", json_integer(dc.warnings));
     json_object_set_new(d, "valid", json_boolean(dc.total == 0));
     return 0;
 }
@@ -210,7 +210,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
             json_object_set_new(d, "format", json_null());
             json_array_append_new(p, problem_json(&e, 0, NULL, PS_DOC_ERROR));
             json_object_set_new(d, "problems", p);
-            json_object_set_new(d, "problems_total", json_integer(1));
+            json_object_set_new(d, "problemsTotal", json_integer(1));
             json_object_set_new(d, "valid", json_false());
             valid = 0;
             break;
@@ -231,7 +231,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
         json_object_set_new(d, "format", json_null());
         json_array_append_new(p, problem_json(&e, 0, NULL, PS_DOC_ERROR));
         json_object_set_new(d, "problems", p);
-        json_object_set_new(d, "problems_total", json_integer(1));
+        json_object_set_new(d, "problemsTotal", json_integer(1));
         json_object_set_new(d, "valid", json_false());
         json_array_append_new(docs, d);
         valid = 0;

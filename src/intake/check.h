@@ -26,9 +26,9 @@ struct ps_check_opts {
 /*
  * Check the file at path.  *report (from jansson, the caller decrefs):
  *   {"file", "valid": bool, "documents": [{"document", "format",
- *    "valid", "records", "amount", "currency", "key", "options_used",
- *    "problems_total" (errors), "warnings_total", "problems": [{"line",
- *    "offset", "record_type", "field", "rule", "return_code", "severity"
+ *    "valid", "records", "amount", "currency", "key", "optionsUsed",
+ *    "problemsTotal" (errors), "warningsTotal", "problems": [{"line",
+ *    "offset", "recordType", "field", "rule", "returnCode", "severity"
  *    (ERROR or WARNING), "message"}]}]}  A document with warnings only is
  *    valid.
  * Returns 0 whatever the verdict; a negative PS_E* only when the check
