@@ -314,8 +314,9 @@ const struct cli_cmd cli_commands[] = {
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
      "format= lenient= business= config= strict",
      "[--format F] [--lenient LIST | --business B] [--strict] [--config FILE]",
-     "validate files without applying: every problem; exit 0 valid, 65 not "
-     "(warnings are valid unless --strict)",
+     "validate files without applying: every problem (--business B: also "
+     "what the business's rules would refuse, record by record, rolled "
+     "back); exit 0 valid, 65 not (warnings are valid unless --strict)",
      "payspool check payroll-2026-11-20.ach --json"},
     {"recon", NULL, cmd_recon, CLI_CALENDAR | ENG, "",
      "business= date= calendar=",

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intake/docread.h"
+#include "base/id.h"
+#include "engine/apply.h"
 #include "formats/format.h"
+#include "intake/docread.h"
+#include "store/store.h"
 
 #define DEFAULT_MAX 1000
 
@@ -71,6 +74,144 @@ static void add_problem(struct doc_check *dc, const struct ps_err *e,
             dc->problems, problem_json(e, record_type, return_code, severity));
 }
 
+/* ---- the business's rules, rolled back ------------------------------ */
+
+/*
+ * One document's records through the engine, as the pipeline applies
+ * them (the record's idempotency key, then its applier), inside one store
+ * transaction that rules_end() always rolls back: the engine's own
+ * refusals become problems, nothing stays.
+ */
+struct rules {
+    struct ps_engine *eng; /* NULL: no business rules */
+    const struct ps_business *b;
+    struct ps_applier *ap;
+    json_t *problems; /* the engine's refusals, in line order */
+    long errors, warnings;
+    long record_no;
+    char file_id[PS_ID_SIZE]; /* a file id of no file, for the keys */
+    int in_txn;
+};
+
+static int rules_begin(struct rules *ru, const struct ps_check_opts *o,
+                       struct ps_err *err)
+{
+    int rc;
+    memset(ru, 0, sizeof(*ru));
+    if (o->eng == NULL || o->business == NULL)
+        return 0;
+    ru->eng = o->eng;
+    ru->b = o->business;
+    ps_id_new(ru->file_id);
+    if ((ru->problems = json_array()) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if ((rc = ps_store_begin(ru->eng->store, err)) != 0)
+        return rc;
+    ru->in_txn = 1;
+    return ps_applier_open(ru->eng, ru->b, &ru->ap, err);
+}
+
+/* Undo everything the document's records did; free what rules holds. */
+static void rules_end(struct rules *ru)
+{
+    if (ru->in_txn) {
+        ps_store_rollback(ru->eng->store);
+        ps_applier_abandon(ru->ap);
+        ru->in_txn = 0;
+    }
+    ps_applier_close(ru->ap);
+    ru->ap = NULL;
+    json_decref(ru->problems);
+    ru->problems = NULL;
+}
+
+/* The record's outcome as a problem: "field NAME: TEXT" (the result
+ * file's message) gives the field. */
+static void rules_problem(struct rules *ru, const struct ps_record *rec,
+                          const struct ps_apply_result *res)
+{
+    struct ps_err e;
+    const char *msg = res->message, *colon;
+    int sev = res->outcome == PS_DUPLICATE ? PS_DOC_WARNING : PS_DOC_ERROR;
+    ps_err_clear(&e);
+    e.code = PS_EINVAL;
+    ps_strlcpy(e.rule, res->code, sizeof(e.rule));
+    if (strncmp(msg, "field ", 6) == 0 && (colon = strstr(msg, ": ")) != NULL &&
+        (size_t)(colon - msg - 6) < sizeof(e.field)) {
+        memcpy(e.field, msg + 6, (size_t)(colon - msg - 6));
+        e.field[colon - msg - 6] = '\0';
+        msg = colon + 2;
+    }
+    ps_strlcpy(e.msg, msg, sizeof(e.msg));
+    e.line = rec->line;
+    e.offset = rec->offset;
+    if (sev == PS_DOC_WARNING)
+        ru->warnings++;
+    else
+        ru->errors++;
+    json_array_append_new(ru->problems, problem_json(&e, 0, NULL, sev));
+}
+
+/* Apply one record read without error; a refusal is a problem.  Only the
+ * engine failing (store, memory) is an error. */
+static int rules_record(struct rules *ru, const struct ps_record *rec,
+                        const char *docname, struct ps_err *err)
+{
+    struct ps_apply_result res;
+    struct ps_source src = {NULL, docname, rec->line};
+    int rc;
+    ru->record_no++;
+    if (!ru->in_txn || rec->err.code != 0)
+        return 0;
+    memset(&res, 0, sizeof(res));
+    if (rec->key != NULL) {
+        rc = ps_store_record_key_insert(ru->eng->store, ru->b->id, rec->key,
+                                        ru->file_id, ru->record_no, err);
+        if (rc == PS_ECONFLICT) {
+            res.outcome = PS_DUPLICATE;
+            ps_strlcpy(res.code, "DUPLICATE_RECORD", sizeof(res.code));
+            snprintf(res.message, sizeof(res.message),
+                     "record %s was applied before", rec->key);
+            rules_problem(ru, rec, &res);
+            return 0;
+        }
+        if (rc != 0)
+            return rc;
+    }
+    if ((rc = ps_applier_record(ru->ap, rec, &src, &res, err)) != 0)
+        return rc;
+    if (res.outcome != PS_ACCEPTED)
+        rules_problem(ru, rec, &res);
+    return 0;
+}
+
+static json_int_t line_of(json_t *p)
+{
+    return json_integer_value(json_object_get(p, "line")); /* null: 0 */
+}
+
+/* The engine's problems into the document's, in line order, up to max. */
+static void rules_merge(struct rules *ru, struct doc_check *dc, json_t *d)
+{
+    json_t *merged = json_array(), *a = dc->problems, *b = ru->problems;
+    size_t i = 0, j = 0;
+    if (merged == NULL)
+        return;
+    while ((i < json_array_size(a) || j < json_array_size(b)) &&
+           json_array_size(merged) < dc->max) {
+        if (j >= json_array_size(b) ||
+            (i < json_array_size(a) &&
+             line_of(json_array_get(a, i)) <= line_of(json_array_get(b, j))))
+            json_array_append(merged, json_array_get(a, i++));
+        else
+            json_array_append(merged, json_array_get(b, j++));
+    }
+    dc->total += ru->errors;
+    dc->warnings += ru->warnings;
+    dc->problems = merged;
+    json_object_set_new(d, "problems", merged); /* drops the old array */
+}
+
 /* Read one document through; fill its object. */
 static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
                      json_t *d, struct ps_err *err)
@@ -81,6 +222,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
     struct ps_err e;
     struct doc_check dc = {json_array(), 0, 0,
                            o->max_problems ? o->max_problems : DEFAULT_MAX};
+    struct rules ru;
     long records = 0;
     int rc;
 
@@ -101,13 +243,23 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
         return rc;
     }
     json_object_set_new(d, "format", json_string(rd.fmt->name));
-    if (rd.fmt->validate != NULL) {
+    if ((rc = rules_begin(&ru, o, err)) != 0) {
+        rules_end(&ru);
+        ps_docread_stop(&rd);
+        return rc;
+    }
+    if (rd.fmt->validate != NULL && ru.eng == NULL) {
         /* The format checks faster than it reads records. */
         rc = rd.fmt->validate(rd.state, &totals, &e);
         records = totals.records;
     } else {
         while ((rc = rd.fmt->next(rd.state, &rec, &e)) > 0) {
             records++;
+            if (rules_record(&ru, &rec, doc->name, err) != 0) {
+                rules_end(&ru);
+                ps_docread_stop(&rd);
+                return err->code;
+            }
             if (rec.err.code != 0 && rd.fmt->problems == NULL) {
                 struct ps_err re = rec.err;
                 if (re.line == 0)
@@ -130,6 +282,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
         if (want > 0) {
             struct ps_doc_problem *all = malloc(sizeof(*all) * want);
             if (all == NULL) {
+                rules_end(&ru);
                 ps_docread_stop(&rd);
                 return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
             }
@@ -153,6 +306,13 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
          * wrapper limit): either way the document's verdict. */
         add_problem(&dc, &e, 0, NULL, PS_DOC_ERROR);
     }
+    if (ru.eng != NULL && rc >= 0) {
+        /* Not refused whole: its records would meet the engine. */
+        rules_merge(&ru, &dc, d);
+        json_object_set_new(d, "businessChecked", json_true());
+    } else if (ru.eng != NULL)
+        json_object_set_new(d, "businessChecked", json_false());
+    rules_end(&ru);
     ps_docread_stop(&rd);
     json_object_set_new(d, "records", json_integer(records));
     json_object_set_new(d, "amount", json_integer(totals.amount));
