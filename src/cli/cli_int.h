@@ -193,7 +193,7 @@ json_t *cli_account_json(const struct ps_account *a);
 int cli_add_status_history_json(void *arr,
                                 const struct ps_status_history_row *h);
 void cli_print_status_history(json_t *hist);
-/* Append o to arr with "sourceLine" when line > 0; takes o. */
+/* Append o to arr with "sourceLine" (null when line is 0); takes o. */
 int cli_append_sourced(json_t *arr, json_t *o, long line);
 /* " (file, line N)" of a history or change object, or "". */
 void cli_source_of(json_t *o, char *buf, size_t size);

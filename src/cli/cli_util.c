@@ -251,8 +251,9 @@ int cli_append_sourced(json_t *arr, json_t *o, long line)
 {
     if (o == NULL)
         return 0;
-    if (line > 0)
-        json_object_set_new(o, "sourceLine", json_integer((json_int_t)line));
+    /* Always there (null without a line): one shape per object. */
+    json_object_set_new(o, "sourceLine",
+                        line > 0 ? json_integer((json_int_t)line) : json_null());
     json_array_append_new(arr, o);
     return 0;
 }

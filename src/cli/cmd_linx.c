@@ -94,7 +94,8 @@ static int print_one(struct cli_ctx *c, const struct ps_linx_row *r,
         if (r->failure[0] != '\0')
             printf("  failed: %s\n", r->failure);
     }
-    if (history &&
+    /* Under --json every command prints the whole request, history too. */
+    if ((history || c->json) &&
         ps_linx_show(c->eng, cli_opt(c, "business"), r->ref, &again,
                      history_row, hist, err) != 0) {
         json_decref(o);
