@@ -189,10 +189,7 @@ int cli_error(int code, const char *rule, const char *fmt, ...)
     va_end(ap);
     ps_err_clear(&e);
     ps_err_set(&e, code, rule, "%s", msg);
-    if (cli_json_errors)
-        print_error_json(&e);
-    else
-        fprintf(stderr, "payspool: %s\n", msg);
+    cli_error_print(&e);
     return ps_err_exit_status(code);
 }
 

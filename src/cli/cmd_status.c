@@ -73,6 +73,7 @@ static json_t *jobs_status(struct cli_ctx *c, int64_t now, struct health *h,
         /* Overdue: a fire time that has passed more than 15 minutes ago
          * without the daemon recording it. */
         int64_t lf = 0;
+        json_object_set_new(o, "overdue", json_false());
         if (fired[0] != '\0' && ps_time_parse(fired, &lf, NULL) == 0) {
             int64_t due = ps_sched_next_fire(&c->env, j, lf / 1000);
             if (due >= 0 && now - due > 900) {

@@ -61,6 +61,21 @@ struct doc_check {
     size_t max;
 };
 
+/* Every key of a document object, before it is known (one shape for
+ * every document, read or not). */
+static void doc_defaults(json_t *d)
+{
+    json_object_set_new(d, "format", json_null());
+    json_object_set_new(d, "records", json_integer(0));
+    json_object_set_new(d, "amount", json_integer(0));
+    json_object_set_new(d, "currency", json_null());
+    json_object_set_new(d, "key", json_null());
+    json_object_set_new(d, "optionsUsed", json_null());
+    json_object_set_new(d, "problemsTotal", json_integer(0));
+    json_object_set_new(d, "warningsTotal", json_integer(0));
+    json_object_set_new(d, "valid", json_false());
+}
+
 static void add_problem(struct doc_check *dc, const struct ps_err *e,
                         char record_type, const char *return_code,
                         int severity)
@@ -367,7 +382,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
              * end of what can be read. */
             json_t *p = json_array();
             json_object_set_new(d, "document", json_string(basename_of(path)));
-            json_object_set_new(d, "format", json_null());
+            doc_defaults(d);
             json_array_append_new(p, problem_json(&e, 0, NULL, PS_DOC_ERROR));
             json_object_set_new(d, "problems", p);
             json_object_set_new(d, "problemsTotal", json_integer(1));
@@ -377,6 +392,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
         }
         n++;
         json_object_set_new(d, "document", json_string(doc.name));
+        doc_defaults(d);
         if ((rc = check_doc(&doc, opts, d, err)) != 0)
             goto fail;
         if (!json_is_true(json_object_get(d, "valid")))
@@ -388,7 +404,7 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
         ps_err_set(&e, PS_EINVAL, "EMPTY_INPUT", "%s holds no document to read",
                    basename_of(path));
         json_object_set_new(d, "document", json_string(basename_of(path)));
-        json_object_set_new(d, "format", json_null());
+        doc_defaults(d);
         json_array_append_new(p, problem_json(&e, 0, NULL, PS_DOC_ERROR));
         json_object_set_new(d, "problems", p);
         json_object_set_new(d, "problemsTotal", json_integer(1));

@@ -248,7 +248,7 @@ keys "job status" '.[0]' "$KEYS_RUN"
 j 0 "status" status
 keys "status" . '["failures","healthy","jobs","spool"]'
 keys "status spool" .spool '["failedInputs","inProgress","inbound","providerInbound"]'
-keys "status job" '.jobs[0]' "$(echo "$KEYS_JOB" | jq -c '. + ["lastRun", "lastSuccess"] | sort')"
+keys "status job" '.jobs[0]' "$(echo "$KEYS_JOB" | jq -c '. + ["lastRun", "lastSuccess", "overdue"] | sort')"
 j 0 "health" health
 keys "health" . '["failures","healthy","overdue","reasons"]'
 same "healthy" "$(jq -c '[.healthy, .reasons]' "$OUT")" '[true,[]]'
@@ -268,6 +268,9 @@ j 65 "check" check "$NIGHTLY_DIR/$L/disbursements-2026-11-20.csv" --business "$L
 keys "check" . '["documents","file","valid"]'
 keys "check document" '.documents[0]' "$(echo "$KEYS_DOC" | jq -c '. + ["businessChecked"] | sort')"
 keys "check problem" '.documents[0].problems[0]' '["field","line","message","offset","recordType","returnCode","rule","severity"]'
+printf 'hello,world\n1,2\n' >"$T/mystery.csv"
+j 65 "check" check "$T/mystery.csv"
+keys "check unrecognized" '.documents[0]' "$KEYS_DOC"
 j 0 "recon" recon --business "$L" --date 2026-11-20
 keys "recon" . '["business","businessDate","counts","csv","outputId","rows","seq","sha256","summary","trialBalance","trialBalanced"]'
 keys "recon counts" .counts '["achNocs","achReturnRatesOver","achReturns","awaiting","files","filesMismatched","late","receivableDifferences","receivableProfiles","statusMovements","transactions","unknownReferences"]'
