@@ -408,10 +408,72 @@ static int find_command(struct cli_ctx *c, int help)
     return -1;
 }
 
-/* `payspool help [COMMAND [SUB]]`. */
+/* s with '|' escaped for a Markdown table cell. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+/*
+ * `payspool help --markdown`: the command reference (docs/cli.md) from
+ * the table itself -- an index, then each row's usage, summary, what it
+ * needs and example.  tests/e2e/test_cli_doc.sh keeps docs/cli.md equal
+ * to it.
+ */
+static void print_markdown(FILE *f)
+{
+    fputs("# payspool command reference\n\n"
+          "Generated from the command table (`src/cli/cli.c`) by "
+          "`payspool help --markdown`;\n"
+          "do not edit by hand: `tests/e2e/test_cli_doc.sh` fails when "
+          "they differ.\n"
+          "`--json` output and the error object: [json.md](json.md).\n\n"
+          "Every command also takes `--spool DIR`, `--db PATH`, "
+          "`--key PATH`, `--json`,\n`--log FILE` (JSON Lines) and "
+          "`--log-level debug|info|warn|error`, anywhere on\nthe line, as "
+          "`--name VALUE` or `--name=VALUE`. Environment: "
+          "`PAYSPOOL_SPOOL`,\n`PAYSPOOL_DB`, `PAYSPOOL_KEY`, "
+          "`PAYSPOOL_LOG`, `PAYSPOOL_CONFIG`, `PAYSPOOL_JOBS`,\n"
+          "`PAYSPOOL_CALENDAR`, `PAYSPOOL_NOW`. Exit status: 0 ok, 64 "
+          "usage, 65 bad data,\n66 not found, 69/75 busy, 74 I/O error, "
+          "78 configuration.\n\n"
+          "| command | what it does |\n|---|---|\n",
+          f);
+    for (size_t i = 0; i < cli_ncommands; i++) {
+        const struct cli_cmd *r = &cli_commands[i];
+        fprintf(f, "| `%s%s%s` | ", r->name, r->sub ? " " : "",
+                r->sub ? r->sub : "");
+        md_cell(f, r->summary);
+        fputs(" |\n", f);
+    }
+    for (size_t i = 0; i < cli_ncommands; i++) {
+        const struct cli_cmd *r = &cli_commands[i];
+        fprintf(f, "\n## %s%s%s\n\n```\n", r->name, r->sub ? " " : "",
+                r->sub ? r->sub : "");
+        print_usage_line(f, "", r);
+        fprintf(f, "```\n\n%s.\n", r->summary);
+        if (r->needs & CLI_READ_ONLY)
+            fputs("It only reads: safe beside a running engine.\n", f);
+        if (r->needs & CLI_LOCK)
+            fputs("It takes the spool's engine lock: exit 75 while another "
+                  "engine holds it.\n",
+                  f);
+        fprintf(f, "\nExample:\n\n```\n%s\n```\n", r->example);
+    }
+}
+
+/* `payspool help [COMMAND [SUB]]`, `payspool help --markdown`. */
 static int help_command(struct cli_ctx *c)
 {
     int rc;
+    if (c->npos == 1 && cli_opt(c, "markdown") != NULL) {
+        print_markdown(stdout);
+        return EX_OK;
+    }
     if (c->npos == 1) {
         print_main_help(stdout);
         return EX_OK;
