@@ -63,7 +63,7 @@ extern char **environ;
 /* The payspool system user and group: looked up, else made by useradd
  * (shadow's, in Debian's passwd package).  0, or an exit status after a
  * message. */
-static int system_user(uid_t *uid, gid_t *gid)
+static int system_user(int json, uid_t *uid, gid_t *gid)
 {
     char *argv[] = {"useradd",    "--system",   "--user-group",
                     "--home-dir", SYS_LIB,      "--no-create-home",
@@ -83,7 +83,8 @@ static int system_user(uid_t *uid, gid_t *gid)
                       SYS_USER, SYS_USER);
             return EX_OSERR;
         }
-        printf("user      %s (created, system)\n", SYS_USER);
+        if (!json) /* --json: stdout holds the one object */
+            printf("user      %s (created, system)\n", SYS_USER);
     }
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
@@ -128,7 +129,7 @@ static int system_before(struct cli_ctx *c, uid_t *uid, gid_t *gid,
                   SYS_ETC, SYS_LIB, SYS_LOG, SYS_USER);
         return EX_NOPERM;
     }
-    if ((rc = system_user(uid, gid)) != 0)
+    if ((rc = system_user(c->json, uid, gid)) != 0)
         return rc;
     umask(027);
     /* /etc/payspool: root's, readable by the group (the key inside is
