@@ -202,7 +202,7 @@ FID=$(jq -r '.[] | select(.name == "mystery.txt") | .id' "$OUT")
 j 0 "files show" files show "$(jq -r '.[] | select(.name == "pay.pst") | .id' "$OUT")"
 keys "files show" . "$(echo "$KEYS_FILE" | jq -c '. + ["problems", "retries", "retryOf"] | sort')"
 j 0 "files retry" files retry "$FID" --reason 'to see its shape'
-keys "files retry" . '["at","by","document","from","id","reason","to"]'
+keys "files retry" . '["at","by","fileId","from","id","reason","to"]'
 
 j 0 "archive list" archive list
 keys "archive list" '.[0]' '["bytes","path"]'
