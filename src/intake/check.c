@@ -10,10 +10,14 @@
  */
 #include "intake/check.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/clock.h"
 #include "base/id.h"
+#include "base/output.h"
 #include "engine/apply.h"
 #include "formats/format.h"
 #include "intake/docread.h"
@@ -108,9 +112,15 @@ struct rules {
     int in_txn;
 };
 
+/*
+ * Open the transaction, with a file row of status RECEIVED for the keys
+ * to name (as intake's first chunk inserts its document's row): gone
+ * with the rollback like everything else.
+ */
 static int rules_begin(struct rules *ru, const struct ps_check_opts *o,
-                       struct ps_err *err)
+                       const char *docname, struct ps_err *err)
 {
+    struct ps_file *f;
     int rc;
     memset(ru, 0, sizeof(*ru));
     if (o->eng == NULL || o->business == NULL)
@@ -123,6 +133,18 @@ static int rules_begin(struct rules *ru, const struct ps_check_opts *o,
     if ((rc = ps_store_begin(ru->eng->store, err)) != 0)
         return rc;
     ru->in_txn = 1;
+    if ((f = calloc(1, sizeof(*f))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    ps_strlcpy(f->id, ru->file_id, sizeof(f->id));
+    ps_strlcpy(f->business_id, ru->b->id, sizeof(f->business_id));
+    ps_strlcpy(f->name, docname, sizeof(f->name));
+    memset(f->sha256, '0', 64); /* no content: never matches one */
+    f->status = PS_FILE_RECEIVED;
+    ps_time_now(f->received_at);
+    rc = ps_store_file_insert(ru->eng->store, f, err);
+    free(f);
+    if (rc != 0)
+        return rc;
     return ps_applier_open(ru->eng, ru->b, &ru->ap, err);
 }
 
@@ -200,6 +222,34 @@ static int rules_record(struct rules *ru, const struct ps_record *rec,
     return 0;
 }
 
+/*
+ * The format's duplicate key of the whole document (NACHA's header
+ * tuple), claimed as intake claims it: seen before in the business, the
+ * document would be refused whole as a DUPLICATE (DUPLICATE_FILE_KEY, an
+ * ERROR of the document).  0 when new, 1 when a duplicate, or the
+ * engine's error.
+ */
+static int rules_file_key(struct rules *ru, const struct ps_doc_totals *t,
+                          struct doc_check *dc, struct ps_err *err)
+{
+    char prior[PS_ID_SIZE] = "";
+    struct ps_err e;
+    int rc;
+    if (t->key_kind[0] == '\0')
+        return 0;
+    rc = ps_store_file_key_insert(ru->eng->store, ru->b->id, t->key_kind,
+                                  t->key, ru->file_id, prior, err);
+    if (rc != PS_ECONFLICT)
+        return rc;
+    ps_err_clear(&e);
+    ps_err_set(&e, PS_ECONFLICT, "DUPLICATE_FILE_KEY",
+               "%s %s was already received (file %s): intake refuses the "
+               "document whole, a DUPLICATE",
+               t->key_kind, t->key, prior);
+    add_problem(dc, &e, 0, NULL, PS_DOC_ERROR);
+    return 1;
+}
+
 static json_int_t line_of(json_t *p)
 {
     return json_integer_value(json_object_get(p, "line")); /* null: 0 */
@@ -258,7 +308,7 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
         return rc;
     }
     json_object_set_new(d, "format", json_string(rd.fmt->name));
-    if ((rc = rules_begin(&ru, o, err)) != 0) {
+    if ((rc = rules_begin(&ru, o, doc->name, err)) != 0) {
         rules_end(&ru);
         ps_docread_stop(&rd);
         return rc;
@@ -321,7 +371,13 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
          * wrapper limit): either way the document's verdict. */
         add_problem(&dc, &e, 0, NULL, PS_DOC_ERROR);
     }
-    if (ru.eng != NULL && rc >= 0) {
+    if (ru.eng != NULL && rc >= 0 &&
+        (rc = rules_file_key(&ru, &totals, &dc, err)) < 0) {
+        rules_end(&ru);
+        ps_docread_stop(&rd);
+        return rc;
+    }
+    if (ru.eng != NULL && rc == 0) {
         /* Not refused whole: its records would meet the engine. */
         rules_merge(&ru, &dc, d);
         json_object_set_new(d, "businessChecked", json_true());
@@ -347,9 +403,68 @@ done:
     return 0;
 }
 
+/* The input's own earlier copy: an APPLIED (or PROCESSING) document of
+ * the business with the same content. */
+static int applied_copy(void *ctx, const struct ps_file *f)
+{
+    struct ps_file *out = ctx;
+    if (out->id[0] == '\0' &&
+        (f->status == PS_FILE_APPLIED || f->status == PS_FILE_PROCESSING))
+        *out = *f;
+    return 0;
+}
+
+/*
+ * With the business's rules: was this very content applied before?
+ * Intake refuses such an input whole (DUPLICATE_FILE) and applies
+ * nothing.  1 with *why set when it was, 0 when not, or an error.
+ */
+static int input_duplicate(const char *path, const struct ps_check_opts *o,
+                           struct ps_err *why, struct ps_err *err)
+{
+    char sha[PS_SHA256_HEX];
+    struct ps_file first;
+    int fd, rc;
+    if (o->eng == NULL || o->business == NULL)
+        return 0;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0; /* the reading below says why, as without --business */
+    rc = ps_sha256_fd(fd, sha, NULL, err);
+    close(fd);
+    if (rc != 0)
+        return rc;
+    memset(&first, 0, sizeof(first));
+    if ((rc = ps_store_files_by_sha(o->eng->store, o->business->id, sha,
+                                    applied_copy, &first, err)) != 0)
+        return rc;
+    if (first.id[0] == '\0')
+        return 0;
+    ps_err_clear(why);
+    ps_err_set(why, PS_EINVAL, "DUPLICATE_FILE",
+               "same content (sha256 %.16s...) as %s, received %s (file %s): "
+               "intake applies nothing of it",
+               sha, first.name, first.received_at, first.id);
+    return 1;
+}
+
+/* The input is a duplicate: its document's one problem, the verdict. */
+static void doc_duplicate(json_t *d, const struct ps_err *why)
+{
+    json_t *p = json_object_get(d, "problems");
+    json_array_insert_new(p, 0, problem_json(why, 0, NULL, PS_DOC_ERROR));
+    json_object_set_new(
+        d, "problemsTotal",
+        json_integer(json_integer_value(json_object_get(d, "problemsTotal")) +
+                     1));
+    json_object_set_new(d, "valid", json_false());
+    json_object_set_new(d, "businessChecked", json_false());
+}
+
 int ps_check_file(const char *path, const struct ps_check_opts *opts,
                   json_t **report, struct ps_err *err)
 {
+    struct ps_check_opts o = *opts;
+    struct ps_err dupwhy;
     struct ps_unwrap *u = NULL;
     struct ps_doc doc;
     json_t *r = json_object(), *docs = json_array();
@@ -362,6 +477,10 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
     }
     json_object_set_new(r, "file", json_string(path));
     json_object_set_new(r, "documents", docs);
+    if ((rc = input_duplicate(path, opts, &dupwhy, err)) < 0)
+        goto fail;
+    if (rc == 1)
+        o.eng = NULL; /* nothing of it would meet the engine */
     if ((rc = ps_unwrap_open(path, basename_of(path), &opts->limits, &u,
                              err)) != 0)
         goto fail;
@@ -393,8 +512,10 @@ int ps_check_file(const char *path, const struct ps_check_opts *opts,
         n++;
         json_object_set_new(d, "document", json_string(doc.name));
         doc_defaults(d);
-        if ((rc = check_doc(&doc, opts, d, err)) != 0)
+        if ((rc = check_doc(&doc, &o, d, err)) != 0)
             goto fail;
+        if (o.eng == NULL && opts->eng != NULL)
+            doc_duplicate(d, &dupwhy);
         if (!json_is_true(json_object_get(d, "valid")))
             valid = 0;
     }

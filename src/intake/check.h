@@ -29,7 +29,11 @@ struct ps_check_opts {
      * always rolled back -- nothing written, no file moved.  What the
      * engine would refuse is a problem of the record's line (rule: the
      * engine's code; a DUPLICATE is a WARNING: intake skips it).  Only
-     * for a document the format does not refuse whole. */
+     * for a document the format does not refuse whole.  What intake
+     * would refuse whole as a duplicate is the document's ERROR instead
+     * and its records are not tried: the same content applied before
+     * (DUPLICATE_FILE), the format's own key seen before
+     * (DUPLICATE_FILE_KEY). */
     struct ps_engine *eng;
     const struct ps_business *business;
 };

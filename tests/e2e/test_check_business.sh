@@ -93,6 +93,38 @@ if diff -u "$T/got" "$T/applied" >"$T/diff"; then ok; else
     sed 's/^/    /' "$T/diff" >&2
 fi
 
+# ---- what intake would refuse whole: the same input again, the same key --
+expect 65 "$P" --json check "$DISB" --business "$L"
+same "same content again" "$(jq -r '.documents[0] |
+    "\(.problems[0].rule) \(.problemsTotal) \(.businessChecked)"' "$T/out")" \
+    "DUPLICATE_FILE 2 false" # and the format's own problem on line 21
+has "intake applies nothing of it" "$T/out"
+# a format's own duplicate key (pstest's BATCH, as NACHA's header tuple)
+expect 0 "$P" business add acme
+for i in 1 2 3; do
+    expect 0 "$P" customer add "C000$i" --business acme --first-name T \
+        --last-name "E$i" --email "e$i@example.com" --phone "+1415555000$i"
+    echo 4000056655665556 >"$T/pan"
+    expect 0 sh -c "\"$P\" account add C000$i --business acme --card <'$T/pan'"
+done
+pstest_file "$T/k1.txt" 700 2 3
+sed -i 's/^PSTEST 1$/PSTEST 1\nBATCH|PAYRUN-2026-11-20/' "$T/k1.txt"
+pstest_file "$T/k2.txt" 710 3 3
+sed -i 's/^PSTEST 1$/PSTEST 1\nBATCH|PAYRUN-2026-11-20/' "$T/k2.txt"
+expect 0 "$P" check "$T/k2.txt" --business acme
+cp "$T/k1.txt" "$PAYSPOOL_SPOOL/inbound/acme/k1.txt"
+touch "$PAYSPOOL_SPOOL/inbound/acme/k1.txt.done"
+expect 0 "$P" run --once
+state >"$T/before"
+expect 65 "$P" --json check "$T/k2.txt" --business acme
+same "same batch key" "$(jq -r '.documents[0] |
+    "\(.problems[0].rule) \(.problemsTotal) \(.businessChecked)"' "$T/out")" \
+    "DUPLICATE_FILE_KEY 1 false"
+state >"$T/after"
+if cmp -s "$T/before" "$T/after"; then ok; else
+    bad "check --business of a duplicate key changed the database or spool"
+fi
+
 # ---- a CSV missing a required column names it ---------------------------
 # payroll.csv without its net_pay column (the 6th)
 cut -d, -f1-5,7- "$PS_FIXTURES/csv/valid/payroll.csv" >"$T/payroll-nonet.csv"
