@@ -315,8 +315,9 @@ const struct cli_cmd cli_commands[] = {
      "format= lenient= business= config= strict",
      "[--format F] [--lenient LIST | --business B] [--strict] [--config FILE]",
      "validate files without applying: every problem (--business B: also "
-     "what the business's rules would refuse, record by record, rolled "
-     "back); exit 0 valid, 65 not (warnings are valid unless --strict)",
+     "what the business's rules would refuse, record by record, in a "
+     "transaction rolled back, holding the database's write lock while it "
+     "runs); exit 0 valid, 65 not (warnings are valid unless --strict)",
      "payspool check payroll-2026-11-20.ach --json"},
     {"recon", NULL, cmd_recon, CLI_CALENDAR | ENG, "",
      "business= date= calendar=",

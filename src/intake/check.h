@@ -33,7 +33,9 @@ struct ps_check_opts {
      * would refuse whole as a duplicate is the document's ERROR instead
      * and its records are not tried: the same content applied before
      * (DUPLICATE_FILE), the format's own key seen before
-     * (DUPLICATE_FILE_KEY). */
+     * (DUPLICATE_FILE_KEY).  The transaction holds SQLite's write lock
+     * while a document is checked: a running engine's commits wait for
+     * it (the store's busy timeout, 30 s). */
     struct ps_engine *eng;
     const struct ps_business *business;
 };
