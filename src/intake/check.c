@@ -277,6 +277,40 @@ static void rules_merge(struct rules *ru, struct doc_check *dc, json_t *d)
     json_object_set_new(d, "problems", merged); /* drops the old array */
 }
 
+/*
+ * The list of a format that goes on past the first problem (its
+ * problems() hook), complete: the finish() error (rc < 0, in e) is its
+ * first entry again.  0, or PS_ENOMEM.
+ */
+static int format_problems(struct ps_docread *rd, struct doc_check *dc,
+                           int rc, const struct ps_err *e, struct ps_err *err)
+{
+    long total = 0;
+    size_t want;
+    rd->fmt->problems(rd->state, NULL, 0, &total);
+    want = total < (long)dc->max ? (size_t)total : dc->max;
+    if (want > 0) {
+        struct ps_doc_problem *all = malloc(sizeof(*all) * want);
+        if (all == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        size_t got = rd->fmt->problems(rd->state, all, want, &total);
+        for (size_t k = 0; k < got; k++)
+            add_problem(dc, &all[k].err, all[k].record_type,
+                        all[k].return_code, all[k].severity);
+        free(all);
+    }
+    /* Beyond the list: errors when the format refused the document. */
+    if (total > dc->total + dc->warnings) {
+        if (rc < 0)
+            dc->total = total - dc->warnings;
+        else
+            dc->warnings = total - dc->total;
+    }
+    if (rc < 0 && dc->total == 0)
+        add_problem(dc, e, 0, NULL, PS_DOC_ERROR);
+    return 0;
+}
+
 /* Read one document through; fill its object. */
 static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
                      json_t *d, struct ps_err *err)
@@ -338,34 +372,11 @@ static int check_doc(const struct ps_doc *doc, const struct ps_check_opts *o,
             rc = rd.fmt->finish(rd.state, &totals, &e);
     }
     if (rd.fmt->problems != NULL) {
-        /* The format's own list is complete (the finish() error is its
-         * first entry again). */
-        long total = 0;
-        size_t want;
-        rd.fmt->problems(rd.state, NULL, 0, &total);
-        want = total < (long)dc.max ? (size_t)total : dc.max;
-        if (want > 0) {
-            struct ps_doc_problem *all = malloc(sizeof(*all) * want);
-            if (all == NULL) {
-                rules_end(&ru);
-                ps_docread_stop(&rd);
-                return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-            }
-            size_t got = rd.fmt->problems(rd.state, all, want, &total);
-            for (size_t k = 0; k < got; k++)
-                add_problem(&dc, &all[k].err, all[k].record_type,
-                            all[k].return_code, all[k].severity);
-            free(all);
+        if (format_problems(&rd, &dc, rc, &e, err) != 0) {
+            rules_end(&ru);
+            ps_docread_stop(&rd);
+            return err->code;
         }
-        /* Beyond the list: errors when the format refused the document. */
-        if (total > dc.total + dc.warnings) {
-            if (rc < 0)
-                dc.total = total - dc.warnings;
-            else
-                dc.warnings = total - dc.total;
-        }
-        if (rc < 0 && dc.total == 0)
-            add_problem(&dc, &e, 0, NULL, PS_DOC_ERROR);
     } else if (rc < 0) {
         /* A failed control total, or reading itself failed (I/O, a
          * wrapper limit): either way the document's verdict. */
