@@ -650,8 +650,14 @@ int ps_cli_main(int argc, char **argv)
     ps_err_clear(&err);
     if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
                       strcmp(argv[1], "version") == 0)) {
-        printf("payspool %s (schema %d)\n", PS_VERSION,
-               ps_query_schema_latest());
+        if (argc >= 3 && strcmp(argv[2], "--json") == 0) {
+            json_t *o = json_pack("{s:s, s:i}", "version", PS_VERSION,
+                                  "schemaVersion", ps_query_schema_latest());
+            cli_print_json(o);
+            json_decref(o);
+        } else
+            printf("payspool %s (schema %d)\n", PS_VERSION,
+                   ps_query_schema_latest());
         return EX_OK;
     }
     if ((rc = cli_parse(argc, argv, &c)) >= 0)

@@ -284,6 +284,14 @@ keys "calendar next" '.[0]' '["bankingDay","closedBecause","date"]'
 j 0 "calendar holidays" calendar holidays 2026
 keys "calendar holidays" '.[0]' '["date","holiday"]'
 
+n=$((n + 1))
+OUT="$J/$n.json"
+echo version >"$J/$n.name"
+"$P" --version --json >"$OUT" && ok || bad "--version --json"
+keys "version" . '["schemaVersion","version"]'
+same "version's schema" "$(jq .schemaVersion "$OUT")" \
+    "$(jq .schemaVersion "$J/1.json")"
+
 # ---- no snake_case key anywhere, at any depth -------------------------------
 for f in "$J"/*.json; do
     s=$(jq -r '[.. | objects | keys[] | select(test("_"))] | unique |
