@@ -118,6 +118,14 @@ struct ps_format {
      */
     int (*validate)(void *state, struct ps_doc_totals *totals,
                     struct ps_err *err);
+    /*
+     * Optional: asked only when no format bids.  When the peeked bytes
+     * are nearly this format's (CSV: a header sharing most of its columns
+     * with a layout that lacks only required ones), 1 with err saying
+     * what is missing (rule, field, message); else 0 and err untouched.
+     */
+    int (*near_miss)(const unsigned char *peek, size_t len, const char *name,
+                     struct ps_err *err);
 };
 
 /* Add a record field; ignored beyond PS_RECORD_MAX_FIELDS (which formats
@@ -142,8 +150,9 @@ const struct ps_format *const *ps_formats(void);
 /*
  * Pick the format for a document from its first bytes: the highest bid
  * wins (ties go to the earlier format).  PS_EINVAL with rule
- * UNRECOGNIZED_FORMAT when nobody bids.  `only` (may be NULL) restricts the
- * choice to the format of that name.
+ * UNRECOGNIZED_FORMAT when nobody bids -- unless a format's near_miss()
+ * can say what the document lacks to be its own, which is then the error.
+ * `only` (may be NULL) restricts the choice to the format of that name.
  */
 int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
                      const char *only, const struct ps_format **out,

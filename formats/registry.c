@@ -34,6 +34,15 @@ int ps_format_detect(const unsigned char *peek, size_t len, const char *name,
             best = formats[i];
         }
     }
+    for (size_t i = 0; best == NULL && formats[i] != NULL; i++) {
+        /* Nobody bid: a format that nearly matched says what is missing
+         * (a CSV without one required column names that column). */
+        if ((only != NULL && strcmp(only, formats[i]->name) != 0) ||
+            formats[i]->near_miss == NULL)
+            continue;
+        if (formats[i]->near_miss(peek, len, name, err))
+            return PS_EINVAL;
+    }
     if (best == NULL)
         return ps_err_set(err, PS_EINVAL, "UNRECOGNIZED_FORMAT",
                           "unrecognized format: no reader bid on the content "

@@ -202,6 +202,75 @@ static int bid(const unsigned char *peek, size_t len, const char *name)
     return ps_csv_detect(peek, len, NULL, NULL);
 }
 
+/* "net (net, net_pay, net_cents or net_pay_cents)": a field and the
+ * columns that name it, appended to buf at *n (cut at size). */
+static void add_missing(char *buf, size_t size, size_t *n,
+                        const struct ps_csv_field *f)
+{
+    size_t k = f->ncolumns < 5 ? f->ncolumns : 5;
+    if (*n < size)
+        *n += (size_t)snprintf(buf + *n, size - *n, "%s%s (",
+                               *n > 0 ? ", " : "", f->name);
+    for (size_t j = 0; j < k && *n < size; j++)
+        *n += (size_t)snprintf(buf + *n, size - *n, "%s%s",
+                               j == 0 ? "" : j + 1 == k ? " or " : ", ",
+                               f->columns[j].name);
+    if (*n < size)
+        *n += (size_t)snprintf(buf + *n, size - *n, "%s)",
+                               f->ncolumns > k ? ", ..." : "");
+}
+
+/*
+ * The near miss (format.h): no layout is a candidate, yet the closest one
+ * knows most of the header's columns (more than half, two at least) and
+ * lacks only required fields.  CSV_NO_LAYOUT naming that layout and every
+ * required field it lacks, with their accepted column names; the field
+ * is the first missing one.
+ */
+static int near_miss(const unsigned char *peek, size_t len, const char *name,
+                     struct ps_err *err)
+{
+    struct ps_csv_rows r;
+    struct header h;
+    struct ps_csv_match *m = malloc(sizeof(*m));
+    struct ps_csv_layouts *set = ps_csv_layouts_acquire();
+    int near = 0;
+    (void)name;
+    memset(&h, 0, sizeof(h));
+    if (m != NULL && set != NULL && len > 0 &&
+        ps_csv_rows_init(&r, NULL, peek, len, len >= PS_FORMAT_PEEK) == 0) {
+        if (header_read(&r, &h, NULL) == 0 &&
+            ps_csv_choose(set, h.names, h.ncols, m) == 0 &&
+            m->layout != NULL && m->missing >= 0 && m->matched >= 2 &&
+            (m->matched + m->ignored) * 2 > h.ncols) {
+            const struct ps_csv_layout *L = m->layout;
+            char list[PS_ERR_MSG_MAX];
+            size_t n = 0, missing = 0;
+            list[0] = '\0';
+            for (size_t f = 0; f < L->nfields; f++)
+                if (L->fields[f].required && m->column_of[f] < 0) {
+                    add_missing(list, sizeof(list), &n, &L->fields[f]);
+                    missing++;
+                }
+            ps_err_set(err, PS_EINVAL, "CSV_NO_LAYOUT",
+                       "missing column%s %s: the header is otherwise "
+                       "layout %s (%zu of its %zu columns are the "
+                       "layout's), which requires %s",
+                       missing > 1 ? "s" : "", list, L->name,
+                       m->matched + m->ignored, h.ncols,
+                       missing > 1 ? "them" : "it");
+            ps_err_field(err, L->fields[m->missing].name);
+            ps_err_at(err, NULL, h.line, h.offset);
+            near = 1;
+        }
+        header_free(&h);
+        ps_csv_rows_free(&r);
+    }
+    free(m);
+    ps_csv_layouts_release(set);
+    return near;
+}
+
 /* ---- the reader ----------------------------------------------------- */
 
 /* What to do with one column, computed once from the header. */
@@ -1001,4 +1070,5 @@ const struct ps_format ps_format_csv = {
     next,   finish,
     close_, NULL,
     NULL,   NULL,
+    near_miss,
 };

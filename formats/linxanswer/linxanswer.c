@@ -138,4 +138,5 @@ const struct ps_format ps_format_linxanswer = {
     next,         finish,
     close_,       NULL,
     NULL,         NULL,
+    NULL,
 };

@@ -392,4 +392,5 @@ const struct ps_format ps_format_nacha = {
     options,
     problems,
     validate,
+    NULL,
 };

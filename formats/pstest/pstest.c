@@ -248,4 +248,5 @@ const struct ps_format ps_format_pstest = {
     next,     finish,
     close_,   NULL,
     NULL,     NULL,
+    NULL,
 };

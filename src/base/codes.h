@@ -548,6 +548,8 @@ enum ps_code_scope {
     X(NUL_BYTE, FILE, "a line of the input contains a NUL byte")               \
     X(NUMBER_RANGE, RUN, "command line: a number is out of range")             \
     X(NUMBER_TOO_LONG, RECORD, "the account number is too long")               \
+    X(ORPHAN_ROWS, RUN,                                                        \
+      "ledger balance: rows whose parent row is missing")                      \
     X(OUTFILE_REGENERATE_MISMATCH, RUN,                                        \
       "an outbound file on disk differs from the sha256 recorded for it")      \
     X(OUTPUT_DIR, RUN,                                                         \
@@ -694,6 +696,8 @@ enum ps_code_scope {
     X(STORE_GONE, RUN,                                                         \
       "the database file was deleted or replaced while open; the run stops")   \
     X(STORE_OPEN, RUN, "the database cannot be opened")                        \
+    X(SYSTEM_INIT, RUN,                                                        \
+      "init --system: not run as root, or the payspool user cannot be made")   \
     X(TEXT_ENCODING, RECORD,                                                   \
       "the text is not UTF-8 or holds control characters")                     \
     X(TEXT_LENGTH, RECORD, "the text is too short or too long")                \
@@ -736,6 +740,9 @@ enum ps_code_scope {
     X(UNWRAP_TOO_DEEP, FILE, "archives or compressions nested too deep")       \
     X(UNWRAP_TOO_LARGE, FILE, "the input decompresses to more than the limit") \
     X(UNWRAP_TOO_MANY, FILE, "an archive has more members than the limit")     \
+    X(USAGE, RUN,                                                              \
+      "command line: an unknown command, subcommand or option, or a missing "  \
+      "or extra argument (exit 64)")                                           \
     X(WEBHOOK_SECRET, RUN,                                                     \
       "a webhook secret is not whsec_ and the base64 of 24 to 64 key bytes")  \
     X(WEB_PAYMENT_TYPE, FILE,                                                  \

@@ -268,7 +268,8 @@ const struct cli_cmd cli_commands[] = {
     {"health", NULL, cmd_health, SCHED | CLI_READ_ONLY | CLI_SETUP_UNAVAILABLE,
      "", "jobs= calendar= config=",
      "[--jobs DIR] [--calendar FILE] [--config FILE]",
-     "exit status only: 0 healthy, 69 not", "payspool health || alert"},
+     "exit status: 0 healthy, 69 not (--json: the verdict and why)",
+     "payspool health || alert"},
 
     {"payouts", "run", cmd_payouts_run, CLI_CONFIG | CLI_KEYS | CLI_LOCK, "",
      "business= date= config=",
@@ -323,8 +324,10 @@ const struct cli_cmd cli_commands[] = {
     {"check", NULL, cmd_check, CLI_CONFIG, "FILE...",
      "format= lenient= business= config= strict",
      "[--format F] [--lenient LIST | --business B] [--strict] [--config FILE]",
-     "validate files without applying: every problem; exit 0 valid, 65 not "
-     "(warnings are valid unless --strict)",
+     "validate files without applying: every problem (--business B: also "
+     "what the business's rules would refuse, record by record, in a "
+     "transaction rolled back, holding the database's write lock while it "
+     "runs); exit 0 valid, 65 not (warnings are valid unless --strict)",
      "payspool check payroll-2026-11-20.ach --json"},
     {"recon", NULL, cmd_recon, CLI_CALENDAR | ENG, "",
      "business= date= calendar=",
@@ -356,9 +359,7 @@ static int log_to_file;
 
 int cli_fail(const struct ps_err *err)
 {
-    char buf[1024];
-    ps_progress_hide();
-    fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
+    cli_error_print(err);
     if (log_to_file)
         ps_log_err(PS_LOG_ERROR, "cli.error", err, NULL);
     /* A required option left out is a usage error like a missing
@@ -697,8 +698,14 @@ int ps_cli_main(int argc, char **argv)
     ps_err_clear(&err);
     if (argc >= 2 && (strcmp(argv[1], "--version") == 0 ||
                       strcmp(argv[1], "version") == 0)) {
-        printf("payspool %s (schema %d)\n", PS_VERSION,
-               ps_query_schema_latest());
+        if (argc >= 3 && strcmp(argv[2], "--json") == 0) {
+            json_t *o = json_pack("{s:s, s:i}", "version", PS_VERSION,
+                                  "schemaVersion", ps_query_schema_latest());
+            cli_print_json(o);
+            json_decref(o);
+        } else
+            printf("payspool %s (schema %d)\n", PS_VERSION,
+                   ps_query_schema_latest());
         return EX_OK;
     }
     if ((rc = cli_parse(argc, argv, &c)) >= 0)
@@ -727,8 +734,9 @@ int ps_cli_main(int argc, char **argv)
     progress_setup();
 
     if (setup(&c, &err) != 0)
-        rc = (c.cmd->needs & CLI_SETUP_UNAVAILABLE) ? EX_UNAVAILABLE
-                                                    : cli_fail(&err);
+        rc = (c.cmd->needs & CLI_SETUP_UNAVAILABLE)
+                 ? cli_health_unavailable(&c, &err)
+                 : cli_fail(&err);
     else
         rc = c.cmd->fn(&c, &err);
     teardown(&c);

@@ -157,8 +157,18 @@ int cli_read_secret(char *buf, size_t size, const char *what,
 
 /* ---- output --------------------------------------------------------- */
 
+/* Set by cli_parse() when --json is on the command line (wherever):
+ * every error is then one JSON object on stderr (docs/json.md). */
+extern int cli_json_errors;
 /* Print err as every command does; returns its exit status. */
 int cli_fail(const struct ps_err *err);
+/* Print err on stderr: "payspool: ..." or, under --json, the error
+ * object {"error": {"code", "message", "file", "line", "field"}}. */
+void cli_error_print(const struct ps_err *err);
+/* An error the CLI itself finds (rule: a row of codes.h), printed as
+ * cli_error_print() does; returns the exit status of code (PS_E*). */
+__attribute__((format(printf, 3, 4))) int cli_error(int code, const char *rule,
+                                                    const char *fmt, ...);
 /* "payspool: MESSAGE", the command's usage line and how to get help, on
  * stderr; returns 64 (EX_USAGE). */
 __attribute__((format(printf, 2, 3))) int
@@ -166,6 +176,10 @@ cli_usage_error(const struct cli_ctx *c, const char *fmt, ...);
 /* Print o (indented); an object that could not be built is said on
  * stderr.  Does not take o. */
 void cli_print_json(json_t *o);
+/* Stored JSON shown under --json (a LinX request's activities): every
+ * object key of v, at any depth, from snake_case to camelCase
+ * ("document_id" -> "documentId"), in place; returns v. */
+json_t *cli_camel_keys(json_t *v);
 /* v minor units of currency as a decimal string in buf. */
 const char *cli_money_str(int64_t v, const char *currency, char *buf,
                           size_t size);
@@ -187,7 +201,7 @@ void cli_print_status_history(json_t *hist);
 int cli_identity_json(struct cli_ctx *c, json_t *o, const char *customer_id,
                       struct ps_err *err);
 void cli_print_identity(json_t *o);
-/* Append o to arr with "sourceLine" when line > 0; takes o. */
+/* Append o to arr with "sourceLine" (null when line is 0); takes o. */
 int cli_append_sourced(json_t *arr, json_t *o, long line);
 /* " (file, line N)" of a history or change object, or "". */
 void cli_source_of(json_t *o, char *buf, size_t size);
@@ -239,6 +253,9 @@ int cmd_job_status(struct cli_ctx *c, struct ps_err *err);
 int cmd_job_run(struct cli_ctx *c, struct ps_err *err);
 int cmd_status(struct cli_ctx *c, struct ps_err *err);
 int cmd_health(struct cli_ctx *c, struct ps_err *err);
+/* health when its set-up failed (no database...): 69, and under --json
+ * the verdict saying why (cmd_status.c). */
+int cli_health_unavailable(struct cli_ctx *c, const struct ps_err *err);
 int cmd_payouts_run(struct cli_ctx *c, struct ps_err *err);
 int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err);
 int cmd_provider_list(struct cli_ctx *c, struct ps_err *err);

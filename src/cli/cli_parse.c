@@ -99,14 +99,30 @@ static void print_main_help(FILE *f)
           f);
 }
 
+/*
+ * A usage error: "payspool: MESSAGE", the usage line and where to get
+ * help; under --json the error object (rule USAGE) whose message ends
+ * with the usage line.  Returns 64.
+ */
 int cli_usage_error(const struct cli_ctx *c, const char *fmt, ...)
 {
+    char msg[PS_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "payspool: ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (cli_json_errors) {
+        const struct cli_cmd *r = c != NULL ? c->cmd : NULL;
+        if (r != NULL)
+            cli_error(PS_EINVAL, "USAGE", "%s (usage: payspool %s%s%s%s%s%s%s)",
+                      msg, r->name, r->sub ? " " : "", r->sub ? r->sub : "",
+                      r->args[0] ? " " : "", r->args,
+                      r->synopsis[0] ? " " : "", r->synopsis);
+        else
+            cli_error(PS_EINVAL, "USAGE", "%s (see payspool help)", msg);
+        return EX_USAGE;
+    }
+    fprintf(stderr, "payspool: %s\n", msg);
     if (c != NULL && c->cmd != NULL) {
         const struct cli_cmd *r = c->cmd;
         print_usage_line(stderr, "usage: ", r);
@@ -355,9 +371,13 @@ static int find_command(struct cli_ctx *c, int help)
         c->cmd = group;
         shift(c, 1);
     } else if (c->npos < 2) {
-        print_group_help(help ? stdout : stderr, name);
-        if (help)
+        if (help) {
+            print_group_help(stdout, name);
             return EX_OK;
+        }
+        if (cli_json_errors)
+            return cli_usage_error(NULL, "%s needs a subcommand", name);
+        print_group_help(stderr, name);
         fprintf(stderr, "payspool: %s needs a subcommand\n", name);
         return EX_USAGE;
     } else {
@@ -370,6 +390,10 @@ static int find_command(struct cli_ctx *c, int help)
             consider(&s, cli_commands[i].sub, strlen(cli_commands[i].sub));
         }
         if (c->cmd == NULL) {
+            if (cli_json_errors)
+                return cli_usage_error(NULL, "unknown subcommand '%s %s'%s",
+                                       name, c->pos[1],
+                                       suggest(&s, "", hint, sizeof(hint)));
             fprintf(stderr, "payspool: unknown subcommand '%s %s'%s\n", name,
                     c->pos[1], suggest(&s, "", hint, sizeof(hint)));
             fprintf(stderr, "Try 'payspool %s -h'.\n", name);
@@ -384,10 +408,72 @@ static int find_command(struct cli_ctx *c, int help)
     return -1;
 }
 
-/* `payspool help [COMMAND [SUB]]`. */
+/* s with '|' escaped for a Markdown table cell. */
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '|')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+/*
+ * `payspool help --markdown`: the command reference (docs/cli.md) from
+ * the table itself -- an index, then each row's usage, summary, what it
+ * needs and example.  tests/e2e/test_cli_doc.sh keeps docs/cli.md equal
+ * to it.
+ */
+static void print_markdown(FILE *f)
+{
+    fputs("# payspool command reference\n\n"
+          "Generated from the command table (`src/cli/cli.c`) by "
+          "`payspool help --markdown`;\n"
+          "do not edit by hand: `tests/e2e/test_cli_doc.sh` fails when "
+          "they differ.\n"
+          "`--json` output and the error object: [json.md](json.md).\n\n"
+          "Every command also takes `--spool DIR`, `--db PATH`, "
+          "`--key PATH`, `--json`,\n`--log FILE` (JSON Lines) and "
+          "`--log-level debug|info|warn|error`, anywhere on\nthe line, as "
+          "`--name VALUE` or `--name=VALUE`. Environment: "
+          "`PAYSPOOL_SPOOL`,\n`PAYSPOOL_DB`, `PAYSPOOL_KEY`, "
+          "`PAYSPOOL_LOG`, `PAYSPOOL_CONFIG`, `PAYSPOOL_JOBS`,\n"
+          "`PAYSPOOL_CALENDAR`, `PAYSPOOL_NOW`. Exit status: 0 ok, 64 "
+          "usage, 65 bad data,\n66 not found, 69/75 busy, 74 I/O error, "
+          "78 configuration.\n\n"
+          "| command | what it does |\n|---|---|\n",
+          f);
+    for (size_t i = 0; i < cli_ncommands; i++) {
+        const struct cli_cmd *r = &cli_commands[i];
+        fprintf(f, "| `%s%s%s` | ", r->name, r->sub ? " " : "",
+                r->sub ? r->sub : "");
+        md_cell(f, r->summary);
+        fputs(" |\n", f);
+    }
+    for (size_t i = 0; i < cli_ncommands; i++) {
+        const struct cli_cmd *r = &cli_commands[i];
+        fprintf(f, "\n## %s%s%s\n\n```\n", r->name, r->sub ? " " : "",
+                r->sub ? r->sub : "");
+        print_usage_line(f, "", r);
+        fprintf(f, "```\n\n%s.\n", r->summary);
+        if (r->needs & CLI_READ_ONLY)
+            fputs("It only reads: safe beside a running engine.\n", f);
+        if (r->needs & CLI_LOCK)
+            fputs("It takes the spool's engine lock: exit 75 while another "
+                  "engine holds it.\n",
+                  f);
+        fprintf(f, "\nExample:\n\n```\n%s\n```\n", r->example);
+    }
+}
+
+/* `payspool help [COMMAND [SUB]]`, `payspool help --markdown`. */
 static int help_command(struct cli_ctx *c)
 {
     int rc;
+    if (c->npos == 1 && cli_opt(c, "markdown") != NULL) {
+        print_markdown(stdout);
+        return EX_OK;
+    }
     if (c->npos == 1) {
         print_main_help(stdout);
         return EX_OK;
@@ -406,6 +492,12 @@ static int help_command(struct cli_ctx *c)
 int cli_parse(int argc, char **argv, struct cli_ctx *c)
 {
     int rc, help = 0;
+    /* --json anywhere (before `--`): even an error found before the
+     * options are parsed is then a JSON object. */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0 ||
+            strncmp(argv[i], "--json=", 7) == 0)
+            cli_json_errors = 1;
     if (argc < 2) {
         print_main_help(stderr);
         return EX_USAGE;

@@ -6,7 +6,9 @@
  * Option helpers fail with a ps_err (exit 65 through cli_fail()): a value
  * that is there but wrong is bad data, not a usage error.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/money.h"
+#include "base/progress.h"
 #include "cli/cli_int.h"
 
 const char *cli_opt(const struct cli_ctx *c, const char *name)
@@ -140,17 +143,100 @@ int cli_read_secret(char *buf, size_t size, const char *what,
     return 0;
 }
 
+int cli_json_errors;
+
+/*
+ * The error object of --json, the one shape every error takes on stderr:
+ *   {"error": {"code", "message", "file", "line", "field"}}
+ * every key present, null when unknown; "code" is the rule (codes.h).
+ * Built with jansson: a message quoting input is escaped, never spliced.
+ */
+static void print_error_json(const struct ps_err *err)
+{
+    const char *code = err->rule[0] ? err->rule : ps_err_codename(err->code);
+    json_t *o = json_pack(
+        "{s:{s:s, s:s, s:o, s:o, s:o}}", "error", "code", code, "message",
+        err->msg, "file", err->file[0] ? json_string(err->file) : json_null(),
+        "line", err->line > 0 ? json_integer(err->line) : json_null(), "field",
+        err->field[0] ? json_string(err->field) : json_null());
+    char *s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)
+                        : NULL;
+    if (s != NULL)
+        fprintf(stderr, "%s\n", s);
+    else /* out of memory: still one JSON object, of fixed text */
+        fputs("{\"error\":{\"code\":\"NO_MEMORY\",\"message\":\"out of "
+              "memory\",\"file\":null,\"line\":null,\"field\":null}}\n",
+              stderr);
+    free(s);
+    json_decref(o);
+}
+
+void cli_error_print(const struct ps_err *err)
+{
+    char buf[1024];
+    ps_progress_hide(); /* a progress line on the terminal goes first */
+    if (cli_json_errors)
+        print_error_json(err);
+    else
+        fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
+}
+
+int cli_error(int code, const char *rule, const char *fmt, ...)
+{
+    struct ps_err e;
+    char msg[PS_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    ps_err_clear(&e);
+    ps_err_set(&e, code, rule, "%s", msg);
+    cli_error_print(&e);
+    return ps_err_exit_status(code);
+}
+
 void cli_print_json(json_t *o)
 {
     char *s =
         o != NULL ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     if (s == NULL) {
-        fprintf(stderr, "payspool: cannot render the JSON output\n");
+        cli_error(PS_ENOMEM, "NO_MEMORY", "cannot render the JSON output");
         return;
     }
     fputs(s, stdout);
     fputc('\n', stdout);
     free(s);
+}
+
+json_t *cli_camel_keys(json_t *v)
+{
+    const char *k;
+    json_t *x, *renamed;
+    size_t i;
+    if (json_is_array(v))
+        json_array_foreach(v, i, x) cli_camel_keys(x);
+    if (!json_is_object(v) || (renamed = json_object()) == NULL)
+        return v;
+    /* Into a new object (a key added while iterating is not safe), in
+     * the same order. */
+    json_object_foreach(v, k, x)
+    {
+        char name[128];
+        size_t n = 0;
+        cli_camel_keys(x);
+        for (const char *p = k; *p != '\0' && n + 1 < sizeof(name); p++) {
+            if (*p == '_' && p[1] != '\0' && n > 0)
+                name[n++] = (char)toupper((unsigned char)*++p);
+            else if (*p != '_')
+                name[n++] = *p;
+        }
+        name[n] = '\0';
+        json_object_set(renamed, name, x);
+    }
+    json_object_clear(v);
+    json_object_update(v, renamed);
+    json_decref(renamed);
+    return v;
 }
 
 const char *cli_money_str(int64_t v, const char *currency, char *buf,
@@ -164,8 +250,9 @@ int cli_append_sourced(json_t *arr, json_t *o, long line)
 {
     if (o == NULL)
         return 0;
-    if (line > 0)
-        json_object_set_new(o, "sourceLine", json_integer((json_int_t)line));
+    /* Always there (null without a line): one shape per object. */
+    json_object_set_new(o, "sourceLine",
+                        line > 0 ? json_integer((json_int_t)line) : json_null());
     json_array_append_new(arr, o);
     return 0;
 }

@@ -197,6 +197,28 @@ int cmd_account_status(struct cli_ctx *c, struct ps_err *err)
     return EX_OK;
 }
 
+/* The authorization just recorded: the active one of that kind and
+ * reference (the last listed when there are several). */
+struct auth_find {
+    int kind;
+    const char *reference;
+    json_t *found;
+};
+
+static int find_auth(void *vctx, const struct ps_debit_auth *d)
+{
+    struct auth_find *f = vctx;
+    if (d->active && (int)d->kind == f->kind &&
+        strcmp(d->reference, f->reference) == 0) {
+        json_t *arr = json_array();
+        add_debit_auth_json(arr, d);
+        json_decref(f->found);
+        f->found = json_incref(json_array_get(arr, 0));
+        json_decref(arr);
+    }
+    return 0;
+}
+
 int cmd_account_authorize(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_account a;
@@ -210,11 +232,16 @@ int cmd_account_authorize(struct cli_ctx *c, struct ps_err *err)
                                    ref, err) != 0)
         return cli_fail(err);
     if (c->json) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "accountId", a.id, "kind",
-                              ps_enum_name(PS_NAMES_DEBIT_AUTH, k), "reference",
-                              ref, "status", "ACTIVE");
-        cli_print_json(o);
-        json_decref(o);
+        struct auth_find f = {k, ref, NULL};
+        if (ps_query_debit_auths(c->eng, a.id, find_auth, &f, err) != 0)
+            return cli_fail(err);
+        if (f.found == NULL) /* recorded, so listed: an engine bug */
+            return cli_error(PS_EINTERNAL, "EINTERNAL",
+                             "the debit authorization just recorded is not "
+                             "listed");
+        json_object_set_new(f.found, "accountId", json_string(a.id));
+        cli_print_json(f.found);
+        json_decref(f.found);
     } else {
         printf("debit authorization %s recorded for account %s\n",
                ps_enum_name(PS_NAMES_DEBIT_AUTH, k), a.id);

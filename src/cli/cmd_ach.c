@@ -45,11 +45,11 @@ int cmd_ach_cutoff(struct cli_ctx *c, struct ps_err *err)
                 json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, "
                           "s:s, s:i}",
                           "business", l->v[i].name, "path", r.path,
-                          "file_id_modifier", fim, "entries",
+                          "fileIdModifier", fim, "entries",
                           (json_int_t)r.entries, "batches",
                           (json_int_t)r.batches, "credits",
                           (json_int_t)r.credits, "debits", (json_int_t)r.debits,
-                          "credit_total", cr, "debit_total", db, "regenerated",
+                          "creditTotal", cr, "debitTotal", db, "regenerated",
                           r.regenerated));
         } else if (r.path[0] != '\0')
             printf("%s: file %c, %ld entries in %ld batches: %ld credits "

@@ -16,7 +16,7 @@ static json_t *day_json(const struct ps_calendar *cal, int64_t day)
     const char *why;
     int open = ps_calendar_is_banking_day(cal, day, &why);
     return json_pack("{s:s, s:b, s:s?}", "date", ps_date_format(day, d),
-                     "banking_day", open, "closed_because", open ? NULL : why);
+                     "bankingDay", open, "closedBecause", open ? NULL : why);
 }
 
 /* calendar is-banking-day DATE (a predicate) and calendar next DATE. */

@@ -58,7 +58,13 @@ int cmd_events_replay(struct cli_ctx *c, struct ps_err *err)
         return cli_usage_error(c, "give --id EVENT or --dead");
     if (ps_events_replay(c->eng, b, id, &n, err) != 0)
         return cli_fail(err);
-    if (!c->json)
+    if (c->json) {
+        json_t *o = json_pack("{s:s, s:s?, s:b, s:I}", "business", b, "id",
+                              id, "dead", cli_opt(c, "dead") != NULL,
+                              "queued", (json_int_t)n);
+        cli_print_json(o);
+        json_decref(o);
+    } else
         printf("%ld event(s) queued for delivery again\n", n);
     return EX_OK;
 }

@@ -97,8 +97,9 @@ int cmd_files_list(struct cli_ctx *c, struct ps_err *err)
 
 static json_t *retry_json(const struct ps_file_retry *r)
 {
+    /* fileId: the document (file row) retried, another object's id */
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", r->id,
-                     "document", r->file_id, "reason", r->reason, "by",
+                     "fileId", r->file_id, "reason", r->reason, "by",
                      r->actor, "at", r->retried_at, "from", r->from_path, "to",
                      r->to_path);
 }

@@ -63,7 +63,7 @@ extern char **environ;
 /* The payspool system user and group: looked up, else made by useradd
  * (shadow's, in Debian's passwd package).  0, or an exit status after a
  * message. */
-static int system_user(uid_t *uid, gid_t *gid)
+static int system_user(int json, uid_t *uid, gid_t *gid)
 {
     char *argv[] = {"useradd",    "--system",   "--user-group",
                     "--home-dir", SYS_LIB,      "--no-create-home",
@@ -77,12 +77,14 @@ static int system_user(uid_t *uid, gid_t *gid)
         if (posix_spawnp(&pid, "useradd", NULL, NULL, argv, environ) != 0 ||
             waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
             WEXITSTATUS(st) != 0 || (pw = getpwnam(SYS_USER)) == NULL) {
-            fprintf(stderr, "payspool: cannot create the system user %s "
-                            "(useradd --system --user-group %s failed)\n",
-                    SYS_USER, SYS_USER);
+            cli_error(PS_EIO, "SYSTEM_INIT",
+                      "cannot create the system user %s (useradd --system "
+                      "--user-group %s failed)",
+                      SYS_USER, SYS_USER);
             return EX_OSERR;
         }
-        printf("user      %s (created, system)\n", SYS_USER);
+        if (!json) /* --json: stdout holds the one object */
+            printf("user      %s (created, system)\n", SYS_USER);
     }
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
@@ -120,14 +122,14 @@ static int system_before(struct cli_ctx *c, uid_t *uid, gid_t *gid,
 {
     int rc;
     if (geteuid() != 0) {
-        fprintf(stderr, "payspool: init --system lays out %s, "
-                        "/var/spool/payspool, %s and %s for the %s system "
-                        "user: run it as root (or run init --spool DIR "
-                        "for a spool of your own)\n",
-                SYS_ETC, SYS_LIB, SYS_LOG, SYS_USER);
+        cli_error(PS_ESTATE, "SYSTEM_INIT",
+                  "init --system lays out %s, /var/spool/payspool, %s and %s "
+                  "for the %s system user: run it as root (or run init "
+                  "--spool DIR for a spool of your own)",
+                  SYS_ETC, SYS_LIB, SYS_LOG, SYS_USER);
         return EX_NOPERM;
     }
-    if ((rc = system_user(uid, gid)) != 0)
+    if ((rc = system_user(c->json, uid, gid)) != 0)
         return rc;
     umask(027);
     /* /etc/payspool: root's, readable by the group (the key inside is

@@ -68,14 +68,12 @@ int cmd_ledger_balance(struct cli_ctx *c, struct ps_err *err)
         printf("references: %s\n",
                orphans == 0 ? "every row has its parent" : detail);
     }
-    if (t.bad) {
-        fprintf(stderr, "payspool: LEDGER TRIAL BALANCE IS NOT ZERO\n");
-        return EX_DATAERR;
-    }
-    if (orphans > 0) {
-        fprintf(stderr, "payspool: %lld rows without their parent row: %s\n",
-                (long long)orphans, detail);
-        return EX_DATAERR;
-    }
+    if (t.bad)
+        return cli_error(PS_EINVAL, "TRIAL_BALANCE_NOT_ZERO",
+                         "LEDGER TRIAL BALANCE IS NOT ZERO");
+    if (orphans > 0)
+        return cli_error(PS_EINVAL, "ORPHAN_ROWS",
+                         "%lld rows without their parent row: %s",
+                         (long long)orphans, detail);
     return EX_OK;
 }

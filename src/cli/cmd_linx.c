@@ -14,7 +14,7 @@
 
 static json_t *linx_json(const struct ps_linx_row *r)
 {
-    json_t *acts = json_loads(r->activities, 0, NULL);
+    json_t *acts = cli_camel_keys(json_loads(r->activities, 0, NULL));
     return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:o?, s:s, s:s,"
                      " s:i, s:s?, s:s?, s:s, s:s}",
                      "id", r->id, "ref", r->ref, "mobile", r->mobile,
@@ -113,7 +113,8 @@ static int print_one(struct cli_ctx *c, const struct ps_linx_row *r,
             printf("\n");
         }
     }
-    if (history &&
+    /* Under --json every command prints the whole request, history too. */
+    if ((history || c->json) &&
         ps_linx_show(c->eng, cli_opt(c, "business"), r->ref, &again,
                      history_row, hist, err) != 0) {
         json_decref(o);
@@ -199,6 +200,7 @@ int cmd_business_set(struct cli_ctx *c, struct ps_err *err)
     const char *url = cli_opt(c, "gateway-url");
     const char *hook = cli_opt(c, "webhook-url");
     const char *secret = cli_opt(c, "webhook-secret-file");
+    long ms = -1, n = -1; /* -1: not set */
     if (url == NULL && hook == NULL && secret == NULL &&
         cli_opt(c, "webhook-attempts") == NULL &&
         cli_opt(c, "webhook-timeout-ms") == NULL)
@@ -208,14 +210,12 @@ int cmd_business_set(struct cli_ctx *c, struct ps_err *err)
     if (url != NULL && ps_linx_set_gateway(c->eng, c->pos[0], url, err) != 0)
         return cli_fail(err);
     if (cli_opt(c, "webhook-timeout-ms") != NULL) {
-        long ms;
         if (cli_int_opt(c, "webhook-timeout-ms", 100, 60000, 10000, &ms,
                         err) != 0 ||
             ps_webhook_set_timeout(c->eng, c->pos[0], ms, err) != 0)
             return cli_fail(err);
     }
     if (cli_opt(c, "webhook-attempts") != NULL) {
-        long n;
         if (cli_int_opt(c, "webhook-attempts", 1, 50, 8, &n, err) != 0 ||
             ps_webhook_set_attempts(c->eng, c->pos[0], n, err) != 0)
             return cli_fail(err);
@@ -223,7 +223,17 @@ int cmd_business_set(struct cli_ctx *c, struct ps_err *err)
     if ((hook != NULL || secret != NULL) &&
         ps_webhook_configure(c->eng, c->pos[0], hook, secret, err) != 0)
         return cli_fail(err);
-    if (!c->json)
+    if (c->json) {
+        /* What was set; the secret itself is never shown. */
+        json_t *o = json_pack(
+            "{s:s, s:s?, s:s?, s:b, s:o, s:o}", "business", c->pos[0],
+            "gatewayUrl", url, "webhookUrl", hook, "webhookSecretSet",
+            secret != NULL, "webhookAttempts",
+            n >= 0 ? json_integer(n) : json_null(), "webhookTimeoutMs",
+            ms >= 0 ? json_integer(ms) : json_null());
+        cli_print_json(o);
+        json_decref(o);
+    } else
         printf("business %s: settings saved\n", c->pos[0]);
     return EX_OK;
 }

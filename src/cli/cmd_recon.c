@@ -82,7 +82,8 @@ int cmd_recon(struct cli_ctx *c, struct ps_err *err)
                    r.ach_rates_over);
     }
     if (rc != 0) {
-        fprintf(stderr, "payspool: LEDGER TRIAL BALANCE IS NOT ZERO\n");
+        if (!c->json) /* the error object below says it once */
+            fprintf(stderr, "payspool: LEDGER TRIAL BALANCE IS NOT ZERO\n");
         return cli_fail(err);
     }
     return EX_OK;

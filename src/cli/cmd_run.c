@@ -124,8 +124,10 @@ int cmd_run(struct cli_ctx *c, struct ps_err *err)
     if (rc != 0)
         return cli_fail(err);
     if (d.jobs_failed > 0) {
-        fprintf(stderr, "payspool: a due job failed (its run is FAILED; "
-                        "see payspool job status, resume with job run)\n");
+        if (!c->json) /* the error object below is the job's error */
+            fprintf(stderr, "payspool: a due job failed (its run is FAILED; "
+                            "see payspool job status, resume with job "
+                            "run)\n");
         return cli_fail(&d.job_err);
     }
     if (d.stats.rejected_docs > 0 || d.stats.duplicate_inputs > 0 ||

@@ -22,6 +22,7 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
     struct ps_businesses bl = {NULL, 0, 0}, *l = &bl;
     const struct ps_calendar *cal = c->cal;
     int64_t until = -1;
+    json_t *arr = NULL;
     int rc;
 
     if (!c->cfg.sandbox) {
@@ -33,6 +34,7 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
                    c->spool, c->config);
         return cli_fail(err);
     }
+    arr = c->json ? json_array() : NULL;
     if ((cli_opt(c, "date") != NULL && cli_date_opt(c, &until, err) != 0) ||
         cli_businesses_opt(c, l, err) != 0) {
         rc = cli_fail(err);
@@ -62,8 +64,7 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
                 (json_int_t)ach.files, "settled", (json_int_t)ach.settled,
                 "returned", (json_int_t)ach.returned, "nocs",
                 (json_int_t)ach.nocs);
-            cli_print_json(o);
-            json_decref(o);
+            json_array_append_new(arr, o);
         } else {
             printf("%s: answered %ld payout files: %ld settled, %ld "
                    "declined, %ld provider errors\n",
@@ -75,7 +76,10 @@ int cmd_sandbox_provider(struct cli_ctx *c, struct ps_err *err)
                        ach.nocs);
         }
     }
+    if (arr != NULL && rc == EX_OK)
+        cli_print_json(arr); /* one array, as payouts run and ach cutoff */
 out:
+    json_decref(arr);
     ps_businesses_free(l);
     return rc;
 }

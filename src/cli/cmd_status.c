@@ -75,6 +75,7 @@ static json_t *jobs_status(struct cli_ctx *c, int64_t now, struct health *h,
         /* Overdue: a fire time that has passed more than 15 minutes ago
          * without the daemon recording it. */
         int64_t lf = 0;
+        json_object_set_new(o, "overdue", json_false());
         if (fired[0] != '\0' && ps_time_parse(fired, &lf, NULL) == 0) {
             int64_t due = ps_sched_next_fire(&c->env, j, lf / 1000);
             if (due >= 0 && now - due > 900) {
@@ -154,10 +155,11 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
 /*
  * [health] max_scan_age (seconds, 0: not checked): the last scan of the
  * spool (the daemon's or `run --once`'s heartbeat, sched/metrics.h) must
- * be at most that old on the engine's clock.  1 when fresh; else says on
- * stderr the last scan time, its age and the limit, and returns 0.
+ * be at most that old on the engine's clock.  1 when fresh; else 0 with
+ * why (the last scan time, its age and the limit) in why[size].
  */
-static int scan_fresh(struct cli_ctx *c, int64_t now_ms)
+static int scan_fresh(struct cli_ctx *c, int64_t now_ms, char *why,
+                      size_t size)
 {
     int limit = c->cfg.health_max_scan_age;
     char at[PS_TIME_SIZE];
@@ -176,26 +178,88 @@ static int scan_fresh(struct cli_ctx *c, int64_t now_ms)
                    ps_time_format(last, at), pid,
                    (long long)((now_ms - last) / 1000), limit);
     }
-    fprintf(stderr, "payspool health: %s [%s]; limit %d s ([health] "
-                    "max_scan_age)\n",
-            e.msg, e.rule, limit);
+    snprintf(why, size, "%s [%s]; limit %d s ([health] max_scan_age)",
+             e.msg, e.rule, limit);
     return 0;
+}
+
+/*
+ * health's verdict under --json, on stdout:
+ *   {"healthy": bool, "reasons": [sentence...], "failures": [run...],
+ *    "overdue": [job name...]}
+ * reasons says why in words (empty when healthy).  Takes failures.
+ */
+static void print_health(int healthy, json_t *reasons, json_t *failures,
+                         json_t *overdue)
+{
+    json_t *o = json_pack("{s:b, s:o, s:o, s:o}", "healthy", healthy,
+                          "reasons", reasons, "failures", failures, "overdue",
+                          overdue);
+    cli_print_json(o);
+    json_decref(o);
+}
+
+int cli_health_unavailable(struct cli_ctx *c, const struct ps_err *err)
+{
+    char buf[1024];
+    if (c->json)
+        print_health(0,
+                     json_pack("[s]", ps_err_str(err, buf, sizeof(buf))),
+                     json_array(), json_array());
+    return EX_UNAVAILABLE;
 }
 
 /* Exit status: 0 healthy; 69 (unavailable) when the database cannot be
  * read, a job's latest run failed or was skipped, a job is overdue, or
- * the last scan is older than [health] max_scan_age (said on stderr). */
+ * the last scan is older than [health] max_scan_age.  The last says why
+ * on stderr; under --json every reason is in the verdict on stdout. */
 int cmd_health(struct cli_ctx *c, struct ps_err *err)
 {
     struct health h = {0, 0, json_array()};
-    int rc;
+    int healthy;
     int64_t now = ps_clock_now_ms();
+    char why[PS_ERR_MSG_MAX + 128];
     json_t *jobs = jobs_status(c, now / 1000, &h, err);
-    int fresh = scan_fresh(c, now);
-    rc = jobs != NULL && h.failed == 0 && h.overdue == 0 && fresh
-             ? EX_OK
-             : EX_UNAVAILABLE;
+    int fresh = scan_fresh(c, now, why, sizeof(why));
+    healthy = jobs != NULL && h.failed == 0 && h.overdue == 0 && fresh;
+    if (!fresh && !c->json)
+        fprintf(stderr, "payspool health: %s\n", why);
+    if (c->json) {
+        json_t *reasons = json_array(), *overdue = json_array(), *v;
+        char buf[1024];
+        size_t i;
+        if (jobs == NULL)
+            json_array_append_new(
+                reasons, json_string(ps_err_str(err, buf, sizeof(buf))));
+        if (!fresh)
+            json_array_append_new(reasons, json_string(why));
+        json_array_foreach(h.failures, i, v)
+        {
+            snprintf(buf, sizeof(buf), "job %s: the run of %s is %s%s%s",
+                     json_string_value(json_object_get(v, "job")),
+                     json_string_value(json_object_get(v, "businessDate")),
+                     json_string_value(json_object_get(v, "status")),
+                     json_is_string(json_object_get(v, "error")) ? ": " : "",
+                     json_is_string(json_object_get(v, "error"))
+                         ? json_string_value(json_object_get(v, "error"))
+                         : "");
+            json_array_append_new(reasons, json_string(buf));
+        }
+        json_array_foreach(jobs, i, v)
+        {
+            const char *name = json_string_value(json_object_get(v, "name"));
+            if (!json_is_true(json_object_get(v, "overdue")))
+                continue;
+            json_array_append_new(overdue, json_string(name));
+            snprintf(buf, sizeof(buf),
+                     "job %s is overdue: a fire time passed more than 15 "
+                     "minutes ago without a run",
+                     name);
+            json_array_append_new(reasons, json_string(buf));
+        }
+        print_health(healthy, reasons, json_incref(h.failures), overdue);
+    }
     json_decref(jobs);
     json_decref(h.failures);
-    return rc;
+    return healthy ? EX_OK : EX_UNAVAILABLE;
 }

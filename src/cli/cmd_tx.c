@@ -18,8 +18,10 @@ static int add_history_json(void *vctx, const struct ps_txn_history_row *h)
         "to", ps_enum_name(PS_NAMES_TXN_STATUS, (int)h->to_status), "event",
         h->event, "reason", h->reason[0] ? h->reason : NULL, "sourceFile",
         h->source_file[0] ? h->source_file : NULL, "at", h->created_at);
-    if (o != NULL && h->return_code[0] != '\0')
-        json_object_set_new(o, "returnCode", json_string(h->return_code));
+    if (o != NULL)
+        json_object_set_new(o, "returnCode", h->return_code[0] != '\0'
+                                                 ? json_string(h->return_code)
+                                                 : json_null());
     return cli_append_sourced(vctx, o, h->source_line);
 }
 
@@ -38,7 +40,7 @@ static int tx_show(struct cli_ctx *c, const char *id, struct ps_err *err)
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
         " s:s?, s:s?, s:i, s:s, s:s, s:o}",
-        "transactionId", t.id, "businessId", t.business_id, "customerId",
+        "id", t.id, "businessId", t.business_id, "customerId",
         t.customer_id, "financialAccountId", t.account_id, "ewaProfileId",
         t.profile_id[0] ? t.profile_id : NULL, "transactionType",
         ps_enum_name(PS_NAMES_TXN_TYPE, (int)t.type), "rail",

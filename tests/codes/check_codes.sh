@@ -59,6 +59,7 @@ formats/csv/csv.c       cell_fail    5
 formats/csv/layout.c    fail         2
 formats/iso20022/iso20022.c fail     2
 formats/iso20022/iso20022.c FAIL_VOID 2
+*                       cli_error    2
 '
 
 # FILE ARGUMENT: a ps_err_set() whose rule argument is this expression in
@@ -71,6 +72,7 @@ src/engine/ewabook.c    rule
 src/engine/engine.c     rule
 src/sched/cron.c        rule
 src/base/output.c       rule
+src/cli/cli_util.c      rule
 formats/nacha/writer.c  rule
 formats/csv/csv.c       rule
 formats/csv/rows.c      rule

@@ -113,7 +113,7 @@ expect 0 "$P" customer show H-2001 --business harbor-north
 has "ACTIVE -> SUSPENDED  HR hold" "$T/out"
 expect 0 "$P" tx create --business harbor-north --customer H-2001 \
     --account "$CARD" --amount 40.00 --request-id pay-1 --json
-TX=$(jq -r .transactionId "$T/out")
+TX=$(jq -r .id "$T/out")
 same "new" "$(jq -r .status "$T/out")" NEW
 expect 65 "$P" tx create --business harbor-north --customer H-2001 \
     --account "$CARD" --amount 40.00 --request-id pay-1

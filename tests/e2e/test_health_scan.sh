@@ -32,9 +32,11 @@ has "SCAN_TOO_OLD" "$T/err"
 has "last scanned at 2026-11-20T10:00:00\.0" "$T/err"
 grep -Eq "(359|360) s ago" "$T/err" && ok || bad "no age in $(cat "$T/err")"
 has "limit of 300 s" "$T/err"
-# --json too (the verdict's reason on stderr)
+# --json too: the verdict on stdout says why, nothing on stderr
 PAYSPOOL_NOW=2026-11-20T10:06:00Z expect 69 "$P" --json health
-has "SCAN_TOO_OLD" "$T/err"
+same "json verdict" "$(jq -c '.healthy' "$T/out")" false
+same "json reason" "$(jq -r '.reasons[] | select(test("SCAN_TOO_OLD")) | test("limit of 300 s")' "$T/out")" true
+[ -s "$T/err" ] && bad "--json health wrote on stderr: $(cat "$T/err")" || ok
 
 # Without the key nothing is checked.
 cp "$T/base.conf" "$CONF"

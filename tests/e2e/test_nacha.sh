@@ -110,8 +110,8 @@ T5=$(id_of "$r" R-5)
 same "waiting for the cutoff" "$(txn "$T1" status)" NEW
 
 expect 0 "$P" --json ach cutoff --date 2026-11-20
-same "cutoff A" "$(jq -r '.[0].file_id_modifier + " " +
-    (.[0].entries|tostring) + " " + .[0].credit_total' "$T/out")" \
+same "cutoff A" "$(jq -r '.[0].fileIdModifier + " " +
+    (.[0].entries|tostring) + " " + .[0].creditTotal' "$T/out")" \
     "A 5 550.34"
 A="$OUT/nacha/ach-acme-20261120-A.ach"
 expect 0 "$P" check "$A"
@@ -281,9 +281,9 @@ has "DUPLICATE" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/acme-credits-resent.ach*.reaso
 expect 65 "$P" check "$NF/e2e/acme-credits-bad-check-digit.ach"
 has "ABA_CHECK_DIGIT (R28)" "$T/out"
 expect 65 "$P" --json check "$NF/multi/three-problems.ach"
-same "three problems" "$(jq '.documents[0].problems_total' "$T/out")" 3
+same "three problems" "$(jq '.documents[0].problemsTotal' "$T/out")" 3
 same "structured" "$(jq -r '.documents[0].problems[0] |
-    [.record_type, .field, (.line|tostring), .rule] | join(" ")' "$T/out")" \
+    [.recordType, .field, (.line|tostring), .rule] | join(" ")' "$T/out")" \
     "6 rdfi_check_digit 3 ABA_CHECK_DIGIT"
 expect 0 "$P" check --lenient bad_check_digit \
     "$NF/e2e/acme-credits-bad-check-digit.ach"

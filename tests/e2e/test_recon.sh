@@ -20,7 +20,7 @@ acct=$(echo $CARD | "$P" --json account add E1 --business acme --card |
 [ -n "$acct" ] || { bad "no account id"; finish; }
 expect 0 "$P" --json tx create --business acme --customer E1 --account "$acct" \
     --amount 25.00 --request-id R1
-txn=$(sed -n 's/.*"transactionId": *"\([^"]*\)".*/\1/p' "$T/out" | head -1)
+txn=$(jq -r .id "$T/out")
 expect 0 "$P" tx event "$txn" SUBMIT
 expect 0 "$P" tx event "$txn" TRANSMIT
 expect 0 "$P" tx event "$txn" SETTLE

@@ -494,6 +494,54 @@ static void test_detect_pairs(void **state)
     assert_string_equal(name, "disbursements");
 }
 
+/* detect(): a header no layout takes but one nearly does names the
+ * layout and the missing columns (the near_miss hook) instead of
+ * UNRECOGNIZED_FORMAT; a header like nothing stays unrecognized. */
+static void test_detect_near_miss(void **state)
+{
+    static const char nonet[] =
+        "external_id,pay_date,gross,ewa_deduction,currency\nE1,2026-11-20,"
+        "1.00,0.00,USD\n";
+    static const char two[] = "external_id,gross,ewa_deduction\n";
+    static const char other[] = "hello,world\n1,2\n";
+    const struct ps_format *f = NULL;
+    struct ps_err err;
+    (void)state;
+    ps_err_clear(&err);
+    assert_int_equal(ps_format_detect((const unsigned char *)nonet,
+                                      sizeof(nonet) - 1, "p.csv", NULL, &f,
+                                      &err),
+                     PS_EINVAL);
+    assert_string_equal(err.rule, "CSV_NO_LAYOUT");
+    assert_string_equal(err.field, "net");
+    assert_int_equal(err.line, 1);
+    assert_non_null(strstr(err.msg, "missing column net (net, net_pay, "
+                                    "net_cents or net_pay_cents)"));
+    assert_non_null(strstr(err.msg, "layout payroll"));
+    /* Forcing the format says the same. */
+    ps_err_clear(&err);
+    assert_int_equal(ps_format_detect((const unsigned char *)nonet,
+                                      sizeof(nonet) - 1, "p.csv", "csv", &f,
+                                      &err),
+                     PS_EINVAL);
+    assert_string_equal(err.rule, "CSV_NO_LAYOUT");
+    /* Every missing field is named; the first is the field. */
+    ps_err_clear(&err);
+    assert_int_equal(ps_format_detect((const unsigned char *)two,
+                                      sizeof(two) - 1, "p.csv", NULL, &f,
+                                      &err),
+                     PS_EINVAL);
+    assert_string_equal(err.field, "pay_date");
+    assert_non_null(strstr(err.msg, "missing columns pay_date (pay_date), "
+                                    "net ("));
+    ps_err_clear(&err);
+    assert_int_equal(ps_format_detect((const unsigned char *)other,
+                                      sizeof(other) - 1, "m.csv", NULL, &f,
+                                      &err),
+                     PS_EINVAL);
+    assert_string_equal(err.rule, "UNRECOGNIZED_FORMAT");
+}
+
 static void test_detect_not_csv(void **state)
 {
     const char *name;
@@ -1286,6 +1334,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_detect_pairs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_detect_not_csv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_detect_near_miss, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_quotes_and_commas, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_line_numbers, setup, teardown),

@@ -214,10 +214,10 @@ static void test_check_report(void **state)
         assert_int_equal(json_is_true(json_object_get(r, "valid")),
                          t[i].valid);
         assert_int_equal(
-            json_integer_value(json_object_get(d, "problems_total")),
+            json_integer_value(json_object_get(d, "problemsTotal")),
             t[i].errors);
         assert_int_equal(
-            json_integer_value(json_object_get(d, "warnings_total")),
+            json_integer_value(json_object_get(d, "warningsTotal")),
             t[i].warnings);
         json_t *p = json_array_get(json_object_get(d, "problems"), 0);
         assert_string_equal(json_string_value(json_object_get(p, "severity")),
