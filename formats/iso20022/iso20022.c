@@ -340,17 +340,29 @@ static int check_text(struct iso *s, const struct iso_node *n, const char *t)
 
 /* ---- amounts and controls ------------------------------------------ */
 
-/* InstdAmt: a decimal with at most the currency's minor digits. */
-static int take_amount(struct iso *s, const char *t)
+/* InstdAmt: a decimal with at most the currency's minor digits; zeros
+ * past them, a trailing '.' and a leading '+' (xs:decimal allows
+ * "+1000.000" for USD) are dropped. */
+static int take_amount(struct iso *s, const char *text)
 {
     const struct ps_currency *c = ps_currency_find(s->cur.ccy);
     struct ps_err e;
     int64_t minor, scaled;
+    char t[sizeof(s->cur.amount)];
     ps_err_clear(&e);
     if (c == NULL)
         return fail(s, "ISO_AMOUNT",
                     "InstdAmt's Ccy \"%s\" is not an active ISO 4217 code",
                     s->cur.ccy);
+    ps_strlcpy(t, text[0] == '+' ? text + 1 : text, sizeof(t)); /* "+5.00" */
+    const char *dot = strchr(t, '.');
+    if (dot != NULL && dot > t) {
+        size_t len = strlen(t), frac = len - (size_t)(dot - t) - 1;
+        while (frac > (size_t)c->exponent && t[len - 1] == '0')
+            t[--len] = '\0', frac--;
+        if (frac == 0)
+            t[--len] = '\0'; /* "500." (or a JPY "500.0") is 500 */
+    }
     if (ps_money_parse(t, strlen(t), c->exponent, PS_MONEY_NOT_A_CARD, &minor,
                        &e) != 0)
         return fail(s, "ISO_AMOUNT",
