@@ -204,6 +204,18 @@ static int is_date(const char *t)
     return !(m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
 }
 
+/* The optional time zone of an xs:date or xs:dateTime: "", "Z" or
+ * "+hh:mm"/"-hh:mm"; the text past it, or NULL. */
+static const char *tz(const char *p)
+{
+    if (*p == 'Z')
+        return p + 1;
+    if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' &&
+        digits(p + 4, 2))
+        return p + 6;
+    return p;
+}
+
 static int is_datetime(const char *t)
 {
     if (!is_date(t) || t[10] != 'T' || !digits(t + 11, 2) || t[13] != ':' ||
@@ -216,11 +228,7 @@ static int is_datetime(const char *t)
             return 0;
         p += 1 + n;
     }
-    if (*p == 'Z')
-        p++;
-    else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' &&
-             digits(p + 4, 2))
-        p += 6;
+    p = tz(p);
     return *p == '\0' && num(t + 11, 2) < 24 && num(t + 14, 2) < 60 &&
            num(t + 17, 2) < 61;
 }
@@ -233,6 +241,8 @@ static int is_datetime(const char *t)
 static int ctrl_value(const char *t, int64_t *out)
 {
     int64_t v = 0;
+    if (*t == '+') /* xs:decimal's optional sign (a sum is never negative) */
+        t++;
     size_t n = strspn(t, "0123456789");
     if (n == 0 || n > 18)
         return -1;
@@ -279,8 +289,8 @@ static int check_text(struct iso *s, const struct iso_node *n, const char *t)
                    -1;
         return 0;
     }
-    case ISO_T_DATE:
-        if (strlen(t) != 10 || !is_date(t))
+    case ISO_T_DATE: /* xs:date: a time zone may follow */
+        if (!is_date(t) || *tz(t + 10) != '\0')
             return fail(s, "ISO_DATE", "%s is not an ISODate (YYYY-MM-DD)",
                         n->name),
                    -1;
@@ -330,17 +340,29 @@ static int check_text(struct iso *s, const struct iso_node *n, const char *t)
 
 /* ---- amounts and controls ------------------------------------------ */
 
-/* InstdAmt: a decimal with at most the currency's minor digits. */
-static int take_amount(struct iso *s, const char *t)
+/* InstdAmt: a decimal with at most the currency's minor digits; zeros
+ * past them, a trailing '.' and a leading '+' (xs:decimal allows
+ * "+1000.000" for USD) are dropped. */
+static int take_amount(struct iso *s, const char *text)
 {
     const struct ps_currency *c = ps_currency_find(s->cur.ccy);
     struct ps_err e;
     int64_t minor, scaled;
+    char t[sizeof(s->cur.amount)];
     ps_err_clear(&e);
     if (c == NULL)
         return fail(s, "ISO_AMOUNT",
                     "InstdAmt's Ccy \"%s\" is not an active ISO 4217 code",
                     s->cur.ccy);
+    ps_strlcpy(t, text[0] == '+' ? text + 1 : text, sizeof(t)); /* "+5.00" */
+    const char *dot = strchr(t, '.');
+    if (dot != NULL && dot > t) {
+        size_t len = strlen(t), frac = len - (size_t)(dot - t) - 1;
+        while (frac > (size_t)c->exponent && t[len - 1] == '0')
+            t[--len] = '\0', frac--;
+        if (frac == 0)
+            t[--len] = '\0'; /* "500." (or a JPY "500.0") is 500 */
+    }
     if (ps_money_parse(t, strlen(t), c->exponent, PS_MONEY_NOT_A_CARD, &minor,
                        &e) != 0)
         return fail(s, "ISO_AMOUNT",

@@ -64,6 +64,19 @@ int ps_iso_pain001_msg(void *state, const char **msg_id,
  * (base/codes.h names); "MS03" (not specified) when none fits better. */
 const char *ps_iso_reason(const char *code);
 
+/* The ISO external status reason code for a card processor's ISO 8583
+ * response code ("51" -> AM04, "54" -> AC04, "05" -> NULL: none fits
+ * better than MS03), NULL for a code not listed. */
+const char *ps_iso_card_reason(const char *resp);
+
+/* The ISO code for the free reason of a status change
+ * (transaction_history.reason): a provider's answer "provider DECLINED
+ * 51: insufficient funds" by its response code, a reason led by one of
+ * payspool's codes ("INSUFFICIENT_FUNDS: ...") by ps_iso_reason(), else
+ * by the words of the message ("expired", "stolen"...); "MS03" when none
+ * fits. */
+const char *ps_iso_reason_text(const char *reason);
+
 int ps_iso_pain002_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
                          const struct ps_iso_pain002 *g, struct ps_err *err);
 /* Transactions in document order: consecutive ones of the same PmtInfId
@@ -92,6 +105,10 @@ struct ps_iso_entry {
     const char *msg_id, *pmt_inf_id, *end_to_end_id; /* Refs */
     const char *rtr_rsn; /* RtrInf/Rsn/Prtry (R01...), NULL when none */
     const char *info;    /* AddtlNtryInf, or NULL */
+    const char *rtr_cd;  /* RtrInf/Rsn/Cd (an ISO code) when no rtr_rsn */
+    const char *rtr_info; /* RtrInf/AddtlInf (the reason's text), or NULL;
+                           * RtrInf also names the original bank
+                           * transaction code (PAYMENT) of a reversal */
 };
 
 int ps_iso_camt054_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,

@@ -6,7 +6,8 @@
  * A child whose node is NULL is allowed (in its place and number) but not
  * read: the reader skips its subtree.  The tables are the union of the
  * three versions where they differ in a way payspool does not read (BIC
- * in .03, BICFI in .09/.10; UETR and LEI added in .09); ReqdExctnDt's
+ * in .03, BICFI in .09/.10; UETR and LEI added in .09; InitnSrc,
+ * ReqdAdvcTp and a transaction's MndtRltdInf added in .10); ReqdExctnDt's
  * shape is version-dependent and the reader handles it by name.
  * Nothing here allocates or fails.
  */
@@ -40,7 +41,6 @@ LEAF(l_dttm, "DtTm", ISO_T_DATETIME, ISO_F_NONE);
 LEAF(l_chrgbr, "ChrgBr", ISO_T_CHRGBR, ISO_F_NONE);
 LEAF(l_instrid, "InstrId", ISO_T_MAX35, ISO_F_NONE);
 LEAF(l_e2e, "EndToEndId", ISO_T_MAX35, ISO_F_E2E);
-LEAF(l_uetr, "UETR", ISO_T_MAX35, ISO_F_NONE);
 LEAF(l_instdamt, "InstdAmt", ISO_T_AMOUNT, ISO_F_AMOUNT);
 LEAF(l_bic, "BIC", ISO_T_MAX35, ISO_F_NONE);
 LEAF(l_bicfi, "BICFI", ISO_T_MAX35, ISO_F_NONE);
@@ -116,7 +116,7 @@ NODE(n_cdtracct, "CdtrAcct", cdtracct_k);
 /* ---- the transaction ---- */
 static const struct iso_child pmtid_k[] = {{"InstrId", 0, 1, &l_instrid},
                                            {"EndToEndId", 1, 1, &l_e2e},
-                                           {"UETR", 0, 1, &l_uetr}};
+                                           {"UETR", 0, 1, NULL}}; /* UUIDv4 */
 NODE(n_pmtid, "PmtId", pmtid_k);
 static const struct iso_child amt_k[] = {{"InstdAmt", 1, 1, &l_instdamt}};
 NODE(n_amt, "Amt", amt_k);
@@ -129,6 +129,7 @@ static const struct iso_child tx_k[] = {
     {"Amt", 1, 1, &n_amt},
     {"XchgRateInf", 0, 1, NULL},
     {"ChrgBr", 0, 1, &l_chrgbr},
+    {"MndtRltdInf", 0, 1, NULL}, /* .10 */
     {"ChqInstr", 0, 1, NULL},
     {"UltmtDbtr", 0, 1, NULL},
     {"IntrmyAgt1", 0, 1, NULL},
@@ -162,6 +163,7 @@ static const struct iso_node n_reqd = {"ReqdExctnDt", ISO_T_DATE, 1,
 static const struct iso_child pmtinf_k[] = {
     {"PmtInfId", 1, 1, &l_pmtinfid},
     {"PmtMtd", 1, 1, &l_pmtmtd},
+    {"ReqdAdvcTp", 0, 1, NULL}, /* .10 */
     {"BtchBookg", 0, 1, &l_btch},
     {"NbOfTxs", 0, 1, &l_pmt_nb},
     {"CtrlSum", 0, 1, &l_pmt_sum},
@@ -186,7 +188,7 @@ static const struct iso_child grphdr_k[] = {
     {"MsgId", 1, 1, &l_msgid},     {"CreDtTm", 1, 1, &l_credttm},
     {"Authstn", 0, 2, NULL},       {"NbOfTxs", 1, 1, &l_grp_nb},
     {"CtrlSum", 0, 1, &l_grp_sum}, {"InitgPty", 1, 1, NULL},
-    {"FwdgAgt", 0, 1, NULL}};
+    {"FwdgAgt", 0, 1, NULL},       {"InitnSrc", 0, 1, NULL}}; /* .10 */
 NODE(n_grphdr, "GrpHdr", grphdr_k);
 static const struct iso_child msg_k[] = {{"GrpHdr", 1, 1, &n_grphdr},
                                          {"PmtInf", 1, MANY, &n_pmtinf},

@@ -92,6 +92,100 @@ const char *ps_iso_reason(const char *code)
     return "MS03";
 }
 
+/*
+ * A card processor's decline or error code (the ISO 8583 response codes
+ * Visa Direct and Mastercard Send answer with) as the ISO external status
+ * reason that fits; NULL for a code not listed.
+ */
+const char *ps_iso_card_reason(const char *resp)
+{
+    static const struct {
+        const char *resp, *iso;
+    } map[] = {
+        {"04", "AC06"}, /* pick up card */
+        {"07", "AC06"}, /* pick up card, special condition */
+        {"13", "AM02"}, /* invalid amount */
+        {"14", "AC01"}, /* invalid card number */
+        {"15", "RC01"}, /* no such issuer */
+        {"41", "AC06"}, /* lost card */
+        {"43", "AC06"}, /* stolen card */
+        {"51", "AM04"}, /* insufficient funds */
+        {"54", "AC04"}, /* expired card */
+        {"56", "AC01"}, /* no card record */
+        {"57", "AG01"}, /* transaction not permitted to the cardholder */
+        {"59", "FR01"}, /* suspected fraud */
+        {"61", "AM02"}, /* exceeds the amount limit */
+        {"62", "AC06"}, /* restricted card */
+        {"78", "AC06"}, /* blocked, first use */
+        {"94", "AM05"}, /* duplicate transmission */
+    };
+    if (resp == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].resp, resp) == 0)
+            return map[i].iso;
+    return NULL;
+}
+
+/* The code a reason text starts with ("INSUFFICIENT_FUNDS: ...",
+ * "51 insufficient funds"): letters, digits and '_' up to a blank or ':'. */
+static void lead_token(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    while (s[n] != '\0' && s[n] != ' ' && s[n] != ':' && n + 1 < size &&
+           ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= '0' && s[n] <= '9') ||
+            s[n] == '_'))
+        n++;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    if (s[n] != '\0' && s[n] != ' ' && s[n] != ':')
+        out[0] = '\0'; /* not a code: lower case or punctuation */
+}
+
+const char *ps_iso_reason_text(const char *reason)
+{
+    /* Words of processors' and banks' messages, lower case. */
+    static const struct {
+        const char *word, *iso;
+    } words[] = {
+        {"insufficient", "AM04"}, {"expired", "AC04"},  {"closed", "AC04"},
+        {"stolen", "AC06"},       {"lost card", "AC06"}, {"blocked", "AC06"},
+        {"restricted", "AC06"},   {"suspended", "AC06"}, {"fraud", "FR01"},
+        {"duplicate", "AM05"},    {"invalid card", "AC01"},
+        {"invalid account", "AC01"}, {"no such account", "AC01"},
+    };
+    char tok[48], low[160];
+    const char *iso;
+    if (reason == NULL || reason[0] == '\0')
+        return "MS03";
+    /* A provider's answer: "provider DECLINED 51: insufficient funds". */
+    if (strncmp(reason, "provider ", 9) == 0) {
+        const char *p = strchr(reason + 9, ' ');
+        if (p != NULL) {
+            lead_token(p + 1, tok, sizeof(tok));
+            if ((iso = ps_iso_card_reason(tok)) != NULL)
+                return iso;
+            reason = p + 1;
+        }
+    }
+    lead_token(reason, tok, sizeof(tok));
+    if (tok[0] != '\0' && (iso = ps_iso_reason(tok)) != NULL &&
+        strcmp(iso, "MS03") != 0)
+        return iso;
+    if ((iso = ps_iso_card_reason(tok)) != NULL)
+        return iso;
+    size_t n = 0;
+    for (; reason[n] != '\0' && n + 1 < sizeof(low); n++)
+        low[n] = (char)(reason[n] >= 'A' && reason[n] <= 'Z'
+                            ? reason[n] - 'A' + 'a'
+                            : reason[n]);
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strstr(low, words[i].word) != NULL)
+            return words[i].iso;
+    return "MS03";
+}
+
 /* StsRsnInf: Rsn/Cd (or Rsn/Prtry when prtry) and AddtlInf (Max105Text). */
 static int reason(struct ps_iso_writer *w, const char *rsn, int prtry,
                   const char *info, struct ps_err *err)
@@ -206,6 +300,29 @@ int ps_iso_camt054_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
     return put(w, "</Acct>\n", err);
 }
 
+/* RtrInf (PaymentReturnReason5): a return's original bank transaction
+ * code, its reason (Prtry: the NACHA code; else Cd: the ISO code) and the
+ * reason's text. */
+static int rtr_inf(struct ps_iso_writer *w, const struct ps_iso_entry *e,
+                   struct ps_err *err)
+{
+    int rc = put(w, "<RtrInf>", err);
+    if (rc == 0 && e->reversal)
+        rc = put(w, "<OrgnlBkTxCd><Prtry><Cd>PAYMENT</Cd></Prtry>"
+                    "</OrgnlBkTxCd>",
+                 err);
+    if (rc == 0 && (e->rtr_rsn != NULL || e->rtr_cd != NULL)) {
+        if ((rc = put(w, "<Rsn>", err)) == 0)
+            rc = e->rtr_rsn != NULL ? elem(w, "Prtry", e->rtr_rsn, 35, err)
+                                    : elem(w, "Cd", e->rtr_cd, 4, err);
+        if (rc == 0)
+            rc = put(w, "</Rsn>", err);
+    }
+    if (rc == 0 && e->rtr_info != NULL && e->rtr_info[0] != '\0')
+        rc = elem(w, "AddtlInf", e->rtr_info, 105, err);
+    return rc != 0 ? rc : put(w, "</RtrInf>\n", err);
+}
+
 int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
                          struct ps_err *err)
 {
@@ -235,10 +352,8 @@ int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
         (rc = opt_elem(w, "EndToEndId", e->end_to_end_id, 35, err)) != 0 ||
         (rc = put(w, "</Refs>\n", err)) != 0)
         return rc;
-    if (e->rtr_rsn != NULL &&
-        ((rc = put(w, "<RtrInf><Rsn>", err)) != 0 ||
-         (rc = elem(w, "Prtry", e->rtr_rsn, 35, err)) != 0 ||
-         (rc = put(w, "</Rsn></RtrInf>\n", err)) != 0))
+    if ((e->rtr_rsn != NULL || e->rtr_cd != NULL || e->rtr_info != NULL) &&
+        (rc = rtr_inf(w, e, err)) != 0)
         return rc;
     if ((rc = put(w, "</TxDtls></NtryDtls>\n", err)) != 0)
         return rc;

@@ -20,6 +20,7 @@
 #include "outbound/camt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -32,6 +33,7 @@ struct camt {
     struct ps_iso_writer w;
     struct ps_err *err;
     long entries;
+    int rc; /* a callback's error: the store's iteration only stops */
 };
 
 static int any(void *ctx, const struct ps_iso_entry_row *row)
@@ -46,12 +48,46 @@ static int out_write(void *ctx, const char *buf, size_t n, struct ps_err *err)
     return ps_output_write(ctx, buf, n, err);
 }
 
+/* A reason led by a NACHA return code ("R03", "R03 no account"): Rsn/Prtry
+ * rather than an ISO code; the code is copied to out. */
+static const char *rcode(const char *s, char out[4])
+{
+    if (!(s[0] == 'R' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
+          s[2] <= '9' && (s[3] == '\0' || s[3] == ' ')))
+        return NULL;
+    memcpy(out, s, 3);
+    out[3] = '\0';
+    return out;
+}
+
+/* A transaction id (a UUID of 36 characters) as a Max35Text reference:
+ * without its hyphens (32 hex digits) rather than cut. */
+static const char *ref35(const char *id, char out[PS_ID_SIZE])
+{
+    size_t n = 0;
+    if (strlen(id) <= 35)
+        return id;
+    for (; *id != '\0' && n + 1 < PS_ID_SIZE; id++)
+        if (*id != '-')
+            out[n++] = *id;
+    out[n] = '\0';
+    return out;
+}
+
 static int entry(void *ctx, const struct ps_iso_entry_row *row)
 {
     struct camt *c = ctx;
+    char info[96], rc3[4], ref[PS_ID_SIZE];
     int reversed = strcmp(row->status, "REVERSED") == 0;
     int booked = reversed || strcmp(row->status, "SETTLED") == 0 ||
                  strcmp(row->status, "CLEARED") == 0;
+    /* A return, a decline or an error: RtrInf with the NACHA code (Prtry)
+     * or the ISO code that fits the reason (Cd), and the reason's text. */
+    const char *nacha = row->reason_code[0] != '\0' ? row->reason_code
+                                                    : rcode(row->reason, rc3);
+    int rtr = !booked || reversed;
+    snprintf(info, sizeof(info), "%s%s%s", row->status,
+             row->reason[0] != '\0' ? ": " : "", row->reason);
     struct ps_iso_entry e = {
         .amount = row->amount,
         .ccy = row->currency,
@@ -59,14 +95,17 @@ static int entry(void *ctx, const struct ps_iso_entry_row *row)
         .reversal = reversed,
         .sts = booked ? "BOOK" : "INFO",
         .date = row->date,
-        .ntry_ref = row->txn_id,
+        .ntry_ref = ref35(row->txn_id, ref),
         .msg_id = row->msg_id,
         .pmt_inf_id = row->pmt_inf_id,
         .end_to_end_id = row->end_to_end_id,
-        .info = row->status,
+        .rtr_rsn = rtr ? nacha : NULL,
+        .rtr_cd = rtr && nacha == NULL ? ps_iso_reason_text(row->reason) : NULL,
+        .rtr_info = rtr && row->reason[0] != '\0' ? row->reason : NULL,
+        .info = info,
     };
     c->entries++;
-    return ps_iso_camt054_entry(&c->w, &e, c->err);
+    return c->rc = ps_iso_camt054_entry(&c->w, &e, c->err);
 }
 
 int ps_camt054_write(struct ps_engine *eng, const char *dir,
@@ -101,7 +140,8 @@ int ps_camt054_write(struct ps_engine *eng, const char *dir,
         c.entries = 0;
         if ((rc = ps_iso_camt054_begin(&c.w, sink, &n, err)) == 0 &&
             (rc = ps_store_iso_entries(eng->store, b->id, day, next_day,
-                                       entry, &c, err)) == 0)
+                                       entry, &c, err)) == 0 &&
+            (rc = c.rc) == 0)
             rc = ps_iso_camt054_end(&c.w, err);
         if (rc == 0)
             rc = ps_output_commit(o, sha, err);
@@ -126,6 +166,7 @@ struct rpt {
     char msg[144];    /* the current report's original MsgId */
     char first[PS_PATH_SIZE];
     long txs;
+    int rc; /* a callback's error: the store's iteration only stops */
 };
 
 /* Commit the open report, if any. */
@@ -144,21 +185,16 @@ static int rpt_close(struct rpt *r)
     return rc;
 }
 
-/* A reason led by a NACHA return code ("R03", "R03 no account"): Rsn/Prtry
- * rather than an ISO code; the code is copied to out. */
-static const char *rcode(const char *s, char out[4])
-{
-    if (!(s[0] == 'R' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' &&
-          s[2] <= '9' && (s[3] == '\0' || s[3] == ' ')))
-        return NULL;
-    memcpy(out, s, 3);
-    out[3] = '\0';
-    return out;
-}
+static int status_tx1(struct rpt *r, const struct ps_iso_entry_row *row);
 
 static int status_tx(void *ctx, const struct ps_iso_entry_row *row)
 {
     struct rpt *r = ctx;
+    return r->rc = status_tx1(r, row);
+}
+
+static int status_tx1(struct rpt *r, const struct ps_iso_entry_row *row)
+{
     char name[PS_OUTPUT_NAME_MAX + 1], msgid[40], now[PS_TIME_SIZE];
     char info[160], rc3[4];
     int rc = 0;
@@ -209,8 +245,7 @@ static int status_tx(void *ctx, const struct ps_iso_entry_row *row)
         .pmt_inf_id = row->pmt_inf_id,
         .end_to_end_id = row->end_to_end_id,
         .tx_sts = ok ? "ACSC" : "RJCT",
-        .rsn = ok ? NULL : ps_iso_reason(row->reason[0] != '\0' ? row->reason
-                                                              : NULL),
+        .rsn = ok ? NULL : ps_iso_reason_text(row->reason),
         .info = ok ? NULL : info,
         .rsn_prtry = ok                            ? NULL
                      : row->reason_code[0] != '\0' ? row->reason_code
@@ -240,6 +275,8 @@ int ps_pain002_status_write(struct ps_engine *eng, const char *dir,
     rc = ps_store_iso_status(eng->store, b->id, day, next_day, status_tx, &r,
                              err);
     if (rc == 0)
+        rc = r.rc;
+    if (rc == 0)
         rc = rpt_close(&r);
     else if (r.o != NULL)
         ps_output_abort(r.o);
@@ -250,25 +287,37 @@ int ps_pain002_status_write(struct ps_engine *eng, const char *dir,
 
 /* ---- the camt.053 end-of-day statement of the FUNDING account ---- */
 
-#define STMT_MAX_CCY 8
+struct stmt_pos {
+    char ccy[4];
+    int64_t opening, closing; /* debits - credits: money at the bank */
+};
 
 struct stmt {
     struct ps_iso_writer w;
     struct ps_err *err;
     const char *day;
-    int n;
-    struct {
-        char ccy[4];
-        int64_t opening, closing; /* debits - credits: money at the bank */
-    } pos[STMT_MAX_CCY];
+    int n, cap; /* one statement per currency, as many as there are */
+    struct stmt_pos *pos;
+    int rc; /* a callback's error: the store's iteration only stops */
 };
 
 /* POSITIONS: kind, currency, opening_legs, opening, closing_legs, closing */
 static int funding_pos(void *ctx, const struct ps_recon_row *row)
 {
     struct stmt *s = ctx;
-    if (strcmp(row->text[0], "FUNDING") != 0 || s->n >= STMT_MAX_CCY)
+    if (strcmp(row->text[0], "FUNDING") != 0)
         return 0;
+    if (s->n == s->cap) {
+        int cap = s->cap == 0 ? 8 : s->cap * 2;
+        struct stmt_pos *p = realloc(s->pos, (size_t)cap * sizeof(*p));
+        if (p == NULL)
+            return s->rc = ps_err_set(s->err, PS_ENOMEM, "NO_MEMORY",
+                                      "no memory for the statement's %d "
+                                      "currencies",
+                                      cap);
+        s->pos = p;
+        s->cap = cap;
+    }
     ps_strlcpy(s->pos[s->n].ccy, row->text[1], sizeof(s->pos[s->n].ccy));
     s->pos[s->n].opening = row->num[3];
     s->pos[s->n].closing = row->num[5];
@@ -295,7 +344,7 @@ static int funding_move(void *ctx, const struct ps_funding_move_row *m)
                                                       : m->reference,
         .info = m->memo[0] != '\0' ? m->memo : NULL,
     };
-    return ps_iso_camt053_entry(&s->w, &e, s->err);
+    return s->rc = ps_iso_camt053_entry(&s->w, &e, s->err);
 }
 
 int ps_camt053_write(struct ps_engine *eng, const char *dir,
@@ -316,8 +365,10 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
     path[0] = '\0';
     if ((rc = ps_store_recon_query(eng->store, PS_RECON_Q_POSITIONS, &prm,
                                    funding_pos, &s, err)) != 0 ||
-        s.n == 0)
+        (rc = s.rc) != 0 || s.n == 0) {
+        free(s.pos);
         return rc; /* no FUNDING account yet: no statement */
+    }
     snprintf(name, sizeof(name), "camt053-%.60s-%.4s%.2s%.2s-%03d.xml",
              b->name, day, day + 5, day + 8, seq);
     rc = ps_output_open(dir, name, 0640, &o, err);
@@ -338,10 +389,11 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
                 (rc = ps_iso_camt053_balance(&s.w, "OPBD", s.pos[i].opening,
                                              s.pos[i].ccy, day, err)) == 0 &&
                 (rc = ps_iso_camt053_balance(&s.w, "CLBD", s.pos[i].closing,
-                                             s.pos[i].ccy, day, err)) == 0)
-                rc = ps_store_funding_moves(eng->store, b->id, s.pos[i].ccy,
-                                            day, next_day, funding_move, &s,
-                                            err);
+                                             s.pos[i].ccy, day, err)) == 0 &&
+                (rc = ps_store_funding_moves(eng->store, b->id,
+                                             s.pos[i].ccy, day, next_day,
+                                             funding_move, &s, err)) == 0)
+                rc = s.rc;
         }
         if (rc == 0)
             rc = ps_iso_camt053_end(&s.w, err);
@@ -350,6 +402,7 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
         else
             ps_output_abort(o);
     }
+    free(s.pos);
     if (rc == 0)
         snprintf(path, size, "%s/%s", dir, name);
     return rc;

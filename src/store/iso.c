@@ -15,7 +15,11 @@
       " end_to_end_id) VALUES (?,?,?,?,?)")                                    \
     X(ISO_ENTRIES,                                                             \
       "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
-      " r.msg_id, r.pmt_inf_id, r.end_to_end_id"                               \
+      " r.msg_id, r.pmt_inf_id, r.end_to_end_id,"                              \
+      " (SELECT h.reason FROM transaction_history h WHERE h.txn_id = t.id"     \
+      "  ORDER BY h.id DESC LIMIT 1),"                                         \
+      " (SELECT h.reason_code FROM transaction_history h"                      \
+      "  WHERE h.txn_id = t.id ORDER BY h.id DESC LIMIT 1)"                    \
       " FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"                \
       " WHERE r.business_id = ?1 AND t.updated_at >= ?2"                       \
       " AND t.updated_at < ?3 AND t.status IN"                                 \
@@ -75,10 +79,8 @@ static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)
     COL_STR(st, 5, r->msg_id);
     COL_STR(st, 6, r->pmt_inf_id);
     COL_STR(st, 7, r->end_to_end_id);
-    if (sqlite3_column_count(st) > 9) { /* ISO_STATUS */
-        COL_STR(st, 8, r->reason);
-        COL_STR(st, 9, r->reason_code);
-    }
+    COL_STR(st, 8, r->reason);
+    COL_STR(st, 9, r->reason_code);
 }
 
 int ps_store_iso_entries(struct ps_store *s, const char *business_id,

@@ -704,8 +704,7 @@ struct ps_iso_entry_row {
     char status[16];
     char date[11]; /* of the last status change, YYYY-MM-DD */
     char msg_id[144], pmt_inf_id[144], end_to_end_id[144];
-    /* ps_store_iso_status() only, else "": the last status change's
-     * reason and NACHA return code (R01...) */
+    /* the last status change's reason and NACHA return code (R01...) */
     char reason[64], reason_code[8];
 };
 /* The business's transactions with ISO references settled, cleared,

@@ -5,7 +5,11 @@
  * (E0000001.. over EMPLOYEES), an account and remittance text (about
  * 580 bytes a transaction), correct NbOfTxs and CtrlSum everywhere.
  *
- *   iso_gen N OUT.xml [EMPLOYEES]
+ *   iso_gen N OUT.xml [EMPLOYEES [CSV [PSTEST]]]
+ *
+ * CSV and PSTEST: the same N records (request id = EndToEndId, external
+ * id, amount) as a CSV disbursement file and a pstest file, for the end
+ * to end comparison of tests/bench/iso_e2e.sh.
  *
  * Deterministic.  Exit 0, or 1 with a message on stderr.
  */
@@ -24,6 +28,38 @@ static long cents(long i)
 static void money(char *buf, size_t size, int64_t c)
 {
     snprintf(buf, size, "%" PRId64 ".%02" PRId64, c / 100, c % 100);
+}
+
+/* The document's records as a CSV disbursement file and a pstest file. */
+static int same_records(long n, long emp, const char *csv, const char *pst)
+{
+    char amt[32];
+    int64_t total = 0;
+    FILE *c = fopen(csv, "w"), *p = pst != NULL ? fopen(pst, "w") : NULL;
+    if (c == NULL || (pst != NULL && p == NULL)) {
+        perror(c == NULL ? csv : pst);
+        return 1;
+    }
+    fprintf(c, "request_id,external_id,amount,currency,rail\r\n");
+    if (p != NULL)
+        fprintf(p, "PSTEST 1\n");
+    for (long i = 0; i < n; i++) {
+        money(amt, sizeof(amt), cents(i));
+        total += cents(i);
+        fprintf(c, "E2E-%08ld,E%07ld,%s,USD,CARD\r\n", i + 1, i % emp + 1,
+                amt);
+        if (p != NULL)
+            fprintf(p, "SEND|E2E-%08ld|E%07ld|%s|USD\n", i + 1, i % emp + 1,
+                    amt);
+    }
+    money(amt, sizeof(amt), total);
+    if (p != NULL)
+        fprintf(p, "TOTAL|%ld|%s|USD\n", n, amt);
+    if (fclose(c) != 0 || (p != NULL && fclose(p) != 0)) {
+        perror(csv);
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -94,5 +130,6 @@ int main(int argc, char **argv)
         perror(argv[2]);
         return 1;
     }
-    return 0;
+    return argc > 4 ? same_records(n, emp, argv[4], argc > 5 ? argv[5] : NULL)
+                    : 0;
 }

@@ -19,6 +19,10 @@
 # (PS_BENCH_ISO_TXS; about 570 MB) through `payspool check`, three runs,
 # wall seconds and peak RSS (target: under 3 s and 64 MB).
 #
+# iso20022 end to end (opt-in, about 10 minutes a round on 2 cores):
+# PS_BENCH_ISO_E2E_TXS=1000000 runs iso_e2e.sh, a pain.001 against the
+# same records as CSV and pstest files, medians of 3 rounds.
+#
 # ewa nightly: a roster and 1,000,000 disbursement requests through the
 # binary, SQLite's own floor for such a run (store_floor), then the rest
 # of the nightly job step by step.
@@ -146,4 +150,8 @@ for step in "payouts run --business ewa-bench" \
     read -r secs rss <"$T/time"
     printf '%-28s %10s %10s\n' "${step%% --*}" "$secs" "$rss"
 done
+if [ -n "${PS_BENCH_ISO_E2E_TXS:-}" ]; then
+    echo
+    sh "$here/iso_e2e.sh" "$P" "$PS_BENCH_ISO_E2E_TXS" "${PS_BENCH_EMPLOYEES:-100000}" 3
+fi
 finish >/dev/null

@@ -8,6 +8,20 @@ export PAYSPOOL_NOW=2026-12-04T15:00:00Z
 setup_business acme 3
 IN="$PAYSPOOL_SPOOL/inbound/acme"
 FX="$PS_FIXTURES/iso20022"
+XSD="$PS_FIXTURES/../formats/iso20022/xsd"
+
+# xsd_ok MESSAGE FILE WHAT: FILE valid against the kept schema of MESSAGE
+# (pain.002.001.11, camt.054.001.08, camt.053.001.08) and, when
+# PS_ISO_OFFICIAL_XSD names a folder holding the published MESSAGE.xsd,
+# against it too (formats/iso20022/README.md).
+xsd_ok() {
+    if xmllint --noout --schema "$XSD/$1-subset.xsd" "$2" 2>"$T/xsd"; then ok
+    else bad "$3 not valid against the kept $1 schema: $(cat "$T/xsd")"; fi
+    if [ -n "${PS_ISO_OFFICIAL_XSD:-}" ]; then
+        if xmllint --noout --schema "$PS_ISO_OFFICIAL_XSD/$1.xsd" "$2" 2>"$T/xsd"
+        then ok; else bad "$3 not valid against the published $1.xsd: $(cat "$T/xsd")"; fi
+    fi
+}
 
 # pain MSGID SUM TX...: a pain.001.001.09, one PmtInf; TX is E2E:EXT:AMOUNT
 # (EXT "-" for a creditor without identification).
@@ -77,7 +91,7 @@ for e in E1:ACCP E2:ACCP E3:RJCT E4:RJCT; do
         sed -n 's/<TxSts>\(.*\)<\/TxSts>/\1/p')" "${e#*:}"
 done
 has "CUSTOMER_NOT_FOUND" "$X"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok pain.002.001.11 "$X" "pain.002"
 
 # the reconciliation's camt.054: E1 settled (BOOK), E2 declined (INFO),
 # with the pain.001's references; schema-valid
@@ -100,7 +114,7 @@ has "<EndToEndId>E1</EndToEndId>" "$C"
 has "<Cd>BOOK</Cd>" "$C"
 has "<Cd>INFO</Cd>" "$C"
 has '<Amt Ccy="USD">10.00</Amt>' "$C"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.054.001.08-subset.xsd" "$C" 2>"$T/xsd"; then ok; else bad "camt.054 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok camt.054.001.08 "$C" "camt.054"
 # the camt.053 statement of the FUNDING account: opening 0, E1's 10.00
 # out (DBIT, with its references), closing 10.00 DBIT; schema-valid
 S="$PAYSPOOL_SPOOL/outbound/acme/recon/camt053-acme-20261204-001.xml"
@@ -109,7 +123,7 @@ same "statement entries" "$(grep -c '<Ntry>' "$S")" 1
 same "balances" "$(tr -d '\n' <"$S" | grep -o '<Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">0.00</Amt><CdtDbtInd>CRDT<\|<Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">10.00</Amt><CdtDbtInd>DBIT<' | wc -l)" 2
 has "<EndToEndId>E1</EndToEndId>" "$S"
 has "<AddtlNtryInf>payment sent</AddtlNtryInf>" "$S"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.053.001.08-subset.xsd" "$S" 2>"$T/xsd"; then ok; else bad "camt.053 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok camt.053.001.08 "$S" "camt.053"
 # the later pain.002 beside it: E1 ACSC, E2 RJCT with a reason, the
 # original MsgId and each EndToEndId; schema-valid
 L="$PAYSPOOL_SPOOL/outbound/acme/recon/pain002-acme-20261204-001-001.xml"
@@ -122,7 +136,7 @@ for e in E1:ACSC E2:RJCT; do
         sed 's/.*<TxSts>\([A-Z]*\)</\1/')" "${e#*:}"
 done
 has "<StsRsnInf><Rsn><Cd>" "$L"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "later pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok pain.002.001.11 "$L" "later pain.002"
 
 # 2. a wrong CtrlSum: rejected whole, nothing applied
 pain ACME-2026-12-05 99.00 E5:C0001:1.00 E6:C0002:2.00 >"$IN/bad.xml"
@@ -139,7 +153,7 @@ has "<GrpSts>RJCT</GrpSts>" "$X"
 has "<Cd>AM10</Cd>" "$X"
 has "ISO_CTRL_SUM" "$X"
 same "no TxInfAndSts" "$(grep -c '<TxInfAndSts>' "$X")" 0
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$X" 2>"$T/xsd"; then ok; else bad "refused pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok pain.002.001.11 "$X" "refused pain.002"
 
 # 3. the same MsgId again in another document: a duplicate
 pain ACME-2026-12-04 1.00 E7:C0001:1.00 >"$IN/again.xml"
@@ -191,10 +205,10 @@ for e in S1:ACSC S2:RJCT; do
         sed 's/.*<TxSts>\([A-Z]*\)</\1/')" "${e#*:}"
 done
 has "<StsRsnInf><Rsn><Cd>" "$L"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "sandbox pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok pain.002.001.11 "$L" "sandbox pain.002"
 S="$PAYSPOOL_SPOOL/outbound/acme/recon/camt053-acme-20261204-002.xml"
 has "<EndToEndId>S1</EndToEndId>" "$S"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/camt.053.001.08-subset.xsd" "$S" 2>"$T/xsd"; then ok; else bad "camt.053 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok camt.053.001.08 "$S" "camt.053"
 # 6. an ACH payment of a pain.001 (B1, by routing and account number)
 # settled then returned R03: its later pain.002 has RJCT with Rsn/Prtry R03
 id_B1=$(sql "SELECT id FROM transactions WHERE request_id = 'B1'")
@@ -205,5 +219,52 @@ L=$(grep -l "<OrgnlMsgId>ACME-BANK-1</OrgnlMsgId>" "$PAYSPOOL_SPOOL"/outbound/ac
 [ -n "$L" ] && [ -f "$L.done" ] && ok || bad "no later pain.002 for ACME-BANK-1"
 has "<OrgnlEndToEndId>B1</OrgnlEndToEndId>" "$L"
 has "<Rsn><Prtry>R03</Prtry>" "$L"
-if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "returned pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+xsd_ok pain.002.001.11 "$L" "returned pain.002"
+# ... and its camt.054 entry: RVSL, RtrInf with the original bank
+# transaction code, Rsn/Prtry R03 and the reason; the whole transaction id
+# (32 hex digits, no hyphen) as NtryRef
+C="$PAYSPOOL_SPOOL/outbound/acme/recon/camt054-acme-20261204-003.xml"
+tr -d '\n' <"$C" >"$T/c054"
+has "<RtrInf><OrgnlBkTxCd><Prtry><Cd>PAYMENT</Cd></Prtry></OrgnlBkTxCd><Rsn><Prtry>R03</Prtry></Rsn><AddtlInf>R03 no account</AddtlInf></RtrInf>" "$T/c054"
+has "<NtryRef>$(echo "$id_B1" | tr -d -)</NtryRef>" "$T/c054"
+has "<EndToEndId>B1</EndToEndId>" "$T/c054"
+xsd_ok camt.054.001.08 "$C" "camt.054 with a return"
+
+# 7. card declines with the processor's codes: 51 (insufficient funds) and
+# 54 (expired card) become AM04 and AC04, not MS03, in the later pain.002
+# and in the camt.054's RtrInf; 05 (do not honor) stays MS03
+pain ACME-SBX-2 60.39 D1:C0001:20.13 D2:C0002:20.13 D3:C0001:20.13 |
+    tr -d '\n' >"$IN/sbx2.xml"
+touch "$IN/sbx2.xml.done"
+expect 0 "$P" run --once
+expect 0 "$P" payouts run --business acme --date 2026-12-04
+expect 0 "$P" sandbox provider --business acme
+has "0 settled, 3 declined" "$T/out"
+A=$(ls "$PAYSPOOL_SPOOL"/providers/sandbox/inbound/acme/*.status.csv | tail -1)
+id_D1=$(sql "SELECT id FROM transactions WHERE request_id = 'D1'")
+id_D2=$(sql "SELECT id FROM transactions WHERE request_id = 'D2'")
+# the processor's own codes for two of them (the sandbox says 05 for all)
+awk -F, -v d1="$id_D1" -v d2="$id_D2" 'BEGIN { OFS = "," }
+    index($1, d1) { $3 = "51"; $4 = "insufficient funds" }
+    index($1, d2) { $3 = "54"; $4 = "expired card" } { print }' "$A" >"$T/ans"
+cat "$T/ans" >"$A"
+(cd "$(dirname "$A")" && sha256sum "$(basename "$A")" >"$A.sha256")
+touch "$A.done" # after the change, or the spool waits for the file to settle
+expect 0 "$P" run --once
+same "declined" "$(sql "SELECT count(*) FROM transactions WHERE request_id IN ('D1','D2','D3') AND status = 'DECLINED'")" 3
+expect 0 "$P" recon --business acme
+L=$(grep -l "<OrgnlMsgId>ACME-SBX-2</OrgnlMsgId>" "$PAYSPOOL_SPOOL"/outbound/acme/recon/pain002-acme-20261204-004-*.xml | head -1)
+[ -n "$L" ] && [ -f "$L.done" ] && ok || bad "no later pain.002 for ACME-SBX-2"
+tr -d '\n' <"$L" >"$T/l002"
+for e in D1:AM04 D2:AC04 D3:MS03; do
+    has "<OrgnlEndToEndId>${e%%:*}</OrgnlEndToEndId><TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>${e#*:}</Cd>" "$T/l002"
+done
+xsd_ok pain.002.001.11 "$L" "declined pain.002"
+C="$PAYSPOOL_SPOOL/outbound/acme/recon/camt054-acme-20261204-004.xml"
+tr -d '\n' <"$C" >"$T/c054"
+for e in D1:AM04 D2:AC04 D3:MS03; do
+    has "<EndToEndId>${e%%:*}</EndToEndId></Refs><RtrInf><Rsn><Cd>${e#*:}</Cd></Rsn>" "$T/c054"
+done
+has "<AddtlInf>provider DECLINED 54: expired card</AddtlInf>" "$T/c054"
+xsd_ok camt.054.001.08 "$C" "camt.054 with declines"
 finish

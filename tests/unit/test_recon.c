@@ -1166,6 +1166,54 @@ static void test_rerun_new_sequence(void **state)
                      4);
 }
 
+/* The camt.053 has one statement per currency of the FUNDING account, as
+ * many as there are (more than the 8 it once stopped at), each with its
+ * balances in the currency's exponent. */
+static void test_camt053_many_currencies(void **state)
+{
+    static const char *const ccy[] = {"EUR", "GBP", "JPY", "CAD", "AUD",
+                                      "CHF", "MXN", "SEK", "NOK", "DKK",
+                                      "BHD"};
+    struct fixture *fx = *state;
+    struct ps_recon_result r;
+    struct csv c;
+    char sql[1024];
+    size_t n = sizeof(ccy) / sizeof(ccy[0]);
+    scenario(fx);
+    for (size_t i = 0; i < n; i++) {
+        /* Money in: Dr FUNDING, Cr FEE_INCOME, both acme's (balanced). */
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO ledger_accounts(business_id, kind, currency)"
+                 " VALUES ('%s', 'FUNDING', '%s'), ('%s', 'FEE_INCOME', '%s');"
+                 "INSERT INTO ledger_entries(reference, debit_account,"
+                 " credit_account, amount, currency, memo, created_at)"
+                 " VALUES ('fx-%s', (SELECT id FROM ledger_accounts WHERE"
+                 " business_id = '%s' AND kind = 'FUNDING' AND currency ="
+                 " '%s'), (SELECT id FROM ledger_accounts WHERE business_id ="
+                 " '%s' AND kind = 'FEE_INCOME' AND currency = '%s'), %zu,"
+                 " '%s', 'deposit', '2026-11-20T12:00:00.000Z')",
+                 fx->biz.id, ccy[i], fx->biz.id, ccy[i], ccy[i], fx->biz.id,
+                 ccy[i], fx->biz.id, ccy[i], 1000 + i, ccy[i]);
+        exec_sql(fx, sql);
+    }
+    run_ok(fx, DAY2, &r, &c);
+    assert_true(r.camt053_path[0] != '\0');
+    const char *x = ps_test_slurp(r.camt053_path, NULL);
+    size_t stmts = 0;
+    for (const char *p = x; (p = strstr(p, "<Stmt>")) != NULL; p++)
+        stmts++;
+    assert_int_equal(stmts, n + 1); /* and USD */
+    for (size_t i = 0; i < n; i++) {
+        char id[48];
+        snprintf(id, sizeof(id), "-%s</Id>", ccy[i]);
+        assert_non_null(strstr(x, id));
+    }
+    /* The last currencies' closing balances: CRDT, in their exponent. */
+    assert_non_null(strstr(x, "<Amt Ccy=\"DKK\">10.09</Amt>"));
+    assert_non_null(strstr(x, "<Amt Ccy=\"BHD\">1.010</Amt>"));
+    assert_non_null(strstr(x, "<Amt Ccy=\"JPY\">1002</Amt>"));
+}
+
 /* Normalise SQL for comparison: whitespace runs become one space, none
  * after '(' or before ')'. */
 static void squash(const char *in, char *out, size_t size)
@@ -1221,6 +1269,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_card_numbers, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rerun_new_sequence, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_camt053_many_currencies, setup,
                                         teardown),
         cmocka_unit_test(test_sql_documented),
     };
