@@ -93,7 +93,7 @@ static const char *const verify_check_names[] = {"TRIAL_BALANCE", "ACCOUNT",
                                                  "RECEIVABLE", "PROFILE"};
 
 struct verify_print {
-    json_t *trial, *diffs; /* --json */
+    json_t *trial, *diffs, *accounts; /* --json */
 };
 
 static int print_finding(void *vctx, const struct ps_verify_finding *f)
@@ -106,6 +106,7 @@ static int print_finding(void *vctx, const struct ps_verify_finding *f)
         snprintf(l, sizeof(l), "%lld", (long long)f->left);
         snprintf(r, sizeof(r), "%lld", (long long)f->right);
     }
+    int listed = f->check == PS_VERIFY_ACCOUNT && f->ok; /* --accounts */
     if (p->trial != NULL) {
         json_t *o = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "check",
@@ -113,18 +114,29 @@ static int print_finding(void *vctx, const struct ps_verify_finding *f)
             f->subject, "currency", f->currency, "figure", f->figure, "left",
             f->left_name, "leftAmount", l, "right", f->right_name,
             "rightAmount", r, "agrees", f->ok);
-        json_array_append_new(
-            f->check == PS_VERIFY_TRIAL && f->ok ? p->trial : p->diffs, o);
+        if (f->account != 0)
+            json_object_set_new(o, "ledgerAccount", json_integer(f->account));
         if (f->check == PS_VERIFY_TRIAL && !f->ok)
             json_array_append(p->trial, o);
+        json_array_append_new(f->check == PS_VERIFY_TRIAL && f->ok ? p->trial
+                              : listed ? p->accounts
+                                       : p->diffs,
+                              o);
         return 0;
     }
+    char acct[32] = "";
+    if (f->account != 0)
+        snprintf(acct, sizeof(acct), "ledger account %lld ",
+                 (long long)f->account);
     if (f->check == PS_VERIFY_TRIAL)
         printf("%-4s %-31s %18s %18s %s\n", f->currency, f->subject, l, r,
                f->ok ? "balanced" : "NOT BALANCED");
+    else if (listed)
+        printf("ACCOUNT %s: %s%s %s: %s %s, %s %s\n", f->business, acct,
+               f->subject, f->currency, f->left_name, l, f->right_name, r);
     else
-        printf("DIFFERENCE %s: %s %s %s: %s %s, %s %s\n", f->business,
-               f->subject, f->currency, f->figure, f->left_name, l,
+        printf("DIFFERENCE %s: %s%s %s %s: %s %s, %s %s\n", f->business,
+               acct, f->subject, f->currency, f->figure, f->left_name, l,
                f->right_name, r);
     return 0;
 }
@@ -133,20 +145,23 @@ int cmd_ledger_verify(struct cli_ctx *c, struct ps_err *err)
 {
     struct ps_business b;
     struct ps_verify_summary sum;
-    struct verify_print p = {NULL, NULL};
+    struct verify_print p = {NULL, NULL, NULL};
+    unsigned flags = cli_opt(c, "accounts") != NULL ? PS_VERIFY_EVERY_ACCOUNT : 0;
     const char *bus = cli_opt(c, "business");
     if (bus != NULL && ps_business_find(c->eng, bus, &b, err) != 0)
         return cli_fail(err);
     if (c->json) {
         p.trial = json_array();
         p.diffs = json_array();
+        p.accounts = json_array();
     } else {
         printf("%-4s %-31s %18s %18s\n", "CUR", "", "DEBITS", "CREDITS");
     }
-    if (ps_query_ledger_verify(c->eng, bus != NULL ? b.id : NULL,
+    if (ps_query_ledger_verify(c->eng, bus != NULL ? b.id : NULL, flags,
                                print_finding, &p, &sum, err) != 0) {
         json_decref(p.trial);
         json_decref(p.diffs);
+        json_decref(p.accounts);
         return cli_fail(err);
     }
     if (c->json) {
@@ -160,6 +175,9 @@ int cmd_ledger_verify(struct cli_ctx *c, struct ps_err *err)
             (json_int_t)sum.profiles, "differences",
             (json_int_t)sum.differences, "trialBalance", p.trial,
             "findings", p.diffs);
+        if (flags & PS_VERIFY_EVERY_ACCOUNT)
+            json_object_set(o, "accounts", p.accounts);
+        json_decref(p.accounts);
         cli_print_json(o);
         json_decref(o);
     } else {

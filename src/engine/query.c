@@ -239,6 +239,7 @@ struct verify_ctx {
     int (*cb)(void *, const struct ps_verify_finding *);
     void *ctx;
     struct ps_verify_summary *sum;
+    unsigned flags;
     struct verify_cur *cur;
     size_t ncur, capcur;
     int stop; /* cb asked to stop */
@@ -285,6 +286,7 @@ static void verify_side(struct verify_ctx *v,
     struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
                                   .ok = rows == stored,
                                   .business = a->business,
+                                  .account = a->id,
                                   .subject = subject,
                                   .currency = a->currency,
                                   .figure = figure,
@@ -308,9 +310,23 @@ static int verify_account(void *vctx, const struct ps_verify_account_row *a)
     v->sum->accounts++;
     c->debits += a->debits;
     c->credits += a->credits;
-    snprintf(subject, sizeof(subject), "ledger account %lld %s%s%s",
-             (long long)a->id, a->kind, a->customer[0] != '\0' ? " " : "",
-             a->customer);
+    snprintf(subject, sizeof(subject), "%s%s%s", a->kind,
+             a->customer[0] != '\0' ? " " : "", a->customer);
+    if (v->flags & PS_VERIFY_EVERY_ACCOUNT) {
+        struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
+                                      .ok = 1,
+                                      .business = a->business,
+                                      .account = a->id,
+                                      .subject = subject,
+                                      .currency = a->currency,
+                                      .figure = "balance",
+                                      .left_name = "debits",
+                                      .right_name = "credits",
+                                      .left = a->debits,
+                                      .right = a->credits};
+        if (verify_emit(v, &f) != 0)
+            return 1;
+    }
     if (a->stored) {
         v->sum->stored_accounts++;
         c->stored++;
@@ -322,6 +338,7 @@ static int verify_account(void *vctx, const struct ps_verify_account_row *a)
     if (a->cross_currency != 0) {
         struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
                                       .business = a->business,
+                                      .account = a->id,
                                       .subject = subject,
                                       .currency = a->currency,
                                       .figure = "legs in another currency",
@@ -342,7 +359,7 @@ static int verify_receivable(void *vctx,
         .check = PS_VERIFY_RECEIVABLE,
         .ok = r->ledger == r->counted,
         .business = r->business,
-        .subject = "ledger account EWA_RECEIVABLE",
+        .subject = "EWA_RECEIVABLE",
         .currency = r->currency,
         .figure = "balance",
         .left_name = "from the ledger's rows",
@@ -410,12 +427,13 @@ static void verify_trial(struct verify_ctx *v)
 }
 
 int ps_query_ledger_verify(struct ps_engine *eng, const char *business_id,
+                           unsigned flags,
                            int (*cb)(void *ctx,
                                      const struct ps_verify_finding *f),
                            void *ctx, struct ps_verify_summary *sum,
                            struct ps_err *err)
 {
-    struct verify_ctx v = {cb, ctx, sum, NULL, 0, 0, 0, 0};
+    struct verify_ctx v = {cb, ctx, sum, flags, NULL, 0, 0, 0, 0};
     int rc;
     memset(sum, 0, sizeof(*sum));
     rc = ps_store_verify_accounts(eng->store, business_id, verify_account,

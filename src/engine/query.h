@@ -128,7 +128,10 @@ int ps_query_orphans(struct ps_engine *eng, int64_t *n, char *detail,
  * (store/verify.h says which).
  *
  * cb gets one call per currency of the trial balance (ok or not) and one
- * per difference found elsewhere; a non-zero return stops the walk.  sum
+ * per difference found elsewhere, and with PS_VERIFY_EVERY_ACCOUNT in
+ * flags one per ledger account too (figure "balance", left its debits and
+ * right its credits from the ledger's rows, ok); a non-zero return stops
+ * the walk.  sum
  * counts what was checked and the differences.  Returns 0 whether or not
  * there were differences (sum->differences says); an error only when the
  * store fails.  business_id NULL: every business.
@@ -143,8 +146,10 @@ struct ps_verify_finding {
     enum ps_verify_check check;
     int ok;               /* PS_VERIFY_TRIAL only: 1 when it balances */
     const char *business; /* the business's name; "" for the trial */
-    /* what, masked: "ledger account 12 CUSTOMER NWL-10421", "EWA profile
-     * NWL-10480"; never an account or card number */
+    int64_t account;      /* the ledger account's row id; 0: none */
+    /* what, masked: "CUSTOMER NWL-10421" (a ledger account's kind and
+     * customer), "EWA profile NWL-10480"; never an account or card
+     * number */
     const char *subject;
     const char *currency;
     const char *figure;      /* which figure: "debits", "amountToRecover" */
@@ -161,7 +166,9 @@ struct ps_verify_summary {
     int64_t profiles;        /* EWA profiles */
     int64_t differences;     /* every check that did not agree */
 };
+#define PS_VERIFY_EVERY_ACCOUNT 1u
 int ps_query_ledger_verify(struct ps_engine *eng, const char *business_id,
+                           unsigned flags,
                            int (*cb)(void *ctx,
                                      const struct ps_verify_finding *f),
                            void *ctx, struct ps_verify_summary *sum,
