@@ -341,7 +341,8 @@ static int verify_account(void *vctx, const struct ps_verify_account_row *a)
                                       .account = a->id,
                                       .subject = subject,
                                       .currency = a->currency,
-                                      .figure = "legs in another currency",
+                                      .figure = "legs in another currency "
+                                                "or business",
                                       .left_name = "found",
                                       .right_name = "allowed",
                                       .left = a->cross_currency,

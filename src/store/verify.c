@@ -50,10 +50,14 @@
       "SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"    \
       " " SIDE("debit_account") ", " SIDE("credit_account") ","                \
       " NULL, NULL,"                                                           \
-      " (SELECT count(*) FROM ledger_entries e WHERE e.debit_account = a.id"   \
-      "   AND e.currency <> a.currency)"                                       \
+      " (SELECT count(*) FROM ledger_entries e"                                \
+      "   JOIN ledger_accounts o ON o.id = e.credit_account"                   \
+      "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"          \
+      "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
       " + (SELECT count(*) FROM ledger_entries e"                              \
-      "   WHERE e.credit_account = a.id AND e.currency <> a.currency)"         \
+      "   JOIN ledger_accounts o ON o.id = e.debit_account"                    \
+      "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"         \
+      "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
       " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"      \
       " LEFT JOIN customers c ON c.id = a.customer_id"                         \
       " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id")                 \

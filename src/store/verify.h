@@ -40,7 +40,9 @@ struct ps_verify_account_row {
     int64_t debits, credits;        /* recomputed from the ledger's rows */
     int stored;                     /* 1: the schema stores a balance */
     int64_t stored_debits, stored_credits; /* when stored */
-    int64_t cross_currency; /* its legs whose currency is not its own */
+    /* its legs in another currency than its own, or whose other side is
+     * an account of another currency or business */
+    int64_t cross_currency;
 };
 int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
                              int (*cb)(void *ctx,

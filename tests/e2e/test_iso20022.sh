@@ -206,4 +206,5 @@ L=$(grep -l "<OrgnlMsgId>ACME-BANK-1</OrgnlMsgId>" "$PAYSPOOL_SPOOL"/outbound/ac
 has "<OrgnlEndToEndId>B1</OrgnlEndToEndId>" "$L"
 has "<Rsn><Prtry>R03</Prtry>" "$L"
 if xmllint --noout --schema "$PS_FIXTURES/../formats/iso20022/xsd/pain.002.001.11-subset.xsd" "$L" 2>"$T/xsd"; then ok; else bad "returned pain.002 not schema-valid: $(cat "$T/xsd")"; fi
+ledger_verify_ok
 finish
