@@ -16,8 +16,9 @@
 #            issue 21's transfer model (4 and 16 KiB pages)
 #   nightly  issue 21 (d): NIGHTLY disbursements applied, then the nightly
 #            steps one by one: payouts, the sandbox provider's answers,
-#            applying them (`run --once`), recon, EWA export; each step
-#            RUNS times from a copy of the database as it was before it
+#            applying them (`run --once`), recon, EWA export, and then
+#            `ledger verify` (its cost at that size); each step RUNS
+#            times from a copy of the database as it was before it
 #   readers  the readers alone: pstest intake of growing files, the CSV
 #            reader against libcsv, the NACHA reader, `payspool check` of
 #            a pain.001 and of a PPD file
@@ -228,7 +229,8 @@ if want nightly; then
     header "nightly steps on $n_disb disbursements"
     for step in "payouts run --business $B" \
         "sandbox provider --business $B" "run --once --log-level warn" \
-        "recon --business $B" "ewa export --business $B"; do
+        "recon --business $B" "ewa export --business $B" \
+        "ledger verify --business $B"; do
         n=$n_disb
         case $step in
         "ewa export"*) n=$n_emp ;;
