@@ -7,10 +7,11 @@
  * These statements read schema v15: the ledger's rows are ledger_entries
  * (indexed by debit and by credit account, so each account's sums are
  * two index ranges, not a sort of every leg), and no ledger balance is
- * stored, so ACCOUNTS returns NULL for the stored columns.  A row model
- * that stores balances (issue 21: debits_posted and credits_posted on the
- * account rows, the transfers as the ledger's rows) changes this file's
- * statements and nothing above it.
+ * stored, so ACCOUNTS returns NULL for the stored columns.  Where the
+ * account rows have debits_posted and credits_posted (issue 21's narrow
+ * balances), ACCOUNTS_STORED reads them, to be compared.  A row model
+ * whose ledger rows are the transfers changes this file's statements
+ * and nothing above it.
  *
  * How it fails: as every store function (store.h).
  */
@@ -41,26 +42,32 @@
     "  JOIN ewa_programs g ON g.id = p.program_id WHERE r.deduction > 0)"
 
 /* An account's side: the sum of its legs on that side. */
-#define SIDE(col) "(SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e"     \
-                  " WHERE e." col " = a.id)"
+#define SIDE(col)                                                              \
+    "(SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e"                 \
+    " WHERE e." col " = a.id)"
+
+/* Each account with its two sums; `stored` the stored balance's two
+ * columns, or NULL, NULL where the schema stores none. */
+#define ACCOUNTS_SQL(stored)                                                   \
+    "SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"    \
+    " " SIDE("debit_account") ", " SIDE("credit_account") ","                \
+    " " stored ","                                                           \
+    " (SELECT count(*) FROM ledger_entries e"                                \
+    "   JOIN ledger_accounts o ON o.id = e.credit_account"                   \
+    "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"          \
+    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
+    " + (SELECT count(*) FROM ledger_entries e"                              \
+    "   JOIN ledger_accounts o ON o.id = e.debit_account"                    \
+    "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"         \
+    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
+    " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"      \
+    " LEFT JOIN customers c ON c.id = a.customer_id"                         \
+    " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id"
 
 /* clang-format off */
 #define VERIFY_STMTS(X)                                                        \
-    X(ACCOUNTS,                                                                \
-      "SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"    \
-      " " SIDE("debit_account") ", " SIDE("credit_account") ","                \
-      " NULL, NULL,"                                                           \
-      " (SELECT count(*) FROM ledger_entries e"                                \
-      "   JOIN ledger_accounts o ON o.id = e.credit_account"                   \
-      "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"          \
-      "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
-      " + (SELECT count(*) FROM ledger_entries e"                              \
-      "   JOIN ledger_accounts o ON o.id = e.debit_account"                    \
-      "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"         \
-      "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
-      " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"      \
-      " LEFT JOIN customers c ON c.id = a.customer_id"                         \
-      " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id")                 \
+    X(ACCOUNTS, ACCOUNTS_SQL("NULL, NULL"))                                    \
+    X(ACCOUNTS_STORED, ACCOUNTS_SQL("a.debits_posted, a.credits_posted"))      \
     X(RECEIVABLES,                                                             \
       "WITH " RECEIVABLE_MOVES ","                                             \
       " counted(business_id, currency, amount) AS ("                           \
@@ -74,7 +81,8 @@
       " keys(business_id, currency) AS ("                                      \
       "  SELECT business_id, currency FROM counted"                            \
       "  UNION SELECT business_id, currency FROM ledger)"                      \
-      " SELECT b.name, k.currency, coalesce(l.amount, 0), coalesce(c.amount, 0)"   \
+      " SELECT b.name, k.currency, coalesce(l.amount, 0),"                     \
+      "  coalesce(c.amount, 0)"                                                \
       " FROM keys k JOIN businesses b ON b.id = k.business_id"                 \
       " LEFT JOIN ledger l ON l.business_id = k.business_id"                   \
       "  AND l.currency = k.currency"                                          \
@@ -88,7 +96,7 @@
       "  SELECT profile_id, sum(amount) FROM moves"                            \
       "  WHERE profile_id IS NOT NULL GROUP BY profile_id)"                    \
       " SELECT b.name, p.external_id, g.currency, p.amount_to_recover,"        \
-      "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END"                                          \
+      "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END"                      \
       " FROM ewa_profiles p JOIN businesses b ON b.id = p.business_id"         \
       " JOIN ewa_programs g ON g.id = p.program_id"                            \
       " LEFT JOIN counted c ON c.profile_id = p.id"                            \
@@ -119,7 +127,16 @@ int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
                              void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACCOUNTS, &st, err);
+    /* A schema that stores balances on the account rows (issue 21:
+     * debits_posted, credits_posted) has them compared; a database
+     * without the columns (schema 15) has none to compare. */
+    int stored = sqlite3_table_column_metadata(s->db, NULL, "ledger_accounts",
+                                               "debits_posted", NULL, NULL,
+                                               NULL, NULL, NULL) == SQLITE_OK &&
+                 sqlite3_table_column_metadata(s->db, NULL, "ledger_accounts",
+                                               "credits_posted", NULL, NULL,
+                                               NULL, NULL, NULL) == SQLITE_OK;
+    int rc = prep(s, stored ? STMT_ACCOUNTS_STORED : STMT_ACCOUNTS, &st, err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);

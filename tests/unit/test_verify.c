@@ -6,7 +6,9 @@
  * the walk stops when asked; then on copies corrupted behind the engine's
  * back (a stored amount to recover, a ledger row's amount, a ledger row's
  * currency), each difference is reported once, with both figures, for
- * the right business and subject.
+ * the right business and subject; and balances stored on the account
+ * rows (columns added as issue 21's schema will have them) compared with
+ * the ledger's rows.
  *
  * Each test gets a fresh directory under $TMPDIR (or /tmp), removed after.
  */
@@ -64,21 +66,28 @@ static void unpack(const char *dir)
     assert_int_equal(chmod(ps_test_path(dir, PS_TEST_KEY, 1), 0600), 0);
 }
 
-/* Run SQL on the database behind the engine's back (the engine closed). */
-static void corrupt(struct fixture *fx, const char *sql)
+/* Run SQL on the database behind the engine's back (the engine closed);
+ * its last statement must change `changes` rows (-1: any number). */
+static void raw_sql(struct fixture *fx, const char *sql, int changes)
 {
     struct ps_err err;
     ps_engine_close(fx->eng);
     fx->eng = NULL;
     sqlite3 *db = ps_test_sqlite_open(ps_test_path(fx->dir, PS_TEST_DB, 0));
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_changes(db), 1);
+    if (changes >= 0)
+        assert_int_equal(sqlite3_changes(db), changes);
     sqlite3_close(db);
     ps_err_clear(&err);
     assert_int_equal(ps_engine_open(ps_test_path(fx->dir, PS_TEST_DB, 0),
                                     ps_test_path(fx->dir, PS_TEST_KEY, 1),
                                     &fx->eng, &err),
                      0);
+}
+
+static void corrupt(struct fixture *fx, const char *sql)
+{
+    raw_sql(fx, sql, 1);
 }
 
 static int setup(void **state)
@@ -266,6 +275,46 @@ static void test_cross_currency(void **state)
     assert_true(s.last_diff.account > 0);
 }
 
+/* Balances stored on the account rows, as issue 21's schema will keep
+ * them: compared with the ledger's rows, and their own trial balance. */
+static void test_stored_balances(void **state)
+{
+    struct fixture *fx = *state;
+    struct seen s = {0};
+    struct ps_verify_summary sum;
+    raw_sql(fx,
+            "ALTER TABLE ledger_accounts ADD COLUMN debits_posted INTEGER "
+            "NOT NULL DEFAULT 0;"
+            "ALTER TABLE ledger_accounts ADD COLUMN credits_posted INTEGER "
+            "NOT NULL DEFAULT 0;"
+            "UPDATE ledger_accounts SET debits_posted = (SELECT "
+            "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
+            "debit_account = ledger_accounts.id), credits_posted = (SELECT "
+            "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
+            "credit_account = ledger_accounts.id)",
+            38);
+    verify(fx, NULL, 0, &s, &sum);
+    assert_int_equal(sum.differences, 0);
+    assert_int_equal(sum.stored_accounts, 38);
+    assert_int_equal(s.trial, 2); /* recomputed, and stored */
+    assert_int_equal(s.trial_ok, 2);
+
+    struct seen t = {0};
+    corrupt(fx, "UPDATE ledger_accounts SET credits_posted = credits_posted "
+                "+ 5 WHERE id = (SELECT min(id) FROM ledger_accounts WHERE "
+                "kind = 'FUNDING')");
+    verify(fx, NULL, 0, &t, &sum);
+    /* the account's credits, and the stored trial balance */
+    assert_int_equal(sum.differences, 2);
+    assert_int_equal(t.diffs, 1);
+    assert_int_equal(t.trial, 2);
+    assert_int_equal(t.trial_ok, 1);
+    assert_int_equal(t.last_diff.check, PS_VERIFY_ACCOUNT);
+    assert_string_equal(t.figure, "credits");
+    assert_string_equal(t.subject, "FUNDING");
+    assert_int_equal(t.last_diff.right - t.last_diff.left, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +324,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stored_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_currency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stored_balances, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
