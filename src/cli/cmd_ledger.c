@@ -119,8 +119,8 @@ static int print_finding(void *vctx, const struct ps_verify_finding *f)
         if (f->check == PS_VERIFY_TRIAL && !f->ok)
             json_array_append(p->trial, o);
         json_array_append_new(f->check == PS_VERIFY_TRIAL && f->ok ? p->trial
-                              : listed ? p->accounts
-                                       : p->diffs,
+                              : listed                             ? p->accounts
+                                                                   : p->diffs,
                               o);
         return 0;
     }
@@ -135,8 +135,8 @@ static int print_finding(void *vctx, const struct ps_verify_finding *f)
         printf("ACCOUNT %s: %s%s %s: %s %s, %s %s\n", f->business, acct,
                f->subject, f->currency, f->left_name, l, f->right_name, r);
     else
-        printf("DIFFERENCE %s: %s%s %s %s: %s %s, %s %s\n", f->business,
-               acct, f->subject, f->currency, f->figure, f->left_name, l,
+        printf("DIFFERENCE %s: %s%s %s %s: %s %s, %s %s\n", f->business, acct,
+               f->subject, f->currency, f->figure, f->left_name, l,
                f->right_name, r);
     return 0;
 }
@@ -146,7 +146,8 @@ int cmd_ledger_verify(struct cli_ctx *c, struct ps_err *err)
     struct ps_business b;
     struct ps_verify_summary sum;
     struct verify_print p = {NULL, NULL, NULL};
-    unsigned flags = cli_opt(c, "accounts") != NULL ? PS_VERIFY_EVERY_ACCOUNT : 0;
+    unsigned flags =
+        cli_opt(c, "accounts") != NULL ? PS_VERIFY_EVERY_ACCOUNT : 0;
     const char *bus = cli_opt(c, "business");
     if (bus != NULL && ps_business_find(c->eng, bus, &b, err) != 0)
         return cli_fail(err);
@@ -165,16 +166,16 @@ int cmd_ledger_verify(struct cli_ctx *c, struct ps_err *err)
         return cli_fail(err);
     }
     if (c->json) {
-        json_t *o = json_pack(
-            "{s:b, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o, s:o}", "agrees",
-            sum.differences == 0, "checked", "ledgerAccounts",
-            (json_int_t)sum.accounts, "storedBalances",
-            (json_int_t)sum.stored_accounts, "currencies",
-            (json_int_t)sum.currencies, "receivables",
-            (json_int_t)sum.receivables, "ewaProfiles",
-            (json_int_t)sum.profiles, "differences",
-            (json_int_t)sum.differences, "trialBalance", p.trial,
-            "findings", p.diffs);
+        json_t *o =
+            json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:o, s:o}",
+                      "agrees", sum.differences == 0, "checked",
+                      "ledgerAccounts", (json_int_t)sum.accounts,
+                      "storedBalances", (json_int_t)sum.stored_accounts,
+                      "currencies", (json_int_t)sum.currencies, "receivables",
+                      (json_int_t)sum.receivables, "ewaProfiles",
+                      (json_int_t)sum.profiles, "differences",
+                      (json_int_t)sum.differences, "trialBalance", p.trial,
+                      "findings", p.diffs);
         if (flags & PS_VERIFY_EVERY_ACCOUNT)
             json_object_set(o, "accounts", p.accounts);
         json_decref(p.accounts);
@@ -194,8 +195,7 @@ int cmd_ledger_verify(struct cli_ctx *c, struct ps_err *err)
         ps_err_set(err, PS_EINVAL, "LEDGER_VERIFY_DIFFERENCE",
                    "ledger verify: %lld figure%s recomputed from the rows "
                    "%s not agree with what is stored",
-                   (long long)sum.differences,
-                   sum.differences == 1 ? "" : "s",
+                   (long long)sum.differences, sum.differences == 1 ? "" : "s",
                    sum.differences == 1 ? "does" : "do");
         fprintf(stderr, "payspool: %s\n", ps_err_str(err, buf, sizeof(buf)));
         return VERIFY_DIFFERS;

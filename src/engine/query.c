@@ -280,8 +280,8 @@ static struct verify_cur *verify_cur(struct verify_ctx *v, const char *c)
 /* One side of an account against its stored figure. */
 static void verify_side(struct verify_ctx *v,
                         const struct ps_verify_account_row *a,
-                        const char *subject, const char *figure,
-                        int64_t rows, int64_t stored)
+                        const char *subject, const char *figure, int64_t rows,
+                        int64_t stored)
 {
     struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
                                   .ok = rows == stored,
@@ -427,18 +427,16 @@ static void verify_trial(struct verify_ctx *v)
     }
 }
 
-int ps_query_ledger_verify(struct ps_engine *eng, const char *business_id,
-                           unsigned flags,
-                           int (*cb)(void *ctx,
-                                     const struct ps_verify_finding *f),
-                           void *ctx, struct ps_verify_summary *sum,
-                           struct ps_err *err)
+int ps_query_ledger_verify(
+    struct ps_engine *eng, const char *business_id, unsigned flags,
+    int (*cb)(void *ctx, const struct ps_verify_finding *f), void *ctx,
+    struct ps_verify_summary *sum, struct ps_err *err)
 {
     struct verify_ctx v = {cb, ctx, sum, flags, NULL, 0, 0, 0, 0};
     int rc;
     memset(sum, 0, sizeof(*sum));
-    rc = ps_store_verify_accounts(eng->store, business_id, verify_account,
-                                  &v, err);
+    rc = ps_store_verify_accounts(eng->store, business_id, verify_account, &v,
+                                  err);
     if (rc == 0 && v.nomem)
         rc = ps_err_set(err, PS_ENOMEM, NULL, "ledger verify: out of memory");
     if (rc == 0 && !v.stop)

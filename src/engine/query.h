@@ -152,11 +152,11 @@ struct ps_verify_finding {
      * number */
     const char *subject;
     const char *currency;
-    const char *figure;      /* which figure: "debits", "amountToRecover" */
-    const char *left_name;   /* "from the ledger's rows", ... */
-    const char *right_name;  /* "stored", ... */
-    int64_t left, right;     /* minor units; differ unless ok */
-    int count;               /* left and right count rows, not money */
+    const char *figure;     /* which figure: "debits", "amountToRecover" */
+    const char *left_name;  /* "from the ledger's rows", ... */
+    const char *right_name; /* "stored", ... */
+    int64_t left, right;    /* minor units; differ unless ok */
+    int count;              /* left and right count rows, not money */
 };
 struct ps_verify_summary {
     int64_t accounts;        /* ledger accounts recomputed */
@@ -167,12 +167,10 @@ struct ps_verify_summary {
     int64_t differences;     /* every check that did not agree */
 };
 #define PS_VERIFY_EVERY_ACCOUNT 1u
-int ps_query_ledger_verify(struct ps_engine *eng, const char *business_id,
-                           unsigned flags,
-                           int (*cb)(void *ctx,
-                                     const struct ps_verify_finding *f),
-                           void *ctx, struct ps_verify_summary *sum,
-                           struct ps_err *err);
+int ps_query_ledger_verify(
+    struct ps_engine *eng, const char *business_id, unsigned flags,
+    int (*cb)(void *ctx, const struct ps_verify_finding *f), void *ctx,
+    struct ps_verify_summary *sum, struct ps_err *err);
 
 /* ---- files received ------------------------------------------------- */
 

@@ -19,6 +19,8 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+/* The SQL keeps its own layout. */
+/* clang-format off */
 /* The statuses in which an EWA disbursement's advance and fee are
  * unwound (engine/ledger.c's table). */
 #define UNWOUND "('CANCELLED','DECLINED','ERROR','REVERSED')"
@@ -36,7 +38,7 @@
     "  FROM transactions WHERE purpose = 'EWA_RECOVERY'"                       \
     "  AND type = 'DEBIT' AND status = 'SETTLED'"                              \
     " UNION ALL"                                                               \
-    " SELECT p.business_id, r.profile_id, coalesce(r.currency, g.currency),"     \
+    " SELECT p.business_id, r.profile_id, coalesce(r.currency, g.currency),"   \
     "  -r.deduction FROM payroll_results r"                                    \
     "  JOIN ewa_profiles p ON p.id = r.profile_id"                             \
     "  JOIN ewa_programs g ON g.id = p.program_id WHERE r.deduction > 0)"
@@ -50,21 +52,20 @@
  * columns, or NULL, NULL where the schema stores none. */
 #define ACCOUNTS_SQL(stored)                                                   \
     "SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"    \
-    " " SIDE("debit_account") ", " SIDE("credit_account") ","                \
-    " " stored ","                                                           \
-    " (SELECT count(*) FROM ledger_entries e"                                \
-    "   JOIN ledger_accounts o ON o.id = e.credit_account"                   \
-    "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"          \
-    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
-    " + (SELECT count(*) FROM ledger_entries e"                              \
-    "   JOIN ledger_accounts o ON o.id = e.debit_account"                    \
-    "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"         \
-    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"     \
-    " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"      \
-    " LEFT JOIN customers c ON c.id = a.customer_id"                         \
+    " " SIDE("debit_account") ", " SIDE("credit_account") ","                  \
+    " " stored ","                                                             \
+    " (SELECT count(*) FROM ledger_entries e"                                  \
+    "   JOIN ledger_accounts o ON o.id = e.credit_account"                     \
+    "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"            \
+    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
+    " + (SELECT count(*) FROM ledger_entries e"                                \
+    "   JOIN ledger_accounts o ON o.id = e.debit_account"                      \
+    "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"           \
+    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
+    " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"        \
+    " LEFT JOIN customers c ON c.id = a.customer_id"                           \
     " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id"
 
-/* clang-format off */
 #define VERIFY_STMTS(X)                                                        \
     X(ACCOUNTS, ACCOUNTS_SQL("NULL, NULL"))                                    \
     X(ACCOUNTS_STORED, ACCOUNTS_SQL("a.debits_posted, a.credits_posted"))      \
@@ -140,8 +141,8 @@ int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);
-    FOR_EACH(s, st, "verify ledger accounts", err,
-             struct ps_verify_account_row, read_account, cb, ctx);
+    FOR_EACH(s, st, "verify ledger accounts", err, struct ps_verify_account_row,
+             read_account, cb, ctx);
 }
 
 static void read_receivable(sqlite3_stmt *st,

@@ -33,14 +33,14 @@ struct ps_store;
 
 /* One ledger account. */
 struct ps_verify_account_row {
-    int64_t id;                     /* the ledger account's row id */
-    char business[PS_NAME_SIZE];    /* the business's name (slug) */
-    char kind[24];                  /* FUNDING, CUSTOMER, ... */
-    char currency[4];               /* the account's currency */
-    char customer[PS_EXTID_SIZE];   /* CUSTOMER: the customer's external
-                                       id; "" otherwise */
-    int64_t debits, credits;        /* recomputed from the ledger's rows */
-    int stored;                     /* 1: the schema stores a balance */
+    int64_t id;                   /* the ledger account's row id */
+    char business[PS_NAME_SIZE];  /* the business's name (slug) */
+    char kind[24];                /* FUNDING, CUSTOMER, ... */
+    char currency[4];             /* the account's currency */
+    char customer[PS_EXTID_SIZE]; /* CUSTOMER: the customer's external
+                                     id; "" otherwise */
+    int64_t debits, credits;      /* recomputed from the ledger's rows */
+    int stored;                   /* 1: the schema stores a balance */
     int64_t stored_debits, stored_credits; /* when stored */
     /* its legs in another currency than its own, or whose other side is
      * an account of another currency or business */

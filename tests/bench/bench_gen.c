@@ -34,12 +34,12 @@ static void card(long serial, char out[24])
     out[15] = (char)('0' + (10 - sum % 10) % 10);
 }
 
-static const char *const first[] = {"Maria", "James", "Aisha", "Wei",
+static const char *const first[] = {"Maria",  "James",  "Aisha",    "Wei",
                                     "Carlos", "Olivia", "Mohammed", "Emma",
-                                    "Kwame", "Sofia", "Liam", "Priya"};
-static const char *const last[] = {"Garcia", "Smith", "Okafor", "Chen",
+                                    "Kwame",  "Sofia",  "Liam",     "Priya"};
+static const char *const last[] = {"Garcia",    "Smith",   "Okafor", "Chen",
                                    "Rodriguez", "Johnson", "Haddad", "Nguyen",
-                                   "Mensah", "Rossi", "Murphy", "Patel"};
+                                   "Mensah",    "Rossi",   "Murphy", "Patel"};
 
 int main(int argc, char **argv)
 {

@@ -84,14 +84,15 @@ int main(int argc, char **argv)
     for (long i = 0; i < n; i++)
         total += cents(i);
     money(amt, sizeof(amt), total);
-    fprintf(out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\">\n"
-            "<CstmrCdtTrfInitn>\n<GrpHdr><MsgId>BENCH-%ld</MsgId>"
-            "<CreDtTm>2026-12-04T09:30:00</CreDtTm><NbOfTxs>%ld</NbOfTxs>"
-            "<CtrlSum>%s</CtrlSum><InitgPty><Nm>Bench Payroll Inc</Nm></InitgPty>"
-            "</GrpHdr>\n",
-            n, n, amt);
+    fprintf(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\">\n"
+        "<CstmrCdtTrfInitn>\n<GrpHdr><MsgId>BENCH-%ld</MsgId>"
+        "<CreDtTm>2026-12-04T09:30:00</CreDtTm><NbOfTxs>%ld</NbOfTxs>"
+        "<CtrlSum>%s</CtrlSum><InitgPty><Nm>Bench Payroll Inc</Nm></InitgPty>"
+        "</GrpHdr>\n",
+        n, n, amt);
     for (long b = 0; b * PER_BLOCK < n; b++) {
         long first = b * PER_BLOCK, last = first + PER_BLOCK;
         if (last > n)
@@ -100,17 +101,18 @@ int main(int argc, char **argv)
         for (long i = first; i < last; i++)
             sum += cents(i);
         money(amt, sizeof(amt), sum);
-        fprintf(out,
-                "<PmtInf><PmtInfId>BLOCK-%ld</PmtInfId><PmtMtd>TRF</PmtMtd>"
-                "<NbOfTxs>%ld</NbOfTxs><CtrlSum>%s</CtrlSum>"
-                "<PmtTpInf><LclInstrm><Prtry>PPD</Prtry></LclInstrm></PmtTpInf>\n"
-                "<ReqdExctnDt><Dt>2026-12-07</Dt></ReqdExctnDt>"
-                "<Dbtr><Nm>Bench Payroll Inc</Nm></Dbtr>"
-                "<DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct>"
-                "<DbtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd>"
-                "</ClrSysId><MmbId>011000015</MmbId></ClrSysMmbId></FinInstnId>"
-                "</DbtrAgt>\n",
-                b + 1, last - first, amt);
+        fprintf(
+            out,
+            "<PmtInf><PmtInfId>BLOCK-%ld</PmtInfId><PmtMtd>TRF</PmtMtd>"
+            "<NbOfTxs>%ld</NbOfTxs><CtrlSum>%s</CtrlSum>"
+            "<PmtTpInf><LclInstrm><Prtry>PPD</Prtry></LclInstrm></PmtTpInf>\n"
+            "<ReqdExctnDt><Dt>2026-12-07</Dt></ReqdExctnDt>"
+            "<Dbtr><Nm>Bench Payroll Inc</Nm></Dbtr>"
+            "<DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct>"
+            "<DbtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd>"
+            "</ClrSysId><MmbId>011000015</MmbId></ClrSysMmbId></FinInstnId>"
+            "</DbtrAgt>\n",
+            b + 1, last - first, amt);
         for (long i = first; i < last; i++) {
             char e2e[24], ext[16];
             money(amt, sizeof(amt), cents(i));
@@ -121,20 +123,21 @@ int main(int argc, char **argv)
                 snprintf(e2e, sizeof(e2e), "E2E-%08ld", (i + 1) % 100000000L);
                 snprintf(ext, sizeof(ext), "E%07ld", (i % emp + 1) % 10000000L);
             }
-            fprintf(out,
-                    "<CdtTrfTxInf>\n  <PmtId><InstrId>I%08ld</InstrId>"
-                    "<EndToEndId>%s</EndToEndId></PmtId>\n"
-                    "  <Amt><InstdAmt Ccy=\"USD\">%s</InstdAmt></Amt>\n"
-                    "  <CdtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd>"
-                    "</ClrSysId><MmbId>021000021</MmbId></ClrSysMmbId>"
-                    "</FinInstnId></CdtrAgt>\n"
-                    "  <Cdtr><Nm>Employee Number %ld &amp; Family</Nm><Id><PrvtId>"
-                    "<Othr><Id>%s</Id></Othr></PrvtId></Id></Cdtr>\n"
-                    "  <CdtrAcct><Id><Othr><Id>98765%05ld</Id></Othr></Id>"
-                    "</CdtrAcct>\n"
-                    "  <RmtInf><Ustrd>Salary for the period ending 2026-12-05 "
-                    "paid by Bench Payroll</Ustrd></RmtInf>\n</CdtTrfTxInf>\n",
-                    i + 1, e2e, amt, i % emp + 1, ext, i % 100000);
+            fprintf(
+                out,
+                "<CdtTrfTxInf>\n  <PmtId><InstrId>I%08ld</InstrId>"
+                "<EndToEndId>%s</EndToEndId></PmtId>\n"
+                "  <Amt><InstdAmt Ccy=\"USD\">%s</InstdAmt></Amt>\n"
+                "  <CdtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd>"
+                "</ClrSysId><MmbId>021000021</MmbId></ClrSysMmbId>"
+                "</FinInstnId></CdtrAgt>\n"
+                "  <Cdtr><Nm>Employee Number %ld &amp; Family</Nm><Id><PrvtId>"
+                "<Othr><Id>%s</Id></Othr></PrvtId></Id></Cdtr>\n"
+                "  <CdtrAcct><Id><Othr><Id>98765%05ld</Id></Othr></Id>"
+                "</CdtrAcct>\n"
+                "  <RmtInf><Ustrd>Salary for the period ending 2026-12-05 "
+                "paid by Bench Payroll</Ustrd></RmtInf>\n</CdtTrfTxInf>\n",
+                i + 1, e2e, amt, i % emp + 1, ext, i % 100000);
         }
         fprintf(out, "</PmtInf>\n");
     }

@@ -30,9 +30,9 @@
 
 static const char *const rdfis[] = {"021000021", "011000015", "091000019",
                                     "076401251", "121000248"};
-static const char *const names[] = {"MARIA GARCIA", "JAMES O'BRIEN",
-                                    "LINDA CHEN", "ROBERT SMITH",
-                                    "ANA LOPEZ", "DAVID KIM", "SARAH JONES"};
+static const char *const names[] = {
+    "MARIA GARCIA", "JAMES O'BRIEN", "LINDA CHEN", "ROBERT SMITH",
+    "ANA LOPEZ",    "DAVID KIM",     "SARAH JONES"};
 
 static FILE *out;
 static long records;
@@ -40,8 +40,8 @@ static long records;
 static void put(const char *rec)
 {
     if (strlen(rec) != 94) {
-        fprintf(stderr, "nacha_gen: bad record length %zu: %s\n",
-                strlen(rec), rec);
+        fprintf(stderr, "nacha_gen: bad record length %zu: %s\n", strlen(rec),
+                rec);
         exit(1);
     }
     fputs(rec, out);
@@ -72,8 +72,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (bench)
-        bench_seq_start(argc == 5 ? strtoull(argv[4], NULL, 10) : 1,
-                        employees);
+        bench_seq_start(argc == 5 ? strtoull(argv[4], NULL, 10) : 1, employees);
     if ((out = fopen(argv[2], "wb")) == NULL) {
         perror(argv[2]);
         return 1;
@@ -102,9 +101,10 @@ int main(int argc, char **argv)
             if (bench) /* bench_gen's request seq - 1, as an entry */
                 bench_request(seq - 1, employees, req, id, &amount);
             else if (employees > 0) /* a multiplicative scramble of 1..E */
-                snprintf(id, sizeof(id), "E%07ld",
-                         (long)((uint64_t)seq * 2654435761u %
-                                (uint64_t)employees) + 1);
+                snprintf(
+                    id, sizeof(id), "E%07ld",
+                    (long)((uint64_t)seq * 2654435761u % (uint64_t)employees) +
+                        1);
             else
                 snprintf(id, sizeof(id), "EMP%07ld", seq % 10000000L);
             snprintf(r, sizeof(r),

@@ -193,9 +193,9 @@ static double run_transfer(sqlite3 *db, long records, long profiles)
     sqlite3_stmt *tr = prepare(
         db, "INSERT INTO transfer VALUES (NULL, ?1, ?2, ?3, ?4, 840, ?5, ?6,"
             " ?7, ?8, 1, ?9, ?10)");
-    sqlite3_stmt *upd = prepare(
-        db, "UPDATE account SET debits_posted = debits_posted + ?1,"
-            " credits_posted = credits_posted + ?2 WHERE id = ?3");
+    sqlite3_stmt *upd =
+        prepare(db, "UPDATE account SET debits_posted = debits_posted + ?1,"
+                    " credits_posted = credits_posted + ?2 WHERE id = ?3");
     sqlite3_stmt *ck =
         prepare(db, "INSERT INTO checkpoint VALUES (1, ?1, ?2, ?3)");
     uint64_t seed = 0x9e3779b97f4a7c15u;

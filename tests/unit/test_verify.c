@@ -152,9 +152,8 @@ static int collect(void *ctx, const struct ps_verify_finding *f)
     return s->stop_after != 0 && s->calls >= s->stop_after;
 }
 
-static void verify(struct fixture *fx, const char *business_id,
-                   unsigned flags, struct seen *s,
-                   struct ps_verify_summary *sum)
+static void verify(struct fixture *fx, const char *business_id, unsigned flags,
+                   struct seen *s, struct ps_verify_summary *sum)
 {
     struct ps_err err;
     ps_err_clear(&err);
@@ -208,9 +207,8 @@ static void test_business(void **state)
     struct seen s = {0};
     struct ps_verify_summary sum;
     ps_err_clear(&err);
-    assert_int_equal(ps_business_find(fx->eng, "northwind-warehousing", &b,
-                                      &err),
-                     0);
+    assert_int_equal(
+        ps_business_find(fx->eng, "northwind-warehousing", &b, &err), 0);
     verify(fx, b.id, PS_VERIFY_EVERY_ACCOUNT, &s, &sum);
     assert_int_equal(sum.differences, 0);
     assert_int_equal(sum.receivables, 1);
@@ -324,8 +322,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stored_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_currency, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stored_balances, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stored_balances, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
