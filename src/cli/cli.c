@@ -237,6 +237,13 @@ const struct cli_cmd cli_commands[] = {
      "the trial balance per currency and rows missing their parent; exit "
      "65 if either is wrong",
      "payspool ledger balance --business harbor-north"},
+    {"ledger", "verify", cmd_ledger_verify, RO, "", "business= accounts",
+     "[--business B] [--accounts]",
+     "every ledger balance recomputed from the ledger's rows against the "
+     "stored one, the trial balance per currency, the EWA receivable and "
+     "amounts to recover against their rows; exit 1 if any differs "
+     "(--accounts: list every account's debits and credits too)",
+     "payspool ledger verify --business harbor-north --json"},
 
     {"run", NULL, cmd_run, SCHED | CLI_KEYS | CLI_LOCK | CLI_LOG_INFO, "",
      "once jobs-due config= chunk= jobs= calendar= jobs-only",

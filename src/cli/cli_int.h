@@ -247,6 +247,7 @@ int cmd_tx_show(struct cli_ctx *c, struct ps_err *err);
 int cmd_tx_create(struct cli_ctx *c, struct ps_err *err);
 int cmd_tx_event(struct cli_ctx *c, struct ps_err *err);
 int cmd_ledger_balance(struct cli_ctx *c, struct ps_err *err);
+int cmd_ledger_verify(struct cli_ctx *c, struct ps_err *err);
 int cmd_run(struct cli_ctx *c, struct ps_err *err);
 int cmd_job_list(struct cli_ctx *c, struct ps_err *err);
 int cmd_job_status(struct cli_ctx *c, struct ps_err *err);

@@ -9,6 +9,7 @@
 #include "engine/query.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -260,4 +261,230 @@ int ps_query_guard_take(struct ps_engine *eng, long pid, const char *host,
 int ps_query_guard_release(struct ps_engine *eng, long pid, struct ps_err *err)
 {
     return ps_store_guard_release(eng->store, pid, err);
+}
+
+/* ---- ledger verify -------------------------------------------------- */
+
+/* The trial balance of one currency, summed from the account rows. */
+struct verify_cur {
+    char currency[4];
+    int64_t debits, credits;               /* recomputed */
+    int64_t stored_debits, stored_credits; /* where stored */
+    int64_t stored;                        /* accounts with a stored one */
+};
+
+struct verify_ctx {
+    int (*cb)(void *, const struct ps_verify_finding *);
+    void *ctx;
+    struct ps_verify_summary *sum;
+    unsigned flags;
+    struct verify_cur *cur;
+    size_t ncur, capcur;
+    int stop; /* cb asked to stop */
+    int nomem;
+};
+
+/* Report one finding; differences are counted. */
+static int verify_emit(struct verify_ctx *v, struct ps_verify_finding *f)
+{
+    if (!f->ok)
+        v->sum->differences++;
+    if (v->stop)
+        return 1;
+    if (v->cb(v->ctx, f) != 0)
+        v->stop = 1;
+    return v->stop;
+}
+
+static struct verify_cur *verify_cur(struct verify_ctx *v, const char *c)
+{
+    for (size_t i = 0; i < v->ncur; i++)
+        if (strcmp(v->cur[i].currency, c) == 0)
+            return &v->cur[i];
+    if (v->ncur == v->capcur) {
+        size_t cap = v->capcur != 0 ? v->capcur * 2 : 8;
+        struct verify_cur *n = realloc(v->cur, cap * sizeof(*n));
+        if (n == NULL)
+            return NULL;
+        v->cur = n;
+        v->capcur = cap;
+    }
+    struct verify_cur *r = &v->cur[v->ncur++];
+    memset(r, 0, sizeof(*r));
+    snprintf(r->currency, sizeof(r->currency), "%s", c);
+    return r;
+}
+
+/* One side of an account against its stored figure. */
+static void verify_side(struct verify_ctx *v,
+                        const struct ps_verify_account_row *a,
+                        const char *subject, const char *figure, int64_t rows,
+                        int64_t stored)
+{
+    struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
+                                  .ok = rows == stored,
+                                  .business = a->business,
+                                  .account = a->id,
+                                  .subject = subject,
+                                  .currency = a->currency,
+                                  .figure = figure,
+                                  .left_name = "from the ledger's rows",
+                                  .right_name = "stored",
+                                  .left = rows,
+                                  .right = stored};
+    if (!f.ok)
+        verify_emit(v, &f);
+}
+
+static int verify_account(void *vctx, const struct ps_verify_account_row *a)
+{
+    struct verify_ctx *v = vctx;
+    char subject[64 + PS_EXTID_SIZE];
+    struct verify_cur *c = verify_cur(v, a->currency);
+    if (c == NULL) {
+        v->nomem = 1;
+        return 1;
+    }
+    v->sum->accounts++;
+    c->debits += a->debits;
+    c->credits += a->credits;
+    snprintf(subject, sizeof(subject), "%s%s%s", a->kind,
+             a->customer[0] != '\0' ? " " : "", a->customer);
+    if (v->flags & PS_VERIFY_EVERY_ACCOUNT) {
+        struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
+                                      .ok = 1,
+                                      .business = a->business,
+                                      .account = a->id,
+                                      .subject = subject,
+                                      .currency = a->currency,
+                                      .figure = "balance",
+                                      .left_name = "debits",
+                                      .right_name = "credits",
+                                      .left = a->debits,
+                                      .right = a->credits};
+        if (verify_emit(v, &f) != 0)
+            return 1;
+    }
+    if (a->stored) {
+        v->sum->stored_accounts++;
+        c->stored++;
+        c->stored_debits += a->stored_debits;
+        c->stored_credits += a->stored_credits;
+        verify_side(v, a, subject, "debits", a->debits, a->stored_debits);
+        verify_side(v, a, subject, "credits", a->credits, a->stored_credits);
+    }
+    if (a->cross_currency != 0) {
+        struct ps_verify_finding f = {.check = PS_VERIFY_ACCOUNT,
+                                      .business = a->business,
+                                      .account = a->id,
+                                      .subject = subject,
+                                      .currency = a->currency,
+                                      .figure = "legs in another currency "
+                                                "or business",
+                                      .left_name = "found",
+                                      .right_name = "allowed",
+                                      .left = a->cross_currency,
+                                      .count = 1};
+        verify_emit(v, &f);
+    }
+    return v->stop;
+}
+
+static int verify_receivable(void *vctx,
+                             const struct ps_verify_receivable_row *r)
+{
+    struct verify_ctx *v = vctx;
+    struct ps_verify_finding f = {
+        .check = PS_VERIFY_RECEIVABLE,
+        .ok = r->ledger == r->counted,
+        .business = r->business,
+        .subject = "EWA_RECEIVABLE",
+        .currency = r->currency,
+        .figure = "balance",
+        .left_name = "from the ledger's rows",
+        .right_name = "counted from its transactions and payroll results",
+        .left = r->ledger,
+        .right = r->counted};
+    v->sum->receivables++;
+    return f.ok ? 0 : verify_emit(v, &f);
+}
+
+static int verify_profile(void *vctx, const struct ps_verify_profile_row *p)
+{
+    struct verify_ctx *v = vctx;
+    char subject[32 + PS_EXTID_SIZE];
+    snprintf(subject, sizeof(subject), "EWA profile %s", p->external_id);
+    struct ps_verify_finding f = {
+        .check = PS_VERIFY_PROFILE,
+        .ok = p->stored == p->counted,
+        .business = p->business,
+        .subject = subject,
+        .currency = p->currency,
+        .figure = "amountToRecover",
+        .left_name = "stored",
+        .right_name = "counted from its transactions and payroll results",
+        .left = p->stored,
+        .right = p->counted};
+    v->sum->profiles++;
+    return f.ok ? 0 : verify_emit(v, &f);
+}
+
+static int verify_cur_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct verify_cur *)a)->currency,
+                  ((const struct verify_cur *)b)->currency);
+}
+
+/* The trial balance per currency, from the sums of the account rows, in
+ * currency order; and over the stored balances where there are any. */
+static void verify_trial(struct verify_ctx *v)
+{
+    if (v->ncur > 1)
+        qsort(v->cur, v->ncur, sizeof(*v->cur), verify_cur_cmp);
+    for (size_t i = 0; i < v->ncur && !v->stop; i++) {
+        const struct verify_cur *c = &v->cur[i];
+        struct ps_verify_finding f = {.check = PS_VERIFY_TRIAL,
+                                      .ok = c->debits == c->credits,
+                                      .business = "",
+                                      .subject = "trial balance",
+                                      .currency = c->currency,
+                                      .figure = "debits and credits",
+                                      .left_name = "debits",
+                                      .right_name = "credits",
+                                      .left = c->debits,
+                                      .right = c->credits};
+        v->sum->currencies++;
+        verify_emit(v, &f);
+        if (c->stored > 0 && !v->stop) {
+            f.ok = c->stored_debits == c->stored_credits;
+            f.subject = "trial balance, stored";
+            f.left = c->stored_debits;
+            f.right = c->stored_credits;
+            verify_emit(v, &f);
+        }
+    }
+}
+
+int ps_query_ledger_verify(
+    struct ps_engine *eng, const char *business_id, unsigned flags,
+    int (*cb)(void *ctx, const struct ps_verify_finding *f), void *ctx,
+    struct ps_verify_summary *sum, struct ps_err *err)
+{
+    struct verify_ctx v = {cb, ctx, sum, flags, NULL, 0, 0, 0, 0};
+    int rc;
+    memset(sum, 0, sizeof(*sum));
+    rc = ps_store_verify_accounts(eng->store, business_id, verify_account, &v,
+                                  err);
+    if (rc == 0 && v.nomem)
+        rc = ps_err_set(err, PS_ENOMEM, NULL, "ledger verify: out of memory");
+    if (rc == 0 && !v.stop)
+        verify_trial(&v);
+    if (rc == 0 && !v.stop)
+        rc = ps_store_verify_receivables(eng->store, business_id,
+                                         verify_receivable, &v, err);
+    if (rc == 0 && !v.stop)
+        rc = ps_store_verify_profiles(eng->store, business_id, verify_profile,
+                                      &v, err);
+    free(v.cur);
+    return rc;
 }

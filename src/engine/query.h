@@ -23,6 +23,7 @@
 #include "base/model.h"
 #include "engine/engine.h"
 #include "store/store.h"
+#include "store/verify.h"
 
 /* ---- the database --------------------------------------------------- */
 
@@ -127,6 +128,62 @@ int ps_query_trial_balance(struct ps_engine *eng, const char *business_id,
  * and in detail (size bytes) which. */
 int ps_query_orphans(struct ps_engine *eng, int64_t *n, char *detail,
                      size_t size, struct ps_err *err);
+
+/* ---- ledger verify -------------------------------------------------- */
+
+/*
+ * `payspool ledger verify`: every ledger account's balance recomputed
+ * from the ledger's rows and compared with the balance the schema stores
+ * (none in schema v15), the trial balance per currency (sum of debits =
+ * sum of credits, over the recomputed balances and over the stored
+ * ones), each business's EWA receivable against the rows that move it,
+ * and each EWA profile's amount to recover against the rows it counts
+ * (store/verify.h says which).
+ *
+ * cb gets one call per currency of the trial balance (ok or not) and one
+ * per difference found elsewhere, and with PS_VERIFY_EVERY_ACCOUNT in
+ * flags one per ledger account too (figure "balance", left its debits and
+ * right its credits from the ledger's rows, ok); a non-zero return stops
+ * the walk.  sum
+ * counts what was checked and the differences.  Returns 0 whether or not
+ * there were differences (sum->differences says); an error only when the
+ * store fails.  business_id NULL: every business.
+ */
+enum ps_verify_check {
+    PS_VERIFY_TRIAL,      /* per currency: debits against credits */
+    PS_VERIFY_ACCOUNT,    /* one ledger account */
+    PS_VERIFY_RECEIVABLE, /* a business's EWA_RECEIVABLE account */
+    PS_VERIFY_PROFILE     /* an EWA profile's amount to recover */
+};
+struct ps_verify_finding {
+    enum ps_verify_check check;
+    int ok;               /* PS_VERIFY_TRIAL only: 1 when it balances */
+    const char *business; /* the business's name; "" for the trial */
+    int64_t account;      /* the ledger account's row id; 0: none */
+    /* what, masked: "CUSTOMER NWL-10421" (a ledger account's kind and
+     * customer), "EWA profile NWL-10480"; never an account or card
+     * number */
+    const char *subject;
+    const char *currency;
+    const char *figure;     /* which figure: "debits", "amountToRecover" */
+    const char *left_name;  /* "from the ledger's rows", ... */
+    const char *right_name; /* "stored", ... */
+    int64_t left, right;    /* minor units; differ unless ok */
+    int count;              /* left and right count rows, not money */
+};
+struct ps_verify_summary {
+    int64_t accounts;        /* ledger accounts recomputed */
+    int64_t stored_accounts; /* of which with a stored balance */
+    int64_t currencies;      /* trial balance rows */
+    int64_t receivables;     /* business and currency pairs */
+    int64_t profiles;        /* EWA profiles */
+    int64_t differences;     /* every check that did not agree */
+};
+#define PS_VERIFY_EVERY_ACCOUNT 1u
+int ps_query_ledger_verify(
+    struct ps_engine *eng, const char *business_id, unsigned flags,
+    int (*cb)(void *ctx, const struct ps_verify_finding *f), void *ctx,
+    struct ps_verify_summary *sum, struct ps_err *err);
 
 /* ---- files received ------------------------------------------------- */
 

@@ -64,6 +64,7 @@ enum ps_sq_area {
     PS_SQ_AREA_ISO,      /* iso.c */
     PS_SQ_AREA_LINX,     /* linx.c */
     PS_SQ_AREA_METRICS,  /* metrics.c */
+    PS_SQ_AREA_VERIFY,   /* verify.c */
     PS_SQ_AREA_N
 };
 #define PS_SQ_AREA_SLOTS 64

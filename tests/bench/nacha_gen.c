@@ -10,6 +10,12 @@
  * scrambled order, amounts 5.00 to 60.00 -- EWA disbursement requests
  * the benchmark's program accepts.
  *
+ *   nacha_gen --bench N OUT.ach EMPLOYEES [SEED]
+ *
+ * writes bench_gen's own N requests (bench_seq.h: same employees, same
+ * amounts, same order, the same unknown employees and zero amounts) as
+ * PPD credit entries: the CSV benchmark's file in NACHA.
+ *
  * Deterministic: the same N writes the same bytes.  Exit 0, or 1 with a
  * message on stderr.
  */
@@ -18,13 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_seq.h"
+
 #define PER_BATCH 10000L
 
 static const char *const rdfis[] = {"021000021", "011000015", "091000019",
                                     "076401251", "121000248"};
-static const char *const names[] = {"MARIA GARCIA", "JAMES O'BRIEN",
-                                    "LINDA CHEN", "ROBERT SMITH",
-                                    "ANA LOPEZ", "DAVID KIM", "SARAH JONES"};
+static const char *const names[] = {
+    "MARIA GARCIA", "JAMES O'BRIEN", "LINDA CHEN", "ROBERT SMITH",
+    "ANA LOPEZ",    "DAVID KIM",     "SARAH JONES"};
 
 static FILE *out;
 static long records;
@@ -32,8 +40,8 @@ static long records;
 static void put(const char *rec)
 {
     if (strlen(rec) != 94) {
-        fprintf(stderr, "nacha_gen: bad record length %zu: %s\n",
-                strlen(rec), rec);
+        fprintf(stderr, "nacha_gen: bad record length %zu: %s\n", strlen(rec),
+                rec);
         exit(1);
     }
     fputs(rec, out);
@@ -47,11 +55,24 @@ int main(int argc, char **argv)
     long n, batches, seq = 0, addenda = 0, employees = 0;
     uint64_t fhash = 0;
     int64_t fcredit = 0;
-    if ((argc != 3 && argc != 4) || (n = atol(argv[1])) <= 0 ||
-        (argc == 4 && (employees = atol(argv[3])) <= 0)) {
+    int bench = argc > 1 && strcmp(argv[1], "--bench") == 0;
+    if (bench) { /* shift --bench off; SEED is the last argument */
+        argv++;
+        argc--;
+        if (argc < 4 || argc > 5) {
+            fprintf(stderr, "usage: nacha_gen --bench N OUT.ach EMPLOYEES "
+                            "[SEED]\n");
+            return 1;
+        }
+    }
+    if ((argc != 3 && argc != 4 && !(bench && argc == 5)) ||
+        (n = atol(argv[1])) <= 0 ||
+        (argc >= 4 && (employees = atol(argv[3])) <= 0)) {
         fprintf(stderr, "usage: nacha_gen N OUT.ach [EMPLOYEES]\n");
         return 1;
     }
+    if (bench)
+        bench_seq_start(argc == 5 ? strtoull(argv[4], NULL, 10) : 1, employees);
     if ((out = fopen(argv[2], "wb")) == NULL) {
         perror(argv[2]);
         return 1;
@@ -75,12 +96,15 @@ int main(int argc, char **argv)
             long amount = employees > 0 ? 500 + (seq * 7919) % 5501
                                         : 50000 + (seq * 7919) % 450000;
             int add = seq % 10 == 9;
+            char id[32], req[16];
             seq++;
-            char id[32];
-            if (employees > 0) /* a multiplicative scramble of 1..E */
-                snprintf(id, sizeof(id), "E%07ld",
-                         (long)((uint64_t)seq * 2654435761u %
-                                (uint64_t)employees) + 1);
+            if (bench) /* bench_gen's request seq - 1, as an entry */
+                bench_request(seq - 1, employees, req, id, &amount);
+            else if (employees > 0) /* a multiplicative scramble of 1..E */
+                snprintf(
+                    id, sizeof(id), "E%07ld",
+                    (long)((uint64_t)seq * 2654435761u % (uint64_t)employees) +
+                        1);
             else
                 snprintf(id, sizeof(id), "EMP%07ld", seq % 10000000L);
             snprintf(r, sizeof(r),

@@ -30,6 +30,20 @@
  *                      by transaction and by each account, as payspool
  *                      posts them
  *
+ *   transfer           issue 21's row model: the record is the ledger
+ *                      transfer (debit account, credit account, amount,
+ *                      currency, time, file, line), its fee a second
+ *                      transfer written when non-zero, request-id
+ *                      uniqueness on a 64-bit hash (no other per-record
+ *                      index), balances as debits_posted/credits_posted on
+ *                      narrow account rows written once per chunk from
+ *                      in-memory aggregates, and a checkpoint row per
+ *                      chunk; no history row (the row records its
+ *                      creation)
+ *
+ * STORE_FLOOR_MODELS (environment) picks the models, a comma-separated
+ * list of txn, history, ledger, transfer (default: all four).
+ *
  * Prints seconds and records per second for each.  A model slower here
  * than a target cannot meet it in payspool, whatever the C around it.
  */
@@ -44,10 +58,12 @@
 
 #define CHUNK 50000L
 
-enum model { TXN_ONLY, WITH_HISTORY, WITH_LEDGER, NMODELS };
+enum model { TXN_ONLY, WITH_HISTORY, WITH_LEDGER, TRANSFER, NMODELS };
 
-static const char *const model_names[NMODELS] = {"transaction only",
-                                                 "+ history", "+ ledger"};
+static const char *const model_names[NMODELS] = {
+    "transaction only", "+ history", "+ ledger", "transfer (i21)"};
+static const char *const model_keys[NMODELS] = {"txn", "history", "ledger",
+                                                "transfer"};
 
 static const char schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -71,7 +87,21 @@ static const char schema[] =
     "  amount INTEGER NOT NULL, created INTEGER NOT NULL);"
     "CREATE INDEX ledger_txn ON ledger(txn);"
     "CREATE INDEX ledger_debit ON ledger(debit);"
-    "CREATE INDEX ledger_credit ON ledger(credit);";
+    "CREATE INDEX ledger_credit ON ledger(credit);"
+    /* issue 21: the transfer row, narrow balances, checkpoints */
+    "CREATE TABLE transfer (id INTEGER PRIMARY KEY, uid BLOB,"
+    "  debit INTEGER NOT NULL, credit INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL, currency INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL, linked INTEGER, request_hash INTEGER,"
+    "  request_id TEXT, file INTEGER, line INTEGER,"
+    "  created INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX transfer_request ON transfer(request_hash)"
+    "  WHERE request_hash IS NOT NULL;"
+    "CREATE TABLE account (id INTEGER PRIMARY KEY,"
+    "  debits_posted INTEGER NOT NULL DEFAULT 0,"
+    "  credits_posted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE checkpoint (file INTEGER, chunk INTEGER, line INTEGER,"
+    "  created INTEGER, PRIMARY KEY (file, chunk));";
 
 static void die(sqlite3 *db, const char *what)
 {
@@ -117,6 +147,119 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* FNV-1a of the request id, as a 64-bit key (the issue's keyed hash). */
+static int64_t request_hash(const char *req)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *req != '\0'; req++)
+        h = (h ^ (unsigned char)*req) * 1099511628211ULL;
+    return (int64_t)h;
+}
+
+/* Balances of the accounts a chunk moved, written once per chunk from
+ * in-memory aggregates: 1 receivable, 2 fee income, 3 funding,
+ * 100 + profile the customer's. */
+static void flush_balances(sqlite3 *db, sqlite3_stmt *upd, int64_t *dr,
+                           int64_t *cr, long naccts)
+{
+    for (long a = 0; a < naccts; a++) {
+        if (dr[a] == 0 && cr[a] == 0)
+            continue;
+        sqlite3_bind_int64(upd, 1, dr[a]);
+        sqlite3_bind_int64(upd, 2, cr[a]);
+        sqlite3_bind_int64(upd, 3, a);
+        step(db, upd);
+        dr[a] = cr[a] = 0;
+    }
+}
+
+/* The transfer model (see the top): rows ascend by id, the request-id
+ * hash is the only random-order index. */
+static double run_transfer(sqlite3 *db, long records, long profiles)
+{
+    long naccts = 100 + profiles + 1;
+    int64_t *dr = calloc((size_t)naccts, sizeof(*dr));
+    int64_t *cr = calloc((size_t)naccts, sizeof(*cr));
+    if (dr == NULL || cr == NULL)
+        die(NULL, "balances");
+    exec(db, "BEGIN");
+    sqlite3_stmt *acc = prepare(db, "INSERT INTO account(id) VALUES (?1)");
+    for (long a = 1; a < naccts; a++) {
+        sqlite3_bind_int64(acc, 1, a);
+        step(db, acc);
+    }
+    sqlite3_finalize(acc);
+    exec(db, "COMMIT");
+    sqlite3_stmt *tr = prepare(
+        db, "INSERT INTO transfer VALUES (NULL, ?1, ?2, ?3, ?4, 840, ?5, ?6,"
+            " ?7, ?8, 1, ?9, ?10)");
+    sqlite3_stmt *upd =
+        prepare(db, "UPDATE account SET debits_posted = debits_posted + ?1,"
+                    " credits_posted = credits_posted + ?2 WHERE id = ?3");
+    sqlite3_stmt *ck =
+        prepare(db, "INSERT INTO checkpoint VALUES (1, ?1, ?2, ?3)");
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    int64_t when = 1795000000000;
+    double t0 = now();
+    exec(db, "BEGIN");
+    for (long i = 1; i <= records; i++) {
+        unsigned char uid[16];
+        char req[24];
+        uint64_t r = next(&seed);
+        int64_t profile = 1 + (int64_t)(r % (uint64_t)profiles);
+        int64_t amount = 100 + (int64_t)((r >> 20) % 50000), fee = 299;
+        memcpy(uid, &when, 8);
+        r = next(&seed);
+        memcpy(uid + 8, &r, 8);
+        snprintf(req, sizeof(req), "R%08ld", i);
+        /* the advance: receivable to the customer's account */
+        sqlite3_bind_blob(tr, 1, uid, sizeof(uid), SQLITE_STATIC);
+        sqlite3_bind_int64(tr, 2, 1);
+        sqlite3_bind_int64(tr, 3, 100 + profile);
+        sqlite3_bind_int64(tr, 4, amount);
+        sqlite3_bind_int64(tr, 5, 1);
+        sqlite3_bind_null(tr, 6);
+        sqlite3_bind_int64(tr, 7, request_hash(req));
+        sqlite3_bind_text(tr, 8, req, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(tr, 9, i + 1);
+        sqlite3_bind_int64(tr, 10, when);
+        step(db, tr);
+        int64_t id = sqlite3_last_insert_rowid(db);
+        dr[1] += amount;
+        cr[100 + profile] += amount;
+        if (fee > 0) { /* the fee: a linked transfer */
+            sqlite3_bind_null(tr, 1);
+            sqlite3_bind_int64(tr, 2, 1);
+            sqlite3_bind_int64(tr, 3, 2);
+            sqlite3_bind_int64(tr, 4, fee);
+            sqlite3_bind_int64(tr, 5, 2);
+            sqlite3_bind_int64(tr, 6, id);
+            sqlite3_bind_null(tr, 7);
+            sqlite3_bind_null(tr, 8);
+            step(db, tr);
+            dr[1] += fee;
+            cr[2] += fee;
+        }
+        if (i % CHUNK == 0 || i == records) {
+            flush_balances(db, upd, dr, cr, naccts);
+            sqlite3_bind_int64(ck, 1, (i + CHUNK - 1) / CHUNK);
+            sqlite3_bind_int64(ck, 2, i + 1);
+            sqlite3_bind_int64(ck, 3, when);
+            step(db, ck);
+            exec(db, "COMMIT");
+            if (i < records)
+                exec(db, "BEGIN");
+        }
+    }
+    double secs = now() - t0;
+    sqlite3_finalize(tr);
+    sqlite3_finalize(upd);
+    sqlite3_finalize(ck);
+    free(dr);
+    free(cr);
+    return secs;
+}
+
 /* Write `records` records under model `m` into a fresh database at
  * `path`; return the wall seconds. */
 static double run(const char *path, enum model m, long records, long profiles,
@@ -148,6 +291,16 @@ static double run(const char *path, enum model m, long records, long profiles,
         db, "INSERT INTO history VALUES (NULL, ?1, NULL, 1, 1, 1, ?2, ?3)");
     sqlite3_stmt *led =
         prepare(db, "INSERT INTO ledger VALUES (NULL, ?1, ?2, ?3, ?4, ?5)");
+    if (m == TRANSFER) {
+        sqlite3_finalize(txn);
+        sqlite3_finalize(hist);
+        sqlite3_finalize(led);
+        double secs = run_transfer(db, records, profiles);
+        sqlite3_close(db);
+        remove(path);
+        remove(wal);
+        return secs;
+    }
     uint64_t seed = 0x9e3779b97f4a7c15u;
     int64_t when = 1795000000000, chunk_amount = 0;
     double t0 = now();
@@ -249,11 +402,22 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    const char *pick = getenv("STORE_FLOOR_MODELS");
+    int want[NMODELS];
+    for (int m = 0; m < NMODELS; m++) {
+        const char *at = pick != NULL ? strstr(pick, model_keys[m]) : NULL;
+        size_t n = strlen(model_keys[m]);
+        want[m] = pick == NULL || pick[0] == '\0' ||
+                  (at != NULL && (at == pick || at[-1] == ',') &&
+                   (at[n] == '\0' || at[n] == ','));
+    }
     printf("sqlite alone, %ld records over %ld profiles, %ld a commit:\n",
            records, profiles, CHUNK);
     for (int k = 0; k < nsizes; k++)
         for (int m = 0; m < NMODELS; m++) {
             long page_size = atol(sizes[k]);
+            if (!want[m])
+                continue;
             double secs =
                 run(path, (enum model)m, records, profiles, page_size);
             printf("  %-18s %6ld-byte pages %8.2f s %10.0f records/s\n",

@@ -51,6 +51,21 @@ finish() {
     exit 1
 }
 
+# ledger_verify_ok [ARGS...]: `payspool ledger verify` (with ARGS, e.g.
+# --spool DIR, for a spool other than the test's) recomputes every
+# balance from the ledger's rows and finds them all as stored: exit 0 and
+# "all agree".  Every end-to-end test that touches a store calls it at
+# its end (issue 21).
+ledger_verify_ok() {
+    if "$P" ledger verify "$@" >"$T/verify.out" 2>"$T/verify.err" &&
+        grep -q '^all agree$' "$T/verify.out"; then
+        ok
+    else
+        bad "ledger verify $*: the balances do not agree"
+        cat "$T/verify.out" "$T/verify.err" | sed 's/^/    /' >&2
+    fi
+}
+
 # setup_business NAME CUSTOMERS: init the spool, fast intake settings, a
 # business with CUSTOMERS employees C0001.. each with a card account.
 setup_business() {

@@ -181,4 +181,5 @@ has "card-411111\*\*\*\*\*\*1111.csv" "$T/files.json"
 sqlite3 "$PAYSPOOL_SPOOL/payspool.db" .dump >"$T/dump2.sql"
 nopan "the database, after a card number in a name" "$T/dump2.sql"
 
+ledger_verify_ok
 finish

@@ -192,4 +192,5 @@ has "rule: FILE_CHANGED_AFTER_CLAIM" "$S/failed/chg/d.txt.reason"
 consistent D
 expect 0 "$P" run --once
 
+ledger_verify_ok
 finish

@@ -194,4 +194,5 @@ sqlite3 "$T/other/payspool.db" "INSERT INTO schema_version VALUES (99, 'x')"
 expect 78 "$P" --spool "$T/other" business list
 has SCHEMA_TOO_NEW "$T/err"
 
+ledger_verify_ok
 finish

@@ -81,4 +81,5 @@ has "ledger_entries.debit_account 1, ledger_entries.credit_account 1" "$T/err"
 sqlite3 "$db" "DELETE FROM ledger_entries WHERE reference = 'manual'"
 expect 0 "$P" ledger balance
 
+ledger_verify_ok
 finish

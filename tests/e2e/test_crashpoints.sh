@@ -73,4 +73,5 @@ for point in $POINTS; do
     expect 0 "$P" ledger balance
 done
 
+ledger_verify_ok
 finish

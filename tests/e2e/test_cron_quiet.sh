@@ -131,4 +131,5 @@ done
 kill -TERM "$dpid"
 wait "$dpid"
 same "daemon stops cleanly" "$?" 0
+ledger_verify_ok
 finish

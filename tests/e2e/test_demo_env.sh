@@ -33,4 +33,5 @@ has "<Cd>CLBD</Cd>" "$T/demo.out"
 has "pain002-contoso-payroll-20261127-001-001.xml" "$T/demo.out"
 has "<TxSts>ACSC</TxSts>" "$T/demo.out"
 [ "$failed" -eq 0 ] || tail -n 20 "$T/demo.out" >&2
+ledger_verify_ok --spool "$T/demo/spool" --db "$T/demo/spool/payspool.db" --key "$T/demo/spool.key"
 finish

@@ -129,4 +129,5 @@ for pan in $pans; do
     fi
 done
 
+ledger_verify_ok
 finish

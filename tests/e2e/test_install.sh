@@ -156,4 +156,5 @@ wait "$lpid"
 same "listener saw STOPPING=1" "$?" 0
 has "STOPPING=1" "$T/notify.out"
 has "engine.stopped" "$LOG"
+ledger_verify_ok
 finish

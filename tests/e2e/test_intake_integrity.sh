@@ -70,4 +70,5 @@ for r in "$S"/failed/acme/xxx*.reason "$S/failed/acme/link.txt.reason" \
 done
 same "three reasons" "$n" 3
 
+ledger_verify_ok
 finish

@@ -267,4 +267,5 @@ for e in D1:AM04 D2:AC04 D3:MS03; do
 done
 has "<AddtlInf>provider DECLINED 54: expired card</AddtlInf>" "$T/c054"
 xsd_ok camt.054.001.08 "$C" "camt.054 with declines"
+ledger_verify_ok
 finish

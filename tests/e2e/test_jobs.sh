@@ -169,4 +169,5 @@ M="$PAYSPOOL_SPOOL/metrics/payspool.prom"
 has 'payspool_job_last_success_timestamp_seconds{job="nightly"}' "$M"
 has 'payspool_job_runs_total{job="late-export",status="SKIPPED"} 3' "$M"
 has 'payspool_job_last_run_ok{job="nightly"} 1' "$M"
+ledger_verify_ok
 finish

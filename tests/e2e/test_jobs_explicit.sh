@@ -44,4 +44,5 @@ same "the job ran and failed" "$(sql "SELECT status FROM job_runs")" FAILED
 has "a due job failed" "$T/err"
 # job run exits non-zero on the same failure.
 PAYSPOOL_NOW=2026-11-23T13:00:00Z expect 78 "$P" job run noon --date 2026-11-23
+ledger_verify_ok
 finish

@@ -206,6 +206,10 @@ keys "files retry" . '["at","by","fileId","from","id","reason","to"]'
 
 j 0 "archive list" archive list
 keys "archive list" '.[0]' '["bytes","path"]'
+j 0 "ledger verify" ledger verify
+keys "ledger verify" . '["agrees","checked","differences","findings","trialBalance"]'
+keys "ledger verify trial" '.trialBalance[0]' '["agrees","business","check","currency","figure","left","leftAmount","right","rightAmount","subject"]'
+
 j 0 "archive prune" archive prune --older-than 36500 --dry-run
 keys "archive prune" . '["bytes","dryRun","files","kept","olderThanDays","pruned"]'
 

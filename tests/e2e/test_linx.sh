@@ -144,4 +144,5 @@ same "new hash" "$([ "$(sql "select token_hash from linx_requests where ref='L1'
 expect 65 "$P" linx resend L2 --business acme
 has LINX_NOT_ACTIVE "$T/err"
 
+ledger_verify_ok
 finish

@@ -124,4 +124,5 @@ expect 0 "$P" events list --business acme --dead --json
 same "dead listed" "$(jq length "$T/out")" "$n"
 has "Could not connect\|Couldn't connect" "$T/out"
 
+ledger_verify_ok
 finish

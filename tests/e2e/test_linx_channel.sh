@@ -85,4 +85,5 @@ expect 0 "$P" run --once
 R=$(ls "$S"/outbound/acme/results/again.jsonl.*.result.csv 2>/dev/null | head -1)
 [ -n "$R" ] && has "REJECTED,LINX_NOT_ACTIVE" "$R" || bad "no result for again.jsonl"
 same "still one customer" "$(sql "select count(*) from customers where external_id='linx-R1'")" 1
+ledger_verify_ok
 finish

@@ -307,4 +307,5 @@ same "same day under the limit, next banking day at it" \
 expect 0 "$P" --json ledger balance --business $B
 same "trial balance" "$(jq -r '[.[] | .balanced] | all' "$T/out")" true
 lacks 4400110005 "$PAYSPOOL_LOG"
+ledger_verify_ok
 finish

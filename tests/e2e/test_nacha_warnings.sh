@@ -70,4 +70,5 @@ sleep 1
 expect 65 "$P" run --once
 has "RECORD_TRIMMED" "$(ls "$PAYSPOOL_SPOOL"/failed/$B/trimmed-strict.ach*.reason)"
 
+ledger_verify_ok
 finish

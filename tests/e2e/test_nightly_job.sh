@@ -165,4 +165,5 @@ for pan in $(cut -d, -f11 "$NIGHTLY_DIR"/northwind-logistics/roster-*.csv |
         ok
     fi
 done
+ledger_verify_ok
 finish

@@ -145,4 +145,5 @@ if grep -q "$CARD" "$PAYSPOOL_LOG"; then bad "card number in the log"; else ok; 
 if grep -rq "$CARD" "$PAYSPOOL_SPOOL/outbound/$B/results"; then
     bad "card number in a result file"
 else ok; fi
+ledger_verify_ok
 finish

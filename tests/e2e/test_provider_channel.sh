@@ -234,4 +234,5 @@ printf '[provider p1]\nbusinesses = acme\n[provider p1]\nbusinesses = harbor\n' 
 expect 78 "$P" run --once --config "$T/dup.conf"
 has "dup.conf:4.*bound twice" "$T/err"
 
+ledger_verify_ok
 finish

@@ -55,6 +55,7 @@ expect 66 "$P" recon --business nobody
 
 if grep -rq "$CARD" "$D"; then bad "card number in a report"; else ok; fi
 
+ledger_verify_ok
 # Unbalance acme's ledger behind the engine's back.
 sqlite3 "$PAYSPOOL_SPOOL/payspool.db" "INSERT INTO ledger_accounts(business_id,
  kind, currency) SELECT id, 'FUNDING', 'USD' FROM businesses WHERE
@@ -70,4 +71,11 @@ has TRIAL_BALANCE_NOT_ZERO "$T/err"
 has '^alert,,,,,,TRIAL_BALANCE_NOT_ZERO' "$D/recon-acme-20261120-003.csv"
 has 'LEDGER TRIAL BALANCE IS NOT ZERO' "$D/recon-acme-20261120-003.txt"
 [ -f "$D/recon-acme-20261120-003.txt.done" ] && ok || bad "no .done"
+# ledger verify finds it too: acme's trial balance, and over every
+# business the entry that crosses from one business to another.
+expect 1 "$P" ledger verify --business acme
+has "^USD  trial balance .* NOT BALANCED" "$T/out"
+has LEDGER_VERIFY_DIFFERENCE "$T/err"
+expect 1 "$P" ledger verify
+has "^DIFFERENCE acme: ledger account [0-9]* FUNDING USD legs in another currency or business: found 1" "$T/out"
 finish

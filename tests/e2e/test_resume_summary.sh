@@ -28,4 +28,5 @@ expect 0 "$P" --json files show "$FID"
 same "document: records" "$(jq .records "$T/out")" 10
 same "document: accepted" "$(jq .accepted "$T/out")" 9
 same "document: rejected" "$(jq .rejected "$T/out")" 1
+ledger_verify_ok
 finish

@@ -141,4 +141,5 @@ expect 0 "$P" run --once
 same "crew applied" "$(sql 'SELECT count(*) FROM customers')" 6
 expect 0 "$P" --json files show "$(file_id crew.csv APPLIED)"
 same "crew retry of" "$(jq -r '.retryOf' "$T/out")" "$C2"
+ledger_verify_ok
 finish

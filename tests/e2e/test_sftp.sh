@@ -536,4 +536,5 @@ if [ "$failed" -ne 0 ]; then
     echo "kept: $T (engine.out, payspool.log; sshd.log)" >&2
     tail -5 "$SSH/sshd.log" | sed 's/^/    sshd: /' >&2
 fi
+ledger_verify_ok
 finish

@@ -181,4 +181,5 @@ same "txns after big" "$(sql 'select count(*) from transactions')" 30024
 [ -z "$(ls -A "$PAYSPOOL_SPOOL/work/acme" | grep -v '^\.')" ] && ok || bad "left in work/"
 expect 0 "$P" ledger balance
 
+ledger_verify_ok
 finish

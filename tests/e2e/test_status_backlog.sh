@@ -22,4 +22,5 @@ expect 0 "$P" --json status
 same "inbound backlog" "$(jq .spool.inbound "$T/out")" 1
 same "failed inputs" "$(jq .spool.failedInputs "$T/out")" 1
 same "in progress" "$(jq .spool.inProgress "$T/out")" 0
+ledger_verify_ok
 finish

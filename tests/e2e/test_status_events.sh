@@ -65,4 +65,5 @@ same "every event has id, at" "$(jq -r 'select(.id == null or .at == null)' "$T/
 # In the outbox as the CLI shows it.
 expect 0 "$P" events list --business acme --json
 same "listed" "$(jq -r '[.[].entityType] | unique | join(",")' "$T/out")" "ACCOUNT,CUSTOMER,TRANSACTION"
+ledger_verify_ok
 finish

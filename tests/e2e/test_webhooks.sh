@@ -69,4 +69,5 @@ for c in $(sql "select distinct customer_id from event_outbox where customer_id 
         case " $want " in *" $id "*) echo "$id" ;; esac; done | tr '\n' ' ')
     same "order of $c" "$got" "$want"
 done
+ledger_verify_ok
 finish

@@ -1,0 +1,192 @@
+/*
+ * verify.c -- the SQL of `payspool ledger verify` (store/verify.h): each
+ * ledger account's balance recomputed from the ledger's rows, beside the
+ * balance the schema stores; the EWA receivable and the profiles'
+ * amounts to recover counted from the rows that move them.
+ *
+ * These statements read schema v15: the ledger's rows are ledger_entries
+ * (indexed by debit and by credit account, so each account's sums are
+ * two index ranges, not a sort of every leg), and no ledger balance is
+ * stored, so ACCOUNTS returns NULL for the stored columns.  Where the
+ * account rows have debits_posted and credits_posted (issue 21's narrow
+ * balances), ACCOUNTS_STORED reads them, to be compared.  A row model
+ * whose ledger rows are the transfers changes this file's statements
+ * and nothing above it.
+ *
+ * How it fails: as every store function (store.h).
+ */
+#include "store/verify.h"
+#include "store/store.h"
+#include "store/store_int.h"
+
+/* The SQL keeps its own layout. */
+/* clang-format off */
+/* The statuses in which an EWA disbursement's advance and fee are
+ * unwound (engine/ledger.c's table). */
+#define UNWOUND "('CANCELLED','DECLINED','ERROR','REVERSED')"
+
+/* What moves an EWA receivable, one row per movement, signed: the
+ * advances and fees not unwound, payroll deductions, settled recovery
+ * debits (a returned one is REVERSED: its two legs cancel). */
+#define RECEIVABLE_MOVES                                                       \
+    "moves(business_id, profile_id, currency, amount) AS ("                    \
+    " SELECT business_id, profile_id, currency, amount + fee"                  \
+    "  FROM transactions WHERE purpose = 'EWA_DISBURSEMENT'"                   \
+    "  AND type = 'SEND' AND status NOT IN " UNWOUND                           \
+    " UNION ALL"                                                               \
+    " SELECT business_id, profile_id, currency, -amount"                       \
+    "  FROM transactions WHERE purpose = 'EWA_RECOVERY'"                       \
+    "  AND type = 'DEBIT' AND status = 'SETTLED'"                              \
+    " UNION ALL"                                                               \
+    " SELECT p.business_id, r.profile_id, coalesce(r.currency, g.currency),"   \
+    "  -r.deduction FROM payroll_results r"                                    \
+    "  JOIN ewa_profiles p ON p.id = r.profile_id"                             \
+    "  JOIN ewa_programs g ON g.id = p.program_id WHERE r.deduction > 0)"
+
+/* An account's side: the sum of its legs on that side. */
+#define SIDE(col)                                                              \
+    "(SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e"                 \
+    " WHERE e." col " = a.id)"
+
+/* Each account with its two sums; `stored` the stored balance's two
+ * columns, or NULL, NULL where the schema stores none. */
+#define ACCOUNTS_SQL(stored)                                                   \
+    "SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"    \
+    " " SIDE("debit_account") ", " SIDE("credit_account") ","                  \
+    " " stored ","                                                             \
+    " (SELECT count(*) FROM ledger_entries e"                                  \
+    "   JOIN ledger_accounts o ON o.id = e.credit_account"                     \
+    "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"            \
+    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
+    " + (SELECT count(*) FROM ledger_entries e"                                \
+    "   JOIN ledger_accounts o ON o.id = e.debit_account"                      \
+    "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"           \
+    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
+    " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"        \
+    " LEFT JOIN customers c ON c.id = a.customer_id"                           \
+    " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id"
+
+#define VERIFY_STMTS(X)                                                        \
+    X(ACCOUNTS, ACCOUNTS_SQL("NULL, NULL"))                                    \
+    X(ACCOUNTS_STORED, ACCOUNTS_SQL("a.debits_posted, a.credits_posted"))      \
+    X(RECEIVABLES,                                                             \
+      "WITH " RECEIVABLE_MOVES ","                                             \
+      " counted(business_id, currency, amount) AS ("                           \
+      "  SELECT business_id, currency, sum(amount) FROM moves"                 \
+      "  GROUP BY business_id, currency),"                                     \
+      " ledger(business_id, currency, amount) AS ("                            \
+      "  SELECT a.business_id, a.currency,"                                    \
+      "   sum(" SIDE("debit_account") " - " SIDE("credit_account") ")"         \
+      "  FROM ledger_accounts a WHERE a.kind = 'EWA_RECEIVABLE'"               \
+      "  GROUP BY a.business_id, a.currency),"                                 \
+      " keys(business_id, currency) AS ("                                      \
+      "  SELECT business_id, currency FROM counted"                            \
+      "  UNION SELECT business_id, currency FROM ledger)"                      \
+      " SELECT b.name, k.currency, coalesce(l.amount, 0),"                     \
+      "  coalesce(c.amount, 0)"                                                \
+      " FROM keys k JOIN businesses b ON b.id = k.business_id"                 \
+      " LEFT JOIN ledger l ON l.business_id = k.business_id"                   \
+      "  AND l.currency = k.currency"                                          \
+      " LEFT JOIN counted c ON c.business_id = k.business_id"                  \
+      "  AND c.currency = k.currency"                                          \
+      " WHERE ?1 IS NULL OR k.business_id = ?1"                                \
+      " ORDER BY b.name, k.currency")                                          \
+    X(PROFILES,                                                                \
+      "WITH " RECEIVABLE_MOVES ","                                             \
+      " counted(profile_id, amount) AS ("                                      \
+      "  SELECT profile_id, sum(amount) FROM moves"                            \
+      "  WHERE profile_id IS NOT NULL GROUP BY profile_id)"                    \
+      " SELECT b.name, p.external_id, g.currency, p.amount_to_recover,"        \
+      "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END"                      \
+      " FROM ewa_profiles p JOIN businesses b ON b.id = p.business_id"         \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " LEFT JOIN counted c ON c.profile_id = p.id"                            \
+      " WHERE ?1 IS NULL OR p.business_id = ?1"                                \
+      " ORDER BY b.name, p.external_id")
+/* clang-format on */
+
+PS_SQ_AREA(PS_SQ_AREA_VERIFY, VERIFY_STMTS)
+
+static void read_account(sqlite3_stmt *st, struct ps_verify_account_row *r)
+{
+    r->id = sqlite3_column_int64(st, 0);
+    COL_STR(st, 1, r->business);
+    COL_STR(st, 2, r->kind);
+    COL_STR(st, 3, r->currency);
+    COL_STR(st, 4, r->customer);
+    r->debits = sqlite3_column_int64(st, 5);
+    r->credits = sqlite3_column_int64(st, 6);
+    r->stored = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    r->stored_debits = sqlite3_column_int64(st, 7);
+    r->stored_credits = sqlite3_column_int64(st, 8);
+    r->cross_currency = sqlite3_column_int64(st, 9);
+}
+
+int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_verify_account_row *),
+                             void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    /* A schema that stores balances on the account rows (issue 21:
+     * debits_posted, credits_posted) has them compared; a database
+     * without the columns (schema 15) has none to compare. */
+    int stored = sqlite3_table_column_metadata(s->db, NULL, "ledger_accounts",
+                                               "debits_posted", NULL, NULL,
+                                               NULL, NULL, NULL) == SQLITE_OK &&
+                 sqlite3_table_column_metadata(s->db, NULL, "ledger_accounts",
+                                               "credits_posted", NULL, NULL,
+                                               NULL, NULL, NULL) == SQLITE_OK;
+    int rc = prep(s, stored ? STMT_ACCOUNTS_STORED : STMT_ACCOUNTS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    FOR_EACH(s, st, "verify ledger accounts", err, struct ps_verify_account_row,
+             read_account, cb, ctx);
+}
+
+static void read_receivable(sqlite3_stmt *st,
+                            struct ps_verify_receivable_row *r)
+{
+    COL_STR(st, 0, r->business);
+    COL_STR(st, 1, r->currency);
+    r->ledger = sqlite3_column_int64(st, 2);
+    r->counted = sqlite3_column_int64(st, 3);
+}
+
+int ps_store_verify_receivables(
+    struct ps_store *s, const char *business_id,
+    int (*cb)(void *ctx, const struct ps_verify_receivable_row *), void *ctx,
+    struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_RECEIVABLES, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    FOR_EACH(s, st, "verify EWA receivables", err,
+             struct ps_verify_receivable_row, read_receivable, cb, ctx);
+}
+
+static void read_profile(sqlite3_stmt *st, struct ps_verify_profile_row *r)
+{
+    COL_STR(st, 0, r->business);
+    COL_STR(st, 1, r->external_id);
+    COL_STR(st, 2, r->currency);
+    r->stored = sqlite3_column_int64(st, 3);
+    r->counted = sqlite3_column_int64(st, 4);
+}
+
+int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_verify_profile_row *),
+                             void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PROFILES, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    FOR_EACH(s, st, "verify EWA profiles", err, struct ps_verify_profile_row,
+             read_profile, cb, ctx);
+}
