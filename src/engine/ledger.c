@@ -102,17 +102,26 @@ static const struct rule rules[] = {
 };
 
 static int account_for(struct ps_store *store, const struct ps_txn *t,
-                       enum ps_ledger_kind kind, int64_t *id,
-                       struct ps_err *err)
+                       enum ps_ledger_kind kind, struct ps_ledger_ids *ids,
+                       int64_t *id, struct ps_err *err)
 {
-    return ps_store_ledger_account(
+    int rc;
+    if (ids != NULL && ids->id[kind] != 0) {
+        *id = ids->id[kind];
+        return 0;
+    }
+    rc = ps_store_ledger_account(
         store, t->business_id, kind, t->currency,
         kind == PS_LEDGER_CUSTOMER ? t->customer_id : NULL, id, err);
+    if (rc == 0 && ids != NULL)
+        ids->id[kind] = *id;
+    return rc;
 }
 
-int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
-                              int from, enum ps_txn_status to, const char *at,
-                              struct ps_err *err)
+int ps_ledger_post_with(struct ps_store *store, const struct ps_txn *t,
+                        int from, enum ps_txn_status to,
+                        struct ps_ledger_ids *ids, const char *at,
+                        struct ps_err *err)
 {
     int target = from < 0 ? -1 : (int)to;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
@@ -126,8 +135,8 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
             int rc;
             if (amount == 0)
                 continue; /* a zero fee moves nothing */
-            if ((rc = account_for(store, t, l->debit, &dr, err)) != 0 ||
-                (rc = account_for(store, t, l->credit, &cr, err)) != 0 ||
+            if ((rc = account_for(store, t, l->debit, ids, &dr, err)) != 0 ||
+                (rc = account_for(store, t, l->credit, ids, &cr, err)) != 0 ||
                 (rc = ps_store_ledger_entry_insert(store, t->id, NULL, dr, cr,
                                                    amount, t->currency, l->memo,
                                                    at, err)) != 0)
@@ -136,6 +145,13 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
         return 0;
     }
     return 0;
+}
+
+int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
+                              int from, enum ps_txn_status to, const char *at,
+                              struct ps_err *err)
+{
+    return ps_ledger_post_with(store, t, from, to, NULL, at, err);
 }
 
 int ps_ledger_post_payroll_recovery(struct ps_store *store,

@@ -22,6 +22,23 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
                               int from, enum ps_txn_status to, const char *at,
                               struct ps_err *err);
 
+/* The ledger accounts of one transaction's business, currency and
+ * customer, by kind; 0 = not known (looked up, or created, on use). */
+struct ps_ledger_ids {
+    int64_t id[PS_LEDGER_KIND_N];
+};
+
+/*
+ * ps_ledger_post_transition() with the accounts the caller knows (the
+ * EWA book keeps them for every profile, so a disbursement looks none
+ * up); those it had to look up are written back to ids.  ids NULL: look
+ * every one up.
+ */
+int ps_ledger_post_with(struct ps_store *store, const struct ps_txn *t,
+                        int from, enum ps_txn_status to,
+                        struct ps_ledger_ids *ids, const char *at,
+                        struct ps_err *err);
+
 /*
  * An EWA recovery by payroll deduction (no transaction): the employer
  * withheld `amount` from the employee's pay and remits it to funding.

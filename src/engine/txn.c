@@ -166,8 +166,8 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
  * The row goes first, so a duplicate request id fails before anything
  * is written. */
 static int insert_new(struct ps_store *store, const struct ps_txn *row,
-                      const struct ps_source *src, const char *now,
-                      struct ps_err *err)
+                      const struct ps_source *src, struct ps_ledger_ids *ids,
+                      const char *now, struct ps_err *err)
 {
     int rc = ps_store_txn_insert(store, row, err);
     if (rc == PS_ECONFLICT)
@@ -178,7 +178,7 @@ static int insert_new(struct ps_store *store, const struct ps_txn *row,
         rc = ps_store_txn_history_insert(store, row->id, -1, PS_TXN_NEW,
                                          "CREATE", src, NULL, now, err);
     if (rc == 0)
-        rc = ps_ledger_post_transition(store, row, -1, PS_TXN_NEW, now, err);
+        rc = ps_ledger_post_with(store, row, -1, PS_TXN_NEW, ids, now, err);
     return rc;
 }
 
@@ -193,7 +193,7 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
         return rc;
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
-    if ((rc = insert_new(store, &row, src, now, err)) != 0 ||
+    if ((rc = insert_new(store, &row, src, NULL, now, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
@@ -202,17 +202,24 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     return 0;
 }
 
-int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
-                     const struct ps_source *src, struct ps_err *err)
+int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
+                         const struct ps_source *src,
+                         struct ps_ledger_ids *ids, struct ps_err *err)
 {
     struct ps_txn row = *t;
     char now[PS_TIME_SIZE];
     int rc;
     if ((rc = new_row(&row, now, err)) != 0 ||
-        (rc = insert_new(store, &row, src, now, err)) != 0)
+        (rc = insert_new(store, &row, src, ids, now, err)) != 0)
         return rc;
     *t = row;
     return 0;
+}
+
+int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
+                     const struct ps_source *src, struct ps_err *err)
+{
+    return ps_txn_create_in_ids(store, t, src, NULL, err);
 }
 
 /*

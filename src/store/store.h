@@ -313,6 +313,9 @@ struct ps_book_row {
     enum ps_status customer_status, account_status;
     enum ps_account_kind account_kind;
     char account_last4[5];
+    /* The customer's ledger account in the program's currency, 0 when
+     * it has none yet (created on its first posting). */
+    int64_t ledger_customer;
 };
 int ps_store_book_scan(struct ps_store *store, const char *business_id,
                        int (*cb)(void *ctx, const struct ps_book_row *),
