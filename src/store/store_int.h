@@ -118,7 +118,15 @@ struct ps_store {
     dev_t dev;
     ino_t ino;
     char *path;
+    /* The key of request_hash (schema v16, store_keys), read on first
+     * use; have_reqkey 0 until then. */
+    unsigned char reqkey[16];
+    int have_reqkey;
 };
+
+/* Fill transactions.request_hash of every row with a request id (the
+ * migration to schema v16, in its transaction; txn.c). */
+int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
 
 /* ---- helpers (sq.c) ------------------------------------------------ */
 

@@ -242,6 +242,8 @@ static void test_new_file_latest(void **state)
         raw_int(db, "SELECT min(version) FROM schema_version", NULL), 1);
     assert_int_equal(
         raw_int(db, "SELECT max(version) FROM schema_version", NULL), latest);
+    /* A new database has 16 KiB pages (docs/store.md). */
+    assert_int_equal(raw_int(db, "PRAGMA page_size", NULL), 16384);
     sqlite3_close(db);
 
     /* ps_store_open is the same as open_version(latest). */
@@ -385,6 +387,149 @@ static void test_migrate_v10_return_codes(void **state)
         raw_exec(db, "UPDATE transaction_history SET reason_code = 'C01'"),
         SQLITE_OK);
     sqlite3_close(db);
+}
+
+/* A transaction row for the request-hash tests: business b, request r. */
+static int txn_put(struct ps_store *s, const char *b, const char *r,
+                   char id[PS_ID_SIZE])
+{
+    struct ps_txn t;
+    struct ps_err err;
+    memset(&t, 0, sizeof(t));
+    ps_id_new(t.id);
+    snprintf(t.business_id, sizeof(t.business_id), "%s", b);
+    snprintf(t.customer_id, sizeof(t.customer_id), "c");
+    snprintf(t.account_id, sizeof(t.account_id), "a");
+    snprintf(t.currency, sizeof(t.currency), "USD");
+    snprintf(t.request_id, sizeof(t.request_id), "%s", r);
+    snprintf(t.created_at, sizeof(t.created_at), "x");
+    snprintf(t.updated_at, sizeof(t.updated_at), "x");
+    t.type = PS_TXN_SEND;
+    t.rail = PS_RAIL_ACH;
+    t.purpose = PS_PURPOSE_PAYMENT;
+    t.status = PS_TXN_NEW;
+    t.amount = 100;
+    if (id != NULL)
+        memcpy(id, t.id, PS_ID_SIZE);
+    ps_err_clear(&err);
+    return ps_store_txn_insert(s, &t, &err);
+}
+
+static int txn_find(struct ps_store *s, const char *b, const char *r,
+                    char id[PS_ID_SIZE])
+{
+    struct ps_txn t;
+    struct ps_err err;
+    ps_err_clear(&err);
+    int rc = ps_store_txn_get_request(s, b, r, &t, &err);
+    if (rc == 0 && id != NULL)
+        memcpy(id, t.id, PS_ID_SIZE);
+    return rc;
+}
+
+/* Version 16 rebuilds transactions with request_hash in place of the
+ * UNIQUE on the text: every row, rowid and reference kept, each request
+ * id hashed; a duplicate is still refused, per business, and a hash
+ * collision between two different ids refuses neither. */
+static void test_migrate_v16_request_hash(void **state)
+{
+    struct fixture *fx = *state;
+    char id[PS_ID_SIZE], id2[PS_ID_SIZE];
+    struct ps_store *s = open_store(fx->db_path, 15);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(db,
+                 "INSERT INTO transactions(rowid, id, business_id,"
+                 " customer_id, account_id, type, rail, purpose, amount,"
+                 " currency, status, request_id, created_at, updated_at)"
+                 " VALUES"
+                 " (7, 't1', 'b1', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 100,"
+                 "  'USD', 'NEW', 'R1', 'x', 'x'),"
+                 " (9, 't2', 'b1', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 200,"
+                 "  'USD', 'SETTLED', 'R2', 'x', 'x'),"
+                 " (11, 't3', 'b2', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 300,"
+                 "  'USD', 'NEW', 'R1', 'x', 'x'),"
+                 " (12, 't4', 'b2', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 400,"
+                 "  'USD', 'NEW', NULL, 'x', 'x');"
+                 "INSERT INTO iso_refs VALUES ('t2', 'b1', 'm', 'p', 'e');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    s = open_store(fx->db_path, 16);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " rowid IN (7, 9, 11, 12) AND amount = rowid"
+                             " * 0 + CASE id WHEN 't1' THEN 100 WHEN 't2'"
+                             " THEN 200 WHEN 't3' THEN 300 ELSE 400 END",
+                             NULL),
+                     4);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(DISTINCT request_hash) FROM"
+                             " transactions WHERE request_id IS NOT NULL",
+                             NULL),
+                     3);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions"
+                             " WHERE request_hash IS NULL",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE name"
+                             " LIKE 'sqlite_autoindex_transactions%'",
+                             NULL),
+                     1); /* the primary key's; the text UNIQUE is gone */
+    /* iso_refs still finds its transaction (its business is made up). */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM pragma_foreign_key_check"
+                             " WHERE \"table\" = 'iso_refs'"
+                             " AND parent = 'transactions'",
+                             NULL),
+                     0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM pragma_foreign_key_check"
+                             " WHERE \"table\" = 'iso_refs'",
+                             NULL),
+                     1);
+
+    /* Found by business and request id; refused twice, not across. */
+    assert_int_equal(txn_find(s, "b1", "R1", id), 0);
+    assert_string_equal(id, "t1");
+    assert_int_equal(txn_find(s, "b2", "R1", id), 0);
+    assert_string_equal(id, "t3");
+    assert_int_equal(txn_find(s, "b1", "R3", NULL), PS_ENOTFOUND);
+    assert_int_equal(txn_put(s, "b1", "R2", NULL), PS_ECONFLICT);
+    assert_int_equal(txn_put(s, "b2", "R2", NULL), 0);
+    assert_int_equal(txn_put(s, "b1", "R3", id), 0);
+    assert_int_equal(txn_find(s, "b1", "R3", id2), 0);
+    assert_string_equal(id, id2);
+
+    /* A collision: R3's hash now belongs to the text "R3x", so R3 hashes
+     * onto a row of another id.  It goes in (without a hash), is found,
+     * and a second R3 is refused. */
+    assert_int_equal(raw_exec(db, "UPDATE transactions SET request_id ="
+                                  " 'R3x' WHERE request_id = 'R3'"),
+                     SQLITE_OK);
+    assert_int_equal(txn_find(s, "b1", "R3", NULL), PS_ENOTFOUND);
+    assert_int_equal(txn_put(s, "b1", "R3", id), 0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " request_id = 'R3' AND request_hash IS NULL",
+                             NULL),
+                     1);
+    assert_int_equal(txn_find(s, "b1", "R3", id2), 0);
+    assert_string_equal(id, id2);
+    assert_int_equal(txn_put(s, "b1", "R3", NULL), PS_ECONFLICT);
+    /* Over 64 characters: never stored, so never found. */
+    assert_int_equal(
+        txn_find(s, "b1",
+                 "R0123456789012345678901234567890123456789012345678901234567"
+                 "890123456789",
+                 NULL),
+        PS_ENOTFOUND);
+    sqlite3_close(db);
+    ps_store_close(s);
 }
 
 static void test_too_new_refused(void **state)
@@ -1063,6 +1208,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v16_request_hash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_too_new_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),
