@@ -35,12 +35,12 @@
  * "-"): each side is summed on its own, then the two are added, so no
  * leg is ever stored (a CTE of both sides' legs was materialized: 1.5 GB
  * for 6,000,000 entries). */
-#define POSITION_LEGS(side, sign)                                              \
+#define POSITION_LEGS(table, side, sign)                                       \
     " SELECT a.kind, a.currency,"                                              \
     " sum(CASE WHEN e.created_at < :day THEN 1 ELSE 0 END) AS opening_legs,"   \
     " sum(CASE WHEN e.created_at < :day THEN " sign "e.amount ELSE 0 END)"     \
     " AS opening, count(*) AS closing_legs, sum(" sign "e.amount) AS closing"  \
-    " FROM ledger_entries e JOIN ledger_accounts a"                            \
+    " FROM " table " e JOIN ledger_accounts a"                                 \
     " ON a.id = e." side "_account"                                            \
     " WHERE a.business_id = :business AND e.created_at < :next_day"            \
     " GROUP BY a.kind, a.currency"
@@ -56,22 +56,34 @@
       " WHERE t.business_id = :business"                                       \
       " AND t.created_at >= :day AND t.created_at < :next_day"                 \
       " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5")                        \
+    /* The creations (from nothing to NEW) are on the rows (v17). */           \
     X(RECON_MOVES,                                                             \
+      "SELECT program, rail, type, from_status, to_status, currency,"          \
+      " sum(n) AS n, sum(amount) AS amount, sum(fee) AS fee FROM ("            \
       "SELECT ifnull(g.name, '') AS program, t.rail, t.type,"                  \
       " ifnull(h.from_status, '') AS from_status, h.to_status, t.currency,"    \
       " count(*) AS n, sum(t.amount) AS amount, sum(t.fee) AS fee"             \
-      " FROM transaction_history h JOIN transactions t ON t.id = "             \
-      "h.txn_id" RECON_PROGRAM_JOIN " WHERE t.business_id = :business"         \
+      " FROM transaction_history h JOIN transactions t ON t.id = h.txn_id"     \
+      RECON_PROGRAM_JOIN " WHERE t.business_id = :business"                    \
       " AND h.created_at >= :day AND h.created_at < :next_day"                 \
+      " GROUP BY 1, 2, 3, 4, 5, 6"                                             \
+      " UNION ALL"                                                             \
+      " SELECT ifnull(g.name, ''), t.rail, t.type, '', 'NEW', t.currency,"     \
+      " count(*), sum(t.amount), sum(t.fee)"                                   \
+      " FROM transactions t" RECON_PROGRAM_JOIN                                \
+      " WHERE t.business_id = :business"                                       \
+      " AND t.created_at >= :day AND t.created_at < :next_day"                 \
+      " GROUP BY 1, 2, 3, 4, 5, 6)"                                            \
       " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")                  \
     X(RECON_POSITIONS,                                                         \
       "SELECT kind, currency, sum(opening_legs) AS opening_legs,"              \
       " sum(opening) AS opening, sum(closing_legs) AS closing_legs,"           \
-      " sum(closing) AS closing FROM (" POSITION_LEGS(                         \
-          "debit",                                                             \
-          "") " UNION ALL" POSITION_LEGS("credit",                             \
-                                         "-") ") GROUP BY kind, currency "     \
-                                              "ORDER BY kind, currency")       \
+      " sum(closing) AS closing FROM ("                                        \
+      POSITION_LEGS("ledger_entries", "debit", "") " UNION ALL"                \
+      POSITION_LEGS("ledger_entries", "credit", "-") " UNION ALL"              \
+      POSITION_LEGS("transactions", "debit", "") " UNION ALL"                  \
+      POSITION_LEGS("transactions", "credit", "-")                             \
+      ") GROUP BY kind, currency ORDER BY kind, currency")                     \
     X(RECON_FILES,                                                             \
       "SELECT o.id, o.kind, o.business_date, o.path,"                          \
       " ifnull((SELECT min(t.currency) FROM output_items i"                    \
@@ -86,7 +98,10 @@
       " OR EXISTS (SELECT 1 FROM output_items i"                               \
       " JOIN transaction_history h ON h.txn_id = i.txn_id"                     \
       " WHERE i.output_id = o.id"                                              \
-      " AND h.created_at >= :day AND h.created_at < :next_day))"               \
+      " AND h.created_at >= :day AND h.created_at < :next_day)"                \
+      " OR EXISTS (SELECT 1 FROM output_items i"                               \
+      " JOIN transactions t ON t.id = i.txn_id WHERE i.output_id = o.id"       \
+      " AND t.created_at >= :day AND t.created_at < :next_day))"               \
       " ORDER BY o.business_date, o.kind, o.seq")                              \
     X(RECON_FILE_ITEMS,                                                        \
       "SELECT " RECON_DIRECTION " AS direction, " RECON_OUTCOME " AS outcome," \
@@ -148,6 +163,14 @@
       " UNION ALL"                                                             \
       " SELECT a.currency, 0, 0, -e.amount FROM ledger_accounts a"             \
       " JOIN ledger_entries e ON e.credit_account = a.id"                      \
+      " WHERE a.business_id = :business AND a.kind = 'EWA_RECEIVABLE'"         \
+      " UNION ALL"                                                             \
+      " SELECT a.currency, 0, 0, t.amount FROM ledger_accounts a"              \
+      " JOIN transactions t ON t.debit_account = a.id"                         \
+      " WHERE a.business_id = :business AND a.kind = 'EWA_RECEIVABLE'"         \
+      " UNION ALL"                                                             \
+      " SELECT a.currency, 0, 0, -t.amount FROM ledger_accounts a"             \
+      " JOIN transactions t ON t.credit_account = a.id"                        \
       " WHERE a.business_id = :business AND a.kind = 'EWA_RECEIVABLE')"        \
       " SELECT currency, sum(profile) AS profiles, sum(owed) AS owed,"         \
       " sum(ledger) AS ledger FROM x GROUP BY currency ORDER BY currency")     \

@@ -777,71 +777,15 @@ static const char *const ps_schema_v15[] = {
     "  created_at TEXT NOT NULL, written_at TEXT);",
     NULL};
 
-/*
- * Version 16 (issue 21, docs/store.md): request-id uniqueness on a 64-bit
- * keyed hash.  UNIQUE (business_id, request_id) was a b-tree of ~50-byte
- * text keys written for every transaction; request_hash is SipHash-2-4 of
- * (business, request id) under this database's key (store_keys), 8 bytes.
- * A hit is confirmed on the text; the rare hash collision of two
- * different ids stores the second with a NULL hash, found by the partial
- * index transactions_request_text (empty in practice).  The table is
- * rebuilt (SQLite cannot drop a table constraint) with its rows, ids and
- * indexes as they were; store.c runs this migration with foreign keys
- * off, as SQLite's rebuild procedure asks, and ps_store_txn_rehash()
- * fills the hashes of the rows copied.
- */
-static const char *const ps_schema_v16[] = {
-    "CREATE TABLE store_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL);",
-    "INSERT INTO store_keys VALUES ('request_hash', randomblob(16));",
-    "CREATE TABLE transactions_v16 ("
-    "  id TEXT PRIMARY KEY,"
-    "  business_id TEXT NOT NULL,"
-    "  customer_id TEXT NOT NULL,"
-    "  account_id TEXT NOT NULL,"
-    "  profile_id TEXT,"
-    "  type TEXT NOT NULL CHECK (type = 'SEND' OR type = 'DEBIT'),"
-    "  rail TEXT NOT NULL CHECK (rail = 'PUSH_TO_CARD' OR rail = 'ACH'),"
-    "  purpose TEXT NOT NULL CHECK (purpose = 'EWA_DISBURSEMENT'"
-    "    OR purpose = 'EWA_RECOVERY' OR purpose = 'PAYMENT'),"
-    "  amount INTEGER NOT NULL CHECK (amount > 0),"
-    "  fee INTEGER NOT NULL DEFAULT 0 CHECK (fee >= 0),"
-    "  currency TEXT NOT NULL CHECK (length(currency) = 3),"
-    "  status TEXT NOT NULL CHECK (status = 'NEW' OR status = 'PENDING'"
-    "    OR status = 'PROCESSING' OR status = 'APPROVED'"
-    "    OR status = 'SETTLED' OR status = 'CLEARED' OR status = 'CANCELLED'"
-    "    OR status = 'DECLINED' OR status = 'REVERSED' OR status = 'ERROR'),"
-    "  request_id TEXT,"
-    "  trace_number TEXT,"
-    "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
-    "  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,"
-    "  request_hash INTEGER,"
-    "  CHECK (type <> 'DEBIT' OR rail = 'ACH'));",
-    "INSERT INTO transactions_v16 (rowid, id, business_id, customer_id,"
-    "  account_id, profile_id, type, rail, purpose, amount, fee, currency,"
-    "  status, request_id, trace_number, attempts, created_at, updated_at)"
-    "  SELECT rowid, id, business_id, customer_id, account_id, profile_id,"
-    "  type, rail, purpose, amount, fee, currency, status, request_id,"
-    "  trace_number, attempts, created_at, updated_at FROM transactions"
-    "  ORDER BY rowid;",
-    "DROP TABLE transactions;",
-    "ALTER TABLE transactions_v16 RENAME TO transactions;",
-    "CREATE INDEX transactions_profile ON transactions(profile_id, created_at)"
-    "  WHERE profile_id IS NOT NULL;",
-    "CREATE UNIQUE INDEX transactions_trace ON transactions(business_id,"
-    "  trace_number) WHERE trace_number IS NOT NULL;",
-    "CREATE INDEX transactions_status ON transactions(business_id, status,"
-    "  created_at);",
-    "CREATE UNIQUE INDEX transactions_request ON transactions(request_hash);",
-    "CREATE INDEX transactions_request_text ON transactions(business_id,"
-    "  request_id) WHERE request_hash IS NULL AND request_id IS NOT NULL;",
-    NULL};
+/* Versions 16 and 17, the row model of issue 21: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 16
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
     ps_schema_v5,  ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
     ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
-    ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16};
+    ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
+    ps_schema_v17};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -124,6 +124,10 @@ struct ps_store {
     int have_reqkey;
 };
 
+/* The migrations of the row model (schema_rows.c). */
+extern const char *const ps_schema_v16[];
+extern const char *const ps_schema_v17[];
+
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v16, in its transaction; txn.c). */
 int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);

@@ -21,7 +21,12 @@
       "INSERT INTO transactions(id, business_id, customer_id, account_id,"     \
       " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
       " request_id, trace_number, attempts, created_at, updated_at,"           \
-      " request_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")           \
+      " request_hash, created_reason, source_file, source_line,"               \
+      " debit_account, credit_account)"                                        \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")               \
+    X(TXN_SET_TRANSFER,                                                        \
+      "UPDATE transactions SET debit_account = ?2, credit_account = ?3"        \
+      " WHERE id = ?1")                                                        \
     X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
     X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
                      " WHERE business_id = ? AND trace_number = ?")            \
@@ -46,11 +51,16 @@
       "INSERT INTO transaction_history(txn_id, from_status, to_status,"        \
       " event, reason, source_file, source_line, created_at, reason_code)"     \
       " VALUES (?,?,?,?,?,?,?,?,?)")                                           \
+    /* The creation first, from the row itself (schema v17). */              \
     X(TXN_HISTORY_LIST,                                                        \
-      "SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"    \
+      "SELECT '', 'NEW', 'CREATE', ifnull(created_reason,''),"                 \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at, '',"        \
+      " 0 AS k, 0 AS hid FROM transactions WHERE id = ?1"                      \
+      " UNION ALL"                                                             \
+      " SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"   \
       " ifnull(source_file,''), ifnull(source_line,0), created_at,"            \
-      " ifnull(reason_code,'')"                                                \
-      " FROM transaction_history WHERE txn_id = ? ORDER BY id")                \
+      " ifnull(reason_code,''), 1, id"                                         \
+      " FROM transaction_history WHERE txn_id = ?1 ORDER BY 9, 10")            \
     X(TXN_COUNT_PROFILE,                                                       \
       "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
       " AND type = 'SEND'")                                                    \
@@ -178,8 +188,14 @@ static int hash_hit(struct ps_store *s, const struct ps_txn *t, int64_t hash,
                       t->request_id);
 }
 
+struct creation {
+    const struct ps_source *src;
+    int64_t debit, credit;
+};
+
 static int txn_insert(struct ps_store *s, const struct ps_txn *t,
-                      const int64_t *hash, struct ps_err *err)
+                      const struct creation *c, const int64_t *hash,
+                      struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_TXN_INSERT, &st, err);
@@ -204,6 +220,16 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     BIND(st, 17, t->updated_at);
     if (hash != NULL)
         BIND_INT(st, 18, *hash);
+    if (c->src != NULL) {
+        BIND_OPT(st, 19, c->src->reason);
+        BIND_OPT(st, 20, c->src->file);
+        if (c->src->line > 0)
+            BIND_INT(st, 21, c->src->line);
+    }
+    if (c->debit != 0 && c->credit != 0) {
+        BIND_INT(st, 22, c->debit);
+        BIND_INT(st, 23, c->credit);
+    }
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         ps_sq_done(st);
@@ -221,24 +247,47 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     return rc;
 }
 
-int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
-                        struct ps_err *err)
+int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
+                        const struct ps_source *src, int64_t debit_account,
+                        int64_t credit_account, struct ps_err *err)
 {
+    struct creation c = {src, debit_account, credit_account};
     int64_t hash;
     int rc;
     if (t->request_id[0] == '\0')
-        return txn_insert(s, t, NULL, err);
+        return txn_insert(s, t, &c, NULL, err);
     if ((rc = request_hash(s, t->business_id, t->request_id, &hash, err)) !=
         0)
         return rc;
-    if ((rc = txn_insert(s, t, &hash, err)) != 1)
+    if ((rc = txn_insert(s, t, &c, &hash, err)) != 1)
         return rc;
     if ((rc = hash_hit(s, t, hash, err)) != 0)
         return rc;
-    rc = txn_insert(s, t, NULL, err); /* a true collision: no hash */
+    rc = txn_insert(s, t, &c, NULL, err); /* a true collision: no hash */
     return rc == 1 ? ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
                                 "insert transaction: UNIQUE constraint")
                    : rc;
+}
+
+int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
+                        struct ps_err *err)
+{
+    return ps_store_txn_create(s, t, NULL, 0, 0, err);
+}
+
+int ps_store_txn_set_transfer(struct ps_store *s, const char *id,
+                              int64_t debit_account, int64_t credit_account,
+                              struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_SET_TRANSFER, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND_INT(st, 2, debit_account);
+    BIND_INT(st, 3, credit_account);
+    return ps_sq_exec_one(s, st, "record a transaction's transfer", PS_ENOTFOUND,
+                          err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,

@@ -492,6 +492,8 @@ static void test_migrate_v16_request_hash(void **state)
                              " WHERE \"table\" = 'iso_refs'",
                              NULL),
                      1);
+    ps_store_close(s); /* the API below writes the latest version's rows */
+    s = open_store(fx->db_path, 0);
 
     /* Found by business and request id; refused twice, not across. */
     assert_int_equal(txn_find(s, "b1", "R1", id), 0);
