@@ -534,6 +534,157 @@ static void test_migrate_v16_request_hash(void **state)
     ps_store_close(s);
 }
 
+struct hist_seen {
+    int n;
+    struct ps_txn_history_row row[4];
+};
+
+static int hist_add(void *ctx, const struct ps_txn_history_row *r)
+{
+    struct hist_seen *h = ctx;
+    if (h->n < 4)
+        h->row[h->n] = *r;
+    h->n++;
+    return 0;
+}
+
+struct trial_seen {
+    int64_t debits, credits;
+};
+
+static int trial_add(void *ctx, const struct ps_trial_row *r)
+{
+    struct trial_seen *t = ctx;
+    t->debits += r->debits;
+    t->credits += r->credits;
+    return 0;
+}
+
+/* Version 17 moves each creation onto its transaction row: the CREATE
+ * history row (reason, file, line) and the "ewa advance" entry (the
+ * transfer) go, the fee entry and the later history stay; the history
+ * read back, every balance and the trial balance are what they were. */
+static void test_migrate_v17_creation_on_row(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    struct ps_store *s = open_store(fx->db_path, 16);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(
+            db,
+            "INSERT INTO ledger_accounts(id, business_id, kind, currency,"
+            " customer_id) VALUES (1, 'b', 'EWA_RECEIVABLE', 'USD', NULL),"
+            " (2, 'b', 'CUSTOMER', 'USD', 'c'), (3, 'b', 'FEE_INCOME', 'USD',"
+            " NULL), (4, 'b', 'FUNDING', 'USD', NULL);"
+            "INSERT INTO transactions(id, business_id, customer_id,"
+            " account_id, profile_id, type, rail, purpose, amount, fee,"
+            " currency, status, request_id, created_at, updated_at) VALUES"
+            " ('t1', 'b', 'c', 'a', 'p', 'SEND', 'PUSH_TO_CARD',"
+            "  'EWA_DISBURSEMENT', 5000, 299, 'USD', 'SETTLED', 'r1',"
+            "  '2026-11-20T01:00:00.000Z', '2026-11-20T02:00:00.000Z'),"
+            " ('t2', 'b', 'c', 'a', NULL, 'DEBIT', 'ACH', 'EWA_RECOVERY',"
+            "  700, 0, 'USD', 'NEW', 'r2', '2026-11-20T03:00:00.000Z',"
+            "  '2026-11-20T03:00:00.000Z');"
+            "INSERT INTO transaction_history(id, txn_id, from_status,"
+            " to_status, event, reason, source_file, source_line,"
+            " created_at) VALUES"
+            " (1, 't1', NULL, 'NEW', 'CREATE', NULL, 'req.csv', 7,"
+            "  '2026-11-20T01:00:00.000Z'),"
+            " (2, 't1', 'NEW', 'SETTLED', 'SETTLE', 'paid', 'ans.csv', 2,"
+            "  '2026-11-20T02:00:00.000Z'),"
+            " (3, 't2', NULL, 'NEW', 'CREATE', 'fallback', NULL, NULL,"
+            "  '2026-11-20T03:00:00.000Z');"
+            "INSERT INTO ledger_entries(id, txn_id, debit_account,"
+            " credit_account, amount, currency, memo, created_at) VALUES"
+            " (1, 't1', 1, 2, 5000, 'USD', 'ewa advance',"
+            "  '2026-11-20T01:00:00.000Z'),"
+            " (2, 't1', 1, 3, 299, 'USD', 'ewa fee',"
+            "  '2026-11-20T01:00:00.000Z'),"
+            " (3, 't1', 2, 4, 5000, 'USD', 'ewa payout settled',"
+            "  '2026-11-20T02:00:00.000Z');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+    /* Each account's balance in version 16: its entries. */
+    int64_t before[5];
+    db = raw_open(fx->db_path);
+    for (int a = 1; a <= 4; a++) {
+        char n[4];
+        snprintf(n, sizeof(n), "%d", a);
+        before[a] = raw_int(db,
+                            "SELECT (SELECT ifnull(sum(amount), 0) FROM"
+                            " ledger_entries WHERE debit_account = ?1) -"
+                            " (SELECT ifnull(sum(amount), 0) FROM"
+                            " ledger_entries WHERE credit_account = ?1)",
+                            n);
+    }
+    sqlite3_close(db);
+    assert_int_equal(before[1], 5299);
+    assert_int_equal(before[4], -5000);
+
+    s = open_store(fx->db_path, 17);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM transaction_history",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM ledger_entries WHERE"
+                             " memo = 'ewa fee' OR memo = 'ewa payout"
+                             " settled'",
+                             NULL),
+                     2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM ledger_entries", NULL),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " id = 't1' AND debit_account = 1 AND"
+                             " credit_account = 2 AND source_file ="
+                             " 'req.csv' AND source_line = 7",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " id = 't2' AND debit_account IS NULL AND"
+                             " created_reason = 'fallback'",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema"
+                             " WHERE name = 'moved_v17'",
+                             NULL),
+                     0);
+    for (int a = 1; a <= 4; a++) {
+        int64_t after = 0;
+        ps_err_clear(&err);
+        assert_int_equal(ps_store_ledger_balance(s, a, &after, &err), 0);
+        assert_int_equal(after, before[a]);
+    }
+    struct trial_seen tb = {0, 0};
+    assert_int_equal(ps_store_trial_balance(s, NULL, trial_add, &tb, &err), 0);
+    assert_int_equal(tb.debits, 5000 + 299 + 5000);
+    assert_int_equal(tb.credits, tb.debits);
+    /* The history reads as before: CREATE from the row, then SETTLE. */
+    struct hist_seen h = {0};
+    assert_int_equal(ps_store_txn_history(s, "t1", hist_add, &h, &err), 0);
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.row[0].from_status, -1);
+    assert_int_equal(h.row[0].to_status, PS_TXN_NEW);
+    assert_string_equal(h.row[0].event, "CREATE");
+    assert_string_equal(h.row[0].source_file, "req.csv");
+    assert_int_equal(h.row[0].source_line, 7);
+    assert_string_equal(h.row[0].created_at, "2026-11-20T01:00:00.000Z");
+    assert_string_equal(h.row[1].event, "SETTLE");
+    assert_string_equal(h.row[1].reason, "paid");
+    h.n = 0;
+    assert_int_equal(ps_store_txn_history(s, "t2", hist_add, &h, &err), 0);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.row[0].reason, "fallback");
+    assert_int_equal(h.row[0].source_line, 0);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
 static void test_too_new_refused(void **state)
 {
     struct fixture *fx = *state;
@@ -1212,6 +1363,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v16_request_hash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v17_creation_on_row, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_too_new_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),
