@@ -100,6 +100,14 @@
                    "t.profile_id IS NOT NULL AND NOT EXISTS (SELECT 1"         \
                    " FROM ewa_profiles p WHERE p.id = t.profile_id)")          \
       " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.debit_account", "transactions", "t",          \
+                   "t.debit_account IS NOT NULL AND NOT EXISTS (SELECT 1"      \
+                   " FROM ledger_accounts p WHERE p.id = t.debit_account)")    \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.credit_account", "transactions", "t",         \
+                   "t.credit_account IS NOT NULL AND NOT EXISTS (SELECT 1"     \
+                   " FROM ledger_accounts p WHERE p.id = t.credit_account)")   \
+      " UNION ALL"                                                             \
       ORPHAN_COUNT("transaction_history.txn_id", "transaction_history", "h",   \
                    "NOT EXISTS (SELECT 1 FROM transactions p"                  \
                    " WHERE p.id = h.txn_id)")                                  \

@@ -865,6 +865,19 @@ static void test_wal_and_foreign_keys(void **state)
                              "DELETE FROM transaction_history RETURNING 1",
                              NULL),
                      1);
+    /* A transaction whose own transfer names a missing ledger account
+     * (schema v17) is found the same way. */
+    assert_int_equal(txn_put(s, "b1", "orphan-1", NULL), 0);
+    assert_int_equal(raw_exec(db, "UPDATE transactions SET"
+                                  " debit_account = 424242,"
+                                  " credit_account = 424243"),
+                     SQLITE_OK);
+    assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail,
+                                      sizeof(detail), &err),
+                     0);
+    assert_non_null(strstr(detail, "transactions.debit_account 1"));
+    assert_non_null(strstr(detail, "transactions.credit_account 1"));
+    assert_int_equal(raw_exec(db, "DELETE FROM transactions"), SQLITE_OK);
 
     /* With a real business the same insert works. */
     struct ps_business b;
