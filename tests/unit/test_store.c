@@ -610,7 +610,7 @@ static void test_migrate_v17_creation_on_row(void **state)
     int64_t before[5];
     db = raw_open(fx->db_path);
     for (int a = 1; a <= 4; a++) {
-        char n[4];
+        char n[16];
         snprintf(n, sizeof(n), "%d", a);
         before[a] = raw_int(db,
                             "SELECT (SELECT ifnull(sum(amount), 0) FROM"
