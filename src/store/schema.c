@@ -1080,8 +1080,12 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
         if (rebuild &&
             (rc = ps_sq_exec_sql(s, "PRAGMA foreign_keys = OFF", err)) != 0)
             return rc;
-        if ((rc = ps_sq_exec_sql(s, "BEGIN IMMEDIATE", err)) != 0)
+        if ((rc = ps_sq_exec_sql(s, "BEGIN IMMEDIATE", err)) != 0) {
+            if (rebuild)
+                sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+                             NULL);
             return rc;
+        }
         for (const char *const *sql_ = ps_schema_migrations[version];
              rc == 0 && *sql_ != NULL; sql_++)
             rc = ps_sq_exec_sql(s, *sql_, err);
