@@ -125,16 +125,23 @@
       " AND o.kind IN ('PUSH_TO_CARD', 'NACHA') AND o.business_date <= :day"   \
       " AND t.status IN ('PROCESSING', 'APPROVED')"                            \
       " ORDER BY o.business_date, o.kind, o.seq, t.id")                        \
+    /* d walks the business's transactions once and finds each one's    \
+     * profile by id (CROSS JOIN keeps that order): since v18 there is   \
+     * no index on transactions.profile_id to go the other way. */       \
     X(RECON_EWA_AGING,                                                         \
       "WITH o AS (SELECT p.id, p.eligibility_status AS eligibility,"           \
       " g.currency, p.amount_to_recover AS owed, p.created_at"                 \
       " FROM ewa_profiles p JOIN ewa_programs g ON g.id = p.program_id"        \
       " WHERE p.business_id = :business AND p.amount_to_recover > 0),"         \
-      " d AS (SELECT o.id, o.eligibility, o.currency, o.owed, t.created_at,"   \
-      " sum(t.amount + t.fee) OVER (PARTITION BY o.id"                         \
+      " d AS (SELECT p.id, p.eligibility_status AS eligibility, g.currency,"  \
+      " p.amount_to_recover AS owed, t.created_at,"                            \
+      " sum(t.amount + t.fee) OVER (PARTITION BY p.id"                         \
       " ORDER BY t.created_at DESC, t.id DESC ROWS UNBOUNDED PRECEDING)"       \
-      " AS newer_owed FROM o JOIN transactions t ON t.profile_id = o.id"       \
-      " WHERE t.business_id = :business AND t.type = 'SEND'"                   \
+      " AS newer_owed FROM transactions t CROSS JOIN ewa_profiles p"           \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " WHERE p.id = t.profile_id AND p.business_id = :business"               \
+      " AND p.amount_to_recover > 0"                                           \
+      " AND t.business_id = :business AND t.type = 'SEND'"                     \
       " AND t.purpose = 'EWA_DISBURSEMENT'"                                    \
       " AND t.status NOT IN ('CANCELLED', 'DECLINED', 'ERROR', 'REVERSED')),"  \
       " since AS (SELECT eligibility, currency, owed, coalesce("               \

@@ -779,13 +779,14 @@ static const char *const ps_schema_v15[] = {
 
 /* Versions 16 and 17, the row model of issue 21: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 16
+#define PS_SCHEMA_PROFILE_HASH 18
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
     ps_schema_v5,  ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
     ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
     ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
-    ps_schema_v17};
+    ps_schema_v17, ps_schema_v18};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1098,6 +1099,8 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
                                 ps_store_strip_references, err);
         if (rc == 0 && rebuild)
             rc = ps_store_txn_rehash(s, err);
+        if (rc == 0 && version + 1 == PS_SCHEMA_PROFILE_HASH)
+            rc = ps_store_txn_profile_rehash(s, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",

@@ -127,10 +127,17 @@ struct ps_store {
 /* The migrations of the row model (schema_rows.c). */
 extern const char *const ps_schema_v16[];
 extern const char *const ps_schema_v17[];
+extern const char *const ps_schema_v18[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v16, in its transaction; txn.c). */
 int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
+/* The same for transactions.profile_hash (schema v18). */
+int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err);
+/* The key a profile's transactions are indexed by (schema v18): a 64-bit
+ * hash of its id; readers compare the id too. */
+int ps_store_profile_hash(struct ps_store *s, const char *profile_id,
+                          int64_t *out, struct ps_err *err);
 
 /* ---- helpers (sq.c) ------------------------------------------------ */
 

@@ -22,8 +22,8 @@
       " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
       " request_id, trace_number, attempts, created_at, updated_at,"           \
       " request_hash, created_reason, source_file, source_line,"               \
-      " debit_account, credit_account)"                                        \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")               \
+      " debit_account, credit_account, profile_hash)"                          \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")             \
     X(TXN_SET_TRANSFER,                                                        \
       "UPDATE transactions SET debit_account = ?2, credit_account = ?3"        \
       " WHERE id = ?1")                                                        \
@@ -62,12 +62,18 @@
       " ifnull(reason_code,''), 1, id"                                         \
       " FROM transaction_history WHERE txn_id = ?1 ORDER BY 9, 10")            \
     X(TXN_COUNT_PROFILE,                                                       \
-      "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
-      " AND type = 'SEND'")                                                    \
+      "SELECT count(*) FROM transactions WHERE profile_hash = ?2"              \
+      " AND profile_id = ?1 AND type = 'SEND'")                                \
     X(TXN_PAGE_PROFILE,                                                        \
-      "SELECT " TXN_COLS " FROM transactions WHERE profile_id = ?"             \
+      "SELECT " TXN_COLS " FROM transactions WHERE profile_hash = ?4"          \
+      " AND profile_id = ?1"                                                   \
       " AND type = 'SEND' ORDER BY created_at DESC, id DESC"                   \
-      " LIMIT ? OFFSET ?")
+      " LIMIT ?2 OFFSET ?3")                                                   \
+    X(TXN_PROFILE_REHASH_SCAN, "SELECT rowid, profile_id FROM transactions"    \
+                               " WHERE rowid > ? AND profile_id IS NOT NULL"   \
+                               " ORDER BY rowid LIMIT 512")                    \
+    X(TXN_PROFILE_REHASH_SET, "UPDATE transactions SET profile_hash = ?2"      \
+                              " WHERE rowid = ?1")
 
 PS_SQ_AREA(PS_SQ_AREA_TXN, TXN_STMTS)
 
@@ -137,6 +143,14 @@ static int request_hash(struct ps_store *s, const char *business_id,
         v = (v << 8) | h[i];
     *out = (int64_t)v;
     return 0;
+}
+
+int ps_store_profile_hash(struct ps_store *s, const char *profile_id,
+                          int64_t *out, struct ps_err *err)
+{
+    /* The request hash's function under another "business": no business
+     * id is "profile". */
+    return request_hash(s, "profile", profile_id, out, err);
 }
 
 /*
@@ -229,6 +243,14 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     if (c->debit != 0 && c->credit != 0) {
         BIND_INT(st, 22, c->debit);
         BIND_INT(st, 23, c->credit);
+    }
+    if (t->profile_id[0] != '\0') {
+        int64_t ph;
+        if ((rc = ps_store_profile_hash(s, t->profile_id, &ph, err)) != 0) {
+            ps_sq_done(st);
+            return rc;
+        }
+        BIND_INT(st, 24, ph);
     }
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
@@ -461,10 +483,12 @@ int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
                                int64_t *count, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err);
-    if (rc != 0)
+    int64_t h;
+    int rc = ps_store_profile_hash(s, profile_id, &h, err);
+    if (rc != 0 || (rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err)) != 0)
         return rc;
     BIND(st, 1, profile_id);
+    BIND_INT(st, 2, h);
     GET_ONE(s, st, "transaction count", err,
             *count = sqlite3_column_int64(st, 0));
 }
@@ -475,12 +499,52 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
                               void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err);
-    if (rc != 0)
+    int64_t h;
+    int rc = ps_store_profile_hash(s, profile_id, &h, err);
+    if (rc != 0 || (rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err)) != 0)
         return rc;
     BIND(st, 1, profile_id);
     BIND_INT(st, 2, limit);
     BIND_INT(st, 3, offset);
+    BIND_INT(st, 4, h);
     FOR_EACH(s, st, "list profile transactions", err, struct ps_txn,
              ps_store_txn_read, cb, ctx);
+}
+
+int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err)
+{
+    struct row {
+        int64_t rowid;
+        char profile_id[PS_ID_SIZE];
+    } rows[512];
+    int64_t last = 0;
+    for (;;) {
+        sqlite3_stmt *st = NULL;
+        int n = 0, rc = prep(s, STMT_TXN_PROFILE_REHASH_SCAN, &st, err);
+        if (rc != 0)
+            return rc;
+        BIND_INT(st, 1, last);
+        while (n < 512 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            rows[n].rowid = sqlite3_column_int64(st, 0);
+            COL_STR(st, 1, rows[n].profile_id);
+            n++;
+        }
+        ps_sq_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return ps_sq_error(s, rc, "read transactions", err);
+        if (n == 0)
+            return 0;
+        for (int i = 0; i < n; i++) {
+            int64_t hash;
+            if ((rc = ps_store_profile_hash(s, rows[i].profile_id, &hash,
+                                            err)) != 0 ||
+                (rc = prep(s, STMT_TXN_PROFILE_REHASH_SET, &st, err)) != 0)
+                return rc;
+            BIND_INT(st, 1, rows[i].rowid);
+            BIND_INT(st, 2, hash);
+            if ((rc = ps_sq_exec_step(s, st, "hash a profile id", err)) != 0)
+                return rc;
+        }
+        last = rows[n - 1].rowid;
+    }
 }

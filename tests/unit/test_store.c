@@ -685,6 +685,96 @@ static void test_migrate_v17_creation_on_row(void **state)
     ps_store_close(s);
 }
 
+static int page_count(void *ctx, const struct ps_txn *t)
+{
+    (void)t;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Version 18 finds a profile's transactions by profile_hash: the rows
+ * already there are hashed, and the profile's count, page and recovery
+ * debits in flight are what they were, never another profile's. */
+static void test_migrate_v18_profile_hash(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    int64_t n = -1;
+    int seen = 0;
+    struct ps_store *s = open_store(fx->db_path, 17);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(db,
+                 "INSERT INTO transactions(id, business_id, customer_id,"
+                 " account_id, profile_id, type, rail, purpose, amount,"
+                 " currency, status, created_at, updated_at) VALUES"
+                 " ('t1', 'b', 'c', 'a', 'p1', 'SEND', 'ACH',"
+                 "  'EWA_DISBURSEMENT', 100, 'USD', 'NEW', 'x1', 'x1'),"
+                 " ('t2', 'b', 'c', 'a', 'p1', 'SEND', 'ACH',"
+                 "  'EWA_DISBURSEMENT', 200, 'USD', 'NEW', 'x2', 'x2'),"
+                 " ('t3', 'b', 'c', 'a', 'p1', 'DEBIT', 'ACH',"
+                 "  'EWA_RECOVERY', 50, 'USD', 'PENDING', 'x3', 'x3'),"
+                 " ('t4', 'b', 'c', 'a', 'p2', 'SEND', 'ACH',"
+                 "  'EWA_DISBURSEMENT', 300, 'USD', 'NEW', 'x4', 'x4'),"
+                 " ('t5', 'b', 'c', 'a', NULL, 'SEND', 'ACH', 'PAYMENT',"
+                 "  400, 'USD', 'NEW', 'x5', 'x5');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store(fx->db_path, 18);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " (profile_hash IS NULL) <> (profile_id IS NULL)",
+                             NULL),
+                     0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(DISTINCT profile_hash) FROM"
+                             " transactions",
+                             NULL),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE name"
+                             " = 'transactions_profile'",
+                             NULL),
+                     0);
+    sqlite3_close(db);
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_txn_count_profile(s, "p1", &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ps_store_txn_count_profile(s, "p3", &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        ps_store_txn_page_profile(s, "p1", 0, 10, page_count, &seen, &err), 0);
+    assert_int_equal(seen, 2);
+    assert_int_equal(ps_store_recovery_in_flight(s, "p1", &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ps_store_recovery_in_flight(s, "p2", &n, &err), 0);
+    assert_int_equal(n, 0);
+    /* A new row is found the same way. */
+    ps_store_close(s);
+    s = open_store(fx->db_path, 0);
+    struct ps_txn t;
+    memset(&t, 0, sizeof(t));
+    ps_id_new(t.id);
+    snprintf(t.business_id, sizeof(t.business_id), "b");
+    snprintf(t.customer_id, sizeof(t.customer_id), "c");
+    snprintf(t.account_id, sizeof(t.account_id), "a");
+    snprintf(t.profile_id, sizeof(t.profile_id), "p2");
+    snprintf(t.currency, sizeof(t.currency), "USD");
+    snprintf(t.created_at, sizeof(t.created_at), "x6");
+    snprintf(t.updated_at, sizeof(t.updated_at), "x6");
+    t.type = PS_TXN_SEND;
+    t.rail = PS_RAIL_ACH;
+    t.purpose = PS_PURPOSE_EWA_DISBURSEMENT;
+    t.status = PS_TXN_NEW;
+    t.amount = 600;
+    assert_int_equal(ps_store_txn_insert(s, &t, &err), 0);
+    assert_int_equal(ps_store_txn_count_profile(s, "p2", &n, &err), 0);
+    assert_int_equal(n, 2);
+    ps_store_close(s);
+}
+
 static void test_too_new_refused(void **state)
 {
     struct fixture *fx = *state;
@@ -1378,6 +1468,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_v16_request_hash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v17_creation_on_row, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v18_profile_hash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_too_new_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),
