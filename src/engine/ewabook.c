@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "engine/ewa.h"
+#include "engine/ledger.h"
+#include "engine/txn.h"
 #include "base/money.h"
 
 struct entry {
@@ -24,6 +26,7 @@ struct entry {
     char enrollment_end[PS_TIME_SIZE];
     const char *external_id; /* in the book's arena */
     int64_t amount_to_recover, earned_wages, period_disbursed;
+    int64_t ledger_customer; /* 0 until known */
     unsigned prog; /* index into book->progs */
     unsigned char enrollment, eligibility, customer_status, account_status,
         account_kind, dirty;
@@ -46,6 +49,8 @@ struct ps_ewa_book {
     char *arena; /* external ids, NUL-separated */
     size_t arena_len, arena_cap;
     struct ps_program *progs;
+    struct ps_ledger_ids *pledger; /* per program: its currency's business
+                                      accounts, learnt on first use */
     size_t nprogs;
     struct dirty_row *dirty; /* entries changed since the last flush */
     size_t ndirty;
@@ -84,6 +89,14 @@ static int add_program(void *ctx, const struct ps_program *p)
         return 1;
     }
     b->progs = n;
+    struct ps_ledger_ids *l =
+        realloc(b->pledger, (b->nprogs + 1) * sizeof(*b->pledger));
+    if (l == NULL) {
+        b->failed = 1;
+        return 1;
+    }
+    b->pledger = l;
+    memset(&b->pledger[b->nprogs], 0, sizeof(*b->pledger));
     b->progs[b->nprogs++] = *p;
     return 0;
 }
@@ -126,6 +139,7 @@ static int add_row(void *ctx, const struct ps_book_row *r)
     e->amount_to_recover = r->amount_to_recover;
     e->earned_wages = r->earned_wages;
     e->period_disbursed = r->period_disbursed;
+    e->ledger_customer = r->ledger_customer;
     e->enrollment = (unsigned char)r->enrollment;
     e->eligibility = (unsigned char)r->eligibility;
     e->customer_status = (unsigned char)r->customer_status;
@@ -150,6 +164,7 @@ void ps_ewa_book_free(struct ps_ewa_book *b)
     free(b->slots);
     free(b->arena);
     free(b->progs);
+    free(b->pledger);
     free(b->dirty);
     free(b);
 }
@@ -164,12 +179,10 @@ int ps_ewa_book_load(struct ps_engine *eng, const char *business_id,
     b->eng = eng;
     ps_strlcpy(b->business_id, business_id, sizeof(b->business_id));
     rc = ps_store_program_list(eng->store, business_id, add_program, b, err);
+    /* Each disbursement posts to its customer's ledger account: the scan
+     * gives each profile's, so none is looked up by key on the way. */
     if (rc == 0)
         rc = ps_store_book_scan(eng->store, business_id, add_row, b, err);
-    /* Each disbursement posts to its customer's ledger account: know
-     * them all now rather than look each one up on first use. */
-    if (rc == 0)
-        rc = ps_store_ledger_accounts_preload(eng->store, business_id, err);
     if (rc == 0 && b->failed)
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                         "out of memory loading the EWA profiles");
@@ -471,8 +484,14 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
                                                           : PS_RAIL_ACH;
     t->amount = amount;
     t->fee = fee;
-    if ((rc = ps_txn_create_in(b->eng->store, t, src, err)) != 0)
+    struct ps_ledger_ids ids = b->pledger[e->prog];
+    ids.id[PS_LEDGER_CUSTOMER] = e->ledger_customer;
+    if ((rc = ps_txn_create_in_ids(b->eng->store, t, src, &ids, err)) != 0)
         return rc;
+    /* Learnt (the chunk's rollback drops the whole book with them). */
+    e->ledger_customer = ids.id[PS_LEDGER_CUSTOMER];
+    ids.id[PS_LEDGER_CUSTOMER] = 0;
+    b->pledger[e->prog] = ids;
     e->amount_to_recover += amount + fee; /* checked against the limit */
     e->period_disbursed += amount;
     if (!e->dirty) {

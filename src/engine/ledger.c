@@ -6,7 +6,7 @@
  * CUSTOMER account per customer (what is owed to, or was paid to, them).
  *
  * An EWA disbursement of A with fee F:
- *   created           Dr RECEIVABLE A   Cr CUSTOMER A
+ *   created           Dr RECEIVABLE A   Cr CUSTOMER A   (on the row: v18)
  *                     Dr RECEIVABLE F   Cr FEE_INCOME F
  *   settled           Dr CUSTOMER A     Cr FUNDING A      (money left)
  *   cancelled, declined or in error (never left):
@@ -101,18 +101,43 @@ static const struct rule rules[] = {
      {{CUS, FND, AMOUNT, "collection returned"}}},
 };
 
-static int account_for(struct ps_store *store, const struct ps_txn *t,
-                       enum ps_ledger_kind kind, int64_t *id,
-                       struct ps_err *err)
+int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
+                           enum ps_ledger_kind *credit)
 {
-    return ps_store_ledger_account(
-        store, t->business_id, kind, t->currency,
-        kind == PS_LEDGER_CUSTOMER ? t->customer_id : NULL, id, err);
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        const struct rule *r = &rules[i];
+        if (r->purpose != t->purpose || r->type != t->type || r->to != -1)
+            continue;
+        if (r->legs[0].memo == NULL || r->legs[0].which != AMOUNT)
+            return 0;
+        *debit = r->legs[0].debit;
+        *credit = r->legs[0].credit;
+        return 1;
+    }
+    return 0;
 }
 
-int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
-                              int from, enum ps_txn_status to, const char *at,
-                              struct ps_err *err)
+int ps_ledger_account(struct ps_store *store, const struct ps_txn *t,
+                      enum ps_ledger_kind kind, struct ps_ledger_ids *ids,
+                      int64_t *id, struct ps_err *err)
+{
+    int rc;
+    if (ids != NULL && ids->id[kind] != 0) {
+        *id = ids->id[kind];
+        return 0;
+    }
+    rc = ps_store_ledger_account(
+        store, t->business_id, kind, t->currency,
+        kind == PS_LEDGER_CUSTOMER ? t->customer_id : NULL, id, err);
+    if (rc == 0 && ids != NULL)
+        ids->id[kind] = *id;
+    return rc;
+}
+
+int ps_ledger_post_with(struct ps_store *store, const struct ps_txn *t,
+                        int from, enum ps_txn_status to,
+                        struct ps_ledger_ids *ids, const char *at,
+                        struct ps_err *err)
 {
     int target = from < 0 ? -1 : (int)to;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
@@ -126,8 +151,12 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
             int rc;
             if (amount == 0)
                 continue; /* a zero fee moves nothing */
-            if ((rc = account_for(store, t, l->debit, &dr, err)) != 0 ||
-                (rc = account_for(store, t, l->credit, &cr, err)) != 0 ||
+            if (target == -1 && k == 0 && l->which == AMOUNT)
+                continue; /* on the transaction row (row_transfer) */
+            if ((rc = ps_ledger_account(store, t, l->debit, ids, &dr, err)) !=
+                    0 ||
+                (rc = ps_ledger_account(store, t, l->credit, ids, &cr, err)) !=
+                    0 ||
                 (rc = ps_store_ledger_entry_insert(store, t->id, NULL, dr, cr,
                                                    amount, t->currency, l->memo,
                                                    at, err)) != 0)
@@ -136,6 +165,13 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
         return 0;
     }
     return 0;
+}
+
+int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
+                              int from, enum ps_txn_status to, const char *at,
+                              struct ps_err *err)
+{
+    return ps_ledger_post_with(store, t, from, to, NULL, at, err);
 }
 
 int ps_ledger_post_payroll_recovery(struct ps_store *store,

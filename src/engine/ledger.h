@@ -22,6 +22,38 @@ int ps_ledger_post_transition(struct ps_store *store, const struct ps_txn *t,
                               int from, enum ps_txn_status to, const char *at,
                               struct ps_err *err);
 
+/* The ledger accounts of one transaction's business, currency and
+ * customer, by kind; 0 = not known (looked up, or created, on use). */
+struct ps_ledger_ids {
+    int64_t id[PS_LEDGER_KIND_N];
+};
+
+/*
+ * The transfer a creation records on the transaction row itself (schema
+ * v18, docs/store.md): the first leg of the creation rule when it moves
+ * the amount.  1 with its account kinds, 0 when creation moves nothing
+ * on the row.  ps_ledger_post_with() for creation posts the other legs.
+ */
+int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
+                           enum ps_ledger_kind *credit);
+
+/* The ledger account of kind for t: from ids when known, else looked up
+ * (or created) and written back to ids (ids may be NULL). */
+int ps_ledger_account(struct ps_store *store, const struct ps_txn *t,
+                      enum ps_ledger_kind kind, struct ps_ledger_ids *ids,
+                      int64_t *id, struct ps_err *err);
+
+/*
+ * ps_ledger_post_transition() with the accounts the caller knows (the
+ * EWA book keeps them for every profile, so a disbursement looks none
+ * up); those it had to look up are written back to ids.  ids NULL: look
+ * every one up.
+ */
+int ps_ledger_post_with(struct ps_store *store, const struct ps_txn *t,
+                        int from, enum ps_txn_status to,
+                        struct ps_ledger_ids *ids, const char *at,
+                        struct ps_err *err);
+
 /*
  * An EWA recovery by payroll deduction (no transaction): the employer
  * withheld `amount` from the employee's pay and remits it to funding.

@@ -164,23 +164,33 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
     return 0;
 }
 
-/* The writes of a creation: row, first history row, creation postings.
- * The row goes first, so a duplicate request id fails before anything
- * is written. */
+/* The writes of a creation: the row, which records the creation and
+ * carries its transfer (schema v18), then the other creation postings
+ * (a fee).  The row goes first, so a duplicate request id fails before
+ * anything is written; a transfer whose accounts the caller did not know
+ * is set on the row once they are looked up. */
 static int insert_new(struct ps_store *store, const struct ps_txn *row,
-                      const struct ps_source *src, const char *now,
-                      struct ps_err *err)
+                      const struct ps_source *src, struct ps_ledger_ids *ids,
+                      const char *now, struct ps_err *err)
 {
-    int rc = ps_store_txn_insert(store, row, err);
+    enum ps_ledger_kind dk = PS_LEDGER_FUNDING, ck = PS_LEDGER_FUNDING;
+    int64_t dr = 0, cr = 0;
+    int on_row = ps_ledger_row_transfer(row, &dk, &ck);
+    if (on_row && ids != NULL && ids->id[dk] != 0 && ids->id[ck] != 0) {
+        dr = ids->id[dk];
+        cr = ids->id[ck];
+    }
+    int rc = ps_store_txn_create(store, row, src, dr, cr, err);
     if (rc == PS_ECONFLICT)
         rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
                         "request id %s was already used in this business",
                         row->request_id);
+    if (rc == 0 && on_row && dr == 0 &&
+        (rc = ps_ledger_account(store, row, dk, ids, &dr, err)) == 0 &&
+        (rc = ps_ledger_account(store, row, ck, ids, &cr, err)) == 0)
+        rc = ps_store_txn_set_transfer(store, row->id, dr, cr, err);
     if (rc == 0)
-        rc = ps_store_txn_history_insert(store, row->id, -1, PS_TXN_NEW,
-                                         "CREATE", src, NULL, now, err);
-    if (rc == 0)
-        rc = ps_ledger_post_transition(store, row, -1, PS_TXN_NEW, now, err);
+        rc = ps_ledger_post_with(store, row, -1, PS_TXN_NEW, ids, now, err);
     return rc;
 }
 
@@ -195,7 +205,7 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
         return rc;
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
-    if ((rc = insert_new(store, &row, src, now, err)) != 0 ||
+    if ((rc = insert_new(store, &row, src, NULL, now, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
@@ -204,17 +214,24 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     return 0;
 }
 
-int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
-                     const struct ps_source *src, struct ps_err *err)
+int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
+                         const struct ps_source *src,
+                         struct ps_ledger_ids *ids, struct ps_err *err)
 {
     struct ps_txn row = *t;
     char now[PS_TIME_SIZE];
     int rc;
     if ((rc = new_row(&row, now, err)) != 0 ||
-        (rc = insert_new(store, &row, src, now, err)) != 0)
+        (rc = insert_new(store, &row, src, ids, now, err)) != 0)
         return rc;
     *t = row;
     return 0;
+}
+
+int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
+                     const struct ps_source *src, struct ps_err *err)
+{
+    return ps_txn_create_in_ids(store, t, src, NULL, err);
 }
 
 /*

@@ -13,6 +13,8 @@
 #include "base/model.h"
 #include "store/store.h"
 
+struct ps_ledger_ids; /* engine/ledger.h */
+
 enum ps_txn_event {
     PS_EV_SUBMIT,         /* NEW -> PENDING: handed to a processing domain */
     PS_EV_TRANSMIT,       /* PENDING -> PROCESSING: sent to the provider */
@@ -64,6 +66,11 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
  */
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
                      const struct ps_source *src, struct ps_err *err);
+/* The same with the ledger accounts the caller already knows (ids, see
+ * ledger.h); an account looked up or created is written back to ids. */
+int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
+                         const struct ps_source *src,
+                         struct ps_ledger_ids *ids, struct ps_err *err);
 
 struct ps_txn_args {
     const struct ps_source *src; /* history: reason, file, line */

@@ -43,22 +43,39 @@
       "INSERT INTO ledger_entries(txn_id, reference, debit_account,"           \
       " credit_account, amount, currency, memo, created_at)"                   \
       " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    /* The ledger is the entries and the transfers transactions carry  \
+     * (schema v18): each sum below is over both. */                   \
     X(LEDGER_BALANCE,                                                          \
       "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
       "        WHERE debit_account = ?1)"                                      \
+      "     + (SELECT ifnull(sum(amount),0) FROM transactions"                 \
+      "        WHERE debit_account = ?1)"                                      \
       "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
+      "        WHERE credit_account = ?1)"                                     \
+      "     - (SELECT ifnull(sum(amount),0) FROM transactions"                 \
       "        WHERE credit_account = ?1)")                                    \
     X(LEDGER_KIND_BALANCE,                                                     \
-      "SELECT ifnull(sum(CASE WHEN e.debit_account = a.id THEN e.amount"       \
-      "                  ELSE -e.amount END), 0)"                              \
-      " FROM ledger_accounts a JOIN ledger_entries e"                          \
-      "   ON e.debit_account = a.id OR e.credit_account = a.id"                \
-      " WHERE a.business_id = ? AND a.kind = ? AND a.currency = ?")            \
+      "WITH a AS (SELECT id FROM ledger_accounts WHERE business_id = ?"        \
+      " AND kind = ? AND currency = ?)"                                        \
+      " SELECT ifnull((SELECT sum(amount) FROM ledger_entries"                 \
+      "  WHERE debit_account IN a), 0)"                                        \
+      " + ifnull((SELECT sum(amount) FROM transactions"                        \
+      "  WHERE debit_account IN a), 0)"                                        \
+      " - ifnull((SELECT sum(amount) FROM ledger_entries"                      \
+      "  WHERE credit_account IN a), 0)"                                       \
+      " - ifnull((SELECT sum(amount) FROM transactions"                        \
+      "  WHERE credit_account IN a), 0)")                                      \
     X(TRIAL_BALANCE,                                                           \
       "WITH legs(account, debit, credit, currency) AS ("                       \
       "  SELECT debit_account, amount, 0, currency FROM ledger_entries"        \
       "  UNION ALL"                                                            \
-      "  SELECT credit_account, 0, amount, currency FROM ledger_entries)"      \
+      "  SELECT credit_account, 0, amount, currency FROM ledger_entries"       \
+      "  UNION ALL"                                                            \
+      "  SELECT debit_account, amount, 0, currency FROM transactions"          \
+      "  WHERE debit_account IS NOT NULL"                                      \
+      "  UNION ALL"                                                            \
+      "  SELECT credit_account, 0, amount, currency FROM transactions"         \
+      "  WHERE credit_account IS NOT NULL)"                                    \
       " SELECT a.currency, sum(l.debit), sum(l.credit),"                       \
       "  sum(l.debit) - sum(l.credit),"                                        \
       "  sum(l.currency <> a.currency)"                                        \
@@ -82,6 +99,14 @@
       ORPHAN_COUNT("transactions.profile_id", "transactions", "t",             \
                    "t.profile_id IS NOT NULL AND NOT EXISTS (SELECT 1"         \
                    " FROM ewa_profiles p WHERE p.id = t.profile_id)")          \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.debit_account", "transactions", "t",          \
+                   "t.debit_account IS NOT NULL AND NOT EXISTS (SELECT 1"      \
+                   " FROM ledger_accounts p WHERE p.id = t.debit_account)")    \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.credit_account", "transactions", "t",         \
+                   "t.credit_account IS NOT NULL AND NOT EXISTS (SELECT 1"     \
+                   " FROM ledger_accounts p WHERE p.id = t.credit_account)")   \
       " UNION ALL"                                                             \
       ORPHAN_COUNT("transaction_history.txn_id", "transaction_history", "h",   \
                    "NOT EXISTS (SELECT 1 FROM transactions p"                  \

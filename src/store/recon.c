@@ -35,14 +35,23 @@
  * "-"): each side is summed on its own, then the two are added, so no
  * leg is ever stored (a CTE of both sides' legs was materialized: 1.5 GB
  * for 6,000,000 entries). */
-#define POSITION_LEGS(side, sign)                                              \
+#define POSITION_SUMS(sign)                                                    \
     " SELECT a.kind, a.currency,"                                              \
     " sum(CASE WHEN e.created_at < :day THEN 1 ELSE 0 END) AS opening_legs,"   \
     " sum(CASE WHEN e.created_at < :day THEN " sign "e.amount ELSE 0 END)"     \
-    " AS opening, count(*) AS closing_legs, sum(" sign "e.amount) AS closing"  \
-    " FROM ledger_entries e JOIN ledger_accounts a"                            \
+    " AS opening, count(*) AS closing_legs, sum(" sign "e.amount) AS closing"
+#define POSITION_LEGS(side, sign)                                              \
+    POSITION_SUMS(sign) " FROM ledger_entries e JOIN ledger_accounts a"        \
     " ON a.id = e." side "_account"                                            \
     " WHERE a.business_id = :business AND e.created_at < :next_day"            \
+    " GROUP BY a.kind, a.currency"
+/* The transfers transactions carry (schema v18) have no index by
+ * account: the rows are walked once, each finding its account (CROSS
+ * JOIN keeps that order; the other way round is a walk per account). */
+#define POSITION_ROW_LEGS(side, sign)                                          \
+    POSITION_SUMS(sign) " FROM transactions e CROSS JOIN ledger_accounts a"    \
+    " WHERE a.id = e." side "_account"                                         \
+    " AND a.business_id = :business AND e.created_at < :next_day"              \
     " GROUP BY a.kind, a.currency"
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
@@ -56,22 +65,34 @@
       " WHERE t.business_id = :business"                                       \
       " AND t.created_at >= :day AND t.created_at < :next_day"                 \
       " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5")                        \
+    /* The creations (from nothing to NEW) are on the rows (v18). */           \
     X(RECON_MOVES,                                                             \
+      "SELECT program, rail, type, from_status, to_status, currency,"          \
+      " sum(n) AS n, sum(amount) AS amount, sum(fee) AS fee FROM ("            \
       "SELECT ifnull(g.name, '') AS program, t.rail, t.type,"                  \
       " ifnull(h.from_status, '') AS from_status, h.to_status, t.currency,"    \
       " count(*) AS n, sum(t.amount) AS amount, sum(t.fee) AS fee"             \
-      " FROM transaction_history h JOIN transactions t ON t.id = "             \
-      "h.txn_id" RECON_PROGRAM_JOIN " WHERE t.business_id = :business"         \
+      " FROM transaction_history h JOIN transactions t ON t.id = h.txn_id"     \
+      RECON_PROGRAM_JOIN " WHERE t.business_id = :business"                    \
       " AND h.created_at >= :day AND h.created_at < :next_day"                 \
+      " GROUP BY 1, 2, 3, 4, 5, 6"                                             \
+      " UNION ALL"                                                             \
+      " SELECT ifnull(g.name, ''), t.rail, t.type, '', 'NEW', t.currency,"     \
+      " count(*), sum(t.amount), sum(t.fee)"                                   \
+      " FROM transactions t" RECON_PROGRAM_JOIN                                \
+      " WHERE t.business_id = :business"                                       \
+      " AND t.created_at >= :day AND t.created_at < :next_day"                 \
+      " GROUP BY 1, 2, 3, 4, 5, 6)"                                            \
       " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")                  \
     X(RECON_POSITIONS,                                                         \
       "SELECT kind, currency, sum(opening_legs) AS opening_legs,"              \
       " sum(opening) AS opening, sum(closing_legs) AS closing_legs,"           \
-      " sum(closing) AS closing FROM (" POSITION_LEGS(                         \
-          "debit",                                                             \
-          "") " UNION ALL" POSITION_LEGS("credit",                             \
-                                         "-") ") GROUP BY kind, currency "     \
-                                              "ORDER BY kind, currency")       \
+      " sum(closing) AS closing FROM ("                                        \
+      POSITION_LEGS("debit", "") " UNION ALL"                                  \
+      POSITION_LEGS("credit", "-") " UNION ALL"                                \
+      POSITION_ROW_LEGS("debit", "") " UNION ALL"                              \
+      POSITION_ROW_LEGS("credit", "-")                                         \
+      ") GROUP BY kind, currency ORDER BY kind, currency")                     \
     X(RECON_FILES,                                                             \
       "SELECT o.id, o.kind, o.business_date, o.path,"                          \
       " ifnull((SELECT min(t.currency) FROM output_items i"                    \
@@ -86,7 +107,10 @@
       " OR EXISTS (SELECT 1 FROM output_items i"                               \
       " JOIN transaction_history h ON h.txn_id = i.txn_id"                     \
       " WHERE i.output_id = o.id"                                              \
-      " AND h.created_at >= :day AND h.created_at < :next_day))"               \
+      " AND h.created_at >= :day AND h.created_at < :next_day)"                \
+      " OR EXISTS (SELECT 1 FROM output_items i"                               \
+      " JOIN transactions t ON t.id = i.txn_id WHERE i.output_id = o.id"       \
+      " AND t.created_at >= :day AND t.created_at < :next_day))"               \
       " ORDER BY o.business_date, o.kind, o.seq")                              \
     X(RECON_FILE_ITEMS,                                                        \
       "SELECT " RECON_DIRECTION " AS direction, " RECON_OUTCOME " AS outcome," \
@@ -110,16 +134,23 @@
       " AND o.kind IN ('PUSH_TO_CARD', 'NACHA') AND o.business_date <= :day"   \
       " AND t.status IN ('PROCESSING', 'APPROVED')"                            \
       " ORDER BY o.business_date, o.kind, o.seq, t.id")                        \
+    /* d walks the business's transactions once and finds each one's    \
+     * profile by id (CROSS JOIN keeps that order): since v19 there is   \
+     * no index on transactions.profile_id to go the other way. */       \
     X(RECON_EWA_AGING,                                                         \
       "WITH o AS (SELECT p.id, p.eligibility_status AS eligibility,"           \
       " g.currency, p.amount_to_recover AS owed, p.created_at"                 \
       " FROM ewa_profiles p JOIN ewa_programs g ON g.id = p.program_id"        \
       " WHERE p.business_id = :business AND p.amount_to_recover > 0),"         \
-      " d AS (SELECT o.id, o.eligibility, o.currency, o.owed, t.created_at,"   \
-      " sum(t.amount + t.fee) OVER (PARTITION BY o.id"                         \
+      " d AS (SELECT p.id, p.eligibility_status AS eligibility, g.currency,"  \
+      " p.amount_to_recover AS owed, t.created_at,"                            \
+      " sum(t.amount + t.fee) OVER (PARTITION BY p.id"                         \
       " ORDER BY t.created_at DESC, t.id DESC ROWS UNBOUNDED PRECEDING)"       \
-      " AS newer_owed FROM o JOIN transactions t ON t.profile_id = o.id"       \
-      " WHERE t.business_id = :business AND t.type = 'SEND'"                   \
+      " AS newer_owed FROM transactions t CROSS JOIN ewa_profiles p"           \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " WHERE p.id = t.profile_id AND p.business_id = :business"               \
+      " AND p.amount_to_recover > 0"                                           \
+      " AND t.business_id = :business AND t.type = 'SEND'"                     \
       " AND t.purpose = 'EWA_DISBURSEMENT'"                                    \
       " AND t.status NOT IN ('CANCELLED', 'DECLINED', 'ERROR', 'REVERSED')),"  \
       " since AS (SELECT eligibility, currency, owed, coalesce("               \
@@ -148,6 +179,14 @@
       " UNION ALL"                                                             \
       " SELECT a.currency, 0, 0, -e.amount FROM ledger_accounts a"             \
       " JOIN ledger_entries e ON e.credit_account = a.id"                      \
+      " WHERE a.business_id = :business AND a.kind = 'EWA_RECEIVABLE'"         \
+      " UNION ALL"                                                             \
+      " SELECT a.currency, 0, 0, t.amount FROM ledger_accounts a"              \
+      " JOIN transactions t ON t.debit_account = a.id"                         \
+      " WHERE a.business_id = :business AND a.kind = 'EWA_RECEIVABLE'"         \
+      " UNION ALL"                                                             \
+      " SELECT a.currency, 0, 0, -t.amount FROM ledger_accounts a"             \
+      " JOIN transactions t ON t.credit_account = a.id"                        \
       " WHERE a.business_id = :business AND a.kind = 'EWA_RECEIVABLE')"        \
       " SELECT currency, sum(profile) AS profiles, sum(owed) AS owed,"         \
       " sum(ledger) AS ledger FROM x GROUP BY currency ORDER BY currency")     \

@@ -818,11 +818,16 @@ static const char *const ps_schema_v16[] = {
     "ALTER TABLE sms_outbox_v16 RENAME TO sms_outbox;",
     NULL};
 
+/* Versions 17 to 19, the row model of issue 21: schema_rows.c. */
+#define PS_SCHEMA_REQUEST_HASH 17
+#define PS_SCHEMA_PROFILE_HASH 19
+
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
     ps_schema_v5,  ps_schema_v6,  ps_schema_v7,  ps_schema_v8,
     ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
-    ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16};
+    ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
+    ps_schema_v17, ps_schema_v18, ps_schema_v19};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1111,8 +1116,18 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
     while (version < target) {
         char now[PS_TIME_SIZE];
         char sql[128];
-        if ((rc = ps_sq_exec_sql(s, "BEGIN IMMEDIATE", err)) != 0)
+        /* A table rebuild with foreign keys off (a no-op in a
+         * transaction, so before it); the same ids are copied back. */
+        int rebuild = version + 1 == PS_SCHEMA_REQUEST_HASH;
+        if (rebuild &&
+            (rc = ps_sq_exec_sql(s, "PRAGMA foreign_keys = OFF", err)) != 0)
             return rc;
+        if ((rc = ps_sq_exec_sql(s, "BEGIN IMMEDIATE", err)) != 0) {
+            if (rebuild)
+                sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL,
+                             NULL);
+            return rc;
+        }
         for (const char *const *sql_ = ps_schema_migrations[version];
              rc == 0 && *sql_ != NULL; sql_++)
             rc = ps_sq_exec_sql(s, *sql_, err);
@@ -1123,6 +1138,10 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
         if (rc == 0 && version + 1 == PS_SCHEMA_UNCHAINED)
             rc = rewrite_tables(s, PS_SCHEMA_UNCHAINED_TABLES,
                                 ps_store_strip_references, err);
+        if (rc == 0 && rebuild)
+            rc = ps_store_txn_rehash(s, err);
+        if (rc == 0 && version + 1 == PS_SCHEMA_PROFILE_HASH)
+            rc = ps_store_txn_profile_rehash(s, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",
@@ -1131,10 +1150,12 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
         }
         if (rc == 0)
             rc = ps_sq_exec_sql(s, "COMMIT", err);
-        if (rc != 0) {
+        if (rc != 0)
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (rebuild)
+            sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        if (rc != 0)
             return rc;
-        }
         version++;
         ps_log(PS_LOG_INFO, "store.migrated", "{s:s, s:i}", "db", path,
                "version", version);

@@ -313,6 +313,9 @@ struct ps_book_row {
     enum ps_status customer_status, account_status;
     enum ps_account_kind account_kind;
     char account_last4[5];
+    /* The customer's ledger account in the program's currency, 0 when
+     * it has none yet (created on its first posting). */
+    int64_t ledger_customer;
 };
 int ps_store_book_scan(struct ps_store *store, const char *business_id,
                        int (*cb)(void *ctx, const struct ps_book_row *),
@@ -350,6 +353,19 @@ int ps_store_payroll_insert(struct ps_store *store,
 
 int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
                         struct ps_err *err);
+/*
+ * Insert a new transaction that records its own creation (schema v18):
+ * src (reason, file, line; NULL: none) and the creation's ledger transfer
+ * of t->amount, debit_account to credit_account (0, 0: it moves nothing,
+ * or ps_store_txn_set_transfer() follows).  No history row is written
+ * for a creation: ps_store_txn_history() reads it from the row.
+ */
+int ps_store_txn_create(struct ps_store *store, const struct ps_txn *t,
+                        const struct ps_source *src, int64_t debit_account,
+                        int64_t credit_account, struct ps_err *err);
+int ps_store_txn_set_transfer(struct ps_store *store, const char *id,
+                              int64_t debit_account, int64_t credit_account,
+                              struct ps_err *err);
 int ps_store_txn_get(struct ps_store *store, const char *id, struct ps_txn *out,
                      struct ps_err *err);
 /* The business's ACH transaction with this trace number; PS_ENOTFOUND. */

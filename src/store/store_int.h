@@ -120,7 +120,26 @@ struct ps_store {
     dev_t dev;
     ino_t ino;
     char *path;
+    /* The key of request_hash (schema v17, store_keys), read on first
+     * use; have_reqkey 0 until then. */
+    unsigned char reqkey[16];
+    int have_reqkey;
 };
+
+/* The migrations of the row model (schema_rows.c). */
+extern const char *const ps_schema_v17[];
+extern const char *const ps_schema_v18[];
+extern const char *const ps_schema_v19[];
+
+/* Fill transactions.request_hash of every row with a request id (the
+ * migration to schema v17, in its transaction; txn.c). */
+int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
+/* The same for transactions.profile_hash (schema v19). */
+int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err);
+/* The key a profile's transactions are indexed by (schema v19): a 64-bit
+ * hash of its id; readers compare the id too. */
+int ps_store_profile_hash(struct ps_store *s, const char *profile_id,
+                          int64_t *out, struct ps_err *err);
 
 /* ---- helpers (sq.c) ------------------------------------------------ */
 

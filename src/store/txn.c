@@ -11,19 +11,39 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+#include <sodium.h>
+#include <string.h>
+
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
 #define TXN_STMTS(X)                                                           \
     X(TXN_INSERT,                                                              \
       "INSERT INTO transactions(id, business_id, customer_id, account_id,"     \
       " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
-      " request_id, trace_number, attempts, created_at, updated_at)"           \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                           \
+      " request_id, trace_number, attempts, created_at, updated_at,"           \
+      " request_hash, created_reason, source_file, source_line,"               \
+      " debit_account, credit_account, profile_hash)"                          \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")             \
+    X(TXN_SET_TRANSFER,                                                        \
+      "UPDATE transactions SET debit_account = ?2, credit_account = ?3"        \
+      " WHERE id = ?1")                                                        \
     X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
     X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
                      " WHERE business_id = ? AND trace_number = ?")            \
     X(TXN_GET_REQUEST, "SELECT " TXN_COLS " FROM transactions"                 \
-                       " WHERE business_id = ? AND request_id = ?")            \
+                       " WHERE request_hash = ?3 AND business_id = ?1"         \
+                       " AND request_id = ?2")                                 \
+    X(TXN_GET_REQUEST_TEXT, "SELECT " TXN_COLS " FROM transactions"            \
+                            " WHERE request_hash IS NULL"                      \
+                            " AND business_id = ?1 AND request_id = ?2")       \
+    X(TXN_REQUEST_HASH_HIT, "SELECT business_id, request_id"                   \
+                            " FROM transactions WHERE request_hash = ?")       \
+    X(STORE_KEY, "SELECT value FROM store_keys WHERE name = 'request_hash'")   \
+    X(TXN_REHASH_SCAN, "SELECT rowid, business_id, request_id"                 \
+                       " FROM transactions WHERE rowid > ?"                    \
+                       " AND request_id IS NOT NULL ORDER BY rowid LIMIT 512") \
+    X(TXN_REHASH_SET, "UPDATE transactions SET request_hash = ?2"              \
+                      " WHERE rowid = ?1")                                     \
     X(TXN_UPDATE,                                                              \
       "UPDATE transactions SET status = ?3, attempts = ?4,"                    \
       " trace_number = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2")     \
@@ -31,18 +51,29 @@
       "INSERT INTO transaction_history(txn_id, from_status, to_status,"        \
       " event, reason, source_file, source_line, created_at, reason_code)"     \
       " VALUES (?,?,?,?,?,?,?,?,?)")                                           \
+    /* The creation first, from the row itself (schema v18). */              \
     X(TXN_HISTORY_LIST,                                                        \
-      "SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"    \
+      "SELECT '', 'NEW', 'CREATE', ifnull(created_reason,''),"                 \
+      " ifnull(source_file,''), ifnull(source_line,0), created_at, '',"        \
+      " 0 AS k, 0 AS hid FROM transactions WHERE id = ?1"                      \
+      " UNION ALL"                                                             \
+      " SELECT ifnull(from_status,''), to_status, event, ifnull(reason,''),"   \
       " ifnull(source_file,''), ifnull(source_line,0), created_at,"            \
-      " ifnull(reason_code,'')"                                                \
-      " FROM transaction_history WHERE txn_id = ? ORDER BY id")                \
+      " ifnull(reason_code,''), 1, id"                                         \
+      " FROM transaction_history WHERE txn_id = ?1 ORDER BY 9, 10")            \
     X(TXN_COUNT_PROFILE,                                                       \
-      "SELECT count(*) FROM transactions WHERE profile_id = ?"                 \
-      " AND type = 'SEND'")                                                    \
+      "SELECT count(*) FROM transactions WHERE profile_hash = ?2"              \
+      " AND profile_id = ?1 AND type = 'SEND'")                                \
     X(TXN_PAGE_PROFILE,                                                        \
-      "SELECT " TXN_COLS " FROM transactions WHERE profile_id = ?"             \
+      "SELECT " TXN_COLS " FROM transactions WHERE profile_hash = ?4"          \
+      " AND profile_id = ?1"                                                   \
       " AND type = 'SEND' ORDER BY created_at DESC, id DESC"                   \
-      " LIMIT ? OFFSET ?")
+      " LIMIT ?2 OFFSET ?3")                                                   \
+    X(TXN_PROFILE_REHASH_SCAN, "SELECT rowid, profile_id FROM transactions"    \
+                               " WHERE rowid > ? AND profile_id IS NOT NULL"   \
+                               " ORDER BY rowid LIMIT 512")                    \
+    X(TXN_PROFILE_REHASH_SET, "UPDATE transactions SET profile_hash = ?2"      \
+                              " WHERE rowid = ?1")
 
 PS_SQ_AREA(PS_SQ_AREA_TXN, TXN_STMTS)
 
@@ -67,8 +98,118 @@ void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t)
     COL_STR(st, 16, t->updated_at);
 }
 
-int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
+/* The database's request-hash key, read once per connection. */
+static int request_key(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (s->have_reqkey)
+        return 0;
+    if ((rc = prep(s, STMT_STORE_KEY, &st, err)) != 0)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(s->reqkey)) {
+        memcpy(s->reqkey, sqlite3_column_blob(st, 0), sizeof(s->reqkey));
+        s->have_reqkey = 1;
+        rc = 0;
+    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        rc = ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                        "the request-hash key of the database is missing");
+    else
+        rc = ps_sq_error(s, rc, "read the request-hash key", err);
+    ps_sq_done(st);
+    return rc;
+}
+
+/* SipHash-2-4 of "business\0request id" under the database's key. */
+static int request_hash(struct ps_store *s, const char *business_id,
+                        const char *request_id, int64_t *out,
                         struct ps_err *err)
+{
+    unsigned char msg[PS_ID_SIZE + 80];
+    unsigned char h[crypto_shorthash_BYTES];
+    size_t nb = strlen(business_id) + 1, nr = strlen(request_id);
+    uint64_t v = 0;
+    int rc = request_key(s, err);
+    if (rc != 0)
+        return rc;
+    if (nb + nr > sizeof(msg))
+        return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
+                          "a request id is at most 64 characters");
+    memcpy(msg, business_id, nb);
+    memcpy(msg + nb, request_id, nr);
+    crypto_shorthash(h, msg, nb + nr, s->reqkey);
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | h[i];
+    *out = (int64_t)v;
+    return 0;
+}
+
+int ps_store_profile_hash(struct ps_store *s, const char *profile_id,
+                          int64_t *out, struct ps_err *err)
+{
+    /* The request hash's function under another "business": no business
+     * id is "profile". */
+    return request_hash(s, "profile", profile_id, out, err);
+}
+
+/*
+ * The insert hit the request-hash index: the same (business, request id)
+ * is a duplicate (PS_ECONFLICT, as the UNIQUE on the text was); two
+ * different ids of the same hash (2^-64) leave the second row's hash
+ * NULL, unless it is itself there with a NULL hash already.
+ * Returns 0 when the row should be inserted without a hash.
+ */
+static int hash_hit(struct ps_store *s, const struct ps_txn *t, int64_t hash,
+                    struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct ps_txn prior;
+    int same = 0;
+    int rc = prep(s, STMT_TXN_REQUEST_HASH_HIT, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, hash);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *b = (const char *)sqlite3_column_text(st, 0);
+        const char *r = (const char *)sqlite3_column_text(st, 1);
+        same = b != NULL && r != NULL && strcmp(b, t->business_id) == 0 &&
+               strcmp(r, t->request_id) == 0;
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read a request hash", err);
+    if (rc == SQLITE_DONE) /* not the hash that conflicted */
+        return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
+                          "insert transaction: UNIQUE constraint failed");
+    if (!same) {
+        if ((rc = prep(s, STMT_TXN_GET_REQUEST_TEXT, &st, err)) != 0)
+            return rc;
+        BIND(st, 1, t->business_id);
+        BIND(st, 2, t->request_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            ps_store_txn_read(st, &prior);
+        ps_sq_done(st);
+        if (rc == SQLITE_DONE)
+            return 0;
+        if (rc != SQLITE_ROW)
+            return ps_sq_error(s, rc, "read transaction", err);
+    }
+    return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
+                      "insert transaction: UNIQUE constraint failed: "
+                      "request id %s",
+                      t->request_id);
+}
+
+struct creation {
+    const struct ps_source *src;
+    int64_t debit, credit;
+};
+
+static int txn_insert(struct ps_store *s, const struct ps_txn *t,
+                      const struct creation *c, const int64_t *hash,
+                      struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_TXN_INSERT, &st, err);
@@ -91,7 +232,84 @@ int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
     BIND_INT(st, 15, t->attempts);
     BIND(st, 16, t->created_at);
     BIND(st, 17, t->updated_at);
-    return ps_sq_exec_step(s, st, "insert transaction", err);
+    if (hash != NULL)
+        BIND_INT(st, 18, *hash);
+    if (c->src != NULL) {
+        BIND_OPT(st, 19, c->src->reason);
+        BIND_OPT(st, 20, c->src->file);
+        if (c->src->line > 0)
+            BIND_INT(st, 21, c->src->line);
+    }
+    if (c->debit != 0 && c->credit != 0) {
+        BIND_INT(st, 22, c->debit);
+        BIND_INT(st, 23, c->credit);
+    }
+    if (t->profile_id[0] != '\0') {
+        int64_t ph;
+        if ((rc = ps_store_profile_hash(s, t->profile_id, &ph, err)) != 0) {
+            ps_sq_done(st);
+            return rc;
+        }
+        BIND_INT(st, 24, ph);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        ps_sq_done(st);
+        return 0;
+    }
+    /* Which UNIQUE failed: the request hash's is handled by the caller. */
+    if (hash != NULL && sqlite3_extended_errcode(s->db) ==
+                            SQLITE_CONSTRAINT_UNIQUE &&
+        strstr(sqlite3_errmsg(s->db), "request_hash") != NULL) {
+        ps_sq_done(st);
+        return 1;
+    }
+    rc = ps_sq_error(s, rc, "insert transaction", err);
+    ps_sq_done(st);
+    return rc;
+}
+
+int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
+                        const struct ps_source *src, int64_t debit_account,
+                        int64_t credit_account, struct ps_err *err)
+{
+    struct creation c = {src, debit_account, credit_account};
+    int64_t hash;
+    int rc;
+    if (t->request_id[0] == '\0')
+        return txn_insert(s, t, &c, NULL, err);
+    if ((rc = request_hash(s, t->business_id, t->request_id, &hash, err)) !=
+        0)
+        return rc;
+    if ((rc = txn_insert(s, t, &c, &hash, err)) != 1)
+        return rc;
+    if ((rc = hash_hit(s, t, hash, err)) != 0)
+        return rc;
+    rc = txn_insert(s, t, &c, NULL, err); /* a true collision: no hash */
+    return rc == 1 ? ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
+                                "insert transaction: UNIQUE constraint")
+                   : rc;
+}
+
+int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
+                        struct ps_err *err)
+{
+    return ps_store_txn_create(s, t, NULL, 0, 0, err);
+}
+
+int ps_store_txn_set_transfer(struct ps_store *s, const char *id,
+                              int64_t debit_account, int64_t credit_account,
+                              struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_SET_TRANSFER, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND_INT(st, 2, debit_account);
+    BIND_INT(st, 3, credit_account);
+    return ps_sq_exec_one(s, st, "record a transaction's transfer", PS_ENOTFOUND,
+                          err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
@@ -123,12 +341,74 @@ int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
                              struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TXN_GET_REQUEST, &st, err);
-    if (rc != 0)
+    int64_t hash;
+    int rc;
+    if (strlen(request_id) > 64) /* none is stored (ps_txn_create) */
+        return ps_err_set(err, PS_ENOTFOUND, "NOT_FOUND",
+                          "transaction not found");
+    if ((rc = request_hash(s, business_id, request_id, &hash, err)) != 0)
+        return rc;
+    if ((rc = prep(s, STMT_TXN_GET_REQUEST, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, request_id);
+    BIND_INT(st, 3, hash);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ps_store_txn_read(st, out);
+    ps_sq_done(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "transaction", err);
+    /* Not under its hash: perhaps stored without one (hash_hit). */
+    if ((rc = prep(s, STMT_TXN_GET_REQUEST_TEXT, &st, err)) != 0)
         return rc;
     BIND(st, 1, business_id);
     BIND(st, 2, request_id);
     GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
+}
+
+int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err)
+{
+    struct row {
+        int64_t rowid;
+        char business_id[PS_ID_SIZE];
+        char request_id[80];
+    } rows[512];
+    int64_t last = 0;
+    for (;;) {
+        sqlite3_stmt *st = NULL;
+        int n = 0, rc = prep(s, STMT_TXN_REHASH_SCAN, &st, err);
+        if (rc != 0)
+            return rc;
+        BIND_INT(st, 1, last);
+        while (n < 512 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            rows[n].rowid = sqlite3_column_int64(st, 0);
+            COL_STR(st, 1, rows[n].business_id);
+            COL_STR(st, 2, rows[n].request_id);
+            n++;
+        }
+        ps_sq_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return ps_sq_error(s, rc, "read transactions", err);
+        if (n == 0)
+            return 0;
+        for (int i = 0; i < n; i++) {
+            int64_t hash;
+            if ((rc = request_hash(s, rows[i].business_id, rows[i].request_id,
+                                   &hash, err)) != 0 ||
+                (rc = prep(s, STMT_TXN_REHASH_SET, &st, err)) != 0)
+                return rc;
+            BIND_INT(st, 1, rows[i].rowid);
+            BIND_INT(st, 2, hash);
+            rc = ps_sq_exec_step(s, st, "hash a request id", err);
+            /* A collision (2^-64) keeps the later row's hash NULL. */
+            if (rc != 0 && rc != PS_ECONFLICT)
+                return rc;
+        }
+        last = rows[n - 1].rowid;
+    }
 }
 
 int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
@@ -203,10 +483,12 @@ int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
                                int64_t *count, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err);
-    if (rc != 0)
+    int64_t h;
+    int rc = ps_store_profile_hash(s, profile_id, &h, err);
+    if (rc != 0 || (rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err)) != 0)
         return rc;
     BIND(st, 1, profile_id);
+    BIND_INT(st, 2, h);
     GET_ONE(s, st, "transaction count", err,
             *count = sqlite3_column_int64(st, 0));
 }
@@ -217,12 +499,52 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
                               void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err);
-    if (rc != 0)
+    int64_t h;
+    int rc = ps_store_profile_hash(s, profile_id, &h, err);
+    if (rc != 0 || (rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err)) != 0)
         return rc;
     BIND(st, 1, profile_id);
     BIND_INT(st, 2, limit);
     BIND_INT(st, 3, offset);
+    BIND_INT(st, 4, h);
     FOR_EACH(s, st, "list profile transactions", err, struct ps_txn,
              ps_store_txn_read, cb, ctx);
+}
+
+int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err)
+{
+    struct row {
+        int64_t rowid;
+        char profile_id[PS_ID_SIZE];
+    } rows[512];
+    int64_t last = 0;
+    for (;;) {
+        sqlite3_stmt *st = NULL;
+        int n = 0, rc = prep(s, STMT_TXN_PROFILE_REHASH_SCAN, &st, err);
+        if (rc != 0)
+            return rc;
+        BIND_INT(st, 1, last);
+        while (n < 512 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            rows[n].rowid = sqlite3_column_int64(st, 0);
+            COL_STR(st, 1, rows[n].profile_id);
+            n++;
+        }
+        ps_sq_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return ps_sq_error(s, rc, "read transactions", err);
+        if (n == 0)
+            return 0;
+        for (int i = 0; i < n; i++) {
+            int64_t hash;
+            if ((rc = ps_store_profile_hash(s, rows[i].profile_id, &hash,
+                                            err)) != 0 ||
+                (rc = prep(s, STMT_TXN_PROFILE_REHASH_SET, &st, err)) != 0)
+                return rc;
+            BIND_INT(st, 1, rows[i].rowid);
+            BIND_INT(st, 2, hash);
+            if ((rc = ps_sq_exec_step(s, st, "hash a profile id", err)) != 0)
+                return rc;
+        }
+        last = rows[n - 1].rowid;
+    }
 }

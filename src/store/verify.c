@@ -4,10 +4,13 @@
  * balance the schema stores; the EWA receivable and the profiles'
  * amounts to recover counted from the rows that move them.
  *
- * These statements read schema v15: the ledger's rows are ledger_entries
- * (indexed by debit and by credit account, so each account's sums are
- * two index ranges, not a sort of every leg), and no ledger balance is
- * stored, so ACCOUNTS returns NULL for the stored columns.  Where the
+ * The ledger's rows are of two kinds (schema v18, docs/store.md): the
+ * ledger_entries (indexed by debit and by credit account, so each
+ * account's sums are two index ranges, not a sort of every leg), and the
+ * transfers transaction rows carry (debit_account, credit_account: their
+ * creation), which have no index by account and are summed in one pass
+ * (TRANSFERS).  No ledger balance is stored, so ACCOUNTS returns NULL for
+ * the stored columns.  Where the
  * account rows have debits_posted and credits_posted (issue 21's narrow
  * balances), ACCOUNTS_STORED reads them, to be compared.  A row model
  * whose ledger rows are the transfers changes this file's statements
@@ -48,12 +51,33 @@
     "(SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e"                 \
     " WHERE e." col " = a.id)"
 
+/* The transfers transaction rows carry, summed per account in one pass:
+ * txs(account, debits, credits, bad), bad counting the legs whose other
+ * side is in another currency or business. */
+#define TRANSFERS                                                              \
+    "tr(d, c, amount, bad) AS ("                                               \
+    " SELECT t.debit_account, t.credit_account, t.amount,"                     \
+    "  t.currency <> da.currency OR t.currency <> ca.currency"                 \
+    "  OR da.business_id <> ca.business_id"                                    \
+    " FROM transactions t JOIN ledger_accounts da ON da.id = t.debit_account"  \
+    " JOIN ledger_accounts ca ON ca.id = t.credit_account"                     \
+    " WHERE t.debit_account IS NOT NULL),"                                     \
+    " tx(account, debits, credits, bad) AS ("                                  \
+    " SELECT d, sum(amount), 0, sum(bad) FROM tr GROUP BY d"                   \
+    " UNION ALL SELECT c, 0, sum(amount), sum(bad) FROM tr GROUP BY c),"       \
+    " txs(account, debits, credits, bad) AS ("                                 \
+    " SELECT account, sum(debits), sum(credits), sum(bad) FROM tx"             \
+    " GROUP BY account)"
+
 /* Each account with its two sums; `stored` the stored balance's two
  * columns, or NULL, NULL where the schema stores none. */
 #define ACCOUNTS_SQL(stored)                                                   \
-    "SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"    \
-    " " SIDE("debit_account") ", " SIDE("credit_account") ","                  \
+    "WITH " TRANSFERS                                                          \
+    " SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"   \
+    " " SIDE("debit_account") " + coalesce(x.debits, 0),"                      \
+    " " SIDE("credit_account") " + coalesce(x.credits, 0),"                    \
     " " stored ","                                                             \
+    " coalesce(x.bad, 0) +"                                                    \
     " (SELECT count(*) FROM ledger_entries e"                                  \
     "   JOIN ledger_accounts o ON o.id = e.credit_account"                     \
     "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"            \
@@ -64,20 +88,23 @@
     "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
     " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"        \
     " LEFT JOIN customers c ON c.id = a.customer_id"                           \
+    " LEFT JOIN txs x ON x.account = a.id"                                     \
     " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id"
 
 #define VERIFY_STMTS(X)                                                        \
     X(ACCOUNTS, ACCOUNTS_SQL("NULL, NULL"))                                    \
     X(ACCOUNTS_STORED, ACCOUNTS_SQL("a.debits_posted, a.credits_posted"))      \
     X(RECEIVABLES,                                                             \
-      "WITH " RECEIVABLE_MOVES ","                                             \
+      "WITH " RECEIVABLE_MOVES ", " TRANSFERS ","                              \
       " counted(business_id, currency, amount) AS ("                           \
       "  SELECT business_id, currency, sum(amount) FROM moves"                 \
       "  GROUP BY business_id, currency),"                                     \
       " ledger(business_id, currency, amount) AS ("                            \
       "  SELECT a.business_id, a.currency,"                                    \
-      "   sum(" SIDE("debit_account") " - " SIDE("credit_account") ")"         \
-      "  FROM ledger_accounts a WHERE a.kind = 'EWA_RECEIVABLE'"               \
+      "   sum(" SIDE("debit_account") " - " SIDE("credit_account")             \
+      "   + coalesce(x.debits, 0) - coalesce(x.credits, 0))"                   \
+      "  FROM ledger_accounts a LEFT JOIN txs x ON x.account = a.id"           \
+      "  WHERE a.kind = 'EWA_RECEIVABLE'"                                      \
       "  GROUP BY a.business_id, a.currency),"                                 \
       " keys(business_id, currency) AS ("                                      \
       "  SELECT business_id, currency FROM counted"                            \

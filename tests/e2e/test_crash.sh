@@ -48,8 +48,8 @@ expect 0 "$P" run --once
 same "transactions" "$(sql 'select count(*) from transactions')" "$total"
 same "distinct requests" \
     "$(sql 'select count(distinct request_id) from transactions')" "$total"
-same "history rows" \
-    "$(sql "select count(*) from transaction_history where event = 'CREATE'")" \
+same "creations recorded" \
+    "$(sql "select count(*) from transactions where source_file is not null")" \
     "$total"
 same "documents applied" \
     "$(sql "select count(*) from files where status = 'APPLIED'")" "$FILES"

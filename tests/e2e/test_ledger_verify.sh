@@ -60,10 +60,11 @@ sqlite3 "$T/entry/payspool.db" "UPDATE ledger_entries SET amount = amount + 1
 expect 1 on entry ledger verify
 has "^DIFFERENCE northwind-warehousing: EWA_RECEIVABLE USD balance: from the ledger's rows 103.99, counted from its transactions and payroll results 103.98$" "$T/out"
 
-# A ledger row in another currency than its accounts.
+# A ledger row in another currency than its accounts (a fee: it stays a
+# ledger_entries row through the row model's migrations, docs/store.md).
 prepare cur
 sqlite3 "$T/cur/payspool.db" "UPDATE ledger_entries SET currency = 'EUR'
-    WHERE id = (SELECT min(id) FROM ledger_entries)"
+    WHERE id = (SELECT min(id) FROM ledger_entries WHERE memo = 'ewa fee')"
 expect 1 on cur ledger verify
 n=$(grep -c "legs in another currency or business: found 1, allowed 0" "$T/out")
 same "both accounts of the row" "$n" 2

@@ -1043,8 +1043,8 @@ static void test_accept_card(void **state)
     assert_int_equal(kind_balance(fx, PS_LEDGER_CUSTOMER), -10000);
     assert_int_equal(kind_balance(fx, PS_LEDGER_FUNDING), 0);
 
-    /* the transaction's history names the file and line */
-    assert_int_equal(count_sql(fx, "SELECT count(*) FROM transaction_history"
+    /* the transaction's creation names the file and line */
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM transactions"
                                    " WHERE source_file = '" DISBURSE_FILE
                                    "' AND source_line = 7"),
                      1);

@@ -242,6 +242,8 @@ static void test_new_file_latest(void **state)
         raw_int(db, "SELECT min(version) FROM schema_version", NULL), 1);
     assert_int_equal(
         raw_int(db, "SELECT max(version) FROM schema_version", NULL), latest);
+    /* A new database has 16 KiB pages (docs/store.md). */
+    assert_int_equal(raw_int(db, "PRAGMA page_size", NULL), 16384);
     sqlite3_close(db);
 
     /* ps_store_open is the same as open_version(latest). */
@@ -385,6 +387,392 @@ static void test_migrate_v10_return_codes(void **state)
         raw_exec(db, "UPDATE transaction_history SET reason_code = 'C01'"),
         SQLITE_OK);
     sqlite3_close(db);
+}
+
+/* A transaction row for the request-hash tests: business b, request r. */
+static int txn_put(struct ps_store *s, const char *b, const char *r,
+                   char id[PS_ID_SIZE])
+{
+    struct ps_txn t;
+    struct ps_err err;
+    memset(&t, 0, sizeof(t));
+    ps_id_new(t.id);
+    snprintf(t.business_id, sizeof(t.business_id), "%s", b);
+    snprintf(t.customer_id, sizeof(t.customer_id), "c");
+    snprintf(t.account_id, sizeof(t.account_id), "a");
+    snprintf(t.currency, sizeof(t.currency), "USD");
+    snprintf(t.request_id, sizeof(t.request_id), "%s", r);
+    snprintf(t.created_at, sizeof(t.created_at), "x");
+    snprintf(t.updated_at, sizeof(t.updated_at), "x");
+    t.type = PS_TXN_SEND;
+    t.rail = PS_RAIL_ACH;
+    t.purpose = PS_PURPOSE_PAYMENT;
+    t.status = PS_TXN_NEW;
+    t.amount = 100;
+    if (id != NULL)
+        memcpy(id, t.id, PS_ID_SIZE);
+    ps_err_clear(&err);
+    return ps_store_txn_insert(s, &t, &err);
+}
+
+static int txn_find(struct ps_store *s, const char *b, const char *r,
+                    char id[PS_ID_SIZE])
+{
+    struct ps_txn t;
+    struct ps_err err;
+    ps_err_clear(&err);
+    int rc = ps_store_txn_get_request(s, b, r, &t, &err);
+    if (rc == 0 && id != NULL)
+        memcpy(id, t.id, PS_ID_SIZE);
+    return rc;
+}
+
+/* Version 16 rebuilds transactions with request_hash in place of the
+ * UNIQUE on the text: every row, rowid and reference kept, each request
+ * id hashed; a duplicate is still refused, per business, and a hash
+ * collision between two different ids refuses neither. */
+static void test_migrate_v17_request_hash(void **state)
+{
+    struct fixture *fx = *state;
+    char id[PS_ID_SIZE], id2[PS_ID_SIZE];
+    struct ps_store *s = open_store(fx->db_path, 16);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(db,
+                 "INSERT INTO transactions(rowid, id, business_id,"
+                 " customer_id, account_id, type, rail, purpose, amount,"
+                 " currency, status, request_id, created_at, updated_at)"
+                 " VALUES"
+                 " (7, 't1', 'b1', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 100,"
+                 "  'USD', 'NEW', 'R1', 'x', 'x'),"
+                 " (9, 't2', 'b1', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 200,"
+                 "  'USD', 'SETTLED', 'R2', 'x', 'x'),"
+                 " (11, 't3', 'b2', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 300,"
+                 "  'USD', 'NEW', 'R1', 'x', 'x'),"
+                 " (12, 't4', 'b2', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 400,"
+                 "  'USD', 'NEW', NULL, 'x', 'x');"
+                 "INSERT INTO iso_refs VALUES ('t2', 'b1', 'm', 'p', 'e');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    s = open_store(fx->db_path, 17);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " rowid IN (7, 9, 11, 12) AND amount = rowid"
+                             " * 0 + CASE id WHEN 't1' THEN 100 WHEN 't2'"
+                             " THEN 200 WHEN 't3' THEN 300 ELSE 400 END",
+                             NULL),
+                     4);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(DISTINCT request_hash) FROM"
+                             " transactions WHERE request_id IS NOT NULL",
+                             NULL),
+                     3);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions"
+                             " WHERE request_hash IS NULL",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE name"
+                             " LIKE 'sqlite_autoindex_transactions%'",
+                             NULL),
+                     1); /* the primary key's; the text UNIQUE is gone */
+    /* iso_refs still finds its transaction (its business is made up). */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM pragma_foreign_key_check"
+                             " WHERE \"table\" = 'iso_refs'"
+                             " AND parent = 'transactions'",
+                             NULL),
+                     0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM pragma_foreign_key_check"
+                             " WHERE \"table\" = 'iso_refs'",
+                             NULL),
+                     1);
+    ps_store_close(s); /* the API below writes the latest version's rows */
+    s = open_store(fx->db_path, 0);
+
+    /* Found by business and request id; refused twice, not across. */
+    assert_int_equal(txn_find(s, "b1", "R1", id), 0);
+    assert_string_equal(id, "t1");
+    assert_int_equal(txn_find(s, "b2", "R1", id), 0);
+    assert_string_equal(id, "t3");
+    assert_int_equal(txn_find(s, "b1", "R3", NULL), PS_ENOTFOUND);
+    assert_int_equal(txn_put(s, "b1", "R2", NULL), PS_ECONFLICT);
+    assert_int_equal(txn_put(s, "b2", "R2", NULL), 0);
+    assert_int_equal(txn_put(s, "b1", "R3", id), 0);
+    assert_int_equal(txn_find(s, "b1", "R3", id2), 0);
+    assert_string_equal(id, id2);
+
+    /* A collision: R3's hash now belongs to the text "R3x", so R3 hashes
+     * onto a row of another id.  It goes in (without a hash), is found,
+     * and a second R3 is refused. */
+    assert_int_equal(raw_exec(db, "UPDATE transactions SET request_id ="
+                                  " 'R3x' WHERE request_id = 'R3'"),
+                     SQLITE_OK);
+    assert_int_equal(txn_find(s, "b1", "R3", NULL), PS_ENOTFOUND);
+    assert_int_equal(txn_put(s, "b1", "R3", id), 0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " request_id = 'R3' AND request_hash IS NULL",
+                             NULL),
+                     1);
+    assert_int_equal(txn_find(s, "b1", "R3", id2), 0);
+    assert_string_equal(id, id2);
+    assert_int_equal(txn_put(s, "b1", "R3", NULL), PS_ECONFLICT);
+    /* Over 64 characters: never stored, so never found. */
+    assert_int_equal(
+        txn_find(s, "b1",
+                 "R0123456789012345678901234567890123456789012345678901234567"
+                 "890123456789",
+                 NULL),
+        PS_ENOTFOUND);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
+struct hist_seen {
+    int n;
+    struct ps_txn_history_row row[4];
+};
+
+static int hist_add(void *ctx, const struct ps_txn_history_row *r)
+{
+    struct hist_seen *h = ctx;
+    if (h->n < 4)
+        h->row[h->n] = *r;
+    h->n++;
+    return 0;
+}
+
+struct trial_seen {
+    int64_t debits, credits;
+};
+
+static int trial_add(void *ctx, const struct ps_trial_row *r)
+{
+    struct trial_seen *t = ctx;
+    t->debits += r->debits;
+    t->credits += r->credits;
+    return 0;
+}
+
+/* Version 17 moves each creation onto its transaction row: the CREATE
+ * history row (reason, file, line) and the "ewa advance" entry (the
+ * transfer) go, the fee entry and the later history stay; the history
+ * read back, every balance and the trial balance are what they were. */
+static void test_migrate_v18_creation_on_row(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    struct ps_store *s = open_store(fx->db_path, 17);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(
+            db,
+            "INSERT INTO ledger_accounts(id, business_id, kind, currency,"
+            " customer_id) VALUES (1, 'b', 'EWA_RECEIVABLE', 'USD', NULL),"
+            " (2, 'b', 'CUSTOMER', 'USD', 'c'), (3, 'b', 'FEE_INCOME', 'USD',"
+            " NULL), (4, 'b', 'FUNDING', 'USD', NULL);"
+            "INSERT INTO transactions(id, business_id, customer_id,"
+            " account_id, profile_id, type, rail, purpose, amount, fee,"
+            " currency, status, request_id, created_at, updated_at) VALUES"
+            " ('t1', 'b', 'c', 'a', 'p', 'SEND', 'PUSH_TO_CARD',"
+            "  'EWA_DISBURSEMENT', 5000, 299, 'USD', 'SETTLED', 'r1',"
+            "  '2026-11-20T01:00:00.000Z', '2026-11-20T02:00:00.000Z'),"
+            " ('t2', 'b', 'c', 'a', NULL, 'DEBIT', 'ACH', 'EWA_RECOVERY',"
+            "  700, 0, 'USD', 'NEW', 'r2', '2026-11-20T03:00:00.000Z',"
+            "  '2026-11-20T03:00:00.000Z');"
+            "INSERT INTO transaction_history(id, txn_id, from_status,"
+            " to_status, event, reason, source_file, source_line,"
+            " created_at) VALUES"
+            " (1, 't1', NULL, 'NEW', 'CREATE', NULL, 'req.csv', 7,"
+            "  '2026-11-20T01:00:00.000Z'),"
+            " (2, 't1', 'NEW', 'SETTLED', 'SETTLE', 'paid', 'ans.csv', 2,"
+            "  '2026-11-20T02:00:00.000Z'),"
+            " (3, 't2', NULL, 'NEW', 'CREATE', 'fallback', NULL, NULL,"
+            "  '2026-11-20T03:00:00.000Z');"
+            "INSERT INTO ledger_entries(id, txn_id, debit_account,"
+            " credit_account, amount, currency, memo, created_at) VALUES"
+            " (1, 't1', 1, 2, 5000, 'USD', 'ewa advance',"
+            "  '2026-11-20T01:00:00.000Z'),"
+            " (2, 't1', 1, 3, 299, 'USD', 'ewa fee',"
+            "  '2026-11-20T01:00:00.000Z'),"
+            " (3, 't1', 2, 4, 5000, 'USD', 'ewa payout settled',"
+            "  '2026-11-20T02:00:00.000Z');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+    /* Each account's balance in version 17: its entries. */
+    int64_t before[5];
+    db = raw_open(fx->db_path);
+    for (int a = 1; a <= 4; a++) {
+        char n[16];
+        snprintf(n, sizeof(n), "%d", a);
+        before[a] = raw_int(db,
+                            "SELECT (SELECT ifnull(sum(amount), 0) FROM"
+                            " ledger_entries WHERE debit_account = ?1) -"
+                            " (SELECT ifnull(sum(amount), 0) FROM"
+                            " ledger_entries WHERE credit_account = ?1)",
+                            n);
+    }
+    sqlite3_close(db);
+    assert_int_equal(before[1], 5299);
+    assert_int_equal(before[4], -5000);
+
+    s = open_store(fx->db_path, 18);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM transaction_history",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM ledger_entries WHERE"
+                             " memo = 'ewa fee' OR memo = 'ewa payout"
+                             " settled'",
+                             NULL),
+                     2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM ledger_entries", NULL),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " id = 't1' AND debit_account = 1 AND"
+                             " credit_account = 2 AND source_file ="
+                             " 'req.csv' AND source_line = 7",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " id = 't2' AND debit_account IS NULL AND"
+                             " created_reason = 'fallback'",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema"
+                             " WHERE name = 'moved_v18'",
+                             NULL),
+                     0);
+    for (int a = 1; a <= 4; a++) {
+        int64_t after = 0;
+        ps_err_clear(&err);
+        assert_int_equal(ps_store_ledger_balance(s, a, &after, &err), 0);
+        assert_int_equal(after, before[a]);
+    }
+    struct trial_seen tb = {0, 0};
+    assert_int_equal(ps_store_trial_balance(s, NULL, trial_add, &tb, &err), 0);
+    assert_int_equal(tb.debits, 5000 + 299 + 5000);
+    assert_int_equal(tb.credits, tb.debits);
+    /* The history reads as before: CREATE from the row, then SETTLE. */
+    struct hist_seen h = {0};
+    assert_int_equal(ps_store_txn_history(s, "t1", hist_add, &h, &err), 0);
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.row[0].from_status, -1);
+    assert_int_equal(h.row[0].to_status, PS_TXN_NEW);
+    assert_string_equal(h.row[0].event, "CREATE");
+    assert_string_equal(h.row[0].source_file, "req.csv");
+    assert_int_equal(h.row[0].source_line, 7);
+    assert_string_equal(h.row[0].created_at, "2026-11-20T01:00:00.000Z");
+    assert_string_equal(h.row[1].event, "SETTLE");
+    assert_string_equal(h.row[1].reason, "paid");
+    h.n = 0;
+    assert_int_equal(ps_store_txn_history(s, "t2", hist_add, &h, &err), 0);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.row[0].reason, "fallback");
+    assert_int_equal(h.row[0].source_line, 0);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
+static int page_count(void *ctx, const struct ps_txn *t)
+{
+    (void)t;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Version 18 finds a profile's transactions by profile_hash: the rows
+ * already there are hashed, and the profile's count, page and recovery
+ * debits in flight are what they were, never another profile's. */
+static void test_migrate_v19_profile_hash(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    int64_t n = -1;
+    int seen = 0;
+    struct ps_store *s = open_store(fx->db_path, 18);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(db,
+                 "INSERT INTO transactions(id, business_id, customer_id,"
+                 " account_id, profile_id, type, rail, purpose, amount,"
+                 " currency, status, created_at, updated_at) VALUES"
+                 " ('t1', 'b', 'c', 'a', 'p1', 'SEND', 'ACH',"
+                 "  'EWA_DISBURSEMENT', 100, 'USD', 'NEW', 'x1', 'x1'),"
+                 " ('t2', 'b', 'c', 'a', 'p1', 'SEND', 'ACH',"
+                 "  'EWA_DISBURSEMENT', 200, 'USD', 'NEW', 'x2', 'x2'),"
+                 " ('t3', 'b', 'c', 'a', 'p1', 'DEBIT', 'ACH',"
+                 "  'EWA_RECOVERY', 50, 'USD', 'PENDING', 'x3', 'x3'),"
+                 " ('t4', 'b', 'c', 'a', 'p2', 'SEND', 'ACH',"
+                 "  'EWA_DISBURSEMENT', 300, 'USD', 'NEW', 'x4', 'x4'),"
+                 " ('t5', 'b', 'c', 'a', NULL, 'SEND', 'ACH', 'PAYMENT',"
+                 "  400, 'USD', 'NEW', 'x5', 'x5');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store(fx->db_path, 19);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions WHERE"
+                             " (profile_hash IS NULL) <> (profile_id IS NULL)",
+                             NULL),
+                     0);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(DISTINCT profile_hash) FROM"
+                             " transactions",
+                             NULL),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE name"
+                             " = 'transactions_profile'",
+                             NULL),
+                     0);
+    sqlite3_close(db);
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_txn_count_profile(s, "p1", &n, &err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(ps_store_txn_count_profile(s, "p3", &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(
+        ps_store_txn_page_profile(s, "p1", 0, 10, page_count, &seen, &err), 0);
+    assert_int_equal(seen, 2);
+    assert_int_equal(ps_store_recovery_in_flight(s, "p1", &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ps_store_recovery_in_flight(s, "p2", &n, &err), 0);
+    assert_int_equal(n, 0);
+    /* A new row is found the same way. */
+    ps_store_close(s);
+    s = open_store(fx->db_path, 0);
+    struct ps_txn t;
+    memset(&t, 0, sizeof(t));
+    ps_id_new(t.id);
+    snprintf(t.business_id, sizeof(t.business_id), "b");
+    snprintf(t.customer_id, sizeof(t.customer_id), "c");
+    snprintf(t.account_id, sizeof(t.account_id), "a");
+    snprintf(t.profile_id, sizeof(t.profile_id), "p2");
+    snprintf(t.currency, sizeof(t.currency), "USD");
+    snprintf(t.created_at, sizeof(t.created_at), "x6");
+    snprintf(t.updated_at, sizeof(t.updated_at), "x6");
+    t.type = PS_TXN_SEND;
+    t.rail = PS_RAIL_ACH;
+    t.purpose = PS_PURPOSE_EWA_DISBURSEMENT;
+    t.status = PS_TXN_NEW;
+    t.amount = 600;
+    assert_int_equal(ps_store_txn_insert(s, &t, &err), 0);
+    assert_int_equal(ps_store_txn_count_profile(s, "p2", &n, &err), 0);
+    assert_int_equal(n, 2);
+    ps_store_close(s);
 }
 
 static void test_too_new_refused(void **state)
@@ -567,6 +955,19 @@ static void test_wal_and_foreign_keys(void **state)
                              "DELETE FROM transaction_history RETURNING 1",
                              NULL),
                      1);
+    /* A transaction whose own transfer names a missing ledger account
+     * (schema v18) is found the same way. */
+    assert_int_equal(txn_put(s, "b1", "orphan-1", NULL), 0);
+    assert_int_equal(raw_exec(db, "UPDATE transactions SET"
+                                  " debit_account = 424242,"
+                                  " credit_account = 424243"),
+                     SQLITE_OK);
+    assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail,
+                                      sizeof(detail), &err),
+                     0);
+    assert_non_null(strstr(detail, "transactions.debit_account 1"));
+    assert_non_null(strstr(detail, "transactions.credit_account 1"));
+    assert_int_equal(raw_exec(db, "DELETE FROM transactions"), SQLITE_OK);
 
     /* With a real business the same insert works. */
     struct ps_business b;
@@ -1063,6 +1464,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v17_request_hash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v18_creation_on_row, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v19_profile_hash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_too_new_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),

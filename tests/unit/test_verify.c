@@ -287,8 +287,12 @@ static void test_stored_balances(void **state)
             "NOT NULL DEFAULT 0;"
             "UPDATE ledger_accounts SET debits_posted = (SELECT "
             "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
+            "debit_account = ledger_accounts.id) + (SELECT "
+            "coalesce(sum(amount), 0) FROM transactions WHERE "
             "debit_account = ledger_accounts.id), credits_posted = (SELECT "
             "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
+            "credit_account = ledger_accounts.id) + (SELECT "
+            "coalesce(sum(amount), 0) FROM transactions WHERE "
             "credit_account = ledger_accounts.id)",
             38);
     verify(fx, NULL, 0, &s, &sum);
