@@ -13,31 +13,9 @@
 #include "base/clock.h"
 #include "base/fsutil.h"
 #include "cli/cli_int.h"
+#include "intake/spool.h"
 #include "sched/metrics.h"
 
-/* Regular files under dir (depth levels of folders) that intake would
- * take as inputs: sidecars and uploads in progress are not backlog. */
-static long count_files(const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    long n = 0;
-    if (d == NULL)
-        return 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        char p[CLI_PATH];
-        struct stat st;
-        if (e->d_name[0] == '.' ||
-            ps_pathf(p, sizeof(p), "%s/%s", dir, e->d_name) != 0 ||
-            lstat(p, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode) && depth > 0)
-            n += count_files(p, depth - 1);
-        else if (S_ISREG(st.st_mode) && !ps_spool_ignored_name(e->d_name))
-            n++;
-    }
-    closedir(d);
-    return n;
-}
 
 struct health {
     int failed, overdue;
@@ -102,14 +80,14 @@ int cmd_status(struct cli_ctx *c, struct ps_err *err)
         return cli_fail(err);
     }
     ps_pathf(dir, sizeof(dir), "%s/inbound", c->spool);
-    long inbound = count_files(dir, 1);
+    long inbound = ps_spool_count_inputs(dir, 1);
     /* providers/<p>/inbound/<b>/NAME: the providers' answers waiting */
     ps_pathf(dir, sizeof(dir), "%s/providers", c->spool);
-    long answers = count_files(dir, 3);
+    long answers = ps_spool_count_inputs(dir, 3);
     ps_pathf(dir, sizeof(dir), "%s/work", c->spool);
-    long work = count_files(dir, 2);
+    long work = ps_spool_count_inputs(dir, 2);
     ps_pathf(dir, sizeof(dir), "%s/failed", c->spool);
-    long failed_files = count_files(dir, 1);
+    long failed_files = ps_spool_count_inputs(dir, 1);
     json_t *o =
         json_pack("{s:o, s:{s:I, s:I, s:I, s:I}, s:o, s:b}", "jobs", jobs,
                   "spool", "inbound", (json_int_t)inbound, "providerInbound",

@@ -649,3 +649,25 @@ int ps_spool_ignored_name(const char *name)
 {
     return ignored_name(name);
 }
+
+long ps_spool_count_inputs(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    long n = 0;
+    if (d == NULL)
+        return 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char path[4096];
+        struct stat st;
+        if (e->d_name[0] == '.' ||
+            ps_pathf(path, sizeof(path), "%s/%s", dir, e->d_name) != 0 ||
+            lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth > 0)
+            n += ps_spool_count_inputs(path, depth - 1);
+        else if (S_ISREG(st.st_mode) && !ps_spool_ignored_name(e->d_name))
+            n++;
+    }
+    closedir(d);
+    return n;
+}

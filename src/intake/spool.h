@@ -140,6 +140,12 @@ int ps_spool_leftovers(const char *spool, const char *business,
  * backlog follows it. */
 int ps_spool_ignored_name(const char *name);
 
+/* Regular files under dir (and `depth` levels of folders below it) that
+ * intake would take as inputs: sidecars and uploads in progress (the
+ * names ps_spool_ignored_name() refuses) are not backlog.  0 for a
+ * folder that cannot be read.  `status` and the metrics' backlog. */
+long ps_spool_count_inputs(const char *dir, int depth);
+
 /* Create the folders of the tree for one business (0750). */
 int ps_spool_business_dirs(const char *spool, const char *business,
                            struct ps_err *err);

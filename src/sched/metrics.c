@@ -431,29 +431,6 @@ static int job_metrics(struct prom *p, const struct ps_jobs *jobs,
 
 /* ---- the spool's folders and the reconciliations ------------------- */
 
-/* Regular files under dir (depth levels of folders) that intake would
- * take as inputs: sidecars and uploads in progress are not backlog. */
-static long count_files(const char *dir, int depth)
-{
-    DIR *d = opendir(dir);
-    long n = 0;
-    if (d == NULL)
-        return 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        char path[PS_PATH_SIZE];
-        struct stat st;
-        if (e->d_name[0] == '.' ||
-            ps_pathf(path, sizeof(path), "%s/%s", dir, e->d_name) != 0 ||
-            lstat(path, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode) && depth > 0)
-            n += count_files(path, depth - 1);
-        else if (S_ISREG(st.st_mode) && !ps_spool_ignored_name(e->d_name))
-            n++;
-    }
-    closedir(d);
-    return n;
-}
 
 /* providers/<p>/inbound/<business>/: per provider folder. */
 static void answer_backlog(struct prom *p, const char *business)
@@ -469,7 +446,7 @@ static void answer_backlog(struct prom *p, const char *business)
                      business) != 0 ||
             access(sub, F_OK) != 0)
             continue;
-        sample(p, F_BACKLOG_ANSWERS, count_files(sub, 1), "provider", e->d_name,
+        sample(p, F_BACKLOG_ANSWERS, ps_spool_count_inputs(sub, 1), "provider", e->d_name,
                "business", business, (char *)NULL);
     }
     closedir(d);
@@ -483,7 +460,7 @@ static void backlog(struct prom *p, const char *business)
     for (int q = 0; q < 3; q++)
         if (ps_pathf(dir, sizeof(dir), "%s/%s/%s", p->env->spool, queue[q][0],
                      business) == 0)
-            sample(p, F_BACKLOG, count_files(dir, 1), "business", business,
+            sample(p, F_BACKLOG, ps_spool_count_inputs(dir, 1), "business", business,
                    "queue", queue[q][1], (char *)NULL);
     answer_backlog(p, business);
 }

@@ -61,28 +61,11 @@ int ps_store_metrics_query(struct ps_store *s, enum ps_metrics_query q,
                            void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc, ret = 0;
+    int rc;
     if (PS_NEVER((unsigned)q >= PS_METRICS_Q_N))
         return ps_err_set(err, PS_EINTERNAL, "METRICS_QUERY",
                           "unknown metrics query %d", (int)q);
     if ((rc = prep(s, metrics_stmt[q], &st, err)) != 0)
         return rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ps_recon_row row;
-        memset(&row, 0, sizeof(row));
-        row.ncols = sqlite3_column_count(st);
-        if (PS_NEVER(row.ncols > PS_RECON_COLS))
-            row.ncols = PS_RECON_COLS;
-        for (int i = 0; i < row.ncols; i++) {
-            const unsigned char *v = sqlite3_column_text(st, i);
-            row.text[i] = v != NULL ? (const char *)v : "";
-            row.num[i] = sqlite3_column_int64(st, i);
-        }
-        if (cb(ctx, &row) != 0)
-            break;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = ps_sq_error(s, rc, "metrics query", err);
-    ps_sq_done(st);
-    return ret;
+    return ps_sq_recon_rows(s, st, "metrics query", cb, ctx, err);
 }

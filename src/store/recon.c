@@ -290,23 +290,11 @@ static void bind_named(sqlite3_stmt *st, const char *name, const char *v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
-                         const struct ps_recon_params *p,
-                         int (*cb)(void *ctx, const struct ps_recon_row *),
-                         void *ctx, struct ps_err *err)
+int ps_sq_recon_rows(struct ps_store *s, sqlite3_stmt *st, const char *what,
+                     int (*cb)(void *ctx, const struct ps_recon_row *),
+                     void *ctx, struct ps_err *err)
 {
-    sqlite3_stmt *st = NULL;
     int rc, ret = 0;
-    if (PS_NEVER((unsigned)q >= PS_RECON_Q_N))
-        return ps_err_set(err, PS_EINTERNAL, "RECON_QUERY",
-                          "unknown reconciliation query %d", (int)q);
-    if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
-        return rc;
-    bind_named(st, ":business", p->business);
-    bind_named(st, ":day", p->day);
-    bind_named(st, ":next_day", p->next_day);
-    bind_named(st, ":output", p->output);
-    bind_named(st, ":window_start", p->window_start);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct ps_recon_row row;
         memset(&row, 0, sizeof(row));
@@ -322,9 +310,29 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
             break;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        ret = ps_sq_error(s, rc, "reconciliation query", err);
+        ret = ps_sq_error(s, rc, what, err);
     ps_sq_done(st);
     return ret;
+}
+
+int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
+                         const struct ps_recon_params *p,
+                         int (*cb)(void *ctx, const struct ps_recon_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (PS_NEVER((unsigned)q >= PS_RECON_Q_N))
+        return ps_err_set(err, PS_EINTERNAL, "RECON_QUERY",
+                          "unknown reconciliation query %d", (int)q);
+    if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
+        return rc;
+    bind_named(st, ":business", p->business);
+    bind_named(st, ":day", p->day);
+    bind_named(st, ":next_day", p->next_day);
+    bind_named(st, ":output", p->output);
+    bind_named(st, ":window_start", p->window_start);
+    return ps_sq_recon_rows(s, st, "reconciliation query", cb, ctx, err);
 }
 
 int ps_store_recon_next_seq(struct ps_store *s, const char *business_id,

@@ -301,4 +301,13 @@ int ps_store_schema_version(struct ps_store *s, int *version,
 int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
                             struct ps_err *err);
 
+/* Step st to its end, each row as a struct ps_recon_row (text and
+ * number of every column) to cb until it returns non-zero; a step error
+ * names `what`.  Finishes st (ps_sq_done).  The reconciliation's and the
+ * metrics' queries (recon.c, metrics.c). */
+struct ps_recon_row;
+int ps_sq_recon_rows(struct ps_store *s, sqlite3_stmt *st, const char *what,
+                     int (*cb)(void *ctx, const struct ps_recon_row *),
+                     void *ctx, struct ps_err *err);
+
 #endif /* PS_STORE_INT_H */
