@@ -129,3 +129,34 @@ const char *const ps_schema_v19[] = {
     "CREATE INDEX transactions_profile_hash ON transactions(profile_hash)"
     "  WHERE profile_hash IS NOT NULL;",
     NULL};
+
+/*
+ * Version 20: each ledger account keeps its balance as debits_posted and
+ * credits_posted (issue 21, docs/store.md), filled here from the
+ * ledger's two kinds of rows (the entries and the transfers transactions
+ * carry).  From then on a transaction's legs are added once per account
+ * at its commit, after their trial balance is checked (ledger.c,
+ * ps_store_balance_flush()); `payspool ledger verify` compares the two.
+ */
+const char *const ps_schema_v20[] = {
+    "ALTER TABLE ledger_accounts ADD COLUMN debits_posted INTEGER NOT NULL"
+    "  DEFAULT 0;",
+    "ALTER TABLE ledger_accounts ADD COLUMN credits_posted INTEGER NOT NULL"
+    "  DEFAULT 0;",
+    "CREATE TEMP TABLE v20_sums (account INTEGER PRIMARY KEY,"
+    "  debits INTEGER NOT NULL, credits INTEGER NOT NULL);",
+    "INSERT INTO v20_sums (account, debits, credits)"
+    "  SELECT account, sum(debit), sum(credit) FROM ("
+    "    SELECT debit_account AS account, amount AS debit, 0 AS credit"
+    "      FROM ledger_entries"
+    "    UNION ALL SELECT credit_account, 0, amount FROM ledger_entries"
+    "    UNION ALL SELECT debit_account, amount, 0 FROM transactions"
+    "      WHERE debit_account IS NOT NULL"
+    "    UNION ALL SELECT credit_account, 0, amount FROM transactions"
+    "      WHERE credit_account IS NOT NULL) legs"
+    "  GROUP BY account;",
+    "UPDATE ledger_accounts SET (debits_posted, credits_posted) ="
+    "  (SELECT debits, credits FROM v20_sums WHERE account = ledger_accounts.id)"
+    "  WHERE id IN (SELECT account FROM v20_sums);",
+    "DROP TABLE v20_sums;",
+    NULL};
