@@ -45,8 +45,11 @@
       " VALUES (?,?,?,?,?,?,?,?)")                                             \
     /* A chunk's legs, added once per account (schema v20). */          \
     X(LEDGER_BALANCE_ADD,                                                      \
-      "UPDATE ledger_accounts SET debits_posted = debits_posted + ?2,"         \
-      " credits_posted = credits_posted + ?3 WHERE id = ?1")                   \
+      "INSERT INTO ledger_balances(account, debits_posted, credits_posted)"    \
+      " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"               \
+      " debits_posted = ledger_balances.debits_posted"                         \
+      " + excluded.debits_posted, credits_posted ="                            \
+      " ledger_balances.credits_posted + excluded.credits_posted")             \
     /* The ledger is the entries and the transfers transactions carry  \
      * (schema v18): each sum below is over both. */                   \
     X(LEDGER_BALANCE,                                                          \
@@ -326,7 +329,7 @@ int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
                                  currency, err);
 }
 
-/* ---- the balances on the account rows (schema v20) ------------------ */
+/* ---- the balances on narrow account rows (schema v20) ---------------- */
 
 static int leg_append(struct ps_store *s, int64_t account, int64_t debit,
                       int64_t credit, const char *currency,

@@ -128,7 +128,8 @@ struct ps_store {
     unsigned char reqkey[16];
     int have_reqkey;
     /* The legs posted in the open transaction, not yet added to their
-     * accounts' debits_posted/credits_posted (schema v20, ledger.c):
+     * accounts' debits_posted/credits_posted (schema v20's narrow
+     * ledger_balances rows, ledger.c):
      * added once per account at the outermost commit, after the trial
      * balance of the legs is checked.  legmark[d]: nlegs when savepoint
      * depth d+1 began; rolling it back drops the legs after the mark.

@@ -1,7 +1,7 @@
 /*
- * test_balances.c -- the balances kept on the ledger account rows
- * (schema 20, issue 21, docs/store.md): debits_posted and credits_posted
- * filled by the migration from the ledger's two kinds of rows; a
+ * test_balances.c -- the balances kept on narrow account rows
+ * (schema 20's ledger_balances, issue 21, docs/store.md): debits_posted
+ * and credits_posted (no row: 0) filled by the migration from the ledger's two kinds of rows; a
  * transaction's legs added at its outermost commit, those of a savepoint
  * rolled back dropped; legs that do not balance refuse the commit
  * (LEDGER_UNBALANCED) and nothing of it is kept.
@@ -61,16 +61,18 @@ static struct ps_store *open_store(const char *path, int version)
     return s;
 }
 
-/* An account's stored debits and credits, read on a connection of its
- * own (so: what is committed). */
+/* An account's stored debits and credits (no row: 0, 0), read on a
+ * connection of its own (so: what is committed). */
 static void stored(const char *path, int64_t account, int64_t *debits,
                    int64_t *credits)
 {
     sqlite3 *db = ps_test_sqlite_open(path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT debits_posted, credits_posted"
-                                        " FROM ledger_accounts WHERE id = ?",
+                                        "SELECT coalesce(max(debits_posted),"
+                                        " 0), coalesce(max(credits_posted), 0)"
+                                        " FROM ledger_balances"
+                                        " WHERE account = ?",
                                         -1, &st, NULL),
                      SQLITE_OK);
     sqlite3_bind_int64(st, 1, account);

@@ -250,11 +250,11 @@ static void test_ledger_row(void **state)
     "ledger_accounts a ON a.id = e.debit_account JOIN "                        \
     "businesses b ON b.id = a.business_id WHERE e.memo = "                     \
     "'ewa fee' AND b.name = 'northwind-warehousing')"
-    corrupt(fx, "UPDATE ledger_accounts SET debits_posted = debits_posted + 1"
-                " WHERE id = (SELECT debit_account FROM ledger_entries"
+    corrupt(fx, "UPDATE ledger_balances SET debits_posted = debits_posted + 1"
+                " WHERE account = (SELECT debit_account FROM ledger_entries"
                 " WHERE id = " FEE_ROW ");"
-                "UPDATE ledger_accounts SET credits_posted = credits_posted + 1"
-                " WHERE id = (SELECT credit_account FROM ledger_entries"
+                "UPDATE ledger_balances SET credits_posted = credits_posted + 1"
+                " WHERE account = (SELECT credit_account FROM ledger_entries"
                 " WHERE id = " FEE_ROW ");"
                 "UPDATE ledger_entries SET amount = amount + 1 WHERE id = "
                 FEE_ROW);
@@ -285,24 +285,25 @@ static void test_cross_currency(void **state)
     assert_true(s.last_diff.account > 0);
 }
 
-/* Balances stored on the account rows (schema 20, filled by its
- * migration; here set again from the rows): compared with the ledger's
- * rows, and their own trial balance. */
+/* Balances stored on the narrow account rows (schema 20's
+ * ledger_balances, filled by its migration; here set again from the
+ * rows): compared with the ledger's rows, and their own trial balance. */
 static void test_stored_balances(void **state)
 {
     struct fixture *fx = *state;
     struct seen s = {0};
     struct ps_verify_summary sum;
     raw_sql(fx,
-            "UPDATE ledger_accounts SET debits_posted = (SELECT "
+            "DELETE FROM ledger_balances;"
+            "INSERT INTO ledger_balances SELECT id, (SELECT "
             "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
             "debit_account = ledger_accounts.id) + (SELECT "
             "coalesce(sum(amount), 0) FROM transactions WHERE "
-            "debit_account = ledger_accounts.id), credits_posted = (SELECT "
+            "debit_account = ledger_accounts.id), (SELECT "
             "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
             "credit_account = ledger_accounts.id) + (SELECT "
             "coalesce(sum(amount), 0) FROM transactions WHERE "
-            "credit_account = ledger_accounts.id)",
+            "credit_account = ledger_accounts.id) FROM ledger_accounts",
             38);
     verify(fx, NULL, 0, &s, &sum);
     assert_int_equal(sum.differences, 0);
@@ -311,9 +312,9 @@ static void test_stored_balances(void **state)
     assert_int_equal(s.trial_ok, 2);
 
     struct seen t = {0};
-    corrupt(fx, "UPDATE ledger_accounts SET credits_posted = credits_posted "
-                "+ 5 WHERE id = (SELECT min(id) FROM ledger_accounts WHERE "
-                "kind = 'FUNDING')");
+    corrupt(fx, "UPDATE ledger_balances SET credits_posted = credits_posted "
+                "+ 5 WHERE account = (SELECT min(id) FROM ledger_accounts "
+                "WHERE kind = 'FUNDING')");
     verify(fx, NULL, 0, &t, &sum);
     /* the account's credits, and the stored trial balance */
     assert_int_equal(sum.differences, 2);
