@@ -381,6 +381,9 @@ enum ps_code_scope {
       "a CSV layout has a bad, repeated or misplaced section")                 \
     X(LAYOUT_SYNTAX, RUN, "a CSV layout has a line that is not valid INI")     \
     X(LAYOUT_VALUE, RUN, "a CSV layout has a bad value")                       \
+    X(LEDGER_UNBALANCED, RUN,                                                  \
+      "a transaction's ledger legs do not balance (a bug): it is not "        \
+      "committed")                                                             \
     X(LEDGER_VERIFY_DIFFERENCE, RUN,                                           \
       "ledger verify: a balance recomputed from the ledger's rows differs "    \
       "from the stored one")                                                   \

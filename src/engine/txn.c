@@ -188,7 +188,7 @@ static int insert_new(struct ps_store *store, const struct ps_txn *row,
     if (rc == 0 && on_row && dr == 0 &&
         (rc = ps_ledger_account(store, row, dk, ids, &dr, err)) == 0 &&
         (rc = ps_ledger_account(store, row, ck, ids, &cr, err)) == 0)
-        rc = ps_store_txn_set_transfer(store, row->id, dr, cr, err);
+        rc = ps_store_txn_set_transfer(store, row, dr, cr, err);
     if (rc == 0)
         rc = ps_ledger_post_with(store, row, -1, PS_TXN_NEW, ids, now, err);
     return rc;

@@ -43,6 +43,13 @@
       "INSERT INTO ledger_entries(txn_id, reference, debit_account,"           \
       " credit_account, amount, currency, memo, created_at)"                   \
       " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    /* A chunk's legs, added once per account (schema v20). */          \
+    X(LEDGER_BALANCE_ADD,                                                      \
+      "INSERT INTO ledger_balances(account, debits_posted, credits_posted)"    \
+      " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"               \
+      " debits_posted = ledger_balances.debits_posted"                         \
+      " + excluded.debits_posted, credits_posted ="                            \
+      " ledger_balances.credits_posted + excluded.credits_posted")             \
     /* The ledger is the entries and the transfers transactions carry  \
      * (schema v18): each sum below is over both. */                   \
     X(LEDGER_BALANCE,                                                          \
@@ -316,7 +323,127 @@ int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
     BIND(st, 6, currency);
     BIND(st, 7, memo);
     BIND(st, 8, at);
-    return ps_sq_exec_step(s, st, "insert ledger entry", err);
+    if ((rc = ps_sq_exec_step(s, st, "insert ledger entry", err)) != 0)
+        return rc;
+    return ps_store_balance_post(s, debit_account, credit_account, amount,
+                                 currency, err);
+}
+
+/* ---- the balances on narrow account rows (schema v20) ---------------- */
+
+static int leg_append(struct ps_store *s, int64_t account, int64_t debit,
+                      int64_t credit, const char *currency,
+                      struct ps_err *err)
+{
+    if (s->nlegs == s->legcap) {
+        size_t cap = s->legcap != 0 ? s->legcap * 2 : 4096;
+        struct ps_leg *n = realloc(s->legs, cap * sizeof(*n));
+        if (n == NULL)
+            return ps_err_set(err, PS_ENOMEM, "ENOMEM",
+                              "no memory for a transaction's ledger legs");
+        s->legs = n;
+        s->legcap = cap;
+    }
+    struct ps_leg *l = &s->legs[s->nlegs++];
+    l->account = account;
+    l->debit = debit;
+    l->credit = credit;
+    ps_strlcpy(l->currency, currency, sizeof(l->currency));
+    return 0;
+}
+
+int ps_store_balance_leg(struct ps_store *s, int64_t account, int64_t debit,
+                         int64_t credit, const char *currency,
+                         struct ps_err *err)
+{
+    if (!s->balances)
+        return 0;
+    int rc = leg_append(s, account, debit, credit, currency, err);
+    /* Outside a transaction the posting is its own: so are its legs. */
+    return rc == 0 && s->depth == 0 ? ps_store_balance_flush(s, err) : rc;
+}
+
+int ps_store_balance_post(struct ps_store *s, int64_t debit_account,
+                          int64_t credit_account, int64_t amount,
+                          const char *currency, struct ps_err *err)
+{
+    if (!s->balances)
+        return 0;
+    int rc = leg_append(s, debit_account, amount, 0, currency, err);
+    if (rc == 0)
+        rc = leg_append(s, credit_account, 0, amount, currency, err);
+    return rc == 0 && s->depth == 0 ? ps_store_balance_flush(s, err) : rc;
+}
+
+static int leg_order(const void *a, const void *b)
+{
+    const struct ps_leg *x = a, *y = b;
+    return (x->account > y->account) - (x->account < y->account);
+}
+
+/* Debits = credits in each currency of the legs, else LEDGER_UNBALANCED. */
+static int legs_balanced(const struct ps_store *s, struct ps_err *err)
+{
+    struct {
+        char currency[4];
+        int64_t debits, credits;
+    } cur[8];
+    size_t ncur = 0;
+    for (size_t i = 0; i < s->nlegs; i++) {
+        const struct ps_leg *l = &s->legs[i];
+        size_t c = 0;
+        while (c < ncur && strcmp(cur[c].currency, l->currency) != 0)
+            c++;
+        if (c == ncur) {
+            if (ncur == sizeof(cur) / sizeof(cur[0]))
+                return ps_err_set(err, PS_EINTERNAL, "LEDGER_UNBALANCED",
+                                  "more than %zu currencies in one "
+                                  "transaction",
+                                  ncur);
+            memcpy(cur[ncur].currency, l->currency, sizeof(l->currency));
+            cur[ncur].debits = cur[ncur].credits = 0;
+            ncur++;
+        }
+        cur[c].debits += l->debit;
+        cur[c].credits += l->credit;
+    }
+    for (size_t c = 0; c < ncur; c++)
+        if (cur[c].debits != cur[c].credits)
+            return ps_err_set(err, PS_EINTERNAL, "LEDGER_UNBALANCED",
+                              "the ledger legs of this transaction do not "
+                              "balance in %s: debits %lld, credits %lld; "
+                              "nothing of it is committed",
+                              cur[c].currency, (long long)cur[c].debits,
+                              (long long)cur[c].credits);
+    return 0;
+}
+
+int ps_store_balance_flush(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (s->nlegs == 0)
+        return 0;
+    if ((rc = legs_balanced(s, err)) != 0 ||
+        (rc = prep(s, STMT_LEDGER_BALANCE_ADD, &st, err)) != 0)
+        return rc;
+    /* In account order: each page of ledger_accounts visited once. */
+    qsort(s->legs, s->nlegs, sizeof(*s->legs), leg_order);
+    for (size_t i = 0; i < s->nlegs;) {
+        int64_t account = s->legs[i].account, debit = 0, credit = 0;
+        for (; i < s->nlegs && s->legs[i].account == account; i++) {
+            debit += s->legs[i].debit;
+            credit += s->legs[i].credit;
+        }
+        BIND_INT(st, 1, account);
+        BIND_INT(st, 2, debit);
+        BIND_INT(st, 3, credit);
+        if ((rc = ps_sq_exec_one(s, st, "add to a ledger account's balance",
+                                 PS_ENOTFOUND, err)) != 0)
+            return rc;
+    }
+    s->nlegs = 0;
+    return 0;
 }
 
 int ps_store_ledger_balance(struct ps_store *s, int64_t account_id,

@@ -121,6 +121,7 @@ void ps_store_close(struct ps_store *s)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
     free(s->accts);
+    free(s->legs);
     free(s->path);
     free(s);
 }
@@ -136,13 +137,21 @@ int ps_store_version(struct ps_store *s)
 static int begin(struct ps_store *s, const char *first, struct ps_err *err)
 {
     char sql[40];
+    if (s->depth >= PS_STORE_MAX_DEPTH)
+        return ps_err_set(err, PS_EINTERNAL, "EINTERNAL",
+                          "transactions nested deeper than %d",
+                          PS_STORE_MAX_DEPTH);
     if (s->depth == 0)
         snprintf(sql, sizeof(sql), "%s", first);
     else
         snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", s->depth);
     int rc = ps_sq_exec_sql(s, sql, err);
-    if (rc == 0)
+    if (rc == 0) {
+        s->legmark[s->depth] = s->depth == 0 ? 0 : s->nlegs;
+        if (s->depth == 0)
+            s->nlegs = 0; /* a posting outside any transaction flushed */
         s->depth++;
+    }
     return rc;
 }
 
@@ -193,7 +202,10 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
     /* The outermost commit makes work durable: only into the database
      * that is still at its path (the caller rolls back on failure). */
     if (s->depth == 1) {
-        int rc = ps_store_check_identity(s, err);
+        /* The chunk's balances, trial balance checked, go in with it. */
+        int rc = ps_store_balance_flush(s, err);
+        if (rc == 0)
+            rc = ps_store_check_identity(s, err);
         if (rc != 0)
             return rc;
     }
@@ -221,6 +233,7 @@ void ps_store_rollback(struct ps_store *s)
     else
         snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
                  s->depth - 1, s->depth - 1);
+    s->nlegs = s->legmark[s->depth - 1]; /* the legs of what rolls back */
     if (s->acct_depth >= s->depth && s->naccts > 0) {
         memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
         s->naccts = 0;

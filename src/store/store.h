@@ -363,7 +363,7 @@ int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
 int ps_store_txn_create(struct ps_store *store, const struct ps_txn *t,
                         const struct ps_source *src, int64_t debit_account,
                         int64_t credit_account, struct ps_err *err);
-int ps_store_txn_set_transfer(struct ps_store *store, const char *id,
+int ps_store_txn_set_transfer(struct ps_store *store, const struct ps_txn *t,
                               int64_t debit_account, int64_t credit_account,
                               struct ps_err *err);
 int ps_store_txn_get(struct ps_store *store, const char *id, struct ps_txn *out,

@@ -68,6 +68,9 @@ enum ps_sq_area {
     PS_SQ_AREA_N
 };
 #define PS_SQ_AREA_SLOTS 64
+
+/* Savepoints nested deeper than this are refused (store.c begin()). */
+#define PS_STORE_MAX_DEPTH 16
 #define PS_SQ_SLOTS (PS_SQ_AREA_N * PS_SQ_AREA_SLOTS)
 
 #define PS_SQ_X_ENUM(name, sql) STMT_##name,
@@ -124,12 +127,48 @@ struct ps_store {
      * use; have_reqkey 0 until then. */
     unsigned char reqkey[16];
     int have_reqkey;
+    /* The legs posted in the open transaction, not yet added to their
+     * accounts' debits_posted/credits_posted (schema v20's narrow
+     * ledger_balances rows, ledger.c):
+     * added once per account at the outermost commit, after the trial
+     * balance of the legs is checked.  legmark[d]: nlegs when savepoint
+     * depth d+1 began; rolling it back drops the legs after the mark.
+     * balances 0: the schema has no such columns (before v20). */
+    struct ps_leg *legs;
+    size_t nlegs, legcap;
+    size_t legmark[PS_STORE_MAX_DEPTH];
+    int balances;
 };
+
+/* One leg of a posting: an account's debit or credit (ledger.c). */
+struct ps_leg {
+    int64_t account;
+    int64_t debit, credit;
+    char currency[4];
+};
+
+/* Post a transfer's two legs: added to the accounts' stored balances at
+ * the outermost commit (or at once outside a transaction).  Nothing when
+ * the schema has no balances. */
+int ps_store_balance_post(struct ps_store *s, int64_t debit_account,
+                          int64_t credit_account, int64_t amount,
+                          const char *currency, struct ps_err *err);
+/* One leg alone: ps_store_balance_post() is two of these.  Exposed for
+ * the test of the per-chunk trial balance. */
+int ps_store_balance_leg(struct ps_store *s, int64_t account, int64_t debit,
+                         int64_t credit, const char *currency,
+                         struct ps_err *err);
+/* Add the legs posted to their accounts (one UPDATE per account, in
+ * account order) after checking that debits equal credits in each
+ * currency; refused with PS_EINTERNAL [LEDGER_UNBALANCED] when they do
+ * not (the caller rolls back).  The legs are forgotten on success. */
+int ps_store_balance_flush(struct ps_store *s, struct ps_err *err);
 
 /* The migrations of the row model (schema_rows.c). */
 extern const char *const ps_schema_v17[];
 extern const char *const ps_schema_v18[];
 extern const char *const ps_schema_v19[];
+extern const char *const ps_schema_v20[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */

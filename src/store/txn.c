@@ -26,7 +26,7 @@
       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")             \
     X(TXN_SET_TRANSFER,                                                        \
       "UPDATE transactions SET debit_account = ?2, credit_account = ?3"        \
-      " WHERE id = ?1")                                                        \
+      " WHERE id = ?1 AND debit_account IS NULL")                              \
     X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
     X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
                      " WHERE business_id = ? AND trace_number = ?")            \
@@ -255,7 +255,10 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         ps_sq_done(st);
-        return 0;
+        if (c->debit == 0 || c->credit == 0)
+            return 0;
+        return ps_store_balance_post(s, c->debit, c->credit, t->amount,
+                                     t->currency, err);
     }
     /* Which UNIQUE failed: the request hash's is handled by the caller. */
     if (hash != NULL && sqlite3_extended_errcode(s->db) ==
@@ -297,10 +300,11 @@ int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
     return ps_store_txn_create(s, t, NULL, 0, 0, err);
 }
 
-int ps_store_txn_set_transfer(struct ps_store *s, const char *id,
+int ps_store_txn_set_transfer(struct ps_store *s, const struct ps_txn *t,
                               int64_t debit_account, int64_t credit_account,
                               struct ps_err *err)
 {
+    const char *id = t->id;
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_TXN_SET_TRANSFER, &st, err);
     if (rc != 0)
@@ -308,8 +312,11 @@ int ps_store_txn_set_transfer(struct ps_store *s, const char *id,
     BIND(st, 1, id);
     BIND_INT(st, 2, debit_account);
     BIND_INT(st, 3, credit_account);
-    return ps_sq_exec_one(s, st, "record a transaction's transfer", PS_ENOTFOUND,
-                          err);
+    if ((rc = ps_sq_exec_one(s, st, "record a transaction's transfer",
+                             PS_ENOTFOUND, err)) != 0)
+        return rc;
+    return ps_store_balance_post(s, debit_account, credit_account, t->amount,
+                                 t->currency, err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,

@@ -9,10 +9,11 @@
  * account's sums are two index ranges, not a sort of every leg), and the
  * transfers transaction rows carry (debit_account, credit_account: their
  * creation), which have no index by account and are summed in one pass
- * (TRANSFERS).  No ledger balance is stored, so ACCOUNTS returns NULL for
- * the stored columns.  Where the
- * account rows have debits_posted and credits_posted (issue 21's narrow
- * balances), ACCOUNTS_STORED reads them, to be compared.  A row model
+ * (TRANSFERS).  Before schema 20 no ledger balance is stored, so ACCOUNTS
+ * returns NULL for the stored columns.  Since schema 20 each account's
+ * debits_posted and credits_posted are on its narrow row of
+ * ledger_balances (issue 21; no row: 0 and 0), and ACCOUNTS_STORED reads
+ * them, to be compared.  A row model
  * whose ledger rows are the transfers changes this file's statements
  * and nothing above it.
  *
@@ -93,7 +94,11 @@
 
 #define VERIFY_STMTS(X)                                                        \
     X(ACCOUNTS, ACCOUNTS_SQL("NULL, NULL"))                                    \
-    X(ACCOUNTS_STORED, ACCOUNTS_SQL("a.debits_posted, a.credits_posted"))      \
+    X(ACCOUNTS_STORED,                                                         \
+      ACCOUNTS_SQL("coalesce((SELECT debits_posted FROM ledger_balances"       \
+                   " WHERE account = a.id), 0),"                               \
+                   " coalesce((SELECT credits_posted FROM ledger_balances"     \
+                   " WHERE account = a.id), 0)"))                              \
     X(RECEIVABLES,                                                             \
       "WITH " RECEIVABLE_MOVES ", " TRANSFERS ","                              \
       " counted(business_id, currency, amount) AS ("                           \
@@ -155,13 +160,13 @@ int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
                              void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    /* A schema that stores balances on the account rows (issue 21:
-     * debits_posted, credits_posted) has them compared; a database
-     * without the columns (schema 15) has none to compare. */
-    int stored = sqlite3_table_column_metadata(s->db, NULL, "ledger_accounts",
+    /* A schema that stores balances (issue 21: ledger_balances'
+     * debits_posted, credits_posted, schema 20) has them compared; a
+     * database without them (schema 15) has none to compare. */
+    int stored = sqlite3_table_column_metadata(s->db, NULL, "ledger_balances",
                                                "debits_posted", NULL, NULL,
                                                NULL, NULL, NULL) == SQLITE_OK &&
-                 sqlite3_table_column_metadata(s->db, NULL, "ledger_accounts",
+                 sqlite3_table_column_metadata(s->db, NULL, "ledger_balances",
                                                "credits_posted", NULL, NULL,
                                                NULL, NULL, NULL) == SQLITE_OK;
     int rc = prep(s, stored ? STMT_ACCOUNTS_STORED : STMT_ACCOUNTS, &st, err);

@@ -9,8 +9,8 @@
  * Schema v15 (the model these statements read): the ledger's rows are
  * ledger_entries (one row = one balanced movement, debit account, credit
  * account, amount); no ledger balance is stored (stored = 0 in every
- * account row, unless ledger_accounts has debits_posted and
- * credits_posted columns: then they are the stored balance); the stored
+ * account row, unless the schema has ledger_balances (v20): then its
+ * debits_posted and credits_posted are the stored balance); the stored
  * counters are ewa_profiles.amount_to_recover.
  *
  * Every list walks its rows in a fixed order (accounts by id, the rest

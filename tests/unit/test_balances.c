@@ -1,0 +1,280 @@
+/*
+ * test_balances.c -- the balances kept on narrow account rows
+ * (schema 20's ledger_balances, issue 21, docs/store.md): debits_posted
+ * and credits_posted (no row: 0) filled by the migration from the ledger's two kinds of rows; a
+ * transaction's legs added at its outermost commit, those of a savepoint
+ * rolled back dropped; legs that do not balance refuse the commit
+ * (LEDGER_UNBALANCED) and nothing of it is kept.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "base/err.h"
+#include "base/model.h"
+#include "store/store.h"
+#include "store/store_int.h" /* ps_store_balance_leg(), to post a bad leg */
+#include "testutil.h"
+
+struct fixture {
+    char dir[PATH_MAX / 2];
+    char db_path[PATH_MAX];
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    if (fx == NULL ||
+        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_balances") != 0) {
+        free(fx);
+        return -1;
+    }
+    ps_test_join(fx->db_path, sizeof(fx->db_path), fx->dir, PS_TEST_DB);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    int rc = ps_test_rmtree(fx->dir);
+    free(fx);
+    return rc;
+}
+
+static struct ps_store *open_store(const char *path, int version)
+{
+    struct ps_store *s = NULL;
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (ps_store_open_version(path, version, &s, &err) != 0)
+        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
+    return s;
+}
+
+/* An account's stored debits and credits (no row: 0, 0), read on a
+ * connection of its own (so: what is committed). */
+static void stored(const char *path, int64_t account, int64_t *debits,
+                   int64_t *credits)
+{
+    sqlite3 *db = ps_test_sqlite_open(path);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT coalesce(max(debits_posted),"
+                                        " 0), coalesce(max(credits_posted), 0)"
+                                        " FROM ledger_balances"
+                                        " WHERE account = ?",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, account);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *debits = sqlite3_column_int64(st, 0);
+    *credits = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void expect_stored(const char *path, int64_t account, int64_t debits,
+                          int64_t credits)
+{
+    int64_t d = -1, c = -1;
+    stored(path, account, &d, &c);
+    assert_int_equal(d, debits);
+    assert_int_equal(c, credits);
+}
+
+static void entry(struct ps_store *s, int64_t dr, int64_t cr, int64_t amount)
+{
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (ps_store_ledger_entry_insert(s, NULL, "ref", dr, cr, amount, "USD",
+                                     "test", "2026-12-07T00:00:00.000Z",
+                                     &err) != 0)
+        fail_msg("entry: %s [%s]", err.msg, err.rule);
+}
+
+/* A store of the latest schema with business "b". */
+static struct ps_store *open_latest(const char *path)
+{
+    struct ps_store *s = open_store(path, 0);
+    sqlite3 *db = ps_test_sqlite_open(path);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO businesses(id, name,"
+                                  " display_name, created_at) VALUES"
+                                  " ('b', 'b', 'B', 'x')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    return s;
+}
+
+/* A business-wide account of "b" (customer NULL). */
+static int64_t account(struct ps_store *s, enum ps_ledger_kind kind,
+                       const char *customer)
+{
+    struct ps_err err;
+    int64_t id = 0;
+    ps_err_clear(&err);
+    if (ps_store_ledger_account(s, "b", kind, "USD", customer, &id, &err) !=
+        0)
+        fail_msg("account: %s [%s]", err.msg, err.rule);
+    return id;
+}
+
+/* The migration to 20 adds each account's legs, of both kinds of rows. */
+static void test_migrate_v20_fills(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 19);
+    ps_store_close(s);
+    sqlite3 *db = ps_test_sqlite_open(fx->db_path);
+    assert_int_equal(
+        sqlite3_exec(
+            db,
+            "INSERT INTO ledger_accounts(id, business_id, kind, currency,"
+            " customer_id) VALUES (1, 'b', 'EWA_RECEIVABLE', 'USD', NULL),"
+            " (2, 'b', 'CUSTOMER', 'USD', 'c'), (3, 'b', 'FEE_INCOME', 'USD',"
+            " NULL), (4, 'b', 'FUNDING', 'USD', NULL), (5, 'b', 'CUSTOMER',"
+            " 'USD', 'idle');"
+            "INSERT INTO transactions(id, business_id, customer_id,"
+            " account_id, type, rail, purpose, amount, fee, currency, status,"
+            " created_at, updated_at, debit_account, credit_account) VALUES"
+            " ('t1', 'b', 'c', 'a', 'SEND', 'PUSH_TO_CARD',"
+            "  'EWA_DISBURSEMENT', 5000, 299, 'USD', 'SETTLED', 'x', 'x', 1,"
+            "  2),"
+            " ('t2', 'b', 'c', 'a', 'SEND', 'PUSH_TO_CARD',"
+            "  'EWA_DISBURSEMENT', 700, 0, 'USD', 'NEW', 'x', 'x', 1, 2),"
+            " ('t3', 'b', 'c', 'a', 'SEND', 'PUSH_TO_CARD', 'PAYMENT',"
+            "  40, 0, 'USD', 'NEW', 'x', 'x', NULL, NULL);"
+            "INSERT INTO ledger_entries(txn_id, debit_account,"
+            " credit_account, amount, currency, memo, created_at) VALUES"
+            " ('t1', 1, 3, 299, 'USD', 'ewa fee', 'x'),"
+            " ('t1', 2, 4, 5000, 'USD', 'ewa payout settled', 'x');",
+            NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store(fx->db_path, 20);
+    expect_stored(fx->db_path, 1, 5999, 0);
+    expect_stored(fx->db_path, 2, 5000, 5700);
+    expect_stored(fx->db_path, 3, 0, 299);
+    expect_stored(fx->db_path, 4, 0, 5000);
+    expect_stored(fx->db_path, 5, 0, 0);
+
+    /* And from then on the engine's postings add to them. */
+    entry(s, 4, 2, 25);
+    expect_stored(fx->db_path, 2, 5000, 5725);
+    expect_stored(fx->db_path, 4, 25, 5000);
+    ps_store_close(s);
+}
+
+/* Legs reach the rows at the outermost commit; a savepoint rolled back
+ * takes its legs with it; one released hands them on. */
+static void test_posted_at_commit(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    struct ps_store *s = open_latest(fx->db_path);
+    int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);
+    int64_t recv = account(s, PS_LEDGER_EWA_RECEIVABLE, NULL);
+    int64_t fee = account(s, PS_LEDGER_FEE_INCOME, NULL);
+    ps_err_clear(&err);
+
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, fund, recv, 1000);
+    assert_int_equal(ps_store_begin(s, &err), 0); /* a refused record */
+    entry(s, fund, recv, 77);
+    entry(s, recv, fee, 5);
+    ps_store_rollback(s);
+    assert_int_equal(ps_store_begin(s, &err), 0); /* an accepted one */
+    entry(s, recv, fee, 3);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, fund, recv, 20);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    entry(s, fund, recv, 400);
+    /* Nothing is on the rows before the commit. */
+    expect_stored(fx->db_path, fund, 0, 0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+
+    expect_stored(fx->db_path, fund, 1420, 0);
+    expect_stored(fx->db_path, recv, 3, 1420);
+    expect_stored(fx->db_path, fee, 0, 3);
+    /* The same as the rows give. */
+    int64_t bal = 0;
+    assert_int_equal(ps_store_ledger_balance(s, recv, &bal, &err), 0);
+    assert_int_equal(bal, 3 - 1420);
+
+    /* A whole transaction rolled back leaves the rows as they were. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, fund, recv, 9);
+    ps_store_rollback(s);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    expect_stored(fx->db_path, fund, 1420, 0);
+    ps_store_close(s);
+}
+
+/* Legs that do not balance: the commit is refused, nothing of the
+ * transaction stays, and the next one commits as usual. */
+static void test_unbalanced_refused(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    struct ps_store *s = open_latest(fx->db_path);
+    int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);
+    int64_t recv = account(s, PS_LEDGER_EWA_RECEIVABLE, NULL);
+    ps_err_clear(&err);
+    entry(s, fund, recv, 50); /* outside a transaction: its own commit */
+    expect_stored(fx->db_path, fund, 50, 0);
+
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, fund, recv, 10);
+    /* a bug: one side of a transfer posted alone */
+    assert_int_equal(ps_store_balance_leg(s, recv, 0, 7, "USD", &err), 0);
+    assert_int_equal(ps_store_commit(s, &err), PS_EINTERNAL);
+    assert_string_equal(err.rule, "LEDGER_UNBALANCED");
+    assert_non_null(strstr(err.msg, "debits 10, credits 17"));
+    ps_store_rollback(s);
+
+    expect_stored(fx->db_path, fund, 50, 0);
+    expect_stored(fx->db_path, recv, 0, 50);
+    sqlite3 *db = ps_test_sqlite_open(fx->db_path);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*) FROM ledger_entries",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, recv, fund, 4);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    expect_stored(fx->db_path, fund, 50, 4);
+    expect_stored(fx->db_path, recv, 4, 50);
+    ps_store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_migrate_v20_fills, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_posted_at_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unbalanced_refused, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
