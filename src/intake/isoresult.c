@@ -200,14 +200,14 @@ static int ids_next(struct ids_in *in, const char **entry, struct ps_err *err)
             *entry = NULL;
             if (in->start == in->end)
                 return 0;
-            return ps_err_set(err, PS_EINTERNAL, "INTERNAL",
+            return ps_err_set(err, PS_EINTERNAL, "EINTERNAL",
                               "%s ends inside an entry", in->path);
         }
         memmove(in->buf, in->buf + in->start, in->end - in->start);
         in->end -= in->start;
         in->start = 0;
         if (in->end == sizeof(in->buf))
-            return ps_err_set(err, PS_EINTERNAL, "INTERNAL",
+            return ps_err_set(err, PS_EINTERNAL, "EINTERNAL",
                               "%s holds an entry over %zu bytes", in->path,
                               sizeof(in->buf));
         ssize_t n = read(in->fd, in->buf + in->end, sizeof(in->buf) - in->end);
@@ -265,7 +265,7 @@ static int pull_ids(struct pair *p)
             continue;
         }
         if (e[0] != 'E')
-            return ps_err_set(p->err, PS_EINTERNAL, "INTERNAL",
+            return ps_err_set(p->err, PS_EINTERNAL, "EINTERNAL",
                               "%s holds an entry of kind %d", p->in.path,
                               (int)(unsigned char)e[0]);
         p->ref = e + 1; /* valid until the next read: used before it */
