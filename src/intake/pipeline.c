@@ -818,6 +818,9 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
                 why.code = PS_EINVAL;
                 ps_err_at(&why, docname, 0, -1);
                 ps_id_new(dupf.id);
+                char wdir[PATH_SIZE]; /* no pain.002: drop its side file */
+                snprintf(wdir, sizeof(wdir), "%s/work/%s", p->spool, b->name);
+                ps_isoids_remove(wdir, input, i);
                 if ((rc = doc_refused(p, b, &dupf, docname, &why,
                                       PS_FILE_DUPLICATE, err)) != 0)
                     goto out;

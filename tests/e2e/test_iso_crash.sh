@@ -72,6 +72,12 @@ has "<GrpSts>PART</GrpSts>" "$T/want"
 same "reference: order" "$(sed -n 's/.*<OrgnlEndToEndId>\(.*\)<.*/\1/p' "$T/want" | tr '\n' ' ')" \
     "E01 E02 E03 E04 E05 E06 E07 E08 E09 "
 same "reference: work/ empty" "$(left)" ""
+# the same MsgId again in other bytes: a duplicate, no side file left
+doc | sed 's/<Nm>Acme</<Nm>Acme Inc</' >"$PAYSPOOL_SPOOL/inbound/acme/again.xml"
+touch "$PAYSPOOL_SPOOL/inbound/acme/again.xml.done"
+expect 65 "$P" run --once --chunk 2
+same "duplicate: status" "$(sql "select status from files where name = 'again.xml'")" DUPLICATE
+same "duplicate: work/ empty" "$(left)" ""
 
 for point in chunk-committed applied output-published result-published lost; do
     export PAYSPOOL_SPOOL="$base-$point"
