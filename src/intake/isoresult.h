@@ -9,11 +9,31 @@
 #include "base/model.h"
 #include "engine/engine.h"
 #include "formats/archive/unwrap.h"
+#include "formats/format.h"
+
+struct ps_isoids;
+
+/*
+ * The apply pass's side file of a pain.001 document (isoresult.c says
+ * what it holds): work/<business>/.<input>.<index>.pain002ids, opened
+ * afresh (*out NULL for a document of another format: the calls below
+ * then do nothing), one call per record read (the records a resumed pass
+ * skips too), made durable before the document's last commit.
+ */
+int ps_isoids_open(struct ps_isoids **out, const char *dir, const char *input,
+                   int index, const char *format, struct ps_err *err);
+int ps_isoids_record(struct ps_isoids *x, const struct ps_record *rec,
+                     struct ps_err *err);
+int ps_isoids_sync(struct ps_isoids *x, struct ps_err *err);
+void ps_isoids_close(struct ps_isoids *x);
+/* Remove it (dir: work/<business>); nothing if there is none. */
+void ps_isoids_remove(const char *dir, const char *input, int index);
 
 /*
  * Write outbound/<business>/results/<f->id>.pain002.xml for document f
- * (document `index` of the input open on fd, read again in a walk of
- * its own) from its record results: group status ACCP, PART
+ * (document `index` of the input open on fd) from the apply pass's side
+ * file and its record results (without a side file, the document is read
+ * again in a walk of its own), then remove the side file: group status ACCP, PART
  * or RJCT, one TxInfAndSts per record (ACCP, or RJCT with the ISO reason
  * code and payspool's code and message in AddtlInf).  Does nothing for a
  * document of another format.  An existing report (a crash after it) is

@@ -405,6 +405,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     struct chunk_state cs;
     struct ps_result r;
     struct ps_applier *ap = NULL;
+    struct ps_isoids *ids = NULL; /* for the pain.002 (isoresult.h) */
     struct ps_progress pg;
     char dir[PATH_SIZE], options[128], what[256];
     long in_chunk = 0;
@@ -431,7 +432,10 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         ps_result_close(&r);
         return rc;
     }
-    if ((rc = ps_applier_open(p->eng, b, &ap, err)) != 0) {
+    if ((rc = ps_isoids_open(&ids, dir, base_name(f->name), f->doc_index,
+                             f->format, err)) != 0 ||
+        (rc = ps_applier_open(p->eng, b, &ap, err)) != 0) {
+        ps_isoids_close(ids);
         ps_docread_stop(&d);
         ps_result_close(&r);
         return rc;
@@ -455,6 +459,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         }
         if (got == 0)
             break;
+        if ((rc = ps_isoids_record(ids, &rec, err)) != 0)
+            goto fail;
         if (++cs.record_no <= cs.cp.record_no)
             continue; /* applied before the crash */
         if (!in_txn &&
@@ -479,7 +485,10 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             }
         }
     }
-    /* The last (possibly empty) chunk marks the document APPLIED. */
+    /* The last (possibly empty) chunk marks the document APPLIED: the
+     * pain.002's side file is whole and durable before. */
+    if ((rc = ps_isoids_sync(ids, err)) != 0)
+        goto fail;
     if (!in_txn && (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
         goto fail;
     if ((rc = chunk_commit(p, ap, f, &cs, &r, 1, err)) != 0)
@@ -495,6 +504,7 @@ out:
     ps_progress_end(&pg);
     ps_docread_stop(&d);
     ps_result_close(&r);
+    ps_isoids_close(ids);
     ps_applier_close(ap);
     return rc;
 }
@@ -808,6 +818,9 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
                 why.code = PS_EINVAL;
                 ps_err_at(&why, docname, 0, -1);
                 ps_id_new(dupf.id);
+                char wdir[PATH_SIZE]; /* no pain.002: drop its side file */
+                snprintf(wdir, sizeof(wdir), "%s/work/%s", p->spool, b->name);
+                ps_isoids_remove(wdir, input, i);
                 if ((rc = doc_refused(p, b, &dupf, docname, &why,
                                       PS_FILE_DUPLICATE, err)) != 0)
                     goto out;
@@ -918,8 +931,12 @@ static int changed_since_claim(struct ps_pipeline *p,
         if (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)
             rc = refused_publish(p, b, f, docname, 0, err);
         else
+        {
+            /* No pain.002 for it (as before): drop its side file. */
+            ps_isoids_remove(dir, base_name(f->name), f->doc_index);
             rc = ps_result_finish_changed(p->eng->store, p->spool, dir, b, f,
                                           docname, &why, err);
+        }
         if (rc != 0)
             return rc;
         p->stats.documents++;
