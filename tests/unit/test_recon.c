@@ -977,14 +977,16 @@ static void test_ewa_receivables(void **state)
     assert_int_equal(res.receivable_profiles, 3);
     /* By SQL: the profiles' balances per status. */
     assert_int_equal(sql_i64(fx,
-                             "SELECT sum(k.amount_to_recover) FROM ewa_profiles p"
+                             "SELECT sum(k.amount_to_recover)"
+                             " FROM ewa_profiles p"
                              " JOIN ewa_counters k ON k.profile = p.seq"
                              " WHERE business_id = ?1 AND"
                              " eligibility_status = 'ELIGIBLE'",
                              fx->biz.id, NULL),
                      25299);
     assert_int_equal(sql_i64(fx,
-                             "SELECT sum(k.amount_to_recover) FROM ewa_profiles p"
+                             "SELECT sum(k.amount_to_recover)"
+                             " FROM ewa_profiles p"
                              " JOIN ewa_counters k ON k.profile = p.seq"
                              " WHERE business_id = ?1 AND"
                              " eligibility_status = 'ARREARS'",
