@@ -18,7 +18,7 @@
 #include "base/money.h"
 
 struct entry {
-    int64_t row; /* the profile's rowid: flushes go in table order */
+    int64_t row; /* its ewa_counters key (seq): flushes go in key order */
     char id[PS_ID_SIZE];
     char customer_id[PS_ID_SIZE];
     char account_id[PS_ID_SIZE];

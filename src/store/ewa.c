@@ -21,14 +21,14 @@
     "p.id, p.business_id, p.external_id, p.customer_id, p.account_id,"         \
     " p.program_id, p.enrollment_status, p.enrollment_begin,"                  \
     " ifnull(p.enrollment_end,''), p.eligibility_status, p.eligibility_id,"    \
-    " h.reason, h.created_at, p.amount_to_recover, p.earned_wages,"            \
-    " ifnull(p.period_start,''), p.period_disbursed, p.failed_recoveries,"     \
-    " p.created_at, p.updated_at, ifnull(p.period_end,''),"                    \
+    " h.reason, h.created_at, k.amount_to_recover, p.earned_wages,"            \
+    " ifnull(p.period_start,''), k.period_disbursed, p.failed_recoveries,"     \
+    " p.created_at, k.updated_at, ifnull(p.period_end,''),"                    \
     " p.employment_status, p.debit_attempts"
 
 #define PROFILE_FROM                                                           \
     " FROM ewa_profiles p JOIN ewa_eligibility_history h"                      \
-    " ON h.id = p.eligibility_id"
+    " ON h.id = p.eligibility_id JOIN ewa_counters k ON k.profile = p.seq"
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
@@ -48,10 +48,16 @@
       "INSERT INTO ewa_profiles(id, business_id, external_id, customer_id,"    \
       " account_id, program_id, enrollment_status, enrollment_begin,"          \
       " enrollment_end, eligibility_status, eligibility_id,"                   \
-      " amount_to_recover, earned_wages, period_start, period_disbursed,"      \
-      " failed_recoveries, created_at, updated_at, period_end,"                \
-      " employment_status, debit_attempts)"                                    \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")                   \
+      " earned_wages, period_start, failed_recoveries, created_at,"            \
+      " updated_at, period_end, employment_status, debit_attempts, seq)"       \
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14,"       \
+      " ?16, ?17, ?18, ?19, ?20, ?21,"                                         \
+      " (SELECT coalesce(max(seq), 0) + 1 FROM ewa_profiles))")                \
+    /* the profile's counters (schema 21): ewa_counters' row */          \
+    X(COUNTERS_INSERT,                                                         \
+      "INSERT INTO ewa_counters(profile, amount_to_recover,"                   \
+      " period_disbursed, updated_at)"                                         \
+      " SELECT seq, ?2, ?3, ?4 FROM ewa_profiles WHERE id = ?1")               \
     X(PROFILE_GET, "SELECT " PROFILE_COLS PROFILE_FROM " WHERE p.id = ?")      \
     X(PROFILE_GET_EXT, "SELECT " PROFILE_COLS PROFILE_FROM                     \
                        " WHERE p.business_id = ? AND p.external_id = ?")       \
@@ -59,8 +65,8 @@
       "UPDATE ewa_profiles SET customer_id = ?2, account_id = ?3,"             \
       " program_id = ?4, enrollment_status = ?5, enrollment_begin = ?6,"       \
       " enrollment_end = ?7, eligibility_status = ?8, eligibility_id = ?9,"    \
-      " amount_to_recover = ?10, earned_wages = ?11, period_start = ?12,"      \
-      " period_disbursed = ?13, failed_recoveries = ?14, updated_at = ?15,"    \
+      " earned_wages = ?11, period_start = ?12,"                               \
+      " failed_recoveries = ?14, updated_at = ?15,"                            \
       " period_end = ?16, employment_status = ?17, debit_attempts = ?18"       \
       " WHERE id = ?1")                                                        \
     X(PROFILE_SCAN, "SELECT " PROFILE_COLS PROFILE_FROM                        \
@@ -81,9 +87,10 @@
       "SELECT p.id, p.external_id, p.customer_id, p.account_id,"               \
       " p.program_id, p.enrollment_status, p.enrollment_begin,"                \
       " ifnull(p.enrollment_end,''), p.eligibility_status,"                    \
-      " p.amount_to_recover, p.earned_wages, p.period_disbursed,"              \
-      " c.status, a.status, a.kind, a.last4, p.rowid, ifnull(l.id, 0)"         \
-      " FROM ewa_profiles p JOIN customers c ON c.id = p.customer_id"          \
+      " k.amount_to_recover, p.earned_wages, k.period_disbursed,"              \
+      " c.status, a.status, a.kind, a.last4, p.seq, ifnull(l.id, 0)"           \
+      " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
+      " JOIN customers c ON c.id = p.customer_id"                              \
       " JOIN financial_accounts a ON a.id = p.account_id"                      \
       " JOIN ewa_programs g ON g.id = p.program_id"                            \
       " LEFT JOIN ledger_accounts l ON l.business_id = p.business_id"          \
@@ -91,11 +98,12 @@
       "  AND ifnull(l.customer_id, '') = p.customer_id || ''"                  \
       " WHERE p.business_id = ?")                                              \
     X(PROFILE_BALANCES,                                                        \
-      "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
-      " period_disbursed = ?3, updated_at = ?4 WHERE rowid = ?5 AND id = ?1")  \
+      "UPDATE ewa_counters SET amount_to_recover = ?2,"                        \
+      " period_disbursed = ?3, updated_at = ?4 WHERE profile = ?5")            \
     X(PROFILE_BALANCES_BY_ID,                                                  \
-      "UPDATE ewa_profiles SET amount_to_recover = ?2,"                        \
-      " period_disbursed = ?3, updated_at = ?4 WHERE id = ?1")                 \
+      "UPDATE ewa_counters SET amount_to_recover = ?2,"                        \
+      " period_disbursed = ?3, updated_at = ?4"                                \
+      " WHERE profile = (SELECT seq FROM ewa_profiles WHERE id = ?1)")         \
     X(PAYROLL_INSERT,                                                          \
       "INSERT INTO payroll_results(profile_id, pay_date, gross, net,"          \
       " deduction, due, source_file, source_line, created_at, outcome,"        \
@@ -205,6 +213,26 @@ static void read_profile(sqlite3_stmt *st, struct ps_profile *p)
     p->debit_attempts = sqlite3_column_int(st, 22);
 }
 
+/* The profile's counters row (ewa_counters, schema 21): statement `which`
+ * binds ?1 the profile's id, ?2-?4 the counters and their time, ?5 its
+ * seq when `row` > 0; exactly one row or PS_ENOTFOUND. */
+static int counters(struct ps_store *s, int which, int64_t row,
+                    const struct ps_profile *p, const char *what,
+                    struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, which, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, p->id);
+    BIND_INT(st, 2, p->amount_to_recover);
+    BIND_INT(st, 3, p->period_disbursed);
+    BIND(st, 4, p->updated_at);
+    if (row > 0)
+        BIND_INT(st, 5, row);
+    return ps_sq_exec_one(s, st, what, PS_ENOTFOUND, err);
+}
+
 int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
                             struct ps_err *err)
 {
@@ -233,7 +261,14 @@ int ps_store_profile_insert(struct ps_store *s, const struct ps_profile *p,
     BIND_OPT(st, 19, p->period_end);
     BIND_ENUM(st, 20, PS_NAMES_EMPLOYMENT, p->employment);
     BIND_INT(st, 21, p->debit_attempts);
-    return ps_sq_exec_step(s, st, "insert EWA profile", err);
+    if ((rc = ps_store_begin(s, err)) != 0)
+        return rc;
+    if ((rc = ps_sq_exec_step(s, st, "insert EWA profile", err)) == 0 &&
+        (rc = counters(s, STMT_COUNTERS_INSERT, 0, p, "insert EWA counters",
+                       err)) == 0)
+        return ps_store_commit(s, err);
+    ps_store_rollback(s);
+    return rc;
 }
 
 int ps_store_profile_get(struct ps_store *s, const char *id,
@@ -285,7 +320,15 @@ int ps_store_profile_update(struct ps_store *s, const struct ps_profile *p,
     BIND_OPT(st, 16, p->period_end);
     BIND_ENUM(st, 17, PS_NAMES_EMPLOYMENT, p->employment);
     BIND_INT(st, 18, p->debit_attempts);
-    return ps_sq_exec_one(s, st, "update EWA profile", PS_ENOTFOUND, err);
+    if ((rc = ps_store_begin(s, err)) != 0)
+        return rc;
+    if ((rc = ps_sq_exec_one(s, st, "update EWA profile", PS_ENOTFOUND,
+                             err)) == 0 &&
+        (rc = counters(s, STMT_PROFILE_BALANCES_BY_ID, 0, p,
+                       "update EWA profile balances", err)) == 0)
+        return ps_store_commit(s, err);
+    ps_store_rollback(s);
+    return rc;
 }
 
 int ps_store_profile_scan(struct ps_store *s, const char *business_id,

@@ -139,17 +139,18 @@
      * no index on transactions.profile_id to go the other way. */       \
     X(RECON_EWA_AGING,                                                         \
       "WITH o AS (SELECT p.id, p.eligibility_status AS eligibility,"           \
-      " g.currency, p.amount_to_recover AS owed, p.created_at"                 \
-      " FROM ewa_profiles p JOIN ewa_programs g ON g.id = p.program_id"        \
-      " WHERE p.business_id = :business AND p.amount_to_recover > 0),"         \
+      " g.currency, k.amount_to_recover AS owed, p.created_at"                 \
+      " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " WHERE p.business_id = :business AND k.amount_to_recover > 0),"         \
       " d AS (SELECT p.id, p.eligibility_status AS eligibility, g.currency,"  \
-      " p.amount_to_recover AS owed, t.created_at,"                            \
+      " k.amount_to_recover AS owed, t.created_at,"                            \
       " sum(t.amount + t.fee) OVER (PARTITION BY p.id"                         \
       " ORDER BY t.created_at DESC, t.id DESC ROWS UNBOUNDED PRECEDING)"       \
       " AS newer_owed FROM transactions t CROSS JOIN ewa_profiles p"           \
-      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " CROSS JOIN ewa_counters k JOIN ewa_programs g ON g.id = p.program_id"  \
       " WHERE p.id = t.profile_id AND p.business_id = :business"               \
-      " AND p.amount_to_recover > 0"                                           \
+      " AND k.profile = p.seq AND k.amount_to_recover > 0"                     \
       " AND t.business_id = :business AND t.type = 'SEND'"                     \
       " AND t.purpose = 'EWA_DISBURSEMENT'"                                    \
       " AND t.status NOT IN ('CANCELLED', 'DECLINED', 'ERROR', 'REVERSED')),"  \
@@ -169,8 +170,9 @@
       " FROM a GROUP BY 1, 2, 3 ORDER BY 1, min(age), 3")                      \
     X(RECON_EWA_CHECK,                                                         \
       "WITH x(currency, profile, owed, ledger) AS ("                           \
-      " SELECT g.currency, p.amount_to_recover > 0, p.amount_to_recover, 0"    \
-      " FROM ewa_profiles p JOIN ewa_programs g ON g.id = p.program_id"        \
+      " SELECT g.currency, k.amount_to_recover > 0, k.amount_to_recover, 0"    \
+      " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
       " WHERE p.business_id = :business"                                       \
       " UNION ALL"                                                             \
       " SELECT a.currency, 0, 0, e.amount FROM ledger_accounts a"              \

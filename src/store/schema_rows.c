@@ -159,3 +159,37 @@ const char *const ps_schema_v20[] = {
     "      WHERE credit_account IS NOT NULL) legs"
     "  GROUP BY account;",
     NULL};
+
+/*
+ * Version 21: the EWA counters every accepted disbursement changes
+ * (amount_to_recover, period_disbursed, and the time they last changed)
+ * on a narrow row of their own, ewa_counters, keyed by the profile's
+ * ewa_profiles.seq (issue 21, docs/store.md).  The book writes each
+ * dirty profile's row once per chunk, inside the chunk's transaction;
+ * before, that write rewrote the wide ewa_profiles row (2,694 pages of
+ * 16 KiB after 1M disbursements), the largest write left per chunk.
+ * seq is a stable integer of the profile's own (the implicit rowid of a
+ * table with a TEXT key can change under VACUUM), filled here from the
+ * rowid; a new profile takes max(seq) + 1.  The two columns leave
+ * ewa_profiles, so nothing can read a stale copy; ewa_profiles.updated_at
+ * stays, the time its own columns last changed (ewa_counters.updated_at
+ * is the profile's, every profile write touching it).  One transaction,
+ * as every migration.
+ */
+const char *const ps_schema_v21[] = {
+    "ALTER TABLE ewa_profiles ADD COLUMN seq INTEGER;",
+    "UPDATE ewa_profiles SET seq = rowid;",
+    "CREATE UNIQUE INDEX ewa_profiles_seq ON ewa_profiles(seq);",
+    "CREATE TABLE ewa_counters (profile INTEGER PRIMARY KEY,"
+    "  amount_to_recover INTEGER NOT NULL DEFAULT 0"
+    "    CHECK (amount_to_recover >= 0),"
+    "  period_disbursed INTEGER NOT NULL DEFAULT 0"
+    "    CHECK (period_disbursed >= 0),"
+    "  updated_at TEXT NOT NULL);",
+    "INSERT INTO ewa_counters (profile, amount_to_recover, period_disbursed,"
+    "  updated_at)"
+    "  SELECT seq, amount_to_recover, period_disbursed, updated_at"
+    "  FROM ewa_profiles ORDER BY seq;",
+    "ALTER TABLE ewa_profiles DROP COLUMN amount_to_recover;",
+    "ALTER TABLE ewa_profiles DROP COLUMN period_disbursed;",
+    NULL};

@@ -299,7 +299,7 @@ int ps_store_eligibility_list(struct ps_store *store, const char *profile_id,
  * it applies a disbursement file (ewabook.c): one query for all.
  */
 struct ps_book_row {
-    int64_t row; /* the profile's rowid, for ps_store_profile_balances */
+    int64_t row; /* its ewa_counters key (seq), for ps_store_profile_balances */
     char id[PS_ID_SIZE];
     char external_id[PS_EXTID_SIZE];
     char customer_id[PS_ID_SIZE];
@@ -320,9 +320,10 @@ struct ps_book_row {
 int ps_store_book_scan(struct ps_store *store, const char *business_id,
                        int (*cb)(void *ctx, const struct ps_book_row *),
                        void *ctx, struct ps_err *err);
-/* The two balances a disbursement moves, on the profile at rowid `row`
- * (ps_book_row.row) whose id is `id`: PS_ENOTFOUND unless both match.
- * row 0: find the profile by id alone. */
+/* The two balances a disbursement moves, on the profile's narrow
+ * ewa_counters row (schema 21) of key `row` (ps_book_row.row, as the book
+ * scanned it); row 0: find the profile by `id`.  PS_ENOTFOUND when there
+ * is no such row. */
 int ps_store_profile_balances(struct ps_store *store, int64_t row,
                               const char *id,
                               int64_t amount_to_recover,

@@ -128,9 +128,10 @@
       " counted(profile_id, amount) AS ("                                      \
       "  SELECT profile_id, sum(amount) FROM moves"                            \
       "  WHERE profile_id IS NOT NULL GROUP BY profile_id)"                    \
-      " SELECT b.name, p.external_id, g.currency, p.amount_to_recover,"        \
+      " SELECT b.name, p.external_id, g.currency, k.amount_to_recover,"        \
       "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END"                      \
-      " FROM ewa_profiles p JOIN businesses b ON b.id = p.business_id"         \
+      " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
+      " JOIN businesses b ON b.id = p.business_id"                             \
       " JOIN ewa_programs g ON g.id = p.program_id"                            \
       " LEFT JOIN counted c ON c.profile_id = p.id"                            \
       " WHERE ?1 IS NULL OR p.business_id = ?1"                                \

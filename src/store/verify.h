@@ -11,7 +11,7 @@
  * account, amount); no ledger balance is stored (stored = 0 in every
  * account row, unless the schema has ledger_balances (v20): then its
  * debits_posted and credits_posted are the stored balance); the stored
- * counters are ewa_profiles.amount_to_recover.
+ * counters are ewa_counters.amount_to_recover (v21, one row per profile).
  *
  * Every list walks its rows in a fixed order (accounts by id, the rest
  * by business name, currency, external id) and calls cb once per row; a
@@ -80,7 +80,7 @@ struct ps_verify_profile_row {
     char business[PS_NAME_SIZE];
     char external_id[PS_EXTID_SIZE];
     char currency[4];
-    int64_t stored;  /* ewa_profiles.amount_to_recover */
+    int64_t stored;  /* ewa_counters.amount_to_recover */
     int64_t counted; /* from its rows, floored at 0 */
 };
 int ps_store_verify_profiles(struct ps_store *s, const char *business_id,

@@ -1363,7 +1363,7 @@ static void test_eligibility_table(void **state)
         assert_int_equal(kind_balance(fx, PS_LEDGER_EWA_RECEIVABLE),
                          count_sql(fx,
                                    "SELECT ifnull(sum(amount_to_recover), 0)"
-                                   " FROM ewa_profiles"));
+                                   " FROM ewa_counters"));
         history(fx, p.id, &after);
         if (c->reason == NULL) {
             assert_int_equal(after.n, before.n);

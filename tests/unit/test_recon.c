@@ -977,13 +977,17 @@ static void test_ewa_receivables(void **state)
     assert_int_equal(res.receivable_profiles, 3);
     /* By SQL: the profiles' balances per status. */
     assert_int_equal(sql_i64(fx,
-                             "SELECT sum(amount_to_recover) FROM ewa_profiles"
+                             "SELECT sum(k.amount_to_recover)"
+                             " FROM ewa_profiles p"
+                             " JOIN ewa_counters k ON k.profile = p.seq"
                              " WHERE business_id = ?1 AND"
                              " eligibility_status = 'ELIGIBLE'",
                              fx->biz.id, NULL),
                      25299);
     assert_int_equal(sql_i64(fx,
-                             "SELECT sum(amount_to_recover) FROM ewa_profiles"
+                             "SELECT sum(k.amount_to_recover)"
+                             " FROM ewa_profiles p"
+                             " JOIN ewa_counters k ON k.profile = p.seq"
                              " WHERE business_id = ?1 AND"
                              " eligibility_status = 'ARREARS'",
                              fx->biz.id, NULL),
@@ -1013,10 +1017,12 @@ static void test_ewa_receivables(void **state)
      * creation (day 1: 31 days on 2026-12-20); E3 owes 250.00, more than
      * its one live advance of 200.00, so from that advance (day 2: 30
      * days).  E2's 52.99 from day 1 shares E4's bucket. */
-    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 1000"
-                 " WHERE external_id = 'E4'");
-    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 25000"
-                 " WHERE external_id = 'E3'");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 1000"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E4')");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 25000"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E3')");
     run_ok(fx, "2026-12-20", &res, &c);
     r = ONE(&c, "ewa_receivables", C_ELIG, "ELIGIBLE", C_BUCKET, "31-60");
     expect_count(r, 2);
@@ -1025,15 +1031,18 @@ static void test_ewa_receivables(void **state)
     expect_count(r, 1);
     expect_amount(r, 25000);
     assert_int_equal(res.receivable_profiles, 4);
-    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 0"
-                 " WHERE external_id = 'E4'");
-    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover = 20000"
-                 " WHERE external_id = 'E3'");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 0"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E4')");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 20000"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E3')");
 
     /* A profile balance changed behind the ledger's back: reported, not
      * fatal. */
-    exec_sql(fx, "UPDATE ewa_profiles SET amount_to_recover ="
-                 " amount_to_recover + 100 WHERE external_id = 'E2'");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover ="
+                 " amount_to_recover + 100 WHERE profile = (SELECT seq"
+                 " FROM ewa_profiles WHERE external_id = 'E2')");
     run_ok(fx, DAY2, &res, &c);
     r = ONE(&c, "ewa_receivable_check", C_CUR, "USD");
     assert_string_equal(r[C_STATUS], "DIFFERENCE");

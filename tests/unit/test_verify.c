@@ -223,8 +223,9 @@ static void test_stored_counter(void **state)
     struct fixture *fx = *state;
     struct seen s = {0};
     struct ps_verify_summary sum;
-    corrupt(fx, "UPDATE ewa_profiles SET amount_to_recover = "
-                "amount_to_recover + 100 WHERE external_id = 'NWL-10480'");
+    corrupt(fx, "UPDATE ewa_counters SET amount_to_recover = "
+                "amount_to_recover + 100 WHERE profile = (SELECT seq FROM"
+                " ewa_profiles WHERE external_id = 'NWL-10480')");
     verify(fx, NULL, 0, &s, &sum);
     assert_int_equal(sum.differences, 1);
     assert_int_equal(s.diffs, 1);
