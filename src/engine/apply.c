@@ -208,14 +208,34 @@ found:
     ps_strlcpy(t.request_id, req, sizeof(t.request_id));
     t.type = PS_TXN_SEND;
     t.purpose = PS_PURPOSE_PAYMENT;
-    if ((rc = ps_engine_txn_create(eng, &t, src, e)) != 0)
+    /* A pain.001's references, for the camt.054 (outbound/camt.c): their
+     * row's columns are NOT NULL, so a missing one is refused here, before
+     * the transaction is written.  The creation has no savepoint of its
+     * own (ps_txn_create_nested): after its row, only the chunk-fatal
+     * store errors of the references' insert remain (issue 19). */
+    const char *msg_id = ps_record_get(rec, "msg_id");
+    const char *pmt_inf_id = ps_record_get(rec, "pmt_inf_id");
+    if (msg_id != NULL && pmt_inf_id == NULL) {
+        ps_err_set(e, PS_EINVAL, "FIELD_REQUIRED",
+                   "pmt_inf_id is required with msg_id");
+        ps_err_field(e, "pmt_inf_id");
+        return PS_EINVAL;
+    }
+    if ((rc = ps_engine_txn_create_nested(eng, &t, src, e)) != 0)
         return rc;
-    /* A pain.001's references, for the camt.054 (outbound/camt.c). */
-    if (ps_record_get(rec, "msg_id") != NULL &&
-        (rc = ps_store_iso_ref_insert(
-             eng->store, b->id, t.id, ps_record_get(rec, "msg_id"),
-             ps_record_get(rec, "pmt_inf_id"), req, e)) != 0)
-        return rc;
+    if (msg_id != NULL &&
+        (rc = ps_store_iso_ref_insert(eng->store, b->id, t.id, msg_id,
+                                      pmt_inf_id, req, e)) != 0) {
+        if (engine_failure(rc))
+            return rc;
+        /* Never a refusal once the row is written: the chunk rolls back. */
+        char why[PS_ERR_MSG_MAX];
+        ps_strlcpy(why, e->msg, sizeof(why));
+        return ps_err_set(e, PS_ESTORE, "STORE_ERROR",
+                          "transaction %s written, its ISO 20022 references "
+                          "refused: %s",
+                          t.id, why);
+    }
     ps_strlcpy(res->ids, t.id, sizeof(res->ids));
     res->amount = t.amount;
     ps_strlcpy(res->currency, t.currency, sizeof(res->currency));

@@ -1002,8 +1002,9 @@ int ps_program_add(struct ps_engine *eng, struct ps_program *p,
 
 /* ---- transactions --------------------------------------------------- */
 
-int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
-                         const struct ps_source *src, struct ps_err *err)
+/* The checks of a creation, before anything is written. */
+static int txn_check(struct ps_engine *eng, struct ps_txn *t,
+                     struct ps_err *err)
 {
     struct ps_customer c;
     struct ps_account a;
@@ -1044,7 +1045,22 @@ int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
                               "authorization",
                               a.last4);
     }
-    return ps_txn_create(eng->store, t, src, err);
+    return 0;
+}
+
+int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
+                         const struct ps_source *src, struct ps_err *err)
+{
+    int rc = txn_check(eng, t, err);
+    return rc != 0 ? rc : ps_txn_create(eng->store, t, src, err);
+}
+
+int ps_engine_txn_create_nested(struct ps_engine *eng, struct ps_txn *t,
+                                const struct ps_source *src,
+                                struct ps_err *err)
+{
+    int rc = txn_check(eng, t, err);
+    return rc != 0 ? rc : ps_txn_create_nested(eng->store, t, src, err);
 }
 
 int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,

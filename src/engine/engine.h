@@ -165,6 +165,12 @@ int ps_program_add(struct ps_engine *eng, struct ps_program *p,
  */
 int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
                          const struct ps_source *src, struct ps_err *err);
+/* The same inside the caller's store transaction (ps_txn_create_nested:
+ * no savepoint when the creation is the row alone); a refusal still
+ * leaves nothing written. */
+int ps_engine_txn_create_nested(struct ps_engine *eng, struct ps_txn *t,
+                                const struct ps_source *src,
+                                struct ps_err *err);
 /*
  * Apply an event to a transaction, with its EWA effects (a disbursement
  * that is cancelled, declined, in error or reversed no longer counts

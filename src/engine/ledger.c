@@ -117,6 +117,15 @@ int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
     return 0;
 }
 
+int ps_ledger_creation_posts(const struct ps_txn *t)
+{
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (rules[i].purpose == t->purpose && rules[i].type == t->type &&
+            rules[i].to == -1)
+            return 1;
+    return 0;
+}
+
 int ps_ledger_account(struct ps_store *store, const struct ps_txn *t,
                       enum ps_ledger_kind kind, struct ps_ledger_ids *ids,
                       int64_t *id, struct ps_err *err)

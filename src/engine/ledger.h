@@ -36,6 +36,9 @@ struct ps_ledger_ids {
  */
 int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
                            enum ps_ledger_kind *credit);
+/* 1 when creating t moves money (a transfer on the row or other
+ * postings), 0 when its creation is the transaction row alone. */
+int ps_ledger_creation_posts(const struct ps_txn *t);
 
 /* The ledger account of kind for t: from ids when known, else looked up
  * (or created) and written back to ids (ids may be NULL). */

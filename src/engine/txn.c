@@ -234,6 +234,19 @@ int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
     return ps_txn_create_in_ids(store, t, src, NULL, err);
 }
 
+/* A creation that posts nothing is one INSERT (insert_new: no transfer
+ * to set, no creation posting; the request-hash retry writes only once
+ * the first attempt has written nothing), and SQLite undoes a failed
+ * statement whole: no savepoint is needed for a refusal to leave nothing
+ * behind.  Any other creation keeps its savepoint. */
+int ps_txn_create_nested(struct ps_store *store, struct ps_txn *t,
+                         const struct ps_source *src, struct ps_err *err)
+{
+    if (ps_ledger_creation_posts(t))
+        return ps_txn_create(store, t, src, err);
+    return ps_txn_create_in_ids(store, t, src, NULL, err);
+}
+
 /*
  * A return code must be a known one, on an ACH transaction, with an event
  * that ends it as returned.  The history's source is then *s, whose

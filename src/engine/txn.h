@@ -72,6 +72,17 @@ int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
                          struct ps_ledger_ids *ids, struct ps_err *err);
 
+/*
+ * For a caller holding the store transaction whose refused records must
+ * leave nothing behind (the intake appliers): like ps_txn_create, but
+ * without a savepoint when the creation is the row alone (one INSERT,
+ * undone whole by SQLite when it fails; no ledger posting), which saves
+ * the statement journal's writes per record.  A creation that posts
+ * (EWA) keeps its savepoint.
+ */
+int ps_txn_create_nested(struct ps_store *store, struct ps_txn *t,
+                         const struct ps_source *src, struct ps_err *err);
+
 struct ps_txn_args {
     const struct ps_source *src; /* history: reason, file, line */
     int max_attempts;            /* 0: PS_TXN_MAX_ATTEMPTS */
