@@ -25,30 +25,14 @@
 #include "store/store_int.h" /* ps_store_balance_leg(), to post a bad leg */
 #include "testutil.h"
 
-struct fixture {
-    char dir[PATH_MAX / 2];
-    char db_path[PATH_MAX];
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (fx == NULL ||
-        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_balances") != 0) {
-        free(fx);
-        return -1;
-    }
-    ps_test_join(fx->db_path, sizeof(fx->db_path), fx->dir, PS_TEST_DB);
-    *state = fx;
-    return 0;
+    return ps_test_db_setup(state, "test_balances");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    int rc = ps_test_rmtree(fx->dir);
-    free(fx);
-    return rc;
+    return ps_test_db_teardown(state);
 }
 
 static struct ps_store *open_store(const char *path, int version)
@@ -133,7 +117,7 @@ static int64_t account(struct ps_store *s, enum ps_ledger_kind kind,
 /* The migration to 20 adds each account's legs, of both kinds of rows. */
 static void test_migrate_v20_fills(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 19);
     ps_store_close(s);
     sqlite3 *db = ps_test_sqlite_open(fx->db_path);
@@ -180,7 +164,7 @@ static void test_migrate_v20_fills(void **state)
  * takes its legs with it; one released hands them on. */
 static void test_posted_at_commit(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_err err;
     struct ps_store *s = open_latest(fx->db_path);
     int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);
@@ -227,7 +211,7 @@ static void test_posted_at_commit(void **state)
  * transaction stays, and the next one commits as usual. */
 static void test_unbalanced_refused(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_err err;
     struct ps_store *s = open_latest(fx->db_path);
     int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);

@@ -26,30 +26,14 @@
 #include "store/store.h"
 #include "testutil.h"
 
-struct fixture {
-    char dir[PATH_MAX / 2];
-    char db_path[PATH_MAX];
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (fx == NULL ||
-        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_counters") != 0) {
-        free(fx);
-        return -1;
-    }
-    ps_test_join(fx->db_path, sizeof(fx->db_path), fx->dir, PS_TEST_DB);
-    *state = fx;
-    return 0;
+    return ps_test_db_setup(state, "test_counters");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    int rc = ps_test_rmtree(fx->dir);
-    free(fx);
-    return rc;
+    return ps_test_db_teardown(state);
 }
 
 static struct ps_store *open_store(const char *path, int version)
@@ -139,7 +123,7 @@ static int on_row(void *ctx, const struct ps_book_row *r)
  * and drops the columns; the readers read the new rows. */
 static void test_migrate_v21_moves(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     ps_store_close(open_store(fx->db_path, 20));
     exec_raw(fx->db_path, V20_ROWS);
 
@@ -188,7 +172,7 @@ static void test_migrate_v21_moves(void **state)
  * key is PS_ENOTFOUND; inside a rolled-back transaction nothing stays. */
 static void test_write_back(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     ps_store_close(open_store(fx->db_path, 20));
     exec_raw(fx->db_path, V20_ROWS);
     struct ps_store *s = open_store(fx->db_path, 0);
@@ -244,7 +228,7 @@ static void test_write_back(void **state)
  * update writes both rows. */
 static void test_insert_update(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     ps_store_close(open_store(fx->db_path, 20));
     exec_raw(fx->db_path, V20_ROWS);
     struct ps_store *s = open_store(fx->db_path, 0);

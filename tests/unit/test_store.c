@@ -72,30 +72,14 @@ static const char *const v2_tables[] = {"files",
                                         "sms_outbox",
                                         NULL};
 
-struct fixture {
-    char dir[PATH_MAX / 2];
-    char db_path[PATH_MAX];
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof(*fx));
-    if (fx == NULL ||
-        ps_test_tmpdir(fx->dir, sizeof(fx->dir), "test_store") != 0) {
-        free(fx);
-        return -1;
-    }
-    ps_test_join(fx->db_path, sizeof(fx->db_path), fx->dir, PS_TEST_DB);
-    *state = fx;
-    return 0;
+    return ps_test_db_setup(state, "test_store");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    int rc = ps_test_rmtree(fx->dir);
-    free(fx);
-    return rc;
+    return ps_test_db_teardown(state);
 }
 
 /* ------------------------------------------------------------------ */
@@ -224,7 +208,7 @@ static int business_exists(struct ps_store *s, const char *name)
 
 static void test_new_file_latest(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     /* 2 when written; a later migration must keep the v1 and v2 tables. */
     int latest = ps_store_latest_version();
     assert_true(latest >= 2);
@@ -258,7 +242,7 @@ static void test_new_file_latest(void **state)
 
 static void test_migrate_v1_with_data(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_business b, parent, got_b;
     struct ps_customer c, got_c;
     struct ps_err err;
@@ -340,7 +324,7 @@ static void test_migrate_v1_with_data(void **state)
  * return's code in, and only for returns of ACH transactions. */
 static void test_migrate_v10_return_codes(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 9);
     ps_store_close(s);
     sqlite3 *db = raw_open(fx->db_path);
@@ -433,7 +417,7 @@ static int txn_find(struct ps_store *s, const char *b, const char *r,
  * collision between two different ids refuses neither. */
 static void test_migrate_v17_request_hash(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     char id[PS_ID_SIZE], id2[PS_ID_SIZE];
     struct ps_store *s = open_store(fx->db_path, 16);
     ps_store_close(s);
@@ -566,7 +550,7 @@ static int trial_add(void *ctx, const struct ps_trial_row *r)
  * read back, every balance and the trial balance are what they were. */
 static void test_migrate_v18_creation_on_row(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_err err;
     struct ps_store *s = open_store(fx->db_path, 17);
     ps_store_close(s);
@@ -697,7 +681,7 @@ static int page_count(void *ctx, const struct ps_txn *t)
  * debits in flight are what they were, never another profile's. */
 static void test_migrate_v19_profile_hash(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_err err;
     int64_t n = -1;
     int seen = 0;
@@ -777,7 +761,7 @@ static void test_migrate_v19_profile_hash(void **state)
 
 static void test_too_new_refused(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_business b;
     insert_business(s, &b, "acme");
@@ -815,7 +799,7 @@ static void test_too_new_refused(void **state)
 
 static void test_reopen_is_noop(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_business b;
     insert_business(s, &b, "acme");
@@ -862,7 +846,7 @@ static void test_reopen_is_noop(void **state)
 
 static void test_open_errors(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = NULL;
     struct ps_err err;
     char path[PATH_MAX];
@@ -897,7 +881,7 @@ static void test_open_errors(void **state)
 
 static void test_wal_and_foreign_keys(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_err err;
     ps_err_clear(&err);
@@ -980,7 +964,7 @@ static void test_wal_and_foreign_keys(void **state)
 
 static void test_check_constraints(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_business b;
     struct ps_customer c;
@@ -1036,7 +1020,7 @@ static void test_check_constraints(void **state)
 
 static void test_unique_conflicts(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_business a, b, dup_b;
     struct ps_customer c, dup, other;
@@ -1166,7 +1150,7 @@ static void assert_account_row(sqlite3 *db, int64_t id, const char *customer)
  */
 static void test_ledger_account_cache_rollback(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_business b;
     struct ps_customer c1, c2;
@@ -1235,7 +1219,7 @@ static void test_ledger_account_cache_rollback(void **state)
 
 static void test_nested_transactions(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     struct ps_store *s = open_store(fx->db_path, 0);
     struct ps_business b;
     struct ps_err err;
@@ -1394,7 +1378,7 @@ static void test_strip_references(void **state)
  * others keep theirs. */
 static void test_unchained_tables(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     ps_store_close(open_store(fx->db_path, 0));
     sqlite3 *db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db,
@@ -1424,7 +1408,7 @@ static void test_unchained_tables(void **state)
 
 static void test_no_costly_in_lists(void **state)
 {
-    struct fixture *fx = *state;
+    struct ps_test_db *fx = *state;
     ps_store_close(open_store(fx->db_path, 0));
     sqlite3 *db = raw_open(fx->db_path);
     sqlite3_stmt *st = NULL;

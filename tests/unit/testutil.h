@@ -231,4 +231,31 @@ static inline int ps_test_dir_teardown(void **state)
     return rc;
 }
 
+/* A fresh temporary directory and the database path in it: the store's
+ * tests (test_store, test_balances, test_counters). */
+struct ps_test_db {
+    char dir[PATH_MAX / 2];
+    char db_path[PATH_MAX];
+};
+
+static inline int ps_test_db_setup(void **state, const char *prefix)
+{
+    struct ps_test_db *fx = calloc(1, sizeof(*fx));
+    if (fx == NULL || ps_test_tmpdir(fx->dir, sizeof(fx->dir), prefix) != 0) {
+        free(fx);
+        return -1;
+    }
+    ps_test_join(fx->db_path, sizeof(fx->db_path), fx->dir, PS_TEST_DB);
+    *state = fx;
+    return 0;
+}
+
+static inline int ps_test_db_teardown(void **state)
+{
+    struct ps_test_db *fx = *state;
+    int rc = ps_test_rmtree(fx->dir);
+    free(fx);
+    return rc;
+}
+
 #endif /* PS_TESTUTIL_H */
