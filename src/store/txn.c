@@ -376,24 +376,46 @@ int ps_store_txn_get_request(struct ps_store *s, const char *business_id,
     GET_ONE(s, st, "transaction", err, ps_store_txn_read(st, out));
 }
 
-int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err)
+/* The hash of a scanned row's key: (business, request id) or the
+ * profile id (with "" as the second part). */
+typedef int (*rehash_fn)(struct ps_store *s, const char *k1, const char *k2,
+                         int64_t *out, struct ps_err *err);
+
+static int hash_profile(struct ps_store *s, const char *profile_id,
+                        const char *unused, int64_t *out, struct ps_err *err)
+{
+    (void)unused;
+    return ps_store_profile_hash(s, profile_id, out, err);
+}
+
+/*
+ * Fill a hash column of every transaction (a migration's step): `scan`
+ * reads (rowid, key, [key2]) after a rowid, 512 rows at a time, `set`
+ * writes (rowid, hash).  A UNIQUE conflict on `set` is kept as NULL when
+ * `conflict_ok` (a request-id collision, 2^-64: the later row's hash
+ * stays NULL), else an error.
+ */
+static int rehash(struct ps_store *s, int scan, int set, const char *what,
+                  rehash_fn fn, int conflict_ok, struct ps_err *err)
 {
     struct row {
         int64_t rowid;
-        char business_id[PS_ID_SIZE];
-        char request_id[80];
+        char k1[PS_ID_SIZE];
+        char k2[80];
     } rows[512];
     int64_t last = 0;
     for (;;) {
         sqlite3_stmt *st = NULL;
-        int n = 0, rc = prep(s, STMT_TXN_REHASH_SCAN, &st, err);
+        int n = 0, rc = prep(s, scan, &st, err);
         if (rc != 0)
             return rc;
         BIND_INT(st, 1, last);
         while (n < 512 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
             rows[n].rowid = sqlite3_column_int64(st, 0);
-            COL_STR(st, 1, rows[n].business_id);
-            COL_STR(st, 2, rows[n].request_id);
+            COL_STR(st, 1, rows[n].k1);
+            rows[n].k2[0] = '\0';
+            if (sqlite3_column_count(st) > 2)
+                COL_STR(st, 2, rows[n].k2);
             n++;
         }
         ps_sq_done(st);
@@ -403,19 +425,23 @@ int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err)
             return 0;
         for (int i = 0; i < n; i++) {
             int64_t hash;
-            if ((rc = request_hash(s, rows[i].business_id, rows[i].request_id,
-                                   &hash, err)) != 0 ||
-                (rc = prep(s, STMT_TXN_REHASH_SET, &st, err)) != 0)
+            if ((rc = fn(s, rows[i].k1, rows[i].k2, &hash, err)) != 0 ||
+                (rc = prep(s, set, &st, err)) != 0)
                 return rc;
             BIND_INT(st, 1, rows[i].rowid);
             BIND_INT(st, 2, hash);
-            rc = ps_sq_exec_step(s, st, "hash a request id", err);
-            /* A collision (2^-64) keeps the later row's hash NULL. */
-            if (rc != 0 && rc != PS_ECONFLICT)
+            rc = ps_sq_exec_step(s, st, what, err);
+            if (rc != 0 && !(conflict_ok && rc == PS_ECONFLICT))
                 return rc;
         }
         last = rows[n - 1].rowid;
     }
+}
+
+int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err)
+{
+    return rehash(s, STMT_TXN_REHASH_SCAN, STMT_TXN_REHASH_SET,
+                  "hash a request id", request_hash, 1, err);
 }
 
 int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
@@ -520,38 +546,6 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
 
 int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err)
 {
-    struct row {
-        int64_t rowid;
-        char profile_id[PS_ID_SIZE];
-    } rows[512];
-    int64_t last = 0;
-    for (;;) {
-        sqlite3_stmt *st = NULL;
-        int n = 0, rc = prep(s, STMT_TXN_PROFILE_REHASH_SCAN, &st, err);
-        if (rc != 0)
-            return rc;
-        BIND_INT(st, 1, last);
-        while (n < 512 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            rows[n].rowid = sqlite3_column_int64(st, 0);
-            COL_STR(st, 1, rows[n].profile_id);
-            n++;
-        }
-        ps_sq_done(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return ps_sq_error(s, rc, "read transactions", err);
-        if (n == 0)
-            return 0;
-        for (int i = 0; i < n; i++) {
-            int64_t hash;
-            if ((rc = ps_store_profile_hash(s, rows[i].profile_id, &hash,
-                                            err)) != 0 ||
-                (rc = prep(s, STMT_TXN_PROFILE_REHASH_SET, &st, err)) != 0)
-                return rc;
-            BIND_INT(st, 1, rows[i].rowid);
-            BIND_INT(st, 2, hash);
-            if ((rc = ps_sq_exec_step(s, st, "hash a profile id", err)) != 0)
-                return rc;
-        }
-        last = rows[n - 1].rowid;
-    }
+    return rehash(s, STMT_TXN_PROFILE_REHASH_SCAN, STMT_TXN_PROFILE_REHASH_SET,
+                  "hash a profile id", hash_profile, 0, err);
 }
