@@ -1063,12 +1063,12 @@ int ps_engine_txn_create_nested(struct ps_engine *eng, struct ps_txn *t,
     return rc != 0 ? rc : ps_txn_create_nested(eng->store, t, src, err);
 }
 
-int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
-                        enum ps_txn_event ev, const struct ps_txn_args *args,
-                        struct ps_txn *out, struct ps_err *err)
+int ps_engine_txn_change(struct ps_engine *eng, struct ps_txn *t,
+                         enum ps_txn_event ev, const struct ps_txn_args *args,
+                         struct ps_err *err)
 {
-    struct ps_txn before, after;
     struct ps_txn_args a;
+    enum ps_txn_status from = t->status;
     int rc;
     if (args != NULL)
         a = *args;
@@ -1076,23 +1076,32 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
         memset(&a, 0, sizeof(a));
     if (a.max_attempts <= 0)
         a.max_attempts = eng->max_attempts;
-    args = &a;
+    if ((rc = ps_txn_change(eng->store, t, ev, &a, err)) != 0 ||
+        (rc = ps_ewa_on_txn_status(eng->store, t, from, &a, err)) != 0)
+        return rc;
+    ps_log(PS_LOG_DEBUG, "txn.status", "{s:s, s:s, s:s, s:s}", "txn", t->id,
+           "event", ps_txn_event_name(ev), "from",
+           ps_enum_name(PS_NAMES_TXN_STATUS, (int)from), "to",
+           ps_enum_name(PS_NAMES_TXN_STATUS, (int)t->status));
+    return 0;
+}
+
+int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
+                        enum ps_txn_event ev, const struct ps_txn_args *args,
+                        struct ps_txn *out, struct ps_err *err)
+{
+    struct ps_txn t;
+    int rc;
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         return rc;
-    if ((rc = ps_store_txn_get(eng->store, txn_id, &before, err)) != 0 ||
-        (rc = ps_txn_apply(eng->store, txn_id, ev, args, &after, err)) != 0 ||
-        (rc = ps_ewa_on_txn_status(eng->store, &after, before.status, args,
-                                   err)) != 0 ||
+    if ((rc = ps_store_txn_get(eng->store, txn_id, &t, err)) != 0 ||
+        (rc = ps_engine_txn_change(eng, &t, ev, args, err)) != 0 ||
         (rc = ps_store_commit(eng->store, err)) != 0) {
         ps_store_rollback(eng->store);
         return rc;
     }
-    ps_log(PS_LOG_DEBUG, "txn.status", "{s:s, s:s, s:s, s:s}", "txn", after.id,
-           "event", ps_txn_event_name(ev), "from",
-           ps_enum_name(PS_NAMES_TXN_STATUS, (int)before.status), "to",
-           ps_enum_name(PS_NAMES_TXN_STATUS, (int)after.status));
     if (out != NULL)
-        *out = after;
+        *out = t;
     return 0;
 }
 

@@ -179,5 +179,16 @@ int ps_engine_txn_create_nested(struct ps_engine *eng, struct ps_txn *t,
 int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
                         enum ps_txn_event ev, const struct ps_txn_args *args,
                         struct ps_txn *out, struct ps_err *err);
+/*
+ * The same change for the row in hand (*t, read inside the caller's
+ * store transaction; the row after on success), without a transaction
+ * of its own: ps_txn_change() and the EWA effects.  A refusal writes
+ * nothing; any other error leaves writes the caller rolls back with its
+ * whole transaction (a payout file, an ACH cutoff, an answer line's
+ * savepoint).
+ */
+int ps_engine_txn_change(struct ps_engine *eng, struct ps_txn *t,
+                         enum ps_txn_event ev, const struct ps_txn_args *args,
+                         struct ps_err *err);
 
 #endif /* PS_ENGINE_H */

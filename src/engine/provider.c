@@ -65,6 +65,7 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
     const char *amount = field(rec, "amount"), *cur = field(rec, "currency");
     const char *code = field(rec, "attempt");
     struct ps_txn t, after;
+
     struct ps_answer_row a;
     struct ps_source s = *src;
     struct ps_txn_args args;
@@ -160,8 +161,11 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
                  "%s answers attempt %d; attempt %d is in flight", status,
                  attempt, t.attempts);
     } else if (rc == 0) {
-        rc = ps_engine_txn_event(eng, t.id, (enum ps_txn_event)ev, &args,
-                                 &after, e);
+        /* t was read in this store transaction: the change needs no
+         * re-read and no savepoint of its own (this one is the line's). */
+        after = t;
+        rc = ps_engine_txn_change(eng, &after, (enum ps_txn_event)ev, &args,
+                                  e);
     }
     if (rc == 0)
         rc = ps_store_commit(eng->store, e);

@@ -9,11 +9,13 @@
  * A (status, event) pair with no row is illegal and changes nothing;
  * terminal statuses have no rows, so they stay terminal.
  *
- * ps_txn_apply() is the only writer of a transaction's status: it
- * re-reads the row, finds the transition, and writes status, history and
- * ledger entries and the status event (event.h) in one store transaction
- * (a SAVEPOINT when the caller already holds one), and for a LinX
- * request's transaction the customer's SMS (linxtxn.h).
+ * ps_txn_change() is the only writer of a transaction's status: it
+ * finds the transition for the row in hand, and writes status, history
+ * and ledger entries and the status event (event.h), and for a LinX
+ * request's transaction the customer's SMS (linxtxn.h), inside the
+ * caller's store transaction.  ps_txn_apply() wraps it in a transaction
+ * of its own (a SAVEPOINT when the caller already holds one) with the
+ * row read inside it.
  */
 #include "engine/txn.h"
 
@@ -308,12 +310,12 @@ static int status_event(struct ps_store *store, const struct ps_txn *t,
     return ps_status_event(store, &e, err);
 }
 
-int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
-                 const struct ps_txn_args *args, struct ps_txn *out,
-                 struct ps_err *err)
+int ps_txn_change(struct ps_store *store, struct ps_txn *t,
+                  enum ps_txn_event ev, const struct ps_txn_args *args,
+                  struct ps_err *err)
 {
     static const struct ps_txn_args no_args;
-    struct ps_txn t;
+    struct ps_txn n;
     struct ps_source src = {NULL, NULL, 0};
     enum ps_txn_status from, to;
     char now[PS_TIME_SIZE], reason[PS_REASON_SIZE];
@@ -326,41 +328,57 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
     if ((unsigned)ev >= PS_EV_N)
         return ps_err_set(err, PS_EINVAL, "UNKNOWN_EVENT",
                           "unknown transaction event %d", (int)ev);
-    if ((rc = ps_store_begin(store, err)) != 0)
-        return rc;
-    if ((rc = ps_store_txn_get(store, id, &t, err)) != 0)
-        goto fail;
+    /* Every refusal before the first write. */
     if (args->return_code != NULL &&
-        (rc = return_source(&t, ev, args, &src, reason, sizeof(reason),
+        (rc = return_source(t, ev, args, &src, reason, sizeof(reason),
                             err)) != 0)
-        goto fail;
-    from = t.status;
-    if ((rc = ps_txn_next(&t, ev, args->max_attempts, &to, err)) != 0)
-        goto fail;
+        return rc;
+    from = t->status;
+    if ((rc = ps_txn_next(t, ev, args->max_attempts, &to, err)) != 0)
+        return rc;
 
+    n = *t;
     ps_time_now(now);
-    t.status = to;
-    ps_strlcpy(t.updated_at, now, sizeof(t.updated_at));
+    n.status = to;
+    ps_strlcpy(n.updated_at, now, sizeof(n.updated_at));
     if (ev == PS_EV_TRANSMIT)
-        t.attempts++;
+        n.attempts++;
     if (args->trace_number != NULL)
-        ps_strlcpy(t.trace_number, args->trace_number, sizeof(t.trace_number));
+        ps_strlcpy(n.trace_number, args->trace_number, sizeof(n.trace_number));
 
-    if ((rc = ps_store_txn_update(store, &t, from, err)) != 0 ||
-        (rc = ps_store_txn_history_insert(store, t.id, (int)from, to,
+    if ((rc = ps_store_txn_update(store, &n, from, err)) != 0 ||
+        (rc = ps_store_txn_history_insert(store, n.id, (int)from, to,
                                           ps_txn_event_name(ev), &src,
                                           args->return_code, now, err)) != 0 ||
-        (rc = ps_ledger_post_transition(store, &t, (int)from, to, now, err)) !=
+        (rc = ps_ledger_post_transition(store, &n, (int)from, to, now, err)) !=
             0 ||
-        (rc = status_event(store, &t, from, ev, &src, now, err)) != 0 ||
-        (rc = ps_linx_txn_status(store, &t, ps_txn_event_name(ev),
-                                 args->return_code, err)) != 0 ||
-        (rc = ps_store_commit(store, err)) != 0)
-        goto fail;
+        (rc = status_event(store, &n, from, ev, &src, now, err)) != 0 ||
+        (rc = ps_linx_txn_status(store, &n, ps_txn_event_name(ev),
+                                 args->return_code, err)) != 0)
+        return rc;
+    *t = n;
+    return 0;
+}
+
+int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
+                 const struct ps_txn_args *args, struct ps_txn *out,
+                 struct ps_err *err)
+{
+    struct ps_txn t;
+    int rc;
+
+    if ((unsigned)ev >= PS_EV_N)
+        return ps_err_set(err, PS_EINVAL, "UNKNOWN_EVENT",
+                          "unknown transaction event %d", (int)ev);
+    if ((rc = ps_store_begin(store, err)) != 0)
+        return rc;
+    if ((rc = ps_store_txn_get(store, id, &t, err)) != 0 ||
+        (rc = ps_txn_change(store, &t, ev, args, err)) != 0 ||
+        (rc = ps_store_commit(store, err)) != 0) {
+        ps_store_rollback(store);
+        return rc;
+    }
     if (out != NULL)
         *out = t;
     return 0;
-fail:
-    ps_store_rollback(store);
-    return rc;
 }

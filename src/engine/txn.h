@@ -108,4 +108,18 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
                  const struct ps_txn_args *args, struct ps_txn *out,
                  struct ps_err *err);
 
+/*
+ * The status change itself, the one path every status change takes
+ * (ps_txn_apply is it with a read and a transaction around it): *t is
+ * the row as read inside the caller's store transaction, and becomes
+ * the row after.  Every refusal (ILLEGAL_TRANSITION, the return-code
+ * rules, UNKNOWN_EVENT) is returned before anything is written; an error
+ * after the first write (a store failure) leaves writes the caller must
+ * roll back with its whole transaction.  No savepoint of its own, so a
+ * batch (a payout file, an ACH cutoff) pays none per record.
+ */
+int ps_txn_change(struct ps_store *store, struct ps_txn *t,
+                  enum ps_txn_event ev, const struct ps_txn_args *args,
+                  struct ps_err *err);
+
 #endif /* PS_TXN_H */

@@ -249,20 +249,20 @@ static int build_entry(struct ps_engine *eng, const struct ps_ach_config *cfg,
                                   err);
 }
 
-/* Move t to PROCESSING with its trace number. */
-static int transmit(struct ps_engine *eng, const struct ps_txn *t,
-                    const char *name, const struct ps_nacha_out *e,
-                    struct ps_err *err)
+/* Move t (read in this store transaction) to PROCESSING with its trace
+ * number.  No savepoint: the cutoff rolls the whole file back on any
+ * error. */
+static int transmit(struct ps_engine *eng, struct ps_txn *t, const char *name,
+                    const struct ps_nacha_out *e, struct ps_err *err)
 {
     struct ps_source src = {"ACH cutoff", name, e->line};
     struct ps_txn_args args = {&src, 0, NULL, NULL};
     int rc;
     if (t->status == PS_TXN_NEW &&
-        (rc = ps_engine_txn_event(eng, t->id, PS_EV_SUBMIT, &args, NULL,
-                                  err)) != 0)
+        (rc = ps_engine_txn_change(eng, t, PS_EV_SUBMIT, &args, err)) != 0)
         return rc;
     args.trace_number = e->trace;
-    return ps_engine_txn_event(eng, t->id, PS_EV_TRANSMIT, &args, NULL, err);
+    return ps_engine_txn_change(eng, t, PS_EV_TRANSMIT, &args, err);
 }
 
 /* ---- recovery --------------------------------------------------------- */

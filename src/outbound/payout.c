@@ -222,24 +222,21 @@ out:
 
 /* ---- a new payout ------------------------------------------------------ */
 
-/* Move t to PROCESSING (SUBMIT if NEW, then TRANSMIT); *attempt is the
- * attempt this file carries. */
-static int transmit(struct ps_engine *eng, const struct ps_txn *t,
-                    const char *name, long line, int *attempt,
-                    struct ps_err *err)
+/* Move t (read in this store transaction) to PROCESSING: SUBMIT if NEW,
+ * then TRANSMIT, which counts the attempt this file carries.  No
+ * savepoint: payout_file rolls the whole file back on any error. */
+static int transmit(struct ps_engine *eng, struct ps_txn *t, const char *name,
+                    long line, int *attempt, struct ps_err *err)
 {
     struct ps_source src = {"push-to-card payout", name, line};
     struct ps_txn_args args = {&src, 0, NULL, NULL};
-    struct ps_txn after;
     int rc;
     if (t->status == PS_TXN_NEW &&
-        (rc = ps_engine_txn_event(eng, t->id, PS_EV_SUBMIT, &args, NULL,
-                                  err)) != 0)
+        (rc = ps_engine_txn_change(eng, t, PS_EV_SUBMIT, &args, err)) != 0)
         return rc;
-    if ((rc = ps_engine_txn_event(eng, t->id, PS_EV_TRANSMIT, &args, &after,
-                                  err)) != 0)
+    if ((rc = ps_engine_txn_change(eng, t, PS_EV_TRANSMIT, &args, err)) != 0)
         return rc;
-    *attempt = after.attempts;
+    *attempt = t->attempts;
     return 0;
 }
 
