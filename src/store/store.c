@@ -27,23 +27,14 @@
  * Once per process, before the first connection: no memory statistics.
  * With them on, every sqlite3_malloc and sqlite3_free takes a global
  * mutex to count bytes, a few percent of a disbursement file's time;
- * payspool never reads them.  And savepoint journals in memory up to
- * 8 MiB: a savepoint inside a transaction copies each page it changes
- * into its sub-journal first, and SQLite spills that journal to a
- * temporary file past 64 KiB (four 16 KiB pages), so a status change in
- * a payout or an answers chunk wrote several pages to a file with
- * pwrite(2): 46% of `payouts run` on 198,600 disbursements
- * (docs/benchmarks.md).  The journal is emptied when its outermost
- * savepoint ends, so the memory is per savepoint, not per transaction.
- * Failing (the library was initialized by someone else first) only
- * leaves SQLite's defaults.
+ * payspool never reads them.  Failing (the library was initialized by
+ * someone else first) only leaves them on.
  */
 static pthread_once_t sqlite_once = PTHREAD_ONCE_INIT;
 
 static void sqlite_setup(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 8 << 20);
 }
 
 int ps_store_open_version(const char *path, int version, struct ps_store **out,
