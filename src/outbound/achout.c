@@ -382,8 +382,15 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if (x.n == 0)
-        goto out; /* nothing to send: rolled back below, res empty */
+    if (x.n == 0) {
+        /* Nothing to send (res empty): the watermark may still pass the
+         * rows read past. */
+        if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
+                                                 PS_RAIL_ACH, err)) == 0 &&
+            (rc = ps_store_commit(eng->store, err)) == 0)
+            in_txn = 0;
+        goto out;
+    }
     if ((rc = ps_ach_config_ready(cfg, b->name, err)) != 0)
         goto out;
     if (eng->keys == NULL) {
@@ -492,7 +499,9 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
         else
             r.debits++;
     }
-    if ((rc = ps_store_commit(eng->store, err)) != 0)
+    if ((rc = ps_store_outbound_mark_advance(eng->store, b->id, PS_RAIL_ACH,
+                                             err)) != 0 ||
+        (rc = ps_store_commit(eng->store, err)) != 0)
         goto out;
     in_txn = 0;
 

@@ -274,8 +274,16 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if (x.n == 0)
-        goto out; /* nothing to pay: rolled back below, res empty */
+    if (x.n == 0) {
+        /* Nothing to pay (res empty): the watermark may still pass the
+         * rows read past. */
+        if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
+                                                 PS_RAIL_PUSH_TO_CARD,
+                                                 err)) == 0 &&
+            (rc = ps_store_commit(eng->store, err)) == 0)
+            in_txn = 0;
+        goto out;
+    }
 
     if ((rc = ps_store_output_next_seq(eng->store, b->id, KIND, date, &o.seq,
                                        err)) != 0)
@@ -339,7 +347,9 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
         if ((rc = ps_store_output_item_insert(eng->store, o.id, &it.v[i],
                                               err)) != 0)
             goto out;
-    if ((rc = ps_store_commit(eng->store, err)) != 0)
+    if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
+                                             PS_RAIL_PUSH_TO_CARD, err)) != 0 ||
+        (rc = ps_store_commit(eng->store, err)) != 0)
         goto out;
     in_txn = 0;
 

@@ -11,11 +11,11 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+#include <stdint.h>
+#include <string.h>
+
 /* A push-to-card send of business ?1, on an active account of an active
- * customer, both of that business.  PAYOUT_SELECT asks it of each due
- * status apart and merges the two, each read oldest first from
- * transactions_status: the LIMIT then stops both reads, where
- * "status IN (...)" sorted every due row. */
+ * customer, both of that business. */
 #define PAYOUT_DUE                                                             \
     " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
     " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
@@ -25,27 +25,53 @@
     "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
     "   AND c.status = 'ACTIVE')"
 
+/* An ACH transaction of business ?1 on an active bank account of an
+ * active customer; a debit only under an active authorization. */
+#define ACH_DUE                                                                \
+    " AND business_id = ?1 AND rail = 'ACH'"                                   \
+    " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
+    "   WHERE a.id = t.account_id AND a.business_id = ?1"                      \
+    "   AND a.status = 'ACTIVE' AND a.kind = 'EXTERNAL_BANK')"                 \
+    " AND EXISTS (SELECT 1 FROM customers c"                                   \
+    "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
+    "   AND c.status = 'ACTIVE')"                                              \
+    " AND (type = 'SEND' OR EXISTS (SELECT 1 FROM debit_authorizations d"      \
+    "   WHERE d.account_id = t.account_id AND d.status = 'ACTIVE'))"
+
+/* Not yet handed to a provider: NEW, or PENDING before its first
+ * attempt (SUBMIT without TRANSMIT).  A retry (PENDING after a provider
+ * error, attempts > 0) is found by the partial index transactions_retry
+ * instead, wherever it lies below the watermark (docs/store.md). */
+#define FRESH " (status = 'NEW' OR (status = 'PENDING' AND attempts = 0))"
+#define RETRY " status = 'PENDING' AND attempts > 0"
+
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
- * cached slot and defines prep(). */
+ * cached slot and defines prep().  The candidates: the retries, then the
+ * fresh rows above the rail's watermark ?3, each in row order. */
 #define PROVIDER_STMTS(X)                                                      \
-    X(PAYOUT_SELECT,                                                           \
-      "SELECT " TXN_COLS                                                       \
-      " FROM transactions t WHERE status = 'NEW'" PAYOUT_DUE " UNION ALL"      \
-      " SELECT " TXN_COLS                                                      \
-      " FROM transactions t WHERE status = 'PENDING'" PAYOUT_DUE               \
-      " ORDER BY created_at, id LIMIT ?2")                                     \
-    X(ACH_SELECT,                                                              \
-      "SELECT " TXN_COLS " FROM transactions t"                                \
-      " WHERE business_id = ?1 AND rail = 'ACH'"                               \
-      " AND (status = 'NEW' OR status = 'PENDING')"                            \
-      " AND account_id IN (SELECT id FROM financial_accounts"                  \
-      "   WHERE business_id = ?1 AND status = 'ACTIVE'"                        \
-      "   AND kind = 'EXTERNAL_BANK')"                                         \
-      " AND customer_id IN (SELECT id FROM customers"                          \
-      "   WHERE business_id = ?1 AND status = 'ACTIVE')"                       \
-      " AND (type = 'SEND' OR EXISTS (SELECT 1 FROM debit_authorizations d"    \
-      "   WHERE d.account_id = t.account_id AND d.status = 'ACTIVE'))"         \
-      " ORDER BY created_at, id")                                              \
+    X(PAYOUT_RETRIES, "SELECT " TXN_COLS " FROM transactions t WHERE" RETRY   \
+                      PAYOUT_DUE " ORDER BY rowid LIMIT ?2")                   \
+    X(PAYOUT_FRESH, "SELECT " TXN_COLS " FROM transactions t"                  \
+                    " WHERE rowid > ?3 AND" FRESH PAYOUT_DUE                   \
+                    " ORDER BY rowid LIMIT ?2")                                \
+    X(ACH_RETRIES, "SELECT " TXN_COLS " FROM transactions t WHERE" RETRY      \
+                   ACH_DUE " ORDER BY rowid LIMIT ?2")                         \
+    X(ACH_FRESH, "SELECT " TXN_COLS " FROM transactions t"                     \
+                 " WHERE rowid > ?3 AND" FRESH ACH_DUE                         \
+                 " ORDER BY rowid LIMIT ?2")                                   \
+    X(MARK_GET, "SELECT last_seq, ifnull(last_id, '') FROM outbound_marks"     \
+                " WHERE business_id = ?1 AND rail = ?2")                       \
+    X(MARK_ROW_ID, "SELECT id FROM transactions WHERE rowid = ?1")             \
+    X(MARK_FIRST_FRESH, "SELECT min(rowid) FROM transactions"                  \
+                        " WHERE rowid > ?3 AND business_id = ?1"               \
+                        " AND rail = ?2 AND" FRESH)                            \
+    X(MARK_BELOW, "SELECT rowid, id FROM transactions WHERE rowid < ?1"        \
+                  " ORDER BY rowid DESC LIMIT 1")                              \
+    X(MARK_SET,                                                                \
+      "INSERT INTO outbound_marks(business_id, rail, last_seq, last_id)"       \
+      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (business_id, rail)"               \
+      " DO UPDATE SET last_seq = excluded.last_seq,"                           \
+      " last_id = excluded.last_id")                                           \
     X(ACH_TRACE_MAX,                                                           \
       "SELECT ifnull(max(CAST(substr(trace_number, 9) AS INTEGER)), 0)"        \
       " FROM transactions WHERE business_id = ? AND rail = 'ACH'"              \
@@ -79,32 +105,144 @@
 
 PS_SQ_AREA(PS_SQ_AREA_PROVIDER, PROVIDER_STMTS)
 
+/* The rail's watermark: every transaction at or below it is not fresh
+ * (FRESH) for the rail.  A mark whose row no longer has the id it had
+ * (rowids renumbered, as VACUUM may do to a table with a TEXT key) is
+ * not trusted: 0, a scan from the start. */
+static int mark_get(struct ps_store *s, const char *business_id,
+                    const char *rail, int64_t *mark, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char id[PS_ID_SIZE] = "", at[PS_ID_SIZE] = "";
+    int rc = prep(s, STMT_MARK_GET, &st, err);
+    *mark = 0;
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, rail);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *mark = sqlite3_column_int64(st, 0);
+        COL_STR(st, 1, id);
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read an outbound watermark", err);
+    if (*mark <= 0)
+        return 0;
+    if ((rc = prep(s, STMT_MARK_ROW_ID, &st, err)) != 0)
+        return rc;
+    BIND_INT(st, 1, *mark);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        COL_STR(st, 0, at);
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "check an outbound watermark", err);
+    if (strcmp(at, id) != 0)
+        *mark = 0;
+    return 0;
+}
+
+/* Rows of statement `which` (business ?1, limit ?2, mark ?3) to cb;
+ * *n counts them. */
+static int candidates(struct ps_store *s, int which, const char *business_id,
+                      long limit, int64_t mark,
+                      int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
+                      long *n, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, which, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND_INT(st, 2, limit > 0 ? limit : -1);
+    if (which == STMT_PAYOUT_FRESH || which == STMT_ACH_FRESH)
+        BIND_INT(st, 3, mark);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ps_txn t;
+        memset(&t, 0, sizeof(t));
+        ps_store_txn_read(st, &t);
+        (*n)++;
+        if (cb(ctx, &t) != 0)
+            break;
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "select outbound transactions", err);
+    return 0;
+}
+
+static int due(struct ps_store *s, const char *business_id, const char *rail,
+               int retries, int fresh, long limit,
+               int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
+               struct ps_err *err)
+{
+    int64_t mark;
+    long n = 0;
+    int rc = mark_get(s, business_id, rail, &mark, err);
+    if (rc == 0)
+        rc = candidates(s, retries, business_id, limit, 0, cb, ctx, &n, err);
+    if (rc == 0 && (limit <= 0 || n < limit))
+        rc = candidates(s, fresh, business_id, limit > 0 ? limit - n : 0, mark,
+                        cb, ctx, &n, err);
+    return rc;
+}
+
 int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
                                long limit,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PAYOUT_SELECT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, business_id);
-    BIND_INT(st, 2, limit > 0 ? limit : -1);
-    FOR_EACH(s, st, "select payout transactions", err, struct ps_txn,
-             ps_store_txn_read, cb, ctx);
+    return due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
+               STMT_PAYOUT_FRESH, limit, cb, ctx, err);
 }
 
 int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
                             int (*cb)(void *ctx, const struct ps_txn *),
                             void *ctx, struct ps_err *err)
 {
+    return due(s, business_id, "ACH", STMT_ACH_RETRIES, STMT_ACH_FRESH, 0, cb,
+               ctx, err);
+}
+
+int ps_store_outbound_mark_advance(struct ps_store *s, const char *business_id,
+                                   enum ps_rail rail, struct ps_err *err)
+{
+    const char *r = ps_enum_name(PS_NAMES_RAIL, (int)rail);
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ACH_SELECT, &st, err);
-    if (rc != 0)
+    int64_t mark, first = INT64_MAX, seq = 0;
+    char id[PS_ID_SIZE] = "";
+    int rc = mark_get(s, business_id, r, &mark, err);
+    if (rc != 0 || (rc = prep(s, STMT_MARK_FIRST_FRESH, &st, err)) != 0)
         return rc;
     BIND(st, 1, business_id);
-    FOR_EACH(s, st, "select ACH transactions", err, struct ps_txn,
-             ps_store_txn_read, cb, ctx);
+    BIND(st, 2, r);
+    BIND_INT(st, 3, mark);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) != SQLITE_NULL)
+        first = sqlite3_column_int64(st, 0);
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "find the first fresh transaction", err);
+    /* The new mark: the last row below the first one still fresh. */
+    if ((rc = prep(s, STMT_MARK_BELOW, &st, err)) != 0)
+        return rc;
+    BIND_INT(st, 1, first);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        seq = sqlite3_column_int64(st, 0);
+        COL_STR(st, 1, id);
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read the watermark's row", err);
+    if (seq <= mark)
+        return 0; /* nothing passed */
+    if ((rc = prep(s, STMT_MARK_SET, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, r);
+    BIND_INT(st, 3, seq);
+    BIND(st, 4, id);
+    return ps_sq_exec_step(s, st, "set an outbound watermark", err);
 }
 
 int ps_store_ach_trace_max(struct ps_store *s, const char *business_id,

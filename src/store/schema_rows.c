@@ -193,3 +193,37 @@ const char *const ps_schema_v21[] = {
     "ALTER TABLE ewa_profiles DROP COLUMN amount_to_recover;",
     "ALTER TABLE ewa_profiles DROP COLUMN period_disbursed;",
     NULL};
+
+/*
+ * Version 22 is another change of issue 21 (the intake's, on its own
+ * branch); this branch leaves it empty so that its own is version 23 as
+ * planned, and the merge puts that change here.
+ */
+const char *const ps_schema_v22[] = {NULL};
+
+/*
+ * Version 23: payouts and ACH cutoffs find new transfers by a row-id
+ * watermark per business and rail (issue 21 (d), docs/store.md), not by
+ * the index transactions_status (business_id, status, created_at),
+ * which every disbursement wrote in random order at intake and which
+ * nothing else needs: it goes.  outbound_marks holds, per business and
+ * rail, the rowid of transactions below which no row is fresh (NEW, or
+ * PENDING before its first attempt) on that rail, and that row's id (a
+ * mark whose row changed id is not trusted: the next run scans from the
+ * start).  A retry (PENDING after a provider error, attempts > 0) can
+ * lie below the mark: the partial index transactions_retry finds it,
+ * and holds only such rows (intake and a payout's moves never write
+ * it).  No row is written here: the first payout or cutoff scans from
+ * the start once and sets the mark.
+ */
+const char *const ps_schema_v23[] = {
+    "CREATE TABLE outbound_marks ("
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  rail TEXT NOT NULL CHECK (rail = 'PUSH_TO_CARD' OR rail = 'ACH'),"
+    "  last_seq INTEGER NOT NULL CHECK (last_seq >= 0),"
+    "  last_id TEXT,"
+    "  PRIMARY KEY (business_id, rail));",
+    "CREATE INDEX transactions_retry ON transactions(business_id, rail)"
+    "  WHERE status = 'PENDING' AND attempts > 0;",
+    "DROP INDEX transactions_status;",
+    NULL};

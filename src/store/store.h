@@ -623,9 +623,11 @@ int ps_store_job_state_set(struct ps_store *s, const char *job,
 /* ---- outbound files: candidates, outputs, answers (provider.c) ----------- */
 
 /* SEND transactions on PUSH_TO_CARD in NEW or PENDING whose customer and
- * account are ACTIVE, oldest first: what the next payout file pays; the
- * first `limit` of them (all when limit <= 0).  With a limit the sort
- * keeps that many rows, not every one due. */
+ * account are ACTIVE: what the next payout file pays; the first `limit`
+ * of them (all when limit <= 0).  Retries (PENDING after a provider
+ * error) first, then the others in row order from the rail's watermark
+ * (ps_store_outbound_mark_advance, docs/store.md): no row below it is
+ * read. */
 int ps_store_payout_candidates(struct ps_store *store, const char *business_id,
                                long limit,
                                int (*cb)(void *ctx, const struct ps_txn *),
@@ -661,10 +663,19 @@ struct ps_output_item_row {
 };
 /* ACH transactions (SEND and DEBIT) in NEW or PENDING whose customer
  * and bank account are ACTIVE -- debits only under an ACTIVE debit
- * authorization -- oldest first: what the next NACHA file carries. */
+ * authorization -- retries first, then in row order from the watermark:
+ * what the next NACHA file carries. */
 int ps_store_ach_candidates(struct ps_store *store, const char *business_id,
                             int (*cb)(void *ctx, const struct ps_txn *),
                             void *ctx, struct ps_err *err);
+/* Move the business's watermark on `rail` (table outbound_marks) up to
+ * the last transaction below the first one still NEW (or PENDING before
+ * its first attempt) on that rail: call it in the store transaction that
+ * moved the file's transactions, before its commit.  A transaction held
+ * back (a suspended customer or account) keeps the mark below it. */
+int ps_store_outbound_mark_advance(struct ps_store *store,
+                                   const char *business_id, enum ps_rail rail,
+                                   struct ps_err *err);
 /* The highest 7-digit trace sequence the business has used with this
  * 8-digit ODFI prefix, 0 for none. */
 int ps_store_ach_trace_max(struct ps_store *store, const char *business_id,

@@ -170,6 +170,8 @@ extern const char *const ps_schema_v18[];
 extern const char *const ps_schema_v19[];
 extern const char *const ps_schema_v20[];
 extern const char *const ps_schema_v21[];
+extern const char *const ps_schema_v22[];
+extern const char *const ps_schema_v23[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */
