@@ -54,8 +54,17 @@ bad(struct ps_err *e, int code, const char *rule, const char *fld,
     return code;
 }
 
-/* Long (about 120 lines): the line's checks, then the answer row and
- * the transition in one savepoint with one exit path (provider.h). */
+/* The codes apply.c passes up as engine failures (the chunk rolls back)
+ * rather than as a line's refusal. */
+static int ps_provider_engine_failure(int code)
+{
+    return code == PS_ESTORE || code == PS_EBUSY || code == PS_ENOMEM ||
+           code == PS_EIO || code == PS_EINTERNAL || code == PS_ECRYPTO ||
+           code == PS_ECONFIG || code == PS_EVERSION;
+}
+
+/* Long (about 140 lines): the line's checks, every refusal decided
+ * before the answer row and the transition are written (provider.h). */
 int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
                              const struct ps_record *rec,
                              const struct ps_source *src,
@@ -65,7 +74,6 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
     const char *amount = field(rec, "amount"), *cur = field(rec, "currency");
     const char *code = field(rec, "attempt");
     struct ps_txn t, after;
-
     struct ps_answer_row a;
     struct ps_source s = *src;
     struct ps_txn_args args;
@@ -149,30 +157,58 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
         (ev == PS_EV_RETURN || ev == PS_EV_DECLINE))
         args.return_code = a.reason_code;
 
-    if ((rc = ps_store_begin(eng->store, e)) != 0)
-        return rc;
-    rc = ps_store_answer_insert(eng->store, &a, e);
-    if (rc == PS_ECONFLICT) {
-        bad(e, PS_ECONFLICT, "DUPLICATE_STATUS", "reference",
-            "%s for attempt %d of transaction %s was applied before", status,
-            attempt, t.id);
-    } else if (rc == 0 && attempt != t.attempts) {
+    args.max_attempts = eng->max_attempts;
+
+    /* No savepoint: every refusal is decided before the first write.
+     * One that follows a line already applied is that line's duplicate,
+     * as the answer row's key says (DUPLICATE_STATUS first, as when the
+     * row was inserted first). */
+    if (attempt != t.attempts)
         rc = bad(e, PS_ESTATE, "ATTEMPT_MISMATCH", "attempt",
                  "%s answers attempt %d; attempt %d is in flight", status,
                  attempt, t.attempts);
-    } else if (rc == 0) {
-        /* t was read in this store transaction: the change needs no
-         * re-read and no savepoint of its own (this one is the line's). */
-        after = t;
-        rc = ps_engine_txn_change(eng, &after, (enum ps_txn_event)ev, &args,
-                                  e);
-    }
-    if (rc == 0)
-        rc = ps_store_commit(eng->store, e);
+    else
+        rc = ps_txn_check(&t, (enum ps_txn_event)ev, &args, e);
     if (rc != 0) {
-        ps_store_rollback(eng->store);
+        struct ps_err dup;
+        int seen = 0;
+        ps_err_clear(&dup);
+        int qc = ps_store_answer_exists(eng->store, t.id, attempt, status,
+                                        &seen, &dup);
+        if (qc != 0) {
+            *e = dup;
+            return qc;
+        }
+        if (seen)
+            return bad(e, PS_ECONFLICT, "DUPLICATE_STATUS", "reference",
+                       "%s for attempt %d of transaction %s was applied "
+                       "before",
+                       status, attempt, t.id);
         return rc;
     }
+    /* One statement: a conflict writes nothing. */
+    rc = ps_store_answer_insert(eng->store, &a, e);
+    if (rc == PS_ECONFLICT)
+        return bad(e, PS_ECONFLICT, "DUPLICATE_STATUS", "reference",
+                   "%s for attempt %d of transaction %s was applied before",
+                   status, attempt, t.id);
+    if (rc != 0)
+        return rc;
+    /* t was read in this store transaction: the change re-reads
+     * nothing.  Past the answer row, a failure cannot be this line's
+     * refusal (those were checked): it fails the chunk, which rolls back
+     * whole, instead of leaving the line half applied. */
+    after = t;
+    rc = ps_engine_txn_change(eng, &after, (enum ps_txn_event)ev, &args, e);
+    if (rc != 0 && !ps_provider_engine_failure(rc)) {
+        ps_err_set(e, PS_EINTERNAL, "EINTERNAL",
+                   "%s of transaction %s failed after its answer row was "
+                   "written (%s): the chunk is rolled back",
+                   status, t.id, e->msg);
+        rc = PS_EINTERNAL;
+    }
+    if (rc != 0)
+        return rc;
     snprintf(res->ids, sizeof(res->ids), "%s", t.id);
     snprintf(res->message, sizeof(res->message), "%s -> %s (attempt %d)",
              ps_enum_name(PS_NAMES_TXN_STATUS, (int)t.status),

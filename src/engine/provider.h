@@ -21,11 +21,14 @@
  * RETURNED -> events APPROVE SETTLE CLEAR DECLINE PROVIDER_ERROR RETURN),
  * reason_code, message, settlement_date, amount, currency and attempt
  * (default: the transaction's current attempt).  Inside the caller's
- * chunk, in a savepoint of its own: the answer row, the transition
- * (ps_engine_txn_event, with src in the history; for an ACH transaction
- * RETURNED or DECLINED with a NACHA reason_code "R01".."R85", that code
- * as the return code, see achfx.h) and its ledger and EWA
- * effects, all or nothing.
+ * chunk (a store transaction it holds), without a savepoint: every
+ * refusal below is decided before anything is written; then the answer
+ * row, the transition (ps_engine_txn_change, with src in the history;
+ * for an ACH transaction RETURNED or DECLINED with a NACHA reason_code
+ * "R01".."R85", that code as the return code, see achfx.h) and its
+ * ledger and EWA effects.  A failure after the answer row is written is
+ * an engine failure (EINTERNAL, or the store's own error): the caller
+ * rolls the chunk back whole, so a line is never half applied.
  *
  * A refused line returns its error for the result file (apply.c turns it
  * into REJECTED / DUPLICATE): UNKNOWN_REFERENCE (no such transaction in

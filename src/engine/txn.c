@@ -310,6 +310,37 @@ static int status_event(struct ps_store *store, const struct ps_txn *t,
     return ps_status_event(store, &e, err);
 }
 
+/* Why ev cannot change t, or 0 and the status it leads to; the history
+ * source with a return code's label in *s (buf). */
+static int refusal(const struct ps_txn *t, enum ps_txn_event ev,
+                   const struct ps_txn_args *args, struct ps_source *s,
+                   char *buf, size_t size, enum ps_txn_status *to,
+                   struct ps_err *err)
+{
+    int rc;
+    if ((unsigned)ev >= PS_EV_N)
+        return ps_err_set(err, PS_EINVAL, "UNKNOWN_EVENT",
+                          "unknown transaction event %d", (int)ev);
+    if (args->return_code != NULL &&
+        (rc = return_source(t, ev, args, s, buf, size, err)) != 0)
+        return rc;
+    return ps_txn_next(t, ev, args->max_attempts, to, err);
+}
+
+int ps_txn_check(const struct ps_txn *t, enum ps_txn_event ev,
+                 const struct ps_txn_args *args, struct ps_err *err)
+{
+    static const struct ps_txn_args no_args;
+    struct ps_source src = {NULL, NULL, 0};
+    enum ps_txn_status to;
+    char reason[PS_REASON_SIZE];
+    if (args == NULL)
+        args = &no_args;
+    if (args->src != NULL)
+        src = *args->src;
+    return refusal(t, ev, args, &src, reason, sizeof(reason), &to, err);
+}
+
 int ps_txn_change(struct ps_store *store, struct ps_txn *t,
                   enum ps_txn_event ev, const struct ps_txn_args *args,
                   struct ps_err *err)
@@ -325,17 +356,11 @@ int ps_txn_change(struct ps_store *store, struct ps_txn *t,
         args = &no_args;
     if (args->src != NULL)
         src = *args->src;
-    if ((unsigned)ev >= PS_EV_N)
-        return ps_err_set(err, PS_EINVAL, "UNKNOWN_EVENT",
-                          "unknown transaction event %d", (int)ev);
-    /* Every refusal before the first write. */
-    if (args->return_code != NULL &&
-        (rc = return_source(t, ev, args, &src, reason, sizeof(reason),
-                            err)) != 0)
+    /* Every refusal before the first write (ps_txn_check). */
+    if ((rc = refusal(t, ev, args, &src, reason, sizeof(reason), &to, err)) !=
+        0)
         return rc;
     from = t->status;
-    if ((rc = ps_txn_next(t, ev, args->max_attempts, &to, err)) != 0)
-        return rc;
 
     n = *t;
     ps_time_now(now);

@@ -121,5 +121,9 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
 int ps_txn_change(struct ps_store *store, struct ps_txn *t,
                   enum ps_txn_event ev, const struct ps_txn_args *args,
                   struct ps_err *err);
+/* The refusal ps_txn_change() would give for ev on t, or 0: it writes
+ * nothing (a caller deciding a line's outcome before its first write). */
+int ps_txn_check(const struct ps_txn *t, enum ps_txn_event ev,
+                 const struct ps_txn_args *args, struct ps_err *err);
 
 #endif /* PS_TXN_H */

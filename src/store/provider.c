@@ -98,6 +98,8 @@
       " ifnull(i.detail, '')"                                                  \
       " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
       " WHERE i.output_id = ? ORDER BY i.line")                                \
+    X(ANSWER_EXISTS, "SELECT 1 FROM provider_answers WHERE txn_id = ?1"      \
+                     " AND attempt = ?2 AND status = ?3")                     \
     X(ANSWER_INSERT,                                                           \
       "INSERT INTO provider_answers(txn_id, attempt, status, business_id,"     \
       " reason_code, message, settlement_date, amount, source_file,"           \
@@ -389,4 +391,23 @@ int ps_store_answer_insert(struct ps_store *s, const struct ps_answer_row *a,
     BIND_INT(st, 10, a->source_line);
     BIND(st, 11, a->created_at);
     return ps_sq_exec_step(s, st, "insert provider answer", err);
+}
+
+int ps_store_answer_exists(struct ps_store *s, const char *txn_id,
+                           int attempt, const char *status, int *exists,
+                           struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ANSWER_EXISTS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, txn_id);
+    BIND_INT(st, 2, attempt);
+    BIND(st, 3, status);
+    rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read a provider answer", err);
+    return 0;
 }

@@ -715,6 +715,10 @@ struct ps_answer_row {
 };
 int ps_store_answer_insert(struct ps_store *store,
                            const struct ps_answer_row *a, struct ps_err *err);
+/* Is there an answer row (txn_id, attempt, status)?  *exists 1 or 0. */
+int ps_store_answer_exists(struct ps_store *store, const char *txn_id,
+                           int attempt, const char *status, int *exists,
+                           struct ps_err *err);
 
 /* ---- ISO 20022 references (iso.c) --------------------------------------- */
 
