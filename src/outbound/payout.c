@@ -152,6 +152,75 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
     return 0;
 }
 
+/* ---- holder names, read once a customer per file ------------------- */
+
+/* An open-addressing table of customer id -> holder name (an offset
+ * into a pool of names), sized for the file's transactions: a customer
+ * with several in the file is read once (ps_store_customer_get was an
+ * indexed read a line). */
+struct name_slot {
+    char id[PS_ID_SIZE];
+    size_t off; /* the name's offset in the pool */
+};
+struct names {
+    struct name_slot *v;
+    size_t cap; /* a power of two, at least twice the file's lines */
+    char *pool;
+    size_t len, size;
+};
+
+static int names_init(struct names *h, size_t n, struct ps_err *err)
+{
+    h->cap = 16;
+    while (h->cap < 2 * n)
+        h->cap *= 2;
+    if ((h->v = calloc(h->cap, sizeof(*h->v))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    return 0;
+}
+
+static void names_free(struct names *h)
+{
+    free(h->v);
+    free(h->pool);
+}
+
+/* The holder name of customer id into out (size PS_TEXT_SIZE). */
+static int holder_of(struct ps_engine *eng, struct names *h, const char *id,
+                     char *out, struct ps_err *err)
+{
+    uint64_t x = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *c = id; *c != '\0'; c++)
+        x = (x ^ (unsigned char)*c) * 1099511628211ULL;
+    size_t i = (size_t)x & (h->cap - 1);
+    while (h->v[i].id[0] != '\0' && strcmp(h->v[i].id, id) != 0)
+        i = (i + 1) & (h->cap - 1);
+    if (h->v[i].id[0] == '\0') {
+        struct ps_customer cust;
+        char name[PS_TEXT_SIZE];
+        int rc = ps_store_customer_get(eng->store, id, &cust, err);
+        if (rc != 0)
+            return rc;
+        holder_name(&cust, name, sizeof(name));
+        size_t nl = strlen(name) + 1;
+        if (h->len + nl > h->size) {
+            size_t sz = h->size == 0 ? 65536 : 2 * h->size;
+            char *p = realloc(h->pool, sz);
+            if (p == NULL)
+                return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
+                                  "out of memory");
+            h->pool = p;
+            h->size = sz;
+        }
+        memcpy(h->pool + h->len, name, nl);
+        h->v[i].off = h->len;
+        h->len += nl;
+        ps_strlcpy(h->v[i].id, id, sizeof(h->v[i].id));
+    }
+    ps_strlcpy(out, h->pool + h->v[i].off, PS_TEXT_SIZE);
+    return 0;
+}
+
 /* ---- writing --------------------------------------------------------- */
 
 /* ---- recovery ---------------------------------------------------------- */
@@ -253,6 +322,7 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     struct ps_txn_vec x = {NULL, 0, 0, 0};
     struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_wbuf c = {NULL, 0, 0};
+    struct names nm = {NULL, 0, NULL, 0, 0};
     struct totals tot;
     struct ps_output_row o;
     struct ps_progress pg;
@@ -305,18 +375,18 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
 
     snprintf(what, sizeof(what), "payouts %s", name);
     ps_progress_begin(&pg, "payout.progress", what, "records", (int64_t)x.n);
+    if ((rc = names_init(&nm, x.n, err)) != 0)
+        goto out;
     for (size_t i = 0; i < x.n; i++) {
         struct ps_output_item_row item;
-        struct ps_customer cust;
         memset(&item, 0, sizeof(item));
-        if ((rc = ps_store_customer_get(eng->store, x.v[i].customer_id, &cust,
-                                        err)) != 0 ||
+        if ((rc = holder_of(eng, &nm, x.v[i].customer_id, item.holder_name,
+                            err)) != 0 ||
             (rc = transmit(eng, &x.v[i], name, (long)i + 1, &item.attempt,
                            err)) != 0)
             goto out;
         ps_strlcpy(item.txn_id, x.v[i].id, sizeof(item.txn_id));
         item.line = (long)i + 1;
-        holder_name(&cust, item.holder_name, sizeof(item.holder_name));
         ps_strlcpy(item.account_id, x.v[i].account_id, sizeof(item.account_id));
         item.amount = x.v[i].amount;
         ps_strlcpy(item.currency, x.v[i].currency, sizeof(item.currency));
@@ -378,6 +448,7 @@ out:
     if (in_txn)
         ps_store_rollback(eng->store);
     ps_wbuf_free(&c);
+    names_free(&nm);
     free(it.v);
     free(x.v);
     return rc;
