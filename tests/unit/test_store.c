@@ -308,15 +308,30 @@ static void test_migrate_v1_with_data(void **state)
     assert_int_equal(
         raw_int(db, "SELECT max(version) FROM schema_version", NULL),
         ps_store_latest_version());
-    /* Version 11: the status index gives each status's rows by age. */
+    /* Version 23: the status index (version 11's, each status's rows by
+     * age) is gone; payouts and cutoffs read from a watermark, retries
+     * through the partial index on (business_id, rail). */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE name"
+                             " = 'transactions_status'",
+                             NULL),
+                     0);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM pragma_index_info("
-                             "'transactions_status') WHERE (seqno = 0 AND"
+                             "'transactions_retry') WHERE (seqno = 0 AND"
                              " name = 'business_id') OR (seqno = 1 AND"
-                             " name = 'status') OR (seqno = 2 AND"
-                             " name = 'created_at')",
+                             " name = 'rail')",
                              NULL),
-                     3);
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM sqlite_schema WHERE name"
+                             " = 'transactions_retry' AND sql LIKE"
+                             " '%WHERE status = ''PENDING'' AND attempts > 0'",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM outbound_marks", NULL),
+                     0);
     sqlite3_close(db);
 }
 
