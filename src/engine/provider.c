@@ -3,9 +3,10 @@
  * to transactions.  See provider.h for the contract.  (The sandbox card
  * processor that writes such answers is sandbox/cardproc.c.)
  *
- * How it fails: a status line that cannot be applied is refused whole
- * (its savepoint rolled back) with its own rule; only store failures
- * reach the caller as engine errors.
+ * How it fails: a status line that cannot be applied is refused with its
+ * own rule before anything of it is written; store failures, and any
+ * failure after its first write, reach the caller as engine errors (the
+ * chunk rolls back whole).
  */
 #include "engine/provider.h"
 

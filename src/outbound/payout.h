@@ -4,7 +4,8 @@
  * One run takes a business's SEND transactions on the PUSH_TO_CARD rail in
  * status NEW (new disbursements) or PENDING (sent back by a provider error
  * with retries left), moves each NEW -> PENDING (SUBMIT) -> PROCESSING
- * (TRANSMIT, which counts the attempt) through ps_engine_txn_event(), and
+ * (TRANSMIT, which counts the attempt) through ps_engine_txn_change()
+ * inside the file's store transaction, and
  * writes them to
  *
  *   <spool>/outbound/<business>/payouts/p2c-<business>-<YYYYMMDD>-<NNN>.csv
