@@ -78,15 +78,21 @@ timed() {
     shift 2
     l=$(load1)
     rc=0
-    /usr/bin/time -f '%e %M' -o "$T/time" "$@" >"$T/cmd.out" 2>"$T/cmd.err" ||
-        rc=$?
-    read -r secs rss <"$T/time" || {
+    /usr/bin/time -f '%e %M %U %S' -o "$T/time" "$@" >"$T/cmd.out" \
+        2>"$T/cmd.err" || rc=$?
+    # the last line: GNU time puts "Command exited with non-zero status
+    # N" before it when CMD fails
+    read -r secs rss usr sys <<EOF || {
+$(tail -n 1 "$T/time")
+EOF
         cat "$T/time" "$T/cmd.err" >&2
         exit 1
     }
     run_no=$((run_no + 1))
-    note=""
-    [ "$rc" -eq 0 ] || note="(exit $rc)"
+    # CPU seconds (user + sys): what the load of other work on the
+    # shared cores changes least.
+    note="cpu $(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+    [ "$rc" -eq 0 ] || note="$note (exit $rc)"
     row "$name" "$run_no" "$n" "$secs" "$rss" "$l" "$note"
     echo "$secs $rss $l" >>"$T/runs"
 }
