@@ -658,6 +658,58 @@ static void test_status_impossible(void **state)
     balanced(fx);
 }
 
+/* A failure after an answer line's first write cannot be the line's
+ * refusal (those are decided before it writes, with no savepoint a line):
+ * it is an engine failure, and the chunk rolls back whole: no answer
+ * row, no status, no history of it stays.  A trigger makes the history
+ * row fail after the answer row and the status update are written. */
+static void test_status_fails_after_first_write(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+    struct ps_apply_result res;
+    struct ps_applier *ap = NULL;
+    struct ps_record rec;
+    struct ps_source src = {NULL, ANSWERS, 1};
+    struct ps_err err;
+    ps_err_clear(&err);
+    payout(fx, &r);
+    int64_t hist = count_sql(fx, "SELECT count(*) FROM transaction_history");
+    assert_int_equal(sqlite3_exec(fx->raw,
+                                  "CREATE TRIGGER test_fail BEFORE INSERT ON"
+                                  " transaction_history WHEN NEW.event ="
+                                  " 'SETTLE' BEGIN SELECT RAISE(ABORT,"
+                                  " 'test'); END;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    ps_record_reset(&rec);
+    rec.kind = "txn.status";
+    ps_record_field(&rec, "reference", fx->t[0].id);
+    ps_record_field(&rec, "status", "SETTLED");
+    ps_record_field(&rec, "amount", "25.00");
+    ps_record_field(&rec, "currency", "USD");
+    ok(ps_applier_open(fx->eng, &fx->biz, &ap, &err), &err, "applier");
+    ok(ps_store_begin(fx->eng->store, &err), &err, "begin");
+    memset(&res, 0, sizeof(res));
+    assert_int_not_equal(ps_applier_record(ap, &rec, &src, &res, &err), 0);
+    assert_string_equal(err.rule, "EINTERNAL");
+    ps_store_rollback(fx->eng->store);
+    ps_applier_close(ap);
+    assert_int_equal(status_of(fx, &fx->t[0]), PS_TXN_PROCESSING);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM provider_answers"),
+                     0);
+    assert_int_equal(count_sql(fx, "SELECT count(*) FROM transaction_history"),
+                     hist);
+    assert_int_equal(
+        sqlite3_exec(fx->raw, "DROP TRIGGER test_fail", NULL, NULL, NULL),
+        SQLITE_OK);
+    /* The same line once nothing stands in its way: applied. */
+    status_line(fx, &fx->biz, fx->t[0].id, "SETTLED", "25.00", "1", &res);
+    expect(&res, PS_ACCEPTED, NULL);
+    assert_int_equal(status_of(fx, &fx->t[0]), PS_TXN_SETTLED);
+    balanced(fx);
+}
+
 static void test_status_amount_mismatch(void **state)
 {
     struct fixture *fx = *state;
@@ -969,6 +1021,7 @@ int main(void)
         T(test_retry_then_error),
         T(test_payout_customer_suspended_after_disbursement),
         T(test_payout_watermark),
+        T(test_status_fails_after_first_write),
         T(test_sandbox_rules),
         T(test_sandbox_until),
     };
