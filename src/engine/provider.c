@@ -56,7 +56,7 @@ bad(struct ps_err *e, int code, const char *rule, const char *fld,
 }
 
 /* The codes apply.c passes up as engine failures (the chunk rolls back)
- * rather than as a line's refusal. */
+ * rather than as a line's refusal: its engine_failure(), kept in step. */
 static int ps_provider_engine_failure(int code)
 {
     return code == PS_ESTORE || code == PS_EBUSY || code == PS_ENOMEM ||
@@ -202,10 +202,12 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
     after = t;
     rc = ps_engine_txn_change(eng, &after, (enum ps_txn_event)ev, &args, e);
     if (rc != 0 && !ps_provider_engine_failure(rc)) {
+        char why[PS_ERR_MSG_MAX];
+        ps_strlcpy(why, e->msg, sizeof(why));
         ps_err_set(e, PS_EINTERNAL, "EINTERNAL",
                    "%s of transaction %s failed after its answer row was "
                    "written (%s): the chunk is rolled back",
-                   status, t.id, e->msg);
+                   status, t.id, why);
         rc = PS_EINTERNAL;
     }
     if (rc != 0)

@@ -2,9 +2,10 @@
  * txn.h -- the transaction state machine.
  *
  * One transition table over the ten statuses of the seed; one function
- * (ps_txn_apply) that applies an event.  The status change, its history row
- * and its ledger entries commit in one SQLite transaction, or nothing
- * changes.  No other code writes a transaction's status.
+ * (ps_txn_change, which ps_txn_apply wraps in a transaction of its own)
+ * that applies an event.  The status change, its history row and its
+ * ledger entries commit in one SQLite transaction, or nothing changes.
+ * No other code writes a transaction's status.
  */
 #ifndef PS_TXN_H
 #define PS_TXN_H
