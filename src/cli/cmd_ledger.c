@@ -87,8 +87,8 @@ int cmd_ledger_balance(struct cli_ctx *c, struct ps_err *err)
  * status the command can fail with. */
 #define VERIFY_DIFFERS 1
 
-static const char *const verify_check_names[] = {"TRIAL_BALANCE", "ACCOUNT",
-                                                 "RECEIVABLE", "PROFILE"};
+static const char *const verify_check_names[] = {
+    "TRIAL_BALANCE", "ACCOUNT", "RECEIVABLE", "PROFILE", "RECON_COUNT"};
 
 struct verify_print {
     json_t *trial, *diffs, *accounts; /* --json */

@@ -17,6 +17,7 @@
 #include "base/crypto.h"
 #include "engine/handle.h"
 #include "store/linx.h"
+#include "store/recon.h"
 
 int ps_query_schema_version(struct ps_engine *eng)
 {
@@ -429,6 +430,31 @@ static int verify_profile(void *vctx, const struct ps_verify_profile_row *p)
     return f.ok ? 0 : verify_emit(v, &f);
 }
 
+/* A key of recon_counts (schema v24) that differs from its recomputation
+ * from the rows (store/recon.h, ps_store_recon_counts_check). */
+static int verify_recon_count(void *vctx, const struct ps_recon_row *r)
+{
+    struct verify_ctx *v = vctx;
+    char subject[256];
+    snprintf(subject, sizeof(subject),
+             "recon counter %s %s %s %s %s->%s (amount %+lld, fee %+lld "
+             "minor units recomputed - stored)",
+             r->text[1], r->text[2], r->text[3], r->text[4], r->text[5],
+             r->text[6], (long long)r->num[10], (long long)r->num[11]);
+    struct ps_verify_finding f = {.check = PS_VERIFY_RECON_COUNT,
+                                  .ok = 0,
+                                  .business = r->text[0],
+                                  .subject = subject,
+                                  .currency = r->text[7],
+                                  .figure = "count",
+                                  .left_name = "stored",
+                                  .right_name = "recomputed from the rows",
+                                  .left = r->num[8],
+                                  .right = r->num[9],
+                                  .count = 1};
+    return verify_emit(v, &f);
+}
+
 static int verify_cur_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct verify_cur *)a)->currency,
@@ -485,6 +511,9 @@ int ps_query_ledger_verify(
     if (rc == 0 && !v.stop)
         rc = ps_store_verify_profiles(eng->store, business_id, verify_profile,
                                       &v, err);
+    if (rc == 0 && !v.stop)
+        rc = ps_store_recon_counts_check(eng->store, business_id,
+                                         verify_recon_count, &v, err);
     free(v.cur);
     return rc;
 }

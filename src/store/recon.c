@@ -13,6 +13,8 @@
  */
 #include "store/recon.h"
 
+#include <stdlib.h>
+
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -53,6 +55,50 @@
     " WHERE a.id = e." side "_account"                                         \
     " AND a.business_id = :business AND e.created_at < :next_day"              \
     " GROUP BY a.kind, a.currency"
+
+/* The program column of the counted sections: the business's one
+ * program for a row with a profile, else empty (RECON_PROGRAM_JOIN). */
+#define RECON_COUNTED_PROGRAM                                                  \
+    "CASE c.profiled WHEN 1 THEN ifnull((SELECT min(g.name)"                   \
+    " FROM ewa_programs g WHERE g.business_id = c.business_id), '')"           \
+    " ELSE '' END"
+
+/* What recon_counts must hold, recomputed from the rows (the definition:
+ * the transactions created on each day by status now, and the status
+ * changes of each day), against what it holds: one row per key where
+ * the two differ (`payspool ledger verify`; none when they agree).
+ * profiled is "the row has a profile" (ps_store_recon_count_create()). */
+#define RECON_COUNTS_CHECK_SQL                                                 \
+    "WITH want(business_id, day, kind, profiled, rail, type, from_status,"     \
+    " status, currency, n, amount, fee) AS ("                                  \
+    " SELECT t.business_id, substr(t.created_at, 1, 10), 'CREATED',"           \
+    " t.profile_id IS NOT NULL, t.rail, t.type, '', t.status, t.currency,"     \
+    " count(*), sum(t.amount), sum(t.fee) FROM transactions t"                 \
+    " WHERE ?1 IS NULL OR t.business_id = ?1"                                  \
+    " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"                                      \
+    " UNION ALL"                                                               \
+    " SELECT t.business_id, substr(h.created_at, 1, 10), 'MOVED',"             \
+    " t.profile_id IS NOT NULL, t.rail, t.type, ifnull(h.from_status, ''),"    \
+    " h.to_status, t.currency, count(*), sum(t.amount), sum(t.fee)"            \
+    " FROM transaction_history h JOIN transactions t ON t.id = h.txn_id"       \
+    " WHERE ?1 IS NULL OR t.business_id = ?1"                                  \
+    " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),"                                    \
+    " have AS (SELECT business_id, day, kind, profiled, rail, type,"           \
+    " from_status, status, currency, n, amount, fee FROM recon_counts"         \
+    " WHERE (?1 IS NULL OR business_id = ?1) AND n <> 0),"                     \
+    " diff AS (SELECT business_id, day, kind, profiled, rail, type,"           \
+    " from_status, status, currency, sum(n) AS n, sum(amount) AS amount,"      \
+    " sum(fee) AS fee, sum(have) AS stored_n FROM ("                           \
+    " SELECT *, 0 AS have FROM want UNION ALL"                                 \
+    " SELECT business_id, day, kind, profiled, rail, type, from_status,"       \
+    " status, currency, -n, -amount, -fee, n FROM have)"                       \
+    " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9)"                                     \
+    " SELECT ifnull(b.name, d.business_id), d.day, d.kind, d.rail, d.type,"    \
+    " d.from_status, d.status, d.currency, d.stored_n, d.stored_n + d.n,"      \
+    " d.amount, d.fee FROM diff d"                                             \
+    " LEFT JOIN businesses b ON b.id = d.business_id"                          \
+    " WHERE d.n <> 0 OR d.amount <> 0 OR d.fee <> 0"                           \
+    " ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
@@ -250,9 +296,41 @@
       " WHERE f.business_id = :business AND f.status = 'REJECTED'"             \
       " AND f.received_at >= :day AND f.received_at < :next_day"               \
       " GROUP BY 1, 2 ORDER BY 1 DESC, 3 DESC, 2")                             \
+    /* Schema v24: the same two sections from the day's running counters  \
+     * (recon_counts, maintained at each commit below): a business with \
+     * at most one EWA program, whose name every profiled row carries. */ \
+    X(RECON_TXNS_COUNTED,                                                      \
+      "SELECT " RECON_COUNTED_PROGRAM " AS program, c.rail, c.type,"          \
+      " c.status, c.currency, sum(c.n) AS n, sum(c.amount) AS amount,"         \
+      " sum(c.fee) AS fee FROM recon_counts c"                                 \
+      " WHERE c.business_id = :business AND c.day = :day"                      \
+      " AND c.kind = 'CREATED'"                                                \
+      " GROUP BY 1, 2, 3, 4, 5 HAVING sum(c.n) <> 0"                           \
+      " ORDER BY 1, 2, 3, 4, 5")                                               \
+    X(RECON_MOVES_COUNTED,                                                     \
+      "SELECT " RECON_COUNTED_PROGRAM " AS program, c.rail, c.type,"          \
+      " CASE c.kind WHEN 'CREATED' THEN '' ELSE c.from_status END"             \
+      " AS from_status, CASE c.kind WHEN 'CREATED' THEN 'NEW'"                 \
+      " ELSE c.status END AS to_status, c.currency, sum(c.n) AS n,"            \
+      " sum(c.amount) AS amount, sum(c.fee) AS fee FROM recon_counts c"        \
+      " WHERE c.business_id = :business AND c.day = :day"                      \
+      " GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(c.n) <> 0"                        \
+      " ORDER BY 1, 2, 3, 4, 5, 6")                                            \
     X(RECON_NEXT_SEQ, "SELECT ifnull(max(seq), 0) + 1 FROM outputs"            \
                       " WHERE business_id = :business AND kind = 'RECON'"      \
                       " AND business_date = :day")                             \
+    X(RECON_PROGRAMS, "SELECT count(*) FROM ewa_programs"                     \
+                      " WHERE business_id = :business")                        \
+    X(RECON_COUNT_ADD,                                                         \
+      "INSERT INTO recon_counts(business_id, day, kind, profiled, rail, type," \
+      " from_status, status, currency, n, amount, fee)"                        \
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"            \
+      " ON CONFLICT (business_id, day, kind, profiled, rail, type,"            \
+      " from_status, status, currency) DO UPDATE SET"                          \
+      " n = recon_counts.n + excluded.n,"                                      \
+      " amount = recon_counts.amount + excluded.amount,"                       \
+      " fee = recon_counts.fee + excluded.fee")                                \
+    X(RECON_COUNTS_CHECK, RECON_COUNTS_CHECK_SQL)                              \
     X(RECON_OUTPUT_INSERT,                                                     \
       "INSERT INTO outputs(id, business_id, kind, business_date, seq, path,"   \
       " sha256, records, debit_total, credit_total, created_at)"               \
@@ -275,6 +353,8 @@ static const enum stmt_id recon_stmt[PS_RECON_Q_N] = {
     [PS_RECON_Q_ACH_RATES] = STMT_RECON_ACH_RATES,
     [PS_RECON_Q_INTAKE] = STMT_RECON_INTAKE,
     [PS_RECON_Q_INTAKE_REFUSED] = STMT_RECON_INTAKE_REFUSED,
+    [PS_RECON_Q_TXNS_COUNTED] = STMT_RECON_TXNS_COUNTED,
+    [PS_RECON_Q_MOVES_COUNTED] = STMT_RECON_MOVES_COUNTED,
 };
 
 const char *ps_store_recon_sql(enum ps_recon_query q)
@@ -317,6 +397,9 @@ int ps_sq_recon_rows(struct ps_store *s, sqlite3_stmt *st, const char *what,
     return ret;
 }
 
+static int recon_programs(struct ps_store *s, const char *business_id,
+                          int *n, struct ps_err *err);
+
 int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
                          const struct ps_recon_params *p,
                          int (*cb)(void *ctx, const struct ps_recon_row *),
@@ -327,6 +410,16 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
     if (PS_NEVER((unsigned)q >= PS_RECON_Q_N))
         return ps_err_set(err, PS_EINTERNAL, "RECON_QUERY",
                           "unknown reconciliation query %d", (int)q);
+    /* The day's counters instead of the day's rows (schema v24), when
+     * they can name the program. */
+    if ((q == PS_RECON_Q_TXNS || q == PS_RECON_Q_MOVES) && s->recon_counts) {
+        int programs = 0;
+        if ((rc = recon_programs(s, p->business, &programs, err)) != 0)
+            return rc;
+        if (programs <= 1)
+            q = q == PS_RECON_Q_TXNS ? PS_RECON_Q_TXNS_COUNTED
+                                     : PS_RECON_Q_MOVES_COUNTED;
+    }
     if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
         return rc;
     bind_named(st, ":business", p->business);
@@ -369,4 +462,160 @@ int ps_store_recon_output_insert(struct ps_store *s, const char *id,
     BIND_INT(st, 7, records);
     BIND(st, 8, at);
     return ps_sq_exec_step(s, st, "record reconciliation report", err);
+}
+
+/* ---- the running counters of the counted sections (schema v24) ------ */
+
+/* Add a delta to the open transaction's log; an entry of the same key
+ * written since the innermost savepoint began takes it (a rollback to
+ * that savepoint drops the whole entry, as ps_store_rollback() does). */
+static int count_add(struct ps_store *s, const struct ps_txn *t, int moved,
+                     const char *at, int from, int status, int64_t sign,
+                     struct ps_err *err)
+{
+    struct ps_rcount k;
+    memset(&k, 0, sizeof(k));
+    ps_strlcpy(k.business, t->business_id, sizeof(k.business));
+    ps_strlcpy(k.day, at, sizeof(k.day)); /* YYYY-MM-DD of RFC 3339 UTC */
+    ps_strlcpy(k.currency, t->currency, sizeof(k.currency));
+    k.moved = (signed char)moved;
+    k.profiled = t->profile_id[0] != '\0';
+    k.rail = (signed char)t->rail;
+    k.type = (signed char)t->type;
+    k.from = (signed char)from;
+    k.status = (signed char)status;
+    size_t low = s->depth > 0 ? s->cntmark[s->depth - 1] : 0;
+    for (size_t i = s->ncounts; i > low && i + 8 > s->ncounts; i--) {
+        struct ps_rcount *c = &s->counts[i - 1];
+        if (c->moved == k.moved && c->profiled == k.profiled &&
+            c->rail == k.rail && c->type == k.type && c->from == k.from &&
+            c->status == k.status && strcmp(c->day, k.day) == 0 &&
+            strcmp(c->currency, k.currency) == 0 &&
+            strcmp(c->business, k.business) == 0) {
+            c->n += sign;
+            c->amount += sign * t->amount;
+            c->fee += sign * t->fee;
+            return 0;
+        }
+    }
+    if (s->ncounts == s->countcap) {
+        size_t cap = s->countcap != 0 ? s->countcap * 2 : 64;
+        struct ps_rcount *n = realloc(s->counts, cap * sizeof(*n));
+        if (n == NULL)
+            return ps_err_set(err, PS_ENOMEM, "ENOMEM",
+                              "no memory for the reconciliation counters");
+        s->counts = n;
+        s->countcap = cap;
+    }
+    k.n = sign;
+    k.amount = sign * t->amount;
+    k.fee = sign * t->fee;
+    s->counts[s->ncounts++] = k;
+    return 0;
+}
+
+int ps_store_recon_count_create(struct ps_store *s, const struct ps_txn *t,
+                                struct ps_err *err)
+{
+    if (!s->recon_counts)
+        return 0;
+    int rc = count_add(s, t, 0, t->created_at, -1, (int)t->status, 1, err);
+    return rc == 0 && s->depth == 0 ? ps_store_recon_count_flush(s, err) : rc;
+}
+
+int ps_store_recon_count_move(struct ps_store *s, const struct ps_txn *t,
+                              int from, struct ps_err *err)
+{
+    if (!s->recon_counts)
+        return 0;
+    int rc = count_add(s, t, 0, t->created_at, -1, from, -1, err);
+    if (rc == 0)
+        rc = count_add(s, t, 0, t->created_at, -1, (int)t->status, 1, err);
+    if (rc == 0)
+        rc = count_add(s, t, 1, t->updated_at, from, (int)t->status, 1, err);
+    return rc == 0 && s->depth == 0 ? ps_store_recon_count_flush(s, err) : rc;
+}
+
+static int count_same(const struct ps_rcount *a, const struct ps_rcount *b)
+{
+    return a->moved == b->moved && a->profiled == b->profiled &&
+           a->rail == b->rail && a->type == b->type && a->from == b->from &&
+           a->status == b->status && strcmp(a->day, b->day) == 0 &&
+           strcmp(a->currency, b->currency) == 0 &&
+           strcmp(a->business, b->business) == 0;
+}
+
+int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (s->ncounts == 0)
+        return 0;
+    if ((rc = prep(s, STMT_RECON_COUNT_ADD, &st, err)) != 0)
+        return rc;
+    /* The keys are few (a business's days, rails, statuses): fold the
+     * log onto its first entry of each key, then one upsert per key. */
+    size_t nkeys = 0;
+    for (size_t i = 0; i < s->ncounts; i++) {
+        size_t k = 0;
+        while (k < nkeys && !count_same(&s->counts[k], &s->counts[i]))
+            k++;
+        if (k == nkeys)
+            s->counts[nkeys++] = s->counts[i];
+        else {
+            s->counts[k].n += s->counts[i].n;
+            s->counts[k].amount += s->counts[i].amount;
+            s->counts[k].fee += s->counts[i].fee;
+        }
+    }
+    for (size_t k = 0; k < nkeys; k++) {
+        const struct ps_rcount *c = &s->counts[k];
+        if (c->n == 0 && c->amount == 0 && c->fee == 0)
+            continue;
+        BIND(st, 1, c->business);
+        BIND(st, 2, c->day);
+        BIND(st, 3, c->moved ? "MOVED" : "CREATED");
+        BIND_INT(st, 4, c->profiled);
+        BIND_ENUM(st, 5, PS_NAMES_RAIL, c->rail);
+        BIND_ENUM(st, 6, PS_NAMES_TXN_TYPE, c->type);
+        BIND(st, 7, c->from >= 0 ? ps_enum_name(PS_NAMES_TXN_STATUS, c->from)
+                                 : "");
+        BIND_ENUM(st, 8, PS_NAMES_TXN_STATUS, c->status);
+        BIND(st, 9, c->currency);
+        BIND_INT(st, 10, c->n);
+        BIND_INT(st, 11, c->amount);
+        BIND_INT(st, 12, c->fee);
+        if ((rc = ps_sq_exec_step(s, st, "add to the reconciliation counters",
+                                  err)) != 0)
+            return rc;
+    }
+    s->ncounts = 0;
+    return 0;
+}
+
+static int recon_programs(struct ps_store *s, const char *business_id,
+                          int *n, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_RECON_PROGRAMS, &st, err);
+    if (rc != 0)
+        return rc;
+    bind_named(st, ":business", business_id);
+    GET_ONE(s, st, "EWA programs", err, *n = sqlite3_column_int(st, 0));
+}
+
+int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
+                                int (*cb)(void *ctx,
+                                          const struct ps_recon_row *),
+                                void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (!s->recon_counts)
+        return 0;
+    if ((rc = prep(s, STMT_RECON_COUNTS_CHECK, &st, err)) != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    return ps_sq_recon_rows(s, st, "check the reconciliation counters", cb,
+                            ctx, err);
 }

@@ -138,7 +138,37 @@ struct ps_store {
     size_t nlegs, legcap;
     size_t legmark[PS_STORE_MAX_DEPTH];
     int balances;
+    /* The reconciliation counters' deltas of the open transaction
+     * (schema v24's recon_counts, recon.c): added at the outermost
+     * commit with the balances; cntmark as legmark.  recon_counts 0:
+     * the schema has no such table. */
+    struct ps_rcount *counts;
+    size_t ncounts, countcap;
+    size_t cntmark[PS_STORE_MAX_DEPTH];
+    int recon_counts;
 };
+
+/* One delta of recon_counts (recon.c): a key and what it adds. */
+struct ps_rcount {
+    char business[PS_ID_SIZE];
+    char day[11];
+    char currency[4];
+    signed char moved;    /* 0: CREATED (created that day, by status now) */
+    signed char profiled; /* the transaction has a profile */
+    signed char rail, type, from, status; /* enum values; from -1: none */
+    int64_t n, amount, fee;
+};
+
+/* A transaction created / moved from status `from` to t->status (its
+ * history row written at t->updated_at): the counters' deltas, added at
+ * the outermost commit (at once outside a transaction).  Nothing when
+ * the schema has no counters.  t is the whole row after the change. */
+int ps_store_recon_count_create(struct ps_store *s, const struct ps_txn *t,
+                                struct ps_err *err);
+int ps_store_recon_count_move(struct ps_store *s, const struct ps_txn *t,
+                              int from, struct ps_err *err);
+/* Add the logged deltas to recon_counts (one upsert per key). */
+int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err);
 
 /* One leg of a posting: an account's debit or credit (ledger.c). */
 struct ps_leg {
@@ -170,6 +200,8 @@ extern const char *const ps_schema_v18[];
 extern const char *const ps_schema_v19[];
 extern const char *const ps_schema_v20[];
 extern const char *const ps_schema_v21[];
+/* issue 21 (d)'s number: the lead renumbers at merge */
+extern const char *const ps_schema_v24[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */
