@@ -151,6 +151,7 @@ static int query(struct rep *x, enum ps_recon_query q,
     return rc != 0 ? rc : x->rc;
 }
 
+
 /* Record a callback's failure and stop the query. */
 static int stop(struct rep *x, int rc)
 {
@@ -761,7 +762,8 @@ static int write_report(struct rep *x)
                                      x->err)) != 0)
         return rc;
     x->pass = 0;
-    if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
+                         ewa_check_row)) != 0)
         return rc;
     int64_t orphans = 0;
     char orphan_detail[320];
@@ -800,8 +802,7 @@ static int write_report(struct rep *x)
                   x->b->name)) != 0)
         return rc;
     if (!x->r.trial_balanced &&
-        ((rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_alert,
-                                      x, x->err)) != 0 ||
+        ((rc = ps_recon_trial_replay(x, trial_alert)) != 0 ||
          (rc = x->rc) != 0))
         return rc;
     if (!x->r.trial_balanced &&
@@ -809,7 +810,8 @@ static int write_report(struct rep *x)
                      "!!!!!!!!!!!!!!!!\n\n")) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
+                         ewa_check_row)) != 0)
         return rc;
     if (orphans > 0) {
         snprintf(detail, sizeof(detail),
@@ -834,8 +836,7 @@ static int write_report(struct rep *x)
                   "Ledger trial balance (must be zero):\n",
                   x->b->name, x->b->display_name, x->d, x->d, x->next,
                   now)) != 0 ||
-        (rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_row, x,
-                                     x->err)) != 0 ||
+        (rc = ps_recon_trial_replay(x, trial_row)) != 0 ||
         (rc = x->rc) != 0)
         return rc;
 
@@ -851,10 +852,12 @@ static int write_report(struct rep *x)
         0)
         return rc;
     x->pass = 0;
-    if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->pos_memo, PS_RECON_Q_POSITIONS,
+                         position_row)) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->pos_memo, PS_RECON_Q_POSITIONS,
+                         position_row)) != 0)
         return rc;
 
     if ((rc = SAY(x, "\nOutbound payment files (of the day, with items "
@@ -900,7 +903,8 @@ static int write_report(struct rep *x)
         return rc;
     x->pass = 2;
     if ((rc = SAY(x, "EWA receivable against the ledger:\n")) != 0 ||
-        (rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0 ||
+        (rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
+                         ewa_check_row)) != 0 ||
         (rc = ps_recon_intake_sections(x)) != 0)
         return rc;
     return SAY(x, "\nDetail: %ld rows in the CSV report.\n", x->r.rows);
@@ -1121,6 +1125,8 @@ out:
     ps_output_abort(x->txt);
     ps_output_abort(x->html);
     ps_reconhtml_free(x->page);
+    free(x->ewa_memo);
+    free(x->pos_memo);
     free(x);
     return rc;
 }
