@@ -100,6 +100,32 @@
     " WHERE d.n <> 0 OR d.amount <> 0 OR d.fee <> 0"                           \
     " ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
 
+/* What ledger_day_totals must hold, from the ledger's rows (the legs of
+ * ledger_entries and of the transfers transactions carry, by their
+ * account's business, kind and currency and their row's day), against
+ * what it holds; the same columns as RECON_COUNTS_CHECK_SQL (kind
+ * 'LEGS', the account kind as rail; stored and recomputed legs; the
+ * difference of debits - credits). */
+#define RECON_LEG_ROWS(table, side, sign)                                      \
+    " SELECT a.business_id, a.kind, a.currency, substr(e.created_at, 1, 10),"  \
+    " count(*), sum(" sign "e.amount), 0 FROM " table " e"                     \
+    " JOIN ledger_accounts a ON a.id = e." side "_account"                     \
+    " WHERE ?1 IS NULL OR a.business_id = ?1 GROUP BY 1, 2, 3, 4"
+#define RECON_LEGS_CHECK_SQL                                                   \
+    "WITH d(business_id, kind, currency, day, legs, net, stored) AS ("        \
+    RECON_LEG_ROWS("ledger_entries", "debit", "") " UNION ALL"                 \
+    RECON_LEG_ROWS("ledger_entries", "credit", "-") " UNION ALL"               \
+    RECON_LEG_ROWS("transactions", "debit", "") " UNION ALL"                   \
+    RECON_LEG_ROWS("transactions", "credit", "-") " UNION ALL"                 \
+    " SELECT business_id, kind, currency, day, -legs, -net, legs"              \
+    " FROM ledger_day_totals WHERE ?1 IS NULL OR business_id = ?1),"           \
+    " x AS (SELECT business_id, kind, currency, day, sum(legs) AS legs,"       \
+    " sum(net) AS net, sum(stored) AS stored FROM d GROUP BY 1, 2, 3, 4)"      \
+    " SELECT ifnull(b.name, x.business_id), x.day, 'LEGS', x.kind, '', '',"    \
+    " '', x.currency, x.stored, x.stored + x.legs, x.net, 0 FROM x"            \
+    " LEFT JOIN businesses b ON b.id = x.business_id"                          \
+    " WHERE x.legs <> 0 OR x.net <> 0 ORDER BY 1, 2, 4, 8"
+
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
 #define RECON_STMTS(X)                                                         \
@@ -316,6 +342,14 @@
       " WHERE c.business_id = :business AND c.day = :day"                      \
       " GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(c.n) <> 0"                        \
       " ORDER BY 1, 2, 3, 4, 5, 6")                                            \
+    /* Schema v24: the positions from the day totals of the legs. */     \
+    X(RECON_POSITIONS_COUNTED,                                                 \
+      "SELECT kind, currency,"                                                 \
+      " sum(CASE WHEN day < :day THEN legs ELSE 0 END) AS opening_legs,"       \
+      " sum(CASE WHEN day < :day THEN net ELSE 0 END) AS opening,"             \
+      " sum(legs) AS closing_legs, sum(net) AS closing"                        \
+      " FROM ledger_day_totals WHERE business_id = :business"                  \
+      " AND day < :next_day GROUP BY kind, currency ORDER BY kind, currency")  \
     X(RECON_NEXT_SEQ, "SELECT ifnull(max(seq), 0) + 1 FROM outputs"            \
                       " WHERE business_id = :business AND kind = 'RECON'"      \
                       " AND business_date = :day")                             \
@@ -331,6 +365,15 @@
       " amount = recon_counts.amount + excluded.amount,"                       \
       " fee = recon_counts.fee + excluded.fee")                                \
     X(RECON_COUNTS_CHECK, RECON_COUNTS_CHECK_SQL)                              \
+    X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL)                                  \
+    X(RECON_DAY_ADD,                                                           \
+      "INSERT INTO ledger_day_totals(business_id, kind, currency, day, legs,"  \
+      " net) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"                                  \
+      " ON CONFLICT (business_id, kind, currency, day) DO UPDATE SET"          \
+      " legs = ledger_day_totals.legs + excluded.legs,"                        \
+      " net = ledger_day_totals.net + excluded.net")                           \
+    X(RECON_ACCT_SCAN, "SELECT id, business_id, kind, currency"                \
+                       " FROM ledger_accounts WHERE id > ?1 ORDER BY id")      \
     X(RECON_OUTPUT_INSERT,                                                     \
       "INSERT INTO outputs(id, business_id, kind, business_date, seq, path,"   \
       " sha256, records, debit_total, credit_total, created_at)"               \
@@ -355,6 +398,7 @@ static const enum stmt_id recon_stmt[PS_RECON_Q_N] = {
     [PS_RECON_Q_INTAKE_REFUSED] = STMT_RECON_INTAKE_REFUSED,
     [PS_RECON_Q_TXNS_COUNTED] = STMT_RECON_TXNS_COUNTED,
     [PS_RECON_Q_MOVES_COUNTED] = STMT_RECON_MOVES_COUNTED,
+    [PS_RECON_Q_POSITIONS_COUNTED] = STMT_RECON_POSITIONS_COUNTED,
 };
 
 const char *ps_store_recon_sql(enum ps_recon_query q)
@@ -420,6 +464,8 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
             q = q == PS_RECON_Q_TXNS ? PS_RECON_Q_TXNS_COUNTED
                                      : PS_RECON_Q_MOVES_COUNTED;
     }
+    if (q == PS_RECON_Q_POSITIONS && s->recon_counts)
+        q = PS_RECON_Q_POSITIONS_COUNTED;
     if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
         return rc;
     bind_named(st, ":business", p->business);
@@ -616,6 +662,160 @@ int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
     if ((rc = prep(s, STMT_RECON_COUNTS_CHECK, &st, err)) != 0)
         return rc;
     BIND_OPT(st, 1, business_id);
-    return ps_sq_recon_rows(s, st, "check the reconciliation counters", cb,
-                            ctx, err);
+    if ((rc = ps_sq_recon_rows(s, st, "check the reconciliation counters",
+                               cb, ctx, err)) != 0 ||
+        (rc = prep(s, STMT_RECON_LEGS_CHECK, &st, err)) != 0)
+        return rc;
+    BIND_OPT(st, 1, business_id);
+    return ps_sq_recon_rows(s, st, "check the ledger's day totals", cb, ctx,
+                            err);
+}
+
+/* ---- the day totals of the ledger's legs (schema v24) --------------- */
+
+/* Load the accounts after the last one known (all on first use). */
+static int akinds_load(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_RECON_ACCT_SCAN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, s->nakinds > 0 ? s->akinds[s->nakinds - 1].id : 0);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (s->nakinds == s->akindcap) {
+            size_t cap = s->akindcap != 0 ? s->akindcap * 2 : 256;
+            struct ps_acct_kind *n = realloc(s->akinds, cap * sizeof(*n));
+            if (n == NULL)
+                break;
+            s->akinds = n;
+            s->akindcap = cap;
+        }
+        const char *biz = (const char *)sqlite3_column_text(st, 1);
+        size_t b = 0;
+        while (b < s->nabiz && strcmp(s->abiz[b], biz != NULL ? biz : "") != 0)
+            b++;
+        if (b == s->nabiz) {
+            if (s->nabiz == s->abizcap) {
+                size_t cap = s->abizcap != 0 ? s->abizcap * 2 : 8;
+                char(*n)[PS_ID_SIZE] = realloc(s->abiz, cap * sizeof(*n));
+                if (n == NULL)
+                    break;
+                s->abiz = n;
+                s->abizcap = cap;
+            }
+            ps_strlcpy(s->abiz[s->nabiz++], biz != NULL ? biz : "",
+                       PS_ID_SIZE);
+        }
+        struct ps_acct_kind *k = &s->akinds[s->nakinds++];
+        k->id = sqlite3_column_int64(st, 0);
+        k->biz = (uint32_t)b;
+        ps_sq_col_str(st, 2, k->kind, sizeof(k->kind));
+        ps_sq_col_str(st, 3, k->currency, sizeof(k->currency));
+    }
+    if (rc == SQLITE_ROW) {
+        ps_sq_done(st);
+        return ps_err_set(err, PS_ENOMEM, "ENOMEM",
+                          "no memory for the ledger accounts' kinds");
+    }
+    rc = rc == SQLITE_DONE ? 0 : ps_sq_error(s, rc, "scan ledger accounts", err);
+    ps_sq_done(st);
+    return rc;
+}
+
+/* Account id's entry, from index *from on (the legs come in id order). */
+static const struct ps_acct_kind *akind_find(struct ps_store *s, int64_t id,
+                                             size_t *from)
+{
+    size_t lo = *from, hi = s->nakinds;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->akinds[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *from = lo;
+    return lo < s->nakinds && s->akinds[lo].id == id ? &s->akinds[lo] : NULL;
+}
+
+struct day_total {
+    const struct ps_acct_kind *k; /* business, kind, currency */
+    const char *day;
+    int64_t legs, net;
+};
+
+static int day_total_add(struct day_total **t, size_t *n, size_t *cap,
+                         const struct ps_acct_kind *k, const struct ps_leg *l)
+{
+    for (size_t i = *n; i > 0; i--) {
+        struct day_total *d = &(*t)[i - 1];
+        if (d->k->biz == k->biz && strcmp(d->k->kind, k->kind) == 0 &&
+            strcmp(d->k->currency, k->currency) == 0 &&
+            strcmp(d->day, l->day) == 0) {
+            d->legs++;
+            d->net += l->debit - l->credit;
+            return 0;
+        }
+    }
+    if (*n == *cap) {
+        size_t c = *cap != 0 ? *cap * 2 : 16;
+        struct day_total *m = realloc(*t, c * sizeof(*m));
+        if (m == NULL)
+            return -1;
+        *t = m;
+        *cap = c;
+    }
+    (*t)[(*n)++] = (struct day_total){k, l->day, 1, l->debit - l->credit};
+    return 0;
+}
+
+static int day_totals_write(struct ps_store *s, const struct day_total *t,
+                            size_t n, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_RECON_DAY_ADD, &st, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        BIND(st, 1, s->abiz[t[i].k->biz]);
+        BIND(st, 2, t[i].k->kind);
+        BIND(st, 3, t[i].k->currency);
+        BIND(st, 4, t[i].day);
+        BIND_INT(st, 5, t[i].legs);
+        BIND_INT(st, 6, t[i].net);
+        rc = ps_sq_exec_step(s, st, "add to the ledger's day totals", err);
+    }
+    return rc;
+}
+
+int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
+                        size_t n, struct ps_err *err)
+{
+    struct day_total *t = NULL;
+    size_t nt = 0, cap = 0, from = 0;
+    int rc = 0;
+    if (!s->recon_counts || n == 0)
+        return 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct ps_acct_kind *k = akind_find(s, legs[i].account, &from);
+        if (k == NULL) { /* an account created since: load the new ones */
+            size_t before = s->nakinds;
+            if ((rc = akinds_load(s, err)) != 0)
+                break;
+            from = 0;
+            k = akind_find(s, legs[i].account, &from);
+            if (k == NULL || s->akinds == NULL) {
+                rc = ps_err_set(err, PS_EINTERNAL, "LEDGER_ACCOUNT",
+                                "a ledger leg names account %lld, which "
+                                "does not exist (%zu accounts known)",
+                                (long long)legs[i].account, before);
+                break;
+            }
+        }
+        if (day_total_add(&t, &nt, &cap, k, &legs[i]) != 0)
+            rc = ps_err_set(err, PS_ENOMEM, "ENOMEM",
+                            "no memory for the ledger's day totals");
+    }
+    if (rc == 0)
+        rc = day_totals_write(s, t, nt, err);
+    free(t);
+    return rc;
 }

@@ -41,6 +41,9 @@ enum ps_recon_query {
      * a profile, not its program; with more, the rows are grouped) */
     PS_RECON_Q_TXNS_COUNTED,
     PS_RECON_Q_MOVES_COUNTED,
+    /* POSITIONS from the day totals of the legs (schema v24), what
+     * ps_store_recon_query() runs for POSITIONS on that schema */
+    PS_RECON_Q_POSITIONS_COUNTED,
     PS_RECON_Q_N
 };
 

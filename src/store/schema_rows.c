@@ -207,6 +207,12 @@ const char *const ps_schema_v21[] = {
  * (recon.c, ps_store_recon_count_*), in that commit; filled here from
  * the rows, as the definition reads them; `payspool ledger verify`
  * compares the two.  A key whose count went back to 0 keeps its row.
+ *
+ * And ledger_day_totals, the positions' counters: per business, account
+ * kind, currency (the account's) and UTC day of the leg's row, the
+ * number of ledger legs and their debits - credits, added at the
+ * outermost commit with the balances (ps_store_recon_legs()).  The
+ * positions at a day's boundaries are then sums over a few rows a day.
  */
 const char *const ps_schema_v24[] = {
     "CREATE TABLE recon_counts ("
@@ -237,4 +243,26 @@ const char *const ps_schema_v24[] = {
     "  h.to_status, t.currency, count(*), sum(t.amount), sum(t.fee)"
     "  FROM transaction_history h JOIN transactions t ON t.id = h.txn_id"
     "  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;",
+    "CREATE TABLE ledger_day_totals ("
+    "  business_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"
+    "  legs INTEGER NOT NULL,"
+    "  net INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_id, kind, currency, day));",
+    "INSERT INTO ledger_day_totals (business_id, kind, currency, day, legs,"
+    "  net)"
+    "  SELECT a.business_id, a.kind, a.currency, l.day, count(*),"
+    "  sum(l.net) FROM ("
+    "    SELECT debit_account AS account, substr(created_at, 1, 10) AS day,"
+    "      amount AS net FROM ledger_entries"
+    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), -amount"
+    "      FROM ledger_entries"
+    "    UNION ALL SELECT debit_account, substr(created_at, 1, 10), amount"
+    "      FROM transactions WHERE debit_account IS NOT NULL"
+    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), -amount"
+    "      FROM transactions WHERE credit_account IS NOT NULL) l"
+    "  JOIN ledger_accounts a ON a.id = l.account"
+    "  GROUP BY 1, 2, 3, 4;",
     NULL};

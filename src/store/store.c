@@ -123,6 +123,8 @@ void ps_store_close(struct ps_store *s)
     free(s->accts);
     free(s->legs);
     free(s->counts);
+    free(s->akinds);
+    free(s->abiz);
     free(s->path);
     free(s);
 }
@@ -240,6 +242,8 @@ void ps_store_rollback(struct ps_store *s)
                  s->depth - 1, s->depth - 1);
     s->nlegs = s->legmark[s->depth - 1]; /* the legs of what rolls back */
     s->ncounts = s->cntmark[s->depth - 1]; /* and its counters' deltas */
+    if (s->depth == 1)
+        s->nakinds = 0; /* accounts read in what rolls back: read again */
     if (s->acct_depth >= s->depth && s->naccts > 0) {
         memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
         s->naccts = 0;

@@ -146,7 +146,29 @@ struct ps_store {
     size_t ncounts, countcap;
     size_t cntmark[PS_STORE_MAX_DEPTH];
     int recon_counts;
+    /* Each ledger account's business, kind and currency, by id (the
+     * day totals of the legs, recon.c): loaded on first use, in id
+     * order; a new account is appended (ids only grow). */
+    struct ps_acct_kind *akinds;
+    size_t nakinds, akindcap;
+    char (*abiz)[PS_ID_SIZE]; /* the businesses akinds[].biz indexes */
+    size_t nabiz, abizcap;
 };
+
+/* One ledger account's key for ledger_day_totals (recon.c). */
+struct ps_acct_kind {
+    int64_t id;
+    uint32_t biz; /* index into abiz */
+    char kind[16];
+    char currency[4];
+};
+
+/* Add the sorted legs of the outermost commit to ledger_day_totals
+ * (schema v24, recon.c): per business, account kind, currency and day,
+ * the number of legs and debits - credits.  Called by
+ * ps_store_balance_flush(); nothing when the schema has no such table. */
+int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
+                        size_t n, struct ps_err *err);
 
 /* One delta of recon_counts (recon.c): a key and what it adds. */
 struct ps_rcount {
@@ -175,6 +197,7 @@ struct ps_leg {
     int64_t account;
     int64_t debit, credit;
     char currency[4];
+    char day[11]; /* the UTC day of the leg's row (ledger_day_totals) */
 };
 
 /* Post a transfer's two legs: added to the accounts' stored balances at
@@ -182,11 +205,12 @@ struct ps_leg {
  * the schema has no balances. */
 int ps_store_balance_post(struct ps_store *s, int64_t debit_account,
                           int64_t credit_account, int64_t amount,
-                          const char *currency, struct ps_err *err);
+                          const char *currency, const char *at,
+                          struct ps_err *err);
 /* One leg alone: ps_store_balance_post() is two of these.  Exposed for
  * the test of the per-chunk trial balance. */
 int ps_store_balance_leg(struct ps_store *s, int64_t account, int64_t debit,
-                         int64_t credit, const char *currency,
+                         int64_t credit, const char *currency, const char *at,
                          struct ps_err *err);
 /* Add the legs posted to their accounts (one UPDATE per account, in
  * account order) after checking that debits equal credits in each

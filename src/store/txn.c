@@ -261,7 +261,7 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
         if (c->debit == 0 || c->credit == 0)
             return 0;
         return ps_store_balance_post(s, c->debit, c->credit, t->amount,
-                                     t->currency, err);
+                                     t->currency, t->created_at, err);
     }
     /* Which UNIQUE failed: the request hash's is handled by the caller. */
     if (hash != NULL && sqlite3_extended_errcode(s->db) ==
@@ -319,7 +319,7 @@ int ps_store_txn_set_transfer(struct ps_store *s, const struct ps_txn *t,
                              PS_ENOTFOUND, err)) != 0)
         return rc;
     return ps_store_balance_post(s, debit_account, credit_account, t->amount,
-                                 t->currency, err);
+                                 t->currency, t->created_at, err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,

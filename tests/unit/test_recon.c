@@ -1199,7 +1199,7 @@ static void test_camt053_many_currencies(void **state)
     struct fixture *fx = *state;
     struct ps_recon_result r;
     struct csv c;
-    char sql[1024];
+    char sql[2048];
     size_t n = sizeof(ccy) / sizeof(ccy[0]);
     scenario(fx);
     for (size_t i = 0; i < n; i++) {
@@ -1213,9 +1213,15 @@ static void test_camt053_many_currencies(void **state)
                  " business_id = '%s' AND kind = 'FUNDING' AND currency ="
                  " '%s'), (SELECT id FROM ledger_accounts WHERE business_id ="
                  " '%s' AND kind = 'FEE_INCOME' AND currency = '%s'), %zu,"
-                 " '%s', 'deposit', '2026-11-20T12:00:00.000Z')",
+                 " '%s', 'deposit', '2026-11-20T12:00:00.000Z');"
+                 /* as the store posts it: the day totals too (v24) */
+                 "INSERT INTO ledger_day_totals(business_id, kind, currency,"
+                 " day, legs, net) VALUES ('%s', 'FUNDING', '%s',"
+                 " '2026-11-20', 1, %zu), ('%s', 'FEE_INCOME', '%s',"
+                 " '2026-11-20', 1, -%zu)",
                  fx->biz.id, ccy[i], fx->biz.id, ccy[i], ccy[i], fx->biz.id,
-                 ccy[i], fx->biz.id, ccy[i], 1000 + i, ccy[i]);
+                 ccy[i], fx->biz.id, ccy[i], 1000 + i, ccy[i], fx->biz.id,
+                 ccy[i], 1000 + i, fx->biz.id, ccy[i], 1000 + i);
         exec_sql(fx, sql);
     }
     run_ok(fx, DAY2, &r, &c);

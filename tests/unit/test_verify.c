@@ -257,6 +257,17 @@ static void test_ledger_row(void **state)
                 "UPDATE ledger_balances SET credits_posted = credits_posted + 1"
                 " WHERE account = (SELECT credit_account FROM ledger_entries"
                 " WHERE id = " FEE_ROW ");"
+                /* and the day totals of its accounts' kinds (v24) */
+                "UPDATE ledger_day_totals SET net = net + 1 WHERE"
+                " (business_id, kind, currency, day) = (SELECT a.business_id,"
+                " a.kind, a.currency, substr(e.created_at, 1, 10) FROM"
+                " ledger_entries e JOIN ledger_accounts a ON a.id ="
+                " e.debit_account WHERE e.id = " FEE_ROW ");"
+                "UPDATE ledger_day_totals SET net = net - 1 WHERE"
+                " (business_id, kind, currency, day) = (SELECT a.business_id,"
+                " a.kind, a.currency, substr(e.created_at, 1, 10) FROM"
+                " ledger_entries e JOIN ledger_accounts a ON a.id ="
+                " e.credit_account WHERE e.id = " FEE_ROW ");"
                 "UPDATE ledger_entries SET amount = amount + 1 WHERE id = "
                 FEE_ROW);
 #undef FEE_ROW
