@@ -436,17 +436,25 @@ static int verify_recon_count(void *vctx, const struct ps_recon_row *r)
 {
     struct verify_ctx *v = vctx;
     char subject[256];
-    snprintf(subject, sizeof(subject),
-             "recon counter %s %s %s %s %s->%s (amount %+lld, fee %+lld "
-             "minor units recomputed - stored)",
-             r->text[1], r->text[2], r->text[3], r->text[4], r->text[5],
-             r->text[6], (long long)r->num[10], (long long)r->num[11]);
+    int legs = strcmp(r->text[2], "LEGS") == 0;
+    if (legs) /* ledger_day_totals: kind in column 3 */
+        snprintf(subject, sizeof(subject),
+                 "ledger day total %s %s (debits %+lld, credits %+lld, %s; "
+                 "recomputed - stored)",
+                 r->text[1], r->text[3], (long long)r->num[10],
+                 (long long)r->num[11], r->text[4]);
+    else
+        snprintf(subject, sizeof(subject),
+                 "recon counter %s %s %s %s %s->%s (amount %+lld, fee %+lld "
+                 "minor units recomputed - stored)",
+                 r->text[1], r->text[2], r->text[3], r->text[4], r->text[5],
+                 r->text[6], (long long)r->num[10], (long long)r->num[11]);
     struct ps_verify_finding f = {.check = PS_VERIFY_RECON_COUNT,
                                   .ok = 0,
                                   .business = r->text[0],
                                   .subject = subject,
                                   .currency = r->text[7],
-                                  .figure = "count",
+                                  .figure = legs ? "legs" : "count",
                                   .left_name = "stored",
                                   .right_name = "recomputed from the rows",
                                   .left = r->num[8],

@@ -758,8 +758,8 @@ static int write_report(struct rep *x)
     ps_time_now(now);
     x->r.trial_balanced = 1;
     /* First what decides the alerts at the top. */
-    if ((rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_pre, x,
-                                     x->err)) != 0)
+    if ((rc = ps_store_recon_trial(x->eng->store, x->b->id, trial_pre, x,
+                                   x->err)) != 0)
         return rc;
     x->pass = 0;
     if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,

@@ -79,7 +79,7 @@ int ps_recon_trial_replay(struct rep *x,
                         int (*cb)(void *, const struct ps_trial_row *))
 {
     if (x->r.ntrial >= PS_RECON_MAX_CURRENCIES)
-        return ps_store_trial_balance(x->eng->store, x->b->id, cb, x, x->err);
+        return ps_store_recon_trial(x->eng->store, x->b->id, cb, x, x->err);
     for (int i = 0; i < x->r.ntrial && x->rc == 0; i++) {
         const struct ps_recon_trial *o = &x->r.trial[i];
         struct ps_trial_row t = {.debits = o->debits,

@@ -106,25 +106,31 @@
  * what it holds; the same columns as RECON_COUNTS_CHECK_SQL (kind
  * 'LEGS', the account kind as rail; stored and recomputed legs; the
  * difference of debits - credits). */
-#define RECON_LEG_ROWS(table, side, sign)                                      \
+#define RECON_LEG_ROWS(table, side, dr, cr)                                    \
     " SELECT a.business_id, a.kind, a.currency, substr(e.created_at, 1, 10),"  \
-    " count(*), sum(" sign "e.amount), 0 FROM " table " e"                     \
-    " JOIN ledger_accounts a ON a.id = e." side "_account"                     \
+    " count(*), sum(" dr "), sum(" cr "), sum(e.currency <> a.currency), 0"    \
+    " FROM " table " e JOIN ledger_accounts a ON a.id = e." side "_account"    \
     " WHERE ?1 IS NULL OR a.business_id = ?1 GROUP BY 1, 2, 3, 4"
 #define RECON_LEGS_CHECK_SQL                                                   \
-    "WITH d(business_id, kind, currency, day, legs, net, stored) AS ("        \
-    RECON_LEG_ROWS("ledger_entries", "debit", "") " UNION ALL"                 \
-    RECON_LEG_ROWS("ledger_entries", "credit", "-") " UNION ALL"               \
-    RECON_LEG_ROWS("transactions", "debit", "") " UNION ALL"                   \
-    RECON_LEG_ROWS("transactions", "credit", "-") " UNION ALL"                 \
-    " SELECT business_id, kind, currency, day, -legs, -net, legs"              \
-    " FROM ledger_day_totals WHERE ?1 IS NULL OR business_id = ?1),"           \
+    "WITH d(business_id, kind, currency, day, legs, debits, credits,"          \
+    " mismatched, stored) AS ("                                                \
+    RECON_LEG_ROWS("ledger_entries", "debit", "e.amount", "0") " UNION ALL"    \
+    RECON_LEG_ROWS("ledger_entries", "credit", "0", "e.amount") " UNION ALL"   \
+    RECON_LEG_ROWS("transactions", "debit", "e.amount", "0") " UNION ALL"      \
+    RECON_LEG_ROWS("transactions", "credit", "0", "e.amount") " UNION ALL"     \
+    " SELECT business_id, kind, currency, day, -legs, -debits, -credits,"      \
+    " -mismatched, legs FROM ledger_day_totals"                                \
+    " WHERE ?1 IS NULL OR business_id = ?1),"                                  \
     " x AS (SELECT business_id, kind, currency, day, sum(legs) AS legs,"       \
-    " sum(net) AS net, sum(stored) AS stored FROM d GROUP BY 1, 2, 3, 4)"      \
-    " SELECT ifnull(b.name, x.business_id), x.day, 'LEGS', x.kind, '', '',"    \
-    " '', x.currency, x.stored, x.stored + x.legs, x.net, 0 FROM x"            \
+    " sum(debits) AS debits, sum(credits) AS credits,"                         \
+    " sum(mismatched) AS mismatched, sum(stored) AS stored"                    \
+    " FROM d GROUP BY 1, 2, 3, 4)"                                             \
+    " SELECT ifnull(b.name, x.business_id), x.day, 'LEGS', x.kind,"            \
+    " 'cross-currency legs ' || printf('%+d', x.mismatched), '', '',"          \
+    " x.currency, x.stored, x.stored + x.legs, x.debits, x.credits FROM x"     \
     " LEFT JOIN businesses b ON b.id = x.business_id"                          \
-    " WHERE x.legs <> 0 OR x.net <> 0 ORDER BY 1, 2, 4, 8"
+    " WHERE x.legs <> 0 OR x.debits <> 0 OR x.credits <> 0"                    \
+    " OR x.mismatched <> 0 ORDER BY 1, 2, 4, 8"
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
@@ -346,10 +352,23 @@
     X(RECON_POSITIONS_COUNTED,                                                 \
       "SELECT kind, currency,"                                                 \
       " sum(CASE WHEN day < :day THEN legs ELSE 0 END) AS opening_legs,"       \
-      " sum(CASE WHEN day < :day THEN net ELSE 0 END) AS opening,"             \
-      " sum(legs) AS closing_legs, sum(net) AS closing"                        \
+      " sum(CASE WHEN day < :day THEN debits - credits ELSE 0 END)"            \
+      " AS opening, sum(legs) AS closing_legs,"                                \
+      " sum(debits) - sum(credits) AS closing"                                 \
       " FROM ledger_day_totals WHERE business_id = :business"                  \
       " AND day < :next_day GROUP BY kind, currency ORDER BY kind, currency")  \
+    /* Schema v24: the receivable's ledger side from the day totals. */   \
+    X(RECON_EWA_CHECK_COUNTED,                                                 \
+      "WITH x(currency, profile, owed, ledger) AS ("                           \
+      " SELECT g.currency, k.amount_to_recover > 0, k.amount_to_recover, 0"    \
+      " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " WHERE p.business_id = :business"                                       \
+      " UNION ALL"                                                             \
+      " SELECT currency, 0, 0, debits - credits FROM ledger_day_totals"        \
+      " WHERE business_id = :business AND kind = 'EWA_RECEIVABLE')"            \
+      " SELECT currency, sum(profile) AS profiles, sum(owed) AS owed,"         \
+      " sum(ledger) AS ledger FROM x GROUP BY currency ORDER BY currency")     \
     X(RECON_NEXT_SEQ, "SELECT ifnull(max(seq), 0) + 1 FROM outputs"            \
                       " WHERE business_id = :business AND kind = 'RECON'"      \
                       " AND business_date = :day")                             \
@@ -368,10 +387,16 @@
     X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL)                                  \
     X(RECON_DAY_ADD,                                                           \
       "INSERT INTO ledger_day_totals(business_id, kind, currency, day, legs,"  \
-      " net) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"                                  \
+      " debits, credits, mismatched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"  \
       " ON CONFLICT (business_id, kind, currency, day) DO UPDATE SET"          \
       " legs = ledger_day_totals.legs + excluded.legs,"                        \
-      " net = ledger_day_totals.net + excluded.net")                           \
+      " debits = ledger_day_totals.debits + excluded.debits,"                  \
+      " credits = ledger_day_totals.credits + excluded.credits,"               \
+      " mismatched = ledger_day_totals.mismatched + excluded.mismatched")      \
+    X(RECON_TRIAL_COUNTED,                                                     \
+      "SELECT currency, sum(debits), sum(credits),"                            \
+      " sum(debits) - sum(credits), sum(mismatched) FROM ledger_day_totals"    \
+      " WHERE business_id = :business GROUP BY currency ORDER BY currency")    \
     X(RECON_ACCT_SCAN, "SELECT id, business_id, kind, currency"                \
                        " FROM ledger_accounts WHERE id > ?1 ORDER BY id")      \
     X(RECON_OUTPUT_INSERT,                                                     \
@@ -399,6 +424,7 @@ static const enum stmt_id recon_stmt[PS_RECON_Q_N] = {
     [PS_RECON_Q_TXNS_COUNTED] = STMT_RECON_TXNS_COUNTED,
     [PS_RECON_Q_MOVES_COUNTED] = STMT_RECON_MOVES_COUNTED,
     [PS_RECON_Q_POSITIONS_COUNTED] = STMT_RECON_POSITIONS_COUNTED,
+    [PS_RECON_Q_EWA_CHECK_COUNTED] = STMT_RECON_EWA_CHECK_COUNTED,
 };
 
 const char *ps_store_recon_sql(enum ps_recon_query q)
@@ -466,6 +492,8 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
     }
     if (q == PS_RECON_Q_POSITIONS && s->recon_counts)
         q = PS_RECON_Q_POSITIONS_COUNTED;
+    if (q == PS_RECON_Q_EWA_CHECK && s->recon_counts)
+        q = PS_RECON_Q_EWA_CHECK_COUNTED;
     if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
         return rc;
     bind_named(st, ":business", p->business);
@@ -741,7 +769,7 @@ static const struct ps_acct_kind *akind_find(struct ps_store *s, int64_t id,
 struct day_total {
     const struct ps_acct_kind *k; /* business, kind, currency */
     const char *day;
-    int64_t legs, net;
+    int64_t legs, debits, credits, mismatched;
 };
 
 static int day_total_add(struct day_total **t, size_t *n, size_t *cap,
@@ -753,7 +781,9 @@ static int day_total_add(struct day_total **t, size_t *n, size_t *cap,
             strcmp(d->k->currency, k->currency) == 0 &&
             strcmp(d->day, l->day) == 0) {
             d->legs++;
-            d->net += l->debit - l->credit;
+            d->debits += l->debit;
+            d->credits += l->credit;
+            d->mismatched += strcmp(l->currency, k->currency) != 0;
             return 0;
         }
     }
@@ -765,7 +795,8 @@ static int day_total_add(struct day_total **t, size_t *n, size_t *cap,
         *t = m;
         *cap = c;
     }
-    (*t)[(*n)++] = (struct day_total){k, l->day, 1, l->debit - l->credit};
+    (*t)[(*n)++] = (struct day_total){k, l->day, 1, l->debit, l->credit,
+                                      strcmp(l->currency, k->currency) != 0};
     return 0;
 }
 
@@ -780,7 +811,9 @@ static int day_totals_write(struct ps_store *s, const struct day_total *t,
         BIND(st, 3, t[i].k->currency);
         BIND(st, 4, t[i].day);
         BIND_INT(st, 5, t[i].legs);
-        BIND_INT(st, 6, t[i].net);
+        BIND_INT(st, 6, t[i].debits);
+        BIND_INT(st, 7, t[i].credits);
+        BIND_INT(st, 8, t[i].mismatched);
         rc = ps_sq_exec_step(s, st, "add to the ledger's day totals", err);
     }
     return rc;
@@ -817,5 +850,37 @@ int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
     if (rc == 0)
         rc = day_totals_write(s, t, nt, err);
     free(t);
+    return rc;
+}
+
+/* ---- the trial balance of one business, counted (schema v24) -------- */
+
+int ps_store_recon_trial(struct ps_store *s, const char *business_id,
+                         int (*cb)(void *ctx, const struct ps_trial_row *),
+                         void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (!s->recon_counts)
+        return ps_store_trial_balance(s, business_id, cb, ctx, err);
+    if ((rc = prep(s, STMT_RECON_TRIAL_COUNTED, &st, err)) != 0)
+        return rc;
+    bind_named(st, ":business", business_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ps_trial_row r;
+        memset(&r, 0, sizeof(r));
+        ps_sq_col_str(st, 0, r.currency, sizeof(r.currency));
+        r.debits = sqlite3_column_int64(st, 1);
+        r.credits = sqlite3_column_int64(st, 2);
+        r.balance = sqlite3_column_int64(st, 3);
+        r.mismatched = sqlite3_column_int64(st, 4);
+        if (cb(ctx, &r) != 0)
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        rc = ps_sq_error(s, rc, "trial balance", err);
+    else
+        rc = 0;
+    ps_sq_done(st);
     return rc;
 }

@@ -44,6 +44,8 @@ enum ps_recon_query {
     /* POSITIONS from the day totals of the legs (schema v24), what
      * ps_store_recon_query() runs for POSITIONS on that schema */
     PS_RECON_Q_POSITIONS_COUNTED,
+    /* EWA_CHECK with the receivable's balance from the day totals */
+    PS_RECON_Q_EWA_CHECK_COUNTED,
     PS_RECON_Q_N
 };
 
@@ -87,6 +89,14 @@ int ps_store_recon_counts_check(struct ps_store *store,
                                 int (*cb)(void *ctx,
                                           const struct ps_recon_row *),
                                 void *ctx, struct ps_err *err);
+
+/* The trial balance of one business as ps_store_trial_balance() gives
+ * it, from ledger_day_totals (schema v24; ledger verify checks them
+ * against the rows), or from the rows on an older schema. */
+struct ps_trial_row;
+int ps_store_recon_trial(struct ps_store *store, const char *business_id,
+                         int (*cb)(void *ctx, const struct ps_trial_row *),
+                         void *ctx, struct ps_err *err);
 
 /* The next free RECON sequence of (business, day) in `outputs`. */
 int ps_store_recon_next_seq(struct ps_store *store, const char *business_id,

@@ -208,11 +208,13 @@ const char *const ps_schema_v21[] = {
  * the rows, as the definition reads them; `payspool ledger verify`
  * compares the two.  A key whose count went back to 0 keeps its row.
  *
- * And ledger_day_totals, the positions' counters: per business, account
- * kind, currency (the account's) and UTC day of the leg's row, the
- * number of ledger legs and their debits - credits, added at the
- * outermost commit with the balances (ps_store_recon_legs()).  The
- * positions at a day's boundaries are then sums over a few rows a day.
+ * And ledger_day_totals, the positions' and trial balance's counters:
+ * per business, account kind, currency (the account's) and UTC day of
+ * the leg's row, the number of ledger legs, their debits and credits
+ * and how many are in another currency than their account, added at
+ * the outermost commit with the balances (ps_store_recon_legs()).  The
+ * positions at a day's boundaries, the trial balance and the EWA
+ * receivable's balance are then sums over a few rows a day.
  */
 const char *const ps_schema_v24[] = {
     "CREATE TABLE recon_counts ("
@@ -249,20 +251,23 @@ const char *const ps_schema_v24[] = {
     "  currency TEXT NOT NULL,"
     "  day TEXT NOT NULL,"
     "  legs INTEGER NOT NULL,"
-    "  net INTEGER NOT NULL,"
+    "  debits INTEGER NOT NULL,"
+    "  credits INTEGER NOT NULL,"
+    "  mismatched INTEGER NOT NULL,"
     "  PRIMARY KEY (business_id, kind, currency, day));",
     "INSERT INTO ledger_day_totals (business_id, kind, currency, day, legs,"
-    "  net)"
+    "  debits, credits, mismatched)"
     "  SELECT a.business_id, a.kind, a.currency, l.day, count(*),"
-    "  sum(l.net) FROM ("
+    "  sum(l.debit), sum(l.credit), sum(l.currency <> a.currency) FROM ("
     "    SELECT debit_account AS account, substr(created_at, 1, 10) AS day,"
-    "      amount AS net FROM ledger_entries"
-    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), -amount"
-    "      FROM ledger_entries"
-    "    UNION ALL SELECT debit_account, substr(created_at, 1, 10), amount"
-    "      FROM transactions WHERE debit_account IS NOT NULL"
-    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), -amount"
-    "      FROM transactions WHERE credit_account IS NOT NULL) l"
+    "      amount AS debit, 0 AS credit, currency FROM ledger_entries"
+    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), 0,"
+    "      amount, currency FROM ledger_entries"
+    "    UNION ALL SELECT debit_account, substr(created_at, 1, 10), amount,"
+    "      0, currency FROM transactions WHERE debit_account IS NOT NULL"
+    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), 0,"
+    "      amount, currency FROM transactions"
+    "      WHERE credit_account IS NOT NULL) l"
     "  JOIN ledger_accounts a ON a.id = l.account"
     "  GROUP BY 1, 2, 3, 4;",
     NULL};

@@ -1216,9 +1216,9 @@ static void test_camt053_many_currencies(void **state)
                  " '%s', 'deposit', '2026-11-20T12:00:00.000Z');"
                  /* as the store posts it: the day totals too (v24) */
                  "INSERT INTO ledger_day_totals(business_id, kind, currency,"
-                 " day, legs, net) VALUES ('%s', 'FUNDING', '%s',"
-                 " '2026-11-20', 1, %zu), ('%s', 'FEE_INCOME', '%s',"
-                 " '2026-11-20', 1, -%zu)",
+                 " day, legs, debits, credits, mismatched) VALUES ('%s',"
+                 " 'FUNDING', '%s', '2026-11-20', 1, %zu, 0, 0), ('%s',"
+                 " 'FEE_INCOME', '%s', '2026-11-20', 1, 0, %zu, 0)",
                  fx->biz.id, ccy[i], fx->biz.id, ccy[i], ccy[i], fx->biz.id,
                  ccy[i], fx->biz.id, ccy[i], 1000 + i, ccy[i], fx->biz.id,
                  ccy[i], 1000 + i, fx->biz.id, ccy[i], 1000 + i);
