@@ -836,7 +836,7 @@ int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
             from = 0;
             k = akind_find(s, legs[i].account, &from);
             if (k == NULL || s->akinds == NULL) {
-                rc = ps_err_set(err, PS_EINTERNAL, "LEDGER_ACCOUNT",
+                rc = ps_err_set(err, PS_EINTERNAL, "EINTERNAL",
                                 "a ledger leg names account %lld, which "
                                 "does not exist (%zu accounts known)",
                                 (long long)legs[i].account, before);
