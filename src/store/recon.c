@@ -619,19 +619,14 @@ static int count_same(const struct ps_rcount *a, const struct ps_rcount *b)
            strcmp(a->business, b->business) == 0;
 }
 
-int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err)
+void ps_store_recon_count_fold(struct ps_store *s, size_t from)
 {
-    sqlite3_stmt *st = NULL;
-    int rc;
-    if (s->ncounts == 0)
-        return 0;
-    if ((rc = prep(s, STMT_RECON_COUNT_ADD, &st, err)) != 0)
-        return rc;
-    /* The keys are few (a business's days, rails, statuses): fold the
-     * log onto its first entry of each key, then one upsert per key. */
-    size_t nkeys = 0;
-    for (size_t i = 0; i < s->ncounts; i++) {
-        size_t k = 0;
+    /* The keys are few (a business's days, rails, statuses): each entry
+     * goes onto the first of its key; the ones that came to nothing
+     * (moved in and out again) go. */
+    size_t nkeys = from;
+    for (size_t i = from; i < s->ncounts; i++) {
+        size_t k = from;
         while (k < nkeys && !count_same(&s->counts[k], &s->counts[i]))
             k++;
         if (k == nkeys)
@@ -642,10 +637,26 @@ int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err)
             s->counts[k].fee += s->counts[i].fee;
         }
     }
+    size_t kept = from;
+    for (size_t k = from; k < nkeys; k++)
+        if (s->counts[k].n != 0 || s->counts[k].amount != 0 ||
+            s->counts[k].fee != 0)
+            s->counts[kept++] = s->counts[k];
+    s->ncounts = kept;
+}
+
+int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (s->ncounts == 0)
+        return 0;
+    if ((rc = prep(s, STMT_RECON_COUNT_ADD, &st, err)) != 0)
+        return rc;
+    ps_store_recon_count_fold(s, 0);
+    size_t nkeys = s->ncounts;
     for (size_t k = 0; k < nkeys; k++) {
         const struct ps_rcount *c = &s->counts[k];
-        if (c->n == 0 && c->amount == 0 && c->fee == 0)
-            continue;
         BIND(st, 1, c->business);
         BIND(st, 2, c->day);
         BIND(st, 3, c->moved ? "MOVED" : "CREATED");

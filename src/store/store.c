@@ -223,6 +223,10 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
     int rc = ps_sq_exec_sql(s, sql, err);
     if (rc == 0) {
         s->depth--;
+        /* The released savepoint's counter deltas join the enclosing
+         * one's, folded by key. */
+        if (s->depth > 0)
+            ps_store_recon_count_fold(s, s->cntmark[s->depth - 1]);
         /* Released into the savepoint around it (or committed). */
         if (s->acct_depth > s->depth)
             s->acct_depth = s->depth;

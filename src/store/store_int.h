@@ -189,6 +189,10 @@ int ps_store_recon_count_create(struct ps_store *s, const struct ps_txn *t,
                                 struct ps_err *err);
 int ps_store_recon_count_move(struct ps_store *s, const struct ps_txn *t,
                               int from, struct ps_err *err);
+/* Fold the log's entries from index `from` on, one per key (a savepoint
+ * released into the one around it: the log stays as small as the keys,
+ * however many transactions a chunk changes one by one). */
+void ps_store_recon_count_fold(struct ps_store *s, size_t from);
 /* Add the logged deltas to recon_counts (one upsert per key). */
 int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err);
 
