@@ -540,6 +540,8 @@ int ps_store_recon_output_insert(struct ps_store *s, const char *id,
 
 /* ---- the running counters of the counted sections (schema v24) ------ */
 
+#define CHECK_CACHE_KB "8192"
+
 /* Add a delta to the open transaction's log; an entry of the same key
  * written since the innermost savepoint began takes it (a rollback to
  * that savepoint drops the whole entry, as ps_store_rollback() does). */
@@ -698,16 +700,28 @@ int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
     int rc;
     if (!s->recon_counts)
         return 0;
-    if ((rc = prep(s, STMT_RECON_COUNTS_CHECK, &st, err)) != 0)
+    /* Each GROUP BY's sorter keeps up to cache_size in memory before it
+     * spills to its temporary file: the two statements' sorters took
+     * verify from 124 to 234 MB at 198,600 disbursements.  A smaller
+     * cache while they run; the store's own after. */
+    if ((rc = ps_sq_exec_sql(s, "PRAGMA cache_size = -" CHECK_CACHE_KB,
+                             err)) != 0)
         return rc;
-    BIND_OPT(st, 1, business_id);
-    if ((rc = ps_sq_recon_rows(s, st, "check the reconciliation counters",
-                               cb, ctx, err)) != 0 ||
-        (rc = prep(s, STMT_RECON_LEGS_CHECK, &st, err)) != 0)
-        return rc;
-    BIND_OPT(st, 1, business_id);
-    return ps_sq_recon_rows(s, st, "check the ledger's day totals", cb, ctx,
-                            err);
+    if ((rc = prep(s, STMT_RECON_COUNTS_CHECK, &st, err)) == 0) {
+        BIND_OPT(st, 1, business_id);
+        rc = ps_sq_recon_rows(s, st, "check the reconciliation counters", cb,
+                              ctx, err);
+    }
+    if (rc == 0 && (rc = prep(s, STMT_RECON_LEGS_CHECK, &st, err)) == 0) {
+        BIND_OPT(st, 1, business_id);
+        rc = ps_sq_recon_rows(s, st, "check the ledger's day totals", cb, ctx,
+                              err);
+    }
+    struct ps_err e2;
+    ps_err_clear(&e2);
+    int rc2 = ps_sq_exec_sql(s, "PRAGMA cache_size = -" PS_STORE_CACHE_KB,
+                             rc == 0 ? err : &e2);
+    return rc != 0 ? rc : rc2;
 }
 
 /* ---- the day totals of the ledger's legs (schema v24) --------------- */

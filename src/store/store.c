@@ -83,7 +83,7 @@ int ps_store_open_version(const char *path, int version, struct ps_store **out,
                              "PRAGMA journal_mode = WAL;"
                              "PRAGMA synchronous = FULL;"
                              "PRAGMA foreign_keys = ON;"
-                             "PRAGMA cache_size = -65536;"
+                             "PRAGMA cache_size = -" PS_STORE_CACHE_KB ";"
                              "PRAGMA temp_store = FILE;",
                              err)) != 0)
         goto fail;

@@ -170,6 +170,9 @@ struct ps_acct_kind {
 int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
                         size_t n, struct ps_err *err);
 
+/* The page cache of a connection, KiB (PRAGMA cache_size = -this). */
+#define PS_STORE_CACHE_KB "65536"
+
 /* One delta of recon_counts (recon.c): a key and what it adds. */
 struct ps_rcount {
     char business[PS_ID_SIZE];
