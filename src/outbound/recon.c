@@ -10,10 +10,9 @@
  *   alert                  only when something is wrong: the ledger trial
  *                          balance is not zero, the EWA receivable
  *                          ledger differs from the profiles' balances,
- *                          a transaction, history, ledger or payroll
- *                          row created on the day has no parent row
- *                          (ps_store_orphans), or a NACHA debit return
- *                          rate is over its threshold
+ *                          or a NACHA debit return rate is over its
+ *                          threshold (rows without their parent row:
+ *                          `ledger verify`, not per report)
  *   trial_balance          per currency, the business's ledger as of now
  *   transactions           created on the day, by program, rail, type and
  *                          status as of generation
@@ -765,12 +764,6 @@ static int write_report(struct rep *x)
     if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
                          ewa_check_row)) != 0)
         return rc;
-    int64_t orphans = 0;
-    char orphan_detail[320];
-    if ((rc = ps_store_orphans(x->eng->store, x->d, x->next, &orphans, orphan_detail,
-                               sizeof(orphan_detail), x->err)) != 0)
-        return rc;
-    x->r.orphans = (long)orphans;
     if ((rc = query(x, PS_RECON_Q_ACH_RATES, rate_row)) != 0)
         return rc;
     for (int i = 0; i < x->nrates; i++) {
@@ -813,19 +806,6 @@ static int write_report(struct rep *x)
     if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
                          ewa_check_row)) != 0)
         return rc;
-    if (orphans > 0) {
-        snprintf(detail, sizeof(detail),
-                 "rows created on the day (any business) without their "
-                 "parent row: %s",
-                 orphan_detail);
-        if ((rc = emit(x, &(struct ps_recon_line){.section = "alert",
-                                         .status = "ORPHAN_ROWS",
-                                         .has_count = 1,
-                                         .count = orphans,
-                                         .detail = detail})) != 0 ||
-            (rc = SAY(x, "WARNING: %s\n", detail)) != 0)
-            return rc;
-    }
     if ((rc = rate_alerts(x)) != 0)
         return rc;
     if ((rc = SAY(x,
