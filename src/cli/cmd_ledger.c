@@ -87,8 +87,9 @@ int cmd_ledger_balance(struct cli_ctx *c, struct ps_err *err)
  * status the command can fail with. */
 #define VERIFY_DIFFERS 1
 
-static const char *const verify_check_names[] = {"TRIAL_BALANCE", "ACCOUNT",
-                                                 "RECEIVABLE", "PROFILE"};
+static const char *const verify_check_names[] = {
+    "TRIAL_BALANCE", "ACCOUNT", "RECEIVABLE", "PROFILE", "RECON_COUNT",
+    "ORPHAN_ROWS"};
 
 struct verify_print {
     json_t *trial, *diffs, *accounts; /* --json */
@@ -133,9 +134,9 @@ static int print_finding(void *vctx, const struct ps_verify_finding *f)
         printf("ACCOUNT %s: %s%s %s: %s %s, %s %s\n", f->business, acct,
                f->subject, f->currency, f->left_name, l, f->right_name, r);
     else
-        printf("DIFFERENCE %s: %s%s %s %s: %s %s, %s %s\n", f->business, acct,
-               f->subject, f->currency, f->figure, f->left_name, l,
-               f->right_name, r);
+        printf("DIFFERENCE %s: %s%s%s%s %s: %s %s, %s %s\n", f->business,
+               acct, f->subject, f->currency[0] != '\0' ? " " : "",
+               f->currency, f->figure, f->left_name, l, f->right_name, r);
     return 0;
 }
 

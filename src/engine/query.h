@@ -153,7 +153,10 @@ enum ps_verify_check {
     PS_VERIFY_TRIAL,      /* per currency: debits against credits */
     PS_VERIFY_ACCOUNT,    /* one ledger account */
     PS_VERIFY_RECEIVABLE, /* a business's EWA_RECEIVABLE account */
-    PS_VERIFY_PROFILE     /* an EWA profile's amount to recover */
+    PS_VERIFY_PROFILE,    /* an EWA profile's amount to recover */
+    PS_VERIFY_RECON_COUNT, /* a key of the reconciliation's day counters */
+    PS_VERIFY_ORPHANS      /* rows whose parent row is missing (any
+                            * business, every row: ps_store_orphans) */
 };
 struct ps_verify_finding {
     enum ps_verify_check check;

@@ -10,10 +10,9 @@
  *   alert                  only when something is wrong: the ledger trial
  *                          balance is not zero, the EWA receivable
  *                          ledger differs from the profiles' balances,
- *                          a transaction, history, ledger or payroll
- *                          row created on the day has no parent row
- *                          (ps_store_orphans), or a NACHA debit return
- *                          rate is over its threshold
+ *                          or a NACHA debit return rate is over its
+ *                          threshold (rows without their parent row:
+ *                          `ledger verify`, not per report)
  *   trial_balance          per currency, the business's ledger as of now
  *   transactions           created on the day, by program, rail, type and
  *                          status as of generation
@@ -150,6 +149,7 @@ static int query(struct rep *x, enum ps_recon_query q,
     int rc = ps_store_recon_query(x->eng->store, q, &x->prm, cb, x, x->err);
     return rc != 0 ? rc : x->rc;
 }
+
 
 /* Record a callback's failure and stop the query. */
 static int stop(struct rep *x, int rc)
@@ -757,18 +757,13 @@ static int write_report(struct rep *x)
     ps_time_now(now);
     x->r.trial_balanced = 1;
     /* First what decides the alerts at the top. */
-    if ((rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_pre, x,
-                                     x->err)) != 0)
+    if ((rc = ps_store_recon_trial(x->eng->store, x->b->id, trial_pre, x,
+                                   x->err)) != 0)
         return rc;
     x->pass = 0;
-    if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
+                         ewa_check_row)) != 0)
         return rc;
-    int64_t orphans = 0;
-    char orphan_detail[320];
-    if ((rc = ps_store_orphans(x->eng->store, x->d, x->next, &orphans, orphan_detail,
-                               sizeof(orphan_detail), x->err)) != 0)
-        return rc;
-    x->r.orphans = (long)orphans;
     if ((rc = query(x, PS_RECON_Q_ACH_RATES, rate_row)) != 0)
         return rc;
     for (int i = 0; i < x->nrates; i++) {
@@ -800,8 +795,7 @@ static int write_report(struct rep *x)
                   x->b->name)) != 0)
         return rc;
     if (!x->r.trial_balanced &&
-        ((rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_alert,
-                                      x, x->err)) != 0 ||
+        ((rc = ps_recon_trial_replay(x, trial_alert)) != 0 ||
          (rc = x->rc) != 0))
         return rc;
     if (!x->r.trial_balanced &&
@@ -809,21 +803,9 @@ static int write_report(struct rep *x)
                      "!!!!!!!!!!!!!!!!\n\n")) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
+                         ewa_check_row)) != 0)
         return rc;
-    if (orphans > 0) {
-        snprintf(detail, sizeof(detail),
-                 "rows created on the day (any business) without their "
-                 "parent row: %s",
-                 orphan_detail);
-        if ((rc = emit(x, &(struct ps_recon_line){.section = "alert",
-                                         .status = "ORPHAN_ROWS",
-                                         .has_count = 1,
-                                         .count = orphans,
-                                         .detail = detail})) != 0 ||
-            (rc = SAY(x, "WARNING: %s\n", detail)) != 0)
-            return rc;
-    }
     if ((rc = rate_alerts(x)) != 0)
         return rc;
     if ((rc = SAY(x,
@@ -834,8 +816,7 @@ static int write_report(struct rep *x)
                   "Ledger trial balance (must be zero):\n",
                   x->b->name, x->b->display_name, x->d, x->d, x->next,
                   now)) != 0 ||
-        (rc = ps_store_trial_balance(x->eng->store, x->b->id, trial_row, x,
-                                     x->err)) != 0 ||
+        (rc = ps_recon_trial_replay(x, trial_row)) != 0 ||
         (rc = x->rc) != 0)
         return rc;
 
@@ -851,10 +832,12 @@ static int write_report(struct rep *x)
         0)
         return rc;
     x->pass = 0;
-    if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->pos_memo, PS_RECON_Q_POSITIONS,
+                         position_row)) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = query(x, PS_RECON_Q_POSITIONS, position_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->pos_memo, PS_RECON_Q_POSITIONS,
+                         position_row)) != 0)
         return rc;
 
     if ((rc = SAY(x, "\nOutbound payment files (of the day, with items "
@@ -900,7 +883,8 @@ static int write_report(struct rep *x)
         return rc;
     x->pass = 2;
     if ((rc = SAY(x, "EWA receivable against the ledger:\n")) != 0 ||
-        (rc = query(x, PS_RECON_Q_EWA_CHECK, ewa_check_row)) != 0 ||
+        (rc = ps_recon_query_memo(x, &x->ewa_memo, PS_RECON_Q_EWA_CHECK,
+                         ewa_check_row)) != 0 ||
         (rc = ps_recon_intake_sections(x)) != 0)
         return rc;
     return SAY(x, "\nDetail: %ld rows in the CSV report.\n", x->r.rows);
@@ -1121,6 +1105,8 @@ out:
     ps_output_abort(x->txt);
     ps_output_abort(x->html);
     ps_reconhtml_free(x->page);
+    free(x->ewa_memo);
+    free(x->pos_memo);
     free(x);
     return rc;
 }

@@ -84,9 +84,6 @@ struct ps_recon_result {
     long late;                 /* items past expected settlement */
     long receivable_profiles;  /* EWA profiles with amountToRecover > 0 */
     long receivable_diffs;     /* currencies where profiles != ledger */
-    long orphans;              /* rows created on the day, in any
-                                  business, whose parent row is missing
-                                  (ps_store_orphans) */
     long ach_returns;          /* ACH returns applied on the day */
     long ach_nocs;             /* NOCs received on the day */
     int ach_rates_over;        /* NACHA return rates over their threshold

@@ -44,6 +44,8 @@ struct rep {
     long intake_files, intake_refused; /* the day's intake section */
     struct ps_progress pg; /* rows written; their number is not known */
     char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
+    /* rows of the queries read more than once (recon.c, query_memo) */
+    struct memo *ewa_memo, *pos_memo;
 };
 
 /* Write one row into the CSV (and the page); counts it. */
@@ -52,6 +54,18 @@ int ps_recon_emit(struct rep *x, const struct ps_recon_line *l);
 /* Run query q with the report's parameters; a callback's error wins. */
 int ps_recon_query_rows(struct rep *x, enum ps_recon_query q,
                         int (*cb)(void *, const struct ps_recon_row *));
+
+/* Query q as ps_recon_query_rows(), through its memo *mp: the first
+ * call runs it and keeps its rows (a few), the next replay them
+ * (reconmemo.c); *mp is allocated on first use, freed by the caller. */
+struct memo;
+int ps_recon_query_memo(struct rep *x, struct memo **mp, enum ps_recon_query q,
+                        int (*cb)(void *, const struct ps_recon_row *));
+/* The trial balance from the rows the report kept in x->r.trial (or the
+ * query again when it could not keep them all). */
+struct ps_trial_row;
+int ps_recon_trial_replay(struct rep *x,
+                          int (*cb)(void *, const struct ps_trial_row *));
 
 /* Record a callback's failure (rc) and say whether to stop the query. */
 int ps_recon_stop(struct rep *x, int rc);

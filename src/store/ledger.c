@@ -326,13 +326,13 @@ int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
     if ((rc = ps_sq_exec_step(s, st, "insert ledger entry", err)) != 0)
         return rc;
     return ps_store_balance_post(s, debit_account, credit_account, amount,
-                                 currency, err);
+                                 currency, at, err);
 }
 
 /* ---- the balances on narrow account rows (schema v20) ---------------- */
 
 static int leg_append(struct ps_store *s, int64_t account, int64_t debit,
-                      int64_t credit, const char *currency,
+                      int64_t credit, const char *currency, const char *at,
                       struct ps_err *err)
 {
     if (s->nlegs == s->legcap) {
@@ -349,29 +349,31 @@ static int leg_append(struct ps_store *s, int64_t account, int64_t debit,
     l->debit = debit;
     l->credit = credit;
     ps_strlcpy(l->currency, currency, sizeof(l->currency));
+    ps_strlcpy(l->day, at != NULL ? at : "", sizeof(l->day));
     return 0;
 }
 
 int ps_store_balance_leg(struct ps_store *s, int64_t account, int64_t debit,
-                         int64_t credit, const char *currency,
+                         int64_t credit, const char *currency, const char *at,
                          struct ps_err *err)
 {
     if (!s->balances)
         return 0;
-    int rc = leg_append(s, account, debit, credit, currency, err);
+    int rc = leg_append(s, account, debit, credit, currency, at, err);
     /* Outside a transaction the posting is its own: so are its legs. */
     return rc == 0 && s->depth == 0 ? ps_store_balance_flush(s, err) : rc;
 }
 
 int ps_store_balance_post(struct ps_store *s, int64_t debit_account,
                           int64_t credit_account, int64_t amount,
-                          const char *currency, struct ps_err *err)
+                          const char *currency, const char *at,
+                          struct ps_err *err)
 {
     if (!s->balances)
         return 0;
-    int rc = leg_append(s, debit_account, amount, 0, currency, err);
+    int rc = leg_append(s, debit_account, amount, 0, currency, at, err);
     if (rc == 0)
-        rc = leg_append(s, credit_account, 0, amount, currency, err);
+        rc = leg_append(s, credit_account, 0, amount, currency, at, err);
     return rc == 0 && s->depth == 0 ? ps_store_balance_flush(s, err) : rc;
 }
 
@@ -429,6 +431,9 @@ int ps_store_balance_flush(struct ps_store *s, struct ps_err *err)
         return rc;
     /* In account order: each page of ledger_accounts visited once. */
     qsort(s->legs, s->nlegs, sizeof(*s->legs), leg_order);
+    /* The day totals of the account kinds (schema v24), same commit. */
+    if ((rc = ps_store_recon_legs(s, s->legs, s->nlegs, err)) != 0)
+        return rc;
     for (size_t i = 0; i < s->nlegs;) {
         int64_t account = s->legs[i].account, debit = 0, credit = 0;
         for (; i < s->nlegs && s->legs[i].account == account; i++) {

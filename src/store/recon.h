@@ -35,6 +35,17 @@ enum ps_recon_query {
     PS_RECON_Q_ACH_RATES,    /* NACHA debit return rates, 60 days */
     PS_RECON_Q_INTAKE,       /* input files received on the day */
     PS_RECON_Q_INTAKE_REFUSED, /* their refusals by code (record, file) */
+    /* TXNS and MOVES from the running counters (schema v24): what
+     * ps_store_recon_query() runs for TXNS and MOVES when the business
+     * has at most one EWA program (the counters know whether a row has
+     * a profile, not its program; with more, the rows are grouped) */
+    PS_RECON_Q_TXNS_COUNTED,
+    PS_RECON_Q_MOVES_COUNTED,
+    /* POSITIONS from the day totals of the legs (schema v24), what
+     * ps_store_recon_query() runs for POSITIONS on that schema */
+    PS_RECON_Q_POSITIONS_COUNTED,
+    /* EWA_CHECK with the receivable's balance from the day totals */
+    PS_RECON_Q_EWA_CHECK_COUNTED,
     PS_RECON_Q_N
 };
 
@@ -66,6 +77,26 @@ int ps_store_recon_query(struct ps_store *store, enum ps_recon_query q,
 
 /* The SQL text of query q (static), for documentation and tests. */
 const char *ps_store_recon_sql(enum ps_recon_query q);
+
+/* Compare recon_counts (schema v24) with a recomputation from the rows
+ * (every business when business_id is NULL): cb gets one row per key
+ * that differs -- business name, day, kind (CREATED or MOVED), rail,
+ * type, from status, status, currency, stored count, recomputed count,
+ * and the differences of amount and fee (recomputed - stored).
+ * None when they agree, or when the schema has no counters. */
+int ps_store_recon_counts_check(struct ps_store *store,
+                                const char *business_id,
+                                int (*cb)(void *ctx,
+                                          const struct ps_recon_row *),
+                                void *ctx, struct ps_err *err);
+
+/* The trial balance of one business as ps_store_trial_balance() gives
+ * it, from ledger_day_totals (schema v24; ledger verify checks them
+ * against the rows), or from the rows on an older schema. */
+struct ps_trial_row;
+int ps_store_recon_trial(struct ps_store *store, const char *business_id,
+                         int (*cb)(void *ctx, const struct ps_trial_row *),
+                         void *ctx, struct ps_err *err);
 
 /* The next free RECON sequence of (business, day) in `outputs`. */
 int ps_store_recon_next_seq(struct ps_store *store, const char *business_id,

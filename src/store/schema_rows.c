@@ -227,3 +227,81 @@ const char *const ps_schema_v23[] = {
     "  WHERE status = 'PENDING' AND attempts > 0;",
     "DROP INDEX transactions_status;",
     NULL};
+
+/*
+ * Version 24 (issue 21 d): the running counters the daily
+ * reconciliation reads for its `transactions` and `status_movements`
+ * sections instead of grouping every row of the day (docs/store.md,
+ * docs/reconciliation.md).  Per business, UTC day, kind, whether the
+ * transaction has a profile, rail, type, from status, status and
+ * currency: a count and the sums of amount and fee.  kind CREATED: the
+ * transactions created on the day, by their status now (from_status
+ * ''); kind MOVED: the status changes (history rows) of the day.  Kept
+ * at each commit that creates a transaction or changes its status
+ * (recon.c, ps_store_recon_count_*), in that commit; filled here from
+ * the rows, as the definition reads them; `payspool ledger verify`
+ * compares the two.  A key whose count went back to 0 keeps its row.
+ *
+ * And ledger_day_totals, the positions' and trial balance's counters:
+ * per business, account kind, currency (the account's) and UTC day of
+ * the leg's row, the number of ledger legs, their debits and credits
+ * and how many are in another currency than their account, added at
+ * the outermost commit with the balances (ps_store_recon_legs()).  The
+ * positions at a day's boundaries, the trial balance and the EWA
+ * receivable's balance are then sums over a few rows a day.
+ */
+const char *const ps_schema_v24[] = {
+    "CREATE TABLE recon_counts ("
+    "  business_id TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind = 'CREATED' OR kind = 'MOVED'),"
+    "  profiled INTEGER NOT NULL CHECK (profiled = 0 OR profiled = 1),"
+    "  rail TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  from_status TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  fee INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_id, day, kind, profiled, rail, type,"
+    "    from_status, status, currency));",
+    "INSERT INTO recon_counts (business_id, day, kind, profiled, rail, type,"
+    "  from_status, status, currency, n, amount, fee)"
+    "  SELECT business_id, substr(created_at, 1, 10), 'CREATED',"
+    "  profile_id IS NOT NULL, rail, type, '', status, currency, count(*),"
+    "  sum(amount), sum(fee) FROM transactions"
+    "  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;",
+    "INSERT INTO recon_counts (business_id, day, kind, profiled, rail, type,"
+    "  from_status, status, currency, n, amount, fee)"
+    "  SELECT t.business_id, substr(h.created_at, 1, 10), 'MOVED',"
+    "  t.profile_id IS NOT NULL, t.rail, t.type, ifnull(h.from_status, ''),"
+    "  h.to_status, t.currency, count(*), sum(t.amount), sum(t.fee)"
+    "  FROM transaction_history h JOIN transactions t ON t.id = h.txn_id"
+    "  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;",
+    "CREATE TABLE ledger_day_totals ("
+    "  business_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  day TEXT NOT NULL,"
+    "  legs INTEGER NOT NULL,"
+    "  debits INTEGER NOT NULL,"
+    "  credits INTEGER NOT NULL,"
+    "  mismatched INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_id, kind, currency, day));",
+    "INSERT INTO ledger_day_totals (business_id, kind, currency, day, legs,"
+    "  debits, credits, mismatched)"
+    "  SELECT a.business_id, a.kind, a.currency, l.day, count(*),"
+    "  sum(l.debit), sum(l.credit), sum(l.currency <> a.currency) FROM ("
+    "    SELECT debit_account AS account, substr(created_at, 1, 10) AS day,"
+    "      amount AS debit, 0 AS credit, currency FROM ledger_entries"
+    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), 0,"
+    "      amount, currency FROM ledger_entries"
+    "    UNION ALL SELECT debit_account, substr(created_at, 1, 10), amount,"
+    "      0, currency FROM transactions WHERE debit_account IS NOT NULL"
+    "    UNION ALL SELECT credit_account, substr(created_at, 1, 10), 0,"
+    "      amount, currency FROM transactions"
+    "      WHERE credit_account IS NOT NULL) l"
+    "  JOIN ledger_accounts a ON a.id = l.account"
+    "  GROUP BY 1, 2, 3, 4;",
+    NULL};

@@ -83,7 +83,7 @@ int ps_store_open_version(const char *path, int version, struct ps_store **out,
                              "PRAGMA journal_mode = WAL;"
                              "PRAGMA synchronous = FULL;"
                              "PRAGMA foreign_keys = ON;"
-                             "PRAGMA cache_size = -65536;"
+                             "PRAGMA cache_size = -" PS_STORE_CACHE_KB ";"
                              "PRAGMA temp_store = FILE;",
                              err)) != 0)
         goto fail;
@@ -122,6 +122,9 @@ void ps_store_close(struct ps_store *s)
     sqlite3_close(s->db);
     free(s->accts);
     free(s->legs);
+    free(s->counts);
+    free(s->akinds);
+    free(s->abiz);
     free(s->path);
     free(s);
 }
@@ -148,8 +151,9 @@ static int begin(struct ps_store *s, const char *first, struct ps_err *err)
     int rc = ps_sq_exec_sql(s, sql, err);
     if (rc == 0) {
         s->legmark[s->depth] = s->depth == 0 ? 0 : s->nlegs;
+        s->cntmark[s->depth] = s->depth == 0 ? 0 : s->ncounts;
         if (s->depth == 0)
-            s->nlegs = 0; /* a posting outside any transaction flushed */
+            s->nlegs = s->ncounts = 0; /* outside a transaction: flushed */
         s->depth++;
     }
     return rc;
@@ -204,6 +208,9 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
     if (s->depth == 1) {
         /* The chunk's balances, trial balance checked, go in with it. */
         int rc = ps_store_balance_flush(s, err);
+        /* So are the reconciliation counters the chunk moved. */
+        if (rc == 0)
+            rc = ps_store_recon_count_flush(s, err);
         if (rc == 0)
             rc = ps_store_check_identity(s, err);
         if (rc != 0)
@@ -216,6 +223,10 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
     int rc = ps_sq_exec_sql(s, sql, err);
     if (rc == 0) {
         s->depth--;
+        /* The released savepoint's counter deltas join the enclosing
+         * one's, folded by key. */
+        if (s->depth > 0)
+            ps_store_recon_count_fold(s, s->cntmark[s->depth - 1]);
         /* Released into the savepoint around it (or committed). */
         if (s->acct_depth > s->depth)
             s->acct_depth = s->depth;
@@ -234,6 +245,9 @@ void ps_store_rollback(struct ps_store *s)
         snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
                  s->depth - 1, s->depth - 1);
     s->nlegs = s->legmark[s->depth - 1]; /* the legs of what rolls back */
+    s->ncounts = s->cntmark[s->depth - 1]; /* and its counters' deltas */
+    if (s->depth == 1)
+        s->nakinds = 0; /* accounts read in what rolls back: read again */
     if (s->acct_depth >= s->depth && s->naccts > 0) {
         memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
         s->naccts = 0;

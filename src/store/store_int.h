@@ -138,13 +138,73 @@ struct ps_store {
     size_t nlegs, legcap;
     size_t legmark[PS_STORE_MAX_DEPTH];
     int balances;
+    /* The reconciliation counters' deltas of the open transaction
+     * (schema v24's recon_counts, recon.c): added at the outermost
+     * commit with the balances; cntmark as legmark.  recon_counts 0:
+     * the schema has no such table. */
+    struct ps_rcount *counts;
+    size_t ncounts, countcap;
+    size_t cntmark[PS_STORE_MAX_DEPTH];
+    int recon_counts;
+    /* Each ledger account's business, kind and currency, by id (the
+     * day totals of the legs, recon.c): loaded on first use, in id
+     * order; a new account is appended (ids only grow). */
+    struct ps_acct_kind *akinds;
+    size_t nakinds, akindcap;
+    char (*abiz)[PS_ID_SIZE]; /* the businesses akinds[].biz indexes */
+    size_t nabiz, abizcap;
 };
+
+/* One ledger account's key for ledger_day_totals (recon.c). */
+struct ps_acct_kind {
+    int64_t id;
+    uint32_t biz; /* index into abiz */
+    char kind[16];
+    char currency[4];
+};
+
+/* Add the sorted legs of the outermost commit to ledger_day_totals
+ * (schema v24, recon.c): per business, account kind, currency and day,
+ * the number of legs and debits - credits.  Called by
+ * ps_store_balance_flush(); nothing when the schema has no such table. */
+int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
+                        size_t n, struct ps_err *err);
+
+/* The page cache of a connection, KiB (PRAGMA cache_size = -this). */
+#define PS_STORE_CACHE_KB "65536"
+
+/* One delta of recon_counts (recon.c): a key and what it adds. */
+struct ps_rcount {
+    char business[PS_ID_SIZE];
+    char day[11];
+    char currency[4];
+    signed char moved;    /* 0: CREATED (created that day, by status now) */
+    signed char profiled; /* the transaction has a profile */
+    signed char rail, type, from, status; /* enum values; from -1: none */
+    int64_t n, amount, fee;
+};
+
+/* A transaction created / moved from status `from` to t->status (its
+ * history row written at t->updated_at): the counters' deltas, added at
+ * the outermost commit (at once outside a transaction).  Nothing when
+ * the schema has no counters.  t is the whole row after the change. */
+int ps_store_recon_count_create(struct ps_store *s, const struct ps_txn *t,
+                                struct ps_err *err);
+int ps_store_recon_count_move(struct ps_store *s, const struct ps_txn *t,
+                              int from, struct ps_err *err);
+/* Fold the log's entries from index `from` on, one per key (a savepoint
+ * released into the one around it: the log stays as small as the keys,
+ * however many transactions a chunk changes one by one). */
+void ps_store_recon_count_fold(struct ps_store *s, size_t from);
+/* Add the logged deltas to recon_counts (one upsert per key). */
+int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err);
 
 /* One leg of a posting: an account's debit or credit (ledger.c). */
 struct ps_leg {
     int64_t account;
     int64_t debit, credit;
     char currency[4];
+    char day[11]; /* the UTC day of the leg's row (ledger_day_totals) */
 };
 
 /* Post a transfer's two legs: added to the accounts' stored balances at
@@ -152,11 +212,12 @@ struct ps_leg {
  * the schema has no balances. */
 int ps_store_balance_post(struct ps_store *s, int64_t debit_account,
                           int64_t credit_account, int64_t amount,
-                          const char *currency, struct ps_err *err);
+                          const char *currency, const char *at,
+                          struct ps_err *err);
 /* One leg alone: ps_store_balance_post() is two of these.  Exposed for
  * the test of the per-chunk trial balance. */
 int ps_store_balance_leg(struct ps_store *s, int64_t account, int64_t debit,
-                         int64_t credit, const char *currency,
+                         int64_t credit, const char *currency, const char *at,
                          struct ps_err *err);
 /* Add the legs posted to their accounts (one UPDATE per account, in
  * account order) after checking that debits equal credits in each
@@ -172,6 +233,7 @@ extern const char *const ps_schema_v20[];
 extern const char *const ps_schema_v21[];
 extern const char *const ps_schema_v22[];
 extern const char *const ps_schema_v23[];
+extern const char *const ps_schema_v24[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */

@@ -255,10 +255,13 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         ps_sq_done(st);
+        /* recon's counters of the day (schema v24), in the same commit */
+        if ((rc = ps_store_recon_count_create(s, t, err)) != 0)
+            return rc;
         if (c->debit == 0 || c->credit == 0)
             return 0;
         return ps_store_balance_post(s, c->debit, c->credit, t->amount,
-                                     t->currency, err);
+                                     t->currency, t->created_at, err);
     }
     /* Which UNIQUE failed: the request hash's is handled by the caller. */
     if (hash != NULL && sqlite3_extended_errcode(s->db) ==
@@ -316,7 +319,7 @@ int ps_store_txn_set_transfer(struct ps_store *s, const struct ps_txn *t,
                              PS_ENOTFOUND, err)) != 0)
         return rc;
     return ps_store_balance_post(s, debit_account, credit_account, t->amount,
-                                 t->currency, err);
+                                 t->currency, t->created_at, err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,
@@ -457,7 +460,11 @@ int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
     BIND_INT(st, 4, t->attempts);
     BIND_OPT(st, 5, t->trace_number);
     BIND(st, 6, t->updated_at);
-    return ps_sq_exec_one(s, st, "update transaction", PS_ESTATE, err);
+    if ((rc = ps_sq_exec_one(s, st, "update transaction", PS_ESTATE, err)) !=
+        0)
+        return rc;
+    /* recon's counters of the day (schema v24), in the same commit */
+    return ps_store_recon_count_move(s, t, (int)from, err);
 }
 
 int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,

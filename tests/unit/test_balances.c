@@ -223,7 +223,8 @@ static void test_unbalanced_refused(void **state)
     assert_int_equal(ps_store_begin(s, &err), 0);
     entry(s, fund, recv, 10);
     /* a bug: one side of a transfer posted alone */
-    assert_int_equal(ps_store_balance_leg(s, recv, 0, 7, "USD", &err), 0);
+    assert_int_equal(ps_store_balance_leg(s, recv, 0, 7, "USD",
+                                          "2026-01-01T00:00:00Z", &err), 0);
     assert_int_equal(ps_store_commit(s, &err), PS_EINTERNAL);
     assert_string_equal(err.rule, "LEDGER_UNBALANCED");
     assert_non_null(strstr(err.msg, "debits 10, credits 17"));

@@ -121,6 +121,8 @@ static int teardown(void **state)
 /* What the callback saw. */
 struct seen {
     int calls, trial, trial_ok, accounts, diffs;
+    int recon_diffs; /* of the day counters (schema 24): not in last_diff */
+    char recon_subject[256];
     int64_t debits, credits; /* over the listed accounts */
     struct ps_verify_finding last_diff;
     char business[PS_NAME_SIZE], subject[128], figure[64];
@@ -142,7 +144,11 @@ static int collect(void *ctx, const struct ps_verify_finding *f)
         assert_true(f->account > 0);
         assert_string_equal(f->figure, "balance");
     }
-    if (!f->ok && f->check != PS_VERIFY_TRIAL) {
+    if (f->check == PS_VERIFY_RECON_COUNT) {
+        s->recon_diffs++;
+        snprintf(s->recon_subject, sizeof(s->recon_subject), "%s",
+                 f->subject);
+    } else if (!f->ok && f->check != PS_VERIFY_TRIAL) {
         s->diffs++;
         s->last_diff = *f;
         snprintf(s->business, sizeof(s->business), "%s", f->business);
@@ -257,6 +263,17 @@ static void test_ledger_row(void **state)
                 "UPDATE ledger_balances SET credits_posted = credits_posted + 1"
                 " WHERE account = (SELECT credit_account FROM ledger_entries"
                 " WHERE id = " FEE_ROW ");"
+                /* and the day totals of its accounts' kinds (v24) */
+                "UPDATE ledger_day_totals SET debits = debits + 1 WHERE"
+                " (business_id, kind, currency, day) = (SELECT a.business_id,"
+                " a.kind, a.currency, substr(e.created_at, 1, 10) FROM"
+                " ledger_entries e JOIN ledger_accounts a ON a.id ="
+                " e.debit_account WHERE e.id = " FEE_ROW ");"
+                "UPDATE ledger_day_totals SET credits = credits + 1 WHERE"
+                " (business_id, kind, currency, day) = (SELECT a.business_id,"
+                " a.kind, a.currency, substr(e.created_at, 1, 10) FROM"
+                " ledger_entries e JOIN ledger_accounts a ON a.id ="
+                " e.credit_account WHERE e.id = " FEE_ROW ");"
                 "UPDATE ledger_entries SET amount = amount + 1 WHERE id = "
                 FEE_ROW);
 #undef FEE_ROW
@@ -277,8 +294,11 @@ static void test_cross_currency(void **state)
     corrupt(fx, "UPDATE ledger_entries SET currency = 'EUR' WHERE id = "
                 "(SELECT min(id) FROM ledger_entries)");
     verify(fx, NULL, 0, &s, &sum);
-    /* both accounts of the row, one leg each */
-    assert_int_equal(sum.differences, 2);
+    /* both accounts of the row, one leg each; and the day totals of
+     * their kinds (schema 24), which count legs in another currency */
+    assert_int_equal(sum.differences, 4);
+    assert_int_equal(s.recon_diffs, 2);
+    assert_non_null(strstr(s.recon_subject, "cross-currency legs +1"));
     assert_int_equal(s.last_diff.check, PS_VERIFY_ACCOUNT);
     assert_int_equal(s.last_diff.count, 1);
     assert_int_equal(s.last_diff.left, 1);
