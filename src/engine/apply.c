@@ -16,6 +16,7 @@
 #include "engine/ewa.h"
 #include "engine/ewabook.h"
 #include "engine/ewafile.h"
+#include "engine/paybook.h"
 #include "engine/linxapi.h"
 #include "engine/linxreq.h"
 #include "base/money.h"
@@ -26,6 +27,9 @@ struct ps_applier {
     struct ps_engine *eng;
     struct ps_business b;
     struct ps_ewa_book *book; /* loaded on the first disbursement */
+    struct ps_paybook *payees; /* loaded on the first payment.send by
+                                  external id; dropped before any other
+                                  kind of record (paybook.h) */
 };
 
 /* Failures of the engine itself, never of the record: they abort the
@@ -91,21 +95,6 @@ static int required(const struct ps_record *rec, const char *name,
     return 0;
 }
 
-struct pick {
-    struct ps_account a;
-    int found;
-};
-
-static int first_active(void *ctx, const struct ps_account *a)
-{
-    struct pick *p = ctx;
-    if (a->status != PS_STATUS_ACTIVE)
-        return 0;
-    p->a = *a;
-    p->found = 1;
-    return 1;
-}
-
 /*
  * The account a record names by routing_number and account_number (an
  * ISO 20022 creditor without a private identification: USABA member id
@@ -143,16 +132,57 @@ static int by_bank(struct ps_engine *eng, const struct ps_business *b,
     return rc;
 }
 
+/* The customer a payment names by external id, and its first active
+ * account, from the applier's book (loaded on the first payment): into
+ * t, and what the creation's checks read into *p. */
+static int payee_of(struct ps_applier *ap, const char *ext, struct ps_txn *t,
+                    struct ps_txn_party *p, struct ps_err *e)
+{
+    int rc;
+    if (ap->payees == NULL &&
+        (rc = ps_paybook_load(ap->eng, ap->b.id, &ap->payees, e)) != 0)
+        return rc;
+    const struct ps_payee *c = ps_paybook_find(ap->payees, ext);
+    if (c == NULL) {
+        ps_err_set(e, PS_ENOTFOUND, "CUSTOMER_NOT_FOUND",
+                   "no customer %s in this business", ext);
+        ps_err_field(e, "external_id");
+        return PS_ENOTFOUND;
+    }
+    if (!c->has_account)
+        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
+                          "customer %s has no active financial account", ext);
+    ps_strlcpy(t->customer_id, c->customer_id, sizeof(t->customer_id));
+    ps_strlcpy(t->account_id, c->account_id, sizeof(t->account_id));
+    *p = (struct ps_txn_party){ap->b.id,        c->external_id,
+                               c->customer_status, c->customer_id,
+                               PS_STATUS_ACTIVE, c->account_kind,
+                               ""};
+    return 0;
+}
+
+/* The account a payment names by routing and account number (by_bank),
+ * into t. */
+static int bank_payee_of(struct ps_applier *ap, const struct ps_record *rec,
+                         struct ps_txn *t, struct ps_err *e)
+{
+    struct ps_account a;
+    int rc = by_bank(ap->eng, &ap->b, rec, &a, e);
+    if (rc != 0)
+        return rc;
+    ps_strlcpy(t->customer_id, a.customer_id, sizeof(t->customer_id));
+    ps_strlcpy(t->account_id, a.id, sizeof(t->account_id));
+    return 0;
+}
+
 /* payment.send: a PAYMENT SEND to the customer's first active account, or
  * to the bank account the record names by routing and account number. */
-static int payment_send(struct ps_engine *eng, const struct ps_business *b,
-                        const struct ps_record *rec,
+static int payment_send(struct ps_applier *ap, const struct ps_record *rec,
                         const struct ps_source *src,
                         struct ps_apply_result *res, struct ps_err *e)
 {
     const char *req, *ext = "", *amount, *cur;
-    struct ps_customer c;
-    struct pick pick = {.found = 0};
+    struct ps_txn_party party;
     struct ps_txn t;
     int rc;
     memset(&t, 0, sizeof(t));
@@ -181,29 +211,10 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
         ps_err_field(e, "amount");
         return PS_EINVAL;
     }
-    if (bank) {
-        if ((rc = by_bank(eng, b, rec, &pick.a, e)) != 0)
-            return rc;
-        ps_strlcpy(c.id, pick.a.customer_id, sizeof(c.id));
-        goto found;
-    }
-    rc = ps_store_customer_get_ext(eng->store, b->id, ext, &c, e);
-    if (rc == PS_ENOTFOUND) {
-        ps_err_set(e, rc, "CUSTOMER_NOT_FOUND",
-                   "no customer %s in this business", ext);
-        ps_err_field(e, "external_id");
+    if ((rc = bank ? bank_payee_of(ap, rec, &t, e)
+                   : payee_of(ap, ext, &t, &party, e)) != 0)
         return rc;
-    }
-    if (rc != 0 || (rc = ps_store_account_list(eng->store, c.id, first_active,
-                                               &pick, e)) != 0)
-        return rc;
-    if (!pick.found)
-        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
-                          "customer %s has no active financial account", ext);
-found:
-    ps_strlcpy(t.business_id, b->id, sizeof(t.business_id));
-    ps_strlcpy(t.customer_id, c.id, sizeof(t.customer_id));
-    ps_strlcpy(t.account_id, pick.a.id, sizeof(t.account_id));
+    ps_strlcpy(t.business_id, ap->b.id, sizeof(t.business_id));
     ps_strlcpy(t.currency, cur, sizeof(t.currency));
     ps_strlcpy(t.request_id, req, sizeof(t.request_id));
     t.type = PS_TXN_SEND;
@@ -221,10 +232,14 @@ found:
         ps_err_field(e, "pmt_inf_id");
         return PS_EINVAL;
     }
-    if ((rc = ps_engine_txn_create_nested(eng, &t, src, e)) != 0)
+    /* By bank account, the creation's checks read the customer and the
+     * account from the store; by external id, from the book. */
+    if ((rc = bank ? ps_engine_txn_create_nested(ap->eng, &t, src, e)
+                   : ps_engine_txn_create_for(ap->eng, &t, &party, src, e)) !=
+        0)
         return rc;
     if (msg_id != NULL &&
-        (rc = ps_store_iso_ref_insert(eng->store, b->id, t.id, msg_id,
+        (rc = ps_store_iso_ref_insert(ap->eng->store, ap->b.id, t.id, msg_id,
                                       pmt_inf_id, req, e)) != 0) {
         if (engine_failure(rc))
             return rc;
@@ -648,7 +663,7 @@ static int payment_send_kind(struct ps_applier *ap,
                              struct ps_apply_result *res, struct ps_err *e)
 {
     int rc = drop_book(ap, e);
-    return rc != 0 ? rc : payment_send(ap->eng, &ap->b, rec, src, res, e);
+    return rc != 0 ? rc : payment_send(ap, rec, src, res, e);
 }
 
 /* txn.status: a provider's answer (provider.c).  It moves EWA balances,
@@ -774,6 +789,7 @@ void ps_applier_close(struct ps_applier *ap)
     if (ap == NULL)
         return;
     ps_ewa_book_free(ap->book);
+    ps_paybook_free(ap->payees);
     free(ap);
 }
 
@@ -786,6 +802,8 @@ void ps_applier_abandon(struct ps_applier *ap)
 {
     ps_ewa_book_free(ap->book);
     ap->book = NULL;
+    ps_paybook_free(ap->payees);
+    ap->payees = NULL;
 }
 
 /* ---- card and account numbers ---------------------------------------- */
@@ -899,6 +917,10 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
         return outcome_of(PS_EINVAL, &e, res, err);
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (rec->kind != NULL && strcmp(kinds[i].name, rec->kind) == 0) {
+            if (kinds[i].apply != payment_send_kind) { /* paybook.h */
+                ps_paybook_free(ap->payees);
+                ap->payees = NULL;
+            }
             int rc = kinds[i].apply(ap, rec, src, res, &e);
             if (rc != 0) {
                 res->message[0] = '\0';

@@ -104,6 +104,22 @@ int ps_store_customer_get(struct ps_store *store, const char *id,
 int ps_store_customer_get_ext(struct ps_store *store, const char *business_id,
                               const char *external_id, struct ps_customer *out,
                               struct ps_err *err);
+/*
+ * What payment.send keeps in memory of each customer of a business while
+ * it applies a file (engine/paybook.c): one query for all.  The account
+ * is the customer's first ACTIVE one by created_at (has_account 0: none).
+ */
+struct ps_payee_row {
+    char customer_id[PS_ID_SIZE];
+    char external_id[PS_EXTID_SIZE];
+    enum ps_status customer_status;
+    int has_account;
+    char account_id[PS_ID_SIZE];
+    enum ps_account_kind account_kind;
+};
+int ps_store_payee_scan(struct ps_store *store, const char *business_id,
+                        int (*cb)(void *ctx, const struct ps_payee_row *),
+                        void *ctx, struct ps_err *err);
 /* Status change plus its history row (caller holds a transaction). */
 int ps_store_customer_set_status(struct ps_store *store, const char *id,
                                  enum ps_status from, enum ps_status to,
