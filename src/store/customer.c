@@ -32,14 +32,14 @@
     X(CUSTOMER_GET_EXT,                                                        \
       "SELECT " CUSTOMER_COLS                                                  \
       " FROM customers WHERE business_id = ? AND external_id = ?")             \
-    /* Each customer with its first ACTIVE account (by created_at, the   \
-     * order ps_store_account_list gives): what payment.send reads.  */  \
+    /* Each customer with each of its ACTIVE accounts (or none): what    \
+     * payment.send reads; the caller keeps the first by created_at.  */ \
     X(PAYEE_SCAN,                                                              \
       "SELECT c.id, c.external_id, c.status, a.id IS NOT NULL,"                \
-      " ifnull(a.id, ''), ifnull(a.kind, 'EXTERNAL_CARD')"                     \
-      " FROM customers c LEFT JOIN financial_accounts a ON a.id ="             \
-      " (SELECT f.id FROM financial_accounts f WHERE f.customer_id = c.id"     \
-      "  AND f.status = 'ACTIVE' ORDER BY f.created_at, f.rowid LIMIT 1)"      \
+      " ifnull(a.id, ''), ifnull(a.kind, 'EXTERNAL_CARD'),"                    \
+      " ifnull(a.created_at, ''), ifnull(a.rowid, 0)"                          \
+      " FROM customers c LEFT JOIN financial_accounts a"                       \
+      " ON a.customer_id = c.id AND a.status = 'ACTIVE'"                       \
       " WHERE c.business_id = ?")                                              \
     X(CUSTOMER_SET_STATUS, "UPDATE customers SET status = ?3, updated_at = ?4" \
                            " WHERE id = ?1 AND status = ?2")                   \
@@ -163,6 +163,8 @@ static void read_payee(sqlite3_stmt *st, struct ps_payee_row *r)
     COL_STR(st, 4, r->account_id);
     r->account_kind =
         (enum ps_account_kind)ps_sq_col_enum(st, 5, PS_NAMES_ACCOUNT_KIND);
+    COL_STR(st, 6, r->account_created_at);
+    r->account_row = sqlite3_column_int64(st, 7);
 }
 
 int ps_store_payee_scan(struct ps_store *s, const char *business_id,

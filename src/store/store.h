@@ -106,8 +106,9 @@ int ps_store_customer_get_ext(struct ps_store *store, const char *business_id,
                               struct ps_err *err);
 /*
  * What payment.send keeps in memory of each customer of a business while
- * it applies a file (engine/paybook.c): one query for all.  The account
- * is the customer's first ACTIVE one by created_at (has_account 0: none).
+ * it applies a file (engine/paybook.c): one query for all.  A row per
+ * ACTIVE account of each customer, in no particular order, or one row
+ * with has_account 0 for a customer without any.
  */
 struct ps_payee_row {
     char customer_id[PS_ID_SIZE];
@@ -116,6 +117,8 @@ struct ps_payee_row {
     int has_account;
     char account_id[PS_ID_SIZE];
     enum ps_account_kind account_kind;
+    char account_created_at[PS_TIME_SIZE];
+    int64_t account_row; /* its rowid: the order among equal created_at */
 };
 int ps_store_payee_scan(struct ps_store *store, const char *business_id,
                         int (*cb)(void *ctx, const struct ps_payee_row *),
