@@ -30,7 +30,68 @@ struct ps_applier {
     struct ps_paybook *payees; /* loaded on the first payment.send by
                                   external id; dropped before any other
                                   kind of record (paybook.h) */
+    /* The ISO 20022 references of the chunk's payments, written at its
+     * commit (ps_applier_flush), several rows an INSERT: each payment's
+     * txn id, MsgId, PmtInfId and EndToEndId, NUL-terminated in turn. */
+    char *refs;
+    size_t refs_len, refs_cap, nrefs;
 };
+
+/* Keep a payment's references for the chunk's commit. */
+static int ref_add(struct ps_applier *ap, const char *const v[4],
+                   struct ps_err *e)
+{
+    size_t len[4], need = 0;
+    for (int i = 0; i < 4; i++)
+        need += (len[i] = strlen(v[i])) + 1;
+    if (ap->refs_len + need > ap->refs_cap) {
+        size_t cap = ap->refs_cap != 0 ? ap->refs_cap * 2 : 65536;
+        while (cap < ap->refs_len + need)
+            cap *= 2;
+        char *n = realloc(ap->refs, cap);
+        if (n == NULL)
+            return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        ap->refs = n;
+        ap->refs_cap = cap;
+    }
+    for (int i = 0; i < 4; i++) {
+        memcpy(ap->refs + ap->refs_len, v[i], len[i] + 1);
+        ap->refs_len += len[i] + 1;
+    }
+    ap->nrefs++;
+    return 0;
+}
+
+/* Write the references kept.  Every transaction they name is written in
+ * the same store transaction, so a refusal here is never a record's: the
+ * chunk rolls back whole (PS_ESTORE). */
+static int refs_flush(struct ps_applier *ap, struct ps_err *e)
+{
+    if (ap->nrefs == 0)
+        return 0;
+    const char **cols = malloc(4 * ap->nrefs * sizeof(*cols));
+    if (cols == NULL)
+        return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    const char *p = ap->refs;
+    for (size_t i = 0; i < 4 * ap->nrefs; i++) {
+        cols[i] = p;
+        p += strlen(p) + 1;
+    }
+    int rc = ps_store_iso_refs_insert(ap->eng->store, ap->b.id, ap->nrefs,
+                                      cols, e);
+    free(cols);
+    if (rc != 0 && rc != PS_ENOMEM && rc != PS_EBUSY) {
+        char why[PS_ERR_MSG_MAX];
+        ps_strlcpy(why, e->msg, sizeof(why));
+        return ps_err_set(e, PS_ESTORE, "STORE_ERROR",
+                          "%zu transactions written, their ISO 20022 "
+                          "references refused: %s",
+                          ap->nrefs, why);
+    }
+    if (rc == 0)
+        ap->nrefs = ap->refs_len = 0;
+    return rc;
+}
 
 /* Failures of the engine itself, never of the record: they abort the
  * chunk and the input is retried.  Everything else (bad data, unknown
@@ -222,8 +283,9 @@ static int payment_send(struct ps_applier *ap, const struct ps_record *rec,
     /* A pain.001's references, for the camt.054 (outbound/camt.c): their
      * row's columns are NOT NULL, so a missing one is refused here, before
      * the transaction is written.  The creation has no savepoint of its
-     * own (ps_txn_create_nested): after its row, only the chunk-fatal
-     * store errors of the references' insert remain (issue 19). */
+     * own (ps_txn_create_nested); the references are written at the
+     * chunk's commit (refs_flush), where a failure rolls the chunk back
+     * (issue 19). */
     const char *msg_id = ps_record_get(rec, "msg_id");
     const char *pmt_inf_id = ps_record_get(rec, "pmt_inf_id");
     if (msg_id != NULL && pmt_inf_id == NULL) {
@@ -238,18 +300,10 @@ static int payment_send(struct ps_applier *ap, const struct ps_record *rec,
                    : ps_engine_txn_create_for(ap->eng, &t, &party, src, e)) !=
         0)
         return rc;
-    if (msg_id != NULL &&
-        (rc = ps_store_iso_ref_insert(ap->eng->store, ap->b.id, t.id, msg_id,
-                                      pmt_inf_id, req, e)) != 0) {
-        if (engine_failure(rc))
+    if (msg_id != NULL) {
+        const char *v[4] = {t.id, msg_id, pmt_inf_id, req};
+        if ((rc = ref_add(ap, v, e)) != 0)
             return rc;
-        /* Never a refusal once the row is written: the chunk rolls back. */
-        char why[PS_ERR_MSG_MAX];
-        ps_strlcpy(why, e->msg, sizeof(why));
-        return ps_err_set(e, PS_ESTORE, "STORE_ERROR",
-                          "transaction %s written, its ISO 20022 references "
-                          "refused: %s",
-                          t.id, why);
     }
     ps_strlcpy(res->ids, t.id, sizeof(res->ids));
     res->amount = t.amount;
@@ -790,12 +844,14 @@ void ps_applier_close(struct ps_applier *ap)
         return;
     ps_ewa_book_free(ap->book);
     ps_paybook_free(ap->payees);
+    free(ap->refs);
     free(ap);
 }
 
 int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
 {
-    return ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
+    int rc = ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
+    return rc != 0 ? rc : refs_flush(ap, err);
 }
 
 void ps_applier_abandon(struct ps_applier *ap)
@@ -804,6 +860,7 @@ void ps_applier_abandon(struct ps_applier *ap)
     ap->book = NULL;
     ps_paybook_free(ap->payees);
     ap->payees = NULL;
+    ap->nrefs = ap->refs_len = 0;
 }
 
 /* ---- card and account numbers ---------------------------------------- */

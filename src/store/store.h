@@ -731,6 +731,12 @@ int ps_store_iso_ref_insert(struct ps_store *store, const char *business_id,
                             const char *txn_id, const char *msg_id,
                             const char *pmt_inf_id, const char *end_to_end_id,
                             struct ps_err *err);
+/* The references of n transactions: cols holds 4 * n strings, each
+ * transaction's txn_id, msg_id, pmt_inf_id and end_to_end_id in turn
+ * (several rows an INSERT). */
+int ps_store_iso_refs_insert(struct ps_store *store, const char *business_id,
+                             size_t n, const char *const *cols,
+                             struct ps_err *err);
 
 /* A transaction with ISO references whose status was last set on a day. */
 struct ps_iso_entry_row {

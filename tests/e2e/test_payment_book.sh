@@ -9,7 +9,10 @@
 #     second pays), one with two active accounts (its first pays), an
 #     unknown one, a repeated request id;
 #  2. the next document sees what changed between (a fresh book);
-#  3. a pain.001 (same applier) gives the same outcomes.
+#  3. a pain.001 (same applier) gives the same outcomes;
+#  4. a pain.001 of 75 transactions in two PmtInf blocks, one chunk: the
+#     references written at the chunk's commit, 32 rows an INSERT and the
+#     rest one by one, each with its own transaction.
 . "$(dirname "$0")/lib.sh"
 
 setup_business acme 5
@@ -121,5 +124,39 @@ same "3 E3" "$(result three E3)" \
     "REJECTED|CUSTOMER_NOT_FOUND|field external_id: no customer C9999 in this business"
 P2=$(ls "$OUT"/*.pain002.xml 2>/dev/null | head -1)
 [ -n "$P2" ] && has "<GrpSts>PART</GrpSts>" "$P2" || bad "no pain.002 for three.xml"
+
+# ---- 4: the references of a chunk, several rows an INSERT ----------------
+block() { # ID FIRST COUNT
+    printf '<PmtInf><PmtInfId>%s</PmtInfId><PmtMtd>TRF</PmtMtd><NbOfTxs>%s</NbOfTxs>' "$1" "$3"
+    printf '%s' '<ReqdExctnDt><Dt>2026-12-07</Dt></ReqdExctnDt><Dbtr><Nm>Acme</Nm></Dbtr>'
+    printf '%s' '<DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct>'
+    printf '%s' '<DbtrAgt><FinInstnId><ClrSysMmbId><ClrSysId><Cd>USABA</Cd></ClrSysId><MmbId>011000015</MmbId></ClrSysMmbId></FinInstnId></DbtrAgt>'
+    i=$2
+    while [ "$i" -lt $(($2 + $3)) ]; do
+        tx "F$i" "C000$((2 + i % 4))" 1.00
+        i=$((i + 1))
+    done
+    printf '%s' '</PmtInf>'
+}
+{
+    printf '%s' '<?xml version="1.0" encoding="UTF-8"?>'
+    printf '%s' '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"><CstmrCdtTrfInitn>'
+    printf '%s' '<GrpHdr><MsgId>M-4</MsgId><CreDtTm>2026-12-04T09:30:00</CreDtTm><NbOfTxs>75</NbOfTxs><CtrlSum>75.00</CtrlSum><InitgPty><Nm>Acme</Nm></InitgPty></GrpHdr>'
+    block PAY-A 0 40
+    block PAY-B 40 35
+    printf '%s\n' '</CstmrCdtTrfInitn></Document>'
+} >"$IN/four.xml"
+touch "$IN/four.xml.done"
+expect 0 "$P" --json run --once --chunk 1000
+same "4 accepted" "$(jq .accepted "$T/out")" 75
+same "4 references, each its transaction's" "$(sql "SELECT count(*)
+    FROM transactions t JOIN iso_refs r ON r.txn_id = t.id
+    WHERE r.msg_id = 'M-4' AND r.end_to_end_id = t.request_id
+    AND r.business_id = t.business_id
+    AND r.pmt_inf_id = CASE WHEN CAST(substr(t.request_id, 2) AS INTEGER)
+        < 40 THEN 'PAY-A' ELSE 'PAY-B' END")" 75
+same "4 no transaction without references" "$(sql "SELECT count(*)
+    FROM transactions t WHERE t.request_id LIKE 'F%' AND NOT EXISTS
+    (SELECT 1 FROM iso_refs r WHERE r.txn_id = t.id)")" 0
 ledger_verify_ok
 finish
