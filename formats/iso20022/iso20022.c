@@ -96,12 +96,16 @@ struct iso {
     char pmt_nb[20], pmt_sum[48];
     long pmt_txs;
     int64_t pmt_total;
-    /* transactions */
-    struct tx cur;
+    /* transactions: q[qhead..qlen) read and waiting; the one being read
+     * is built in place at q[qlen] (CUR), which always exists */
     struct tx *q;
     size_t qlen, qhead, qcap;
+    int in_tx; /* inside a CdtTrfTxInf */
     unsigned char buf[ISO_CHUNK];
 };
+
+/* The transaction being read. */
+#define CUR(s) (&(s)->q[(s)->qlen])
 
 /* ---- errors and paths ---------------------------------------------- */
 
@@ -276,12 +280,16 @@ static int ctrl_value(const char *t, int64_t *out)
 /* Check a leaf's text against its type; 0 or -1 after fail(). */
 static int check_text(struct iso *s, const struct iso_node *n, const char *t)
 {
-    size_t chars = utf8_chars(t);
+    /* Characters are never more than bytes: counted only past the
+     * limit (this runs for every leaf of a million transactions). */
+    size_t len = strlen(t), chars = len;
     int64_t v;
     switch (n->text) {
     case ISO_T_MAX35:
     case ISO_T_MAX140: {
         size_t max = n->text == ISO_T_MAX35 ? 35 : 140;
+        if (chars > max)
+            chars = utf8_chars(t);
         if (chars < 1 || chars > max || s->text_over)
             return fail(s, "ISO_TEXT",
                         "%s must be 1 to %zu characters, not %zu", n->name,
@@ -302,8 +310,8 @@ static int check_text(struct iso *s, const struct iso_node *n, const char *t)
                         n->name),
                    -1;
         return 0;
-    case ISO_T_NBTXS:
-        if (chars < 1 || chars > 15 || !digits(t, strlen(t)))
+    case ISO_T_NBTXS: /* digits only: one byte a character */
+        if (len < 1 || len > 15 || !digits(t, len))
             return fail(s, "ISO_TEXT", "%s must be 1 to 15 digits", n->name),
                    -1;
         return 0;
@@ -345,15 +353,15 @@ static int check_text(struct iso *s, const struct iso_node *n, const char *t)
  * "+1000.000" for USD) are dropped. */
 static int take_amount(struct iso *s, const char *text)
 {
-    const struct ps_currency *c = ps_currency_find(s->cur.ccy);
+    const struct ps_currency *c = ps_currency_find(CUR(s)->ccy);
     struct ps_err e;
     int64_t minor, scaled;
-    char t[sizeof(s->cur.amount)];
+    char t[sizeof(((struct tx *)0)->amount)];
     ps_err_clear(&e);
     if (c == NULL)
         return fail(s, "ISO_AMOUNT",
                     "InstdAmt's Ccy \"%s\" is not an active ISO 4217 code",
-                    s->cur.ccy);
+                    CUR(s)->ccy);
     ps_strlcpy(t, text[0] == '+' ? text + 1 : text, sizeof(t)); /* "+5.00" */
     const char *dot = strchr(t, '.');
     if (dot != NULL && dot > t) {
@@ -377,7 +385,7 @@ static int take_amount(struct iso *s, const char *text)
         __builtin_add_overflow(s->sum, scaled, &s->sum) ||
         __builtin_add_overflow(s->pmt_total, scaled, &s->pmt_total))
         return fail(s, "ISO_CTRL_SUM", "the amounts' sum overflows");
-    ps_strlcpy(s->cur.amount, t, sizeof(s->cur.amount));
+    ps_strlcpy(CUR(s)->amount, t, sizeof(CUR(s)->amount));
     if (s->currency[0] == '\0')
         ps_strlcpy(s->currency, c->code, sizeof(s->currency));
     else if (strcmp(s->currency, c->code) != 0)
@@ -419,9 +427,10 @@ static int check_controls(struct iso *s, const char *where, const char *nb,
 
 /* ---- the transaction ----------------------------------------------- */
 
-static int queue_push(struct iso *s)
+/* Room for the next transaction at q[qlen]. */
+static int queue_room(struct iso *s)
 {
-    if (s->qlen == s->qcap) {
+    if (s->qlen + 1 >= s->qcap) {
         size_t cap = s->qcap ? s->qcap * 2 : 64;
         struct tx *q = realloc(s->q, cap * sizeof(*q));
         if (q == NULL)
@@ -430,14 +439,29 @@ static int queue_push(struct iso *s)
         s->q = q;
         s->qcap = cap;
     }
-    s->q[s->qlen++] = s->cur;
     return 0;
+}
+
+/* The start of a CdtTrfTxInf: a blank transaction at q[qlen] (the
+ * fields cleared one by one: the struct is 2 KiB, most of it the
+ * record-level error's text, set only with its code). */
+static void tx_begin(struct iso *s)
+{
+    struct tx *t = CUR(s);
+    t->line = cur_line(s);
+    t->offset = xmlByteConsumed(s->ctxt);
+    t->e2e[0] = t->ext[0] = t->amount[0] = '\0';
+    memset(t->ccy, 0, sizeof(t->ccy));
+    t->pmtinf[0] = t->mmbid[0] = t->acct[0] = t->key[0] = '\0';
+    t->clr_usaba = t->has_acct = 0;
+    t->err.code = 0;
+    s->in_tx = 1;
 }
 
 /* The end of a CdtTrfTxInf: the record, or its record-level problem. */
 static void tx_end(struct iso *s)
 {
-    struct tx *t = &s->cur;
+    struct tx *t = CUR(s);
     s->txs++;
     s->pmt_txs++;
     ps_strlcpy(t->pmtinf, s->pmtinf, sizeof(t->pmtinf));
@@ -450,7 +474,9 @@ static void tx_end(struct iso *s)
         ps_err_at(&t->err, NULL, t->line, t->offset);
         ps_err_field(&t->err, "Cdtr");
     }
-    if (queue_push(s) != 0 && s->ctxt != NULL)
+    s->qlen++;
+    s->in_tx = 0;
+    if (queue_room(s) != 0 && s->ctxt != NULL)
         xmlStopParser(s->ctxt);
 }
 
@@ -470,18 +496,18 @@ static void take(struct iso *s, enum iso_slot slot, const char *t)
     case ISO_F_PMTINFID: ps_strlcpy(s->pmtinf, t, sizeof(s->pmtinf)); break;
     case ISO_F_PMT_NB: ps_strlcpy(s->pmt_nb, t, sizeof(s->pmt_nb)); break;
     case ISO_F_PMT_SUM: ps_strlcpy(s->pmt_sum, t, sizeof(s->pmt_sum)); break;
-    case ISO_F_E2E: ps_strlcpy(s->cur.e2e, t, sizeof(s->cur.e2e)); break;
+    case ISO_F_E2E: ps_strlcpy(CUR(s)->e2e, t, sizeof(CUR(s)->e2e)); break;
     case ISO_F_AMOUNT: (void)take_amount(s, t); break;
-    case ISO_F_CLRSYS: s->cur.clr_usaba = strcmp(t, "USABA") == 0; break;
-    case ISO_F_MMBID: ps_strlcpy(s->cur.mmbid, t, sizeof(s->cur.mmbid)); break;
+    case ISO_F_CLRSYS: CUR(s)->clr_usaba = strcmp(t, "USABA") == 0; break;
+    case ISO_F_MMBID: ps_strlcpy(CUR(s)->mmbid, t, sizeof(CUR(s)->mmbid)); break;
     case ISO_F_CDTR_ID:
-        if (s->cur.ext[0] == '\0')
-            ps_strlcpy(s->cur.ext, t, sizeof(s->cur.ext));
+        if (CUR(s)->ext[0] == '\0')
+            ps_strlcpy(CUR(s)->ext, t, sizeof(CUR(s)->ext));
         break;
-    case ISO_F_IBAN: s->cur.has_acct = 1; break;
+    case ISO_F_IBAN: CUR(s)->has_acct = 1; break;
     case ISO_F_ACCT:
-        s->cur.has_acct = 1;
-        ps_strlcpy(s->cur.acct, t, sizeof(s->cur.acct));
+        CUR(s)->has_acct = 1;
+        ps_strlcpy(CUR(s)->acct, t, sizeof(CUR(s)->acct));
         break;
     default: break;
     }
@@ -633,9 +659,7 @@ static void on_start(void *ctx, const xmlChar *localname,
         return;
     }
     if (k->node->slot == ISO_F_TX) {
-        memset(&s->cur, 0, sizeof(s->cur));
-        s->cur.line = cur_line(s);
-        s->cur.offset = xmlByteConsumed(s->ctxt);
+        tx_begin(s);
     } else if (k->node->slot == ISO_F_PMTINF) {
         s->pmtinf[0] = s->pmt_nb[0] = s->pmt_sum[0] = '\0';
         s->pmt_txs = 0;
@@ -646,10 +670,10 @@ static void on_start(void *ctx, const xmlChar *localname,
             if (strcmp((const char *)a[0], "Ccy") == 0 && a[2] == NULL) {
                 size_t n = (size_t)(a[4] - a[3]);
                 if (n == 3)
-                    memcpy(s->cur.ccy, a[3], 3);
+                    memcpy(CUR(s)->ccy, a[3], 3);
             }
         }
-        if (s->cur.ccy[0] == '\0')
+        if (CUR(s)->ccy[0] == '\0')
             FAIL_VOID(s, "ISO_AMOUNT",
                         "InstdAmt needs a Ccy attribute of three letters");
     }
@@ -814,8 +838,13 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
     sax.entityDecl = on_entity;
     sax.serror = on_error;
     s->in = in;
+    if (queue_room(s) != 0) {
+        free(s);
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
     s->ctxt = xmlCreatePushParserCtxt(&sax, s, NULL, 0, docname);
     if (s->ctxt == NULL) {
+        free(s->q);
         free(s);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                           "out of memory (XML parser)");
@@ -856,6 +885,10 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
         return s->err.code;
     }
     while (s->qhead == s->qlen) {
+        /* A transaction half read when the last chunk ended moves to
+         * the front with the queue. */
+        if (s->in_tx && s->qlen > 0)
+            memcpy(&s->q[0], CUR(s), sizeof(s->q[0]));
         s->qhead = s->qlen = 0;
         if (s->done)
             return 0;

@@ -16,6 +16,7 @@
 #include "engine/ewa.h"
 #include "engine/ewabook.h"
 #include "engine/ewafile.h"
+#include "engine/paybook.h"
 #include "engine/linxapi.h"
 #include "engine/linxreq.h"
 #include "base/money.h"
@@ -26,7 +27,71 @@ struct ps_applier {
     struct ps_engine *eng;
     struct ps_business b;
     struct ps_ewa_book *book; /* loaded on the first disbursement */
+    struct ps_paybook *payees; /* loaded on the first payment.send by
+                                  external id; dropped before any other
+                                  kind of record (paybook.h) */
+    /* The ISO 20022 references of the chunk's payments, written at its
+     * commit (ps_applier_flush), several rows an INSERT: each payment's
+     * txn id, MsgId, PmtInfId and EndToEndId, NUL-terminated in turn. */
+    char *refs;
+    size_t refs_len, refs_cap, nrefs;
 };
+
+/* Keep a payment's references for the chunk's commit. */
+static int ref_add(struct ps_applier *ap, const char *const v[4],
+                   struct ps_err *e)
+{
+    size_t len[4], need = 0;
+    for (int i = 0; i < 4; i++)
+        need += (len[i] = strlen(v[i])) + 1;
+    if (ap->refs_len + need > ap->refs_cap) {
+        size_t cap = ap->refs_cap != 0 ? ap->refs_cap * 2 : 65536;
+        while (cap < ap->refs_len + need)
+            cap *= 2;
+        char *n = realloc(ap->refs, cap);
+        if (n == NULL)
+            return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        ap->refs = n;
+        ap->refs_cap = cap;
+    }
+    for (int i = 0; i < 4; i++) {
+        memcpy(ap->refs + ap->refs_len, v[i], len[i] + 1);
+        ap->refs_len += len[i] + 1;
+    }
+    ap->nrefs++;
+    return 0;
+}
+
+/* Write the references kept.  Every transaction they name is written in
+ * the same store transaction, so a refusal here is never a record's: the
+ * chunk rolls back whole (PS_ESTORE). */
+static int refs_flush(struct ps_applier *ap, struct ps_err *e)
+{
+    if (ap->nrefs == 0)
+        return 0;
+    const char **cols = malloc(4 * ap->nrefs * sizeof(*cols));
+    if (cols == NULL)
+        return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    const char *p = ap->refs;
+    for (size_t i = 0; i < 4 * ap->nrefs; i++) {
+        cols[i] = p;
+        p += strlen(p) + 1;
+    }
+    int rc = ps_store_iso_refs_insert(ap->eng->store, ap->b.id, ap->nrefs,
+                                      cols, e);
+    free(cols);
+    if (rc != 0 && rc != PS_ENOMEM && rc != PS_EBUSY) {
+        char why[PS_ERR_MSG_MAX];
+        ps_strlcpy(why, e->msg, sizeof(why));
+        return ps_err_set(e, PS_ESTORE, "STORE_ERROR",
+                          "%zu transactions written, their ISO 20022 "
+                          "references refused: %s",
+                          ap->nrefs, why);
+    }
+    if (rc == 0)
+        ap->nrefs = ap->refs_len = 0;
+    return rc;
+}
 
 /* Failures of the engine itself, never of the record: they abort the
  * chunk and the input is retried.  Everything else (bad data, unknown
@@ -91,21 +156,6 @@ static int required(const struct ps_record *rec, const char *name,
     return 0;
 }
 
-struct pick {
-    struct ps_account a;
-    int found;
-};
-
-static int first_active(void *ctx, const struct ps_account *a)
-{
-    struct pick *p = ctx;
-    if (a->status != PS_STATUS_ACTIVE)
-        return 0;
-    p->a = *a;
-    p->found = 1;
-    return 1;
-}
-
 /*
  * The account a record names by routing_number and account_number (an
  * ISO 20022 creditor without a private identification: USABA member id
@@ -143,16 +193,57 @@ static int by_bank(struct ps_engine *eng, const struct ps_business *b,
     return rc;
 }
 
+/* The customer a payment names by external id, and its first active
+ * account, from the applier's book (loaded on the first payment): into
+ * t, and what the creation's checks read into *p. */
+static int payee_of(struct ps_applier *ap, const char *ext, struct ps_txn *t,
+                    struct ps_txn_party *p, struct ps_err *e)
+{
+    int rc;
+    if (ap->payees == NULL &&
+        (rc = ps_paybook_load(ap->eng, ap->b.id, &ap->payees, e)) != 0)
+        return rc;
+    const struct ps_payee *c = ps_paybook_find(ap->payees, ext);
+    if (c == NULL) {
+        ps_err_set(e, PS_ENOTFOUND, "CUSTOMER_NOT_FOUND",
+                   "no customer %s in this business", ext);
+        ps_err_field(e, "external_id");
+        return PS_ENOTFOUND;
+    }
+    if (!c->has_account)
+        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
+                          "customer %s has no active financial account", ext);
+    ps_strlcpy(t->customer_id, c->customer_id, sizeof(t->customer_id));
+    ps_strlcpy(t->account_id, c->account_id, sizeof(t->account_id));
+    *p = (struct ps_txn_party){ap->b.id,        c->external_id,
+                               c->customer_status, c->customer_id,
+                               PS_STATUS_ACTIVE, c->account_kind,
+                               ""};
+    return 0;
+}
+
+/* The account a payment names by routing and account number (by_bank),
+ * into t. */
+static int bank_payee_of(struct ps_applier *ap, const struct ps_record *rec,
+                         struct ps_txn *t, struct ps_err *e)
+{
+    struct ps_account a;
+    int rc = by_bank(ap->eng, &ap->b, rec, &a, e);
+    if (rc != 0)
+        return rc;
+    ps_strlcpy(t->customer_id, a.customer_id, sizeof(t->customer_id));
+    ps_strlcpy(t->account_id, a.id, sizeof(t->account_id));
+    return 0;
+}
+
 /* payment.send: a PAYMENT SEND to the customer's first active account, or
  * to the bank account the record names by routing and account number. */
-static int payment_send(struct ps_engine *eng, const struct ps_business *b,
-                        const struct ps_record *rec,
+static int payment_send(struct ps_applier *ap, const struct ps_record *rec,
                         const struct ps_source *src,
                         struct ps_apply_result *res, struct ps_err *e)
 {
     const char *req, *ext = "", *amount, *cur;
-    struct ps_customer c;
-    struct pick pick = {.found = 0};
+    struct ps_txn_party party;
     struct ps_txn t;
     int rc;
     memset(&t, 0, sizeof(t));
@@ -181,29 +272,10 @@ static int payment_send(struct ps_engine *eng, const struct ps_business *b,
         ps_err_field(e, "amount");
         return PS_EINVAL;
     }
-    if (bank) {
-        if ((rc = by_bank(eng, b, rec, &pick.a, e)) != 0)
-            return rc;
-        ps_strlcpy(c.id, pick.a.customer_id, sizeof(c.id));
-        goto found;
-    }
-    rc = ps_store_customer_get_ext(eng->store, b->id, ext, &c, e);
-    if (rc == PS_ENOTFOUND) {
-        ps_err_set(e, rc, "CUSTOMER_NOT_FOUND",
-                   "no customer %s in this business", ext);
-        ps_err_field(e, "external_id");
+    if ((rc = bank ? bank_payee_of(ap, rec, &t, e)
+                   : payee_of(ap, ext, &t, &party, e)) != 0)
         return rc;
-    }
-    if (rc != 0 || (rc = ps_store_account_list(eng->store, c.id, first_active,
-                                               &pick, e)) != 0)
-        return rc;
-    if (!pick.found)
-        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
-                          "customer %s has no active financial account", ext);
-found:
-    ps_strlcpy(t.business_id, b->id, sizeof(t.business_id));
-    ps_strlcpy(t.customer_id, c.id, sizeof(t.customer_id));
-    ps_strlcpy(t.account_id, pick.a.id, sizeof(t.account_id));
+    ps_strlcpy(t.business_id, ap->b.id, sizeof(t.business_id));
     ps_strlcpy(t.currency, cur, sizeof(t.currency));
     ps_strlcpy(t.request_id, req, sizeof(t.request_id));
     t.type = PS_TXN_SEND;
@@ -211,8 +283,9 @@ found:
     /* A pain.001's references, for the camt.054 (outbound/camt.c): their
      * row's columns are NOT NULL, so a missing one is refused here, before
      * the transaction is written.  The creation has no savepoint of its
-     * own (ps_txn_create_nested): after its row, only the chunk-fatal
-     * store errors of the references' insert remain (issue 19). */
+     * own (ps_txn_create_nested); the references are written at the
+     * chunk's commit (refs_flush), where a failure rolls the chunk back
+     * (issue 19). */
     const char *msg_id = ps_record_get(rec, "msg_id");
     const char *pmt_inf_id = ps_record_get(rec, "pmt_inf_id");
     if (msg_id != NULL && pmt_inf_id == NULL) {
@@ -221,20 +294,16 @@ found:
         ps_err_field(e, "pmt_inf_id");
         return PS_EINVAL;
     }
-    if ((rc = ps_engine_txn_create_nested(eng, &t, src, e)) != 0)
+    /* By bank account, the creation's checks read the customer and the
+     * account from the store; by external id, from the book. */
+    if ((rc = bank ? ps_engine_txn_create_nested(ap->eng, &t, src, e)
+                   : ps_engine_txn_create_for(ap->eng, &t, &party, src, e)) !=
+        0)
         return rc;
-    if (msg_id != NULL &&
-        (rc = ps_store_iso_ref_insert(eng->store, b->id, t.id, msg_id,
-                                      pmt_inf_id, req, e)) != 0) {
-        if (engine_failure(rc))
+    if (msg_id != NULL) {
+        const char *v[4] = {t.id, msg_id, pmt_inf_id, req};
+        if ((rc = ref_add(ap, v, e)) != 0)
             return rc;
-        /* Never a refusal once the row is written: the chunk rolls back. */
-        char why[PS_ERR_MSG_MAX];
-        ps_strlcpy(why, e->msg, sizeof(why));
-        return ps_err_set(e, PS_ESTORE, "STORE_ERROR",
-                          "transaction %s written, its ISO 20022 references "
-                          "refused: %s",
-                          t.id, why);
     }
     ps_strlcpy(res->ids, t.id, sizeof(res->ids));
     res->amount = t.amount;
@@ -648,7 +717,7 @@ static int payment_send_kind(struct ps_applier *ap,
                              struct ps_apply_result *res, struct ps_err *e)
 {
     int rc = drop_book(ap, e);
-    return rc != 0 ? rc : payment_send(ap->eng, &ap->b, rec, src, res, e);
+    return rc != 0 ? rc : payment_send(ap, rec, src, res, e);
 }
 
 /* txn.status: a provider's answer (provider.c).  It moves EWA balances,
@@ -774,18 +843,24 @@ void ps_applier_close(struct ps_applier *ap)
     if (ap == NULL)
         return;
     ps_ewa_book_free(ap->book);
+    ps_paybook_free(ap->payees);
+    free(ap->refs);
     free(ap);
 }
 
 int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
 {
-    return ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
+    int rc = ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
+    return rc != 0 ? rc : refs_flush(ap, err);
 }
 
 void ps_applier_abandon(struct ps_applier *ap)
 {
     ps_ewa_book_free(ap->book);
     ap->book = NULL;
+    ps_paybook_free(ap->payees);
+    ap->payees = NULL;
+    ap->nrefs = ap->refs_len = 0;
 }
 
 /* ---- card and account numbers ---------------------------------------- */
@@ -899,6 +974,10 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
         return outcome_of(PS_EINVAL, &e, res, err);
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (rec->kind != NULL && strcmp(kinds[i].name, rec->kind) == 0) {
+            if (kinds[i].apply != payment_send_kind) { /* paybook.h */
+                ps_paybook_free(ap->payees);
+                ap->payees = NULL;
+            }
             int rc = kinds[i].apply(ap, rec, src, res, &e);
             if (rc != 0) {
                 res->message[0] = '\0';

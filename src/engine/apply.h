@@ -14,7 +14,8 @@
 
 /*
  * One document's applier: the engine, its business, and what it keeps in
- * memory between records (the EWA book of ewabook.h).  The caller's
+ * memory between records (the EWA book of ewabook.h, payment.send's book
+ * of customers of paybook.h, the chunk's ISO 20022 references).  The caller's
  * chunk protocol: records are applied inside an open store transaction;
  * ps_applier_flush() before each commit writes what is held in memory;
  * ps_applier_abandon() after a rollback forgets it.

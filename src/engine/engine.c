@@ -1002,7 +1002,49 @@ int ps_program_add(struct ps_engine *eng, struct ps_program *p,
 
 /* ---- transactions --------------------------------------------------- */
 
-/* The checks of a creation, before anything is written. */
+/* The checks of a creation on what it reads of its customer and
+ * account, before anything is written. */
+static int party_check(struct ps_engine *eng, struct ps_txn *t,
+                       const struct ps_txn_party *p, struct ps_err *err)
+{
+    const struct ps_currency *cur;
+    int rc;
+    if ((rc = ps_currency_lookup(t->currency, &cur, err)) != 0) {
+        ps_err_field(err, "currency");
+        return rc;
+    }
+    if (strcmp(p->business_id, t->business_id) != 0 ||
+        strcmp(p->account_customer_id, t->customer_id) != 0)
+        return ps_err_set(err, PS_ENOTFOUND, "ACCOUNT_NOT_FOUND",
+                          "account %s does not belong to customer %s of "
+                          "this business",
+                          t->account_id, p->external_id);
+    if (p->customer_status != PS_STATUS_ACTIVE)
+        return ps_err_set(err, PS_EINVAL, "CUSTOMER_SUSPENDED",
+                          "customer %s is SUSPENDED", p->external_id);
+    if (p->account_status != PS_STATUS_ACTIVE)
+        return ps_err_set(err, PS_EINVAL, "ACCOUNT_SUSPENDED",
+                          "account ****%s is SUSPENDED", p->last4);
+    t->rail = p->account_kind == PS_ACCOUNT_EXTERNAL_CARD ? PS_RAIL_PUSH_TO_CARD
+                                                          : PS_RAIL_ACH;
+    if (t->type == PS_TXN_DEBIT) {
+        if (p->account_kind != PS_ACCOUNT_EXTERNAL_BANK)
+            return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT",
+                              "a DEBIT needs a bank account");
+        rc = ps_store_debit_auth_active(eng->store, t->account_id, NULL, err);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return ps_err_set(err, PS_EINVAL, "NO_DEBIT_AUTHORIZATION",
+                              "account ****%s has no active debit "
+                              "authorization",
+                              p->last4);
+    }
+    return 0;
+}
+
+/* The checks of a creation, with its customer and account read from the
+ * store. */
 static int txn_check(struct ps_engine *eng, struct ps_txn *t,
                      struct ps_err *err)
 {
@@ -1018,34 +1060,12 @@ static int txn_check(struct ps_engine *eng, struct ps_txn *t,
         return rc;
     if ((rc = ps_store_account_get(eng->store, t->account_id, &a, err)) != 0)
         return rc;
-    if (strcmp(c.business_id, t->business_id) != 0 ||
-        strcmp(a.customer_id, c.id) != 0)
-        return ps_err_set(err, PS_ENOTFOUND, "ACCOUNT_NOT_FOUND",
-                          "account %s does not belong to customer %s of "
-                          "this business",
-                          t->account_id, c.external_id);
-    if (c.status != PS_STATUS_ACTIVE)
-        return ps_err_set(err, PS_EINVAL, "CUSTOMER_SUSPENDED",
-                          "customer %s is SUSPENDED", c.external_id);
-    if (a.status != PS_STATUS_ACTIVE)
-        return ps_err_set(err, PS_EINVAL, "ACCOUNT_SUSPENDED",
-                          "account ****%s is SUSPENDED", a.last4);
-    t->rail =
-        a.kind == PS_ACCOUNT_EXTERNAL_CARD ? PS_RAIL_PUSH_TO_CARD : PS_RAIL_ACH;
-    if (t->type == PS_TXN_DEBIT) {
-        if (a.kind != PS_ACCOUNT_EXTERNAL_BANK)
-            return ps_err_set(err, PS_EINVAL, "DEBIT_NEEDS_BANK_ACCOUNT",
-                              "a DEBIT needs a bank account");
-        rc = ps_store_debit_auth_active(eng->store, a.id, NULL, err);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return ps_err_set(err, PS_EINVAL, "NO_DEBIT_AUTHORIZATION",
-                              "account ****%s has no active debit "
-                              "authorization",
-                              a.last4);
-    }
-    return 0;
+    /* The currency is checked before the lookups, as it always was;
+     * party_check() looks it up again (a table, no store access). */
+    struct ps_txn_party p = {c.business_id, c.external_id, c.status,
+                             a.customer_id, a.status,  a.kind,
+                             a.last4};
+    return party_check(eng, t, &p, err);
 }
 
 int ps_engine_txn_create(struct ps_engine *eng, struct ps_txn *t,
@@ -1060,6 +1080,14 @@ int ps_engine_txn_create_nested(struct ps_engine *eng, struct ps_txn *t,
                                 struct ps_err *err)
 {
     int rc = txn_check(eng, t, err);
+    return rc != 0 ? rc : ps_txn_create_nested(eng->store, t, src, err);
+}
+
+int ps_engine_txn_create_for(struct ps_engine *eng, struct ps_txn *t,
+                             const struct ps_txn_party *p,
+                             const struct ps_source *src, struct ps_err *err)
+{
+    int rc = party_check(eng, t, p, err);
     return rc != 0 ? rc : ps_txn_create_nested(eng->store, t, src, err);
 }
 

@@ -172,6 +172,25 @@ int ps_engine_txn_create_nested(struct ps_engine *eng, struct ps_txn *t,
                                 const struct ps_source *src,
                                 struct ps_err *err);
 /*
+ * What a creation's checks read of its customer and account: the same
+ * checks as ps_engine_txn_create_nested's, on rows the caller read (an
+ * in-memory book of the business, engine/paybook.h) instead of two
+ * lookups.  The caller vouches that they are the store's current rows of
+ * t->customer_id and t->account_id.
+ */
+struct ps_txn_party {
+    const char *business_id; /* the customer's */
+    const char *external_id; /* the customer's, for messages */
+    enum ps_status customer_status;
+    const char *account_customer_id; /* the account's owner */
+    enum ps_status account_status;
+    enum ps_account_kind account_kind;
+    const char *last4; /* the account's, for messages */
+};
+int ps_engine_txn_create_for(struct ps_engine *eng, struct ps_txn *t,
+                             const struct ps_txn_party *p,
+                             const struct ps_source *src, struct ps_err *err);
+/*
  * Apply an event to a transaction, with its EWA effects (a disbursement
  * that is cancelled, declined, in error or reversed no longer counts
  * against the profile), all in one store transaction.

@@ -32,6 +32,15 @@
     X(CUSTOMER_GET_EXT,                                                        \
       "SELECT " CUSTOMER_COLS                                                  \
       " FROM customers WHERE business_id = ? AND external_id = ?")             \
+    /* Each customer with each of its ACTIVE accounts (or none): what    \
+     * payment.send reads; the caller keeps the first by created_at.  */ \
+    X(PAYEE_SCAN,                                                              \
+      "SELECT c.id, c.external_id, c.status, a.id IS NOT NULL,"                \
+      " ifnull(a.id, ''), ifnull(a.kind, 'EXTERNAL_CARD'),"                    \
+      " ifnull(a.created_at, ''), ifnull(a.rowid, 0)"                          \
+      " FROM customers c LEFT JOIN financial_accounts a"                       \
+      " ON a.customer_id = c.id AND a.status = 'ACTIVE'"                       \
+      " WHERE c.business_id = ?")                                              \
     X(CUSTOMER_SET_STATUS, "UPDATE customers SET status = ?3, updated_at = ?4" \
                            " WHERE id = ?1 AND status = ?2")                   \
     X(CUSTOMER_HISTORY_INSERT,                                                 \
@@ -143,6 +152,32 @@ int ps_store_customer_get_ext(struct ps_store *s, const char *business_id,
     BIND(st, 1, business_id);
     BIND(st, 2, external_id);
     GET_ONE(s, st, "customer", err, read_customer(st, out));
+}
+
+static void read_payee(sqlite3_stmt *st, struct ps_payee_row *r)
+{
+    COL_STR(st, 0, r->customer_id);
+    COL_STR(st, 1, r->external_id);
+    r->customer_status = (enum ps_status)ps_sq_col_enum(st, 2, PS_NAMES_STATUS);
+    r->has_account = sqlite3_column_int(st, 3) != 0;
+    COL_STR(st, 4, r->account_id);
+    r->account_kind =
+        (enum ps_account_kind)ps_sq_col_enum(st, 5, PS_NAMES_ACCOUNT_KIND);
+    COL_STR(st, 6, r->account_created_at);
+    r->account_row = sqlite3_column_int64(st, 7);
+}
+
+int ps_store_payee_scan(struct ps_store *s, const char *business_id,
+                        int (*cb)(void *ctx, const struct ps_payee_row *),
+                        void *ctx, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_PAYEE_SCAN, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    FOR_EACH(s, st, "load payees", err, struct ps_payee_row, read_payee, cb,
+             ctx);
 }
 
 int ps_store_customer_set_status(struct ps_store *s, const char *id,

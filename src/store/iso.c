@@ -9,10 +9,20 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+/* ISO_REF_ROWS rows of references in one INSERT (ps_store_iso_refs_insert):
+ * one statement's cursors for many rows. */
+#define ISO_REF_ROWS 32
+#define REF_ROW "(?,?,?,?,?)"
+#define REF_ROW4 REF_ROW "," REF_ROW "," REF_ROW "," REF_ROW
+#define REF_ROW16 REF_ROW4 "," REF_ROW4 "," REF_ROW4 "," REF_ROW4
+
 #define ISO_STMTS(X)                                                           \
     X(ISO_REF_INSERT,                                                          \
       "INSERT INTO iso_refs(txn_id, business_id, msg_id, pmt_inf_id,"          \
       " end_to_end_id) VALUES (?,?,?,?,?)")                                    \
+    X(ISO_REF_INSERT_MANY,                                                     \
+      "INSERT INTO iso_refs(txn_id, business_id, msg_id, pmt_inf_id,"          \
+      " end_to_end_id) VALUES " REF_ROW16 "," REF_ROW16)                       \
     X(ISO_ENTRIES,                                                             \
       "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
       " r.msg_id, r.pmt_inf_id, r.end_to_end_id,"                              \
@@ -67,6 +77,37 @@ int ps_store_iso_ref_insert(struct ps_store *s, const char *business_id,
     BIND(st, 4, pmt_inf_id);
     BIND(st, 5, end_to_end_id);
     return ps_sq_exec_step(s, st, "insert ISO 20022 references", err);
+}
+
+int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
+                             size_t n, const char *const *cols,
+                             struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t i = 0;
+    int rc;
+    for (; n - i >= ISO_REF_ROWS; i += ISO_REF_ROWS) {
+        if ((rc = prep(s, STMT_ISO_REF_INSERT_MANY, &st, err)) != 0)
+            return rc;
+        for (int r = 0; r < ISO_REF_ROWS; r++) {
+            const char *const *c = cols + 4 * (i + (size_t)r);
+            BIND(st, 5 * r + 1, c[0]);
+            BIND(st, 5 * r + 2, business_id);
+            BIND(st, 5 * r + 3, c[1]);
+            BIND(st, 5 * r + 4, c[2]);
+            BIND(st, 5 * r + 5, c[3]);
+        }
+        if ((rc = ps_sq_exec_step(s, st, "insert ISO 20022 references",
+                                  err)) != 0)
+            return rc;
+    }
+    for (; i < n; i++) {
+        const char *const *c = cols + 4 * i;
+        if ((rc = ps_store_iso_ref_insert(s, business_id, c[0], c[1], c[2],
+                                          c[3], err)) != 0)
+            return rc;
+    }
+    return 0;
 }
 
 static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)

@@ -104,6 +104,25 @@ int ps_store_customer_get(struct ps_store *store, const char *id,
 int ps_store_customer_get_ext(struct ps_store *store, const char *business_id,
                               const char *external_id, struct ps_customer *out,
                               struct ps_err *err);
+/*
+ * What payment.send keeps in memory of each customer of a business while
+ * it applies a file (engine/paybook.c): one query for all.  A row per
+ * ACTIVE account of each customer, in no particular order, or one row
+ * with has_account 0 for a customer without any.
+ */
+struct ps_payee_row {
+    char customer_id[PS_ID_SIZE];
+    char external_id[PS_EXTID_SIZE];
+    enum ps_status customer_status;
+    int has_account;
+    char account_id[PS_ID_SIZE];
+    enum ps_account_kind account_kind;
+    char account_created_at[PS_TIME_SIZE];
+    int64_t account_row; /* its rowid: the order among equal created_at */
+};
+int ps_store_payee_scan(struct ps_store *store, const char *business_id,
+                        int (*cb)(void *ctx, const struct ps_payee_row *),
+                        void *ctx, struct ps_err *err);
 /* Status change plus its history row (caller holds a transaction). */
 int ps_store_customer_set_status(struct ps_store *store, const char *id,
                                  enum ps_status from, enum ps_status to,
@@ -727,6 +746,12 @@ int ps_store_iso_ref_insert(struct ps_store *store, const char *business_id,
                             const char *txn_id, const char *msg_id,
                             const char *pmt_inf_id, const char *end_to_end_id,
                             struct ps_err *err);
+/* The references of n transactions: cols holds 4 * n strings, each
+ * transaction's txn_id, msg_id, pmt_inf_id and end_to_end_id in turn
+ * (several rows an INSERT). */
+int ps_store_iso_refs_insert(struct ps_store *store, const char *business_id,
+                             size_t n, const char *const *cols,
+                             struct ps_err *err);
 
 /* A transaction with ISO references whose status was last set on a day. */
 struct ps_iso_entry_row {
