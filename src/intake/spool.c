@@ -450,6 +450,27 @@ int ps_spool_claim(const char *spool, const char *business, const char *name,
     return 0;
 }
 
+/* A claim moves the data file, then its marker: a crash between the two
+ * leaves NAME.done in inbound/ with no NAME beside it.  The leftover in
+ * work/ takes its marker back when its work name is the inbound name (a
+ * name with a card number in it was redacted, and a suffixed one was not
+ * the first of its name: their markers stay).  A NAME back in inbound/
+ * is a new upload, and the marker is its own. */
+static void reclaim_marker(const char *spool, const char *business,
+                           const char *dir, const char *name)
+{
+    char in[PATH_SIZE], marker[PATH_SIZE], to[PATH_SIZE];
+    struct stat st;
+    if (ps_pathf(in, sizeof(in), "%s/inbound/%s/%s", spool, business, name) !=
+            0 ||
+        ps_pathf(marker, sizeof(marker), "%s.done", in) != 0 ||
+        ps_pathf(to, sizeof(to), "%s/%s.done", dir, name) != 0)
+        return;
+    if (lstat(in, &st) == 0 || errno != ENOENT)
+        return;
+    (void)renameat2(AT_FDCWD, marker, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
 int ps_spool_leftovers(const char *spool, const char *business,
                        int (*cb)(void *ctx, const char *path), void *ctx,
                        struct ps_err *err)
@@ -483,6 +504,7 @@ int ps_spool_leftovers(const char *spool, const char *business,
         char path[PATH_SIZE];
         if (ps_pathf(path, sizeof(path), "%s/%s", dir, c[i].e.name) != 0)
             continue;
+        reclaim_marker(spool, business, dir, c[i].e.name);
         rc = cb(ctx, path);
     }
 out:

@@ -537,6 +537,40 @@ static void test_claim_moves_file_and_marker(void **state)
         &err, PS_ENOTFOUND, "CLAIMED_ELSEWHERE");
 }
 
+/* A crash between a claim's two renames leaves the marker in inbound/
+ * with no data file: the leftover takes it back before it is offered,
+ * unless the name was uploaded again meanwhile (the marker is then the
+ * new upload's). */
+static int count_leftover(void *ctx, const char *path)
+{
+    (void)path;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_leftover_takes_its_marker_back(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_err err;
+    int seen = 0;
+    (void)mkdir(sp(fx, "work", 0), 0750);
+    (void)mkdir(sp(fx, "work/" BIZ, 0), 0750);
+    write_file(sp(fx, "work/" BIZ "/pay.csv", 0), "claimed\n");
+    drop(fx, "pay.csv.done", "", T0);
+    write_file(sp(fx, "work/" BIZ "/again.csv", 0), "claimed\n");
+    drop(fx, "again.csv", "new upload\n", T0);
+    drop(fx, "again.csv.done", "", T0);
+
+    ps_err_clear(&err);
+    assert_int_equal(
+        ps_spool_leftovers(fx->dir, BIZ, count_leftover, &seen, &err), 0);
+    assert_int_equal(seen, 2);
+    assert_false(exists(sp(fx, "inbound/" BIZ "/pay.csv.done", 0)));
+    assert_true(exists(sp(fx, "work/" BIZ "/pay.csv.done", 0)));
+    assert_true(exists(sp(fx, "inbound/" BIZ "/again.csv.done", 0)));
+    assert_false(exists(sp(fx, "work/" BIZ "/again.csv.done", 0)));
+}
+
 static void test_claim_never_overwrites(void **state)
 {
     struct fixture *fx = *state;
@@ -1217,6 +1251,7 @@ int main(void)
         T(test_stale_done_marker_not_complete),
         T(test_oldest_first),
         T(test_claim_moves_file_and_marker),
+        T(test_leftover_takes_its_marker_back),
         T(test_claim_never_overwrites),
         T(test_claim_creates_work_folder),
         T(test_non_regular_entries),
