@@ -29,7 +29,10 @@ touch "$IN/pay.txt.done"
 on_tty "$T/tty" "$P" run --once
 same "intake on a terminal: exit 0" "$?" 0
 tr '\r' '\n' <"$T/tty" >"$T/tty.lines"
-has "^intake acme/pay.txt: [0-9,]* of 5,000 records ([0-9]*%), [0-9,]*/s, ETA [0-9]*:[0-9][0-9]" \
+# (the rate is "-" when the first draw comes before a millisecond has
+# passed, and 5,000 payments can take less than the 250 ms to the next
+# draw; the rate's own format is unit/test_progress's)
+has "^intake acme/pay.txt: [0-9,]* of 5,000 records ([0-9]*%), \([0-9,]*\|-\)/s, ETA [0-9]*:[0-9][0-9]" \
     "$T/tty.lines"
 has "records 5000: 5000 accepted" "$T/tty"
 # redrawn in place: every progress line starts after a \r, never after a
