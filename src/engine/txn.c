@@ -171,7 +171,7 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
  * is set on the row once they are looked up. */
 static int insert_new(struct ps_store *store, const struct ps_txn *row,
                       const struct ps_source *src, struct ps_ledger_ids *ids,
-                      const char *now, struct ps_err *err)
+                      const char *now, int *written, struct ps_err *err)
 {
     enum ps_ledger_kind dk = PS_LEDGER_FUNDING, ck = PS_LEDGER_FUNDING;
     int64_t dr = 0, cr = 0;
@@ -185,6 +185,7 @@ static int insert_new(struct ps_store *store, const struct ps_txn *row,
         rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
                         "request id %s was already used in this business",
                         row->request_id);
+    *written = rc == 0;
     if (rc == 0 && on_row && dr == 0 &&
         (rc = ps_ledger_account(store, row, dk, ids, &dr, err)) == 0 &&
         (rc = ps_ledger_account(store, row, ck, ids, &cr, err)) == 0)
@@ -205,7 +206,8 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
         return rc;
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
-    if ((rc = insert_new(store, &row, src, NULL, now, err)) != 0 ||
+    int written = 0;
+    if ((rc = insert_new(store, &row, src, NULL, now, &written, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
@@ -220,12 +222,27 @@ int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
 {
     struct ps_txn row = *t;
     char now[PS_TIME_SIZE];
-    int rc;
-    if ((rc = new_row(&row, now, err)) != 0 ||
-        (rc = insert_new(store, &row, src, ids, now, err)) != 0)
+    int rc, written = 0;
+    if ((rc = new_row(&row, now, err)) != 0)
         return rc;
-    *t = row;
-    return 0;
+    if ((rc = insert_new(store, &row, src, ids, now, &written, err)) == 0) {
+        *t = row;
+        return 0;
+    }
+    if (!written || rc == PS_ESTORE || rc == PS_EBUSY || rc == PS_ENOMEM ||
+        rc == PS_EIO)
+        return rc;
+    /* No savepoint here: a failure after the row (a transfer, a fee, an
+     * account) is never the record's refusal, which would leave the row
+     * half posted in the caller's transaction; it is the store's, and
+     * the caller rolls its whole transaction back (a chunk: redone as
+     * the resume path does). */
+    char why[PS_ERR_MSG_MAX];
+    ps_strlcpy(why, err != NULL ? err->msg : "", sizeof(why));
+    return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                      "transaction %s written, its ledger postings failed: "
+                      "%s",
+                      row.id, why);
 }
 
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,

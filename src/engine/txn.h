@@ -61,8 +61,11 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
 /*
  * The same inside the caller's open transaction, without a savepoint of
  * its own (a savepoint per record costs a copy of every page it touches):
- * for bulk appliers that roll their whole chunk back on any error but a
- * DUPLICATE_REQUEST, which this reports before writing anything.
+ * for bulk appliers that roll their whole chunk back on a store failure.
+ * A refusal (a bad request id, DUPLICATE_REQUEST) is reported before
+ * anything is written; any failure once the row is written is PS_ESTORE
+ * (rule STORE_ERROR) whatever its cause, so it is never taken for the
+ * record's refusal with the row left half posted in the transaction.
  */
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
                      const struct ps_source *src, struct ps_err *err);
