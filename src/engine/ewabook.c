@@ -27,6 +27,7 @@ struct entry {
     const char *external_id; /* in the book's arena */
     int64_t amount_to_recover, earned_wages, period_disbursed;
     int64_t ledger_customer; /* 0 until known */
+    int64_t last_txn; /* the head of its chain (ps_profile_link), 0: none */
     unsigned prog; /* index into book->progs */
     unsigned char enrollment, eligibility, customer_status, account_status,
         account_kind, dirty;
@@ -140,6 +141,7 @@ static int add_row(void *ctx, const struct ps_book_row *r)
     e->earned_wages = r->earned_wages;
     e->period_disbursed = r->period_disbursed;
     e->ledger_customer = r->ledger_customer;
+    e->last_txn = r->last_txn;
     e->enrollment = (unsigned char)r->enrollment;
     e->eligibility = (unsigned char)r->eligibility;
     e->customer_status = (unsigned char)r->customer_status;
@@ -486,8 +488,11 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
     t->fee = fee;
     struct ps_ledger_ids ids = b->pledger[e->prog];
     ids.id[PS_LEDGER_CUSTOMER] = e->ledger_customer;
-    if ((rc = ps_txn_create_in_ids(b->eng->store, t, src, &ids, err)) != 0)
+    struct ps_profile_link link = {e->row, e->last_txn, 0};
+    if ((rc = ps_txn_create_in_ids(b->eng->store, t, src, &ids, &link,
+                                   err)) != 0)
         return rc;
+    e->last_txn = link.rowid; /* written by the flush */
     /* Learnt (the chunk's rollback drops the whole book with them). */
     e->ledger_customer = ids.id[PS_LEDGER_CUSTOMER];
     ids.id[PS_LEDGER_CUSTOMER] = 0;
@@ -517,10 +522,10 @@ int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
         qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
     for (size_t i = 0; i < b->ndirty; i++) {
         struct entry *e = &b->e[b->dirty[i].idx];
-        if ((rc = ps_store_profile_balances(b->eng->store, e->row, e->id,
-                                            e->amount_to_recover,
-                                            e->period_disbursed, now, err)) !=
-            0)
+        if ((rc = ps_store_profile_flush(b->eng->store, e->row, e->id,
+                                         e->amount_to_recover,
+                                         e->period_disbursed, e->last_txn, now,
+                                         err)) != 0)
             return rc;
     }
     for (size_t i = 0; i < b->ndirty; i++)

@@ -171,7 +171,8 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
  * is set on the row once they are looked up. */
 static int insert_new(struct ps_store *store, const struct ps_txn *row,
                       const struct ps_source *src, struct ps_ledger_ids *ids,
-                      const char *now, int *written, struct ps_err *err)
+                      struct ps_profile_link *link, const char *now,
+                      int *written, struct ps_err *err)
 {
     enum ps_ledger_kind dk = PS_LEDGER_FUNDING, ck = PS_LEDGER_FUNDING;
     int64_t dr = 0, cr = 0;
@@ -180,7 +181,7 @@ static int insert_new(struct ps_store *store, const struct ps_txn *row,
         dr = ids->id[dk];
         cr = ids->id[ck];
     }
-    int rc = ps_store_txn_create(store, row, src, dr, cr, err);
+    int rc = ps_store_txn_create(store, row, src, dr, cr, link, err);
     if (rc == PS_ECONFLICT)
         rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
                         "request id %s was already used in this business",
@@ -207,7 +208,7 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
     int written = 0;
-    if ((rc = insert_new(store, &row, src, NULL, now, &written, err)) != 0 ||
+    if ((rc = insert_new(store, &row, src, NULL, NULL, now, &written, err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
@@ -218,14 +219,15 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
 
 int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
-                         struct ps_ledger_ids *ids, struct ps_err *err)
+                         struct ps_ledger_ids *ids,
+                         struct ps_profile_link *link, struct ps_err *err)
 {
     struct ps_txn row = *t;
     char now[PS_TIME_SIZE];
     int rc, written = 0;
     if ((rc = new_row(&row, now, err)) != 0)
         return rc;
-    if ((rc = insert_new(store, &row, src, ids, now, &written, err)) == 0) {
+    if ((rc = insert_new(store, &row, src, ids, link, now, &written, err)) == 0) {
         *t = row;
         return 0;
     }
@@ -248,7 +250,7 @@ int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
                      const struct ps_source *src, struct ps_err *err)
 {
-    return ps_txn_create_in_ids(store, t, src, NULL, err);
+    return ps_txn_create_in_ids(store, t, src, NULL, NULL, err);
 }
 
 /* A creation that posts nothing is one INSERT (insert_new: no transfer
@@ -261,7 +263,7 @@ int ps_txn_create_nested(struct ps_store *store, struct ps_txn *t,
 {
     if (ps_ledger_creation_posts(t))
         return ps_txn_create(store, t, src, err);
-    return ps_txn_create_in_ids(store, t, src, NULL, err);
+    return ps_txn_create_in_ids(store, t, src, NULL, NULL, err);
 }
 
 /*

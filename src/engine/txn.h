@@ -70,10 +70,13 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
                      const struct ps_source *src, struct ps_err *err);
 /* The same with the ledger accounts the caller already knows (ids, see
- * ledger.h); an account looked up or created is written back to ids. */
+ * ledger.h); an account looked up or created is written back to ids.
+ * link: the head of the profile's chain the caller keeps, or NULL (see
+ * ps_store_txn_create). */
 int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
-                         struct ps_ledger_ids *ids, struct ps_err *err);
+                         struct ps_ledger_ids *ids,
+                         struct ps_profile_link *link, struct ps_err *err);
 
 /*
  * For a caller holding the store transaction whose refused records must

@@ -86,5 +86,10 @@ same "five accepted lines" "$(grep -c ',ACCEPTED,' "$res")" 5
 expect 0 "$P" ewa show E1 --business $B
 has '"amountToRecover": "15.99"' "$T/out"
 has '"totalElements": 1,' "$T/out"
+# E2 took R1 then R4: its payment page walks its chain, newest first.
+expect 0 "$P" ewa show E2 --business $B
+has '"totalElements": 2,' "$T/out"
+same "E2 newest first" "$(grep '"amount"' "$T/out" | tr -d ' ,"' | tr '\n' ' ')" \
+    "amount:14.00 amount:11.00 "
 ledger_verify_ok
 finish
