@@ -92,4 +92,14 @@ has '"totalElements": 2,' "$T/out"
 same "E2 newest first" "$(grep '"amount"' "$T/out" | tr -d ' ,"' | tr '\n' ' ')" \
     "amount:14.00 amount:11.00 "
 ledger_verify_ok
+
+# `ledger verify` walks every chain: one cut link is a difference.
+sql "UPDATE transactions SET profile_prev = NULL WHERE request_id = 'R4'"
+expect 1 "$P" ledger verify
+has "EWA profile E2" "$T/out"
+has "transactions" "$T/out"
+sql "UPDATE transactions SET profile_prev =
+     (SELECT rowid FROM transactions WHERE request_id = 'R1')
+     WHERE request_id = 'R4'"
+ledger_verify_ok
 finish
