@@ -208,7 +208,8 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
     int written = 0;
-    if ((rc = insert_new(store, &row, src, NULL, NULL, now, &written, err)) != 0 ||
+    if ((rc = insert_new(store, &row, src, NULL, NULL, now, &written,
+                         err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
@@ -227,7 +228,8 @@ int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
     int rc, written = 0;
     if ((rc = new_row(&row, now, err)) != 0)
         return rc;
-    if ((rc = insert_new(store, &row, src, ids, link, now, &written, err)) == 0) {
+    rc = insert_new(store, &row, src, ids, link, now, &written, err);
+    if (rc == 0) {
         *t = row;
         return 0;
     }

@@ -24,8 +24,8 @@
       " request_hash, created_reason, source_file, source_line,"               \
       " debit_account, credit_account, profile_prev)"                          \
       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")             \
-    /* A profile's chain (schema 22): its head, set by the creation when  \
-     * the caller does not keep it (the book does, ewabook.c). */          \
+    /* A profile's chain (schema 22): its head, set by the creation when       \
+     * the caller does not keep it (the book does, ewabook.c). */              \
     X(TXN_PROFILE_HEAD,                                                        \
       "SELECT k.profile, ifnull(k.last_txn, 0) FROM ewa_profiles p"            \
       " JOIN ewa_counters k ON k.profile = p.seq WHERE p.id = ?")              \
