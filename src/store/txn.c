@@ -352,7 +352,14 @@ int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
     c.link = &own;
     if ((rc = txn_create(s, t, &c, err)) != 0 || own.row == 0)
         return rc;
-    return profile_head_set(s, &own, err);
+    rc = profile_head_set(s, &own, err);
+    if (rc == 0 || rc == PS_ESTORE || rc == PS_EBUSY || rc == PS_EIO)
+        return rc;
+    /* The row is in: never a refusal of the caller's record (engine
+     * txn.c makes any failure after the row the store's). */
+    return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                      "transaction %s written, its profile's chain not",
+                      t->id);
 }
 
 int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
