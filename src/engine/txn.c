@@ -218,6 +218,16 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     return 0;
 }
 
+int ps_txn_prepare(struct ps_txn *t, char now[PS_TIME_SIZE],
+                   struct ps_err *err)
+{
+    struct ps_txn row = *t;
+    int rc = new_row(&row, now, err);
+    if (rc == 0)
+        *t = row;
+    return rc;
+}
+
 int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
                          struct ps_ledger_ids *ids,
@@ -225,14 +235,26 @@ int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
 {
     struct ps_txn row = *t;
     char now[PS_TIME_SIZE];
-    int rc, written = 0;
-    if ((rc = new_row(&row, now, err)) != 0)
+    int rc;
+    if ((rc = new_row(&row, now, err)) != 0 ||
+        (rc = ps_txn_create_prepared(store, &row, src, ids, link, now, err)) !=
+            0)
         return rc;
-    rc = insert_new(store, &row, src, ids, link, now, &written, err);
-    if (rc == 0) {
-        *t = row;
+    *t = row;
+    return 0;
+}
+
+int ps_txn_create_prepared(struct ps_store *store, const struct ps_txn *t,
+                           const struct ps_source *src,
+                           struct ps_ledger_ids *ids,
+                           struct ps_profile_link *link, const char *now,
+                           struct ps_err *err)
+{
+    const struct ps_txn row = *t;
+    int written = 0;
+    int rc = insert_new(store, &row, src, ids, link, now, &written, err);
+    if (rc == 0)
         return 0;
-    }
     if (!written || rc == PS_ESTORE || rc == PS_EBUSY || rc == PS_ENOMEM ||
         rc == PS_EIO)
         return rc;

@@ -77,6 +77,16 @@ int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
                          struct ps_ledger_ids *ids,
                          struct ps_profile_link *link, struct ps_err *err);
+/* The same in two steps (the EWA writer thread, ewabook.h): validate and
+ * fill t (id, status, times; now gets the time), writing nothing; then
+ * write the prepared row, its transfer and postings. */
+int ps_txn_prepare(struct ps_txn *t, char now[PS_TIME_SIZE],
+                   struct ps_err *err);
+int ps_txn_create_prepared(struct ps_store *store, const struct ps_txn *t,
+                           const struct ps_source *src,
+                           struct ps_ledger_ids *ids,
+                           struct ps_profile_link *link, const char *now,
+                           struct ps_err *err);
 
 /*
  * For a caller holding the store transaction whose refused records must
