@@ -15,6 +15,7 @@
 
 #include "engine/ewa.h"
 #include "engine/ewabook.h"
+#include "engine/ewawriter.h"
 #include "engine/ewafile.h"
 #include "engine/paybook.h"
 #include "engine/linxapi.h"
@@ -35,6 +36,8 @@ struct ps_applier {
      * txn id, MsgId, PmtInfId and EndToEndId, NUL-terminated in turn. */
     char *refs;
     size_t refs_len, refs_cap, nrefs;
+    struct ps_ewa_writer *w;  /* the writer thread, NULL: none */
+    int failed;               /* the writer failed: apply again on one */
 };
 
 /* Keep a payment's references for the chunk's commit. */
@@ -325,9 +328,25 @@ static int money_result(struct ps_apply_result *res, int64_t amount,
 
 /* The book is the only state kept between records: anything else that
  * touches profiles first writes it and forgets it. */
+int ps_applier_drain(struct ps_applier *ap, struct ps_err *err)
+{
+    int failed = 0;
+    int rc = ap->w != NULL ? ps_ewa_writer_drain(ap->w, &failed, err) : 0;
+    if (failed)
+        ap->failed = 1;
+    return rc;
+}
+
+static int drain_hook(void *ctx, struct ps_err *err)
+{
+    return ps_applier_drain(ctx, err);
+}
+
 static int drop_book(struct ps_applier *ap, struct ps_err *e)
 {
-    int rc = 0;
+    int rc = ps_applier_drain(ap, e);
+    if (rc != 0)
+        return rc;
     if (ap->book != NULL) {
         rc = ps_ewa_book_flush(ap->book, e);
         ps_ewa_book_free(ap->book);
@@ -343,13 +362,25 @@ static int ewa_disburse(struct ps_applier *ap, const struct ps_record *rec,
     struct ps_disburse_req req = {GET(rec, "request_id"),
                                   GET(rec, "external_id"), GET(rec, "amount"),
                                   GET(rec, "currency"), GET(rec, "rail")};
-    struct ps_txn t;
+    struct ps_ewa_post post;
+    const struct ps_txn *tp = &post.t;
     int rc;
     if (ap->book == NULL &&
         (rc = ps_ewa_book_load(ap->eng, ap->b.id, &ap->book, e)) != 0)
         return rc;
-    if ((rc = ps_ewa_book_disburse(ap->book, &req, src, &t, e)) != 0)
-        return rc;
+    if (ap->w == NULL) {
+        if ((rc = ps_ewa_book_disburse(ap->book, &req, src, &post.t, e)) != 0)
+            return rc;
+    } else {
+        /* Counted accepted now; written by the writer thread (a failure
+         * there has the chunk applied again on one thread). */
+        if ((rc = ps_ewa_book_decide(ap->book, &req, src, &post, drain_hook,
+                                     ap, e)) != 0 ||
+            (rc = ps_ewa_writer_post(ap->w, ap->book, &post, e)) != 0)
+            return rc;
+        ps_ewa_book_accept(ap->book, &post);
+    }
+    const struct ps_txn t = *tp;
     snprintf(res->ids, sizeof(res->ids), "%s", t.id);
     if (t.fee > 0) {
         const struct ps_currency *cur = ps_currency_find(t.currency);
@@ -838,10 +869,21 @@ int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
     return 0;
 }
 
+int ps_applier_threads(struct ps_applier *ap, struct ps_err *err)
+{
+    return ap->w != NULL ? 0 : ps_ewa_writer_start(&ap->w, err);
+}
+
+int ps_applier_failed(const struct ps_applier *ap)
+{
+    return ap->failed;
+}
+
 void ps_applier_close(struct ps_applier *ap)
 {
     if (ap == NULL)
         return;
+    ps_ewa_writer_stop(ap->w);
     ps_ewa_book_free(ap->book);
     ps_paybook_free(ap->payees);
     free(ap->refs);
@@ -850,12 +892,19 @@ void ps_applier_close(struct ps_applier *ap)
 
 int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
 {
-    int rc = ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
+    int rc = ps_applier_drain(ap, err);
+    if (rc != 0)
+        return rc;
+    rc = ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
     return rc != 0 ? rc : refs_flush(ap, err);
 }
 
 void ps_applier_abandon(struct ps_applier *ap)
 {
+    struct ps_err ignored;
+    ps_applier_drain(ap, &ignored); /* the writer is done with the book */
+    if (ap->w != NULL)
+        ps_ewa_writer_reset(ap->w);
     ps_ewa_book_free(ap->book);
     ap->book = NULL;
     ps_paybook_free(ap->payees);
@@ -978,7 +1027,13 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
                 ps_paybook_free(ap->payees);
                 ap->payees = NULL;
             }
-            int rc = kinds[i].apply(ap, rec, src, res, &e);
+            /* Only a disbursement goes through the writer's queue. */
+            int rc = kinds[i].apply != ewa_disburse
+                         ? ps_applier_drain(ap, &e)
+                         : 0;
+            if (rc != 0)
+                return outcome_of(rc, &e, res, err);
+            rc = kinds[i].apply(ap, rec, src, res, &e);
             if (rc != 0) {
                 res->message[0] = '\0';
                 res->ids[0] = '\0';

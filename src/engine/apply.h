@@ -18,12 +18,22 @@
  * of customers of paybook.h, the chunk's ISO 20022 references).  The caller's
  * chunk protocol: records are applied inside an open store transaction;
  * ps_applier_flush() before each commit writes what is held in memory;
- * ps_applier_abandon() after a rollback forgets it.
+ * ps_applier_abandon() before a rollback forgets it.
+ *
+ * With ps_applier_threads() the EWA disbursements are written by a
+ * writer thread (engine/ewawriter.h): the caller drains it
+ * (ps_applier_drain) before touching the store itself; flush and abandon
+ * drain.  A failure of the writer is PS_EBUSY from the next drain (or
+ * record, or flush) with ps_applier_failed() 1: roll back, then apply the
+ * document again from its last checkpoint without the thread.
  */
 struct ps_applier;
 
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
                     struct ps_applier **out, struct ps_err *err);
+int ps_applier_threads(struct ps_applier *ap, struct ps_err *err);
+int ps_applier_drain(struct ps_applier *ap, struct ps_err *err);
+int ps_applier_failed(const struct ps_applier *ap);
 void ps_applier_close(struct ps_applier *ap);
 int ps_applier_flush(struct ps_applier *ap, struct ps_err *err);
 void ps_applier_abandon(struct ps_applier *ap);

@@ -27,6 +27,7 @@ struct entry {
     const char *external_id; /* in the book's arena */
     int64_t amount_to_recover, earned_wages, period_disbursed;
     int64_t ledger_customer; /* 0 until known */
+    int64_t last_txn; /* the head of its chain (ps_profile_link), 0: none */
     unsigned prog; /* index into book->progs */
     unsigned char enrollment, eligibility, customer_status, account_status,
         account_kind, dirty;
@@ -140,6 +141,7 @@ static int add_row(void *ctx, const struct ps_book_row *r)
     e->earned_wages = r->earned_wages;
     e->period_disbursed = r->period_disbursed;
     e->ledger_customer = r->ledger_customer;
+    e->last_txn = r->last_txn;
     e->enrollment = (unsigned char)r->enrollment;
     e->eligibility = (unsigned char)r->eligibility;
     e->customer_status = (unsigned char)r->customer_status;
@@ -419,12 +421,12 @@ static int refused(struct ps_ewa_book *b, const struct ps_disburse_req *req,
     return rc;
 }
 
-int ps_ewa_book_disburse(struct ps_ewa_book *b,
-                         const struct ps_disburse_req *req,
-                         const struct ps_source *src, struct ps_txn *t,
-                         struct ps_err *err)
+int ps_ewa_book_decide(struct ps_ewa_book *b,
+                       const struct ps_disburse_req *req,
+                       const struct ps_source *src, struct ps_ewa_post *post,
+                       int (*drain)(void *ctx, struct ps_err *err),
+                       void *drain_ctx, struct ps_err *err)
 {
-    char now[PS_TIME_SIZE];
     int64_t amount, fee = 0;
     int rail, rc;
     struct entry *e;
@@ -444,7 +446,7 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
     if ((e = find(b, req->external_id)) == NULL) {
         rc = REFUSE(err, PS_ENOTFOUND, "PROFILE_NOT_FOUND", "external_id",
                     "no EWA profile %s in this business", req->external_id);
-        return refused(b, req, rc, err);
+        goto refused;
     }
     if (e->prog >= b->nprogs)
         return ps_err_set(err, PS_EINTERNAL, "PROGRAM_MISSING",
@@ -464,13 +466,14 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
         e->amount_to_recover,
         e->earned_wages,
         e->period_disbursed};
-    ps_time_now(now);
+    ps_time_now(post->now);
     if ((rc = parse_rail(req->rail, &rail, err)) != 0 ||
-        (rc = check_state(&v, prog, rail, now, err)) != 0 ||
+        (rc = check_state(&v, prog, rail, post->now, err)) != 0 ||
         (rc = parse_request(req, &amount, &rail, err)) != 0 ||
         (rc = check_amount(&v, prog, amount, req->currency, &fee, err)) != 0)
-        return refused(b, req, rc, err);
+        goto refused;
 
+    struct ps_txn *t = &post->t;
     memset(t, 0, sizeof(*t));
     ps_strlcpy(t->business_id, b->business_id, sizeof(t->business_id));
     ps_strlcpy(t->customer_id, e->customer_id, sizeof(t->customer_id));
@@ -484,20 +487,66 @@ int ps_ewa_book_disburse(struct ps_ewa_book *b,
                                                           : PS_RAIL_ACH;
     t->amount = amount;
     t->fee = fee;
+    post->entry = (size_t)(e - b->e);
+    post->src = *src;
+    return ps_txn_prepare(t, post->now, err);
+refused:
+    /* Whether the request id was used before is the store's to say:
+     * the writer's queue is empty first (ewabook.h). */
+    if (drain != NULL) {
+        struct ps_err e2;
+        int d = drain(drain_ctx, &e2);
+        if (d != 0) {
+            if (err != NULL)
+                *err = e2;
+            return d;
+        }
+    }
+    return refused(b, req, rc, err);
+}
+
+int ps_ewa_book_write(struct ps_ewa_book *b, const struct ps_ewa_post *post,
+                      struct ps_err *err)
+{
+    struct entry *e = &b->e[post->entry];
     struct ps_ledger_ids ids = b->pledger[e->prog];
     ids.id[PS_LEDGER_CUSTOMER] = e->ledger_customer;
-    if ((rc = ps_txn_create_in_ids(b->eng->store, t, src, &ids, err)) != 0)
+    struct ps_profile_link link = {e->row, e->last_txn, 0};
+    int rc = ps_txn_create_prepared(b->eng->store, &post->t, &post->src, &ids,
+                                    &link, post->now, err);
+    if (rc != 0)
         return rc;
+    e->last_txn = link.rowid; /* written by the flush */
     /* Learnt (the chunk's rollback drops the whole book with them). */
     e->ledger_customer = ids.id[PS_LEDGER_CUSTOMER];
     ids.id[PS_LEDGER_CUSTOMER] = 0;
     b->pledger[e->prog] = ids;
-    e->amount_to_recover += amount + fee; /* checked against the limit */
-    e->period_disbursed += amount;
+    return 0;
+}
+
+void ps_ewa_book_accept(struct ps_ewa_book *b, const struct ps_ewa_post *post)
+{
+    struct entry *e = &b->e[post->entry];
+    e->amount_to_recover += post->t.amount + post->t.fee; /* checked */
+    e->period_disbursed += post->t.amount;
     if (!e->dirty) {
         e->dirty = 1;
-        b->dirty[b->ndirty++] = (struct dirty_row){e->row, (size_t)(e - b->e)};
+        b->dirty[b->ndirty++] = (struct dirty_row){e->row, post->entry};
     }
+}
+
+int ps_ewa_book_disburse(struct ps_ewa_book *b,
+                         const struct ps_disburse_req *req,
+                         const struct ps_source *src, struct ps_txn *t,
+                         struct ps_err *err)
+{
+    struct ps_ewa_post post;
+    int rc;
+    if ((rc = ps_ewa_book_decide(b, req, src, &post, NULL, NULL, err)) != 0 ||
+        (rc = ps_ewa_book_write(b, &post, err)) != 0)
+        return rc;
+    ps_ewa_book_accept(b, &post);
+    *t = post.t;
     return 0;
 }
 
@@ -517,10 +566,10 @@ int ps_ewa_book_flush(struct ps_ewa_book *b, struct ps_err *err)
         qsort(b->dirty, b->ndirty, sizeof(*b->dirty), by_row);
     for (size_t i = 0; i < b->ndirty; i++) {
         struct entry *e = &b->e[b->dirty[i].idx];
-        if ((rc = ps_store_profile_balances(b->eng->store, e->row, e->id,
-                                            e->amount_to_recover,
-                                            e->period_disbursed, now, err)) !=
-            0)
+        if ((rc = ps_store_profile_flush(b->eng->store, e->row, e->id,
+                                         e->amount_to_recover,
+                                         e->period_disbursed, e->last_txn, now,
+                                         err)) != 0)
             return rc;
     }
     for (size_t i = 0; i < b->ndirty; i++)

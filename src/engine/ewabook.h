@@ -64,6 +64,32 @@ int ps_ewa_book_disburse(struct ps_ewa_book *book,
                          const struct ps_source *src, struct ps_txn *t,
                          struct ps_err *err);
 
+/*
+ * The same in three steps, for the writer thread (engine/ewawriter.c):
+ * decide (the rules, the row prepared with its id and times; on a
+ * refusal drain(drain_ctx) is called first, when not NULL, so the store
+ * is the caller's to ask whether the request id was used), then write
+ * (the row and its postings: the only step that touches the store, and
+ * the only one that reads and sets the entry's ledger account and chain
+ * head), then accept (the entry's counters, dirty for the flush).  A
+ * write that fails leaves the book to be dropped with the rollback.
+ */
+struct ps_ewa_post {
+    size_t entry;
+    struct ps_txn t;
+    char now[PS_TIME_SIZE];
+    struct ps_source src;
+};
+int ps_ewa_book_decide(struct ps_ewa_book *book,
+                       const struct ps_disburse_req *req,
+                       const struct ps_source *src, struct ps_ewa_post *post,
+                       int (*drain)(void *ctx, struct ps_err *err),
+                       void *drain_ctx, struct ps_err *err);
+int ps_ewa_book_write(struct ps_ewa_book *book, const struct ps_ewa_post *post,
+                      struct ps_err *err);
+void ps_ewa_book_accept(struct ps_ewa_book *book,
+                        const struct ps_ewa_post *post);
+
 /* Write the balances of every profile changed since the last flush. */
 int ps_ewa_book_flush(struct ps_ewa_book *book, struct ps_err *err);
 

@@ -427,7 +427,22 @@ static int verify_profile(void *vctx, const struct ps_verify_profile_row *p)
         .left = p->stored,
         .right = p->counted};
     v->sum->profiles++;
-    return f.ok ? 0 : verify_emit(v, &f);
+    if (!f.ok && verify_emit(v, &f) != 0)
+        return 1;
+    /* Its payment page and recovery debits are read through its chain
+     * (schema 22): every transaction of the profile must be on it. */
+    struct ps_verify_finding c = {.check = PS_VERIFY_PROFILE,
+                                  .ok = p->txns == p->chained,
+                                  .business = p->business,
+                                  .subject = subject,
+                                  .currency = p->currency,
+                                  .figure = "transactions",
+                                  .left_name = "linked on its chain",
+                                  .right_name = "by its id",
+                                  .left = p->chained,
+                                  .right = p->txns,
+                                  .count = 1};
+    return c.ok ? 0 : verify_emit(v, &c);
 }
 
 /* A key of recon_counts (schema v24) that differs from its recomputation

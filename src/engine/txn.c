@@ -173,7 +173,8 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
  * is set on the row once they are looked up. */
 static int insert_new(struct ps_store *store, const struct ps_txn *row,
                       const struct ps_source *src, struct ps_ledger_ids *ids,
-                      const char *now, struct ps_err *err)
+                      struct ps_profile_link *link, const char *now,
+                      int *written, struct ps_err *err)
 {
     enum ps_ledger_kind dk = PS_LEDGER_FUNDING, ck = PS_LEDGER_FUNDING;
     int64_t dr = 0, cr = 0;
@@ -182,11 +183,12 @@ static int insert_new(struct ps_store *store, const struct ps_txn *row,
         dr = ids->id[dk];
         cr = ids->id[ck];
     }
-    int rc = ps_store_txn_create(store, row, src, dr, cr, err);
+    int rc = ps_store_txn_create(store, row, src, dr, cr, link, err);
     if (rc == PS_ECONFLICT)
         rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
                         "request id %s was already used in this business",
                         row->request_id);
+    *written = rc == 0;
     if (rc == 0 && on_row && dr == 0 &&
         (rc = ps_ledger_account(store, row, dk, ids, &dr, err)) == 0 &&
         (rc = ps_ledger_account(store, row, ck, ids, &cr, err)) == 0)
@@ -207,7 +209,9 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
         return rc;
     if ((rc = ps_store_begin(store, err)) != 0)
         return rc;
-    if ((rc = insert_new(store, &row, src, NULL, now, err)) != 0 ||
+    int written = 0;
+    if ((rc = insert_new(store, &row, src, NULL, NULL, now, &written,
+                         err)) != 0 ||
         (rc = ps_store_commit(store, err)) != 0) {
         ps_store_rollback(store);
         return rc;
@@ -216,24 +220,63 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
     return 0;
 }
 
+int ps_txn_prepare(struct ps_txn *t, char now[PS_TIME_SIZE],
+                   struct ps_err *err)
+{
+    struct ps_txn row = *t;
+    int rc = new_row(&row, now, err);
+    if (rc == 0)
+        *t = row;
+    return rc;
+}
+
 int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
-                         struct ps_ledger_ids *ids, struct ps_err *err)
+                         struct ps_ledger_ids *ids,
+                         struct ps_profile_link *link, struct ps_err *err)
 {
     struct ps_txn row = *t;
     char now[PS_TIME_SIZE];
     int rc;
     if ((rc = new_row(&row, now, err)) != 0 ||
-        (rc = insert_new(store, &row, src, ids, now, err)) != 0)
+        (rc = ps_txn_create_prepared(store, &row, src, ids, link, now, err)) !=
+            0)
         return rc;
     *t = row;
     return 0;
 }
 
+int ps_txn_create_prepared(struct ps_store *store, const struct ps_txn *t,
+                           const struct ps_source *src,
+                           struct ps_ledger_ids *ids,
+                           struct ps_profile_link *link, const char *now,
+                           struct ps_err *err)
+{
+    const struct ps_txn row = *t;
+    int written = 0;
+    int rc = insert_new(store, &row, src, ids, link, now, &written, err);
+    if (rc == 0)
+        return 0;
+    if (!written || rc == PS_ESTORE || rc == PS_EBUSY || rc == PS_ENOMEM ||
+        rc == PS_EIO)
+        return rc;
+    /* No savepoint here: a failure after the row (a transfer, a fee, an
+     * account) is never the record's refusal, which would leave the row
+     * half posted in the caller's transaction; it is the store's, and
+     * the caller rolls its whole transaction back (a chunk: redone as
+     * the resume path does). */
+    char why[PS_ERR_MSG_MAX];
+    ps_strlcpy(why, err != NULL ? err->msg : "", sizeof(why));
+    return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                      "transaction %s written, its ledger postings failed: "
+                      "%s",
+                      row.id, why);
+}
+
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
                      const struct ps_source *src, struct ps_err *err)
 {
-    return ps_txn_create_in_ids(store, t, src, NULL, err);
+    return ps_txn_create_in_ids(store, t, src, NULL, NULL, err);
 }
 
 /* A creation that posts nothing is one INSERT (insert_new: no transfer
@@ -246,7 +289,7 @@ int ps_txn_create_nested(struct ps_store *store, struct ps_txn *t,
 {
     if (ps_ledger_creation_posts(t))
         return ps_txn_create(store, t, src, err);
-    return ps_txn_create_in_ids(store, t, src, NULL, err);
+    return ps_txn_create_in_ids(store, t, src, NULL, NULL, err);
 }
 
 /*

@@ -62,16 +62,32 @@ int ps_txn_create(struct ps_store *store, struct ps_txn *t,
 /*
  * The same inside the caller's open transaction, without a savepoint of
  * its own (a savepoint per record costs a copy of every page it touches):
- * for bulk appliers that roll their whole chunk back on any error but a
- * DUPLICATE_REQUEST, which this reports before writing anything.
+ * for bulk appliers that roll their whole chunk back on a store failure.
+ * A refusal (a bad request id, DUPLICATE_REQUEST) is reported before
+ * anything is written; any failure once the row is written is PS_ESTORE
+ * (rule STORE_ERROR) whatever its cause, so it is never taken for the
+ * record's refusal with the row left half posted in the transaction.
  */
 int ps_txn_create_in(struct ps_store *store, struct ps_txn *t,
                      const struct ps_source *src, struct ps_err *err);
 /* The same with the ledger accounts the caller already knows (ids, see
- * ledger.h); an account looked up or created is written back to ids. */
+ * ledger.h); an account looked up or created is written back to ids.
+ * link: the head of the profile's chain the caller keeps, or NULL (see
+ * ps_store_txn_create). */
 int ps_txn_create_in_ids(struct ps_store *store, struct ps_txn *t,
                          const struct ps_source *src,
-                         struct ps_ledger_ids *ids, struct ps_err *err);
+                         struct ps_ledger_ids *ids,
+                         struct ps_profile_link *link, struct ps_err *err);
+/* The same in two steps (the EWA writer thread, ewabook.h): validate and
+ * fill t (id, status, times; now gets the time), writing nothing; then
+ * write the prepared row, its transfer and postings. */
+int ps_txn_prepare(struct ps_txn *t, char now[PS_TIME_SIZE],
+                   struct ps_err *err);
+int ps_txn_create_prepared(struct ps_store *store, const struct ps_txn *t,
+                           const struct ps_source *src,
+                           struct ps_ledger_ids *ids,
+                           struct ps_profile_link *link, const char *now,
+                           struct ps_err *err);
 
 /*
  * For a caller holding the store transaction whose refused records must

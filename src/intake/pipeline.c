@@ -239,6 +239,8 @@ static int apply_one(struct ps_pipeline *p, struct ps_applier *ap,
     char line[24], amt[PS_MONEY_STRMAX];
     int rc;
     if (rec->key != NULL && rec->err.code == 0) {
+        if ((rc = ps_applier_drain(ap, err)) != 0)
+            return rc;
         rc = ps_store_record_key_insert(p->eng->store, b->id, rec->key, f->id,
                                         cs->record_no, err);
         if (rc == PS_ECONFLICT) {
@@ -307,7 +309,8 @@ outcome:
                    sizeof(row.outcome));
         ps_strlcpy(row.code, res.code, sizeof(row.code));
         ps_strlcpy(row.message, res.message, sizeof(row.message));
-        if ((rc = ps_store_record_result_insert(p->eng->store, f->id, &row,
+        if ((rc = ps_applier_drain(ap, err)) != 0 ||
+            (rc = ps_store_record_result_insert(p->eng->store, f->id, &row,
                                                 err)) != 0)
             return rc;
         ps_log(PS_LOG_DEBUG, "record.rejected", "{s:s, s:s, s:I, s:s, s:s}",
@@ -398,7 +401,7 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const struct ps_doc *doc, struct ps_file *f,
                      const char *docname, const struct ps_doc_totals *key,
-                     int resuming, struct ps_err *err)
+                     int resuming, int *redo, struct ps_err *err)
 {
     struct ps_docread d;
     struct ps_record rec;
@@ -409,7 +412,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     struct ps_progress pg;
     char dir[PATH_SIZE], options[128], what[256];
     long in_chunk = 0;
-    int rc, in_txn = 0, inserted = resuming;
+    int rc, in_txn = 0, inserted = resuming, committed = 0;
 
     memset(&cs, 0, sizeof(cs));
     memset(&pg, 0, sizeof(pg));
@@ -434,7 +437,9 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     }
     if ((rc = ps_isoids_open(&ids, dir, base_name(f->name), f->doc_index,
                              f->format, err)) != 0 ||
-        (rc = ps_applier_open(p->eng, b, &ap, err)) != 0) {
+        (rc = ps_applier_open(p->eng, b, &ap, err)) != 0 ||
+        (*redo == 0 && (rc = ps_applier_threads(ap, err)) != 0)) {
+        ps_applier_close(ap);
         ps_isoids_close(ids);
         ps_docread_stop(&d);
         ps_result_close(&r);
@@ -475,6 +480,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
             if ((rc = chunk_commit(p, ap, f, &cs, &r, 0, err)) != 0)
                 goto fail;
             in_txn = 0;
+            committed = 1;
             in_chunk = 0;
             if (p->stop != NULL && *p->stop) {
                 rc = ps_err_set(err, PS_EBUSY, "INTERRUPTED",
@@ -497,8 +503,12 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     goto out;
 fail:
     if (in_txn) {
+        ps_applier_abandon(ap); /* the writer thread first */
         ps_store_rollback(p->eng->store);
-        ps_applier_abandon(ap);
+    }
+    if (ps_applier_failed(ap)) { /* doc_apply_twice() */
+        *redo = resuming || committed ? 2 : 1;
+        p->stats.records -= in_chunk; /* rolled back, applied again */
     }
 out:
     ps_progress_end(&pg);
@@ -751,6 +761,37 @@ static void source_check(const struct ps_pipeline *p, struct known *k,
 }
 
 /*
+ * Apply document i (w is at it) with the EWA writer thread; if the
+ * writer failed (a request id used before, a store error: ewawriter.h),
+ * the chunk was rolled back: apply the document again on one thread
+ * from its last checkpoint, through a walk of its own (pread from byte
+ * 0, intake/walk.h), so the record gets the outcome it gets without the
+ * thread.
+ */
+static int doc_apply_twice(struct ps_pipeline *p, const struct ps_business *b,
+                           struct ps_walk *w, int fd, const char *input,
+                           const struct ps_unwrap_limits *limits, int i,
+                           struct ps_file *f, const char *docname,
+                           const struct ps_doc_totals *key, int resuming,
+                           struct ps_err *err)
+{
+    struct ps_walk again = {NULL, {0}, -1};
+    int redo = 0;
+    int rc = doc_apply(p, b, &w->doc, f, docname, key, resuming, &redo, err);
+    if (redo == 0)
+        return rc;
+    ps_log(PS_LOG_WARN, "document.redo", "{s:s, s:s, s:s}", "business",
+           b->name, "document", docname, "why", err->msg);
+    if ((rc = ps_walk_open(&again, fd, input, limits, err)) == 0 &&
+        (rc = ps_walk_to(&again, i, input, err)) == 0)
+        rc = doc_apply(p, b, &again.doc, f, docname, redo == 2 ? NULL : key,
+                       redo == 2, &redo, err);
+    if (again.u != NULL)
+        ps_walk_close(&again);
+    return rc;
+}
+
+/*
  * Pass 2, one walk: refuse, apply or finish each document of the input in
  * order (a resumed input skips what its rows say is done).  *applied
  * counts the documents applied; *first_reject (when its code is 0) gets
@@ -808,7 +849,8 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             goto out;
         if (f == NULL) {
             f = &pl->f;
-            rc = doc_apply(p, b, &w.doc, f, docname, &pl->totals, 0, err);
+            rc = doc_apply_twice(p, b, &w, fd, input, limits, i, f, docname,
+                                 &pl->totals, 0, err);
             if (rc == PS_ECONFLICT &&
                 err->id == PS_CODE_DUPLICATE_FILE_KEY) {
                 /* The format's own key was seen: this document is a
@@ -830,7 +872,8 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
                 continue;
             }
         } else if (f->status == PS_FILE_PROCESSING) {
-            rc = doc_apply(p, b, &w.doc, f, docname, NULL, 1, err);
+            rc = doc_apply_twice(p, b, &w, fd, input, limits, i, f, docname,
+                                 NULL, 1, err);
         } else {
             rc = 0; /* APPLIED before the crash */
         }

@@ -38,8 +38,8 @@
       " authorized_at, ifnull(revoked_at,'') FROM debit_authorizations"        \
       " WHERE account_id = ? ORDER BY authorized_at, rowid")                   \
     X(RECOVERY_IN_FLIGHT,                                                      \
-      "SELECT count(*) FROM transactions WHERE profile_hash = ?2"              \
-      " AND profile_id = ?1"                                                   \
+      PS_PROFILE_CHAIN "SELECT count(*) FROM transactions"                     \
+      " WHERE rowid IN (SELECT r FROM chain) AND profile_id = ?1"              \
       " AND purpose = 'EWA_RECOVERY' AND type = 'DEBIT'"                       \
       " AND (status = 'NEW' OR status = 'PENDING' OR status = 'PROCESSING'"    \
       " OR status = 'APPROVED')")                                              \
@@ -157,12 +157,10 @@ int ps_store_recovery_in_flight(struct ps_store *s, const char *profile_id,
                                 int64_t *count, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int64_t h;
-    int rc = ps_store_profile_hash(s, profile_id, &h, err);
-    if (rc != 0 || (rc = prep(s, STMT_RECOVERY_IN_FLIGHT, &st, err)) != 0)
+    int rc = prep(s, STMT_RECOVERY_IN_FLIGHT, &st, err);
+    if (rc != 0)
         return rc;
     BIND(st, 1, profile_id);
-    BIND_INT(st, 2, h);
     GET_ONE(s, st, "recovery debits in flight", err,
             *count = sqlite3_column_int64(st, 0));
 }

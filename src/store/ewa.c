@@ -88,7 +88,8 @@
       " p.program_id, p.enrollment_status, p.enrollment_begin,"                \
       " ifnull(p.enrollment_end,''), p.eligibility_status,"                    \
       " k.amount_to_recover, p.earned_wages, k.period_disbursed,"              \
-      " c.status, a.status, a.kind, a.last4, p.seq, ifnull(l.id, 0)"           \
+      " c.status, a.status, a.kind, a.last4, p.seq, ifnull(l.id, 0),"          \
+      " ifnull(k.last_txn, 0)"                                                 \
       " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
       " JOIN customers c ON c.id = p.customer_id"                              \
       " JOIN financial_accounts a ON a.id = p.account_id"                      \
@@ -99,10 +100,12 @@
       " WHERE p.business_id = ?")                                              \
     X(PROFILE_BALANCES,                                                        \
       "UPDATE ewa_counters SET amount_to_recover = ?2,"                        \
-      " period_disbursed = ?3, updated_at = ?4 WHERE profile = ?5")            \
+      " period_disbursed = ?3, updated_at = ?4,"                               \
+      " last_txn = coalesce(?6, last_txn) WHERE profile = ?5")                 \
     X(PROFILE_BALANCES_BY_ID,                                                  \
       "UPDATE ewa_counters SET amount_to_recover = ?2,"                        \
-      " period_disbursed = ?3, updated_at = ?4"                                \
+      " period_disbursed = ?3, updated_at = ?4,"                               \
+      " last_txn = coalesce(?6, last_txn)"                                     \
       " WHERE profile = (SELECT seq FROM ewa_profiles WHERE id = ?1)")         \
     X(PAYROLL_INSERT,                                                          \
       "INSERT INTO payroll_results(profile_id, pay_date, gross, net,"          \
@@ -419,6 +422,7 @@ static void read_book_row(sqlite3_stmt *st, struct ps_book_row *r)
     COL_STR(st, 15, r->account_last4);
     r->row = sqlite3_column_int64(st, 16);
     r->ledger_customer = sqlite3_column_int64(st, 17);
+    r->last_txn = sqlite3_column_int64(st, 18);
 }
 
 int ps_store_book_scan(struct ps_store *s, const char *business_id,
@@ -439,6 +443,15 @@ int ps_store_profile_balances(struct ps_store *s, int64_t row, const char *id,
                               int64_t period_disbursed, const char *at,
                               struct ps_err *err)
 {
+    return ps_store_profile_flush(s, row, id, amount_to_recover,
+                                  period_disbursed, 0, at, err);
+}
+
+int ps_store_profile_flush(struct ps_store *s, int64_t row, const char *id,
+                           int64_t amount_to_recover, int64_t period_disbursed,
+                           int64_t last_txn, const char *at,
+                           struct ps_err *err)
+{
     sqlite3_stmt *st = NULL;
     int rc =
         prep(s, row > 0 ? STMT_PROFILE_BALANCES : STMT_PROFILE_BALANCES_BY_ID,
@@ -451,6 +464,8 @@ int ps_store_profile_balances(struct ps_store *s, int64_t row, const char *id,
     BIND(st, 4, at);
     if (row > 0)
         BIND_INT(st, 5, row);
+    if (last_txn > 0)
+        BIND_INT(st, 6, last_txn);
     return ps_sq_exec_one(s, st, "update EWA profile balances", PS_ENOTFOUND,
                           err);
 }

@@ -420,6 +420,48 @@ static int legs_balanced(const struct ps_store *s, struct ps_err *err)
     return 0;
 }
 
+/*
+ * The legs summed per account, in place at the front of s->legs; returns
+ * how many accounts.  A chunk of 50,000 disbursements posts ~200,000 legs
+ * to ~45,000 accounts: summing them first through a hash table leaves
+ * the sort (below) a quarter of the work (it was 2% of a run).
+ */
+static size_t legs_by_account(struct ps_store *s, struct ps_err *err,
+                              int *rc)
+{
+    size_t cap = 64, n = 0;
+    while (cap < s->nlegs * 2)
+        cap *= 2;
+    uint32_t *slot = calloc(cap, sizeof(*slot)); /* index + 1, 0 empty */
+    *rc = 0;
+    if (slot == NULL) {
+        *rc = ps_err_set(err, PS_ENOMEM, "ENOMEM",
+                         "no memory to sum a transaction's ledger legs");
+        return 0;
+    }
+    for (size_t i = 0; i < s->nlegs; i++) {
+        const struct ps_leg l = s->legs[i];
+        size_t h = (size_t)(((uint64_t)l.account * 0x9E3779B97F4A7C15ULL) >>
+                            32) &
+                   (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            if (slot[h] == 0) {
+                slot[h] = (uint32_t)(n + 1);
+                s->legs[n++] = l; /* n <= i: never one not yet read */
+                break;
+            }
+            struct ps_leg *a = &s->legs[slot[h] - 1];
+            if (a->account == l.account) {
+                a->debit += l.debit;
+                a->credit += l.credit;
+                break;
+            }
+        }
+    }
+    free(slot);
+    return n;
+}
+
 int ps_store_balance_flush(struct ps_store *s, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -429,20 +471,20 @@ int ps_store_balance_flush(struct ps_store *s, struct ps_err *err)
     if ((rc = legs_balanced(s, err)) != 0 ||
         (rc = prep(s, STMT_LEDGER_BALANCE_ADD, &st, err)) != 0)
         return rc;
-    /* In account order: each page of ledger_accounts visited once. */
-    qsort(s->legs, s->nlegs, sizeof(*s->legs), leg_order);
-    /* The day totals of the account kinds (schema v24), same commit. */
+    /* The day totals of the account kinds (schema v24), same commit,
+     * from every leg (a leg's day and currency count there). */
     if ((rc = ps_store_recon_legs(s, s->legs, s->nlegs, err)) != 0)
         return rc;
-    for (size_t i = 0; i < s->nlegs;) {
-        int64_t account = s->legs[i].account, debit = 0, credit = 0;
-        for (; i < s->nlegs && s->legs[i].account == account; i++) {
-            debit += s->legs[i].debit;
-            credit += s->legs[i].credit;
-        }
-        BIND_INT(st, 1, account);
-        BIND_INT(st, 2, debit);
-        BIND_INT(st, 3, credit);
+    size_t n = legs_by_account(s, err, &rc);
+    if (rc != 0)
+        return rc;
+    s->nlegs = n; /* summed: a failure below rolls the transaction back */
+    /* In account order: each page of ledger_accounts visited once. */
+    qsort(s->legs, n, sizeof(*s->legs), leg_order);
+    for (size_t i = 0; i < n; i++) {
+        BIND_INT(st, 1, s->legs[i].account);
+        BIND_INT(st, 2, s->legs[i].debit);
+        BIND_INT(st, 3, s->legs[i].credit);
         if ((rc = ps_sq_exec_one(s, st, "add to a ledger account's balance",
                                  PS_ENOTFOUND, err)) != 0)
             return rc;

@@ -853,6 +853,8 @@ int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
     if (!s->recon_counts || n == 0)
         return 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (i > 0 && legs[i].account < legs[i - 1].account)
+            from = 0; /* the legs come in posting order */
         const struct ps_acct_kind *k = akind_find(s, legs[i].account, &from);
         if (k == NULL) { /* an account created since: load the new ones */
             size_t before = s->nakinds;

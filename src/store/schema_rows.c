@@ -195,11 +195,37 @@ const char *const ps_schema_v21[] = {
     NULL};
 
 /*
- * Version 22 is another change of issue 21 (the intake's, on its own
- * branch); this branch leaves it empty so that its own is version 23 as
- * planned, and the merge puts that change here.
+ * Version 22: a profile's transactions are a chain instead of an index
+ * (issue 21: no per-record random-order index in the hot path).  Each
+ * transaction of a profile carries profile_prev, the rowid of the
+ * profile's transaction before it, and the profile's ewa_counters row
+ * carries last_txn, the newest: the EWA book keeps the head in memory
+ * and writes it with the counters once per chunk (ewabook.c), any other
+ * creation reads and writes it (store/txn.c).  `ewa show`, the payment
+ * page of `customer show` and the recovery debits in flight walk the
+ * chain (PS_PROFILE_CHAIN, store_int.h): a few rowid lookups per
+ * transaction of the profile.  Filled here from the rows already there
+ * in rowid order; profile_hash and its index go.  Measured on 200,000
+ * disbursements over 100,000 profiles: docs/benchmarks.md.  The chain
+ * is by rowid, as the payouts' watermark: the database is never
+ * VACUUMed (docs/store.md).
  */
-const char *const ps_schema_v22[] = {NULL};
+const char *const ps_schema_v22[] = {
+    "ALTER TABLE transactions ADD COLUMN profile_prev INTEGER;",
+    "ALTER TABLE ewa_counters ADD COLUMN last_txn INTEGER;",
+    "UPDATE transactions SET profile_prev = c.prev FROM"
+    "  (SELECT rowid AS r, lag(rowid) OVER"
+    "   (PARTITION BY profile_id ORDER BY rowid) AS prev"
+    "   FROM transactions WHERE profile_id IS NOT NULL) c"
+    "  WHERE transactions.rowid = c.r AND c.prev IS NOT NULL;",
+    "UPDATE ewa_counters SET last_txn = m.last FROM"
+    "  (SELECT p.seq AS seq, max(t.rowid) AS last"
+    "   FROM transactions t JOIN ewa_profiles p ON p.id = t.profile_id"
+    "   GROUP BY p.seq) m"
+    "  WHERE ewa_counters.profile = m.seq;",
+    "DROP INDEX transactions_profile_hash;",
+    "ALTER TABLE transactions DROP COLUMN profile_hash;",
+    NULL};
 
 /*
  * Version 23: payouts and ACH cutoffs find new transfers by a row-id

@@ -335,6 +335,7 @@ struct ps_book_row {
     /* The customer's ledger account in the program's currency, 0 when
      * it has none yet (created on its first posting). */
     int64_t ledger_customer;
+    int64_t last_txn; /* the profile's last transaction (0: none), schema 22 */
 };
 int ps_store_book_scan(struct ps_store *store, const char *business_id,
                        int (*cb)(void *ctx, const struct ps_book_row *),
@@ -348,6 +349,12 @@ int ps_store_profile_balances(struct ps_store *store, int64_t row,
                               int64_t amount_to_recover,
                               int64_t period_disbursed, const char *at,
                               struct ps_err *err);
+/* The same, and the profile's last transaction (its chain's head, see
+ * ps_profile_link) when last_txn > 0. */
+int ps_store_profile_flush(struct ps_store *store, int64_t row,
+                           const char *id, int64_t amount_to_recover,
+                           int64_t period_disbursed, int64_t last_txn,
+                           const char *at, struct ps_err *err);
 /* Every profile of a business, by externalId. */
 int ps_store_profile_scan(struct ps_store *store, const char *business_id,
                           int (*cb)(void *ctx, const struct ps_profile *),
@@ -380,9 +387,23 @@ int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
  * or ps_store_txn_set_transfer() follows).  No history row is written
  * for a creation: ps_store_txn_history() reads it from the row.
  */
+/*
+ * A transaction of a profile (t->profile_id) joins the profile's chain
+ * (schema 22): its profile_prev is the profile's last transaction, and it
+ * becomes the last.  The head is the profile's ewa_counters.last_txn:
+ * with link NULL (or link->row 0) the store reads and writes it here;
+ * a caller that keeps it in memory (the EWA book) passes link->row (the
+ * counters key), link->prev (the head it knows), gets link->rowid (the
+ * new row's) and writes the head itself (ps_store_profile_flush), before
+ * anything else creates a transaction of the profile.
+ */
+struct ps_profile_link {
+    int64_t row, prev, rowid;
+};
 int ps_store_txn_create(struct ps_store *store, const struct ps_txn *t,
                         const struct ps_source *src, int64_t debit_account,
-                        int64_t credit_account, struct ps_err *err);
+                        int64_t credit_account, struct ps_profile_link *link,
+                        struct ps_err *err);
 int ps_store_txn_set_transfer(struct ps_store *store, const struct ps_txn *t,
                               int64_t debit_account, int64_t credit_account,
                               struct ps_err *err);

@@ -240,7 +240,18 @@ extern const char *const ps_schema_v24[];
 int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
 /* The same for transactions.profile_hash (schema v19). */
 int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err);
-/* The key a profile's transactions are indexed by (schema v19): a 64-bit
+/* A profile's transactions (schema 22), the CTE `chain(r)` of their
+ * rowids, newest first, for a statement binding the profile's id as ?1:
+ * from its counters row's last_txn, each row's profile_prev.  No index
+ * of the transactions is involved: the chain is rowid lookups. */
+#define PS_PROFILE_CHAIN                                                       \
+    "WITH RECURSIVE chain(r) AS (SELECT k.last_txn FROM ewa_profiles p"        \
+    " JOIN ewa_counters k ON k.profile = p.seq"                                \
+    " WHERE p.id = ?1 AND k.last_txn IS NOT NULL"                              \
+    " UNION ALL SELECT t.profile_prev FROM chain"                              \
+    " JOIN transactions t ON t.rowid = chain.r"                                \
+    " WHERE t.profile_prev IS NOT NULL) "
+/* The key a profile's transactions were indexed by (schema v19 to 21): a 64-bit
  * hash of its id; readers compare the id too. */
 int ps_store_profile_hash(struct ps_store *s, const char *profile_id,
                           int64_t *out, struct ps_err *err);

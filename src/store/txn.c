@@ -22,8 +22,15 @@
       " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
       " request_id, trace_number, attempts, created_at, updated_at,"           \
       " request_hash, created_reason, source_file, source_line,"               \
-      " debit_account, credit_account, profile_hash)"                          \
+      " debit_account, credit_account, profile_prev)"                          \
       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")             \
+    /* A profile's chain (schema 22): its head, set by the creation when       \
+     * the caller does not keep it (the book does, ewabook.c). */              \
+    X(TXN_PROFILE_HEAD,                                                        \
+      "SELECT k.profile, ifnull(k.last_txn, 0) FROM ewa_profiles p"            \
+      " JOIN ewa_counters k ON k.profile = p.seq WHERE p.id = ?")              \
+    X(TXN_PROFILE_HEAD_SET,                                                    \
+      "UPDATE ewa_counters SET last_txn = ?2 WHERE profile = ?1")              \
     X(TXN_SET_TRANSFER,                                                        \
       "UPDATE transactions SET debit_account = ?2, credit_account = ?3"        \
       " WHERE id = ?1 AND debit_account IS NULL")                              \
@@ -62,11 +69,12 @@
       " ifnull(reason_code,''), 1, id"                                         \
       " FROM transaction_history WHERE txn_id = ?1 ORDER BY 9, 10")            \
     X(TXN_COUNT_PROFILE,                                                       \
-      "SELECT count(*) FROM transactions WHERE profile_hash = ?2"              \
+      PS_PROFILE_CHAIN "SELECT count(*) FROM transactions"                     \
+      " WHERE rowid IN (SELECT r FROM chain)"                                  \
       " AND profile_id = ?1 AND type = 'SEND'")                                \
     X(TXN_PAGE_PROFILE,                                                        \
-      "SELECT " TXN_COLS " FROM transactions WHERE profile_hash = ?4"          \
-      " AND profile_id = ?1"                                                   \
+      PS_PROFILE_CHAIN "SELECT " TXN_COLS " FROM transactions"                 \
+      " WHERE rowid IN (SELECT r FROM chain) AND profile_id = ?1"              \
       " AND type = 'SEND' ORDER BY created_at DESC, id DESC"                   \
       " LIMIT ?2 OFFSET ?3")                                                   \
     X(TXN_PROFILE_REHASH_SCAN, "SELECT rowid, profile_id FROM transactions"    \
@@ -205,7 +213,44 @@ static int hash_hit(struct ps_store *s, const struct ps_txn *t, int64_t hash,
 struct creation {
     const struct ps_source *src;
     int64_t debit, credit;
+    struct ps_profile_link *link; /* NULL: no profile */
 };
+
+/* The head of the profile's chain, when the caller does not keep it: the
+ * profile's counters row and its last transaction (0, 0: no profile). */
+static int profile_head(struct ps_store *s, const char *profile_id,
+                        struct ps_profile_link *link, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_PROFILE_HEAD, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, profile_id);
+    rc = sqlite3_step(st);
+    link->row = link->prev = 0;
+    if (rc == SQLITE_ROW) {
+        link->row = sqlite3_column_int64(st, 0);
+        link->prev = sqlite3_column_int64(st, 1);
+    }
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read a profile's last transaction", err);
+    return 0;
+}
+
+static int profile_head_set(struct ps_store *s,
+                            const struct ps_profile_link *link,
+                            struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_TXN_PROFILE_HEAD_SET, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND_INT(st, 1, link->row);
+    BIND_INT(st, 2, link->rowid);
+    return ps_sq_exec_one(s, st, "record a profile's last transaction",
+                          PS_ENOTFOUND, err);
+}
 
 static int txn_insert(struct ps_store *s, const struct ps_txn *t,
                       const struct creation *c, const int64_t *hash,
@@ -244,17 +289,13 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
         BIND_INT(st, 22, c->debit);
         BIND_INT(st, 23, c->credit);
     }
-    if (t->profile_id[0] != '\0') {
-        int64_t ph;
-        if ((rc = ps_store_profile_hash(s, t->profile_id, &ph, err)) != 0) {
-            ps_sq_done(st);
-            return rc;
-        }
-        BIND_INT(st, 24, ph);
-    }
+    if (c->link != NULL && c->link->prev > 0)
+        BIND_INT(st, 24, c->link->prev);
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         ps_sq_done(st);
+        if (c->link != NULL)
+            c->link->rowid = sqlite3_last_insert_rowid(s->db);
         /* recon's counters of the day (schema v24), in the same commit */
         if ((rc = ps_store_recon_count_create(s, t, err)) != 0)
             return rc;
@@ -275,32 +316,59 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     return rc;
 }
 
-int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
-                        const struct ps_source *src, int64_t debit_account,
-                        int64_t credit_account, struct ps_err *err)
+static int txn_create(struct ps_store *s, const struct ps_txn *t,
+                      const struct creation *c, struct ps_err *err)
 {
-    struct creation c = {src, debit_account, credit_account};
     int64_t hash;
     int rc;
     if (t->request_id[0] == '\0')
-        return txn_insert(s, t, &c, NULL, err);
+        return txn_insert(s, t, c, NULL, err);
     if ((rc = request_hash(s, t->business_id, t->request_id, &hash, err)) !=
         0)
         return rc;
-    if ((rc = txn_insert(s, t, &c, &hash, err)) != 1)
+    if ((rc = txn_insert(s, t, c, &hash, err)) != 1)
         return rc;
     if ((rc = hash_hit(s, t, hash, err)) != 0)
         return rc;
-    rc = txn_insert(s, t, &c, NULL, err); /* a true collision: no hash */
+    rc = txn_insert(s, t, c, NULL, err); /* a true collision: no hash */
     return rc == 1 ? ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
                                 "insert transaction: UNIQUE constraint")
                    : rc;
 }
 
+int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
+                        const struct ps_source *src, int64_t debit_account,
+                        int64_t credit_account, struct ps_profile_link *link,
+                        struct ps_err *err)
+{
+    struct creation c = {src, debit_account, credit_account, NULL};
+    struct ps_profile_link own;
+    int rc;
+    if (t->profile_id[0] == '\0')
+        return txn_create(s, t, &c, err);
+    if (link != NULL && link->row > 0) {
+        c.link = link; /* the caller keeps the head */
+        return txn_create(s, t, &c, err);
+    }
+    if ((rc = profile_head(s, t->profile_id, &own, err)) != 0)
+        return rc;
+    c.link = &own;
+    if ((rc = txn_create(s, t, &c, err)) != 0 || own.row == 0)
+        return rc;
+    rc = profile_head_set(s, &own, err);
+    if (rc == 0 || rc == PS_ESTORE || rc == PS_EBUSY || rc == PS_EIO)
+        return rc;
+    /* The row is in: never a refusal of the caller's record (engine
+     * txn.c makes any failure after the row the store's). */
+    return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                      "transaction %s written, its profile's chain not",
+                      t->id);
+}
+
 int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
                         struct ps_err *err)
 {
-    return ps_store_txn_create(s, t, NULL, 0, 0, err);
+    return ps_store_txn_create(s, t, NULL, 0, 0, NULL, err);
 }
 
 int ps_store_txn_set_transfer(struct ps_store *s, const struct ps_txn *t,
@@ -523,12 +591,10 @@ int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
                                int64_t *count, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int64_t h;
-    int rc = ps_store_profile_hash(s, profile_id, &h, err);
-    if (rc != 0 || (rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err)) != 0)
+    int rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err);
+    if (rc != 0)
         return rc;
     BIND(st, 1, profile_id);
-    BIND_INT(st, 2, h);
     GET_ONE(s, st, "transaction count", err,
             *count = sqlite3_column_int64(st, 0));
 }
@@ -539,14 +605,12 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
                               void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int64_t h;
-    int rc = ps_store_profile_hash(s, profile_id, &h, err);
-    if (rc != 0 || (rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err)) != 0)
+    int rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err);
+    if (rc != 0)
         return rc;
     BIND(st, 1, profile_id);
     BIND_INT(st, 2, limit);
     BIND_INT(st, 3, offset);
-    BIND_INT(st, 4, h);
     FOR_EACH(s, st, "list profile transactions", err, struct ps_txn,
              ps_store_txn_read, cb, ctx);
 }

@@ -135,6 +135,33 @@
       " JOIN ewa_programs g ON g.id = p.program_id"                            \
       " LEFT JOIN counted c ON c.profile_id = p.id"                            \
       " WHERE ?1 IS NULL OR p.business_id = ?1"                                \
+      " ORDER BY b.name, p.external_id")                                       \
+    /* Since schema 22 also each profile's transactions, by its id and   \
+     * linked on its chain (docs/store.md): a profile's transaction links \
+     * to the one before it in rowid order (lag), and its counters row's \
+     * last_txn is the newest; one sort, no walk.  linked - (head wrong)  \
+     * equals the count only when the chain holds every transaction. */  \
+    X(PROFILES_CHAINED,                                                        \
+      "WITH " RECEIVABLE_MOVES ","                                            \
+      " counted(profile_id, amount) AS ("                                      \
+      "  SELECT profile_id, sum(amount) FROM moves"                            \
+      "  WHERE profile_id IS NOT NULL GROUP BY profile_id),"                   \
+      " owned(profile_id, n, linked, last) AS ("                               \
+      "  SELECT profile_id, count(*), sum(profile_prev IS prev), max(r)"       \
+      "  FROM (SELECT profile_id, rowid AS r, profile_prev,"                   \
+      "   lag(rowid) OVER (PARTITION BY profile_id ORDER BY rowid) AS prev"    \
+      "   FROM transactions WHERE profile_id IS NOT NULL)"                     \
+      "  GROUP BY profile_id)"                                                 \
+      " SELECT b.name, p.external_id, g.currency, k.amount_to_recover,"        \
+      "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END,"                     \
+      "  coalesce(o.n, 0), coalesce(o.linked, 0)"                              \
+      "  - (k.last_txn IS NOT o.last)"                                         \
+      " FROM ewa_profiles p JOIN ewa_counters k ON k.profile = p.seq"          \
+      " JOIN businesses b ON b.id = p.business_id"                             \
+      " JOIN ewa_programs g ON g.id = p.program_id"                            \
+      " LEFT JOIN counted c ON c.profile_id = p.id"                            \
+      " LEFT JOIN owned o ON o.profile_id = p.id"                              \
+      " WHERE ?1 IS NULL OR p.business_id = ?1"                                \
       " ORDER BY b.name, p.external_id")
 /* clang-format on */
 
@@ -208,6 +235,8 @@ static void read_profile(sqlite3_stmt *st, struct ps_verify_profile_row *r)
     COL_STR(st, 2, r->currency);
     r->stored = sqlite3_column_int64(st, 3);
     r->counted = sqlite3_column_int64(st, 4);
+    r->txns = sqlite3_column_int64(st, 5);    /* NULL before 22: 0 */
+    r->chained = sqlite3_column_int64(st, 6); /* the same */
 }
 
 int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
@@ -216,7 +245,11 @@ int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
                              void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_PROFILES, &st, err);
+    int chained = sqlite3_table_column_metadata(s->db, NULL, "transactions",
+                                                "profile_prev", NULL, NULL,
+                                                NULL, NULL, NULL) == SQLITE_OK;
+    int rc = prep(s, chained ? STMT_PROFILES_CHAINED : STMT_PROFILES, &st,
+                  err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);

@@ -82,6 +82,11 @@ struct ps_verify_profile_row {
     char currency[4];
     int64_t stored;  /* ewa_counters.amount_to_recover */
     int64_t counted; /* from its rows, floored at 0 */
+    /* Since schema 22: its transactions by their profile_id, and those
+     * rightly linked on its chain (each to the one before it, the newest
+     * ewa_counters.last_txn; docs/store.md): equal unless the chain is
+     * damaged.  0 and 0 before. */
+    int64_t txns, chained;
 };
 int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
                              int (*cb)(void *ctx,

@@ -251,12 +251,67 @@ static void test_unbalanced_refused(void **state)
     ps_store_close(s);
 }
 
+/* A chunk's legs are summed per account before they reach the rows
+ * (ledger.c, legs_by_account): 6,000 transfers between 1 funding
+ * account and 700 customer accounts, in a scattered order, in one
+ * transaction, each account's rows as counted here and as its ledger
+ * rows give. */
+static void test_many_legs_summed(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_err err;
+    enum { NCUST = 700, NTRANSFERS = 6000 };
+    static int64_t ids[NCUST], debits[NCUST], credits[NCUST];
+    struct ps_store *s = open_latest(fx->db_path);
+    int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);
+    int64_t fund_debits = 0, fund_credits = 0;
+    sqlite3 *db = ps_test_sqlite_open(fx->db_path);
+    for (int i = 0; i < NCUST; i++) {
+        char sql[160];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO ledger_accounts(business_id, kind, currency,"
+                 " customer_id) VALUES ('b', 'CUSTOMER', 'USD', 'c%d')",
+                 i);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        ids[i] = sqlite3_last_insert_rowid(db);
+    }
+    sqlite3_close(db);
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    uint32_t x = 12345;
+    for (int n = 0; n < NTRANSFERS; n++) {
+        x = x * 1103515245u + 12345u;
+        int c = (int)((x >> 8) % NCUST);
+        int64_t amount = 1 + (int64_t)((x >> 4) % 9973);
+        if (x & 1) { /* to the customer */
+            entry(s, fund, ids[c], amount);
+            fund_debits += amount;
+            credits[c] += amount;
+        } else {
+            entry(s, ids[c], fund, amount);
+            debits[c] += amount;
+            fund_credits += amount;
+        }
+    }
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    expect_stored(fx->db_path, fund, fund_debits, fund_credits);
+    for (int i = 0; i < NCUST; i++) {
+        int64_t bal = 0;
+        expect_stored(fx->db_path, ids[i], debits[i], credits[i]);
+        assert_int_equal(ps_store_ledger_balance(s, ids[i], &bal, &err), 0);
+        assert_int_equal(bal, debits[i] - credits[i]);
+    }
+    ps_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrate_v20_fills, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_posted_at_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_many_legs_summed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unbalanced_refused, setup,
                                         teardown),

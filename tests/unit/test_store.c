@@ -691,9 +691,11 @@ static int page_count(void *ctx, const struct ps_txn *t)
     return 0;
 }
 
-/* Version 18 finds a profile's transactions by profile_hash: the rows
- * already there are hashed, and the profile's count, page and recovery
- * debits in flight are what they were, never another profile's. */
+/* Version 19 hashed a profile's transactions (profile_hash); version 22
+ * chains them instead (profile_prev, ewa_counters.last_txn) and drops
+ * the hash: the profile's count, page and recovery debits in flight are
+ * what they were through both, never another profile's, and a new row
+ * joins the chain. */
 static void test_migrate_v19_profile_hash(void **state)
 {
     struct ps_test_db *fx = *state;
@@ -717,7 +719,17 @@ static void test_migrate_v19_profile_hash(void **state)
                  " ('t4', 'b', 'c', 'a', 'p2', 'SEND', 'ACH',"
                  "  'EWA_DISBURSEMENT', 300, 'USD', 'NEW', 'x4', 'x4'),"
                  " ('t5', 'b', 'c', 'a', NULL, 'SEND', 'ACH', 'PAYMENT',"
-                 "  400, 'USD', 'NEW', 'x5', 'x5');"),
+                 "  400, 'USD', 'NEW', 'x5', 'x5');"
+                 "INSERT INTO ewa_profiles(id, business_id, external_id,"
+                 " customer_id, account_id, program_id, enrollment_status,"
+                 " enrollment_begin, eligibility_status, eligibility_id,"
+                 " created_at, updated_at) VALUES"
+                 " ('p1', 'b', 'E1', 'c', 'a', 'g', 'ACTIVE', 'x',"
+                 "  'ELIGIBLE', 'h1', 'x', 'x'),"
+                 " ('p2', 'b', 'E2', 'c', 'a', 'g', 'ACTIVE', 'x',"
+                 "  'ELIGIBLE', 'h2', 'x', 'x'),"
+                 " ('p3', 'b', 'E3', 'c', 'a', 'g', 'ACTIVE', 'x',"
+                 "  'ELIGIBLE', 'h3', 'x', 'x');"),
         SQLITE_OK);
     sqlite3_close(db);
     s = open_store(fx->db_path, 19);
@@ -737,6 +749,27 @@ static void test_migrate_v19_profile_hash(void **state)
                              " = 'transactions_profile'",
                              NULL),
                      0);
+    sqlite3_close(db);
+    ps_store_close(s);
+    s = open_store(fx->db_path, 0);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM pragma_table_info("
+                             "'transactions') WHERE name = 'profile_hash'",
+                             NULL),
+                     0);
+    /* p1's chain: t3 -> t2 -> t1; p2's: t4. */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transactions t"
+                             " JOIN transactions q ON q.rowid = t.profile_prev"
+                             " WHERE q.profile_id = t.profile_id",
+                             NULL),
+                     2);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM ewa_counters"
+                             " WHERE last_txn IS NOT NULL",
+                             NULL),
+                     2);
     sqlite3_close(db);
     ps_err_clear(&err);
     assert_int_equal(ps_store_txn_count_profile(s, "p1", &n, &err), 0);

@@ -1,0 +1,44 @@
+/*
+ * ewawriter.h -- the EWA writer thread (issue 21: "one thread reads,
+ * checks and writes result lines, one thread owns the SQLite
+ * connection").
+ *
+ * The intake thread decides each disbursement against the book
+ * (ps_ewa_book_decide), counts it accepted (ps_ewa_book_accept) and
+ * writes its result line; the writer thread writes its row and postings
+ * (ps_ewa_book_write), in order, inside the chunk's open transaction.
+ * Only one thread uses the store at a time: anything else that touches
+ * it (a refusal's duplicate check, a record of another kind, the
+ * refusals' rows, the book's flush, the commit, a rollback) first
+ * drains the queue (ps_ewa_writer_drain).
+ *
+ * How it fails: a write that fails (a request id used before, a store
+ * error) stops the writer, which skips what is queued after it; the
+ * next drain returns PS_EBUSY (rule DATABASE_BUSY) with the writer's
+ * message.  The caller then rolls the chunk back and applies the
+ * document again from its last checkpoint on one thread, as the resume
+ * path does (intake/pipeline.c), so the record is refused or failed
+ * exactly as without the writer.
+ */
+#ifndef PS_EWAWRITER_H
+#define PS_EWAWRITER_H
+
+#include "engine/ewabook.h"
+
+struct ps_ewa_writer;
+
+int ps_ewa_writer_start(struct ps_ewa_writer **out, struct ps_err *err);
+/* Queue a decided disbursement of `book` (waits while the queue is
+ * full).  The book must outlive the queue: drain before dropping it. */
+int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
+                       const struct ps_ewa_post *post, struct ps_err *err);
+/* Wait until everything queued is written.  0, or the first failure
+ * since the last reset (PS_EBUSY, see above); *failed is then 1. */
+int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,
+                        struct ps_err *err);
+/* After the rollback: forget the failure. */
+void ps_ewa_writer_reset(struct ps_ewa_writer *w);
+/* Drain, stop and free (NULL: nothing). */
+void ps_ewa_writer_stop(struct ps_ewa_writer *w);
+
+#endif /* PS_EWAWRITER_H */

@@ -1,0 +1,105 @@
+#!/bin/sh
+# test_ewa_atomic.sh -- an EWA disbursement is written without a savepoint
+# of its own (the chunk's transaction holds it): its transaction row goes
+# in first, then its fee transfer.  A failure between the two must never
+# pass for the record's refusal, which would commit a disbursement with
+# half its postings.  A trigger makes the fee transfer of request R3 fail
+# (a constraint failure, as a real one would be); then:
+#   - the run fails the input: nothing of the chunk is committed (no
+#     transaction, no ledger entry, no balance, no result published) and
+#     the ledger still verifies;
+#   - with the fault gone, the next run redoes the input from its start
+#     and applies every request exactly once; the ledger verifies.
+. "$(dirname "$0")/lib.sh"
+export PAYSPOOL_LOG="$T/payspool.log"
+
+"$P" init >/dev/null || exit 1
+cat >"$PAYSPOOL_SPOOL.conf" <<CONF
+[spool]
+stable_seconds = 1
+min_age_seconds = 0
+poll_seconds = 1
+CONF
+B=ewa-atomic
+IN="$PAYSPOOL_SPOOL/inbound/$B"
+expect 0 "$P" business add $B
+expect 0 "$P" program add --business $B --name "Atomic EWA" --currency USD \
+    --advance-rate 50% --min 1.00 --max 500.00 --period-cap 2000.00 \
+    --max-outstanding 3000.00 --fee-card 2.99 --fee-ach 0.00
+{
+    echo "external_id,first_name,last_name,email,phone,employment_status,program,enrollment_begin,card_number,earned_wages,period_start,period_end,currency"
+    for i in 1 2 3; do
+        echo "E$i,Test,Employee$i,e$i@example.com,+1415555000$i,ACTIVE,Atomic EWA,2026-01-01,4000056655665556,4000.00,2026-11-16,2026-11-29,USD"
+    done
+} >"$IN/roster.csv"
+touch "$IN/roster.csv.done"
+sleep 1.1
+expect 0 "$P" run --once
+has "3 accepted" "$T/out"
+
+{
+    echo "request_id,external_id,amount,currency,rail"
+    for i in 1 2 3 4 5; do
+        echo "R$i,E$(( (i % 3) + 1 )),1$i.00,USD,CARD"
+    done
+} >"$T/requests.csv"
+cp "$T/requests.csv" "$IN/requests.csv"
+touch "$IN/requests.csv.done"
+sleep 1.1
+
+# The fault: R3's fee transfer cannot be written.
+sql "CREATE TRIGGER fault_r3 BEFORE INSERT ON ledger_entries
+     WHEN (SELECT request_id FROM transactions WHERE id = NEW.txn_id) = 'R3'
+     BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+txns0=$(sql "select count(*) from transactions")
+entries0=$(sql "select count(*) from ledger_entries")
+balances0=$(sql "select group_concat(account || ':' || debits_posted || ':' || credits_posted, ' ') from (select * from ledger_balances order by account)")
+counters0=$(sql "select group_concat(amount_to_recover || ':' || period_disbursed, ' ') from (select * from ewa_counters order by 1)")
+
+"$P" run --once >"$T/out" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] && ok || bad "the run with a failed fee transfer exited 0"
+has "injected fault" "$T/out"
+has "written, its ledger postings failed" "$T/out"
+# Nothing of the chunk: no row of any request, no posting, no balance.
+same "no transaction left" "$(sql "select count(*) from transactions")" "$txns0"
+same "no R3 row" "$(sql "select count(*) from transactions where request_id = 'R3'")" 0
+same "no ledger entry" "$(sql "select count(*) from ledger_entries")" "$entries0"
+same "balances unchanged" "$(sql "select group_concat(account || ':' || debits_posted || ':' || credits_posted, ' ') from (select * from ledger_balances order by account)")" "$balances0"
+same "EWA counters unchanged" "$(sql "select group_concat(amount_to_recover || ':' || period_disbursed, ' ') from (select * from ewa_counters order by 1)")" "$counters0"
+same "no refusal row" "$(sql "select count(*) from record_results")" 0
+same "no result published" \
+    "$(find "$PAYSPOOL_SPOOL/outbound/$B/results" -name 'requests*.result.csv' 2>/dev/null | wc -l)" 0
+ledger_verify_ok
+
+# The fault gone: the input is redone cleanly, each request once.
+sql "DROP TRIGGER fault_r3"
+expect 0 "$P" run --once
+same "five transactions" "$(sql "select count(*) from transactions where request_id like 'R%'")" 5
+same "each request once" \
+    "$(sql "select count(distinct request_id) from transactions where request_id like 'R%'")" 5
+same "five fee transfers" "$(sql "select count(*) from ledger_entries")" "$((entries0 + 5))"
+res=$(find "$PAYSPOOL_SPOOL/outbound/$B/results" -name 'requests*.result.csv')
+same "one result" "$(echo "$res" | grep -c .)" 1
+same "five accepted lines" "$(grep -c ',ACCEPTED,' "$res")" 5
+# E1 took R3 (13.00) and its card fee (2.99), once.
+expect 0 "$P" ewa show E1 --business $B
+has '"amountToRecover": "15.99"' "$T/out"
+has '"totalElements": 1,' "$T/out"
+# E2 took R1 then R4: its payment page walks its chain, newest first.
+expect 0 "$P" ewa show E2 --business $B
+has '"totalElements": 2,' "$T/out"
+same "E2 newest first" "$(grep '"amount"' "$T/out" | tr -d ' ,"' | tr '\n' ' ')" \
+    "amount:14.00 amount:11.00 "
+ledger_verify_ok
+
+# `ledger verify` walks every chain: one cut link is a difference.
+sql "UPDATE transactions SET profile_prev = NULL WHERE request_id = 'R4'"
+expect 1 "$P" ledger verify
+has "EWA profile E2" "$T/out"
+has "transactions" "$T/out"
+sql "UPDATE transactions SET profile_prev =
+     (SELECT rowid FROM transactions WHERE request_id = 'R1')
+     WHERE request_id = 'R4'"
+ledger_verify_ok
+finish
