@@ -1091,11 +1091,12 @@ int ps_engine_txn_create_for(struct ps_engine *eng, struct ps_txn *t,
     return rc != 0 ? rc : ps_txn_create_nested(eng->store, t, src, err);
 }
 
-int ps_engine_txn_change(struct ps_engine *eng, struct ps_txn *t,
-                         enum ps_txn_event ev, const struct ps_txn_args *args,
-                         struct ps_err *err)
+int ps_engine_txn_changes(struct ps_engine *eng, struct ps_txn *t,
+                          const enum ps_txn_event *ev, int n,
+                          const struct ps_txn_args *args, struct ps_err *err)
 {
     struct ps_txn_args a;
+    struct ps_txn step[PS_TXN_CHANGES_MAX];
     enum ps_txn_status from = t->status;
     int rc;
     if (args != NULL)
@@ -1104,14 +1105,27 @@ int ps_engine_txn_change(struct ps_engine *eng, struct ps_txn *t,
         memset(&a, 0, sizeof(a));
     if (a.max_attempts <= 0)
         a.max_attempts = eng->max_attempts;
-    if ((rc = ps_txn_change(eng->store, t, ev, &a, err)) != 0 ||
-        (rc = ps_ewa_on_txn_status(eng->store, t, from, &a, err)) != 0)
+    if ((rc = ps_txn_changes(eng->store, t, ev, n, &a, step, err)) != 0)
         return rc;
-    ps_log(PS_LOG_DEBUG, "txn.status", "{s:s, s:s, s:s, s:s}", "txn", t->id,
-           "event", ps_txn_event_name(ev), "from",
-           ps_enum_name(PS_NAMES_TXN_STATUS, (int)from), "to",
-           ps_enum_name(PS_NAMES_TXN_STATUS, (int)t->status));
+    /* The EWA effects of each step, as if made one after the other. */
+    for (int k = 0; k < n; k++) {
+        if ((rc = ps_ewa_on_txn_status(eng->store, &step[k], from, &a, err)) !=
+            0)
+            return rc;
+        ps_log(PS_LOG_DEBUG, "txn.status", "{s:s, s:s, s:s, s:s}", "txn",
+               t->id, "event", ps_txn_event_name(ev[k]), "from",
+               ps_enum_name(PS_NAMES_TXN_STATUS, (int)from), "to",
+               ps_enum_name(PS_NAMES_TXN_STATUS, (int)step[k].status));
+        from = step[k].status;
+    }
     return 0;
+}
+
+int ps_engine_txn_change(struct ps_engine *eng, struct ps_txn *t,
+                         enum ps_txn_event ev, const struct ps_txn_args *args,
+                         struct ps_err *err)
+{
+    return ps_engine_txn_changes(eng, t, &ev, 1, args, err);
 }
 
 int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,

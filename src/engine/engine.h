@@ -209,5 +209,12 @@ int ps_engine_txn_event(struct ps_engine *eng, const char *txn_id,
 int ps_engine_txn_change(struct ps_engine *eng, struct ps_txn *t,
                          enum ps_txn_event ev, const struct ps_txn_args *args,
                          struct ps_err *err);
+/* The same for the events ev[0..n-1] in order (ps_txn_changes: one row
+ * write, each step its history row, ledger effect, event and EWA
+ * effects), e.g. a payout's SUBMIT then TRANSMIT. */
+int ps_engine_txn_changes(struct ps_engine *eng, struct ps_txn *t,
+                          const enum ps_txn_event *ev, int n,
+                          const struct ps_txn_args *args,
+                          struct ps_err *err);
 
 #endif /* PS_ENGINE_H */

@@ -384,48 +384,78 @@ int ps_txn_check(const struct ps_txn *t, enum ps_txn_event ev,
     return refusal(t, ev, args, &src, reason, sizeof(reason), &to, err);
 }
 
+int ps_txn_changes(struct ps_store *store, struct ps_txn *t,
+                   const enum ps_txn_event *ev, int n,
+                   const struct ps_txn_args *args, struct ps_txn *steps,
+                   struct ps_err *err)
+{
+    static const struct ps_txn_args no_args;
+    struct ps_txn step[PS_TXN_CHANGES_MAX], cur;
+    enum ps_txn_status from[PS_TXN_CHANGES_MAX], to;
+    struct ps_source src[PS_TXN_CHANGES_MAX], base = {NULL, NULL, 0};
+    char now[PS_TXN_CHANGES_MAX][PS_TIME_SIZE];
+    char reason[PS_TXN_CHANGES_MAX][PS_REASON_SIZE];
+    int rc, k;
+
+    if (n < 1 || n > PS_TXN_CHANGES_MAX)
+        return ps_err_set(err, PS_EINTERNAL, "EINTERNAL",
+                          "%d status changes at once (1 to %d)", n,
+                          PS_TXN_CHANGES_MAX);
+    if (args == NULL)
+        args = &no_args;
+    if (args->src != NULL)
+        base = *args->src;
+    /* Every refusal, of every step in order, before the first write
+     * (ps_txn_check); each step's row is the transition table's. */
+    cur = *t;
+    for (k = 0; k < n; k++) {
+        src[k] = base;
+        if ((rc = refusal(&cur, ev[k], args, &src[k], reason[k],
+                          sizeof(reason[k]), &to, err)) != 0)
+            return rc;
+        from[k] = cur.status;
+        cur.status = to;
+        /* A clock read a step, as when each was its own change (the
+         * frozen test clock, PAYSPOOL_NOW, ticks a read). */
+        ps_time_now(now[k]);
+        ps_strlcpy(cur.updated_at, now[k], sizeof(cur.updated_at));
+        if (ev[k] == PS_EV_TRANSMIT)
+            cur.attempts++;
+        if (args->trace_number != NULL)
+            ps_strlcpy(cur.trace_number, args->trace_number,
+                       sizeof(cur.trace_number));
+        step[k] = cur;
+    }
+
+    /* One row write from the status read to the last step's (the store's
+     * one status-change function); each step its history row, ledger
+     * effect and event, in the caller's transaction. */
+    if ((rc = ps_store_txn_update(store, &cur, from[0], err)) != 0)
+        return rc;
+    for (k = 0; k < n; k++)
+        if ((rc = ps_store_txn_history_insert(
+                 store, &step[k], (int)from[k], step[k].status,
+                 ps_txn_event_name(ev[k]), &src[k], args->return_code, now[k],
+                 err)) != 0 ||
+            (rc = ps_ledger_post_transition(store, &step[k], (int)from[k],
+                                            step[k].status, now[k], err)) !=
+                0 ||
+            (rc = status_event(store, &step[k], from[k], ev[k], &src[k],
+                               now[k], err)) != 0 ||
+            (rc = ps_linx_txn_status(store, &step[k], ps_txn_event_name(ev[k]),
+                                     args->return_code, err)) != 0)
+            return rc;
+    if (steps != NULL)
+        memcpy(steps, step, (size_t)n * sizeof(*steps));
+    *t = cur;
+    return 0;
+}
+
 int ps_txn_change(struct ps_store *store, struct ps_txn *t,
                   enum ps_txn_event ev, const struct ps_txn_args *args,
                   struct ps_err *err)
 {
-    static const struct ps_txn_args no_args;
-    struct ps_txn n;
-    struct ps_source src = {NULL, NULL, 0};
-    enum ps_txn_status from, to;
-    char now[PS_TIME_SIZE], reason[PS_REASON_SIZE];
-    int rc;
-
-    if (args == NULL)
-        args = &no_args;
-    if (args->src != NULL)
-        src = *args->src;
-    /* Every refusal before the first write (ps_txn_check). */
-    if ((rc = refusal(t, ev, args, &src, reason, sizeof(reason), &to, err)) !=
-        0)
-        return rc;
-    from = t->status;
-
-    n = *t;
-    ps_time_now(now);
-    n.status = to;
-    ps_strlcpy(n.updated_at, now, sizeof(n.updated_at));
-    if (ev == PS_EV_TRANSMIT)
-        n.attempts++;
-    if (args->trace_number != NULL)
-        ps_strlcpy(n.trace_number, args->trace_number, sizeof(n.trace_number));
-
-    if ((rc = ps_store_txn_update(store, &n, from, err)) != 0 ||
-        (rc = ps_store_txn_history_insert(store, n.id, (int)from, to,
-                                          ps_txn_event_name(ev), &src,
-                                          args->return_code, now, err)) != 0 ||
-        (rc = ps_ledger_post_transition(store, &n, (int)from, to, now, err)) !=
-            0 ||
-        (rc = status_event(store, &n, from, ev, &src, now, err)) != 0 ||
-        (rc = ps_linx_txn_status(store, &n, ps_txn_event_name(ev),
-                                 args->return_code, err)) != 0)
-        return rc;
-    *t = n;
-    return 0;
+    return ps_txn_changes(store, t, &ev, 1, args, NULL, err);
 }
 
 int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,

@@ -138,6 +138,21 @@ int ps_txn_apply(struct ps_store *store, const char *id, enum ps_txn_event ev,
 int ps_txn_change(struct ps_store *store, struct ps_txn *t,
                   enum ps_txn_event ev, const struct ps_txn_args *args,
                   struct ps_err *err);
+/* Up to this many status changes of one row at once (ps_txn_changes). */
+#define PS_TXN_CHANGES_MAX 2
+/*
+ * ps_txn_change() for the events ev[0..n-1] in order (n 1 to
+ * PS_TXN_CHANGES_MAX), e.g. a payout's SUBMIT then TRANSMIT: each step
+ * is checked against the transition table from the status the one
+ * before leads to, every refusal before the first write; then ONE row
+ * write (ps_store_txn_update from t's status to the last step's) and,
+ * per step, its history row, ledger effect and event as ps_txn_change
+ * writes them.  steps (n rows, or NULL) gets the row after each step.
+ */
+int ps_txn_changes(struct ps_store *store, struct ps_txn *t,
+                   const enum ps_txn_event *ev, int n,
+                   const struct ps_txn_args *args, struct ps_txn *steps,
+                   struct ps_err *err);
 /* The refusal ps_txn_change() would give for ev on t, or 0: it writes
  * nothing (a caller deciding a line's outcome before its first write). */
 int ps_txn_check(const struct ps_txn *t, enum ps_txn_event ev,

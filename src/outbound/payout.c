@@ -292,7 +292,8 @@ out:
 /* ---- a new payout ------------------------------------------------------ */
 
 /* Move t (read in this store transaction) to PROCESSING: SUBMIT if NEW,
- * then TRANSMIT, which counts the attempt this file carries.  No
+ * then TRANSMIT, which counts the attempt this file carries (one row
+ * write for both, ps_engine_txn_changes).  No
  * savepoint: payout_file rolls the whole file back on any error. */
 static int transmit(struct ps_engine *eng, struct ps_txn *t, const char *name,
                     long line, int *attempt, struct ps_err *err)
@@ -300,10 +301,10 @@ static int transmit(struct ps_engine *eng, struct ps_txn *t, const char *name,
     struct ps_source src = {"push-to-card payout", name, line};
     struct ps_txn_args args = {&src, 0, NULL, NULL};
     int rc;
-    if (t->status == PS_TXN_NEW &&
-        (rc = ps_engine_txn_change(eng, t, PS_EV_SUBMIT, &args, err)) != 0)
-        return rc;
-    if ((rc = ps_engine_txn_change(eng, t, PS_EV_TRANSMIT, &args, err)) != 0)
+    static const enum ps_txn_event both[2] = {PS_EV_SUBMIT, PS_EV_TRANSMIT};
+    int n = t->status == PS_TXN_NEW ? 2 : 1;
+    /* NEW: both in one row write, each its own history row and event. */
+    if ((rc = ps_engine_txn_changes(eng, t, both + 2 - n, n, &args, err)) != 0)
         return rc;
     *attempt = t->attempts;
     return 0;

@@ -12,18 +12,14 @@
 #include "store/store_int.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* A push-to-card send of business ?1, on an active account of an active
- * customer, both of that business. */
+/* A push-to-card send of business ?1.  Its account and customer must be
+ * active and of that business too: checked in C (candidates), each
+ * customer and account read once a call instead of two lookups a row. */
 #define PAYOUT_DUE                                                             \
-    " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"        \
-    " AND EXISTS (SELECT 1 FROM financial_accounts a"                          \
-    "   WHERE a.id = t.account_id AND a.business_id = ?1"                      \
-    "   AND a.status = 'ACTIVE')"                                              \
-    " AND EXISTS (SELECT 1 FROM customers c"                                   \
-    "   WHERE c.id = t.customer_id AND c.business_id = ?1"                     \
-    "   AND c.status = 'ACTIVE')"
+    " AND business_id = ?1 AND type = 'SEND' AND rail = 'PUSH_TO_CARD'"
 
 /* An ACH transaction of business ?1 on an active bank account of an
  * active customer; a debit only under an active authorization. */
@@ -59,6 +55,10 @@
     X(ACH_FRESH, "SELECT " TXN_COLS " FROM transactions t"                     \
                  " WHERE rowid > ?3 AND" FRESH ACH_DUE                         \
                  " ORDER BY rowid LIMIT ?2")                                   \
+    X(CUSTOMER_ACTIVE, "SELECT status = 'ACTIVE' FROM customers"              \
+                       " WHERE id = ?1 AND business_id = ?2")                  \
+    X(ACCOUNT_ACTIVE, "SELECT status = 'ACTIVE' FROM financial_accounts"       \
+                      " WHERE id = ?1 AND business_id = ?2")                   \
     X(MARK_GET, "SELECT last_seq, ifnull(last_id, '') FROM outbound_marks"     \
                 " WHERE business_id = ?1 AND rail = ?2")                       \
     X(MARK_ROW_ID, "SELECT id FROM transactions WHERE rowid = ?1")             \
@@ -144,27 +144,123 @@ static int mark_get(struct ps_store *s, const char *business_id,
     return 0;
 }
 
+/* Whether ids are active, as read once each (candidates): an
+ * open-addressing table of id -> 0/1, doubled at half full. */
+struct active_slot {
+    char id[PS_ID_SIZE];
+    int active; /* -1: empty slot */
+};
+struct active_set {
+    struct active_slot *v;
+    size_t cap, n;
+};
+
+static uint64_t id_hash(const char *id)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *id != '\0'; id++)
+        h = (h ^ (unsigned char)*id) * 1099511628211u;
+    return h;
+}
+
+static struct active_slot *active_slot(struct active_slot *v, size_t cap,
+                                       const char *id)
+{
+    size_t i = (size_t)id_hash(id) & (cap - 1);
+    while (v[i].active >= 0 && strcmp(v[i].id, id) != 0)
+        i = (i + 1) & (cap - 1);
+    return &v[i];
+}
+
+static int active_grow(struct active_set *a)
+{
+    size_t cap = a->cap > 0 ? a->cap * 2 : 1024;
+    struct active_slot *v = malloc(cap * sizeof(*v));
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < cap; i++)
+        v[i].active = -1;
+    for (size_t i = 0; i < a->cap; i++)
+        if (a->v[i].active >= 0)
+            *active_slot(v, cap, a->v[i].id) = a->v[i];
+    free(a->v);
+    a->v = v;
+    a->cap = cap;
+    return 0;
+}
+
+/* *active: whether row id of statement `which` (CUSTOMER_ACTIVE,
+ * ACCOUNT_ACTIVE) is ACTIVE and of business_id, read once per set. */
+static int active_get(struct ps_store *s, struct active_set *a, int which,
+                      const char *id, const char *business_id, int *active,
+                      struct ps_err *err)
+{
+    struct active_slot *sl;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((a->n + 1) * 2 > a->cap && active_grow(a) != 0)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    sl = active_slot(a->v, a->cap, id);
+    if (sl->active >= 0) {
+        *active = sl->active;
+        return 0;
+    }
+    if ((rc = prep(s, which, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, id);
+    BIND(st, 2, business_id);
+    *active = (rc = sqlite3_step(st)) == SQLITE_ROW &&
+              sqlite3_column_int(st, 0) == 1;
+    ps_sq_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read a customer or account status", err);
+    ps_strlcpy(sl->id, id, sizeof(sl->id));
+    sl->active = *active;
+    a->n++;
+    return 0;
+}
+
+/* Whether payout candidate t's customer and account are both active
+ * and of its business (PAYOUT_DUE's other half). */
+static int payout_due(struct ps_store *s, struct active_set *sets,
+                      const struct ps_txn *t, int *due, struct ps_err *err)
+{
+    int rc = active_get(s, &sets[0], STMT_CUSTOMER_ACTIVE, t->customer_id,
+                        t->business_id, due, err);
+    if (rc == 0 && *due)
+        rc = active_get(s, &sets[1], STMT_ACCOUNT_ACTIVE, t->account_id,
+                        t->business_id, due, err);
+    return rc;
+}
+
 /* Rows of statement `which` (business ?1, limit ?2, mark ?3) to cb;
- * *n counts them. */
+ * *n counts them.  With sets (payouts), only the rows payout_due
+ * passes, up to limit (the statement then has none). */
 static int candidates(struct ps_store *s, int which, const char *business_id,
-                      long limit, int64_t mark,
+                      long limit, int64_t mark, struct active_set *sets,
                       int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
                       long *n, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, which, &st, err);
+    int rc = prep(s, which, &st, err), due = 1;
     if (rc != 0)
         return rc;
     BIND(st, 1, business_id);
-    BIND_INT(st, 2, limit > 0 ? limit : -1);
+    BIND_INT(st, 2, limit > 0 && sets == NULL ? limit : -1);
     if (which == STMT_PAYOUT_FRESH || which == STMT_ACH_FRESH)
         BIND_INT(st, 3, mark);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct ps_txn t;
         memset(&t, 0, sizeof(t));
         ps_store_txn_read(st, &t);
+        if (sets != NULL && payout_due(s, sets, &t, &due, err) != 0) {
+            ps_sq_done(st);
+            return err->code;
+        }
+        if (!due)
+            continue;
         (*n)++;
-        if (cb(ctx, &t) != 0)
+        if (cb(ctx, &t) != 0 || (limit > 0 && *n >= limit))
             break;
     }
     ps_sq_done(st);
@@ -174,7 +270,7 @@ static int candidates(struct ps_store *s, int which, const char *business_id,
 }
 
 static int due(struct ps_store *s, const char *business_id, const char *rail,
-               int retries, int fresh, long limit,
+               int retries, int fresh, long limit, struct active_set *sets,
                int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
                struct ps_err *err)
 {
@@ -182,10 +278,11 @@ static int due(struct ps_store *s, const char *business_id, const char *rail,
     long n = 0;
     int rc = mark_get(s, business_id, rail, &mark, err);
     if (rc == 0)
-        rc = candidates(s, retries, business_id, limit, 0, cb, ctx, &n, err);
+        rc = candidates(s, retries, business_id, limit, 0, sets, cb, ctx, &n,
+                        err);
     if (rc == 0 && (limit <= 0 || n < limit))
         rc = candidates(s, fresh, business_id, limit > 0 ? limit - n : 0, mark,
-                        cb, ctx, &n, err);
+                        sets, cb, ctx, &n, err);
     return rc;
 }
 
@@ -194,16 +291,20 @@ int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err)
 {
-    return due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
-               STMT_PAYOUT_FRESH, limit, cb, ctx, err);
+    struct active_set sets[2] = {{NULL, 0, 0}, {NULL, 0, 0}};
+    int rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
+                 STMT_PAYOUT_FRESH, limit, sets, cb, ctx, err);
+    free(sets[0].v);
+    free(sets[1].v);
+    return rc;
 }
 
 int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
                             int (*cb)(void *ctx, const struct ps_txn *),
                             void *ctx, struct ps_err *err)
 {
-    return due(s, business_id, "ACH", STMT_ACH_RETRIES, STMT_ACH_FRESH, 0, cb,
-               ctx, err);
+    return due(s, business_id, "ACH", STMT_ACH_RETRIES, STMT_ACH_FRESH, 0,
+               NULL, cb, ctx, err);
 }
 
 int ps_store_outbound_mark_advance(struct ps_store *s, const char *business_id,

@@ -607,8 +607,16 @@ int ps_store_recon_count_move(struct ps_store *s, const struct ps_txn *t,
     int rc = count_add(s, t, 0, t->created_at, -1, from, -1, err);
     if (rc == 0)
         rc = count_add(s, t, 0, t->created_at, -1, (int)t->status, 1, err);
-    if (rc == 0)
-        rc = count_add(s, t, 1, t->updated_at, from, (int)t->status, 1, err);
+    return rc == 0 && s->depth == 0 ? ps_store_recon_count_flush(s, err) : rc;
+}
+
+int ps_store_recon_count_moved(struct ps_store *s, const struct ps_txn *t,
+                               int from, enum ps_txn_status to, const char *at,
+                               struct ps_err *err)
+{
+    if (!s->recon_counts)
+        return 0;
+    int rc = count_add(s, t, 1, at, from, (int)to, 1, err);
     return rc == 0 && s->depth == 0 ? ps_store_recon_count_flush(s, err) : rc;
 }
 

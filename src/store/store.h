@@ -423,9 +423,12 @@ int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
  */
 int ps_store_txn_update(struct ps_store *store, const struct ps_txn *t,
                         enum ps_txn_status from, struct ps_err *err);
-/* return_code: the NACHA return reason ("R01"...) of an ACH return,
- * else NULL (the history's reason_code column). */
-int ps_store_txn_history_insert(struct ps_store *store, const char *txn_id,
+/* t's history row of a change from from_status to `to` at `at` (t: the
+ * row as it is after that step: its id, and what the day's counters of
+ * status changes key on, one count a history row).  return_code: the
+ * NACHA return reason ("R01"...) of an ACH return, else NULL (the
+ * history's reason_code column). */
+int ps_store_txn_history_insert(struct ps_store *store, const struct ps_txn *t,
                                 int from_status, enum ps_txn_status to,
                                 const char *event, const struct ps_source *src,
                                 const char *return_code, const char *at,

@@ -192,6 +192,11 @@ int ps_store_recon_count_create(struct ps_store *s, const struct ps_txn *t,
                                 struct ps_err *err);
 int ps_store_recon_count_move(struct ps_store *s, const struct ps_txn *t,
                               int from, struct ps_err *err);
+/* A history row of t from `from` to `to` at `at`: the day's count of
+ * status changes (kind MOVED), one a history row. */
+int ps_store_recon_count_moved(struct ps_store *s, const struct ps_txn *t,
+                               int from, enum ps_txn_status to, const char *at,
+                               struct ps_err *err);
 /* Fold the log's entries from index `from` on, one per key (a savepoint
  * released into the one around it: the log stays as small as the keys,
  * however many transactions a chunk changes one by one). */

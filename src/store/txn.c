@@ -531,11 +531,12 @@ int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
     if ((rc = ps_sq_exec_one(s, st, "update transaction", PS_ESTATE, err)) !=
         0)
         return rc;
-    /* recon's counters of the day (schema v24), in the same commit */
+    /* recon's counters of the day (schema v24), in the same commit: the
+     * row's status (its history rows count theirs) */
     return ps_store_recon_count_move(s, t, (int)from, err);
 }
 
-int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
+int ps_store_txn_history_insert(struct ps_store *s, const struct ps_txn *t,
                                 int from_status, enum ps_txn_status to,
                                 const char *event, const struct ps_source *src,
                                 const char *return_code, const char *at,
@@ -545,7 +546,7 @@ int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
     int rc = prep(s, STMT_TXN_HISTORY_INSERT, &st, err);
     if (rc != 0)
         return rc;
-    BIND(st, 1, txn_id);
+    BIND(st, 1, t->id);
     if (from_status >= 0)
         BIND_ENUM(st, 2, PS_NAMES_TXN_STATUS, from_status);
     BIND_ENUM(st, 3, PS_NAMES_TXN_STATUS, to);
@@ -556,7 +557,12 @@ int ps_store_txn_history_insert(struct ps_store *s, const char *txn_id,
         BIND_INT(st, 7, src->line);
     BIND(st, 8, at);
     BIND_OPT(st, 9, return_code);
-    return ps_sq_exec_step(s, st, "insert transaction history", err);
+    if ((rc = ps_sq_exec_step(s, st, "insert transaction history", err)) != 0)
+        return rc;
+    /* recon's counters of the day (schema v24): one a history row, in the
+     * same commit (a payout's SUBMIT and TRANSMIT are one row write and
+     * two history rows) */
+    return ps_store_recon_count_moved(s, t, from_status, to, at, err);
 }
 
 static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)

@@ -999,6 +999,32 @@ static void test_payout_watermark(void **state)
     balanced(fx);
 }
 
+/* max_records counts only the transactions paid: with the oldest one's
+ * customer suspended and max_records 1, the first file holds the next
+ * due one (not nothing, nor the held one), the second the one after;
+ * the statuses read once a file (provider.c) still see each customer. */
+static void test_payout_limit_counts_due_only(void **state)
+{
+    struct fixture *fx = *state;
+    struct ps_payout_result r;
+
+    customer_status(fx, &fx->t[0], PS_STATUS_SUSPENDED);
+    fx->eng->payout_max_records = 1;
+    payout(fx, &r);
+    assert_int_equal(r.files, 2);
+    assert_int_equal(r.records, 2);
+    const struct want_line first[] = {
+        {&fx->t[1], CARD2, "30.13", "Ana Lopez"}};
+    const struct want_line second[] = {{&fx->t[2], CARD3, "40.99", "Li Wei"}};
+    expect_payout(fx, 1, first, 1, "30.13");
+    expect_payout(fx, 2, second, 1, "40.99");
+    assert_int_equal(status_of(fx, &fx->t[0]), PS_TXN_NEW);
+    assert_int_equal(items_of(fx, &fx->t[0]), 0);
+    assert_int_equal(status_of(fx, &fx->held), PS_TXN_NEW);
+    assert_int_equal(items_of(fx, &fx->held), 0);
+    balanced(fx);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1020,6 +1046,7 @@ int main(void)
         T(test_status_duplicate),
         T(test_retry_then_error),
         T(test_payout_customer_suspended_after_disbursement),
+        T(test_payout_limit_counts_due_only),
         T(test_payout_watermark),
         T(test_status_fails_after_first_write),
         T(test_sandbox_rules),

@@ -97,7 +97,7 @@ static void move(struct ps_store *s, struct ps_txn *t, enum ps_txn_status to,
     snprintf(t->updated_at, sizeof(t->updated_at), "%s", at);
     ps_err_clear(&err);
     if (ps_store_txn_update(s, t, from, &err) != 0 ||
-        ps_store_txn_history_insert(s, t->id, (int)from, to, "TEST", NULL,
+        ps_store_txn_history_insert(s, t, (int)from, to, "TEST", NULL,
                                     NULL, at, &err) != 0)
         fail_msg("move: %s [%s]", err.msg, err.rule);
 }

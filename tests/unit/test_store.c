@@ -963,9 +963,13 @@ static void test_wal_and_foreign_keys(void **state)
                      0);
     assert_int_equal(orphans, 0);
     assert_string_equal(detail, "");
+    struct ps_txn ghost;
+    memset(&ghost, 0, sizeof(ghost));
+    ps_strlcpy(ghost.id, "00000000-0000-7000-8000-0000000000aa",
+               sizeof(ghost.id));
     ps_err_clear(&err);
     assert_int_equal(
-        ps_store_txn_history_insert(s, "00000000-0000-7000-8000-0000000000aa",
+        ps_store_txn_history_insert(s, &ghost,
                                     -1, PS_TXN_NEW, "CREATE", NULL, NULL,
                                     "2026-01-01T00:00:00.000Z", &err),
         0);

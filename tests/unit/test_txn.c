@@ -964,6 +964,66 @@ static void test_trace_number(void **state)
     assert_string_equal(again.trace_number, "021000020000001");
 }
 
+/* Two changes at once (ps_engine_txn_changes, a payout's SUBMIT then
+ * TRANSMIT): one row write to the last step's status, each step its own
+ * history row and event; a step the table refuses refuses the whole
+ * set before anything is written. */
+static void test_changes_two_steps(void **state)
+{
+    struct fixture *fx = *state;
+    static const enum ps_txn_event good[2] = {PS_EV_SUBMIT, PS_EV_TRANSMIT};
+    static const enum ps_txn_event bad[2] = {PS_EV_SUBMIT, PS_EV_SETTLE};
+    static const enum ps_txn_event three[3] = {PS_EV_SUBMIT, PS_EV_TRANSMIT,
+                                               PS_EV_SETTLE};
+    struct ps_txn t, keep, again;
+    struct ps_err err;
+    ps_err_clear(&err);
+    new_txn(fx, PS_TXN_SEND, 0, &t);
+    int64_t hist = history_rows(fx, t.id), ledger = ledger_rows(fx);
+    const char *events_sql = "SELECT count(*) FROM event_outbox WHERE"
+                             " entity_id = ?1";
+    int64_t events = count_rows(fx, events_sql, t.id);
+
+    /* Refused at the second step: nothing written, the row in hand kept. */
+    keep = t;
+    assert_int_equal(ps_store_begin(fx->eng->store, &err), 0);
+    assert_int_equal(ps_engine_txn_changes(fx->eng, &t, bad, 2, NULL, &err),
+                     PS_ESTATE);
+    assert_string_equal(err.rule, "ILLEGAL_TRANSITION");
+    assert_int_equal(ps_engine_txn_changes(fx->eng, &t, three, 3, NULL, &err),
+                     PS_EINTERNAL);
+    assert_int_equal(ps_store_commit(fx->eng->store, &err), 0);
+    assert_int_equal(t.status, PS_TXN_NEW);
+    assert_int_equal(memcmp(&t, &keep, sizeof(t)), 0);
+    assert_int_equal(history_rows(fx, t.id), hist);
+    assert_int_equal(count_rows(fx, events_sql, t.id), events);
+    assert_int_equal(ledger_rows(fx), ledger);
+
+    /* Both: PROCESSING, one attempt, two history rows in order. */
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_begin(fx->eng->store, &err), 0);
+    assert_int_equal(ps_engine_txn_changes(fx->eng, &t, good, 2, NULL, &err),
+                     0);
+    assert_int_equal(ps_store_commit(fx->eng->store, &err), 0);
+    assert_int_equal(t.status, PS_TXN_PROCESSING);
+    assert_int_equal(t.attempts, 1);
+    assert_int_equal(ps_store_txn_get(fx->eng->store, t.id, &again, &err), 0);
+    assert_int_equal(again.status, PS_TXN_PROCESSING);
+    assert_int_equal(again.attempts, 1);
+    assert_int_equal(history_rows(fx, t.id), hist + 2);
+    assert_int_equal(count_rows(fx, events_sql, t.id), events + 2);
+    assert_int_equal(
+        count_rows(fx,
+                   "SELECT count(*) FROM transaction_history WHERE txn_id = ?1"
+                   " AND ((from_status = 'NEW' AND to_status = 'PENDING' AND"
+                   " event = 'SUBMIT') OR (from_status = 'PENDING' AND"
+                   " to_status = 'PROCESSING' AND event = 'TRANSMIT'))",
+                   t.id),
+        2);
+    struct last_row l = last_history(fx, t.id);
+    assert_string_equal(l.row.event, "TRANSMIT");
+}
+
 int main(void)
 {
     struct ps_err err;
@@ -997,6 +1057,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_event_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trace_number, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_two_steps, setup,
+                                        teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     ps_log_close();
