@@ -404,6 +404,15 @@ int ps_ewa_object(struct ps_engine *eng, const char *business_id,
                   struct ps_err *err)
 {
     struct ps_profile p;
+    int rc = ps_ewa_find(eng, business_id, external_id, &p, err);
+    return rc != 0 ? rc : ps_ewa_object_of(eng, &p, NULL, page, size, out, err);
+}
+
+int ps_ewa_object_of(struct ps_engine *eng, const struct ps_profile *pp,
+                     const struct ps_program *known, int page, int size,
+                     json_t **out, struct ps_err *err)
+{
+    const struct ps_profile p = *pp;
     struct ps_customer c;
     struct ps_program prog;
     const struct ps_currency *cur;
@@ -411,11 +420,12 @@ int ps_ewa_object(struct ps_engine *eng, const char *business_id,
     int64_t total = 0;
     int rc;
 
-    if ((rc = ps_ewa_find(eng, business_id, external_id, &p, err)) != 0 ||
-        (rc = ps_store_customer_get(eng->store, p.customer_id, &c, err)) != 0 ||
-        (rc = ps_store_program_get(eng->store, NULL, p.program_id, &prog,
-                                   err)) != 0 ||
-        (rc = ps_store_txn_count_profile(eng->store, p.id, &total, err)) != 0)
+    if (known != NULL && strcmp(known->id, p.program_id) == 0)
+        prog = *known;
+    else if ((rc = ps_store_program_get(eng->store, NULL, p.program_id, &prog,
+                                        err)) != 0)
+        return rc;
+    if ((rc = ps_store_customer_get(eng->store, p.customer_id, &c, err)) != 0)
         return rc;
     cur = ps_currency_find(prog.currency);
 
@@ -426,12 +436,17 @@ int ps_ewa_object(struct ps_engine *eng, const char *business_id,
                                    add_payment, &pc, err);
     if (rc == 0 && pc.failed)
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    size_t n = json_array_size(pc.content);
+    /* A first page not full holds them all (same snapshot): no count. */
+    if (rc == 0 && page == 0 && n < (size_t)size)
+        total = (int64_t)n;
+    else if (rc == 0)
+        rc = ps_store_txn_count_profile(eng->store, p.id, &total, err);
     if (rc != 0) {
         json_decref(pc.content);
         return rc;
     }
     int64_t pages = (total + size - 1) / size;
-    size_t n = json_array_size(pc.content);
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s,"
         " s:{s:s, s:s, s:s, s:s},"

@@ -97,4 +97,13 @@ int ps_ewa_object(struct ps_engine *eng, const char *business_id,
                   const char *external_id, int page, int size, json_t **out,
                   struct ps_err *err);
 
+/*
+ * The same object of a profile the caller has already read (a profile
+ * scan's row), in the caller's snapshot; `known`, when not NULL and the
+ * profile's program, saves reading the program again.
+ */
+int ps_ewa_object_of(struct ps_engine *eng, const struct ps_profile *p,
+                     const struct ps_program *known, int page, int size,
+                     json_t **out, struct ps_err *err);
+
 #endif /* PS_EWA_H */

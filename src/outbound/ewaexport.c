@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -20,6 +21,7 @@
 #include "base/progress.h"
 #include "base/output.h"
 #include "engine/ewa.h"
+#include "store/store.h"
 
 struct export_ctx {
     struct ps_engine *eng;
@@ -28,6 +30,7 @@ struct export_ctx {
     int page_size;
     long count;
     struct ps_progress *pg; /* profiles written; their number not known */
+    struct ps_program prog; /* the last profile's program (id "" none) */
     int rc;
     struct ps_err *err;
 };
@@ -37,8 +40,14 @@ static int export_one(void *vctx, const struct ps_profile *p)
     struct export_ctx *x = vctx;
     json_t *obj = NULL;
     char *line;
-    x->rc = ps_ewa_object(x->eng, x->b->id, p->external_id, 0, x->page_size,
-                          &obj, x->err);
+    /* The scan's row is the profile: no lookup by external id; its
+     * program is read once per program, not once per profile. */
+    if (strcmp(x->prog.id, p->program_id) != 0 &&
+        (x->rc = ps_store_program_get(x->eng->store, NULL, p->program_id,
+                                      &x->prog, x->err)) != 0)
+        return 1;
+    x->rc = ps_ewa_object_of(x->eng, p, &x->prog, 0, x->page_size, &obj,
+                             x->err);
     if (x->rc != 0)
         return 1;
     line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -63,7 +72,8 @@ int ps_ewaexport_write(struct ps_engine *eng, const char *spool,
     char dir[PS_PATH_SIZE], name[PS_OUTPUT_NAME_MAX + 1], day[PS_DATE_SIZE];
     char ymd[9], what[PS_NAME_SIZE + 8];
     struct ps_progress pg;
-    struct export_ctx x = {eng, b, NULL, page_size, 0, &pg, 0, err};
+    struct export_ctx x = {.eng = eng, .b = b, .page_size = page_size,
+                           .pg = &pg, .err = err};
     int rc, seq;
 
     if (page_size < 1 || page_size > 1000)
