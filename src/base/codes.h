@@ -555,7 +555,7 @@ enum ps_code_scope {
     X(NUMBER_RANGE, RUN, "command line: a number is out of range")             \
     X(NUMBER_TOO_LONG, RECORD, "the account number is too long")               \
     X(ORPHAN_ROWS, RUN,                                                        \
-      "ledger balance, ledger verify: rows whose parent row is missing")       \
+      "ledger balance: rows whose parent row is missing")                      \
     X(OUTFILE_REGENERATE_MISMATCH, RUN,                                        \
       "an outbound file on disk differs from the sha256 recorded for it")      \
     X(OUTPUT_DIR, RUN,                                                         \
