@@ -38,6 +38,12 @@ struct ps_applier {
     size_t refs_len, refs_cap, nrefs;
     struct ps_ewa_writer *w;  /* the writer thread, NULL: none */
     int failed;               /* the writer failed: apply again on one */
+    /* With the writer: a read-only connection for what is committed
+     * (NULL: none, refusals wait for the writer), and whether a record
+     * of another kind was applied since the last commit (its rows are
+     * then in the writer's connection only). */
+    struct ps_store *reader;
+    int direct;
 };
 
 /* Keep a payment's references for the chunk's commit. */
@@ -337,9 +343,31 @@ int ps_applier_drain(struct ps_applier *ap, struct ps_err *err)
     return rc;
 }
 
-static int drain_hook(void *ctx, struct ps_err *err)
+/*
+ * A refused disbursement's request id, used before?  Asked without
+ * waiting for the writer: the reader sees every committed transaction
+ * and the writer says which request ids it was given since the last
+ * commit.  A request id it was given (used twice in the chunk, or a
+ * hash collision), a record of another kind since the last commit, or
+ * no reader: the writer's queue is emptied and the store asked, as on
+ * one thread.
+ */
+static int request_used(void *ctx, const char *request_id,
+                        char prior[PS_ID_SIZE], struct ps_err *err)
 {
-    return ps_applier_drain(ctx, err);
+    struct ps_applier *ap = ctx;
+    struct ps_store *s = ap->reader;
+    struct ps_txn t;
+    int rc;
+    if (s == NULL || ap->direct || ps_ewa_writer_queued(ap->w, request_id)) {
+        if ((rc = ps_applier_drain(ap, err)) != 0)
+            return rc;
+        s = ap->eng->store;
+    }
+    if ((rc = ps_store_txn_get_request(s, ap->b.id, request_id, &t, err)) ==
+        0)
+        ps_strlcpy(prior, t.id, PS_ID_SIZE);
+    return rc;
 }
 
 static int drop_book(struct ps_applier *ap, struct ps_err *e)
@@ -374,8 +402,8 @@ static int ewa_disburse(struct ps_applier *ap, const struct ps_record *rec,
     } else {
         /* Counted accepted now; written by the writer thread (a failure
          * there has the chunk applied again on one thread). */
-        if ((rc = ps_ewa_book_decide(ap->book, &req, src, &post, drain_hook,
-                                     ap, e)) != 0 ||
+        if ((rc = ps_ewa_book_decide(ap->book, &req, src, &post,
+                                     request_used, ap, e)) != 0 ||
             (rc = ps_ewa_writer_post(ap->w, ap->book, &post, e)) != 0)
             return rc;
         ps_ewa_book_accept(ap->book, &post);
@@ -871,7 +899,19 @@ int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
 
 int ps_applier_threads(struct ps_applier *ap, struct ps_err *err)
 {
-    return ap->w != NULL ? 0 : ps_ewa_writer_start(&ap->w, err);
+    if (ap->w != NULL)
+        return 0;
+    /* Without a reader (a database of no file) refusals wait for the
+     * writer: slower, the same outcomes. */
+    struct ps_err ignored;
+    if (ps_store_open_reader(ap->eng->store, &ap->reader, &ignored) != 0)
+        ap->reader = NULL;
+    return ps_ewa_writer_start(&ap->w, err);
+}
+
+int ps_applier_threaded(const struct ps_applier *ap)
+{
+    return ap->w != NULL;
 }
 
 int ps_applier_failed(const struct ps_applier *ap)
@@ -884,6 +924,7 @@ void ps_applier_close(struct ps_applier *ap)
     if (ap == NULL)
         return;
     ps_ewa_writer_stop(ap->w);
+    ps_store_close(ap->reader);
     ps_ewa_book_free(ap->book);
     ps_paybook_free(ap->payees);
     free(ap->refs);
@@ -896,7 +937,14 @@ int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
     if (rc != 0)
         return rc;
     rc = ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
-    return rc != 0 ? rc : refs_flush(ap, err);
+    if (rc == 0)
+        rc = refs_flush(ap, err);
+    /* The commit follows (a failure rolls back and abandons): what the
+     * writer was given is then the reader's to see. */
+    if (rc == 0 && ap->w != NULL)
+        ps_ewa_writer_forget(ap->w);
+    ap->direct = 0;
+    return rc;
 }
 
 void ps_applier_abandon(struct ps_applier *ap)
@@ -905,6 +953,7 @@ void ps_applier_abandon(struct ps_applier *ap)
     ps_applier_drain(ap, &ignored); /* the writer is done with the book */
     if (ap->w != NULL)
         ps_ewa_writer_reset(ap->w);
+    ap->direct = 0;
     ps_ewa_book_free(ap->book);
     ap->book = NULL;
     ps_paybook_free(ap->payees);
@@ -1028,9 +1077,11 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
                 ap->payees = NULL;
             }
             /* Only a disbursement goes through the writer's queue. */
-            int rc = kinds[i].apply != ewa_disburse
-                         ? ps_applier_drain(ap, &e)
-                         : 0;
+            int rc = 0;
+            if (kinds[i].apply != ewa_disburse && ap->w != NULL) {
+                ap->direct = 1;
+                rc = ps_applier_drain(ap, &e);
+            }
             if (rc != 0)
                 return outcome_of(rc, &e, res, err);
             rc = kinds[i].apply(ap, rec, src, res, &e);

@@ -32,6 +32,9 @@ struct ps_applier;
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
                     struct ps_applier **out, struct ps_err *err);
 int ps_applier_threads(struct ps_applier *ap, struct ps_err *err);
+/* Is the writer thread on?  (The caller then keeps the refusals' rows
+ * for the chunk's commit: intake/pipeline.c.) */
+int ps_applier_threaded(const struct ps_applier *ap);
 int ps_applier_drain(struct ps_applier *ap, struct ps_err *err);
 int ps_applier_failed(const struct ps_applier *ap);
 void ps_applier_close(struct ps_applier *ap);

@@ -397,6 +397,27 @@ int ps_ewa_disburse_check(const struct ps_disburse_view *v,
 
 /* A refused request whose id was already used is a DUPLICATE, whatever
  * the refusal: the first one used up the limits it now fails. */
+/* A refusal rc of req, given got: whether its request id was used (0,
+ * and the transaction prior; PS_ENOTFOUND; else the failure e2). */
+static int refusal_outcome(const struct ps_disburse_req *req, int rc,
+                           int got, const char *prior,
+                           const struct ps_err *e2, struct ps_err *err)
+{
+    if (got == 0) {
+        ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
+                   "request id %s was already used (transaction %s)",
+                   req->request_id, prior);
+        ps_err_field(err, "request_id");
+        return PS_ECONFLICT;
+    }
+    if (got != PS_ENOTFOUND) {
+        if (err != NULL)
+            *err = *e2;
+        return got;
+    }
+    return rc;
+}
+
 static int refused(struct ps_ewa_book *b, const struct ps_disburse_req *req,
                    int rc, struct ps_err *err)
 {
@@ -404,28 +425,17 @@ static int refused(struct ps_ewa_book *b, const struct ps_disburse_req *req,
     struct ps_err e2;
     if (req->request_id == NULL || req->request_id[0] == '\0')
         return rc;
+    ps_err_clear(&e2);
     int got = ps_store_txn_get_request(b->eng->store, b->business_id,
                                        req->request_id, &prior, &e2);
-    if (got == 0) {
-        ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
-                   "request id %s was already used (transaction %s)",
-                   req->request_id, prior.id);
-        ps_err_field(err, "request_id");
-        return PS_ECONFLICT;
-    }
-    if (got != PS_ENOTFOUND) {
-        if (err != NULL)
-            *err = e2;
-        return got;
-    }
-    return rc;
+    return refusal_outcome(req, rc, got, prior.id, &e2, err);
 }
 
 int ps_ewa_book_decide(struct ps_ewa_book *b,
                        const struct ps_disburse_req *req,
                        const struct ps_source *src, struct ps_ewa_post *post,
-                       int (*drain)(void *ctx, struct ps_err *err),
-                       void *drain_ctx, struct ps_err *err)
+                       ps_request_used_fn used, void *used_ctx,
+                       struct ps_err *err)
 {
     int64_t amount, fee = 0;
     int rail, rc;
@@ -491,16 +501,14 @@ int ps_ewa_book_decide(struct ps_ewa_book *b,
     post->src = *src;
     return ps_txn_prepare(t, post->now, err);
 refused:
-    /* Whether the request id was used before is the store's to say:
-     * the writer's queue is empty first (ewabook.h). */
-    if (drain != NULL) {
+    /* Whether the request id was used before: the caller's to say when
+     * the store is the writer thread's (ewabook.h). */
+    if (used != NULL) {
+        char prior[PS_ID_SIZE] = "";
         struct ps_err e2;
-        int d = drain(drain_ctx, &e2);
-        if (d != 0) {
-            if (err != NULL)
-                *err = e2;
-            return d;
-        }
+        ps_err_clear(&e2);
+        int got = used(used_ctx, req->request_id, prior, &e2);
+        return refusal_outcome(req, rc, got, prior, &e2, err);
     }
     return refused(b, req, rc, err);
 }

@@ -67,13 +67,19 @@ int ps_ewa_book_disburse(struct ps_ewa_book *book,
 /*
  * The same in three steps, for the writer thread (engine/ewawriter.c):
  * decide (the rules, the row prepared with its id and times; on a
- * refusal drain(drain_ctx) is called first, when not NULL, so the store
- * is the caller's to ask whether the request id was used), then write
+ * refusal, used(used_ctx, ...) says whether the request id was used
+ * when not NULL, the store being the writer's; else the store is asked
+ * here), then write
  * (the row and its postings: the only step that touches the store, and
  * the only one that reads and sets the entry's ledger account and chain
  * head), then accept (the entry's counters, dirty for the flush).  A
  * write that fails leaves the book to be dropped with the rollback.
  */
+/* Was request_id used by a transaction of the book's business?  0 and
+ * its id in prior; PS_ENOTFOUND; else a failure (err set). */
+typedef int (*ps_request_used_fn)(void *ctx, const char *request_id,
+                                  char prior[PS_ID_SIZE], struct ps_err *err);
+
 struct ps_ewa_post {
     size_t entry;
     struct ps_txn t;
@@ -83,8 +89,8 @@ struct ps_ewa_post {
 int ps_ewa_book_decide(struct ps_ewa_book *book,
                        const struct ps_disburse_req *req,
                        const struct ps_source *src, struct ps_ewa_post *post,
-                       int (*drain)(void *ctx, struct ps_err *err),
-                       void *drain_ctx, struct ps_err *err);
+                       ps_request_used_fn used, void *used_ctx,
+                       struct ps_err *err);
 int ps_ewa_book_write(struct ps_ewa_book *book, const struct ps_ewa_post *post,
                       struct ps_err *err);
 void ps_ewa_book_accept(struct ps_ewa_book *book,

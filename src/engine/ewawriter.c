@@ -2,17 +2,21 @@
  * ewawriter.c -- the EWA writer thread (ewawriter.h): a bounded queue of
  * decided disbursements, written in order by one thread.
  *
- * The intake thread signals the writer only when the queue was empty,
- * and the writer signals back only when it has room again or is empty,
- * so a busy run costs no system call per record.
+ * Both sides signal with hysteresis, so a busy run costs no system call
+ * per record whichever thread is the faster: the intake thread wakes
+ * the writer when WAKE_AT records are queued (a drain or stop wakes it
+ * for fewer), the writer wakes a full queue's poster when half of it is
+ * written, and a drainer when all is.
  */
 #include "engine/ewawriter.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define QUEUE_SIZE 1024
+#define WAKE_AT 64
 
 struct ps_ewa_writer {
     pthread_t thread;
@@ -25,7 +29,70 @@ struct ps_ewa_writer {
     int stop;
     int failed; /* the first failure's code, 0 none */
     struct ps_err err;
+    /* The request ids queued since the last forget, as 64-bit hashes in
+     * an open-addressing table (0 empty); the poster's thread only. */
+    uint64_t *seen;
+    size_t nseen, seen_cap;
 };
+
+/* FNV-1a of the request id, never 0 (the empty slot). */
+static uint64_t id_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    return h != 0 ? h : 1;
+}
+
+static int seen_add(struct ps_ewa_writer *w, const char *request_id)
+{
+    if (2 * (w->nseen + 1) > w->seen_cap) {
+        size_t cap = w->seen_cap != 0 ? 2 * w->seen_cap : 4096;
+        uint64_t *t = calloc(cap, sizeof(*t));
+        if (t == NULL)
+            return -1;
+        for (size_t i = 0; i < w->seen_cap; i++) {
+            if (w->seen[i] == 0)
+                continue;
+            size_t k = (size_t)w->seen[i] & (cap - 1);
+            while (t[k] != 0)
+                k = (k + 1) & (cap - 1);
+            t[k] = w->seen[i];
+        }
+        free(w->seen);
+        w->seen = t;
+        w->seen_cap = cap;
+    }
+    uint64_t h = id_hash(request_id);
+    size_t k = (size_t)h & (w->seen_cap - 1);
+    while (w->seen[k] != 0 && w->seen[k] != h)
+        k = (k + 1) & (w->seen_cap - 1);
+    if (w->seen[k] == 0) {
+        w->seen[k] = h;
+        w->nseen++;
+    }
+    return 0;
+}
+
+int ps_ewa_writer_queued(const struct ps_ewa_writer *w,
+                         const char *request_id)
+{
+    if (w->nseen == 0)
+        return 0;
+    uint64_t h = id_hash(request_id);
+    size_t k = (size_t)h & (w->seen_cap - 1);
+    for (; w->seen[k] != 0; k = (k + 1) & (w->seen_cap - 1))
+        if (w->seen[k] == h)
+            return 1;
+    return 0;
+}
+
+void ps_ewa_writer_forget(struct ps_ewa_writer *w)
+{
+    if (w->nseen != 0)
+        memset(w->seen, 0, w->seen_cap * sizeof(*w->seen));
+    w->nseen = 0;
+}
 
 static void *writer_main(void *arg)
 {
@@ -50,7 +117,7 @@ static void *writer_main(void *arg)
         }
         w->head = (w->head + 1) % QUEUE_SIZE;
         w->count--;
-        if (w->count == 0 || w->count == QUEUE_SIZE - 1)
+        if (w->count == 0 || w->count == QUEUE_SIZE / 2)
             pthread_cond_broadcast(&w->space);
     }
     pthread_mutex_unlock(&w->mu);
@@ -85,14 +152,15 @@ int ps_ewa_writer_start(struct ps_ewa_writer **out, struct ps_err *err)
 int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
                        const struct ps_ewa_post *post, struct ps_err *err)
 {
-    (void)err;
+    if (seen_add(w, post->t.request_id) != 0)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     pthread_mutex_lock(&w->mu);
     while (w->count == QUEUE_SIZE)
         pthread_cond_wait(&w->space, &w->mu);
     size_t at = (w->head + w->count) % QUEUE_SIZE;
     w->q[at] = *post;
     w->book[at] = book;
-    if (w->count++ == 0)
+    if (++w->count == WAKE_AT)
         pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
     return 0;
@@ -103,6 +171,8 @@ int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,
 {
     int rc = 0;
     pthread_mutex_lock(&w->mu);
+    if (w->count > 0)
+        pthread_cond_signal(&w->work); /* fewer than WAKE_AT, perhaps */
     while (w->count > 0)
         pthread_cond_wait(&w->space, &w->mu);
     if (w->failed != 0) {
@@ -121,6 +191,7 @@ void ps_ewa_writer_reset(struct ps_ewa_writer *w)
     pthread_mutex_lock(&w->mu);
     w->failed = 0;
     pthread_mutex_unlock(&w->mu);
+    ps_ewa_writer_forget(w);
 }
 
 void ps_ewa_writer_stop(struct ps_ewa_writer *w)
@@ -136,5 +207,6 @@ void ps_ewa_writer_stop(struct ps_ewa_writer *w)
     pthread_cond_destroy(&w->work);
     pthread_cond_destroy(&w->space);
     free(w->q);
+    free(w->seen);
     free(w);
 }

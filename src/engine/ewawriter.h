@@ -8,9 +8,13 @@
  * writes its result line; the writer thread writes its row and postings
  * (ps_ewa_book_write), in order, inside the chunk's open transaction.
  * Only one thread uses the store at a time: anything else that touches
- * it (a refusal's duplicate check, a record of another kind, the
- * refusals' rows, the book's flush, the commit, a rollback) first
- * drains the queue (ps_ewa_writer_drain).
+ * it (a record of another kind, the book's flush, the commit, a
+ * rollback) first drains the queue (ps_ewa_writer_drain).  A refusal's
+ * duplicate check does not wait: it asks a read-only connection for what
+ * is committed and the writer for what it was given since
+ * (ps_ewa_writer_queued; engine/apply.c), and waits only on a hit there;
+ * the refusals' rows are written at the chunk's commit
+ * (intake/pipeline.c).
  *
  * How it fails: a write that fails (a request id used before, a store
  * error) stops the writer, which skips what is queued after it; the
@@ -36,8 +40,16 @@ int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
  * since the last reset (PS_EBUSY, see above); *failed is then 1. */
 int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,
                         struct ps_err *err);
-/* After the rollback: forget the failure. */
+/* After the rollback: forget the failure, and what was queued. */
 void ps_ewa_writer_reset(struct ps_ewa_writer *w);
+/* Was a disbursement with this request id queued since the last
+ * ps_ewa_writer_forget (or reset)?  1 may be a 64-bit hash's collision
+ * (the caller then asks the store); 0 is sure.  The poster's thread
+ * only. */
+int ps_ewa_writer_queued(const struct ps_ewa_writer *w,
+                         const char *request_id);
+/* After a commit: what was queued is in the store for every reader. */
+void ps_ewa_writer_forget(struct ps_ewa_writer *w);
 /* Drain, stop and free (NULL: nothing). */
 void ps_ewa_writer_stop(struct ps_ewa_writer *w);
 

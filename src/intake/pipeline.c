@@ -225,7 +225,27 @@ struct chunk_state {
     long record_no;
     char currency[4]; /* of the accepted amounts, "" if none or mixed */
     int mixed;        /* accepted amounts in more than one currency */
+    /* With the writer thread, the chunk's refusal rows, written at its
+     * commit (engine/ewawriter.h): a refusal does not wait for it. */
+    struct ps_record_result_row *held;
+    size_t nheld, held_cap;
 };
+
+static int hold_row(struct chunk_state *cs,
+                    const struct ps_record_result_row *row, struct ps_err *err)
+{
+    if (cs->nheld == cs->held_cap) {
+        size_t cap = cs->held_cap != 0 ? 2 * cs->held_cap : 64;
+        struct ps_record_result_row *n =
+            realloc(cs->held, cap * sizeof(*n));
+        if (n == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        cs->held = n;
+        cs->held_cap = cap;
+    }
+    cs->held[cs->nheld++] = *row;
+    return 0;
+}
 
 /* Apply one record inside the open chunk transaction. */
 static int apply_one(struct ps_pipeline *p, struct ps_applier *ap,
@@ -309,9 +329,12 @@ outcome:
                    sizeof(row.outcome));
         ps_strlcpy(row.code, res.code, sizeof(row.code));
         ps_strlcpy(row.message, res.message, sizeof(row.message));
-        if ((rc = ps_applier_drain(ap, err)) != 0 ||
-            (rc = ps_store_record_result_insert(p->eng->store, f->id, &row,
-                                                err)) != 0)
+        if (ps_applier_threaded(ap))
+            rc = hold_row(cs, &row, err);
+        else
+            rc = ps_store_record_result_insert(p->eng->store, f->id, &row,
+                                               err);
+        if (rc != 0)
             return rc;
         ps_log(PS_LOG_DEBUG, "record.rejected", "{s:s, s:s, s:I, s:s, s:s}",
                "business", b->name, "document", docname, "line",
@@ -329,6 +352,11 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     int rc;
     if ((rc = ps_applier_flush(ap, err)) != 0)
         return rc;
+    for (size_t i = 0; i < cs->nheld; i++)
+        if ((rc = ps_store_record_result_insert(p->eng->store, f->id,
+                                                &cs->held[i], err)) != 0)
+            return rc;
+    cs->nheld = 0;
     cs->cp.record_no = cs->record_no;
     cs->cp.result_offset = r->offset;
     if ((rc = ps_result_sync(r, err)) != 0 ||
@@ -398,6 +426,25 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
 
 /* Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
  * or from the start (f not yet in the store). */
+/* A document's state from its checkpoint when resuming, else zero. */
+static int chunk_state_init(struct ps_pipeline *p, const struct ps_file *f,
+                            int resuming, struct chunk_state *cs,
+                            struct ps_err *err)
+{
+    memset(cs, 0, sizeof(*cs));
+    if (!resuming)
+        return 0;
+    int rc = ps_store_checkpoint_get(p->eng->store, f->id, &cs->cp, err);
+    if (rc == PS_ENOTFOUND)
+        memset(&cs->cp, 0, sizeof(cs->cp));
+    else if (rc != 0)
+        return rc;
+    cs->counted_accepted = cs->cp.accepted;
+    cs->counted_rejected = cs->cp.rejected;
+    cs->counted_duplicates = cs->cp.duplicates;
+    return 0;
+}
+
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const struct ps_doc *doc, struct ps_file *f,
                      const char *docname, const struct ps_doc_totals *key,
@@ -414,18 +461,9 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     long in_chunk = 0;
     int rc, in_txn = 0, inserted = resuming, committed = 0;
 
-    memset(&cs, 0, sizeof(cs));
     memset(&pg, 0, sizeof(pg));
-    if (resuming) {
-        rc = ps_store_checkpoint_get(p->eng->store, f->id, &cs.cp, err);
-        if (rc == PS_ENOTFOUND)
-            memset(&cs.cp, 0, sizeof(cs.cp));
-        else if (rc != 0)
-            return rc;
-        cs.counted_accepted = cs.cp.accepted;
-        cs.counted_rejected = cs.cp.rejected;
-        cs.counted_duplicates = cs.cp.duplicates;
-    }
+    if ((rc = chunk_state_init(p, f, resuming, &cs, err)) != 0)
+        return rc;
     snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
     if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
@@ -511,6 +549,7 @@ fail:
         p->stats.records -= in_chunk; /* rolled back, applied again */
     }
 out:
+    free(cs.held);
     ps_progress_end(&pg);
     ps_docread_stop(&d);
     ps_result_close(&r);

@@ -108,6 +108,40 @@ fail:
     return rc;
 }
 
+int ps_store_open_reader(struct ps_store *main, struct ps_store **out,
+                         struct ps_err *err)
+{
+    struct ps_store *s;
+    int rc;
+    if (main->path == NULL)
+        return ps_err_set(err, PS_ESTORE, "STORE_OPEN",
+                          "the database has no file to open a reader on");
+    /* The request-hash key, read here on the main connection's thread. */
+    if ((rc = ps_store_request_key(main, err)) != 0)
+        return rc;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    rc = sqlite3_open_v2(main->path, &s->db,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW |
+                             SQLITE_OPEN_NOMUTEX,
+                         NULL);
+    if (rc != SQLITE_OK) {
+        rc = s->db != NULL ? ps_err_set(err, PS_ESTORE, "STORE_OPEN",
+                                        "cannot open a reader on %s: %s",
+                                        main->path, sqlite3_errmsg(s->db))
+                           : ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
+                                        "out of memory");
+        ps_store_close(s);
+        return rc;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 30000);
+    memcpy(s->reqkey, main->reqkey, sizeof(s->reqkey));
+    s->have_reqkey = 1;
+    *out = s;
+    return 0;
+}
+
 int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err)
 {
     return ps_store_open_version(path, 0, out, err);

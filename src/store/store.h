@@ -39,6 +39,14 @@ struct ps_store;
 
 /* Open (creating if needed) and migrate to the latest version. */
 int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err);
+/* A second, read-only connection on main's database, for another thread
+ * (the intake's, while the EWA writer thread owns main): it sees what is
+ * committed, never main's transaction in progress.  Only lookups (the
+ * request id of ps_store_txn_get_request, say) are made on it; close it
+ * with ps_store_close.  Reads main's request-hash key first, so call it
+ * on main's thread while nothing else uses main. */
+int ps_store_open_reader(struct ps_store *main, struct ps_store **out,
+                         struct ps_err *err);
 
 /*
  * Open and migrate only up to `version` (tests build "previous version"

@@ -243,6 +243,9 @@ extern const char *const ps_schema_v24[];
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */
 int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
+/* Read the database's request-hash key into s (once per connection). */
+int ps_store_request_key(struct ps_store *s, struct ps_err *err);
+
 /* The same for transactions.profile_hash (schema v19). */
 int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err);
 /* A profile's transactions (schema 22), the CTE `chain(r)` of their

@@ -107,7 +107,7 @@ void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t)
 }
 
 /* The database's request-hash key, read once per connection. */
-static int request_key(struct ps_store *s, struct ps_err *err)
+int ps_store_request_key(struct ps_store *s, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -138,7 +138,7 @@ static int request_hash(struct ps_store *s, const char *business_id,
     unsigned char h[crypto_shorthash_BYTES];
     size_t nb = strlen(business_id) + 1, nr = strlen(request_id);
     uint64_t v = 0;
-    int rc = request_key(s, err);
+    int rc = ps_store_request_key(s, err);
     if (rc != 0)
         return rc;
     if (nb + nr > sizeof(msg))

@@ -9,7 +9,8 @@
 # chunk (applied again from its start), and in its second chunk (from
 # the checkpoint of its first).  Then a kill -9 after a chunk's commit
 # with the writer thread running: the resumed run applies each request
-# once.
+# once.  Then refusals whose request ids were used, asked without
+# waiting for the writer.
 . "$(dirname "$0")/lib.sh"
 export PAYSPOOL_LOG="$T/payspool.log"
 
@@ -89,11 +90,37 @@ res=$(find "$RES" -name 'fourth*.result.csv')
 same "fourth: seven accepted" "$(grep -c ',ACCEPTED,' "$res")" 7
 same "fourth: one line each" "$(grep -c '^[0-9]' "$res")" 7
 
+# Refused by a rule (E9 is no one), their request ids asked without
+# waiting for the writer: R1, committed by an earlier file, through the
+# read-only connection; X2, given to the writer two records before in
+# the same chunk, through the writer's set and then the store; X1 used
+# by no one.  No redo: a refusal never fails the writer.
+{
+    echo "request_id,external_id,amount,currency,rail"
+    echo "X2,E1,12.00,USD,CARD"
+    echo "R1,E9,12.00,USD,CARD"
+    echo "X1,E9,12.00,USD,CARD"
+    echo "X2,E9,12.00,USD,CARD"
+    echo "X3,E2,12.00,USD,CARD"
+} >"$IN/fifth.csv"
+touch "$IN/fifth.csv.done"
+sleep 1.1
+expect 0 "$P" run --once
+has "records 5: 2 accepted, 1 rejected, 2 duplicate" "$T/out"
+same "no third redo" "$(grep -c '"document.redo"' "$PAYSPOOL_LOG")" 2
+res=$(find "$RES" -name 'fifth*.result.csv')
+same "fifth: R1 used by an earlier file" \
+    "$(grep -c ',R1,DUPLICATE,DUPLICATE_REQUEST,' "$res")" 1
+same "fifth: X2 used in this chunk" \
+    "$(grep -c ',X2,DUPLICATE,DUPLICATE_REQUEST,' "$res")" 1
+same "fifth: X1 refused for its profile" \
+    "$(grep -c ',X1,REJECTED,PROFILE_NOT_FOUND,' "$res")" 1
+
 # Every request exactly once in the store; R5 is the first file's.
-same "requests" "$(sql "select count(*), count(distinct request_id) from transactions")" "23|23"
+same "requests" "$(sql "select count(*), count(distinct request_id) from transactions")" "25|25"
 same "R5 from the first file" \
     "$(sql "select source_file from transactions where request_id = 'R5'")" "first.csv"
-same "refusal rows" "$(sql "select count(*) from record_results")" 2
-same "fee transfers" "$(sql "select count(*) from ledger_entries")" 23
+same "refusal rows" "$(sql "select count(*) from record_results")" 5
+same "fee transfers" "$(sql "select count(*) from ledger_entries")" 25
 ledger_verify_ok
 finish
