@@ -16,6 +16,7 @@
 #include "engine/ledger.h"
 #include "engine/txn.h"
 #include "base/money.h"
+#include "base/keyindex.h"
 
 struct entry {
     int64_t row; /* its ewa_counters key (seq): flushes go in key order */
@@ -45,10 +46,7 @@ struct ps_ewa_book {
     char business_id[PS_ID_SIZE];
     struct entry *e;
     size_t n, cap;
-    unsigned *slots; /* entry index + 1, 0 empty; power-of-two size */
-    size_t nslots;
-    char *arena; /* external ids, NUL-separated */
-    size_t arena_len, arena_cap;
+    struct ps_keyindex ix; /* the entries by external id */
     struct ps_program *progs;
     struct ps_ledger_ids *pledger; /* per program: its currency's business
                                       accounts, learnt on first use */
@@ -58,26 +56,10 @@ struct ps_ewa_book {
     int failed; /* out of memory while loading */
 };
 
-static uint64_t hash_str(const char *k)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *k != '\0'; k++)
-        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-    return h;
-}
-
 static struct entry *find(const struct ps_ewa_book *b, const char *ext)
 {
-    if (b->nslots == 0)
-        return NULL;
-    size_t mask = b->nslots - 1;
-    for (size_t i = (size_t)hash_str(ext) & mask;; i = (i + 1) & mask) {
-        unsigned s = b->slots[i];
-        if (s == 0)
-            return NULL;
-        if (strcmp(b->e[s - 1].external_id, ext) == 0)
-            return &b->e[s - 1];
-    }
+    long k = ps_keyindex_find(&b->ix, ext);
+    return k >= 0 ? &b->e[k] : NULL;
 }
 
 static int add_program(void *ctx, const struct ps_program *p)
@@ -105,7 +87,6 @@ static int add_program(void *ctx, const struct ps_program *p)
 static int add_row(void *ctx, const struct ps_book_row *r)
 {
     struct ps_ewa_book *b = ctx;
-    size_t len = strlen(r->external_id) + 1;
     if (b->n == b->cap) {
         size_t cap = b->cap != 0 ? b->cap * 2 : 1024;
         struct entry *n = realloc(b->e, cap * sizeof(*n));
@@ -114,22 +95,11 @@ static int add_row(void *ctx, const struct ps_book_row *r)
         b->e = n;
         b->cap = cap;
     }
-    if (b->arena_len + len > b->arena_cap) {
-        /* Entries point into the arena only after loading (below). */
-        size_t cap = b->arena_cap != 0 ? b->arena_cap * 2 : 65536;
-        while (cap < b->arena_len + len)
-            cap *= 2;
-        char *n = realloc(b->arena, cap);
-        if (n == NULL)
-            goto nomem;
-        b->arena = n;
-        b->arena_cap = cap;
-    }
+    /* Entries point at their keys only after loading (below). */
+    if (ps_keyindex_add(&b->ix, r->external_id) != 0)
+        goto nomem;
     struct entry *e = &b->e[b->n];
     memset(e, 0, sizeof(*e));
-    memcpy(b->arena + b->arena_len, r->external_id, len);
-    e->external_id = (const char *)(uintptr_t)b->arena_len; /* offset */
-    b->arena_len += len;
     e->row = r->row;
     ps_strlcpy(e->id, r->id, sizeof(e->id));
     ps_strlcpy(e->customer_id, r->customer_id, sizeof(e->customer_id));
@@ -163,8 +133,7 @@ void ps_ewa_book_free(struct ps_ewa_book *b)
     if (b == NULL)
         return;
     free(b->e);
-    free(b->slots);
-    free(b->arena);
+    ps_keyindex_free(&b->ix);
     free(b->progs);
     free(b->pledger);
     free(b->dirty);
@@ -188,28 +157,16 @@ int ps_ewa_book_load(struct ps_engine *eng, const char *business_id,
     if (rc == 0 && b->failed)
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                         "out of memory loading the EWA profiles");
-    if (rc == 0) {
-        b->nslots = 1024;
-        while (b->nslots < b->n * 2)
-            b->nslots *= 2;
-        b->slots = calloc(b->nslots, sizeof(*b->slots));
-        b->dirty = malloc((b->n != 0 ? b->n : 1) * sizeof(*b->dirty));
-        if (b->slots == NULL || b->dirty == NULL)
-            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    }
+    if (rc == 0 &&
+        (b->dirty = malloc((b->n != 0 ? b->n : 1) * sizeof(*b->dirty))) ==
+            NULL)
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     if (rc != 0) {
         ps_ewa_book_free(b);
         return rc;
     }
-    size_t mask = b->nslots - 1;
-    for (size_t k = 0; k < b->n; k++) {
-        struct entry *e = &b->e[k];
-        e->external_id = b->arena + (uintptr_t)e->external_id;
-        size_t i = (size_t)hash_str(e->external_id) & mask;
-        while (b->slots[i] != 0)
-            i = (i + 1) & mask;
-        b->slots[i] = (unsigned)(k + 1);
-    }
+    for (size_t k = 0; k < b->n; k++)
+        b->e[k].external_id = ps_keyindex_key(&b->ix, k);
     *out = b;
     return 0;
 }

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/keyindex.h"
+
 #define QUEUE_SIZE 1024
 #define WAKE_AT 64
 
@@ -35,12 +37,10 @@ struct ps_ewa_writer {
     size_t nseen, seen_cap;
 };
 
-/* FNV-1a of the request id, never 0 (the empty slot). */
+/* The request id's hash, never 0 (the empty slot). */
 static uint64_t id_hash(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-    for (; *s != '\0'; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    uint64_t h = ps_hash_str(s);
     return h != 0 ? h : 1;
 }
 

@@ -34,6 +34,7 @@
 #include "outbound/outfile.h"
 #include "base/output.h"
 #include "store/store.h"
+#include "base/keyindex.h"
 
 #define KIND "PUSH_TO_CARD"
 #define MAX_SEQ 999
@@ -189,10 +190,7 @@ static void names_free(struct names *h)
 static int holder_of(struct ps_engine *eng, struct names *h, const char *id,
                      char *out, struct ps_err *err)
 {
-    uint64_t x = 1469598103934665603ULL; /* FNV-1a */
-    for (const char *c = id; *c != '\0'; c++)
-        x = (x ^ (unsigned char)*c) * 1099511628211ULL;
-    size_t i = (size_t)x & (h->cap - 1);
+    size_t i = (size_t)ps_hash_str(id) & (h->cap - 1);
     while (h->v[i].id[0] != '\0' && strcmp(h->v[i].id, id) != 0)
         i = (i + 1) & (h->cap - 1);
     if (h->v[i].id[0] == '\0') {

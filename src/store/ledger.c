@@ -12,6 +12,7 @@
  */
 #include "store/store.h"
 #include "store/store_int.h"
+#include "base/keyindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,12 +163,10 @@ static int ledger_account_lookup(struct ps_store *s, const char *business_id,
                                  const char *customer_id, int64_t *id,
                                  struct ps_err *err);
 
-/* FNV-1a; never 0 (0 marks an empty slot). */
+/* Never 0 (0 marks an empty slot). */
 static uint64_t key_hash(const char *k)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *k != '\0'; k++)
-        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+    uint64_t h = ps_hash_str(k);
     return h != 0 ? h : 1;
 }
 

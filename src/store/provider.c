@@ -10,6 +10,7 @@
  */
 #include "store/store.h"
 #include "store/store_int.h"
+#include "base/keyindex.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -155,18 +156,10 @@ struct active_set {
     size_t cap, n;
 };
 
-static uint64_t id_hash(const char *id)
-{
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *id != '\0'; id++)
-        h = (h ^ (unsigned char)*id) * 1099511628211u;
-    return h;
-}
-
 static struct active_slot *active_slot(struct active_slot *v, size_t cap,
                                        const char *id)
 {
-    size_t i = (size_t)id_hash(id) & (cap - 1);
+    size_t i = (size_t)ps_hash_str(id) & (cap - 1);
     while (v[i].active >= 0 && strcmp(v[i].id, id) != 0)
         i = (i + 1) & (cap - 1);
     return &v[i];
