@@ -66,9 +66,9 @@ ledger_verify_ok() {
     fi
 }
 
-# setup_business NAME CUSTOMERS: init the spool, fast intake settings, a
-# business with CUSTOMERS employees C0001.. each with a card account.
-setup_business() {
+# init_fast: init the spool, with intake settings for tests (a file is
+# stable after a second).
+init_fast() {
     "$P" init >/dev/null || exit 1
     cat >"$PAYSPOOL_SPOOL.conf" <<CONF
 [spool]
@@ -76,6 +76,33 @@ stable_seconds = 1
 min_age_seconds = 0
 poll_seconds = 1
 CONF
+}
+
+# setup_ewa_business NAME PROGRAM: init_fast, the business, its USD EWA
+# program PROGRAM (card fee 2.99) and a roster of three enrolled
+# employees E1..E3 with card accounts, taken in by `run --once`.
+setup_ewa_business() {
+    init_fast
+    expect 0 "$P" business add "$1"
+    expect 0 "$P" program add --business "$1" --name "$2" --currency USD \
+        --advance-rate 50% --min 1.00 --max 500.00 --period-cap 2000.00 \
+        --max-outstanding 3000.00 --fee-card 2.99 --fee-ach 0.00
+    {
+        echo "external_id,first_name,last_name,email,phone,employment_status,program,enrollment_begin,card_number,earned_wages,period_start,period_end,currency"
+        for i in 1 2 3; do
+            echo "E$i,Test,Employee$i,e$i@example.com,+1415555000$i,ACTIVE,$2,2026-01-01,4000056655665556,4000.00,2026-11-16,2026-11-29,USD"
+        done
+    } >"$PAYSPOOL_SPOOL/inbound/$1/roster.csv"
+    touch "$PAYSPOOL_SPOOL/inbound/$1/roster.csv.done"
+    sleep 1.1
+    expect 0 "$P" run --once
+    has "3 accepted" "$T/out"
+}
+
+# setup_business NAME CUSTOMERS: init_fast, a business with CUSTOMERS
+# employees C0001.. each with a card account.
+setup_business() {
+    init_fast
     "$P" business add "$1" >/dev/null || exit 1
     i=1
     while [ "$i" -le "$2" ]; do

@@ -13,29 +13,9 @@
 . "$(dirname "$0")/lib.sh"
 export PAYSPOOL_LOG="$T/payspool.log"
 
-"$P" init >/dev/null || exit 1
-cat >"$PAYSPOOL_SPOOL.conf" <<CONF
-[spool]
-stable_seconds = 1
-min_age_seconds = 0
-poll_seconds = 1
-CONF
 B=ewa-atomic
 IN="$PAYSPOOL_SPOOL/inbound/$B"
-expect 0 "$P" business add $B
-expect 0 "$P" program add --business $B --name "Atomic EWA" --currency USD \
-    --advance-rate 50% --min 1.00 --max 500.00 --period-cap 2000.00 \
-    --max-outstanding 3000.00 --fee-card 2.99 --fee-ach 0.00
-{
-    echo "external_id,first_name,last_name,email,phone,employment_status,program,enrollment_begin,card_number,earned_wages,period_start,period_end,currency"
-    for i in 1 2 3; do
-        echo "E$i,Test,Employee$i,e$i@example.com,+1415555000$i,ACTIVE,Atomic EWA,2026-01-01,4000056655665556,4000.00,2026-11-16,2026-11-29,USD"
-    done
-} >"$IN/roster.csv"
-touch "$IN/roster.csv.done"
-sleep 1.1
-expect 0 "$P" run --once
-has "3 accepted" "$T/out"
+setup_ewa_business $B "Atomic EWA"
 
 {
     echo "request_id,external_id,amount,currency,rail"
