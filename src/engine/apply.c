@@ -1076,9 +1076,12 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
                 ps_paybook_free(ap->payees);
                 ap->payees = NULL;
             }
-            /* Only a disbursement goes through the writer's queue. */
+            /* Only a disbursement goes through the writer's queue (a
+             * PPD credit entry is one: ach_entry reads the record alone,
+             * then disburses). */
             int rc = 0;
-            if (kinds[i].apply != ewa_disburse && ap->w != NULL) {
+            if (kinds[i].apply != ewa_disburse &&
+                kinds[i].apply != ach_entry && ap->w != NULL) {
                 ap->direct = 1;
                 rc = ps_applier_drain(ap, &e);
             }
