@@ -784,21 +784,24 @@ static void customer_status(struct fixture *fx, const struct ps_txn *t,
        "customer status");
 }
 
-static int64_t history_of(struct fixture *fx, const struct ps_txn *t)
+/* The number `select` ("SELECT ... WHERE <column>") gives for t's id. */
+static int64_t of_txn(struct fixture *fx, const char *select,
+                      const struct ps_txn *t)
 {
     char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM transaction_history WHERE txn_id = '%.40s'",
-             t->id);
+    snprintf(sql, sizeof(sql), "%s = '%.40s'", select, t->id);
     return count_sql(fx, sql);
+}
+
+static int64_t history_of(struct fixture *fx, const struct ps_txn *t)
+{
+    return of_txn(fx, "SELECT count(*) FROM transaction_history WHERE txn_id",
+                  t);
 }
 
 static int64_t items_of(struct fixture *fx, const struct ps_txn *t)
 {
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT count(*) FROM output_items WHERE txn_id = '%.40s'", t->id);
-    return count_sql(fx, sql);
+    return of_txn(fx, "SELECT count(*) FROM output_items WHERE txn_id", t);
 }
 
 /*
@@ -948,10 +951,7 @@ static int64_t mark_of(struct fixture *fx)
 
 static int64_t rowid_of(struct fixture *fx, const struct ps_txn *t)
 {
-    char sql[256];
-    snprintf(sql, sizeof(sql),
-             "SELECT rowid FROM transactions WHERE id = '%.40s'", t->id);
-    return count_sql(fx, sql);
+    return of_txn(fx, "SELECT rowid FROM transactions WHERE id", t);
 }
 
 /* The watermark (schema v23): a payout moves it past what it paid but
