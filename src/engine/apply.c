@@ -44,6 +44,10 @@ struct ps_applier {
      * then in the writer's connection only). */
     struct ps_store *reader;
     int direct;
+    int accounts; /* the business's ledger accounts preloaded (txn.status) */
+    /* The provider's answers queued to the writer since the last commit
+     * (provider.h), NULL until the first. */
+    struct ps_answers *answers;
 };
 
 /* Keep a payment's references for the chunk's commit. */
@@ -393,8 +397,11 @@ static int ewa_disburse(struct ps_applier *ap, const struct ps_record *rec,
     struct ps_ewa_post post;
     const struct ps_txn *tp = &post.t;
     int rc;
+    /* The book is read from the store: the writer's queue (answers,
+     * perhaps) emptied first. */
     if (ap->book == NULL &&
-        (rc = ps_ewa_book_load(ap->eng, ap->b.id, &ap->book, e)) != 0)
+        ((rc = ps_applier_drain(ap, e)) != 0 ||
+         (rc = ps_ewa_book_load(ap->eng, ap->b.id, &ap->book, e)) != 0))
         return rc;
     if (ap->w == NULL) {
         if ((rc = ps_ewa_book_disburse(ap->book, &req, src, &post.t, e)) != 0)
@@ -780,14 +787,37 @@ static int payment_send_kind(struct ps_applier *ap,
 }
 
 /* txn.status: a provider's answer (provider.c).  It moves EWA balances,
- * so the book is written and forgotten first. */
+ * so the book is written and forgotten first.  With the writer thread,
+ * decided here and written there (provider.h), unless a record of
+ * another kind since the last commit has rows only the writer's
+ * connection sees. */
 static int txn_status(struct ps_applier *ap, const struct ps_record *rec,
                       const struct ps_source *src, struct ps_apply_result *res,
                       struct ps_err *e)
 {
-    int rc = drop_book(ap, e);
-    return rc != 0 ? rc
-                   : ps_provider_apply_status(ap->eng, &ap->b, rec, src, res, e);
+    int rc = ap->book != NULL ? drop_book(ap, e) : 0, alone = 1;
+    /* A settlement posts to the customer's ledger account: every account
+     * of the business read at once, not one index probe a line. */
+    if (rc == 0 && !ap->accounts) {
+        ap->accounts = 1;
+        if ((rc = ps_applier_drain(ap, e)) == 0)
+            rc = ps_store_ledger_accounts_preload(ap->eng->store, ap->b.id,
+                                                  e);
+    }
+    if (rc == 0 && ap->w != NULL && ap->reader != NULL && !ap->direct) {
+        if (ap->answers == NULL && (ap->answers = ps_answers_new()) == NULL)
+            return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        rc = ps_provider_answer_post(ap->eng, &ap->b, ap->answers, ap->reader,
+                                     ap->w, rec, src, res, &alone, e);
+    }
+    if (rc != 0 || !alone)
+        return rc;
+    if (ap->w != NULL) {
+        ap->direct = 1;
+        if ((rc = ps_applier_drain(ap, e)) != 0)
+            return rc;
+    }
+    return ps_provider_apply_status(ap->eng, &ap->b, rec, src, res, e);
 }
 
 /* ach.entry: a live PPD/CCD credit is a disbursement request for the
@@ -927,6 +957,7 @@ void ps_applier_close(struct ps_applier *ap)
     ps_store_close(ap->reader);
     ps_ewa_book_free(ap->book);
     ps_paybook_free(ap->payees);
+    ps_answers_free(ap->answers);
     free(ap->refs);
     free(ap);
 }
@@ -943,6 +974,7 @@ int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
      * writer was given is then the reader's to see. */
     if (rc == 0 && ap->w != NULL)
         ps_ewa_writer_forget(ap->w);
+    ps_answers_forget(ap->answers);
     ap->direct = 0;
     return rc;
 }
@@ -953,6 +985,7 @@ void ps_applier_abandon(struct ps_applier *ap)
     ps_applier_drain(ap, &ignored); /* the writer is done with the book */
     if (ap->w != NULL)
         ps_ewa_writer_reset(ap->w);
+    ps_answers_forget(ap->answers);
     ap->direct = 0;
     ps_ewa_book_free(ap->book);
     ap->book = NULL;
@@ -1081,7 +1114,8 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
              * then disburses). */
             int rc = 0;
             if (kinds[i].apply != ewa_disburse &&
-                kinds[i].apply != ach_entry && ap->w != NULL) {
+                kinds[i].apply != ach_entry &&
+                kinds[i].apply != txn_status && ap->w != NULL) {
                 ap->direct = 1;
                 rc = ps_applier_drain(ap, &e);
             }

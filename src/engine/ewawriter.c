@@ -27,6 +27,10 @@ struct ps_ewa_writer {
     pthread_cond_t space; /* the poster and drainers wait */
     struct ps_ewa_post *q;
     struct ps_ewa_book *book[QUEUE_SIZE];
+    /* A write of another kind (ps_ewa_writer_call): fn, NULL for a
+     * disbursement of book[]. */
+    ps_ewa_writer_fn fn[QUEUE_SIZE];
+    void *arg[QUEUE_SIZE];
     size_t head, count;
     int stop;
     int failed; /* the first failure's code, 0 none */
@@ -109,7 +113,9 @@ static void *writer_main(void *arg)
         /* The slot at head is the writer's until it moves head on. */
         struct ps_err e;
         ps_err_clear(&e);
-        int rc = skip ? 0 : ps_ewa_book_write(w->book[at], &w->q[at], &e);
+        int rc = w->fn[at] != NULL ? w->fn[at](w->arg[at], skip, &e)
+                 : skip        ? 0
+                               : ps_ewa_book_write(w->book[at], &w->q[at], &e);
         pthread_mutex_lock(&w->mu);
         if (rc != 0 && w->failed == 0) {
             w->failed = rc;
@@ -149,21 +155,38 @@ int ps_ewa_writer_start(struct ps_ewa_writer **out, struct ps_err *err)
     return 0;
 }
 
+/* Queue one write: a disbursement of book (fn NULL) or fn(arg). */
+static void enqueue(struct ps_ewa_writer *w, struct ps_ewa_book *book,
+                    const struct ps_ewa_post *post, ps_ewa_writer_fn fn,
+                    void *arg)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->count == QUEUE_SIZE)
+        pthread_cond_wait(&w->space, &w->mu);
+    size_t at = (w->head + w->count) % QUEUE_SIZE;
+    if (post != NULL)
+        w->q[at] = *post;
+    w->book[at] = book;
+    w->fn[at] = fn;
+    w->arg[at] = arg;
+    if (++w->count == WAKE_AT)
+        pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+}
+
 int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
                        const struct ps_ewa_post *post, struct ps_err *err)
 {
     if (seen_add(w, post->t.request_id) != 0)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    pthread_mutex_lock(&w->mu);
-    while (w->count == QUEUE_SIZE)
-        pthread_cond_wait(&w->space, &w->mu);
-    size_t at = (w->head + w->count) % QUEUE_SIZE;
-    w->q[at] = *post;
-    w->book[at] = book;
-    if (++w->count == WAKE_AT)
-        pthread_cond_signal(&w->work);
-    pthread_mutex_unlock(&w->mu);
+    enqueue(w, book, post, NULL, NULL);
     return 0;
+}
+
+void ps_ewa_writer_call(struct ps_ewa_writer *w, ps_ewa_writer_fn fn,
+                        void *arg)
+{
+    enqueue(w, NULL, NULL, fn, arg);
 }
 
 int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,

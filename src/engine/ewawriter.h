@@ -36,6 +36,14 @@ int ps_ewa_writer_start(struct ps_ewa_writer **out, struct ps_err *err);
  * full).  The book must outlive the queue: drain before dropping it. */
 int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
                        const struct ps_ewa_post *post, struct ps_err *err);
+/* A write of another kind, in order with the disbursements: the writer
+ * thread calls fn(arg, 0, err) inside the chunk's transaction; once the
+ * writer has failed, fn(arg, 1, err) instead, which writes nothing (and
+ * frees arg if it owns it).  fn's failure is the writer's (see above).
+ * The provider's answers (engine/provider.c) go this way. */
+typedef int (*ps_ewa_writer_fn)(void *arg, int skip, struct ps_err *err);
+void ps_ewa_writer_call(struct ps_ewa_writer *w, ps_ewa_writer_fn fn,
+                        void *arg);
 /* Wait until everything queued is written.  0, or the first failure
  * since the last reset (PS_EBUSY, see above); *failed is then 1. */
 int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,

@@ -42,4 +42,35 @@ int ps_provider_apply_status(struct ps_engine *eng, const struct ps_business *b,
                              const struct ps_source *src,
                              struct ps_apply_result *res, struct ps_err *err);
 
+/*
+ * The same on two threads (issue 21; the EWA writer's, ewawriter.h):
+ * the line is decided here, on the intake thread, against the
+ * transaction as committed (reader, a read-only connection) in the
+ * status the lines queued since the last commit left it (x), and its
+ * writes -- the answer row, the transition, its ledger and EWA effects,
+ * the clock read that dates them -- are queued to the writer thread w,
+ * which does what ps_provider_apply_status does after its checks, in
+ * order.  A refused line is refused here with the same rule and message
+ * (the clock read queued as it is read on one thread).  A line whose
+ * reference is not a committed transaction id (an ACH trace number, or
+ * no such transaction) sets *alone and writes nothing: the caller empties
+ * the queue and applies it with ps_provider_apply_status, and the rest of
+ * the chunk as well.  A write that fails on the writer thread (an answer
+ * committed before that the state did not refuse, a store error) stops
+ * the writer: the chunk is rolled back and applied again on one thread.
+ */
+struct ps_answers;
+struct ps_ewa_writer;
+struct ps_answers *ps_answers_new(void);
+/* After the chunk's commit (or its rollback): what was queued is
+ * committed, or gone. */
+void ps_answers_forget(struct ps_answers *x);
+void ps_answers_free(struct ps_answers *x);
+int ps_provider_answer_post(struct ps_engine *eng, const struct ps_business *b,
+                            struct ps_answers *x, struct ps_store *reader,
+                            struct ps_ewa_writer *w, const struct ps_record *rec,
+                            const struct ps_source *src,
+                            struct ps_apply_result *res, int *alone,
+                            struct ps_err *err);
+
 #endif /* PS_PROVIDER_H */

@@ -225,6 +225,8 @@ int ps_store_ledger_accounts_preload(struct ps_store *s,
 {
     sqlite3_stmt *st = NULL;
     char key[sizeof(((struct acct_slot *)0)->key)];
+    if (strcmp(s->acct_biz, business_id) == 0)
+        return 0; /* read before, and the cache kept them since */
     int rc = prep(s, STMT_LEDGER_ACCOUNT_SCAN, &st, err);
     if (rc != 0)
         return rc;
@@ -245,6 +247,7 @@ int ps_store_ledger_accounts_preload(struct ps_store *s,
     ps_sq_done(st);
     if (rc != SQLITE_DONE)
         return ps_sq_error(s, rc, "load ledger accounts", err);
+    ps_strlcpy(s->acct_biz, business_id, sizeof(s->acct_biz));
     return 0;
 }
 

@@ -286,6 +286,7 @@ void ps_store_rollback(struct ps_store *s)
         memset(s->accts, 0, s->acctcap * sizeof(*s->accts));
         s->naccts = 0;
         s->acct_depth = 0;
+        s->acct_biz[0] = '\0';
     }
     s->depth--;
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)

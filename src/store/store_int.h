@@ -116,6 +116,10 @@ struct ps_store {
      * cache; a rollback deeper in (a refused record) keeps it, and
      * releasing a savepoint hands its accounts to the one around it. */
     int acct_depth;
+    /* The business whose accounts were all read into the cache at once
+     * (ps_store_ledger_accounts_preload), "" none: not read again while
+     * the cache holds them. */
+    char acct_biz[PS_ID_SIZE];
     /* The database file opened, to notice it deleted or replaced under
      * us (ps_store_check_identity); have_id 0 for ":memory:" and the
      * like. */
