@@ -163,6 +163,7 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
     ps_strlcpy(row->updated_at, now, sizeof(row->updated_at));
     row->status = PS_TXN_NEW;
     row->attempts = 0;
+    row->rowid = 0; /* not stored yet */
     return 0;
 }
 

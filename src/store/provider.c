@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 /* A push-to-card send of business ?1.  Its account and customer must be
  * active and of that business too: checked in C (candidates), each
  * customer and account read once a call instead of two lookups a row. */
@@ -56,9 +58,14 @@
     X(ACH_FRESH, "SELECT " TXN_COLS " FROM transactions t"                     \
                  " WHERE rowid > ?3 AND" FRESH ACH_DUE                         \
                  " ORDER BY rowid LIMIT ?2")                                   \
-    X(CUSTOMER_ACTIVE, "SELECT status = 'ACTIVE' FROM customers"              \
-                       " WHERE id = ?1 AND business_id = ?2")                  \
-    X(ACCOUNT_ACTIVE, "SELECT status = 'ACTIVE' FROM financial_accounts"       \
+    /* A payee's one read: whether active, and what the file needs of it   \
+     * (the holder's name parts; the sealed card number). */               \
+    X(CUSTOMER_ACTIVE, "SELECT status = 'ACTIVE', type = 'BUSINESS',"         \
+                       " ifnull(first_name,''), ifnull(middle_name,''),"      \
+                       " ifnull(last_name,''), ifnull(dba_name,'')"           \
+                       " FROM customers WHERE id = ?1 AND business_id = ?2")  \
+    X(ACCOUNT_ACTIVE, "SELECT status = 'ACTIVE', sealed"                      \
+                      " FROM financial_accounts"                               \
                       " WHERE id = ?1 AND business_id = ?2")                   \
     X(MARK_GET, "SELECT last_seq, ifnull(last_id, '') FROM outbound_marks"     \
                 " WHERE business_id = ?1 AND rail = ?2")                       \
@@ -145,15 +152,19 @@ static int mark_get(struct ps_store *s, const char *business_id,
     return 0;
 }
 
-/* Whether ids are active, as read once each (candidates): an
- * open-addressing table of id -> 0/1, doubled at half full. */
+/* Whether ids are active, and what a payout needs of them, as read once
+ * each (candidates): an open-addressing table of id -> 0/1 and the
+ * row's bytes (payee_bytes) in a pool, doubled at half full. */
 struct active_slot {
     char id[PS_ID_SIZE];
     int active; /* -1: empty slot */
+    size_t off, len; /* the row's bytes in the pool */
 };
 struct active_set {
     struct active_slot *v;
     size_t cap, n;
+    unsigned char *pool;
+    size_t used, size;
 };
 
 static struct active_slot *active_slot(struct active_slot *v, size_t cap,
@@ -182,57 +193,125 @@ static int active_grow(struct active_set *a)
     return 0;
 }
 
-/* *active: whether row id of statement `which` (CUSTOMER_ACTIVE,
- * ACCOUNT_ACTIVE) is ACTIVE and of business_id, read once per set. */
+/* The payee bytes of the row st stands on: a customer's kind byte and
+ * its four name parts, each NUL-terminated (CUSTOMER_ACTIVE); an
+ * account's sealed number (ACCOUNT_ACTIVE), appended to a's pool. */
+static int payee_bytes(struct active_set *a, sqlite3_stmt *st,
+                       struct active_slot *sl)
+{
+    int ncol = sqlite3_column_count(st);
+    size_t need = 1;
+    for (int c = 1; c < ncol; c++)
+        need += (size_t)sqlite3_column_bytes(st, c) + 1;
+    if (a->used + need > a->size) {
+        size_t sz = a->size > 0 ? a->size : 65536;
+        while (a->used + need > sz)
+            sz *= 2;
+        unsigned char *p = realloc(a->pool, sz);
+        if (p == NULL)
+            return -1;
+        a->pool = p;
+        a->size = sz;
+    }
+    sl->off = a->used;
+    if (ncol == 2) { /* the sealed number: its bytes alone */
+        const void *b = sqlite3_column_blob(st, 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        if (n > 0)
+            memcpy(a->pool + a->used, b, n);
+        a->used += n;
+    } else {
+        a->pool[a->used++] = (unsigned char)sqlite3_column_int(st, 1);
+        for (int c = 2; c < ncol; c++) {
+            const unsigned char *t = sqlite3_column_text(st, c);
+            size_t n = (size_t)sqlite3_column_bytes(st, c);
+            if (n > 0)
+                memcpy(a->pool + a->used, t, n);
+            a->used += n;
+            a->pool[a->used++] = '\0';
+        }
+    }
+    sl->len = a->used - sl->off;
+    return 0;
+}
+
+/* *sl: the slot of row id of statement `which` (CUSTOMER_ACTIVE,
+ * ACCOUNT_ACTIVE), its active flag 1 when ACTIVE and of business_id,
+ * read once per set. */
 static int active_get(struct ps_store *s, struct active_set *a, int which,
-                      const char *id, const char *business_id, int *active,
-                      struct ps_err *err)
+                      const char *id, const char *business_id,
+                      const struct active_slot **out, struct ps_err *err)
 {
     struct active_slot *sl;
     sqlite3_stmt *st = NULL;
-    int rc;
+    int rc, oom = 0;
     if ((a->n + 1) * 2 > a->cap && active_grow(a) != 0)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     sl = active_slot(a->v, a->cap, id);
-    if (sl->active >= 0) {
-        *active = sl->active;
+    *out = sl;
+    if (sl->active >= 0)
         return 0;
-    }
     if ((rc = prep(s, which, &st, err)) != 0)
         return rc;
     BIND(st, 1, id);
     BIND(st, 2, business_id);
-    *active = (rc = sqlite3_step(st)) == SQLITE_ROW &&
-              sqlite3_column_int(st, 0) == 1;
+    sl->off = sl->len = 0;
+    int active = (rc = sqlite3_step(st)) == SQLITE_ROW &&
+                 sqlite3_column_int(st, 0) == 1;
+    if (active)
+        oom = payee_bytes(a, st, sl) != 0;
     ps_sq_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return ps_sq_error(s, rc, "read a customer or account status", err);
+    if (oom)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     ps_strlcpy(sl->id, id, sizeof(sl->id));
-    sl->active = *active;
+    sl->active = active;
     a->n++;
     return 0;
 }
 
 /* Whether payout candidate t's customer and account are both active
- * and of its business (PAYOUT_DUE's other half). */
+ * and of its business (PAYOUT_DUE's other half); *p its payee then. */
 static int payout_due(struct ps_store *s, struct active_set *sets,
-                      const struct ps_txn *t, int *due, struct ps_err *err)
+                      const struct ps_txn *t, int *due, struct ps_payout_payee *p,
+                      struct ps_err *err)
 {
+    const struct active_slot *c = NULL, *a = NULL;
     int rc = active_get(s, &sets[0], STMT_CUSTOMER_ACTIVE, t->customer_id,
-                        t->business_id, due, err);
-    if (rc == 0 && *due)
+                        t->business_id, &c, err);
+    *due = rc == 0 && c->active == 1;
+    if (rc == 0 && *due) {
         rc = active_get(s, &sets[1], STMT_ACCOUNT_ACTIVE, t->account_id,
-                        t->business_id, due, err);
-    return rc;
+                        t->business_id, &a, err);
+        *due = rc == 0 && a->active == 1;
+    }
+    if (rc != 0 || !*due)
+        return rc;
+    const char *names = (const char *)sets[0].pool + c->off;
+    p->business = names[0] == 1;
+    p->first_name = names + 1;
+    p->middle_name = p->first_name + strlen(p->first_name) + 1;
+    p->last_name = p->middle_name + strlen(p->middle_name) + 1;
+    p->dba_name = p->last_name + strlen(p->last_name) + 1;
+    p->sealed = sets[1].pool + a->off;
+    p->sealed_len = a->len;
+    return 0;
 }
 
-/* Rows of statement `which` (business ?1, limit ?2, mark ?3) to cb;
- * *n counts them.  With sets (payouts), only the rows payout_due
+/* Where candidates' rows go: cb (with the payee on payouts) */
+struct cand_sink {
+    int (*cb)(void *ctx, const struct ps_txn *);
+    int (*pcb)(void *ctx, const struct ps_txn *, const struct ps_payout_payee *);
+    void *ctx;
+};
+
+/* Rows of statement `which` (business ?1, limit ?2, mark ?3) to the
+ * sink; *n counts them.  With sets (payouts), only the rows payout_due
  * passes, up to limit (the statement then has none). */
 static int candidates(struct ps_store *s, int which, const char *business_id,
                       long limit, int64_t mark, struct active_set *sets,
-                      int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
-                      long *n, struct ps_err *err)
+                      const struct cand_sink *k, long *n, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, which, &st, err), due = 1;
@@ -244,16 +323,20 @@ static int candidates(struct ps_store *s, int which, const char *business_id,
         BIND_INT(st, 3, mark);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct ps_txn t;
+        struct ps_payout_payee p;
         memset(&t, 0, sizeof(t));
+        memset(&p, 0, sizeof(p));
         ps_store_txn_read(st, &t);
-        if (sets != NULL && payout_due(s, sets, &t, &due, err) != 0) {
+        if (sets != NULL && payout_due(s, sets, &t, &due, &p, err) != 0) {
             ps_sq_done(st);
             return err->code;
         }
         if (!due)
             continue;
         (*n)++;
-        if (cb(ctx, &t) != 0 || (limit > 0 && *n >= limit))
+        if ((k->pcb != NULL ? k->pcb(k->ctx, &t, &p) : k->cb(k->ctx, &t)) !=
+                0 ||
+            (limit > 0 && *n >= limit))
             break;
     }
     ps_sq_done(st);
@@ -264,18 +347,34 @@ static int candidates(struct ps_store *s, int which, const char *business_id,
 
 static int due(struct ps_store *s, const char *business_id, const char *rail,
                int retries, int fresh, long limit, struct active_set *sets,
-               int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
-               struct ps_err *err)
+               const struct cand_sink *k, struct ps_err *err)
 {
     int64_t mark;
     long n = 0;
     int rc = mark_get(s, business_id, rail, &mark, err);
     if (rc == 0)
-        rc = candidates(s, retries, business_id, limit, 0, sets, cb, ctx, &n,
-                        err);
+        rc = candidates(s, retries, business_id, limit, 0, sets, k, &n, err);
     if (rc == 0 && (limit <= 0 || n < limit))
         rc = candidates(s, fresh, business_id, limit > 0 ? limit - n : 0, mark,
-                        sets, cb, ctx, &n, err);
+                        sets, k, &n, err);
+    return rc;
+}
+
+static int payouts_due(struct ps_store *s, const char *business_id,
+                       long limit, const struct cand_sink *k,
+                       struct ps_err *err)
+{
+    struct active_set sets[2];
+    memset(sets, 0, sizeof(sets));
+    int rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
+                 STMT_PAYOUT_FRESH, limit, sets, k, err);
+    for (int i = 0; i < 2; i++) {
+        /* the pool of accounts holds sealed numbers: wiped all the same */
+        if (sets[i].pool != NULL)
+            sodium_memzero(sets[i].pool, sets[i].used);
+        free(sets[i].pool);
+        free(sets[i].v);
+    }
     return rc;
 }
 
@@ -284,20 +383,27 @@ int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err)
 {
-    struct active_set sets[2] = {{NULL, 0, 0}, {NULL, 0, 0}};
-    int rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
-                 STMT_PAYOUT_FRESH, limit, sets, cb, ctx, err);
-    free(sets[0].v);
-    free(sets[1].v);
-    return rc;
+    const struct cand_sink k = {cb, NULL, ctx};
+    return payouts_due(s, business_id, limit, &k, err);
+}
+
+int ps_store_payout_payees(struct ps_store *s, const char *business_id,
+                           long limit,
+                           int (*cb)(void *ctx, const struct ps_txn *,
+                                     const struct ps_payout_payee *),
+                           void *ctx, struct ps_err *err)
+{
+    const struct cand_sink k = {NULL, cb, ctx};
+    return payouts_due(s, business_id, limit, &k, err);
 }
 
 int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
                             int (*cb)(void *ctx, const struct ps_txn *),
                             void *ctx, struct ps_err *err)
 {
+    const struct cand_sink k = {cb, NULL, ctx};
     return due(s, business_id, "ACH", STMT_ACH_RETRIES, STMT_ACH_FRESH, 0,
-               NULL, cb, ctx, err);
+               NULL, &k, err);
 }
 
 int ps_store_outbound_mark_advance(struct ps_store *s, const char *business_id,

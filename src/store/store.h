@@ -426,7 +426,8 @@ int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
                              struct ps_err *err);
 /*
  * Move t->id from `from` to t->status, writing attempts, trace_number and
- * updated_at from t.  PS_ESTATE when the row is no longer in `from`
+ * updated_at from t; the row found by t->rowid when set (as read), its
+ * id checked.  PS_ESTATE when the row is no longer in `from`
  * (someone else moved it).
  */
 int ps_store_txn_update(struct ps_store *store, const struct ps_txn *t,
@@ -683,6 +684,22 @@ int ps_store_payout_candidates(struct ps_store *store, const char *business_id,
                                long limit,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err);
+
+/* A payout candidate's payee, read once a customer and account a call:
+ * the holder's name parts and the account's sealed card number (never
+ * in clear).  The pointers hold during the callback only. */
+struct ps_payout_payee {
+    int business; /* a BUSINESS customer: its dba_name names it */
+    const char *first_name, *middle_name, *last_name, *dba_name;
+    const unsigned char *sealed;
+    size_t sealed_len;
+};
+/* ps_store_payout_candidates() with each row's payee. */
+int ps_store_payout_payees(struct ps_store *store, const char *business_id,
+                           long limit,
+                           int (*cb)(void *ctx, const struct ps_txn *,
+                                     const struct ps_payout_payee *),
+                           void *ctx, struct ps_err *err);
 
 /* One outbound file (table outputs). */
 struct ps_output_row {

@@ -411,7 +411,7 @@ int ps_sq_status_history(struct ps_store *s, sqlite3_stmt *st,
     "id, business_id, customer_id, account_id, ifnull(profile_id,''),"         \
     " type, rail, purpose, amount, fee, currency, status,"                     \
     " ifnull(request_id,''), ifnull(trace_number,''), attempts,"               \
-    " created_at, updated_at"
+    " created_at, updated_at, rowid"
 void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t);
 
 /* ---- schema and migrations (schema.c) ------------------------------- */
