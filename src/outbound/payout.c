@@ -489,6 +489,8 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
         (rc = ps_store_commit(eng->store, err)) != 0)
         goto out;
     in_txn = 0;
+    /* Nothing written since but this file: its payees hold for the next */
+    ps_store_payout_payees_keep(eng->store);
 
     /* Committed: from here a failure leaves the file to the next run. */
     ps_crash_point("payout-committed");
@@ -541,7 +543,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
      * failure keeps the files before it and leaves the rest due. */
     do {
         if ((rc = payout_file(eng, spool_dir, b, date, max, &f, err)) != 0)
-            return rc;
+            break;
         if (f.records == 0)
             break;
         if (r.files++ == 0) {
@@ -553,10 +555,13 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
             r.currency[0] = '\0';
         } else if ((rc = ps_money_add(r.amount, f.amount, &r.amount, err)) !=
                    0) {
-            return rc;
+            break;
         }
         r.records += f.records;
     } while (f.records == max);
+    ps_store_payout_payees_drop(eng->store);
+    if (rc != 0)
+        return rc;
     *res = r;
     return 0;
 }

@@ -694,12 +694,20 @@ struct ps_payout_payee {
     const unsigned char *sealed;
     size_t sealed_len;
 };
-/* ps_store_payout_candidates() with each row's payee. */
+/* ps_store_payout_candidates() with each row's payee.  What it read of
+ * customers and accounts (all of the business's, once a call needs many)
+ * is kept for the next call after ps_store_payout_payees_keep(), which
+ * the caller makes right after committing the file: the next call uses
+ * it only if no connection has written anything since (data_version,
+ * total_changes), so a customer suspended in between is read again. */
 int ps_store_payout_payees(struct ps_store *store, const char *business_id,
                            long limit,
                            int (*cb)(void *ctx, const struct ps_txn *,
                                      const struct ps_payout_payee *),
                            void *ctx, struct ps_err *err);
+void ps_store_payout_payees_keep(struct ps_store *store);
+/* Forget it (the end of a run; ps_store_close() does too). */
+void ps_store_payout_payees_drop(struct ps_store *store);
 
 /* One outbound file (table outputs). */
 struct ps_output_row {

@@ -104,8 +104,13 @@ struct acct_slot {
     char key[PS_ID_SIZE * 2 + 32];
 };
 
+struct ps_payee_cache;
+
 struct ps_store {
     sqlite3 *db;
+    /* The payout candidates' customers and accounts kept from one file
+     * of a run to the next (provider.c); NULL: none. */
+    struct ps_payee_cache *payees;
     int depth;                        /* nesting of ps_store_begin() */
     sqlite3_stmt *stmts[PS_SQ_SLOTS]; /* by slot; NULL: not prepared yet */
     struct acct_slot *accts;          /* open addressing, power-of-two size */
