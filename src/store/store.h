@@ -432,6 +432,10 @@ int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
  */
 int ps_store_txn_update(struct ps_store *store, const struct ps_txn *t,
                         enum ps_txn_status from, struct ps_err *err);
+/* The id of the history row this connection inserted last
+ * (ps_store_txn_history_insert), for the status event that names it;
+ * 0 when the schema's events do not name history rows (before v25). */
+int64_t ps_store_txn_history_last(const struct ps_store *store);
 /* t's history row of a change from from_status to `to` at `at` (t: the
  * row as it is after that step: its id, and what the day's counters of
  * status changes key on, one count a history row).  return_code: the

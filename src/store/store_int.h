@@ -111,6 +111,11 @@ struct ps_store {
     /* The payout candidates' customers and accounts kept from one file
      * of a run to the next (provider.c); NULL: none. */
     struct ps_payee_cache *payees;
+    /* A transaction's status event names its history row instead of
+     * holding its payload (schema v25, linx.c); 0 before.  last_history:
+     * the id of the history row this connection inserted last (txn.c). */
+    int event_history;
+    int64_t last_history;
     int depth;                        /* nesting of ps_store_begin() */
     sqlite3_stmt *stmts[PS_SQ_SLOTS]; /* by slot; NULL: not prepared yet */
     struct acct_slot *accts;          /* open addressing, power-of-two size */
@@ -244,6 +249,7 @@ extern const char *const ps_schema_v21[];
 extern const char *const ps_schema_v22[];
 extern const char *const ps_schema_v23[];
 extern const char *const ps_schema_v24[];
+extern const char *const ps_schema_v25[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */

@@ -569,10 +569,16 @@ int ps_store_txn_history_insert(struct ps_store *s, const struct ps_txn *t,
     BIND_OPT(st, 9, return_code);
     if ((rc = ps_sq_exec_step(s, st, "insert transaction history", err)) != 0)
         return rc;
+    s->last_history = sqlite3_last_insert_rowid(s->db);
     /* recon's counters of the day (schema v24): one a history row, in the
      * same commit (a payout's SUBMIT and TRANSMIT are one row write and
      * two history rows) */
     return ps_store_recon_count_moved(s, t, from_status, to, at, err);
+}
+
+int64_t ps_store_txn_history_last(const struct ps_store *s)
+{
+    return s->event_history ? s->last_history : 0;
 }
 
 static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)
