@@ -135,14 +135,46 @@ static int open_pan(struct ps_engine *eng, const struct payees *p, size_t i,
     return rc;
 }
 
-/* Build the whole file from its items (in line order) into out, and its
- * sha256; totals (may be NULL) receive the per-currency sums; card
- * numbers from pay (open_pan). */
-static int build(struct ps_engine *eng, const char *name, const char *date,
-                 const struct ps_item_vec *it, const struct payees *pay,
-                 struct ps_wbuf *out, char sha[PS_SHA256_HEX],
-                 struct totals *totals, struct ps_err *err)
+/* A file's lines: its stored items (a file regenerated), or a new
+ * file's candidates with the attempts their TRANSMIT gave and their
+ * payees (no 1.2 KB item a line held: an item is made when needed). */
+struct lines {
+    size_t n;
+    const struct ps_output_item_row *items;
+    const struct ps_txn *x;
+    const int *attempt;
+    const struct payees *pay;
+};
+
+/* Line i (0-based) as its item: the stored one, or made in *scratch. */
+static const struct ps_output_item_row *
+line_at(const struct lines *l, size_t i, struct ps_output_item_row *scratch)
 {
+    if (l->items != NULL)
+        return &l->items[i];
+    const struct ps_txn *x = &l->x[i];
+    ps_strlcpy(scratch->txn_id, x->id, sizeof(scratch->txn_id));
+    scratch->line = (long)i + 1;
+    scratch->attempt = l->attempt[i];
+    ps_strlcpy(scratch->holder_name, l->pay->names + l->pay->line[i].name,
+               sizeof(scratch->holder_name));
+    ps_strlcpy(scratch->account_id, x->account_id,
+               sizeof(scratch->account_id));
+    scratch->amount = x->amount;
+    ps_strlcpy(scratch->currency, x->currency, sizeof(scratch->currency));
+    scratch->detail[0] = '\0';
+    return scratch;
+}
+
+/* Build the whole file from its lines (in line order) into out, and its
+ * sha256; totals (may be NULL) receive the per-currency sums; card
+ * numbers from the lines' payees (open_pan). */
+static int build(struct ps_engine *eng, const char *name, const char *date,
+                 const struct lines *l, struct ps_wbuf *out,
+                 char sha[PS_SHA256_HEX], struct totals *totals,
+                 struct ps_err *err)
+{
+    struct ps_output_item_row scratch;
     static const char *const head[] = {"reference", "card_number", "amount",
                                        "currency",  "name",        "attempt"};
     static const char *const trail[] = {"#trailer", "file",    "business_date",
@@ -154,13 +186,13 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
     memset(&t, 0, sizeof(t));
     if ((rc = buf_row(out, head, 6, err)) != 0)
         return rc;
-    for (size_t i = 0; i < it->n; i++) {
-        const struct ps_output_item_row *r = &it->v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        const struct ps_output_item_row *r = line_at(l, i, &scratch);
         char amount[PS_MONEY_STRMAX], attempt[16];
         ps_money_format(r->amount, exponent_of(r->currency), amount,
                         sizeof(amount));
         snprintf(attempt, sizeof(attempt), "%d", r->attempt);
-        if ((rc = open_pan(eng, pay, i, r, pan, err)) != 0)
+        if ((rc = open_pan(eng, l->pay, i, r, pan, err)) != 0)
             break;
         const char *cells[] = {r->txn_id, pan,          amount,
                                r->currency, r->holder_name, attempt};
@@ -262,17 +294,17 @@ static void payees_free(struct payees *p)
 
 static int by_txn(const void *a, const void *b)
 {
-    const struct ps_output_item_row *const *x = a, *const *y = b;
-    return strcmp((*x)->txn_id, (*y)->txn_id);
+    const struct ps_txn *const *x = a, *const *y = b;
+    return strcmp((*x)->id, (*y)->id);
 }
 
-/* order: it's items by transaction id. */
-static void items_by_txn(const struct ps_item_vec *it,
-                         const struct ps_output_item_row **order)
+/* order: the n candidates of x by transaction id. */
+static void lines_by_txn(const struct ps_txn *x, size_t n,
+                         const struct ps_txn **order)
 {
-    for (size_t i = 0; i < it->n; i++)
-        order[i] = &it->v[i];
-    qsort(order, it->n, sizeof(*order), by_txn);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &x[i];
+    qsort(order, n, sizeof(*order), by_txn);
 }
 
 /* ---- recovery ---------------------------------------------------------- */
@@ -290,9 +322,10 @@ static int regenerate(struct ps_engine *eng, const char *spool,
                         "payout %s: read %zu of its %ld items (out of "
                         "memory?)",
                         o->path, it.n, o->records);
+    const struct lines l = {it.n, it.v, NULL, NULL, NULL};
     if (rc == 0)
         rc = build(eng, name != NULL ? name + 1 : o->path, o->business_date,
-                   &it, NULL, &c, sha, NULL, err);
+                   &l, &c, sha, NULL, err);
     if (rc == 0 && strcmp(sha, o->sha256) != 0)
         rc = ps_err_set(err, PS_EINTERNAL, "PAYOUT_REGENERATE_MISMATCH",
                         "payout file %s regenerates with sha256 %s, recorded "
@@ -374,9 +407,10 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
 {
     struct collect cl;
     struct ps_txn_vec *xv = &cl.x;
-    struct ps_item_vec it = {NULL, 0, 0, 0};
     struct ps_wbuf c = {NULL, 0, 0};
-    const struct ps_output_item_row **order = NULL;
+    const struct ps_txn **order = NULL;
+    int *attempt = NULL;
+    struct ps_output_item_row scratch;
     struct totals tot;
     struct ps_output_row o;
     struct ps_progress pg;
@@ -430,42 +464,26 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     snprintf(what, sizeof(what), "payouts %s", name);
     ps_progress_begin(&pg, "payout.progress", what, "records",
                       (int64_t)xv->n);
-    /* The file's items at once: an item is 1.2 KB, and doubling a vector
-     * of 50,000 copied and held up to a third more. */
-    if ((it.v = malloc(xv->n * sizeof(*it.v))) == NULL ||
+    if ((attempt = malloc(xv->n * sizeof(*attempt))) == NULL ||
         (order = malloc(xv->n * sizeof(*order))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    it.cap = xv->n;
     for (size_t i = 0; i < xv->n; i++) {
-        struct ps_txn *x = &xv->v[i];
-        /* In place (allocated above): an item is 1.2 KB, mostly room for
-         * fields a payout leaves empty. */
-        struct ps_output_item_row *item = &it.v[it.n];
-        item->detail[0] = '\0';
-        ps_strlcpy(item->holder_name, cl.pay.names + cl.pay.line[i].name,
-                   sizeof(item->holder_name));
-        if ((rc = transmit(eng, x, name, (long)i + 1, &item->attempt, err)) !=
-            0)
+        if ((rc = transmit(eng, &xv->v[i], name, (long)i + 1, &attempt[i],
+                           err)) != 0)
             goto out;
-        ps_strlcpy(item->txn_id, x->id, sizeof(item->txn_id));
-        item->line = (long)i + 1;
-        ps_strlcpy(item->account_id, x->account_id, sizeof(item->account_id));
-        item->amount = x->amount;
-        ps_strlcpy(item->currency, x->currency, sizeof(item->currency));
-        it.n++;
         ps_progress_step(&pg, 1);
     }
-    if ((rc = build(eng, name, date, &it, &cl.pay, &c, o.sha256, &tot,
-                    err)) != 0)
+    const struct lines l = {xv->n, NULL, xv->v, attempt, &cl.pay};
+    if ((rc = build(eng, name, date, &l, &c, o.sha256, &tot, err)) != 0)
         goto out;
 
     ps_id_new(o.id);
     ps_strlcpy(o.business_id, b->id, sizeof(o.business_id));
     ps_strlcpy(o.kind, KIND, sizeof(o.kind));
     ps_strlcpy(o.business_date, date, sizeof(o.business_date));
-    o.records = (long)it.n;
+    o.records = (long)l.n;
     for (int i = 0; i < tot.n; i++)
         if ((rc = ps_money_add(o.credit_total, tot.total[i], &o.credit_total,
                                err)) != 0)
@@ -478,10 +496,12 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     /* In the order of their keys (output, transaction id): each b-tree
      * page of output_items and its txn_id index is then written once, in
      * order, rather than at random. */
-    items_by_txn(&it, order);
-    for (size_t i = 0; i < it.n; i++)
-        if ((rc = ps_store_output_item_insert(eng->store, o.id,
-                                              order[i], err)) != 0)
+    lines_by_txn(xv->v, l.n, order);
+    for (size_t i = 0; i < l.n; i++)
+        if ((rc = ps_store_output_item_insert(
+                 eng->store, o.id, line_at(&l, (size_t)(order[i] - xv->v),
+                                           &scratch),
+                 err)) != 0)
             goto out;
     if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
                                              PS_RAIL_PUSH_TO_CARD, err)) != 0 ||
@@ -518,7 +538,7 @@ out:
     ps_wbuf_free(&c);
     payees_free(&cl.pay);
     free((void *)order);
-    free(it.v);
+    free(attempt);
     free(xv->v);
     return rc;
 }
