@@ -503,7 +503,11 @@ static int payouts_due(struct ps_store *s, const char *business_id,
     struct ps_payee_cache *c = s->payees;
     int64_t dv = 0, changes = 0;
     int rc;
-    if (c == NULL) { /* ps_store_payout_candidates: this call's own */
+    /* Kept sets only inside a write transaction (BEGIN IMMEDIATE): no
+     * other connection commits from its start, when data_version is
+     * read, to its end.  Else (ps_store_payout_candidates) this call's
+     * own. */
+    if (c == NULL || s->depth == 0) {
         memset(own, 0, sizeof(own));
         own[0].rows = own[1].rows = -1;
         rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,

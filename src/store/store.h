@@ -703,7 +703,8 @@ struct ps_payout_payee {
  * is kept for the next call after ps_store_payout_payees_keep(), which
  * the caller makes right after committing the file: the next call uses
  * it only if no connection has written anything since (data_version,
- * total_changes), so a customer suspended in between is read again. */
+ * total_changes), so a customer suspended in between is read again.
+ * Called outside a transaction (ps_store_begin), it keeps nothing. */
 int ps_store_payout_payees(struct ps_store *store, const char *business_id,
                            long limit,
                            int (*cb)(void *ctx, const struct ps_txn *,
