@@ -266,6 +266,10 @@ struct ps_txn {
     int attempts;                   /* provider attempts so far */
     char created_at[PS_TIME_SIZE];
     char updated_at[PS_TIME_SIZE];
+    /* The store's row id, as read (0: not known, e.g. a row being
+     * created): a status change then writes the row by it, not by a
+     * probe of the id's random-order index. */
+    int64_t rowid;
 };
 
 enum ps_file_status {

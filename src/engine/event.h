@@ -41,5 +41,12 @@ struct ps_status_event {
 /* One row in event_outbox for e (PS_ENOMEM, or the store's error). */
 int ps_status_event(struct ps_store *store, const struct ps_status_event *e,
                     struct ps_err *err);
+/* The same for a transaction's change whose history row, just inserted
+ * (ps_store_txn_history_last), has id history_id: that row and the
+ * transaction hold every value of e, and the store keeps no payload
+ * (schema v25: made again when read, base/eventjson.h); history_id 0
+ * stores it. */
+int ps_status_event_of(struct ps_store *store, const struct ps_status_event *e,
+                       int64_t history_id, struct ps_err *err);
 
 #endif /* PS_EVENT_H */

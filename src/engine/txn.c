@@ -163,6 +163,7 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
     ps_strlcpy(row->updated_at, now, sizeof(row->updated_at));
     row->status = PS_TXN_NEW;
     row->attempts = 0;
+    row->rowid = 0; /* not stored yet */
     return 0;
 }
 
@@ -336,7 +337,7 @@ static int return_source(const struct ps_txn *t, enum ps_txn_event ev,
 static int status_event(struct ps_store *store, const struct ps_txn *t,
                         enum ps_txn_status from, enum ps_txn_event ev,
                         const struct ps_source *src, const char *now,
-                        struct ps_err *err)
+                        int64_t history_id, struct ps_err *err)
 {
     struct ps_status_event e = {
         t->business_id,
@@ -350,7 +351,7 @@ static int status_event(struct ps_store *store, const struct ps_txn *t,
         src->reason,
         now,
     };
-    return ps_status_event(store, &e, err);
+    return ps_status_event_of(store, &e, history_id, err);
 }
 
 /* Why ev cannot change t, or 0 and the status it leads to; the history
@@ -395,6 +396,7 @@ int ps_txn_changes(struct ps_store *store, struct ps_txn *t,
     struct ps_source src[PS_TXN_CHANGES_MAX], base = {NULL, NULL, 0};
     char now[PS_TXN_CHANGES_MAX][PS_TIME_SIZE];
     char reason[PS_TXN_CHANGES_MAX][PS_REASON_SIZE];
+    int64_t hid = 0;
     int rc, k;
 
     if (n < 1 || n > PS_TXN_CHANGES_MAX)
@@ -437,11 +439,12 @@ int ps_txn_changes(struct ps_store *store, struct ps_txn *t,
                  store, &step[k], (int)from[k], step[k].status,
                  ps_txn_event_name(ev[k]), &src[k], args->return_code, now[k],
                  err)) != 0 ||
+            (hid = ps_store_txn_history_last(store)) < 0 ||
             (rc = ps_ledger_post_transition(store, &step[k], (int)from[k],
                                             step[k].status, now[k], err)) !=
                 0 ||
             (rc = status_event(store, &step[k], from[k], ev[k], &src[k],
-                               now[k], err)) != 0 ||
+                               now[k], hid, err)) != 0 ||
             (rc = ps_linx_txn_status(store, &step[k], ps_txn_event_name(ev[k]),
                                      args->return_code, err)) != 0)
             return rc;

@@ -101,13 +101,80 @@ static int add_total(struct totals *t, const char *currency, int64_t amount,
     return ps_money_add(t->total[i], amount, &t->total[i], err);
 }
 
-/* Build the whole file from its items (in line order) into out, and its
- * sha256; totals (may be NULL) receive the per-currency sums. */
+/* Where a line's card number comes from: its sealed bytes read with
+ * the candidates (payees, a new file), else the account's row (NULL: a
+ * file regenerated from its items). */
+struct payee_line {
+    size_t sealed, sealed_len; /* its sealed number in pool */
+    size_t name;               /* its holder's name in names */
+};
+struct payees {
+    unsigned char *pool; /* the sealed numbers, one after another */
+    size_t used, size;
+    char *names; /* the holder names, NUL-terminated, one after another */
+    size_t nused, nsize;
+    struct payee_line *line; /* a line's */
+    size_t n, cap;
+};
+
+/* Line i's card number into pan (size PAN_MAX), in clear. */
+static int open_pan(struct ps_engine *eng, const struct payees *p, size_t i,
+                    const struct ps_output_item_row *r, char *pan,
+                    struct ps_err *err)
+{
+    if (p == NULL)
+        return ps_account_open_number(eng, r->account_id, pan, PAN_MAX, err);
+    size_t len = p->line[i].sealed_len;
+    if (len <= PS_SEALED_OVERHEAD || len - PS_SEALED_OVERHEAD >= PAN_MAX)
+        return ps_err_set(err, PS_ECRYPTO, "DECRYPT_FAILED",
+                          "account %s: sealed number has a bad size",
+                          r->account_id);
+    int rc = ps_keys_open(eng->keys, p->pool + p->line[i].sealed, len, pan, err);
+    if (rc == 0)
+        pan[len - PS_SEALED_OVERHEAD] = '\0';
+    return rc;
+}
+
+/* A file's lines: its stored items (a file regenerated), or a new
+ * file's candidates with the attempts their TRANSMIT gave and their
+ * payees (no 1.2 KB item a line held: an item is made when needed). */
+struct lines {
+    size_t n;
+    const struct ps_output_item_row *items;
+    const struct ps_txn *x;
+    const int *attempt;
+    const struct payees *pay;
+};
+
+/* Line i (0-based) as its item: the stored one, or made in *scratch. */
+static const struct ps_output_item_row *
+line_at(const struct lines *l, size_t i, struct ps_output_item_row *scratch)
+{
+    if (l->items != NULL)
+        return &l->items[i];
+    const struct ps_txn *x = &l->x[i];
+    ps_strlcpy(scratch->txn_id, x->id, sizeof(scratch->txn_id));
+    scratch->line = (long)i + 1;
+    scratch->attempt = l->attempt[i];
+    ps_strlcpy(scratch->holder_name, l->pay->names + l->pay->line[i].name,
+               sizeof(scratch->holder_name));
+    ps_strlcpy(scratch->account_id, x->account_id,
+               sizeof(scratch->account_id));
+    scratch->amount = x->amount;
+    ps_strlcpy(scratch->currency, x->currency, sizeof(scratch->currency));
+    scratch->detail[0] = '\0';
+    return scratch;
+}
+
+/* Build the whole file from its lines (in line order) into out, and its
+ * sha256; totals (may be NULL) receive the per-currency sums; card
+ * numbers from the lines' payees (open_pan). */
 static int build(struct ps_engine *eng, const char *name, const char *date,
-                 const struct ps_item_vec *it, struct ps_wbuf *out,
+                 const struct lines *l, struct ps_wbuf *out,
                  char sha[PS_SHA256_HEX], struct totals *totals,
                  struct ps_err *err)
 {
+    struct ps_output_item_row scratch;
     static const char *const head[] = {"reference", "card_number", "amount",
                                        "currency",  "name",        "attempt"};
     static const char *const trail[] = {"#trailer", "file",    "business_date",
@@ -119,13 +186,13 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
     memset(&t, 0, sizeof(t));
     if ((rc = buf_row(out, head, 6, err)) != 0)
         return rc;
-    for (size_t i = 0; i < it->n; i++) {
-        const struct ps_output_item_row *r = &it->v[i];
+    for (size_t i = 0; i < l->n; i++) {
+        const struct ps_output_item_row *r = line_at(l, i, &scratch);
         char amount[PS_MONEY_STRMAX], attempt[16];
         ps_money_format(r->amount, exponent_of(r->currency), amount,
                         sizeof(amount));
         snprintf(attempt, sizeof(attempt), "%d", r->attempt);
-        if ((rc = ps_account_open_number(eng, r->account_id, pan, sizeof(pan), err)) != 0)
+        if ((rc = open_pan(eng, l->pay, i, r, pan, err)) != 0)
             break;
         const char *cells[] = {r->txn_id, pan,          amount,
                                r->currency, r->holder_name, attempt};
@@ -153,73 +220,92 @@ static int build(struct ps_engine *eng, const char *name, const char *date,
     return 0;
 }
 
-/* ---- holder names, read once a customer per file ------------------- */
+/* ---- the candidates and their payees ------------------------------ */
 
-/* An open-addressing table of customer id -> holder name (an offset
- * into a pool of names), sized for the file's transactions: a customer
- * with several in the file is read once (ps_store_customer_get was an
- * indexed read a line). */
-struct name_slot {
-    char id[PS_ID_SIZE];
-    size_t off; /* the name's offset in the pool */
-};
-struct names {
-    struct name_slot *v;
-    size_t cap; /* a power of two, at least twice the file's lines */
-    char *pool;
-    size_t len, size;
+struct collect {
+    struct ps_txn_vec x;
+    struct payees pay;
 };
 
-static int names_init(struct names *h, size_t n, struct ps_err *err)
+static int grow(void *pp, size_t *size, size_t need, size_t unit)
 {
-    h->cap = 16;
-    while (h->cap < 2 * n)
-        h->cap *= 2;
-    if ((h->v = calloc(h->cap, sizeof(*h->v))) == NULL)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    void **p = pp;
+    size_t sz = *size > 0 ? *size : 4096;
+    while (sz < need)
+        sz *= 2;
+    if (sz == *size)
+        return 0;
+    void *q = realloc(*p, sz * unit);
+    if (q == NULL)
+        return -1;
+    *p = q;
+    *size = sz;
     return 0;
 }
 
-static void names_free(struct names *h)
+/* A candidate and its payee (ps_store_payout_payees): the row to x, the
+ * holder's name and the sealed number to pay. */
+static int collect(void *ctx, const struct ps_txn *t, const struct ps_payout_payee *e)
 {
-    free(h->v);
-    free(h->pool);
-}
-
-/* The holder name of customer id into out (size PS_TEXT_SIZE). */
-static int holder_of(struct ps_engine *eng, struct names *h, const char *id,
-                     char *out, struct ps_err *err)
-{
-    size_t i = (size_t)ps_hash_str(id) & (h->cap - 1);
-    while (h->v[i].id[0] != '\0' && strcmp(h->v[i].id, id) != 0)
-        i = (i + 1) & (h->cap - 1);
-    if (h->v[i].id[0] == '\0') {
-        struct ps_customer cust;
-        char name[PS_TEXT_SIZE];
-        int rc = ps_store_customer_get(eng->store, id, &cust, err);
-        if (rc != 0)
-            return rc;
-        holder_name(&cust, name, sizeof(name));
-        size_t nl = strlen(name) + 1;
-        if (h->len + nl > h->size) {
-            size_t sz = h->size == 0 ? 65536 : 2 * h->size;
-            char *p = realloc(h->pool, sz);
-            if (p == NULL)
-                return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
-                                  "out of memory");
-            h->pool = p;
-            h->size = sz;
-        }
-        memcpy(h->pool + h->len, name, nl);
-        h->v[i].off = h->len;
-        h->len += nl;
-        ps_strlcpy(h->v[i].id, id, sizeof(h->v[i].id));
+    struct collect *c = ctx;
+    struct payees *p = &c->pay;
+    struct ps_customer cu;
+    char name[PS_TEXT_SIZE];
+    size_t nl;
+    if (ps_txn_vec_collect(&c->x, t) != 0 || c->x.oom)
+        return -1;
+    /* the name as ps_store_customer_get()'s fields compose it */
+    memset(&cu, 0, sizeof(cu));
+    cu.type = e->business ? PS_CUSTOMER_BUSINESS : PS_CUSTOMER_INDIVIDUAL;
+    ps_strlcpy(cu.first_name, e->first_name, sizeof(cu.first_name));
+    ps_strlcpy(cu.middle_name, e->middle_name, sizeof(cu.middle_name));
+    ps_strlcpy(cu.last_name, e->last_name, sizeof(cu.last_name));
+    ps_strlcpy(cu.dba_name, e->dba_name, sizeof(cu.dba_name));
+    holder_name(&cu, name, sizeof(name));
+    nl = strlen(name) + 1;
+    if (grow(&p->line, &p->cap, p->n + 1, sizeof(*p->line)) != 0 ||
+        grow(&p->pool, &p->size, p->used + e->sealed_len, 1) != 0 ||
+        grow(&p->names, &p->nsize, p->nused + nl, 1) != 0) {
+        c->x.oom = 1;
+        return -1;
     }
-    ps_strlcpy(out, h->pool + h->v[i].off, PS_TEXT_SIZE);
+    p->line[p->n].sealed = p->used;
+    p->line[p->n].sealed_len = e->sealed_len;
+    if (e->sealed_len > 0)
+        memcpy(p->pool + p->used, e->sealed, e->sealed_len);
+    p->used += e->sealed_len;
+    p->line[p->n].name = p->nused;
+    memcpy(p->names + p->nused, name, nl);
+    p->nused += nl;
+    p->n++;
     return 0;
+}
+
+static void payees_free(struct payees *p)
+{
+    if (p->pool != NULL)
+        sodium_memzero(p->pool, p->used);
+    free(p->pool);
+    free(p->names);
+    free(p->line);
 }
 
 /* ---- writing --------------------------------------------------------- */
+
+static int by_txn(const void *a, const void *b)
+{
+    const struct ps_txn *const *x = a, *const *y = b;
+    return strcmp((*x)->id, (*y)->id);
+}
+
+/* order: the n candidates of x by transaction id. */
+static void lines_by_txn(const struct ps_txn *x, size_t n,
+                         const struct ps_txn **order)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = &x[i];
+    qsort(order, n, sizeof(*order), by_txn);
+}
 
 /* ---- recovery ---------------------------------------------------------- */
 
@@ -236,9 +322,10 @@ static int regenerate(struct ps_engine *eng, const char *spool,
                         "payout %s: read %zu of its %ld items (out of "
                         "memory?)",
                         o->path, it.n, o->records);
+    const struct lines l = {it.n, it.v, NULL, NULL, NULL};
     if (rc == 0)
         rc = build(eng, name != NULL ? name + 1 : o->path, o->business_date,
-                   &it, &c, sha, NULL, err);
+                   &l, &c, sha, NULL, err);
     if (rc == 0 && strcmp(sha, o->sha256) != 0)
         rc = ps_err_set(err, PS_EINTERNAL, "PAYOUT_REGENERATE_MISMATCH",
                         "payout file %s regenerates with sha256 %s, recorded "
@@ -318,10 +405,12 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
                        long max_records, struct ps_payout_result *r,
                        struct ps_err *err)
 {
-    struct ps_txn_vec x = {NULL, 0, 0, 0};
-    struct ps_item_vec it = {NULL, 0, 0, 0};
+    struct collect cl;
+    struct ps_txn_vec *xv = &cl.x;
     struct ps_wbuf c = {NULL, 0, 0};
-    struct names nm = {NULL, 0, NULL, 0, 0};
+    const struct ps_txn **order = NULL;
+    int *attempt = NULL;
+    struct ps_output_item_row scratch;
     struct totals tot;
     struct ps_output_row o;
     struct ps_progress pg;
@@ -329,21 +418,21 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     int rc, in_txn = 0;
 
     memset(r, 0, sizeof(*r));
+    memset(&cl, 0, sizeof(cl));
     memset(&o, 0, sizeof(o));
     memset(&pg, 0, sizeof(pg));
     snprintf(ymd, sizeof(ymd), "%.4s%.2s%.2s", date, date + 5, date + 8);
     if ((rc = ps_store_begin(eng->store, err)) != 0)
         goto out;
     in_txn = 1;
-    if ((rc = ps_store_payout_candidates(eng->store, b->id, max_records,
-                                         ps_txn_vec_collect, &x,
-                                         err)) != 0)
+    if ((rc = ps_store_payout_payees(eng->store, b->id, max_records, collect,
+                                     &cl, err)) != 0)
         goto out;
-    if (x.oom) {
+    if (xv->oom) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if (x.n == 0) {
+    if (xv->n == 0) {
         /* Nothing to pay (res empty): the watermark may still pass the
          * rows read past. */
         if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
@@ -373,43 +462,28 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     }
 
     snprintf(what, sizeof(what), "payouts %s", name);
-    ps_progress_begin(&pg, "payout.progress", what, "records", (int64_t)x.n);
-    if ((rc = names_init(&nm, x.n, err)) != 0)
-        goto out;
-    /* The file's items at once: an item is 1.2 KB, and doubling a vector
-     * of 50,000 copied and held up to a third more. */
-    if ((it.v = malloc(x.n * sizeof(*it.v))) == NULL) {
+    ps_progress_begin(&pg, "payout.progress", what, "records",
+                      (int64_t)xv->n);
+    if ((attempt = malloc(xv->n * sizeof(*attempt))) == NULL ||
+        (order = malloc(xv->n * sizeof(*order))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    it.cap = x.n;
-    for (size_t i = 0; i < x.n; i++) {
-        struct ps_output_item_row item;
-        memset(&item, 0, sizeof(item));
-        if ((rc = holder_of(eng, &nm, x.v[i].customer_id, item.holder_name,
-                            err)) != 0 ||
-            (rc = transmit(eng, &x.v[i], name, (long)i + 1, &item.attempt,
+    for (size_t i = 0; i < xv->n; i++) {
+        if ((rc = transmit(eng, &xv->v[i], name, (long)i + 1, &attempt[i],
                            err)) != 0)
             goto out;
-        ps_strlcpy(item.txn_id, x.v[i].id, sizeof(item.txn_id));
-        item.line = (long)i + 1;
-        ps_strlcpy(item.account_id, x.v[i].account_id, sizeof(item.account_id));
-        item.amount = x.v[i].amount;
-        ps_strlcpy(item.currency, x.v[i].currency, sizeof(item.currency));
-        if (ps_item_vec_push(&it, &item) != 0) {
-            rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-            goto out;
-        }
         ps_progress_step(&pg, 1);
     }
-    if ((rc = build(eng, name, date, &it, &c, o.sha256, &tot, err)) != 0)
+    const struct lines l = {xv->n, NULL, xv->v, attempt, &cl.pay};
+    if ((rc = build(eng, name, date, &l, &c, o.sha256, &tot, err)) != 0)
         goto out;
 
     ps_id_new(o.id);
     ps_strlcpy(o.business_id, b->id, sizeof(o.business_id));
     ps_strlcpy(o.kind, KIND, sizeof(o.kind));
     ps_strlcpy(o.business_date, date, sizeof(o.business_date));
-    o.records = (long)it.n;
+    o.records = (long)l.n;
     for (int i = 0; i < tot.n; i++)
         if ((rc = ps_money_add(o.credit_total, tot.total[i], &o.credit_total,
                                err)) != 0)
@@ -419,15 +493,23 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     ps_time_now(o.created_at);
     if ((rc = ps_store_output_insert(eng->store, &o, err)) != 0)
         goto out;
-    for (size_t i = 0; i < it.n; i++)
-        if ((rc = ps_store_output_item_insert(eng->store, o.id, &it.v[i],
-                                              err)) != 0)
+    /* In the order of their keys (output, transaction id): each b-tree
+     * page of output_items and its txn_id index is then written once, in
+     * order, rather than at random. */
+    lines_by_txn(xv->v, l.n, order);
+    for (size_t i = 0; i < l.n; i++)
+        if ((rc = ps_store_output_item_insert(
+                 eng->store, o.id, line_at(&l, (size_t)(order[i] - xv->v),
+                                           &scratch),
+                 err)) != 0)
             goto out;
     if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
                                              PS_RAIL_PUSH_TO_CARD, err)) != 0 ||
         (rc = ps_store_commit(eng->store, err)) != 0)
         goto out;
     in_txn = 0;
+    /* Nothing written since but this file: its payees hold for the next */
+    ps_store_payout_payees_keep(eng->store);
 
     /* Committed: from here a failure leaves the file to the next run. */
     ps_crash_point("payout-committed");
@@ -454,9 +536,10 @@ out:
     if (in_txn)
         ps_store_rollback(eng->store);
     ps_wbuf_free(&c);
-    names_free(&nm);
-    free(it.v);
-    free(x.v);
+    payees_free(&cl.pay);
+    free((void *)order);
+    free(attempt);
+    free(xv->v);
     return rc;
 }
 
@@ -479,7 +562,7 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
      * failure keeps the files before it and leaves the rest due. */
     do {
         if ((rc = payout_file(eng, spool_dir, b, date, max, &f, err)) != 0)
-            return rc;
+            break;
         if (f.records == 0)
             break;
         if (r.files++ == 0) {
@@ -491,10 +574,13 @@ int ps_payout_run(struct ps_engine *eng, const char *spool_dir,
             r.currency[0] = '\0';
         } else if ((rc = ps_money_add(r.amount, f.amount, &r.amount, err)) !=
                    0) {
-            return rc;
+            break;
         }
         r.records += f.records;
     } while (f.records == max);
+    ps_store_payout_payees_drop(eng->store);
+    if (rc != 0)
+        return rc;
     *res = r;
     return 0;
 }

@@ -7,6 +7,9 @@
 #include "store/linx.h"
 
 #include "store/store_int.h"
+#include "base/eventjson.h"
+
+#include <stdlib.h>
 
 #define LINX_COLS                                                              \
     "id, business_id, ref, ifnull(customer_id,''),"                            \
@@ -15,6 +18,17 @@
     " ifnull(last_reminder_at,''), ifnull(decline_reason,''),"                 \
     " ifnull(failure,''), ifnull(file_id,''), ifnull(source_line,0),"          \
     " created_at, updated_at"
+
+/* An event's payload, stored or (a transaction's status event, schema
+ * v25) made again from its row, history row and transaction: the
+ * columns event_payload() reads, from the first on. */
+#define EVENT_PAYLOAD                                                          \
+    "e.payload, e.event_id, e.event_type, e.entity_type, e.entity_id,"         \
+    " e.customer_id, t.request_id, h.from_status, h.to_status, h.event,"       \
+    " h.reason, h.created_at"
+#define EVENT_FROM                                                             \
+    "event_outbox e LEFT JOIN transaction_history h ON h.id = e.history_id"    \
+    " LEFT JOIN transactions t ON t.id = h.txn_id"
 
 #define LINX_STMTS(X)                                                          \
     X(LINX_INSERT,                                                             \
@@ -79,23 +93,30 @@
       "INSERT INTO event_outbox(event_id, business_id, event_type,"           \
       " entity_type, entity_id, customer_id, payload, created_at)"            \
       " VALUES (?,?,?,?,?,nullif(?,''),?,?)")                                 \
-    X(EVENT_UNWRITTEN, "SELECT id, payload FROM event_outbox"                 \
-                       " WHERE business_id = ? AND written_at IS NULL"        \
-                       " ORDER BY id")                                        \
+    /* A transaction's status event: its history row, no payload (v25) */     \
+    X(EVENT_INSERT_HISTORY,                                                    \
+      "INSERT INTO event_outbox(event_id, business_id, event_type,"           \
+      " entity_type, entity_id, customer_id, history_id, created_at)"         \
+      " VALUES (?,?,?,?,?,nullif(?,''),?,?)")                                 \
+    X(EVENT_UNWRITTEN, "SELECT e.id, " EVENT_PAYLOAD                           \
+                       " FROM " EVENT_FROM " WHERE e.business_id = ?"         \
+                       " AND e.written_at IS NULL ORDER BY e.id")             \
     X(EVENT_WRITTEN, "UPDATE event_outbox SET written_at = ?2 WHERE id = ?1") \
     X(EVENT_LIST,                                                              \
-      "SELECT id, event_id, event_type, entity_type, entity_id, delivery,"    \
-      " attempts, ifnull(last_error,''), created_at, payload FROM event_outbox" \
-      " WHERE (?1 = '' OR business_id = ?1) AND (?2 = '' OR delivery = ?2)"  \
-      " ORDER BY id")                                                          \
+      "SELECT e.id, e.event_id, e.event_type, e.entity_type, e.entity_id,"    \
+      " e.delivery, e.attempts, ifnull(e.last_error,''), e.created_at, "      \
+      EVENT_PAYLOAD " FROM " EVENT_FROM                                        \
+      " WHERE (?1 = '' OR e.business_id = ?1) AND (?2 = '' OR e.delivery = ?2)" \
+      " ORDER BY e.id")                                                        \
     X(EVENT_REPLAY,                                                            \
       "UPDATE event_outbox SET delivery = 'PENDING', attempts = 0,"          \
       " next_attempt_at = NULL, last_error = NULL"                             \
       " WHERE (?1 = '' OR business_id = ?1) AND ((?2 <> '' AND event_id = ?2)" \
       " OR (?2 = '' AND delivery = 'DEAD'))")                                \
-    X(EVENT_DUE, "SELECT id, event_id, ifnull(customer_id,''), payload,"      \
-                 " attempts, ifnull(next_attempt_at,'') FROM event_outbox"      \
-                 " WHERE business_id = ? AND delivery = 'PENDING' ORDER BY id")  \
+    X(EVENT_DUE, "SELECT e.id, e.event_id, ifnull(e.customer_id,''),"         \
+                 " e.attempts, ifnull(e.next_attempt_at,''), " EVENT_PAYLOAD   \
+                 " FROM " EVENT_FROM " WHERE e.business_id = ?"                \
+                 " AND e.delivery = 'PENDING' ORDER BY e.id")                  \
     X(EVENT_DELIVERED, "UPDATE event_outbox SET delivery = 'DELIVERED',"     \
                        " attempts = attempts + 1, delivered_at = ?2,"         \
                        " last_error = NULL WHERE id = ?1")                    \
@@ -494,7 +515,9 @@ int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
                           struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_EVENT_INSERT, &st, err);
+    int narrow = e->history_id > 0 && s->event_history;
+    int rc = prep(s, narrow ? STMT_EVENT_INSERT_HISTORY : STMT_EVENT_INSERT,
+                  &st, err);
     if (rc != 0)
         return rc;
     BIND(st, 1, e->event_id);
@@ -503,9 +526,41 @@ int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
     BIND(st, 4, e->entity_type);
     BIND(st, 5, e->entity_id);
     BIND(st, 6, e->customer_id);
-    BIND(st, 7, e->payload);
+    if (narrow)
+        BIND_INT(st, 7, e->history_id);
+    else
+        BIND(st, 7, e->payload);
     BIND(st, 8, e->created_at);
     return ps_sq_exec_step(s, st, "insert event", err);
+}
+
+/* The payload of the event row st stands on (EVENT_PAYLOAD's columns
+ * from col): the stored one, or made again from its history row and
+ * transaction into buf (or *heap, to free).  NULL: out of memory, or a
+ * narrow row without its history row (the caller says so). */
+static const char *event_payload(sqlite3_stmt *st, int col, char *buf,
+                                 size_t size, char **heap)
+{
+    *heap = NULL;
+    if (sqlite3_column_type(st, col) != SQLITE_NULL)
+        return (const char *)sqlite3_column_text(st, col);
+    const char *v[11];
+    for (int i = 0; i < 11; i++)
+        v[i] = (const char *)sqlite3_column_text(st, col + 1 + i);
+    /* id, type, entityType, entityId, customerId; ref (the request id),
+     * from, to, event, reason, at: the history row's */
+    const struct ps_event_json f = {v[0], v[1], v[2], v[3], v[5], v[4],
+                                    v[6], v[7], v[8], v[9], v[10]};
+    return ps_event_json(&f, buf, size, heap);
+}
+
+static int no_payload(struct ps_store *s, sqlite3_stmt *st, struct ps_err *err)
+{
+    (void)s;
+    return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                      "event %lld: no payload, and its history row is "
+                      "missing or out of memory",
+                      (long long)sqlite3_column_int64(st, 0));
 }
 
 int ps_store_events_unwritten(struct ps_store *s, const char *business_id,
@@ -518,11 +573,16 @@ int ps_store_events_unwritten(struct ps_store *s, const char *business_id,
     if (rc != 0)
         return rc;
     BIND(st, 1, business_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        if (cb(ctx, sqlite3_column_int64(st, 0),
-               (const char *)sqlite3_column_text(st, 1)) != 0)
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        char buf[1024], *heap;
+        const char *p = event_payload(st, 1, buf, sizeof(buf), &heap);
+        int stop = p == NULL ? (rc = no_payload(s, st, err)) != 0
+                             : cb(ctx, sqlite3_column_int64(st, 0), p) != 0;
+        free(heap);
+        if (stop)
             break;
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    }
+    if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
         rc = ps_sq_error(s, step, "events", err);
     ps_sq_done(st);
     return rc;
@@ -551,7 +611,10 @@ static void read_event(sqlite3_stmt *st, struct ps_event_info *e)
     e->attempts = sqlite3_column_int(st, 6);
     COL_STR(st, 7, e->last_error);
     COL_STR(st, 8, e->created_at);
-    COL_STR(st, 9, e->payload);
+    char buf[1024], *heap;
+    const char *p = event_payload(st, 9, buf, sizeof(buf), &heap);
+    ps_strlcpy(e->payload, p != NULL ? p : "", sizeof(e->payload));
+    free(heap);
 }
 
 int ps_store_events_list(struct ps_store *s, const char *business_id,
@@ -588,9 +651,12 @@ static void read_due(sqlite3_stmt *st, struct ps_event_due *e)
     e->seq = sqlite3_column_int64(st, 0);
     COL_STR(st, 1, e->event_id);
     COL_STR(st, 2, e->customer_id);
-    COL_STR(st, 3, e->payload);
-    e->attempts = sqlite3_column_int(st, 4);
-    COL_STR(st, 5, e->next_attempt_at);
+    e->attempts = sqlite3_column_int(st, 3);
+    COL_STR(st, 4, e->next_attempt_at);
+    char buf[1024], *heap;
+    const char *p = event_payload(st, 5, buf, sizeof(buf), &heap);
+    ps_strlcpy(e->payload, p != NULL ? p : "", sizeof(e->payload));
+    free(heap);
 }
 
 int ps_store_events_due(struct ps_store *s, const char *business_id,

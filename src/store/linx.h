@@ -166,6 +166,9 @@ struct ps_event_row {
     char customer_id[PS_ID_SIZE]; /* "" when none */
     const char *payload;          /* JSON object */
     char created_at[PS_TIME_SIZE];
+    /* A transaction's status event on schema v25: its history row, and
+     * no payload stored (made again on reading, base/eventjson.h). */
+    int64_t history_id;
 };
 int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
                           struct ps_err *err);

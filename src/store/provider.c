@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 /* A push-to-card send of business ?1.  Its account and customer must be
  * active and of that business too: checked in C (candidates), each
  * customer and account read once a call instead of two lookups a row. */
@@ -56,10 +58,28 @@
     X(ACH_FRESH, "SELECT " TXN_COLS " FROM transactions t"                     \
                  " WHERE rowid > ?3 AND" FRESH ACH_DUE                         \
                  " ORDER BY rowid LIMIT ?2")                                   \
-    X(CUSTOMER_ACTIVE, "SELECT status = 'ACTIVE' FROM customers"              \
-                       " WHERE id = ?1 AND business_id = ?2")                  \
-    X(ACCOUNT_ACTIVE, "SELECT status = 'ACTIVE' FROM financial_accounts"       \
+    /* A payee's one read: whether active, and what the file needs of it   \
+     * (the holder's name parts; the sealed card number). */               \
+    X(CUSTOMER_ACTIVE, "SELECT status = 'ACTIVE', type = 'BUSINESS',"         \
+                       " ifnull(first_name,''), ifnull(middle_name,''),"      \
+                       " ifnull(last_name,''), ifnull(dba_name,'')"           \
+                       " FROM customers WHERE id = ?1 AND business_id = ?2")  \
+    X(ACCOUNT_ACTIVE, "SELECT status = 'ACTIVE', sealed"                      \
+                      " FROM financial_accounts"                               \
                       " WHERE id = ?1 AND business_id = ?2")                   \
+    /* The same of every customer or account of the business, when a run   \
+     * needs so many that one pass in row order beats a random lookup      \
+     * each (active_fill): NOT INDEXED, or the planner walks the           \
+     * business's index and reads the rows at random. */                   \
+    X(CUSTOMER_SCAN, "SELECT id, status = 'ACTIVE', type = 'BUSINESS',"       \
+                     " ifnull(first_name,''), ifnull(middle_name,''),"        \
+                     " ifnull(last_name,''), ifnull(dba_name,'')"             \
+                     " FROM customers NOT INDEXED WHERE business_id = ?1")    \
+    X(ACCOUNT_SCAN, "SELECT id, status = 'ACTIVE', sealed"                    \
+                    " FROM financial_accounts NOT INDEXED"                     \
+                    " WHERE business_id = ?1")                                 \
+    X(CUSTOMER_ROWS, "SELECT ifnull(max(rowid), 0) FROM customers")           \
+    X(ACCOUNT_ROWS, "SELECT ifnull(max(rowid), 0) FROM financial_accounts")   \
     X(MARK_GET, "SELECT last_seq, ifnull(last_id, '') FROM outbound_marks"     \
                 " WHERE business_id = ?1 AND rail = ?2")                       \
     X(MARK_ROW_ID, "SELECT id FROM transactions WHERE rowid = ?1")             \
@@ -145,15 +165,35 @@ static int mark_get(struct ps_store *s, const char *business_id,
     return 0;
 }
 
-/* Whether ids are active, as read once each (candidates): an
- * open-addressing table of id -> 0/1, doubled at half full. */
+/* Whether ids are active, and what a payout needs of them, as read once
+ * each (candidates): an open-addressing table of id -> 0/1 and the
+ * row's bytes (payee_bytes) in a pool, doubled at half full.  Once its
+ * lookups pass a sixteenth of the table's rows (active_many), the set reads every row
+ * of the business in one pass (active_fill) and is `full`: an id not in
+ * it is not the business's, as a lookup would find. */
 struct active_slot {
     char id[PS_ID_SIZE];
     int active; /* -1: empty slot */
+    size_t off, len; /* the row's bytes in the pool */
 };
 struct active_set {
     struct active_slot *v;
     size_t cap, n;
+    unsigned char *pool;
+    size_t used, size;
+    int full;
+    long lookups;
+    int64_t rows; /* the table's largest row id; -1: not read yet */
+};
+
+/* The sets of payout candidates kept from one file of a run to the next
+ * (ps_store_payout_payees_keep): valid while no connection has written
+ * since (data_version: the others; total_changes: this one). */
+struct ps_payee_cache {
+    char business[PS_ID_SIZE];
+    struct active_set sets[2];
+    int stamped;
+    int64_t data_version, changes;
 };
 
 static struct active_slot *active_slot(struct active_slot *v, size_t cap,
@@ -182,57 +222,202 @@ static int active_grow(struct active_set *a)
     return 0;
 }
 
-/* *active: whether row id of statement `which` (CUSTOMER_ACTIVE,
- * ACCOUNT_ACTIVE) is ACTIVE and of business_id, read once per set. */
+/* The payee bytes of the row st stands on: a customer's kind byte and
+ * its four name parts, each NUL-terminated (CUSTOMER_ACTIVE); an
+ * account's sealed number (ACCOUNT_ACTIVE), appended to a's pool. */
+static int payee_bytes(struct active_set *a, sqlite3_stmt *st, int base,
+                       struct active_slot *sl)
+{
+    int ncol = sqlite3_column_count(st);
+    size_t need = 1;
+    for (int c = base + 1; c < ncol; c++)
+        need += (size_t)sqlite3_column_bytes(st, c) + 1;
+    if (a->used + need > a->size) {
+        size_t sz = a->size > 0 ? a->size : 65536;
+        while (a->used + need > sz)
+            sz *= 2;
+        unsigned char *p = realloc(a->pool, sz);
+        if (p == NULL)
+            return -1;
+        a->pool = p;
+        a->size = sz;
+    }
+    sl->off = a->used;
+    if (ncol - base == 2) { /* the sealed number: its bytes alone */
+        const void *b = sqlite3_column_blob(st, base + 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, base + 1);
+        if (n > 0)
+            memcpy(a->pool + a->used, b, n);
+        a->used += n;
+    } else {
+        a->pool[a->used++] = (unsigned char)sqlite3_column_int(st, base + 1);
+        for (int c = base + 2; c < ncol; c++) {
+            const unsigned char *t = sqlite3_column_text(st, c);
+            size_t n = (size_t)sqlite3_column_bytes(st, c);
+            if (n > 0)
+                memcpy(a->pool + a->used, t, n);
+            a->used += n;
+            a->pool[a->used++] = '\0';
+        }
+    }
+    sl->len = a->used - sl->off;
+    return 0;
+}
+
+/* Every customer or account of the business into a (scan: CUSTOMER_SCAN,
+ * ACCOUNT_SCAN); a is full then. */
+static int active_fill(struct ps_store *s, struct active_set *a, int scan,
+                       const char *business_id, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, scan, &st, err), oom = 0;
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        struct active_slot *sl;
+        if (id == NULL || ((a->n + 1) * 2 > a->cap && active_grow(a) != 0)) {
+            oom = id != NULL;
+            continue;
+        }
+        sl = active_slot(a->v, a->cap, id);
+        if (sl->active >= 0)
+            continue; /* looked up already */
+        sl->off = sl->len = 0;
+        sl->active = sqlite3_column_int(st, 1) == 1;
+        if (sl->active && payee_bytes(a, st, 1, sl) != 0) {
+            sl->active = -1;
+            oom = 1;
+            continue;
+        }
+        ps_strlcpy(sl->id, id, sizeof(sl->id));
+        a->n++;
+    }
+    ps_sq_done(st);
+    if (oom)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "read customers or accounts", err);
+    a->full = 1;
+    return 0;
+}
+
+/* Whether a's lookups have come to a sixteenth of the table's rows (of
+ * statement `rows`), and to 64: a pass over the business's rows is
+ * cheaper then (1M rows: 62,500 random reads against one pass). */
+static int active_many(struct ps_store *s, struct active_set *a, int rows,
+                       int *many, struct ps_err *err)
+{
+    *many = 0;
+    if (a->rows < 0) {
+        sqlite3_stmt *st = NULL;
+        int rc = prep(s, rows, &st, err);
+        if (rc != 0)
+            return rc;
+        rc = sqlite3_step(st);
+        a->rows = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        ps_sq_done(st);
+        if (rc != SQLITE_ROW)
+            return ps_sq_error(s, rc, "count customers or accounts", err);
+    }
+    *many = a->lookups >= 64 && a->lookups >= a->rows / 16;
+    return 0;
+}
+
+/* *sl: the slot of row id of statement `which` (CUSTOMER_ACTIVE,
+ * ACCOUNT_ACTIVE), its active flag 1 when ACTIVE and of business_id,
+ * read once per set. */
 static int active_get(struct ps_store *s, struct active_set *a, int which,
-                      const char *id, const char *business_id, int *active,
-                      struct ps_err *err)
+                      const char *id, const char *business_id,
+                      const struct active_slot **out, struct ps_err *err)
 {
     struct active_slot *sl;
     sqlite3_stmt *st = NULL;
-    int rc;
+    int rc, oom = 0, many = 0, cust = which == STMT_CUSTOMER_ACTIVE;
+    if (!a->full &&
+        ((rc = active_many(s, a, cust ? STMT_CUSTOMER_ROWS : STMT_ACCOUNT_ROWS,
+                           &many, err)) != 0 ||
+         (many && (rc = active_fill(s, a,
+                                    cust ? STMT_CUSTOMER_SCAN
+                                         : STMT_ACCOUNT_SCAN,
+                                    business_id, err)) != 0)))
+        return rc;
     if ((a->n + 1) * 2 > a->cap && active_grow(a) != 0)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     sl = active_slot(a->v, a->cap, id);
-    if (sl->active >= 0) {
-        *active = sl->active;
+    *out = sl;
+    if (sl->active >= 0)
+        return 0;
+    if (a->full) { /* not the business's */
+        ps_strlcpy(sl->id, id, sizeof(sl->id));
+        sl->active = 0;
+        sl->off = sl->len = 0;
+        a->n++;
         return 0;
     }
+    a->lookups++;
     if ((rc = prep(s, which, &st, err)) != 0)
         return rc;
     BIND(st, 1, id);
     BIND(st, 2, business_id);
-    *active = (rc = sqlite3_step(st)) == SQLITE_ROW &&
-              sqlite3_column_int(st, 0) == 1;
+    sl->off = sl->len = 0;
+    int active = (rc = sqlite3_step(st)) == SQLITE_ROW &&
+                 sqlite3_column_int(st, 0) == 1;
+    if (active)
+        oom = payee_bytes(a, st, 0, sl) != 0;
     ps_sq_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return ps_sq_error(s, rc, "read a customer or account status", err);
+    if (oom)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     ps_strlcpy(sl->id, id, sizeof(sl->id));
-    sl->active = *active;
+    sl->active = active;
     a->n++;
     return 0;
 }
 
 /* Whether payout candidate t's customer and account are both active
- * and of its business (PAYOUT_DUE's other half). */
+ * and of its business (PAYOUT_DUE's other half); *p its payee then. */
 static int payout_due(struct ps_store *s, struct active_set *sets,
-                      const struct ps_txn *t, int *due, struct ps_err *err)
+                      const struct ps_txn *t, int *due, struct ps_payout_payee *p,
+                      struct ps_err *err)
 {
+    const struct active_slot *c = NULL, *a = NULL;
     int rc = active_get(s, &sets[0], STMT_CUSTOMER_ACTIVE, t->customer_id,
-                        t->business_id, due, err);
-    if (rc == 0 && *due)
+                        t->business_id, &c, err);
+    *due = rc == 0 && c->active == 1;
+    if (rc == 0 && *due) {
         rc = active_get(s, &sets[1], STMT_ACCOUNT_ACTIVE, t->account_id,
-                        t->business_id, due, err);
-    return rc;
+                        t->business_id, &a, err);
+        *due = rc == 0 && a->active == 1;
+    }
+    if (rc != 0 || !*due)
+        return rc;
+    const char *names = (const char *)sets[0].pool + c->off;
+    p->business = names[0] == 1;
+    p->first_name = names + 1;
+    p->middle_name = p->first_name + strlen(p->first_name) + 1;
+    p->last_name = p->middle_name + strlen(p->middle_name) + 1;
+    p->dba_name = p->last_name + strlen(p->last_name) + 1;
+    p->sealed = sets[1].pool + a->off;
+    p->sealed_len = a->len;
+    return 0;
 }
 
-/* Rows of statement `which` (business ?1, limit ?2, mark ?3) to cb;
- * *n counts them.  With sets (payouts), only the rows payout_due
+/* Where candidates' rows go: cb (with the payee on payouts) */
+struct cand_sink {
+    int (*cb)(void *ctx, const struct ps_txn *);
+    int (*pcb)(void *ctx, const struct ps_txn *, const struct ps_payout_payee *);
+    void *ctx;
+};
+
+/* Rows of statement `which` (business ?1, limit ?2, mark ?3) to the
+ * sink; *n counts them.  With sets (payouts), only the rows payout_due
  * passes, up to limit (the statement then has none). */
 static int candidates(struct ps_store *s, int which, const char *business_id,
                       long limit, int64_t mark, struct active_set *sets,
-                      int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
-                      long *n, struct ps_err *err)
+                      const struct cand_sink *k, long *n, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = prep(s, which, &st, err), due = 1;
@@ -244,16 +429,20 @@ static int candidates(struct ps_store *s, int which, const char *business_id,
         BIND_INT(st, 3, mark);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct ps_txn t;
+        struct ps_payout_payee p;
         memset(&t, 0, sizeof(t));
+        memset(&p, 0, sizeof(p));
         ps_store_txn_read(st, &t);
-        if (sets != NULL && payout_due(s, sets, &t, &due, err) != 0) {
+        if (sets != NULL && payout_due(s, sets, &t, &due, &p, err) != 0) {
             ps_sq_done(st);
             return err->code;
         }
         if (!due)
             continue;
         (*n)++;
-        if (cb(ctx, &t) != 0 || (limit > 0 && *n >= limit))
+        if ((k->pcb != NULL ? k->pcb(k->ctx, &t, &p) : k->cb(k->ctx, &t)) !=
+                0 ||
+            (limit > 0 && *n >= limit))
             break;
     }
     ps_sq_done(st);
@@ -264,18 +453,80 @@ static int candidates(struct ps_store *s, int which, const char *business_id,
 
 static int due(struct ps_store *s, const char *business_id, const char *rail,
                int retries, int fresh, long limit, struct active_set *sets,
-               int (*cb)(void *ctx, const struct ps_txn *), void *ctx,
-               struct ps_err *err)
+               const struct cand_sink *k, struct ps_err *err)
 {
     int64_t mark;
     long n = 0;
     int rc = mark_get(s, business_id, rail, &mark, err);
     if (rc == 0)
-        rc = candidates(s, retries, business_id, limit, 0, sets, cb, ctx, &n,
-                        err);
+        rc = candidates(s, retries, business_id, limit, 0, sets, k, &n, err);
     if (rc == 0 && (limit <= 0 || n < limit))
         rc = candidates(s, fresh, business_id, limit > 0 ? limit - n : 0, mark,
-                        sets, cb, ctx, &n, err);
+                        sets, k, &n, err);
+    return rc;
+}
+
+static void sets_free(struct active_set *sets)
+{
+    for (int i = 0; i < 2; i++) {
+        /* the pool of accounts holds sealed numbers: wiped all the same */
+        if (sets[i].pool != NULL)
+            sodium_memzero(sets[i].pool, sets[i].used);
+        free(sets[i].pool);
+        free(sets[i].v);
+        memset(&sets[i], 0, sizeof(sets[i]));
+        sets[i].rows = -1;
+    }
+}
+
+/* Writes by other connections (PRAGMA data_version) and by this one. */
+static int write_stamp(struct ps_store *s, int64_t *dv, int64_t *changes,
+                       struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *dv = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    *changes = sqlite3_total_changes64(s->db);
+    return rc == SQLITE_OK ? 0
+                           : ps_sq_error(s, rc, "read the data version", err);
+}
+
+static int payouts_due(struct ps_store *s, const char *business_id,
+                       long limit, const struct cand_sink *k,
+                       struct ps_err *err)
+{
+    struct active_set own[2];
+    struct ps_payee_cache *c = s->payees;
+    int64_t dv = 0, changes = 0;
+    int rc;
+    /* Kept sets only inside a write transaction (BEGIN IMMEDIATE): no
+     * other connection commits from its start, when data_version is
+     * read, to its end.  Else (ps_store_payout_candidates) this call's
+     * own. */
+    if (c == NULL || s->depth == 0) {
+        memset(own, 0, sizeof(own));
+        own[0].rows = own[1].rows = -1;
+        rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
+                 STMT_PAYOUT_FRESH, limit, own, k, err);
+        sets_free(own);
+        return rc;
+    }
+    if ((rc = write_stamp(s, &dv, &changes, err)) != 0)
+        return rc;
+    if (!c->stamped || c->data_version != dv || c->changes != changes ||
+        strcmp(c->business, business_id) != 0) {
+        sets_free(c->sets);
+        ps_strlcpy(c->business, business_id, sizeof(c->business));
+    }
+    c->stamped = 0; /* until ps_store_payout_payees_keep() */
+    rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
+             STMT_PAYOUT_FRESH, limit, c->sets, k, err);
+    if (rc != 0)
+        sets_free(c->sets);
     return rc;
 }
 
@@ -284,20 +535,58 @@ int ps_store_payout_candidates(struct ps_store *s, const char *business_id,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err)
 {
-    struct active_set sets[2] = {{NULL, 0, 0}, {NULL, 0, 0}};
-    int rc = due(s, business_id, "PUSH_TO_CARD", STMT_PAYOUT_RETRIES,
-                 STMT_PAYOUT_FRESH, limit, sets, cb, ctx, err);
-    free(sets[0].v);
-    free(sets[1].v);
+    const struct cand_sink k = {cb, NULL, ctx};
+    struct ps_payee_cache *c = s->payees;
+    s->payees = NULL; /* its own sets */
+    int rc = payouts_due(s, business_id, limit, &k, err);
+    s->payees = c;
     return rc;
+}
+
+int ps_store_payout_payees(struct ps_store *s, const char *business_id,
+                           long limit,
+                           int (*cb)(void *ctx, const struct ps_txn *,
+                                     const struct ps_payout_payee *),
+                           void *ctx, struct ps_err *err)
+{
+    const struct cand_sink k = {NULL, cb, ctx};
+    if (s->payees == NULL) {
+        if ((s->payees = calloc(1, sizeof(*s->payees))) == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        s->payees->sets[0].rows = s->payees->sets[1].rows = -1;
+    }
+    return payouts_due(s, business_id, limit, &k, err);
+}
+
+void ps_store_payout_payees_keep(struct ps_store *s)
+{
+    struct ps_payee_cache *c = s->payees;
+    struct ps_err err;
+    if (c == NULL)
+        return;
+    if (s->depth != 0 ||
+        write_stamp(s, &c->data_version, &c->changes, &err) != 0)
+        ps_store_payout_payees_drop(s); /* read again next time */
+    else
+        c->stamped = 1;
+}
+
+void ps_store_payout_payees_drop(struct ps_store *s)
+{
+    if (s->payees == NULL)
+        return;
+    sets_free(s->payees->sets);
+    free(s->payees);
+    s->payees = NULL;
 }
 
 int ps_store_ach_candidates(struct ps_store *s, const char *business_id,
                             int (*cb)(void *ctx, const struct ps_txn *),
                             void *ctx, struct ps_err *err)
 {
+    const struct cand_sink k = {cb, NULL, ctx};
     return due(s, business_id, "ACH", STMT_ACH_RETRIES, STMT_ACH_FRESH, 0,
-               NULL, cb, ctx, err);
+               NULL, &k, err);
 }
 
 int ps_store_outbound_mark_advance(struct ps_store *s, const char *business_id,

@@ -818,12 +818,14 @@ static const char *const ps_schema_v16[] = {
     "ALTER TABLE sms_outbox_v16 RENAME TO sms_outbox;",
     NULL};
 
-/* Versions 17 to 24, the row model of issue 21: schema_rows.c. */
+/* Versions 17 to 25, the row model of issue 21: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 17
 #define PS_SCHEMA_PROFILE_HASH 19
 #define PS_SCHEMA_BALANCES 20
 /* recon_counts and ledger_day_totals (issue 21 (d)) */
 #define PS_SCHEMA_RECON_COUNTS 24
+/* a transaction's status event without its payload (event_outbox) */
+#define PS_SCHEMA_EVENT_HISTORY 25
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -831,7 +833,8 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
     ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
-    ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24};
+    ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
+    ps_schema_v25};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1166,6 +1169,7 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
     }
     s->balances = version >= PS_SCHEMA_BALANCES;
     s->recon_counts = version >= PS_SCHEMA_RECON_COUNTS;
+    s->event_history = version >= PS_SCHEMA_EVENT_HISTORY;
     return 0;
 }
 

@@ -331,3 +331,45 @@ const char *const ps_schema_v24[] = {
     "  JOIN ledger_accounts a ON a.id = l.account"
     "  GROUP BY 1, 2, 3, 4;",
     NULL};
+
+/*
+ * Version 25: a transaction's status event keeps no payload (issue 21's
+ * nightly payouts: two events a payout line, 420 of each row's 650
+ * bytes, and a JSON check of each).  Its row names the history row of
+ * its change (history_id); the payload is made again whenever it is
+ * read (store/linx.c, base/eventjson.c) from that history row and its
+ * transaction, both immutable, byte for byte what was stored before.
+ * Every other event keeps its payload.  The table is made again (a
+ * CHECK and a NOT NULL change only so), rows and ids kept.
+ */
+const char *const ps_schema_v25[] = {
+    "CREATE TABLE event_outbox_v25 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  event_id TEXT NOT NULL UNIQUE,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  event_type TEXT NOT NULL,"
+    "  entity_type TEXT NOT NULL CHECK (entity_type = 'CUSTOMER'"
+    "    OR entity_type = 'ACCOUNT' OR entity_type = 'LINX'"
+    "    OR entity_type = 'TRANSACTION' OR entity_type = 'EWA_PROFILE'),"
+    "  entity_id TEXT NOT NULL,"
+    "  customer_id TEXT,"
+    "  payload TEXT CHECK (payload IS NULL OR json_valid(payload)),"
+    "  delivery TEXT NOT NULL DEFAULT 'PENDING' CHECK (delivery = 'PENDING'"
+    "    OR delivery = 'DELIVERED' OR delivery = 'DEAD'),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at TEXT, last_error TEXT,"
+    "  created_at TEXT NOT NULL, delivered_at TEXT, written_at TEXT,"
+    "  history_id INTEGER,"
+    "  CHECK (payload IS NOT NULL OR (history_id IS NOT NULL"
+    "    AND entity_type = 'TRANSACTION')));",
+    "INSERT INTO event_outbox_v25(id, event_id, business_id, event_type,"
+    "  entity_type, entity_id, customer_id, payload, delivery, attempts,"
+    "  next_attempt_at, last_error, created_at, delivered_at, written_at)"
+    "  SELECT id, event_id, business_id, event_type, entity_type, entity_id,"
+    "  customer_id, payload, delivery, attempts, next_attempt_at,"
+    "  last_error, created_at, delivered_at, written_at FROM event_outbox;",
+    "DROP TABLE event_outbox;",
+    "ALTER TABLE event_outbox_v25 RENAME TO event_outbox;",
+    "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
+    "  WHERE written_at IS NULL;",
+    NULL};

@@ -151,6 +151,7 @@ void ps_store_close(struct ps_store *s)
 {
     if (s == NULL)
         return;
+    ps_store_payout_payees_drop(s);
     for (int i = 0; i < PS_SQ_SLOTS; i++)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);

@@ -426,11 +426,16 @@ int ps_store_txn_get_request(struct ps_store *store, const char *business_id,
                              struct ps_err *err);
 /*
  * Move t->id from `from` to t->status, writing attempts, trace_number and
- * updated_at from t.  PS_ESTATE when the row is no longer in `from`
+ * updated_at from t; the row found by t->rowid when set (as read), its
+ * id checked.  PS_ESTATE when the row is no longer in `from`
  * (someone else moved it).
  */
 int ps_store_txn_update(struct ps_store *store, const struct ps_txn *t,
                         enum ps_txn_status from, struct ps_err *err);
+/* The id of the history row this connection inserted last
+ * (ps_store_txn_history_insert), for the status event that names it;
+ * 0 when the schema's events do not name history rows (before v25). */
+int64_t ps_store_txn_history_last(const struct ps_store *store);
 /* t's history row of a change from from_status to `to` at `at` (t: the
  * row as it is after that step: its id, and what the day's counters of
  * status changes key on, one count a history row).  return_code: the
@@ -683,6 +688,31 @@ int ps_store_payout_candidates(struct ps_store *store, const char *business_id,
                                long limit,
                                int (*cb)(void *ctx, const struct ps_txn *),
                                void *ctx, struct ps_err *err);
+
+/* A payout candidate's payee, read once a customer and account a call:
+ * the holder's name parts and the account's sealed card number (never
+ * in clear).  The pointers hold during the callback only. */
+struct ps_payout_payee {
+    int business; /* a BUSINESS customer: its dba_name names it */
+    const char *first_name, *middle_name, *last_name, *dba_name;
+    const unsigned char *sealed;
+    size_t sealed_len;
+};
+/* ps_store_payout_candidates() with each row's payee.  What it read of
+ * customers and accounts (all of the business's, once a call needs many)
+ * is kept for the next call after ps_store_payout_payees_keep(), which
+ * the caller makes right after committing the file: the next call uses
+ * it only if no connection has written anything since (data_version,
+ * total_changes), so a customer suspended in between is read again.
+ * Called outside a transaction (ps_store_begin), it keeps nothing. */
+int ps_store_payout_payees(struct ps_store *store, const char *business_id,
+                           long limit,
+                           int (*cb)(void *ctx, const struct ps_txn *,
+                                     const struct ps_payout_payee *),
+                           void *ctx, struct ps_err *err);
+void ps_store_payout_payees_keep(struct ps_store *store);
+/* Forget it (the end of a run; ps_store_close() does too). */
+void ps_store_payout_payees_drop(struct ps_store *store);
 
 /* One outbound file (table outputs). */
 struct ps_output_row {

@@ -104,8 +104,18 @@ struct acct_slot {
     char key[PS_ID_SIZE * 2 + 32];
 };
 
+struct ps_payee_cache;
+
 struct ps_store {
     sqlite3 *db;
+    /* The payout candidates' customers and accounts kept from one file
+     * of a run to the next (provider.c); NULL: none. */
+    struct ps_payee_cache *payees;
+    /* A transaction's status event names its history row instead of
+     * holding its payload (schema v25, linx.c); 0 before.  last_history:
+     * the id of the history row this connection inserted last (txn.c). */
+    int event_history;
+    int64_t last_history;
     int depth;                        /* nesting of ps_store_begin() */
     sqlite3_stmt *stmts[PS_SQ_SLOTS]; /* by slot; NULL: not prepared yet */
     struct acct_slot *accts;          /* open addressing, power-of-two size */
@@ -243,6 +253,7 @@ extern const char *const ps_schema_v21[];
 extern const char *const ps_schema_v22[];
 extern const char *const ps_schema_v23[];
 extern const char *const ps_schema_v24[];
+extern const char *const ps_schema_v25[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */
@@ -415,7 +426,7 @@ int ps_sq_status_history(struct ps_store *s, sqlite3_stmt *st,
     "id, business_id, customer_id, account_id, ifnull(profile_id,''),"         \
     " type, rail, purpose, amount, fee, currency, status,"                     \
     " ifnull(request_id,''), ifnull(trace_number,''), attempts,"               \
-    " created_at, updated_at"
+    " created_at, updated_at, rowid"
 void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t);
 
 /* ---- schema and migrations (schema.c) ------------------------------- */

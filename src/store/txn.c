@@ -54,6 +54,12 @@
     X(TXN_UPDATE,                                                              \
       "UPDATE transactions SET status = ?3, attempts = ?4,"                    \
       " trace_number = ?5, updated_at = ?6 WHERE id = ?1 AND status = ?2")     \
+    /* The same by the row id read with the row (its id checked too): a    \
+     * payout's rows are read in row order, the id index is random. */     \
+    X(TXN_UPDATE_ROW,                                                          \
+      "UPDATE transactions SET status = ?3, attempts = ?4,"                    \
+      " trace_number = ?5, updated_at = ?6"                                    \
+      " WHERE rowid = ?7 AND id = ?1 AND status = ?2")                         \
     X(TXN_HISTORY_INSERT,                                                      \
       "INSERT INTO transaction_history(txn_id, from_status, to_status,"        \
       " event, reason, source_file, source_line, created_at, reason_code)"     \
@@ -104,6 +110,7 @@ void ps_store_txn_read(sqlite3_stmt *st, struct ps_txn *t)
     t->attempts = sqlite3_column_int(st, 14);
     COL_STR(st, 15, t->created_at);
     COL_STR(st, 16, t->updated_at);
+    t->rowid = sqlite3_column_int64(st, 17);
 }
 
 /* The database's request-hash key, read once per connection. */
@@ -519,9 +526,12 @@ int ps_store_txn_update(struct ps_store *s, const struct ps_txn *t,
                         enum ps_txn_status from, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TXN_UPDATE, &st, err);
+    int rc = prep(s, t->rowid > 0 ? STMT_TXN_UPDATE_ROW : STMT_TXN_UPDATE, &st,
+                  err);
     if (rc != 0)
         return rc;
+    if (t->rowid > 0)
+        BIND_INT(st, 7, t->rowid);
     BIND(st, 1, t->id);
     BIND_ENUM(st, 2, PS_NAMES_TXN_STATUS, from);
     BIND_ENUM(st, 3, PS_NAMES_TXN_STATUS, t->status);
@@ -559,10 +569,16 @@ int ps_store_txn_history_insert(struct ps_store *s, const struct ps_txn *t,
     BIND_OPT(st, 9, return_code);
     if ((rc = ps_sq_exec_step(s, st, "insert transaction history", err)) != 0)
         return rc;
+    s->last_history = sqlite3_last_insert_rowid(s->db);
     /* recon's counters of the day (schema v24): one a history row, in the
      * same commit (a payout's SUBMIT and TRANSMIT are one row write and
      * two history rows) */
     return ps_store_recon_count_moved(s, t, from_status, to, at, err);
+}
+
+int64_t ps_store_txn_history_last(const struct ps_store *s)
+{
+    return s->event_history ? s->last_history : 0;
 }
 
 static void read_txn_history(sqlite3_stmt *st, struct ps_txn_history_row *r)

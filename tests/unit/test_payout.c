@@ -1025,6 +1025,110 @@ static void test_payout_limit_counts_due_only(void **state)
     balanced(fx);
 }
 
+/* ---- the payees read once a run (store/provider.c) ------------------ */
+
+/*
+ * Past 64 lookups and a sixteenth of the table, the candidates' customers
+ * and accounts are read in one pass over the business's rows and kept
+ * from one file of the run to the next: every line still gets its own
+ * holder and card, and a suspended customer or account is still left out
+ * (the pass reads statuses too).
+ */
+static void test_payout_payees_read_all_at_once(void **state)
+{
+    struct fixture *fx = *state;
+    static const char *const cards[] = {CARD1, CARD2, CARD3};
+    struct ps_txn many[80];
+    struct ps_payout_result r;
+    char ext[16], last[16];
+
+    for (int i = 0; i < 80; i++) {
+        snprintf(ext, sizeof(ext), "M%02d", i);
+        snprintf(last, sizeof(last), "N%02d", i);
+        customer_txn(fx, &fx->biz, ext, "Many", last, cards[i % 3], 100 + i,
+                     &many[i], NULL);
+    }
+    customer_status(fx, &many[75], PS_STATUS_SUSPENDED);
+    fx->eng->payout_max_records = 30;
+    payout(fx, &r);
+    assert_int_equal(r.files, 3);
+    assert_int_equal(r.records, 3 + 79);
+    char *all = NULL;
+    size_t len = 0;
+    for (int seq = 1; seq <= 3; seq++) {
+        const char *f = ps_test_slurp(payout_path(fx, seq), NULL);
+        all = realloc(all, len + strlen(f) + 1);
+        assert_non_null(all);
+        memcpy(all + len, f, strlen(f) + 1);
+        len += strlen(f);
+    }
+    for (int i = 0; i < 80; i++) {
+        char line[256];
+        snprintf(line, sizeof(line), "%.40s,%s,%d.%02d,USD,Many N%02d,1\n",
+                 many[i].id, cards[i % 3], (100 + i) / 100, (100 + i) % 100,
+                 i);
+        if (i == 75) {
+            assert_null(strstr(all, many[i].id));
+            assert_int_equal(status_of(fx, &many[i]), PS_TXN_NEW);
+        } else if (strstr(all, line) == NULL) {
+            fail_msg("line %d not in the files: %s", i, line);
+        }
+    }
+    assert_non_null(strstr(all, "," CARD1 ",25.00,USD,Maria Gonzalez,1\n"));
+    assert_null(strstr(all, fx->held.id));
+    assert_null(strstr(all, fx->foreign.id));
+    free(all);
+    balanced(fx);
+}
+
+static int count_payee(void *ctx, const struct ps_txn *t,
+                       const struct ps_payout_payee *p)
+{
+    (void)t;
+    assert_true(p->sealed_len > 0);
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* The candidates of the business with their payees, as a payout file's
+ * transaction reads them, then kept as after its commit. */
+static int payees_now(struct fixture *fx)
+{
+    struct ps_err err;
+    int n = 0;
+    ps_err_clear(&err);
+    ok(ps_store_begin(fx->eng->store, &err), &err, "begin");
+    ok(ps_store_payout_payees(fx->eng->store, fx->biz.id, 0, count_payee, &n,
+                              &err),
+       &err, "payees");
+    ok(ps_store_commit(fx->eng->store, &err), &err, "commit");
+    ps_store_payout_payees_keep(fx->eng->store);
+    return n;
+}
+
+/* What a call kept serves the next only while nobody wrote: a customer
+ * suspended by another connection, or by this one, is seen. */
+static void test_payout_payees_kept_until_a_write(void **state)
+{
+    struct fixture *fx = *state;
+    char sql[256];
+
+    assert_int_equal(payees_now(fx), 3);
+    assert_int_equal(payees_now(fx), 3);
+    snprintf(sql, sizeof(sql),
+             "UPDATE customers SET status = 'SUSPENDED' WHERE id = '%s'",
+             fx->t[0].customer_id);
+    assert_int_equal(sqlite3_exec(fx->raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(payees_now(fx), 2);
+    customer_status(fx, &fx->t[0], PS_STATUS_ACTIVE);
+    assert_int_equal(payees_now(fx), 3);
+    customer_status(fx, &fx->t[1], PS_STATUS_SUSPENDED);
+    assert_int_equal(payees_now(fx), 2);
+    ps_store_payout_payees_drop(fx->eng->store);
+    assert_int_equal(payees_now(fx), 2);
+    ps_store_payout_payees_drop(fx->eng->store);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1048,6 +1152,8 @@ int main(void)
         T(test_payout_customer_suspended_after_disbursement),
         T(test_payout_limit_counts_due_only),
         T(test_payout_watermark),
+        T(test_payout_payees_read_all_at_once),
+        T(test_payout_payees_kept_until_a_write),
         T(test_status_fails_after_first_write),
         T(test_sandbox_rules),
         T(test_sandbox_until),
