@@ -173,8 +173,8 @@ static int copy_all(int from, int to, struct hasher *h, struct ps_err *err)
     }
 }
 
-/* Copy and hash side by side (struct hasher); one after the other when no
- * thread can be started. */
+/* Copy and hash side by side (struct hasher); one after the other for a
+ * file of less than one copy step, or when no thread can be started. */
 static int copy_hashed(struct ps_snapshot *s, struct ps_err *err)
 {
     struct hasher h;
@@ -186,7 +186,9 @@ static int copy_hashed(struct ps_snapshot *s, struct ps_err *err)
     memset(&h, 0, sizeof(h));
     h.fd = s->fd;
     crypto_hash_sha256_init(&h.st);
-    if (pthread_mutex_init(&h.mu, NULL) != 0)
+    /* Under one copy step the thread would only cost its start. */
+    if (s->orig_st.st_size < (off_t)COPY_STEP ||
+        pthread_mutex_init(&h.mu, NULL) != 0)
         goto alone;
     if (pthread_cond_init(&h.cv, NULL) != 0) {
         pthread_mutex_destroy(&h.mu);
