@@ -694,6 +694,8 @@ enum ps_code_scope {
       "NACHA: a transaction code the batch's SEC code does not allow")         \
     X(SERVICE_CLASS_CODE, FILE,                                                \
       "NACHA: a service class code that is not 200, 220, 225 or 280")          \
+    X(SPILL_CORRUPT, RUN,                                                      \
+      "the records a check pass kept do not read back (an internal error)")    \
     X(STATE_CHANGED, RECORD,                                                   \
       "the row changed under the update (another writer got there first)")     \
     X(STATUS_UNCHANGED, RECORD,                                                \

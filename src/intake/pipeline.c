@@ -172,6 +172,7 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
 static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
                      size_t dsize, const char *options,
                      struct ps_doc_totals *totals, unsigned *kinds,
+                     struct ps_spill *spill, struct ps_spillseg *seg,
                      struct ps_err *why, struct ps_err *err)
 {
     struct ps_docread d;
@@ -181,7 +182,7 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
     ps_strlcpy(docname, doc->name, dsize);
     ps_strlcpy(f->member, doc->member != NULL ? doc->member : "",
                sizeof(f->member));
-    rc = ps_docread_start(&d, doc, NULL, options, why);
+    rc = ps_docread_check(&d, doc, options, spill, seg, why); /* docread.h */
     if (rc < 0)
         /* A document that cannot be recognized is rejected. */
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
@@ -448,7 +449,8 @@ static int chunk_state_init(struct ps_pipeline *p, const struct ps_file *f,
 static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                      const struct ps_doc *doc, struct ps_file *f,
                      const char *docname, const struct ps_doc_totals *key,
-                     int resuming, int *redo, struct ps_err *err)
+                     const struct ps_spillseg *seg, int resuming, int *redo,
+                     struct ps_err *err)
 {
     struct ps_docread d;
     struct ps_record rec;
@@ -469,7 +471,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
     if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0 ||
-        (rc = ps_docread_start(&d, doc, f->format, options, err)) != 0) {
+        (rc = ps_docread_open(&d, seg, doc, f->format, options, err)) != 0) {
         ps_result_close(&r);
         return rc;
     }
@@ -569,6 +571,7 @@ struct known {
     int applied_elsewhere;
     int oom;
     struct ps_file first_applied;
+    struct ps_spill *spill; /* pass 1's records, for pass 2 (docread.h) */
 };
 
 static int collect(void *ctx, const struct ps_file *f)
@@ -663,6 +666,7 @@ struct plan {
     char docname[PS_PATH_SIZE];
     int reject;
     unsigned kinds; /* enum ps_channel_kinds of its records */
+    struct ps_spillseg seg; /* its records as pass 1 read them */
 };
 
 /* A whole input refused (duplicate, unsafe wrapper, empty, nothing
@@ -761,7 +765,8 @@ static int check_docs(const struct ps_business *b, struct known *k,
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
         rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       options, &pl->totals, &pl->kinds, &pl->why, err);
+                       options, &pl->totals, &pl->kinds, k->spill, &pl->seg,
+                       &pl->why, err);
         if (rc < 0)
             goto out;
         pl->reject = rc == 1;
@@ -811,12 +816,14 @@ static int doc_apply_twice(struct ps_pipeline *p, const struct ps_business *b,
                            struct ps_walk *w, int fd, const char *input,
                            const struct ps_unwrap_limits *limits, int i,
                            struct ps_file *f, const char *docname,
-                           const struct ps_doc_totals *key, int resuming,
+                           const struct ps_doc_totals *key,
+                           const struct ps_spillseg *seg, int resuming,
                            struct ps_err *err)
 {
     struct ps_walk again = {NULL, {0}, -1};
     int redo = 0;
-    int rc = doc_apply(p, b, &w->doc, f, docname, key, resuming, &redo, err);
+    int rc =
+        doc_apply(p, b, &w->doc, f, docname, key, seg, resuming, &redo, err);
     if (redo == 0)
         return rc;
     ps_log(PS_LOG_WARN, "document.redo", "{s:s, s:s, s:s}", "business",
@@ -824,7 +831,7 @@ static int doc_apply_twice(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_walk_open(&again, fd, input, limits, err)) == 0 &&
         (rc = ps_walk_to(&again, i, input, err)) == 0)
         rc = doc_apply(p, b, &again.doc, f, docname, redo == 2 ? NULL : key,
-                       redo == 2, &redo, err);
+                       seg, redo == 2, &redo, err);
     if (again.u != NULL)
         ps_walk_close(&again);
     return rc;
@@ -889,7 +896,7 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
         if (f == NULL) {
             f = &pl->f;
             rc = doc_apply_twice(p, b, &w, fd, input, limits, i, f, docname,
-                                 &pl->totals, 0, err);
+                                 &pl->totals, &pl->seg, 0, err);
             if (rc == PS_ECONFLICT &&
                 err->id == PS_CODE_DUPLICATE_FILE_KEY) {
                 /* The format's own key was seen: this document is a
@@ -912,7 +919,7 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             }
         } else if (f->status == PS_FILE_PROCESSING) {
             rc = doc_apply_twice(p, b, &w, fd, input, limits, i, f, docname,
-                                 NULL, 1, err);
+                                 NULL, NULL, 1, err);
         } else {
             rc = 0; /* APPLIED before the crash */
         }
@@ -1042,7 +1049,6 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     struct ps_unwrap_limits limits = p->cfg->limits;
     struct ps_snapshot snap;
     struct plan *plan = NULL;
-    struct ps_walk w = {NULL, {0}, -1};
     int64_t size = 0;
     int ndocs = 0, rc, applied = 0, started = 0;
 
@@ -1141,7 +1147,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = check_docs(b, k, work_path, snap.fd, sha, size, &limits,
+    if ((rc = ps_spill_open(&k->spill, work_path, err)) != 0 ||
+        (rc = check_docs(b, k, work_path, snap.fd, sha, size, &limits,
                          options, plan, ndocs, err)) != 0)
         goto out;
     source_check(p, k, plan, ndocs);
@@ -1182,7 +1189,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
 out:
-    ps_walk_close(&w);
+    ps_spill_close(k != NULL ? k->spill : NULL);
     ps_snapshot_close(&snap);
     free(plan);
     if (k != NULL)

@@ -13,14 +13,20 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "base/crypto.h"
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/output.h"
 #include "intake/spool.h"
 
 #define PATH_SIZE 4096
+#define COPY_STEP ((size_t)8 << 20) /* bytes a copy_file_range() call */
+#define HASH_BUF ((size_t)1 << 20)
 
 static void dir_of(const char *path, char *dir, size_t size)
 {
@@ -36,20 +42,107 @@ static void dir_of(const char *path, char *dir, size_t size)
     dir[n] = '\0';
 }
 
+static int rehash(struct ps_snapshot *s, struct ps_err *err)
+{
+    if (lseek(s->fd, 0, SEEK_SET) != 0)
+        return ps_err_sys(err, errno, "cannot rewind the private copy");
+    return ps_sha256_fd(s->fd, s->sha256, &s->size, err);
+}
+
+/*
+ * The copy's hash, taken by a second thread as the copy is made: one
+ * after the other they took 0.28 + 0.43 s for a 113 MB pain.001 here
+ * (copy_file_range, then libsodium's SHA-256 of the copy), side by side
+ * the longer of the two.  The thread hashes the copy's bytes, in order,
+ * up to what the copy has written (`ready`); the digest is of the copy
+ * as it stands when the copy is done, exactly as a read of it after.
+ */
+struct hasher {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd;            /* the copy */
+    int64_t ready;     /* bytes of the copy written so far */
+    int done, failed;  /* the copy is finished; it failed (stop) */
+    int64_t hashed;    /* the thread's */
+    int read_errno;    /* a read of the copy failed */
+    crypto_hash_sha256_state st;
+};
+
+static void hasher_publish(struct hasher *h, int64_t ready, int done,
+                           int failed)
+{
+    if (h == NULL)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->ready = ready;
+    h->done |= done;
+    h->failed |= failed;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+}
+
+static void *hasher_run(void *arg)
+{
+    struct hasher *h = arg;
+    unsigned char *buf = malloc(HASH_BUF);
+    for (;;) {
+        int64_t ready;
+        int done, failed;
+        pthread_mutex_lock(&h->mu);
+        while (h->hashed == h->ready && !h->done && !h->failed)
+            pthread_cond_wait(&h->cv, &h->mu);
+        ready = h->ready;
+        done = h->done;
+        failed = h->failed;
+        pthread_mutex_unlock(&h->mu);
+        if (failed || buf == NULL)
+            break;
+        while (h->hashed < ready) {
+            size_t want = (uint64_t)(ready - h->hashed) < HASH_BUF
+                              ? (size_t)(ready - h->hashed)
+                              : HASH_BUF;
+            ssize_t n = pread(h->fd, buf, want, (off_t)h->hashed);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                h->read_errno = n < 0 ? errno : EIO;
+                goto out;
+            }
+            crypto_hash_sha256_update(&h->st, buf, (unsigned long long)n);
+            h->hashed += n;
+        }
+        if (done && h->hashed == ready)
+            break;
+    }
+out:
+    if (buf == NULL)
+        h->read_errno = ENOMEM;
+    free(buf);
+    return NULL;
+}
+
 /* Copy `from` (read from byte 0) into `to`, all of it: FICLONE where the
- * file system shares blocks, else copy_file_range(2), else read/write. */
-static int copy_all(int from, int to, struct ps_err *err)
+ * file system shares blocks, else copy_file_range(2), else read/write;
+ * each step's progress told to h (may be NULL). */
+static int copy_all(int from, int to, struct hasher *h, struct ps_err *err)
 {
     char buf[65536];
     loff_t in = 0, out = 0;
-    if (ioctl(to, FICLONE, from) == 0)
+    struct stat st;
+    if (ioctl(to, FICLONE, from) == 0) {
+        if (fstat(to, &st) != 0)
+            return ps_err_sys(err, errno, "cannot stat the private copy");
+        hasher_publish(h, (int64_t)st.st_size, 0, 0);
         return 0;
+    }
     for (;;) {
-        ssize_t n = copy_file_range(from, &in, to, &out, (size_t)1 << 30, 0);
+        ssize_t n = copy_file_range(from, &in, to, &out, COPY_STEP, 0);
         if (n == 0)
             return 0;
-        if (n > 0)
+        if (n > 0) {
+            hasher_publish(h, (int64_t)out, 0, 0);
             continue;
+        }
         if (errno == EINTR)
             continue;
         if (errno != EXDEV && errno != ENOSYS && errno != EINVAL &&
@@ -76,14 +169,54 @@ static int copy_all(int from, int to, struct ps_err *err)
         }
         in += n;
         out += n;
+        hasher_publish(h, (int64_t)out, 0, 0);
     }
 }
 
-static int rehash(struct ps_snapshot *s, struct ps_err *err)
+/* Copy and hash side by side (struct hasher); one after the other for a
+ * file of less than one copy step, or when no thread can be started. */
+static int copy_hashed(struct ps_snapshot *s, struct ps_err *err)
 {
-    if (lseek(s->fd, 0, SEEK_SET) != 0)
-        return ps_err_sys(err, errno, "cannot rewind the private copy");
-    return ps_sha256_fd(s->fd, s->sha256, &s->size, err);
+    struct hasher h;
+    pthread_t t;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    int rc;
+    if ((rc = ps_crypto_init(err)) != 0)
+        return rc;
+    memset(&h, 0, sizeof(h));
+    h.fd = s->fd;
+    crypto_hash_sha256_init(&h.st);
+    /* Under one copy step the thread would only cost its start. */
+    if (s->orig_st.st_size < (off_t)COPY_STEP ||
+        pthread_mutex_init(&h.mu, NULL) != 0)
+        goto alone;
+    if (pthread_cond_init(&h.cv, NULL) != 0) {
+        pthread_mutex_destroy(&h.mu);
+        goto alone;
+    }
+    if (pthread_create(&t, NULL, hasher_run, &h) != 0) {
+        pthread_cond_destroy(&h.cv);
+        pthread_mutex_destroy(&h.mu);
+        goto alone;
+    }
+    rc = copy_all(s->orig, s->fd, &h, err);
+    hasher_publish(&h, h.ready, 1, rc != 0);
+    pthread_join(t, NULL);
+    pthread_cond_destroy(&h.cv);
+    pthread_mutex_destroy(&h.mu);
+    if (rc != 0)
+        return rc;
+    if (h.read_errno != 0)
+        return ps_err_sys(err, h.read_errno, "cannot read the private copy "
+                                             "to hash it");
+    crypto_hash_sha256_final(&h.st, digest);
+    sodium_bin2hex(s->sha256, sizeof(s->sha256), digest, sizeof(digest));
+    s->size = h.hashed;
+    return 0;
+alone:
+    if ((rc = copy_all(s->orig, s->fd, NULL, err)) != 0)
+        return rc;
+    return rehash(s, err);
 }
 
 static int same_stat(const struct stat *a, const struct stat *b)
@@ -125,7 +258,7 @@ int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
         rc = ps_err_sys(err, errno, "cannot create a private copy in %s", dir);
         goto fail;
     }
-    if ((rc = copy_all(s->orig, s->fd, err)) != 0)
+    if ((rc = copy_hashed(s, err)) != 0)
         goto fail;
     if (fstat(s->orig, &after) != 0) {
         rc = ps_err_sys(err, errno, "cannot stat %s", work_path);
@@ -141,8 +274,6 @@ int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
         goto fail;
     }
     s->orig_st = after;
-    if ((rc = rehash(s, err)) != 0)
-        goto fail;
     return 0;
 fail:
     ps_snapshot_close(s);

@@ -9,52 +9,65 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
+#include <stdlib.h>
+
 /* ISO_REF_ROWS rows of references in one INSERT (ps_store_iso_refs_insert):
  * one statement's cursors for many rows. */
 #define ISO_REF_ROWS 32
-#define REF_ROW "(?,?,?,?,?)"
+#define REF_ROW "(?,?,?)"
 #define REF_ROW4 REF_ROW "," REF_ROW "," REF_ROW "," REF_ROW
 #define REF_ROW16 REF_ROW4 "," REF_ROW4 "," REF_ROW4 "," REF_ROW4
 
+/* A transaction's references: its iso_refs row and its block's iso_msgs
+ * row (schema version 25, schema_rows.c). */
+#define ISO_REFS_OF                                                            \
+    " FROM iso_msgs m JOIN iso_refs r ON r.msg = m.id"                         \
+    " JOIN transactions t ON t.id = r.txn_id"
+
 #define ISO_STMTS(X)                                                           \
+    X(ISO_MSG_FIND,                                                            \
+      "SELECT id FROM iso_msgs WHERE business_id = ? AND msg_id = ?"           \
+      " AND pmt_inf_id = ?")                                                   \
+    X(ISO_MSG_INSERT,                                                          \
+      "INSERT INTO iso_msgs(business_id, msg_id, pmt_inf_id) VALUES (?,?,?)")  \
     X(ISO_REF_INSERT,                                                          \
-      "INSERT INTO iso_refs(txn_id, business_id, msg_id, pmt_inf_id,"          \
-      " end_to_end_id) VALUES (?,?,?,?,?)")                                    \
+      "INSERT INTO iso_refs(txn_id, msg, end_to_end_id) VALUES (?,?,?)")       \
     X(ISO_REF_INSERT_MANY,                                                     \
-      "INSERT INTO iso_refs(txn_id, business_id, msg_id, pmt_inf_id,"          \
-      " end_to_end_id) VALUES " REF_ROW16 "," REF_ROW16)                       \
+      "INSERT INTO iso_refs(txn_id, msg, end_to_end_id) VALUES " REF_ROW16    \
+      "," REF_ROW16)                                                           \
     X(ISO_ENTRIES,                                                             \
       "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
-      " r.msg_id, r.pmt_inf_id, r.end_to_end_id,"                              \
+      " m.msg_id, m.pmt_inf_id, r.end_to_end_id,"                              \
       " (SELECT h.reason FROM transaction_history h WHERE h.txn_id = t.id"     \
       "  ORDER BY h.id DESC LIMIT 1),"                                         \
       " (SELECT h.reason_code FROM transaction_history h"                      \
       "  WHERE h.txn_id = t.id ORDER BY h.id DESC LIMIT 1)"                    \
-      " FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"                \
-      " WHERE r.business_id = ?1 AND t.updated_at >= ?2"                       \
+      ISO_REFS_OF                                                              \
+      " WHERE m.business_id = ?1 AND t.updated_at >= ?2"                       \
       " AND t.updated_at < ?3 AND t.status IN"                                 \
       " ('SETTLED','CLEARED','DECLINED','ERROR','REVERSED')"                   \
       " ORDER BY t.updated_at, t.id")                                          \
     X(ISO_STATUS,                                                              \
       "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
-      " r.msg_id, r.pmt_inf_id, r.end_to_end_id,"                              \
+      " m.msg_id, m.pmt_inf_id, r.end_to_end_id,"                              \
       " (SELECT h.reason FROM transaction_history h WHERE h.txn_id = t.id"     \
       "  ORDER BY h.id DESC LIMIT 1),"                                         \
       " (SELECT h.reason_code FROM transaction_history h"                      \
       "  WHERE h.txn_id = t.id ORDER BY h.id DESC LIMIT 1)"                    \
-      " FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"                \
-      " WHERE r.business_id = ?1 AND t.updated_at >= ?2"                       \
+      ISO_REFS_OF                                                              \
+      " WHERE m.business_id = ?1 AND t.updated_at >= ?2"                       \
       " AND t.updated_at < ?3 AND t.status IN"                                 \
       " ('SETTLED','CLEARED','DECLINED','ERROR','REVERSED')"                   \
-      " ORDER BY r.msg_id, r.pmt_inf_id, t.id")                                \
+      " ORDER BY m.msg_id, m.pmt_inf_id, t.id")                                \
     X(ISO_FUNDING_MOVES,                                                       \
       "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                \
-      " ifnull(e.txn_id, e.reference), e.memo, r.msg_id, r.pmt_inf_id,"        \
+      " ifnull(e.txn_id, e.reference), e.memo, m.msg_id, m.pmt_inf_id,"        \
       " r.end_to_end_id"                                                       \
       " FROM ledger_entries e"                                                 \
       " JOIN ledger_accounts da ON da.id = e.debit_account"                    \
       " JOIN ledger_accounts ca ON ca.id = e.credit_account"                   \
       " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                           \
+      " LEFT JOIN iso_msgs m ON m.id = r.msg"                                  \
       " WHERE ((da.business_id = ?1 AND da.kind = 'FUNDING')"                  \
       " OR (ca.business_id = ?1 AND ca.kind = 'FUNDING'))"                     \
       " AND e.currency = ?4"                                                   \
@@ -62,21 +75,64 @@
 
 PS_SQ_AREA(PS_SQ_AREA_ISO, ISO_STMTS)
 
+/* The iso_msgs row of (business, MsgId, PmtInfId), made if need be. */
+static int msg_row(struct ps_store *s, const char *business_id,
+                   const char *msg_id, const char *pmt_inf_id, int64_t *id,
+                   struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_ISO_MSG_FIND, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, msg_id);
+    BIND(st, 3, pmt_inf_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return ps_sq_error(s, rc, "find ISO 20022 message", err);
+    if ((rc = prep(s, STMT_ISO_MSG_INSERT, &st, err)) != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, msg_id);
+    BIND(st, 3, pmt_inf_id);
+    if ((rc = ps_sq_exec_step(s, st, "insert ISO 20022 message", err)) != 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
 int ps_store_iso_ref_insert(struct ps_store *s, const char *business_id,
                             const char *txn_id, const char *msg_id,
                             const char *pmt_inf_id, const char *end_to_end_id,
                             struct ps_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ISO_REF_INSERT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND(st, 1, txn_id);
-    BIND(st, 2, business_id);
-    BIND(st, 3, msg_id);
-    BIND(st, 4, pmt_inf_id);
-    BIND(st, 5, end_to_end_id);
-    return ps_sq_exec_step(s, st, "insert ISO 20022 references", err);
+    const char *cols[4] = {txn_id, msg_id, pmt_inf_id, end_to_end_id};
+    return ps_store_iso_refs_insert(s, business_id, 1, cols, err);
+}
+
+/* Each row's iso_msgs number, looked up once per run of the same block
+ * (a chunk's payments come in their document's order). */
+static int msg_rows(struct ps_store *s, const char *business_id, size_t n,
+                    const char *const *cols, int64_t *msg, struct ps_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *const *c = cols + 4 * i;
+        int rc;
+        if (i > 0 && strcmp(c[1], c[1 - 4]) == 0 &&
+            strcmp(c[2], c[2 - 4]) == 0) {
+            msg[i] = msg[i - 1];
+            continue;
+        }
+        if ((rc = msg_row(s, business_id, c[1], c[2], &msg[i], err)) != 0)
+            return rc;
+    }
+    return 0;
 }
 
 int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
@@ -85,29 +141,39 @@ int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
 {
     sqlite3_stmt *st = NULL;
     size_t i = 0;
+    int64_t *msg = malloc((n > 0 ? n : 1) * sizeof(*msg));
     int rc;
+    if (msg == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if ((rc = msg_rows(s, business_id, n, cols, msg, err)) != 0)
+        goto out;
     for (; n - i >= ISO_REF_ROWS; i += ISO_REF_ROWS) {
         if ((rc = prep(s, STMT_ISO_REF_INSERT_MANY, &st, err)) != 0)
-            return rc;
+            goto out;
         for (int r = 0; r < ISO_REF_ROWS; r++) {
             const char *const *c = cols + 4 * (i + (size_t)r);
-            BIND(st, 5 * r + 1, c[0]);
-            BIND(st, 5 * r + 2, business_id);
-            BIND(st, 5 * r + 3, c[1]);
-            BIND(st, 5 * r + 4, c[2]);
-            BIND(st, 5 * r + 5, c[3]);
+            BIND(st, 3 * r + 1, c[0]);
+            sqlite3_bind_int64(st, 3 * r + 2, msg[i + (size_t)r]);
+            BIND(st, 3 * r + 3, c[3]);
         }
         if ((rc = ps_sq_exec_step(s, st, "insert ISO 20022 references",
                                   err)) != 0)
-            return rc;
+            goto out;
     }
     for (; i < n; i++) {
         const char *const *c = cols + 4 * i;
-        if ((rc = ps_store_iso_ref_insert(s, business_id, c[0], c[1], c[2],
-                                          c[3], err)) != 0)
-            return rc;
+        if ((rc = prep(s, STMT_ISO_REF_INSERT, &st, err)) != 0)
+            goto out;
+        BIND(st, 1, c[0]);
+        sqlite3_bind_int64(st, 2, msg[i]);
+        BIND(st, 3, c[3]);
+        if ((rc = ps_sq_exec_step(s, st, "insert ISO 20022 references",
+                                  err)) != 0)
+            goto out;
     }
-    return 0;
+out:
+    free(msg);
+    return rc;
 }
 
 static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)

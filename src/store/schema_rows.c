@@ -373,3 +373,40 @@ const char *const ps_schema_v25[] = {
     "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
     "  WHERE written_at IS NULL;",
     NULL};
+
+/*
+ * Version 26: iso_refs narrow (issue 19, "the same rate as the CSV").
+ * A pain.001's transaction had a row of its txn id, business id, MsgId,
+ * PmtInfId and EndToEndId in a rowid table with two indexes (its primary
+ * key and the business) and two foreign keys: about 150 bytes and five
+ * b-tree searches a payment.  Now the (business, MsgId, PmtInfId) is a
+ * row of iso_msgs, once per payment information block, and iso_refs is
+ * WITHOUT ROWID on the txn id with that row's number and the EndToEndId
+ * (the transaction's parent key kept; the business is iso_msgs', which
+ * like the unchained tables of version 9 has no REFERENCES: its writer
+ * takes the business from the row it applies for).  The camt.054 reads
+ * the same references through iso_msgs.  One transaction, like every
+ * migration; every row is copied.
+ */
+const char *const ps_schema_v26[] = {
+    "CREATE TABLE iso_msgs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  business_id TEXT NOT NULL,"
+    "  msg_id TEXT NOT NULL, pmt_inf_id TEXT NOT NULL,"
+    "  UNIQUE (business_id, msg_id, pmt_inf_id));",
+    "INSERT INTO iso_msgs(business_id, msg_id, pmt_inf_id)"
+    "  SELECT business_id, msg_id, pmt_inf_id FROM iso_refs"
+    "  GROUP BY business_id, msg_id, pmt_inf_id ORDER BY min(rowid);",
+    "CREATE TABLE iso_refs_v26 ("
+    "  txn_id TEXT PRIMARY KEY REFERENCES transactions(id),"
+    "  msg INTEGER NOT NULL,"
+    "  end_to_end_id TEXT NOT NULL) WITHOUT ROWID;",
+    "INSERT INTO iso_refs_v26(txn_id, msg, end_to_end_id)"
+    "  SELECT r.txn_id, m.id, r.end_to_end_id FROM iso_refs r"
+    "  JOIN iso_msgs m ON m.business_id = r.business_id"
+    "  AND m.msg_id = r.msg_id AND m.pmt_inf_id = r.pmt_inf_id"
+    "  ORDER BY r.txn_id;",
+    "DROP TABLE iso_refs;",
+    "ALTER TABLE iso_refs_v26 RENAME TO iso_refs;",
+    "CREATE INDEX iso_refs_msg ON iso_refs(msg);",
+    NULL};

@@ -254,6 +254,7 @@ extern const char *const ps_schema_v22[];
 extern const char *const ps_schema_v23[];
 extern const char *const ps_schema_v24[];
 extern const char *const ps_schema_v25[];
+extern const char *const ps_schema_v26[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */

@@ -267,5 +267,38 @@ for e in D1:AM04 D2:AC04 D3:MS03; do
 done
 has "<AddtlInf>provider DECLINED 54: expired card</AddtlInf>" "$T/c054"
 xsd_ok camt.054.001.08 "$C" "camt.054 with declines"
+
+# several pain.001 in one zip, the middle one refused whole (its CtrlSum):
+# the check pass's records replayed by the apply pass, each document's
+# own (intake/docread.h): the first and the last applied, their results
+# and pain.002 each their own records, nothing of the middle one
+mkdir -p "$T/z"
+pain ACME-ZIP-1 3.00 Z1:C0001:1.00 Z2:C0002:2.00 >"$T/z/one.xml"
+pain ACME-ZIP-2 9.99 Z3:C0001:1.00 Z4:C0002:2.00 >"$T/z/two.xml"
+pain ACME-ZIP-3 7.00 Z5:C0003:3.00 Z6:-:4.00 >"$T/z/three.xml"
+(cd "$T/z" && bsdtar -a -cf "$IN/zipped.zip" one.xml two.xml three.xml)
+touch "$IN/zipped.zip.done"
+expect 65 "$P" --json run --once # a document refused: exit 65
+same "zip accepted" "$(jq .accepted "$T/out")" 3
+same "zip transactions" "$(sql "SELECT group_concat(request_id) FROM (SELECT
+    request_id FROM transactions WHERE request_id LIKE 'Z%'
+    ORDER BY request_id)")" "Z1,Z2,Z5"
+same "zip references" "$(sql "SELECT group_concat(m.msg_id || '/' ||
+    r.end_to_end_id) FROM (SELECT * FROM iso_refs ORDER BY end_to_end_id) r
+    JOIN iso_msgs m ON m.id = r.msg WHERE r.end_to_end_id LIKE 'Z%'")" \
+    "ACME-ZIP-1/Z1,ACME-ZIP-1/Z2,ACME-ZIP-3/Z5"
+RZ=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/results/zipped.zip_two.xml.*.result.csv)
+has "ISO_CTRL_SUM" "$RZ"
+RZ=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/results/zipped.zip_three.xml.*.result.csv)
+has "Z5,ACCEPTED" "$RZ"
+has "Z6,REJECTED,ISO_CREDITOR_UNIDENTIFIED" "$RZ"
+same "zip result lines" "$(grep -c '^[0-9]' "$RZ")" 2
+FZ=$(sql "SELECT id FROM files WHERE member = 'three.xml'")
+XZ="$PAYSPOOL_SPOOL/outbound/acme/results/$FZ.pain002.xml"
+tr -d '\n' <"$XZ" >"$T/z002"
+has "<OrgnlMsgId>ACME-ZIP-3</OrgnlMsgId>" "$T/z002"
+has "<OrgnlEndToEndId>Z5</OrgnlEndToEndId><TxSts>ACCP</TxSts>" "$T/z002"
+has "<OrgnlEndToEndId>Z6</OrgnlEndToEndId><TxSts>RJCT</TxSts>" "$T/z002"
+same "zip pain.002 transactions" "$(grep -c '<TxInfAndSts>' "$XZ")" 2
 ledger_verify_ok
 finish

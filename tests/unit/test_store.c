@@ -493,6 +493,16 @@ static void test_migrate_v17_request_hash(void **state)
                      1);
     ps_store_close(s); /* the API below writes the latest version's rows */
     s = open_store(fx->db_path, 0);
+    /* The narrow iso_refs (version 26): the same references, the block's
+     * (business, MsgId, PmtInfId) in iso_msgs. */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM iso_refs r JOIN iso_msgs m"
+                             " ON m.id = r.msg WHERE r.txn_id = 't2' AND"
+                             " m.business_id = 'b1' AND m.msg_id = 'm' AND"
+                             " m.pmt_inf_id = 'p' AND r.end_to_end_id = 'e'",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM iso_refs", NULL), 1);
 
     /* Found by business and request id; refused twice, not across. */
     assert_int_equal(txn_find(s, "b1", "R1", id), 0);
