@@ -494,6 +494,13 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
         q = PS_RECON_Q_POSITIONS_COUNTED;
     if (q == PS_RECON_Q_EWA_CHECK && s->recon_counts)
         q = PS_RECON_Q_EWA_CHECK_COUNTED;
+    if (q == PS_RECON_Q_EWA_AGING) { /* one walk; the query if it cannot */
+        int fallback = 0;
+        if ((rc = ps_store_recon_aging(s, p->business, p->day, cb, ctx,
+                                       &fallback, err)) != 0 ||
+            !fallback)
+            return rc;
+    }
     if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
         return rc;
     bind_named(st, ":business", p->business);

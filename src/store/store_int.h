@@ -170,6 +170,16 @@ struct ps_acct_kind {
 int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
                         size_t n, struct ps_err *err);
 
+/* The EWA receivables by eligibility and age of one business on `day`
+ * (PS_RECON_Q_EWA_AGING's rows) from one walk of its disbursements,
+ * newest first (reconaging.c); *fallback set: the walk cannot give the
+ * query's figures (rows out of day order), run the query. */
+struct ps_recon_row;
+int ps_store_recon_aging(struct ps_store *s, const char *business,
+                         const char *day,
+                         int (*cb)(void *ctx, const struct ps_recon_row *),
+                         void *ctx, int *fallback, struct ps_err *err);
+
 /* The page cache of a connection, KiB (PRAGMA cache_size = -this). */
 #define PS_STORE_CACHE_KB "65536"
 
