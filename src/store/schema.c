@@ -824,6 +824,9 @@ static const char *const ps_schema_v16[] = {
 #define PS_SCHEMA_BALANCES 20
 /* recon_counts and ledger_day_totals (issue 21 (d)) */
 #define PS_SCHEMA_RECON_COUNTS 24
+/* ledger_entry_days (issue 21, session 27): schema 27 at merge, the next
+ * version on its branch (25), after the other branches' 25 and 26. */
+#define PS_SCHEMA_ENTRY_DAYS 25
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -831,7 +834,8 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v9,  ps_schema_v10, ps_schema_v11, ps_schema_v12,
     ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
-    ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24};
+    ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
+    ps_schema_v27};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1166,6 +1170,7 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
     }
     s->balances = version >= PS_SCHEMA_BALANCES;
     s->recon_counts = version >= PS_SCHEMA_RECON_COUNTS;
+    s->entry_days = version >= PS_SCHEMA_ENTRY_DAYS;
     return 0;
 }
 

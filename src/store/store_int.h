@@ -153,6 +153,17 @@ struct ps_store {
     size_t nakinds, akindcap;
     char (*abiz)[PS_ID_SIZE]; /* the businesses akinds[].biz indexes */
     size_t nabiz, abizcap;
+    /* The ids of the ledger entries written in the open transaction, per
+     * UTC day of their row (schema v27's ledger_entry_days, recon.c):
+     * added at the outermost commit with the day totals.  Not dropped
+     * by a savepoint rolled back: a day's range may be wider than its
+     * rows, never narrower.  entry_days 0: the schema has no such table. */
+    struct ps_entry_day {
+        char day[11];
+        int64_t first, last;
+    } edays[4];
+    int nedays;
+    int entry_days;
 };
 
 /* One ledger account's key for ledger_day_totals (recon.c). */
@@ -179,6 +190,12 @@ int ps_store_recon_aging(struct ps_store *s, const char *business,
                          const char *day,
                          int (*cb)(void *ctx, const struct ps_recon_row *),
                          void *ctx, int *fallback, struct ps_err *err);
+
+/* Ledger entry `id`, written at `at`, into its day's range of ids
+ * (schema v27's ledger_entry_days, recon.c): kept in memory, added at
+ * the outermost commit.  Called by ps_store_ledger_entry_insert(). */
+int ps_store_recon_entry_day(struct ps_store *s, int64_t id, const char *at,
+                             struct ps_err *err);
 
 /* The page cache of a connection, KiB (PRAGMA cache_size = -this). */
 #define PS_STORE_CACHE_KB "65536"
@@ -249,6 +266,7 @@ extern const char *const ps_schema_v21[];
 extern const char *const ps_schema_v22[];
 extern const char *const ps_schema_v23[];
 extern const char *const ps_schema_v24[];
+extern const char *const ps_schema_v27[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */
