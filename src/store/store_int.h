@@ -44,6 +44,7 @@
 /* Not store/store.h: each file includes it first (a header of the API
  * never depends on this one, and this one only names its types). */
 struct ps_status_history_row;
+struct ps_txn;
 struct ps_store;
 
 /* ---- the statement cache ------------------------------------------- */
@@ -164,7 +165,21 @@ struct ps_store {
     } edays[4];
     int nedays;
     int entry_days;
+    /* The first payment pages of a batch of EWA profiles, loaded by the
+     * profile export (ewapages.c); NULL otherwise. */
+    struct ps_pages *pages;
 };
+
+/* Profile profile_id's page from the loaded pages (ewapages.c): *served 0
+ * when none are loaded, or they do not hold it (another profile, another
+ * page): the query answers.  Called first by ps_store_txn_page_profile()
+ * and ps_store_txn_count_profile(). */
+int ps_store_profile_pages_page(struct ps_store *s, const char *profile_id,
+                                int64_t offset, int64_t limit,
+                                int (*cb)(void *, const struct ps_txn *),
+                                void *ctx, int *served);
+int ps_store_profile_pages_count(struct ps_store *s, const char *profile_id,
+                                 int64_t *count, int *served);
 
 /* One ledger account's key for ledger_day_totals (recon.c). */
 struct ps_acct_kind {
