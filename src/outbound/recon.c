@@ -849,11 +849,16 @@ static int write_report(struct rep *x)
 
     if ((rc = query(x, PS_RECON_Q_UNKNOWN_REFS, unknown_row)) != 0)
         return rc;
+    /* Twice (counts, then lines), the items walked once when the open
+     * ones are few (the memo; every item of the files is joined to its
+     * transaction to find them). */
     x->pass = 0;
-    if ((rc = query(x, PS_RECON_Q_OPEN_ITEMS, open_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+                                  open_row)) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = query(x, PS_RECON_Q_OPEN_ITEMS, open_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+                                  open_row)) != 0)
         return rc;
     if ((rc = SAY(x,
                   "\nUnmatched: %ld provider lines with unknown references, "
@@ -1107,6 +1112,7 @@ out:
     ps_reconhtml_free(x->page);
     free(x->ewa_memo);
     free(x->pos_memo);
+    free(x->open_memo);
     free(x);
     return rc;
 }

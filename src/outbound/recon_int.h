@@ -45,7 +45,7 @@ struct rep {
     struct ps_progress pg; /* rows written; their number is not known */
     char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
     /* rows of the queries read more than once (recon.c, query_memo) */
-    struct memo *ewa_memo, *pos_memo;
+    struct memo *ewa_memo, *pos_memo, *open_memo;
 };
 
 /* Write one row into the CSV (and the page); counts it. */
