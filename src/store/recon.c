@@ -185,9 +185,7 @@
       ") GROUP BY kind, currency ORDER BY kind, currency")                     \
     X(RECON_FILES,                                                             \
       "SELECT o.id, o.kind, o.business_date, o.path,"                          \
-      " ifnull((SELECT min(t.currency) FROM output_items i"                    \
-      " JOIN transactions t ON t.id = i.txn_id WHERE i.output_id = o.id),"     \
-      " '') AS currency, o.seq, o.records, o.credit_total, o.debit_total"      \
+      " '' AS currency, o.seq, o.records, o.credit_total, o.debit_total"       \
       " FROM outputs o WHERE o.business_id = :business"                        \
       " AND o.kind IN ('PUSH_TO_CARD', 'NACHA')"                               \
       " AND o.business_date <= :day AND (o.business_date = :day"               \
@@ -204,10 +202,11 @@
       " ORDER BY o.business_date, o.kind, o.seq")                              \
     X(RECON_FILE_ITEMS,                                                        \
       "SELECT " RECON_DIRECTION " AS direction, " RECON_OUTCOME " AS outcome," \
-      " t.currency, count(*) AS n, sum(t.amount) AS amount"                    \
+      " t.currency, count(*) AS n, sum(t.amount) AS amount,"                   \
+      " t.business_id = :business AS own"                                      \
       " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
-      " WHERE i.output_id = :output AND t.business_id = :business"             \
-      " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")                                    \
+      " WHERE i.output_id = :output"                                           \
+      " GROUP BY 6, 1, 2, 3 ORDER BY 1, 2, 3, 6")                              \
     X(RECON_UNKNOWN_REFS,                                                      \
       "SELECT f.name, ifnull(r.reference, '') AS reference,"                   \
       " ifnull(f.currency, '') AS currency, r.line, ifnull(r.amount, 0)"       \
