@@ -155,8 +155,9 @@ static int pages_sort(struct ps_pages *g)
     }
     free(fill);
     for (size_t k = 0; k < np; k++)
-        qsort_r(g->order + g->start[k], g->start[k + 1] - g->start[k],
-                sizeof(*g->order), page_order, g);
+        if (g->start[k + 1] - g->start[k] > 1)
+            qsort_r(g->order + g->start[k], g->start[k + 1] - g->start[k],
+                    sizeof(*g->order), page_order, g);
     return 0;
 }
 

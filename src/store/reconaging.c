@@ -223,7 +223,8 @@ static int emit(struct aging *a, int64_t today,
             rows[r].min_age = age;
     }
     if (!*fallback) {
-        qsort(rows, nrows, sizeof(*rows), bucket_order);
+        if (nrows > 1)
+            qsort(rows, nrows, sizeof(*rows), bucket_order);
         for (size_t r = 0; r < nrows; r++) {
             struct ps_recon_row row = {.ncols = 5};
             row.text[0] = rows[r].elig;
