@@ -1047,6 +1047,17 @@ static int commit_outputs(struct rep *x, const char *dir,
     return 0;
 }
 
+/* The report's state and what it holds. */
+static void rep_free(struct rep *x)
+{
+    ps_reconhtml_free(x->page);
+    free(x->ewa_memo);
+    free(x->pos_memo);
+    free(x->open_memo);
+    free(x->grp);
+    free(x);
+}
+
 int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
@@ -1160,11 +1171,6 @@ out:
     ps_output_abort(x->csv);
     ps_output_abort(x->txt);
     ps_output_abort(x->html);
-    ps_reconhtml_free(x->page);
-    free(x->ewa_memo);
-    free(x->pos_memo);
-    free(x->open_memo);
-    free(x->grp);
-    free(x);
+    rep_free(x);
     return rc;
 }
