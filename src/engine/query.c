@@ -452,7 +452,13 @@ static int verify_recon_count(void *vctx, const struct ps_recon_row *r)
     struct verify_ctx *v = vctx;
     char subject[256];
     int legs = strcmp(r->text[2], "LEGS") == 0;
-    if (legs) /* ledger_day_totals: kind in column 3 */
+    int days = strcmp(r->text[2], "ENTRY_DAYS") == 0;
+    if (days) /* ledger_entry_days (schema v27): any business */
+        snprintf(subject, sizeof(subject),
+                 "ledger entries of %s outside that day's range of ids "
+                 "(ledger_entry_days)",
+                 r->text[1]);
+    else if (legs) /* ledger_day_totals: kind in column 3 */
         snprintf(subject, sizeof(subject),
                  "ledger day total %s %s (debits %+lld, credits %+lld, %s; "
                  "recomputed - stored)",
@@ -466,10 +472,13 @@ static int verify_recon_count(void *vctx, const struct ps_recon_row *r)
                  r->text[6], (long long)r->num[10], (long long)r->num[11]);
     struct ps_verify_finding f = {.check = PS_VERIFY_RECON_COUNT,
                                   .ok = 0,
-                                  .business = r->text[0],
+                                  .business = days ? "any business"
+                                                   : r->text[0],
                                   .subject = subject,
                                   .currency = r->text[7],
-                                  .figure = legs ? "legs" : "count",
+                                  .figure = legs   ? "legs"
+                                            : days ? "entries outside"
+                                                   : "count",
                                   .left_name = "stored",
                                   .right_name = "recomputed from the rows",
                                   .left = r->num[8],

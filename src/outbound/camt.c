@@ -390,7 +390,7 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
                                              s.pos[i].ccy, day, err)) == 0 &&
                 (rc = ps_iso_camt053_balance(&s.w, "CLBD", s.pos[i].closing,
                                              s.pos[i].ccy, day, err)) == 0 &&
-                (rc = ps_store_funding_moves(eng->store, b->id,
+                (rc = ps_store_recon_funding_moves(eng->store, b->id,
                                              s.pos[i].ccy, day, next_day,
                                              funding_move, &s, err)) == 0)
                 rc = s.rc;

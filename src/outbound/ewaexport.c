@@ -25,6 +25,11 @@
 
 struct export_ctx {
     struct ps_engine *eng;
+    /* The profiles' ids in the scan's order, and how many a batch of
+     * pages holds (store.h, ps_store_profile_pages_load()). */
+    char (*ids)[PS_ID_SIZE];
+    const char **idp;
+    size_t nids, idcap, batch;
     const struct ps_business *b;
     struct ps_output *o;
     int page_size;
@@ -35,11 +40,48 @@ struct export_ctx {
     struct ps_err *err;
 };
 
+/* The first pass: each profile's id, in the scan's order. */
+static int collect_id(void *vctx, const struct ps_profile *p)
+{
+    struct export_ctx *x = vctx;
+    if (x->nids == x->idcap) {
+        size_t cap = x->idcap != 0 ? x->idcap * 2 : 1024;
+        char(*n)[PS_ID_SIZE] = realloc(x->ids, cap * sizeof(*n));
+        if (n == NULL) {
+            x->rc = ps_err_set(x->err, PS_ENOMEM, "NO_MEMORY",
+                               "out of memory");
+            return 1;
+        }
+        x->ids = n;
+        x->idcap = cap;
+    }
+    ps_strlcpy(x->ids[x->nids++], p->id, PS_ID_SIZE);
+    return 0;
+}
+
+/* The pages of the batch profile number x->count begins, from one walk
+ * of the transactions; a profile not in it (none should be) is read by
+ * its chain. */
+static int load_batch(struct export_ctx *x)
+{
+    size_t from = (size_t)x->count;
+    size_t n = from < x->nids ? x->nids - from : 0;
+    if (n > x->batch)
+        n = x->batch;
+    for (size_t i = 0; i < n; i++)
+        x->idp[i] = x->ids[from + i];
+    return ps_store_profile_pages_load(x->eng->store, x->idp, n,
+                                       x->page_size, x->err);
+}
+
 static int export_one(void *vctx, const struct ps_profile *p)
 {
     struct export_ctx *x = vctx;
     json_t *obj = NULL;
     char *line;
+    if (x->batch > 0 && (size_t)x->count % x->batch == 0 &&
+        (x->rc = load_batch(x)) != 0)
+        return 1;
     /* The scan's row is the profile: no lookup by external id; its
      * program is read once per program, not once per profile. */
     if (strcmp(x->prog.id, p->program_id) != 0 &&
@@ -56,7 +98,10 @@ static int export_one(void *vctx, const struct ps_profile *p)
         x->rc = ps_err_set(x->err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         return 1;
     }
-    x->rc = ps_output_printf(x->o, x->err, "%s\n", line);
+    /* The line as it is (no printf of a few KiB), then its newline. */
+    x->rc = ps_output_write(x->o, line, strlen(line), x->err);
+    if (x->rc == 0)
+        x->rc = ps_output_write(x->o, "\n", 1, x->err);
     free(line);
     if (x->rc != 0)
         return 1;
@@ -105,7 +150,18 @@ int ps_ewaexport_write(struct ps_engine *eng, const char *spool,
     }
     snprintf(what, sizeof(what), "export %s", b->name);
     ps_progress_begin(&pg, "ewa.export_progress", what, "profiles", 0);
-    rc = ps_store_profile_scan(eng->store, b->id, export_one, &x, err);
+    /* The profiles' ids first, then their pages a batch at a time. */
+    rc = ps_store_profile_scan(eng->store, b->id, collect_id, &x, err);
+    if (rc == 0 && (rc = x.rc) == 0 &&
+        (rc = ps_store_profile_pages_batch(eng->store, x.nids, &x.batch,
+                                           err)) == 0 &&
+        (x.idp = calloc(x.batch + 1, sizeof(*x.idp))) == NULL)
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (rc == 0)
+        rc = ps_store_profile_scan(eng->store, b->id, export_one, &x, err);
+    ps_store_profile_pages_drop(eng->store);
+    free(x.ids);
+    free(x.idp);
     ps_progress_end(&pg);
     if (rc == 0)
         rc = x.rc;

@@ -399,8 +399,48 @@ static int item_row(void *vx, const struct ps_recon_row *row)
                                           .amount = row->num[4]}));
 }
 
-/* FILES: id, kind, business_date, path, currency, seq, records,
- * credit_total, debit_total */
+/* FILE_ITEMS, kept: direction, outcome, currency, n, amount, own */
+static int item_keep(void *vx, const struct ps_recon_row *row)
+{
+    struct rep *x = vx;
+    if (x->ngrp == x->grpcap) {
+        size_t cap = x->grpcap != 0 ? x->grpcap * 2 : 16;
+        struct item_grp *n = realloc(x->grp, cap * sizeof(*n));
+        if (n == NULL)
+            return stop(x, ps_err_set(x->err, PS_ENOMEM, "NO_MEMORY",
+                                      "out of memory"));
+        x->grp = n;
+        x->grpcap = cap;
+    }
+    struct item_grp *g = &x->grp[x->ngrp++];
+    ps_strlcpy(g->direction, row->text[0], sizeof(g->direction));
+    ps_strlcpy(g->outcome, row->text[1], sizeof(g->outcome));
+    ps_strlcpy(g->currency, row->text[2], sizeof(g->currency));
+    g->n = row->num[3];
+    g->amount = row->num[4];
+    g->own = row->num[5] != 0;
+    return 0;
+}
+
+/* The file's items, by direction and outcome, read once (a nested
+ * statement of its own: SQLite steps both): its currency (the least of
+ * its items', as min(t.currency) of any business) before its lines. */
+static int file_items(struct rep *x, const char *output, const char **cur)
+{
+    struct ps_recon_params saved = x->prm;
+    x->ngrp = 0;
+    x->prm.output = output;
+    int rc = query(x, PS_RECON_Q_FILE_ITEMS, item_keep);
+    x->prm = saved;
+    *cur = "";
+    for (size_t i = 0; rc == 0 && i < x->ngrp; i++)
+        if ((*cur)[0] == '\0' || strcmp(x->grp[i].currency, *cur) < 0)
+            *cur = x->grp[i].currency;
+    return rc;
+}
+
+/* FILES: id, kind, business_date, path, currency (''; file_items), seq,
+ * records, credit_total, debit_total */
 static int file_row(void *vx, const struct ps_recon_row *row)
 {
     struct rep *x = vx;
@@ -411,9 +451,10 @@ static int file_row(void *vx, const struct ps_recon_row *row)
     int64_t records = row->num[6], ctot = row->num[7], dtot = row->num[8];
     char detail[400], a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX];
     char c[PS_MONEY_STRMAX], d[PS_MONEY_STRMAX];
-    struct ps_recon_params saved = x->prm;
     int rc, match;
 
+    if ((rc = file_items(x, row->text[0], &cur)) != 0)
+        return stop(x, rc);
     x->r.files++;
     x->file = name;
     x->file_rail = rail;
@@ -450,13 +491,23 @@ static int file_row(void *vx, const struct ps_recon_row *row)
                                     .amount = dtot});
     if (rc != 0)
         return stop(x, rc);
-    /* The file's items, by direction and outcome (a nested statement of
-     * its own: SQLite steps both). */
-    x->prm.output = row->text[0];
-    rc = query(x, PS_RECON_Q_FILE_ITEMS, item_row);
-    x->prm = saved;
-    if (rc != 0)
-        return stop(x, rc);
+    /* The file's items of the business, in the query's order. */
+    for (size_t i = 0; i < x->ngrp && x->rc == 0; i++) {
+        const struct item_grp *g = &x->grp[i];
+        struct ps_recon_row r = {.ncols = 5};
+        if (!g->own)
+            continue;
+        r.text[0] = g->direction;
+        r.text[1] = g->outcome;
+        r.text[2] = g->currency;
+        r.text[3] = r.text[4] = "";
+        r.num[3] = g->n;
+        r.num[4] = g->amount;
+        if (item_row(x, &r) != 0)
+            break;
+    }
+    if (x->rc != 0)
+        return 1;
     match = x->items == records && x->credits == ctot && x->debits == dtot;
     if (!match)
         x->r.files_mismatched++;
@@ -849,11 +900,16 @@ static int write_report(struct rep *x)
 
     if ((rc = query(x, PS_RECON_Q_UNKNOWN_REFS, unknown_row)) != 0)
         return rc;
+    /* Twice (counts, then lines), the items walked once when the open
+     * ones are few (the memo; every item of the files is joined to its
+     * transaction to find them). */
     x->pass = 0;
-    if ((rc = query(x, PS_RECON_Q_OPEN_ITEMS, open_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+                                  open_row)) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = query(x, PS_RECON_Q_OPEN_ITEMS, open_row)) != 0)
+    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+                                  open_row)) != 0)
         return rc;
     if ((rc = SAY(x,
                   "\nUnmatched: %ld provider lines with unknown references, "
@@ -991,6 +1047,17 @@ static int commit_outputs(struct rep *x, const char *dir,
     return 0;
 }
 
+/* The report's state and what it holds. */
+static void rep_free(struct rep *x)
+{
+    ps_reconhtml_free(x->page);
+    free(x->ewa_memo);
+    free(x->pos_memo);
+    free(x->open_memo);
+    free(x->grp);
+    free(x);
+}
+
 int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
@@ -1104,9 +1171,6 @@ out:
     ps_output_abort(x->csv);
     ps_output_abort(x->txt);
     ps_output_abort(x->html);
-    ps_reconhtml_free(x->page);
-    free(x->ewa_memo);
-    free(x->pos_memo);
-    free(x);
+    rep_free(x);
     return rc;
 }

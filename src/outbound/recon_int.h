@@ -34,6 +34,13 @@ struct rep {
     long items;
     int64_t credits, debits;
     long outcome[8];
+    /* the file's item groups, read before its lines (file_row) */
+    struct item_grp {
+        char direction[8], outcome[12], currency[4];
+        int64_t n, amount;
+        int own; /* of the business: the others only name the currency */
+    } *grp;
+    size_t ngrp, grpcap;
     /* the NACHA return rates, read before the alerts are written */
     struct rate {
         char category[16], codes[32];
@@ -45,7 +52,7 @@ struct rep {
     struct ps_progress pg; /* rows written; their number is not known */
     char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
     /* rows of the queries read more than once (recon.c, query_memo) */
-    struct memo *ewa_memo, *pos_memo;
+    struct memo *ewa_memo, *pos_memo, *open_memo;
 };
 
 /* Write one row into the CSV (and the page); counts it. */

@@ -325,7 +325,9 @@ int ps_store_ledger_entry_insert(struct ps_store *s, const char *txn_id,
     BIND(st, 6, currency);
     BIND(st, 7, memo);
     BIND(st, 8, at);
-    if ((rc = ps_sq_exec_step(s, st, "insert ledger entry", err)) != 0)
+    if ((rc = ps_sq_exec_step(s, st, "insert ledger entry", err)) != 0 ||
+        (rc = ps_store_recon_entry_day(s, sqlite3_last_insert_rowid(s->db),
+                                       at, err)) != 0)
         return rc;
     return ps_store_balance_post(s, debit_account, credit_account, amount,
                                  currency, at, err);

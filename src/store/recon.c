@@ -132,6 +132,18 @@
     " WHERE x.legs <> 0 OR x.debits <> 0 OR x.credits <> 0"                    \
     " OR x.mismatched <> 0 ORDER BY 1, 2, 4, 8"
 
+/* Schema v27: the ledger entries outside their day's range of ids in
+ * ledger_entry_days (none may be: the camt.053 reads a day within it),
+ * per day, in the columns of RECON_COUNTS_CHECK_SQL (kind ENTRY_DAYS;
+ * stored 0, the entries outside as recomputed). */
+#define RECON_ENTRY_DAYS_CHECK_SQL                                             \
+    "SELECT '', d.day, 'ENTRY_DAYS', '', '', '', '', '', 0, d.n, 0, 0"         \
+    " FROM (SELECT substr(e.created_at, 1, 10) AS day, count(*) AS n"          \
+    " FROM ledger_entries e LEFT JOIN ledger_entry_days x"                     \
+    " ON x.day = substr(e.created_at, 1, 10)"                                  \
+    " WHERE x.day IS NULL OR e.id < x.first_id OR e.id > x.last_id"            \
+    " GROUP BY 1) d ORDER BY 2"
+
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
 #define RECON_STMTS(X)                                                         \
@@ -173,9 +185,7 @@
       ") GROUP BY kind, currency ORDER BY kind, currency")                     \
     X(RECON_FILES,                                                             \
       "SELECT o.id, o.kind, o.business_date, o.path,"                          \
-      " ifnull((SELECT min(t.currency) FROM output_items i"                    \
-      " JOIN transactions t ON t.id = i.txn_id WHERE i.output_id = o.id),"     \
-      " '') AS currency, o.seq, o.records, o.credit_total, o.debit_total"      \
+      " '' AS currency, o.seq, o.records, o.credit_total, o.debit_total"       \
       " FROM outputs o WHERE o.business_id = :business"                        \
       " AND o.kind IN ('PUSH_TO_CARD', 'NACHA')"                               \
       " AND o.business_date <= :day AND (o.business_date = :day"               \
@@ -192,10 +202,11 @@
       " ORDER BY o.business_date, o.kind, o.seq")                              \
     X(RECON_FILE_ITEMS,                                                        \
       "SELECT " RECON_DIRECTION " AS direction, " RECON_OUTCOME " AS outcome," \
-      " t.currency, count(*) AS n, sum(t.amount) AS amount"                    \
+      " t.currency, count(*) AS n, sum(t.amount) AS amount,"                   \
+      " t.business_id = :business AS own"                                      \
       " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
-      " WHERE i.output_id = :output AND t.business_id = :business"             \
-      " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")                                    \
+      " WHERE i.output_id = :output"                                           \
+      " GROUP BY 6, 1, 2, 3 ORDER BY 1, 2, 3, 6")                              \
     X(RECON_UNKNOWN_REFS,                                                      \
       "SELECT f.name, ifnull(r.reference, '') AS reference,"                   \
       " ifnull(f.currency, '') AS currency, r.line, ifnull(r.amount, 0)"       \
@@ -385,6 +396,7 @@
       " fee = recon_counts.fee + excluded.fee")                                \
     X(RECON_COUNTS_CHECK, RECON_COUNTS_CHECK_SQL)                              \
     X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL)                                  \
+    X(RECON_ENTRY_DAYS_CHECK, RECON_ENTRY_DAYS_CHECK_SQL)                      \
     X(RECON_DAY_ADD,                                                           \
       "INSERT INTO ledger_day_totals(business_id, kind, currency, day, legs,"  \
       " debits, credits, mismatched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"  \
@@ -393,6 +405,15 @@
       " debits = ledger_day_totals.debits + excluded.debits,"                  \
       " credits = ledger_day_totals.credits + excluded.credits,"               \
       " mismatched = ledger_day_totals.mismatched + excluded.mismatched")      \
+    /* Schema v27: the range of ledger entry ids of each UTC day (no   \
+     * SQLite-only min()/max() of two values: PostgreSQL's are others). */\
+    X(RECON_ENTRY_DAY_ADD,                                                     \
+      "INSERT INTO ledger_entry_days(day, first_id, last_id)"                  \
+      " VALUES (?1, ?2, ?3) ON CONFLICT (day) DO UPDATE SET"                   \
+      " first_id = CASE WHEN excluded.first_id < ledger_entry_days.first_id"   \
+      " THEN excluded.first_id ELSE ledger_entry_days.first_id END,"           \
+      " last_id = CASE WHEN excluded.last_id > ledger_entry_days.last_id"      \
+      " THEN excluded.last_id ELSE ledger_entry_days.last_id END")             \
     X(RECON_TRIAL_COUNTED,                                                     \
       "SELECT currency, sum(debits), sum(credits),"                            \
       " sum(debits) - sum(credits), sum(mismatched) FROM ledger_day_totals"    \
@@ -494,6 +515,13 @@ int ps_store_recon_query(struct ps_store *s, enum ps_recon_query q,
         q = PS_RECON_Q_POSITIONS_COUNTED;
     if (q == PS_RECON_Q_EWA_CHECK && s->recon_counts)
         q = PS_RECON_Q_EWA_CHECK_COUNTED;
+    if (q == PS_RECON_Q_EWA_AGING) { /* one walk; the query if it cannot */
+        int fallback = 0;
+        if ((rc = ps_store_recon_aging(s, p->business, p->day, cb, ctx,
+                                       &fallback, err)) != 0 ||
+            !fallback)
+            return rc;
+    }
     if ((rc = prep(s, recon_stmt[q], &st, err)) != 0)
         return rc;
     bind_named(st, ":business", p->business);
@@ -725,6 +753,10 @@ int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
         rc = ps_sq_recon_rows(s, st, "check the ledger's day totals", cb, ctx,
                               err);
     }
+    if (rc == 0 && s->entry_days &&
+        (rc = prep(s, STMT_RECON_ENTRY_DAYS_CHECK, &st, err)) == 0)
+        rc = ps_sq_recon_rows(s, st, "check the ledger entries' day ranges",
+                              cb, ctx, err);
     struct ps_err e2;
     ps_err_clear(&e2);
     int rc2 = ps_sq_exec_sql(s, "PRAGMA cache_size = -" PS_STORE_CACHE_KB,
@@ -852,14 +884,62 @@ static int day_totals_write(struct ps_store *s, const struct day_total *t,
     return rc;
 }
 
+/* ---- the day ranges of the ledger entries' ids (schema v27) --------- */
+
+static int entry_days_write(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+    if (s->nedays == 0)
+        return 0;
+    if ((rc = prep(s, STMT_RECON_ENTRY_DAY_ADD, &st, err)) != 0)
+        return rc;
+    for (int i = 0; rc == 0 && i < s->nedays; i++) {
+        BIND(st, 1, s->edays[i].day);
+        BIND_INT(st, 2, s->edays[i].first);
+        BIND_INT(st, 3, s->edays[i].last);
+        rc = ps_sq_exec_step(s, st, "add to the ledger entries' day ranges",
+                             err);
+    }
+    s->nedays = 0;
+    return rc;
+}
+
+int ps_store_recon_entry_day(struct ps_store *s, int64_t id, const char *at,
+                             struct ps_err *err)
+{
+    char day[11];
+    if (!s->entry_days)
+        return 0;
+    ps_strlcpy(day, at != NULL ? at : "", sizeof(day));
+    for (int i = 0; i < s->nedays; i++)
+        if (strcmp(s->edays[i].day, day) == 0) {
+            if (id < s->edays[i].first)
+                s->edays[i].first = id;
+            if (id > s->edays[i].last)
+                s->edays[i].last = id;
+            return 0;
+        }
+    /* Full (days of a transaction are one or two): into the table now,
+     * in the same transaction. */
+    int rc = 0;
+    if (s->nedays == (int)(sizeof(s->edays) / sizeof(s->edays[0])) &&
+        (rc = entry_days_write(s, err)) != 0)
+        return rc;
+    struct ps_entry_day *d = &s->edays[s->nedays++];
+    ps_strlcpy(d->day, day, sizeof(d->day));
+    d->first = d->last = id;
+    return 0;
+}
+
 int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
                         size_t n, struct ps_err *err)
 {
     struct day_total *t = NULL;
     size_t nt = 0, cap = 0, from = 0;
-    int rc = 0;
-    if (!s->recon_counts || n == 0)
-        return 0;
+    int rc = entry_days_write(s, err);
+    if (rc != 0 || !s->recon_counts || n == 0)
+        return rc;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (i > 0 && legs[i].account < legs[i - 1].account)
             from = 0; /* the legs come in posting order */

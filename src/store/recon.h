@@ -98,6 +98,17 @@ int ps_store_recon_trial(struct ps_store *store, const char *business_id,
                          int (*cb)(void *ctx, const struct ps_trial_row *),
                          void *ctx, struct ps_err *err);
 
+/* The camt.053's movements of the business's FUNDING account in one
+ * currency on the day, as ps_store_funding_moves() gives them (store.h),
+ * read within the day's range of ledger entry ids (schema v27's
+ * ledger_entry_days) rather than over every entry of every day. */
+struct ps_funding_move_row;
+int ps_store_recon_funding_moves(
+    struct ps_store *store, const char *business_id, const char *currency,
+    const char *day, const char *next_day,
+    int (*cb)(void *ctx, const struct ps_funding_move_row *), void *ctx,
+    struct ps_err *err);
+
 /* The next free RECON sequence of (business, day) in `outputs`. */
 int ps_store_recon_next_seq(struct ps_store *store, const char *business_id,
                             const char *day, int *seq, struct ps_err *err);

@@ -827,6 +827,8 @@ static const char *const ps_schema_v16[] = {
 #define PS_SCHEMA_RECON_COUNTS 24
 /* a transaction's status event without its payload (event_outbox) */
 #define PS_SCHEMA_EVENT_HISTORY 25
+/* ledger_entry_days (issue 21, session 27) */
+#define PS_SCHEMA_ENTRY_DAYS 27
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -835,7 +837,7 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
     ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
-    ps_schema_v25, ps_schema_v26};
+    ps_schema_v25, ps_schema_v26, ps_schema_v27};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1171,6 +1173,7 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
     s->balances = version >= PS_SCHEMA_BALANCES;
     s->recon_counts = version >= PS_SCHEMA_RECON_COUNTS;
     s->event_history = version >= PS_SCHEMA_EVENT_HISTORY;
+    s->entry_days = version >= PS_SCHEMA_ENTRY_DAYS;
     return 0;
 }
 

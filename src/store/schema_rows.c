@@ -410,3 +410,24 @@ const char *const ps_schema_v26[] = {
     "ALTER TABLE iso_refs_v26 RENAME TO iso_refs;",
     "CREATE INDEX iso_refs_msg ON iso_refs(msg);",
     NULL};
+
+/*
+ * v27 (issue 21): the range of ledger entry ids of each UTC day, so that
+ * the camt.053's movements of a day are read within it rather than over
+ * every entry of every day (recon.c, ps_store_recon_funding_moves()).
+ * Kept at each commit from the entries it wrote (ps_store_recon_entry_day
+ * via ps_store_ledger_entry_insert); a day's range may be wider than its
+ * rows (ids of a rolled-back savepoint), never narrower: ledger verify
+ * checks that each entry lies within its day's range.  Filled here from
+ * the rows.
+ */
+const char *const ps_schema_v27[] = {
+    "CREATE TABLE ledger_entry_days ("
+    "  day TEXT PRIMARY KEY,"
+    "  first_id INTEGER NOT NULL,"
+    "  last_id INTEGER NOT NULL,"
+    "  CHECK (first_id <= last_id)) WITHOUT ROWID;",
+    "INSERT INTO ledger_entry_days (day, first_id, last_id)"
+    "  SELECT substr(created_at, 1, 10), min(id), max(id) FROM ledger_entries"
+    "  GROUP BY 1;",
+    NULL};

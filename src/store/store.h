@@ -363,6 +363,24 @@ int ps_store_profile_flush(struct ps_store *store, int64_t row,
                            const char *id, int64_t amount_to_recover,
                            int64_t period_disbursed, int64_t last_txn,
                            const char *at, struct ps_err *err);
+/*
+ * The profile export's reads (ewapages.c): the first payment page (of
+ * `size`, newest first) and the count of each of the n profiles `ids`,
+ * loaded from one walk of the transactions in rowid order rather than a
+ * walk of each profile's chain (a random read a transaction); until
+ * ps_store_profile_pages_drop(), ps_store_txn_page_profile() and
+ * ps_store_txn_count_profile() answer from it for those profiles (the
+ * same rows, docs/store.md).  Within one read snapshot.
+ * ps_store_profile_pages_batch(): how many profiles, of `profiles`, a
+ * batch takes to stay near its memory budget.
+ */
+int ps_store_profile_pages_batch(struct ps_store *store, size_t profiles,
+                                 size_t *batch, struct ps_err *err);
+int ps_store_profile_pages_load(struct ps_store *store,
+                                const char *const *ids, size_t n, int size,
+                                struct ps_err *err);
+void ps_store_profile_pages_drop(struct ps_store *store);
+
 /* Every profile of a business, by externalId. */
 int ps_store_profile_scan(struct ps_store *store, const char *business_id,
                           int (*cb)(void *ctx, const struct ps_profile *),

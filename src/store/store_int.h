@@ -44,6 +44,7 @@
 /* Not store/store.h: each file includes it first (a header of the API
  * never depends on this one, and this one only names its types). */
 struct ps_status_history_row;
+struct ps_txn;
 struct ps_store;
 
 /* ---- the statement cache ------------------------------------------- */
@@ -167,7 +168,32 @@ struct ps_store {
     size_t nakinds, akindcap;
     char (*abiz)[PS_ID_SIZE]; /* the businesses akinds[].biz indexes */
     size_t nabiz, abizcap;
+    /* The ids of the ledger entries written in the open transaction, per
+     * UTC day of their row (schema v27's ledger_entry_days, recon.c):
+     * added at the outermost commit with the day totals.  Not dropped
+     * by a savepoint rolled back: a day's range may be wider than its
+     * rows, never narrower.  entry_days 0: the schema has no such table. */
+    struct ps_entry_day {
+        char day[11];
+        int64_t first, last;
+    } edays[4];
+    int nedays;
+    int entry_days;
+    /* The first payment pages of a batch of EWA profiles, loaded by the
+     * profile export (ewapages.c); NULL otherwise. */
+    struct ps_pages *pages;
 };
+
+/* Profile profile_id's page from the loaded pages (ewapages.c): *served 0
+ * when none are loaded, or they do not hold it (another profile, another
+ * page): the query answers.  Called first by ps_store_txn_page_profile()
+ * and ps_store_txn_count_profile(). */
+int ps_store_profile_pages_page(struct ps_store *s, const char *profile_id,
+                                int64_t offset, int64_t limit,
+                                int (*cb)(void *, const struct ps_txn *),
+                                void *ctx, int *served);
+int ps_store_profile_pages_count(struct ps_store *s, const char *profile_id,
+                                 int64_t *count, int *served);
 
 /* One ledger account's key for ledger_day_totals (recon.c). */
 struct ps_acct_kind {
@@ -183,6 +209,22 @@ struct ps_acct_kind {
  * ps_store_balance_flush(); nothing when the schema has no such table. */
 int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
                         size_t n, struct ps_err *err);
+
+/* The EWA receivables by eligibility and age of one business on `day`
+ * (PS_RECON_Q_EWA_AGING's rows) from one walk of its disbursements,
+ * newest first (reconaging.c); *fallback set: the walk cannot give the
+ * query's figures (rows out of day order), run the query. */
+struct ps_recon_row;
+int ps_store_recon_aging(struct ps_store *s, const char *business,
+                         const char *day,
+                         int (*cb)(void *ctx, const struct ps_recon_row *),
+                         void *ctx, int *fallback, struct ps_err *err);
+
+/* Ledger entry `id`, written at `at`, into its day's range of ids
+ * (schema v27's ledger_entry_days, recon.c): kept in memory, added at
+ * the outermost commit.  Called by ps_store_ledger_entry_insert(). */
+int ps_store_recon_entry_day(struct ps_store *s, int64_t id, const char *at,
+                             struct ps_err *err);
 
 /* The page cache of a connection, KiB (PRAGMA cache_size = -this). */
 #define PS_STORE_CACHE_KB "65536"
@@ -255,6 +297,7 @@ extern const char *const ps_schema_v23[];
 extern const char *const ps_schema_v24[];
 extern const char *const ps_schema_v25[];
 extern const char *const ps_schema_v26[];
+extern const char *const ps_schema_v27[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */

@@ -613,6 +613,10 @@ int ps_store_txn_count_profile(struct ps_store *s, const char *profile_id,
                                int64_t *count, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
+    int served = 0; /* the export's pages (ewapages.c) */
+    if (ps_store_profile_pages_count(s, profile_id, count, &served) != 0 ||
+        served)
+        return 0;
     int rc = prep(s, STMT_TXN_COUNT_PROFILE, &st, err);
     if (rc != 0)
         return rc;
@@ -627,6 +631,11 @@ int ps_store_txn_page_profile(struct ps_store *s, const char *profile_id,
                               void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
+    int served = 0; /* the export's pages (ewapages.c) */
+    if (ps_store_profile_pages_page(s, profile_id, offset, limit, cb, ctx,
+                                    &served) != 0 ||
+        served)
+        return 0;
     int rc = prep(s, STMT_TXN_PAGE_PROFILE, &st, err);
     if (rc != 0)
         return rc;

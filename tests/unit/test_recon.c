@@ -52,6 +52,7 @@
 #include "formats/format.h"
 #include "base/model.h"
 #include "outbound/recon.h"
+#include "store/recon.h"
 #include "store/store.h"
 #include "testutil.h"
 #include "engine/txn.h"
@@ -1287,6 +1288,120 @@ static void test_sql_documented(void **state)
     }
 }
 
+/* The receivables by eligibility and age as text, one line a row. */
+static int aging_cat(void *ctx, const struct ps_recon_row *row)
+{
+    char *buf = ctx;
+    size_t n = strlen(buf);
+    snprintf(buf + n, 4096 - n, "%s|%s|%s|%lld|%lld\n", row->text[0],
+             row->text[1], row->text[2], (long long)row->num[3],
+             (long long)row->num[4]);
+    return 0;
+}
+
+/* The same rows from the walk (ps_store_recon_query) and from the
+ * query that defines them (its SQL text, run as it is). */
+static void aging_both(struct fixture *fx, const char *day, char walk[4096],
+                       char query[4096])
+{
+    struct ps_recon_params prm = {.business = fx->biz.id, .day = day};
+    struct ps_err err;
+    sqlite3_stmt *st = NULL;
+    ps_err_clear(&err);
+    walk[0] = query[0] = '\0';
+    assert_int_equal(ps_store_recon_query(fx->eng->store,
+                                          PS_RECON_Q_EWA_AGING, &prm,
+                                          aging_cat, walk, &err),
+                     0);
+    assert_int_equal(sqlite3_prepare_v2(fx->raw,
+                                        ps_store_recon_sql(
+                                            PS_RECON_Q_EWA_AGING),
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":business"),
+                      fx->biz.id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":day"), day, -1,
+                      SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct ps_recon_row row = {.ncols = 5};
+        for (int i = 0; i < 5; i++) {
+            const unsigned char *v = sqlite3_column_text(st, i);
+            row.text[i] = v != NULL ? (const char *)v : "";
+            row.num[i] = sqlite3_column_int64(st, i);
+        }
+        aging_cat(query, &row);
+    }
+    sqlite3_finalize(st);
+}
+
+/* The walk of the disbursements, newest first, gives the query's rows:
+ * on the scenario at several dates; with what is owed reaching back
+ * part of the way (a newer day answers) or past every advance; and with
+ * rows written out of the order of their days (the walk gives way to the
+ * query). */
+static void test_ewa_aging_walk(void **state)
+{
+    struct fixture *fx = *state;
+    char walk[4096], query[4096];
+    static const char *const days[] = {DAY1, DAY2, "2026-11-26",
+                                       "2026-12-20", "2027-01-30"};
+    scenario(fx);
+    for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+        aging_both(fx, days[i], walk, query);
+        assert_true(query[0] != '\0');
+        assert_string_equal(walk, query);
+    }
+    /* A second advance of E3's, days later: what it owes (both) reaches
+     * back to day 2; then only the newer one's worth: the newer day. */
+    exec_sql(fx, "INSERT INTO transactions(id, business_id, request_id,"
+                 " type, purpose, rail, status, amount, fee, currency,"
+                 " customer_id, account_id, profile_id, created_at,"
+                 " updated_at) SELECT 'x-' || id, business_id,"
+                 " 'x-' || request_id, type, purpose, rail, status, 3000, 0,"
+                 " currency, customer_id, account_id, profile_id,"
+                 " '2026-11-26T08:00:00Z', '2026-11-26T08:00:00Z'"
+                 " FROM transactions WHERE profile_id = (SELECT id FROM"
+                 " ewa_profiles WHERE external_id = 'E3')"
+                 " AND type = 'SEND' AND purpose = 'EWA_DISBURSEMENT'"
+                 " AND status NOT IN ('CANCELLED', 'DECLINED', 'ERROR',"
+                 " 'REVERSED')");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 23000"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E3')");
+    aging_both(fx, "2026-12-20", walk, query);
+    assert_string_equal(walk, query);
+    assert_non_null(strstr(walk, "ELIGIBLE|15-30|USD|1|23000\n"));
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 2500"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E3')");
+    aging_both(fx, "2026-12-20", walk, query);
+    assert_string_equal(walk, query);
+    assert_non_null(strstr(walk, "ELIGIBLE|15-30|USD|1|2500\n"));
+    aging_both(fx, "2026-12-01", walk, query);
+    assert_string_equal(walk, query);
+    assert_non_null(strstr(walk, "ELIGIBLE|0-7|USD|1|2500\n"));
+    /* Out of day order: E3's older row now dated after its newer one
+     * (rowid order and day order disagree).  By days, newest first, the
+     * 200.00 of 11-28 does not reach the 230.00 owed, the 30.00 of 11-26
+     * does: aged from 11-26.  A walk by rowid alone would have met the
+     * 30.00 first and stopped at 11-28's row. */
+    exec_sql(fx, "UPDATE transactions SET created_at ="
+                 " '2026-11-28T08:00:00Z' WHERE profile_id = (SELECT id FROM"
+                 " ewa_profiles WHERE external_id = 'E3') AND id NOT LIKE"
+                 " 'x-%' AND type = 'SEND'");
+    exec_sql(fx, "UPDATE ewa_counters SET amount_to_recover = 23000"
+                 " WHERE profile = (SELECT seq FROM ewa_profiles"
+                 " WHERE external_id = 'E3')");
+    for (size_t i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+        aging_both(fx, days[i], walk, query);
+        assert_string_equal(walk, query);
+    }
+    aging_both(fx, "2026-12-05", walk, query);
+    assert_string_equal(walk, query);
+    /* 9 days from the 11-26 row (8-14), not 7 from 11-28's (0-7) */
+    assert_non_null(strstr(walk, "ELIGIBLE|8-14|USD|1|23000\n"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1299,6 +1414,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_debit_mismatch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ewa_receivables, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ewa_aging_walk, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_trial_balance_not_zero, setup,
                                         teardown),

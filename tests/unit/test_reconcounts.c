@@ -228,10 +228,88 @@ static void test_counted_with_savepoints(void **state)
     ps_store_close(s);
 }
 
+/* An entry of "b", FUNDING -> EWA_RECEIVABLE, written at `at`. */
+static void entry(struct ps_store *s, int64_t dr, int64_t cr, const char *at)
+{
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (ps_store_ledger_entry_insert(s, NULL, "ref", dr, cr, 100, "USD",
+                                     "test", at, &err) != 0)
+        fail_msg("entry: %s [%s]", err.msg, err.rule);
+}
+
+/* The day ranges of the ledger entries' ids (schema 27): each day's range
+ * holds its entries, written at the outermost commit; a savepoint rolled
+ * back may widen a range, never narrow it; an entry outside its day's
+ * range is a difference ledger verify reports. */
+static void test_entry_day_ranges(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_err err;
+    struct ps_store *s = open_latest(fx->db_path);
+    int64_t fund = account(s, PS_LEDGER_FUNDING);
+    int64_t recv = account(s, PS_LEDGER_EWA_RECEIVABLE);
+    ps_err_clear(&err);
+
+    /* Outside a transaction: its own commit (id 1). */
+    entry(s, fund, recv, DAY1);
+    assert_int_equal(one(fx->db_path, "SELECT first_id * 100 + last_id"
+                                      " FROM ledger_entry_days"
+                                      " WHERE day = '2026-12-06'"),
+                     101);
+    /* A chunk: ids 2 and 3 on day 1, 4 on day 2, and one in a savepoint
+     * rolled back (its id given again to the next entry). */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, fund, recv, DAY1);
+    entry(s, recv, fund, DAY1);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    entry(s, fund, recv, DAY1);
+    ps_store_rollback(s);
+    entry(s, fund, recv, DAY2);
+    /* Nothing written before the commit. */
+    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM ledger_entry_days"
+                                      " WHERE day = '2026-12-07'"),
+                     0);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    /* Day 1: ids 1 to 3, and up to 4 (the rolled-back id: wider). */
+    assert_int_equal(one(fx->db_path, "SELECT first_id * 100 + last_id"
+                                      " FROM ledger_entry_days"
+                                      " WHERE day = '2026-12-06'"),
+                     104);
+    assert_int_equal(one(fx->db_path, "SELECT first_id * 100 + last_id"
+                                      " FROM ledger_entry_days"
+                                      " WHERE day = '2026-12-07'"),
+                     404);
+    /* Every entry within its day's range: no difference. */
+    assert_int_equal(one(fx->db_path,
+                         "SELECT count(*) FROM ledger_entries e"
+                         " JOIN ledger_entry_days d"
+                         " ON d.day = substr(e.created_at, 1, 10)"
+                         " WHERE e.id BETWEEN d.first_id AND d.last_id"),
+                     4);
+    assert_int_equal(differing(s), 0);
+
+    /* A range narrowed behind the store's back, and a day dropped: both
+     * days are reported. */
+    sqlite3 *db = ps_test_sqlite_open(fx->db_path);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE ledger_entry_days SET first_id = 2"
+                                  " WHERE day = '2026-12-06';"
+                                  "DELETE FROM ledger_entry_days"
+                                  " WHERE day = '2026-12-07'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(differing(s), 2);
+    ps_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_counted_with_savepoints, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_entry_day_ranges, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
