@@ -32,11 +32,12 @@
 /* The columns of ISO_FUNDING_MOVES. */
 #define MOVE_COLS                                                              \
     "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                  \
-    " ifnull(e.txn_id, e.reference), e.memo, r.msg_id, r.pmt_inf_id,"          \
+    " ifnull(e.txn_id, e.reference), e.memo, m.msg_id, m.pmt_inf_id,"          \
     " r.end_to_end_id FROM ledger_entries e"                                   \
     " JOIN ledger_accounts da ON da.id = e.debit_account"                      \
     " JOIN ledger_accounts ca ON ca.id = e.credit_account"                     \
-    " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"
+    " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                             \
+    " LEFT JOIN iso_msgs m ON m.id = r.msg"
 #define DAY_RANGE                                                              \
     " e.id >= (SELECT first_id FROM ledger_entry_days WHERE day = ?2)"         \
     " AND e.id <= (SELECT last_id FROM ledger_entry_days WHERE day = ?2)"
