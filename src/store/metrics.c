@@ -1,7 +1,9 @@
 /*
  * metrics.c -- the SQL of the Prometheus textfile (store/metrics.h): one
  * statement per group of metrics, over the whole database (files,
- * outputs and their items, provider answers, job runs).  Read-only.
+ * outputs and their items, provider answers, job runs).  Read-only but
+ * for output_sums, a cache of each payment file's sums
+ * (ps_store_metrics_keep_sums).
  *
  * How it fails: as every store function (store.h); an unknown query
  * number is PS_EINTERNAL.
@@ -13,6 +15,17 @@
 
 #define METRICS_DIRECTION                                                      \
     "CASE t.type WHEN 'SEND' THEN 'CREDIT' ELSE 'DEBIT' END"
+
+/* The items of the payment files not yet in output_sums, summed by file,
+ * direction and currency (the caller's GROUP BY): PRE and POST are the
+ * columns around (direction, currency, items, amount). */
+#define OUTPUT_ITEMS_UNSUMMED(pre, post)                                       \
+    "SELECT " pre METRICS_DIRECTION ", t.currency, count(*),"                  \
+    " sum(t.amount)" post " FROM outputs o"                                    \
+    " JOIN output_items i ON i.output_id = o.id"                               \
+    " JOIN transactions t ON t.id = i.txn_id"
+#define NOT_SUMMED                                                             \
+    "NOT EXISTS (SELECT 1 FROM output_sums u WHERE u.output_id = o.id)"
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
@@ -34,12 +47,20 @@
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
       " GROUP BY 1, 2 ORDER BY 1, 2")                                          \
     X(METRICS_OUTPUT_ITEMS,                                                    \
-      "SELECT b.name, o.kind, o.created_at, " METRICS_DIRECTION ","            \
-      " t.currency, count(*), sum(t.amount) FROM outputs o JOIN businesses b"  \
-      " ON b.id = o.business_id JOIN output_items i ON i.output_id = o.id"     \
-      " JOIN transactions t ON t.id = i.txn_id"                                \
+      "SELECT b.name, o.kind, o.created_at, u.direction, u.currency,"          \
+      " u.items, u.amount, o.id FROM outputs o JOIN businesses b"              \
+      " ON b.id = o.business_id JOIN output_sums u ON u.output_id = o.id"      \
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
-      " GROUP BY o.id, 4, 5 ORDER BY o.created_at, o.id, 4, 5")                \
+      " UNION ALL " OUTPUT_ITEMS_UNSUMMED("b.name, o.kind, o.created_at, ",    \
+                                          ", o.id")                            \
+      " JOIN businesses b ON b.id = o.business_id"                             \
+      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED             \
+      " GROUP BY o.id, 4, 5 ORDER BY 3, 8, 4, 5")                              \
+    X(METRICS_OUTPUT_SUMS_KEEP,                                                \
+      "INSERT INTO output_sums(output_id, direction, currency, items, amount)" \
+      " " OUTPUT_ITEMS_UNSUMMED("o.id, ", "")                                  \
+      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED             \
+      " GROUP BY o.id, 2, 3")                                                  \
     X(METRICS_ANSWERS,                                                         \
       "SELECT b.name, a.status, t.currency, count(*), sum(a.amount)"           \
       " FROM provider_answers a JOIN businesses b ON b.id = a.business_id"     \
@@ -68,4 +89,23 @@ int ps_store_metrics_query(struct ps_store *s, enum ps_metrics_query q,
     if ((rc = prep(s, metrics_stmt[q], &st, err)) != 0)
         return rc;
     return ps_sq_recon_rows(s, st, "metrics query", cb, ctx, err);
+}
+
+/* A payment file's items commit with its output row and never change:
+ * sum those of the files not yet summed, once, into output_sums, so that
+ * the next query reads a row a file and direction instead of joining
+ * every item ever paid to its transaction. */
+int ps_store_metrics_keep_sums(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ps_store_begin(s, err);
+    if (rc != 0)
+        return rc;
+    if ((rc = prep(s, STMT_METRICS_OUTPUT_SUMS_KEEP, &st, err)) == 0 &&
+        (rc = ps_sq_exec_step(s, st, "sum the payment files' items",
+                              err)) == 0 &&
+        (rc = ps_store_commit(s, err)) == 0)
+        return 0;
+    ps_store_rollback(s);
+    return rc;
 }

@@ -23,14 +23,19 @@ enum ps_metrics_query {
     /* business, kind, files: outbound payment files */
     PS_METRICS_Q_PAYOUT_FILES,
     /* business, kind, created_at, direction, currency, items, amount:
-     * the items of each outbound payment file, oldest file first (one
-     * pass over the items; sched/metrics.c sums them per business and
-     * per job run) */
+     * the items of each outbound payment file, oldest file first (from
+     * output_sums, and the items of any file not yet summed there;
+     * sched/metrics.c sums them per business and per job run) */
     PS_METRICS_Q_OUTPUT_ITEMS,
     /* business, status, currency, answers, amount: provider answers */
     PS_METRICS_Q_ANSWERS,
     PS_METRICS_Q_N
 };
+
+/* Sum the items of the payment files not yet summed into the cache the
+ * query PS_METRICS_Q_OUTPUT_ITEMS reads (it sums the others itself, so a
+ * failure here, PS_EBUSY say, costs time, not a wrong figure). */
+int ps_store_metrics_keep_sums(struct ps_store *store, struct ps_err *err);
 
 /* Run query q, calling cb(ctx, row) per row; a non-zero return stops. */
 int ps_store_metrics_query(struct ps_store *store, enum ps_metrics_query q,

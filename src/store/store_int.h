@@ -298,6 +298,7 @@ extern const char *const ps_schema_v24[];
 extern const char *const ps_schema_v25[];
 extern const char *const ps_schema_v26[];
 extern const char *const ps_schema_v27[];
+extern const char *const ps_schema_v28[];
 
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */

@@ -180,4 +180,29 @@ for b in maple $NIGHTLY_BUSINESSES; do
 done
 same "maple trial balance CAD" "$(m payspool_recon_trial_balance_minor \
     'business="maple",currency="CAD"')" 0
+# The payment files' sums are kept once a file (output_sums): every
+# payment file has its rows, and the figures are the same when they are
+# summed from the items again (the cache emptied) and read back after.
+pay_lines() {
+    grep -E '^payspool_(payout_items|payout_amount_minor|job_amount_minor|job_items)' "$M" | sort
+}
+before=$(pay_lines)
+[ -n "$before" ] && ok || bad "no payout lines"
+DB="$PAYSPOOL_SPOOL/payspool.db"
+same "every payment file summed" "$(sqlite3 "$DB" "SELECT count(*) FROM outputs
+    WHERE kind IN ('NACHA', 'PUSH_TO_CARD') AND id NOT IN
+    (SELECT output_id FROM output_sums)")" 0
+same "sums are the items'" "$(sqlite3 "$DB" "SELECT sum(items), sum(amount)
+    FROM output_sums")" "$(sqlite3 "$DB" "SELECT count(*), sum(t.amount)
+    FROM output_items i JOIN outputs o ON o.id = i.output_id
+    JOIN transactions t ON t.id = i.txn_id
+    WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')")"
+sqlite3 "$DB" "DELETE FROM output_sums"
+PAYSPOOL_NOW=2026-11-23T23:40:00Z expect 0 "$P" run --once
+same "payout metrics summed again" "$(pay_lines)" "$before"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM output_sums")" -gt 0 ] && ok ||
+    bad "output_sums not filled again"
+PAYSPOOL_NOW=2026-11-23T23:40:00Z expect 0 "$P" run --once
+same "payout metrics from the sums" "$(pay_lines)" "$before"
 finish
+
