@@ -60,14 +60,7 @@
       " ('SETTLED','CLEARED','DECLINED','ERROR','REVERSED')"                   \
       " ORDER BY m.msg_id, m.pmt_inf_id, t.id")                                \
     X(ISO_FUNDING_MOVES,                                                       \
-      "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                \
-      " ifnull(e.txn_id, e.reference), e.memo, m.msg_id, m.pmt_inf_id,"        \
-      " r.end_to_end_id"                                                       \
-      " FROM ledger_entries e"                                                 \
-      " JOIN ledger_accounts da ON da.id = e.debit_account"                    \
-      " JOIN ledger_accounts ca ON ca.id = e.credit_account"                   \
-      " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                           \
-      " LEFT JOIN iso_msgs m ON m.id = r.msg"                                  \
+      PS_FUNDING_MOVE_COLS                                                     \
       " WHERE ((da.business_id = ?1 AND da.kind = 'FUNDING')"                  \
       " OR (ca.business_id = ?1 AND ca.kind = 'FUNDING'))"                     \
       " AND e.currency = ?4"                                                   \
@@ -222,8 +215,10 @@ int ps_store_iso_status(struct ps_store *s, const char *business_id,
              struct ps_iso_entry_row, read_entry, cb, ctx);
 }
 
-static void read_move(sqlite3_stmt *st, struct ps_funding_move_row *r)
+void ps_store_funding_move_read(sqlite3_stmt *st,
+                                struct ps_funding_move_row *r)
 {
+    memset(r, 0, sizeof(*r));
     r->entry_id = sqlite3_column_int64(st, 0);
     r->amount = sqlite3_column_int64(st, 1);
     COL_STR(st, 2, r->currency);
@@ -251,5 +246,6 @@ int ps_store_funding_moves(struct ps_store *s, const char *business_id,
     BIND(st, 3, next_day);
     BIND(st, 4, currency);
     FOR_EACH(s, st, "list the funding account's movements", err,
-             struct ps_funding_move_row, read_move, cb, ctx);
+             struct ps_funding_move_row, ps_store_funding_move_read, cb,
+             ctx);
 }

@@ -29,15 +29,6 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-/* The columns of ISO_FUNDING_MOVES. */
-#define MOVE_COLS                                                              \
-    "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                  \
-    " ifnull(e.txn_id, e.reference), e.memo, m.msg_id, m.pmt_inf_id,"          \
-    " r.end_to_end_id FROM ledger_entries e"                                   \
-    " JOIN ledger_accounts da ON da.id = e.debit_account"                      \
-    " JOIN ledger_accounts ca ON ca.id = e.credit_account"                     \
-    " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                             \
-    " LEFT JOIN iso_msgs m ON m.id = r.msg"
 #define DAY_RANGE                                                              \
     " e.id >= (SELECT first_id FROM ledger_entry_days WHERE day = ?2)"         \
     " AND e.id <= (SELECT last_id FROM ledger_entry_days WHERE day = ?2)"
@@ -46,34 +37,20 @@
 
 /* Any business's FUNDING accounts, the day's range of ids. */
 static const char moves_range_sql[] =
-    MOVE_COLS " WHERE" DAY_RANGE
-              " AND ((da.business_id = ?1 AND da.kind = 'FUNDING')"
-              " OR (ca.business_id = ?1 AND ca.kind = 'FUNDING'))" MOVE_FILTER
-              " ORDER BY e.id";
+    PS_FUNDING_MOVE_COLS " WHERE" DAY_RANGE
+    " AND ((da.business_id = ?1 AND da.kind = 'FUNDING')"
+    " OR (ca.business_id = ?1 AND ca.kind = 'FUNDING'))" MOVE_FILTER
+    " ORDER BY e.id";
 /* One account (?5) on one side, the day's range of ids. */
 static const char moves_debit_sql[] =
-    MOVE_COLS " WHERE e.debit_account = ?5 AND" DAY_RANGE MOVE_FILTER
-              " ORDER BY e.id";
+    PS_FUNDING_MOVE_COLS " WHERE e.debit_account = ?5 AND" DAY_RANGE
+    MOVE_FILTER " ORDER BY e.id";
 static const char moves_credit_sql[] =
-    MOVE_COLS " WHERE e.credit_account = ?5 AND" DAY_RANGE MOVE_FILTER
-              " ORDER BY e.id";
+    PS_FUNDING_MOVE_COLS " WHERE e.credit_account = ?5 AND" DAY_RANGE
+    MOVE_FILTER " ORDER BY e.id";
 static const char funding_accounts_sql[] =
     "SELECT id FROM ledger_accounts WHERE business_id = ?1"
     " AND kind = 'FUNDING' LIMIT 2";
-
-static void read_move(sqlite3_stmt *st, struct ps_funding_move_row *r)
-{
-    memset(r, 0, sizeof(*r));
-    r->entry_id = sqlite3_column_int64(st, 0);
-    r->amount = sqlite3_column_int64(st, 1);
-    COL_STR(st, 2, r->currency);
-    r->into_funding = sqlite3_column_int(st, 3) != 0;
-    COL_STR(st, 4, r->reference);
-    COL_STR(st, 5, r->memo);
-    COL_STR(st, 6, r->msg_id);
-    COL_STR(st, 7, r->pmt_inf_id);
-    COL_STR(st, 8, r->end_to_end_id);
-}
 
 static int prepare(struct ps_store *s, const char *sql, sqlite3_stmt **st,
                    const char *business_id, const char *currency,
@@ -140,7 +117,7 @@ static int merged(struct ps_store *s, sqlite3_stmt *dr, sqlite3_stmt *cr,
                                ? dr
                                : cr;
         struct ps_funding_move_row r;
-        read_move(st, &r);
+        ps_store_funding_move_read(st, &r);
         if (cb(ctx, &r) != 0)
             return 0;
         if (st == dr)
@@ -174,7 +151,7 @@ int ps_store_recon_funding_moves(
             return rc;
         while ((rc = sqlite3_step(dr)) == SQLITE_ROW) {
             struct ps_funding_move_row r;
-            read_move(dr, &r);
+            ps_store_funding_move_read(dr, &r);
             if (cb(ctx, &r) != 0)
                 break;
         }

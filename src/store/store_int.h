@@ -300,6 +300,22 @@ extern const char *const ps_schema_v26[];
 extern const char *const ps_schema_v27[];
 extern const char *const ps_schema_v28[];
 
+/* The columns and joins of a FUNDING account's movements (a ledger entry
+ * with its block's ISO 20022 references), for iso.c's query over every
+ * entry and reconcamt.c's within a day's range; each row read by
+ * ps_store_funding_move_read (iso.c). */
+#define PS_FUNDING_MOVE_COLS                                                   \
+    "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                  \
+    " ifnull(e.txn_id, e.reference), e.memo, m.msg_id, m.pmt_inf_id,"          \
+    " r.end_to_end_id FROM ledger_entries e"                                   \
+    " JOIN ledger_accounts da ON da.id = e.debit_account"                      \
+    " JOIN ledger_accounts ca ON ca.id = e.credit_account"                     \
+    " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                             \
+    " LEFT JOIN iso_msgs m ON m.id = r.msg"
+struct ps_funding_move_row;
+void ps_store_funding_move_read(sqlite3_stmt *st,
+                                struct ps_funding_move_row *r);
+
 /* Fill transactions.request_hash of every row with a request id (the
  * migration to schema v17, in its transaction; txn.c). */
 int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
