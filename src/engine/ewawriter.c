@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "base/keyindex.h"
+#include "base/log.h"
+#include "store/store.h"
 
 #define QUEUE_SIZE 1024
 #define WAKE_AT 64
@@ -209,4 +211,90 @@ void ps_ewa_writer_stop(struct ps_ewa_writer *w)
     free(w->q);
     free(w->seen);
     free(w);
+}
+
+/* ---- the checkpointer thread ------------------------------------------ */
+
+struct ps_ewa_ckpt {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ps_store *main, *db; /* db: the thread's own connection */
+    int kicked, stop;
+};
+
+static void *ckpt_main(void *arg)
+{
+    struct ps_ewa_ckpt *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->kicked && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->stop)
+            break; /* a pending kick is left to main's checkpoint */
+        c->kicked = 0;
+        pthread_mutex_unlock(&c->mu);
+        struct ps_err e;
+        ps_err_clear(&e);
+        /* A failure loses nothing: the next kick or main's automatic
+         * checkpoint copies what this one did not (not logged: the log
+         * is the intake thread's). */
+        (void)ps_store_wal_checkpoint(c->db, &e);
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out)
+{
+    struct ps_ewa_ckpt *c = calloc(1, sizeof(*c));
+    struct ps_err e;
+    *out = NULL;
+    if (c == NULL)
+        return;
+    if (ps_store_open_checkpointer(main, &c->db, &e) != 0) {
+        ps_log(PS_LOG_DEBUG, "wal.checkpointer_unavailable", "{s:s, s:s}",
+               "rule", e.rule, "message", e.msg);
+        free(c);
+        return;
+    }
+    c->main = main;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->cv);
+        ps_store_close(c->db);
+        free(c);
+        return;
+    }
+    ps_store_wal_autocheckpoint(main, 0);
+    *out = c;
+}
+
+void ps_ewa_ckpt_kick(struct ps_ewa_ckpt *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->kicked = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    ps_store_wal_autocheckpoint(c->main, 1);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    ps_store_close(c->db);
+    free(c);
 }

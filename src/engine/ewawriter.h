@@ -53,4 +53,28 @@ void ps_ewa_writer_forget(struct ps_ewa_writer *w);
 /* Drain, stop and free (NULL: nothing). */
 void ps_ewa_writer_stop(struct ps_ewa_writer *w);
 
+/*
+ * The checkpointer thread: while the writer fills chunk N+1, it copies
+ * chunk N's pages from the WAL into the database (a PASSIVE checkpoint
+ * on a connection of its own), which SQLite did inside chunk N's commit,
+ * the writer waiting (about a fifth of a 1M-record run: every page a
+ * chunk dirtied written again and the database file synced).  Started,
+ * main's automatic checkpoint is off; stopped, it is on again.  Nothing
+ * of durability changes: a commit is durable in the WAL (synchronous =
+ * FULL), and a checkpoint that fails or is not run leaves the WAL to
+ * the next one (main's automatic one, or SQLite's at the last close).
+ */
+struct ps_ewa_ckpt;
+
+/* Start on main's database (call on main's thread, no transaction
+ * open).  Cannot fail the caller: *out is NULL when no thread could be
+ * started (a database of no file, say) and main keeps its automatic
+ * checkpoint. */
+void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out);
+/* After a commit: checkpoint soon (NULL: nothing). */
+void ps_ewa_ckpt_kick(struct ps_ewa_ckpt *c);
+/* Wait for a checkpoint in progress, stop, turn main's automatic
+ * checkpoint back on (NULL: nothing). */
+void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c);
+
 #endif /* PS_EWAWRITER_H */

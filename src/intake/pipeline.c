@@ -50,6 +50,7 @@
 
 #include "engine/achconf.h"
 #include "engine/apply.h"
+#include "engine/ewawriter.h"
 #include "intake/docread.h"
 #include "formats/format.h"
 #include "base/crypto.h"
@@ -229,6 +230,9 @@ struct chunk_state {
      * commit (engine/ewawriter.h): a refusal does not wait for it. */
     struct ps_record_result_row *held;
     size_t nheld, held_cap;
+    /* With the writer thread, the WAL's checkpoints are made after each
+     * commit by a thread of their own (engine/ewawriter.h). */
+    struct ps_ewa_ckpt *ckpt;
 };
 
 static int hold_row(struct chunk_state *cs,
@@ -382,6 +386,7 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     }
     if ((rc = ps_store_commit(p->eng->store, err)) != 0)
         return rc;
+    ps_ewa_ckpt_kick(cs->ckpt);
     p->stats.accepted += cs->cp.accepted - cs->counted_accepted;
     p->stats.rejected += cs->cp.rejected - cs->counted_rejected;
     p->stats.duplicates += cs->cp.duplicates - cs->counted_duplicates;
@@ -483,6 +488,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         ps_result_close(&r);
         return rc;
     }
+    if (ps_applier_threaded(ap))
+        ps_ewa_ckpt_start(p->eng->store, &cs.ckpt);
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",
@@ -549,6 +556,7 @@ fail:
         p->stats.records -= in_chunk; /* rolled back, applied again */
     }
 out:
+    ps_ewa_ckpt_stop(cs.ckpt);
     free(cs.held);
     ps_progress_end(&pg);
     ps_docread_stop(&d);
