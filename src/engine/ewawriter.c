@@ -215,12 +215,19 @@ void ps_ewa_writer_stop(struct ps_ewa_writer *w)
 
 /* ---- the checkpointer thread ------------------------------------------ */
 
+/* The WAL's length, in pages, past which the next chunk waits for the
+ * checkpointer before it begins (ps_ewa_ckpt_begin): 128 MiB of 16 KiB
+ * pages, two to three chunks of 50,000 disbursements. */
+#define WAL_RESTART_FRAMES 8192
+
 struct ps_ewa_ckpt {
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;   /* the thread waits: nothing to do */
+    pthread_cond_t idle; /* ps_ewa_ckpt_begin waits: a checkpoint to end */
     struct ps_store *main, *db; /* db: the thread's own connection */
-    int kicked, stop;
+    int kicked, running, stop;
+    int restart; /* the WAL is long: the next begin waits (see there) */
 };
 
 static void *ckpt_main(void *arg)
@@ -233,14 +240,20 @@ static void *ckpt_main(void *arg)
         if (c->stop)
             break; /* a pending kick is left to main's checkpoint */
         c->kicked = 0;
+        c->running = 1;
         pthread_mutex_unlock(&c->mu);
         struct ps_err e;
+        long frames = 0;
         ps_err_clear(&e);
         /* A failure loses nothing: the next kick or main's automatic
          * checkpoint copies what this one did not (not logged: the log
          * is the intake thread's). */
-        (void)ps_store_wal_checkpoint(c->db, &e);
+        int rc = ps_store_wal_checkpoint(c->db, &frames, &e);
         pthread_mutex_lock(&c->mu);
+        c->running = 0;
+        if (rc == 0 && frames > WAL_RESTART_FRAMES)
+            c->restart = 1;
+        pthread_cond_broadcast(&c->idle);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
@@ -262,9 +275,11 @@ void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out)
     c->main = main;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
+    pthread_cond_init(&c->idle, NULL);
     if (pthread_create(&c->thread, NULL, ckpt_main, c) != 0) {
         pthread_mutex_destroy(&c->mu);
         pthread_cond_destroy(&c->cv);
+        pthread_cond_destroy(&c->idle);
         ps_store_close(c->db);
         free(c);
         return;
@@ -283,6 +298,19 @@ void ps_ewa_ckpt_kick(struct ps_ewa_ckpt *c)
     pthread_mutex_unlock(&c->mu);
 }
 
+void ps_ewa_ckpt_begin(struct ps_ewa_ckpt *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    if (c->restart) {
+        while (c->kicked || c->running)
+            pthread_cond_wait(&c->idle, &c->mu);
+        c->restart = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
 void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c)
 {
     if (c == NULL)
@@ -295,6 +323,7 @@ void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c)
     ps_store_wal_autocheckpoint(c->main, 1);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cv);
+    pthread_cond_destroy(&c->idle);
     ps_store_close(c->db);
     free(c);
 }

@@ -73,6 +73,14 @@ struct ps_ewa_ckpt;
 void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out);
 /* After a commit: checkpoint soon (NULL: nothing). */
 void ps_ewa_ckpt_kick(struct ps_ewa_ckpt *c);
+/* Before main begins a transaction.  SQLite writes the WAL from its
+ * start again only in a transaction begun when every page of it was
+ * copied; a chunk begun right after the last one's commit never is, so
+ * the WAL would only grow (to 900 MB in a 1M-record run, each chunk's
+ * pages written to new parts of the file).  Once the WAL is past 128 MiB
+ * this waits for the checkpoint in progress, and the transaction begun
+ * next writes the WAL from its start (NULL: nothing). */
+void ps_ewa_ckpt_begin(struct ps_ewa_ckpt *c);
 /* Wait for a checkpoint in progress, stop, turn main's automatic
  * checkpoint back on (NULL: nothing). */
 void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c);

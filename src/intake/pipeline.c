@@ -401,9 +401,10 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
  * inserted in the same transaction as its first chunk, so a concurrent
  * copy of the same content fails the UNIQUE index and applies nothing. */
 static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
-                       const struct ps_doc_totals *key, int *in_txn,
-                       int *inserted, struct ps_err *err)
+                       const struct ps_doc_totals *key, struct ps_ewa_ckpt *ck,
+                       int *in_txn, int *inserted, struct ps_err *err)
 {
+    ps_ewa_ckpt_begin(ck);
     int rc = ps_store_begin(p->eng->store, err);
     if (rc != 0)
         return rc;
@@ -514,7 +515,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         if (++cs.record_no <= cs.cp.record_no)
             continue; /* applied before the crash */
         if (!in_txn &&
-            (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
+            (rc = chunk_begin(p, f, key, cs.ckpt, &in_txn, &inserted,
+                              err)) != 0)
             goto fail;
         if ((rc = apply_one(p, ap, b, f, docname, &rec, &cs, &r, err)) != 0)
             goto fail;
@@ -540,7 +542,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
      * pain.002's side file is whole and durable before. */
     if ((rc = ps_isoids_sync(ids, err)) != 0)
         goto fail;
-    if (!in_txn && (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
+    if (!in_txn && (rc = chunk_begin(p, f, key, cs.ckpt, &in_txn, &inserted,
+                                     err)) != 0)
         goto fail;
     if ((rc = chunk_commit(p, ap, f, &cs, &r, 1, err)) != 0)
         goto fail;

@@ -535,10 +535,13 @@ void ps_store_wal_autocheckpoint(struct ps_store *s, int on)
     sqlite3_wal_autocheckpoint(s->db, on ? 1000 : 0);
 }
 
-int ps_store_wal_checkpoint(struct ps_store *s, struct ps_err *err)
+int ps_store_wal_checkpoint(struct ps_store *s, long *frames,
+                            struct ps_err *err)
 {
+    int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                       NULL, NULL);
+                                       &log, &done);
+    *frames = log;
     if (rc == SQLITE_OK)
         return 0;
     return ps_sq_error(s, rc, "checkpoint the WAL", err);

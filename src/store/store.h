@@ -58,9 +58,11 @@ int ps_store_open_checkpointer(struct ps_store *main, struct ps_store **out,
  * default of 1,000 pages of WAL. */
 void ps_store_wal_autocheckpoint(struct ps_store *s, int on);
 /* A PASSIVE checkpoint: copies what no reader still needs, waits for no
- * one; 0 or PS_ESTORE/PS_EBUSY (nothing is lost either way: the WAL
- * keeps what was not copied). */
-int ps_store_wal_checkpoint(struct ps_store *s, struct ps_err *err);
+ * one; *frames is then the WAL's length in pages.  0 or PS_ESTORE/
+ * PS_EBUSY (nothing is lost either way: the WAL keeps what was not
+ * copied). */
+int ps_store_wal_checkpoint(struct ps_store *s, long *frames,
+                            struct ps_err *err);
 
 /*
  * Open and migrate only up to `version` (tests build "previous version"
