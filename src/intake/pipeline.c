@@ -230,9 +230,7 @@ struct chunk_state {
      * commit (engine/ewawriter.h): a refusal does not wait for it. */
     struct ps_record_result_row *held;
     size_t nheld, held_cap;
-    /* With the writer thread, the WAL's checkpoints are made after each
-     * commit by a thread of their own (engine/ewawriter.h). */
-    struct ps_ewa_ckpt *ckpt;
+    struct ps_ewa_ckpt *ckpt; /* with the writer: engine/ewawriter.h */
 };
 
 static int hold_row(struct chunk_state *cs,
@@ -430,8 +428,7 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
     return 0;
 }
 
-/* Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
- * or from the start (f not yet in the store). */
+/* Pass 2 (doc_apply): from the checkpoint when resuming, else the start. */
 /* A document's state from its checkpoint when resuming, else zero. */
 static int chunk_state_init(struct ps_pipeline *p, const struct ps_file *f,
                             int resuming, struct chunk_state *cs,

@@ -51,9 +51,9 @@ static struct ps_store *open_store(const char *path)
 static int autocheckpoint(struct ps_store *s)
 {
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(s->db, "PRAGMA wal_autocheckpoint",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(s->db, "PRAGMA wal_autocheckpoint", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     int n = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -107,8 +107,8 @@ static void test_checkpoints_off_the_commit(void **state)
     /* The thread copies them into the database file (wait up to 30 s on
      * a loaded machine). */
     struct timespec pause = {0, 10 * 1000 * 1000};
-    for (int i = 0; i < 3000 && file_size(fx->db_path) <
-                                    before + (long long)ROWS * 15000;
+    for (int i = 0;
+         i < 3000 && file_size(fx->db_path) < before + (long long)ROWS * 15000;
          i++)
         nanosleep(&pause, NULL);
     assert_true(file_size(fx->db_path) >= before + (long long)ROWS * 15000);
@@ -116,9 +116,9 @@ static void test_checkpoints_off_the_commit(void **state)
     ps_ewa_ckpt_stop(c);
     assert_int_equal(autocheckpoint(s), 1000);
     sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(s->db, "SELECT count(*) FROM bulk",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(s->db, "SELECT count(*) FROM bulk", -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), ROWS);
     sqlite3_finalize(st);
@@ -140,8 +140,8 @@ static void test_no_file_no_thread(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_checkpoints_off_the_commit,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints_off_the_commit, setup,
+                                        teardown),
         cmocka_unit_test(test_no_file_no_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
