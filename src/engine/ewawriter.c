@@ -215,11 +215,6 @@ void ps_ewa_writer_stop(struct ps_ewa_writer *w)
 
 /* ---- the checkpointer thread ------------------------------------------ */
 
-/* The WAL's length, in pages, past which the next chunk waits for the
- * checkpointer before it begins (ps_ewa_ckpt_begin): 128 MiB of 16 KiB
- * pages, two to three chunks of 50,000 disbursements. */
-#define WAL_RESTART_FRAMES 8192
-
 struct ps_ewa_ckpt {
     pthread_t thread;
     pthread_mutex_t mu;
@@ -227,7 +222,8 @@ struct ps_ewa_ckpt {
     pthread_cond_t idle; /* ps_ewa_ckpt_begin waits: a checkpoint to end */
     struct ps_store *main, *db; /* db: the thread's own connection */
     int kicked, running, stop;
-    int restart; /* the WAL is long: the next begin waits (see there) */
+    long frames;         /* the WAL's pages at main's last commit */
+    long restart_frames; /* past them, the next begin waits (see there) */
 };
 
 static void *ckpt_main(void *arg)
@@ -248,18 +244,17 @@ static void *ckpt_main(void *arg)
         /* A failure loses nothing: the next kick or main's automatic
          * checkpoint copies what this one did not (not logged: the log
          * is the intake thread's). */
-        int rc = ps_store_wal_checkpoint(c->db, &frames, &e);
+        (void)ps_store_wal_checkpoint(c->db, &frames, &e);
         pthread_mutex_lock(&c->mu);
         c->running = 0;
-        if (rc == 0 && frames > WAL_RESTART_FRAMES)
-            c->restart = 1;
         pthread_cond_broadcast(&c->idle);
     }
     pthread_mutex_unlock(&c->mu);
     return NULL;
 }
 
-void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out)
+void ps_ewa_ckpt_start(struct ps_store *main, long restart_frames,
+                       struct ps_ewa_ckpt **out)
 {
     struct ps_ewa_ckpt *c = calloc(1, sizeof(*c));
     struct ps_err e;
@@ -273,6 +268,7 @@ void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out)
         return;
     }
     c->main = main;
+    c->restart_frames = restart_frames;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     pthread_cond_init(&c->idle, NULL);
@@ -284,7 +280,7 @@ void ps_ewa_ckpt_start(struct ps_store *main, struct ps_ewa_ckpt **out)
         free(c);
         return;
     }
-    ps_store_wal_autocheckpoint(main, 0);
+    ps_store_wal_watch(main, &c->frames); /* and no automatic checkpoint */
     *out = c;
 }
 
@@ -302,13 +298,13 @@ void ps_ewa_ckpt_begin(struct ps_ewa_ckpt *c)
 {
     if (c == NULL)
         return;
+    if (c->frames <= c->restart_frames) /* main's thread sets it */
+        return;
     pthread_mutex_lock(&c->mu);
-    if (c->restart) {
-        while (c->kicked || c->running)
-            pthread_cond_wait(&c->idle, &c->mu);
-        c->restart = 0;
-    }
+    while (c->kicked || c->running)
+        pthread_cond_wait(&c->idle, &c->mu);
     pthread_mutex_unlock(&c->mu);
+    c->frames = 0;
 }
 
 void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c)

@@ -487,7 +487,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         return rc;
     }
     if (ps_applier_threaded(ap))
-        ps_ewa_ckpt_start(p->eng->store, &cs.ckpt);
+        ps_ewa_ckpt_start(p->eng->store, PS_EWA_CKPT_RESTART_FRAMES, &cs.ckpt);
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",

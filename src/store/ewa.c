@@ -535,6 +535,19 @@ void ps_store_wal_autocheckpoint(struct ps_store *s, int on)
     sqlite3_wal_autocheckpoint(s->db, on ? 1000 : 0);
 }
 
+static int wal_seen(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    *(long *)ctx = frames;
+    return SQLITE_OK;
+}
+
+void ps_store_wal_watch(struct ps_store *s, long *frames)
+{
+    sqlite3_wal_hook(s->db, wal_seen, frames); /* replaces SQLite's own */
+}
+
 int ps_store_wal_checkpoint(struct ps_store *s, long *frames,
                             struct ps_err *err)
 {

@@ -57,6 +57,9 @@ int ps_store_open_checkpointer(struct ps_store *main, struct ps_store **out,
 /* SQLite's automatic checkpoint at commit: off (on == 0) or at its
  * default of 1,000 pages of WAL. */
 void ps_store_wal_autocheckpoint(struct ps_store *s, int on);
+/* Automatic checkpoint off, and each commit sets *frames to the WAL's
+ * length in pages (ps_store_wal_autocheckpoint(s, 1) ends it). */
+void ps_store_wal_watch(struct ps_store *s, long *frames);
 /* A PASSIVE checkpoint: copies what no reader still needs, waits for no
  * one; *frames is then the WAL's length in pages.  0 or PS_ESTORE/
  * PS_EBUSY (nothing is lost either way: the WAL keeps what was not

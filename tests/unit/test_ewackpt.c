@@ -3,8 +3,11 @@
  * (engine/ewawriter.h, issue 21): started, main's automatic checkpoint
  * is off (a commit leaves its pages in the WAL, the database file does
  * not grow); kicked, the thread copies them into the database file;
- * stopped, main's automatic checkpoint is on again.  On a database of no
- * file there is no thread, and main keeps its automatic checkpoint.
+ * stopped, main's automatic checkpoint is on again.  Once a checkpoint
+ * found the WAL long, the next transaction begins after the checkpoint
+ * in progress, and writes the WAL from its start (it does not grow).
+ * On a database of no file there is no thread, and main keeps its
+ * automatic checkpoint.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,7 +97,7 @@ static void test_checkpoints_off_the_commit(void **state)
     assert_int_equal(autocheckpoint(s), 1000);
 
     struct ps_ewa_ckpt *c = NULL;
-    ps_ewa_ckpt_start(s, &c);
+    ps_ewa_ckpt_start(s, PS_EWA_CKPT_RESTART_FRAMES, &c);
     assert_non_null(c);
     assert_int_equal(autocheckpoint(s), 0);
     long long before = file_size(fx->db_path);
@@ -125,12 +128,55 @@ static void test_checkpoints_off_the_commit(void **state)
     ps_store_close(s);
 }
 
+/* Past the limit at each commit (a chunk is ~1,500 pages, the limit
+ * 1,000): each next chunk begins after the checkpoint kicked after the
+ * last commit, so the WAL is written from its start again and its file
+ * never grows past one chunk (and the few pages a chunk may add).  Without the
+ * wait the chunks would begin while it runs and the WAL would hold all three.
+ */
+static void test_long_wal_restarts(void **state)
+{
+    struct ps_test_db *fx = *state;
+    char wal[PATH_MAX + 8];
+    snprintf(wal, sizeof(wal), "%s-wal", fx->db_path);
+    struct ps_store *s = open_store(fx->db_path);
+    exec(s, "CREATE TABLE bulk(b BLOB)");
+    exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+    struct ps_ewa_ckpt *c = NULL;
+    ps_ewa_ckpt_start(s, 1000, &c);
+    assert_non_null(c);
+    long long base = file_size(fx->db_path);
+
+    ps_ewa_ckpt_begin(c); /* the WAL is empty: no wait */
+    write_chunk(s);
+    long long one = file_size(wal);
+    assert_true(one > (long long)ROWS * 15000);
+    for (int chunk = 2; chunk <= 3; chunk++) {
+        ps_ewa_ckpt_kick(c);
+        ps_ewa_ckpt_begin(c);
+        write_chunk(s);
+        assert_true(file_size(wal) < one + one / 2); /* not two chunks */
+    }
+    ps_ewa_ckpt_kick(c);
+    ps_ewa_ckpt_stop(c);
+    /* Chunks 1 and 2 are in the database file (3 perhaps not yet). */
+    assert_true(file_size(fx->db_path) >= base + 2LL * ROWS * 15000);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(
+        sqlite3_prepare_v2(s->db, "SELECT count(*) FROM bulk", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 3 * ROWS);
+    sqlite3_finalize(st);
+    ps_store_close(s);
+}
+
 static void test_no_file_no_thread(void **state)
 {
     (void)state;
     struct ps_store *s = open_store(":memory:");
     struct ps_ewa_ckpt *c = (struct ps_ewa_ckpt *)&c; /* set by start */
-    ps_ewa_ckpt_start(s, &c);
+    ps_ewa_ckpt_start(s, PS_EWA_CKPT_RESTART_FRAMES, &c);
     assert_null(c);
     ps_ewa_ckpt_kick(c); /* NULL: nothing */
     ps_ewa_ckpt_stop(c);
@@ -141,6 +187,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_checkpoints_off_the_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_long_wal_restarts, setup,
                                         teardown),
         cmocka_unit_test(test_no_file_no_thread),
     };
