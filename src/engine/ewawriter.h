@@ -53,43 +53,4 @@ void ps_ewa_writer_forget(struct ps_ewa_writer *w);
 /* Drain, stop and free (NULL: nothing). */
 void ps_ewa_writer_stop(struct ps_ewa_writer *w);
 
-/*
- * The checkpointer thread: while the writer fills chunk N+1, it copies
- * chunk N's pages from the WAL into the database (a PASSIVE checkpoint
- * on a connection of its own), which SQLite did inside chunk N's commit,
- * the writer waiting (about a fifth of a 1M-record run: every page a
- * chunk dirtied written again and the database file synced).  Started,
- * main's automatic checkpoint is off; stopped, it is on again.  Nothing
- * of durability changes: a commit is durable in the WAL (synchronous =
- * FULL), and a checkpoint that fails or is not run leaves the WAL to
- * the next one (main's automatic one, or SQLite's at the last close).
- */
-struct ps_ewa_ckpt;
-
-/* The WAL's length, in pages, past which the next transaction waits
- * for the checkpointer (ps_ewa_ckpt_begin): 128 MiB of 16 KiB pages, two
- * to three chunks of 50,000 disbursements. */
-#define PS_EWA_CKPT_RESTART_FRAMES 8192
-
-/* Start on main's database (call on main's thread, no transaction
- * open), the WAL restarted past restart_frames pages.  Cannot fail the
- * caller: *out is NULL when no thread could be started (a database of
- * no file, say) and main keeps its automatic checkpoint. */
-void ps_ewa_ckpt_start(struct ps_store *main, long restart_frames,
-                       struct ps_ewa_ckpt **out);
-/* After a commit: checkpoint soon (NULL: nothing). */
-void ps_ewa_ckpt_kick(struct ps_ewa_ckpt *c);
-/* Before main begins a transaction.  SQLite writes the WAL from its
- * start again only in a transaction begun when every page of it was
- * copied; a chunk begun right after the last one's commit never is, so
- * the WAL would only grow (to 900 MB in a 1M-record run, each chunk's
- * pages written to new parts of the file).  When main's last commit left
- * the WAL past restart_frames pages, this waits for the checkpoint
- * kicked after it, and the transaction begun next writes the WAL from
- * its start (NULL: nothing). */
-void ps_ewa_ckpt_begin(struct ps_ewa_ckpt *c);
-/* Wait for a checkpoint in progress, stop, turn main's automatic
- * checkpoint back on (NULL: nothing). */
-void ps_ewa_ckpt_stop(struct ps_ewa_ckpt *c);
-
 #endif /* PS_EWAWRITER_H */

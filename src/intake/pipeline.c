@@ -50,7 +50,6 @@
 
 #include "engine/achconf.h"
 #include "engine/apply.h"
-#include "engine/ewawriter.h"
 #include "intake/docread.h"
 #include "formats/format.h"
 #include "base/crypto.h"
@@ -230,7 +229,6 @@ struct chunk_state {
      * commit (engine/ewawriter.h): a refusal does not wait for it. */
     struct ps_record_result_row *held;
     size_t nheld, held_cap;
-    struct ps_ewa_ckpt *ckpt; /* with the writer: engine/ewawriter.h */
 };
 
 static int hold_row(struct chunk_state *cs,
@@ -384,7 +382,6 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
     }
     if ((rc = ps_store_commit(p->eng->store, err)) != 0)
         return rc;
-    ps_ewa_ckpt_kick(cs->ckpt);
     p->stats.accepted += cs->cp.accepted - cs->counted_accepted;
     p->stats.rejected += cs->cp.rejected - cs->counted_rejected;
     p->stats.duplicates += cs->cp.duplicates - cs->counted_duplicates;
@@ -399,10 +396,9 @@ static int chunk_commit(struct ps_pipeline *p, struct ps_applier *ap,
  * inserted in the same transaction as its first chunk, so a concurrent
  * copy of the same content fails the UNIQUE index and applies nothing. */
 static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
-                       const struct ps_doc_totals *key, struct ps_ewa_ckpt *ck,
-                       int *in_txn, int *inserted, struct ps_err *err)
+                       const struct ps_doc_totals *key, int *in_txn,
+                       int *inserted, struct ps_err *err)
 {
-    ps_ewa_ckpt_begin(ck);
     int rc = ps_store_begin(p->eng->store, err);
     if (rc != 0)
         return rc;
@@ -428,7 +424,8 @@ static int chunk_begin(struct ps_pipeline *p, struct ps_file *f,
     return 0;
 }
 
-/* Pass 2 (doc_apply): from the checkpoint when resuming, else the start. */
+/* Pass 2: apply, from the checkpoint when resuming (f->status PROCESSING)
+ * or from the start (f not yet in the store). */
 /* A document's state from its checkpoint when resuming, else zero. */
 static int chunk_state_init(struct ps_pipeline *p, const struct ps_file *f,
                             int resuming, struct chunk_state *cs,
@@ -486,8 +483,6 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         ps_result_close(&r);
         return rc;
     }
-    if (ps_applier_threaded(ap))
-        ps_ewa_ckpt_start(p->eng->store, PS_EWA_CKPT_RESTART_FRAMES, &cs.ckpt);
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",
@@ -512,8 +507,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         if (++cs.record_no <= cs.cp.record_no)
             continue; /* applied before the crash */
         if (!in_txn &&
-            (rc = chunk_begin(p, f, key, cs.ckpt, &in_txn, &inserted,
-                              err)) != 0)
+            (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
             goto fail;
         if ((rc = apply_one(p, ap, b, f, docname, &rec, &cs, &r, err)) != 0)
             goto fail;
@@ -539,8 +533,7 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
      * pain.002's side file is whole and durable before. */
     if ((rc = ps_isoids_sync(ids, err)) != 0)
         goto fail;
-    if (!in_txn && (rc = chunk_begin(p, f, key, cs.ckpt, &in_txn, &inserted,
-                                     err)) != 0)
+    if (!in_txn && (rc = chunk_begin(p, f, key, &in_txn, &inserted, err)) != 0)
         goto fail;
     if ((rc = chunk_commit(p, ap, f, &cs, &r, 1, err)) != 0)
         goto fail;
@@ -556,7 +549,6 @@ fail:
         p->stats.records -= in_chunk; /* rolled back, applied again */
     }
 out:
-    ps_ewa_ckpt_stop(cs.ckpt);
     free(cs.held);
     ps_progress_end(&pg);
     ps_docread_stop(&d);

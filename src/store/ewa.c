@@ -8,8 +8,6 @@
  * missing row, PS_ECONFLICT for a UNIQUE violation, PS_EINVAL (rule
  * CONSTRAINT) for a CHECK or foreign key, PS_EBUSY, PS_ESTORE.
  */
-#include <stdlib.h>
-
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -491,71 +489,4 @@ int ps_store_payroll_insert(struct ps_store *s, const struct ps_payroll_row *r,
     BIND(st, 10, r->outcome);
     BIND(st, 11, r->currency);
     return ps_sq_exec_step(s, st, "insert payroll result", err);
-}
-
-/* ---- the WAL's checkpoints off the writer's path (issue 21) ------------ */
-
-int ps_store_open_checkpointer(struct ps_store *main, struct ps_store **out,
-                               struct ps_err *err)
-{
-    struct ps_store *s;
-    int rc;
-    if (main->path == NULL)
-        return ps_err_set(err, PS_ESTORE, "STORE_OPEN",
-                          "the database has no file to checkpoint");
-    if ((s = calloc(1, sizeof(*s))) == NULL)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    rc = sqlite3_open_v2(main->path, &s->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
-                             SQLITE_OPEN_NOMUTEX,
-                         NULL);
-    if (rc != SQLITE_OK) {
-        rc = s->db != NULL
-                 ? ps_err_set(err, PS_ESTORE, "STORE_OPEN",
-                              "cannot open a checkpointer on %s: %s",
-                              main->path, sqlite3_errmsg(s->db))
-                 : ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        ps_store_close(s);
-        return rc;
-    }
-    sqlite3_extended_result_codes(s->db, 1);
-    /* synchronous=FULL as main's (store.c): the database file is synced
-     * before the WAL may be reset over what was copied. */
-    if ((rc = ps_sq_exec_sql(s, "PRAGMA synchronous = FULL", err)) != 0) {
-        ps_store_close(s);
-        return rc;
-    }
-    sqlite3_wal_autocheckpoint(s->db, 0);
-    *out = s;
-    return 0;
-}
-
-void ps_store_wal_autocheckpoint(struct ps_store *s, int on)
-{
-    sqlite3_wal_autocheckpoint(s->db, on ? 1000 : 0);
-}
-
-static int wal_seen(void *ctx, sqlite3 *db, const char *name, int frames)
-{
-    (void)db;
-    (void)name;
-    *(long *)ctx = frames;
-    return SQLITE_OK;
-}
-
-void ps_store_wal_watch(struct ps_store *s, long *frames)
-{
-    sqlite3_wal_hook(s->db, wal_seen, frames); /* replaces SQLite's own */
-}
-
-int ps_store_wal_checkpoint(struct ps_store *s, long *frames,
-                            struct ps_err *err)
-{
-    int log = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                       &log, &done);
-    *frames = log;
-    if (rc == SQLITE_OK)
-        return 0;
-    return ps_sq_error(s, rc, "checkpoint the WAL", err);
 }

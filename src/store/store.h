@@ -47,25 +47,6 @@ int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err);
  * on main's thread while nothing else uses main. */
 int ps_store_open_reader(struct ps_store *main, struct ps_store **out,
                          struct ps_err *err);
-/* A second read-write connection on main's database for a checkpointer
- * thread (engine/ewawriter.h, issue 21): main's automatic checkpoint is
- * turned off while it runs (ps_store_wal_autocheckpoint), and it copies
- * the WAL into the database with ps_store_wal_checkpoint while main's
- * thread writes the next chunk.  Its own automatic checkpoint is off. */
-int ps_store_open_checkpointer(struct ps_store *main, struct ps_store **out,
-                               struct ps_err *err);
-/* SQLite's automatic checkpoint at commit: off (on == 0) or at its
- * default of 1,000 pages of WAL. */
-void ps_store_wal_autocheckpoint(struct ps_store *s, int on);
-/* Automatic checkpoint off, and each commit sets *frames to the WAL's
- * length in pages (ps_store_wal_autocheckpoint(s, 1) ends it). */
-void ps_store_wal_watch(struct ps_store *s, long *frames);
-/* A PASSIVE checkpoint: copies what no reader still needs, waits for no
- * one; *frames is then the WAL's length in pages.  0 or PS_ESTORE/
- * PS_EBUSY (nothing is lost either way: the WAL keeps what was not
- * copied). */
-int ps_store_wal_checkpoint(struct ps_store *s, long *frames,
-                            struct ps_err *err);
 
 /*
  * Open and migrate only up to `version` (tests build "previous version"
