@@ -17,9 +17,9 @@
  * (created_at DESC, id DESC, SQLite's BINARY order, strcmp), their count,
  * the first page of `size`; any other page is left to the query.  Only
  * the columns the profile object prints are kept (id, created_at, type,
- * status, rail, purpose, currency, amount, fee, profile id); the rest of
- * the transaction is left empty: nothing else reads pages while the
- * export holds them.
+ * status, rail, purpose, currency, amount, profile id; not the fee,
+ * which the object does not print); the rest of the transaction is left
+ * empty: nothing else reads pages while the export holds them.
  *
  * Memory: the batch's rows, about 100 bytes each; a batch takes as many
  * profiles as keep the table's rows (max(rowid), an upper bound) under
@@ -34,21 +34,28 @@
 #include "store/store.h"
 #include "store/store_int.h"
 
-/* Rows of transactions a batch is sized for (about 70 MB of them). */
-#define PAGES_ROWS 700000
+/* Rows of transactions a batch is sized for (about 90 MB of them: each
+ * walk reads every row of the table, so 1,986,000 disbursements take two
+ * walks, not three; the export's peak RSS at 2,000,000 is about 180 MB,
+ * docs/benchmarks.md). */
+#define PAGES_ROWS 1200000
 
 #define PAGES_WALK                                                             \
     "SELECT profile_id, id, created_at, type, status, rail, purpose,"          \
-    " currency, amount, fee FROM transactions NOT INDEXED"                     \
+    " currency, amount FROM transactions NOT INDEXED"                     \
     " WHERE profile_id IS NOT NULL AND type = 'SEND' ORDER BY rowid"
 
 struct prow {
     uint32_t prof;     /* the batch's profile number */
     uint32_t off;      /* id, then created_at, in the arena */
-    int64_t amount, fee;
+    int64_t amount;
     unsigned char type, status, rail, purpose;
     char currency[4];
+    unsigned char idlen, atlen; /* their lengths (ids and times are short) */
 };
+
+_Static_assert(PS_ID_SIZE <= 256 && PS_TIME_SIZE <= 256,
+               "a row's id and time lengths fit in a byte");
 
 struct ps_pages {
     struct ps_keyindex ix; /* the batch's profile ids */
@@ -66,10 +73,10 @@ static const char *arena_at(const struct ps_pages *g, size_t off)
     return g->arena + off;
 }
 
-static int arena_put(struct ps_pages *g, const char *a, const char *b,
-                     uint32_t *off)
+static int arena_put(struct ps_pages *g, const char *a, size_t la,
+                     const char *b, size_t lb, uint32_t *off)
 {
-    size_t la = strlen(a) + 1, lb = strlen(b) + 1;
+    la++, lb++; /* with their NULs */
     if (g->len + la + lb > g->cap) {
         size_t cap = g->cap != 0 ? g->cap * 2 : 1 << 20;
         while (cap < g->len + la + lb)
@@ -130,7 +137,7 @@ static int page_order(const void *x, const void *y, void *vg)
     const struct prow *b = &g->rows[*(const uint32_t *)y];
     const char *ia = arena_at(g, a->off), *ib = arena_at(g, b->off);
     /* created_at DESC, id DESC */
-    int c = strcmp(ib + strlen(ib) + 1, ia + strlen(ia) + 1);
+    int c = strcmp(ib + b->idlen + 1, ia + a->idlen + 1);
     return c != 0 ? c : strcmp(ib, ia);
 }
 
@@ -178,9 +185,18 @@ static int walk_row(struct ps_pages *g, sqlite3_stmt *st)
     struct prow *r = &g->rows[g->nrows];
     const char *id = (const char *)sqlite3_column_text(st, 1);
     const char *at = (const char *)sqlite3_column_text(st, 2);
-    if (arena_put(g, id != NULL ? id : "", at != NULL ? at : "", &r->off) !=
-        0)
+    size_t idlen = id != NULL ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+    size_t atlen = at != NULL ? (size_t)sqlite3_column_bytes(st, 2) : 0;
+    /* What a ps_txn holds (the chain's query truncates the same way). */
+    if (idlen >= sizeof(((struct ps_txn *)0)->id))
+        idlen = sizeof(((struct ps_txn *)0)->id) - 1;
+    if (atlen >= sizeof(((struct ps_txn *)0)->created_at))
+        atlen = sizeof(((struct ps_txn *)0)->created_at) - 1;
+    if (arena_put(g, id != NULL ? id : "", idlen, at != NULL ? at : "", atlen,
+                  &r->off) != 0)
         return -1;
+    r->idlen = (unsigned char)idlen;
+    r->atlen = (unsigned char)atlen;
     r->prof = (uint32_t)k;
     r->type = (unsigned char)ps_sq_col_enum(st, 3, PS_NAMES_TXN_TYPE);
     r->status = (unsigned char)ps_sq_col_enum(st, 4, PS_NAMES_TXN_STATUS);
@@ -188,7 +204,6 @@ static int walk_row(struct ps_pages *g, sqlite3_stmt *st)
     r->purpose = (unsigned char)ps_sq_col_enum(st, 6, PS_NAMES_PURPOSE);
     ps_sq_col_str(st, 7, r->currency, sizeof(r->currency));
     r->amount = sqlite3_column_int64(st, 8);
-    r->fee = sqlite3_column_int64(st, 9);
     g->nrows++;
     return 0;
 }
@@ -252,16 +267,14 @@ int ps_store_profile_pages_page(struct ps_store *s, const char *profile_id,
     for (size_t i = from; i < to && (int64_t)(i - from) < limit; i++) {
         const struct prow *r = &g->rows[g->order[i]];
         const char *id = arena_at(g, r->off);
-        size_t n = strlen(id) + 1;
-        ps_strlcpy(t.id, id, sizeof(t.id));
-        ps_strlcpy(t.created_at, id + n, sizeof(t.created_at));
+        memcpy(t.id, id, (size_t)r->idlen + 1);
+        memcpy(t.created_at, id + r->idlen + 1, (size_t)r->atlen + 1);
         t.type = (enum ps_txn_type)r->type;
         t.status = (enum ps_txn_status)r->status;
         t.rail = (enum ps_rail)r->rail;
         t.purpose = (enum ps_purpose)r->purpose;
         memcpy(t.currency, r->currency, sizeof(t.currency));
         t.amount = r->amount;
-        t.fee = r->fee;
         if (cb(ctx, &t) != 0)
             break;
     }
