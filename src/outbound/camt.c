@@ -26,6 +26,7 @@
 #include "base/clock.h"
 #include "base/output.h"
 #include "formats/iso20022/iso20022.h"
+#include "outbound/reconpipe.h"
 #include "store/recon.h"
 #include "store/store.h"
 
@@ -378,9 +379,15 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
         const char *bid = b->id;
         snprintf(msgid, sizeof(msgid), "PS053-%.10s-%03d-%.12s", day, seq,
                  strlen(bid) > 12 ? bid + strlen(bid) - 12 : bid);
-        struct ps_iso_sink sink = {out_write, o};
+        /* A statement of every movement of the day is large (800 MB at
+         * 2,000,000 disbursements): its hashing and writing on a thread
+         * of their own (reconpipe.h), while this one reads and formats. */
+        struct ps_recon_pipe *pipe = NULL;
         ps_time_now(now);
-        rc = ps_iso_camt053_begin(&s.w, sink, msgid, now, err);
+        if ((rc = ps_recon_pipe_open(o, &pipe, err)) == 0) {
+            struct ps_iso_sink sink = {ps_recon_pipe_write, pipe};
+            rc = ps_iso_camt053_begin(&s.w, sink, msgid, now, err);
+        }
         for (int i = 0; rc == 0 && i < s.n; i++) {
             snprintf(id, sizeof(id), "%.18s-%.10s-%.3s", b->name, day,
                      s.pos[i].ccy);
@@ -397,6 +404,11 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
         }
         if (rc == 0)
             rc = ps_iso_camt053_end(&s.w, err);
+        struct ps_err e2;
+        ps_err_clear(&e2);
+        int rc2 = ps_recon_pipe_close(pipe, rc == 0 ? err : &e2);
+        if (rc == 0)
+            rc = rc2;
         if (rc == 0)
             rc = ps_output_commit(o, sha, err);
         else
