@@ -56,7 +56,7 @@ static void test_pieces_in_order(void **state)
     for (size_t i = 0; i < total; i++)
         want[i] = (unsigned char)((i * 2654435761u) >> 13);
     assert_int_equal(ps_output_open(fx->dir, "big.xml", 0640, &o, &err), 0);
-    assert_int_equal(ps_recon_pipe_open(o, &p, &err), 0);
+    assert_int_equal(ps_recon_pipe_open(o, NULL, NULL, &p, &err), 0);
     size_t done = 0, step = 1;
     while (done < total) {
         size_t n = step % 997;
@@ -92,7 +92,7 @@ static void test_empty(void **state)
     struct ps_err err;
     ps_err_clear(&err);
     assert_int_equal(ps_output_open(fx->dir, "empty.xml", 0640, &o, &err), 0);
-    assert_int_equal(ps_recon_pipe_open(o, &p, &err), 0);
+    assert_int_equal(ps_recon_pipe_open(o, NULL, NULL, &p, &err), 0);
     assert_int_equal(ps_recon_pipe_close(p, &err), 0);
     assert_int_equal(ps_output_size(o), 0);
     assert_int_equal(ps_output_commit(o, hex, &err), 0);
