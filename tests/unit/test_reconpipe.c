@@ -165,7 +165,7 @@ static int rec_fail(void *ctx, struct ps_output *o, const void *rec, size_t n,
     (void)n;
     memcpy(&v, rec, sizeof(v));
     if (v == 5)
-        return ps_err_set(err, PS_EIO, NULL, "record %ld failed", v);
+        return ps_err_set(err, PS_EIO, "IO_ERROR", "record %ld failed", v);
     return ps_output_write(o, "x", 1, err);
 }
 
