@@ -22,17 +22,28 @@ static int put(struct ps_iso_writer *w, const char *s, struct ps_err *err)
     return w->sink.write(w->sink.ctx, s, strlen(s), err);
 }
 
-/* <tag>text</tag>, text escaped and cut to max characters. */
-static int elem(struct ps_iso_writer *w, const char *tag, const char *text,
-                size_t max, struct ps_err *err)
+#define ELEM_MAX 1024 /* one element's bytes at most, its tags included */
+
+/*
+ * <tag>text</tag>\n into dst (ELEM_MAX bytes), text escaped and cut to
+ * max characters (and to what fits); returns the bytes written.  The
+ * text is read from a copy of at most 511 bytes with its card numbers
+ * masked.  An element too long for ELEM_MAX keeps its first
+ * ELEM_MAX - 1 bytes, as snprintf() into a buffer of ELEM_MAX would.
+ */
+static size_t elem_fmt(char *dst, const char *tag, const char *text,
+                       size_t max)
 {
-    char buf[1024], clean[512];
-    size_t n = 0, chars = 0;
+    char clean[512];
+    size_t n = 0, chars = 0, tl = strlen(tag);
     ps_strlcpy(clean, text != NULL && text[0] != '\0' ? text : "-",
                sizeof(clean));
     ps_redact_pans(clean);
-    n = (size_t)snprintf(buf, sizeof(buf), "<%s>", tag);
-    for (const char *p = clean; *p != '\0' && n + 8 < sizeof(buf); p++) {
+    dst[n++] = '<';
+    memcpy(dst + n, tag, tl);
+    n += tl;
+    dst[n++] = '>';
+    for (const char *p = clean; *p != '\0' && n + 8 < ELEM_MAX; p++) {
         unsigned char c = (unsigned char)*p;
         if ((c & 0xc0) != 0x80 && ++chars > max)
             break;
@@ -45,21 +56,83 @@ static int elem(struct ps_iso_writer *w, const char *tag, const char *text,
             esc = " ";
         if (esc != NULL) {
             size_t l = strlen(esc);
-            memcpy(buf + n, esc, l);
+            memcpy(dst + n, esc, l);
             n += l;
         } else
-            buf[n++] = (char)c;
+            dst[n++] = (char)c;
     }
-    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "</%s>\n", tag);
-    return w->sink.write(w->sink.ctx, buf, n < sizeof(buf) ? n : sizeof(buf) - 1,
-                         err);
+    /* "</tag>\n", cut where ELEM_MAX - 1 bytes are reached. */
+    char close[72];
+    size_t cl = 0;
+    close[cl++] = '<';
+    close[cl++] = '/';
+    memcpy(close + cl, tag, tl < 64 ? tl : 64);
+    cl += tl < 64 ? tl : 64;
+    close[cl++] = '>';
+    close[cl++] = '\n';
+    if (cl > ELEM_MAX - 1 - n)
+        cl = ELEM_MAX - 1 - n;
+    memcpy(dst + n, close, cl);
+    return n + cl;
 }
 
-/* elem(), or nothing for a NULL or empty text (an optional element). */
-static int opt_elem(struct ps_iso_writer *w, const char *tag, const char *text,
-                    size_t max, struct ps_err *err)
+/* <tag>text</tag>, text escaped and cut to max characters. */
+static int elem(struct ps_iso_writer *w, const char *tag, const char *text,
+                size_t max, struct ps_err *err)
 {
-    return text == NULL || text[0] == '\0' ? 0 : elem(w, tag, text, max, err);
+    char buf[ELEM_MAX];
+    size_t n = elem_fmt(buf, tag, text, max);
+    return w->sink.write(w->sink.ctx, buf, n, err);
+}
+
+/*
+ * An entry's bytes gathered before they go to the sink in one write
+ * (an entry is about 30 elements: one sink call each cost more than the
+ * text).  Full, it is emptied into the sink first; a sink's error stays
+ * in rc and the later calls do nothing.
+ */
+struct ebuf {
+    struct ps_iso_writer *w;
+    struct ps_err *err;
+    int rc;
+    size_t n;
+    char b[8192];
+};
+
+static void eb_flush(struct ebuf *e)
+{
+    if (e->rc == 0 && e->n > 0)
+        e->rc = e->w->sink.write(e->w->sink.ctx, e->b, e->n, e->err);
+    e->n = 0;
+}
+
+static void eb_put(struct ebuf *e, const char *s)
+{
+    size_t l = strlen(s);
+    if (e->n + l > sizeof(e->b))
+        eb_flush(e);
+    if (l > sizeof(e->b)) {
+        if (e->rc == 0)
+            e->rc = e->w->sink.write(e->w->sink.ctx, s, l, e->err);
+        return;
+    }
+    memcpy(e->b + e->n, s, l);
+    e->n += l;
+}
+
+static void eb_elem(struct ebuf *e, const char *tag, const char *text,
+                    size_t max)
+{
+    if (e->n + ELEM_MAX > sizeof(e->b))
+        eb_flush(e);
+    e->n += elem_fmt(e->b + e->n, tag, text, max);
+}
+
+static void eb_opt_elem(struct ebuf *e, const char *tag, const char *text,
+                        size_t max)
+{
+    if (text != NULL && text[0] != '\0')
+        eb_elem(e, tag, text, max);
 }
 
 const char *ps_iso_reason(const char *code)
@@ -303,24 +376,23 @@ int ps_iso_camt054_begin(struct ps_iso_writer *w, struct ps_iso_sink sink,
 /* RtrInf (PaymentReturnReason5): a return's original bank transaction
  * code, its reason (Prtry: the NACHA code; else Cd: the ISO code) and the
  * reason's text. */
-static int rtr_inf(struct ps_iso_writer *w, const struct ps_iso_entry *e,
-                   struct ps_err *err)
+static void rtr_inf(struct ebuf *b, const struct ps_iso_entry *e)
 {
-    int rc = put(w, "<RtrInf>", err);
-    if (rc == 0 && e->reversal)
-        rc = put(w, "<OrgnlBkTxCd><Prtry><Cd>PAYMENT</Cd></Prtry>"
-                    "</OrgnlBkTxCd>",
-                 err);
-    if (rc == 0 && (e->rtr_rsn != NULL || e->rtr_cd != NULL)) {
-        if ((rc = put(w, "<Rsn>", err)) == 0)
-            rc = e->rtr_rsn != NULL ? elem(w, "Prtry", e->rtr_rsn, 35, err)
-                                    : elem(w, "Cd", e->rtr_cd, 4, err);
-        if (rc == 0)
-            rc = put(w, "</Rsn>", err);
+    eb_put(b, "<RtrInf>");
+    if (e->reversal)
+        eb_put(b, "<OrgnlBkTxCd><Prtry><Cd>PAYMENT</Cd></Prtry>"
+                  "</OrgnlBkTxCd>");
+    if (e->rtr_rsn != NULL || e->rtr_cd != NULL) {
+        eb_put(b, "<Rsn>");
+        if (e->rtr_rsn != NULL)
+            eb_elem(b, "Prtry", e->rtr_rsn, 35);
+        else
+            eb_elem(b, "Cd", e->rtr_cd, 4);
+        eb_put(b, "</Rsn>");
     }
-    if (rc == 0 && e->rtr_info != NULL && e->rtr_info[0] != '\0')
-        rc = elem(w, "AddtlInf", e->rtr_info, 105, err);
-    return rc != 0 ? rc : put(w, "</RtrInf>\n", err);
+    if (e->rtr_info != NULL && e->rtr_info[0] != '\0')
+        eb_elem(b, "AddtlInf", e->rtr_info, 105);
+    eb_put(b, "</RtrInf>\n");
 }
 
 int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
@@ -328,38 +400,40 @@ int ps_iso_camt054_entry(struct ps_iso_writer *w, const struct ps_iso_entry *e,
 {
     const struct ps_currency *c = ps_currency_find(e->ccy);
     char amt[PS_MONEY_STRMAX], buf[160];
-    int rc;
+    struct ebuf b;
+    b.w = w;
+    b.err = err;
+    b.rc = 0;
+    b.n = 0;
     ps_money_format(e->amount, c != NULL ? c->exponent : 2, amt, sizeof(amt));
     snprintf(buf, sizeof(buf), "<Amt Ccy=\"%.3s\">%s</Amt>\n", e->ccy, amt);
-    if ((rc = put(w, "<Ntry>\n", err)) != 0 ||
-        (rc = elem(w, "NtryRef", e->ntry_ref, 35, err)) != 0 ||
-        (rc = put(w, buf, err)) != 0 ||
-        (rc = elem(w, "CdtDbtInd", e->credit ? "CRDT" : "DBIT", 4, err)) != 0)
-        return rc;
-    if (e->reversal && (rc = elem(w, "RvslInd", "true", 5, err)) != 0)
-        return rc;
-    if ((rc = put(w, "<Sts>", err)) != 0 ||
-        (rc = elem(w, "Cd", e->sts, 4, err)) != 0 ||
-        (rc = put(w, "</Sts>\n<BookgDt>", err)) != 0 ||
-        (rc = elem(w, "Dt", e->date, 10, err)) != 0 ||
-        (rc = put(w, "</BookgDt>\n<ValDt>", err)) != 0 ||
-        (rc = elem(w, "Dt", e->date, 10, err)) != 0 ||
-        (rc = put(w, "</ValDt>\n<BkTxCd><Prtry>", err)) != 0 ||
-        (rc = elem(w, "Cd", e->reversal ? "RETURN" : "PAYMENT", 35, err)) != 0 ||
-        (rc = put(w, "</Prtry></BkTxCd>\n<NtryDtls><TxDtls>\n<Refs>\n", err)) != 0 ||
-        (rc = opt_elem(w, "MsgId", e->msg_id, 35, err)) != 0 ||
-        (rc = opt_elem(w, "PmtInfId", e->pmt_inf_id, 35, err)) != 0 ||
-        (rc = opt_elem(w, "EndToEndId", e->end_to_end_id, 35, err)) != 0 ||
-        (rc = put(w, "</Refs>\n", err)) != 0)
-        return rc;
-    if ((e->rtr_rsn != NULL || e->rtr_cd != NULL || e->rtr_info != NULL) &&
-        (rc = rtr_inf(w, e, err)) != 0)
-        return rc;
-    if ((rc = put(w, "</TxDtls></NtryDtls>\n", err)) != 0)
-        return rc;
-    if (e->info != NULL && (rc = elem(w, "AddtlNtryInf", e->info, 500, err)) != 0)
-        return rc;
-    return put(w, "</Ntry>\n", err);
+    eb_put(&b, "<Ntry>\n");
+    eb_elem(&b, "NtryRef", e->ntry_ref, 35);
+    eb_put(&b, buf);
+    eb_elem(&b, "CdtDbtInd", e->credit ? "CRDT" : "DBIT", 4);
+    if (e->reversal)
+        eb_elem(&b, "RvslInd", "true", 5);
+    eb_put(&b, "<Sts>");
+    eb_elem(&b, "Cd", e->sts, 4);
+    eb_put(&b, "</Sts>\n<BookgDt>");
+    eb_elem(&b, "Dt", e->date, 10);
+    eb_put(&b, "</BookgDt>\n<ValDt>");
+    eb_elem(&b, "Dt", e->date, 10);
+    eb_put(&b, "</ValDt>\n<BkTxCd><Prtry>");
+    eb_elem(&b, "Cd", e->reversal ? "RETURN" : "PAYMENT", 35);
+    eb_put(&b, "</Prtry></BkTxCd>\n<NtryDtls><TxDtls>\n<Refs>\n");
+    eb_opt_elem(&b, "MsgId", e->msg_id, 35);
+    eb_opt_elem(&b, "PmtInfId", e->pmt_inf_id, 35);
+    eb_opt_elem(&b, "EndToEndId", e->end_to_end_id, 35);
+    eb_put(&b, "</Refs>\n");
+    if (e->rtr_rsn != NULL || e->rtr_cd != NULL || e->rtr_info != NULL)
+        rtr_inf(&b, e);
+    eb_put(&b, "</TxDtls></NtryDtls>\n");
+    if (e->info != NULL)
+        eb_elem(&b, "AddtlNtryInf", e->info, 500);
+    eb_put(&b, "</Ntry>\n");
+    eb_flush(&b);
+    return b.rc;
 }
 
 int ps_iso_camt054_end(struct ps_iso_writer *w, struct ps_err *err)

@@ -200,12 +200,17 @@
       " JOIN transactions t ON t.id = i.txn_id WHERE i.output_id = o.id"       \
       " AND t.created_at >= :day AND t.created_at < :next_day))"               \
       " ORDER BY o.business_date, o.kind, o.seq")                              \
+    /* The file's transactions in rowid order: their row ids, found     \
+     * through the id index in the items' (id) order, are gathered      \
+     * sorted by the IN list, then each row is read once in table order \
+     * (a join in the items' order read them at random). */              \
     X(RECON_FILE_ITEMS,                                                        \
       "SELECT " RECON_DIRECTION " AS direction, " RECON_OUTCOME " AS outcome," \
       " t.currency, count(*) AS n, sum(t.amount) AS amount,"                   \
       " t.business_id = :business AS own"                                      \
-      " FROM output_items i JOIN transactions t ON t.id = i.txn_id"            \
-      " WHERE i.output_id = :output"                                           \
+      " FROM transactions t WHERE t.rowid IN (SELECT x.rowid"                  \
+      " FROM output_items i JOIN transactions x ON x.id = i.txn_id"            \
+      " WHERE i.output_id = :output)"                                          \
       " GROUP BY 6, 1, 2, 3 ORDER BY 1, 2, 3, 6")                              \
     X(RECON_UNKNOWN_REFS,                                                      \
       "SELECT f.name, ifnull(r.reference, '') AS reference,"                   \
