@@ -26,16 +26,21 @@ static int put(struct ps_iso_writer *w, const char *s, struct ps_err *err)
 
 /*
  * <tag>text</tag>\n into dst (ELEM_MAX bytes), text escaped and cut to
- * max characters (and to what fits); returns the bytes written.  The
- * text is read from a copy of at most 511 bytes with its card numbers
- * masked.  An element too long for ELEM_MAX keeps its first
- * ELEM_MAX - 1 bytes, as snprintf() into a buffer of ELEM_MAX would.
+ * max characters (and to what fits, the closing tag always written);
+ * returns the bytes written.  The text is read from a copy of at most
+ * 511 bytes, cut at a character boundary, with its card numbers masked.
+ * What XML 1.0 cannot carry in UTF-8 never reaches the file: a control
+ * character (C0, DEL, C1) becomes a space; a byte that starts no valid
+ * UTF-8 character (Latin-1 text, a cut character) and the non-characters
+ * U+FFFE and U+FFFF become U+FFFD.  Each counts as one character.
  */
 static size_t elem_fmt(char *dst, const char *tag, const char *text,
                        size_t max)
 {
     char clean[512];
-    size_t n = 0, chars = 0, tl = strlen(tag);
+    size_t n = 0, chars = 0, tl = strlen(tag), left;
+    if (tl > 64)
+        tl = 64;
     ps_strlcpy(clean, text != NULL && text[0] != '\0' ? text : "-",
                sizeof(clean));
     ps_redact_pans(clean);
@@ -43,37 +48,41 @@ static size_t elem_fmt(char *dst, const char *tag, const char *text,
     memcpy(dst + n, tag, tl);
     n += tl;
     dst[n++] = '>';
-    for (const char *p = clean; *p != '\0' && n + 8 < ELEM_MAX; p++) {
+    left = strlen(clean);
+    for (const char *p = clean; left > 0 && chars < max; chars++) {
         unsigned char c = (unsigned char)*p;
-        if ((c & 0xc0) != 0x80 && ++chars > max)
-            break;
-        const char *esc = c == '&'   ? "&amp;"
-                          : c == '<' ? "&lt;"
-                          : c == '>' ? "&gt;"
-                          : c == '"' ? "&quot;"
-                          : NULL;
-        if (c < 0x20)
-            esc = " ";
-        if (esc != NULL) {
-            size_t l = strlen(esc);
-            memcpy(dst + n, esc, l);
-            n += l;
-        } else
-            dst[n++] = (char)c;
+        size_t l = ps_utf8_char(p, left), ol;
+        const char *out = p;
+        if (l == 0) {
+            int ctl = c < 0x80 || (c == 0xc2 && left > 1 &&
+                                   (unsigned char)p[1] >= 0x80 &&
+                                   (unsigned char)p[1] <= 0x9f);
+            l = ctl && c >= 0x80 ? 2 : 1;
+            out = ctl ? " " : "\xef\xbf\xbd";
+        } else if (l == 3 && c == 0xef && (unsigned char)p[1] == 0xbf &&
+                   (unsigned char)p[2] >= 0xbe)
+            out = "\xef\xbf\xbd";
+        else if (l == 1)
+            out = c == '&'   ? "&amp;"
+                  : c == '<' ? "&lt;"
+                  : c == '>' ? "&gt;"
+                  : c == '"' ? "&quot;"
+                             : p;
+        ol = out == p ? l : strlen(out);
+        if (n + ol + tl + 4 > ELEM_MAX)
+            break; /* no room for it and "</tag>\n" */
+        memcpy(dst + n, out, ol);
+        n += ol;
+        p += l;
+        left -= l;
     }
-    /* "</tag>\n", cut where ELEM_MAX - 1 bytes are reached. */
-    char close[72];
-    size_t cl = 0;
-    close[cl++] = '<';
-    close[cl++] = '/';
-    memcpy(close + cl, tag, tl < 64 ? tl : 64);
-    cl += tl < 64 ? tl : 64;
-    close[cl++] = '>';
-    close[cl++] = '\n';
-    if (cl > ELEM_MAX - 1 - n)
-        cl = ELEM_MAX - 1 - n;
-    memcpy(dst + n, close, cl);
-    return n + cl;
+    dst[n++] = '<';
+    dst[n++] = '/';
+    memcpy(dst + n, tag, tl);
+    n += tl;
+    dst[n++] = '>';
+    dst[n++] = '\n';
+    return n;
 }
 
 /* <tag>text</tag>, text escaped and cut to max characters. */

@@ -20,8 +20,18 @@ char *ps_strlcpy(char *dst, const char *src, size_t size)
     if (src == NULL)
         src = "";
     size_t n = strlen(src);
-    if (n >= size)
+    if (n >= size) {
+        /* Cut before the character the end falls in, not inside it: the
+         * first byte left out continuing a character means its lead byte,
+         * at most three bytes back, is left out too. */
+        size_t back = 0;
         n = size - 1;
+        while (back < 3 && n > back &&
+               ((unsigned char)src[n - back] & 0xc0) == 0x80)
+            back++;
+        if (back > 0 && ((unsigned char)src[n - back] & 0xc0) == 0xc0)
+            n -= back;
+    }
     memcpy(dst, src, n);
     dst[n] = '\0';
     return dst;
@@ -234,45 +244,53 @@ const char *ps_quote(const char *s, size_t len, char *buf, size_t size)
     return buf;
 }
 
+size_t ps_utf8_char(const char *s, size_t left)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned char c, lo = 0x80, hi = 0xbf; /* range of the second byte */
+    size_t need;
+    if (left == 0)
+        return 0;
+    c = *p;
+    if (c < 0x20 || c == 0x7f)
+        return 0;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 1;
+    else if (c >= 0xe0 && c <= 0xef)
+        need = 2;
+    else if (c >= 0xf0 && c <= 0xf4)
+        need = 3;
+    else
+        return 0; /* 80..C1 and F5..FF never start a character */
+    if (c == 0xe0)
+        lo = 0xa0; /* overlong */
+    else if (c == 0xed)
+        hi = 0x9f; /* surrogates */
+    else if (c == 0xf0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xf4)
+        hi = 0x8f; /* above U+10FFFF */
+    if (left <= need || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i <= need; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if (c == 0xc2 && p[1] <= 0x9f)
+        return 0; /* C1 controls U+0080..U+009F */
+    return need + 1;
+}
+
 long ps_utf8_chars(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
     long n = 0;
-    while (p < end) {
-        unsigned char c = *p;
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
-        if (c < 0x20 || c == 0x7f)
+    while (len > 0) {
+        size_t l = ps_utf8_char(s, len);
+        if (l == 0)
             return -1;
-        if (c < 0x80) {
-            p++;
-            n++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            need = 1;
-        else if (c >= 0xe0 && c <= 0xef)
-            need = 2;
-        else if (c >= 0xf0 && c <= 0xf4)
-            need = 3;
-        else
-            return -1; /* 80..C1 and F5..FF never start a character */
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (c == 0xed)
-            hi = 0x9f; /* surrogates */
-        else if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-        if ((size_t)(end - p) <= need || p[1] < lo || p[1] > hi)
-            return -1;
-        for (size_t i = 2; i <= need; i++)
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-        if (c == 0xc2 && p[1] <= 0x9f)
-            return -1; /* C1 controls U+0080..U+009F */
-        p += need + 1;
+        s += l;
+        len -= l;
         n++;
     }
     return n;

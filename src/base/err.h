@@ -105,11 +105,15 @@ const char *ps_quote(const char *s, size_t len, char *buf, size_t size);
  */
 long ps_utf8_chars(const char *s, size_t len);
 
+/* The bytes (1 to 4) of the one character that starts s, of at most
+ * `left` bytes, by the same rules; 0 when s starts no such character. */
+size_t ps_utf8_char(const char *s, size_t left);
+
 /* The sysexits(3) exit status that matches an error code. */
 int ps_err_exit_status(int code);
 
 /* Copy an arbitrary string into a fixed buffer, always NUL-terminated,
- * truncating.  Returns dst. */
+ * truncating before a UTF-8 character the end would cut.  Returns dst. */
 char *ps_strlcpy(char *dst, const char *src, size_t size);
 
 /*

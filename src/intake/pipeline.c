@@ -304,11 +304,12 @@ outcome:
     }
     snprintf(line, sizeof(line), "%ld", rec->line);
     /* A reference is the record's own text: bound it so a result line
-     * always fits (the full record is in the archived input). */
-    char ref[PS_EXTID_SIZE + 4];
-    ps_strlcpy(ref, rec->reference != NULL ? rec->reference : "", sizeof(ref));
-    if (rec->reference != NULL && strlen(rec->reference) >= PS_EXTID_SIZE)
-        memcpy(ref + PS_EXTID_SIZE - 1, "...", 4);
+     * always fits (the full record is in the archived input); 140 bytes
+     * hold an ISO EndToEndId of 35 characters whole. */
+    char ref[144];
+    ps_strlcpy(ref, rec->reference != NULL ? rec->reference : "", 141);
+    if (rec->reference != NULL && strlen(rec->reference) > strlen(ref))
+        strcat(ref, "...");
     ps_redact_pans(ref); /* never a card number in clear (issue 18) */
     const char *cells[] = {
         line,

@@ -344,10 +344,12 @@ static int funding_move(void *ctx, const struct ps_funding_move_row *m)
     struct stmt *s = ctx;
     char rec[sizeof(struct move_rec) + sizeof(m->memo) + 3 * 144 +
              sizeof(m->reference)];
+    char ref[PS_ID_SIZE];
     struct move_rec h = {m->entry_id, m->amount, m->into_funding, {0}};
     const char *str[4] = {m->memo, m->msg_id, m->pmt_inf_id,
-                          m->end_to_end_id[0] != '\0' ? m->end_to_end_id
-                                                      : m->reference};
+                          m->end_to_end_id[0] != '\0'
+                              ? m->end_to_end_id
+                              : ref35(m->reference, ref)};
     size_t n = sizeof(h);
     memcpy(h.ccy, m->currency, sizeof(h.ccy));
     h.ccy[3] = '\0';

@@ -619,7 +619,8 @@ int ps_store_checkpoint_put(struct ps_store *store, const char *file_id,
 struct ps_record_result_row {
     long record_no;
     long line;
-    char reference[PS_EXTID_SIZE];
+    char reference[144]; /* a request id, or an ISO EndToEndId: 35
+                          * characters of up to 4 bytes */
     char outcome[12];
     char code[PS_ERR_RULE_MAX];
     char message[PS_ERR_MSG_MAX];

@@ -558,6 +558,55 @@ static void test_strlcpy(void **state)
     ps_strlcpy(g.buf, "", 8);
     assert_string_equal(g.buf, "");
     guard_check(&g, 8);
+
+    /* A cut never splits a UTF-8 character: the one the end falls in is
+     * left out whole. */
+    guard_init(&g);
+    ps_strlcpy(g.buf, "a\xc3\xa9", 3); /* "aé": room for "a" + 1 byte */
+    assert_string_equal(g.buf, "a");
+    guard_check(&g, 3);
+
+    guard_init(&g);
+    ps_strlcpy(g.buf, "\xe2\x82\xac\xe2\x82\xac", 6); /* "€€" */
+    assert_string_equal(g.buf, "\xe2\x82\xac");
+    guard_check(&g, 6);
+
+    guard_init(&g);
+    ps_strlcpy(g.buf, "\xf0\x9f\x98\x80!", 4); /* U+1F600: 4 bytes */
+    assert_string_equal(g.buf, "");
+    guard_check(&g, 4);
+
+    guard_init(&g);
+    ps_strlcpy(g.buf, "ab\xe9z", 4); /* Latin-1: byte-cut as before */
+    assert_string_equal(g.buf, "ab\xe9");
+    guard_check(&g, 4);
+
+    guard_init(&g);
+    ps_strlcpy(g.buf, "\x80\x80\x80\x80\x80\x80", 4); /* no lead byte */
+    assert_string_equal(g.buf, "\x80\x80\x80");
+    guard_check(&g, 4);
+}
+
+/* ---- ps_utf8_char ---------------------------------------------------- */
+
+static void test_utf8_char(void **state)
+{
+    (void)state;
+    assert_int_equal(ps_utf8_char("a", 1), 1);
+    assert_int_equal(ps_utf8_char("\xc3\xa9", 2), 2);
+    assert_int_equal(ps_utf8_char("\xe2\x82\xac", 3), 3);
+    assert_int_equal(ps_utf8_char("\xf0\x9f\x98\x80", 4), 4);
+    assert_int_equal(ps_utf8_char("\xc3\xa9", 1), 0);      /* cut short */
+    assert_int_equal(ps_utf8_char("\xe9t\xe9", 3), 0);     /* Latin-1 */
+    assert_int_equal(ps_utf8_char("\xc0\xaf", 2), 0);      /* overlong */
+    assert_int_equal(ps_utf8_char("\xed\xa0\x80", 3), 0); /* surrogate */
+    assert_int_equal(ps_utf8_char("\xf4\x90\x80\x80", 4), 0); /* >10FFFF */
+    assert_int_equal(ps_utf8_char("\x1f", 1), 0);           /* C0 */
+    assert_int_equal(ps_utf8_char("\x7f", 1), 0);           /* DEL */
+    assert_int_equal(ps_utf8_char("\xc2\x85", 2), 0);      /* C1 */
+    assert_int_equal(ps_utf8_char("", 0), 0);
+    assert_int_equal(ps_utf8_chars("a\xc3\xa9\xe2\x82\xac", 6), 3);
+    assert_int_equal(ps_utf8_chars("a\xc3", 2), -1);
 }
 
 int main(void)
@@ -583,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_quote_cuts),
         cmocka_unit_test(test_quote_small_buffers),
         cmocka_unit_test(test_strlcpy),
+        cmocka_unit_test(test_utf8_char),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -289,6 +289,70 @@ static void test_reason(void **st)
     assert_string_equal(ps_iso_reason_text("operator said so"), "MS03");
 }
 
+/*
+ * Text XML 1.0 cannot carry never reaches the file: Latin-1 bytes, a
+ * character cut by an earlier copy and U+FFFF become U+FFFD, C1 and DEL
+ * controls a space; an EndToEndId of 35 three-byte characters stays
+ * whole; an element of 500 characters that need escaping is cut to what
+ * fits with its closing tag.  The document parses and validates.
+ */
+static void test_text_not_xml(void **st)
+{
+    struct buf b = {NULL, 0, 0};
+    struct ps_iso_writer w;
+    struct ps_iso_sink sink = {buf_write, &b};
+    struct ps_err err;
+    char e2e[35 * 3 + 1] = "", cut[64], amps[501];
+    (void)st;
+    for (int i = 0; i < 35; i++)
+        strcat(e2e, "\xe2\x82\xac");
+    memset(cut, 0, sizeof(cut));
+    for (int i = 0; i < 31; i++)
+        strcat(cut, "\xc3\xa9");
+    strcat(cut, "\xc3"); /* "é" x 31 and half of the 32nd */
+    memset(amps, '&', 500);
+    amps[500] = '\0';
+    struct ps_iso_camt054 n = {"PS-CAMT054-acme-2026-12-04",
+                               "2026-12-04T23:00:00Z", "acme-2026-12-04",
+                               "acme", "USD"};
+    struct ps_iso_entry e = {
+        .amount = 1250,
+        .ccy = "USD",
+        .sts = "INFO",
+        .date = "2026-12-04",
+        .ntry_ref = "01a24f2b0002",
+        .end_to_end_id = e2e,
+        .rtr_cd = "AM04",
+        .rtr_info = cut,
+        .info = "d\xe9" "clin\xe9 \xef\xbf\xbf \xc2\x85 \x7f end",
+    };
+    struct ps_iso_entry big = e;
+    big.rtr_info = NULL;
+    big.info = amps;
+    assert_int_equal(ps_iso_camt054_begin(&w, sink, &n, &err), 0);
+    assert_int_equal(ps_iso_camt054_entry(&w, &e, &err), 0);
+    assert_int_equal(ps_iso_camt054_entry(&w, &big, &err), 0);
+    assert_int_equal(ps_iso_camt054_end(&w, &err), 0);
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/formats/iso20022/xsd/%s", PS_SOURCE_DIR,
+             "camt.054.001.08-subset.xsd");
+    assert_int_equal(validate(path, &b), 0);
+    char want[256];
+    snprintf(want, sizeof(want), "<EndToEndId>%s</EndToEndId>", e2e);
+    assert_non_null(strstr(b.p, want));
+    assert_non_null(strstr(b.p, "<AddtlNtryInf>d\xef\xbf\xbd" "clin\xef\xbf\xbd "
+                                "\xef\xbf\xbd     end</AddtlNtryInf>"));
+    snprintf(want, sizeof(want), "<AddtlInf>%.62s\xef\xbf\xbd</AddtlInf>",
+             cut);
+    assert_non_null(strstr(b.p, want));
+    const char *big_at = strstr(b.p, "<AddtlNtryInf>&amp;");
+    assert_non_null(big_at);
+    const char *big_end = strstr(big_at, "</AddtlNtryInf>\n");
+    assert_non_null(big_end);
+    assert_true(big_end + strlen("</AddtlNtryInf>\n") - big_at <= 1024);
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_camt054),
         cmocka_unit_test(test_camt053),
         cmocka_unit_test(test_reason),
+        cmocka_unit_test(test_text_not_xml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
