@@ -7,7 +7,8 @@
  *
  * An EWA disbursement of A with fee F:
  *   created           Dr RECEIVABLE A   Cr CUSTOMER A   (on the row: v18)
- *                     Dr RECEIVABLE F   Cr FEE_INCOME F
+ *                     Dr RECEIVABLE F   Cr FEE_INCOME F (on the row: v29,
+ *                                       fee_account; none when F is 0)
  *   settled           Dr CUSTOMER A     Cr FUNDING A      (money left)
  *   cancelled, declined or in error (never left):
  *                     the creation entries in reverse
@@ -101,17 +102,35 @@ static const struct rule rules[] = {
      {{CUS, FND, AMOUNT, "collection returned"}}},
 };
 
-int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
-                           enum ps_ledger_kind *credit)
+/* Is leg k of creation rule r on the transaction row?  Its first leg when
+ * it moves the amount (schema v18), and a fee leg drawn on the same
+ * debit account (schema v29: the row's fee_account). */
+static int leg_on_row(const struct rule *r, int k)
 {
+    const struct leg *first = &r->legs[0];
+    if (r->to != -1 || first->memo == NULL || first->which != AMOUNT)
+        return 0;
+    if (k == 0)
+        return 1;
+    return r->legs[k].memo != NULL && r->legs[k].which == FEE &&
+           r->legs[k].debit == first->debit;
+}
+
+int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
+                           enum ps_ledger_kind *credit, int *fee_credit)
+{
+    *fee_credit = -1;
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         const struct rule *r = &rules[i];
         if (r->purpose != t->purpose || r->type != t->type || r->to != -1)
             continue;
-        if (r->legs[0].memo == NULL || r->legs[0].which != AMOUNT)
+        if (!leg_on_row(r, 0))
             return 0;
         *debit = r->legs[0].debit;
         *credit = r->legs[0].credit;
+        for (int k = 1; k < MAX_LEGS && r->legs[k].memo != NULL; k++)
+            if (t->fee != 0 && leg_on_row(r, k))
+                *fee_credit = (int)r->legs[k].credit;
         return 1;
     }
     return 0;
@@ -160,7 +179,7 @@ int ps_ledger_post_with(struct ps_store *store, const struct ps_txn *t,
             int rc;
             if (amount == 0)
                 continue; /* a zero fee moves nothing */
-            if (target == -1 && k == 0 && l->which == AMOUNT)
+            if (leg_on_row(r, k))
                 continue; /* on the transaction row (row_transfer) */
             if ((rc = ps_ledger_account(store, t, l->debit, ids, &dr, err)) !=
                     0 ||

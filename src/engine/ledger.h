@@ -32,10 +32,13 @@ struct ps_ledger_ids {
  * The transfer a creation records on the transaction row itself (schema
  * v18, docs/store.md): the first leg of the creation rule when it moves
  * the amount.  1 with its account kinds, 0 when creation moves nothing
- * on the row.  ps_ledger_post_with() for creation posts the other legs.
+ * on the row.  *fee_credit is the credit kind of the creation's fee leg
+ * when the row carries it too (schema v29: a non-zero fee drawn on the
+ * same debit account, Dr debit F / Cr fee_credit F), else -1.
+ * ps_ledger_post_with() for creation posts the other legs.
  */
 int ps_ledger_row_transfer(const struct ps_txn *t, enum ps_ledger_kind *debit,
-                           enum ps_ledger_kind *credit);
+                           enum ps_ledger_kind *credit, int *fee_credit);
 /* 1 when creating t moves money (a transfer on the row or other
  * postings), 0 when its creation is the transaction row alone. */
 int ps_ledger_creation_posts(const struct ps_txn *t);

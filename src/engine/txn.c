@@ -168,32 +168,37 @@ static int new_row(struct ps_txn *row, char now[PS_TIME_SIZE],
 }
 
 /* The writes of a creation: the row, which records the creation and
- * carries its transfer (schema v18), then the other creation postings
- * (a fee).  The row goes first, so a duplicate request id fails before
- * anything is written; a transfer whose accounts the caller did not know
- * is set on the row once they are looked up. */
+ * carries its transfer (schema v18) and its fee's (v29), then the other
+ * creation postings, if any.  The row goes first, so a duplicate request
+ * id fails before anything is written; transfers whose accounts the
+ * caller did not know are set on the row once they are looked up. */
 static int insert_new(struct ps_store *store, const struct ps_txn *row,
                       const struct ps_source *src, struct ps_ledger_ids *ids,
                       struct ps_profile_link *link, const char *now,
                       int *written, struct ps_err *err)
 {
     enum ps_ledger_kind dk = PS_LEDGER_FUNDING, ck = PS_LEDGER_FUNDING;
-    int64_t dr = 0, cr = 0;
-    int on_row = ps_ledger_row_transfer(row, &dk, &ck);
-    if (on_row && ids != NULL && ids->id[dk] != 0 && ids->id[ck] != 0) {
-        dr = ids->id[dk];
-        cr = ids->id[ck];
+    int fk = -1;
+    struct ps_row_transfer x = {0, 0, 0};
+    int on_row = ps_ledger_row_transfer(row, &dk, &ck, &fk);
+    if (on_row && ids != NULL && ids->id[dk] != 0 && ids->id[ck] != 0 &&
+        (fk < 0 || ids->id[fk] != 0)) {
+        x.debit = ids->id[dk];
+        x.credit = ids->id[ck];
+        x.fee_credit = fk < 0 ? 0 : ids->id[fk];
     }
-    int rc = ps_store_txn_create(store, row, src, dr, cr, link, err);
+    int rc = ps_store_txn_create(store, row, src, &x, link, err);
     if (rc == PS_ECONFLICT)
         rc = ps_err_set(err, PS_ECONFLICT, "DUPLICATE_REQUEST",
                         "request id %s was already used in this business",
                         row->request_id);
     *written = rc == 0;
-    if (rc == 0 && on_row && dr == 0 &&
-        (rc = ps_ledger_account(store, row, dk, ids, &dr, err)) == 0 &&
-        (rc = ps_ledger_account(store, row, ck, ids, &cr, err)) == 0)
-        rc = ps_store_txn_set_transfer(store, row, dr, cr, err);
+    if (rc == 0 && on_row && x.debit == 0 &&
+        (rc = ps_ledger_account(store, row, dk, ids, &x.debit, err)) == 0 &&
+        (rc = ps_ledger_account(store, row, ck, ids, &x.credit, err)) == 0 &&
+        (fk < 0 || (rc = ps_ledger_account(store, row, (enum ps_ledger_kind)fk,
+                                           ids, &x.fee_credit, err)) == 0))
+        rc = ps_store_txn_set_transfer(store, row, &x, err);
     if (rc == 0)
         rc = ps_ledger_post_with(store, row, -1, PS_TXN_NEW, ids, now, err);
     return rc;

@@ -28,69 +28,39 @@
 
 /* ORPHANS nests ORPHAN_COUNT() by hand. */
 /* clang-format off */
-/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
- * cached slot and defines prep(). */
-#define LEDGER_STMTS(X)                                                        \
-    X(LEDGER_ACCOUNT_GET,                                                      \
-      "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"      \
-      " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")           \
-    X(LEDGER_ACCOUNT_SCAN,                                                     \
-      "SELECT id, kind, currency, customer_id FROM ledger_accounts"            \
-      " WHERE business_id = ?")                                                \
-    X(LEDGER_ACCOUNT_INSERT,                                                   \
-      "INSERT INTO ledger_accounts(business_id, kind, currency,"               \
-      " customer_id) VALUES (?,?,?,?)")                                        \
-    X(LEDGER_ENTRY_INSERT,                                                     \
-      "INSERT INTO ledger_entries(txn_id, reference, debit_account,"           \
-      " credit_account, amount, currency, memo, created_at)"                   \
-      " VALUES (?,?,?,?,?,?,?,?)")                                             \
-    /* A chunk's legs, added once per account (schema v20). */          \
-    X(LEDGER_BALANCE_ADD,                                                      \
-      "INSERT INTO ledger_balances(account, debits_posted, credits_posted)"    \
-      " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"               \
-      " debits_posted = ledger_balances.debits_posted"                         \
-      " + excluded.debits_posted, credits_posted ="                            \
-      " ledger_balances.credits_posted + excluded.credits_posted")             \
-    /* The ledger is the entries and the transfers transactions carry  \
-     * (schema v18): each sum below is over both. */                   \
-    X(LEDGER_BALANCE,                                                          \
-      "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
-      "        WHERE debit_account = ?1)"                                      \
-      "     + (SELECT ifnull(sum(amount),0) FROM transactions"                 \
-      "        WHERE debit_account = ?1)"                                      \
-      "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"               \
-      "        WHERE credit_account = ?1)"                                     \
-      "     - (SELECT ifnull(sum(amount),0) FROM transactions"                 \
-      "        WHERE credit_account = ?1)")                                    \
-    X(LEDGER_KIND_BALANCE,                                                     \
-      "WITH a AS (SELECT id FROM ledger_accounts WHERE business_id = ?"        \
-      " AND kind = ? AND currency = ?)"                                        \
-      " SELECT ifnull((SELECT sum(amount) FROM ledger_entries"                 \
-      "  WHERE debit_account IN a), 0)"                                        \
-      " + ifnull((SELECT sum(amount) FROM transactions"                        \
-      "  WHERE debit_account IN a), 0)"                                        \
-      " - ifnull((SELECT sum(amount) FROM ledger_entries"                      \
-      "  WHERE credit_account IN a), 0)"                                       \
-      " - ifnull((SELECT sum(amount) FROM transactions"                        \
-      "  WHERE credit_account IN a), 0)")                                      \
-    X(TRIAL_BALANCE,                                                           \
-      "WITH legs(account, debit, credit, currency) AS ("                       \
-      "  SELECT debit_account, amount, 0, currency FROM ledger_entries"        \
-      "  UNION ALL"                                                            \
-      "  SELECT credit_account, 0, amount, currency FROM ledger_entries"       \
-      "  UNION ALL"                                                            \
-      "  SELECT debit_account, amount, 0, currency FROM transactions"          \
-      "  WHERE debit_account IS NOT NULL"                                      \
-      "  UNION ALL"                                                            \
-      "  SELECT credit_account, 0, amount, currency FROM transactions"         \
-      "  WHERE credit_account IS NOT NULL)"                                    \
-      " SELECT a.currency, sum(l.debit), sum(l.credit),"                       \
-      "  sum(l.debit) - sum(l.credit),"                                        \
-      "  sum(l.currency <> a.currency)"                                        \
-      " FROM legs l JOIN ledger_accounts a ON a.id = l.account"                \
-      " WHERE ?1 IS NULL OR a.business_id = ?1"                                \
-      " GROUP BY a.currency ORDER BY a.currency")                              \
-    X(ORPHANS,                                                                 \
+#define LEDGER_BALANCE_SQL(row_debits, row_credits, row_credit_where)         \
+    "SELECT (SELECT ifnull(sum(amount),0) FROM ledger_entries"                 \
+    "        WHERE debit_account = ?1)"                                        \
+    "     + (SELECT ifnull(sum(" row_debits "),0) FROM transactions"           \
+    "        WHERE debit_account = ?1)"                                        \
+    "     - (SELECT ifnull(sum(amount),0) FROM ledger_entries"                 \
+    "        WHERE credit_account = ?1)"                                       \
+    "     - (SELECT ifnull(sum(" row_credits "),0) FROM transactions"          \
+    "        WHERE " row_credit_where ")"
+#define LEDGER_KIND_BALANCE_SQL(row_debits, row_credits, row_credit_where)    \
+    "WITH a AS (SELECT id FROM ledger_accounts WHERE business_id = ?"          \
+    " AND kind = ? AND currency = ?)"                                          \
+    " SELECT ifnull((SELECT sum(amount) FROM ledger_entries"                   \
+    "  WHERE debit_account IN a), 0)"                                          \
+    " + ifnull((SELECT sum(" row_debits ") FROM transactions"                  \
+    "  WHERE debit_account IN a), 0)"                                          \
+    " - ifnull((SELECT sum(amount) FROM ledger_entries"                        \
+    "  WHERE credit_account IN a), 0)"                                         \
+    " - ifnull((SELECT sum(" row_credits ") FROM transactions"                 \
+    "  WHERE " row_credit_where "), 0)"
+#define TRIAL_BALANCE_SQL(row_legs)                                            \
+    "WITH legs(account, debit, credit, currency) AS ("                         \
+    "  SELECT debit_account, amount, 0, currency FROM ledger_entries"          \
+    "  UNION ALL"                                                              \
+    "  SELECT credit_account, 0, amount, currency FROM ledger_entries"         \
+    "  UNION ALL" row_legs ")"                                                 \
+    " SELECT a.currency, sum(l.debit), sum(l.credit),"                         \
+    "  sum(l.debit) - sum(l.credit),"                                          \
+    "  sum(l.currency <> a.currency)"                                          \
+    " FROM legs l JOIN ledger_accounts a ON a.id = l.account"                  \
+    " WHERE ?1 IS NULL OR a.business_id = ?1"                                  \
+    " GROUP BY a.currency ORDER BY a.currency"
+#define ORPHANS_SQL(fee)                                                       \
       "WITH o(ref, n) AS ("                                                    \
       ORPHAN_COUNT("transactions.business_id", "transactions", "t",            \
                    "NOT EXISTS (SELECT 1 FROM businesses p"                    \
@@ -115,7 +85,7 @@
       ORPHAN_COUNT("transactions.credit_account", "transactions", "t",         \
                    "t.credit_account IS NOT NULL AND NOT EXISTS (SELECT 1"     \
                    " FROM ledger_accounts p WHERE p.id = t.credit_account)")   \
-      " UNION ALL"                                                             \
+      fee " UNION ALL"                                                         \
       ORPHAN_COUNT("transaction_history.txn_id", "transaction_history", "h",   \
                    "NOT EXISTS (SELECT 1 FROM transactions p"                  \
                    " WHERE p.id = h.txn_id)")                                  \
@@ -145,7 +115,67 @@
                    "NOT EXISTS (SELECT 1 FROM ewa_profiles p"                  \
                    " WHERE p.id = h.profile_id)") ")"                          \
       " SELECT ifnull(sum(n), 0), ifnull(group_concat(ref || ' ' || n, ', ')," \
-      " '') FROM o WHERE n > 0")
+      " '') FROM o WHERE n > 0"
+
+/* This file's statements; PS_SQ_AREA (store_int.h) gives each its
+ * cached slot and defines prep(). */
+#define LEDGER_STMTS(X)                                                        \
+    X(LEDGER_ACCOUNT_GET,                                                      \
+      "SELECT id FROM ledger_accounts WHERE business_id = ? AND kind = ?"      \
+      " AND currency = ? AND ifnull(customer_id,'') = ifnull(?,'')")           \
+    X(LEDGER_ACCOUNT_SCAN,                                                     \
+      "SELECT id, kind, currency, customer_id FROM ledger_accounts"            \
+      " WHERE business_id = ?")                                                \
+    X(LEDGER_ACCOUNT_INSERT,                                                   \
+      "INSERT INTO ledger_accounts(business_id, kind, currency,"               \
+      " customer_id) VALUES (?,?,?,?)")                                        \
+    X(LEDGER_ENTRY_INSERT,                                                     \
+      "INSERT INTO ledger_entries(txn_id, reference, debit_account,"           \
+      " credit_account, amount, currency, memo, created_at)"                   \
+      " VALUES (?,?,?,?,?,?,?,?)")                                             \
+    /* A chunk's legs, added once per account (schema v20). */          \
+    X(LEDGER_BALANCE_ADD,                                                      \
+      "INSERT INTO ledger_balances(account, debits_posted, credits_posted)"    \
+      " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"               \
+      " debits_posted = ledger_balances.debits_posted"                         \
+      " + excluded.debits_posted, credits_posted ="                            \
+      " ledger_balances.credits_posted + excluded.credits_posted")             \
+    /* The ledger is the entries and the transfers transactions carry  \
+     * (schema v18; the fee's too since v29): each sum is over both. */ \
+    X(LEDGER_BALANCE, LEDGER_BALANCE_SQL("amount", "amount",                   \
+                                         "credit_account = ?1"))               \
+    X(LEDGER_BALANCE_V29,                                                      \
+      LEDGER_BALANCE_SQL(PS_ROW_DEBITS(""),                                    \
+                         "CASE WHEN credit_account = ?1 THEN amount ELSE 0"    \
+                         " END + CASE WHEN fee_account = ?1 THEN fee"          \
+                         " ELSE 0 END",                                        \
+                         "credit_account = ?1 OR fee_account = ?1"))           \
+    X(LEDGER_KIND_BALANCE, LEDGER_KIND_BALANCE_SQL("amount", "amount",         \
+                                                   "credit_account IN a"))     \
+    X(LEDGER_KIND_BALANCE_V29,                                                 \
+      LEDGER_KIND_BALANCE_SQL(PS_ROW_DEBITS(""),                               \
+                              "CASE WHEN credit_account IN a THEN amount"      \
+                              " ELSE 0 END + CASE WHEN fee_account IN a"       \
+                              " THEN fee ELSE 0 END",                          \
+                              "credit_account IN a OR fee_account IN a"))      \
+    X(TRIAL_BALANCE, TRIAL_BALANCE_SQL(                                        \
+      "  SELECT debit_account, amount, 0, currency FROM transactions"          \
+      "  WHERE debit_account IS NOT NULL"                                      \
+      "  UNION ALL"                                                            \
+      "  SELECT credit_account, 0, amount, currency FROM transactions"         \
+      "  WHERE credit_account IS NOT NULL"))                                   \
+    X(TRIAL_BALANCE_V29, TRIAL_BALANCE_SQL(                                    \
+      "  SELECT t.debit_account, " PS_ROW_AMOUNT ", 0, t.currency"             \
+      "  FROM" PS_ROW_TRANSFERS_FROM " WHERE" PS_ROW_TRANSFERS_WHERE           \
+      "  UNION ALL"                                                            \
+      "  SELECT " PS_ROW_CREDIT ", 0, " PS_ROW_AMOUNT ", t.currency"           \
+      "  FROM" PS_ROW_TRANSFERS_FROM " WHERE" PS_ROW_TRANSFERS_WHERE))         \
+    X(ORPHANS, ORPHANS_SQL(""))                                                \
+    X(ORPHANS_V29, ORPHANS_SQL(                                                \
+      " UNION ALL"                                                             \
+      ORPHAN_COUNT("transactions.fee_account", "transactions", "t",            \
+                   "t.fee_account IS NOT NULL AND NOT EXISTS (SELECT 1"        \
+                   " FROM ledger_accounts p WHERE p.id = t.fee_account)")))
 /* clang-format on */
 
 PS_SQ_AREA(PS_SQ_AREA_LEDGER, LEDGER_STMTS)
@@ -501,7 +531,8 @@ int ps_store_ledger_balance(struct ps_store *s, int64_t account_id,
                             int64_t *balance, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_LEDGER_BALANCE, &st, err);
+    int rc = prep(s, s->fee_on_row ? STMT_LEDGER_BALANCE_V29 : STMT_LEDGER_BALANCE, &st,
+                  err);
     if (rc != 0)
         return rc;
     BIND_INT(st, 1, account_id);
@@ -514,7 +545,10 @@ int ps_store_ledger_kind_balance(struct ps_store *s, const char *business_id,
                                  int64_t *balance, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_LEDGER_KIND_BALANCE, &st, err);
+    int rc = prep(s,
+                  s->fee_on_row ? STMT_LEDGER_KIND_BALANCE_V29
+                                : STMT_LEDGER_KIND_BALANCE,
+                  &st, err);
     if (rc != 0)
         return rc;
     BIND(st, 1, business_id);
@@ -538,7 +572,8 @@ int ps_store_trial_balance(struct ps_store *s, const char *business_id,
                            void *ctx, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_TRIAL_BALANCE, &st, err);
+    int rc = prep(s, s->fee_on_row ? STMT_TRIAL_BALANCE_V29 : STMT_TRIAL_BALANCE, &st,
+                  err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);
@@ -550,7 +585,7 @@ int ps_store_orphans(struct ps_store *s, const char *from, const char *to,
                      int64_t *n, char *detail, size_t size, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_ORPHANS, &st, err);
+    int rc = prep(s, s->fee_on_row ? STMT_ORPHANS_V29 : STMT_ORPHANS, &st, err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, from);

@@ -111,13 +111,26 @@
     " count(*), sum(" dr "), sum(" cr "), sum(e.currency <> a.currency), 0"    \
     " FROM " table " e JOIN ledger_accounts a ON a.id = e." side "_account"    \
     " WHERE ?1 IS NULL OR a.business_id = ?1 GROUP BY 1, 2, 3, 4"
-#define RECON_LEGS_CHECK_SQL                                                   \
+/* The legs of the transfers transaction rows carry since v29: the
+ * creation's and the fee's (PS_ROW_TRANSFERS, store_int.h). */
+#define RECON_ROW_LEG_ROWS(account, dr, cr)                                    \
+    " SELECT a.business_id, a.kind, a.currency, substr(t.created_at, 1, 10),"  \
+    " count(*), sum(" dr "), sum(" cr "), sum(t.currency <> a.currency), 0"    \
+    " FROM" PS_ROW_TRANSFERS_FROM " JOIN ledger_accounts a"                    \
+    " ON a.id = " account " WHERE" PS_ROW_TRANSFERS_WHERE                      \
+    " AND (?1 IS NULL OR a.business_id = ?1) GROUP BY 1, 2, 3, 4"
+#define RECON_ROW_LEGS_V18                                                     \
+    RECON_LEG_ROWS("transactions", "debit", "e.amount", "0") " UNION ALL"      \
+    RECON_LEG_ROWS("transactions", "credit", "0", "e.amount")
+#define RECON_ROW_LEGS_V29                                                     \
+    RECON_ROW_LEG_ROWS("t.debit_account", PS_ROW_AMOUNT, "0") " UNION ALL"     \
+    RECON_ROW_LEG_ROWS(PS_ROW_CREDIT, "0", PS_ROW_AMOUNT)
+#define RECON_LEGS_CHECK_SQL(row_legs)                                         \
     "WITH d(business_id, kind, currency, day, legs, debits, credits,"          \
     " mismatched, stored) AS ("                                                \
     RECON_LEG_ROWS("ledger_entries", "debit", "e.amount", "0") " UNION ALL"    \
     RECON_LEG_ROWS("ledger_entries", "credit", "0", "e.amount") " UNION ALL"   \
-    RECON_LEG_ROWS("transactions", "debit", "e.amount", "0") " UNION ALL"      \
-    RECON_LEG_ROWS("transactions", "credit", "0", "e.amount") " UNION ALL"     \
+    row_legs " UNION ALL"                                                      \
     " SELECT business_id, kind, currency, day, -legs, -debits, -credits,"      \
     " -mismatched, legs FROM ledger_day_totals"                                \
     " WHERE ?1 IS NULL OR business_id = ?1),"                                  \
@@ -174,6 +187,7 @@
       " AND t.created_at >= :day AND t.created_at < :next_day"                 \
       " GROUP BY 1, 2, 3, 4, 5, 6)"                                            \
       " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6")                  \
+    /* Before v24 only (then: _COUNTED), so never a fee on the row (v29). */ \
     X(RECON_POSITIONS,                                                         \
       "SELECT kind, currency, sum(opening_legs) AS opening_legs,"              \
       " sum(opening) AS opening, sum(closing_legs) AS closing_legs,"           \
@@ -262,6 +276,7 @@
       " WHEN age <= 60 THEN '31-60' ELSE '>60' END AS bucket, currency,"       \
       " count(*) AS n, sum(owed) AS amount"                                    \
       " FROM a GROUP BY 1, 2, 3 ORDER BY 1, min(age), 3")                      \
+    /* Before v24 only (then: _COUNTED), so never a fee on the row (v29). */ \
     X(RECON_EWA_CHECK,                                                         \
       "WITH x(currency, profile, owed, ledger) AS ("                           \
       " SELECT g.currency, k.amount_to_recover > 0, k.amount_to_recover, 0"    \
@@ -400,7 +415,8 @@
       " amount = recon_counts.amount + excluded.amount,"                       \
       " fee = recon_counts.fee + excluded.fee")                                \
     X(RECON_COUNTS_CHECK, RECON_COUNTS_CHECK_SQL)                              \
-    X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL)                                  \
+    X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL(RECON_ROW_LEGS_V18))              \
+    X(RECON_LEGS_CHECK_V29, RECON_LEGS_CHECK_SQL(RECON_ROW_LEGS_V29))          \
     X(RECON_ENTRY_DAYS_CHECK, RECON_ENTRY_DAYS_CHECK_SQL)                      \
     X(RECON_DAY_ADD,                                                           \
       "INSERT INTO ledger_day_totals(business_id, kind, currency, day, legs,"  \
@@ -753,7 +769,10 @@ int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
         rc = ps_sq_recon_rows(s, st, "check the reconciliation counters", cb,
                               ctx, err);
     }
-    if (rc == 0 && (rc = prep(s, STMT_RECON_LEGS_CHECK, &st, err)) == 0) {
+    if (rc == 0 && (rc = prep(s,
+                              s->fee_on_row ? STMT_RECON_LEGS_CHECK_V29
+                                            : STMT_RECON_LEGS_CHECK,
+                              &st, err)) == 0) {
         BIND_OPT(st, 1, business_id);
         rc = ps_sq_recon_rows(s, st, "check the ledger's day totals", cb, ctx,
                               err);

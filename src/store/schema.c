@@ -819,7 +819,8 @@ static const char *const ps_schema_v16[] = {
     NULL};
 
 /* Versions 17 to 25 and 27, the row model of issue 21; 26, the narrow
- * iso_refs of issue 19; 28, the payout files' sums: schema_rows.c. */
+ * iso_refs of issue 19; 28, the payout files' sums; 29, the creation's
+ * fee on the transaction row: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 17
 #define PS_SCHEMA_PROFILE_HASH 19
 #define PS_SCHEMA_BALANCES 20
@@ -829,6 +830,8 @@ static const char *const ps_schema_v16[] = {
 #define PS_SCHEMA_EVENT_HISTORY 25
 /* ledger_entry_days (issue 21, session 27) */
 #define PS_SCHEMA_ENTRY_DAYS 27
+/* the creation's fee on the transaction row (issue 21, session 28) */
+#define PS_SCHEMA_FEE_ON_ROW 29
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -837,7 +840,8 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v13, ps_schema_v14, ps_schema_v15, ps_schema_v16,
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
     ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
-    ps_schema_v25, ps_schema_v26, ps_schema_v27, ps_schema_v28};
+    ps_schema_v25, ps_schema_v26, ps_schema_v27, ps_schema_v28,
+    ps_schema_v29};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1174,6 +1178,7 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
     s->recon_counts = version >= PS_SCHEMA_RECON_COUNTS;
     s->event_history = version >= PS_SCHEMA_EVENT_HISTORY;
     s->entry_days = version >= PS_SCHEMA_ENTRY_DAYS;
+    s->fee_on_row = version >= PS_SCHEMA_FEE_ON_ROW;
     return 0;
 }
 

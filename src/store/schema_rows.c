@@ -451,3 +451,41 @@ const char *const ps_schema_v28[] = {
     "  amount INTEGER NOT NULL,"
     "  PRIMARY KEY (output_id, direction, currency)) WITHOUT ROWID;",
     NULL};
+
+/*
+ * Version 29 (issue 21, "a fee is a second transfer linked to it, written
+ * only when non-zero"): an EWA disbursement's creation fee, Dr
+ * EWA_RECEIVABLE F / Cr FEE_INCOME F, was a ledger_entries row (four
+ * b-trees: the row, txn_id, debit, credit; 31% of the intake writer's
+ * SQLite time).  It is now on the transaction row: fee_account is the
+ * fee leg's credit account, its debit the row's debit_account, its
+ * amount the row's fee; NULL when the fee is 0 (docs/store.md).  Each
+ * creation fee entry is moved onto its row when it is that row's (memo
+ * 'ewa fee', the row's fee, time, currency and debit account) and then
+ * deleted.  The legs are the same accounts, amounts and days, so
+ * ledger_balances, ledger_day_totals and recon_counts do not change;
+ * ledger_entry_days keeps its ranges (a range may be wider than its
+ * day's entries, never narrower).  The unwinding of a fee ("fee
+ * unwound", by a status change) stays an entry.
+ */
+const char *const ps_schema_v29[] = {
+    "ALTER TABLE transactions ADD COLUMN fee_account INTEGER;",
+    "CREATE TABLE moved_v29 (txn_id TEXT PRIMARY KEY, entry_id INTEGER)"
+    "  WITHOUT ROWID;",
+    "INSERT INTO moved_v29 (txn_id, entry_id)"
+    "  SELECT e.txn_id, min(e.id) FROM ledger_entries e"
+    "  JOIN transactions t ON t.id = e.txn_id"
+    "  WHERE e.memo = 'ewa fee' AND t.purpose = 'EWA_DISBURSEMENT'"
+    "  AND t.fee <> 0 AND e.amount = t.fee AND e.created_at = t.created_at"
+    "  AND e.currency = t.currency AND e.debit_account = t.debit_account"
+    "  AND t.credit_account IS NOT NULL"
+    "  GROUP BY e.txn_id;",
+    "UPDATE transactions SET fee_account ="
+    "  (SELECT e.credit_account FROM moved_v29 m"
+    "   JOIN ledger_entries e ON e.id = m.entry_id"
+    "   WHERE m.txn_id = transactions.id)"
+    "  WHERE id IN (SELECT txn_id FROM moved_v29);",
+    "DELETE FROM ledger_entries WHERE id IN"
+    "  (SELECT entry_id FROM moved_v29);",
+    "DROP TABLE moved_v29;",
+    NULL};

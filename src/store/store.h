@@ -407,10 +407,19 @@ int ps_store_payroll_insert(struct ps_store *store,
 int ps_store_txn_insert(struct ps_store *store, const struct ps_txn *t,
                         struct ps_err *err);
 /*
+ * The transfers a transaction row carries (docs/store.md): its creation's
+ * Dr debit / Cr credit of t->amount (schema v18) and, when fee_credit is
+ * not 0, its fee's Dr debit / Cr fee_credit of t->fee (schema v29, the
+ * row's fee_account; only for a non-zero fee).  debit 0: none.
+ */
+struct ps_row_transfer {
+    int64_t debit, credit, fee_credit;
+};
+/*
  * Insert a new transaction that records its own creation (schema v18):
- * src (reason, file, line; NULL: none) and the creation's ledger transfer
- * of t->amount, debit_account to credit_account (0, 0: it moves nothing,
- * or ps_store_txn_set_transfer() follows).  No history row is written
+ * src (reason, file, line; NULL: none) and the creation's ledger
+ * transfers x (NULL or debit 0: it moves nothing, or
+ * ps_store_txn_set_transfer() follows).  No history row is written
  * for a creation: ps_store_txn_history() reads it from the row.
  */
 /*
@@ -427,11 +436,11 @@ struct ps_profile_link {
     int64_t row, prev, rowid;
 };
 int ps_store_txn_create(struct ps_store *store, const struct ps_txn *t,
-                        const struct ps_source *src, int64_t debit_account,
-                        int64_t credit_account, struct ps_profile_link *link,
-                        struct ps_err *err);
+                        const struct ps_source *src,
+                        const struct ps_row_transfer *x,
+                        struct ps_profile_link *link, struct ps_err *err);
 int ps_store_txn_set_transfer(struct ps_store *store, const struct ps_txn *t,
-                              int64_t debit_account, int64_t credit_account,
+                              const struct ps_row_transfer *x,
                               struct ps_err *err);
 int ps_store_txn_get(struct ps_store *store, const char *id, struct ps_txn *out,
                      struct ps_err *err);

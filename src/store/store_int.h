@@ -179,6 +179,9 @@ struct ps_store {
     } edays[4];
     int nedays;
     int entry_days;
+    /* Schema v29: a transaction row may carry its creation's fee
+     * (fee_account); the readers of the ledger add that leg. */
+    int fee_on_row;
     /* The first payment pages of a batch of EWA profiles, loaded by the
      * profile export (ewapages.c); NULL otherwise. */
     struct ps_pages *pages;
@@ -299,6 +302,30 @@ extern const char *const ps_schema_v25[];
 extern const char *const ps_schema_v26[];
 extern const char *const ps_schema_v27[];
 extern const char *const ps_schema_v28[];
+extern const char *const ps_schema_v29[];
+
+/*
+ * The transfers transaction rows carry, one row per transfer, in one walk
+ * of the table (CROSS JOIN keeps transactions outside; k is two constant
+ * rows): k.leg 0 the creation's Dr debit_account / Cr credit_account of
+ * amount (schema v18), k.leg 1 its fee's Dr debit_account / Cr
+ * fee_account of fee (schema v29; only where fee_account is not NULL).
+ * Use as "FROM" PS_ROW_TRANSFERS_FROM "WHERE" PS_ROW_TRANSFERS_WHERE, the
+ * transfer's credit account PS_ROW_CREDIT and amount PS_ROW_AMOUNT, the
+ * row's other columns as t.x.  Before v29 (no fee_account column) the
+ * readers keep their statements of v18.
+ */
+#define PS_ROW_TRANSFERS_FROM                                                  \
+    " transactions t CROSS JOIN (SELECT 0 AS leg UNION ALL SELECT 1) k"
+#define PS_ROW_TRANSFERS_WHERE                                                 \
+    " t.debit_account IS NOT NULL AND (k.leg = 0 OR t.fee_account IS NOT NULL)"
+#define PS_ROW_CREDIT                                                          \
+    "CASE k.leg WHEN 0 THEN t.credit_account ELSE t.fee_account END"
+#define PS_ROW_AMOUNT "CASE k.leg WHEN 0 THEN t.amount ELSE t.fee END"
+/* A row's debits on its debit_account: the amount, and the fee when the
+ * row carries it (v29). */
+#define PS_ROW_DEBITS(t)                                                       \
+    t "amount + CASE WHEN " t "fee_account IS NULL THEN 0 ELSE " t "fee END"
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every

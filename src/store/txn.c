@@ -22,8 +22,8 @@
       " profile_id, type, rail, purpose, amount, fee, currency, status,"       \
       " request_id, trace_number, attempts, created_at, updated_at,"           \
       " request_hash, created_reason, source_file, source_line,"               \
-      " debit_account, credit_account, profile_prev)"                          \
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")             \
+      " debit_account, credit_account, profile_prev, fee_account)"             \
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")           \
     /* A profile's chain (schema 22): its head, set by the creation when       \
      * the caller does not keep it (the book does, ewabook.c). */              \
     X(TXN_PROFILE_HEAD,                                                        \
@@ -32,8 +32,8 @@
     X(TXN_PROFILE_HEAD_SET,                                                    \
       "UPDATE ewa_counters SET last_txn = ?2 WHERE profile = ?1")              \
     X(TXN_SET_TRANSFER,                                                        \
-      "UPDATE transactions SET debit_account = ?2, credit_account = ?3"        \
-      " WHERE id = ?1 AND debit_account IS NULL")                              \
+      "UPDATE transactions SET debit_account = ?2, credit_account = ?3,"       \
+      " fee_account = ?4 WHERE id = ?1 AND debit_account IS NULL")             \
     X(TXN_GET, "SELECT " TXN_COLS " FROM transactions WHERE id = ?")           \
     X(TXN_GET_TRACE, "SELECT " TXN_COLS " FROM transactions"                   \
                      " WHERE business_id = ? AND trace_number = ?")            \
@@ -219,9 +219,23 @@ static int hash_hit(struct ps_store *s, const struct ps_txn *t, int64_t hash,
 
 struct creation {
     const struct ps_source *src;
-    int64_t debit, credit;
+    struct ps_row_transfer x; /* debit 0: none */
     struct ps_profile_link *link; /* NULL: no profile */
 };
+
+/* The legs of the row's transfers (ledger.c's in-memory list; the
+ * balances and day totals at the commit). */
+static int post_row_transfer(struct ps_store *s, const struct ps_txn *t,
+                             const struct ps_row_transfer *x,
+                             struct ps_err *err)
+{
+    int rc = ps_store_balance_post(s, x->debit, x->credit, t->amount,
+                                   t->currency, t->created_at, err);
+    if (rc == 0 && x->fee_credit != 0)
+        rc = ps_store_balance_post(s, x->debit, x->fee_credit, t->fee,
+                                   t->currency, t->created_at, err);
+    return rc;
+}
 
 /* The head of the profile's chain, when the caller does not keep it: the
  * profile's counters row and its last transaction (0, 0: no profile). */
@@ -292,9 +306,11 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
         if (c->src->line > 0)
             BIND_INT(st, 21, c->src->line);
     }
-    if (c->debit != 0 && c->credit != 0) {
-        BIND_INT(st, 22, c->debit);
-        BIND_INT(st, 23, c->credit);
+    if (c->x.debit != 0 && c->x.credit != 0) {
+        BIND_INT(st, 22, c->x.debit);
+        BIND_INT(st, 23, c->x.credit);
+        if (c->x.fee_credit != 0)
+            BIND_INT(st, 25, c->x.fee_credit);
     }
     if (c->link != NULL && c->link->prev > 0)
         BIND_INT(st, 24, c->link->prev);
@@ -306,10 +322,9 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
         /* recon's counters of the day (schema v24), in the same commit */
         if ((rc = ps_store_recon_count_create(s, t, err)) != 0)
             return rc;
-        if (c->debit == 0 || c->credit == 0)
+        if (c->x.debit == 0 || c->x.credit == 0)
             return 0;
-        return ps_store_balance_post(s, c->debit, c->credit, t->amount,
-                                     t->currency, t->created_at, err);
+        return post_row_transfer(s, t, &c->x, err);
     }
     /* Which UNIQUE failed: the request hash's is handled by the caller. */
     if (hash != NULL && sqlite3_extended_errcode(s->db) ==
@@ -344,11 +359,15 @@ static int txn_create(struct ps_store *s, const struct ps_txn *t,
 }
 
 int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
-                        const struct ps_source *src, int64_t debit_account,
-                        int64_t credit_account, struct ps_profile_link *link,
-                        struct ps_err *err)
+                        const struct ps_source *src,
+                        const struct ps_row_transfer *x,
+                        struct ps_profile_link *link, struct ps_err *err)
 {
-    struct creation c = {src, debit_account, credit_account, NULL};
+    struct creation c = {src, {0, 0, 0}, NULL};
+    if (x != NULL && x->debit != 0 && x->credit != 0)
+        c.x = *x;
+    if (t->fee == 0)
+        c.x.fee_credit = 0; /* a zero fee moves nothing: no leg */
     struct ps_profile_link own;
     int rc;
     if (t->profile_id[0] == '\0')
@@ -375,26 +394,29 @@ int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,
 int ps_store_txn_insert(struct ps_store *s, const struct ps_txn *t,
                         struct ps_err *err)
 {
-    return ps_store_txn_create(s, t, NULL, 0, 0, NULL, err);
+    return ps_store_txn_create(s, t, NULL, NULL, NULL, err);
 }
 
 int ps_store_txn_set_transfer(struct ps_store *s, const struct ps_txn *t,
-                              int64_t debit_account, int64_t credit_account,
+                              const struct ps_row_transfer *x,
                               struct ps_err *err)
 {
-    const char *id = t->id;
+    struct ps_row_transfer own = *x;
     sqlite3_stmt *st = NULL;
     int rc = prep(s, STMT_TXN_SET_TRANSFER, &st, err);
     if (rc != 0)
         return rc;
-    BIND(st, 1, id);
-    BIND_INT(st, 2, debit_account);
-    BIND_INT(st, 3, credit_account);
+    if (t->fee == 0)
+        own.fee_credit = 0; /* a zero fee moves nothing: no leg */
+    BIND(st, 1, t->id);
+    BIND_INT(st, 2, own.debit);
+    BIND_INT(st, 3, own.credit);
+    if (own.fee_credit != 0)
+        BIND_INT(st, 4, own.fee_credit);
     if ((rc = ps_sq_exec_one(s, st, "record a transaction's transfer",
                              PS_ENOTFOUND, err)) != 0)
         return rc;
-    return ps_store_balance_post(s, debit_account, credit_account, t->amount,
-                                 t->currency, t->created_at, err);
+    return post_row_transfer(s, t, &own, err);
 }
 
 int ps_store_txn_get(struct ps_store *s, const char *id, struct ps_txn *out,

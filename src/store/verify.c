@@ -54,16 +54,25 @@
 
 /* The transfers transaction rows carry, summed per account in one pass:
  * txs(account, debits, credits, bad), bad counting the legs whose other
- * side is in another currency or business. */
-#define TRANSFERS                                                              \
-    "tr(d, c, amount, bad) AS ("                                               \
-    " SELECT t.debit_account, t.credit_account, t.amount,"                     \
-    "  t.currency <> da.currency OR t.currency <> ca.currency"                 \
+ * side is in another currency or business.  ROWS_V18 reads the
+ * creation's transfer (schema v18), ROWS_V29 the fee's too (v29,
+ * PS_ROW_TRANSFERS in store_int.h): tr(d, c, amount, cur). */
+#define ROWS_V18                                                               \
+    " SELECT t.debit_account, t.credit_account, t.amount, t.currency"         \
+    " FROM transactions t WHERE t.debit_account IS NOT NULL"
+#define ROWS_V29                                                               \
+    " SELECT t.debit_account, " PS_ROW_CREDIT ", " PS_ROW_AMOUNT ","           \
+    " t.currency FROM" PS_ROW_TRANSFERS_FROM " WHERE" PS_ROW_TRANSFERS_WHERE
+#define TRANSFERS(rows)                                                        \
+    "rw(d, c, amount, cur) AS (" rows "),"                                     \
+    " tr(d, c, amount, bad) AS ("                                              \
+    " SELECT r.d, r.c, r.amount,"                                              \
+    "  r.cur <> da.currency OR r.cur <> ca.currency"                           \
     "  OR da.business_id <> ca.business_id"                                    \
-    " FROM transactions t JOIN ledger_accounts da ON da.id = t.debit_account"  \
-    " JOIN ledger_accounts ca ON ca.id = t.credit_account"                     \
-    " WHERE t.debit_account IS NOT NULL),"                                     \
-    " tx(account, debits, credits, bad) AS ("                                  \
+    " FROM rw r"                                                               \
+    " JOIN ledger_accounts da ON da.id = r.d"                                  \
+    " JOIN ledger_accounts ca ON ca.id = r.c),"                                \
+    " tx(account, debits, credits, bad) AS ("                                 \
     " SELECT d, sum(amount), 0, sum(bad) FROM tr GROUP BY d"                   \
     " UNION ALL SELECT c, 0, sum(amount), sum(bad) FROM tr GROUP BY c),"       \
     " txs(account, debits, credits, bad) AS ("                                 \
@@ -72,8 +81,8 @@
 
 /* Each account with its two sums; `stored` the stored balance's two
  * columns, or NULL, NULL where the schema stores none. */
-#define ACCOUNTS_SQL(stored)                                                   \
-    "WITH " TRANSFERS                                                          \
+#define ACCOUNTS_SQL(rows, stored)                                             \
+    "WITH " TRANSFERS(rows)                                                    \
     " SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"   \
     " " SIDE("debit_account") " + coalesce(x.debits, 0),"                      \
     " " SIDE("credit_account") " + coalesce(x.credits, 0),"                    \
@@ -92,15 +101,13 @@
     " LEFT JOIN txs x ON x.account = a.id"                                     \
     " WHERE ?1 IS NULL OR a.business_id = ?1 ORDER BY a.id"
 
-#define VERIFY_STMTS(X)                                                        \
-    X(ACCOUNTS, ACCOUNTS_SQL("NULL, NULL"))                                    \
-    X(ACCOUNTS_STORED,                                                         \
-      ACCOUNTS_SQL("coalesce((SELECT debits_posted FROM ledger_balances"       \
-                   " WHERE account = a.id), 0),"                               \
-                   " coalesce((SELECT credits_posted FROM ledger_balances"     \
-                   " WHERE account = a.id), 0)"))                              \
-    X(RECEIVABLES,                                                             \
-      "WITH " RECEIVABLE_MOVES ", " TRANSFERS ","                              \
+#define STORED_BALANCE                                                         \
+    "coalesce((SELECT debits_posted FROM ledger_balances"                      \
+    " WHERE account = a.id), 0),"                                              \
+    " coalesce((SELECT credits_posted FROM ledger_balances"                    \
+    " WHERE account = a.id), 0)"
+#define RECEIVABLES_SQL(rows)                                                  \
+      "WITH " RECEIVABLE_MOVES ", " TRANSFERS(rows) ","                        \
       " counted(business_id, currency, amount) AS ("                           \
       "  SELECT business_id, currency, sum(amount) FROM moves"                 \
       "  GROUP BY business_id, currency),"                                     \
@@ -122,7 +129,14 @@
       " LEFT JOIN counted c ON c.business_id = k.business_id"                  \
       "  AND c.currency = k.currency"                                          \
       " WHERE ?1 IS NULL OR k.business_id = ?1"                                \
-      " ORDER BY b.name, k.currency")                                          \
+      " ORDER BY b.name, k.currency"
+
+#define VERIFY_STMTS(X)                                                        \
+    X(ACCOUNTS, ACCOUNTS_SQL(ROWS_V18, "NULL, NULL"))                          \
+    X(ACCOUNTS_STORED, ACCOUNTS_SQL(ROWS_V18, STORED_BALANCE))                 \
+    X(ACCOUNTS_STORED_V29, ACCOUNTS_SQL(ROWS_V29, STORED_BALANCE))             \
+    X(RECEIVABLES, RECEIVABLES_SQL(ROWS_V18))                                  \
+    X(RECEIVABLES_V29, RECEIVABLES_SQL(ROWS_V29))                              \
     X(PROFILES,                                                                \
       "WITH " RECEIVABLE_MOVES ","                                             \
       " counted(profile_id, amount) AS ("                                      \
@@ -197,7 +211,11 @@ int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
                  sqlite3_table_column_metadata(s->db, NULL, "ledger_balances",
                                                "credits_posted", NULL, NULL,
                                                NULL, NULL, NULL) == SQLITE_OK;
-    int rc = prep(s, stored ? STMT_ACCOUNTS_STORED : STMT_ACCOUNTS, &st, err);
+    int rc = prep(s,
+                  !stored         ? STMT_ACCOUNTS
+                  : s->fee_on_row ? STMT_ACCOUNTS_STORED_V29
+                                  : STMT_ACCOUNTS_STORED,
+                  &st, err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);
@@ -220,7 +238,8 @@ int ps_store_verify_receivables(
     struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_RECEIVABLES, &st, err);
+    int rc = prep(s, s->fee_on_row ? STMT_RECEIVABLES_V29 : STMT_RECEIVABLES,
+                  &st, err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);

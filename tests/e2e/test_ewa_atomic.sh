@@ -1,10 +1,13 @@
 #!/bin/sh
 # test_ewa_atomic.sh -- an EWA disbursement is written without a savepoint
 # of its own (the chunk's transaction holds it): its transaction row goes
-# in first, then its fee transfer.  A failure between the two must never
-# pass for the record's refusal, which would commit a disbursement with
-# half its postings.  A trigger makes the fee transfer of request R3 fail
-# (a constraint failure, as a real one would be); then:
+# in first, carrying its transfer and its fee's (schema 29); when the
+# business's ledger accounts are not known yet, they are looked up (or
+# created) after the row and set on it.  A failure between the two must
+# never pass for the record's refusal, which would commit a disbursement
+# with half its postings.  A trigger makes the creation of the fee's
+# account (FEE_INCOME) fail, so the first request's fee transfer cannot
+# be written (a constraint failure, as a real one would be); then:
 #   - the run fails the input: nothing of the chunk is committed (no
 #     transaction, no ledger entry, no balance, no result published) and
 #     the ledger still verifies;
@@ -27,9 +30,12 @@ cp "$T/requests.csv" "$IN/requests.csv"
 touch "$IN/requests.csv.done"
 sleep 1.1
 
-# The fault: R3's fee transfer cannot be written.
-sql "CREATE TRIGGER fault_r3 BEFORE INSERT ON ledger_entries
-     WHEN (SELECT request_id FROM transactions WHERE id = NEW.txn_id) = 'R3'
+# The fault: the fee's account cannot be created, so R1's fee transfer
+# cannot be written.
+same "no fee account yet" \
+    "$(sql "select count(*) from ledger_accounts where kind = 'FEE_INCOME'")" 0
+sql "CREATE TRIGGER fault_fee BEFORE INSERT ON ledger_accounts
+     WHEN NEW.kind = 'FEE_INCOME'
      BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
 txns0=$(sql "select count(*) from transactions")
 entries0=$(sql "select count(*) from ledger_entries")
@@ -43,6 +49,7 @@ has "injected fault" "$T/out"
 has "written, its ledger postings failed" "$T/out"
 # Nothing of the chunk: no row of any request, no posting, no balance.
 same "no transaction left" "$(sql "select count(*) from transactions")" "$txns0"
+same "no R1 row" "$(sql "select count(*) from transactions where request_id = 'R1'")" 0
 same "no R3 row" "$(sql "select count(*) from transactions where request_id = 'R3'")" 0
 same "no ledger entry" "$(sql "select count(*) from ledger_entries")" "$entries0"
 same "balances unchanged" "$(sql "select group_concat(account || ':' || debits_posted || ':' || credits_posted, ' ') from (select * from ledger_balances order by account)")" "$balances0"
@@ -53,12 +60,15 @@ same "no result published" \
 ledger_verify_ok
 
 # The fault gone: the input is redone cleanly, each request once.
-sql "DROP TRIGGER fault_r3"
+sql "DROP TRIGGER fault_fee"
 expect 0 "$P" run --once
 same "five transactions" "$(sql "select count(*) from transactions where request_id like 'R%'")" 5
 same "each request once" \
     "$(sql "select count(distinct request_id) from transactions where request_id like 'R%'")" 5
-same "five fee transfers" "$(sql "select count(*) from ledger_entries")" "$((entries0 + 5))"
+# The fee transfers are on the rows (schema 29), not ledger entries.
+same "five fee transfers" \
+    "$(sql "select count(*) from transactions where request_id like 'R%' and fee > 0 and fee_account = (select id from ledger_accounts where kind = 'FEE_INCOME')")" 5
+same "no fee entry" "$(sql "select count(*) from ledger_entries")" "$entries0"
 res=$(find "$PAYSPOOL_SPOOL/outbound/$B/results" -name 'requests*.result.csv')
 same "one result" "$(echo "$res" | grep -c .)" 1
 same "five accepted lines" "$(grep -c ',ACCEPTED,' "$res")" 5

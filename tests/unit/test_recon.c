@@ -581,7 +581,9 @@ static int64_t position(struct fixture *fx, const char *kind,
         "WITH e AS (SELECT debit_account, credit_account, amount, created_at"
         "  FROM ledger_entries UNION ALL SELECT debit_account,"
         "  credit_account, amount, created_at FROM transactions"
-        "  WHERE debit_account IS NOT NULL)" /* schema v18 */
+        "  WHERE debit_account IS NOT NULL" /* schema v18 */
+        "  UNION ALL SELECT debit_account, fee_account, fee, created_at"
+        "  FROM transactions WHERE fee_account IS NOT NULL)" /* v29 */
         " SELECT (SELECT ifnull(sum(e.amount), 0) FROM e"
         "  WHERE e.created_at < ?3 AND e.debit_account IN (SELECT id FROM"
         "  ledger_accounts WHERE business_id = ?1 AND kind = ?2))"
@@ -1115,7 +1117,10 @@ static void test_trial_balance_not_zero(void **state)
                              " credit_account, amount FROM ledger_entries"
                              " UNION ALL SELECT debit_account,"
                              " credit_account, amount FROM transactions"
-                             " WHERE debit_account IS NOT NULL)"
+                             " WHERE debit_account IS NOT NULL UNION ALL"
+                             " SELECT debit_account, fee_account, fee"
+                             " FROM transactions"
+                             " WHERE fee_account IS NOT NULL)"
                              " SELECT (SELECT sum(e.amount) FROM"
                              " e JOIN ledger_accounts a ON"
                              " a.id = e.debit_account WHERE a.business_id ="

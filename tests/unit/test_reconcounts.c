@@ -82,7 +82,8 @@ static void create(struct ps_store *s, struct ps_txn *t, const char *id,
     snprintf(t->created_at, sizeof(t->created_at), "%s", at);
     snprintf(t->updated_at, sizeof(t->updated_at), "%s", at);
     ps_err_clear(&err);
-    if (ps_store_txn_create(s, t, NULL, dr, cr, NULL, &err) != 0)
+    struct ps_row_transfer x = {dr, cr, 0};
+    if (ps_store_txn_create(s, t, NULL, &x, NULL, &err) != 0)
         fail_msg("create: %s [%s]", err.msg, err.rule);
 }
 

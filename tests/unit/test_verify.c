@@ -251,30 +251,34 @@ static void test_ledger_row(void **state)
     struct seen s = {0};
     struct ps_verify_summary sum;
     /* The row and, as a wrong posting would, both accounts' stored
-     * balances (schema 20): only the receivable's count tells. */
+     * balances (schema 20): only the receivable's count tells.  The row
+     * is a payroll deduction (Dr FUNDING / Cr EWA_RECEIVABLE), one less
+     * credited to the receivable: its ledger is one more.  (Until
+     * schema 29 it was the creation's fee entry, now on the transaction
+     * row, where its amount is the fee the count reads too.) */
 #define FEE_ROW                                                                \
     "(SELECT min(e.id) FROM ledger_entries e JOIN "                            \
     "ledger_accounts a ON a.id = e.debit_account JOIN "                        \
     "businesses b ON b.id = a.business_id WHERE e.memo = "                     \
-    "'ewa fee' AND b.name = 'northwind-warehousing')"
-    corrupt(fx, "UPDATE ledger_balances SET debits_posted = debits_posted + 1"
+    "'ewa payroll deduction' AND b.name = 'northwind-warehousing')"
+    corrupt(fx, "UPDATE ledger_balances SET debits_posted = debits_posted - 1"
                 " WHERE account = (SELECT debit_account FROM ledger_entries"
                 " WHERE id = " FEE_ROW ");"
-                "UPDATE ledger_balances SET credits_posted = credits_posted + 1"
+                "UPDATE ledger_balances SET credits_posted = credits_posted - 1"
                 " WHERE account = (SELECT credit_account FROM ledger_entries"
                 " WHERE id = " FEE_ROW ");"
                 /* and the day totals of its accounts' kinds (v24) */
-                "UPDATE ledger_day_totals SET debits = debits + 1 WHERE"
+                "UPDATE ledger_day_totals SET debits = debits - 1 WHERE"
                 " (business_id, kind, currency, day) = (SELECT a.business_id,"
                 " a.kind, a.currency, substr(e.created_at, 1, 10) FROM"
                 " ledger_entries e JOIN ledger_accounts a ON a.id ="
                 " e.debit_account WHERE e.id = " FEE_ROW ");"
-                "UPDATE ledger_day_totals SET credits = credits + 1 WHERE"
+                "UPDATE ledger_day_totals SET credits = credits - 1 WHERE"
                 " (business_id, kind, currency, day) = (SELECT a.business_id,"
                 " a.kind, a.currency, substr(e.created_at, 1, 10) FROM"
                 " ledger_entries e JOIN ledger_accounts a ON a.id ="
                 " e.credit_account WHERE e.id = " FEE_ROW ");"
-                "UPDATE ledger_entries SET amount = amount + 1 WHERE id = "
+                "UPDATE ledger_entries SET amount = amount - 1 WHERE id = "
                 FEE_ROW);
 #undef FEE_ROW
     verify(fx, NULL, 0, &s, &sum);
@@ -320,11 +324,16 @@ static void test_stored_balances(void **state)
             "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
             "debit_account = ledger_accounts.id) + (SELECT "
             "coalesce(sum(amount), 0) FROM transactions WHERE "
+            "debit_account = ledger_accounts.id) + (SELECT "
+            "coalesce(sum(fee), 0) FROM transactions WHERE "
+            "fee_account IS NOT NULL AND "
             "debit_account = ledger_accounts.id), (SELECT "
             "coalesce(sum(amount), 0) FROM ledger_entries WHERE "
             "credit_account = ledger_accounts.id) + (SELECT "
             "coalesce(sum(amount), 0) FROM transactions WHERE "
-            "credit_account = ledger_accounts.id) FROM ledger_accounts",
+            "credit_account = ledger_accounts.id) + (SELECT "
+            "coalesce(sum(fee), 0) FROM transactions WHERE "
+            "fee_account = ledger_accounts.id) FROM ledger_accounts",
             38);
     verify(fx, NULL, 0, &s, &sum);
     assert_int_equal(sum.differences, 0);
