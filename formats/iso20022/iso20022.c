@@ -649,7 +649,10 @@ static int root_start(struct iso *s, const char *name, const char *uri)
     s->root_seen = 1;
     if (uri == NULL || strncmp(uri, ISO_NS, strlen(ISO_NS)) != 0)
         return fail(s, "ISO_NAMESPACE",
-                    "the root element is not in an ISO 20022 namespace");
+                    "the root element %.40s is not in an ISO 20022 "
+                    "namespace (%.80s): payspool reads a pain.001 Document "
+                    "as the root, not inside an envelope",
+                    name, uri != NULL ? uri : "none");
     for (int i = 0; i < 3; i++)
         if (strcmp(uri + strlen(ISO_NS), versions[i]) == 0)
         {
@@ -901,7 +904,9 @@ static void sniff_error(void *ctx, xmlErrorPtr e)
  * decoded): 100 for a supported pain.001, 20 for any other ISO 20022
  * message (open() then refuses it by name), 0 for another namespace.  A
  * peek that ends in the prolog (a long comment before the root) bids 10:
- * the reader gets the document and decides on its root.  Before a root
+ * the reader gets the document and decides on its root; 5 for another
+ * root with an ISO 20022 namespace in the peek (an envelope around the
+ * Document: the reader refuses it by name).  Before a root
  * is seen, a DOCTYPE or a libxml2 error (an encoding declared wrong) leave
  * it to the ISO namespace anywhere in the peek: the reader then refuses
  * the document with the problem's own error, not UNRECOGNIZED_FORMAT.
@@ -946,7 +951,9 @@ static int bid(const unsigned char *peek, size_t len, const char *name)
     } else if (!w.root)
         return 10;
     if (strncmp(uri, ISO_NS, strlen(ISO_NS)) != 0)
-        return 0;
+        /* another root (an envelope around a Document?) that names an
+         * ISO 20022 namespace: the reader says why it is refused */
+        return memmem(peek, len, ISO_NS, strlen(ISO_NS)) != NULL ? 5 : 0;
     for (int v = 0; v < 3; v++) {
         size_t n = strlen(versions[v]);
         const char *after = uri + strlen(ISO_NS);

@@ -172,6 +172,9 @@ static const struct {
     {"element-out-of-order.xml", "ISO_ELEMENT_ORDER",
      "Cdtr comes after CdtrAcct"},
     {"endtoendid-too-long.xml", "ISO_TEXT", "PmtId/EndToEndId"},
+    /* a business application header's envelope around the Document */
+    {"envelope.xml", "ISO_NAMESPACE",
+     "the root element message is not in an ISO 20022 namespace (none)"},
     {"external-entity.xml", "ISO_DOCTYPE", "DOCTYPE"},
     {"grphdr-ctrlsum-mismatch.xml", "ISO_CTRL_SUM", "/GrpHdr/CtrlSum"},
     /* -0 is xs:decimal's 0: a number, but not this document's sum */
@@ -373,13 +376,20 @@ static void test_bid(void **st)
                                             sizeof(csv) - 1, "x"),
                      0);
     /* the root's namespace decides, not the first ISO string: another
-     * namespace's root bids nothing, whatever its attributes name */
+     * namespace's root bids only 5 (the reader then says why), whatever
+     * its attributes and comments name, and nothing without one */
     static const char notiso[] =
         "<?xml version=\"1.0\"?><!-- urn:iso:std:iso:20022:tech:xsd:"
         "pain.001.001.03 --><Payroll xmlns=\"urn:example:payroll\" note=\""
         "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\"></Payroll>";
     assert_int_equal(ps_format_iso20022.bid((const unsigned char *)notiso,
                                             sizeof(notiso) - 1, "x"),
+                     5);
+    static const char plain[] =
+        "<?xml version=\"1.0\"?><Payroll xmlns=\"urn:example:payroll\">"
+        "<Run/></Payroll>";
+    assert_int_equal(ps_format_iso20022.bid((const unsigned char *)plain,
+                                            sizeof(plain) - 1, "x"),
                      0);
     /* a prefixed root */
     static const char prefixed[] =
