@@ -17,7 +17,8 @@
  * problem is fatal for the document (scope FILE): a pain.001 that breaks
  * its schema is refused whole, as a bank would (FF01).  Each CdtTrfTxInf
  * becomes a record of kind "payment.send" (request_id = EndToEndId,
- * external_id = the creditor's private identification); its key is
+ * external_id = the creditor's private or organisation identification);
+ * records read before a fatal problem are handed out first; its key is
  * MsgId/EndToEndId, and the document's duplicate key is the MsgId.
  */
 #include <stdarg.h>
@@ -887,8 +888,10 @@ static void sniff_start(void *ctx, const xmlChar *localname,
 static void sniff_doctype(void *ctx, const xmlChar *name,
                           const xmlChar *external_id, const xmlChar *system_id)
 {
+    struct sniff *w = ctx;
     (void)name, (void)external_id, (void)system_id;
-    ((struct sniff *)ctx)->doctype = 1;
+    w->doctype = 1;
+    xmlStopParser(w->ctxt); /* its internal subset is never parsed */
 }
 
 static void sniff_error(void *ctx, xmlErrorPtr e)
@@ -938,6 +941,8 @@ static int bid(const unsigned char *peek, size_t len, const char *name)
     w.ctxt = c;
     xmlCtxtUseOptions(c, XML_PARSE_NONET);
     xmlParseChunk(c, (const char *)peek, (int)len, 0);
+    if (c->myDoc != NULL) /* none is built by these handlers; if one were */
+        xmlFreeDoc(c->myDoc);
     xmlFreeParserCtxt(c);
     const char *uri = w.uri;
     if ((w.doctype || w.error) && !w.root) {
