@@ -17,7 +17,8 @@
  * problem is fatal for the document (scope FILE): a pain.001 that breaks
  * its schema is refused whole, as a bank would (FF01).  Each CdtTrfTxInf
  * becomes a record of kind "payment.send" (request_id = EndToEndId,
- * external_id = the creditor's private identification); its key is
+ * external_id = the creditor's private or organisation identification);
+ * records read before a fatal problem are handed out first; its key is
  * MsgId/EndToEndId, and the document's duplicate key is the MsgId.
  */
 #include <stdarg.h>
@@ -73,6 +74,7 @@ struct iso {
     const xmlChar *ns_seen; /* the last namespace pointer that matched */
     char where[200]; /* a path for fail() when the stack has moved on */
     long where_line;
+    int64_t where_off; /* its byte offset, or -1 */
     struct ps_err err; /* the first fatal problem */
     int done;          /* the stream is fully fed */
     int root_seen;
@@ -86,6 +88,7 @@ struct iso {
     char msgid[ID_SIZE];
     char grp_nb[20], grp_sum[48];
     long grp_nb_line, grp_sum_line; /* where GrpHdr's controls are */
+    int64_t grp_nb_off, grp_sum_off;
     long txs;
     int64_t sum; /* in 1/10^CTRL_SCALE units, all currencies */
     int64_t minor; /* in minor units, when one currency */
@@ -94,6 +97,8 @@ struct iso {
     /* the payment information block */
     char pmtinf[ID_SIZE];
     char pmt_nb[20], pmt_sum[48];
+    long pmt_nb_line, pmt_sum_line; /* where its controls are */
+    int64_t pmt_nb_off, pmt_sum_off;
     long pmt_txs;
     int64_t pmt_total;
     /* transactions: q[qhead..qlen) read and waiting; the one being read
@@ -151,10 +156,16 @@ static int fail(struct iso *s, const char *rule, const char *fmt, ...)
     ps_err_set(&s->err, PS_EINVAL, rule, "%s: %s", path[0] ? path : "/",
                msg);
     ps_err_at(&s->err, NULL, s->where_line > 0 ? s->where_line : cur_line(s),
-              s->ctxt != NULL && s->where[0] == '\0'
-                  ? (int64_t)xmlByteConsumed(s->ctxt)
-                  : -1);
-    if (s->depth > 0)
+              s->where[0] != '\0' ? s->where_off
+              : s->ctxt != NULL    ? (int64_t)xmlByteConsumed(s->ctxt)
+                                   : -1);
+    if (s->where[0] != '\0') { /* the path's last element, without [n] */
+        const char *leaf = strrchr(s->where, '/');
+        ps_err_field(&s->err, leaf != NULL ? leaf + 1 : s->where);
+        char *br = strchr(s->err.field, '[');
+        if (br != NULL)
+            *br = '\0';
+    } else if (s->depth > 0)
         ps_err_field(&s->err, s->stack[s->depth - 1].name);
     if (s->ctxt != NULL)
         xmlStopParser(s->ctxt);
@@ -226,29 +237,37 @@ static int is_datetime(const char *t)
         !digits(t + 14, 2) || t[16] != ':' || !digits(t + 17, 2))
         return 0;
     const char *p = t + 19;
+    int frac_zero = 1;
     if (*p == '.') {
         size_t n = strspn(p + 1, "0123456789");
         if (n == 0)
             return 0;
+        frac_zero = strspn(p + 1, "0") == n;
         p += 1 + n;
     }
     p = tz(p);
-    return *p == '\0' && num(t + 11, 2) < 24 && num(t + 14, 2) < 60 &&
-           num(t + 17, 2) < 61;
+    /* xs:dateTime: 24:00:00 is the end of the day (zero minutes and
+     * seconds only). */
+    int h = num(t + 11, 2), m = num(t + 14, 2), sec = num(t + 17, 2);
+    return *p == '\0' && m < 60 && sec < 61 &&
+           (h < 24 || (h == 24 && m == 0 && sec == 0 && frac_zero));
 }
 
 /*
- * A DecimalNumber (CtrlSum) in 1/10^CTRL_SCALE units: digits, an optional
- * fraction; fraction digits past CTRL_SCALE must be zeros (no currency has
- * more than 4 minor digits, so anything finer cannot match a sum).
+ * A DecimalNumber (CtrlSum) in 1/10^CTRL_SCALE units: xs:decimal's
+ * optional sign, digits, an optional fraction (".86" and "5." are
+ * xs:decimal); fraction digits past CTRL_SCALE must be zeros (no currency
+ * has more than 4 minor digits, so anything finer cannot match a sum): -2.
+ * A sum is never negative: "-0" is 0, anything below is -3.
  */
 static int ctrl_value(const char *t, int64_t *out)
 {
     int64_t v = 0;
-    if (*t == '+') /* xs:decimal's optional sign (a sum is never negative) */
+    int neg = *t == '-';
+    if (*t == '+' || *t == '-')
         t++;
     size_t n = strspn(t, "0123456789");
-    if (n == 0 || n > 18)
+    if (n > 18 || (n == 0 && !(t[0] == '.' && t[1] >= '0' && t[1] <= '9')))
         return -1;
     for (size_t i = 0; i < n; i++)
         if (__builtin_mul_overflow(v, 10, &v) ||
@@ -258,8 +277,6 @@ static int ctrl_value(const char *t, int64_t *out)
     size_t f = 0;
     if (*t == '.') {
         t++;
-        if (strspn(t, "0123456789") == 0)
-            return -1;
         for (; *t >= '0' && *t <= '9'; t++, f++)
             if (f < CTRL_SCALE) {
                 if (__builtin_mul_overflow(v, 10, &v) ||
@@ -273,6 +290,8 @@ static int ctrl_value(const char *t, int64_t *out)
             return -1;
     if (*t != '\0')
         return -1;
+    if (neg && v != 0)
+        return -3;
     *out = v;
     return 0;
 }
@@ -316,16 +335,29 @@ static int check_text(struct iso *s, const struct iso_node *n, const char *t)
                    -1;
         return 0;
     case ISO_T_DECIMAL:
-        if (ctrl_value(t, &v) == -1)
+        switch (ctrl_value(t, &v)) {
+        case -1:
             return fail(s, "ISO_TEXT",
                         "%s is not a decimal number (at most 18 digits)",
                         n->name),
                    -1;
-        return 0;
-    case ISO_T_PMTMTD:
-        if (strcmp(t, "TRF") != 0)
+        case -3:
             return fail(s, "ISO_TEXT",
-                        "PmtMtd must be TRF for a credit transfer"),
+                        "%s is negative: a control sum is never below 0",
+                        n->name),
+                   -1;
+        default:
+            return 0;
+        }
+    case ISO_T_PMTMTD: /* TRA (TransferAdvice) is a credit transfer too */
+        if (strcmp(t, "TRF") != 0 && strcmp(t, "TRA") != 0)
+            return fail(s, "ISO_TEXT",
+                        "PmtMtd must be TRF or TRA for a credit transfer"
+                        "%s",
+                        strcmp(t, "CHK") == 0
+                            ? " (CHK, a cheque, is not a payment payspool "
+                              "makes)"
+                            : ""),
                    -1;
         return 0;
     case ISO_T_CHRGBR:
@@ -362,7 +394,10 @@ static int take_amount(struct iso *s, const char *text)
         return fail(s, "ISO_AMOUNT",
                     "InstdAmt's Ccy \"%s\" is not an active ISO 4217 code",
                     CUR(s)->ccy);
-    ps_strlcpy(t, text[0] == '+' ? text + 1 : text, sizeof(t)); /* "+5.00" */
+    if (text[0] == '+') /* "+5.00" */
+        text++;
+    /* ".72" is xs:decimal: 0.72 */
+    snprintf(t, sizeof(t), "%s%s", text[0] == '.' ? "0" : "", text);
     const char *dot = strchr(t, '.');
     if (dot != NULL && dot > t) {
         size_t len = strlen(t), frac = len - (size_t)(dot - t) - 1;
@@ -395,6 +430,21 @@ static int take_amount(struct iso *s, const char *text)
     return 0;
 }
 
+/* Errors about the control `leaf` of the group or of the open PmtInf go
+ * to its own line, offset and path. */
+static void at_control(struct iso *s, int grp, const char *leaf, long line,
+                       int64_t off)
+{
+    char base[200];
+    if (grp)
+        ps_strlcpy(base, "/Document/CstmrCdtTrfInitn/GrpHdr", sizeof(base));
+    else
+        path_of(s, base, sizeof(base)); /* .../PmtInf[n], still open */
+    snprintf(s->where, sizeof(s->where), "%.180s/%s", base, leaf);
+    s->where_line = line;
+    s->where_off = off;
+}
+
 /* A block's (or the group's) declared NbOfTxs and CtrlSum against what
  * was read; "" means not declared. */
 static int check_controls(struct iso *s, const char *where, const char *nb,
@@ -403,21 +453,15 @@ static int check_controls(struct iso *s, const char *where, const char *nb,
     int64_t want;
     int grp = strcmp(where, "GrpHdr") == 0;
     if (nb[0] != '\0' && strtol(nb, NULL, 10) != txs) {
-        if (grp) {
-            ps_strlcpy(s->where, "/Document/CstmrCdtTrfInitn/GrpHdr/NbOfTxs",
-                       sizeof(s->where));
-            s->where_line = s->grp_nb_line;
-        }
+        at_control(s, grp, "NbOfTxs", grp ? s->grp_nb_line : s->pmt_nb_line,
+                   grp ? s->grp_nb_off : s->pmt_nb_off);
         return fail(s, "ISO_NB_OF_TXS",
                     "%s NbOfTxs says %s transactions, the %s has %ld",
                     where, nb, grp ? "document" : where, txs);
     }
     if (sum[0] != '\0' && (ctrl_value(sum, &want) != 0 || want != total)) {
-        if (grp) {
-            ps_strlcpy(s->where, "/Document/CstmrCdtTrfInitn/GrpHdr/CtrlSum",
-                       sizeof(s->where));
-            s->where_line = s->grp_sum_line;
-        }
+        at_control(s, grp, "CtrlSum", grp ? s->grp_sum_line : s->pmt_sum_line,
+                   grp ? s->grp_sum_off : s->pmt_sum_off);
         return fail(s, "ISO_CTRL_SUM",
                     "%s CtrlSum %s differs from the sum of its InstdAmt",
                     where, sum);
@@ -467,10 +511,15 @@ static void tx_end(struct iso *s)
     ps_strlcpy(t->pmtinf, s->pmtinf, sizeof(t->pmtinf));
     snprintf(t->key, sizeof(t->key), "%s/%s", s->msgid, t->e2e);
     if (t->ext[0] == '\0' && !(t->clr_usaba && t->acct[0] != '\0')) {
+        char path[200];
+        path_of(s, path, sizeof(path)); /* .../CdtTrfTxInf[n], still open */
         ps_err_set(&t->err, PS_EINVAL, "ISO_CREDITOR_UNIDENTIFIED",
-                   "the creditor has no identification payspool can use: "
-                   "give Cdtr/Id/PrvtId/Othr/Id (the customer's external "
-                   "id), or a USABA CdtrAgt and CdtrAcct/Id/Othr/Id");
+                   "%.120s/Cdtr: the creditor has no identification payspool "
+                   "can use (an IBAN alone names no customer): "
+                   "give Cdtr/Id/PrvtId/Othr/Id or Cdtr/Id/OrgId/Othr/Id "
+                   "(the customer's external id), or a USABA CdtrAgt and "
+                   "CdtrAcct/Id/Othr/Id",
+                   path);
         ps_err_at(&t->err, NULL, t->line, t->offset);
         ps_err_field(&t->err, "Cdtr");
     }
@@ -488,19 +537,30 @@ static void take(struct iso *s, enum iso_slot slot, const char *t)
     case ISO_F_GRP_NB:
         ps_strlcpy(s->grp_nb, t, sizeof(s->grp_nb));
         s->grp_nb_line = cur_line(s);
+        s->grp_nb_off = xmlByteConsumed(s->ctxt);
         break;
     case ISO_F_GRP_SUM:
         ps_strlcpy(s->grp_sum, t, sizeof(s->grp_sum));
         s->grp_sum_line = cur_line(s);
+        s->grp_sum_off = xmlByteConsumed(s->ctxt);
         break;
     case ISO_F_PMTINFID: ps_strlcpy(s->pmtinf, t, sizeof(s->pmtinf)); break;
-    case ISO_F_PMT_NB: ps_strlcpy(s->pmt_nb, t, sizeof(s->pmt_nb)); break;
-    case ISO_F_PMT_SUM: ps_strlcpy(s->pmt_sum, t, sizeof(s->pmt_sum)); break;
+    case ISO_F_PMT_NB:
+        ps_strlcpy(s->pmt_nb, t, sizeof(s->pmt_nb));
+        s->pmt_nb_line = cur_line(s);
+        s->pmt_nb_off = xmlByteConsumed(s->ctxt);
+        break;
+    case ISO_F_PMT_SUM:
+        ps_strlcpy(s->pmt_sum, t, sizeof(s->pmt_sum));
+        s->pmt_sum_line = cur_line(s);
+        s->pmt_sum_off = xmlByteConsumed(s->ctxt);
+        break;
     case ISO_F_E2E: ps_strlcpy(CUR(s)->e2e, t, sizeof(CUR(s)->e2e)); break;
     case ISO_F_AMOUNT: (void)take_amount(s, t); break;
     case ISO_F_CLRSYS: CUR(s)->clr_usaba = strcmp(t, "USABA") == 0; break;
     case ISO_F_MMBID: ps_strlcpy(CUR(s)->mmbid, t, sizeof(CUR(s)->mmbid)); break;
     case ISO_F_CDTR_ID:
+    case ISO_F_CDTR_ORGID: /* a business payee: its organisation id */
         if (CUR(s)->ext[0] == '\0')
             ps_strlcpy(CUR(s)->ext, t, sizeof(CUR(s)->ext));
         break;
@@ -590,7 +650,10 @@ static int root_start(struct iso *s, const char *name, const char *uri)
     s->root_seen = 1;
     if (uri == NULL || strncmp(uri, ISO_NS, strlen(ISO_NS)) != 0)
         return fail(s, "ISO_NAMESPACE",
-                    "the root element is not in an ISO 20022 namespace");
+                    "the root element %.40s is not in an ISO 20022 "
+                    "namespace (%.80s): payspool reads a pain.001 Document "
+                    "as the root, not inside an envelope",
+                    name, uri != NULL ? uri : "none");
     for (int i = 0; i < 3; i++)
         if (strcmp(uri + strlen(ISO_NS), versions[i]) == 0)
         {
@@ -676,6 +739,10 @@ static void on_start(void *ctx, const xmlChar *localname,
         if (CUR(s)->ccy[0] == '\0')
             FAIL_VOID(s, "ISO_AMOUNT",
                         "InstdAmt needs a Ccy attribute of three letters");
+    } else if (k->node->slot == ISO_F_EQVTAMT) {
+        FAIL_VOID(s, "ISO_AMOUNT_EQUIVALENT",
+                  "EqvtAmt is not supported: give the instructed amount "
+                  "(InstdAmt): payspool pays the instructed amount only");
     }
 }
 
@@ -795,28 +862,110 @@ static void on_error(void *ctx, xmlErrorPtr e)
 
 /* ---- the format ---------------------------------------------------- */
 
-/* Certain for a supported pain.001 namespace near the top; low for any
- * other ISO 20022 message, which open() then refuses by name. */
+/* What the bidding parser saw of the peek. */
+struct sniff {
+    xmlParserCtxtPtr ctxt;
+    char uri[80]; /* the root element's namespace ("" for none) */
+    int root, doctype, error;
+};
+
+static void sniff_start(void *ctx, const xmlChar *localname,
+                        const xmlChar *prefix, const xmlChar *uri, int nb_ns,
+                        const xmlChar **ns, int nb_attr, int nb_def,
+                        const xmlChar **attr)
+{
+    struct sniff *w = ctx;
+    (void)localname, (void)prefix, (void)nb_ns, (void)ns, (void)nb_attr;
+    (void)nb_def, (void)attr;
+    if (!w->root) {
+        w->root = 1;
+        ps_strlcpy(w->uri, uri != NULL ? (const char *)uri : "",
+                   sizeof(w->uri));
+    }
+    xmlStopParser(w->ctxt);
+}
+
+static void sniff_doctype(void *ctx, const xmlChar *name,
+                          const xmlChar *external_id, const xmlChar *system_id)
+{
+    struct sniff *w = ctx;
+    (void)name, (void)external_id, (void)system_id;
+    w->doctype = 1;
+    xmlStopParser(w->ctxt); /* its internal subset is never parsed */
+}
+
+static void sniff_error(void *ctx, xmlErrorPtr e)
+{
+    if (e != NULL && e->level >= XML_ERR_ERROR)
+        ((struct sniff *)ctx)->error = 1;
+}
+
+/*
+ * The bid, on the root element's namespace as libxml2 reads it from the
+ * peek (the same safe options as the reader: no DTD, no entity, no
+ * network; an encoding libxml2 detects, such as UTF-16 by its BOM, is
+ * decoded): 100 for a supported pain.001, 20 for any other ISO 20022
+ * message (open() then refuses it by name), 0 for another namespace.  A
+ * peek that ends in the prolog (a long comment before the root) bids 10:
+ * the reader gets the document and decides on its root; 5 for another
+ * root with an ISO 20022 namespace in the peek (an envelope around the
+ * Document: the reader refuses it by name).  Before a root
+ * is seen, a DOCTYPE or a libxml2 error (an encoding declared wrong) leave
+ * it to the ISO namespace anywhere in the peek: the reader then refuses
+ * the document with the problem's own error, not UNRECOGNIZED_FORMAT.
+ */
 static int bid(const unsigned char *peek, size_t len, const char *name)
 {
     size_t i = 0;
+    struct sniff w;
+    xmlSAXHandler sax;
     (void)name;
+    int utf16 = len >= 2 && ((peek[0] == 0xff && peek[1] == 0xfe) ||
+                             (peek[0] == 0xfe && peek[1] == 0xff));
     if (len >= 3 && peek[0] == 0xef && peek[1] == 0xbb && peek[2] == 0xbf)
         i = 3;
-    while (i < len && strchr(" \r\n\t", peek[i]) != NULL && peek[i] != 0)
+    while (!utf16 && i < len && strchr(" \r\n\t", peek[i]) != NULL &&
+           peek[i] != 0)
         i++;
-    if (i >= len || peek[i] != '<')
+    if (!utf16 && (i >= len || peek[i] != '<'))
         return 0;
-    const unsigned char *p = memmem(peek, len, ISO_NS, strlen(ISO_NS));
-    if (p == NULL)
+    memset(&w, 0, sizeof(w));
+    memset(&sax, 0, sizeof(sax));
+    sax.initialized = XML_SAX2_MAGIC;
+    sax.startElementNs = sniff_start;
+    sax.internalSubset = sniff_doctype;
+    sax.serror = sniff_error;
+    xmlParserCtxtPtr c = xmlCreatePushParserCtxt(&sax, &w, NULL, 0, NULL);
+    if (c == NULL)
         return 0;
-    size_t rest = len - (size_t)(p - peek) - strlen(ISO_NS);
-    for (int v = 0; v < 3; v++)
-        if (rest > strlen(versions[v]) &&
-            memcmp(p + strlen(ISO_NS), versions[v], strlen(versions[v])) == 0 &&
-            (p[strlen(ISO_NS) + strlen(versions[v])] == '"' ||
-             p[strlen(ISO_NS) + strlen(versions[v])] == '\''))
+    w.ctxt = c;
+    xmlCtxtUseOptions(c, XML_PARSE_NONET);
+    xmlParseChunk(c, (const char *)peek, (int)len, 0);
+    if (c->myDoc != NULL) /* none is built by these handlers; if one were */
+        xmlFreeDoc(c->myDoc);
+    xmlFreeParserCtxt(c);
+    const char *uri = w.uri;
+    if ((w.doctype || w.error) && !w.root) {
+        const unsigned char *p = memmem(peek, len, ISO_NS, strlen(ISO_NS));
+        if (p == NULL)
+            return 0;
+        size_t n = len - (size_t)(p - peek);
+        n = n < sizeof(w.uri) - 1 ? n : sizeof(w.uri) - 1;
+        memcpy(w.uri, p, n); /* and the peek's text after it */
+        w.uri[n] = '\0';
+    } else if (!w.root)
+        return 10;
+    if (strncmp(uri, ISO_NS, strlen(ISO_NS)) != 0)
+        /* another root (an envelope around a Document?) that names an
+         * ISO 20022 namespace: the reader says why it is refused */
+        return memmem(peek, len, ISO_NS, strlen(ISO_NS)) != NULL ? 5 : 0;
+    for (int v = 0; v < 3; v++) {
+        size_t n = strlen(versions[v]);
+        const char *after = uri + strlen(ISO_NS);
+        if (strncmp(after, versions[v], n) == 0 &&
+            (after[n] == '\0' || after[n] == '"' || after[n] == '\''))
             return 100;
+    }
     return 20;
 }
 
@@ -838,6 +987,8 @@ static int open_(struct ps_stream *in, const char *docname, void **state,
     sax.entityDecl = on_entity;
     sax.serror = on_error;
     s->in = in;
+    ps_err_clear(&s->err); /* offset -1: none until a problem sets one */
+    s->where_off = -1;
     if (queue_room(s) != 0) {
         free(s);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
@@ -880,7 +1031,9 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
 {
     struct iso *s = state;
     int rc;
-    if (s->err.code != 0) {
+    /* The records read before a fatal problem are handed out first: what
+     * check reports does not depend on where the read chunks fall. */
+    if (s->err.code != 0 && s->qhead == s->qlen) {
         *err = s->err;
         return s->err.code;
     }
@@ -892,8 +1045,11 @@ static int next(void *state, struct ps_record *rec, struct ps_err *err)
         s->qhead = s->qlen = 0;
         if (s->done)
             return 0;
-        if ((rc = feed(s, err)) != 0)
+        if ((rc = feed(s, err)) != 0) {
+            if (s->err.code != 0 && s->qhead < s->qlen)
+                break; /* the error after them, at the next call */
             return rc;
+        }
     }
     /* Borrowed from the queue: it moves only when next() feeds again. */
     const struct tx *o = &s->q[s->qhead++];

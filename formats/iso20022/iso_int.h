@@ -41,6 +41,7 @@ enum iso_slot {
     ISO_F_CDTR_ORGID,
     ISO_F_IBAN,
     ISO_F_ACCT,
+    ISO_F_EQVTAMT, /* Amt/EqvtAmt: refused (the instructed amount only) */
     ISO_F_TX,    /* the CdtTrfTxInf element itself */
     ISO_F_PMTINF /* the PmtInf element itself */
 };

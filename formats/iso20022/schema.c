@@ -118,8 +118,15 @@ static const struct iso_child pmtid_k[] = {{"InstrId", 0, 1, &l_instrid},
                                            {"EndToEndId", 1, 1, &l_e2e},
                                            {"UETR", 0, 1, NULL}}; /* UUIDv4 */
 NODE(n_pmtid, "PmtId", pmtid_k);
-static const struct iso_child amt_k[] = {{"InstdAmt", 1, 1, &l_instdamt}};
-NODE(n_amt, "Amt", amt_k);
+/* EqvtAmt (an amount in another currency, to be converted) is in its
+ * place so that the reader refuses it by name (ISO_AMOUNT_EQUIVALENT). */
+static const struct iso_child eqvt_k[] = {{"Amt", 1, 1, NULL},
+                                          {"CcyOfTrf", 1, 1, NULL}};
+static const struct iso_node n_eqvt = {"EqvtAmt", ISO_T_NONE, 0,
+                                       ISO_F_EQVTAMT, eqvt_k, N(eqvt_k)};
+static const struct iso_child amt_k[] = {{"InstdAmt", 0, 1, &l_instdamt},
+                                         {"EqvtAmt", 0, 1, &n_eqvt}};
+CHOICE(n_amt, "Amt", amt_k);
 static const struct iso_child rmtinf_k[] = {{"Ustrd", 0, MANY, &l_ustrd},
                                             {"Strd", 0, MANY, NULL}};
 NODE(n_rmtinf, "RmtInf", rmtinf_k);

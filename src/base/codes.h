@@ -323,8 +323,10 @@ enum ps_code_scope {
     X(IO_ERROR, RUN, "an I/O error (the message says which call and file)")    \
     X(ISO_AMOUNT, FILE,                                                        \
       "ISO 20022: an InstdAmt or its Ccy is not a positive amount with the currency's decimals") \
+    X(ISO_AMOUNT_EQUIVALENT, FILE,                                             \
+      "ISO 20022: an Amt given as EqvtAmt, refused (payspool pays the instructed amount, InstdAmt, only)") \
     X(ISO_CREDITOR_UNIDENTIFIED, RECORD,                                       \
-      "ISO 20022: a creditor has neither a private identification nor a USABA routing and account number") \
+      "ISO 20022: a creditor has neither a private or organisation identification nor a USABA routing and account number") \
     X(ISO_CTRL_SUM, FILE,                                                      \
       "ISO 20022: a GrpHdr or PmtInf CtrlSum differs from the sum of its amounts") \
     X(ISO_DATE, FILE,                                                          \

@@ -59,6 +59,25 @@ expect 65 "$P" --json check "$FX/invalid/pmtinf-ctrlsum-mismatch.xml"
 same "check rule" "$(jq -r '.documents[0].problems[0].rule' "$T/out")" ISO_CTRL_SUM
 expect 65 "$P" check "$FX/invalid/billion-laughs.xml"
 has "ISO_DOCTYPE" "$T/out"
+# a control's error at the control itself: its line, a byte offset, its name
+expect 65 "$P" --json check "$FX/invalid/grphdr-ctrlsum-mismatch.xml"
+same "GrpHdr CtrlSum at" "$(jq -c '.documents[0].problems[0] |
+    [.line, .offset > 0, .field]' "$T/out")" '[8,true,"CtrlSum"]'
+expect 65 "$P" --json check "$FX/invalid/pmtinf-nboftxs-mismatch.xml"
+same "PmtInf NbOfTxs at" "$(jq -c '.documents[0].problems[0] |
+    [.line, .offset > 0, .field]' "$T/out")" '[14,true,"NbOfTxs"]'
+# the records read before a fatal problem are counted, wherever the reads fall
+expect 65 "$P" check "$FX/invalid/amount-currency-exponent.xml"
+has "INVALID (iso20022, 2 records)" "$T/out"
+# the root's namespace past the first 4 KiB (a long comment), UTF-16, EqvtAmt
+expect 0 "$P" check "$FX/valid/pain001-v03-long-prolog.xml"
+has "VALID (iso20022, 3 records)" "$T/out"
+expect 0 "$P" check "$FX/valid/pain001-v03-utf16.xml"
+has "VALID (iso20022, 3 records)" "$T/out"
+expect 65 "$P" check "$FX/invalid/long-prolog-other-namespace.xml"
+has "ISO_NAMESPACE: /: message camt.054.001.08 is not one payspool reads" "$T/out"
+expect 65 "$P" check "$FX/invalid/amount-eqvtamt.xml"
+has "ISO_AMOUNT_EQUIVALENT: .*/Amt/EqvtAmt: EqvtAmt is not supported" "$T/out"
 
 # 1. four transactions: two applied, an unknown customer, no identification
 # (on one line: the pain.002 pairs results by record number, not line)
@@ -300,5 +319,31 @@ has "<OrgnlMsgId>ACME-ZIP-3</OrgnlMsgId>" "$T/z002"
 has "<OrgnlEndToEndId>Z5</OrgnlEndToEndId><TxSts>ACCP</TxSts>" "$T/z002"
 has "<OrgnlEndToEndId>Z6</OrgnlEndToEndId><TxSts>RJCT</TxSts>" "$T/z002"
 same "zip pain.002 transactions" "$(grep -c '<TxInfAndSts>' "$XZ")" 2
+# UTF-16 with a 5 KiB comment before the root, PmtMtd TRA, CreDtTm
+# 24:00:00, amounts ".50" and "1.", a creditor by its OrgId: applied
+{
+    printf '<?xml version="1.0" encoding="UTF-16"?>\n<!--'
+    i=0
+    while [ $i -lt 80 ]; do
+        printf ' exported by the payroll system of Acme Corp, December run\n'
+        i=$((i + 1))
+    done
+    cat <<'XML'
+-->
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.03">
+<CstmrCdtTrfInitn><GrpHdr><MsgId>ACME-UTF16</MsgId><CreDtTm>2026-12-04T24:00:00</CreDtTm><NbOfTxs>2</NbOfTxs><CtrlSum>1.50</CtrlSum><InitgPty><Nm>Acme</Nm></InitgPty></GrpHdr>
+<PmtInf><PmtInfId>SWISS-1</PmtInfId><PmtMtd>TRA</PmtMtd><NbOfTxs>2</NbOfTxs><CtrlSum>1.5</CtrlSum><ReqdExctnDt>2026-12-07</ReqdExctnDt><Dbtr><Nm>Acme</Nm></Dbtr><DbtrAcct><Id><Othr><Id>000123456789</Id></Othr></Id></DbtrAcct><DbtrAgt><FinInstnId><BIC>ACMEUS33</BIC></FinInstnId></DbtrAgt>
+<CdtTrfTxInf><PmtId><EndToEndId>U1</EndToEndId></PmtId><Amt><InstdAmt Ccy="USD">.50</InstdAmt></Amt><Cdtr><Nm>Garc&#237;a Consulting LLC</Nm><Id><OrgId><Othr><Id>C0001</Id></Othr></OrgId></Id></Cdtr></CdtTrfTxInf>
+<CdtTrfTxInf><PmtId><EndToEndId>U2</EndToEndId></PmtId><Amt><InstdAmt Ccy="USD">1.</InstdAmt></Amt><Cdtr><Nm>Bo Li</Nm><Id><PrvtId><Othr><Id>C0002</Id></Othr></PrvtId></Id></Cdtr></CdtTrfTxInf>
+</PmtInf></CstmrCdtTrfInitn></Document>
+XML
+} | iconv -f UTF-8 -t UTF-16 >"$IN/swiss16.xml"
+touch "$IN/swiss16.xml.done"
+expect 0 "$P" --json run --once
+same "utf-16 accepted" "$(jq .accepted "$T/out")" 2
+same "utf-16 transactions" "$(sql "SELECT group_concat(request_id || ':' ||
+    amount) FROM (SELECT * FROM transactions WHERE request_id LIKE 'U%'
+    ORDER BY request_id)")" "U1:50,U2:100"
+same "utf-16 format" "$(sql "SELECT format FROM files WHERE name = 'swiss16.xml'")" iso20022
 ledger_verify_ok
 finish
