@@ -299,6 +299,8 @@ extern const char *const ps_schema_v25[];
 extern const char *const ps_schema_v26[];
 extern const char *const ps_schema_v27[];
 extern const char *const ps_schema_v28[];
+extern const char *const ps_schema_v29[];
+extern const char *const ps_schema_v30[];
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every
