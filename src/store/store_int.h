@@ -326,6 +326,7 @@ extern const char *const ps_schema_v29[];
  * row carries it (v29). */
 #define PS_ROW_DEBITS(t)                                                       \
     t "amount + CASE WHEN " t "fee_account IS NULL THEN 0 ELSE " t "fee END"
+extern const char *const ps_schema_v30[];
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every

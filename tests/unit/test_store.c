@@ -240,6 +240,40 @@ static void test_new_file_latest(void **state)
     ps_store_close(NULL); /* _close(NULL) does nothing */
 }
 
+/* Version 30: transaction_history's created_at index (version 6's) is
+ * dropped in place, its rows and its other indexes kept. */
+static void test_migrate_v30_history_index(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 29);
+    assert_int_equal(ps_store_version(s), 29);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    const char *idx = "SELECT count(*) FROM sqlite_schema WHERE type ="
+                      " 'index' AND name = ?1";
+    assert_int_equal(raw_int(db, idx, "transaction_history_created"), 1);
+    assert_int_equal(
+        raw_exec(db, "INSERT INTO transaction_history(txn_id, from_status,"
+                     " to_status, event, created_at) VALUES ('t1', 'NEW',"
+                     " 'PENDING', 'SUBMIT', '2026-12-07T20:00:00.000Z')"),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    s = open_store(fx->db_path, 0);
+    assert_int_equal(ps_store_version(s), ps_store_latest_version());
+    ps_store_close(s);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db, idx, "transaction_history_created"), 0);
+    assert_int_equal(raw_int(db, idx, "transaction_history_txn"), 1);
+    assert_int_equal(raw_int(db, idx, "transaction_history_returns"), 1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM transaction_history WHERE"
+                             " txn_id = ?1 AND event = 'SUBMIT'",
+                             "t1"),
+                     1);
+    sqlite3_close(db);
+}
+
 static void test_migrate_v1_with_data(void **state)
 {
     struct ps_test_db *fx = *state;
@@ -1507,6 +1541,8 @@ int main(void)
     ps_log_open(NULL, PS_LOG_ERROR, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v30_history_index,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
