@@ -260,10 +260,9 @@ static int apply_one(struct ps_pipeline *p, struct ps_applier *ap,
     char line[24], amt[PS_MONEY_STRMAX];
     int rc;
     if (rec->key != NULL && rec->err.code == 0) {
-        if ((rc = ps_applier_drain(ap, err)) != 0)
-            return rc;
-        rc = ps_store_record_key_insert(p->eng->store, b->id, rec->key, f->id,
-                                        cs->record_no, err);
+        /* With the writer thread, written there (a conflict then has the
+         * chunk applied again on one thread: apply.h). */
+        rc = ps_applier_key(ap, rec->key, f->id, cs->record_no, err);
         if (rc == PS_ECONFLICT) {
             memset(&res, 0, sizeof(res));
             res.outcome = PS_DUPLICATE;
