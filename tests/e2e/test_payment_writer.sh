@@ -13,7 +13,12 @@
 #  3. an EndToEndId of an earlier document under a new MsgId:
 #     DUPLICATE_REQUEST, after a redo;
 #  4. payments by bank account among payments by external id (the
-#     intake thread reads the store: the writer drained first).
+#     intake thread reads the store: the writer drained first);
+#  5. an input of 8 MiB or more is sealed for the archive on a thread of
+#     its own while it is applied (intake/spool.h): the archive gives the
+#     input back byte for byte, with its .sha256 and .done, and no
+#     temporary file is left beside it; an input refused whole leaves no
+#     archive copy.
 . "$(dirname "$0")/lib.sh"
 
 setup_business acme 5
@@ -104,5 +109,34 @@ same "4 B1..B5" "$(for r in B1 B2 B3 B4 B5; do result four $r; done | tr '\n' ' 
 same "4 no redo" "$(grep -c document.redo "$T/run.log")" 0
 same "4 B2's account" "$(sql "SELECT a.kind FROM transactions t JOIN financial_accounts a ON a.id = t.account_id WHERE t.request_id = 'B2'")" \
     EXTERNAL_BANK
+ledger_verify_ok
+
+# ---- 5: the archive's copy sealed beside the apply -----------------------
+# 20 transactions and 9 MiB of blank lines between them (whitespace
+# between elements: read past)
+blanks() { head -c 471859 /dev/zero | tr '\0' ' '; echo; }
+i=0
+while [ "$i" -lt 20 ]; do tx "G$i" C0002 1.00; blanks; i=$((i + 1)); done |
+    doc five.xml M-5 20 20.00
+cp "$IN/five.xml" "$T/five.xml"
+run_docs five.xml
+same "5 accepted" "$(sql "SELECT accepted FROM files WHERE name = 'five.xml'")" 20
+arch=$(find "$PAYSPOOL_SPOOL/archive" -type f -name 'five.xml.*' \
+    ! -name '*.sha256' ! -name '*.done' | head -1)
+[ -n "$arch" ] && [ -f "$arch.done" ] && ok || bad "five.xml not archived"
+(cd "$(dirname "$arch")" && sha256sum -c --quiet "$(basename "$arch").sha256") &&
+    ok || bad "archive .sha256"
+expect 0 "$P" archive show "$arch" --out "$T/back.xml"
+cmp -s "$T/back.xml" "$T/five.xml" && ok || bad "archive show: not the original bytes"
+same "5 archive path recorded" "$(sql "SELECT archive_path FROM files WHERE name = 'five.xml'")" "$arch"
+same "5 no temporary file" "$(find "$PAYSPOOL_SPOOL/archive" -name '.*' | wc -l)" 0
+# the same size, refused whole (CtrlSum): failed/, no archive copy
+i=0
+while [ "$i" -lt 20 ]; do tx "H$i" C0002 1.00; blanks; i=$((i + 1)); done |
+    doc six.xml M-6 20 21.00
+run_docs six.xml
+same "6 failed" "$(ls "$PAYSPOOL_SPOOL/failed/acme" | grep -c '^six.xml$')" 1
+same "6 not archived" "$(find "$PAYSPOOL_SPOOL/archive" -name 'six.xml*' | wc -l)" 0
+same "6 no temporary file" "$(find "$PAYSPOOL_SPOOL/archive" -name '.*' | wc -l)" 0
 ledger_verify_ok
 finish
