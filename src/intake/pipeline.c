@@ -1109,13 +1109,18 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
     source_check(p, k, plan, ndocs);
     /* A new input's archive copy, from the snapshot, on a second core
-     * while it is applied (thrown away if nothing is applied). */
+     * while it is applied (thrown away if nothing is applied, or if the
+     * day it was received, its folder, is not the archive step's). */
     struct ps_err ignored;
+    char day[PS_DATE_SIZE] = "";
     if (!p->resuming && !k->mine && size >= SEAL_ASIDE_MIN &&
-        ps_spool_archive_begin(p->eng->keys, p->spool, b->name, work_path,
-                               snap.fd, size, sha, ps_date_today(date),
-                               &sealing, &ignored) != 0)
-        sealing = NULL;
+        strlen(plan[0].f.received_at) >= 10) {
+        memcpy(day, plan[0].f.received_at, 10);
+        if (ps_spool_archive_begin(p->eng->keys, p->spool, b->name, work_path,
+                                   snap.fd, size, sha, day, &sealing,
+                                   &ignored) != 0)
+            sealing = NULL;
+    }
     if ((rc = apply_docs(p, b, k, work_path, snap.fd, &limits, plan, ndocs,
                          &first_reject, &applied, err)) != 0)
         goto out;
@@ -1140,11 +1145,14 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         (ps_snapshot_orig_changed(&snap) &&
          (rc = keep_changed(p, b, work_path, &snap, err)) != 0))
         goto out;
+    if (strcmp(ps_date_today(date), day) != 0) {
+        ps_spool_archive_end(sealing, NULL, 0, NULL); /* (NULL: none) */
+        sealing = NULL;
+    }
     rc = sealing != NULL
              ? ps_spool_archive_end(sealing, where, sizeof(where), err)
              : ps_spool_archive(p->eng->keys, p->spool, b->name, work_path,
-                                sha, ps_date_today(date), where,
-                                sizeof(where), err);
+                                sha, date, where, sizeof(where), err);
     sealing = NULL; /* ended */
     if (rc != 0)
         goto out;
