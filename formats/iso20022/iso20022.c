@@ -22,6 +22,7 @@
  * MsgId/EndToEndId, and the document's duplicate key is the MsgId.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #define ISO_CHUNK 65536   /* bytes fed to the parser at a time */
 #define CTRL_SCALE 4      /* CtrlSum compared in 1/10^4 units */
 #define ID_SIZE 144       /* Max35Text in UTF-8, with the NUL */
+#define MATCH_SLOTS 256   /* match_child's cache (a power of two) */
 
 static const char *const versions[] = {"pain.001.001.03", "pain.001.001.09",
                                        "pain.001.001.10"};
@@ -106,6 +108,15 @@ struct iso {
     struct tx *q;
     size_t qlen, qhead, qcap;
     int in_tx; /* inside a CdtTrfTxInf */
+    /* match_child's cache: libxml2 hands every element name interned in
+     * its dictionary (the same pointer each time), so (parent's table
+     * row, name pointer) -> the child's index, for names that occur once
+     * among the parent's children; about 40 pairs in a document. */
+    struct {
+        const struct iso_node *node;
+        const char *name;
+        size_t j;
+    } match[MATCH_SLOTS];
     unsigned char buf[ISO_CHUNK];
 };
 
@@ -509,7 +520,11 @@ static void tx_end(struct iso *s)
     s->txs++;
     s->pmt_txs++;
     ps_strlcpy(t->pmtinf, s->pmtinf, sizeof(t->pmtinf));
-    snprintf(t->key, sizeof(t->key), "%s/%s", s->msgid, t->e2e);
+    /* MsgId/EndToEndId (each under ID_SIZE: the key holds both) */
+    size_t lm = strlen(s->msgid), le = strlen(t->e2e);
+    memcpy(t->key, s->msgid, lm);
+    t->key[lm] = '/';
+    memcpy(t->key + lm + 1, t->e2e, le + 1);
     if (t->ext[0] == '\0' && !(t->clr_usaba && t->acct[0] != '\0')) {
         char path[200];
         path_of(s, path, sizeof(path)); /* .../CdtTrfTxInf[n], still open */
@@ -595,6 +610,15 @@ static const struct iso_child *short_of(const struct frame *f, size_t from,
     return NULL;
 }
 
+/* Does kids[j]'s name occur once among n's children? */
+static int once(const struct iso_node *n, size_t j)
+{
+    for (size_t i = 0; i < n->nkids; i++)
+        if (i != j && strcmp(n->kids[i].name, n->kids[j].name) == 0)
+            return 0;
+    return 1;
+}
+
 /* Match a child named `name` in the open frame f: the table row, or NULL
  * after fail(). */
 static const struct iso_child *match_child(struct iso *s, struct frame *f,
@@ -602,11 +626,26 @@ static const struct iso_child *match_child(struct iso *s, struct frame *f,
 {
     const struct iso_node *n = f->node;
     size_t j;
-    /* The first byte before strcmp(): this runs for every element of a
-     * document of a million transactions. */
-    for (j = f->cursor; j < n->nkids; j++)
-        if (n->kids[j].name[0] == name[0] && strcmp(n->kids[j].name, name) == 0)
-            break;
+    /* This runs for every element of a document of a million
+     * transactions: the cache first (a name seen before under this
+     * parent, at or after the cursor: the same child the scan finds),
+     * then the first byte before strcmp(). */
+    size_t slot = (((uintptr_t)n >> 4) ^ ((uintptr_t)name >> 3)) &
+                  (MATCH_SLOTS - 1);
+    if (s->match[slot].node == n && s->match[slot].name == name &&
+        s->match[slot].j >= f->cursor)
+        j = s->match[slot].j;
+    else {
+        for (j = f->cursor; j < n->nkids; j++)
+            if (n->kids[j].name[0] == name[0] &&
+                strcmp(n->kids[j].name, name) == 0)
+                break;
+        if (j < n->nkids && once(n, j)) {
+            s->match[slot].node = n;
+            s->match[slot].name = name;
+            s->match[slot].j = j;
+        }
+    }
     if (j == n->nkids) {
         for (j = 0; j < f->cursor; j++)
             if (strcmp(n->kids[j].name, name) == 0)

@@ -24,87 +24,7 @@
 #include "engine/provider.h"
 #include "base/crypto.h"
 
-struct ps_applier {
-    struct ps_engine *eng;
-    struct ps_business b;
-    struct ps_ewa_book *book; /* loaded on the first disbursement */
-    struct ps_paybook *payees; /* loaded on the first payment.send by
-                                  external id; dropped before any other
-                                  kind of record (paybook.h) */
-    /* The ISO 20022 references of the chunk's payments, written at its
-     * commit (ps_applier_flush), several rows an INSERT: each payment's
-     * txn id, MsgId, PmtInfId and EndToEndId, NUL-terminated in turn. */
-    char *refs;
-    size_t refs_len, refs_cap, nrefs;
-    struct ps_ewa_writer *w;  /* the writer thread, NULL: none */
-    int failed;               /* the writer failed: apply again on one */
-    /* With the writer: a read-only connection for what is committed
-     * (NULL: none, refusals wait for the writer), and whether a record
-     * of another kind was applied since the last commit (its rows are
-     * then in the writer's connection only). */
-    struct ps_store *reader;
-    int direct;
-    int accounts; /* the business's ledger accounts preloaded (txn.status) */
-    /* The provider's answers queued to the writer since the last commit
-     * (provider.h), NULL until the first. */
-    struct ps_answers *answers;
-};
-
-/* Keep a payment's references for the chunk's commit. */
-static int ref_add(struct ps_applier *ap, const char *const v[4],
-                   struct ps_err *e)
-{
-    size_t len[4], need = 0;
-    for (int i = 0; i < 4; i++)
-        need += (len[i] = strlen(v[i])) + 1;
-    if (ap->refs_len + need > ap->refs_cap) {
-        size_t cap = ap->refs_cap != 0 ? ap->refs_cap * 2 : 65536;
-        while (cap < ap->refs_len + need)
-            cap *= 2;
-        char *n = realloc(ap->refs, cap);
-        if (n == NULL)
-            return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
-        ap->refs = n;
-        ap->refs_cap = cap;
-    }
-    for (int i = 0; i < 4; i++) {
-        memcpy(ap->refs + ap->refs_len, v[i], len[i] + 1);
-        ap->refs_len += len[i] + 1;
-    }
-    ap->nrefs++;
-    return 0;
-}
-
-/* Write the references kept.  Every transaction they name is written in
- * the same store transaction, so a refusal here is never a record's: the
- * chunk rolls back whole (PS_ESTORE). */
-static int refs_flush(struct ps_applier *ap, struct ps_err *e)
-{
-    if (ap->nrefs == 0)
-        return 0;
-    const char **cols = malloc(4 * ap->nrefs * sizeof(*cols));
-    if (cols == NULL)
-        return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    const char *p = ap->refs;
-    for (size_t i = 0; i < 4 * ap->nrefs; i++) {
-        cols[i] = p;
-        p += strlen(p) + 1;
-    }
-    int rc = ps_store_iso_refs_insert(ap->eng->store, ap->b.id, ap->nrefs,
-                                      cols, e);
-    free(cols);
-    if (rc != 0 && rc != PS_ENOMEM && rc != PS_EBUSY) {
-        char why[PS_ERR_MSG_MAX];
-        ps_strlcpy(why, e->msg, sizeof(why));
-        return ps_err_set(e, PS_ESTORE, "STORE_ERROR",
-                          "%zu transactions written, their ISO 20022 "
-                          "references refused: %s",
-                          ap->nrefs, why);
-    }
-    if (rc == 0)
-        ap->nrefs = ap->refs_len = 0;
-    return rc;
-}
+#include "engine/apply_int.h"
 
 /* Failures of the engine itself, never of the record: they abort the
  * chunk and the input is retried.  Everything else (bad data, unknown
@@ -157,8 +77,8 @@ static int outcome_of(int rc, const struct ps_err *e,
     return 0;
 }
 
-static int required(const struct ps_record *rec, const char *name,
-                    const char **out, struct ps_err *e)
+int ps_apply_required(const struct ps_record *rec, const char *name,
+                      const char **out, struct ps_err *e)
 {
     *out = ps_record_get(rec, name);
     if (*out == NULL || (*out)[0] == '\0') {
@@ -166,161 +86,6 @@ static int required(const struct ps_record *rec, const char *name,
         ps_err_field(e, name);
         return PS_EINVAL;
     }
-    return 0;
-}
-
-/*
- * The account a record names by routing_number and account_number (an
- * ISO 20022 creditor without a private identification: USABA member id
- * and CdtrAcct/Id/Othr/Id), through the account number's keyed token.
- * The number is never quoted in an error.
- */
-static int by_bank(struct ps_engine *eng, const struct ps_business *b,
-                   const struct ps_record *rec, struct ps_account *a,
-                   struct ps_err *e)
-{
-    char token[PS_TOKEN_SIZE];
-    const char *routing = ps_record_get(rec, "routing_number");
-    int rc;
-    if (eng->keys == NULL)
-        return ps_err_set(e, PS_ECRYPTO, "NO_KEY_FILE",
-                          "finding an account by its number needs the key "
-                          "file");
-    if ((rc = ps_keys_token(eng->keys, ps_record_get(rec, "account_number"),
-                            token, e)) != 0)
-        return rc;
-    rc = ps_store_account_find_bank(eng->store, b->id, routing, token, a, e);
-    if (rc == PS_ENOTFOUND) {
-        ps_err_set(e, rc, "ACCOUNT_NOT_FOUND",
-                   "no bank account with routing number %s and that account "
-                   "number in this business",
-                   routing);
-        ps_err_field(e, "account_number");
-        return rc;
-    }
-    if (rc == 0 && a->status != PS_STATUS_ACTIVE)
-        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
-                          "the bank account with routing number %s is not "
-                          "active",
-                          routing);
-    return rc;
-}
-
-/* The customer a payment names by external id, and its first active
- * account, from the applier's book (loaded on the first payment): into
- * t, and what the creation's checks read into *p. */
-static int payee_of(struct ps_applier *ap, const char *ext, struct ps_txn *t,
-                    struct ps_txn_party *p, struct ps_err *e)
-{
-    int rc;
-    if (ap->payees == NULL &&
-        (rc = ps_paybook_load(ap->eng, ap->b.id, &ap->payees, e)) != 0)
-        return rc;
-    const struct ps_payee *c = ps_paybook_find(ap->payees, ext);
-    if (c == NULL) {
-        ps_err_set(e, PS_ENOTFOUND, "CUSTOMER_NOT_FOUND",
-                   "no customer %s in this business", ext);
-        ps_err_field(e, "external_id");
-        return PS_ENOTFOUND;
-    }
-    if (!c->has_account)
-        return ps_err_set(e, PS_EINVAL, "NO_ACTIVE_ACCOUNT",
-                          "customer %s has no active financial account", ext);
-    ps_strlcpy(t->customer_id, c->customer_id, sizeof(t->customer_id));
-    ps_strlcpy(t->account_id, c->account_id, sizeof(t->account_id));
-    *p = (struct ps_txn_party){ap->b.id,        c->external_id,
-                               c->customer_status, c->customer_id,
-                               PS_STATUS_ACTIVE, c->account_kind,
-                               ""};
-    return 0;
-}
-
-/* The account a payment names by routing and account number (by_bank),
- * into t. */
-static int bank_payee_of(struct ps_applier *ap, const struct ps_record *rec,
-                         struct ps_txn *t, struct ps_err *e)
-{
-    struct ps_account a;
-    int rc = by_bank(ap->eng, &ap->b, rec, &a, e);
-    if (rc != 0)
-        return rc;
-    ps_strlcpy(t->customer_id, a.customer_id, sizeof(t->customer_id));
-    ps_strlcpy(t->account_id, a.id, sizeof(t->account_id));
-    return 0;
-}
-
-/* payment.send: a PAYMENT SEND to the customer's first active account, or
- * to the bank account the record names by routing and account number. */
-static int payment_send(struct ps_applier *ap, const struct ps_record *rec,
-                        const struct ps_source *src,
-                        struct ps_apply_result *res, struct ps_err *e)
-{
-    const char *req, *ext = "", *amount, *cur;
-    struct ps_txn_party party;
-    struct ps_txn t;
-    int rc;
-    memset(&t, 0, sizeof(t));
-    int bank = ps_record_get(rec, "external_id") == NULL &&
-               ps_record_get(rec, "routing_number") != NULL &&
-               ps_record_get(rec, "account_number") != NULL;
-    if ((rc = required(rec, "request_id", &req, e)) != 0 ||
-        (!bank && (rc = required(rec, "external_id", &ext, e)) != 0) ||
-        (rc = required(rec, "amount", &amount, e)) != 0 ||
-        (rc = required(rec, "currency", &cur, e)) != 0)
-        return rc;
-    if (strlen(req) > 64) {
-        ps_err_set(e, PS_EINVAL, "FIELD_TOO_LONG",
-                   "request_id is longer than 64 characters");
-        ps_err_field(e, "request_id");
-        return PS_EINVAL;
-    }
-    if ((rc = ps_money_parse_cur(amount, cur, PS_MONEY_NOT_A_CARD, &t.amount,
-                                 e)) != 0) {
-        ps_err_field(e, "amount");
-        return rc;
-    }
-    if (t.amount == 0) {
-        ps_err_set(e, PS_EINVAL, "AMOUNT_NOT_POSITIVE",
-                   "amount must be positive");
-        ps_err_field(e, "amount");
-        return PS_EINVAL;
-    }
-    if ((rc = bank ? bank_payee_of(ap, rec, &t, e)
-                   : payee_of(ap, ext, &t, &party, e)) != 0)
-        return rc;
-    ps_strlcpy(t.business_id, ap->b.id, sizeof(t.business_id));
-    ps_strlcpy(t.currency, cur, sizeof(t.currency));
-    ps_strlcpy(t.request_id, req, sizeof(t.request_id));
-    t.type = PS_TXN_SEND;
-    t.purpose = PS_PURPOSE_PAYMENT;
-    /* A pain.001's references, for the camt.054 (outbound/camt.c): their
-     * row's columns are NOT NULL, so a missing one is refused here, before
-     * the transaction is written.  The creation has no savepoint of its
-     * own (ps_txn_create_nested); the references are written at the
-     * chunk's commit (refs_flush), where a failure rolls the chunk back
-     * (issue 19). */
-    const char *msg_id = ps_record_get(rec, "msg_id");
-    const char *pmt_inf_id = ps_record_get(rec, "pmt_inf_id");
-    if (msg_id != NULL && pmt_inf_id == NULL) {
-        ps_err_set(e, PS_EINVAL, "FIELD_REQUIRED",
-                   "pmt_inf_id is required with msg_id");
-        ps_err_field(e, "pmt_inf_id");
-        return PS_EINVAL;
-    }
-    /* By bank account, the creation's checks read the customer and the
-     * account from the store; by external id, from the book. */
-    if ((rc = bank ? ps_engine_txn_create_nested(ap->eng, &t, src, e)
-                   : ps_engine_txn_create_for(ap->eng, &t, &party, src, e)) !=
-        0)
-        return rc;
-    if (msg_id != NULL) {
-        const char *v[4] = {t.id, msg_id, pmt_inf_id, req};
-        if ((rc = ref_add(ap, v, e)) != 0)
-            return rc;
-    }
-    ps_strlcpy(res->ids, t.id, sizeof(res->ids));
-    res->amount = t.amount;
-    ps_strlcpy(res->currency, t.currency, sizeof(res->currency));
     return 0;
 }
 
@@ -526,7 +291,7 @@ static int customer_upsert(struct ps_applier *ap, const struct ps_record *rec,
     const char *ext;
     int type, rc, found, has_contact, has_address;
 
-    if ((rc = required(rec, "external_id", &ext, e)) != 0 ||
+    if ((rc = ps_apply_required(rec, "external_id", &ext, e)) != 0 ||
         (rc = enum_field(rec, "type", PS_NAMES_CUSTOMER_TYPE, "INDIVIDUAL",
                          &type, e)) != 0 ||
         (rc = drop_book(ap, e)) != 0)
@@ -602,7 +367,7 @@ static int customer_of(struct ps_applier *ap, const struct ps_record *rec,
                        struct ps_customer *c, struct ps_err *e)
 {
     const char *ext;
-    int rc = required(rec, "external_id", &ext, e);
+    int rc = ps_apply_required(rec, "external_id", &ext, e);
     if (rc != 0)
         return rc;
     rc = ps_store_customer_get_ext(ap->eng->store, ap->b.id, ext, c, e);
@@ -697,9 +462,9 @@ static int status_change(struct ps_applier *ap, const struct ps_record *rec,
     const char *reason;
     struct ps_source s = *src;
     int rc;
-    if ((rc = required(rec, "target", &target, e)) != 0 ||
-        (rc = required(rec, "status", &status, e)) != 0 ||
-        (rc = required(rec, "reason", &reason, e)) != 0 ||
+    if ((rc = ps_apply_required(rec, "target", &target, e)) != 0 ||
+        (rc = ps_apply_required(rec, "status", &status, e)) != 0 ||
+        (rc = ps_apply_required(rec, "reason", &reason, e)) != 0 ||
         (rc = drop_book(ap, e)) != 0)
         return rc;
     s.reason = reason;
@@ -782,8 +547,10 @@ static int payment_send_kind(struct ps_applier *ap,
                              const struct ps_source *src,
                              struct ps_apply_result *res, struct ps_err *e)
 {
-    int rc = drop_book(ap, e);
-    return rc != 0 ? rc : payment_send(ap, rec, src, res, e);
+    /* (The EWA book is written first if there is one: with the writer,
+     * a payment does not wait for it otherwise.) */
+    int rc = ap->book != NULL ? drop_book(ap, e) : 0;
+    return rc != 0 ? rc : ps_apply_payment(ap, rec, src, res, e);
 }
 
 /* txn.status: a provider's answer (provider.c).  It moves EWA balances,
@@ -959,17 +726,24 @@ void ps_applier_close(struct ps_applier *ap)
     ps_paybook_free(ap->payees);
     ps_answers_free(ap->answers);
     free(ap->refs);
+    free(ap->keys);
     free(ap);
 }
 
 int ps_applier_flush(struct ps_applier *ap, struct ps_err *err)
 {
-    int rc = ps_applier_drain(ap, err);
+    int rc = 0;
+    /* The rows kept for the writer go before the drain (the keys first,
+     * as their records came). */
+    if (ap->w != NULL && (rc = ps_apply_batches_post(ap, err)) != 0)
+        return rc;
+    if ((rc = ps_applier_drain(ap, err)) != 0)
+        return rc;
     if (rc != 0)
         return rc;
     rc = ap->book != NULL ? ps_ewa_book_flush(ap->book, err) : 0;
-    if (rc == 0)
-        rc = refs_flush(ap, err);
+    if (rc == 0) /* (none left with the writer) */
+        rc = ps_apply_refs_flush(ap, err);
     /* The commit follows (a failure rolls back and abandons): what the
      * writer was given is then the reader's to see. */
     if (rc == 0 && ap->w != NULL)
@@ -992,6 +766,7 @@ void ps_applier_abandon(struct ps_applier *ap)
     ps_paybook_free(ap->payees);
     ap->payees = NULL;
     ap->nrefs = ap->refs_len = 0;
+    ap->nkeys = ap->keys_len = 0;
 }
 
 /* ---- card and account numbers ---------------------------------------- */
@@ -1111,10 +886,12 @@ static int record_outcome(struct ps_applier *ap, const struct ps_record *rec,
             }
             /* Only a disbursement goes through the writer's queue (a
              * PPD credit entry is one: ach_entry reads the record alone,
-             * then disburses). */
+             * then disburses), and a payment to a customer by external
+             * id (applypay.c; by bank account it drains). */
             int rc = 0;
             if (kinds[i].apply != ewa_disburse &&
                 kinds[i].apply != ach_entry &&
+                kinds[i].apply != payment_send_kind &&
                 kinds[i].apply != txn_status && ap->w != NULL) {
                 ap->direct = 1;
                 rc = ps_applier_drain(ap, &e);

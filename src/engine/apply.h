@@ -42,6 +42,16 @@ int ps_applier_flush(struct ps_applier *ap, struct ps_err *err);
 void ps_applier_abandon(struct ps_applier *ap);
 
 /*
+ * A record's exactly-once key (record_keys), before the record is
+ * applied: on one thread written now, PS_ECONFLICT when it was used
+ * before (the record is then a DUPLICATE_RECORD); with the writer thread
+ * kept and written by it, in order with the records (a key used before
+ * then fails the writer, and the chunk is applied again on one thread).
+ */
+int ps_applier_key(struct ps_applier *ap, const char *key, const char *file_id,
+                   long record_no, struct ps_err *err);
+
+/*
  * Apply rec.  Returns 0 with *res filled for every record-level outcome
  * (accepted, rejected, duplicate); a negative PS_E* only when the engine
  * itself failed (database, memory), in which case the caller must roll

@@ -1091,6 +1091,17 @@ int ps_engine_txn_create_for(struct ps_engine *eng, struct ps_txn *t,
     return rc != 0 ? rc : ps_txn_create_nested(eng->store, t, src, err);
 }
 
+int ps_engine_txn_prepare_for(struct ps_engine *eng, struct ps_txn *t,
+                              const struct ps_txn_party *p,
+                              char now[PS_TIME_SIZE], struct ps_err *err)
+{
+    if (ps_ledger_creation_posts(t) || t->type == PS_TXN_DEBIT)
+        return ps_err_set(err, PS_EINTERNAL, "EINTERNAL",
+                          "this creation cannot be prepared apart");
+    int rc = party_check(eng, t, p, err);
+    return rc != 0 ? rc : ps_txn_prepare(t, now, err);
+}
+
 int ps_engine_txn_changes(struct ps_engine *eng, struct ps_txn *t,
                           const enum ps_txn_event *ev, int n,
                           const struct ps_txn_args *args, struct ps_err *err)

@@ -190,6 +190,14 @@ struct ps_txn_party {
 int ps_engine_txn_create_for(struct ps_engine *eng, struct ps_txn *t,
                              const struct ps_txn_party *p,
                              const struct ps_source *src, struct ps_err *err);
+/* The checks of ps_engine_txn_create_for alone, and the row prepared
+ * (id, times: ps_txn_prepare into now), for a creation written later by
+ * ps_txn_create_prepared (the writer thread's, engine/ewawriter.h).  Only
+ * a creation that is the row alone (no creation posting, not a DEBIT):
+ * PS_EINTERNAL otherwise, before anything is checked. */
+int ps_engine_txn_prepare_for(struct ps_engine *eng, struct ps_txn *t,
+                              const struct ps_txn_party *p,
+                              char now[PS_TIME_SIZE], struct ps_err *err);
 /*
  * Apply an event to a transaction, with its EWA effects (a disbursement
  * that is cancelled, declined, in error or reversed no longer counts

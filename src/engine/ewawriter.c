@@ -30,6 +30,9 @@ struct ps_ewa_writer {
     /* A write of another kind (ps_ewa_writer_call): fn, NULL for a
      * disbursement of book[]. */
     ps_ewa_writer_fn fn[QUEUE_SIZE];
+    /* A decided creation of another kind (ps_ewa_writer_post_write):
+     * wfn(arg, q[]), NULL for a disbursement. */
+    ps_ewa_writer_write_fn wfn[QUEUE_SIZE];
     void *arg[QUEUE_SIZE];
     size_t head, count;
     int stop;
@@ -113,8 +116,9 @@ static void *writer_main(void *arg)
         /* The slot at head is the writer's until it moves head on. */
         struct ps_err e;
         ps_err_clear(&e);
-        int rc = w->fn[at] != NULL ? w->fn[at](w->arg[at], skip, &e)
-                 : skip        ? 0
+        int rc = w->fn[at] != NULL    ? w->fn[at](w->arg[at], skip, &e)
+                 : skip               ? 0
+                 : w->wfn[at] != NULL ? w->wfn[at](w->arg[at], &w->q[at], &e)
                                : ps_ewa_book_write(w->book[at], &w->q[at], &e);
         pthread_mutex_lock(&w->mu);
         if (rc != 0 && w->failed == 0) {
@@ -155,10 +159,11 @@ int ps_ewa_writer_start(struct ps_ewa_writer **out, struct ps_err *err)
     return 0;
 }
 
-/* Queue one write: a disbursement of book (fn NULL) or fn(arg). */
+/* Queue one write: a disbursement of book (fn and wfn NULL), fn(arg),
+ * or wfn(arg, post). */
 static void enqueue(struct ps_ewa_writer *w, struct ps_ewa_book *book,
                     const struct ps_ewa_post *post, ps_ewa_writer_fn fn,
-                    void *arg)
+                    ps_ewa_writer_write_fn wfn, void *arg)
 {
     pthread_mutex_lock(&w->mu);
     while (w->count == QUEUE_SIZE)
@@ -168,6 +173,7 @@ static void enqueue(struct ps_ewa_writer *w, struct ps_ewa_book *book,
         w->q[at] = *post;
     w->book[at] = book;
     w->fn[at] = fn;
+    w->wfn[at] = wfn;
     w->arg[at] = arg;
     if (++w->count == WAKE_AT)
         pthread_cond_signal(&w->work);
@@ -179,14 +185,25 @@ int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
 {
     if (seen_add(w, post->t.request_id) != 0)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    enqueue(w, book, post, NULL, NULL);
+    enqueue(w, book, post, NULL, NULL, NULL);
+    return 0;
+}
+
+int ps_ewa_writer_post_write(struct ps_ewa_writer *w,
+                             ps_ewa_writer_write_fn fn, void *ctx,
+                             const struct ps_ewa_post *post,
+                             struct ps_err *err)
+{
+    if (seen_add(w, post->t.request_id) != 0)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    enqueue(w, NULL, post, NULL, fn, ctx);
     return 0;
 }
 
 void ps_ewa_writer_call(struct ps_ewa_writer *w, ps_ewa_writer_fn fn,
                         void *arg)
 {
-    enqueue(w, NULL, NULL, fn, arg);
+    enqueue(w, NULL, NULL, fn, NULL, arg);
 }
 
 int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,

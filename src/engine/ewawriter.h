@@ -44,6 +44,17 @@ int ps_ewa_writer_post(struct ps_ewa_writer *w, struct ps_ewa_book *book,
 typedef int (*ps_ewa_writer_fn)(void *arg, int skip, struct ps_err *err);
 void ps_ewa_writer_call(struct ps_ewa_writer *w, ps_ewa_writer_fn fn,
                         void *arg);
+/* A decided creation of another kind, its row in post->t (a payment of
+ * a pain.001: engine/apply.c), queued like a disbursement: the writer
+ * thread calls fn(ctx, post copy, err) in order, and nothing once it has
+ * failed; its request id counts as queued (ps_ewa_writer_queued). */
+typedef int (*ps_ewa_writer_write_fn)(void *ctx,
+                                      const struct ps_ewa_post *post,
+                                      struct ps_err *err);
+int ps_ewa_writer_post_write(struct ps_ewa_writer *w,
+                             ps_ewa_writer_write_fn fn, void *ctx,
+                             const struct ps_ewa_post *post,
+                             struct ps_err *err);
 /* Wait until everything queued is written.  0, or the first failure
  * since the last reset (PS_EBUSY, see above); *failed is then 1. */
 int ps_ewa_writer_drain(struct ps_ewa_writer *w, int *failed,

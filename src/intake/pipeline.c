@@ -66,6 +66,9 @@
 #include "intake/seal.h"
 
 #define PATH_SIZE 4096
+/* Inputs from this size on are sealed for the archive on a thread of
+ * their own while they are applied (spool.h ps_spool_archive_begin). */
+#define SEAL_ASIDE_MIN (8 << 20)
 
 /* ---- names and small helpers ---------------------------------------- */
 
@@ -83,57 +86,6 @@ static void reason_of(const struct ps_err *e, char *out, size_t size)
 
 /* ---- a document rejected whole (or a duplicate input) --------------- */
 
-/* The rule at the end of a stored reason ("... [RULE]"). */
-static void rule_of(const char *reason, char *rule, size_t size)
-{
-    const char *open = strrchr(reason, '[');
-    const char *close = open != NULL ? strchr(open, ']') : NULL;
-    size_t n = open != NULL && close != NULL ? (size_t)(close - open - 1) : 0;
-    if (n == 0 || n >= size) {
-        ps_strlcpy(rule, "DOCUMENT_REJECTED", size);
-        return;
-    }
-    memcpy(rule, open + 1, n);
-    rule[n] = '\0';
-}
-
-/* Publish the one-line result of a refused document (its row is in the
- * store already) and record where it went.  Run again after a crash, it
- * finds the published result by its deterministic name. */
-static int refused_publish(struct ps_pipeline *p, const struct ps_business *b,
-                           struct ps_file *f, const char *docname, long line,
-                           struct ps_err *err)
-{
-    char dir[PATH_SIZE], num[24], rule[PS_ERR_RULE_MAX];
-    struct ps_result r;
-    int rc;
-    rule_of(f->reason, rule, sizeof(rule));
-    snprintf(dir, sizeof(dir), "%s/work/%s", p->spool, b->name);
-    if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index, 0, 0,
-                          err)) != 0)
-        return rc;
-    snprintf(num, sizeof(num), "%ld", line);
-    const char *cells[] = {line > 0 ? num : "",
-                           "",
-                           f->status == PS_FILE_DUPLICATE ? "DUPLICATE"
-                                                          : "REJECTED",
-                           rule,
-                           f->reason,
-                           "",
-                           ""};
-    rc = ps_result_line(&r, cells, 7, err);
-    if (rc == 0)
-        rc = ps_result_sync(&r, err);
-    ps_result_close(&r);
-    if (rc == 0) /* never a result for rows in a deleted database */
-        rc = ps_store_check_identity(p->eng->store, err);
-    if (rc == 0)
-        rc = ps_result_publish(p->spool, b, f, docname, r.path, err);
-    if (rc == 0)
-        rc = ps_store_file_update(p->eng->store, f, err);
-    return rc;
-}
-
 /* A document rejected whole, or a duplicate input: its row first (one
  * statement, so a crash cannot leave two), then its result file. */
 static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
@@ -149,7 +101,8 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_store_file_insert(p->eng->store, f, err)) != 0)
         return rc;
     ps_crash_point("refused-row");
-    if ((rc = refused_publish(p, b, f, docname, why->line, err)) != 0)
+    if ((rc = ps_result_refused_publish(p->spool, p->eng->store, b, f,
+                                         docname, why->line, err)) != 0)
         return rc;
     p->stats.documents++;
     if (status == PS_FILE_REJECTED)
@@ -260,10 +213,9 @@ static int apply_one(struct ps_pipeline *p, struct ps_applier *ap,
     char line[24], amt[PS_MONEY_STRMAX];
     int rc;
     if (rec->key != NULL && rec->err.code == 0) {
-        if ((rc = ps_applier_drain(ap, err)) != 0)
-            return rc;
-        rc = ps_store_record_key_insert(p->eng->store, b->id, rec->key, f->id,
-                                        cs->record_no, err);
+        /* With the writer thread, written there (a conflict then has the
+         * chunk applied again on one thread: apply.h). */
+        rc = ps_applier_key(ap, rec->key, f->id, cs->record_no, err);
         if (rc == PS_ECONFLICT) {
             memset(&res, 0, sizeof(res));
             res.outcome = PS_DUPLICATE;
@@ -723,7 +675,8 @@ static int input_refused(struct ps_pipeline *p, const struct ps_business *b,
         if ((rc = doc_refused(p, b, &f, input, why, status, err)) != 0)
             return rc;
     } else if (row->result_path[0] == '\0' &&
-               (rc = refused_publish(p, b, row, input, why->line, err)) != 0) {
+               (rc = ps_result_refused_publish(p->spool, p->eng->store, b, row,
+                                               input, why->line, err)) != 0) {
         return rc;
     }
     /* row == NULL: doc_refused has just logged why */
@@ -882,7 +835,8 @@ static int apply_docs(struct ps_pipeline *p, const struct ps_business *b,
             (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)) {
             /* Refused before a crash: finish its result if need be. */
             if (f->result_path[0] == '\0' &&
-                (rc = refused_publish(p, b, f, docname, 0, err)) != 0)
+                (rc = ps_result_refused_publish(p->spool, p->eng->store, b, f,
+                                                docname, 0, err)) != 0)
                 goto out;
             if (first_reject->code == 0) {
                 ps_err_set(first_reject, PS_EINVAL, "DOCUMENT_REJECTED", "%s",
@@ -1019,7 +973,8 @@ static int changed_since_claim(struct ps_pipeline *p,
         if (f->result_path[0] != '\0')
             continue;
         if (f->status == PS_FILE_REJECTED || f->status == PS_FILE_DUPLICATE)
-            rc = refused_publish(p, b, f, docname, 0, err);
+            rc = ps_result_refused_publish(p->spool, p->eng->store, b, f,
+                                           docname, 0, err);
         else
         {
             /* No pain.002 for it (as before): drop its side file. */
@@ -1050,6 +1005,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     struct ps_unwrap_limits limits = p->cfg->limits;
     struct ps_snapshot snap;
     struct plan *plan = NULL;
+    struct ps_spool_sealing *sealing = NULL;
     int64_t size = 0;
     int ndocs = 0, rc, applied = 0, started = 0;
 
@@ -1153,6 +1109,19 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
                          options, plan, ndocs, err)) != 0)
         goto out;
     source_check(p, k, plan, ndocs);
+    /* A new input's archive copy, from the snapshot, on a second core
+     * while it is applied (thrown away if nothing is applied, or if the
+     * day it was received, its folder, is not the archive step's). */
+    struct ps_err ignored;
+    char day[PS_DATE_SIZE] = "";
+    if (!p->resuming && !k->mine && size >= SEAL_ASIDE_MIN &&
+        strlen(plan[0].f.received_at) >= 10) {
+        memcpy(day, plan[0].f.received_at, 10);
+        if (ps_spool_archive_begin(p->eng->keys, p->spool, b->name, work_path,
+                                   snap.fd, size, sha, day, &sealing,
+                                   &ignored) != 0)
+            sealing = NULL;
+    }
     if ((rc = apply_docs(p, b, k, work_path, snap.fd, &limits, plan, ndocs,
                          &first_reject, &applied, err)) != 0)
         goto out;
@@ -1175,10 +1144,18 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
      * at it. */
     if ((rc = ps_store_check_identity(p->eng->store, err)) != 0 ||
         (ps_snapshot_orig_changed(&snap) &&
-         (rc = keep_changed(p, b, work_path, &snap, err)) != 0) ||
-        (rc = ps_spool_archive(p->eng->keys, p->spool, b->name, work_path, sha,
-                               ps_date_today(date), where, sizeof(where),
-                               err)) != 0)
+         (rc = keep_changed(p, b, work_path, &snap, err)) != 0))
+        goto out;
+    if (strcmp(ps_date_today(date), day) != 0) {
+        ps_spool_archive_end(sealing, NULL, 0, NULL); /* (NULL: none) */
+        sealing = NULL;
+    }
+    rc = sealing != NULL
+             ? ps_spool_archive_end(sealing, where, sizeof(where), err)
+             : ps_spool_archive(p->eng->keys, p->spool, b->name, work_path,
+                                sha, date, where, sizeof(where), err);
+    sealing = NULL; /* ended */
+    if (rc != 0)
         goto out;
     ps_crash_point("archived");
     if ((rc = load_known(p, b, sha, k, err)) != 0 ||
@@ -1190,6 +1167,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
 out:
+    ps_spool_archive_end(sealing, NULL, 0, NULL);
     ps_spill_close(k != NULL ? k->spill : NULL);
     ps_snapshot_close(&snap);
     free(plan);

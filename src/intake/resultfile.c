@@ -309,3 +309,57 @@ int ps_result_finish_changed(struct ps_store *store, const char *spool,
         return rc;
     return ps_store_file_update(store, f, err);
 }
+
+/* ---- a document refused whole ------------------------------------- */
+
+/* The rule at the end of a stored reason ("... [RULE]"). */
+static void rule_of(const char *reason, char *rule, size_t size)
+{
+    const char *open = strrchr(reason, '[');
+    const char *close = open != NULL ? strchr(open, ']') : NULL;
+    size_t n = open != NULL && close != NULL ? (size_t)(close - open - 1) : 0;
+    if (n == 0 || n >= size) {
+        ps_strlcpy(rule, "DOCUMENT_REJECTED", size);
+        return;
+    }
+    memcpy(rule, open + 1, n);
+    rule[n] = '\0';
+}
+
+/* Publish the one-line result of a refused document (its row is in the
+ * store already) and record where it went.  Run again after a crash, it
+ * finds the published result by its deterministic name. */
+int ps_result_refused_publish(const char *spool, struct ps_store *store,
+                              const struct ps_business *b, struct ps_file *f,
+                              const char *docname, long line,
+                              struct ps_err *err)
+{
+    char dir[4096], num[24], rule[PS_ERR_RULE_MAX];
+    struct ps_result r;
+    int rc;
+    rule_of(f->reason, rule, sizeof(rule));
+    snprintf(dir, sizeof(dir), "%s/work/%s", spool, b->name);
+    if ((rc = ps_result_open(&r, dir, (strrchr(f->name, '/') != NULL ? strrchr(f->name, '/') + 1 : f->name), f->doc_index, 0, 0,
+                          err)) != 0)
+        return rc;
+    snprintf(num, sizeof(num), "%ld", line);
+    const char *cells[] = {line > 0 ? num : "",
+                           "",
+                           f->status == PS_FILE_DUPLICATE ? "DUPLICATE"
+                                                          : "REJECTED",
+                           rule,
+                           f->reason,
+                           "",
+                           ""};
+    rc = ps_result_line(&r, cells, 7, err);
+    if (rc == 0)
+        rc = ps_result_sync(&r, err);
+    ps_result_close(&r);
+    if (rc == 0) /* never a result for rows in a deleted database */
+        rc = ps_store_check_identity(store, err);
+    if (rc == 0)
+        rc = ps_result_publish(spool, b, f, docname, r.path, err);
+    if (rc == 0)
+        rc = ps_store_file_update(store, f, err);
+    return rc;
+}

@@ -77,4 +77,15 @@ int ps_result_finish_changed(struct ps_store *store, const char *spool,
                              struct ps_file *f, const char *docname,
                              const struct ps_err *why, struct ps_err *err);
 
+/*
+ * The one-line result of a document refused whole or a duplicate input
+ * (f's row is in the store already, with its status and reason:
+ * "... [RULE]"), published, and where it went recorded on the row.  Run
+ * again after a crash, it finds the result by its deterministic name.
+ */
+int ps_result_refused_publish(const char *spool, struct ps_store *store,
+                              const struct ps_business *b, struct ps_file *f,
+                              const char *docname, long line,
+                              struct ps_err *err);
+
 #endif /* PS_RESULTFILE_H */

@@ -11,6 +11,7 @@
 #include "intake/seal.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -84,9 +85,12 @@ static int sealer_put(struct sealer *s, const unsigned char *p, size_t len,
  * disbursement file (35 MB) zlib's level 6 takes 2.2 s here, level 1
  * 0.5 s, of a run whose whole budget is six; level 6's archive is 14%
  * smaller. */
-static int gzip_into(int fd, struct sealer *s, const char *name,
-                     const char *sha256, struct ps_err *err)
+static int gzip_into(int fd, int64_t limit, struct sealer *s,
+                     const char *name, const char *sha256, struct ps_err *err)
 {
+    /* pread: a descriptor shared with other readers keeps its offset;
+     * limit < 0 reads to the end. */
+    int64_t at = 0;
     z_stream z;
     gz_header h;
     unsigned char in[65536], out[65536];
@@ -103,13 +107,17 @@ static int gzip_into(int fd, struct sealer *s, const char *name,
     h.os = 3; /* Unix */
     deflateSetHeader(&z, &h);
     while (rc == 0 && flush != Z_FINISH) {
-        ssize_t n = read(fd, in, sizeof(in));
+        size_t want = sizeof(in);
+        if (limit >= 0 && (int64_t)want > limit - at)
+            want = (size_t)(limit - at);
+        ssize_t n = want > 0 ? pread(fd, in, want, at) : 0;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             rc = ps_err_sys(err, errno, "cannot read %s", name);
             break;
         }
+        at += n;
         flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
         z.next_in = in;
         z.avail_in = (uInt)n;
@@ -151,7 +159,7 @@ int ps_seal_write(const struct ps_keys *keys, int fd, const char *orig_name,
     if (rc == 0)
         rc = ps_output_write(s->o, header, sizeof(header), err);
     if (rc == 0)
-        rc = gzip_into(fd, s, orig_name, sha256, err);
+        rc = gzip_into(fd, -1, s, orig_name, sha256, err);
     if (rc == 0)
         rc = sealer_emit(s, 1, err);
     if (rc == 0)
@@ -161,6 +169,108 @@ int ps_seal_write(const struct ps_keys *keys, int fd, const char *orig_name,
     ps_stream_free(s->st);
     sodium_memzero(s->plain, sizeof(s->plain));
     free(s);
+    return rc;
+}
+
+/* ---- writing on a thread of its own ---------------------------------- */
+
+struct ps_seal_job {
+    pthread_t thread;
+    struct sealer *s;
+    int fd; /* the job's own (dup) */
+    int64_t size;
+    char *orig_name;
+    char sha256[PS_SHA256_HEX];
+    int rc;
+    struct ps_err err;
+};
+
+static void job_free(struct ps_seal_job *j)
+{
+    if (j->s != NULL) {
+        ps_stream_free(j->s->st);
+        sodium_memzero(j->s->plain, sizeof(j->s->plain));
+        free(j->s);
+    }
+    if (j->fd >= 0)
+        close(j->fd);
+    free(j->orig_name);
+    free(j);
+}
+
+static void *job_run(void *arg)
+{
+    struct ps_seal_job *j = arg;
+    j->rc = gzip_into(j->fd, j->size, j->s, j->orig_name, j->sha256, &j->err);
+    if (j->rc == 0)
+        j->rc = sealer_emit(j->s, 1, &j->err);
+    return NULL;
+}
+
+int ps_seal_begin(const struct ps_keys *keys, int fd, int64_t size,
+                  const char *orig_name, const char *sha256, const char *dir,
+                  const char *name, struct ps_seal_job **out,
+                  struct ps_err *err)
+{
+    unsigned char header[PS_STREAM_HEADER];
+    struct ps_seal_job *j;
+    int rc;
+    if (keys == NULL)
+        return ps_err_set(err, PS_ECONFIG, "KEYS_REQUIRED",
+                          "inputs are encrypted at rest: the key file is "
+                          "needed to archive or seal %s",
+                          orig_name);
+    if ((j = calloc(1, sizeof(*j))) == NULL ||
+        (j->s = calloc(1, sizeof(*j->s))) == NULL ||
+        (j->orig_name = strdup(orig_name)) == NULL) {
+        if (j != NULL) {
+            j->fd = -1;
+            job_free(j);
+        }
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
+    j->size = size;
+    ps_strlcpy(j->sha256, sha256, sizeof(j->sha256));
+    if ((j->fd = dup(fd)) < 0) {
+        rc = ps_err_sys(err, errno, "cannot duplicate the descriptor of %s",
+                        orig_name);
+        job_free(j);
+        return rc;
+    }
+    if ((rc = ps_output_open(dir, name, 0640, &j->s->o, err)) != 0) {
+        job_free(j);
+        return rc;
+    }
+    rc = ps_stream_seal_begin(keys, &j->s->st, header, err);
+    if (rc == 0)
+        rc = ps_output_write(j->s->o, magic, sizeof(magic), err);
+    if (rc == 0)
+        rc = ps_output_write(j->s->o, header, sizeof(header), err);
+    if (rc == 0 && pthread_create(&j->thread, NULL, job_run, j) != 0)
+        rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
+                        "cannot start the archive's sealing thread");
+    if (rc != 0) {
+        ps_output_abort(j->s->o);
+        job_free(j);
+        return rc;
+    }
+    *out = j;
+    return 0;
+}
+
+int ps_seal_end(struct ps_seal_job *j, int publish, struct ps_err *err)
+{
+    if (j == NULL)
+        return 0;
+    pthread_join(j->thread, NULL);
+    int rc = j->rc;
+    if (rc != 0 && err != NULL)
+        *err = j->err;
+    if (rc == 0 && publish)
+        rc = ps_output_commit(j->s->o, NULL, err);
+    else
+        ps_output_abort(j->s->o);
+    job_free(j);
     return rc;
 }
 

@@ -41,6 +41,24 @@ int ps_seal_write(const struct ps_keys *keys, int fd, const char *orig_name,
                   struct ps_err *err);
 
 /*
+ * ps_seal_write in two steps, the work on a thread of its own (the
+ * archive's copy sealed while the input is applied: intake/pipeline.c):
+ * begin opens dir/name's temporary file (the same errors as
+ * ps_seal_write's, PS_ECONFLICT when it exists) and starts sealing the
+ * first `size` bytes of fd (read with pread: the caller may go on using
+ * fd, and close it once begin returns); end waits for the thread, then
+ * publishes the file as ps_seal_write does (publish 1) or removes it (0,
+ * err may be NULL).  A crash before end leaves the temporary dot-file in
+ * dir (output.h), never NAME.  NULL job: nothing to do.
+ */
+struct ps_seal_job;
+int ps_seal_begin(const struct ps_keys *keys, int fd, int64_t size,
+                  const char *orig_name, const char *sha256, const char *dir,
+                  const char *name, struct ps_seal_job **out,
+                  struct ps_err *err);
+int ps_seal_end(struct ps_seal_job *job, int publish, struct ps_err *err);
+
+/*
  * Decrypt and gunzip `path` into sink.  The whole file is authenticated
  * and its content checked against the hash in its gzip header first, in
  * a pass that writes nothing; only then is the content sunk, so a

@@ -521,25 +521,77 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
-int ps_spool_archive(const struct ps_keys *keys, const char *spool,
-                     const char *business, const char *work_path,
-                     const char *sha256, const char *date, char *out,
-                     size_t size, struct ps_err *err)
+/* The archive's folder (made) and name of an input. */
+static int archive_place(const char *spool, const char *business,
+                         const char *work_path, const char *sha256,
+                         const char *date, char dir[PATH_SIZE],
+                         char name[400], struct ps_err *err)
 {
-    char dir[PATH_SIZE], name[400], masked[256];
-    int fd, rc;
+    char masked[256];
+    int rc;
     int64_t days;
     /* The archive's name shows no card number (the name inside does). */
     ps_strlcpy(masked, base_name(work_path), sizeof(masked));
     ps_redact_pans(masked);
     if ((rc = ps_date_parse(date, &days, err)) != 0)
         return rc;
-    if (ps_pathf(dir, sizeof(dir), "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
+    if (ps_pathf(dir, PATH_SIZE, "%s/archive/%.4s/%.2s/%.2s/%s", spool, date,
                  date + 5, date + 8, business) != 0 ||
-        ps_pathf(name, sizeof(name), "%s.%.12s" PS_SEAL_SUFFIX, masked,
-                 sha256) != 0)
+        ps_pathf(name, 400, "%s.%.12s" PS_SEAL_SUFFIX, masked, sha256) != 0)
         return too_long(err);
-    if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
+    return ps_mkdir_p(dir, 0750, err);
+}
+
+struct ps_spool_sealing {
+    struct ps_seal_job *job;
+    char dir[PATH_SIZE], name[400];
+};
+
+int ps_spool_archive_begin(const struct ps_keys *keys, const char *spool,
+                           const char *business, const char *work_path,
+                           int fd, int64_t size, const char *sha256,
+                           const char *date, struct ps_spool_sealing **job,
+                           struct ps_err *err)
+{
+    struct ps_spool_sealing *j = calloc(1, sizeof(*j));
+    int rc;
+    if (j == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if ((rc = archive_place(spool, business, work_path, sha256, date, j->dir,
+                            j->name, err)) != 0 ||
+        (rc = ps_seal_begin(keys, fd, size, base_name(work_path), sha256,
+                            j->dir, j->name, &j->job, err)) != 0) {
+        free(j);
+        return rc;
+    }
+    *job = j;
+    return 0;
+}
+
+int ps_spool_archive_end(struct ps_spool_sealing *j, char *out, size_t size,
+                         struct ps_err *err)
+{
+    if (j == NULL)
+        return 0;
+    int rc = ps_seal_end(j->job, out != NULL, err);
+    if (rc == PS_ECONFLICT && out != NULL)
+        /* NAME appeared meanwhile (output.h): completed as below. */
+        rc = ps_output_complete(j->dir, j->name, NULL, err);
+    if (rc == 0 && out != NULL && ps_pathf(out, size, "%s/%s", j->dir, j->name) != 0)
+        rc = too_long(err);
+    free(j);
+    return out != NULL ? rc : 0;
+}
+
+int ps_spool_archive(const struct ps_keys *keys, const char *spool,
+                     const char *business, const char *work_path,
+                     const char *sha256, const char *date, char *out,
+                     size_t size, struct ps_err *err)
+{
+    char dir[PATH_SIZE], name[400];
+    int fd, rc;
+    if ((rc = archive_place(spool, business, work_path, sha256, date, dir, name,
+                            err)) != 0)
         return rc;
     if ((fd = open(work_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return ps_err_sys(err, errno, "cannot open %s", work_path);

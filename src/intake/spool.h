@@ -102,6 +102,24 @@ int ps_spool_archive(const struct ps_keys *keys, const char *spool,
                      const char *sha256, const char *date, char *out,
                      size_t size, struct ps_err *err);
 
+/*
+ * The same in two steps (seal.h, ps_seal_begin): begin starts sealing
+ * the first `size` bytes of fd (the input's snapshot, the very bytes of
+ * work_path once it is archived) into the archive folder of `date` on a
+ * thread of its own, while the input is applied; end (out not NULL)
+ * waits for it and publishes it as ps_spool_archive does, or (out NULL)
+ * throws it away.  A begin that fails leaves nothing: the caller then
+ * archives with ps_spool_archive.
+ */
+struct ps_spool_sealing;
+int ps_spool_archive_begin(const struct ps_keys *keys, const char *spool,
+                           const char *business, const char *work_path,
+                           int fd, int64_t size, const char *sha256,
+                           const char *date, struct ps_spool_sealing **job,
+                           struct ps_err *err);
+int ps_spool_archive_end(struct ps_spool_sealing *job, char *out, size_t size,
+                         struct ps_err *err);
+
 /* Remove the work copy (and its marker) of an input whose archive copy is
  * durable and recorded. */
 int ps_spool_release(const char *work_path, struct ps_err *err);
