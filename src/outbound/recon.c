@@ -802,10 +802,10 @@ static int rate_section(struct rep *x)
  * order a reader sees them, each a few lines of output. */
 static int write_report(struct rep *x)
 {
-    char now[PS_TIME_SIZE], detail[400];
+    const char *now = x->now;
+    char detail[400];
     int rc;
 
-    ps_time_now(now);
     x->r.trial_balanced = 1;
     /* First what decides the alerts at the top. */
     if ((rc = ps_store_recon_trial(x->eng->store, x->b->id, trial_pre, x,
@@ -987,9 +987,8 @@ static int open_outputs(struct rep *x, const char *dir, const char *ymd,
 /* The page, from the rows the CSV got. */
 static int write_page(struct rep *x, char names[3][PS_OUTPUT_NAME_MAX + 1])
 {
-    char now[PS_TIME_SIZE];
     struct ps_reconhtml_info in = {
-        x->b->name, x->b->display_name, x->d, ps_time_now(now), names[0],
+        x->b->name, x->b->display_name, x->d, x->page_now, names[0],
         names[1], x->r.seq, PS_RECON_SETTLE_DAYS, PS_RECON_RATE_DAYS};
     return ps_reconhtml_write(x->page, &in, x->html, x->err);
 }
@@ -1058,6 +1057,26 @@ static void rep_free(struct rep *x)
     free(x);
 }
 
+/* The report's read snapshot on st, and *rd a second connection on the
+ * same snapshot for the camt.053's thread; *rd NULL when there can be
+ * none (no database file, no lock to be had): then everything is read on
+ * st, one part after the other, as the snapshot is the same either way. */
+static int reader_begin(struct ps_store *st, struct ps_store **rd,
+                        struct ps_err *err)
+{
+    struct ps_err e2;
+    ps_err_clear(&e2);
+    *rd = NULL;
+    if (ps_store_open_reader(st, rd, &e2) == 0 &&
+        ps_store_begin_read_pair(st, *rd, &e2) == 0)
+        return 0;
+    if (*rd != NULL)
+        ps_log_err(PS_LOG_WARN, "recon.one_reader", &e2, NULL);
+    ps_store_close(*rd);
+    *rd = NULL;
+    return ps_store_begin_read(st, err);
+}
+
 int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
@@ -1066,6 +1085,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     char dir[PS_PATH_SIZE], names[3][PS_OUTPUT_NAME_MAX + 1];
     char ymd[9], now[PS_TIME_SIZE];
     struct rep *x;
+    struct ps_store *rd = NULL;          /* the camt.053's connection */
+    struct ps_camt053_job *job = NULL;   /* its thread, until waited for */
     int rc, reading = 0;
 
     if (eng == NULL || spool_dir == NULL || b == NULL || cal == NULL ||
@@ -1102,20 +1123,34 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     }
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         goto out;
-    /* One snapshot for every number in the report. */
-    if ((rc = ps_store_begin_read(eng->store, err)) != 0)
+    /* One snapshot for every number in the report; the camt.053 is read
+     * on a second connection on the same snapshot, on a thread of its
+     * own, while this one writes the report (reader_begin). */
+    if ((rc = reader_begin(eng->store, &rd, err)) != 0)
         goto out;
     reading = 1;
     snprintf(x->what, sizeof(x->what), "recon %s %s", b->name, x->d);
     ps_progress_begin(&x->pg, "recon.progress", x->what, "rows", 0);
-    if ((rc = open_outputs(x, dir, ymd, names)) != 0 ||
+    if ((rc = open_outputs(x, dir, ymd, names)) != 0)
+        goto out;
+    /* The generation times, in the order the parts are written: the
+     * camt.053's is taken by ps_camt053_start() (or _write()). */
+    ps_time_now(x->now);
+    ps_time_now(x->page_now);
+    if ((rd != NULL && (rc = ps_camt053_start(rd, dir, b, x->d, x->next,
+                                              x->r.seq, &job, err)) != 0) ||
         (rc = write_report(x)) != 0 || (rc = write_page(x, names)) != 0 ||
         (rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
                                x->r.camt054_path, sizeof(x->r.camt054_path),
-                               err)) != 0 ||
-        (rc = ps_camt053_write(eng, dir, b, x->d, x->next, x->r.seq,
-                               x->r.camt053_path, sizeof(x->r.camt053_path),
-                               err)) != 0 ||
+                               err)) != 0)
+        goto out;
+    rc = job != NULL ? ps_camt053_finish(job, x->r.camt053_path,
+                                         sizeof(x->r.camt053_path), err)
+                     : ps_camt053_write(eng, dir, b, x->d, x->next, x->r.seq,
+                                        x->r.camt053_path,
+                                        sizeof(x->r.camt053_path), err);
+    job = NULL;
+    if (rc != 0 ||
         (rc = ps_pain002_status_write(eng, dir, b, x->d, x->next, x->r.seq,
                                       &x->r.pain002_reports,
                                       x->r.pain002_path,
@@ -1165,6 +1200,15 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                         (long long)t->mismatched, x->r.csv_path);
     }
 out:
+    if (job != NULL) { /* a failure before it was waited for */
+        struct ps_err jerr;
+        ps_err_clear(&jerr);
+        ps_camt053_finish(job, NULL, 0, &jerr);
+    }
+    if (rd != NULL) {
+        ps_store_rollback(rd);
+        ps_store_close(rd);
+    }
     ps_progress_end(&x->pg);
     if (reading)
         ps_store_rollback(eng->store);

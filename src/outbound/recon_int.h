@@ -27,6 +27,9 @@ struct rep {
     struct ps_reconhtml *page; /* every row again, for the HTML page */
     struct ps_recon_result r;  /* copied out at the end */
     struct ps_err *err;
+    /* The report's and the page's generation times, taken when the
+     * snapshot is (ps_recon_run), before the camt.053's. */
+    char now[PS_TIME_SIZE], page_now[PS_TIME_SIZE];
     int rc;   /* an error met inside a row callback */
     int pass; /* which use of a query a callback is in */
     /* per file, while its items are read */
