@@ -419,6 +419,9 @@ static int item_keep(void *vx, const struct ps_recon_row *row)
     g->n = row->num[3];
     g->amount = row->num[4];
     g->own = row->num[5] != 0;
+    if (strcmp(g->outcome, "AWAITING") == 0 ||
+        strcmp(g->outcome, "CONFIRMED") == 0)
+        x->open_items += g->n;
     return 0;
 }
 
@@ -902,13 +905,17 @@ static int write_report(struct rep *x)
         return rc;
     /* Twice (counts, then lines), the items walked once when the open
      * ones are few (the memo; every item of the files is joined to its
-     * transaction to find them). */
+     * transaction to find them); not at all when the files' items just
+     * counted have none open (open_items: a file with one is among
+     * FILES, and the two queries join its items alike). */
     x->pass = 0;
-    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+    if (x->open_items > 0 &&
+        (rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
                                   open_row)) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+    if (x->open_items > 0 &&
+        (rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
                                   open_row)) != 0)
         return rc;
     if ((rc = SAY(x,

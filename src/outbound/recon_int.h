@@ -56,6 +56,10 @@ struct rep {
     char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
     /* rows of the queries read more than once (recon.c, query_memo) */
     struct memo *ewa_memo, *pos_memo, *open_memo;
+    /* The files' items still open (AWAITING, CONFIRMED: PROCESSING or
+     * APPROVED), counted from FILE_ITEMS: every file with one is among
+     * FILES, so none there is none for OPEN_ITEMS either. */
+    int64_t open_items;
 };
 
 /* Write one row into the CSV (and the page); counts it. */

@@ -186,7 +186,10 @@ int ps_store_begin_read_pair(struct ps_store *main, struct ps_store *reader,
         sqlite3_close(lock);
         return rc;
     }
-    if ((rc = snapshot_take(main, err)) == 0 &&
+    /* The reader reads as much as main: the same page cache. */
+    if ((rc = ps_sq_exec_sql(reader, "PRAGMA cache_size = -" PS_STORE_CACHE_KB,
+                             err)) == 0 &&
+        (rc = snapshot_take(main, err)) == 0 &&
         (rc = snapshot_take(reader, err)) != 0)
         ps_store_rollback(main);
     sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
