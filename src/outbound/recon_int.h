@@ -12,6 +12,7 @@
 /* Include it after outbound/recon.h (struct ps_recon_result): it does
  * not include recon.h itself, so that recon.c including it is no
  * include cycle (tests/layers/check_layers.sh). */
+#include "base/money.h"
 #include "base/progress.h"
 #include "outbound/reconhtml.h"
 #include "store/recon.h"
@@ -83,6 +84,15 @@ int ps_recon_trial_replay(struct rep *x,
 
 /* Record a callback's failure (rc) and say whether to stop the query. */
 int ps_recon_stop(struct rep *x, int rc);
+
+/* An amount in its currency's minor units as text; a path's last part. */
+const char *ps_recon_money(int64_t v, const char *currency,
+                           char buf[PS_MONEY_STRMAX]);
+const char *ps_recon_base_name(const char *path);
+
+/* FILES' row callback: a file's controls, items and check
+ * (outbound/reconfiles.c). */
+int ps_recon_file_row(void *vx, const struct ps_recon_row *row);
 
 /* A line of the text summary. */
 #define PS_RECON_SAY(x, ...) ps_output_printf((x)->txt, (x)->err, __VA_ARGS__)
