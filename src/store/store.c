@@ -180,7 +180,7 @@ int ps_store_begin_read_pair(struct ps_store *main, struct ps_store *reader,
         rc = sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
-        rc = ps_err_set(err, PS_ESTORE, "STORE_LOCK",
+        rc = ps_err_set(err, PS_ESTORE, "STORE_ERROR",
                         "cannot lock %s to share a snapshot: %s", main->path,
                         lock != NULL ? sqlite3_errmsg(lock) : "out of memory");
         sqlite3_close(lock);
