@@ -225,6 +225,10 @@ int ps_store_recon_aging(struct ps_store *s, const char *business,
  * counters' check; business_id NULL: every business. */
 int ps_store_recon_want(struct ps_store *s, const char *business_id,
                         struct ps_err *err);
+/* Each profile's transactions and those rightly linked on its chain
+ * (verify.c's OWNED_SQL), from one walk of the transactions in rowid
+ * order, into temp.verify_owned (verifycounts.c). */
+int ps_store_verify_chains(struct ps_store *s, struct ps_err *err);
 
 /* Ledger entry `id`, written at `at`, into its day's range of ids
  * (schema v27's ledger_entry_days, recon.c): kept in memory, added at

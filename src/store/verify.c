@@ -138,20 +138,19 @@
       " ORDER BY b.name, p.external_id")                                       \
     /* Since schema 22 also each profile's transactions, by its id and   \
      * linked on its chain (docs/store.md): a profile's transaction links \
-     * to the one before it in rowid order (lag), and its counters row's \
-     * last_txn is the newest; one sort, no walk.  linked - (head wrong)  \
-     * equals the count only when the chain holds every transaction. */  \
+     * to the one before it in rowid order, and its counters row's       \
+     * last_txn is the newest.  linked - (head wrong) equals the count    \
+     * only when the chain holds every transaction.  `owned` is counted   \
+     * by one walk in rowid order (verifycounts.c, into                   \
+     * temp.verify_owned): the definition is OWNED_SQL, a window sorting  \
+     * every transaction by profile. */                                  \
     X(PROFILES_CHAINED,                                                        \
       "WITH " RECEIVABLE_MOVES ","                                            \
       " counted(profile_id, amount) AS ("                                      \
       "  SELECT profile_id, sum(amount) FROM moves"                            \
       "  WHERE profile_id IS NOT NULL GROUP BY profile_id),"                   \
       " owned(profile_id, n, linked, last) AS ("                               \
-      "  SELECT profile_id, count(*), sum(profile_prev IS prev), max(r)"       \
-      "  FROM (SELECT profile_id, rowid AS r, profile_prev,"                   \
-      "   lag(rowid) OVER (PARTITION BY profile_id ORDER BY rowid) AS prev"    \
-      "   FROM transactions WHERE profile_id IS NOT NULL)"                     \
-      "  GROUP BY profile_id)"                                                 \
+      "  SELECT profile_id, n, linked, last FROM temp.verify_owned)"           \
       " SELECT b.name, p.external_id, g.currency, k.amount_to_recover,"        \
       "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END,"                     \
       "  coalesce(o.n, 0), coalesce(o.linked, 0)"                              \
@@ -163,6 +162,14 @@
       " LEFT JOIN owned o ON o.profile_id = p.id"                              \
       " WHERE ?1 IS NULL OR p.business_id = ?1"                                \
       " ORDER BY b.name, p.external_id")
+/* What temp.verify_owned holds (ps_store_verify_chains()), as SQL. */
+#define OWNED_SQL                                                              \
+      "owned(profile_id, n, linked, last) AS ("                                \
+      "  SELECT profile_id, count(*), sum(profile_prev IS prev), max(r)"       \
+      "  FROM (SELECT profile_id, rowid AS r, profile_prev,"                   \
+      "   lag(rowid) OVER (PARTITION BY profile_id ORDER BY rowid) AS prev"    \
+      "   FROM transactions WHERE profile_id IS NOT NULL)"                     \
+      "  GROUP BY profile_id)"
 /* clang-format on */
 
 PS_SQ_AREA(PS_SQ_AREA_VERIFY, VERIFY_STMTS)
@@ -270,7 +277,9 @@ static int verify_profiles(struct ps_store *s, const char *business_id,
     int chained = sqlite3_table_column_metadata(s->db, NULL, "transactions",
                                                 "profile_prev", NULL, NULL,
                                                 NULL, NULL, NULL) == SQLITE_OK;
-    int rc = prep(s, chained ? STMT_PROFILES_CHAINED : STMT_PROFILES, &st,
+    int rc = chained ? ps_store_verify_chains(s, err) : 0;
+    if (rc == 0)
+        rc = prep(s, chained ? STMT_PROFILES_CHAINED : STMT_PROFILES, &st,
                   err);
     if (rc != 0)
         return rc;

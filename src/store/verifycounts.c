@@ -16,11 +16,18 @@
  * same rows, the same key, the same sums; only where they are added up
  * moved.
  *
+ * The same for each EWA profile's chain (ps_store_verify_chains()): its
+ * transactions, those linked to the one before them in rowid order, and
+ * the newest, from one walk of the transactions in rowid order with a
+ * small state per profile, instead of a window sorting every
+ * transaction by profile (verify.c's OWNED_SQL, the definition).
+ *
  * How it fails: as every store function (store.h); PS_ENOMEM out of
  * memory.
  */
 #include "store/recon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,12 +137,30 @@ static int stream(struct ps_store *s, const char *sql, const char *kind,
     return rc;
 }
 
+/* End savepoint sp: released after rc 0, rolled back and released
+ * otherwise (rc kept). */
+static int release(struct ps_store *s, const char *sp, int rc,
+                   struct ps_err *err)
+{
+    char sql[80];
+    if (rc != 0) {
+        snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", sp, sp);
+        sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+        return rc;
+    }
+    snprintf(sql, sizeof(sql), "RELEASE %s", sp);
+    return ps_sq_exec_sql(s, sql, err);
+}
+
 /* The keys into temp.verify_want, each split back into its columns. */
 static int want_write(struct ps_store *s, const struct wants *a,
                       struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, want_insert_sql, -1, &st, NULL);
+    int rc = ps_sq_exec_sql(s, "SAVEPOINT verify_want", err);
+    if (rc != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, want_insert_sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return ps_sq_error(s, rc, "prepare the counters' recomputation",
                            err);
@@ -165,9 +190,10 @@ static int want_write(struct ps_store *s, const struct wants *a,
         rc = rc == SQLITE_DONE ? sqlite3_reset(st) : rc;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_OK ? 0
-                           : ps_sq_error(s, rc, "keep the counters' "
-                                                "recomputation", err);
+    rc = rc == SQLITE_OK ? 0
+                         : ps_sq_error(s, rc, "keep the counters' "
+                                              "recomputation", err);
+    return release(s, "verify_want", rc, err);
 }
 
 int ps_store_recon_want(struct ps_store *s, const char *business_id,
@@ -183,5 +209,107 @@ int ps_store_recon_want(struct ps_store *s, const char *business_id,
         rc = want_write(s, &a, err);
     ps_keyindex_free(&a.ix);
     free(a.w);
+    return rc;
+}
+
+/* ---- each profile's chain ------------------------------------------- */
+
+static const char chains_sql[] =
+    "SELECT rowid, profile_id, profile_prev FROM transactions"
+    " WHERE profile_id IS NOT NULL ORDER BY rowid";
+static const char owned_create_sql[] =
+    "CREATE TEMP TABLE IF NOT EXISTS verify_owned(profile_id TEXT PRIMARY"
+    " KEY, n, linked, last)";
+static const char owned_insert_sql[] =
+    "INSERT INTO temp.verify_owned VALUES (?1, ?2, ?3, ?4)";
+
+struct owned {
+    int64_t n, linked, last; /* last: its newest rowid, 0 none yet */
+};
+
+static int chains_walk(struct ps_store *s, struct ps_keyindex *ix,
+                       struct owned **o, size_t *n, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc = sqlite3_prepare_v2(s->db, chains_sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return ps_sq_error(s, rc, "prepare the profiles' chains", err);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        long k = ps_keyindex_find(ix, id != NULL ? id : "");
+        if (k < 0) {
+            if (*n == cap) {
+                size_t c = cap != 0 ? cap * 2 : 1024;
+                struct owned *m = realloc(*o, c * sizeof(*m));
+                if (m == NULL)
+                    break;
+                *o = m;
+                cap = c;
+            }
+            if (ps_keyindex_add(ix, id != NULL ? id : "") != 0)
+                break;
+            k = (long)(*n)++;
+            memset(&(*o)[k], 0, sizeof((*o)[k]));
+        }
+        struct owned *p = &(*o)[k];
+        int64_t r = sqlite3_column_int64(st, 0);
+        /* profile_prev IS the rowid before it (NULL for the first) */
+        int null_prev = sqlite3_column_type(st, 2) == SQLITE_NULL;
+        if (p->last == 0 ? null_prev
+                         : !null_prev && sqlite3_column_int64(st, 2) == p->last)
+            p->linked++;
+        p->n++;
+        p->last = r;
+    }
+    if (rc == SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return ps_err_set(err, PS_ENOMEM, "ENOMEM",
+                          "no memory for the profiles' chains");
+    }
+    rc = rc == SQLITE_DONE ? 0
+                           : ps_sq_error(s, rc, "walk the profiles' chains",
+                                         err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int owned_write(struct ps_store *s, const struct ps_keyindex *ix,
+                       const struct owned *o, size_t n, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ps_sq_exec_sql(s, "SAVEPOINT verify_owned", err);
+    if (rc != 0)
+        return rc;
+    rc = sqlite3_prepare_v2(s->db, owned_insert_sql, -1, &st, NULL);
+    for (size_t k = 0; rc == SQLITE_OK && k < n; k++) {
+        sqlite3_bind_text(st, 1, ps_keyindex_key(ix, k), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, o[k].n);
+        sqlite3_bind_int64(st, 3, o[k].linked);
+        sqlite3_bind_int64(st, 4, o[k].last);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? sqlite3_reset(st) : rc;
+    }
+    sqlite3_finalize(st);
+    rc = rc == SQLITE_OK ? 0
+                         : ps_sq_error(s, rc, "keep the profiles' chains",
+                                       err);
+    return release(s, "verify_owned", rc, err);
+}
+
+int ps_store_verify_chains(struct ps_store *s, struct ps_err *err)
+{
+    struct ps_keyindex ix;
+    struct owned *o = NULL;
+    size_t n = 0;
+    int rc;
+    memset(&ix, 0, sizeof(ix));
+    if ((rc = ps_sq_exec_sql(s, owned_create_sql, err)) == 0 &&
+        (rc = ps_sq_exec_sql(s, "DELETE FROM temp.verify_owned", err)) ==
+            0 &&
+        (rc = chains_walk(s, &ix, &o, &n, err)) == 0)
+        rc = owned_write(s, &ix, o, n, err);
+    ps_keyindex_free(&ix);
+    free(o);
     return rc;
 }
