@@ -174,13 +174,15 @@
 
 PS_SQ_AREA(PS_SQ_AREA_VERIFY, VERIFY_STMTS)
 
-/* Each GROUP BY, and the chain's window, sorts through a sorter that
- * keeps up to the page cache's size in memory before it spills to its
- * temporary file, several at once in one statement: with the store's
- * 64 MB cache, verify took 285 MB at 1,986,000 disbursements.  A small
- * cache while its statements run (recon.c's counters' check does the
- * same); the store's own after. */
-#define VERIFY_CACHE_KB "8192"
+/* Each GROUP BY (and the chain's window, before verifycounts.c) sorts
+ * through a sorter that keeps up to the page cache's size in memory
+ * before it spills to its temporary file, several at once in one
+ * statement: with the store's 64 MB cache, verify took 285 MB at
+ * 1,986,000 disbursements.  A smaller cache while its statements run
+ * (recon.c's counters' check does the same, 8 MB); the store's own
+ * after.  At 1,986,000: 32 MB 164 MB peak and 89 s; 8 MB 80-89 MB but
+ * 110-130 s, the pages read again from the kernel (docs/benchmarks.md). */
+#define VERIFY_CACHE_KB "32768"
 
 static int cache_small(struct ps_store *s, struct ps_err *err)
 {
