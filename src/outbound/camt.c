@@ -19,6 +19,7 @@
  */
 #include "outbound/camt.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,10 +397,12 @@ static int move_entry(void *ctx, struct ps_output *o, const void *rec,
     return ps_iso_camt053_entry(&w, &e, err);
 }
 
-int ps_camt053_write(struct ps_engine *eng, const char *dir,
-                     const struct ps_business *b, const char *day,
-                     const char *next_day, int seq, char *path, size_t size,
-                     struct ps_err *err)
+/* ps_camt053_write() on one connection (the engine's, or a reader's on
+ * the same snapshot: ps_camt053_start()). */
+static int camt053_write(struct ps_store *store, const char *dir,
+                         const struct ps_business *b, const char *day,
+                         const char *next_day, int seq, const char *at,
+                         char *path, size_t size, struct ps_err *err)
 {
     char name[PS_OUTPUT_NAME_MAX + 1], msgid[40], id[40], now[PS_TIME_SIZE];
     char sha[PS_SHA256_HEX];
@@ -412,7 +415,7 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
     s.err = err;
     s.day = day;
     path[0] = '\0';
-    if ((rc = ps_store_recon_query(eng->store, PS_RECON_Q_POSITIONS, &prm,
+    if ((rc = ps_store_recon_query(store, PS_RECON_Q_POSITIONS, &prm,
                                    funding_pos, &s, err)) != 0 ||
         (rc = s.rc) != 0 || s.n == 0) {
         free(s.pos);
@@ -431,7 +434,10 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
          * 2,000,000 disbursements): its entries' formatting, hashing and
          * writing on a thread of their own (reconpipe.h), while this one
          * reads the movements. */
-        ps_time_now(now);
+        if (at != NULL)
+            ps_strlcpy(now, at, sizeof(now));
+        else
+            ps_time_now(now);
         if ((rc = ps_recon_pipe_open(o, move_entry, (void *)day, &s.pipe,
                                      err)) == 0) {
             struct ps_iso_sink sink = {ps_recon_pipe_write, s.pipe};
@@ -446,7 +452,7 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
                                              s.pos[i].ccy, day, err)) == 0 &&
                 (rc = ps_iso_camt053_balance(&s.w, "CLBD", s.pos[i].closing,
                                              s.pos[i].ccy, day, err)) == 0 &&
-                (rc = ps_store_recon_funding_moves(eng->store, b->id,
+                (rc = ps_store_recon_funding_moves(store, b->id,
                                              s.pos[i].ccy, day, next_day,
                                              funding_move, &s, err)) == 0)
                 rc = s.rc;
@@ -466,5 +472,86 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
     free(s.pos);
     if (rc == 0)
         snprintf(path, size, "%s/%s", dir, name);
+    return rc;
+}
+
+int ps_camt053_write(struct ps_engine *eng, const char *dir,
+                     const struct ps_business *b, const char *day,
+                     const char *next_day, int seq, char *path, size_t size,
+                     struct ps_err *err)
+{
+    return camt053_write(eng->store, dir, b, day, next_day, seq, NULL, path,
+                         size, err);
+}
+
+/* ---- the statement on a thread of its own (ps_camt053_start) -------- */
+
+struct ps_camt053_job {
+    pthread_t thread;
+    struct ps_store *store;
+    const struct ps_business *b;
+    char dir[PS_PATH_SIZE];
+    char day[PS_DATE_SIZE], next_day[PS_DATE_SIZE];
+    int seq;
+    char now[PS_TIME_SIZE]; /* its generation time, taken by the caller */
+    char path[PS_PATH_SIZE];
+    int rc;
+    struct ps_err err;
+};
+
+static void *camt053_main(void *arg)
+{
+    struct ps_camt053_job *j = arg;
+    j->rc = camt053_write(j->store, j->dir, j->b, j->day, j->next_day, j->seq,
+                          j->now, j->path, sizeof(j->path), &j->err);
+    return NULL;
+}
+
+int ps_camt053_start(struct ps_store *reader, const char *dir,
+                     const struct ps_business *b, const char *day,
+                     const char *next_day, int seq,
+                     struct ps_camt053_job **out, struct ps_err *err)
+{
+    struct ps_camt053_job *j = calloc(1, sizeof(*j)); /* freed by finish */
+    *out = NULL;
+    if (j == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    if (strlen(dir) >= sizeof(j->dir)) {
+        free(j);
+        return ps_err_set(err, PS_EINVAL, "PATH_TOO_LONG",
+                          "statement folder too long: %s", dir);
+    }
+    ps_strlcpy(j->dir, dir, sizeof(j->dir));
+    j->store = reader;
+    j->b = b;
+    ps_strlcpy(j->day, day, sizeof(j->day));
+    ps_strlcpy(j->next_day, next_day, sizeof(j->next_day));
+    j->seq = seq;
+    /* On the caller's thread: with a frozen clock (PAYSPOOL_NOW, each
+     * call a millisecond on) the ticks keep one order. */
+    ps_time_now(j->now);
+    ps_err_clear(&j->err);
+    if (pthread_create(&j->thread, NULL, camt053_main, j) != 0) {
+        free(j);
+        return ps_err_set(err, PS_EINTERNAL, NULL,
+                          "cannot start the statement's thread");
+    }
+    *out = j;
+    return 0;
+}
+
+int ps_camt053_finish(struct ps_camt053_job *j, char *path, size_t size,
+                      struct ps_err *err)
+{
+    int rc;
+    if (j == NULL)
+        return 0;
+    pthread_join(j->thread, NULL);
+    rc = j->rc;
+    if (rc != 0 && err != NULL)
+        *err = j->err;
+    if (rc == 0 && path != NULL)
+        ps_strlcpy(path, j->path, size);
+    free(j);
     return rc;
 }

@@ -54,4 +54,24 @@ int ps_camt053_write(struct ps_engine *eng, const char *dir,
                      const char *next_day, int seq, char *path, size_t size,
                      struct ps_err *err);
 
+/*
+ * The same statement written on a thread of its own, read through
+ * `reader`, a second connection whose read snapshot the caller began on
+ * the same state as its own (ps_store_begin_read_pair()): the caller
+ * goes on with the report while it is read.  Its generation time is
+ * taken here, by the caller's thread (with a frozen clock the report's
+ * times then come a tick after the statement's, not before).  dir, day and next_day are
+ * copied; b must live until ps_camt053_finish(), which waits for the
+ * thread and gives ps_camt053_write()'s result and path (*job freed).
+ * Nothing else may use reader meanwhile.
+ */
+struct ps_camt053_job;
+struct ps_store;
+int ps_camt053_start(struct ps_store *reader, const char *dir,
+                     const struct ps_business *b, const char *day,
+                     const char *next_day, int seq,
+                     struct ps_camt053_job **job, struct ps_err *err);
+int ps_camt053_finish(struct ps_camt053_job *job, char *path, size_t size,
+                      struct ps_err *err);
+
 #endif /* PS_CAMT_H */

@@ -73,11 +73,6 @@ static const char csv_header[] =
  * detail. */
 
 
-/* Outcomes of a file's items (store/recon.c, RECON_OUTCOME), summary order. */
-static const char *const outcomes[] = {"SETTLED",  "CONFIRMED", "AWAITING",
-                                       "DECLINED", "RETURNED",  "REQUEUED",
-                                       "CANCELLED"};
-#define NOUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
 static const char *money(int64_t v, const char *currency,
                          char buf[PS_MONEY_STRMAX])
@@ -173,6 +168,17 @@ int ps_recon_query_rows(struct rep *x, enum ps_recon_query q,
 int ps_recon_stop(struct rep *x, int rc)
 {
     return stop(x, rc);
+}
+
+const char *ps_recon_money(int64_t v, const char *currency,
+                           char buf[PS_MONEY_STRMAX])
+{
+    return money(v, currency, buf);
+}
+
+const char *ps_recon_base_name(const char *path)
+{
+    return base_name(path);
 }
 
 /* ---- trial balance and the EWA receivable check (read first) ------- */
@@ -369,174 +375,6 @@ static int position_row(void *vx, const struct ps_recon_row *row)
     if (rc == 0)
         rc = SAY(x, "  %-15s %s  opening %14s  closing %14s\n", row->text[0],
                  cur, money(row->num[3], cur, o), money(row->num[5], cur, c));
-    return stop(x, rc);
-}
-
-/* ---- outbound files ------------------------------------------------ */
-
-/* FILE_ITEMS: direction, outcome, currency, n, amount */
-static int item_row(void *vx, const struct ps_recon_row *row)
-{
-    struct rep *x = vx;
-    int credit = strcmp(row->text[0], "CREDIT") == 0;
-    x->items += (long)row->num[3];
-    if (credit)
-        x->credits += row->num[4];
-    else
-        x->debits += row->num[4];
-    for (size_t i = 0; i < NOUTCOMES; i++)
-        if (strcmp(outcomes[i], row->text[1]) == 0)
-            x->outcome[i] += (long)row->num[3];
-    return stop(x, emit(x, &(struct ps_recon_line){.section = "file_items",
-                                          .file = x->file,
-                                          .rail = x->file_rail,
-                                          .type = row->text[0],
-                                          .status = row->text[1],
-                                          .currency = row->text[2],
-                                          .has_count = 1,
-                                          .count = row->num[3],
-                                          .has_amount = 1,
-                                          .amount = row->num[4]}));
-}
-
-/* FILE_ITEMS, kept: direction, outcome, currency, n, amount, own */
-static int item_keep(void *vx, const struct ps_recon_row *row)
-{
-    struct rep *x = vx;
-    if (x->ngrp == x->grpcap) {
-        size_t cap = x->grpcap != 0 ? x->grpcap * 2 : 16;
-        struct item_grp *n = realloc(x->grp, cap * sizeof(*n));
-        if (n == NULL)
-            return stop(x, ps_err_set(x->err, PS_ENOMEM, "NO_MEMORY",
-                                      "out of memory"));
-        x->grp = n;
-        x->grpcap = cap;
-    }
-    struct item_grp *g = &x->grp[x->ngrp++];
-    ps_strlcpy(g->direction, row->text[0], sizeof(g->direction));
-    ps_strlcpy(g->outcome, row->text[1], sizeof(g->outcome));
-    ps_strlcpy(g->currency, row->text[2], sizeof(g->currency));
-    g->n = row->num[3];
-    g->amount = row->num[4];
-    g->own = row->num[5] != 0;
-    return 0;
-}
-
-/* The file's items, by direction and outcome, read once (a nested
- * statement of its own: SQLite steps both): its currency (the least of
- * its items', as min(t.currency) of any business) before its lines. */
-static int file_items(struct rep *x, const char *output, const char **cur)
-{
-    struct ps_recon_params saved = x->prm;
-    x->ngrp = 0;
-    x->prm.output = output;
-    int rc = query(x, PS_RECON_Q_FILE_ITEMS, item_keep);
-    x->prm = saved;
-    *cur = "";
-    for (size_t i = 0; rc == 0 && i < x->ngrp; i++)
-        if ((*cur)[0] == '\0' || strcmp(x->grp[i].currency, *cur) < 0)
-            *cur = x->grp[i].currency;
-    return rc;
-}
-
-/* FILES: id, kind, business_date, path, currency (''; file_items), seq,
- * records, credit_total, debit_total */
-static int file_row(void *vx, const struct ps_recon_row *row)
-{
-    struct rep *x = vx;
-    const char *name = base_name(row->text[3]);
-    const char *cur = row->text[4];
-    const char *rail =
-        strcmp(row->text[1], "NACHA") == 0 ? "ACH" : "PUSH_TO_CARD";
-    int64_t records = row->num[6], ctot = row->num[7], dtot = row->num[8];
-    char detail[400], a[PS_MONEY_STRMAX], b[PS_MONEY_STRMAX];
-    char c[PS_MONEY_STRMAX], d[PS_MONEY_STRMAX];
-    int rc, match;
-
-    if ((rc = file_items(x, row->text[0], &cur)) != 0)
-        return stop(x, rc);
-    x->r.files++;
-    x->file = name;
-    x->file_rail = rail;
-    x->items = 0;
-    x->credits = x->debits = 0;
-    memset(x->outcome, 0, sizeof(x->outcome));
-    snprintf(detail, sizeof(detail), "%s file of %s, sequence %lld",
-             row->text[1], row->text[2], (long long)row->num[5]);
-    rc = emit(x, &(struct ps_recon_line){.section = "file_control",
-                                .file = name,
-                                .rail = rail,
-                                .status = "RECORDS",
-                                .currency = cur,
-                                .has_count = 1,
-                                .count = records,
-                                .detail = detail});
-    if (rc == 0)
-        rc = emit(x, &(struct ps_recon_line){.section = "file_control",
-                                    .file = name,
-                                    .rail = rail,
-                                    .type = "CREDIT",
-                                    .status = "CREDIT_TOTAL",
-                                    .currency = cur,
-                                    .has_amount = 1,
-                                    .amount = ctot});
-    if (rc == 0)
-        rc = emit(x, &(struct ps_recon_line){.section = "file_control",
-                                    .file = name,
-                                    .rail = rail,
-                                    .type = "DEBIT",
-                                    .status = "DEBIT_TOTAL",
-                                    .currency = cur,
-                                    .has_amount = 1,
-                                    .amount = dtot});
-    if (rc != 0)
-        return stop(x, rc);
-    /* The file's items of the business, in the query's order. */
-    for (size_t i = 0; i < x->ngrp && x->rc == 0; i++) {
-        const struct item_grp *g = &x->grp[i];
-        struct ps_recon_row r = {.ncols = 5};
-        if (!g->own)
-            continue;
-        r.text[0] = g->direction;
-        r.text[1] = g->outcome;
-        r.text[2] = g->currency;
-        r.text[3] = r.text[4] = "";
-        r.num[3] = g->n;
-        r.num[4] = g->amount;
-        if (item_row(x, &r) != 0)
-            break;
-    }
-    if (x->rc != 0)
-        return 1;
-    match = x->items == records && x->credits == ctot && x->debits == dtot;
-    if (!match)
-        x->r.files_mismatched++;
-    snprintf(detail, sizeof(detail),
-             "records %lld, items %ld; credit total %s, items %s; debit "
-             "total %s, items %s",
-             (long long)records, x->items, money(ctot, cur, a),
-             money(x->credits, cur, b), money(dtot, cur, c),
-             money(x->debits, cur, d));
-    rc = emit(x, &(struct ps_recon_line){.section = "file_check",
-                                .file = name,
-                                .rail = rail,
-                                .status = match ? "MATCH" : "MISMATCH",
-                                .currency = cur,
-                                .has_count = 1,
-                                .count = x->items,
-                                .detail = detail});
-    if (rc == 0)
-        rc = SAY(x, "  %s (%s of %s): %lld records, credits %s, debits %s"
-                    " -- %s\n    items:",
-                 name, row->text[1], row->text[2], (long long)records,
-                 money(ctot, cur, a), money(dtot, cur, c),
-                 match ? "items match the controls"
-                       : "ITEMS DO NOT MATCH THE CONTROLS");
-    for (size_t i = 0; i < NOUTCOMES && rc == 0; i++)
-        if (x->outcome[i] > 0 || i < 5)
-            rc = SAY(x, " %s %ld", outcomes[i], x->outcome[i]);
-    if (rc == 0)
-        rc = SAY(x, "\n");
     return stop(x, rc);
 }
 
@@ -802,10 +640,10 @@ static int rate_section(struct rep *x)
  * order a reader sees them, each a few lines of output. */
 static int write_report(struct rep *x)
 {
-    char now[PS_TIME_SIZE], detail[400];
+    const char *now = x->now;
+    char detail[400];
     int rc;
 
-    ps_time_now(now);
     x->r.trial_balanced = 1;
     /* First what decides the alerts at the top. */
     if ((rc = ps_store_recon_trial(x->eng->store, x->b->id, trial_pre, x,
@@ -893,7 +731,7 @@ static int write_report(struct rep *x)
 
     if ((rc = SAY(x, "\nOutbound payment files (of the day, with items "
                      "open, or answered on the day):\n")) != 0 ||
-        (rc = query(x, PS_RECON_Q_FILES, file_row)) != 0)
+        (rc = query(x, PS_RECON_Q_FILES, ps_recon_file_row)) != 0)
         return rc;
     if (x->r.files == 0 && (rc = SAY(x, "  none\n")) != 0)
         return rc;
@@ -902,13 +740,17 @@ static int write_report(struct rep *x)
         return rc;
     /* Twice (counts, then lines), the items walked once when the open
      * ones are few (the memo; every item of the files is joined to its
-     * transaction to find them). */
+     * transaction to find them); not at all when the files' items just
+     * counted have none open (open_items: a file with one is among
+     * FILES, and the two queries join its items alike). */
     x->pass = 0;
-    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+    if (x->open_items > 0 &&
+        (rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
                                   open_row)) != 0)
         return rc;
     x->pass = 1;
-    if ((rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
+    if (x->open_items > 0 &&
+        (rc = ps_recon_query_memo(x, &x->open_memo, PS_RECON_Q_OPEN_ITEMS,
                                   open_row)) != 0)
         return rc;
     if ((rc = SAY(x,
@@ -987,9 +829,8 @@ static int open_outputs(struct rep *x, const char *dir, const char *ymd,
 /* The page, from the rows the CSV got. */
 static int write_page(struct rep *x, char names[3][PS_OUTPUT_NAME_MAX + 1])
 {
-    char now[PS_TIME_SIZE];
     struct ps_reconhtml_info in = {
-        x->b->name, x->b->display_name, x->d, ps_time_now(now), names[0],
+        x->b->name, x->b->display_name, x->d, x->page_now, names[0],
         names[1], x->r.seq, PS_RECON_SETTLE_DAYS, PS_RECON_RATE_DAYS};
     return ps_reconhtml_write(x->page, &in, x->html, x->err);
 }
@@ -1058,6 +899,81 @@ static void rep_free(struct rep *x)
     free(x);
 }
 
+/* The report's read snapshot on st, and *rd a second connection on the
+ * same snapshot for the camt.053's thread; *rd NULL when there can be
+ * none (no database file, no lock to be had): then everything is read on
+ * st, one part after the other, as the snapshot is the same either way. */
+static int reader_begin(struct ps_store *st, struct ps_store **rd,
+                        struct ps_err *err)
+{
+    struct ps_err e2;
+    ps_err_clear(&e2);
+    *rd = NULL;
+    if (ps_store_open_reader(st, rd, &e2) == 0 &&
+        ps_store_begin_read_pair(st, *rd, &e2) == 0)
+        return 0;
+    if (*rd != NULL)
+        ps_log_err(PS_LOG_WARN, "recon.one_reader", &e2, NULL);
+    ps_store_close(*rd);
+    *rd = NULL;
+    return ps_store_begin_read(st, err);
+}
+
+/* Every part, read in the one snapshot (its end included): the report
+ * on this thread, the camt.053 on a second connection and a thread of
+ * its own while the report is written (reader_begin), then the camt.054
+ * and the pain.002 status reports. */
+static int read_parts(struct rep *x, const char *dir, const char *ymd,
+                      char names[3][PS_OUTPUT_NAME_MAX + 1])
+{
+    struct ps_engine *eng = x->eng;
+    const struct ps_business *b = x->b;
+    struct ps_err *err = x->err;
+    struct ps_store *rd = NULL;        /* the camt.053's connection */
+    struct ps_camt053_job *job = NULL; /* its thread */
+    int rc;
+    if ((rc = reader_begin(eng->store, &rd, err)) != 0)
+        return rc;
+    snprintf(x->what, sizeof(x->what), "recon %s %s", b->name, x->d);
+    ps_progress_begin(&x->pg, "recon.progress", x->what, "rows", 0);
+    if ((rc = open_outputs(x, dir, ymd, names)) == 0) {
+        /* The generation times, in the order the parts are written: the
+         * camt.053's is taken by ps_camt053_start() (or _write()). */
+        ps_time_now(x->now);
+        ps_time_now(x->page_now);
+        if (rd != NULL)
+            rc = ps_camt053_start(rd, dir, b, x->d, x->next, x->r.seq, &job,
+                                  err);
+    }
+    if (rc == 0 && (rc = write_report(x)) == 0 &&
+        (rc = write_page(x, names)) == 0)
+        rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
+                              x->r.camt054_path, sizeof(x->r.camt054_path),
+                              err);
+    if (job != NULL) { /* waited for whatever happened meanwhile */
+        struct ps_err jerr;
+        ps_err_clear(&jerr);
+        int jrc = ps_camt053_finish(job, x->r.camt053_path,
+                                    sizeof(x->r.camt053_path),
+                                    rc == 0 ? err : &jerr);
+        if (rc == 0)
+            rc = jrc;
+    } else if (rc == 0)
+        rc = ps_camt053_write(eng, dir, b, x->d, x->next, x->r.seq,
+                              x->r.camt053_path, sizeof(x->r.camt053_path),
+                              err);
+    if (rc == 0)
+        rc = ps_pain002_status_write(eng, dir, b, x->d, x->next, x->r.seq,
+                                     &x->r.pain002_reports, x->r.pain002_path,
+                                     sizeof(x->r.pain002_path), err);
+    if (rd != NULL) {
+        ps_store_rollback(rd);
+        ps_store_close(rd);
+    }
+    ps_store_rollback(eng->store); /* only read */
+    return rc;
+}
+
 int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
                  const struct ps_business *b, int64_t business_date,
                  const struct ps_calendar *cal, struct ps_recon_result *res,
@@ -1066,7 +982,7 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     char dir[PS_PATH_SIZE], names[3][PS_OUTPUT_NAME_MAX + 1];
     char ymd[9], now[PS_TIME_SIZE];
     struct rep *x;
-    int rc, reading = 0;
+    int rc;
 
     if (eng == NULL || spool_dir == NULL || b == NULL || cal == NULL ||
         res == NULL)
@@ -1102,27 +1018,8 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     }
     if ((rc = ps_mkdir_p(dir, 0750, err)) != 0)
         goto out;
-    /* One snapshot for every number in the report. */
-    if ((rc = ps_store_begin_read(eng->store, err)) != 0)
+    if ((rc = read_parts(x, dir, ymd, names)) != 0)
         goto out;
-    reading = 1;
-    snprintf(x->what, sizeof(x->what), "recon %s %s", b->name, x->d);
-    ps_progress_begin(&x->pg, "recon.progress", x->what, "rows", 0);
-    if ((rc = open_outputs(x, dir, ymd, names)) != 0 ||
-        (rc = write_report(x)) != 0 || (rc = write_page(x, names)) != 0 ||
-        (rc = ps_camt054_write(eng, dir, b, x->d, x->next, x->r.seq,
-                               x->r.camt054_path, sizeof(x->r.camt054_path),
-                               err)) != 0 ||
-        (rc = ps_camt053_write(eng, dir, b, x->d, x->next, x->r.seq,
-                               x->r.camt053_path, sizeof(x->r.camt053_path),
-                               err)) != 0 ||
-        (rc = ps_pain002_status_write(eng, dir, b, x->d, x->next, x->r.seq,
-                                      &x->r.pain002_reports,
-                                      x->r.pain002_path,
-                                      sizeof(x->r.pain002_path), err)) != 0)
-        goto out;
-    ps_store_rollback(eng->store); /* only read */
-    reading = 0;
     if ((rc = commit_outputs(x, dir, names)) != 0)
         goto out;
     ps_id_new(x->r.output_id);
@@ -1166,8 +1063,6 @@ int ps_recon_run(struct ps_engine *eng, const char *spool_dir,
     }
 out:
     ps_progress_end(&x->pg);
-    if (reading)
-        ps_store_rollback(eng->store);
     ps_output_abort(x->csv);
     ps_output_abort(x->txt);
     ps_output_abort(x->html);

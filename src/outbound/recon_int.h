@@ -12,6 +12,7 @@
 /* Include it after outbound/recon.h (struct ps_recon_result): it does
  * not include recon.h itself, so that recon.c including it is no
  * include cycle (tests/layers/check_layers.sh). */
+#include "base/money.h"
 #include "base/progress.h"
 #include "outbound/reconhtml.h"
 #include "store/recon.h"
@@ -27,6 +28,9 @@ struct rep {
     struct ps_reconhtml *page; /* every row again, for the HTML page */
     struct ps_recon_result r;  /* copied out at the end */
     struct ps_err *err;
+    /* The report's and the page's generation times, taken when the
+     * snapshot is (ps_recon_run), before the camt.053's. */
+    char now[PS_TIME_SIZE], page_now[PS_TIME_SIZE];
     int rc;   /* an error met inside a row callback */
     int pass; /* which use of a query a callback is in */
     /* per file, while its items are read */
@@ -53,6 +57,10 @@ struct rep {
     char what[PS_NAME_SIZE + PS_DATE_SIZE + 8]; /* "recon B DATE" */
     /* rows of the queries read more than once (recon.c, query_memo) */
     struct memo *ewa_memo, *pos_memo, *open_memo;
+    /* The files' items still open (AWAITING, CONFIRMED: PROCESSING or
+     * APPROVED), counted from FILE_ITEMS: every file with one is among
+     * FILES, so none there is none for OPEN_ITEMS either. */
+    int64_t open_items;
 };
 
 /* Write one row into the CSV (and the page); counts it. */
@@ -76,6 +84,15 @@ int ps_recon_trial_replay(struct rep *x,
 
 /* Record a callback's failure (rc) and say whether to stop the query. */
 int ps_recon_stop(struct rep *x, int rc);
+
+/* An amount in its currency's minor units as text; a path's last part. */
+const char *ps_recon_money(int64_t v, const char *currency,
+                           char buf[PS_MONEY_STRMAX]);
+const char *ps_recon_base_name(const char *path);
+
+/* FILES' row callback: a file's controls, items and check
+ * (outbound/reconfiles.c). */
+int ps_recon_file_row(void *vx, const struct ps_recon_row *row);
 
 /* A line of the text summary. */
 #define PS_RECON_SAY(x, ...) ps_output_printf((x)->txt, (x)->err, __VA_ARGS__)

@@ -68,8 +68,8 @@
  * changes of each day), against what it holds: one row per key where
  * the two differ (`payspool ledger verify`; none when they agree).
  * profiled is "the row has a profile" (ps_store_recon_count_create()). */
-#define RECON_COUNTS_CHECK_SQL                                                 \
-    "WITH want(business_id, day, kind, profiled, rail, type, from_status,"     \
+#define RECON_COUNTS_WANT_SQL                                                  \
+    "want(business_id, day, kind, profiled, rail, type, from_status,"          \
     " status, currency, n, amount, fee) AS ("                                  \
     " SELECT t.business_id, substr(t.created_at, 1, 10), 'CREATED',"           \
     " t.profile_id IS NOT NULL, t.rail, t.type, '', t.status, t.currency,"     \
@@ -82,7 +82,15 @@
     " h.to_status, t.currency, count(*), sum(t.amount), sum(t.fee)"            \
     " FROM transaction_history h JOIN transactions t ON t.id = h.txn_id"       \
     " WHERE ?1 IS NULL OR t.business_id = ?1"                                  \
-    " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),"                                    \
+    " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9)"
+/* The same `want`, added up in memory by ps_store_recon_want()
+ * (verifycounts.c: no sort of every history row) into a temporary
+ * table. */
+#define RECON_COUNTS_WANT_KEPT                                                 \
+    "want AS (SELECT business_id, day, kind, profiled, rail, type,"            \
+    " from_status, status, currency, n, amount, fee FROM temp.verify_want)"
+#define RECON_COUNTS_CHECK_SQL(want)                                           \
+    "WITH " want ","                                                           \
     " have AS (SELECT business_id, day, kind, profiled, rail, type,"           \
     " from_status, status, currency, n, amount, fee FROM recon_counts"         \
     " WHERE (?1 IS NULL OR business_id = ?1) AND n <> 0),"                     \
@@ -414,7 +422,7 @@
       " n = recon_counts.n + excluded.n,"                                      \
       " amount = recon_counts.amount + excluded.amount,"                       \
       " fee = recon_counts.fee + excluded.fee")                                \
-    X(RECON_COUNTS_CHECK, RECON_COUNTS_CHECK_SQL)                              \
+    X(RECON_COUNTS_CHECK, RECON_COUNTS_CHECK_SQL(RECON_COUNTS_WANT_KEPT))      \
     X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL(RECON_ROW_LEGS_V18))              \
     X(RECON_LEGS_CHECK_V29, RECON_LEGS_CHECK_SQL(RECON_ROW_LEGS_V29))          \
     X(RECON_ENTRY_DAYS_CHECK, RECON_ENTRY_DAYS_CHECK_SQL)                      \
@@ -764,7 +772,8 @@ int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
     if ((rc = ps_sq_exec_sql(s, "PRAGMA cache_size = -" CHECK_CACHE_KB,
                              err)) != 0)
         return rc;
-    if ((rc = prep(s, STMT_RECON_COUNTS_CHECK, &st, err)) == 0) {
+    if ((rc = ps_store_recon_want(s, business_id, err)) == 0 &&
+        (rc = prep(s, STMT_RECON_COUNTS_CHECK, &st, err)) == 0) {
         BIND_OPT(st, 1, business_id);
         rc = ps_sq_recon_rows(s, st, "check the reconciliation counters", cb,
                               ctx, err);

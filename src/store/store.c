@@ -138,8 +138,63 @@ int ps_store_open_reader(struct ps_store *main, struct ps_store **out,
     sqlite3_busy_timeout(s->db, 30000);
     memcpy(s->reqkey, main->reqkey, sizeof(s->reqkey));
     s->have_reqkey = 1;
+    /* What the schema has, as main found it (its reads choose by them). */
+    s->event_history = main->event_history;
+    s->balances = main->balances;
+    s->recon_counts = main->recon_counts;
+    s->entry_days = main->entry_days;
     *out = s;
     return 0;
+}
+
+static int begin(struct ps_store *s, const char *first, struct ps_err *err);
+
+/* Start the read transaction of s: a statement that reads the file. */
+static int snapshot_take(struct ps_store *s, struct ps_err *err)
+{
+    int rc = begin(s, "BEGIN DEFERRED", err);
+    if (rc == 0 &&
+        (rc = ps_sq_exec_sql(s, "SELECT count(*) FROM sqlite_schema", err)) !=
+            0)
+        ps_store_rollback(s);
+    return rc;
+}
+
+int ps_store_begin_read_pair(struct ps_store *main, struct ps_store *reader,
+                             struct ps_err *err)
+{
+    sqlite3 *lock = NULL;
+    int rc;
+    if (main->path == NULL)
+        return ps_err_set(err, PS_ESTORE, "STORE_OPEN",
+                          "the database has no file to share a snapshot on");
+    /* A third connection holds the write lock while the two take their
+     * snapshots: no commit can come between them (WAL: a reader sees
+     * what was committed when its read transaction began). */
+    rc = sqlite3_open_v2(main->path, &lock,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW |
+                             SQLITE_OPEN_NOMUTEX,
+                         NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(lock, 30000);
+        rc = sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        rc = ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                        "cannot lock %s to share a snapshot: %s", main->path,
+                        lock != NULL ? sqlite3_errmsg(lock) : "out of memory");
+        sqlite3_close(lock);
+        return rc;
+    }
+    /* The reader reads as much as main: the same page cache. */
+    if ((rc = ps_sq_exec_sql(reader, "PRAGMA cache_size = -" PS_STORE_CACHE_KB,
+                             err)) == 0 &&
+        (rc = snapshot_take(main, err)) == 0 &&
+        (rc = snapshot_take(reader, err)) != 0)
+        ps_store_rollback(main);
+    sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(lock);
+    return rc;
 }
 
 int ps_store_open(const char *path, struct ps_store **out, struct ps_err *err)

@@ -76,6 +76,12 @@ int ps_store_begin(struct ps_store *store, struct ps_err *err);
 /* A read snapshot: several SELECTs see one state of the database and
  * take no write lock.  End it with commit or rollback. */
 int ps_store_begin_read(struct ps_store *store, struct ps_err *err);
+/* A read snapshot on main and one on reader (ps_store_open_reader's),
+ * the same state of the database: two threads read one state.  A third
+ * connection holds the write lock while both begin (waiting, as a
+ * writer, for a commit in progress).  End each with rollback. */
+int ps_store_begin_read_pair(struct ps_store *main, struct ps_store *reader,
+                             struct ps_err *err);
 int ps_store_commit(struct ps_store *store, struct ps_err *err);
 /*
  * 0 when the database file opened is still the one at its path (same

@@ -223,6 +223,16 @@ int ps_store_recon_aging(struct ps_store *s, const char *business,
                          int (*cb)(void *ctx, const struct ps_recon_row *),
                          void *ctx, int *fallback, struct ps_err *err);
 
+/* What recon_counts must hold (RECON_COUNTS_WANT_SQL, recon.c), added
+ * up from the rows into temp.verify_want (verifycounts.c), for the
+ * counters' check; business_id NULL: every business. */
+int ps_store_recon_want(struct ps_store *s, const char *business_id,
+                        struct ps_err *err);
+/* Each profile's transactions and those rightly linked on its chain
+ * (verify.c's OWNED_SQL), from one walk of the transactions in rowid
+ * order, into temp.verify_owned (verifycounts.c). */
+int ps_store_verify_chains(struct ps_store *s, struct ps_err *err);
+
 /* Ledger entry `id`, written at `at`, into its day's range of ids
  * (schema v27's ledger_entry_days, recon.c): kept in memory, added at
  * the outermost commit.  Called by ps_store_ledger_entry_insert(). */

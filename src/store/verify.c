@@ -152,20 +152,19 @@
       " ORDER BY b.name, p.external_id")                                       \
     /* Since schema 22 also each profile's transactions, by its id and   \
      * linked on its chain (docs/store.md): a profile's transaction links \
-     * to the one before it in rowid order (lag), and its counters row's \
-     * last_txn is the newest; one sort, no walk.  linked - (head wrong)  \
-     * equals the count only when the chain holds every transaction. */  \
+     * to the one before it in rowid order, and its counters row's       \
+     * last_txn is the newest.  linked - (head wrong) equals the count    \
+     * only when the chain holds every transaction.  `owned` is counted   \
+     * by one walk in rowid order (verifycounts.c, into                   \
+     * temp.verify_owned): the definition is OWNED_SQL, a window sorting  \
+     * every transaction by profile. */                                  \
     X(PROFILES_CHAINED,                                                        \
       "WITH " RECEIVABLE_MOVES ","                                            \
       " counted(profile_id, amount) AS ("                                      \
       "  SELECT profile_id, sum(amount) FROM moves"                            \
       "  WHERE profile_id IS NOT NULL GROUP BY profile_id),"                   \
       " owned(profile_id, n, linked, last) AS ("                               \
-      "  SELECT profile_id, count(*), sum(profile_prev IS prev), max(r)"       \
-      "  FROM (SELECT profile_id, rowid AS r, profile_prev,"                   \
-      "   lag(rowid) OVER (PARTITION BY profile_id ORDER BY rowid) AS prev"    \
-      "   FROM transactions WHERE profile_id IS NOT NULL)"                     \
-      "  GROUP BY profile_id)"                                                 \
+      "  SELECT profile_id, n, linked, last FROM temp.verify_owned)"           \
       " SELECT b.name, p.external_id, g.currency, k.amount_to_recover,"        \
       "  CASE WHEN c.amount > 0 THEN c.amount ELSE 0 END,"                     \
       "  coalesce(o.n, 0), coalesce(o.linked, 0)"                              \
@@ -177,9 +176,41 @@
       " LEFT JOIN owned o ON o.profile_id = p.id"                              \
       " WHERE ?1 IS NULL OR p.business_id = ?1"                                \
       " ORDER BY b.name, p.external_id")
+/* What temp.verify_owned holds (ps_store_verify_chains()), as SQL. */
+#define OWNED_SQL                                                              \
+      "owned(profile_id, n, linked, last) AS ("                                \
+      "  SELECT profile_id, count(*), sum(profile_prev IS prev), max(r)"       \
+      "  FROM (SELECT profile_id, rowid AS r, profile_prev,"                   \
+      "   lag(rowid) OVER (PARTITION BY profile_id ORDER BY rowid) AS prev"    \
+      "   FROM transactions WHERE profile_id IS NOT NULL)"                     \
+      "  GROUP BY profile_id)"
 /* clang-format on */
 
 PS_SQ_AREA(PS_SQ_AREA_VERIFY, VERIFY_STMTS)
+
+/* Each GROUP BY (and the chain's window, before verifycounts.c) sorts
+ * through a sorter that keeps up to the page cache's size in memory
+ * before it spills to its temporary file, several at once in one
+ * statement: with the store's 64 MB cache, verify took 285 MB at
+ * 1,986,000 disbursements.  A smaller cache while its statements run
+ * (recon.c's counters' check does the same, 8 MB); the store's own
+ * after.  At 1,986,000: 32 MB 164 MB peak and 89 s; 8 MB 80-89 MB but
+ * 110-130 s, the pages read again from the kernel (docs/benchmarks.md). */
+#define VERIFY_CACHE_KB "32768"
+
+static int cache_small(struct ps_store *s, struct ps_err *err)
+{
+    return ps_sq_exec_sql(s, "PRAGMA cache_size = -" VERIFY_CACHE_KB, err);
+}
+
+static int cache_back(struct ps_store *s, int rc, struct ps_err *err)
+{
+    struct ps_err e2;
+    ps_err_clear(&e2);
+    int rc2 = ps_sq_exec_sql(s, "PRAGMA cache_size = -" PS_STORE_CACHE_KB,
+                             rc == 0 ? err : &e2);
+    return rc != 0 ? rc : rc2;
+}
 
 static void read_account(sqlite3_stmt *st, struct ps_verify_account_row *r)
 {
@@ -196,7 +227,7 @@ static void read_account(sqlite3_stmt *st, struct ps_verify_account_row *r)
     r->cross_currency = sqlite3_column_int64(st, 9);
 }
 
-int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
+static int verify_accounts(struct ps_store *s, const char *business_id,
                              int (*cb)(void *ctx,
                                        const struct ps_verify_account_row *),
                              void *ctx, struct ps_err *err)
@@ -232,7 +263,7 @@ static void read_receivable(sqlite3_stmt *st,
     r->counted = sqlite3_column_int64(st, 3);
 }
 
-int ps_store_verify_receivables(
+static int verify_receivables(
     struct ps_store *s, const char *business_id,
     int (*cb)(void *ctx, const struct ps_verify_receivable_row *), void *ctx,
     struct ps_err *err)
@@ -258,7 +289,7 @@ static void read_profile(sqlite3_stmt *st, struct ps_verify_profile_row *r)
     r->chained = sqlite3_column_int64(st, 6); /* the same */
 }
 
-int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
+static int verify_profiles(struct ps_store *s, const char *business_id,
                              int (*cb)(void *ctx,
                                        const struct ps_verify_profile_row *),
                              void *ctx, struct ps_err *err)
@@ -267,11 +298,47 @@ int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
     int chained = sqlite3_table_column_metadata(s->db, NULL, "transactions",
                                                 "profile_prev", NULL, NULL,
                                                 NULL, NULL, NULL) == SQLITE_OK;
-    int rc = prep(s, chained ? STMT_PROFILES_CHAINED : STMT_PROFILES, &st,
+    int rc = chained ? ps_store_verify_chains(s, err) : 0;
+    if (rc == 0)
+        rc = prep(s, chained ? STMT_PROFILES_CHAINED : STMT_PROFILES, &st,
                   err);
     if (rc != 0)
         return rc;
     BIND_OPT(st, 1, business_id);
     FOR_EACH(s, st, "verify EWA profiles", err, struct ps_verify_profile_row,
              read_profile, cb, ctx);
+}
+
+/* The three lists with the small cache (cache_small). */
+int ps_store_verify_accounts(struct ps_store *s, const char *business_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_verify_account_row *),
+                             void *ctx, struct ps_err *err)
+{
+    int rc = cache_small(s, err);
+    if (rc == 0)
+        rc = verify_accounts(s, business_id, cb, ctx, err);
+    return cache_back(s, rc, err);
+}
+
+int ps_store_verify_receivables(
+    struct ps_store *s, const char *business_id,
+    int (*cb)(void *ctx, const struct ps_verify_receivable_row *), void *ctx,
+    struct ps_err *err)
+{
+    int rc = cache_small(s, err);
+    if (rc == 0)
+        rc = verify_receivables(s, business_id, cb, ctx, err);
+    return cache_back(s, rc, err);
+}
+
+int ps_store_verify_profiles(struct ps_store *s, const char *business_id,
+                             int (*cb)(void *ctx,
+                                       const struct ps_verify_profile_row *),
+                             void *ctx, struct ps_err *err)
+{
+    int rc = cache_small(s, err);
+    if (rc == 0)
+        rc = verify_profiles(s, business_id, cb, ctx, err);
+    return cache_back(s, rc, err);
 }

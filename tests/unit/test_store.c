@@ -1058,6 +1058,36 @@ static void test_wal_and_foreign_keys(void **state)
     ps_store_close(s);
 }
 
+/* ps_store_begin_read_pair(): the main connection and a reader see one
+ * state, and keep seeing it while another connection commits. */
+static void test_read_pair_one_snapshot(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *rd = NULL, *w = open_store(fx->db_path, 0);
+    struct ps_business b;
+    struct ps_err err;
+    ps_err_clear(&err);
+    insert_business(s, &b, "acme");
+    assert_int_equal(ps_store_open_reader(s, &rd, &err), 0);
+    assert_int_equal(ps_store_begin_read_pair(s, rd, &err), 0);
+    /* A commit after the pair began: neither sees it. */
+    insert_business(w, &b, "later");
+    assert_true(business_exists(s, "acme"));
+    assert_true(business_exists(rd, "acme"));
+    assert_false(business_exists(s, "later"));
+    assert_false(business_exists(rd, "later"));
+    assert_true(business_exists(w, "later"));
+    ps_store_rollback(rd);
+    ps_store_rollback(s);
+    /* Out of the snapshot: both see it. */
+    assert_true(business_exists(s, "later"));
+    assert_true(business_exists(rd, "later"));
+    ps_store_close(rd);
+    ps_store_close(w);
+    ps_store_close(s);
+}
+
 static void test_check_constraints(void **state)
 {
     struct ps_test_db *fx = *state;
@@ -1557,6 +1587,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen_is_noop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_and_foreign_keys, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_read_pair_one_snapshot, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_check_constraints, setup,
                                         teardown),
