@@ -47,8 +47,8 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
      * chunk's pages fit the 64 MB cache at 100,000: on 1M requests the
      * commits' CPU fell from 2.5-2.6 to 2.0-2.1 s, the writer's stayed
      * (docs/benchmarks.md, "Intake's chunk commits"), peak RSS 128 ->
-     * 142 MB.  A chunk holds the write lock for about 5 s at that rate
-     * (other writers wait up to 30 s, store.c). */
+     * 142 MB.  A chunk holds the write lock for 1.5-2.5 s at that rate,
+     * idle to load 8 (other writers wait up to 30 s, store.c). */
     cfg->chunk_records = 100000;
     ps_unwrap_limits_default(&cfg->limits);
     cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
