@@ -42,10 +42,14 @@ void ps_spool_config_default(struct ps_spool_config *cfg)
      * with records in random employee order that is most of the
      * profile table and its indexes, whatever the chunk's size.  On
      * 200,000 requests, 20,000-record chunks took 14-15 s and
-     * 50,000-record chunks 11.3-11.7 s; a chunk holds the write lock for
-     * about 2.5 s at that rate (other writers wait up to 30 s,
-     * store.c). */
-    cfg->chunk_records = 50000;
+     * 50,000-record chunks 11.3-11.7 s.  Since the row model of issue 21
+     * (narrow counter and balance rows, the fee on the transfer row) the
+     * chunk's pages fit the 64 MB cache at 100,000: on 1M requests the
+     * commits' CPU fell from 2.5-2.6 to 2.0-2.1 s, the writer's stayed
+     * (docs/benchmarks.md, "Intake's chunk commits"), peak RSS 128 ->
+     * 142 MB.  A chunk holds the write lock for 1.5-2.5 s at that rate,
+     * idle to load 8 (other writers wait up to 30 s, store.c). */
+    cfg->chunk_records = 100000;
     ps_unwrap_limits_default(&cfg->limits);
     cfg->provider_max_attempts = PS_TXN_MAX_ATTEMPTS;
     cfg->payout_max_records = PS_PAYOUT_MAX_RECORDS;

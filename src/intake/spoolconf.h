@@ -31,7 +31,7 @@ struct ps_spool_config {
     int archive_retention_days; /* `archive prune` without --older-than
                                  * removes archives older than this; 0
                                  * (the default): none set (retention.h) */
-    long chunk_records;  /* records per SQLite transaction; default 50000 */
+    long chunk_records;  /* records per SQLite transaction; default 100000 */
     struct ps_unwrap_limits limits;
     int provider_max_attempts; /* [provider] max_attempts: provider
                                 * attempts before an error is final;

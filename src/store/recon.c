@@ -853,6 +853,20 @@ static const struct ps_acct_kind *akind_find(struct ps_store *s, int64_t id,
                                              size_t *from)
 {
     size_t lo = *from, hi = s->nakinds;
+    /* The legs come in account order: the next one is near, a forward
+     * gallop to it keeps the search in cache (a search of all the
+     * accounts for each leg missed it: 0.24 s of a 1M intake). */
+    if (lo < hi && s->akinds[lo].id >= id)
+        hi = lo + 1;
+    for (size_t step = 1; lo < hi && s->akinds[lo].id < id; step *= 2) {
+        size_t at = lo + step < hi ? lo + step : hi - 1;
+        if (s->akinds[at].id < id)
+            lo = at + 1;
+        else {
+            hi = at + 1;
+            break;
+        }
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (s->akinds[mid].id < id)
@@ -878,10 +892,10 @@ static int day_total_add(struct day_total **t, size_t *n, size_t *cap,
         if (d->k->biz == k->biz && strcmp(d->k->kind, k->kind) == 0 &&
             strcmp(d->k->currency, k->currency) == 0 &&
             strcmp(d->day, l->day) == 0) {
-            d->legs++;
+            d->legs += l->n;
             d->debits += l->debit;
             d->credits += l->credit;
-            d->mismatched += strcmp(l->currency, k->currency) != 0;
+            d->mismatched += strcmp(l->currency, k->currency) != 0 ? l->n : 0;
             return 0;
         }
     }
@@ -893,8 +907,9 @@ static int day_total_add(struct day_total **t, size_t *n, size_t *cap,
         *t = m;
         *cap = c;
     }
-    (*t)[(*n)++] = (struct day_total){k, l->day, 1, l->debit, l->credit,
-                                      strcmp(l->currency, k->currency) != 0};
+    (*t)[(*n)++] = (struct day_total){
+        k, l->day, l->n, l->debit, l->credit,
+        strcmp(l->currency, k->currency) != 0 ? l->n : 0};
     return 0;
 }
 
@@ -975,7 +990,7 @@ int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
         return rc;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (i > 0 && legs[i].account < legs[i - 1].account)
-            from = 0; /* the legs come in posting order */
+            from = 0; /* not in account order: search from the start */
         const struct ps_acct_kind *k = akind_find(s, legs[i].account, &from);
         if (k == NULL) { /* an account created since: load the new ones */
             size_t before = s->nakinds;

@@ -65,8 +65,8 @@ int ps_store_open_version(const char *path, int version, struct ps_store **out,
     }
     sqlite3_extended_result_codes(s->db, 1);
     /* A writer waits for the engine's chunk in progress to commit: a
-     * 50,000-record chunk holds the write lock for 3-5 s on a large
-     * database, and an operator's `payspool business add` during a run
+     * 100,000-record chunk holds the write lock for 1.5-2.5 s (more
+     * on a busy machine), and an operator's `payspool business add` during a run
      * must wait it out, not fail. */
     sqlite3_busy_timeout(s->db, 30000);
     /* WAL: readers never block the writer.  synchronous=FULL: a commit

@@ -206,10 +206,13 @@ struct ps_acct_kind {
     char currency[4];
 };
 
-/* Add the sorted legs of the outermost commit to ledger_day_totals
- * (schema v24, recon.c): per business, account kind, currency and day,
- * the number of legs and debits - credits.  Called by
- * ps_store_balance_flush(); nothing when the schema has no such table. */
+/* Add the legs of the outermost commit to ledger_day_totals (schema
+ * v24, recon.c): per business, account kind, currency and day, the
+ * number of legs (each ps_leg counts its n) and debits - credits.
+ * Called by ps_store_balance_flush() with the legs summed per account,
+ * currency and day, in account order (each account's kind then found by
+ * a forward walk, not a search a leg); nothing when the schema has no
+ * such table. */
 int ps_store_recon_legs(struct ps_store *s, const struct ps_leg *legs,
                         size_t n, struct ps_err *err);
 
@@ -277,6 +280,7 @@ int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err);
 struct ps_leg {
     int64_t account;
     int64_t debit, credit;
+    int64_t n; /* how many legs these are (1; summed at the commit) */
     char currency[4];
     char day[11]; /* the UTC day of the leg's row (ledger_day_totals) */
 };

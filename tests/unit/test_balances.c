@@ -4,7 +4,8 @@
  * and credits_posted (no row: 0) filled by the migration from the ledger's two kinds of rows; a
  * transaction's legs added at its outermost commit, those of a savepoint
  * rolled back dropped; legs that do not balance refuse the commit
- * (LEDGER_UNBALANCED) and nothing of it is kept.
+ * (LEDGER_UNBALANCED) and nothing of it is kept; the day totals come
+ * from the legs summed per account, currency and day.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -304,6 +305,94 @@ static void test_many_legs_summed(void **state)
     ps_store_close(s);
 }
 
+/* One key's row of ledger_day_totals: legs, debits, credits, mismatched
+ * (all -1: no row). */
+static void expect_day(const char *path, const char *kind, const char *day,
+                       int64_t legs, int64_t debits, int64_t credits,
+                       int64_t mismatched)
+{
+    sqlite3 *db = ps_test_sqlite_open(path);
+    sqlite3_stmt *st = NULL;
+    int64_t v[4] = {-1, -1, -1, -1};
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT legs, debits, credits,"
+                                        " mismatched FROM ledger_day_totals"
+                                        " WHERE business_id = 'b' AND kind ="
+                                        " ? AND currency = 'USD' AND day = ?",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = 0; i < 4; i++)
+            v[i] = sqlite3_column_int64(st, i);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_int_equal(v[0], legs);
+    assert_int_equal(v[1], debits);
+    assert_int_equal(v[2], credits);
+    assert_int_equal(v[3], mismatched);
+}
+
+static void leg(struct ps_store *s, int64_t account, int64_t debit,
+                int64_t credit, const char *currency, const char *at)
+{
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (ps_store_balance_leg(s, account, debit, credit, currency, at, &err) !=
+        0)
+        fail_msg("leg: %s [%s]", err.msg, err.rule);
+}
+
+/* The day totals are computed from the legs summed per account, currency
+ * and day (ledger.c, session 28): legs of one account on two days, in
+ * another currency than the account's, posted out of account order in
+ * one transaction, each count as a leg of their own day, and the
+ * account's balance row gets the sum of all of them. */
+static void test_day_totals_of_summed_legs(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_err err;
+    struct ps_store *s = open_latest(fx->db_path);
+    int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);
+    int64_t recv = account(s, PS_LEDGER_EWA_RECEIVABLE, NULL);
+    int64_t fee = account(s, PS_LEDGER_FEE_INCOME, NULL);
+    const char *d1 = "2026-12-06T23:59:59.000Z", *d2 = "2026-12-07T00:00:01.000Z";
+    ps_err_clear(&err);
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    leg(s, recv, 0, 100, "USD", d1);
+    leg(s, fund, 100, 0, "USD", d1);
+    leg(s, fee, 0, 30, "USD", d2);
+    leg(s, fund, 30, 0, "USD", d2);
+    leg(s, fee, 0, 7, "USD", d1);
+    leg(s, fund, 7, 0, "USD", d1);
+    leg(s, fund, 5, 0, "EUR", d1); /* not the accounts' currency */
+    leg(s, recv, 0, 5, "EUR", d1);
+    leg(s, recv, 0, 1, "USD", d2);
+    leg(s, fund, 1, 0, "USD", d2);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+
+    expect_day(fx->db_path, "FUNDING", "2026-12-06", 3, 112, 0, 1);
+    expect_day(fx->db_path, "FUNDING", "2026-12-07", 2, 31, 0, 0);
+    expect_day(fx->db_path, "EWA_RECEIVABLE", "2026-12-06", 2, 0, 105, 1);
+    expect_day(fx->db_path, "EWA_RECEIVABLE", "2026-12-07", 1, 0, 1, 0);
+    expect_day(fx->db_path, "FEE_INCOME", "2026-12-06", 1, 0, 7, 0);
+    expect_day(fx->db_path, "FEE_INCOME", "2026-12-07", 1, 0, 30, 0);
+    expect_stored(fx->db_path, fund, 143, 0);
+    expect_stored(fx->db_path, recv, 0, 106);
+    expect_stored(fx->db_path, fee, 0, 37);
+
+    /* A second transaction adds to the same keys. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    leg(s, fee, 0, 2, "USD", d2);
+    leg(s, fund, 2, 0, "USD", d2);
+    assert_int_equal(ps_store_commit(s, &err), 0);
+    expect_day(fx->db_path, "FUNDING", "2026-12-07", 3, 33, 0, 0);
+    expect_day(fx->db_path, "FEE_INCOME", "2026-12-07", 2, 0, 32, 0);
+    expect_stored(fx->db_path, fund, 145, 0);
+    ps_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +403,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_legs_summed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unbalanced_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_day_totals_of_summed_legs, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

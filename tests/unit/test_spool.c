@@ -1084,7 +1084,7 @@ static void test_config_overrides_defaults(void **state)
     assert_int_equal(def.stable_seconds, 5);
     assert_int_equal(def.min_age_seconds, 10);
     assert_int_equal(def.poll_seconds, 5);
-    assert_int_equal(def.chunk_records, 50000);
+    assert_int_equal(def.chunk_records, 100000);
     assert_int_equal(def.payout_max_records, 50000);
     cfg = def;
     ps_err_clear(&err);
