@@ -135,6 +135,15 @@ static int gzip_into(int fd, int64_t limit, struct sealer *s,
     return rc;
 }
 
+/* Inputs are sealed with the key file's key: none, no seal. */
+static int no_keys(const char *orig_name, struct ps_err *err)
+{
+    return ps_err_set(err, PS_ECONFIG, "KEYS_REQUIRED",
+                      "inputs are encrypted at rest: the key file is "
+                      "needed to archive or seal %s",
+                      orig_name);
+}
+
 int ps_seal_write(const struct ps_keys *keys, int fd, const char *orig_name,
                   const char *sha256, const char *dir, const char *name,
                   struct ps_err *err)
@@ -143,10 +152,7 @@ int ps_seal_write(const struct ps_keys *keys, int fd, const char *orig_name,
     struct sealer *s;
     int rc;
     if (keys == NULL)
-        return ps_err_set(err, PS_ECONFIG, "KEYS_REQUIRED",
-                          "inputs are encrypted at rest: the key file is "
-                          "needed to archive or seal %s",
-                          orig_name);
+        return no_keys(orig_name, err);
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     if ((rc = ps_output_open(dir, name, 0640, &s->o, err)) != 0) {
@@ -216,10 +222,7 @@ int ps_seal_begin(const struct ps_keys *keys, int fd, int64_t size,
     struct ps_seal_job *j;
     int rc;
     if (keys == NULL)
-        return ps_err_set(err, PS_ECONFIG, "KEYS_REQUIRED",
-                          "inputs are encrypted at rest: the key file is "
-                          "needed to archive or seal %s",
-                          orig_name);
+        return no_keys(orig_name, err);
     if ((j = calloc(1, sizeof(*j))) == NULL ||
         (j->s = calloc(1, sizeof(*j->s))) == NULL ||
         (j->orig_name = strdup(orig_name)) == NULL) {
