@@ -36,16 +36,6 @@ static int teardown(void **state)
     return ps_test_db_teardown(state);
 }
 
-static struct ps_store *open_store(const char *path, int version)
-{
-    struct ps_store *s = NULL;
-    struct ps_err err;
-    ps_err_clear(&err);
-    if (ps_store_open_version(path, version, &s, &err) != 0)
-        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
-    return s;
-}
-
 /* An account's stored debits and credits (no row: 0, 0), read on a
  * connection of its own (so: what is committed). */
 static void stored(const char *path, int64_t account, int64_t *debits,
@@ -90,7 +80,7 @@ static void entry(struct ps_store *s, int64_t dr, int64_t cr, int64_t amount)
 /* A store of the latest schema with business "b". */
 static struct ps_store *open_latest(const char *path)
 {
-    struct ps_store *s = open_store(path, 0);
+    struct ps_store *s = ps_test_store_open(path, 0);
     sqlite3 *db = ps_test_sqlite_open(path);
     assert_int_equal(sqlite3_exec(db,
                                   "INSERT INTO businesses(id, name,"
@@ -119,7 +109,7 @@ static int64_t account(struct ps_store *s, enum ps_ledger_kind kind,
 static void test_migrate_v20_fills(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 19);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 19);
     ps_store_close(s);
     sqlite3 *db = ps_test_sqlite_open(fx->db_path);
     assert_int_equal(
@@ -147,7 +137,7 @@ static void test_migrate_v20_fills(void **state)
             NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
-    s = open_store(fx->db_path, 20);
+    s = ps_test_store_open(fx->db_path, 20);
     expect_stored(fx->db_path, 1, 5999, 0);
     expect_stored(fx->db_path, 2, 5000, 5700);
     expect_stored(fx->db_path, 3, 0, 299);

@@ -36,25 +36,6 @@ static int teardown(void **state)
     return ps_test_db_teardown(state);
 }
 
-static struct ps_store *open_store(const char *path, int version)
-{
-    struct ps_store *s = NULL;
-    struct ps_err err;
-    ps_err_clear(&err);
-    if (ps_store_open_version(path, version, &s, &err) != 0)
-        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
-    return s;
-}
-
-static void exec_raw(const char *path, const char *sql)
-{
-    sqlite3 *db = ps_test_sqlite_open(path);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg != NULL ? msg : "?");
-    sqlite3_close(db);
-}
-
 /* One integer read on its own
  * connection, so: what is committed. */
 static int64_t raw_int(const char *path, const char *sql)
@@ -124,10 +105,10 @@ static int on_row(void *ctx, const struct ps_book_row *r)
 static void test_migrate_v21_moves(void **state)
 {
     struct ps_test_db *fx = *state;
-    ps_store_close(open_store(fx->db_path, 20));
-    exec_raw(fx->db_path, V20_ROWS);
+    ps_store_close(ps_test_store_open(fx->db_path, 20));
+    ps_test_sql_exec(fx->db_path, V20_ROWS);
 
-    struct ps_store *s = open_store(fx->db_path, 21);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 21);
     assert_int_equal(raw_int(fx->db_path, "SELECT max(version)"
                                           " FROM schema_version"),
                      21);
@@ -173,9 +154,9 @@ static void test_migrate_v21_moves(void **state)
 static void test_write_back(void **state)
 {
     struct ps_test_db *fx = *state;
-    ps_store_close(open_store(fx->db_path, 20));
-    exec_raw(fx->db_path, V20_ROWS);
-    struct ps_store *s = open_store(fx->db_path, 0);
+    ps_store_close(ps_test_store_open(fx->db_path, 20));
+    ps_test_sql_exec(fx->db_path, V20_ROWS);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_err err;
     ps_err_clear(&err);
     int64_t seq2 =
@@ -229,12 +210,12 @@ static void test_write_back(void **state)
 static void test_insert_update(void **state)
 {
     struct ps_test_db *fx = *state;
-    ps_store_close(open_store(fx->db_path, 20));
-    exec_raw(fx->db_path, V20_ROWS);
-    struct ps_store *s = open_store(fx->db_path, 0);
+    ps_store_close(ps_test_store_open(fx->db_path, 20));
+    ps_test_sql_exec(fx->db_path, V20_ROWS);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_err err;
     ps_err_clear(&err);
-    exec_raw(fx->db_path,
+    ps_test_sql_exec(fx->db_path,
              "INSERT INTO ewa_eligibility_history(id, profile_id, status,"
              " reason, created_at) VALUES ('h4', 'p4', 'NEW', 'r4', 't0');"
              "INSERT INTO customers(id, business_id, external_id, type,"

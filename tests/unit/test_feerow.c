@@ -37,38 +37,6 @@ static int teardown(void **state)
     return ps_test_db_teardown(state);
 }
 
-static struct ps_store *open_store(const char *path, int version)
-{
-    struct ps_store *s = NULL;
-    struct ps_err err;
-    ps_err_clear(&err);
-    if (ps_store_open_version(path, version, &s, &err) != 0)
-        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
-    return s;
-}
-
-static void raw(const char *path, const char *sql)
-{
-    sqlite3 *db = ps_test_sqlite_open(path);
-    char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-    sqlite3_close(db);
-}
-
-static int64_t one(const char *path, const char *sql)
-{
-    sqlite3 *db = ps_test_sqlite_open(path);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 struct trial_seen {
     int n;
     int64_t debits, credits, mismatched;
@@ -124,14 +92,14 @@ static void test_migrate_v29(void **state)
 {
     struct ps_test_db *fx = *state;
     struct ps_err err;
-    struct ps_store *s = open_store(fx->db_path, 28);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 28);
     ps_store_close(s);
-    raw(fx->db_path, ROWS_V28);
+    ps_test_sql_exec(fx->db_path, ROWS_V28);
 
     /* Version 28's figures, read by this build's readers of 28. */
     int64_t before[5], kind_before[PS_LEDGER_KIND_N];
     struct trial_seen tb0 = {0};
-    s = open_store(fx->db_path, 28);
+    s = ps_test_store_open(fx->db_path, 28);
     ps_err_clear(&err);
     for (int a = 1; a <= 4; a++)
         assert_int_equal(ps_store_ledger_balance(s, a, &before[a], &err), 0);
@@ -148,26 +116,26 @@ static void test_migrate_v29(void **state)
     assert_int_equal(before[3], -299 - 199 + 299);
     assert_int_equal(tb0.debits, 5000 + 1000 + 700 + 299 + 5000 + 299 + 199);
 
-    s = open_store(fx->db_path, 29);
+    s = ps_test_store_open(fx->db_path, 29);
     /* t1's fee moved onto its row, its entry gone; t2's (not at the
      * row's time) stays an entry; no fee, no leg. */
-    assert_int_equal(one(fx->db_path, "SELECT fee_account FROM transactions"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT fee_account FROM transactions"
                                       " WHERE id = 't1'"),
                      3);
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM transactions"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM transactions"
                                       " WHERE fee_account IS NOT NULL"),
                      1);
-    assert_int_equal(one(fx->db_path, "SELECT group_concat(id) = '2,3,4' FROM"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT group_concat(id) = '2,3,4' FROM"
                                       " (SELECT id FROM ledger_entries"
                                       " ORDER BY id)"),
                      1);
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM ledger_entries"),
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries"),
                      3);
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM sqlite_schema"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM sqlite_schema"
                                       " WHERE name = 'moved_v29'"),
                      0);
     /* The day ranges stay: wider than the entries, never narrower. */
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM ledger_entries e"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries e"
                                       " JOIN ledger_entry_days d ON d.day ="
                                       " substr(e.created_at, 1, 10) WHERE"
                                       " e.id BETWEEN d.first_id AND"
@@ -259,8 +227,8 @@ static void test_fee_on_new_row(void **state)
     struct ps_err err;
     struct ps_txn t;
     int64_t rcv = 0, cus = 0, fee = 0;
-    struct ps_store *s = open_store(fx->db_path, 0);
-    raw(fx->db_path, "INSERT INTO businesses(id, name, display_name,"
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
+    ps_test_sql_exec(fx->db_path, "INSERT INTO businesses(id, name, display_name,"
                      " created_at) VALUES ('b', 'b', 'B', 'x');"
                      "INSERT INTO customers(id, business_id, external_id,"
                      " type, first_name, last_name, created_at, updated_at)"
@@ -287,25 +255,25 @@ static void test_fee_on_new_row(void **state)
     assert_int_equal(ps_store_txn_set_transfer(s, &t, &x, &err), 0);
     assert_int_equal(ps_store_commit(s, &err), 0);
 
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM ledger_entries"),
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries"),
                      0);
-    assert_int_equal(one(fx->db_path, "SELECT group_concat(ifnull("
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT group_concat(ifnull("
                                       "fee_account, 0), ' ') = '3 0 3' FROM"
                                       " (SELECT fee_account FROM transactions"
                                       " ORDER BY id)"),
                      1);
     /* Posted in the commit: Dr RCV 5000 + 299 + 700 + 1000 + 199, Cr
      * FEE_INCOME 299 + 199, and the day's totals of the three kinds. */
-    assert_int_equal(one(fx->db_path, "SELECT debits_posted FROM"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT debits_posted FROM"
                                       " ledger_balances WHERE account = 1"),
                      7198);
-    assert_int_equal(one(fx->db_path, "SELECT credits_posted FROM"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT credits_posted FROM"
                                       " ledger_balances WHERE account = 3"),
                      498);
-    assert_int_equal(one(fx->db_path, "SELECT legs FROM ledger_day_totals"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT legs FROM ledger_day_totals"
                                       " WHERE kind = 'EWA_RECEIVABLE'"),
                      5);
-    assert_int_equal(one(fx->db_path, "SELECT legs FROM ledger_day_totals"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT legs FROM ledger_day_totals"
                                       " WHERE kind = 'FEE_INCOME'"),
                      2);
 
@@ -336,7 +304,7 @@ static void test_fee_on_new_row(void **state)
     assert_int_equal(tb.credits, 7198);
 
     /* A fee leg's day total changed behind the store: verify tells. */
-    raw(fx->db_path, "UPDATE ledger_day_totals SET credits = credits - 1"
+    ps_test_sql_exec(fx->db_path, "UPDATE ledger_day_totals SET credits = credits - 1"
                      " WHERE kind = 'FEE_INCOME'");
     n = 0;
     assert_int_equal(ps_store_recon_counts_check(s, NULL, count_rows, &n,
@@ -351,7 +319,7 @@ static void test_fee_on_new_row(void **state)
                                       sizeof(detail), &err),
                      0);
     assert_null(strstr(detail, "fee_account"));
-    raw(fx->db_path, "UPDATE transactions SET fee_account = 424242"
+    ps_test_sql_exec(fx->db_path, "UPDATE transactions SET fee_account = 424242"
                      " WHERE id = 't1'");
     assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail,
                                       sizeof(detail), &err),

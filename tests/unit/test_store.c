@@ -86,18 +86,6 @@ static int teardown(void **state)
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static struct ps_store *open_store(const char *path, int version)
-{
-    struct ps_store *s = NULL;
-    struct ps_err err;
-    ps_err_clear(&err);
-    int rc = ps_store_open_version(path, version, &s, &err);
-    if (rc != 0)
-        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
-    assert_non_null(s);
-    return s;
-}
-
 static sqlite3 *raw_open(const char *path)
 {
     sqlite3 *db = ps_test_sqlite_open(path);
@@ -212,7 +200,7 @@ static void test_new_file_latest(void **state)
     /* 2 when written; a later migration must keep the v1 and v2 tables. */
     int latest = ps_store_latest_version();
     assert_true(latest >= 2);
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     assert_int_equal(ps_store_version(s), ps_store_latest_version());
     ps_store_close(s);
 
@@ -245,7 +233,7 @@ static void test_new_file_latest(void **state)
 static void test_migrate_v30_history_index(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 29);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 29);
     assert_int_equal(ps_store_version(s), 29);
     ps_store_close(s);
     sqlite3 *db = raw_open(fx->db_path);
@@ -259,7 +247,7 @@ static void test_migrate_v30_history_index(void **state)
         SQLITE_OK);
     sqlite3_close(db);
 
-    s = open_store(fx->db_path, 0);
+    s = ps_test_store_open(fx->db_path, 0);
     assert_int_equal(ps_store_version(s), ps_store_latest_version());
     ps_store_close(s);
     db = raw_open(fx->db_path);
@@ -282,7 +270,7 @@ static void test_migrate_v1_with_data(void **state)
     struct ps_err err;
     ps_err_clear(&err);
 
-    struct ps_store *s = open_store(fx->db_path, 1);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 1);
     assert_int_equal(ps_store_version(s), 1);
     insert_business(s, &parent, "holding");
     make_business(&b, "acme");
@@ -294,11 +282,11 @@ static void test_migrate_v1_with_data(void **state)
     check_tables(fx->db_path, v2_tables, 0);
 
     /* Asking for version 1 again does not migrate further. */
-    s = open_store(fx->db_path, 1);
+    s = ps_test_store_open(fx->db_path, 1);
     assert_int_equal(ps_store_version(s), 1);
     ps_store_close(s);
 
-    s = open_store(fx->db_path, 0);
+    s = ps_test_store_open(fx->db_path, 0);
     assert_int_equal(ps_store_version(s), ps_store_latest_version());
     assert_int_equal(ps_store_business_get(s, "acme", &got_b, &err), 0);
     assert_string_equal(got_b.id, b.id);
@@ -374,7 +362,7 @@ static void test_migrate_v1_with_data(void **state)
 static void test_migrate_v10_return_codes(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 9);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 9);
     ps_store_close(s);
     sqlite3 *db = raw_open(fx->db_path);
     const char *rows =
@@ -397,7 +385,7 @@ static void test_migrate_v10_return_codes(void **state)
     assert_int_equal(raw_exec(db, rows), SQLITE_OK);
     sqlite3_close(db);
 
-    s = open_store(fx->db_path, 10);
+    s = ps_test_store_open(fx->db_path, 10);
     ps_store_close(s);
     db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db,
@@ -468,7 +456,7 @@ static void test_migrate_v17_request_hash(void **state)
 {
     struct ps_test_db *fx = *state;
     char id[PS_ID_SIZE], id2[PS_ID_SIZE];
-    struct ps_store *s = open_store(fx->db_path, 16);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 16);
     ps_store_close(s);
     sqlite3 *db = raw_open(fx->db_path);
     assert_int_equal(
@@ -489,7 +477,7 @@ static void test_migrate_v17_request_hash(void **state)
         SQLITE_OK);
     sqlite3_close(db);
 
-    s = open_store(fx->db_path, 17);
+    s = ps_test_store_open(fx->db_path, 17);
     db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM transactions WHERE"
@@ -526,7 +514,7 @@ static void test_migrate_v17_request_hash(void **state)
                              NULL),
                      1);
     ps_store_close(s); /* the API below writes the latest version's rows */
-    s = open_store(fx->db_path, 0);
+    s = ps_test_store_open(fx->db_path, 0);
     /* The narrow iso_refs (version 26): the same references, the block's
      * (business, MsgId, PmtInfId) in iso_msgs. */
     assert_int_equal(raw_int(db,
@@ -611,7 +599,7 @@ static void test_migrate_v18_creation_on_row(void **state)
 {
     struct ps_test_db *fx = *state;
     struct ps_err err;
-    struct ps_store *s = open_store(fx->db_path, 17);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 17);
     ps_store_close(s);
     sqlite3 *db = raw_open(fx->db_path);
     assert_int_equal(
@@ -666,7 +654,7 @@ static void test_migrate_v18_creation_on_row(void **state)
     assert_int_equal(before[1], 5299);
     assert_int_equal(before[4], -5000);
 
-    s = open_store(fx->db_path, 18);
+    s = ps_test_store_open(fx->db_path, 18);
     db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM transaction_history",
                              NULL),
@@ -746,7 +734,7 @@ static void test_migrate_v19_profile_hash(void **state)
     struct ps_err err;
     int64_t n = -1;
     int seen = 0;
-    struct ps_store *s = open_store(fx->db_path, 18);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 18);
     ps_store_close(s);
     sqlite3 *db = raw_open(fx->db_path);
     assert_int_equal(
@@ -776,7 +764,7 @@ static void test_migrate_v19_profile_hash(void **state)
                  "  'ELIGIBLE', 'h3', 'x', 'x');"),
         SQLITE_OK);
     sqlite3_close(db);
-    s = open_store(fx->db_path, 19);
+    s = ps_test_store_open(fx->db_path, 19);
     db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM transactions WHERE"
@@ -795,7 +783,7 @@ static void test_migrate_v19_profile_hash(void **state)
                      0);
     sqlite3_close(db);
     ps_store_close(s);
-    s = open_store(fx->db_path, 0);
+    s = ps_test_store_open(fx->db_path, 0);
     db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM pragma_table_info("
@@ -829,7 +817,7 @@ static void test_migrate_v19_profile_hash(void **state)
     assert_int_equal(n, 0);
     /* A new row is found the same way. */
     ps_store_close(s);
-    s = open_store(fx->db_path, 0);
+    s = ps_test_store_open(fx->db_path, 0);
     struct ps_txn t;
     memset(&t, 0, sizeof(t));
     ps_id_new(t.id);
@@ -854,7 +842,7 @@ static void test_migrate_v19_profile_hash(void **state)
 static void test_too_new_refused(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_business b;
     insert_business(s, &b, "acme");
     ps_store_close(s);
@@ -892,7 +880,7 @@ static void test_too_new_refused(void **state)
 static void test_reopen_is_noop(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_business b;
     insert_business(s, &b, "acme");
     ps_store_close(s);
@@ -913,7 +901,7 @@ static void test_reopen_is_noop(void **state)
     sqlite3_close(db);
 
     for (int i = 0; i < 3; i++) {
-        s = open_store(fx->db_path, 0);
+        s = ps_test_store_open(fx->db_path, 0);
         assert_int_equal(ps_store_version(s), ps_store_latest_version());
         assert_true(business_exists(s, "acme"));
         ps_store_close(s);
@@ -974,7 +962,7 @@ static void test_open_errors(void **state)
 static void test_wal_and_foreign_keys(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_err err;
     ps_err_clear(&err);
 
@@ -1063,8 +1051,8 @@ static void test_wal_and_foreign_keys(void **state)
 static void test_read_pair_one_snapshot(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
-    struct ps_store *rd = NULL, *w = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
+    struct ps_store *rd = NULL, *w = ps_test_store_open(fx->db_path, 0);
     struct ps_business b;
     struct ps_err err;
     ps_err_clear(&err);
@@ -1091,7 +1079,7 @@ static void test_read_pair_one_snapshot(void **state)
 static void test_check_constraints(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_business b;
     struct ps_customer c;
     struct ps_err err;
@@ -1147,7 +1135,7 @@ static void test_check_constraints(void **state)
 static void test_unique_conflicts(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_business a, b, dup_b;
     struct ps_customer c, dup, other;
     struct ps_err err;
@@ -1277,7 +1265,7 @@ static void assert_account_row(sqlite3 *db, int64_t id, const char *customer)
 static void test_ledger_account_cache_rollback(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_business b;
     struct ps_customer c1, c2;
     struct ps_err err;
@@ -1346,7 +1334,7 @@ static void test_ledger_account_cache_rollback(void **state)
 static void test_nested_transactions(void **state)
 {
     struct ps_test_db *fx = *state;
-    struct ps_store *s = open_store(fx->db_path, 0);
+    struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_business b;
     struct ps_err err;
     ps_err_clear(&err);
@@ -1505,7 +1493,7 @@ static void test_strip_references(void **state)
 static void test_unchained_tables(void **state)
 {
     struct ps_test_db *fx = *state;
-    ps_store_close(open_store(fx->db_path, 0));
+    ps_store_close(ps_test_store_open(fx->db_path, 0));
     sqlite3 *db = raw_open(fx->db_path);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM sqlite_schema WHERE"
@@ -1535,7 +1523,7 @@ static void test_unchained_tables(void **state)
 static void test_no_costly_in_lists(void **state)
 {
     struct ps_test_db *fx = *state;
-    ps_store_close(open_store(fx->db_path, 0));
+    ps_store_close(ps_test_store_open(fx->db_path, 0));
     sqlite3 *db = raw_open(fx->db_path);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db,

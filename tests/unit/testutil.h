@@ -33,6 +33,7 @@
 
 #include "base/crypto.h"
 #include "engine/engine.h"
+#include "store/store.h"
 #include "base/err.h"
 
 /* Names of the database and key file that ps_test_engine_open() makes. */
@@ -141,6 +142,44 @@ static inline sqlite3 *ps_test_sqlite_open(const char *path)
                      SQLITE_OK);
     sqlite3_busy_timeout(db, 5000);
     return db;
+}
+
+/* The store at path opened at schema `version` (0: the newest). */
+static inline struct ps_store *ps_test_store_open(const char *path,
+                                                  int version)
+{
+    struct ps_store *s = NULL;
+    struct ps_err err;
+    ps_err_clear(&err);
+    if (ps_store_open_version(path, version, &s, &err) != 0)
+        fail_msg("open %s: %s [%s]", path, err.msg, err.rule);
+    assert_non_null(s);
+    return s;
+}
+
+/* sql run on a raw connection to path; an error fails the test. */
+static inline void ps_test_sql_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = ps_test_sqlite_open(path);
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg != NULL ? msg : "?");
+    sqlite3_close(db);
+}
+
+/* The integer in the first column of sql's first row, on a raw
+ * connection to path. */
+static inline int64_t ps_test_sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = ps_test_sqlite_open(path);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
 }
 
 /* A call that must have failed with `code`, recorded in err with `rule`. */
