@@ -36,21 +36,6 @@ static int teardown(void **state)
     return ps_test_db_teardown(state);
 }
 
-/* One integer read on its own
- * connection, so: what is committed. */
-static int64_t raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db = ps_test_sqlite_open(path);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* Three profiles of business "b" at schema 20 (foreign keys are not
  * enforced on the raw connection; the rows they name exist anyway for
  * the profile read's join on its eligibility history). */
@@ -109,12 +94,12 @@ static void test_migrate_v21_moves(void **state)
     ps_test_sql_exec(fx->db_path, V20_ROWS);
 
     struct ps_store *s = ps_test_store_open(fx->db_path, 21);
-    assert_int_equal(raw_int(fx->db_path, "SELECT max(version)"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT max(version)"
                                           " FROM schema_version"),
                      21);
-    assert_int_equal(raw_int(fx->db_path, "SELECT count(*) FROM ewa_counters"),
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_counters"),
                      3);
-    assert_int_equal(raw_int(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                              "SELECT count(*) FROM ewa_profiles p"
                              " JOIN ewa_counters k ON k.profile = p.seq"
                              " WHERE p.seq = p.rowid AND ("
@@ -129,7 +114,7 @@ static void test_migrate_v21_moves(void **state)
                              "  AND k.updated_at = 't3'))"),
                      3);
     /* the columns are gone from the wide row: nothing reads a stale copy */
-    assert_int_equal(raw_int(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                              "SELECT count(*) FROM pragma_table_info("
                              "'ewa_profiles') WHERE name IN"
                              " ('amount_to_recover', 'period_disbursed')"),
@@ -160,9 +145,9 @@ static void test_write_back(void **state)
     struct ps_err err;
     ps_err_clear(&err);
     int64_t seq2 =
-        raw_int(fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p2'");
+        ps_test_sql_int(fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p2'");
     int64_t wide =
-        raw_int(fx->db_path, "SELECT count(*) FROM ewa_profiles WHERE"
+        ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_profiles WHERE"
                              " updated_at IN ('t1', 't2', 't3')");
     assert_int_equal(wide, 3);
 
@@ -181,7 +166,7 @@ static void test_write_back(void **state)
     assert_int_equal(p.amount_to_recover, 0);
     assert_int_equal(p.earned_wages, 90000);
     /* the wide rows were not written */
-    assert_int_equal(raw_int(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                              "SELECT count(*) FROM ewa_profiles WHERE"
                              " updated_at IN ('t1', 't2', 't3')"),
                      3);
@@ -243,8 +228,8 @@ static void test_insert_update(void **state)
     if (rc != 0)
         fail_msg("insert: %s [%s]", err.msg, err.rule);
     assert_int_equal(
-        raw_int(fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p4'"),
-        raw_int(fx->db_path, "SELECT max(seq) FROM ewa_profiles"
+        ps_test_sql_int(fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p4'"),
+        ps_test_sql_int(fx->db_path, "SELECT max(seq) FROM ewa_profiles"
                              " WHERE id <> 'p4'") +
             1);
     struct ps_profile q;
@@ -258,7 +243,7 @@ static void test_insert_update(void **state)
     assert_int_equal(sc.n, 2); /* p3 and p4: the profiles of c3 */
     int i = strcmp(sc.id[0], "p4") == 0 ? 0 : 1;
     assert_string_equal(sc.id[i], "p4");
-    assert_int_equal(sc.row[i], raw_int(fx->db_path, "SELECT seq FROM"
+    assert_int_equal(sc.row[i], ps_test_sql_int(fx->db_path, "SELECT seq FROM"
                                                      " ewa_profiles WHERE"
                                                      " id = 'p4'"));
     assert_int_equal(sc.atr[i], 777);
@@ -273,7 +258,7 @@ static void test_insert_update(void **state)
     /* the same external id is refused, and no counters row is left */
     ps_strlcpy(p.id, "p5", sizeof(p.id));
     assert_int_equal(ps_store_profile_insert(s, &p, &err), PS_ECONFLICT);
-    assert_int_equal(raw_int(fx->db_path, "SELECT count(*) FROM ewa_counters"),
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_counters"),
                      4);
 
     q.amount_to_recover = 0;

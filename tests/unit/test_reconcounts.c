@@ -103,19 +103,6 @@ static void move(struct ps_store *s, struct ps_txn *t, enum ps_txn_status to,
         fail_msg("move: %s [%s]", err.msg, err.rule);
 }
 
-static int64_t one(const char *path, const char *sql)
-{
-    sqlite3 *db = ps_test_sqlite_open(path);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static int count_rows(void *ctx, const struct ps_recon_row *r)
 {
     int *n = ctx;
@@ -159,10 +146,10 @@ static void test_counted_with_savepoints(void **state)
     create(s, &c, "t-c", 7, DAY1, fund, recv);
     ps_store_rollback(s);
     /* Nothing counted before the commit. */
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM recon_counts"),
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM recon_counts"),
                      0);
     assert_int_equal(ps_store_commit(s, &err), 0);
-    assert_int_equal(one(fx->db_path, "SELECT sum(n) FROM recon_counts"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT sum(n) FROM recon_counts"
                                       " WHERE kind = 'CREATED'"
                                       " AND status = 'NEW'"),
                      2);
@@ -182,32 +169,32 @@ static void test_counted_with_savepoints(void **state)
     assert_int_equal(ps_store_commit(s, &err), 0);
 
     /* Created on day 1, by status now: a PROCESSING, b NEW. */
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT sum(n) FROM recon_counts WHERE kind ="
                          " 'CREATED' AND day = '2026-12-06' AND status ="
                          " 'PROCESSING' AND amount = 1000 AND fee = 10"),
                      1);
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT sum(n) FROM recon_counts WHERE kind ="
                          " 'CREATED' AND day = '2026-12-06' AND status ="
                          " 'NEW' AND amount = 200"),
                      1);
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT sum(n) FROM recon_counts WHERE kind ="
                          " 'CREATED' AND status = 'PENDING'"),
                      0);
     /* Moved on day 2: NEW -> PENDING and PENDING -> PROCESSING, once. */
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT count(*) FROM recon_counts WHERE kind ="
                          " 'MOVED' AND day = '2026-12-07' AND n = 1"),
                      2);
     /* The legs' day totals: two transfers of day 1 on each side. */
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT legs * 100000 + debits FROM"
                          " ledger_day_totals WHERE kind = 'FUNDING'"
                          " AND day = '2026-12-06'"),
                      2 * 100000 + 1200);
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT credits FROM ledger_day_totals"
                          " WHERE kind = 'EWA_RECEIVABLE'"),
                      1200);
@@ -254,7 +241,7 @@ static void test_entry_day_ranges(void **state)
 
     /* Outside a transaction: its own commit (id 1). */
     entry(s, fund, recv, DAY1);
-    assert_int_equal(one(fx->db_path, "SELECT first_id * 100 + last_id"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT first_id * 100 + last_id"
                                       " FROM ledger_entry_days"
                                       " WHERE day = '2026-12-06'"),
                      101);
@@ -268,21 +255,21 @@ static void test_entry_day_ranges(void **state)
     ps_store_rollback(s);
     entry(s, fund, recv, DAY2);
     /* Nothing written before the commit. */
-    assert_int_equal(one(fx->db_path, "SELECT count(*) FROM ledger_entry_days"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entry_days"
                                       " WHERE day = '2026-12-07'"),
                      0);
     assert_int_equal(ps_store_commit(s, &err), 0);
     /* Day 1: ids 1 to 3, and up to 4 (the rolled-back id: wider). */
-    assert_int_equal(one(fx->db_path, "SELECT first_id * 100 + last_id"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT first_id * 100 + last_id"
                                       " FROM ledger_entry_days"
                                       " WHERE day = '2026-12-06'"),
                      104);
-    assert_int_equal(one(fx->db_path, "SELECT first_id * 100 + last_id"
+    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT first_id * 100 + last_id"
                                       " FROM ledger_entry_days"
                                       " WHERE day = '2026-12-07'"),
                      404);
     /* Every entry within its day's range: no difference. */
-    assert_int_equal(one(fx->db_path,
+    assert_int_equal(ps_test_sql_int(fx->db_path,
                          "SELECT count(*) FROM ledger_entries e"
                          " JOIN ledger_entry_days d"
                          " ON d.day = substr(e.created_at, 1, 10)"
