@@ -260,8 +260,9 @@ outcome:
      * hold an ISO EndToEndId of 35 characters whole. */
     char ref[144];
     ps_strlcpy(ref, rec->reference != NULL ? rec->reference : "", 141);
-    if (rec->reference != NULL && strlen(rec->reference) > strlen(ref))
-        strcat(ref, "...");
+    size_t rl = strlen(ref);
+    if (rec->reference != NULL && strlen(rec->reference) > rl)
+        memcpy(ref + rl, "...", 4); /* rl <= 140: fits in 144 */
     ps_redact_pans(ref); /* never a card number in clear (issue 18) */
     const char *cells[] = {
         line,
