@@ -1,9 +1,9 @@
 /*
  * test_balances.c -- the balances kept on narrow account rows
  * (schema 20's ledger_balances, issue 21, docs/store.md): debits_posted
- * and credits_posted (no row: 0) filled by the migration from the ledger's two kinds of rows; a
- * transaction's legs added at its outermost commit, those of a savepoint
- * rolled back dropped; legs that do not balance refuse the commit
+ * and credits_posted (no row: 0) filled by the migration from the ledger's two
+ * kinds of rows; a transaction's legs added at its outermost commit, those of a
+ * savepoint rolled back dropped; legs that do not balance refuse the commit
  * (LEDGER_UNBALANCED) and nothing of it is kept; the day totals come
  * from the legs summed per account, currency and day.
  */
@@ -347,7 +347,8 @@ static void test_day_totals_of_summed_legs(void **state)
     int64_t fund = account(s, PS_LEDGER_FUNDING, NULL);
     int64_t recv = account(s, PS_LEDGER_EWA_RECEIVABLE, NULL);
     int64_t fee = account(s, PS_LEDGER_FEE_INCOME, NULL);
-    const char *d1 = "2026-12-06T23:59:59.000Z", *d2 = "2026-12-07T00:00:01.000Z";
+    const char *d1 = "2026-12-06T23:59:59.000Z",
+               *d2 = "2026-12-07T00:00:01.000Z";
     ps_err_clear(&err);
     assert_int_equal(ps_store_begin(s, &err), 0);
     leg(s, recv, 0, 100, "USD", d1);
@@ -388,10 +389,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrate_v20_fills, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_posted_at_commit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_many_legs_summed, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_posted_at_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_legs_summed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unbalanced_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_day_totals_of_summed_legs, setup,

@@ -95,30 +95,32 @@ static void test_migrate_v21_moves(void **state)
 
     struct ps_store *s = ps_test_store_open(fx->db_path, 21);
     assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT max(version)"
-                                          " FROM schema_version"),
+                                                  " FROM schema_version"),
                      21);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_counters"),
-                     3);
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                             "SELECT count(*) FROM ewa_profiles p"
-                             " JOIN ewa_counters k ON k.profile = p.seq"
-                             " WHERE p.seq = p.rowid AND ("
-                             " (p.id = 'p1' AND k.amount_to_recover = 5299"
-                             "  AND k.period_disbursed = 5000"
-                             "  AND k.updated_at = 't1') OR"
-                             " (p.id = 'p2' AND k.amount_to_recover = 12000"
-                             "  AND k.period_disbursed = 0"
-                             "  AND k.updated_at = 't2') OR"
-                             " (p.id = 'p3' AND k.amount_to_recover = 0"
-                             "  AND k.period_disbursed = 0"
-                             "  AND k.updated_at = 't3'))"),
-                     3);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_counters"), 3);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT count(*) FROM ewa_profiles p"
+                        " JOIN ewa_counters k ON k.profile = p.seq"
+                        " WHERE p.seq = p.rowid AND ("
+                        " (p.id = 'p1' AND k.amount_to_recover = 5299"
+                        "  AND k.period_disbursed = 5000"
+                        "  AND k.updated_at = 't1') OR"
+                        " (p.id = 'p2' AND k.amount_to_recover = 12000"
+                        "  AND k.period_disbursed = 0"
+                        "  AND k.updated_at = 't2') OR"
+                        " (p.id = 'p3' AND k.amount_to_recover = 0"
+                        "  AND k.period_disbursed = 0"
+                        "  AND k.updated_at = 't3'))"),
+        3);
     /* the columns are gone from the wide row: nothing reads a stale copy */
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                             "SELECT count(*) FROM pragma_table_info("
-                             "'ewa_profiles') WHERE name IN"
-                             " ('amount_to_recover', 'period_disbursed')"),
-                     0);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT count(*) FROM pragma_table_info("
+                        "'ewa_profiles') WHERE name IN"
+                        " ('amount_to_recover', 'period_disbursed')"),
+        0);
 
     struct ps_profile p;
     get(s, "p1", &p);
@@ -144,11 +146,11 @@ static void test_write_back(void **state)
     struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_err err;
     ps_err_clear(&err);
-    int64_t seq2 =
-        ps_test_sql_int(fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p2'");
+    int64_t seq2 = ps_test_sql_int(
+        fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p2'");
     int64_t wide =
         ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_profiles WHERE"
-                             " updated_at IN ('t1', 't2', 't3')");
+                                     " updated_at IN ('t1', 't2', 't3')");
     assert_int_equal(wide, 3);
 
     assert_int_equal(ps_store_begin(s, &err), 0);
@@ -167,8 +169,8 @@ static void test_write_back(void **state)
     assert_int_equal(p.earned_wages, 90000);
     /* the wide rows were not written */
     assert_int_equal(ps_test_sql_int(fx->db_path,
-                             "SELECT count(*) FROM ewa_profiles WHERE"
-                             " updated_at IN ('t1', 't2', 't3')"),
+                                     "SELECT count(*) FROM ewa_profiles WHERE"
+                                     " updated_at IN ('t1', 't2', 't3')"),
                      3);
 
     assert_int_equal(
@@ -200,22 +202,23 @@ static void test_insert_update(void **state)
     struct ps_store *s = ps_test_store_open(fx->db_path, 0);
     struct ps_err err;
     ps_err_clear(&err);
-    ps_test_sql_exec(fx->db_path,
-             "INSERT INTO ewa_eligibility_history(id, profile_id, status,"
-             " reason, created_at) VALUES ('h4', 'p4', 'NEW', 'r4', 't0');"
-             "INSERT INTO customers(id, business_id, external_id, type,"
-             " dba_name, created_at, updated_at) VALUES ('c3', 'b', 'C3',"
-             " 'BUSINESS', 'C', 't0', 't0');"
-             "INSERT INTO financial_accounts(id, business_id, customer_id,"
-             " kind, display_name, bin, last4, token, sealed, created_at,"
-             " updated_at) VALUES ('a3', 'b', 'c3', 'EXTERNAL_CARD', 'card',"
-             " '411111', '1111', 'tok', x'00', 't0', 't0');"
-             "INSERT INTO ewa_programs(id, business_id, name, currency,"
-             " advance_rate_bp, min_transfer, max_transfer, period_cap,"
-             " max_outstanding, fee_card, fee_ach, debit_fallback,"
-             " max_debit_attempts, bad_debt_after, created_at) VALUES ('g',"
-             " 'b', 'P', 'USD', 5000, 100, 50000, 200000, 300000, 299, 0, 0,"
-             " 0, 1, 't0');");
+    ps_test_sql_exec(
+        fx->db_path,
+        "INSERT INTO ewa_eligibility_history(id, profile_id, status,"
+        " reason, created_at) VALUES ('h4', 'p4', 'NEW', 'r4', 't0');"
+        "INSERT INTO customers(id, business_id, external_id, type,"
+        " dba_name, created_at, updated_at) VALUES ('c3', 'b', 'C3',"
+        " 'BUSINESS', 'C', 't0', 't0');"
+        "INSERT INTO financial_accounts(id, business_id, customer_id,"
+        " kind, display_name, bin, last4, token, sealed, created_at,"
+        " updated_at) VALUES ('a3', 'b', 'c3', 'EXTERNAL_CARD', 'card',"
+        " '411111', '1111', 'tok', x'00', 't0', 't0');"
+        "INSERT INTO ewa_programs(id, business_id, name, currency,"
+        " advance_rate_bp, min_transfer, max_transfer, period_cap,"
+        " max_outstanding, fee_card, fee_ach, debit_fallback,"
+        " max_debit_attempts, bad_debt_after, created_at) VALUES ('g',"
+        " 'b', 'P', 'USD', 5000, 100, 50000, 200000, 300000, 299, 0, 0,"
+        " 0, 1, 't0');");
     struct ps_profile p;
     get(s, "p3", &p);
     ps_strlcpy(p.id, "p4", sizeof(p.id));
@@ -228,9 +231,10 @@ static void test_insert_update(void **state)
     if (rc != 0)
         fail_msg("insert: %s [%s]", err.msg, err.rule);
     assert_int_equal(
-        ps_test_sql_int(fx->db_path, "SELECT seq FROM ewa_profiles WHERE id = 'p4'"),
+        ps_test_sql_int(fx->db_path,
+                        "SELECT seq FROM ewa_profiles WHERE id = 'p4'"),
         ps_test_sql_int(fx->db_path, "SELECT max(seq) FROM ewa_profiles"
-                             " WHERE id <> 'p4'") +
+                                     " WHERE id <> 'p4'") +
             1);
     struct ps_profile q;
     get(s, "p4", &q);
@@ -243,9 +247,10 @@ static void test_insert_update(void **state)
     assert_int_equal(sc.n, 2); /* p3 and p4: the profiles of c3 */
     int i = strcmp(sc.id[0], "p4") == 0 ? 0 : 1;
     assert_string_equal(sc.id[i], "p4");
-    assert_int_equal(sc.row[i], ps_test_sql_int(fx->db_path, "SELECT seq FROM"
-                                                     " ewa_profiles WHERE"
-                                                     " id = 'p4'"));
+    assert_int_equal(sc.row[i],
+                     ps_test_sql_int(fx->db_path, "SELECT seq FROM"
+                                                  " ewa_profiles WHERE"
+                                                  " id = 'p4'"));
     assert_int_equal(sc.atr[i], 777);
     assert_int_equal(sc.pd[i], 700);
     assert_int_equal(ps_store_profile_balances(s, sc.row[i], "p4", 778, 701,
@@ -258,8 +263,8 @@ static void test_insert_update(void **state)
     /* the same external id is refused, and no counters row is left */
     ps_strlcpy(p.id, "p5", sizeof(p.id));
     assert_int_equal(ps_store_profile_insert(s, &p, &err), PS_ECONFLICT);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_counters"),
-                     4);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ewa_counters"), 4);
 
     q.amount_to_recover = 0;
     q.period_disbursed = 0;

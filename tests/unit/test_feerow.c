@@ -119,27 +119,32 @@ static void test_migrate_v29(void **state)
     s = ps_test_store_open(fx->db_path, 29);
     /* t1's fee moved onto its row, its entry gone; t2's (not at the
      * row's time) stays an entry; no fee, no leg. */
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT fee_account FROM transactions"
-                                      " WHERE id = 't1'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT fee_account FROM transactions"
+                                     " WHERE id = 't1'"),
                      3);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM transactions"
-                                      " WHERE fee_account IS NOT NULL"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT count(*) FROM transactions"
+                                     " WHERE fee_account IS NOT NULL"),
                      1);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT group_concat(id) = '2,3,4' FROM"
-                                      " (SELECT id FROM ledger_entries"
-                                      " ORDER BY id)"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT group_concat(id) = '2,3,4' FROM"
+                                     " (SELECT id FROM ledger_entries"
+                                     " ORDER BY id)"),
                      1);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries"),
-                     3);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM sqlite_schema"
-                                      " WHERE name = 'moved_v29'"),
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries"), 3);
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT count(*) FROM sqlite_schema"
+                                     " WHERE name = 'moved_v29'"),
                      0);
     /* The day ranges stay: wider than the entries, never narrower. */
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries e"
-                                      " JOIN ledger_entry_days d ON d.day ="
-                                      " substr(e.created_at, 1, 10) WHERE"
-                                      " e.id BETWEEN d.first_id AND"
-                                      " d.last_id"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT count(*) FROM ledger_entries e"
+                                     " JOIN ledger_entry_days d ON d.day ="
+                                     " substr(e.created_at, 1, 10) WHERE"
+                                     " e.id BETWEEN d.first_id AND"
+                                     " d.last_id"),
                      3);
     /* Every figure as before. */
     struct trial_seen tb = {0};
@@ -228,7 +233,8 @@ static void test_fee_on_new_row(void **state)
     struct ps_txn t;
     int64_t rcv = 0, cus = 0, fee = 0;
     struct ps_store *s = ps_test_store_open(fx->db_path, 0);
-    ps_test_sql_exec(fx->db_path, "INSERT INTO businesses(id, name, display_name,"
+    ps_test_sql_exec(fx->db_path,
+                     "INSERT INTO businesses(id, name, display_name,"
                      " created_at) VALUES ('b', 'b', 'B', 'x');"
                      "INSERT INTO customers(id, business_id, external_id,"
                      " type, first_name, last_name, created_at, updated_at)"
@@ -255,26 +261,31 @@ static void test_fee_on_new_row(void **state)
     assert_int_equal(ps_store_txn_set_transfer(s, &t, &x, &err), 0);
     assert_int_equal(ps_store_commit(s, &err), 0);
 
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries"),
-                     0);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT group_concat(ifnull("
-                                      "fee_account, 0), ' ') = '3 0 3' FROM"
-                                      " (SELECT fee_account FROM transactions"
-                                      " ORDER BY id)"),
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entries"), 0);
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT group_concat(ifnull("
+                                     "fee_account, 0), ' ') = '3 0 3' FROM"
+                                     " (SELECT fee_account FROM transactions"
+                                     " ORDER BY id)"),
                      1);
     /* Posted in the commit: Dr RCV 5000 + 299 + 700 + 1000 + 199, Cr
      * FEE_INCOME 299 + 199, and the day's totals of the three kinds. */
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT debits_posted FROM"
-                                      " ledger_balances WHERE account = 1"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT debits_posted FROM"
+                                     " ledger_balances WHERE account = 1"),
                      7198);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT credits_posted FROM"
-                                      " ledger_balances WHERE account = 3"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT credits_posted FROM"
+                                     " ledger_balances WHERE account = 3"),
                      498);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT legs FROM ledger_day_totals"
-                                      " WHERE kind = 'EWA_RECEIVABLE'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT legs FROM ledger_day_totals"
+                                     " WHERE kind = 'EWA_RECEIVABLE'"),
                      5);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT legs FROM ledger_day_totals"
-                                      " WHERE kind = 'FEE_INCOME'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT legs FROM ledger_day_totals"
+                                     " WHERE kind = 'FEE_INCOME'"),
                      2);
 
     /* ledger verify's recomputations from the rows agree. */
@@ -304,7 +315,8 @@ static void test_fee_on_new_row(void **state)
     assert_int_equal(tb.credits, 7198);
 
     /* A fee leg's day total changed behind the store: verify tells. */
-    ps_test_sql_exec(fx->db_path, "UPDATE ledger_day_totals SET credits = credits - 1"
+    ps_test_sql_exec(fx->db_path,
+                     "UPDATE ledger_day_totals SET credits = credits - 1"
                      " WHERE kind = 'FEE_INCOME'");
     n = 0;
     assert_int_equal(ps_store_recon_counts_check(s, NULL, count_rows, &n,
@@ -320,7 +332,7 @@ static void test_fee_on_new_row(void **state)
                      0);
     assert_null(strstr(detail, "fee_account"));
     ps_test_sql_exec(fx->db_path, "UPDATE transactions SET fee_account = 424242"
-                     " WHERE id = 't1'");
+                                  " WHERE id = 't1'");
     assert_int_equal(ps_store_orphans(s, NULL, NULL, &orphans, detail,
                                       sizeof(detail), &err),
                      0);

@@ -146,12 +146,13 @@ static void test_counted_with_savepoints(void **state)
     create(s, &c, "t-c", 7, DAY1, fund, recv);
     ps_store_rollback(s);
     /* Nothing counted before the commit. */
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM recon_counts"),
-                     0);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path, "SELECT count(*) FROM recon_counts"), 0);
     assert_int_equal(ps_store_commit(s, &err), 0);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT sum(n) FROM recon_counts"
-                                      " WHERE kind = 'CREATED'"
-                                      " AND status = 'NEW'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT sum(n) FROM recon_counts"
+                                     " WHERE kind = 'CREATED'"
+                                     " AND status = 'NEW'"),
                      2);
 
     /* Day 2: a moves to PENDING and on to PROCESSING, each change in a
@@ -169,34 +170,38 @@ static void test_counted_with_savepoints(void **state)
     assert_int_equal(ps_store_commit(s, &err), 0);
 
     /* Created on day 1, by status now: a PROCESSING, b NEW. */
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT sum(n) FROM recon_counts WHERE kind ="
-                         " 'CREATED' AND day = '2026-12-06' AND status ="
-                         " 'PROCESSING' AND amount = 1000 AND fee = 10"),
-                     1);
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT sum(n) FROM recon_counts WHERE kind ="
-                         " 'CREATED' AND day = '2026-12-06' AND status ="
-                         " 'NEW' AND amount = 200"),
-                     1);
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT sum(n) FROM recon_counts WHERE kind ="
-                         " 'CREATED' AND status = 'PENDING'"),
-                     0);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT sum(n) FROM recon_counts WHERE kind ="
+                        " 'CREATED' AND day = '2026-12-06' AND status ="
+                        " 'PROCESSING' AND amount = 1000 AND fee = 10"),
+        1);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT sum(n) FROM recon_counts WHERE kind ="
+                        " 'CREATED' AND day = '2026-12-06' AND status ="
+                        " 'NEW' AND amount = 200"),
+        1);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT sum(n) FROM recon_counts WHERE kind ="
+                        " 'CREATED' AND status = 'PENDING'"),
+        0);
     /* Moved on day 2: NEW -> PENDING and PENDING -> PROCESSING, once. */
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT count(*) FROM recon_counts WHERE kind ="
-                         " 'MOVED' AND day = '2026-12-07' AND n = 1"),
-                     2);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT count(*) FROM recon_counts WHERE kind ="
+                        " 'MOVED' AND day = '2026-12-07' AND n = 1"),
+        2);
     /* The legs' day totals: two transfers of day 1 on each side. */
     assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT legs * 100000 + debits FROM"
-                         " ledger_day_totals WHERE kind = 'FUNDING'"
-                         " AND day = '2026-12-06'"),
+                                     "SELECT legs * 100000 + debits FROM"
+                                     " ledger_day_totals WHERE kind = 'FUNDING'"
+                                     " AND day = '2026-12-06'"),
                      2 * 100000 + 1200);
     assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT credits FROM ledger_day_totals"
-                         " WHERE kind = 'EWA_RECEIVABLE'"),
+                                     "SELECT credits FROM ledger_day_totals"
+                                     " WHERE kind = 'EWA_RECEIVABLE'"),
                      1200);
     /* And all of it as the rows give it. */
     assert_int_equal(differing(s), 0);
@@ -241,9 +246,10 @@ static void test_entry_day_ranges(void **state)
 
     /* Outside a transaction: its own commit (id 1). */
     entry(s, fund, recv, DAY1);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT first_id * 100 + last_id"
-                                      " FROM ledger_entry_days"
-                                      " WHERE day = '2026-12-06'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT first_id * 100 + last_id"
+                                     " FROM ledger_entry_days"
+                                     " WHERE day = '2026-12-06'"),
                      101);
     /* A chunk: ids 2 and 3 on day 1, 4 on day 2, and one in a savepoint
      * rolled back (its id given again to the next entry). */
@@ -255,26 +261,30 @@ static void test_entry_day_ranges(void **state)
     ps_store_rollback(s);
     entry(s, fund, recv, DAY2);
     /* Nothing written before the commit. */
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT count(*) FROM ledger_entry_days"
-                                      " WHERE day = '2026-12-07'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT count(*) FROM ledger_entry_days"
+                                     " WHERE day = '2026-12-07'"),
                      0);
     assert_int_equal(ps_store_commit(s, &err), 0);
     /* Day 1: ids 1 to 3, and up to 4 (the rolled-back id: wider). */
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT first_id * 100 + last_id"
-                                      " FROM ledger_entry_days"
-                                      " WHERE day = '2026-12-06'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT first_id * 100 + last_id"
+                                     " FROM ledger_entry_days"
+                                     " WHERE day = '2026-12-06'"),
                      104);
-    assert_int_equal(ps_test_sql_int(fx->db_path, "SELECT first_id * 100 + last_id"
-                                      " FROM ledger_entry_days"
-                                      " WHERE day = '2026-12-07'"),
+    assert_int_equal(ps_test_sql_int(fx->db_path,
+                                     "SELECT first_id * 100 + last_id"
+                                     " FROM ledger_entry_days"
+                                     " WHERE day = '2026-12-07'"),
                      404);
     /* Every entry within its day's range: no difference. */
-    assert_int_equal(ps_test_sql_int(fx->db_path,
-                         "SELECT count(*) FROM ledger_entries e"
-                         " JOIN ledger_entry_days d"
-                         " ON d.day = substr(e.created_at, 1, 10)"
-                         " WHERE e.id BETWEEN d.first_id AND d.last_id"),
-                     4);
+    assert_int_equal(
+        ps_test_sql_int(fx->db_path,
+                        "SELECT count(*) FROM ledger_entries e"
+                        " JOIN ledger_entry_days d"
+                        " ON d.day = substr(e.created_at, 1, 10)"
+                        " WHERE e.id BETWEEN d.first_id AND d.last_id"),
+        4);
     assert_int_equal(differing(s), 0);
 
     /* A range narrowed behind the store's back, and a day dropped: both
