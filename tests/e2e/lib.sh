@@ -42,7 +42,16 @@ has() {
 
 # PS_KEEP=1 keeps each test's folder even when it passes (to grep every
 # output of a run, say: no card number in clear).
+#
+# Every test that leaves a store behind gets `ledger verify` there first
+# (issue 21: "ledger verify is run at the end of every end-to-end test"),
+# whether or not it called ledger_verify_ok itself.  A test that breaks the
+# ledger on purpose, to see verify find it, sets PS_FINAL_VERIFY=no.
 finish() {
+    if [ "${PS_FINAL_VERIFY:-yes}" != no ] &&
+        [ -f "${PAYSPOOL_SPOOL:-}/payspool.db" ]; then
+        ledger_verify_ok
+    fi
     echo "$pass passed, $failed failed"
     if [ "$failed" -eq 0 ]; then
         [ -n "${PS_KEEP:-}" ] || rm -rf "$T"
