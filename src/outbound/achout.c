@@ -24,6 +24,7 @@
 #include "base/money.h"
 #include "formats/nacha/nacha.h"
 #include "outbound/outfile.h"
+#include "store/metrics.h"
 #include "store/store.h"
 #include "engine/txn.h"
 
@@ -499,7 +500,8 @@ int ps_ach_cutoff(struct ps_engine *eng, const char *spool,
         else
             r.debits++;
     }
-    if ((rc = ps_store_outbound_mark_advance(eng->store, b->id, PS_RAIL_ACH,
+    if ((rc = ps_store_output_sums_put(eng->store, o.id, x.v, x.n, err)) != 0 ||
+        (rc = ps_store_outbound_mark_advance(eng->store, b->id, PS_RAIL_ACH,
                                              err)) != 0 ||
         (rc = ps_store_commit(eng->store, err)) != 0)
         goto out;

@@ -33,6 +33,7 @@
 #include "base/money.h"
 #include "outbound/outfile.h"
 #include "base/output.h"
+#include "store/metrics.h"
 #include "store/store.h"
 #include "base/keyindex.h"
 
@@ -503,7 +504,9 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
                                            &scratch),
                  err)) != 0)
             goto out;
-    if ((rc = ps_store_outbound_mark_advance(eng->store, b->id,
+    if ((rc = ps_store_output_sums_put(eng->store, o.id, xv->v, l.n, err)) !=
+            0 ||
+        (rc = ps_store_outbound_mark_advance(eng->store, b->id,
                                              PS_RAIL_PUSH_TO_CARD, err)) != 0 ||
         (rc = ps_store_commit(eng->store, err)) != 0)
         goto out;

@@ -10,6 +10,9 @@
  */
 #include "store/metrics.h"
 
+#include <string.h>
+
+#include "base/money.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
@@ -18,11 +21,13 @@
 
 /* The items of the payment files not yet in output_sums, summed by file,
  * direction and currency (the caller's GROUP BY): PRE and POST are the
- * columns around (direction, currency, items, amount). */
+ * columns around (direction, currency, items, amount).  CROSS JOIN keeps
+ * SQLite's join order: the files first, each summed one skipped before
+ * its items are read (else it walks every item ever paid, each tick). */
 #define OUTPUT_ITEMS_UNSUMMED(pre, post)                                       \
     "SELECT " pre METRICS_DIRECTION ", t.currency, count(*),"                  \
     " sum(t.amount)" post " FROM outputs o"                                    \
-    " JOIN output_items i ON i.output_id = o.id"                               \
+    " CROSS JOIN output_items i ON i.output_id = o.id"                         \
     " JOIN transactions t ON t.id = i.txn_id"
 #define NOT_SUMMED                                                             \
     "NOT EXISTS (SELECT 1 FROM output_sums u WHERE u.output_id = o.id)"
@@ -51,16 +56,21 @@
       " u.items, u.amount, o.id FROM outputs o JOIN businesses b"              \
       " ON b.id = o.business_id JOIN output_sums u ON u.output_id = o.id"      \
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
-      " UNION ALL " OUTPUT_ITEMS_UNSUMMED("b.name, o.kind, o.created_at, ",    \
-                                          ", o.id")                            \
-      " JOIN businesses b ON b.id = o.business_id"                             \
-      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED             \
-      " GROUP BY o.id, 4, 5 ORDER BY 3, 8, 4, 5")                              \
+      " UNION ALL " OUTPUT_ITEMS_UNSUMMED(                                     \
+          "b.name, o.kind, o.created_at, ",                                    \
+          ", o.id") " JOIN businesses b ON b.id = o.business_id"               \
+                    " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') "              \
+                    "AND " NOT_SUMMED                                          \
+                    " GROUP BY o.id, 4, 5 ORDER BY 3, 8, 4, 5")                \
     X(METRICS_OUTPUT_SUMS_KEEP,                                                \
       "INSERT INTO output_sums(output_id, direction, currency, items, amount)" \
-      " " OUTPUT_ITEMS_UNSUMMED("o.id, ", "")                                  \
-      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED             \
-      " GROUP BY o.id, 2, 3")                                                  \
+      " " OUTPUT_ITEMS_UNSUMMED(                                               \
+          "o.id, ",                                                            \
+          "") " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED     \
+              " GROUP BY o.id, 2, 3")                                          \
+    X(METRICS_OUTPUT_SUM_PUT,                                                  \
+      "INSERT INTO output_sums(output_id, direction, currency, items, amount)" \
+      " VALUES (?1, ?2, ?3, ?4, ?5)")                                          \
     X(METRICS_ANSWERS,                                                         \
       "SELECT b.name, a.status, t.currency, count(*), sum(a.amount)"           \
       " FROM provider_answers a JOIN businesses b ON b.id = a.business_id"     \
@@ -108,4 +118,51 @@ int ps_store_metrics_keep_sums(struct ps_store *s, struct ps_err *err)
         return 0;
     ps_store_rollback(s);
     return rc;
+}
+
+int ps_store_output_sums_put(struct ps_store *s, const char *output_id,
+                             const struct ps_txn *v, size_t n,
+                             struct ps_err *err)
+{
+    struct {
+        int credit;
+        char currency[4];
+        int64_t items, amount;
+    } sum[8];
+    size_t nsum = 0, k;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        /* METRICS_DIRECTION's rule: a SEND is a credit, else a debit */
+        int credit = v[i].type == PS_TXN_SEND;
+        for (k = 0; k < nsum; k++)
+            if (sum[k].credit == credit &&
+                strcmp(sum[k].currency, v[i].currency) == 0)
+                break;
+        if (k == nsum) {
+            if (nsum == sizeof(sum) / sizeof(sum[0]))
+                return 0; /* the tick sums this one */
+            sum[k].credit = credit;
+            ps_strlcpy(sum[k].currency, v[i].currency, sizeof(sum[k].currency));
+            sum[k].items = sum[k].amount = 0;
+            nsum++;
+        }
+        sum[k].items++;
+        if ((rc = ps_money_add(sum[k].amount, v[i].amount, &sum[k].amount,
+                               err)) != 0)
+            return rc;
+    }
+    if (nsum > 0 && (rc = prep(s, STMT_METRICS_OUTPUT_SUM_PUT, &st, err)) != 0)
+        return rc;
+    for (k = 0; k < nsum; k++) {
+        BIND(st, 1, output_id);
+        BIND(st, 2, sum[k].credit ? "CREDIT" : "DEBIT");
+        BIND(st, 3, sum[k].currency);
+        BIND_INT(st, 4, sum[k].items);
+        BIND_INT(st, 5, sum[k].amount);
+        if ((rc = ps_sq_exec_step(s, st, "keep a payment file's sums", err)) !=
+            0)
+            return rc;
+    }
+    return 0;
 }

@@ -36,6 +36,15 @@ enum ps_metrics_query {
  * query PS_METRICS_Q_OUTPUT_ITEMS reads (it sums the others itself, so a
  * failure here, PS_EBUSY say, costs time, not a wrong figure). */
 int ps_store_metrics_keep_sums(struct ps_store *store, struct ps_err *err);
+/* A payment file's sums, kept as its items are written (the caller's
+ * transaction, with the output row): the n transactions it pays, summed
+ * by direction and currency in memory, so that no metrics tick joins
+ * them back to their transactions.  More currencies than a file can
+ * sensibly carry: nothing kept (the tick sums that file itself). */
+struct ps_txn;
+int ps_store_output_sums_put(struct ps_store *store, const char *output_id,
+                             const struct ps_txn *v, size_t n,
+                             struct ps_err *err);
 
 /* Run query q, calling cb(ctx, row) per row; a non-zero return stops. */
 int ps_store_metrics_query(struct ps_store *store, enum ps_metrics_query q,

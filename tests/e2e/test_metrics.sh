@@ -197,6 +197,16 @@ same "sums are the items'" "$(sqlite3 "$DB" "SELECT sum(items), sum(amount)
     FROM output_items i JOIN outputs o ON o.id = i.output_id
     JOIN transactions t ON t.id = i.txn_id
     WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')")"
+# Kept when each file was written (payout.c, achout.c): file by file,
+# direction and currency, what the items sum to.
+items_sums="SELECT o.id, CASE t.type WHEN 'SEND' THEN 'CREDIT' ELSE 'DEBIT'
+    END, t.currency, count(*), sum(t.amount) FROM outputs o
+    JOIN output_items i ON i.output_id = o.id
+    JOIN transactions t ON t.id = i.txn_id
+    WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') GROUP BY 1, 2, 3"
+same "sums file by file" "$(sqlite3 "$DB" "SELECT count(*) FROM
+    ($items_sums EXCEPT SELECT * FROM output_sums)"),$(sqlite3 "$DB" "SELECT
+    count(*) FROM (SELECT * FROM output_sums EXCEPT $items_sums)")" 0,0
 sqlite3 "$DB" "DELETE FROM output_sums"
 PAYSPOOL_NOW=2026-11-23T23:40:00Z expect 0 "$P" run --once
 same "payout metrics summed again" "$(pay_lines)" "$before"
