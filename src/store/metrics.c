@@ -56,18 +56,16 @@
       " u.items, u.amount, o.id FROM outputs o JOIN businesses b"              \
       " ON b.id = o.business_id JOIN output_sums u ON u.output_id = o.id"      \
       " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD')"                             \
-      " UNION ALL " OUTPUT_ITEMS_UNSUMMED(                                     \
-          "b.name, o.kind, o.created_at, ",                                    \
-          ", o.id") " JOIN businesses b ON b.id = o.business_id"               \
-                    " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') "              \
-                    "AND " NOT_SUMMED                                          \
-                    " GROUP BY o.id, 4, 5 ORDER BY 3, 8, 4, 5")                \
+      " UNION ALL " OUTPUT_ITEMS_UNSUMMED("b.name, o.kind, o.created_at, ",    \
+                                          ", o.id")                            \
+      " JOIN businesses b ON b.id = o.business_id"                             \
+      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED             \
+      " GROUP BY o.id, 4, 5 ORDER BY 3, 8, 4, 5")                              \
     X(METRICS_OUTPUT_SUMS_KEEP,                                                \
       "INSERT INTO output_sums(output_id, direction, currency, items, amount)" \
-      " " OUTPUT_ITEMS_UNSUMMED(                                               \
-          "o.id, ",                                                            \
-          "") " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED     \
-              " GROUP BY o.id, 2, 3")                                          \
+      " " OUTPUT_ITEMS_UNSUMMED("o.id, ", "")                                  \
+      " WHERE o.kind IN ('NACHA', 'PUSH_TO_CARD') AND " NOT_SUMMED             \
+      " GROUP BY o.id, 2, 3")                                                  \
     X(METRICS_OUTPUT_SUM_PUT,                                                  \
       "INSERT INTO output_sums(output_id, direction, currency, items, amount)" \
       " VALUES (?1, ?2, ?3, ?4, ?5)")                                          \
