@@ -821,7 +821,8 @@ static const char *const ps_schema_v16[] = {
 
 /* Versions 17 to 25, 27 and 30, the row model of issue 21; 26, the
  * narrow iso_refs of issue 19; 28, the payout files' sums; 29, the
- * creation's fee on the transaction row: schema_rows.c. */
+ * creation's fee on the transaction row; 31, record_keys by a keyed hash
+ * and iso_refs by rowid: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 17
 #define PS_SCHEMA_PROFILE_HASH 19
 #define PS_SCHEMA_BALANCES 20
@@ -833,6 +834,8 @@ static const char *const ps_schema_v16[] = {
 #define PS_SCHEMA_ENTRY_DAYS 27
 /* the creation's fee on the transaction row (issue 21, session 28) */
 #define PS_SCHEMA_FEE_ON_ROW 29
+/* record_keys by a keyed hash, iso_refs by rowid (issues 19, 21) */
+#define PS_SCHEMA_RECORD_HASH 31
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -842,7 +845,7 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
     ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
     ps_schema_v25, ps_schema_v26, ps_schema_v27, ps_schema_v28,
-    ps_schema_v29, ps_schema_v30};
+    ps_schema_v29, ps_schema_v30, ps_schema_v31};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1157,6 +1160,8 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
             rc = ps_store_txn_rehash(s, err);
         if (rc == 0 && version + 1 == PS_SCHEMA_PROFILE_HASH)
             rc = ps_store_txn_profile_rehash(s, err);
+        if (rc == 0 && version + 1 == PS_SCHEMA_RECORD_HASH)
+            rc = ps_store_record_key_rehash(s, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",

@@ -504,3 +504,63 @@ const char *const ps_schema_v29[] = {
 const char *const ps_schema_v30[] = {
     "DROP INDEX IF EXISTS transaction_history_created;",
     NULL};
+
+/*
+ * Version 31 (issues 19 and 21): the two rows a pain.001 writes per
+ * payment beyond the CSV's, narrowed.
+ *
+ * record_keys was WITHOUT ROWID on (business_id, key) with the file id:
+ * about 120 bytes a row, in a b-tree written in the keys' random order,
+ * and two foreign keys looked up per row.  Now it is a rowid table
+ * written at its right edge, its business and file by number, and
+ * uniqueness sits on `hash`, the request hash's function (SipHash-2-4
+ * under the database's key, txn.c) of "business NUL key", in a narrow
+ * index of its own.  A hit compares the text (file.c): the same business
+ * and key is the duplicate; another text of the same hash (2^-64) goes
+ * to record_keys_text, whose primary key refuses a second copy of it.
+ *
+ * The numbers: businesses.seq and files.seq, the row's rowid here, then
+ * max + 1 on insert (business.c, file.c), as ewa_profiles.seq of version
+ * 21: a column, so no VACUUM renumbers it (a renumbered business would
+ * make a true duplicate compare as a collision).  record_keys is filled
+ * by ps_store_record_key_rehash (file.c) in the migration's transaction.
+ *
+ * iso_refs is keyed by its transaction's rowid (INTEGER PRIMARY KEY;
+ * the convention of profile_prev, schema 22: the database is never
+ * VACUUMed) instead of its 36-character id, so the table and
+ * iso_refs_msg (msg, rowid) grow at their right edge with integer keys;
+ * end_to_end_id is NULL when it is the transaction's request id (a
+ * pain.001's always is; the readers take ifnull(end_to_end_id,
+ * request_id)).
+ */
+const char *const ps_schema_v31[] = {
+    "ALTER TABLE businesses ADD COLUMN seq INTEGER;",
+    "UPDATE businesses SET seq = rowid;",
+    "CREATE UNIQUE INDEX businesses_seq ON businesses(seq);",
+    "ALTER TABLE files ADD COLUMN seq INTEGER;",
+    "UPDATE files SET seq = rowid;",
+    "CREATE UNIQUE INDEX files_seq ON files(seq);",
+    "CREATE TABLE record_keys_v31 ("
+    "  hash INTEGER NOT NULL,"
+    "  business INTEGER NOT NULL,"
+    "  file INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  record_no INTEGER NOT NULL);",
+    "CREATE TABLE record_keys_text ("
+    "  business INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  file INTEGER NOT NULL,"
+    "  record_no INTEGER NOT NULL,"
+    "  PRIMARY KEY (business, key)) WITHOUT ROWID;",
+    "CREATE TABLE iso_refs_v31 ("
+    "  txn INTEGER PRIMARY KEY,"
+    "  msg INTEGER NOT NULL,"
+    "  end_to_end_id TEXT);",
+    "INSERT INTO iso_refs_v31(txn, msg, end_to_end_id)"
+    "  SELECT t.rowid, r.msg, nullif(r.end_to_end_id, t.request_id)"
+    "  FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"
+    "  ORDER BY t.rowid;",
+    "DROP TABLE iso_refs;",
+    "ALTER TABLE iso_refs_v31 RENAME TO iso_refs;",
+    "CREATE INDEX iso_refs_msg ON iso_refs(msg);",
+    NULL};
