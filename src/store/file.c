@@ -537,26 +537,23 @@ static void record_key_hash_fn(sqlite3_context *cx, int argc,
  * goes to record_keys_text.  A row whose business or file is not
  * there fails the migration (version 30 had them as foreign keys). */
 static const char *const record_keys_v31[] = {
-    "INSERT INTO record_keys_v31(hash, business, file, key, record_no)"
-    "  SELECT ps_record_key_hash(r.business_id, r.key), b.seq, f.seq,"
-    "  r.key, r.record_no FROM record_keys r"
+    "INSERT OR IGNORE INTO record_keys_v31(hash, business, file, key,"
+    "  record_no) SELECT ps_record_key_hash(r.business_id, r.key), b.seq,"
+    "  f.seq, r.key, r.record_no FROM record_keys r"
     "  JOIN businesses b ON b.id = r.business_id"
     "  JOIN files f ON f.id = r.file_id ORDER BY f.seq, r.record_no;",
-    "CREATE TEMP TABLE record_keys_later AS SELECT rowid AS r"
-    "  FROM record_keys_v31 WHERE rowid NOT IN"
-    "  (SELECT min(rowid) FROM record_keys_v31 GROUP BY hash);",
     "INSERT INTO record_keys_text(business, key, file, record_no)"
-    "  SELECT business, key, file, record_no FROM record_keys_v31"
-    "  WHERE rowid IN (SELECT r FROM record_keys_later);",
-    "DELETE FROM record_keys_v31"
-    "  WHERE rowid IN (SELECT r FROM record_keys_later);",
-    "DROP TABLE record_keys_later;",
+    "  SELECT b.seq, r.key, f.seq, r.record_no FROM record_keys r"
+    "  JOIN businesses b ON b.id = r.business_id"
+    "  JOIN files f ON f.id = r.file_id"
+    "  WHERE NOT EXISTS (SELECT 1 FROM record_keys_v31 k"
+    "  WHERE k.hash = ps_record_key_hash(r.business_id, r.key)"
+    "  AND k.business = b.seq AND k.key = r.key);",
     NULL};
 
 static const char *const record_keys_v31_swap[] = {
     "DROP TABLE record_keys;",
-    "ALTER TABLE record_keys_v31 RENAME TO record_keys;",
-    "CREATE UNIQUE INDEX record_keys_hash ON record_keys(hash);", NULL};
+    "ALTER TABLE record_keys_v31 RENAME TO record_keys;", NULL};
 
 static int count_rows(struct ps_store *s, const char *sql, int64_t *n,
                       struct ps_err *err)

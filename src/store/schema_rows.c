@@ -541,7 +541,7 @@ const char *const ps_schema_v31[] = {
     "UPDATE files SET seq = rowid;",
     "CREATE UNIQUE INDEX files_seq ON files(seq);",
     "CREATE TABLE record_keys_v31 ("
-    "  hash INTEGER NOT NULL,"
+    "  hash INTEGER PRIMARY KEY,"
     "  business INTEGER NOT NULL,"
     "  file INTEGER NOT NULL,"
     "  key TEXT NOT NULL,"
