@@ -389,7 +389,8 @@ int ps_apply_payment(struct ps_applier *ap, const struct ps_record *rec,
     if (rc != 0)
         return rc;
     if (msg_id != NULL) {
-        const char *v[4] = {t.id, msg_id, pmt_inf_id, req};
+        /* The EndToEndId is the request id: "" (schema 31 keeps NULL). */
+        const char *v[4] = {t.id, msg_id, pmt_inf_id, ""};
         if ((rc = ref_add(ap, v, e)) != 0)
             return rc;
     }

@@ -85,16 +85,10 @@
                    " ORDER BY record_no")                                      \
     /* Schema v31: uniqueness on the keyed hash; a hit compares the text \
      * (RECORD_KEY_HIT), a collision goes in without a hash. */           \
-    /* One row each (an INSERT ... SELECT would open a statement      \
-     * journal per row). */                                              \
+    /* Schema v31: the business and file by number (their seq). */     \
     X(RECORD_KEY_INSERT,                                                       \
-      "INSERT INTO record_keys(hash, business, file, key, record_no)"          \
-      " VALUES (?1, ?2, ?3, ?4, ?5)")                                          \
-    X(RECORD_KEY_TEXT_INSERT,                                                  \
-      "INSERT INTO record_keys_text(business, file, key, record_no)"           \
-      " VALUES (?2, ?3, ?4, ?5)")                                              \
-    X(RECORD_KEY_HIT,                                                          \
-      "SELECT business = ?2 AND key = ?3 FROM record_keys WHERE hash = ?1")   \
+      "INSERT INTO record_keys(business, key, file, record_no)"                \
+      " VALUES (?,?,?,?)")                                                     \
     X(RECORD_KEY_SEQS,                                                         \
       "SELECT b.seq, f.seq FROM businesses b, files f"                         \
       " WHERE b.id = ?1 AND f.id = ?2")                                        \
@@ -443,163 +437,19 @@ static int record_key_seqs(struct ps_store *s, const char *business_id,
     return 0;
 }
 
-static int record_key_put(struct ps_store *s, const int64_t *hash,
-                          const char *key, long record_no, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, hash != NULL ? STMT_RECORD_KEY_INSERT
-                                  : STMT_RECORD_KEY_TEXT_INSERT,
-                  &st, err);
-    if (rc != 0)
-        return rc;
-    if (hash != NULL)
-        BIND_INT(st, 1, *hash);
-    BIND_INT(st, 2, s->key_business);
-    BIND_INT(st, 3, s->key_file);
-    BIND(st, 4, key);
-    BIND_INT(st, 5, record_no);
-    return ps_sq_exec_step(s, st, "insert record key", err);
-}
-
-/* Whether the row under `hash` is (business, key): 1, or 0 when it is
- * another text of the same hash. */
-static int record_key_same(struct ps_store *s, int64_t hash, const char *key,
-                           int *same, struct ps_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_RECORD_KEY_HIT, &st, err);
-    if (rc != 0)
-        return rc;
-    BIND_INT(st, 1, hash);
-    BIND_INT(st, 2, s->key_business);
-    BIND(st, 3, key);
-    rc = sqlite3_step(st);
-    *same = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-    ps_sq_done(st);
-    if (rc == SQLITE_DONE)
-        return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
-                          "insert record key: the hash that conflicted is "
-                          "not there");
-    if (rc != SQLITE_ROW)
-        return ps_sq_error(s, rc, "read a record key", err);
-    return 0;
-}
-
 int ps_store_record_key_insert(struct ps_store *s, const char *business_id,
                                const char *key, const char *file_id,
                                long record_no, struct ps_err *err)
 {
-    int64_t hash;
-    int same = 0;
-    int rc = record_key_seqs(s, business_id, file_id, err);
-    if (rc != 0 || (rc = ps_store_pair_hash(s, business_id, key, &hash,
-                                            err)) != 0)
-        return rc;
-    rc = record_key_put(s, &hash, key, record_no, err);
-    if (rc != PS_ECONFLICT)
-        return rc;
-    /* The hash is there: the same text is the duplicate; another text
-     * (2^-64) goes into record_keys_text, whose primary key refuses a
-     * second copy of it (the hash stays taken: keys are never deleted). */
-    if ((rc = record_key_same(s, hash, key, &same, err)) != 0)
-        return rc;
-    if (same)
-        return ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
-                          "record key %s was seen before", key);
-    return record_key_put(s, NULL, key, record_no, err);
-}
-
-/* The migration's SQL function: the hash of (business, key), NULL when
- * either is NULL. */
-static void record_key_hash_fn(sqlite3_context *cx, int argc,
-                               sqlite3_value **v)
-{
-    struct ps_store *s = sqlite3_user_data(cx);
-    const char *b = (const char *)sqlite3_value_text(v[0]);
-    const char *k = argc > 1 ? (const char *)sqlite3_value_text(v[1]) : NULL;
-    struct ps_err e;
-    int64_t hash;
-    if (b == NULL || k == NULL) {
-        sqlite3_result_null(cx);
-        return;
-    }
-    ps_err_clear(&e);
-    if (ps_store_pair_hash(s, b, k, &hash, &e) != 0) {
-        sqlite3_result_error(cx, e.msg, -1);
-        return;
-    }
-    sqlite3_result_int64(cx, hash);
-}
-
-/* Schema v31's record_keys from version 30's (the tables made by the
- * migration's statements, schema_rows.c): every row, its hash, its
- * business and file by number; a second text under one hash (2^-64)
- * goes to record_keys_text.  A row whose business or file is not
- * there fails the migration (version 30 had them as foreign keys). */
-static const char *const record_keys_v31[] = {
-    "INSERT OR IGNORE INTO record_keys_v31(hash, business, file, key,"
-    "  record_no) SELECT ps_record_key_hash(r.business_id, r.key), b.seq,"
-    "  f.seq, r.key, r.record_no FROM record_keys r"
-    "  JOIN businesses b ON b.id = r.business_id"
-    "  JOIN files f ON f.id = r.file_id ORDER BY f.seq, r.record_no;",
-    "INSERT INTO record_keys_text(business, key, file, record_no)"
-    "  SELECT b.seq, r.key, f.seq, r.record_no FROM record_keys r"
-    "  JOIN businesses b ON b.id = r.business_id"
-    "  JOIN files f ON f.id = r.file_id"
-    "  WHERE NOT EXISTS (SELECT 1 FROM record_keys_v31 k"
-    "  WHERE k.hash = ps_record_key_hash(r.business_id, r.key)"
-    "  AND k.business = b.seq AND k.key = r.key);",
-    NULL};
-
-static const char *const record_keys_v31_swap[] = {
-    "DROP TABLE record_keys;",
-    "ALTER TABLE record_keys_v31 RENAME TO record_keys;", NULL};
-
-static int count_rows(struct ps_store *s, const char *sql, int64_t *n,
-                      struct ps_err *err)
-{
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *n = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_OK ? 0 : ps_sq_error(s, rc, "count record keys", err);
-}
-
-int ps_store_record_key_rehash(struct ps_store *s, struct ps_err *err)
-{
-    int64_t before = 0, after = 0, text = 0;
-    int rc = ps_store_request_key(s, err);
-    if (rc != 0)
+    int rc = record_key_seqs(s, business_id, file_id, err);
+    if (rc != 0 || (rc = prep(s, STMT_RECORD_KEY_INSERT, &st, err)) != 0)
         return rc;
-    rc = sqlite3_create_function(s->db, "ps_record_key_hash", 2,
-                                 SQLITE_UTF8 | SQLITE_DETERMINISTIC, s,
-                                 record_key_hash_fn, NULL, NULL);
-    if (rc != SQLITE_OK)
-        return ps_sq_error(s, rc, "register the record key hash", err);
-    for (const char *const *q = record_keys_v31; rc == 0 && *q != NULL; q++)
-        rc = ps_sq_exec_sql(s, *q, err);
-    sqlite3_create_function(s->db, "ps_record_key_hash", 2, SQLITE_UTF8, NULL,
-                            NULL, NULL, NULL);
-    if (rc == 0 &&
-        (rc = count_rows(s, "SELECT count(*) FROM record_keys", &before,
-                         err)) == 0 &&
-        (rc = count_rows(s, "SELECT count(*) FROM record_keys_v31", &after,
-                         err)) == 0 &&
-        (rc = count_rows(s, "SELECT count(*) FROM record_keys_text", &text,
-                         err)) == 0 &&
-        after + text != before)
-        rc = ps_err_set(err, PS_ESTORE, "STORE_ERROR",
-                        "migrate record keys: %lld of %lld name a business "
-                        "or file that is not there",
-                        (long long)(before - after - text),
-                        (long long)before);
-    for (const char *const *q = record_keys_v31_swap; rc == 0 && *q != NULL;
-         q++)
-        rc = ps_sq_exec_sql(s, *q, err);
-    return rc;
+    BIND_INT(st, 1, s->key_business);
+    BIND(st, 2, key);
+    BIND_INT(st, 3, s->key_file);
+    BIND_INT(st, 4, record_no);
+    return ps_sq_exec_step(s, st, "insert record key", err);
 }
 
 int ps_store_file_key_insert(struct ps_store *s, const char *business_id,

@@ -26,12 +26,13 @@
     " JOIN transactions t ON t.rowid = r.txn"
 #define ISO_E2E " ifnull(r.end_to_end_id, t.request_id)"
 
-/* The rows of one insert: (txn id, msg, EndToEndId), each transaction's
- * rowid found by its id (the VALUES are the outer loop, read in order);
- * refs_step checks that every row found its transaction. */
+/* The rows of one insert: (txn id, msg, EndToEndId or NULL), each
+ * transaction's rowid found by its id in the id's index alone (the VALUES
+ * are the outer loop, read in order); refs_step checks that every row
+ * found its transaction. */
 #define ISO_REF_INSERT_SQL(rows)                                               \
     "INSERT INTO iso_refs(txn, msg, end_to_end_id)"                            \
-    " SELECT t.rowid, v.column2, nullif(v.column3, t.request_id)"              \
+    " SELECT t.rowid, v.column2, v.column3"                                    \
     " FROM (VALUES " rows ") v"                                                \
     " JOIN transactions t ON t.id = v.column1"
 
@@ -147,7 +148,10 @@ static int refs_step(struct ps_store *s, sqlite3_stmt *st, size_t from,
         int k = 3 * (int)r;
         BIND(st, k + 1, c[0]);
         sqlite3_bind_int64(st, k + 2, msg[from + r]);
-        BIND(st, k + 3, c[3]);
+        if (c[3][0] != '\0')
+            BIND(st, k + 3, c[3]);
+        else
+            sqlite3_bind_null(st, k + 3);
     }
     int rc = ps_sq_exec_step(s, st, "insert ISO 20022 references", err);
     if (rc == 0 && (size_t)sqlite3_changes(s->db) != n)

@@ -821,8 +821,8 @@ static const char *const ps_schema_v16[] = {
 
 /* Versions 17 to 25, 27 and 30, the row model of issue 21; 26, the
  * narrow iso_refs of issue 19; 28, the payout files' sums; 29, the
- * creation's fee on the transaction row; 31, record_keys by a keyed hash
- * and iso_refs by rowid: schema_rows.c. */
+ * creation's fee on the transaction row; 31, record_keys and iso_refs by
+ * integer keys: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 17
 #define PS_SCHEMA_PROFILE_HASH 19
 #define PS_SCHEMA_BALANCES 20
@@ -834,8 +834,6 @@ static const char *const ps_schema_v16[] = {
 #define PS_SCHEMA_ENTRY_DAYS 27
 /* the creation's fee on the transaction row (issue 21, session 28) */
 #define PS_SCHEMA_FEE_ON_ROW 29
-/* record_keys by a keyed hash, iso_refs by rowid (issues 19, 21) */
-#define PS_SCHEMA_RECORD_HASH 31
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -1160,8 +1158,6 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
             rc = ps_store_txn_rehash(s, err);
         if (rc == 0 && version + 1 == PS_SCHEMA_PROFILE_HASH)
             rc = ps_store_txn_profile_rehash(s, err);
-        if (rc == 0 && version + 1 == PS_SCHEMA_RECORD_HASH)
-            rc = ps_store_record_key_rehash(s, err);
         if (rc == 0) {
             snprintf(sql, sizeof(sql),
                      "INSERT INTO schema_version VALUES (%d, '%s')",

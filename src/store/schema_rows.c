@@ -510,20 +510,19 @@ const char *const ps_schema_v30[] = {
  * payment beyond the CSV's, narrowed.
  *
  * record_keys was WITHOUT ROWID on (business_id, key) with the file id:
- * about 120 bytes a row, in a b-tree written in the keys' random order,
- * and two foreign keys looked up per row.  Now it is a rowid table
- * written at its right edge, its business and file by number, and
- * uniqueness sits on `hash`, the request hash's function (SipHash-2-4
- * under the database's key, txn.c) of "business NUL key", in a narrow
- * index of its own.  A hit compares the text (file.c): the same business
- * and key is the duplicate; another text of the same hash (2^-64) goes
- * to record_keys_text, whose primary key refuses a second copy of it.
+ * about 120 bytes a row, two 36-character ids each, and two foreign keys
+ * looked up per row.  Now the business and the file are numbers, so a
+ * row is the key's text and three small integers (about 35 bytes); the
+ * primary key is still (business, key), so uniqueness is the text's and
+ * keys that come in order (a file's record numbers, a pain.001's
+ * EndToEndIds) are written at the b-tree's right edge.  (A keyed 64-bit
+ * hash of the text as the key was measured and not kept: its random
+ * order cost more than the wide row, docs/store.md.)
  *
  * The numbers: businesses.seq and files.seq, the row's rowid here, then
- * max + 1 on insert (business.c, file.c), as ewa_profiles.seq of version
- * 21: a column, so no VACUUM renumbers it (a renumbered business would
- * make a true duplicate compare as a collision).  record_keys is filled
- * by ps_store_record_key_rehash (file.c) in the migration's transaction.
+ * max + 1 on insert (business.c, file.c), like ewa_profiles.seq of
+ * version 21: a column, so no VACUUM renumbers it.  A record key whose
+ * business or file is not there fails the migration (NOT NULL).
  *
  * iso_refs is keyed by its transaction's rowid (INTEGER PRIMARY KEY;
  * the convention of profile_prev, schema 22: the database is never
@@ -541,17 +540,19 @@ const char *const ps_schema_v31[] = {
     "UPDATE files SET seq = rowid;",
     "CREATE UNIQUE INDEX files_seq ON files(seq);",
     "CREATE TABLE record_keys_v31 ("
-    "  hash INTEGER PRIMARY KEY,"
-    "  business INTEGER NOT NULL,"
-    "  file INTEGER NOT NULL,"
-    "  key TEXT NOT NULL,"
-    "  record_no INTEGER NOT NULL);",
-    "CREATE TABLE record_keys_text ("
     "  business INTEGER NOT NULL,"
     "  key TEXT NOT NULL,"
     "  file INTEGER NOT NULL,"
     "  record_no INTEGER NOT NULL,"
     "  PRIMARY KEY (business, key)) WITHOUT ROWID;",
+    /* A business or file not there (version 30 had them as foreign
+     * keys) fails the migration: NOT NULL. */
+    "INSERT INTO record_keys_v31(business, key, file, record_no)"
+    "  SELECT b.seq, r.key, f.seq, r.record_no FROM record_keys r"
+    "  LEFT JOIN businesses b ON b.id = r.business_id"
+    "  LEFT JOIN files f ON f.id = r.file_id ORDER BY 1, 2;",
+    "DROP TABLE record_keys;",
+    "ALTER TABLE record_keys_v31 RENAME TO record_keys;",
     "CREATE TABLE iso_refs_v31 ("
     "  txn INTEGER PRIMARY KEY,"
     "  msg INTEGER NOT NULL,"

@@ -844,7 +844,9 @@ int ps_store_iso_ref_insert(struct ps_store *store, const char *business_id,
                             struct ps_err *err);
 /* The references of n transactions: cols holds 4 * n strings, each
  * transaction's txn_id, msg_id, pmt_inf_id and end_to_end_id in turn
- * (several rows an INSERT). */
+ * (several rows an INSERT); an end_to_end_id of "" is the transaction's
+ * request id (stored as NULL, schema 31).  Every transaction must be
+ * there (PS_ESTORE otherwise). */
 int ps_store_iso_refs_insert(struct ps_store *store, const char *business_id,
                              size_t n, const char *const *cols,
                              struct ps_err *err);

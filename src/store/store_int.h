@@ -371,13 +371,6 @@ void ps_store_funding_move_read(sqlite3_stmt *st,
 int ps_store_txn_rehash(struct ps_store *s, struct ps_err *err);
 /* Read the database's request-hash key into s (once per connection). */
 int ps_store_request_key(struct ps_store *s, struct ps_err *err);
-/* SipHash-2-4 of "a NUL b" under that key (txn.c): the request hash's
- * function, for any length. */
-int ps_store_pair_hash(struct ps_store *s, const char *a, const char *b,
-                       int64_t *out, struct ps_err *err);
-/* Fill record_keys.hash of every row (the migration to schema v31, in
- * its transaction; file.c). */
-int ps_store_record_key_rehash(struct ps_store *s, struct ps_err *err);
 
 /* The same for transactions.profile_hash (schema v19). */
 int ps_store_txn_profile_rehash(struct ps_store *s, struct ps_err *err);

@@ -12,7 +12,6 @@
 #include "store/store_int.h"
 
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
@@ -137,39 +136,28 @@ int ps_store_request_key(struct ps_store *s, struct ps_err *err)
     return rc;
 }
 
-/* SipHash-2-4 of "a NUL b" under the database's key. */
-int ps_store_pair_hash(struct ps_store *s, const char *a, const char *b,
-                       int64_t *out, struct ps_err *err)
-{
-    unsigned char small[256], *msg = small;
-    unsigned char h[crypto_shorthash_BYTES];
-    size_t na = strlen(a) + 1, nb = strlen(b);
-    uint64_t v = 0;
-    int rc = ps_store_request_key(s, err);
-    if (rc != 0)
-        return rc;
-    if (na + nb > sizeof(small) && (msg = malloc(na + nb)) == NULL)
-        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    memcpy(msg, a, na);
-    memcpy(msg + na, b, nb);
-    crypto_shorthash(h, msg, na + nb, s->reqkey);
-    if (msg != small)
-        free(msg);
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | h[i];
-    *out = (int64_t)v;
-    return 0;
-}
-
-/* The hash of "business\0request id" (a request id is at most 64). */
+/* SipHash-2-4 of "business\0request id" under the database's key. */
 static int request_hash(struct ps_store *s, const char *business_id,
                         const char *request_id, int64_t *out,
                         struct ps_err *err)
 {
-    if (strlen(business_id) + 1 + strlen(request_id) > PS_ID_SIZE + 80)
+    unsigned char msg[PS_ID_SIZE + 80];
+    unsigned char h[crypto_shorthash_BYTES];
+    size_t nb = strlen(business_id) + 1, nr = strlen(request_id);
+    uint64_t v = 0;
+    int rc = ps_store_request_key(s, err);
+    if (rc != 0)
+        return rc;
+    if (nb + nr > sizeof(msg))
         return ps_err_set(err, PS_EINVAL, "REQUEST_ID_FORMAT",
                           "a request id is at most 64 characters");
-    return ps_store_pair_hash(s, business_id, request_id, out, err);
+    memcpy(msg, business_id, nb);
+    memcpy(msg + nb, request_id, nr);
+    crypto_shorthash(h, msg, nb + nr, s->reqkey);
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | h[i];
+    *out = (int64_t)v;
+    return 0;
 }
 
 int ps_store_profile_hash(struct ps_store *s, const char *profile_id,
