@@ -14,8 +14,7 @@
 #define BUSINESS_STMTS(X)                                                      \
     X(BUSINESS_INSERT,                                                         \
       "INSERT INTO businesses(id, name, display_name, parent_id, status,"      \
-      " created_at, seq) VALUES (?,?,?,?,?,?,"                                 \
-      " (SELECT ifnull(max(seq), 0) + 1 FROM businesses))")                    \
+      " created_at) VALUES (?,?,?,?,?,?)")                                     \
     X(BUSINESS_GET,                                                            \
       "SELECT id, name, display_name, ifnull(parent_id,''), status,"           \
       " created_at FROM businesses WHERE id = ?1 OR name = ?1")                \
