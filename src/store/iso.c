@@ -43,6 +43,11 @@
     X(ISO_MSG_INSERT,                                                          \
       "INSERT INTO iso_msgs(business_id, msg_id, pmt_inf_id) VALUES (?,?,?)")  \
     X(ISO_REF_INSERT, ISO_REF_INSERT_SQL(REF_ROW))                             \
+    X(ISO_REF_ROW_INSERT,                                                      \
+      "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW)         \
+    X(ISO_REF_ROW_INSERT_MANY,                                                 \
+      "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW16 ","    \
+      REF_ROW16)                                                               \
     X(ISO_REF_INSERT_MANY,                                                     \
       ISO_REF_INSERT_SQL(REF_ROW16 "," REF_ROW16))                             \
     X(ISO_ENTRIES,                                                             \
@@ -138,15 +143,24 @@ static int msg_rows(struct ps_store *s, const char *business_id, size_t n,
     return 0;
 }
 
-/* Run one insert of n rows bound from row `from` of cols. */
+/* Run one insert of n rows bound from row `from` of cols: each
+ * transaction by its rowid (rows) or by its id (rows NULL). */
 static int refs_step(struct ps_store *s, sqlite3_stmt *st, size_t from,
                      size_t n, const char *const *cols, const int64_t *msg,
-                     struct ps_err *err)
+                     const int64_t *rows, struct ps_err *err)
 {
     for (size_t r = 0; r < n; r++) {
         const char *const *c = cols + 4 * (from + r);
         int k = 3 * (int)r;
-        BIND(st, k + 1, c[0]);
+        if (rows == NULL)
+            BIND(st, k + 1, c[0]);
+        else if (rows[from + r] > 0)
+            sqlite3_bind_int64(st, k + 1, rows[from + r]);
+        else
+            return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                              "insert ISO 20022 references: transaction %s "
+                              "has no row number",
+                              c[0]);
         sqlite3_bind_int64(st, k + 2, msg[from + r]);
         if (c[3][0] != '\0')
             BIND(st, k + 3, c[3]);
@@ -162,10 +176,13 @@ static int refs_step(struct ps_store *s, sqlite3_stmt *st, size_t from,
     return rc;
 }
 
-int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
-                             size_t n, const char *const *cols,
-                             struct ps_err *err)
+static int refs_insert(struct ps_store *s, const char *business_id,
+                       size_t n, const char *const *cols, const int64_t *rows,
+                       struct ps_err *err)
 {
+    int many = rows != NULL ? STMT_ISO_REF_ROW_INSERT_MANY
+                            : STMT_ISO_REF_INSERT_MANY;
+    int one = rows != NULL ? STMT_ISO_REF_ROW_INSERT : STMT_ISO_REF_INSERT;
     sqlite3_stmt *st = NULL;
     size_t i = 0;
     int64_t *msg = malloc((n > 0 ? n : 1) * sizeof(*msg));
@@ -175,16 +192,31 @@ int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
     if ((rc = msg_rows(s, business_id, n, cols, msg, err)) != 0)
         goto out;
     for (; n - i >= ISO_REF_ROWS; i += ISO_REF_ROWS)
-        if ((rc = prep(s, STMT_ISO_REF_INSERT_MANY, &st, err)) != 0 ||
-            (rc = refs_step(s, st, i, ISO_REF_ROWS, cols, msg, err)) != 0)
+        if ((rc = prep(s, many, &st, err)) != 0 ||
+            (rc = refs_step(s, st, i, ISO_REF_ROWS, cols, msg, rows, err)) !=
+                0)
             goto out;
     for (; i < n; i++)
-        if ((rc = prep(s, STMT_ISO_REF_INSERT, &st, err)) != 0 ||
-            (rc = refs_step(s, st, i, 1, cols, msg, err)) != 0)
+        if ((rc = prep(s, one, &st, err)) != 0 ||
+            (rc = refs_step(s, st, i, 1, cols, msg, rows, err)) != 0)
             goto out;
 out:
     free(msg);
     return rc;
+}
+
+int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
+                             size_t n, const char *const *cols,
+                             struct ps_err *err)
+{
+    return refs_insert(s, business_id, n, cols, NULL, err);
+}
+
+int ps_store_iso_refs_insert_rows(struct ps_store *s, const char *business_id,
+                                  size_t n, const char *const *cols,
+                                  const int64_t *rows, struct ps_err *err)
+{
+    return refs_insert(s, business_id, n, cols, rows, err);
 }
 
 static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)

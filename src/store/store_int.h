@@ -147,6 +147,7 @@ struct ps_store {
      * committed row's number never changes. */
     char key_business_id[PS_ID_SIZE], key_file_id[PS_ID_SIZE];
     int64_t key_business, key_file;
+    int64_t last_txn_rowid; /* ps_store_txn_last_rowid */
     /* The legs posted in the open transaction, not yet added to their
      * accounts' debits_posted/credits_posted (schema v20's narrow
      * ledger_balances rows, ledger.c):
