@@ -82,10 +82,10 @@ static int refs_insert(struct ps_store *store, const char *business_id,
     }
     for (size_t i = 0; rows != NULL && i < n; i++)
         rows[i] = slots[i].rowid;
-    int rc = rows != NULL ? ps_store_iso_refs_insert_rows(store, business_id,
-                                                          n, cols, rows, e)
-                          : ps_store_iso_refs_insert(store, business_id, n,
-                                                     cols, e);
+    int rc = rows != NULL
+                 ? ps_store_iso_refs_insert_rows(store, business_id, n, cols,
+                                                 rows, e)
+                 : ps_store_iso_refs_insert(store, business_id, n, cols, e);
     free(cols);
     free(rows);
     if (rc != 0 && rc != PS_ENOMEM && rc != PS_EBUSY) {
@@ -137,9 +137,9 @@ struct batch {
 static int batch_write(void *arg, int skip, struct ps_err *e)
 {
     struct batch *b = arg;
-    int rc = skip ? 0
-                  : b->insert(b->store, b->business_id, b->n, b->text,
-                              b->slots, e);
+    int rc =
+        skip ? 0
+             : b->insert(b->store, b->business_id, b->n, b->text, b->slots, e);
     free(b->text);
     free(b->slots);
     free(b);
@@ -198,8 +198,8 @@ static int ref_slot(struct ps_applier *ap, struct ps_ref_slot **slot,
                     struct ps_err *e)
 {
     if (ap->nrefs >= ap->ref_slots_cap) {
-        size_t cap = ap->ref_slots_cap != 0 ? 2 * ap->ref_slots_cap
-                                            : BATCH_ROWS;
+        size_t cap =
+            ap->ref_slots_cap != 0 ? 2 * ap->ref_slots_cap : BATCH_ROWS;
         struct ps_ref_slot *n = realloc(ap->ref_slots, cap * sizeof(*n));
         if (n == NULL)
             return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
@@ -224,11 +224,11 @@ int ps_apply_refs_flush(struct ps_applier *ap, struct ps_err *e)
 
 int ps_apply_batches_post(struct ps_applier *ap, struct ps_err *err)
 {
-    int rc = batch_post(ap, &ap->keys, &ap->keys_len, &ap->keys_cap,
-                        &ap->nkeys, NULL, keys_insert, err);
+    int rc = batch_post(ap, &ap->keys, &ap->keys_len, &ap->keys_cap, &ap->nkeys,
+                        NULL, keys_insert, err);
     if (rc == 0)
-        rc = batch_post(ap, &ap->refs, &ap->refs_len, &ap->refs_cap,
-                        &ap->nrefs, &ap->ref_slots, refs_insert, err);
+        rc = batch_post(ap, &ap->refs, &ap->refs_len, &ap->refs_cap, &ap->nrefs,
+                        &ap->ref_slots, refs_insert, err);
     return rc;
 }
 

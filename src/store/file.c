@@ -82,16 +82,14 @@
                    " ifnull(code,''), ifnull(message,''), ifnull(ids,''),"     \
                    " ifnull(amount,0) FROM record_results WHERE file_id = ?"   \
                    " ORDER BY record_no")                                      \
-    /* Schema v31: uniqueness on the keyed hash; a hit compares the text \
-     * (RECORD_KEY_HIT), a collision goes in without a hash. */           \
-    /* Schema v31: the business and file by number (their seq). */     \
+    /* Schema v31: the business and file by number (their seq). */             \
     X(RECORD_KEY_INSERT,                                                       \
       "INSERT INTO record_keys(business, key, file, record_no)"                \
       " VALUES (?,?,?,?)")                                                     \
     X(RECORD_KEY_SEQS,                                                         \
       "SELECT b.seq, f.seq FROM businesses b, files f"                         \
       " WHERE b.id = ?1 AND f.id = ?2")                                        \
-    /* The number of a business or file, given on its first record key. */ \
+    /* The number of a business or file, given on its first record key. */     \
     X(BUSINESS_SEQ_GIVE,                                                       \
       "UPDATE businesses SET seq = (SELECT ifnull(max(seq), 0) + 1"            \
       " FROM businesses) WHERE id = ? AND seq IS NULL")                        \
@@ -464,8 +462,7 @@ static int record_key_seqs(struct ps_store *s, const char *business_id,
     if ((rc = seqs_read(s, business_id, file_id, &both, err)) != 0)
         goto out;
     if (!both) {
-        if ((rc = seq_give(s, STMT_BUSINESS_SEQ_GIVE, business_id, err)) !=
-                0 ||
+        if ((rc = seq_give(s, STMT_BUSINESS_SEQ_GIVE, business_id, err)) != 0 ||
             (rc = seq_give(s, STMT_FILE_SEQ_GIVE, file_id, err)) != 0 ||
             (rc = seqs_read(s, business_id, file_id, &both, err)) != 0)
             goto out;

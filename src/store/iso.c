@@ -46,8 +46,8 @@
     X(ISO_REF_ROW_INSERT,                                                      \
       "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW)         \
     X(ISO_REF_ROW_INSERT_MANY,                                                 \
-      "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW16 ","    \
-      REF_ROW16)                                                               \
+      "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW16        \
+      "," REF_ROW16)                                                           \
     X(ISO_REF_INSERT_MANY,                                                     \
       ISO_REF_INSERT_SQL(REF_ROW16 "," REF_ROW16))                             \
     X(ISO_ENTRIES,                                                             \
@@ -176,12 +176,12 @@ static int refs_step(struct ps_store *s, sqlite3_stmt *st, size_t from,
     return rc;
 }
 
-static int refs_insert(struct ps_store *s, const char *business_id,
-                       size_t n, const char *const *cols, const int64_t *rows,
+static int refs_insert(struct ps_store *s, const char *business_id, size_t n,
+                       const char *const *cols, const int64_t *rows,
                        struct ps_err *err)
 {
-    int many = rows != NULL ? STMT_ISO_REF_ROW_INSERT_MANY
-                            : STMT_ISO_REF_INSERT_MANY;
+    int many =
+        rows != NULL ? STMT_ISO_REF_ROW_INSERT_MANY : STMT_ISO_REF_INSERT_MANY;
     int one = rows != NULL ? STMT_ISO_REF_ROW_INSERT : STMT_ISO_REF_INSERT;
     sqlite3_stmt *st = NULL;
     size_t i = 0;
@@ -193,8 +193,7 @@ static int refs_insert(struct ps_store *s, const char *business_id,
         goto out;
     for (; n - i >= ISO_REF_ROWS; i += ISO_REF_ROWS)
         if ((rc = prep(s, many, &st, err)) != 0 ||
-            (rc = refs_step(s, st, i, ISO_REF_ROWS, cols, msg, rows, err)) !=
-                0)
+            (rc = refs_step(s, st, i, ISO_REF_ROWS, cols, msg, rows, err)) != 0)
             goto out;
     for (; i < n; i++)
         if ((rc = prep(s, one, &st, err)) != 0 ||

@@ -857,8 +857,8 @@ int ps_store_iso_refs_insert(struct ps_store *store, const char *business_id,
  * ps_store_txn_last_rowid when it was written): no look-up by id. */
 int ps_store_iso_refs_insert_rows(struct ps_store *store,
                                   const char *business_id, size_t n,
-                                  const char *const *cols,
-                                  const int64_t *rows, struct ps_err *err);
+                                  const char *const *cols, const int64_t *rows,
+                                  struct ps_err *err);
 
 /* A transaction with ISO references whose status was last set on a day. */
 struct ps_iso_entry_row {

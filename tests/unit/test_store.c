@@ -603,8 +603,7 @@ static void test_migrate_v31_record_keys(void **state)
 
     s = ps_test_store_open(fx->db_path, 0);
     db = raw_open(fx->db_path);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM record_keys", NULL),
-                     3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM record_keys", NULL), 3);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM record_keys k"
                              " JOIN businesses b ON b.seq = k.business"
@@ -653,10 +652,10 @@ static void test_migrate_v31_record_keys(void **state)
         ps_store_record_key_insert(s, b1.id, "M/E5", "f4", 1, &err), 0);
     assert_int_equal(
         ps_store_record_key_insert(s, b1.id, "M/E4", "f3", 1, &err), 0);
-    assert_int_equal(
-        raw_int(db, "SELECT seq FROM files WHERE id = 'f4'", NULL), 9);
-    assert_int_equal(
-        raw_int(db, "SELECT seq FROM files WHERE id = 'f3'", NULL), 10);
+    assert_int_equal(raw_int(db, "SELECT seq FROM files WHERE id = 'f4'", NULL),
+                     9);
+    assert_int_equal(raw_int(db, "SELECT seq FROM files WHERE id = 'f3'", NULL),
+                     10);
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM record_keys k JOIN files f"
                              " ON f.seq = k.file WHERE (f.id = 'f3' AND"
@@ -1662,8 +1661,8 @@ int main(void)
     ps_log_open(NULL, PS_LOG_ERROR, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_v30_history_index,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v30_history_index, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
