@@ -358,9 +358,14 @@ static int spoiled(const struct ps_output *o, struct ps_err *err)
                       "output %s/%s: an earlier write failed", o->dir, o->name);
 }
 
+/* Write the buffer out; the hash takes it here, a buffer at a time, not
+ * at each small write (the same bytes in the same order). */
 static int flush(struct ps_output *o, struct ps_err *err)
 {
-    if (o->used > 0 && ps_write_all(o->fd, o->buf, o->used) != 0)
+    if (o->used == 0)
+        return 0;
+    crypto_hash_sha256_update(&o->sha, o->buf, o->used);
+    if (ps_write_all(o->fd, o->buf, o->used) != 0)
         return spoil(o, errno, err);
     o->used = 0;
     return 0;
@@ -374,7 +379,6 @@ int ps_output_write(struct ps_output *o, const void *buf, size_t len,
         return spoiled(o, err);
     if (len == 0)
         return 0;
-    crypto_hash_sha256_update(&o->sha, buf, len);
     o->size += len;
     if (o->used + len <= BUF_SIZE) {
         memcpy(o->buf + o->used, buf, len);
@@ -387,6 +391,7 @@ int ps_output_write(struct ps_output *o, const void *buf, size_t len,
     if (rc != 0)
         return rc;
     if (len >= BUF_SIZE) {
+        crypto_hash_sha256_update(&o->sha, buf, len);
         if (ps_write_all(o->fd, buf, len) != 0)
             return spoil(o, errno, err);
         return 0;

@@ -726,6 +726,7 @@ void ps_applier_close(struct ps_applier *ap)
     ps_paybook_free(ap->payees);
     ps_answers_free(ap->answers);
     free(ap->refs);
+    free(ap->ref_slots);
     free(ap->keys);
     free(ap);
 }

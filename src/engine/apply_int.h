@@ -12,6 +12,14 @@
 #include "engine/outcome.h"
 #include "formats/format.h"
 
+/* Where a payment's transaction row number goes when it is written (on
+ * this thread or the writer's): its references are written by it
+ * (schema 31's iso_refs is keyed by the transaction's rowid). */
+struct ps_ref_slot {
+    struct ps_store *store;
+    int64_t rowid;
+};
+
 struct ps_applier {
     struct ps_engine *eng;
     struct ps_business b;
@@ -24,6 +32,10 @@ struct ps_applier {
      * txn id, MsgId, PmtInfId and EndToEndId, NUL-terminated in turn. */
     char *refs;
     size_t refs_len, refs_cap, nrefs;
+    /* Each of those payments' row number, in the same order; with the
+     * writer, BATCH_ROWS of them (never moved while a write is queued). */
+    struct ps_ref_slot *ref_slots;
+    size_t ref_slots_cap;
     /* With the writer thread, the record keys of the chunk's records
      * (ps_applier_key): key, file id and record number, NUL-terminated
      * in turn; like the references, written by the writer thread every

@@ -57,25 +57,37 @@ static int texts_add(char **buf, size_t *len, size_t *cap,
     return 0;
 }
 
-/* Write n rows of references (4 strings each, in text).  Every
+/* Write n rows of references (4 strings each, in text), each by its
+ * transaction's row number (slots), or by its id (slots NULL).  Every
  * transaction they name is written in the same store transaction, so a
  * refusal here is never a record's: the chunk rolls back whole
  * (PS_ESTORE). */
 static int refs_insert(struct ps_store *store, const char *business_id,
-                       size_t n, const char *text, struct ps_err *e)
+                       size_t n, const char *text,
+                       const struct ps_ref_slot *slots, struct ps_err *e)
 {
     if (n == 0)
         return 0;
     const char **cols = malloc(4 * n * sizeof(*cols));
-    if (cols == NULL)
+    int64_t *rows = slots != NULL ? malloc(n * sizeof(*rows)) : NULL;
+    if (cols == NULL || (slots != NULL && rows == NULL)) {
+        free(cols);
+        free(rows);
         return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    }
     const char *p = text;
     for (size_t i = 0; i < 4 * n; i++) {
         cols[i] = p;
         p += strlen(p) + 1;
     }
-    int rc = ps_store_iso_refs_insert(store, business_id, n, cols, e);
+    for (size_t i = 0; rows != NULL && i < n; i++)
+        rows[i] = slots[i].rowid;
+    int rc = rows != NULL
+                 ? ps_store_iso_refs_insert_rows(store, business_id, n, cols,
+                                                 rows, e)
+                 : ps_store_iso_refs_insert(store, business_id, n, cols, e);
     free(cols);
+    free(rows);
     if (rc != 0 && rc != PS_ENOMEM && rc != PS_EBUSY) {
         char why[PS_ERR_MSG_MAX];
         ps_strlcpy(why, e->msg, sizeof(why));
@@ -90,8 +102,10 @@ static int refs_insert(struct ps_store *store, const char *business_id,
 /* Write n record keys (key, file id, record number, in text): a key
  * used before is DUPLICATE_RECORD (PS_ECONFLICT). */
 static int keys_insert(struct ps_store *store, const char *business_id,
-                       size_t n, const char *text, struct ps_err *e)
+                       size_t n, const char *text,
+                       const struct ps_ref_slot *unused, struct ps_err *e)
 {
+    (void)unused;
     const char *p = text;
     for (size_t i = 0; i < n; i++) {
         const char *key = p;
@@ -115,15 +129,19 @@ struct batch {
     char business_id[PS_ID_SIZE];
     size_t n;
     char *text;
+    struct ps_ref_slot *slots; /* the references' row numbers, or NULL */
     int (*insert)(struct ps_store *, const char *, size_t, const char *,
-                  struct ps_err *);
+                  const struct ps_ref_slot *, struct ps_err *);
 };
 
 static int batch_write(void *arg, int skip, struct ps_err *e)
 {
     struct batch *b = arg;
-    int rc = skip ? 0 : b->insert(b->store, b->business_id, b->n, b->text, e);
+    int rc =
+        skip ? 0
+             : b->insert(b->store, b->business_id, b->n, b->text, b->slots, e);
     free(b->text);
+    free(b->slots);
     free(b);
     return rc;
 }
@@ -131,9 +149,10 @@ static int batch_write(void *arg, int skip, struct ps_err *e)
 /* Queue the rows kept in *buf to the writer thread (the block goes with
  * them; the next rows start a new one). */
 static int batch_post(struct ps_applier *ap, char **buf, size_t *len,
-                      size_t *cap, size_t *n,
+                      size_t *cap, size_t *n, struct ps_ref_slot **slots,
                       int (*insert)(struct ps_store *, const char *, size_t,
-                                    const char *, struct ps_err *),
+                                    const char *, const struct ps_ref_slot *,
+                                    struct ps_err *),
                       struct ps_err *e)
 {
     if (*n == 0)
@@ -145,9 +164,14 @@ static int batch_post(struct ps_applier *ap, char **buf, size_t *len,
     ps_strlcpy(b->business_id, ap->b.id, sizeof(b->business_id));
     b->n = *n;
     b->text = *buf;
+    b->slots = slots != NULL ? *slots : NULL;
     b->insert = insert;
     *buf = NULL;
     *len = *cap = *n = 0;
+    if (slots != NULL) { /* the next references start a block of their own */
+        *slots = NULL;
+        ap->ref_slots_cap = 0;
+    }
     ps_ewa_writer_call(ap->w, batch_write, b);
     return 0;
 }
@@ -162,14 +186,37 @@ static int ref_add(struct ps_applier *ap, const char *const v[4],
         return rc;
     if (++ap->nrefs >= BATCH_ROWS && ap->w != NULL)
         return batch_post(ap, &ap->refs, &ap->refs_len, &ap->refs_cap,
-                          &ap->nrefs, refs_insert, e);
+                          &ap->nrefs, &ap->ref_slots, refs_insert, e);
+    return 0;
+}
+
+/* The slot of the next reference's row number (ref_add's, after the
+ * payment is written).  With the writer a block holds BATCH_ROWS and
+ * ref_add posts it when full, so it never moves under a queued write;
+ * without, it grows. */
+static int ref_slot(struct ps_applier *ap, struct ps_ref_slot **slot,
+                    struct ps_err *e)
+{
+    if (ap->nrefs >= ap->ref_slots_cap) {
+        size_t cap =
+            ap->ref_slots_cap != 0 ? 2 * ap->ref_slots_cap : BATCH_ROWS;
+        struct ps_ref_slot *n = realloc(ap->ref_slots, cap * sizeof(*n));
+        if (n == NULL)
+            return ps_err_set(e, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        ap->ref_slots = n;
+        ap->ref_slots_cap = cap;
+    }
+    *slot = &ap->ref_slots[ap->nrefs];
+    (*slot)->store = ap->eng->store;
+    (*slot)->rowid = 0;
     return 0;
 }
 
 /* Write the references kept (the writer drained, or none). */
 int ps_apply_refs_flush(struct ps_applier *ap, struct ps_err *e)
 {
-    int rc = refs_insert(ap->eng->store, ap->b.id, ap->nrefs, ap->refs, e);
+    int rc = refs_insert(ap->eng->store, ap->b.id, ap->nrefs, ap->refs,
+                         ap->ref_slots, e);
     if (rc == 0)
         ap->nrefs = ap->refs_len = 0;
     return rc;
@@ -177,11 +224,11 @@ int ps_apply_refs_flush(struct ps_applier *ap, struct ps_err *e)
 
 int ps_apply_batches_post(struct ps_applier *ap, struct ps_err *err)
 {
-    int rc = batch_post(ap, &ap->keys, &ap->keys_len, &ap->keys_cap,
-                        &ap->nkeys, keys_insert, err);
+    int rc = batch_post(ap, &ap->keys, &ap->keys_len, &ap->keys_cap, &ap->nkeys,
+                        NULL, keys_insert, err);
     if (rc == 0)
-        rc = batch_post(ap, &ap->refs, &ap->refs_len, &ap->refs_cap,
-                        &ap->nrefs, refs_insert, err);
+        rc = batch_post(ap, &ap->refs, &ap->refs_len, &ap->refs_cap, &ap->nrefs,
+                        &ap->ref_slots, refs_insert, err);
     return rc;
 }
 
@@ -199,7 +246,7 @@ int ps_applier_key(struct ps_applier *ap, const char *key, const char *file_id,
         return rc;
     if (++ap->nkeys >= BATCH_ROWS)
         return batch_post(ap, &ap->keys, &ap->keys_len, &ap->keys_cap,
-                          &ap->nkeys, keys_insert, err);
+                          &ap->nkeys, NULL, keys_insert, err);
     return 0;
 }
 
@@ -303,11 +350,25 @@ static int payment_write(void *ctx, const struct ps_ewa_post *post,
                                   post->now, e);
 }
 
+/* The same for a payment with references: its row number into its slot
+ * (ctx), for the references' batch that follows it in the queue. */
+static int payment_write_ref(void *ctx, const struct ps_ewa_post *post,
+                             struct ps_err *e)
+{
+    struct ps_ref_slot *slot = ctx;
+    int rc = ps_txn_create_prepared(slot->store, &post->t, &post->src, NULL,
+                                    NULL, post->now, e);
+    if (rc == 0)
+        slot->rowid = ps_store_txn_last_rowid(slot->store);
+    return rc;
+}
+
 /* A payment decided on this thread (the creation's checks, its id and
  * times) and written by the writer thread. */
 static int payment_post(struct ps_applier *ap, struct ps_txn *t,
                         const struct ps_txn_party *party,
-                        const struct ps_source *src, struct ps_err *e)
+                        const struct ps_source *src, struct ps_ref_slot *slot,
+                        struct ps_err *e)
 {
     struct ps_ewa_post post;
     int rc = ps_engine_txn_prepare_for(ap->eng, t, party, post.now, e);
@@ -316,6 +377,9 @@ static int payment_post(struct ps_applier *ap, struct ps_txn *t,
     post.entry = 0;
     post.t = *t;
     post.src = *src;
+    if (slot != NULL)
+        return ps_ewa_writer_post_write(ap->w, payment_write_ref, slot, &post,
+                                        e);
     return ps_ewa_writer_post_write(ap->w, payment_write, ap->eng->store,
                                     &post, e);
 }
@@ -381,15 +445,22 @@ int ps_apply_payment(struct ps_applier *ap, const struct ps_record *rec,
     /* By bank account, the creation's checks read the customer and the
      * account from the store; by external id, from the book, and with
      * the writer thread the row is written there (payment_write). */
+    struct ps_ref_slot *slot = NULL;
+    if (msg_id != NULL && (rc = ref_slot(ap, &slot, e)) != 0)
+        return rc;
     if (!bank && ap->w != NULL)
-        rc = payment_post(ap, &t, &party, src, e);
-    else
+        rc = payment_post(ap, &t, &party, src, slot, e);
+    else {
         rc = bank ? ps_engine_txn_create_nested(ap->eng, &t, src, e)
                   : ps_engine_txn_create_for(ap->eng, &t, &party, src, e);
+        if (rc == 0 && slot != NULL)
+            slot->rowid = ps_store_txn_last_rowid(ap->eng->store);
+    }
     if (rc != 0)
         return rc;
     if (msg_id != NULL) {
-        const char *v[4] = {t.id, msg_id, pmt_inf_id, req};
+        /* The EndToEndId is the request id: "" (schema 31 keeps NULL). */
+        const char *v[4] = {t.id, msg_id, pmt_inf_id, ""};
         if ((rc = ref_add(ap, v, e)) != 0)
             return rc;
     }

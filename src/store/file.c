@@ -82,9 +82,20 @@
                    " ifnull(code,''), ifnull(message,''), ifnull(ids,''),"     \
                    " ifnull(amount,0) FROM record_results WHERE file_id = ?"   \
                    " ORDER BY record_no")                                      \
+    /* Schema v31: the business and file by number (their seq). */             \
     X(RECORD_KEY_INSERT,                                                       \
-      "INSERT INTO record_keys(business_id, key, file_id, record_no)"          \
+      "INSERT INTO record_keys(business, key, file, record_no)"                \
       " VALUES (?,?,?,?)")                                                     \
+    X(RECORD_KEY_SEQS,                                                         \
+      "SELECT b.seq, f.seq FROM businesses b, files f"                         \
+      " WHERE b.id = ?1 AND f.id = ?2")                                        \
+    /* The number of a business or file, given on its first record key. */     \
+    X(BUSINESS_SEQ_GIVE,                                                       \
+      "UPDATE businesses SET seq = (SELECT ifnull(max(seq), 0) + 1"            \
+      " FROM businesses) WHERE id = ? AND seq IS NULL")                        \
+    X(FILE_SEQ_GIVE,                                                           \
+      "UPDATE files SET seq = (SELECT ifnull(max(seq), 0) + 1 FROM files)"     \
+      " WHERE id = ? AND seq IS NULL")                                         \
     X(FILE_KEY_INSERT,                                                         \
       "INSERT INTO file_keys(business_id, kind, key, file_id)"                 \
       " VALUES (?,?,?,?)")                                                     \
@@ -395,17 +406,86 @@ int ps_store_record_results(struct ps_store *s, const char *file_id,
              read_result, cb, ctx);
 }
 
+/* Read the numbers of (business, file) into s->key_*: 1 when both are
+ * there, 0 when one is NULL (not given yet). */
+static int seqs_read(struct ps_store *s, const char *business_id,
+                     const char *file_id, int *both, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, STMT_RECORD_KEY_SEQS, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, business_id);
+    BIND(st, 2, file_id);
+    rc = sqlite3_step(st);
+    s->key_business = s->key_file = 0;
+    if (rc == SQLITE_ROW) {
+        s->key_business = sqlite3_column_int64(st, 0);
+        s->key_file = sqlite3_column_int64(st, 1);
+    }
+    ps_sq_done(st);
+    if (rc == SQLITE_DONE)
+        return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                          "insert record key: business %s or file %s not "
+                          "found",
+                          business_id, file_id);
+    if (rc != SQLITE_ROW)
+        return ps_sq_error(s, rc, "read a record key's file", err);
+    *both = s->key_business > 0 && s->key_file > 0;
+    return 0;
+}
+
+static int seq_give(struct ps_store *s, int slot, const char *id,
+                    struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, slot, &st, err);
+    if (rc != 0)
+        return rc;
+    BIND(st, 1, id);
+    return ps_sq_exec_step(s, st, "number a record key's file", err);
+}
+
+/*
+ * The numbers (schema v31's seq) of the business and file of a record
+ * key, into s->key_business and s->key_file: given on the first record
+ * key of each (max + 1), then kept for the next keys of the same pair.
+ * A rollback forgets them (ps_store_rollback), as it may undo the gift.
+ */
+static int record_key_seqs(struct ps_store *s, const char *business_id,
+                           const char *file_id, struct ps_err *err)
+{
+    int both = 0, rc;
+    if (s->key_business > 0 && strcmp(s->key_business_id, business_id) == 0 &&
+        strcmp(s->key_file_id, file_id) == 0)
+        return 0;
+    if ((rc = seqs_read(s, business_id, file_id, &both, err)) != 0)
+        goto out;
+    if (!both) {
+        if ((rc = seq_give(s, STMT_BUSINESS_SEQ_GIVE, business_id, err)) != 0 ||
+            (rc = seq_give(s, STMT_FILE_SEQ_GIVE, file_id, err)) != 0 ||
+            (rc = seqs_read(s, business_id, file_id, &both, err)) != 0)
+            goto out;
+    }
+    ps_strlcpy(s->key_business_id, business_id, sizeof(s->key_business_id));
+    ps_strlcpy(s->key_file_id, file_id, sizeof(s->key_file_id));
+    return 0;
+out:
+    s->key_business = 0;
+    return rc;
+}
+
 int ps_store_record_key_insert(struct ps_store *s, const char *business_id,
                                const char *key, const char *file_id,
                                long record_no, struct ps_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, STMT_RECORD_KEY_INSERT, &st, err);
-    if (rc != 0)
+    int rc = record_key_seqs(s, business_id, file_id, err);
+    if (rc != 0 || (rc = prep(s, STMT_RECORD_KEY_INSERT, &st, err)) != 0)
         return rc;
-    BIND(st, 1, business_id);
+    BIND_INT(st, 1, s->key_business);
     BIND(st, 2, key);
-    BIND(st, 3, file_id);
+    BIND_INT(st, 3, s->key_file);
     BIND_INT(st, 4, record_no);
     return ps_sq_exec_step(s, st, "insert record key", err);
 }

@@ -18,11 +18,23 @@
 #define REF_ROW4 REF_ROW "," REF_ROW "," REF_ROW "," REF_ROW
 #define REF_ROW16 REF_ROW4 "," REF_ROW4 "," REF_ROW4 "," REF_ROW4
 
-/* A transaction's references: its iso_refs row and its block's iso_msgs
- * row (schema version 25, schema_rows.c). */
+/* A transaction's references: its iso_refs row (by the transaction's
+ * rowid, schema 31) and its block's iso_msgs row (schema 26,
+ * schema_rows.c); the EndToEndId, when NULL, is the request id. */
 #define ISO_REFS_OF                                                            \
     " FROM iso_msgs m JOIN iso_refs r ON r.msg = m.id"                         \
-    " JOIN transactions t ON t.id = r.txn_id"
+    " JOIN transactions t ON t.rowid = r.txn"
+#define ISO_E2E " ifnull(r.end_to_end_id, t.request_id)"
+
+/* The rows of one insert: (txn id, msg, EndToEndId or NULL), each
+ * transaction's rowid found by its id in the id's index alone (the VALUES
+ * are the outer loop, read in order); refs_step checks that every row
+ * found its transaction. */
+#define ISO_REF_INSERT_SQL(rows)                                               \
+    "INSERT INTO iso_refs(txn, msg, end_to_end_id)"                            \
+    " SELECT t.rowid, v.column2, v.column3"                                    \
+    " FROM (VALUES " rows ") v"                                                \
+    " JOIN transactions t ON t.id = v.column1"
 
 #define ISO_STMTS(X)                                                           \
     X(ISO_MSG_FIND,                                                            \
@@ -30,14 +42,17 @@
       " AND pmt_inf_id = ?")                                                   \
     X(ISO_MSG_INSERT,                                                          \
       "INSERT INTO iso_msgs(business_id, msg_id, pmt_inf_id) VALUES (?,?,?)")  \
-    X(ISO_REF_INSERT,                                                          \
-      "INSERT INTO iso_refs(txn_id, msg, end_to_end_id) VALUES (?,?,?)")       \
-    X(ISO_REF_INSERT_MANY,                                                     \
-      "INSERT INTO iso_refs(txn_id, msg, end_to_end_id) VALUES " REF_ROW16    \
+    X(ISO_REF_INSERT, ISO_REF_INSERT_SQL(REF_ROW))                             \
+    X(ISO_REF_ROW_INSERT,                                                      \
+      "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW)         \
+    X(ISO_REF_ROW_INSERT_MANY,                                                 \
+      "INSERT INTO iso_refs(txn, msg, end_to_end_id) VALUES " REF_ROW16        \
       "," REF_ROW16)                                                           \
+    X(ISO_REF_INSERT_MANY,                                                     \
+      ISO_REF_INSERT_SQL(REF_ROW16 "," REF_ROW16))                             \
     X(ISO_ENTRIES,                                                             \
       "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
-      " m.msg_id, m.pmt_inf_id, r.end_to_end_id,"                              \
+      " m.msg_id, m.pmt_inf_id," ISO_E2E ","                                   \
       " (SELECT h.reason FROM transaction_history h WHERE h.txn_id = t.id"     \
       "  ORDER BY h.id DESC LIMIT 1),"                                         \
       " (SELECT h.reason_code FROM transaction_history h"                      \
@@ -49,7 +64,7 @@
       " ORDER BY t.updated_at, t.id")                                          \
     X(ISO_STATUS,                                                              \
       "SELECT t.id, t.amount, t.currency, t.status, substr(t.updated_at,1,10)," \
-      " m.msg_id, m.pmt_inf_id, r.end_to_end_id,"                              \
+      " m.msg_id, m.pmt_inf_id," ISO_E2E ","                                   \
       " (SELECT h.reason FROM transaction_history h WHERE h.txn_id = t.id"     \
       "  ORDER BY h.id DESC LIMIT 1),"                                         \
       " (SELECT h.reason_code FROM transaction_history h"                      \
@@ -128,10 +143,46 @@ static int msg_rows(struct ps_store *s, const char *business_id, size_t n,
     return 0;
 }
 
-int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
-                             size_t n, const char *const *cols,
-                             struct ps_err *err)
+/* Run one insert of n rows bound from row `from` of cols: each
+ * transaction by its rowid (rows) or by its id (rows NULL). */
+static int refs_step(struct ps_store *s, sqlite3_stmt *st, size_t from,
+                     size_t n, const char *const *cols, const int64_t *msg,
+                     const int64_t *rows, struct ps_err *err)
 {
+    for (size_t r = 0; r < n; r++) {
+        const char *const *c = cols + 4 * (from + r);
+        int k = 3 * (int)r;
+        if (rows == NULL)
+            BIND(st, k + 1, c[0]);
+        else if (rows[from + r] > 0)
+            sqlite3_bind_int64(st, k + 1, rows[from + r]);
+        else
+            return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                              "insert ISO 20022 references: transaction %s "
+                              "has no row number",
+                              c[0]);
+        sqlite3_bind_int64(st, k + 2, msg[from + r]);
+        if (c[3][0] != '\0')
+            BIND(st, k + 3, c[3]);
+        else
+            sqlite3_bind_null(st, k + 3);
+    }
+    int rc = ps_sq_exec_step(s, st, "insert ISO 20022 references", err);
+    if (rc == 0 && (size_t)sqlite3_changes(s->db) != n)
+        return ps_err_set(err, PS_ESTORE, "STORE_ERROR",
+                          "insert ISO 20022 references: %zu of %zu "
+                          "transactions not found",
+                          n - (size_t)sqlite3_changes(s->db), n);
+    return rc;
+}
+
+static int refs_insert(struct ps_store *s, const char *business_id, size_t n,
+                       const char *const *cols, const int64_t *rows,
+                       struct ps_err *err)
+{
+    int many =
+        rows != NULL ? STMT_ISO_REF_ROW_INSERT_MANY : STMT_ISO_REF_INSERT_MANY;
+    int one = rows != NULL ? STMT_ISO_REF_ROW_INSERT : STMT_ISO_REF_INSERT;
     sqlite3_stmt *st = NULL;
     size_t i = 0;
     int64_t *msg = malloc((n > 0 ? n : 1) * sizeof(*msg));
@@ -140,33 +191,31 @@ int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     if ((rc = msg_rows(s, business_id, n, cols, msg, err)) != 0)
         goto out;
-    for (; n - i >= ISO_REF_ROWS; i += ISO_REF_ROWS) {
-        if ((rc = prep(s, STMT_ISO_REF_INSERT_MANY, &st, err)) != 0)
+    for (; n - i >= ISO_REF_ROWS; i += ISO_REF_ROWS)
+        if ((rc = prep(s, many, &st, err)) != 0 ||
+            (rc = refs_step(s, st, i, ISO_REF_ROWS, cols, msg, rows, err)) != 0)
             goto out;
-        for (int r = 0; r < ISO_REF_ROWS; r++) {
-            const char *const *c = cols + 4 * (i + (size_t)r);
-            BIND(st, 3 * r + 1, c[0]);
-            sqlite3_bind_int64(st, 3 * r + 2, msg[i + (size_t)r]);
-            BIND(st, 3 * r + 3, c[3]);
-        }
-        if ((rc = ps_sq_exec_step(s, st, "insert ISO 20022 references",
-                                  err)) != 0)
+    for (; i < n; i++)
+        if ((rc = prep(s, one, &st, err)) != 0 ||
+            (rc = refs_step(s, st, i, 1, cols, msg, rows, err)) != 0)
             goto out;
-    }
-    for (; i < n; i++) {
-        const char *const *c = cols + 4 * i;
-        if ((rc = prep(s, STMT_ISO_REF_INSERT, &st, err)) != 0)
-            goto out;
-        BIND(st, 1, c[0]);
-        sqlite3_bind_int64(st, 2, msg[i]);
-        BIND(st, 3, c[3]);
-        if ((rc = ps_sq_exec_step(s, st, "insert ISO 20022 references",
-                                  err)) != 0)
-            goto out;
-    }
 out:
     free(msg);
     return rc;
+}
+
+int ps_store_iso_refs_insert(struct ps_store *s, const char *business_id,
+                             size_t n, const char *const *cols,
+                             struct ps_err *err)
+{
+    return refs_insert(s, business_id, n, cols, NULL, err);
+}
+
+int ps_store_iso_refs_insert_rows(struct ps_store *s, const char *business_id,
+                                  size_t n, const char *const *cols,
+                                  const int64_t *rows, struct ps_err *err)
+{
+    return refs_insert(s, business_id, n, cols, rows, err);
 }
 
 static void read_entry(sqlite3_stmt *st, struct ps_iso_entry_row *r)

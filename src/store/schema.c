@@ -821,7 +821,8 @@ static const char *const ps_schema_v16[] = {
 
 /* Versions 17 to 25, 27 and 30, the row model of issue 21; 26, the
  * narrow iso_refs of issue 19; 28, the payout files' sums; 29, the
- * creation's fee on the transaction row: schema_rows.c. */
+ * creation's fee on the transaction row; 31, record_keys and iso_refs by
+ * integer keys: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 17
 #define PS_SCHEMA_PROFILE_HASH 19
 #define PS_SCHEMA_BALANCES 20
@@ -842,7 +843,7 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
     ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
     ps_schema_v25, ps_schema_v26, ps_schema_v27, ps_schema_v28,
-    ps_schema_v29, ps_schema_v30};
+    ps_schema_v29, ps_schema_v30, ps_schema_v31};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))

@@ -504,3 +504,64 @@ const char *const ps_schema_v29[] = {
 const char *const ps_schema_v30[] = {
     "DROP INDEX IF EXISTS transaction_history_created;",
     NULL};
+
+/*
+ * Version 31 (issues 19 and 21): the two rows a pain.001 writes per
+ * payment beyond the CSV's, narrowed.
+ *
+ * record_keys was WITHOUT ROWID on (business_id, key) with the file id:
+ * about 120 bytes a row, two 36-character ids each, and two foreign keys
+ * looked up per row.  Now the business and the file are numbers, so a
+ * row is the key's text and three small integers (about 35 bytes); the
+ * primary key is still (business, key), so uniqueness is the text's and
+ * keys that come in order (a file's record numbers, a pain.001's
+ * EndToEndIds) are written at the b-tree's right edge.  (A keyed 64-bit
+ * hash of the text as the key was measured and not kept: its random
+ * order cost more than the wide row, docs/store.md.)
+ *
+ * The numbers: businesses.seq and files.seq, the row's rowid here, then
+ * max + 1 on insert (business.c, file.c), like ewa_profiles.seq of
+ * version 21: a column, so no VACUUM renumbers it.  A record key whose
+ * business or file is not there fails the migration (NOT NULL).
+ *
+ * iso_refs is keyed by its transaction's rowid (INTEGER PRIMARY KEY;
+ * the convention of profile_prev, schema 22: the database is never
+ * VACUUMed) instead of its 36-character id, so the table and
+ * iso_refs_msg (msg, rowid) grow at their right edge with integer keys;
+ * end_to_end_id is NULL when it is the transaction's request id (a
+ * pain.001's always is; the readers take ifnull(end_to_end_id,
+ * request_id)).
+ */
+const char *const ps_schema_v31[] = {
+    "ALTER TABLE businesses ADD COLUMN seq INTEGER;",
+    "UPDATE businesses SET seq = rowid;",
+    "CREATE UNIQUE INDEX businesses_seq ON businesses(seq);",
+    "ALTER TABLE files ADD COLUMN seq INTEGER;",
+    "UPDATE files SET seq = rowid;",
+    "CREATE UNIQUE INDEX files_seq ON files(seq);",
+    "CREATE TABLE record_keys_v31 ("
+    "  business INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  file INTEGER NOT NULL,"
+    "  record_no INTEGER NOT NULL,"
+    "  PRIMARY KEY (business, key)) WITHOUT ROWID;",
+    /* A business or file not there (version 30 had them as foreign
+     * keys) fails the migration: NOT NULL. */
+    "INSERT INTO record_keys_v31(business, key, file, record_no)"
+    "  SELECT b.seq, r.key, f.seq, r.record_no FROM record_keys r"
+    "  LEFT JOIN businesses b ON b.id = r.business_id"
+    "  LEFT JOIN files f ON f.id = r.file_id ORDER BY 1, 2;",
+    "DROP TABLE record_keys;",
+    "ALTER TABLE record_keys_v31 RENAME TO record_keys;",
+    "CREATE TABLE iso_refs_v31 ("
+    "  txn INTEGER PRIMARY KEY,"
+    "  msg INTEGER NOT NULL,"
+    "  end_to_end_id TEXT);",
+    "INSERT INTO iso_refs_v31(txn, msg, end_to_end_id)"
+    "  SELECT t.rowid, r.msg, nullif(r.end_to_end_id, t.request_id)"
+    "  FROM iso_refs r JOIN transactions t ON t.id = r.txn_id"
+    "  ORDER BY t.rowid;",
+    "DROP TABLE iso_refs;",
+    "ALTER TABLE iso_refs_v31 RENAME TO iso_refs;",
+    "CREATE INDEX iso_refs_msg ON iso_refs(msg);",
+    NULL};

@@ -335,6 +335,7 @@ void ps_store_rollback(struct ps_store *s)
         snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
                  s->depth - 1, s->depth - 1);
     s->nlegs = s->legmark[s->depth - 1]; /* the legs of what rolls back */
+    s->key_business = 0; /* record keys' numbers: perhaps given in it */
     s->ncounts = s->cntmark[s->depth - 1]; /* and its counters' deltas */
     if (s->depth == 1)
         s->nakinds = 0; /* accounts read in what rolls back: read again */

@@ -441,6 +441,9 @@ struct ps_row_transfer {
 struct ps_profile_link {
     int64_t row, prev, rowid;
 };
+/* The rowid of the last transaction row this connection inserted (0:
+ * none yet). */
+int64_t ps_store_txn_last_rowid(const struct ps_store *store);
 int ps_store_txn_create(struct ps_store *store, const struct ps_txn *t,
                         const struct ps_source *src,
                         const struct ps_row_transfer *x,
@@ -844,10 +847,18 @@ int ps_store_iso_ref_insert(struct ps_store *store, const char *business_id,
                             struct ps_err *err);
 /* The references of n transactions: cols holds 4 * n strings, each
  * transaction's txn_id, msg_id, pmt_inf_id and end_to_end_id in turn
- * (several rows an INSERT). */
+ * (several rows an INSERT); an end_to_end_id of "" is the transaction's
+ * request id (stored as NULL, schema 31).  Every transaction must be
+ * there (PS_ESTORE otherwise). */
 int ps_store_iso_refs_insert(struct ps_store *store, const char *business_id,
                              size_t n, const char *const *cols,
                              struct ps_err *err);
+/* The same with each transaction's rowid known (rows[i], from
+ * ps_store_txn_last_rowid when it was written): no look-up by id. */
+int ps_store_iso_refs_insert_rows(struct ps_store *store,
+                                  const char *business_id, size_t n,
+                                  const char *const *cols, const int64_t *rows,
+                                  struct ps_err *err);
 
 /* A transaction with ISO references whose status was last set on a day. */
 struct ps_iso_entry_row {

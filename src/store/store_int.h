@@ -142,6 +142,12 @@ struct ps_store {
      * use; have_reqkey 0 until then. */
     unsigned char reqkey[16];
     int have_reqkey;
+    /* The numbers (schema v31's seq) of the business and file of the
+     * last record key written (file.c): ids are never reused and a
+     * committed row's number never changes. */
+    char key_business_id[PS_ID_SIZE], key_file_id[PS_ID_SIZE];
+    int64_t key_business, key_file;
+    int64_t last_txn_rowid; /* ps_store_txn_last_rowid */
     /* The legs posted in the open transaction, not yet added to their
      * accounts' debits_posted/credits_posted (schema v20's narrow
      * ledger_balances rows, ledger.c):
@@ -341,6 +347,7 @@ extern const char *const ps_schema_v29[];
 #define PS_ROW_DEBITS(t)                                                       \
     t "amount + CASE WHEN " t "fee_account IS NULL THEN 0 ELSE " t "fee END"
 extern const char *const ps_schema_v30[];
+extern const char *const ps_schema_v31[];
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every
@@ -349,10 +356,12 @@ extern const char *const ps_schema_v30[];
 #define PS_FUNDING_MOVE_COLS                                                   \
     "SELECT e.id, e.amount, e.currency, da.kind = 'FUNDING',"                  \
     " ifnull(e.txn_id, e.reference), e.memo, m.msg_id, m.pmt_inf_id,"          \
-    " r.end_to_end_id FROM ledger_entries e"                                   \
+    " CASE WHEN r.txn IS NOT NULL THEN ifnull(r.end_to_end_id, rt.request_id)" \
+    " END FROM ledger_entries e"                                               \
     " JOIN ledger_accounts da ON da.id = e.debit_account"                      \
     " JOIN ledger_accounts ca ON ca.id = e.credit_account"                     \
-    " LEFT JOIN iso_refs r ON r.txn_id = e.txn_id"                             \
+    " LEFT JOIN transactions rt ON rt.id = e.txn_id"                           \
+    " LEFT JOIN iso_refs r ON r.txn = rt.rowid"                                \
     " LEFT JOIN iso_msgs m ON m.id = r.msg"
 struct ps_funding_move_row;
 void ps_store_funding_move_read(sqlite3_stmt *st,

@@ -317,8 +317,9 @@ static int txn_insert(struct ps_store *s, const struct ps_txn *t,
     rc = sqlite3_step(st);
     if (rc == SQLITE_DONE) {
         ps_sq_done(st);
+        s->last_txn_rowid = sqlite3_last_insert_rowid(s->db);
         if (c->link != NULL)
-            c->link->rowid = sqlite3_last_insert_rowid(s->db);
+            c->link->rowid = s->last_txn_rowid;
         /* recon's counters of the day (schema v24), in the same commit */
         if ((rc = ps_store_recon_count_create(s, t, err)) != 0)
             return rc;
@@ -356,6 +357,11 @@ static int txn_create(struct ps_store *s, const struct ps_txn *t,
     return rc == 1 ? ps_err_set(err, PS_ECONFLICT, "ALREADY_EXISTS",
                                 "insert transaction: UNIQUE constraint")
                    : rc;
+}
+
+int64_t ps_store_txn_last_rowid(const struct ps_store *s)
+{
+    return s->last_txn_rowid;
 }
 
 int ps_store_txn_create(struct ps_store *s, const struct ps_txn *t,

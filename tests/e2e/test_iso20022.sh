@@ -303,8 +303,9 @@ same "zip transactions" "$(sql "SELECT group_concat(request_id) FROM (SELECT
     request_id FROM transactions WHERE request_id LIKE 'Z%'
     ORDER BY request_id)")" "Z1,Z2,Z5"
 same "zip references" "$(sql "SELECT group_concat(m.msg_id || '/' ||
-    r.end_to_end_id) FROM (SELECT * FROM iso_refs ORDER BY end_to_end_id) r
-    JOIN iso_msgs m ON m.id = r.msg WHERE r.end_to_end_id LIKE 'Z%'")" \
+    e2e) FROM (SELECT r.msg, ifnull(r.end_to_end_id, t.request_id) AS e2e
+    FROM iso_refs r JOIN transactions t ON t.rowid = r.txn ORDER BY e2e) r
+    JOIN iso_msgs m ON m.id = r.msg WHERE e2e LIKE 'Z%'")" \
     "ACME-ZIP-1/Z1,ACME-ZIP-1/Z2,ACME-ZIP-3/Z5"
 RZ=$(ls "$PAYSPOOL_SPOOL"/outbound/acme/results/zipped.zip_two.xml.*.result.csv)
 has "ISO_CTRL_SUM" "$RZ"

@@ -150,14 +150,14 @@ touch "$IN/four.xml.done"
 expect 0 "$P" --json run --once --chunk 1000
 same "4 accepted" "$(jq .accepted "$T/out")" 75
 same "4 references, each its transaction's" "$(sql "SELECT count(*)
-    FROM transactions t JOIN iso_refs r ON r.txn_id = t.id
+    FROM transactions t JOIN iso_refs r ON r.txn = t.rowid
     JOIN iso_msgs m ON m.id = r.msg
-    WHERE m.msg_id = 'M-4' AND r.end_to_end_id = t.request_id
+    WHERE m.msg_id = 'M-4' AND r.end_to_end_id IS NULL
     AND m.business_id = t.business_id
     AND m.pmt_inf_id = CASE WHEN CAST(substr(t.request_id, 2) AS INTEGER)
         < 40 THEN 'PAY-A' ELSE 'PAY-B' END")" 75
 same "4 no transaction without references" "$(sql "SELECT count(*)
     FROM transactions t WHERE t.request_id LIKE 'F%' AND NOT EXISTS
-    (SELECT 1 FROM iso_refs r WHERE r.txn_id = t.id)")" 0
+    (SELECT 1 FROM iso_refs r WHERE r.txn = t.rowid)")" 0
 ledger_verify_ok
 finish

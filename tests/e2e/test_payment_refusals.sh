@@ -36,7 +36,7 @@ pain() {
 # no transaction row without its references, none of a refused record
 orphans() {
     sql "SELECT count(*) FROM transactions t WHERE NOT EXISTS
-         (SELECT 1 FROM iso_refs r WHERE r.txn_id = t.id)"
+         (SELECT 1 FROM iso_refs r WHERE r.txn = t.rowid)"
 }
 
 # ---- 1: a duplicate request id mid-chunk, a refusal before the write ---
@@ -75,7 +75,7 @@ ledger_verify_ok
 
 # ---- 3: the write after the row refused: the chunk rolls back ----------
 sql "CREATE TRIGGER r_refuse BEFORE INSERT ON iso_refs
-     WHEN NEW.end_to_end_id = 'E9'
+     WHEN (SELECT request_id FROM transactions WHERE rowid = NEW.txn) = 'E9'
      BEGIN SELECT RAISE(ABORT, 'provoked'); END"
 pain M-3 6.00 E8:C0001:1.00 E9:C0002:2.00 E10:C0003:3.00 >"$IN/three.xml"
 touch "$IN/three.xml.done"

@@ -71,9 +71,9 @@ run_docs one.xml
 same "1 accepted" "$(sql "SELECT count(*) FROM transactions WHERE request_id LIKE 'W%'")" 1200
 same "1 record keys" "$(sql "SELECT count(*) FROM record_keys WHERE key LIKE 'M-1/W%'")" 1200
 same "1 references, each its transaction's" "$(sql "SELECT count(*)
-    FROM transactions t JOIN iso_refs r ON r.txn_id = t.id
+    FROM transactions t JOIN iso_refs r ON r.txn = t.rowid
     JOIN iso_msgs m ON m.id = r.msg
-    WHERE m.msg_id = 'M-1' AND r.end_to_end_id = t.request_id")" 1200
+    WHERE m.msg_id = 'M-1' AND r.end_to_end_id IS NULL")" 1200
 same "1 no redo" "$(grep -c document.redo "$T/run.log")" 0
 same "1 W1199" "$(result one W1199)" "ACCEPTED|"
 

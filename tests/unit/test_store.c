@@ -473,7 +473,8 @@ static void test_migrate_v17_request_hash(void **state)
                  "  'USD', 'NEW', 'R1', 'x', 'x'),"
                  " (12, 't4', 'b2', 'c', 'a', 'SEND', 'ACH', 'PAYMENT', 400,"
                  "  'USD', 'NEW', NULL, 'x', 'x');"
-                 "INSERT INTO iso_refs VALUES ('t2', 'b1', 'm', 'p', 'e');"),
+                 "INSERT INTO iso_refs VALUES ('t2', 'b1', 'm', 'p', 'e'),"
+                 " ('t1', 'b1', 'm', 'p', 'R1');"),
         SQLITE_OK);
     sqlite3_close(db);
 
@@ -512,19 +513,26 @@ static void test_migrate_v17_request_hash(void **state)
                              "SELECT count(*) FROM pragma_foreign_key_check"
                              " WHERE \"table\" = 'iso_refs'",
                              NULL),
-                     1);
+                     2);
     ps_store_close(s); /* the API below writes the latest version's rows */
     s = ps_test_store_open(fx->db_path, 0);
     /* The narrow iso_refs (version 26): the same references, the block's
-     * (business, MsgId, PmtInfId) in iso_msgs. */
+     * (business, MsgId, PmtInfId) in iso_msgs; by the transaction's rowid
+     * (version 31), the EndToEndId NULL when it is the request id. */
     assert_int_equal(raw_int(db,
                              "SELECT count(*) FROM iso_refs r JOIN iso_msgs m"
-                             " ON m.id = r.msg WHERE r.txn_id = 't2' AND"
+                             " ON m.id = r.msg WHERE r.txn = 9 AND"
                              " m.business_id = 'b1' AND m.msg_id = 'm' AND"
                              " m.pmt_inf_id = 'p' AND r.end_to_end_id = 'e'",
                              NULL),
                      1);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM iso_refs", NULL), 1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM iso_refs r JOIN iso_msgs m"
+                             " ON m.id = r.msg WHERE r.txn = 7 AND"
+                             " m.msg_id = 'm' AND r.end_to_end_id IS NULL",
+                             NULL),
+                     1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM iso_refs", NULL), 2);
 
     /* Found by business and request id; refused twice, not across. */
     assert_int_equal(txn_find(s, "b1", "R1", id), 0);
@@ -561,6 +569,100 @@ static void test_migrate_v17_request_hash(void **state)
                  "890123456789",
                  NULL),
         PS_ENOTFOUND);
+    sqlite3_close(db);
+    ps_store_close(s);
+}
+
+/* Version 31: record_keys by the numbers of its business and file (their
+ * seq, the rowid at the migration), every row kept; a key seen before is
+ * still refused, the same key in another business is not; a business or
+ * file without a number gets max + 1 on its first key, and a rollback
+ * forgets the number it gave. */
+static void test_migrate_v31_record_keys(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_business b1, b2;
+    struct ps_err err;
+    char sql[1024];
+    struct ps_store *s = ps_test_store_open(fx->db_path, 30);
+    insert_business(s, &b1, "one");
+    insert_business(s, &b2, "two");
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO files(rowid, id, business_id, name, sha256, size,"
+             " status, received_at) VALUES (5, 'f1', '%s', 'a.xml', '%064d',"
+             " 3, 'APPLIED', 'x'), (8, 'f2', '%s', 'b.xml', '%064d', 3,"
+             " 'APPLIED', 'x');"
+             "INSERT INTO record_keys(business_id, key, file_id, record_no)"
+             " VALUES ('%s', 'M/E1', 'f1', 1), ('%s', 'M/E2', 'f1', 2),"
+             " ('%s', 'M/E1', 'f2', 1);",
+             b1.id, 1, b2.id, 2, b1.id, b1.id, b2.id);
+    assert_int_equal(raw_exec(db, sql), SQLITE_OK);
+    sqlite3_close(db);
+
+    s = ps_test_store_open(fx->db_path, 0);
+    db = raw_open(fx->db_path);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM record_keys", NULL), 3);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM record_keys k"
+                             " JOIN businesses b ON b.seq = k.business"
+                             " JOIN files f ON f.seq = k.file"
+                             " WHERE f.seq = f.rowid AND b.seq = b.rowid"
+                             " AND f.business_id = b.id",
+                             NULL),
+                     3);
+    assert_int_equal(raw_int(db,
+                             "SELECT record_no FROM record_keys k JOIN files f"
+                             " ON f.seq = k.file WHERE f.id = 'f1'"
+                             " AND k.key = 'M/E2'",
+                             NULL),
+                     2);
+    ps_err_clear(&err);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b1.id, "M/E1", "f1", 9, &err),
+        PS_ECONFLICT);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b2.id, "M/E1", "f2", 9, &err),
+        PS_ECONFLICT);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b2.id, "M/E2", "f2", 2, &err), 0);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b1.id, "M/E3", "f1", 3, &err), 0);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b1.id, "M/E3", "f1", 4, &err),
+        PS_ECONFLICT);
+
+    /* A file made after the migration: numbered on its first key. */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO files(id, business_id, name, sha256, size, status,"
+             " received_at) VALUES ('f3', '%s', 'c.xml', '%064d', 3,"
+             " 'APPLIED', 'x'), ('f4', '%s', 'd.xml', '%064d', 3, 'APPLIED',"
+             " 'x');",
+             b1.id, 3, b1.id, 4);
+    assert_int_equal(raw_exec(db, sql), SQLITE_OK);
+    /* Its number given in a transaction that rolls back is forgotten. */
+    assert_int_equal(ps_store_begin(s, &err), 0);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b1.id, "M/E4", "f3", 1, &err), 0);
+    ps_store_rollback(s);
+    assert_int_equal(
+        raw_int(db, "SELECT count(*) FROM files WHERE seq IS NULL", NULL), 2);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b1.id, "M/E5", "f4", 1, &err), 0);
+    assert_int_equal(
+        ps_store_record_key_insert(s, b1.id, "M/E4", "f3", 1, &err), 0);
+    assert_int_equal(raw_int(db, "SELECT seq FROM files WHERE id = 'f4'", NULL),
+                     9);
+    assert_int_equal(raw_int(db, "SELECT seq FROM files WHERE id = 'f3'", NULL),
+                     10);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM record_keys k JOIN files f"
+                             " ON f.seq = k.file WHERE (f.id = 'f3' AND"
+                             " k.key = 'M/E4') OR (f.id = 'f4' AND"
+                             " k.key = 'M/E5')",
+                             NULL),
+                     2);
     sqlite3_close(db);
     ps_store_close(s);
 }
@@ -1559,13 +1661,15 @@ int main(void)
     ps_log_open(NULL, PS_LOG_ERROR, NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_v30_history_index,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v30_history_index, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v10_return_codes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v17_request_hash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v31_record_keys, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v18_creation_on_row, setup,
                                         teardown),
