@@ -220,6 +220,7 @@ static void fill_answer(struct ps_answer_row *a, const struct line *l,
     a->message = l->message;
     a->settlement_date = l->settlement_date;
     a->amount = v;
+    a->currency = t->currency;
     a->source_file = src->file;
     a->source_line = src->line;
 }
@@ -396,6 +397,7 @@ static int answer_write(void *arg, int skip, struct ps_err *e)
         a.message = j->message;
         a.settlement_date = j->settlement_date;
         a.amount = j->amount;
+        a.currency = j->t.currency;
         a.source_file = j->file;
         a.source_line = j->line;
         a.created_at = now;

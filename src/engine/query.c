@@ -453,7 +453,13 @@ static int verify_recon_count(void *vctx, const struct ps_recon_row *r)
     char subject[256];
     int legs = strcmp(r->text[2], "LEGS") == 0;
     int days = strcmp(r->text[2], "ENTRY_DAYS") == 0;
-    if (days) /* ledger_entry_days (schema v27): any business */
+    int answers = strcmp(r->text[2], "ANSWERS") == 0;
+    if (answers) /* answer_sums (schema v32): the status in column 1 */
+        snprintf(subject, sizeof(subject),
+                 "provider answers %s (answer_sums; amount %+lld minor units "
+                 "recomputed - stored)",
+                 r->text[1], (long long)r->num[10]);
+    else if (days) /* ledger_entry_days (schema v27): any business */
         snprintf(subject, sizeof(subject),
                  "ledger entries of %s outside that day's range of ids "
                  "(ledger_entry_days)",
@@ -476,9 +482,10 @@ static int verify_recon_count(void *vctx, const struct ps_recon_row *r)
                                                    : r->text[0],
                                   .subject = subject,
                                   .currency = r->text[7],
-                                  .figure = legs   ? "legs"
-                                            : days ? "entries outside"
-                                                   : "count",
+                                  .figure = legs      ? "legs"
+                                            : days    ? "entries outside"
+                                            : answers ? "answers"
+                                                      : "count",
                                   .left_name = "stored",
                                   .right_name = "recomputed from the rows",
                                   .left = r->num[8],

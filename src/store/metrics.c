@@ -69,6 +69,11 @@
     X(METRICS_OUTPUT_SUM_PUT,                                                  \
       "INSERT INTO output_sums(output_id, direction, currency, items, amount)" \
       " VALUES (?1, ?2, ?3, ?4, ?5)")                                          \
+    X(METRICS_ANSWER_SUMS,                                                     \
+      "SELECT b.name, u.status, u.currency, u.answers, u.amount"               \
+      " FROM answer_sums u JOIN businesses b ON b.id = u.business_id"          \
+      " ORDER BY 1, 2, 3")                                                     \
+    /* before schema 31: every answer, joined to its transaction */            \
     X(METRICS_ANSWERS,                                                         \
       "SELECT b.name, a.status, t.currency, count(*), sum(a.amount)"           \
       " FROM provider_answers a JOIN businesses b ON b.id = a.business_id"     \
@@ -94,7 +99,10 @@ int ps_store_metrics_query(struct ps_store *s, enum ps_metrics_query q,
     if (PS_NEVER((unsigned)q >= PS_METRICS_Q_N))
         return ps_err_set(err, PS_EINTERNAL, "METRICS_QUERY",
                           "unknown metrics query %d", (int)q);
-    if ((rc = prep(s, metrics_stmt[q], &st, err)) != 0)
+    enum stmt_id id = metrics_stmt[q];
+    if (q == PS_METRICS_Q_ANSWERS && s->answer_sums)
+        id = STMT_METRICS_ANSWER_SUMS;
+    if ((rc = prep(s, id, &st, err)) != 0)
         return rc;
     return ps_sq_recon_rows(s, st, "metrics query", cb, ctx, err);
 }

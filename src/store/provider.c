@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "store/store_int.h"
 #include "base/keyindex.h"
+#include "base/money.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,7 +125,13 @@
     X(ANSWER_INSERT,                                                           \
       "INSERT INTO provider_answers(txn_id, attempt, status, business_id,"     \
       " reason_code, message, settlement_date, amount, source_file,"           \
-      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+      " source_line, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")          \
+    X(ANSWER_SUM_ADD,                                                          \
+      "INSERT INTO answer_sums(business_id, status, currency, answers,"        \
+      " amount) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (business_id,"         \
+      " status, currency) DO UPDATE SET"                                       \
+      " answers = answer_sums.answers + excluded.answers,"                     \
+      " amount = answer_sums.amount + excluded.amount")
 
 PS_SQ_AREA(PS_SQ_AREA_PROVIDER, PROVIDER_STMTS)
 
@@ -755,6 +762,94 @@ int ps_store_output_items(struct ps_store *s, const char *output_id,
              read_output_item, cb, ctx);
 }
 
+static int asum_same(const struct ps_asum *x, const struct ps_asum *y)
+{
+    return strcmp(x->status, y->status) == 0 &&
+           strcmp(x->currency, y->currency) == 0 &&
+           strcmp(x->business, y->business) == 0;
+}
+
+/* An answer's delta: onto a recent one of its key in the same savepoint
+ * (a chunk's answers are of a few keys), else a new entry. */
+static int asum_add(struct ps_store *s, const struct ps_answer_row *a,
+                    struct ps_err *err)
+{
+    struct ps_asum k;
+    if (!s->answer_sums)
+        return 0;
+    memset(&k, 0, sizeof(k));
+    ps_strlcpy(k.business, a->business_id, sizeof(k.business));
+    ps_strlcpy(k.status, a->status, sizeof(k.status));
+    ps_strlcpy(k.currency, a->currency != NULL ? a->currency : "",
+               sizeof(k.currency));
+    size_t low = s->depth > 0 ? s->asummark[s->depth - 1] : 0;
+    for (size_t i = s->nasums; i > low && i + 8 > s->nasums; i--) {
+        struct ps_asum *c = &s->asums[i - 1];
+        if (asum_same(c, &k)) {
+            c->n++;
+            return ps_money_add(c->amount, a->amount, &c->amount, err);
+        }
+    }
+    if (s->nasums == s->asumcap) {
+        size_t cap = s->asumcap != 0 ? s->asumcap * 2 : 16;
+        struct ps_asum *n = realloc(s->asums, cap * sizeof(*n));
+        if (n == NULL)
+            return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+        s->asums = n;
+        s->asumcap = cap;
+    }
+    k.n = 1;
+    k.amount = a->amount;
+    s->asums[s->nasums++] = k;
+    return 0;
+}
+
+void ps_store_answer_sums_fold(struct ps_store *s, size_t from)
+{
+    size_t nkeys = from;
+    for (size_t i = from; i < s->nasums; i++) {
+        size_t k = from;
+        while (k < nkeys && !asum_same(&s->asums[k], &s->asums[i]))
+            k++;
+        if (k == nkeys)
+            s->asums[nkeys++] = s->asums[i];
+        else {
+            /* Each delta was checked when it was added; a sum past
+             * int64 is saturated, a wrong figure an upsert would refuse
+             * anyway. */
+            s->asums[k].n += s->asums[i].n;
+            if (ps_money_add(s->asums[k].amount, s->asums[i].amount,
+                             &s->asums[k].amount, NULL) != 0)
+                s->asums[k].amount = INT64_MAX;
+        }
+    }
+    s->nasums = nkeys;
+}
+
+int ps_store_answer_sums_flush(struct ps_store *s, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (s->nasums == 0)
+        return 0;
+    if ((rc = prep(s, STMT_ANSWER_SUM_ADD, &st, err)) != 0)
+        return rc;
+    ps_store_answer_sums_fold(s, 0);
+    for (size_t k = 0; k < s->nasums; k++) {
+        const struct ps_asum *c = &s->asums[k];
+        BIND(st, 1, c->business);
+        BIND(st, 2, c->status);
+        BIND(st, 3, c->currency);
+        BIND_INT(st, 4, c->n);
+        BIND_INT(st, 5, c->amount);
+        if ((rc = ps_sq_exec_step(s, st, "add to the answers' sums", err)) !=
+            0)
+            return rc;
+    }
+    s->nasums = 0;
+    return 0;
+}
+
 int ps_store_answer_insert(struct ps_store *s, const struct ps_answer_row *a,
                            struct ps_err *err)
 {
@@ -773,7 +868,11 @@ int ps_store_answer_insert(struct ps_store *s, const struct ps_answer_row *a,
     BIND_OPT(st, 9, a->source_file);
     BIND_INT(st, 10, a->source_line);
     BIND(st, 11, a->created_at);
-    return ps_sq_exec_step(s, st, "insert provider answer", err);
+    if ((rc = ps_sq_exec_step(s, st, "insert provider answer", err)) != 0)
+        return rc;
+    if ((rc = asum_add(s, a, err)) != 0)
+        return rc;
+    return s->depth == 0 ? ps_store_answer_sums_flush(s, err) : 0;
 }
 
 int ps_store_answer_exists(struct ps_store *s, const char *txn_id,

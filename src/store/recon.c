@@ -165,6 +165,21 @@
     " WHERE x.day IS NULL OR e.id < x.first_id OR e.id > x.last_id"            \
     " GROUP BY 1) d ORDER BY 2"
 
+/* Schema v32's answer_sums against the answers they sum (provider.c): a
+ * row a key that differs, in the shape of the checks above (kind
+ * ANSWERS; the status where they have the day). */
+#define RECON_ANSWER_SUMS_CHECK_SQL                                            \
+    "SELECT b.name, k.status, 'ANSWERS', '', '', '', '', k.currency,"          \
+    " k.sn, k.wn, k.wa - k.sa, 0 FROM (SELECT business_id, status, currency,"  \
+    " sum(sn) AS sn, sum(sa) AS sa, sum(wn) AS wn, sum(wa) AS wa FROM ("       \
+    "SELECT business_id, status, currency, answers AS sn, amount AS sa,"       \
+    " 0 AS wn, 0 AS wa FROM answer_sums WHERE ?1 IS NULL OR business_id = ?1"  \
+    " UNION ALL SELECT a.business_id, a.status, t.currency, 0, 0, 1, a.amount" \
+    " FROM provider_answers a JOIN transactions t ON t.id = a.txn_id"          \
+    " WHERE ?1 IS NULL OR a.business_id = ?1) GROUP BY 1, 2, 3) k"             \
+    " JOIN businesses b ON b.id = k.business_id"                               \
+    " WHERE k.sn <> k.wn OR k.sa <> k.wa ORDER BY 1, 2, 8"
+
 /* This file's statements; PS_SQ_AREA (store_int.h) gives each its
  * cached slot and defines prep(). */
 #define RECON_STMTS(X)                                                         \
@@ -426,6 +441,7 @@
     X(RECON_LEGS_CHECK, RECON_LEGS_CHECK_SQL(RECON_ROW_LEGS_V18))              \
     X(RECON_LEGS_CHECK_V29, RECON_LEGS_CHECK_SQL(RECON_ROW_LEGS_V29))          \
     X(RECON_ENTRY_DAYS_CHECK, RECON_ENTRY_DAYS_CHECK_SQL)                      \
+    X(RECON_ANSWER_SUMS_CHECK, RECON_ANSWER_SUMS_CHECK_SQL)                    \
     X(RECON_DAY_ADD,                                                           \
       "INSERT INTO ledger_day_totals(business_id, kind, currency, day, legs,"  \
       " debits, credits, mismatched) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"  \
@@ -790,6 +806,12 @@ int ps_store_recon_counts_check(struct ps_store *s, const char *business_id,
         (rc = prep(s, STMT_RECON_ENTRY_DAYS_CHECK, &st, err)) == 0)
         rc = ps_sq_recon_rows(s, st, "check the ledger entries' day ranges",
                               cb, ctx, err);
+    if (rc == 0 && s->answer_sums &&
+        (rc = prep(s, STMT_RECON_ANSWER_SUMS_CHECK, &st, err)) == 0) {
+        BIND_OPT(st, 1, business_id);
+        rc = ps_sq_recon_rows(s, st, "check the provider answers' sums", cb,
+                              ctx, err);
+    }
     struct ps_err e2;
     ps_err_clear(&e2);
     int rc2 = ps_sq_exec_sql(s, "PRAGMA cache_size = -" PS_STORE_CACHE_KB,

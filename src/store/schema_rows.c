@@ -564,4 +564,23 @@ const char *const ps_schema_v31[] = {
     "DROP TABLE iso_refs;",
     "ALTER TABLE iso_refs_v31 RENAME TO iso_refs;",
     "CREATE INDEX iso_refs_msg ON iso_refs(msg);",
+ * Version 32: the provider answers' sums (the metrics' answers by status,
+ * sched/metrics.c).  Each answer row adds its count and amount to its
+ * business, status and transaction currency's row, at the commit that
+ * writes it (provider.c), so that a metrics tick reads a row a key
+ * instead of joining every answer ever received to its transaction.
+ * Filled here from the answers so far.
+ */
+const char *const ps_schema_v32[] = {
+    "CREATE TABLE answer_sums ("
+    "  business_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  answers INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_id, status, currency)) WITHOUT ROWID;",
+    "INSERT INTO answer_sums(business_id, status, currency, answers, amount)"
+    "  SELECT a.business_id, a.status, t.currency, count(*), sum(a.amount)"
+    "  FROM provider_answers a JOIN transactions t ON t.id = a.txn_id"
+    "  GROUP BY 1, 2, 3;",
     NULL};

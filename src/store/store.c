@@ -142,6 +142,7 @@ int ps_store_open_reader(struct ps_store *main, struct ps_store **out,
     s->event_history = main->event_history;
     s->balances = main->balances;
     s->recon_counts = main->recon_counts;
+    s->answer_sums = main->answer_sums;
     s->entry_days = main->entry_days;
     *out = s;
     return 0;
@@ -213,6 +214,7 @@ void ps_store_close(struct ps_store *s)
     free(s->accts);
     free(s->legs);
     free(s->counts);
+    free(s->asums);
     free(s->akinds);
     free(s->abiz);
     free(s->path);
@@ -242,8 +244,9 @@ static int begin(struct ps_store *s, const char *first, struct ps_err *err)
     if (rc == 0) {
         s->legmark[s->depth] = s->depth == 0 ? 0 : s->nlegs;
         s->cntmark[s->depth] = s->depth == 0 ? 0 : s->ncounts;
-        if (s->depth == 0)
-            s->nlegs = s->ncounts = 0; /* outside a transaction: flushed */
+        s->asummark[s->depth] = s->depth == 0 ? 0 : s->nasums;
+        if (s->depth == 0) /* outside a transaction: flushed */
+            s->nlegs = s->ncounts = s->nasums = 0;
         s->depth++;
     }
     return rc;
@@ -301,6 +304,9 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
         /* So are the reconciliation counters the chunk moved. */
         if (rc == 0)
             rc = ps_store_recon_count_flush(s, err);
+        /* And the provider answers' sums. */
+        if (rc == 0)
+            rc = ps_store_answer_sums_flush(s, err);
         if (rc == 0)
             rc = ps_store_check_identity(s, err);
         if (rc != 0)
@@ -315,8 +321,10 @@ int ps_store_commit(struct ps_store *s, struct ps_err *err)
         s->depth--;
         /* The released savepoint's counter deltas join the enclosing
          * one's, folded by key. */
-        if (s->depth > 0)
+        if (s->depth > 0) {
             ps_store_recon_count_fold(s, s->cntmark[s->depth - 1]);
+            ps_store_answer_sums_fold(s, s->asummark[s->depth - 1]);
+        }
         /* Released into the savepoint around it (or committed). */
         if (s->acct_depth > s->depth)
             s->acct_depth = s->depth;
@@ -337,6 +345,7 @@ void ps_store_rollback(struct ps_store *s)
     s->nlegs = s->legmark[s->depth - 1]; /* the legs of what rolls back */
     s->key_business = 0; /* record keys' numbers: perhaps given in it */
     s->ncounts = s->cntmark[s->depth - 1]; /* and its counters' deltas */
+    s->nasums = s->asummark[s->depth - 1]; /* and its answers' sums */
     if (s->depth == 1)
         s->nakinds = 0; /* accounts read in what rolls back: read again */
     if (s->acct_depth >= s->depth && s->naccts > 0) {

@@ -827,10 +827,13 @@ struct ps_answer_row {
     const char *business_id;
     const char *reason_code, *message, *settlement_date; /* may be NULL */
     int64_t amount; /* minor units */
+    const char *currency; /* the transaction's (answer_sums) */
     const char *source_file;
     long source_line;
     const char *created_at;
 };
+/* The answer row, and its status's count and amount in answer_sums
+ * (added at the outermost commit: what rolls back adds nothing). */
 int ps_store_answer_insert(struct ps_store *store,
                            const struct ps_answer_row *a, struct ps_err *err);
 /* Is there an answer row (txn_id, attempt, status)?  *exists 1 or 0. */

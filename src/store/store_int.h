@@ -167,6 +167,13 @@ struct ps_store {
     size_t ncounts, countcap;
     size_t cntmark[PS_STORE_MAX_DEPTH];
     int recon_counts;
+    /* The provider answers' sums the open transaction adds (schema
+     * v32's answer_sums, provider.c): added at the outermost commit with
+     * the counters; asummark as legmark.  answer_sums 0: no such table. */
+    struct ps_asum *asums;
+    size_t nasums, asumcap;
+    size_t asummark[PS_STORE_MAX_DEPTH];
+    int answer_sums;
     /* Each ledger account's business, kind and currency, by id (the
      * day totals of the legs, recon.c): loaded on first use, in id
      * order; a new account is appended (ids only grow). */
@@ -282,6 +289,20 @@ void ps_store_recon_count_fold(struct ps_store *s, size_t from);
 /* Add the logged deltas to recon_counts (one upsert per key). */
 int ps_store_recon_count_flush(struct ps_store *s, struct ps_err *err);
 
+/* One delta of answer_sums (provider.c): a business, an answer's status
+ * and its transaction's currency, and what they add. */
+struct ps_asum {
+    char business[PS_ID_SIZE];
+    char status[12];
+    char currency[4];
+    int64_t n, amount;
+};
+/* Fold the deltas from index `from` on, one per key (a savepoint released
+ * into the one around it), and add them all to answer_sums (one upsert
+ * per key) at the outermost commit. */
+void ps_store_answer_sums_fold(struct ps_store *s, size_t from);
+int ps_store_answer_sums_flush(struct ps_store *s, struct ps_err *err);
+
 /* One leg of a posting: an account's debit or credit (ledger.c). */
 struct ps_leg {
     int64_t account;
@@ -348,6 +369,7 @@ extern const char *const ps_schema_v29[];
     t "amount + CASE WHEN " t "fee_account IS NULL THEN 0 ELSE " t "fee END"
 extern const char *const ps_schema_v30[];
 extern const char *const ps_schema_v31[];
+extern const char *const ps_schema_v32[];
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every
