@@ -564,6 +564,9 @@ const char *const ps_schema_v31[] = {
     "DROP TABLE iso_refs;",
     "ALTER TABLE iso_refs_v31 RENAME TO iso_refs;",
     "CREATE INDEX iso_refs_msg ON iso_refs(msg);",
+    NULL};
+
+/*
  * Version 32: the provider answers' sums (the metrics' answers by status,
  * sched/metrics.c).  Each answer row adds its count and amount to its
  * business, status and transaction currency's row, at the commit that
