@@ -13,6 +13,7 @@
 #include "engine/handle.h"
 #include "base/whsig.h"
 #include "store/linx.h"
+#include "base/sha256.h"
 
 int ps_linx_set_gateway(struct ps_engine *eng, const char *business,
                         const char *url, struct ps_err *err)
@@ -35,21 +36,21 @@ int ps_linx_set_gateway(struct ps_engine *eng, const char *business,
 /* SHA-256 of the file at path, hex. */
 static int file_sha256(const char *path, char sha[65], struct ps_err *err)
 {
-    crypto_hash_sha256_state st;
-    unsigned char buf[8192], out[crypto_hash_sha256_BYTES];
+    struct ps_sha256 st;
+    unsigned char buf[8192], out[PS_SHA256_BYTES];
     size_t n;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return ps_err_sys(err, errno, "open %s", path);
-    crypto_hash_sha256_init(&st);
+    ps_sha256_init(&st);
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        crypto_hash_sha256_update(&st, buf, n);
+        ps_sha256_update(&st, buf, n);
     if (ferror(f)) {
         fclose(f);
         return ps_err_sys(err, errno, "read %s", path);
     }
     fclose(f);
-    crypto_hash_sha256_final(&st, out);
+    ps_sha256_final(&st, out);
     sodium_bin2hex(sha, 65, out, sizeof(out));
     return 0;
 }

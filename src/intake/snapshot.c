@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/output.h"
 #include "intake/spool.h"
+#include "base/sha256.h"
 
 #define PATH_SIZE 4096
 #define COPY_STEP ((size_t)8 << 20) /* bytes a copy_file_range() call */
@@ -52,7 +53,7 @@ static int rehash(struct ps_snapshot *s, struct ps_err *err)
 /*
  * The copy's hash, taken by a second thread as the copy is made: one
  * after the other they took 0.28 + 0.43 s for a 113 MB pain.001 here
- * (copy_file_range, then libsodium's SHA-256 of the copy), side by side
+ * (copy_file_range, then SHA-256 (base/sha256.h) of the copy), side by side
  * the longer of the two.  The thread hashes the copy's bytes, in order,
  * up to what the copy has written (`ready`); the digest is of the copy
  * as it stands when the copy is done, exactly as a read of it after.
@@ -65,7 +66,7 @@ struct hasher {
     int done, failed;  /* the copy is finished; it failed (stop) */
     int64_t hashed;    /* the thread's */
     int read_errno;    /* a read of the copy failed */
-    crypto_hash_sha256_state st;
+    struct ps_sha256 st;
 };
 
 static void hasher_publish(struct hasher *h, int64_t ready, int done,
@@ -108,7 +109,7 @@ static void *hasher_run(void *arg)
                 h->read_errno = n < 0 ? errno : EIO;
                 goto out;
             }
-            crypto_hash_sha256_update(&h->st, buf, (unsigned long long)n);
+            ps_sha256_update(&h->st, buf, (size_t)n);
             h->hashed += n;
         }
         if (done && h->hashed == ready)
@@ -179,13 +180,13 @@ static int copy_hashed(struct ps_snapshot *s, struct ps_err *err)
 {
     struct hasher h;
     pthread_t t;
-    unsigned char digest[crypto_hash_sha256_BYTES];
+    unsigned char digest[PS_SHA256_BYTES];
     int rc;
     if ((rc = ps_crypto_init(err)) != 0)
         return rc;
     memset(&h, 0, sizeof(h));
     h.fd = s->fd;
-    crypto_hash_sha256_init(&h.st);
+    ps_sha256_init(&h.st);
     /* Under one copy step the thread would only cost its start. */
     if (s->orig_st.st_size < (off_t)COPY_STEP ||
         pthread_mutex_init(&h.mu, NULL) != 0)
@@ -209,7 +210,7 @@ static int copy_hashed(struct ps_snapshot *s, struct ps_err *err)
     if (h.read_errno != 0)
         return ps_err_sys(err, h.read_errno, "cannot read the private copy "
                                              "to hash it");
-    crypto_hash_sha256_final(&h.st, digest);
+    ps_sha256_final(&h.st, digest);
     sodium_bin2hex(s->sha256, sizeof(s->sha256), digest, sizeof(digest));
     s->size = h.hashed;
     return 0;

@@ -15,6 +15,7 @@
 
 #include "base/fsutil.h"
 #include "base/output.h"
+#include "base/sha256.h"
 
 int ps_wbuf_add(struct ps_wbuf *b, const char *s, size_t n, struct ps_err *err)
 {
@@ -50,8 +51,8 @@ void ps_wbuf_free(struct ps_wbuf *b)
 
 void ps_wbuf_sha256(const struct ps_wbuf *b, char sha[65])
 {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, (const unsigned char *)(b->p ? b->p : ""),
+    unsigned char digest[PS_SHA256_BYTES];
+    ps_sha256(digest, (const unsigned char *)(b->p ? b->p : ""),
                        b->len);
     sodium_bin2hex(sha, 65, digest, sizeof(digest));
 }
