@@ -732,6 +732,48 @@ out:
     return rc;
 }
 
+static void drop_early(struct known *k, struct plan **plan)
+{
+    ps_spill_close(k->spill);
+    k->spill = NULL;
+    free(*plan);
+    *plan = NULL;
+}
+
+/*
+ * Pass 1 beside the hash: a new claim's input (of 8 MiB or more: its copy
+ * is hashed on a thread, snapshot.h ps_snapshot_begin()) is checked while
+ * the hash is still taken, on the other core.  The plan is kept only when
+ * the hash finds no rows of this input (ps_pipeline_input): a duplicate is
+ * refused as before, an input with rows is checked again in the usual
+ * order, and so is one whose wrapper is refused or whose check fails (the
+ * same outcome and logs as before).  1 when plan[*ndocs] is filled (its
+ * rows without the hash yet), else 0 with nothing kept.
+ */
+static int check_early(struct ps_pipeline *p, const struct ps_business *b,
+                       struct known *k, const char *work_path,
+                       const struct ps_snapshot *snap,
+                       const struct ps_unwrap_limits *limits, char *options,
+                       size_t osize, struct plan **plan, int *ndocs)
+{
+    const char *input = base_name(work_path);
+    struct ps_err e;
+    int n = 0;
+    ps_err_clear(&e);
+    if (ps_unwrap_verify_fd(snap->fd, input, limits, &n, &e) != 0 || n <= 0 ||
+        doc_options(p, b, options, osize, &e) != 0 ||
+        (*plan = calloc((size_t)n, sizeof(**plan))) == NULL)
+        return 0;
+    if (ps_spill_open(&k->spill, work_path, &e) != 0 ||
+        check_docs(b, k, work_path, snap->fd, "", snap->size, limits, options,
+                   *plan, n, &e) != 0) {
+        drop_early(k, plan);
+        return 0;
+    }
+    *ndocs = n;
+    return 1;
+}
+
 /*
  * The source check (channel.h): a new document of a kind its source may
  * not send refuses the whole input (every new document, with the first
@@ -1008,24 +1050,33 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     struct plan *plan = NULL;
     struct ps_spool_sealing *sealing = NULL;
     int64_t size = 0;
-    int ndocs = 0, rc, applied = 0, started = 0;
+    int ndocs = 0, rc, applied = 0, started = 0, early = 0;
 
     p->stats.inputs++;
     ps_err_clear(&why);
     ps_err_clear(&first_reject);
     /* Everything below reads this private copy: what is applied is what
      * was hashed and checked (snapshot.h). */
-    if ((rc = ps_snapshot_take(work_path, &snap, err)) != 0)
+    if ((rc = ps_snapshot_begin(work_path, &snap, err)) != 0)
         return rc;
-    ps_strlcpy(sha, snap.sha256, sizeof(sha));
-    size = snap.size;
     if ((k = calloc(1, sizeof(*k))) == NULL) {
         ps_snapshot_close(&snap);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     }
     k->name = input;
+    if (!p->resuming && snap.hashing != NULL)
+        early = check_early(p, b, k, work_path, &snap, &limits, options,
+                            sizeof(options), &plan, &ndocs);
+    if ((rc = ps_snapshot_hashed(&snap, err)) != 0)
+        goto out;
+    ps_strlcpy(sha, snap.sha256, sizeof(sha));
+    size = snap.size;
     if ((rc = load_known(p, b, sha, k, err)) != 0)
         goto out;
+    if (early && k->n > 0) {
+        drop_early(k, &plan); /* rows of this input: the usual order */
+        early = 0;
+    }
     if (p->resuming && !k->mine && !k->archived) {
         /* Rows of this claim under another hash: the file changed in
          * work/ between two passes. */
@@ -1078,7 +1129,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         limits.max_bytes = INT64_MAX / 2;
         limits.max_ratio = INT64_MAX / 2;
     }
-    rc = ps_unwrap_verify_fd(snap.fd, input, &limits, &ndocs, &why);
+    rc = early ? 0 : ps_unwrap_verify_fd(snap.fd, input, &limits, &ndocs, &why);
     if (rc == 0 && ndocs == 0) {
         rc = PS_EINVAL;
         ps_err_set(&why, PS_EINVAL, "EMPTY_INPUT",
@@ -1098,16 +1149,20 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
     }
 
-    /* Pass 1, one walk: check every new document whole. */
-    if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0)
+    /* Pass 1, one walk: check every new document whole (done beside the
+     * hash already: the rows get the hash). */
+    for (int i = 0; early && i < ndocs; i++)
+        ps_strlcpy(plan[i].f.sha256, sha, sizeof(plan[i].f.sha256));
+    if (!early &&
+        (rc = doc_options(p, b, options, sizeof(options), err)) != 0)
         goto out;
-    if ((plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
+    if (!early && (plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = ps_spill_open(&k->spill, work_path, err)) != 0 ||
-        (rc = check_docs(b, k, work_path, snap.fd, sha, size, &limits,
-                         options, plan, ndocs, err)) != 0)
+    if (!early && ((rc = ps_spill_open(&k->spill, work_path, err)) != 0 ||
+                   (rc = check_docs(b, k, work_path, snap.fd, sha, size,
+                                    &limits, options, plan, ndocs, err)) != 0))
         goto out;
     source_check(p, k, plan, ndocs);
     /* A new input's archive copy, from the snapshot, on a second core

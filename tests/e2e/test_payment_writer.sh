@@ -18,7 +18,10 @@
 #     its own while it is applied (intake/spool.h): the archive gives the
 #     input back byte for byte, with its .sha256 and .done, and no
 #     temporary file is left beside it; an input refused whole leaves no
-#     archive copy.
+#     archive copy.  Such an input is checked while its copy is still
+#     hashed (pipeline.c check_early): its row gets the hash, and the
+#     same bytes again under another name are DUPLICATE_FILE, checked
+#     for nothing, applied never.
 . "$(dirname "$0")/lib.sh"
 
 setup_business acme 5
@@ -130,6 +133,14 @@ expect 0 "$P" archive show "$arch" --out "$T/back.xml"
 cmp -s "$T/back.xml" "$T/five.xml" && ok || bad "archive show: not the original bytes"
 same "5 archive path recorded" "$(sql "SELECT archive_path FROM files WHERE name = 'five.xml'")" "$arch"
 same "5 no temporary file" "$(find "$PAYSPOOL_SPOOL/archive" -name '.*' | wc -l)" 0
+same "5 the row's hash" "$(sql "SELECT sha256 FROM files WHERE name = 'five.xml'")" \
+    "$(sha256sum "$T/five.xml" | cut -d' ' -f1)"
+cp "$T/five.xml" "$IN/five-again.xml"
+run_docs five-again.xml
+same "5 again: duplicate" "$(sql "SELECT status FROM files WHERE name = 'five-again.xml'")" DUPLICATE
+has "DUPLICATE_FILE" "$PAYSPOOL_SPOOL/failed/acme/five-again.xml.reason"
+same "5 again: nothing applied" "$(sql "SELECT count(*) FROM transactions WHERE request_id LIKE 'G%'")" 20
+same "5 again: no spill or side file left" "$(ls -A "$PAYSPOOL_SPOOL/work/acme" | wc -l)" 0
 # the same size, refused whole (CtrlSum): failed/, no archive copy
 i=0
 while [ "$i" -lt 20 ]; do tx "H$i" C0002 1.00; blanks; i=$((i + 1)); done |
