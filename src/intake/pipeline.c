@@ -50,6 +50,7 @@
 
 #include "engine/achconf.h"
 #include "engine/apply.h"
+#include "engine/paybook.h"
 #include "intake/docread.h"
 #include "formats/format.h"
 #include "base/crypto.h"
@@ -122,7 +123,8 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
  * rules.  0 to apply it, 1 when it is rejected whole (why says why), or a
  * negative engine error.
  */
-static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
+static int doc_check(struct ps_pipeline *p, const struct ps_business *b,
+                     const struct ps_doc *doc, struct ps_file *f, char *docname,
                      size_t dsize, const char *options,
                      struct ps_doc_totals *totals, unsigned *kinds,
                      struct ps_spill *spill, struct ps_spillseg *seg,
@@ -140,6 +142,11 @@ static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
         /* A document that cannot be recognized is rejected. */
         return rc == PS_EINVAL ? 1 : (*err = *why, rc);
     ps_strlcpy(f->format, d.fmt->name, sizeof(f->format));
+    /* A pain.001's apply pass needs the business's customers (the book of
+     * engine/paybook.h): loaded meanwhile, on the other core. */
+    struct ps_err ignored;
+    if (p->payees == NULL && strcmp(f->format, "iso20022") == 0)
+        (void)ps_paybook_prefetch_start(p->eng, b->id, &p->payees, &ignored);
     /* Every record's kind, for the source check (channel.h): trust is
      * judged on what the records are, not on a peek or the name. */
     while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
@@ -439,6 +446,16 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         ps_result_close(&r);
         return rc;
     }
+    /* The book loaded beside the check pass, for a new pain.001 document
+     * (engine/paybook.h: NULL when the database changed since). */
+    if (p->payees != NULL && !resuming && *redo == 0 &&
+        strcmp(f->format, "iso20022") == 0) {
+        struct ps_paybook *book = ps_paybook_prefetch_take(p->payees, 1);
+        p->payees = NULL;
+        ps_log(PS_LOG_DEBUG, "document.payees_ahead", "{s:s, s:b}", "document",
+               docname, "used", book != NULL);
+        ps_applier_give_payees(ap, book);
+    }
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",
@@ -700,7 +717,8 @@ static const struct ps_file *whole_duplicate(const struct known *k)
 
 /* Pass 1, one walk: check every new document of the input whole (known
  * ones were checked when first taken), filling plan[i] for document i. */
-static int check_docs(const struct ps_business *b, struct known *k,
+static int check_docs(struct ps_pipeline *p, const struct ps_business *b,
+                      struct known *k,
                       const char *work_path, int fd, const char *sha,
                       int64_t size, const struct ps_unwrap_limits *limits,
                       const char *options, struct plan *plan, int ndocs,
@@ -719,7 +737,7 @@ static int check_docs(const struct ps_business *b, struct known *k,
             goto out;
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
-        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
+        rc = doc_check(p, b, &w.doc, &pl->f, pl->docname, sizeof(pl->docname),
                        options, &pl->totals, &pl->kinds, k->spill, &pl->seg,
                        &pl->why, err);
         if (rc < 0)
@@ -765,7 +783,8 @@ static int check_early(struct ps_pipeline *p, const struct ps_business *b,
         (*plan = calloc((size_t)n, sizeof(**plan))) == NULL)
         return 0;
     if (ps_spill_open(&k->spill, work_path, &e) != 0 ||
-        check_docs(b, k, work_path, snap->fd, "", snap->size, limits, options,
+        check_docs(p, b, k, work_path, snap->fd, "", snap->size, limits,
+                   options,
                    *plan, n, &e) != 0) {
         drop_early(k, plan);
         return 0;
@@ -1161,7 +1180,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
     }
     if (!early && ((rc = ps_spill_open(&k->spill, work_path, err)) != 0 ||
-                   (rc = check_docs(b, k, work_path, snap.fd, sha, size,
+                   (rc = check_docs(p, b, k, work_path, snap.fd, sha, size,
                                     &limits, options, plan, ndocs, err)) != 0))
         goto out;
     source_check(p, k, plan, ndocs);
@@ -1223,6 +1242,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
 out:
+    ps_paybook_free(ps_paybook_prefetch_take(p->payees, 0));
+    p->payees = NULL;
     ps_spool_archive_end(sealing, NULL, 0, NULL);
     ps_spill_close(k != NULL ? k->spill : NULL);
     ps_snapshot_close(&snap);
