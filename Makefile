@@ -13,7 +13,7 @@ JOBS       ?= 2
 # neither started nor configured by the build or the tests).
 DEB_PKGS = cmake make gcc pkg-config libsqlite3-dev sqlite3 libcsv-dev libxml2-utils \
            libxml2-dev zlib1g-dev libarchive-dev libcmocka-dev \
-           libsodium-dev libjansson-dev libinih-dev jq \
+           libsodium-dev nettle-dev libjansson-dev libinih-dev jq \
            libarchive-tools time tzdata openssh-server openssh-client \
            libsystemd-dev man-db systemd libcurl4-openssl-dev \
            chromium fonts-liberation

@@ -18,7 +18,32 @@
 #include "base/err.h"
 #include "base/redact.h"
 
+#include <nettle/sha2.h>
+
 struct ps_keys; /* opaque; secrets kept in sodium_malloc'd memory */
+
+/*
+ * SHA-256 in pieces, for what hashes large files (the input's snapshot,
+ * output files, the archive's seal): nettle's, which takes the CPU's SHA
+ * instructions where it has them.  Here (SHA-NI) 256 MB took 0.20 s
+ * against libsodium's portable code's 0.98 s; the digests are the same.
+ */
+typedef struct sha256_ctx ps_sha256_state;
+#define PS_SHA256_BYTES SHA256_DIGEST_SIZE
+static inline void ps_sha256_init(ps_sha256_state *st)
+{
+    sha256_init(st);
+}
+static inline void ps_sha256_update(ps_sha256_state *st, const void *p,
+                                    size_t n)
+{
+    sha256_update(st, n, p);
+}
+static inline void ps_sha256_final(ps_sha256_state *st,
+                                   unsigned char out[PS_SHA256_BYTES])
+{
+    sha256_digest(st, PS_SHA256_BYTES, out);
+}
 
 /* Hex token: 32 bytes of keyed BLAKE2b -> 64 hex chars + NUL. */
 #define PS_TOKEN_SIZE 65

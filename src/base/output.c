@@ -49,7 +49,7 @@
  */
 _Static_assert(PS_OUTPUT_NAME_MAX + 40 <= NAME_MAX,
                "temporary names of the longest output name fit NAME_MAX");
-_Static_assert(PS_SHA256_HEX == 2 * crypto_hash_sha256_BYTES + 1,
+_Static_assert(PS_SHA256_HEX == 2 * PS_SHA256_BYTES + 1,
                "PS_SHA256_HEX matches a hex SHA-256");
 
 struct ps_output {
@@ -59,7 +59,7 @@ struct ps_output {
     int failed;                   /* 1 after a failed write: spoiled */
     size_t size;                  /* bytes appended so far */
     size_t used;                  /* bytes waiting in buf */
-    crypto_hash_sha256_state sha; /* of every byte appended */
+    ps_sha256_state sha; /* of every byte appended */
     char dir[PATH_MAX];           /* folder path, for messages */
     char name[NAME_MAX + 1];      /* final name of the content */
     char tmp[NAME_MAX + 1];       /* temporary name; "" when none */
@@ -322,7 +322,7 @@ int ps_output_open(const char *dir, const char *name, mode_t mode,
     o->tmp[0] = '\0';
     ps_strlcpy(o->dir, dir, sizeof(o->dir));
     ps_strlcpy(o->name, name, sizeof(o->name));
-    crypto_hash_sha256_init(&o->sha);
+    ps_sha256_init(&o->sha);
 
     rc = open_dir(o, dir, err);
     if (rc == 0)
@@ -364,7 +364,7 @@ static int flush(struct ps_output *o, struct ps_err *err)
 {
     if (o->used == 0)
         return 0;
-    crypto_hash_sha256_update(&o->sha, o->buf, o->used);
+    ps_sha256_update(&o->sha, o->buf, o->used);
     if (ps_write_all(o->fd, o->buf, o->used) != 0)
         return spoil(o, errno, err);
     o->used = 0;
@@ -391,7 +391,7 @@ int ps_output_write(struct ps_output *o, const void *buf, size_t len,
     if (rc != 0)
         return rc;
     if (len >= BUF_SIZE) {
-        crypto_hash_sha256_update(&o->sha, buf, len);
+        ps_sha256_update(&o->sha, buf, len);
         if (ps_write_all(o->fd, buf, len) != 0)
             return spoil(o, errno, err);
         return 0;
@@ -544,7 +544,7 @@ int ps_output_commit(struct ps_output *o, char sha256[PS_SHA256_HEX],
                      struct ps_err *err)
 {
     assert(o != NULL);
-    unsigned char digest[crypto_hash_sha256_BYTES];
+    unsigned char digest[PS_SHA256_BYTES];
     char hex[PS_SHA256_HEX];
     char line[PS_SHA256_HEX + 2 + NAME_MAX + 2]; /* "<hex>  NAME\n" */
     int rc;
@@ -569,7 +569,7 @@ int ps_output_commit(struct ps_output *o, char sha256[PS_SHA256_HEX],
      * the missing .done) that it is unfinished.  Removing NAME instead
      * would race with anyone already looking at it.
      */
-    crypto_hash_sha256_final(&o->sha, digest);
+    ps_sha256_final(&o->sha, digest);
     sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
     int n = snprintf(line, sizeof(line), "%s  %s\n", hex, o->name);
     if (n < 0 || (size_t)n >= sizeof(line)) {
@@ -682,8 +682,8 @@ int ps_sha256_fd(int fd, char hex[PS_SHA256_HEX], int64_t *size,
     unsigned char *buf = malloc(BUF_SIZE); /* freed below */
     if (buf == NULL)
         return ps_err_set(err, PS_ENOMEM, NULL, "out of memory");
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
+    ps_sha256_state st;
+    ps_sha256_init(&st);
     int64_t total = 0;
     for (;;) {
         ssize_t r = read(fd, buf, BUF_SIZE);
@@ -695,11 +695,11 @@ int ps_sha256_fd(int fd, char hex[PS_SHA256_HEX], int64_t *size,
         }
         if (r == 0)
             break;
-        crypto_hash_sha256_update(&st, buf, (unsigned long long)r);
+        ps_sha256_update(&st, buf, (size_t)r);
         total += r;
     }
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&st, digest);
+    unsigned char digest[PS_SHA256_BYTES];
+    ps_sha256_final(&st, digest);
     sodium_bin2hex(hex, PS_SHA256_HEX, digest, sizeof(digest));
     if (size != NULL)
         *size = total;

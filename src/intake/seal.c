@@ -286,7 +286,7 @@ struct reader {
     z_stream z;
     gz_header h;
     char comment[96];
-    crypto_hash_sha256_state sha;
+    ps_sha256_state sha;
     int (*sink)(void *, const void *, size_t, struct ps_err *);
     void *ctx;
     unsigned char ct[CHUNK + PS_STREAM_ABYTES];
@@ -343,7 +343,7 @@ static int inflate_msg(struct reader *r, const unsigned char *p, size_t len,
                               "%s: the sealed content is not gzip data",
                               r->path);
         size_t n = sizeof(r->out) - r->z.avail_out;
-        crypto_hash_sha256_update(&r->sha, r->out, n);
+        ps_sha256_update(&r->sha, r->out, n);
         if (emit && n > 0) {
             int rc = r->sink(r->ctx, r->out, n, err);
             if (rc != 0)
@@ -397,7 +397,7 @@ static int read_pass(const struct ps_keys *keys, struct reader *r, int emit,
                      char hex[PS_SHA256_HEX], struct ps_err *err)
 {
     unsigned char head[sizeof(magic) + PS_STREAM_HEADER];
-    unsigned char digest[crypto_hash_sha256_BYTES];
+    unsigned char digest[PS_SHA256_BYTES];
     int rc, got;
     if ((r->fd = open(r->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
         return ps_err_sys(err, errno, "cannot open %s", r->path);
@@ -414,7 +414,7 @@ static int read_pass(const struct ps_keys *keys, struct reader *r, int emit,
     r->h.comment = (Bytef *)r->comment;
     r->h.comm_max = sizeof(r->comment) - 1;
     memset(r->comment, 0, sizeof(r->comment));
-    crypto_hash_sha256_init(&r->sha);
+    ps_sha256_init(&r->sha);
     if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK) {
         close(r->fd);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "inflateInit failed");
@@ -427,7 +427,7 @@ static int read_pass(const struct ps_keys *keys, struct reader *r, int emit,
     r->st = NULL;
     inflateEnd(&r->z);
     close(r->fd);
-    crypto_hash_sha256_final(&r->sha, digest);
+    ps_sha256_final(&r->sha, digest);
     sodium_bin2hex(hex, PS_SHA256_HEX, digest, sizeof(digest));
     return rc;
 }
@@ -498,7 +498,7 @@ static int hash_sink(void *ctx, const void *buf, size_t len,
                      struct ps_err *err)
 {
     (void)err;
-    crypto_hash_sha256_update(ctx, buf, len);
+    ps_sha256_update(ctx, buf, len);
     return 0;
 }
 
@@ -544,12 +544,12 @@ static int seal_one(const struct ps_keys *keys, const char *dir,
     if (rc != 0)
         return rc;
     /* Never remove the clear copy unless the sealed one gives it back. */
-    crypto_hash_sha256_state st;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&st);
+    ps_sha256_state st;
+    unsigned char digest[PS_SHA256_BYTES];
+    ps_sha256_init(&st);
     if ((rc = ps_seal_read(keys, spath, hash_sink, &st, NULL, err)) != 0)
         return rc;
-    crypto_hash_sha256_final(&st, digest);
+    ps_sha256_final(&st, digest);
     sodium_bin2hex(back, sizeof(back), digest, sizeof(digest));
     if (strcmp(back, sha) != 0)
         return ps_err_set(err, PS_ECONFLICT, "OUTPUT_EXISTS",

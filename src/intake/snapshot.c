@@ -66,7 +66,7 @@ struct hasher {
     int done, failed;  /* the copy is finished; it failed (stop) */
     int64_t hashed;    /* the thread's */
     int read_errno;    /* a read of the copy failed */
-    crypto_hash_sha256_state st;
+    ps_sha256_state st;
 };
 
 static void hasher_publish(struct hasher *h, int64_t ready, int done,
@@ -109,7 +109,7 @@ static void *hasher_run(void *arg)
                 h->read_errno = n < 0 ? errno : EIO;
                 goto out;
             }
-            crypto_hash_sha256_update(&h->st, buf, (unsigned long long)n);
+            ps_sha256_update(&h->st, buf, (size_t)n);
             h->hashed += n;
         }
         if (done && h->hashed == ready)
@@ -185,7 +185,7 @@ struct ps_snapshot_hashing {
 static int hashing_end(struct ps_snapshot *s, int stop, struct ps_err *err)
 {
     struct ps_snapshot_hashing *hs = s->hashing;
-    unsigned char digest[crypto_hash_sha256_BYTES];
+    unsigned char digest[PS_SHA256_BYTES];
     int rc = 0;
     if (hs == NULL)
         return 0;
@@ -199,7 +199,7 @@ static int hashing_end(struct ps_snapshot *s, int stop, struct ps_err *err)
         rc = ps_err_sys(err, hs->h.read_errno, "cannot read the private copy "
                                                "to hash it");
     if (!stop && rc == 0) {
-        crypto_hash_sha256_final(&hs->h.st, digest);
+        ps_sha256_final(&hs->h.st, digest);
         sodium_bin2hex(s->sha256, sizeof(s->sha256), digest, sizeof(digest));
         s->size = hs->h.hashed;
     }
@@ -224,7 +224,7 @@ static int copy_hashed(struct ps_snapshot *s, int wait, struct ps_err *err)
         goto alone;
     h = &hs->h;
     h->fd = s->fd;
-    crypto_hash_sha256_init(&h->st);
+    ps_sha256_init(&h->st);
     if (pthread_mutex_init(&h->mu, NULL) != 0) {
         free(hs);
         goto alone;
