@@ -718,9 +718,9 @@ static const struct ps_file *whole_duplicate(const struct known *k)
 /* Pass 1, one walk: check every new document of the input whole (known
  * ones were checked when first taken), filling plan[i] for document i. */
 static int check_docs(struct ps_pipeline *p, const struct ps_business *b,
-                      struct known *k,
-                      const char *work_path, int fd, const char *sha,
-                      int64_t size, const struct ps_unwrap_limits *limits,
+                      struct known *k, const char *work_path, int fd,
+                      const char *sha, int64_t size,
+                      const struct ps_unwrap_limits *limits,
                       const char *options, struct plan *plan, int ndocs,
                       struct ps_err *err)
 {
@@ -784,8 +784,7 @@ static int check_early(struct ps_pipeline *p, const struct ps_business *b,
         return 0;
     if (ps_spill_open(&k->spill, work_path, &e) != 0 ||
         check_docs(p, b, k, work_path, snap->fd, "", snap->size, limits,
-                   options,
-                   *plan, n, &e) != 0) {
+                   options, *plan, n, &e) != 0) {
         drop_early(k, plan);
         return 0;
     }
@@ -1172,8 +1171,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
      * hash already: the rows get the hash). */
     for (int i = 0; early && i < ndocs; i++)
         ps_strlcpy(plan[i].f.sha256, sha, sizeof(plan[i].f.sha256));
-    if (!early &&
-        (rc = doc_options(p, b, options, sizeof(options), err)) != 0)
+    if (!early && (rc = doc_options(p, b, options, sizeof(options), err)) != 0)
         goto out;
     if (!early && (plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");

@@ -196,8 +196,8 @@ static int hashing_end(struct ps_snapshot *s, int stop, struct ps_err *err)
     pthread_cond_destroy(&hs->h.cv);
     pthread_mutex_destroy(&hs->h.mu);
     if (!stop && hs->h.read_errno != 0)
-        rc = ps_err_sys(err, hs->h.read_errno, "cannot read the private copy "
-                                               "to hash it");
+        rc = ps_err_sys(err, hs->h.read_errno,
+                        "cannot read the private copy to hash it");
     if (!stop && rc == 0) {
         ps_sha256_final(&hs->h.st, digest);
         sodium_bin2hex(s->sha256, sizeof(s->sha256), digest, sizeof(digest));
@@ -265,8 +265,8 @@ static int same_stat(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-static int snapshot_take(const char *work_path, struct ps_snapshot *s,
-                         int wait, struct ps_err *err)
+static int snapshot_take(const char *work_path, struct ps_snapshot *s, int wait,
+                         struct ps_err *err)
 {
     char dir[PATH_SIZE];
     struct stat after;
