@@ -155,7 +155,7 @@ int ps_paybook_prefetch_start(struct ps_engine *eng, const char *business_id,
     if (pthread_create(&pf->t, NULL, prefetch_run, pf) != 0) {
         ps_store_close(pf->reader);
         free(pf);
-        return ps_err_set(err, PS_ENOMEM, "NO_THREAD",
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                           "cannot start a thread to load the customers");
     }
     *out = pf;

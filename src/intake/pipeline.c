@@ -52,6 +52,7 @@
 #include "engine/apply.h"
 #include "engine/paybook.h"
 #include "intake/docread.h"
+#include "intake/doccheck.h"
 #include "formats/format.h"
 #include "base/crypto.h"
 #include "base/log.h"
@@ -117,65 +118,6 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
 }
 
 /* ---- checking and applying one document ----------------------------- */
-
-/*
- * Pass 1 on one document: read everything, check the whole-document
- * rules.  0 to apply it, 1 when it is rejected whole (why says why), or a
- * negative engine error.
- */
-static int doc_check(struct ps_pipeline *p, const struct ps_business *b,
-                     const struct ps_doc *doc, struct ps_file *f, char *docname,
-                     size_t dsize, const char *options,
-                     struct ps_doc_totals *totals, unsigned *kinds,
-                     struct ps_spill *spill, struct ps_spillseg *seg,
-                     struct ps_err *why, struct ps_err *err)
-{
-    struct ps_docread d;
-    struct ps_record rec;
-    int rc;
-    memset(totals, 0, sizeof(*totals));
-    ps_strlcpy(docname, doc->name, dsize);
-    ps_strlcpy(f->member, doc->member != NULL ? doc->member : "",
-               sizeof(f->member));
-    rc = ps_docread_check(&d, doc, options, spill, seg, why); /* docread.h */
-    if (rc < 0)
-        /* A document that cannot be recognized is rejected. */
-        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
-    ps_strlcpy(f->format, d.fmt->name, sizeof(f->format));
-    /* A pain.001's apply pass needs the business's customers (the book of
-     * engine/paybook.h): loaded meanwhile, on the other core. */
-    struct ps_err ignored;
-    if (p->payees == NULL && strcmp(f->format, "iso20022") == 0)
-        (void)ps_paybook_prefetch_start(p->eng, b->id, &p->payees, &ignored);
-    /* Every record's kind, for the source check (channel.h): trust is
-     * judged on what the records are, not on a peek or the name. */
-    while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
-        *kinds |= ps_channel_kind(rec.kind);
-    if (rc == 0)
-        rc = d.fmt->finish(d.state, totals, why);
-    if (rc < 0 && why->file[0] == '\0')
-        ps_err_at(why, d.doc.name, 0, -1);
-    ps_docread_stop(&d);
-    if (rc < 0)
-        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
-    f->records = totals->records;
-    ps_strlcpy(f->currency, totals->currency, sizeof(f->currency));
-    ps_strlcpy(f->options_used, totals->options_used,
-               sizeof(f->options_used));
-    return 0;
-}
-
-/* The business's reading options, as text for the formats that take them
- * (NACHA's lenient options, achconf.h). */
-static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
-                       char *buf, size_t size, struct ps_err *err)
-{
-    struct ps_ach_config ac;
-    int rc = ps_ach_config_load(p->cfg->path, b->name, &ac, err);
-    if (rc == 0)
-        ps_nacha_lenient_format(ac.lenient, buf, size);
-    return rc;
-}
 
 struct chunk_state {
     struct ps_checkpoint cp;
@@ -431,7 +373,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
-    if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0 ||
+    if ((rc = ps_doc_options(p->cfg->path, b, options, sizeof(options), err)) !=
+            0 ||
         (rc = ps_docread_open(&d, seg, doc, f->format, options, err)) != 0) {
         ps_result_close(&r);
         return rc;
@@ -446,16 +389,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         ps_result_close(&r);
         return rc;
     }
-    /* The book loaded beside the check pass, for a new pain.001 document
-     * (engine/paybook.h: NULL when the database changed since). */
-    if (p->payees != NULL && !resuming && *redo == 0 &&
-        strcmp(f->format, "iso20022") == 0) {
-        struct ps_paybook *book = ps_paybook_prefetch_take(p->payees, 1);
-        p->payees = NULL;
-        ps_log(PS_LOG_DEBUG, "document.payees_ahead", "{s:s, s:b}", "document",
-               docname, "used", book != NULL);
-        ps_applier_give_payees(ap, book);
-    }
+    if (!resuming && *redo == 0)
+        ps_doc_payees_give(&p->payees, ap, f, docname);
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",
@@ -737,9 +672,9 @@ static int check_docs(struct ps_pipeline *p, const struct ps_business *b,
             goto out;
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
-        rc = doc_check(p, b, &w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       options, &pl->totals, &pl->kinds, k->spill, &pl->seg,
-                       &pl->why, err);
+        rc = ps_doc_check(p->eng, &p->payees, b, &w.doc, &pl->f, pl->docname,
+                          sizeof(pl->docname), options, &pl->totals, &pl->kinds,
+                          k->spill, &pl->seg, &pl->why, err);
         if (rc < 0)
             goto out;
         pl->reject = rc == 1;
@@ -779,7 +714,7 @@ static int check_early(struct ps_pipeline *p, const struct ps_business *b,
     int n = 0;
     ps_err_clear(&e);
     if (ps_unwrap_verify_fd(snap->fd, input, limits, &n, &e) != 0 || n <= 0 ||
-        doc_options(p, b, options, osize, &e) != 0 ||
+        ps_doc_options(p->cfg->path, b, options, osize, &e) != 0 ||
         (*plan = calloc((size_t)n, sizeof(**plan))) == NULL)
         return 0;
     if (ps_spill_open(&k->spill, work_path, &e) != 0 ||
@@ -1171,7 +1106,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
      * hash already: the rows get the hash). */
     for (int i = 0; early && i < ndocs; i++)
         ps_strlcpy(plan[i].f.sha256, sha, sizeof(plan[i].f.sha256));
-    if (!early && (rc = doc_options(p, b, options, sizeof(options), err)) != 0)
+    if (!early && (rc = ps_doc_options(p->cfg->path, b, options,
+                                       sizeof(options), err)) != 0)
         goto out;
     if (!early && (plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
