@@ -373,8 +373,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
-    if ((rc = ps_doc_options(p->cfg->path, b, options, sizeof(options), err)) !=
-            0 ||
+    rc = ps_doc_options(p->cfg->path, b, options, sizeof(options), err);
+    if (rc != 0 ||
         (rc = ps_docread_open(&d, seg, doc, f->format, options, err)) != 0) {
         ps_result_close(&r);
         return rc;
