@@ -60,7 +60,7 @@ struct ps_output {
     int failed;                   /* 1 after a failed write: spoiled */
     size_t size;                  /* bytes appended so far */
     size_t used;                  /* bytes waiting in buf */
-    struct ps_sha256 sha; /* of every byte appended */
+    struct ps_sha256 sha;          /* of every byte appended */
     char dir[PATH_MAX];           /* folder path, for messages */
     char name[NAME_MAX + 1];      /* final name of the content */
     char tmp[NAME_MAX + 1];       /* temporary name; "" when none */

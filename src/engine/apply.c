@@ -706,6 +706,15 @@ int ps_applier_threads(struct ps_applier *ap, struct ps_err *err)
     return ps_ewa_writer_start(&ap->w, err);
 }
 
+void ps_applier_give_payees(struct ps_applier *ap, struct ps_paybook *book)
+{
+    if (ap->payees != NULL) {
+        ps_paybook_free(book);
+        return;
+    }
+    ap->payees = book;
+}
+
 int ps_applier_threaded(const struct ps_applier *ap)
 {
     return ap->w != NULL;

@@ -28,10 +28,15 @@
  * document again from its last checkpoint without the thread.
  */
 struct ps_applier;
+struct ps_paybook;
 
 int ps_applier_open(struct ps_engine *eng, const struct ps_business *b,
                     struct ps_applier **out, struct ps_err *err);
 int ps_applier_threads(struct ps_applier *ap, struct ps_err *err);
+/* Give the applier payment.send's book of customers (paybook.h, loaded
+ * ahead: ps_paybook_prefetch_take()) before its first record; it would
+ * load the same on its first payment.  NULL: nothing. */
+void ps_applier_give_payees(struct ps_applier *ap, struct ps_paybook *book);
 /* Is the writer thread on?  (The caller then keeps the refusals' rows
  * for the chunk's commit: intake/pipeline.c.) */
 int ps_applier_threaded(const struct ps_applier *ap);

@@ -7,6 +7,7 @@
  */
 #include "engine/paybook.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,14 +86,14 @@ void ps_paybook_free(struct ps_paybook *b)
     free(b);
 }
 
-int ps_paybook_load(struct ps_engine *eng, const char *business_id,
-                    struct ps_paybook **out, struct ps_err *err)
+static int load_from(struct ps_store *store, const char *business_id,
+                     struct ps_paybook **out, struct ps_err *err)
 {
     struct ps_paybook *b = calloc(1, sizeof(*b));
     int rc;
     if (b == NULL)
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
-    rc = ps_store_payee_scan(eng->store, business_id, add_row, b, err);
+    rc = ps_store_payee_scan(store, business_id, add_row, b, err);
     if (rc == 0 && b->failed)
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
                         "out of memory loading the customers");
@@ -104,6 +105,83 @@ int ps_paybook_load(struct ps_engine *eng, const char *business_id,
         b->e[k].p.external_id = ps_keyindex_key(&b->ix, k);
     *out = b;
     return 0;
+}
+
+int ps_paybook_load(struct ps_engine *eng, const char *business_id,
+                    struct ps_paybook **out, struct ps_err *err)
+{
+    return load_from(eng->store, business_id, out, err);
+}
+
+struct ps_paybook_prefetch {
+    pthread_t t;
+    struct ps_store *reader;
+    char business_id[PS_ID_SIZE];
+    struct ps_paybook *book; /* the thread's, NULL when it failed */
+    int64_t version;         /* data_version before and after the scan */
+};
+
+static void *prefetch_run(void *arg)
+{
+    struct ps_paybook_prefetch *pf = arg;
+    struct ps_err e;
+    int64_t after = 0;
+    ps_err_clear(&e);
+    if (ps_store_data_version(pf->reader, &pf->version, &e) != 0 ||
+        load_from(pf->reader, pf->business_id, &pf->book, &e) != 0)
+        return NULL;
+    if (ps_store_data_version(pf->reader, &after, &e) != 0 ||
+        after != pf->version) {
+        ps_paybook_free(pf->book);
+        pf->book = NULL;
+    }
+    return NULL;
+}
+
+int ps_paybook_prefetch_start(struct ps_engine *eng, const char *business_id,
+                              struct ps_paybook_prefetch **out,
+                              struct ps_err *err)
+{
+    struct ps_paybook_prefetch *pf = calloc(1, sizeof(*pf));
+    int rc;
+    *out = NULL;
+    if (pf == NULL)
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
+    ps_strlcpy(pf->business_id, business_id, sizeof(pf->business_id));
+    if ((rc = ps_store_open_reader(eng->store, &pf->reader, err)) != 0) {
+        free(pf);
+        return rc;
+    }
+    if (pthread_create(&pf->t, NULL, prefetch_run, pf) != 0) {
+        ps_store_close(pf->reader);
+        free(pf);
+        return ps_err_set(err, PS_ENOMEM, "NO_MEMORY",
+                          "cannot start a thread to load the customers");
+    }
+    *out = pf;
+    return 0;
+}
+
+struct ps_paybook *ps_paybook_prefetch_take(struct ps_paybook_prefetch *pf,
+                                            int want)
+{
+    struct ps_paybook *book;
+    struct ps_err e;
+    int64_t now = 0;
+    if (pf == NULL)
+        return NULL;
+    pthread_join(pf->t, NULL);
+    book = pf->book;
+    ps_err_clear(&e);
+    if (book != NULL &&
+        (!want || ps_store_data_version(pf->reader, &now, &e) != 0 ||
+         now != pf->version)) {
+        ps_paybook_free(book);
+        book = NULL;
+    }
+    ps_store_close(pf->reader);
+    free(pf);
+    return book;
 }
 
 const struct ps_payee *ps_paybook_find(const struct ps_paybook *b,

@@ -35,6 +35,26 @@ int ps_paybook_load(struct ps_engine *eng, const char *business_id,
                     struct ps_paybook **out, struct ps_err *err);
 void ps_paybook_free(struct ps_paybook *book);
 
+/*
+ * The same book loaded ahead, on a thread of its own from a reader
+ * connection (the pipeline starts it when its check pass finds a
+ * pain.001, whose apply pass loads the book on its first payment: the
+ * load then runs beside the check, on the other core).  The book is good
+ * only if no connection, this process's own included, committed to the
+ * database from before the load to the take (the reader's PRAGMA
+ * data_version, read before and after the scan and at the take): the
+ * same rows a load at the take would read.  Start: 0, or the store's
+ * error (*out NULL: no prefetch).  Take: joins the thread and frees pf;
+ * the book (the caller's, for ps_paybook_free()) or NULL when it is not
+ * good, failed or `want` is 0.  pf NULL: NULL.
+ */
+struct ps_paybook_prefetch;
+int ps_paybook_prefetch_start(struct ps_engine *eng, const char *business_id,
+                              struct ps_paybook_prefetch **out,
+                              struct ps_err *err);
+struct ps_paybook *ps_paybook_prefetch_take(struct ps_paybook_prefetch *pf,
+                                            int want);
+
 /* The customer with this external id, or NULL. */
 const struct ps_payee *ps_paybook_find(const struct ps_paybook *book,
                                        const char *external_id);

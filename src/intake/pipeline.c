@@ -50,7 +50,9 @@
 
 #include "engine/achconf.h"
 #include "engine/apply.h"
+#include "engine/paybook.h"
 #include "intake/docread.h"
+#include "intake/doccheck.h"
 #include "formats/format.h"
 #include "base/crypto.h"
 #include "base/log.h"
@@ -116,59 +118,6 @@ static int doc_refused(struct ps_pipeline *p, const struct ps_business *b,
 }
 
 /* ---- checking and applying one document ----------------------------- */
-
-/*
- * Pass 1 on one document: read everything, check the whole-document
- * rules.  0 to apply it, 1 when it is rejected whole (why says why), or a
- * negative engine error.
- */
-static int doc_check(const struct ps_doc *doc, struct ps_file *f, char *docname,
-                     size_t dsize, const char *options,
-                     struct ps_doc_totals *totals, unsigned *kinds,
-                     struct ps_spill *spill, struct ps_spillseg *seg,
-                     struct ps_err *why, struct ps_err *err)
-{
-    struct ps_docread d;
-    struct ps_record rec;
-    int rc;
-    memset(totals, 0, sizeof(*totals));
-    ps_strlcpy(docname, doc->name, dsize);
-    ps_strlcpy(f->member, doc->member != NULL ? doc->member : "",
-               sizeof(f->member));
-    rc = ps_docread_check(&d, doc, options, spill, seg, why); /* docread.h */
-    if (rc < 0)
-        /* A document that cannot be recognized is rejected. */
-        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
-    ps_strlcpy(f->format, d.fmt->name, sizeof(f->format));
-    /* Every record's kind, for the source check (channel.h): trust is
-     * judged on what the records are, not on a peek or the name. */
-    while ((rc = d.fmt->next(d.state, &rec, why)) > 0)
-        *kinds |= ps_channel_kind(rec.kind);
-    if (rc == 0)
-        rc = d.fmt->finish(d.state, totals, why);
-    if (rc < 0 && why->file[0] == '\0')
-        ps_err_at(why, d.doc.name, 0, -1);
-    ps_docread_stop(&d);
-    if (rc < 0)
-        return rc == PS_EINVAL ? 1 : (*err = *why, rc);
-    f->records = totals->records;
-    ps_strlcpy(f->currency, totals->currency, sizeof(f->currency));
-    ps_strlcpy(f->options_used, totals->options_used,
-               sizeof(f->options_used));
-    return 0;
-}
-
-/* The business's reading options, as text for the formats that take them
- * (NACHA's lenient options, achconf.h). */
-static int doc_options(const struct ps_pipeline *p, const struct ps_business *b,
-                       char *buf, size_t size, struct ps_err *err)
-{
-    struct ps_ach_config ac;
-    int rc = ps_ach_config_load(p->cfg->path, b->name, &ac, err);
-    if (rc == 0)
-        ps_nacha_lenient_format(ac.lenient, buf, size);
-    return rc;
-}
 
 struct chunk_state {
     struct ps_checkpoint cp;
@@ -424,7 +373,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
     if ((rc = ps_result_open(&r, dir, base_name(f->name), f->doc_index,
                           cs.cp.result_offset, resuming, err)) != 0)
         return rc;
-    if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0 ||
+    rc = ps_doc_options(p->cfg->path, b, options, sizeof(options), err);
+    if (rc != 0 ||
         (rc = ps_docread_open(&d, seg, doc, f->format, options, err)) != 0) {
         ps_result_close(&r);
         return rc;
@@ -439,6 +389,8 @@ static int doc_apply(struct ps_pipeline *p, const struct ps_business *b,
         ps_result_close(&r);
         return rc;
     }
+    if (!resuming && *redo == 0)
+        ps_doc_payees_give(&p->payees, ap, f, docname);
     if (resuming)
         ps_log(PS_LOG_INFO, "document.resumed", "{s:s, s:s, s:I, s:I}",
                "business", b->name, "document", docname, "record",
@@ -700,9 +652,10 @@ static const struct ps_file *whole_duplicate(const struct known *k)
 
 /* Pass 1, one walk: check every new document of the input whole (known
  * ones were checked when first taken), filling plan[i] for document i. */
-static int check_docs(const struct ps_business *b, struct known *k,
-                      const char *work_path, int fd, const char *sha,
-                      int64_t size, const struct ps_unwrap_limits *limits,
+static int check_docs(struct ps_pipeline *p, const struct ps_business *b,
+                      struct known *k, const char *work_path, int fd,
+                      const char *sha, int64_t size,
+                      const struct ps_unwrap_limits *limits,
                       const char *options, struct plan *plan, int ndocs,
                       struct ps_err *err)
 {
@@ -719,9 +672,9 @@ static int check_docs(const struct ps_business *b, struct known *k,
             goto out;
         new_row(&pl->f, b, input, sha, size, i);
         ps_err_clear(&pl->why);
-        rc = doc_check(&w.doc, &pl->f, pl->docname, sizeof(pl->docname),
-                       options, &pl->totals, &pl->kinds, k->spill, &pl->seg,
-                       &pl->why, err);
+        rc = ps_doc_check(p->eng, &p->payees, b, &w.doc, &pl->f, pl->docname,
+                          sizeof(pl->docname), options, &pl->totals, &pl->kinds,
+                          k->spill, &pl->seg, &pl->why, err);
         if (rc < 0)
             goto out;
         pl->reject = rc == 1;
@@ -730,6 +683,48 @@ static int check_docs(const struct ps_business *b, struct known *k,
 out:
     ps_walk_close(&w);
     return rc;
+}
+
+static void drop_early(struct known *k, struct plan **plan)
+{
+    ps_spill_close(k->spill);
+    k->spill = NULL;
+    free(*plan);
+    *plan = NULL;
+}
+
+/*
+ * Pass 1 beside the hash: a new claim's input (of 8 MiB or more: its copy
+ * is hashed on a thread, snapshot.h ps_snapshot_begin()) is checked while
+ * the hash is still taken, on the other core.  The plan is kept only when
+ * the hash finds no rows of this input (ps_pipeline_input): a duplicate is
+ * refused as before, an input with rows is checked again in the usual
+ * order, and so is one whose wrapper is refused or whose check fails (the
+ * same outcome and logs as before).  1 when plan[*ndocs] is filled (its
+ * rows without the hash yet), else 0 with nothing kept.
+ */
+static int check_early(struct ps_pipeline *p, const struct ps_business *b,
+                       struct known *k, const char *work_path,
+                       const struct ps_snapshot *snap,
+                       const struct ps_unwrap_limits *limits, char *options,
+                       size_t osize, struct plan **plan, int *ndocs)
+{
+    const char *input = base_name(work_path);
+    struct ps_err e;
+    int n = 0;
+    ps_err_clear(&e);
+    if (ps_unwrap_verify_fd(snap->fd, input, limits, &n, &e) != 0 || n <= 0 ||
+        ps_doc_options(p->cfg->path, b, options, osize, &e) != 0 ||
+        (*plan = calloc((size_t)n, sizeof(**plan))) == NULL)
+        return 0;
+    if (ps_spill_open(&k->spill, work_path, &e) != 0 ||
+        check_docs(p, b, k, work_path, snap->fd, "", snap->size, limits,
+                   options, *plan, n, &e) != 0) {
+        drop_early(k, plan);
+        return 0;
+    }
+    *ndocs = n;
+    return 1;
 }
 
 /*
@@ -1008,24 +1003,33 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     struct plan *plan = NULL;
     struct ps_spool_sealing *sealing = NULL;
     int64_t size = 0;
-    int ndocs = 0, rc, applied = 0, started = 0;
+    int ndocs = 0, rc, applied = 0, started = 0, early = 0;
 
     p->stats.inputs++;
     ps_err_clear(&why);
     ps_err_clear(&first_reject);
     /* Everything below reads this private copy: what is applied is what
      * was hashed and checked (snapshot.h). */
-    if ((rc = ps_snapshot_take(work_path, &snap, err)) != 0)
+    if ((rc = ps_snapshot_begin(work_path, &snap, err)) != 0)
         return rc;
-    ps_strlcpy(sha, snap.sha256, sizeof(sha));
-    size = snap.size;
     if ((k = calloc(1, sizeof(*k))) == NULL) {
         ps_snapshot_close(&snap);
         return ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
     }
     k->name = input;
+    if (!p->resuming && snap.hashing != NULL)
+        early = check_early(p, b, k, work_path, &snap, &limits, options,
+                            sizeof(options), &plan, &ndocs);
+    if ((rc = ps_snapshot_hashed(&snap, err)) != 0)
+        goto out;
+    ps_strlcpy(sha, snap.sha256, sizeof(sha));
+    size = snap.size;
     if ((rc = load_known(p, b, sha, k, err)) != 0)
         goto out;
+    if (early && k->n > 0) {
+        drop_early(k, &plan); /* rows of this input: the usual order */
+        early = 0;
+    }
     if (p->resuming && !k->mine && !k->archived) {
         /* Rows of this claim under another hash: the file changed in
          * work/ between two passes. */
@@ -1078,7 +1082,7 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         limits.max_bytes = INT64_MAX / 2;
         limits.max_ratio = INT64_MAX / 2;
     }
-    rc = ps_unwrap_verify_fd(snap.fd, input, &limits, &ndocs, &why);
+    rc = early ? 0 : ps_unwrap_verify_fd(snap.fd, input, &limits, &ndocs, &why);
     if (rc == 0 && ndocs == 0) {
         rc = PS_EINVAL;
         ps_err_set(&why, PS_EINVAL, "EMPTY_INPUT",
@@ -1098,16 +1102,20 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
         goto out;
     }
 
-    /* Pass 1, one walk: check every new document whole. */
-    if ((rc = doc_options(p, b, options, sizeof(options), err)) != 0)
+    /* Pass 1, one walk: check every new document whole (done beside the
+     * hash already: the rows get the hash). */
+    for (int i = 0; early && i < ndocs; i++)
+        ps_strlcpy(plan[i].f.sha256, sha, sizeof(plan[i].f.sha256));
+    if (!early && (rc = ps_doc_options(p->cfg->path, b, options,
+                                       sizeof(options), err)) != 0)
         goto out;
-    if ((plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
+    if (!early && (plan = calloc((size_t)ndocs, sizeof(*plan))) == NULL) {
         rc = ps_err_set(err, PS_ENOMEM, "NO_MEMORY", "out of memory");
         goto out;
     }
-    if ((rc = ps_spill_open(&k->spill, work_path, err)) != 0 ||
-        (rc = check_docs(b, k, work_path, snap.fd, sha, size, &limits,
-                         options, plan, ndocs, err)) != 0)
+    if (!early && ((rc = ps_spill_open(&k->spill, work_path, err)) != 0 ||
+                   (rc = check_docs(p, b, k, work_path, snap.fd, sha, size,
+                                    &limits, options, plan, ndocs, err)) != 0))
         goto out;
     source_check(p, k, plan, ndocs);
     /* A new input's archive copy, from the snapshot, on a second core
@@ -1168,6 +1176,8 @@ int ps_pipeline_input(struct ps_pipeline *p, const struct ps_business *b,
     ps_log(PS_LOG_INFO, "file.archived", "{s:s, s:s, s:s}", "business", b->name,
            "file", input, "to", where);
 out:
+    ps_paybook_free(ps_paybook_prefetch_take(p->payees, 0));
+    p->payees = NULL;
     ps_spool_archive_end(sealing, NULL, 0, NULL);
     ps_spill_close(k != NULL ? k->spill : NULL);
     ps_snapshot_close(&snap);

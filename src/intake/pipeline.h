@@ -62,6 +62,9 @@ struct ps_pipeline {
     /* The provider folders' stability watches, made as needed by
      * ps_pipeline_run_once(); ps_pipeline_release() frees them. */
     struct ps_channel_watches *pwatches;
+    /* payment.send's book of the input's business, loaded beside its
+     * check pass for its first pain.001 (pipeline.c, engine/paybook.h) */
+    struct ps_paybook_prefetch *payees;
 };
 
 /* Free what passes kept in p (the provider folders' watches). */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
@@ -53,7 +54,7 @@ static int rehash(struct ps_snapshot *s, struct ps_err *err)
 /*
  * The copy's hash, taken by a second thread as the copy is made: one
  * after the other they took 0.28 + 0.43 s for a 113 MB pain.001 here
- * (copy_file_range, then SHA-256 (base/sha256.h) of the copy), side by side
+ * (copy_file_range, then libsodium's SHA-256 of the copy), side by side
  * the longer of the two.  The thread hashes the copy's bytes, in order,
  * up to what the copy has written (`ready`); the digest is of the copy
  * as it stands when the copy is done, exactly as a read of it after.
@@ -174,46 +175,81 @@ static int copy_all(int from, int to, struct hasher *h, struct ps_err *err)
     }
 }
 
-/* Copy and hash side by side (struct hasher); one after the other for a
- * file of less than one copy step, or when no thread can be started. */
-static int copy_hashed(struct ps_snapshot *s, struct ps_err *err)
-{
+/* The hash still being taken after the copy (ps_snapshot_begin()). */
+struct ps_snapshot_hashing {
     struct hasher h;
     pthread_t t;
+};
+
+/* Stop the thread (when `stop`: the caller no longer wants the digest),
+ * join it and take its digest into s. */
+static int hashing_end(struct ps_snapshot *s, int stop, struct ps_err *err)
+{
+    struct ps_snapshot_hashing *hs = s->hashing;
     unsigned char digest[PS_SHA256_BYTES];
+    int rc = 0;
+    if (hs == NULL)
+        return 0;
+    s->hashing = NULL;
+    if (stop)
+        hasher_publish(&hs->h, hs->h.ready, 1, 1);
+    pthread_join(hs->t, NULL);
+    pthread_cond_destroy(&hs->h.cv);
+    pthread_mutex_destroy(&hs->h.mu);
+    if (!stop && hs->h.read_errno != 0)
+        rc = ps_err_sys(err, hs->h.read_errno,
+                        "cannot read the private copy to hash it");
+    if (!stop && rc == 0) {
+        ps_sha256_final(&hs->h.st, digest);
+        sodium_bin2hex(s->sha256, sizeof(s->sha256), digest, sizeof(digest));
+        s->size = hs->h.hashed;
+    }
+    free(hs);
+    return rc;
+}
+
+/* Copy and hash side by side (struct hasher); one after the other for a
+ * file under one copy step, or when the thread cannot start.  With `wait`
+ * 0 the thread may still be hashing on return (s->hashing: its digest is
+ * taken by ps_snapshot_hashed()); s->size is the bytes copied. */
+static int copy_hashed(struct ps_snapshot *s, int wait, struct ps_err *err)
+{
+    struct ps_snapshot_hashing *hs;
+    struct hasher *h;
     int rc;
     if ((rc = ps_crypto_init(err)) != 0)
         return rc;
-    memset(&h, 0, sizeof(h));
-    h.fd = s->fd;
-    ps_sha256_init(&h.st);
     /* Under one copy step the thread would only cost its start. */
     if (s->orig_st.st_size < (off_t)COPY_STEP ||
-        pthread_mutex_init(&h.mu, NULL) != 0)
+        (hs = calloc(1, sizeof(*hs))) == NULL)
         goto alone;
-    if (pthread_cond_init(&h.cv, NULL) != 0) {
-        pthread_mutex_destroy(&h.mu);
-        goto alone;
-    }
-    if (pthread_create(&t, NULL, hasher_run, &h) != 0) {
-        pthread_cond_destroy(&h.cv);
-        pthread_mutex_destroy(&h.mu);
+    h = &hs->h;
+    h->fd = s->fd;
+    ps_sha256_init(&h->st);
+    if (pthread_mutex_init(&h->mu, NULL) != 0) {
+        free(hs);
         goto alone;
     }
-    rc = copy_all(s->orig, s->fd, &h, err);
-    hasher_publish(&h, h.ready, 1, rc != 0);
-    pthread_join(t, NULL);
-    pthread_cond_destroy(&h.cv);
-    pthread_mutex_destroy(&h.mu);
-    if (rc != 0)
+    if (pthread_cond_init(&h->cv, NULL) != 0) {
+        pthread_mutex_destroy(&h->mu);
+        free(hs);
+        goto alone;
+    }
+    if (pthread_create(&hs->t, NULL, hasher_run, h) != 0) {
+        pthread_cond_destroy(&h->cv);
+        pthread_mutex_destroy(&h->mu);
+        free(hs);
+        goto alone;
+    }
+    s->hashing = hs;
+    rc = copy_all(s->orig, s->fd, h, err);
+    if (rc != 0) {
+        (void)hashing_end(s, 1, NULL);
         return rc;
-    if (h.read_errno != 0)
-        return ps_err_sys(err, h.read_errno, "cannot read the private copy "
-                                             "to hash it");
-    ps_sha256_final(&h.st, digest);
-    sodium_bin2hex(s->sha256, sizeof(s->sha256), digest, sizeof(digest));
-    s->size = h.hashed;
-    return 0;
+    }
+    s->size = h->ready;
+    hasher_publish(h, h->ready, 1, 0);
+    return wait ? hashing_end(s, 0, err) : 0;
 alone:
     if ((rc = copy_all(s->orig, s->fd, NULL, err)) != 0)
         return rc;
@@ -230,8 +266,8 @@ static int same_stat(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
-                     struct ps_err *err)
+static int snapshot_take(const char *work_path, struct ps_snapshot *s, int wait,
+                         struct ps_err *err)
 {
     char dir[PATH_SIZE];
     struct stat after;
@@ -259,7 +295,7 @@ int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
         rc = ps_err_sys(err, errno, "cannot create a private copy in %s", dir);
         goto fail;
     }
-    if ((rc = copy_hashed(s, err)) != 0)
+    if ((rc = copy_hashed(s, wait, err)) != 0)
         goto fail;
     if (fstat(s->orig, &after) != 0) {
         rc = ps_err_sys(err, errno, "cannot stat %s", work_path);
@@ -279,6 +315,23 @@ int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
 fail:
     ps_snapshot_close(s);
     return rc;
+}
+
+int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
+                     struct ps_err *err)
+{
+    return snapshot_take(work_path, s, 1, err);
+}
+
+int ps_snapshot_begin(const char *work_path, struct ps_snapshot *s,
+                      struct ps_err *err)
+{
+    return snapshot_take(work_path, s, 0, err);
+}
+
+int ps_snapshot_hashed(struct ps_snapshot *s, struct ps_err *err)
+{
+    return hashing_end(s, 0, err);
 }
 
 int ps_snapshot_prefix(struct ps_snapshot *s, int64_t size,
@@ -375,6 +428,7 @@ int ps_snapshot_keep_changed(const char *spool, const char *business,
 
 void ps_snapshot_close(struct ps_snapshot *s)
 {
+    (void)hashing_end(s, 1, NULL);
     if (s->fd >= 0)
         close(s->fd);
     if (s->orig >= 0)

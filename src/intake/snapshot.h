@@ -50,6 +50,7 @@ struct ps_snapshot {
     struct stat orig_st; /* the claimed file when it was copied */
     int64_t size;        /* bytes of the copy */
     char sha256[PS_SHA256_HEX]; /* of the copy */
+    struct ps_snapshot_hashing *hashing; /* still hashing (begin) */
 };
 
 /*
@@ -61,6 +62,21 @@ struct ps_snapshot {
  */
 int ps_snapshot_take(const char *work_path, struct ps_snapshot *s,
                      struct ps_err *err);
+
+/*
+ * The same, but the copy's hash may still be taken on its thread when it
+ * returns (an input of 8 MiB or more): the copy is whole and may be read
+ * (s->size is its size), s->sha256 is empty until ps_snapshot_hashed().
+ * The pipeline checks a new input's documents meanwhile, on the other
+ * core (pipeline.c, "Pass 1 beside the hash").
+ */
+int ps_snapshot_begin(const char *work_path, struct ps_snapshot *s,
+                      struct ps_err *err);
+
+/* Wait for the hash of ps_snapshot_begin(): s->sha256 (and s->size) set;
+ * nothing when it was taken already.  ps_snapshot_close() without it
+ * stops the thread. */
+int ps_snapshot_hashed(struct ps_snapshot *s, struct ps_err *err);
 
 /*
  * Cut the copy to its first `size` bytes if they hash to `sha256` (an

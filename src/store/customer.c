@@ -180,6 +180,19 @@ int ps_store_payee_scan(struct ps_store *s, const char *business_id,
              ctx);
 }
 
+int ps_store_data_version(struct ps_store *s, int64_t *v, struct ps_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *v = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0
+                           : ps_sq_error(s, rc, "read the data version", err);
+}
+
 int ps_store_customer_set_status(struct ps_store *s, const char *id,
                                  enum ps_status from, enum ps_status to,
                                  const struct ps_source *src, const char *at,

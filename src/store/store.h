@@ -137,6 +137,10 @@ struct ps_payee_row {
 int ps_store_payee_scan(struct ps_store *store, const char *business_id,
                         int (*cb)(void *ctx, const struct ps_payee_row *),
                         void *ctx, struct ps_err *err);
+/* PRAGMA data_version of this connection: two reads differ when another
+ * connection committed in between (engine/paybook.h's prefetch). */
+int ps_store_data_version(struct ps_store *store, int64_t *v,
+                          struct ps_err *err);
 /* Status change plus its history row (caller holds a transaction). */
 int ps_store_customer_set_status(struct ps_store *store, const char *id,
                                  enum ps_status from, enum ps_status to,

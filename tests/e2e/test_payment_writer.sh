@@ -18,7 +18,14 @@
 #     its own while it is applied (intake/spool.h): the archive gives the
 #     input back byte for byte, with its .sha256 and .done, and no
 #     temporary file is left beside it; an input refused whole leaves no
-#     archive copy.
+#     archive copy.  Such an input is checked while its copy is still
+#     hashed (pipeline.c check_early): its row gets the hash, and the
+#     same bytes again under another name are DUPLICATE_FILE, checked
+#     for nothing, applied never.
+#  7. the business's customers (engine/paybook.h) are loaded beside the
+#     check pass of a pain.001, and the apply pass takes that book; not
+#     when the database changed in between: a roster document before the
+#     pain.001 in the same input adds the customer it pays.
 . "$(dirname "$0")/lib.sh"
 
 setup_business acme 5
@@ -130,6 +137,14 @@ expect 0 "$P" archive show "$arch" --out "$T/back.xml"
 cmp -s "$T/back.xml" "$T/five.xml" && ok || bad "archive show: not the original bytes"
 same "5 archive path recorded" "$(sql "SELECT archive_path FROM files WHERE name = 'five.xml'")" "$arch"
 same "5 no temporary file" "$(find "$PAYSPOOL_SPOOL/archive" -name '.*' | wc -l)" 0
+same "5 the row's hash" "$(sql "SELECT sha256 FROM files WHERE name = 'five.xml'")" \
+    "$(sha256sum "$T/five.xml" | cut -d' ' -f1)"
+cp "$T/five.xml" "$IN/five-again.xml"
+run_docs five-again.xml
+same "5 again: duplicate" "$(sql "SELECT status FROM files WHERE name = 'five-again.xml'")" DUPLICATE
+has "DUPLICATE_FILE" "$PAYSPOOL_SPOOL/failed/acme/five-again.xml.reason"
+same "5 again: nothing applied" "$(sql "SELECT count(*) FROM transactions WHERE request_id LIKE 'G%'")" 20
+same "5 again: no spill or side file left" "$(ls -A "$PAYSPOOL_SPOOL/work/acme" | wc -l)" 0
 # the same size, refused whole (CtrlSum): failed/, no archive copy
 i=0
 while [ "$i" -lt 20 ]; do tx "H$i" C0002 1.00; blanks; i=$((i + 1)); done |
@@ -138,5 +153,37 @@ run_docs six.xml
 same "6 failed" "$(ls "$PAYSPOOL_SPOOL/failed/acme" | grep -c '^six.xml$')" 1
 same "6 not archived" "$(find "$PAYSPOOL_SPOOL/archive" -name 'six.xml*' | wc -l)" 0
 same "6 no temporary file" "$(find "$PAYSPOOL_SPOOL/archive" -name '.*' | wc -l)" 0
+ledger_verify_ok
+
+# ---- 7: the customers' book loaded beside the check pass -----------------
+run_debug() { # DOC: drop it and run, the log (debug) in $T/run.log
+    touch "$IN/$1.done"
+    "$P" --log-level debug run --once >"$T/run.out" 2>"$T/run.log" || true
+}
+tx K1 C0003 1.00 | doc seven.xml M-7 1 1.00
+run_debug seven.xml
+has '"event":"document.payees_ahead","document":"seven.xml","used":true' "$T/run.log"
+same "7 accepted" "$(result seven K1)" "ACCEPTED|"
+"$P" program add --business acme --name "Acme EWA" --currency USD \
+    --advance-rate 50% --min 1.00 --max 500.00 --period-cap 2000.00 \
+    --max-outstanding 3000.00 --fee-card 0.00 --fee-ach 0.00 >/dev/null ||
+    bad "program add"
+mkdir -p "$T/z"
+{
+    echo external_id,first_name,last_name,email,phone,employment_status,program,enrollment_begin,card_number,earned_wages,period_start,period_end,currency
+    echo Z0001,Zoe,New,z1@example.com,+15550009999,ACTIVE,Acme EWA,2026-01-01,4000000000000002,4000.00,2026-11-16,2026-11-29,USD
+} >"$T/z/a-roster.csv"
+{ tx K2 Z0001 2.00; tx K3 C0004 3.00; } | doc b-pay.xml M-8 2 5.00
+mv "$IN/b-pay.xml" "$T/z/b-pay.xml"
+python3 - "$T/z" "$IN/both.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[2], "w") as z:
+    for n in ("a-roster.csv", "b-pay.xml"):
+        z.write(sys.argv[1] + "/" + n, n)
+PY
+run_debug both.zip
+has '"event":"document.payees_ahead","document":"both.zip!/b-pay.xml","used":false' "$T/run.log"
+same "7 the roster's new customer paid" "$(result b-pay K2)" "ACCEPTED|"
+same "7 and the other" "$(result b-pay K3)" "ACCEPTED|"
 ledger_verify_ok
 finish
