@@ -606,6 +606,12 @@ const char *const ps_schema_v33[] = {NULL};
  * is made again (NOT NULL and CHECK change only so), rows and ids kept;
  * a status event is narrowed here only when all four agree with its
  * history row and transaction.
+ *
+ * And the ledger entries lose their two indexes by account (the debit
+ * one, a settlement's customer, was written in random order): `ledger
+ * verify` sums the entries in one pass like the transaction rows'
+ * transfers, and the camt.053's funding movements read the day's range
+ * of entry ids (schema 27).
  */
 const char *const ps_schema_v34[] = {
     "CREATE TABLE event_outbox_v34 ("
@@ -653,4 +659,11 @@ const char *const ps_schema_v34[] = {
     "ALTER TABLE event_outbox_v34 RENAME TO event_outbox;",
     "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
     "  WHERE written_at IS NULL;",
+    /* The ledger entries' indexes by account: each settlement (Dr the
+     * customer, Cr FUNDING) wrote the debit one in random order.  No
+     * reader needs them: `ledger verify` sums the entries in one pass
+     * (verify.c), the camt.053 reads a day's range of ids (reconcamt.c),
+     * the reconciliation its counters (schema 24). */
+    "DROP INDEX ledger_entries_debit;",
+    "DROP INDEX ledger_entries_credit;",
     NULL};

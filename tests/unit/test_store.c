@@ -307,6 +307,9 @@ static void test_migrate_v34_narrow_events(void **state)
     db = raw_open(fx->db_path);
     const char *idx = "SELECT count(*) FROM sqlite_schema WHERE type ="
                       " 'index' AND name = ?1";
+    assert_int_equal(raw_int(db, idx, "ledger_entries_debit"), 0);
+    assert_int_equal(raw_int(db, idx, "ledger_entries_credit"), 0);
+    assert_int_equal(raw_int(db, idx, "ledger_entries_txn"), 1);
     assert_int_equal(raw_int(db, idx, "event_outbox_unwritten"), 1);
     /* e3 agrees with its history row: narrowed */
     assert_int_equal(raw_int(db,
