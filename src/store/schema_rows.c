@@ -611,7 +611,8 @@ const char *const ps_schema_v33[] = {NULL};
  * one, a settlement's customer, was written in random order): `ledger
  * verify` sums the entries in one pass like the transaction rows'
  * transfers, and the camt.053's funding movements read the day's range
- * of entry ids (schema 27).
+ * of entry ids (schema 27).  And output_items' index by txn_id, which
+ * no statement reads.
  */
 const char *const ps_schema_v34[] = {
     "CREATE TABLE event_outbox_v34 ("
@@ -666,4 +667,9 @@ const char *const ps_schema_v34[] = {
      * the reconciliation its counters (schema 24). */
     "DROP INDEX ledger_entries_debit;",
     "DROP INDEX ledger_entries_credit;",
+    /* output_items by txn_id (version 1's): no statement reads it (every
+     * reader goes by output_id, the primary key's first column); a
+     * payout line wrote its ~80-byte entry (the key and the primary
+     * key, the table being WITHOUT ROWID). */
+    "DROP INDEX output_items_txn;",
     NULL};

@@ -310,6 +310,7 @@ static void test_migrate_v34_narrow_events(void **state)
     assert_int_equal(raw_int(db, idx, "ledger_entries_debit"), 0);
     assert_int_equal(raw_int(db, idx, "ledger_entries_credit"), 0);
     assert_int_equal(raw_int(db, idx, "ledger_entries_txn"), 1);
+    assert_int_equal(raw_int(db, idx, "output_items_txn"), 0);
     assert_int_equal(raw_int(db, idx, "event_outbox_unwritten"), 1);
     /* e3 agrees with its history row: narrowed */
     assert_int_equal(raw_int(db,
