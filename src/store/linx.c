@@ -27,7 +27,7 @@
     "e.payload, e.event_id, " EVENT_TYPE ", e.entity_type, " EVENT_ENTITY ","  \
     " " EVENT_CUSTOMER ", t.request_id, h.from_status, h.to_status, h.event,"  \
     " h.reason, h.created_at"
-/* A narrow status event's (schema v34, event_type NULL) columns, made
+/* A narrow status event's (schema v33, event_type NULL) columns, made
  * again from its history row and transaction; any other row's own. */
 #define EVENT_TYPE "ifnull(e.event_type, 'transaction.status')"
 #define EVENT_ENTITY "ifnull(e.entity_id, h.txn_id)"
@@ -105,7 +105,7 @@
       "INSERT INTO event_outbox(event_id, business_id, event_type,"           \
       " entity_type, entity_id, customer_id, history_id, created_at)"         \
       " VALUES (?,?,?,?,?,nullif(?,''),?,?)")                                 \
-    /* and since v34 nothing its history row and transaction give */        \
+    /* and since v33 nothing its history row and transaction give */        \
     X(EVENT_INSERT_NARROW,                                                     \
       "INSERT INTO event_outbox(event_id, business_id, entity_type,"          \
       " history_id) VALUES (?,?,'TRANSACTION',?)")                            \
@@ -527,7 +527,7 @@ int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
 {
     sqlite3_stmt *st = NULL;
     int narrow = e->history_id > 0 && s->event_history;
-    /* v34: only when its history row gives back every column left out */
+    /* v33: only when its history row gives back every column left out */
     if (narrow && s->event_narrow && e->history_id == s->last_history &&
         strcmp(e->entity_type, "TRANSACTION") == 0 &&
         strcmp(e->event_type, "transaction.status") == 0 &&

@@ -11,7 +11,7 @@
  *   - and, when the business has one FUNDING account (the engine makes
  *     one), as two queries, its debits and its credits, each in id
  *     order, merged by id; an entry cannot be in both (its two accounts
- *     differ).  Until schema 34 each was a range of the entries' index
+ *     differ).  Until schema 33 each was a range of the entries' index
  *     by debit or by credit account; since, without those indexes, each
  *     is the day's range of ids filtered by the account.
  *

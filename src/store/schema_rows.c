@@ -589,13 +589,7 @@ const char *const ps_schema_v32[] = {
     NULL};
 
 /*
- * Version 33: reserved for the transactions table's change of session 30
- * (another branch); nothing here, so that the two merge by number.
- */
-const char *const ps_schema_v33[] = {NULL};
-
-/*
- * Version 34 (issue 21's nightly payouts and answers): a transaction's
+ * Version 33 (issue 21's nightly payouts and answers): a transaction's
  * status event row keeps only what its history row cannot give: its
  * event id, its business (the outbox is read per business), its entity
  * type and its history row.  Its event type ('transaction.status'), its
@@ -614,8 +608,8 @@ const char *const ps_schema_v33[] = {NULL};
  * of entry ids (schema 27).  And output_items' index by txn_id, which
  * no statement reads.
  */
-const char *const ps_schema_v34[] = {
-    "CREATE TABLE event_outbox_v34 ("
+const char *const ps_schema_v33[] = {
+    "CREATE TABLE event_outbox_v33 ("
     "  id INTEGER PRIMARY KEY,"
     "  event_id TEXT NOT NULL UNIQUE,"
     "  business_id TEXT NOT NULL REFERENCES businesses(id),"
@@ -639,7 +633,7 @@ const char *const ps_schema_v34[] = {
     "    AND created_at IS NULL)),"
     "  CHECK (event_type IS NULL OR (entity_id IS NOT NULL"
     "    AND created_at IS NOT NULL)));",
-    "INSERT INTO event_outbox_v34(id, event_id, business_id, event_type,"
+    "INSERT INTO event_outbox_v33(id, event_id, business_id, event_type,"
     "  entity_type, entity_id, customer_id, payload, delivery, attempts,"
     "  next_attempt_at, last_error, created_at, delivered_at, written_at,"
     "  history_id)"
@@ -657,7 +651,7 @@ const char *const ps_schema_v34[] = {
     "    LEFT JOIN transactions t ON t.id = h.txn_id)"
     "  ORDER BY id;",
     "DROP TABLE event_outbox;",
-    "ALTER TABLE event_outbox_v34 RENAME TO event_outbox;",
+    "ALTER TABLE event_outbox_v33 RENAME TO event_outbox;",
     "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
     "  WHERE written_at IS NULL;",
     /* The ledger entries' indexes by account: each settlement (Dr the

@@ -117,7 +117,7 @@ struct ps_store {
      * the id of the history row this connection inserted last (txn.c). */
     int event_history;
     int64_t last_history;
-    /* Schema v34: such an event's row holds only its id, business,
+    /* Schema v33: such an event's row holds only its id, business,
      * entity type and history row (linx.c); the transaction and time of
      * the history row inserted last, to check that the event is its. */
     int event_narrow;
@@ -378,7 +378,6 @@ extern const char *const ps_schema_v30[];
 extern const char *const ps_schema_v31[];
 extern const char *const ps_schema_v32[];
 extern const char *const ps_schema_v33[];
-extern const char *const ps_schema_v34[];
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every

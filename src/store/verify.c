@@ -7,7 +7,7 @@
  * The ledger's rows are of two kinds (schema v18, docs/store.md): the
  * ledger_entries and the transfers transaction rows carry
  * (debit_account, credit_account: their creation).  Neither has an
- * index by account (the entries' went in schema 34: a random-order
+ * index by account (the entries' went in schema 33: a random-order
  * b-tree every settlement wrote), so both are summed per account in one
  * pass (TRANSFERS).  Before schema 20 no ledger balance is stored, so ACCOUNTS
  * returns NULL for the stored columns.  Since schema 20 each account's
@@ -59,7 +59,7 @@
     " SELECT t.debit_account, " PS_ROW_CREDIT ", " PS_ROW_AMOUNT ","           \
     " t.currency FROM" PS_ROW_TRANSFERS_FROM " WHERE" PS_ROW_TRANSFERS_WHERE
 /* The ledger_entries, summed in the same pass: they have no index by
- * account since schema 34 (one pass over each kind of row, not a
+ * account since schema 33 (one pass over each kind of row, not a
  * search per account). */
 #define ENTRY_ROWS                                                             \
     " UNION ALL SELECT e.debit_account, e.credit_account, e.amount,"           \

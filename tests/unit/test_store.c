@@ -262,11 +262,11 @@ static void test_migrate_v30_history_index(void **state)
     sqlite3_close(db);
 }
 
-/* Schema 34: a transaction's status event keeps only what its history
+/* Schema 33: a transaction's status event keeps only what its history
  * row and transaction cannot give; rows that do not agree with them, and
  * every other event, are copied whole; ids kept; the entries' indexes by
  * account are gone. */
-static void test_migrate_v34_narrow_events(void **state)
+static void test_migrate_v33_narrow_events(void **state)
 {
     struct ps_test_db *fx = *state;
     struct ps_store *s = ps_test_store_open(fx->db_path, 32);
@@ -1761,7 +1761,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v30_history_index, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_v34_narrow_events, setup,
+        cmocka_unit_test_setup_teardown(test_migrate_v33_narrow_events, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),
