@@ -495,8 +495,8 @@ static int payout_file(struct ps_engine *eng, const char *spool_dir,
     if ((rc = ps_store_output_insert(eng->store, &o, err)) != 0)
         goto out;
     /* In the order of their keys (output, transaction id): each b-tree
-     * page of output_items and its txn_id index is then written once, in
-     * order, rather than at random. */
+     * page of output_items is then written once, in order, rather than
+     * at random. */
     lines_by_txn(xv->v, l.n, order);
     for (size_t i = 0; i < l.n; i++)
         if ((rc = ps_store_output_item_insert(

@@ -10,6 +10,7 @@
 #include "base/eventjson.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define LINX_COLS                                                              \
     "id, business_id, ref, ifnull(customer_id,''),"                            \
@@ -23,9 +24,15 @@
  * v25) made again from its row, history row and transaction: the
  * columns event_payload() reads, from the first on. */
 #define EVENT_PAYLOAD                                                          \
-    "e.payload, e.event_id, e.event_type, e.entity_type, e.entity_id,"         \
-    " e.customer_id, t.request_id, h.from_status, h.to_status, h.event,"       \
+    "e.payload, e.event_id, " EVENT_TYPE ", e.entity_type, " EVENT_ENTITY ","  \
+    " " EVENT_CUSTOMER ", t.request_id, h.from_status, h.to_status, h.event,"  \
     " h.reason, h.created_at"
+/* A narrow status event's (schema v33, event_type NULL) columns, made
+ * again from its history row and transaction; any other row's own. */
+#define EVENT_TYPE "ifnull(e.event_type, 'transaction.status')"
+#define EVENT_ENTITY "ifnull(e.entity_id, h.txn_id)"
+#define EVENT_CUSTOMER "iif(e.event_type IS NULL, t.customer_id, e.customer_id)"
+#define EVENT_AT "ifnull(e.created_at, h.created_at)"
 #define EVENT_FROM                                                             \
     "event_outbox e LEFT JOIN transaction_history h ON h.id = e.history_id"    \
     " LEFT JOIN transactions t ON t.id = h.txn_id"
@@ -98,14 +105,18 @@
       "INSERT INTO event_outbox(event_id, business_id, event_type,"           \
       " entity_type, entity_id, customer_id, history_id, created_at)"         \
       " VALUES (?,?,?,?,?,nullif(?,''),?,?)")                                 \
+    /* and since v33 nothing its history row and transaction give */        \
+    X(EVENT_INSERT_NARROW,                                                     \
+      "INSERT INTO event_outbox(event_id, business_id, entity_type,"          \
+      " history_id) VALUES (?,?,'TRANSACTION',?)")                            \
     X(EVENT_UNWRITTEN, "SELECT e.id, " EVENT_PAYLOAD                           \
                        " FROM " EVENT_FROM " WHERE e.business_id = ?"         \
                        " AND e.written_at IS NULL ORDER BY e.id")             \
     X(EVENT_WRITTEN, "UPDATE event_outbox SET written_at = ?2 WHERE id = ?1") \
     X(EVENT_LIST,                                                              \
-      "SELECT e.id, e.event_id, e.event_type, e.entity_type, e.entity_id,"    \
-      " e.delivery, e.attempts, ifnull(e.last_error,''), e.created_at, "      \
-      EVENT_PAYLOAD " FROM " EVENT_FROM                                        \
+      "SELECT e.id, e.event_id, " EVENT_TYPE ", e.entity_type, "              \
+      EVENT_ENTITY ", e.delivery, e.attempts, ifnull(e.last_error,''), "      \
+      EVENT_AT ", " EVENT_PAYLOAD " FROM " EVENT_FROM                          \
       " WHERE (?1 = '' OR e.business_id = ?1) AND (?2 = '' OR e.delivery = ?2)" \
       " ORDER BY e.id")                                                        \
     X(EVENT_REPLAY,                                                            \
@@ -113,7 +124,7 @@
       " next_attempt_at = NULL, last_error = NULL"                             \
       " WHERE (?1 = '' OR business_id = ?1) AND ((?2 <> '' AND event_id = ?2)" \
       " OR (?2 = '' AND delivery = 'DEAD'))")                                \
-    X(EVENT_DUE, "SELECT e.id, e.event_id, ifnull(e.customer_id,''),"         \
+    X(EVENT_DUE, "SELECT e.id, e.event_id, ifnull(" EVENT_CUSTOMER ",''),"    \
                  " e.attempts, ifnull(e.next_attempt_at,''), " EVENT_PAYLOAD   \
                  " FROM " EVENT_FROM " WHERE e.business_id = ?"                \
                  " AND e.delivery = 'PENDING' ORDER BY e.id")                  \
@@ -516,6 +527,22 @@ int ps_store_event_insert(struct ps_store *s, const struct ps_event_row *e,
 {
     sqlite3_stmt *st = NULL;
     int narrow = e->history_id > 0 && s->event_history;
+    /* v33: only when its history row gives back every column left out */
+    if (narrow && s->event_narrow && e->history_id == s->last_history &&
+        strcmp(e->entity_type, "TRANSACTION") == 0 &&
+        strcmp(e->event_type, "transaction.status") == 0 &&
+        strcmp(e->entity_id, s->last_history_txn) == 0 &&
+        strcmp(e->customer_id, s->last_history_customer) == 0 &&
+        e->customer_id[0] != '\0' &&
+        strcmp(e->created_at, s->last_history_at) == 0) {
+        int rc = prep(s, STMT_EVENT_INSERT_NARROW, &st, err);
+        if (rc != 0)
+            return rc;
+        BIND(st, 1, e->event_id);
+        BIND(st, 2, e->business_id);
+        BIND_INT(st, 3, e->history_id);
+        return ps_sq_exec_step(s, st, "insert event", err);
+    }
     int rc = prep(s, narrow ? STMT_EVENT_INSERT_HISTORY : STMT_EVENT_INSERT,
                   &st, err);
     if (rc != 0)

@@ -9,12 +9,11 @@
  *     ledger_entry_days, kept at each commit): the day's rows, not the
  *     history's;
  *   - and, when the business has one FUNDING account (the engine makes
- *     one), through the entries' indexes by debit and by credit account
- *     (an index keeps the rowid after its column, so "account = ? AND
- *     id BETWEEN ? AND ?" is one range of it): that account's rows of the
- *     day, not the day's every row (its fees, its advances).  The two
- *     ranges, each in id order, are merged by id; an entry cannot be in
- *     both (its two accounts differ).
+ *     one), as two queries, its debits and its credits, each in id
+ *     order, merged by id; an entry cannot be in both (its two accounts
+ *     differ).  Until schema 33 each was a range of the entries' index
+ *     by debit or by credit account; since, without those indexes, each
+ *     is the day's range of ids filtered by the account.
  *
  * The same rows in the same order as the query of iso.c: every condition
  * of that query stays in these (the currency, the day of created_at, both

@@ -822,7 +822,8 @@ static const char *const ps_schema_v16[] = {
 /* Versions 17 to 25, 27 and 30, the row model of issue 21; 26, the
  * narrow iso_refs of issue 19; 28, the payout files' sums; 29, the
  * creation's fee on the transaction row; 31, record_keys and iso_refs by
- * integer keys; 32, the provider answers' sums: schema_rows.c. */
+ * integer keys; 32, the provider answers' sums; 33, the narrow status
+ * events: schema_rows.c. */
 #define PS_SCHEMA_REQUEST_HASH 17
 #define PS_SCHEMA_PROFILE_HASH 19
 #define PS_SCHEMA_BALANCES 20
@@ -836,6 +837,8 @@ static const char *const ps_schema_v16[] = {
 #define PS_SCHEMA_FEE_ON_ROW 29
 /* the provider answers' sums (answer_sums) */
 #define PS_SCHEMA_ANSWER_SUMS 32
+/* a transaction's status event: its id, business and history row only */
+#define PS_SCHEMA_EVENT_NARROW 33
 
 static const char *const *const ps_schema_migrations[] = {
     ps_schema_v1,  ps_schema_v2,  ps_schema_v3,  ps_schema_v4,
@@ -845,7 +848,8 @@ static const char *const *const ps_schema_migrations[] = {
     ps_schema_v17, ps_schema_v18, ps_schema_v19, ps_schema_v20,
     ps_schema_v21, ps_schema_v22, ps_schema_v23, ps_schema_v24,
     ps_schema_v25, ps_schema_v26, ps_schema_v27, ps_schema_v28,
-    ps_schema_v29, ps_schema_v30, ps_schema_v31, ps_schema_v32};
+    ps_schema_v29, ps_schema_v30, ps_schema_v31, ps_schema_v32,
+    ps_schema_v33};
 
 #define PS_SCHEMA_VERSION                                                      \
     ((int)(sizeof(ps_schema_migrations) / sizeof(ps_schema_migrations[0])))
@@ -1182,6 +1186,7 @@ int ps_store_schema_migrate(struct ps_store *s, const char *path, int target,
     s->recon_counts = version >= PS_SCHEMA_RECON_COUNTS;
     s->answer_sums = version >= PS_SCHEMA_ANSWER_SUMS;
     s->event_history = version >= PS_SCHEMA_EVENT_HISTORY;
+    s->event_narrow = version >= PS_SCHEMA_EVENT_NARROW;
     s->entry_days = version >= PS_SCHEMA_ENTRY_DAYS;
     s->fee_on_row = version >= PS_SCHEMA_FEE_ON_ROW;
     return 0;

@@ -587,3 +587,83 @@ const char *const ps_schema_v32[] = {
     "  FROM provider_answers a JOIN transactions t ON t.id = a.txn_id"
     "  GROUP BY 1, 2, 3;",
     NULL};
+
+/*
+ * Version 33 (issue 21's nightly payouts and answers): a transaction's
+ * status event row keeps only what its history row cannot give: its
+ * event id, its business (the outbox is read per business), its entity
+ * type and its history row.  Its event type ('transaction.status'), its
+ * entity id (the history row's txn_id), its customer (the transaction's)
+ * and its time (the history row's) are NULL and made again when read
+ * (store/linx.c): about 115 of the row's 300 bytes, twice a payout line
+ * and once an answer line.  event_type NULL marks such a row.  The table
+ * is made again (NOT NULL and CHECK change only so), rows and ids kept;
+ * a status event is narrowed here only when all four agree with its
+ * history row and transaction.
+ *
+ * And the ledger entries lose their two indexes by account (the debit
+ * one, a settlement's customer, was written in random order): `ledger
+ * verify` sums the entries in one pass like the transaction rows'
+ * transfers, and the camt.053's funding movements read the day's range
+ * of entry ids (schema 27).  And output_items' index by txn_id, which
+ * no statement reads.
+ */
+const char *const ps_schema_v33[] = {
+    "CREATE TABLE event_outbox_v33 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  event_id TEXT NOT NULL UNIQUE,"
+    "  business_id TEXT NOT NULL REFERENCES businesses(id),"
+    "  event_type TEXT,"
+    "  entity_type TEXT NOT NULL CHECK (entity_type = 'CUSTOMER'"
+    "    OR entity_type = 'ACCOUNT' OR entity_type = 'LINX'"
+    "    OR entity_type = 'TRANSACTION' OR entity_type = 'EWA_PROFILE'),"
+    "  entity_id TEXT,"
+    "  customer_id TEXT,"
+    "  payload TEXT CHECK (payload IS NULL OR json_valid(payload)),"
+    "  delivery TEXT NOT NULL DEFAULT 'PENDING' CHECK (delivery = 'PENDING'"
+    "    OR delivery = 'DELIVERED' OR delivery = 'DEAD'),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at TEXT, last_error TEXT,"
+    "  created_at TEXT, delivered_at TEXT, written_at TEXT,"
+    "  history_id INTEGER,"
+    "  CHECK (payload IS NOT NULL OR (history_id IS NOT NULL"
+    "    AND entity_type = 'TRANSACTION')),"
+    "  CHECK (event_type IS NOT NULL OR (payload IS NULL"
+    "    AND entity_id IS NULL AND customer_id IS NULL"
+    "    AND created_at IS NULL)),"
+    "  CHECK (event_type IS NULL OR (entity_id IS NOT NULL"
+    "    AND created_at IS NOT NULL)));",
+    "INSERT INTO event_outbox_v33(id, event_id, business_id, event_type,"
+    "  entity_type, entity_id, customer_id, payload, delivery, attempts,"
+    "  next_attempt_at, last_error, created_at, delivered_at, written_at,"
+    "  history_id)"
+    "  SELECT id, event_id, business_id, iif(n, NULL, event_type),"
+    "  entity_type, iif(n, NULL, entity_id), iif(n, NULL, customer_id),"
+    "  payload, delivery, attempts, next_attempt_at, last_error,"
+    "  iif(n, NULL, created_at), delivered_at, written_at, history_id"
+    "  FROM (SELECT e.*, e.payload IS NULL AND t.id IS NOT NULL"
+    "    AND e.entity_type = 'TRANSACTION'"
+    "    AND e.event_type IS 'transaction.status' AND e.entity_id IS t.id"
+    "    AND e.customer_id IS t.customer_id"
+    "    AND e.created_at IS h.created_at AS n"
+    "    FROM event_outbox e"
+    "    LEFT JOIN transaction_history h ON h.id = e.history_id"
+    "    LEFT JOIN transactions t ON t.id = h.txn_id)"
+    "  ORDER BY id;",
+    "DROP TABLE event_outbox;",
+    "ALTER TABLE event_outbox_v33 RENAME TO event_outbox;",
+    "CREATE INDEX event_outbox_unwritten ON event_outbox(business_id, id)"
+    "  WHERE written_at IS NULL;",
+    /* The ledger entries' indexes by account: each settlement (Dr the
+     * customer, Cr FUNDING) wrote the debit one in random order.  No
+     * reader needs them: `ledger verify` sums the entries in one pass
+     * (verify.c), the camt.053 reads a day's range of ids (reconcamt.c),
+     * the reconciliation its counters (schema 24). */
+    "DROP INDEX ledger_entries_debit;",
+    "DROP INDEX ledger_entries_credit;",
+    /* output_items by txn_id (version 1's): no statement reads it (every
+     * reader goes by output_id, the primary key's first column); a
+     * payout line wrote its ~80-byte entry (the key and the primary
+     * key, the table being WITHOUT ROWID). */
+    "DROP INDEX output_items_txn;",
+    NULL};

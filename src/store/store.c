@@ -140,6 +140,7 @@ int ps_store_open_reader(struct ps_store *main, struct ps_store **out,
     s->have_reqkey = 1;
     /* What the schema has, as main found it (its reads choose by them). */
     s->event_history = main->event_history;
+    s->event_narrow = main->event_narrow;
     s->balances = main->balances;
     s->recon_counts = main->recon_counts;
     s->answer_sums = main->answer_sums;

@@ -117,6 +117,13 @@ struct ps_store {
      * the id of the history row this connection inserted last (txn.c). */
     int event_history;
     int64_t last_history;
+    /* Schema v33: such an event's row holds only its id, business,
+     * entity type and history row (linx.c); the transaction and time of
+     * the history row inserted last, to check that the event is its. */
+    int event_narrow;
+    char last_history_txn[PS_ID_SIZE];
+    char last_history_customer[PS_ID_SIZE];
+    char last_history_at[PS_TIME_SIZE];
     int depth;                        /* nesting of ps_store_begin() */
     sqlite3_stmt *stmts[PS_SQ_SLOTS]; /* by slot; NULL: not prepared yet */
     struct acct_slot *accts;          /* open addressing, power-of-two size */
@@ -370,6 +377,7 @@ extern const char *const ps_schema_v29[];
 extern const char *const ps_schema_v30[];
 extern const char *const ps_schema_v31[];
 extern const char *const ps_schema_v32[];
+extern const char *const ps_schema_v33[];
 
 /* The columns and joins of a FUNDING account's movements (a ledger entry
  * with its block's ISO 20022 references), for iso.c's query over every

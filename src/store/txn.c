@@ -598,6 +598,10 @@ int ps_store_txn_history_insert(struct ps_store *s, const struct ps_txn *t,
     if ((rc = ps_sq_exec_step(s, st, "insert transaction history", err)) != 0)
         return rc;
     s->last_history = sqlite3_last_insert_rowid(s->db);
+    ps_strlcpy(s->last_history_txn, t->id, sizeof(s->last_history_txn));
+    ps_strlcpy(s->last_history_customer, t->customer_id,
+               sizeof(s->last_history_customer));
+    ps_strlcpy(s->last_history_at, at, sizeof(s->last_history_at));
     /* recon's counters of the day (schema v24): one a history row, in the
      * same commit (a payout's SUBMIT and TRANSMIT are one row write and
      * two history rows) */

@@ -5,11 +5,11 @@
  * amounts to recover counted from the rows that move them.
  *
  * The ledger's rows are of two kinds (schema v18, docs/store.md): the
- * ledger_entries (indexed by debit and by credit account, so each
- * account's sums are two index ranges, not a sort of every leg), and the
- * transfers transaction rows carry (debit_account, credit_account: their
- * creation), which have no index by account and are summed in one pass
- * (TRANSFERS).  Before schema 20 no ledger balance is stored, so ACCOUNTS
+ * ledger_entries and the transfers transaction rows carry
+ * (debit_account, credit_account: their creation).  Neither has an
+ * index by account (the entries' went in schema 33: a random-order
+ * b-tree every settlement wrote), so both are summed per account in one
+ * pass (TRANSFERS).  Before schema 20 no ledger balance is stored, so ACCOUNTS
  * returns NULL for the stored columns.  Since schema 20 each account's
  * debits_posted and credits_posted are on its narrow row of
  * ledger_balances (issue 21; no row: 0 and 0), and ACCOUNTS_STORED reads
@@ -47,11 +47,6 @@
     "  JOIN ewa_profiles p ON p.id = r.profile_id"                             \
     "  JOIN ewa_programs g ON g.id = p.program_id WHERE r.deduction > 0)"
 
-/* An account's side: the sum of its legs on that side. */
-#define SIDE(col)                                                              \
-    "(SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e"                 \
-    " WHERE e." col " = a.id)"
-
 /* The transfers transaction rows carry, summed per account in one pass:
  * txs(account, debits, credits, bad), bad counting the legs whose other
  * side is in another currency or business.  ROWS_V18 reads the
@@ -63,8 +58,14 @@
 #define ROWS_V29                                                               \
     " SELECT t.debit_account, " PS_ROW_CREDIT ", " PS_ROW_AMOUNT ","           \
     " t.currency FROM" PS_ROW_TRANSFERS_FROM " WHERE" PS_ROW_TRANSFERS_WHERE
+/* The ledger_entries, summed in the same pass: they have no index by
+ * account since schema 33 (one pass over each kind of row, not a
+ * search per account). */
+#define ENTRY_ROWS                                                             \
+    " UNION ALL SELECT e.debit_account, e.credit_account, e.amount,"           \
+    " e.currency FROM ledger_entries e"
 #define TRANSFERS(rows)                                                        \
-    "rw(d, c, amount, cur) AS (" rows "),"                                     \
+    "rw(d, c, amount, cur) AS (" rows ENTRY_ROWS "),"                          \
     " tr(d, c, amount, bad) AS ("                                              \
     " SELECT r.d, r.c, r.amount,"                                              \
     "  r.cur <> da.currency OR r.cur <> ca.currency"                           \
@@ -84,18 +85,8 @@
 #define ACCOUNTS_SQL(rows, stored)                                             \
     "WITH " TRANSFERS(rows)                                                    \
     " SELECT a.id, b.name, a.kind, a.currency, coalesce(c.external_id, ''),"   \
-    " " SIDE("debit_account") " + coalesce(x.debits, 0),"                      \
-    " " SIDE("credit_account") " + coalesce(x.credits, 0),"                    \
-    " " stored ","                                                             \
-    " coalesce(x.bad, 0) +"                                                    \
-    " (SELECT count(*) FROM ledger_entries e"                                  \
-    "   JOIN ledger_accounts o ON o.id = e.credit_account"                     \
-    "   WHERE e.debit_account = a.id AND (e.currency <> a.currency"            \
-    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
-    " + (SELECT count(*) FROM ledger_entries e"                                \
-    "   JOIN ledger_accounts o ON o.id = e.debit_account"                      \
-    "   WHERE e.credit_account = a.id AND (e.currency <> a.currency"           \
-    "   OR o.currency <> a.currency OR o.business_id <> a.business_id))"       \
+    " coalesce(x.debits, 0), coalesce(x.credits, 0),"                         \
+    " " stored ", coalesce(x.bad, 0)"                                          \
     " FROM ledger_accounts a JOIN businesses b ON b.id = a.business_id"        \
     " LEFT JOIN customers c ON c.id = a.customer_id"                           \
     " LEFT JOIN txs x ON x.account = a.id"                                     \
@@ -113,8 +104,7 @@
       "  GROUP BY business_id, currency),"                                     \
       " ledger(business_id, currency, amount) AS ("                            \
       "  SELECT a.business_id, a.currency,"                                    \
-      "   sum(" SIDE("debit_account") " - " SIDE("credit_account")             \
-      "   + coalesce(x.debits, 0) - coalesce(x.credits, 0))"                   \
+      "   sum(coalesce(x.debits, 0) - coalesce(x.credits, 0))"                 \
       "  FROM ledger_accounts a LEFT JOIN txs x ON x.account = a.id"           \
       "  WHERE a.kind = 'EWA_RECEIVABLE'"                                      \
       "  GROUP BY a.business_id, a.currency),"                                 \

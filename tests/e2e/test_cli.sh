@@ -5,7 +5,7 @@
 
 # ---- init: tree, modes, idempotence ----------------------------------
 expect 0 "$P" init
-has "schema version 32" "$T/out"
+has "schema version 33" "$T/out"
 for d in inbound work archive failed outbound; do
     same "mode of $d" "$(stat -c %a "$PAYSPOOL_SPOOL/$d")" 750
 done

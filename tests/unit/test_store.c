@@ -262,6 +262,104 @@ static void test_migrate_v30_history_index(void **state)
     sqlite3_close(db);
 }
 
+/* Schema 33: a transaction's status event keeps only what its history
+ * row and transaction cannot give; rows that do not agree with them, and
+ * every other event, are copied whole; ids kept; the entries' indexes by
+ * account are gone. */
+static void test_migrate_v33_narrow_events(void **state)
+{
+    struct ps_test_db *fx = *state;
+    struct ps_store *s = ps_test_store_open(fx->db_path, 32);
+    assert_int_equal(ps_store_version(s), 32);
+    ps_store_close(s);
+    sqlite3 *db = raw_open(fx->db_path);
+    assert_int_equal(
+        raw_exec(db,
+                 "INSERT INTO businesses(id, name, display_name, created_at,"
+                 " seq) VALUES ('b1', 'b1', 'B1', '2026-12-08T00:00:00.000Z',"
+                 " 1);"
+                 "INSERT INTO transactions(id, business_id, customer_id,"
+                 " account_id, type, rail, purpose, amount, currency, status,"
+                 " created_at, updated_at) VALUES ('t1', 'b1', 'c1', 'a1',"
+                 " 'SEND', 'PUSH_TO_CARD', 'PAYMENT', 100, 'USD', 'PENDING',"
+                 " '2026-12-08T00:00:00.000Z', '2026-12-08T01:00:00.000Z');"
+                 "INSERT INTO transaction_history(id, txn_id, from_status,"
+                 " to_status, event, reason, created_at) VALUES (7, 't1',"
+                 " 'NEW', 'PENDING', 'SUBMIT', 'payout',"
+                 " '2026-12-08T01:00:00.000Z');"
+                 "INSERT INTO event_outbox(id, event_id, business_id,"
+                 " event_type, entity_type, entity_id, customer_id,"
+                 " history_id, created_at) VALUES (3, 'e3', 'b1',"
+                 " 'transaction.status', 'TRANSACTION', 't1', 'c1', 7,"
+                 " '2026-12-08T01:00:00.000Z'),"
+                 " (4, 'e4', 'b1', 'transaction.status', 'TRANSACTION', 't1',"
+                 " 'c1', 7, '2026-12-08T01:00:00.001Z');"
+                 "INSERT INTO event_outbox(id, event_id, business_id,"
+                 " event_type, entity_type, entity_id, customer_id, payload,"
+                 " created_at) VALUES (5, 'e5', 'b1', 'customer.status',"
+                 " 'CUSTOMER', 'c1', 'c1', '{}', '2026-12-08T01:00:00.000Z');"),
+        SQLITE_OK);
+    sqlite3_close(db);
+
+    s = ps_test_store_open(fx->db_path, 0);
+    assert_int_equal(ps_store_version(s), ps_store_latest_version());
+    ps_store_close(s);
+    db = raw_open(fx->db_path);
+    const char *idx = "SELECT count(*) FROM sqlite_schema WHERE type ="
+                      " 'index' AND name = ?1";
+    assert_int_equal(raw_int(db, idx, "ledger_entries_debit"), 0);
+    assert_int_equal(raw_int(db, idx, "ledger_entries_credit"), 0);
+    assert_int_equal(raw_int(db, idx, "ledger_entries_txn"), 1);
+    assert_int_equal(raw_int(db, idx, "output_items_txn"), 0);
+    assert_int_equal(raw_int(db, idx, "event_outbox_unwritten"), 1);
+    /* e3 agrees with its history row: narrowed */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM event_outbox WHERE id = 3"
+                             " AND event_id = ?1 AND event_type IS NULL AND"
+                             " entity_id IS NULL AND customer_id IS NULL AND"
+                             " created_at IS NULL AND history_id = 7 AND"
+                             " entity_type = 'TRANSACTION'",
+                             "e3"),
+                     1);
+    /* e4's time is not its history row's: whole */
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM event_outbox WHERE id = 4"
+                             " AND event_id = ?1 AND event_type ="
+                             " 'transaction.status' AND entity_id = 't1' AND"
+                             " customer_id = 'c1' AND created_at ="
+                             " '2026-12-08T01:00:00.001Z'",
+                             "e4"),
+                     1);
+    assert_int_equal(raw_int(db,
+                             "SELECT count(*) FROM event_outbox WHERE id = 5"
+                             " AND event_id = ?1 AND payload = '{}' AND"
+                             " event_type = 'customer.status'",
+                             "e5"),
+                     1);
+    /* the narrow row's columns as the readers make them again */
+    assert_int_equal(
+        raw_int(db,
+                "SELECT count(*) FROM event_outbox e"
+                " JOIN transaction_history h ON h.id = e.history_id"
+                " JOIN transactions t ON t.id = h.txn_id"
+                " WHERE e.id = 3 AND h.txn_id = ?1 AND"
+                " t.customer_id = 'c1' AND h.created_at ="
+                " '2026-12-08T01:00:00.000Z'",
+                "t1"),
+        1);
+    /* a narrow row needs its history row; a whole one its columns */
+    assert_int_equal(raw_exec(db, "INSERT INTO event_outbox(event_id,"
+                                  " business_id, entity_type) VALUES ('e6',"
+                                  " 'b1', 'TRANSACTION')"),
+                     SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(raw_exec(db, "INSERT INTO event_outbox(event_id,"
+                                  " business_id, event_type, entity_type,"
+                                  " payload) VALUES ('e7', 'b1', 'x.status',"
+                                  " 'CUSTOMER', '{}')"),
+                     SQLITE_CONSTRAINT_CHECK);
+    sqlite3_close(db);
+}
+
 static void test_migrate_v1_with_data(void **state)
 {
     struct ps_test_db *fx = *state;
@@ -1662,6 +1760,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_file_latest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v30_history_index, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v33_narrow_events, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_with_data, setup,
                                         teardown),

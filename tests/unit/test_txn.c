@@ -980,8 +980,9 @@ static void test_changes_two_steps(void **state)
     ps_err_clear(&err);
     new_txn(fx, PS_TXN_SEND, 0, &t);
     int64_t hist = history_rows(fx, t.id), ledger = ledger_rows(fx);
-    const char *events_sql = "SELECT count(*) FROM event_outbox WHERE"
-                             " entity_id = ?1";
+    const char *events_sql =
+        "SELECT count(*) FROM event_outbox WHERE"
+        " history_id IN (SELECT id FROM transaction_history WHERE txn_id = ?1)";
     int64_t events = count_rows(fx, events_sql, t.id);
 
     /* Refused at the second step: nothing written, the row in hand kept. */
