@@ -490,16 +490,9 @@ static void sets_free(struct active_set *sets)
 static int write_stamp(struct ps_store *s, int64_t *dv, int64_t *changes,
                        struct ps_err *err)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *dv = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
+    int rc = ps_store_data_version(s, dv, err);
     *changes = sqlite3_total_changes64(s->db);
-    return rc == SQLITE_OK ? 0
-                           : ps_sq_error(s, rc, "read the data version", err);
+    return rc;
 }
 
 static int payouts_due(struct ps_store *s, const char *business_id,
